@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything Junction's build, tests and examples need, from Debian's
+# packages only. Idempotent: safe to run on every build and in CI.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: must run as root (it calls apt-get)" >&2
+  exit 2
+fi
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config file clang libclang-rt-14-dev
+  # libraries we build against
+  libcli11-dev libtomlplusplus-dev doctest-dev
+  libdpdk-dev dpdk-dev libibverbs-dev rdma-core libxdp-dev libbpf-dev
+  libnuma-dev libelf-dev zlib1g-dev libbsd-dev libmd-dev libpcap-dev
+  # packaging
+  dpkg-dev fakeroot
+  # programs the end-to-end tests run natively and under junction
+  busybox-static coreutils python3 perl openssl sqlite3 hyperfine
+  iproute2 procps curl
+)
+
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps.sh: installing ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,23 @@
+// The library OS: runs an unmodified Linux program inside this process and
+// handles every system call it makes (docs/architecture.md).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/app_config.h"
+
+namespace junction::libos {
+
+struct RunOptions {
+  bool strace = false;
+  std::string strace_file;  // empty = stderr
+};
+
+// Loads argv[0] (PATH lookup for a bare name) and runs it to completion.
+// Returns the guest's exit status, 128+N if a signal N killed it, 126/127
+// (like a shell) if it could not be loaded; errors are printed to stderr.
+int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
+             const RunOptions& opts);
+
+}  // namespace junction::libos
