@@ -1,5 +1,7 @@
 // Errors from reading configuration: where (file:line:column), which key,
-// and what is allowed. Printed as `FILE:LINE:COL: KEY: MESSAGE`.
+// and what is allowed. Printed as `FILE:LINE:COL: KEY: MESSAGE`; a value that
+// came from the command line or the environment has no line and is printed
+// as `FILE: --set KEY: MESSAGE` (or `FILE: JUNCTION_SOCKET: KEY: MESSAGE`).
 #pragma once
 
 #include <string>
@@ -14,6 +16,8 @@ struct ConfigError {
   int column = 0;
   std::string key; // dotted path, may be empty for syntax errors
   std::string message;
+  // Where a value without a line came from: "--set KEY" or "JUNCTION_SOCKET".
+  std::string origin;
 
   std::string ToString() const;
 };
