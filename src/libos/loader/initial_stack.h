@@ -1,0 +1,58 @@
+// The initial guest stack, laid out exactly as Linux's create_elf_tables()
+// (fs/binfmt_elf.c) and copy_strings() (fs/exec.c) do. From the top down:
+//   8 zero bytes, the AT_EXECFN string, envp strings, argv strings,
+//   (align 16) the AT_PLATFORM string, 16 AT_RANDOM bytes,
+//   padding so that the final %rsp is 16-byte aligned, then upward from %rsp:
+//   argc, argv[0..argc-1], NULL, envp[0..], NULL, auxv pairs ending AT_NULL.
+// The auxv order is the kernel's: AT_SYSINFO_EHDR, AT_MINSIGSTKSZ, AT_HWCAP,
+// AT_PAGESZ, AT_CLKTCK, AT_PHDR, AT_PHENT, AT_PHNUM, AT_BASE, AT_FLAGS,
+// AT_ENTRY, AT_UID, AT_EUID, AT_GID, AT_EGID, AT_SECURE, AT_RANDOM,
+// AT_HWCAP2, AT_EXECFN, AT_PLATFORM, [AT_RSEQ_FEATURE_SIZE, AT_RSEQ_ALIGN],
+// AT_NULL.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "libos/loader/loader.h"
+
+namespace junction::libos::loader {
+
+inline constexpr size_t kStackSize = 8 << 20;         // RLIMIT_STACK default
+inline constexpr size_t kStackGuardSize = 1 << 20;    // stack_guard_gap: 256 pages
+inline constexpr size_t kMaxArgStringSize = 32 * 4096;  // MAX_ARG_STRLEN
+
+// Addresses of the loaded image that go into the auxv.
+struct ImageAuxInfo {
+  uintptr_t phdr = 0, phent = 0, phnum = 0;
+  uintptr_t interp_base = 0;  // AT_BASE
+  uintptr_t entry = 0;        // AT_ENTRY (the executable's, not ld.so's)
+};
+
+struct StackContents {
+  const std::vector<std::string>* argv = nullptr;
+  const std::vector<std::string>* envp = nullptr;
+  std::string execfn;
+  const AuxValues* aux = nullptr;
+  ImageAuxInfo image;
+};
+
+// Checks Linux's limits: each string at most MAX_ARG_STRLEN, and all strings
+// plus pointers at most a quarter of the stack (ARG_MAX). False → E2BIG.
+bool ArgumentsFit(const StackContents& contents, size_t stack_size, std::string* error);
+
+// Lays out the stack in `memory`, whose last byte is at guest address
+// `stack_top - 1`. Returns the initial %rsp (pointing at argc), or 0 with
+// `error` set if it does not fit.
+uintptr_t LayoutInitialStack(std::span<uint8_t> memory, uintptr_t stack_top,
+                             const StackContents& contents, std::string* error);
+
+// Maps a kStackSize stack (below a PROT_NONE guard) through `env`, lays it
+// out, and fills out->stack_pointer, stack_base and stack_size.
+bool BuildInitialStack(LoaderEnv& env, const StackContents& contents, bool exec_stack,
+                       LoadedImage* out, LoadError* err);
+
+}  // namespace junction::libos::loader
