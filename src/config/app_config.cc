@@ -308,7 +308,9 @@ ConfigResult<AppConfig> ParseAppConfig(std::string_view toml_text, const std::st
 
 ConfigResult<AppConfig> LoadAppConfig(const std::string& path,
                                       const std::vector<Override>& overrides) {
-  auto text = ReadConfigFile(path);
+  // No file: the built-in defaults, still with the environment and --set.
+  ConfigResult<std::string> text = path.empty() ? ConfigResult<std::string>(std::string())
+                                                : ReadConfigFile(path);
   CONFIG_TRY(text);
   // JUNCTION_SOCKET sits between the file and the command line: --set wins.
   std::vector<Override> all;
@@ -316,7 +318,7 @@ ConfigResult<AppConfig> LoadAppConfig(const std::string& path,
     all.push_back(Override{"daemon.socket", env, kSocketEnvVar, true});
   }
   all.insert(all.end(), overrides.begin(), overrides.end());
-  return ParseAppConfig(text.value(), path, all);
+  return ParseAppConfig(text.value(), path.empty() ? "<default>" : path, all);
 }
 
 }  // namespace junction::config

@@ -75,10 +75,12 @@ struct AppConfig {
   std::optional<std::string> daemon_socket;  // daemon.socket
 };
 
-// Parses and validates an app config file, then applies --set overrides
-// with the same validation. Errors name file, line, column and key.
+// Parses an app config file, applies $JUNCTION_SOCKET (as daemon.socket)
+// and then the --set overrides, and validates the result. Errors name file,
+// line, column and key. An empty `path` means no file: the defaults.
 ConfigResult<AppConfig> LoadAppConfig(const std::string& path,
                                       const std::vector<Override>& overrides = {});
+// The same from text, without the environment (JUNCTION_SOCKET).
 ConfigResult<AppConfig> ParseAppConfig(std::string_view toml_text,
                                        const std::string& source_name,
                                        const std::vector<Override>& overrides = {});

@@ -173,7 +173,9 @@ ConfigResult<DaemonConfig> ParseDaemonConfig(std::string_view toml_text,
 
 ConfigResult<DaemonConfig> LoadDaemonConfig(const std::string& path,
                                             const std::vector<Override>& overrides) {
-  auto text = ReadConfigFile(path);
+  // No file: the built-in defaults, still with the environment and --set.
+  ConfigResult<std::string> text = path.empty() ? ConfigResult<std::string>(std::string())
+                                                : ReadConfigFile(path);
   CONFIG_TRY(text);
   // JUNCTION_SOCKET sits between the file and the command line: --set wins.
   std::vector<Override> all;
@@ -181,7 +183,7 @@ ConfigResult<DaemonConfig> LoadDaemonConfig(const std::string& path,
     all.push_back(Override{"control.socket", env, kSocketEnvVar, true});
   }
   all.insert(all.end(), overrides.begin(), overrides.end());
-  return ParseDaemonConfig(text.value(), path, all);
+  return ParseDaemonConfig(text.value(), path.empty() ? "<default>" : path, all);
 }
 
 }  // namespace junction::config

@@ -9,6 +9,7 @@
 
 #include "config/config_error.h"
 #include "config/overrides.h"
+#include "config/socket_path.h"
 
 namespace junction::config {
 
@@ -28,7 +29,7 @@ struct NicConfig {
 struct DaemonConfig {
   std::string source_path;
   std::vector<int> managed_cores;   // empty = all but core 0
-  std::string control_socket = "/run/junction/control.sock";
+  std::string control_socket = kDefaultControlSocket;  // control.socket
   PollingMode polling = PollingMode::kAdaptive;
   int tick_us = 10;
   NicConfig nic;
@@ -36,11 +37,16 @@ struct DaemonConfig {
   LogLevel log_level = LogLevel::kInfo;
 };
 
+// Parses a daemon config file, applies $JUNCTION_SOCKET (as control.socket)
+// and then the --set overrides, and validates the result. Errors name file,
+// line, column and key. An empty `path` (no --config) means the defaults.
 ConfigResult<DaemonConfig> LoadDaemonConfig(const std::string& path,
                                             const std::vector<Override>& overrides = {});
+// The same from text, without the environment (JUNCTION_SOCKET).
 ConfigResult<DaemonConfig> ParseDaemonConfig(std::string_view toml_text,
                                              const std::string& source_name,
                                              const std::vector<Override>& overrides = {});
+// The effective configuration, defaults filled in, as TOML.
 std::string ToToml(const DaemonConfig& cfg);
 
 }  // namespace junction::config

@@ -167,6 +167,19 @@ TEST_CASE("JUNCTION_SOCKET overrides the socket in Load*, below --set") {
     REQUIRE(a.ok());
     CHECK(a.value().daemon_socket == "/tmp/1");
   }
+  {
+    // No file (e.g. `junction daemon` without --config): defaults, but
+    // still the environment and --set.
+    ScopedSocketEnv env("/from/env.sock");
+    auto d = LoadDaemonConfig("", Sets({"polling=busy"}));
+    REQUIRE(d.ok());
+    CHECK(d.value().source_path == "<default>");
+    CHECK(d.value().control_socket == "/from/env.sock");
+    CHECK(d.value().polling == PollingMode::kBusy);
+    auto a = LoadAppConfig("");
+    REQUIRE(a.ok());
+    CHECK(a.value().daemon_socket == "/from/env.sock");
+  }
   unsetenv(kSocketEnvVar);
   auto a = LoadAppConfig(app);
   REQUIRE(a.ok());
