@@ -148,6 +148,7 @@ bool Load(LoaderEnv& env, const std::vector<std::string>& argv,
   image.phnum = exe.header.phnum;
   image.brk_start = exe_map.end;
 
+  uintptr_t interp_start = 0, interp_span = 0;  // to unmap if the stack fails
   if (!exe.interp.empty()) {
     OpenFile interp_file(env);
     const std::string role = exe_path + ": interpreter ";
@@ -165,6 +166,8 @@ bool Load(LoaderEnv& env, const std::vector<std::string>& argv,
       if (err->message.rfind(role, 0) != 0) err->message = role + err->message;
       return false;
     }
+    interp_start = interp_map.start;
+    interp_span = interp_map.end - interp_map.start;
     image.interp_path = exe.interp;
     image.interp_base = interp_map.bias;
     image.entry = interp_map.bias + interp.header.entry;
@@ -179,7 +182,11 @@ bool Load(LoaderEnv& env, const std::vector<std::string>& argv,
                                    .phnum = image.phnum,
                                    .interp_base = image.interp_base,
                                    .entry = image.exe_entry}};
-  if (!BuildInitialStack(env, contents, exe.program.exec_stack, &image, err)) return false;
+  if (!BuildInitialStack(env, contents, exe.program.exec_stack, &image, err)) {
+    (void)env.Unmap(exe_map.start, exe_map.end - exe_map.start);
+    if (interp_span != 0) (void)env.Unmap(interp_start, interp_span);
+    return false;
+  }
   *out = std::move(image);
   return true;
 }
