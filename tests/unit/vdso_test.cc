@@ -2,12 +2,15 @@
 // mmap), its functions are found through its own dynamic symbol table and
 // called directly. Slow paths issue real `syscall`s, which here reach the
 // host kernel.
+#include <dlfcn.h>
 #include <elf.h>
+#include <sys/mman.h>
 #include <sched.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <chrono>
@@ -17,6 +20,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
@@ -481,6 +485,106 @@ TEST_CASE("ApplySamples on a synthetic host: monotonic, accurate, follows steps"
   // The monotonic clock ends close to the host.
   int64_t mono_err = int64_t(value(d.clocks[CLOCK_MONOTONIC], tsc) - truth(tsc, 80));
   CHECK(std::abs(mono_err) < 100'000);
+}
+
+TEST_CASE("glibc's dynamic linker accepts the image (hash tables, versions)") {
+  // dlopen a copy of the image and resolve through glibc's own versioned
+  // lookup, as ld.so does for AT_SYSINFO_EHDR; then give it a data page and
+  // call it.
+  auto img = vdso::Image();
+  int fd = memfd_create("vdso-dlopen", MFD_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, img.data(), img.size()) == ssize_t(img.size()));
+  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (h == nullptr) {
+    MESSAGE("dlopen unavailable (static test binary?): ", dlerror());
+    close(fd);
+    return;
+  }
+  void* cg = dlvsym(h, "__vdso_clock_gettime", "LINUX_2.6");
+  REQUIRE(cg != nullptr);
+  CHECK(dlvsym(h, "clock_gettime", "LINUX_2.6") == cg);
+  for (const char* fn : {"__vdso_gettimeofday", "__vdso_time", "__vdso_getcpu",
+                         "__vdso_clock_getres"})
+    CHECK_MESSAGE(dlvsym(h, fn, "LINUX_2.6") != nullptr, fn);
+  CHECK(dlvsym(h, "__vdso_clock_gettime", "LINUX_2.7") == nullptr);
+
+  Dl_info info;
+  REQUIRE(dladdr(cg, &info) != 0);
+  auto* page = static_cast<uint8_t*>(info.dli_fbase) - vdso::DataSize();
+  void* data = mmap(page, vdso::DataSize(), PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (data == page) {
+    vdso::InitData(static_cast<vdso::VdsoData*>(data));
+    timespec ts;
+    REQUIRE(reinterpret_cast<ClockGettimeFn>(cg)(CLOCK_MONOTONIC, &ts) == 0);
+    CHECK(std::abs(Ns(ts) - HostNs(CLOCK_MONOTONIC)) < kMs);
+    munmap(data, vdso::DataSize());
+  } else {
+    MESSAGE("page below the dlopen'ed image is taken; call not tested");
+  }
+  dlclose(h);
+  close(fd);
+}
+
+TEST_CASE("threads reading while another re-anchors see one monotonic clock") {
+  // Readers use ReadClock (the vDSO's read plus the LibOS's slow path, which
+  // a stale vDSO read would reach through its syscall). A value read after
+  // another thread's read must not be smaller.
+  auto r = vdso::MapForGuest();
+  REQUIRE(r.ok());
+  vdso::VdsoData* d = r->data;
+  std::atomic<int64_t> last{0};
+  std::atomic<bool> stop{false};
+  std::atomic<long> backwards{0}, reads{0};
+  auto reader = [&] {
+    long local = 0, bad = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      int64_t seen = last.load(std::memory_order_acquire);
+      timespec ts;
+      REQUIRE(vdso::ReadClock(d, CLOCK_MONOTONIC, &ts));
+      int64_t v = Ns(ts);
+      bad += v < seen;
+      int64_t cur = last.load(std::memory_order_relaxed);
+      while (cur < v && !last.compare_exchange_weak(cur, v,
+                                                   std::memory_order_release)) {
+      }
+      local++;
+    }
+    backwards += bad;
+    reads += local;
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; i++) threads.emplace_back(reader);
+  uint64_t anchors = d->w.anchors;
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(400);
+  while (std::chrono::steady_clock::now() < end) {
+    vdso::Reanchor(d);
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  MESSAGE(reads.load(), " reads, ", d->w.anchors - anchors, " re-anchors");
+  CHECK(backwards == 0);
+  CHECK(d->w.anchors - anchors > 100);
+}
+
+TEST_CASE("start-up calibration is fast and close") {
+  alignas(4096) static vdso::VdsoData d;
+  auto t0 = std::chrono::steady_clock::now();
+  vdso::InitData(&d);
+  auto t1 = std::chrono::steady_clock::now();
+  double us = std::chrono::duration<double, std::micro>(t1 - t0).count();
+  uint64_t initial = d.w.rate[0];
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  vdso::Reanchor(&d);
+  double ppm = (double(initial) - double(d.w.rate[0])) / double(d.w.rate[0]) * 1e6;
+  MESSAGE("InitData: ", us, " us; start-up rate error ", ppm,
+          " ppm; TSC ", 1e9 / (double(d.w.rate[0]) / 4294967296.0) / 1e6, " MHz");
+  CHECK(us < 500);
+  CHECK(d.w.refined == 1);
+  CHECK(std::abs(ppm) < 2000);
 }
 
 TEST_CASE("cost of __vdso_clock_gettime vs the host vDSO") {

@@ -13,12 +13,12 @@
 // it meets the host again over one period; and the new line is never below
 // the old one during a 1 ms margin after the anchor (readers that loaded the
 // old line just before the new one was published).
+#include <sys/platform/x86.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cpuid.h>
 #include <cstring>
 
 #include "libos/vdso/vdso.h"
@@ -91,19 +91,13 @@ HostSamples SampleAll() {
   return s;
 }
 
-bool TscIsInvariant() {
-  unsigned a, b, c, d;
-  if (__get_cpuid_max(0x80000000, nullptr) < 0x80000007) return false;
-  __cpuid(0x80000007, a, b, c, d);
-  return (d >> 8) & 1;
-}
+// CPU features from glibc's start-up CPUID snapshot: a CPUID instruction
+// exits to the hypervisor here (~4 us each).
+bool TscIsInvariant() { return CPU_FEATURE_PRESENT(INVARIANT_TSC); }
 
 uint32_t GetcpuMode() {
-  unsigned a, b, c, d;
-  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && ((c >> 22) & 1))
-    return JUNCTION_VDSO_GETCPU_RDPID;
-  if (__get_cpuid(0x80000001, &a, &b, &c, &d) && ((d >> 27) & 1))
-    return JUNCTION_VDSO_GETCPU_RDTSCP;
+  if (CPU_FEATURE_ACTIVE(RDPID)) return JUNCTION_VDSO_GETCPU_RDPID;
+  if (CPU_FEATURE_ACTIVE(RDTSCP)) return JUNCTION_VDSO_GETCPU_RDTSCP;
   return JUNCTION_VDSO_GETCPU_SYSCALL;
 }
 
