@@ -7,7 +7,12 @@
 
 #include "config/app_config.h"
 
+struct junction_vdso_data;  // libos/vdso/vdso_data.h
+
 namespace junction::libos {
+
+// The guest vDSO's data page (LibOS view), or nullptr if none is mapped.
+junction_vdso_data* GuestVdsoData();
 
 struct RunOptions {
   bool strace = false;

@@ -130,7 +130,7 @@ int ElfFlagsToProt(uint32_t p_flags) {
 
 bool MapElf(LoaderEnv& env, int fd, const std::string& name, const ElfHeader& header,
             const ElfProgramInfo& program, ElfRole role, MappedElf* out, LoadError* err) {
-  uintptr_t start;
+  uintptr_t start = 0;
   if (!ReserveImage(env, name, header, program, role, &start, err)) return false;
   uintptr_t span = program.max_vaddr - program.min_vaddr;
   uintptr_t bias = start - program.min_vaddr;  // wraps for images linked high: fine

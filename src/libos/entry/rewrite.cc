@@ -1,0 +1,133 @@
+#include "libos/entry/rewrite.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+
+#include "libos/host/host.h"
+#include "libos/mm/address_space.h"
+
+extern "C" void junction_syscall_entry();
+
+namespace junction::libos {
+
+bool g_rewrite_enabled = true;
+
+namespace {
+
+constexpr uintptr_t kPage = 4096;
+constexpr size_t kSlotSize = 32;
+constexpr size_t kSlotsPerPage = kPage / kSlotSize - 1;  // slot 0 holds the entry pointer
+constexpr int kMaxPages = 256;
+constexpr int64_t kRel32Reach = (int64_t{1} << 31) - 2 * kPage;
+
+struct TrampolinePage {
+  uintptr_t base;
+  size_t used;
+};
+TrampolinePage g_pages[kMaxPages];
+int g_num_pages = 0;
+
+bool InReach(uintptr_t from, uintptr_t to) {
+  int64_t d = static_cast<int64_t>(to) - static_cast<int64_t>(from);
+  return d > -kRel32Reach && d < kRel32Reach;
+}
+
+TrampolinePage* NewPageNear(uintptr_t site) {
+  if (g_num_pages == kMaxPages) return nullptr;
+  uintptr_t page = site & ~(kPage - 1);
+  for (uintptr_t d = uintptr_t{1} << 20; d < (uintptr_t{1} << 30); d <<= 1) {
+    for (int dir = -1; dir <= 1; dir += 2) {
+      uintptr_t hint = dir < 0 ? page - d : page + d;
+      if (dir < 0 && d > page) continue;
+      if (hint < 0x10000 || hint >= AddressSpace::kUserTop) continue;
+      long r = host::Mmap(hint, kPage, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+      if (r < 0) continue;
+      uintptr_t base = static_cast<uintptr_t>(r);
+      auto entry = reinterpret_cast<uintptr_t>(&junction_syscall_entry);
+      std::memcpy(reinterpret_cast<void*>(base), &entry, sizeof(entry));
+      host::Mprotect(base, kPage, PROT_READ | PROT_EXEC);
+      g_pages[g_num_pages] = {base, 0};
+      return &g_pages[g_num_pages++];
+    }
+  }
+  return nullptr;
+}
+
+// Emits the trampoline for site `site` (the `mov` at site, `syscall` at
+// site+5, resume at site+7) and returns its address, or 0.
+uintptr_t EmitTrampoline(uintptr_t site, uint32_t nr) {
+  TrampolinePage* tp = nullptr;
+  for (int i = 0; i < g_num_pages; i++) {
+    if (g_pages[i].used < kSlotsPerPage && InReach(site, g_pages[i].base)) {
+      tp = &g_pages[i];
+      break;
+    }
+  }
+  if (!tp) tp = NewPageNear(site);
+  if (!tp) return 0;
+  uintptr_t slot = tp->base + kSlotSize * (tp->used + 1);
+  uint8_t code[kSlotSize];
+  std::memset(code, 0xcc, sizeof(code));
+  size_t n = 0;
+  auto emit = [&](std::initializer_list<uint8_t> bytes) {
+    for (uint8_t b : bytes) code[n++] = b;
+  };
+  auto emit32 = [&](uint32_t v) {
+    std::memcpy(code + n, &v, 4);
+    n += 4;
+  };
+  emit({0x48, 0x8d, 0x64, 0x24, 0x80});  // lea -0x80(%rsp),%rsp
+  emit({0xb8});                          // mov $nr,%eax
+  emit32(nr);
+  emit({0xff, 0x15});                    // call *entry(%rip)
+  emit32(static_cast<uint32_t>(static_cast<int32_t>(tp->base - (slot + n + 4))));
+  emit({0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00});  // lea 0x80(%rsp),%rsp
+  emit({0xe9});                                            // jmp site+7
+  emit32(static_cast<uint32_t>(static_cast<int32_t>((site + 7) - (slot + n + 4))));
+  host::Mprotect(tp->base, kPage, PROT_READ | PROT_WRITE);
+  std::memcpy(reinterpret_cast<void*>(slot), code, sizeof(code));
+  host::Mprotect(tp->base, kPage, PROT_READ | PROT_EXEC);
+  tp->used++;
+  return slot;
+}
+
+}  // namespace
+
+bool TryRewriteSyscallSite(uintptr_t after, long nr) {
+  if (!g_rewrite_enabled || nr < 0 || nr > 0xffff) return false;
+  uintptr_t site = after - 7;
+  AddressSpace& as = AddressSpace::Get();
+  const Vma* vma = as.Find(site);
+  if (!vma || site + 7 > vma->end || !(vma->prot & PROT_EXEC) || !(vma->prot & PROT_READ))
+    return false;
+  const auto* p = reinterpret_cast<const uint8_t*>(site);
+  uint32_t imm;
+  std::memcpy(&imm, p + 1, 4);
+  if (p[0] != 0xb8 || p[5] != 0x0f || p[6] != 0x05 || imm != static_cast<uint32_t>(nr))
+    return false;
+  uintptr_t tramp = EmitTrampoline(site, imm);
+  if (!tramp || !InReach(site + 5, tramp)) return false;
+
+  // Make the text writable just for the store; keep the VMA's protection.
+  uintptr_t first = site & ~(kPage - 1), last = (site + 4) & ~(kPage - 1);
+  size_t span = last - first + kPage;
+  if (last != first && (!as.Find(last) || !(as.Find(last)->prot & PROT_EXEC))) return false;
+  int prot = vma->prot;
+  if (host::Mprotect(first, span, prot | PROT_WRITE) < 0) return false;
+  int32_t rel = static_cast<int32_t>(tramp - (site + 5));
+  volatile uint8_t* w = reinterpret_cast<volatile uint8_t*>(site);
+  // int3 first, then the displacement, then the opcode: a thread racing
+  // through the site sees either the old `mov`, an int3 (SIGTRAP, retried
+  // by the LibOS) or the finished jump, never a torn instruction.
+  w[0] = 0xcc;
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  for (int i = 0; i < 4; i++) w[1 + i] = static_cast<uint8_t>(static_cast<uint32_t>(rel) >> (8 * i));
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  w[0] = 0xe9;
+  host::Mprotect(first, span, prot);
+  return true;
+}
+
+}  // namespace junction::libos

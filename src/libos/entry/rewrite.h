@@ -1,0 +1,24 @@
+// Trap once, then rewrite: turns a trapped `mov $NR,%eax; syscall` site into
+// a jump to a per-site trampoline that calls junction_syscall_entry.
+//
+// Why this pattern: the 5-byte `mov` becomes a 5-byte `jmp rel32`, so no
+// return address is pushed at the site (the trampoline first moves %rsp
+// past the 128-byte red zone), and the original `syscall` stays in place:
+// code that jumps straight to it still works, through the trap path.
+// Sites of any other shape stay on the trap path.
+#pragma once
+
+#include <cstdint>
+
+namespace junction::libos {
+
+// `after` is the address following a trapped syscall instruction and
+// `nr` the syscall number. Returns true if the site now jumps to a
+// trampoline. Safe to call from the SIGSYS handler (no libc, no TLS).
+bool TryRewriteSyscallSite(uintptr_t after, long nr);
+
+// When false (--no-rewrite, benchmarks of the trap path), nothing is
+// rewritten.
+extern bool g_rewrite_enabled;
+
+}  // namespace junction::libos

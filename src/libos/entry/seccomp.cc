@@ -1,0 +1,127 @@
+#include "libos/entry/seccomp.h"
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <vector>
+
+#include "libos/host/host.h"
+
+namespace junction::libos {
+
+namespace {
+
+struct HostCall {
+  int nr;
+  const char* name;
+  const char* why;
+};
+
+#define H(name, why) {SYS_##name, #name, why}
+
+// Keep this short; every entry is host attack surface.
+constexpr HostCall kAllowed[] = {
+    // Guest file I/O is passed through until the VFS lands (files issue).
+    H(read, "file and terminal I/O"), H(write, "file and terminal I/O, diagnostics"),
+    H(pread64, "file I/O, loader"), H(pwrite64, "file I/O"), H(readv, "file I/O"),
+    H(writev, "file I/O"), H(openat, "open files under the container root"),
+    H(close, "file descriptors"), H(fstat, "file metadata"), H(newfstatat, "file metadata"),
+    H(statx, "file metadata"), H(lseek, "file offsets"), H(faccessat, "access checks"),
+    H(faccessat2, "access checks"), H(readlinkat, "symlinks"), H(getdents64, "directories"),
+    H(getcwd, "working directory"), H(chdir, "working directory"), H(fchdir, "working directory"),
+    H(fcntl, "descriptor flags and locks"), H(ioctl, "terminal requests (filtered by the LibOS)"),
+    H(dup, "descriptors"), H(dup3, "descriptors"), H(pipe2, "pipes"), H(poll, "readiness"),
+    H(ppoll, "readiness"), H(statfs, "file systems"), H(fstatfs, "file systems"),
+    H(unlinkat, "directories"), H(mkdirat, "directories"), H(renameat2, "directories"),
+    H(ftruncate, "files"), H(truncate, "files"), H(fsync, "durability"),
+    H(fdatasync, "durability"), H(flock, "locks"), H(fadvise64, "read-ahead hints"),
+    H(fchmod, "permissions"), H(fchmodat, "permissions"), H(fchown, "ownership"),
+    H(utimensat, "timestamps"), H(symlinkat, "links"), H(linkat, "links"),
+    // Memory for the guest (tracked as VMAs) and for the LibOS.
+    H(mmap, "memory"), H(munmap, "memory"), H(mprotect, "memory, syscall-site rewriting"),
+    H(mremap, "memory"), H(madvise, "memory"), H(msync, "file mappings"),
+    H(mincore, "memory residency"), H(brk, "the LibOS's own heap (glibc malloc)"),
+    // Signals: the LibOS's own handlers (SIGSYS trap path, faults).
+    H(rt_sigaction, "LibOS signal handlers"), H(rt_sigprocmask, "LibOS signal mask"),
+    H(rt_sigreturn, "return from LibOS signal handlers"), H(sigaltstack, "LibOS signal stacks"),
+    // Identity, time, limits.
+    H(getpid, "identity"), H(getppid, "identity"), H(gettid, "identity"),
+    H(getuid, "identity"), H(geteuid, "identity"), H(getgid, "identity"), H(getegid, "identity"),
+    H(getgroups, "identity"), H(getpgid, "identity"), H(getsid, "identity"),
+    H(uname, "host identity"), H(prlimit64, "resource limits of this process"),
+    H(getrusage, "accounting"), H(sysinfo, "memory figures"), H(times, "accounting"),
+    H(getrandom, "randomness for AT_RANDOM and the guest"), H(clock_gettime, "clocks"),
+    H(clock_getres, "clocks"), H(gettimeofday, "clocks"), H(time, "clocks"),
+    H(nanosleep, "sleeping"), H(clock_nanosleep, "sleeping"), H(sched_yield, "yielding"),
+    H(getcpu, "current core"), H(sched_getaffinity, "core count at start"),
+    // Control of the process itself.
+    H(prctl, "names, pdeath signal, syscall user dispatch"), H(arch_prctl, "TLS base fallback"),
+    H(exit_group, "exit"), H(exit, "exit"), H(set_tid_address, "glibc start-up of junction"),
+    H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction"),
+    H(futex, "LibOS locks"), H(tgkill, "abort() of the LibOS itself"),
+};
+
+#undef H
+
+}  // namespace
+
+bool InstallSeccompFilter() {
+  const uint64_t lo = host::StubsBegin(), hi = host::StubsEnd();
+  // Both stub bounds share their upper 32 bits in practice; check it.
+  if ((lo >> 32) != ((hi - 1) >> 32)) {
+    std::fprintf(stderr, "junction: host stubs straddle a 4 GiB boundary\n");
+    return false;
+  }
+  std::vector<sock_filter> f;
+  auto stmt = [&](uint16_t code, uint32_t k) { f.push_back(BPF_STMT(code, k)); };
+  auto jump = [&](uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
+    f.push_back(BPF_JUMP(code, k, jt, jf));
+  };
+  constexpr uint32_t kTrap = SECCOMP_RET_TRAP;
+  // 0: architecture
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch));
+  jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+  stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+  // Instruction pointer within [lo, hi)?
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer) + 4);
+  jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(lo >> 32), 1, 0);
+  stmt(BPF_RET | BPF_K, kTrap);
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer));
+  jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(lo), 1, 0);
+  stmt(BPF_RET | BPF_K, kTrap);
+  jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(hi), 0, 1);
+  stmt(BPF_RET | BPF_K, kTrap);
+  // From the stubs: the allow-list, everything else EPERM.
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr));
+  constexpr size_t n = sizeof(kAllowed) / sizeof(kAllowed[0]);
+  for (size_t i = 0; i < n; i++) {
+    jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kAllowed[i].nr), 0, 1);
+    stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  }
+  stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+
+  sock_fprog prog{static_cast<unsigned short>(f.size()), f.data()};
+  if (host::Syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return false;
+  long r = host::Syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, host::L(&prog));
+  if (r < 0) {
+    std::fprintf(stderr, "junction: installing the seccomp filter failed (errno %ld)\n", -r);
+    return false;
+  }
+  return true;
+}
+
+void PrintHostCallAllowList(int fd) {
+  for (const HostCall& c : kAllowed) {
+    char line[256];
+    int n = std::snprintf(line, sizeof(line), "%3d %-20s %s\n", c.nr, c.name, c.why);
+    host::WriteAll(fd, line, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace junction::libos

@@ -1,0 +1,101 @@
+#include "libos/entry/sigsys.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "libos/entry/rewrite.h"
+#include "libos/entry/thread_state.h"
+#include "libos/host/host.h"
+
+extern "C" {
+void junction_syscall_entry();
+void junction_trap_return();
+extern const char __executable_start[];
+extern const char etext[];
+}
+
+namespace junction::libos {
+
+namespace {
+
+constexpr size_t kAltStackSize = 256 * 1024;
+constexpr unsigned long kSaRestorer = 0x04000000;  // SA_RESTORER (kernel ABI)
+
+// The kernel's struct sigaction (not glibc's).
+struct KernelSigaction {
+  void (*handler)(int, siginfo_t*, void*);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+bool InLibosText(uintptr_t ip) {
+  return ip >= reinterpret_cast<uintptr_t>(__executable_start) &&
+         ip < reinterpret_cast<uintptr_t>(etext);
+}
+
+// A syscall made by libc code linked into junction (not through the host
+// stubs), e.g. malloc growing its heap: perform it through the stubs.
+void ForwardLibosSyscall(greg_t* g, long nr) {
+  g[REG_RAX] = host::Syscall(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8],
+                             g[REG_R9]);
+}
+
+void SigsysHandler(int, siginfo_t* si, void* ctx) {
+  auto* uc = static_cast<ucontext_t*>(ctx);
+  greg_t* g = uc->uc_mcontext.gregs;
+  const uintptr_t after = static_cast<uintptr_t>(g[REG_RIP]);
+  const long nr = si->si_syscall;
+  if (InLibosText(after)) {
+    ForwardLibosSyscall(g, nr);
+    return;
+  }
+  if (ThreadState* ts = CurrentThread()) ts->trapped_calls++;
+  if (TryRewriteSyscallSite(after, nr)) CurrentThread()->rewritten_sites++;
+  // Make the guest "call" junction_syscall_entry with the resume address
+  // stored past its red zone; junction_trap_return resumes it.
+  auto rsp = static_cast<uintptr_t>(g[REG_RSP]);
+  auto* frame = reinterpret_cast<uintptr_t*>(rsp - 128 - 16);
+  frame[1] = after;
+  frame[0] = reinterpret_cast<uintptr_t>(&junction_trap_return);
+  g[REG_RSP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(frame));
+  g[REG_RIP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(&junction_syscall_entry));
+  g[REG_RAX] = nr;
+}
+
+}  // namespace
+
+bool InstallTrapHandlers() {
+  long stack = host::Mmap(0, kAltStackSize, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack < 0) return false;
+  stack_t ss{};
+  ss.ss_sp = reinterpret_cast<void*>(stack);
+  ss.ss_size = kAltStackSize;
+  if (host::Syscall(SYS_sigaltstack, host::L(&ss), 0) < 0) return false;
+  KernelSigaction sa{};
+  sa.handler = SigsysHandler;
+  // SA_NODEFER: a libc syscall inside LibOS code that runs on this path
+  // must be able to trap again.
+  sa.flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | kSaRestorer;
+  sa.restorer = junction_host_sigreturn;
+  return host::Syscall(SYS_rt_sigaction, SIGSYS, host::L(&sa), 0, 8) == 0;
+}
+
+bool EnableSyscallDispatch() {
+  ThreadState* ts = CurrentThread();
+  ts->sud_selector = SYSCALL_DISPATCH_FILTER_BLOCK;
+  long r = host::Syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+                         host::L(host::StubsBegin()),
+                         host::L(host::StubsEnd() - host::StubsBegin()),
+                         host::L(&ts->sud_selector));
+  return r == 0;
+}
+
+}  // namespace junction::libos

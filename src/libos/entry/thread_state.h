@@ -1,0 +1,54 @@
+// Per-kthread LibOS state, reached through %gs (the guest owns %fs).
+// The first fields are read by the entry assembly at fixed offsets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "libos/entry/thread_offsets.h"
+
+namespace junction::libos {
+
+struct alignas(64) ThreadState {
+  ThreadState* self;          // TS_SELF: %gs:0 yields this pointer
+  uintptr_t guest_rsp;        // TS_GUEST_RSP: guest stack while in the LibOS
+  uintptr_t libos_stack_top;  // TS_LIBOS_STACK_TOP: 16-byte aligned
+  uintptr_t guest_fs;         // TS_GUEST_FS: the guest's %fs base
+  uintptr_t libos_fs;         // TS_LIBOS_FS: the LibOS's own TLS (glibc)
+  uint8_t sud_selector;       // TS_SUD_SELECTOR: Syscall User Dispatch byte
+  uint8_t pad0[7];
+  // Extended (x87/SSE/AVX/AVX-512) state of the guest, saved by the slow
+  // dispatch path before LibOS code that may use vector registers runs.
+  uint8_t* xsave_area;
+  uint64_t xsave_mask;
+  // Counters (docs/performance.md explains them).
+  uint64_t fast_calls;
+  uint64_t trapped_calls;
+  uint64_t rewritten_sites;
+};
+
+static_assert(offsetof(ThreadState, self) == TS_SELF);
+static_assert(offsetof(ThreadState, guest_rsp) == TS_GUEST_RSP);
+static_assert(offsetof(ThreadState, libos_stack_top) == TS_LIBOS_STACK_TOP);
+static_assert(offsetof(ThreadState, guest_fs) == TS_GUEST_FS);
+static_assert(offsetof(ThreadState, libos_fs) == TS_LIBOS_FS);
+static_assert(offsetof(ThreadState, sud_selector) == TS_SUD_SELECTOR);
+
+// The calling kthread's state. Valid once SetupThreadState() ran on it.
+inline ThreadState* CurrentThread() {
+  ThreadState* ts;
+  asm volatile("mov %%gs:0, %0" : "=r"(ts));
+  return ts;
+}
+
+// Allocates the state, its LibOS stack and xsave area, and points %gs at it.
+ThreadState* SetupThreadState();
+
+inline uintptr_t ReadFsBase() {
+  uintptr_t v;
+  asm volatile("rdfsbase %0" : "=r"(v));
+  return v;
+}
+inline void WriteFsBase(uintptr_t v) { asm volatile("wrfsbase %0" ::"r"(v) : "memory"); }
+
+}  // namespace junction::libos

@@ -1,0 +1,28 @@
+// File access for the guest, passed through to host descriptors with the
+// container root applied to paths. The files issue replaces this with the
+// VFS (mount table, LibOS fd table); handlers call only this interface.
+//
+// Guest descriptors are host descriptors for now. The LibOS's own
+// descriptors (e.g. the --strace-file) are not the guest's: the guest can
+// neither use nor close them (EBADF).
+#pragma once
+
+#include <string>
+
+#include "base/sys_result.h"
+
+namespace junction::libos::fs {
+
+void SetRoot(const std::string& root);        // container root on the host
+std::string HostPath(const std::string& path);  // guest path -> host path
+
+bool IsGuestFd(long fd);
+void MarkGuestFd(int fd);
+void MarkLibosFd(int fd);
+void ForgetFd(int fd);
+
+// Adopts the descriptors junction inherited (stdin/out/err and any others)
+// as the guest's.
+void AdoptInheritedFds();
+
+}  // namespace junction::libos::fs

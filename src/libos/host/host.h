@@ -1,0 +1,41 @@
+// Typed wrappers for host system calls. They all go through
+// junction_host_syscall6 (host_stubs.S), the one code range allowed to
+// enter the host kernel once a guest runs. Return value: >= 0 or -errno.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+long junction_host_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+void junction_host_sigreturn();
+extern const char junction_host_stubs_begin[];
+extern const char junction_host_stubs_end[];
+}
+
+namespace junction::host {
+
+inline long Syscall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0,
+                    long a5 = 0) {
+  return junction_host_syscall6(nr, a0, a1, a2, a3, a4, a5);
+}
+
+template <typename T>
+inline long L(T v) {
+  return (long)(v);
+}
+
+inline uintptr_t StubsBegin() { return reinterpret_cast<uintptr_t>(junction_host_stubs_begin); }
+inline uintptr_t StubsEnd() { return reinterpret_cast<uintptr_t>(junction_host_stubs_end); }
+
+// The host calls the LibOS uses most, named.
+long Write(int fd, const void* buf, size_t len);
+long Mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off);
+long Munmap(uintptr_t addr, size_t len);
+long Mprotect(uintptr_t addr, size_t len, int prot);
+[[noreturn]] void ExitGroup(int status);
+
+// Writes all of `len` bytes (retrying short writes); for diagnostics.
+void WriteAll(int fd, const char* buf, size_t len);
+
+}  // namespace junction::host

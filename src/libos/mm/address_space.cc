@@ -1,0 +1,289 @@
+#include "libos/mm/address_space.h"
+
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <vector>
+
+#include "libos/host/host.h"
+
+namespace junction::libos {
+
+namespace {
+
+constexpr uintptr_t kPage = AddressSpace::kPageSize;
+
+uintptr_t PageUp(uintptr_t v) { return (v + kPage - 1) & ~(kPage - 1); }
+bool PageAligned(uintptr_t v) { return (v & (kPage - 1)) == 0; }
+
+// Flags we pass to the host as given; anything else is rejected or dropped.
+constexpr int kHostMapFlags = MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED |
+                              MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE |
+                              MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |
+                              MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE |
+                              (0x3f << MAP_HUGE_SHIFT);
+
+}  // namespace
+
+AddressSpace& AddressSpace::Get() {
+  static AddressSpace* as = new AddressSpace();
+  return *as;
+}
+
+const Vma* AddressSpace::Find(uintptr_t addr) const {
+  auto it = vmas_.upper_bound(addr);
+  if (it == vmas_.begin()) return nullptr;
+  --it;
+  return addr < it->second.end ? &it->second : nullptr;
+}
+
+bool AddressSpace::IsGuestRange(uintptr_t addr, size_t len, int prot) const {
+  if (len == 0) return true;
+  uintptr_t end = addr + len;
+  if (end < addr) return false;
+  while (addr < end) {
+    const Vma* v = Find(addr);
+    if (!v || (v->prot & prot) != prot) return false;
+    addr = v->end;
+  }
+  return true;
+}
+
+void AddressSpace::Track(const Vma& vma) {
+  Untrack(vma.start, vma.end);
+  vmas_[vma.start] = vma;
+}
+
+void AddressSpace::Untrack(uintptr_t start, uintptr_t end) {
+  auto it = vmas_.upper_bound(start);
+  if (it != vmas_.begin()) --it;
+  while (it != vmas_.end() && it->second.start < end) {
+    Vma v = it->second;
+    if (v.end <= start) {
+      ++it;
+      continue;
+    }
+    it = vmas_.erase(it);
+    if (v.start < start) {  // keep the head
+      Vma head = v;
+      head.end = start;
+      vmas_[head.start] = head;
+    }
+    if (v.end > end) {  // keep the tail
+      Vma tail = v;
+      tail.start = end;
+      if (!(tail.flags & MAP_ANONYMOUS)) tail.offset += end - v.start;
+      it = vmas_.emplace(tail.start, tail).first;
+      ++it;
+    }
+  }
+}
+
+bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end) {
+  std::vector<std::pair<uintptr_t, uintptr_t>> claimed;
+  uintptr_t cur = start;
+  bool ok = true;
+  while (cur < end && ok) {
+    const Vma* v = Find(cur);
+    if (v) {
+      cur = v->end;
+      continue;
+    }
+    auto next = vmas_.upper_bound(cur);
+    uintptr_t gap_end = (next == vmas_.end() || next->first > end) ? end : next->first;
+    long r = host::Mmap(cur, gap_end - cur, PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+    if (r < 0 || static_cast<uintptr_t>(r) != cur) {
+      if (r >= 0) host::Munmap(static_cast<uintptr_t>(r), gap_end - cur);
+      ok = false;
+      break;
+    }
+    claimed.emplace_back(cur, gap_end);
+    cur = gap_end;
+  }
+  if (!ok) {
+    for (auto& [s, e] : claimed) host::Munmap(s, e - s);
+  }
+  return ok;
+}
+
+SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, int flags,
+                                        int host_fd, uint64_t off, const std::string& name) {
+  if (len == 0) return Errno{EINVAL};
+  uintptr_t plen = PageUp(len);
+  if (plen < len || plen > kUserTop) return Errno{ENOMEM};
+  if (off & (kPage - 1)) return Errno{EINVAL};
+  int type = flags & MAP_TYPE;
+  if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+    return Errno{EINVAL};
+  if (flags & ~kHostMapFlags) {
+    if (type == MAP_SHARED_VALIDATE) return Errno{EOPNOTSUPP};
+    flags &= kHostMapFlags;
+  }
+  bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+  if (fixed) {
+    if (!PageAligned(addr)) return Errno{EINVAL};
+    if (addr + plen < addr || addr + plen > kUserTop) return Errno{ENOMEM};
+  }
+  if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE)) {
+    // Replacing memory is fine only where it is the guest's (or unused).
+    if (!ClaimRange(addr, addr + plen)) return Errno{ENOMEM};
+  } else if (!fixed && addr != 0) {
+    // A hint: ask the host not to replace anything, fall back to anywhere.
+    addr &= ~(kPage - 1);
+    long r = host::Mmap(addr, plen, prot, (flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, host_fd, off);
+    if (r >= 0) {
+      Track(Vma{static_cast<uintptr_t>(r), static_cast<uintptr_t>(r) + plen, prot, flags, off, 0,
+                0, name});
+      return static_cast<uintptr_t>(r);
+    }
+    if (r != -EEXIST) return Errno{static_cast<int>(-r)};
+    addr = 0;
+  }
+  long r = host::Mmap(addr, plen, prot, flags, host_fd, off);
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  uintptr_t start = static_cast<uintptr_t>(r);
+  Track(Vma{start, start + plen, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), off, 0, 0,
+            name});
+  return start;
+}
+
+SysResult<void> AddressSpace::Munmap(uintptr_t addr, size_t len) {
+  if (!PageAligned(addr) || len == 0) return Errno{EINVAL};
+  uintptr_t end = addr + PageUp(len);
+  if (end < addr || end > kUserTop) return Errno{EINVAL};
+  // Unmap only the guest's parts; LibOS memory is "not mapped" to the guest.
+  auto it = vmas_.upper_bound(addr);
+  if (it != vmas_.begin()) --it;
+  std::vector<std::pair<uintptr_t, uintptr_t>> ranges;
+  for (; it != vmas_.end() && it->second.start < end; ++it) {
+    uintptr_t s = std::max(it->second.start, addr), e = std::min(it->second.end, end);
+    if (s < e) ranges.emplace_back(s, e);
+  }
+  for (auto& [s, e] : ranges) {
+    long r = host::Munmap(s, e - s);
+    if (r < 0) return Errno{static_cast<int>(-r)};
+  }
+  Untrack(addr, end);
+  return {};
+}
+
+SysResult<void> AddressSpace::Mprotect(uintptr_t addr, size_t len, int prot) {
+  if (!PageAligned(addr)) return Errno{EINVAL};
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP))
+    return Errno{EINVAL};
+  uintptr_t end = addr + PageUp(len);
+  if (end < addr) return Errno{ENOMEM};
+  if (len == 0) return {};
+  if (!IsGuestRange(addr, end - addr, 0)) return Errno{ENOMEM};
+  long r = host::Mprotect(addr, end - addr, prot & ~(PROT_GROWSDOWN | PROT_GROWSUP));
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  // Split at the boundaries and update.
+  std::vector<Vma> updated;
+  for (uintptr_t cur = addr; cur < end;) {
+    Vma v = *Find(cur);
+    uintptr_t s = std::max(v.start, addr), e = std::min(v.end, end);
+    if (!(v.flags & MAP_ANONYMOUS)) v.offset += s - v.start;
+    v.start = s;
+    v.end = e;
+    v.prot = prot & ~(PROT_GROWSDOWN | PROT_GROWSUP);
+    updated.push_back(v);
+    cur = e;
+  }
+  for (const Vma& v : updated) Track(v);
+  return {};
+}
+
+SysResult<uintptr_t> AddressSpace::Mremap(uintptr_t old_addr, size_t old_len, size_t new_len,
+                                          int flags, uintptr_t new_addr) {
+  if (!PageAligned(old_addr)) return Errno{EINVAL};
+  if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return Errno{EINVAL};
+  if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return Errno{EINVAL};
+  uintptr_t olen = PageUp(old_len), nlen = PageUp(new_len);
+  if (nlen == 0) return Errno{EINVAL};
+  const Vma* v = Find(old_addr);
+  if (!v || (olen && old_addr + olen > v->end)) return Errno{EFAULT};
+  Vma base = *v;
+  if (flags & MREMAP_FIXED) {
+    if (!PageAligned(new_addr) || new_addr + nlen > kUserTop) return Errno{EINVAL};
+    if (!ClaimRange(new_addr, new_addr + nlen)) return Errno{ENOMEM};
+  } else if (nlen > olen && !(flags & MREMAP_MAYMOVE)) {
+    // Growing in place must not swallow LibOS memory: the host refuses if
+    // anything is mapped right after, which includes LibOS memory.
+  }
+  long r = host::Syscall(SYS_mremap, host::L(old_addr), host::L(old_len), host::L(new_len), flags,
+                         host::L(new_addr));
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  uintptr_t start = static_cast<uintptr_t>(r);
+  if (!(flags & MREMAP_DONTUNMAP)) Untrack(old_addr, old_addr + olen);
+  Vma nv = base;
+  if (!(nv.flags & MAP_ANONYMOUS)) nv.offset += old_addr - base.start;
+  nv.start = start;
+  nv.end = start + nlen;
+  Track(nv);
+  return start;
+}
+
+SysResult<void> AddressSpace::Madvise(uintptr_t addr, size_t len, int advice) {
+  if (!PageAligned(addr)) return Errno{EINVAL};
+  if (len == 0) return {};
+  uintptr_t end = addr + PageUp(len);
+  if (!IsGuestRange(addr, end - addr, 0)) return Errno{ENOMEM};
+  long r = host::Syscall(SYS_madvise, host::L(addr), host::L(end - addr), advice);
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  return {};
+}
+
+void AddressSpace::InitBrk(uintptr_t start) {
+  brk_start_ = brk_cur_ = PageUp(start);
+}
+
+uintptr_t AddressSpace::Brk(uintptr_t requested) {
+  if (requested < brk_start_) return brk_cur_;
+  uintptr_t old_top = PageUp(brk_cur_), new_top = PageUp(requested);
+  if (new_top > old_top) {
+    long r = host::Mmap(old_top, new_top - old_top, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (r < 0 || static_cast<uintptr_t>(r) != old_top) {
+      if (r >= 0) host::Munmap(static_cast<uintptr_t>(r), new_top - old_top);
+      return brk_cur_;
+    }
+    // Extend the [heap] VMA (or start it).
+    const Vma* prev = old_top > brk_start_ ? Find(old_top - 1) : nullptr;
+    Vma heap = prev && prev->name == "[heap]" ? *prev : Vma{brk_start_, brk_start_, 0, 0, 0, 0, 0, "[heap]"};
+    heap.end = new_top;
+    heap.prot = PROT_READ | PROT_WRITE;
+    heap.flags = MAP_PRIVATE | MAP_ANONYMOUS;
+    Track(heap);
+  } else if (new_top < old_top) {
+    host::Munmap(new_top, old_top - new_top);
+    Untrack(new_top, old_top);
+  }
+  brk_cur_ = requested;
+  return brk_cur_;
+}
+
+std::string AddressSpace::FormatMaps() const {
+  std::string out;
+  char line[256];
+  for (const auto& [start, v] : vmas_) {
+    char perms[5] = {v.prot & PROT_READ ? 'r' : '-', v.prot & PROT_WRITE ? 'w' : '-',
+                     v.prot & PROT_EXEC ? 'x' : '-', (v.flags & MAP_TYPE) == MAP_PRIVATE ? 'p' : 's',
+                     0};
+    int n = std::snprintf(line, sizeof(line), "%08lx-%08lx %s %08lx %02lx:%02lx %lu", v.start,
+                          v.end, perms, static_cast<unsigned long>(v.offset),
+                          static_cast<unsigned long>(v.dev >> 8), static_cast<unsigned long>(v.dev & 0xff),
+                          static_cast<unsigned long>(v.inode));
+    out.append(line, static_cast<size_t>(n));
+    if (!v.name.empty()) {
+      out.append(static_cast<size_t>(n < 73 ? 73 - n : 1), ' ');
+      out += v.name;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace junction::libos

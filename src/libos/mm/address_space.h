@@ -1,0 +1,74 @@
+// The guest's address space: every guest mapping is a VMA here, so that
+// /proc/self/maps, mprotect, munmap, mremap and MAP_FIXED behave as on Linux
+// and the guest can never map over, unmap or reprotect LibOS memory (which
+// is simply "not mapped" from the guest's point of view).
+//
+// Locking: single-threaded guests for now; the threads issue adds a lock
+// (mm lock, taken before any VFS lock).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "base/sys_result.h"
+
+namespace junction::libos {
+
+struct Vma {
+  uintptr_t start = 0;
+  uintptr_t end = 0;  // exclusive
+  int prot = 0;       // PROT_*
+  int flags = 0;      // MAP_PRIVATE / MAP_SHARED / MAP_ANONYMOUS ...
+  uint64_t offset = 0;
+  uint64_t dev = 0, inode = 0;
+  std::string name;   // file path, "[heap]", "[stack]", "[vdso]", ""
+};
+
+class AddressSpace {
+ public:
+  static constexpr uintptr_t kPageSize = 4096;
+  static constexpr uintptr_t kUserTop = 0x7ffffffff000;  // TASK_SIZE
+
+  // Linux mmap semantics for the guest. `host_fd` is the backing host fd
+  // (-1 for anonymous). MAP_FIXED over memory that is not the guest's fails
+  // with ENOMEM; the hint is only a hint otherwise.
+  SysResult<uintptr_t> Mmap(uintptr_t addr, size_t len, int prot, int flags, int host_fd,
+                            uint64_t off, const std::string& name);
+  SysResult<void> Munmap(uintptr_t addr, size_t len);
+  SysResult<void> Mprotect(uintptr_t addr, size_t len, int prot);
+  SysResult<uintptr_t> Mremap(uintptr_t old_addr, size_t old_len, size_t new_len, int flags,
+                              uintptr_t new_addr);
+  SysResult<void> Madvise(uintptr_t addr, size_t len, int advice);
+
+  // brk emulation (the host brk belongs to the LibOS).
+  void InitBrk(uintptr_t start);
+  uintptr_t Brk(uintptr_t requested);
+
+  // True if [addr, addr+len) lies entirely in guest VMAs that allow `prot`
+  // (PROT_READ and/or PROT_WRITE). len 0 is always valid.
+  bool IsGuestRange(uintptr_t addr, size_t len, int prot) const;
+  const Vma* Find(uintptr_t addr) const;
+
+  // /proc/self/maps text for the guest's mappings.
+  std::string FormatMaps() const;
+
+  // Records an existing mapping made by the LibOS on the guest's behalf
+  // (vDSO image, loader segments already mapped).
+  void Track(const Vma& vma);
+
+  static AddressSpace& Get();
+
+ private:
+  void Untrack(uintptr_t start, uintptr_t end);
+  // Reserves the gaps in [start,end) not owned by the guest with
+  // MAP_FIXED_NOREPLACE; fails (and undoes) if LibOS memory is there.
+  bool ClaimRange(uintptr_t start, uintptr_t end);
+
+  std::map<uintptr_t, Vma> vmas_;  // keyed by start
+  uintptr_t brk_start_ = 0;
+  uintptr_t brk_cur_ = 0;
+};
+
+}  // namespace junction::libos

@@ -1,0 +1,69 @@
+// Declarations of every system call handler; the table (syscall_table.cc)
+// names them. Handlers decode and check arguments, then call objects.
+#pragma once
+
+#include "libos/syscalls/syscall_table.h"
+
+// In a handler: on error return -errno.
+#define CHECK(expr)                          \
+  do {                                       \
+    auto _r = (expr);                        \
+    if (!_r.ok()) return -_r.error();        \
+  } while (0)
+
+#define JUNCTION_HANDLER(name) long Sys_##name([[maybe_unused]] const ::junction::libos::SyscallArgs& a)
+
+namespace junction::libos {
+
+// Memory (sys_mm.cc)
+JUNCTION_HANDLER(mmap); JUNCTION_HANDLER(munmap); JUNCTION_HANDLER(mprotect);
+JUNCTION_HANDLER(mremap); JUNCTION_HANDLER(madvise); JUNCTION_HANDLER(brk);
+JUNCTION_HANDLER(msync); JUNCTION_HANDLER(mincore);
+
+// Process identity, limits, control (sys_process.cc)
+JUNCTION_HANDLER(exit); JUNCTION_HANDLER(exit_group); JUNCTION_HANDLER(getpid);
+JUNCTION_HANDLER(getppid); JUNCTION_HANDLER(gettid); JUNCTION_HANDLER(set_tid_address);
+JUNCTION_HANDLER(set_robust_list); JUNCTION_HANDLER(get_robust_list);
+JUNCTION_HANDLER(arch_prctl); JUNCTION_HANDLER(prctl);
+JUNCTION_HANDLER(getuid); JUNCTION_HANDLER(geteuid); JUNCTION_HANDLER(getgid);
+JUNCTION_HANDLER(getegid); JUNCTION_HANDLER(getresuid); JUNCTION_HANDLER(getresgid);
+JUNCTION_HANDLER(getgroups); JUNCTION_HANDLER(uname); JUNCTION_HANDLER(umask);
+JUNCTION_HANDLER(prlimit64); JUNCTION_HANDLER(getrlimit); JUNCTION_HANDLER(setrlimit);
+JUNCTION_HANDLER(sched_getaffinity); JUNCTION_HANDLER(sched_yield);
+JUNCTION_HANDLER(getrandom); JUNCTION_HANDLER(getrusage); JUNCTION_HANDLER(sysinfo);
+JUNCTION_HANDLER(getpgrp); JUNCTION_HANDLER(getpgid); JUNCTION_HANDLER(getsid);
+JUNCTION_HANDLER(getcpu); JUNCTION_HANDLER(futex); JUNCTION_HANDLER(kill);
+JUNCTION_HANDLER(tgkill); JUNCTION_HANDLER(tkill);
+
+// Time (sys_time.cc)
+JUNCTION_HANDLER(clock_gettime); JUNCTION_HANDLER(clock_getres);
+JUNCTION_HANDLER(gettimeofday); JUNCTION_HANDLER(time); JUNCTION_HANDLER(nanosleep);
+JUNCTION_HANDLER(clock_nanosleep); JUNCTION_HANDLER(times);
+
+// Signals, single-threaded bookkeeping (sys_signal.cc)
+JUNCTION_HANDLER(rt_sigaction); JUNCTION_HANDLER(rt_sigprocmask);
+JUNCTION_HANDLER(sigaltstack); JUNCTION_HANDLER(rt_sigreturn);
+
+// Files, passed through to the host (sys_file.cc)
+JUNCTION_HANDLER(read); JUNCTION_HANDLER(write); JUNCTION_HANDLER(pread64);
+JUNCTION_HANDLER(pwrite64); JUNCTION_HANDLER(readv); JUNCTION_HANDLER(writev);
+JUNCTION_HANDLER(open); JUNCTION_HANDLER(openat); JUNCTION_HANDLER(close);
+JUNCTION_HANDLER(fstat); JUNCTION_HANDLER(stat); JUNCTION_HANDLER(lstat);
+JUNCTION_HANDLER(newfstatat); JUNCTION_HANDLER(statx); JUNCTION_HANDLER(lseek);
+JUNCTION_HANDLER(access); JUNCTION_HANDLER(faccessat); JUNCTION_HANDLER(faccessat2);
+JUNCTION_HANDLER(readlink); JUNCTION_HANDLER(readlinkat); JUNCTION_HANDLER(getcwd);
+JUNCTION_HANDLER(chdir); JUNCTION_HANDLER(fchdir); JUNCTION_HANDLER(fcntl);
+JUNCTION_HANDLER(ioctl); JUNCTION_HANDLER(getdents64); JUNCTION_HANDLER(dup);
+JUNCTION_HANDLER(dup2); JUNCTION_HANDLER(dup3); JUNCTION_HANDLER(pipe);
+JUNCTION_HANDLER(pipe2); JUNCTION_HANDLER(poll); JUNCTION_HANDLER(ppoll);
+JUNCTION_HANDLER(statfs); JUNCTION_HANDLER(fstatfs); JUNCTION_HANDLER(unlink);
+JUNCTION_HANDLER(unlinkat); JUNCTION_HANDLER(mkdir); JUNCTION_HANDLER(mkdirat);
+JUNCTION_HANDLER(rmdir); JUNCTION_HANDLER(rename); JUNCTION_HANDLER(renameat);
+JUNCTION_HANDLER(renameat2); JUNCTION_HANDLER(ftruncate); JUNCTION_HANDLER(fsync);
+JUNCTION_HANDLER(fdatasync); JUNCTION_HANDLER(fchmod); JUNCTION_HANDLER(chmod);
+JUNCTION_HANDLER(fchmodat); JUNCTION_HANDLER(fchown); JUNCTION_HANDLER(utimensat);
+JUNCTION_HANDLER(fadvise64); JUNCTION_HANDLER(symlink); JUNCTION_HANDLER(symlinkat);
+JUNCTION_HANDLER(link); JUNCTION_HANDLER(linkat); JUNCTION_HANDLER(creat);
+JUNCTION_HANDLER(truncate); JUNCTION_HANDLER(flock);
+
+}  // namespace junction::libos

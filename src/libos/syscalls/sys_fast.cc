@@ -1,0 +1,24 @@
+// Handlers cheap enough to run on the fast path: no vector registers
+// (this file is compiled with -mgeneral-regs-only), no libc, no TLS.
+#include "libos/entry/thread_state.h"
+#include "libos/process.h"
+#include "libos/syscalls/handlers.h"
+
+namespace junction::libos {
+
+JUNCTION_HANDLER(getpid) { return CurrentProcess().host_pid; }
+JUNCTION_HANDLER(getppid) { return CurrentProcess().host_ppid; }
+JUNCTION_HANDLER(gettid) { return CurrentProcess().host_pid; }  // one thread for now
+JUNCTION_HANDLER(getuid) { return CurrentProcess().uid; }
+JUNCTION_HANDLER(geteuid) { return CurrentProcess().euid; }
+JUNCTION_HANDLER(getgid) { return CurrentProcess().gid; }
+JUNCTION_HANDLER(getegid) { return CurrentProcess().egid; }
+JUNCTION_HANDLER(getpgrp) { return CurrentProcess().host_pid; }
+JUNCTION_HANDLER(umask) {
+  Process& p = CurrentProcess();
+  long old = p.umask;
+  p.umask = static_cast<uint32_t>(a.a[0]) & 0777;
+  return old;
+}
+
+}  // namespace junction::libos

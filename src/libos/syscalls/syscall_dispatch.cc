@@ -1,0 +1,50 @@
+// The hot path from junction_syscall_entry. Compiled with
+// -mgeneral-regs-only: until the guest's vector state is saved, no LibOS
+// code may touch a vector register, and %fs still belongs to the guest.
+#include "libos/entry/thread_state.h"
+#include "libos/syscalls/syscall_table.h"
+
+namespace junction::libos {
+
+bool g_strace_enabled = false;
+
+namespace {
+
+inline void Xsave(uint8_t* area, uint64_t mask) {
+  asm volatile("xsave64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)),
+               "d"(static_cast<uint32_t>(mask >> 32))
+               : "memory");
+}
+
+inline void Xrstor(uint8_t* area, uint64_t mask) {
+  asm volatile("xrstor64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)),
+               "d"(static_cast<uint32_t>(mask >> 32))
+               : "memory");
+}
+
+// Out of line: saves the guest's vector state and switches %fs to the
+// LibOS's TLS so the handler may use libc.
+[[gnu::noinline]] long DispatchSlow(SyscallArgs* args, ThreadState* ts) {
+  Xsave(ts->xsave_area, ts->xsave_mask);
+  ts->guest_fs = ReadFsBase();
+  WriteFsBase(ts->libos_fs);
+  long ret = DispatchWithLibc(*args);
+  WriteFsBase(ts->guest_fs);  // arch_prctl(ARCH_SET_FS) updates guest_fs
+  Xrstor(ts->xsave_area, ts->xsave_mask);
+  return ret;
+}
+
+}  // namespace
+
+}  // namespace junction::libos
+
+extern "C" long junction_dispatch(junction::libos::SyscallArgs* args) {
+  using namespace junction::libos;
+  ThreadState* ts = CurrentThread();
+  const SyscallEntry& e = LookupSyscall(args->nr);
+  if ((e.flags & kFast) && !g_strace_enabled) [[likely]] {
+    ts->fast_calls++;
+    return e.handler(*args);
+  }
+  return DispatchSlow(args, ts);
+}

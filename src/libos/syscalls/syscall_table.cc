@@ -1,0 +1,207 @@
+// The system call table. Every number has a name (syscall_names.inc); the
+// list below says how each one the LibOS knows about is handled. Numbers
+// not listed return ENOSYS.
+#include "libos/syscalls/syscall_table.h"
+
+#include <sys/syscall.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "libos/host/host.h"
+#include "libos/strace.h"
+#include "libos/syscalls/handlers.h"
+
+namespace junction::libos {
+
+namespace {
+
+struct Spec {
+  long nr;
+  SyscallHandler handler;
+  Support support;
+  uint8_t flags;
+  int16_t err;
+  const char* note;
+};
+
+#define IMPL(name, flags, note) {SYS_##name, Sys_##name, Support::kFull, flags, 0, note}
+#define PART(name, note) {SYS_##name, Sys_##name, Support::kPartial, 0, 0, note}
+#define HOST(name, note) {SYS_##name, Sys_##name, Support::kHost, 0, 0, note}
+#define ERR(name, err, note) {SYS_##name, nullptr, Support::kErrno, 0, err, note}
+
+constexpr Spec kSpecs[] = {
+    // Memory: tracked as VMAs; LibOS memory is invisible to the guest.
+    IMPL(mmap, 0, "VMAs tracked; MAP_FIXED over LibOS memory fails with ENOMEM"),
+    IMPL(munmap, 0, "unmaps only guest memory"),
+    IMPL(mprotect, 0, ""),
+    IMPL(mremap, 0, ""),
+    IMPL(madvise, 0, ""),
+    IMPL(brk, 0, "emulated; the host brk belongs to the LibOS"),
+    HOST(msync, "range checked against the guest's VMAs"),
+    HOST(mincore, "range checked against the guest's VMAs"),
+
+    // Process identity and control.
+    IMPL(exit, kNoReturn, "single-threaded: ends the process"),
+    IMPL(exit_group, kNoReturn, ""),
+    PART(getpid, "host pid until container pids arrive (processes issue)"),
+    PART(getppid, "host parent pid"),
+    PART(gettid, "one thread per process for now"),
+    IMPL(set_tid_address, 0, ""),
+    IMPL(set_robust_list, 0, ""),
+    IMPL(get_robust_list, 0, ""),
+    PART(arch_prctl, "ARCH_SET_FS/GET_FS; %gs belongs to the LibOS (EPERM)"),
+    PART(prctl, "NAME, PDEATHSIG, DUMPABLE, NO_NEW_PRIVS, caps queries; others EINVAL"),
+    IMPL(getuid, kFast, ""),
+    IMPL(geteuid, kFast, ""),
+    IMPL(getgid, kFast, ""),
+    IMPL(getegid, kFast, ""),
+    IMPL(getresuid, 0, ""),
+    IMPL(getresgid, 0, ""),
+    HOST(getgroups, "the host's supplementary groups"),
+    HOST(uname, "reports the host's identity"),
+    IMPL(umask, kFast, ""),
+    HOST(prlimit64, "own process only"),
+    HOST(getrlimit, ""),
+    HOST(setrlimit, ""),
+    IMPL(sched_getaffinity, 0, "the container's cores"),
+    HOST(sched_yield, "yields the kthread until uthreads arrive"),
+    HOST(getrandom, ""),
+    HOST(getrusage, ""),
+    HOST(sysinfo, ""),
+    IMPL(getpgrp, kFast, ""),
+    HOST(getpgid, "own process only"),
+    HOST(getsid, "own process only"),
+    HOST(getcpu, ""),
+    PART(futex, "host futex on guest memory until uthreads arrive (threads issue)"),
+    PART(kill, "signals to the process itself only"),
+    PART(tgkill, "signals to the process itself only"),
+    PART(tkill, "signals to the process itself only"),
+
+    // Time; the vDSO answers most reads in user space.
+    HOST(clock_gettime, "vDSO fallback for clocks it does not answer"),
+    HOST(clock_getres, ""),
+    HOST(gettimeofday, ""),
+    HOST(time, ""),
+    HOST(nanosleep, "blocks the kthread until uthreads arrive"),
+    HOST(clock_nanosleep, "blocks the kthread until uthreads arrive"),
+    HOST(times, ""),
+
+    // Signals: bookkeeping only until the signals issue.
+    PART(rt_sigaction, "recorded; delivery to guest handlers not yet"),
+    PART(rt_sigprocmask, "recorded"),
+    PART(sigaltstack, "recorded"),
+    ERR(rt_sigreturn, ENOSYS, "no guest handler runs yet"),
+
+    // Files: host pass-through under the container root.
+    HOST(read, ""), HOST(write, ""), HOST(pread64, ""), HOST(pwrite64, ""),
+    HOST(readv, ""), HOST(writev, ""), HOST(open, ""), HOST(openat, ""), HOST(creat, ""),
+    HOST(close, "LibOS descriptors are EBADF to the guest"),
+    HOST(fstat, ""), HOST(stat, ""), HOST(lstat, ""), HOST(newfstatat, ""), HOST(statx, ""),
+    HOST(lseek, ""), HOST(access, ""), HOST(faccessat, ""), HOST(faccessat2, ""),
+    PART(readlink, "/proc/self/exe names the guest executable"),
+    PART(readlinkat, "/proc/self/exe names the guest executable"),
+    HOST(getcwd, ""), HOST(chdir, ""), HOST(fchdir, ""),
+    PART(fcntl, "known commands only"),
+    PART(ioctl, "terminal and FIO* requests; others ENOTTY"),
+    HOST(getdents64, ""), HOST(dup, ""), PART(dup2, "EBUSY onto a LibOS descriptor"),
+    PART(dup3, "EBUSY onto a LibOS descriptor"), HOST(pipe, ""), HOST(pipe2, ""),
+    HOST(poll, ""), PART(ppoll, "signal mask ignored until the signals issue"),
+    HOST(statfs, ""), HOST(fstatfs, ""), HOST(unlink, ""), HOST(unlinkat, ""),
+    HOST(mkdir, ""), HOST(mkdirat, ""), HOST(rmdir, ""), HOST(rename, ""), HOST(renameat, ""),
+    HOST(renameat2, ""), HOST(ftruncate, ""), HOST(truncate, ""), HOST(fsync, ""),
+    HOST(fdatasync, ""), HOST(flock, ""), HOST(fadvise64, ""), HOST(fchmod, ""), HOST(chmod, ""),
+    HOST(fchmodat, ""), HOST(fchown, ""), HOST(utimensat, ""), HOST(symlink, ""),
+    HOST(symlinkat, ""), HOST(link, ""), HOST(linkat, ""),
+
+    // Precise errors.
+    ERR(rseq, ENOSYS, "glibc disables rseq on ENOSYS"),
+    ERR(io_uring_setup, ENOSYS, "programs fall back to epoll/threads"),
+    ERR(clone3, ENOSYS, "glibc falls back to clone; threads issue"),
+    ERR(clone, ENOSYS, "threads and processes issues"),
+    ERR(fork, ENOSYS, "processes issue"),
+    ERR(vfork, ENOSYS, "processes issue"),
+    ERR(execve, ENOSYS, "processes issue"),
+    ERR(ptrace, EPERM, "not supported inside the LibOS"),
+    ERR(seccomp, EINVAL, "the LibOS's own filter is not the guest's to change"),
+};
+
+constexpr std::array<SyscallEntry, kNumSyscalls> BuildTable() {
+  std::array<SyscallEntry, kNumSyscalls> t{};
+  for (auto& e : t) e = {nullptr, nullptr, Support::kErrno, 0, ENOSYS, "no such system call"};
+#define SYSCALL(n, name) t[n] = {#name, nullptr, Support::kErrno, 0, ENOSYS, "not implemented"};
+#include "libos/syscalls/syscall_names.inc"
+#undef SYSCALL
+  for (const Spec& s : kSpecs) {
+    t[s.nr].handler = s.handler;
+    t[s.nr].support = s.support;
+    t[s.nr].flags = s.flags;
+    t[s.nr].err = s.err;
+    t[s.nr].note = s.note;
+  }
+  return t;
+}
+
+// Fast-path handlers must be marked kFast in the table (checked here).
+constexpr bool FastFlagsConsistent() {
+  for (const Spec& s : kSpecs)
+    if ((s.flags & kFast) && s.handler == nullptr) return false;
+  return true;
+}
+static_assert(FastFlagsConsistent());
+
+bool g_reported[kNumSyscalls + 1];
+
+}  // namespace
+
+constinit const SyscallEntry kNoSuchSyscall = {nullptr, nullptr, Support::kErrno, 0, ENOSYS,
+                                               "no such system call"};
+constinit const std::array<SyscallEntry, kNumSyscalls> kSyscallTable = BuildTable();
+
+long DispatchWithLibc(const SyscallArgs& args) {
+  const SyscallEntry& e = LookupSyscall(args.nr);
+  long ret;
+  if (e.handler) {
+    ret = e.handler(args);
+  } else {
+    ret = -e.err;
+    if (!e.name) {
+      size_t slot = static_cast<size_t>(args.nr) < static_cast<size_t>(kNumSyscalls)
+                        ? static_cast<size_t>(args.nr)
+                        : kNumSyscalls;
+      if (!g_reported[slot]) {
+        g_reported[slot] = true;
+        char msg[128];
+        int n = std::snprintf(msg, sizeof(msg),
+                              "junction: unknown system call %ld, returning ENOSYS\n", args.nr);
+        host::WriteAll(2, msg, static_cast<size_t>(n));
+      }
+    }
+  }
+  if (g_strace_enabled) StraceLog(args, ret);
+  return ret;
+}
+
+int PrintSyscallTable(int fd) {
+  static const char* const kSupportNames[] = {"full", "partial", "host", "errno"};
+  int implemented = 0;
+  for (long nr = 0; nr < kNumSyscalls; nr++) {
+    const SyscallEntry& e = kSyscallTable[static_cast<size_t>(nr)];
+    if (!e.name) continue;
+    char line[512];
+    int n;
+    if (e.support == Support::kErrno)
+      n = std::snprintf(line, sizeof(line), "%3ld %-24s %-8s %s: %s\n", nr, e.name, "errno",
+                        strerrorname_np(e.err), e.note);
+    else
+      n = std::snprintf(line, sizeof(line), "%3ld %-24s %-8s %s\n", nr, e.name,
+                        kSupportNames[static_cast<int>(e.support)], e.note);
+    host::WriteAll(fd, line, static_cast<size_t>(n));
+    if (e.support != Support::kErrno) implemented++;
+  }
+  return implemented;
+}
+
+}  // namespace junction::libos
