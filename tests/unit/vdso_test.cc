@@ -22,7 +22,6 @@
 #include <thread>
 #include <vector>
 
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "libos/vdso/vdso.h"
