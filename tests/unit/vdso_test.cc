@@ -569,6 +569,43 @@ TEST_CASE("threads reading while another re-anchors see one monotonic clock") {
   CHECK(d->w.anchors - anchors > 100);
 }
 
+namespace {
+int64_t g_realtime_shift = 0;
+int ShiftedHostClock(clockid_t id, timespec* ts) {
+  int r = clock_gettime(id, ts);
+  if (id == CLOCK_REALTIME || id == CLOCK_TAI) ts->tv_sec += g_realtime_shift;
+  return r;
+}
+}  // namespace
+
+TEST_CASE("a host realtime step is followed at the next re-anchor") {
+  auto& m = M();
+  vdso::VdsoData* d = m.g.data;
+  timespec mono0, real0, ts;
+  REQUIRE(m.clock_gettime(CLOCK_MONOTONIC, &mono0) == 0);
+  REQUIRE(m.clock_gettime(CLOCK_REALTIME, &real0) == 0);
+  g_realtime_shift = -3600;  // the host clock is set back an hour
+  vdso::SetHostClock(ShiftedHostClock);
+  vdso::Reanchor(d);
+  REQUIRE(m.clock_gettime(CLOCK_REALTIME, &ts) == 0);
+  CHECK(std::abs(Ns(ts) - (HostNs(CLOCK_REALTIME) - 3600LL * 1'000'000'000)) < kMs);
+  REQUIRE(m.clock_gettime(CLOCK_TAI, &ts) == 0);
+  CHECK(std::abs(Ns(ts) - (HostNs(CLOCK_TAI) - 3600LL * 1'000'000'000)) < kMs);
+  REQUIRE(m.clock_gettime(CLOCK_MONOTONIC, &ts) == 0);
+  CHECK(Ns(ts) >= Ns(mono0));
+  CHECK(std::abs(Ns(ts) - HostNs(CLOCK_MONOTONIC)) < kMs);
+  timeval tv;
+  REQUIRE(m.gettimeofday(&tv, nullptr) == 0);
+  CHECK(tv.tv_sec < real0.tv_sec - 3500);
+  CHECK(m.time(nullptr) < real0.tv_sec - 3500);
+
+  g_realtime_shift = 0;
+  vdso::SetHostClock(nullptr);  // back to the host vDSO
+  vdso::Reanchor(d);
+  REQUIRE(m.clock_gettime(CLOCK_REALTIME, &ts) == 0);
+  CHECK(std::abs(Ns(ts) - HostNs(CLOCK_REALTIME)) < kMs);
+}
+
 TEST_CASE("start-up calibration is fast and close") {
   alignas(4096) static vdso::VdsoData d;
   auto t0 = std::chrono::steady_clock::now();

@@ -66,9 +66,11 @@ void Reanchor(VdsoData* data);
 // syscall so that the vDSO and the syscall agree.
 bool ReadClock(VdsoData* data, clockid_t id, struct timespec* ts);
 
-// How Reanchor()/InitData() read the host clocks. Default: glibc's
-// clock_gettime (the host vDSO, no system call when the host clocksource is
-// the TSC). The LibOS may point this at its own host-call stub.
+// How Reanchor()/InitData() read the host clocks. Default (or nullptr): the
+// host vDSO's __vdso_clock_gettime called directly (no system call with the
+// TSC clocksource, no glibc errno/TLS), else glibc's clock_gettime. If the
+// host clocksource is not the TSC the host vDSO makes a real syscall, so a
+// LibOS with a seccomp filter should point this at its own host-call stub.
 using HostClockFn = int (*)(clockid_t, struct timespec*);
 void SetHostClock(HostClockFn fn);
 

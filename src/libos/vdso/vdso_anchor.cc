@@ -13,6 +13,7 @@
 // it meets the host again over one period; and the new line is never below
 // the old one during a 1 ms margin after the anchor (readers that loaded the
 // old line just before the new one was published).
+#include <sys/auxv.h>
 #include <sys/platform/x86.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -52,7 +53,16 @@ constexpr uint32_t kServedMask = (1u << JUNCTION_CLOCK_REALTIME) |
 constexpr int kRaw = 0;   // index into writer.rate/ref_*
 constexpr int kMono = 1;
 
-HostClockFn g_host_clock = ::clock_gettime;
+// The host's own __vdso_clock_gettime, called directly: no system call (with
+// the TSC clocksource) and, unlike glibc's wrapper, no errno/TLS access, so
+// it is safe while %fs holds the guest's value.
+HostClockFn HostVdsoClock() {
+  uintptr_t base = getauxval(AT_SYSINFO_EHDR);
+  uintptr_t fn = base ? FindSymbol(base, "__vdso_clock_gettime", "LINUX_2.6") : 0;
+  return fn ? reinterpret_cast<HostClockFn>(fn) : ::clock_gettime;
+}
+
+HostClockFn g_host_clock = nullptr;  // set by InitData / SetHostClock
 
 uint64_t NsToCycles(uint64_t ns, uint64_t mult) {
   return static_cast<uint64_t>((static_cast<unsigned __int128>(ns)
@@ -141,7 +151,7 @@ bool Within(uint64_t v, uint64_t ref, uint64_t ppm) {
 
 }  // namespace
 
-void SetHostClock(HostClockFn fn) { g_host_clock = fn ? fn : ::clock_gettime; }
+void SetHostClock(HostClockFn fn) { g_host_clock = fn ? fn : HostVdsoClock(); }
 
 namespace detail {
 
@@ -227,6 +237,7 @@ void ApplySamples_locked(VdsoData* d, const HostSamples& s,
 size_t DataSize() { return JUNCTION_VDSO_DATA_SIZE; }
 
 void InitData(VdsoData* d) {
+  if (g_host_clock == nullptr) g_host_clock = HostVdsoClock();
   std::memset(static_cast<void*>(d), 0, sizeof(*d));
   d->magic = JUNCTION_VDSO_MAGIC;
   d->version = JUNCTION_VDSO_VERSION;
