@@ -54,6 +54,11 @@ set_source_files_properties(${_vdso_dir}/vdso_image.S PROPERTIES
   COMPILE_OPTIONS "-Wa,-I${_vdso_out}"
   OBJECT_DEPENDS "${JUNCTION_VDSO_IMAGE}")
 
+# ReadClock/Reanchor may run from a syscall handler before the guest's
+# vector state is saved: keep them to general-purpose registers.
+set_source_files_properties(${_vdso_dir}/vdso_anchor.cc PROPERTIES
+  COMPILE_OPTIONS "-mgeneral-regs-only")
+
 set(JUNCTION_VDSO_SOURCES
   ${_vdso_dir}/vdso.cc
   ${_vdso_dir}/vdso_anchor.cc
