@@ -189,7 +189,7 @@ void ApplySamples_locked(VdsoData* d, const HostSamples& s,
   // 2. Lines.
   uint32_t old_mask = __atomic_load_n(&d->clock_mask, __ATOMIC_RELAXED);
   junction_vdso_clock lines[JUNCTION_VDSO_NCLOCKS];
-  for (auto& l : lines) l.tsc_base = l.mult = l.nsec = 0, l.sec = 0;
+  for (auto& l : lines) l = junction_vdso_clock{};  // no memset: see sources.cmake
   bool slewed = false;
   for (int id : kBaseClocks) {
     const junction_vdso_clock& old = d->clocks[id];
