@@ -15,6 +15,8 @@ packages=(
   libcli11-dev libtomlplusplus-dev doctest-dev
   libdpdk-dev dpdk-dev libibverbs-dev rdma-core libxdp-dev libbpf-dev
   libnuma-dev libelf-dev zlib1g-dev libbsd-dev libmd-dev libpcap-dev
+  # static archives linked directly by vendor/DpdkStatic.cmake (mlx5)
+  libnl-3-dev libnl-route-3-dev
   # packaging
   dpkg-dev fakeroot
   # programs the end-to-end tests run natively and under junction

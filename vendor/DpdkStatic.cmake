@@ -38,7 +38,8 @@ if(NOT DPDK_VERSION MATCHES "^${JUNCTION_DPDK_REQUIRED_VERSION}(\\.|$)")
   message(FATAL_ERROR
     "DPDK ${DPDK_VERSION} found, but Junction is pinned to DPDK "
     "${JUNCTION_DPDK_REQUIRED_VERSION}.x (Debian 12's libdpdk-dev): the static "
-    "driver list and link order below are written for that release. "
+    "driver list and link order in vendor/DpdkStatic.cmake are written for "
+    "that release. "
     "Configure with -DJUNCTION_WITH_DPDK=OFF to build without it.")
 endif()
 message(STATUS "DPDK ${DPDK_VERSION} (static archives from ${DPDK_LIBDIR})")
