@@ -18,6 +18,7 @@
 #include "libos/entry/sigsys.h"
 #include "libos/entry/thread_state.h"
 #include "libos/fs/host_files.h"
+#include "libos/guest_start.h"
 #include "libos/host/host.h"
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
@@ -27,17 +28,56 @@
 #include "libos/vdso/vdso.h"
 
 extern "C" [[noreturn]] void junction_enter_guest(uintptr_t entry, uintptr_t rsp);
-extern char** environ;
 
 namespace junction::libos {
 
 namespace {
 
+vdso::GuestVdso g_vdso;
+
+// Reads a /proc/self file whole (both are small).
+std::string ReadProcSelf(const char* path) {
+  std::string out;
+  FILE* f = std::fopen(path, "re");
+  if (!f) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+  std::fclose(f);
+  return out;
+}
+
+// The environment junction was started with. Not `environ`: libraries
+// linked into junction (rdma-core) add variables from static constructors.
+std::vector<std::string> InitialEnvironment() {
+  std::vector<std::string> env;
+  std::string raw = ReadProcSelf("/proc/self/environ");
+  for (size_t pos = 0; pos < raw.size();) {
+    size_t end = raw.find('\0', pos);
+    if (end == std::string::npos) end = raw.size();
+    if (end > pos) env.emplace_back(raw, pos, end - pos);
+    pos = end + 1;
+  }
+  return env;
+}
+
+// Our own auxv value for `type`, from the kernel's copy: glibc's getauxval
+// reports its own idea of AT_HWCAP on x86-64.
+uint64_t KernelAuxv(uint64_t type) {
+  std::string raw = ReadProcSelf("/proc/self/auxv");
+  for (size_t off = 0; off + 16 <= raw.size(); off += 16) {
+    uint64_t kv[2];
+    std::memcpy(kv, raw.data() + off, sizeof(kv));
+    if (kv[0] == type) return kv[1];
+    if (kv[0] == AT_NULL) break;
+  }
+  return 0;
+}
+
 std::vector<std::string> BuildEnvironment(const config::AppConfig& cfg) {
   std::vector<std::string> env;
   if (cfg.env.inherit) {
-    for (char** e = environ; e && *e; e++) {
-      std::string kv(*e);
+    for (const std::string& kv : InitialEnvironment()) {
       std::string key = kv.substr(0, kv.find('='));
       if (!cfg.env.vars.count(key)) env.push_back(kv);
     }
@@ -68,11 +108,13 @@ void InitProcess(const config::AppConfig& cfg) {
   p.cores = std::max(1, std::min(cfg.cpu.max_cores, static_cast<int>(online > 0 ? online : 1)));
 }
 
-loader::AuxValues MakeAuxValues() {
+}  // namespace
+
+loader::AuxValues GuestAuxValues() {
   loader::AuxValues aux;
-  aux.hwcap = getauxval(AT_HWCAP);
-  aux.hwcap2 = getauxval(AT_HWCAP2);
-  aux.minsigstksz = getauxval(AT_MINSIGSTKSZ);
+  aux.hwcap = KernelAuxv(AT_HWCAP);
+  aux.hwcap2 = KernelAuxv(AT_HWCAP2);
+  aux.minsigstksz = KernelAuxv(AT_MINSIGSTKSZ);
   const Process& p = CurrentProcess();
   aux.uid = p.uid;
   aux.euid = p.euid;
@@ -81,10 +123,11 @@ loader::AuxValues MakeAuxValues() {
   aux.secure = false;
   if (host::Syscall(SYS_getrandom, host::L(aux.random), sizeof(aux.random), 0) != sizeof(aux.random))
     std::memset(aux.random, 0x5a, sizeof(aux.random));
+  if (g_vdso.image_base) aux.vdso_base = g_vdso.image_base;
   return aux;
 }
 
-vdso::GuestVdso g_vdso;
+namespace {
 
 // Maps [vvar | vdso] as guest memory (tracked VMAs, visible in maps).
 vdso::GuestVdso MapVdso() {
@@ -144,8 +187,8 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     return 1;
   }
 
-  loader::AuxValues aux = MakeAuxValues();
-  if (auto vd = MapVdso(); vd.image_base) aux.vdso_base = vd.image_base;
+  MapVdso();
+  loader::AuxValues aux = GuestAuxValues();
 
   std::vector<std::string> env = BuildEnvironment(cfg);
   GuestLoaderEnv lenv;
@@ -155,8 +198,6 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: %s: %s\n", argv[0].c_str(), err.message.c_str());
     return err.ShellExitCode();
   }
-  CurrentProcess().exe_path = image.exe_path;
-  AddressSpace::Get().InitBrk(image.brk_start);
 
   if (!InstallTrapHandlers()) {
     std::fprintf(stderr, "junction run: cannot install the LibOS's signal handlers\n");
@@ -169,10 +210,29 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: Syscall User Dispatch is unavailable (Linux >= 5.11 needed)\n");
     return 1;
   }
-  // From here on, %fs is the guest's; no TLS-using code until entry.
   ts->libos_fs = ReadFsBase();
+  StartImage(image);
+}
+
+void StartImage(const loader::LoadedImage& image) {
+  Process& p = CurrentProcess();
+  p.exe_path = image.exe_path;
+  size_t slash = image.exe_path.rfind('/');
+  p.name = image.exe_path.substr(slash == std::string::npos ? 0 : slash + 1, 15);
+  AddressSpace::Get().InitBrk(image.brk_start);
+  ThreadState* ts = CurrentThread();
+  // The new program starts with the initial x87/SSE/AVX state, as after
+  // exec: XSTATE_BV = 0 in the header restores every component's init state
+  // (MXCSR still comes from the legacy area).
+  std::memset(ts->xsave_area, 0, 576);
+  uint32_t mxcsr = 0x1f80;
+  std::memcpy(ts->xsave_area + 24, &mxcsr, sizeof(mxcsr));
+  // From here on, %fs is the guest's; no TLS-using code until entry.
   ts->guest_fs = 0;
   WriteFsBase(0);
+  asm volatile("xrstor64 (%0)" ::"r"(ts->xsave_area), "a"(static_cast<uint32_t>(ts->xsave_mask)),
+               "d"(static_cast<uint32_t>(ts->xsave_mask >> 32))
+               : "memory");
   junction_enter_guest(image.entry, image.stack_pointer);
 }
 

@@ -17,6 +17,9 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 done
 shift
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# The same plain environment for both runs (no version-manager shims).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+unset _
 
 "$@" >"$tmp/native.out" 2>"$tmp/native.err" </dev/null
 native_rc=$?

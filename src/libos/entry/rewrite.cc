@@ -95,6 +95,11 @@ uintptr_t EmitTrampoline(uintptr_t site, uint32_t nr) {
 
 }  // namespace
 
+void ResetTrampolines() {
+  for (int i = 0; i < g_num_pages; i++) host::Munmap(g_pages[i].base, kPage);
+  g_num_pages = 0;
+}
+
 bool TryRewriteSyscallSite(uintptr_t after, long nr) {
   if (!g_rewrite_enabled || nr < 0 || nr > 0xffff) return false;
   uintptr_t site = after - 7;

@@ -17,6 +17,9 @@ namespace junction::libos {
 // trampoline. Safe to call from the SIGSYS handler (no libc, no TLS).
 bool TryRewriteSyscallSite(uintptr_t after, long nr);
 
+// execve: the old program's trampolines go with its text.
+void ResetTrampolines();
+
 // When false (--no-rewrite, benchmarks of the trap path), nothing is
 // rewritten.
 extern bool g_rewrite_enabled;

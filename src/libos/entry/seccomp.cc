@@ -43,6 +43,11 @@ constexpr HostCall kAllowed[] = {
     H(fdatasync, "durability"), H(flock, "locks"), H(fadvise64, "read-ahead hints"),
     H(fchmod, "permissions"), H(fchmodat, "permissions"), H(fchown, "ownership"),
     H(utimensat, "timestamps"), H(symlinkat, "links"), H(linkat, "links"),
+    H(getxattr, "xattrs"), H(lgetxattr, "xattrs"), H(fgetxattr, "xattrs"),
+    H(listxattr, "xattrs"), H(llistxattr, "xattrs"), H(flistxattr, "xattrs"),
+    H(setxattr, "xattrs"), H(lsetxattr, "xattrs"), H(fsetxattr, "xattrs"),
+    H(removexattr, "xattrs"), H(lremovexattr, "xattrs"), H(fremovexattr, "xattrs"),
+    H(kill, "signals to the process itself"),
     // Memory for the guest (tracked as VMAs) and for the LibOS.
     H(mmap, "memory"), H(munmap, "memory"), H(mprotect, "memory, syscall-site rewriting"),
     H(mremap, "memory"), H(madvise, "memory"), H(msync, "file mappings"),

@@ -118,13 +118,27 @@ bool OpenFollowingScripts(OpenFile& file, std::string* path, std::vector<std::st
 
 }  // namespace
 
+bool Probe(LoaderEnv& env, const std::string& filename, LoadError* err) {
+  std::vector<std::string> argv{filename};
+  std::string exe_path = filename;
+  OpenFile exe_file(env);
+  if (!OpenFollowingScripts(exe_file, &exe_path, &argv, err)) return false;
+  ParsedElf exe;
+  return ReadElf(exe_file, exe_path, &exe, err);
+}
+
 bool Load(LoaderEnv& env, const std::vector<std::string>& argv,
           const std::vector<std::string>& envp, const std::string& path_env,
           const AuxValues& aux, LoadedImage* out, LoadError* err) {
   if (argv.empty()) return Fail(err, LoadErrorKind::kNotFound, ENOENT, "empty command line");
   std::string execfn;
   if (!LookupCommand(env, argv[0], path_env, &execfn, err)) return false;
+  return LoadFile(env, execfn, argv, envp, aux, out, err);
+}
 
+bool LoadFile(LoaderEnv& env, const std::string& execfn, const std::vector<std::string>& argv,
+              const std::vector<std::string>& envp, const AuxValues& aux, LoadedImage* out,
+              LoadError* err) {
   LoadedImage image;
   image.argv = argv;
   std::string exe_path = execfn;

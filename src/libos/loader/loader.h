@@ -85,4 +85,15 @@ bool Load(LoaderEnv& env, const std::vector<std::string>& argv,
           const std::vector<std::string>& envp, const std::string& path_env,
           const AuxValues& aux, LoadedImage* out, LoadError* err);
 
+// Like Load, for execve: `execfn` is the file to run (no PATH lookup) and
+// `argv` is passed to it as given (argv[0] may differ from execfn).
+bool LoadFile(LoaderEnv& env, const std::string& execfn, const std::vector<std::string>& argv,
+              const std::vector<std::string>& envp, const AuxValues& aux, LoadedImage* out,
+              LoadError* err);
+
+// Checks, without mapping anything, that `filename` exists, may be executed
+// and is an ELF or #! script we can load (execve's checks before the point
+// of no return).
+bool Probe(LoaderEnv& env, const std::string& filename, LoadError* err);
+
 }  // namespace junction::libos::loader

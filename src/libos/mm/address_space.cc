@@ -236,6 +236,17 @@ SysResult<void> AddressSpace::Madvise(uintptr_t addr, size_t len, int advice) {
   return {};
 }
 
+void AddressSpace::ResetForExec() {
+  std::vector<std::pair<uintptr_t, uintptr_t>> doomed;
+  for (const auto& [start, v] : vmas_)
+    if (v.name != "[vdso]" && v.name != "[vvar]") doomed.emplace_back(v.start, v.end);
+  for (auto& [s, e] : doomed) {
+    host::Munmap(s, e - s);
+    Untrack(s, e);
+  }
+  brk_start_ = brk_cur_ = 0;
+}
+
 void AddressSpace::InitBrk(uintptr_t start) {
   brk_start_ = brk_cur_ = PageUp(start);
 }

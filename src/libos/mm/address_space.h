@@ -51,6 +51,9 @@ class AddressSpace {
   bool IsGuestRange(uintptr_t addr, size_t len, int prot) const;
   const Vma* Find(uintptr_t addr) const;
 
+  // execve: unmaps every guest mapping except the vDSO ([vvar], [vdso]).
+  void ResetForExec();
+
   // /proc/self/maps text for the guest's mappings.
   std::string FormatMaps() const;
 

@@ -35,6 +35,9 @@ JUNCTION_HANDLER(getpgrp); JUNCTION_HANDLER(getpgid); JUNCTION_HANDLER(getsid);
 JUNCTION_HANDLER(getcpu); JUNCTION_HANDLER(futex); JUNCTION_HANDLER(kill);
 JUNCTION_HANDLER(tgkill); JUNCTION_HANDLER(tkill);
 
+// Program replacement (sys_exec.cc)
+JUNCTION_HANDLER(execve); JUNCTION_HANDLER(execveat);
+
 // Time (sys_time.cc)
 JUNCTION_HANDLER(clock_gettime); JUNCTION_HANDLER(clock_getres);
 JUNCTION_HANDLER(gettimeofday); JUNCTION_HANDLER(time); JUNCTION_HANDLER(nanosleep);
@@ -65,5 +68,11 @@ JUNCTION_HANDLER(fchmodat); JUNCTION_HANDLER(fchown); JUNCTION_HANDLER(utimensat
 JUNCTION_HANDLER(fadvise64); JUNCTION_HANDLER(symlink); JUNCTION_HANDLER(symlinkat);
 JUNCTION_HANDLER(link); JUNCTION_HANDLER(linkat); JUNCTION_HANDLER(creat);
 JUNCTION_HANDLER(truncate); JUNCTION_HANDLER(flock);
+
+// Extended attributes, passed to the host (sys_xattr.cc)
+JUNCTION_HANDLER(getxattr); JUNCTION_HANDLER(lgetxattr); JUNCTION_HANDLER(fgetxattr);
+JUNCTION_HANDLER(listxattr); JUNCTION_HANDLER(llistxattr); JUNCTION_HANDLER(flistxattr);
+JUNCTION_HANDLER(setxattr); JUNCTION_HANDLER(lsetxattr); JUNCTION_HANDLER(fsetxattr);
+JUNCTION_HANDLER(removexattr); JUNCTION_HANDLER(lremovexattr); JUNCTION_HANDLER(fremovexattr);
 
 }  // namespace junction::libos

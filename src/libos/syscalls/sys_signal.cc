@@ -29,6 +29,15 @@ constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 
 
 }  // namespace
 
+void ResetSignalsForExec() {
+  // Caught signals revert to their default action; ignored ones stay
+  // ignored; the mask and pending signals are kept (execve(2)).
+  for (GuestSigaction& act : g_actions) {
+    if (act.handler != reinterpret_cast<uintptr_t>(SIG_IGN)) act = GuestSigaction{};
+  }
+  g_altstack = {nullptr, SS_DISABLE, 0};
+}
+
 JUNCTION_HANDLER(rt_sigaction) {
   long sig = a.a[0];
   if (a.a[3] != 8) return -EINVAL;

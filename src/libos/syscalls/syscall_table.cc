@@ -115,6 +115,9 @@ constexpr Spec kSpecs[] = {
     HOST(fdatasync, ""), HOST(flock, ""), HOST(fadvise64, ""), HOST(fchmod, ""), HOST(chmod, ""),
     HOST(fchmodat, ""), HOST(fchown, ""), HOST(utimensat, ""), HOST(symlink, ""),
     HOST(symlinkat, ""), HOST(link, ""), HOST(linkat, ""),
+    HOST(getxattr, ""), HOST(lgetxattr, ""), HOST(fgetxattr, ""), HOST(listxattr, ""),
+    HOST(llistxattr, ""), HOST(flistxattr, ""), HOST(setxattr, ""), HOST(lsetxattr, ""),
+    HOST(fsetxattr, ""), HOST(removexattr, ""), HOST(lremovexattr, ""), HOST(fremovexattr, ""),
 
     // Precise errors.
     ERR(rseq, ENOSYS, "glibc disables rseq on ENOSYS"),
@@ -123,7 +126,8 @@ constexpr Spec kSpecs[] = {
     ERR(clone, ENOSYS, "threads and processes issues"),
     ERR(fork, ENOSYS, "processes issue"),
     ERR(vfork, ENOSYS, "processes issue"),
-    ERR(execve, ENOSYS, "processes issue"),
+    PART(execve, "replaces the image in this process; set-id bits ignored"),
+    PART(execveat, "replaces the image in this process; set-id bits ignored"),
     ERR(ptrace, EPERM, "not supported inside the LibOS"),
     ERR(seccomp, EINVAL, "the LibOS's own filter is not the guest's to change"),
 };

@@ -1,0 +1,115 @@
+// execve/execveat: the new program replaces the old one inside this
+// process. Checks that can fail (file, permission, format) happen before
+// the old image is torn down, as in Linux; past that point a load failure
+// kills the process with SIGSEGV, as Linux does.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+#include <string>
+#include <vector>
+
+#include "libos/entry/rewrite.h"
+#include "libos/fs/host_files.h"
+#include "libos/guest_start.h"
+#include "libos/host/host.h"
+#include "libos/loader_env.h"
+#include "libos/mm/address_space.h"
+#include "libos/process.h"
+#include "libos/strace.h"
+#include "libos/syscalls/handlers.h"
+#include "libos/syscalls/user_memory.h"
+
+namespace junction::libos {
+
+void ResetSignalsForExec();  // sys_signal.cc
+
+namespace {
+
+constexpr size_t kMaxArgStrings = 0x7fffffff / 8;
+constexpr size_t kMaxArgBytes = 2 * 1024 * 1024;  // ~ARG_MAX on this machine's stack limit
+
+// Copies a NULL-terminated guest array of strings.
+SysResult<std::vector<std::string>> CopyStringArray(long addr) {
+  std::vector<std::string> out;
+  if (addr == 0) return out;  // Linux accepts NULL as an empty array
+  size_t total = 0;
+  for (size_t i = 0; i < kMaxArgStrings; i++) {
+    auto p = UserPtr<uintptr_t>(addr + static_cast<long>(i * sizeof(uintptr_t))).Read();
+    if (!p.ok()) return Errno{p.error()};
+    if (*p == 0) return out;
+    auto s = CopyStringFromUser(static_cast<long>(*p), kMaxArgBytes);
+    if (!s.ok()) return Errno{s.error() == ENAMETOOLONG ? E2BIG : s.error()};
+    total += s->size() + 1 + sizeof(uintptr_t);
+    if (total > kMaxArgBytes) return Errno{E2BIG};
+    out.push_back(std::move(*s));
+  }
+  return Errno{E2BIG};
+}
+
+void CloseOnExecFds() {
+  for (int fd = 0; fd < 65536; fd++) {
+    if (!fs::IsGuestFd(fd)) continue;
+    long flags = host::Syscall(SYS_fcntl, fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) {
+      host::Syscall(SYS_close, fd);
+      fs::ForgetFd(fd);
+    }
+  }
+}
+
+long Exec(const std::string& filename, long argv_addr, long envp_addr) {
+  auto argv = CopyStringArray(argv_addr);
+  if (!argv.ok()) return -argv.error();
+  auto envp = CopyStringArray(envp_addr);
+  if (!envp.ok()) return -envp.error();
+
+  GuestLoaderEnv env;
+  loader::LoadError err;
+  if (!loader::Probe(env, filename, &err)) return -err.err;
+
+  // Point of no return.
+  StraceFlush();
+  AddressSpace::Get().ResetForExec();
+  ResetTrampolines();
+  CloseOnExecFds();
+  ResetSignalsForExec();
+  loader::LoadedImage image;
+  if (!loader::LoadFile(env, filename, *argv, *envp, GuestAuxValues(), &image, &err)) {
+    char msg[512];
+    int n = std::snprintf(msg, sizeof(msg), "junction: execve %s failed after the old image was gone: %s\n",
+                          filename.c_str(), err.message.c_str());
+    host::WriteAll(2, msg, static_cast<size_t>(n));
+    host::Syscall(SYS_tgkill, CurrentProcess().host_pid, CurrentProcess().host_pid, SIGSEGV);
+    host::ExitGroup(128 + SIGSEGV);
+  }
+  StartImage(image);
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(execve) {
+  auto path = CopyStringFromUser(a.a[0]);
+  if (!path.ok()) return -path.error();
+  if (path->empty()) return -ENOENT;
+  return Exec(*path, a.a[1], a.a[2]);
+}
+
+JUNCTION_HANDLER(execveat) {
+  auto path = CopyStringFromUser(a.a[1]);
+  if (!path.ok()) return -path.error();
+  int flags = static_cast<int>(a.a[4]);
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -EINVAL;
+  if (path->empty()) {
+    if (!(flags & AT_EMPTY_PATH)) return -ENOENT;
+    if (!fs::IsGuestFd(a.a[0])) return -EBADF;
+    return Exec("/proc/self/fd/" + std::to_string(a.a[0]), a.a[2], a.a[3]);
+  }
+  if ((*path)[0] != '/' && static_cast<int>(a.a[0]) != AT_FDCWD) {
+    if (!fs::IsGuestFd(a.a[0])) return -EBADF;
+    return Exec("/proc/self/fd/" + std::to_string(a.a[0]) + "/" + *path, a.a[2], a.a[3]);
+  }
+  return Exec(*path, a.a[2], a.a[3]);
+}
+
+}  // namespace junction::libos
