@@ -9,6 +9,26 @@
 
 namespace junction::cmd {
 
+const char* const kEmbeddedDefault = "@default";
+
+std::vector<std::string> InsertDefaultRunConfig(std::vector<std::string> args) {
+  if (args.size() < 2 || args[1] != "run") return args;
+  for (size_t i = 2; i < args.size(); i++) {
+    const std::string& t = args[i];
+    if (t == "--") {
+      args.insert(args.begin() + static_cast<long>(i), kEmbeddedDefault);
+      return args;
+    }
+    if (t == "--set" || t == "--strace-file") {
+      i++;  // skip the option's value
+      continue;
+    }
+    if (!t.empty() && t[0] == '-') continue;
+    return args;  // a config file was given
+  }
+  return args;
+}
+
 namespace {
 
 struct RunArgs {
@@ -29,7 +49,10 @@ int DoRun(const RunArgs& a) {
     }
     overrides.push_back(o);
   }
-  auto cfg = config::LoadAppConfig(a.config_path, overrides);
+  auto cfg = a.config_path == kEmbeddedDefault
+                 ? config::ParseAppConfig(config::ToToml(config::DefaultAppConfig()),
+                                          "<embedded default>", overrides)
+                 : config::LoadAppConfig(a.config_path, overrides);
   if (!cfg) {
     std::fprintf(stderr, "junction run: %s\n", cfg.error().ToString().c_str());
     return config::kExitUsage;
@@ -48,7 +71,9 @@ int DoRun(const RunArgs& a) {
 
 Runner SetupRun(CLI::App* sub) {
   auto a = std::make_shared<RunArgs>();
-  sub->add_option("config", a->config_path, "App config (TOML); see docs/configuration.md")
+  sub->add_option("config", a->config_path,
+                  "App config (TOML; see docs/configuration.md). Omit it (`junction run -- CMD`)\n"
+                  "to use the embedded default: standalone, host network, 1 core")
       ->required();
   sub->add_option("--set", a->sets, "Override one config value: KEY=VALUE (dotted TOML path)")
       ->type_name("KEY=VALUE");

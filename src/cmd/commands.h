@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace junction::cmd {
 
@@ -13,6 +15,11 @@ namespace junction::cmd {
 using Runner = std::function<int()>;
 
 Runner SetupRun(CLI::App* sub);
+
+// `junction run -- CMD` (no config file before `--`) runs CMD on the
+// embedded default config: inserts its marker into the argument list.
+extern const char* const kEmbeddedDefault;
+std::vector<std::string> InsertDefaultRunConfig(std::vector<std::string> args);
 Runner SetupDaemon(CLI::App* sub);
 Runner SetupPs(CLI::App* sub);
 Runner SetupBench(CLI::App* sub);

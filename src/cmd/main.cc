@@ -1,6 +1,7 @@
 // `junction`: one static binary, several subcommands (see docs/cli.md).
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "cmd/commands.h"
 #include "config/config_error.h"
@@ -41,8 +42,11 @@ int main(int argc, char** argv) {
     sub->final_callback([&selected, r] { selected = r; });
   }
 
+  std::vector<std::string> args = InsertDefaultRunConfig({argv, argv + argc});
+  // CLI11 takes the arguments in reverse order, without the program name.
+  std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
   try {
-    app.parse(argc, argv);
+    app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     // CLI11 returns 0 for --help/--version; everything else is a usage error.
