@@ -1,5 +1,5 @@
 // Suite `syscall`: the cost of entering the kernel (natively) or the LibOS
-// (under `junction run`) for a trivial call, getpid.
+// (under `junction run`) for a trivial call.
 //
 //   getpid       a `mov $39,%eax; syscall` site (b8 27 00 00 00 0f 05): the
 //                LibOS traps it once and rewrites it to a jump into its
@@ -7,9 +7,12 @@
 //   getpid_trap  a `mov %rdi,%rax; syscall` site (48 89 f8 0f 05), the shape
 //                of glibc's syscall(): the LibOS cannot rewrite it, so every
 //                call takes the Syscall User Dispatch trap (the slow path).
+//   getuid       as getpid, `mov $102,%eax; syscall` (b8 66 00 00 00 0f 05):
+//                a handler marked kFast in the syscall table (no vector
+//                state save, no %fs switch), so the entry cost on its own.
 //
-// Both sites sit in non-inlined functions called in a loop; check the bytes
-// with `objdump -d junction | grep -A3 'GetpidVia'`.
+// The sites sit in non-inlined functions called in a loop; check the bytes
+// with `objdump -d junction | grep -A3 'Via.*Site.*>:'`.
 #include <sys/syscall.h>
 
 #include "bench/bench.h"
@@ -19,28 +22,31 @@ namespace junction::bench {
 
 namespace {
 
-[[gnu::noinline]] long GetpidViaRewritableSite() {
+// `mov $NR,%eax; syscall`: the shape the LibOS rewrites.
+template <int kNr>
+[[gnu::noinline]] long ViaRewritableSite() {
   long ret;
-  asm volatile("movl $39, %%eax\n\tsyscall" : "=a"(ret) : : "rcx", "r11", "memory");
+  asm volatile("movl %1, %%eax\n\tsyscall" : "=a"(ret) : "i"(kNr) : "rcx", "r11", "memory");
   return ret;
 }
 
-[[gnu::noinline]] long GetpidViaTrapSite(long nr) {
+// `mov %rdi,%rax; syscall`: a shape the LibOS leaves on the trap path.
+[[gnu::noinline]] long ViaTrapSite(long nr) {
   long ret;
   asm volatile("movq %%rdi, %%rax\n\tsyscall" : "=a"(ret) : "D"(nr) : "rcx", "r11", "memory");
   return ret;
 }
 
-static_assert(SYS_getpid == 39, "the rewritable site hard-codes getpid's number");
-
-template <typename F>
+// Times `n` calls of `call`, after checking that both site shapes give the
+// same answer for syscall kNr: a wrong result would make the time
+// meaningless (and the LibOS must give identical results on both paths).
+template <int kNr, typename F>
 Measurement NsPerCall(uint64_t n, F call) {
-  // Both sites must agree (and with the host's answer natively): a wrong
-  // result would make the timing meaningless.
-  long fast = GetpidViaRewritableSite(), trap = GetpidViaTrapSite(SYS_getpid);
-  if (fast != trap || fast <= 0)
-    return {0, "getpid differs between the sites: " + std::to_string(fast) + " (mov $39,%eax) vs " +
-                   std::to_string(trap) + " (mov %rdi,%rax)"};
+  long fast = ViaRewritableSite<kNr>(), trap = ViaTrapSite(kNr);
+  if (fast != trap || fast < 0)
+    return {0, "syscall " + std::to_string(kNr) + " differs between the sites: " +
+                   std::to_string(fast) + " (mov $NR,%eax) vs " + std::to_string(trap) +
+                   " (mov %rdi,%rax)"};
   if (n == 0) return {0, "no iterations"};
   int64_t start = NowNs();
   for (uint64_t i = 0; i < n; i++) call();
@@ -49,11 +55,15 @@ Measurement NsPerCall(uint64_t n, F call) {
 }
 
 Measurement Getpid(const Context& ctx) {
-  return NsPerCall(ctx.iterations, [] { GetpidViaRewritableSite(); });
+  return NsPerCall<SYS_getpid>(ctx.iterations, [] { ViaRewritableSite<SYS_getpid>(); });
 }
 
 Measurement GetpidTrap(const Context& ctx) {
-  return NsPerCall(ctx.iterations, [] { GetpidViaTrapSite(SYS_getpid); });
+  return NsPerCall<SYS_getpid>(ctx.iterations, [] { ViaTrapSite(SYS_getpid); });
+}
+
+Measurement Getuid(const Context& ctx) {
+  return NsPerCall<SYS_getuid>(ctx.iterations, [] { ViaRewritableSite<SYS_getuid>(); });
 }
 
 constexpr Benchmark kSyscall[] = {
@@ -61,6 +71,8 @@ constexpr Benchmark kSyscall[] = {
      "raw getpid; under junction the rewritten fast path (mov $39,%eax; syscall)"},
     {"syscall", "getpid_trap", "ns/op", Where::kWorker, 200'000, GetpidTrap,
      "raw getpid; under junction the trap path (mov %rdi,%rax; syscall is not rewritten)"},
+    {"syscall", "getuid", "ns/op", Where::kWorker, 1'000'000, Getuid,
+     "raw getuid; under junction the fast path to a kFast handler (mov $102,%eax; syscall)"},
 };
 
 }  // namespace
