@@ -23,6 +23,7 @@
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
 #include "libos/process.h"
+#include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/syscall_table.h"
 #include "libos/vdso/vdso.h"
@@ -181,6 +182,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     g_strace_enabled = true;
   }
 
+  Signals();  // constructed before any signal handler can need it
   ThreadState* ts = SetupThreadState();
   if (!ts) {
     std::fprintf(stderr, "junction run: out of memory setting up the LibOS\n");

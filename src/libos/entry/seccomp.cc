@@ -48,6 +48,8 @@ constexpr HostCall kAllowed[] = {
     H(setxattr, "xattrs"), H(lsetxattr, "xattrs"), H(fsetxattr, "xattrs"),
     H(removexattr, "xattrs"), H(lremovexattr, "xattrs"), H(fremovexattr, "xattrs"),
     H(kill, "signals to the process itself"),
+    H(alarm, "the guest's alarm timer"), H(setitimer, "the guest's interval timers"),
+    H(getitimer, "the guest's interval timers"),
     // Memory for the guest (tracked as VMAs) and for the LibOS.
     H(mmap, "memory"), H(munmap, "memory"), H(mprotect, "memory, syscall-site rewriting"),
     H(mremap, "memory"), H(madvise, "memory"), H(msync, "file mappings"),

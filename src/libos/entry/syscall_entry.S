@@ -38,9 +38,47 @@ junction_syscall_entry:
         pop %r8
         pop %r9
         mov %gs:TS_GUEST_RSP, %rsp
+        // Every guest register but %rax/%rcx/%r11 and the flags is back.
+        // A pending signal is delivered from here with that exact state.
+        testb $0xff, %gs:TS_SIGNAL_PENDING
+        // A host signal that lands between here and `ret` would be missed:
+        // signals/delivery.cc finishes these instructions for it instead.
+        .globl junction_exit_jnz, junction_exit_popf, junction_exit_ret
+junction_exit_jnz:
+        jnz junction_signal_exit
+junction_exit_popf:
         popfq
+junction_exit_ret:
         ret
         .size junction_syscall_entry, .-junction_syscall_entry
+
+// Entered with the guest's registers (rsp = its saved flags slot): saves
+// them on the LibOS stack as a GuestExitRegs and lets C++ deliver.
+        .p2align 4
+        .globl junction_signal_exit
+        .type junction_signal_exit, @function
+junction_signal_exit:
+        mov %gs:TS_LIBOS_STACK_TOP, %rsp
+        push %r15
+        push %r14
+        push %r13
+        push %r12
+        push %r11
+        push %r10
+        push %r9
+        push %r8
+        push %rbp
+        push %rdi
+        push %rsi
+        push %rdx
+        push %rcx
+        push %rbx
+        push %rax
+        mov %rsp, %rdi
+        sub $8, %rsp
+        call junction_deliver_on_exit
+        ud2
+        .size junction_signal_exit, .-junction_signal_exit
 
 // Return path for trapped calls: the SIGSYS handler left the guest's
 // resume address 128 bytes below its original %rsp (past the red zone).
@@ -50,9 +88,42 @@ junction_syscall_entry:
         .type junction_trap_return, @function
 junction_trap_return:
         mov (%rsp), %rcx
+        .globl junction_trap_return_lea, junction_trap_return_jmp
+junction_trap_return_lea:
         lea 136(%rsp), %rsp
+junction_trap_return_jmp:
         jmp *%rcx
         .size junction_trap_return, .-junction_trap_return
+
+// void junction_resume_guest(const GuestContext* ctx): loads every general
+// register, flags, %rsp and %rip with iretq, so nothing is written to the
+// guest's stack (its red zone stays intact).
+        .p2align 4
+        .globl junction_resume_guest
+        .type junction_resume_guest, @function
+junction_resume_guest:
+        pushq $0x2b             // ss
+        pushq 120(%rdi)         // rsp
+        pushq 136(%rdi)         // eflags
+        pushq $0x33             // cs
+        pushq 128(%rdi)         // rip
+        mov 0(%rdi), %r8
+        mov 8(%rdi), %r9
+        mov 16(%rdi), %r10
+        mov 24(%rdi), %r11
+        mov 32(%rdi), %r12
+        mov 40(%rdi), %r13
+        mov 48(%rdi), %r14
+        mov 56(%rdi), %r15
+        mov 72(%rdi), %rsi
+        mov 80(%rdi), %rbp
+        mov 88(%rdi), %rbx
+        mov 96(%rdi), %rdx
+        mov 104(%rdi), %rax
+        mov 112(%rdi), %rcx
+        mov 64(%rdi), %rdi
+        iretq
+        .size junction_resume_guest, .-junction_resume_guest
 
 // void junction_enter_guest(uintptr_t entry, uintptr_t rsp)
 // Starts the guest as the kernel starts a process: %rsp at argc, %rdx = 0

@@ -8,3 +8,4 @@
 #define TS_GUEST_FS 24
 #define TS_LIBOS_FS 32
 #define TS_SUD_SELECTOR 40
+#define TS_SIGNAL_PENDING 41

@@ -40,6 +40,7 @@ ThreadState* SetupThreadState() {
   uintptr_t xs = (base + sizeof(ThreadState) + 63) & ~uintptr_t{63};
   ts->xsave_area = reinterpret_cast<uint8_t*>(xs);
   ts->xsave_mask = Xcr0();
+  ts->xsave_size = static_cast<uint32_t>(XsaveSize());
   ts->libos_stack_top = (base + total) & ~uintptr_t{15};
   ts->libos_fs = ReadFsBase();
   asm volatile("wrgsbase %0" ::"r"(reinterpret_cast<uintptr_t>(ts)) : "memory");

@@ -16,11 +16,16 @@ struct alignas(64) ThreadState {
   uintptr_t guest_fs;         // TS_GUEST_FS: the guest's %fs base
   uintptr_t libos_fs;         // TS_LIBOS_FS: the LibOS's own TLS (glibc)
   uint8_t sud_selector;       // TS_SUD_SELECTOR: Syscall User Dispatch byte
-  uint8_t pad0[7];
+  // TS_SIGNAL_PENDING: nonzero while a signal the guest has not blocked is
+  // pending; the syscall exit path then delivers it (signals/delivery.cc).
+  uint8_t signal_pending;
+  uint8_t pad0[6];
   // Extended (x87/SSE/AVX/AVX-512) state of the guest, saved by the slow
   // dispatch path before LibOS code that may use vector registers runs.
   uint8_t* xsave_area;
   uint64_t xsave_mask;
+  uint32_t xsave_size;        // bytes of the (standard-format) XSAVE image
+  long cur_syscall;           // number of the call being handled (restarts)
   // Counters (docs/performance.md explains them).
   uint64_t fast_calls;
   uint64_t trapped_calls;
@@ -33,6 +38,7 @@ static_assert(offsetof(ThreadState, libos_stack_top) == TS_LIBOS_STACK_TOP);
 static_assert(offsetof(ThreadState, guest_fs) == TS_GUEST_FS);
 static_assert(offsetof(ThreadState, libos_fs) == TS_LIBOS_FS);
 static_assert(offsetof(ThreadState, sud_selector) == TS_SUD_SELECTOR);
+static_assert(offsetof(ThreadState, signal_pending) == TS_SIGNAL_PENDING);
 
 // The calling kthread's state. Valid once SetupThreadState() ran on it.
 inline ThreadState* CurrentThread() {

@@ -43,9 +43,10 @@ JUNCTION_HANDLER(clock_gettime); JUNCTION_HANDLER(clock_getres);
 JUNCTION_HANDLER(gettimeofday); JUNCTION_HANDLER(time); JUNCTION_HANDLER(nanosleep);
 JUNCTION_HANDLER(clock_nanosleep); JUNCTION_HANDLER(times);
 
-// Signals, single-threaded bookkeeping (sys_signal.cc)
+// Signals (sys_signal.cc)
 JUNCTION_HANDLER(rt_sigaction); JUNCTION_HANDLER(rt_sigprocmask);
-JUNCTION_HANDLER(sigaltstack); JUNCTION_HANDLER(rt_sigreturn);
+JUNCTION_HANDLER(rt_sigpending); JUNCTION_HANDLER(sigaltstack); JUNCTION_HANDLER(rt_sigreturn);
+JUNCTION_HANDLER(alarm); JUNCTION_HANDLER(setitimer); JUNCTION_HANDLER(getitimer);
 
 // Files, passed through to the host (sys_file.cc)
 JUNCTION_HANDLER(read); JUNCTION_HANDLER(write); JUNCTION_HANDLER(pread64);

@@ -16,13 +16,12 @@
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
 #include "libos/process.h"
+#include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 
 namespace junction::libos {
-
-void ResetSignalsForExec();  // sys_signal.cc
 
 namespace {
 

@@ -1,92 +1,95 @@
-// Signal bookkeeping for single-threaded guests: dispositions and the mask
-// are recorded so programs that set them up run; delivery to guest
-// handlers comes with the signals issue. Until then the host's default
-// actions apply (a fatal signal ends junction with 128+N).
+// Signal system calls for single-threaded guests; state and delivery live
+// in signals/ (signal_state.h, delivery.h).
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 
 #include "libos/host/host.h"
+#include "libos/process.h"
+#include "libos/signals/delivery.h"
+#include "libos/signals/signal_state.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 
 namespace junction::libos {
 
-namespace {
-
-struct GuestSigaction {
-  uintptr_t handler;
-  unsigned long flags;
-  uintptr_t restorer;
-  uint64_t mask;
-};
-
-GuestSigaction g_actions[65];
-uint64_t g_mask;
-stack_t g_altstack = {nullptr, SS_DISABLE, 0};
-
-constexpr int kSsAutodisarm = 1 << 31;  // SS_AUTODISARM (kernel ABI)
-constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
-
-}  // namespace
-
-void ResetSignalsForExec() {
-  // Caught signals revert to their default action; ignored ones stay
-  // ignored; the mask and pending signals are kept (execve(2)).
-  for (GuestSigaction& act : g_actions) {
-    if (act.handler != reinterpret_cast<uintptr_t>(SIG_IGN)) act = GuestSigaction{};
-  }
-  g_altstack = {nullptr, SS_DISABLE, 0};
-}
-
 JUNCTION_HANDLER(rt_sigaction) {
   long sig = a.a[0];
   if (a.a[3] != 8) return -EINVAL;
-  if (sig < 1 || sig > 64) return -EINVAL;
-  GuestSigaction old = g_actions[sig];
+  if (sig < 1 || sig > kMaxSignal) return -EINVAL;
+  KernelSigaction old = Signals().actions[sig];
   if (a.a[1]) {
-    if (sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
-    auto act = UserPtr<GuestSigaction>(a.a[1]).Read();
+    auto act = UserPtr<KernelSigaction>(a.a[1]).Read();
     if (!act.ok()) return -act.error();
-    g_actions[sig] = *act;
+    if (sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
+    act->mask &= ~kUnblockableSignals;
+    SetGuestAction(static_cast<int>(sig), *act);
   }
-  if (a.a[2]) CHECK(UserPtr<GuestSigaction>(a.a[2]).Write(old));
+  if (a.a[2]) CHECK(UserPtr<KernelSigaction>(a.a[2]).Write(old));
   return 0;
 }
 
 JUNCTION_HANDLER(rt_sigprocmask) {
   if (a.a[3] != 8) return -EINVAL;
-  uint64_t old = g_mask;
+  uint64_t old = Signals().blocked;
   if (a.a[1]) {
     auto set = UserPtr<uint64_t>(a.a[1]).Read();
     if (!set.ok()) return -set.error();
     switch (a.a[0]) {
-      case SIG_BLOCK: g_mask |= *set; break;
-      case SIG_UNBLOCK: g_mask &= ~*set; break;
-      case SIG_SETMASK: g_mask = *set; break;
+      case SIG_BLOCK: SetGuestMask(old | *set); break;
+      case SIG_UNBLOCK: SetGuestMask(old & ~*set); break;
+      case SIG_SETMASK: SetGuestMask(*set); break;
       default: return -EINVAL;
     }
-    g_mask &= ~kUnblockable;
   }
   if (a.a[2]) CHECK(UserPtr<uint64_t>(a.a[2]).Write(old));
   return 0;
 }
 
-JUNCTION_HANDLER(sigaltstack) {
-  stack_t old = g_altstack;
-  if (a.a[0]) {
-    auto ss = UserPtr<stack_t>(a.a[0]).Read();
-    if (!ss.ok()) return -ss.error();
-    if (ss->ss_flags & ~(SS_DISABLE | kSsAutodisarm)) return -EINVAL;
-    if (!(ss->ss_flags & SS_DISABLE) && ss->ss_size < 2048) return -ENOMEM;
-    g_altstack = *ss;
-  }
-  if (a.a[1]) CHECK(UserPtr<stack_t>(a.a[1]).Write(old));
+JUNCTION_HANDLER(rt_sigpending) {
+  if (a.a[1] > 8 || a.a[1] < 0) return -EINVAL;
+  const GuestSignals& s = Signals();
+  uint64_t pending = s.pending & s.blocked;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]))) return -EFAULT;
+  std::memcpy(reinterpret_cast<void*>(a.a[0]), &pending, static_cast<size_t>(a.a[1]));
   return 0;
 }
 
-JUNCTION_HANDLER(rt_sigreturn) {
-  (void)a;
-  return -ENOSYS;  // no guest handler can have run yet (see above)
+JUNCTION_HANDLER(sigaltstack) {
+  GuestSignals& s = Signals();
+  KernelStack old = s.altstack;
+  if (a.a[0]) {
+    auto ss = UserPtr<KernelStack>(a.a[0]).Read();
+    if (!ss.ok()) return -ss.error();
+    int mode = ss->ss_flags & ~kSsAutodisarm;
+    if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK) return -EINVAL;
+    if (mode == SS_DISABLE) {
+      s.altstack = {0, SS_DISABLE, 0, 0};
+    } else {
+      if (ss->ss_size < 2048) return -ENOMEM;
+      s.altstack = *ss;
+      s.altstack.ss_flags &= kSsAutodisarm;
+    }
+  }
+  if (a.a[1]) CHECK(UserPtr<KernelStack>(a.a[1]).Write(old));
+  return 0;
+}
+
+JUNCTION_HANDLER(rt_sigreturn) { SigreturnAndResume(); }
+
+// Timers that raise signals are the host's, aimed at this process; their
+// signals reach the guest through the host signal handler.
+JUNCTION_HANDLER(alarm) { return host::Syscall(SYS_alarm, a.a[0]); }
+
+JUNCTION_HANDLER(setitimer) {
+  if (a.a[1] && !GuestReadable(static_cast<uintptr_t>(a.a[1]), sizeof(itimerval))) return -EFAULT;
+  if (a.a[2] && !GuestWritable(static_cast<uintptr_t>(a.a[2]), sizeof(itimerval))) return -EFAULT;
+  return host::Syscall(SYS_setitimer, a.a[0], a.a[1], a.a[2]);
+}
+
+JUNCTION_HANDLER(getitimer) {
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(itimerval))) return -EFAULT;
+  return host::Syscall(SYS_getitimer, a.a[0], a.a[1]);
 }
 
 }  // namespace junction::libos

@@ -2,6 +2,7 @@
 // -mgeneral-regs-only: until the guest's vector state is saved, no LibOS
 // code may touch a vector register, and %fs still belongs to the guest.
 #include "libos/entry/thread_state.h"
+#include "libos/signals/delivery.h"
 #include "libos/syscalls/syscall_table.h"
 
 namespace junction::libos {
@@ -36,11 +37,25 @@ inline void Xrstor(uint8_t* area, uint64_t mask) {
 
 }  // namespace
 
+[[noreturn]] void DeliverOnExit(GuestExitRegs* regs);  // delivery.cc
+
 }  // namespace junction::libos
+
+// From junction_signal_exit: save the guest's vector state and take the
+// LibOS's TLS before any ordinary LibOS code runs.
+extern "C" void junction_deliver_on_exit(junction::libos::GuestExitRegs* regs) {
+  using namespace junction::libos;
+  ThreadState* ts = CurrentThread();
+  Xsave(ts->xsave_area, ts->xsave_mask);
+  ts->guest_fs = ReadFsBase();
+  WriteFsBase(ts->libos_fs);
+  DeliverOnExit(regs);
+}
 
 extern "C" long junction_dispatch(junction::libos::SyscallArgs* args) {
   using namespace junction::libos;
   ThreadState* ts = CurrentThread();
+  ts->cur_syscall = args->nr;
   const SyscallEntry& e = LookupSyscall(args->nr);
   if ((e.flags & kFast) && !g_strace_enabled) [[likely]] {
     ts->fast_calls++;

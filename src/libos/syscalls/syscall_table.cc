@@ -89,11 +89,15 @@ constexpr Spec kSpecs[] = {
     HOST(clock_nanosleep, "blocks the kthread until uthreads arrive"),
     HOST(times, ""),
 
-    // Signals: bookkeeping only until the signals issue.
-    PART(rt_sigaction, "recorded; delivery to guest handlers not yet"),
-    PART(rt_sigprocmask, "recorded"),
-    PART(sigaltstack, "recorded"),
-    ERR(rt_sigreturn, ENOSYS, "no guest handler runs yet"),
+    // Signals: kernel-layout frames, restart rules (signals/).
+    IMPL(rt_sigaction, 0, ""),
+    IMPL(rt_sigprocmask, 0, "one mask per process until threads arrive"),
+    IMPL(rt_sigpending, 0, ""),
+    IMPL(sigaltstack, 0, "SS_AUTODISARM supported"),
+    IMPL(rt_sigreturn, kNoReturn, "restores registers, FPU state, mask, altstack"),
+    HOST(alarm, "the host's timer; SIGALRM reaches the guest's handler"),
+    HOST(setitimer, "the host's timers; signals reach the guest's handlers"),
+    HOST(getitimer, ""),
 
     // Files: host pass-through under the container root.
     HOST(read, ""), HOST(write, ""), HOST(pread64, ""), HOST(pwrite64, ""),

@@ -1,0 +1,350 @@
+#include "libos/signals/delivery.h"
+
+#include <sys/syscall.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "libos/entry/thread_state.h"
+#include "libos/host/host.h"
+#include "libos/mm/address_space.h"
+#include "libos/process.h"
+#include "libos/signals/kernel_abi.h"
+#include "libos/signals/signal_state.h"
+#include "libos/strace.h"
+
+extern "C" {
+void junction_trap_return();
+extern const char junction_trap_return_lea[], junction_trap_return_jmp[];
+extern const char junction_exit_jnz[], junction_exit_popf[], junction_exit_ret[];
+extern const char __executable_start[];
+extern const char etext[];
+}
+
+namespace junction::libos {
+
+namespace {
+
+constexpr uint64_t kRedZone = 128;
+// Flags a handler's sigreturn may change (the kernel's FIX_EFLAGS).
+constexpr uint64_t kUserFlags = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 |
+                                0x10000;
+
+uint64_t Load64(uint64_t addr) {
+  uint64_t v;
+  std::memcpy(&v, reinterpret_cast<const void*>(addr), sizeof(v));
+  return v;
+}
+
+bool InLibosText(uint64_t ip) {
+  return ip >= reinterpret_cast<uintptr_t>(__executable_start) &&
+         ip < reinterpret_cast<uintptr_t>(etext);
+}
+
+// Loads the initial FPU state into the XSAVE image (what a handler and a
+// new program start with).
+void InitXsaveImage(ThreadState* ts) {
+  std::memset(ts->xsave_area, 0, 576);
+  uint16_t fcw = 0x37f;
+  uint32_t mxcsr = 0x1f80;
+  std::memcpy(ts->xsave_area, &fcw, sizeof(fcw));
+  std::memcpy(ts->xsave_area + 24, &mxcsr, sizeof(mxcsr));
+}
+
+bool Restartable(long nr, bool handler_ran, bool sa_restart) {
+  switch (nr) {
+    case SYS_read: case SYS_write: case SYS_readv: case SYS_writev: case SYS_pread64:
+    case SYS_pwrite64: case SYS_preadv: case SYS_pwritev: case SYS_open: case SYS_openat:
+    case SYS_wait4: case SYS_waitid: case SYS_ioctl: case SYS_flock: case SYS_fcntl:
+    case SYS_futex: case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_recvfrom:
+    case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg: case SYS_sendfile: case SYS_splice:
+      return !handler_ran || sa_restart;  // ERESTARTSYS
+    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait:
+    case SYS_epoll_pwait:
+      return !handler_ran;  // ERESTARTNOHAND
+    default:
+      return false;
+  }
+}
+
+[[noreturn]] void TerminateBySignal(int sig) {
+  StraceFlush();
+  KernelSigaction dfl{};
+  dfl.flags = kSaRestorer;
+  dfl.restorer = reinterpret_cast<uint64_t>(&junction_host_sigreturn);
+  host::Syscall(SYS_rt_sigaction, sig, host::L(&dfl), 0, 8);
+  uint64_t none = 0;
+  host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&none), 0, 8);
+  int pid = CurrentProcess().host_pid;
+  host::Syscall(SYS_tgkill, pid, pid, sig);
+  host::ExitGroup(128 + sig);
+}
+
+// Builds one rt_sigframe for `sig` and points `ctx` at the handler.
+// Returns false if the guest stack cannot hold it.
+bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelSigaction& act) {
+  ThreadState* ts = CurrentThread();
+  GuestSignals& s = Signals();
+  KernelStack& alt = s.altstack;
+  bool alt_enabled = !(alt.ss_flags & SS_DISABLE) && alt.ss_size != 0;
+  bool on_alt = alt_enabled && ctx.rsp > alt.ss_sp && ctx.rsp <= alt.ss_sp + alt.ss_size;
+  uint64_t sp = ctx.rsp - kRedZone;
+  if ((act.flags & SA_ONSTACK) && alt_enabled && !on_alt) sp = alt.ss_sp + alt.ss_size;
+  const uint64_t xs = ts->xsave_size;
+  uint64_t fp = (sp - xs - 4) & ~uint64_t{63};
+  uint64_t frame = ((fp - sizeof(RtSigframe)) & ~uint64_t{15}) - 8;
+  if (!(act.flags & kSaRestorer)) return false;  // x86-64 needs a restorer
+  if (!AddressSpace::Get().IsGuestRange(frame, fp + xs + 4 - frame, PROT_WRITE)) return false;
+
+  // The interrupted FPU state, with the software-reserved bytes that say
+  // an XSAVE image follows.
+  auto* fpbytes = reinterpret_cast<uint8_t*>(fp);
+  std::memcpy(fpbytes, ts->xsave_area, xs);
+  FpxSwBytes sw{kFpXstateMagic1, static_cast<uint32_t>(xs + 4), ts->xsave_mask,
+                static_cast<uint32_t>(xs), {}};
+  std::memcpy(fpbytes + kSwBytesOffset, &sw, sizeof(sw));
+  uint32_t magic2 = kFpXstateMagic2;
+  std::memcpy(fpbytes + xs, &magic2, sizeof(magic2));
+
+  RtSigframe f{};
+  f.pretcode = act.restorer;
+  f.uc.uc_flags = kUcFpXstate | kUcSigcontextSs | kUcStrictRestoreSs;
+  f.uc.uc_stack.ss_sp = alt.ss_sp;
+  f.uc.uc_stack.ss_size = alt.ss_size;
+  f.uc.uc_stack.ss_flags = alt_enabled ? (on_alt ? SS_ONSTACK : 0) | (alt.ss_flags & kSsAutodisarm)
+                                       : SS_DISABLE;
+  KernelSigcontext& m = f.uc.uc_mcontext;
+  m.r8 = ctx.r8; m.r9 = ctx.r9; m.r10 = ctx.r10; m.r11 = ctx.r11;
+  m.r12 = ctx.r12; m.r13 = ctx.r13; m.r14 = ctx.r14; m.r15 = ctx.r15;
+  m.rdi = ctx.rdi; m.rsi = ctx.rsi; m.rbp = ctx.rbp; m.rbx = ctx.rbx;
+  m.rdx = ctx.rdx; m.rax = ctx.rax; m.rcx = ctx.rcx; m.rsp = ctx.rsp;
+  m.rip = ctx.rip; m.eflags = ctx.eflags;
+  m.cs = kUserCs;
+  m.ss = kUserDs;
+  m.oldmask = s.blocked;
+  m.fpstate = fp;
+  if (sig == SIGSEGV || sig == SIGBUS) m.cr2 = reinterpret_cast<uint64_t>(info.si_addr);
+  f.uc.uc_sigmask = s.blocked;
+  f.info = info;
+  std::memcpy(reinterpret_cast<void*>(frame), &f, sizeof(f));
+
+  if ((act.flags & SA_ONSTACK) && alt_enabled && !on_alt && (alt.ss_flags & kSsAutodisarm))
+    alt = {0, SS_DISABLE, 0, 0};
+  uint64_t mask = s.blocked | act.mask;
+  if (!(act.flags & SA_NODEFER)) mask |= SigBit(sig);
+  if (act.flags & SA_RESETHAND) SetGuestAction(sig, KernelSigaction{});
+  SetGuestMask(mask);
+
+  ctx.rsp = frame;
+  ctx.rip = act.handler;
+  ctx.rdi = static_cast<uint64_t>(sig);
+  ctx.rsi = frame + offsetof(RtSigframe, info);
+  ctx.rdx = frame + offsetof(RtSigframe, uc);
+  ctx.rax = 0;
+  ctx.eflags &= ~uint64_t{0x400 | 0x100 | 0x10000};  // DF, TF, RF
+  return true;
+}
+
+}  // namespace
+
+bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart) {
+  GuestSignals& s = Signals();
+  bool handler_ran = false;
+  bool restart_considered = false;
+  for (;;) {
+    uint64_t deliverable = s.pending & ~s.blocked;
+    if (!deliverable) break;
+    int sig = __builtin_ctzll(deliverable) + 1;
+    s.pending &= ~SigBit(sig);
+    siginfo_t info = s.info[sig];
+    KernelSigaction act = s.actions[sig];
+    if (act.handler == reinterpret_cast<uint64_t>(SIG_IGN)) continue;
+    if (act.handler == reinterpret_cast<uint64_t>(SIG_DFL)) {
+      DefaultAction d = DefaultActionOf(sig);
+      if (d == DefaultAction::kIgnore || d == DefaultAction::kContinue) continue;
+      TerminateBySignal(sig);  // stop signals, too, are left to the host
+    }
+    // The interrupted system call: restart it or let it fail with EINTR.
+    if (!restart_considered && restart.nr >= 0 && restart.result == -EINTR) {
+      restart_considered = true;
+      if (Restartable(restart.nr, true, act.flags & SA_RESTART)) {
+        ctx.rax = static_cast<uint64_t>(restart.nr);
+        ctx.rip = restart.rip;
+      }
+    }
+    if (!BuildFrame(ctx, sig, info, act)) TerminateBySignal(SIGSEGV);
+    handler_ran = true;
+  }
+  if (!restart_considered && restart.nr >= 0 && restart.result == -EINTR &&
+      Restartable(restart.nr, false, false)) {
+    ctx.rax = static_cast<uint64_t>(restart.nr);
+    ctx.rip = restart.rip;
+  }
+  UpdatePendingFlag();
+  return handler_ran;
+}
+
+void GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t* flags,
+                   bool* trap_path) {
+  uint64_t g = ts->guest_rsp;
+  *flags = Load64(g);
+  uint64_t ret = Load64(g + 8);
+  *trap_path = ret == reinterpret_cast<uint64_t>(&junction_trap_return);
+  if (*trap_path) {
+    *rip = Load64(g + 16);
+    *rsp = g + 16 + 136;
+  } else {
+    *rip = ret;  // back into the trampoline, which restores the red zone
+    *rsp = g + 16;
+  }
+}
+
+[[noreturn]] static void ResumeGuest(GuestContext& ctx, bool handler_ran) {
+  ThreadState* ts = CurrentThread();
+  if (handler_ran) InitXsaveImage(ts);
+  WriteFsBase(ts->guest_fs);
+  asm volatile("xrstor64 (%0)" ::"r"(ts->xsave_area), "a"(static_cast<uint32_t>(ts->xsave_mask)),
+               "d"(static_cast<uint32_t>(ts->xsave_mask >> 32))
+               : "memory");
+  junction_resume_guest(&ctx);
+}
+
+[[noreturn]] void DeliverOnExit(GuestExitRegs* r) {
+  ThreadState* ts = CurrentThread();
+  GuestContext ctx{};
+  ctx.r8 = r->r8; ctx.r9 = r->r9; ctx.r10 = r->r10; ctx.r11 = r->r11;
+  ctx.r12 = r->r12; ctx.r13 = r->r13; ctx.r14 = r->r14; ctx.r15 = r->r15;
+  ctx.rdi = r->rdi; ctx.rsi = r->rsi; ctx.rbp = r->rbp; ctx.rbx = r->rbx;
+  ctx.rdx = r->rdx; ctx.rax = r->rax;
+  bool trap_path;
+  GuestCallSite(ts, &ctx.rsp, &ctx.rip, &ctx.eflags, &trap_path);
+  ctx.rcx = ctx.rip;  // as after a real syscall
+  ctx.r11 = ctx.eflags;
+  RestartPoint restart;
+  restart.nr = ts->cur_syscall;
+  restart.result = static_cast<long>(r->rax);
+  // Re-issuing: the `syscall` instruction itself on the trap path, the
+  // trampoline's 6-byte `call *entry(%rip)` (with %eax = nr) otherwise.
+  restart.rip = trap_path ? ctx.rip - 2 : ctx.rip - 6;
+  bool handler_ran = DeliverPendingSignals(ctx, restart);
+  ResumeGuest(ctx, handler_ran);
+}
+
+[[noreturn]] void SigreturnAndResume() {
+  ThreadState* ts = CurrentThread();
+  uint64_t rsp, rip, flags;
+  bool trap_path;
+  GuestCallSite(ts, &rsp, &rip, &flags, &trap_path);
+  // The handler's `ret` popped pretcode: the ucontext is at rsp.
+  KernelUcontext uc;
+  if (!AddressSpace::Get().IsGuestRange(rsp, sizeof(uc), PROT_READ)) TerminateBySignal(SIGSEGV);
+  std::memcpy(&uc, reinterpret_cast<const void*>(rsp), sizeof(uc));
+  const KernelSigcontext& m = uc.uc_mcontext;
+  GuestContext ctx{m.r8, m.r9, m.r10, m.r11, m.r12, m.r13, m.r14, m.r15, m.rdi, m.rsi,
+                   m.rbp, m.rbx, m.rdx, m.rax, m.rcx, m.rsp, m.rip,
+                   (flags & ~kUserFlags) | (m.eflags & kUserFlags) | 0x202};
+  if (m.fpstate) {
+    const uint64_t xs = ts->xsave_size;
+    if (!AddressSpace::Get().IsGuestRange(m.fpstate, xs, PROT_READ) || (m.fpstate & 63))
+      TerminateBySignal(SIGSEGV);
+    std::memcpy(ts->xsave_area, reinterpret_cast<const void*>(m.fpstate), xs);
+    // Make the image safe for XRSTOR (a bad one would fault in the LibOS):
+    // standard format, known components only, valid MXCSR bits.
+    uint64_t* hdr = reinterpret_cast<uint64_t*>(ts->xsave_area + 512);
+    hdr[0] &= ts->xsave_mask;
+    std::memset(ts->xsave_area + 520, 0, 56);
+    uint32_t mxcsr;
+    std::memcpy(&mxcsr, ts->xsave_area + 24, 4);
+    mxcsr &= 0xffff;
+    std::memcpy(ts->xsave_area + 24, &mxcsr, 4);
+  } else {
+    InitXsaveImage(ts);
+  }
+  GuestSignals& s = Signals();
+  if (!(uc.uc_stack.ss_flags & SS_ONSTACK)) {
+    // restore_altstack: the saved settings come back unless on that stack.
+    s.altstack = uc.uc_stack;
+    s.altstack.ss_flags &= ~SS_ONSTACK;
+  }
+  SetGuestMask(uc.uc_sigmask);
+  bool handler_ran = DeliverPendingSignals(ctx, RestartPoint{});
+  ResumeGuest(ctx, handler_ran);
+}
+
+// The host handler for every signal the guest handles. Runs on the LibOS's
+// alternate stack, possibly with the guest's %fs: no TLS, no allocation.
+void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
+  auto* uc = static_cast<ucontext_t*>(ucv);
+  greg_t* g = uc->uc_mcontext.gregs;
+  ThreadState* ts = CurrentThread();
+  QueueSignal(sig, *info);
+  uint64_t rip = static_cast<uint64_t>(g[REG_RIP]);
+  uint64_t rsp = static_cast<uint64_t>(g[REG_RSP]);
+  bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+                sig == SIGTRAP) && info->si_code > 0;
+  if (fault && InLibosText(rip)) {
+    char msg[160];
+    int n = std::snprintf(msg, sizeof(msg),
+                          "junction: LibOS bug: signal %d at LibOS address %#lx (fault address %p)\n",
+                          sig, static_cast<unsigned long>(rip), info->si_addr);
+    host::WriteAll(2, msg, static_cast<size_t>(n));
+    TerminateBySignal(sig);
+  }
+  if (InLibosText(rip)) {
+    // Finish the last instructions of the syscall exit for the guest, so
+    // that a signal landing there is not left pending until the next call.
+    auto at = [&](const char* label) { return rip == reinterpret_cast<uint64_t>(label); };
+    if (at(junction_exit_jnz)) rip = reinterpret_cast<uint64_t>(junction_exit_popf);
+    if (at(junction_exit_popf)) {
+      g[REG_EFL] = static_cast<greg_t>(Load64(rsp));
+      rsp += 8;
+      rip = reinterpret_cast<uint64_t>(junction_exit_ret);
+    }
+    if (at(junction_exit_ret)) {
+      rip = Load64(rsp);
+      rsp += 8;
+    }
+    if (rip == reinterpret_cast<uint64_t>(&junction_trap_return)) {
+      g[REG_RCX] = static_cast<greg_t>(Load64(rsp));
+      rip = reinterpret_cast<uint64_t>(junction_trap_return_lea);
+    }
+    if (at(junction_trap_return_lea)) {
+      rsp += 136;
+      rip = reinterpret_cast<uint64_t>(junction_trap_return_jmp);
+    }
+    if (at(junction_trap_return_jmp)) rip = static_cast<uint64_t>(g[REG_RCX]);
+    if (InLibosText(rip)) return;  // in the LibOS: delivered on syscall exit
+    g[REG_RIP] = static_cast<greg_t>(rip);
+    g[REG_RSP] = static_cast<greg_t>(rsp);
+  }
+  if (!ts->signal_pending) return;  // blocked by the guest
+  // Interrupted guest code: build the frames now and let the host's
+  // sigreturn enter the handler.
+  std::memcpy(ts->xsave_area, uc->uc_mcontext.fpregs, ts->xsave_size);
+  GuestContext ctx{};
+  ctx.r8 = g[REG_R8]; ctx.r9 = g[REG_R9]; ctx.r10 = g[REG_R10]; ctx.r11 = g[REG_R11];
+  ctx.r12 = g[REG_R12]; ctx.r13 = g[REG_R13]; ctx.r14 = g[REG_R14]; ctx.r15 = g[REG_R15];
+  ctx.rdi = g[REG_RDI]; ctx.rsi = g[REG_RSI]; ctx.rbp = g[REG_RBP]; ctx.rbx = g[REG_RBX];
+  ctx.rdx = g[REG_RDX]; ctx.rax = g[REG_RAX]; ctx.rcx = g[REG_RCX]; ctx.rsp = g[REG_RSP];
+  ctx.rip = g[REG_RIP]; ctx.eflags = g[REG_EFL];
+  if (!DeliverPendingSignals(ctx, RestartPoint{})) return;
+  g[REG_R8] = ctx.r8; g[REG_R9] = ctx.r9; g[REG_R10] = ctx.r10; g[REG_R11] = ctx.r11;
+  g[REG_R12] = ctx.r12; g[REG_R13] = ctx.r13; g[REG_R14] = ctx.r14; g[REG_R15] = ctx.r15;
+  g[REG_RDI] = ctx.rdi; g[REG_RSI] = ctx.rsi; g[REG_RBP] = ctx.rbp; g[REG_RBX] = ctx.rbx;
+  g[REG_RDX] = ctx.rdx; g[REG_RAX] = ctx.rax; g[REG_RCX] = ctx.rcx; g[REG_RSP] = ctx.rsp;
+  g[REG_RIP] = ctx.rip; g[REG_EFL] = ctx.eflags;
+  // The handler starts with the initial FPU state; keep the frame's
+  // software-reserved bytes so the host kernel still sees an XSAVE frame.
+  InitXsaveImage(ts);
+  auto* host_fp = reinterpret_cast<uint8_t*>(uc->uc_mcontext.fpregs);
+  std::memcpy(host_fp, ts->xsave_area, kSwBytesOffset);
+  std::memcpy(host_fp + 512, ts->xsave_area + 512, 64);
+  // The host's sigreturn restores this mask: make it the guest's new one.
+  uint64_t host_mask = Signals().blocked & ~SigBit(SIGSYS);
+  std::memcpy(&uc->uc_sigmask, &host_mask, sizeof(host_mask));
+}
+
+}  // namespace junction::libos

@@ -1,0 +1,47 @@
+// Signal delivery to the guest with Linux semantics: a kernel-layout
+// rt_sigframe on the guest stack (or its sigaltstack), the handler entered
+// with the initial FPU state, rt_sigreturn restoring what the handler left
+// in the frame, and the restart rules for interrupted system calls.
+//
+// Three ways in: the syscall exit path (a signal became pending while the
+// LibOS ran), the host signal handler (a signal arrived while guest code
+// ran), and rt_sigreturn (a signal unblocked by the restored mask).
+#pragma once
+
+#include <cstdint>
+
+#include "libos/signals/guest_context.h"
+
+namespace junction::libos {
+
+struct ThreadState;
+
+// The guest's registers as junction_signal_exit saved them.
+struct GuestExitRegs {
+  uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+// How to restart the system call that was interrupted, if any.
+struct RestartPoint {
+  long nr = -1;          // -1: no system call to restart
+  long result = 0;       // what it returned (-EINTR to be considered)
+  uint64_t rip = 0;      // where to resume to re-issue it
+};
+
+// Delivers every deliverable pending signal by building frames into `ctx`
+// (nesting them as Linux does). Returns true if a handler will run (the
+// caller then loads the initial FPU state). Terminating signals end the
+// process here. Needs no TLS. `xsave` is the guest's current XSAVE image.
+bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart);
+
+// The guest rsp at the moment of its syscall, and its resume point, from
+// the state junction_syscall_entry saved. Sets *trap_path for trapped calls.
+void GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t* flags,
+                   bool* trap_path);
+
+// rt_sigreturn, entered from the slow dispatch path. Does not return.
+[[noreturn]] void SigreturnAndResume();
+
+}  // namespace junction::libos
+
+extern "C" [[noreturn]] void junction_deliver_on_exit(junction::libos::GuestExitRegs* regs);

@@ -1,0 +1,53 @@
+// The guest's signal state: dispositions, blocked mask, pending signals and
+// the alternate stack. One set per process for now (single kthread); the
+// threads issue splits the mask, pending set and altstack per thread.
+//
+// May be touched from the host signal handler while the guest's %fs is
+// loaded: nothing here uses TLS or allocates.
+#pragma once
+
+#include <signal.h>
+
+#include <cstdint>
+
+#include "libos/signals/kernel_abi.h"
+
+namespace junction::libos {
+
+inline constexpr int kMaxSignal = 64;
+inline constexpr uint64_t SigBit(int sig) { return uint64_t{1} << (sig - 1); }
+inline constexpr uint64_t kUnblockableSignals = SigBit(SIGKILL) | SigBit(SIGSTOP);
+
+struct GuestSignals {
+  KernelSigaction actions[kMaxSignal + 1];
+  uint64_t blocked = 0;
+  uint64_t pending = 0;
+  siginfo_t info[kMaxSignal + 1];
+  KernelStack altstack = {0, SS_DISABLE, 0, 0};
+};
+
+GuestSignals& Signals();
+
+// Sets the disposition and mirrors it to the host: SIG_DFL and SIG_IGN
+// as they are, handlers through the LibOS's host handler.
+void SetGuestAction(int sig, const KernelSigaction& act);
+
+// Sets the blocked mask (SIGKILL/SIGSTOP are dropped) and mirrors it to
+// the host so that blocked signals stay queued there.
+void SetGuestMask(uint64_t mask);
+
+// Records a signal for the guest (from the host handler or the LibOS).
+void QueueSignal(int sig, const siginfo_t& info);
+
+// Recomputes the entry path's pending flag: pending & ~blocked.
+void UpdatePendingFlag();
+
+// The default action of `sig` when its disposition is SIG_DFL.
+enum class DefaultAction { kTerminate, kCore, kIgnore, kStop, kContinue };
+DefaultAction DefaultActionOf(int sig);
+
+// execve: caught signals revert to SIG_DFL; the altstack is dropped.
+void ResetSignalsForExec();
+
+
+}  // namespace junction::libos
