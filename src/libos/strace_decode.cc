@@ -91,12 +91,4 @@ std::string FormatSyscall(const SyscallArgs& args, long result) {
   return out;
 }
 
-std::string FormatNoReturn(const SyscallArgs& args) {
-  strace::Signature sig = strace::RefineSignature(args);
-  std::string out;
-  AppendCall(out, args, sig, 0);
-  out += '?';
-  return out;
-}
-
 }  // namespace junction::libos

@@ -16,7 +16,4 @@ namespace junction::libos {
 // value (-errno on failure); calls that never return print `= ?`.
 std::string FormatSyscall(const SyscallArgs& args, long result);
 
-// The line for a call that does not return (exit, exit_group): `= ?`.
-std::string FormatNoReturn(const SyscallArgs& args);
-
 }  // namespace junction::libos

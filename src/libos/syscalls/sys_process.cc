@@ -23,8 +23,15 @@ namespace junction::libos {
   host::ExitGroup(status);
 }
 
-JUNCTION_HANDLER(exit) { ExitProcess(static_cast<int>(a.a[0]) & 0xff); }
-JUNCTION_HANDLER(exit_group) { ExitProcess(static_cast<int>(a.a[0]) & 0xff); }
+// These never return to the dispatcher, so they log their own `= ?` line.
+JUNCTION_HANDLER(exit) {
+  if (g_strace_enabled) StraceLog(a, 0);
+  ExitProcess(static_cast<int>(a.a[0]) & 0xff);
+}
+JUNCTION_HANDLER(exit_group) {
+  if (g_strace_enabled) StraceLog(a, 0);
+  ExitProcess(static_cast<int>(a.a[0]) & 0xff);
+}
 
 JUNCTION_HANDLER(set_tid_address) {
   CurrentProcess().clear_child_tid = static_cast<uintptr_t>(a.a[0]);
