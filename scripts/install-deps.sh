@@ -22,6 +22,8 @@ packages=(
   # programs the end-to-end tests run natively and under junction
   busybox-static coreutils python3 perl openssl sqlite3 hyperfine
   iproute2 procps curl
+  # tests/e2e/strace_test.sh compares --strace lines with real strace's
+  strace
 )
 
 export DEBIAN_FRONTEND=noninteractive
