@@ -197,7 +197,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   loader::LoadedImage image;
   loader::LoadError err;
   if (!loader::Load(lenv, argv, env, FindPath(env), aux, &image, &err)) {
-    std::fprintf(stderr, "junction run: %s: %s\n", argv[0].c_str(), err.message.c_str());
+    std::fprintf(stderr, "junction run: %s\n", err.message.c_str());
     return err.ShellExitCode();
   }
 

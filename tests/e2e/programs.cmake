@@ -4,7 +4,7 @@ junction_e2e(false COMMAND /bin/false)
 junction_e2e(busybox_echo COMMAND /bin/busybox echo hello from busybox)
 junction_e2e(busybox_sha256sum COMMAND /bin/busybox sha256sum ${E2E_DATA}/words.txt)
 # /tmp, /run and /work change while tests run in parallel.
-junction_e2e(ls_root FILTER "grep -v -E ' (tmp|run|work|root)$'" COMMAND ls -la /)
+junction_e2e(ls_root FILTER "grep -v -E '^total| (tmp|run|work|root)$'" COMMAND ls -la /)
 junction_e2e(cat COMMAND cat ${E2E_DATA}/words.txt)
 junction_e2e(sort COMMAND sort ${E2E_DATA}/words.txt)
 junction_e2e(sha256sum COMMAND sha256sum ${E2E_DATA}/words.txt)
@@ -24,3 +24,20 @@ junction_e2e(env_python_script COMMAND ${E2E_DATA}/script.py one two)
 # `_` is set by whoever execs; AT_RSEQ_* is absent because rseq is ENOSYS.
 junction_e2e(auxv_dump FILTER "grep -v -e '^envp.*=_=' -e '^AT_RSEQ'" COMMAND $<TARGET_FILE:e2e_auxv_dump> x y)
 junction_e2e(vdso_clock COMMAND $<TARGET_FILE:e2e_vdso_clock>)
+
+# The syscall entry itself: registers, flags, vector state, red zone.
+junction_e2e(syscall_regs COMMAND $<TARGET_FILE:e2e_syscall_regs>)
+# Bad guest pointers: EFAULT exactly where Linux gives it, never a crash.
+junction_e2e(bad_pointers COMMAND $<TARGET_FILE:e2e_bad_pointers>)
+# Signals from host timers delivered to guest handlers.
+junction_e2e(signals_basic COMMAND $<TARGET_FILE:e2e_signals_basic>)
+
+# Pointers into the LibOS's own memory (only meaningful under junction).
+add_test(NAME e2e.libos_memory_protected
+         COMMAND $<TARGET_FILE:junction> run -- $<TARGET_FILE:e2e_bad_pointers> --libos)
+set_tests_properties(e2e.libos_memory_protected PROPERTIES LABELS e2e
+  PASS_REGULAR_EXPRESSION "LibOS still alive"
+  FAIL_REGULAR_EXPRESSION "(read|write|open|fstat|clock_gettime|uname|getcwd|pipe2|rt_sigaction|execve|mmap|mprotect)\\(.*\\) +ok|no LibOS mapping")
+# Programs that cannot be loaded, and bad configs.
+add_test(NAME e2e.run_errors COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_errors.sh $<TARGET_FILE:junction>)
+set_tests_properties(e2e.run_errors PROPERTIES LABELS e2e)

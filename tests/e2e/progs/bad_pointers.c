@@ -1,0 +1,92 @@
+// Passes bad pointers to system calls and prints each result. Natively the
+// kernel answers EFAULT; under junction the LibOS must answer the same,
+// never crash. With --libos it also aims at the LibOS's own memory (found
+// in the host's /proc/self/maps) and expects EFAULT and a refused
+// MAP_FIXED, which only makes sense under junction.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static void report(const char* what, long r) {
+  printf("%-28s %s\n", what, r < 0 ? strerrorname_np(errno) : "ok");
+}
+
+static void bad_pointer_set(const char* label, void* p) {
+  char name[64];
+  int fd = open("/dev/zero", O_RDONLY);
+  snprintf(name, sizeof(name), "read(%s)", label);
+  report(name, syscall(SYS_read, fd, p, 16));
+  snprintf(name, sizeof(name), "write(%s)", label);
+  report(name, syscall(SYS_write, 1, p, 16));
+  snprintf(name, sizeof(name), "open(%s)", label);
+  report(name, syscall(SYS_openat, AT_FDCWD, p, O_RDONLY));
+  snprintf(name, sizeof(name), "fstat(%s)", label);
+  report(name, syscall(SYS_fstat, fd, p));
+  snprintf(name, sizeof(name), "clock_gettime(%s)", label);
+  report(name, syscall(SYS_clock_gettime, CLOCK_MONOTONIC, p));
+  snprintf(name, sizeof(name), "uname(%s)", label);
+  report(name, syscall(SYS_uname, p));
+  snprintf(name, sizeof(name), "getcwd(%s)", label);
+  report(name, syscall(SYS_getcwd, p, 64));
+  snprintf(name, sizeof(name), "pipe2(%s)", label);
+  report(name, syscall(SYS_pipe2, p, 0));
+  snprintf(name, sizeof(name), "rt_sigaction(%s)", label);
+  report(name, syscall(SYS_rt_sigaction, SIGUSR1, p, NULL, 8));
+  snprintf(name, sizeof(name), "execve(%s)", label);
+  report(name, syscall(SYS_execve, p, NULL, NULL));
+  close(fd);
+}
+
+static int libos_checks(void) {
+  FILE* f = fopen("/proc/self/maps", "r");
+  char line[512];
+  uintptr_t start = 0, end = 0;
+  while (f && fgets(line, sizeof(line), f)) {
+    size_t n = strlen(line);
+    if (n > 10 && strstr(line, "/junction\n") && strstr(line, " rw")) {
+      sscanf(line, "%lx-%lx", &start, &end);
+      break;
+    }
+  }
+  if (f) fclose(f);
+  if (!start) {
+    printf("no LibOS mapping visible\n");
+    return 1;
+  }
+  void* p = (void*)start;
+  bad_pointer_set("LibOS data", p);
+  void* m = mmap(p, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  report("mmap(MAP_FIXED, LibOS data)", m == MAP_FAILED ? -1 : 0);
+  report("munmap(LibOS data)", munmap(p, 4096));
+  report("mprotect(LibOS data)", mprotect(p, 4096, PROT_NONE));
+  printf("LibOS still alive\n");
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc > 1 && strcmp(argv[1], "--libos") == 0) return libos_checks();
+  bad_pointer_set("NULL", NULL);
+  bad_pointer_set("0x1", (void*)1);
+  bad_pointer_set("kernel address", (void*)0xffff888000000000ul);
+  void* unmapped = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(unmapped, 4096);
+  bad_pointer_set("unmapped page", unmapped);
+  void* ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  report("read(read-only page)", syscall(SYS_read, open("/dev/zero", O_RDONLY), ro, 16));
+  report("stat(path ending at unmapped)", syscall(SYS_newfstatat, AT_FDCWD,
+                                                   (char*)unmapped - 1, ro, 0));
+  printf("done\n");
+  return 0;
+}

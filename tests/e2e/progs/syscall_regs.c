@@ -1,0 +1,99 @@
+// Checks that a system call preserves what Linux preserves: every general
+// register but rax/rcx/r11, the flags, the vector registers (xmm/ymm/zmm),
+// MXCSR and the x87 control word — on the first execution of a site (the
+// LibOS's trap path) and on later ones (the rewritten fast path), with live
+// data in the red zone. Prints the same lines natively and under junction.
+#include <immintrin.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+// getpid through `mov $39,%eax; syscall` with every other GPR holding a
+// known value and 128 bytes of red zone below %rsp filled with a pattern.
+static int gpr_and_redzone_check(void) {
+  uint64_t out[13];
+  uint64_t redzone_ok;
+  __asm__ volatile(
+      "push %%rbx\n push %%rbp\n push %%r12\n push %%r13\n push %%r14\n push %%r15\n"
+      "push %[out]\n"
+      // fill the red zone [rsp-128, rsp) with a pattern
+      "mov $16, %%ecx\n"
+      "2: mov %%rcx, %%rax\n imul $0x11111111, %%rax\n mov %%rax, -136(%%rsp,%%rcx,8)\n loop 2b\n"
+      "mov $0x1001, %%rbx\n mov $0x1002, %%rdx\n mov $0x1003, %%rsi\n mov $0x1004, %%rdi\n"
+      "mov $0x1005, %%rbp\n mov $0x1006, %%r8\n mov $0x1007, %%r9\n mov $0x1008, %%r10\n"
+      "mov $0x1009, %%r12\n mov $0x100a, %%r13\n mov $0x100b, %%r14\n mov $0x100c, %%r15\n"
+      "stc\n"                       // CF set across the call
+      "mov $39, %%eax\n syscall\n"
+      "setc %%al\n movzx %%al, %%eax\n"
+      "mov %%rax, -200(%%rsp)\n"    // park CF
+      "mov (%%rsp), %%rax\n"        // out[]
+      "mov %%rbx, 0(%%rax)\n mov %%rdx, 8(%%rax)\n mov %%rsi, 16(%%rax)\n mov %%rdi, 24(%%rax)\n"
+      "mov %%rbp, 32(%%rax)\n mov %%r8, 40(%%rax)\n mov %%r9, 48(%%rax)\n mov %%r10, 56(%%rax)\n"
+      "mov %%r12, 64(%%rax)\n mov %%r13, 72(%%rax)\n mov %%r14, 80(%%rax)\n mov %%r15, 88(%%rax)\n"
+      "mov -200(%%rsp), %%rcx\n mov %%rcx, 96(%%rax)\n"
+      // verify the red zone
+      "mov $1, %%r8\n mov $16, %%ecx\n"
+      "3: mov %%rcx, %%rdx\n imul $0x11111111, %%rdx\n cmp %%rdx, -136(%%rsp,%%rcx,8)\n"
+      "   je 4f\n xor %%r8, %%r8\n 4: loop 3b\n"
+      "mov %%r8, %%rcx\n"
+      "pop %%rax\n pop %%r15\n pop %%r14\n pop %%r13\n pop %%r12\n pop %%rbp\n pop %%rbx\n"
+      : "=c"(redzone_ok)
+      : [out] "r"(out)
+      : "rax", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc");
+  static const uint64_t want[12] = {0x1001, 0x1002, 0x1003, 0x1004, 0x1005, 0x1006,
+                                    0x1007, 0x1008, 0x1009, 0x100a, 0x100b, 0x100c};
+  int ok = redzone_ok == 1 && out[12] == 1;
+  for (int i = 0; i < 12; i++) ok &= out[i] == want[i];
+  return ok;
+}
+
+__attribute__((target("avx512f"))) static int vector_check(int have_avx512) {
+  uint32_t mxcsr_in = 0x1f80 | 0x6000;  // round toward zero
+  uint32_t mxcsr_out;
+  uint16_t fcw_in = 0x27f, fcw_out;    // x87 53-bit precision
+  uint64_t x[4] = {0}, y[4] = {0}, z[8] = {0};
+  if (have_avx512) {
+    __asm__ volatile(
+        "ldmxcsr %[mi]\n fldcw %[fi]\n"
+        "mov $0x5555, %%eax\n vpbroadcastd %%eax, %%zmm17\n"
+        "mov $0x7777, %%eax\n vpbroadcastd %%eax, %%ymm3\n"
+        "mov $0x9999, %%eax\n movd %%eax, %%xmm15\n"
+        "mov $39, %%eax\n syscall\n"
+        "stmxcsr %[mo]\n fnstcw %[fo]\n"
+        "vmovdqu64 %%zmm17, %[z]\n vmovdqu %%ymm3, %[y]\n movq %%xmm15, %[x]\n"
+        "ldmxcsr %[mdef]\n"
+        : [mo] "=m"(mxcsr_out), [fo] "=m"(fcw_out), [z] "=m"(z), [y] "=m"(y), [x] "=m"(x[0])
+        : [mi] "m"(mxcsr_in), [fi] "m"(fcw_in), [mdef] "m"((uint32_t){0x1f80})
+        : "rax", "rcx", "r11", "xmm3", "xmm15", "xmm17", "memory");
+  } else {
+    __asm__ volatile(
+        "ldmxcsr %[mi]\n fldcw %[fi]\n"
+        "mov $0x9999, %%eax\n movd %%eax, %%xmm15\n"
+        "mov $39, %%eax\n syscall\n"
+        "stmxcsr %[mo]\n fnstcw %[fo]\n movq %%xmm15, %[x]\n ldmxcsr %[mdef]\n"
+        : [mo] "=m"(mxcsr_out), [fo] "=m"(fcw_out), [x] "=m"(x[0])
+        : [mi] "m"(mxcsr_in), [fi] "m"(fcw_in), [mdef] "m"((uint32_t){0x1f80})
+        : "rax", "rcx", "r11", "xmm15", "memory");
+    for (int i = 0; i < 8; i++) z[i] = 0x0000555500005555ull;
+    for (int i = 0; i < 4; i++) y[i] = 0x0000777700007777ull;
+  }
+  unsigned short fcw_def = 0x37f;
+  __asm__ volatile("fldcw %0" ::"m"(fcw_def));
+  int ok = mxcsr_out == mxcsr_in && fcw_out == fcw_in && x[0] == 0x9999;
+  for (int i = 0; i < 8; i++) ok &= z[i] == 0x0000555500005555ull;
+  for (int i = 0; i < 4; i++) ok &= y[i] == 0x0000777700007777ull;
+  return ok;
+}
+
+int main(void) {
+  __builtin_cpu_init();
+  int avx512 = __builtin_cpu_supports("avx512f");
+  // Each site runs 3 times: the first may trap, the rest take the fast path.
+  for (int round = 1; round <= 3; round++) {
+    printf("round %d: registers, flags and red zone %s\n", round,
+           gpr_and_redzone_check() ? "preserved" : "CLOBBERED");
+    printf("round %d: vector, MXCSR and x87 state %s\n", round,
+           vector_check(avx512) ? "preserved" : "CLOBBERED");
+  }
+  return 0;
+}
