@@ -36,8 +36,7 @@ junction_e2e(signals_basic COMMAND $<TARGET_FILE:e2e_signals_basic>)
 add_test(NAME e2e.libos_memory_protected
          COMMAND $<TARGET_FILE:junction> run -- $<TARGET_FILE:e2e_bad_pointers> --libos)
 set_tests_properties(e2e.libos_memory_protected PROPERTIES LABELS e2e
-  PASS_REGULAR_EXPRESSION "LibOS still alive"
-  FAIL_REGULAR_EXPRESSION "(read|write|open|fstat|clock_gettime|uname|getcwd|pipe2|rt_sigaction|execve|mprotect)\\(.*\\) +ok|mmap\\(MAP_FIXED.*\\) +ok|no LibOS mapping")
+  PASS_REGULAR_EXPRESSION "LibOS still alive; 0 unexpected results")
 # Programs that cannot be loaded, and bad configs.
 add_test(NAME e2e.run_errors COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_errors.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.run_errors PROPERTIES LABELS e2e)
