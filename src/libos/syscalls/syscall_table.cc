@@ -29,6 +29,7 @@ struct Spec {
 
 #define IMPL(name, flags, note) {SYS_##name, Sys_##name, Support::kFull, flags, 0, note}
 #define PART(name, note) {SYS_##name, Sys_##name, Support::kPartial, 0, 0, note}
+#define PART_FAST(name, note) {SYS_##name, Sys_##name, Support::kPartial, kFast, 0, note}
 #define HOST(name, note) {SYS_##name, Sys_##name, Support::kHost, 0, 0, note}
 #define ERR(name, err, note) {SYS_##name, nullptr, Support::kErrno, 0, err, note}
 
@@ -46,9 +47,9 @@ constexpr Spec kSpecs[] = {
     // Process identity and control.
     IMPL(exit, kNoReturn, "single-threaded: ends the process"),
     IMPL(exit_group, kNoReturn, ""),
-    PART(getpid, "host pid until container pids arrive (processes issue)"),
-    PART(getppid, "host parent pid"),
-    PART(gettid, "one thread per process for now"),
+    PART_FAST(getpid, "host pid until container pids arrive (processes issue)"),
+    PART_FAST(getppid, "host parent pid"),
+    PART_FAST(gettid, "one thread per process for now"),
     IMPL(set_tid_address, 0, ""),
     IMPL(set_robust_list, 0, ""),
     IMPL(get_robust_list, 0, ""),
