@@ -153,13 +153,6 @@ constexpr std::array<SyscallEntry, kNumSyscalls> BuildTable() {
   return t;
 }
 
-// Fast-path handlers must be marked kFast in the table (checked here).
-constexpr bool FastFlagsConsistent() {
-  for (const Spec& s : kSpecs)
-    if ((s.flags & kFast) && s.handler == nullptr) return false;
-  return true;
-}
-static_assert(FastFlagsConsistent());
 
 bool g_reported[kNumSyscalls + 1];
 
