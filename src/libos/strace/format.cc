@@ -71,10 +71,19 @@ bool ReadGuestString(uint64_t addr, size_t max, std::string* s, bool* truncated)
   if (addr == 0) return false;
   uintptr_t p = static_cast<uintptr_t>(addr);
   while (s->size() <= max) {
-    if (!GuestReadable(p, 1)) return false;
     uintptr_t page_end = (p | (AddressSpace::kPageSize - 1)) + 1;
     size_t avail = std::min<size_t>(page_end - p, max + 1 - s->size());
     const char* c = reinterpret_cast<const char*>(p);
+    if (!GuestReadable(p, avail)) {
+      // The guest's memory ends in this chunk: byte by byte up to its end.
+      for (size_t i = 0;; i++) {
+        if (!GuestReadable(p + i, 1)) return false;
+        if (c[i] == '\0') {
+          s->append(c, i);
+          return true;
+        }
+      }
+    }
     size_t n = strnlen(c, avail);
     s->append(c, n);
     if (n < avail) break;
