@@ -1,11 +1,13 @@
 // `junction run APP.toml [--strace] [--set K=V]... -- CMD ARGS...`
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "cmd/commands.h"
 #include "config/app_config.h"
 #include "libos/libos.h"
+#include "libos/syscalls/syscall_table.h"
 
 namespace junction::cmd {
 
@@ -79,6 +81,15 @@ Runner SetupRun(CLI::App* sub) {
       ->type_name("KEY=VALUE");
   sub->add_flag("--strace", a->strace, "Log each guest system call to stderr (strace format)");
   sub->add_option("--strace-file", a->strace_file, "Log system calls to FILE instead of stderr");
+  // Runs while parsing, so neither a config nor a command is needed.
+  sub->add_flag_callback(
+         "--list-syscalls",
+         [] {
+           libos::PrintSyscallTable(1);
+           std::exit(0);
+         },
+         "Print the system call table (docs/syscalls.md) and exit")
+      ->trigger_on_parse();
   sub->add_option("command", a->command, "The program to run and its arguments (after --)")
       ->required();
   sub->positionals_at_end(false);
