@@ -22,11 +22,12 @@ rc=$?
 [ $rc = 0 ] || { echo "FAIL: junction run cat exited $rc"; fail=1; }
 cmp -s "$tmp/cat.out" /etc/hostname || { echo "FAIL: cat output differs"; fail=1; }
 log=$tmp/cat.log
-check "openat decoded" '^openat\(AT_FDCWD, "/etc/ld\.so\.cache", O_RDONLY\|O_CLOEXEC\) += 3$' "$log"
-check "openat of the file" '^openat\(AT_FDCWD, "/etc/hostname", O_RDONLY(\|O_LARGEFILE)?\) += 3$' "$log"
-check "read buffer shown" '^read\(3, "\\177ELF\\2\\1\\1.*"\.\.\., 832\) += 832$' "$log"
-check "fstat summary" '^newfstatat\(3, "", \{st_mode=S_IFREG\|0[0-7]+, st_size=[0-9]+, \.\.\.\}, AT_EMPTY_PATH\) += 0$' "$log"
-check "mmap flags and hex result" '^mmap\(NULL, [0-9]+, PROT_READ, MAP_PRIVATE\|MAP_DENYWRITE, 3, 0\) += 0x[0-9a-f]+$' "$log"
+# (Descriptor numbers depend on what the test runner leaves open: [0-9]+.)
+check "openat decoded" '^openat\(AT_FDCWD, "/etc/ld\.so\.cache", O_RDONLY\|O_CLOEXEC\) += [0-9]+$' "$log"
+check "openat of the file" '^openat\(AT_FDCWD, "/etc/hostname", O_RDONLY(\|O_LARGEFILE)?\) += [0-9]+$' "$log"
+check "read buffer shown" '^read\([0-9]+, "\\177ELF\\2\\1\\1.*"\.\.\., 832\) += 832$' "$log"
+check "fstat summary" '^newfstatat\([0-9]+, "", \{st_mode=S_IFREG\|0[0-7]+, st_size=[0-9]+, \.\.\.\}, AT_EMPTY_PATH\) += 0$' "$log"
+check "mmap flags and hex result" '^mmap\(NULL, [0-9]+, PROT_READ, MAP_PRIVATE\|MAP_DENYWRITE, [0-9]+, 0\) += 0x[0-9a-f]+$' "$log"
 check "errors" '= -1 ENOENT \(No such file or directory\)$' "$log"
 check "arch_prctl" '^arch_prctl\(ARCH_SET_FS, 0x[0-9a-f]+\) += 0$' "$log"
 check "exit_group" '^exit_group\(0\) += \?$' "$log"
@@ -46,7 +47,7 @@ else
   # The section between the marker writes, plus exit_group; addresses
   # returned by mmap differ from run to run.
   section() {
-    { sed -n '/^write(3, "BEGIN"/,/^write(3, "END"/p' "$1"; grep '^exit_group' "$1"; } |
+    { sed -En '/^write\([0-9]+, "BEGIN"/,/^write\([0-9]+, "END"/p' "$1"; grep '^exit_group' "$1"; } |
       sed -E 's/= 0x[0-9a-f]+$/= ADDR/'
   }
   section "$tmp/native.log" >"$tmp/native.sec"
