@@ -29,6 +29,8 @@ enum class Where {
 };
 
 struct Context {
+  // For Where::kHost, the side to measure. A worker cannot tell which side
+  // it is on (that is the point); it sees kNative.
   Side side = Side::kNative;
   uint64_t iterations = 0;
   std::string self_exe;    // absolute path of this junction binary
