@@ -6,6 +6,7 @@
 
 #include "cmd/commands.h"
 #include "config/app_config.h"
+#include "libos/entry/seccomp.h"
 #include "libos/libos.h"
 #include "libos/syscalls/syscall_table.h"
 
@@ -89,6 +90,14 @@ Runner SetupRun(CLI::App* sub) {
            std::exit(0);
          },
          "Print the system call table (docs/syscalls.md) and exit")
+      ->trigger_on_parse();
+  sub->add_flag_callback(
+         "--list-host-calls",
+         [] {
+           libos::PrintHostCallAllowList(1);
+           std::exit(0);
+         },
+         "Print the host system calls the LibOS may make (docs/security.md) and exit")
       ->trigger_on_parse();
   sub->add_option("command", a->command, "The program to run and its arguments (after --)")
       ->required();
