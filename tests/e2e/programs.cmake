@@ -40,3 +40,10 @@ set_tests_properties(e2e.libos_memory_protected PROPERTIES LABELS e2e
 # Programs that cannot be loaded, and bad configs.
 add_test(NAME e2e.run_errors COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_errors.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.run_errors PROPERTIES LABELS e2e)
+
+# /proc/self/maps comes from the guest's VMAs: its own mappings, none of
+# the LibOS's (the junction binary, its heap and stacks).
+add_test(NAME e2e.proc_self_maps COMMAND $<TARGET_FILE:junction> run -- /bin/cat /proc/self/maps)
+set_tests_properties(e2e.proc_self_maps PROPERTIES LABELS e2e
+  PASS_REGULAR_EXPRESSION "r-xp [0-9a-f]+ [0-9a-f:]+ [0-9]+ +/usr/bin/cat\n.*\\[stack\\]\n.*\\[vdso\\]"
+  FAIL_REGULAR_EXPRESSION "/junction\n")

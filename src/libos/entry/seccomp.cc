@@ -31,7 +31,7 @@ constexpr HostCall kAllowed[] = {
     H(read, "file and terminal I/O"), H(write, "file and terminal I/O, diagnostics"),
     H(pread64, "file I/O, loader"), H(pwrite64, "file I/O"), H(readv, "file I/O"),
     H(writev, "file I/O"), H(openat, "open files under the container root"),
-    H(close, "file descriptors"), H(fstat, "file metadata"), H(newfstatat, "file metadata"),
+    H(close, "file descriptors"), H(memfd_create, "generated files (/proc/self/maps)"), H(fstat, "file metadata"), H(newfstatat, "file metadata"),
     H(statx, "file metadata"), H(lseek, "file offsets"), H(faccessat, "access checks"),
     H(faccessat2, "access checks"), H(readlinkat, "symlinks"), H(getdents64, "directories"),
     H(getcwd, "working directory"), H(chdir, "working directory"), H(fchdir, "working directory"),

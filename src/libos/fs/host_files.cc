@@ -2,12 +2,18 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
 #include <sys/syscall.h>
 
 #include <cstdlib>
 #include <vector>
 
 #include "libos/host/host.h"
+#include "libos/mm/address_space.h"
 
 namespace junction::libos::fs {
 
@@ -47,6 +53,22 @@ static void SetOwner(int fd, uint8_t v) {
 void MarkGuestFd(int fd) { SetOwner(fd, 1); }
 void MarkLibosFd(int fd) { SetOwner(fd, 2); }
 void ForgetFd(int fd) { SetOwner(fd, 0); }
+
+long OpenGeneratedFile(const std::string& path, int flags) {
+  std::string own = "/proc/" + std::to_string(host::Syscall(SYS_getpid)) + "/maps";
+  if (path != "/proc/self/maps" && path != "/proc/thread-self/maps" && path != own)
+    return -ENOENT;
+  if ((flags & O_ACCMODE) != O_RDONLY) return -EACCES;
+  std::string text = AddressSpace::Get().FormatMaps();
+  long fd = host::Syscall(SYS_memfd_create, host::L("maps"),
+                          MFD_ALLOW_SEALING | ((flags & O_CLOEXEC) ? MFD_CLOEXEC : 0));
+  if (fd < 0) return fd;
+  host::WriteAll(static_cast<int>(fd), text.data(), text.size());
+  host::Syscall(SYS_lseek, fd, 0, SEEK_SET);
+  host::Syscall(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+  MarkGuestFd(static_cast<int>(fd));
+  return fd;
+}
 
 void AdoptInheritedFds() {
   // Every descriptor open now came from whoever started junction.

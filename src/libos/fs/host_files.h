@@ -21,6 +21,11 @@ void MarkGuestFd(int fd);
 void MarkLibosFd(int fd);
 void ForgetFd(int fd);
 
+// Files the LibOS generates instead of the host's: /proc/self/maps (and
+// /proc/<own pid>/maps) from the guest's VMAs. Returns a descriptor on a
+// sealed memfd holding the content, or -ENOENT if `path` is not one of them.
+long OpenGeneratedFile(const std::string& path, int flags);
+
 // Adopts the descriptors junction inherited (stdin/out/err and any others)
 // as the guest's.
 void AdoptInheritedFds();

@@ -102,6 +102,7 @@ JUNCTION_HANDLER(writev) {
 
 JUNCTION_HANDLER(open) {
   PATH_ARG(path, 0);
+  if (long g = fs::OpenGeneratedFile(path, static_cast<int>(a.a[1])); g != -ENOENT) return g;
   return NewFd(host::Syscall(SYS_openat, AT_FDCWD, host::L(path.c_str()), a.a[1], a.a[2]));
 }
 
@@ -114,6 +115,7 @@ JUNCTION_HANDLER(creat) {
 JUNCTION_HANDLER(openat) {
   DIRFD_ARG(0);
   PATH_ARG(path, 1);
+  if (long g = fs::OpenGeneratedFile(path, static_cast<int>(a.a[2])); g != -ENOENT) return g;
   return NewFd(host::Syscall(SYS_openat, a.a[0], host::L(path.c_str()), a.a[2], a.a[3]));
 }
 
