@@ -45,5 +45,5 @@ set_tests_properties(e2e.run_errors PROPERTIES LABELS e2e)
 # the LibOS's (the junction binary, its heap and stacks).
 add_test(NAME e2e.proc_self_maps COMMAND $<TARGET_FILE:junction> run -- /bin/cat /proc/self/maps)
 set_tests_properties(e2e.proc_self_maps PROPERTIES LABELS e2e
-  PASS_REGULAR_EXPRESSION "r-xp [0-9a-f]+ [0-9a-f:]+ [0-9]+ +/usr/bin/cat\n.*\\[stack\\]\n.*\\[vdso\\]"
+  PASS_REGULAR_EXPRESSION "r-xp [0-9a-f]+ [0-9a-f:]+ [0-9]+ +(/usr)?/bin/cat\n.*\\[stack\\]\n.*\\[vdso\\]"
   FAIL_REGULAR_EXPRESSION "/junction\n")
