@@ -218,7 +218,9 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
 
 void StartImage(const loader::LoadedImage& image) {
   Process& p = CurrentProcess();
-  p.exe_path = image.exe_path;
+  // /proc/self/exe is absolute with symlinks resolved, as on Linux
+  // (ld.so's $ORIGIN handling asserts it).
+  p.exe_path = fs::GuestRealPath(image.exe_path);
   size_t slash = image.exe_path.rfind('/');
   p.name = image.exe_path.substr(slash == std::string::npos ? 0 : slash + 1, 15);
   AddressSpace::Get().InitBrk(image.brk_start);

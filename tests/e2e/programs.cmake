@@ -47,3 +47,9 @@ add_test(NAME e2e.proc_self_maps COMMAND $<TARGET_FILE:junction> run -- /bin/cat
 set_tests_properties(e2e.proc_self_maps PROPERTIES LABELS e2e
   PASS_REGULAR_EXPRESSION "r-xp [0-9a-f]+ [0-9a-f:]+ [0-9]+ +(/usr)?/bin/cat\n.*\\[stack\\]\n.*\\[vdso\\]"
   FAIL_REGULAR_EXPRESSION "/junction\n")
+
+# /proc/self/exe is absolute and resolved even for a relative command
+# (glibc's $ORIGIN code asserts it); junction itself as the guest.
+add_test(NAME e2e.relative_exe COMMAND $<TARGET_FILE:junction> run -- ./junction --version
+         WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
+set_tests_properties(e2e.relative_exe PROPERTIES LABELS e2e PASS_REGULAR_EXPRESSION "^junction [0-9]")

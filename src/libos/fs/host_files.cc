@@ -6,9 +6,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <sys/syscall.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
@@ -36,6 +40,26 @@ void SetRoot(const std::string& root) {
 std::string HostPath(const std::string& path) {
   if (g_root == "/" || path.empty() || path[0] != '/') return path;
   return g_root + path;
+}
+
+std::string GuestRealPath(const std::string& path) {
+  // The kernel resolves it for us: open an O_PATH descriptor and read its
+  // /proc/self/fd link (only calls on the LibOS's allow-list).
+  std::string hp = HostPath(path);
+  long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(hp.c_str()), O_PATH | O_CLOEXEC);
+  if (fd < 0) return path;
+  char link[64], resolved[PATH_MAX];
+  std::snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+  long n = host::Syscall(SYS_readlinkat, AT_FDCWD, host::L(link), host::L(resolved),
+                         sizeof(resolved) - 1);
+  host::Syscall(SYS_close, fd);
+  if (n <= 0) return path;
+  std::string r(resolved, static_cast<size_t>(n));
+  if (g_root != "/" && r.compare(0, g_root.size(), g_root) == 0) {
+    r.erase(0, g_root.size());
+    if (r.empty()) r = "/";
+  }
+  return r;
 }
 
 bool IsGuestFd(long fd) {

@@ -16,6 +16,10 @@ namespace junction::libos::fs {
 void SetRoot(const std::string& root);        // container root on the host
 std::string HostPath(const std::string& path);  // guest path -> host path
 
+// The absolute guest path of `path` with symlinks resolved (relative to
+// the current directory); `path` itself if it cannot be resolved.
+std::string GuestRealPath(const std::string& path);
+
 bool IsGuestFd(long fd);
 void MarkGuestFd(int fd);
 void MarkLibosFd(int fd);
