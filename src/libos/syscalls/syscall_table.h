@@ -1,6 +1,6 @@
 // The one declarative system call table: every Linux x86-64 number maps to a
 // LibOS handler, a documented host pass-through, or a precise errno.
-// `junction run --syscalls` prints it; docs/syscalls.md is generated from it.
+// `junction run --list-syscalls` prints it; docs/syscalls.md is generated from it.
 #pragma once
 
 #include <array>
