@@ -177,13 +177,8 @@ ConfigResult<DaemonConfig> LoadDaemonConfig(const std::string& path,
   ConfigResult<std::string> text = path.empty() ? ConfigResult<std::string>(std::string())
                                                 : ReadConfigFile(path);
   CONFIG_TRY(text);
-  // JUNCTION_SOCKET sits between the file and the command line: --set wins.
-  std::vector<Override> all;
-  if (std::string env = SocketPathFromEnvironment(); !env.empty()) {
-    all.push_back(Override{"control.socket", env, kSocketEnvVar, true});
-  }
-  all.insert(all.end(), overrides.begin(), overrides.end());
-  return ParseDaemonConfig(text.value(), path.empty() ? "<default>" : path, all);
+  return ParseDaemonConfig(text.value(), path.empty() ? "<default>" : path,
+                    WithSocketFromEnvironment("control.socket", overrides));
 }
 
 }  // namespace junction::config

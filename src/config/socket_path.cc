@@ -14,4 +14,13 @@ std::string ControlSocketPath() {
   return env.empty() ? std::string(kDefaultControlSocket) : env;
 }
 
+std::vector<Override> WithSocketFromEnvironment(const std::string& socket_key,
+                                                const std::vector<Override>& overrides) {
+  std::vector<Override> all;
+  if (std::string env = SocketPathFromEnvironment(); !env.empty())
+    all.push_back(Override{socket_key, env, kSocketEnvVar, true});
+  all.insert(all.end(), overrides.begin(), overrides.end());
+  return all;
+}
+
 }  // namespace junction::config

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "config/overrides.h"
 
 namespace junction::config {
 
@@ -16,5 +19,10 @@ std::string ControlSocketPath();
 
 // $JUNCTION_SOCKET if set and non-empty, else empty.
 std::string SocketPathFromEnvironment();
+
+// `overrides` preceded by $JUNCTION_SOCKET as an override of `socket_key`
+// (if set): the environment sits between the file and --set, which wins.
+std::vector<Override> WithSocketFromEnvironment(const std::string& socket_key,
+                                                const std::vector<Override>& overrides);
 
 }  // namespace junction::config
