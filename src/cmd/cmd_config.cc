@@ -45,7 +45,8 @@ Runner SetupConfig(CLI::App* sub) {
                     "cores, tick_us, hugepages or log_level at the top level is a daemon config")
       ->check(CLI::IsMember({"app", "daemon"}));
   check->add_option("--set", a->sets, "Override one config value: KEY=VALUE (dotted TOML path)")
-      ->type_name("KEY=VALUE");
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);  // repeatable, one KEY=VALUE each (not greedy)
   check->footer(
       "Exit status: 0 if valid (effective config on stdout), 2 on any error "
       "(FILE:LINE:COL: KEY: MESSAGE on stderr).\n"

@@ -43,7 +43,9 @@ int DoDaemon(const DaemonArgs& a) {
 Runner SetupDaemon(CLI::App* sub) {
   auto a = std::make_shared<DaemonArgs>();
   sub->add_option("--config", a->config_path, "Daemon config (TOML)")->capture_default_str();
-  sub->add_option("--set", a->sets, "Override one config value: KEY=VALUE")->type_name("KEY=VALUE");
+  sub->add_option("--set", a->sets, "Override one config value: KEY=VALUE")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);  // repeatable, one KEY=VALUE each (not greedy)
   return [a] { return DoDaemon(*a); };
 }
 

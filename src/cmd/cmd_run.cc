@@ -79,7 +79,8 @@ Runner SetupRun(CLI::App* sub) {
                   "to use the embedded default: standalone, host network, 1 core")
       ->required();
   sub->add_option("--set", a->sets, "Override one config value: KEY=VALUE (dotted TOML path)")
-      ->type_name("KEY=VALUE");
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);  // repeatable, one KEY=VALUE each (not greedy)
   sub->add_flag("--strace", a->strace, "Log each guest system call to stderr (strace format)");
   sub->add_option("--strace-file", a->strace_file, "Log system calls to FILE instead of stderr");
   // Runs while parsing, so neither a config nor a command is needed.

@@ -27,14 +27,39 @@
 #include "libos/strace.h"
 #include "libos/syscalls/syscall_table.h"
 #include "libos/vdso/vdso.h"
+#include "sched/kthread.h"
+#include "sched/uthread.h"
 
 extern "C" [[noreturn]] void junction_enter_guest(uintptr_t entry, uintptr_t rsp);
 
 namespace junction::libos {
 
+void InitThreads(int main_tid);  // sys_thread.cc
+void PrepareImage(const loader::LoadedImage& image);
+
 namespace {
 
 vdso::GuestVdso g_vdso;
+
+// XSTATE_BV = 0 in the header makes XRSTOR load every component's initial
+// state (MXCSR still comes from the legacy area).
+void InitFpuImage(uint8_t* area) {
+  std::memset(area, 0, 576);
+  uint16_t fcw = 0x37f;
+  uint32_t mxcsr = 0x1f80;
+  std::memcpy(area, &fcw, sizeof(fcw));
+  std::memcpy(area + 24, &mxcsr, sizeof(mxcsr));
+}
+
+// Per-kthread LibOS set-up, on each new kthread before it schedules.
+bool InitKthread(int) {
+  return SetupThreadState() && InstallTrapHandlers() && EnableSyscallDispatch();
+}
+
+bool GuestSignalDeliverable(sched::Uthread*) {
+  const GuestSignals& s = Signals();
+  return (s.pending & ~s.blocked) != 0;
+}
 
 // Reads a /proc/self file whole (both are small).
 std::string ReadProcSelf(const char* path) {
@@ -145,8 +170,7 @@ vdso::GuestVdso MapVdso() {
   if (!r.ok()) return {};
   g_vdso = *r;
   uintptr_t data = g_vdso.image_base - vdso::DataSize();
-  if (const Vma* v = AddressSpace::Get().Find(data)) {
-    Vma vvar = *v;
+  if (Vma vvar; AddressSpace::Get().Lookup(data, &vvar)) {
     vvar.start = data;
     vvar.end = g_vdso.image_base;
     vvar.name = "[vvar]";
@@ -205,6 +229,13 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: cannot install the LibOS's signal handlers\n");
     return 1;
   }
+  // One kthread per core the container may use, created now: pthread_create
+  // needs clone, which the seccomp filter will not allow later.
+  sched::SetSignalDeliverableCheck(GuestSignalDeliverable);
+  if (!sched::PrepareKthreads(CurrentProcess().cores, InitKthread)) {
+    std::fprintf(stderr, "junction run: cannot start %d kthreads\n", CurrentProcess().cores);
+    return 1;
+  }
   if (!InstallSeccompFilter()) return 1;
   std::fflush(stdout);
   std::fflush(stderr);
@@ -212,11 +243,23 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: Syscall User Dispatch is unavailable (Linux >= 5.11 needed)\n");
     return 1;
   }
-  ts->libos_fs = ReadFsBase();
-  StartImage(image);
+  PrepareImage(image);
+  GuestContext start{};
+  start.rsp = image.stack_pointer;
+  start.rip = image.entry;
+  start.eflags = 0x202;
+  int tid = CurrentProcess().host_pid;
+  sched::Uthread* first = sched::CreateUthread(tid, start, 0);
+  if (!first) {
+    std::fprintf(stderr, "junction run: out of memory creating the first thread\n");
+    return 1;
+  }
+  InitFpuImage(first->xsave_area);
+  InitThreads(tid);
+  sched::RunScheduler(first);
 }
 
-void StartImage(const loader::LoadedImage& image) {
+void PrepareImage(const loader::LoadedImage& image) {
   Process& p = CurrentProcess();
   // /proc/self/exe is absolute with symlinks resolved, as on Linux
   // (ld.so's $ORIGIN handling asserts it).
@@ -224,13 +267,13 @@ void StartImage(const loader::LoadedImage& image) {
   size_t slash = image.exe_path.rfind('/');
   p.name = image.exe_path.substr(slash == std::string::npos ? 0 : slash + 1, 15);
   AddressSpace::Get().InitBrk(image.brk_start);
+}
+
+void StartImage(const loader::LoadedImage& image) {
+  PrepareImage(image);
   ThreadState* ts = CurrentThread();
-  // The new program starts with the initial x87/SSE/AVX state, as after
-  // exec: XSTATE_BV = 0 in the header restores every component's init state
-  // (MXCSR still comes from the legacy area).
-  std::memset(ts->xsave_area, 0, 576);
-  uint32_t mxcsr = 0x1f80;
-  std::memcpy(ts->xsave_area + 24, &mxcsr, sizeof(mxcsr));
+  // The new program starts with the initial x87/SSE/AVX state, as after exec.
+  InitFpuImage(ts->xsave_area);
   // From here on, %fs is the guest's; no TLS-using code until entry.
   ts->guest_fs = 0;
   WriteFsBase(0);

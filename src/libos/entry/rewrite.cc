@@ -1,11 +1,14 @@
 #include "libos/entry/rewrite.h"
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
+#include <atomic>
 #include <cstring>
 
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
+#include "sched/spinlock.h"
 
 extern "C" void junction_syscall_entry();
 
@@ -15,14 +18,21 @@ bool g_rewrite_enabled = true;
 
 namespace {
 
+sched::SpinLock g_rewrite_lock;
+std::atomic<uintptr_t> g_patching_site{0};
+
 constexpr uintptr_t kPage = 4096;
 constexpr size_t kSlotSize = 32;
 constexpr size_t kSlotsPerPage = kPage / kSlotSize - 1;  // slot 0 holds the entry pointer
 constexpr int kMaxPages = 256;
 constexpr int64_t kRel32Reach = (int64_t{1} << 31) - 2 * kPage;
 
+// Trampolines are executed through `base` (read+exec, near the code) and
+// written through `rw`, a second mapping of the same memfd page, so other
+// kthreads can keep running trampolines in a page while one is added.
 struct TrampolinePage {
   uintptr_t base;
+  uintptr_t rw;
   size_t used;
 };
 TrampolinePage g_pages[kMaxPages];
@@ -35,24 +45,30 @@ bool InReach(uintptr_t from, uintptr_t to) {
 
 TrampolinePage* NewPageNear(uintptr_t site) {
   if (g_num_pages == kMaxPages) return nullptr;
+  long fd = host::Syscall(SYS_memfd_create, host::L("junction-trampolines"), MFD_CLOEXEC);
+  if (fd < 0) return nullptr;
+  TrampolinePage* result = nullptr;
+  long rw = -1;
+  if (host::Syscall(SYS_ftruncate, fd, kPage) == 0)
+    rw = host::Mmap(0, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(fd), 0);
   uintptr_t page = site & ~(kPage - 1);
-  for (uintptr_t d = uintptr_t{1} << 20; d < (uintptr_t{1} << 30); d <<= 1) {
-    for (int dir = -1; dir <= 1; dir += 2) {
-      uintptr_t hint = dir < 0 ? page - d : page + d;
+  for (uintptr_t d = uintptr_t{1} << 20; rw >= 0 && !result && d < (uintptr_t{1} << 30); d <<= 1) {
+    for (int dir = -1; dir <= 1 && !result; dir += 2) {
       if (dir < 0 && d > page) continue;
+      uintptr_t hint = dir < 0 ? page - d : page + d;
       if (hint < 0x10000 || hint >= AddressSpace::kUserTop) continue;
-      long r = host::Mmap(hint, kPage, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+      long r = host::Mmap(hint, kPage, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED_NOREPLACE,
+                          static_cast<int>(fd), 0);
       if (r < 0) continue;
-      uintptr_t base = static_cast<uintptr_t>(r);
       auto entry = reinterpret_cast<uintptr_t>(&junction_syscall_entry);
-      std::memcpy(reinterpret_cast<void*>(base), &entry, sizeof(entry));
-      host::Mprotect(base, kPage, PROT_READ | PROT_EXEC);
-      g_pages[g_num_pages] = {base, 0};
-      return &g_pages[g_num_pages++];
+      std::memcpy(reinterpret_cast<void*>(rw), &entry, sizeof(entry));
+      g_pages[g_num_pages] = {static_cast<uintptr_t>(r), static_cast<uintptr_t>(rw), 0};
+      result = &g_pages[g_num_pages++];
     }
   }
-  return nullptr;
+  if (!result && rw >= 0) host::Munmap(static_cast<uintptr_t>(rw), kPage);
+  host::Syscall(SYS_close, fd);
+  return result;
 }
 
 // Emits the trampoline for site `site` (the `mov` at site, `syscall` at
@@ -86,9 +102,9 @@ uintptr_t EmitTrampoline(uintptr_t site, uint32_t nr) {
   emit({0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00});  // lea 0x80(%rsp),%rsp
   emit({0xe9});                                            // jmp site+7
   emit32(static_cast<uint32_t>(static_cast<int32_t>((site + 7) - (slot + n + 4))));
-  host::Mprotect(tp->base, kPage, PROT_READ | PROT_WRITE);
-  std::memcpy(reinterpret_cast<void*>(slot), code, sizeof(code));
-  host::Mprotect(tp->base, kPage, PROT_READ | PROT_EXEC);
+  // Written through the RW alias; visible at `slot` before the site is
+  // patched to jump there (the patch's fences order it).
+  std::memcpy(reinterpret_cast<void*>(tp->rw + (slot - tp->base)), code, sizeof(code));
   tp->used++;
   return slot;
 }
@@ -96,43 +112,64 @@ uintptr_t EmitTrampoline(uintptr_t site, uint32_t nr) {
 }  // namespace
 
 void ResetTrampolines() {
-  for (int i = 0; i < g_num_pages; i++) host::Munmap(g_pages[i].base, kPage);
+  for (int i = 0; i < g_num_pages; i++) {
+    host::Munmap(g_pages[i].base, kPage);
+    host::Munmap(g_pages[i].rw, kPage);
+  }
   g_num_pages = 0;
 }
 
 bool TryRewriteSyscallSite(uintptr_t after, long nr) {
   if (!g_rewrite_enabled || nr < 0 || nr > 0xffff) return false;
   uintptr_t site = after - 7;
+  // One rewrite at a time: kthreads may trap at the same site together.
+  sched::SpinGuard guard(g_rewrite_lock);
   AddressSpace& as = AddressSpace::Get();
-  const Vma* vma = as.Find(site);
-  if (!vma || site + 7 > vma->end || !(vma->prot & PROT_EXEC) || !(vma->prot & PROT_READ))
+  uintptr_t vstart, vend;
+  int prot;
+  if (!as.LookupBounds(site, &vstart, &vend, &prot) || site + 7 > vend || !(prot & PROT_EXEC) ||
+      !(prot & PROT_READ))
     return false;
   const auto* p = reinterpret_cast<const uint8_t*>(site);
   uint32_t imm;
   std::memcpy(&imm, p + 1, 4);
   if (p[0] != 0xb8 || p[5] != 0x0f || p[6] != 0x05 || imm != static_cast<uint32_t>(nr))
     return false;
+  uintptr_t first = site & ~(kPage - 1), last = (site + 4) & ~(kPage - 1);
+  uintptr_t ls, le;
+  int lprot;
+  if (last != first && (!as.LookupBounds(last, &ls, &le, &lprot) || !(lprot & PROT_EXEC)))
+    return false;
   uintptr_t tramp = EmitTrampoline(site, imm);
   if (!tramp || !InReach(site + 5, tramp)) return false;
 
   // Make the text writable just for the store; keep the VMA's protection.
-  uintptr_t first = site & ~(kPage - 1), last = (site + 4) & ~(kPage - 1);
   size_t span = last - first + kPage;
-  if (last != first && (!as.Find(last) || !(as.Find(last)->prot & PROT_EXEC))) return false;
-  int prot = vma->prot;
   if (host::Mprotect(first, span, prot | PROT_WRITE) < 0) return false;
   int32_t rel = static_cast<int32_t>(tramp - (site + 5));
   volatile uint8_t* w = reinterpret_cast<volatile uint8_t*>(site);
   // int3 first, then the displacement, then the opcode: a thread racing
   // through the site sees either the old `mov`, an int3 (SIGTRAP, retried
-  // by the LibOS) or the finished jump, never a torn instruction.
+  // by HandlePatchTrap) or the finished jump, never a torn instruction.
+  g_patching_site.store(site, std::memory_order_release);
   w[0] = 0xcc;
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   for (int i = 0; i < 4; i++) w[1 + i] = static_cast<uint8_t>(static_cast<uint32_t>(rel) >> (8 * i));
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   w[0] = 0xe9;
+  g_patching_site.store(0, std::memory_order_release);
   host::Mprotect(first, span, prot);
   return true;
+}
+
+bool HandlePatchTrap(uintptr_t int3_addr) {
+  // The int3 is ours if a patch of that address is in progress, or if it
+  // has already been replaced (the patch finished while we trapped).
+  if (g_patching_site.load(std::memory_order_acquire) == int3_addr) {
+    while (g_patching_site.load(std::memory_order_acquire) == int3_addr) __builtin_ia32_pause();
+    return true;
+  }
+  return *reinterpret_cast<volatile const uint8_t*>(int3_addr) != 0xcc;
 }
 
 }  // namespace junction::libos

@@ -17,6 +17,10 @@ namespace junction::libos {
 // trampoline. Safe to call from the SIGSYS handler (no libc, no TLS).
 bool TryRewriteSyscallSite(uintptr_t after, long nr);
 
+// A SIGTRAP at `int3_addr`: true if it is the int3 of a patch in progress
+// (or just finished), so the thread should simply execute that address again.
+bool HandlePatchTrap(uintptr_t int3_addr);
+
 // execve: the old program's trampolines go with its text.
 void ResetTrampolines();
 

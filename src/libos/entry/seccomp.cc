@@ -115,7 +115,9 @@ bool InstallSeccompFilter() {
 
   sock_fprog prog{static_cast<unsigned short>(f.size()), f.data()};
   if (host::Syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return false;
-  long r = host::Syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, host::L(&prog));
+  // TSYNC: every kthread gets it, not just this one.
+  long r = host::Syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+                         host::L(&prog));
   if (r < 0) {
     std::fprintf(stderr, "junction: installing the seccomp filter failed (errno %ld)\n", -r);
     return false;

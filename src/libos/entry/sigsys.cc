@@ -7,7 +7,9 @@
 #include <ucontext.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 #include "libos/entry/rewrite.h"
 #include "libos/entry/thread_state.h"
@@ -21,6 +23,9 @@ extern const char etext[];
 }
 
 namespace junction::libos {
+
+void HostSignalHandler(int sig, siginfo_t* info, void* uc);  // signals/delivery.cc
+bool GuestHandlesSignal(int sig);                            // signals/signal_state.cc
 
 namespace {
 
@@ -69,6 +74,60 @@ void SigsysHandler(int, siginfo_t* si, void* ctx) {
   g[REG_RAX] = nr;
 }
 
+// SIGTRAP: another kthread is patching the syscall site this one reached.
+// Anything else is the guest's own trap: the host default (or the guest's
+// handler, once it installs one, through the signal code).
+void SigtrapHandler(int sig, siginfo_t* si, void* ctx) {
+  auto* uc = static_cast<ucontext_t*>(ctx);
+  greg_t* g = uc->uc_mcontext.gregs;
+  uintptr_t int3 = static_cast<uintptr_t>(g[REG_RIP]) - 1;
+  if (si->si_code == SI_KERNEL && HandlePatchTrap(int3)) {
+    g[REG_RIP] = static_cast<greg_t>(int3);
+    return;
+  }
+  if (GuestHandlesSignal(sig)) {
+    HostSignalHandler(sig, si, ctx);
+    return;
+  }
+  // No guest handler: the default action, on return (the trap repeats).
+  KernelSigaction dfl{};
+  dfl.flags = kSaRestorer;
+  dfl.restorer = junction_host_sigreturn;
+  host::Syscall(SYS_rt_sigaction, sig, host::L(&dfl), 0, 8);
+}
+
+// SIGSEGV, SIGBUS, SIGFPE, SIGILL: the guest's handler if it has one;
+// otherwise a fault in LibOS code is reported as a LibOS bug, and the
+// default action (core dump, 128+N) follows.
+void FaultHandler(int sig, siginfo_t* si, void* ctx) {
+  auto* uc = static_cast<ucontext_t*>(ctx);
+  auto rip = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  if (GuestHandlesSignal(sig)) {
+    HostSignalHandler(sig, si, ctx);
+    return;
+  }
+  if (InLibosText(rip)) {
+    char msg[256];
+    int n = std::snprintf(msg, sizeof(msg),
+                          "junction: LibOS bug: signal %d at junction+%#lx (fault address %p); "
+                          "addr2line -f -e junction %#lx\n",
+                          sig, rip - reinterpret_cast<uintptr_t>(__executable_start), si->si_addr,
+                          rip - reinterpret_cast<uintptr_t>(__executable_start));
+    host::WriteAll(2, msg, static_cast<size_t>(n));
+  } else {
+    // Like the kernel's "segfault at" line, for whoever debugs the guest.
+    char msg[200];
+    int n = std::snprintf(msg, sizeof(msg),
+                          "junction: guest killed by signal %d at ip %#lx (fault address %p)\n",
+                          sig, rip, si->si_addr);
+    host::WriteAll(2, msg, static_cast<size_t>(n));
+  }
+  KernelSigaction dfl{};
+  dfl.flags = kSaRestorer;
+  dfl.restorer = junction_host_sigreturn;
+  host::Syscall(SYS_rt_sigaction, sig, host::L(&dfl), 0, 8);
+}
+
 }  // namespace
 
 bool InstallTrapHandlers() {
@@ -85,7 +144,19 @@ bool InstallTrapHandlers() {
   // must be able to trap again.
   sa.flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | kSaRestorer;
   sa.restorer = junction_host_sigreturn;
-  return host::Syscall(SYS_rt_sigaction, SIGSYS, host::L(&sa), 0, 8) == 0;
+  if (host::Syscall(SYS_rt_sigaction, SIGSYS, host::L(&sa), 0, 8) != 0) return false;
+  KernelSigaction trap{};
+  trap.handler = SigtrapHandler;
+  trap.flags = SA_SIGINFO | SA_ONSTACK | kSaRestorer;
+  trap.restorer = junction_host_sigreturn;
+  if (host::Syscall(SYS_rt_sigaction, SIGTRAP, host::L(&trap), 0, 8) != 0) return false;
+  KernelSigaction fault{};
+  fault.handler = FaultHandler;
+  fault.flags = SA_SIGINFO | SA_ONSTACK | kSaRestorer;
+  fault.restorer = junction_host_sigreturn;
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL})
+    if (host::Syscall(SYS_rt_sigaction, sig, host::L(&fault), 0, 8) != 0) return false;
+  return true;
 }
 
 bool EnableSyscallDispatch() {

@@ -19,7 +19,15 @@ junction_syscall_entry:
         mov %rsp, %gs:TS_GUEST_RSP
         mov %gs:TS_LIBOS_STACK_TOP, %rsp
         cld
-        // SyscallFrame {nr, a0..a5}, then one slot for alignment.
+        // SyscallFrame: {nr, a0..a5} (SyscallArgs), then the callee-saved
+        // registers (clone copies them for the child), then one slot for
+        // alignment.
+        push %r15
+        push %r14
+        push %r13
+        push %r12
+        push %rbp
+        push %rbx
         push %r9
         push %r8
         push %r10
@@ -37,6 +45,8 @@ junction_syscall_entry:
         pop %r10
         pop %r8
         pop %r9
+        // The callee-saved registers were preserved by the C++ code (and by
+        // uthread switches), so their slots are just dropped.
         mov %gs:TS_GUEST_RSP, %rsp
         // Every guest register but %rax/%rcx/%r11 and the flags is back.
         // A pending signal is delivered from here with that exact state.

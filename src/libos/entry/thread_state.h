@@ -26,6 +26,8 @@ struct alignas(64) ThreadState {
   uint64_t xsave_mask;
   uint32_t xsave_size;        // bytes of the (standard-format) XSAVE image
   long cur_syscall;           // number of the call being handled (restarts)
+  void* current;              // sched::Uthread running here (nullptr: scheduler loop)
+  void* kthread;              // sched's Kthread for this host thread
   // Counters (docs/performance.md explains them).
   uint64_t fast_calls;
   uint64_t trapped_calls;

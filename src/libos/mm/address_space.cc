@@ -32,7 +32,25 @@ AddressSpace& AddressSpace::Get() {
   return *as;
 }
 
-const Vma* AddressSpace::Find(uintptr_t addr) const {
+bool AddressSpace::Lookup(uintptr_t addr, Vma* out) const {
+  sched::SpinGuard g(lock_);
+  const Vma* v = FindLocked(addr);
+  if (v) *out = *v;
+  return v != nullptr;
+}
+
+bool AddressSpace::LookupBounds(uintptr_t addr, uintptr_t* start, uintptr_t* end,
+                                int* prot) const {
+  sched::SpinGuard g(lock_);
+  const Vma* v = FindLocked(addr);
+  if (!v) return false;
+  *start = v->start;
+  *end = v->end;
+  *prot = v->prot;
+  return true;
+}
+
+const Vma* AddressSpace::FindLocked(uintptr_t addr) const {
   auto it = vmas_.upper_bound(addr);
   if (it == vmas_.begin()) return nullptr;
   --it;
@@ -40,11 +58,16 @@ const Vma* AddressSpace::Find(uintptr_t addr) const {
 }
 
 bool AddressSpace::IsGuestRange(uintptr_t addr, size_t len, int prot) const {
+  sched::SpinGuard g(lock_);
+  return IsGuestRangeLocked(addr, len, prot);
+}
+
+bool AddressSpace::IsGuestRangeLocked(uintptr_t addr, size_t len, int prot) const {
   if (len == 0) return true;
   uintptr_t end = addr + len;
   if (end < addr) return false;
   while (addr < end) {
-    const Vma* v = Find(addr);
+    const Vma* v = FindLocked(addr);
     if (!v || (v->prot & prot) != prot) return false;
     addr = v->end;
   }
@@ -52,11 +75,16 @@ bool AddressSpace::IsGuestRange(uintptr_t addr, size_t len, int prot) const {
 }
 
 void AddressSpace::Track(const Vma& vma) {
-  Untrack(vma.start, vma.end);
+  sched::SpinGuard g(lock_);
+  TrackLocked(vma);
+}
+
+void AddressSpace::TrackLocked(const Vma& vma) {
+  UntrackLocked(vma.start, vma.end);
   vmas_[vma.start] = vma;
 }
 
-void AddressSpace::Untrack(uintptr_t start, uintptr_t end) {
+void AddressSpace::UntrackLocked(uintptr_t start, uintptr_t end) {
   auto it = vmas_.upper_bound(start);
   if (it != vmas_.begin()) --it;
   while (it != vmas_.end() && it->second.start < end) {
@@ -86,7 +114,7 @@ bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end) {
   uintptr_t cur = start;
   bool ok = true;
   while (cur < end && ok) {
-    const Vma* v = Find(cur);
+    const Vma* v = FindLocked(cur);
     if (v) {
       cur = v->end;
       continue;
@@ -111,6 +139,7 @@ bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end) {
 
 SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, int flags,
                                         int host_fd, uint64_t off, const std::string& name) {
+  sched::SpinGuard g(lock_);
   if (len == 0) return Errno{EINVAL};
   uintptr_t plen = PageUp(len);
   if (plen < len || plen > kUserTop) return Errno{ENOMEM};
@@ -135,7 +164,7 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
     addr &= ~(kPage - 1);
     long r = host::Mmap(addr, plen, prot, (flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, host_fd, off);
     if (r >= 0) {
-      Track(Vma{static_cast<uintptr_t>(r), static_cast<uintptr_t>(r) + plen, prot, flags, off, 0,
+      TrackLocked(Vma{static_cast<uintptr_t>(r), static_cast<uintptr_t>(r) + plen, prot, flags, off, 0,
                 0, name});
       return static_cast<uintptr_t>(r);
     }
@@ -145,12 +174,13 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
   long r = host::Mmap(addr, plen, prot, flags, host_fd, off);
   if (r < 0) return Errno{static_cast<int>(-r)};
   uintptr_t start = static_cast<uintptr_t>(r);
-  Track(Vma{start, start + plen, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), off, 0, 0,
+  TrackLocked(Vma{start, start + plen, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), off, 0, 0,
             name});
   return start;
 }
 
 SysResult<void> AddressSpace::Munmap(uintptr_t addr, size_t len) {
+  sched::SpinGuard g(lock_);
   if (!PageAligned(addr) || len == 0) return Errno{EINVAL};
   uintptr_t end = addr + PageUp(len);
   if (end < addr || end > kUserTop) return Errno{EINVAL};
@@ -166,24 +196,25 @@ SysResult<void> AddressSpace::Munmap(uintptr_t addr, size_t len) {
     long r = host::Munmap(s, e - s);
     if (r < 0) return Errno{static_cast<int>(-r)};
   }
-  Untrack(addr, end);
+  UntrackLocked(addr, end);
   return {};
 }
 
 SysResult<void> AddressSpace::Mprotect(uintptr_t addr, size_t len, int prot) {
+  sched::SpinGuard g(lock_);
   if (!PageAligned(addr)) return Errno{EINVAL};
   if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP))
     return Errno{EINVAL};
   uintptr_t end = addr + PageUp(len);
   if (end < addr) return Errno{ENOMEM};
   if (len == 0) return {};
-  if (!IsGuestRange(addr, end - addr, 0)) return Errno{ENOMEM};
+  if (!IsGuestRangeLocked(addr, end - addr, 0)) return Errno{ENOMEM};
   long r = host::Mprotect(addr, end - addr, prot & ~(PROT_GROWSDOWN | PROT_GROWSUP));
   if (r < 0) return Errno{static_cast<int>(-r)};
   // Split at the boundaries and update.
   std::vector<Vma> updated;
   for (uintptr_t cur = addr; cur < end;) {
-    Vma v = *Find(cur);
+    Vma v = *FindLocked(cur);
     uintptr_t s = std::max(v.start, addr), e = std::min(v.end, end);
     if (!(v.flags & MAP_ANONYMOUS)) v.offset += s - v.start;
     v.start = s;
@@ -192,18 +223,19 @@ SysResult<void> AddressSpace::Mprotect(uintptr_t addr, size_t len, int prot) {
     updated.push_back(v);
     cur = e;
   }
-  for (const Vma& v : updated) Track(v);
+  for (const Vma& v : updated) TrackLocked(v);
   return {};
 }
 
 SysResult<uintptr_t> AddressSpace::Mremap(uintptr_t old_addr, size_t old_len, size_t new_len,
                                           int flags, uintptr_t new_addr) {
+  sched::SpinGuard g(lock_);
   if (!PageAligned(old_addr)) return Errno{EINVAL};
   if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return Errno{EINVAL};
   if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return Errno{EINVAL};
   uintptr_t olen = PageUp(old_len), nlen = PageUp(new_len);
   if (nlen == 0) return Errno{EINVAL};
-  const Vma* v = Find(old_addr);
+  const Vma* v = FindLocked(old_addr);
   if (!v || (olen && old_addr + olen > v->end)) return Errno{EFAULT};
   Vma base = *v;
   if (flags & MREMAP_FIXED) {
@@ -217,41 +249,45 @@ SysResult<uintptr_t> AddressSpace::Mremap(uintptr_t old_addr, size_t old_len, si
                          host::L(new_addr));
   if (r < 0) return Errno{static_cast<int>(-r)};
   uintptr_t start = static_cast<uintptr_t>(r);
-  if (!(flags & MREMAP_DONTUNMAP)) Untrack(old_addr, old_addr + olen);
+  if (!(flags & MREMAP_DONTUNMAP)) UntrackLocked(old_addr, old_addr + olen);
   Vma nv = base;
   if (!(nv.flags & MAP_ANONYMOUS)) nv.offset += old_addr - base.start;
   nv.start = start;
   nv.end = start + nlen;
-  Track(nv);
+  TrackLocked(nv);
   return start;
 }
 
 SysResult<void> AddressSpace::Madvise(uintptr_t addr, size_t len, int advice) {
+  sched::SpinGuard g(lock_);
   if (!PageAligned(addr)) return Errno{EINVAL};
   if (len == 0) return {};
   uintptr_t end = addr + PageUp(len);
-  if (!IsGuestRange(addr, end - addr, 0)) return Errno{ENOMEM};
+  if (!IsGuestRangeLocked(addr, end - addr, 0)) return Errno{ENOMEM};
   long r = host::Syscall(SYS_madvise, host::L(addr), host::L(end - addr), advice);
   if (r < 0) return Errno{static_cast<int>(-r)};
   return {};
 }
 
 void AddressSpace::ResetForExec() {
+  sched::SpinGuard g(lock_);
   std::vector<std::pair<uintptr_t, uintptr_t>> doomed;
   for (const auto& [start, v] : vmas_)
     if (v.name != "[vdso]" && v.name != "[vvar]") doomed.emplace_back(v.start, v.end);
   for (auto& [s, e] : doomed) {
     host::Munmap(s, e - s);
-    Untrack(s, e);
+    UntrackLocked(s, e);
   }
   brk_start_ = brk_cur_ = 0;
 }
 
 void AddressSpace::InitBrk(uintptr_t start) {
+  sched::SpinGuard g(lock_);
   brk_start_ = brk_cur_ = PageUp(start);
 }
 
 uintptr_t AddressSpace::Brk(uintptr_t requested) {
+  sched::SpinGuard g(lock_);
   if (requested < brk_start_) return brk_cur_;
   uintptr_t old_top = PageUp(brk_cur_), new_top = PageUp(requested);
   if (new_top > old_top) {
@@ -262,21 +298,22 @@ uintptr_t AddressSpace::Brk(uintptr_t requested) {
       return brk_cur_;
     }
     // Extend the [heap] VMA (or start it).
-    const Vma* prev = old_top > brk_start_ ? Find(old_top - 1) : nullptr;
+    const Vma* prev = old_top > brk_start_ ? FindLocked(old_top - 1) : nullptr;
     Vma heap = prev && prev->name == "[heap]" ? *prev : Vma{brk_start_, brk_start_, 0, 0, 0, 0, 0, "[heap]"};
     heap.end = new_top;
     heap.prot = PROT_READ | PROT_WRITE;
     heap.flags = MAP_PRIVATE | MAP_ANONYMOUS;
-    Track(heap);
+    TrackLocked(heap);
   } else if (new_top < old_top) {
     host::Munmap(new_top, old_top - new_top);
-    Untrack(new_top, old_top);
+    UntrackLocked(new_top, old_top);
   }
   brk_cur_ = requested;
   return brk_cur_;
 }
 
 std::string AddressSpace::FormatMaps() const {
+  sched::SpinGuard g(lock_);
   std::string out;
   char line[256];
   for (const auto& [start, v] : vmas_) {

@@ -3,8 +3,11 @@
 // and the guest can never map over, unmap or reprotect LibOS memory (which
 // is simply "not mapped" from the guest's point of view).
 //
-// Locking: single-threaded guests for now; the threads issue adds a lock
-// (mm lock, taken before any VFS lock).
+// Locking: every public method takes the mm lock (a spinlock: it is held
+// briefly and never across a blocking call); the *Locked helpers expect it
+// held. Lock order: the mm lock before any VFS lock. Host signal handlers
+// may take it only when they interrupted guest code (then this kthread does
+// not hold it).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +16,7 @@
 #include <string>
 
 #include "base/sys_result.h"
+#include "sched/spinlock.h"
 
 namespace junction::libos {
 
@@ -49,7 +53,11 @@ class AddressSpace {
   // True if [addr, addr+len) lies entirely in guest VMAs that allow `prot`
   // (PROT_READ and/or PROT_WRITE). len 0 is always valid.
   bool IsGuestRange(uintptr_t addr, size_t len, int prot) const;
-  const Vma* Find(uintptr_t addr) const;
+  // Copies the VMA containing addr into *out; false if none.
+  bool Lookup(uintptr_t addr, Vma* out) const;
+  // The bounds and protection of the VMA containing addr, without copying
+  // its name: no allocation, so usable from host signal handlers.
+  bool LookupBounds(uintptr_t addr, uintptr_t* start, uintptr_t* end, int* prot) const;
 
   // execve: unmaps every guest mapping except the vDSO ([vvar], [vdso]).
   void ResetForExec();
@@ -64,12 +72,16 @@ class AddressSpace {
   static AddressSpace& Get();
 
  private:
-  void Untrack(uintptr_t start, uintptr_t end);
+  const Vma* FindLocked(uintptr_t addr) const;
+  bool IsGuestRangeLocked(uintptr_t addr, size_t len, int prot) const;
+  void TrackLocked(const Vma& vma);
+  void UntrackLocked(uintptr_t start, uintptr_t end);
   // Reserves the gaps in [start,end) not owned by the guest with
   // MAP_FIXED_NOREPLACE; fails (and undoes) if LibOS memory is there.
   bool ClaimRange(uintptr_t start, uintptr_t end);
 
-  std::map<uintptr_t, Vma> vmas_;  // keyed by start
+  mutable sched::SpinLock lock_;
+  std::map<uintptr_t, Vma> vmas_;  // keyed by start; guarded by lock_
   uintptr_t brk_start_ = 0;
   uintptr_t brk_cur_ = 0;
 };

@@ -15,6 +15,7 @@
 #include "libos/signals/kernel_abi.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
+#include "sched/kthread.h"
 
 extern "C" {
 void junction_trap_return();
@@ -316,7 +317,12 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
       rip = reinterpret_cast<uint64_t>(junction_trap_return_jmp);
     }
     if (at(junction_trap_return_jmp)) rip = static_cast<uint64_t>(g[REG_RCX]);
-    if (InLibosText(rip)) return;  // in the LibOS: delivered on syscall exit
+    if (InLibosText(rip)) {
+      // In the LibOS: delivered on syscall exit; a parked uthread that can
+      // take it is woken by the scheduler.
+      sched::NoteSignalArrived();
+      return;
+    }
     g[REG_RIP] = static_cast<greg_t>(rip);
     g[REG_RSP] = static_cast<greg_t>(rsp);
   }

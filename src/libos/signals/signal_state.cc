@@ -21,8 +21,13 @@ void UpdatePendingFlag() {
 
 namespace {
 
-// Signals the LibOS keeps for itself on the host.
-bool LibosOwned(int sig) { return sig == SIGSYS; }
+// Signals the LibOS keeps for itself on the host: SIGSYS (the trap path),
+// SIGTRAP (syscall-site patching) and the synchronous faults (LibOS-bug
+// reports); their handlers forward to the guest's (entry/sigsys.cc).
+bool LibosOwned(int sig) {
+  return sig == SIGSYS || sig == SIGTRAP || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
+         sig == SIGILL;
+}
 
 void SetHostAction(int sig, uint64_t guest_handler) {
   KernelSigaction host{};
@@ -43,6 +48,11 @@ void SetHostAction(int sig, uint64_t guest_handler) {
 }
 
 }  // namespace
+
+bool GuestHandlesSignal(int sig) {
+  uint64_t h = Signals().actions[sig].handler;
+  return h != reinterpret_cast<uint64_t>(SIG_DFL) && h != reinterpret_cast<uint64_t>(SIG_IGN);
+}
 
 void SetGuestAction(int sig, const KernelSigaction& act) {
   GuestSignals& s = Signals();

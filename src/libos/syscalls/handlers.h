@@ -20,19 +20,24 @@ JUNCTION_HANDLER(mmap); JUNCTION_HANDLER(munmap); JUNCTION_HANDLER(mprotect);
 JUNCTION_HANDLER(mremap); JUNCTION_HANDLER(madvise); JUNCTION_HANDLER(brk);
 JUNCTION_HANDLER(msync); JUNCTION_HANDLER(mincore);
 
+// Threads, futexes, sleeping (sys_thread.cc)
+JUNCTION_HANDLER(clone); JUNCTION_HANDLER(clone3); JUNCTION_HANDLER(exit);
+JUNCTION_HANDLER(set_tid_address); JUNCTION_HANDLER(set_robust_list);
+JUNCTION_HANDLER(get_robust_list); JUNCTION_HANDLER(futex); JUNCTION_HANDLER(nanosleep);
+JUNCTION_HANDLER(clock_nanosleep); JUNCTION_HANDLER(sched_yield);
+
 // Process identity, limits, control (sys_process.cc)
-JUNCTION_HANDLER(exit); JUNCTION_HANDLER(exit_group); JUNCTION_HANDLER(getpid);
-JUNCTION_HANDLER(getppid); JUNCTION_HANDLER(gettid); JUNCTION_HANDLER(set_tid_address);
-JUNCTION_HANDLER(set_robust_list); JUNCTION_HANDLER(get_robust_list);
+JUNCTION_HANDLER(exit_group); JUNCTION_HANDLER(getpid);
+JUNCTION_HANDLER(getppid); JUNCTION_HANDLER(gettid);
 JUNCTION_HANDLER(arch_prctl); JUNCTION_HANDLER(prctl);
 JUNCTION_HANDLER(getuid); JUNCTION_HANDLER(geteuid); JUNCTION_HANDLER(getgid);
 JUNCTION_HANDLER(getegid); JUNCTION_HANDLER(getresuid); JUNCTION_HANDLER(getresgid);
 JUNCTION_HANDLER(getgroups); JUNCTION_HANDLER(uname); JUNCTION_HANDLER(umask);
 JUNCTION_HANDLER(prlimit64); JUNCTION_HANDLER(getrlimit); JUNCTION_HANDLER(setrlimit);
-JUNCTION_HANDLER(sched_getaffinity); JUNCTION_HANDLER(sched_yield);
+JUNCTION_HANDLER(sched_getaffinity);
 JUNCTION_HANDLER(getrandom); JUNCTION_HANDLER(getrusage); JUNCTION_HANDLER(sysinfo);
 JUNCTION_HANDLER(getpgrp); JUNCTION_HANDLER(getpgid); JUNCTION_HANDLER(getsid);
-JUNCTION_HANDLER(getcpu); JUNCTION_HANDLER(futex); JUNCTION_HANDLER(kill);
+JUNCTION_HANDLER(getcpu); JUNCTION_HANDLER(kill);
 JUNCTION_HANDLER(tgkill); JUNCTION_HANDLER(tkill);
 
 // Program replacement (sys_exec.cc)
@@ -40,8 +45,7 @@ JUNCTION_HANDLER(execve); JUNCTION_HANDLER(execveat);
 
 // Time (sys_time.cc)
 JUNCTION_HANDLER(clock_gettime); JUNCTION_HANDLER(clock_getres);
-JUNCTION_HANDLER(gettimeofday); JUNCTION_HANDLER(time); JUNCTION_HANDLER(nanosleep);
-JUNCTION_HANDLER(clock_nanosleep); JUNCTION_HANDLER(times);
+JUNCTION_HANDLER(gettimeofday); JUNCTION_HANDLER(time); JUNCTION_HANDLER(times);
 
 // Signals (sys_signal.cc)
 JUNCTION_HANDLER(rt_sigaction); JUNCTION_HANDLER(rt_sigprocmask);

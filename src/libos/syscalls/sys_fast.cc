@@ -2,13 +2,16 @@
 // (this file is compiled with -mgeneral-regs-only), no libc, no TLS.
 #include "libos/entry/thread_state.h"
 #include "libos/process.h"
+#include "sched/uthread.h"
 #include "libos/syscalls/handlers.h"
 
 namespace junction::libos {
 
 JUNCTION_HANDLER(getpid) { return CurrentProcess().host_pid; }
 JUNCTION_HANDLER(getppid) { return CurrentProcess().host_ppid; }
-JUNCTION_HANDLER(gettid) { return CurrentProcess().host_pid; }  // one thread for now
+JUNCTION_HANDLER(gettid) {
+  return static_cast<const sched::Uthread*>(CurrentThread()->current)->tid;
+}
 JUNCTION_HANDLER(getuid) { return CurrentProcess().uid; }
 JUNCTION_HANDLER(geteuid) { return CurrentProcess().euid; }
 JUNCTION_HANDLER(getgid) { return CurrentProcess().gid; }

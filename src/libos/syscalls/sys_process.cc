@@ -18,38 +18,15 @@
 
 namespace junction::libos {
 
-[[noreturn]] static void ExitProcess(int status) {
+[[noreturn]] void ExitProcess(int status) {
   StraceFlush();
   host::ExitGroup(status);
 }
 
-// These never return to the dispatcher, so they log their own `= ?` line.
-JUNCTION_HANDLER(exit) {
-  if (g_strace_enabled) StraceLog(a, 0);
-  ExitProcess(static_cast<int>(a.a[0]) & 0xff);
-}
 JUNCTION_HANDLER(exit_group) {
+  // Never returns to the dispatcher, so it logs its own `= ?` line.
   if (g_strace_enabled) StraceLog(a, 0);
   ExitProcess(static_cast<int>(a.a[0]) & 0xff);
-}
-
-JUNCTION_HANDLER(set_tid_address) {
-  CurrentProcess().clear_child_tid = static_cast<uintptr_t>(a.a[0]);
-  return CurrentProcess().host_pid;
-}
-
-JUNCTION_HANDLER(set_robust_list) {
-  if (static_cast<size_t>(a.a[1]) != 24) return -EINVAL;  // sizeof(struct robust_list_head)
-  CurrentProcess().robust_list = static_cast<uintptr_t>(a.a[0]);
-  CurrentProcess().robust_list_len = static_cast<size_t>(a.a[1]);
-  return 0;
-}
-
-JUNCTION_HANDLER(get_robust_list) {
-  if (a.a[0] != 0 && a.a[0] != CurrentProcess().host_pid) return -ESRCH;
-  CHECK(UserPtr<uintptr_t>(a.a[1]).Write(CurrentProcess().robust_list));
-  CHECK(UserPtr<size_t>(a.a[2]).Write(CurrentProcess().robust_list_len));
-  return 0;
 }
 
 JUNCTION_HANDLER(arch_prctl) {
@@ -172,7 +149,6 @@ JUNCTION_HANDLER(sched_getaffinity) {
   return static_cast<long>(ret);
 }
 
-JUNCTION_HANDLER(sched_yield) { return host::Syscall(SYS_sched_yield); }
 
 JUNCTION_HANDLER(getrandom) {
   if (a.a[2] & ~(GRND_NONBLOCK | GRND_RANDOM | 0x4 /*GRND_INSECURE*/)) return -EINVAL;
@@ -211,20 +187,6 @@ JUNCTION_HANDLER(getcpu) {
 }  // namespace junction::libos
 
 namespace junction::libos {
-
-// Single-threaded guests: futexes are passed to the host on the guest's own
-// memory (a wait blocks the kthread). The threads issue replaces this with
-// user-level futexes.
-JUNCTION_HANDLER(futex) {
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), 4)) return -EFAULT;
-  int op = static_cast<int>(a.a[1]) & 0x7f;
-  bool has_timeout = op == 0 /*WAIT*/ || op == 9 /*WAIT_BITSET*/ || op == 6 /*LOCK_PI*/ ||
-                     op == 11 /*WAIT_REQUEUE_PI*/ || op == 13 /*LOCK_PI2*/;
-  if (has_timeout && a.a[3] && !GuestReadable(static_cast<uintptr_t>(a.a[3]), 16)) return -EFAULT;
-  bool has_uaddr2 = op == 3 || op == 4 || op == 5 || op == 11 || op == 12;
-  if (has_uaddr2 && !GuestWritable(static_cast<uintptr_t>(a.a[4]), 4)) return -EFAULT;
-  return host::Syscall(SYS_futex, a.a[0], a.a[1], a.a[2], a.a[3], a.a[4], a.a[5]);
-}
 
 // Signals to itself reach the host's default actions (abort() must end the
 // process with SIGABRT). Other targets do not exist in this container yet.

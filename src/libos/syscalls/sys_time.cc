@@ -44,18 +44,6 @@ JUNCTION_HANDLER(time) {
   return host::Syscall(SYS_time, a.a[0]);
 }
 
-JUNCTION_HANDLER(nanosleep) {
-  if (!GuestReadable(static_cast<uintptr_t>(a.a[0]), sizeof(timespec))) return -EFAULT;
-  if (a.a[1] && !GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec))) return -EFAULT;
-  return host::Syscall(SYS_nanosleep, a.a[0], a.a[1]);
-}
-
-JUNCTION_HANDLER(clock_nanosleep) {
-  if (!GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(timespec))) return -EFAULT;
-  if (a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(timespec))) return -EFAULT;
-  return host::Syscall(SYS_clock_nanosleep, a.a[0], a.a[1], a.a[2], a.a[3]);
-}
-
 JUNCTION_HANDLER(times) {
   if (a.a[0] && !GuestWritable(static_cast<uintptr_t>(a.a[0]), sizeof(struct tms))) return -EFAULT;
   return host::Syscall(SYS_times, a.a[0]);

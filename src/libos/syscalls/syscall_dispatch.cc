@@ -32,6 +32,8 @@ inline void Xrstor(uint8_t* area, uint64_t mask) {
   ts->guest_fs = ReadFsBase();
   WriteFsBase(ts->libos_fs);
   long ret = DispatchWithLibc(*args);
+  // The handler may have blocked and this uthread resumed on another kthread.
+  ts = CurrentThread();
   WriteFsBase(ts->guest_fs);  // arch_prctl(ARCH_SET_FS) updates guest_fs
   Xrstor(ts->xsave_area, ts->xsave_mask);
   return ret;

@@ -45,11 +45,11 @@ constexpr Spec kSpecs[] = {
     HOST(mincore, "range checked against the guest's VMAs"),
 
     // Process identity and control.
-    IMPL(exit, kNoReturn, "single-threaded: ends the process"),
+    IMPL(exit, kNoReturn, "ends the thread (the process with the last one); clear_child_tid, robust futexes"),
     IMPL(exit_group, kNoReturn, ""),
     PART_FAST(getpid, "host pid until container pids arrive (processes issue)"),
     PART_FAST(getppid, "host parent pid"),
-    PART_FAST(gettid, "one thread per process for now"),
+    IMPL(gettid, kFast, ""),
     IMPL(set_tid_address, 0, ""),
     IMPL(set_robust_list, 0, ""),
     IMPL(get_robust_list, 0, ""),
@@ -68,7 +68,7 @@ constexpr Spec kSpecs[] = {
     HOST(getrlimit, ""),
     HOST(setrlimit, ""),
     IMPL(sched_getaffinity, 0, "the container's cores"),
-    HOST(sched_yield, "yields the kthread until uthreads arrive"),
+    IMPL(sched_yield, 0, "yields to another uthread"),
     HOST(getrandom, ""),
     HOST(getrusage, ""),
     HOST(sysinfo, ""),
@@ -76,7 +76,7 @@ constexpr Spec kSpecs[] = {
     HOST(getpgid, "own process only"),
     HOST(getsid, "own process only"),
     HOST(getcpu, ""),
-    PART(futex, "host futex on guest memory until uthreads arrive (threads issue)"),
+    PART(futex, "user-level: WAIT/WAKE(_BITSET), (CMP_)REQUEUE, WAKE_OP, LOCK/TRYLOCK/UNLOCK_PI (no priority boost); *_REQUEUE_PI ENOSYS"),
     PART(kill, "signals to the process itself only"),
     PART(tgkill, "signals to the process itself only"),
     PART(tkill, "signals to the process itself only"),
@@ -86,8 +86,8 @@ constexpr Spec kSpecs[] = {
     HOST(clock_getres, ""),
     HOST(gettimeofday, ""),
     HOST(time, ""),
-    HOST(nanosleep, "blocks the kthread until uthreads arrive"),
-    HOST(clock_nanosleep, "blocks the kthread until uthreads arrive"),
+    IMPL(nanosleep, 0, "parks the uthread; the kthread runs others"),
+    IMPL(clock_nanosleep, 0, "relative and TIMER_ABSTIME on every settable clock"),
     HOST(times, ""),
 
     // Signals: kernel-layout frames, restart rules (signals/).
@@ -127,8 +127,8 @@ constexpr Spec kSpecs[] = {
     // Precise errors.
     ERR(rseq, ENOSYS, "glibc disables rseq on ENOSYS"),
     ERR(io_uring_setup, ENOSYS, "programs fall back to epoll/threads"),
-    ERR(clone3, ENOSYS, "glibc falls back to clone; threads issue"),
-    ERR(clone, ENOSYS, "threads and processes issues"),
+    PART(clone3, "threads (CLONE_THREAD) only; new processes: processes issue"),
+    PART(clone, "threads (CLONE_THREAD) only; new processes: processes issue"),
     ERR(fork, ENOSYS, "processes issue"),
     ERR(vfork, ENOSYS, "processes issue"),
     PART(execve, "replaces the image in this process; set-id bits ignored"),

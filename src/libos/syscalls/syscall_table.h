@@ -26,6 +26,18 @@ struct SyscallArgs {
   long a[6];
 };
 
+// What junction_syscall_entry saved: the arguments, then the guest's
+// callee-saved registers.
+struct SyscallFrame {
+  SyscallArgs args;
+  long rbx, rbp, r12, r13, r14, r15;
+};
+
+// The frame of the call being handled by the current uthread.
+inline const SyscallFrame& FrameOf(const SyscallArgs& a) {
+  return *reinterpret_cast<const SyscallFrame*>(&a);
+}
+
 using SyscallHandler = long (*)(const SyscallArgs&);
 
 struct SyscallEntry {

@@ -1,0 +1,300 @@
+// Threads: clone/clone3 with thread flags create uthreads; futexes, sleeps
+// and yields are served by the user-level scheduler (src/sched) without
+// blocking the kthread.
+#include <linux/futex.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "libos/entry/thread_state.h"
+#include "libos/host/host.h"
+#include "libos/process.h"
+#include "libos/signals/delivery.h"
+#include "libos/strace.h"
+#include "libos/syscalls/handlers.h"
+#include "libos/syscalls/user_memory.h"
+#include "sched/futex.h"
+#include "sched/kthread.h"
+
+namespace junction::libos {
+
+[[noreturn]] void ExitProcess(int status);  // sys_process.cc
+
+namespace {
+
+std::atomic<int> g_next_tid{0};
+std::atomic<int> g_live_threads{1};
+
+sched::Uthread* Self() { return sched::Current(); }
+
+uint64_t TimespecNs(const timespec& t) {
+  return static_cast<uint64_t>(t.tv_sec) * 1000000000ull + static_cast<uint64_t>(t.tv_nsec);
+}
+
+bool ValidTimespec(const timespec& t) {
+  return t.tv_sec >= 0 && t.tv_nsec >= 0 && t.tv_nsec < 1000000000;
+}
+
+// A deadline on CLOCK_MONOTONIC for an absolute time on `clock`.
+uint64_t MonotonicDeadline(clockid_t clock, const timespec& abs) {
+  uint64_t now_mono = sched::NowNs();
+  if (clock == CLOCK_MONOTONIC || clock == CLOCK_MONOTONIC_RAW || clock == CLOCK_BOOTTIME)
+    return std::max<uint64_t>(TimespecNs(abs), 1);
+  timespec now{};
+  clock_gettime(clock, &now);
+  int64_t delta = static_cast<int64_t>(TimespecNs(abs)) - static_cast<int64_t>(TimespecNs(now));
+  return delta <= 0 ? 1 : now_mono + static_cast<uint64_t>(delta);
+}
+
+// Sleeps until `deadline` (monotonic ns) unless a signal interrupts.
+// Returns 0 or -EINTR.
+long SleepUntil(uint64_t deadline) {
+  sched::Uthread* u = Self();
+  u->wait_state.store(sched::Uthread::kWaiting, std::memory_order_release);
+  sched::WakeReason why = sched::Park(deadline, true);
+  return why == sched::WakeReason::kSignal ? -EINTR : 0;
+}
+
+// Linux's exit of one thread: clear_child_tid + futex wake, robust futexes.
+void ReleaseRobustFutexes(sched::Uthread* u) {
+  uintptr_t head = u->robust_list;
+  if (!head || !GuestReadable(head, 24)) return;
+  // struct robust_list_head { next; long futex_offset; list_op_pending; }
+  uintptr_t next;
+  long offset;
+  uintptr_t pending;
+  std::memcpy(&next, reinterpret_cast<void*>(head), 8);
+  std::memcpy(&offset, reinterpret_cast<void*>(head + 8), 8);
+  std::memcpy(&pending, reinterpret_cast<void*>(head + 16), 8);
+  auto release = [&](uintptr_t entry) {
+    uintptr_t addr = (entry & ~uintptr_t{1}) + static_cast<uintptr_t>(offset);
+    if (!GuestWritable(addr, 4)) return;
+    auto* word = reinterpret_cast<std::atomic<uint32_t>*>(addr);
+    uint32_t v = word->load();
+    while ((v & FUTEX_TID_MASK) == static_cast<uint32_t>(u->tid)) {
+      uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+      if (word->compare_exchange_weak(v, nv)) {
+        if (v & FUTEX_WAITERS) sched::FutexWake(reinterpret_cast<uint32_t*>(addr), 1, FUTEX_BITSET_MATCH_ANY);
+        break;
+      }
+    }
+  };
+  for (int limit = 0; next != head && limit < 2048; limit++) {
+    if (!GuestReadable(next & ~uintptr_t{1}, 8)) break;
+    uintptr_t entry = next;
+    std::memcpy(&next, reinterpret_cast<void*>(entry & ~uintptr_t{1}), 8);
+    if (entry != pending) release(entry);
+  }
+  if (pending) release(pending);
+}
+
+long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uintptr_t child_tid,
+                 uintptr_t tls, const SyscallFrame& f) {
+  constexpr unsigned long kRequired = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
+  if ((flags & kRequired) != kRequired) return -EINVAL;
+  if (flags & (CLONE_VFORK | CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+               CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD))
+    return -EINVAL;
+  if ((flags & CLONE_PARENT_SETTID) && !GuestWritable(parent_tid, 4)) return -EFAULT;
+  if ((flags & CLONE_CHILD_SETTID) && !GuestWritable(child_tid, 4)) return -EFAULT;
+
+  ThreadState* ts = CurrentThread();
+  GuestContext ctx{};
+  ctx.rdi = static_cast<uint64_t>(f.args.a[0]);
+  ctx.rsi = static_cast<uint64_t>(f.args.a[1]);
+  ctx.rdx = static_cast<uint64_t>(f.args.a[2]);
+  ctx.r10 = static_cast<uint64_t>(f.args.a[3]);
+  ctx.r8 = static_cast<uint64_t>(f.args.a[4]);
+  ctx.r9 = static_cast<uint64_t>(f.args.a[5]);
+  ctx.rbx = static_cast<uint64_t>(f.rbx);
+  ctx.rbp = static_cast<uint64_t>(f.rbp);
+  ctx.r12 = static_cast<uint64_t>(f.r12);
+  ctx.r13 = static_cast<uint64_t>(f.r13);
+  ctx.r14 = static_cast<uint64_t>(f.r14);
+  ctx.r15 = static_cast<uint64_t>(f.r15);
+  ctx.rax = 0;  // the child sees clone return 0
+  uint64_t resume_rsp, site_rsp;
+  bool trap_path;
+  GuestCallSite(ts, &resume_rsp, &ctx.rip, &ctx.eflags, &trap_path);
+  // Resuming inside a trampoline means %rsp is 128 below the call site's.
+  site_rsp = trap_path ? resume_rsp : resume_rsp + 128;
+  ctx.rsp = newsp ? newsp - (site_rsp - resume_rsp) : resume_rsp;
+  ctx.rcx = ctx.rip;
+  ctx.r11 = ctx.eflags;
+
+  int tid = g_next_tid.fetch_add(1) + 1;
+  uintptr_t fs = (flags & CLONE_SETTLS) ? tls : ts->guest_fs;
+  sched::Uthread* child = sched::CreateUthread(tid, ctx, fs);
+  if (!child) return -EAGAIN;
+  // The child starts with the parent's FPU state (saved by the dispatcher).
+  std::memcpy(child->xsave_area, ts->xsave_area, ts->xsave_size);
+  if (flags & CLONE_CHILD_CLEARTID) child->clear_child_tid = child_tid;
+  if (flags & CLONE_PARENT_SETTID) std::memcpy(reinterpret_cast<void*>(parent_tid), &tid, 4);
+  if (flags & CLONE_CHILD_SETTID) std::memcpy(reinterpret_cast<void*>(child_tid), &tid, 4);
+  g_live_threads.fetch_add(1);
+  sched::Register(child);
+  sched::MakeRunnable(child);
+  return tid;
+}
+
+}  // namespace
+
+void InitThreads(int main_tid) { g_next_tid.store(main_tid); }
+
+JUNCTION_HANDLER(clone) {
+  unsigned long flags = static_cast<unsigned long>(a.a[0]);
+  if (!(flags & CLONE_THREAD)) return -ENOSYS;  // new processes: processes issue
+  return CloneThread(flags & ~0xffUL, static_cast<uintptr_t>(a.a[1]), static_cast<uintptr_t>(a.a[2]),
+                     static_cast<uintptr_t>(a.a[3]), static_cast<uintptr_t>(a.a[4]), FrameOf(a));
+}
+
+JUNCTION_HANDLER(clone3) {
+  size_t size = static_cast<size_t>(a.a[1]);
+  if (size < 64 || size > 4096) return -EINVAL;  // CLONE_ARGS_SIZE_VER0
+  clone_args ca{};
+  if (!GuestReadable(static_cast<uintptr_t>(a.a[0]), size)) return -EFAULT;
+  std::memcpy(&ca, reinterpret_cast<void*>(a.a[0]), std::min(size, sizeof(ca)));
+  if (!(ca.flags & CLONE_THREAD)) return -ENOSYS;  // new processes: processes issue
+  if (ca.exit_signal != 0) return -EINVAL;
+  uintptr_t sp = ca.stack ? static_cast<uintptr_t>(ca.stack + ca.stack_size) : 0;
+  return CloneThread(static_cast<unsigned long>(ca.flags), sp, static_cast<uintptr_t>(ca.parent_tid),
+                     static_cast<uintptr_t>(ca.child_tid), static_cast<uintptr_t>(ca.tls), FrameOf(a));
+}
+
+JUNCTION_HANDLER(exit) {
+  if (g_strace_enabled) StraceLog(a, 0);
+  sched::Uthread* u = Self();
+  if (g_live_threads.fetch_sub(1) == 1) ExitProcess(static_cast<int>(a.a[0]) & 0xff);
+  ReleaseRobustFutexes(u);
+  if (u->clear_child_tid && GuestWritable(u->clear_child_tid, 4)) {
+    auto* word = reinterpret_cast<std::atomic<uint32_t>*>(u->clear_child_tid);
+    word->store(0);
+    sched::FutexWake(reinterpret_cast<uint32_t*>(u->clear_child_tid), 1, FUTEX_BITSET_MATCH_ANY);
+  }
+  sched::ExitCurrent();
+}
+
+JUNCTION_HANDLER(set_tid_address) {
+  Self()->clear_child_tid = static_cast<uintptr_t>(a.a[0]);
+  return Self()->tid;
+}
+
+JUNCTION_HANDLER(set_robust_list) {
+  if (static_cast<size_t>(a.a[1]) != 24) return -EINVAL;  // sizeof(struct robust_list_head)
+  Self()->robust_list = static_cast<uintptr_t>(a.a[0]);
+  Self()->robust_list_len = static_cast<size_t>(a.a[1]);
+  return 0;
+}
+
+JUNCTION_HANDLER(get_robust_list) {
+  sched::Uthread* target = nullptr;
+  if (a.a[0] == 0) {
+    target = Self();
+  } else {
+    sched::SpinGuard g(sched::AllUthreadsLock());
+    for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+      if (u->tid == a.a[0]) target = u;
+    if (!target) return -ESRCH;
+  }
+  CHECK(UserPtr<uintptr_t>(a.a[1]).Write(target->robust_list));
+  CHECK(UserPtr<size_t>(a.a[2]).Write(target->robust_list_len));
+  return 0;
+}
+
+JUNCTION_HANDLER(futex) {
+  auto* uaddr = reinterpret_cast<uint32_t*>(a.a[0]);
+  int op = static_cast<int>(a.a[1]) & FUTEX_CMD_MASK;
+  bool realtime = a.a[1] & FUTEX_CLOCK_REALTIME;
+  uint32_t val = static_cast<uint32_t>(a.a[2]);
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), 4) || (a.a[0] & 3)) return -EFAULT;
+  auto deadline = [&](bool absolute) -> long long {
+    if (!a.a[3]) return 0;
+    auto t = UserPtr<timespec>(a.a[3]).Read();
+    if (!t.ok()) return -EFAULT;
+    if (!ValidTimespec(*t)) return -EINVAL;
+    if (absolute) return static_cast<long long>(MonotonicDeadline(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, *t));
+    return static_cast<long long>(sched::NowNs() + TimespecNs(*t));
+  };
+  auto* uaddr2 = reinterpret_cast<uint32_t*>(a.a[4]);
+  switch (op) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET: {
+      long long d = deadline(op == FUTEX_WAIT_BITSET);
+      if (d < 0) return d;
+      uint32_t bitset = op == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : static_cast<uint32_t>(a.a[5]);
+      return sched::FutexWait(uaddr, val, bitset, static_cast<uint64_t>(d));
+    }
+    case FUTEX_WAKE:
+      return sched::FutexWake(uaddr, static_cast<int>(val), FUTEX_BITSET_MATCH_ANY);
+    case FUTEX_WAKE_BITSET:
+      return sched::FutexWake(uaddr, static_cast<int>(val), static_cast<uint32_t>(a.a[5]));
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE:
+      if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4)) return -EFAULT;
+      return sched::FutexRequeue(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
+                                 op == FUTEX_CMP_REQUEUE, static_cast<uint32_t>(a.a[5]));
+    case FUTEX_WAKE_OP:
+      if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4)) return -EFAULT;
+      return sched::FutexWakeOp(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
+                                static_cast<uint32_t>(a.a[5]));
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2: {
+      long long d = deadline(true);
+      if (d < 0) return d;
+      return sched::FutexLockPi(uaddr, Self()->tid, static_cast<uint64_t>(d), false);
+    }
+    case FUTEX_TRYLOCK_PI:
+      return sched::FutexLockPi(uaddr, Self()->tid, 0, true);
+    case FUTEX_UNLOCK_PI:
+      return sched::FutexUnlockPi(uaddr, Self()->tid);
+    default:
+      return -ENOSYS;  // WAIT_REQUEUE_PI/CMP_REQUEUE_PI: see docs/syscalls.md
+  }
+}
+
+JUNCTION_HANDLER(nanosleep) {
+  auto req = UserPtr<timespec>(a.a[0]).Read();
+  if (!req.ok()) return -EFAULT;
+  if (!ValidTimespec(*req)) return -EINVAL;
+  if (a.a[1] && !GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec))) return -EFAULT;
+  uint64_t deadline = sched::NowNs() + TimespecNs(*req);
+  long r = SleepUntil(deadline);
+  if (r == -EINTR && a.a[1]) {
+    uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
+    timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
+    std::memcpy(reinterpret_cast<void*>(a.a[1]), &rem, sizeof(rem));
+  }
+  return r;
+}
+
+JUNCTION_HANDLER(clock_nanosleep) {
+  auto clock = static_cast<clockid_t>(a.a[0]);
+  int flags = static_cast<int>(a.a[1]);
+  if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
+      clock != CLOCK_TAI && clock != CLOCK_REALTIME_ALARM && clock != CLOCK_BOOTTIME_ALARM)
+    return clock == CLOCK_THREAD_CPUTIME_ID ? -EINVAL : -ENOTSUP;
+  auto req = UserPtr<timespec>(a.a[2]).Read();
+  if (!req.ok()) return -EFAULT;
+  if (!ValidTimespec(*req)) return -EINVAL;
+  bool absolute = flags & TIMER_ABSTIME;
+  if (!absolute && a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(timespec))) return -EFAULT;
+  uint64_t deadline = absolute ? MonotonicDeadline(clock, *req) : sched::NowNs() + TimespecNs(*req);
+  long r = SleepUntil(deadline);
+  if (r == -EINTR && !absolute && a.a[3]) {
+    uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
+    timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
+    std::memcpy(reinterpret_cast<void*>(a.a[3]), &rem, sizeof(rem));
+  }
+  return r;
+}
+
+JUNCTION_HANDLER(sched_yield) {
+  sched::Yield();
+  return 0;
+}
+
+}  // namespace junction::libos

@@ -1,0 +1,392 @@
+#include "sched/kthread.h"
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstring>
+#include <queue>
+#include <vector>
+
+#include "libos/entry/thread_state.h"
+#include "libos/host/host.h"
+#include "libos/signals/guest_context.h"
+
+namespace junction::sched {
+
+namespace {
+
+constexpr int kMaxKthreads = 256;
+constexpr int kIdleSpins = 2000;  // ~µs of polling before parking on the host
+
+struct alignas(64) Kthread {
+  int index = 0;
+  libos::ThreadState* ts = nullptr;
+  uintptr_t sched_rsp = 0;  // the scheduler loop's context while a uthread runs
+  Uthread* prev = nullptr;  // the uthread that just switched back to the loop
+  SpinLock rq_lock;
+  Uthread* rq_head = nullptr;
+  Uthread* rq_tail = nullptr;
+  std::atomic<int> rq_len{0};
+  std::atomic<uint32_t> park_word{0};
+  std::atomic<bool> parked{false};
+  pthread_t thread{};
+};
+
+Kthread g_kthreads[kMaxKthreads];
+std::atomic<int> g_num_kthreads{0};
+std::atomic<bool> g_started{false};
+std::atomic<bool> g_signal_arrived{false};
+
+SpinLock g_all_lock;
+Uthread* g_all = nullptr;
+
+// Timers: deadline, uthread, and the wait episode it belongs to.
+struct TimerEntry {
+  uint64_t deadline;
+  Uthread* u;
+  uint64_t seq;
+  bool operator>(const TimerEntry& o) const { return deadline > o.deadline; }
+};
+SpinLock g_timer_lock;
+std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>>* g_timers;
+
+bool (*g_signal_deliverable)(Uthread*) = nullptr;
+
+Kthread& Self() { return *static_cast<Kthread*>(libos::CurrentThread()->kthread); }
+
+void LoadUthread(libos::ThreadState* ts, Uthread* u) {
+  ts->current = u;
+  ts->guest_rsp = u->guest_rsp;
+  ts->libos_stack_top = u->libos_stack_top;
+  ts->guest_fs = u->guest_fs;
+  ts->cur_syscall = u->cur_syscall;
+  ts->xsave_area = u->xsave_area;
+  ts->signal_pending = u->exit_work | (g_signal_deliverable && g_signal_deliverable(u));
+}
+
+void SaveUthread(libos::ThreadState* ts, Uthread* u) {
+  u->guest_rsp = ts->guest_rsp;
+  u->guest_fs = ts->guest_fs;
+  u->cur_syscall = ts->cur_syscall;
+  u->exit_work = ts->signal_pending;
+  ts->current = nullptr;
+}
+
+void PushRunqueue(Kthread& k, Uthread* u) {
+  u->rq_next = nullptr;
+  u->runnable_since_ns = NowNs();
+  SpinGuard g(k.rq_lock);
+  if (k.rq_tail)
+    k.rq_tail->rq_next = u;
+  else
+    k.rq_head = u;
+  k.rq_tail = u;
+  k.rq_len.fetch_add(1, std::memory_order_relaxed);
+}
+
+Uthread* PopRunqueue(Kthread& k) {
+  if (k.rq_len.load(std::memory_order_relaxed) == 0) return nullptr;
+  SpinGuard g(k.rq_lock);
+  Uthread* u = k.rq_head;
+  if (!u) return nullptr;
+  k.rq_head = u->rq_next;
+  if (!k.rq_head) k.rq_tail = nullptr;
+  k.rq_len.fetch_sub(1, std::memory_order_relaxed);
+  return u;
+}
+
+void KickKthread(Kthread& k) {
+  if (k.parked.load(std::memory_order_acquire)) {
+    k.park_word.fetch_add(1, std::memory_order_release);
+    host::Syscall(SYS_futex, host::L(&k.park_word), FUTEX_WAKE_PRIVATE, 1);
+  }
+}
+
+// Wakes the timers that expired; returns the next deadline (0 = none).
+uint64_t RunTimers() {
+  uint64_t now = NowNs();
+  std::vector<TimerEntry> expired;
+  uint64_t next = 0;
+  {
+    SpinGuard g(g_timer_lock);
+    while (!g_timers->empty() && g_timers->top().deadline <= now) {
+      expired.push_back(g_timers->top());
+      g_timers->pop();
+    }
+    if (!g_timers->empty()) next = g_timers->top().deadline;
+  }
+  for (const TimerEntry& t : expired) {
+    if (t.u->wait_seq.load(std::memory_order_acquire) == t.seq) WakeUp(t.u, WakeReason::kTimeout);
+  }
+  return next;
+}
+
+// A host signal arrived while the LibOS ran: wake one interruptible waiter
+// that can take it.
+void HandleSignalWakeups() {
+  if (!g_signal_arrived.exchange(false)) return;
+  SpinGuard g(g_all_lock);
+  for (Uthread* u = g_all; u; u = u->all_next) {
+    int ws = u->wait_state.load();
+    if (u->interruptible && (ws == Uthread::kWaiting || ws == Uthread::kParked) &&
+        (!g_signal_deliverable || g_signal_deliverable(u))) {
+      if (WakeUp(u, WakeReason::kSignal)) break;
+    }
+  }
+}
+
+Uthread* PickNext(Kthread& self) {
+  if (Uthread* u = PopRunqueue(self)) return u;
+  int n = g_num_kthreads.load(std::memory_order_relaxed);
+  for (int i = 1; i < n; i++) {
+    Kthread& other = g_kthreads[(self.index + i) % n];
+    if (Uthread* u = PopRunqueue(other)) return u;
+  }
+  return nullptr;
+}
+
+void IdleWait(Kthread& self, uint64_t next_deadline) {
+  self.parked.store(true, std::memory_order_seq_cst);
+  uint32_t word = self.park_word.load(std::memory_order_acquire);
+  // Re-check after announcing: a waker that saw parked=false pushed first.
+  bool work = self.rq_len.load() > 0 || g_signal_arrived.load();
+  if (!work) {
+    timespec ts{}, *tsp = nullptr;
+    if (next_deadline) {
+      uint64_t now = NowNs();
+      uint64_t d = next_deadline > now ? next_deadline - now : 0;
+      ts.tv_sec = static_cast<time_t>(d / 1000000000);
+      ts.tv_nsec = static_cast<long>(d % 1000000000);
+      tsp = &ts;
+    }
+    host::Syscall(SYS_futex, host::L(&self.park_word), FUTEX_WAIT_PRIVATE, word, host::L(tsp));
+  }
+  self.parked.store(false, std::memory_order_relaxed);
+}
+
+// The per-kthread scheduler loop, on the kthread's own stack.
+[[noreturn]] void SchedulerLoop(Kthread& self) {
+  libos::ThreadState* ts = self.ts;
+  for (;;) {
+    uint64_t next_deadline = RunTimers();
+    HandleSignalWakeups();
+    Uthread* next = PickNext(self);
+    if (!next) {
+      for (int i = 0; i < kIdleSpins && !next; i++) {
+        __builtin_ia32_pause();
+        if ((i & 63) == 63) next = PickNext(self);
+      }
+      if (!next) {
+        IdleWait(self, next_deadline);
+        continue;
+      }
+    }
+    while (next->on_cpu.load(std::memory_order_acquire)) __builtin_ia32_pause();
+    next->on_cpu.store(true, std::memory_order_relaxed);
+    next->state = UthreadState::kRunning;
+    next->last_kthread = self.index;
+    next->run_start_ns = NowNs();
+    LoadUthread(ts, next);
+    junction_uthread_switch(&self.sched_rsp, next->switch_rsp);
+    // Back from `prev`, which blocked, yielded or exited.
+    Uthread* prev = self.prev;
+    self.prev = nullptr;
+    SaveUthread(ts, prev);
+    if (prev->state == UthreadState::kExited) {
+      prev->on_cpu.store(false, std::memory_order_release);
+      FreeUthread(prev);
+      continue;
+    }
+    bool blocked = prev->state == UthreadState::kBlocked;
+    prev->on_cpu.store(false, std::memory_order_release);
+    if (blocked) {
+      // Parked now, unless a waker came first: then it runs again.
+      int expected = Uthread::kWaiting;
+      if (prev->wait_state.compare_exchange_strong(expected, Uthread::kParked)) continue;
+      prev->state = UthreadState::kRunnable;
+    }
+    PushRunqueue(self, prev);
+  }
+}
+
+// Leaves the current uthread's context for the scheduler loop.
+void SwitchToScheduler(Uthread* u) {
+  Kthread& k = Self();
+  k.prev = u;
+  junction_uthread_switch(&u->switch_rsp, k.sched_rsp);
+}
+
+void* KthreadMain(void* arg) {
+  auto* k = static_cast<Kthread*>(arg);
+  // Wait until the LibOS has finished setting up and the first uthread runs.
+  while (!g_started.load(std::memory_order_acquire)) {
+    host::Syscall(SYS_futex, host::L(&k->park_word), FUTEX_WAIT_PRIVATE, 0, 0);
+  }
+  SchedulerLoop(*k);
+}
+
+KthreadInitFn g_init_fn;
+
+void* KthreadBoot(void* arg) {
+  auto* k = static_cast<Kthread*>(arg);
+  if (!g_init_fn(k->index)) return nullptr;
+  k->ts = libos::CurrentThread();
+  k->ts->kthread = k;
+  return KthreadMain(arg);
+}
+
+}  // namespace
+
+uint64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+Uthread* Current() { return static_cast<Uthread*>(libos::CurrentThread()->current); }
+
+int KthreadCount() { return g_num_kthreads.load(); }
+
+SpinLock& AllUthreadsLock() { return g_all_lock; }
+Uthread* AllUthreads() { return g_all; }
+
+void SetSignalDeliverableCheck(bool (*fn)(Uthread*)) { g_signal_deliverable = fn; }
+
+bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
+  g_timers = new std::remove_pointer_t<decltype(g_timers)>();
+  Kthread& main = g_kthreads[0];
+  main.index = 0;
+  main.ts = libos::CurrentThread();
+  main.ts->kthread = &main;
+  g_num_kthreads.store(1);
+  g_init_fn = init_kthread;
+  for (int i = 1; i < count && i < kMaxKthreads; i++) {
+    Kthread& k = g_kthreads[i];
+    k.index = i;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    if (pthread_create(&k.thread, &attr, KthreadBoot, &k) != 0) return false;
+    pthread_attr_destroy(&attr);
+    // Wait for its per-kthread set-up before the next one.
+    while (!k.ts) __builtin_ia32_pause();
+    g_num_kthreads.store(i + 1);
+  }
+  return true;
+}
+
+void RunScheduler(Uthread* first) {
+  Register(first);
+  PushRunqueue(g_kthreads[0], first);
+  g_started.store(true, std::memory_order_release);
+  for (int i = 1; i < g_num_kthreads.load(); i++) {
+    g_kthreads[i].park_word.fetch_add(1);
+    host::Syscall(SYS_futex, host::L(&g_kthreads[i].park_word), FUTEX_WAKE_PRIVATE, 1);
+  }
+  SchedulerLoop(g_kthreads[0]);
+}
+
+void Register(Uthread* u) {
+  SpinGuard g(g_all_lock);
+  u->all_next = g_all;
+  g_all = u;
+}
+
+void Unregister(Uthread* u) {
+  SpinGuard g(g_all_lock);
+  for (Uthread** p = &g_all; *p; p = &(*p)->all_next) {
+    if (*p == u) {
+      *p = u->all_next;
+      return;
+    }
+  }
+}
+
+void MakeRunnable(Uthread* u) {
+  u->state = UthreadState::kRunnable;
+  int n = g_num_kthreads.load(std::memory_order_relaxed);
+  Kthread& k = g_kthreads[u->last_kthread < n ? u->last_kthread : 0];
+  PushRunqueue(k, u);
+  KickKthread(k);
+  // An idle sibling may take it sooner.
+  for (int i = 0; i < n; i++)
+    if (&g_kthreads[i] != &k && g_kthreads[i].parked.load()) {
+      KickKthread(g_kthreads[i]);
+      break;
+    }
+}
+
+WakeReason Park(uint64_t deadline_ns, bool interruptible) {
+  Uthread* u = Current();
+  u->interruptible = interruptible;
+  uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
+  if (deadline_ns) {
+    SpinGuard g(g_timer_lock);
+    g_timers->push(TimerEntry{deadline_ns, u, seq});
+  }
+  if (u->wait_state.load(std::memory_order_acquire) == Uthread::kWaiting) {
+    u->state = UthreadState::kBlocked;
+    SwitchToScheduler(u);
+  }
+  int st = u->wait_state.exchange(Uthread::kNotWaiting);
+  u->wait_seq.fetch_add(1, std::memory_order_release);
+  u->interruptible = false;
+  return st >= Uthread::kWokenUp ? static_cast<WakeReason>(st - Uthread::kWokenUp)
+                                 : WakeReason::kNone;
+}
+
+bool WakeUp(Uthread* u, WakeReason why) {
+  const int woken = Uthread::kWokenUp + static_cast<int>(why);
+  int expected = Uthread::kWaiting;
+  // Not switched out yet: the scheduler loop (or Park) sees the wake.
+  if (u->wait_state.compare_exchange_strong(expected, woken)) return true;
+  expected = Uthread::kParked;
+  if (!u->wait_state.compare_exchange_strong(expected, woken)) return false;
+  MakeRunnable(u);
+  return true;
+}
+
+void Yield() {
+  Uthread* u = Current();
+  if (PeekRunnable() == 0) return;
+  u->state = UthreadState::kRunnable;
+  SwitchToScheduler(u);
+}
+
+int PeekRunnable() {
+  int n = g_num_kthreads.load(std::memory_order_relaxed), total = 0;
+  for (int i = 0; i < n; i++) total += g_kthreads[i].rq_len.load(std::memory_order_relaxed);
+  return total;
+}
+
+void ExitCurrent() {
+  Uthread* u = Current();
+  Unregister(u);
+  u->state = UthreadState::kExited;
+  SwitchToScheduler(u);
+  __builtin_unreachable();
+}
+
+void NoteSignalArrived() {
+  g_signal_arrived.store(true, std::memory_order_release);
+  int n = g_num_kthreads.load(std::memory_order_relaxed);
+  for (int i = 0; i < n; i++) KickKthread(g_kthreads[i]);
+}
+
+}  // namespace junction::sched
+
+// First code a new uthread runs: resume the guest at its start state.
+extern "C" [[noreturn]] void junction_uthread_first_run() {
+  using namespace junction;
+  sched::Uthread* u = sched::Current();
+  libos::ThreadState* ts = libos::CurrentThread();
+  u->fresh = false;
+  libos::WriteFsBase(ts->guest_fs);
+  asm volatile("xrstor64 (%0)" ::"r"(ts->xsave_area), "a"(static_cast<uint32_t>(ts->xsave_mask)),
+               "d"(static_cast<uint32_t>(ts->xsave_mask >> 32))
+               : "memory");
+  junction_resume_guest(&u->start_ctx);
+}

@@ -1,0 +1,67 @@
+// The scheduler: kthreads (host threads, one per core the container may
+// use) run uthreads from per-kthread run queues, steal from each other when
+// idle, and park on the host when there is nothing to do.
+//
+// Lock order: a wait queue's lock (futex bucket, ...) before a runqueue
+// lock; the timer lock is never held with another.
+#pragma once
+
+#include <cstdint>
+
+#include "sched/uthread.h"
+
+namespace junction::sched {
+
+// Monotonic time in ns (vDSO-backed host clock).
+uint64_t NowNs();
+
+// The uthread running on this kthread (nullptr in the scheduler loop).
+Uthread* Current();
+
+// Starts the scheduler on this (the main) thread with `first` as the only
+// uthread, plus `extra_kthreads` more host threads created now (before the
+// LibOS turns on syscall dispatch). `init_kthread` runs on each new kthread
+// first (per-kthread LibOS set-up). Does not return.
+using KthreadInitFn = bool (*)(int index);
+bool PrepareKthreads(int count, KthreadInitFn init_kthread);
+[[noreturn]] void RunScheduler(Uthread* first);
+
+// Makes `u` runnable (from any kthread; not from a host signal handler).
+void MakeRunnable(Uthread* u);
+
+// Blocking. The caller has registered the current uthread with whatever
+// will wake it (and set wait_state to kWaiting under that object's lock),
+// then calls Park, which switches away unless it was already woken.
+// `deadline_ns` = 0: no timeout. Returns why it woke.
+WakeReason Park(uint64_t deadline_ns, bool interruptible);
+// Wakes a parked uthread once; false if it was not waiting (or already woken).
+bool WakeUp(Uthread* u, WakeReason why);
+
+// Gives the core to another runnable uthread, if any.
+void Yield();
+
+// Ends the current uthread (after the caller cleaned up). Does not return.
+[[noreturn]] void ExitCurrent();
+
+// Every uthread, for signal delivery and /proc (held briefly).
+SpinLock& AllUthreadsLock();
+Uthread* AllUthreads();
+void Register(Uthread* u);    // a new uthread (before it first runs)
+void Unregister(Uthread* u);
+
+// Number of runnable uthreads waiting in runqueues.
+int PeekRunnable();
+
+// Which uthreads a pending signal may wake (set by the signal code).
+void SetSignalDeliverableCheck(bool (*fn)(Uthread*));
+
+// Number of kthreads running the scheduler.
+int KthreadCount();
+
+// Host signal handlers call this after queueing a signal while the LibOS
+// was interrupted: the scheduler wakes an interruptible waiter soon.
+void NoteSignalArrived();
+
+}  // namespace junction::sched
+
+extern "C" void junction_uthread_switch(uintptr_t* save_rsp, uintptr_t new_rsp);

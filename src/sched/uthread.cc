@@ -1,0 +1,48 @@
+#include "sched/uthread.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <new>
+
+#include "libos/entry/thread_state.h"
+#include "libos/host/host.h"
+
+extern "C" void junction_uthread_trampoline();
+
+namespace junction::sched {
+
+namespace {
+constexpr size_t kLibosStackSize = 256 * 1024;
+}
+
+Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) {
+  libos::ThreadState* ts = libos::CurrentThread();
+  size_t xsize = (ts->xsave_size + 63) & ~size_t{63};
+  size_t total = kLibosStackSize + xsize + 4096;
+  long mem = host::Mmap(0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem < 0) return nullptr;
+  auto base = static_cast<uintptr_t>(mem);
+  auto* u = new Uthread();
+  u->tid = tid;
+  u->mem_base = base;
+  u->mem_size = total;
+  u->xsave_area = reinterpret_cast<uint8_t*>(base);  // 64-byte aligned (page)
+  u->libos_stack_top = (base + total) & ~uintptr_t{15};
+  u->guest_fs = fs;
+  u->start_ctx = start;
+  // The first switch to it pops six callee-saved registers and returns
+  // into junction_uthread_trampoline.
+  auto* sp = reinterpret_cast<uintptr_t*>(u->libos_stack_top - 64);
+  for (int i = 0; i < 6; i++) sp[i] = 0;
+  sp[6] = reinterpret_cast<uintptr_t>(&junction_uthread_trampoline);
+  u->switch_rsp = reinterpret_cast<uintptr_t>(sp);
+  return u;
+}
+
+void FreeUthread(Uthread* u) {
+  host::Munmap(u->mem_base, u->mem_size);
+  delete u;
+}
+
+}  // namespace junction::sched

@@ -1,0 +1,78 @@
+// User-level threads (uthreads): every guest thread is one. They run on the
+// container's kernel threads (kthreads, kthread.h) and switch in user space
+// when they block, so a futex wait or a sleep costs a context switch, not a
+// host system call.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "libos/signals/guest_context.h"
+#include "sched/spinlock.h"
+
+namespace junction::sched {
+
+enum class UthreadState : uint8_t { kRunnable, kRunning, kBlocked, kExited };
+
+// Why a blocked uthread woke up.
+enum class WakeReason : int { kNone = 0, kWoken, kTimeout, kSignal };
+
+struct Uthread {
+  int tid = 0;
+  UthreadState state = UthreadState::kRunnable;
+  // Saved LibOS stack pointer while switched out (junction_uthread_switch).
+  uintptr_t switch_rsp = 0;
+  // True from the moment a kthread switches to it until the switch away has
+  // completed; another kthread may not run it before (runqueue stealing).
+  std::atomic<bool> on_cpu{false};
+  int last_kthread = 0;
+
+  // The per-thread values ThreadState holds for the running uthread.
+  uintptr_t guest_rsp = 0;
+  uintptr_t libos_stack_top = 0;
+  uintptr_t guest_fs = 0;
+  long cur_syscall = -1;
+  uint8_t* xsave_area = nullptr;
+  uint8_t exit_work = 0;  // ThreadState::signal_pending while not running
+
+  // Blocking: the waiter sets kWaiting (under the lock of whatever will wake
+  // it), the scheduler loop moves kWaiting -> kParked once the uthread has
+  // switched out, and exactly one waker moves kWaiting or kParked to
+  // kWokenUp + reason; whoever sees kParked there makes it runnable.
+  static constexpr int kNotWaiting = 0, kWaiting = 1, kParked = 2, kWokenUp = 16;
+  std::atomic<int> wait_state{kNotWaiting};
+  std::atomic<uint64_t> wait_seq{0};  // which wait a timer belongs to
+  WakeReason wake_reason = WakeReason::kNone;
+  bool interruptible = false;
+
+  // A new thread starts by resuming the guest here (clone's child state).
+  bool fresh = true;
+  libos::GuestContext start_ctx{};
+
+  // Preemption: the guest state when a timer signal took the core away.
+  bool preempted = false;
+  libos::GuestContext preempt_ctx{};
+
+  // Linux thread bookkeeping.
+  uintptr_t clear_child_tid = 0;
+  uintptr_t robust_list = 0;
+  size_t robust_list_len = 0;
+
+  // Memory: [stack_base, stack_base + stack_size) holds the LibOS stack and
+  // the XSAVE area.
+  uintptr_t mem_base = 0;
+  size_t mem_size = 0;
+
+  Uthread* rq_next = nullptr;   // runqueue link (runqueue.h)
+  Uthread* all_next = nullptr;  // list of all uthreads (for signals, /proc)
+  uint64_t run_start_ns = 0;    // when it last started running (time slice)
+  uint64_t runnable_since_ns = 0;
+};
+
+// Allocates a uthread with its LibOS stack and XSAVE area. The new uthread
+// will start by resuming the guest at `start` (with %fs = `fs`).
+Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs);
+void FreeUthread(Uthread* u);
+
+}  // namespace junction::sched
