@@ -28,6 +28,7 @@
 #include "libos/syscalls/syscall_table.h"
 #include "libos/vdso/vdso.h"
 #include "sched/kthread.h"
+#include "sched/preempt.h"
 #include "sched/uthread.h"
 
 extern "C" [[noreturn]] void junction_enter_guest(uintptr_t entry, uintptr_t rsp);
@@ -52,8 +53,11 @@ void InitFpuImage(uint8_t* area) {
 }
 
 // Per-kthread LibOS set-up, on each new kthread before it schedules.
+uint64_t g_time_slice_ns = 1000000;
+
 bool InitKthread(int) {
-  return SetupThreadState() && InstallTrapHandlers() && EnableSyscallDispatch();
+  return SetupThreadState() && InstallTrapHandlers() && EnableSyscallDispatch() &&
+         sched::StartPreemptionTimer(g_time_slice_ns);
 }
 
 bool GuestSignalDeliverable(sched::Uthread*) {
@@ -232,8 +236,13 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   // One kthread per core the container may use, created now: pthread_create
   // needs clone, which the seccomp filter will not allow later.
   sched::SetSignalDeliverableCheck(GuestSignalDeliverable);
+  g_time_slice_ns = static_cast<uint64_t>(cfg.cpu.time_slice_us) * 1000;
   if (!sched::PrepareKthreads(CurrentProcess().cores, InitKthread)) {
     std::fprintf(stderr, "junction run: cannot start %d kthreads\n", CurrentProcess().cores);
+    return 1;
+  }
+  if (!sched::StartPreemptionTimer(g_time_slice_ns)) {
+    std::fprintf(stderr, "junction run: cannot create the preemption timer\n");
     return 1;
   }
   if (!InstallSeccompFilter()) return 1;

@@ -13,6 +13,7 @@
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/signals/guest_context.h"
+#include "sched/preempt.h"
 
 namespace junction::sched {
 
@@ -51,6 +52,9 @@ struct TimerEntry {
   bool operator>(const TimerEntry& o) const { return deadline > o.deadline; }
 };
 SpinLock g_timer_lock;
+// The earliest deadline in g_timers (UINT64_MAX if none); read without the
+// lock by the preemption handler.
+std::atomic<uint64_t> g_next_deadline{~uint64_t{0}};
 std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>>* g_timers;
 
 bool (*g_signal_deliverable)(Uthread*) = nullptr;
@@ -64,7 +68,8 @@ void LoadUthread(libos::ThreadState* ts, Uthread* u) {
   ts->guest_fs = u->guest_fs;
   ts->cur_syscall = u->cur_syscall;
   ts->xsave_area = u->xsave_area;
-  ts->signal_pending = u->exit_work | (g_signal_deliverable && g_signal_deliverable(u));
+  ts->signal_pending = u->exit_work | u->need_resched |
+                       (g_signal_deliverable && g_signal_deliverable(u));
 }
 
 void SaveUthread(libos::ThreadState* ts, Uthread* u) {
@@ -117,6 +122,7 @@ uint64_t RunTimers() {
       g_timers->pop();
     }
     if (!g_timers->empty()) next = g_timers->top().deadline;
+    g_next_deadline.store(next ? next : ~uint64_t{0}, std::memory_order_release);
   }
   for (const TimerEntry& t : expired) {
     if (t.u->wait_seq.load(std::memory_order_acquire) == t.seq) WakeUp(t.u, WakeReason::kTimeout);
@@ -149,6 +155,7 @@ Uthread* PickNext(Kthread& self) {
 }
 
 void IdleWait(Kthread& self, uint64_t next_deadline) {
+  PausePreemptionTimer();
   self.parked.store(true, std::memory_order_seq_cst);
   uint32_t word = self.park_word.load(std::memory_order_acquire);
   // Re-check after announcing: a waker that saw parked=false pushed first.
@@ -165,6 +172,7 @@ void IdleWait(Kthread& self, uint64_t next_deadline) {
     host::Syscall(SYS_futex, host::L(&self.park_word), FUTEX_WAIT_PRIVATE, word, host::L(tsp));
   }
   self.parked.store(false, std::memory_order_relaxed);
+  ResumePreemptionTimer();
 }
 
 // The per-kthread scheduler loop, on the kthread's own stack.
@@ -326,6 +334,8 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   if (deadline_ns) {
     SpinGuard g(g_timer_lock);
     g_timers->push(TimerEntry{deadline_ns, u, seq});
+    if (deadline_ns < g_next_deadline.load(std::memory_order_relaxed))
+      g_next_deadline.store(deadline_ns, std::memory_order_release);
   }
   if (u->wait_state.load(std::memory_order_acquire) == Uthread::kWaiting) {
     u->state = UthreadState::kBlocked;
@@ -351,10 +361,12 @@ bool WakeUp(Uthread* u, WakeReason why) {
 
 void Yield() {
   Uthread* u = Current();
-  if (PeekRunnable() == 0) return;
+  if (PeekRunnable() == 0 && !TimersDue()) return;
   u->state = UthreadState::kRunnable;
   SwitchToScheduler(u);
 }
+
+bool TimersDue() { return g_next_deadline.load(std::memory_order_acquire) <= NowNs(); }
 
 int PeekRunnable() {
   int n = g_num_kthreads.load(std::memory_order_relaxed), total = 0;

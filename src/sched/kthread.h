@@ -51,6 +51,8 @@ void Unregister(Uthread* u);
 
 // Number of runnable uthreads waiting in runqueues.
 int PeekRunnable();
+// True if a sleep or timeout has expired and waits for a scheduler pass.
+bool TimersDue();
 
 // Which uthreads a pending signal may wake (set by the signal code).
 void SetSignalDeliverableCheck(bool (*fn)(Uthread*));

@@ -52,6 +52,7 @@ struct Uthread {
 
   // Preemption: the guest state when a timer signal took the core away.
   bool preempted = false;
+  bool need_resched = false;  // preempted while in the LibOS: yield at exit
   libos::GuestContext preempt_ctx{};
 
   // Linux thread bookkeeping.

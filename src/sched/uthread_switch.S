@@ -33,3 +33,19 @@ junction_uthread_trampoline:
         ud2
         .size junction_uthread_trampoline, .-junction_uthread_trampoline
         .section .note.GNU-stack,"",@progbits
+
+// A preempted uthread enters here from the host's sigreturn, on its own
+// LibOS stack but with the guest's %fs: take the LibOS's TLS, then C++.
+#include "libos/entry/thread_offsets.h"
+        .text
+        .p2align 4
+        .globl junction_preempt_trampoline
+        .type junction_preempt_trampoline, @function
+junction_preempt_trampoline:
+        mov %gs:TS_LIBOS_FS, %rax
+        wrfsbase %rax
+        and $-16, %rsp
+        call junction_preempted
+        ud2
+        .size junction_preempt_trampoline, .-junction_preempt_trampoline
+        .section .note.GNU-stack,"",@progbits

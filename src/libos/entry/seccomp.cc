@@ -71,7 +71,8 @@ constexpr HostCall kAllowed[] = {
     H(prctl, "names, pdeath signal, syscall user dispatch"), H(arch_prctl, "TLS base fallback"),
     H(exit_group, "exit"), H(exit, "exit"), H(set_tid_address, "glibc start-up of junction"),
     H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction"),
-    H(futex, "LibOS locks"), H(tgkill, "abort() of the LibOS itself"),
+    H(futex, "LibOS locks, parking idle kthreads"),
+    H(timer_create, "per-kthread preemption timers"), H(timer_settime, "preemption timers"), H(tgkill, "abort() of the LibOS itself"),
 };
 
 #undef H

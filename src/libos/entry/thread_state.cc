@@ -43,6 +43,7 @@ ThreadState* SetupThreadState() {
   ts->xsave_size = static_cast<uint32_t>(XsaveSize());
   ts->libos_stack_top = (base + total) & ~uintptr_t{15};
   ts->libos_fs = ReadFsBase();
+  ts->preempt_timer = -1;
   asm volatile("wrgsbase %0" ::"r"(reinterpret_cast<uintptr_t>(ts)) : "memory");
   return ts;
 }

@@ -213,7 +213,17 @@ void GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t
   junction_resume_guest(&ctx);
 }
 
+[[noreturn]] void ResumeGuestWithSignals(GuestContext& ctx) {
+  bool handler_ran = DeliverPendingSignals(ctx, RestartPoint{});
+  ResumeGuest(ctx, handler_ran);
+}
+
 [[noreturn]] void DeliverOnExit(GuestExitRegs* r) {
+  // Preempted while in the LibOS: give the core away first.
+  if (auto* u = sched::Current(); u && u->need_resched) {
+    u->need_resched = false;
+    sched::Yield();
+  }
   ThreadState* ts = CurrentThread();
   GuestContext ctx{};
   ctx.r8 = r->r8; ctx.r9 = r->r9; ctx.r10 = r->r10; ctx.r11 = r->r11;

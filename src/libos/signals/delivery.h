@@ -39,6 +39,10 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart);
 void GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t* flags,
                    bool* trap_path);
 
+// Delivers pending signals into ctx, then resumes the guest there (vector
+// state from the ThreadState's area, %fs from guest_fs). LibOS TLS active.
+[[noreturn]] void ResumeGuestWithSignals(GuestContext& ctx);
+
 // rt_sigreturn, entered from the slow dispatch path. Does not return.
 [[noreturn]] void SigreturnAndResume();
 

@@ -4,6 +4,8 @@
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "sched/preempt.h"
+#include "sched/uthread.h"
 
 namespace junction::libos {
 
@@ -16,7 +18,9 @@ GuestSignals& Signals() {
 
 void UpdatePendingFlag() {
   GuestSignals& s = Signals();
-  CurrentThread()->signal_pending = (s.pending & ~s.blocked) != 0;
+  ThreadState* ts = CurrentThread();
+  auto* u = static_cast<sched::Uthread*>(ts->current);
+  ts->signal_pending = (s.pending & ~s.blocked) != 0 || (u && u->need_resched);
 }
 
 namespace {
@@ -26,7 +30,7 @@ namespace {
 // reports); their handlers forward to the guest's (entry/sigsys.cc).
 bool LibosOwned(int sig) {
   return sig == SIGSYS || sig == SIGTRAP || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
-         sig == SIGILL;
+         sig == SIGILL || sig == sched::kPreemptSignal;
 }
 
 void SetHostAction(int sig, uint64_t guest_handler) {

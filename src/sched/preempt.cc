@@ -1,0 +1,130 @@
+#include "sched/preempt.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include <cstring>
+
+#include "libos/entry/thread_state.h"
+#include "libos/host/host.h"
+#include "libos/signals/delivery.h"
+#include "libos/signals/kernel_abi.h"
+#include "sched/kthread.h"
+
+extern "C" {
+void junction_preempt_trampoline();
+extern const char __executable_start[];
+extern const char etext[];
+}
+
+namespace junction::sched {
+
+namespace {
+
+uint64_t g_slice_ns = 1000000;
+
+struct KernelSigevent {
+  int32_t value_int;
+  int32_t pad0;
+  int32_t signo;
+  int32_t notify;
+  int32_t tid;
+  int32_t pad[11];
+};
+
+// Per kthread (indexed by the ThreadState it runs with).
+struct TimerSlot {
+  int timer_id = -1;
+};
+
+bool InLibosText(uintptr_t ip) {
+  return ip >= reinterpret_cast<uintptr_t>(__executable_start) &&
+         ip < reinterpret_cast<uintptr_t>(etext);
+}
+
+void Arm(int id, uint64_t ns) {
+  itimerspec its{};
+  its.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
+  its.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
+  its.it_interval = its.it_value;
+  host::Syscall(SYS_timer_settime, id, 0, host::L(&its), 0);
+}
+
+// Runs on the LibOS's alternate signal stack, possibly with the guest's %fs:
+// no TLS, no allocation, no locks the interrupted code may hold.
+void PreemptHandler(int, siginfo_t*, void* ucv) {
+  libos::ThreadState* ts = libos::CurrentThread();
+  auto* u = static_cast<Uthread*>(ts->current);
+  if (!u || u->preempted) return;
+  if (PeekRunnable() == 0 && !TimersDue()) return;  // nobody waiting for this core
+  auto* uc = static_cast<ucontext_t*>(ucv);
+  greg_t* g = uc->uc_mcontext.gregs;
+  auto rip = static_cast<uintptr_t>(g[REG_RIP]);
+  if (InLibosText(rip)) {
+    // In the LibOS: switch at the next system call exit.
+    u->need_resched = true;
+    ts->signal_pending = 1;
+    return;
+  }
+  // Guest code: save its whole state and resume in the LibOS instead.
+  libos::GuestContext& c = u->preempt_ctx;
+  c.r8 = g[REG_R8]; c.r9 = g[REG_R9]; c.r10 = g[REG_R10]; c.r11 = g[REG_R11];
+  c.r12 = g[REG_R12]; c.r13 = g[REG_R13]; c.r14 = g[REG_R14]; c.r15 = g[REG_R15];
+  c.rdi = g[REG_RDI]; c.rsi = g[REG_RSI]; c.rbp = g[REG_RBP]; c.rbx = g[REG_RBX];
+  c.rdx = g[REG_RDX]; c.rax = g[REG_RAX]; c.rcx = g[REG_RCX]; c.rsp = g[REG_RSP];
+  c.rip = g[REG_RIP]; c.eflags = g[REG_EFL];
+  std::memcpy(ts->xsave_area, uc->uc_mcontext.fpregs, ts->xsave_size);
+  ts->guest_fs = libos::ReadFsBase();
+  u->preempted = true;
+  g[REG_RSP] = static_cast<greg_t>(ts->libos_stack_top);
+  g[REG_RIP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(&junction_preempt_trampoline));
+}
+
+}  // namespace
+
+bool StartPreemptionTimer(uint64_t slice_ns) {
+  g_slice_ns = slice_ns;
+  libos::KernelSigaction sa{};
+  sa.handler = reinterpret_cast<uint64_t>(&PreemptHandler);
+  sa.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | libos::kSaRestorer;
+  sa.restorer = reinterpret_cast<uint64_t>(&junction_host_sigreturn);
+  sa.mask = ~uint64_t{0} & ~(uint64_t{1} << (SIGSYS - 1)) & ~(uint64_t{1} << (SIGSEGV - 1));
+  if (host::Syscall(SYS_rt_sigaction, kPreemptSignal, host::L(&sa), 0, 8) != 0) return false;
+  KernelSigevent ev{};
+  ev.signo = kPreemptSignal;
+  ev.notify = 4;  // SIGEV_THREAD_ID
+  ev.tid = static_cast<int32_t>(host::Syscall(SYS_gettid));
+  int id = -1;
+  if (host::Syscall(SYS_timer_create, CLOCK_MONOTONIC, host::L(&ev), host::L(&id)) != 0) return false;
+  libos::CurrentThread()->preempt_timer = id;
+  Arm(id, slice_ns);
+  return true;
+}
+
+void PausePreemptionTimer() {
+  int id = libos::CurrentThread()->preempt_timer;
+  if (id < 0) return;
+  itimerspec off{};
+  host::Syscall(SYS_timer_settime, id, 0, host::L(&off), 0);
+}
+
+void ResumePreemptionTimer() {
+  int id = libos::CurrentThread()->preempt_timer;
+  if (id >= 0) Arm(id, g_slice_ns);
+}
+
+}  // namespace junction::sched
+
+// Where a preempted uthread continues, on its LibOS stack, once the host's
+// sigreturn left the signal handler (junction_preempt_trampoline has put
+// the LibOS's %fs back).
+extern "C" [[noreturn]] void junction_preempted() {
+  using namespace junction;
+  sched::Uthread* u = sched::Current();
+  sched::Yield();
+  // Running again (perhaps on another kthread).
+  u->preempted = false;
+  libos::ResumeGuestWithSignals(u->preempt_ctx);
+}

@@ -1,0 +1,24 @@
+// Preemption: each kthread has a host timer (timer_create, SIGEV_THREAD_ID)
+// that fires every time slice with kPreemptSignal. If the running uthread
+// has used up its slice and others are runnable, it is switched out: at
+// once when the timer interrupted guest code (its complete register and
+// vector state is saved), or at its next system call exit when the timer
+// interrupted the LibOS.
+//
+// kPreemptSignal (host signal 64, SIGRTMAX) is reserved on the host; guests
+// may still use signal 64 among their own threads (docs/architecture.md).
+#pragma once
+
+#include <cstdint>
+
+namespace junction::sched {
+
+inline constexpr int kPreemptSignal = 64;
+
+// Per kthread: installs the handler (once) and creates this kthread's timer.
+bool StartPreemptionTimer(uint64_t slice_ns);
+// Idle kthreads stop their timer while parked.
+void PausePreemptionTimer();
+void ResumePreemptionTimer();
+
+}  // namespace junction::sched
