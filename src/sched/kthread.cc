@@ -216,6 +216,9 @@ void IdleWait(Kthread& self, uint64_t next_deadline) {
       if (prev->wait_state.compare_exchange_strong(expected, Uthread::kParked)) continue;
       prev->state = UthreadState::kRunnable;
     }
+    // Sleepers whose time has come go ahead of the uthread that just used
+    // up its slice.
+    RunTimers();
     PushRunqueue(self, prev);
   }
 }
