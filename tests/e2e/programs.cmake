@@ -53,3 +53,15 @@ set_tests_properties(e2e.proc_self_maps PROPERTIES LABELS e2e
 add_test(NAME e2e.relative_exe COMMAND $<TARGET_FILE:junction> run -- ./junction --version
          WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
 set_tests_properties(e2e.relative_exe PROPERTIES LABELS e2e PASS_REGULAR_EXPRESSION "^junction [0-9]")
+
+# Threads (issue 4): pthreads synchronisation on one core and on two, and
+# preemption of a thread that never enters the LibOS.
+junction_e2e(threads_sync COMMAND $<TARGET_FILE:e2e_threads_sync>)
+add_test(NAME e2e.threads_sync_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
+                 -- $<TARGET_FILE:e2e_threads_sync>)
+set_tests_properties(e2e.threads_sync_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(preempt_sleeper COMMAND $<TARGET_FILE:e2e_preempt_sleeper>)
+junction_e2e(python_threading COMMAND python3 ${E2E_DATA}/threading_pool.py)
+# Timing-sensitive: alone on the machine.
+set_tests_properties(e2e.preempt_sleeper PROPERTIES RUN_SERIAL TRUE)
