@@ -1,18 +1,19 @@
-// `junction daemon [--config FILE] [--set K=V]...`
-// The core scheduler. Until the daemon issue lands it validates its
-// configuration and says plainly that scheduling is not available yet.
+// `junction daemon [--config FILE] [--set K=V]...`: the core scheduler
+// (docs/daemon.md). Runs until SIGINT or SIGTERM.
 #include <cstdio>
 #include <cstdlib>
 
 #include "cmd/commands.h"
 #include "config/daemon_config.h"
+#include "sched/daemon.h"
+#include "sched/policy.h"
 
 namespace junction::cmd {
 
 namespace {
 
 struct DaemonArgs {
-  std::string config_path = "/etc/junction/daemon.toml";
+  std::string config_path;  // empty: every key has its default
   std::vector<std::string> sets;
 };
 
@@ -31,18 +32,22 @@ int DoDaemon(const DaemonArgs& a) {
     std::fprintf(stderr, "junction daemon: %s\n", cfg.error().ToString().c_str());
     return config::kExitUsage;
   }
-  std::fprintf(stderr,
-               "junction daemon: configuration %s is valid, but core scheduling and the NIC\n"
-               "are not implemented in this version; containers run standalone.\n",
-               a.config_path.c_str());
-  return 1;
+  sched::Daemon daemon(cfg.value(), sched::MakeDefaultPolicy());
+  std::string why;
+  if (!daemon.Start(&why)) {
+    std::fprintf(stderr, "junction daemon: %s\n", why.c_str());
+    return 1;
+  }
+  return daemon.Run();
 }
 
 }  // namespace
 
 Runner SetupDaemon(CLI::App* sub) {
   auto a = std::make_shared<DaemonArgs>();
-  sub->add_option("--config", a->config_path, "Daemon config (TOML)")->capture_default_str();
+  sub->add_option("--config", a->config_path,
+                  "Daemon config (TOML); without it every key has its default\n"
+                  "(the systemd unit passes /etc/junction/daemon.toml)");
   sub->add_option("--set", a->sets, "Override one config value: KEY=VALUE")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);  // repeatable, one KEY=VALUE each (not greedy)

@@ -1,14 +1,20 @@
-// `junction ps [--json] [--watch]`: lists containers known to the daemon.
-#include <sys/socket.h>
-#include <sys/un.h>
+// `junction ps [--json] [--watch]`: containers registered with the daemon
+// (STATUS on the control socket) and standalone ones (their state
+// directory). Formats: docs/cli.md.
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
+#include <vector>
 
 #include "cmd/commands.h"
+#include "config/socket_path.h"
+#include "sched/control_message.h"
+#include "sched/standalone_registry.h"
+#include "sched/status_format.h"
+#include "sched/unix_socket.h"
 
 namespace junction::cmd {
 
@@ -19,36 +25,65 @@ struct PsArgs {
   bool watch = false;
 };
 
-std::string SocketPath() {
-  const char* env = std::getenv("JUNCTION_SOCKET");
-  return env && *env ? env : "/run/junction/control.sock";
+enum class DaemonAnswer { kRows, kNotRunning, kBadReply };
+
+DaemonAnswer FetchDaemonStatus(const std::string& path, std::vector<sched::ContainerStatus>* rows) {
+  std::string why;
+  int sock = sched::ConnectControlSocket(path, &why);
+  if (sock < 0) return DaemonAnswer::kNotRunning;
+  std::vector<uint8_t> frame = sched::EncodeStatusRequest();
+  sched::InputBuffer in;
+  std::vector<uint8_t> payload;
+  bool ok = sched::SendFrame(sock, frame, {}) &&
+            sched::ReadFrameBlocking(sock, &in, &payload, 2000) &&
+            sched::DecodeStatusReply(payload, rows);
+  close(sock);
+  return ok ? DaemonAnswer::kRows : DaemonAnswer::kBadReply;
 }
 
-bool DaemonReachable(const std::string& path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
-
-int DoPs(const PsArgs& a) {
-  std::string path = SocketPath();
-  if (!DaemonReachable(path)) {
+// One snapshot: prints it and returns the exit status it deserves.
+int ShowOnce(const PsArgs& a, const std::string& path) {
+  std::vector<sched::ContainerStatus> rows;
+  DaemonAnswer daemon = FetchDaemonStatus(path, &rows);
+  if (daemon == DaemonAnswer::kBadReply) {
+    std::fprintf(stderr, "junction ps: the daemon at %s sent no valid status reply (another version?)\n",
+                 path.c_str());
+    return 1;
+  }
+  std::vector<sched::ContainerStatus> standalone = sched::ListStandalone(path);
+  std::sort(standalone.begin(), standalone.end(),
+            [](const auto& x, const auto& y) { return x.started_unix_ns < y.started_unix_ns; });
+  rows.insert(rows.end(), standalone.begin(), standalone.end());
+  uint64_t now = sched::UnixNowNs();
+  if (daemon == DaemonAnswer::kNotRunning) {
     std::fprintf(stderr,
                  "junction ps: no daemon is running at %s\n"
                  "Start one with `junction daemon --config /etc/junction/daemon.toml`\n"
                  "(or `systemctl start junction-daemon`), or set JUNCTION_SOCKET.\n",
                  path.c_str());
-    return 1;
+    if (rows.empty()) return 1;
+    std::fprintf(stderr, "Showing standalone containers only.\n");
   }
-  (void)a;
-  std::fprintf(stderr, "junction ps: the daemon at %s does not speak the status protocol yet\n",
-               path.c_str());
-  return 1;
+  if (a.json) {
+    std::printf("%s\n", sched::FormatStatusJson(rows, now).c_str());
+  } else if (rows.empty()) {
+    std::printf("No containers are running (daemon at %s).\n", path.c_str());
+  } else {
+    std::fputs(sched::FormatStatusTable(rows, now).c_str(), stdout);
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+int DoPs(const PsArgs& a) {
+  std::string path = config::ControlSocketPath();
+  if (!a.watch) return ShowOnce(a, path);
+  for (;;) {  // until interrupted (SIGINT's default action ends us)
+    if (!a.json) std::fputs("\033[H\033[2J", stdout);
+    ShowOnce(a, path);
+    timespec second{1, 0};
+    nanosleep(&second, nullptr);
+  }
 }
 
 }  // namespace
@@ -56,7 +91,7 @@ int DoPs(const PsArgs& a) {
 Runner SetupPs(CLI::App* sub) {
   auto a = std::make_shared<PsArgs>();
   sub->add_flag("--json", a->json, "Print a JSON array of containers");
-  sub->add_flag("--watch", a->watch, "Refresh continuously, like top");
+  sub->add_flag("--watch", a->watch, "Refresh every second until interrupted, like top");
   return [a] { return DoPs(*a); };
 }
 

@@ -1,0 +1,91 @@
+// Messages on the daemon's control socket (docs/daemon.md "Control
+// protocol"). A frame is a little-endian u32 payload length followed by
+// the payload: u16 protocol version, u16 message type, then the fields.
+// Requests and replies alternate on a connection; file descriptors ride
+// along with SCM_RIGHTS (the shared region and the doorbell eventfd with a
+// RegisterReply; optionally a previous region with a RegisterRequest).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/app_config.h"
+
+namespace junction::sched {
+
+inline constexpr uint16_t kControlProtocolVersion = 1;
+inline constexpr uint32_t kMaxFrameBytes = 1u << 20;
+inline constexpr size_t kMaxNameBytes = 63;
+inline constexpr size_t kMaxArgBytes = 4096;
+inline constexpr uint32_t kMaxArgs = 256;
+inline constexpr uint32_t kMaxContainers = 4096;
+inline constexpr uint32_t kMaxPids = 1024;
+
+enum class MessageType : uint16_t {
+  kRegisterRequest = 1,
+  kRegisterReply = 2,
+  kStatusRequest = 3,
+  kStatusReply = 4,
+};
+
+struct RegisterRequest {
+  std::string name;
+  config::CpuClass cls = config::CpuClass::kBestEffort;
+  uint32_t guaranteed = 0;
+  uint32_t max = 1;
+  std::optional<uint32_t> ip;  // host byte order; bypass mode only
+  int32_t pid = 0;             // advisory: the daemon uses SO_PEERCRED
+  std::vector<std::string> command;
+  // Re-registration after a daemon restart: the id the container had
+  // (kept if free) and whether the old region is attached (SCM_RIGHTS).
+  uint64_t previous_id = 0;
+  bool offers_region = false;
+};
+
+struct RegisterReply {
+  int32_t error = 0;       // 0, or an errno-style code with `message`
+  std::string message;
+  uint64_t container_id = 0;
+};
+
+enum class ContainerMode : uint8_t { kDaemon = 0, kStandalone = 1 };
+
+// One row of `junction ps` (docs/cli.md "ps --json").
+struct ContainerStatus {
+  uint64_t id = 0;
+  std::string name;
+  config::CpuClass cls = config::CpuClass::kBestEffort;
+  ContainerMode mode = ContainerMode::kDaemon;
+  std::vector<int32_t> pids;
+  std::optional<uint64_t> ip;  // IPv4, host byte order
+  uint32_t active = 0, guaranteed = 0, max = 1;
+  // Not known for standalone containers (no daemon reads their signals).
+  std::optional<uint64_t> queue_delay_ns, queue_delay_p99_ns;
+  std::optional<uint64_t> uthreads_runnable, uthreads_total, preemptions, rss_bytes;
+  uint64_t started_unix_ns = 0;  // CLOCK_REALTIME at start; ps computes the uptime
+  std::vector<std::string> command;
+};
+
+// Frames (length prefix included).
+std::vector<uint8_t> EncodeRegisterRequest(const RegisterRequest& m);
+std::vector<uint8_t> EncodeRegisterReply(const RegisterReply& m);
+std::vector<uint8_t> EncodeStatusRequest();
+std::vector<uint8_t> EncodeStatusReply(const std::vector<ContainerStatus>& rows);
+// One ContainerStatus without a frame (standalone state files).
+std::vector<uint8_t> EncodeContainerStatus(const ContainerStatus& s);
+
+// Payload (after the length prefix): the type, or nullopt if the version
+// is not ours or the payload is too short.
+std::optional<MessageType> PeekType(std::span<const uint8_t> payload);
+// Each decoder accepts only a complete, well-formed payload of its type.
+bool DecodeRegisterRequest(std::span<const uint8_t> payload, RegisterRequest* m);
+bool DecodeRegisterReply(std::span<const uint8_t> payload, RegisterReply* m);
+bool DecodeStatusReply(std::span<const uint8_t> payload, std::vector<ContainerStatus>* rows);
+bool DecodeContainerStatus(std::span<const uint8_t> bytes, ContainerStatus* s);
+
+const char* ClassName(config::CpuClass c);  // "latency-critical" / "best-effort"
+
+}  // namespace junction::sched

@@ -1,0 +1,97 @@
+// The core scheduler daemon (`junction daemon`, docs/daemon.md): one
+// thread, one epoll loop. It serves the control socket (REGISTER, STATUS),
+// watches each container's connection, pidfd and doorbell, and every
+// tick_us reads the containers' signals, runs the CorePolicy and writes
+// grants and yield requests into their shared regions.
+//
+// Threading: everything here runs on the thread that calls Run(); no
+// locks. Containers live in `containers_`; cores in `cores_`.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/daemon_config.h"
+#include "sched/daemon_container.h"
+#include "sched/policy.h"
+#include "sched/unix_socket.h"
+
+namespace junction::sched {
+
+class Daemon {
+ public:
+  Daemon(config::DaemonConfig cfg, std::unique_ptr<CorePolicy> policy);
+  ~Daemon();  // closes everything and unlinks the socket it created
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Listens on control.socket (replacing a stale one) and blocks SIGINT and
+  // SIGTERM into a signalfd. False with `why` on failure.
+  bool Start(std::string* why);
+  // Serves until SIGINT or SIGTERM; returns the exit status (0).
+  int Run();
+
+  // The cores the daemon manages: config `cores`, or all online CPUs but
+  // core 0 (core 0 alone on a 1-CPU machine).
+  static std::vector<int> ManagedCores(const config::DaemonConfig& cfg);
+
+ private:
+  struct Connection {
+    int fd = -1;
+    InputBuffer in;
+    ContainerId container = kNoContainer;
+  };
+  struct Core {
+    int id = 0;
+    ContainerId owner = kNoContainer;
+    int slot = -1;
+    bool releasing = false;
+    ContainerId reserved_for = kNoContainer;
+    ContainerId previous_owner = kNoContainer;
+    uint64_t owner_since_ns = 0;
+    uint64_t signal_at_ns = 0;
+    uint64_t release_deadline_ns = 0;
+    bool signalled = false;
+  };
+
+  void Log(config::LogLevel level, const char* fmt, ...) const __attribute__((format(printf, 3, 4)));
+  void Watch(int fd, uint32_t kind, uint64_t value);
+
+  // Control plane.
+  void AcceptConnections();
+  void OnConnectionEvent(int fd, uint32_t events);
+  void CloseConnection(int fd);
+  bool HandleFrame(Connection* c, const std::vector<uint8_t>& payload);
+  bool HandleRegister(Connection* c, const RegisterRequest& req);
+  bool HandleStatus(Connection* c);
+  void DropContainer(ContainerId id, const char* why);
+
+  // Core allocation (the tick).
+  void Tick(uint64_t now_ns);
+  void CollectReleases(uint64_t now_ns);
+  void Grant(Core* core, DaemonContainer* c, uint64_t now_ns, const char* reason);
+  void Revoke(Core* core, ContainerId for_container, uint64_t now_ns, const char* reason);
+  void FreeCore(Core* core, uint64_t now_ns);
+  Core* FindCore(int id);
+  bool Busy() const;  // anything that wants attention soon (adaptive polling)
+
+  config::DaemonConfig cfg_;
+  std::unique_ptr<CorePolicy> policy_;
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  int signal_fd_ = -1;
+  bool socket_created_ = false;
+  bool stop_ = false;
+  bool doorbell_rang_ = false;
+  ContainerId next_id_ = 1;
+  std::map<int, Connection> connections_;
+  std::map<ContainerId, std::unique_ptr<DaemonContainer>> containers_;
+  std::vector<Core> cores_;
+  std::vector<Decision> decisions_;  // reused every tick
+  uint64_t decisions_made_ = 0;
+};
+
+}  // namespace junction::sched

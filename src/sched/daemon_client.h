@@ -1,0 +1,81 @@
+// The LibOS side of the daemon protocol (docs/daemon.md): registration,
+// the shared region the scheduler publishes its signals into and reads its
+// grants from, daemon-death detection and re-registration.
+//
+// Threading: ConnectDaemon and Poll run on one thread (the LibOS's
+// reactor or timer); slot() pointers are stable for the session's life
+// (a re-registration hands the same region back to the new daemon) and may
+// be used from every kthread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/app_config.h"
+#include "sched/control_message.h"
+#include "sched/shm_region.h"
+
+namespace junction::sched {
+
+class DaemonSession {
+ public:
+  DaemonSession(DaemonSession&& o) noexcept;
+  DaemonSession& operator=(DaemonSession&&) = delete;
+  DaemonSession(const DaemonSession&) = delete;
+  ~DaemonSession();
+
+  uint64_t container_id() const { return id_; }
+  uint32_t slots() const { return region_->slots(); }
+  // Kthread i's slot, i < slots() (= cpu.max_cores).
+  KthreadSlot* slot(uint32_t i) const { return region_->slot(i); }
+  ShmHeader* header() const { return region_->header(); }
+  bool daemon_alive() const { return alive_; }
+  // The control connection, to watch in the LibOS reactor (POLLIN or
+  // POLLRDHUP means: call Poll()). -1 while the daemon is gone.
+  int control_fd() const { return sock_; }
+
+  // Non-blocking check of the daemon. When it has gone: every slot waiting
+  // for a grant gets kStandaloneGrant (and is woken), so the container
+  // keeps running on its own cores. While it is gone, tries to register
+  // again at most every `retry_ms` (the same region is offered back, so
+  // slot pointers stay valid). Returns daemon_alive().
+  bool Poll(int retry_ms = 100);
+
+  // Tells a sleeping daemon to look now (eventfd write): call when work
+  // becomes runnable with no kthread running, and after a kthread parks.
+  void RingDoorbell() const;
+
+ private:
+  friend std::optional<DaemonSession> ConnectDaemon(const config::AppConfig&,
+                                                    const std::vector<std::string>&, std::string*);
+  DaemonSession(std::string socket_path, RegisterRequest req)
+      : socket_path_(std::move(socket_path)), req_(std::move(req)) {}
+  // Connects and registers; on the first call maps the region received.
+  bool Register(std::string* why);
+  void MarkDaemonGone();
+
+  std::string socket_path_;
+  RegisterRequest req_;
+  std::optional<ShmRegion> region_;
+  int sock_ = -1;
+  int doorbell_ = -1;
+  bool alive_ = false;
+  uint64_t id_ = 0;
+  uint64_t last_retry_ns_ = 0;
+};
+
+// Registers with the daemon at cfg.daemon_socket (default
+// /run/junction/control.sock). nullopt with `why_not` when no daemon
+// listens there or it refused; the caller then runs standalone.
+std::optional<DaemonSession> ConnectDaemon(const config::AppConfig& cfg,
+                                           const std::vector<std::string>& argv,
+                                           std::string* why_not);
+std::optional<DaemonSession> ConnectDaemon(const config::AppConfig& cfg, std::string* why_not);
+
+// The request ConnectDaemon sends for `cfg` (also used by tests).
+RegisterRequest MakeRegisterRequest(const config::AppConfig& cfg,
+                                    const std::vector<std::string>& argv);
+
+}  // namespace junction::sched

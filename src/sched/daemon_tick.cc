@@ -1,0 +1,169 @@
+// The daemon's tick: read every container's signals, collect cores given
+// back, run the policy, carry out its decisions (daemon.h).
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sched/daemon.h"
+
+namespace junction::sched {
+
+namespace {
+
+constexpr uint64_t kYieldSignalAfterNs = 100'000;
+constexpr uint64_t kYieldGraceNs = 2'000'000;
+
+void FutexWakeShared(std::atomic<uint32_t>* word) {
+  // No FUTEX_PRIVATE_FLAG: the word lives in a MAP_SHARED memfd that
+  // another process waits on.
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
+void Daemon::Tick(uint64_t now_ns) {
+  for (auto& [id, c] : containers_) {
+    c->totals = ReadContainer(c->region, static_cast<uint64_t>(id), now_ns, &c->signals);
+    c->delay_stats.Record(now_ns, c->totals.queue_delay_ns);
+    if ((!c->totals.header_intact || c->totals.rejected_values != 0) && !c->warned_scribble) {
+      c->warned_scribble = true;
+      Log(config::LogLevel::kWarn,
+          "container %lld \"%s\" wrote invalid values into its shared region (%u this tick%s); "
+          "ignoring them",
+          static_cast<long long>(id), c->info.name.c_str(), c->totals.rejected_values,
+          c->totals.header_intact ? "" : ", header overwritten");
+    }
+  }
+  CollectReleases(now_ns);
+
+  ClusterView view;
+  view.now_ns = now_ns;
+  for (const Core& k : cores_)
+    view.cores.push_back(CoreView{k.id, k.owner, k.releasing, k.reserved_for, k.previous_owner,
+                                  k.owner_since_ns});
+  for (const auto& [id, c] : containers_) {
+    ContainerView v;
+    v.id = id;
+    v.cls = c->info.cls;
+    v.guaranteed = static_cast<int>(c->info.guaranteed);
+    v.max = static_cast<int>(c->info.max);
+    for (const Core& k : cores_) {
+      if (k.owner == id && !k.releasing) v.held++;
+      if (k.reserved_for == id) v.incoming++;
+    }
+    v.queue_delay_ns = c->totals.queue_delay_ns;
+    v.runnable = c->totals.runnable;
+    v.has_work = v.runnable > 0 || v.queue_delay_ns > 0;
+    for (size_t s = 0; s < c->slot_core.size(); s++)
+      if (c->slot_core[s] >= 0 && c->signals[s].state == KthreadState::kRunning) v.has_work = true;
+    view.containers.push_back(v);
+  }
+  decisions_.clear();
+  policy_->Tick(view, &decisions_);
+  for (const Decision& d : decisions_) {
+    Core* core = FindCore(d.core);
+    auto it = containers_.find(d.container);
+    if (core == nullptr || it == containers_.end()) continue;
+    if (d.kind == Decision::Kind::kGrant) {
+      if (core->owner != kNoContainer || core->releasing || core->reserved_for != kNoContainer)
+        continue;
+      Grant(core, it->second.get(), now_ns, d.reason);
+    } else {
+      if (core->owner == kNoContainer || core->releasing || core->owner == d.container) continue;
+      Revoke(core, d.container, now_ns, d.reason);
+    }
+    decisions_made_++;
+  }
+}
+
+void Daemon::CollectReleases(uint64_t now_ns) {
+  for (Core& core : cores_) {
+    if (core.owner == kNoContainer) continue;
+    auto it = containers_.find(core.owner);
+    if (it == containers_.end()) continue;
+    DaemonContainer* c = it->second.get();
+    const SlotSignals& s = c->signals[static_cast<size_t>(core.slot)];
+    bool parked = s.state == KthreadState::kParked &&
+                  s.acked_seq == c->slot_seq[static_cast<size_t>(core.slot)];
+    if (core.releasing) {
+      if (parked || now_ns >= core.release_deadline_ns) {
+        if (!parked)
+          Log(config::LogLevel::kDebug, "container %lld ignored a yield request on core %d; core taken",
+              static_cast<long long>(c->id), core.id);
+        ContainerId next = core.reserved_for;
+        FreeCore(&core, now_ns);
+        auto to = containers_.find(next);
+        if (to != containers_.end()) Grant(&core, to->second.get(), now_ns, "reserved core released");
+      } else if (!core.signalled && now_ns >= core.signal_at_ns && c->totals.yield_signal != 0 &&
+                 s.tid != 0) {
+        // tgkill checks that the thread belongs to the container's process,
+        // so a bogus tid cannot make us signal anyone else.
+        syscall(SYS_tgkill, c->pid, s.tid, c->totals.yield_signal);
+        core.signalled = true;
+      }
+    } else if (parked) {
+      FreeCore(&core, now_ns);  // the kthread ran out of work and parked
+    }
+  }
+}
+
+void Daemon::Grant(Core* core, DaemonContainer* c, uint64_t now_ns, const char* reason) {
+  int slot = c->PickSlotFor(core->id);
+  if (slot < 0) return;
+  size_t i = static_cast<size_t>(slot);
+  core->owner = c->id;
+  core->slot = slot;
+  core->releasing = false;
+  core->reserved_for = kNoContainer;
+  core->signalled = false;
+  core->owner_since_ns = now_ns;
+  c->slot_core[i] = core->id;
+  c->slot_last_core[i] = core->id;
+  uint32_t seq = ++c->slot_seq[i];
+  KthreadSlot* ks = c->region.slot(static_cast<uint32_t>(slot));
+  ks->yield_requested.store(0, std::memory_order_relaxed);
+  ks->grant_seq.store(seq, std::memory_order_relaxed);
+  ks->grant_time_ns.store(now_ns, std::memory_order_relaxed);
+  // Release: the kthread that sees the core also sees seq and time.
+  ks->grant_core.store(static_cast<uint32_t>(core->id), std::memory_order_release);
+  FutexWakeShared(&ks->grant_core);
+  Log(config::LogLevel::kDebug, "core %d -> container %lld slot %d (%s)", core->id,
+      static_cast<long long>(c->id), slot, reason);
+}
+
+void Daemon::Revoke(Core* core, ContainerId for_container, uint64_t now_ns, const char* reason) {
+  auto it = containers_.find(core->owner);
+  if (it == containers_.end()) return;
+  core->releasing = true;
+  core->reserved_for = for_container;
+  core->signalled = false;
+  core->signal_at_ns = now_ns + kYieldSignalAfterNs;
+  core->release_deadline_ns = now_ns + kYieldGraceNs;
+  KthreadSlot* ks = it->second->region.slot(static_cast<uint32_t>(core->slot));
+  ks->yield_requested.store(1, std::memory_order_relaxed);
+  ks->grant_core.store(kNoCore, std::memory_order_release);
+  Log(config::LogLevel::kDebug, "core %d: container %lld asked to yield for %lld (%s)", core->id,
+      static_cast<long long>(core->owner), static_cast<long long>(for_container), reason);
+}
+
+void Daemon::FreeCore(Core* core, uint64_t now_ns) {
+  auto it = containers_.find(core->owner);
+  if (it != containers_.end() && core->slot >= 0) {
+    DaemonContainer* c = it->second.get();
+    c->slot_core[static_cast<size_t>(core->slot)] = -1;
+    KthreadSlot* ks = c->region.slot(static_cast<uint32_t>(core->slot));
+    ks->yield_requested.store(0, std::memory_order_relaxed);
+    // No wake: the kthread is parked and stays parked until a grant.
+    ks->grant_core.store(kNoCore, std::memory_order_release);
+  }
+  core->previous_owner = core->owner;
+  core->owner = kNoContainer;
+  core->slot = -1;
+  core->releasing = false;
+  core->reserved_for = kNoContainer;
+  core->signalled = false;
+  core->owner_since_ns = now_ns;
+}
+
+}  // namespace junction::sched
