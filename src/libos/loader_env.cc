@@ -1,3 +1,5 @@
+// The loader's files come through the VFS (the guest's view of the file
+// system, resolved by the LibOS); the loader gets its own host descriptor.
 #include "libos/loader_env.h"
 
 #include <fcntl.h>
@@ -5,28 +7,40 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "libos/fs/host_files.h"
+#include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
 
 namespace junction::libos {
 
+namespace {
+
+// EACCES unless `path` names a regular file the guest may execute.
+SysResult<void> CheckExecutable(const std::string& path) {
+  auto l = fs::Vfs::Get().Resolve(AT_FDCWD, path, fs::kFollow);
+  if (!l.ok()) return Errno{l.error()};
+  if (!S_ISREG(l->st.st_mode)) return Errno{EACCES};
+  if (l->magic) return (l->st.st_mode & 0111) ? SysResult<void>() : Errno{EACCES};
+  auto r = l->mount->fs->Access(l->rel, X_OK);
+  if (!r.ok()) return Errno{r.error() == EROFS ? EACCES : r.error()};
+  return {};
+}
+
+}  // namespace
+
 SysResult<int> GuestLoaderEnv::Open(const std::string& path, bool for_exec) {
-  std::string hp = fs::HostPath(path);
-  long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(hp.c_str()), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Errno{static_cast<int>(-fd)};
+  auto f = fs::Vfs::Get().Open(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+  if (!f.ok()) return Errno{f.error()};
   struct stat st;
-  if (host::Syscall(SYS_fstat, fd, host::L(&st)) < 0) {
-    host::Syscall(SYS_close, fd);
-    return Errno{EIO};
-  }
+  if (!(*f)->Stat(&st).ok()) return Errno{EIO};
   if (for_exec) {
-    if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode) ||
-        host::Syscall(SYS_faccessat, AT_FDCWD, host::L(hp.c_str()), X_OK) < 0) {
-      host::Syscall(SYS_close, fd);
-      return Errno{EACCES};
-    }
+    if (!S_ISREG(st.st_mode)) return Errno{EACCES};
+    auto x = CheckExecutable(path);
+    if (!x.ok()) return Errno{x.error()};
   }
+  if ((*f)->host_fd() < 0) return Errno{for_exec ? EACCES : ENOEXEC};
+  long fd = host::Syscall(SYS_fcntl, (*f)->host_fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return Errno{static_cast<int>(-fd)};
   return static_cast<int>(fd);
 }
 
@@ -58,11 +72,6 @@ SysResult<void> GuestLoaderEnv::Unmap(uintptr_t addr, size_t len) {
   return AddressSpace::Get().Munmap(addr, len);
 }
 
-bool GuestLoaderEnv::IsExecutable(const std::string& path) {
-  std::string hp = fs::HostPath(path);
-  struct stat st;
-  if (host::Syscall(SYS_newfstatat, AT_FDCWD, host::L(hp.c_str()), host::L(&st), 0) < 0) return false;
-  return S_ISREG(st.st_mode) && host::Syscall(SYS_faccessat, AT_FDCWD, host::L(hp.c_str()), X_OK) == 0;
-}
+bool GuestLoaderEnv::IsExecutable(const std::string& path) { return CheckExecutable(path).ok(); }
 
 }  // namespace junction::libos

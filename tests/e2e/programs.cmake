@@ -34,7 +34,8 @@ junction_e2e(signals_basic COMMAND $<TARGET_FILE:e2e_signals_basic>)
 
 # Pointers into the LibOS's own memory (only meaningful under junction).
 add_test(NAME e2e.libos_memory_protected
-         COMMAND $<TARGET_FILE:junction> run -- $<TARGET_FILE:e2e_bad_pointers> --libos)
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/libos_memory_test.sh $<TARGET_FILE:junction>
+                 $<TARGET_FILE:e2e_bad_pointers>)
 set_tests_properties(e2e.libos_memory_protected PROPERTIES LABELS e2e
   PASS_REGULAR_EXPRESSION "LibOS still alive; 0 unexpected results")
 # Programs that cannot be loaded, and bad configs.

@@ -1,10 +1,5 @@
-// File access for the guest, passed through to host descriptors with the
-// container root applied to paths. The files issue replaces this with the
-// VFS (mount table, LibOS fd table); handlers call only this interface.
-//
-// Guest descriptors are host descriptors for now. The LibOS's own
-// descriptors (e.g. the --strace-file) are not the guest's: the guest can
-// neither use nor close them (EBADF).
+// Entry points the rest of the LibOS uses to set up and query the guest's
+// file system (the VFS lives in vfs.h, the descriptor table in fd_table.h).
 #pragma once
 
 #include <string>
@@ -13,25 +8,26 @@
 
 namespace junction::libos::fs {
 
-void SetRoot(const std::string& root);        // container root on the host
-std::string HostPath(const std::string& path);  // guest path -> host path
+// Builds the mount table (container root `root` on the host, the app
+// config's mounts, procfs/sysfs/devfs) and adopts the descriptors junction
+// inherited (stdin/out/err and any others) as the guest's, at the same
+// numbers, as host pass-through descriptions. Exits on a bad root.
+void SetRoot(const std::string& root);
+// Host path of a guest path under the container root (only for setting up
+// junction's own working directory; guest paths are resolved by the VFS).
+std::string HostPath(const std::string& path);
 
 // The absolute guest path of `path` with symlinks resolved (relative to
 // the current directory); `path` itself if it cannot be resolved.
 std::string GuestRealPath(const std::string& path);
 
+// True if `fd` is one of the guest's descriptors.
 bool IsGuestFd(long fd);
-void MarkGuestFd(int fd);
-void MarkLibosFd(int fd);
-void ForgetFd(int fd);
+// LibOS descriptors have no guest number, so marking them is a no-op kept
+// for callers (strace); descriptors are never visible to the guest.
+inline void MarkLibosFd(int) {}
 
-// Files the LibOS generates instead of the host's: /proc/self/maps (and
-// /proc/<own pid>/maps) from the guest's VMAs. Returns a descriptor on a
-// sealed memfd holding the content, or -ENOENT if `path` is not one of them.
-long OpenGeneratedFile(const std::string& path, int flags);
-
-// Adopts the descriptors junction inherited (stdin/out/err and any others)
-// as the guest's.
+// Kept for the caller in libos.cc: adoption happens in SetRoot.
 void AdoptInheritedFds();
 
 }  // namespace junction::libos::fs

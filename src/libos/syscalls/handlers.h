@@ -52,7 +52,7 @@ JUNCTION_HANDLER(rt_sigaction); JUNCTION_HANDLER(rt_sigprocmask);
 JUNCTION_HANDLER(rt_sigpending); JUNCTION_HANDLER(sigaltstack); JUNCTION_HANDLER(rt_sigreturn);
 JUNCTION_HANDLER(alarm); JUNCTION_HANDLER(setitimer); JUNCTION_HANDLER(getitimer);
 
-// Files, passed through to the host (sys_file.cc)
+// Files (sys_file.cc: paths and metadata; sys_fd.cc: descriptors and I/O)
 JUNCTION_HANDLER(read); JUNCTION_HANDLER(write); JUNCTION_HANDLER(pread64);
 JUNCTION_HANDLER(pwrite64); JUNCTION_HANDLER(readv); JUNCTION_HANDLER(writev);
 JUNCTION_HANDLER(open); JUNCTION_HANDLER(openat); JUNCTION_HANDLER(close);
@@ -73,6 +73,11 @@ JUNCTION_HANDLER(fchmodat); JUNCTION_HANDLER(fchown); JUNCTION_HANDLER(utimensat
 JUNCTION_HANDLER(fadvise64); JUNCTION_HANDLER(symlink); JUNCTION_HANDLER(symlinkat);
 JUNCTION_HANDLER(link); JUNCTION_HANDLER(linkat); JUNCTION_HANDLER(creat);
 JUNCTION_HANDLER(truncate); JUNCTION_HANDLER(flock);
+JUNCTION_HANDLER(openat2); JUNCTION_HANDLER(close_range); JUNCTION_HANDLER(preadv);
+JUNCTION_HANDLER(pwritev); JUNCTION_HANDLER(preadv2); JUNCTION_HANDLER(pwritev2);
+JUNCTION_HANDLER(fallocate); JUNCTION_HANDLER(sync_file_range); JUNCTION_HANDLER(sendfile);
+JUNCTION_HANDLER(copy_file_range); JUNCTION_HANDLER(memfd_create); JUNCTION_HANDLER(chown);
+JUNCTION_HANDLER(lchown); JUNCTION_HANDLER(fchownat);
 
 // Extended attributes, passed to the host (sys_xattr.cc)
 JUNCTION_HANDLER(getxattr); JUNCTION_HANDLER(lgetxattr); JUNCTION_HANDLER(fgetxattr);

@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "libos/entry/rewrite.h"
-#include "libos/fs/host_files.h"
+#include "libos/fs/fd_table.h"
+#include "libos/fs/vfs.h"
 #include "libos/guest_start.h"
 #include "libos/host/host.h"
 #include "libos/loader_env.h"
@@ -46,17 +47,6 @@ SysResult<std::vector<std::string>> CopyStringArray(long addr) {
   return Errno{E2BIG};
 }
 
-void CloseOnExecFds() {
-  for (int fd = 0; fd < 65536; fd++) {
-    if (!fs::IsGuestFd(fd)) continue;
-    long flags = host::Syscall(SYS_fcntl, fd, F_GETFD);
-    if (flags >= 0 && (flags & FD_CLOEXEC)) {
-      host::Syscall(SYS_close, fd);
-      fs::ForgetFd(fd);
-    }
-  }
-}
-
 long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   auto argv = CopyStringArray(argv_addr);
   if (!argv.ok()) return -argv.error();
@@ -71,7 +61,8 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   StraceFlush();
   AddressSpace::Get().ResetForExec();
   ResetTrampolines();
-  CloseOnExecFds();
+  fs::FdTable::Get().CloseOnExec();
+  fs::SetProcessArgs(*argv, *envp);
   ResetSignalsForExec();
   loader::LoadedImage image;
   if (!loader::LoadFile(env, filename, *argv, *envp, GuestAuxValues(), &image, &err)) {
@@ -101,11 +92,11 @@ JUNCTION_HANDLER(execveat) {
   if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -EINVAL;
   if (path->empty()) {
     if (!(flags & AT_EMPTY_PATH)) return -ENOENT;
-    if (!fs::IsGuestFd(a.a[0])) return -EBADF;
+    if (!fs::FdTable::Get().Lookup(a.a[0])) return -EBADF;
     return Exec("/proc/self/fd/" + std::to_string(a.a[0]), a.a[2], a.a[3]);
   }
   if ((*path)[0] != '/' && static_cast<int>(a.a[0]) != AT_FDCWD) {
-    if (!fs::IsGuestFd(a.a[0])) return -EBADF;
+    if (!fs::FdTable::Get().Lookup(a.a[0])) return -EBADF;
     return Exec("/proc/self/fd/" + std::to_string(a.a[0]) + "/" + *path, a.a[2], a.a[3]);
   }
   return Exec(*path, a.a[2], a.a[3]);

@@ -1,16 +1,19 @@
-// File system calls, passed through to the host after the guest's pointers
-// and descriptors are checked and paths are placed under the container
-// root. The files issue replaces the pass-through with the LibOS VFS.
+// Path-based file system calls: open family, stat family, directory and
+// link operations, permissions and times. Handlers decode and check the
+// guest's arguments and call the VFS (libos/fs/vfs.h); paths are resolved
+// by the LibOS against the container's mount table, never by the host.
+#define _GNU_SOURCE 1
 #include <fcntl.h>
-#include <poll.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
-#include <sys/ioctl.h>
-#include <termios.h>
+#include <sys/sysmacros.h>
 
-#include "libos/fs/host_files.h"
+#include <cstring>
+
+#include "libos/fs/fd_table.h"
+#include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/process.h"
 #include "libos/syscalls/handlers.h"
@@ -20,446 +23,489 @@ namespace junction::libos {
 
 namespace {
 
-using fs::IsGuestFd;
+using fs::FdTable;
+using fs::FilePtr;
+using fs::Vfs;
 
-bool DirFdOk(long dirfd) { return static_cast<int>(dirfd) == AT_FDCWD || IsGuestFd(dirfd); }
-
-// Copies a guest path and maps it under the container root.
-SysResult<std::string> GuestPath(long addr) {
-  auto p = CopyStringFromUser(addr, 4096);
-  if (!p.ok()) return p;
-  return fs::HostPath(*p);
-}
-
-long NewFd(long r) {
-  if (r >= 0) fs::MarkGuestFd(static_cast<int>(r));
-  return r;
-}
-
-bool IovecsOk(long iov_addr, long iovcnt, int prot) {
-  if (iovcnt < 0 || iovcnt > 1024) return false;
-  auto* iov = reinterpret_cast<const iovec*>(iov_addr);
-  if (!GuestReadable(static_cast<uintptr_t>(iov_addr), sizeof(iovec) * static_cast<size_t>(iovcnt)))
-    return false;
-  for (long i = 0; i < iovcnt; i++) {
-    auto base = reinterpret_cast<uintptr_t>(iov[i].iov_base);
-    bool ok = prot == 2 ? GuestWritable(base, iov[i].iov_len) : GuestReadable(base, iov[i].iov_len);
-    if (!ok) return false;
-  }
-  return true;
-}
-
-#define PATH_ARG(var, idx)               \
-  auto var##_r = GuestPath(a.a[idx]);    \
-  if (!var##_r.ok()) return -var##_r.error(); \
+#define PATH_ARG(var, idx)                      \
+  auto var##_r = CopyStringFromUser(a.a[idx], 4096); \
+  if (!var##_r.ok()) return -var##_r.error();   \
   const std::string& var = *var##_r
 
-#define FD_ARG(idx) \
-  if (!IsGuestFd(a.a[idx])) return -EBADF
+long ToErr(int e) { return -static_cast<long>(e); }
 
-#define DIRFD_ARG(idx) \
-  if (!DirFdOk(a.a[idx])) return -EBADF
+template <typename T>
+long CopyOut(long addr, const T& v) {
+  auto r = UserPtr<T>(addr).Write(v);
+  return r.ok() ? 0 : -EFAULT;
+}
+
+constexpr int kOpenFlagsKnown = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
+                                O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE |
+                                O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |
+                                O_PATH | O_TMPFILE;
+
+long OpenAt(long dirfd, const std::string& path, int flags, unsigned mode, uint64_t resolve) {
+  if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  auto f = Vfs::Get().Open(dirfd, path, flags, mode, resolve);
+  if (!f.ok()) return ToErr(f.error());
+  auto fd = FdTable::Get().Insert(*f, flags & O_CLOEXEC);
+  return fd.ok() ? *fd : ToErr(fd.error());
+}
+
+// stat of `path` (or of `dirfd` itself with AT_EMPTY_PATH and "").
+SysResult<struct stat> StatPath(long dirfd, const std::string& path, int flags) {
+  if (path.empty()) {
+    if (!(flags & AT_EMPTY_PATH)) return Errno{ENOENT};
+    if (static_cast<int>(dirfd) == AT_FDCWD) {
+      fs::Lookup l = TRY(Vfs::Get().Resolve(AT_FDCWD, ".", fs::kFollow));
+      return l.st;
+    }
+    FilePtr f = FdTable::Get().Lookup(dirfd);
+    if (!f) return Errno{EBADF};
+    struct stat st;
+    TRY_VOID(f->Stat(&st));
+    return st;
+  }
+  fs::Lookup l = TRY(Vfs::Get().Resolve(dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : fs::kFollow));
+  return l.st;
+}
+
+long StatCommon(long dirfd, long path_addr, long buf, int flags) {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) return -EINVAL;
+  std::string path;
+  if (path_addr || !(flags & AT_EMPTY_PATH)) {
+    auto p = CopyStringFromUser(path_addr, 4096);
+    if (!p.ok()) return -p.error();
+    path = *p;
+  }
+  if (!GuestWritable(static_cast<uintptr_t>(buf), sizeof(struct stat))) return -EFAULT;
+  auto st = StatPath(dirfd, path, flags);
+  if (!st.ok()) return ToErr(st.error());
+  return CopyOut(buf, *st);
+}
+
+void StatToStatx(const struct stat& st, struct statx* sx) {
+  std::memset(sx, 0, sizeof(*sx));
+  sx->stx_mask = STATX_BASIC_STATS;
+  sx->stx_blksize = static_cast<uint32_t>(st.st_blksize);
+  sx->stx_nlink = static_cast<uint32_t>(st.st_nlink);
+  sx->stx_uid = st.st_uid;
+  sx->stx_gid = st.st_gid;
+  sx->stx_mode = static_cast<uint16_t>(st.st_mode);
+  sx->stx_ino = st.st_ino;
+  sx->stx_size = static_cast<uint64_t>(st.st_size);
+  sx->stx_blocks = static_cast<uint64_t>(st.st_blocks);
+  sx->stx_atime = {st.st_atim.tv_sec, static_cast<uint32_t>(st.st_atim.tv_nsec), 0};
+  sx->stx_mtime = {st.st_mtim.tv_sec, static_cast<uint32_t>(st.st_mtim.tv_nsec), 0};
+  sx->stx_ctime = {st.st_ctim.tv_sec, static_cast<uint32_t>(st.st_ctim.tv_nsec), 0};
+  sx->stx_rdev_major = major(st.st_rdev);
+  sx->stx_rdev_minor = minor(st.st_rdev);
+  sx->stx_dev_major = major(st.st_dev);
+  sx->stx_dev_minor = minor(st.st_dev);
+}
+
+// A host descriptor to ask statx/xattr calls about `path`; -1 if the file
+// is not host-backed (then `st` holds its stat). The caller closes `*owned`.
+SysResult<int> HostFdFor(long dirfd, const std::string& path, int flags, struct stat* st, int* owned) {
+  *owned = -1;
+  if (path.empty()) {
+    if (!(flags & AT_EMPTY_PATH)) return Errno{ENOENT};
+    if (static_cast<int>(dirfd) != AT_FDCWD) {
+      FilePtr f = FdTable::Get().Lookup(dirfd);
+      if (!f) return Errno{EBADF};
+      if (f->host_fd() >= 0 && f->direct_io()) return f->host_fd();
+      TRY_VOID(f->Stat(st));
+      return -1;
+    }
+  }
+  fs::Lookup l = TRY(Vfs::Get().Resolve(dirfd, path.empty() ? "." : path,
+                                        (flags & AT_SYMLINK_NOFOLLOW) ? 0 : fs::kFollow));
+  *st = l.st;
+  if (l.magic) return l.magic->host_fd() >= 0 && l.magic->direct_io() ? l.magic->host_fd() : -1;
+  if (!l.mount->fs->host_backed) return -1;
+  int fd = TRY(l.mount->fs->HostPathFd(l.rel));
+  *owned = fd;
+  return fd;
+}
 
 }  // namespace
 
-JUNCTION_HANDLER(read) {
-  FD_ARG(0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
-  return host::Syscall(SYS_read, a.a[0], a.a[1], a.a[2]);
-}
-
-JUNCTION_HANDLER(write) {
-  FD_ARG(0);
-  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
-  return host::Syscall(SYS_write, a.a[0], a.a[1], a.a[2]);
-}
-
-JUNCTION_HANDLER(pread64) {
-  FD_ARG(0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
-  return host::Syscall(SYS_pread64, a.a[0], a.a[1], a.a[2], a.a[3]);
-}
-
-JUNCTION_HANDLER(pwrite64) {
-  FD_ARG(0);
-  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
-  return host::Syscall(SYS_pwrite64, a.a[0], a.a[1], a.a[2], a.a[3]);
-}
-
-JUNCTION_HANDLER(readv) {
-  FD_ARG(0);
-  if (a.a[2] < 0 || a.a[2] > 1024) return -EINVAL;
-  if (!IovecsOk(a.a[1], a.a[2], 2)) return -EFAULT;
-  return host::Syscall(SYS_readv, a.a[0], a.a[1], a.a[2]);
-}
-
-JUNCTION_HANDLER(writev) {
-  FD_ARG(0);
-  if (a.a[2] < 0 || a.a[2] > 1024) return -EINVAL;
-  if (!IovecsOk(a.a[1], a.a[2], 1)) return -EFAULT;
-  return host::Syscall(SYS_writev, a.a[0], a.a[1], a.a[2]);
-}
-
 JUNCTION_HANDLER(open) {
   PATH_ARG(path, 0);
-  if (long g = fs::OpenGeneratedFile(path, static_cast<int>(a.a[1])); g != -ENOENT) return g;
-  return NewFd(host::Syscall(SYS_openat, AT_FDCWD, host::L(path.c_str()), a.a[1], a.a[2]));
+  return OpenAt(AT_FDCWD, path, static_cast<int>(a.a[1]), static_cast<unsigned>(a.a[2]), 0);
 }
 
 JUNCTION_HANDLER(creat) {
   PATH_ARG(path, 0);
-  return NewFd(host::Syscall(SYS_openat, AT_FDCWD, host::L(path.c_str()),
-                             O_CREAT | O_WRONLY | O_TRUNC, a.a[1]));
+  return OpenAt(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, static_cast<unsigned>(a.a[1]), 0);
 }
 
 JUNCTION_HANDLER(openat) {
-  DIRFD_ARG(0);
   PATH_ARG(path, 1);
-  if (long g = fs::OpenGeneratedFile(path, static_cast<int>(a.a[2])); g != -ENOENT) return g;
-  return NewFd(host::Syscall(SYS_openat, a.a[0], host::L(path.c_str()), a.a[2], a.a[3]));
+  return OpenAt(a.a[0], path, static_cast<int>(a.a[2]), static_cast<unsigned>(a.a[3]), 0);
 }
 
-JUNCTION_HANDLER(close) {
-  FD_ARG(0);
-  long r = host::Syscall(SYS_close, a.a[0]);
-  fs::ForgetFd(static_cast<int>(a.a[0]));
-  return r;
+JUNCTION_HANDLER(openat2) {
+  PATH_ARG(path, 1);
+  size_t size = static_cast<size_t>(a.a[3]);
+  if (size < sizeof(open_how)) return -EINVAL;
+  if (size > 4096) return -E2BIG;
+  auto how = UserPtr<open_how>(a.a[2]).Read();
+  if (!how.ok()) return -EFAULT;
+  // Bytes past the struct we know must be zero.
+  for (size_t i = sizeof(open_how); i < size; i++) {
+    auto b = UserPtr<uint8_t>(a.a[2] + static_cast<long>(i)).Read();
+    if (!b.ok()) return -EFAULT;
+    if (*b) return -E2BIG;
+  }
+  constexpr uint64_t kResolveKnown = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
+                                     RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED;
+  if (how->resolve & ~kResolveKnown) return -EINVAL;
+  if ((how->resolve & RESOLVE_BENEATH) && (how->resolve & RESOLVE_IN_ROOT)) return -EINVAL;
+  if (how->flags & ~static_cast<uint64_t>(kOpenFlagsKnown)) return -EINVAL;
+  if (how->mode & ~07777ull) return -EINVAL;
+  if (how->mode && !(how->flags & (O_CREAT | __O_TMPFILE))) return -EINVAL;
+  uint64_t resolve = how->resolve & ~static_cast<uint64_t>(RESOLVE_CACHED);
+  if (resolve & RESOLVE_NO_SYMLINKS) resolve |= RESOLVE_NO_MAGICLINKS;
+  return OpenAt(a.a[0], path, static_cast<int>(how->flags), static_cast<unsigned>(how->mode),
+                resolve ? resolve : 0);
 }
 
 JUNCTION_HANDLER(fstat) {
-  FD_ARG(0);
+  FilePtr f = FdTable::Get().Lookup(a.a[0]);
+  if (!f) return -EBADF;
   if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(struct stat))) return -EFAULT;
-  return host::Syscall(SYS_fstat, a.a[0], a.a[1]);
+  struct stat st;
+  auto r = f->Stat(&st);
+  if (!r.ok()) return ToErr(r.error());
+  return CopyOut(a.a[1], st);
 }
 
-JUNCTION_HANDLER(stat) {
-  PATH_ARG(path, 0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(struct stat))) return -EFAULT;
-  return host::Syscall(SYS_newfstatat, AT_FDCWD, host::L(path.c_str()), a.a[1], 0);
-}
-
-JUNCTION_HANDLER(lstat) {
-  PATH_ARG(path, 0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(struct stat))) return -EFAULT;
-  return host::Syscall(SYS_newfstatat, AT_FDCWD, host::L(path.c_str()), a.a[1], AT_SYMLINK_NOFOLLOW);
-}
-
-JUNCTION_HANDLER(newfstatat) {
-  DIRFD_ARG(0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[2]), sizeof(struct stat))) return -EFAULT;
-  if ((a.a[3] & AT_EMPTY_PATH) && !a.a[1]) return host::Syscall(SYS_fstat, a.a[0], a.a[2]);
-  PATH_ARG(path, 1);
-  return host::Syscall(SYS_newfstatat, a.a[0], host::L(path.c_str()), a.a[2], a.a[3]);
-}
+JUNCTION_HANDLER(stat) { return StatCommon(AT_FDCWD, a.a[0], a.a[1], 0); }
+JUNCTION_HANDLER(lstat) { return StatCommon(AT_FDCWD, a.a[0], a.a[1], AT_SYMLINK_NOFOLLOW); }
+JUNCTION_HANDLER(newfstatat) { return StatCommon(a.a[0], a.a[1], a.a[2], static_cast<int>(a.a[3])); }
 
 JUNCTION_HANDLER(statx) {
-  DIRFD_ARG(0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 256)) return -EFAULT;
-  PATH_ARG(path, 1);
-  return host::Syscall(SYS_statx, a.a[0], host::L(path.c_str()), a.a[2], a.a[3], a.a[4]);
+  int flags = static_cast<int>(a.a[2]);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) return -EINVAL;
+  if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE) return -EINVAL;
+  if (static_cast<unsigned>(a.a[3]) & STATX__RESERVED) return -EINVAL;
+  std::string path;
+  if (a.a[1] || !(flags & AT_EMPTY_PATH)) {
+    auto p = CopyStringFromUser(a.a[1], 4096);
+    if (!p.ok()) return -p.error();
+    path = *p;
+  }
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), sizeof(struct statx))) return -EFAULT;
+  struct stat st;
+  int owned;
+  auto hfd = HostFdFor(a.a[0], path, flags, &st, &owned);
+  if (!hfd.ok()) return ToErr(hfd.error());
+  struct statx sx;
+  if (*hfd >= 0) {
+    long r = host::Syscall(SYS_statx, *hfd, host::L(""), AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE),
+                           a.a[3], host::L(&sx));
+    if (owned >= 0) host::Syscall(SYS_close, owned);
+    if (r < 0) return r;
+  } else {
+    StatToStatx(st, &sx);
+  }
+  return CopyOut(a.a[4], sx);
 }
 
-JUNCTION_HANDLER(lseek) {
-  FD_ARG(0);
-  return host::Syscall(SYS_lseek, a.a[0], a.a[1], a.a[2]);
+namespace {
+
+long Access(long dirfd, long path_addr, long mode, long flags) {
+  if (mode & ~static_cast<long>(F_OK | R_OK | W_OK | X_OK)) return -EINVAL;
+  if (flags & ~static_cast<long>(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+  auto p = CopyStringFromUser(path_addr, 4096);
+  if (!p.ok()) return -p.error();
+  if (p->empty() && !(flags & AT_EMPTY_PATH)) return -ENOENT;
+  const std::string path = p->empty() ? std::string(".") : std::move(*p);
+  auto l = Vfs::Get().Resolve(dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : fs::kFollow);
+  if (!l.ok()) return ToErr(l.error());
+  if (mode == F_OK || l->magic) return 0;
+  return ToRaw(l->mount->fs->Access(l->rel, static_cast<int>(mode)));
 }
 
-JUNCTION_HANDLER(access) {
-  PATH_ARG(path, 0);
-  return host::Syscall(SYS_faccessat, AT_FDCWD, host::L(path.c_str()), a.a[1]);
-}
+}  // namespace
 
-JUNCTION_HANDLER(faccessat) {
-  DIRFD_ARG(0);
-  PATH_ARG(path, 1);
-  return host::Syscall(SYS_faccessat, a.a[0], host::L(path.c_str()), a.a[2]);
-}
+JUNCTION_HANDLER(access) { return Access(AT_FDCWD, a.a[0], a.a[1], 0); }
+JUNCTION_HANDLER(faccessat) { return Access(a.a[0], a.a[1], a.a[2], 0); }
+JUNCTION_HANDLER(faccessat2) { return Access(a.a[0], a.a[1], a.a[2], a.a[3]); }
 
-JUNCTION_HANDLER(faccessat2) {
-  DIRFD_ARG(0);
-  PATH_ARG(path, 1);
-  return host::Syscall(SYS_faccessat2, a.a[0], host::L(path.c_str()), a.a[2], a.a[3]);
-}
+namespace {
 
-// /proc/self/exe names the guest's executable, not junction.
-static long ReadlinkCommon(long dirfd, const std::string& path, long buf, long size) {
+long ReadlinkCommon(long dirfd, long path_addr, long buf, long size) {
+  auto p = CopyStringFromUser(path_addr, 4096);
+  if (!p.ok()) return -p.error();
   if (size <= 0) return -EINVAL;
   if (!GuestWritable(static_cast<uintptr_t>(buf), static_cast<size_t>(size))) return -EFAULT;
-  if (path == "/proc/self/exe" || path == fs::HostPath("/proc/self/exe")) {
-    const std::string& exe = CurrentProcess().exe_path;
-    size_t n = std::min(exe.size(), static_cast<size_t>(size));
-    std::memcpy(reinterpret_cast<void*>(buf), exe.data(), n);
-    return static_cast<long>(n);
-  }
-  return host::Syscall(SYS_readlinkat, dirfd, host::L(path.c_str()), buf, size);
+  auto t = Vfs::Get().Readlink(dirfd, p->empty() ? std::string() : *p);
+  if (!t.ok()) return ToErr(t.error());
+  size_t n = std::min(t->size(), static_cast<size_t>(size));
+  std::memcpy(reinterpret_cast<void*>(buf), t->data(), n);
+  return static_cast<long>(n);
 }
 
-JUNCTION_HANDLER(readlink) {
-  PATH_ARG(path, 0);
-  return ReadlinkCommon(AT_FDCWD, path, a.a[1], a.a[2]);
-}
+}  // namespace
 
-JUNCTION_HANDLER(readlinkat) {
-  DIRFD_ARG(0);
-  PATH_ARG(path, 1);
-  return ReadlinkCommon(a.a[0], path, a.a[2], a.a[3]);
-}
+JUNCTION_HANDLER(readlink) { return ReadlinkCommon(AT_FDCWD, a.a[0], a.a[1], a.a[2]); }
+JUNCTION_HANDLER(readlinkat) { return ReadlinkCommon(a.a[0], a.a[1], a.a[2], a.a[3]); }
 
 JUNCTION_HANDLER(getcwd) {
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]))) return -EFAULT;
-  return host::Syscall(SYS_getcwd, a.a[0], a.a[1]);
+  std::string cwd = Vfs::Get().cwd();
+  size_t size = static_cast<size_t>(a.a[1]);
+  if (size < cwd.size() + 1) return -ERANGE;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), cwd.size() + 1)) return -EFAULT;
+  std::memcpy(reinterpret_cast<void*>(a.a[0]), cwd.c_str(), cwd.size() + 1);
+  return static_cast<long>(cwd.size() + 1);
 }
 
 JUNCTION_HANDLER(chdir) {
   PATH_ARG(path, 0);
-  return host::Syscall(SYS_chdir, host::L(path.c_str()));
+  auto l = Vfs::Get().Resolve(AT_FDCWD, path, fs::kFollow);
+  if (!l.ok()) return ToErr(l.error());
+  if (S_ISDIR(l->st.st_mode) && !l->magic) {
+    auto acc = l->mount->fs->Access(l->rel, X_OK);
+    if (!acc.ok()) return ToErr(acc.error());
+  }
+  return ToRaw(Vfs::Get().Chdir(*l));
 }
 
 JUNCTION_HANDLER(fchdir) {
-  FD_ARG(0);
-  return host::Syscall(SYS_fchdir, a.a[0]);
-}
-
-JUNCTION_HANDLER(fcntl) {
-  FD_ARG(0);
-  switch (a.a[1]) {
-    case F_DUPFD:
-    case F_DUPFD_CLOEXEC:
-      return NewFd(host::Syscall(SYS_fcntl, a.a[0], a.a[1], a.a[2]));
-    case F_GETFD: case F_SETFD: case F_GETFL: case F_SETFL:
-    case F_GETPIPE_SZ: case F_SETPIPE_SZ: case F_GET_SEALS: case F_ADD_SEALS:
-    case F_GETOWN: case F_SETOWN: case F_SETSIG: case F_GETSIG: case F_NOTIFY:
-    case F_SETLEASE: case F_GETLEASE:
-      return host::Syscall(SYS_fcntl, a.a[0], a.a[1], a.a[2]);
-    case F_GETLK: case F_SETLK: case F_SETLKW:
-    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-      if (!GuestWritable(static_cast<uintptr_t>(a.a[2]), sizeof(struct flock))) return -EFAULT;
-      return host::Syscall(SYS_fcntl, a.a[0], a.a[1], a.a[2]);
-    default:
-      return -EINVAL;
-  }
-}
-
-JUNCTION_HANDLER(ioctl) {
-  FD_ARG(0);
-  // Only the requests whose argument layout we know are passed on.
-  size_t size = 0;
-  switch (a.a[1]) {
-    case TCGETS: size = sizeof(struct termios); break;
-    case TCSETS: case TCSETSW: case TCSETSF: size = sizeof(struct termios); break;
-    case TIOCGWINSZ: case TIOCSWINSZ: size = sizeof(struct winsize); break;
-    case TIOCGPGRP: case TIOCSPGRP: case FIONREAD: case FIONBIO: case TIOCGSID: size = sizeof(int); break;
-    case FIOCLEX: case FIONCLEX: size = 0; break;
-    default: return -ENOTTY;
-  }
-  if (size && !GuestWritable(static_cast<uintptr_t>(a.a[2]), size)) return -EFAULT;
-  return host::Syscall(SYS_ioctl, a.a[0], a.a[1], a.a[2]);
-}
-
-JUNCTION_HANDLER(getdents64) {
-  FD_ARG(0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
-  return host::Syscall(SYS_getdents64, a.a[0], a.a[1], a.a[2]);
-}
-
-JUNCTION_HANDLER(dup) {
-  FD_ARG(0);
-  return NewFd(host::Syscall(SYS_dup, a.a[0]));
-}
-
-// The target of dup2/dup3 must not be a LibOS descriptor.
-static long DupTo(long oldfd, long newfd, long flags) {
-  if (!IsGuestFd(oldfd)) return -EBADF;
-  if (newfd < 0) return -EBADF;
-  if (!IsGuestFd(newfd)) {
-    long probe = host::Syscall(SYS_fcntl, newfd, F_GETFD);
-    if (probe >= 0) return -EBUSY;  // a LibOS descriptor holds that number
-  }
-  if (oldfd == newfd) return flags == -1 ? newfd : -EINVAL;
-  return NewFd(host::Syscall(SYS_dup3, oldfd, newfd, flags == -1 ? 0 : flags));
-}
-
-JUNCTION_HANDLER(dup2) { return DupTo(a.a[0], a.a[1], -1); }
-JUNCTION_HANDLER(dup3) { return DupTo(a.a[0], a.a[1], a.a[2]); }
-
-static long PipeCommon(long fds_addr, long flags) {
-  if (!GuestWritable(static_cast<uintptr_t>(fds_addr), 8)) return -EFAULT;
-  int fds[2];
-  long r = host::Syscall(SYS_pipe2, host::L(fds), flags);
-  if (r < 0) return r;
-  fs::MarkGuestFd(fds[0]);
-  fs::MarkGuestFd(fds[1]);
-  std::memcpy(reinterpret_cast<void*>(fds_addr), fds, sizeof(fds));
-  return 0;
-}
-
-JUNCTION_HANDLER(pipe) { return PipeCommon(a.a[0], 0); }
-JUNCTION_HANDLER(pipe2) { return PipeCommon(a.a[0], a.a[1]); }
-
-static long PollCheck(long fds, long nfds) {
-  if (nfds < 0 || nfds > 65536) return -EINVAL;
-  if (!GuestWritable(static_cast<uintptr_t>(fds), sizeof(pollfd) * static_cast<size_t>(nfds))) return -EFAULT;
-  return 0;
-}
-
-JUNCTION_HANDLER(poll) {
-  if (long r = PollCheck(a.a[0], a.a[1])) return r;
-  return host::Syscall(SYS_poll, a.a[0], a.a[1], a.a[2]);
-}
-
-JUNCTION_HANDLER(ppoll) {
-  if (long r = PollCheck(a.a[0], a.a[1])) return r;
-  if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), 16)) return -EFAULT;
-  return host::Syscall(SYS_ppoll, a.a[0], a.a[1], a.a[2], 0, 0);  // guest mask: signals issue
+  FilePtr f = FdTable::Get().Lookup(a.a[0]);
+  if (!f) return -EBADF;
+  fs::Lookup l;
+  l.exists = true;
+  l.guest = f->path();
+  auto r = f->Stat(&l.st);
+  if (!r.ok()) return ToErr(r.error());
+  return ToRaw(Vfs::Get().Chdir(l));
 }
 
 JUNCTION_HANDLER(statfs) {
   PATH_ARG(path, 0);
   if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(struct statfs))) return -EFAULT;
-  return host::Syscall(SYS_statfs, host::L(path.c_str()), a.a[1]);
+  auto l = Vfs::Get().Resolve(AT_FDCWD, path, fs::kFollow);
+  if (!l.ok()) return ToErr(l.error());
+  struct statfs sf;
+  auto r = l->mount->fs->Statfs(l->rel, &sf);
+  if (!r.ok()) return ToErr(r.error());
+  return CopyOut(a.a[1], sf);
 }
 
 JUNCTION_HANDLER(fstatfs) {
-  FD_ARG(0);
+  FilePtr f = FdTable::Get().Lookup(a.a[0]);
+  if (!f) return -EBADF;
   if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(struct statfs))) return -EFAULT;
-  return host::Syscall(SYS_fstatfs, a.a[0], a.a[1]);
+  struct statfs sf;
+  if (f->host_fd() >= 0 && (!f->fs() || f->fs()->host_backed)) {
+    long r = host::Syscall(SYS_fstatfs, f->host_fd(), host::L(&sf));
+    if (r < 0) return r;
+  } else if (f->fs()) {
+    auto r = f->fs()->Statfs("", &sf);
+    if (!r.ok()) return ToErr(r.error());
+  } else {
+    return -EBADF;
+  }
+  return CopyOut(a.a[1], sf);
 }
 
 JUNCTION_HANDLER(unlink) {
   PATH_ARG(path, 0);
-  return host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(path.c_str()), 0);
+  return ToRaw(Vfs::Get().Unlink(AT_FDCWD, path, false));
 }
 
 JUNCTION_HANDLER(unlinkat) {
-  DIRFD_ARG(0);
   PATH_ARG(path, 1);
-  return host::Syscall(SYS_unlinkat, a.a[0], host::L(path.c_str()), a.a[2]);
-}
-
-JUNCTION_HANDLER(mkdir) {
-  PATH_ARG(path, 0);
-  return host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(path.c_str()), a.a[1]);
-}
-
-JUNCTION_HANDLER(mkdirat) {
-  DIRFD_ARG(0);
-  PATH_ARG(path, 1);
-  return host::Syscall(SYS_mkdirat, a.a[0], host::L(path.c_str()), a.a[2]);
+  if (a.a[2] & ~static_cast<long>(AT_REMOVEDIR)) return -EINVAL;
+  return ToRaw(Vfs::Get().Unlink(a.a[0], path, a.a[2] & AT_REMOVEDIR));
 }
 
 JUNCTION_HANDLER(rmdir) {
   PATH_ARG(path, 0);
-  return host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(path.c_str()), AT_REMOVEDIR);
+  return ToRaw(Vfs::Get().Unlink(AT_FDCWD, path, true));
+}
+
+JUNCTION_HANDLER(mkdir) {
+  PATH_ARG(path, 0);
+  return ToRaw(Vfs::Get().Mkdir(AT_FDCWD, path, static_cast<unsigned>(a.a[1])));
+}
+
+JUNCTION_HANDLER(mkdirat) {
+  PATH_ARG(path, 1);
+  return ToRaw(Vfs::Get().Mkdir(a.a[0], path, static_cast<unsigned>(a.a[2])));
 }
 
 JUNCTION_HANDLER(rename) {
   PATH_ARG(from, 0);
   PATH_ARG(to, 1);
-  return host::Syscall(SYS_renameat2, AT_FDCWD, host::L(from.c_str()), AT_FDCWD, host::L(to.c_str()), 0);
+  return ToRaw(Vfs::Get().Rename(AT_FDCWD, from, AT_FDCWD, to, 0));
 }
 
 JUNCTION_HANDLER(renameat) {
-  DIRFD_ARG(0);
-  DIRFD_ARG(2);
   PATH_ARG(from, 1);
   PATH_ARG(to, 3);
-  return host::Syscall(SYS_renameat2, a.a[0], host::L(from.c_str()), a.a[2], host::L(to.c_str()), 0);
+  return ToRaw(Vfs::Get().Rename(a.a[0], from, a.a[2], to, 0));
 }
 
 JUNCTION_HANDLER(renameat2) {
-  DIRFD_ARG(0);
-  DIRFD_ARG(2);
   PATH_ARG(from, 1);
   PATH_ARG(to, 3);
-  return host::Syscall(SYS_renameat2, a.a[0], host::L(from.c_str()), a.a[2], host::L(to.c_str()), a.a[4]);
-}
-
-JUNCTION_HANDLER(ftruncate) {
-  FD_ARG(0);
-  return host::Syscall(SYS_ftruncate, a.a[0], a.a[1]);
-}
-
-JUNCTION_HANDLER(truncate) {
-  PATH_ARG(path, 0);
-  return host::Syscall(SYS_truncate, host::L(path.c_str()), a.a[1]);
-}
-
-JUNCTION_HANDLER(fsync) {
-  FD_ARG(0);
-  return host::Syscall(SYS_fsync, a.a[0]);
-}
-
-JUNCTION_HANDLER(fdatasync) {
-  FD_ARG(0);
-  return host::Syscall(SYS_fdatasync, a.a[0]);
-}
-
-JUNCTION_HANDLER(flock) {
-  FD_ARG(0);
-  return host::Syscall(SYS_flock, a.a[0], a.a[1]);
-}
-
-JUNCTION_HANDLER(fadvise64) {
-  FD_ARG(0);
-  return host::Syscall(SYS_fadvise64, a.a[0], a.a[1], a.a[2], a.a[3]);
-}
-
-JUNCTION_HANDLER(fchmod) {
-  FD_ARG(0);
-  return host::Syscall(SYS_fchmod, a.a[0], a.a[1]);
-}
-
-JUNCTION_HANDLER(chmod) {
-  PATH_ARG(path, 0);
-  return host::Syscall(SYS_fchmodat, AT_FDCWD, host::L(path.c_str()), a.a[1]);
-}
-
-JUNCTION_HANDLER(fchmodat) {
-  DIRFD_ARG(0);
-  PATH_ARG(path, 1);
-  return host::Syscall(SYS_fchmodat, a.a[0], host::L(path.c_str()), a.a[2]);
-}
-
-JUNCTION_HANDLER(fchown) {
-  FD_ARG(0);
-  return host::Syscall(SYS_fchown, a.a[0], a.a[1], a.a[2]);
-}
-
-JUNCTION_HANDLER(utimensat) {
-  DIRFD_ARG(0);
-  if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), 32)) return -EFAULT;
-  if (!a.a[1]) return host::Syscall(SYS_utimensat, a.a[0], 0, a.a[2], a.a[3]);
-  PATH_ARG(path, 1);
-  return host::Syscall(SYS_utimensat, a.a[0], host::L(path.c_str()), a.a[2], a.a[3]);
+  unsigned flags = static_cast<unsigned>(a.a[4]);
+  if (flags & ~(fs::kRenameNoReplace | fs::kRenameExchange)) return -EINVAL;
+  return ToRaw(Vfs::Get().Rename(a.a[0], from, a.a[2], to, flags));
 }
 
 JUNCTION_HANDLER(symlink) {
-  auto target = CopyStringFromUser(a.a[0]);  // the link's text is not a host path
-  if (!target.ok()) return -target.error();
+  PATH_ARG(target, 0);
   PATH_ARG(path, 1);
-  return host::Syscall(SYS_symlinkat, host::L(target->c_str()), AT_FDCWD, host::L(path.c_str()));
+  return ToRaw(Vfs::Get().Symlink(target, AT_FDCWD, path));
 }
 
 JUNCTION_HANDLER(symlinkat) {
-  auto target = CopyStringFromUser(a.a[0]);
-  if (!target.ok()) return -target.error();
-  DIRFD_ARG(1);
+  PATH_ARG(target, 0);
   PATH_ARG(path, 2);
-  return host::Syscall(SYS_symlinkat, host::L(target->c_str()), a.a[1], host::L(path.c_str()));
+  return ToRaw(Vfs::Get().Symlink(target, a.a[1], path));
 }
 
 JUNCTION_HANDLER(link) {
   PATH_ARG(from, 0);
   PATH_ARG(to, 1);
-  return host::Syscall(SYS_linkat, AT_FDCWD, host::L(from.c_str()), AT_FDCWD, host::L(to.c_str()), 0);
+  return ToRaw(Vfs::Get().Link(AT_FDCWD, from, AT_FDCWD, to, false));
 }
 
 JUNCTION_HANDLER(linkat) {
-  DIRFD_ARG(0);
-  DIRFD_ARG(2);
+  if (a.a[4] & ~static_cast<long>(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -EINVAL;
   PATH_ARG(from, 1);
   PATH_ARG(to, 3);
-  return host::Syscall(SYS_linkat, a.a[0], host::L(from.c_str()), a.a[2], host::L(to.c_str()), a.a[4]);
+  if (from.empty()) return -ENOENT;
+  return ToRaw(Vfs::Get().Link(a.a[0], from, a.a[2], to, a.a[4] & AT_SYMLINK_FOLLOW));
+}
+
+JUNCTION_HANDLER(truncate) {
+  PATH_ARG(path, 0);
+  if (a.a[1] < 0) return -EINVAL;
+  auto l = Vfs::Get().Resolve(AT_FDCWD, path, fs::kFollow);
+  if (!l.ok()) return ToErr(l.error());
+  if (S_ISDIR(l->st.st_mode)) return -EISDIR;
+  if (l->mount->fs->read_only) return -EROFS;
+  return ToRaw(l->mount->fs->Truncate(l->rel, static_cast<uint64_t>(a.a[1])));
+}
+
+namespace {
+
+// Applies a metadata change to `path` (or to the file behind dirfd).
+template <typename Fn>
+long OnPath(long dirfd, const std::string& path, bool follow, bool empty_ok, Fn fn) {
+  fs::Lookup l;
+  if (path.empty()) {
+    if (!empty_ok) return -ENOENT;
+    FilePtr f = static_cast<int>(dirfd) == AT_FDCWD ? nullptr : FdTable::Get().Lookup(dirfd);
+    std::string p = f ? f->path() : Vfs::Get().cwd();
+    if (static_cast<int>(dirfd) != AT_FDCWD && !f) return -EBADF;
+    auto r = Vfs::Get().Resolve(AT_FDCWD, p, 0);
+    if (!r.ok()) return ToErr(r.error());
+    l = *r;
+  } else {
+    auto r = Vfs::Get().Resolve(dirfd, path, follow ? fs::kFollow : 0);
+    if (!r.ok()) return ToErr(r.error());
+    l = *r;
+  }
+  if (l.magic) {
+    auto r = Vfs::Get().Resolve(AT_FDCWD, l.guest, 0);
+    if (!r.ok()) return ToErr(r.error());
+    l = *r;
+  }
+  if (l.mount->fs->read_only) return -EROFS;
+  return ToRaw(fn(l.mount->fs.get(), l.rel));
+}
+
+// The same for a descriptor (fchmod, fchown, futimens).
+template <typename HostFn, typename Fn>
+long OnFd(long fd, HostFn host_fn, Fn fn) {
+  FilePtr f = FdTable::Get().Lookup(fd);
+  if (!f) return -EBADF;
+  if (f->flags() & O_PATH) return -EBADF;
+  if (f->host_fd() >= 0 && (!f->fs() || f->fs()->host_backed)) return host_fn(f->host_fd());
+  if (!f->fs()) return -EBADF;
+  return OnPath(AT_FDCWD, f->path(), false, false, fn);
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(fchmod) {
+  unsigned mode = static_cast<unsigned>(a.a[1]);
+  return OnFd(a.a[0], [&](int h) { return host::Syscall(SYS_fchmod, h, mode); },
+              [&](fs::Filesystem* f, const std::string& rel) { return f->Chmod(rel, mode); });
+}
+
+JUNCTION_HANDLER(chmod) {
+  PATH_ARG(path, 0);
+  unsigned mode = static_cast<unsigned>(a.a[1]);
+  return OnPath(AT_FDCWD, path, true, false,
+                [&](fs::Filesystem* f, const std::string& rel) { return f->Chmod(rel, mode); });
+}
+
+JUNCTION_HANDLER(fchmodat) {
+  PATH_ARG(path, 1);
+  unsigned mode = static_cast<unsigned>(a.a[2]);
+  return OnPath(a.a[0], path, true, false,
+                [&](fs::Filesystem* f, const std::string& rel) { return f->Chmod(rel, mode); });
+}
+
+JUNCTION_HANDLER(fchown) {
+  long uid = a.a[1], gid = a.a[2];
+  return OnFd(a.a[0], [&](int h) { return host::Syscall(SYS_fchown, h, uid, gid); },
+              [&](fs::Filesystem* f, const std::string& rel) {
+                return f->Chown(rel, static_cast<uint32_t>(uid), static_cast<uint32_t>(gid));
+              });
+}
+
+namespace {
+
+long ChownPath(long dirfd, long path_addr, long uid, long gid, int flags) {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+  auto p = CopyStringFromUser(path_addr, 4096);
+  if (!p.ok()) return -p.error();
+  return OnPath(dirfd, *p, !(flags & AT_SYMLINK_NOFOLLOW), flags & AT_EMPTY_PATH,
+                [&](fs::Filesystem* f, const std::string& rel) {
+                  return f->Chown(rel, static_cast<uint32_t>(uid), static_cast<uint32_t>(gid));
+                });
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(chown) { return ChownPath(AT_FDCWD, a.a[0], a.a[1], a.a[2], 0); }
+JUNCTION_HANDLER(lchown) { return ChownPath(AT_FDCWD, a.a[0], a.a[1], a.a[2], AT_SYMLINK_NOFOLLOW); }
+JUNCTION_HANDLER(fchownat) { return ChownPath(a.a[0], a.a[1], a.a[2], a.a[3], static_cast<int>(a.a[4])); }
+
+JUNCTION_HANDLER(utimensat) {
+  int flags = static_cast<int>(a.a[3]);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+  struct timespec ts[2];
+  const struct timespec* tsp = nullptr;
+  if (a.a[2]) {
+    auto t0 = UserPtr<struct timespec>(a.a[2]).Read();
+    auto t1 = UserPtr<struct timespec>(a.a[2] + static_cast<long>(sizeof(struct timespec))).Read();
+    if (!t0.ok() || !t1.ok()) return -EFAULT;
+    ts[0] = *t0;
+    ts[1] = *t1;
+    for (auto& t : ts)
+      if (t.tv_nsec != UTIME_NOW && t.tv_nsec != UTIME_OMIT && (t.tv_nsec < 0 || t.tv_nsec >= 1000000000))
+        return -EINVAL;
+    tsp = ts;
+  }
+  auto fn = [&](fs::Filesystem* f, const std::string& rel) { return f->Utimens(rel, tsp); };
+  if (!a.a[1]) {  // futimens
+    return OnFd(a.a[0], [&](int h) { return host::Syscall(SYS_utimensat, h, 0, host::L(tsp), 0); }, fn);
+  }
+  PATH_ARG(path, 1);
+  if (path.empty() && (flags & AT_EMPTY_PATH))
+    return OnFd(a.a[0], [&](int h) { return host::Syscall(SYS_utimensat, h, 0, host::L(tsp), 0); }, fn);
+  return OnPath(a.a[0], path, !(flags & AT_SYMLINK_NOFOLLOW), false, fn);
 }
 
 }  // namespace junction::libos

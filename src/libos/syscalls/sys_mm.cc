@@ -4,7 +4,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "libos/fs/host_files.h"
+#include "libos/fs/fd_table.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
 #include "libos/syscalls/handlers.h"
@@ -12,25 +12,19 @@
 
 namespace junction::libos {
 
-namespace {
-
-// The name /proc/self/maps shows for a file mapping.
-std::string MappingName(int fd) {
-  char link[64], target[4096];
-  std::snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-  long n = host::Syscall(SYS_readlinkat, AT_FDCWD, host::L(link), host::L(target), sizeof(target) - 1);
-  return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
-}
-
-}  // namespace
-
 JUNCTION_HANDLER(mmap) {
   int flags = static_cast<int>(a.a[3]);
   int fd = static_cast<int>(a.a[4]);
   std::string name;
+  fs::FilePtr file;  // keeps the host descriptor open across the call
   if (!(flags & MAP_ANONYMOUS)) {
-    if (!fs::IsGuestFd(fd)) return -EBADF;
-    name = MappingName(fd);
+    file = fs::FdTable::Get().Lookup(fd);
+    if (!file || (file->flags() & O_PATH)) return -EBADF;
+    // Files with a host descriptor (host files, tmpfs memfds, devices,
+    // memfds) are mapped through it, so MAP_SHARED really shares.
+    if (file->host_fd() < 0) return -ENODEV;
+    fd = file->host_fd();
+    name = file->path();
   } else {
     fd = -1;
   }

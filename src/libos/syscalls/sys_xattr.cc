@@ -1,7 +1,10 @@
-// Extended attributes, passed to the host (paths under the container root).
+// Extended attributes, passed to the host on files the VFS resolved.
 #include <sys/syscall.h>
 
-#include "libos/fs/host_files.h"
+#include <fcntl.h>
+
+#include "libos/fs/fd_table.h"
+#include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
@@ -19,43 +22,86 @@ SysResult<std::string> XattrName(long addr) {
   return n;
 }
 
+// The host target of an xattr call: the description's host descriptor, or
+// for a path a /proc/self/fd link to an O_PATH descriptor the VFS opened
+// after resolving the path (the host never resolves a guest path).
+struct Target {
+  long nr;
+  long arg;
+  std::string path;
+  int owned = -1;
+  ~Target() {
+    if (owned >= 0) host::Syscall(SYS_close, owned);
+  }
+};
+
+long PathVariant(long nr) {
+  switch (nr) {
+    case SYS_lgetxattr: return SYS_getxattr;
+    case SYS_llistxattr: return SYS_listxattr;
+    case SYS_lsetxattr: return SYS_setxattr;
+    case SYS_lremovexattr: return SYS_removexattr;
+    default: return nr;
+  }
+}
+
+bool NoFollow(long nr) {
+  return nr == SYS_lgetxattr || nr == SYS_llistxattr || nr == SYS_lsetxattr || nr == SYS_lremovexattr;
+}
+
+long ResolveTarget(long nr, long target, bool is_fd, Target* t) {
+  t->nr = nr;
+  if (is_fd) {
+    fs::FilePtr f = fs::FdTable::Get().Lookup(target);
+    if (!f || (f->flags() & O_PATH)) return -EBADF;
+    if (f->host_fd() < 0 || (f->fs() && !f->fs()->host_backed)) return -EOPNOTSUPP;
+    t->arg = f->host_fd();
+    return 0;
+  }
+  auto p = CopyStringFromUser(target);
+  if (!p.ok()) return -p.error();
+  auto l = fs::Vfs::Get().Resolve(AT_FDCWD, *p, NoFollow(nr) ? 0 : fs::kFollow);
+  if (!l.ok()) return -l.error();
+  int hfd;
+  if (l->magic) {
+    if (l->magic->host_fd() < 0) return -EOPNOTSUPP;
+    hfd = l->magic->host_fd();
+  } else {
+    if (!l->mount->fs->host_backed) return -EOPNOTSUPP;
+    auto fd = l->mount->fs->HostPathFd(l->rel);
+    if (!fd.ok()) return -fd.error();
+    hfd = t->owned = *fd;
+  }
+  t->path = "/proc/self/fd/" + std::to_string(hfd);
+  t->nr = PathVariant(nr);
+  t->arg = host::L(t->path.c_str());
+  return 0;
+}
+
 // Reads: value/list buffer of `size` bytes is written by the host.
 long GetOrList(long nr, long target, bool is_fd, long name, long buf, long size) {
   if (size < 0) return -E2BIG;
   if (size && !GuestWritable(static_cast<uintptr_t>(buf), static_cast<size_t>(size))) return -EFAULT;
-  std::string path;
-  if (is_fd) {
-    if (!fs::IsGuestFd(target)) return -EBADF;
-  } else {
-    auto p = CopyStringFromUser(target);
-    if (!p.ok()) return -p.error();
-    path = fs::HostPath(*p);
-    target = host::L(path.c_str());
-  }
+  Target t;
+  if (long r = ResolveTarget(nr, target, is_fd, &t)) return r;
   if (name == -1)  // list
-    return host::Syscall(nr, target, buf, size);
+    return host::Syscall(t.nr, t.arg, buf, size);
   auto n = XattrName(name);
   if (!n.ok()) return -n.error();
-  return host::Syscall(nr, target, host::L(n->c_str()), buf, size);
+  return host::Syscall(t.nr, t.arg, host::L(n->c_str()), buf, size);
 }
 
 long SetOrRemove(long nr, long target, bool is_fd, long name, long value, long size, long flags,
                  bool remove) {
-  std::string path;
-  if (is_fd) {
-    if (!fs::IsGuestFd(target)) return -EBADF;
-  } else {
-    auto p = CopyStringFromUser(target);
-    if (!p.ok()) return -p.error();
-    path = fs::HostPath(*p);
-    target = host::L(path.c_str());
-  }
   auto n = XattrName(name);
   if (!n.ok()) return -n.error();
-  if (remove) return host::Syscall(nr, target, host::L(n->c_str()));
-  if (size < 0 || static_cast<size_t>(size) > kXattrSizeMax) return -E2BIG;
-  if (size && !GuestReadable(static_cast<uintptr_t>(value), static_cast<size_t>(size))) return -EFAULT;
-  return host::Syscall(nr, target, host::L(n->c_str()), value, size, flags);
+  if (!remove && (size < 0 || static_cast<size_t>(size) > kXattrSizeMax)) return -E2BIG;
+  if (!remove && size && !GuestReadable(static_cast<uintptr_t>(value), static_cast<size_t>(size)))
+    return -EFAULT;
+  Target t;
+  if (long r = ResolveTarget(nr, target, is_fd, &t)) return r;
+  if (remove) return host::Syscall(t.nr, t.arg, host::L(n->c_str()));
+  return host::Syscall(t.nr, t.arg, host::L(n->c_str()), value, size, flags);
 }
 
 }  // namespace

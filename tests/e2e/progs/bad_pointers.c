@@ -1,7 +1,7 @@
 // Passes bad pointers to system calls and prints each result. Natively the
 // kernel answers EFAULT; under junction the LibOS must answer the same,
-// never crash. With --libos it also aims at the LibOS's own memory (found
-// in the host's /proc/self/maps) and expects EFAULT and a refused
+// never crash. With --libos FILE it also aims at the LibOS's own memory
+// (an address the test driver found in junction's maps) and expects EFAULT and a refused
 // MAP_FIXED, which only makes sense under junction.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,24 +55,25 @@ static void bad_pointer_set(const char* label, void* p) {
   close(fd);
 }
 
-static int libos_checks(void) {
-  // /proc/self/maps shows only the guest's mappings; until the LibOS's
-  // procfs covers task/ too, the per-thread file still shows the host's.
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/self/task/%ld/maps", (long)syscall(SYS_gettid));
-  FILE* f = fopen(path, "r");
-  char line[512];
-  uintptr_t start = 0, end = 0;
-  while (f && fgets(line, sizeof(line), f)) {
-    size_t n = strlen(line);
-    if (n > 10 && strstr(line, "/junction\n") && strstr(line, " rw")) {
-      sscanf(line, "%lx-%lx", &start, &end);
-      break;
+// The address of LibOS memory comes from the test driver
+// (libos_memory_test.sh), which reads junction's maps from the host and
+// writes it to `addr_file` (the guest's own /proc/self/... files show only
+// guest mappings). Waits up to 20 s for the file.
+static int libos_checks(const char* addr_file) {
+  uintptr_t start = 0;
+  for (int i = 0; i < 2000 && !start; i++) {
+    FILE* f = fopen(addr_file, "r");
+    if (f) {
+      if (fscanf(f, "%lx", &start) != 1) start = 0;
+      fclose(f);
+    }
+    if (!start) {
+      struct timespec ts = {0, 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
     }
   }
-  if (f) fclose(f);
   if (!start) {
-    printf("no LibOS mapping visible\n");
+    printf("no LibOS address from the test driver\n");
     return 1;
   }
   void* p = (void*)start;
@@ -95,7 +96,7 @@ static int libos_checks(void) {
 
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  if (argc > 1 && strcmp(argv[1], "--libos") == 0) return libos_checks();
+  if (argc > 2 && strcmp(argv[1], "--libos") == 0) return libos_checks(argv[2]);
   bad_pointer_set("NULL", NULL);
   bad_pointer_set("0x1", (void*)1);
   bad_pointer_set("kernel address", (void*)0xffff888000000000ul);

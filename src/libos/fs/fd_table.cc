@@ -1,0 +1,101 @@
+#include "libos/fs/fd_table.h"
+
+#include <cerrno>
+#include <mutex>
+
+namespace junction::libos::fs {
+
+FdTable& FdTable::Get() {
+  static auto* t = new FdTable;
+  return *t;
+}
+
+FilePtr FdTable::Lookup(long fd) {
+  std::lock_guard g(lock_);
+  if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return nullptr;
+  return fds_[static_cast<size_t>(fd)].file;
+}
+
+SysResult<int> FdTable::Insert(FilePtr f, bool cloexec, int min_fd) {
+  std::lock_guard g(lock_);
+  if (min_fd < 0 || static_cast<uint64_t>(min_fd) >= limit_) return Errno{min_fd < 0 ? EINVAL : EMFILE};
+  size_t i = static_cast<size_t>(min_fd);
+  for (; i < fds_.size(); i++)
+    if (!fds_[i].file) break;
+  if (i >= limit_) return Errno{EMFILE};
+  if (i >= fds_.size()) fds_.resize(i + 1);
+  fds_[i] = {std::move(f), cloexec};
+  return static_cast<int>(i);
+}
+
+SysResult<int> FdTable::InsertAt(int fd, FilePtr f, bool cloexec) {
+  FilePtr old;
+  {
+    std::lock_guard g(lock_);
+    if (fd < 0 || static_cast<uint64_t>(fd) >= limit_) return Errno{EBADF};
+    size_t i = static_cast<size_t>(fd);
+    if (i >= fds_.size()) fds_.resize(i + 1);
+    old = std::move(fds_[i].file);
+    fds_[i] = {std::move(f), cloexec};
+  }
+  return fd;  // `old` is released here, outside the lock
+}
+
+SysResult<void> FdTable::Close(long fd) {
+  FilePtr old;
+  {
+    std::lock_guard g(lock_);
+    if (fd < 0 || static_cast<size_t>(fd) >= fds_.size() || !fds_[static_cast<size_t>(fd)].file)
+      return Errno{EBADF};
+    old = std::move(fds_[static_cast<size_t>(fd)].file);
+  }
+  return {};
+}
+
+void FdTable::CloseRange(unsigned first, unsigned last, bool cloexec_only) {
+  std::vector<FilePtr> old;
+  {
+    std::lock_guard g(lock_);
+    for (size_t i = first; i < fds_.size() && i <= last; i++) {
+      if (!fds_[i].file) continue;
+      if (cloexec_only)
+        fds_[i].cloexec = true;
+      else
+        old.push_back(std::move(fds_[i].file));
+    }
+  }
+}
+
+SysResult<bool> FdTable::GetCloexec(long fd) {
+  std::lock_guard g(lock_);
+  if (fd < 0 || static_cast<size_t>(fd) >= fds_.size() || !fds_[static_cast<size_t>(fd)].file)
+    return Errno{EBADF};
+  return fds_[static_cast<size_t>(fd)].cloexec;
+}
+
+SysResult<void> FdTable::SetCloexec(long fd, bool on) {
+  std::lock_guard g(lock_);
+  if (fd < 0 || static_cast<size_t>(fd) >= fds_.size() || !fds_[static_cast<size_t>(fd)].file)
+    return Errno{EBADF};
+  fds_[static_cast<size_t>(fd)].cloexec = on;
+  return {};
+}
+
+void FdTable::CloseOnExec() {
+  std::vector<FilePtr> old;
+  {
+    std::lock_guard g(lock_);
+    for (auto& s : fds_)
+      if (s.file && s.cloexec) old.push_back(std::move(s.file));
+  }
+}
+
+std::vector<int> FdTable::Numbers() {
+  std::vector<int> out;
+  std::lock_guard g(lock_);
+  for (size_t i = 0; i < fds_.size(); i++)
+    if (fds_[i].file) out.push_back(static_cast<int>(i));
+  return out;
+}
+
+}  // namespace junction::libos::fs

@@ -1,0 +1,62 @@
+// The guest's descriptor table: guest descriptor numbers are the LibOS's
+// (lowest free first, limited by `limits.open_files`), each naming a shared
+// open file description plus the per-descriptor close-on-exec flag. The
+// LibOS's own host descriptors (e.g. the --strace-file) have no guest
+// number and so cannot be reached by the guest.
+//
+// Locking: one spinlock (lock_) guards fds_; it is a leaf lock (nothing is
+// called while holding it; descriptions are released after dropping it).
+#pragma once
+
+#include <atomic>
+#include <vector>
+
+#include "libos/fs/file.h"
+
+namespace junction::libos::fs {
+
+class SpinLock {
+ public:
+  void lock() {
+    while (flag_.exchange(true, std::memory_order_acquire))
+      while (flag_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
+  }
+  void unlock() { flag_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
+class FdTable {
+ public:
+  static FdTable& Get();
+
+  // The description behind `fd`, or nullptr (EBADF).
+  FilePtr Lookup(long fd);
+  // Installs `f` at the lowest free number >= min_fd. EMFILE past the limit.
+  SysResult<int> Insert(FilePtr f, bool cloexec, int min_fd = 0);
+  // Installs `f` at exactly `fd`, closing what was there (dup2/dup3).
+  SysResult<int> InsertAt(int fd, FilePtr f, bool cloexec);
+  SysResult<void> Close(long fd);
+  // close_range(first, last, CLOSE_RANGE_CLOEXEC?).
+  void CloseRange(unsigned first, unsigned last, bool cloexec_only);
+  SysResult<bool> GetCloexec(long fd);
+  SysResult<void> SetCloexec(long fd, bool on);
+  // execve: drops descriptors marked close-on-exec.
+  void CloseOnExec();
+  // Numbers in use, ascending (procfs).
+  std::vector<int> Numbers();
+  void set_limit(uint64_t n) { limit_ = n; }
+  uint64_t limit() const { return limit_; }
+
+ private:
+  struct Slot {
+    FilePtr file;
+    bool cloexec = false;
+  };
+  SpinLock lock_;
+  std::vector<Slot> fds_;  // guarded by lock_
+  uint64_t limit_ = 1024;
+};
+
+}  // namespace junction::libos::fs

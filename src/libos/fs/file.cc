@@ -1,0 +1,183 @@
+#include "libos/fs/file.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "libos/host/host.h"
+
+namespace junction::libos::fs {
+
+namespace {
+
+template <typename T>
+SysResult<T> HostResult(long r) {
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  return static_cast<T>(r);
+}
+
+}  // namespace
+
+File::~File() = default;
+SysResult<size_t> File::Read(void*, size_t) { return Errno{EINVAL}; }
+SysResult<size_t> File::Write(const void*, size_t) { return Errno{EBADF}; }
+SysResult<size_t> File::Pread(void*, size_t, uint64_t) { return Errno{ESPIPE}; }
+SysResult<size_t> File::Pwrite(const void*, size_t, uint64_t) { return Errno{ESPIPE}; }
+SysResult<int64_t> File::Seek(int64_t, int) { return Errno{ESPIPE}; }
+SysResult<void> File::Stat(struct stat*) { return Errno{EBADF}; }
+SysResult<size_t> File::Getdents(void*, size_t) { return Errno{ENOTDIR}; }
+SysResult<void> File::Truncate(uint64_t) { return Errno{EINVAL}; }
+SysResult<int> File::Available() { return 0; }
+
+HostFile::~HostFile() {
+  if (host_fd_ >= 0) host::Syscall(SYS_close, host_fd_);
+}
+SysResult<size_t> HostFile::Read(void* buf, size_t len) {
+  return HostResult<size_t>(host::Syscall(SYS_read, host_fd_, host::L(buf), host::L(len)));
+}
+SysResult<size_t> HostFile::Write(const void* buf, size_t len) {
+  return HostResult<size_t>(host::Syscall(SYS_write, host_fd_, host::L(buf), host::L(len)));
+}
+SysResult<size_t> HostFile::Pread(void* buf, size_t len, uint64_t off) {
+  return HostResult<size_t>(host::Syscall(SYS_pread64, host_fd_, host::L(buf), host::L(len), host::L(off)));
+}
+SysResult<size_t> HostFile::Pwrite(const void* buf, size_t len, uint64_t off) {
+  return HostResult<size_t>(host::Syscall(SYS_pwrite64, host_fd_, host::L(buf), host::L(len), host::L(off)));
+}
+SysResult<int64_t> HostFile::Seek(int64_t off, int whence) {
+  return HostResult<int64_t>(host::Syscall(SYS_lseek, host_fd_, off, whence));
+}
+SysResult<void> HostFile::Stat(struct stat* st) {
+  long r = host::Syscall(SYS_fstat, host_fd_, host::L(st));
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  return {};
+}
+SysResult<size_t> HostFile::Getdents(void* buf, size_t len) {
+  return HostResult<size_t>(host::Syscall(SYS_getdents64, host_fd_, host::L(buf), host::L(len)));
+}
+SysResult<void> HostFile::Truncate(uint64_t len) {
+  long r = host::Syscall(SYS_ftruncate, host_fd_, host::L(len));
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  return {};
+}
+
+SysResult<size_t> TextFile::Read(void* buf, size_t len) {
+  auto n = Pread(buf, len, pos_);
+  if (n.ok()) pos_ += *n;
+  return n;
+}
+SysResult<size_t> TextFile::Pread(void* buf, size_t len, uint64_t off) {
+  if (off >= text_.size()) return size_t{0};
+  size_t n = std::min(len, text_.size() - static_cast<size_t>(off));
+  std::memcpy(buf, text_.data() + off, n);
+  return n;
+}
+SysResult<int64_t> TextFile::Seek(int64_t off, int whence) {
+  int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? static_cast<int64_t>(pos_)
+               : whence == SEEK_END ? static_cast<int64_t>(text_.size()) : -1;
+  if (base < 0 || base + off < 0) return Errno{EINVAL};
+  pos_ = static_cast<uint64_t>(base + off);
+  return static_cast<int64_t>(pos_);
+}
+SysResult<void> TextFile::Stat(struct stat* st) {
+  *st = st_;
+  return {};
+}
+SysResult<int> TextFile::Available() {
+  return pos_ < text_.size() ? static_cast<int>(text_.size() - pos_) : 0;
+}
+
+SysResult<size_t> SyntheticDir::Getdents(void* buf, size_t len) {
+  if (later_) {
+    for (auto& e : later_()) entries_.push_back(std::move(e));
+    later_ = nullptr;
+  }
+  size_t used = 0;
+  auto* out = static_cast<char*>(buf);
+  while (pos_ < entries_.size()) {
+    const DirEntry& e = entries_[pos_];
+    size_t reclen = (offsetof(struct dirent64, d_name) + e.name.size() + 1 + 7) & ~size_t{7};
+    if (used + reclen > len) {
+      if (used == 0) return Errno{EINVAL};
+      break;
+    }
+    struct dirent64 d;
+    std::memset(&d, 0, sizeof(d));
+    d.d_ino = e.ino;
+    d.d_off = static_cast<int64_t>(pos_ + 1);
+    d.d_reclen = static_cast<unsigned short>(reclen);
+    d.d_type = e.type;
+    std::memset(out + used, 0, reclen);
+    std::memcpy(out + used, &d, offsetof(struct dirent64, d_name));
+    std::memcpy(out + used + offsetof(struct dirent64, d_name), e.name.c_str(), e.name.size() + 1);
+    used += reclen;
+    pos_++;
+  }
+  return used;
+}
+SysResult<int64_t> SyntheticDir::Seek(int64_t off, int whence) {
+  if (whence == SEEK_SET && off >= 0) {
+    pos_ = static_cast<size_t>(off);
+    return off;
+  }
+  if (whence == SEEK_CUR && off == 0) return static_cast<int64_t>(pos_);
+  return Errno{EINVAL};
+}
+SysResult<void> SyntheticDir::Stat(struct stat* st) {
+  *st = st_;
+  return {};
+}
+
+Filesystem::~Filesystem() = default;
+SysResult<std::string> Filesystem::Readlink(const std::string&) { return Errno{EINVAL}; }
+SysResult<FilePtr> Filesystem::OpenMagic(const std::string&, int) { return Errno{ENOENT}; }
+SysResult<void> Filesystem::Mkdir(const std::string&, unsigned) { return Errno{EACCES}; }
+SysResult<void> Filesystem::Unlink(const std::string&, bool) { return Errno{EACCES}; }
+SysResult<void> Filesystem::Symlink(const std::string&, const std::string&) { return Errno{EACCES}; }
+SysResult<void> Filesystem::Link(const std::string&, const std::string&) { return Errno{EPERM}; }
+SysResult<void> Filesystem::Rename(const std::string&, const std::string&, unsigned) { return Errno{EACCES}; }
+SysResult<void> Filesystem::Chmod(const std::string&, unsigned) { return Errno{EPERM}; }
+SysResult<void> Filesystem::Chown(const std::string&, uint32_t, uint32_t) { return Errno{EPERM}; }
+SysResult<void> Filesystem::Utimens(const std::string&, const struct timespec*) { return Errno{EPERM}; }
+SysResult<void> Filesystem::Truncate(const std::string&, uint64_t) { return Errno{EACCES}; }
+SysResult<void> Filesystem::Statfs(const std::string&, struct statfs* out) {
+  std::memset(out, 0, sizeof(*out));
+  out->f_bsize = 4096;
+  out->f_namelen = 255;
+  out->f_frsize = 4096;
+  return {};
+}
+SysResult<void> Filesystem::Access(const std::string& rel, int mode) {
+  auto st = Lstat(rel);
+  if (!st.ok()) return Errno{st.error()};
+  if ((mode & W_OK) && (read_only || !(st->st_mode & 0222))) return Errno{read_only ? EROFS : EACCES};
+  if ((mode & X_OK) && !(st->st_mode & 0111)) return Errno{EACCES};
+  return {};
+}
+SysResult<int> Filesystem::HostPathFd(const std::string&) { return Errno{EOPNOTSUPP}; }
+
+struct stat SyntheticStat(uint64_t dev, uint64_t ino, unsigned mode, uint64_t size) {
+  struct stat st;
+  std::memset(&st, 0, sizeof(st));
+  st.st_dev = dev;
+  st.st_ino = ino;
+  st.st_mode = mode;
+  st.st_nlink = S_ISDIR(mode) ? 2 : 1;
+  st.st_size = static_cast<off_t>(size);
+  st.st_blksize = 4096;
+  struct timespec now;
+  host::Syscall(SYS_clock_gettime, CLOCK_REALTIME, host::L(&now));
+  st.st_atim = st.st_mtim = st.st_ctim = now;
+  return st;
+}
+
+uint64_t PathIno(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return (h & 0xffffffffull) | 1;
+}
+
+}  // namespace junction::libos::fs

@@ -1,0 +1,171 @@
+// Open file descriptions (Linux `struct file`) and the file systems that
+// create them. A description is shared by every descriptor dup'ed from it
+// (refcounted by std::shared_ptr), so offset and status flags are shared
+// as on Linux.
+//
+// Host-backed descriptions (files and directories under host mounts, tmpfs
+// files kept in memfds, devices, and whatever the guest inherited or got
+// from pipe2) keep their host descriptor: the host holds offset and status
+// flags, and handlers pass I/O straight to it. The others (procfs/sysfs
+// text, synthetic directories) implement the virtual methods.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/sys_result.h"
+
+namespace junction::libos::fs {
+
+class Filesystem;
+
+class File {
+ public:
+  File(int flags, std::string path, int host_fd = -1)
+      : flags_(flags), path_(std::move(path)), host_fd_(host_fd) {}
+  virtual ~File();
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  // The host descriptor behind this description, or -1.
+  int host_fd() const { return host_fd_; }
+  // The guest path it was opened by (what /proc/self/fd shows), or a
+  // "pipe:[ino]"-style name for anonymous objects.
+  const std::string& path() const { return path_; }
+  void set_path(std::string p) { path_ = std::move(p); }
+  // O_ACCMODE and status flags (O_APPEND, O_NONBLOCK...) for non-host files.
+  int flags() const { return flags_; }
+  void set_flags(int f) { flags_ = f; }
+  Filesystem* fs() const { return fs_; }
+  void set_fs(Filesystem* fs) { fs_ = fs; }
+
+  virtual SysResult<size_t> Read(void* buf, size_t len);
+  virtual SysResult<size_t> Write(const void* buf, size_t len);
+  virtual SysResult<size_t> Pread(void* buf, size_t len, uint64_t off);
+  virtual SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off);
+  virtual SysResult<int64_t> Seek(int64_t off, int whence);
+  virtual SysResult<void> Stat(struct stat* st);
+  virtual SysResult<size_t> Getdents(void* buf, size_t len);
+  virtual SysResult<void> Truncate(uint64_t len);
+  // Bytes a read could return now (FIONREAD) for generated files.
+  virtual SysResult<int> Available();
+  // True if I/O may go straight to host_fd() (no LibOS bookkeeping).
+  virtual bool direct_io() const { return false; }
+
+ protected:
+  int flags_;
+  std::string path_;
+  int host_fd_;
+  Filesystem* fs_ = nullptr;
+};
+
+using FilePtr = std::shared_ptr<File>;
+
+// A description backed by a host descriptor (closed with the description).
+class HostFile : public File {
+ public:
+  using File::File;
+  ~HostFile() override;
+  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> Write(const void* buf, size_t len) override;
+  SysResult<size_t> Pread(void* buf, size_t len, uint64_t off) override;
+  SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off) override;
+  SysResult<int64_t> Seek(int64_t off, int whence) override;
+  SysResult<void> Stat(struct stat* st) override;
+  SysResult<size_t> Getdents(void* buf, size_t len) override;
+  SysResult<void> Truncate(uint64_t len) override;
+  bool direct_io() const override { return true; }
+};
+
+// Read-only text generated when opened (procfs, sysfs).
+class TextFile : public File {
+ public:
+  TextFile(int flags, std::string path, std::string text, struct stat st)
+      : File(flags, std::move(path)), text_(std::move(text)), st_(st) {}
+  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> Pread(void* buf, size_t len, uint64_t off) override;
+  SysResult<int64_t> Seek(int64_t off, int whence) override;
+  SysResult<void> Stat(struct stat* st) override;
+  SysResult<int> Available() override;
+
+ private:
+  std::string text_;
+  struct stat st_;
+  uint64_t pos_ = 0;
+};
+
+struct DirEntry {
+  std::string name;
+  uint64_t ino;
+  uint8_t type;  // DT_*
+};
+
+// A directory whose entries the LibOS lists (procfs, sysfs, devfs, tmpfs).
+class SyntheticDir : public File {
+ public:
+  SyntheticDir(int flags, std::string path, std::vector<DirEntry> entries, struct stat st,
+               std::function<std::vector<DirEntry>()> later = nullptr)
+      : File(flags, std::move(path)), entries_(std::move(entries)), st_(st), later_(std::move(later)) {}
+  SysResult<size_t> Getdents(void* buf, size_t len) override;
+  SysResult<int64_t> Seek(int64_t off, int whence) override;
+  SysResult<void> Stat(struct stat* st) override;
+  SysResult<size_t> Read(void*, size_t) override { return Errno{EISDIR}; }
+
+ private:
+  std::vector<DirEntry> entries_;
+  struct stat st_;
+  // Entries listed at the first read, not at open (/proc/self/fd shows
+  // the descriptor of the directory being read, as on Linux).
+  std::function<std::vector<DirEntry>()> later_;
+  size_t pos_ = 0;
+};
+
+// Flags for Filesystem::Rename (RENAME_NOREPLACE/EXCHANGE from linux/fs.h).
+inline constexpr unsigned kRenameNoReplace = 1, kRenameExchange = 2;
+
+// A mounted file system. Paths (`rel`) are relative to its root, canonical
+// ("a/b/c", "" for the root) and free of symlinks except possibly the last
+// component, which methods never follow.
+class Filesystem {
+ public:
+  virtual ~Filesystem();
+  virtual const char* type() const = 0;  // for /proc/self/mounts
+  virtual SysResult<struct stat> Lstat(const std::string& rel) = 0;
+  virtual SysResult<std::string> Readlink(const std::string& rel);
+  // True for procfs's magic links (/proc/self/fd/N, exe, cwd, root).
+  virtual bool IsMagicLink(const std::string& /*rel*/) { return false; }
+  // Following /proc/self/fd/N opens the file itself, not its path.
+  virtual SysResult<FilePtr> OpenMagic(const std::string& rel, int flags);
+  // Opens `rel` (created with `mode` if O_CREAT and it does not exist).
+  virtual SysResult<FilePtr> Open(const std::string& rel, int flags, unsigned mode) = 0;
+  virtual SysResult<void> Mkdir(const std::string& rel, unsigned mode);
+  virtual SysResult<void> Unlink(const std::string& rel, bool dir);
+  virtual SysResult<void> Symlink(const std::string& target, const std::string& rel);
+  virtual SysResult<void> Link(const std::string& from, const std::string& to);
+  virtual SysResult<void> Rename(const std::string& from, const std::string& to, unsigned flags);
+  virtual SysResult<void> Chmod(const std::string& rel, unsigned mode);
+  virtual SysResult<void> Chown(const std::string& rel, uint32_t uid, uint32_t gid);
+  virtual SysResult<void> Utimens(const std::string& rel, const struct timespec* ts);
+  virtual SysResult<void> Truncate(const std::string& rel, uint64_t len);
+  virtual SysResult<void> Statfs(const std::string& rel, struct statfs* out);
+  virtual SysResult<void> Access(const std::string& rel, int mode);
+  // A host O_PATH descriptor for `rel` (host-backed file systems only):
+  // statx, xattrs. The caller closes it.
+  virtual SysResult<int> HostPathFd(const std::string& rel);
+
+  bool read_only = false;
+  bool host_backed = false;  // a HostFs (fast path eligible)
+};
+
+// Fills a stat for a synthetic node.
+struct stat SyntheticStat(uint64_t dev, uint64_t ino, unsigned mode, uint64_t size = 0);
+// Inode number for a synthetic path.
+uint64_t PathIno(const std::string& s);
+
+}  // namespace junction::libos::fs

@@ -1,0 +1,204 @@
+// Host-backed mounts (the container root and bind mounts). Every host call
+// is relative to the mount's root descriptor with RESOLVE_BENEATH and
+// RESOLVE_NO_SYMLINKS, or on a descriptor obtained that way, so no path a
+// guest can write reaches outside the mount.
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+
+#include "libos/fs/vfs.h"
+#include "libos/host/host.h"
+
+namespace junction::libos::fs {
+
+namespace {
+
+Errno E(long r) { return Errno{static_cast<int>(-r)}; }
+
+class HostFs : public Filesystem {
+ public:
+  HostFs(int root_fd, bool ro) : root_fd_(root_fd) {
+    read_only = ro;
+    host_backed = true;
+  }
+  ~HostFs() override { host::Syscall(SYS_close, root_fd_); }
+  const char* type() const override { return "host"; }
+
+  long OpenAt2(const std::string& rel, int flags, unsigned mode) {
+    struct open_how how = {};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    const char* p = rel.empty() ? "." : rel.c_str();
+    long r;
+    do {
+      r = host::Syscall(SYS_openat2, root_fd_, host::L(p), host::L(&how), sizeof(how));
+    } while (r == -EAGAIN);
+    return r;
+  }
+
+  // Runs fn(parent_fd, name) on the parent directory of `rel`.
+  template <typename Fn>
+  SysResult<void> WithParent(const std::string& rel, Fn fn) {
+    if (rel.empty()) return Errno{EBUSY};
+    size_t slash = rel.rfind('/');
+    std::string dir = slash == std::string::npos ? "" : rel.substr(0, slash);
+    std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    long pfd = OpenAt2(dir, O_PATH | O_DIRECTORY, 0);
+    if (pfd < 0) return E(pfd);
+    long r = fn(pfd, name.c_str());
+    host::Syscall(SYS_close, pfd);
+    if (r < 0) return E(r);
+    return {};
+  }
+
+  // Runs fn("/proc/self/fd/N") on an O_PATH descriptor of `rel` itself.
+  template <typename Fn>
+  SysResult<void> WithMagicPath(const std::string& rel, Fn fn) {
+    long fd = OpenAt2(rel, O_PATH | O_NOFOLLOW, 0);
+    if (fd < 0) return E(fd);
+    char p[64];
+    std::snprintf(p, sizeof(p), "/proc/self/fd/%ld", fd);
+    long r = fn(fd, p);
+    host::Syscall(SYS_close, fd);
+    if (r < 0) return E(r);
+    return {};
+  }
+
+  SysResult<struct stat> Lstat(const std::string& rel) override {
+    struct stat st;
+    if (rel.empty()) {
+      long r = host::Syscall(SYS_fstat, root_fd_, host::L(&st));
+      if (r < 0) return E(r);
+      return st;
+    }
+    long fd = OpenAt2(rel, O_PATH | O_NOFOLLOW, 0);
+    if (fd < 0) return E(fd);
+    long r = host::Syscall(SYS_fstat, fd, host::L(&st));
+    host::Syscall(SYS_close, fd);
+    if (r < 0) return E(r);
+    return st;
+  }
+
+  SysResult<std::string> Readlink(const std::string& rel) override {
+    long fd = OpenAt2(rel, O_PATH | O_NOFOLLOW, 0);
+    if (fd < 0) return E(fd);
+    char buf[PATH_MAX];
+    long n = host::Syscall(SYS_readlinkat, fd, host::L(""), host::L(buf), sizeof(buf));
+    host::Syscall(SYS_close, fd);
+    if (n < 0) return E(n);
+    return std::string(buf, static_cast<size_t>(n));
+  }
+
+  SysResult<FilePtr> Open(const std::string& rel, int flags, unsigned mode) override {
+    long fd = OpenAt2(rel, flags | O_NOFOLLOW, mode);
+    if (fd < 0) return E(fd);
+    return FilePtr(std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
+                                              std::string(), static_cast<int>(fd)));
+  }
+
+  SysResult<void> Mkdir(const std::string& rel, unsigned mode) override {
+    return WithParent(rel, [&](long p, const char* n) {
+      return host::Syscall(SYS_mkdirat, p, host::L(n), mode);
+    });
+  }
+  SysResult<void> Unlink(const std::string& rel, bool dir) override {
+    return WithParent(rel, [&](long p, const char* n) {
+      return host::Syscall(SYS_unlinkat, p, host::L(n), dir ? AT_REMOVEDIR : 0);
+    });
+  }
+  SysResult<void> Symlink(const std::string& target, const std::string& rel) override {
+    return WithParent(rel, [&](long p, const char* n) {
+      return host::Syscall(SYS_symlinkat, host::L(target.c_str()), p, host::L(n));
+    });
+  }
+  SysResult<void> Link(const std::string& from, const std::string& to) override {
+    return WithParent(from, [&](long p1, const char* n1) {
+      auto r = WithParent(to, [&](long p2, const char* n2) {
+        return host::Syscall(SYS_linkat, p1, host::L(n1), p2, host::L(n2), 0);
+      });
+      return r.ok() ? 0L : -static_cast<long>(r.error());
+    });
+  }
+  SysResult<void> Rename(const std::string& from, const std::string& to, unsigned flags) override {
+    return WithParent(from, [&](long p1, const char* n1) {
+      auto r = WithParent(to, [&](long p2, const char* n2) {
+        return host::Syscall(SYS_renameat2, p1, host::L(n1), p2, host::L(n2), flags);
+      });
+      return r.ok() ? 0L : -static_cast<long>(r.error());
+    });
+  }
+  SysResult<void> Chmod(const std::string& rel, unsigned mode) override {
+    return WithMagicPath(rel, [&](long, const char* p) {
+      return host::Syscall(SYS_fchmodat, AT_FDCWD, host::L(p), mode);
+    });
+  }
+  SysResult<void> Chown(const std::string& rel, uint32_t uid, uint32_t gid) override {
+    return WithMagicPath(rel, [&](long fd, const char*) {
+      return host::Syscall(SYS_fchownat, fd, host::L(""), static_cast<int>(uid),
+                           static_cast<int>(gid), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+    });
+  }
+  SysResult<void> Utimens(const std::string& rel, const struct timespec* ts) override {
+    if (rel.empty())
+      return WithMagicPath(rel, [&](long, const char* p) {
+        return host::Syscall(SYS_utimensat, AT_FDCWD, host::L(p), host::L(ts), 0);
+      });
+    return WithParent(rel, [&](long p, const char* n) {
+      return host::Syscall(SYS_utimensat, p, host::L(n), host::L(ts), AT_SYMLINK_NOFOLLOW);
+    });
+  }
+  SysResult<void> Truncate(const std::string& rel, uint64_t len) override {
+    return WithMagicPath(rel, [&](long, const char* p) {
+      return host::Syscall(SYS_truncate, host::L(p), host::L(len));
+    });
+  }
+  SysResult<void> Statfs(const std::string& rel, struct statfs* out) override {
+    if (rel.empty()) {
+      long r = host::Syscall(SYS_fstatfs, root_fd_, host::L(out));
+      if (r < 0) return E(r);
+      return {};
+    }
+    return WithMagicPath(rel, [&](long fd, const char*) {
+      return host::Syscall(SYS_fstatfs, fd, host::L(out));
+    });
+  }
+  SysResult<void> Access(const std::string& rel, int mode) override {
+    if ((mode & W_OK) && read_only) return Errno{EROFS};
+    return WithMagicPath(rel, [&](long fd, const char*) {
+      return host::Syscall(SYS_faccessat2, fd, host::L(""), mode, AT_EMPTY_PATH);
+    });
+  }
+  SysResult<int> HostPathFd(const std::string& rel) override {
+    long fd = OpenAt2(rel, O_PATH | O_NOFOLLOW, 0);
+    if (fd < 0) return E(fd);
+    return static_cast<int>(fd);
+  }
+
+ private:
+  int root_fd_;
+};
+
+}  // namespace
+
+std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_only, int* err) {
+  long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(host_dir.c_str()),
+                          O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = static_cast<int>(-fd);
+    return nullptr;
+  }
+  return std::make_unique<HostFs>(static_cast<int>(fd), read_only);
+}
+
+bool IsHostFs(const Filesystem* fs) { return fs->host_backed; }
+
+SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const std::string& rel, int flags, unsigned mode) {
+  return static_cast<HostFs*>(fs)->Open(rel, flags & ~O_NOFOLLOW, mode);
+}
+
+}  // namespace junction::libos::fs

@@ -1,0 +1,57 @@
+#include "libos/fs/path.h"
+
+namespace junction::libos::fs {
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.emplace_back(path, i, j - i);
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string JoinAbsolute(const std::vector<std::string>& comps) {
+  if (comps.empty()) return "/";
+  std::string out;
+  for (const auto& c : comps) {
+    out += '/';
+    out += c;
+  }
+  return out;
+}
+
+std::string NormalizeAbsolute(const std::string& path) {
+  std::vector<std::string> out;
+  for (auto& c : SplitPath(path)) {
+    if (c == ".") continue;
+    if (c == "..") {
+      if (!out.empty()) out.pop_back();
+      continue;
+    }
+    out.push_back(std::move(c));
+  }
+  return JoinAbsolute(out);
+}
+
+bool PathCovers(const std::string& prefix, const std::string& path) {
+  if (prefix == "/") return !path.empty() && path[0] == '/';
+  return path.compare(0, prefix.size(), prefix) == 0 &&
+         (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
+std::string PathBelow(const std::string& prefix, const std::string& path) {
+  if (prefix == "/") return path.size() > 1 ? path.substr(1) : std::string();
+  return path.size() > prefix.size() ? path.substr(prefix.size() + 1) : std::string();
+}
+
+bool HasDotDot(const std::string& path) {
+  for (const auto& c : SplitPath(path))
+    if (c == "..") return true;
+  return false;
+}
+
+}  // namespace junction::libos::fs

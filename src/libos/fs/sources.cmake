@@ -1,0 +1,13 @@
+# The VFS sources (and the file system call handlers split from sys_file.cc),
+# included by src/libos/CMakeLists.txt into junction_libos.
+set(JUNCTION_VFS_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/fd_table.cc
+  ${CMAKE_CURRENT_LIST_DIR}/file.cc
+  ${CMAKE_CURRENT_LIST_DIR}/host_fs.cc
+  ${CMAKE_CURRENT_LIST_DIR}/path.cc
+  ${CMAKE_CURRENT_LIST_DIR}/procfs.cc
+  ${CMAKE_CURRENT_LIST_DIR}/synthetic.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tmpfs.cc
+  ${CMAKE_CURRENT_LIST_DIR}/vfs.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_fd.cc
+)

@@ -1,0 +1,45 @@
+// File systems whose tree the LibOS generates (procfs, sysfs, devfs): each
+// describes a node from its path; content is generated when opened.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "libos/fs/file.h"
+
+namespace junction::libos::fs {
+
+struct SynthNode {
+  enum Kind { kNone, kDir, kFile, kLink, kDevice } kind = kNone;
+  unsigned perm = 0444;
+  std::vector<DirEntry> entries;       // kDir (without "." and "..")
+  std::function<std::vector<DirEntry>()> list_later;  // kDir: more, at first read
+  std::function<std::string()> text;   // kFile
+  std::string target;                  // kLink
+  bool magic = false;                  // kLink: a procfs magic link
+  FilePtr magic_file;                  // /proc/self/fd/N: the file itself
+  std::string host_device;             // kDevice: host node, e.g. "/dev/null"
+};
+
+class SynthFs : public Filesystem {
+ public:
+  explicit SynthFs(uint64_t dev) : dev_(dev) { read_only = false; }
+  virtual SynthNode Describe(const std::vector<std::string>& comps) = 0;
+
+  SysResult<struct stat> Lstat(const std::string& rel) override;
+  SysResult<std::string> Readlink(const std::string& rel) override;
+  bool IsMagicLink(const std::string& rel) override;
+  SysResult<FilePtr> OpenMagic(const std::string& rel, int flags) override;
+  SysResult<FilePtr> Open(const std::string& rel, int flags, unsigned mode) override;
+  SysResult<void> Statfs(const std::string& rel, struct statfs* out) override;
+
+ protected:
+  uint64_t dev_;
+  long magic_ = 0;
+};
+
+// Reads a host file whole ("" if it cannot be read).
+std::string ReadHostFile(const std::string& path);
+
+}  // namespace junction::libos::fs

@@ -1,0 +1,350 @@
+// tmpfs: directories and metadata in LibOS memory, file contents in
+// memfds (so mmap, shared mappings and host-side I/O work). Each open
+// reopens the memfd through /proc/self/fd, giving the description its own
+// offset and flags as on Linux. A size limit (bytes) is enforced on writes
+// and truncation (ENOSPC).
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+#include "libos/fs/path.h"
+#include "libos/fs/vfs.h"
+#include "libos/host/host.h"
+#include "libos/process.h"
+
+namespace junction::libos::fs {
+
+namespace {
+
+Errno E(long r) { return Errno{static_cast<int>(-r)}; }
+
+struct timespec Now() {
+  struct timespec ts;
+  host::Syscall(SYS_clock_gettime, CLOCK_REALTIME, host::L(&ts));
+  return ts;
+}
+
+struct TNode {
+  unsigned mode = 0;
+  uint32_t uid = 0, gid = 0;
+  uint64_t ino = 0;
+  unsigned nlink = 1;
+  int memfd = -1;
+  std::string target;
+  std::map<std::string, std::shared_ptr<TNode>> children;
+  struct timespec atime{}, mtime{}, ctime{};
+  ~TNode() {
+    if (memfd >= 0) host::Syscall(SYS_close, memfd);
+  }
+};
+using NodePtr = std::shared_ptr<TNode>;
+
+uint64_t g_next_dev = 0x50;
+
+class Tmpfs;
+
+uint64_t MemfdSize(int fd) {
+  struct stat st;
+  if (host::Syscall(SYS_fstat, fd, host::L(&st)) < 0) return 0;
+  return static_cast<uint64_t>(st.st_size);
+}
+
+// An open tmpfs regular file: a host description of the memfd.
+class TmpFile : public HostFile {
+ public:
+  TmpFile(int flags, int fd, NodePtr node, Tmpfs* fs);
+  SysResult<size_t> Write(const void* buf, size_t len) override;
+  SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off) override;
+  SysResult<void> Truncate(uint64_t len) override;
+  SysResult<void> Stat(struct stat* st) override;
+  bool direct_io() const override { return false; }
+
+ private:
+  NodePtr node_;
+  Tmpfs* tfs_;
+};
+
+class Tmpfs : public Filesystem {
+ public:
+  explicit Tmpfs(uint64_t limit) : limit_(limit), dev_(g_next_dev++) {
+    root_ = NewNode(S_IFDIR | 01777);
+    root_->nlink = 2;
+  }
+  const char* type() const override { return "tmpfs"; }
+
+  NodePtr NewNode(unsigned mode) {
+    auto n = std::make_shared<TNode>();
+    n->mode = mode;
+    n->ino = next_ino_++;
+    n->uid = CurrentProcess().euid;
+    n->gid = CurrentProcess().egid;
+    n->atime = n->mtime = n->ctime = Now();
+    return n;
+  }
+
+  SysResult<NodePtr> Find(const std::string& rel) {
+    NodePtr n = root_;
+    for (const auto& c : SplitPath(rel)) {
+      if (!S_ISDIR(n->mode)) return Errno{ENOTDIR};
+      auto it = n->children.find(c);
+      if (it == n->children.end()) return Errno{ENOENT};
+      n = it->second;
+    }
+    return n;
+  }
+  SysResult<NodePtr> FindParent(const std::string& rel, std::string* name) {
+    size_t slash = rel.rfind('/');
+    *name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    NodePtr p = TRY(Find(slash == std::string::npos ? "" : rel.substr(0, slash)));
+    if (!S_ISDIR(p->mode)) return Errno{ENOTDIR};
+    return p;
+  }
+
+  struct stat StatOf(const TNode& n) {
+    struct stat st = SyntheticStat(dev_, n.ino, n.mode);
+    st.st_nlink = n.nlink;
+    st.st_uid = n.uid;
+    st.st_gid = n.gid;
+    st.st_atim = n.atime;
+    st.st_mtim = n.mtime;
+    st.st_ctim = n.ctime;
+    if (S_ISLNK(n.mode)) st.st_size = static_cast<off_t>(n.target.size());
+    if (S_ISDIR(n.mode)) st.st_size = static_cast<off_t>(40 + 20 * n.children.size());
+    if (n.memfd >= 0) {
+      struct stat m;
+      if (host::Syscall(SYS_fstat, n.memfd, host::L(&m)) == 0) {
+        st.st_size = m.st_size;
+        st.st_blocks = m.st_blocks;
+        st.st_mtim = m.st_mtim;
+        st.st_ctim = m.st_ctim;
+      }
+    }
+    return st;
+  }
+
+  SysResult<struct stat> Lstat(const std::string& rel) override {
+    NodePtr n = TRY(Find(rel));
+    return StatOf(*n);
+  }
+  SysResult<std::string> Readlink(const std::string& rel) override {
+    NodePtr n = TRY(Find(rel));
+    if (!S_ISLNK(n->mode)) return Errno{EINVAL};
+    return n->target;
+  }
+
+  SysResult<FilePtr> Open(const std::string& rel, int flags, unsigned mode) override {
+    auto found = Find(rel);
+    NodePtr n;
+    if (!found.ok()) {
+      if (found.error() != ENOENT || !(flags & O_CREAT)) return Errno{found.error()};
+      std::string name;
+      NodePtr p = TRY(FindParent(rel, &name));
+      n = NewNode(S_IFREG | (mode & 07777));
+      long fd = host::Syscall(SYS_memfd_create, host::L("tmpfs"), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+      if (fd < 0) return E(fd);
+      n->memfd = static_cast<int>(fd);
+      p->children[name] = n;
+      p->mtime = p->ctime = Now();
+    } else {
+      n = *found;
+    }
+    if (S_ISDIR(n->mode)) {
+      std::vector<DirEntry> ents = {{".", n->ino, DT_DIR}, {"..", n->ino, DT_DIR}};
+      for (const auto& [name, c] : n->children)
+        ents.push_back({name, c->ino,
+                        static_cast<uint8_t>(S_ISDIR(c->mode) ? DT_DIR : S_ISLNK(c->mode) ? DT_LNK : DT_REG)});
+      return FilePtr(std::make_shared<SyntheticDir>(flags, std::string(), std::move(ents), StatOf(*n)));
+    }
+    if (S_ISLNK(n->mode))
+      return FilePtr(std::make_shared<TextFile>(flags, std::string(), std::string(), StatOf(*n)));
+    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) {
+      used_ -= std::min(used_, MemfdSize(n->memfd));
+    }
+    char link[64];
+    std::snprintf(link, sizeof(link), "/proc/self/fd/%d", n->memfd);
+    long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(link),
+                            (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY)) | O_CLOEXEC, 0);
+    if (fd < 0) return E(fd);
+    return FilePtr(std::make_shared<TmpFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC),
+                                             static_cast<int>(fd), n, this));
+  }
+
+  SysResult<void> Insert(const std::string& rel, NodePtr n) {
+    std::string name;
+    NodePtr p = TRY(FindParent(rel, &name));
+    if (p->children.count(name)) return Errno{EEXIST};
+    p->children[name] = std::move(n);
+    p->mtime = p->ctime = Now();
+    return {};
+  }
+
+  SysResult<void> Mkdir(const std::string& rel, unsigned mode) override {
+    NodePtr n = NewNode(S_IFDIR | (mode & 07777));
+    n->nlink = 2;
+    return Insert(rel, n);
+  }
+  SysResult<void> Symlink(const std::string& target, const std::string& rel) override {
+    NodePtr n = NewNode(S_IFLNK | 0777);
+    n->target = target;
+    return Insert(rel, n);
+  }
+  SysResult<void> Link(const std::string& from, const std::string& to) override {
+    NodePtr n = TRY(Find(from));
+    TRY_VOID(Insert(to, n));
+    n->nlink++;
+    n->ctime = Now();
+    return {};
+  }
+  SysResult<void> Unlink(const std::string& rel, bool dir) override {
+    std::string name;
+    NodePtr p = TRY(FindParent(rel, &name));
+    auto it = p->children.find(name);
+    if (it == p->children.end()) return Errno{ENOENT};
+    NodePtr n = it->second;
+    if (dir && !S_ISDIR(n->mode)) return Errno{ENOTDIR};
+    if (!dir && S_ISDIR(n->mode)) return Errno{EISDIR};
+    if (dir && !n->children.empty()) return Errno{ENOTEMPTY};
+    if (--n->nlink == 0 || dir) {
+      if (n->memfd >= 0) used_ -= std::min(used_, MemfdSize(n->memfd));
+    }
+    p->children.erase(it);
+    p->mtime = p->ctime = Now();
+    return {};
+  }
+  SysResult<void> Rename(const std::string& from, const std::string& to, unsigned flags) override {
+    std::string n1, n2;
+    NodePtr p1 = TRY(FindParent(from, &n1));
+    NodePtr p2 = TRY(FindParent(to, &n2));
+    auto it1 = p1->children.find(n1);
+    if (it1 == p1->children.end()) return Errno{ENOENT};
+    NodePtr src = it1->second;
+    auto it2 = p2->children.find(n2);
+    NodePtr dst = it2 == p2->children.end() ? nullptr : it2->second;
+    if (flags & kRenameExchange) {
+      if (!dst) return Errno{ENOENT};
+      p1->children[n1] = dst;
+      p2->children[n2] = src;
+      return {};
+    }
+    if (dst && (flags & kRenameNoReplace)) return Errno{EEXIST};
+    if (dst == src) return {};
+    if (dst) {
+      if (S_ISDIR(src->mode) && !S_ISDIR(dst->mode)) return Errno{ENOTDIR};
+      if (!S_ISDIR(src->mode) && S_ISDIR(dst->mode)) return Errno{EISDIR};
+      if (S_ISDIR(dst->mode) && !dst->children.empty()) return Errno{ENOTEMPTY};
+    }
+    p1->children.erase(n1);
+    p2->children[n2] = src;
+    p1->mtime = p2->mtime = Now();
+    return {};
+  }
+  SysResult<void> Chmod(const std::string& rel, unsigned mode) override {
+    NodePtr n = TRY(Find(rel));
+    n->mode = (n->mode & S_IFMT) | (mode & 07777);
+    n->ctime = Now();
+    return {};
+  }
+  SysResult<void> Chown(const std::string& rel, uint32_t uid, uint32_t gid) override {
+    NodePtr n = TRY(Find(rel));
+    if (uid != UINT32_MAX) n->uid = uid;
+    if (gid != UINT32_MAX) n->gid = gid;
+    n->ctime = Now();
+    return {};
+  }
+  SysResult<void> Utimens(const std::string& rel, const struct timespec* ts) override {
+    NodePtr n = TRY(Find(rel));
+    struct timespec now = Now();
+    auto pick = [&](const struct timespec* t, struct timespec* dst) {
+      if (!t || t->tv_nsec == UTIME_NOW) *dst = now;
+      else if (t->tv_nsec != UTIME_OMIT) *dst = *t;
+    };
+    pick(ts ? &ts[0] : nullptr, &n->atime);
+    pick(ts ? &ts[1] : nullptr, &n->mtime);
+    if (n->memfd >= 0) host::Syscall(SYS_utimensat, n->memfd, 0, host::L(ts), 0);
+    return {};
+  }
+  SysResult<void> Truncate(const std::string& rel, uint64_t len) override {
+    NodePtr n = TRY(Find(rel));
+    if (S_ISDIR(n->mode)) return Errno{EISDIR};
+    if (n->memfd < 0) return Errno{EINVAL};
+    TRY_VOID(Grow(n->memfd, len, true));
+    long r = host::Syscall(SYS_ftruncate, n->memfd, host::L(len));
+    if (r < 0) return E(r);
+    return {};
+  }
+  SysResult<void> Statfs(const std::string&, struct statfs* out) override {
+    TRY_VOID(Filesystem::Statfs("", out));
+    out->f_type = TMPFS_MAGIC;
+    uint64_t total = limit_ ? limit_ / 4096 : 1ull << 20;
+    out->f_blocks = total;
+    out->f_bfree = out->f_bavail = total - std::min(total, used_ / 4096);
+    out->f_files = 1ull << 20;
+    out->f_ffree = out->f_files - next_ino_;
+    return {};
+  }
+  SysResult<void> Access(const std::string& rel, int mode) override {
+    NodePtr n = TRY(Find(rel));
+    if ((mode & X_OK) && !S_ISDIR(n->mode) && !(n->mode & 0111)) return Errno{EACCES};
+    return {};
+  }
+
+  // Accounts for `fd` growing to `new_size`; ENOSPC past the limit.
+  SysResult<void> Grow(int fd, uint64_t new_size, bool truncate = false) {
+    uint64_t old = MemfdSize(fd);
+    if (new_size <= old) {
+      if (!truncate) return {};
+      used_ -= std::min(used_, old - new_size);
+      return {};
+    }
+    if (limit_ && used_ + (new_size - old) > limit_) return Errno{ENOSPC};
+    used_ += new_size - old;
+    return {};
+  }
+
+ private:
+  NodePtr root_;
+  uint64_t limit_;
+  uint64_t used_ = 0;
+  uint64_t dev_;
+  uint64_t next_ino_ = 2;
+};
+
+TmpFile::TmpFile(int flags, int fd, NodePtr node, Tmpfs* fs)
+    : HostFile(flags, std::string(), fd), node_(std::move(node)), tfs_(fs) {}
+
+SysResult<size_t> TmpFile::Write(const void* buf, size_t len) {
+  uint64_t end;
+  if (flags_ & O_APPEND) {
+    end = MemfdSize(host_fd_) + len;
+  } else {
+    long pos = host::Syscall(SYS_lseek, host_fd_, 0, SEEK_CUR);
+    end = static_cast<uint64_t>(pos < 0 ? 0 : pos) + len;
+  }
+  TRY_VOID(tfs_->Grow(host_fd_, end));
+  return HostFile::Write(buf, len);
+}
+SysResult<size_t> TmpFile::Pwrite(const void* buf, size_t len, uint64_t off) {
+  TRY_VOID(tfs_->Grow(host_fd_, off + len));
+  return HostFile::Pwrite(buf, len, off);
+}
+SysResult<void> TmpFile::Truncate(uint64_t len) {
+  TRY_VOID(tfs_->Grow(host_fd_, len, true));
+  return HostFile::Truncate(len);
+}
+SysResult<void> TmpFile::Stat(struct stat* st) {
+  *st = tfs_->StatOf(*node_);
+  return {};
+}
+
+}  // namespace
+
+std::unique_ptr<Filesystem> MakeTmpfs(uint64_t size_limit) { return std::make_unique<Tmpfs>(size_limit); }
+
+}  // namespace junction::libos::fs

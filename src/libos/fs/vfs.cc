@@ -1,0 +1,494 @@
+#include "libos/fs/vfs.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <mutex>
+
+#include "libos/fs/path.h"
+#include "libos/host/host.h"
+#include "libos/process.h"
+
+namespace junction::libos::fs {
+
+namespace {
+
+constexpr int kMaxSymlinks = 40;
+
+bool WantsWrite(int flags) {
+  return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT));
+}
+
+unsigned Umask() { return CurrentProcess().umask; }
+
+}  // namespace
+
+Vfs& Vfs::Get() {
+  static auto* v = new Vfs;
+  return *v;
+}
+
+SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_root) {
+  mounts_.clear();
+  host_root_ = host_root.empty() ? "/" : host_root;
+  while (host_root_.size() > 1 && host_root_.back() == '/') host_root_.pop_back();
+  int err = 0;
+  auto add = [&](const std::string& target, const std::string& source,
+                 std::unique_ptr<Filesystem> fs) {
+    std::string t = NormalizeAbsolute(target);
+    for (auto& m : mounts_)
+      if (m->target == t) {
+        m->fs = std::move(fs);
+        m->source = source;
+        return;
+      }
+    auto m = std::make_unique<Mount>();
+    m->target = t;
+    m->source = source;
+    m->fs = std::move(fs);
+    mounts_.push_back(std::move(m));
+  };
+  auto root = MakeHostFs(host_root_, false, &err);
+  if (!root) return Errno{err};
+  add("/", host_root_, std::move(root));
+  add("/proc", "proc", MakeProcfs());
+  add("/sys", "sysfs", MakeSysfs());
+  add("/dev", "devtmpfs", MakeDevfs());
+  add("/dev/shm", "tmpfs", MakeTmpfs(0));
+  if (cfg) {
+    for (const auto& m : cfg->fs.mounts) {
+      if (m.type == config::MountType::kTmpfs) {
+        add(m.target, "tmpfs", MakeTmpfs(m.size_bytes));
+      } else {
+        auto fs = MakeHostFs(m.source, m.read_only, &err);
+        if (!fs) return Errno{err};
+        add(m.target, m.source, std::move(fs));
+      }
+    }
+    FdTable::Get().set_limit(cfg->limits.open_files ? cfg->limits.open_files : 1024);
+  }
+  std::stable_sort(mounts_.begin(), mounts_.end(),
+                   [](const auto& a, const auto& b) { return a->target.size() < b->target.size(); });
+  return {};
+}
+
+Mount* Vfs::MountFor(const std::string& guest) {
+  for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it)
+    if (PathCovers((*it)->target, guest)) return it->get();
+  return mounts_.empty() ? nullptr : mounts_.front().get();
+}
+
+void Vfs::InitCwd() {
+  // Called with lock_ held. The guest starts where junction was started
+  // (or in `workdir`), seen from the container root.
+  if (cwd_init_) return;
+  cwd_init_ = true;
+  char buf[PATH_MAX];
+  long n = host::Syscall(SYS_getcwd, host::L(buf), sizeof(buf));
+  std::string host_cwd = n > 0 ? std::string(buf) : "/";
+  if (PathCovers(host_root_, host_cwd))
+    cwd_ = "/" + PathBelow(host_root_, host_cwd);
+  else
+    cwd_ = "/";
+  cwd_ = NormalizeAbsolute(cwd_);
+}
+
+std::string Vfs::cwd() {
+  std::lock_guard g(lock_);
+  InitCwd();
+  return cwd_;
+}
+
+SysResult<void> Vfs::Chdir(const Lookup& dir) {
+  if (!dir.exists) return Errno{ENOENT};
+  if (!S_ISDIR(dir.st.st_mode)) return Errno{ENOTDIR};
+  std::lock_guard g(lock_);
+  cwd_init_ = true;
+  cwd_ = dir.guest;
+  return {};
+}
+
+SysResult<std::string> Vfs::StartDir(long dirfd) {
+  if (static_cast<int>(dirfd) == AT_FDCWD) return cwd();
+  FilePtr f = FdTable::Get().Lookup(dirfd);
+  if (!f) return Errno{EBADF};
+  struct stat st;
+  auto r = f->Stat(&st);
+  if (!r.ok()) return Errno{r.error()};
+  if (!S_ISDIR(st.st_mode)) return Errno{ENOTDIR};
+  return f->path();
+}
+
+void Vfs::MountRootStat(Mount* m, struct stat* st) {
+  // procfs, sysfs and devfs roots look like the directories they cover in
+  // a host-backed parent (as the host's own /proc, /sys, /dev do).
+  if (m->fs->host_backed || m->target == "/") return;
+  std::string t = m->fs->type();
+  if (t != "proc" && t != "sysfs" && t != "devtmpfs") return;
+  size_t slash = m->target.rfind('/');
+  std::string parent = slash == 0 ? "/" : m->target.substr(0, slash);
+  Mount* pm = MountFor(parent);
+  if (!pm->fs->host_backed) return;
+  auto hst = pm->fs->Lstat(PathBelow(pm->target, m->target));
+  if (hst.ok() && S_ISDIR(hst->st_mode)) *st = *hst;
+}
+
+SysResult<Lookup> Vfs::FastLookup(const std::string& guest, unsigned flags) {
+  Mount* m = MountFor(guest);
+  Lookup out;
+  out.mount = m;
+  out.guest = guest;
+  out.rel = PathBelow(m->target, guest);
+  auto st = m->fs->Lstat(out.rel);
+  if (!st.ok()) {
+    if (st.error() == ENOENT && (flags & kAllowMissing)) return Errno{ELOOP};  // let the walk decide
+    return Errno{st.error()};
+  }
+  if (S_ISLNK(st->st_mode) && (flags & kFollow)) return Errno{ELOOP};
+  out.exists = true;
+  out.st = *st;
+  return out;
+}
+
+SysResult<Lookup> Vfs::Resolve(long dirfd, const std::string& path, unsigned flags,
+                               uint64_t resolve) {
+  if (path.empty()) return Errno{ENOENT};
+  if (path.size() >= PATH_MAX) return Errno{ENAMETOOLONG};
+  std::string start = "/";
+  if (path[0] != '/' || (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) start = TRY(StartDir(dirfd));
+  if (!resolve && !HasDotDot(path) && path.back() != '/') {
+    std::string g = NormalizeAbsolute(path[0] == '/' ? path : start + "/" + path);
+    Mount* m = MountFor(g);
+    if (IsHostFs(m->fs.get())) {
+      auto r = FastLookup(g, flags);
+      if (r.ok() || (r.error() != ELOOP && r.error() != EXDEV)) return r;
+    }
+  }
+  return Walk(start, path, flags, resolve);
+}
+
+SysResult<Lookup> Vfs::Walk(const std::string& start, const std::string& path, unsigned flags,
+                            uint64_t resolve) {
+  const std::vector<std::string> base = SplitPath(start);
+  const std::vector<std::string> root =
+      (resolve & RESOLVE_IN_ROOT) ? base : std::vector<std::string>{};
+  std::vector<std::string> cur;
+  if (path[0] == '/') {
+    if (resolve & RESOLVE_BENEATH) return Errno{EXDEV};
+    cur = root;
+  } else {
+    cur = base;
+  }
+  std::vector<std::string> todo = SplitPath(path);
+  std::reverse(todo.begin(), todo.end());
+  const bool trailing_slash = path.back() == '/';
+  int links = 0;
+  bool last_from_link = false;
+  Lookup out;
+  while (!todo.empty()) {
+    std::string name = std::move(todo.back());
+    todo.pop_back();
+    const bool last = todo.empty();
+    if (name == ".") continue;
+    if (name == "..") {
+      if ((resolve & RESOLVE_BENEATH) && cur.size() <= base.size()) return Errno{EXDEV};
+      if (cur.size() > root.size()) {
+        Mount* before = MountFor(JoinAbsolute(cur));
+        cur.pop_back();
+        if ((resolve & RESOLVE_NO_XDEV) && MountFor(JoinAbsolute(cur)) != before) return Errno{EXDEV};
+      }
+      continue;
+    }
+    if (name.size() > NAME_MAX) return Errno{ENAMETOOLONG};
+    std::vector<std::string> cand = cur;
+    cand.push_back(name);
+    std::string g = JoinAbsolute(cand);
+    Mount* m = MountFor(g);
+    if ((resolve & RESOLVE_NO_XDEV) && m != MountFor(JoinAbsolute(cur))) return Errno{EXDEV};
+    std::string rel = PathBelow(m->target, g);
+    auto st = m->fs->Lstat(rel);
+    if (!st.ok()) {
+      if (st.error() == ENOENT && last && (flags & kAllowMissing)) {
+        out.mount = m;
+        out.rel = rel;
+        out.guest = g;
+        out.exists = false;
+        out.followed_link = last_from_link;
+        return out;
+      }
+      return Errno{st.error()};
+    }
+    if (S_ISLNK(st->st_mode) && (!last || (flags & kFollow) || trailing_slash)) {
+      if (resolve & RESOLVE_NO_SYMLINKS) return Errno{ELOOP};
+      if (m->fs->IsMagicLink(rel)) {
+        if (resolve & RESOLVE_NO_MAGICLINKS) return Errno{ELOOP};
+        if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) return Errno{EXDEV};
+        if (last) {
+          auto f = m->fs->OpenMagic(rel, O_RDONLY);
+          if (f.ok()) {
+            out.mount = m;
+            out.rel = rel;
+            out.guest = (*f)->path();
+            out.exists = true;
+            out.magic = *f;
+            TRY_VOID(out.magic->Stat(&out.st));
+            return out;
+          }
+        }
+      }
+      if (++links > kMaxSymlinks) return Errno{ELOOP};
+      std::string target = TRY(m->fs->Readlink(rel));
+      if (target.empty()) return Errno{ENOENT};
+      if (target[0] == '/') {
+        if (resolve & RESOLVE_BENEATH) return Errno{EXDEV};
+        cur = root;
+      }
+      auto tc = SplitPath(target);
+      for (auto it = tc.rbegin(); it != tc.rend(); ++it) todo.push_back(*it);
+      if (last) last_from_link = true;
+      continue;
+    }
+    if (!last && !S_ISDIR(st->st_mode)) return Errno{ENOTDIR};
+    cur = std::move(cand);
+    if (last) {
+      out.mount = m;
+      out.rel = rel;
+      out.guest = g;
+      out.exists = true;
+      out.st = *st;
+      if (rel.empty()) MountRootStat(m, &out.st);
+      out.followed_link = last_from_link;
+      if (trailing_slash && !S_ISDIR(st->st_mode)) return Errno{ENOTDIR};
+      return out;
+    }
+  }
+  // Ended on ".", "..", or a link to a directory: the result is `cur`.
+  out.guest = JoinAbsolute(cur);
+  out.mount = MountFor(out.guest);
+  out.rel = PathBelow(out.mount->target, out.guest);
+  out.st = TRY(out.mount->fs->Lstat(out.rel));
+  if (out.rel.empty()) MountRootStat(out.mount, &out.st);
+  out.exists = true;
+  out.followed_link = last_from_link;
+  return out;
+}
+
+SysResult<Lookup> Vfs::ResolveParent(long dirfd, const std::string& path, std::string* name) {
+  if (path.empty()) return Errno{ENOENT};
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  size_t slash = p.rfind('/');
+  std::string dir;
+  if (slash == std::string::npos) {
+    dir = ".";
+    *name = p;
+  } else {
+    dir = slash == 0 ? "/" : p.substr(0, slash);
+    *name = p.substr(slash + 1);
+    if (name->empty()) *name = ".";  // the path was "/"
+  }
+  if (name->size() > NAME_MAX) return Errno{ENAMETOOLONG};
+  Lookup l = TRY(Resolve(dirfd, dir, kFollow));
+  if (!S_ISDIR(l.st.st_mode)) return Errno{ENOTDIR};
+  return l;
+}
+
+namespace {
+
+struct Child {
+  Mount* mount;
+  std::string rel;
+  std::string guest;
+};
+
+Child ChildOf(Vfs& v, const Lookup& parent, const std::string& name) {
+  std::string g = parent.guest == "/" ? "/" + name : parent.guest + "/" + name;
+  Mount* m = v.MountFor(g);
+  return {m, PathBelow(m->target, g), g};
+}
+
+}  // namespace
+
+SysResult<FilePtr> Vfs::Open(long dirfd, const std::string& path, int flags, unsigned mode,
+                             uint64_t resolve) {
+  if (path.empty()) return Errno{ENOENT};
+  if ((flags & O_TMPFILE) == O_TMPFILE) return Errno{EOPNOTSUPP};
+  mode &= 07777;
+  // Fast path: one host openat2 for a host mount and a path without "..".
+  if (!resolve && !HasDotDot(path) && path.back() != '/' && path.size() < PATH_MAX) {
+    std::string start = "/";
+    if (path[0] != '/') start = TRY(StartDir(dirfd));
+    std::string g = NormalizeAbsolute(path[0] == '/' ? path : start + "/" + path);
+    Mount* m = MountFor(g);
+    if (IsHostFs(m->fs.get()) && !(m->fs->read_only && WantsWrite(flags))) {
+      auto f = HostFsOpenFast(m->fs.get(), PathBelow(m->target, g), flags, mode & ~Umask());
+      if (f.ok()) {
+        (*f)->set_path(g);
+        (*f)->set_fs(m->fs.get());
+        return f;
+      }
+      if (f.error() != ELOOP && f.error() != EXDEV) return f;
+    }
+  }
+  unsigned wf = (flags & O_NOFOLLOW) ? 0 : kFollow;
+  if (flags & O_CREAT) wf |= kAllowMissing;
+  if ((flags & O_CREAT) && (flags & O_EXCL)) wf &= ~kFollow;
+  Lookup l = TRY(Resolve(dirfd, path, wf, resolve));
+  FilePtr f;
+  if (l.magic) {
+    int hfd = l.magic->host_fd();
+    if (hfd >= 0 && (S_ISREG(l.st.st_mode) || S_ISDIR(l.st.st_mode))) {
+      // A new description of the same file, as Linux gives.
+      char link[64];
+      std::snprintf(link, sizeof(link), "/proc/self/fd/%d", hfd);
+      long r = host::Syscall(SYS_openat, AT_FDCWD, host::L(link),
+                             (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC, 0);
+      if (r < 0) return Errno{static_cast<int>(-r)};
+      f = std::make_shared<HostFile>(flags & ~O_CLOEXEC, l.magic->path(), static_cast<int>(r));
+      f->set_fs(l.magic->fs());
+      return f;
+    }
+    return l.magic;
+  }
+  if (!l.exists) {
+    if (!(flags & O_CREAT)) return Errno{ENOENT};
+    if (path.back() == '/') return Errno{EISDIR};
+    if (l.mount->fs->read_only) return Errno{EROFS};
+    f = TRY(l.mount->fs->Open(l.rel, flags, mode & ~Umask()));
+  } else {
+    if ((flags & O_CREAT) && (flags & O_EXCL)) return Errno{EEXIST};
+    if (S_ISLNK(l.st.st_mode) && !(flags & O_PATH)) return Errno{ELOOP};
+    if ((flags & O_DIRECTORY) && !S_ISDIR(l.st.st_mode)) return Errno{ENOTDIR};
+    if (!(flags & O_PATH)) {
+      if (S_ISDIR(l.st.st_mode) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
+        return Errno{EISDIR};
+      if (l.mount->fs->read_only && WantsWrite(flags) && !S_ISCHR(l.st.st_mode)) return Errno{EROFS};
+    }
+    f = TRY(l.mount->fs->Open(l.rel, flags & ~O_EXCL, mode & ~Umask()));
+  }
+  f->set_path(l.guest);
+  f->set_fs(l.mount->fs.get());
+  return f;
+}
+
+SysResult<void> Vfs::Mkdir(long dirfd, const std::string& path, unsigned mode) {
+  std::string name;
+  Lookup p = TRY(ResolveParent(dirfd, path, &name));
+  if (name == "." || name == "..") return Errno{EEXIST};
+  Child c = ChildOf(*this, p, name);
+  if (c.mount->target == c.guest) return Errno{EEXIST};
+  if (c.mount->fs->read_only) return Errno{EROFS};
+  return c.mount->fs->Mkdir(c.rel, (mode & 07777) & ~Umask());
+}
+
+SysResult<void> Vfs::Unlink(long dirfd, const std::string& path, bool dir) {
+  std::string name;
+  Lookup p = TRY(ResolveParent(dirfd, path, &name));
+  if (name == ".") return Errno{dir ? EINVAL : EISDIR};
+  if (name == "..") return Errno{dir ? ENOTEMPTY : EISDIR};
+  Child c = ChildOf(*this, p, name);
+  if (c.mount->target == c.guest) return Errno{EBUSY};
+  if (c.mount->fs->read_only) return Errno{EROFS};
+  if (!dir && path.back() == '/') {
+    auto st = c.mount->fs->Lstat(c.rel);
+    if (st.ok()) return Errno{S_ISDIR(st->st_mode) ? EISDIR : ENOTDIR};
+  }
+  return c.mount->fs->Unlink(c.rel, dir);
+}
+
+SysResult<void> Vfs::Symlink(const std::string& target, long dirfd, const std::string& path) {
+  if (target.empty()) return Errno{ENOENT};
+  std::string name;
+  Lookup p = TRY(ResolveParent(dirfd, path, &name));
+  if (name == "." || name == "..") return Errno{EEXIST};
+  Child c = ChildOf(*this, p, name);
+  if (c.mount->target == c.guest) return Errno{EEXIST};
+  if (c.mount->fs->read_only) return Errno{EROFS};
+  return c.mount->fs->Symlink(target, c.rel);
+}
+
+SysResult<void> Vfs::Link(long olddirfd, const std::string& oldpath, long newdirfd,
+                          const std::string& newpath, bool follow) {
+  Lookup src = TRY(Resolve(olddirfd, oldpath, follow ? kFollow : 0));
+  if (S_ISDIR(src.st.st_mode)) return Errno{EPERM};
+  std::string name;
+  Lookup p = TRY(ResolveParent(newdirfd, newpath, &name));
+  if (name == "." || name == "..") return Errno{EEXIST};
+  Child c = ChildOf(*this, p, name);
+  if (c.mount != src.mount) return Errno{EXDEV};
+  if (c.mount->fs->read_only) return Errno{EROFS};
+  return c.mount->fs->Link(src.rel, c.rel);
+}
+
+SysResult<void> Vfs::Rename(long olddirfd, const std::string& oldpath, long newdirfd,
+                            const std::string& newpath, unsigned flags) {
+  if ((flags & kRenameExchange) && (flags & kRenameNoReplace)) return Errno{EINVAL};
+  std::string n1, n2;
+  Lookup p1 = TRY(ResolveParent(olddirfd, oldpath, &n1));
+  Lookup p2 = TRY(ResolveParent(newdirfd, newpath, &n2));
+  if (n1 == "." || n1 == ".." || n2 == "." || n2 == "..") return Errno{EBUSY};
+  Child a = ChildOf(*this, p1, n1), b = ChildOf(*this, p2, n2);
+  if (a.mount->target == a.guest || b.mount->target == b.guest) return Errno{EBUSY};
+  if (a.mount != b.mount) return Errno{EXDEV};
+  if (a.mount->fs->read_only) return Errno{EROFS};
+  if (PathCovers(a.guest, b.guest) && a.guest != b.guest) return Errno{EINVAL};
+  return a.mount->fs->Rename(a.rel, b.rel, flags);
+}
+
+SysResult<std::string> Vfs::Readlink(long dirfd, const std::string& path) {
+  Lookup l = TRY(Resolve(dirfd, path, 0));
+  if (!S_ISLNK(l.st.st_mode)) return Errno{EINVAL};
+  return l.mount->fs->Readlink(l.rel);
+}
+
+std::string Vfs::RealPath(const std::string& path) {
+  auto l = Resolve(AT_FDCWD, path, kFollow);
+  return l.ok() ? l->guest : path;
+}
+
+namespace {
+
+const char* HostFsType(long magic) {
+  switch (magic) {
+    case EXT4_SUPER_MAGIC: return "ext4";
+    case TMPFS_MAGIC: return "tmpfs";
+    case OVERLAYFS_SUPER_MAGIC: return "overlay";
+    case BTRFS_SUPER_MAGIC: return "btrfs";
+    case XFS_SUPER_MAGIC: return "xfs";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string Vfs::MountsText(bool mountinfo) {
+  std::string out;
+  int id = 20;
+  for (const auto& m : mounts_) {
+    std::string type = m->fs->type();
+    if (type == "host") {
+      struct statfs sf;
+      const char* t = m->fs->Statfs("", &sf).ok() ? HostFsType(static_cast<long>(sf.f_type)) : nullptr;
+      type = t ? t : "hostfs";
+    }
+    const char* opts = m->fs->read_only ? "ro" : "rw";
+    char line[1024];
+    if (mountinfo)
+      std::snprintf(line, sizeof(line), "%d %d 0:%d / %s %s,relatime - %s %s %s\n", id,
+                    m->target == "/" ? 1 : 20, id, m->target.c_str(), opts, type.c_str(),
+                    m->source.c_str(), opts);
+    else
+      std::snprintf(line, sizeof(line), "%s %s %s %s,relatime 0 0\n", m->source.c_str(),
+                    m->target.c_str(), type.c_str(), opts);
+    out += line;
+    id++;
+  }
+  return out;
+}
+
+}  // namespace junction::libos::fs

@@ -1,0 +1,118 @@
+// The LibOS's view of the guest's file system: a mount table (container
+// root, bind mounts, tmpfs, procfs, sysfs, devfs), the guest's working
+// directory, and path resolution done by the LibOS, not the host.
+//
+// Resolution walks the path component by component over the mount table:
+// `..` at the container root stays there, absolute symlinks restart at the
+// container root, at most 40 symlinks are followed (ELOOP), and openat2's
+// RESOLVE_* flags are honoured. Host-backed mounts are reached only through
+// openat2(mount root fd, rel, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so a
+// guest can never name a host path outside the mount. A path with no `..`
+// on a host mount is first tried in one such host call (the fast path);
+// a symlink on the way (ELOOP) sends it to the full walk.
+//
+// Locking: mounts are fixed after Init(); cwd_ is guarded by lock_ (leaf).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/app_config.h"
+#include "libos/fs/fd_table.h"
+#include "libos/fs/file.h"
+
+namespace junction::libos::fs {
+
+struct Mount {
+  std::string target;  // guest path, canonical
+  std::string source;  // for /proc/self/mounts
+  std::unique_ptr<Filesystem> fs;
+};
+
+// Walk options.
+inline constexpr unsigned kFollow = 1;        // follow a trailing symlink
+inline constexpr unsigned kAllowMissing = 2;  // a missing last component is not an error (create)
+
+// The result of resolving a path.
+struct Lookup {
+  Mount* mount = nullptr;
+  std::string rel;     // path within mount->fs
+  std::string guest;   // canonical guest path
+  bool exists = false;
+  bool followed_link = false;  // the last component came through a symlink
+  struct stat st{};    // lstat of the result when it exists
+  FilePtr magic;       // a followed /proc/self/fd/N link: the file itself
+};
+
+class Vfs {
+ public:
+  static Vfs& Get();
+
+  // Builds the mount table from the app config (root, mounts) and the
+  // LibOS file systems. `host_root` is the container root on the host.
+  SysResult<void> Init(const config::AppConfig* cfg, const std::string& host_root);
+  bool initialized() const { return !mounts_.empty(); }
+  const std::string& host_root() const { return host_root_; }
+  const std::vector<std::unique_ptr<Mount>>& mounts() const { return mounts_; }
+
+  // Resolves `path` relative to `dirfd` (AT_FDCWD: the working directory).
+  // `resolve` takes openat2's RESOLVE_* bits.
+  SysResult<Lookup> Resolve(long dirfd, const std::string& path, unsigned flags,
+                            uint64_t resolve = 0);
+  // Resolves everything but the last component: the parent directory and
+  // the name in it ("." / ".." are returned as names).
+  SysResult<Lookup> ResolveParent(long dirfd, const std::string& path, std::string* name);
+
+  SysResult<FilePtr> Open(long dirfd, const std::string& path, int flags, unsigned mode,
+                          uint64_t resolve = 0);
+  SysResult<void> Mkdir(long dirfd, const std::string& path, unsigned mode);
+  SysResult<void> Unlink(long dirfd, const std::string& path, bool dir);
+  SysResult<void> Symlink(const std::string& target, long dirfd, const std::string& path);
+  SysResult<void> Link(long olddirfd, const std::string& oldpath, long newdirfd,
+                       const std::string& newpath, bool follow);
+  SysResult<void> Rename(long olddirfd, const std::string& oldpath, long newdirfd,
+                         const std::string& newpath, unsigned flags);
+  SysResult<std::string> Readlink(long dirfd, const std::string& path);
+
+  std::string cwd();
+  SysResult<void> Chdir(const Lookup& dir);
+  // The canonical guest path of `path` (symlinks resolved); `path` itself
+  // if it cannot be resolved.
+  std::string RealPath(const std::string& path);
+  // The mount holding canonical guest path `guest`.
+  Mount* MountFor(const std::string& guest);
+  // /proc/self/mounts (or mountinfo) text.
+  std::string MountsText(bool mountinfo);
+
+ private:
+  SysResult<std::string> StartDir(long dirfd);
+  SysResult<Lookup> Walk(const std::string& start, const std::string& path, unsigned flags,
+                         uint64_t resolve);
+  SysResult<Lookup> FastLookup(const std::string& guest, unsigned flags);
+  void InitCwd();
+  void MountRootStat(Mount* m, struct stat* st);
+
+  std::vector<std::unique_ptr<Mount>> mounts_;  // longest target last
+  std::string host_root_ = "/";
+  SpinLock lock_;
+  std::string cwd_;  // guarded by lock_
+  bool cwd_init_ = false;
+};
+
+// File systems (host_fs.cc, tmpfs.cc, procfs.cc).
+std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_only, int* err);
+std::unique_ptr<Filesystem> MakeTmpfs(uint64_t size_limit);
+std::unique_ptr<Filesystem> MakeProcfs();
+std::unique_ptr<Filesystem> MakeSysfs();
+std::unique_ptr<Filesystem> MakeDevfs();
+// True if a host-backed file system (fast path eligible).
+bool IsHostFs(const Filesystem* fs);
+// Fast path of a host fs: opens `rel` with RESOLVE_BENEATH|NO_SYMLINKS; a
+// symlink on the way gives ELOOP (the caller then walks).
+SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const std::string& rel, int flags, unsigned mode);
+
+// The guest's argv and environment (/proc/self/cmdline, environ).
+void SetProcessArgs(const std::vector<std::string>& argv, const std::vector<std::string>& envp);
+
+}  // namespace junction::libos::fs

@@ -1,0 +1,480 @@
+// Descriptor-based calls: I/O, the descriptor table (dup, close, fcntl),
+// ioctl, pipes (host pipes for now), poll, memfd. Guest descriptor numbers
+// are the LibOS's (fs::FdTable); host-backed descriptions pass I/O straight
+// to their host descriptor.
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <termios.h>
+
+#include <cstring>
+#include <vector>
+
+#include "libos/fs/fd_table.h"
+#include "libos/fs/vfs.h"
+#include "libos/host/host.h"
+#include "libos/syscalls/handlers.h"
+#include "libos/syscalls/user_memory.h"
+
+namespace junction::libos {
+
+namespace {
+
+using fs::FdTable;
+using fs::FilePtr;
+
+long ToErr(int e) { return -static_cast<long>(e); }
+
+template <typename T>
+long Raw(const SysResult<T>& r) {
+  return r.ok() ? static_cast<long>(*r) : ToErr(r.error());
+}
+
+#define FILE_ARG(var, idx)                      \
+  FilePtr var = FdTable::Get().Lookup(a.a[idx]); \
+  if (!var) return -EBADF
+
+bool IsPath(const FilePtr& f) { return f->flags() & O_PATH; }
+bool Readable(const FilePtr& f) { return !IsPath(f) && (f->flags() & O_ACCMODE) != O_WRONLY; }
+bool Writable(const FilePtr& f) { return !IsPath(f) && (f->flags() & O_ACCMODE) != O_RDONLY; }
+
+bool IovecsOk(long iov_addr, long iovcnt, bool write_to_guest) {
+  auto* iov = reinterpret_cast<const iovec*>(iov_addr);
+  if (!GuestReadable(static_cast<uintptr_t>(iov_addr), sizeof(iovec) * static_cast<size_t>(iovcnt)))
+    return false;
+  for (long i = 0; i < iovcnt; i++) {
+    auto base = reinterpret_cast<uintptr_t>(iov[i].iov_base);
+    bool ok = write_to_guest ? GuestWritable(base, iov[i].iov_len) : GuestReadable(base, iov[i].iov_len);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// readv/writev/preadv/pwritev on a description with LibOS bookkeeping.
+long VectorIo(const FilePtr& f, long iov_addr, long cnt, bool write, long off) {
+  auto* iov = reinterpret_cast<const iovec*>(iov_addr);
+  long total = 0;
+  for (long i = 0; i < cnt; i++) {
+    if (!iov[i].iov_len) continue;
+    SysResult<size_t> r = size_t{0};
+    if (off < 0)
+      r = write ? f->Write(iov[i].iov_base, iov[i].iov_len) : f->Read(iov[i].iov_base, iov[i].iov_len);
+    else
+      r = write ? f->Pwrite(iov[i].iov_base, iov[i].iov_len, static_cast<uint64_t>(off + total))
+                : f->Pread(iov[i].iov_base, iov[i].iov_len, static_cast<uint64_t>(off + total));
+    if (!r.ok()) return total ? total : ToErr(r.error());
+    total += static_cast<long>(*r);
+    if (*r < iov[i].iov_len) break;
+  }
+  return total;
+}
+
+long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool positional) {
+  FilePtr f = FdTable::Get().Lookup(fd);
+  if (!f) return -EBADF;
+  if (write ? !Writable(f) : !Readable(f)) return -EBADF;
+  if (cnt < 0 || cnt > 1024) return -EINVAL;
+  if (positional && off < -1) return -EINVAL;
+  if (!IovecsOk(iov, cnt, !write)) return -EFAULT;
+  if (f->direct_io()) {
+    if (!positional) return host::Syscall(write ? SYS_writev : SYS_readv, f->host_fd(), iov, cnt);
+    if (flags) return host::Syscall(write ? SYS_pwritev2 : SYS_preadv2, f->host_fd(), iov, cnt, off, 0, flags);
+    return host::Syscall(write ? SYS_pwritev : SYS_preadv, f->host_fd(), iov, cnt, off, 0);
+  }
+  return VectorIo(f, iov, cnt, write, positional ? off : -1);
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(read) {
+  FILE_ARG(f, 0);
+  if (!Readable(f)) return -EBADF;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  if (f->direct_io()) return host::Syscall(SYS_read, f->host_fd(), a.a[1], a.a[2]);
+  return Raw(f->Read(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2])));
+}
+
+JUNCTION_HANDLER(write) {
+  FILE_ARG(f, 0);
+  if (!Writable(f)) return -EBADF;
+  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  if (f->direct_io()) return host::Syscall(SYS_write, f->host_fd(), a.a[1], a.a[2]);
+  return Raw(f->Write(reinterpret_cast<const void*>(a.a[1]), static_cast<size_t>(a.a[2])));
+}
+
+JUNCTION_HANDLER(pread64) {
+  FILE_ARG(f, 0);
+  if (!Readable(f)) return -EBADF;
+  if (a.a[3] < 0) return -EINVAL;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  if (f->direct_io()) return host::Syscall(SYS_pread64, f->host_fd(), a.a[1], a.a[2], a.a[3]);
+  return Raw(f->Pread(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2]),
+                      static_cast<uint64_t>(a.a[3])));
+}
+
+JUNCTION_HANDLER(pwrite64) {
+  FILE_ARG(f, 0);
+  if (!Writable(f)) return -EBADF;
+  if (a.a[3] < 0) return -EINVAL;
+  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  if (f->direct_io()) return host::Syscall(SYS_pwrite64, f->host_fd(), a.a[1], a.a[2], a.a[3]);
+  return Raw(f->Pwrite(reinterpret_cast<const void*>(a.a[1]), static_cast<size_t>(a.a[2]),
+                       static_cast<uint64_t>(a.a[3])));
+}
+
+JUNCTION_HANDLER(readv) { return Rw(a.a[0], a.a[1], a.a[2], false, 0, 0, false); }
+JUNCTION_HANDLER(writev) { return Rw(a.a[0], a.a[1], a.a[2], true, 0, 0, false); }
+JUNCTION_HANDLER(preadv) { return Rw(a.a[0], a.a[1], a.a[2], false, a.a[3], 0, true); }
+JUNCTION_HANDLER(pwritev) { return Rw(a.a[0], a.a[1], a.a[2], true, a.a[3], 0, true); }
+JUNCTION_HANDLER(preadv2) {
+  if (a.a[3] == -1 && !a.a[5]) return Rw(a.a[0], a.a[1], a.a[2], false, 0, 0, false);
+  return Rw(a.a[0], a.a[1], a.a[2], false, a.a[3], a.a[5], true);
+}
+JUNCTION_HANDLER(pwritev2) {
+  if (a.a[3] == -1 && !a.a[5]) return Rw(a.a[0], a.a[1], a.a[2], true, 0, 0, false);
+  return Rw(a.a[0], a.a[1], a.a[2], true, a.a[3], a.a[5], true);
+}
+
+JUNCTION_HANDLER(lseek) {
+  FILE_ARG(f, 0);
+  if (IsPath(f)) return -EBADF;
+  if (f->host_fd() >= 0) return host::Syscall(SYS_lseek, f->host_fd(), a.a[1], a.a[2]);
+  return Raw(f->Seek(a.a[1], static_cast<int>(a.a[2])));
+}
+
+JUNCTION_HANDLER(getdents64) {
+  FILE_ARG(f, 0);
+  if (IsPath(f)) return -EBADF;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  if (f->direct_io()) return host::Syscall(SYS_getdents64, f->host_fd(), a.a[1], a.a[2]);
+  return Raw(f->Getdents(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2])));
+}
+
+JUNCTION_HANDLER(close) { return ToRaw(FdTable::Get().Close(a.a[0])); }
+
+JUNCTION_HANDLER(close_range) {
+  unsigned first = static_cast<unsigned>(a.a[0]), last = static_cast<unsigned>(a.a[1]);
+  unsigned flags = static_cast<unsigned>(a.a[2]);
+  if (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)) return -EINVAL;
+  if (first > last) return -EINVAL;
+  FdTable::Get().CloseRange(first, last, flags & CLOSE_RANGE_CLOEXEC);
+  return 0;
+}
+
+JUNCTION_HANDLER(dup) {
+  FILE_ARG(f, 0);
+  return Raw(FdTable::Get().Insert(f, false));
+}
+
+JUNCTION_HANDLER(dup2) {
+  FILE_ARG(f, 0);
+  if (a.a[0] == a.a[1]) return a.a[1];
+  if (a.a[1] < 0 || static_cast<uint64_t>(a.a[1]) >= FdTable::Get().limit()) return -EBADF;
+  return Raw(FdTable::Get().InsertAt(static_cast<int>(a.a[1]), f, false));
+}
+
+JUNCTION_HANDLER(dup3) {
+  if (a.a[2] & ~static_cast<long>(O_CLOEXEC)) return -EINVAL;
+  if (a.a[0] == a.a[1]) return -EINVAL;
+  FILE_ARG(f, 0);
+  if (a.a[1] < 0 || static_cast<uint64_t>(a.a[1]) >= FdTable::Get().limit()) return -EBADF;
+  return Raw(FdTable::Get().InsertAt(static_cast<int>(a.a[1]), f, a.a[2] & O_CLOEXEC));
+}
+
+JUNCTION_HANDLER(fcntl) {
+  FILE_ARG(f, 0);
+  long cmd = a.a[1], arg = a.a[2];
+  bool host = f->host_fd() >= 0;
+  switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+      if (arg < 0) return -EINVAL;
+      return Raw(FdTable::Get().Insert(f, cmd == F_DUPFD_CLOEXEC, static_cast<int>(std::min(arg, 1L << 30))));
+    case F_GETFD: {
+      auto c = FdTable::Get().GetCloexec(a.a[0]);
+      return c.ok() ? (*c ? FD_CLOEXEC : 0) : ToErr(c.error());
+    }
+    case F_SETFD:
+      return ToRaw(FdTable::Get().SetCloexec(a.a[0], arg & FD_CLOEXEC));
+    case F_GETFL:
+      if (host) return host::Syscall(SYS_fcntl, f->host_fd(), F_GETFL);
+      return f->flags() | O_LARGEFILE;
+    case F_SETFL: {
+      constexpr int kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+      if (IsPath(f)) return -EBADF;
+      if (host) {
+        long r = host::Syscall(SYS_fcntl, f->host_fd(), F_SETFL, arg);
+        if (r < 0) return r;
+      }
+      f->set_flags((f->flags() & ~kSettable) | (static_cast<int>(arg) & kSettable));
+      return 0;
+    }
+    case F_GETLK: case F_SETLK: case F_SETLKW:
+    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
+      if (!GuestWritable(static_cast<uintptr_t>(arg), sizeof(struct flock))) return -EFAULT;
+      if (IsPath(f)) return -EBADF;
+      if (host) return host::Syscall(SYS_fcntl, f->host_fd(), cmd, arg);
+      if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+        auto l = UserPtr<struct flock>(arg).Read();
+        if (!l.ok()) return -EFAULT;
+        l->l_type = F_UNLCK;
+        return UserPtr<struct flock>(arg).Write(*l).ok() ? 0 : -EFAULT;
+      }
+      return 0;  // generated files: nobody else can hold a lock
+    }
+    case F_GETPIPE_SZ: case F_SETPIPE_SZ: case F_GET_SEALS: case F_ADD_SEALS:
+    case F_GETOWN: case F_SETOWN: case F_SETSIG: case F_GETSIG: case F_NOTIFY:
+    case F_SETLEASE: case F_GETLEASE:
+      if (!host) return (cmd == F_GETOWN || cmd == F_GETSIG) ? 0 : -EINVAL;
+      return host::Syscall(SYS_fcntl, f->host_fd(), cmd, arg);
+    default:
+      return -EINVAL;
+  }
+}
+
+JUNCTION_HANDLER(ioctl) {
+  FILE_ARG(f, 0);
+  if (IsPath(f)) return -EBADF;
+  long req = a.a[1], arg = a.a[2];
+  switch (req) {
+    case FIOCLEX: return ToRaw(FdTable::Get().SetCloexec(a.a[0], true));
+    case FIONCLEX: return ToRaw(FdTable::Get().SetCloexec(a.a[0], false));
+    case FIONBIO: {
+      auto v = UserPtr<int>(arg).Read();
+      if (!v.ok()) return -EFAULT;
+      if (f->host_fd() >= 0) {
+        long r = host::Syscall(SYS_ioctl, f->host_fd(), FIONBIO, arg);
+        if (r < 0) return r;
+      }
+      f->set_flags(*v ? (f->flags() | O_NONBLOCK) : (f->flags() & ~O_NONBLOCK));
+      return 0;
+    }
+    case FIONREAD:
+      if (!GuestWritable(static_cast<uintptr_t>(arg), sizeof(int))) return -EFAULT;
+      if (f->host_fd() >= 0) return host::Syscall(SYS_ioctl, f->host_fd(), FIONREAD, arg);
+      {
+        auto n = f->Available();
+        if (!n.ok()) return ToErr(n.error());
+        return UserPtr<int>(arg).Write(*n).ok() ? 0 : -EFAULT;
+      }
+    default: break;
+  }
+  // Terminal requests whose argument layout we know go to a real terminal.
+  size_t size = 0;
+  switch (req) {
+    case TCGETS: case TCSETS: case TCSETSW: case TCSETSF: size = sizeof(struct termios); break;
+    case TIOCGWINSZ: case TIOCSWINSZ: size = sizeof(struct winsize); break;
+    case TIOCGPGRP: case TIOCSPGRP: case TIOCGSID: case TIOCOUTQ: size = sizeof(int); break;
+    case TCFLSH: case TCXONC: case TCSBRK: size = 0; break;
+    default: return -ENOTTY;
+  }
+  if (f->host_fd() < 0) return -ENOTTY;
+  if (size && !GuestWritable(static_cast<uintptr_t>(arg), size)) return -EFAULT;
+  return host::Syscall(SYS_ioctl, f->host_fd(), req, arg);
+}
+
+namespace {
+
+long PipeCommon(long fds_addr, long flags) {
+  if (flags & ~static_cast<long>(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -EINVAL;
+  if (!GuestWritable(static_cast<uintptr_t>(fds_addr), 2 * sizeof(int))) return -EFAULT;
+  int hfds[2];
+  long r = host::Syscall(SYS_pipe2, host::L(hfds), (flags & ~O_CLOEXEC) | O_CLOEXEC);
+  if (r < 0) return r;
+  struct stat st{};
+  host::Syscall(SYS_fstat, hfds[0], host::L(&st));
+  std::string name = "pipe:[" + std::to_string(st.st_ino) + "]";
+  int status = static_cast<int>(flags & (O_NONBLOCK | O_DIRECT));
+  auto rd = std::make_shared<fs::HostFile>(O_RDONLY | status, name, hfds[0]);
+  auto wr = std::make_shared<fs::HostFile>(O_WRONLY | status, name, hfds[1]);
+  bool cloexec = flags & O_CLOEXEC;
+  auto fd0 = FdTable::Get().Insert(rd, cloexec);
+  if (!fd0.ok()) return ToErr(fd0.error());
+  auto fd1 = FdTable::Get().Insert(wr, cloexec);
+  if (!fd1.ok()) {
+    (void)FdTable::Get().Close(*fd0);
+    return ToErr(fd1.error());
+  }
+  int out[2] = {*fd0, *fd1};
+  std::memcpy(reinterpret_cast<void*>(fds_addr), out, sizeof(out));
+  return 0;
+}
+
+// Polls guest descriptors through their host descriptors; descriptions
+// without one (generated files) are always ready, as regular files are.
+long PollCommon(long fds_addr, long nfds, long timeout_ms, long tsp, bool ppoll) {
+  if (nfds < 0 || static_cast<uint64_t>(nfds) > FdTable::Get().limit()) return -EINVAL;
+  size_t bytes = sizeof(pollfd) * static_cast<size_t>(nfds);
+  if (!GuestWritable(static_cast<uintptr_t>(fds_addr), bytes)) return -EFAULT;
+  std::vector<pollfd> guest(static_cast<size_t>(nfds)), hostv(static_cast<size_t>(nfds));
+  std::memcpy(guest.data(), reinterpret_cast<void*>(fds_addr), bytes);
+  int ready_now = 0;
+  for (size_t i = 0; i < guest.size(); i++) {
+    hostv[i] = {-1, guest[i].events, 0};
+    guest[i].revents = 0;
+    if (guest[i].fd < 0) continue;
+    FilePtr f = FdTable::Get().Lookup(guest[i].fd);
+    if (!f) {
+      guest[i].revents = POLLNVAL;
+      ready_now++;
+    } else if (f->host_fd() >= 0) {
+      hostv[i].fd = f->host_fd();
+    } else {
+      guest[i].revents = static_cast<short>(guest[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
+      if (guest[i].revents) ready_now++;
+    }
+  }
+  long r;
+  if (ready_now) {
+    struct timespec zero = {0, 0};
+    r = host::Syscall(SYS_ppoll, host::L(hostv.data()), nfds, host::L(&zero), 0, 0);
+  } else if (ppoll) {
+    r = host::Syscall(SYS_ppoll, host::L(hostv.data()), nfds, tsp, 0, 0);
+  } else {
+    r = host::Syscall(SYS_poll, host::L(hostv.data()), nfds, timeout_ms);
+  }
+  if (r < 0) return r;
+  long count = 0;
+  for (size_t i = 0; i < guest.size(); i++) {
+    if (hostv[i].fd >= 0) guest[i].revents = hostv[i].revents;
+    if (guest[i].revents) count++;
+  }
+  std::memcpy(reinterpret_cast<void*>(fds_addr), guest.data(), bytes);
+  return count;
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(pipe) { return PipeCommon(a.a[0], 0); }
+JUNCTION_HANDLER(pipe2) { return PipeCommon(a.a[0], a.a[1]); }
+
+JUNCTION_HANDLER(poll) { return PollCommon(a.a[0], a.a[1], a.a[2], 0, false); }
+
+JUNCTION_HANDLER(ppoll) {
+  if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), 16)) return -EFAULT;
+  return PollCommon(a.a[0], a.a[1], 0, a.a[2], true);  // guest mask: signals issue
+}
+
+JUNCTION_HANDLER(ftruncate) {
+  FILE_ARG(f, 0);
+  if (a.a[1] < 0) return -EINVAL;
+  if (!Writable(f)) return -EINVAL;
+  if (f->direct_io()) return host::Syscall(SYS_ftruncate, f->host_fd(), a.a[1]);
+  return ToRaw(f->Truncate(static_cast<uint64_t>(a.a[1])));
+}
+
+JUNCTION_HANDLER(fallocate) {
+  FILE_ARG(f, 0);
+  if (!Writable(f)) return -EBADF;
+  if (f->host_fd() < 0) return -EOPNOTSUPP;
+  return host::Syscall(SYS_fallocate, f->host_fd(), a.a[1], a.a[2], a.a[3]);
+}
+
+JUNCTION_HANDLER(fsync) {
+  FILE_ARG(f, 0);
+  if (IsPath(f)) return -EBADF;
+  return f->host_fd() >= 0 ? host::Syscall(SYS_fsync, f->host_fd()) : 0;
+}
+
+JUNCTION_HANDLER(fdatasync) {
+  FILE_ARG(f, 0);
+  if (IsPath(f)) return -EBADF;
+  return f->host_fd() >= 0 ? host::Syscall(SYS_fdatasync, f->host_fd()) : 0;
+}
+
+JUNCTION_HANDLER(sync_file_range) {
+  FILE_ARG(f, 0);
+  if (IsPath(f)) return -EBADF;
+  if (a.a[3] & ~7L) return -EINVAL;
+  return f->host_fd() >= 0 ? host::Syscall(SYS_sync_file_range, f->host_fd(), a.a[1], a.a[2], a.a[3]) : 0;
+}
+
+JUNCTION_HANDLER(flock) {
+  FILE_ARG(f, 0);
+  if (IsPath(f)) return -EBADF;
+  return f->host_fd() >= 0 ? host::Syscall(SYS_flock, f->host_fd(), a.a[1]) : 0;
+}
+
+JUNCTION_HANDLER(fadvise64) {
+  FILE_ARG(f, 0);
+  return f->host_fd() >= 0 ? host::Syscall(SYS_fadvise64, f->host_fd(), a.a[1], a.a[2], a.a[3]) : 0;
+}
+
+namespace {
+
+// Copies through a LibOS buffer when the host cannot do it in one call.
+long CopyLoop(const FilePtr& in, long* in_off, const FilePtr& out, long* out_off, size_t count) {
+  std::vector<char> buf(std::min<size_t>(count, 1 << 16));
+  long total = 0;
+  while (static_cast<size_t>(total) < count) {
+    size_t want = std::min(buf.size(), count - static_cast<size_t>(total));
+    auto n = in_off ? in->Pread(buf.data(), want, static_cast<uint64_t>(*in_off)) : in->Read(buf.data(), want);
+    if (!n.ok()) return total ? total : ToErr(n.error());
+    if (*n == 0) break;
+    auto w = out_off ? out->Pwrite(buf.data(), *n, static_cast<uint64_t>(*out_off)) : out->Write(buf.data(), *n);
+    if (!w.ok()) return total ? total : ToErr(w.error());
+    if (in_off) *in_off += static_cast<long>(*w);
+    if (out_off) *out_off += static_cast<long>(*w);
+    if (!in_off && *w < *n) (void)in->Seek(static_cast<int64_t>(*w) - static_cast<int64_t>(*n), SEEK_CUR);
+    total += static_cast<long>(*w);
+    if (*w < *n) break;
+  }
+  return total;
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(sendfile) {
+  FilePtr out = FdTable::Get().Lookup(a.a[0]);
+  FilePtr in = FdTable::Get().Lookup(a.a[1]);
+  if (!out || !in) return -EBADF;
+  if (!Readable(in) || !Writable(out)) return -EBADF;
+  if (a.a[2] && !GuestWritable(static_cast<uintptr_t>(a.a[2]), sizeof(long))) return -EFAULT;
+  if (in->direct_io() && out->direct_io())
+    return host::Syscall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);
+  long off = 0;
+  if (a.a[2]) std::memcpy(&off, reinterpret_cast<void*>(a.a[2]), sizeof(off));
+  long r = CopyLoop(in, a.a[2] ? &off : nullptr, out, nullptr, static_cast<size_t>(a.a[3]));
+  if (a.a[2]) std::memcpy(reinterpret_cast<void*>(a.a[2]), &off, sizeof(off));
+  return r;
+}
+
+JUNCTION_HANDLER(copy_file_range) {
+  FilePtr in = FdTable::Get().Lookup(a.a[0]);
+  FilePtr out = FdTable::Get().Lookup(a.a[2]);
+  if (!out || !in) return -EBADF;
+  if (a.a[5]) return -EINVAL;
+  if (!Readable(in) || !Writable(out)) return -EBADF;
+  for (long p : {a.a[1], a.a[3]})
+    if (p && !GuestWritable(static_cast<uintptr_t>(p), sizeof(long))) return -EFAULT;
+  if (in->direct_io() && out->direct_io())
+    return host::Syscall(SYS_copy_file_range, in->host_fd(), a.a[1], out->host_fd(), a.a[3], a.a[4], 0);
+  long in_off = 0, out_off = 0;
+  if (a.a[1]) std::memcpy(&in_off, reinterpret_cast<void*>(a.a[1]), sizeof(long));
+  if (a.a[3]) std::memcpy(&out_off, reinterpret_cast<void*>(a.a[3]), sizeof(long));
+  long r = CopyLoop(in, a.a[1] ? &in_off : nullptr, out, a.a[3] ? &out_off : nullptr,
+                    static_cast<size_t>(a.a[4]));
+  if (a.a[1]) std::memcpy(reinterpret_cast<void*>(a.a[1]), &in_off, sizeof(long));
+  if (a.a[3]) std::memcpy(reinterpret_cast<void*>(a.a[3]), &out_off, sizeof(long));
+  return r;
+}
+
+JUNCTION_HANDLER(memfd_create) {
+  auto name = CopyStringFromUser(a.a[0], 250);
+  if (!name.ok()) return name.error() == ENAMETOOLONG ? -EINVAL : -name.error();
+  unsigned flags = static_cast<unsigned>(a.a[1]);
+  constexpr unsigned kKnown = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | 0x8u /*NOEXEC_SEAL*/ |
+                              0x10u /*EXEC*/ | (0x3fu << 26) /*huge page size*/;
+  if (flags & ~kKnown) return -EINVAL;
+  long h = host::Syscall(SYS_memfd_create, host::L(name->c_str()), flags | MFD_CLOEXEC);
+  if (h < 0) return h;
+  auto f = std::make_shared<fs::HostFile>(O_RDWR, "/memfd:" + *name + " (deleted)", static_cast<int>(h));
+  return Raw(FdTable::Get().Insert(f, flags & MFD_CLOEXEC));
+}
+
+}  // namespace junction::libos
