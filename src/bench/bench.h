@@ -80,5 +80,6 @@ class Registry {
 // The suites (one file each).
 std::span<const Benchmark> SyscallSuite();
 std::span<const Benchmark> StartupSuite();
+std::span<const Benchmark> ThreadsSuite();
 
 }  // namespace junction::bench

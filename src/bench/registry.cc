@@ -10,6 +10,7 @@ namespace {
 constexpr SuiteFn kSuites[] = {
     SyscallSuite,
     StartupSuite,
+    ThreadsSuite,
 };
 
 }  // namespace

@@ -112,7 +112,10 @@ void KickKthread(Kthread& k) {
 
 // Wakes the timers that expired; returns the next deadline (0 = none).
 uint64_t RunTimers() {
+  uint64_t due = g_next_deadline.load(std::memory_order_acquire);
+  if (due == ~uint64_t{0}) return 0;
   uint64_t now = NowNs();
+  if (due > now) return due;
   std::vector<TimerEntry> expired;
   uint64_t next = 0;
   {

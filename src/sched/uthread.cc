@@ -14,15 +14,33 @@ namespace junction::sched {
 
 namespace {
 constexpr size_t kLibosStackSize = 256 * 1024;
+
+// Exited uthreads' memory, kept for the next thread: creating a thread
+// then costs no host mmap/munmap (threads come and go in bursts).
+constexpr int kCacheMax = 64;
+SpinLock g_cache_lock;
+Uthread* g_cache[kCacheMax];
+int g_cached = 0;
 }
 
 Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) {
   libos::ThreadState* ts = libos::CurrentThread();
   size_t xsize = (ts->xsave_size + 63) & ~size_t{63};
   size_t total = kLibosStackSize + xsize + 4096;
-  long mem = host::Mmap(0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem < 0) return nullptr;
-  auto base = static_cast<uintptr_t>(mem);
+  uintptr_t base = 0;
+  {
+    SpinGuard g(g_cache_lock);
+    if (g_cached > 0) {
+      Uthread* old = g_cache[--g_cached];
+      base = old->mem_base;
+      delete old;
+    }
+  }
+  if (!base) {
+    long mem = host::Mmap(0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem < 0) return nullptr;
+    base = static_cast<uintptr_t>(mem);
+  }
   auto* u = new Uthread();
   u->tid = tid;
   u->mem_base = base;
@@ -41,6 +59,13 @@ Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) 
 }
 
 void FreeUthread(Uthread* u) {
+  {
+    SpinGuard g(g_cache_lock);
+    if (g_cached < kCacheMax) {
+      g_cache[g_cached++] = u;
+      return;
+    }
+  }
   host::Munmap(u->mem_base, u->mem_size);
   delete u;
 }
