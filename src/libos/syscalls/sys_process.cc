@@ -12,11 +12,15 @@
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/process.h"
+#include "libos/signals/signal_state.h"
 #include "libos/strace.h"
+#include "sched/kthread.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 
 namespace junction::libos {
+
+bool GuestHandlesSignal(int sig);  // signals/signal_state.cc
 
 [[noreturn]] void ExitProcess(int status) {
   StraceFlush();
@@ -193,10 +197,31 @@ namespace junction::libos {
 static long SignalSelf(long pid, long tid, long sig) {
   const Process& p = CurrentProcess();
   if (sig < 0 || sig > 64) return -EINVAL;
-  if (pid != p.host_pid || (tid != -1 && tid != p.host_pid)) return -ESRCH;
+  if (pid != p.host_pid) return -ESRCH;
+  sched::Uthread* target = nullptr;
+  if (tid != -1) {
+    sched::SpinGuard g(sched::AllUthreadsLock());
+    for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+      if (u->tid == tid) target = u;
+    if (!target) return -ESRCH;
+  }
   if (sig == 0) return 0;
-  StraceFlush();
-  return host::Syscall(SYS_tgkill, p.host_pid, p.host_pid, sig);
+  if (!GuestHandlesSignal(static_cast<int>(sig))) {
+    // Default action or ignored: the host applies it to the whole process.
+    StraceFlush();
+    return host::Syscall(SYS_tgkill, p.host_pid, p.host_pid, sig);
+  }
+  // A handled signal stays inside the LibOS: queued for the process (one
+  // mask and pending set per process for now, so any thread may take it)
+  // and a thread blocked in the LibOS is woken to take it.
+  siginfo_t info{};
+  info.si_signo = static_cast<int>(sig);
+  info.si_code = tid == -1 ? SI_USER : SI_TKILL;
+  info.si_pid = p.host_pid;
+  info.si_uid = p.uid;
+  QueueSignal(static_cast<int>(sig), info);
+  if (target && target != sched::Current()) sched::WakeUp(target, sched::WakeReason::kSignal);
+  return 0;
 }
 
 JUNCTION_HANDLER(kill) {
