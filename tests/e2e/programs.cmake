@@ -66,3 +66,19 @@ junction_e2e(preempt_sleeper COMMAND $<TARGET_FILE:e2e_preempt_sleeper>)
 junction_e2e(python_threading COMMAND python3 ${E2E_DATA}/threading_pool.py)
 # Timing-sensitive: alone on the machine.
 set_tests_properties(e2e.preempt_sleeper PROPERTIES RUN_SERIAL TRUE)
+
+# The VFS (issue 5): file system calls compared with native Linux, python's
+# file modules, procfs views, archives and a database, the root boundary.
+add_executable(e2e_fs_calls progs/fs_calls.c)
+junction_e2e(fs_calls COMMAND $<TARGET_FILE:e2e_fs_calls>)
+junction_e2e(fs_python COMMAND /usr/bin/python3 ${E2E_DATA}/fs_python.py)
+# Descriptor numbers and targets match; the pid in /proc/PID/fd and dates differ.
+junction_e2e(fs_ls_proc_fd FILTER "sed -E 's/^.{0,50}[0-9]+:[0-9]+ //; s|/proc/[0-9]+/|/proc/PID/|; s/pipe:\\[[0-9]+\\]/pipe/'"
+             COMMAND ls -l /proc/self/fd)
+junction_e2e(fs_proc_self_status FILTER "grep -c -E '^(Name|Pid|PPid|Uid|Gid|VmSize):'" COMMAND cat /proc/self/status)
+junction_e2e(fs_find FILTER "sort" COMMAND find ${E2E_DATA} -name "*.py")
+add_test(NAME e2e.fs_archive COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_archive_test.sh
+         $<TARGET_FILE:junction> ${E2E_APP} ${E2E_DATA})
+set_tests_properties(e2e.fs_archive PROPERTIES LABELS e2e TIMEOUT 120)
+add_test(NAME e2e.fs_root_boundary COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_root_test.sh $<TARGET_FILE:junction>)
+set_tests_properties(e2e.fs_root_boundary PROPERTIES LABELS e2e TIMEOUT 120)

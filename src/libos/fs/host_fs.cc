@@ -198,7 +198,13 @@ std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_on
 bool IsHostFs(const Filesystem* fs) { return fs->host_backed; }
 
 SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const std::string& rel, int flags, unsigned mode) {
-  return static_cast<HostFs*>(fs)->Open(rel, flags & ~O_NOFOLLOW, mode);
+  // The guest's flags as given: a trailing symlink fails with ELOOP
+  // (RESOLVE_NO_SYMLINKS) unless the guest asked for O_NOFOLLOW, whose
+  // errors are then the native ones.
+  long fd = static_cast<HostFs*>(fs)->OpenAt2(rel, flags, mode);
+  if (fd < 0) return Errno{static_cast<int>(-fd)};
+  return FilePtr(std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
+                                            std::string(), static_cast<int>(fd)));
 }
 
 }  // namespace junction::libos::fs

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The container root is a real boundary: a root holding only a static
+# busybox; "..", absolute and relative symlinks, /proc/self/root and
+# openat2 never reach the host's files. Also cpu/memory views.
+# usage: fs_root_test.sh JUNCTION
+set -u
+junction=$1
+root=$(mktemp -d); trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/bin" "$root/etc" "$root/d/e"
+cp /bin/busybox "$root/bin/"
+echo inside >"$root/etc/marker"
+ln -s /etc "$root/d/abs"
+ln -s ../../../../../../etc "$root/d/rel"
+ln -s /../../.. "$root/d/e/up"
+fail=0
+run() { "$junction" run --set fs.root="$root" "$@"; }
+expect() {  # expect WHAT EXPECTED CMD...
+  local what=$1 want=$2; shift 2
+  local got; got=$(run "$@" 2>&1)
+  if [ "$got" != "$want" ]; then echo "FAIL $what: got '$got', want '$want'"; fail=1; else echo "ok $what"; fi
+}
+expect "plain" inside -- /bin/busybox cat /etc/marker
+expect "dot-dot at root" inside -- /bin/busybox cat /../../../etc/marker
+expect "absolute symlink" inside -- /bin/busybox cat /d/abs/marker
+expect "relative symlink past root" inside -- /bin/busybox cat /d/rel/marker
+expect "symlink to /.." inside -- /bin/busybox cat /d/e/up/etc/marker
+expect "proc self root" inside -- /bin/busybox cat /proc/self/root/etc/marker
+expect "proc self root link" / -- /bin/busybox readlink /proc/self/root
+expect "host passwd hidden" "cat: can't open '/etc/passwd': No such file or directory" -- /bin/busybox cat /etc/passwd
+expect "cwd at root" / -- /bin/busybox pwd
+expect "ls root" $'bin\nd\netc' -- /bin/busybox ls -1 /
+expect "cpu online" 0 --set cpu.max_cores=1 -- /bin/busybox cat /sys/devices/system/cpu/online
+expect "cpuinfo processors" 1 --set cpu.max_cores=1 -- /bin/busybox grep -c ^processor /proc/cpuinfo
+expect "meminfo limit" "MemTotal:         131072 kB" --set limits.memory=128M -- /bin/busybox grep MemTotal /proc/meminfo
+expect "create in root" made -- /bin/busybox sh -c 'echo made > /d/new; cat /d/new'
+[ -f "$root/d/new" ] || { echo "FAIL file not created under the root"; fail=1; }
+[ -e /d/new ] && { echo "FAIL created on the host root"; fail=1; }
+exit $fail
