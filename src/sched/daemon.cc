@@ -1,6 +1,7 @@
 #include "sched/daemon.h"
 
 #include <signal.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -107,6 +108,7 @@ bool Daemon::Start(std::string* why) {
   Watch(listen_fd_, kListen, 0);
   std::string cores;
   for (const Core& c : cores_) cores += (cores.empty() ? "" : ",") + std::to_string(c.id);
+  PinToUnmanagedCores();
   Log(config::LogLevel::kInfo, "listening on %s; cores [%s]; policy %s; %s polling, tick %d us",
       cfg_.control_socket.c_str(), cores.c_str(), policy_->name(),
       cfg_.polling == config::PollingMode::kBusy ? "busy" : "adaptive", cfg_.tick_us);
@@ -170,6 +172,22 @@ int Daemon::Run() {
   Log(config::LogLevel::kInfo, "shutting down; %zu container(s) continue standalone",
       containers_.size());
   return 0;
+}
+
+void Daemon::PinToUnmanagedCores() {
+  // The daemon runs beside the cores it grants, never on them (busy
+  // polling would otherwise steal a granted core from its container).
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  int count = 0;
+  for (int cpu = 0; cpu < n && cpu < CPU_SETSIZE; cpu++) {
+    bool managed = false;
+    for (const Core& c : cores_) managed |= c.id == cpu;
+    if (!managed) CPU_SET(cpu, &set), count++;
+  }
+  if (count > 0 && sched_setaffinity(0, sizeof set, &set) != 0)
+    Log(config::LogLevel::kWarn, "cannot pin the daemon to the unmanaged cores");
 }
 
 bool Daemon::Busy() const {

@@ -76,7 +76,8 @@ class Daemon {
   void Revoke(Core* core, ContainerId for_container, uint64_t now_ns, const char* reason);
   void FreeCore(Core* core, uint64_t now_ns);
   Core* FindCore(int id);
-  bool Busy() const;  // anything that wants attention soon (adaptive polling)
+  bool Busy() const;
+  void PinToUnmanagedCores();  // anything that wants attention soon (adaptive polling)
 
   config::DaemonConfig cfg_;
   std::unique_ptr<CorePolicy> policy_;

@@ -12,6 +12,7 @@
 //   MODE standalone: registers in the standalone state directory and sleeps
 // Prints "registered ID", "daemon-gone", "reregistered ID" as they happen.
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -58,6 +59,7 @@ void Kthread(DaemonSession* s, bool busy) {
   KthreadSlot* k = s->slot(0);
   k->tid.store(static_cast<uint32_t>(gettid()), std::memory_order_relaxed);
   uint32_t seq = 0;
+  uint32_t pinned = kNoCore;
   if (busy) {
     k->oldest_runnable_since_ns.store(MonotonicNowNs(), std::memory_order_relaxed);
     k->runnable.store(1, std::memory_order_relaxed);
@@ -71,6 +73,12 @@ void Kthread(DaemonSession* s, bool busy) {
       continue;
     }
     seq = k->grant_seq.load(std::memory_order_relaxed);
+    if (core != pinned && core <= kMaxCoreId) {  // run on the granted core, as the LibOS does
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(core, &set);
+      if (sched_setaffinity(0, sizeof set, &set) == 0) pinned = core;
+    }
     k->status.store(PackStatus(KthreadState::kRunning, seq), std::memory_order_release);
     if (busy) {
       k->oldest_runnable_since_ns.store(0, std::memory_order_relaxed);
