@@ -29,6 +29,7 @@
 #include "libos/vdso/vdso.h"
 #include "sched/kthread.h"
 #include "sched/preempt.h"
+#include "sched/reactor.h"
 #include "sched/uthread.h"
 
 extern "C" [[noreturn]] void junction_enter_guest(uintptr_t entry, uintptr_t rsp);
@@ -236,6 +237,10 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   // One kthread per core the container may use, created now: pthread_create
   // needs clone, which the seccomp filter will not allow later.
   sched::SetSignalDeliverableCheck(GuestSignalDeliverable);
+  if (!sched::ReactorInit()) {
+    std::fprintf(stderr, "junction run: cannot create the host-descriptor reactor\n");
+    return 1;
+  }
   g_time_slice_ns = static_cast<uint64_t>(cfg.cpu.time_slice_us) * 1000;
   if (!sched::PrepareKthreads(CurrentProcess().cores, InitKthread)) {
     std::fprintf(stderr, "junction run: cannot start %d kthreads\n", CurrentProcess().cores);

@@ -14,6 +14,7 @@
 #include "libos/host/host.h"
 #include "libos/signals/guest_context.h"
 #include "sched/preempt.h"
+#include "sched/reactor.h"
 
 namespace junction::sched {
 
@@ -33,6 +34,7 @@ struct alignas(64) Kthread {
   std::atomic<int> rq_len{0};
   std::atomic<uint32_t> park_word{0};
   std::atomic<bool> parked{false};
+  std::atomic<bool> polling_reactor{false};  // parked in the reactor's epoll_wait
   pthread_t thread{};
 };
 
@@ -103,7 +105,13 @@ Uthread* PopRunqueue(Kthread& k) {
   return u;
 }
 
+std::atomic<bool> g_reactor_busy{false};  // one kthread blocks in epoll_wait at a time
+
 void KickKthread(Kthread& k) {
+  if (k.polling_reactor.load(std::memory_order_acquire)) {
+    ReactorKick();
+    return;
+  }
   if (k.parked.load(std::memory_order_acquire)) {
     k.park_word.fetch_add(1, std::memory_order_release);
     host::Syscall(SYS_futex, host::L(&k.park_word), FUTEX_WAKE_PRIVATE, 1);
@@ -163,7 +171,19 @@ void IdleWait(Kthread& self, uint64_t next_deadline) {
   uint32_t word = self.park_word.load(std::memory_order_acquire);
   // Re-check after announcing: a waker that saw parked=false pushed first.
   bool work = self.rq_len.load() > 0 || g_signal_arrived.load();
-  if (!work) {
+  bool expected = false;
+  if (!work && ReactorHasWaiters() && g_reactor_busy.compare_exchange_strong(expected, true)) {
+    // This kthread waits for host descriptors and for wake-ups at once.
+    int timeout_ms = -1;
+    if (next_deadline) {
+      uint64_t now = NowNs();
+      timeout_ms = next_deadline > now ? static_cast<int>((next_deadline - now + 999999) / 1000000) : 0;
+    }
+    self.polling_reactor.store(true, std::memory_order_seq_cst);
+    if (self.rq_len.load() == 0 && !g_signal_arrived.load()) ReactorPoll(timeout_ms);
+    self.polling_reactor.store(false, std::memory_order_relaxed);
+    g_reactor_busy.store(false, std::memory_order_release);
+  } else if (!work) {
     timespec ts{}, *tsp = nullptr;
     if (next_deadline) {
       uint64_t now = NowNs();
@@ -184,6 +204,7 @@ void IdleWait(Kthread& self, uint64_t next_deadline) {
   for (;;) {
     uint64_t next_deadline = RunTimers();
     HandleSignalWakeups();
+    if (ReactorHasWaiters()) ReactorPoll(0);
     Uthread* next = PickNext(self);
     if (!next) {
       for (int i = 0; i < kIdleSpins && !next; i++) {

@@ -76,6 +76,8 @@ constexpr HostCall kAllowed[] = {
     H(exit_group, "exit"), H(exit, "exit"), H(set_tid_address, "glibc start-up of junction"),
     H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction"),
     H(futex, "LibOS locks, parking idle kthreads"),
+    H(epoll_ctl, "the reactor: host descriptors uthreads wait for"),
+    H(epoll_wait, "the reactor"),
     H(timer_create, "per-kthread preemption timers"), H(timer_settime, "preemption timers"), H(tgkill, "abort() of the LibOS itself"),
 };
 

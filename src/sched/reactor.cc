@@ -1,0 +1,156 @@
+#include "sched/reactor.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+
+#include <atomic>
+#include <cerrno>
+#include <unordered_map>
+
+#include "libos/host/host.h"
+#include "sched/kthread.h"
+#include "sched/spinlock.h"
+#include "sched/uthread.h"
+
+namespace junction::sched {
+
+namespace {
+
+struct Waiter {
+  Uthread* u;
+  uint32_t events;
+  uint32_t revents;
+  Waiter* next;
+};
+
+struct Registration {
+  uint32_t mask = 0;  // what epoll watches for now
+  Waiter* waiters = nullptr;
+};
+
+int g_epfd = -1;
+int g_kick_fd = -1;
+SpinLock g_lock;
+std::unordered_map<int, Registration>* g_regs;
+std::atomic<int> g_waiters{0};
+
+constexpr uint32_t kAlways = EPOLLERR | EPOLLHUP;
+
+uint32_t MaskOf(const Registration& r) {
+  uint32_t m = 0;
+  for (Waiter* w = r.waiters; w; w = w->next) m |= w->events;
+  return m;
+}
+
+// Points epoll at what the remaining waiters want; g_lock held.
+void Update(int fd, Registration& r) {
+  uint32_t m = MaskOf(r);
+  if (!r.waiters) {
+    host::Syscall(SYS_epoll_ctl, g_epfd, EPOLL_CTL_DEL, fd, 0);
+    g_regs->erase(fd);
+    return;
+  }
+  if (m != r.mask) {
+    epoll_event ev{m | EPOLLRDHUP, {.fd = fd}};
+    host::Syscall(SYS_epoll_ctl, g_epfd, EPOLL_CTL_MOD, fd, host::L(&ev));
+    r.mask = m;
+  }
+}
+
+void Unlink(Registration& r, Waiter* w) {
+  for (Waiter** p = &r.waiters; *p; p = &(*p)->next) {
+    if (*p == w) {
+      *p = w->next;
+      g_waiters.fetch_sub(1);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+bool ReactorInit() {
+  g_regs = new std::unordered_map<int, Registration>();
+  g_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
+  g_kick_fd = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (g_epfd < 0 || g_kick_fd < 0) return false;
+  epoll_event ev{EPOLLIN, {.fd = g_kick_fd}};
+  return host::Syscall(SYS_epoll_ctl, g_epfd, EPOLL_CTL_ADD, g_kick_fd, host::L(&ev)) == 0;
+}
+
+long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns) {
+  Uthread* u = Current();
+  Waiter w{u, events | kAlways, 0, nullptr};
+  {
+    SpinGuard g(g_lock);
+    auto [it, fresh] = g_regs->try_emplace(host_fd);
+    Registration& r = it->second;
+    uint32_t want = MaskOf(r) | w.events;
+    if (fresh || want != r.mask) {
+      epoll_event ev{want | EPOLLRDHUP, {.fd = host_fd}};
+      long rc = host::Syscall(SYS_epoll_ctl, g_epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+                              host_fd, host::L(&ev));
+      if (rc < 0) {
+        if (fresh) g_regs->erase(it);
+        // Regular files and directories are always ready.
+        return rc == -EPERM ? static_cast<long>(events & (EPOLLIN | EPOLLOUT)) : rc;
+      }
+      r.mask = want;
+    }
+    w.next = r.waiters;
+    r.waiters = &w;
+    g_waiters.fetch_add(1);
+    u->wait_state.store(Uthread::kWaiting, std::memory_order_release);
+  }
+  ReactorKick();  // a kthread blocked in epoll_wait must see the new interest
+  WakeReason why = Park(deadline_ns, true);
+  if (why == WakeReason::kWoken) return w.revents;
+  SpinGuard g(g_lock);
+  auto it = g_regs->find(host_fd);
+  if (it != g_regs->end()) {
+    Unlink(it->second, &w);
+    Update(host_fd, it->second);
+  }
+  return why == WakeReason::kTimeout ? -ETIMEDOUT : -EINTR;
+}
+
+bool ReactorHasWaiters() { return g_waiters.load(std::memory_order_relaxed) > 0; }
+
+int ReactorPoll(int timeout_ms) {
+  epoll_event evs[64];
+  long n = host::Syscall(SYS_epoll_wait, g_epfd, host::L(evs), 64, timeout_ms);
+  int woken = 0;
+  for (long i = 0; i < n; i++) {
+    int fd = evs[i].data.fd;
+    if (fd == g_kick_fd) {
+      uint64_t v;
+      host::Syscall(SYS_read, g_kick_fd, host::L(&v), sizeof(v));
+      continue;
+    }
+    SpinGuard g(g_lock);
+    auto it = g_regs->find(fd);
+    if (it == g_regs->end()) continue;
+    Registration& r = it->second;
+    for (Waiter** p = &r.waiters; *p;) {
+      Waiter* w = *p;
+      if (w->events & evs[i].events) {
+        *p = w->next;
+        g_waiters.fetch_sub(1);
+        w->revents = evs[i].events;
+        if (WakeUp(w->u, WakeReason::kWoken)) woken++;
+      } else {
+        p = &w->next;
+      }
+    }
+    Update(fd, r);
+  }
+  return woken;
+}
+
+void ReactorKick() {
+  uint64_t one = 1;
+  if (g_kick_fd >= 0) host::Syscall(SYS_write, g_kick_fd, host::L(&one), sizeof(one));
+}
+
+}  // namespace junction::sched
