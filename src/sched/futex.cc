@@ -237,4 +237,11 @@ long FutexUnlockPi(uint32_t* uaddr, int tid) {
   return 0;
 }
 
+void ResetFutexesAfterFork() {
+  for (Bucket& b : g_buckets) {
+    b.head = nullptr;
+    b.lock.unlock();
+  }
+}
+
 }  // namespace junction::sched

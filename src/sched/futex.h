@@ -25,4 +25,7 @@ long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t op);
 long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only);
 long FutexUnlockPi(uint32_t* uaddr, int tid);
 
+// Fork child: the waiters (other threads) do not exist there.
+void ResetFutexesAfterFork();
+
 }  // namespace junction::sched

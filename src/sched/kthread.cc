@@ -13,6 +13,7 @@
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/signals/guest_context.h"
+#include "sched/futex.h"
 #include "sched/preempt.h"
 #include "sched/reactor.h"
 
@@ -35,6 +36,7 @@ struct alignas(64) Kthread {
   std::atomic<uint32_t> park_word{0};
   std::atomic<bool> parked{false};
   std::atomic<bool> polling_reactor{false};  // parked in the reactor's epoll_wait
+  bool gone = false;  // not in this process (after fork: only the forking kthread is)
   pthread_t thread{};
 };
 
@@ -160,6 +162,7 @@ Uthread* PickNext(Kthread& self) {
   int n = g_num_kthreads.load(std::memory_order_relaxed);
   for (int i = 1; i < n; i++) {
     Kthread& other = g_kthreads[(self.index + i) % n];
+    if (other.gone) continue;
     if (Uthread* u = PopRunqueue(other)) return u;
   }
   return nullptr;
@@ -343,7 +346,9 @@ void Unregister(Uthread* u) {
 void MakeRunnable(Uthread* u) {
   u->state = UthreadState::kRunnable;
   int n = g_num_kthreads.load(std::memory_order_relaxed);
-  Kthread& k = g_kthreads[u->last_kthread < n ? u->last_kthread : 0];
+  Kthread* kp = &g_kthreads[u->last_kthread < n ? u->last_kthread : 0];
+  if (kp->gone) kp = &Self();
+  Kthread& k = *kp;
   PushRunqueue(k, u);
   KickKthread(k);
   // An idle sibling may take it sooner.
@@ -407,6 +412,35 @@ void ExitCurrent() {
   u->state = UthreadState::kExited;
   SwitchToScheduler(u);
   __builtin_unreachable();
+}
+
+void ResetAfterFork() {
+  Uthread* self_u = Current();
+  Kthread& self = Self();
+  int n = g_num_kthreads.load();
+  for (int i = 0; i < n; i++) {
+    Kthread& k = g_kthreads[i];
+    k.rq_head = k.rq_tail = nullptr;
+    k.rq_len.store(0);
+    k.rq_lock.unlock();
+    k.parked.store(false);
+    k.polling_reactor.store(false);
+    k.gone = &k != &self;
+  }
+  // Only the forking uthread exists in the child; the others' memory is
+  // simply not used again.
+  g_all = self_u;
+  self_u->all_next = nullptr;
+  self_u->last_kthread = self.index;
+  g_timers = new std::remove_pointer_t<decltype(g_timers)>();
+  g_next_deadline.store(~uint64_t{0});
+  g_signal_arrived.store(false);
+  g_reactor_busy.store(false);
+  g_timer_lock.unlock();
+  g_all_lock.unlock();
+  ResetFutexesAfterFork();
+  ReactorResetAfterFork();
+  PreemptionResetAfterFork();
 }
 
 void NoteSignalArrived() {

@@ -60,6 +60,11 @@ void SetSignalDeliverableCheck(bool (*fn)(Uthread*));
 // Number of kthreads running the scheduler.
 int KthreadCount();
 
+// In the child of a host fork(): only the calling kthread and uthread
+// exist; clears the run queues, timers, futex waiters and the reactor, and
+// creates a new preemption timer. The child runs on one kthread.
+void ResetAfterFork();
+
 // Host signal handlers call this after queueing a signal while the LibOS
 // was interrupted: the scheduler wakes an interruptible waiter soon.
 void NoteSignalArrived();

@@ -103,6 +103,11 @@ bool StartPreemptionTimer(uint64_t slice_ns) {
   return true;
 }
 
+void PreemptionResetAfterFork() {
+  libos::CurrentThread()->preempt_timer = -1;
+  StartPreemptionTimer(g_slice_ns);
+}
+
 void PausePreemptionTimer() {
   int id = libos::CurrentThread()->preempt_timer;
   if (id < 0) return;

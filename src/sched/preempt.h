@@ -20,5 +20,7 @@ bool StartPreemptionTimer(uint64_t slice_ns);
 // Idle kthreads stop their timer while parked.
 void PausePreemptionTimer();
 void ResumePreemptionTimer();
+// Fork child: POSIX timers are not inherited; make this kthread's again.
+void PreemptionResetAfterFork();
 
 }  // namespace junction::sched

@@ -153,4 +153,16 @@ void ReactorKick() {
   if (g_kick_fd >= 0) host::Syscall(SYS_write, g_kick_fd, host::L(&one), sizeof(one));
 }
 
+void ReactorResetAfterFork() {
+  host::Syscall(SYS_close, g_epfd);
+  host::Syscall(SYS_close, g_kick_fd);
+  g_lock.unlock();
+  g_regs->clear();
+  g_waiters.store(0);
+  g_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
+  g_kick_fd = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
+  epoll_event ev{EPOLLIN, {.fd = g_kick_fd}};
+  host::Syscall(SYS_epoll_ctl, g_epfd, EPOLL_CTL_ADD, g_kick_fd, host::L(&ev));
+}
+
 }  // namespace junction::sched

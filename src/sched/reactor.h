@@ -26,4 +26,7 @@ int ReactorPoll(int timeout_ms);
 // Interrupts a kthread blocked in ReactorPoll (async-signal-safe).
 void ReactorKick();
 
+// Fork child: a new epoll set (the parent's is shared with it otherwise).
+void ReactorResetAfterFork();
+
 }  // namespace junction::sched

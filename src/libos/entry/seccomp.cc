@@ -77,7 +77,8 @@ constexpr HostCall kAllowed[] = {
     H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction"),
     H(futex, "LibOS locks, parking idle kthreads"),
     H(epoll_ctl, "the reactor: host descriptors uthreads wait for"),
-    H(epoll_wait, "the reactor"),
+    H(epoll_wait, "the reactor"), H(epoll_create1, "the reactor, again in a forked child"),
+    H(eventfd2, "the reactor's wake-up descriptor (also after fork)"),
     H(timer_create, "per-kthread preemption timers"), H(timer_settime, "preemption timers"), H(tgkill, "abort() of the LibOS itself"),
 };
 
