@@ -52,10 +52,9 @@ int DoRun(const RunArgs& a) {
     }
     overrides.push_back(o);
   }
-  auto cfg = a.config_path == kEmbeddedDefault
-                 ? config::ParseAppConfig(config::ToToml(config::DefaultAppConfig()),
-                                          "<embedded default>", overrides)
-                 : config::LoadAppConfig(a.config_path, overrides);
+  // An empty path gives the embedded defaults, still with JUNCTION_SOCKET
+  // and --set applied.
+  auto cfg = config::LoadAppConfig(a.config_path == kEmbeddedDefault ? "" : a.config_path, overrides);
   if (!cfg) {
     std::fprintf(stderr, "junction run: %s\n", cfg.error().ToString().c_str());
     return config::kExitUsage;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,9 @@
 #include "libos/strace.h"
 #include "libos/syscalls/syscall_table.h"
 #include "libos/vdso/vdso.h"
+#include "sched/daemon_client.h"
 #include "sched/kthread.h"
+#include "sched/standalone_registry.h"
 #include "sched/preempt.h"
 #include "sched/reactor.h"
 #include "sched/uthread.h"
@@ -59,6 +62,30 @@ uint64_t g_time_slice_ns = 1000000;
 bool InitKthread(int) {
   return SetupThreadState() && InstallTrapHandlers() && EnableSyscallDispatch() &&
          sched::StartPreemptionTimer(g_time_slice_ns);
+}
+
+std::optional<sched::DaemonSession>* g_daemon_holder = nullptr;  // lives for the run
+sched::DaemonSession* g_daemon = nullptr;
+
+sched::KthreadSlot* DaemonSlot(void*, int i) {
+  return static_cast<uint32_t>(i) < g_daemon->slots() ? g_daemon->slot(static_cast<uint32_t>(i))
+                                                       : nullptr;
+}
+
+// With a daemon: register and publish the scheduler's congestion signals
+// into the shared region. Without: say so once and list ourselves in the
+// standalone registry so `junction ps` shows this container.
+void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<std::string>& argv) {
+  std::string why_not;
+  g_daemon_holder = new std::optional<sched::DaemonSession>(sched::ConnectDaemon(cfg, argv, &why_not));
+  if (g_daemon_holder->has_value()) {
+    g_daemon = &g_daemon_holder->value();
+    sched::AttachDaemonRegion(g_daemon->header(), DaemonSlot, nullptr);
+    return;
+  }
+  std::fprintf(stderr, "junction run: no daemon (%s); running standalone on %d core(s)\n",
+               why_not.c_str(), CurrentProcess().cores);
+  sched::RegisterStandalone(cfg, argv);
 }
 
 bool GuestSignalDeliverable(sched::Uthread*) {
@@ -246,6 +273,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: cannot start %d kthreads\n", CurrentProcess().cores);
     return 1;
   }
+  ConnectToDaemonOrRegister(cfg, argv);
   if (!sched::StartPreemptionTimer(g_time_slice_ns)) {
     std::fprintf(stderr, "junction run: cannot create the preemption timer\n");
     return 1;

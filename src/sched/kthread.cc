@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "sched/futex.h"
 #include "sched/preempt.h"
 #include "sched/reactor.h"
+#include "sched/shm_protocol.h"
 
 namespace junction::sched {
 
@@ -37,6 +39,8 @@ struct alignas(64) Kthread {
   std::atomic<bool> parked{false};
   std::atomic<bool> polling_reactor{false};  // parked in the reactor's epoll_wait
   bool gone = false;  // not in this process (after fork: only the forking kthread is)
+  KthreadSlot* slot = nullptr;  // the daemon's view of this kthread, if registered
+  int host_tid = 0;
   pthread_t thread{};
 };
 
@@ -201,10 +205,33 @@ void IdleWait(Kthread& self, uint64_t next_deadline) {
   ResumePreemptionTimer();
 }
 
+ShmHeader* g_daemon_header = nullptr;
+std::atomic<uint64_t> g_preemptions{0};
+std::atomic<uint64_t> g_uthreads_total{0};
+
+// The congestion signals the daemon reads (docs/daemon.md).
+void PublishSignals(Kthread& self) {
+  KthreadSlot* s = self.slot;
+  if (!s) return;
+  uint64_t oldest = 0;
+  {
+    SpinGuard g(self.rq_lock);
+    if (self.rq_head) oldest = self.rq_head->runnable_since_ns;
+  }
+  s->oldest_runnable_since_ns.store(oldest, std::memory_order_relaxed);
+  s->runnable.store(static_cast<uint32_t>(self.rq_len.load()), std::memory_order_relaxed);
+  s->heartbeat.fetch_add(1, std::memory_order_release);
+  if (&self == &g_kthreads[0] && g_daemon_header) {
+    g_daemon_header->uthreads_total.store(g_uthreads_total.load(), std::memory_order_relaxed);
+    g_daemon_header->preemptions.store(g_preemptions.load(), std::memory_order_relaxed);
+  }
+}
+
 // The per-kthread scheduler loop, on the kthread's own stack.
 [[noreturn]] void SchedulerLoop(Kthread& self) {
   libos::ThreadState* ts = self.ts;
   for (;;) {
+    PublishSignals(self);
     uint64_t next_deadline = RunTimers();
     HandleSignalWakeups();
     if (ReactorHasWaiters()) ReactorPoll(0);
@@ -271,6 +298,7 @@ KthreadInitFn g_init_fn;
 void* KthreadBoot(void* arg) {
   auto* k = static_cast<Kthread*>(arg);
   if (!g_init_fn(k->index)) return nullptr;
+  k->host_tid = static_cast<int>(syscall(SYS_gettid));
   k->ts = libos::CurrentThread();
   k->ts->kthread = k;
   return KthreadMain(arg);
@@ -299,6 +327,7 @@ bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   main.index = 0;
   main.ts = libos::CurrentThread();
   main.ts->kthread = &main;
+  main.host_tid = static_cast<int>(syscall(SYS_gettid));
   g_num_kthreads.store(1);
   g_init_fn = init_kthread;
   for (int i = 1; i < count && i < kMaxKthreads; i++) {
@@ -327,13 +356,30 @@ void RunScheduler(Uthread* first) {
   SchedulerLoop(g_kthreads[0]);
 }
 
+void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i), void* ctx) {
+  int n = g_num_kthreads.load();
+  for (int i = 0; i < n; i++) {
+    g_kthreads[i].slot = slot(ctx, i);
+    if (g_kthreads[i].slot)
+      g_kthreads[i].slot->tid.store(static_cast<uint32_t>(g_kthreads[i].host_tid),
+                                    std::memory_order_relaxed);
+  }
+  g_daemon_header = header;
+  header->publishes_runnable.store(1, std::memory_order_release);
+}
+
+uint64_t PreemptionCount() { return g_preemptions.load(); }
+void CountPreemption() { g_preemptions.fetch_add(1, std::memory_order_relaxed); }
+
 void Register(Uthread* u) {
+  g_uthreads_total.fetch_add(1, std::memory_order_relaxed);
   SpinGuard g(g_all_lock);
   u->all_next = g_all;
   g_all = u;
 }
 
 void Unregister(Uthread* u) {
+  g_uthreads_total.fetch_sub(1, std::memory_order_relaxed);
   SpinGuard g(g_all_lock);
   for (Uthread** p = &g_all; *p; p = &(*p)->all_next) {
     if (*p == u) {

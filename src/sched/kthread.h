@@ -65,6 +65,14 @@ int KthreadCount();
 // creates a new preemption timer. The child runs on one kthread.
 void ResetAfterFork();
 
+// Publishing to the core scheduler daemon (shm_protocol.h): kthread i
+// writes its congestion signals into slots[i] at every scheduling pass.
+struct KthreadSlot;
+struct ShmHeader;
+void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i), void* ctx);
+uint64_t PreemptionCount();
+void CountPreemption();
+
 // Host signal handlers call this after queueing a signal while the LibOS
 // was interrupted: the scheduler wakes an interruptible waiter soon.
 void NoteSignalArrived();

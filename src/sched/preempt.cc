@@ -78,6 +78,7 @@ void PreemptHandler(int, siginfo_t*, void* ucv) {
   std::memcpy(ts->xsave_area, uc->uc_mcontext.fpregs, ts->xsave_size);
   ts->guest_fs = libos::ReadFsBase();
   u->preempted = true;
+  CountPreemption();
   g[REG_RSP] = static_cast<greg_t>(ts->libos_stack_top);
   g[REG_RIP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(&junction_preempt_trampoline));
 }

@@ -15,6 +15,7 @@
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "sched/kthread.h"
+#include "sched/standalone_registry.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 
@@ -24,6 +25,7 @@ bool GuestHandlesSignal(int sig);  // signals/signal_state.cc
 
 [[noreturn]] void ExitProcess(int status) {
   StraceFlush();
+  sched::UnregisterStandalone();
   host::ExitGroup(status);
 }
 
