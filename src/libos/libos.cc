@@ -83,8 +83,12 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
     sched::AttachDaemonRegion(g_daemon->header(), DaemonSlot, nullptr);
     return;
   }
-  std::fprintf(stderr, "junction run: no daemon (%s); running standalone on %d core(s)\n",
-               why_not.c_str(), CurrentProcess().cores);
+  // Said once, where someone will read it without it polluting the guest's
+  // own stderr in scripts: on a terminal, or when a daemon was asked for.
+  bool asked = cfg.daemon_socket.has_value() || std::getenv("JUNCTION_SOCKET");
+  if (asked || isatty(2))
+    std::fprintf(stderr, "junction run: no daemon (%s); running standalone on %d core(s)\n",
+                 why_not.c_str(), CurrentProcess().cores);
   sched::RegisterStandalone(cfg, argv);
 }
 
