@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 
+#include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
@@ -57,10 +58,20 @@ JUNCTION_HANDLER(rt_sigpending) {
 
 JUNCTION_HANDLER(sigaltstack) {
   GuestSignals& s = Signals();
+  // Linux reports SS_ONSTACK while the caller runs on the alternate stack,
+  // and then refuses to change it (EPERM).
+  uint64_t rsp, rip, flags;
+  bool trap_path;
+  GuestCallSite(CurrentThread(), &rsp, &rip, &flags, &trap_path);
+  if (!trap_path) rsp += 128;  // the trampoline's red-zone step
   KernelStack old = s.altstack;
+  bool enabled = !(old.ss_flags & SS_DISABLE) && old.ss_size;
+  bool on_stack = enabled && rsp > old.ss_sp && rsp <= old.ss_sp + old.ss_size;
+  if (on_stack) old.ss_flags = SS_ONSTACK | (old.ss_flags & kSsAutodisarm);
   if (a.a[0]) {
     auto ss = UserPtr<KernelStack>(a.a[0]).Read();
     if (!ss.ok()) return -ss.error();
+    if (on_stack) return -EPERM;
     int mode = ss->ss_flags & ~kSsAutodisarm;
     if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK) return -EINVAL;
     if (mode == SS_DISABLE) {
