@@ -22,6 +22,7 @@ struct Waiter {
   uint32_t events;
   uint32_t revents;
   Waiter* next;
+  HostFdWatch* watch = nullptr;  // a callback registration instead of u
 };
 
 struct Registration {
@@ -79,28 +80,76 @@ bool ReactorInit() {
   return host::Syscall(SYS_epoll_ctl, g_epfd, EPOLL_CTL_ADD, g_kick_fd, host::L(&ev)) == 0;
 }
 
+namespace {
+
+// Adds `w` to host_fd's registration, pointing epoll at it; g_lock held.
+long Register_locked(int host_fd, Waiter* w) {
+  auto [it, fresh] = g_regs->try_emplace(host_fd);
+  Registration& r = it->second;
+  uint32_t want = MaskOf(r) | w->events;
+  if (fresh || want != r.mask) {
+    epoll_event ev{want | EPOLLRDHUP, {.fd = host_fd}};
+    long rc = host::Syscall(SYS_epoll_ctl, g_epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+                            host_fd, host::L(&ev));
+    if (rc < 0) {
+      if (fresh) g_regs->erase(it);
+      return rc;
+    }
+    r.mask = want;
+  }
+  w->next = r.waiters;
+  r.waiters = w;
+  g_waiters.fetch_add(1);
+  return 0;
+}
+
+}  // namespace
+
+long WatchHostFd(HostFdWatch* hw, int host_fd, uint32_t events) {
+  auto* w = new Waiter{nullptr, events | kAlways, 0, nullptr, hw};
+  long rc;
+  {
+    SpinGuard g(g_lock);
+    rc = Register_locked(host_fd, w);
+    if (rc == 0) {
+      hw->fd = host_fd;
+      hw->armed = true;
+    }
+  }
+  if (rc < 0) {
+    delete w;
+    return rc;
+  }
+  ReactorKick();
+  return 0;
+}
+
+void UnwatchHostFd(HostFdWatch* hw) {
+  Waiter* found = nullptr;
+  {
+    SpinGuard g(g_lock);
+    if (!hw->armed) return;
+    hw->armed = false;
+    auto it = g_regs->find(hw->fd);
+    if (it == g_regs->end()) return;
+    for (Waiter* w = it->second.waiters; w; w = w->next)
+      if (w->watch == hw) found = w;
+    if (found) {
+      Unlink(it->second, found);
+      Update(hw->fd, it->second);
+    }
+  }
+  delete found;
+}
+
 long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns) {
   Uthread* u = Current();
   Waiter w{u, events | kAlways, 0, nullptr};
   {
     SpinGuard g(g_lock);
-    auto [it, fresh] = g_regs->try_emplace(host_fd);
-    Registration& r = it->second;
-    uint32_t want = MaskOf(r) | w.events;
-    if (fresh || want != r.mask) {
-      epoll_event ev{want | EPOLLRDHUP, {.fd = host_fd}};
-      long rc = host::Syscall(SYS_epoll_ctl, g_epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
-                              host_fd, host::L(&ev));
-      if (rc < 0) {
-        if (fresh) g_regs->erase(it);
-        // Regular files and directories are always ready.
-        return rc == -EPERM ? static_cast<long>(events & (EPOLLIN | EPOLLOUT)) : rc;
-      }
-      r.mask = want;
-    }
-    w.next = r.waiters;
-    r.waiters = &w;
-    g_waiters.fetch_add(1);
+    long rc = Register_locked(host_fd, &w);
+    // Regular files and directories are always ready.
+    if (rc < 0) return rc == -EPERM ? static_cast<long>(events & (EPOLLIN | EPOLLOUT)) : rc;
     u->wait_state.store(Uthread::kWaiting, std::memory_order_release);
   }
   ReactorKick();  // a kthread blocked in epoll_wait must see the new interest
@@ -138,7 +187,14 @@ int ReactorPoll(int timeout_ms) {
         *p = w->next;
         g_waiters.fetch_sub(1);
         w->revents = evs[i].events;
-        if (WakeUp(w->u, WakeReason::kWoken)) woken++;
+        if (HostFdWatch* hw = w->watch) {
+          hw->armed = false;
+          hw->fn(hw, evs[i].events);
+          delete w;
+          woken++;
+        } else if (WakeUp(w->u, WakeReason::kWoken)) {
+          woken++;
+        }
       } else {
         p = &w->next;
       }

@@ -18,6 +18,24 @@ bool ReactorInit();
 // descriptor epoll cannot watch (a regular file) is reported ready at once.
 long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns);
 
+// A callback registration for code that waits on several descriptors at
+// once (poll, select, epoll with host members): `fn(watch, revents)` runs
+// once, from the scheduler (ReactorPoll, with the reactor's lock held: it
+// may only take leaf locks and wake uthreads), when `fd` reports one of
+// `events`; the watch is then unregistered. The owner must call
+// UnwatchHostFd before the HostFdWatch dies (harmless if it fired).
+struct HostFdWatch {
+  void (*fn)(HostFdWatch* w, uint32_t revents) = nullptr;
+  void* ctx = nullptr;
+  // Reactor-private.
+  int fd = -1;
+  bool armed = false;
+};
+// Returns 0, -EPERM for a descriptor epoll cannot watch (always ready: the
+// caller treats it as ready at once), or another -errno from epoll_ctl.
+long WatchHostFd(HostFdWatch* w, int host_fd, uint32_t events);
+void UnwatchHostFd(HostFdWatch* w);
+
 // Scheduler side: true while some uthread waits on a host descriptor.
 bool ReactorHasWaiters();
 // Wakes the waiters whose descriptors are ready; blocks up to timeout_ms

@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -31,6 +33,46 @@ SysResult<void> File::Stat(struct stat*) { return Errno{EBADF}; }
 SysResult<size_t> File::Getdents(void*, size_t) { return Errno{ENOTDIR}; }
 SysResult<void> File::Truncate(uint64_t) { return Errno{EINVAL}; }
 SysResult<int> File::Available() { return 0; }
+uint32_t File::Poll() { return 0x001 /*EPOLLIN*/ | 0x004 /*EPOLLOUT*/ | 0x040 | 0x100 /*RDNORM, WRNORM*/; }
+SysResult<long> File::Fcntl(int, long) { return Errno{EINVAL}; }
+SysResult<long> File::Ioctl(unsigned long, long) { return Errno{ENOTTY}; }
+
+void PollHub::Add(PollWatcher* w) {
+  sched::SpinGuard g(lock_);
+  w->prev = nullptr;
+  w->next = head_;
+  if (head_) head_->prev = w;
+  head_ = w;
+  w->linked = true;
+}
+
+void PollHub::Remove(PollWatcher* w) {
+  sched::SpinGuard g(lock_);
+  if (!w->linked) return;
+  if (w->prev) w->prev->next = w->next; else head_ = w->next;
+  if (w->next) w->next->prev = w->prev;
+  w->linked = false;
+}
+
+void PollHub::Notify(uint32_t events) {
+  if (!head_) return;  // racy peek: a watcher added later re-reads Poll()
+  sched::SpinGuard g(lock_);
+  for (PollWatcher* w = head_; w; w = w->next) w->Notify(events);
+}
+
+bool HostFile::MayBlock() {
+  if (may_block_ < 0) {
+    struct stat st{};
+    host::Syscall(SYS_fstat, host_fd_, host::L(&st));
+    bool b = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+    if (S_ISCHR(st.st_mode)) {
+      struct termios t;
+      b = host::Syscall(SYS_ioctl, host_fd_, TCGETS, host::L(&t)) == 0;
+    }
+    may_block_ = b;
+  }
+  return may_block_;
+}
 
 HostFile::~HostFile() {
   if (host_fd_ >= 0) host::Syscall(SYS_close, host_fd_);

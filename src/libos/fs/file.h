@@ -20,10 +20,40 @@
 #include <vector>
 
 #include "base/sys_result.h"
+#include "sched/spinlock.h"
 
 namespace junction::libos::fs {
 
 class Filesystem;
+
+// Readiness (Linux's f_op->poll plus its wait queue): who wants to hear
+// when a LibOS object's events (EPOLLIN, EPOLLOUT, EPOLLHUP...) change.
+// epoll items and poll/select calls register a PollWatcher; objects call
+// PollHub::Notify after changing state, without holding their own lock.
+// Lock order: object lock, then PollHub::lock_, then the watcher's lock.
+struct PollWatcher {
+  // Called with the events that may have become ready (a hint: callers
+  // re-read File::Poll). Must not block or take a File's lock.
+  virtual void Notify(uint32_t events) = 0;
+  PollWatcher* prev = nullptr;
+  PollWatcher* next = nullptr;
+  bool linked = false;
+
+ protected:
+  ~PollWatcher() = default;
+};
+
+class PollHub {
+ public:
+  void Add(PollWatcher* w);
+  void Remove(PollWatcher* w);
+  void Notify(uint32_t events);
+  bool empty() const { return head_ == nullptr; }
+
+ private:
+  sched::SpinLock lock_;
+  PollWatcher* head_ = nullptr;  // guarded by lock_
+};
 
 class File {
  public:
@@ -58,11 +88,30 @@ class File {
   // True if I/O may go straight to host_fd() (no LibOS bookkeeping).
   virtual bool direct_io() const { return false; }
 
+  // Readiness of a LibOS object (EPOLLIN | EPOLLOUT | EPOLLHUP ...). Files
+  // with a host descriptor and no LibOS readiness (host_pollable()) are
+  // watched through the reactor instead; the default is "always ready",
+  // as for regular files.
+  virtual uint32_t Poll();
+  virtual bool host_pollable() const { return host_fd_ >= 0; }
+  // Objects whose readiness changes with time (timerfd) return the
+  // CLOCK_MONOTONIC time at which Poll() may change without a
+  // notification (waiters wake up by then), or ~0 if none is set now;
+  // others return 0.
+  virtual uint64_t NextEventNs() { return 0; }
+  PollHub& hub() { return hub_; }
+  // fcntl/ioctl requests a LibOS object answers itself (F_GETPIPE_SZ,
+  // FIONREAD...); ENOTTY / EINVAL when it does not know the request.
+  virtual SysResult<long> Fcntl(int cmd, long arg);
+  virtual SysResult<long> Ioctl(unsigned long req, long arg);
+  bool nonblocking() const { return flags_ & 04000 /*O_NONBLOCK*/; }
+
  protected:
   int flags_;
   std::string path_;
   int host_fd_;
   Filesystem* fs_ = nullptr;
+  PollHub hub_;
 };
 
 using FilePtr = std::shared_ptr<File>;
@@ -81,6 +130,12 @@ class HostFile : public File {
   SysResult<size_t> Getdents(void* buf, size_t len) override;
   SysResult<void> Truncate(uint64_t len) override;
   bool direct_io() const override { return true; }
+  // True for descriptors whose I/O can block (terminals, pipes, FIFOs,
+  // sockets): their calls wait through the reactor first.
+  bool MayBlock();
+
+ private:
+  int may_block_ = -1;  // cached MayBlock(); -1 = not looked at yet
 };
 
 // Read-only text generated when opened (procfs, sysfs).

@@ -10,4 +10,17 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/tmpfs.cc
   ${CMAKE_CURRENT_LIST_DIR}/vfs.cc
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_fd.cc
+  # Objects and readiness (docs/ipc.md).
+  ${CMAKE_CURRENT_LIST_DIR}/../ipc/common.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../ipc/pipe.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../ipc/eventfd.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../ipc/timerfd.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../ipc/signalfd.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../ipc/poll.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../ipc/epoll.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_common.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_pipe.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_event.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_epoll.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_poll.cc
 )

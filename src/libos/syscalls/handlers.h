@@ -85,4 +85,14 @@ JUNCTION_HANDLER(listxattr); JUNCTION_HANDLER(llistxattr); JUNCTION_HANDLER(flis
 JUNCTION_HANDLER(setxattr); JUNCTION_HANDLER(lsetxattr); JUNCTION_HANDLER(fsetxattr);
 JUNCTION_HANDLER(removexattr); JUNCTION_HANDLER(lremovexattr); JUNCTION_HANDLER(fremovexattr);
 
+// Pipes, splice, tee (sys_pipe.cc); eventfd, timerfd, signalfd
+// (sys_event.cc); epoll (sys_epoll.cc); poll and select (sys_poll.cc).
+JUNCTION_HANDLER(splice); JUNCTION_HANDLER(tee);
+JUNCTION_HANDLER(eventfd); JUNCTION_HANDLER(eventfd2); JUNCTION_HANDLER(timerfd_create);
+JUNCTION_HANDLER(timerfd_settime); JUNCTION_HANDLER(timerfd_gettime);
+JUNCTION_HANDLER(signalfd); JUNCTION_HANDLER(signalfd4);
+JUNCTION_HANDLER(epoll_create); JUNCTION_HANDLER(epoll_create1); JUNCTION_HANDLER(epoll_ctl);
+JUNCTION_HANDLER(epoll_wait); JUNCTION_HANDLER(epoll_pwait); JUNCTION_HANDLER(epoll_pwait2);
+JUNCTION_HANDLER(select); JUNCTION_HANDLER(pselect6);
+
 }  // namespace junction::libos

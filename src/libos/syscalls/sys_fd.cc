@@ -1,10 +1,11 @@
 // Descriptor-based calls: I/O, the descriptor table (dup, close, fcntl),
-// ioctl, pipes (host pipes for now), poll, memfd. Guest descriptor numbers
+// ioctl, memfd. (Pipes: sys_pipe.cc; poll/select: sys_poll.cc.) Guest descriptor numbers
 // are the LibOS's (fs::FdTable); host-backed descriptions pass I/O straight
 // to their host descriptor.
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/syscalls/handlers.h"
+#include "sched/reactor.h"
 #include "libos/syscalls/user_memory.h"
 
 namespace junction::libos {
@@ -74,6 +76,27 @@ long VectorIo(const FilePtr& f, long iov_addr, long cnt, bool write, long off) {
   return total;
 }
 
+// Host descriptors that can block (a terminal, pipe, FIFO or socket the
+// guest inherited or opened): unless the guest asked for non-blocking I/O,
+// wait for readiness through the reactor (the uthread parks, the kthread
+// runs others), then do the call, which then does not block. The host
+// description's O_NONBLOCK is never touched (it may be shared with the
+// shell).
+long HostIo(const FilePtr& f, bool write, long nr, long a1, long a2) {
+  auto* hf = dynamic_cast<fs::HostFile*>(f.get());
+  if (!hf || !hf->MayBlock() || f->nonblocking()) return host::Syscall(nr, f->host_fd(), a1, a2);
+  short want = write ? POLLOUT : POLLIN;
+  for (;;) {
+    pollfd p{f->host_fd(), want, 0};
+    timespec zero{0, 0};
+    long r = host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(&zero), 0, 0);
+    if (r != 0) return host::Syscall(nr, f->host_fd(), a1, a2);  // ready (or error: let the call say)
+    r = sched::WaitHostFd(f->host_fd(), write ? EPOLLOUT : EPOLLIN, 0);
+    if (r == -EINTR) return -EINTR;
+    if (r < 0 && r != -ETIMEDOUT) return host::Syscall(nr, f->host_fd(), a1, a2);
+  }
+}
+
 long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool positional) {
   FilePtr f = FdTable::Get().Lookup(fd);
   if (!f) return -EBADF;
@@ -82,7 +105,7 @@ long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool posi
   if (positional && off < -1) return -EINVAL;
   if (!IovecsOk(iov, cnt, !write)) return -EFAULT;
   if (f->direct_io()) {
-    if (!positional) return host::Syscall(write ? SYS_writev : SYS_readv, f->host_fd(), iov, cnt);
+    if (!positional) return HostIo(f, write, write ? SYS_writev : SYS_readv, iov, cnt);
     if (flags) return host::Syscall(write ? SYS_pwritev2 : SYS_preadv2, f->host_fd(), iov, cnt, off, 0, flags);
     return host::Syscall(write ? SYS_pwritev : SYS_preadv, f->host_fd(), iov, cnt, off, 0);
   }
@@ -95,7 +118,7 @@ JUNCTION_HANDLER(read) {
   FILE_ARG(f, 0);
   if (!Readable(f)) return -EBADF;
   if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
-  if (f->direct_io()) return host::Syscall(SYS_read, f->host_fd(), a.a[1], a.a[2]);
+  if (f->direct_io()) return HostIo(f, false, SYS_read, a.a[1], a.a[2]);
   return Raw(f->Read(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2])));
 }
 
@@ -103,7 +126,7 @@ JUNCTION_HANDLER(write) {
   FILE_ARG(f, 0);
   if (!Writable(f)) return -EBADF;
   if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
-  if (f->direct_io()) return host::Syscall(SYS_write, f->host_fd(), a.a[1], a.a[2]);
+  if (f->direct_io()) return HostIo(f, true, SYS_write, a.a[1], a.a[2]);
   return Raw(f->Write(reinterpret_cast<const void*>(a.a[1]), static_cast<size_t>(a.a[2])));
 }
 
@@ -230,7 +253,11 @@ JUNCTION_HANDLER(fcntl) {
     case F_GETPIPE_SZ: case F_SETPIPE_SZ: case F_GET_SEALS: case F_ADD_SEALS:
     case F_GETOWN: case F_SETOWN: case F_SETSIG: case F_GETSIG: case F_NOTIFY:
     case F_SETLEASE: case F_GETLEASE:
-      if (!host) return (cmd == F_GETOWN || cmd == F_GETSIG) ? 0 : -EINVAL;
+      if (!host) {
+        if (cmd == F_GETOWN || cmd == F_GETSIG) return 0;
+        auto r = f->Fcntl(static_cast<int>(cmd), arg);
+        return r.ok() ? *r : ToErr(r.error());
+      }
       return host::Syscall(SYS_fcntl, f->host_fd(), cmd, arg);
     default:
       return -EINVAL;
@@ -262,7 +289,13 @@ JUNCTION_HANDLER(ioctl) {
         if (!n.ok()) return ToErr(n.error());
         return UserPtr<int>(arg).Write(*n).ok() ? 0 : -EFAULT;
       }
-    default: break;
+    default:
+      if (f->host_fd() < 0) {
+        // LibOS objects' own requests (TFD_IOC_SET_TICKS, SIOCINQ...).
+        auto r = f->Ioctl(static_cast<unsigned long>(req), arg);
+        return r.ok() ? *r : ToErr(r.error());
+      }
+      break;
   }
   // Terminal requests whose argument layout we know go to a real terminal.
   size_t size = 0;
@@ -276,88 +309,6 @@ JUNCTION_HANDLER(ioctl) {
   if (f->host_fd() < 0) return -ENOTTY;
   if (size && !GuestWritable(static_cast<uintptr_t>(arg), size)) return -EFAULT;
   return host::Syscall(SYS_ioctl, f->host_fd(), req, arg);
-}
-
-namespace {
-
-long PipeCommon(long fds_addr, long flags) {
-  if (flags & ~static_cast<long>(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -EINVAL;
-  if (!GuestWritable(static_cast<uintptr_t>(fds_addr), 2 * sizeof(int))) return -EFAULT;
-  int hfds[2];
-  long r = host::Syscall(SYS_pipe2, host::L(hfds), (flags & ~O_CLOEXEC) | O_CLOEXEC);
-  if (r < 0) return r;
-  struct stat st{};
-  host::Syscall(SYS_fstat, hfds[0], host::L(&st));
-  std::string name = "pipe:[" + std::to_string(st.st_ino) + "]";
-  int status = static_cast<int>(flags & (O_NONBLOCK | O_DIRECT));
-  auto rd = std::make_shared<fs::HostFile>(O_RDONLY | status, name, hfds[0]);
-  auto wr = std::make_shared<fs::HostFile>(O_WRONLY | status, name, hfds[1]);
-  bool cloexec = flags & O_CLOEXEC;
-  auto fd0 = FdTable::Get().Insert(rd, cloexec);
-  if (!fd0.ok()) return ToErr(fd0.error());
-  auto fd1 = FdTable::Get().Insert(wr, cloexec);
-  if (!fd1.ok()) {
-    (void)FdTable::Get().Close(*fd0);
-    return ToErr(fd1.error());
-  }
-  int out[2] = {*fd0, *fd1};
-  std::memcpy(reinterpret_cast<void*>(fds_addr), out, sizeof(out));
-  return 0;
-}
-
-// Polls guest descriptors through their host descriptors; descriptions
-// without one (generated files) are always ready, as regular files are.
-long PollCommon(long fds_addr, long nfds, long timeout_ms, long tsp, bool ppoll) {
-  if (nfds < 0 || static_cast<uint64_t>(nfds) > FdTable::Get().limit()) return -EINVAL;
-  size_t bytes = sizeof(pollfd) * static_cast<size_t>(nfds);
-  if (!GuestWritable(static_cast<uintptr_t>(fds_addr), bytes)) return -EFAULT;
-  std::vector<pollfd> guest(static_cast<size_t>(nfds)), hostv(static_cast<size_t>(nfds));
-  std::memcpy(guest.data(), reinterpret_cast<void*>(fds_addr), bytes);
-  int ready_now = 0;
-  for (size_t i = 0; i < guest.size(); i++) {
-    hostv[i] = {-1, guest[i].events, 0};
-    guest[i].revents = 0;
-    if (guest[i].fd < 0) continue;
-    FilePtr f = FdTable::Get().Lookup(guest[i].fd);
-    if (!f) {
-      guest[i].revents = POLLNVAL;
-      ready_now++;
-    } else if (f->host_fd() >= 0) {
-      hostv[i].fd = f->host_fd();
-    } else {
-      guest[i].revents = static_cast<short>(guest[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
-      if (guest[i].revents) ready_now++;
-    }
-  }
-  long r;
-  if (ready_now) {
-    struct timespec zero = {0, 0};
-    r = host::Syscall(SYS_ppoll, host::L(hostv.data()), nfds, host::L(&zero), 0, 0);
-  } else if (ppoll) {
-    r = host::Syscall(SYS_ppoll, host::L(hostv.data()), nfds, tsp, 0, 0);
-  } else {
-    r = host::Syscall(SYS_poll, host::L(hostv.data()), nfds, timeout_ms);
-  }
-  if (r < 0) return r;
-  long count = 0;
-  for (size_t i = 0; i < guest.size(); i++) {
-    if (hostv[i].fd >= 0) guest[i].revents = hostv[i].revents;
-    if (guest[i].revents) count++;
-  }
-  std::memcpy(reinterpret_cast<void*>(fds_addr), guest.data(), bytes);
-  return count;
-}
-
-}  // namespace
-
-JUNCTION_HANDLER(pipe) { return PipeCommon(a.a[0], 0); }
-JUNCTION_HANDLER(pipe2) { return PipeCommon(a.a[0], a.a[1]); }
-
-JUNCTION_HANDLER(poll) { return PollCommon(a.a[0], a.a[1], a.a[2], 0, false); }
-
-JUNCTION_HANDLER(ppoll) {
-  if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), 16)) return -EFAULT;
-  return PollCommon(a.a[0], a.a[1], 0, a.a[2], true);  // guest mask: signals issue
 }
 
 JUNCTION_HANDLER(ftruncate) {

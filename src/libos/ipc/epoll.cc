@@ -1,0 +1,281 @@
+#include "libos/ipc/epoll.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "libos/host/host.h"
+#include "libos/ipc/ipc.h"
+#include "sched/kthread.h"
+
+namespace junction::libos::ipc {
+
+namespace {
+constexpr uint32_t kAlways = EPOLLERR | EPOLLHUP;
+constexpr uint32_t kFlags = EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP;
+constexpr int kMaxNesting = 5;  // Linux's EP_MAX_NESTS
+uint64_t g_ino = NextAnonIno();
+}  // namespace
+
+Epoll::Epoll() : File(O_RDWR, "anon_inode:[eventpoll]") {}
+
+Epoll::~Epoll() {
+  for (auto& [key, it] : items_) {
+    if (auto f = it->file.lock()) f->hub().Remove(it.get());
+  }
+  if (host_epfd_ >= 0) host::Syscall(SYS_close, host_epfd_);
+}
+
+void Epoll::Item::Notify(uint32_t ev) {
+  {
+    sched::SpinGuard g(ep->lock_);
+    if (!(events & ~kFlags)) return;                 // disabled one-shot
+    if (!(ev & (events | kAlways)) && ev) return;    // not what it waits for
+    ep->Enqueue_locked(this);
+  }
+  ep->waiters_.WakeOne();
+  ep->hub().Notify(EPOLLIN);  // nested epoll, poll on this instance
+}
+
+void Epoll::Enqueue_locked(Item* it) {
+  if (it->queued) return;
+  it->queued = true;
+  ready_.push_back(it);
+}
+
+bool Epoll::Reaches(const Epoll* target, int depth) {
+  if (this == target) return true;
+  if (depth > kMaxNesting) return true;
+  std::vector<fs::FilePtr> inner;
+  {
+    sched::SpinGuard g(lock_);
+    for (auto& [key, it] : items_)
+      if (dynamic_cast<Epoll*>(key.first))
+        if (auto f = it->file.lock()) inner.push_back(f);
+  }
+  for (auto& f : inner)
+    if (static_cast<Epoll*>(f.get())->Reaches(target, depth + 1)) return true;
+  return false;
+}
+
+SysResult<void> Epoll::Ctl(int op, int fd, const fs::FilePtr& target, const epoll_event* ev) {
+  if (target.get() == this) return Errno{EINVAL};
+  if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE)) {
+    if (op == EPOLL_CTL_MOD) return Errno{EINVAL};
+    if (ev->events & EPOLLONESHOT) return Errno{EINVAL};
+  }
+  Key key{target.get(), fd};
+  bool host = target->host_pollable();
+  if (host) {
+    // The host kernel keeps these members (and their ET/ONESHOT state).
+    if (host_epfd_ < 0) {
+      long e = host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC);
+      if (e < 0) return Errno{static_cast<int>(-e)};
+      host_epfd_ = static_cast<int>(e);
+    }
+    epoll_event hev{};
+    if (ev) hev = *ev;
+    long r = host::Syscall(SYS_epoll_ctl, host_epfd_, op, target->host_fd(), host::L(&hev));
+    if (r == -EPERM) return Errno{EPERM};  // regular files: as Linux
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    if (op == EPOLL_CTL_ADD) host_members_++;
+    if (op == EPOLL_CTL_DEL) host_members_--;
+    return {};
+  }
+  if (op == EPOLL_CTL_ADD) {
+    if (auto* inner = dynamic_cast<Epoll*>(target.get()))
+      if (inner->Reaches(this)) return Errno{ELOOP};
+    auto item = std::make_unique<Item>();
+    item->ep = this;
+    item->file = target;
+    item->raw = target.get();
+    item->fd = fd;
+    item->events = ev->events | kAlways;
+    item->data = ev->data.u64;
+    item->timed = target->NextEventNs() != 0;
+    Item* it = item.get();
+    {
+      sched::SpinGuard g(lock_);
+      if (items_.count(key)) return Errno{EEXIST};
+      items_.emplace(key, std::move(item));
+      if (it->timed) timed_++;
+      Enqueue_locked(it);  // harvest looks at its readiness
+    }
+    target->hub().Add(it);
+    waiters_.WakeOne();
+    hub().Notify(EPOLLIN);
+    return {};
+  }
+  if (op == EPOLL_CTL_MOD) {
+    {
+      sched::SpinGuard g(lock_);
+      auto found = items_.find(key);
+      if (found == items_.end()) return Errno{ENOENT};
+      Item* it = found->second.get();
+      if (it->events & EPOLLEXCLUSIVE) return Errno{EINVAL};
+      it->events = ev->events | kAlways;
+      it->data = ev->data.u64;
+      Enqueue_locked(it);
+    }
+    waiters_.WakeOne();
+    hub().Notify(EPOLLIN);
+    return {};
+  }
+  if (op == EPOLL_CTL_DEL) {
+    std::unique_ptr<Item> item;
+    {
+      sched::SpinGuard g(lock_);
+      auto found = items_.find(key);
+      if (found == items_.end()) return Errno{ENOENT};
+      item = std::move(found->second);
+      items_.erase(found);
+      if (item->timed) timed_--;
+      if (item->queued) std::erase(ready_, item.get());
+    }
+    target->hub().Remove(item.get());
+    return {};
+  }
+  return Errno{EINVAL};
+}
+
+int Epoll::Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop) {
+  if (timed_) {
+    for (auto& [key, it] : items_)
+      if (it->timed) Enqueue_locked(it.get());
+  }
+  int n = 0;
+  size_t count = ready_.size();
+  std::vector<Item*> again;
+  for (size_t i = 0; i < count && n < max; i++) {
+    Item* it = ready_.front();
+    ready_.pop_front();
+    it->queued = false;
+    fs::FilePtr f = it->file.lock();
+    if (!f) {
+      // The file is gone: so is the item (its hub died with it).
+      auto found = items_.find({it->raw, it->fd});
+      if (found != items_.end()) {
+        if (it->timed) timed_--;
+        items_.erase(found);
+      }
+      continue;
+    }
+    uint32_t want = it->events & ~kFlags;
+    if (!want) {
+      drop.push_back(std::move(f));
+      continue;
+    }
+    uint32_t ev = f->Poll() & want;
+    drop.push_back(std::move(f));
+    if (!ev) continue;
+    out[n].events = ev;
+    out[n].data.u64 = it->data;
+    n++;
+    if (it->events & EPOLLONESHOT)
+      it->events &= kFlags;
+    else if (!(it->events & EPOLLET))
+      again.push_back(it);  // level-triggered: look again next time
+  }
+  for (Item* it : again) Enqueue_locked(it);
+  return n;
+}
+
+int Epoll::HarvestHost(epoll_event* out, int max) {
+  if (host_epfd_ < 0 || !host_members_ || max <= 0) return 0;
+  long r = host::Syscall(SYS_epoll_wait, host_epfd_, host::L(out), max, 0);
+  return r > 0 ? static_cast<int>(r) : 0;
+}
+
+SysResult<int> Epoll::Wait(epoll_event* out, int max, bool block, uint64_t deadline_ns) {
+  for (;;) {
+    std::vector<fs::FilePtr> drop;
+    int n;
+    bool more;
+    {
+      sched::SpinGuard g(lock_);
+      n = Harvest_locked(out, max, drop);
+      host_pending_ = false;
+      more = !ready_.empty();
+    }
+    drop.clear();
+    n += HarvestHost(out + n, max - n);
+    if (more) waiters_.WakeOne();  // another thread may take the rest
+    if (n) return n;
+    if (!block) return 0;
+    uint64_t wake_at = deadline_ns;
+    if (deadline_ns && sched::NowNs() >= deadline_ns) return 0;
+
+    // Park until an item is queued, the host set is ready, a timed item
+    // may have changed, or the deadline.
+    struct HostWake : sched::HostFdWatch {
+      Epoll* ep;
+    } hw;
+    hw.ep = this;
+    hw.fn = [](sched::HostFdWatch* w, uint32_t) {
+      Epoll* ep = static_cast<HostWake*>(w)->ep;
+      {
+        sched::SpinGuard g(ep->lock_);
+        ep->host_pending_ = true;
+      }
+      ep->waiters_.WakeAll();
+    };
+    bool host = host_epfd_ >= 0 && host_members_;
+    if (host && sched::WatchHostFd(&hw, host_epfd_, EPOLLIN) < 0) host = false;
+    std::vector<fs::FilePtr> timed;
+    {
+      sched::SpinGuard g(lock_);
+      if (timed_)
+        for (auto& [key, it] : items_)
+          if (it->timed)
+            if (auto f = it->file.lock()) timed.push_back(std::move(f));
+    }
+    for (auto& f : timed) {
+      uint64_t t = f->NextEventNs();
+      if (t && t != ~uint64_t{0} && (!wake_at || t < wake_at)) wake_at = t;
+    }
+    timed.clear();
+    lock_.lock();
+    long r = 0;
+    if (ready_.empty() && !host_pending_)
+      r = waiters_.Wait(lock_, wake_at);
+    else
+      lock_.unlock();
+    if (host) sched::UnwatchHostFd(&hw);
+    if (r == -EINTR) return Errno{EINTR};
+  }
+}
+
+SysResult<void> Epoll::Stat(struct stat* st) {
+  *st = fs::SyntheticStat(kAnonDev, g_ino, 0600);
+  return {};
+}
+
+uint32_t Epoll::Poll() {
+  std::vector<std::pair<fs::FilePtr, uint32_t>> check;
+  {
+    sched::SpinGuard g(lock_);
+    for (Item* it : ready_)
+      if (auto f = it->file.lock()) check.emplace_back(std::move(f), it->events & ~kFlags);
+    if (timed_)
+      for (auto& [key, it] : items_)
+        if (it->timed)
+          if (auto f = it->file.lock()) check.emplace_back(std::move(f), it->events & ~kFlags);
+  }
+  for (auto& [f, want] : check)
+    if (f->Poll() & want) return EPOLLIN | EPOLLRDNORM;
+  if (host_epfd_ >= 0 && host_members_) {
+    pollfd p{host_epfd_, POLLIN, 0};
+    timespec zero{0, 0};
+    if (host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(&zero), 0, 0) > 0) return EPOLLIN | EPOLLRDNORM;
+  }
+  return 0;
+}
+
+uint64_t Epoll::NextEventNs() {
+  // Timed members and host members are looked at again periodically by
+  // an outer poll/epoll (nested host members are not watched directly).
+  return (timed_ || host_members_) ? sched::NowNs() + 2'000'000 : ~uint64_t{0};
+}
+
+}  // namespace junction::libos::ipc

@@ -1,0 +1,78 @@
+// epoll instances (Linux fs/eventpoll.c) over LibOS objects and host
+// descriptors.
+//
+// LibOS members register an Item (a PollWatcher) on their file's PollHub;
+// a notification puts the item on the ready list, and epoll_wait re-reads
+// the file's Poll() for each ready item (level-triggered items go back on
+// the list after being reported, edge-triggered ones wait for the next
+// notification, one-shot ones are disabled until EPOLL_CTL_MOD). Host
+// members (host sockets, a terminal, FIFOs) go into a host epoll set owned
+// by the instance, which the kernel runs with the guest's flags; a waiting
+// epoll_wait watches that set through the reactor.
+//
+// Items hold their file weakly: when the last descriptor of a file is
+// closed, its items disappear, as on Linux. Lock order: a file's PollHub
+// lock, then Epoll::lock_, then the member file's own lock (Poll()).
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "libos/fs/file.h"
+#include "libos/ipc/poll.h"
+#include "sched/spinlock.h"
+#include "sched/wait_queue.h"
+
+namespace junction::libos::ipc {
+
+class Epoll : public fs::File {
+ public:
+  Epoll();
+  ~Epoll() override;
+  // epoll_ctl with the target's description and number.
+  SysResult<void> Ctl(int op, int fd, const fs::FilePtr& target, const epoll_event* ev);
+  // epoll_wait: up to `max` events into `out`; deadline 0 = none; block
+  // false = timeout 0. Returns the count, or EINTR.
+  SysResult<int> Wait(epoll_event* out, int max, bool block, uint64_t deadline_ns);
+
+  SysResult<void> Stat(struct stat* st) override;
+  uint32_t Poll() override;
+  bool host_pollable() const override { return false; }
+  uint64_t NextEventNs() override;
+  // True if `target` is this instance or reaches it (nested epoll loops).
+  bool Reaches(const Epoll* target, int depth = 0);
+
+ private:
+  struct Item : fs::PollWatcher {
+    Epoll* ep;
+    std::weak_ptr<fs::File> file;
+    fs::File* raw;
+    int fd;
+    uint32_t events;  // EPOLLIN... | EPOLLET | EPOLLONESHOT; 0 after one-shot
+    uint64_t data;
+    bool queued = false;  // on ready_
+    bool timed = false;   // NextEventNs() matters
+    void Notify(uint32_t ev) override;
+  };
+  using Key = std::pair<fs::File*, int>;
+
+  void Enqueue_locked(Item* it);
+  // Harvests ready LibOS items; lock_ held. Files whose last reference
+  // goes away are moved to `drop` (released after unlocking).
+  int Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop);
+  int HarvestHost(epoll_event* out, int max);
+
+  sched::SpinLock lock_;
+  std::map<Key, std::unique_ptr<Item>> items_;  // guarded by lock_
+  std::deque<Item*> ready_;                     // guarded by lock_
+  size_t timed_ = 0;                            // items with timed set
+  sched::WaitQueue waiters_;
+  int host_epfd_ = -1;  // created with the first host member
+  size_t host_members_ = 0;
+  bool host_pending_ = false;  // the reactor saw the host set ready
+};
+
+}  // namespace junction::libos::ipc

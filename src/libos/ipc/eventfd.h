@@ -1,0 +1,73 @@
+// eventfd, timerfd and signalfd objects (Linux fs/eventfd.c,
+// fs/timerfd.c, fs/signalfd.c).
+#pragma once
+
+#include <time.h>
+
+#include "libos/fs/file.h"
+#include "sched/spinlock.h"
+#include "sched/wait_queue.h"
+
+namespace junction::libos::ipc {
+
+class EventFd : public fs::File {
+ public:
+  EventFd(uint64_t initval, int flags);  // flags: EFD_SEMAPHORE|EFD_NONBLOCK
+  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> Write(const void* buf, size_t len) override;
+  SysResult<void> Stat(struct stat* st) override;
+  uint32_t Poll() override;
+  bool host_pollable() const override { return false; }
+
+ private:
+  sched::SpinLock lock_;
+  uint64_t count_;  // guarded by lock_
+  bool semaphore_;
+  uint64_t ino_;
+  sched::WaitQueue readq_, writeq_;
+};
+
+class TimerFd : public fs::File {
+ public:
+  TimerFd(clockid_t clock, int flags);
+  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<void> Stat(struct stat* st) override;
+  uint32_t Poll() override;
+  bool host_pollable() const override { return false; }
+  uint64_t NextEventNs() override;
+  // timerfd_settime / timerfd_gettime (its own clock's times).
+  SysResult<void> Set(int flags, const itimerspec& value, itimerspec* old);
+  void Get(itimerspec* cur);
+  // TFD_IOC_SET_TICKS.
+  SysResult<long> Ioctl(unsigned long req, long arg) override;
+
+ private:
+  uint64_t ClockNow() const;
+  // Folds expirations up to now into ticks_; lock_ held.
+  void Advance_locked(uint64_t now);
+
+  sched::SpinLock lock_;
+  clockid_t clock_;
+  uint64_t next_ = 0;      // next expiry in clock_'s ns, 0 = disarmed
+  uint64_t interval_ = 0;  // ns
+  uint64_t ticks_ = 0;     // expirations not yet read
+  uint64_t ino_;
+  sched::WaitQueue readq_;
+};
+
+class SignalFd : public fs::File {
+ public:
+  SignalFd(uint64_t mask, int flags);
+  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<void> Stat(struct stat* st) override;
+  uint32_t Poll() override;
+  bool host_pollable() const override { return false; }
+  uint64_t NextEventNs() override;
+  void set_mask(uint64_t m) { mask_ = m; }
+
+ private:
+  uint64_t mask_;
+  uint64_t ino_;
+};
+
+}  // namespace junction::libos::ipc

@@ -1,0 +1,268 @@
+#include "libos/ipc/pipe.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "libos/host/host.h"
+#include "libos/ipc/ipc.h"
+
+namespace junction::libos::ipc {
+
+PipeBuffer::PipeBuffer() : ring_(kPipeDefaultSize), ino_(NextAnonIno()) {}
+
+size_t PipeBuffer::CopyOut_locked(void* dst, size_t len, bool consume) {
+  size_t n = std::min(len, used_);
+  size_t first = std::min(n, cap_ - head_);
+  std::memcpy(dst, ring_.data() + head_, first);
+  std::memcpy(static_cast<char*>(dst) + first, ring_.data(), n - first);
+  if (consume) {
+    head_ = (head_ + n) % cap_;
+    used_ -= n;
+    if (!used_) head_ = 0;
+  }
+  return n;
+}
+
+void PipeBuffer::CopyIn_locked(const void* src, size_t len) {
+  size_t tail = (head_ + used_) % cap_;
+  size_t first = std::min(len, cap_ - tail);
+  std::memcpy(ring_.data() + tail, src, first);
+  std::memcpy(ring_.data(), static_cast<const char*>(src) + first, len - first);
+  used_ += len;
+}
+
+void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
+  // Ends are detached (nulled) under ends_lock_ before they die, so a
+  // notification racing with close sees either a live end or nullptr.
+  sched::SpinGuard g(ends_lock_);
+  if (rd && read_end_) read_end_->hub().Notify(rd);
+  if (wr && write_end_) write_end_->hub().Notify(wr);
+}
+
+SysResult<size_t> PipeBuffer::Read(PipeEnd* end, void* buf, size_t len, bool peek) {
+  if (!len) return size_t{0};
+  lock_.lock();
+  while (!used_) {
+    if (!writers_) {
+      lock_.unlock();
+      return size_t{0};
+    }
+    if (end->nonblocking()) {
+      lock_.unlock();
+      return Errno{EAGAIN};
+    }
+    long r = readq_.Wait(lock_);
+    if (r) return Errno{static_cast<int>(-r)};
+    lock_.lock();
+  }
+  size_t n;
+  if (!packets_.empty()) {
+    size_t pkt = packets_.front();
+    n = CopyOut_locked(buf, std::min(len, pkt), !peek);
+    if (!peek) {
+      packets_.pop_front();
+      // The rest of a packet longer than the read is discarded (O_DIRECT).
+      if (pkt > n) {
+        head_ = (head_ + (pkt - n)) % cap_;
+        used_ -= pkt - n;
+      }
+    }
+  } else {
+    n = CopyOut_locked(buf, len, !peek);
+  }
+  lock_.unlock();
+  if (!peek) {
+    writeq_.WakeAll();
+    NotifyEnds(0, EPOLLOUT | EPOLLWRNORM);
+  }
+  return n;
+}
+
+namespace {
+
+// SIGPIPE to the writer, as Linux sends it with EPIPE.
+void RaiseSigpipe() {
+  siginfo_t info{};
+  info.si_signo = SIGPIPE;
+  info.si_code = SI_USER;
+  RaiseSignal(SIGPIPE, info);
+}
+
+}  // namespace
+
+SysResult<size_t> PipeBuffer::Write(PipeEnd* end, const void* buf, size_t len) {
+  if (!len) return size_t{0};
+  const char* src = static_cast<const char*>(buf);
+  bool packet = end->flags() & O_DIRECT;
+  size_t done = 0;
+  lock_.lock();
+  while (done < len) {
+    if (!readers_) {
+      lock_.unlock();
+      RaiseSigpipe();
+      return done ? SysResult<size_t>(done) : Errno{EPIPE};
+    }
+    size_t space = cap_ - used_;
+    size_t left = len - done;
+    // Writes up to PIPE_BUF are atomic: all or nothing.
+    size_t need = (len <= kPipeBuf || packet) ? std::min(left, packet ? kPipeBuf : left) : 1;
+    if (space >= need) {
+      size_t n = packet ? std::min(left, kPipeBuf) : std::min(left, space);
+      CopyIn_locked(src + done, n);
+      if (packet) packets_.push_back(n);
+      done += n;
+      lock_.unlock();
+      readq_.WakeAll();
+      NotifyEnds(EPOLLIN | EPOLLRDNORM, 0);
+      lock_.lock();
+      continue;
+    }
+    if (end->nonblocking()) {
+      lock_.unlock();
+      return done ? SysResult<size_t>(done) : Errno{EAGAIN};
+    }
+    long r = writeq_.Wait(lock_);
+    if (r) return done ? SysResult<size_t>(done) : Errno{static_cast<int>(-r)};
+    lock_.lock();
+  }
+  lock_.unlock();
+  return done;
+}
+
+uint32_t PipeBuffer::PollRead() {
+  sched::SpinGuard g(lock_);
+  uint32_t ev = used_ ? (EPOLLIN | EPOLLRDNORM) : 0;
+  if (!writers_) ev |= EPOLLHUP;
+  return ev;
+}
+
+uint32_t PipeBuffer::PollWrite() {
+  sched::SpinGuard g(lock_);
+  uint32_t ev = (cap_ - used_ >= std::min(kPipeBuf, cap_)) ? (EPOLLOUT | EPOLLWRNORM) : 0;
+  if (!readers_) ev |= EPOLLERR;
+  return ev;
+}
+
+size_t PipeBuffer::available() {
+  sched::SpinGuard g(lock_);
+  return used_;
+}
+
+SysResult<long> PipeBuffer::SetSize(size_t bytes) {
+  if (bytes > kPipeMaxSize) return Errno{EPERM};
+  size_t want = kPipeBuf;
+  while (want < bytes) want <<= 1;
+  std::vector<char> fresh(want);
+  {
+    sched::SpinGuard g(lock_);
+    if (used_ > want) return Errno{EBUSY};
+    CopyOut_locked(fresh.data(), used_, false);
+    ring_.swap(fresh);
+    head_ = 0;
+    cap_ = want;
+  }
+  writeq_.WakeAll();
+  NotifyEnds(0, EPOLLOUT);
+  return static_cast<long>(want);
+}
+
+void PipeBuffer::Attach(PipeEnd* end, bool writer) {
+  sched::SpinGuard e(ends_lock_);
+  sched::SpinGuard g(lock_);
+  (writer ? writers_ : readers_)++;
+  (writer ? write_end_ : read_end_) = end;
+}
+
+void PipeBuffer::Detach(PipeEnd* end, bool writer) {
+  {
+    sched::SpinGuard e(ends_lock_);
+    sched::SpinGuard g(lock_);
+    (writer ? writers_ : readers_)--;
+    PipeEnd*& slot = writer ? write_end_ : read_end_;
+    if (slot == end) slot = nullptr;
+  }
+  // The other end learns of the hang-up.
+  if (writer) {
+    readq_.WakeAll();
+    NotifyEnds(EPOLLHUP | EPOLLIN, 0);
+  } else {
+    writeq_.WakeAll();
+    NotifyEnds(0, EPOLLERR | EPOLLOUT);
+  }
+}
+
+SysResult<size_t> PipeBuffer::TeeTo(PipeEnd* reader, PipeBuffer& to, PipeEnd* writer, size_t len) {
+  std::vector<char> tmp(std::min(len, cap_));
+  lock_.lock();
+  while (!used_) {
+    if (!writers_ || reader->nonblocking()) {
+      bool eof = !writers_;
+      lock_.unlock();
+      if (eof) return size_t{0};
+      return Errno{EAGAIN};
+    }
+    long r = readq_.Wait(lock_);
+    if (r) return Errno{static_cast<int>(-r)};
+    lock_.lock();
+  }
+  size_t n = CopyOut_locked(tmp.data(), tmp.size(), false);
+  lock_.unlock();
+  {
+    sched::SpinGuard g(to.lock_);
+    n = std::min(n, to.cap_ - to.used_);
+  }
+  if (!n) return Errno{EAGAIN};
+  return to.Write(writer, tmp.data(), n);
+}
+
+PipeEnd::PipeEnd(std::shared_ptr<PipeBuffer> p, bool writer, int flags)
+    : File((writer ? O_WRONLY : O_RDONLY) | flags, "pipe:[" + std::to_string(p->ino()) + "]"),
+      pipe_(std::move(p)), writer_(writer) {
+  pipe_->Attach(this, writer_);
+}
+
+PipeEnd::~PipeEnd() { pipe_->Detach(this, writer_); }
+
+SysResult<size_t> PipeEnd::Read(void* buf, size_t len) {
+  if (writer_) return Errno{EBADF};
+  return pipe_->Read(this, buf, len);
+}
+
+SysResult<size_t> PipeEnd::Write(const void* buf, size_t len) {
+  if (!writer_) return Errno{EBADF};
+  return pipe_->Write(this, buf, len);
+}
+
+SysResult<void> PipeEnd::Stat(struct stat* st) {
+  *st = fs::SyntheticStat(kAnonDev, pipe_->ino(), S_IFIFO | 0600);
+  st->st_blksize = kPipeBuf;
+  return {};
+}
+
+SysResult<int> PipeEnd::Available() { return static_cast<int>(pipe_->available()); }
+
+uint32_t PipeEnd::Poll() { return writer_ ? pipe_->PollWrite() : pipe_->PollRead(); }
+
+SysResult<long> PipeEnd::Fcntl(int cmd, long arg) {
+  if (cmd == F_GETPIPE_SZ) return static_cast<long>(pipe_->size());
+  if (cmd == F_SETPIPE_SZ) {
+    if (arg < 0) return Errno{EINVAL};
+    return pipe_->SetSize(static_cast<size_t>(arg));
+  }
+  return Errno{EINVAL};
+}
+
+std::pair<fs::FilePtr, fs::FilePtr> MakePipe(int flags) {
+  auto buf = std::make_shared<PipeBuffer>();
+  int status = flags & (O_NONBLOCK | O_DIRECT);
+  auto rd = std::make_shared<PipeEnd>(buf, false, status & O_NONBLOCK);
+  auto wr = std::make_shared<PipeEnd>(buf, true, status);
+  return {rd, wr};
+}
+
+}  // namespace junction::libos::ipc

@@ -1,0 +1,85 @@
+// Pipes whose two ends are in this process (Linux fs/pipe.c): a byte ring
+// in LibOS memory shared by a read-end and a write-end description.
+// Blocking reads and writes park the uthread on the pipe's wait queues.
+//
+// Locking: ends_lock_ before lock_; PipeBuffer::lock_ guards the ring, the packet lengths and the
+// end counts; it is taken before any WaitQueue lock and never held while
+// notifying poll watchers.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "libos/fs/file.h"
+#include "sched/spinlock.h"
+#include "sched/wait_queue.h"
+
+namespace junction::libos::ipc {
+
+inline constexpr size_t kPipeBuf = 4096;           // PIPE_BUF: atomic write size
+inline constexpr size_t kPipeDefaultSize = 65536;  // 16 pages, as Linux
+inline constexpr size_t kPipeMaxSize = 1 << 20;    // /proc/sys/fs/pipe-max-size
+
+class PipeEnd;
+
+class PipeBuffer {
+ public:
+  PipeBuffer();
+  // The ends call these from their Read/Write/Poll.
+  SysResult<size_t> Read(PipeEnd* end, void* buf, size_t len, bool peek = false);
+  SysResult<size_t> Write(PipeEnd* end, const void* buf, size_t len);
+  uint32_t PollRead();
+  uint32_t PollWrite();
+  SysResult<long> SetSize(size_t bytes);
+  size_t size() const { return cap_; }
+  size_t available();
+  void Attach(PipeEnd* end, bool writer);
+  void Detach(PipeEnd* end, bool writer);
+  // tee(2): copies up to len bytes of this pipe into `to` without consuming.
+  SysResult<size_t> TeeTo(PipeEnd* reader, PipeBuffer& to, PipeEnd* writer, size_t len);
+  uint64_t ino() const { return ino_; }
+
+ private:
+  void NotifyEnds(uint32_t rd, uint32_t wr);
+  size_t CopyOut_locked(void* dst, size_t len, bool consume);
+  void CopyIn_locked(const void* src, size_t len);
+
+  sched::SpinLock lock_;
+  std::vector<char> ring_;  // guarded by lock_
+  size_t cap_ = kPipeDefaultSize;
+  size_t head_ = 0, used_ = 0;
+  std::deque<size_t> packets_;  // O_DIRECT write lengths, oldest first
+  int readers_ = 0, writers_ = 0;
+  // The ends, for poll notification; guarded by ends_lock_ (taken before
+  // lock_, held while notifying so that an end cannot die meanwhile).
+  sched::SpinLock ends_lock_;
+  PipeEnd* read_end_ = nullptr;
+  PipeEnd* write_end_ = nullptr;
+  sched::WaitQueue readq_, writeq_;
+  uint64_t ino_;
+};
+
+class PipeEnd : public fs::File {
+ public:
+  PipeEnd(std::shared_ptr<PipeBuffer> p, bool writer, int flags);
+  ~PipeEnd() override;
+  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> Write(const void* buf, size_t len) override;
+  SysResult<void> Stat(struct stat* st) override;
+  SysResult<int> Available() override;
+  uint32_t Poll() override;
+  bool host_pollable() const override { return false; }
+  SysResult<long> Fcntl(int cmd, long arg) override;
+  PipeBuffer& pipe() { return *pipe_; }
+  bool writer() const { return writer_; }
+
+ private:
+  std::shared_ptr<PipeBuffer> pipe_;
+  bool writer_;
+};
+
+// Creates both ends (pipe2 flags: O_NONBLOCK, O_DIRECT). [0] reads.
+std::pair<fs::FilePtr, fs::FilePtr> MakePipe(int flags);
+
+}  // namespace junction::libos::ipc

@@ -1,0 +1,49 @@
+#include "libos/syscalls/sys_common.h"
+
+#include "libos/signals/signal_state.h"
+#include "libos/syscalls/user_memory.h"
+#include "sched/kthread.h"
+
+namespace junction::libos {
+
+long InstallPair(const fs::FilePtr& a, const fs::FilePtr& b, bool cloexec, int out[2]) {
+  auto fd0 = fs::FdTable::Get().Insert(a, cloexec);
+  if (!fd0.ok()) return -fd0.error();
+  auto fd1 = fs::FdTable::Get().Insert(b, cloexec);
+  if (!fd1.ok()) {
+    (void)fs::FdTable::Get().Close(*fd0);
+    return -fd1.error();
+  }
+  out[0] = *fd0;
+  out[1] = *fd1;
+  return 0;
+}
+
+long InstallFile(const fs::FilePtr& f, bool cloexec) {
+  auto fd = fs::FdTable::Get().Insert(f, cloexec);
+  return fd.ok() ? *fd : -fd.error();
+}
+
+TempSigmask::TempSigmask(long mask_addr, long size) {
+  if (!mask_addr) return;
+  if (size != 8) {
+    ok_ = false;
+    return;
+  }
+  auto m = UserPtr<uint64_t>(mask_addr).Read();
+  if (!m.ok()) {
+    ok_ = false;
+    return;
+  }
+  old_ = Signals().blocked;
+  SetGuestMask(*m);
+  set_ = true;
+}
+
+TempSigmask::~TempSigmask() {
+  if (set_) SetGuestMask(old_);
+}
+
+uint64_t DeadlineAfter(uint64_t ns) { return sched::NowNs() + ns; }
+
+}  // namespace junction::libos

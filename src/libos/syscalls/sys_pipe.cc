@@ -1,0 +1,80 @@
+// Pipes (LibOS objects, libos/ipc/pipe.h), splice and tee.
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+
+#include <cstring>
+#include <vector>
+
+#include "libos/fs/fd_table.h"
+#include "libos/ipc/pipe.h"
+#include "libos/syscalls/handlers.h"
+#include "libos/syscalls/sys_common.h"
+#include "libos/syscalls/user_memory.h"
+
+namespace junction::libos {
+
+namespace {
+
+long PipeCommon(long fds_addr, long flags) {
+  if (flags & ~static_cast<long>(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -EINVAL;
+  if (!GuestWritable(static_cast<uintptr_t>(fds_addr), 2 * sizeof(int))) return -EFAULT;
+  auto [rd, wr] = ipc::MakePipe(static_cast<int>(flags));
+  int out[2];
+  auto r = InstallPair(rd, wr, flags & O_CLOEXEC, out);
+  if (r) return r;
+  std::memcpy(reinterpret_cast<void*>(fds_addr), out, sizeof(out));
+  return 0;
+}
+
+ipc::PipeEnd* AsPipe(const fs::FilePtr& f) { return dynamic_cast<ipc::PipeEnd*>(f.get()); }
+
+}  // namespace
+
+JUNCTION_HANDLER(pipe) { return PipeCommon(a.a[0], 0); }
+JUNCTION_HANDLER(pipe2) { return PipeCommon(a.a[0], a.a[1]); }
+
+// splice: one end must be a pipe; data goes through a LibOS buffer.
+JUNCTION_HANDLER(splice) {
+  fs::FilePtr in = fs::FdTable::Get().Lookup(a.a[0]);
+  fs::FilePtr out = fs::FdTable::Get().Lookup(a.a[2]);
+  if (!in || !out) return -EBADF;
+  if ((in->flags() & O_ACCMODE) == O_WRONLY || (out->flags() & O_ACCMODE) == O_RDONLY) return -EBADF;
+  if (!AsPipe(in) && !AsPipe(out)) return -EINVAL;
+  if ((AsPipe(in) && a.a[1]) || (AsPipe(out) && a.a[3])) return -ESPIPE;
+  if (in == out || (AsPipe(in) && AsPipe(out) && &AsPipe(in)->pipe() == &AsPipe(out)->pipe())) return -EINVAL;
+  size_t len = static_cast<size_t>(a.a[4]);
+  if (!len) return 0;
+  long in_off = 0, out_off = 0;
+  if (a.a[1] && !UserPtr<long>(a.a[1]).Read().ok()) return -EFAULT;
+  if (a.a[3] && !UserPtr<long>(a.a[3]).Read().ok()) return -EFAULT;
+  if (a.a[1]) in_off = *UserPtr<long>(a.a[1]).Read();
+  if (a.a[3]) out_off = *UserPtr<long>(a.a[3]).Read();
+  std::vector<char> buf(std::min<size_t>(len, ipc::kPipeMaxSize));
+  // SPLICE_F_NONBLOCK makes the pipe side non-blocking for this call.
+  bool nb = a.a[5] & SPLICE_F_NONBLOCK;
+  if (nb && AsPipe(in) && AsPipe(out) && !AsPipe(out)->Poll()) return -EAGAIN;
+  if (nb && AsPipe(in) && !(AsPipe(in)->Poll() & (EPOLLIN | EPOLLHUP))) return -EAGAIN;
+  SysResult<size_t> n = a.a[1] ? in->Pread(buf.data(), buf.size(), static_cast<uint64_t>(in_off))
+                               : in->Read(buf.data(), buf.size());
+  if (!n.ok()) return -n.error();
+  if (!*n) return 0;
+  SysResult<size_t> w = a.a[3] ? out->Pwrite(buf.data(), *n, static_cast<uint64_t>(out_off))
+                               : out->Write(buf.data(), *n);
+  if (!w.ok()) return -w.error();
+  if (a.a[1]) (void)UserPtr<long>(a.a[1]).Write(in_off + static_cast<long>(*n));
+  if (a.a[3]) (void)UserPtr<long>(a.a[3]).Write(out_off + static_cast<long>(*w));
+  return static_cast<long>(*w);
+}
+
+JUNCTION_HANDLER(tee) {
+  fs::FilePtr in = fs::FdTable::Get().Lookup(a.a[0]);
+  fs::FilePtr out = fs::FdTable::Get().Lookup(a.a[1]);
+  if (!in || !out) return -EBADF;
+  ipc::PipeEnd *pi = AsPipe(in), *po = AsPipe(out);
+  if (!pi || !po || pi->writer() || !po->writer() || &pi->pipe() == &po->pipe()) return -EINVAL;
+  auto r = pi->pipe().TeeTo(pi, po->pipe(), po, static_cast<size_t>(a.a[2]));
+  return r.ok() ? static_cast<long>(*r) : -r.error();
+}
+
+}  // namespace junction::libos
