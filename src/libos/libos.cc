@@ -92,9 +92,8 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
   sched::RegisterStandalone(cfg, argv);
 }
 
-bool GuestSignalDeliverable(sched::Uthread*) {
-  const GuestSignals& s = Signals();
-  return (s.pending & ~s.blocked) != 0;
+bool GuestSignalDeliverable(sched::Uthread* u) {
+  return ((Signals().pending | u->sig_pending) & ~u->sig_blocked) != 0;
 }
 
 // Reads a /proc/self file whole (both are small).
@@ -243,6 +242,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   }
 
   Signals();  // constructed before any signal handler can need it
+  InstallHostSignalHandling();
   ThreadState* ts = SetupThreadState();
   if (!ts) {
     std::fprintf(stderr, "junction run: out of memory setting up the LibOS\n");

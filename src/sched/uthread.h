@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "libos/signals/guest_context.h"
+#include "libos/signals/kernel_abi.h"
 #include "sched/spinlock.h"
 
 namespace junction::sched {
@@ -54,6 +55,13 @@ struct Uthread {
   bool preempted = false;
   bool need_resched = false;  // preempted while in the LibOS: yield at exit
   libos::GuestContext preempt_ctx{};
+
+  // Signals directed at this thread, its mask and alternate stack
+  // (signals/signal_state.h has the process-wide part).
+  uint64_t sig_blocked = 0;
+  uint64_t sig_pending = 0;
+  siginfo_t sig_info[65] = {};
+  libos::KernelStack altstack = {0, SS_DISABLE, 0, 0};
 
   // Linux thread bookkeeping.
   uintptr_t clear_child_tid = 0;

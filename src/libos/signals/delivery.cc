@@ -88,8 +88,8 @@ bool Restartable(long nr, bool handler_ran, bool sa_restart) {
 // Returns false if the guest stack cannot hold it.
 bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelSigaction& act) {
   ThreadState* ts = CurrentThread();
-  GuestSignals& s = Signals();
-  KernelStack& alt = s.altstack;
+  KernelStack& alt = AltStack();
+  const uint64_t blocked = BlockedMask();
   bool alt_enabled = !(alt.ss_flags & SS_DISABLE) && alt.ss_size != 0;
   bool on_alt = alt_enabled && ctx.rsp > alt.ss_sp && ctx.rsp <= alt.ss_sp + alt.ss_size;
   uint64_t sp = ctx.rsp - kRedZone;
@@ -125,16 +125,16 @@ bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelS
   m.rip = ctx.rip; m.eflags = ctx.eflags;
   m.cs = kUserCs;
   m.ss = kUserDs;
-  m.oldmask = s.blocked;
+  m.oldmask = blocked;
   m.fpstate = fp;
   if (sig == SIGSEGV || sig == SIGBUS) m.cr2 = reinterpret_cast<uint64_t>(info.si_addr);
-  f.uc.uc_sigmask = s.blocked;
+  f.uc.uc_sigmask = blocked;
   f.info = info;
   std::memcpy(reinterpret_cast<void*>(frame), &f, sizeof(f));
 
   if ((act.flags & SA_ONSTACK) && alt_enabled && !on_alt && (alt.ss_flags & kSsAutodisarm))
     alt = {0, SS_DISABLE, 0, 0};
-  uint64_t mask = s.blocked | act.mask;
+  uint64_t mask = blocked | act.mask;
   if (!(act.flags & SA_NODEFER)) mask |= SigBit(sig);
   if (act.flags & SA_RESETHAND) SetGuestAction(sig, KernelSigaction{});
   SetGuestMask(mask);
@@ -156,11 +156,19 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart) {
   bool handler_ran = false;
   bool restart_considered = false;
   for (;;) {
-    uint64_t deliverable = s.pending & ~s.blocked;
+    uint64_t deliverable = DeliverableSignals();
     if (!deliverable) break;
     int sig = __builtin_ctzll(deliverable) + 1;
-    s.pending &= ~SigBit(sig);
-    siginfo_t info = s.info[sig];
+    // Thread-directed first, as Linux does.
+    auto* self = static_cast<sched::Uthread*>(CurrentThread()->current);
+    siginfo_t info;
+    if (self->sig_pending & SigBit(sig)) {
+      info = self->sig_info[sig];
+      __atomic_and_fetch(&self->sig_pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+    } else {
+      info = s.info[sig];
+      __atomic_and_fetch(&s.pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+    }
     KernelSigaction act = s.actions[sig];
     if (act.handler == reinterpret_cast<uint64_t>(SIG_IGN)) continue;
     if (act.handler == reinterpret_cast<uint64_t>(SIG_DFL)) {
@@ -274,11 +282,10 @@ void GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t
   } else {
     InitXsaveImage(ts);
   }
-  GuestSignals& s = Signals();
   if (!(uc.uc_stack.ss_flags & SS_ONSTACK)) {
     // restore_altstack: the saved settings come back unless on that stack.
-    s.altstack = uc.uc_stack;
-    s.altstack.ss_flags &= ~SS_ONSTACK;
+    AltStack() = uc.uc_stack;
+    AltStack().ss_flags &= ~SS_ONSTACK;
   }
   SetGuestMask(uc.uc_sigmask);
   bool handler_ran = DeliverPendingSignals(ctx, RestartPoint{});
@@ -359,7 +366,7 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
   std::memcpy(host_fp, ts->xsave_area, kSwBytesOffset);
   std::memcpy(host_fp + 512, ts->xsave_area + 512, 64);
   // The host's sigreturn restores this mask: make it the guest's new one.
-  uint64_t host_mask = Signals().blocked & ~SigBit(SIGSYS);
+  uint64_t host_mask = 0;  // the host mask stays open (signal_state.cc)
   std::memcpy(&uc->uc_sigmask, &host_mask, sizeof(host_mask));
 }
 

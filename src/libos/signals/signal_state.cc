@@ -4,6 +4,7 @@
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "sched/kthread.h"
 #include "sched/preempt.h"
 #include "sched/uthread.h"
 
@@ -16,11 +17,32 @@ GuestSignals& Signals() {
   return s;
 }
 
+namespace {
+sched::Uthread* Cur() { return static_cast<sched::Uthread*>(CurrentThread()->current); }
+uint64_t g_no_mask = 0;
+KernelStack g_no_stack = {0, SS_DISABLE, 0, 0};
+}  // namespace
+
+uint64_t& BlockedMask() {
+  sched::Uthread* u = Cur();
+  return u ? u->sig_blocked : g_no_mask;
+}
+
+KernelStack& AltStack() {
+  sched::Uthread* u = Cur();
+  return u ? u->altstack : g_no_stack;
+}
+
+uint64_t DeliverableSignals() {
+  sched::Uthread* u = Cur();
+  if (!u) return 0;
+  return (Signals().pending | u->sig_pending) & ~u->sig_blocked;
+}
+
 void UpdatePendingFlag() {
-  GuestSignals& s = Signals();
   ThreadState* ts = CurrentThread();
   auto* u = static_cast<sched::Uthread*>(ts->current);
-  ts->signal_pending = (s.pending & ~s.blocked) != 0 || (u && u->need_resched);
+  ts->signal_pending = DeliverableSignals() != 0 || (u && u->need_resched);
 }
 
 namespace {
@@ -33,10 +55,25 @@ bool LibosOwned(int sig) {
          sig == SIGILL || sig == sched::kPreemptSignal;
 }
 
+// Signals whose default action the host may apply itself: ignoring ones
+// (nothing to do) and the job-control stops (the host stops the process).
+bool HostDefaultIsFine(int sig) {
+  switch (sig) {
+    case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT:
+    case SIGTSTP: case SIGTTIN: case SIGTTOU:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Ignored signals are ignored by the host. Everything else comes to the
+// LibOS's handler, so the guest's masks hold even for default actions
+// (a blocked SIGTERM stays pending), which the LibOS then carries out.
 void SetHostAction(int sig, uint64_t guest_handler) {
   KernelSigaction host{};
-  if (guest_handler == reinterpret_cast<uint64_t>(SIG_DFL) ||
-      guest_handler == reinterpret_cast<uint64_t>(SIG_IGN)) {
+  bool dfl = guest_handler == reinterpret_cast<uint64_t>(SIG_DFL);
+  if (guest_handler == reinterpret_cast<uint64_t>(SIG_IGN) || (dfl && HostDefaultIsFine(sig))) {
     host.handler = guest_handler;
   } else {
     host.handler = reinterpret_cast<uint64_t>(&HostSignalHandler);
@@ -61,24 +98,35 @@ bool GuestHandlesSignal(int sig) {
 void SetGuestAction(int sig, const KernelSigaction& act) {
   GuestSignals& s = Signals();
   s.actions[sig] = act;
-  if (act.handler == reinterpret_cast<uint64_t>(SIG_IGN)) s.pending &= ~SigBit(sig);
+  if (act.handler == reinterpret_cast<uint64_t>(SIG_IGN)) {
+    // Pending instances are discarded, for the process and every thread.
+    __atomic_and_fetch(&s.pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+    sched::SpinGuard g(sched::AllUthreadsLock());
+    for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+      __atomic_and_fetch(&u->sig_pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+  }
   if (!LibosOwned(sig)) SetHostAction(sig, act.handler);
   UpdatePendingFlag();
 }
 
 void SetGuestMask(uint64_t mask) {
-  GuestSignals& s = Signals();
-  s.blocked = mask & ~kUnblockableSignals;
-  uint64_t host_mask = s.blocked & ~SigBit(SIGSYS);
-  host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
+  // Only the LibOS's view changes: the host mask stays open, and a host
+  // signal a thread blocks is queued for another thread (or for later).
+  BlockedMask() = mask & ~kUnblockableSignals;
   UpdatePendingFlag();
 }
 
-void QueueSignal(int sig, const siginfo_t& info) {
-  GuestSignals& s = Signals();
+void QueueSignal(int sig, const siginfo_t& info, void* thread) {
   if (sig < 1 || sig > kMaxSignal) return;
-  s.info[sig] = info;
-  s.pending |= SigBit(sig);
+  if (thread) {
+    auto* u = static_cast<sched::Uthread*>(thread);
+    u->sig_info[sig] = info;
+    __atomic_or_fetch(&u->sig_pending, SigBit(sig), __ATOMIC_SEQ_CST);
+  } else {
+    GuestSignals& s = Signals();
+    s.info[sig] = info;
+    __atomic_or_fetch(&s.pending, SigBit(sig), __ATOMIC_SEQ_CST);
+  }
   UpdatePendingFlag();
 }
 
@@ -98,6 +146,21 @@ DefaultAction DefaultActionOf(int sig) {
   }
 }
 
+void InstallHostSignalHandling() {
+  for (int sig = 1; sig <= kMaxSignal; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP || LibosOwned(sig) || sig == 32 || sig == 33) continue;
+    KernelSigaction cur{};
+    host::Syscall(SYS_rt_sigaction, sig, 0, host::L(&cur), 8);
+    if (cur.handler == reinterpret_cast<uint64_t>(SIG_IGN)) {
+      // Inherited as ignored (nohup, a shell's background job): the guest
+      // starts with it ignored, as after exec on Linux.
+      Signals().actions[sig].handler = reinterpret_cast<uint64_t>(SIG_IGN);
+      continue;
+    }
+    SetHostAction(sig, reinterpret_cast<uint64_t>(SIG_DFL));
+  }
+}
+
 void ResetSignalsForExec() {
   GuestSignals& s = Signals();
   for (int sig = 1; sig <= kMaxSignal; sig++) {
@@ -105,7 +168,7 @@ void ResetSignalsForExec() {
     if (h != reinterpret_cast<uint64_t>(SIG_IGN) && h != reinterpret_cast<uint64_t>(SIG_DFL))
       SetGuestAction(sig, KernelSigaction{});
   }
-  s.altstack = {0, SS_DISABLE, 0, 0};
+  AltStack() = {0, SS_DISABLE, 0, 0};
 }
 
 }  // namespace junction::libos

@@ -18,26 +18,33 @@ inline constexpr int kMaxSignal = 64;
 inline constexpr uint64_t SigBit(int sig) { return uint64_t{1} << (sig - 1); }
 inline constexpr uint64_t kUnblockableSignals = SigBit(SIGKILL) | SigBit(SIGSTOP);
 
+// Process-wide: dispositions and process-directed pending signals. Each
+// thread's mask, thread-directed pending signals and alternate stack live
+// in its sched::Uthread.
 struct GuestSignals {
   KernelSigaction actions[kMaxSignal + 1];
-  uint64_t blocked = 0;
-  uint64_t pending = 0;
+  uint64_t pending = 0;  // process-directed
   siginfo_t info[kMaxSignal + 1];
-  KernelStack altstack = {0, SS_DISABLE, 0, 0};
 };
 
 GuestSignals& Signals();
+
+// The calling thread's mask and alternate stack.
+uint64_t& BlockedMask();
+KernelStack& AltStack();
+// Signals the calling thread may take now.
+uint64_t DeliverableSignals();
 
 // Sets the disposition and mirrors it to the host: SIG_DFL and SIG_IGN
 // as they are, handlers through the LibOS's host handler.
 void SetGuestAction(int sig, const KernelSigaction& act);
 
-// Sets the blocked mask (SIGKILL/SIGSTOP are dropped) and mirrors it to
-// the host so that blocked signals stay queued there.
+// Sets the calling thread's blocked mask (SIGKILL/SIGSTOP are dropped).
 void SetGuestMask(uint64_t mask);
 
-// Records a signal for the guest (from the host handler or the LibOS).
-void QueueSignal(int sig, const siginfo_t& info);
+// Records a signal for the guest: for the process (any thread not blocking
+// it takes it) or, with `thread`, for that thread (a sched::Uthread*).
+void QueueSignal(int sig, const siginfo_t& info, void* thread = nullptr);
 
 // Recomputes the entry path's pending flag: pending & ~blocked.
 void UpdatePendingFlag();
@@ -45,6 +52,10 @@ void UpdatePendingFlag();
 // The default action of `sig` when its disposition is SIG_DFL.
 enum class DefaultAction { kTerminate, kCore, kIgnore, kStop, kContinue };
 DefaultAction DefaultActionOf(int sig);
+
+// At start: the LibOS's host handler for every signal the guest may block
+// or handle (signals ignored when junction started stay ignored).
+void InstallHostSignalHandling();
 
 // execve: caught signals revert to SIG_DFL; the altstack is dropped.
 void ResetSignalsForExec();

@@ -35,7 +35,7 @@ TempSigmask::TempSigmask(long mask_addr, long size) {
     ok_ = false;
     return;
   }
-  old_ = Signals().blocked;
+  old_ = BlockedMask();
   SetGuestMask(*m);
   set_ = true;
 }

@@ -208,21 +208,21 @@ static long SignalSelf(long pid, long tid, long sig) {
     if (!target) return -ESRCH;
   }
   if (sig == 0) return 0;
-  if (!GuestHandlesSignal(static_cast<int>(sig))) {
-    // Default action or ignored: the host applies it to the whole process.
-    StraceFlush();
-    return host::Syscall(SYS_tgkill, p.host_pid, p.host_pid, sig);
-  }
-  // A handled signal stays inside the LibOS: queued for the process (one
-  // mask and pending set per process for now, so any thread may take it)
-  // and a thread blocked in the LibOS is woken to take it.
+  // Signals stay inside the LibOS: queued for the thread (tgkill) or the
+  // process (kill), and a thread parked in the LibOS that can take it is
+  // woken; default actions are carried out by the delivery code.
   siginfo_t info{};
   info.si_signo = static_cast<int>(sig);
   info.si_code = tid == -1 ? SI_USER : SI_TKILL;
   info.si_pid = p.host_pid;
   info.si_uid = p.uid;
-  QueueSignal(static_cast<int>(sig), info);
-  if (target && target != sched::Current()) sched::WakeUp(target, sched::WakeReason::kSignal);
+  QueueSignal(static_cast<int>(sig), info, target);
+  if (target && target != sched::Current()) {
+    if (!(target->sig_blocked & SigBit(static_cast<int>(sig))))
+      sched::WakeUp(target, sched::WakeReason::kSignal);
+  } else if (!target) {
+    sched::NoteSignalArrived();  // a blocked thread that can take it wakes up
+  }
   return 0;
 }
 

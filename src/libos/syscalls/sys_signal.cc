@@ -9,6 +9,7 @@
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
 #include "libos/signals/signal_state.h"
+#include "sched/uthread.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 
@@ -32,7 +33,7 @@ JUNCTION_HANDLER(rt_sigaction) {
 
 JUNCTION_HANDLER(rt_sigprocmask) {
   if (a.a[3] != 8) return -EINVAL;
-  uint64_t old = Signals().blocked;
+  uint64_t old = BlockedMask();
   if (a.a[1]) {
     auto set = UserPtr<uint64_t>(a.a[1]).Read();
     if (!set.ok()) return -set.error();
@@ -50,21 +51,22 @@ JUNCTION_HANDLER(rt_sigprocmask) {
 JUNCTION_HANDLER(rt_sigpending) {
   if (a.a[1] > 8 || a.a[1] < 0) return -EINVAL;
   const GuestSignals& s = Signals();
-  uint64_t pending = s.pending & s.blocked;
+  auto* u = static_cast<sched::Uthread*>(CurrentThread()->current);
+  uint64_t pending = (s.pending | u->sig_pending) & BlockedMask();
   if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]))) return -EFAULT;
   std::memcpy(reinterpret_cast<void*>(a.a[0]), &pending, static_cast<size_t>(a.a[1]));
   return 0;
 }
 
 JUNCTION_HANDLER(sigaltstack) {
-  GuestSignals& s = Signals();
   // Linux reports SS_ONSTACK while the caller runs on the alternate stack,
   // and then refuses to change it (EPERM).
   uint64_t rsp, rip, flags;
   bool trap_path;
   GuestCallSite(CurrentThread(), &rsp, &rip, &flags, &trap_path);
   if (!trap_path) rsp += 128;  // the trampoline's red-zone step
-  KernelStack old = s.altstack;
+  KernelStack& alt = AltStack();
+  KernelStack old = alt;
   bool enabled = !(old.ss_flags & SS_DISABLE) && old.ss_size;
   bool on_stack = enabled && rsp > old.ss_sp && rsp <= old.ss_sp + old.ss_size;
   if (on_stack) old.ss_flags = SS_ONSTACK | (old.ss_flags & kSsAutodisarm);
@@ -75,11 +77,11 @@ JUNCTION_HANDLER(sigaltstack) {
     int mode = ss->ss_flags & ~kSsAutodisarm;
     if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK) return -EINVAL;
     if (mode == SS_DISABLE) {
-      s.altstack = {0, SS_DISABLE, 0, 0};
+      alt = {0, SS_DISABLE, 0, 0};
     } else {
       if (ss->ss_size < 2048) return -ENOMEM;
-      s.altstack = *ss;
-      s.altstack.ss_flags &= kSsAutodisarm;
+      alt = *ss;
+      alt.ss_flags &= kSsAutodisarm;
     }
   }
   if (a.a[1]) CHECK(UserPtr<KernelStack>(a.a[1]).Write(old));

@@ -132,6 +132,8 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
   if (!child) return -EAGAIN;
   // The child starts with the parent's FPU state (saved by the dispatcher).
   std::memcpy(child->xsave_area, ts->xsave_area, ts->xsave_size);
+  // The new thread starts with its creator's signal mask (no altstack).
+  child->sig_blocked = Self()->sig_blocked;
   if (flags & CLONE_CHILD_CLEARTID) child->clear_child_tid = child_tid;
   if (flags & CLONE_PARENT_SETTID) std::memcpy(reinterpret_cast<void*>(parent_tid), &tid, 4);
   if (flags & CLONE_CHILD_SETTID) std::memcpy(reinterpret_cast<void*>(child_tid), &tid, 4);
