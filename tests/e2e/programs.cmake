@@ -82,3 +82,4 @@ add_test(NAME e2e.fs_archive COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_archive_test
 set_tests_properties(e2e.fs_archive PROPERTIES LABELS e2e TIMEOUT 120)
 add_test(NAME e2e.fs_root_boundary COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_root_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.fs_root_boundary PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(signals_threads COMMAND $<TARGET_FILE:e2e_signals_threads>)
