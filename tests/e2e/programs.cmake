@@ -82,4 +82,10 @@ add_test(NAME e2e.fs_archive COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_archive_test
 set_tests_properties(e2e.fs_archive PROPERTIES LABELS e2e TIMEOUT 120)
 add_test(NAME e2e.fs_root_boundary COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_root_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.fs_root_boundary PROPERTIES LABELS e2e TIMEOUT 120)
-junction_e2e(signals_threads COMMAND $<TARGET_FILE:e2e_signals_threads>)
+
+# Objects and readiness (issue 5): LibOS pipes, sockets, epoll through
+# python and node; a host-network server reached by curl.
+junction_e2e(ipc_python COMMAND python3 ${E2E_DATA}/ipc_python.py)
+junction_e2e(ipc_node_fs COMMAND node -e "const fs=require('fs').promises;const os=require('os');const p=require('path').join(os.tmpdir(),'jn-'+process.pid);(async()=>{await fs.writeFile(p,'abc');console.log(await fs.readFile(p,'utf8'));await fs.unlink(p);setTimeout(()=>console.log('timer'),20);setImmediate(()=>console.log('immediate'))})()")
+add_test(NAME e2e.ipc_http COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_http_test.sh $<TARGET_FILE:junction>)
+set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 60)

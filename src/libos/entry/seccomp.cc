@@ -79,6 +79,13 @@ constexpr HostCall kAllowed[] = {
     H(epoll_ctl, "the reactor: host descriptors uthreads wait for"),
     H(epoll_wait, "the reactor"), H(epoll_create1, "the reactor, again in a forked child"),
     H(eventfd2, "the reactor's wake-up descriptor (also after fork)"),
+    // Host-network mode (docs/ipc.md): the guest's AF_INET/AF_INET6/AF_NETLINK
+    // sockets are host sockets the LibOS creates and drives (non-blocking).
+    H(socket, "host sockets ([net] mode = host)"), H(bind, "host sockets"), H(listen, "host sockets"),
+    H(accept4, "host sockets"), H(connect, "host sockets"), H(sendto, "host sockets"),
+    H(recvfrom, "host sockets"), H(sendmsg, "host sockets"), H(recvmsg, "host sockets"),
+    H(shutdown, "host sockets"), H(getsockname, "host sockets"), H(getpeername, "host sockets"),
+    H(getsockopt, "host sockets"), H(setsockopt, "host sockets"),
     H(timer_create, "per-kthread preemption timers"), H(timer_settime, "preemption timers"), H(tgkill, "abort() of the LibOS itself"),
 };
 

@@ -44,15 +44,16 @@ void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
   if (wr && write_end_) write_end_->hub().Notify(wr);
 }
 
-SysResult<size_t> PipeBuffer::Read(PipeEnd* end, void* buf, size_t len, bool peek) {
-  if (!len) return size_t{0};
+SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io) {
+  bool peek = io & kIoPeek;
+  if (!len && !(io & kIoPacket)) return size_t{0};
   lock_.lock();
   while (!used_) {
     if (!writers_) {
       lock_.unlock();
       return size_t{0};
     }
-    if (end->nonblocking()) {
+    if (end->nonblocking() || (io & kIoNonBlock)) {
       lock_.unlock();
       return Errno{EAGAIN};
     }
@@ -95,24 +96,26 @@ void RaiseSigpipe() {
 
 }  // namespace
 
-SysResult<size_t> PipeBuffer::Write(PipeEnd* end, const void* buf, size_t len) {
+SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, int io) {
+  bool packet = io & kIoPacket;
+  size_t max_packet = (io & kIoBigPacket) ? cap_ : kPipeBuf;
+  if (packet && (io & kIoBigPacket) && len > cap_) return Errno{EMSGSIZE};
   if (!len) return size_t{0};
   const char* src = static_cast<const char*>(buf);
-  bool packet = end->flags() & O_DIRECT;
   size_t done = 0;
   lock_.lock();
   while (done < len) {
     if (!readers_) {
       lock_.unlock();
-      RaiseSigpipe();
+      if (!(io & kIoNoSignal)) RaiseSigpipe();
       return done ? SysResult<size_t>(done) : Errno{EPIPE};
     }
     size_t space = cap_ - used_;
     size_t left = len - done;
     // Writes up to PIPE_BUF are atomic: all or nothing.
-    size_t need = (len <= kPipeBuf || packet) ? std::min(left, packet ? kPipeBuf : left) : 1;
+    size_t need = (len <= kPipeBuf || packet) ? std::min(left, packet ? max_packet : left) : 1;
     if (space >= need) {
-      size_t n = packet ? std::min(left, kPipeBuf) : std::min(left, space);
+      size_t n = packet ? std::min(left, max_packet) : std::min(left, space);
       CopyIn_locked(src + done, n);
       if (packet) packets_.push_back(n);
       done += n;
@@ -122,7 +125,7 @@ SysResult<size_t> PipeBuffer::Write(PipeEnd* end, const void* buf, size_t len) {
       lock_.lock();
       continue;
     }
-    if (end->nonblocking()) {
+    if (end->nonblocking() || (io & kIoNonBlock)) {
       lock_.unlock();
       return done ? SysResult<size_t>(done) : Errno{EAGAIN};
     }
@@ -171,19 +174,19 @@ SysResult<long> PipeBuffer::SetSize(size_t bytes) {
   return static_cast<long>(want);
 }
 
-void PipeBuffer::Attach(PipeEnd* end, bool writer) {
+void PipeBuffer::Attach(fs::File* end, bool writer) {
   sched::SpinGuard e(ends_lock_);
   sched::SpinGuard g(lock_);
   (writer ? writers_ : readers_)++;
   (writer ? write_end_ : read_end_) = end;
 }
 
-void PipeBuffer::Detach(PipeEnd* end, bool writer) {
+void PipeBuffer::Detach(fs::File* end, bool writer) {
   {
     sched::SpinGuard e(ends_lock_);
     sched::SpinGuard g(lock_);
     (writer ? writers_ : readers_)--;
-    PipeEnd*& slot = writer ? write_end_ : read_end_;
+    fs::File*& slot = writer ? write_end_ : read_end_;
     if (slot == end) slot = nullptr;
   }
   // The other end learns of the hang-up.
@@ -196,7 +199,7 @@ void PipeBuffer::Detach(PipeEnd* end, bool writer) {
   }
 }
 
-SysResult<size_t> PipeBuffer::TeeTo(PipeEnd* reader, PipeBuffer& to, PipeEnd* writer, size_t len) {
+SysResult<size_t> PipeBuffer::TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len) {
   std::vector<char> tmp(std::min(len, cap_));
   lock_.lock();
   while (!used_) {
@@ -235,7 +238,7 @@ SysResult<size_t> PipeEnd::Read(void* buf, size_t len) {
 
 SysResult<size_t> PipeEnd::Write(const void* buf, size_t len) {
   if (!writer_) return Errno{EBADF};
-  return pipe_->Write(this, buf, len);
+  return pipe_->Write(this, buf, len, (flags() & O_DIRECT) ? kIoPacket : 0);
 }
 
 SysResult<void> PipeEnd::Stat(struct stat* st) {

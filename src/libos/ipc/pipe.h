@@ -23,21 +23,30 @@ inline constexpr size_t kPipeMaxSize = 1 << 20;    // /proc/sys/fs/pipe-max-size
 
 class PipeEnd;
 
+// Per-call options of PipeBuffer I/O (sockets reuse the buffer).
+enum PipeIo : int {
+  kIoNonBlock = 1,    // as if O_NONBLOCK (MSG_DONTWAIT)
+  kIoPacket = 2,      // a write is one packet (O_DIRECT, dgram, seqpacket)
+  kIoNoSignal = 4,    // EPIPE without SIGPIPE (MSG_NOSIGNAL)
+  kIoPeek = 8,        // read without consuming (MSG_PEEK)
+  kIoBigPacket = 16,  // packets up to the buffer size, else EMSGSIZE
+};
+
 class PipeBuffer {
  public:
   PipeBuffer();
   // The ends call these from their Read/Write/Poll.
-  SysResult<size_t> Read(PipeEnd* end, void* buf, size_t len, bool peek = false);
-  SysResult<size_t> Write(PipeEnd* end, const void* buf, size_t len);
+  SysResult<size_t> Read(fs::File* end, void* buf, size_t len, int io = 0);
+  SysResult<size_t> Write(fs::File* end, const void* buf, size_t len, int io = 0);
   uint32_t PollRead();
   uint32_t PollWrite();
   SysResult<long> SetSize(size_t bytes);
   size_t size() const { return cap_; }
   size_t available();
-  void Attach(PipeEnd* end, bool writer);
-  void Detach(PipeEnd* end, bool writer);
+  void Attach(fs::File* end, bool writer);
+  void Detach(fs::File* end, bool writer);
   // tee(2): copies up to len bytes of this pipe into `to` without consuming.
-  SysResult<size_t> TeeTo(PipeEnd* reader, PipeBuffer& to, PipeEnd* writer, size_t len);
+  SysResult<size_t> TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len);
   uint64_t ino() const { return ino_; }
 
  private:
@@ -54,8 +63,8 @@ class PipeBuffer {
   // The ends, for poll notification; guarded by ends_lock_ (taken before
   // lock_, held while notifying so that an end cannot die meanwhile).
   sched::SpinLock ends_lock_;
-  PipeEnd* read_end_ = nullptr;
-  PipeEnd* write_end_ = nullptr;
+  fs::File* read_end_ = nullptr;
+  fs::File* write_end_ = nullptr;
   sched::WaitQueue readq_, writeq_;
   uint64_t ino_;
 };

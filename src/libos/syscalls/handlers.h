@@ -95,4 +95,12 @@ JUNCTION_HANDLER(epoll_create); JUNCTION_HANDLER(epoll_create1); JUNCTION_HANDLE
 JUNCTION_HANDLER(epoll_wait); JUNCTION_HANDLER(epoll_pwait); JUNCTION_HANDLER(epoll_pwait2);
 JUNCTION_HANDLER(select); JUNCTION_HANDLER(pselect6);
 
+// Sockets (sys_socket.cc)
+JUNCTION_HANDLER(socket); JUNCTION_HANDLER(socketpair); JUNCTION_HANDLER(bind);
+JUNCTION_HANDLER(listen); JUNCTION_HANDLER(accept); JUNCTION_HANDLER(accept4);
+JUNCTION_HANDLER(connect); JUNCTION_HANDLER(shutdown); JUNCTION_HANDLER(getsockname);
+JUNCTION_HANDLER(getpeername); JUNCTION_HANDLER(getsockopt); JUNCTION_HANDLER(setsockopt);
+JUNCTION_HANDLER(sendto); JUNCTION_HANDLER(recvfrom); JUNCTION_HANDLER(sendmsg);
+JUNCTION_HANDLER(recvmsg);
+
 }  // namespace junction::libos

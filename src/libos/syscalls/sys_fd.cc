@@ -19,6 +19,7 @@
 #include "libos/fs/fd_table.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
+#include "libos/net/socket.h"
 #include "libos/syscalls/handlers.h"
 #include "sched/reactor.h"
 #include "libos/syscalls/user_memory.h"
@@ -225,12 +226,13 @@ JUNCTION_HANDLER(fcntl) {
     case F_SETFD:
       return ToRaw(FdTable::Get().SetCloexec(a.a[0], arg & FD_CLOEXEC));
     case F_GETFL:
-      if (host) return host::Syscall(SYS_fcntl, f->host_fd(), F_GETFL);
+      if (host && !dynamic_cast<net::Socket*>(f.get())) return host::Syscall(SYS_fcntl, f->host_fd(), F_GETFL);
       return f->flags() | O_LARGEFILE;
     case F_SETFL: {
       constexpr int kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
       if (IsPath(f)) return -EBADF;
-      if (host) {
+      // Host sockets stay O_NONBLOCK on the host; the guest's mode is ours.
+      if (host && !dynamic_cast<net::Socket*>(f.get())) {
         long r = host::Syscall(SYS_fcntl, f->host_fd(), F_SETFL, arg);
         if (r < 0) return r;
       }
@@ -274,7 +276,7 @@ JUNCTION_HANDLER(ioctl) {
     case FIONBIO: {
       auto v = UserPtr<int>(arg).Read();
       if (!v.ok()) return -EFAULT;
-      if (f->host_fd() >= 0) {
+      if (f->host_fd() >= 0 && !dynamic_cast<net::Socket*>(f.get())) {
         long r = host::Syscall(SYS_ioctl, f->host_fd(), FIONBIO, arg);
         if (r < 0) return r;
       }

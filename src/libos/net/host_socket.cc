@@ -1,0 +1,164 @@
+// Host sockets (AF_INET, AF_INET6 in `[net] mode = "host"`; AF_NETLINK
+// passed through for interface queries). The host description is always
+// O_NONBLOCK (the LibOS created it and shares it with nobody); the guest's
+// blocking mode is the File's flag, and a blocking call that would block
+// parks the uthread on the reactor (sched::WaitHostFd).
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+
+#include "libos/host/host.h"
+#include "libos/net/socket.h"
+#include "libos/process.h"
+#include "sched/reactor.h"
+
+namespace junction::libos::net {
+
+namespace {
+
+class HostSocket : public Socket {
+ public:
+  HostSocket(int fd, int guest_flags) : Socket(O_RDWR | (guest_flags & O_NONBLOCK), "", fd) {
+    struct stat st{};
+    host::Syscall(SYS_fstat, fd, host::L(&st));
+    set_path("socket:[" + std::to_string(st.st_ino) + "]");
+  }
+  ~HostSocket() override { host::Syscall(SYS_close, host_fd_); }
+
+  // Runs `call` until it does not say EAGAIN, parking on `events` between
+  // tries unless the guest's description is non-blocking.
+  template <typename F>
+  long Retry(uint32_t events, bool dontwait, F call) {
+    for (;;) {
+      long r = call();
+      if (r != -EAGAIN || nonblocking() || dontwait) return r;
+      long w = sched::WaitHostFd(host_fd_, events, 0);
+      if (w == -EINTR) return -EINTR;
+    }
+  }
+
+  SysResult<void> Bind(const std::string& addr) override {
+    return Res(host::Syscall(SYS_bind, host_fd_, host::L(addr.data()), addr.size()));
+  }
+  SysResult<void> Listen(int backlog) override { return Res(host::Syscall(SYS_listen, host_fd_, backlog)); }
+
+  SysResult<fs::FilePtr> Accept(int flags, std::string* peer) override {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    long r = Retry(EPOLLIN, false, [&] {
+      len = sizeof(ss);
+      return host::Syscall(SYS_accept4, host_fd_, host::L(&ss), host::L(&len), SOCK_NONBLOCK | SOCK_CLOEXEC);
+    });
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    peer->assign(reinterpret_cast<char*>(&ss), std::min<size_t>(len, sizeof(ss)));
+    return fs::FilePtr(std::make_shared<HostSocket>(static_cast<int>(r), flags));
+  }
+
+  SysResult<void> Connect(const std::string& addr) override {
+    long r = host::Syscall(SYS_connect, host_fd_, host::L(addr.data()), addr.size());
+    if (r != -EINPROGRESS || nonblocking()) return Res(r);
+    long w = sched::WaitHostFd(host_fd_, EPOLLOUT, 0);
+    if (w == -EINTR) return Errno{EINTR};  // the connection goes on, as on Linux
+    int err = 0;
+    socklen_t len = sizeof(err);
+    host::Syscall(SYS_getsockopt, host_fd_, SOL_SOCKET, SO_ERROR, host::L(&err), host::L(&len));
+    if (err) return Errno{err};
+    return {};
+  }
+
+  SysResult<size_t> SendMsg(const Msg& m, int flags) override {
+    iovec iov{const_cast<char*>(m.data.data()), m.data.size()};
+    msghdr h{};
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    if (!m.addr.empty()) {
+      h.msg_name = const_cast<char*>(m.addr.data());
+      h.msg_namelen = static_cast<socklen_t>(m.addr.size());
+    }
+    bool dontwait = flags & MSG_DONTWAIT;
+    long r = Retry(EPOLLOUT, dontwait, [&] {
+      return host::Syscall(SYS_sendmsg, host_fd_, host::L(&h), (flags & ~0x40000000 /*CMSG_CLOEXEC*/) | MSG_DONTWAIT);
+    });
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    return static_cast<size_t>(r);
+  }
+
+  SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) override {
+    m->data.resize(len);
+    iovec iov{m->data.data(), len};
+    sockaddr_storage ss{};
+    msghdr h{};
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_name = &ss;
+    h.msg_namelen = sizeof(ss);
+    bool dontwait = flags & MSG_DONTWAIT;
+    long r = Retry(EPOLLIN, dontwait, [&] {
+      h.msg_namelen = sizeof(ss);
+      return host::Syscall(SYS_recvmsg, host_fd_, host::L(&h), (flags & ~MSG_CMSG_CLOEXEC) | MSG_DONTWAIT);
+    });
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    m->data.resize(std::min<size_t>(static_cast<size_t>(r), len));
+    m->addr.assign(reinterpret_cast<char*>(&ss), std::min<size_t>(h.msg_namelen, sizeof(ss)));
+    m->flags = h.msg_flags;
+    return static_cast<size_t>(r);
+  }
+
+  SysResult<void> Shutdown(int how) override { return Res(host::Syscall(SYS_shutdown, host_fd_, how)); }
+
+  SysResult<std::string> Name(bool peer) override {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    long r = host::Syscall(peer ? SYS_getpeername : SYS_getsockname, host_fd_, host::L(&ss), host::L(&len));
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    return std::string(reinterpret_cast<char*>(&ss), std::min<size_t>(len, sizeof(ss)));
+  }
+
+  SysResult<void> GetOpt(int level, int name, std::vector<char>* val) override {
+    socklen_t len = static_cast<socklen_t>(val->size());
+    long r = host::Syscall(SYS_getsockopt, host_fd_, level, name, host::L(val->data()), host::L(&len));
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    val->resize(len);
+    return {};
+  }
+  SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) override {
+    return Res(host::Syscall(SYS_setsockopt, host_fd_, level, name, host::L(val.data()), val.size()));
+  }
+
+  SysResult<size_t> Read(void* buf, size_t len) override {
+    long r = Retry(EPOLLIN, false, [&] { return host::Syscall(SYS_recvfrom, host_fd_, host::L(buf), len, MSG_DONTWAIT, 0, 0); });
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    return static_cast<size_t>(r);
+  }
+  SysResult<size_t> Write(const void* buf, size_t len) override {
+    long r = Retry(EPOLLOUT, false, [&] { return host::Syscall(SYS_sendto, host_fd_, host::L(buf), len, MSG_DONTWAIT, 0, 0); });
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    return static_cast<size_t>(r);
+  }
+  SysResult<void> Stat(struct stat* st) override { return Res(host::Syscall(SYS_fstat, host_fd_, host::L(st))); }
+  SysResult<int> Available() override {
+    int n = 0;
+    long r = host::Syscall(SYS_ioctl, host_fd_, FIONREAD, host::L(&n));
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    return n;
+  }
+
+ private:
+  static SysResult<void> Res(long r) {
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    return {};
+  }
+};
+
+}  // namespace
+
+SysResult<fs::FilePtr> MakeHostSocket(int domain, int type, int protocol) {
+  int base = type & 0xf;
+  long fd = host::Syscall(SYS_socket, domain, base | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return Errno{static_cast<int>(-fd)};
+  return fs::FilePtr(std::make_shared<HostSocket>(static_cast<int>(fd), (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
+}
+
+}  // namespace junction::libos::net

@@ -1,0 +1,49 @@
+// Sockets: the operations sys_socket.cc calls. Unix-domain sockets are
+// LibOS objects (unix_socket.cc); AF_INET/AF_INET6 in `[net] mode = "host"`
+// are host sockets driven through the reactor (host_socket.cc).
+#pragma once
+
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+#include "libos/fs/file.h"
+
+namespace junction::libos::net {
+
+// A message as sendmsg/recvmsg see it, in LibOS memory (the handlers copy
+// guest iovecs and control data in and out).
+struct Msg {
+  std::vector<char> data;
+  std::string addr;                 // sockaddr bytes (name), may be empty
+  std::vector<fs::FilePtr> rights;  // SCM_RIGHTS
+  bool creds = false;               // SCM_CREDENTIALS requested/attached
+  struct ucred cred{};
+  int flags = 0;                    // recvmsg: MSG_TRUNC, MSG_CTRUNC...
+};
+
+class Socket : public fs::File {
+ public:
+  using File::File;
+  virtual SysResult<void> Bind(const std::string& addr) = 0;
+  virtual SysResult<void> Listen(int backlog) = 0;
+  virtual SysResult<fs::FilePtr> Accept(int flags, std::string* peer) = 0;
+  virtual SysResult<void> Connect(const std::string& addr) = 0;
+  // Returns bytes sent.
+  virtual SysResult<size_t> SendMsg(const Msg& m, int flags) = 0;
+  // Receives up to `len` bytes into m.
+  virtual SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) = 0;
+  virtual SysResult<void> Shutdown(int how) = 0;
+  virtual SysResult<std::string> Name(bool peer) = 0;
+  virtual SysResult<void> GetOpt(int level, int name, std::vector<char>* val) = 0;
+  virtual SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) = 0;
+};
+
+// socket(AF_UNIX, ...) and socketpair.
+SysResult<fs::FilePtr> MakeUnixSocket(int type, int flags);
+SysResult<std::pair<fs::FilePtr, fs::FilePtr>> MakeUnixPair(int type, int flags);
+// socket(AF_INET/AF_INET6/AF_NETLINK, ...) on the host.
+SysResult<fs::FilePtr> MakeHostSocket(int domain, int type, int protocol);
+
+}  // namespace junction::libos::net

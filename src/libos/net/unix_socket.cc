@@ -1,0 +1,374 @@
+// Unix-domain sockets inside one process (Linux net/unix/af_unix.c):
+// stream, dgram and seqpacket; path, abstract and unnamed (socketpair)
+// addresses. Each direction is a PipeBuffer (packet mode for dgram and
+// seqpacket). Names live in a LibOS registry: binding a path creates no
+// file in the host file system (docs/ipc.md).
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "libos/ipc/ipc.h"
+#include "libos/ipc/pipe.h"
+#include "libos/net/socket.h"
+#include "libos/process.h"
+#include "sched/spinlock.h"
+#include "sched/wait_queue.h"
+
+namespace junction::libos::net {
+
+namespace {
+
+class UnixSocket;
+
+sched::SpinLock g_names_lock;
+std::map<std::string, std::weak_ptr<UnixSocket>>* g_names;  // guarded by g_names_lock
+
+std::string UnnamedAddr() {
+  sa_family_t fam = AF_UNIX;
+  return std::string(reinterpret_cast<const char*>(&fam), sizeof(fam));
+}
+
+// The registry key of a sockaddr_un: the path (up to its NUL) or, for the
+// abstract namespace, every byte after the family.
+SysResult<std::string> KeyOf(const std::string& addr) {
+  if (addr.size() < sizeof(sa_family_t)) return Errno{EINVAL};
+  sa_family_t fam;
+  std::memcpy(&fam, addr.data(), sizeof(fam));
+  if (fam != AF_UNIX) return Errno{EINVAL};
+  std::string rest = addr.substr(sizeof(sa_family_t));
+  if (rest.empty()) return Errno{EINVAL};
+  if (rest[0] == '\0') return rest;  // abstract
+  auto nul = rest.find('\0');
+  if (nul != std::string::npos) rest.resize(nul);
+  return rest;
+}
+
+class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket> {
+ public:
+  UnixSocket(int type, int flags) : Socket(O_RDWR | (flags & O_NONBLOCK), ""), type_(type), ino_(ipc::NextAnonIno()) {
+    set_path("socket:[" + std::to_string(ino_) + "]");
+    if (type_ == SOCK_DGRAM) SetRx(std::make_shared<ipc::PipeBuffer>());
+  }
+  ~UnixSocket() override {
+    if (rx_) rx_->Detach(this, false);
+    if (tx_) tx_->Detach(this, true);
+    if (!key_.empty()) {
+      sched::SpinGuard g(g_names_lock);
+      auto it = g_names->find(key_);
+      if (it != g_names->end() && it->second.expired()) g_names->erase(it);
+    }
+  }
+
+  void SetRx(std::shared_ptr<ipc::PipeBuffer> b) {
+    rx_ = std::move(b);
+    rx_->Attach(this, false);
+    if (type_ == SOCK_DGRAM) rx_->Attach(nullptr, true);  // always writable by someone
+  }
+  void SetTx(std::shared_ptr<ipc::PipeBuffer> b) {
+    tx_ = std::move(b);
+    tx_->Attach(this, true);
+  }
+  int io_flags() const { return type_ == SOCK_STREAM ? 0 : (ipc::kIoPacket | ipc::kIoBigPacket); }
+
+  static void Join(const std::shared_ptr<UnixSocket>& a, const std::shared_ptr<UnixSocket>& b) {
+    auto ab = std::make_shared<ipc::PipeBuffer>(), ba = std::make_shared<ipc::PipeBuffer>();
+    if (a->type_ == SOCK_DGRAM) {
+      // Each keeps its own receive buffer; sending goes to the peer's.
+      a->peer_ = b;
+      b->peer_ = a;
+      a->connected_ = b->connected_ = true;
+      return;
+    }
+    a->SetTx(ab);
+    b->SetRx(ab);
+    b->SetTx(ba);
+    a->SetRx(ba);
+    a->peer_ = b;
+    b->peer_ = a;
+    a->connected_ = b->connected_ = true;
+  }
+
+  SysResult<void> Bind(const std::string& addr) override {
+    auto key = KeyOf(addr);
+    if (!key.ok()) return Errno{key.error()};
+    if (!key_.empty()) return Errno{EINVAL};
+    sched::SpinGuard g(g_names_lock);
+    if (!g_names) g_names = new std::map<std::string, std::weak_ptr<UnixSocket>>();
+    auto it = g_names->find(*key);
+    if (it != g_names->end() && !it->second.expired()) return Errno{EADDRINUSE};
+    (*g_names)[*key] = weak_from_this();
+    key_ = *key;
+    name_ = addr;
+    return {};
+  }
+
+  SysResult<void> Listen(int) override {
+    if (type_ == SOCK_DGRAM) return Errno{EOPNOTSUPP};
+    if (connected_) return Errno{EINVAL};
+    if (key_.empty()) return Errno{EINVAL};  // autobind not supported
+    listening_ = true;
+    return {};
+  }
+
+  SysResult<fs::FilePtr> Accept(int flags, std::string* peer) override {
+    if (!listening_) return Errno{EINVAL};
+    lock_.lock();
+    while (backlog_.empty()) {
+      if (nonblocking()) {
+        lock_.unlock();
+        return Errno{EAGAIN};
+      }
+      long r = acceptq_.Wait(lock_);
+      if (r) return Errno{static_cast<int>(-r)};
+      lock_.lock();
+    }
+    auto s = backlog_.front();
+    backlog_.pop_front();
+    lock_.unlock();
+    s->set_flags((s->flags() & ~O_NONBLOCK) | (flags & O_NONBLOCK));
+    *peer = UnnamedAddr();
+    return fs::FilePtr(s);
+  }
+
+  SysResult<void> Connect(const std::string& addr) override {
+    auto key = KeyOf(addr);
+    if (!key.ok()) return Errno{key.error()};
+    std::shared_ptr<UnixSocket> target;
+    {
+      sched::SpinGuard g(g_names_lock);
+      if (g_names) {
+        auto it = g_names->find(*key);
+        if (it != g_names->end()) target = it->second.lock();
+      }
+    }
+    if (!target) return Errno{ECONNREFUSED};
+    if (target->type_ != type_) return Errno{EPROTOTYPE};
+    if (type_ == SOCK_DGRAM) {
+      peer_ = target;
+      connected_ = true;
+      peer_name_ = addr;
+      return {};
+    }
+    if (connected_) return Errno{EISCONN};
+    if (!target->listening_) return Errno{ECONNREFUSED};
+    auto server = std::make_shared<UnixSocket>(type_, 0);
+    server->name_ = target->name_;
+    Join(shared_from_this(), server);
+    peer_name_ = target->name_;
+    {
+      sched::SpinGuard g(target->lock_);
+      target->backlog_.push_back(server);
+    }
+    target->acceptq_.WakeOne();
+    target->hub().Notify(EPOLLIN);
+    return {};
+  }
+
+  SysResult<size_t> SendMsg(const Msg& m, int flags) override {
+    if (shut_wr_) {
+      if (!(flags & MSG_NOSIGNAL)) {
+        siginfo_t info{};
+        info.si_signo = SIGPIPE;
+        ipc::RaiseSignal(SIGPIPE, info);
+      }
+      return Errno{EPIPE};
+    }
+    int io = io_flags() | ((flags & MSG_DONTWAIT) ? ipc::kIoNonBlock : 0) |
+             ((flags & MSG_NOSIGNAL) ? ipc::kIoNoSignal : 0);
+    std::shared_ptr<UnixSocket> peer;
+    std::shared_ptr<ipc::PipeBuffer> out = tx_;
+    if (type_ == SOCK_DGRAM) {
+      if (!m.addr.empty()) {
+        auto key = KeyOf(m.addr);
+        if (!key.ok()) return Errno{key.error()};
+        sched::SpinGuard g(g_names_lock);
+        if (g_names) {
+          auto it = g_names->find(*key);
+          if (it != g_names->end()) peer = it->second.lock();
+        }
+        if (!peer) return Errno{ECONNREFUSED};
+      } else {
+        peer = peer_.lock();
+        if (!peer) return Errno{connected_ ? ECONNREFUSED : ENOTCONN};
+      }
+      out = peer->rx_;
+    } else {
+      if (!connected_) return Errno{ENOTCONN};
+      peer = peer_.lock();
+    }
+    if (!out) return Errno{ENOTCONN};
+    // Rights travel with the first byte(s) of this message.
+    if (peer && (!m.rights.empty() || peer->passcred_)) {
+      sched::SpinGuard g(peer->lock_);
+      peer->rights_.push_back(m.rights);
+    }
+    return out->Write(this, m.data.data(), m.data.size(), io);
+  }
+
+  SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) override {
+    if (!rx_) return Errno{type_ == SOCK_STREAM ? EINVAL : ENOTCONN};
+    if (shut_rd_) return size_t{0};
+    int io = io_flags() | ((flags & MSG_DONTWAIT) ? ipc::kIoNonBlock : 0) | ((flags & MSG_PEEK) ? ipc::kIoPeek : 0);
+    m->data.resize(len);
+    size_t got = 0;
+    for (;;) {
+      auto r = rx_->Read(this, m->data.data() + got, len - got, io);
+      if (!r.ok()) {
+        if (got) break;
+        return Errno{r.error()};
+      }
+      got += *r;
+      if (!(flags & MSG_WAITALL) || !*r || got == len || type_ != SOCK_STREAM) break;
+    }
+    m->data.resize(got);
+    if (!(flags & MSG_PEEK)) {
+      sched::SpinGuard g(lock_);
+      if (!rights_.empty()) {
+        m->rights = std::move(rights_.front());
+        rights_.pop_front();
+      }
+    }
+    if (passcred_) {
+      m->creds = true;
+      const Process& p = CurrentProcess();
+      m->cred = {p.host_pid, p.uid, p.gid};
+    }
+    return got;
+  }
+
+  SysResult<void> Shutdown(int how) override {
+    if (!connected_) return Errno{ENOTCONN};
+    if (how == SHUT_RD || how == SHUT_RDWR) shut_rd_ = true;
+    if (how == SHUT_WR || how == SHUT_RDWR) {
+      if (!shut_wr_ && tx_) tx_->Detach(this, true);
+      if (!shut_wr_ && tx_) tx_.reset();
+      shut_wr_ = true;
+    }
+    hub().Notify(EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+    return {};
+  }
+
+  SysResult<std::string> Name(bool peer) override {
+    if (peer) {
+      if (!connected_) return Errno{ENOTCONN};
+      return peer_name_.empty() ? UnnamedAddr() : peer_name_;
+    }
+    return name_.empty() ? UnnamedAddr() : name_;
+  }
+
+  SysResult<void> GetOpt(int level, int name, std::vector<char>* val) override {
+    if (level != SOL_SOCKET) return Errno{ENOPROTOOPT};
+    int v = 0;
+    switch (name) {
+      case SO_TYPE: v = type_; break;
+      case SO_DOMAIN: v = AF_UNIX; break;
+      case SO_PROTOCOL: v = 0; break;
+      case SO_ERROR: v = 0; break;
+      case SO_ACCEPTCONN: v = listening_; break;
+      case SO_PASSCRED: v = passcred_; break;
+      case SO_SNDBUF: case SO_RCVBUF: v = static_cast<int>(ipc::kPipeDefaultSize); break;
+      case SO_PEERCRED: {
+        if (!connected_) return Errno{ENOTCONN};
+        const Process& p = CurrentProcess();
+        ucred c{p.host_pid, p.uid, p.gid};
+        val->assign(reinterpret_cast<char*>(&c), reinterpret_cast<char*>(&c) + sizeof(c));
+        return {};
+      }
+      default: return Errno{ENOPROTOOPT};
+    }
+    val->assign(reinterpret_cast<char*>(&v), reinterpret_cast<char*>(&v) + sizeof(v));
+    return {};
+  }
+
+  SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) override {
+    if (level != SOL_SOCKET) return Errno{ENOPROTOOPT};
+    if (name == SO_PASSCRED && val.size() >= sizeof(int)) {
+      int v;
+      std::memcpy(&v, val.data(), sizeof(v));
+      passcred_ = v;
+    }
+    return {};  // buffer sizes, timeouts, SO_REUSEADDR: accepted
+  }
+
+  SysResult<size_t> Read(void* buf, size_t len) override {
+    Msg m;
+    auto r = RecvMsg(&m, len, 0);
+    if (!r.ok()) return r;
+    std::memcpy(buf, m.data.data(), *r);
+    return r;
+  }
+  SysResult<size_t> Write(const void* buf, size_t len) override {
+    Msg m;
+    m.data.assign(static_cast<const char*>(buf), static_cast<const char*>(buf) + len);
+    return SendMsg(m, 0);
+  }
+  SysResult<void> Stat(struct stat* st) override {
+    *st = fs::SyntheticStat(ipc::kAnonDev, ino_, S_IFSOCK | 0777);
+    return {};
+  }
+  SysResult<int> Available() override { return rx_ ? static_cast<int>(rx_->available()) : 0; }
+  uint32_t Poll() override {
+    if (listening_) {
+      sched::SpinGuard g(lock_);
+      return backlog_.empty() ? 0 : (EPOLLIN | EPOLLRDNORM);
+    }
+    uint32_t ev = 0;
+    if (rx_) {
+      uint32_t r = rx_->PollRead();
+      ev |= r & (EPOLLIN | EPOLLRDNORM);
+      if ((r & EPOLLHUP) && type_ != SOCK_DGRAM) ev |= EPOLLIN | EPOLLRDHUP;
+    }
+    if (shut_rd_) ev |= EPOLLIN | EPOLLRDHUP;
+    if (type_ == SOCK_DGRAM) {
+      auto p = peer_.lock();
+      if (!connected_ || (p && (p->rx_->PollWrite() & EPOLLOUT))) ev |= EPOLLOUT | EPOLLWRNORM;
+    } else if (tx_) {
+      uint32_t w = tx_->PollWrite();
+      ev |= w & (EPOLLOUT | EPOLLWRNORM);
+      if (w & EPOLLERR) ev |= EPOLLOUT | EPOLLHUP;
+    } else if (!connected_) {
+      ev |= EPOLLOUT | EPOLLHUP;
+    }
+    if ((ev & EPOLLRDHUP) && (shut_wr_ || !tx_ || (tx_->PollWrite() & EPOLLERR))) ev |= EPOLLHUP;
+    return ev;
+  }
+  bool host_pollable() const override { return false; }
+  SysResult<long> Ioctl(unsigned long req, long) override {
+    (void)req;
+    return Errno{ENOTTY};
+  }
+
+ private:
+  int type_;
+  uint64_t ino_;
+  sched::SpinLock lock_;  // guards backlog_ and rights_
+  std::deque<std::shared_ptr<UnixSocket>> backlog_;
+  std::deque<std::vector<fs::FilePtr>> rights_;
+  sched::WaitQueue acceptq_;
+  std::shared_ptr<ipc::PipeBuffer> rx_, tx_;
+  std::weak_ptr<UnixSocket> peer_;
+  std::string key_, name_, peer_name_;
+  bool listening_ = false, connected_ = false, shut_rd_ = false, shut_wr_ = false, passcred_ = false;
+};
+
+}  // namespace
+
+SysResult<fs::FilePtr> MakeUnixSocket(int type, int flags) {
+  if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) return Errno{ESOCKTNOSUPPORT};
+  return fs::FilePtr(std::make_shared<UnixSocket>(type, flags));
+}
+
+SysResult<std::pair<fs::FilePtr, fs::FilePtr>> MakeUnixPair(int type, int flags) {
+  if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) return Errno{ESOCKTNOSUPPORT};
+  auto a = std::make_shared<UnixSocket>(type, flags), b = std::make_shared<UnixSocket>(type, flags);
+  UnixSocket::Join(a, b);
+  return std::pair<fs::FilePtr, fs::FilePtr>(a, b);
+}
+
+}  // namespace junction::libos::net

@@ -1,0 +1,307 @@
+// Socket calls: decode guest sockaddrs, iovecs and control messages, then
+// call net::Socket (unix sockets in the LibOS, AF_INET/AF_INET6 on the
+// host in `[net] mode = "host"`).
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstring>
+
+#include "libos/fs/fd_table.h"
+#include "libos/net/socket.h"
+#include "libos/syscalls/handlers.h"
+#include "libos/syscalls/sys_common.h"
+#include "libos/syscalls/user_memory.h"
+
+namespace junction::libos {
+
+namespace {
+
+net::Socket* AsSocket(const fs::FilePtr& f) { return dynamic_cast<net::Socket*>(f.get()); }
+
+#define SOCKET_ARG(var, file, idx)                         \
+  fs::FilePtr file = fs::FdTable::Get().Lookup(a.a[idx]); \
+  if (!file) return -EBADF;                                \
+  net::Socket* var = AsSocket(file);                       \
+  if (!var) return -ENOTSOCK
+
+SysResult<std::string> ReadAddr(long addr, long len) {
+  if (len < 0 || len > 128) return Errno{EINVAL};
+  if (!GuestReadable(static_cast<uintptr_t>(addr), static_cast<size_t>(len))) return Errno{EFAULT};
+  return std::string(reinterpret_cast<const char*>(addr), static_cast<size_t>(len));
+}
+
+// Writes a sockaddr back (addr, *addrlen in/out), truncating as Linux.
+long WriteAddr(const std::string& s, long addr, long lenp) {
+  if (!addr) return 0;
+  auto len = UserPtr<socklen_t>(lenp).Read();
+  if (!len.ok()) return -EFAULT;
+  if (static_cast<int>(*len) < 0) return -EINVAL;
+  size_t n = std::min<size_t>(*len, s.size());
+  if (!GuestWritable(static_cast<uintptr_t>(addr), n)) return -EFAULT;
+  std::memcpy(reinterpret_cast<void*>(addr), s.data(), n);
+  return UserPtr<socklen_t>(lenp).Write(static_cast<socklen_t>(s.size())).ok() ? 0 : -EFAULT;
+}
+
+bool UnixDomain(int d) { return d == AF_UNIX; }
+
+}  // namespace
+
+JUNCTION_HANDLER(socket) {
+  int domain = static_cast<int>(a.a[0]), type = static_cast<int>(a.a[1]);
+  if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+  SysResult<fs::FilePtr> f = Errno{EAFNOSUPPORT};
+  if (UnixDomain(domain)) {
+    f = net::MakeUnixSocket(type & 0xf, (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
+  } else if (domain == AF_INET || domain == AF_INET6 || domain == AF_NETLINK) {
+    f = net::MakeHostSocket(domain, type, static_cast<int>(a.a[2]));
+  }
+  if (!f.ok()) return -f.error();
+  return InstallFile(*f, type & SOCK_CLOEXEC);
+}
+
+JUNCTION_HANDLER(socketpair) {
+  int domain = static_cast<int>(a.a[0]), type = static_cast<int>(a.a[1]);
+  if (!UnixDomain(domain)) return -EOPNOTSUPP;
+  if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[3]), 2 * sizeof(int))) return -EFAULT;
+  auto p = net::MakeUnixPair(type & 0xf, (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
+  if (!p.ok()) return -p.error();
+  int out[2];
+  long r = InstallPair(p->first, p->second, type & SOCK_CLOEXEC, out);
+  if (r) return r;
+  std::memcpy(reinterpret_cast<void*>(a.a[3]), out, sizeof(out));
+  return 0;
+}
+
+JUNCTION_HANDLER(bind) {
+  SOCKET_ARG(s, f, 0);
+  auto addr = ReadAddr(a.a[1], a.a[2]);
+  if (!addr.ok()) return -addr.error();
+  return ToRaw(s->Bind(*addr));
+}
+
+JUNCTION_HANDLER(listen) {
+  SOCKET_ARG(s, f, 0);
+  return ToRaw(s->Listen(static_cast<int>(a.a[1])));
+}
+
+namespace {
+long AcceptCommon(const SyscallArgs& a, long flags) {
+  if (flags & ~static_cast<long>(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+  SOCKET_ARG(s, f, 0);
+  if (a.a[1] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(socklen_t))) return -EFAULT;
+  std::string peer;
+  auto c = s->Accept((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0, &peer);
+  if (!c.ok()) return -c.error();
+  long w = WriteAddr(peer, a.a[1], a.a[2]);
+  if (w) return w;
+  return InstallFile(*c, flags & SOCK_CLOEXEC);
+}
+}  // namespace
+
+JUNCTION_HANDLER(accept) { return AcceptCommon(a, 0); }
+JUNCTION_HANDLER(accept4) { return AcceptCommon(a, a.a[3]); }
+
+JUNCTION_HANDLER(connect) {
+  SOCKET_ARG(s, f, 0);
+  auto addr = ReadAddr(a.a[1], a.a[2]);
+  if (!addr.ok()) return -addr.error();
+  return ToRaw(s->Connect(*addr));
+}
+
+JUNCTION_HANDLER(shutdown) {
+  SOCKET_ARG(s, f, 0);
+  if (a.a[1] < SHUT_RD || a.a[1] > SHUT_RDWR) return -EINVAL;
+  return ToRaw(s->Shutdown(static_cast<int>(a.a[1])));
+}
+
+JUNCTION_HANDLER(getsockname) {
+  SOCKET_ARG(s, f, 0);
+  auto n = s->Name(false);
+  if (!n.ok()) return -n.error();
+  return WriteAddr(*n, a.a[1], a.a[2]);
+}
+
+JUNCTION_HANDLER(getpeername) {
+  SOCKET_ARG(s, f, 0);
+  auto n = s->Name(true);
+  if (!n.ok()) return -n.error();
+  return WriteAddr(*n, a.a[1], a.a[2]);
+}
+
+JUNCTION_HANDLER(getsockopt) {
+  SOCKET_ARG(s, f, 0);
+  auto len = UserPtr<socklen_t>(a.a[4]).Read();
+  if (!len.ok()) return -EFAULT;
+  if (static_cast<int>(*len) < 0) return -EINVAL;
+  std::vector<char> val(std::min<size_t>(*len, 4096));
+  CHECK(s->GetOpt(static_cast<int>(a.a[1]), static_cast<int>(a.a[2]), &val));
+  size_t n = std::min<size_t>(val.size(), *len);
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[3]), n)) return -EFAULT;
+  std::memcpy(reinterpret_cast<void*>(a.a[3]), val.data(), n);
+  return UserPtr<socklen_t>(a.a[4]).Write(static_cast<socklen_t>(n)).ok() ? 0 : -EFAULT;
+}
+
+JUNCTION_HANDLER(setsockopt) {
+  SOCKET_ARG(s, f, 0);
+  if (a.a[4] < 0 || a.a[4] > 4096) return -EINVAL;
+  if (!GuestReadable(static_cast<uintptr_t>(a.a[3]), static_cast<size_t>(a.a[4]))) return -EFAULT;
+  std::vector<char> val(reinterpret_cast<const char*>(a.a[3]), reinterpret_cast<const char*>(a.a[3]) + a.a[4]);
+  return ToRaw(s->SetOpt(static_cast<int>(a.a[1]), static_cast<int>(a.a[2]), val));
+}
+
+namespace {
+
+// Gathers guest iovecs into one LibOS buffer.
+SysResult<std::vector<char>> Gather(const iovec* iov, size_t cnt) {
+  std::vector<char> out;
+  for (size_t i = 0; i < cnt; i++) {
+    auto base = reinterpret_cast<uintptr_t>(iov[i].iov_base);
+    if (!GuestReadable(base, iov[i].iov_len)) return Errno{EFAULT};
+    out.insert(out.end(), static_cast<char*>(iov[i].iov_base), static_cast<char*>(iov[i].iov_base) + iov[i].iov_len);
+  }
+  return out;
+}
+
+long SendCommon(net::Socket* s, const msghdr& h, int flags) {
+  if (h.msg_iovlen > 1024) return -EMSGSIZE;
+  if (!GuestReadable(reinterpret_cast<uintptr_t>(h.msg_iov), sizeof(iovec) * h.msg_iovlen)) return -EFAULT;
+  auto data = Gather(h.msg_iov, h.msg_iovlen);
+  if (!data.ok()) return -data.error();
+  net::Msg m;
+  m.data = std::move(*data);
+  if (h.msg_name && h.msg_namelen) {
+    auto addr = ReadAddr(reinterpret_cast<long>(h.msg_name), h.msg_namelen);
+    if (!addr.ok()) return -addr.error();
+    m.addr = std::move(*addr);
+  }
+  if (h.msg_control && h.msg_controllen) {
+    if (!GuestReadable(reinterpret_cast<uintptr_t>(h.msg_control), h.msg_controllen)) return -EFAULT;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+      if (c->cmsg_level != SOL_SOCKET) continue;
+      if (c->cmsg_type == SCM_RIGHTS) {
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        auto* fds = reinterpret_cast<int*>(CMSG_DATA(c));
+        for (size_t i = 0; i < n; i++) {
+          fs::FilePtr f = fs::FdTable::Get().Lookup(fds[i]);
+          if (!f) return -EBADF;
+          m.rights.push_back(std::move(f));
+        }
+      } else if (c->cmsg_type == SCM_CREDENTIALS) {
+        m.creds = true;
+      }
+    }
+  }
+  auto r = s->SendMsg(m, flags);
+  return r.ok() ? static_cast<long>(*r) : -r.error();
+}
+
+long RecvCommon(net::Socket* s, msghdr* h, int flags) {
+  if (h->msg_iovlen > 1024) return -EMSGSIZE;
+  if (!GuestReadable(reinterpret_cast<uintptr_t>(h->msg_iov), sizeof(iovec) * h->msg_iovlen)) return -EFAULT;
+  size_t total = 0;
+  for (size_t i = 0; i < h->msg_iovlen; i++) {
+    if (!GuestWritable(reinterpret_cast<uintptr_t>(h->msg_iov[i].iov_base), h->msg_iov[i].iov_len)) return -EFAULT;
+    total += h->msg_iov[i].iov_len;
+  }
+  net::Msg m;
+  auto r = s->RecvMsg(&m, total, flags);
+  if (!r.ok()) return -r.error();
+  size_t off = 0;
+  for (size_t i = 0; i < h->msg_iovlen && off < m.data.size(); i++) {
+    size_t n = std::min(h->msg_iov[i].iov_len, m.data.size() - off);
+    std::memcpy(h->msg_iov[i].iov_base, m.data.data() + off, n);
+    off += n;
+  }
+  if (h->msg_name) {
+    size_t n = std::min<size_t>(h->msg_namelen, m.addr.size());
+    if (!GuestWritable(reinterpret_cast<uintptr_t>(h->msg_name), n)) return -EFAULT;
+    std::memcpy(h->msg_name, m.addr.data(), n);
+    h->msg_namelen = static_cast<socklen_t>(m.addr.size());
+  }
+  h->msg_flags = m.flags;
+  // Control messages: SCM_RIGHTS become new descriptors, SCM_CREDENTIALS.
+  size_t used = 0;
+  if (h->msg_control && h->msg_controllen) {
+    if (!GuestWritable(reinterpret_cast<uintptr_t>(h->msg_control), h->msg_controllen)) return -EFAULT;
+    auto* c = static_cast<char*>(h->msg_control);
+    if (!m.rights.empty()) {
+      size_t want = CMSG_LEN(m.rights.size() * sizeof(int));
+      if (want > h->msg_controllen) {
+        h->msg_flags |= MSG_CTRUNC;
+      } else {
+        cmsghdr hdr{CMSG_LEN(m.rights.size() * sizeof(int)), SOL_SOCKET, SCM_RIGHTS};
+        std::memcpy(c, &hdr, sizeof(hdr));
+        for (size_t i = 0; i < m.rights.size(); i++) {
+          long fd = InstallFile(m.rights[i], flags & MSG_CMSG_CLOEXEC);
+          int v = static_cast<int>(fd < 0 ? -1 : fd);
+          std::memcpy(c + CMSG_LEN(0) + i * sizeof(int), &v, sizeof(v));
+        }
+        used += std::min<size_t>(CMSG_SPACE(m.rights.size() * sizeof(int)), h->msg_controllen);
+      }
+    }
+    if (m.creds) {
+      size_t want = CMSG_LEN(sizeof(ucred));
+      if (used + want <= h->msg_controllen) {
+        cmsghdr hdr{CMSG_LEN(sizeof(ucred)), SOL_SOCKET, SCM_CREDENTIALS};
+        std::memcpy(c + used, &hdr, sizeof(hdr));
+        std::memcpy(c + used + CMSG_LEN(0), &m.cred, sizeof(m.cred));
+        used = std::min<size_t>(used + CMSG_SPACE(sizeof(ucred)), h->msg_controllen);
+      } else {
+        h->msg_flags |= MSG_CTRUNC;
+      }
+    }
+  }
+  h->msg_controllen = used;
+  if ((flags & MSG_TRUNC) && *r > total) return static_cast<long>(*r);
+  return static_cast<long>(std::min(*r, total));
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(sendto) {
+  SOCKET_ARG(s, f, 0);
+  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  net::Msg m;
+  m.data.assign(reinterpret_cast<const char*>(a.a[1]), reinterpret_cast<const char*>(a.a[1]) + a.a[2]);
+  if (a.a[4] && a.a[5]) {
+    auto addr = ReadAddr(a.a[4], a.a[5]);
+    if (!addr.ok()) return -addr.error();
+    m.addr = std::move(*addr);
+  }
+  auto r = s->SendMsg(m, static_cast<int>(a.a[3]));
+  return r.ok() ? static_cast<long>(*r) : -r.error();
+}
+
+JUNCTION_HANDLER(recvfrom) {
+  SOCKET_ARG(s, f, 0);
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  net::Msg m;
+  auto r = s->RecvMsg(&m, static_cast<size_t>(a.a[2]), static_cast<int>(a.a[3]));
+  if (!r.ok()) return -r.error();
+  std::memcpy(reinterpret_cast<void*>(a.a[1]), m.data.data(), m.data.size());
+  if (a.a[4]) {
+    long w = WriteAddr(m.addr, a.a[4], a.a[5]);
+    if (w) return w;
+  }
+  return static_cast<long>(m.data.size());
+}
+
+JUNCTION_HANDLER(sendmsg) {
+  SOCKET_ARG(s, f, 0);
+  auto h = UserPtr<msghdr>(a.a[1]).Read();
+  if (!h.ok()) return -EFAULT;
+  return SendCommon(s, *h, static_cast<int>(a.a[2]));
+}
+
+JUNCTION_HANDLER(recvmsg) {
+  SOCKET_ARG(s, f, 0);
+  auto h = UserPtr<msghdr>(a.a[1]).Read();
+  if (!h.ok()) return -EFAULT;
+  long r = RecvCommon(s, &*h, static_cast<int>(a.a[2]));
+  if (r >= 0 && !UserPtr<msghdr>(a.a[1]).Write(*h).ok()) return -EFAULT;
+  return r;
+}
+
+}  // namespace junction::libos
