@@ -29,13 +29,17 @@ SysResult<size_t> SignalFd::Read(void* buf, size_t len) {
   size_t done = 0;
   for (;;) {
     GuestSignals& s = Signals();
+    sched::Uthread* self = sched::Current();
     while (done + sizeof(signalfd_siginfo) <= len) {
-      uint64_t ready = __atomic_load_n(&s.pending, __ATOMIC_ACQUIRE) & mask_;
+      // This thread's own pending signals first, then the process's.
+      uint64_t mine = __atomic_load_n(&self->sig_pending, __ATOMIC_ACQUIRE) & mask_;
+      uint64_t ready = mine | (__atomic_load_n(&s.pending, __ATOMIC_ACQUIRE) & mask_);
       if (!ready) break;
       int sig = __builtin_ctzll(ready) + 1;
-      __atomic_fetch_and(&s.pending, ~SigBit(sig), __ATOMIC_ACQ_REL);
+      bool from_thread = mine & SigBit(sig);
+      __atomic_fetch_and(from_thread ? &self->sig_pending : &s.pending, ~SigBit(sig), __ATOMIC_ACQ_REL);
       UpdatePendingFlag();
-      const siginfo_t& in = s.info[sig];
+      const siginfo_t& in = from_thread ? self->sig_info[sig] : s.info[sig];
       signalfd_siginfo out{};
       out.ssi_signo = static_cast<uint32_t>(sig);
       out.ssi_code = in.si_code;
@@ -59,7 +63,10 @@ SysResult<void> SignalFd::Stat(struct stat* st) {
 }
 
 uint32_t SignalFd::Poll() {
-  return (__atomic_load_n(&Signals().pending, __ATOMIC_ACQUIRE) & mask_) ? (EPOLLIN | EPOLLRDNORM) : 0;
+  sched::Uthread* self = sched::Current();
+  uint64_t pending = __atomic_load_n(&Signals().pending, __ATOMIC_ACQUIRE) |
+                     (self ? __atomic_load_n(&self->sig_pending, __ATOMIC_ACQUIRE) : 0);
+  return (pending & mask_) ? (EPOLLIN | EPOLLRDNORM) : 0;
 }
 
 uint64_t SignalFd::NextEventNs() { return sched::NowNs() + kSignalPollNs; }
