@@ -81,6 +81,7 @@ class Registry {
 std::span<const Benchmark> SyscallSuite();
 std::span<const Benchmark> StartupSuite();
 std::span<const Benchmark> ThreadsSuite();
+std::span<const Benchmark> IpcSuite();
 std::span<const Benchmark> FileSuite();
 
 }  // namespace junction::bench

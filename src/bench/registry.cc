@@ -11,6 +11,7 @@ constexpr SuiteFn kSuites[] = {
     SyscallSuite,
     StartupSuite,
     ThreadsSuite,
+    IpcSuite,
     FileSuite,
 };
 
