@@ -141,8 +141,17 @@ JUNCTION_HANDLER(setrlimit) {
   return host::Syscall(SYS_prlimit64, 0, a.a[0], a.a[1], 0);
 }
 
+// Whether `id` names a thread of this process (the main thread's id is the
+// process id), as sched_getaffinity and friends accept.
+static bool IsOwnThread(long id) {
+  sched::SpinGuard g(sched::AllUthreadsLock());
+  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+    if (u->tid == id) return true;
+  return false;
+}
+
 JUNCTION_HANDLER(sched_getaffinity) {
-  if (a.a[0] != 0 && a.a[0] != CurrentProcess().host_pid) return -ESRCH;
+  if (a.a[0] != 0 && !IsOwnThread(a.a[0])) return -ESRCH;
   size_t len = static_cast<size_t>(a.a[1]);
   int cores = CurrentProcess().cores;
   size_t need = static_cast<size_t>((cores + 63) / 64) * 8;
