@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "config/socket_path.h"
 #include "libos/entry/seccomp.h"
 #include "libos/entry/sigsys.h"
 #include "libos/entry/thread_state.h"
@@ -85,7 +86,8 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
   }
   // Said once, where someone will read it without it polluting the guest's
   // own stderr in scripts: on a terminal, or when a daemon was asked for.
-  bool asked = cfg.daemon_socket.has_value() || std::getenv("JUNCTION_SOCKET");
+  bool asked = std::getenv("JUNCTION_SOCKET") ||
+               (cfg.daemon_socket && *cfg.daemon_socket != config::kDefaultControlSocket);
   if (asked || isatty(2))
     std::fprintf(stderr, "junction run: no daemon (%s); running standalone on %d core(s)\n",
                  why_not.c_str(), CurrentProcess().cores);
