@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <span>
 
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
@@ -22,7 +23,9 @@ sched::SpinLock g_rewrite_lock;
 std::atomic<uintptr_t> g_patching_site{0};
 
 constexpr uintptr_t kPage = 4096;
-constexpr size_t kSlotSize = 32;
+constexpr size_t kSlotSize = 48;
+// Where a trampoline's relocated instructions start: after lea, mov, call, lea.
+constexpr uintptr_t kRelocatedOffset = 5 + 5 + 6 + 8;
 constexpr size_t kSlotsPerPage = kPage / kSlotSize - 1;  // slot 0 holds the entry pointer
 constexpr int kMaxPages = 256;
 constexpr int64_t kRel32Reach = (int64_t{1} << 31) - 2 * kPage;
@@ -71,9 +74,11 @@ TrampolinePage* NewPageNear(uintptr_t site) {
   return result;
 }
 
-// Emits the trampoline for site `site` (the `mov` at site, `syscall` at
-// site+5, resume at site+7) and returns its address, or 0.
-uintptr_t EmitTrampoline(uintptr_t site, uint32_t nr) {
+// Emits the trampoline for a site: it makes the syscall entry with %eax =
+// nr, then runs `relocated` (instructions copied from after the syscall,
+// position-independent) and jumps to `resume`. Returns its address, or 0.
+uintptr_t EmitTrampoline(uintptr_t site, uint32_t nr, std::span<const uint8_t> relocated,
+                         uintptr_t resume) {
   TrampolinePage* tp = nullptr;
   for (int i = 0; i < g_num_pages; i++) {
     if (g_pages[i].used < kSlotsPerPage && InReach(site, g_pages[i].base)) {
@@ -100,8 +105,9 @@ uintptr_t EmitTrampoline(uintptr_t site, uint32_t nr) {
   emit({0xff, 0x15});                    // call *entry(%rip)
   emit32(static_cast<uint32_t>(static_cast<int32_t>(tp->base - (slot + n + 4))));
   emit({0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00});  // lea 0x80(%rsp),%rsp
-  emit({0xe9});                                            // jmp site+7
-  emit32(static_cast<uint32_t>(static_cast<int32_t>((site + 7) - (slot + n + 4))));
+  for (uint8_t b : relocated) code[n++] = b;                // e.g. cmp $-4096,%rax
+  emit({0xe9});                                            // jmp resume
+  emit32(static_cast<uint32_t>(static_cast<int32_t>(resume - (slot + n + 4))));
   // Written through the RW alias; visible at `slot` before the site is
   // patched to jump there (the patch's fences order it).
   std::memcpy(reinterpret_cast<void*>(tp->rw + (slot - tp->base)), code, sizeof(code));
@@ -119,28 +125,51 @@ void ResetTrampolines() {
   g_num_pages = 0;
 }
 
-bool TryRewriteSyscallSite(uintptr_t after, long nr) {
+bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
+  *resume_now = after;
   if (!g_rewrite_enabled || nr < 0 || nr > 0xffff) return false;
+  // The shapes we rewrite, found by looking back from the trapped syscall:
+  //   A: mov $nr,%eax; syscall                  b8 imm32 0f 05
+  //      the mov becomes the jump; the syscall stays (a branch straight to
+  //      it still works, through the trap).
+  //   B: xor %eax,%eax; syscall; cmp $-4096,%rax  31 c0 0f 05 48 3d 00 f0 ff ff
+  //      glibc's read(2) and other nr-0 wrappers; the jump covers the xor,
+  //      the syscall and the cmp's first byte, and the trampoline redoes the
+  //      cmp (nothing branches into the middle of this idiom).
+  static constexpr uint8_t kCmpRax4096[] = {0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff};
   uintptr_t site = after - 7;
+  std::span<const uint8_t> relocated;
+  uintptr_t resume = after;
+  {
+    const auto* q = reinterpret_cast<const uint8_t*>(after - 4);
+    if (nr == 0 && q[0] == 0x31 && q[1] == 0xc0 && q[2] == 0x0f && q[3] == 0x05 &&
+        std::memcmp(q + 4, kCmpRax4096, sizeof(kCmpRax4096)) == 0) {
+      site = after - 4;
+      relocated = kCmpRax4096;
+      resume = after + sizeof(kCmpRax4096);
+    }
+  }
   // One rewrite at a time: kthreads may trap at the same site together.
   sched::SpinGuard guard(g_rewrite_lock);
   AddressSpace& as = AddressSpace::Get();
   uintptr_t vstart, vend;
   int prot;
-  if (!as.LookupBounds(site, &vstart, &vend, &prot) || site + 7 > vend || !(prot & PROT_EXEC) ||
-      !(prot & PROT_READ))
+  if (!as.LookupBounds(site, &vstart, &vend, &prot) || resume > vend || site < vstart ||
+      !(prot & PROT_EXEC) || !(prot & PROT_READ))
     return false;
   const auto* p = reinterpret_cast<const uint8_t*>(site);
-  uint32_t imm;
-  std::memcpy(&imm, p + 1, 4);
-  if (p[0] != 0xb8 || p[5] != 0x0f || p[6] != 0x05 || imm != static_cast<uint32_t>(nr))
-    return false;
+  uint32_t imm = 0;
+  if (relocated.empty()) {
+    std::memcpy(&imm, p + 1, 4);
+    if (p[0] != 0xb8 || p[5] != 0x0f || p[6] != 0x05 || imm != static_cast<uint32_t>(nr))
+      return false;
+  }
   uintptr_t first = site & ~(kPage - 1), last = (site + 4) & ~(kPage - 1);
   uintptr_t ls, le;
   int lprot;
   if (last != first && (!as.LookupBounds(last, &ls, &le, &lprot) || !(lprot & PROT_EXEC)))
     return false;
-  uintptr_t tramp = EmitTrampoline(site, imm);
+  uintptr_t tramp = EmitTrampoline(site, imm, relocated, resume);
   if (!tramp || !InReach(site + 5, tramp)) return false;
 
   // Make the text writable just for the store; keep the VMA's protection.
@@ -159,6 +188,9 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr) {
   w[0] = 0xe9;
   g_patching_site.store(0, std::memory_order_release);
   host::Mprotect(first, span, prot);
+  // Shape B's patch covers the trapped call's own resume point: it goes on
+  // at the trampoline's copy of the instructions after the syscall.
+  if (!relocated.empty()) *resume_now = tramp + kRelocatedOffset;
   return true;
 }
 

@@ -15,7 +15,9 @@ namespace junction::libos {
 // `after` is the address following a trapped syscall instruction and
 // `nr` the syscall number. Returns true if the site now jumps to a
 // trampoline. Safe to call from the SIGSYS handler (no libc, no TLS).
-bool TryRewriteSyscallSite(uintptr_t after, long nr);
+// *resume_now is where the trapped call itself must resume (`after`, or
+// inside the new trampoline when the patch covered `after`).
+bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now);
 
 // A SIGTRAP at `int3_addr`: true if it is the int3 of a patch in progress
 // (or just finished), so the thread should simply execute that address again.

@@ -62,12 +62,13 @@ void SigsysHandler(int, siginfo_t* si, void* ctx) {
     return;
   }
   if (ThreadState* ts = CurrentThread()) ts->trapped_calls++;
-  if (TryRewriteSyscallSite(after, nr)) CurrentThread()->rewritten_sites++;
+  uintptr_t resume = after;
+  if (TryRewriteSyscallSite(after, nr, &resume)) CurrentThread()->rewritten_sites++;
   // Make the guest "call" junction_syscall_entry with the resume address
   // stored past its red zone; junction_trap_return resumes it.
   auto rsp = static_cast<uintptr_t>(g[REG_RSP]);
   auto* frame = reinterpret_cast<uintptr_t*>(rsp - 128 - 16);
-  frame[1] = after;
+  frame[1] = resume;
   frame[0] = reinterpret_cast<uintptr_t>(&junction_trap_return);
   g[REG_RSP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(frame));
   g[REG_RIP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(&junction_syscall_entry));

@@ -85,6 +85,21 @@ __attribute__((target("avx512f"))) static int vector_check(int have_avx512) {
   return ok;
 }
 
+// glibc's read(2) idiom, which the LibOS rewrites as a whole:
+// `xor %eax,%eax; syscall; cmp $-4096,%rax` then a branch on the flags.
+static int read_idiom_check(void) {
+  long ret;
+  unsigned char above;
+  char buf[1];
+  __asm__ volatile(
+      "mov $-1, %%rdi\n lea %[buf], %%rsi\n xor %%edx, %%edx\n"
+      "xor %%eax, %%eax\n syscall\n cmp $-4096, %%rax\n seta %[above]\n"
+      : "=a"(ret), [above] "=r"(above), [buf] "=m"(buf)
+      :
+      : "rdi", "rsi", "rdx", "rcx", "r11", "memory", "cc");
+  return ret == -9 /* EBADF */ && above == 1;
+}
+
 int main(void) {
   __builtin_cpu_init();
   int avx512 = __builtin_cpu_supports("avx512f");
@@ -94,6 +109,8 @@ int main(void) {
            gpr_and_redzone_check() ? "preserved" : "CLOBBERED");
     printf("round %d: vector, MXCSR and x87 state %s\n", round,
            vector_check(avx512) ? "preserved" : "CLOBBERED");
+    printf("round %d: read idiom result and flags %s\n", round,
+           read_idiom_check() ? "right" : "WRONG");
   }
   return 0;
 }
