@@ -24,7 +24,8 @@ std::atomic<uintptr_t> g_patching_site{0};
 
 constexpr uintptr_t kPage = 4096;
 constexpr size_t kSlotSize = 48;
-// Where a trampoline's relocated instructions start: after lea, mov, call, lea.
+// Where a shape-B trampoline's relocated instructions start: after lea,
+// mov, call, lea.
 constexpr uintptr_t kRelocatedOffset = 5 + 5 + 6 + 8;
 constexpr size_t kSlotsPerPage = kPage / kSlotSize - 1;  // slot 0 holds the entry pointer
 constexpr int kMaxPages = 256;
@@ -77,8 +78,8 @@ TrampolinePage* NewPageNear(uintptr_t site) {
 // Emits the trampoline for a site: it makes the syscall entry with %eax =
 // nr, then runs `relocated` (instructions copied from after the syscall,
 // position-independent) and jumps to `resume`. Returns its address, or 0.
-uintptr_t EmitTrampoline(uintptr_t site, uint32_t nr, std::span<const uint8_t> relocated,
-                         uintptr_t resume) {
+uintptr_t EmitTrampoline(uintptr_t site, std::span<const uint8_t> before, bool set_nr,
+                         uint32_t nr, std::span<const uint8_t> relocated, uintptr_t resume) {
   TrampolinePage* tp = nullptr;
   for (int i = 0; i < g_num_pages; i++) {
     if (g_pages[i].used < kSlotsPerPage && InReach(site, g_pages[i].base)) {
@@ -99,9 +100,12 @@ uintptr_t EmitTrampoline(uintptr_t site, uint32_t nr, std::span<const uint8_t> r
     std::memcpy(code + n, &v, 4);
     n += 4;
   };
-  emit({0x48, 0x8d, 0x64, 0x24, 0x80});  // lea -0x80(%rsp),%rsp
-  emit({0xb8});                          // mov $nr,%eax
-  emit32(nr);
+  for (uint8_t b : before) code[n++] = b;  // e.g. mov 0x8(%rsp),%r9, at the site's %rsp
+  emit({0x48, 0x8d, 0x64, 0x24, 0x80});    // lea -0x80(%rsp),%rsp
+  if (set_nr) {
+    emit({0xb8});                          // mov $nr,%eax
+    emit32(nr);
+  }
   emit({0xff, 0x15});                    // call *entry(%rip)
   emit32(static_cast<uint32_t>(static_cast<int32_t>(tp->base - (slot + n + 4))));
   emit({0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00});  // lea 0x80(%rsp),%rsp
@@ -136,17 +140,28 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   //      glibc's read(2) and other nr-0 wrappers; the jump covers the xor,
   //      the syscall and the cmp's first byte, and the trampoline redoes the
   //      cmp (nothing branches into the middle of this idiom).
+  //   C: mov 0x8(%rsp),%r9; syscall              4c 8b 4c 24 08 0f 05
+  //      glibc's syscall(3) (any number, already in %rax): the mov becomes
+  //      the jump and is redone in the trampoline at the same %rsp; the
+  //      syscall stays, as in A.
   static constexpr uint8_t kCmpRax4096[] = {0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff};
+  static constexpr uint8_t kMovR9FromStack[] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
   uintptr_t site = after - 7;
-  std::span<const uint8_t> relocated;
+  std::span<const uint8_t> relocated, before;
+  bool set_nr = true;
   uintptr_t resume = after;
   {
     const auto* q = reinterpret_cast<const uint8_t*>(after - 4);
+    const auto* c = reinterpret_cast<const uint8_t*>(after - 7);
     if (nr == 0 && q[0] == 0x31 && q[1] == 0xc0 && q[2] == 0x0f && q[3] == 0x05 &&
         std::memcmp(q + 4, kCmpRax4096, sizeof(kCmpRax4096)) == 0) {
       site = after - 4;
       relocated = kCmpRax4096;
       resume = after + sizeof(kCmpRax4096);
+    } else if (std::memcmp(c, kMovR9FromStack, sizeof(kMovR9FromStack)) == 0 && c[5] == 0x0f &&
+               c[6] == 0x05) {
+      before = kMovR9FromStack;
+      set_nr = false;
     }
   }
   // One rewrite at a time: kthreads may trap at the same site together.
@@ -159,7 +174,7 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
     return false;
   const auto* p = reinterpret_cast<const uint8_t*>(site);
   uint32_t imm = 0;
-  if (relocated.empty()) {
+  if (relocated.empty() && before.empty()) {
     std::memcpy(&imm, p + 1, 4);
     if (p[0] != 0xb8 || p[5] != 0x0f || p[6] != 0x05 || imm != static_cast<uint32_t>(nr))
       return false;
@@ -169,7 +184,7 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   int lprot;
   if (last != first && (!as.LookupBounds(last, &ls, &le, &lprot) || !(lprot & PROT_EXEC)))
     return false;
-  uintptr_t tramp = EmitTrampoline(site, imm, relocated, resume);
+  uintptr_t tramp = EmitTrampoline(site, before, set_nr, imm, relocated, resume);
   if (!tramp || !InReach(site + 5, tramp)) return false;
 
   // Make the text writable just for the store; keep the VMA's protection.

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 // getpid through `mov $39,%eax; syscall` with every other GPR holding a
 // known value and 128 bytes of red zone below %rsp filled with a pattern.
@@ -100,6 +102,13 @@ static int read_idiom_check(void) {
   return ret == -9 /* EBADF */ && above == 1;
 }
 
+// glibc's syscall(3): the number arrives in %rax from its first argument,
+// and `mov 0x8(%rsp),%r9; syscall` is the shape the LibOS rewrites.
+static int syscall3_check(void) {
+  return syscall(SYS_getppid) == getppid() && syscall(SYS_getuid) == getuid() &&
+         syscall(SYS_close, -1) == -1;
+}
+
 int main(void) {
   __builtin_cpu_init();
   int avx512 = __builtin_cpu_supports("avx512f");
@@ -111,6 +120,7 @@ int main(void) {
            vector_check(avx512) ? "preserved" : "CLOBBERED");
     printf("round %d: read idiom result and flags %s\n", round,
            read_idiom_check() ? "right" : "WRONG");
+    printf("round %d: syscall(3) results %s\n", round, syscall3_check() ? "right" : "WRONG");
   }
   return 0;
 }
