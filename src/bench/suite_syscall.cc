@@ -5,7 +5,7 @@
 //                LibOS traps it once and rewrites it to a jump into its
 //                entry (the fast path); the worker's warm-up takes the trap.
 //   getpid_trap  a `mov %rdi,%rax; syscall` site (48 89 f8 0f 05), the shape
-//                of glibc's syscall(): the LibOS cannot rewrite it, so every
+//                of a register-number wrapper the LibOS does not rewrite, so every
 //                call takes the Syscall User Dispatch trap (the slow path).
 //   getuid       as getpid, `mov $102,%eax; syscall` (b8 66 00 00 00 0f 05):
 //                a handler marked kFast in the syscall table (no vector
