@@ -229,6 +229,11 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   InitProcess(cfg);
   fs::SetRoot(cfg.fs.root);
   fs::AdoptInheritedFds();
+  // After adoption: the table's descriptors are the LibOS's, not the guest's.
+  if (!proc::InitContainer()) {  // the container's process table: this is pid 1
+    std::fprintf(stderr, "junction run: cannot create the process table\n");
+    return 1;
+  }
   if (!cfg.workdir.empty() && chdir(fs::HostPath(cfg.workdir).c_str()) != 0) {
     std::fprintf(stderr, "junction run: cannot change to working directory %s: %s\n",
                  cfg.workdir.c_str(), std::strerror(errno));
@@ -296,7 +301,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   start.rsp = image.stack_pointer;
   start.rip = image.entry;
   start.eflags = 0x202;
-  int tid = CurrentProcess().host_pid;
+  int tid = CurrentProcess().pid;
   sched::Uthread* first = sched::CreateUthread(tid, start, 0);
   if (!first) {
     std::fprintf(stderr, "junction run: out of memory creating the first thread\n");

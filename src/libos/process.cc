@@ -1,5 +1,13 @@
 #include "libos/process.h"
 
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "libos/host/host.h"
+#include "libos/proc/process_table.h"
+
 namespace junction::libos {
 
 Process& CurrentProcess() {
@@ -7,4 +15,60 @@ Process& CurrentProcess() {
   return p;
 }
 
+namespace proc {
+
+bool InitContainer() {
+  Process& p = CurrentProcess();
+  int host_pgid = static_cast<int>(host::Syscall(SYS_getpgid, 0));
+  if (!Create(p.host_pid, host_pgid)) return false;
+  p.pid = 1;
+  // Orphans of the container are reparented to its init on the host too.
+  host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1);
+  p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
+  return p.children_epfd >= 0;
+}
+
+int ContainerPid(int host_pid) {
+  const Table* t = Get();
+  return t ? ContainerPidOf(t, host_pid) : 0;
+}
+
+int HostPid(int pid) {
+  Table* t = Get();
+  if (!t) return 0;
+  Entry* e = FindPid(t, pid);
+  return e && e->state.load() != kReserved ? e->host_pid.load() : 0;
+}
+
+int AllocateTid() {
+  Table* t = Get();
+  if (!t) return -EAGAIN;
+  Process& p = CurrentProcess();
+  LockTable(t, p.host_pid);
+  int tid = AllocateTidLocked(t);
+  UnlockTable(t);
+  return tid;
+}
+
+void OnProcessExit() {
+  Table* t = Get();
+  if (!t) return;
+  Process& p = CurrentProcess();
+  LockTable(t, p.host_pid);
+  if (Entry* self = FindPid(t, p.pid)) self->state.store(kExited);
+  for (Entry& e : t->entries) {
+    uint32_t s = e.state.load();
+    if (s == kFree || e.pid.load() == p.pid) continue;
+    if (p.pid == 1) {
+      int h = e.host_pid.load();
+      if (h > 0 && (s == kRunning || s == kExited)) host::Syscall(SYS_kill, h, SIGKILL);
+      e.state.store(kFree);
+    } else if (e.ppid.load() == p.pid) {
+      e.ppid.store(1);  // the host reparents to pid 1, the subreaper
+    }
+  }
+  UnlockTable(t);
+}
+
+}  // namespace proc
 }  // namespace junction::libos

@@ -1,6 +1,8 @@
 // The guest process as the LibOS sees it: identity, limits, the container
-// configuration it runs under. One per junction process for now; the
-// processes issue turns this into a table of container-private processes.
+// configuration it runs under, its children. One per host process: each
+// container process is a host process (docs/architecture.md, Processes);
+// the container-wide view (pids, groups, sessions) is the shared process
+// table in proc/process_table.h.
 #pragma once
 
 #include <cstdint>
@@ -8,10 +10,20 @@
 #include <vector>
 
 #include "config/app_config.h"
+#include "sched/spinlock.h"
 
 namespace junction::libos {
 
+// A child this process created (fork/vfork/clone): the host pidfd lets a
+// waiting uthread park in the reactor until the child exits.
+struct ChildProcess {
+  int pid = 0;       // container pid
+  int host_pid = 0;
+  int pidfd = -1;    // host pidfd (the LibOS's, no guest number)
+};
+
 struct Process {
+  int pid = 0;        // container pid (1 for the first process)
   int host_pid = 0;
   int host_ppid = 0;
   uint32_t uid = 0, euid = 0, gid = 0, egid = 0;
@@ -23,8 +35,39 @@ struct Process {
   uintptr_t robust_list = 0;
   size_t robust_list_len = 0;
   const config::AppConfig* config = nullptr;
+
+  // vfork child: the write end of the pipe its parent waits on until this
+  // process execs or exits (-1 otherwise).
+  int vfork_fd = -1;
+  // Host epoll set holding every child's pidfd: readable when one exited.
+  int children_epfd = -1;
+  sched::SpinLock children_lock;
+  std::vector<ChildProcess> children;  // guarded by children_lock
 };
 
 Process& CurrentProcess();
 
+// Container-side process operations (proc/process_table.h holds the data).
+namespace proc {
+
+// Sets up the shared process table with this process as container pid 1;
+// before the seccomp filter. False if it cannot be created.
+bool InitContainer();
+
+// The container pid of host process `host_pid`, 0 if it is outside the
+// container. Lock-free, no allocation: usable from host signal handlers.
+int ContainerPid(int host_pid);
+
+// Host pid of container process `pid` (0 if none).
+int HostPid(int pid);
+
+// A fresh container-wide thread id.
+int AllocateTid();
+
+// Before the process ends: records the exit, hands its children to the
+// container's init and, in pid 1, kills every other process of the
+// container (the container ends with its first process).
+void OnProcessExit();
+
+}  // namespace proc
 }  // namespace junction::libos

@@ -89,3 +89,7 @@ junction_e2e(ipc_python COMMAND python3 ${E2E_DATA}/ipc_python.py)
 junction_e2e(ipc_node_fs COMMAND node -e "const fs=require('fs').promises;const os=require('os');const p=require('path').join(os.tmpdir(),'jn-'+process.pid);(async()=>{await fs.writeFile(p,'abc');console.log(await fs.readFile(p,'utf8'));await fs.unlink(p);setTimeout(()=>console.log('timer'),20);setImmediate(()=>console.log('immediate'))})()")
 add_test(NAME e2e.ipc_http COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_http_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 60)
+# Processes (issue 8): fork/vfork/posix_spawn, wait statuses, groups and
+# sessions, kill to pids and groups, pidfds; shells, make, python.
+add_executable(e2e_proc_basic progs/proc_basic.c)
+junction_e2e(proc_basic COMMAND $<TARGET_FILE:e2e_proc_basic>)

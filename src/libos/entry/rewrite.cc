@@ -121,6 +121,28 @@ uintptr_t EmitTrampoline(uintptr_t site, std::span<const uint8_t> before, bool s
 
 }  // namespace
 
+void RewriteForkLock() { g_rewrite_lock.lock(); }
+void RewriteForkUnlock() { g_rewrite_lock.unlock(); }
+
+void RewriteAfterFork() {
+  // The pages are MAP_SHARED memfd mappings: after a host fork parent and
+  // child would fill the same slots. Give the child private copies.
+  for (int i = 0; i < g_num_pages; i++) {
+    TrampolinePage& tp = g_pages[i];
+    long fd = host::Syscall(SYS_memfd_create, host::L("junction-trampolines"), MFD_CLOEXEC);
+    long rw = -1;
+    if (fd >= 0 && host::Syscall(SYS_ftruncate, fd, kPage) == 0)
+      rw = host::Mmap(0, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(fd), 0);
+    if (rw >= 0) {
+      std::memcpy(reinterpret_cast<void*>(rw), reinterpret_cast<const void*>(tp.rw), kPage);
+      host::Mmap(tp.base, kPage, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, static_cast<int>(fd), 0);
+      host::Munmap(tp.rw, kPage);
+      tp.rw = static_cast<uintptr_t>(rw);
+    }
+    if (fd >= 0) host::Syscall(SYS_close, fd);
+  }
+}
+
 void ResetTrampolines() {
   for (int i = 0; i < g_num_pages; i++) {
     host::Munmap(g_pages[i].base, kPage);

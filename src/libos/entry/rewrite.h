@@ -26,6 +26,13 @@ bool HandlePatchTrap(uintptr_t int3_addr);
 // execve: the old program's trampolines go with its text.
 void ResetTrampolines();
 
+// Host fork: the site-rewrite lock is held across the fork (released in
+// parent and child) so the child never inherits a patch half done.
+void RewriteForkLock();
+void RewriteForkUnlock();
+// In the child of a host fork: the trampolines become the child's own.
+void RewriteAfterFork();
+
 // When false (--no-rewrite, benchmarks of the trap path), nothing is
 // rewritten.
 extern bool g_rewrite_enabled;

@@ -2,6 +2,7 @@
 
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -51,7 +52,7 @@ constexpr HostCall kAllowed[] = {
     H(listxattr, "xattrs"), H(llistxattr, "xattrs"), H(flistxattr, "xattrs"),
     H(setxattr, "xattrs"), H(lsetxattr, "xattrs"), H(fsetxattr, "xattrs"),
     H(removexattr, "xattrs"), H(lremovexattr, "xattrs"), H(fremovexattr, "xattrs"),
-    H(kill, "signals to the process itself"),
+    H(kill, "signals to the process itself and to the container's host processes"),
     H(alarm, "the guest's alarm timer"), H(setitimer, "the guest's interval timers"),
     H(getitimer, "the guest's interval timers"),
     // Memory for the guest (tracked as VMAs) and for the LibOS.
@@ -86,6 +87,16 @@ constexpr HostCall kAllowed[] = {
     H(recvfrom, "host sockets"), H(sendmsg, "host sockets"), H(recvmsg, "host sockets"),
     H(shutdown, "host sockets"), H(getsockname, "host sockets"), H(getpeername, "host sockets"),
     H(getsockopt, "host sockets"), H(setsockopt, "host sockets"),
+    // Processes (docs/architecture.md): each container process is a host
+    // process. clone only with an exit signal and CLONE_PIDFD (checked on
+    // the argument below: no threads, no shared VM, no namespaces).
+    H(clone, "host fork of a container process (flags restricted to CSIGNAL|CLONE_PIDFD)"),
+    H(wait4, "waiting for the container's host processes"),
+    H(waitid, "waiting for the container's host processes (WNOHANG only; uthreads park on pidfds)"),
+    H(pidfd_open, "pidfd_open of a container process"),
+    H(pidfd_send_signal, "pidfd_send_signal on a container pidfd"),
+    H(setpgid, "container process groups mirrored on the host"),
+    H(setsid, "container sessions mirrored on the host"),
     H(timer_create, "per-kthread preemption timers"), H(timer_settime, "preemption timers"), H(tgkill, "abort() of the LibOS itself"),
 };
 
@@ -121,6 +132,14 @@ bool InstallSeccompFilter() {
   stmt(BPF_RET | BPF_K, kTrap);
   // From the stubs: the allow-list, everything else EPERM.
   stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr));
+  // clone: a fork-like clone only (the kernel uses the low 32 bits of the
+  // flags): anything beyond the exit signal and CLONE_PIDFD is EPERM.
+  jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 5);
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0]));
+  stmt(BPF_ALU | BPF_AND | BPF_K, ~static_cast<uint32_t>(CSIGNAL | CLONE_PIDFD));
+  jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+  stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
   constexpr size_t n = sizeof(kAllowed) / sizeof(kAllowed[0]);
   for (size_t i = 0; i < n; i++) {
     jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kAllowed[i].nr), 0, 1);

@@ -31,6 +31,10 @@ class FdTable {
  public:
   static FdTable& Get();
 
+  // Host fork: held across the fork (released in parent and child).
+  void ForkLock() { lock_.lock(); }
+  void ForkUnlock() { lock_.unlock(); }
+
   // The description behind `fd`, or nullptr (EBADF).
   FilePtr Lookup(long fd);
   // Installs `f` at the lowest free number >= min_fd. EMFILE past the limit.

@@ -26,7 +26,7 @@ std::vector<std::string> g_argv, g_envp;
 bool g_args_set = false;
 
 int Pid() {
-  int p = CurrentProcess().host_pid;
+  int p = CurrentProcess().pid;
   return p ? p : static_cast<int>(host::Syscall(SYS_getpid));
 }
 

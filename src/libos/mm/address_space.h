@@ -71,6 +71,11 @@ class AddressSpace {
 
   static AddressSpace& Get();
 
+  // Host fork: held across the fork so the child never inherits the lock
+  // taken by another kthread mid-update; released in parent and child.
+  void ForkLock() { lock_.lock(); }
+  void ForkUnlock() { lock_.unlock(); }
+
  private:
   const Vma* FindLocked(uintptr_t addr) const;
   bool IsGuestRangeLocked(uintptr_t addr, size_t len, int prot) const;

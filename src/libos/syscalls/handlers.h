@@ -13,6 +13,8 @@
 
 #define JUNCTION_HANDLER(name) long Sys_##name([[maybe_unused]] const ::junction::libos::SyscallArgs& a)
 
+struct clone_args;  // <linux/sched.h>
+
 namespace junction::libos {
 
 // Memory (sys_mm.cc)
@@ -84,6 +86,14 @@ JUNCTION_HANDLER(getxattr); JUNCTION_HANDLER(lgetxattr); JUNCTION_HANDLER(fgetxa
 JUNCTION_HANDLER(listxattr); JUNCTION_HANDLER(llistxattr); JUNCTION_HANDLER(flistxattr);
 JUNCTION_HANDLER(setxattr); JUNCTION_HANDLER(lsetxattr); JUNCTION_HANDLER(fsetxattr);
 JUNCTION_HANDLER(removexattr); JUNCTION_HANDLER(lremovexattr); JUNCTION_HANDLER(fremovexattr);
+
+// Processes (sys_process.cc, sys_proc_fork.cc, sys_wait.cc).
+JUNCTION_HANDLER(fork); JUNCTION_HANDLER(vfork); JUNCTION_HANDLER(wait4);
+JUNCTION_HANDLER(waitid); JUNCTION_HANDLER(setpgid); JUNCTION_HANDLER(setsid);
+JUNCTION_HANDLER(pidfd_open); JUNCTION_HANDLER(pidfd_send_signal);
+long CloneProcess(const SyscallArgs& a);                   // clone without CLONE_THREAD
+long Clone3Process(const ::clone_args& ca, const SyscallArgs& a);
+void ReleaseVforkParent();                                 // execve in a vfork child
 
 // Pipes, splice, tee (sys_pipe.cc); eventfd, timerfd, signalfd
 // (sys_event.cc); epoll (sys_epoll.cc); poll and select (sys_poll.cc).

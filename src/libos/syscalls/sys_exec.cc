@@ -59,6 +59,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
 
   // Point of no return.
   StraceFlush();
+  ReleaseVforkParent();
   AddressSpace::Get().ResetForExec();
   ResetTrampolines();
   fs::FdTable::Get().CloseOnExec();

@@ -7,8 +7,7 @@
 
 namespace junction::libos {
 
-JUNCTION_HANDLER(getpid) { return CurrentProcess().host_pid; }
-JUNCTION_HANDLER(getppid) { return CurrentProcess().host_ppid; }
+JUNCTION_HANDLER(getpid) { return CurrentProcess().pid; }
 JUNCTION_HANDLER(gettid) {
   return static_cast<const sched::Uthread*>(CurrentThread()->current)->tid;
 }
@@ -16,7 +15,6 @@ JUNCTION_HANDLER(getuid) { return CurrentProcess().uid; }
 JUNCTION_HANDLER(geteuid) { return CurrentProcess().euid; }
 JUNCTION_HANDLER(getgid) { return CurrentProcess().gid; }
 JUNCTION_HANDLER(getegid) { return CurrentProcess().egid; }
-JUNCTION_HANDLER(getpgrp) { return CurrentProcess().host_pid; }
 JUNCTION_HANDLER(umask) {
   Process& p = CurrentProcess();
   long old = p.umask;

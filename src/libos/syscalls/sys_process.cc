@@ -1,5 +1,6 @@
 // Process identity, limits and control.
 #include <asm/prctl.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -11,6 +12,9 @@
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "libos/fs/fd_table.h"
+#include "libos/fs/file.h"
+#include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
@@ -25,6 +29,7 @@ bool GuestHandlesSignal(int sig);  // signals/signal_state.cc
 
 [[noreturn]] void ExitProcess(int status) {
   StraceFlush();
+  proc::OnProcessExit();
   sched::UnregisterStandalone();
   host::ExitGroup(status);
 }
@@ -85,6 +90,23 @@ JUNCTION_HANDLER(prctl) {
     case PR_GET_KEEPCAPS:
     case PR_SET_KEEPCAPS:
       return host::Syscall(SYS_prctl, a.a[0], a.a[1], a.a[2], a.a[3], a.a[4]);
+    case PR_SET_CHILD_SUBREAPER: {
+      proc::Table* t = proc::Get();
+      proc::Entry* e = t ? proc::FindPid(t, p.pid) : nullptr;
+      if (e) {
+        if (a.a[1]) e->flags.fetch_or(proc::kSubreaper);
+        else e->flags.fetch_and(~static_cast<uint32_t>(proc::kSubreaper));
+      }
+      // The container's init stays the host subreaper whatever it asks.
+      if (p.pid == 1) return 0;
+      return host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, a.a[1] ? 1 : 0);
+    }
+    case PR_GET_CHILD_SUBREAPER: {
+      proc::Table* t = proc::Get();
+      proc::Entry* e = t ? proc::FindPid(t, p.pid) : nullptr;
+      int v = e && (e->flags.load() & proc::kSubreaper) ? 1 : 0;
+      return ToRaw(UserPtr<int>(a.a[1]).Write(v));
+    }
     case PR_SET_SECCOMP:
     case PR_GET_SECCOMP:
       return -EINVAL;  // the LibOS's own filter is not the guest's to change
@@ -181,14 +203,108 @@ JUNCTION_HANDLER(sysinfo) {
   return host::Syscall(SYS_sysinfo, a.a[0]);
 }
 
+namespace {
+
+// The table entry of container process `pid` (0 = the caller), or nullptr.
+proc::Entry* EntryOf(long pid) {
+  proc::Table* t = proc::Get();
+  if (!t || pid < 0 || pid > INT32_MAX) return nullptr;
+  return proc::FindPid(t, pid == 0 ? CurrentProcess().pid : static_cast<int>(pid));
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(getppid) {
+  // The host knows the current parent (after reparenting to the container's
+  // init or a subreaper); outside the container the parent is 0, as for the
+  // init of a pid namespace.
+  return proc::ContainerPid(static_cast<int>(host::Syscall(SYS_getppid)));
+}
+
+JUNCTION_HANDLER(getpgrp) {
+  proc::Entry* e = EntryOf(0);
+  return e ? e->pgid.load() : CurrentProcess().pid;
+}
+
 JUNCTION_HANDLER(getpgid) {
-  if (a.a[0] != 0 && a.a[0] != CurrentProcess().host_pid) return -ESRCH;
-  return host::Syscall(SYS_getpgid, 0);
+  proc::Entry* e = EntryOf(a.a[0]);
+  if (!e || e->state.load() == proc::kExited) return -ESRCH;
+  return e->pgid.load();
 }
 
 JUNCTION_HANDLER(getsid) {
-  if (a.a[0] != 0 && a.a[0] != CurrentProcess().host_pid) return -ESRCH;
-  return host::Syscall(SYS_getsid, 0);
+  proc::Entry* e = EntryOf(a.a[0]);
+  if (!e || e->state.load() == proc::kExited) return -ESRCH;
+  return e->sid.load();
+}
+
+// setpgid(pid, pgid): the group is recorded in the table (container ids)
+// and made on the host too (host ids), so host waits and kills by group
+// and a terminal's foreground group follow it.
+JUNCTION_HANDLER(setpgid) {
+  if (a.a[1] < 0) return -EINVAL;
+  proc::Table* t = proc::Get();
+  if (!t) return -ENOSYS;
+  Process& p = CurrentProcess();
+  proc::LockTable(t, p.host_pid);
+  long r = 0;
+  proc::Entry* self = proc::FindPid(t, p.pid);
+  proc::Entry* target = a.a[0] == 0 ? self : proc::FindPid(t, static_cast<int>(a.a[0]));
+  int pgid = a.a[1] == 0 && target ? target->pid.load() : static_cast<int>(a.a[1]);
+  int host_pgid = 0;
+  if (!self || !target || target->state.load() != proc::kRunning ||
+      (target != self && target->ppid.load() != p.pid)) {
+    r = -ESRCH;
+  } else if (target->sid.load() != self->sid.load()) {
+    r = -EPERM;
+  } else if (target->pid.load() == target->sid.load()) {
+    r = -EPERM;  // a session leader
+  } else if (pgid == target->pid.load()) {
+    host_pgid = target->host_pid.load();
+  } else {
+    // An existing group of the same session.
+    for (proc::Entry& e : t->entries) {
+      if (e.state.load() == proc::kFree || e.pgid.load() != pgid) continue;
+      if (e.sid.load() == self->sid.load()) host_pgid = e.host_pgid.load();
+    }
+    if (!host_pgid) r = -EPERM;
+  }
+  if (r == 0) {
+    r = host::Syscall(SYS_setpgid, target->host_pid.load(), host_pgid);
+    if (r == 0) {
+      target->pgid.store(pgid);
+      target->host_pgid.store(host_pgid);
+    }
+  }
+  proc::UnlockTable(t);
+  return r;
+}
+
+JUNCTION_HANDLER(setsid) {
+  proc::Table* t = proc::Get();
+  if (!t) return -ENOSYS;
+  Process& p = CurrentProcess();
+  proc::LockTable(t, p.host_pid);
+  long r;
+  proc::Entry* self = proc::FindPid(t, p.pid);
+  bool leader = false;
+  for (proc::Entry& e : t->entries)
+    if (e.state.load() != proc::kFree && e.pgid.load() == p.pid) leader = true;
+  if (!self || leader) {
+    r = -EPERM;
+  } else {
+    r = host::Syscall(SYS_setsid);
+    // The host refuses if the host process leads a host group (pid 1 started
+    // as a shell job's leader): the container session is still new.
+    if (r >= 0 || r == -EPERM) {
+      self->sid.store(p.pid);
+      self->pgid.store(p.pid);
+      self->host_pgid.store(r >= 0 ? p.host_pid : static_cast<int>(host::Syscall(SYS_getpgid, 0)));
+      r = p.pid;
+    }
+  }
+  proc::UnlockTable(t);
+  return r;
 }
 
 JUNCTION_HANDLER(getcpu) {
@@ -203,12 +319,12 @@ JUNCTION_HANDLER(getcpu) {
 
 namespace junction::libos {
 
-// Signals to itself reach the host's default actions (abort() must end the
-// process with SIGABRT). Other targets do not exist in this container yet.
-static long SignalSelf(long pid, long tid, long sig) {
+// Signals to itself stay in the LibOS when the guest handles them; default
+// actions are the host's (abort() must end the process with SIGABRT).
+// `tid` -1: the process.
+static long SignalSelf(long tid, long sig) {
   const Process& p = CurrentProcess();
   if (sig < 0 || sig > 64) return -EINVAL;
-  if (pid != p.host_pid) return -ESRCH;
   sched::Uthread* target = nullptr;
   if (tid != -1) {
     sched::SpinGuard g(sched::AllUthreadsLock());
@@ -223,7 +339,7 @@ static long SignalSelf(long pid, long tid, long sig) {
   siginfo_t info{};
   info.si_signo = static_cast<int>(sig);
   info.si_code = tid == -1 ? SI_USER : SI_TKILL;
-  info.si_pid = p.host_pid;
+  info.si_pid = p.pid;
   info.si_uid = p.uid;
   QueueSignal(static_cast<int>(sig), info, target);
   if (target && target != sched::Current()) {
@@ -235,11 +351,94 @@ static long SignalSelf(long pid, long tid, long sig) {
   return 0;
 }
 
-JUNCTION_HANDLER(kill) {
-  long pid = a.a[0] == 0 || a.a[0] == -1 ? CurrentProcess().host_pid : a.a[0];
-  return SignalSelf(pid, -1, a.a[1]);
+// A signal to another container process: the host delivers it (the
+// target's LibOS mirrors it to its guest handler).
+static long SignalHost(int host_pid, long sig) {
+  if (host_pid <= 0) return -ESRCH;
+  StraceFlush();
+  return host::Syscall(SYS_kill, host_pid, sig);
 }
-JUNCTION_HANDLER(tgkill) { return SignalSelf(a.a[0], a.a[1], a.a[2]); }
-JUNCTION_HANDLER(tkill) { return SignalSelf(CurrentProcess().host_pid, a.a[0], a.a[1]); }
+
+JUNCTION_HANDLER(kill) {
+  long pid = static_cast<int>(a.a[0]);
+  long sig = a.a[1];
+  if (sig < 0 || sig > 64) return -EINVAL;
+  Process& p = CurrentProcess();
+  proc::Table* t = proc::Get();
+  if (pid == p.pid || !t) return SignalSelf(-1, sig);
+  if (pid > 0) return SignalHost(proc::HostPid(static_cast<int>(pid)), sig);
+  if (pid == -1) {
+    // Every container process but init and the caller.
+    int sent = 0;
+    long err = 0;
+    for (proc::Entry& e : t->entries) {
+      if (e.state.load() != proc::kRunning) continue;
+      int gp = e.pid.load();
+      if (gp == 1 || gp == p.pid) continue;
+      long r = SignalHost(e.host_pid.load(), sig);
+      if (r == 0) sent++;
+      else err = r;
+    }
+    return sent ? 0 : (err ? err : -ESRCH);
+  }
+  // A process group: pid 0 is the caller's.
+  int pgid = static_cast<int>(-pid);
+  if (pid == 0) {
+    proc::Entry* self = proc::FindPid(t, p.pid);
+    pgid = self ? self->pgid.load() : p.pid;
+  }
+  int host_pgid = proc::HostPgidOf(t, pgid);
+  if (!host_pgid) return -ESRCH;
+  StraceFlush();
+  return host::Syscall(SYS_kill, -host_pgid, sig);
+}
+
+JUNCTION_HANDLER(tgkill) {
+  if (a.a[0] <= 0 || a.a[1] <= 0) return -EINVAL;
+  if (a.a[0] == CurrentProcess().pid) return SignalSelf(a.a[1], a.a[2]);
+  // Another process: only its main thread is reachable from here.
+  if (a.a[2] < 0 || a.a[2] > 64) return -EINVAL;
+  if (a.a[1] != a.a[0]) return -ESRCH;
+  return SignalHost(proc::HostPid(static_cast<int>(a.a[0])), a.a[2]);
+}
+
+JUNCTION_HANDLER(tkill) {
+  if (a.a[0] <= 0) return -EINVAL;
+  {
+    sched::SpinGuard g(sched::AllUthreadsLock());
+    for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+      if (u->tid == a.a[0]) goto self;
+  }
+  if (a.a[1] < 0 || a.a[1] > 64) return -EINVAL;
+  return SignalHost(proc::HostPid(static_cast<int>(a.a[0])), a.a[1]);
+self:
+  return SignalSelf(a.a[0], a.a[1]);
+}
+
+// pidfds: host pidfds of the target's host process, as guest descriptors.
+JUNCTION_HANDLER(pidfd_open) {
+  if (a.a[0] <= 0) return -EINVAL;
+  if (a.a[1] & ~static_cast<long>(O_NONBLOCK)) return -EINVAL;
+  int h = proc::HostPid(static_cast<int>(a.a[0]));
+  if (!h) return -ESRCH;
+  long hfd = host::Syscall(SYS_pidfd_open, h, a.a[1]);
+  if (hfd < 0) return hfd;
+  host::Syscall(SYS_fcntl, hfd, F_SETFD, FD_CLOEXEC);
+  auto f = std::make_shared<fs::HostFile>(O_RDWR | static_cast<int>(a.a[1] & O_NONBLOCK),
+                                          "anon_inode:[pidfd]", static_cast<int>(hfd));
+  auto fd = fs::FdTable::Get().Insert(f, true);
+  if (!fd.ok()) return -fd.error();
+  return *fd;
+}
+
+JUNCTION_HANDLER(pidfd_send_signal) {
+  fs::FilePtr f = fs::FdTable::Get().Lookup(a.a[0]);
+  if (!f) return -EBADF;
+  if (f->host_fd() < 0) return -EBADF;
+  if (a.a[1] < 0 || a.a[1] > 64) return -EINVAL;
+  if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(siginfo_t))) return -EFAULT;
+  StraceFlush();
+  return host::Syscall(SYS_pidfd_send_signal, f->host_fd(), a.a[1], a.a[2], a.a[3]);
+}
 
 }  // namespace junction::libos

@@ -126,7 +126,8 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
   ctx.rcx = ctx.rip;
   ctx.r11 = ctx.eflags;
 
-  int tid = g_next_tid.fetch_add(1) + 1;
+  int tid = proc::AllocateTid();  // container-wide ids (process.h)
+  if (tid < 0) return -EAGAIN;
   uintptr_t fs = (flags & CLONE_SETTLS) ? tls : ts->guest_fs;
   sched::Uthread* child = sched::CreateUthread(tid, ctx, fs);
   if (!child) return -EAGAIN;
@@ -149,7 +150,7 @@ void InitThreads(int main_tid) { g_next_tid.store(main_tid); }
 
 JUNCTION_HANDLER(clone) {
   unsigned long flags = static_cast<unsigned long>(a.a[0]);
-  if (!(flags & CLONE_THREAD)) return -ENOSYS;  // new processes: processes issue
+  if (!(flags & CLONE_THREAD)) return CloneProcess(a);  // sys_proc_fork.cc
   return CloneThread(flags & ~0xffUL, static_cast<uintptr_t>(a.a[1]), static_cast<uintptr_t>(a.a[2]),
                      static_cast<uintptr_t>(a.a[3]), static_cast<uintptr_t>(a.a[4]), FrameOf(a));
 }
@@ -160,7 +161,7 @@ JUNCTION_HANDLER(clone3) {
   clone_args ca{};
   if (!GuestReadable(static_cast<uintptr_t>(a.a[0]), size)) return -EFAULT;
   std::memcpy(&ca, reinterpret_cast<void*>(a.a[0]), std::min(size, sizeof(ca)));
-  if (!(ca.flags & CLONE_THREAD)) return -ENOSYS;  // new processes: processes issue
+  if (!(ca.flags & CLONE_THREAD)) return Clone3Process(ca, a);  // sys_proc_fork.cc
   if (ca.exit_signal != 0) return -EINVAL;
   uintptr_t sp = ca.stack ? static_cast<uintptr_t>(ca.stack + ca.stack_size) : 0;
   return CloneThread(static_cast<unsigned long>(ca.flags), sp, static_cast<uintptr_t>(ca.parent_tid),

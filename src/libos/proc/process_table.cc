@@ -1,0 +1,157 @@
+#include "libos/proc/process_table.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <cerrno>
+#include <new>
+
+#include "libos/host/host.h"
+
+namespace junction::libos::proc {
+
+namespace {
+
+Table* g_table = nullptr;
+
+bool HostProcessGone(int host_pid) {
+  return host_pid > 0 && host::Syscall(SYS_kill, host_pid, 0) == -ESRCH;
+}
+
+bool PidInUse(Table* t, int pid) {
+  for (Entry& e : t->entries) {
+    if (e.state.load(std::memory_order_relaxed) == kFree) continue;
+    if (e.pid.load() == pid || e.pgid.load() == pid || e.sid.load() == pid) return true;
+  }
+  return false;
+}
+
+// Frees entries whose host process no longer exists (zombies whose parent
+// died without reaping them, processes killed before they cleaned up).
+void CollectLocked(Table* t) {
+  for (Entry& e : t->entries) {
+    uint32_t s = e.state.load();
+    if (s != kRunning && s != kExited) continue;
+    if (e.pid.load() == 1) continue;
+    if (HostProcessGone(e.host_pid.load())) e.state.store(kFree);
+  }
+}
+
+Entry* FreeSlotLocked(Table* t) {
+  for (Entry& e : t->entries)
+    if (e.state.load() == kFree) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+void InitTable(Table* t, int host_pid, int host_pgid) {
+  new (t) Table{};
+  t->magic = kTableMagic;
+  t->version = kTableVersion;
+  t->next_pid.store(1);
+  t->init_host_pid = host_pid;
+  Entry& e = t->entries[0];
+  e.pid.store(1);
+  e.host_pid.store(host_pid);
+  e.ppid.store(0);
+  e.pgid.store(1);
+  e.host_pgid.store(host_pgid);
+  e.sid.store(1);
+  e.state.store(kRunning);
+}
+
+void LockTable(Table* t, int self_host_pid) {
+  for (unsigned spins = 0;; spins++) {
+    int32_t expected = 0;
+    if (t->lock.compare_exchange_weak(expected, self_host_pid, std::memory_order_acquire)) return;
+    if (expected == self_host_pid) {
+      // Our own stale hold: a fork child inherits the word while the parent
+      // held it (never expected; recover rather than deadlock).
+      return;
+    }
+    __builtin_ia32_pause();
+    if ((spins & 0xffff) == 0xffff && expected != 0 && HostProcessGone(expected))
+      t->lock.compare_exchange_strong(expected, 0);
+  }
+}
+
+void UnlockTable(Table* t) { t->lock.store(0, std::memory_order_release); }
+
+int AllocateTidLocked(Table* t) {
+  for (int tries = 0; tries < kPidMax; tries++) {
+    int pid = t->next_pid.load() + 1;
+    if (pid >= kPidMax) pid = 2;
+    t->next_pid.store(pid);
+    if (!PidInUse(t, pid)) return pid;
+  }
+  return -EAGAIN;
+}
+
+int ReserveLocked(Table* t, int parent_pid) {
+  Entry* slot = FreeSlotLocked(t);
+  if (!slot) {
+    CollectLocked(t);
+    slot = FreeSlotLocked(t);
+  }
+  if (!slot) return -EAGAIN;
+  int pid = AllocateTidLocked(t);
+  if (pid < 0) return pid;
+  const Entry* parent = FindPid(t, parent_pid);
+  slot->pid.store(pid);
+  slot->host_pid.store(0);
+  slot->ppid.store(parent_pid);
+  slot->pgid.store(parent ? parent->pgid.load() : pid);
+  slot->host_pgid.store(parent ? parent->host_pgid.load() : 0);
+  slot->sid.store(parent ? parent->sid.load() : pid);
+  slot->flags.store(0);
+  slot->state.store(kReserved);
+  return pid;
+}
+
+Entry* FindPid(Table* t, int pid) {
+  if (pid <= 0) return nullptr;
+  for (Entry& e : t->entries)
+    if (e.state.load() != kFree && e.pid.load() == pid) return &e;
+  return nullptr;
+}
+
+Entry* FindHostPid(Table* t, int host_pid) {
+  if (host_pid <= 0) return nullptr;
+  for (Entry& e : t->entries)
+    if (e.state.load() != kFree && e.host_pid.load() == host_pid) return &e;
+  return nullptr;
+}
+
+int ContainerPidOf(const Table* t, int host_pid) {
+  if (host_pid <= 0) return 0;
+  for (const Entry& e : t->entries)
+    if (e.state.load(std::memory_order_relaxed) != kFree &&
+        e.host_pid.load(std::memory_order_relaxed) == host_pid)
+      return e.pid.load(std::memory_order_relaxed);
+  return 0;
+}
+
+int HostPgidOf(Table* t, int pgid) {
+  for (Entry& e : t->entries)
+    if (e.state.load() != kFree && e.pgid.load() == pgid) return e.host_pgid.load();
+  return 0;
+}
+
+bool Create(int host_pid, int host_pgid) {
+  int fd = static_cast<int>(host::Syscall(SYS_memfd_create, host::L("junction-proc"), MFD_CLOEXEC));
+  if (fd < 0) return false;
+  size_t size = (sizeof(Table) + 4095) & ~size_t{4095};
+  bool ok = host::Syscall(SYS_ftruncate, fd, static_cast<long>(size)) == 0;
+  long addr = ok ? host::Mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : -ENOMEM;
+  host::Syscall(SYS_close, fd);
+  if (addr < 0) return false;
+  g_table = reinterpret_cast<Table*>(addr);
+  InitTable(g_table, host_pid, host_pgid);
+  return true;
+}
+
+Table* Get() { return g_table; }
+
+}  // namespace junction::libos::proc

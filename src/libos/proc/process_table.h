@@ -1,0 +1,95 @@
+// The container's process table: which host process is which container
+// process. Every process of a container maps the same table (a memfd
+// mapped MAP_SHARED at `junction run` start, inherited across host forks),
+// so any of them can translate container pids <-> host pids, find process
+// groups and sessions, and signal its peers.
+//
+// Container pids are private: the first process is pid 1. Thread ids of
+// non-main threads come from the same counter so they never collide with
+// pids.
+//
+// Locking: one lock word in the shared page holds the host pid of the
+// process updating the table (0 = free). It is held only for short,
+// non-blocking updates; a waiter that finds the holder dead (SIGKILL
+// mid-update) takes the lock over. Readers that may run in a host signal
+// handler (TranslateHostPid) read without the lock: every field is a
+// 32-bit atomic, so they see old or new values, never torn ones.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace junction::libos::proc {
+
+inline constexpr int kMaxProcesses = 1024;
+inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
+inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
+inline constexpr uint32_t kTableVersion = 1;
+
+enum EntryState : uint32_t {
+  kFree = 0,
+  kReserved = 1,  // pid allocated, host process being created
+  kRunning = 2,
+  kExited = 3,    // exited (a zombie until its parent reaps it)
+};
+
+enum EntryFlags : uint32_t {
+  kSubreaper = 1,  // PR_SET_CHILD_SUBREAPER as the guest set it
+};
+
+struct Entry {
+  std::atomic<uint32_t> state{kFree};
+  std::atomic<int32_t> pid{0};        // container pid
+  std::atomic<int32_t> host_pid{0};
+  std::atomic<int32_t> ppid{0};       // container pid of the parent (0: outside)
+  std::atomic<int32_t> pgid{0};       // container process group
+  std::atomic<int32_t> host_pgid{0};  // the same group on the host
+  std::atomic<int32_t> sid{0};        // container session
+  std::atomic<uint32_t> flags{0};
+};
+
+struct Table {
+  uint32_t magic;
+  uint32_t version;
+  std::atomic<int32_t> lock;      // host pid of the holder, 0 = free
+  std::atomic<int32_t> next_pid;  // last pid handed out
+  int32_t init_host_pid;          // host pid of container pid 1
+  uint32_t pad;
+  Entry entries[kMaxProcesses];
+};
+
+// ---- Table operations (on any Table, so unit tests need no memfd) ----
+
+// Formats `t` with container pid 1 = host process `host_pid` (its own
+// process group and session in the container; `host_pgid` on the host).
+void InitTable(Table* t, int host_pid, int host_pgid);
+
+// Takes/drops the table lock as host process `self_host_pid`.
+void LockTable(Table* t, int self_host_pid);
+void UnlockTable(Table* t);
+
+// With the lock held: a new entry in state kReserved with a fresh pid
+// (parent, group and session copied from `parent_pid`'s entry). Returns the
+// pid, or -EAGAIN if the table is full.
+int ReserveLocked(Table* t, int parent_pid);
+// A fresh id for a thread (not recorded as a process).
+int AllocateTidLocked(Table* t);
+
+// Lookups with the lock held or, for a best-effort answer, without.
+Entry* FindPid(Table* t, int pid);
+Entry* FindHostPid(Table* t, int host_pid);
+
+// The container pid of host process `host_pid`, 0 if it is not in the
+// container. Lock-free: usable from host signal handlers.
+int ContainerPidOf(const Table* t, int host_pid);
+// The host process group of container group `pgid` (0 if none).
+int HostPgidOf(Table* t, int pgid);
+
+// ---- This container's table (mapped by Create) ----
+
+// Creates the shared table (memfd + MAP_SHARED) with the calling process as
+// pid 1. Called once at `junction run` start, before the seccomp filter.
+bool Create(int host_pid, int host_pgid);
+Table* Get();
+
+}  // namespace junction::libos::proc

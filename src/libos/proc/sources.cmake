@@ -1,0 +1,7 @@
+# Processes: the container's shared process table, fork/clone of processes,
+# wait (docs/architecture.md, Processes).
+set(JUNCTION_PROC_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/process_table.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_proc_fork.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_wait.cc
+)

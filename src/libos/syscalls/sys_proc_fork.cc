@@ -1,0 +1,318 @@
+// fork, vfork, clone/clone3 without CLONE_THREAD: every new container
+// process is a host process created by a host fork (copy-on-write memory,
+// inherited host descriptors, the LibOS state copied). The child keeps
+// only the forking kthread and uthread (sched::ResetAfterFork) and takes a
+// fresh container pid from the shared process table (proc/process_table.h).
+//
+// vfork and CLONE_VM|CLONE_VFORK (posix_spawn) are forks whose parent waits
+// until the child execs or exits: the child's memory is a copy, so the
+// semantics are those of a child that does not write its parent's memory.
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+
+#include <cstring>
+#include <map>
+
+#include "libos/entry/rewrite.h"
+#include "libos/entry/sigsys.h"
+#include "libos/entry/thread_state.h"
+#include "libos/fs/fd_table.h"
+#include "libos/fs/file.h"
+#include "libos/host/host.h"
+#include "libos/ipc/pipe.h"
+#include "libos/mm/address_space.h"
+#include "libos/proc/process_table.h"
+#include "libos/process.h"
+#include "libos/signals/delivery.h"
+#include "libos/signals/signal_state.h"
+#include "libos/strace.h"
+#include "libos/syscalls/handlers.h"
+#include "libos/syscalls/user_memory.h"
+#include "sched/kthread.h"
+#include "sched/reactor.h"
+
+namespace junction::libos {
+
+namespace {
+
+// Flags a new process may be created with. Namespaces, CLONE_PARENT,
+// CLONE_FILES/CLONE_FS/CLONE_SIGHAND (shared tables across processes) and
+// CLONE_VM without CLONE_VFORK are not supported.
+constexpr unsigned long kForkFlags = CLONE_VFORK | CLONE_VM | CLONE_PARENT_SETTID |
+                                     CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS |
+                                     CLONE_PIDFD | CLONE_DETACHED;
+
+struct ForkRequest {
+  unsigned long flags = 0;
+  int exit_signal = SIGCHLD;
+  uintptr_t stack = 0;  // new stack pointer for the child, 0 = the parent's
+  uintptr_t parent_tid = 0, child_tid = 0, tls = 0;
+  uintptr_t pidfd_out = 0;  // where CLONE_PIDFD stores the guest descriptor
+};
+
+// Installs a host pidfd as a guest descriptor (close-on-exec, as Linux).
+long InstallPidfd(int host_pidfd) {
+  int dup = static_cast<int>(host::Syscall(SYS_fcntl, host_pidfd, F_DUPFD_CLOEXEC, 3));
+  if (dup < 0) return dup;
+  auto f = std::make_shared<fs::HostFile>(O_RDWR, "anon_inode:[pidfd]", dup);
+  auto fd = fs::FdTable::Get().Insert(f, true);
+  if (!fd.ok()) return -fd.error();
+  return *fd;
+}
+
+// LibOS pipes live in one process's memory; once two processes hold their
+// ends they must be host pipes. Before a fork, every LibOS pipe in the
+// descriptor table becomes a host pipe (buffered bytes moved along);
+// descriptors sharing an end keep sharing the new description.
+void HostPipesForFork() {
+  fs::FdTable& table = fs::FdTable::Get();
+  std::map<fs::File*, fs::FilePtr> ends;               // old end -> new description
+  std::map<ipc::PipeBuffer*, std::pair<int, int>> pipes;  // -> host pipe
+  for (int fd : table.Numbers()) {
+    fs::FilePtr f = table.Lookup(fd);
+    auto* end = dynamic_cast<ipc::PipeEnd*>(f.get());
+    if (!end) continue;
+    auto it = ends.find(f.get());
+    if (it == ends.end()) {
+      auto hp = pipes.find(&end->pipe());
+      if (hp == pipes.end()) {
+        int h[2];
+        if (host::Syscall(SYS_pipe2, host::L(h), O_CLOEXEC) < 0) continue;
+        hp = pipes.emplace(&end->pipe(), std::make_pair(h[0], h[1])).first;
+      }
+      int hfd = end->writer() ? hp->second.second : hp->second.first;
+      if (!end->writer()) {
+        // Bytes already written move along (at most the pipe's capacity).
+        size_t n = end->pipe().available();
+        if (n) {
+          std::vector<char> buf(n);
+          auto r = end->Read(buf.data(), n);
+          if (r.ok()) host::Syscall(SYS_write, hp->second.second, host::L(buf.data()), static_cast<long>(*r));
+        }
+      }
+      int flags = (end->writer() ? O_WRONLY : O_RDONLY) | (f->flags() & O_NONBLOCK);
+      if (flags & O_NONBLOCK) host::Syscall(SYS_fcntl, hfd, F_SETFL, O_NONBLOCK);
+      auto nf = std::make_shared<fs::HostFile>(flags, f->path(), hfd);
+      it = ends.emplace(f.get(), nf).first;
+    }
+    auto cloexec = table.GetCloexec(fd);
+    (void)table.InsertAt(fd, it->second, cloexec.ok() && *cloexec);
+  }
+  // Ends nobody holds (a pipe whose other end was closed): close them.
+  for (auto& [buf, h] : pipes) {
+    bool rd = false, wr = false;
+    for (auto& [old, nf] : ends) {
+      if (nf->host_fd() == h.first) rd = true;
+      if (nf->host_fd() == h.second) wr = true;
+    }
+    if (!rd) host::Syscall(SYS_close, h.first);
+    if (!wr) host::Syscall(SYS_close, h.second);
+  }
+}
+
+// The child side, right after the host fork: only this kthread and uthread
+// exist; renew the scheduler and the per-process LibOS state.
+void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
+  RewriteAfterFork();
+  sched::ResetAfterFork();
+  EnableSyscallDispatch();
+  Process& p = CurrentProcess();
+  p.host_pid = static_cast<int>(host::Syscall(SYS_getpid));
+  p.host_ppid = static_cast<int>(host::Syscall(SYS_getppid));
+  p.pid = pid;
+  // The parent's children are not ours; their pidfds go.
+  for (const ChildProcess& c : p.children) host::Syscall(SYS_close, c.pidfd);
+  p.children.clear();
+  p.children_lock.unlock();
+  if (p.children_epfd >= 0) host::Syscall(SYS_close, p.children_epfd);
+  p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
+  if (vfork_rd >= 0) host::Syscall(SYS_close, vfork_rd);
+  if (p.vfork_fd >= 0) host::Syscall(SYS_close, p.vfork_fd);
+  p.vfork_fd = vfork_wr;
+  if (proc::Table* t = proc::Get()) {
+    if (proc::Entry* e = proc::FindPid(t, pid)) {
+      e->host_pid.store(p.host_pid);
+      e->state.store(proc::kRunning);
+    }
+  }
+  // Linux: the child starts with no pending signals.
+  Signals().pending = 0;
+  UpdatePendingFlag();
+  sched::Uthread* u = sched::Current();
+  u->tid = pid;
+  u->clear_child_tid = (req.flags & CLONE_CHILD_CLEARTID) ? req.child_tid : 0;
+  if (req.flags & CLONE_CHILD_SETTID) (void)UserPtr<int>(static_cast<long>(req.child_tid)).Write(pid);
+  if (req.flags & CLONE_SETTLS) CurrentThread()->guest_fs = req.tls;
+}
+
+// Resumes the child at the parent's call site on another stack (clone with
+// a stack, as posix_spawn does): registers as at the call, rax = 0.
+[[noreturn]] void ResumeChildOnStack(const SyscallFrame& f, uintptr_t stack) {
+  ThreadState* ts = CurrentThread();
+  GuestContext ctx{};
+  ctx.rdi = static_cast<uint64_t>(f.args.a[0]);
+  ctx.rsi = static_cast<uint64_t>(f.args.a[1]);
+  ctx.rdx = static_cast<uint64_t>(f.args.a[2]);
+  ctx.r10 = static_cast<uint64_t>(f.args.a[3]);
+  ctx.r8 = static_cast<uint64_t>(f.args.a[4]);
+  ctx.r9 = static_cast<uint64_t>(f.args.a[5]);
+  ctx.rbx = static_cast<uint64_t>(f.rbx);
+  ctx.rbp = static_cast<uint64_t>(f.rbp);
+  ctx.r12 = static_cast<uint64_t>(f.r12);
+  ctx.r13 = static_cast<uint64_t>(f.r13);
+  ctx.r14 = static_cast<uint64_t>(f.r14);
+  ctx.r15 = static_cast<uint64_t>(f.r15);
+  ctx.rax = 0;
+  uint64_t resume_rsp;
+  bool trap_path;
+  GuestCallSite(ts, &resume_rsp, &ctx.rip, &ctx.eflags, &trap_path);
+  // Resuming inside a trampoline means %rsp is 128 below the call site's.
+  ctx.rsp = trap_path ? stack : stack - 128;
+  ctx.rcx = ctx.rip;
+  ctx.r11 = ctx.eflags;
+  ResumeGuestWithSignals(ctx);
+}
+
+// The parent waits for a vfork child to exec or exit: the child writes a
+// byte at exec, and its end of the pipe closes when it exits.
+void WaitForVforkChild(int rd) {
+  for (;;) {
+    long r = sched::WaitHostFd(rd, EPOLLIN, 0);
+    if (r == -EINTR) continue;  // vfork waits are not interruptible
+    break;
+  }
+  host::Syscall(SYS_close, rd);
+}
+
+long Fork(const ForkRequest& req, const SyscallFrame& f) {
+  if (req.flags & ~kForkFlags) return -EINVAL;
+  if ((req.flags & CLONE_VM) && !(req.flags & CLONE_VFORK)) return -EINVAL;
+  if ((req.flags & CLONE_PIDFD) && (req.flags & CLONE_PARENT_SETTID) && req.pidfd_out == req.parent_tid)
+    return -EINVAL;
+  if ((req.flags & CLONE_PARENT_SETTID) && !GuestWritable(req.parent_tid, 4)) return -EFAULT;
+  if ((req.flags & CLONE_PIDFD) && !GuestWritable(req.pidfd_out, 4)) return -EFAULT;
+  if (req.exit_signal < 0 || req.exit_signal > kMaxSignal) return -EINVAL;
+  proc::Table* t = proc::Get();
+  if (!t) return -ENOSYS;
+
+  Process& p = CurrentProcess();
+  proc::LockTable(t, p.host_pid);
+  int pid = proc::ReserveLocked(t, p.pid);
+  proc::UnlockTable(t);
+  if (pid < 0) return pid;
+
+  int vfork_fds[2] = {-1, -1};
+  if ((req.flags & CLONE_VFORK) &&
+      host::Syscall(SYS_pipe2, host::L(vfork_fds), O_CLOEXEC) < 0) {
+    vfork_fds[0] = vfork_fds[1] = -1;
+  }
+
+  HostPipesForFork();
+  // Locks other kthreads may hold mid-update: the child must not inherit
+  // them taken. Order: mm, descriptors, rewriting, children.
+  StraceFlush();
+  AddressSpace::Get().ForkLock();
+  fs::FdTable::Get().ForkLock();
+  RewriteForkLock();
+  p.children_lock.lock();
+  int pidfd = -1;
+  long host_flags = CLONE_PIDFD | (req.exit_signal & CSIGNAL);
+  long r = host::Syscall(SYS_clone, host_flags, 0, host::L(&pidfd), 0, 0);
+  RewriteForkUnlock();
+  fs::FdTable::Get().ForkUnlock();
+  AddressSpace::Get().ForkUnlock();
+
+  if (r == 0) {
+    BecomeChild(pid, req, vfork_fds[0], vfork_fds[1]);
+    if (req.stack) ResumeChildOnStack(f, req.stack);
+    return 0;
+  }
+  if (r < 0) {
+    p.children_lock.unlock();
+    proc::LockTable(t, p.host_pid);
+    if (proc::Entry* e = proc::FindPid(t, pid)) e->state.store(proc::kFree);
+    proc::UnlockTable(t);
+    if (vfork_fds[0] >= 0) host::Syscall(SYS_close, vfork_fds[0]);
+    if (vfork_fds[1] >= 0) host::Syscall(SYS_close, vfork_fds[1]);
+    return r == -EPERM ? -EAGAIN : r;
+  }
+  int host_pid = static_cast<int>(r);
+  p.children.push_back(ChildProcess{pid, host_pid, pidfd});
+  p.children_lock.unlock();
+  if (proc::Entry* e = proc::FindPid(t, pid)) {
+    e->host_pid.store(host_pid);
+    e->state.store(proc::kRunning);
+  }
+  if (p.children_epfd >= 0) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<uint32_t>(pid);
+    host::Syscall(SYS_epoll_ctl, p.children_epfd, EPOLL_CTL_ADD, pidfd, host::L(&ev));
+  }
+  if (req.flags & CLONE_PARENT_SETTID) (void)UserPtr<int>(static_cast<long>(req.parent_tid)).Write(pid);
+  if (req.flags & CLONE_PIDFD) {
+    long gfd = InstallPidfd(pidfd);
+    if (gfd >= 0) (void)UserPtr<int>(static_cast<long>(req.pidfd_out)).Write(static_cast<int>(gfd));
+  }
+  if (vfork_fds[1] >= 0) {
+    host::Syscall(SYS_close, vfork_fds[1]);
+    WaitForVforkChild(vfork_fds[0]);
+  }
+  return pid;
+}
+
+}  // namespace
+
+long CloneProcess(const SyscallArgs& a) {
+  // clone(flags, stack, parent_tid, child_tid, tls) on x86-64.
+  ForkRequest req;
+  unsigned long flags = static_cast<unsigned long>(a.a[0]);
+  req.flags = flags & ~static_cast<unsigned long>(CSIGNAL);
+  req.exit_signal = static_cast<int>(flags & CSIGNAL);
+  req.stack = static_cast<uintptr_t>(a.a[1]);
+  req.parent_tid = static_cast<uintptr_t>(a.a[2]);
+  req.child_tid = static_cast<uintptr_t>(a.a[3]);
+  req.tls = static_cast<uintptr_t>(a.a[4]);
+  req.pidfd_out = req.parent_tid;  // clone(): CLONE_PIDFD uses parent_tid
+  return Fork(req, FrameOf(a));
+}
+
+long Clone3Process(const clone_args& ca, const SyscallArgs& a) {
+  ForkRequest req;
+  req.flags = static_cast<unsigned long>(ca.flags);
+  if (ca.exit_signal > static_cast<uint64_t>(kMaxSignal)) return -EINVAL;
+  req.exit_signal = static_cast<int>(ca.exit_signal);
+  req.stack = ca.stack ? static_cast<uintptr_t>(ca.stack + ca.stack_size) : 0;
+  req.parent_tid = static_cast<uintptr_t>(ca.parent_tid);
+  req.child_tid = static_cast<uintptr_t>(ca.child_tid);
+  req.tls = static_cast<uintptr_t>(ca.tls);
+  req.pidfd_out = static_cast<uintptr_t>(ca.pidfd);
+  return Fork(req, FrameOf(a));
+}
+
+JUNCTION_HANDLER(fork) {
+  ForkRequest req;
+  return Fork(req, FrameOf(a));
+}
+
+JUNCTION_HANDLER(vfork) {
+  ForkRequest req;
+  req.flags = CLONE_VFORK | CLONE_VM;
+  return Fork(req, FrameOf(a));
+}
+
+// execve calls this once the new image is certain: a vfork parent resumes.
+void ReleaseVforkParent() {
+  Process& p = CurrentProcess();
+  if (p.vfork_fd < 0) return;
+  char byte = 1;
+  host::Syscall(SYS_write, p.vfork_fd, host::L(&byte), 1);
+  host::Syscall(SYS_close, p.vfork_fd);
+  p.vfork_fd = -1;
+}
+
+}  // namespace junction::libos

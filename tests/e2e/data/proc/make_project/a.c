@@ -1,0 +1,1 @@
+int f_a(int x) { return x + 'a'; }

@@ -1,0 +1,1 @@
+int f_b(int x) { return x + 'b'; }

@@ -1,0 +1,1 @@
+int f_c(int x) { return x + 'c'; }

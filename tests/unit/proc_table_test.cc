@@ -1,0 +1,81 @@
+// The container's process table: pid allocation, groups, lookups.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <memory>
+
+#include "libos/proc/process_table.h"
+
+using namespace junction::libos::proc;
+
+TEST_CASE("process table: init is pid 1 in its own group and session") {
+  auto t = std::make_unique<Table>();
+  InitTable(t.get(), 5000, 4000);
+  Entry* e = FindPid(t.get(), 1);
+  REQUIRE(e);
+  CHECK(e->host_pid.load() == 5000);
+  CHECK(e->pgid.load() == 1);
+  CHECK(e->sid.load() == 1);
+  CHECK(e->ppid.load() == 0);
+  CHECK(ContainerPidOf(t.get(), 5000) == 1);
+  CHECK(ContainerPidOf(t.get(), 5001) == 0);
+  CHECK(HostPgidOf(t.get(), 1) == 4000);
+}
+
+TEST_CASE("process table: children inherit group and session, pids and tids never collide") {
+  auto t = std::make_unique<Table>();
+  int self = static_cast<int>(getpid());
+  InitTable(t.get(), self, self);
+  LockTable(t.get(), self);
+  int a = ReserveLocked(t.get(), 1);
+  int tid = AllocateTidLocked(t.get());
+  int b = ReserveLocked(t.get(), a);
+  UnlockTable(t.get());
+  CHECK(a == 2);
+  CHECK(tid == 3);
+  CHECK(b == 4);
+  Entry* eb = FindPid(t.get(), b);
+  REQUIRE(eb);
+  CHECK(eb->state.load() == kReserved);
+  CHECK(eb->ppid.load() == a);
+  CHECK(eb->pgid.load() == 1);
+  CHECK(eb->sid.load() == 1);
+  eb->host_pid.store(123456);
+  eb->state.store(kRunning);
+  CHECK(ContainerPidOf(t.get(), 123456) == b);
+  CHECK(FindHostPid(t.get(), 123456) == eb);
+}
+
+TEST_CASE("process table: a full table collects entries of dead host processes") {
+  auto t = std::make_unique<Table>();
+  int self = static_cast<int>(getpid());
+  InitTable(t.get(), self, self);
+  LockTable(t.get(), self);
+  for (int i = 1; i < kMaxProcesses; i++) {
+    int pid = ReserveLocked(t.get(), 1);
+    REQUIRE(pid > 0);
+    Entry* e = FindPid(t.get(), pid);
+    e->host_pid.store(self);  // alive
+    e->state.store(kRunning);
+  }
+  CHECK(ReserveLocked(t.get(), 1) == -EAGAIN);
+  // One of them turns out to be gone (a host pid nobody has).
+  FindPid(t.get(), 10)->host_pid.store(kPidMax + 1000);
+  int pid = ReserveLocked(t.get(), 1);
+  CHECK(pid > 0);
+  UnlockTable(t.get());
+}
+
+TEST_CASE("process table: pids wrap and skip ids still used as groups") {
+  auto t = std::make_unique<Table>();
+  int self = static_cast<int>(getpid());
+  InitTable(t.get(), self, self);
+  LockTable(t.get(), self);
+  int a = ReserveLocked(t.get(), 1);  // 2
+  FindPid(t.get(), a)->pgid.store(3);
+  t->next_pid.store(kPidMax - 1);
+  CHECK(AllocateTidLocked(t.get()) == 4);  // wraps to 2: taken by a; 3: a group
+  UnlockTable(t.get());
+}
