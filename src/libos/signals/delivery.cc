@@ -73,6 +73,9 @@ bool Restartable(long nr, bool handler_ran, bool sa_restart) {
 
 [[noreturn]] void TerminateBySignal(int sig) {
   StraceFlush();
+  DefaultAction what = DefaultActionOf(sig);
+  if (what == DefaultAction::kTerminate || what == DefaultAction::kCore)
+    proc::OnProcessExit();  // processes issue: the container ends with its first process
   KernelSigaction dfl{};
   dfl.flags = kSaRestorer;
   dfl.restorer = reinterpret_cast<uint64_t>(&junction_host_sigreturn);

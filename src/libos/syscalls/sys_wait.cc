@@ -17,6 +17,7 @@
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
+#include "libos/signals/signal_state.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 #include "sched/kthread.h"
@@ -157,7 +158,21 @@ long Wait(int idtype, long id, int options, siginfo_t* info, rusage* ru) {
       sched::Current()->wait_state.store(sched::Uthread::kWaiting, std::memory_order_release);
       w = sched::Park(deadline, true) == sched::WakeReason::kSignal ? -EINTR : 0;
     }
-    if (w == -EINTR) return -EINTR;
+    if (w == -EINTR) {
+      // SIGCHLD (ignored by default) and other ignored signals wake the
+      // uthread too; only a signal the guest will see interrupts the wait.
+      uint64_t pending = DeliverableSignals();
+      uint64_t ignored = 0;
+      for (int sig = 1; sig <= kMaxSignal; sig++) {
+        if (!(pending & SigBit(sig))) continue;
+        const KernelSigaction& act = Signals().actions[sig];
+        if (act.handler == reinterpret_cast<uint64_t>(SIG_IGN) ||
+            (act.handler == reinterpret_cast<uint64_t>(SIG_DFL) &&
+             DefaultActionOf(sig) == DefaultAction::kIgnore))
+          ignored |= SigBit(sig);
+      }
+      if (pending & ~ignored) return -EINTR;
+    }
   }
 }
 

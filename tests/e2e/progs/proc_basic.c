@@ -31,8 +31,8 @@ int main(void) {
   // Killed by a signal.
   c = fork();
   if (c == 0) { for (;;) sleep(100); }
-  check(kill(c, SIGTERM) == 0, "kill child");
-  check(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "signal status");
+  check(kill(c, SIGKILL) == 0, "kill child");
+  check(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "signal status");
 
   // WNOHANG on a running child, then waitid with WNOWAIT.
   int p[2];
@@ -72,11 +72,11 @@ int main(void) {
   if (b == 0) { setpgid(0, a); for (;;) sleep(100); }
   setpgid(b, a);
   check(getpgid(a) == a && getpgid(b) == a, "group of two");
-  check(kill(-a, SIGUSR1) == 0, "kill(-pgid)");
+  check(kill(-a, SIGKILL) == 0, "kill(-pgid)");
   int n = 0;
   for (int i = 0; i < 2; i++) {
     pid_t w = waitpid(-a, &st, 0);
-    if ((w == a || w == b) && WIFSIGNALED(st) && WTERMSIG(st) == SIGUSR1) n++;
+    if ((w == a || w == b) && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) n++;
   }
   check(n == 2, "waitpid(-pgid) both killed");
 
