@@ -20,7 +20,8 @@ packages=(
   # packaging
   dpkg-dev fakeroot
   # programs the end-to-end tests run natively and under junction
-  busybox-static coreutils python3 perl openssl sqlite3 hyperfine
+  busybox-static coreutils python3 perl openssl sqlite3 hyperfine golang-go
+  openjdk-17-jdk-headless
   iproute2 procps curl
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
   strace

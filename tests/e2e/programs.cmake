@@ -95,3 +95,19 @@ add_executable(e2e_proc_basic progs/proc_basic.c)
 junction_e2e(proc_basic COMMAND $<TARGET_FILE:e2e_proc_basic>)
 # bash: pipelines, $( ), & and wait, redirections, 200 spawns, trap on SIGINT.
 junction_e2e(proc_bash COMMAND bash ${E2E_DATA}/proc/shell.sh)
+
+# Language runtimes on two cores (GOMAXPROCS and the JVM's sizing follow the
+# container's cores, so both sides see two).
+if(GO_EXECUTABLE)
+  add_test(NAME e2e.go_threads
+           COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
+                   -- ${CMAKE_CURRENT_BINARY_DIR}/go_threads)
+  set_tests_properties(e2e.go_threads PROPERTIES LABELS e2e TIMEOUT 120)
+endif()
+if(JAVAC_EXECUTABLE)
+  add_test(NAME e2e.java_threads
+           COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
+                   -- java -cp ${CMAKE_CURRENT_BINARY_DIR}/java Threads)
+  set_tests_properties(e2e.java_threads PROPERTIES LABELS e2e TIMEOUT 180)
+endif()
+junction_e2e(node_worker COMMAND node ${E2E_DATA}/node_worker.js)
