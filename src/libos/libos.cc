@@ -95,7 +95,7 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
 }
 
 bool GuestSignalDeliverable(sched::Uthread* u) {
-  return ((Signals().pending | u->sig_pending) & ~u->sig_blocked) != 0;
+  return ((Signals().pending | u->sig_pending) & (~u->sig_blocked | u->sigwait_set)) != 0;
 }
 
 // Reads a /proc/self file whole (both are small).

@@ -62,6 +62,11 @@ struct Uthread {
   uint64_t sig_pending = 0;
   siginfo_t sig_info[65] = {};
   libos::KernelStack altstack = {0, SS_DISABLE, 0, 0};
+  // rt_sigtimedwait: signals it waits for (pending ones wake it even if
+  // blocked). rt_sigsuspend: the mask to restore once a handler was set up.
+  uint64_t sigwait_set = 0;
+  bool restore_mask = false;
+  uint64_t saved_mask = 0;
 
   // Linux thread bookkeeping.
   uintptr_t clear_child_tid = 0;

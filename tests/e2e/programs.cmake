@@ -111,3 +111,8 @@ if(JAVAC_EXECUTABLE)
   set_tests_properties(e2e.java_threads PROPERTIES LABELS e2e TIMEOUT 180)
 endif()
 junction_e2e(node_worker COMMAND node ${E2E_DATA}/node_worker.js)
+
+# Signal waits (issue 4) and process scripts (issue 8).
+junction_e2e(signals_wait COMMAND $<TARGET_FILE:e2e_signals_wait>)
+junction_e2e(proc_busybox COMMAND /bin/busybox sh ${E2E_DATA}/proc/busybox.sh)
+junction_e2e(proc_python_subprocess COMMAND python3 ${E2E_DATA}/proc/subprocess_fork.py)

@@ -131,7 +131,10 @@ bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelS
   m.oldmask = blocked;
   m.fpstate = fp;
   if (sig == SIGSEGV || sig == SIGBUS) m.cr2 = reinterpret_cast<uint64_t>(info.si_addr);
-  f.uc.uc_sigmask = blocked;
+  // After rt_sigsuspend the handler's sigreturn restores the caller's mask.
+  auto* self = static_cast<sched::Uthread*>(ts->current);
+  f.uc.uc_sigmask = self && self->restore_mask ? self->saved_mask : blocked;
+  if (self) self->restore_mask = false;
   f.info = info;
   std::memcpy(reinterpret_cast<void*>(frame), &f, sizeof(f));
 
@@ -194,6 +197,12 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart) {
       Restartable(restart.nr, false, false)) {
     ctx.rax = static_cast<uint64_t>(restart.nr);
     ctx.rip = restart.rip;
+  }
+  // rt_sigsuspend whose signal ran no handler: its mask ends now.
+  if (auto* self = static_cast<sched::Uthread*>(CurrentThread()->current);
+      self && self->restore_mask) {
+    self->restore_mask = false;
+    SetGuestMask(self->saved_mask);
   }
   UpdatePendingFlag();
   return handler_ran;

@@ -53,6 +53,7 @@ JUNCTION_HANDLER(gettimeofday); JUNCTION_HANDLER(time); JUNCTION_HANDLER(times);
 JUNCTION_HANDLER(rt_sigaction); JUNCTION_HANDLER(rt_sigprocmask);
 JUNCTION_HANDLER(rt_sigpending); JUNCTION_HANDLER(sigaltstack); JUNCTION_HANDLER(rt_sigreturn);
 JUNCTION_HANDLER(alarm); JUNCTION_HANDLER(setitimer); JUNCTION_HANDLER(getitimer);
+JUNCTION_HANDLER(rt_sigsuspend); JUNCTION_HANDLER(pause); JUNCTION_HANDLER(rt_sigtimedwait);
 
 // Files (sys_file.cc: paths and metadata; sys_fd.cc: descriptors and I/O)
 JUNCTION_HANDLER(read); JUNCTION_HANDLER(write); JUNCTION_HANDLER(pread64);

@@ -343,7 +343,7 @@ static long SignalSelf(long tid, long sig) {
   info.si_uid = p.uid;
   QueueSignal(static_cast<int>(sig), info, target);
   if (target && target != sched::Current()) {
-    if (!(target->sig_blocked & SigBit(static_cast<int>(sig))))
+    if (!(target->sig_blocked & ~target->sigwait_set & SigBit(static_cast<int>(sig))))
       sched::WakeUp(target, sched::WakeReason::kSignal);
   } else if (!target) {
     sched::NoteSignalArrived();  // a blocked thread that can take it wakes up

@@ -1,6 +1,8 @@
 // Signal system calls for single-threaded guests; state and delivery live
 // in signals/ (signal_state.h, delivery.h).
 #include <signal.h>
+#include <time.h>
+#include <cstring>
 #include <sys/syscall.h>
 #include <sys/time.h>
 
@@ -9,6 +11,7 @@
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
 #include "libos/signals/signal_state.h"
+#include "sched/kthread.h"
 #include "sched/uthread.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
@@ -89,6 +92,85 @@ JUNCTION_HANDLER(sigaltstack) {
 }
 
 JUNCTION_HANDLER(rt_sigreturn) { SigreturnAndResume(); }
+
+namespace {
+
+// Parks until a signal the thread may take (or, with sigwait_set, one of
+// those) is pending. Returns the wake reason.
+sched::WakeReason ParkForSignal(uint64_t deadline_ns) {
+  sched::Uthread* u = sched::Current();
+  u->wait_state.store(sched::Uthread::kWaiting, std::memory_order_release);
+  uint64_t want = ~u->sig_blocked | u->sigwait_set;
+  if ((Signals().pending | u->sig_pending) & want) {
+    u->wait_state.store(sched::Uthread::kNotWaiting, std::memory_order_release);
+    return sched::WakeReason::kSignal;
+  }
+  return sched::Park(deadline_ns, true);
+}
+
+}  // namespace
+
+// Waits for a signal with a temporary mask; the caller's mask comes back
+// when the handler returns (through the frame) or right away if none runs.
+JUNCTION_HANDLER(rt_sigsuspend) {
+  if (a.a[1] != 8) return -EINVAL;
+  auto mask = UserPtr<uint64_t>(a.a[0]).Read();
+  if (!mask.ok()) return -mask.error();
+  sched::Uthread* u = sched::Current();
+  u->saved_mask = BlockedMask();
+  u->restore_mask = true;
+  SetGuestMask(*mask);
+  while (!DeliverableSignals()) ParkForSignal(0);
+  return -EINTR;  // ERESTARTNOHAND: never restarted after a handler
+}
+
+JUNCTION_HANDLER(pause) {
+  while (!DeliverableSignals()) ParkForSignal(0);
+  return -EINTR;
+}
+
+// Takes a pending signal from `set` without running a handler.
+JUNCTION_HANDLER(rt_sigtimedwait) {
+  if (a.a[3] != 8) return -EINVAL;
+  auto set = UserPtr<uint64_t>(a.a[0]).Read();
+  if (!set.ok()) return -set.error();
+  uint64_t want = *set & ~kUnblockableSignals;
+  uint64_t deadline = 0;
+  if (a.a[2]) {
+    auto t = UserPtr<timespec>(a.a[2]).Read();
+    if (!t.ok()) return -t.error();
+    if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000) return -EINVAL;
+    deadline = sched::NowNs() + static_cast<uint64_t>(t->tv_sec) * 1000000000ull +
+               static_cast<uint64_t>(t->tv_nsec);
+  }
+  if (a.a[1] && !GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(siginfo_t))) return -EFAULT;
+  sched::Uthread* u = sched::Current();
+  GuestSignals& s = Signals();
+  for (;;) {
+    uint64_t mine = __atomic_load_n(&u->sig_pending, __ATOMIC_ACQUIRE) & want;
+    uint64_t ready = mine | (__atomic_load_n(&s.pending, __ATOMIC_ACQUIRE) & want);
+    if (ready) {
+      int sig = __builtin_ctzll(ready) + 1;
+      bool from_thread = mine & SigBit(sig);
+      __atomic_and_fetch(from_thread ? &u->sig_pending : &s.pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+      UpdatePendingFlag();
+      if (a.a[1]) {
+        const siginfo_t& info = from_thread ? u->sig_info[sig] : s.info[sig];
+        std::memcpy(reinterpret_cast<void*>(a.a[1]), &info, sizeof(info));
+      }
+      return sig;
+    }
+    // A deliverable signal outside the set interrupts the wait.
+    if (DeliverableSignals() & ~want) return -EINTR;
+    if (deadline && sched::NowNs() >= deadline) return -EAGAIN;
+    u->sigwait_set = want;
+    sched::WakeReason why = ParkForSignal(deadline);
+    u->sigwait_set = 0;
+    if (why == sched::WakeReason::kTimeout) {
+      if (!((u->sig_pending | s.pending) & want)) return -EAGAIN;
+    }
+  }
+}
 
 // Timers that raise signals are the host's, aimed at this process; their
 // signals reach the guest through the host signal handler.

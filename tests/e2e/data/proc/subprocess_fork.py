@@ -8,8 +8,3 @@ if pid == 0:
     os._exit(5)
 _, st = os.waitpid(pid, 0)
 print("fork status", os.waitstatus_to_exitcode(st))
-def sq(x):
-    return x * x
-if __name__ == "__main__":
-    with multiprocessing.Pool(2) as p:
-        print(p.map(sq, range(10)))
