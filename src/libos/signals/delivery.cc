@@ -15,6 +15,7 @@
 #include "libos/signals/kernel_abi.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
+#include "libos/syscalls/syscall_table.h"
 #include "sched/kthread.h"
 
 extern "C" {
@@ -221,6 +222,33 @@ void GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t
     *rip = ret;  // back into the trampoline, which restores the red zone
     *rsp = g + 16;
   }
+}
+
+GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack) {
+  const auto& f = *static_cast<const SyscallFrame*>(syscall_frame);
+  GuestContext ctx{};
+  ctx.rdi = static_cast<uint64_t>(f.args.a[0]);
+  ctx.rsi = static_cast<uint64_t>(f.args.a[1]);
+  ctx.rdx = static_cast<uint64_t>(f.args.a[2]);
+  ctx.r10 = static_cast<uint64_t>(f.args.a[3]);
+  ctx.r8 = static_cast<uint64_t>(f.args.a[4]);
+  ctx.r9 = static_cast<uint64_t>(f.args.a[5]);
+  ctx.rbx = static_cast<uint64_t>(f.rbx);
+  ctx.rbp = static_cast<uint64_t>(f.rbp);
+  ctx.r12 = static_cast<uint64_t>(f.r12);
+  ctx.r13 = static_cast<uint64_t>(f.r13);
+  ctx.r14 = static_cast<uint64_t>(f.r14);
+  ctx.r15 = static_cast<uint64_t>(f.r15);
+  ctx.rax = 0;  // the child sees its clone/fork return 0
+  uint64_t resume_rsp;
+  bool trap_path;
+  GuestCallSite(CurrentThread(), &resume_rsp, &ctx.rip, &ctx.eflags, &trap_path);
+  // Resuming inside a trampoline means %rsp is 128 below the call site's.
+  uint64_t below_site = trap_path ? 0 : 128;
+  ctx.rsp = new_stack ? new_stack - below_site : resume_rsp;
+  ctx.rcx = ctx.rip;  // as after a real syscall
+  ctx.r11 = ctx.eflags;
+  return ctx;
 }
 
 [[noreturn]] static void ResumeGuest(GuestContext& ctx, bool handler_ran) {

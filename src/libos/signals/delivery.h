@@ -39,6 +39,11 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart);
 void GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t* flags,
                    bool* trap_path);
 
+// The state a clone/fork child resumes with: the caller's registers at its
+// system call (from the entry frame `f`, a SyscallFrame), rax = 0, and
+// %rsp moved to `new_stack` (0 = the caller's own stack).
+GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack);
+
 // Delivers pending signals into ctx, then resumes the guest there (vector
 // state from the ThreadState's area, %fs from guest_fs). LibOS TLS active.
 [[noreturn]] void ResumeGuestWithSignals(GuestContext& ctx);

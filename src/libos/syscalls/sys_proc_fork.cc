@@ -152,28 +152,7 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
 // Resumes the child at the parent's call site on another stack (clone with
 // a stack, as posix_spawn does): registers as at the call, rax = 0.
 [[noreturn]] void ResumeChildOnStack(const SyscallFrame& f, uintptr_t stack) {
-  ThreadState* ts = CurrentThread();
-  GuestContext ctx{};
-  ctx.rdi = static_cast<uint64_t>(f.args.a[0]);
-  ctx.rsi = static_cast<uint64_t>(f.args.a[1]);
-  ctx.rdx = static_cast<uint64_t>(f.args.a[2]);
-  ctx.r10 = static_cast<uint64_t>(f.args.a[3]);
-  ctx.r8 = static_cast<uint64_t>(f.args.a[4]);
-  ctx.r9 = static_cast<uint64_t>(f.args.a[5]);
-  ctx.rbx = static_cast<uint64_t>(f.rbx);
-  ctx.rbp = static_cast<uint64_t>(f.rbp);
-  ctx.r12 = static_cast<uint64_t>(f.r12);
-  ctx.r13 = static_cast<uint64_t>(f.r13);
-  ctx.r14 = static_cast<uint64_t>(f.r14);
-  ctx.r15 = static_cast<uint64_t>(f.r15);
-  ctx.rax = 0;
-  uint64_t resume_rsp;
-  bool trap_path;
-  GuestCallSite(ts, &resume_rsp, &ctx.rip, &ctx.eflags, &trap_path);
-  // Resuming inside a trampoline means %rsp is 128 below the call site's.
-  ctx.rsp = trap_path ? stack : stack - 128;
-  ctx.rcx = ctx.rip;
-  ctx.r11 = ctx.eflags;
+  GuestContext ctx = ChildContextAtSyscall(&f, stack);
   ResumeGuestWithSignals(ctx);
 }
 

@@ -103,28 +103,7 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
   if ((flags & CLONE_CHILD_SETTID) && !GuestWritable(child_tid, 4)) return -EFAULT;
 
   ThreadState* ts = CurrentThread();
-  GuestContext ctx{};
-  ctx.rdi = static_cast<uint64_t>(f.args.a[0]);
-  ctx.rsi = static_cast<uint64_t>(f.args.a[1]);
-  ctx.rdx = static_cast<uint64_t>(f.args.a[2]);
-  ctx.r10 = static_cast<uint64_t>(f.args.a[3]);
-  ctx.r8 = static_cast<uint64_t>(f.args.a[4]);
-  ctx.r9 = static_cast<uint64_t>(f.args.a[5]);
-  ctx.rbx = static_cast<uint64_t>(f.rbx);
-  ctx.rbp = static_cast<uint64_t>(f.rbp);
-  ctx.r12 = static_cast<uint64_t>(f.r12);
-  ctx.r13 = static_cast<uint64_t>(f.r13);
-  ctx.r14 = static_cast<uint64_t>(f.r14);
-  ctx.r15 = static_cast<uint64_t>(f.r15);
-  ctx.rax = 0;  // the child sees clone return 0
-  uint64_t resume_rsp, site_rsp;
-  bool trap_path;
-  GuestCallSite(ts, &resume_rsp, &ctx.rip, &ctx.eflags, &trap_path);
-  // Resuming inside a trampoline means %rsp is 128 below the call site's.
-  site_rsp = trap_path ? resume_rsp : resume_rsp + 128;
-  ctx.rsp = newsp ? newsp - (site_rsp - resume_rsp) : resume_rsp;
-  ctx.rcx = ctx.rip;
-  ctx.r11 = ctx.eflags;
+  GuestContext ctx = ChildContextAtSyscall(&f, newsp);
 
   int tid = proc::AllocateTid();  // container-wide ids (process.h)
   if (tid < 0) return -EAGAIN;
