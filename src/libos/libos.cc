@@ -40,7 +40,6 @@ extern "C" [[noreturn]] void junction_enter_guest(uintptr_t entry, uintptr_t rsp
 
 namespace junction::libos {
 
-void InitThreads(int main_tid);  // sys_thread.cc
 void PrepareImage(const loader::LoadedImage& image);
 
 namespace {
@@ -308,7 +307,6 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     return 1;
   }
   InitFpuImage(first->xsave_area);
-  InitThreads(tid);
   sched::RunScheduler(first);
 }
 

@@ -31,9 +31,6 @@ struct Process {
   int cores = 1;              // the container's cores (sched_getaffinity)
   std::string exe_path;       // /proc/self/exe
   std::string name;           // PR_SET_NAME (16 bytes)
-  uintptr_t clear_child_tid = 0;
-  uintptr_t robust_list = 0;
-  size_t robust_list_len = 0;
   const config::AppConfig* config = nullptr;
 
   // vfork child: the write end of the pipe its parent waits on until this

@@ -61,9 +61,8 @@ void SigsysHandler(int, siginfo_t* si, void* ctx) {
     ForwardLibosSyscall(g, nr);
     return;
   }
-  if (ThreadState* ts = CurrentThread()) ts->trapped_calls++;
   uintptr_t resume = after;
-  if (TryRewriteSyscallSite(after, nr, &resume)) CurrentThread()->rewritten_sites++;
+  TryRewriteSyscallSite(after, nr, &resume);
   // Make the guest "call" junction_syscall_entry with the resume address
   // stored past its red zone; junction_trap_return resumes it.
   auto rsp = static_cast<uintptr_t>(g[REG_RSP]);

@@ -29,10 +29,6 @@ struct alignas(64) ThreadState {
   void* current;              // sched::Uthread running here (nullptr: scheduler loop)
   void* kthread;              // sched's Kthread for this host thread
   int preempt_timer;          // host timer id (sched/preempt.h), -1 if none
-  // Counters (docs/performance.md explains them).
-  uint64_t fast_calls;
-  uint64_t trapped_calls;
-  uint64_t rewritten_sites;
 };
 
 static_assert(offsetof(ThreadState, self) == TS_SELF);

@@ -26,7 +26,6 @@ namespace junction::libos {
 
 namespace {
 
-std::atomic<int> g_next_tid{0};
 std::atomic<int> g_live_threads{1};
 
 sched::Uthread* Self() { return sched::Current(); }
@@ -124,8 +123,6 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
 }
 
 }  // namespace
-
-void InitThreads(int main_tid) { g_next_tid.store(main_tid); }
 
 JUNCTION_HANDLER(clone) {
   unsigned long flags = static_cast<unsigned long>(a.a[0]);

@@ -62,7 +62,6 @@ extern "C" long junction_dispatch(junction::libos::SyscallArgs* args) {
   ts->cur_syscall = args->nr;
   const SyscallEntry& e = LookupSyscall(args->nr);
   if ((e.flags & kFast) && !g_strace_enabled) [[likely]] {
-    ts->fast_calls++;
     return e.handler(*args);
   }
   return DispatchSlow(args, ts);
