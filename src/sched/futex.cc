@@ -108,6 +108,54 @@ long FutexWake(uint32_t* uaddr, int n, uint32_t bitset) {
   return WakeLocked(b, uaddr, n, bitset);
 }
 
+long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns,
+                     SharedFutexSlot slot) {
+  if (bitset == 0) return -EINVAL;
+  constexpr uint64_t kFirstPollNs = 50000, kMaxPollNs = 2000000;
+  uint64_t poll_ns = kFirstPollNs;
+  Bucket& b = BucketFor(uaddr);
+  for (bool first = true;; first = false) {
+    // Counted before the value check: a waker that sees no waiter changed
+    // the value before that check, so the check fails.
+    slot.waiters->fetch_add(1, std::memory_order_seq_cst);
+    uint32_t gen = slot.wakes->load(std::memory_order_seq_cst);
+    b.lock.lock();
+    if (Load(uaddr) != val) {
+      b.lock.unlock();
+      slot.waiters->fetch_sub(1, std::memory_order_relaxed);
+      return first ? -EAGAIN : 0;
+    }
+    uint64_t poll_at = NowNs() + poll_ns;
+    bool poll_first = deadline_ns == 0 || poll_at < deadline_ns;
+    Waiter w{uaddr, bitset, nullptr, nullptr, nullptr, false};
+    long r = ParkOn(b, w, poll_first ? poll_at : deadline_ns);
+    slot.waiters->fetch_sub(1, std::memory_order_relaxed);
+    if (r != -ETIMEDOUT || !poll_first) return r;
+    if (slot.wakes->load(std::memory_order_acquire) != gen || Load(uaddr) != val) return 0;
+    poll_ns = poll_ns * 2 < kMaxPollNs ? poll_ns * 2 : kMaxPollNs;
+  }
+}
+
+long FutexWakeShared(uint32_t* uaddr, int n, uint32_t bitset, SharedFutexSlot slot) {
+  if (bitset == 0) return -EINVAL;
+  if (n <= 0) return 0;
+  uint32_t waiting = slot.waiters->load(std::memory_order_seq_cst);
+  if (waiting) slot.wakes->fetch_add(1, std::memory_order_seq_cst);
+  Bucket& b = BucketFor(uaddr);
+  SpinGuard g(b.lock);
+  int local = 0;
+  for (Waiter* w = b.head; w; w = w->next) local += w->uaddr == uaddr;
+  int woken = WakeLocked(b, uaddr, n, bitset);
+  // Waiters in other processes were told; count them as Linux would.
+  int remote = static_cast<int>(waiting) - local;
+  if (remote > 0 && woken < n) woken += remote < n - woken ? remote : n - woken;
+  return woken;
+}
+
+void FutexNotifyShared(SharedFutexSlot slot) {
+  if (slot.waiters->load(std::memory_order_seq_cst)) slot.wakes->fetch_add(1, std::memory_order_release);
+}
+
 long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, bool check,
                   uint32_t cmpval) {
   if (n_wake < 0 || n_requeue < 0) return -EINVAL;

@@ -1,9 +1,11 @@
 // User-level futexes: waiters are uthreads parked in a hash table keyed by
 // the futex's address; a wake costs a table lookup and a runqueue push.
-// Shared (non-PRIVATE) futexes are keyed the same way, which is right while
-// a container is one address space (cross-process futexes: processes issue).
+// A futex in memory several processes map (a non-PRIVATE operation on a
+// MAP_SHARED mapping: process-shared semaphores and mutexes) also has a
+// SharedFutexSlot in memory all the container's processes map.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace junction::sched {
@@ -13,6 +15,22 @@ namespace junction::sched {
 long FutexWait(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns);
 // Wakes up to n waiters whose bitset matches. Returns how many woke.
 long FutexWake(uint32_t* uaddr, int n, uint32_t bitset);
+
+// Cross-process futexes. A waiter from another process cannot be put on a
+// run queue here, so a waiter of a shared futex parks in its own process
+// as usual (a wake from its own process is immediate) and in addition
+// checks, at growing intervals (50 us .. 2 ms), whether the slot's wake
+// counter moved or *uaddr changed; either returns 0, which futex users
+// must treat as a possible spurious wake-up anyway.
+struct SharedFutexSlot {
+  std::atomic<uint32_t>* wakes;    // bumped by every wake of a waited-on slot
+  std::atomic<uint32_t>* waiters;  // waiters of this slot in all processes
+};
+long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns,
+                     SharedFutexSlot slot);
+long FutexWakeShared(uint32_t* uaddr, int n, uint32_t bitset, SharedFutexSlot slot);
+// Tells waiters in other processes to re-check (requeue, wake-op).
+void FutexNotifyShared(SharedFutexSlot slot);
 // Wakes n_wake waiters on uaddr and moves up to n_requeue more to uaddr2.
 // With `check`, first verifies *uaddr == cmpval (else -EAGAIN).
 long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, bool check,

@@ -116,3 +116,5 @@ junction_e2e(node_worker COMMAND node ${E2E_DATA}/node_worker.js)
 junction_e2e(signals_wait COMMAND $<TARGET_FILE:e2e_signals_wait>)
 junction_e2e(proc_busybox COMMAND /bin/busybox sh ${E2E_DATA}/proc/busybox.sh)
 junction_e2e(proc_python_subprocess COMMAND python3 ${E2E_DATA}/proc/subprocess_fork.py)
+# Pool(2).map and a Lock contended across processes (futexes in MAP_SHARED memory).
+junction_e2e(proc_python_multiprocessing COMMAND python3 ${E2E_DATA}/proc/multiprocessing_pool.py)

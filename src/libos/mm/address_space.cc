@@ -50,6 +50,14 @@ bool AddressSpace::LookupBounds(uintptr_t addr, uintptr_t* start, uintptr_t* end
   return true;
 }
 
+bool AddressSpace::IsSharedMapping(uintptr_t addr) const {
+  sched::SpinGuard g(lock_);
+  const Vma* v = FindLocked(addr);
+  if (!v) return false;
+  int type = v->flags & MAP_TYPE;
+  return type == MAP_SHARED || type == MAP_SHARED_VALIDATE;
+}
+
 const Vma* AddressSpace::FindLocked(uintptr_t addr) const {
   auto it = vmas_.upper_bound(addr);
   if (it == vmas_.begin()) return nullptr;

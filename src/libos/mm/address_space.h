@@ -58,6 +58,9 @@ class AddressSpace {
   // The bounds and protection of the VMA containing addr, without copying
   // its name: no allocation, so usable from host signal handlers.
   bool LookupBounds(uintptr_t addr, uintptr_t* start, uintptr_t* end, int* prot) const;
+  // True if addr lies in a MAP_SHARED mapping (memory other processes of
+  // the container may map too).
+  bool IsSharedMapping(uintptr_t addr) const;
 
   // execve: unmaps every guest mapping except the vDSO ([vvar], [vdso]).
   void ResetForExec();

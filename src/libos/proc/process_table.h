@@ -24,7 +24,8 @@ namespace junction::libos::proc {
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 1;
+inline constexpr uint32_t kTableVersion = 2;
+inline constexpr int kSharedFutexSlots = 256;
 
 enum EntryState : uint32_t {
   kFree = 0,
@@ -56,6 +57,11 @@ struct Table {
   int32_t init_host_pid;          // host pid of container pid 1
   uint32_t pad;
   Entry entries[kMaxProcesses];
+  // Futexes in MAP_SHARED memory that several processes use (hashed by
+  // address): a wake counter each waker bumps, and how many wait. Waiters
+  // in other processes see the counter move (sched/futex.h).
+  std::atomic<uint32_t> futex_wakes[kSharedFutexSlots];
+  std::atomic<uint32_t> futex_waiters[kSharedFutexSlots];
 };
 
 // ---- Table operations (on any Table, so unit tests need no memfd) ----

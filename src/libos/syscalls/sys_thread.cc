@@ -9,9 +9,12 @@
 
 #include <atomic>
 #include <cstring>
+#include <optional>
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "libos/mm/address_space.h"
+#include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
 #include "libos/strace.h"
@@ -184,6 +187,20 @@ JUNCTION_HANDLER(get_robust_list) {
   return 0;
 }
 
+namespace {
+
+// A non-PRIVATE futex in MAP_SHARED memory may have waiters in other
+// processes of the container: its slot in the shared process table.
+std::optional<sched::SharedFutexSlot> SharedSlotFor(uintptr_t addr, long op) {
+  if (op & FUTEX_PRIVATE_FLAG) return std::nullopt;
+  proc::Table* t = proc::Get();
+  if (!t || !AddressSpace::Get().IsSharedMapping(addr)) return std::nullopt;
+  size_t i = (addr >> 2) * 0x9E3779B97F4A7C15ull >> 56 & (proc::kSharedFutexSlots - 1);
+  return sched::SharedFutexSlot{&t->futex_wakes[i], &t->futex_waiters[i]};
+}
+
+}  // namespace
+
 JUNCTION_HANDLER(futex) {
   auto* uaddr = reinterpret_cast<uint32_t*>(a.a[0]);
   int op = static_cast<int>(a.a[1]) & FUTEX_CMD_MASK;
@@ -205,19 +222,28 @@ JUNCTION_HANDLER(futex) {
       long long d = deadline(op == FUTEX_WAIT_BITSET);
       if (d < 0) return d;
       uint32_t bitset = op == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : static_cast<uint32_t>(a.a[5]);
+      if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1]))
+        return sched::FutexWaitShared(uaddr, val, bitset, static_cast<uint64_t>(d), *slot);
       return sched::FutexWait(uaddr, val, bitset, static_cast<uint64_t>(d));
     }
     case FUTEX_WAKE:
-      return sched::FutexWake(uaddr, static_cast<int>(val), FUTEX_BITSET_MATCH_ANY);
-    case FUTEX_WAKE_BITSET:
-      return sched::FutexWake(uaddr, static_cast<int>(val), static_cast<uint32_t>(a.a[5]));
+    case FUTEX_WAKE_BITSET: {
+      uint32_t bitset = op == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : static_cast<uint32_t>(a.a[5]);
+      if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1]))
+        return sched::FutexWakeShared(uaddr, static_cast<int>(val), bitset, *slot);
+      return sched::FutexWake(uaddr, static_cast<int>(val), bitset);
+    }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
       if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4)) return -EFAULT;
+      // Waiters in other processes cannot be moved: they re-check instead.
+      if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1])) sched::FutexNotifyShared(*slot);
       return sched::FutexRequeue(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
                                  op == FUTEX_CMP_REQUEUE, static_cast<uint32_t>(a.a[5]));
     case FUTEX_WAKE_OP:
       if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4)) return -EFAULT;
+      for (long addr : {a.a[0], a.a[4]})
+        if (auto slot = SharedSlotFor(static_cast<uintptr_t>(addr), a.a[1])) sched::FutexNotifyShared(*slot);
       return sched::FutexWakeOp(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
                                 static_cast<uint32_t>(a.a[5]));
     case FUTEX_LOCK_PI:
