@@ -163,6 +163,8 @@ void InitProcess(const config::AppConfig& cfg) {
   p.euid = static_cast<uint32_t>(geteuid());
   p.gid = static_cast<uint32_t>(getgid());
   p.egid = static_cast<uint32_t>(getegid());
+  p.suid = p.euid;
+  p.sgid = p.egid;
   mode_t old = umask(022);
   umask(old);
   p.umask = old;

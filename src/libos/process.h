@@ -26,7 +26,7 @@ struct Process {
   int pid = 0;        // container pid (1 for the first process)
   int host_pid = 0;
   int host_ppid = 0;
-  uint32_t uid = 0, euid = 0, gid = 0, egid = 0;
+  uint32_t uid = 0, euid = 0, suid = 0, gid = 0, egid = 0, sgid = 0;  // sys_cred.cc
   uint32_t umask = 022;
   int cores = 1;              // the container's cores (sched_getaffinity)
   std::string exe_path;       // /proc/self/exe

@@ -116,5 +116,9 @@ junction_e2e(node_worker COMMAND node ${E2E_DATA}/node_worker.js)
 junction_e2e(signals_wait COMMAND $<TARGET_FILE:e2e_signals_wait>)
 junction_e2e(proc_busybox COMMAND /bin/busybox sh ${E2E_DATA}/proc/busybox.sh)
 junction_e2e(proc_python_subprocess COMMAND python3 ${E2E_DATA}/proc/subprocess_fork.py)
+# set*uid/set*gid rules, and make -j2 building a C project with gcc.
+add_executable(e2e_proc_cred progs/proc_cred.c)
+junction_e2e(proc_cred COMMAND $<TARGET_FILE:e2e_proc_cred>)
+junction_e2e(proc_make COMMAND bash ${E2E_DATA}/proc/make_build.sh)
 # Pool(2).map and a Lock contended across processes (futexes in MAP_SHARED memory).
 junction_e2e(proc_python_multiprocessing COMMAND python3 ${E2E_DATA}/proc/multiprocessing_pool.py)

@@ -117,8 +117,8 @@ std::string Status() {
                 "VmRSS:\t%8" PRIu64 " kB\nThreads:\t1\nSigQ:\t0/63704\nSeccomp:\t0\n"
                 "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s"
                 "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
-                name.c_str(), p.umask, pid, pid, p.host_ppid, p.uid, p.euid, p.euid, p.euid, p.gid,
-                p.egid, p.egid, p.egid, vm_kb, vm_kb, vm_kb, mask, CpuList().c_str());
+                name.c_str(), p.umask, pid, pid, p.host_ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
+                p.egid, p.sgid, p.egid, vm_kb, vm_kb, vm_kb, mask, CpuList().c_str());
   return buf;
 }
 

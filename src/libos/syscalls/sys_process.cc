@@ -121,7 +121,7 @@ JUNCTION_HANDLER(getresuid) {
   Process& p = CurrentProcess();
   CHECK(UserPtr<uint32_t>(a.a[0]).Write(p.uid));
   CHECK(UserPtr<uint32_t>(a.a[1]).Write(p.euid));
-  CHECK(UserPtr<uint32_t>(a.a[2]).Write(p.euid));
+  CHECK(UserPtr<uint32_t>(a.a[2]).Write(p.suid));
   return 0;
 }
 
@@ -129,7 +129,7 @@ JUNCTION_HANDLER(getresgid) {
   Process& p = CurrentProcess();
   CHECK(UserPtr<uint32_t>(a.a[0]).Write(p.gid));
   CHECK(UserPtr<uint32_t>(a.a[1]).Write(p.egid));
-  CHECK(UserPtr<uint32_t>(a.a[2]).Write(p.egid));
+  CHECK(UserPtr<uint32_t>(a.a[2]).Write(p.sgid));
   return 0;
 }
 

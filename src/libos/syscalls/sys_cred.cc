@@ -1,0 +1,106 @@
+// Credentials: set*uid/set*gid change the process's real, effective and
+// saved ids as Linux does (with its permission rules: a process with
+// effective uid 0 may set any id, others only ids they already hold). The
+// ids are the container's view, inherited across fork and exec; the host
+// process keeps its own credentials, so host files are still checked
+// against those (docs/syscalls.md).
+#include <cerrno>
+#include <cstdint>
+
+#include "libos/process.h"
+#include "libos/syscalls/handlers.h"
+
+namespace junction::libos {
+
+namespace {
+
+constexpr uint32_t kUnchanged = static_cast<uint32_t>(-1);
+
+struct Ids {
+  uint32_t* real;
+  uint32_t* effective;
+  uint32_t* saved;
+};
+
+bool Holds(const Ids& ids, uint32_t id) {
+  return id == *ids.real || id == *ids.effective || id == *ids.saved;
+}
+
+// setresuid/setresgid: each new id is -1 (unchanged) or, unless
+// privileged, one the process already holds.
+long SetRes(Ids ids, bool privileged, uint32_t r, uint32_t e, uint32_t s) {
+  if (!privileged) {
+    for (uint32_t id : {r, e, s})
+      if (id != kUnchanged && !Holds(ids, id)) return -EPERM;
+  }
+  if (r != kUnchanged) *ids.real = r;
+  if (e != kUnchanged) *ids.effective = e;
+  if (s != kUnchanged) *ids.saved = s;
+  return 0;
+}
+
+// setreuid/setregid: the saved id follows the effective one when the real
+// id is set or the effective id becomes other than the old real id.
+long SetRe(Ids ids, bool privileged, uint32_t r, uint32_t e) {
+  if (!privileged) {
+    if (r != kUnchanged && r != *ids.real && r != *ids.effective) return -EPERM;
+    if (e != kUnchanged && !Holds(ids, e)) return -EPERM;
+  }
+  uint32_t old_real = *ids.real;
+  if (r != kUnchanged) *ids.real = r;
+  if (e != kUnchanged) *ids.effective = e;
+  if (r != kUnchanged || (e != kUnchanged && e != old_real)) *ids.saved = *ids.effective;
+  return 0;
+}
+
+// setuid/setgid: privileged sets all three ids; otherwise only the
+// effective one, to the real or saved id.
+long Set(Ids ids, bool privileged, uint32_t id) {
+  if (id == kUnchanged) return -EINVAL;
+  if (privileged) {
+    *ids.real = *ids.effective = *ids.saved = id;
+    return 0;
+  }
+  if (id != *ids.real && id != *ids.saved) return -EPERM;
+  *ids.effective = id;
+  return 0;
+}
+
+Ids UserIds(Process& p) { return {&p.uid, &p.euid, &p.suid}; }
+Ids GroupIds(Process& p) { return {&p.gid, &p.egid, &p.sgid}; }
+bool Privileged(const Process& p) { return p.euid == 0; }
+uint32_t Arg(long v) { return static_cast<uint32_t>(v); }
+
+}  // namespace
+
+JUNCTION_HANDLER(setuid) {
+  Process& p = CurrentProcess();
+  return Set(UserIds(p), Privileged(p), Arg(a.a[0]));
+}
+
+JUNCTION_HANDLER(setgid) {
+  Process& p = CurrentProcess();
+  return Set(GroupIds(p), Privileged(p), Arg(a.a[0]));
+}
+
+JUNCTION_HANDLER(setreuid) {
+  Process& p = CurrentProcess();
+  return SetRe(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]));
+}
+
+JUNCTION_HANDLER(setregid) {
+  Process& p = CurrentProcess();
+  return SetRe(GroupIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]));
+}
+
+JUNCTION_HANDLER(setresuid) {
+  Process& p = CurrentProcess();
+  return SetRes(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]), Arg(a.a[2]));
+}
+
+JUNCTION_HANDLER(setresgid) {
+  Process& p = CurrentProcess();
+  return SetRes(GroupIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]), Arg(a.a[2]));
+}
+
+}  // namespace junction::libos
