@@ -7,7 +7,8 @@
 //
 //   [ShmHeader]            one cache line written by the daemon, one by the container
 //   [KthreadSlot] x N      N = cpu.max_cores; one per container kthread
-//   [packet ring area]     reserved for the network issue (ring_offset, ring_size)
+//   [PacketQueues] x N     packet rings and buffers, one set per kthread
+//                          (net/packet_queues.h; ring_offset, ring_size)
 //
 // Ownership: every field is written by exactly one side, named in its
 // comment. The daemon trusts nothing the container writes: it reads the
@@ -29,16 +30,16 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "net/packet_queues.h"
+
 namespace junction::sched {
 
 inline constexpr uint32_t kShmMagic = 0x4843534a;  // "JSCH" little-endian
-inline constexpr uint32_t kShmVersion = 1;
+inline constexpr uint32_t kShmVersion = 2;  // 2: packet rings per kthread
 inline constexpr size_t kCacheLine = 64;
 
 // Most kthread slots a region holds (cpu.max_cores allows 1..256).
 inline constexpr uint32_t kMaxKthreadSlots = 256;
-// Bytes reserved after the slots for the packet rings (network issue).
-inline constexpr uint64_t kRingAreaBytes = 256 * 1024;
 
 // grant_core values other than a core id.
 inline constexpr uint32_t kNoCore = 0xffffffffu;          // parked: wait for a grant
@@ -93,7 +94,7 @@ struct alignas(kCacheLine) KthreadSlot {
   std::atomic<uint64_t> heartbeat;          // incremented at scheduling points
   std::atomic<uint64_t> status;             // PackStatus(state, acked grant_seq)
   std::atomic<uint32_t> runnable;           // uthreads queued on this kthread
-  std::atomic<uint32_t> rx_backlog;         // packets waiting (network issue; 0 today)
+  std::atomic<uint32_t> rx_backlog;         // frames waiting in this kthread's rx ring
   std::atomic<uint32_t> tid;                // host thread id of the kthread (for yield_signal)
   uint8_t pad0[kCacheLine - 44];
 
@@ -113,12 +114,19 @@ static_assert(offsetof(KthreadSlot, grant_core) == kCacheLine);
 static_assert(offsetof(KthreadSlot, grant_core) % 4 == 0, "futex words are 4-byte aligned");
 static_assert(std::atomic<uint32_t>::is_always_lock_free);
 
+// Bytes of the packet rings of a region with `slots` kthread slots: one
+// net::PacketQueues (rings and buffers) per kthread.
+inline constexpr uint64_t RingAreaBytes(uint32_t slots) {
+  return uint64_t{slots} * net::kPacketQueuesBytes;
+}
+// Where they start: the first page boundary after the slots.
+inline constexpr uint64_t RingOffset(uint32_t slots) {
+  uint64_t end = sizeof(ShmHeader) + uint64_t{slots} * sizeof(KthreadSlot);
+  return (end + 4095) & ~uint64_t{4095};
+}
 // Bytes of a region with `slots` kthread slots (page-multiple).
 inline constexpr uint64_t RegionSize(uint32_t slots) {
-  uint64_t rings = sizeof(ShmHeader) + uint64_t{slots} * sizeof(KthreadSlot);
-  rings = (rings + 4095) & ~uint64_t{4095};
-  return rings + kRingAreaBytes;
+  return RingOffset(slots) + RingAreaBytes(slots);
 }
-inline constexpr uint64_t RingOffset(uint32_t slots) { return RegionSize(slots) - kRingAreaBytes; }
 
 }  // namespace junction::sched

@@ -35,7 +35,7 @@ void InitializeRegion(ShmRegion* r, uint64_t container_id) {
   h->kthread_slots = r->slots();
   h->slot_offset = sizeof(ShmHeader);
   h->ring_offset = RingOffset(r->slots());
-  h->ring_size = kRingAreaBytes;
+  h->ring_size = RingAreaBytes(r->slots());
   h->container_id = container_id;
   for (uint32_t i = 0; i < r->slots(); i++) {
     KthreadSlot* s = r->slot(i);

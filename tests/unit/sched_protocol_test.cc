@@ -69,7 +69,7 @@ TEST_CASE("shm: the reader survives a container scribbling random bytes over its
   std::vector<SlotSignals> slots;
   for (int round = 0; round < 2000; round++) {
     // Random bytes; half the rounds keep "plausible" values in some words.
-    for (uint64_t off = 0; off + 8 <= r->size() - kRingAreaBytes; off += 8) {
+    for (uint64_t off = 0; off + 8 <= RingOffset(8); off += 8) {
       uint64_t v = rng();
       if (round % 2 && (v & 3) == 0) v &= 0xff;
       std::memcpy(base + off, &v, 8);

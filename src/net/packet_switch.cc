@@ -1,0 +1,280 @@
+#include "net/packet_switch.h"
+
+#include <cstring>
+
+#include "net/flow_hash.h"
+
+namespace junction::net {
+
+namespace {
+
+constexpr int kBurst = 32;           // frames per ring (and from the NIC) per pass
+constexpr uint32_t kArpFrameBytes = 60;  // 42 + padding to the Ethernet minimum
+
+void Put16(uint8_t* p, uint16_t v) { p[0] = static_cast<uint8_t>(v >> 8), p[1] = static_cast<uint8_t>(v); }
+void Put32(uint8_t* p, uint32_t v) {
+  Put16(p, static_cast<uint16_t>(v >> 16));
+  Put16(p + 2, static_cast<uint16_t>(v));
+}
+
+// An ARP reply from (mac, ip) to the requester in `req`.
+void BuildArpReply(const ParsedFrame& req, const Mac& mac, uint32_t ip, uint8_t* out) {
+  std::memset(out, 0, kArpFrameBytes);
+  std::memcpy(out, req.arp_sender_mac.data(), 6);
+  std::memcpy(out + 6, mac.data(), 6);
+  Put16(out + 12, kEtherTypeArp);
+  uint8_t* a = out + kEthHeaderBytes;
+  Put16(a, 1);
+  Put16(a + 2, kEtherTypeIpv4);
+  a[4] = 6, a[5] = 4;
+  Put16(a + 6, 2);  // reply
+  std::memcpy(a + 8, mac.data(), 6);
+  Put32(a + 14, ip);
+  std::memcpy(a + 18, req.arp_sender_mac.data(), 6);
+  Put32(a + 24, req.arp_sender_ip);
+}
+
+Drop DropFor(DaemonQueue::DeliverResult r) {
+  switch (r) {
+    case DaemonQueue::DeliverResult::kRingFull: return Drop::kRxRingFull;
+    case DaemonQueue::DeliverResult::kNoBuffer: return Drop::kRxNoBuffer;
+    case DaemonQueue::DeliverResult::kTooBig: return Drop::kTooBig;
+    default: return Drop::kRingCorrupt;
+  }
+}
+
+}  // namespace
+
+bool PacketSwitch::AddContainer(uint64_t id, PacketQueues* queues, uint32_t slots, bool resume,
+                                uint32_t ip, const Mac& mac) {
+  if (ports_.count(id) || by_ip_.count(ip) || by_mac_.count(MacToU64(mac))) return false;
+  auto p = std::make_unique<Port>();
+  p->id = id;
+  p->ip = ip;
+  p->mac = mac;
+  p->queues.reserve(slots);
+  for (uint32_t i = 0; i < slots; i++) p->queues.emplace_back(&queues[i], resume);
+  p->attached.assign((slots + 63) / 64, 0);
+  p->backlog_since_ns.assign(slots, 0);
+  by_ip_[ip] = p.get();
+  by_mac_[MacToU64(mac)] = p.get();
+  ports_[id] = std::move(p);
+  return true;
+}
+
+void PacketSwitch::RemoveContainer(uint64_t id) {
+  auto it = ports_.find(id);
+  if (it == ports_.end()) return;
+  by_ip_.erase(it->second->ip);
+  by_mac_.erase(MacToU64(it->second->mac));
+  ports_.erase(it);
+}
+
+PacketSwitch::Port* PacketSwitch::PortByIp(uint32_t ip) {
+  auto it = by_ip_.find(ip);
+  return it == by_ip_.end() ? nullptr : it->second;
+}
+
+PacketSwitch::Port* PacketSwitch::PortByMac(const Mac& mac) {
+  auto it = by_mac_.find(MacToU64(mac));
+  return it == by_mac_.end() ? nullptr : it->second;
+}
+
+void PacketSwitch::RefreshAttached(Port* p) {
+  for (uint64_t& w : p->attached) w = 0;
+  for (size_t i = 0; i < p->queues.size(); i++)
+    if (p->queues[i].attached()) p->attached[i / 64] |= uint64_t{1} << (i % 64);
+}
+
+int PacketSwitch::Poll(uint64_t now_ns) {
+  int handled = 0;
+  for (auto& [id, p] : ports_) RefreshAttached(p.get());
+  if (nic_ != nullptr) handled += nic_->Receive(&PacketSwitch::OnNicFrame, this, kBurst);
+  for (auto& [id, p] : ports_) {
+    Port* from = p.get();
+    for (size_t s = 0; s < from->queues.size(); s++) {
+      if (!(from->attached[s / 64] >> (s % 64) & 1)) continue;
+      DaemonQueue& q = from->queues[s];
+      for (int n = 0; n < kBurst; n++) {
+        uint32_t len = 0;
+        DaemonQueue::TakeResult r = q.TakeTx(frame_, &len);
+        if (r == DaemonQueue::TakeResult::kEmpty) break;
+        handled++;
+        if (r == DaemonQueue::TakeResult::kCorrupt) {
+          from->counters.Count(Drop::kRingCorrupt);
+          break;
+        }
+        if (r == DaemonQueue::TakeResult::kBadDescriptor) {
+          from->counters.Count(Drop::kBadDescriptor);
+          continue;
+        }
+        from->counters.tx_packets++;
+        from->counters.tx_bytes += len;
+        Route(from, std::span<const uint8_t>(frame_, len));
+      }
+    }
+  }
+  for (auto& [id, p] : ports_) {
+    for (size_t s = 0; s < p->queues.size(); s++) {
+      DaemonQueue& q = p->queues[s];
+      q.Publish();
+      // The oldest backlog: reset whenever the kthread drains.
+      if (q.RxBacklog() == 0) p->backlog_since_ns[s] = 0;
+      else if (q.RxConsumerMoved() || p->backlog_since_ns[s] == 0) p->backlog_since_ns[s] = now_ns;
+    }
+  }
+  if (nic_ != nullptr) nic_->Flush();
+  return handled;
+}
+
+void PacketSwitch::OnNicFrame(void* ctx, std::span<const uint8_t> frame) {
+  auto* self = static_cast<PacketSwitch*>(ctx);
+  self->nic_counters_.rx_packets++;
+  self->Route(nullptr, frame);
+}
+
+void PacketSwitch::Route(Port* from, std::span<const uint8_t> frame) {
+  ParsedFrame f;
+  if (!ParseFrame(frame, &f)) {
+    if (from) from->counters.Count(Drop::kMalformed);
+    else nic_counters_.malformed++;
+    return;
+  }
+  if (from != nullptr) {
+    bool spoofed = f.src != from->mac || (f.ipv4 && f.ip_src != from->ip) ||
+                   (f.arp && (f.arp_sender_ip != from->ip || f.arp_sender_mac != from->mac));
+    if (spoofed) {
+      from->counters.Count(Drop::kSpoofed);
+      return;
+    }
+  }
+  if (f.arp) return RouteArp(from, f, frame);
+  if (IsMulticast(f.dst)) return Broadcast(from, f, frame);
+  if (f.ipv4) {
+    Port* to = PortByIp(f.ip_dst);
+    // From the NIC, only frames addressed to the container's MAC: the
+    // port may see other hosts' traffic (promiscuous af_packet).
+    if (to != nullptr && to != from && (from != nullptr || f.dst == to->mac))
+      return DeliverTo(to, f, frame);
+    if (from == nullptr) {
+      nic_counters_.not_for_us++;
+      return;
+    }
+    if (to == from) {  // to itself: the stack should loop it back; not ours to carry
+      from->counters.Count(Drop::kNoRoute);
+      return;
+    }
+    return SendToNic(from, frame);
+  }
+  // Another protocol: by destination MAC.
+  if (Port* to = PortByMac(f.dst); to != nullptr && to != from) return DeliverTo(to, f, frame);
+  if (from == nullptr) nic_counters_.not_for_us++;
+  else SendToNic(from, frame);
+}
+
+void PacketSwitch::RouteArp(Port* from, const ParsedFrame& f, std::span<const uint8_t> frame) {
+  if (f.arp_op == 1) {  // request
+    Port* owner = PortByIp(f.arp_target_ip);
+    if (owner != nullptr && owner != from) {
+      uint8_t reply[kArpFrameBytes];
+      BuildArpReply(f, owner->mac, owner->ip, reply);
+      nic_counters_.arp_answered++;
+      return Reply(from, std::span<const uint8_t>(reply, kArpFrameBytes));
+    }
+    if (owner == from && from != nullptr) return;  // a probe for its own address: nobody else has it
+  }
+  // Replies, gratuitous ARP and requests for addresses outside the
+  // containers: by destination MAC.
+  if (IsMulticast(f.dst)) return Broadcast(from, f, frame);
+  if (Port* to = PortByMac(f.dst); to != nullptr && to != from) return DeliverTo(to, f, frame);
+  if (from == nullptr) nic_counters_.not_for_us++;
+  else SendToNic(from, frame);
+}
+
+void PacketSwitch::Reply(Port* to, std::span<const uint8_t> frame) {
+  if (to == nullptr) {
+    if (nic_ != nullptr && nic_->Send(frame)) nic_counters_.tx_packets++;
+    return;
+  }
+  ParsedFrame f;
+  ParseFrame(frame, &f);
+  DeliverTo(to, f, frame);
+}
+
+void PacketSwitch::DeliverTo(Port* to, const ParsedFrame& f, std::span<const uint8_t> frame) {
+  uint32_t hash = f.ipv4 ? FlowHash(f.ip_src, f.ip_dst, f.port_src, f.port_dst, f.ip_proto) : 0;
+  int slot = FlowQueue(hash, static_cast<uint32_t>(to->queues.size()), to->attached.data());
+  if (slot < 0) {
+    to->counters.Count(Drop::kRxNoQueue);
+    return;
+  }
+  DaemonQueue::DeliverResult r = to->queues[static_cast<size_t>(slot)].Deliver(frame);
+  if (r != DaemonQueue::DeliverResult::kDelivered) {
+    to->counters.Count(DropFor(r));
+    return;
+  }
+  to->counters.rx_packets++;
+  to->counters.rx_bytes += frame.size();
+}
+
+void PacketSwitch::Broadcast(Port* from, const ParsedFrame& f, std::span<const uint8_t> frame) {
+  for (auto& [id, p] : ports_)
+    if (p.get() != from) DeliverTo(p.get(), f, frame);
+  if (from != nullptr && nic_ != nullptr) SendToNic(from, frame);
+}
+
+void PacketSwitch::SendToNic(Port* from, std::span<const uint8_t> frame) {
+  if (nic_ == nullptr) {
+    // Broadcasts reach the other containers; unicast has nowhere to go.
+    from->counters.Count(Drop::kNoRoute);
+    return;
+  }
+  if (!nic_->Send(frame)) {
+    from->counters.Count(Drop::kNicFull);
+    return;
+  }
+  nic_counters_.tx_packets++;
+}
+
+bool PacketSwitch::PrepareSleep() {
+  for (auto& [id, p] : ports_)
+    for (DaemonQueue& q : p->queues) q.SetWantsKick(true);
+  bool pending = nic_ != nullptr && nic_->ArmWake();
+  // A frame queued before the container saw the flag would wait until the
+  // next wake-up: look once more after setting it.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  for (auto& [id, p] : ports_)
+    for (DaemonQueue& q : p->queues) pending |= q.attached() && q.TxPending() > 0;
+  if (pending) Awake();
+  return !pending;
+}
+
+void PacketSwitch::Awake() {
+  for (auto& [id, p] : ports_)
+    for (DaemonQueue& q : p->queues) q.SetWantsKick(false);
+  if (nic_ != nullptr) nic_->DisarmWake();
+}
+
+uint32_t PacketSwitch::RxBacklog(uint64_t id) const {
+  auto it = ports_.find(id);
+  if (it == ports_.end()) return 0;
+  uint32_t total = 0;
+  for (const DaemonQueue& q : it->second->queues) total += q.RxBacklog();
+  return total;
+}
+
+uint64_t PacketSwitch::RxWaitNs(uint64_t id, uint64_t now_ns) const {
+  auto it = ports_.find(id);
+  if (it == ports_.end()) return 0;
+  uint64_t oldest = 0;
+  for (uint64_t since : it->second->backlog_since_ns)
+    if (since != 0 && now_ns > since && now_ns - since > oldest) oldest = now_ns - since;
+  return oldest;
+}
+
+const NetCounters* PacketSwitch::counters(uint64_t id) const {
+  auto it = ports_.find(id);
+  return it == ports_.end() ? nullptr : &it->second->counters;
+}
+
+}  // namespace junction::net

@@ -1,0 +1,101 @@
+// The daemon's switch (docs/network.md "Daemon"): moves frames between the
+// NIC and the containers' packet rings, and between containers in memory.
+//
+//  * IPv4 is steered by destination address to a container, then by flow
+//    hash (flow_hash.h) to one of its kthreads' rings.
+//  * ARP requests for a container's address are answered by the daemon
+//    (with the container's MAC), from the NIC and from other containers;
+//    other ARP goes where its destination MAC says.
+//  * Broadcast (and multicast) frames go to every container but the
+//    sender, and to the NIC if a container sent them.
+//  * A container may send only with its own source MAC and IPv4 address.
+//  * Full rings drop and count (net_counters.h); nothing blocks.
+//
+// Threading: the daemon loop only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "net/daemon_queue.h"
+#include "net/net_counters.h"
+#include "net/nic_port.h"
+#include "net/switch_frame.h"
+
+namespace junction::net {
+
+// Frames the daemon took from the NIC that no container wanted.
+struct NicCounters {
+  uint64_t rx_packets = 0, tx_packets = 0;
+  uint64_t not_for_us = 0;  // unknown destination (or a protocol containers do not speak)
+  uint64_t malformed = 0;
+  uint64_t arp_answered = 0;  // ARP requests the daemon answered, from anywhere
+};
+
+class PacketSwitch {
+ public:
+  explicit PacketSwitch(NicPort* nic) : nic_(nic) {}  // nic may be null (kind = none)
+
+  // A container with an address: its `slots` PacketQueues start at
+  // `queues`. resume: the region was adopted (see DaemonQueue). False if
+  // the IP or MAC is already another container's.
+  bool AddContainer(uint64_t id, PacketQueues* queues, uint32_t slots, bool resume, uint32_t ip,
+                    const Mac& mac);
+  void RemoveContainer(uint64_t id);
+  bool HasContainer(uint64_t id) const { return ports_.count(id) != 0; }
+
+  // One pass: the NIC's receive queue, then every container's tx rings.
+  // Returns frames handled (0: nothing to do).
+  int Poll(uint64_t now_ns);
+
+  // Adaptive polling. Before sleeping: asks every container to ring the
+  // doorbell after it queues tx, and arms the NIC's wake-up. False if work
+  // arrived meanwhile (do not sleep). After waking: Awake().
+  bool PrepareSleep();
+  void Awake();
+
+  // For core allocation: frames waiting in container `id`'s rx rings, and
+  // how long its oldest unserved backlog has waited (0: none).
+  uint32_t RxBacklog(uint64_t id) const;
+  uint64_t RxWaitNs(uint64_t id, uint64_t now_ns) const;
+
+  const NetCounters* counters(uint64_t id) const;
+  const NicCounters& nic_counters() const { return nic_counters_; }
+  NicPort* nic() const { return nic_; }
+
+ private:
+  struct Port {
+    uint64_t id = 0;
+    uint32_t ip = 0;
+    Mac mac{};
+    std::vector<DaemonQueue> queues;
+    std::vector<uint64_t> attached;          // bit per slot, refreshed every Poll
+    std::vector<uint64_t> backlog_since_ns;  // per slot: when the rx backlog was last unserved
+    NetCounters counters;
+  };
+
+  static void OnNicFrame(void* ctx, std::span<const uint8_t> frame);
+  // `from` is null for the NIC.
+  void Route(Port* from, std::span<const uint8_t> frame);
+  void RouteArp(Port* from, const ParsedFrame& f, std::span<const uint8_t> frame);
+  void DeliverTo(Port* to, const ParsedFrame& f, std::span<const uint8_t> frame);
+  void Broadcast(Port* from, const ParsedFrame& f, std::span<const uint8_t> frame);
+  void SendToNic(Port* from, std::span<const uint8_t> frame);
+  // Sends `frame` back where a request came from.
+  void Reply(Port* to, std::span<const uint8_t> frame);
+  Port* PortByIp(uint32_t ip);
+  Port* PortByMac(const Mac& mac);
+  void RefreshAttached(Port* p);
+
+  NicPort* nic_;
+  std::map<uint64_t, std::unique_ptr<Port>> ports_;
+  std::map<uint32_t, Port*> by_ip_;
+  std::map<uint64_t, Port*> by_mac_;
+  NicCounters nic_counters_;
+  uint8_t frame_[kBufferBytes];  // the daemon's copy of the frame being routed
+};
+
+}  // namespace junction::net
