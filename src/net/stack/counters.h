@@ -1,0 +1,32 @@
+// What the stack counts: every frame dropped is counted under its reason.
+#pragma once
+
+#include <cstdint>
+
+namespace junction::net {
+
+#define JUNCTION_STACK_COUNTERS(X)                                          \
+  X(rx_frames) X(rx_bytes) X(tx_frames) X(tx_bytes)                         \
+  X(tx_link_full)       /* NetLink::Transmit returned false */             \
+  X(rx_runt)            /* shorter than an Ethernet header */              \
+  X(rx_not_for_us)      /* unicast to another MAC or IP */                 \
+  X(rx_bad_ethertype)                                                       \
+  X(arp_bad) X(arp_requests_in) X(arp_replies_in) X(arp_requests_out)       \
+  X(arp_replies_out) X(arp_unresolved_drops)                               \
+  X(ip_bad_header)      /* version, IHL, length fields */                  \
+  X(ip_bad_checksum) X(ip_fragments_in) X(ip_reassembled)                   \
+  X(ip_fragments_out) X(ip_no_route) X(ip_bad_proto) X(ip_loopback)         \
+  X(icmp_bad) X(icmp_echo_in) X(icmp_errors_in) X(icmp_errors_out)          \
+  X(icmp_rate_limited)                                                      \
+  X(udp_in) X(udp_out) X(udp_bad) X(udp_no_port) X(udp_rcvbuf_drops)        \
+  X(tcp_in) X(tcp_out) X(tcp_bad) X(tcp_rst_out) X(tcp_retransmits)         \
+  X(tcp_syn_queue_drops) X(tcp_accept_queue_drops) X(tcp_conn_limit_drops)  \
+  X(tcp_mem_drops) X(tcp_out_of_window)
+
+struct StackCounters {
+#define JUNCTION_DECLARE_COUNTER(name) uint64_t name = 0;
+  JUNCTION_STACK_COUNTERS(JUNCTION_DECLARE_COUNTER)
+#undef JUNCTION_DECLARE_COUNTER
+};
+
+}  // namespace junction::net

@@ -1,0 +1,213 @@
+// NetStack core: the lock and wake-up discipline, Ethernet and ARP input,
+// timers, and the ephemeral port allocator. IPv4/ICMP are in ipv4.cc,
+// UDP in udp.cc, TCP in tcp_*.cc.
+#include "net/stack/stack.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "net/stack/stack_entry.h"
+#include "net/stack/udp.h"
+
+namespace junction::net {
+
+namespace {
+MacAddr LoadMac(const std::byte* p) {
+  MacAddr m;
+  std::memcpy(m.b.data(), p, 6);
+  return m;
+}
+void StoreMac(std::byte* p, const MacAddr& m) { std::memcpy(p, m.b.data(), 6); }
+}  // namespace
+
+NetStack::NetStack(NetLink* link, StackConfig cfg)
+    : link_(link),
+      cfg_(std::move(cfg)),
+      mac_(link->mac()),
+      mtu_(link->mtu()),
+      rng_(cfg_.seed * 0x9e3779b97f4a7c15ull + 1),
+      arp_(cfg_.arp),
+      reasm_(cfg_.reassembly) {
+  mask_ = cfg_.prefix == 0 ? 0 : ~uint32_t{0} << (32 - cfg_.prefix);
+  bcast_ = (cfg_.addr & mask_) | ~mask_;
+  ip_id_ = static_cast<uint16_t>(NextRandom());
+}
+
+NetStack::~NetStack() = default;
+
+uint64_t NetStack::NextRandom() {
+  // xorshift64*: ports, ISNs and IP ids need to be unpredictable to an
+  // off-path observer only as much as the seed is.
+  rng_ ^= rng_ >> 12;
+  rng_ ^= rng_ << 25;
+  rng_ ^= rng_ >> 27;
+  return rng_ * 0x2545f4914f6cdd1dull;
+}
+
+StackCounters NetStack::counters() const {
+  StackEntry e(this);
+  return c_;
+}
+
+void NetStack::Notify_l(const void* key, const std::function<void()>& fn) {
+  if (!fn) return;
+  if (std::find(wake_keys_.begin(), wake_keys_.end(), key) != wake_keys_.end()) return;
+  wake_keys_.push_back(key);
+  wake_fns_.push_back(fn);
+}
+
+void NetStack::Input(std::span<const std::byte> frame) {
+  StackEntry e(this);
+  EthInput_l(frame);
+}
+
+void NetStack::Poll() {
+  StackEntry e(this);
+  RunTimers_l();
+}
+
+uint64_t NetStack::NextTimerNs() const {
+  StackEntry e(this);
+  uint64_t next = std::min(arp_.NextDeadline(), reasm_.NextDeadline());
+  return std::min(next, TcpNextDeadline_l());
+}
+
+void NetStack::Announce() {
+  StackEntry e(this);
+  // Gratuitous ARP: a request for our own address, so neighbours update.
+  SendArp_l(1, MacAddr{}, cfg_.addr, MacAddr::Broadcast());
+}
+
+void NetStack::RunTimers_l() {
+  std::vector<Ip4> resend;
+  size_t dropped = 0;
+  arp_.Tick(now_, &resend, &dropped);
+  c_.arp_unresolved_drops += dropped;
+  for (Ip4 ip : resend) SendArp_l(1, MacAddr{}, ip, MacAddr::Broadcast());
+  reasm_.Tick(now_);
+  TcpTimers_l();
+}
+
+void NetStack::EthInput_l(std::span<const std::byte> frame) {
+  c_.rx_frames++;
+  c_.rx_bytes += frame.size();
+  if (frame.size() < kEthHeaderLen) {
+    c_.rx_runt++;
+    return;
+  }
+  MacAddr dst = LoadMac(frame.data());
+  if (dst != mac_ && !dst.IsBroadcast()) {
+    c_.rx_not_for_us++;
+    return;
+  }
+  auto payload = frame.subspan(kEthHeaderLen);
+  switch (Load16(&frame[12])) {
+    case kEtherTypeIp4:
+      Ip4Input_l(payload, false);
+      break;
+    case kEtherTypeArp:
+      ArpInput_l(payload);
+      break;
+    default:
+      c_.rx_bad_ethertype++;
+  }
+}
+
+void NetStack::SendFrame_l(MacAddr dst, uint16_t ethertype, std::span<const std::byte> payload) {
+  std::vector<std::byte> f(kEthHeaderLen + payload.size());
+  StoreMac(&f[0], dst);
+  StoreMac(&f[6], mac_);
+  Store16(&f[12], ethertype);
+  if (!payload.empty()) std::memcpy(&f[kEthHeaderLen], payload.data(), payload.size());
+  if (!link_->Transmit(f)) {
+    c_.tx_link_full++;
+    return;
+  }
+  c_.tx_frames++;
+  c_.tx_bytes += f.size();
+}
+
+void NetStack::SendArp_l(uint16_t op, MacAddr tha, Ip4 tpa, MacAddr eth_dst) {
+  std::byte p[kArpLen];
+  Store16(&p[0], 1);       // Ethernet
+  Store16(&p[2], kEtherTypeIp4);
+  p[4] = std::byte{6};
+  p[5] = std::byte{4};
+  Store16(&p[6], op);
+  StoreMac(&p[8], mac_);
+  Store32(&p[14], cfg_.addr);
+  StoreMac(&p[18], tha);
+  Store32(&p[24], tpa);
+  if (op == 1) c_.arp_requests_out++; else c_.arp_replies_out++;
+  SendFrame_l(eth_dst, kEtherTypeArp, p);
+}
+
+void NetStack::ArpInput_l(std::span<const std::byte> p) {
+  if (p.size() < kArpLen || Load16(&p[0]) != 1 || Load16(&p[2]) != kEtherTypeIp4 ||
+      p[4] != std::byte{6} || p[5] != std::byte{4}) {
+    c_.arp_bad++;
+    return;
+  }
+  uint16_t op = Load16(&p[6]);
+  MacAddr sha = LoadMac(&p[8]);
+  Ip4 spa = Load32(&p[14]);
+  Ip4 tpa = Load32(&p[24]);
+  if ((op != 1 && op != 2) || sha.IsMulticast()) {
+    c_.arp_bad++;
+    return;
+  }
+  if (op == 1) c_.arp_requests_in++; else c_.arp_replies_in++;
+  bool for_us = tpa == cfg_.addr;
+  if (spa != 0 && spa != cfg_.addr) {
+    // RFC 826: merge the sender; create an entry only if the packet is for us.
+    for (auto& pkt : arp_.Update(spa, sha, now_, for_us)) SendFrame_l(sha, kEtherTypeIp4, pkt);
+  }
+  if (op == 1 && for_us) SendArp_l(2, sha, spa, sha);
+}
+
+void NetStack::Transmit_l(Ip4 next_hop, std::vector<std::byte> packet) {
+  if (IsBroadcast(next_hop)) {
+    SendFrame_l(MacAddr::Broadcast(), kEtherTypeIp4, packet);
+    return;
+  }
+  if (auto mac = arp_.Lookup(next_hop, now_)) {
+    SendFrame_l(*mac, kEtherTypeIp4, packet);
+    return;
+  }
+  switch (arp_.Enqueue(next_hop, std::move(packet), now_)) {
+    case ArpCache::Queued::kSendRequest:
+      SendArp_l(1, MacAddr{}, next_hop, MacAddr::Broadcast());
+      break;
+    case ArpCache::Queued::kWaiting:
+      break;
+    case ArpCache::Queued::kDropped:
+      c_.arp_unresolved_drops++;
+      break;
+  }
+}
+
+void NetStack::DrainLoopback_l() {
+  // Bounded so a protocol bug cannot spin here forever.
+  for (int budget = 100000; !loopback_.empty() && budget > 0; --budget) {
+    std::vector<std::byte> p = std::move(loopback_.front());
+    loopback_.pop_front();
+    c_.ip_loopback++;
+    Ip4Input_l(p, true);
+  }
+}
+
+uint16_t NetStack::EphemeralPort_l(uint8_t proto, Ip4 local_ip, Endpoint remote) {
+  constexpr uint32_t kLo = 32768, kHi = 60999;  // Linux's ip_local_port_range
+  uint32_t n = kHi - kLo + 1;
+  uint32_t start = static_cast<uint32_t>(NextRandom() % n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint16_t port = static_cast<uint16_t>(kLo + (start + i) % n);
+    if (proto == kProtoUdp ? !UdpPortInUse_l(0, port, nullptr)
+                           : TcpEphemeralFree_l(local_ip, port, remote))
+      return port;
+  }
+  return 0;
+}
+
+}  // namespace junction::net

@@ -1,0 +1,161 @@
+// NetStack: one container's user-level ARP/IPv4/ICMP/UDP/TCP stack
+// (DESIGN.md 3.7, docs/network.md). Pure protocol code: it touches no host
+// facility except the NetLink it is given and the clock in its config, so
+// tests run two stacks over a simulated wire.
+//
+// Locking: one lock per stack guards every table and socket. Public entry
+// points (FrameSink and the socket methods) take it; socket wake-ups are
+// collected under it and delivered after it is dropped (two-phase wake), so
+// a waker may call back into the stack.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <deque>
+#include <vector>
+
+#include "base/sys_result.h"
+#include "net/link.h"
+#include "net/stack/arp.h"
+#include "net/stack/counters.h"
+#include "net/stack/reassembly.h"
+#include "net/stack/wire.h"
+
+namespace junction::net {
+
+class UdpSocket;
+class TcpSocket;
+struct TcpConn;
+
+struct StackConfig {
+  Ip4 addr = 0;
+  int prefix = 24;
+  Ip4 gateway = 0;                        // 0: no default route
+  std::function<uint64_t()> clock;        // CLOCK_MONOTONIC ns
+  uint64_t seed = 0;                      // ephemeral ports, ISNs, IP ids
+  ArpParams arp;
+  ReassemblyParams reassembly;
+  // Per-container limits.
+  size_t max_tcp_conns = 4096;            // established + in handshake
+  size_t max_socket_mem = 64u << 20;      // bytes in all socket buffers
+  uint64_t tcp_time_wait_ns = 60'000'000'000;  // 2 MSL
+  uint32_t icmp_errors_per_sec = 100;     // port unreachable rate limit
+};
+
+// A 4-tuple as TCP and UDP demultiplex it.
+struct Endpoint {
+  Ip4 ip = 0;
+  uint16_t port = 0;
+  auto operator<=>(const Endpoint&) const = default;
+};
+
+class NetStack : public FrameSink {
+ public:
+  NetStack(NetLink* link, StackConfig cfg);
+  ~NetStack() override;
+  NetStack(const NetStack&) = delete;
+  NetStack& operator=(const NetStack&) = delete;
+
+  // FrameSink.
+  void Input(std::span<const std::byte> frame) override;
+  void Poll() override;
+  uint64_t NextTimerNs() const override;
+
+  // Sends a gratuitous ARP request for our address (at start-up).
+  void Announce();
+
+  StackCounters counters() const;
+  Ip4 addr() const { return cfg_.addr; }
+  MacAddr mac() const { return mac_; }
+
+  std::shared_ptr<UdpSocket> NewUdpSocket();
+  std::shared_ptr<TcpSocket> NewTcpSocket();
+
+  // The stack must outlive every socket it made.
+  // Bytes currently held in socket buffers (the per-container memory limit).
+  size_t socket_mem() const { return sock_mem_; }
+
+ private:
+  friend class UdpSocket;
+  friend class TcpSocket;
+  friend struct TcpConn;
+  friend class StackEntry;
+
+  // --- callable only with lock_ held (suffix _l) ---
+  uint64_t now() const { return now_; }
+  void EthInput_l(std::span<const std::byte> frame);
+  void ArpInput_l(std::span<const std::byte> p);
+  void Ip4Input_l(std::span<const std::byte> p, bool from_loopback);
+  void DeliverIp4_l(Ip4 src, Ip4 dst, uint8_t proto, std::span<const std::byte> ip_header,
+                    std::span<const std::byte> payload, bool broadcast);
+  void IcmpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p);
+  void UdpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> ip_header,
+                  std::span<const std::byte> p, bool broadcast);
+  void TcpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p);
+  void IcmpErrorInput_l(uint8_t type, uint8_t code, std::span<const std::byte> inner);
+
+  // Sends an ICMP error quoting `ip_header` + 8 bytes of `payload`.
+  void SendIcmpError_l(uint8_t type, uint8_t code, std::span<const std::byte> ip_header,
+                       std::span<const std::byte> payload);
+  // IPv4 output: routes, fragments (unless df), resolves and transmits.
+  // Returns 0 or an errno (EHOSTUNREACH, ENETUNREACH, EMSGSIZE, ENOBUFS).
+  int SendIp4_l(Ip4 src, Ip4 dst, uint8_t proto, std::span<const std::byte> l4, bool df);
+  // Local address selection for a destination.
+  Ip4 SourceFor(Ip4 dst) const;
+  bool IsLocal(Ip4 ip) const { return ip == cfg_.addr || (ip >> 24) == 127; }
+  bool IsBroadcast(Ip4 ip) const { return ip == 0xffffffff || ip == bcast_; }
+  void SendFrame_l(MacAddr dst, uint16_t ethertype, std::span<const std::byte> payload);
+  void SendArp_l(uint16_t op, MacAddr tha, Ip4 tpa, MacAddr eth_dst);
+  void Notify_l(const void* key, const std::function<void()>& fn);
+  uint64_t NextRandom();
+  // Sends an IPv4 packet to a neighbour on the link (ARP resolving first).
+  void Transmit_l(Ip4 next_hop, std::vector<std::byte> packet);
+  void DrainLoopback_l();
+  void RunTimers_l();
+
+  uint16_t EphemeralPort_l(uint8_t proto, Ip4 local_ip, Endpoint remote);
+  // TCP hooks (tcp_*.cc).
+  bool TcpEphemeralFree_l(Ip4 local_ip, uint16_t port, Endpoint remote) const;
+  void TcpIcmpError_l(Endpoint local, Endpoint remote, int err);
+  void TcpTimers_l();
+  void TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 dst, uint16_t sport,
+                        uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                        std::span<const std::byte> opts);
+  void TcpSendRst_l(Endpoint local, Endpoint remote, uint32_t seq, uint32_t ack, bool with_ack);
+  uint32_t TcpIsn_l();
+  uint64_t TcpNextDeadline_l() const;
+  bool UdpPortInUse_l(Ip4 ip, uint16_t port, const UdpSocket* asker) const;
+
+  NetLink* link_;
+  StackConfig cfg_;
+  MacAddr mac_;
+  uint16_t mtu_;
+  Ip4 mask_, bcast_;
+
+  mutable std::atomic_flag lock_ = ATOMIC_FLAG_INIT;
+  uint64_t now_ = 0;
+  uint64_t rng_;
+  uint16_t ip_id_ = 0;
+  StackCounters c_;
+  ArpCache arp_;
+  Reassembler reasm_;
+  std::deque<std::vector<std::byte>> loopback_;   // IPv4 packets to ourselves
+  std::vector<const void*> wake_keys_;            // sockets to wake, after unlock
+  std::vector<std::function<void()>> wake_fns_;
+  uint64_t icmp_tokens_ts_ = 0;
+  uint32_t icmp_tokens_ = 0;
+  size_t sock_mem_ = 0;
+
+  // UDP: bound sockets by local port.
+  std::multimap<uint16_t, UdpSocket*> udp_ports_;
+  // TCP tables (tcp_*.cc).
+  std::map<std::pair<Endpoint, Endpoint>, std::shared_ptr<TcpConn>> tcp_conns_;  // (local, remote)
+  std::multimap<uint16_t, std::shared_ptr<TcpConn>> tcp_listen_;  // by local port
+  std::multimap<uint16_t, TcpConn*> tcp_bound_;  // sockets holding a local port
+  size_t tcp_count_ = 0;               // connections counted against max_tcp_conns
+};
+
+}  // namespace junction::net

@@ -1,0 +1,149 @@
+// The TCP control block and the internal operations on it. Every function
+// here runs with the stack lock held. Internal to src/net/stack.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "net/stack/tcp.h"
+
+namespace junction::net {
+
+// Sequence-space comparisons (RFC 9293 3.4), modulo 2^32.
+inline bool SeqLt(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+inline bool SeqLe(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) <= 0; }
+inline bool SeqGt(uint32_t a, uint32_t b) { return SeqLt(b, a); }
+inline bool SeqGe(uint32_t a, uint32_t b) { return SeqLe(b, a); }
+
+// Our window scale: the smallest shift that lets `rcvbuf` be offered.
+inline uint8_t ScaleFor(size_t rcvbuf) {
+  uint8_t ws = 0;
+  while (ws < 14 && (size_t{65535} << ws) < rcvbuf) ws++;
+  return ws;
+}
+
+struct TcpParams {
+  static constexpr uint64_t kMs = 1'000'000;
+  static constexpr uint64_t kInitialRto = 1000 * kMs;  // RFC 6298 2.1
+  static constexpr uint64_t kMinRto = 200 * kMs;       // Linux's floor (RFC: 1 s)
+  static constexpr uint64_t kMaxRto = 120'000 * kMs;
+  static constexpr uint64_t kDelAck = 40 * kMs;
+  static constexpr uint64_t kTimeWait = 60'000 * kMs;  // 2 MSL, as Linux
+  static constexpr uint64_t kFinWait2Orphan = 60'000 * kMs;
+  static constexpr uint64_t kSynRcvdTimeout = 30'000 * kMs;
+  static constexpr int kSynRetries = 6, kDataRetries = 15;
+  static constexpr uint32_t kInitialCwndSegs = 10;     // RFC 6928
+  static constexpr size_t kDefaultBuf = 256 * 1024;
+  static constexpr size_t kMaxOooSegments = 256;
+};
+
+struct TcpConn {
+  NetStack* s;
+  TcpState state = TcpState::kClosed;
+  Endpoint local, remote;
+  bool registered = false;   // in tcp_conns_ / tcp_listen_
+  bool orphan = false;       // the program closed its socket
+  bool reuse_addr = false;
+
+  // Listener.
+  int backlog = 0;
+  std::deque<std::shared_ptr<TcpConn>> accept_q;  // established, not yet accepted
+  size_t syn_q = 0;                               // children in SYN_RECEIVED
+  std::weak_ptr<TcpConn> parent;                  // set on passive children until accepted
+  bool passive = false;                           // made by a listener
+  bool bound = false;                             // in tcp_bound_
+
+  // Send side (RFC 9293 3.3.1).
+  uint32_t iss = 0, snd_una = 0, snd_nxt = 0, snd_max = 0, snd_wl1 = 0, snd_wl2 = 0;
+  uint32_t snd_wnd = 0;            // unscaled
+  uint8_t snd_wscale = 0;
+  std::deque<std::byte> sndq;      // bytes from the first unacknowledged data byte
+  size_t sndbuf = TcpParams::kDefaultBuf;
+  bool fin_queued = false, fin_sent = false;
+  uint16_t peer_mss = 536, mss = 536;  // mss: payload per segment (options taken off)
+
+  // Receive side.
+  uint32_t irs = 0, rcv_nxt = 0, rcv_adv = 0;  // rcv_adv: right edge advertised
+  uint8_t rcv_wscale = 0;
+  std::deque<std::byte> rcvq;
+  size_t rcvbuf = TcpParams::kDefaultBuf;
+  std::map<uint32_t, std::vector<std::byte>> ooo;  // out-of-order data by seq
+  size_t ooo_bytes = 0;
+  bool fin_received = false;
+  bool shut_rd = false;
+
+  // Options negotiated in the handshake.
+  bool ws_ok = false, ts_ok = false, sack_ok = false;
+  uint32_t ts_recent = 0;
+  // SACK scoreboard: ranges above snd_una the peer holds.
+  std::map<uint32_t, uint32_t> sacked;
+
+  // RTT and retransmission (RFC 6298).
+  uint64_t srtt = 0, rttvar = 0, rto = TcpParams::kInitialRto;
+  bool rtt_valid = false;
+  uint32_t rtt_seq = 0;            // timed segment without timestamps (Karn)
+  uint64_t rtt_start = 0;
+  bool rtt_timing = false;
+  int retries = 0;
+  uint64_t rto_at = 0, delack_at = 0, persist_at = 0, keepalive_at = 0, close_at = 0;
+  int persist_backoff = 0;
+
+  // Congestion control: NewReno (RFC 5681, RFC 6582).
+  uint32_t cwnd = 0, ssthresh = UINT32_MAX;
+  int dupacks = 0;
+  bool in_recovery = false;
+  uint32_t recover = 0;
+
+  // ACK policy.
+  bool ack_now = false;
+  int unacked_segs = 0;
+
+  // Socket options and state the program sees.
+  bool nodelay = false;
+  bool keepalive = false;
+  uint64_t ka_idle = 7200'000 * TcpParams::kMs, ka_intvl = 75'000 * TcpParams::kMs;
+  uint32_t ka_cnt = 9, ka_probes = 0;
+  bool linger = false;
+  int linger_secs = 0;
+  int error = 0;                   // SO_ERROR
+  bool connect_reported = false;
+  uint64_t last_rx = 0;
+  uint32_t total_retrans = 0;
+  uint64_t bytes_acked = 0, bytes_received = 0;
+  std::function<void()> notify;
+
+  explicit TcpConn(NetStack* st) : s(st) {}
+
+  bool Synchronized() const {
+    return state != TcpState::kClosed && state != TcpState::kListen &&
+           state != TcpState::kSynSent && state != TcpState::kSynReceived;
+  }
+  uint32_t Flight() const { return snd_max - snd_una; }
+  uint32_t RcvWindow() const;
+  // Lock held (all below).
+  void Wake();
+  void Output();                       // send what cwnd/window/Nagle allow, FIN, ACK
+  void SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t len);
+  void SendAck() { SendSegment(snd_nxt, tcpf::kAck, 0, 0); }
+  void SendSyn();
+  void Retransmit();                   // the first unacknowledged, not SACKed segment
+  void ArmRto();
+  void Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
+             std::span<const std::byte> opts, std::span<const std::byte> data);
+  void ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data, uint32_t tsecr,
+                  bool have_ts, std::span<const std::byte> opts);
+  void ProcessData(uint32_t seq, std::span<const std::byte> data, bool fin);
+  void RttSample(uint64_t r);
+  void Timers(uint64_t now);
+  uint64_t NextDeadline() const;
+  void EnterTimeWait();
+  void Reset(int err);                 // connection reset: error, CLOSED
+  void Abort();                        // we reset it: RST out, CLOSED
+  void Established();
+  void CloseDone();                    // CLOSED: leave the tables
+  uint32_t TsNow() const;
+};
+
+}  // namespace junction::net

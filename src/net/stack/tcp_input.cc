@@ -1,0 +1,511 @@
+// TCP input (RFC 9293 3.10.7): demultiplexing, LISTEN and SYN-SENT
+// processing, the sequence and RST/SYN checks of RFC 5961, ACK processing
+// with RTT sampling (RFC 6298), NewReno congestion control (RFC 5681,
+// RFC 6582) with SACK-aware retransmission, and data/FIN delivery with
+// out-of-order reassembly and delayed ACKs.
+#include <algorithm>
+#include <cstring>
+
+#include "net/stack/tcp_conn.h"
+#include "net/stack/tcp_options.h"
+
+namespace junction::net {
+
+void NetStack::TcpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p) {
+  if (p.size() < kTcpHeaderLen) {
+    c_.tcp_bad++;
+    return;
+  }
+  size_t doff = (std::to_integer<uint8_t>(p[12]) >> 4) * 4u;
+  if (doff < kTcpHeaderLen || doff > p.size() ||
+      ChecksumFinish(ChecksumPartial(
+          p, PseudoHeaderSum(src, dst, kProtoTcp, static_cast<uint16_t>(p.size())))) != 0) {
+    c_.tcp_bad++;
+    return;
+  }
+  c_.tcp_in++;
+  Endpoint local{dst, Load16(&p[2])}, remote{src, Load16(&p[0])};
+  uint32_t seq = Load32(&p[4]), ack = Load32(&p[8]);
+  uint8_t flags = std::to_integer<uint8_t>(p[13]) & 0x3f;
+  uint32_t wnd = Load16(&p[14]);
+  auto opts = p.subspan(kTcpHeaderLen, doff - kTcpHeaderLen);
+  auto data = p.subspan(doff);
+  if (remote.port == 0 || local.port == 0) {
+    c_.tcp_bad++;
+    return;
+  }
+  auto it = tcp_conns_.find({local, remote});
+  if (it != tcp_conns_.end()) {
+    std::shared_ptr<TcpConn> c = it->second;  // keeps it alive if it closes
+    c->Input(seq, ack, flags, wnd, opts, data);
+    return;
+  }
+  std::shared_ptr<TcpConn> listener;
+  auto [lo, hi] = tcp_listen_.equal_range(local.port);
+  for (auto l = lo; l != hi; ++l) {
+    if (l->second->local.ip == dst) { listener = l->second; break; }
+    if (l->second->local.ip == 0) listener = l->second;
+  }
+  if (listener) {
+    TcpListenInput_l(listener, src, dst, remote.port, local.port, seq, ack, flags, opts);
+    return;
+  }
+  // CLOSED (RFC 9293 3.10.7.1): answer anything but a reset with a reset.
+  if (flags & tcpf::kRst) return;
+  if (flags & tcpf::kAck) {
+    TcpSendRst_l(local, remote, ack, 0, false);
+  } else {
+    uint32_t len = static_cast<uint32_t>(data.size()) + ((flags & tcpf::kSyn) ? 1 : 0) +
+                   ((flags & tcpf::kFin) ? 1 : 0);
+    TcpSendRst_l(local, remote, 0, seq + len, true);
+  }
+}
+
+uint32_t NetStack::TcpIsn_l() {
+  // RFC 6528: a clock-driven counter plus a secret-keyed offset.
+  return static_cast<uint32_t>(now_ / 4000) + static_cast<uint32_t>(NextRandom());
+}
+
+namespace {
+void ApplySynOptions(TcpConn* c, const TcpOptions& o, uint16_t our_mss) {
+  c->peer_mss = o.mss.value_or(536);
+  if (c->peer_mss < 64) c->peer_mss = 64;  // garbage MSS must not stall us
+  c->ws_ok = o.wscale.has_value();
+  c->snd_wscale = c->ws_ok ? *o.wscale : 0;
+  if (!c->ws_ok) c->rcv_wscale = 0;
+  c->sack_ok = o.sack_permitted;
+  c->ts_ok = o.has_ts;
+  if (c->ts_ok) c->ts_recent = o.tsval;
+  c->mss = static_cast<uint16_t>(std::min<uint16_t>(c->peer_mss, our_mss) - (c->ts_ok ? 12 : 0));
+  c->cwnd = TcpParams::kInitialCwndSegs * c->mss;
+}
+}  // namespace
+
+void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 dst,
+                                uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                                std::span<const std::byte> opt_bytes) {
+  if (flags & tcpf::kRst) return;
+  Endpoint local{dst, dport}, remote{src, sport};
+  if (flags & tcpf::kAck) {
+    // No SYN cookies: an ACK for a connection we do not know is answered
+    // with a reset carrying its acknowledgement number.
+    TcpSendRst_l(local, remote, ack, 0, false);
+    return;
+  }
+  if (!(flags & tcpf::kSyn)) return;
+  if (l->accept_q.size() >= static_cast<size_t>(l->backlog)) {
+    c_.tcp_accept_queue_drops++;
+    return;
+  }
+  if (l->syn_q >= static_cast<size_t>(std::max(l->backlog, 16))) {
+    c_.tcp_syn_queue_drops++;
+    return;
+  }
+  if (tcp_count_ >= cfg_.max_tcp_conns) {
+    c_.tcp_conn_limit_drops++;
+    return;
+  }
+  TcpOptions o;
+  if (!ParseTcpOptions(opt_bytes, &o)) {
+    c_.tcp_bad++;
+    return;
+  }
+  auto c = std::make_shared<TcpConn>(this);
+  c->state = TcpState::kSynReceived;
+  c->local = local;
+  c->remote = remote;
+  c->rcvbuf = l->rcvbuf;
+  c->sndbuf = l->sndbuf;
+  c->nodelay = l->nodelay;
+  c->keepalive = l->keepalive;
+  c->ka_idle = l->ka_idle;
+  c->ka_intvl = l->ka_intvl;
+  c->ka_cnt = l->ka_cnt;
+  c->rcv_wscale = ScaleFor(c->rcvbuf);
+  ApplySynOptions(c.get(), o, static_cast<uint16_t>(mtu_ - 40));
+  c->irs = seq;
+  c->rcv_nxt = seq + 1;
+  c->rcv_adv = c->rcv_nxt;
+  c->iss = TcpIsn_l();
+  c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+  c->parent = l;
+  c->passive = true;
+  c->close_at = now_ + TcpParams::kSynRcvdTimeout;
+  c->registered = true;
+  l->syn_q++;
+  tcp_count_++;
+  tcp_conns_[{local, remote}] = c;
+  c->SendSyn();
+}
+
+void TcpConn::Established() {
+  state = TcpState::kEstablished;
+  close_at = 0;
+  retries = 0;
+  last_rx = s->now();
+  if (keepalive) keepalive_at = s->now() + ka_idle;
+  if (passive) {
+    auto l = parent.lock();
+    if (l) l->syn_q--;
+    if (!l || l->state != TcpState::kListen) {
+      Abort();  // the listener went away during the handshake
+      return;
+    }
+    l->accept_q.push_back(s->tcp_conns_[{local, remote}]);
+    l->Wake();
+  }
+  Wake();
+}
+
+void TcpConn::Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
+                    std::span<const std::byte> opt_bytes, std::span<const std::byte> data) {
+  TcpOptions o;
+  if (!ParseTcpOptions(opt_bytes, &o)) {
+    s->c_.tcp_bad++;
+    return;
+  }
+  bool syn = flags & tcpf::kSyn, fin = flags & tcpf::kFin, rst = flags & tcpf::kRst,
+       has_ack = flags & tcpf::kAck;
+  uint64_t now = s->now();
+
+  if (state == TcpState::kSynSent) {
+    if (has_ack && (SeqLe(ack, iss) || SeqGt(ack, snd_max))) {
+      if (!rst) s->TcpSendRst_l(local, remote, ack, 0, false);
+      return;
+    }
+    if (rst) {
+      if (has_ack) Reset(ECONNREFUSED);
+      return;
+    }
+    if (!syn) return;
+    irs = seq;
+    rcv_nxt = seq + 1;
+    rcv_adv = rcv_nxt;
+    ApplySynOptions(this, o, static_cast<uint16_t>(s->mtu_ - 40));
+    snd_wnd = wnd;  // never scaled in a SYN
+    snd_wl1 = seq;
+    snd_wl2 = ack;
+    if (has_ack) {
+      snd_una = ack;
+      snd_nxt = ack;
+      rto_at = 0;
+      if (!rtt_valid && retries == 0 && o.has_ts == false) RttSample(now - rtt_start);
+      else if (o.has_ts && o.tsecr) RttSample((TsNow() - o.tsecr) * TcpParams::kMs);
+      Established();
+      ack_now = true;
+      Output();
+    } else {
+      // Simultaneous open (RFC 9293 3.5, figure 8).
+      state = TcpState::kSynReceived;
+      SendSegment(iss, tcpf::kSyn | tcpf::kAck, 0, 0);
+    }
+    return;
+  }
+
+  // Step 1: is the segment acceptable? (RFC 9293 3.10.7.4)
+  uint32_t seg_len = static_cast<uint32_t>(data.size()) + (syn ? 1 : 0) + (fin ? 1 : 0);
+  uint32_t rwnd = RcvWindow();
+  bool ok;
+  if (seg_len == 0) {
+    ok = rwnd == 0 ? seq == rcv_nxt : (SeqLe(rcv_nxt, seq) && SeqLt(seq, rcv_nxt + rwnd));
+  } else {
+    ok = rwnd != 0 && ((SeqLe(rcv_nxt, seq) && SeqLt(seq, rcv_nxt + rwnd)) ||
+                       (SeqLe(rcv_nxt, seq + seg_len - 1) &&
+                        SeqLt(seq + seg_len - 1, rcv_nxt + rwnd)));
+    // A zero window still takes ACKs (and a probe's sequence number).
+    if (!ok && rwnd == 0 && seq == rcv_nxt) {
+      data = {};
+      fin = false;
+      ok = true;
+    }
+  }
+  if (state == TcpState::kSynReceived && syn && seq == irs && !has_ack) {
+    SendSegment(iss, tcpf::kSyn | tcpf::kAck, 0, 0);  // our SYN-ACK was lost
+    return;
+  }
+  if (!ok) {
+    s->c_.tcp_out_of_window++;
+    if (!rst) SendAck();
+    if (state == TcpState::kTimeWait && fin) close_at = now + s->cfg_.tcp_time_wait_ns;
+    return;
+  }
+  // Step 2: RST (RFC 5961 3.2: exact match resets, in-window draws a challenge ACK).
+  if (rst) {
+    if (seq != rcv_nxt) {
+      SendAck();
+      return;
+    }
+    switch (state) {
+      case TcpState::kSynReceived:
+        if (passive) { CloseDone(); return; }  // passive: back to LISTEN quietly
+        Reset(ECONNREFUSED);
+        return;
+      case TcpState::kClosing: case TcpState::kLastAck: case TcpState::kTimeWait:
+        CloseDone();
+        return;
+      default:
+        Reset(ECONNRESET);
+        return;
+    }
+  }
+  // Step 4: a SYN in a synchronized state draws a challenge ACK (RFC 5961 4).
+  if (syn) {
+    SendAck();
+    return;
+  }
+  if (!has_ack) return;
+  // Timestamps (RFC 7323 4.3): remember the peer's clock for echoing.
+  if (ts_ok && o.has_ts && SeqLe(seq, rcv_nxt)) ts_recent = o.tsval;
+  last_rx = now;
+  ka_probes = 0;
+  if (keepalive) keepalive_at = now + ka_idle;
+
+  // Step 5: ACK.
+  if (state == TcpState::kSynReceived) {
+    if (SeqGt(ack, snd_una) && SeqLe(ack, snd_max)) {
+      snd_una = ack;
+      rto_at = 0;
+      snd_wnd = wnd << snd_wscale;
+      snd_wl1 = seq;
+      snd_wl2 = ack;
+      if (o.has_ts && o.tsecr) RttSample((TsNow() - o.tsecr) * TcpParams::kMs);
+      Established();
+      if (state == TcpState::kClosed) return;
+    } else {
+      s->TcpSendRst_l(local, remote, ack, 0, false);
+      return;
+    }
+  }
+  ProcessAck(seq, ack, wnd, !data.empty(), o.tsecr, o.has_ts && o.tsecr != 0, opt_bytes);
+  if (state == TcpState::kClosed) return;
+  if (state == TcpState::kTimeWait) {
+    if (fin) {
+      SendAck();
+      close_at = now + s->cfg_.tcp_time_wait_ns;
+    }
+    return;
+  }
+  // Steps 7-8: data and FIN.
+  if (!data.empty() || fin) ProcessData(seq, data, fin);
+  Output();
+}
+
+void TcpConn::RttSample(uint64_t r) {
+  if (r == 0) r = 1;
+  if (!rtt_valid) {
+    srtt = r;
+    rttvar = r / 2;
+    rtt_valid = true;
+  } else {
+    uint64_t diff = srtt > r ? srtt - r : r - srtt;
+    rttvar = (3 * rttvar + diff) / 4;
+    srtt = (7 * srtt + r) / 8;
+  }
+  rto = std::clamp<uint64_t>(srtt + std::max<uint64_t>(TcpParams::kMs, 4 * rttvar),
+                             TcpParams::kMinRto, TcpParams::kMaxRto);
+}
+
+void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data,
+                         uint32_t tsecr, bool have_ts, std::span<const std::byte> opt_bytes) {
+  uint64_t now = s->now();
+  if (SeqGt(ack, snd_max)) {
+    SendAck();  // acks something we never sent
+    return;
+  }
+  uint32_t scaled_wnd = wnd << snd_wscale;
+  bool window_changed = scaled_wnd != snd_wnd;
+  // Window update (RFC 9293 3.10.7.4, fifth check).
+  if (SeqLt(snd_wl1, seq) || (snd_wl1 == seq && SeqLe(snd_wl2, ack))) {
+    if (scaled_wnd > 0 && snd_wnd == 0) persist_at = 0;
+    snd_wnd = scaled_wnd;
+    snd_wl1 = seq;
+    snd_wl2 = ack;
+  }
+  if (sack_ok) {
+    TcpOptions o;
+    ParseTcpOptions(opt_bytes, &o);
+    for (auto [l, r] : o.sacks) {
+      if (SeqLe(r, ack) || SeqGt(r, snd_max) || SeqGe(l, r)) continue;
+      // Merge into the scoreboard.
+      auto it = sacked.upper_bound(l);
+      if (it != sacked.begin() && SeqGe(std::prev(it)->second, l)) {
+        --it;
+        l = it->first;
+        r = SeqGt(it->second, r) ? it->second : r;
+        it = sacked.erase(it);
+      }
+      while (it != sacked.end() && SeqLe(it->first, r)) {
+        if (SeqGt(it->second, r)) r = it->second;
+        it = sacked.erase(it);
+      }
+      sacked.emplace(l, r);
+    }
+  }
+  if (SeqLe(ack, snd_una)) {
+    // Duplicate ACK (RFC 5681 2): no data, same ACK, same window, data outstanding.
+    if (ack == snd_una && !has_data && !window_changed && Flight() > 0) {
+      dupacks++;
+      if (dupacks == 3 && !in_recovery) {
+        ssthresh = std::max<uint32_t>(Flight() / 2, 2u * mss);
+        in_recovery = true;
+        recover = snd_max;
+        Retransmit();
+        cwnd = ssthresh + 3u * mss;
+      } else if (in_recovery) {
+        cwnd += mss;  // each dup ACK means a segment left the network
+      }
+    }
+    return;
+  }
+  // New data acknowledged.
+  uint32_t acked = ack - snd_una;
+  uint32_t data_acked = acked;
+  uint32_t data_end = snd_una + static_cast<uint32_t>(sndq.size());
+  if (fin_sent && SeqGt(ack, data_end)) data_acked--;  // our FIN
+  data_acked = std::min<uint32_t>(data_acked, static_cast<uint32_t>(sndq.size()));
+  sndq.erase(sndq.begin(), sndq.begin() + data_acked);
+  s->sock_mem_ -= data_acked;
+  bytes_acked += data_acked;
+  snd_una = ack;
+  if (SeqLt(snd_nxt, snd_una)) snd_nxt = snd_una;
+  while (!sacked.empty() && SeqLe(sacked.begin()->second, snd_una)) sacked.erase(sacked.begin());
+  if (!sacked.empty() && SeqLt(sacked.begin()->first, snd_una)) {
+    uint32_t r = sacked.begin()->second;
+    sacked.erase(sacked.begin());
+    sacked.emplace(snd_una, r);
+  }
+  // RTT (RFC 6298 3; Karn's rule without timestamps).
+  if (have_ts) {
+    RttSample(static_cast<uint64_t>(TsNow() - tsecr) * TcpParams::kMs);
+  } else if (rtt_timing && SeqGt(ack, rtt_seq)) {
+    rtt_timing = false;
+    RttSample(now - rtt_start);
+  }
+  retries = 0;
+  rto_at = 0;
+  if (Flight() > 0) ArmRto();
+  // Congestion control.
+  if (in_recovery) {
+    if (SeqGe(ack, recover)) {
+      in_recovery = false;  // full ACK (RFC 6582 3.2 step 3)
+      cwnd = std::min<uint32_t>(ssthresh, std::max<uint32_t>(Flight(), mss) + mss);
+    } else {
+      // Partial ACK: the next hole is lost too; deflate by what was acked.
+      Retransmit();
+      cwnd = cwnd > acked ? cwnd - acked + mss : mss;
+    }
+  } else if (cwnd < ssthresh) {
+    cwnd += std::min<uint32_t>(acked, mss);  // slow start
+  } else {
+    cwnd += std::max<uint32_t>(1, mss * mss / cwnd);  // congestion avoidance
+  }
+  dupacks = 0;
+  bool fin_acked = fin_sent && SeqGt(snd_una, data_end);
+  switch (state) {
+    case TcpState::kFinWait1:
+      if (fin_acked) {
+        state = TcpState::kFinWait2;
+        if (orphan) close_at = now + TcpParams::kFinWait2Orphan;
+      }
+      break;
+    case TcpState::kClosing:
+      if (fin_acked) EnterTimeWait();
+      break;
+    case TcpState::kLastAck:
+      if (fin_acked) {
+        CloseDone();
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  Wake();  // send space opened
+}
+
+void TcpConn::ProcessData(uint32_t seq, std::span<const std::byte> data, bool fin) {
+  bool can_receive = state == TcpState::kEstablished || state == TcpState::kFinWait1 ||
+                     state == TcpState::kFinWait2;
+  if (!can_receive) return;  // data after the peer's FIN: ignore (RFC 9293 step 7)
+  // Trim what we already have.
+  if (SeqLt(seq, rcv_nxt)) {
+    uint32_t dup = rcv_nxt - seq;
+    if (dup >= data.size()) {
+      if (dup > data.size()) fin = false;  // the FIN is old too
+      data = {};
+    } else {
+      data = data.subspan(dup);
+    }
+    seq = rcv_nxt;
+    if (data.empty() && !fin) {
+      ack_now = true;  // a retransmission: tell the peer again
+      return;
+    }
+  }
+  // Trim to the window we offered.
+  uint32_t wnd = RcvWindow();
+  if (data.size() > wnd) {
+    data = data.first(wnd);
+    fin = false;
+  }
+  if (s->sock_mem_ + data.size() > s->cfg_.max_socket_mem) {
+    s->c_.tcp_mem_drops++;
+    ack_now = true;
+    return;
+  }
+  if (seq != rcv_nxt) {
+    // Out of order: keep it (bounded) and ACK at once with SACK blocks.
+    if (!data.empty() && ooo.size() < TcpParams::kMaxOooSegments && !ooo.count(seq)) {
+      ooo.emplace(seq, std::vector<std::byte>(data.begin(), data.end()));
+      ooo_bytes += data.size();
+      s->sock_mem_ += data.size();
+    }
+    ack_now = true;
+    return;
+  }
+  rcvq.insert(rcvq.end(), data.begin(), data.end());
+  s->sock_mem_ += data.size();
+  bytes_received += data.size();
+  rcv_nxt += static_cast<uint32_t>(data.size());
+  bool filled_hole = false;
+  // Pull queued segments that are now in order.
+  for (auto it = ooo.begin(); it != ooo.end();) {
+    uint32_t sq = it->first;
+    uint32_t end = sq + static_cast<uint32_t>(it->second.size());
+    if (SeqGt(sq, rcv_nxt)) break;
+    if (SeqGt(end, rcv_nxt)) {
+      size_t skip = rcv_nxt - sq;
+      rcvq.insert(rcvq.end(), it->second.begin() + static_cast<ptrdiff_t>(skip), it->second.end());
+      s->sock_mem_ += it->second.size() - skip;
+      bytes_received += it->second.size() - skip;
+      rcv_nxt = end;
+    }
+    s->sock_mem_ -= it->second.size();
+    ooo_bytes -= it->second.size();
+    it = ooo.erase(it);
+    filled_hole = true;
+  }
+  if (fin && seq + data.size() == rcv_nxt) {
+    rcv_nxt++;
+    fin_received = true;
+    ack_now = true;
+    switch (state) {
+      case TcpState::kEstablished: state = TcpState::kCloseWait; break;
+      case TcpState::kFinWait1:
+        if (fin_sent && snd_una == snd_max) EnterTimeWait();
+        else state = TcpState::kClosing;
+        break;
+      case TcpState::kFinWait2: EnterTimeWait(); break;
+      default: break;
+    }
+  }
+  if (!data.empty()) {
+    // Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every second full
+    // segment, an out-of-order fill at once, otherwise within 40 ms.
+    if (filled_hole || ++unacked_segs >= 2) ack_now = true;
+    else if (delack_at == 0) delack_at = s->now() + TcpParams::kDelAck;
+  }
+  Wake();
+}
+
+}  // namespace junction::net

@@ -1,0 +1,159 @@
+// TCP timers: retransmission with exponential backoff (RFC 6298 5),
+// zero-window probes (RFC 9293 3.8.6.1), keepalive (RFC 1122 4.2.3.6),
+// delayed ACKs, and the end of TIME-WAIT / orphaned FIN-WAIT-2 /
+// unanswered SYN-RECEIVED; plus the state changes that end a connection.
+#include <algorithm>
+#include <limits>
+
+#include "net/stack/tcp_conn.h"
+
+namespace junction::net {
+
+void TcpConn::Wake() { s->Notify_l(this, notify); }
+
+void TcpConn::EnterTimeWait() {
+  state = TcpState::kTimeWait;
+  rto_at = persist_at = keepalive_at = delack_at = 0;
+  close_at = s->now() + s->cfg_.tcp_time_wait_ns;
+  Wake();
+}
+
+void TcpConn::CloseDone() {
+  if (state == TcpState::kSynReceived && passive) {
+    if (auto l = parent.lock()) l->syn_q--;
+  }
+  parent.reset();
+  state = TcpState::kClosed;
+  rto_at = persist_at = keepalive_at = delack_at = close_at = 0;
+  s->sock_mem_ -= sndq.size() + ooo_bytes;
+  sndq.clear();
+  ooo.clear();
+  ooo_bytes = 0;
+  sacked.clear();
+  if (orphan) {  // nobody will read it any more
+    s->sock_mem_ -= rcvq.size();
+    rcvq.clear();
+  }
+  if (registered) {
+    registered = false;
+    s->tcp_count_--;
+    s->tcp_conns_.erase({local, remote});  // may free *this: touch nothing after
+    return;
+  }
+}
+
+void TcpConn::Reset(int err) {
+  error = err;
+  Wake();
+  CloseDone();
+}
+
+void TcpConn::Abort() {
+  if (Synchronized() || state == TcpState::kSynReceived)
+    s->TcpSendRst_l(local, remote, snd_nxt, rcv_nxt, true);
+  CloseDone();
+}
+
+void NetStack::TcpIcmpError_l(Endpoint local, Endpoint remote, int err) {
+  auto it = tcp_conns_.find({local, remote});
+  if (it == tcp_conns_.end()) return;
+  std::shared_ptr<TcpConn> c = it->second;
+  // Hard errors abort a connection still in its handshake (RFC 1122
+  // 4.2.3.9); established connections only note them (soft errors).
+  if (c->state == TcpState::kSynSent && err == ECONNREFUSED) c->Reset(err);
+}
+
+void TcpConn::Timers(uint64_t now) {
+  if (close_at && now >= close_at) {
+    if (state == TcpState::kSynReceived) {
+      CloseDone();
+      return;
+    }
+    if (state == TcpState::kTimeWait || state == TcpState::kFinWait2) {
+      CloseDone();
+      return;
+    }
+    close_at = 0;
+  }
+  if (rto_at && now >= rto_at) {
+    rto_at = 0;
+    bool handshake = state == TcpState::kSynSent || state == TcpState::kSynReceived;
+    if (++retries > (handshake ? TcpParams::kSynRetries : TcpParams::kDataRetries)) {
+      if (state == TcpState::kSynReceived && passive) CloseDone();
+      else if (handshake) Reset(ETIMEDOUT);
+      else { s->TcpSendRst_l(local, remote, snd_nxt, rcv_nxt, true); Reset(ETIMEDOUT); }
+      return;
+    }
+    rto = std::min(rto * 2, TcpParams::kMaxRto);  // back off
+    if (handshake) {
+      Retransmit();
+    } else if (Flight() > 0) {
+      // Loss: restart from the first unacknowledged byte with one segment
+      // (RFC 5681 3.1), forgetting SACK information (RFC 6675 5.1).
+      ssthresh = std::max<uint32_t>(Flight() / 2, 2u * mss);
+      cwnd = mss;
+      in_recovery = false;
+      dupacks = 0;
+      sacked.clear();
+      rtt_timing = false;
+      snd_nxt = snd_una;
+      Output();
+      ArmRto();
+    }
+    if (state == TcpState::kClosed) return;
+  }
+  if (persist_at && now >= persist_at) {
+    persist_at = 0;
+    if (snd_wnd == 0 && sndq.size() > (snd_nxt - snd_una) && Flight() == 0) {
+      SendSegment(snd_una - 1, tcpf::kAck, 0, 0);  // elicits an ACK with the window
+      persist_backoff = std::min(persist_backoff + 1, 10);
+      persist_at = now + std::min(std::max(rto, TcpParams::kMinRto) << persist_backoff,
+                                  TcpParams::kMaxRto);
+    } else {
+      persist_backoff = 0;
+    }
+  }
+  if (keepalive_at && now >= keepalive_at) {
+    keepalive_at = 0;
+    if (keepalive && state == TcpState::kEstablished) {
+      if (ka_probes >= ka_cnt) {
+        s->TcpSendRst_l(local, remote, snd_nxt, rcv_nxt, true);
+        Reset(ETIMEDOUT);
+        return;
+      }
+      if (Flight() == 0) {
+        ka_probes++;
+        SendSegment(snd_una - 1, tcpf::kAck, 0, 0);
+      }
+      keepalive_at = now + ka_intvl;
+    }
+  }
+  if (delack_at && now >= delack_at) {
+    delack_at = 0;
+    SendAck();
+  }
+}
+
+uint64_t TcpConn::NextDeadline() const {
+  uint64_t next = std::numeric_limits<uint64_t>::max();
+  for (uint64_t t : {rto_at, delack_at, persist_at, keepalive_at, close_at})
+    if (t) next = std::min(next, t);
+  return next;
+}
+
+void NetStack::TcpTimers_l() {
+  std::vector<std::shared_ptr<TcpConn>> due;
+  for (auto& [k, c] : tcp_conns_)
+    if (c->NextDeadline() <= now_) due.push_back(c);
+  for (auto& c : due) {
+    if (c->registered) c->Timers(now_);
+  }
+}
+
+uint64_t NetStack::TcpNextDeadline_l() const {
+  uint64_t next = std::numeric_limits<uint64_t>::max();
+  for (auto& [k, c] : tcp_conns_) next = std::min(next, c->NextDeadline());
+  return next;
+}
+
+}  // namespace junction::net

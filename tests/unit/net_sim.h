@@ -1,0 +1,128 @@
+// A simulated Ethernet segment for the network stack's unit tests: stacks
+// attach through SimLink, frames reach every other port after a delay, and
+// the wire can lose, duplicate, reorder or corrupt them, driven by a seeded
+// generator so every run is the same. Time is simulated: Run() jumps the
+// clock to the next frame or stack timer, so no test depends on real time.
+#pragma once
+
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "net/link.h"
+#include "net/stack/stack.h"
+
+namespace junction::net::test {
+
+struct WireFaults {
+  double loss = 0, dup = 0, reorder = 0, corrupt = 0;
+};
+
+class SimWire;
+
+class SimLink : public NetLink {
+ public:
+  SimLink(SimWire* w, int port, MacAddr mac, uint16_t mtu) : w_(w), port_(port), mac_(mac), mtu_(mtu) {}
+  MacAddr mac() const override { return mac_; }
+  uint16_t mtu() const override { return mtu_; }
+  bool Transmit(std::span<const std::byte> frame) override;
+  std::vector<std::vector<std::byte>> sent;  // every frame this port sent (for inspection)
+  bool full = false;                         // simulate a full ring
+
+ private:
+  SimWire* w_;
+  int port_;
+  MacAddr mac_;
+  uint16_t mtu_;
+};
+
+class SimWire {
+ public:
+  explicit SimWire(uint64_t seed = 1) : rng_(seed) {}
+  uint64_t now = 1'000'000'000;
+  uint64_t delay = 50'000;  // one-way, ns
+  WireFaults faults;
+
+  // Adds a stack at `ip`/`prefix`.
+  NetStack* Add(Ip4 ip, int prefix = 24, Ip4 gateway = 0, uint16_t mtu = 1500,
+                StackConfig base = {}) {
+    int port = static_cast<int>(links_.size());
+    MacAddr mac{{0x02, 0, 0, 0, 0, static_cast<uint8_t>(port + 1)}};
+    links_.push_back(std::make_unique<SimLink>(this, port, mac, mtu));
+    base.addr = ip;
+    base.prefix = prefix;
+    base.gateway = gateway;
+    base.clock = [this] { return now; };
+    base.seed = static_cast<uint64_t>(port) + 7;
+    stacks_.push_back(std::make_unique<NetStack>(links_.back().get(), base));
+    return stacks_.back().get();
+  }
+  SimLink* link(int i) { return links_[static_cast<size_t>(i)].get(); }
+  // Frames a test injects as if from the wire.
+  void Inject(int port, std::vector<std::byte> f) { stacks_[static_cast<size_t>(port)]->Input(f); }
+
+  void Send(int from, std::span<const std::byte> frame) {
+    std::uniform_real_distribution<double> u(0, 1);
+    if (u(rng_) < faults.loss) { lost++; return; }
+    int copies = u(rng_) < faults.dup ? 2 : 1;
+    for (int c = 0; c < copies; ++c) {
+      std::vector<std::byte> f(frame.begin(), frame.end());
+      if (u(rng_) < faults.corrupt && f.size() > 14) {
+        f[14 + rng_() % (f.size() - 14)] ^= std::byte{0x5a};
+      }
+      uint64_t t = now + delay + (u(rng_) < faults.reorder ? delay * (1 + rng_() % 4) : 0);
+      for (size_t p = 0; p < stacks_.size(); ++p)
+        if (static_cast<int>(p) != from) q_.emplace(std::make_pair(t, seq_++), Pending{static_cast<int>(p), f});
+    }
+  }
+
+  // Delivers frames and runs timers until `done` holds or `limit_ns` of
+  // simulated time passes. Returns whether `done` held.
+  bool Run(const std::function<bool()>& done, uint64_t limit_ns = 60'000'000'000) {
+    uint64_t end = now + limit_ns;
+    while (!done()) {
+      uint64_t next = end;
+      if (!q_.empty()) next = std::min(next, q_.begin()->first.first);
+      for (auto& s : stacks_) next = std::min(next, s->NextTimerNs());
+      if (next >= end) { now = end; return done(); }
+      if (next > now) now = next;
+      while (!q_.empty() && q_.begin()->first.first <= now) {
+        Pending p = std::move(q_.begin()->second);
+        q_.erase(q_.begin());
+        stacks_[static_cast<size_t>(p.port)]->Input(p.frame);
+      }
+      for (auto& s : stacks_) s->Poll();
+    }
+    return true;
+  }
+  void RunFor(uint64_t ns) { Run([] { return false; }, ns); }
+
+  uint64_t lost = 0;
+
+ private:
+  struct Pending {
+    int port;
+    std::vector<std::byte> frame;
+  };
+  std::mt19937_64 rng_;
+  uint64_t seq_ = 0;
+  std::map<std::pair<uint64_t, uint64_t>, Pending> q_;
+  std::vector<std::unique_ptr<SimLink>> links_;
+  std::vector<std::unique_ptr<NetStack>> stacks_;
+};
+
+inline bool SimLink::Transmit(std::span<const std::byte> frame) {
+  if (full) return false;
+  sent.emplace_back(frame.begin(), frame.end());
+  w_->Send(port_, frame);
+  return true;
+}
+
+inline std::span<const std::byte> Bytes(const std::string& s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+}  // namespace junction::net::test
