@@ -182,7 +182,7 @@ std::vector<std::byte> Frame(const NetStack& to, Ip4 src, Ip4 dst, uint8_t proto
   std::memcpy(&f[0], to.mac().b.data(), 6);
   f[6] = std::byte{2};
   f[11] = std::byte{0x42};
-  Store16(&f[12], kEtherTypeIp4);
+  Store16(&f[12], kEthTypeIp4);
   std::byte* ip = &f[14];
   ip[0] = std::byte{0x45};
   Store16(ip + 2, static_cast<uint16_t>(kIp4HeaderLen + l4.size()));
@@ -215,9 +215,9 @@ TEST_CASE("net: echo requests are answered; bad checksums and garbage are counte
   std::vector<std::byte> arp(kEthHeaderLen + kArpLen);
   std::memcpy(&arp[0], b->mac().b.data(), 6);
   arp[6] = std::byte{2}; arp[11] = std::byte{0x42};
-  Store16(&arp[12], kEtherTypeArp);
+  Store16(&arp[12], kEthTypeArp);
   std::byte* p = &arp[14];
-  Store16(p, 1); Store16(p + 2, kEtherTypeIp4); p[4] = std::byte{6}; p[5] = std::byte{4};
+  Store16(p, 1); Store16(p + 2, kEthTypeIp4); p[4] = std::byte{6}; p[5] = std::byte{4};
   Store16(p + 6, 2);
   p[8] = std::byte{2}; p[13] = std::byte{0x42};
   Store32(p + 14, kA);
@@ -258,7 +258,7 @@ TEST_CASE("net: echo requests are answered; bad checksums and garbage are counte
     for (auto& x : g) x = std::byte(rng());
     if (g.size() >= 14 && (i & 1)) {
       std::memcpy(&g[0], b->mac().b.data(), 6);
-      Store16(&g[12], (i & 2) ? kEtherTypeIp4 : kEtherTypeArp);
+      Store16(&g[12], (i & 2) ? kEthTypeIp4 : kEthTypeArp);
       if (g.size() > 14 && (i & 2)) g[14] = std::byte{0x45};
     }
     w.Inject(0, g);

@@ -103,10 +103,10 @@ void NetStack::EthInput_l(std::span<const std::byte> frame) {
   }
   auto payload = frame.subspan(kEthHeaderLen);
   switch (Load16(&frame[12])) {
-    case kEtherTypeIp4:
+    case kEthTypeIp4:
       Ip4Input_l(payload, false);
       break;
-    case kEtherTypeArp:
+    case kEthTypeArp:
       ArpInput_l(payload);
       break;
     default:
@@ -131,7 +131,7 @@ void NetStack::SendFrame_l(MacAddr dst, uint16_t ethertype, std::span<const std:
 void NetStack::SendArp_l(uint16_t op, MacAddr tha, Ip4 tpa, MacAddr eth_dst) {
   std::byte p[kArpLen];
   Store16(&p[0], 1);       // Ethernet
-  Store16(&p[2], kEtherTypeIp4);
+  Store16(&p[2], kEthTypeIp4);
   p[4] = std::byte{6};
   p[5] = std::byte{4};
   Store16(&p[6], op);
@@ -140,11 +140,11 @@ void NetStack::SendArp_l(uint16_t op, MacAddr tha, Ip4 tpa, MacAddr eth_dst) {
   StoreMac(&p[18], tha);
   Store32(&p[24], tpa);
   if (op == 1) c_.arp_requests_out++; else c_.arp_replies_out++;
-  SendFrame_l(eth_dst, kEtherTypeArp, p);
+  SendFrame_l(eth_dst, kEthTypeArp, p);
 }
 
 void NetStack::ArpInput_l(std::span<const std::byte> p) {
-  if (p.size() < kArpLen || Load16(&p[0]) != 1 || Load16(&p[2]) != kEtherTypeIp4 ||
+  if (p.size() < kArpLen || Load16(&p[0]) != 1 || Load16(&p[2]) != kEthTypeIp4 ||
       p[4] != std::byte{6} || p[5] != std::byte{4}) {
     c_.arp_bad++;
     return;
@@ -161,18 +161,18 @@ void NetStack::ArpInput_l(std::span<const std::byte> p) {
   bool for_us = tpa == cfg_.addr;
   if (spa != 0 && spa != cfg_.addr) {
     // RFC 826: merge the sender; create an entry only if the packet is for us.
-    for (auto& pkt : arp_.Update(spa, sha, now_, for_us)) SendFrame_l(sha, kEtherTypeIp4, pkt);
+    for (auto& pkt : arp_.Update(spa, sha, now_, for_us)) SendFrame_l(sha, kEthTypeIp4, pkt);
   }
   if (op == 1 && for_us) SendArp_l(2, sha, spa, sha);
 }
 
 void NetStack::Transmit_l(Ip4 next_hop, std::vector<std::byte> packet) {
   if (IsBroadcast(next_hop)) {
-    SendFrame_l(MacAddr::Broadcast(), kEtherTypeIp4, packet);
+    SendFrame_l(MacAddr::Broadcast(), kEthTypeIp4, packet);
     return;
   }
   if (auto mac = arp_.Lookup(next_hop, now_)) {
-    SendFrame_l(*mac, kEtherTypeIp4, packet);
+    SendFrame_l(*mac, kEthTypeIp4, packet);
     return;
   }
   switch (arp_.Enqueue(next_hop, std::move(packet), now_)) {

@@ -47,8 +47,8 @@ inline uint16_t Checksum(std::span<const std::byte> data) {
 // The TCP/UDP pseudo-header sum.
 uint32_t PseudoHeaderSum(Ip4 src, Ip4 dst, uint8_t proto, uint16_t len);
 
-inline constexpr uint16_t kEtherTypeIp4 = 0x0800;
-inline constexpr uint16_t kEtherTypeArp = 0x0806;
+inline constexpr uint16_t kEthTypeIp4 = 0x0800;
+inline constexpr uint16_t kEthTypeArp = 0x0806;
 
 inline constexpr uint8_t kProtoIcmp = 1;
 inline constexpr uint8_t kProtoTcp = 6;
