@@ -11,6 +11,7 @@
 #include <queue>
 #include <vector>
 
+#include "libos/entry/libos_context.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/signals/guest_context.h"
@@ -76,6 +77,7 @@ void LoadUthread(libos::ThreadState* ts, Uthread* u) {
   ts->guest_fs = u->guest_fs;
   ts->cur_syscall = u->cur_syscall;
   ts->xsave_area = u->xsave_area;
+  ts->in_libos = 1;  // it switched out in the LibOS context
   ts->signal_pending = u->exit_work | u->need_resched |
                        (g_signal_deliverable && g_signal_deliverable(u));
 }
@@ -90,7 +92,8 @@ void SaveUthread(libos::ThreadState* ts, Uthread* u) {
 
 void PushRunqueue(Kthread& k, Uthread* u) {
   u->rq_next = nullptr;
-  u->runnable_since_ns = NowNs();
+  // Only the daemon reads it (the age of the oldest runnable uthread).
+  if (k.slot) u->runnable_since_ns = NowNs();
   SpinGuard g(k.rq_lock);
   if (k.rq_tail)
     k.rq_tail->rq_next = u;
@@ -250,7 +253,6 @@ void PublishSignals(Kthread& self) {
     next->on_cpu.store(true, std::memory_order_relaxed);
     next->state = UthreadState::kRunning;
     next->last_kthread = self.index;
-    next->run_start_ns = NowNs();
     LoadUthread(ts, next);
     junction_uthread_switch(&self.sched_rsp, next->switch_rsp);
     // Back from `prev`, which blocked, yielded or exited.
@@ -279,6 +281,7 @@ void PublishSignals(Kthread& self) {
 
 // Leaves the current uthread's context for the scheduler loop.
 void SwitchToScheduler(Uthread* u) {
+  libos::EnterLibos(libos::CurrentThread());
   Kthread& k = Self();
   k.prev = u;
   junction_uthread_switch(&u->switch_rsp, k.sched_rsp);
@@ -410,6 +413,7 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   u->interruptible = interruptible;
   uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
   if (deadline_ns) {
+    libos::EnterLibos(libos::CurrentThread());  // the timer heap allocates
     SpinGuard g(g_timer_lock);
     g_timers->push(TimerEntry{deadline_ns, u, seq});
     if (deadline_ns < g_next_deadline.load(std::memory_order_relaxed))

@@ -129,6 +129,8 @@ void ResumePreemptionTimer() {
 extern "C" [[noreturn]] void junction_preempted() {
   using namespace junction;
   sched::Uthread* u = sched::Current();
+  // The handler saved the guest's state from the signal frame.
+  libos::CurrentThread()->in_libos = 1;
   sched::Yield();
   // Running again (perhaps on another kthread).
   u->preempted = false;

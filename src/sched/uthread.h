@@ -80,7 +80,6 @@ struct Uthread {
 
   Uthread* rq_next = nullptr;   // runqueue link (runqueue.h)
   Uthread* all_next = nullptr;  // list of all uthreads (for signals, /proc)
-  uint64_t run_start_ns = 0;    // when it last started running (time slice)
   uint64_t runnable_since_ns = 0;
 };
 

@@ -44,6 +44,7 @@ ThreadState* SetupThreadState() {
   ts->libos_stack_top = (base + total) & ~uintptr_t{15};
   ts->libos_fs = ReadFsBase();
   ts->preempt_timer = -1;
+  ts->in_libos = 1;
   asm volatile("wrgsbase %0" ::"r"(reinterpret_cast<uintptr_t>(ts)) : "memory");
   return ts;
 }

@@ -19,7 +19,11 @@ struct alignas(64) ThreadState {
   // TS_SIGNAL_PENDING: nonzero while a signal the guest has not blocked is
   // pending; the syscall exit path then delivers it (signals/delivery.cc).
   uint8_t signal_pending;
-  uint8_t pad0[6];
+  // 1 while the LibOS context is loaded (guest vector state saved in
+  // xsave_area, %fs = libos_fs); 0 while a kFast/kLazy handler runs on the
+  // guest's registers (libos/entry/libos_context.h).
+  uint8_t in_libos;
+  uint8_t pad0[5];
   // Extended (x87/SSE/AVX/AVX-512) state of the guest, saved by the slow
   // dispatch path before LibOS code that may use vector registers runs.
   uint8_t* xsave_area;
@@ -29,6 +33,16 @@ struct alignas(64) ThreadState {
   void* current;              // sched::Uthread running here (nullptr: scheduler loop)
   void* kthread;              // sched's Kthread for this host thread
   int preempt_timer;          // host timer id (sched/preempt.h), -1 if none
+  // Guest VMAs a lazy handler may touch without the mm lock (filled by the
+  // LibOS context, valid while AddressSpace::generation() is unchanged).
+  struct GuestRange {
+    uint64_t generation;
+    uintptr_t start, end;
+    int prot;
+  };
+  static constexpr int kGuestRanges = 4;
+  GuestRange guest_ranges[kGuestRanges];
+  uint32_t guest_range_next;
 };
 
 static_assert(offsetof(ThreadState, self) == TS_SELF);

@@ -88,11 +88,13 @@ void AddressSpace::Track(const Vma& vma) {
 }
 
 void AddressSpace::TrackLocked(const Vma& vma) {
+  BumpGenerationLocked();
   UntrackLocked(vma.start, vma.end);
   vmas_[vma.start] = vma;
 }
 
 void AddressSpace::UntrackLocked(uintptr_t start, uintptr_t end) {
+  BumpGenerationLocked();
   auto it = vmas_.upper_bound(start);
   if (it != vmas_.begin()) --it;
   while (it != vmas_.end() && it->second.start < end) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -74,6 +75,11 @@ class AddressSpace {
 
   static AddressSpace& Get();
 
+  // Changes whenever a VMA is added, removed or changed (read without the
+  // lock by libos_context.h's KnownGuestRange).
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  const std::atomic<uint64_t>* generation_word() const { return &generation_; }
+
   // Host fork: held across the fork so the child never inherits the lock
   // taken by another kthread mid-update; released in parent and child.
   void ForkLock() { lock_.lock(); }
@@ -89,6 +95,8 @@ class AddressSpace {
   bool ClaimRange(uintptr_t start, uintptr_t end);
 
   mutable sched::SpinLock lock_;
+  std::atomic<uint64_t> generation_{1};  // bumped under lock_ before every change
+  void BumpGenerationLocked() { generation_.fetch_add(1, std::memory_order_seq_cst); }
   std::map<uintptr_t, Vma> vmas_;  // keyed by start; guarded by lock_
   uintptr_t brk_start_ = 0;
   uintptr_t brk_cur_ = 0;

@@ -1,6 +1,8 @@
 // The hot path from junction_syscall_entry. Compiled with
 // -mgeneral-regs-only: until the guest's vector state is saved, no LibOS
-// code may touch a vector register, and %fs still belongs to the guest.
+// code may touch a vector register, and %fs still belongs to the guest
+// (libos/entry/libos_context.h).
+#include "libos/entry/libos_context.h"
 #include "libos/entry/thread_state.h"
 #include "libos/signals/delivery.h"
 #include "libos/syscalls/syscall_table.h"
@@ -11,31 +13,13 @@ bool g_strace_enabled = false;
 
 namespace {
 
-// XSAVEOPT: components in their initial state, or unchanged since the
-// last XRSTOR from this area, are not written again.
-inline void Xsave(uint8_t* area, uint64_t mask) {
-  asm volatile("xsaveopt64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)),
-               "d"(static_cast<uint32_t>(mask >> 32))
-               : "memory");
-}
-
-inline void Xrstor(uint8_t* area, uint64_t mask) {
-  asm volatile("xrstor64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)),
-               "d"(static_cast<uint32_t>(mask >> 32))
-               : "memory");
-}
-
-// Out of line: saves the guest's vector state and switches %fs to the
-// LibOS's TLS so the handler may use libc.
+// Out of line: the handler runs in the LibOS context so it may use libc.
 [[gnu::noinline]] long DispatchSlow(SyscallArgs* args, ThreadState* ts) {
-  Xsave(ts->xsave_area, ts->xsave_mask);
-  ts->guest_fs = ReadFsBase();
-  WriteFsBase(ts->libos_fs);
+  ts->in_libos = 0;  // the guest's registers are live at every entry
+  EnterLibos(ts);
   long ret = DispatchWithLibc(*args);
   // The handler may have blocked and this uthread resumed on another kthread.
-  ts = CurrentThread();
-  WriteFsBase(ts->guest_fs);  // arch_prctl(ARCH_SET_FS) updates guest_fs
-  Xrstor(ts->xsave_area, ts->xsave_mask);
+  LeaveLibos(CurrentThread());
   return ret;
 }
 
@@ -50,9 +34,8 @@ inline void Xrstor(uint8_t* area, uint64_t mask) {
 extern "C" void junction_deliver_on_exit(junction::libos::GuestExitRegs* regs) {
   using namespace junction::libos;
   ThreadState* ts = CurrentThread();
-  Xsave(ts->xsave_area, ts->xsave_mask);
-  ts->guest_fs = ReadFsBase();
-  WriteFsBase(ts->libos_fs);
+  ts->in_libos = 0;  // the guest's registers are live here
+  EnterLibos(ts);
   DeliverOnExit(regs);
 }
 
@@ -61,8 +44,14 @@ extern "C" long junction_dispatch(junction::libos::SyscallArgs* args) {
   ThreadState* ts = CurrentThread();
   ts->cur_syscall = args->nr;
   const SyscallEntry& e = LookupSyscall(args->nr);
-  if ((e.flags & kFast) && !g_strace_enabled) [[likely]] {
-    return e.handler(*args);
+  if ((e.flags & (kFast | kLazy)) && !g_strace_enabled) [[likely]] {
+    if (e.flags & kFast) return e.handler(*args);
+    ts->in_libos = 0;
+    long ret = e.handler(*args);
+    // Resumed here, perhaps on another kthread, after blocking.
+    ts = CurrentThread();
+    if (ts->in_libos) LeaveLibos(ts);
+    return ret;
   }
   return DispatchSlow(args, ts);
 }

@@ -18,6 +18,9 @@ enum class Support : uint8_t {
 enum SyscallFlags : uint8_t {
   kFast = 1,      // handler uses no vector registers and no libc/TLS
   kNoReturn = 2,  // exit, exit_group, rt_sigreturn...
+  // Handler starts on the guest's registers (vector-free code) and calls
+  // EnterLibos() before anything else (libos/entry/libos_context.h).
+  kLazy = 4,
 };
 
 // Arguments as the guest passed them (rdi, rsi, rdx, r10, r8, r9).

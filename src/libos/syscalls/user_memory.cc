@@ -1,6 +1,25 @@
 #include "libos/syscalls/user_memory.h"
 
+#include "libos/entry/libos_context.h"
+
 namespace junction::libos {
+
+namespace {
+// Matches no remembered range until the first RememberGuestVma.
+const std::atomic<uint64_t> kNoGeneration{~uint64_t{0}};
+}  // namespace
+
+const std::atomic<uint64_t>* g_guest_vma_generation = &kNoGeneration;
+
+void RememberGuestVma(ThreadState* ts, uintptr_t addr) {
+  AddressSpace& as = AddressSpace::Get();
+  g_guest_vma_generation = as.generation_word();
+  // Read before the lookup: a change in between leaves a stale entry.
+  uint64_t gen = as.generation();
+  ThreadState::GuestRange r{gen, 0, 0, 0};
+  if (!as.LookupBounds(addr, &r.start, &r.end, &r.prot)) return;
+  ts->guest_ranges[ts->guest_range_next++ % ThreadState::kGuestRanges] = r;
+}
 
 SysResult<std::string> CopyStringFromUser(long addr, size_t max) {
   auto p = static_cast<uintptr_t>(addr);

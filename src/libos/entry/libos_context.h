@@ -1,0 +1,77 @@
+// The two contexts a kthread runs LibOS code in. The guest's context: the
+// guest's vector registers are live and %fs is the guest's, so only code
+// built with -mgeneral-regs-only that touches no libc and no TLS may run
+// (kFast and kLazy handlers, futexes, the scheduler's hand-off). The
+// LibOS's context: the guest's vector state is saved in the uthread's
+// xsave area and %fs is the LibOS's, so anything may run.
+//
+// A kLazy handler starts in the guest's context and calls EnterLibos() the
+// moment it needs more (a rare case, a host call that needs libc); the
+// dispatcher leaves the LibOS context again on the way out. Calls that
+// never need it skip the ~120 ns XSAVEOPT/XRSTOR pair and two %fs writes.
+// Everything here is inline and vector-free.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "libos/entry/thread_state.h"
+
+namespace junction::libos {
+
+// XSAVEOPT: components in their initial state, or unchanged since the
+// last XRSTOR from this area, are not written again (so nothing but
+// XSAVE/XRSTOR may write the area between an XRSTOR and the next save).
+inline void XsaveTo(uint8_t* area, uint64_t mask) {
+  asm volatile("xsaveopt64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)),
+               "d"(static_cast<uint32_t>(mask >> 32))
+               : "memory");
+}
+
+inline void XrstorFrom(const uint8_t* area, uint64_t mask) {
+  asm volatile("xrstor64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)),
+               "d"(static_cast<uint32_t>(mask >> 32))
+               : "memory");
+}
+
+// Saves the guest's vector state and %fs, loads the LibOS's %fs. No-op if
+// already in the LibOS context.
+inline void EnterLibos(ThreadState* ts) {
+  if (ts->in_libos) return;
+  XsaveTo(ts->xsave_area, ts->xsave_mask);
+  ts->guest_fs = ReadFsBase();
+  WriteFsBase(ts->libos_fs);
+  ts->in_libos = 1;
+}
+
+// Back to the guest's registers (the last step before returning to it).
+inline void LeaveLibos(ThreadState* ts) {
+  WriteFsBase(ts->guest_fs);  // arch_prctl(ARCH_SET_FS) updates guest_fs
+  XrstorFrom(ts->xsave_area, ts->xsave_mask);
+  ts->in_libos = 0;
+}
+
+// The address space's generation (AddressSpace::generation()), published
+// here so that vector-free code can read it without calling into the
+// mm code.
+extern const std::atomic<uint64_t>* g_guest_vma_generation;
+
+// True if [addr, addr+len) lies in one guest VMA this kthread has looked up
+// before (RememberGuestVma) and the address space has not changed since.
+// A miss says nothing: the caller enters the LibOS and checks properly.
+inline bool KnownGuestRange(const ThreadState* ts, uintptr_t addr, size_t len, int prot) {
+  uintptr_t end = addr + len;
+  if (end < addr) return false;
+  uint64_t gen = g_guest_vma_generation->load(std::memory_order_acquire);
+  for (const ThreadState::GuestRange& r : ts->guest_ranges) {
+    if (r.generation == gen && addr >= r.start && end <= r.end && (r.prot & prot) == prot)
+      return true;
+  }
+  return false;
+}
+
+// Records the guest VMA containing addr for KnownGuestRange (LibOS context).
+void RememberGuestVma(ThreadState* ts, uintptr_t addr);
+
+}  // namespace junction::libos
