@@ -57,18 +57,19 @@ inline void LeaveLibos(ThreadState* ts) {
 // mm code.
 extern const std::atomic<uint64_t>* g_guest_vma_generation;
 
-// True if [addr, addr+len) lies in one guest VMA this kthread has looked up
-// before (RememberGuestVma) and the address space has not changed since.
-// A miss says nothing: the caller enters the LibOS and checks properly.
-inline bool KnownGuestRange(const ThreadState* ts, uintptr_t addr, size_t len, int prot) {
+// The guest VMA this kthread has looked up before (RememberGuestVma) that
+// holds [addr, addr+len) with `prot`, if the address space has not changed
+// since. nullptr says nothing: the caller enters the LibOS and checks.
+inline const ThreadState::GuestRange* KnownGuestRange(const ThreadState* ts, uintptr_t addr,
+                                                      size_t len, int prot) {
   uintptr_t end = addr + len;
-  if (end < addr) return false;
+  if (end < addr) return nullptr;
   uint64_t gen = g_guest_vma_generation->load(std::memory_order_acquire);
   for (const ThreadState::GuestRange& r : ts->guest_ranges) {
     if (r.generation == gen && addr >= r.start && end <= r.end && (r.prot & prot) == prot)
-      return true;
+      return &r;
   }
-  return false;
+  return nullptr;
 }
 
 // Records the guest VMA containing addr for KnownGuestRange (LibOS context).

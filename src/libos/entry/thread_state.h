@@ -39,6 +39,7 @@ struct alignas(64) ThreadState {
     uint64_t generation;
     uintptr_t start, end;
     int prot;
+    bool shared;  // MAP_SHARED: futexes there may have other processes' waiters
   };
   static constexpr int kGuestRanges = 4;
   GuestRange guest_ranges[kGuestRanges];

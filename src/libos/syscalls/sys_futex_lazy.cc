@@ -1,6 +1,7 @@
 // futex on the lazy path (kLazy): WAIT/WAIT_BITSET without a timeout and
-// WAKE/WAKE_BITSET on a word in a guest VMA this kthread already knows run
-// on the guest's registers; a wait that blocks saves them at the switch
+// WAKE/WAKE_BITSET on a word in a guest VMA this kthread already knows
+// (and, for non-PRIVATE operations, not MAP_SHARED: those may have waiters
+// in other processes, sys_thread.cc) run on the guest's registers; a wait that blocks saves them at the switch
 // (sched/kthread.cc). Everything else enters the LibOS context and takes
 // Sys_futex (sys_thread.cc). Built with -mgeneral-regs-only.
 #include <linux/futex.h>
@@ -20,7 +21,9 @@ JUNCTION_HANDLER(futex_lazy) {
   int cmd = static_cast<int>(a.a[1]) & FUTEX_CMD_MASK;
   bool simple = ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && a.a[3] == 0) ||
                 cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET;
-  if (!simple || (uaddr & 3) || !KnownGuestRange(ts, uaddr, 4, PROT_WRITE)) {
+  const ThreadState::GuestRange* vma =
+      simple && !(uaddr & 3) ? KnownGuestRange(ts, uaddr, 4, PROT_WRITE) : nullptr;
+  if (!vma || (vma->shared && !(a.a[1] & FUTEX_PRIVATE_FLAG))) {
     EnterLibos(ts);
     RememberGuestVma(ts, uaddr);
     return Sys_futex(a);
