@@ -120,5 +120,10 @@ junction_e2e(proc_python_subprocess COMMAND python3 ${E2E_DATA}/proc/subprocess_
 add_executable(e2e_proc_cred progs/proc_cred.c)
 junction_e2e(proc_cred COMMAND $<TARGET_FILE:e2e_proc_cred>)
 junction_e2e(proc_make COMMAND bash ${E2E_DATA}/proc/make_build.sh)
+# Unix socket pairs, eventfds and epoll sets shared across fork; node's
+# child_process (execSync, execFileSync, spawn with pipes, kill).
+add_executable(e2e_proc_shared_objects progs/proc_shared_objects.c)
+junction_e2e(proc_shared_objects COMMAND $<TARGET_FILE:e2e_proc_shared_objects>)
+junction_e2e(proc_node_child_process COMMAND node ${E2E_DATA}/proc/node_child_process.js)
 # Pool(2).map and a Lock contended across processes (futexes in MAP_SHARED memory).
 junction_e2e(proc_python_multiprocessing COMMAND python3 ${E2E_DATA}/proc/multiprocessing_pool.py)

@@ -85,7 +85,7 @@ constexpr HostCall kAllowed[] = {
     H(socket, "host sockets ([net] mode = host)"), H(bind, "host sockets"), H(listen, "host sockets"),
     H(accept4, "host sockets"), H(connect, "host sockets"), H(sendto, "host sockets"),
     H(recvfrom, "host sockets"), H(sendmsg, "host sockets"), H(recvmsg, "host sockets"),
-    H(shutdown, "host sockets"), H(getsockname, "host sockets"), H(getpeername, "host sockets"),
+    H(shutdown, "host sockets"), H(socketpair, "unix socket pairs shared by forked processes"), H(getsockname, "host sockets"), H(getpeername, "host sockets"),
     H(getsockopt, "host sockets"), H(setsockopt, "host sockets"),
     // Processes (docs/architecture.md): each container process is a host
     // process. clone only with an exit signal and CLONE_PIDFD (checked on

@@ -64,7 +64,8 @@ bool HostFile::MayBlock() {
   if (may_block_ < 0) {
     struct stat st{};
     host::Syscall(SYS_fstat, host_fd_, host::L(&st));
-    bool b = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+    // Anonymous inodes (no file type: eventfds shared across a fork) block too.
+    bool b = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || (st.st_mode & S_IFMT) == 0;
     if (S_ISCHR(st.st_mode)) {
       struct termios t;
       b = host::Syscall(SYS_ioctl, host_fd_, TCGETS, host::L(&t)) == 0;

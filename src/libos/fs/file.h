@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -115,6 +116,8 @@ class File {
 };
 
 using FilePtr = std::shared_ptr<File>;
+// Before a fork: LibOS objects and the host objects that replace them.
+using Replacements = std::map<File*, FilePtr>;
 
 // A description backed by a host descriptor (closed with the description).
 class HostFile : public File {

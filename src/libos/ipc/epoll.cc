@@ -139,6 +139,33 @@ SysResult<void> Epoll::Ctl(int op, int fd, const fs::FilePtr& target, const epol
   return Errno{EINVAL};
 }
 
+void Epoll::ReplaceMembers(const fs::Replacements& replaced) {
+  std::vector<std::pair<std::unique_ptr<Item>, fs::FilePtr>> moved;  // item, replacement
+  {
+    sched::SpinGuard g(lock_);
+    for (auto it = items_.begin(); it != items_.end();) {
+      auto r = replaced.find(it->first.first);
+      if (r == replaced.end()) {
+        ++it;
+        continue;
+      }
+      Item* item = it->second.get();
+      if (item->timed) timed_--;
+      if (item->queued) std::erase(ready_, item);
+      moved.emplace_back(std::move(it->second), r->second);
+      it = items_.erase(it);
+    }
+  }
+  for (auto& [item, host] : moved) {
+    item->raw->hub().Remove(item.get());  // the old file is still held by its descriptors
+    epoll_event ev{};
+    ev.events = item->events & ~kAlways;
+    ev.data.u64 = item->data;
+    (void)Ctl(EPOLL_CTL_ADD, item->fd, host, &ev);
+  }
+  if (!moved.empty()) waiters_.WakeAll();  // waits in progress watch the host set now
+}
+
 int Epoll::Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop) {
   if (timed_) {
     for (auto& [key, it] : items_)

@@ -42,6 +42,9 @@ class Epoll : public fs::File {
   uint32_t Poll() override;
   bool host_pollable() const override { return false; }
   uint64_t NextEventNs() override;
+  // Before a fork: members that became host objects are watched as host
+  // members from now on (same descriptor number, events and data).
+  void ReplaceMembers(const fs::Replacements& replaced);
   // True if `target` is this instance or reaches it (nested epoll loops).
   bool Reaches(const Epoll* target, int depth = 0);
 

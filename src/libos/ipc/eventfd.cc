@@ -4,7 +4,12 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 
+#include <sys/syscall.h>
+
 #include <cstring>
+
+#include "libos/fs/fd_table.h"
+#include "libos/host/host.h"
 
 #include "libos/ipc/eventfd.h"
 #include "libos/ipc/ipc.h"
@@ -75,6 +80,32 @@ uint32_t EventFd::Poll() {
   if (count_) ev |= EPOLLIN | EPOLLRDNORM;
   if (count_ < kMax) ev |= EPOLLOUT | EPOLLWRNORM;
   return ev;
+}
+
+}  // namespace junction::libos::ipc
+
+namespace junction::libos::ipc {
+
+int EventFd::HostCopy() {
+  sched::SpinGuard g(lock_);
+  // eventfd2 takes a 32-bit initial count; the rest is written.
+  int fd = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK | (semaphore_ ? EFD_SEMAPHORE : 0)));
+  if (fd >= 0 && count_) host::Syscall(SYS_write, fd, host::L(&count_), sizeof(count_));
+  return fd;
+}
+
+void HostEventFdsForFork(fs::Replacements& replaced) {
+  fs::FdTable& table = fs::FdTable::Get();
+  for (int fd : table.Numbers()) {
+    fs::FilePtr f = table.Lookup(fd);
+    auto* e = dynamic_cast<EventFd*>(f.get());
+    if (!e || replaced.count(e)) continue;
+    int h = e->HostCopy();
+    if (h < 0) continue;
+    // The host description stays non-blocking; the guest's mode is the
+    // File's flag and blocking reads wait in the reactor.
+    replaced.emplace(e, std::make_shared<fs::HostFile>(e->flags(), e->path(), h));
+  }
 }
 
 }  // namespace junction::libos::ipc

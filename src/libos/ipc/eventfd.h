@@ -18,6 +18,8 @@ class EventFd : public fs::File {
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
   bool host_pollable() const override { return false; }
+  // A host eventfd with the same count and mode, for a fork (below).
+  int HostCopy();
 
  private:
   sched::SpinLock lock_;
@@ -26,6 +28,10 @@ class EventFd : public fs::File {
   uint64_t ino_;
   sched::WaitQueue readq_, writeq_;
 };
+
+// Before a fork: eventfds in the descriptor table become host eventfds
+// (count carried over), which both processes then share.
+void HostEventFdsForFork(fs::Replacements& replaced);
 
 class TimerFd : public fs::File {
  public:

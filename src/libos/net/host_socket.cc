@@ -154,6 +154,11 @@ class HostSocket : public Socket {
 
 }  // namespace
 
+fs::FilePtr WrapHostSocket(int host_fd, int guest_flags) {
+  host::Syscall(SYS_fcntl, host_fd, F_SETFL, O_NONBLOCK);
+  return std::make_shared<HostSocket>(host_fd, guest_flags);
+}
+
 SysResult<fs::FilePtr> MakeHostSocket(int domain, int type, int protocol) {
   int base = type & 0xf;
   long fd = host::Syscall(SYS_socket, domain, base | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);

@@ -45,5 +45,14 @@ SysResult<fs::FilePtr> MakeUnixSocket(int type, int flags);
 SysResult<std::pair<fs::FilePtr, fs::FilePtr>> MakeUnixPair(int type, int flags);
 // socket(AF_INET/AF_INET6/AF_NETLINK, ...) on the host.
 SysResult<fs::FilePtr> MakeHostSocket(int domain, int type, int protocol);
+// A socket the LibOS already holds as host descriptor `host_fd` (made
+// non-blocking on the host; `guest_flags` O_NONBLOCK is the guest's mode).
+fs::FilePtr WrapHostSocket(int host_fd, int guest_flags);
+
+// Before a fork: connected unix sockets in the descriptor table become host
+// socket pairs (queued messages moved along), since their buffers live in
+// one process's memory. Listening and unconnected sockets stay LibOS
+// objects, private to each process.
+void HostUnixSocketsForFork(fs::Replacements& replaced);
 
 }  // namespace junction::libos::net

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 
 #include <cstring>
@@ -13,6 +14,8 @@
 #include <map>
 #include <memory>
 
+#include "libos/fs/fd_table.h"
+#include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
 #include "libos/ipc/pipe.h"
 #include "libos/net/socket.h"
@@ -344,6 +347,22 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     return Errno{ENOTTY};
   }
 
+  int type() const { return type_; }
+  bool connected() const { return connected_; }
+  std::shared_ptr<UnixSocket> peer() const { return peer_.lock(); }
+  bool shut_wr() const { return shut_wr_; }
+  // Moves every queued message into host descriptor `to` (the other end of
+  // the host pair that replaces this socket).
+  void DrainTo(int to) {
+    for (;;) {
+      Msg m;
+      auto r = RecvMsg(&m, 1 << 20, MSG_DONTWAIT);
+      if (!r.ok() || (*r == 0 && type_ == SOCK_STREAM)) break;
+      host::Syscall(SYS_sendto, to, host::L(m.data.data()), static_cast<long>(m.data.size()),
+                    MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
+    }
+  }
+
  private:
   int type_;
   uint64_t ino_;
@@ -358,6 +377,29 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
 };
 
 }  // namespace
+
+void HostUnixSocketsForFork(fs::Replacements& replaced) {
+  fs::FdTable& table = fs::FdTable::Get();
+  for (int fd : table.Numbers()) {
+    fs::FilePtr f = table.Lookup(fd);
+    auto* s = dynamic_cast<UnixSocket*>(f.get());
+    if (!s || !s->connected() || replaced.count(s)) continue;
+    int h[2];
+    if (host::Syscall(SYS_socketpair, AF_UNIX, s->type() | SOCK_CLOEXEC, 0, host::L(h)) < 0) continue;
+    std::shared_ptr<UnixSocket> peer = s->peer();
+    s->DrainTo(h[1]);  // what this end had yet to read
+    if (peer) peer->DrainTo(h[0]);
+    if (s->shut_wr()) host::Syscall(SYS_shutdown, h[0], SHUT_WR);
+    replaced.emplace(s, WrapHostSocket(h[0], s->flags()));
+    if (peer) {
+      if (peer->shut_wr()) host::Syscall(SYS_shutdown, h[1], SHUT_WR);
+      // A peer no descriptor holds closes with its replacement.
+      replaced.emplace(peer.get(), WrapHostSocket(h[1], peer->flags()));
+    } else {
+      host::Syscall(SYS_close, h[1]);  // the peer is gone: EOF after the data
+    }
+  }
+}
 
 SysResult<fs::FilePtr> MakeUnixSocket(int type, int flags) {
   if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) return Errno{ESOCKTNOSUPPORT};

@@ -91,7 +91,14 @@ long HostIo(const FilePtr& f, bool write, long nr, long a1, long a2) {
     pollfd p{f->host_fd(), want, 0};
     timespec zero{0, 0};
     long r = host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(&zero), 0, 0);
-    if (r != 0) return host::Syscall(nr, f->host_fd(), a1, a2);  // ready (or error: let the call say)
+    if (r != 0) {
+      // Ready (or an error the call reports). A description shared with
+      // another process (non-blocking on the host) may have been drained
+      // since: a blocking caller waits again.
+      r = host::Syscall(nr, f->host_fd(), a1, a2);
+      if (r != -EAGAIN) return r;
+      continue;
+    }
     r = sched::WaitHostFd(f->host_fd(), write ? EPOLLOUT : EPOLLIN, 0);
     if (r == -EINTR) return -EINTR;
     if (r < 0 && r != -ETIMEDOUT) return host::Syscall(nr, f->host_fd(), a1, a2);
