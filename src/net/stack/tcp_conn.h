@@ -109,6 +109,7 @@ struct TcpConn {
   int linger_secs = 0;
   int error = 0;                   // SO_ERROR
   bool connect_reported = false;
+  bool was_connected = false;      // reached ESTABLISHED once
   uint64_t last_rx = 0;
   uint32_t total_retrans = 0;
   uint64_t bytes_acked = 0, bytes_received = 0;

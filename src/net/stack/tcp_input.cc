@@ -140,6 +140,7 @@ void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 
 
 void TcpConn::Established() {
   state = TcpState::kEstablished;
+  was_connected = true;
   close_at = 0;
   retries = 0;
   last_rx = s->now();
@@ -263,6 +264,15 @@ void TcpConn::Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
   // Step 5: ACK.
   if (state == TcpState::kSynReceived) {
     if (SeqGt(ack, snd_una) && SeqLe(ack, snd_max)) {
+      if (passive) {
+        // A full accept queue drops the handshake's last ACK (as Linux):
+        // the peer's retransmission, or our SYN-ACK's, tries again later.
+        auto l = parent.lock();
+        if (l && l->accept_q.size() >= static_cast<size_t>(l->backlog)) {
+          s->c_.tcp_accept_queue_drops++;
+          return;
+        }
+      }
       snd_una = ack;
       rto_at = 0;
       snd_wnd = wnd << snd_wscale;

@@ -164,6 +164,8 @@ void TcpConn::Output() {
 
 void TcpConn::Retransmit() {
   if (state == TcpState::kSynSent || state == TcpState::kSynReceived) {
+    total_retrans++;
+    s->c_.tcp_retransmits++;
     SendSyn();
     return;
   }

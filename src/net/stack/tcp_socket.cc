@@ -167,7 +167,7 @@ SysResult<size_t> TcpSocket::Send(std::span<const std::byte> data) {
     case TcpState::kSynReceived:
       return Errno{EAGAIN};  // writable once connected
     case TcpState::kClosed:
-      return Errno{c.connect_reported || c.bytes_acked || c.bytes_received ? EPIPE : ENOTCONN};
+      return Errno{c.was_connected ? EPIPE : ENOTCONN};
     case TcpState::kListen:
       return Errno{ENOTCONN};
     default:
@@ -215,7 +215,7 @@ SysResult<size_t> TcpSocket::Recv(std::span<std::byte> buf, int flags) {
     return Errno{err};
   }
   if (c.fin_received || c.shut_rd) return size_t{0};
-  if (c.state == TcpState::kClosed) return c.connect_reported ? SysResult<size_t>(size_t{0}) : Errno{ENOTCONN};
+  if (c.state == TcpState::kClosed) return c.was_connected ? SysResult<size_t>(size_t{0}) : Errno{ENOTCONN};
   if (c.state == TcpState::kSynSent || c.state == TcpState::kSynReceived) return Errno{EAGAIN};
   return Errno{EAGAIN};
 }
@@ -310,8 +310,7 @@ uint32_t TcpSocket::Events() const {
   if (connected && c.sndbuf > c.sndq.size() && c.sndbuf - c.sndq.size() >= c.sndbuf / 3)
     ev |= kEvOut;
   if (c.fin_queued && c.state != TcpState::kClosed) ev |= kEvOut;  // writes fail at once
-  if (c.state == TcpState::kClosed && (c.connect_reported || c.error || c.bytes_received ||
-                                       c.bytes_acked || c.remote.port))
+  if (c.state == TcpState::kClosed && (c.was_connected || c.error))
     ev |= kEvHup | kEvIn | kEvOut;
   if (c.fin_received && c.fin_queued) ev |= kEvHup;
   return ev;

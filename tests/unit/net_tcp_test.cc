@@ -1,0 +1,511 @@
+// TCP in the LibOS network stack: two stacks over a simulated wire that can
+// lose, duplicate, reorder and corrupt frames, on simulated time. Covers the
+// handshake and close variants of RFC 9293 (simultaneous open and close,
+// TIME-WAIT), resets, retransmission, congestion recovery, zero windows,
+// keepalive, Nagle, backlog and connection limits, options, and loopback.
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "net/stack/tcp.h"
+#include "net_sim.h"
+
+namespace junction::net {
+namespace {
+
+using test::Bytes;
+using test::SimWire;
+
+constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
+constexpr uint64_t kSec = 1'000'000'000;
+
+struct Pair {
+  std::shared_ptr<TcpSocket> client, server, listener;
+};
+
+// Connects a client on `a` to a listener on `b` port 80.
+Pair Connect(SimWire& w, NetStack* a, NetStack* b, uint16_t port = 80) {
+  Pair p;
+  p.listener = b->NewTcpSocket();
+  REQUIRE(p.listener->Bind({0, port}).ok());
+  REQUIRE(p.listener->Listen(16).ok());
+  p.client = a->NewTcpSocket();
+  REQUIRE(p.client->Connect({b->addr(), port}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (p.listener->Events() & kEvIn) != 0; }));
+  Endpoint peer;
+  auto acc = p.listener->Accept(&peer);
+  REQUIRE(acc.ok());
+  p.server = *acc;
+  CHECK(peer.ip == a->addr());
+  REQUIRE(w.Run([&] { return p.client->state() == TcpState::kEstablished; }));
+  CHECK(p.client->TakeError() == 0);
+  return p;
+}
+
+std::vector<std::byte> Pattern(size_t n, uint32_t seed) {
+  std::vector<std::byte> v(n);
+  std::mt19937 r(seed);
+  for (auto& b : v) b = std::byte(r());
+  return v;
+}
+
+// Moves `data` from `tx` to `rx`, both directions of the program's loop
+// (send what fits, read what came), until all arrived or time runs out.
+std::vector<std::byte> Transfer(SimWire& w, TcpSocket& tx, TcpSocket& rx,
+                                const std::vector<std::byte>& data, uint64_t limit = 600 * kSec) {
+  std::vector<std::byte> got;
+  size_t off = 0;
+  std::vector<std::byte> buf(65536);
+  uint64_t end = w.now + limit;
+  while (got.size() < data.size() && w.now < end) {
+    if (off < data.size()) {
+      auto n = tx.Send(std::span(data).subspan(off));
+      if (n.ok()) off += *n;
+      else REQUIRE(n.error() == EAGAIN);
+    }
+    for (;;) {
+      auto n = rx.Recv(buf, 0);
+      if (!n.ok() || *n == 0) break;
+      got.insert(got.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(*n));
+    }
+    size_t before = got.size(), off_before = off;
+    w.Run([&] { return rx.Readable() > 0 || (off < data.size() && (tx.Events() & kEvOut)); },
+          std::min<uint64_t>(end - w.now, 5 * kSec));
+    (void)before;
+    (void)off_before;
+  }
+  return got;
+}
+
+TEST_CASE("net tcp: handshake, options, data both ways, graceful close through TIME-WAIT") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  Pair p = Connect(w, a, b);
+  TcpInfo ci = p.client->Info();
+  CHECK(ci.ts);
+  CHECK(ci.sack);
+  CHECK(ci.wscale);
+  CHECK(ci.snd_mss == 1460 - 12);
+  CHECK(p.client->peer()->port == 80);
+  CHECK(p.server->peer()->ip == kA);
+  CHECK(p.server->local().ip == kB);
+  REQUIRE(*p.client->Send(Bytes("GET /")) == 5);
+  REQUIRE(w.Run([&] { return p.server->Readable() == 5; }));
+  std::byte buf[16];
+  CHECK(*p.server->Recv(buf, kMsgPeek) == 5);
+  CHECK(p.server->Readable() == 5);
+  CHECK(*p.server->Recv(buf, 0) == 5);
+  CHECK(p.server->Recv(buf, 0).error() == EAGAIN);
+  REQUIRE(*p.server->Send(Bytes("200 OK")) == 6);
+  REQUIRE(w.Run([&] { return p.client->Readable() == 6; }));
+  CHECK(*p.client->Recv(buf, 0) == 6);
+  // The client closes first: FIN_WAIT_1 -> FIN_WAIT_2, server CLOSE_WAIT.
+  REQUIRE(p.client->Shutdown(false, true).ok());
+  REQUIRE(w.Run([&] { return p.client->state() == TcpState::kFinWait2; }));
+  CHECK(p.server->state() == TcpState::kCloseWait);
+  CHECK(*p.server->Recv(buf, 0) == 0);  // end of stream
+  CHECK((p.server->Events() & kEvRdHup) != 0);
+  CHECK(p.client->Send(Bytes("x")).error() == EPIPE);
+  // The server can still send after the client's FIN.
+  REQUIRE(*p.server->Send(Bytes("bye")) == 3);
+  REQUIRE(w.Run([&] { return p.client->Readable() == 3; }));
+  p.server->Close();
+  REQUIRE(w.Run([&] { return p.client->state() == TcpState::kTimeWait; }));
+  CHECK(b->counters().tcp_rst_out == 0);
+  CHECK(*p.client->Recv(buf, 0) == 3);
+  CHECK(*p.client->Recv(buf, 0) == 0);
+  // TIME-WAIT lasts 2 MSL (60 s) and then the connection is gone.
+  w.RunFor(59 * kSec);
+  CHECK(p.client->state() == TcpState::kTimeWait);
+  w.RunFor(2 * kSec);
+  CHECK(p.client->state() == TcpState::kClosed);
+}
+
+TEST_CASE("net tcp: connecting to a port nobody listens on is refused with a reset") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  w.Add(kB);
+  auto c = a->NewTcpSocket();
+  REQUIRE(c->Connect({kB, 81}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (c->Events() & kEvErr) != 0; }));
+  CHECK(c->TakeError() == ECONNREFUSED);
+  CHECK(c->state() == TcpState::kClosed);
+}
+
+TEST_CASE("net tcp: a lost SYN is retransmitted after the initial RTO") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  // Resolve ARP first, then lose everything for a while.
+  auto l = b->NewTcpSocket();
+  REQUIRE(l->Bind({0, 80}).ok());
+  REQUIRE(l->Listen(4).ok());
+  auto u = a->NewUdpSocket();
+  Endpoint to{kB, 9};
+  REQUIRE(u->SendTo(Bytes("x"), &to).ok());
+  w.RunFor(kSec / 10);
+  w.faults.loss = 1;
+  auto c = a->NewTcpSocket();
+  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
+  w.RunFor(kSec + kSec / 2);  // first retransmission lost too (at 1 s)
+  w.faults.loss = 0;
+  REQUIRE(w.Run([&] { return c->state() == TcpState::kEstablished; }, 10 * kSec));
+  CHECK(a->counters().tcp_retransmits == 2);  // at 1 s and 3 s
+}
+
+TEST_CASE("net tcp: an unanswered connect times out with ETIMEDOUT") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  w.Add(kB);
+  w.faults.loss = 1;
+  auto c = a->NewTcpSocket();
+  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (c->Events() & kEvErr) != 0; }, 400 * kSec));
+  CHECK(c->TakeError() == ETIMEDOUT);
+}
+
+TEST_CASE("net tcp: bulk transfer over a lossy, duplicating, reordering wire arrives intact") {
+  for (uint64_t seed : {11u, 12u}) {
+    CAPTURE(seed);
+    SimWire w(seed);
+    NetStack* a = w.Add(kA);
+    NetStack* b = w.Add(kB);
+    Pair p = Connect(w, a, b);
+    w.faults = {0.02, 0.01, 0.05, 0.005};
+    auto up = Pattern(2 << 20, 1);
+    auto got = Transfer(w, *p.client, *p.server, up);
+    REQUIRE(got.size() == up.size());
+    CHECK(got == up);
+    auto down = Pattern(1 << 20, 2);
+    got = Transfer(w, *p.server, *p.client, down);
+    REQUIRE(got.size() == down.size());
+    CHECK(got == down);
+    CHECK(a->counters().tcp_retransmits > 0);
+    CHECK(b->counters().tcp_retransmits > 0);
+    CHECK(a->counters().tcp_bad + b->counters().tcp_bad +
+          a->counters().ip_bad_checksum + b->counters().ip_bad_checksum > 0);  // corruption caught
+    w.faults = {};
+    p.client->Close();
+    p.server->Close();
+    REQUIRE(w.Run([&] { return a->counters().tcp_rst_out + b->counters().tcp_rst_out > 0 ||
+                              p.listener->Events() == 0; }));
+  }
+}
+
+TEST_CASE("net tcp: fast retransmit recovers a single loss without waiting for the RTO") {
+  SimWire w(5);
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  Pair p = Connect(w, a, b);
+  p.client->set_nodelay(true);
+  auto data = Pattern(200000, 3);
+  uint64_t t0 = w.now;
+  auto got = Transfer(w, *p.client, *p.server, data);
+  CHECK(got.size() == data.size());
+  CHECK(got == data);
+  CHECK(w.now - t0 < 100 * kSec);
+  // Now with one loss injected into a steady stream.
+  SimWire w2(6);
+  NetStack* a2 = w2.Add(kA);
+  NetStack* b2 = w2.Add(kB);
+  Pair q = Connect(w2, a2, b2);
+  w2.faults.loss = 0.01;
+  auto more = Pattern(1 << 20, 4);
+  got = Transfer(w2, *q.client, *q.server, more);
+  CHECK(got == more);
+  TcpInfo info = q.client->Info();
+  CHECK(info.total_retrans > 0);
+  CHECK(info.rtt_us > 0);
+  CHECK(info.rto_us >= 200000);
+}
+
+TEST_CASE("net tcp: simultaneous open reaches ESTABLISHED on both sides") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  auto x = a->NewTcpSocket(), y = b->NewTcpSocket();
+  REQUIRE(x->Bind({0, 5001}).ok());
+  REQUIRE(y->Bind({0, 5002}).ok());
+  // Pre-resolve ARP so the SYNs cross on the wire.
+  auto u = a->NewUdpSocket();
+  Endpoint to{kB, 9};
+  REQUIRE(u->SendTo(Bytes("x"), &to).ok());
+  w.RunFor(kSec / 10);
+  REQUIRE(x->Connect({kB, 5002}).error() == EINPROGRESS);
+  REQUIRE(y->Connect({kA, 5001}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return x->state() == TcpState::kEstablished &&
+                            y->state() == TcpState::kEstablished; }));
+  REQUIRE(*x->Send(Bytes("hi")) == 2);
+  REQUIRE(w.Run([&] { return y->Readable() == 2; }));
+  // Simultaneous close: both FINs cross, CLOSING, then TIME-WAIT on both.
+  REQUIRE(x->Shutdown(false, true).ok());
+  REQUIRE(y->Shutdown(false, true).ok());
+  REQUIRE(w.Run([&] { return x->state() == TcpState::kTimeWait &&
+                            y->state() == TcpState::kTimeWait; }));
+}
+
+TEST_CASE("net tcp: abortive close and close with unread data reset the peer") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  Pair p = Connect(w, a, b);
+  p.client->set_linger(true, 0);
+  p.client->Close();
+  REQUIRE(w.Run([&] { return (p.server->Events() & kEvErr) != 0; }));
+  std::byte buf[8];
+  CHECK(p.server->Recv(buf, 0).error() == ECONNRESET);
+  CHECK(p.server->Send(Bytes("x")).error() == EPIPE);
+  CHECK((p.server->Events() & kEvHup) != 0);
+  // Unread data at close: RST instead of FIN.
+  Pair q = Connect(w, a, b, 81);
+  REQUIRE(q.client->Send(Bytes("unread")).ok());
+  REQUIRE(w.Run([&] { return q.server->Readable() == 6; }));
+  uint64_t rst = b->counters().tcp_rst_out;
+  q.server->Close();
+  REQUIRE(w.Run([&] { return q.client->state() == TcpState::kClosed; }));
+  CHECK(b->counters().tcp_rst_out == rst + 1);
+  CHECK(q.client->TakeError() == ECONNRESET);
+}
+
+TEST_CASE("net tcp: a zero window is probed until the reader makes room") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  auto l = b->NewTcpSocket();
+  l->set_rcvbuf(16384);
+  REQUIRE(l->Bind({0, 80}).ok());
+  REQUIRE(l->Listen(4).ok());
+  auto c = a->NewTcpSocket();
+  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }));
+  auto s = *l->Accept(nullptr);
+  REQUIRE(w.Run([&] { return c->state() == TcpState::kEstablished; }));
+  auto data = Pattern(100000, 9);
+  size_t off = *c->Send(data);
+  w.RunFor(30 * kSec);  // the reader sleeps: window closes, probes go out
+  CHECK(s->Readable() <= 16384);
+  CHECK(s->Readable() > 8000);
+  uint64_t tx_before = a->counters().tcp_out;
+  w.RunFor(30 * kSec);
+  CHECK(a->counters().tcp_out > tx_before);  // persist probes keep going
+  CHECK(c->state() == TcpState::kEstablished);
+  std::vector<std::byte> got;
+  std::vector<std::byte> buf(4096);
+  while (got.size() < data.size()) {
+    if (off < data.size()) {
+      auto n = c->Send(std::span(data).subspan(off));
+      if (n.ok()) off += *n;
+    }
+    auto n = s->Recv(buf, 0);
+    if (n.ok()) got.insert(got.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(*n));
+    else w.Run([&] { return s->Readable() > 0; }, 10 * kSec);
+  }
+  CHECK(got == data);
+}
+
+TEST_CASE("net tcp: keepalive detects a peer that vanished") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  Pair p = Connect(w, a, b);
+  p.client->set_keepalive(true, 10, 2, 3);
+  w.RunFor(30 * kSec);
+  CHECK(p.client->state() == TcpState::kEstablished);  // the peer answers probes
+  w.faults.loss = 1;
+  REQUIRE(w.Run([&] { return (p.client->Events() & kEvErr) != 0; }, 60 * kSec));
+  CHECK(p.client->TakeError() == ETIMEDOUT);
+}
+
+TEST_CASE("net tcp: Nagle holds a small segment while data is unacknowledged; TCP_NODELAY does not") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  Pair p = Connect(w, a, b);
+  uint64_t out = a->counters().tcp_out;
+  REQUIRE(p.client->Send(Bytes("a")).ok());
+  REQUIRE(p.client->Send(Bytes("b")).ok());
+  CHECK(a->counters().tcp_out == out + 1);  // "b" waits for the ACK of "a"
+  REQUIRE(w.Run([&] { return p.server->Readable() == 2; }));
+  // The server's delayed ACK: the ACK for "a" came only after 40 ms.
+  p.client->set_nodelay(true);
+  out = a->counters().tcp_out;
+  REQUIRE(p.client->Send(Bytes("c")).ok());
+  REQUIRE(p.client->Send(Bytes("d")).ok());
+  CHECK(a->counters().tcp_out == out + 2);
+}
+
+TEST_CASE("net tcp: delayed ACK waits 40 ms for a single segment, not for two") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  Pair p = Connect(w, a, b);
+  p.client->set_nodelay(true);
+  uint64_t acks = b->counters().tcp_out;
+  REQUIRE(p.client->Send(Bytes("one")).ok());
+  w.RunFor(20'000'000);
+  CHECK(b->counters().tcp_out == acks);
+  w.RunFor(30'000'000);
+  CHECK(b->counters().tcp_out == acks + 1);
+  auto two = Pattern(2 * 1448, 1);
+  REQUIRE(p.client->Send(two).ok());
+  w.RunFor(1'000'000);
+  CHECK(b->counters().tcp_out == acks + 2);
+}
+
+TEST_CASE("net tcp: the accept queue is bounded by the backlog; waiting clients get in later") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  auto l = b->NewTcpSocket();
+  REQUIRE(l->Bind({0, 80}).ok());
+  REQUIRE(l->Listen(2).ok());
+  std::vector<std::shared_ptr<TcpSocket>> cs;
+  for (int i = 0; i < 5; ++i) {
+    cs.push_back(a->NewTcpSocket());
+    REQUIRE(cs.back()->Connect({kB, 80}).error() == EINPROGRESS);
+  }
+  w.RunFor(kSec / 2);
+  CHECK(b->counters().tcp_accept_queue_drops > 0);
+  std::vector<std::shared_ptr<TcpSocket>> accepted;
+  REQUIRE(w.Run([&] {
+    for (auto s = l->Accept(nullptr); s.ok(); s = l->Accept(nullptr)) accepted.push_back(*s);
+    return accepted.size() == 5;
+  }, 60 * kSec));
+  for (auto& c : cs) CHECK(c->state() == TcpState::kEstablished);
+}
+
+TEST_CASE("net tcp: a SYN flood fills only the SYN queue; real clients still connect") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  auto l = b->NewTcpSocket();
+  REQUIRE(l->Bind({0, 80}).ok());
+  REQUIRE(l->Listen(16).ok());
+  // 1000 SYNs from spoofed sources nobody answers for.
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<std::byte> f(14 + 20 + 20);
+    std::memcpy(&f[0], b->mac().b.data(), 6);
+    f[6] = std::byte{2};
+    Store16(&f[12], kEthTypeIp4);
+    std::byte* ip = &f[14];
+    ip[0] = std::byte{0x45};
+    Store16(ip + 2, 40);
+    ip[8] = std::byte{64};
+    ip[9] = std::byte{kProtoTcp};
+    Ip4 src = MakeIp4(10, 99, 0, static_cast<uint8_t>(100 + i % 100));
+    Store32(ip + 12, src);
+    Store32(ip + 16, kB);
+    Store16(ip + 10, Checksum(std::span<const std::byte>(ip, 20)));
+    std::byte* t = ip + 20;
+    Store16(t, static_cast<uint16_t>(1000 + i));
+    Store16(t + 2, 80);
+    Store32(t + 4, static_cast<uint32_t>(i));
+    t[12] = std::byte{0x50};
+    t[13] = std::byte{tcpf::kSyn};
+    Store16(t + 14, 1000);
+    Store16(t + 16, ChecksumFinish(ChecksumPartial(std::span<const std::byte>(t, 20),
+                                                   PseudoHeaderSum(src, kB, kProtoTcp, 20))));
+    w.Inject(1, f);
+  }
+  CHECK(b->counters().tcp_syn_queue_drops == 1000 - 16);
+  // Half-open entries expire (30 s) and the listener serves real clients.
+  w.RunFor(40 * kSec);
+  auto c = a->NewTcpSocket();
+  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }, 10 * kSec));
+  CHECK(l->Accept(nullptr).ok());
+  CHECK(c->state() == TcpState::kEstablished);
+}
+
+TEST_CASE("net tcp: connection limit per container, bind conflicts, ACK to a listener") {
+  SimWire w;
+  StackConfig cfg;
+  cfg.max_tcp_conns = 2;
+  NetStack* a = w.Add(kA, 24, 0, 1500, cfg);
+  NetStack* b = w.Add(kB);
+  auto l = b->NewTcpSocket();
+  REQUIRE(l->Bind({0, 80}).ok());
+  auto l2 = b->NewTcpSocket();
+  CHECK(l2->Bind({kB, 80}).error() == EADDRINUSE);
+  REQUIRE(l->Listen(8).ok());
+  auto c1 = a->NewTcpSocket(), c2 = a->NewTcpSocket(), c3 = a->NewTcpSocket();
+  CHECK(c1->Connect({kB, 80}).error() == EINPROGRESS);
+  CHECK(c2->Connect({kB, 80}).error() == EINPROGRESS);
+  CHECK(c3->Connect({kB, 80}).error() == EAGAIN);
+  CHECK(c1->Connect({kB, 80}).error() == EALREADY);
+  REQUIRE(w.Run([&] { return c2->state() == TcpState::kEstablished; }));
+  CHECK(c1->Connect({kB, 80}).error() == EISCONN);
+  CHECK(c1->local().port != c2->local().port);
+}
+
+TEST_CASE("net tcp: loopback connections inside one stack (127.0.0.1 and own address)") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  auto l = a->NewTcpSocket();
+  REQUIRE(l->Bind({0, 8080}).ok());
+  REQUIRE(l->Listen(4).ok());
+  for (Ip4 dst : {MakeIp4(127, 0, 0, 1), kA}) {
+    auto c = a->NewTcpSocket();
+    REQUIRE(c->Connect({dst, 8080}).error() == EINPROGRESS);
+    CHECK(c->state() == TcpState::kEstablished);  // no wire, no waiting
+    Endpoint peer;
+    auto s = l->Accept(&peer);
+    REQUIRE(s.ok());
+    CHECK(peer.ip == dst);
+    auto data = Pattern(300000, 5);
+    auto got = Transfer(w, *c, **s, data);
+    CHECK(got == data);
+    c->Close();
+    (*s)->Close();
+  }
+  CHECK(w.link(0)->sent.empty());
+}
+
+TEST_CASE("net tcp: segments with bad checksums, garbage options or stray flags are dropped safely") {
+  SimWire w(9);
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  Pair p = Connect(w, a, b);
+  w.faults.corrupt = 0.05;
+  auto data = Pattern(200000, 6);
+  auto got = Transfer(w, *p.client, *p.server, data);
+  CHECK(got.size() == data.size());
+  CHECK(got == data);
+  // Random TCP segments aimed at the open connection's ports.
+  std::mt19937 rng(3);
+  for (int i = 0; i < 5000; ++i) {
+    std::vector<std::byte> seg(20 + rng() % 60);
+    for (auto& x : seg) x = std::byte(rng());
+    Store16(&seg[0], p.client->local().port);
+    Store16(&seg[2], 80);
+    seg[12] = std::byte(static_cast<uint8_t>((5 + rng() % 11) << 4));
+    std::vector<std::byte> f(14 + 20 + seg.size());
+    std::memcpy(&f[0], b->mac().b.data(), 6);
+    Store16(&f[12], kEthTypeIp4);
+    std::byte* ip = &f[14];
+    ip[0] = std::byte{0x45};
+    Store16(ip + 2, static_cast<uint16_t>(20 + seg.size()));
+    ip[8] = std::byte{64};
+    ip[9] = std::byte{kProtoTcp};
+    Store32(ip + 12, kA);
+    Store32(ip + 16, kB);
+    Store16(ip + 10, Checksum(std::span<const std::byte>(ip, 20)));
+    Store16(&seg[16], 0);
+    Store16(&seg[16], ChecksumFinish(ChecksumPartial(
+                          seg, PseudoHeaderSum(kA, kB, kProtoTcp, static_cast<uint16_t>(seg.size())))));
+    std::memcpy(ip + 20, seg.data(), seg.size());
+    w.Inject(1, f);
+  }
+  // RFC 5961: blind resets and SYNs at random sequence numbers do not kill it.
+  w.faults.corrupt = 0;
+  w.RunFor(kSec);
+  if (p.server->state() == TcpState::kEstablished) {
+    auto more = Pattern(10000, 7);
+    got = Transfer(w, *p.client, *p.server, more);
+    CHECK(got == more);
+  }
+}
+
+}  // namespace
+}  // namespace junction::net
