@@ -4,14 +4,18 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "libos/fs/path.h"
 #include "libos/fs/synthetic.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
@@ -444,17 +448,53 @@ class Sysfs : public SynthFs {
   }
 };
 
+// The pseudo-terminals the guest may name under /dev/pts: those it holds
+// open (a slave, or a master from /dev/ptmx by its number) and junction's
+// controlling terminal. Other host terminals stay out of reach.
+std::vector<int> ReachablePts() {
+  std::vector<int> out;
+  auto add = [&](int n) {
+    if (n >= 0 && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  };
+  auto pts_of = [](uint64_t rdev) {
+    unsigned maj = major(rdev);
+    return maj >= 136 && maj <= 143 ? static_cast<int>((maj - 136) * 256 + minor(rdev)) : -1;
+  };
+  for (int fd : FdTable::Get().Numbers()) {
+    FilePtr f = FdTable::Get().Lookup(fd);
+    if (!f || f->host_fd() < 0) continue;
+    struct stat st{};
+    if (host::Syscall(SYS_fstat, f->host_fd(), host::L(&st)) < 0 || !S_ISCHR(st.st_mode)) continue;
+    if (major(st.st_rdev) == 5 && minor(st.st_rdev) == 2) {  // a /dev/ptmx master
+      unsigned n = 0;
+      if (host::Syscall(SYS_ioctl, f->host_fd(), TIOCGPTN, host::L(&n)) == 0) add(static_cast<int>(n));
+    } else {
+      add(pts_of(st.st_rdev));
+    }
+  }
+  // Field 7 of /proc/self/stat: the controlling terminal's device number.
+  std::string stat = ReadHostFile("/proc/self/stat");
+  size_t paren = stat.rfind(')');
+  unsigned long tty_nr = 0;
+  if (paren != std::string::npos &&
+      std::sscanf(stat.c_str() + paren + 1, " %*c %*d %*d %*d %lu", &tty_nr) == 1 && tty_nr)
+    add(pts_of(makedev((tty_nr >> 8) & 0xfff, (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00))));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 class Devfs : public SynthFs {
  public:
   Devfs() : SynthFs(0x18) { magic_ = TMPFS_MAGIC; }
   const char* type() const override { return "devtmpfs"; }
   SynthNode Describe(const std::vector<std::string>& c) override {
-    static const char* const kNames[] = {"console", "fd", "full", "null", "random", "shm",
-                                         "stderr", "stdin", "stdout", "tty", "urandom", "zero"};
+    static const char* const kNames[] = {"console", "fd", "full", "null", "ptmx", "pts", "random",
+                                         "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"};
     if (c.empty()) {
       std::vector<std::string> names(std::begin(kNames), std::end(kNames));
       return DirOf(names, "", [&](const std::string& n) { return Describe({n}); });
     }
+    if (c[0] == "pts") return Pts(c);
     if (c.size() != 1) return {};
     const std::string& n = c[0];
     if (n == "fd") return LinkNode("/proc/self/fd");
@@ -466,7 +506,7 @@ class Devfs : public SynthFs {
       d.kind = SynthNode::kDir;
       return d;
     }
-    for (const char* dev : {"console", "full", "null", "random", "tty", "urandom", "zero"})
+    for (const char* dev : {"console", "full", "null", "ptmx", "random", "tty", "urandom", "zero"})
       if (n == dev) {
         SynthNode d;
         d.kind = SynthNode::kDevice;
@@ -476,13 +516,34 @@ class Devfs : public SynthFs {
     return {};
   }
   SysResult<void> Access(const std::string& rel, int mode) override {
-    SynthNode n = Describe({rel});
+    SynthNode n = Describe(SplitPath(rel));
     if (n.kind == SynthNode::kDevice) {
       long r = host::Syscall(SYS_faccessat, AT_FDCWD, host::L(n.host_device.c_str()), mode);
       if (r < 0) return Errno{static_cast<int>(-r)};
       return {};
     }
     return SynthFs::Access(rel, mode);
+  }
+
+ private:
+  // /dev/pts: the reachable pseudo-terminals (ReachablePts) and ptmx.
+  static SynthNode Pts(const std::vector<std::string>& c) {
+    SynthNode d;
+    if (c.size() == 1) {
+      d.kind = SynthNode::kDir;
+      d.entries.push_back({"ptmx", PathIno("/pts/ptmx"), DT_CHR});
+      for (int n : ReachablePts())
+        d.entries.push_back({std::to_string(n), PathIno("/pts/" + std::to_string(n)), DT_CHR});
+      return d;
+    }
+    long n;
+    if (c.size() != 2) return d;
+    if (c[1] == "ptmx" || (ParseFd(c[1], &n) && std::to_string(n) == c[1] &&
+                           std::ranges::count(ReachablePts(), static_cast<int>(n)))) {
+      d.kind = SynthNode::kDevice;
+      d.host_device = "/dev/pts/" + c[1];
+    }
+    return d;
   }
 };
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "libos/fs/fd_table.h"
+#include "libos/fs/terminal.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/net/socket.h"
@@ -306,18 +307,8 @@ JUNCTION_HANDLER(ioctl) {
       }
       break;
   }
-  // Terminal requests whose argument layout we know go to a real terminal.
-  size_t size = 0;
-  switch (req) {
-    case TCGETS: case TCSETS: case TCSETSW: case TCSETSF: size = sizeof(struct termios); break;
-    case TIOCGWINSZ: case TIOCSWINSZ: size = sizeof(struct winsize); break;
-    case TIOCGPGRP: case TIOCSPGRP: case TIOCGSID: case TIOCOUTQ: size = sizeof(int); break;
-    case TCFLSH: case TCXONC: case TCSBRK: size = 0; break;
-    default: return -ENOTTY;
-  }
-  if (f->host_fd() < 0) return -ENOTTY;
-  if (size && !GuestWritable(static_cast<uintptr_t>(arg), size)) return -EFAULT;
-  return host::Syscall(SYS_ioctl, f->host_fd(), req, arg);
+  // Terminal requests go to a real terminal (fs/terminal.cc).
+  return fs::TerminalIoctl(f->host_fd(), static_cast<unsigned long>(req), arg);
 }
 
 JUNCTION_HANDLER(ftruncate) {

@@ -1,0 +1,83 @@
+#include "libos/fs/terminal.h"
+
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+
+#include <cerrno>
+
+#include "libos/host/host.h"
+#include "libos/proc/process_table.h"
+#include "libos/syscalls/user_memory.h"
+
+namespace junction::libos::fs {
+
+namespace {
+
+// The container's group (or session) whose host id is `host_id`; 0 when it
+// lies outside the container, as Linux reports a group of another pid
+// namespace.
+int ContainerGroupOf(int host_id, bool session) {
+  proc::Table* t = proc::Get();
+  if (!t || host_id <= 0) return 0;
+  for (const proc::Entry& e : t->entries) {
+    if (e.state.load(std::memory_order_relaxed) == proc::kFree) continue;
+    if (session) {
+      // A session is named by its leader.
+      if (e.host_pid.load(std::memory_order_relaxed) == host_id) return e.sid.load();
+    } else if (e.host_pgid.load(std::memory_order_relaxed) == host_id) {
+      return e.pgid.load(std::memory_order_relaxed);
+    }
+  }
+  return 0;
+}
+
+long GetId(int host_fd, unsigned long req, long arg, bool session) {
+  if (!GuestWritable(static_cast<uintptr_t>(arg), sizeof(int))) return -EFAULT;
+  int host_id = 0;
+  long r = host::Syscall(SYS_ioctl, host_fd, req, host::L(&host_id));
+  if (r < 0) return r;
+  return UserPtr<int>(arg).Write(ContainerGroupOf(host_id, session)).ok() ? 0 : -EFAULT;
+}
+
+}  // namespace
+
+long TerminalIoctl(int host_fd, unsigned long req, long arg) {
+  size_t in = 0, out = 0;  // argument bytes the host reads / writes
+  switch (req) {
+    case TCGETS: case TCGETA: out = sizeof(struct termios); break;
+    case TCSETS: case TCSETSW: case TCSETSF: in = sizeof(struct termios); break;
+    case TCSETA: case TCSETAW: case TCSETAF: in = sizeof(struct termio); break;
+    case TIOCGWINSZ: out = sizeof(struct winsize); break;
+    case TIOCSWINSZ: in = sizeof(struct winsize); break;
+    case TIOCOUTQ: case TIOCGPTN: case TIOCGETD: case TIOCMGET: case TIOCGEXCL: case TIOCGPKT:
+    case TIOCGPTLCK:
+      out = sizeof(int);
+      break;
+    case TIOCSPTLCK: case TIOCSETD: case TIOCMSET: case TIOCMBIS: case TIOCMBIC: case TIOCPKT:
+      in = sizeof(int);
+      break;
+    case TIOCSTI: in = 1; break;
+    // Value arguments or none.
+    case TCFLSH: case TCXONC: case TCSBRK: case TCSBRKP: case TIOCSCTTY: case TIOCNOTTY:
+    case TIOCEXCL: case TIOCNXCL: case TIOCSBRK: case TIOCCBRK:
+      break;
+    case TIOCGPGRP: return GetId(host_fd, req, arg, false);
+    case TIOCGSID: return GetId(host_fd, req, arg, true);
+    case TIOCSPGRP: {
+      auto pgid = UserPtr<int>(arg).Read();
+      if (!pgid.ok()) return -EFAULT;
+      if (*pgid < 0) return -EINVAL;
+      int host_pgid = proc::Get() ? proc::HostPgidOf(proc::Get(), *pgid) : 0;
+      if (!host_pgid) return -EPERM;  // no such group in the session
+      return host::Syscall(SYS_ioctl, host_fd, req, host::L(&host_pgid));
+    }
+    default:
+      return -ENOTTY;
+  }
+  if (in && !GuestReadable(static_cast<uintptr_t>(arg), in)) return -EFAULT;
+  if (out && !GuestWritable(static_cast<uintptr_t>(arg), out)) return -EFAULT;
+  return host::Syscall(SYS_ioctl, host_fd, req, arg);
+}
+
+}  // namespace junction::libos::fs

@@ -1,0 +1,67 @@
+# The guest side of the terminal session (pty_session_test.py drives it):
+# terminal queries, line-mode input with and without echo, cbreak mode,
+# the signals a terminal sends (SIGWINCH, ^Z to a handler and as a stop,
+# ^C) and EOF (^D).
+import fcntl, os, signal, struct, sys, termios, tty
+
+def out(s):
+    sys.stdout.write(s + "\n")
+    sys.stdout.flush()
+
+def prompt(s):
+    sys.stdout.write(s)
+    sys.stdout.flush()
+
+def winsize(fd):
+    return struct.unpack("HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, bytes(8)))[:2]
+
+out(f"isatty {os.isatty(0)} {os.isatty(1)} {os.isatty(2)}")
+out(f"winsize {winsize(1)}")
+out(f"foreground {os.tcgetpgrp(0) == os.getpgrp()}")
+out(f"ttyname same {os.ttyname(0) == os.ttyname(1)} {os.ttyname(0).startswith('/dev/pts/')}")
+got = []
+signal.signal(signal.SIGWINCH, lambda s, f: got.append(("winch", winsize(0))))
+signal.signal(signal.SIGTSTP, lambda s, f: got.append(("tstp",)))
+
+for i in range(3):
+    prompt(f"[{i}]> ")
+    out("you said " + sys.stdin.readline().strip().upper())
+
+old = termios.tcgetattr(0)
+quiet = termios.tcgetattr(0)
+quiet[3] &= ~termios.ECHO
+termios.tcsetattr(0, termios.TCSANOW, quiet)
+prompt("secret> ")
+secret = sys.stdin.readline()
+termios.tcsetattr(0, termios.TCSADRAIN, old)
+out(f"\nsecret length {len(secret.strip())} echo {bool(termios.tcgetattr(0)[3] & termios.ECHO)}")
+
+tty.setcbreak(0)
+prompt("keys> ")
+keys = os.read(0, 1) + os.read(0, 1) + os.read(0, 1)
+termios.tcsetattr(0, termios.TCSAFLUSH, old)
+out(f"\nkeys {keys!r} icanon {bool(termios.tcgetattr(0)[3] & termios.ICANON)}")
+
+prompt("winch> ")
+line = sys.stdin.readline().strip()
+out(f"line {line} signals {got}")
+
+prompt("tstp> ")
+line = sys.stdin.readline().strip()
+out(f"line {line} signals {got[1:]}")
+
+signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+prompt("stop> ")
+line = sys.stdin.readline().strip()
+out(f"line {line} after being stopped and continued")
+
+prompt("intr> ")
+try:
+    sys.stdin.readline()
+    out("no interrupt")
+except KeyboardInterrupt:
+    out("interrupted")
+
+prompt("eof> ")
+out(f"eof {sys.stdin.readline()!r}")
+sys.stderr.write("stderr stays separate\n")

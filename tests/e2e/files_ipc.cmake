@@ -1,0 +1,13 @@
+# e2e tests of files, terminals and IPC objects (issue 5), kept apart from
+# programs.cmake so parallel work does not collide; included by
+# CMakeLists.txt after it.
+
+# Terminals (issue 5): a session on a pty (isatty, window size, termios,
+# SIGWINCH, ^Z, ^C, ^D, a stop and continue) compared transcript for
+# transcript, and a pty pair the guest opens itself.
+add_test(NAME e2e.pty_session
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/pty_session_test.py $<TARGET_FILE:junction>
+                 ${E2E_APP} ${E2E_DATA}/pty_guest.py)
+set_tests_properties(e2e.pty_session PROPERTIES LABELS e2e TIMEOUT 120
+  PASS_REGULAR_EXPRESSION "PASS: same terminal session")
+junction_e2e(pty_openpty COMMAND python3 ${E2E_DATA}/pty_openpty.py)
