@@ -25,6 +25,8 @@ packages=(
   iproute2 procps curl
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
   strace
+  # tests/net: Linux's side of the daemon's packet path
+  iputils-ping ethtool
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,10 +1,13 @@
 // `junction daemon [--config FILE] [--set K=V]...`: the core scheduler
 // (docs/daemon.md). Runs until SIGINT or SIGTERM.
+#include <signal.h>
+
 #include <cstdio>
 #include <cstdlib>
 
 #include "cmd/commands.h"
 #include "config/daemon_config.h"
+#include "net/dpdk_nic.h"
 #include "sched/daemon.h"
 #include "sched/policy.h"
 
@@ -32,7 +35,24 @@ int DoDaemon(const DaemonArgs& a) {
     std::fprintf(stderr, "junction daemon: %s\n", cfg.error().ToString().c_str());
     return config::kExitUsage;
   }
-  sched::Daemon daemon(cfg.value(), sched::MakeDefaultPolicy());
+  std::unique_ptr<net::NicPort> nic;
+  if (cfg.value().nic.kind != config::NicKind::kNone) {
+    // The EAL starts threads: they must inherit the mask the daemon's
+    // signalfd relies on, or SIGTERM would kill us without clean-up.
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    std::string why, log;
+    nic = net::OpenDpdkNic(cfg.value(), &why, &log);
+    if (nic == nullptr) {
+      std::fprintf(stderr, "junction daemon: nic: %s\n", why.c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "junction daemon: info: nic: %s\n", log.c_str());
+  }
+  sched::Daemon daemon(cfg.value(), sched::MakeDefaultPolicy(), std::move(nic));
   std::string why;
   if (!daemon.Start(&why)) {
     std::fprintf(stderr, "junction daemon: %s\n", why.c_str());

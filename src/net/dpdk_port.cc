@@ -15,6 +15,8 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_version.h>
+
+#include "net/dpdk_eal_log.h"
 #endif
 
 #if JUNCTION_DPDK_MLX5
@@ -31,35 +33,6 @@ namespace junction::net {
 #if JUNCTION_HAVE_DPDK
 
 namespace {
-
-// Collects what the EAL logs while it is installed, and restores the default
-// log stream when it goes away.
-class EalLogCapture {
- public:
-  EalLogCapture() : stream_(open_memstream(&buf_, &len_)) {
-    if (stream_ != nullptr) rte_openlog_stream(stream_);
-  }
-  ~EalLogCapture() {
-    if (stream_ != nullptr) {
-      rte_openlog_stream(nullptr);
-      std::fclose(stream_);
-    }
-    std::free(buf_);
-  }
-  EalLogCapture(const EalLogCapture&) = delete;
-  EalLogCapture& operator=(const EalLogCapture&) = delete;
-
-  std::string Text() {
-    if (stream_ == nullptr) return "(EAL log not captured: open_memstream failed)\n";
-    std::fflush(stream_);
-    return std::string(buf_, len_);
-  }
-
- private:
-  char* buf_ = nullptr;
-  size_t len_ = 0;
-  FILE* stream_;
-};
 
 void RegisterStaticVerbsProviders() {
 #if JUNCTION_DPDK_MLX5

@@ -68,6 +68,15 @@ void PutStatus(WireWriter* w, const ContainerStatus& s) {
   w->OptU64(s.rss_bytes);
   w->U64(s.started_unix_ns);
   PutStrings(w, s.command);
+  w->U8(s.net ? 1 : 0);
+  if (s.net) {
+    w->U64(s.net->rx_packets);
+    w->U64(s.net->rx_bytes);
+    w->U64(s.net->tx_packets);
+    w->U64(s.net->tx_bytes);
+    w->U32(net::kDropReasons);
+    for (uint64_t d : s.net->drops) w->U64(d);
+  }
 }
 
 bool GetStatus(WireReader* r, ContainerStatus* s) {
@@ -93,6 +102,23 @@ bool GetStatus(WireReader* r, ContainerStatus* s) {
   s->rss_bytes = r->OptU64();
   s->started_unix_ns = r->U64();
   s->command = GetStrings(r);
+  uint8_t has_net = r->U8();
+  if (has_net > 1) r->Fail();
+  s->net.reset();
+  if (has_net == 1) {
+    net::NetCounters c;
+    c.rx_packets = r->U64();
+    c.rx_bytes = r->U64();
+    c.tx_packets = r->U64();
+    c.tx_bytes = r->U64();
+    // A newer daemon may know more reasons: keep the ones we know.
+    uint32_t n = r->Count(64);
+    for (uint32_t i = 0; i < n && r->ok(); i++) {
+      uint64_t v = r->U64();
+      if (i < static_cast<uint32_t>(net::kDropReasons)) c.drops[i] = v;
+    }
+    s->net = c;
+  }
   return r->ok();
 }
 
@@ -113,6 +139,7 @@ std::vector<uint8_t> EncodeRegisterRequest(const RegisterRequest& m) {
   PutStrings(&w, m.command);
   w.U64(m.previous_id);
   w.U8(m.offers_region ? 1 : 0);
+  w.OptU64(m.mac);
   return FinishFrame(&w);
 }
 
@@ -132,6 +159,8 @@ bool DecodeRegisterRequest(std::span<const uint8_t> payload, RegisterRequest* m)
   uint8_t offers = r.U8();
   if (offers > 1) r.Fail();
   m->offers_region = offers == 1;
+  m->mac = r.OptU64();
+  if (m->mac && *m->mac > 0xffffffffffffu) r.Fail();
   return r.ok() && r.at_end();
 }
 

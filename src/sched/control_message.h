@@ -13,10 +13,11 @@
 #include <vector>
 
 #include "config/app_config.h"
+#include "net/net_counters.h"
 
 namespace junction::sched {
 
-inline constexpr uint16_t kControlProtocolVersion = 1;
+inline constexpr uint16_t kControlProtocolVersion = 2;  // 2: MAC, packet counters
 inline constexpr uint32_t kMaxFrameBytes = 1u << 20;
 inline constexpr size_t kMaxNameBytes = 63;
 inline constexpr size_t kMaxArgBytes = 4096;
@@ -37,6 +38,7 @@ struct RegisterRequest {
   uint32_t guaranteed = 0;
   uint32_t max = 1;
   std::optional<uint32_t> ip;  // host byte order; bypass mode only
+  std::optional<uint64_t> mac; // 48-bit unicast MAC (bypass mode), as net::MacToU64
   int32_t pid = 0;             // advisory: the daemon uses SO_PEERCRED
   std::vector<std::string> command;
   // Re-registration after a daemon restart: the id the container had
@@ -65,6 +67,8 @@ struct ContainerStatus {
   // Not known for standalone containers (no daemon reads their signals).
   std::optional<uint64_t> queue_delay_ns, queue_delay_p99_ns;
   std::optional<uint64_t> uthreads_runnable, uthreads_total, preemptions, rss_bytes;
+  // Packet counters (bypass containers on a daemon; null otherwise).
+  std::optional<net::NetCounters> net;
   uint64_t started_unix_ns = 0;  // CLOCK_REALTIME at start; ps computes the uptime
   std::vector<std::string> command;
 };

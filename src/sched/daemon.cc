@@ -27,7 +27,7 @@ namespace {
 constexpr uint64_t kSpinNs = 200'000;
 constexpr uint64_t kIdleSleepNs = 5'000'000;
 
-enum EventKind : uint32_t { kListen = 1, kConnection, kPidfd, kDoorbell, kSignal };
+enum EventKind : uint32_t { kListen = 1, kConnection, kPidfd, kDoorbell, kSignal, kNicWake };
 
 uint64_t EventData(uint32_t kind, uint64_t value) { return (uint64_t{kind} << 56) | value; }
 
@@ -43,8 +43,9 @@ const char* LevelName(config::LogLevel l) {
 
 }  // namespace
 
-Daemon::Daemon(config::DaemonConfig cfg, std::unique_ptr<CorePolicy> policy)
-    : cfg_(std::move(cfg)), policy_(std::move(policy)) {
+Daemon::Daemon(config::DaemonConfig cfg, std::unique_ptr<CorePolicy> policy,
+               std::unique_ptr<net::NicPort> nic)
+    : cfg_(std::move(cfg)), policy_(std::move(policy)), nic_(std::move(nic)), switch_(nic_.get()) {
   for (int id : ManagedCores(cfg_)) cores_.push_back(Core{.id = id});
 }
 
@@ -112,8 +113,7 @@ bool Daemon::Start(std::string* why) {
   Log(config::LogLevel::kInfo, "listening on %s; cores [%s]; policy %s; %s polling, tick %d us",
       cfg_.control_socket.c_str(), cores.c_str(), policy_->name(),
       cfg_.polling == config::PollingMode::kBusy ? "busy" : "adaptive", cfg_.tick_us);
-  if (cfg_.nic.kind != config::NicKind::kNone)
-    Log(config::LogLevel::kWarn, "nic.* is validated but not used yet: no packet switching");
+  if (nic_ != nullptr && nic_->wake_fd() >= 0) Watch(nic_->wake_fd(), kNicWake, 0);
   return true;
 }
 
@@ -126,13 +126,21 @@ int Daemon::Run() {
   while (!stop_) {
     timespec timeout{};
     timespec* timeout_ptr = &timeout;
+    bool sleeping = false;
     if (!busy && now - last_activity >= kSpinNs) {
       uint64_t sleep_ns = Busy() ? tick_ns : kIdleSleepNs;
-      if (containers_.empty()) timeout_ptr = nullptr;  // until an event
+      if (containers_.empty()) {
+        timeout_ptr = nullptr;  // until an event
+        sleeping = true;
+      } else {
+        sleeping = PrepareNetworkSleep(&sleep_ns);
+        if (!sleeping) sleep_ns = 0;
+      }
       timeout.tv_sec = static_cast<time_t>(sleep_ns / 1'000'000'000);
       timeout.tv_nsec = static_cast<long>(sleep_ns % 1'000'000'000);
     }
     int n = epoll_pwait2(epoll_fd_, events, 64, timeout_ptr, nullptr);
+    if (sleeping && !containers_.empty()) switch_.Awake();
     for (int i = 0; i < n; i++) {
       uint32_t kind = static_cast<uint32_t>(events[i].data.u64 >> 56);
       uint64_t value = events[i].data.u64 & ((uint64_t{1} << 56) - 1);
@@ -157,10 +165,12 @@ int Daemon::Run() {
           break;
         }
         case kSignal: stop_ = true; break;
+        case kNicWake: break;  // the poll below takes the frames
       }
     }
     now = MonotonicNowNs();
     if (n > 0) last_activity = now;
+    if (PollNetwork(now) > 0) last_activity = now;
     if (doorbell_rang_ || now >= next_tick) {
       uint64_t before = decisions_made_;
       Tick(now);
@@ -279,10 +289,12 @@ bool Daemon::HandleRegister(Connection* c, const RegisterRequest& req) {
     id = static_cast<ContainerId>(req.previous_id);
   std::string why;
   std::optional<ShmRegion> region;
+  bool adopted = false;  // its packet rings carry on where they were
   if (req.offers_region && !c->in.fds.empty()) {
     int fd = c->in.fds.front();
     c->in.fds.erase(c->in.fds.begin());
     region = ShmRegion::Adopt(fd, req.max, static_cast<uint64_t>(id), &why);
+    adopted = region.has_value();
   }
   if (!region) region = ShmRegion::Create(req.max, static_cast<uint64_t>(id), &why);
   if (!region) return refuse(ENOMEM, "shared region: " + why);
@@ -302,6 +314,7 @@ bool Daemon::HandleRegister(Connection* c, const RegisterRequest& req) {
   ctr->pidfd = pidfd;
   ctr->doorbell_fd = doorbell;
   ctr->started_unix_ns = UnixNowNs();
+  if (req.ip && !AttachNetwork(ctr, adopted, &why)) return refuse(EADDRINUSE, why);
   containers_[id] = std::move(box);
   if (id >= next_id_) next_id_ = id + 1;
   c->container = id;
@@ -320,7 +333,10 @@ bool Daemon::HandleRegister(Connection* c, const RegisterRequest& req) {
 bool Daemon::HandleStatus(Connection* c) {
   std::vector<ContainerStatus> rows;
   uint64_t now = MonotonicNowNs();
-  for (const auto& [id, ctr] : containers_) rows.push_back(ctr->Status(now));
+  for (const auto& [id, ctr] : containers_) {
+    rows.push_back(ctr->Status(now));
+    if (const net::NetCounters* n = switch_.counters(static_cast<uint64_t>(id))) rows.back().net = *n;
+  }
   std::vector<uint8_t> frame = EncodeStatusReply(rows);
   return SendFrame(c->fd, frame, {});
 }
@@ -348,6 +364,7 @@ void Daemon::DropContainer(ContainerId id, const char* why) {
       static_cast<long long>(id), it->second->info.name.c_str(), why, released);
   auto conn = connections_.find(it->second->conn_fd);
   if (conn != connections_.end()) conn->second.container = kNoContainer;
+  switch_.RemoveContainer(static_cast<uint64_t>(id));
   containers_.erase(it);
   doorbell_rang_ = true;  // reallocate the freed cores now
 }

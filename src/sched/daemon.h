@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "config/daemon_config.h"
+#include "net/nic_port.h"
+#include "net/packet_switch.h"
 #include "sched/daemon_container.h"
 #include "sched/policy.h"
 #include "sched/unix_socket.h"
@@ -23,7 +25,10 @@ namespace junction::sched {
 
 class Daemon {
  public:
-  Daemon(config::DaemonConfig cfg, std::unique_ptr<CorePolicy> policy);
+  // `nic`: the port for nic.kind (null for "none": containers reach only
+  // each other).
+  Daemon(config::DaemonConfig cfg, std::unique_ptr<CorePolicy> policy,
+         std::unique_ptr<net::NicPort> nic = nullptr);
   ~Daemon();  // closes everything and unlinks the socket it created
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -69,6 +74,13 @@ class Daemon {
   bool HandleStatus(Connection* c);
   void DropContainer(ContainerId id, const char* why);
 
+  // Packet switching (daemon_net.cc).
+  bool AttachNetwork(DaemonContainer* c, bool adopted, std::string* why);
+  int PollNetwork(uint64_t now_ns);
+  // Before an adaptive sleep: false if packets are waiting (do not sleep);
+  // else *max_sleep_ns is capped for a NIC that cannot wake us.
+  bool PrepareNetworkSleep(uint64_t* max_sleep_ns);
+
   // Core allocation (the tick).
   void Tick(uint64_t now_ns);
   void CollectReleases(uint64_t now_ns);
@@ -92,6 +104,8 @@ class Daemon {
   std::map<ContainerId, std::unique_ptr<DaemonContainer>> containers_;
   std::vector<Core> cores_;
   std::vector<Decision> decisions_;  // reused every tick
+  std::unique_ptr<net::NicPort> nic_;
+  net::PacketSwitch switch_;  // after nic_: built from it
   uint64_t decisions_made_ = 0;
 };
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "config/socket_path.h"
+#include "net/switch_frame.h"
 #include "sched/status_format.h"
 #include "sched/unix_socket.h"
 
@@ -33,7 +34,10 @@ RegisterRequest MakeRegisterRequest(const config::AppConfig& cfg,
   r.cls = cfg.cpu.cls;
   r.guaranteed = static_cast<uint32_t>(cfg.cpu.guaranteed_cores);
   r.max = static_cast<uint32_t>(cfg.cpu.max_cores);
-  if (cfg.net.mode == config::NetMode::kBypass && cfg.net.address) r.ip = cfg.net.address->addr;
+  if (cfg.net.mode == config::NetMode::kBypass && cfg.net.address) {
+    r.ip = cfg.net.address->addr;
+    r.mac = net::MacToU64(net::ContainerMac(*r.ip));
+  }
   r.pid = static_cast<int32_t>(getpid());
   r.command = argv;
   if (r.command.size() > kMaxArgs) r.command.resize(kMaxArgs);

@@ -31,6 +31,8 @@ class DaemonSession {
   // Kthread i's slot, i < slots() (= cpu.max_cores).
   KthreadSlot* slot(uint32_t i) const { return region_->slot(i); }
   ShmHeader* header() const { return region_->header(); }
+  // Kthread i's packet rings, i < slots() (net/container_queue.h attaches).
+  net::PacketQueues* queues(uint32_t i) const { return region_->queues(i); }
   bool daemon_alive() const { return alive_; }
   // The control connection, to watch in the LibOS reactor (POLLIN or
   // POLLRDHUP means: call Poll()). -1 while the daemon is gone.

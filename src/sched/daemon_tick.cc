@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "sched/daemon.h"
 
 namespace junction::sched {
@@ -52,9 +54,12 @@ void Daemon::Tick(uint64_t now_ns) {
       if (k.owner == id && !k.releasing) v.held++;
       if (k.reserved_for == id) v.incoming++;
     }
-    v.queue_delay_ns = c->totals.queue_delay_ns;
+    // Frames waiting in its rx rings count as queued work: a container
+    // with packets and no running kthread gets a core.
+    uint64_t rx_wait = switch_.RxWaitNs(static_cast<uint64_t>(id), now_ns);
+    v.queue_delay_ns = std::max(c->totals.queue_delay_ns, rx_wait);
     v.runnable = c->totals.runnable;
-    v.has_work = v.runnable > 0 || v.queue_delay_ns > 0;
+    v.has_work = v.runnable > 0 || v.queue_delay_ns > 0 || switch_.RxBacklog(static_cast<uint64_t>(id)) > 0;
     for (size_t s = 0; s < c->slot_core.size(); s++)
       if (c->slot_core[s] >= 0 && c->signals[s].state == KthreadState::kRunning) v.has_work = true;
     view.containers.push_back(v);

@@ -37,6 +37,10 @@ class ShmRegion {
   KthreadSlot* slot(uint32_t i) const {
     return reinterpret_cast<KthreadSlot*>(base_ + sizeof(ShmHeader)) + i;
   }
+  // Kthread i's packet rings, i < slots().
+  net::PacketQueues* queues(uint32_t i) const {
+    return reinterpret_cast<net::PacketQueues*>(base_ + RingOffset(slots_)) + i;
+  }
   uint32_t slots() const { return slots_; }
   uint64_t size() const { return size_; }
   int fd() const { return fd_; }

@@ -82,6 +82,26 @@ std::string HumanDuration(double s) {
   return buf;
 }
 
+std::string NetJson(const std::optional<net::NetCounters>& n) {
+  if (!n) return "null";
+  std::string o = "{\"rx_packets\": " + std::to_string(n->rx_packets) +
+                  ", \"rx_bytes\": " + std::to_string(n->rx_bytes) +
+                  ", \"tx_packets\": " + std::to_string(n->tx_packets) +
+                  ", \"tx_bytes\": " + std::to_string(n->tx_bytes) + ", \"drops\": {";
+  for (int i = 0; i < net::kDropReasons; i++) {
+    if (i) o += ", ";
+    o += std::string("\"") + net::DropName(static_cast<net::Drop>(i)) + "\": " + std::to_string(n->drops[i]);
+  }
+  return o + "}}";
+}
+
+// "rx/tx/drops" packets, or "-".
+std::string NetCell(const std::optional<net::NetCounters>& n) {
+  if (!n) return "-";
+  return std::to_string(n->rx_packets) + "/" + std::to_string(n->tx_packets) + "/" +
+         std::to_string(n->total_drops());
+}
+
 }  // namespace
 
 std::string FormatStatusJson(const std::vector<ContainerStatus>& rows, uint64_t now_unix_ns) {
@@ -109,6 +129,7 @@ std::string FormatStatusJson(const std::vector<ContainerStatus>& rows, uint64_t 
          ", \"total\": " + OptInt(s.uthreads_total) + "}";
     o += ", \"preemptions\": " + OptInt(s.preemptions);
     o += ", \"rss_bytes\": " + OptInt(s.rss_bytes);
+    o += ", \"net\": " + NetJson(s.net);
     o += ", \"uptime_s\": " + Fixed(UptimeS(s, now_unix_ns), 3);
     o += ", \"command\": [";
     for (size_t a = 0; a < s.command.size(); a++) {
@@ -124,8 +145,8 @@ std::string FormatStatusJson(const std::vector<ContainerStatus>& rows, uint64_t 
 std::string FormatStatusTable(const std::vector<ContainerStatus>& rows, uint64_t now_unix_ns) {
   std::string o;
   char line[512];
-  std::snprintf(line, sizeof line, "%-6s %-16s %-5s %-10s %-8s %-15s %-8s %-16s %-9s %-8s %-9s %-8s %s\n",
-                "ID", "NAME", "CLASS", "MODE", "PID", "IP", "CORES", "QDELAY(us) p99", "UTHREADS",
+  std::snprintf(line, sizeof line, "%-6s %-16s %-5s %-10s %-8s %-15s %-17s %-8s %-16s %-9s %-8s %-9s %-8s %s\n",
+                "ID", "NAME", "CLASS", "MODE", "PID", "IP", "PKTS rx/tx/drop", "CORES", "QDELAY(us) p99", "UTHREADS",
                 "PREEMPT", "RSS", "UPTIME", "COMMAND");
   o += line;
   for (const ContainerStatus& s : rows) {
@@ -142,11 +163,11 @@ std::string FormatStatusTable(const std::vector<ContainerStatus>& rows, uint64_t
     for (size_t a = 0; a < s.command.size(); a++) cmd += (a ? " " : "") + s.command[a];
     if (cmd.size() > 60) cmd = cmd.substr(0, 57) + "...";
     std::snprintf(line, sizeof line,
-                  "%-6s %-16s %-5s %-10s %-8s %-15s %-8s %-16s %-9s %-8s %-9s %-8s %s\n",
+                  "%-6s %-16s %-5s %-10s %-8s %-15s %-17s %-8s %-16s %-9s %-8s %-9s %-8s %s\n",
                   IdString(s).c_str(), s.name.c_str(),
                   s.cls == config::CpuClass::kLatencyCritical ? "LC" : "BE",
                   s.mode == ContainerMode::kDaemon ? "daemon" : "standalone", pids.c_str(),
-                  s.ip ? Ipv4(*s.ip).c_str() : "-", cores.c_str(), delay.c_str(), uthreads.c_str(),
+                  s.ip ? Ipv4(*s.ip).c_str() : "-", NetCell(s.net).c_str(), cores.c_str(), delay.c_str(), uthreads.c_str(),
                   s.preemptions ? std::to_string(*s.preemptions).c_str() : "-",
                   HumanBytes(s.rss_bytes).c_str(), HumanDuration(UptimeS(s, now_unix_ns)).c_str(),
                   cmd.c_str());

@@ -143,6 +143,7 @@ TEST_CASE("control messages: round trips") {
   req.command = {"a", "b c"};
   req.previous_id = 9;
   req.offers_region = true;
+  req.mac = 0x024a0a630002;
   std::vector<uint8_t> f = EncodeRegisterRequest(req);
   uint32_t len;
   std::memcpy(&len, f.data(), 4);
@@ -156,18 +157,29 @@ TEST_CASE("control messages: round trips") {
   CHECK(back.command == req.command);
   CHECK(back.previous_id == 9);
   CHECK(back.offers_region);
+  CHECK(back.mac == req.mac);
   RegisterReply wrong;
   CHECK_FALSE(DecodeRegisterReply(Payload(f), &wrong));
 
   std::vector<ContainerStatus> rows = {SampleStatus(), SampleStatus()};
   rows[1].mode = ContainerMode::kStandalone;
   rows[1].queue_delay_ns.reset();
+  rows[0].net = net::NetCounters{};
+  rows[0].net->rx_packets = 5;
+  rows[0].net->tx_bytes = 600;
+  rows[0].net->Count(net::Drop::kNicFull);
   std::vector<ContainerStatus> got;
   REQUIRE(DecodeStatusReply(Payload(EncodeStatusReply(rows)), &got));
   REQUIRE(got.size() == 2);
   CHECK(got[0].command == rows[0].command);
   CHECK(got[1].mode == ContainerMode::kStandalone);
   CHECK_FALSE(got[1].queue_delay_ns);
+  REQUIRE(got[0].net);
+  CHECK(got[0].net->rx_packets == 5);
+  CHECK(got[0].net->tx_bytes == 600);
+  CHECK(got[0].net->drops[static_cast<int>(net::Drop::kNicFull)] == 1);
+  CHECK(got[0].net->total_drops() == 1);
+  CHECK_FALSE(got[1].net);
   ContainerStatus one;
   CHECK(DecodeContainerStatus(EncodeContainerStatus(rows[0]), &one));
   CHECK(one.name == "web");
@@ -226,6 +238,16 @@ TEST_CASE("ps --json renders the documented fields, null for what is not publish
   CHECK(j.find("\"preemptions\": null") != std::string::npos);
   CHECK(j.find("\"uptime_s\": 2.500") != std::string::npos);
   CHECK(j.find("\"quote\\\"d\"") != std::string::npos);
+  CHECK(j.find("\"net\": null") != std::string::npos);
+  s.net = net::NetCounters{};
+  s.net->rx_packets = 4;
+  s.net->Count(net::Drop::kSpoofed);
+  j = FormatStatusJson({s}, 0);
+  CHECK(j.find("\"net\": {\"rx_packets\": 4, \"rx_bytes\": 0, \"tx_packets\": 0, \"tx_bytes\": 0, "
+               "\"drops\": {\"rx_ring_full\": 0, ") != std::string::npos);
+  CHECK(j.find("\"spoofed\": 1, \"no_route\": 0, \"nic_full\": 0}}") != std::string::npos);
+  CHECK(FormatStatusTable({s}, 0).find(" 4/0/1 ") != std::string::npos);
+  s.net.reset();
   CHECK(FormatStatusJson({}, 0) == "[]");
   s.mode = ContainerMode::kStandalone;
   CHECK(FormatStatusJson({s}, 0).find("\"id\": \"s3\"") != std::string::npos);

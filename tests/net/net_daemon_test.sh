@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The daemon's packet path end to end, inside a network namespace this test
+# creates (and always deletes): `junction daemon` drives the NIC through
+# DPDK, frame-level containers (ring_container.cc) sit on their rings, and
+# Linux's own tools are the other side.
+#   1. ping from the namespace's host side to a container (ARP answered by
+#      the daemon, ICMP answered by the container);
+#   2. a UDP echo from a host socket;
+#   3. container to container, switched in memory (the NIC sees none of it);
+#   4. junction ps --json shows the counters;
+#   5. a container scribbling over its rings and sending garbage: counted,
+#      the daemon and the other containers carry on;
+#   6. kill -9 of a container: its address stops answering;
+#   7. SIGTERM: the daemon exits cleanly (the TAP device goes away).
+#
+# usage: net_daemon_test.sh KIND JUNCTION RING_CONTAINER
+#   KIND tap | af_packet (veth pair) | tap_hugepages (skipped without free hugepages)
+set -u
+kind=$1
+junction=$2
+ctr=$3
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
+command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
+command -v ping >/dev/null || { echo "SKIP: no ping (iputils-ping)"; exit 77; }
+[ "$1" != af_packet ] || command -v ethtool >/dev/null || { echo "SKIP: no ethtool"; exit 77; }
+
+ns=junction-net-$$
+tmp=$(mktemp -d /tmp/junction-net-test.XXXXXX)
+sock=$tmp/control.sock
+export JUNCTION_SOCKET=$sock
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  ip netns del "$ns" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  for f in "$tmp"/*.log "$tmp"/*.out; do [ -e "$f" ] && { echo "--- $f"; cat "$f"; }; done
+  exit 1
+}
+wait_for() {  # $1: file, $2: pattern, $3: what
+  for _ in $(seq 400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
+  fail "timed out waiting for $3 (\"$2\" in $1)"
+}
+in_ns() { ip netns exec "$ns" "$@"; }
+
+ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
+in_ns ip link set lo up
+net=10.99.0
+host=$net.1
+a=$net.2
+b=$net.3
+case $kind in
+  tap)
+    ifname=jtap0
+    nic=(--set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24) ;;
+  tap_hugepages)
+    free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+    [ "${free:-0}" -ge 128 ] || { echo "SKIP: fewer than 128 free hugepages (reserve: echo 256 > /proc/sys/vm/nr_hugepages)"; exit 77; }
+    ifname=jtap0
+    nic=(--set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24 --set hugepages=true) ;;
+  af_packet)
+    ifname=jveth1  # the host side; the daemon attaches to jveth0
+    in_ns ip link add jveth0 type veth peer name jveth1 || fail "veth pair"
+    in_ns ip addr add $host/24 dev jveth1
+    in_ns ip link set jveth0 up
+    in_ns ip link set jveth1 up
+    # af_packet hands the daemon frames as the sender queued them: with
+    # checksum offload the kernel leaves UDP/TCP checksums unfinished.
+    in_ns ethtool -K jveth1 tx off >/dev/null || fail "ethtool -K jveth1 tx off"
+    nic=(--set nic.kind=af_packet --set nic.interface=jveth0) ;;
+  *) echo "unknown kind $kind"; exit 2 ;;
+esac
+
+# Not through in_ns: a backgrounded function would be a subshell, and $!
+# its pid rather than the daemon's.
+ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' --set log_level=debug \
+  "${nic[@]}" >"$tmp/daemon.log" 2>&1 &
+daemon_pid=$!
+pids+=("$daemon_pid")
+wait_for "$tmp/daemon.log" listening "the daemon to start"
+grep "nic:" "$tmp/daemon.log"
+[ -e /proc/$daemon_pid ] || fail "daemon died"
+
+"$ctr" "$sock" echo-a $a echo >"$tmp/a.out" 2>&1 &
+pids+=($!)
+a_pid=$!
+wait_for "$tmp/a.out" attached "container A"
+
+# 1. ping (ARP by the daemon, ICMP by the container)
+in_ns ping -c 3 -i 0.2 -W 5 $a >"$tmp/ping.out" 2>&1 || fail "ping $a"
+grep -q "3 received" "$tmp/ping.out" || fail "ping: $(cat "$tmp/ping.out")"
+in_ns ip neigh show $a | grep -q "02:4a:0a:63:00:02" || fail "ARP: $(in_ns ip neigh show $a)"
+
+# 2. UDP echo from a host socket
+in_ns python3 - $a <<'PY' || fail "UDP echo from the host"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+for i in range(10):
+    msg = b"junction %d" % i
+    s.sendto(msg, (sys.argv[1], 7))
+    data, peer = s.recvfrom(2048)
+    assert data == msg and peer == (sys.argv[1], 7), (data, peer)
+print("udp echo ok")
+PY
+
+# 3. container to container, in memory
+before=$(in_ns cat /sys/class/net/$ifname/statistics/rx_packets)
+"$ctr" "$sock" client-b $b udp-client $a 7 50 >"$tmp/b.out" 2>&1 || fail "container B -> A"
+grep -q "echoed 50/50" "$tmp/b.out" || fail "B: $(cat "$tmp/b.out")"
+after=$(in_ns cat /sys/class/net/$ifname/statistics/rx_packets)
+[ $((after - before)) -lt 50 ] || fail "container-to-container frames went out on the NIC ($before -> $after)"
+
+# 4. counters in ps
+"$junction" ps --json >"$tmp/ps.json" || fail "ps --json"
+python3 - "$tmp/ps.json" <<'PY' || fail "ps --json counters: $(cat "$tmp/ps.json")"
+import json, sys
+rows = {r["name"]: r for r in json.load(open(sys.argv[1]))}
+a = rows["echo-a"]
+n = a["net"]
+assert a["ip"] == "10.99.0.2", a
+assert n["rx_packets"] >= 3 + 10 + 50 and n["tx_packets"] >= 3 + 10 + 50, n
+assert n["rx_bytes"] > 0 and n["tx_bytes"] > 0, n
+assert set(n["drops"]) == {"rx_ring_full", "rx_no_buffer", "rx_no_queue", "too_big", "bad_descriptor",
+                           "ring_corrupt", "malformed", "spoofed", "no_route", "nic_full"}, n
+print("ps counters ok:", n["rx_packets"], n["tx_packets"])
+PY
+"$junction" ps | grep -q "PKTS" || fail "ps table has no packet column"
+
+# 5. a container that scribbles over its rings
+"$ctr" "$sock" scribbler $net.9 scribble >"$tmp/bad.out" 2>&1 &
+bad_pid=$!
+pids+=("$bad_pid")
+wait_for "$tmp/bad.out" attached "the scribbler"
+sleep 2
+in_ns ping -c 2 -i 0.2 -W 5 $a >"$tmp/ping2.out" 2>&1 || fail "ping $a while another container scribbles"
+"$junction" ps --json >"$tmp/ps.json" || fail "ps --json with a scribbler"
+python3 - "$tmp/ps.json" <<'PY' || fail "scribbler's drops: $(cat "$tmp/ps.json")"
+import json, sys
+rows = {r["name"]: r for r in json.load(open(sys.argv[1]))}
+d = rows["scribbler"]["net"]["drops"]
+assert sum(d.values()) > 0, d
+print("scribbler dropped:", {k: v for k, v in d.items() if v})
+PY
+kill -9 "$bad_pid"
+[ -e /proc/$daemon_pid ] || fail "the daemon died"
+
+# 6. a killed container stops answering
+kill -9 "$a_pid"
+wait_for "$tmp/daemon.log" "echo-a\" is gone" "the daemon to drop container A"
+in_ns ip neigh flush dev $ifname
+in_ns ping -c 1 -W 1 $a >/dev/null 2>&1 && fail "ping $a answered after its container died"
+
+# 7. clean shutdown
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "daemon exit status $?"
+[ -e "$sock" ] && fail "socket not removed"
+if [ "$kind" != af_packet ]; then
+  in_ns ip link show jtap0 >/dev/null 2>&1 && fail "TAP device left behind"
+fi
+echo PASS
