@@ -369,6 +369,9 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
   }
   // New data acknowledged.
   uint32_t acked = ack - snd_una;
+  // Grow cwnd only while it limits us (RFC 7661): an application-limited
+  // sender must not inflate it without bound.
+  bool cwnd_limited = Flight() + mss >= cwnd;
   uint32_t data_acked = acked;
   uint32_t data_end = snd_una + static_cast<uint32_t>(sndq.size());
   if (fin_sent && SeqGt(ack, data_end)) data_acked--;  // our FIN
@@ -404,6 +407,7 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
       Retransmit();
       cwnd = cwnd > acked ? cwnd - acked + mss : mss;
     }
+  } else if (!cwnd_limited) {
   } else if (cwnd < ssthresh) {
     cwnd += std::min<uint32_t>(acked, mss);  // slow start
   } else {
