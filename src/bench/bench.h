@@ -52,6 +52,9 @@ struct Benchmark {
   uint64_t default_iterations;
   Measurement (*run)(const Context& ctx);
   const char* note;  // one line for the JSON `note` field; may be ""
+  // A guest program another benchmark runs (`bench worker` only): never
+  // selected on its own.
+  bool guest_only = false;
 };
 
 // The benchmarks of one suite, in the order they are printed.
@@ -83,5 +86,6 @@ std::span<const Benchmark> StartupSuite();
 std::span<const Benchmark> ThreadsSuite();
 std::span<const Benchmark> IpcSuite();
 std::span<const Benchmark> FileSuite();
+std::span<const Benchmark> SchedSuite();
 
 }  // namespace junction::bench

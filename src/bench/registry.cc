@@ -13,6 +13,7 @@ constexpr SuiteFn kSuites[] = {
     ThreadsSuite,
     IpcSuite,
     FileSuite,
+    SchedSuite,
 };
 
 }  // namespace
@@ -53,6 +54,7 @@ bool Registry::Select(const std::vector<std::string>& suites, std::vector<const 
     }
   }
   for (const Benchmark* b : benchmarks_) {
+    if (b->guest_only) continue;
     bool wanted = suites.empty() ||
                   std::find(suites.begin(), suites.end(), b->suite) != suites.end();
     if (wanted) out->push_back(b);

@@ -45,7 +45,7 @@ std::string SuiteList(const bench::Registry& registry) {
   for (const std::string& suite : registry.Suites()) {
     s += "\n  " + suite + ":";
     for (const bench::Benchmark* b : registry.all())
-      if (suite == b->suite) s += std::string(" ") + b->name;
+      if (suite == b->suite && !b->guest_only) s += std::string(" ") + b->name;
   }
   return s;
 }

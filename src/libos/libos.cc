@@ -30,6 +30,7 @@
 #include "libos/syscalls/syscall_table.h"
 #include "libos/vdso/vdso.h"
 #include "sched/daemon_client.h"
+#include "sched/daemon_watcher.h"
 #include "sched/kthread.h"
 #include "sched/standalone_registry.h"
 #include "sched/preempt.h"
@@ -80,7 +81,9 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
   g_daemon_holder = new std::optional<sched::DaemonSession>(sched::ConnectDaemon(cfg, argv, &why_not));
   if (g_daemon_holder->has_value()) {
     g_daemon = &g_daemon_holder->value();
-    sched::AttachDaemonRegion(g_daemon->header(), DaemonSlot, nullptr);
+    sched::AttachDaemonRegion(g_daemon->header(), DaemonSlot, nullptr, g_daemon->doorbell_fd());
+    if (!sched::StartDaemonWatcher(g_daemon))
+      std::fprintf(stderr, "junction run: cannot start the daemon watcher thread\n");
     return;
   }
   // Said once, where someone will read it without it polluting the guest's

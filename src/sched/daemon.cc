@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 
@@ -26,6 +27,8 @@ namespace {
 // registered it sleeps until the control socket or a signal wakes it.
 constexpr uint64_t kSpinNs = 200'000;
 constexpr uint64_t kIdleSleepNs = 5'000'000;
+// How long before a container's next timer an adaptive daemon wakes.
+constexpr uint64_t kTimerLeadNs = 50'000;
 
 enum EventKind : uint32_t { kListen = 1, kConnection, kPidfd, kDoorbell, kSignal, kNicWake };
 
@@ -133,7 +136,12 @@ int Daemon::Run() {
         timeout_ptr = nullptr;  // until an event
         sleeping = true;
       } else {
-        sleeping = PrepareNetworkSleep(&sleep_ns);
+        // Be polling when a container's timer comes due.
+        for (const auto& [id, c] : containers_) {
+          uint64_t t = c->totals.next_timer_ns;
+          if (t > now) sleep_ns = std::min(sleep_ns, t - now > kTimerLeadNs ? t - now - kTimerLeadNs : 0);
+        }
+        sleeping = sleep_ns > 0 && PrepareNetworkSleep(&sleep_ns);
         if (!sleeping) sleep_ns = 0;
       }
       timeout.tv_sec = static_cast<time_t>(sleep_ns / 1'000'000'000);

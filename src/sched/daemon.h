@@ -87,6 +87,8 @@ class Daemon {
   void Grant(Core* core, DaemonContainer* c, uint64_t now_ns, const char* reason);
   void Revoke(Core* core, ContainerId for_container, uint64_t now_ns, const char* reason);
   void FreeCore(Core* core, uint64_t now_ns);
+  // Sends the container's yield_signal to the kthread holding `core`, once.
+  void SignalYield(Core* core, DaemonContainer* c);
   Core* FindCore(int id);
   bool Busy() const;
   void PinToUnmanagedCores();  // anything that wants attention soon (adaptive polling)

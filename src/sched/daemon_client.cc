@@ -136,13 +136,12 @@ void DaemonSession::MarkDaemonGone() {
   if (sock_ >= 0) close(sock_);
   if (doorbell_ >= 0) close(doorbell_);
   sock_ = doorbell_ = -1;
-  // Kthreads keep the cores they hold; parked ones run standalone.
+  // Kthreads keep running where they are; parked ones run standalone.
   for (uint32_t i = 0; i < region_->slots(); i++) {
     KthreadSlot* s = region_->slot(i);
     s->yield_requested.store(0, std::memory_order_relaxed);
-    uint32_t expected = kNoCore;
-    if (s->grant_core.compare_exchange_strong(expected, kStandaloneGrant, std::memory_order_release))
-      syscall(SYS_futex, reinterpret_cast<uint32_t*>(&s->grant_core), FUTEX_WAKE, 1, nullptr,
+    s->grant_core.store(kStandaloneGrant, std::memory_order_release);
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&s->grant_core), FUTEX_WAKE, 1, nullptr,
               nullptr, 0);
   }
 }

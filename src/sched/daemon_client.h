@@ -37,10 +37,12 @@ class DaemonSession {
   // The control connection, to watch in the LibOS reactor (POLLIN or
   // POLLRDHUP means: call Poll()). -1 while the daemon is gone.
   int control_fd() const { return sock_; }
+  // The daemon's doorbell eventfd (write 1 to it), -1 while the daemon is gone.
+  int doorbell_fd() const { return doorbell_; }
 
-  // Non-blocking check of the daemon. When it has gone: every slot waiting
-  // for a grant gets kStandaloneGrant (and is woken), so the container
-  // keeps running on its own cores. While it is gone, tries to register
+  // Non-blocking check of the daemon. When it has gone: every slot gets
+  // kStandaloneGrant (and is woken), so the container keeps running on
+  // its own cores. While it is gone, tries to register
   // again at most every `retry_ms` (the same region is offered back, so
   // slot pointers stay valid). Returns daemon_alive().
   bool Poll(int retry_ms = 100);

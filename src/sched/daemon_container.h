@@ -13,6 +13,7 @@
 #include "sched/queue_delay_stats.h"
 #include "sched/shm_reader.h"
 #include "sched/shm_region.h"
+#include "sched/status_format.h"
 
 namespace junction::sched {
 
@@ -39,7 +40,10 @@ struct DaemonContainer {
 
   explicit DaemonContainer(ShmRegion r) : region(std::move(r)) {
     slot_core.assign(region.slots(), -1);
-    slot_seq.assign(region.slots(), 0);
+    // Grant sequence numbers start anywhere: a kthread that acknowledged
+    // grant n of a previous daemon must not take this daemon's grant n
+    // for the one it gave back.
+    slot_seq.assign(region.slots(), static_cast<uint32_t>(MonotonicNowNs() >> 10));
     slot_last_core.assign(region.slots(), -1);
   }
   DaemonContainer(const DaemonContainer&) = delete;

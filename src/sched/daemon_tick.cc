@@ -54,10 +54,10 @@ void Daemon::Tick(uint64_t now_ns) {
       if (k.owner == id && !k.releasing) v.held++;
       if (k.reserved_for == id) v.incoming++;
     }
-    // Frames waiting in its rx rings count as queued work: a container
-    // with packets and no running kthread gets a core.
+    // Frames waiting in its rx rings and a due timer count as queued work:
+    // a container with either and no running kthread gets a core.
     uint64_t rx_wait = switch_.RxWaitNs(static_cast<uint64_t>(id), now_ns);
-    v.queue_delay_ns = std::max(c->totals.queue_delay_ns, rx_wait);
+    v.queue_delay_ns = std::max({c->totals.queue_delay_ns, rx_wait, c->totals.timer_lateness_ns});
     v.runnable = c->totals.runnable;
     v.has_work = v.runnable > 0 || v.queue_delay_ns > 0 || switch_.RxBacklog(static_cast<uint64_t>(id)) > 0;
     for (size_t s = 0; s < c->slot_core.size(); s++)
@@ -100,17 +100,26 @@ void Daemon::CollectReleases(uint64_t now_ns) {
         FreeCore(&core, now_ns);
         auto to = containers_.find(next);
         if (to != containers_.end()) Grant(&core, to->second.get(), now_ns, "reserved core released");
-      } else if (!core.signalled && now_ns >= core.signal_at_ns && c->totals.yield_signal != 0 &&
-                 s.tid != 0) {
-        // tgkill checks that the thread belongs to the container's process,
-        // so a bogus tid cannot make us signal anyone else.
-        syscall(SYS_tgkill, c->pid, s.tid, c->totals.yield_signal);
-        core.signalled = true;
+      } else if (now_ns >= core.signal_at_ns) {
+        // Again every kYieldSignalAfterNs: a signal that found the kthread
+        // between scheduling decisions changed nothing.
+        core.signalled = false;
+        SignalYield(&core, c);
+        core.signal_at_ns = now_ns + kYieldSignalAfterNs;
       }
     } else if (parked) {
       FreeCore(&core, now_ns);  // the kthread ran out of work and parked
     }
   }
+}
+
+void Daemon::SignalYield(Core* core, DaemonContainer* c) {
+  const SlotSignals& s = c->signals[static_cast<size_t>(core->slot)];
+  if (core->signalled || c->totals.yield_signal == 0 || s.tid == 0) return;
+  // tgkill checks that the thread belongs to the container's process, so a
+  // bogus tid cannot make us signal anyone else.
+  syscall(SYS_tgkill, c->pid, s.tid, c->totals.yield_signal);
+  core->signalled = true;
 }
 
 void Daemon::Grant(Core* core, DaemonContainer* c, uint64_t now_ns, const char* reason) {
@@ -126,6 +135,7 @@ void Daemon::Grant(Core* core, DaemonContainer* c, uint64_t now_ns, const char* 
   c->slot_core[i] = core->id;
   c->slot_last_core[i] = core->id;
   uint32_t seq = ++c->slot_seq[i];
+  if (seq == 0) seq = ++c->slot_seq[i];  // 0 is a kthread's "never granted"
   KthreadSlot* ks = c->region.slot(static_cast<uint32_t>(slot));
   ks->yield_requested.store(0, std::memory_order_relaxed);
   ks->grant_seq.store(seq, std::memory_order_relaxed);
@@ -143,11 +153,19 @@ void Daemon::Revoke(Core* core, ContainerId for_container, uint64_t now_ns, cons
   core->releasing = true;
   core->reserved_for = for_container;
   core->signalled = false;
-  core->signal_at_ns = now_ns + kYieldSignalAfterNs;
+  // A latency-critical container waits for this core: interrupt a guest
+  // that may not reach a scheduling point soon right away.
+  auto to = containers_.find(for_container);
+  bool urgent = to != containers_.end() && to->second->info.cls == config::CpuClass::kLatencyCritical;
+  core->signal_at_ns = now_ns + (urgent ? 0 : kYieldSignalAfterNs);
   core->release_deadline_ns = now_ns + kYieldGraceNs;
   KthreadSlot* ks = it->second->region.slot(static_cast<uint32_t>(core->slot));
   ks->yield_requested.store(1, std::memory_order_relaxed);
   ks->grant_core.store(kNoCore, std::memory_order_release);
+  if (urgent) {
+    SignalYield(core, it->second.get());
+    core->signal_at_ns = now_ns + kYieldSignalAfterNs;
+  }
   Log(config::LogLevel::kDebug, "core %d: container %lld asked to yield for %lld (%s)", core->id,
       static_cast<long long>(core->owner), static_cast<long long>(for_container), reason);
 }

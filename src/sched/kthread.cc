@@ -2,6 +2,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/signals/guest_context.h"
+#include "sched/core_grant.h"
 #include "sched/futex.h"
 #include "sched/preempt.h"
 #include "sched/reactor.h"
@@ -26,6 +28,7 @@ namespace {
 
 constexpr int kMaxKthreads = 256;
 constexpr int kIdleSpins = 2000;  // ~µs of polling before parking on the host
+constexpr uint64_t kKeeperLeadNs = 30'000;  // the timer keeper wakes this early
 
 struct alignas(64) Kthread {
   int index = 0;
@@ -40,7 +43,7 @@ struct alignas(64) Kthread {
   std::atomic<bool> parked{false};
   std::atomic<bool> polling_reactor{false};  // parked in the reactor's epoll_wait
   bool gone = false;  // not in this process (after fork: only the forking kthread is)
-  KthreadSlot* slot = nullptr;  // the daemon's view of this kthread, if registered
+  CoreGrant grant;  // under the daemon: its slot and the core it holds
   int host_tid = 0;
   pthread_t thread{};
 };
@@ -67,6 +70,32 @@ std::atomic<uint64_t> g_next_deadline{~uint64_t{0}};
 std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>>* g_timers;
 
 bool (*g_signal_deliverable)(Uthread*) = nullptr;
+
+// Under the daemon: the doorbell eventfd (-1 without one), and the
+// coreless kthread that sleeps until the next timer for all of them.
+std::atomic<int> g_doorbell_fd{-1};
+std::atomic<Kthread*> g_timer_keeper{nullptr};
+
+// Tells a sleeping daemon to look now (work for a kthread without a core,
+// a core given back). Async-signal-safe.
+void RingDoorbell() {
+  int fd = g_doorbell_fd.load(std::memory_order_relaxed);
+  uint64_t one = 1;
+  if (fd >= 0) host::Syscall(SYS_write, fd, host::L(&one), sizeof one);
+}
+
+// The queue's congestion signals (docs/daemon.md), kept current by whoever
+// pushes or pops (a kthread without a core cannot publish its own); rq_lock held.
+void PublishQueue_locked(Kthread& k) {
+  KthreadSlot* s = k.grant.slot;
+  if (!s) return;
+  s->oldest_runnable_since_ns.store(k.rq_head ? k.rq_head->runnable_since_ns : 0,
+                                    std::memory_order_relaxed);
+  s->runnable.store(static_cast<uint32_t>(k.rq_len.load(std::memory_order_relaxed)),
+                    std::memory_order_relaxed);
+}
+
+bool UnderDaemon(const Kthread& k) { return k.grant.slot && !RunsStandalone(k.grant); }
 
 Kthread& Self() { return *static_cast<Kthread*>(libos::CurrentThread()->kthread); }
 
@@ -101,6 +130,7 @@ void PushRunqueue(Kthread& k, Uthread* u) {
     k.rq_head = u;
   k.rq_tail = u;
   k.rq_len.fetch_add(1, std::memory_order_relaxed);
+  PublishQueue_locked(k);
 }
 
 Uthread* PopRunqueue(Kthread& k) {
@@ -111,12 +141,19 @@ Uthread* PopRunqueue(Kthread& k) {
   k.rq_head = u->rq_next;
   if (!k.rq_head) k.rq_tail = nullptr;
   k.rq_len.fetch_sub(1, std::memory_order_relaxed);
+  PublishQueue_locked(k);
   return u;
 }
 
 std::atomic<bool> g_reactor_busy{false};  // one kthread blocks in epoll_wait at a time
 
 void KickKthread(Kthread& k) {
+  if (UnderDaemon(k) && !k.grant.holds) {
+    // No core: the daemon must grant one; the kthread polls for it.
+    KickGrantWaiter(k.grant);
+    RingDoorbell();
+    return;
+  }
   if (k.polling_reactor.load(std::memory_order_acquire)) {
     ReactorKick();
     return;
@@ -125,6 +162,17 @@ void KickKthread(Kthread& k) {
     k.park_word.fetch_add(1, std::memory_order_release);
     host::Syscall(SYS_futex, host::L(&k.park_word), FUTEX_WAKE_PRIVATE, 1);
   }
+}
+
+ShmHeader* g_daemon_header = nullptr;
+
+// g_timer_lock held. The daemon sees it too: it grants a core when the
+// earliest timer is due (docs/daemon.md).
+void SetNextDeadline_locked(uint64_t deadline) {
+  g_next_deadline.store(deadline, std::memory_order_release);
+  if (g_daemon_header)
+    g_daemon_header->next_timer_ns.store(deadline == ~uint64_t{0} ? 0 : deadline,
+                                         std::memory_order_relaxed);
 }
 
 // Wakes the timers that expired; returns the next deadline (0 = none).
@@ -142,7 +190,7 @@ uint64_t RunTimers() {
       g_timers->pop();
     }
     if (!g_timers->empty()) next = g_timers->top().deadline;
-    g_next_deadline.store(next ? next : ~uint64_t{0}, std::memory_order_release);
+    SetNextDeadline_locked(next ? next : ~uint64_t{0});
   }
   for (const TimerEntry& t : expired) {
     if (t.u->wait_seq.load(std::memory_order_acquire) == t.seq) WakeUp(t.u, WakeReason::kTimeout);
@@ -208,21 +256,13 @@ void IdleWait(Kthread& self, uint64_t next_deadline) {
   ResumePreemptionTimer();
 }
 
-ShmHeader* g_daemon_header = nullptr;
 std::atomic<uint64_t> g_preemptions{0};
 std::atomic<uint64_t> g_uthreads_total{0};
 
 // The congestion signals the daemon reads (docs/daemon.md).
 void PublishSignals(Kthread& self) {
-  KthreadSlot* s = self.slot;
+  KthreadSlot* s = self.grant.slot;
   if (!s) return;
-  uint64_t oldest = 0;
-  {
-    SpinGuard g(self.rq_lock);
-    if (self.rq_head) oldest = self.rq_head->runnable_since_ns;
-  }
-  s->oldest_runnable_since_ns.store(oldest, std::memory_order_relaxed);
-  s->runnable.store(static_cast<uint32_t>(self.rq_len.load()), std::memory_order_relaxed);
   s->heartbeat.fetch_add(1, std::memory_order_release);
   if (&self == &g_kthreads[0] && g_daemon_header) {
     g_daemon_header->uthreads_total.store(g_uthreads_total.load(), std::memory_order_relaxed);
@@ -230,10 +270,53 @@ void PublishSignals(Kthread& self) {
   }
 }
 
+// Under the daemon, without a core (never granted, given back when idle,
+// or asked to yield): waits for a grant. One such kthread also sleeps
+// until the next timer and wakes its uthread for the others.
+void WaitForCore(Kthread& self, bool released) {
+  if (released || self.rq_len.load(std::memory_order_relaxed) > 0) RingDoorbell();
+  PausePreemptionTimer();
+  bool spin = false;
+  for (;;) {
+    Kthread* none = nullptr;
+    bool keeper = g_timer_keeper.compare_exchange_strong(none, &self);
+    uint64_t deadline = 0;
+    if (keeper) {
+      uint64_t due = g_next_deadline.load(std::memory_order_acquire);
+      if (due != ~uint64_t{0}) {
+        // Wake a little early and poll up to the deadline: the uthread is
+        // runnable on time, with this kthread awake to take the grant.
+        if (NowNs() + kKeeperLeadNs < due) {
+          deadline = due - kKeeperLeadNs;
+        } else {
+          deadline = due;
+          spin = true;
+        }
+      }
+    }
+    bool granted = WaitForGrant(self.grant, deadline, spin);
+    if (keeper) g_timer_keeper.store(nullptr, std::memory_order_release);
+    if (granted) break;
+    // A timer, a signal or new work: wake whom they concern (queued work
+    // rings the doorbell), then wait again, polling for the grant.
+    RunTimers();
+    HandleSignalWakeups();
+    spin = true;
+  }
+  ResumePreemptionTimer();
+}
+
 // The per-kthread scheduler loop, on the kthread's own stack.
 [[noreturn]] void SchedulerLoop(Kthread& self) {
   libos::ThreadState* ts = self.ts;
   for (;;) {
+    if (self.grant.slot) {
+      bool held = self.grant.holds;
+      if (!MayRun(self.grant)) {
+        WaitForCore(self, held);
+        continue;
+      }
+    }
     PublishSignals(self);
     uint64_t next_deadline = RunTimers();
     HandleSignalWakeups();
@@ -242,10 +325,20 @@ void PublishSignals(Kthread& self) {
     if (!next) {
       for (int i = 0; i < kIdleSpins && !next; i++) {
         __builtin_ia32_pause();
-        if ((i & 63) == 63) next = PickNext(self);
+        if ((i & 63) == 63) {
+          if (!MayRun(self.grant)) break;
+          next = PickNext(self);
+        }
       }
       if (!next) {
-        IdleWait(self, next_deadline);
+        if (UnderDaemon(self)) {
+          // Out of work: give the core back to the daemon.
+          bool held = self.grant.holds;
+          if (held) ReleaseCore(self.grant);
+          WaitForCore(self, held);
+        } else {
+          IdleWait(self, next_deadline);
+        }
         continue;
       }
     }
@@ -301,6 +394,8 @@ KthreadInitFn g_init_fn;
 void* KthreadBoot(void* arg) {
   auto* k = static_cast<Kthread*>(arg);
   if (!g_init_fn(k->index)) return nullptr;
+  // Timed waits (the timer keeper's) end on time, not up to 50 µs late.
+  host::Syscall(SYS_prctl, PR_SET_TIMERSLACK, 1);
   k->host_tid = static_cast<int>(syscall(SYS_gettid));
   k->ts = libos::CurrentThread();
   k->ts->kthread = k;
@@ -331,6 +426,8 @@ bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   main.ts = libos::CurrentThread();
   main.ts->kthread = &main;
   main.host_tid = static_cast<int>(syscall(SYS_gettid));
+  host::Syscall(SYS_prctl, PR_SET_TIMERSLACK, 1);
+  SaveStandaloneAffinity();
   g_num_kthreads.store(1);
   g_init_fn = init_kthread;
   for (int i = 1; i < count && i < kMaxKthreads; i++) {
@@ -359,16 +456,42 @@ void RunScheduler(Uthread* first) {
   SchedulerLoop(g_kthreads[0]);
 }
 
-void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i), void* ctx) {
+void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i), void* ctx,
+                        int doorbell_fd) {
   int n = g_num_kthreads.load();
   for (int i = 0; i < n; i++) {
-    g_kthreads[i].slot = slot(ctx, i);
-    if (g_kthreads[i].slot)
-      g_kthreads[i].slot->tid.store(static_cast<uint32_t>(g_kthreads[i].host_tid),
-                                    std::memory_order_relaxed);
+    KthreadSlot* s = slot(ctx, i);
+    if (!s) continue;
+    s->tid.store(static_cast<uint32_t>(g_kthreads[i].host_tid), std::memory_order_relaxed);
+    g_kthreads[i].grant.slot = s;
   }
   g_daemon_header = header;
+  header->yield_signal.store(kPreemptSignal, std::memory_order_relaxed);
   header->publishes_runnable.store(1, std::memory_order_release);
+  g_doorbell_fd.store(doorbell_fd, std::memory_order_release);
+}
+
+void SetDaemonDoorbell(int fd) {
+  g_doorbell_fd.store(fd, std::memory_order_release);
+  // A new daemon (or none): every kthread looks at its grant word again.
+  int n = g_num_kthreads.load();
+  for (int i = 0; i < n; i++) {
+    Kthread& k = g_kthreads[i];
+    if (k.gone) continue;
+    if (k.grant.slot) KickGrantWaiter(k.grant);
+    KickKthread(k);
+  }
+}
+
+bool YieldRequested() {
+  libos::ThreadState* ts = libos::CurrentThread();
+  if (!ts || !ts->kthread) return false;
+  const CoreGrant& g = static_cast<Kthread*>(ts->kthread)->grant;
+  if (!g.slot || !g.holds.load(std::memory_order_relaxed)) return false;
+  uint32_t c = g.slot->grant_core.load(std::memory_order_relaxed);
+  // Asked to yield, or the core was already taken from us.
+  return c != kStandaloneGrant &&
+         (c != g.core || g.slot->yield_requested.load(std::memory_order_relaxed) != 0);
 }
 
 uint64_t PreemptionCount() { return g_preemptions.load(); }
@@ -400,6 +523,16 @@ void MakeRunnable(Uthread* u) {
   Kthread& k = *kp;
   PushRunqueue(k, u);
   KickKthread(k);
+  if (UnderDaemon(k) && k.grant.holds && k.rq_len.load(std::memory_order_relaxed) > 1) {
+    // Work queues behind a running kthread: if a sibling has no core,
+    // the daemon may grant it one (it reads the queue's age).
+    for (int i = 0; i < n; i++)
+      if (g_kthreads[i].grant.slot && !g_kthreads[i].grant.holds && !g_kthreads[i].gone) {
+        RingDoorbell();
+        break;
+      }
+    return;
+  }
   // An idle sibling may take it sooner.
   for (int i = 0; i < n; i++)
     if (&g_kthreads[i] != &k && g_kthreads[i].parked.load()) {
@@ -413,11 +546,17 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   u->interruptible = interruptible;
   uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
   if (deadline_ns) {
-    libos::EnterLibos(libos::CurrentThread());  // the timer heap allocates
-    SpinGuard g(g_timer_lock);
-    g_timers->push(TimerEntry{deadline_ns, u, seq});
-    if (deadline_ns < g_next_deadline.load(std::memory_order_relaxed))
-      g_next_deadline.store(deadline_ns, std::memory_order_release);
+    bool earliest = false;
+    {
+      libos::EnterLibos(libos::CurrentThread());  // the timer heap allocates
+      SpinGuard g(g_timer_lock);
+      g_timers->push(TimerEntry{deadline_ns, u, seq});
+      earliest = deadline_ns < g_next_deadline.load(std::memory_order_relaxed);
+      if (earliest) SetNextDeadline_locked(deadline_ns);
+    }
+    // The coreless kthread sleeping until the old earliest timer re-arms.
+    if (Kthread* keeper = g_timer_keeper.load(std::memory_order_acquire); earliest && keeper)
+      KickGrantWaiter(keeper->grant);
   }
   if (u->wait_state.load(std::memory_order_acquire) == Uthread::kWaiting) {
     u->state = UthreadState::kBlocked;
@@ -443,7 +582,7 @@ bool WakeUp(Uthread* u, WakeReason why) {
 
 void Yield() {
   Uthread* u = Current();
-  if (PeekRunnable() == 0 && !TimersDue()) return;
+  if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested()) return;
   u->state = UthreadState::kRunnable;
   SwitchToScheduler(u);
 }
@@ -477,6 +616,13 @@ void ResetAfterFork() {
     k.polling_reactor.store(false);
     k.gone = &k != &self;
   }
+  // The child is not registered with the daemon (the region is the
+  // parent's): it runs standalone, on the process's cores.
+  if (self.grant.slot) ReleaseGrantAfterFork(self.grant);
+  for (int i = 0; i < n; i++) g_kthreads[i].grant.slot = nullptr;
+  g_daemon_header = nullptr;
+  g_doorbell_fd.store(-1);
+  g_timer_keeper.store(nullptr);
   // Only the forking uthread exists in the child; the others' memory is
   // simply not used again.
   g_all = self_u;

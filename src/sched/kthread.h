@@ -69,7 +69,15 @@ void ResetAfterFork();
 // writes its congestion signals into slots[i] at every scheduling pass.
 struct KthreadSlot;
 struct ShmHeader;
-void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i), void* ctx);
+// From then on kthread i runs uthreads only while the daemon grants its
+// slot a core (docs/daemon.md, "The kthread's side"; core_grant.h).
+void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i), void* ctx,
+                        int doorbell_fd);
+// The daemon's doorbell changed (re-registration) or is gone (-1); every
+// kthread re-reads its grant word.
+void SetDaemonDoorbell(int fd);
+// In a host signal handler: the daemon asked this kthread to give its core back.
+bool YieldRequested();
 uint64_t PreemptionCount();
 void CountPreemption();
 

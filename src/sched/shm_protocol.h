@@ -78,7 +78,12 @@ struct alignas(kCacheLine) ShmHeader {
   // Signal the daemon may send (tgkill) to a kthread that ignores a yield
   // request; 0 = none. Only SIGRTMIN..SIGRTMAX are honoured.
   std::atomic<uint32_t> yield_signal;
-  uint8_t pad1[kCacheLine - 24];
+  // CLOCK_MONOTONIC ns of the container's earliest timer (0 = none): the
+  // daemon grants a core when it is due, so a container without one needs
+  // no kthread awake to notice its timers, and an adaptive daemon is awake
+  // (polling) when it comes.
+  std::atomic<uint64_t> next_timer_ns;
+  uint8_t pad1[kCacheLine - 32];
 };
 static_assert(sizeof(ShmHeader) == 2 * kCacheLine);
 static_assert(offsetof(ShmHeader, uthreads_total) == kCacheLine);

@@ -53,6 +53,15 @@ ContainerSignals ReadContainer(const ShmRegion& r, uint64_t container_id, uint64
     if (s.timer_lateness_ns > c.timer_lateness_ns) c.timer_lateness_ns = s.timer_lateness_ns;
     c.runnable += s.runnable;
   }
+  // Any value is a possible timer; only its distance from now matters.
+  uint64_t timer = h->next_timer_ns.load(std::memory_order_relaxed);
+  if (timer != 0 && timer <= now_ns) {
+    uint64_t late = now_ns - timer;
+    late = late < kMaxQueueDelayNs ? late : kMaxQueueDelayNs;
+    if (late > c.timer_lateness_ns) c.timer_lateness_ns = late;
+  } else if (timer > now_ns) {
+    c.next_timer_ns = timer;
+  }
   c.runnable_published = h->publishes_runnable.load(std::memory_order_relaxed) == 1;
   uint64_t total = h->uthreads_total.load(std::memory_order_relaxed);
   if (total != kUnpublished) {

@@ -33,7 +33,8 @@ struct SlotSignals {
 struct ContainerSignals {
   uint64_t queue_delay_ns = 0;  // max over slots
   uint64_t runnable = 0;        // sum over slots
-  uint64_t timer_lateness_ns = 0;
+  uint64_t timer_lateness_ns = 0;  // max over slots and the header's next_timer_ns
+  uint64_t next_timer_ns = 0;      // a future timer (0 = none, or due already)
   bool runnable_published = false;
   std::optional<uint64_t> uthreads_total;
   std::optional<uint64_t> preemptions;

@@ -29,7 +29,7 @@ struct HostCall {
 // Keep this short; every entry is host attack surface.
 constexpr HostCall kAllowed[] = {
     // Guest file I/O is passed through until the VFS lands (files issue).
-    H(read, "file and terminal I/O"), H(write, "file and terminal I/O, diagnostics"),
+    H(read, "file and terminal I/O"), H(write, "file and terminal I/O, diagnostics, the daemon's doorbell"),
     H(pread64, "file I/O, loader"), H(pwrite64, "file I/O"), H(readv, "file I/O"),
     H(writev, "file I/O"), H(preadv, "file I/O"), H(pwritev, "file I/O"), H(preadv2, "file I/O"),
     H(pwritev2, "file I/O"), H(openat, "host devices, reopening memfds and /proc/self/fd"),
@@ -72,19 +72,20 @@ constexpr HostCall kAllowed[] = {
     H(clock_getres, "clocks"), H(gettimeofday, "clocks"), H(time, "clocks"),
     H(nanosleep, "sleeping"), H(clock_nanosleep, "sleeping"), H(sched_yield, "yielding"),
     H(getcpu, "current core"), H(sched_getaffinity, "core count at start"),
+    H(sched_setaffinity, "a kthread runs on the core the daemon granted it (docs/daemon.md)"),
     // Control of the process itself.
     H(prctl, "names, pdeath signal, syscall user dispatch"), H(arch_prctl, "TLS base fallback"),
     H(exit_group, "exit"), H(exit, "exit"), H(set_tid_address, "glibc start-up of junction"),
     H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction"),
-    H(futex, "LibOS locks, parking idle kthreads"),
+    H(futex, "LibOS locks, parking idle kthreads, the daemon's grant words (shared futex)"),
     H(epoll_ctl, "the reactor: host descriptors uthreads wait for"),
     H(epoll_wait, "the reactor"), H(epoll_create1, "the reactor, again in a forked child"),
     H(eventfd2, "the reactor's wake-up descriptor (also after fork)"),
     // Host-network mode (docs/ipc.md): the guest's AF_INET/AF_INET6/AF_NETLINK
     // sockets are host sockets the LibOS creates and drives (non-blocking).
-    H(socket, "host sockets ([net] mode = host)"), H(bind, "host sockets"), H(listen, "host sockets"),
-    H(accept4, "host sockets"), H(connect, "host sockets"), H(sendto, "host sockets"),
-    H(recvfrom, "host sockets"), H(sendmsg, "host sockets"), H(recvmsg, "host sockets"),
+    H(socket, "host sockets ([net] mode = host); the daemon client re-registering"), H(bind, "host sockets"), H(listen, "host sockets"),
+    H(accept4, "host sockets"), H(connect, "host sockets, the daemon's control socket"), H(sendto, "host sockets"),
+    H(recvfrom, "host sockets, daemon hang-up check"), H(sendmsg, "host sockets, daemon registration (region memfd)"), H(recvmsg, "host sockets, the daemon's reply (region, doorbell)"),
     H(shutdown, "host sockets"), H(socketpair, "unix socket pairs shared by forked processes"), H(getsockname, "host sockets"), H(getpeername, "host sockets"),
     H(getsockopt, "host sockets"), H(setsockopt, "host sockets"),
     // Processes (docs/architecture.md): each container process is a host

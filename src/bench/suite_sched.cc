@@ -1,0 +1,263 @@
+// Suite `sched`: the core scheduler daemon (docs/daemon.md).
+//
+//   grant_{p50,p99}_{adaptive,busy}
+//       Runnable -> running on a newly granted core. A junction daemon
+//       (polling adaptive or busy) manages one core, the CPU this bench is
+//       pinned to; a best-effort container runs a CPU-bound guest there;
+//       a latency-critical container (guaranteed 1 core) runs a guest that
+//       sleeps 2-5 ms and wakes, `iterations` times. Its uthread becomes
+//       runnable at the timer's deadline; the guest reads the clock when it
+//       runs again: the daemon had to take the core from the best-effort
+//       container and grant it. Natively: the same two programs as plain
+//       processes on the same CPU (Linux's own wake-up preemption).
+//   daemon_idle_cpu
+//       CPU use of an adaptive daemon with one idle container registered,
+//       from /proc/PID/stat over 3 s, in percent of one core (natively:
+//       no daemon, 0).
+//
+// The guests are this binary's hidden workers `sched wake` and `sched spin`.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench/bench.h"
+#include "bench/process.h"
+
+extern char** environ;
+
+namespace junction::bench {
+
+namespace {
+
+// ---- guests ----
+
+// `iterations` rounds: sleep until a deadline 2-5 ms away, then see how
+// late we run. Prints "wake_us p50=.. p99=.. n=.." and returns the p99.
+Measurement WakeGuest(const Context& ctx) {
+  prctl(PR_SET_TIMERSLACK, 1);  // natively: no 50 µs timer slack
+  std::vector<double> us;
+  unsigned seed = 12345;
+  for (uint64_t i = 0; i < ctx.iterations; i++) {
+    seed = seed * 1103515245 + 12345;
+    int64_t deadline = NowNs() + 2'000'000 + (seed >> 8) % 3'000'000;
+    timespec ts{static_cast<time_t>(deadline / 1'000'000'000), static_cast<long>(deadline % 1'000'000'000)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) != 0) {
+    }
+    us.push_back(static_cast<double>(NowNs() - deadline) / 1000.0);
+  }
+  if (us.empty()) return {0, "no iterations"};
+  std::sort(us.begin(), us.end());
+  double p50 = us[us.size() / 2], p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  std::printf("wake_us p50=%.2f p99=%.2f n=%zu\n", p50, p99, us.size());
+  std::fflush(stdout);
+  return {p99, ""};
+}
+
+// CPU-bound for `iterations` ms (no system calls).
+Measurement SpinGuest(const Context& ctx) {
+  int64_t end = NowNs() + static_cast<int64_t>(ctx.iterations) * 1'000'000;
+  volatile uint64_t x = 0;
+  while (NowNs() < end)
+    for (int i = 0; i < 1000; i++) x = x + 1;
+  return {0, ""};
+}
+
+// ---- host side ----
+
+struct Child {
+  pid_t pid = -1;
+  ~Child() { Stop(SIGKILL); }
+  void Stop(int sig) {
+    if (pid <= 0) return;
+    kill(pid, sig);
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
+};
+
+bool Spawn(const std::vector<std::string>& argv, Child* c, const std::string& stderr_path = "/dev/null") {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  int rc = posix_spawn(&c->pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) c->pid = -1;
+  return rc == 0;
+}
+
+void SleepMs(int ms) {
+  timespec ts{ms / 1000, (ms % 1000) * 1'000'000L};
+  nanosleep(&ts, nullptr);
+}
+
+int PinnedCpu() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+  for (int i = CPU_SETSIZE - 1; i >= 0; i--)
+    if (CPU_ISSET(i, &set)) return i;
+  return -1;
+}
+
+// A daemon on a private socket managing the CPU the bench runs on.
+struct TestDaemon {
+  std::string dir, socket;
+  Child proc;
+  std::string error;
+  TestDaemon(const Context& ctx, const char* polling) {
+    char tmpl[] = "/tmp/junction-bench-sched.XXXXXX";
+    if (!mkdtemp(tmpl)) {
+      error = "mkdtemp failed";
+      return;
+    }
+    dir = tmpl;
+    socket = dir + "/control.sock";
+    int cpu = PinnedCpu();
+    if (cpu < 0) {
+      error = "no CPU to manage";
+      return;
+    }
+    if (!Spawn({ctx.self_exe, "daemon", "--set", "control.socket=\"" + socket + "\"", "--set",
+                "cores=[" + std::to_string(cpu) + "]", "--set", std::string("polling=\"") + polling + "\""},
+               &proc, dir + "/daemon.log")) {
+      error = "cannot start junction daemon";
+      return;
+    }
+    struct stat st{};
+    for (int i = 0; i < 200 && stat(socket.c_str(), &st) != 0; i++) SleepMs(10);
+    if (stat(socket.c_str(), &st) != 0) error = "junction daemon did not start (see its log)";
+  }
+  ~TestDaemon() {
+    proc.Stop(SIGTERM);
+    if (!dir.empty()) {
+      for (const char* f : {"/daemon.log", "/be.toml", "/lc.toml", "/be.log"}) unlink((dir + f).c_str());
+      unlink(socket.c_str());
+      rmdir(dir.c_str());
+    }
+  }
+  std::string AppConfig(const char* name, const char* cls, int guaranteed) const {
+    std::string path = dir + "/" + name + ".toml";
+    std::ofstream f(path);
+    f << "name = \"" << name << "\"\n[cpu]\nclass = \"" << cls << "\"\nmax_cores = 1\n"
+      << "guaranteed_cores = " << guaranteed << "\n[daemon]\nsocket = \"" << socket << "\"\n";
+    return path;
+  }
+};
+
+bool ParseWake(const std::string& out, double* p50, double* p99) {
+  size_t at = out.rfind("wake_us p50=");
+  return at != std::string::npos && std::sscanf(out.c_str() + at, "wake_us p50=%lf p99=%lf", p50, p99) == 2;
+}
+
+std::vector<std::string> Worker(const Context& ctx, const char* name, uint64_t n) {
+  return {ctx.self_exe, "bench", "worker", "sched", name, std::to_string(n)};
+}
+
+Measurement Grant(const Context& ctx, const char* polling, bool want_p99) {
+  double p50 = 0, p99 = 0;
+  Child hog;
+  ProcessResult r;
+  std::vector<std::string> wake = Worker(ctx, "wake", ctx.iterations);
+  if (ctx.side == Side::kNative) {
+    if (!Spawn(Worker(ctx, "spin", 600'000), &hog)) return {0, "cannot start the CPU hog"};
+    SleepMs(50);
+    r = RunProcess(wake, Output::kCapture);
+  } else {
+    TestDaemon d(ctx, polling);
+    if (!d.error.empty()) return {0, d.error};
+    std::vector<std::string> be = {ctx.self_exe, "run", d.AppConfig("be", "best-effort", 0), "--"};
+    std::vector<std::string> spin = Worker(ctx, "spin", 600'000);
+    be.insert(be.end(), spin.begin(), spin.end());
+    if (!Spawn(be, &hog, d.dir + "/be.log")) return {0, "cannot start the best-effort container"};
+    SleepMs(200);  // registered and holding the core
+    std::vector<std::string> lc = {ctx.self_exe, "run", d.AppConfig("lc", "latency-critical", 1), "--"};
+    lc.insert(lc.end(), wake.begin(), wake.end());
+    r = RunProcess(lc, Output::kCapture);
+    hog.Stop(SIGKILL);
+  }
+  if (!r.ok()) return {0, r.Describe()};
+  if (!ParseWake(r.out, &p50, &p99)) return {0, "no wake_us line: " + r.out};
+  return {want_p99 ? p99 : p50, ""};
+}
+
+Measurement GrantP50Adaptive(const Context& ctx) { return Grant(ctx, "adaptive", false); }
+Measurement GrantP99Adaptive(const Context& ctx) { return Grant(ctx, "adaptive", true); }
+Measurement GrantP50Busy(const Context& ctx) { return Grant(ctx, "busy", false); }
+Measurement GrantP99Busy(const Context& ctx) { return Grant(ctx, "busy", true); }
+
+// utime + stime of `pid` in clock ticks.
+long CpuTicks(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t paren = s.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream in(s.substr(paren + 2));
+  std::string field;
+  long utime = -1, stime = -1;
+  for (int i = 3; in >> field; i++) {  // field 3 is the state
+    if (i == 14) utime = std::atol(field.c_str());
+    if (i == 15) {
+      stime = std::atol(field.c_str());
+      break;
+    }
+  }
+  return utime < 0 || stime < 0 ? -1 : utime + stime;
+}
+
+Measurement DaemonIdleCpu(const Context& ctx) {
+  if (ctx.side == Side::kNative) return {0, ""};
+  TestDaemon d(ctx, "adaptive");
+  if (!d.error.empty()) return {0, d.error};
+  Child idle;
+  std::vector<std::string> argv = {ctx.self_exe, "run", d.AppConfig("lc", "latency-critical", 1), "--",
+                                   "/bin/sleep", "30"};
+  if (!Spawn(argv, &idle)) return {0, "cannot start the idle container"};
+  SleepMs(500);
+  long t0 = CpuTicks(d.proc.pid);
+  int64_t w0 = NowNs();
+  SleepMs(static_cast<int>(std::max<uint64_t>(ctx.iterations, 1)) * 1000);
+  long t1 = CpuTicks(d.proc.pid);
+  int64_t w1 = NowNs();
+  if (t0 < 0 || t1 < 0) return {0, "cannot read the daemon's /proc/PID/stat"};
+  double cpu_s = static_cast<double>(t1 - t0) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return {100.0 * cpu_s / (static_cast<double>(w1 - w0) / 1e9), ""};
+}
+
+constexpr const char* kGrantNote =
+    "us from a timer deadline to the guest running, latency-critical container vs a CPU-bound "
+    "best-effort one on the one managed core; natively two processes on one CPU";
+
+constexpr Benchmark kSched[] = {
+    {"sched", "grant_p50_adaptive", "us/wake", Where::kHost, 300, GrantP50Adaptive, kGrantNote},
+    {"sched", "grant_p99_adaptive", "us/wake", Where::kHost, 300, GrantP99Adaptive, kGrantNote},
+    {"sched", "grant_p50_busy", "us/wake", Where::kHost, 300, GrantP50Busy, kGrantNote},
+    {"sched", "grant_p99_busy", "us/wake", Where::kHost, 300, GrantP99Busy, kGrantNote},
+    {"sched", "daemon_idle_cpu", "%/core", Where::kHost, 3, DaemonIdleCpu,
+     "adaptive daemon, one idle container registered, over `iterations` s; natively no daemon (0)"},
+    // Guests of the benchmarks above (hidden: run as workers only).
+    {"sched", "wake", "us/wake", Where::kWorker, 300, WakeGuest, "guest: p99 wake-up lateness", true},
+    {"sched", "spin", "ms/run", Where::kWorker, 1000, SpinGuest, "guest: CPU-bound", true},
+};
+
+}  // namespace
+
+std::span<const Benchmark> SchedSuite() { return kSched; }
+
+}  // namespace junction::bench

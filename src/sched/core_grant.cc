@@ -1,0 +1,131 @@
+#include "sched/core_grant.h"
+
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "libos/host/host.h"
+#include "sched/kthread.h"
+
+namespace junction::sched {
+
+namespace {
+
+cpu_set_t g_standalone_mask;  // the process's affinity at start
+
+void SetAffinity(const cpu_set_t& set) {
+  host::Syscall(SYS_sched_setaffinity, 0, sizeof set, host::L(&set));
+}
+
+void PinTo(CoreGrant& g, uint32_t core) {
+  if (g.pinned == core) return;
+  if (core == kStandaloneGrant) {
+    SetAffinity(g_standalone_mask);
+  } else {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    SetAffinity(set);
+  }
+  g.pinned = core;
+}
+
+}  // namespace
+
+void SaveStandaloneAffinity() {
+  CPU_ZERO(&g_standalone_mask);
+  if (host::Syscall(SYS_sched_getaffinity, 0, sizeof g_standalone_mask,
+                    host::L(&g_standalone_mask)) < 0)
+    for (int i = 0; i < CPU_SETSIZE; i++) CPU_SET(i, &g_standalone_mask);
+}
+
+bool TakeGrant(CoreGrant& g) {
+  KthreadSlot* s = g.slot;
+  uint32_t c = s->grant_core.load(std::memory_order_acquire);
+  if (c == kStandaloneGrant) {
+    // The daemon is gone: run on the process's own cores.
+    PinTo(g, c);
+    g.core = c;
+    g.holds = true;
+    return true;
+  }
+  if (c == kNoCore || c > kMaxCoreId || s->yield_requested.load(std::memory_order_relaxed) != 0) {
+    if (g.holds) {
+      ReleaseCore(g);
+    } else if (uint32_t seq = s->grant_seq.load(std::memory_order_relaxed); seq != g.seq) {
+      // A grant taken back before we ran on it: answer it, parked, or the
+      // daemon would wait for us to give back a core we never used.
+      g.seq = seq;
+      ReleaseCore(g);
+    }
+    return false;
+  }
+  uint32_t seq = s->grant_seq.load(std::memory_order_relaxed);
+  if (c == g.core && seq == g.seq) return g.holds;  // held, or the grant we gave back
+  // A new grant: run there, and say so with its sequence number.
+  PinTo(g, c);
+  g.core = c;
+  g.seq = seq;
+  g.holds = true;
+  s->status.store(PackStatus(KthreadState::kRunning, seq), std::memory_order_release);
+  return true;
+}
+
+void ReleaseGrantAfterFork(CoreGrant& g) {
+  PinTo(g, kStandaloneGrant);
+  g.slot = nullptr;
+  g.core = kNoCore;
+  g.holds = false;
+}
+
+void ReleaseCore(CoreGrant& g) {
+  g.holds = false;
+  // Release: everything this kthread published before is visible to the
+  // daemon that sees the park.
+  g.slot->status.store(PackStatus(KthreadState::kParked, g.seq), std::memory_order_release);
+}
+
+bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, bool spin) {
+  KthreadSlot* s = g.slot;
+  uint64_t spin_until = spin ? NowNs() + kGrantSpinNs : 0;
+  for (unsigned round = 0;; round++) {
+    if (TakeGrant(g)) return true;
+    uint64_t now = NowNs();
+    if (deadline_ns != 0 && now >= deadline_ns) return false;
+    // New work or a signal: the caller services it and waits again, spinning.
+    if (g.kicked.exchange(0, std::memory_order_acquire) != 0) return false;
+    if (now < spin_until) {
+      for (int i = 0; i < 64; i++) __builtin_ia32_pause();
+      // Parked kthreads spin on the core they last held, which may now
+      // be another container's: let its owner run between our polls.
+      if ((round & 15) == 15) host::Syscall(SYS_sched_yield);
+      continue;
+    }
+    uint32_t word = s->grant_core.load(std::memory_order_acquire);
+    g.sleeping.store(1, std::memory_order_seq_cst);
+    if (g.kicked.load(std::memory_order_seq_cst) != 0 || TakeGrant(g)) {
+      g.sleeping.store(0, std::memory_order_relaxed);
+      continue;  // (TakeGrant is checked again at the top)
+    }
+    timespec ts{}, *tsp = nullptr;
+    if (deadline_ns != 0) {
+      uint64_t d = deadline_ns - now;
+      ts.tv_sec = static_cast<time_t>(d / 1'000'000'000);
+      ts.tv_nsec = static_cast<long>(d % 1'000'000'000);
+      tsp = &ts;
+    }
+    // Not private: the daemon wakes this word through its own mapping.
+    host::Syscall(SYS_futex, host::L(&s->grant_core), FUTEX_WAIT, word, host::L(tsp));
+    g.sleeping.store(0, std::memory_order_relaxed);
+    spin_until = NowNs() + kGrantSpinNs;  // woken: a grant is likely close
+  }
+}
+
+void KickGrantWaiter(CoreGrant& g) {
+  g.kicked.store(1, std::memory_order_seq_cst);
+  if (g.sleeping.load(std::memory_order_seq_cst) != 0)
+    host::Syscall(SYS_futex, host::L(&g.slot->grant_core), FUTEX_WAKE, 1);
+}
+
+}  // namespace junction::sched

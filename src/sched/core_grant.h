@@ -1,0 +1,74 @@
+// The LibOS side of a core grant for one kthread (docs/daemon.md, "The
+// kthread's side"): may it run uthreads now, taking a new grant (pinning
+// the kthread to the granted core), giving the core back, and waiting for
+// the next grant with the spin-then-sleep rule (DESIGN.md §2: a sleeping
+// thread woken from another vCPU costs ~25 µs, so a waiter that expects a
+// grant soon polls the shared word first).
+//
+// Context: every function runs on the kthread that owns the CoreGrant,
+// except KickGrantWaiter (any thread).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "sched/shm_protocol.h"
+
+namespace junction::sched {
+
+struct CoreGrant {
+  KthreadSlot* slot = nullptr;  // nullptr: no daemon, the kthread always runs
+  uint32_t core = kNoCore;      // the grant acted on: a core id, kStandaloneGrant or kNoCore
+  uint32_t seq = 0;             // its grant_seq (acknowledged in slot->status)
+  uint32_t pinned = kNoCore;    // the core sched_setaffinity last pinned us to
+  std::atomic<bool> holds{false};  // may run uthreads (read by wakers)
+  // Set by a waker (work for a kthread without a core): spin for a grant
+  // instead of sleeping. Read and cleared by the owner.
+  std::atomic<uint32_t> kicked{0};
+  std::atomic<uint32_t> sleeping{0};  // in FUTEX_WAIT on slot->grant_core
+};
+
+// How long a waiter polls its grant word after a kick or a timer before
+// sleeping in FUTEX_WAIT.
+inline constexpr uint64_t kGrantSpinNs = 200'000;
+
+// The slow half of MayRun: takes a new grant (pins, publishes running) or
+// notices that the core is gone (publishes parked). Returns g.holds.
+bool TakeGrant(CoreGrant& g);
+
+// At a scheduling point: true if this kthread may run uthreads.
+inline bool MayRun(CoreGrant& g) {
+  if (g.slot == nullptr) return true;
+  uint32_t c = g.slot->grant_core.load(std::memory_order_acquire);
+  if (g.holds && c == g.core && g.slot->yield_requested.load(std::memory_order_relaxed) == 0)
+    return true;
+  return TakeGrant(g);
+}
+
+// True while the daemon is gone (the client granted kStandaloneGrant).
+inline bool RunsStandalone(const CoreGrant& g) {
+  return g.slot == nullptr ||
+         g.slot->grant_core.load(std::memory_order_relaxed) == kStandaloneGrant;
+}
+
+// Gives the core back: publishes parked with the grant's sequence number.
+void ReleaseCore(CoreGrant& g);
+
+// Blocks until a new grant arrives (true), or until `deadline_ns` passes
+// (0: none) or a kick arrives (false: the caller services timers and
+// signals and calls again). Polls the grant word for kGrantSpinNs before
+// sleeping when `spin` is set, and after every wake-up.
+bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, bool spin);
+
+// Any thread: work was queued for g's kthread, which has no core.
+void KickGrantWaiter(CoreGrant& g);
+
+// Fork child: forgets the slot (the parent's) and runs on the process's
+// cores again.
+void ReleaseGrantAfterFork(CoreGrant& g);
+
+// The affinity to return to when running without the daemon (the
+// process's mask at start); set once before kthreads start.
+void SaveStandaloneAffinity();
+
+}  // namespace junction::sched
