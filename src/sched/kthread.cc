@@ -122,7 +122,7 @@ void SaveUthread(libos::ThreadState* ts, Uthread* u) {
 void PushRunqueue(Kthread& k, Uthread* u) {
   u->rq_next = nullptr;
   // Only the daemon reads it (the age of the oldest runnable uthread).
-  if (k.slot) u->runnable_since_ns = NowNs();
+  if (k.grant.slot) u->runnable_since_ns = NowNs();
   SpinGuard g(k.rq_lock);
   if (k.rq_tail)
     k.rq_tail->rq_next = u;
