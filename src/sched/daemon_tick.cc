@@ -94,8 +94,12 @@ void Daemon::CollectReleases(uint64_t now_ns) {
     if (core.releasing) {
       if (parked || now_ns >= core.release_deadline_ns) {
         if (!parked)
-          Log(config::LogLevel::kDebug, "container %lld ignored a yield request on core %d; core taken",
-              static_cast<long long>(c->id), core.id);
+          Log(config::LogLevel::kDebug,
+              "container %lld ignored a yield request on core %d; core taken (kthread %s, "
+              "acknowledged grant %u of %u)",
+              static_cast<long long>(c->id), core.id,
+              s.state == KthreadState::kParked ? "parked" : "running", s.acked_seq,
+              c->slot_seq[static_cast<size_t>(core.slot)]);
         ContainerId next = core.reserved_for;
         FreeCore(&core, now_ns);
         auto to = containers_.find(next);
