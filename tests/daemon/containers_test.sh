@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Real containers (`junction run`) against one `junction daemon` managing one
+# core (docs/daemon.md). Guests are junction's own bench workers:
+# `sched spin` (CPU-bound) and `sched wake N` (sleeps 2-5 ms, N times).
+#  1. a best-effort container runs a CPU-bound guest and holds the core;
+#  2. a latency-critical container (guaranteed 1 core) whose guest is idle,
+#     then wakes with work: the daemon takes the core from the best-effort
+#     one and grants it every time (the guest finishes all its rounds);
+#     `ps --json` reports both; afterwards the best-effort one gets the
+#     core back;
+#  3. kill -9 of a container releases its core at once;
+#  4. kill -9 of the daemon: the container says so once, keeps running
+#     standalone, and re-registers with the next daemon.
+# Behaviour only: latencies are printed, not asserted (junction bench sched).
+#
+# usage: containers_test.sh JUNCTION
+set -u
+junction=$1
+tmp=$(mktemp -d /tmp/junction-ctr-test.XXXXXX)
+sock=$tmp/control.sock
+export JUNCTION_SOCKET=$sock
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for f in "$tmp"/*.log "$tmp"/*.err; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
+
+start_daemon() {  # $1: log file
+  "$junction" daemon --set log_level=debug --set 'cores=[1]' >"$1" 2>&1 &
+  daemon_pid=$!
+  pids+=("$daemon_pid")
+  for _ in $(seq 200); do grep -q listening "$1" 2>/dev/null && return 0; sleep 0.025; done
+  fail "daemon did not start"
+}
+wait_for() {  # $1: file, $2: pattern, $3: what
+  for _ in $(seq 400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
+  fail "timed out waiting for $3 (\"$2\" in $1)"
+}
+ps_json() { "$junction" ps --json >"$tmp/ps.json" 2>"$tmp/ps.err" || fail "ps --json: $(cat "$tmp/ps.err")"; }
+check_json() {  # python over `rows`, then a description
+  python3 - "$tmp/ps.json" "$1" <<'PY' || fail "ps --json: $2: $(cat "$tmp/ps.json")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+by = {r["name"]: r for r in rows}
+exec(sys.argv[2])
+PY
+}
+app() {  # name class guaranteed
+  printf 'name = "%s"\n[cpu]\nclass = "%s"\nmax_cores = 1\nguaranteed_cores = %s\n' "$1" "$2" "$3" >"$tmp/$1.toml"
+  echo "$tmp/$1.toml"
+}
+worker() { echo "$junction bench worker sched $*"; }
+
+start_daemon "$tmp/daemon.log"
+
+# 1. best-effort, CPU-bound
+"$junction" run "$(app batch best-effort 0)" -- $(worker spin 60000) >"$tmp/batch.out" 2>"$tmp/batch.err" &
+batch=$!; pids+=("$batch")
+wait_for "$tmp/daemon.log" '"batch" registered' "batch to register"
+wait_for "$tmp/daemon.log" "core 1 -> container 1 " "batch to get the core"
+batch_id=1
+
+# 2. latency-critical, idle then waking with work
+"$junction" run "$(app web latency-critical 1)" -- $(worker wake 200) >"$tmp/web.out" 2>"$tmp/web.err" &
+web=$!; pids+=("$web")
+wait_for "$tmp/daemon.log" '"web" registered' "web to register"
+web_id=$(sed -n 's/.*container \([0-9]*\) "web" registered.*/\1/p' "$tmp/daemon.log" | head -1)
+sleep 0.2
+ps_json
+check_json "
+assert set(by) == {'batch', 'web'}, rows
+b, w = by['batch'], by['web']
+assert b['class'] == 'best-effort' and w['class'] == 'latency-critical'
+assert b['mode'] == w['mode'] == 'daemon'
+assert b['cores']['guaranteed'] == 0 and b['cores']['max'] == 1
+assert w['cores']['guaranteed'] == 1 and w['cores']['max'] == 1
+assert b['cores']['active'] + w['cores']['active'] <= 1, 'one managed core'
+assert b['pids'] == [$batch] and w['pids'] == [$web]
+assert b['uthreads']['total'] == 1 and w['uthreads']['total'] == 1
+assert b['command'][-3:] == ['sched', 'spin', '60000'], b['command']
+" "both containers listed"
+wait "$web" || fail "the latency-critical guest failed"
+grep -q "n=200" "$tmp/web.out" || fail "the latency-critical guest did not finish its rounds: $(cat "$tmp/web.out")"
+grep "wake_us" "$tmp/web.out" | tail -1
+yields=$(grep -c "container $batch_id asked to yield for $web_id (guarantee)" "$tmp/daemon.log")
+grants=$(grep -c "core 1 -> container $web_id " "$tmp/daemon.log")
+echo "core taken from batch for web $yields times; granted to web $grants times"
+[ "$yields" -gt 0 ] || fail "the daemon never took the core from the best-effort container"
+[ "$grants" -gt 0 ] || fail "the latency-critical container was never granted the core"
+wait_for "$tmp/daemon.log" "container $web_id \"web\" is gone" "web to be gone"
+for _ in $(seq 200); do
+  ps_json
+  python3 -c "import json,sys; r=json.load(open('$tmp/ps.json')); sys.exit(0 if len(r)==1 and r[0]['cores']['active']==1 else 1)" && break
+  sleep 0.025
+done
+check_json "
+assert list(by) == ['batch'] and by['batch']['cores']['active'] == 1, rows
+" "batch got the core back"
+kill -0 "$batch" 2>/dev/null || fail "the best-effort container died"
+
+# 3. kill -9 of a container holding the core
+kill -9 "$batch"; wait "$batch" 2>/dev/null
+wait_for "$tmp/daemon.log" "container $batch_id \"batch\" is gone.*1 core(s) released" "batch's core to be released"
+ps_json
+[ "$(cat "$tmp/ps.json")" = "[]" ] || fail "killed container still listed: $(cat "$tmp/ps.json")"
+
+# 4. kill -9 of the daemon: standalone, then re-registration
+"$junction" run "$(app solo latency-critical 0)" -- $(worker wake 400) >"$tmp/solo.out" 2>"$tmp/solo.err" &
+solo=$!; pids+=("$solo")
+wait_for "$tmp/daemon.log" '"solo" registered' "solo to register"
+sleep 0.2
+kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
+wait_for "$tmp/solo.err" "daemon is gone; running standalone" "solo to notice the daemon's death"
+sleep 0.2
+kill -0 "$solo" 2>/dev/null || fail "solo died with the daemon"
+start_daemon "$tmp/daemon2.log"
+wait_for "$tmp/solo.err" "re-registered" "solo to re-register"
+wait_for "$tmp/daemon2.log" '"solo" registered.*re-registration' "the new daemon to adopt solo"
+wait "$solo" || fail "solo failed after the daemon restart"
+grep -q "n=400" "$tmp/solo.out" || fail "solo did not finish its rounds: $(cat "$tmp/solo.out")"
+[ "$(grep -c "daemon is gone" "$tmp/solo.err")" = 1 ] || fail "the daemon's death was not said exactly once"
+kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
+[ -e "$sock" ] && fail "socket not removed on SIGTERM"
+echo PASS
