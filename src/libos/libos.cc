@@ -20,6 +20,7 @@
 #include "libos/entry/sigsys.h"
 #include "libos/entry/thread_state.h"
 #include "libos/fs/host_files.h"
+#include "libos/ipc/eventfd.h"
 #include "libos/guest_start.h"
 #include "libos/host/host.h"
 #include "libos/loader_env.h"
@@ -279,6 +280,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   // One kthread per core the container may use, created now: pthread_create
   // needs clone, which the seccomp filter will not allow later.
   sched::SetSignalDeliverableCheck(GuestSignalDeliverable);
+  sched::SetSignalArrivedHook(ipc::NotifySignalFds);
   if (!sched::ReactorInit()) {
     std::fprintf(stderr, "junction run: cannot create the host-descriptor reactor\n");
     return 1;

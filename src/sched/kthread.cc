@@ -70,6 +70,7 @@ std::atomic<uint64_t> g_next_deadline{~uint64_t{0}};
 std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>>* g_timers;
 
 bool (*g_signal_deliverable)(Uthread*) = nullptr;
+void (*g_signal_arrived_hook)() = nullptr;
 
 // Under the daemon: the doorbell eventfd (-1 without one), and the
 // coreless kthread that sleeps until the next timer for all of them.
@@ -202,6 +203,7 @@ uint64_t RunTimers() {
 // that can take it.
 void HandleSignalWakeups() {
   if (!g_signal_arrived.exchange(false)) return;
+  if (g_signal_arrived_hook) g_signal_arrived_hook();
   SpinGuard g(g_all_lock);
   for (Uthread* u = g_all; u; u = u->all_next) {
     int ws = u->wait_state.load();
@@ -418,6 +420,7 @@ SpinLock& AllUthreadsLock() { return g_all_lock; }
 Uthread* AllUthreads() { return g_all; }
 
 void SetSignalDeliverableCheck(bool (*fn)(Uthread*)) { g_signal_deliverable = fn; }
+void SetSignalArrivedHook(void (*fn)()) { g_signal_arrived_hook = fn; }
 
 bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   g_timers = new std::remove_pointer_t<decltype(g_timers)>();
@@ -544,6 +547,10 @@ void MakeRunnable(Uthread* u) {
 WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   Uthread* u = Current();
   u->interruptible = interruptible;
+  // A signal it may take is already pending (e.g. unblocked by ppoll's
+  // temporary mask): an interruptible sleep ends at once, as on Linux.
+  if (interruptible && g_signal_deliverable && g_signal_deliverable(u))
+    WakeUp(u, WakeReason::kSignal);
   uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
   if (deadline_ns) {
     bool earliest = false;

@@ -56,6 +56,10 @@ bool TimersDue();
 
 // Which uthreads a pending signal may wake (set by the signal code).
 void SetSignalDeliverableCheck(bool (*fn)(Uthread*));
+// Called by the scheduler, outside any lock, when a host signal handler
+// reported a new pending signal (NoteSignalArrived): objects watching the
+// pending set (signalfd) wake their waiters.
+void SetSignalArrivedHook(void (*fn)());
 
 // Number of kthreads running the scheduler.
 int KthreadCount();

@@ -11,3 +11,14 @@ add_test(NAME e2e.pty_session
 set_tests_properties(e2e.pty_session PROPERTIES LABELS e2e TIMEOUT 120
   PASS_REGULAR_EXPRESSION "PASS: same terminal session")
 junction_e2e(pty_openpty COMMAND python3 ${E2E_DATA}/pty_openpty.py)
+
+# signalfd (readers, poll and epoll woken when a signal becomes pending;
+# siginfo fields by sender; SIGCHLD) and the temporary masks of
+# ppoll/pselect6/epoll_pwait while the handler runs; on one core and two.
+add_executable(e2e_ipc_signalfd progs/ipc_signalfd.c)
+target_link_libraries(e2e_ipc_signalfd PRIVATE pthread)
+junction_e2e(ipc_signalfd COMMAND $<TARGET_FILE:e2e_ipc_signalfd>)
+add_test(NAME e2e.ipc_signalfd_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                 -- $<TARGET_FILE:e2e_ipc_signalfd>)
+set_tests_properties(e2e.ipc_signalfd_2cores PROPERTIES LABELS e2e TIMEOUT 120)

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "libos/host/host.h"
+#include "libos/ipc/eventfd.h"
 #include "libos/ipc/ipc.h"
 #include "libos/process.h"
 #include "libos/signals/signal_state.h"
@@ -24,6 +25,7 @@ void RaiseSignal(int sig, const siginfo_t& info) {
   if (Signals().actions[sig].handler == reinterpret_cast<uint64_t>(SIG_IGN)) return;
   if (GuestHandlesSignal(sig)) {
     QueueSignal(sig, info);
+    NotifySignalFds();
     return;
   }
   // The default action: the host applies it to the whole process.

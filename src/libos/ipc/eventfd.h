@@ -4,6 +4,8 @@
 
 #include <time.h>
 
+#include <atomic>
+
 #include "libos/fs/file.h"
 #include "sched/spinlock.h"
 #include "sched/wait_queue.h"
@@ -64,16 +66,31 @@ class TimerFd : public fs::File {
 class SignalFd : public fs::File {
  public:
   SignalFd(uint64_t mask, int flags);
+  ~SignalFd() override;
   SysResult<size_t> Read(void* buf, size_t len) override;
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
   bool host_pollable() const override { return false; }
-  uint64_t NextEventNs() override;
-  void set_mask(uint64_t m) { mask_ = m; }
+  void set_mask(uint64_t m);
 
  private:
-  uint64_t mask_;
+  friend void NotifySignalFds();
+  // Takes pending signals in the mask into `buf`; bytes written.
+  int Take(void* buf, size_t len);
+  // Wakes blocked readers and poll/epoll watchers.
+  void Wake();
+
+  std::atomic<uint64_t> mask_;
   uint64_t ino_;
+  sched::SpinLock lock_;  // orders readers' checks against Wake()
+  sched::WaitQueue readq_;
+  SignalFd* prev_ = nullptr;  // the list of live signalfds (signalfd.cc)
+  SignalFd* next_ = nullptr;
 };
+
+// A signal became pending (queued from LibOS code, or noticed by the
+// scheduler after a host signal handler queued it): wakes every signalfd's
+// readers and watchers. Not from a host signal handler (takes locks).
+void NotifySignalFds();
 
 }  // namespace junction::libos::ipc

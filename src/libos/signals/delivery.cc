@@ -65,7 +65,7 @@ bool Restartable(long nr, bool handler_ran, bool sa_restart) {
     case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg: case SYS_sendfile: case SYS_splice:
       return !handler_ran || sa_restart;  // ERESTARTSYS
     case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait:
-    case SYS_epoll_pwait:
+    case SYS_epoll_pwait: case SYS_epoll_pwait2:
       return !handler_ran;  // ERESTARTNOHAND
     default:
       return false;
@@ -383,7 +383,12 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
     g[REG_RIP] = static_cast<greg_t>(rip);
     g[REG_RSP] = static_cast<greg_t>(rsp);
   }
-  if (!ts->signal_pending) return;  // blocked by the guest
+  if (!ts->signal_pending) {
+    // Blocked by this thread: another may take it, or wait for it
+    // (sigtimedwait, signalfd); the scheduler wakes them.
+    sched::NoteSignalArrived();
+    return;
+  }
   // Interrupted guest code: build the frames now and let the host's
   // sigreturn enter the handler.
   std::memcpy(ts->xsave_area, uc->uc_mcontext.fpregs, ts->xsave_size);

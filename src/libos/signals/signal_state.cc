@@ -2,6 +2,8 @@
 
 #include <sys/syscall.h>
 
+#include <atomic>
+
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "sched/kthread.h"
@@ -67,13 +69,21 @@ bool HostDefaultIsFine(int sig) {
   }
 }
 
+// Signals ignored by default that a signalfd or sigtimedwait waits for:
+// those come to the LibOS even while their disposition is SIG_DFL.
+// (Stop signals never: the host carries out their default action.)
+constexpr uint64_t kRoutable = SigBit(SIGCHLD) | SigBit(SIGURG) | SigBit(SIGWINCH) | SigBit(SIGCONT);
+std::atomic<uint64_t> g_routed{0};
+
 // Ignored signals are ignored by the host. Everything else comes to the
 // LibOS's handler, so the guest's masks hold even for default actions
 // (a blocked SIGTERM stays pending), which the LibOS then carries out.
 void SetHostAction(int sig, uint64_t guest_handler) {
   KernelSigaction host{};
   bool dfl = guest_handler == reinterpret_cast<uint64_t>(SIG_DFL);
-  if (guest_handler == reinterpret_cast<uint64_t>(SIG_IGN) || (dfl && HostDefaultIsFine(sig))) {
+  bool routed = g_routed.load(std::memory_order_relaxed) & SigBit(sig);
+  if (guest_handler == reinterpret_cast<uint64_t>(SIG_IGN) ||
+      (dfl && HostDefaultIsFine(sig) && !routed)) {
     host.handler = guest_handler;
   } else {
     host.handler = reinterpret_cast<uint64_t>(&HostSignalHandler);
@@ -89,6 +99,13 @@ void SetHostAction(int sig, uint64_t guest_handler) {
 }
 
 }  // namespace
+
+void RouteSignalsToLibos(uint64_t mask) {
+  uint64_t add = mask & kRoutable & ~g_routed.fetch_or(mask & kRoutable);
+  for (int sig = 1; sig <= kMaxSignal; sig++)
+    if ((add & SigBit(sig)) && Signals().actions[sig].handler == reinterpret_cast<uint64_t>(SIG_DFL))
+      SetHostAction(sig, reinterpret_cast<uint64_t>(SIG_DFL));
+}
 
 bool GuestHandlesSignal(int sig) {
   uint64_t h = Signals().actions[sig].handler;

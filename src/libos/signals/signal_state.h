@@ -46,6 +46,10 @@ void SetGuestMask(uint64_t mask);
 // it takes it) or, with `thread`, for that thread (a sched::Uthread*).
 void QueueSignal(int sig, const siginfo_t& info, void* thread = nullptr);
 
+// Signals in `mask` that a signalfd or sigtimedwait waits for reach the
+// LibOS from the host even when ignored by default (SIGCHLD, SIGWINCH...).
+void RouteSignalsToLibos(uint64_t mask);
+
 // Recomputes the entry path's pending flag: pending & ~blocked.
 void UpdatePendingFlag();
 

@@ -46,6 +46,7 @@ JUNCTION_HANDLER(getrandom); JUNCTION_HANDLER(getrusage); JUNCTION_HANDLER(sysin
 JUNCTION_HANDLER(getpgrp); JUNCTION_HANDLER(getpgid); JUNCTION_HANDLER(getsid);
 JUNCTION_HANDLER(getcpu); JUNCTION_HANDLER(kill);
 JUNCTION_HANDLER(tgkill); JUNCTION_HANDLER(tkill);
+JUNCTION_HANDLER(rt_sigqueueinfo); JUNCTION_HANDLER(rt_tgsigqueueinfo);
 
 // Program replacement (sys_exec.cc)
 JUNCTION_HANDLER(execve); JUNCTION_HANDLER(execveat);

@@ -3,6 +3,7 @@
 #include "libos/signals/signal_state.h"
 #include "libos/syscalls/user_memory.h"
 #include "sched/kthread.h"
+#include "sched/uthread.h"
 
 namespace junction::libos {
 
@@ -42,6 +43,19 @@ TempSigmask::TempSigmask(long mask_addr, long size) {
 
 TempSigmask::~TempSigmask() {
   if (set_) SetGuestMask(old_);
+}
+
+long TempSigmask::Finish(long result) {
+  if (!set_) return result;
+  set_ = false;
+  if (result == -EINTR && DeliverableSignals()) {
+    sched::Uthread* u = sched::Current();
+    u->saved_mask = old_;
+    u->restore_mask = true;
+  } else {
+    SetGuestMask(old_);
+  }
+  return result;
 }
 
 uint64_t DeadlineAfter(uint64_t ns) { return sched::NowNs() + ns; }

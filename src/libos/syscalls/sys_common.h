@@ -15,13 +15,19 @@ long InstallPair(const fs::FilePtr& a, const fs::FilePtr& b, bool cloexec, int o
 // Installs one description; the new number or -errno.
 long InstallFile(const fs::FilePtr& f, bool cloexec);
 
-// ppoll/pselect6/epoll_pwait: the guest's mask replaced for the call.
+// ppoll/pselect6/epoll_pwait(2): the guest's mask replaced for the call.
+// As on Linux (restore_saved_sigmask_unless), a call interrupted by a
+// signal keeps the temporary mask until the handler's frame is built: the
+// handler runs with it and its sigreturn restores the caller's mask.
 class TempSigmask {
  public:
-  // `mask_addr` 0: no change. Returns false on EFAULT/EINVAL (set_ok()).
+  // `mask_addr` 0: no change. ok() is false on EFAULT/EINVAL.
   TempSigmask(long mask_addr, long size);
-  ~TempSigmask();
+  ~TempSigmask();  // restores the mask if Finish was not called
   bool ok() const { return ok_; }
+  // Ends the call with `result`: -EINTR with a signal to deliver leaves the
+  // mask to signal delivery (Uthread::restore_mask), else restores it now.
+  long Finish(long result);
 
  private:
   bool ok_ = true, set_ = false;

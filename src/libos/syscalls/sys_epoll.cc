@@ -73,7 +73,7 @@ JUNCTION_HANDLER(epoll_pwait) {
   TempSigmask mask(a.a[4], a.a[5]);
   if (!mask.ok()) return a.a[4] && a.a[5] != 8 ? -EINVAL : -EFAULT;
   int64_t t = static_cast<int>(a.a[3]);
-  return WaitCommon(a.a[0], a.a[1], a.a[2], t < 0 ? -1 : t * 1000000);
+  return mask.Finish(WaitCommon(a.a[0], a.a[1], a.a[2], t < 0 ? -1 : t * 1000000));
 }
 
 JUNCTION_HANDLER(epoll_pwait2) {
@@ -86,7 +86,7 @@ JUNCTION_HANDLER(epoll_pwait2) {
   }
   TempSigmask mask(a.a[4], a.a[5]);
   if (!mask.ok()) return a.a[4] && a.a[5] != 8 ? -EINVAL : -EFAULT;
-  return WaitCommon(a.a[0], a.a[1], a.a[2], t);
+  return mask.Finish(WaitCommon(a.a[0], a.a[1], a.a[2], t));
 }
 
 }  // namespace junction::libos

@@ -82,7 +82,7 @@ JUNCTION_HANDLER(timerfd_gettime) {
   return UserPtr<itimerspec>(a.a[1]).Write(cur).ok() ? 0 : -EFAULT;
 }
 
-JUNCTION_HANDLER(signalfd) { return SignalfdCommon(a.a[0], a.a[1], a.a[2], 0); }
-JUNCTION_HANDLER(signalfd4) { return SignalfdCommon(a.a[0], a.a[1], a.a[2], a.a[3]); }
+JUNCTION_HANDLER(signalfd) { return SignalfdCommon(static_cast<int>(a.a[0]), a.a[1], a.a[2], 0); }
+JUNCTION_HANDLER(signalfd4) { return SignalfdCommon(static_cast<int>(a.a[0]), a.a[1], a.a[2], static_cast<int>(a.a[3])); }
 
 }  // namespace junction::libos

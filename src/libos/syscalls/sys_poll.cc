@@ -121,7 +121,7 @@ JUNCTION_HANDLER(ppoll) {
     uint64_t left = used >= static_cast<uint64_t>(t) ? 0 : static_cast<uint64_t>(t) - used;
     (void)UserPtr<timespec>(a.a[2]).Write({static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)});
   }
-  return r;
+  return mask.Finish(r);
 }
 
 JUNCTION_HANDLER(select) {
@@ -161,7 +161,7 @@ JUNCTION_HANDLER(pselect6) {
   }
   TempSigmask mask(mask_addr, mask_len);
   if (!mask.ok()) return mask_len != 8 ? -EINVAL : -EFAULT;
-  return SelectCommon(a.a[0], a.a[1], a.a[2], a.a[3], t);
+  return mask.Finish(SelectCommon(a.a[0], a.a[1], a.a[2], a.a[3], t));
 }
 
 }  // namespace junction::libos

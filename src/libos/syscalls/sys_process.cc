@@ -14,6 +14,7 @@
 #include "libos/host/host.h"
 #include "libos/fs/fd_table.h"
 #include "libos/fs/file.h"
+#include "libos/ipc/eventfd.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/signal_state.h"
@@ -321,8 +322,8 @@ namespace junction::libos {
 
 // Signals to itself stay in the LibOS when the guest handles them; default
 // actions are the host's (abort() must end the process with SIGABRT).
-// `tid` -1: the process.
-static long SignalSelf(long tid, long sig) {
+// `tid` -1: the process. `given`: the sender's siginfo (sigqueue).
+static long SignalSelf(long tid, long sig, const siginfo_t* given = nullptr) {
   const Process& p = CurrentProcess();
   if (sig < 0 || sig > 64) return -EINVAL;
   sched::Uthread* target = nullptr;
@@ -337,11 +338,16 @@ static long SignalSelf(long tid, long sig) {
   // process (kill), and a thread parked in the LibOS that can take it is
   // woken; default actions are carried out by the delivery code.
   siginfo_t info{};
+  if (given) {
+    info = *given;
+  } else {
+    info.si_code = tid == -1 ? SI_USER : SI_TKILL;
+    info.si_pid = p.pid;
+    info.si_uid = p.uid;
+  }
   info.si_signo = static_cast<int>(sig);
-  info.si_code = tid == -1 ? SI_USER : SI_TKILL;
-  info.si_pid = p.pid;
-  info.si_uid = p.uid;
   QueueSignal(static_cast<int>(sig), info, target);
+  ipc::NotifySignalFds();
   if (target && target != sched::Current()) {
     if (!(target->sig_blocked & ~target->sigwait_set & SigBit(static_cast<int>(sig))))
       sched::WakeUp(target, sched::WakeReason::kSignal);
@@ -413,6 +419,35 @@ JUNCTION_HANDLER(tkill) {
   return SignalHost(proc::HostPid(static_cast<int>(a.a[0])), a.a[1]);
 self:
   return SignalSelf(a.a[0], a.a[1]);
+}
+
+// sigqueue(3) and pthread_sigqueue: a signal with the sender's siginfo.
+// Like Linux, a sender may not pose as the kernel or kill() to another
+// process (si_code >= 0 or SI_TKILL: EPERM).
+static long QueueInfo(long tgid, long tid, long sig, long info_addr) {
+  auto info = UserPtr<siginfo_t>(info_addr).Read();
+  if (!info.ok()) return -EFAULT;
+  if (sig < 0 || sig > 64) return -EINVAL;
+  const Process& p = CurrentProcess();
+  bool self = tgid == p.pid;
+  if ((info->si_code >= 0 || info->si_code == SI_TKILL) && !self) return -EPERM;
+  if (self) return SignalSelf(tid, sig, &*info);
+  // Another container process: only its main thread, through the host.
+  if (tid != -1 && tid != tgid) return -ESRCH;
+  int host_pid = proc::HostPid(static_cast<int>(tgid));
+  if (host_pid <= 0) return -ESRCH;
+  StraceFlush();
+  return host::Syscall(SYS_rt_sigqueueinfo, host_pid, sig, host::L(&*info));
+}
+
+JUNCTION_HANDLER(rt_sigqueueinfo) {
+  if (a.a[0] <= 0) return -ESRCH;
+  return QueueInfo(a.a[0], -1, a.a[1], a.a[2]);
+}
+
+JUNCTION_HANDLER(rt_tgsigqueueinfo) {
+  if (a.a[0] <= 0 || a.a[1] <= 0) return -EINVAL;
+  return QueueInfo(a.a[0], a.a[1], a.a[2], a.a[3]);
 }
 
 // pidfds: host pidfds of the target's host process, as guest descriptors.

@@ -135,6 +135,7 @@ JUNCTION_HANDLER(rt_sigtimedwait) {
   auto set = UserPtr<uint64_t>(a.a[0]).Read();
   if (!set.ok()) return -set.error();
   uint64_t want = *set & ~kUnblockableSignals;
+  RouteSignalsToLibos(want);
   uint64_t deadline = 0;
   if (a.a[2]) {
     auto t = UserPtr<timespec>(a.a[2]).Read();
