@@ -26,5 +26,7 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_poll.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/unix_socket.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/host_socket.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../net/bypass.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../net/inet_socket.cc
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_socket.cc
 )

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "libos/fs/fd_table.h"
+#include "libos/net/bypass.h"
 #include "libos/net/socket.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/sys_common.h"
@@ -53,6 +54,10 @@ JUNCTION_HANDLER(socket) {
   SysResult<fs::FilePtr> f = Errno{EAFNOSUPPORT};
   if (UnixDomain(domain)) {
     f = net::MakeUnixSocket(type & 0xf, (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
+  } else if ((domain == AF_INET || domain == AF_INET6) && net::BypassMode()) {
+    // The container's own stack: IPv4 only for now (docs/network.md).
+    f = domain == AF_INET ? net::MakeBypassSocket(type, static_cast<int>(a.a[2]))
+                          : SysResult<fs::FilePtr>(Errno{EAFNOSUPPORT});
   } else if (domain == AF_INET || domain == AF_INET6 || domain == AF_NETLINK) {
     f = net::MakeHostSocket(domain, type, static_cast<int>(a.a[2]));
   }
@@ -285,7 +290,8 @@ JUNCTION_HANDLER(recvfrom) {
     long w = WriteAddr(m.addr, a.a[4], a.a[5]);
     if (w) return w;
   }
-  return static_cast<long>(m.data.size());
+  // With MSG_TRUNC a datagram's real length, else the bytes copied.
+  return static_cast<long>(*r);
 }
 
 JUNCTION_HANDLER(sendmsg) {

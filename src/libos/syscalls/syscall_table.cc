@@ -156,15 +156,16 @@ constexpr Spec kSpecs[] = {
     PART(epoll_pwait, "the temporary mask is restored before a handler runs"),
     PART(epoll_pwait2, "the temporary mask is restored before a handler runs"),
     // Sockets: AF_UNIX in the LibOS; AF_INET/AF_INET6 (and AF_NETLINK, for
-    // interface queries) are host sockets driven through the reactor.
-    PART(socket, "AF_UNIX (LibOS), AF_INET/AF_INET6/AF_NETLINK (host); others EAFNOSUPPORT"),
+    // interface queries) are host sockets driven through the reactor, or in
+    // [net] mode = "bypass" AF_INET goes to the LibOS's own stack.
+    PART(socket, "AF_UNIX (LibOS), AF_INET/AF_INET6/AF_NETLINK (host); bypass mode: AF_INET stream/dgram on the LibOS stack, AF_INET6 EAFNOSUPPORT; others EAFNOSUPPORT"),
     PART(socketpair, "AF_UNIX stream, dgram, seqpacket"),
     PART(bind, "unix path names live in a LibOS registry (no socket file)"),
     IMPL(listen, 0, ""), IMPL(accept, 0, ""), IMPL(accept4, 0, ""),
     IMPL(connect, 0, "EINPROGRESS for non-blocking host sockets"), IMPL(shutdown, 0, ""),
     IMPL(getsockname, 0, ""), IMPL(getpeername, 0, ""),
-    PART(getsockopt, "unix: SO_TYPE/DOMAIN/ERROR/PEERCRED/PASSCRED/ACCEPTCONN/buffer sizes"),
-    PART(setsockopt, "unix: SO_PASSCRED; others accepted and ignored; host sockets: the host's"),
+    PART(getsockopt, "unix: SO_TYPE/DOMAIN/ERROR/PEERCRED/PASSCRED/ACCEPTCONN/buffer sizes; bypass inet: docs/network.md"),
+    PART(setsockopt, "unix: SO_PASSCRED; others accepted and ignored; host sockets: the host's; bypass inet: docs/network.md (unknown: ENOPROTOOPT)"),
     IMPL(sendto, 0, ""), IMPL(recvfrom, 0, ""),
     PART(sendmsg, "SCM_RIGHTS, SCM_CREDENTIALS on unix sockets; host sockets: no control data"),
     PART(recvmsg, "SCM_RIGHTS, SCM_CREDENTIALS on unix sockets; host sockets: no control data"),

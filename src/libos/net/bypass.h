@@ -1,0 +1,31 @@
+// The container's own network stack in `[net] mode = "bypass"` (DESIGN.md
+// 3.7, docs/network.md "LibOS stack"): one junction::net::NetStack per
+// process, created on first use with the configured address, and the
+// AF_INET sockets over it.
+#pragma once
+
+#include "base/sys_result.h"
+#include "libos/fs/file.h"
+#include "net/link.h"
+#include "net/stack/stack.h"
+
+namespace junction::libos::net {
+
+// True when this container's AF_INET sockets use the LibOS stack.
+bool BypassMode();
+
+// The stack (created on first call), or nullptr outside bypass mode.
+junction::net::NetStack* BypassStack();
+
+// Gives the stack its link before the first socket is made (the daemon's
+// RingLink). Without one the stack still serves 127.0.0.1 and its own
+// address inside the container, and counts every frame it could not send.
+void SetBypassLink(junction::net::NetLink* link);
+
+// Runs the stack's timers if one is due (cheap when none is).
+void BypassRunTimers();
+
+// socket(AF_INET, SOCK_STREAM | SOCK_DGRAM, ...) in bypass mode.
+SysResult<fs::FilePtr> MakeBypassSocket(int type, int protocol);
+
+}  // namespace junction::libos::net

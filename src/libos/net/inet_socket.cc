@@ -1,0 +1,598 @@
+// AF_INET sockets over the LibOS's own stack in `[net] mode = "bypass"`
+// (docs/network.md "LibOS stack"). The stack is non-blocking; this layer
+// gives BSD semantics: a call that would block parks the uthread on the
+// socket's WaitQueue until the stack's notify callback fires, the
+// SO_RCVTIMEO/SO_SNDTIMEO deadline passes, a signal arrives, or the
+// stack's next timer is due (timers run from here and from epoll/poll
+// re-checks; see BypassRunTimers).
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+#include "libos/fs/file.h"
+#include "libos/ipc/ipc.h"
+#include "libos/net/bypass.h"
+#include "libos/net/socket.h"
+#include "libos/syscalls/user_memory.h"
+#include "net/stack/tcp.h"
+#include "net/stack/udp.h"
+#include "sched/kthread.h"
+#include "sched/spinlock.h"
+#include "sched/wait_queue.h"
+
+namespace junction::libos::net {
+
+namespace {
+
+namespace jn = junction::net;
+
+// sockaddr_in <-> Endpoint. `allow_unspec`: AF_UNSPEC means "no address"
+// (connect on a datagram socket dissolves the association).
+SysResult<jn::Endpoint> ParseSin(const std::string& a, bool allow_unspec, bool* unspec = nullptr) {
+  if (a.size() < sizeof(sa_family_t)) return Errno{EINVAL};
+  sa_family_t fam;
+  std::memcpy(&fam, a.data(), sizeof(fam));
+  if (fam == AF_UNSPEC && allow_unspec) {
+    if (unspec) *unspec = true;
+    return jn::Endpoint{};
+  }
+  if (a.size() < sizeof(sockaddr_in)) return Errno{EINVAL};
+  if (fam != AF_INET) return Errno{EAFNOSUPPORT};
+  sockaddr_in sin;
+  std::memcpy(&sin, a.data(), sizeof(sin));
+  return jn::Endpoint{ntohl(sin.sin_addr.s_addr), ntohs(sin.sin_port)};
+}
+
+std::string Sin(jn::Endpoint e) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(e.port);
+  sin.sin_addr.s_addr = htonl(e.ip);
+  return std::string(reinterpret_cast<const char*>(&sin), sizeof(sin));
+}
+
+template <typename T>
+void PutOpt(std::vector<char>* val, const T& v) {
+  val->assign(reinterpret_cast<const char*>(&v), reinterpret_cast<const char*>(&v) + sizeof(v));
+}
+
+SysResult<int> IntOpt(const std::vector<char>& val) {
+  if (val.size() < sizeof(int)) return Errno{EINVAL};
+  int v;
+  std::memcpy(&v, val.data(), sizeof(v));
+  return v;
+}
+
+SysResult<uint64_t> TimeoutOpt(const std::vector<char>& val) {
+  if (val.size() < sizeof(timeval)) return Errno{EINVAL};
+  timeval tv;
+  std::memcpy(&tv, val.data(), sizeof(tv));
+  if (tv.tv_usec < 0 || tv.tv_usec >= 1000000) return Errno{EDOM};
+  if (tv.tv_sec < 0) return uint64_t{0};
+  return static_cast<uint64_t>(tv.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(tv.tv_usec) * 1000;
+}
+
+timeval ToTimeval(uint64_t ns) {
+  return timeval{static_cast<time_t>(ns / 1'000'000'000), static_cast<suseconds_t>(ns % 1'000'000'000 / 1000)};
+}
+
+void RaiseSigpipe() {
+  siginfo_t info{};
+  info.si_signo = SIGPIPE;
+  ipc::RaiseSignal(SIGPIPE, info);
+}
+
+// What both socket types share: the wait machinery and common options.
+class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket> {
+ public:
+  InetSocket(int type, int flags)
+      : Socket(O_RDWR | (flags & O_NONBLOCK), ""), type_(type), ino_(ipc::NextAnonIno()) {
+    set_path("socket:[" + std::to_string(ino_) + "]");
+  }
+
+  // The stack's notify callback: two-phase wake (it runs with no stack lock).
+  std::function<void()> Notifier() {
+    std::weak_ptr<InetSocket> w = weak_from_this();
+    return [w] {
+      if (auto s = w.lock()) s->Wake();
+    };
+  }
+  void Wake() {
+    {
+      sched::SpinGuard g(lock_);
+      gen_++;
+    }
+    waiters_.WakeAll();
+    hub().Notify(Poll());
+  }
+
+  // Runs `op` until it does not say EAGAIN, parking between tries unless
+  // non-blocking. `timeout_ns` 0 = forever (SO_RCVTIMEO/SO_SNDTIMEO).
+  template <typename T, typename F>
+  SysResult<T> Blocking(bool nonblock, uint64_t timeout_ns, F op) {
+    uint64_t deadline = timeout_ns ? sched::NowNs() + timeout_ns : 0;
+    for (;;) {
+      lock_.lock();
+      uint64_t g = gen_;
+      lock_.unlock();
+      SysResult<T> r = op();
+      if (r.ok() || r.error() != EAGAIN || nonblock) return r;
+      lock_.lock();
+      if (gen_ != g) {
+        lock_.unlock();
+        continue;
+      }
+      uint64_t next = BypassStack()->NextTimerNs();
+      uint64_t until = deadline;
+      if (next != UINT64_MAX && (until == 0 || next < until)) until = next;
+      long w = waiters_.Wait(lock_, until);
+      if (w == -EINTR) return Errno{EINTR};
+      BypassRunTimers();
+      if (deadline && sched::NowNs() >= deadline) return Errno{EAGAIN};
+    }
+  }
+
+  SysResult<void> Stat(struct stat* st) override {
+    *st = fs::SyntheticStat(ipc::kAnonDev, ino_, S_IFSOCK | 0777);
+    return {};
+  }
+  bool host_pollable() const override { return false; }
+  uint64_t NextEventNs() override {
+    uint64_t t = BypassStack()->NextTimerNs();
+    return t == UINT64_MAX ? ~uint64_t{0} : t;
+  }
+  SysResult<size_t> Read(void* buf, size_t len) override {
+    Msg m;
+    auto r = RecvMsg(&m, len, 0);
+    if (!r.ok()) return r;
+    std::memcpy(buf, m.data.data(), m.data.size());
+    return m.data.size();
+  }
+  SysResult<size_t> Write(const void* buf, size_t len) override {
+    Msg m;
+    m.data.assign(static_cast<const char*>(buf), static_cast<const char*>(buf) + len);
+    return SendMsg(m, 0);
+  }
+
+  // SOL_SOCKET options both types answer the same way.
+  bool CommonGetOpt(int name, std::vector<char>* val) {
+    switch (name) {
+      case SO_TYPE: PutOpt(val, type_); return true;
+      case SO_DOMAIN: PutOpt(val, int{AF_INET}); return true;
+      case SO_PROTOCOL: PutOpt(val, type_ == SOCK_STREAM ? int{IPPROTO_TCP} : int{IPPROTO_UDP}); return true;
+      case SO_RCVTIMEO: PutOpt(val, ToTimeval(rcvtimeo_)); return true;
+      case SO_SNDTIMEO: PutOpt(val, ToTimeval(sndtimeo_)); return true;
+      case SO_RCVLOWAT: case SO_SNDLOWAT: PutOpt(val, int{1}); return true;
+      default: return false;
+    }
+  }
+  SysResult<bool> CommonSetOpt(int name, const std::vector<char>& val) {
+    switch (name) {
+      case SO_RCVTIMEO: rcvtimeo_ = TRY(TimeoutOpt(val)); return true;
+      case SO_SNDTIMEO: sndtimeo_ = TRY(TimeoutOpt(val)); return true;
+      default: return false;
+    }
+  }
+
+ protected:
+  int type_;
+  uint64_t ino_;
+  uint64_t rcvtimeo_ = 0, sndtimeo_ = 0;
+  sched::SpinLock lock_;  // guards gen_
+  uint64_t gen_ = 0;      // bumped by every notification
+  sched::WaitQueue waiters_;
+};
+
+uint32_t ToEpoll(uint32_t ev) {
+  uint32_t out = ev & (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP);
+  if (ev & EPOLLIN) out |= EPOLLRDNORM;
+  if (ev & EPOLLOUT) out |= EPOLLWRNORM;
+  return out;
+}
+static_assert(jn::kEvIn == EPOLLIN && jn::kEvOut == EPOLLOUT && jn::kEvErr == EPOLLERR &&
+              jn::kEvHup == EPOLLHUP && jn::kEvRdHup == EPOLLRDHUP);
+
+// Linux's struct tcp_info as the kernel fills it (glibc's copy stops at
+// tcpi_total_retrans): the fields through tcpi_snd_wnd (Linux 5.4+).
+struct LinuxTcpInfo {
+  tcp_info base;
+  uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+  uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+  uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
+  uint32_t delivered, delivered_ce;
+  uint64_t bytes_sent, bytes_retrans;
+  uint32_t dsack_dups, reord_seen, rcv_ooopack, snd_wnd;
+};
+static_assert(sizeof(tcp_info) == 104 && offsetof(LinuxTcpInfo, bytes_acked) == 120 &&
+              offsetof(LinuxTcpInfo, snd_wnd) == 228 && sizeof(LinuxTcpInfo) == 232);
+
+// SOCK_STREAM: a TCP connection or listener.
+class TcpStream : public InetSocket {
+ public:
+  TcpStream(std::shared_ptr<jn::TcpSocket> t, int flags) : InetSocket(SOCK_STREAM, flags), t_(std::move(t)) {}
+  ~TcpStream() override {
+    if (t_) {
+      t_->set_notify(nullptr);
+      t_->Close();
+    }
+  }
+  void Start() { t_->set_notify(Notifier()); }
+
+  SysResult<void> Bind(const std::string& addr) override {
+    auto e = TRY(ParseSin(addr, false));
+    return t_->Bind(e);
+  }
+  SysResult<void> Listen(int backlog) override {
+    if (backlog < 0 || backlog > 4096) backlog = 4096;  // Linux: somaxconn
+    return t_->Listen(backlog);
+  }
+  SysResult<fs::FilePtr> Accept(int flags, std::string* peer) override {
+    jn::Endpoint from;
+    auto c = TRY((Blocking<std::shared_ptr<jn::TcpSocket>>(nonblocking(), rcvtimeo_, [&] {
+      return t_->Accept(&from);
+    })));
+    auto s = std::make_shared<TcpStream>(std::move(c), flags);
+    s->Start();
+    *peer = Sin(from);
+    return fs::FilePtr(s);
+  }
+  SysResult<void> Connect(const std::string& addr) override {
+    auto e = TRY(ParseSin(addr, false));
+    auto r = t_->Connect(e);
+    if (r.ok() || r.error() != EINPROGRESS || nonblocking()) return r;
+    // Blocking connect: wait for the handshake's outcome (EINTR leaves it going).
+    auto done = Blocking<int>(false, sndtimeo_, [&]() -> SysResult<int> {
+      if (t_->state() == jn::TcpState::kSynSent || t_->state() == jn::TcpState::kSynReceived)
+        return Errno{EAGAIN};
+      return 0;
+    });
+    if (!done.ok()) return Errno{done.error() == EAGAIN ? EINPROGRESS : done.error()};
+    int err = t_->TakeError();
+    if (err) return Errno{err};
+    return {};
+  }
+
+  SysResult<size_t> SendMsg(const Msg& m, int flags) override {
+    bool nonblock = nonblocking() || (flags & MSG_DONTWAIT);
+    std::span<const std::byte> data(reinterpret_cast<const std::byte*>(m.data.data()), m.data.size());
+    size_t sent = 0;
+    do {
+      auto r = Blocking<size_t>(nonblock, sndtimeo_, [&] { return t_->Send(data.subspan(sent)); });
+      if (!r.ok()) {
+        if (sent) break;  // a partial write reports what went
+        if (r.error() == EPIPE && !(flags & MSG_NOSIGNAL)) RaiseSigpipe();
+        return r;
+      }
+      sent += *r;
+    } while (sent < data.size() && !nonblock);
+    return sent;
+  }
+  SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) override {
+    if (flags & MSG_OOB) return Errno{EINVAL};  // no urgent data (docs/network.md)
+    bool nonblock = nonblocking() || (flags & MSG_DONTWAIT);
+    m->data.resize(len);
+    std::span<std::byte> buf(reinterpret_cast<std::byte*>(m->data.data()), len);
+    size_t got = 0;
+    for (;;) {
+      auto r = Blocking<size_t>(nonblock, rcvtimeo_, [&] {
+        return t_->Recv(buf.subspan(got), flags & jn::kMsgPeek);
+      });
+      if (!r.ok()) {
+        if (got) break;
+        m->data.clear();
+        return r;
+      }
+      got += *r;
+      if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK) || *r == 0 || got == len) break;
+    }
+    m->data.resize(got);
+    return got;
+  }
+  SysResult<void> Shutdown(int how) override {
+    return t_->Shutdown(how == SHUT_RD || how == SHUT_RDWR, how == SHUT_WR || how == SHUT_RDWR);
+  }
+  SysResult<std::string> Name(bool peer) override {
+    if (peer) return Sin(TRY(t_->peer()));
+    return Sin(t_->local());
+  }
+
+  SysResult<void> GetOpt(int level, int name, std::vector<char>* val) override {
+    if (level == SOL_SOCKET) {
+      if (CommonGetOpt(name, val)) return {};
+      switch (name) {
+        case SO_ERROR: PutOpt(val, t_->TakeError()); return {};
+        case SO_ACCEPTCONN: PutOpt(val, int{t_->listening()}); return {};
+        case SO_RCVBUF: PutOpt(val, static_cast<int>(t_->rcvbuf())); return {};
+        case SO_SNDBUF: PutOpt(val, static_cast<int>(t_->sndbuf())); return {};
+        case SO_REUSEADDR: PutOpt(val, int{reuse_addr_}); return {};
+        case SO_KEEPALIVE: PutOpt(val, int{t_->keepalive()}); return {};
+        case SO_LINGER: PutOpt(val, linger{linger_on_, linger_secs_}); return {};
+        default: return Errno{ENOPROTOOPT};
+      }
+    }
+    if (level == IPPROTO_TCP) {
+      jn::TcpInfo i = t_->Info();
+      switch (name) {
+        case TCP_NODELAY: PutOpt(val, int{t_->nodelay()}); return {};
+        case TCP_MAXSEG: PutOpt(val, static_cast<int>(i.snd_mss ? i.snd_mss : 536)); return {};
+        case TCP_KEEPIDLE: PutOpt(val, ka_idle_); return {};
+        case TCP_KEEPINTVL: PutOpt(val, ka_intvl_); return {};
+        case TCP_KEEPCNT: PutOpt(val, ka_cnt_); return {};
+        case TCP_INFO: {
+          LinuxTcpInfo lti{};
+          tcp_info& ti = lti.base;
+          static const uint8_t kLinuxState[] = {TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_SYN_RECV,
+                                                TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2,
+                                                TCP_CLOSE_WAIT, TCP_CLOSING, TCP_LAST_ACK, TCP_TIME_WAIT};
+          ti.tcpi_state = kLinuxState[static_cast<int>(i.state)];
+          ti.tcpi_options = static_cast<uint8_t>((i.ts ? TCPI_OPT_TIMESTAMPS : 0) | (i.sack ? TCPI_OPT_SACK : 0) |
+                                                 (i.wscale ? TCPI_OPT_WSCALE : 0));
+          ti.tcpi_snd_wscale = i.snd_wscale & 0xf;
+          ti.tcpi_rcv_wscale = i.rcv_wscale & 0xf;
+          ti.tcpi_rto = i.rto_us;
+          ti.tcpi_ato = i.ato_us;
+          ti.tcpi_snd_mss = i.snd_mss;
+          ti.tcpi_rcv_mss = i.rcv_mss;
+          ti.tcpi_unacked = i.unacked;
+          ti.tcpi_sacked = i.sacked;
+          ti.tcpi_retransmits = static_cast<uint8_t>(std::min<uint32_t>(i.retrans, 255));
+          ti.tcpi_total_retrans = i.total_retrans;
+          ti.tcpi_rtt = i.rtt_us;
+          ti.tcpi_rttvar = i.rttvar_us;
+          ti.tcpi_snd_ssthresh = i.snd_ssthresh;
+          ti.tcpi_snd_cwnd = i.snd_cwnd;
+          ti.tcpi_advmss = i.advmss;
+          ti.tcpi_rcv_space = i.rcv_space;
+          ti.tcpi_pmtu = i.advmss + 40;
+          ti.tcpi_reordering = 3;
+          lti.pacing_rate = lti.max_pacing_rate = ~uint64_t{0};  // no pacing
+          lti.bytes_acked = i.bytes_acked;
+          lti.bytes_received = i.bytes_received;
+          lti.snd_wnd = i.snd_wnd;
+          PutOpt(val, lti);
+          return {};
+        }
+        default: return Errno{ENOPROTOOPT};
+      }
+    }
+    if (level == IPPROTO_IP) {
+      switch (name) {
+        case IP_TOS: PutOpt(val, tos_); return {};
+        case IP_TTL: PutOpt(val, int{64}); return {};
+        default: return Errno{ENOPROTOOPT};
+      }
+    }
+    return Errno{ENOPROTOOPT};
+  }
+
+  SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) override {
+    if (level == SOL_SOCKET) {
+      if (TRY(CommonSetOpt(name, val))) return {};
+      if (name == SO_LINGER) {
+        if (val.size() < sizeof(linger)) return Errno{EINVAL};
+        linger l;
+        std::memcpy(&l, val.data(), sizeof(l));
+        linger_on_ = l.l_onoff != 0;
+        linger_secs_ = std::max(0, l.l_linger);
+        t_->set_linger(linger_on_, linger_secs_);
+        return {};
+      }
+      int v = TRY(IntOpt(val));
+      switch (name) {
+        // Linux doubles the asked size for its bookkeeping; so do we.
+        case SO_RCVBUF: t_->set_rcvbuf(static_cast<size_t>(std::clamp(v, 1152, 1 << 26)) * 2); return {};
+        case SO_SNDBUF: t_->set_sndbuf(static_cast<size_t>(std::clamp(v, 2304, 1 << 26)) * 2); return {};
+        case SO_REUSEADDR: reuse_addr_ = v != 0; t_->set_reuse_addr(reuse_addr_); return {};
+        case SO_KEEPALIVE: t_->set_keepalive(v != 0, static_cast<uint32_t>(ka_idle_), static_cast<uint32_t>(ka_intvl_), static_cast<uint32_t>(ka_cnt_)); return {};
+        default: return Errno{ENOPROTOOPT};
+      }
+    }
+    if (level == IPPROTO_TCP) {
+      int v = TRY(IntOpt(val));
+      switch (name) {
+        case TCP_NODELAY: t_->set_nodelay(v != 0); return {};
+        case TCP_KEEPIDLE: case TCP_KEEPINTVL: case TCP_KEEPCNT: {
+          if (v < 1 || v > 32767) return Errno{EINVAL};
+          (name == TCP_KEEPIDLE ? ka_idle_ : name == TCP_KEEPINTVL ? ka_intvl_ : ka_cnt_) = v;
+          t_->set_keepalive(t_->keepalive(), static_cast<uint32_t>(ka_idle_), static_cast<uint32_t>(ka_intvl_), static_cast<uint32_t>(ka_cnt_));
+          return {};
+        }
+        default: return Errno{ENOPROTOOPT};
+      }
+    }
+    if (level == IPPROTO_IP && name == IP_TOS) {
+      tos_ = TRY(IntOpt(val)) & 0xff;  // kept for getsockopt; the stack sends TOS 0
+      return {};
+    }
+    return Errno{ENOPROTOOPT};
+  }
+
+  uint32_t Poll() override {
+    BypassRunTimers();
+    return ToEpoll(t_->Events());
+  }
+  SysResult<int> Available() override {
+    if (t_->listening()) return Errno{EINVAL};
+    return static_cast<int>(t_->Readable());
+  }
+  SysResult<long> Ioctl(unsigned long req, long arg) override {
+    if (req == SIOCOUTQ) {
+      if (t_->listening()) return Errno{EINVAL};
+      TRY_VOID(UserPtr<int>(arg).Write(static_cast<int>(t_->Unsent())));
+      return 0L;
+    }
+    if (req == SIOCINQ) {
+      int n = TRY(Available());
+      TRY_VOID(UserPtr<int>(arg).Write(n));
+      return 0L;
+    }
+    return Errno{ENOTTY};
+  }
+
+ private:
+  std::shared_ptr<jn::TcpSocket> t_;
+  bool reuse_addr_ = false, linger_on_ = false;
+  int linger_secs_ = 0;
+  int ka_idle_ = 7200, ka_intvl_ = 75, ka_cnt_ = 9;
+  int tos_ = 0;
+};
+
+// SOCK_DGRAM: UDP.
+class UdpDgram : public InetSocket {
+ public:
+  UdpDgram(std::shared_ptr<jn::UdpSocket> u, int flags) : InetSocket(SOCK_DGRAM, flags), u_(std::move(u)) {}
+  ~UdpDgram() override { u_->set_notify(nullptr); }
+  void Start() { u_->set_notify(Notifier()); }
+
+  SysResult<void> Bind(const std::string& addr) override { return u_->Bind(TRY(ParseSin(addr, false))); }
+  SysResult<void> Listen(int) override { return Errno{EOPNOTSUPP}; }
+  SysResult<fs::FilePtr> Accept(int, std::string*) override { return Errno{EOPNOTSUPP}; }
+  SysResult<void> Connect(const std::string& addr) override {
+    bool unspec = false;
+    auto e = TRY(ParseSin(addr, true, &unspec));
+    if (unspec) e = {};
+    return u_->Connect(e);
+  }
+  SysResult<size_t> SendMsg(const Msg& m, int) override {
+    std::span<const std::byte> data(reinterpret_cast<const std::byte*>(m.data.data()), m.data.size());
+    if (m.addr.empty()) return u_->SendTo(data, nullptr);
+    jn::Endpoint to = TRY(ParseSin(m.addr, false));
+    return u_->SendTo(data, &to);
+  }
+  SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) override {
+    bool nonblock = nonblocking() || (flags & MSG_DONTWAIT);
+    m->data.resize(len);
+    std::span<std::byte> buf(reinterpret_cast<std::byte*>(m->data.data()), len);
+    jn::Endpoint from;
+    bool truncated = false;
+    auto r = Blocking<size_t>(nonblock, rcvtimeo_, [&] {
+      return u_->RecvFrom(buf, flags & (jn::kMsgPeek | jn::kMsgTrunc), &from, &truncated);
+    });
+    if (!r.ok()) {
+      m->data.clear();
+      return r;
+    }
+    m->data.resize(std::min(*r, len));
+    m->addr = Sin(from);
+    if (truncated) m->flags |= MSG_TRUNC;
+    return *r;
+  }
+  SysResult<void> Shutdown(int how) override {
+    // Linux allows shutdown on a UDP socket; it only wakes readers.
+    if (how == SHUT_RD || how == SHUT_RDWR) shut_rd_ = true;
+    Wake();
+    auto p = u_->peer();
+    if (!p.ok()) return Errno{ENOTCONN};
+    return {};
+  }
+  SysResult<std::string> Name(bool peer) override {
+    if (peer) return Sin(TRY(u_->peer()));
+    return Sin(u_->local());
+  }
+  SysResult<void> GetOpt(int level, int name, std::vector<char>* val) override {
+    if (level == SOL_SOCKET) {
+      if (CommonGetOpt(name, val)) return {};
+      switch (name) {
+        case SO_ERROR: PutOpt(val, u_->TakeError()); return {};
+        case SO_ACCEPTCONN: PutOpt(val, int{0}); return {};
+        case SO_RCVBUF: PutOpt(val, static_cast<int>(u_->rcvbuf())); return {};
+        case SO_SNDBUF: PutOpt(val, static_cast<int>(u_->sndbuf())); return {};
+        case SO_REUSEADDR: PutOpt(val, int{u_->reuse_addr()}); return {};
+        case SO_REUSEPORT: PutOpt(val, int{u_->reuse_port()}); return {};
+        case SO_BROADCAST: PutOpt(val, int{u_->broadcast()}); return {};
+        default: return Errno{ENOPROTOOPT};
+      }
+    }
+    if (level == IPPROTO_IP) {
+      switch (name) {
+        case IP_TOS: PutOpt(val, tos_); return {};
+        case IP_TTL: PutOpt(val, int{64}); return {};
+        case IP_MTU_DISCOVER: PutOpt(val, pmtudisc_); return {};
+        default: return Errno{ENOPROTOOPT};
+      }
+    }
+    return Errno{ENOPROTOOPT};
+  }
+  SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) override {
+    if (level == SOL_SOCKET) {
+      if (TRY(CommonSetOpt(name, val))) return {};
+      int v = TRY(IntOpt(val));
+      switch (name) {
+        case SO_RCVBUF: u_->set_rcvbuf(static_cast<size_t>(std::clamp(v, 1152, 1 << 26)) * 2); return {};
+        case SO_SNDBUF: u_->set_sndbuf(static_cast<size_t>(std::clamp(v, 2304, 1 << 26)) * 2); return {};
+        case SO_REUSEADDR: u_->set_reuse_addr(v != 0); return {};
+        case SO_REUSEPORT: u_->set_reuse_port(v != 0); return {};
+        case SO_BROADCAST: u_->set_broadcast(v != 0); return {};
+        default: return Errno{ENOPROTOOPT};
+      }
+    }
+    if (level == IPPROTO_IP) {
+      int v = TRY(IntOpt(val));
+      switch (name) {
+        case IP_TOS: tos_ = v & 0xff; return {};  // kept for getsockopt; sent as 0
+        case IP_MTU_DISCOVER:
+          if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT) return Errno{EINVAL};
+          pmtudisc_ = v;
+          u_->set_dont_fragment(v == IP_PMTUDISC_DO || v == IP_PMTUDISC_PROBE);
+          return {};
+        default: return Errno{ENOPROTOOPT};
+      }
+    }
+    return Errno{ENOPROTOOPT};
+  }
+  uint32_t Poll() override {
+    BypassRunTimers();
+    uint32_t ev = u_->Events();
+    if (shut_rd_) ev |= jn::kEvIn | jn::kEvRdHup;
+    return ToEpoll(ev);
+  }
+  SysResult<int> Available() override { return static_cast<int>(u_->NextSize()); }
+  SysResult<long> Ioctl(unsigned long req, long arg) override {
+    if (req == SIOCOUTQ) {
+      TRY_VOID(UserPtr<int>(arg).Write(0));  // sent at once: nothing queued
+      return 0L;
+    }
+    if (req == SIOCINQ) {
+      TRY_VOID(UserPtr<int>(arg).Write(static_cast<int>(u_->NextSize())));
+      return 0L;
+    }
+    return Errno{ENOTTY};
+  }
+
+ private:
+  std::shared_ptr<jn::UdpSocket> u_;
+  bool shut_rd_ = false;
+  int tos_ = 0;
+  int pmtudisc_ = IP_PMTUDISC_DONT;
+};
+
+}  // namespace
+
+SysResult<fs::FilePtr> MakeBypassSocket(int type, int protocol) {
+  jn::NetStack* st = BypassStack();
+  if (!st) return Errno{EAFNOSUPPORT};
+  int base = type & 0xf;
+  int flags = (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
+  if (base == SOCK_STREAM) {
+    if (protocol != 0 && protocol != IPPROTO_TCP) return Errno{EPROTONOSUPPORT};
+    auto s = std::make_shared<TcpStream>(st->NewTcpSocket(), flags);
+    s->Start();
+    return fs::FilePtr(s);
+  }
+  if (base == SOCK_DGRAM) {
+    if (protocol != 0 && protocol != IPPROTO_UDP) return Errno{EPROTONOSUPPORT};
+    auto s = std::make_shared<UdpDgram>(st->NewUdpSocket(), flags);
+    s->Start();
+    return fs::FilePtr(s);
+  }
+  return Errno{base == SOCK_RAW ? EPERM : ESOCKTNOSUPPORT};
+}
+
+}  // namespace junction::libos::net
