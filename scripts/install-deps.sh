@@ -23,6 +23,9 @@ packages=(
   busybox-static coreutils python3 perl openssl sqlite3 hyperfine golang-go
   openjdk-17-jdk-headless
   iproute2 procps curl
+  # servers the process tests run (redis BGSAVE forks, nginx master/workers);
+  # their packaged services are kept from starting (below)
+  redis-server redis-tools nginx-light
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
   strace
   # tests/net: Linux's side of the daemon's packet path
@@ -36,6 +39,24 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps.sh: installing ${missing[*]}"
+  # Packages with a service (redis-server, nginx) must not start it: the
+  # tests start their own instances on free ports. A policy-rc.d answering
+  # 101 tells invoke-rc.d not to start anything during the install.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Nor start at boot, nor keep running if an earlier install started them.
+for svc in redis-server nginx; do
+  [ -e "/lib/systemd/system/$svc.service" ] || [ -e "/etc/init.d/$svc" ] || continue
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  else
+    update-rc.d "$svc" disable >/dev/null 2>&1 || true
+    service "$svc" stop >/dev/null 2>&1 || true
+  fi
+done
