@@ -169,6 +169,11 @@ void InitProcess(const config::AppConfig& cfg) {
   p.egid = static_cast<uint32_t>(getegid());
   p.suid = p.euid;
   p.sgid = p.egid;
+  {
+    std::vector<gid_t> g(static_cast<size_t>(std::max(0, getgroups(0, nullptr))));
+    int n = g.empty() ? 0 : getgroups(static_cast<int>(g.size()), g.data());
+    p.groups.assign(g.begin(), g.begin() + std::max(0, n));
+  }
   mode_t old = umask(022);
   umask(old);
   p.umask = old;

@@ -40,6 +40,16 @@ int HostPid(int pid) {
   return e && e->state.load() != kReserved ? e->host_pid.load() : 0;
 }
 
+int HostOwner(int owner) {
+  if (owner > 0) return HostPid(owner);
+  if (owner < 0) {
+    Table* t = Get();
+    int g = t ? HostPgidOf(t, -owner) : 0;
+    return g ? -g : 0;
+  }
+  return 0;
+}
+
 int AllocateTid() {
   Table* t = Get();
   if (!t) return -EAGAIN;

@@ -27,6 +27,7 @@ struct Process {
   int host_pid = 0;
   int host_ppid = 0;
   uint32_t uid = 0, euid = 0, suid = 0, gid = 0, egid = 0, sgid = 0;  // sys_cred.cc
+  std::vector<uint32_t> groups;  // supplementary groups (setgroups)
   uint32_t umask = 022;
   int cores = 1;              // the container's cores (sched_getaffinity)
   std::string exe_path;       // /proc/self/exe
@@ -57,6 +58,10 @@ int ContainerPid(int host_pid);
 
 // Host pid of container process `pid` (0 if none).
 int HostPid(int pid);
+
+// F_SETOWN's argument on the host: container pid -> host pid, -pgid ->
+// -host pgid (0 if there is no such process or group).
+int HostOwner(int owner);
 
 // A fresh container-wide thread id.
 int AllocateTid();

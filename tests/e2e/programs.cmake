@@ -128,5 +128,8 @@ junction_e2e(proc_node_child_process COMMAND node ${E2E_DATA}/proc/node_child_pr
 # redis-server BGSAVE (fork while serving), the dump checked and reloaded.
 add_test(NAME e2e.proc_redis COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_redis_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.proc_redis PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
+# nginx master with two workers accepting on the inherited listening socket.
+add_test(NAME e2e.proc_nginx COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_nginx_test.sh $<TARGET_FILE:junction>)
+set_tests_properties(e2e.proc_nginx PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
 # Pool(2).map and a Lock contended across processes (futexes in MAP_SHARED memory).
 junction_e2e(proc_python_multiprocessing COMMAND python3 ${E2E_DATA}/proc/multiprocessing_pool.py)

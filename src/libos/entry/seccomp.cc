@@ -65,7 +65,7 @@ constexpr HostCall kAllowed[] = {
     // Identity, time, limits.
     H(getpid, "identity"), H(getppid, "identity"), H(gettid, "identity"),
     H(getuid, "identity"), H(geteuid, "identity"), H(getgid, "identity"), H(getegid, "identity"),
-    H(getgroups, "identity"), H(getpgid, "identity"), H(getsid, "identity"),
+    H(getpgid, "identity"), H(getsid, "identity"),
     H(uname, "host identity"), H(prlimit64, "resource limits of this process"),
     H(getrusage, "accounting"), H(sysinfo, "memory figures"), H(times, "accounting"),
     H(getrandom, "randomness for AT_RANDOM and the guest"), H(clock_gettime, "clocks"),

@@ -106,9 +106,13 @@ class File {
   virtual SysResult<long> Fcntl(int cmd, long arg);
   virtual SysResult<long> Ioctl(unsigned long req, long arg);
   bool nonblocking() const { return flags_ & 04000 /*O_NONBLOCK*/; }
+  // F_SETOWN: the container pid (or -pgid) that gets SIGIO for O_ASYNC.
+  int owner() const { return owner_; }
+  void set_owner(int o) { owner_ = o; }
 
  protected:
   int flags_;
+  int owner_ = 0;
   std::string path_;
   int host_fd_;
   Filesystem* fs_ = nullptr;

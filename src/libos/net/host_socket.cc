@@ -9,14 +9,22 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
+#include <cstring>
+#include <memory>
+#include <vector>
+
 #include "libos/host/host.h"
 #include "libos/net/socket.h"
+#include "libos/proc/host_objects.h"
 #include "libos/process.h"
 #include "sched/reactor.h"
 
 namespace junction::libos::net {
 
 namespace {
+
+// SCM_MAX_FD: descriptors in one SCM_RIGHTS message.
+constexpr size_t kMaxRights = 253;
 
 class HostSocket : public Socket {
  public:
@@ -73,6 +81,35 @@ class HostSocket : public Socket {
     msghdr h{};
     h.msg_iov = &iov;
     h.msg_iovlen = 1;
+    // Descriptors passed over a host socket (a unix pair shared by forked
+    // processes) must be host descriptors: LibOS objects become host
+    // objects first, as at a fork.
+    std::vector<char> control;
+    std::vector<fs::FilePtr> rights = m.rights;
+    bool libos_rights = false;
+    for (auto& f : rights) libos_rights |= f->host_fd() < 0;
+    if (libos_rights) {
+      fs::Replacements moved = proc::MoveSharedObjectsToHost();
+      for (auto& f : rights) {
+        auto it = moved.find(f.get());
+        if (it != moved.end()) f = it->second;
+      }
+    }
+    if (!rights.empty()) {
+      if (rights.size() > kMaxRights) return Errno{EINVAL};
+      control.resize(CMSG_SPACE(rights.size() * sizeof(int)));
+      h.msg_control = control.data();
+      h.msg_controllen = control.size();
+      cmsghdr* c = CMSG_FIRSTHDR(&h);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(rights.size() * sizeof(int));
+      for (size_t i = 0; i < rights.size(); i++) {
+        int hfd = rights[i]->host_fd();
+        if (hfd < 0) return Errno{EOPNOTSUPP};  // a listening unix socket, a timerfd...
+        std::memcpy(CMSG_DATA(c) + i * sizeof(int), &hfd, sizeof(int));
+      }
+    }
     if (!m.addr.empty()) {
       h.msg_name = const_cast<char*>(m.addr.data());
       h.msg_namelen = static_cast<socklen_t>(m.addr.size());
@@ -94,16 +131,52 @@ class HostSocket : public Socket {
     h.msg_iovlen = 1;
     h.msg_name = &ss;
     h.msg_namelen = sizeof(ss);
+    alignas(cmsghdr) char control[CMSG_SPACE(kMaxRights * sizeof(int)) + CMSG_SPACE(sizeof(ucred))];
     bool dontwait = flags & MSG_DONTWAIT;
     long r = Retry(EPOLLIN, dontwait, [&] {
       h.msg_namelen = sizeof(ss);
-      return host::Syscall(SYS_recvmsg, host_fd_, host::L(&h), (flags & ~MSG_CMSG_CLOEXEC) | MSG_DONTWAIT);
+      h.msg_control = control;
+      h.msg_controllen = sizeof(control);
+      return host::Syscall(SYS_recvmsg, host_fd_, host::L(&h),
+                           (flags & ~MSG_CMSG_CLOEXEC) | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     });
     if (r < 0) return Errno{static_cast<int>(-r)};
     m->data.resize(std::min<size_t>(static_cast<size_t>(r), len));
     m->addr.assign(reinterpret_cast<char*>(&ss), std::min<size_t>(h.msg_namelen, sizeof(ss)));
     m->flags = h.msg_flags;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level != SOL_SOCKET) continue;
+      if (c->cmsg_type == SCM_RIGHTS) {
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+          int hfd;
+          std::memcpy(&hfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+          m->rights.push_back(WrapReceivedFd(hfd));
+        }
+      } else if (c->cmsg_type == SCM_CREDENTIALS) {
+        ucred cred;
+        std::memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+        int pid = proc::ContainerPid(cred.pid);
+        cred.pid = pid;  // 0 for a sender outside the container
+        m->creds = true;
+        m->cred = cred;
+      }
+    }
     return static_cast<size_t>(r);
+  }
+
+  // A descriptor that came in SCM_RIGHTS, as a guest description.
+  static fs::FilePtr WrapReceivedFd(int hfd) {
+    struct stat st{};
+    host::Syscall(SYS_fstat, hfd, host::L(&st));
+    long fl = host::Syscall(SYS_fcntl, hfd, F_GETFL);
+    int flags = fl < 0 ? O_RDWR : static_cast<int>(fl);
+    if (S_ISSOCK(st.st_mode)) return WrapHostSocket(hfd, flags & O_NONBLOCK);
+    char link[256] = "anon_inode:[received]";
+    std::string self = "/proc/self/fd/" + std::to_string(hfd);
+    long n = host::Syscall(SYS_readlinkat, AT_FDCWD, host::L(self.c_str()), host::L(link), sizeof(link) - 1);
+    if (n > 0) link[n] = 0;
+    return std::make_shared<fs::HostFile>(flags, link, hfd);
   }
 
   SysResult<void> Shutdown(int how) override { return Res(host::Syscall(SYS_shutdown, host_fd_, how)); }

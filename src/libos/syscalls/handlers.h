@@ -39,6 +39,7 @@ JUNCTION_HANDLER(getgroups);
 // Credentials (sys_cred.cc)
 JUNCTION_HANDLER(setuid); JUNCTION_HANDLER(setgid); JUNCTION_HANDLER(setreuid);
 JUNCTION_HANDLER(setregid); JUNCTION_HANDLER(setresuid); JUNCTION_HANDLER(setresgid);
+JUNCTION_HANDLER(setgroups);
  JUNCTION_HANDLER(uname); JUNCTION_HANDLER(umask);
 JUNCTION_HANDLER(prlimit64); JUNCTION_HANDLER(getrlimit); JUNCTION_HANDLER(setrlimit);
 JUNCTION_HANDLER(sched_getaffinity);

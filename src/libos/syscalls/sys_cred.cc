@@ -6,9 +6,11 @@
 // against those (docs/syscalls.md).
 #include <cerrno>
 #include <cstdint>
+#include <vector>
 
 #include "libos/process.h"
 #include "libos/syscalls/handlers.h"
+#include "libos/syscalls/user_memory.h"
 
 namespace junction::libos {
 
@@ -101,6 +103,37 @@ JUNCTION_HANDLER(setresuid) {
 JUNCTION_HANDLER(setresgid) {
   Process& p = CurrentProcess();
   return SetRes(GroupIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]), Arg(a.a[2]));
+}
+
+JUNCTION_HANDLER(getgroups) {
+  const std::vector<uint32_t>& g = CurrentProcess().groups;
+  int size = static_cast<int>(a.a[0]);
+  if (size < 0) return -EINVAL;
+  if (size == 0) return static_cast<long>(g.size());
+  if (static_cast<size_t>(size) < g.size()) return -EINVAL;
+  uintptr_t out = static_cast<uintptr_t>(a.a[1]);
+  if (!GuestWritable(out, g.size() * sizeof(uint32_t))) return -EFAULT;
+  for (size_t i = 0; i < g.size(); i++)
+    if (!UserPtr<uint32_t>(static_cast<long>(out + i * sizeof(uint32_t))).Write(g[i]).ok()) return -EFAULT;
+  return static_cast<long>(g.size());
+}
+
+JUNCTION_HANDLER(setgroups) {
+  constexpr long kNgroupsMax = 65536;  // NGROUPS_MAX
+  Process& p = CurrentProcess();
+  long n = a.a[0];
+  if (n < 0 || n > kNgroupsMax) return -EINVAL;
+  if (!Privileged(p)) return -EPERM;
+  uintptr_t in = static_cast<uintptr_t>(a.a[1]);
+  if (n && !GuestReadable(in, static_cast<size_t>(n) * sizeof(uint32_t))) return -EFAULT;
+  std::vector<uint32_t> g(static_cast<size_t>(n));
+  for (long i = 0; i < n; i++) {
+    auto v = UserPtr<uint32_t>(static_cast<long>(in + static_cast<uintptr_t>(i) * sizeof(uint32_t))).Read();
+    if (!v.ok()) return -EFAULT;
+    g[static_cast<size_t>(i)] = *v;
+  }
+  p.groups = std::move(g);
+  return 0;
 }
 
 }  // namespace junction::libos

@@ -21,6 +21,7 @@
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/net/socket.h"
+#include "libos/process.h"
 #include "libos/syscalls/handlers.h"
 #include "sched/reactor.h"
 #include "libos/syscalls/user_memory.h"
@@ -239,9 +240,11 @@ JUNCTION_HANDLER(fcntl) {
     case F_SETFL: {
       constexpr int kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
       if (IsPath(f)) return -EBADF;
-      // Host sockets stay O_NONBLOCK on the host; the guest's mode is ours.
-      if (host && !dynamic_cast<net::Socket*>(f.get())) {
-        long r = host::Syscall(SYS_fcntl, f->host_fd(), F_SETFL, arg);
+      // Host sockets stay O_NONBLOCK on the host; the guest's mode is ours
+      // (O_ASYNC goes to the host: it sends SIGIO).
+      if (host) {
+        long hflags = dynamic_cast<net::Socket*>(f.get()) ? (O_NONBLOCK | (arg & O_ASYNC)) : arg;
+        long r = host::Syscall(SYS_fcntl, f->host_fd(), F_SETFL, hflags);
         if (r < 0) return r;
       }
       f->set_flags((f->flags() & ~kSettable) | (static_cast<int>(arg) & kSettable));
@@ -260,11 +263,28 @@ JUNCTION_HANDLER(fcntl) {
       }
       return 0;  // generated files: nobody else can hold a lock
     }
+    case F_GETOWN:
+      return f->owner();
+    case F_SETOWN: {
+      // Recorded in container terms; a host descriptor's owner is set on
+      // the host too (it raises SIGIO). LibOS objects raise none.
+      int owner = static_cast<int>(arg);
+      if (host || owner != 0) {
+        int h = proc::HostOwner(owner);
+        if (owner != 0 && h == 0) return -ESRCH;
+        if (host) {
+          long r = host::Syscall(SYS_fcntl, f->host_fd(), F_SETOWN, h);
+          if (r < 0) return r;
+        }
+      }
+      f->set_owner(owner);
+      return 0;
+    }
     case F_GETPIPE_SZ: case F_SETPIPE_SZ: case F_GET_SEALS: case F_ADD_SEALS:
-    case F_GETOWN: case F_SETOWN: case F_SETSIG: case F_GETSIG: case F_NOTIFY:
+    case F_SETSIG: case F_GETSIG: case F_NOTIFY:
     case F_SETLEASE: case F_GETLEASE:
       if (!host) {
-        if (cmd == F_GETOWN || cmd == F_GETSIG) return 0;
+        if (cmd == F_GETSIG) return 0;
         auto r = f->Fcntl(static_cast<int>(cmd), arg);
         return r.ok() ? *r : ToErr(r.error());
       }
@@ -289,6 +309,16 @@ JUNCTION_HANDLER(ioctl) {
         if (r < 0) return r;
       }
       f->set_flags(*v ? (f->flags() | O_NONBLOCK) : (f->flags() & ~O_NONBLOCK));
+      return 0;
+    }
+    case FIOASYNC: {
+      auto v = UserPtr<int>(arg).Read();
+      if (!v.ok()) return -EFAULT;
+      if (f->host_fd() >= 0) {
+        long r = host::Syscall(SYS_ioctl, f->host_fd(), FIOASYNC, arg);
+        if (r < 0) return r;
+      }
+      f->set_flags(*v ? (f->flags() | O_ASYNC) : (f->flags() & ~O_ASYNC));
       return 0;
     }
     case FIONREAD:

@@ -28,6 +28,7 @@
 #include "libos/ipc/pipe.h"
 #include "libos/net/socket.h"
 #include "libos/mm/address_space.h"
+#include "libos/proc/host_objects.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
@@ -65,72 +66,6 @@ long InstallPidfd(int host_pidfd) {
   auto fd = fs::FdTable::Get().Insert(f, true);
   if (!fd.ok()) return -fd.error();
   return *fd;
-}
-
-// LibOS pipes live in one process's memory; once two processes hold their
-// ends they must be host pipes. Every LibOS pipe end in the descriptor
-// table gets a host pipe end (buffered bytes moved along); ends sharing a
-// description share the new one.
-void HostPipesForFork(fs::Replacements& replaced) {
-  fs::FdTable& table = fs::FdTable::Get();
-  std::map<ipc::PipeBuffer*, std::pair<int, int>> pipes;  // -> host pipe
-  std::vector<fs::File*> ends;
-  for (int fd : table.Numbers()) {
-    fs::FilePtr f = table.Lookup(fd);
-    auto* end = dynamic_cast<ipc::PipeEnd*>(f.get());
-    if (!end || replaced.count(f.get())) continue;
-    auto hp = pipes.find(&end->pipe());
-    if (hp == pipes.end()) {
-      int h[2];
-      if (host::Syscall(SYS_pipe2, host::L(h), O_CLOEXEC) < 0) continue;
-      hp = pipes.emplace(&end->pipe(), std::make_pair(h[0], h[1])).first;
-    }
-    int hfd = end->writer() ? hp->second.second : hp->second.first;
-    if (!end->writer()) {
-      // Bytes already written move along (at most the pipe's capacity).
-      size_t n = end->pipe().available();
-      if (n) {
-        std::vector<char> buf(n);
-        auto r = end->Read(buf.data(), n);
-        if (r.ok()) host::Syscall(SYS_write, hp->second.second, host::L(buf.data()), static_cast<long>(*r));
-      }
-    }
-    int flags = (end->writer() ? O_WRONLY : O_RDONLY) | (f->flags() & O_NONBLOCK);
-    if (flags & O_NONBLOCK) host::Syscall(SYS_fcntl, hfd, F_SETFL, O_NONBLOCK);
-    replaced.emplace(f.get(), std::make_shared<fs::HostFile>(flags, f->path(), hfd));
-    ends.push_back(f.get());
-  }
-  // Ends nobody holds (a pipe whose other end was closed): close them.
-  for (auto& [buf, h] : pipes) {
-    bool rd = false, wr = false;
-    for (fs::File* old : ends) {
-      int hfd = replaced[old]->host_fd();
-      rd |= hfd == h.first;
-      wr |= hfd == h.second;
-    }
-    if (!rd) host::Syscall(SYS_close, h.first);
-    if (!wr) host::Syscall(SYS_close, h.second);
-  }
-}
-
-// Objects the child will share with this process must live in the host:
-// LibOS pipes, connected unix sockets and eventfds become host objects,
-// in the descriptor table and in the epoll sets that watch them.
-void ShareObjectsWithChild() {
-  fs::Replacements replaced;
-  HostPipesForFork(replaced);
-  net::HostUnixSocketsForFork(replaced);
-  ipc::HostEventFdsForFork(replaced);
-  if (replaced.empty()) return;
-  fs::FdTable& table = fs::FdTable::Get();
-  for (int fd : table.Numbers())
-    if (auto* ep = dynamic_cast<ipc::Epoll*>(table.Lookup(fd).get())) ep->ReplaceMembers(replaced);
-  for (int fd : table.Numbers()) {
-    auto it = replaced.find(table.Lookup(fd).get());
-    if (it == replaced.end()) continue;
-    auto cloexec = table.GetCloexec(fd);
-    (void)table.InsertAt(fd, it->second, cloexec.ok() && *cloexec);
-  }
 }
 
 // The child side, right after the host fork: only this kthread and uthread
@@ -209,7 +144,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
     vfork_fds[0] = vfork_fds[1] = -1;
   }
 
-  ShareObjectsWithChild();
+  proc::MoveSharedObjectsToHost();
   // Locks other kthreads may hold mid-update: the child must not inherit
   // them taken. Order: mm, descriptors, rewriting, children.
   StraceFlush();

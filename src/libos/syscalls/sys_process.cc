@@ -134,14 +134,6 @@ JUNCTION_HANDLER(getresgid) {
   return 0;
 }
 
-JUNCTION_HANDLER(getgroups) {
-  int size = static_cast<int>(a.a[0]);
-  if (size < 0) return -EINVAL;
-  if (size && !GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(size) * 4))
-    return -EFAULT;
-  return host::Syscall(SYS_getgroups, size, a.a[1]);
-}
-
 JUNCTION_HANDLER(uname) {
   if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), sizeof(struct utsname))) return -EFAULT;
   return host::Syscall(SYS_uname, a.a[0]);  // the host's identity, as documented

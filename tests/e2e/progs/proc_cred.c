@@ -3,6 +3,7 @@
 // POSIX_SPAWN_RESETIDS does (setresuid(-1, getuid(), -1) in the child).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,16 @@ int main(void) {
   show("setgid(100)", setgid(100));
   show("seteuid(0)", seteuid(0));
   show("setuid(0)", setuid(0));
+  gid_t groups[8];
+  int ng = getgroups(8, groups);
+  gid_t mine[2] = {5, 6};
+  printf("setgroups(2) %d\n", setgroups(2, mine));
+  ng = getgroups(8, groups);
+  printf("getgroups %d: %u %u\n", ng, groups[0], groups[1]);
+  printf("getgroups(0) %d, getgroups(1) %d\n", getgroups(0, NULL), getgroups(1, groups));
+  seteuid(1000);
+  printf("setgroups unprivileged %d\n", setgroups(2, mine));
+  seteuid(0);
   pid_t pid = fork();
   if (pid == 0) {
     show("child after fork", 0);

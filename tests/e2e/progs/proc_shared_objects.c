@@ -1,12 +1,15 @@
 // Objects a fork shares: a unix stream pair with bytes queued before the
 // fork, a datagram pair (message boundaries kept), an eventfd, and an
-// epoll set registered before the fork that must see the child's writes.
+// epoll set registered before the fork that must see the child's writes,
+// and a pipe the child creates after the fork and passes back with
+// SCM_RIGHTS over the inherited pair.
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +41,27 @@ int main(void) {
     uint64_t v = 5;
     write(efd, &v, sizeof(v));
     write(st[1], "from-child", 10);
+    int p[2];
+    pipe(p);
+    char one = 'x';
+    struct iovec iov = {&one, 1};
+    union {
+      struct cmsghdr h;
+      char buf[CMSG_SPACE(sizeof(int))];
+    } ctl;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                        .msg_controllen = sizeof(ctl.buf)};
+    struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &p[0], sizeof(int));
+    usleep(50000);
+    printf("child sendmsg %zd\n", sendmsg(dg[1], &mh, 0));
+    fflush(stdout);
+    close(p[0]);
+    write(p[1], "via-passed-pipe", 15);
+    close(p[1]);
     _exit(0);
   }
   int seen = 0;
@@ -60,6 +84,27 @@ int main(void) {
         printf("parent stream %zd: %.*s\n", r, (int)r, buf);
         seen |= 2;
       }
+    }
+  }
+  {
+    char one;
+    struct iovec iov = {&one, 1};
+    union {
+      struct cmsghdr h;
+      char buf[CMSG_SPACE(sizeof(int))];
+    } ctl;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                        .msg_controllen = sizeof(ctl.buf)};
+    ssize_t n = recvmsg(dg[0], &mh, 0);
+    struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    printf("parent recvmsg %zd rights %d\n", n, c && c->cmsg_type == SCM_RIGHTS);
+    if (c) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c), sizeof(int));
+      char buf[64];
+      ssize_t r, got = 0;
+      while ((r = read(fd, buf + got, sizeof(buf) - got)) > 0) got += r;
+      printf("parent read from passed pipe: %.*s\n", (int)got, buf);
     }
   }
   int status;

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# nginx with `master_process on; worker_processes 2;` (host-network mode):
+# the master opens the listening socket and forks two workers that accept
+# on it, talks to them over socket pairs (SCM_RIGHTS), and stops them on
+# SIGQUIT. Run natively and under junction on a free loopback port with
+# every file in a temp dir; the transcripts must match.
+#
+# usage: proc_nginx_test.sh JUNCTION
+set -u
+JUNCTION=$1
+command -v nginx >/dev/null || { echo "SKIP: nginx not installed (scripts/install-deps.sh)"; exit 77; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+master=""
+cleanup() {
+  [ -n "$master" ] && kill -9 "$master" 2>/dev/null
+  [ -n "$master" ] && pkill -9 -P "$master" 2>/dev/null
+  return 0
+}
+trap cleanup EXIT
+
+# scenario RUNNER...: the transcript to compare.
+scenario() {
+  local dir port
+  dir=$(mktemp -d)
+  chmod 755 "$dir"  # natively the workers run as nobody
+  port=$(free_port)
+  mkdir -p "$dir/www"
+  echo "hello from nginx" >"$dir/www/index.html"
+  cat >"$dir/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+events { worker_connections 64; }
+http {
+  access_log $dir/access.log;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    root $dir/www;
+    location = /pid { return 200 "\$pid\n"; }
+  }
+}
+CONF
+  "$@" nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout" 2>&1 &
+  master=$!
+  local up=""
+  for _ in $(seq 1 100); do
+    up=$(curl --noproxy '*' -s -m 2 "http://127.0.0.1:$port/" 2>/dev/null) && [ -n "$up" ] && break
+    sleep 0.1
+  done
+  echo "GET /: $up"
+  local codes="" i
+  for i in $(seq 1 20); do
+    codes+=$(curl --noproxy '*' -s -o /dev/null -w '%{http_code} ' -m 2 "http://127.0.0.1:$port/")
+  done
+  echo "20 requests: $codes"
+  # The master never accepts: whoever answered is a worker.
+  local served_by master_pid
+  served_by=$(curl --noproxy '*' -s -m 2 "http://127.0.0.1:$port/pid")
+  master_pid=$(cat "$dir/nginx.pid")
+  [ -n "$served_by" ] && [ "$served_by" != "$master_pid" ] && echo "served by a worker: yes" || echo "served by a worker: no ($served_by, master $master_pid)"
+  echo "workers: $(pgrep -c -P "$master")"
+  kill -QUIT "$master"
+  wait "$master"
+  echo "master exit status: $?"
+  master=""
+  echo "pid file left: $([ -e "$dir/nginx.pid" ] && echo yes || echo no)"
+  grep -c '"GET / HTTP/1.1" 200' "$dir/access.log"
+  grep -E '\[(emerg|alert|crit)\]' "$dir/error.log"
+  rm -rf "$dir"
+}
+
+native=$(scenario 2>&1)
+junction=$(scenario "$JUNCTION" run -- 2>&1)
+if [ "$native" != "$junction" ]; then
+  echo "FAIL: transcripts differ"
+  diff <(echo "$native") <(echo "$junction")
+  exit 1
+fi
+echo "$junction"
+echo PASS
