@@ -20,6 +20,7 @@
 #include "libos/entry/sigsys.h"
 #include "libos/entry/thread_state.h"
 #include "libos/fs/host_files.h"
+#include "libos/ipc/clock_watch.h"
 #include "libos/ipc/eventfd.h"
 #include "libos/guest_start.h"
 #include "libos/host/host.h"
@@ -95,6 +96,13 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
     std::fprintf(stderr, "junction run: no daemon (%s); running standalone on %d core(s)\n",
                  why_not.c_str(), CurrentProcess().cores);
   sched::RegisterStandalone(cfg, argv);
+}
+
+// The scheduler's notice (a host signal or a clock set arrived while the
+// LibOS could not take locks): objects that watch for them wake waiters.
+void OnSchedulerNotice() {
+  ipc::NotifySignalFds();
+  ipc::HandleClockSets();
 }
 
 bool GuestSignalDeliverable(sched::Uthread* u) {
@@ -285,7 +293,9 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   // One kthread per core the container may use, created now: pthread_create
   // needs clone, which the seccomp filter will not allow later.
   sched::SetSignalDeliverableCheck(GuestSignalDeliverable);
-  sched::SetSignalArrivedHook(ipc::NotifySignalFds);
+  sched::SetSignalArrivedHook(OnSchedulerNotice);
+  if (!ipc::InitClockWatch())
+    std::fprintf(stderr, "junction run: no host timerfd: TFD_TIMER_CANCEL_ON_SET will not cancel\n");
   if (!sched::ReactorInit()) {
     std::fprintf(stderr, "junction run: cannot create the host-descriptor reactor\n");
     return 1;

@@ -16,6 +16,7 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../ipc/pipe.cc
   ${CMAKE_CURRENT_LIST_DIR}/../ipc/eventfd.cc
   ${CMAKE_CURRENT_LIST_DIR}/../ipc/timerfd.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../ipc/clock_watch.cc
   ${CMAKE_CURRENT_LIST_DIR}/../ipc/signalfd.cc
   ${CMAKE_CURRENT_LIST_DIR}/../ipc/poll.cc
   ${CMAKE_CURRENT_LIST_DIR}/../ipc/epoll.cc

@@ -38,6 +38,7 @@ void HostEventFdsForFork(fs::Replacements& replaced);
 class TimerFd : public fs::File {
  public:
   TimerFd(clockid_t clock, int flags);
+  ~TimerFd() override;
   SysResult<size_t> Read(void* buf, size_t len) override;
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
@@ -50,18 +51,29 @@ class TimerFd : public fs::File {
   SysResult<long> Ioctl(unsigned long req, long arg) override;
 
  private:
+  friend void NotifyRealtimeTimers();
   uint64_t ClockNow() const;
   // Folds expirations up to now into ticks_; lock_ held.
   void Advance_locked(uint64_t now);
+  // TFD_TIMER_CANCEL_ON_SET and the clock was set since it was armed.
+  bool Canceled_locked() const;
 
   sched::SpinLock lock_;
   clockid_t clock_;
   uint64_t next_ = 0;      // next expiry in clock_'s ns, 0 = disarmed
   uint64_t interval_ = 0;  // ns
   uint64_t ticks_ = 0;     // expirations not yet read
+  bool might_cancel_ = false;  // armed with TFD_TIMER_CANCEL_ON_SET
+  uint64_t clock_sets_ = 0;    // ClockSetCount() when armed or last canceled
   uint64_t ino_;
   sched::WaitQueue readq_;
+  TimerFd* list_prev_ = nullptr;  // the list of realtime timerfds (timerfd.cc)
+  TimerFd* list_next_ = nullptr;
 };
+
+// CLOCK_REALTIME was set: wakes the waiters of every realtime timerfd
+// (clock_watch.h). Not from a host signal handler or the reactor.
+void NotifyRealtimeTimers();
 
 class SignalFd : public fs::File {
  public:

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "libos/ipc/clock_watch.h"
 #include "libos/ipc/eventfd.h"
 #include "libos/ipc/ipc.h"
 #include "sched/kthread.h"
@@ -21,10 +22,44 @@ timespec Ts(uint64_t ns) {
   return {static_cast<time_t>(ns / 1000000000ULL), static_cast<long>(ns % 1000000000ULL)};
 }
 
+bool IsRealtime(clockid_t c) { return c == CLOCK_REALTIME || c == CLOCK_REALTIME_ALARM; }
+
+// Realtime timerfds, woken when the clock is set. Lock order: g_list_lock,
+// then a TimerFd's lock_, then its PollHub.
+sched::SpinLock g_list_lock;
+TimerFd* g_list = nullptr;  // guarded by g_list_lock
+
 }  // namespace
 
 TimerFd::TimerFd(clockid_t clock, int flags)
-    : File(O_RDWR | (flags & TFD_NONBLOCK), "anon_inode:[timerfd]"), clock_(clock), ino_(NextAnonIno()) {}
+    : File(O_RDWR | (flags & TFD_NONBLOCK), "anon_inode:[timerfd]"), clock_(clock), ino_(NextAnonIno()) {
+  if (!IsRealtime(clock_)) return;
+  sched::SpinGuard g(g_list_lock);
+  list_next_ = g_list;
+  if (g_list) g_list->list_prev_ = this;
+  g_list = this;
+}
+
+TimerFd::~TimerFd() {
+  if (!IsRealtime(clock_)) return;
+  sched::SpinGuard g(g_list_lock);
+  if (list_prev_) list_prev_->list_next_ = list_next_;
+  else g_list = list_next_;
+  if (list_next_) list_next_->list_prev_ = list_prev_;
+}
+
+void NotifyRealtimeTimers() {
+  sched::SpinGuard g(g_list_lock);
+  for (TimerFd* t = g_list; t; t = t->list_next_) {
+    {
+      sched::SpinGuard tg(t->lock_);  // orders the count against a reader's check
+      t->readq_.WakeAll();
+    }
+    t->hub().Notify(EPOLLIN);
+  }
+}
+
+bool TimerFd::Canceled_locked() const { return might_cancel_ && ClockSetCount() != clock_sets_; }
 
 uint64_t TimerFd::ClockNow() const {
   // The *_ALARM clocks read as their base clock.
@@ -59,6 +94,14 @@ SysResult<size_t> TimerFd::Read(void* buf, size_t len) {
   if (len < sizeof(uint64_t)) return Errno{EINVAL};
   lock_.lock();
   for (;;) {
+    if (Canceled_locked()) {
+      // The clock was set: expirations no longer mean anything (Linux
+      // drops them too); reported once per set.
+      clock_sets_ = ClockSetCount();
+      ticks_ = 0;
+      lock_.unlock();
+      return Errno{ECANCELED};
+    }
     Advance_locked(ClockNow());
     if (ticks_) break;
     if (nonblocking()) {
@@ -81,8 +124,12 @@ SysResult<size_t> TimerFd::Read(void* buf, size_t len) {
 
 SysResult<void> TimerFd::Set(int flags, const itimerspec& value, itimerspec* old) {
   if (old) Get(old);
+  bool cancel = IsRealtime(clock_) && (flags & TFD_TIMER_ABSTIME) && (flags & TFD_TIMER_CANCEL_ON_SET);
+  if (cancel) WatchClockSets();  // before reading the count: no set is missed
   {
     sched::SpinGuard g(lock_);
+    might_cancel_ = cancel;
+    clock_sets_ = ClockSetCount();
     ticks_ = 0;
     interval_ = Ns(value.it_interval);
     uint64_t v = Ns(value.it_value);
@@ -128,6 +175,7 @@ SysResult<void> TimerFd::Stat(struct stat* st) {
 
 uint32_t TimerFd::Poll() {
   sched::SpinGuard g(lock_);
+  if (Canceled_locked()) return EPOLLIN | EPOLLRDNORM;
   Advance_locked(ClockNow());
   return ticks_ ? (EPOLLIN | EPOLLRDNORM) : 0;
 }

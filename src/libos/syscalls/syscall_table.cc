@@ -106,6 +106,8 @@ constexpr Spec kSpecs[] = {
     IMPL(nanosleep, 0, "parks the uthread; the kthread runs others"),
     IMPL(clock_nanosleep, 0, "relative and TIMER_ABSTIME on every settable clock"),
     HOST(times, ""),
+    ERR(clock_settime, EPERM, "a container may not set the host's clock (no CAP_SYS_TIME)"),
+    ERR(settimeofday, EPERM, "a container may not set the host's clock (no CAP_SYS_TIME)"),
 
     // Signals: kernel-layout frames, restart rules (signals/).
     IMPL(rt_sigaction, 0, ""),
@@ -148,7 +150,7 @@ constexpr Spec kSpecs[] = {
     IMPL(select, 0, ""), PART(pselect6, "the temporary mask is restored before a handler runs"),
     IMPL(eventfd, 0, ""), IMPL(eventfd2, 0, "EFD_SEMAPHORE, EFD_NONBLOCK"),
     PART(timerfd_create, "all clocks; TFD_TIMER_CANCEL_ON_SET accepted, never cancels (the guest cannot set the clock)"),
-    IMPL(timerfd_settime, 0, ""), IMPL(timerfd_gettime, 0, ""),
+    IMPL(timerfd_settime, 0, "TFD_TIMER_CANCEL_ON_SET: ECANCELED when the host's CLOCK_REALTIME is set"), IMPL(timerfd_gettime, 0, ""),
     IMPL(signalfd, 0, "the caller's thread- and process-directed signals; woken when one becomes pending"),
     IMPL(signalfd4, 0, "the caller's thread- and process-directed signals; woken when one becomes pending"),
     IMPL(epoll_create, 0, ""), IMPL(epoll_create1, 0, ""),
