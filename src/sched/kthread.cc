@@ -18,6 +18,7 @@
 #include "libos/signals/guest_context.h"
 #include "sched/core_grant.h"
 #include "sched/futex.h"
+#include "sched/guest_vectors.h"
 #include "sched/preempt.h"
 #include "sched/reactor.h"
 #include "sched/shm_protocol.h"
@@ -29,12 +30,14 @@ namespace {
 constexpr int kMaxKthreads = 256;
 constexpr int kIdleSpins = 2000;  // ~µs of polling before parking on the host
 constexpr uint64_t kKeeperLeadNs = 30'000;  // the timer keeper wakes this early
+constexpr int kDirectSwitchBudget = 16;
 
 struct alignas(64) Kthread {
   int index = 0;
   libos::ThreadState* ts = nullptr;
   uintptr_t sched_rsp = 0;  // the scheduler loop's context while a uthread runs
-  Uthread* prev = nullptr;  // the uthread that just switched back to the loop
+  Uthread* prev = nullptr;  // the uthread that just switched away (FinishSwitch)
+  int direct_switches = 0;  // uthread-to-uthread switches since the loop last ran
   SpinLock rq_lock;
   Uthread* rq_head = nullptr;
   Uthread* rq_tail = nullptr;
@@ -107,7 +110,6 @@ void LoadUthread(libos::ThreadState* ts, Uthread* u) {
   ts->guest_fs = u->guest_fs;
   ts->cur_syscall = u->cur_syscall;
   ts->xsave_area = u->xsave_area;
-  ts->in_libos = 1;  // it switched out in the LibOS context
   ts->signal_pending = u->exit_work | u->need_resched |
                        (g_signal_deliverable && g_signal_deliverable(u));
 }
@@ -118,6 +120,20 @@ void SaveUthread(libos::ThreadState* ts, Uthread* u) {
   u->cur_syscall = ts->cur_syscall;
   u->exit_work = ts->signal_pending;
   ts->current = nullptr;
+}
+
+// What a uthread resuming in SwitchFrom needs: its guest registers back
+// (it switched from a lazy system call) or the LibOS context.
+void ResumeContext(libos::ThreadState* ts, Uthread* u) {
+  auto how = static_cast<SavedVectors>(u->saved_vectors);
+  if (how == SavedVectors::kNone) {
+    libos::WriteFsBase(ts->libos_fs);
+    ts->in_libos = 1;
+    return;
+  }
+  libos::WriteFsBase(ts->guest_fs);
+  RestoreGuestVectors(ts, how, u->vec_area, u->vec_inuse);
+  ts->in_libos = 0;
 }
 
 void PushRunqueue(Kthread& k, Uthread* u) {
@@ -141,7 +157,9 @@ Uthread* PopRunqueue(Kthread& k) {
   if (!u) return nullptr;
   k.rq_head = u->rq_next;
   if (!k.rq_head) k.rq_tail = nullptr;
-  k.rq_len.fetch_sub(1, std::memory_order_relaxed);
+  // Changed only under rq_lock: no locked instruction needed (the push's
+  // fetch_add also orders it before reading `parked`, IdleWait).
+  k.rq_len.store(k.rq_len.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   PublishQueue_locked(k);
   return u;
 }
@@ -308,6 +326,37 @@ void WaitForCore(Kthread& self, bool released) {
   ResumePreemptionTimer();
 }
 
+// After a switch, on the new context's stack: settles the uthread that
+// switched away (`prev`, saved by SwitchFrom). It may run elsewhere only
+// from here on (on_cpu).
+void FinishSwitch(Kthread& self) {
+  Uthread* prev = self.prev;
+  if (!prev) return;
+  self.prev = nullptr;
+  if (prev->state == UthreadState::kExited) {
+    prev->on_cpu.store(false, std::memory_order_release);
+    FreeUthread(prev);  // only the scheduler loop gets here (ExitCurrent)
+    return;
+  }
+  bool blocked = prev->state == UthreadState::kBlocked;
+  prev->on_cpu.store(false, std::memory_order_release);
+  if (blocked) {
+    // Parked now, unless a waker came first: then it runs again.
+    int expected = Uthread::kWaiting;
+    if (prev->wait_state.compare_exchange_strong(expected, Uthread::kParked)) return;
+    prev->state = UthreadState::kRunnable;
+  }
+  PushRunqueue(self, prev);
+}
+
+void StartRunning(Kthread& self, Uthread* next) {
+  while (next->on_cpu.load(std::memory_order_acquire)) __builtin_ia32_pause();
+  next->on_cpu.store(true, std::memory_order_relaxed);
+  next->state = UthreadState::kRunning;
+  next->last_kthread = self.index;
+  LoadUthread(self.ts, next);
+}
+
 // The per-kthread scheduler loop, on the kthread's own stack.
 [[noreturn]] void SchedulerLoop(Kthread& self) {
   libos::ThreadState* ts = self.ts;
@@ -319,6 +368,7 @@ void WaitForCore(Kthread& self, bool released) {
         continue;
       }
     }
+    self.direct_switches = 0;
     PublishSignals(self);
     uint64_t next_deadline = RunTimers();
     HandleSignalWakeups();
@@ -344,42 +394,51 @@ void WaitForCore(Kthread& self, bool released) {
         continue;
       }
     }
-    while (next->on_cpu.load(std::memory_order_acquire)) __builtin_ia32_pause();
-    next->on_cpu.store(true, std::memory_order_relaxed);
-    next->state = UthreadState::kRunning;
-    next->last_kthread = self.index;
-    LoadUthread(ts, next);
+    StartRunning(self, next);
     junction_uthread_switch(&self.sched_rsp, next->switch_rsp);
-    // Back from `prev`, which blocked, yielded or exited.
-    Uthread* prev = self.prev;
-    self.prev = nullptr;
-    SaveUthread(ts, prev);
-    if (prev->state == UthreadState::kExited) {
-      prev->on_cpu.store(false, std::memory_order_release);
-      FreeUthread(prev);
-      continue;
-    }
-    bool blocked = prev->state == UthreadState::kBlocked;
-    prev->on_cpu.store(false, std::memory_order_release);
-    if (blocked) {
-      // Parked now, unless a waker came first: then it runs again.
-      int expected = Uthread::kWaiting;
-      if (prev->wait_state.compare_exchange_strong(expected, Uthread::kParked)) continue;
-      prev->state = UthreadState::kRunnable;
-    }
-    // Sleepers whose time has come go ahead of the uthread that just used
-    // up its slice.
+    // Back from a uthread that blocked, yielded or exited (perhaps on the
+    // guest's %fs: it switched from a lazy system call).
+    libos::WriteFsBase(ts->libos_fs);
+    ts->in_libos = 1;
+    // Sleepers whose time has come go ahead of a uthread that yielded.
     RunTimers();
-    PushRunqueue(self, prev);
+    FinishSwitch(self);
   }
 }
 
-// Leaves the current uthread's context for the scheduler loop.
-void SwitchToScheduler(Uthread* u) {
-  libos::EnterLibos(libos::CurrentThread());
+// Switches the current uthread `u` out: straight to the next runnable
+// uthread of this kthread if `direct` and the scheduler loop has nothing
+// to do, else to the loop. On the guest's registers (a lazy system call),
+// keeps them in the uthread and puts them back when it resumes.
+void SwitchFrom(Uthread* u, bool direct) {
+  libos::ThreadState* ts = libos::CurrentThread();
   Kthread& k = Self();
+  if (!ts->in_libos) {
+    ts->guest_fs = libos::ReadFsBase();
+    u->saved_vectors = static_cast<uint8_t>(SaveGuestVectors(ts, u->vec_area, &u->vec_inuse));
+  } else {
+    u->saved_vectors = static_cast<uint8_t>(SavedVectors::kNone);
+  }
+  SaveUthread(ts, u);
   k.prev = u;
-  junction_uthread_switch(&u->switch_rsp, k.sched_rsp);
+  Uthread* next = nullptr;
+  // The loop still runs every kDirectSwitchBudget switches (timers, the
+  // reactor, the daemon's signals) and whenever a host signal is pending.
+  // Under the daemon, a kthread asked to give its core back goes there too.
+  if (direct && k.direct_switches < kDirectSwitchBudget &&
+      !g_signal_arrived.load(std::memory_order_relaxed) && !YieldRequested())
+    next = PopRunqueue(k);
+  if (next) {
+    k.direct_switches++;
+    StartRunning(k, next);
+    junction_uthread_switch(&u->switch_rsp, next->switch_rsp);
+  } else {
+    junction_uthread_switch(&u->switch_rsp, k.sched_rsp);
+  }
+  // Running again, perhaps on another kthread.
+  Kthread& self = Self();
+  FinishSwitch(self);
+  ResumeContext(self.ts, u);
 }
 
 void* KthreadMain(void* arg) {
@@ -423,6 +482,7 @@ void SetSignalDeliverableCheck(bool (*fn)(Uthread*)) { g_signal_deliverable = fn
 void SetSignalArrivedHook(void (*fn)()) { g_signal_arrived_hook = fn; }
 
 bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
+  InitGuestVectors();
   g_timers = new std::remove_pointer_t<decltype(g_timers)>();
   Kthread& main = g_kthreads[0];
   main.index = 0;
@@ -567,10 +627,13 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   }
   if (u->wait_state.load(std::memory_order_acquire) == Uthread::kWaiting) {
     u->state = UthreadState::kBlocked;
-    SwitchToScheduler(u);
+    SwitchFrom(u, true);
   }
-  int st = u->wait_state.exchange(Uthread::kNotWaiting);
-  u->wait_seq.fetch_add(1, std::memory_order_release);
+  // Woken (or never waiting): no one else changes wait_state or wait_seq
+  // now, so plain stores do (locked instructions cost ~20 cycles each).
+  int st = u->wait_state.load(std::memory_order_acquire);
+  u->wait_state.store(Uthread::kNotWaiting, std::memory_order_relaxed);
+  u->wait_seq.store(seq + 1, std::memory_order_release);
   u->interruptible = false;
   return st >= Uthread::kWokenUp ? static_cast<WakeReason>(st - Uthread::kWokenUp)
                                  : WakeReason::kNone;
@@ -578,12 +641,13 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
 
 bool WakeUp(Uthread* u, WakeReason why) {
   const int woken = Uthread::kWokenUp + static_cast<int>(why);
-  int expected = Uthread::kWaiting;
-  // Not switched out yet: the scheduler loop (or Park) sees the wake.
-  if (u->wait_state.compare_exchange_strong(expected, woken)) return true;
-  expected = Uthread::kParked;
-  if (!u->wait_state.compare_exchange_strong(expected, woken)) return false;
-  MakeRunnable(u);
+  int expected = u->wait_state.load(std::memory_order_acquire);
+  for (;;) {
+    if (expected != Uthread::kWaiting && expected != Uthread::kParked) return false;
+    if (u->wait_state.compare_exchange_weak(expected, woken)) break;
+  }
+  // kWaiting: not switched out yet; FinishSwitch (or Park) sees the wake.
+  if (expected == Uthread::kParked) MakeRunnable(u);
   return true;
 }
 
@@ -591,7 +655,7 @@ void Yield() {
   Uthread* u = Current();
   if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested()) return;
   u->state = UthreadState::kRunnable;
-  SwitchToScheduler(u);
+  SwitchFrom(u, true);
 }
 
 bool TimersDue() { return g_next_deadline.load(std::memory_order_acquire) <= NowNs(); }
@@ -606,7 +670,7 @@ void ExitCurrent() {
   Uthread* u = Current();
   Unregister(u);
   u->state = UthreadState::kExited;
-  SwitchToScheduler(u);
+  SwitchFrom(u, false);
   __builtin_unreachable();
 }
 
@@ -646,6 +710,8 @@ void ResetAfterFork() {
   PreemptionResetAfterFork();
 }
 
+void FinishSwitchHere() { FinishSwitch(Self()); }
+
 void NoteSignalArrived() {
   g_signal_arrived.store(true, std::memory_order_release);
   int n = g_num_kthreads.load(std::memory_order_relaxed);
@@ -659,6 +725,8 @@ extern "C" [[noreturn]] void junction_uthread_first_run() {
   using namespace junction;
   sched::Uthread* u = sched::Current();
   libos::ThreadState* ts = libos::CurrentThread();
+  // Started by a direct switch, the uthread that left is settled here.
+  sched::FinishSwitchHere();
   u->fresh = false;
   libos::WriteFsBase(ts->guest_fs);
   asm volatile("xrstor64 (%0)" ::"r"(ts->xsave_area), "a"(static_cast<uint32_t>(ts->xsave_mask)),

@@ -40,6 +40,9 @@ bool WakeUp(Uthread* u, WakeReason why);
 // Gives the core to another runnable uthread, if any.
 void Yield();
 
+// A new uthread's first code: settles the uthread that switched to it.
+void FinishSwitchHere();
+
 // Ends the current uthread (after the caller cleaned up). Does not return.
 [[noreturn]] void ExitCurrent();
 

@@ -78,6 +78,7 @@ void PreemptHandler(int, siginfo_t*, void* ucv) {
   c.rip = g[REG_RIP]; c.eflags = g[REG_EFL];
   std::memcpy(ts->xsave_area, uc->uc_mcontext.fpregs, ts->xsave_size);
   ts->guest_fs = libos::ReadFsBase();
+  ts->x87_clean = 0;
   u->preempted = true;
   CountPreemption();
   g[REG_RSP] = static_cast<greg_t>(ts->libos_stack_top);

@@ -7,6 +7,7 @@
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "sched/guest_vectors.h"
 
 extern "C" void junction_uthread_trampoline();
 
@@ -26,7 +27,8 @@ int g_cached = 0;
 Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) {
   libos::ThreadState* ts = libos::CurrentThread();
   size_t xsize = (ts->xsave_size + 63) & ~size_t{63};
-  size_t total = kLibosStackSize + xsize + 4096;
+  size_t vsize = (kGuestVectorAreaSize + 63) & ~size_t{63};
+  size_t total = kLibosStackSize + xsize + vsize + 4096;
   uintptr_t base = 0;
   {
     SpinGuard g(g_cache_lock);
@@ -46,6 +48,7 @@ Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) 
   u->mem_base = base;
   u->mem_size = total;
   u->xsave_area = reinterpret_cast<uint8_t*>(base);  // 64-byte aligned (page)
+  u->vec_area = reinterpret_cast<uint8_t*>(base + xsize);
   u->libos_stack_top = (base + total) & ~uintptr_t{15};
   u->guest_fs = fs;
   u->start_ctx = start;

@@ -35,6 +35,11 @@ struct Uthread {
   uintptr_t guest_fs = 0;
   long cur_syscall = -1;
   uint8_t* xsave_area = nullptr;
+  // The guest's registers while switched out from a lazy system call
+  // (guest_vectors.h): how they were saved, the moves' area, what was in use.
+  uint8_t* vec_area = nullptr;
+  uint8_t saved_vectors = 0;
+  uint64_t vec_inuse = 0;
   uint8_t exit_work = 0;  // ThreadState::signal_pending while not running
 
   // Blocking: the waiter sets kWaiting (under the lock of whatever will wake

@@ -62,6 +62,12 @@ add_test(NAME e2e.threads_sync_2cores
          COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
                  -- $<TARGET_FILE:e2e_threads_sync>)
 set_tests_properties(e2e.threads_sync_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+# Vector, MXCSR and x87 state kept across futex waits that switch uthreads.
+junction_e2e(threads_vectors COMMAND $<TARGET_FILE:e2e_threads_vectors>)
+add_test(NAME e2e.threads_vectors_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
+                 -- $<TARGET_FILE:e2e_threads_vectors>)
+set_tests_properties(e2e.threads_vectors_2cores PROPERTIES LABELS e2e TIMEOUT 120)
 junction_e2e(preempt_sleeper COMMAND $<TARGET_FILE:e2e_preempt_sleeper>)
 junction_e2e(python_threading COMMAND python3 ${E2E_DATA}/threading_pool.py)
 # Timing-sensitive: alone on the machine.

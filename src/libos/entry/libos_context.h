@@ -43,6 +43,7 @@ inline void EnterLibos(ThreadState* ts) {
   ts->guest_fs = ReadFsBase();
   WriteFsBase(ts->libos_fs);
   ts->in_libos = 1;
+  ts->x87_clean = 0;  // the guest ran since the last switch saved it
 }
 
 // Back to the guest's registers (the last step before returning to it).

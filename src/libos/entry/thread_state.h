@@ -23,7 +23,10 @@ struct alignas(64) ThreadState {
   // xsave_area, %fs = libos_fs); 0 while a kFast/kLazy handler runs on the
   // guest's registers (libos/entry/libos_context.h).
   uint8_t in_libos;
-  uint8_t pad0[5];
+  // 1 if the x87 registers hold their initial values as far as a program
+  // can tell (sched/guest_vectors.h); 0 if unknown.
+  uint8_t x87_clean;
+  uint8_t pad0[4];
   // Extended (x87/SSE/AVX/AVX-512) state of the guest, saved by the slow
   // dispatch path before LibOS code that may use vector registers runs.
   uint8_t* xsave_area;

@@ -1,0 +1,167 @@
+// Two threads hand a futex back and forth, each with its own values in every
+// vector register (zmm0-31 and k0-7 with AVX-512, else ymm0-15 or xmm0-15),
+// MXCSR and the x87 unit around each FUTEX_WAIT: thread A leaves the x87
+// unit in its initial state, thread B changes its control word and keeps a
+// value on its stack. A system call preserves all of that on Linux; under
+// junction the waits block, so the registers must survive uthread switches
+// (sched/guest_vectors.h). Prints the same lines natively and under junction.
+#include <cpuid.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ROUNDS 2000
+
+enum { kSse, kAvx, kAvx512 };
+static int g_kind;
+static uint32_t g_turn;  // 0: A's turn, 1: B's
+
+// futex(&g_turn, FUTEX_WAIT_PRIVATE, val) with every vector register loaded
+// from `in` before and stored to `out` after, in one asm block.
+__attribute__((target("avx512f,avx512bw"))) static void wait_avx512(uint32_t val, const uint8_t* in,
+                                                                      uint8_t* out) {
+#define L(i) "vmovdqu64 " #i "*64(%%rsi), %%zmm" #i "\n"
+#define S(i) "vmovdqu64 %%zmm" #i ", " #i "*64(%%rdx)\n"
+  register long r10 __asm__("r10") = 0;
+  __asm__ volatile(
+      "push %%rsi\n push %%rdx\n"
+      L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
+      L(16) L(17) L(18) L(19) L(20) L(21) L(22) L(23) L(24) L(25) L(26) L(27) L(28) L(29) L(30) L(31)
+      "kmovq 2048(%%rsi), %%k1\n kmovq 2056(%%rsi), %%k7\n"
+      "mov %[val], %%edx\n mov $0x80, %%esi\n mov $202, %%eax\n syscall\n"
+      "pop %%rdx\n pop %%rsi\n"
+      S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
+      S(16) S(17) S(18) S(19) S(20) S(21) S(22) S(23) S(24) S(25) S(26) S(27) S(28) S(29) S(30) S(31)
+      "kmovq %%k1, 2048(%%rdx)\n kmovq %%k7, 2056(%%rdx)\n"
+      :
+      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), "r"(r10)
+      : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+        "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16",
+        "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26",
+        "xmm27", "xmm28", "xmm29", "xmm30", "xmm31", "k1", "k7");
+#undef L
+#undef S
+}
+
+__attribute__((target("avx"))) static void wait_avx(uint32_t val, const uint8_t* in, uint8_t* out) {
+#define L(i) "vmovdqu " #i "*32(%%rsi), %%ymm" #i "\n"
+#define S(i) "vmovdqu %%ymm" #i ", " #i "*32(%%rdx)\n"
+  register long r10 __asm__("r10") = 0;
+  __asm__ volatile(
+      "push %%rsi\n push %%rdx\n"
+      L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
+      "mov %[val], %%edx\n mov $0x80, %%esi\n mov $202, %%eax\n syscall\n"
+      "pop %%rdx\n pop %%rsi\n"
+      S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
+      :
+      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), "r"(r10)
+      : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+        "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+#undef L
+#undef S
+}
+
+static void wait_sse(uint32_t val, const uint8_t* in, uint8_t* out) {
+#define L(i) "movdqu " #i "*16(%%rsi), %%xmm" #i "\n"
+#define S(i) "movdqu %%xmm" #i ", " #i "*16(%%rdx)\n"
+  register long r10 __asm__("r10") = 0;
+  __asm__ volatile(
+      "push %%rsi\n push %%rdx\n"
+      L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
+      "mov %[val], %%edx\n mov $0x80, %%esi\n mov $202, %%eax\n syscall\n"
+      "pop %%rdx\n pop %%rsi\n"
+      S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
+      :
+      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), "r"(r10)
+      : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+        "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+#undef L
+#undef S
+}
+
+static size_t vector_bytes(void) {
+  return g_kind == kAvx512 ? 2064 : g_kind == kAvx ? 512 : 256;
+}
+
+static void wake(void) {
+  register long r10 __asm__("r10") = 0;
+  long ret;
+  __asm__ volatile("mov $202, %%eax\n syscall"
+                   : "=a"(ret)
+                   : "D"(&g_turn), "S"(0x81), "d"(1), "r"(r10)
+                   : "rcx", "r11", "memory");
+}
+
+// Waits while g_turn == val, checking every register it loaded.
+static int checked_wait(uint32_t val, const uint8_t* in, uint8_t* out) {
+  int ok = 1;
+  while (__atomic_load_n(&g_turn, __ATOMIC_SEQ_CST) == val) {
+    memset(out, 0, vector_bytes());
+    if (g_kind == kAvx512)
+      wait_avx512(val, in, out);
+    else if (g_kind == kAvx)
+      wait_avx(val, in, out);
+    else
+      wait_sse(val, in, out);
+    ok &= memcmp(in, out, vector_bytes()) == 0;
+  }
+  return ok;
+}
+
+struct Side {
+  const char* name;
+  uint32_t my_turn;
+  uint32_t mxcsr;
+  int dirty_x87;  // B: control word 0x27f and pi on the x87 stack
+  int ok;
+};
+
+static void* run(void* arg) {
+  struct Side* s = arg;
+  static __thread uint8_t in[2112], out[2112];
+  for (size_t i = 0; i < sizeof(in); i++) in[i] = (uint8_t)(i * 7 + s->my_turn * 101 + 3);
+  __asm__ volatile("ldmxcsr %0" ::"m"(s->mxcsr));
+  uint16_t fcw = 0x27f;
+  if (s->dirty_x87) __asm__ volatile("fldcw %0\n fldpi" ::"m"(fcw));
+  int ok = 1;
+  for (int r = 0; r < ROUNDS; r++) {
+    ok &= checked_wait(!s->my_turn, in, out);  // until it is my turn
+    uint32_t mxcsr;
+    __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+    ok &= mxcsr == s->mxcsr;
+    struct { uint16_t cw, pad0, sw, pad1, tags, pad2; uint32_t rest[4]; } env;
+    __asm__ volatile("fnstenv %0\n fldcw %0" : "=m"(env));
+    ok &= s->dirty_x87 ? env.cw == 0x27f && env.tags != 0xffff : env.cw == 0x37f && env.tags == 0xffff;
+    __atomic_store_n(&g_turn, !s->my_turn, __ATOMIC_SEQ_CST);
+    wake();
+  }
+  if (s->dirty_x87) {
+    double pi;
+    __asm__ volatile("fstpl %0" : "=m"(pi));
+    ok &= pi > 3.14159 && pi < 3.1416;
+  }
+  uint32_t def = 0x1f80;
+  __asm__ volatile("ldmxcsr %0" ::"m"(def));
+  s->ok = ok;
+  return NULL;
+}
+
+int main(void) {
+  unsigned a, b, c, d;
+  __get_cpuid_count(7, 0, &a, &b, &c, &d);
+  int avx512 = (b & (1u << 16)) && (b & (1u << 30));
+  int avx = __builtin_cpu_supports("avx");
+  unsigned xlo = 0, xhi = 0;
+  if (avx) __asm__ volatile("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
+  g_kind = avx512 && (xlo & 0xe6) == 0xe6 ? kAvx512 : avx && (xlo & 6) == 6 ? kAvx : kSse;
+  struct Side sa = {"A", 0, 0x1f80 | 0x6000, 0, 0}, sb = {"B", 1, 0x1f80 | 0x2000, 1, 0};
+  pthread_t ta, tb;
+  pthread_create(&ta, NULL, run, &sa);
+  pthread_create(&tb, NULL, run, &sb);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  printf("A: %d rounds, registers %s\n", ROUNDS, sa.ok ? "kept" : "CHANGED");
+  printf("B: %d rounds, registers and x87 stack %s\n", ROUNDS, sb.ok ? "kept" : "CHANGED");
+  return sa.ok && sb.ok ? 0 : 1;
+}
