@@ -25,7 +25,9 @@ void SetBypassLink(junction::net::NetLink* link);
 // Runs the stack's timers if one is due (cheap when none is).
 void BypassRunTimers();
 
-// socket(AF_INET, SOCK_STREAM | SOCK_DGRAM, ...) in bypass mode.
-SysResult<fs::FilePtr> MakeBypassSocket(int type, int protocol);
+// socket(AF_INET or AF_INET6, SOCK_STREAM | SOCK_DGRAM, ...) in bypass
+// mode. AF_INET6 sockets are dual-stack over the IPv4 stack: they reach
+// IPv4 peers through mapped addresses (docs/network.md).
+SysResult<fs::FilePtr> MakeBypassSocket(int domain, int type, int protocol);
 
 }  // namespace junction::libos::net

@@ -33,9 +33,14 @@ namespace {
 
 namespace jn = junction::net;
 
-// sockaddr_in <-> Endpoint. `allow_unspec`: AF_UNSPEC means "no address"
-// (connect on a datagram socket dissolves the association).
-SysResult<jn::Endpoint> ParseSin(const std::string& a, bool allow_unspec, bool* unspec = nullptr) {
+// sockaddr_in/sockaddr_in6 <-> Endpoint. The stack is IPv4 only; AF_INET6
+// sockets are dual-stack sockets that reach IPv4 through mapped addresses
+// (::ffff:a.b.c.d), with :: as the wildcard and ::1 taken as 127.0.0.1.
+// `allow_unspec`: AF_UNSPEC means "no address" (connect on a datagram
+// socket dissolves the association). EADDRNOTAVAIL: an IPv6 address the
+// stack cannot reach.
+SysResult<jn::Endpoint> ParseAddr(int domain, const std::string& a, bool allow_unspec,
+                                  bool* unspec = nullptr) {
   if (a.size() < sizeof(sa_family_t)) return Errno{EINVAL};
   sa_family_t fam;
   std::memcpy(&fam, a.data(), sizeof(fam));
@@ -43,19 +48,45 @@ SysResult<jn::Endpoint> ParseSin(const std::string& a, bool allow_unspec, bool* 
     if (unspec) *unspec = true;
     return jn::Endpoint{};
   }
-  if (a.size() < sizeof(sockaddr_in)) return Errno{EINVAL};
-  if (fam != AF_INET) return Errno{EAFNOSUPPORT};
-  sockaddr_in sin;
-  std::memcpy(&sin, a.data(), sizeof(sin));
-  return jn::Endpoint{ntohl(sin.sin_addr.s_addr), ntohs(sin.sin_port)};
+  if (domain == AF_INET) {
+    if (a.size() < sizeof(sockaddr_in)) return Errno{EINVAL};
+    if (fam != AF_INET) return Errno{EAFNOSUPPORT};
+    sockaddr_in sin;
+    std::memcpy(&sin, a.data(), sizeof(sin));
+    return jn::Endpoint{ntohl(sin.sin_addr.s_addr), ntohs(sin.sin_port)};
+  }
+  if (a.size() < 24) return Errno{EINVAL};  // SIN6_LEN_RFC2133, as Linux
+  if (fam != AF_INET6) return Errno{EAFNOSUPPORT};
+  sockaddr_in6 sin6{};
+  std::memcpy(&sin6, a.data(), std::min(a.size(), sizeof(sin6)));
+  const uint8_t* b = sin6.sin6_addr.s6_addr;
+  uint16_t port = ntohs(sin6.sin6_port);
+  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  static const uint8_t kZero[16] = {};
+  if (std::memcmp(b, kZero, 16) == 0) return jn::Endpoint{0, port};
+  if (std::memcmp(b, kZero, 15) == 0 && b[15] == 1) return jn::Endpoint{jn::MakeIp4(127, 0, 0, 1), port};
+  if (std::memcmp(b, kMapped, 12) == 0)
+    return jn::Endpoint{jn::MakeIp4(b[12], b[13], b[14], b[15]), port};
+  return Errno{EADDRNOTAVAIL};
 }
 
-std::string Sin(jn::Endpoint e) {
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(e.port);
-  sin.sin_addr.s_addr = htonl(e.ip);
-  return std::string(reinterpret_cast<const char*>(&sin), sizeof(sin));
+std::string AddrOf(int domain, jn::Endpoint e) {
+  if (domain == AF_INET) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(e.port);
+    sin.sin_addr.s_addr = htonl(e.ip);
+    return std::string(reinterpret_cast<const char*>(&sin), sizeof(sin));
+  }
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(e.port);
+  if (e.ip != 0) {  // the wildcard stays ::
+    sin6.sin6_addr.s6_addr[10] = sin6.sin6_addr.s6_addr[11] = 0xff;
+    uint32_t be = htonl(e.ip);
+    std::memcpy(&sin6.sin6_addr.s6_addr[12], &be, 4);
+  }
+  return std::string(reinterpret_cast<const char*>(&sin6), sizeof(sin6));
 }
 
 template <typename T>
@@ -92,8 +123,8 @@ void RaiseSigpipe() {
 // What both socket types share: the wait machinery and common options.
 class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket> {
  public:
-  InetSocket(int type, int flags)
-      : Socket(O_RDWR | (flags & O_NONBLOCK), ""), type_(type), ino_(ipc::NextAnonIno()) {
+  InetSocket(int domain, int type, int flags)
+      : Socket(O_RDWR | (flags & O_NONBLOCK), ""), domain_(domain), type_(type), ino_(ipc::NextAnonIno()) {
     set_path("socket:[" + std::to_string(ino_) + "]");
   }
 
@@ -165,7 +196,7 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
   bool CommonGetOpt(int name, std::vector<char>* val) {
     switch (name) {
       case SO_TYPE: PutOpt(val, type_); return true;
-      case SO_DOMAIN: PutOpt(val, int{AF_INET}); return true;
+      case SO_DOMAIN: PutOpt(val, domain_); return true;
       case SO_PROTOCOL: PutOpt(val, type_ == SOCK_STREAM ? int{IPPROTO_TCP} : int{IPPROTO_UDP}); return true;
       case SO_RCVTIMEO: PutOpt(val, ToTimeval(rcvtimeo_)); return true;
       case SO_SNDTIMEO: PutOpt(val, ToTimeval(sndtimeo_)); return true;
@@ -182,8 +213,45 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
   }
 
  protected:
+  SysResult<jn::Endpoint> Parse(const std::string& a, bool allow_unspec = false, bool* unspec = nullptr) {
+    return ParseAddr(domain_, a, allow_unspec, unspec);
+  }
+  std::string Addr(jn::Endpoint e) const { return AddrOf(domain_, e); }
+
+  // IPV6_V6ONLY (AF_INET6 only). With no IPv6 in the stack, a v6-only
+  // socket can be bound to :: and listen, and hears nothing: it takes no
+  // IPv4 port, so a separate AF_INET socket may use the same one.
+  SysResult<bool> V6OnlyOpt(int level, int name, const std::vector<char>* set, std::vector<char>* get) {
+    if (level != IPPROTO_IPV6) return false;
+    if (domain_ != AF_INET6) return Errno{ENOPROTOOPT};
+    if (name != IPV6_V6ONLY) return Errno{ENOPROTOOPT};
+    if (get) {
+      PutOpt(get, int{v6only_});
+      return true;
+    }
+    if (v6_bound_ || bound_once_) return Errno{EINVAL};
+    v6only_ = TRY(IntOpt(*set)) != 0;
+    return true;
+  }
+  // A v6-only socket's bind: only :: (no IPv6 address is ours).
+  SysResult<void> BindV6Only(const std::string& a) {
+    if (a.size() < 24) return Errno{EINVAL};
+    sockaddr_in6 sin6{};
+    std::memcpy(&sin6, a.data(), std::min(a.size(), sizeof(sin6)));
+    if (sin6.sin6_family != AF_INET6) return Errno{EAFNOSUPPORT};
+    static const uint8_t kZero[16] = {};
+    if (std::memcmp(sin6.sin6_addr.s6_addr, kZero, 16) != 0) return Errno{EADDRNOTAVAIL};
+    if (v6_bound_) return Errno{EINVAL};
+    v6_bound_ = true;
+    v6_port_ = ntohs(sin6.sin6_port);
+    return {};
+  }
+
+  int domain_;
   int type_;
   uint64_t ino_;
+  bool v6only_ = false, v6_bound_ = false, v6_listening_ = false, bound_once_ = false;
+  uint16_t v6_port_ = 0;
   uint64_t rcvtimeo_ = 0, sndtimeo_ = 0;
   sched::SpinLock lock_;  // guards gen_
   uint64_t gen_ = 0;      // bumped by every notification
@@ -216,7 +284,8 @@ static_assert(sizeof(tcp_info) == 104 && offsetof(LinuxTcpInfo, bytes_acked) == 
 // SOCK_STREAM: a TCP connection or listener.
 class TcpStream : public InetSocket {
  public:
-  TcpStream(std::shared_ptr<jn::TcpSocket> t, int flags) : InetSocket(SOCK_STREAM, flags), t_(std::move(t)) {}
+  TcpStream(int domain, std::shared_ptr<jn::TcpSocket> t, int flags)
+      : InetSocket(domain, SOCK_STREAM, flags), t_(std::move(t)) {}
   ~TcpStream() override {
     if (t_) {
       t_->set_notify(nullptr);
@@ -226,25 +295,37 @@ class TcpStream : public InetSocket {
   void Start() { t_->set_notify(Notifier()); }
 
   SysResult<void> Bind(const std::string& addr) override {
-    auto e = TRY(ParseSin(addr, false));
-    return t_->Bind(e);
+    if (v6only_) return BindV6Only(addr);
+    auto e = TRY(Parse(addr));
+    TRY_VOID(t_->Bind(e));
+    bound_once_ = true;
+    return {};
   }
   SysResult<void> Listen(int backlog) override {
+    if (v6only_) {
+      v6_listening_ = true;  // hears nothing: there is no IPv6
+      return {};
+    }
     if (backlog < 0 || backlog > 4096) backlog = 4096;  // Linux: somaxconn
+    bound_once_ = true;
     return t_->Listen(backlog);
   }
   SysResult<fs::FilePtr> Accept(int flags, std::string* peer) override {
     jn::Endpoint from;
-    auto c = TRY((Blocking<std::shared_ptr<jn::TcpSocket>>(nonblocking(), rcvtimeo_, [&] {
+    auto c = TRY((Blocking<std::shared_ptr<jn::TcpSocket>>(nonblocking(), rcvtimeo_,
+        [&]() -> SysResult<std::shared_ptr<jn::TcpSocket>> {
+      if (v6only_) return v6_listening_ ? Errno{EAGAIN} : Errno{EINVAL};
       return t_->Accept(&from);
     })));
-    auto s = std::make_shared<TcpStream>(std::move(c), flags);
+    auto s = std::make_shared<TcpStream>(domain_, std::move(c), flags);
     s->Start();
-    *peer = Sin(from);
+    *peer = Addr(from);
     return fs::FilePtr(s);
   }
   SysResult<void> Connect(const std::string& addr) override {
-    auto e = TRY(ParseSin(addr, false));
+    if (v6only_) return Errno{ENETUNREACH};
+    auto e = TRY(Parse(addr));
+    bound_once_ = true;
     auto r = t_->Connect(e);
     if (r.ok() || r.error() != EINPROGRESS || nonblocking()) return r;
     // Blocking connect: wait for the handshake's outcome (EINTR leaves it going).
@@ -299,16 +380,21 @@ class TcpStream : public InetSocket {
     return t_->Shutdown(how == SHUT_RD || how == SHUT_RDWR, how == SHUT_WR || how == SHUT_RDWR);
   }
   SysResult<std::string> Name(bool peer) override {
-    if (peer) return Sin(TRY(t_->peer()));
-    return Sin(t_->local());
+    if (v6only_) {
+      if (peer) return Errno{ENOTCONN};
+      return Addr(jn::Endpoint{0, v6_port_});
+    }
+    if (peer) return Addr(TRY(t_->peer()));
+    return Addr(t_->local());
   }
 
   SysResult<void> GetOpt(int level, int name, std::vector<char>* val) override {
+    if (TRY(V6OnlyOpt(level, name, nullptr, val))) return {};
     if (level == SOL_SOCKET) {
       if (CommonGetOpt(name, val)) return {};
       switch (name) {
         case SO_ERROR: PutOpt(val, t_->TakeError()); return {};
-        case SO_ACCEPTCONN: PutOpt(val, int{t_->listening()}); return {};
+        case SO_ACCEPTCONN: PutOpt(val, int{t_->listening() || v6_listening_}); return {};
         case SO_RCVBUF: PutOpt(val, static_cast<int>(t_->rcvbuf())); return {};
         case SO_SNDBUF: PutOpt(val, static_cast<int>(t_->sndbuf())); return {};
         case SO_REUSEADDR: PutOpt(val, int{reuse_addr_}); return {};
@@ -373,6 +459,7 @@ class TcpStream : public InetSocket {
   }
 
   SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) override {
+    if (TRY(V6OnlyOpt(level, name, &val, nullptr))) return {};
     if (level == SOL_SOCKET) {
       if (TRY(CommonSetOpt(name, val))) return {};
       if (name == SO_LINGER) {
@@ -416,6 +503,7 @@ class TcpStream : public InetSocket {
 
   uint32_t Poll() override {
     BypassRunTimers();
+    if (v6only_) return v6_listening_ ? 0 : (EPOLLOUT | EPOLLHUP);
     return ToEpoll(t_->Events());
   }
   SysResult<int> Available() override {
@@ -447,23 +535,33 @@ class TcpStream : public InetSocket {
 // SOCK_DGRAM: UDP.
 class UdpDgram : public InetSocket {
  public:
-  UdpDgram(std::shared_ptr<jn::UdpSocket> u, int flags) : InetSocket(SOCK_DGRAM, flags), u_(std::move(u)) {}
+  UdpDgram(int domain, std::shared_ptr<jn::UdpSocket> u, int flags)
+      : InetSocket(domain, SOCK_DGRAM, flags), u_(std::move(u)) {}
   ~UdpDgram() override { u_->set_notify(nullptr); }
   void Start() { u_->set_notify(Notifier()); }
 
-  SysResult<void> Bind(const std::string& addr) override { return u_->Bind(TRY(ParseSin(addr, false))); }
+  SysResult<void> Bind(const std::string& addr) override {
+    if (v6only_) return BindV6Only(addr);
+    TRY_VOID(u_->Bind(TRY(Parse(addr))));
+    bound_once_ = true;
+    return {};
+  }
   SysResult<void> Listen(int) override { return Errno{EOPNOTSUPP}; }
   SysResult<fs::FilePtr> Accept(int, std::string*) override { return Errno{EOPNOTSUPP}; }
   SysResult<void> Connect(const std::string& addr) override {
     bool unspec = false;
-    auto e = TRY(ParseSin(addr, true, &unspec));
+    if (v6only_) return Errno{ENETUNREACH};
+    auto e = TRY(Parse(addr, true, &unspec));
     if (unspec) e = {};
+    bound_once_ = true;
     return u_->Connect(e);
   }
   SysResult<size_t> SendMsg(const Msg& m, int) override {
+    if (v6only_) return Errno{ENETUNREACH};
     std::span<const std::byte> data(reinterpret_cast<const std::byte*>(m.data.data()), m.data.size());
+    bound_once_ = true;
     if (m.addr.empty()) return u_->SendTo(data, nullptr);
-    jn::Endpoint to = TRY(ParseSin(m.addr, false));
+    jn::Endpoint to = TRY(Parse(m.addr));
     return u_->SendTo(data, &to);
   }
   SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) override {
@@ -472,7 +570,8 @@ class UdpDgram : public InetSocket {
     std::span<std::byte> buf(reinterpret_cast<std::byte*>(m->data.data()), len);
     jn::Endpoint from;
     bool truncated = false;
-    auto r = Blocking<size_t>(nonblock, rcvtimeo_, [&] {
+    auto r = Blocking<size_t>(nonblock, rcvtimeo_, [&]() -> SysResult<size_t> {
+      if (v6only_) return Errno{EAGAIN};  // no IPv6 datagram ever comes
       return u_->RecvFrom(buf, flags & (jn::kMsgPeek | jn::kMsgTrunc), &from, &truncated);
     });
     if (!r.ok()) {
@@ -480,7 +579,7 @@ class UdpDgram : public InetSocket {
       return r;
     }
     m->data.resize(std::min(*r, len));
-    m->addr = Sin(from);
+    m->addr = Addr(from);
     if (truncated) m->flags |= MSG_TRUNC;
     return *r;
   }
@@ -493,10 +592,15 @@ class UdpDgram : public InetSocket {
     return {};
   }
   SysResult<std::string> Name(bool peer) override {
-    if (peer) return Sin(TRY(u_->peer()));
-    return Sin(u_->local());
+    if (v6only_) {
+      if (peer) return Errno{ENOTCONN};
+      return Addr(jn::Endpoint{0, v6_port_});
+    }
+    if (peer) return Addr(TRY(u_->peer()));
+    return Addr(u_->local());
   }
   SysResult<void> GetOpt(int level, int name, std::vector<char>* val) override {
+    if (TRY(V6OnlyOpt(level, name, nullptr, val))) return {};
     if (level == SOL_SOCKET) {
       if (CommonGetOpt(name, val)) return {};
       switch (name) {
@@ -521,6 +625,7 @@ class UdpDgram : public InetSocket {
     return Errno{ENOPROTOOPT};
   }
   SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) override {
+    if (TRY(V6OnlyOpt(level, name, &val, nullptr))) return {};
     if (level == SOL_SOCKET) {
       if (TRY(CommonSetOpt(name, val))) return {};
       int v = TRY(IntOpt(val));
@@ -549,7 +654,7 @@ class UdpDgram : public InetSocket {
   }
   uint32_t Poll() override {
     BypassRunTimers();
-    uint32_t ev = u_->Events();
+    uint32_t ev = v6only_ ? jn::kEvOut : u_->Events();
     if (shut_rd_) ev |= jn::kEvIn | jn::kEvRdHup;
     return ToEpoll(ev);
   }
@@ -575,20 +680,21 @@ class UdpDgram : public InetSocket {
 
 }  // namespace
 
-SysResult<fs::FilePtr> MakeBypassSocket(int type, int protocol) {
+SysResult<fs::FilePtr> MakeBypassSocket(int domain, int type, int protocol) {
+  if (domain != AF_INET && domain != AF_INET6) return Errno{EAFNOSUPPORT};
   jn::NetStack* st = BypassStack();
   if (!st) return Errno{EAFNOSUPPORT};
   int base = type & 0xf;
   int flags = (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
   if (base == SOCK_STREAM) {
     if (protocol != 0 && protocol != IPPROTO_TCP) return Errno{EPROTONOSUPPORT};
-    auto s = std::make_shared<TcpStream>(st->NewTcpSocket(), flags);
+    auto s = std::make_shared<TcpStream>(domain, st->NewTcpSocket(), flags);
     s->Start();
     return fs::FilePtr(s);
   }
   if (base == SOCK_DGRAM) {
     if (protocol != 0 && protocol != IPPROTO_UDP) return Errno{EPROTONOSUPPORT};
-    auto s = std::make_shared<UdpDgram>(st->NewUdpSocket(), flags);
+    auto s = std::make_shared<UdpDgram>(domain, st->NewUdpSocket(), flags);
     s->Start();
     return fs::FilePtr(s);
   }

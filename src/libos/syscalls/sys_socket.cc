@@ -55,9 +55,8 @@ JUNCTION_HANDLER(socket) {
   if (UnixDomain(domain)) {
     f = net::MakeUnixSocket(type & 0xf, (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
   } else if ((domain == AF_INET || domain == AF_INET6) && net::BypassMode()) {
-    // The container's own stack: IPv4 only for now (docs/network.md).
-    f = domain == AF_INET ? net::MakeBypassSocket(type, static_cast<int>(a.a[2]))
-                          : SysResult<fs::FilePtr>(Errno{EAFNOSUPPORT});
+    // The container's own stack (IPv4; AF_INET6 as dual-stack over it).
+    f = net::MakeBypassSocket(domain, type, static_cast<int>(a.a[2]));
   } else if (domain == AF_INET || domain == AF_INET6 || domain == AF_NETLINK) {
     f = net::MakeHostSocket(domain, type, static_cast<int>(a.a[2]));
   }
