@@ -87,5 +87,6 @@ std::span<const Benchmark> ThreadsSuite();
 std::span<const Benchmark> IpcSuite();
 std::span<const Benchmark> FileSuite();
 std::span<const Benchmark> SchedSuite();
+std::span<const Benchmark> ProcSuite();
 
 }  // namespace junction::bench

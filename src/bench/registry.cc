@@ -14,6 +14,7 @@ constexpr SuiteFn kSuites[] = {
     IpcSuite,
     FileSuite,
     SchedSuite,
+    ProcSuite,
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -29,6 +30,16 @@ namespace {
 
 constexpr int kMaxKthreads = 256;
 constexpr int kIdleSpins = 2000;  // ~µs of polling before parking on the host
+// Spinning waits for a waker on another CPU: with one CPU allowed (a pinned
+// process) it only takes that CPU from the waker (a child process, say).
+int g_idle_spins = kIdleSpins;
+
+void SetIdleSpinsFromAffinity() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  long r = host::Syscall(SYS_sched_getaffinity, 0, sizeof(set), host::L(&set));
+  g_idle_spins = (r > 0 && CPU_COUNT(&set) == 1) ? 0 : kIdleSpins;
+}
 constexpr uint64_t kKeeperLeadNs = 30'000;  // the timer keeper wakes this early
 constexpr int kDirectSwitchBudget = 16;
 
@@ -375,7 +386,7 @@ void StartRunning(Kthread& self, Uthread* next) {
     if (ReactorHasWaiters()) ReactorPoll(0);
     Uthread* next = PickNext(self);
     if (!next) {
-      for (int i = 0; i < kIdleSpins && !next; i++) {
+      for (int i = 0; i < g_idle_spins && !next; i++) {
         __builtin_ia32_pause();
         if ((i & 63) == 63) {
           if (!MayRun(self.grant)) break;
@@ -491,6 +502,7 @@ bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   main.host_tid = static_cast<int>(syscall(SYS_gettid));
   host::Syscall(SYS_prctl, PR_SET_TIMERSLACK, 1);
   SaveStandaloneAffinity();
+  SetIdleSpinsFromAffinity();
   g_num_kthreads.store(1);
   g_init_fn = init_kthread;
   for (int i = 1; i < count && i < kMaxKthreads; i++) {
