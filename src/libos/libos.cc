@@ -62,8 +62,10 @@ void InitFpuImage(uint8_t* area) {
 // Per-kthread LibOS set-up, on each new kthread before it schedules.
 uint64_t g_time_slice_ns = 1000000;
 
-bool InitKthread(int) {
-  return SetupThreadState() && InstallTrapHandlers() && EnableSyscallDispatch() &&
+bool InitKthread(int index) {
+  if (!SetupThreadState()) return false;
+  CurrentThread()->core = index;
+  return InstallTrapHandlers() && EnableSyscallDispatch() &&
          sched::StartPreemptionTimer(g_time_slice_ns);
 }
 

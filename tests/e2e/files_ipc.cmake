@@ -31,3 +31,17 @@ add_test(NAME e2e.ipc_timerfd_cancel
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/timerfd_cancel_test.sh $<TARGET_FILE:junction> ${E2E_APP}
                  $<TARGET_FILE:e2e_ipc_timerfd>)
 set_tests_properties(e2e.ipc_timerfd_cancel PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)
+
+# The CPUs a program sees are the container's cores (sysfs possible/present/
+# online and cpuN, /proc/cpuinfo, sysconf, affinity, getcpu), and file
+# mappings in /proc/self/maps carry their device and inode: compared with
+# native on a two-core container (this machine's size), and on one core
+# against the expected values.
+add_test(NAME e2e.cpu_view_2cores_vs_native
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                 -- sh ${E2E_DATA}/cpu_view.sh)
+set_tests_properties(e2e.cpu_view_2cores_vs_native PROPERTIES LABELS e2e TIMEOUT 120)
+add_test(NAME e2e.cpu_view_1core COMMAND $<TARGET_FILE:junction> run -- sh ${E2E_DATA}/cpu_view.sh)
+set_tests_properties(e2e.cpu_view_1core PROPERTIES LABELS e2e
+  PASS_REGULAR_EXPRESSION "possible 0\npresent 0\nonline 0\ncpu0\nonline\npossible\npresent\n.*nproc 1 conf 1 onln 1\ncpuinfo processors 1\ncpu_count 1 affinity \\[0\\]\ngetcpu in range True\nsched_getcpu in range True\nfile mappings checked True"
+  FAIL_REGULAR_EXPRESSION "mismatch")

@@ -47,6 +47,7 @@ struct alignas(64) ThreadState {
   static constexpr int kGuestRanges = 4;
   GuestRange guest_ranges[kGuestRanges];
   uint32_t guest_range_next;
+  int core;  // which of the container's cores this kthread is (getcpu)
 };
 
 static_assert(offsetof(ThreadState, self) == TS_SELF);

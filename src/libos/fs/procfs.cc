@@ -36,17 +36,6 @@ int Pid() {
 
 int Cores() { return std::max(1, CurrentProcess().cores); }
 
-// CPUs the host has (the highest in /sys/devices/system/cpu/possible + 1).
-int HostCpus() {
-  static int n = [] {
-    std::string p = ReadHostFile("/sys/devices/system/cpu/possible");
-    size_t dash = p.find_last_of("-,");
-    int last = std::atoi(p.c_str() + (dash == std::string::npos ? 0 : dash + 1));
-    return std::max(last + 1, 1);
-  }();
-  return n;
-}
-
 std::string CpuList() {
   int n = Cores();
   return n == 1 ? "0\n" : "0-" + std::to_string(n - 1) + "\n";
@@ -425,25 +414,32 @@ class Sysfs : public SynthFs {
     if (c[1] != "system") return {};
     if (c.size() == 2) return dir({"cpu"});
     if (c[2] != "cpu") return {};
+    // The container's cores are the only CPUs: online, possible and
+    // present list them, each has a cpuN directory, and getcpu answers
+    // among them (glibc's sysconf(_SC_NPROCESSORS_CONF/ONLN), Go, the JVM).
     if (c.size() == 3) {
       SynthNode n;
       n.kind = SynthNode::kDir;
       for (const char* f : {"online", "possible", "present"}) n.entries.push_back({f, PathIno(f), DT_REG});
-      for (int i = 0; i < HostCpus(); i++)
+      for (int i = 0; i < Cores(); i++)
         n.entries.push_back({"cpu" + std::to_string(i), PathIno("cpu" + std::to_string(i)), DT_DIR});
       return n;
     }
+    long cpu = -1;
+    if (c[3].rfind("cpu", 0) == 0 && !(ParseFd(c[3].substr(3), &cpu) && cpu < Cores() &&
+                                       "cpu" + std::to_string(cpu) == c[3]))
+      return {};
     if (c.size() == 4) {
-      // online: the container's cores; possible/present: the machine's, as
-      // a cpuset-limited Linux container sees them.
-      if (c[3] == "online") return Text(CpuList);
-      if (c[3] == "possible" || c[3] == "present")
-        return Text([f = c[3]] { return ReadHostFile("/sys/devices/system/cpu/" + f); });
-      if (c[3].rfind("cpu", 0) == 0) {
-        long i;
-        if (ParseFd(c[3].substr(3), &i) && i < HostCpus()) return dir({});
+      if (c[3] == "online" || c[3] == "possible" || c[3] == "present") return Text(CpuList);
+      if (cpu >= 0) {
+        // As on x86 Linux, the boot CPU cannot go offline: no `online`.
+        SynthNode n;
+        n.kind = SynthNode::kDir;
+        if (cpu > 0) n.entries.push_back({"online", PathIno(c[3] + "/online"), DT_REG});
+        return n;
       }
     }
+    if (c.size() == 5 && cpu > 0 && c[4] == "online") return Text([] { return std::string("1\n"); });
     return {};
   }
 };

@@ -1,7 +1,9 @@
 #include "libos/mm/address_space.h"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -148,7 +150,15 @@ bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end) {
 }
 
 SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, int flags,
-                                        int host_fd, uint64_t off, const std::string& name) {
+                                        int host_fd, uint64_t off, const std::string& name,
+                                        uint64_t dev, uint64_t ino) {
+  if (host_fd >= 0 && !dev && !ino) {
+    struct stat st{};
+    if (host::Syscall(SYS_fstat, host_fd, host::L(&st)) == 0) {
+      dev = st.st_dev;
+      ino = st.st_ino;
+    }
+  }
   sched::SpinGuard g(lock_);
   if (len == 0) return Errno{EINVAL};
   uintptr_t plen = PageUp(len);
@@ -174,8 +184,8 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
     addr &= ~(kPage - 1);
     long r = host::Mmap(addr, plen, prot, (flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, host_fd, off);
     if (r >= 0) {
-      TrackLocked(Vma{static_cast<uintptr_t>(r), static_cast<uintptr_t>(r) + plen, prot, flags, off, 0,
-                0, name});
+      TrackLocked(Vma{static_cast<uintptr_t>(r), static_cast<uintptr_t>(r) + plen, prot, flags, off, dev,
+                ino, name});
       return static_cast<uintptr_t>(r);
     }
     if (r != -EEXIST) return Errno{static_cast<int>(-r)};
@@ -184,8 +194,8 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
   long r = host::Mmap(addr, plen, prot, flags, host_fd, off);
   if (r < 0) return Errno{static_cast<int>(-r)};
   uintptr_t start = static_cast<uintptr_t>(r);
-  TrackLocked(Vma{start, start + plen, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), off, 0, 0,
-            name});
+  TrackLocked(Vma{start, start + plen, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), off, dev,
+            ino, name});
   return start;
 }
 
@@ -330,10 +340,9 @@ std::string AddressSpace::FormatMaps() const {
     char perms[5] = {v.prot & PROT_READ ? 'r' : '-', v.prot & PROT_WRITE ? 'w' : '-',
                      v.prot & PROT_EXEC ? 'x' : '-', (v.flags & MAP_TYPE) == MAP_PRIVATE ? 'p' : 's',
                      0};
-    int n = std::snprintf(line, sizeof(line), "%08lx-%08lx %s %08lx %02lx:%02lx %lu", v.start,
-                          v.end, perms, static_cast<unsigned long>(v.offset),
-                          static_cast<unsigned long>(v.dev >> 8), static_cast<unsigned long>(v.dev & 0xff),
-                          static_cast<unsigned long>(v.inode));
+    int n = std::snprintf(line, sizeof(line), "%08lx-%08lx %s %08lx %02x:%02x %lu", v.start,
+                          v.end, perms, static_cast<unsigned long>(v.offset), major(v.dev),
+                          minor(v.dev), static_cast<unsigned long>(v.inode));
     out.append(line, static_cast<size_t>(n));
     if (!v.name.empty()) {
       out.append(static_cast<size_t>(n < 73 ? 73 - n : 1), ' ');

@@ -38,9 +38,11 @@ class AddressSpace {
 
   // Linux mmap semantics for the guest. `host_fd` is the backing host fd
   // (-1 for anonymous). MAP_FIXED over memory that is not the guest's fails
-  // with ENOMEM; the hint is only a hint otherwise.
+  // with ENOMEM; the hint is only a hint otherwise. `dev`/`ino` name the
+  // file in /proc/self/maps (both 0: the host descriptor's own).
   SysResult<uintptr_t> Mmap(uintptr_t addr, size_t len, int prot, int flags, int host_fd,
-                            uint64_t off, const std::string& name);
+                            uint64_t off, const std::string& name, uint64_t dev = 0,
+                            uint64_t ino = 0);
   SysResult<void> Munmap(uintptr_t addr, size_t len);
   SysResult<void> Mprotect(uintptr_t addr, size_t len, int prot);
   SysResult<uintptr_t> Mremap(uintptr_t old_addr, size_t old_len, size_t new_len, int flags,

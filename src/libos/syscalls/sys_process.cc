@@ -300,9 +300,10 @@ JUNCTION_HANDLER(setsid) {
   return r;
 }
 
+// The container's core this thread runs on (its kthread), consistent with
+// sched_getaffinity, /proc/cpuinfo and sysfs's cpu lists; one node.
 JUNCTION_HANDLER(getcpu) {
-  unsigned cpu = 0, node = 0;
-  host::Syscall(SYS_getcpu, host::L(&cpu), host::L(&node), 0);
+  unsigned cpu = static_cast<unsigned>(CurrentThread()->core), node = 0;
   if (a.a[0]) CHECK(UserPtr<unsigned>(a.a[0]).Write(cpu));
   if (a.a[1]) CHECK(UserPtr<unsigned>(a.a[1]).Write(node));
   return 0;

@@ -84,7 +84,7 @@ constexpr Spec kSpecs[] = {
     IMPL(getsid, 0, "any container process"),
     PART(setpgid, "groups within the container session; mirrored on the host"),
     PART(setsid, "recorded in the container; the host session only if the host allows it"),
-    HOST(getcpu, ""),
+    IMPL(getcpu, 0, "the container core (kthread) the thread runs on; node 0 (the vDSO asks the LibOS)"),
     // Lazy: the common forms run without saving the guest's vector state.
     {SYS_futex, Sys_futex_lazy, Support::kPartial, kLazy, 0, "user-level: WAIT/WAKE(_BITSET), (CMP_)REQUEUE, WAKE_OP, LOCK/TRYLOCK/UNLOCK_PI (no priority boost); *_REQUEUE_PI ENOSYS"},
     IMPL(kill, 0, "container pids, groups, -1 = every container process but init and the caller"),

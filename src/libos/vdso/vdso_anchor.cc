@@ -105,11 +105,10 @@ HostSamples SampleAll() {
 // exits to the hypervisor here (~4 us each).
 bool TscIsInvariant() { return CPU_FEATURE_PRESENT(INVARIANT_TSC); }
 
-uint32_t GetcpuMode() {
-  if (CPU_FEATURE_ACTIVE(RDPID)) return JUNCTION_VDSO_GETCPU_RDPID;
-  if (CPU_FEATURE_ACTIVE(RDTSCP)) return JUNCTION_VDSO_GETCPU_RDTSCP;
-  return JUNCTION_VDSO_GETCPU_SYSCALL;
-}
+// The LibOS answers getcpu with the container's core (the kthread), not
+// the host CPU that RDPID/RDTSCP would read: the guest sees only its
+// cores (sysfs, /proc/cpuinfo, sched_getaffinity).
+uint32_t GetcpuMode() { return JUNCTION_VDSO_GETCPU_SYSCALL; }
 
 // Seqlock writer side. Caller holds the writer lock.
 void Publish_locked(VdsoData* d, const junction_vdso_clock (&lines)[JUNCTION_VDSO_NCLOCKS],
