@@ -31,6 +31,7 @@
 #include "libos/strace.h"
 #include "libos/syscalls/syscall_table.h"
 #include "libos/vdso/vdso.h"
+#include "libos/net/daemon_link.h"
 #include "sched/daemon_client.h"
 #include "sched/daemon_watcher.h"
 #include "sched/kthread.h"
@@ -88,6 +89,9 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
     sched::AttachDaemonRegion(g_daemon->header(), DaemonSlot, nullptr, g_daemon->doorbell_fd());
     if (!sched::StartDaemonWatcher(g_daemon))
       std::fprintf(stderr, "junction run: cannot start the daemon watcher thread\n");
+    std::string why;
+    if (!net::StartDaemonLink(cfg, g_daemon, &why))
+      std::fprintf(stderr, "junction run: no link to the daemon's switch: %s\n", why.c_str());
     return;
   }
   // Said once, where someone will read it without it polluting the guest's

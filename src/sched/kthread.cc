@@ -301,9 +301,19 @@ void PublishSignals(Kthread& self) {
   }
 }
 
+std::atomic<const NetPoller*> g_net_poller{nullptr};
+
+// The earlier of two deadlines, 0 = none.
+uint64_t EarlierDeadline(uint64_t a, uint64_t b) {
+  if (a == 0) return b;
+  if (b == 0) return a;
+  return a < b ? a : b;
+}
+
 // Under the daemon, without a core (never granted, given back when idle,
 // or asked to yield): waits for a grant. One such kthread also sleeps
-// until the next timer and wakes its uthread for the others.
+// until the next timer and wakes its uthread for the others; it also runs
+// the network stack's timers (retransmissions) when they are due.
 void WaitForCore(Kthread& self, bool released) {
   if (released || self.rq_len.load(std::memory_order_relaxed) > 0) RingDoorbell();
   PausePreemptionTimer();
@@ -311,9 +321,12 @@ void WaitForCore(Kthread& self, bool released) {
   for (;;) {
     Kthread* none = nullptr;
     bool keeper = g_timer_keeper.compare_exchange_strong(none, &self);
+    const NetPoller* net = g_net_poller.load(std::memory_order_acquire);
     uint64_t deadline = 0;
     if (keeper) {
       uint64_t due = g_next_deadline.load(std::memory_order_acquire);
+      uint64_t net_due = net ? net->next_timer_ns() : 0;
+      if (net_due != 0 && net_due < due) due = net_due;
       if (due != ~uint64_t{0}) {
         // Wake a little early and poll up to the deadline: the uthread is
         // runnable on time, with this kthread awake to take the grant.
@@ -332,6 +345,7 @@ void WaitForCore(Kthread& self, bool released) {
     // rings the doorbell), then wait again, polling for the grant.
     RunTimers();
     HandleSignalWakeups();
+    if (keeper && net) net->poll(self.index, false);
     spin = true;
   }
   ResumePreemptionTimer();
@@ -384,23 +398,28 @@ void StartRunning(Kthread& self, Uthread* next) {
     uint64_t next_deadline = RunTimers();
     HandleSignalWakeups();
     if (ReactorHasWaiters()) ReactorPoll(0);
+    const NetPoller* net = g_net_poller.load(std::memory_order_acquire);
+    if (net) net->poll(self.index, false);
     Uthread* next = PickNext(self);
     if (!next) {
       for (int i = 0; i < g_idle_spins && !next; i++) {
         __builtin_ia32_pause();
         if ((i & 63) == 63) {
           if (!MayRun(self.grant)) break;
+          if (net && net->poll(self.index, true) > 0) i = 0;  // frames keep it awake
           next = PickNext(self);
         }
       }
       if (!next) {
+        if (net && net->pending()) continue;
         if (UnderDaemon(self)) {
-          // Out of work: give the core back to the daemon.
+          // Out of work: give the core back to the daemon (frames arriving
+          // later count as congestion there: it grants a core again).
           bool held = self.grant.holds;
           if (held) ReleaseCore(self.grant);
           WaitForCore(self, held);
         } else {
-          IdleWait(self, next_deadline);
+          IdleWait(self, EarlierDeadline(next_deadline, net ? net->next_timer_ns() : 0));
         }
         continue;
       }
@@ -569,6 +588,14 @@ bool YieldRequested() {
          (c != g.core || g.slot->yield_requested.load(std::memory_order_relaxed) != 0);
 }
 
+void SetNetPoller(const NetPoller* p) { g_net_poller.store(p, std::memory_order_release); }
+bool NetPollerActive() { return g_net_poller.load(std::memory_order_relaxed) != nullptr; }
+
+int CurrentKthreadIndex() {
+  libos::ThreadState* ts = libos::CurrentThread();
+  return ts && ts->kthread ? static_cast<Kthread*>(ts->kthread)->index : -1;
+}
+
 uint64_t PreemptionCount() { return g_preemptions.load(); }
 void CountPreemption() { g_preemptions.fetch_add(1, std::memory_order_relaxed); }
 
@@ -665,7 +692,9 @@ bool WakeUp(Uthread* u, WakeReason why) {
 
 void Yield() {
   Uthread* u = Current();
-  if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested()) return;
+  // With a packet link the scheduler loop must look at the rings every
+  // slice even when this uthread is alone (a busy guest would starve them).
+  if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive()) return;
   u->state = UthreadState::kRunnable;
   SwitchFrom(u, true);
 }

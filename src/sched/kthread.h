@@ -88,6 +88,20 @@ bool YieldRequested();
 uint64_t PreemptionCount();
 void CountPreemption();
 
+// Bypass networking (libos/net/bypass.cc, docs/network.md): every kthread
+// polls the packet rings at each scheduling pass (its own rings) and while
+// idle (stealing the others'), does not go idle while frames wait, and
+// wakes for the stack's timers.
+struct NetPoller {
+  int (*poll)(int kthread, bool steal);  // frames handled and timers run
+  bool (*pending)();                     // frames waiting in any ring
+  uint64_t (*next_timer_ns)();           // the stack's next timer, 0 = none
+};
+void SetNetPoller(const NetPoller* p);
+bool NetPollerActive();  // async-signal-safe
+// The calling kthread's index, -1 off the scheduler's threads.
+int CurrentKthreadIndex();
+
 // Host signal handlers call this after queueing a signal while the LibOS
 // was interrupted: the scheduler wakes an interruptible waiter soon.
 void NoteSignalArrived();

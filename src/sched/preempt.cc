@@ -58,8 +58,9 @@ void PreemptHandler(int, siginfo_t*, void* ucv) {
   libos::ThreadState* ts = libos::CurrentThread();
   auto* u = static_cast<Uthread*>(ts->current);
   if (!u || u->preempted) return;
-  // Switch if another uthread waits for this core, or the daemon wants it back.
-  if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested()) return;
+  // Switch if another uthread waits for this core, the daemon wants it
+  // back, or there are packet rings to look at.
+  if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive()) return;
   auto* uc = static_cast<ucontext_t*>(ucv);
   greg_t* g = uc->uc_mcontext.gregs;
   auto rip = static_cast<uintptr_t>(g[REG_RIP]);
