@@ -8,10 +8,12 @@
 #   2. a UDP echo from a host socket;
 #   3. container to container, switched in memory (the NIC sees none of it);
 #   4. junction ps --json shows the counters;
-#   5. a container scribbling over its rings and sending garbage: counted,
+#   5. `junction run` in bypass mode: ping reaches its LibOS stack, whether
+#      the guest sleeps (a core is granted for the packets) or spins;
+#   6. a container scribbling over its rings and sending garbage: counted,
 #      the daemon and the other containers carry on;
-#   6. kill -9 of a container: its address stops answering;
-#   7. SIGTERM: the daemon exits cleanly (the TAP device goes away).
+#   7. kill -9 of a container: its address stops answering;
+#   8. SIGTERM: the daemon exits cleanly (the TAP device goes away).
 #
 # usage: net_daemon_test.sh KIND JUNCTION RING_CONTAINER
 #   KIND tap | af_packet (veth pair) | tap_hugepages (skipped without free hugepages)
@@ -131,7 +133,36 @@ print("ps counters ok:", n["rx_packets"], n["tx_packets"])
 PY
 "$junction" ps | grep -q "PKTS" || fail "ps table has no packet column"
 
-# 5. a container that scribbles over its rings
+# 5. a real container: `junction run` in bypass mode, its LibOS stack on the
+#    rings; ICMP echo is answered by that stack. The guest sleeps (the
+#    daemon must grant a core for the packets) or spins (the kthread polls
+#    between time slices).
+printf 'name = "guest"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
+  $net.5 $host >"$tmp/app.toml"
+for guest in sleep spin; do
+  if [ $guest = sleep ]; then cmd=(/bin/sleep 60); else cmd=(/bin/sh -c 'while :; do :; done'); fi
+  "$junction" run "$tmp/app.toml" -- "${cmd[@]}" >"$tmp/guest-$guest.out" 2>&1 &
+  guest_pid=$!
+  pids+=("$guest_pid")
+  for _ in $(seq 200); do "$junction" ps --json 2>/dev/null | grep -q '"guest"' && break; sleep 0.025; done
+  in_ns ping -c 3 -i 0.2 -W 5 $net.5 >"$tmp/ping-$guest.out" 2>&1 ||
+    fail "ping a junction run guest that does '$guest' ($(cat "$tmp/ping-$guest.out"))"
+  "$junction" ps --json >"$tmp/ps.json"
+  python3 -c '
+import json, sys
+g = {r["name"]: r for r in json.load(open(sys.argv[1]))}["guest"]
+assert g["net"]["rx_packets"] >= 3 and g["net"]["tx_packets"] >= 3, g["net"]
+' "$tmp/ps.json" || fail "guest counters: $(cat "$tmp/ps.json")"
+  kill -9 "$guest_pid"
+  gone=$((${gone:-0} + 1))
+  for _ in $(seq 400); do
+    [ "$(grep -c '"guest" is gone' "$tmp/daemon.log")" -ge $gone ] && break
+    sleep 0.025
+  done
+  [ "$(grep -c '"guest" is gone' "$tmp/daemon.log")" -ge $gone ] || fail "the daemon did not drop guest $guest"
+done
+
+# 6. a container that scribbles over its rings
 "$ctr" "$sock" scribbler $net.9 scribble >"$tmp/bad.out" 2>&1 &
 bad_pid=$!
 pids+=("$bad_pid")
@@ -149,13 +180,13 @@ PY
 kill -9 "$bad_pid"
 [ -e /proc/$daemon_pid ] || fail "the daemon died"
 
-# 6. a killed container stops answering
+# 7. a killed container stops answering
 kill -9 "$a_pid"
 wait_for "$tmp/daemon.log" "echo-a\" is gone" "the daemon to drop container A"
 in_ns ip neigh flush dev $ifname
 in_ns ping -c 1 -W 1 $a >/dev/null 2>&1 && fail "ping $a answered after its container died"
 
-# 7. clean shutdown
+# 8. clean shutdown
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "daemon exit status $?"
 [ -e "$sock" ] && fail "socket not removed"
