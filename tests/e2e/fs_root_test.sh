@@ -28,7 +28,8 @@ expect "proc self root" inside -- /bin/busybox cat /proc/self/root/etc/marker
 expect "proc self root link" / -- /bin/busybox readlink /proc/self/root
 expect "host passwd hidden" "cat: can't open '/etc/passwd': No such file or directory" -- /bin/busybox cat /etc/passwd
 expect "cwd at root" / -- /bin/busybox pwd
-expect "ls root" $'bin\nd\netc' -- /bin/busybox ls -1 /
+# Mount points missing from the host directory are listed too.
+expect "ls root" $'bin\nd\ndev\netc\nproc\nsys' -- /bin/busybox ls -1 /
 expect "cpu online" 0 --set cpu.max_cores=1 -- /bin/busybox cat /sys/devices/system/cpu/online
 expect "cpuinfo processors" 1 --set cpu.max_cores=1 -- /bin/busybox grep -c ^processor /proc/cpuinfo
 expect "meminfo limit" "MemTotal:         131072 kB" --set limits.memory=128M -- /bin/busybox grep MemTotal /proc/meminfo

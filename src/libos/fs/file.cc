@@ -7,8 +7,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 
+#include "libos/fs/path.h"
+#include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 
 namespace junction::libos::fs {
@@ -91,6 +94,7 @@ SysResult<size_t> HostFile::Pwrite(const void* buf, size_t len, uint64_t off) {
   return HostResult<size_t>(host::Syscall(SYS_pwrite64, host_fd_, host::L(buf), host::L(len), host::L(off)));
 }
 SysResult<int64_t> HostFile::Seek(int64_t off, int whence) {
+  if (off == 0 && whence == SEEK_SET) mount_points_listed_ = 0;  // rewinddir
   return HostResult<int64_t>(host::Syscall(SYS_lseek, host_fd_, off, whence));
 }
 SysResult<void> HostFile::Stat(struct stat* st) {
@@ -99,7 +103,40 @@ SysResult<void> HostFile::Stat(struct stat* st) {
   return {};
 }
 SysResult<size_t> HostFile::Getdents(void* buf, size_t len) {
-  return HostResult<size_t>(host::Syscall(SYS_getdents64, host_fd_, host::L(buf), host::L(len)));
+  long n = host::Syscall(SYS_getdents64, host_fd_, host::L(buf), host::L(len));
+  if (n != 0 || path_.empty() || path_[0] != '/') return HostResult<size_t>(n);
+  size_t extra = AppendMountPoints(static_cast<char*>(buf), len);
+  if (extra == SIZE_MAX) return Errno{EINVAL};  // not even one entry fits
+  return extra;
+}
+
+size_t HostFile::AppendMountPoints(char* buf, size_t len) {
+  size_t used = 0, index = 0;
+  for (const auto& m : Vfs::Get().mounts()) {
+    const std::string& t = m->target;
+    if (t == "/" || t == path_ || !PathCovers(path_, t)) continue;
+    std::string name = PathBelow(path_, t);
+    if (name.find('/') != std::string::npos) continue;  // not directly below
+    if (index++ < mount_points_listed_) continue;
+    struct stat st;
+    if (host::Syscall(SYS_newfstatat, host_fd_, host::L(name.c_str()), host::L(&st),
+                      AT_SYMLINK_NOFOLLOW) != -ENOENT) {
+      mount_points_listed_++;  // the host lists it already
+      continue;
+    }
+    size_t reclen = (offsetof(struct dirent64, d_name) + name.size() + 1 + 7) & ~size_t{7};
+    if (used + reclen > len) return used ? used : SIZE_MAX;
+    auto* d = reinterpret_cast<struct dirent64*>(buf + used);
+    std::memset(d, 0, reclen);
+    d->d_ino = PathIno(t);
+    d->d_off = INT64_MAX - 1 - static_cast<int64_t>(index);
+    d->d_reclen = static_cast<unsigned short>(reclen);
+    d->d_type = DT_DIR;
+    std::memcpy(d->d_name, name.c_str(), name.size() + 1);
+    used += reclen;
+    mount_points_listed_++;
+  }
+  return used;
 }
 SysResult<void> HostFile::Truncate(uint64_t len) {
   long r = host::Syscall(SYS_ftruncate, host_fd_, host::L(len));

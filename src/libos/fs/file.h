@@ -142,7 +142,12 @@ class HostFile : public File {
   bool MayBlock();
 
  private:
+  // Directories: after the host's entries, mount points directly below
+  // this one that the host directory lacks (a bare root has no /proc).
+  size_t AppendMountPoints(char* buf, size_t len);
+
   int may_block_ = -1;  // cached MayBlock(); -1 = not looked at yet
+  size_t mount_points_listed_ = 0;  // AppendMountPoints' position
 };
 
 // Read-only text generated when opened (procfs, sysfs).

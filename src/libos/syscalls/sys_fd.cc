@@ -176,7 +176,10 @@ JUNCTION_HANDLER(pwritev2) {
 JUNCTION_HANDLER(lseek) {
   FILE_ARG(f, 0);
   if (IsPath(f)) return -EBADF;
-  if (f->host_fd() >= 0) return host::Syscall(SYS_lseek, f->host_fd(), a.a[1], a.a[2]);
+  // A rewind goes through the description (a host directory restarts the
+  // mount points it lists after the host's entries).
+  if (f->host_fd() >= 0 && (a.a[1] != 0 || a.a[2] != SEEK_SET))
+    return host::Syscall(SYS_lseek, f->host_fd(), a.a[1], a.a[2]);
   return Raw(f->Seek(a.a[1], static_cast<int>(a.a[2])));
 }
 
@@ -184,7 +187,7 @@ JUNCTION_HANDLER(getdents64) {
   FILE_ARG(f, 0);
   if (IsPath(f)) return -EBADF;
   if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
-  if (f->direct_io()) return host::Syscall(SYS_getdents64, f->host_fd(), a.a[1], a.a[2]);
+  // Host directories too: they list the mount points below them.
   return Raw(f->Getdents(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2])));
 }
 
