@@ -1,0 +1,126 @@
+// The LibOS side of core grants (sched/core_grant.h) against a slot in
+// memory, this test playing the daemon: taking a grant, giving it back
+// (asked, or out of work), a grant revoked before the kthread ran on it,
+// the daemon's death, and waiting with a deadline, a kick and a grant.
+#include <doctest/doctest.h>
+
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "sched/core_grant.h"
+#include "sched/kthread.h"
+
+using namespace junction::sched;
+
+namespace {
+
+uint64_t Status(const KthreadSlot& s) { return s.status.load(); }
+
+void DaemonGrants(KthreadSlot& s, uint32_t core, uint32_t seq) {
+  s.yield_requested.store(0);
+  s.grant_seq.store(seq);
+  s.grant_core.store(core, std::memory_order_release);
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&s.grant_core), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
+TEST_CASE("core grant: take, yield, give back, untaken grants, standalone") {
+  SaveStandaloneAffinity();
+  // Pin to the CPU we are on anyway; the affinity is restored at the end.
+  uint32_t cpu = static_cast<uint32_t>(sched_getcpu());
+  KthreadSlot slot{};
+  slot.grant_core.store(kNoCore);
+  slot.status.store(PackStatus(KthreadState::kParked, 0));
+  CoreGrant g;
+  g.slot = &slot;
+
+  CHECK_FALSE(MayRun(g));  // never granted
+  CHECK(Status(slot) == PackStatus(KthreadState::kParked, 0));
+
+  DaemonGrants(slot, cpu, 5);
+  CHECK(MayRun(g));
+  CHECK(Status(slot) == PackStatus(KthreadState::kRunning, 5));
+  CHECK(MayRun(g));  // the fast path: still ours
+
+  // Asked to yield: parked, acknowledging grant 5.
+  slot.yield_requested.store(1);
+  slot.grant_core.store(kNoCore);
+  CHECK_FALSE(MayRun(g));
+  CHECK(Status(slot) == PackStatus(KthreadState::kParked, 5));
+  CHECK_FALSE(g.holds.load());
+
+  // A grant taken back before the kthread looked is answered, parked.
+  DaemonGrants(slot, cpu, 6);
+  slot.yield_requested.store(1);
+  slot.grant_core.store(kNoCore);
+  CHECK_FALSE(MayRun(g));
+  CHECK(Status(slot) == PackStatus(KthreadState::kParked, 6));
+
+  // Re-granted the same core: a new grant.
+  DaemonGrants(slot, cpu, 7);
+  CHECK(MayRun(g));
+  CHECK(Status(slot) == PackStatus(KthreadState::kRunning, 7));
+
+  // Out of work: given back; the grant word still names the core, but the
+  // same grant is never taken again.
+  ReleaseCore(g);
+  CHECK(Status(slot) == PackStatus(KthreadState::kParked, 7));
+  CHECK_FALSE(MayRun(g));
+
+  // The core taken in the daemon's books while the kthread still ran on it
+  // (it ignored the request): it must stop at its next scheduling point.
+  DaemonGrants(slot, cpu, 8);
+  CHECK(MayRun(g));
+  slot.grant_core.store(kNoCore);
+  CHECK_FALSE(MayRun(g));
+  CHECK(Status(slot) == PackStatus(KthreadState::kParked, 8));
+
+  // The daemon died: run standalone.
+  slot.grant_core.store(kStandaloneGrant);
+  CHECK(MayRun(g));
+  CHECK(RunsStandalone(g));
+
+  ReleaseGrantAfterFork(g);  // restores the affinity
+  CHECK(g.slot == nullptr);
+  CHECK(MayRun(g));
+}
+
+TEST_CASE("core grant: waiting ends at the deadline, on a kick, on a grant") {
+  SaveStandaloneAffinity();
+  uint32_t cpu = static_cast<uint32_t>(sched_getcpu());
+  KthreadSlot slot{};
+  slot.grant_core.store(kNoCore);
+  CoreGrant g;
+  g.slot = &slot;
+
+  CHECK_FALSE(WaitForGrant(g, NowNs() + 2'000'000, false));  // deadline, sleeping
+  CHECK_FALSE(WaitForGrant(g, NowNs() + 2'000'000, true));   // deadline, polling
+
+  std::atomic<bool> done{false};
+  std::thread kicker([&] {
+    while (!done.load()) {
+      KickGrantWaiter(g);
+      usleep(1000);
+    }
+  });
+  CHECK_FALSE(WaitForGrant(g, 0, false));  // no deadline: only the kick ends it
+  done = true;
+  kicker.join();
+  g.kicked.store(0);
+
+  std::thread daemon([&] {
+    usleep(5000);  // past the polling window: the waiter sleeps in FUTEX_WAIT
+    DaemonGrants(slot, cpu, 9);
+  });
+  CHECK(WaitForGrant(g, 0, false));
+  daemon.join();
+  CHECK(g.holds.load());
+  CHECK(Status(slot) == PackStatus(KthreadState::kRunning, 9));
+  ReleaseGrantAfterFork(g);
+}
