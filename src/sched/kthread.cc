@@ -753,6 +753,15 @@ void ResetAfterFork() {
 
 void FinishSwitchHere() { FinishSwitch(Self()); }
 
+bool HostFdInLazyUse(int fd) {
+  int n = g_num_kthreads.load(std::memory_order_acquire);
+  for (int i = 0; i < n; i++) {
+    const Kthread& k = g_kthreads[i];
+    if (!k.gone && k.ts && __atomic_load_n(&k.ts->lazy_host_fd, __ATOMIC_SEQ_CST) == fd) return true;
+  }
+  return false;
+}
+
 void NoteSignalArrived() {
   g_signal_arrived.store(true, std::memory_order_release);
   int n = g_num_kthreads.load(std::memory_order_relaxed);

@@ -40,6 +40,10 @@ bool WakeUp(Uthread* u, WakeReason why);
 // Gives the core to another runnable uthread, if any.
 void Yield();
 
+// True while a lazy system call on some kthread uses host descriptor `fd`
+// (ThreadState::lazy_host_fd): its owner waits before closing it.
+bool HostFdInLazyUse(int fd);
+
 // A new uthread's first code: settles the uthread that switched to it.
 void FinishSwitchHere();
 

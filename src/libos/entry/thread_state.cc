@@ -45,6 +45,7 @@ ThreadState* SetupThreadState() {
   ts->libos_fs = ReadFsBase();
   ts->preempt_timer = -1;
   ts->in_libos = 1;
+  ts->lazy_host_fd = -1;
   asm volatile("wrgsbase %0" ::"r"(reinterpret_cast<uintptr_t>(ts)) : "memory");
   return ts;
 }

@@ -48,6 +48,9 @@ struct alignas(64) ThreadState {
   GuestRange guest_ranges[kGuestRanges];
   uint32_t guest_range_next;
   int core;  // which of the container's cores this kthread is (getcpu)
+  // The host descriptor a lazy handler is using right now (-1: none); a
+  // HostFile does not close it meanwhile (sched::HostFdInLazyUse).
+  int lazy_host_fd;
 };
 
 static_assert(offsetof(ThreadState, self) == TS_SELF);

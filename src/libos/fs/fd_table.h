@@ -37,6 +37,11 @@ class FdTable {
 
   // The description behind `fd`, or nullptr (EBADF).
   FilePtr Lookup(long fd);
+  // For lazy system calls (vector-free, fd_table_lazy.cc): if `fd` is a
+  // description with direct host I/O open for `access` (O_RDONLY or
+  // O_WRONLY), publishes its host descriptor in *in_use (which keeps it
+  // open) and returns it; else -1 and the caller takes the full path.
+  int LazyHostFd(long fd, int access, int* in_use);
   // Installs `f` at the lowest free number >= min_fd. EMFILE past the limit.
   SysResult<int> Insert(FilePtr f, bool cloexec, int min_fd = 0);
   // Installs `f` at exactly `fd`, closing what was there (dup2/dup3).

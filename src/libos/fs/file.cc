@@ -13,6 +13,7 @@
 #include "libos/fs/path.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
+#include "sched/kthread.h"
 
 namespace junction::libos::fs {
 
@@ -79,7 +80,11 @@ bool HostFile::MayBlock() {
 }
 
 HostFile::~HostFile() {
-  if (host_fd_ >= 0) host::Syscall(SYS_close, host_fd_);
+  if (host_fd_ < 0) return;
+  // A lazy pread/pwrite on another kthread may still be using the number
+  // (it looked it up before the description was closed): not reused yet.
+  while (sched::HostFdInLazyUse(host_fd_)) __builtin_ia32_pause();
+  host::Syscall(SYS_close, host_fd_);
 }
 SysResult<size_t> HostFile::Read(void* buf, size_t len) {
   return HostResult<size_t>(host::Syscall(SYS_read, host_fd_, host::L(buf), host::L(len)));

@@ -65,6 +65,7 @@ JUNCTION_HANDLER(rt_sigsuspend); JUNCTION_HANDLER(pause); JUNCTION_HANDLER(rt_si
 // Files (sys_file.cc: paths and metadata; sys_fd.cc: descriptors and I/O)
 JUNCTION_HANDLER(read); JUNCTION_HANDLER(write); JUNCTION_HANDLER(pread64);
 JUNCTION_HANDLER(pwrite64); JUNCTION_HANDLER(readv); JUNCTION_HANDLER(writev);
+JUNCTION_HANDLER(pread64_lazy); JUNCTION_HANDLER(pwrite64_lazy);  // kLazy entries (sys_fd_lazy.cc)
 JUNCTION_HANDLER(open); JUNCTION_HANDLER(openat); JUNCTION_HANDLER(close);
 JUNCTION_HANDLER(fstat); JUNCTION_HANDLER(stat); JUNCTION_HANDLER(lstat);
 JUNCTION_HANDLER(newfstatat); JUNCTION_HANDLER(statx); JUNCTION_HANDLER(lseek);

@@ -124,7 +124,10 @@ constexpr Spec kSpecs[] = {
 
     // Files: the LibOS VFS (mount table, path resolution, descriptor table;
     // docs/filesystem.md). Host-backed files keep a host descriptor.
-    IMPL(read, 0, ""), IMPL(write, 0, ""), IMPL(pread64, 0, ""), IMPL(pwrite64, 0, ""),
+    IMPL(read, 0, ""), IMPL(write, 0, ""),
+    // Lazy: host files' positional I/O without saving the guest's vector state.
+    {SYS_pread64, Sys_pread64_lazy, Support::kFull, kLazy, 0, ""},
+    {SYS_pwrite64, Sys_pwrite64_lazy, Support::kFull, kLazy, 0, ""},
     IMPL(readv, 0, ""), IMPL(writev, 0, ""), IMPL(preadv, 0, ""), IMPL(pwritev, 0, ""),
     PART(preadv2, "RWF_* flags passed to the host for host files"),
     PART(pwritev2, "RWF_* flags passed to the host for host files"),

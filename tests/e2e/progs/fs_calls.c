@@ -45,6 +45,35 @@ int main(void) {
   char buf[64] = {0};
   r("pread", pread(fd, buf, sizeof(buf), 0));
   printf("content %s", buf);
+  // Again (the LibOS's lazy path once it knows the buffer), then the errors.
+  for (int i = 0; i < 3; i++) r("pread again", pread(fd, buf, 5, 6));
+  r("pread negative offset", pread(fd, buf, 5, -1));
+  r("pread bad fd", pread(999, buf, 5, 0));
+  r("pread NULL buffer", pread(fd, NULL, 5, 0));
+  {
+    char* ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    r("pread into read-only memory", pread(fd, ro, 5, 0));
+    r("pwrite from read-only memory", pwrite(fd, ro, 1, 200) >= 0 ? 0 : -1);
+    munmap(ro, 4096);
+    r("pread into unmapped memory", pread(fd, ro, 5, 0));
+  }
+  int rdonly = open("d/file", O_RDONLY), wronly = open("d/file", O_WRONLY), opath = open("d/file", O_PATH);
+  r("pwrite on O_RDONLY", pwrite(rdonly, "x", 1, 0));
+  r("pread on O_WRONLY", pread(wronly, buf, 1, 0));
+  r("pread on O_PATH", pread(opath, buf, 1, 0));
+  r("pread on O_RDONLY", pread(rdonly, buf, 5, 0));
+  close(rdonly);
+  r("pread after close", pread(rdonly, buf, 5, 0));
+  close(wronly);
+  close(opath);
+  int pfd[2];
+  if (pipe(pfd) == 0) {
+    r("pread on a pipe", pread(pfd[0], buf, 1, 0));
+    close(pfd[0]);
+    close(pfd[1]);
+  }
+  r("pwrite past end", pwrite(fd, "!", 1, 300));
+  r("ftruncate back", ftruncate(fd, 12));
   struct iovec iov[2] = {{buf, 3}, {buf + 3, 4}};
   r("lseek set", lseek(fd, 0, SEEK_SET));
   r("readv", readv(fd, iov, 2));
