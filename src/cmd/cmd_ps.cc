@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cmd/commands.h"
+#include "cmd/ps_processes.h"
 #include "config/socket_path.h"
 #include "sched/control_message.h"
 #include "sched/standalone_registry.h"
@@ -54,6 +55,8 @@ int ShowOnce(const PsArgs& a, const std::string& path) {
   std::sort(standalone.begin(), standalone.end(),
             [](const auto& x, const auto& y) { return x.started_unix_ns < y.started_unix_ns; });
   rows.insert(rows.end(), standalone.begin(), standalone.end());
+  for (sched::ContainerStatus& s : rows)
+    if (!s.pids.empty()) s.processes = ReadContainerProcesses(s.pids[0]);
   uint64_t now = sched::UnixNowNs();
   if (daemon == DaemonAnswer::kNotRunning) {
     std::fprintf(stderr,

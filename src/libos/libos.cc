@@ -258,6 +258,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: cannot create the process table\n");
     return 1;
   }
+  proc::SetCommand(argv);
   if (!cfg.workdir.empty() && chdir(fs::HostPath(cfg.workdir).c_str()) != 0) {
     std::fprintf(stderr, "junction run: cannot change to working directory %s: %s\n",
                  cfg.workdir.c_str(), std::strerror(errno));

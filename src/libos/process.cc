@@ -7,6 +7,7 @@
 
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/teardown_watchdog.h"
 
 namespace junction::libos {
 
@@ -22,6 +23,8 @@ bool InitContainer() {
   int host_pgid = static_cast<int>(host::Syscall(SYS_getpgid, 0));
   if (!Create(p.host_pid, host_pgid)) return false;
   p.pid = 1;
+  // Before becoming a subreaper: the watchdog must not be our child.
+  if (!StartTeardownWatchdog(Get(), p.host_pid)) return false;
   // Orphans of the container are reparented to its init on the host too.
   host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1);
   p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
@@ -50,6 +53,19 @@ int HostOwner(int owner) {
   return 0;
 }
 
+void SetCommand(const std::vector<std::string>& argv) {
+  Table* t = Get();
+  Entry* e = t ? FindPid(t, CurrentProcess().pid) : nullptr;
+  if (!e) return;
+  std::string line;
+  for (const std::string& a : argv) {
+    if (!line.empty()) line += ' ';
+    line += a;
+    if (line.size() >= kCommandBytes) break;
+  }
+  proc::SetCommand(e, line.c_str());
+}
+
 int AllocateTid() {
   Table* t = Get();
   if (!t) return -EAGAIN;
@@ -65,7 +81,23 @@ void OnProcessExit() {
   if (!t) return;
   Process& p = CurrentProcess();
   LockTable(t, p.host_pid);
-  if (Entry* self = FindPid(t, p.pid)) self->state.store(kExited);
+  Entry* self = FindPid(t, p.pid);
+  if (self) self->state.store(kExited);
+  // Orphans go to the nearest living subreaper ancestor, else to init.
+  int new_parent = 1;
+  for (int anc = self ? self->ppid.load() : 0, hops = 0; anc > 1 && hops < kMaxProcesses; hops++) {
+    Entry* a = FindPid(t, anc);
+    if (!a || a->state.load() != kRunning) {
+      if (!a) break;
+      anc = a->ppid.load();
+      continue;
+    }
+    if (a->flags.load() & kSubreaper) {
+      new_parent = anc;
+      break;
+    }
+    anc = a->ppid.load();
+  }
   for (Entry& e : t->entries) {
     uint32_t s = e.state.load();
     if (s == kFree || e.pid.load() == p.pid) continue;
@@ -74,7 +106,7 @@ void OnProcessExit() {
       if (h > 0 && (s == kRunning || s == kExited)) host::Syscall(SYS_kill, h, SIGKILL);
       e.state.store(kFree);
     } else if (e.ppid.load() == p.pid) {
-      e.ppid.store(1);  // the host reparents to pid 1, the subreaper
+      e.ppid.store(new_parent);  // as the host reparents them
     }
   }
   UnlockTable(t);

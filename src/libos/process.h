@@ -63,6 +63,9 @@ int HostPid(int pid);
 // -host pgid (0 if there is no such process or group).
 int HostOwner(int owner);
 
+// Records this process's command line for `junction ps`.
+void SetCommand(const std::vector<std::string>& argv);
+
 // A fresh container-wide thread id.
 int AllocateTid();
 

@@ -56,6 +56,14 @@ struct RegisterReply {
 enum class ContainerMode : uint8_t { kDaemon = 0, kStandalone = 1 };
 
 // One row of `junction ps` (docs/cli.md "ps --json").
+// One process of a container as `junction ps` shows it (read from the
+// container's process table, not sent over the control socket).
+struct ProcessStatus {
+  int32_t pid = 0, host_pid = 0, ppid = 0;
+  std::string state;  // "running", "exited" (a zombie), "starting"
+  std::string command;
+};
+
 struct ContainerStatus {
   uint64_t id = 0;
   std::string name;
@@ -71,6 +79,7 @@ struct ContainerStatus {
   std::optional<net::NetCounters> net;
   uint64_t started_unix_ns = 0;  // CLOCK_REALTIME at start; ps computes the uptime
   std::vector<std::string> command;
+  std::vector<ProcessStatus> processes;  // filled by `junction ps` only
 };
 
 // Frames (length prefix included).

@@ -136,6 +136,17 @@ std::string FormatStatusJson(const std::vector<ContainerStatus>& rows, uint64_t 
       if (a) o += ", ";
       AppendJsonString(&o, s.command[a]);
     }
+    o += "], \"processes\": [";
+    for (size_t p = 0; p < s.processes.size(); p++) {
+      const ProcessStatus& ps = s.processes[p];
+      if (p) o += ", ";
+      o += "{\"pid\": " + std::to_string(ps.pid) + ", \"host_pid\": " + std::to_string(ps.host_pid) +
+           ", \"ppid\": " + std::to_string(ps.ppid) + ", \"state\": ";
+      AppendJsonString(&o, ps.state);
+      o += ", \"command\": ";
+      AppendJsonString(&o, ps.command);
+      o += "}";
+    }
     o += "]}";
   }
   o += "]";
@@ -172,6 +183,18 @@ std::string FormatStatusTable(const std::vector<ContainerStatus>& rows, uint64_t
                   HumanBytes(s.rss_bytes).c_str(), HumanDuration(UptimeS(s, now_unix_ns)).c_str(),
                   cmd.c_str());
     o += line;
+  }
+  // Each container's processes (container pid, host pid, command).
+  for (const ContainerStatus& s : rows) {
+    if (s.processes.empty()) continue;
+    o += "\nContainer " + IdString(s) + " (" + s.name + "):\n";
+    std::snprintf(line, sizeof line, "  %-8s %-9s %-8s %-9s %s\n", "PID", "HOST-PID", "PPID", "STATE", "COMMAND");
+    o += line;
+    for (const ProcessStatus& p : s.processes) {
+      std::snprintf(line, sizeof line, "  %-8d %-9d %-8d %-9s %s\n", p.pid, p.host_pid, p.ppid, p.state.c_str(),
+                    p.command.c_str());
+      o += line;
+    }
   }
   return o;
 }

@@ -137,5 +137,12 @@ set_tests_properties(e2e.proc_redis PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETUR
 # nginx master with two workers accepting on the inherited listening socket.
 add_test(NAME e2e.proc_nginx COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_nginx_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.proc_nginx PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
+# SIGCHLD/SIGUSR1 siginfo in container pids, PR_SET_PDEATHSIG, orphans
+# adopted and reaped by a PR_SET_CHILD_SUBREAPER; ps lists the processes
+# and killing pid 1 from outside leaves no host process behind.
+add_executable(e2e_proc_reparent progs/proc_reparent.c)
+junction_e2e(proc_reparent COMMAND $<TARGET_FILE:e2e_proc_reparent>)
+add_test(NAME e2e.proc_teardown COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_teardown_test.sh $<TARGET_FILE:junction>)
+set_tests_properties(e2e.proc_teardown PROPERTIES LABELS e2e TIMEOUT 60)
 # Pool(2).map and a Lock contended across processes (futexes in MAP_SHARED memory).
 junction_e2e(proc_python_multiprocessing COMMAND python3 ${E2E_DATA}/proc/multiprocessing_pool.py)

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 
 #include <cerrno>
+#include <cstring>
 #include <new>
 
 #include "libos/host/host.h"
@@ -106,8 +107,16 @@ int ReserveLocked(Table* t, int parent_pid) {
   slot->host_pgid.store(parent ? parent->host_pgid.load() : 0);
   slot->sid.store(parent ? parent->sid.load() : pid);
   slot->flags.store(0);
+  if (parent) std::memcpy(slot->command, parent->command, kCommandBytes);
   slot->state.store(kReserved);
   return pid;
+}
+
+void SetCommand(Entry* e, const char* command) {
+  size_t n = std::strlen(command);
+  if (n >= kCommandBytes) n = kCommandBytes - 1;
+  std::memcpy(e->command, command, n);
+  e->command[n] = 0;
 }
 
 Entry* FindPid(Table* t, int pid) {
@@ -140,13 +149,15 @@ int HostPgidOf(Table* t, int pgid) {
 }
 
 bool Create(int host_pid, int host_pgid) {
-  int fd = static_cast<int>(host::Syscall(SYS_memfd_create, host::L("junction-proc"), MFD_CLOEXEC));
+  int fd = static_cast<int>(host::Syscall(SYS_memfd_create, host::L(kTableMemfdName), MFD_CLOEXEC));
   if (fd < 0) return false;
   size_t size = (sizeof(Table) + 4095) & ~size_t{4095};
   bool ok = host::Syscall(SYS_ftruncate, fd, static_cast<long>(size)) == 0;
   long addr = ok ? host::Mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : -ENOMEM;
-  host::Syscall(SYS_close, fd);
-  if (addr < 0) return false;
+  if (addr < 0) {
+    host::Syscall(SYS_close, fd);
+    return false;
+  }
   g_table = reinterpret_cast<Table*>(addr);
   InitTable(g_table, host_pid, host_pgid);
   return true;

@@ -24,7 +24,8 @@ namespace junction::libos::proc {
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 2;
+inline constexpr uint32_t kTableVersion = 3;
+inline constexpr int kCommandBytes = 64;
 inline constexpr int kSharedFutexSlots = 256;
 
 enum EntryState : uint32_t {
@@ -47,6 +48,9 @@ struct Entry {
   std::atomic<int32_t> host_pgid{0};  // the same group on the host
   std::atomic<int32_t> sid{0};        // container session
   std::atomic<uint32_t> flags{0};
+  // The command line (arguments joined by spaces, truncated), for `junction
+  // ps`; rewritten at exec, so a reader may see a torn value.
+  char command[kCommandBytes] = {};
 };
 
 struct Table {
@@ -91,11 +95,17 @@ int ContainerPidOf(const Table* t, int host_pid);
 // The host process group of container group `pgid` (0 if none).
 int HostPgidOf(Table* t, int pgid);
 
+// Records `command` (truncated) in `e`.
+void SetCommand(Entry* e, const char* command);
+
 // ---- This container's table (mapped by Create) ----
 
 // Creates the shared table (memfd + MAP_SHARED) with the calling process as
 // pid 1. Called once at `junction run` start, before the seccomp filter.
+// The memfd stays open (host descriptor, named kTableMemfdName) so that
+// `junction ps` can map the table of a running container read-only.
 bool Create(int host_pid, int host_pgid);
+inline constexpr const char* kTableMemfdName = "junction-proc";
 Table* Get();
 
 }  // namespace junction::libos::proc

@@ -338,6 +338,9 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
   auto* uc = static_cast<ucontext_t*>(ucv);
   greg_t* g = uc->uc_mcontext.gregs;
   ThreadState* ts = CurrentThread();
+  // Senders and children are named by container pid (0 for a sender
+  // outside the container, as across a pid namespace).
+  if (info->si_code <= 0 || sig == SIGCHLD) info->si_pid = proc::ContainerPid(info->si_pid);
   QueueSignal(sig, *info);
   uint64_t rip = static_cast<uint64_t>(g[REG_RIP]);
   uint64_t rsp = static_cast<uint64_t>(g[REG_RSP]);

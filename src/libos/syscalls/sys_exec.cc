@@ -64,6 +64,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   ResetTrampolines();
   fs::FdTable::Get().CloseOnExec();
   fs::SetProcessArgs(*argv, *envp);
+  proc::SetCommand(*argv);
   ResetSignalsForExec();
   loader::LoadedImage image;
   if (!loader::LoadFile(env, filename, *argv, *envp, GuestAuxValues(), &image, &err)) {

@@ -78,7 +78,11 @@ long Select(int idtype, long id, HostSelector* out) {
     case P_ALL:
       out->idtype = P_ALL;
       // Orphans adopted by init or a subreaper have no pidfd here.
-      out->poll_only = p.pid == 1;
+      if (p.pid == 1) {
+        out->poll_only = true;
+      } else if (proc::Entry* self = t ? proc::FindPid(t, p.pid) : nullptr) {
+        out->poll_only = self->flags.load() & proc::kSubreaper;
+      }
       return 0;
     case P_PID: {
       if (id <= 0) return -EINVAL;
