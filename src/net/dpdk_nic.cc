@@ -148,7 +148,9 @@ std::vector<std::string> EalArgs(const config::DaemonConfig& cfg) {
   switch (nic.kind) {
     case config::NicKind::kTap:
       a.push_back("--no-pci");
-      a.push_back("--vdev=net_tap0,iface=" + nic.interface);
+      // A fixed MAC: containers keep the host side's address in their ARP
+      // caches across a daemon restart (which recreates the device).
+      a.push_back("--vdev=net_tap0,iface=" + nic.interface + ",mac=fixed");
       break;
     case config::NicKind::kAfPacket:
       a.push_back("--no-pci");

@@ -14,10 +14,13 @@
 #      curl from the host to python's http.server in a container (4 MB,
 #      sha256 checked), a container fetching from a host http.server, and
 #      container to container over TCP (in memory: not on the NIC);
+#      then garbage frames from the wire (dropped; everything carries on);
 #   7. a container scribbling over its rings and sending garbage: counted,
 #      the daemon and the other containers carry on;
 #   8. kill -9 of a container: its address stops answering;
-#   9. SIGTERM: the daemon exits cleanly (the TAP device goes away).
+#   9. kill -9 of the daemon and a new one: containers re-register and
+#      answer again;
+#  10. SIGTERM: the daemon exits cleanly (the TAP device goes away).
 #
 # usage: net_daemon_test.sh KIND JUNCTION RING_CONTAINER
 #   KIND tap | af_packet (veth pair) | tap_hugepages (skipped without free hugepages)
@@ -232,6 +235,39 @@ after=$(in_ns cat /sys/class/net/$ifname/statistics/rx_packets)
 [ $((after - before)) -lt 100 ] || fail "container-to-container TCP went out on the NIC ($before -> $after)"
 echo "container -> container ok"
 
+# 6b. garbage from the wire: random bytes, truncated and lying IPv4 and ARP
+#     headers, sent into the daemon's port from the host side. Dropped and
+#     counted; the daemon and the containers carry on.
+in_ns python3 - $ifname <<'PY' || fail "sending garbage frames"
+import os, random, socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+mac = bytes.fromhex("024a0a630006")  # the udp-echo container
+rnd = random.Random(7)
+sent = 0
+for i in range(3000):
+    body = os.urandom(rnd.randint(0, 300))
+    kind = i % 5
+    if kind == 0:
+        f = body
+    elif kind == 1:
+        f = mac + os.urandom(6) + b"\x08\x00" + body
+    elif kind == 2:
+        f = b"\xff" * 6 + os.urandom(6) + b"\x08\x06" + body
+    elif kind == 3:  # IPv4 whose total length claims more than the frame has
+        f = mac + os.urandom(6) + b"\x08\x00" + bytes([0x45, 0, 0xff, 0xff]) + body
+    else:  # an IPv4 header length smaller than the minimum
+        f = mac + os.urandom(6) + b"\x08\x00" + bytes([0x41, 0, 0, 40]) + body
+    try:
+        s.send(f)
+        sent += 1
+    except OSError:
+        pass
+print("garbage frames sent:", sent)
+PY
+[ -e /proc/$daemon_pid ] || fail "the daemon died on garbage from the wire"
+in_ns ping -c 2 -i 0.2 -W 5 $net.6 >"$tmp/ping-garbage.out" 2>&1 || fail "ping after garbage: $(cat "$tmp/ping-garbage.out")"
+
 # 7. a container that scribbles over its rings
 "$ctr" "$sock" scribbler $net.9 scribble >"$tmp/bad.out" 2>&1 &
 bad_pid=$!
@@ -256,7 +292,18 @@ wait_for "$tmp/daemon.log" "echo-a\" is gone" "the daemon to drop container A"
 in_ns ip neigh flush dev $ifname
 in_ns ping -c 1 -W 1 $a >/dev/null 2>&1 && fail "ping $a answered after its container died"
 
-# 9. clean shutdown
+# 9. kill -9 of the daemon, and a new one: the containers re-register with
+#    their regions (the rings resume where they were) and answer again.
+kill -9 "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
+  --set log_level=debug "${nic[@]}" >"$tmp/daemon2.log" 2>&1 &
+daemon_pid=$!
+pids+=("$daemon_pid")
+wait_for "$tmp/daemon2.log" '"udp-echo" registered.*re-registration' "the udp-echo container to re-register"
+in_ns ping -c 3 -i 0.2 -W 5 $net.6 >"$tmp/ping3.out" 2>&1 || fail "ping after a daemon restart: $(cat "$tmp/ping3.out")"
+
+# 10. clean shutdown
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "daemon exit status $?"
 [ -e "$sock" ] && fail "socket not removed"
