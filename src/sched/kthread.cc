@@ -18,6 +18,7 @@
 #include "libos/host/host.h"
 #include "libos/signals/guest_context.h"
 #include "sched/core_grant.h"
+#include "sched/cpu_time.h"
 #include "sched/futex.h"
 #include "sched/guest_vectors.h"
 #include "sched/preempt.h"
@@ -49,6 +50,10 @@ struct alignas(64) Kthread {
   uintptr_t sched_rsp = 0;  // the scheduler loop's context while a uthread runs
   Uthread* prev = nullptr;  // the uthread that just switched away (FinishSwitch)
   int direct_switches = 0;  // uthread-to-uthread switches since the loop last ran
+  // CPU time: the TSC read when a uthread last switched out; it also starts
+  // the next one's run unless the kthread idled since (tsc_fresh false).
+  uint64_t switch_tsc = 0;
+  bool tsc_fresh = false;
   SpinLock rq_lock;
   Uthread* rq_head = nullptr;
   Uthread* rq_tail = nullptr;
@@ -70,11 +75,14 @@ std::atomic<bool> g_signal_arrived{false};
 SpinLock g_all_lock;
 Uthread* g_all = nullptr;
 
-// Timers: deadline, uthread, and the wait episode it belongs to.
+// Timers: deadline, uthread, and the wait episode it belongs to; or a
+// callback (fn) with its argument and the owner's generation.
 struct TimerEntry {
   uint64_t deadline;
   Uthread* u;
   uint64_t seq;
+  TimerFn fn;
+  void* arg;
   bool operator>(const TimerEntry& o) const { return deadline > o.deadline; }
 };
 SpinLock g_timer_lock;
@@ -223,6 +231,10 @@ uint64_t RunTimers() {
     SetNextDeadline_locked(next ? next : ~uint64_t{0});
   }
   for (const TimerEntry& t : expired) {
+    if (t.fn) {
+      t.fn(t.arg, t.seq);
+      continue;
+    }
     if (t.u->wait_seq.load(std::memory_order_acquire) == t.seq) WakeUp(t.u, WakeReason::kTimeout);
   }
   return next;
@@ -379,6 +391,7 @@ void StartRunning(Kthread& self, Uthread* next) {
   next->on_cpu.store(true, std::memory_order_relaxed);
   next->state = UthreadState::kRunning;
   next->last_kthread = self.index;
+  BeginRun(next, self.tsc_fresh ? self.switch_tsc : ReadTsc());
   LoadUthread(self.ts, next);
 }
 
@@ -402,6 +415,7 @@ void StartRunning(Kthread& self, Uthread* next) {
     if (net) net->poll(self.index, false);
     Uthread* next = PickNext(self);
     if (!next) {
+      self.tsc_fresh = false;
       for (int i = 0; i < g_idle_spins && !next; i++) {
         __builtin_ia32_pause();
         if ((i & 63) == 63) {
@@ -450,6 +464,9 @@ void SwitchFrom(Uthread* u, bool direct) {
     u->saved_vectors = static_cast<uint8_t>(SavedVectors::kNone);
   }
   SaveUthread(ts, u);
+  k.switch_tsc = ReadTsc();  // one TSC read per switch (cpu_time.h)
+  k.tsc_fresh = true;
+  ChargeRun(u, k.switch_tsc, u->state == UthreadState::kBlocked);
   k.prev = u;
   Uthread* next = nullptr;
   // The loop still runs every kDirectSwitchBudget switches (timers, the
@@ -609,6 +626,7 @@ void Register(Uthread* u) {
 void Unregister(Uthread* u) {
   g_uthreads_total.fetch_sub(1, std::memory_order_relaxed);
   SpinGuard g(g_all_lock);
+  AddExitedCpu_locked(u);
   for (Uthread** p = &g_all; *p; p = &(*p)->all_next) {
     if (*p == u) {
       *p = u->all_next;
@@ -643,6 +661,23 @@ void MakeRunnable(Uthread* u) {
     }
 }
 
+namespace {
+// Adds an entry to the timer heap.
+void PushTimer(const TimerEntry& e) {
+  bool earliest = false;
+  {
+    libos::EnterLibos(libos::CurrentThread());  // the timer heap allocates
+    SpinGuard g(g_timer_lock);
+    g_timers->push(e);
+    earliest = e.deadline < g_next_deadline.load(std::memory_order_relaxed);
+    if (earliest) SetNextDeadline_locked(e.deadline);
+  }
+  // The coreless kthread sleeping until the old earliest timer re-arms.
+  if (Kthread* keeper = g_timer_keeper.load(std::memory_order_acquire); earliest && keeper)
+    KickGrantWaiter(keeper->grant);
+}
+}  // namespace
+
 WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   Uthread* u = Current();
   u->interruptible = interruptible;
@@ -651,19 +686,7 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   if (interruptible && g_signal_deliverable && g_signal_deliverable(u))
     WakeUp(u, WakeReason::kSignal);
   uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
-  if (deadline_ns) {
-    bool earliest = false;
-    {
-      libos::EnterLibos(libos::CurrentThread());  // the timer heap allocates
-      SpinGuard g(g_timer_lock);
-      g_timers->push(TimerEntry{deadline_ns, u, seq});
-      earliest = deadline_ns < g_next_deadline.load(std::memory_order_relaxed);
-      if (earliest) SetNextDeadline_locked(deadline_ns);
-    }
-    // The coreless kthread sleeping until the old earliest timer re-arms.
-    if (Kthread* keeper = g_timer_keeper.load(std::memory_order_acquire); earliest && keeper)
-      KickGrantWaiter(keeper->grant);
-  }
+  if (deadline_ns) PushTimer(TimerEntry{deadline_ns, u, seq, nullptr, nullptr});
   if (u->wait_state.load(std::memory_order_acquire) == Uthread::kWaiting) {
     u->state = UthreadState::kBlocked;
     SwitchFrom(u, true);
@@ -697,6 +720,20 @@ void Yield() {
   if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive()) return;
   u->state = UthreadState::kRunnable;
   SwitchFrom(u, true);
+}
+
+void AddTimer(uint64_t deadline_ns, TimerFn fn, void* arg, uint64_t seq) {
+  PushTimer(TimerEntry{deadline_ns, nullptr, seq, fn, arg});
+}
+
+void KickUthread(Uthread* u) {
+  if (!u->on_cpu.load(std::memory_order_acquire)) return;
+  int n = g_num_kthreads.load(std::memory_order_relaxed);
+  if (u->last_kthread >= n) return;
+  libos::ThreadState* ts = g_kthreads[u->last_kthread].ts;
+  // Racy by design: a stale 1 only sends the next exit through the slow
+  // path, which recomputes the flag.
+  if (ts && ts->current == u) __atomic_store_n(&ts->signal_pending, 1, __ATOMIC_RELEASE);
 }
 
 bool TimersDue() { return g_next_deadline.load(std::memory_order_acquire) <= NowNs(); }

@@ -61,6 +61,17 @@ int PeekRunnable();
 // True if a sleep or timeout has expired and waits for a scheduler pass.
 bool TimersDue();
 
+// Calls fn(arg, seq) from a scheduler loop (no current uthread, no locks
+// held) once CLOCK_MONOTONIC passes deadline_ns. Entries are never removed:
+// the owner ignores calls whose seq is no longer its current generation,
+// and `arg` must outlive the entry.
+using TimerFn = void (*)(void* arg, uint64_t seq);
+void AddTimer(uint64_t deadline_ns, TimerFn fn, void* arg, uint64_t seq);
+
+// A signal became deliverable to `u`: if it runs on a kthread right now,
+// make that kthread take it at its next LibOS exit or preemption tick.
+void KickUthread(Uthread* u);
+
 // Which uthreads a pending signal may wake (set by the signal code).
 void SetSignalDeliverableCheck(bool (*fn)(Uthread*));
 // Called by the scheduler, outside any lock, when a host signal handler

@@ -11,6 +11,7 @@
 #include "libos/host/host.h"
 #include "libos/signals/delivery.h"
 #include "libos/signals/kernel_abi.h"
+#include "sched/cpu_time.h"
 #include "sched/kthread.h"
 
 extern "C" {
@@ -58,13 +59,20 @@ void PreemptHandler(int, siginfo_t*, void* ucv) {
   libos::ThreadState* ts = libos::CurrentThread();
   auto* u = static_cast<Uthread*>(ts->current);
   if (!u || u->preempted) return;
+  auto* ucx = static_cast<ucontext_t*>(ucv);
+  SampleTick(u, InLibosText(static_cast<uintptr_t>(ucx->uc_mcontext.gregs[REG_RIP])));
   // Switch if another uthread waits for this core, the daemon wants it
-  // back, or there are packet rings to look at.
-  if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive()) return;
+  // back, or there are packet rings to look at. A signal another kthread
+  // queued for this uthread (KickUthread) is delivered through the same
+  // path even when nobody waits for the core.
+  bool others = PeekRunnable() != 0 || TimersDue() || YieldRequested() || NetPollerActive();
+  bool signal = __atomic_load_n(&ts->signal_pending, __ATOMIC_ACQUIRE) != 0;
+  if (!others && !signal) return;
   auto* uc = static_cast<ucontext_t*>(ucv);
   greg_t* g = uc->uc_mcontext.gregs;
   auto rip = static_cast<uintptr_t>(g[REG_RIP]);
   if (InLibosText(rip)) {
+    if (!others) return;  // the signal is taken at its syscall exit
     // In the LibOS: switch at the next system call exit.
     u->need_resched = true;
     ts->signal_pending = 1;

@@ -10,6 +10,7 @@
 
 #include "libos/signals/guest_context.h"
 #include "libos/signals/kernel_abi.h"
+#include "sched/cpu_time.h"
 #include "sched/spinlock.h"
 
 namespace junction::sched {
@@ -85,6 +86,16 @@ struct Uthread {
 
   Uthread* rq_next = nullptr;   // runqueue link (runqueue.h)
   Uthread* all_next = nullptr;  // list of all uthreads (for signals, /proc)
+  // CPU time (cpu_time.h): TSC cycles run, charged at switch-out under
+  // the seqcount cpu_seq (run_start_tsc is 0 while not running), tick
+  // samples in guest code and in the LibOS, context switches, and the last
+  // user/sys split handed out (kept monotonic).
+  uint32_t cpu_seq = 0;
+  uint64_t run_start_tsc = 0;
+  uint64_t cpu_cycles = 0;
+  uint64_t user_ticks = 0, sys_ticks = 0;
+  uint64_t nvcsw = 0, nivcsw = 0;
+  CpuTimes cpu_prev;
   uint64_t runnable_since_ns = 0;
 };
 

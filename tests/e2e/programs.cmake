@@ -146,3 +146,8 @@ add_test(NAME e2e.proc_teardown COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_teardow
 set_tests_properties(e2e.proc_teardown PROPERTIES LABELS e2e TIMEOUT 60)
 # Pool(2).map and a Lock contended across processes (futexes in MAP_SHARED memory).
 junction_e2e(proc_python_multiprocessing COMMAND python3 ${E2E_DATA}/proc/multiprocessing_pool.py)
+
+# Timers (issue 4): POSIX timers on wall and CPU clocks, glibc's SIGEV_THREAD.
+junction_e2e(timers_posix COMMAND $<TARGET_FILE:e2e_timers_posix>)
+# sigqueue, rt_sigqueueinfo, rt_tgsigqueueinfo: values, permissions, threads, a child.
+junction_e2e(signals_queue COMMAND $<TARGET_FILE:e2e_signals_queue>)

@@ -53,8 +53,8 @@ constexpr HostCall kAllowed[] = {
     H(setxattr, "xattrs"), H(lsetxattr, "xattrs"), H(fsetxattr, "xattrs"),
     H(removexattr, "xattrs"), H(lremovexattr, "xattrs"), H(fremovexattr, "xattrs"),
     H(kill, "signals to the process itself and to the container's host processes"),
-    H(alarm, "the guest's alarm timer"), H(setitimer, "the guest's interval timers"),
-    H(getitimer, "the guest's interval timers"),
+    H(rt_sigqueueinfo, "sigqueue to another container process"),
+    H(rt_tgsigqueueinfo, "sigqueue to another container process's main thread"),
     // Memory for the guest (tracked as VMAs) and for the LibOS.
     H(mmap, "memory"), H(munmap, "memory"), H(mprotect, "memory, syscall-site rewriting"),
     H(mremap, "memory"), H(madvise, "memory"), H(msync, "file mappings"),

@@ -128,6 +128,7 @@ int SignalFd::Take(void* buf, size_t len) {
     if (!(__atomic_fetch_and(set, ~SigBit(sig), __ATOMIC_ACQ_REL) & SigBit(sig))) continue;
     siginfo_t info = from_thread ? self->sig_info[sig] : s.info[sig];
     UpdatePendingFlag();
+    if (!TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
     signalfd_siginfo out = ToSignalfdInfo(sig, info);
     std::memcpy(static_cast<char*>(buf) + done, &out, sizeof(out));
     done += sizeof(out);

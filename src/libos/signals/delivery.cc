@@ -158,24 +158,29 @@ bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelS
 
 }  // namespace
 
-bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart) {
+bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool in_host_handler) {
   GuestSignals& s = Signals();
   bool handler_ran = false;
   bool restart_considered = false;
+  uint64_t deferred = 0;
   for (;;) {
-    uint64_t deliverable = DeliverableSignals();
+    uint64_t deliverable = DeliverableSignals() & ~deferred;
     if (!deliverable) break;
     int sig = __builtin_ctzll(deliverable) + 1;
     // Thread-directed first, as Linux does.
     auto* self = static_cast<sched::Uthread*>(CurrentThread()->current);
     siginfo_t info;
-    if (self->sig_pending & SigBit(sig)) {
-      info = self->sig_info[sig];
-      __atomic_and_fetch(&self->sig_pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
-    } else {
-      info = s.info[sig];
-      __atomic_and_fetch(&s.pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+    bool from_thread = self->sig_pending & SigBit(sig);
+    info = from_thread ? self->sig_info[sig] : s.info[sig];
+    // A timer's signal re-arms its timer when taken, which takes locks:
+    // not from a host signal handler (it waits for the next LibOS exit or
+    // preemption tick, which the pending flag brings).
+    if (in_host_handler && info.si_code == SI_TIMER) {
+      deferred |= SigBit(sig);
+      continue;
     }
+    __atomic_and_fetch(from_thread ? &self->sig_pending : &s.pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+    if (!TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
     KernelSigaction act = s.actions[sig];
     if (act.handler == reinterpret_cast<uint64_t>(SIG_IGN)) continue;
     if (act.handler == reinterpret_cast<uint64_t>(SIG_DFL)) {
@@ -206,6 +211,7 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart) {
     SetGuestMask(self->saved_mask);
   }
   UpdatePendingFlag();
+  if (deferred) CurrentThread()->signal_pending = 1;
   return handler_ran;
 }
 
@@ -401,7 +407,7 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
   ctx.rdi = g[REG_RDI]; ctx.rsi = g[REG_RSI]; ctx.rbp = g[REG_RBP]; ctx.rbx = g[REG_RBX];
   ctx.rdx = g[REG_RDX]; ctx.rax = g[REG_RAX]; ctx.rcx = g[REG_RCX]; ctx.rsp = g[REG_RSP];
   ctx.rip = g[REG_RIP]; ctx.eflags = g[REG_EFL];
-  if (!DeliverPendingSignals(ctx, RestartPoint{})) return;
+  if (!DeliverPendingSignals(ctx, RestartPoint{}, true)) return;
   g[REG_R8] = ctx.r8; g[REG_R9] = ctx.r9; g[REG_R10] = ctx.r10; g[REG_R11] = ctx.r11;
   g[REG_R12] = ctx.r12; g[REG_R13] = ctx.r13; g[REG_R14] = ctx.r14; g[REG_R15] = ctx.r15;
   g[REG_RDI] = ctx.rdi; g[REG_RSI] = ctx.rsi; g[REG_RBP] = ctx.rbp; g[REG_RBX] = ctx.rbx;

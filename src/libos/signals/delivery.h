@@ -32,7 +32,10 @@ struct RestartPoint {
 // (nesting them as Linux does). Returns true if a handler will run (the
 // caller then loads the initial FPU state). Terminating signals end the
 // process here. Needs no TLS. `xsave` is the guest's current XSAVE image.
-bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart);
+// `in_host_handler`: called from a host signal handler (no locks may be
+// taken: timer signals are left for later).
+bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart,
+                           bool in_host_handler = false);
 
 // The guest rsp at the moment of its syscall, and its resume point, from
 // the state junction_syscall_entry saved. Sets *trap_path for trapped calls.

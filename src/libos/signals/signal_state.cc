@@ -6,6 +6,8 @@
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "libos/ipc/eventfd.h"
+#include "libos/signals/posix_timers.h"
 #include "sched/kthread.h"
 #include "sched/preempt.h"
 #include "sched/uthread.h"
@@ -145,6 +147,54 @@ void QueueSignal(int sig, const siginfo_t& info, void* thread) {
     __atomic_or_fetch(&s.pending, SigBit(sig), __ATOMIC_SEQ_CST);
   }
   UpdatePendingFlag();
+}
+
+namespace {
+
+// The thread may take `sig` now, or waits for it in rt_sigtimedwait.
+bool Accepts(const sched::Uthread* u, int sig) {
+  return !(u->sig_blocked & ~u->sigwait_set & SigBit(sig));
+}
+
+// Wakes `u` if it is parked interruptibly; else kicks it if it runs.
+bool Notify(sched::Uthread* u) {
+  int ws = u->wait_state.load(std::memory_order_acquire);
+  if (u->interruptible && (ws == sched::Uthread::kWaiting || ws == sched::Uthread::kParked) &&
+      sched::WakeUp(u, sched::WakeReason::kSignal))
+    return true;
+  if (u->on_cpu.load(std::memory_order_acquire) && u != Cur()) {
+    sched::KickUthread(u);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void SendThreadSignal(void* thread, const siginfo_t& info) {
+  auto* u = static_cast<sched::Uthread*>(thread);
+  QueueSignal(info.si_signo, info, u);
+  ipc::NotifySignalFds();
+  // A waiter between announcing its wait and parking is caught by the
+  // scheduler's re-scan (NoteSignalArrived).
+  if (u != Cur() && Accepts(u, info.si_signo) && !Notify(u)) sched::NoteSignalArrived();
+}
+
+void SendProcessSignal(const siginfo_t& info) {
+  int sig = info.si_signo;
+  QueueSignal(sig, info);
+  ipc::NotifySignalFds();
+  sched::Uthread* self = Cur();
+  if (self && Accepts(self, sig)) return;  // taken at this thread's exit
+  sched::SpinGuard g(sched::AllUthreadsLock());
+  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+    if (u != self && Accepts(u, sig) && Notify(u)) return;
+  sched::NoteSignalArrived();
+}
+
+bool TakeSignalInfo(siginfo_t& info) {
+  if (info.si_code != SI_TIMER) return true;
+  return PosixTimerSignalTaken(info);
 }
 
 DefaultAction DefaultActionOf(int sig) {

@@ -50,6 +50,19 @@ void QueueSignal(int sig, const siginfo_t& info, void* thread = nullptr);
 // LibOS from the host even when ignored by default (SIGCHLD, SIGWINCH...).
 void RouteSignalsToLibos(uint64_t mask);
 
+// Queues a signal and makes a thread notice it: for thread `u` (a
+// sched::Uthread*), or for the process (one thread that does not block it
+// is woken if parked interruptibly, or kicked if it runs on another kthread).
+// Any context but a host signal handler.
+void SendThreadSignal(void* u, const siginfo_t& info);
+void SendProcessSignal(const siginfo_t& info);
+
+// A pending signal is being taken (handler delivery, sigtimedwait,
+// signalfd): a timer's signal gets its overrun count and its timer is
+// re-armed. False if the signal is stale (its timer was re-set or deleted
+// since) and must be dropped.
+bool TakeSignalInfo(siginfo_t& info);
+
 // Recomputes the entry path's pending flag: pending & ~blocked.
 void UpdatePendingFlag();
 

@@ -59,8 +59,11 @@ JUNCTION_HANDLER(gettimeofday); JUNCTION_HANDLER(time); JUNCTION_HANDLER(times);
 // Signals (sys_signal.cc)
 JUNCTION_HANDLER(rt_sigaction); JUNCTION_HANDLER(rt_sigprocmask);
 JUNCTION_HANDLER(rt_sigpending); JUNCTION_HANDLER(sigaltstack); JUNCTION_HANDLER(rt_sigreturn);
-JUNCTION_HANDLER(alarm); JUNCTION_HANDLER(setitimer); JUNCTION_HANDLER(getitimer);
 JUNCTION_HANDLER(rt_sigsuspend); JUNCTION_HANDLER(pause); JUNCTION_HANDLER(rt_sigtimedwait);
+// Timers (sys_timer.cc)
+JUNCTION_HANDLER(alarm); JUNCTION_HANDLER(setitimer); JUNCTION_HANDLER(getitimer);
+JUNCTION_HANDLER(timer_create); JUNCTION_HANDLER(timer_settime); JUNCTION_HANDLER(timer_gettime);
+JUNCTION_HANDLER(timer_getoverrun); JUNCTION_HANDLER(timer_delete);
 
 // Files (sys_file.cc: paths and metadata; sys_fd.cc: descriptors and I/O)
 JUNCTION_HANDLER(read); JUNCTION_HANDLER(write); JUNCTION_HANDLER(pread64);

@@ -17,6 +17,7 @@
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
 #include "libos/process.h"
+#include "libos/signals/posix_timers.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
@@ -66,6 +67,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   fs::SetProcessArgs(*argv, *envp);
   proc::SetCommand(*argv);
   ResetSignalsForExec();
+  DeletePosixTimersForExec();
   loader::LoadedImage image;
   if (!loader::LoadFile(env, filename, *argv, *envp, GuestAuxValues(), &image, &err)) {
     char msg[512];

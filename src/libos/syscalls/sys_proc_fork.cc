@@ -32,10 +32,12 @@
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
+#include "libos/signals/posix_timers.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
+#include "sched/cpu_time.h"
 #include "sched/kthread.h"
 #include "sched/reactor.h"
 
@@ -73,6 +75,8 @@ long InstallPidfd(int host_pidfd) {
 void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   RewriteAfterFork();
   sched::ResetAfterFork();
+  sched::ResetCpuTimeAfterFork(sched::Current());
+  ResetTimersAfterFork();
   EnableSyscallDispatch();
   Process& p = CurrentProcess();
   p.host_pid = static_cast<int>(host::Syscall(SYS_getpid));
@@ -154,13 +158,20 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   p.children_lock.lock();
   int pidfd = -1;
   long host_flags = CLONE_PIDFD | (req.exit_signal & CSIGNAL);
+  // Host signals stay blocked across the fork until the child has dropped
+  // the parent's pending signals: one sent to the child as soon as the
+  // parent returns must not be dropped with them.
+  uint64_t all = ~uint64_t{0}, host_mask = 0;
+  host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&all), host::L(&host_mask), 8);
   long r = host::Syscall(SYS_clone, host_flags, 0, host::L(&pidfd), 0, 0);
+  if (r != 0) host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
   RewriteForkUnlock();
   fs::FdTable::Get().ForkUnlock();
   AddressSpace::Get().ForkUnlock();
 
   if (r == 0) {
     BecomeChild(pid, req, vfork_fds[0], vfork_fds[1]);
+    host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
     if (req.stack) ResumeChildOnStack(f, req.stack);
     return 0;
   }

@@ -316,7 +316,7 @@ namespace junction::libos {
 // Signals to itself stay in the LibOS when the guest handles them; default
 // actions are the host's (abort() must end the process with SIGABRT).
 // `tid` -1: the process. `given`: the sender's siginfo (sigqueue).
-static long SignalSelf(long tid, long sig, const siginfo_t* given = nullptr) {
+static long SignalSelf(long tid, long sig) {
   const Process& p = CurrentProcess();
   if (sig < 0 || sig > 64) return -EINVAL;
   sched::Uthread* target = nullptr;
@@ -328,25 +328,17 @@ static long SignalSelf(long tid, long sig, const siginfo_t* given = nullptr) {
   }
   if (sig == 0) return 0;
   // Signals stay inside the LibOS: queued for the thread (tgkill) or the
-  // process (kill), and a thread parked in the LibOS that can take it is
-  // woken; default actions are carried out by the delivery code.
+  // process (kill), and a thread that can take it is woken or kicked;
+  // default actions are carried out by the delivery code.
   siginfo_t info{};
-  if (given) {
-    info = *given;
-  } else {
-    info.si_code = tid == -1 ? SI_USER : SI_TKILL;
-    info.si_pid = p.pid;
-    info.si_uid = p.uid;
-  }
+  info.si_code = tid == -1 ? SI_USER : SI_TKILL;
+  info.si_pid = p.pid;
+  info.si_uid = p.uid;
   info.si_signo = static_cast<int>(sig);
-  QueueSignal(static_cast<int>(sig), info, target);
-  ipc::NotifySignalFds();
-  if (target && target != sched::Current()) {
-    if (!(target->sig_blocked & ~target->sigwait_set & SigBit(static_cast<int>(sig))))
-      sched::WakeUp(target, sched::WakeReason::kSignal);
-  } else if (!target) {
-    sched::NoteSignalArrived();  // a blocked thread that can take it wakes up
-  }
+  if (target)
+    SendThreadSignal(target, info);
+  else
+    SendProcessSignal(info);
   return 0;
 }
 
@@ -414,33 +406,66 @@ self:
   return SignalSelf(a.a[0], a.a[1]);
 }
 
-// sigqueue(3) and pthread_sigqueue: a signal with the sender's siginfo.
-// Like Linux, a sender may not pose as the kernel or kill() to another
-// process (si_code >= 0 or SI_TKILL: EPERM).
-static long QueueInfo(long tgid, long tid, long sig, long info_addr) {
-  auto info = UserPtr<siginfo_t>(info_addr).Read();
-  if (!info.ok()) return -EFAULT;
-  if (sig < 0 || sig > 64) return -EINVAL;
-  const Process& p = CurrentProcess();
-  bool self = tgid == p.pid;
-  if ((info->si_code >= 0 || info->si_code == SI_TKILL) && !self) return -EPERM;
-  if (self) return SignalSelf(tid, sig, &*info);
-  // Another container process: only its main thread, through the host.
-  if (tid != -1 && tid != tgid) return -ESRCH;
-  int host_pid = proc::HostPid(static_cast<int>(tgid));
-  if (host_pid <= 0) return -ESRCH;
-  StraceFlush();
-  return host::Syscall(SYS_rt_sigqueueinfo, host_pid, sig, host::L(&*info));
+namespace {
+
+// The sender's siginfo for rt_(tg)sigqueueinfo, with Linux's rule: only a
+// thread signalling itself may claim a kernel or kill()/tgkill() origin
+// (si_code >= 0 or SI_TKILL); -errno on failure.
+long QueuedInfo(long info_addr, long sig, long target_tid, siginfo_t* info) {
+  auto in = UserPtr<siginfo_t>(info_addr).Read();
+  if (!in.ok()) return -in.error();
+  *info = *in;
+  info->si_signo = static_cast<int>(sig);
+  if ((info->si_code >= 0 || info->si_code == SI_TKILL) && target_tid != sched::Current()->tid)
+    return -EPERM;
+  return 0;
 }
 
+sched::Uthread* FindOwnThread_locked(long tid) {
+  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+    if (u->tid == tid) return u;
+  return nullptr;
+}
+
+}  // namespace
+
 JUNCTION_HANDLER(rt_sigqueueinfo) {
-  if (a.a[0] <= 0) return -ESRCH;
-  return QueueInfo(a.a[0], -1, a.a[1], a.a[2]);
+  long pid = static_cast<int>(a.a[0]), sig = a.a[1];
+  siginfo_t info;
+  if (long r = QueuedInfo(a.a[2], sig, pid, &info)) return r;
+  Process& p = CurrentProcess();
+  if (pid == p.pid) {
+    if (sig < 0 || sig > kMaxSignal) return -EINVAL;
+    if (sig) SendProcessSignal(info);
+    return 0;
+  }
+  // Another container process: the host carries the siginfo unchanged.
+  int host_pid = pid > 0 ? proc::HostPid(static_cast<int>(pid)) : 0;
+  if (host_pid <= 0) return -ESRCH;
+  if (sig < 0 || sig > kMaxSignal) return -EINVAL;
+  StraceFlush();
+  return host::Syscall(SYS_rt_sigqueueinfo, host_pid, sig, host::L(&info));
 }
 
 JUNCTION_HANDLER(rt_tgsigqueueinfo) {
-  if (a.a[0] <= 0 || a.a[1] <= 0) return -EINVAL;
-  return QueueInfo(a.a[0], a.a[1], a.a[2], a.a[3]);
+  long tgid = static_cast<int>(a.a[0]), tid = static_cast<int>(a.a[1]), sig = a.a[2];
+  if (tgid <= 0 || tid <= 0) return -EINVAL;
+  siginfo_t info;
+  if (long r = QueuedInfo(a.a[3], sig, tid, &info)) return r;
+  if (tgid == CurrentProcess().pid) {
+    sched::SpinGuard g(sched::AllUthreadsLock());
+    sched::Uthread* u = FindOwnThread_locked(tid);
+    if (!u) return -ESRCH;
+    if (sig < 0 || sig > kMaxSignal) return -EINVAL;
+    if (sig) SendThreadSignal(u, info);
+    return 0;
+  }
+  // Another process: only its main thread is reachable from here.
+  int host_pid = proc::HostPid(static_cast<int>(tgid));
+  if (host_pid <= 0 || tid != tgid) return -ESRCH;
+  if (sig < 0 || sig > kMaxSignal) return -EINVAL;
+  StraceFlush();
+  return host::Syscall(SYS_rt_tgsigqueueinfo, host_pid, host_pid, sig, host::L(&info));
 }
 
 // pidfds: host pidfds of the target's host process, as guest descriptors.

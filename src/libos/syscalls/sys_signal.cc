@@ -155,10 +155,9 @@ JUNCTION_HANDLER(rt_sigtimedwait) {
       bool from_thread = mine & SigBit(sig);
       __atomic_and_fetch(from_thread ? &u->sig_pending : &s.pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
       UpdatePendingFlag();
-      if (a.a[1]) {
-        const siginfo_t& info = from_thread ? u->sig_info[sig] : s.info[sig];
-        std::memcpy(reinterpret_cast<void*>(a.a[1]), &info, sizeof(info));
-      }
+      siginfo_t info = from_thread ? u->sig_info[sig] : s.info[sig];
+      if (!TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
+      if (a.a[1]) std::memcpy(reinterpret_cast<void*>(a.a[1]), &info, sizeof(info));
       return sig;
     }
     // A deliverable signal outside the set interrupts the wait.
@@ -171,21 +170,6 @@ JUNCTION_HANDLER(rt_sigtimedwait) {
       if (!((u->sig_pending | s.pending) & want)) return -EAGAIN;
     }
   }
-}
-
-// Timers that raise signals are the host's, aimed at this process; their
-// signals reach the guest through the host signal handler.
-JUNCTION_HANDLER(alarm) { return host::Syscall(SYS_alarm, a.a[0]); }
-
-JUNCTION_HANDLER(setitimer) {
-  if (a.a[1] && !GuestReadable(static_cast<uintptr_t>(a.a[1]), sizeof(itimerval))) return -EFAULT;
-  if (a.a[2] && !GuestWritable(static_cast<uintptr_t>(a.a[2]), sizeof(itimerval))) return -EFAULT;
-  return host::Syscall(SYS_setitimer, a.a[0], a.a[1], a.a[2]);
-}
-
-JUNCTION_HANDLER(getitimer) {
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(itimerval))) return -EFAULT;
-  return host::Syscall(SYS_getitimer, a.a[0], a.a[1]);
 }
 
 }  // namespace junction::libos

@@ -9,13 +9,29 @@
 
 #include "libos/host/host.h"
 #include "libos/libos.h"
+#include "libos/signals/posix_timers.h"
+#include "libos/signals/timer_math.h"
 #include "libos/vdso/vdso.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 
 namespace junction::libos {
 
+namespace {
+bool IsCpuClock(long clock) {
+  return clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID ||
+         (clock < 0 && (clock & 7) != 3 /*CLOCKFD*/);
+}
+}  // namespace
+
 JUNCTION_HANDLER(clock_gettime) {
+  if (IsCpuClock(a.a[0])) {
+    // The uthreads' CPU time (sched/cpu_time.h), not the host's.
+    uint64_t ns;
+    if (!ReadCpuClock(static_cast<clockid_t>(a.a[0]), &ns)) return -EINVAL;
+    CHECK(UserPtr<timespec>(a.a[1]).Write(NsToTimespec(ns)));
+    return 0;
+  }
   if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec))) return -EFAULT;
   // Answer from the vDSO's data so that the vDSO and the syscall agree.
   if (junction_vdso_data* d = GuestVdsoData()) {
@@ -29,6 +45,15 @@ JUNCTION_HANDLER(clock_gettime) {
 }
 
 JUNCTION_HANDLER(clock_getres) {
+  if (IsCpuClock(a.a[0])) {
+    uint64_t ns;
+    if (!ReadCpuClock(static_cast<clockid_t>(a.a[0]), &ns)) return -EINVAL;
+    // CPUCLOCK_SCHED is exact; PROF and VIRT move by ticks (HZ = 250).
+    timespec res{0, (a.a[0] & 3) == 2 || a.a[0] == CLOCK_PROCESS_CPUTIME_ID ||
+                            a.a[0] == CLOCK_THREAD_CPUTIME_ID ? 1 : 4000000};
+    if (a.a[1]) CHECK(UserPtr<timespec>(a.a[1]).Write(res));
+    return 0;
+  }
   if (a.a[1] && !GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec))) return -EFAULT;
   return host::Syscall(SYS_clock_getres, a.a[0], a.a[1]);
 }

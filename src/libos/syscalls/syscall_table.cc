@@ -90,7 +90,7 @@ constexpr Spec kSpecs[] = {
     IMPL(kill, 0, "container pids, groups, -1 = every container process but init and the caller"),
     PART(tgkill, "any thread of the caller; the main thread of another container process"),
     PART(tkill, "any thread of the caller; the main thread of another container process"),
-    PART(rt_sigqueueinfo, "the caller's siginfo kept; another container process through the host"),
+    IMPL(rt_sigqueueinfo, 0, "the caller's process in the LibOS; another container process through the host"),
     PART(rt_tgsigqueueinfo, "any thread of the caller; the main thread of another container process"),
     PART(wait4, "host wait on the container's host processes; parks the uthread on pidfds"),
     PART(waitid, "P_ALL/P_PID/P_PGID/P_PIDFD; stops and continues noticed by polling (<= 20 ms)"),
@@ -118,9 +118,16 @@ constexpr Spec kSpecs[] = {
     IMPL(rt_sigsuspend, 0, "the caller's mask returns through the handler's frame"),
     IMPL(pause, 0, ""),
     IMPL(rt_sigtimedwait, 0, "thread- then process-directed signals"),
-    HOST(alarm, "the host's timer; SIGALRM reaches the guest's handler"),
-    HOST(setitimer, "the host's timers; signals reach the guest's handlers"),
-    HOST(getitimer, ""),
+
+    // Timers: the scheduler's timer heap, no host timer per guest timer.
+    IMPL(alarm, 0, "ITIMER_REAL"),
+    IMPL(setitimer, 0, "REAL on CLOCK_MONOTONIC; VIRTUAL/PROF on the process's user / user+system time"),
+    IMPL(getitimer, 0, ""),
+    PART(timer_create, "wall and CPU-time clocks; SIGEV_SIGNAL/THREAD_ID/NONE; one queued signal per signal number (RT signals do not queue twice)"),
+    IMPL(timer_settime, 0, "relative, TIMER_ABSTIME, periodic; re-setting drops a pending signal"),
+    IMPL(timer_gettime, 0, ""),
+    IMPL(timer_getoverrun, 0, ""),
+    IMPL(timer_delete, 0, ""),
 
     // Files: the LibOS VFS (mount table, path resolution, descriptor table;
     // docs/filesystem.md). Host-backed files keep a host descriptor.
