@@ -421,6 +421,13 @@ long QueuedInfo(long info_addr, long sig, long target_tid, siginfo_t* info) {
   return 0;
 }
 
+// The receiving LibOS names senders by container pid, translating the
+// host's si_pid (delivery.cc): hand the host the sender's host pid.
+void SenderToHost(siginfo_t* info) {
+  if (info->si_pid > 0)
+    if (int h = proc::HostPid(info->si_pid)) info->si_pid = h;
+}
+
 sched::Uthread* FindOwnThread_locked(long tid) {
   for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
     if (u->tid == tid) return u;
@@ -443,6 +450,7 @@ JUNCTION_HANDLER(rt_sigqueueinfo) {
   int host_pid = pid > 0 ? proc::HostPid(static_cast<int>(pid)) : 0;
   if (host_pid <= 0) return -ESRCH;
   if (sig < 0 || sig > kMaxSignal) return -EINVAL;
+  SenderToHost(&info);
   StraceFlush();
   return host::Syscall(SYS_rt_sigqueueinfo, host_pid, sig, host::L(&info));
 }
@@ -464,6 +472,7 @@ JUNCTION_HANDLER(rt_tgsigqueueinfo) {
   int host_pid = proc::HostPid(static_cast<int>(tgid));
   if (host_pid <= 0 || tid != tgid) return -ESRCH;
   if (sig < 0 || sig > kMaxSignal) return -EINVAL;
+  SenderToHost(&info);
   StraceFlush();
   return host::Syscall(SYS_rt_tgsigqueueinfo, host_pid, host_pid, sig, host::L(&info));
 }
