@@ -45,3 +45,7 @@ add_test(NAME e2e.cpu_view_1core COMMAND $<TARGET_FILE:junction> run -- sh ${E2E
 set_tests_properties(e2e.cpu_view_1core PROPERTIES LABELS e2e
   PASS_REGULAR_EXPRESSION "possible 0\npresent 0\nonline 0\ncpu0\nonline\npossible\npresent\n.*nproc 1 conf 1 onln 1\ncpuinfo processors 1\ncpu_count 1 affinity \\[0\\]\ngetcpu in range True\nsched_getcpu in range True\nfile mappings checked True"
   FAIL_REGULAR_EXPRESSION "mismatch")
+
+# Unix sockets on paths make socket files (EADDRINUSE, ENOENT after unlink,
+# relative paths, symlinks); mkfifo.
+junction_e2e(ipc_unix_paths COMMAND python3 ${E2E_DATA}/ipc_unix_paths.py)

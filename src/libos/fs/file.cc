@@ -220,6 +220,7 @@ Filesystem::~Filesystem() = default;
 SysResult<std::string> Filesystem::Readlink(const std::string&) { return Errno{EINVAL}; }
 SysResult<FilePtr> Filesystem::OpenMagic(const std::string&, int) { return Errno{ENOENT}; }
 SysResult<void> Filesystem::Mkdir(const std::string&, unsigned) { return Errno{EACCES}; }
+SysResult<void> Filesystem::Mknod(const std::string&, unsigned) { return Errno{EPERM}; }
 SysResult<void> Filesystem::Unlink(const std::string&, bool) { return Errno{EACCES}; }
 SysResult<void> Filesystem::Symlink(const std::string&, const std::string&) { return Errno{EACCES}; }
 SysResult<void> Filesystem::Link(const std::string&, const std::string&) { return Errno{EPERM}; }

@@ -212,6 +212,8 @@ class Filesystem {
   // Opens `rel` (created with `mode` if O_CREAT and it does not exist).
   virtual SysResult<FilePtr> Open(const std::string& rel, int flags, unsigned mode) = 0;
   virtual SysResult<void> Mkdir(const std::string& rel, unsigned mode);
+  // A FIFO, unix socket file or empty regular file (`mode` has S_IFMT).
+  virtual SysResult<void> Mknod(const std::string& rel, unsigned mode);
   virtual SysResult<void> Unlink(const std::string& rel, bool dir);
   virtual SysResult<void> Symlink(const std::string& target, const std::string& rel);
   virtual SysResult<void> Link(const std::string& from, const std::string& to);

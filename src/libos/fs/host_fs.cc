@@ -101,6 +101,11 @@ class HostFs : public Filesystem {
                                               std::string(), static_cast<int>(fd)));
   }
 
+  SysResult<void> Mknod(const std::string& rel, unsigned mode) override {
+    return WithParent(rel, [&](long p, const char* n) {
+      return host::Syscall(SYS_mknodat, p, host::L(n), mode, 0);
+    });
+  }
   SysResult<void> Mkdir(const std::string& rel, unsigned mode) override {
     return WithParent(rel, [&](long p, const char* n) {
       return host::Syscall(SYS_mkdirat, p, host::L(n), mode);

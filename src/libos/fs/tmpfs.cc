@@ -159,11 +159,13 @@ class Tmpfs : public Filesystem {
       std::vector<DirEntry> ents = {{".", n->ino, DT_DIR}, {"..", n->ino, DT_DIR}};
       for (const auto& [name, c] : n->children)
         ents.push_back({name, c->ino,
-                        static_cast<uint8_t>(S_ISDIR(c->mode) ? DT_DIR : S_ISLNK(c->mode) ? DT_LNK : DT_REG)});
+                        static_cast<uint8_t>(S_ISDIR(c->mode) ? DT_DIR : S_ISLNK(c->mode) ? DT_LNK
+                                             : S_ISSOCK(c->mode) ? DT_SOCK : DT_REG)});
       return FilePtr(std::make_shared<SyntheticDir>(flags, std::string(), std::move(ents), StatOf(*n)));
     }
-    if (S_ISLNK(n->mode))
+    if (S_ISLNK(n->mode) || (S_ISSOCK(n->mode) && (flags & O_PATH)))
       return FilePtr(std::make_shared<TextFile>(flags, std::string(), std::string(), StatOf(*n)));
+    if (S_ISSOCK(n->mode)) return Errno{ENXIO};  // a socket file is not opened, as on Linux
     if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) {
       used_ -= std::min(used_, MemfdSize(n->memfd));
     }
@@ -189,6 +191,11 @@ class Tmpfs : public Filesystem {
     NodePtr n = NewNode(S_IFDIR | (mode & 07777));
     n->nlink = 2;
     return Insert(rel, n);
+  }
+  // Socket files only (unix bind): FIFOs and device nodes are not kept here.
+  SysResult<void> Mknod(const std::string& rel, unsigned mode) override {
+    if ((mode & S_IFMT) != S_IFSOCK) return Errno{EPERM};
+    return Insert(rel, NewNode(mode));
   }
   SysResult<void> Symlink(const std::string& target, const std::string& rel) override {
     NodePtr n = NewNode(S_IFLNK | 0777);

@@ -386,6 +386,16 @@ SysResult<void> Vfs::Mkdir(long dirfd, const std::string& path, unsigned mode) {
   return c.mount->fs->Mkdir(c.rel, (mode & 07777) & ~Umask());
 }
 
+SysResult<void> Vfs::Mknod(long dirfd, const std::string& path, unsigned mode) {
+  std::string name;
+  Lookup p = TRY(ResolveParent(dirfd, path, &name));
+  if (name == "." || name == "..") return Errno{EEXIST};
+  Child c = ChildOf(*this, p, name);
+  if (c.mount->target == c.guest) return Errno{EEXIST};
+  if (c.mount->fs->read_only) return Errno{EROFS};
+  return c.mount->fs->Mknod(c.rel, (mode & S_IFMT) | ((mode & 07777) & ~Umask()));
+}
+
 SysResult<void> Vfs::Unlink(long dirfd, const std::string& path, bool dir) {
   std::string name;
   Lookup p = TRY(ResolveParent(dirfd, path, &name));

@@ -67,6 +67,8 @@ class Vfs {
   SysResult<FilePtr> Open(long dirfd, const std::string& path, int flags, unsigned mode,
                           uint64_t resolve = 0);
   SysResult<void> Mkdir(long dirfd, const std::string& path, unsigned mode);
+  // mknodat: `mode` holds the file type (S_IFIFO, S_IFSOCK, S_IFREG).
+  SysResult<void> Mknod(long dirfd, const std::string& path, unsigned mode);
   SysResult<void> Unlink(long dirfd, const std::string& path, bool dir);
   SysResult<void> Symlink(const std::string& target, long dirfd, const std::string& path);
   SysResult<void> Link(long olddirfd, const std::string& oldpath, long newdirfd,

@@ -1,8 +1,11 @@
 // Unix-domain sockets inside one process (Linux net/unix/af_unix.c):
 // stream, dgram and seqpacket; path, abstract and unnamed (socketpair)
 // addresses. Each direction is a PipeBuffer (packet mode for dgram and
-// seqpacket). Names live in a LibOS registry: binding a path creates no
-// file in the host file system (docs/ipc.md).
+// seqpacket). Names live in a LibOS registry: abstract names by their
+// bytes, path names by the identity (device, inode) of the socket file
+// that bind creates through the VFS, so paths resolve like any other
+// (relative to the working directory, through symlinks) and an unlinked
+// socket file no longer reaches its socket (docs/ipc.md).
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
@@ -15,6 +18,7 @@
 #include <memory>
 
 #include "libos/fs/fd_table.h"
+#include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
 #include "libos/ipc/pipe.h"
@@ -37,9 +41,9 @@ std::string UnnamedAddr() {
   return std::string(reinterpret_cast<const char*>(&fam), sizeof(fam));
 }
 
-// The registry key of a sockaddr_un: the path (up to its NUL) or, for the
-// abstract namespace, every byte after the family.
-SysResult<std::string> KeyOf(const std::string& addr) {
+// The name in a sockaddr_un: the path (up to its NUL) or, for the
+// abstract namespace, every byte after the family (a leading NUL).
+SysResult<std::string> NameOf(const std::string& addr) {
   if (addr.size() < sizeof(sa_family_t)) return Errno{EINVAL};
   sa_family_t fam;
   std::memcpy(&fam, addr.data(), sizeof(fam));
@@ -50,6 +54,25 @@ SysResult<std::string> KeyOf(const std::string& addr) {
   auto nul = rest.find('\0');
   if (nul != std::string::npos) rest.resize(nul);
   return rest;
+}
+
+bool IsAbstract(const std::string& name) { return name[0] == '\0'; }
+
+// The registry key of the socket file at `path`.
+SysResult<std::string> FileKey(const std::string& path, bool follow) {
+  auto l = fs::Vfs::Get().Resolve(AT_FDCWD, path, follow ? fs::kFollow : 0);
+  if (!l.ok()) return Errno{l.error()};
+  if (!l->exists) return Errno{ENOENT};
+  if (!S_ISSOCK(l->st.st_mode)) return Errno{ECONNREFUSED};
+  return "file:" + std::to_string(l->st.st_dev) + ":" + std::to_string(l->st.st_ino);
+}
+
+// The key connect/sendto look up: ENOENT for a missing path,
+// ECONNREFUSED for a file that is not a socket.
+SysResult<std::string> KeyOf(const std::string& addr) {
+  std::string name = TRY(NameOf(addr));
+  if (IsAbstract(name)) return name;
+  return FileKey(name, true);
 }
 
 class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket> {
@@ -98,13 +121,24 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   }
 
   SysResult<void> Bind(const std::string& addr) override {
-    auto key = KeyOf(addr);
-    if (!key.ok()) return Errno{key.error()};
+    std::string name = TRY(NameOf(addr));
     if (!key_.empty()) return Errno{EINVAL};
+    SysResult<std::string> key = name;
+    bool file = !IsAbstract(name);
+    if (file) {
+      // The socket file, as Linux creates it (mode 0777 & ~umask); any
+      // existing file there makes the address in use.
+      auto made = fs::Vfs::Get().Mknod(AT_FDCWD, name, S_IFSOCK | 0777);
+      if (!made.ok()) return Errno{made.error() == EEXIST ? EADDRINUSE : made.error()};
+      key = FileKey(name, false);
+      if (!key.ok()) return Errno{key.error()};
+    }
     sched::SpinGuard g(g_names_lock);
     if (!g_names) g_names = new std::map<std::string, std::weak_ptr<UnixSocket>>();
     auto it = g_names->find(*key);
-    if (it != g_names->end() && !it->second.expired()) return Errno{EADDRINUSE};
+    // A new socket file may reuse the inode of an unlinked one whose socket
+    // lives on: the new binding wins.
+    if (!file && it != g_names->end() && !it->second.expired()) return Errno{EADDRINUSE};
     (*g_names)[*key] = weak_from_this();
     key_ = *key;
     name_ = addr;

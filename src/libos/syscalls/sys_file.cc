@@ -334,6 +334,30 @@ JUNCTION_HANDLER(mkdir) {
   return ToRaw(Vfs::Get().Mkdir(AT_FDCWD, path, static_cast<unsigned>(a.a[1])));
 }
 
+namespace {
+// FIFOs, socket files and regular files; device nodes need CAP_MKNOD,
+// which a container does not have.
+long MknodCommon(long dirfd, const std::string& path, long mode) {
+  switch (mode & S_IFMT) {
+    case 0: mode |= S_IFREG; break;
+    case S_IFREG: case S_IFIFO: case S_IFSOCK: break;
+    case S_IFCHR: case S_IFBLK: return -EPERM;
+    default: return -EINVAL;
+  }
+  return ToRaw(Vfs::Get().Mknod(dirfd, path, static_cast<unsigned>(mode)));
+}
+}  // namespace
+
+JUNCTION_HANDLER(mknod) {
+  PATH_ARG(path, 0);
+  return MknodCommon(AT_FDCWD, path, static_cast<unsigned>(a.a[1]));
+}
+
+JUNCTION_HANDLER(mknodat) {
+  PATH_ARG(path, 1);
+  return MknodCommon(a.a[0], path, static_cast<unsigned>(a.a[2]));
+}
+
 JUNCTION_HANDLER(mkdirat) {
   PATH_ARG(path, 1);
   return ToRaw(Vfs::Get().Mkdir(a.a[0], path, static_cast<unsigned>(a.a[2])));
