@@ -78,8 +78,11 @@ TrampolinePage* NewPageNear(uintptr_t site) {
 // Emits the trampoline for a site: it makes the syscall entry with %eax =
 // nr, then runs `relocated` (instructions copied from after the syscall,
 // position-independent) and jumps to `resume`. Returns its address, or 0.
+// `before_rip_target`: if nonzero, `before` ends in a RIP-relative
+// instruction whose last four bytes are its displacement, re-aimed here.
 uintptr_t EmitTrampoline(uintptr_t site, std::span<const uint8_t> before, bool set_nr,
-                         uint32_t nr, std::span<const uint8_t> relocated, uintptr_t resume) {
+                         uint32_t nr, std::span<const uint8_t> relocated, uintptr_t resume,
+                         uintptr_t before_rip_target = 0) {
   TrampolinePage* tp = nullptr;
   for (int i = 0; i < g_num_pages; i++) {
     if (g_pages[i].used < kSlotsPerPage && InReach(site, g_pages[i].base)) {
@@ -101,6 +104,12 @@ uintptr_t EmitTrampoline(uintptr_t site, std::span<const uint8_t> before, bool s
     n += 4;
   };
   for (uint8_t b : before) code[n++] = b;  // e.g. mov 0x8(%rsp),%r9, at the site's %rsp
+  if (before_rip_target) {
+    int64_t d = static_cast<int64_t>(before_rip_target) - static_cast<int64_t>(slot + n);
+    if (d != static_cast<int32_t>(d)) return 0;
+    uint32_t disp = static_cast<uint32_t>(static_cast<int32_t>(d));
+    std::memcpy(code + n - 4, &disp, 4);
+  }
   emit({0x48, 0x8d, 0x64, 0x24, 0x80});    // lea -0x80(%rsp),%rsp
   if (set_nr) {
     emit({0xb8});                          // mov $nr,%eax
@@ -166,12 +175,18 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   //      glibc's syscall(3) (any number, already in %rax): the mov becomes
   //      the jump and is redone in the trampoline at the same %rsp; the
   //      syscall stays, as in A.
+  //   D: mov $nr,%eax; lea disp(%rip|%reg),%reg; syscall
+  //      b8 imm32 (48|4c) 8d modrm disp8/disp32 0f 05: glibc's inline
+  //      rt_sigprocmask sites (pthread_create, thread start). The mov
+  //      becomes the jump; the trampoline redoes the lea (re-aimed if
+  //      RIP-relative) at the site's %rsp; lea and syscall stay, as in A.
   static constexpr uint8_t kCmpRax4096[] = {0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff};
   static constexpr uint8_t kMovR9FromStack[] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
   uintptr_t site = after - 7;
   std::span<const uint8_t> relocated, before;
   bool set_nr = true;
   uintptr_t resume = after;
+  uintptr_t rip_target = 0;
   {
     const auto* q = reinterpret_cast<const uint8_t*>(after - 4);
     const auto* c = reinterpret_cast<const uint8_t*>(after - 7);
@@ -184,6 +199,27 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
                c[6] == 0x05) {
       before = kMovR9FromStack;
       set_nr = false;
+    } else if (c[0] != 0xb8 && ((after - 14) & ~(kPage - 1)) == ((after - 7) & ~(kPage - 1))) {
+      // Not shape A: maybe D, with a 7- or 4-byte lea between mov and
+      // syscall (only read back within the page already read).
+      for (size_t lea_len : {size_t{7}, size_t{4}}) {
+        const auto* m = reinterpret_cast<const uint8_t*>(after - 2 - lea_len - 5);
+        const uint8_t* l = m + 5;
+        if (m[0] != 0xb8 || (l[0] != 0x48 && l[0] != 0x4c) || l[1] != 0x8d) continue;
+        uint8_t mod = l[2] >> 6, reg = ((l[2] >> 3) & 7) | ((l[0] & 4) << 1), rm = l[2] & 7;
+        // Destination neither %rax (the number) nor %rsp; no SIB byte.
+        if (reg == 0 || reg == 4 || rm == 4) continue;
+        bool rip = mod == 0 && rm == 5;
+        if (lea_len == 7 ? !(rip || mod == 2) : mod != 1) continue;
+        site = reinterpret_cast<uintptr_t>(m);
+        before = std::span<const uint8_t>(l, lea_len);
+        if (rip) {
+          int32_t disp;
+          std::memcpy(&disp, l + 3, 4);
+          rip_target = reinterpret_cast<uintptr_t>(l) + 7 + static_cast<intptr_t>(disp);
+        }
+        break;
+      }
     }
   }
   // One rewrite at a time: kthreads may trap at the same site together.
@@ -200,13 +236,16 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
     std::memcpy(&imm, p + 1, 4);
     if (p[0] != 0xb8 || p[5] != 0x0f || p[6] != 0x05 || imm != static_cast<uint32_t>(nr))
       return false;
+  } else if (set_nr && !before.empty()) {  // shape D
+    std::memcpy(&imm, p + 1, 4);
+    if (imm != static_cast<uint32_t>(nr)) return false;
   }
   uintptr_t first = site & ~(kPage - 1), last = (site + 4) & ~(kPage - 1);
   uintptr_t ls, le;
   int lprot;
   if (last != first && (!as.LookupBounds(last, &ls, &le, &lprot) || !(lprot & PROT_EXEC)))
     return false;
-  uintptr_t tramp = EmitTrampoline(site, before, set_nr, imm, relocated, resume);
+  uintptr_t tramp = EmitTrampoline(site, before, set_nr, imm, relocated, resume, rip_target);
   if (!tramp || !InReach(site + 5, tramp)) return false;
 
   // Make the text writable just for the store; keep the VMA's protection.

@@ -4,6 +4,7 @@
 // LibOS's trap path) and on later ones (the rewritten fast path), with live
 // data in the red zone. Prints the same lines natively and under junction.
 #include <immintrin.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +110,34 @@ static int syscall3_check(void) {
          syscall(SYS_close, -1) == -1;
 }
 
+// glibc's inline rt_sigprocmask shape: `mov $14,%eax; lea set(%rip),%rsi;
+// syscall` (a RIP-relative lea between the number and the syscall), and a
+// `lea disp8(%reg)` variant through getpid: results and %rsi must be right.
+static uint64_t g_block_usr2 = 1ull << (12 - 1);  // SIGUSR2
+static int lea_shape_check(void) {
+  uint64_t old = ~0ull, now = 0;
+  long r1, r2;
+  uint64_t rsi_after;
+  __asm__ volatile(
+      "xor %%edi, %%edi\n"          // SIG_BLOCK
+      "mov $8, %%r10d\n"
+      "mov $14, %%eax\n lea g_block_usr2(%%rip), %%rsi\n syscall\n"
+      : "=a"(r1), "=S"(rsi_after)
+      : "d"(&old)
+      : "rcx", "r11", "rdi", "r10", "memory");
+  int ok = r1 == 0 && rsi_after == (uint64_t)&g_block_usr2;
+  sigprocmask(SIG_SETMASK, NULL, (sigset_t*)&now);
+  ok &= (now & g_block_usr2) != 0;
+  uint64_t base = (uint64_t)&now;
+  __asm__ volatile("mov $39, %%eax\n lea 0x10(%%rbx), %%rsi\n syscall\n"
+                   : "=a"(r2), "=S"(rsi_after)
+                   : "b"(base)
+                   : "rcx", "r11", "memory");
+  ok &= r2 == getpid() && rsi_after == base + 0x10;
+  sigprocmask(SIG_SETMASK, (sigset_t*)&old, NULL);
+  return ok;
+}
+
 int main(void) {
   __builtin_cpu_init();
   int avx512 = __builtin_cpu_supports("avx512f");
@@ -121,6 +150,7 @@ int main(void) {
     printf("round %d: read idiom result and flags %s\n", round,
            read_idiom_check() ? "right" : "WRONG");
     printf("round %d: syscall(3) results %s\n", round, syscall3_check() ? "right" : "WRONG");
+    printf("round %d: mov/lea/syscall sites %s\n", round, lea_shape_check() ? "right" : "WRONG");
   }
   return 0;
 }
