@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "libos/fs/fd_table.h"
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
 #include "libos/proc/teardown_watchdog.h"
@@ -25,6 +26,7 @@ bool InitContainer() {
   p.pid = 1;
   // Before becoming a subreaper: the watchdog must not be our child.
   if (!StartTeardownWatchdog(Get(), p.host_pid)) return false;
+  fs::FdTable::Get().PublishHostFds(FdRowOf(FindPid(Get(), 1)), kFdMapSize);
   // Orphans of the container are reparented to its init on the host too.
   host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1);
   p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));

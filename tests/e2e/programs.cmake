@@ -140,6 +140,8 @@ set_tests_properties(e2e.proc_nginx PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETUR
 # SIGCHLD/SIGUSR1 siginfo in container pids, PR_SET_PDEATHSIG, orphans
 # adopted and reaped by a PR_SET_CHILD_SUBREAPER; ps lists the processes
 # and killing pid 1 from outside leaves no host process behind.
+add_executable(e2e_proc_pidfd_getfd progs/proc_pidfd_getfd.c)
+junction_e2e(proc_pidfd_getfd COMMAND $<TARGET_FILE:e2e_proc_pidfd_getfd>)
 add_executable(e2e_proc_reparent progs/proc_reparent.c)
 junction_e2e(proc_reparent COMMAND $<TARGET_FILE:e2e_proc_reparent>)
 add_test(NAME e2e.proc_teardown COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_teardown_test.sh $<TARGET_FILE:junction>)

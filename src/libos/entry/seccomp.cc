@@ -97,6 +97,7 @@ constexpr HostCall kAllowed[] = {
     H(waitid, "waiting for the container's host processes (WNOHANG only; uthreads park on pidfds)"),
     H(pidfd_open, "pidfd_open of a container process"),
     H(pidfd_send_signal, "pidfd_send_signal on a container pidfd"),
+    H(pidfd_getfd, "pidfd_getfd of a host descriptor of a container process"),
     H(setpgid, "container process groups mirrored on the host"),
     H(setsid, "container sessions mirrored on the host"),
     H(timer_create, "per-kthread preemption timers"), H(timer_settime, "preemption timers"), H(tgkill, "abort() of the LibOS itself"),

@@ -25,6 +25,7 @@ SysResult<int> FdTable::Insert(FilePtr f, bool cloexec, int min_fd) {
   if (i >= limit_) return Errno{EMFILE};
   if (i >= fds_.size()) fds_.resize(i + 1);
   fds_[i] = {std::move(f), cloexec};
+  PublishLocked(i);
   return static_cast<int>(i);
 }
 
@@ -37,6 +38,7 @@ SysResult<int> FdTable::InsertAt(int fd, FilePtr f, bool cloexec) {
     if (i >= fds_.size()) fds_.resize(i + 1);
     old = std::move(fds_[i].file);
     fds_[i] = {std::move(f), cloexec};
+    PublishLocked(i);
   }
   return fd;  // `old` is released here, outside the lock
 }
@@ -48,6 +50,7 @@ SysResult<void> FdTable::Close(long fd) {
     if (fd < 0 || static_cast<size_t>(fd) >= fds_.size() || !fds_[static_cast<size_t>(fd)].file)
       return Errno{EBADF};
     old = std::move(fds_[static_cast<size_t>(fd)].file);
+    PublishLocked(static_cast<size_t>(fd));
   }
   return {};
 }
@@ -58,10 +61,12 @@ void FdTable::CloseRange(unsigned first, unsigned last, bool cloexec_only) {
     std::lock_guard g(lock_);
     for (size_t i = first; i < fds_.size() && i <= last; i++) {
       if (!fds_[i].file) continue;
-      if (cloexec_only)
+      if (cloexec_only) {
         fds_[i].cloexec = true;
-      else
+      } else {
         old.push_back(std::move(fds_[i].file));
+        PublishLocked(i);
+      }
     }
   }
 }
@@ -85,9 +90,27 @@ void FdTable::CloseOnExec() {
   std::vector<FilePtr> old;
   {
     std::lock_guard g(lock_);
-    for (auto& s : fds_)
-      if (s.file && s.cloexec) old.push_back(std::move(s.file));
+    for (size_t i = 0; i < fds_.size(); i++) {
+      if (fds_[i].file && fds_[i].cloexec) {
+        old.push_back(std::move(fds_[i].file));
+        PublishLocked(i);
+      }
+    }
   }
+}
+
+void FdTable::PublishLocked(size_t i) {
+  if (i >= host_map_size_) return;
+  const File* f = i < fds_.size() ? fds_[i].file.get() : nullptr;
+  int32_t v = !f ? kNoDescriptor : f->host_fd() >= 0 ? f->host_fd() : kLibosObject;
+  host_map_[i].store(v, std::memory_order_release);
+}
+
+void FdTable::PublishHostFds(std::atomic<int32_t>* map, size_t n) {
+  std::lock_guard g(lock_);
+  host_map_ = map;
+  host_map_size_ = map ? n : 0;
+  for (size_t i = 0; i < host_map_size_; i++) PublishLocked(i);
 }
 
 std::vector<int> FdTable::Numbers() {

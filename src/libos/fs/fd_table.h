@@ -55,6 +55,13 @@ class FdTable {
   void CloseOnExec();
   // Numbers in use, ascending (procfs).
   std::vector<int> Numbers();
+  // Publishes, for numbers below `n`, which host descriptor backs each
+  // guest descriptor into `map` (memory the container's other processes
+  // read, for pidfd_getfd): the host fd, kNoDescriptor or kLibosObject.
+  // Rewrites the whole map now and keeps it current from then on.
+  static constexpr int32_t kNoDescriptor = -1;
+  static constexpr int32_t kLibosObject = -2;
+  void PublishHostFds(std::atomic<int32_t>* map, size_t n);
   void set_limit(uint64_t n) { limit_ = n; }
   uint64_t limit() const { return limit_; }
 
@@ -63,8 +70,13 @@ class FdTable {
     FilePtr file;
     bool cloexec = false;
   };
+  // Updates host_map_ for number i; lock_ held.
+  void PublishLocked(size_t i);
+
   SpinLock lock_;
   std::vector<Slot> fds_;  // guarded by lock_
+  std::atomic<int32_t>* host_map_ = nullptr;  // written under lock_
+  size_t host_map_size_ = 0;
   uint64_t limit_ = 1024;
 };
 

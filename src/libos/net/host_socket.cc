@@ -151,7 +151,7 @@ class HostSocket : public Socket {
         for (size_t i = 0; i < n; i++) {
           int hfd;
           std::memcpy(&hfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-          m->rights.push_back(WrapReceivedFd(hfd));
+          m->rights.push_back(proc::AdoptHostDescriptor(hfd));
         }
       } else if (c->cmsg_type == SCM_CREDENTIALS) {
         ucred cred;
@@ -163,20 +163,6 @@ class HostSocket : public Socket {
       }
     }
     return static_cast<size_t>(r);
-  }
-
-  // A descriptor that came in SCM_RIGHTS, as a guest description.
-  static fs::FilePtr WrapReceivedFd(int hfd) {
-    struct stat st{};
-    host::Syscall(SYS_fstat, hfd, host::L(&st));
-    long fl = host::Syscall(SYS_fcntl, hfd, F_GETFL);
-    int flags = fl < 0 ? O_RDWR : static_cast<int>(fl);
-    if (S_ISSOCK(st.st_mode)) return WrapHostSocket(hfd, flags & O_NONBLOCK);
-    char link[256] = "anon_inode:[received]";
-    std::string self = "/proc/self/fd/" + std::to_string(hfd);
-    long n = host::Syscall(SYS_readlinkat, AT_FDCWD, host::L(self.c_str()), host::L(link), sizeof(link) - 1);
-    if (n > 0) link[n] = 0;
-    return std::make_shared<fs::HostFile>(flags, link, hfd);
   }
 
   SysResult<void> Shutdown(int how) override { return Res(host::Syscall(SYS_shutdown, host_fd_, how)); }

@@ -1,7 +1,10 @@
 #include "libos/proc/host_objects.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+
+#include <string>
 
 #include <map>
 #include <vector>
@@ -91,6 +94,19 @@ fs::Replacements MoveSharedObjectsToHost() {
     (void)table.InsertAt(fd, it->second, cloexec.ok() && *cloexec);
   }
   return replaced;
+}
+
+fs::FilePtr AdoptHostDescriptor(int hfd) {
+  struct stat st{};
+  host::Syscall(SYS_fstat, hfd, host::L(&st));
+  long fl = host::Syscall(SYS_fcntl, hfd, F_GETFL);
+  int flags = fl < 0 ? O_RDWR : static_cast<int>(fl);
+  if (S_ISSOCK(st.st_mode)) return net::WrapHostSocket(hfd, flags & O_NONBLOCK);
+  char link[256] = "anon_inode:[received]";
+  std::string self = "/proc/self/fd/" + std::to_string(hfd);
+  long n = host::Syscall(SYS_readlinkat, AT_FDCWD, host::L(self.c_str()), host::L(link), sizeof(link) - 1);
+  if (n > 0) link[n] = 0;
+  return std::make_shared<fs::HostFile>(flags, link, hfd);
 }
 
 }  // namespace junction::libos::proc

@@ -13,4 +13,8 @@ namespace junction::libos::proc {
 // objects and their replacements. Callers hold no descriptor-table lock.
 fs::Replacements MoveSharedObjectsToHost();
 
+// A host descriptor another process handed over (SCM_RIGHTS, pidfd_getfd)
+// as a guest description: a host socket or a host file.
+fs::FilePtr AdoptHostDescriptor(int host_fd);
+
 }  // namespace junction::libos::proc

@@ -151,7 +151,7 @@ int HostPgidOf(Table* t, int pgid) {
 bool Create(int host_pid, int host_pgid) {
   int fd = static_cast<int>(host::Syscall(SYS_memfd_create, host::L(kTableMemfdName), MFD_CLOEXEC));
   if (fd < 0) return false;
-  size_t size = (sizeof(Table) + 4095) & ~size_t{4095};
+  size_t size = MappingSize();
   bool ok = host::Syscall(SYS_ftruncate, fd, static_cast<long>(size)) == 0;
   long addr = ok ? host::Mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : -ENOMEM;
   if (addr < 0) {
@@ -164,5 +164,21 @@ bool Create(int host_pid, int host_pgid) {
 }
 
 Table* Get() { return g_table; }
+
+size_t MappingSize() {
+  size_t table = (sizeof(Table) + 4095) & ~size_t{4095};
+  return table + ((sizeof(FdMaps) + 4095) & ~size_t{4095});
+}
+
+FdMaps* FdMapsOf(Table* t) {
+  size_t table = (sizeof(Table) + 4095) & ~size_t{4095};
+  return reinterpret_cast<FdMaps*>(reinterpret_cast<char*>(t) + table);
+}
+
+std::atomic<int32_t>* FdRowOf(const Entry* e) {
+  Table* t = g_table;
+  if (!t || !e) return nullptr;
+  return FdMapsOf(t)->rows[e - t->entries];
+}
 
 }  // namespace junction::libos::proc

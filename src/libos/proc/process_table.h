@@ -26,6 +26,7 @@ inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
 inline constexpr uint32_t kTableVersion = 3;
 inline constexpr int kCommandBytes = 64;
+inline constexpr int kFdMapSize = 1024;  // guest descriptors published per process
 inline constexpr int kSharedFutexSlots = 256;
 
 enum EntryState : uint32_t {
@@ -68,6 +69,16 @@ struct Table {
   std::atomic<uint32_t> futex_waiters[kSharedFutexSlots];
 };
 
+// After the table in the same memfd: per entry (same index), which host
+// descriptor backs each guest descriptor below kFdMapSize (fs::FdTable
+// publishes it; pidfd_getfd reads another process's row). Not formatted
+// at creation: a process writes its whole row when it takes the entry.
+struct FdMaps {
+  std::atomic<int32_t> rows[kMaxProcesses][kFdMapSize];
+};
+size_t MappingSize();  // Table + FdMaps, page-rounded
+FdMaps* FdMapsOf(Table* t);
+
 // ---- Table operations (on any Table, so unit tests need no memfd) ----
 
 // Formats `t` with container pid 1 = host process `host_pid` (its own
@@ -107,5 +118,7 @@ void SetCommand(Entry* e, const char* command);
 bool Create(int host_pid, int host_pgid);
 inline constexpr const char* kTableMemfdName = "junction-proc";
 Table* Get();
+// The published descriptor row of `e` (an entry of Get()).
+std::atomic<int32_t>* FdRowOf(const Entry* e);
 
 }  // namespace junction::libos::proc

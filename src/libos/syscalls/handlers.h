@@ -47,6 +47,7 @@ JUNCTION_HANDLER(getrandom); JUNCTION_HANDLER(getrusage); JUNCTION_HANDLER(sysin
 JUNCTION_HANDLER(getpgrp); JUNCTION_HANDLER(getpgid); JUNCTION_HANDLER(getsid);
 JUNCTION_HANDLER(getcpu); JUNCTION_HANDLER(kill);
 JUNCTION_HANDLER(tgkill); JUNCTION_HANDLER(tkill);
+JUNCTION_HANDLER(pidfd_getfd);
 JUNCTION_HANDLER(rt_sigqueueinfo); JUNCTION_HANDLER(rt_tgsigqueueinfo);
 
 // Program replacement (sys_exec.cc)

@@ -29,6 +29,7 @@
 #include "libos/net/socket.h"
 #include "libos/mm/address_space.h"
 #include "libos/proc/host_objects.h"
+#include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
@@ -61,10 +62,10 @@ struct ForkRequest {
 };
 
 // Installs a host pidfd as a guest descriptor (close-on-exec, as Linux).
-long InstallPidfd(int host_pidfd) {
+long InstallPidfd(int host_pidfd, int pid) {
   int dup = static_cast<int>(host::Syscall(SYS_fcntl, host_pidfd, F_DUPFD_CLOEXEC, 3));
   if (dup < 0) return dup;
-  auto f = std::make_shared<fs::HostFile>(O_RDWR, "anon_inode:[pidfd]", dup);
+  auto f = std::make_shared<proc::PidFd>(O_RDWR, dup, pid);
   auto fd = fs::FdTable::Get().Insert(f, true);
   if (!fd.ok()) return -fd.error();
   return *fd;
@@ -95,6 +96,7 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
     if (proc::Entry* e = proc::FindPid(t, pid)) {
       e->host_pid.store(p.host_pid);
       e->state.store(proc::kRunning);
+      fs::FdTable::Get().PublishHostFds(proc::FdRowOf(e), proc::kFdMapSize);
     }
   }
   // Linux: the child starts with no pending signals.
@@ -199,7 +201,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   }
   if (req.flags & CLONE_PARENT_SETTID) (void)UserPtr<int>(static_cast<long>(req.parent_tid)).Write(pid);
   if (req.flags & CLONE_PIDFD) {
-    long gfd = InstallPidfd(pidfd);
+    long gfd = InstallPidfd(pidfd, pid);
     if (gfd >= 0) (void)UserPtr<int>(static_cast<long>(req.pidfd_out)).Write(static_cast<int>(gfd));
   }
   if (vfork_fds[1] >= 0) {

@@ -15,6 +15,8 @@
 #include "libos/fs/fd_table.h"
 #include "libos/fs/file.h"
 #include "libos/ipc/eventfd.h"
+#include "libos/proc/host_objects.h"
+#include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/signal_state.h"
@@ -486,9 +488,37 @@ JUNCTION_HANDLER(pidfd_open) {
   long hfd = host::Syscall(SYS_pidfd_open, h, a.a[1]);
   if (hfd < 0) return hfd;
   host::Syscall(SYS_fcntl, hfd, F_SETFD, FD_CLOEXEC);
-  auto f = std::make_shared<fs::HostFile>(O_RDWR | static_cast<int>(a.a[1] & O_NONBLOCK),
-                                          "anon_inode:[pidfd]", static_cast<int>(hfd));
+  auto f = std::make_shared<proc::PidFd>(O_RDWR | static_cast<int>(a.a[1] & O_NONBLOCK), static_cast<int>(hfd),
+                                         static_cast<int>(a.a[0]));
   auto fd = fs::FdTable::Get().Insert(f, true);
+  if (!fd.ok()) return -fd.error();
+  return *fd;
+}
+
+// pidfd_getfd: the target publishes which host descriptor backs each of
+// its guest descriptors (fs::FdTable::PublishHostFds); the host call
+// duplicates that one, and it becomes a guest description here.
+JUNCTION_HANDLER(pidfd_getfd) {
+  if (a.a[2] != 0) return -EINVAL;
+  fs::FilePtr f = fs::FdTable::Get().Lookup(a.a[0]);
+  if (!f) return -EBADF;
+  auto* pidfd = dynamic_cast<proc::PidFd*>(f.get());
+  if (!pidfd) return -EBADF;
+  long target = static_cast<int>(a.a[1]);
+  if (target < 0) return -EBADF;
+  proc::Table* t = proc::Get();
+  proc::Entry* e = t ? proc::FindPid(t, pidfd->pid()) : nullptr;
+  if (!e || e->state.load() != proc::kRunning) return -ESRCH;
+  if (target >= proc::kFdMapSize) return -EBADF;  // not published
+  int h = proc::FdRowOf(e)[target].load(std::memory_order_acquire);
+  if (h == fs::FdTable::kNoDescriptor) return -EBADF;
+  // Pipes, eventfds and unix sockets made after the target's last fork
+  // live in its memory only.
+  if (h == fs::FdTable::kLibosObject) return -EOPNOTSUPP;
+  long hfd = host::Syscall(SYS_pidfd_getfd, pidfd->host_fd(), h, 0);
+  if (hfd < 0) return hfd;
+  host::Syscall(SYS_fcntl, hfd, F_SETFD, FD_CLOEXEC);
+  auto fd = fs::FdTable::Get().Insert(proc::AdoptHostDescriptor(static_cast<int>(hfd)), true);
   if (!fd.ok()) return -fd.error();
   return *fd;
 }

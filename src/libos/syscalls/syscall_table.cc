@@ -96,7 +96,7 @@ constexpr Spec kSpecs[] = {
     PART(waitid, "P_ALL/P_PID/P_PGID/P_PIDFD; stops and continues noticed by polling (<= 20 ms)"),
     PART(pidfd_open, "a host pidfd for the container process"),
     PART(pidfd_send_signal, "passed to the host pidfd"),
-    ERR(pidfd_getfd, EPERM, "descriptor numbers are per-process LibOS tables; the host's call cannot see them"),
+    PART(pidfd_getfd, "host-backed descriptors of container processes; LibOS-only objects (made since the target's last fork) EOPNOTSUPP"),
 
     // Time; the vDSO answers most reads in user space.
     HOST(clock_gettime, "vDSO fallback for clocks it does not answer"),
