@@ -336,6 +336,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     return 1;
   }
   InitFpuImage(first->xsave_area);
+  RecordChildrenUsageBaseline();
   sched::RunScheduler(first);
 }
 

@@ -19,6 +19,12 @@ struct RunOptions {
   std::string strace_file;  // empty = stderr
 };
 
+// The host's usage of children junction itself had before the guest
+// started (not the guest's: getrusage(RUSAGE_CHILDREN) leaves it out).
+// A forked container process starts from none (ResetChildrenUsageBaseline).
+void RecordChildrenUsageBaseline();
+void ResetChildrenUsageBaseline();
+
 // Loads argv[0] (PATH lookup for a bare name) and runs it to completion.
 // Returns the guest's exit status, 128+N if a signal N killed it, 126/127
 // (like a shell) if it could not be loaded; errors are printed to stderr.

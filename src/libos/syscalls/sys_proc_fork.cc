@@ -27,6 +27,7 @@
 #include "libos/ipc/eventfd.h"
 #include "libos/ipc/pipe.h"
 #include "libos/net/socket.h"
+#include "libos/libos.h"
 #include "libos/mm/address_space.h"
 #include "libos/proc/host_objects.h"
 #include "libos/proc/pidfd.h"
@@ -78,6 +79,7 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   sched::ResetAfterFork();
   sched::ResetCpuTimeAfterFork(sched::Current());
   ResetTimersAfterFork();
+  ResetChildrenUsageBaseline();
   EnableSyscallDispatch();
   Process& p = CurrentProcess();
   p.host_pid = static_cast<int>(host::Syscall(SYS_getpid));

@@ -188,11 +188,6 @@ JUNCTION_HANDLER(getrandom) {
   return host::Syscall(SYS_getrandom, a.a[0], a.a[1], a.a[2]);
 }
 
-JUNCTION_HANDLER(getrusage) {
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(struct rusage))) return -EFAULT;
-  return host::Syscall(SYS_getrusage, a.a[0], a.a[1]);
-}
-
 JUNCTION_HANDLER(sysinfo) {
   if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), 112)) return -EFAULT;
   return host::Syscall(SYS_sysinfo, a.a[0]);

@@ -69,9 +69,4 @@ JUNCTION_HANDLER(time) {
   return host::Syscall(SYS_time, a.a[0]);
 }
 
-JUNCTION_HANDLER(times) {
-  if (a.a[0] && !GuestWritable(static_cast<uintptr_t>(a.a[0]), sizeof(struct tms))) return -EFAULT;
-  return host::Syscall(SYS_times, a.a[0]);
-}
-
 }  // namespace junction::libos

@@ -77,7 +77,7 @@ constexpr Spec kSpecs[] = {
     IMPL(sched_getaffinity, 0, "the container's cores"),
     IMPL(sched_yield, 0, "yields to another uthread"),
     HOST(getrandom, ""),
-    HOST(getrusage, ""),
+    IMPL(getrusage, 0, "SELF/THREAD: the uthreads' CPU time (tick-sampled user/sys split) and switches; memory and I/O figures and CHILDREN from the host"),
     HOST(sysinfo, ""),
     IMPL(getpgrp, 0, "container process group"),
     IMPL(getpgid, 0, "any container process"),
@@ -99,13 +99,13 @@ constexpr Spec kSpecs[] = {
     PART(pidfd_getfd, "host-backed descriptors of container processes; LibOS-only objects (made since the target's last fork) EOPNOTSUPP"),
 
     // Time; the vDSO answers most reads in user space.
-    HOST(clock_gettime, "vDSO fallback for clocks it does not answer"),
-    HOST(clock_getres, ""),
+    IMPL(clock_gettime, 0, "vDSO fallback; CPU-time clocks from the uthreads' run time"),
+    IMPL(clock_getres, 0, "the host's; CPU-time clocks 1 ns (SCHED) or a tick"),
     HOST(gettimeofday, ""),
     HOST(time, ""),
     IMPL(nanosleep, 0, "parks the uthread; the kthread runs others"),
     IMPL(clock_nanosleep, 0, "relative and TIMER_ABSTIME on every settable clock"),
-    HOST(times, ""),
+    IMPL(times, 0, "the uthreads' CPU time; children's from the host"),
     ERR(clock_settime, EPERM, "a container may not set the host's clock (no CAP_SYS_TIME)"),
     ERR(settimeofday, EPERM, "a container may not set the host's clock (no CAP_SYS_TIME)"),
 
