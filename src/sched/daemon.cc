@@ -28,8 +28,6 @@ namespace {
 // registered it sleeps until the control socket or a signal wakes it.
 constexpr uint64_t kSpinNs = 200'000;
 constexpr uint64_t kIdleSleepNs = 5'000'000;
-// How long before a container's next timer an adaptive daemon wakes.
-constexpr uint64_t kTimerLeadNs = 50'000;
 
 enum EventKind : uint32_t { kListen = 1, kConnection, kPidfd, kDoorbell, kSignal, kNicWake };
 
@@ -142,7 +140,9 @@ int Daemon::Run() {
         // Be polling when a container's timer comes due.
         for (const auto& [id, c] : containers_) {
           uint64_t t = c->totals.next_timer_ns;
-          if (t > now) sleep_ns = std::min(sleep_ns, t - now > kTimerLeadNs ? t - now - kTimerLeadNs : 0);
+          // (a little earlier than kTimerLeadNs: waking up takes time too)
+          uint64_t lead = kTimerLeadNs + 25'000;
+          if (t > now) sleep_ns = std::min(sleep_ns, t - now > lead ? t - now - lead : 0);
         }
         sleeping = sleep_ns > 0 && PrepareNetworkSleep(&sleep_ns);
         if (!sleeping) sleep_ns = 0;

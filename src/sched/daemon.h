@@ -43,6 +43,12 @@ class Daemon {
   // core 0 (core 0 alone on a 1-CPU machine).
   static std::vector<int> ManagedCores(const config::DaemonConfig& cfg);
 
+  // How long before a container's next timer an adaptive daemon is awake,
+  // and a latency-critical container gets its core: at the deadline its
+  // kthread is already running there (the LibOS holds a granted core
+  // kHoldForTimerNs, kthread.cc, for a timer this close).
+  static constexpr uint64_t kTimerLeadNs = 50'000;
+
  private:
   struct Connection {
     int fd = -1;

@@ -58,6 +58,13 @@ void Daemon::Tick(uint64_t now_ns) {
     // a container with either and no running kthread gets a core.
     uint64_t rx_wait = switch_.RxWaitNs(static_cast<uint64_t>(id), now_ns);
     v.queue_delay_ns = std::max({c->totals.queue_delay_ns, rx_wait, c->totals.timer_lateness_ns});
+    // A latency-critical container whose timer is about to fire counts as
+    // waiting since kTimerLeadNs before it: the core is taken and granted
+    // ahead of the deadline instead of after it.
+    uint64_t timer = c->totals.next_timer_ns;
+    if (c->info.cls == config::CpuClass::kLatencyCritical && v.held == 0 && timer > now_ns &&
+        timer - now_ns < kTimerLeadNs)
+      v.queue_delay_ns = std::max(v.queue_delay_ns, kTimerLeadNs - (timer - now_ns));
     v.runnable = c->totals.runnable;
     v.has_work = v.runnable > 0 || v.queue_delay_ns > 0 || switch_.RxBacklog(static_cast<uint64_t>(id)) > 0;
     for (size_t s = 0; s < c->slot_core.size(); s++)

@@ -42,6 +42,10 @@ void SetIdleSpinsFromAffinity() {
   g_idle_spins = (r > 0 && CPU_COUNT(&set) == 1) ? 0 : kIdleSpins;
 }
 constexpr uint64_t kKeeperLeadNs = 30'000;  // the timer keeper wakes this early
+// Under the daemon, an idle kthread keeps its core for a timer due this
+// soon (the daemon grants a latency-critical container its core up to
+// Daemon::kTimerLeadNs = 50 µs ahead of its timer).
+constexpr uint64_t kHoldForTimerNs = 60'000;
 constexpr int kDirectSwitchBudget = 16;
 
 struct alignas(64) Kthread {
@@ -416,16 +420,25 @@ void StartRunning(Kthread& self, Uthread* next) {
     Uthread* next = PickNext(self);
     if (!next) {
       self.tsc_fresh = false;
+      bool timer_due = false;
       for (int i = 0; i < g_idle_spins && !next; i++) {
         __builtin_ia32_pause();
         if ((i & 63) == 63) {
           if (!MayRun(self.grant)) break;
+          if (next_deadline != 0 && NowNs() >= next_deadline) {
+            timer_due = true;
+            break;
+          }
           if (net && net->poll(self.index, true) > 0) i = 0;  // frames keep it awake
           next = PickNext(self);
         }
       }
       if (!next) {
         if (net && net->pending()) continue;
+        if (timer_due) continue;
+        if (UnderDaemon(self) && self.grant.holds && next_deadline != 0 &&
+            next_deadline <= NowNs() + kHoldForTimerNs)
+          continue;  // granted ahead of our timer: keep the core for it
         if (UnderDaemon(self)) {
           // Out of work: give the core back to the daemon (frames arriving
           // later count as congestion there: it grants a core again).
