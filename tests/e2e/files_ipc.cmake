@@ -49,3 +49,12 @@ set_tests_properties(e2e.cpu_view_1core PROPERTIES LABELS e2e
 # Unix sockets on paths make socket files (EADDRINUSE, ENOENT after unlink,
 # relative paths, symlinks); mkfifo.
 junction_e2e(ipc_unix_paths COMMAND python3 ${E2E_DATA}/ipc_unix_paths.py)
+
+# EPOLLEXCLUSIVE wakes one of two epoll instances waiting on one eventfd.
+add_executable(e2e_ipc_epoll_exclusive progs/ipc_epoll_exclusive.c)
+target_link_libraries(e2e_ipc_epoll_exclusive PRIVATE pthread)
+junction_e2e(ipc_epoll_exclusive COMMAND $<TARGET_FILE:e2e_ipc_epoll_exclusive>)
+add_test(NAME e2e.ipc_epoll_exclusive_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                 -- $<TARGET_FILE:e2e_ipc_epoll_exclusive>)
+set_tests_properties(e2e.ipc_epoll_exclusive_2cores PROPERTIES LABELS e2e TIMEOUT 120)

@@ -61,7 +61,11 @@ void PollHub::Remove(PollWatcher* w) {
 void PollHub::Notify(uint32_t events) {
   if (!head_) return;  // racy peek: a watcher added later re-reads Poll()
   sched::SpinGuard g(lock_);
-  for (PollWatcher* w = head_; w; w = w->next) w->Notify(events);
+  bool exclusive_woke = false;
+  for (PollWatcher* w = head_; w; w = w->next) {
+    if (!w->exclusive) w->Notify(events);
+    else if (!exclusive_woke) exclusive_woke = w->NotifyExclusive(events);
+  }
 }
 
 bool HostFile::MayBlock() {

@@ -36,9 +36,17 @@ struct PollWatcher {
   // Called with the events that may have become ready (a hint: callers
   // re-read File::Poll). Must not block or take a File's lock.
   virtual void Notify(uint32_t events) = 0;
+  // Exclusive watchers (EPOLLEXCLUSIVE) are told in turn until one says it
+  // woke a waiter, like Linux's exclusive wait-queue entries; the others
+  // are always told.
+  virtual bool NotifyExclusive(uint32_t events) {
+    Notify(events);
+    return true;
+  }
   PollWatcher* prev = nullptr;
   PollWatcher* next = nullptr;
   bool linked = false;
+  bool exclusive = false;
 
  protected:
   ~PollWatcher() = default;

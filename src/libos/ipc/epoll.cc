@@ -27,16 +27,23 @@ Epoll::~Epoll() {
   if (host_epfd_ >= 0) host::Syscall(SYS_close, host_epfd_);
 }
 
-void Epoll::Item::Notify(uint32_t ev) {
+bool Epoll::Item::Queue(uint32_t ev) {
+  bool waited_for;
   {
     sched::SpinGuard g(ep->lock_);
-    if (!(events & ~kFlags)) return;                 // disabled one-shot
-    if (!(ev & (events | kAlways)) && ev) return;    // not what it waits for
+    if (!(events & ~kFlags)) return false;              // disabled one-shot
+    if (!(ev & (events | kAlways)) && ev) return false;  // not what it waits for
     ep->Enqueue_locked(this);
+    waited_for = !ep->waiters_.empty();
   }
   ep->waiters_.WakeOne();
   ep->hub().Notify(EPOLLIN);  // nested epoll, poll on this instance
+  uint32_t inout = ev & (EPOLLIN | EPOLLOUT);
+  return waited_for && (!inout || (inout != (EPOLLIN | EPOLLOUT) && (events & inout)));
 }
+
+void Epoll::Item::Notify(uint32_t ev) { Queue(ev); }
+bool Epoll::Item::NotifyExclusive(uint32_t ev) { return Queue(ev); }
 
 void Epoll::Enqueue_locked(Item* it) {
   if (it->queued) return;
@@ -94,6 +101,7 @@ SysResult<void> Epoll::Ctl(int op, int fd, const fs::FilePtr& target, const epol
     item->events = ev->events | kAlways;
     item->data = ev->data.u64;
     item->timed = target->NextEventNs() != 0;
+    item->exclusive = ev->events & EPOLLEXCLUSIVE;
     Item* it = item.get();
     {
       sched::SpinGuard g(lock_);

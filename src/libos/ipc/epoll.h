@@ -59,6 +59,11 @@ class Epoll : public fs::File {
     bool queued = false;  // on ready_
     bool timed = false;   // NextEventNs() matters
     void Notify(uint32_t ev) override;
+    bool NotifyExclusive(uint32_t ev) override;
+    // Queues the item; lock-free for the caller. Returns whether an
+    // epoll_wait was waiting for this instance and the event is one the
+    // item wants (Linux's ep_poll_callback "ewake").
+    bool Queue(uint32_t ev);
   };
   using Key = std::pair<fs::File*, int>;
 
