@@ -24,8 +24,6 @@ bool InitContainer() {
   int host_pgid = static_cast<int>(host::Syscall(SYS_getpgid, 0));
   if (!Create(p.host_pid, host_pgid)) return false;
   p.pid = 1;
-  // Before becoming a subreaper: the watchdog must not be our child.
-  if (!StartTeardownWatchdog(Get(), p.host_pid)) return false;
   fs::FdTable::Get().PublishHostFds(FdRowOf(FindPid(Get(), 1)), kFdMapSize);
   // Orphans of the container are reparented to its init on the host too.
   host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1);

@@ -7,12 +7,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <dirent.h>
 #include <fcntl.h>
 
 #include <cstdio>
 #include <cstring>
 
 #include "libos/host/host.h"
+#include "libos/signals/kernel_abi.h"
 
 namespace junction::libos::proc {
 
@@ -50,11 +52,37 @@ bool KillRemaining(Table* t) {
   return left;
 }
 
+// Closes every descriptor but `keep` (close_range is not on the host
+// allow-list: the numbers come from /proc/self/fd).
+void CloseAllBut(int keep) {
+  int dir = static_cast<int>(host::Syscall(SYS_openat, AT_FDCWD, host::L("/proc/self/fd"),
+                                           O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir < 0) return;
+  alignas(8) char buf[4096];
+  for (;;) {
+    long n = host::Syscall(SYS_getdents64, dir, host::L(buf), sizeof(buf));
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<dirent64*>(buf + off);
+      off += d->d_reclen;
+      int fd = 0;
+      const char* c = d->d_name;
+      if (*c < '0' || *c > '9') continue;
+      for (; *c >= '0' && *c <= '9'; c++) fd = fd * 10 + (*c - '0');
+      if (fd != keep && fd != dir) host::Syscall(SYS_close, fd);
+    }
+  }
+  host::Syscall(SYS_close, dir);
+}
+
 [[noreturn]] void Watch(Table* t, int pidfd) {
   host::Syscall(SYS_setsid);  // no terminal signals, no guest group kills
+  // The LibOS's handlers are of no use here (no scheduler, no guest).
+  KernelSigaction dfl{};
+  for (int sig = 1; sig <= 64; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) host::Syscall(SYS_rt_sigaction, sig, host::L(&dfl), 0, 8);
   host::Syscall(SYS_prctl, PR_SET_NAME, host::L("junction-reaper"));
-  host::Syscall(SYS_close_range, 0, pidfd - 1, 0);
-  host::Syscall(SYS_close_range, pidfd + 1, ~0u, 0);
+  CloseAllBut(pidfd);
   pollfd p{pidfd, POLLIN, 0};
   while (host::Syscall(SYS_ppoll, host::L(&p), 1, 0, 0, 0) <= 0) {
   }
@@ -73,16 +101,19 @@ bool StartTeardownWatchdog(Table* t, int init_host_pid) {
   if (pidfd < 0) return false;
   // Double fork: the watchdog's parent exits at once, so the host (not
   // pid 1) adopts and reaps it.
+  host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 0);
   long mid = host::Syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
   if (mid == 0) {
     if (host::Syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) == 0) Watch(t, pidfd);
     host::ExitGroup(0);
   }
   host::Syscall(SYS_close, pidfd);
-  if (mid < 0) return false;
-  int status = 0;
-  host::Syscall(SYS_wait4, mid, host::L(&status), 0, 0);
-  return true;
+  if (mid > 0) {
+    int status = 0;
+    host::Syscall(SYS_wait4, mid, host::L(&status), __WALL, 0);
+  }
+  host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1);
+  return mid > 0;
 }
 
 }  // namespace junction::libos::proc

@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
 
@@ -32,6 +33,7 @@
 #include "libos/proc/host_objects.h"
 #include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/teardown_watchdog.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
 #include "libos/signals/posix_timers.h"
@@ -141,6 +143,10 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   if (!t) return -ENOSYS;
 
   Process& p = CurrentProcess();
+  // The container now has more than one process: someone must end the
+  // others if pid 1 is killed from outside.
+  static std::atomic<bool> watchdog_started{false};
+  if (p.pid == 1 && !watchdog_started.exchange(true)) proc::StartTeardownWatchdog(t, p.host_pid);
   proc::LockTable(t, p.host_pid);
   int pid = proc::ReserveLocked(t, p.pid);
   proc::UnlockTable(t);
