@@ -15,6 +15,11 @@ namespace {
 
 constexpr uint64_t kYieldSignalAfterNs = 100'000;
 constexpr uint64_t kYieldGraceNs = 2'000'000;
+// For a latency-critical container: a kthread that has not given the core
+// back this soon after the signal is not running (the host runs something
+// else on the core); grant the core anyway. The host then shares it until
+// the kthread runs its signal handler and parks, which it does first thing.
+constexpr uint64_t kUrgentGraceNs = 100'000;
 
 void FutexWakeShared(std::atomic<uint32_t>* word) {
   // No FUTEX_PRIVATE_FLAG: the word lives in a MAP_SHARED memfd that
@@ -169,7 +174,7 @@ void Daemon::Revoke(Core* core, ContainerId for_container, uint64_t now_ns, cons
   auto to = containers_.find(for_container);
   bool urgent = to != containers_.end() && to->second->info.cls == config::CpuClass::kLatencyCritical;
   core->signal_at_ns = now_ns + (urgent ? 0 : kYieldSignalAfterNs);
-  core->release_deadline_ns = now_ns + kYieldGraceNs;
+  core->release_deadline_ns = now_ns + (urgent ? kUrgentGraceNs : kYieldGraceNs);
   KthreadSlot* ks = it->second->region.slot(static_cast<uint32_t>(core->slot));
   ks->yield_requested.store(1, std::memory_order_relaxed);
   ks->grant_core.store(kNoCore, std::memory_order_release);
