@@ -58,3 +58,7 @@ add_test(NAME e2e.ipc_epoll_exclusive_2cores
          COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
                  -- $<TARGET_FILE:e2e_ipc_epoll_exclusive>)
 set_tests_properties(e2e.ipc_epoll_exclusive_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+
+# O_TMPFILE on a host directory and on tmpfs, named later with linkat.
+add_executable(e2e_fs_tmpfile progs/fs_tmpfile.c)
+junction_e2e(fs_tmpfile COMMAND $<TARGET_FILE:e2e_fs_tmpfile>)

@@ -225,6 +225,10 @@ SysResult<std::string> Filesystem::Readlink(const std::string&) { return Errno{E
 SysResult<FilePtr> Filesystem::OpenMagic(const std::string&, int) { return Errno{ENOENT}; }
 SysResult<void> Filesystem::Mkdir(const std::string&, unsigned) { return Errno{EACCES}; }
 SysResult<void> Filesystem::Mknod(const std::string&, unsigned) { return Errno{EPERM}; }
+SysResult<FilePtr> Filesystem::OpenTmpfile(const std::string&, int, unsigned) {
+  return Errno{EOPNOTSUPP};
+}
+SysResult<void> Filesystem::LinkFile(const FilePtr&, const std::string&) { return Errno{EXDEV}; }
 SysResult<void> Filesystem::Unlink(const std::string&, bool) { return Errno{EACCES}; }
 SysResult<void> Filesystem::Symlink(const std::string&, const std::string&) { return Errno{EACCES}; }
 SysResult<void> Filesystem::Link(const std::string&, const std::string&) { return Errno{EPERM}; }

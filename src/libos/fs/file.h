@@ -222,6 +222,11 @@ class Filesystem {
   virtual SysResult<void> Mkdir(const std::string& rel, unsigned mode);
   // A FIFO, unix socket file or empty regular file (`mode` has S_IFMT).
   virtual SysResult<void> Mknod(const std::string& rel, unsigned mode);
+  // O_TMPFILE: an unnamed regular file in directory `rel_dir`.
+  virtual SysResult<FilePtr> OpenTmpfile(const std::string& rel_dir, int flags, unsigned mode);
+  // linkat(AT_EMPTY_PATH) and /proc/self/fd/N: a name for the open file
+  // `f` (of this file system), e.g. an O_TMPFILE one.
+  virtual SysResult<void> LinkFile(const FilePtr& f, const std::string& rel);
   virtual SysResult<void> Unlink(const std::string& rel, bool dir);
   virtual SysResult<void> Symlink(const std::string& target, const std::string& rel);
   virtual SysResult<void> Link(const std::string& from, const std::string& to);

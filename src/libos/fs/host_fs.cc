@@ -101,6 +101,20 @@ class HostFs : public Filesystem {
                                               std::string(), static_cast<int>(fd)));
   }
 
+  SysResult<FilePtr> OpenTmpfile(const std::string& rel_dir, int flags, unsigned mode) override {
+    long fd = OpenAt2(rel_dir, flags, mode);
+    if (fd < 0) return E(fd);
+    return FilePtr(std::make_shared<HostFile>(flags & ~O_CLOEXEC, std::string(), static_cast<int>(fd)));
+  }
+  SysResult<void> LinkFile(const FilePtr& f, const std::string& rel) override {
+    // Through the host's /proc/self/fd link: no CAP_DAC_READ_SEARCH needed,
+    // and an O_TMPFILE|O_EXCL file is refused by the host (ENOENT).
+    char link[64];
+    std::snprintf(link, sizeof(link), "/proc/self/fd/%d", f->host_fd());
+    return WithParent(rel, [&](long p, const char* n) {
+      return host::Syscall(SYS_linkat, AT_FDCWD, host::L(link), p, host::L(n), AT_SYMLINK_FOLLOW);
+    });
+  }
   SysResult<void> Mknod(const std::string& rel, unsigned mode) override {
     return WithParent(rel, [&](long p, const char* n) {
       return host::Syscall(SYS_mknodat, p, host::L(n), mode, 0);

@@ -36,6 +36,7 @@ struct TNode {
   uint32_t uid = 0, gid = 0;
   uint64_t ino = 0;
   unsigned nlink = 1;
+  bool unlinkable_tmpfile = false;  // O_TMPFILE | O_EXCL: never gets a name
   int memfd = -1;
   std::string target;
   std::map<std::string, std::shared_ptr<TNode>> children;
@@ -65,6 +66,7 @@ class TmpFile : public HostFile {
   SysResult<void> Truncate(uint64_t len) override;
   SysResult<void> Stat(struct stat* st) override;
   bool direct_io() const override { return false; }
+  const NodePtr& node() const { return node_; }
 
  private:
   NodePtr node_;
@@ -201,6 +203,33 @@ class Tmpfs : public Filesystem {
     NodePtr n = NewNode(S_IFLNK | 0777);
     n->target = target;
     return Insert(rel, n);
+  }
+  SysResult<FilePtr> OpenTmpfile(const std::string& rel_dir, int flags, unsigned mode) override {
+    NodePtr dir = TRY(Find(rel_dir));
+    if (!S_ISDIR(dir->mode)) return Errno{ENOTDIR};
+    NodePtr n = NewNode(S_IFREG | (mode & 07777));
+    n->nlink = 0;
+    n->unlinkable_tmpfile = flags & O_EXCL;
+    long fd = host::Syscall(SYS_memfd_create, host::L("tmpfs"), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) return E(fd);
+    n->memfd = static_cast<int>(fd);
+    char link[64];
+    std::snprintf(link, sizeof(link), "/proc/self/fd/%d", n->memfd);
+    long ofd = host::Syscall(SYS_openat, AT_FDCWD, host::L(link),
+                             (flags & ~(O_TMPFILE | O_EXCL | O_CREAT)) | O_CLOEXEC, 0);
+    if (ofd < 0) return E(ofd);
+    return FilePtr(std::make_shared<TmpFile>(flags & ~(O_CLOEXEC | O_TMPFILE | O_EXCL),
+                                             static_cast<int>(ofd), n, this));
+  }
+  SysResult<void> LinkFile(const FilePtr& f, const std::string& rel) override {
+    auto* tf = dynamic_cast<TmpFile*>(f.get());
+    if (!tf) return Errno{EXDEV};
+    NodePtr n = tf->node();
+    if (n->nlink == 0 && n->unlinkable_tmpfile) return Errno{ENOENT};
+    TRY_VOID(Insert(rel, n));
+    n->nlink++;
+    n->ctime = Now();
+    return {};
   }
   SysResult<void> Link(const std::string& from, const std::string& to) override {
     NodePtr n = TRY(Find(from));

@@ -317,7 +317,7 @@ Child ChildOf(Vfs& v, const Lookup& parent, const std::string& name) {
 SysResult<FilePtr> Vfs::Open(long dirfd, const std::string& path, int flags, unsigned mode,
                              uint64_t resolve) {
   if (path.empty()) return Errno{ENOENT};
-  if ((flags & O_TMPFILE) == O_TMPFILE) return Errno{EOPNOTSUPP};
+  if ((flags & O_TMPFILE) == O_TMPFILE) return OpenTmpfile(dirfd, path, flags, mode);
   mode &= 07777;
   // Fast path: one host openat2 for a host mount and a path without "..".
   if (!resolve && !HasDotDot(path) && path.back() != '/' && path.size() < PATH_MAX) {
@@ -386,6 +386,23 @@ SysResult<void> Vfs::Mkdir(long dirfd, const std::string& path, unsigned mode) {
   return c.mount->fs->Mkdir(c.rel, (mode & 07777) & ~Umask());
 }
 
+SysResult<FilePtr> Vfs::OpenTmpfile(long dirfd, const std::string& path, int flags,
+                                    unsigned mode) {
+  int acc = flags & O_ACCMODE;
+  if ((acc != O_WRONLY && acc != O_RDWR) || (flags & O_CREAT)) return Errno{EINVAL};
+  Lookup l = TRY(Resolve(dirfd, path, kFollow));
+  if (!l.exists) return Errno{ENOENT};
+  if (!S_ISDIR(l.st.st_mode)) return Errno{ENOTDIR};
+  if (l.mount->fs->read_only) return Errno{EROFS};
+  FilePtr f = TRY(l.mount->fs->OpenTmpfile(l.rel, flags, (mode & 07777) & ~Umask()));
+  // What Linux shows for it in /proc/self/fd.
+  struct stat st{};
+  (void)f->Stat(&st);
+  f->set_path((l.guest == "/" ? "" : l.guest) + "/#" + std::to_string(st.st_ino) + " (deleted)");
+  f->set_fs(l.mount->fs.get());
+  return f;
+}
+
 SysResult<void> Vfs::Mknod(long dirfd, const std::string& path, unsigned mode) {
   std::string name;
   Lookup p = TRY(ResolveParent(dirfd, path, &name));
@@ -422,9 +439,23 @@ SysResult<void> Vfs::Symlink(const std::string& target, long dirfd, const std::s
   return c.mount->fs->Symlink(target, c.rel);
 }
 
+SysResult<void> Vfs::LinkFile(const FilePtr& f, long newdirfd, const std::string& newpath) {
+  struct stat st{};
+  TRY_VOID(f->Stat(&st));
+  if (S_ISDIR(st.st_mode)) return Errno{EPERM};
+  std::string name;
+  Lookup p = TRY(ResolveParent(newdirfd, newpath, &name));
+  if (name == "." || name == "..") return Errno{EEXIST};
+  Child c = ChildOf(*this, p, name);
+  if (c.mount->fs.get() != f->fs()) return Errno{EXDEV};
+  if (c.mount->fs->read_only) return Errno{EROFS};
+  return c.mount->fs->LinkFile(f, c.rel);
+}
+
 SysResult<void> Vfs::Link(long olddirfd, const std::string& oldpath, long newdirfd,
                           const std::string& newpath, bool follow) {
   Lookup src = TRY(Resolve(olddirfd, oldpath, follow ? kFollow : 0));
+  if (src.magic) return LinkFile(src.magic, newdirfd, newpath);  // /proc/self/fd/N
   if (S_ISDIR(src.st.st_mode)) return Errno{EPERM};
   std::string name;
   Lookup p = TRY(ResolveParent(newdirfd, newpath, &name));

@@ -67,10 +67,14 @@ class Vfs {
   SysResult<FilePtr> Open(long dirfd, const std::string& path, int flags, unsigned mode,
                           uint64_t resolve = 0);
   SysResult<void> Mkdir(long dirfd, const std::string& path, unsigned mode);
+  // O_TMPFILE in directory `path`.
+  SysResult<FilePtr> OpenTmpfile(long dirfd, const std::string& path, int flags, unsigned mode);
   // mknodat: `mode` holds the file type (S_IFIFO, S_IFSOCK, S_IFREG).
   SysResult<void> Mknod(long dirfd, const std::string& path, unsigned mode);
   SysResult<void> Unlink(long dirfd, const std::string& path, bool dir);
   SysResult<void> Symlink(const std::string& target, long dirfd, const std::string& path);
+  // A name for an open file (linkat AT_EMPTY_PATH).
+  SysResult<void> LinkFile(const FilePtr& f, long newdirfd, const std::string& newpath);
   SysResult<void> Link(long olddirfd, const std::string& oldpath, long newdirfd,
                        const std::string& newpath, bool follow);
   SysResult<void> Rename(long olddirfd, const std::string& oldpath, long newdirfd,

@@ -405,7 +405,14 @@ JUNCTION_HANDLER(linkat) {
   if (a.a[4] & ~static_cast<long>(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -EINVAL;
   PATH_ARG(from, 1);
   PATH_ARG(to, 3);
-  if (from.empty()) return -ENOENT;
+  if (from.empty()) {
+    // AT_EMPTY_PATH: the file open at olddirfd (Linux wants
+    // CAP_DAC_READ_SEARCH for it, else ENOENT).
+    if (!(a.a[4] & AT_EMPTY_PATH) || CurrentProcess().euid != 0) return -ENOENT;
+    fs::FilePtr f = fs::FdTable::Get().Lookup(a.a[0]);
+    if (!f) return -EBADF;
+    return ToRaw(Vfs::Get().LinkFile(f, a.a[2], to));
+  }
   return ToRaw(Vfs::Get().Link(a.a[0], from, a.a[2], to, a.a[4] & AT_SYMLINK_FOLLOW));
 }
 

@@ -139,7 +139,7 @@ constexpr Spec kSpecs[] = {
     PART(preadv2, "RWF_* flags passed to the host for host files"),
     PART(pwritev2, "RWF_* flags passed to the host for host files"),
     IMPL(open, 0, ""), IMPL(openat, 0, ""), IMPL(creat, 0, ""),
-    PART(openat2, "all RESOLVE_* flags; RESOLVE_CACHED ignored; O_TMPFILE EOPNOTSUPP"),
+    PART(openat2, "all RESOLVE_* flags; RESOLVE_CACHED ignored"),
     IMPL(close, 0, "LibOS descriptors have no guest number"), IMPL(close_range, 0, ""),
     IMPL(fstat, 0, ""), IMPL(stat, 0, ""), IMPL(lstat, 0, ""), IMPL(newfstatat, 0, ""),
     PART(statx, "host statx for host files; others from stat (basic fields)"),
