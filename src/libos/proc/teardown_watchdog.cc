@@ -100,9 +100,10 @@ bool StartTeardownWatchdog(Table* t, int init_host_pid) {
   int pidfd = static_cast<int>(host::Syscall(SYS_pidfd_open, init_host_pid, 0));
   if (pidfd < 0) return false;
   // Double fork: the watchdog's parent exits at once, so the host (not
-  // pid 1) adopts and reaps it.
+  // pid 1) adopts and reaps it. No exit signal: the guest in pid 1 must
+  // not get a SIGCHLD for a process it never made.
   host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 0);
-  long mid = host::Syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  long mid = host::Syscall(SYS_clone, 0, 0, 0, 0, 0);
   if (mid == 0) {
     if (host::Syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) == 0) Watch(t, pidfd);
     host::ExitGroup(0);
