@@ -61,7 +61,14 @@ void GuestLoaderEnv::Close(int fd) { host::Syscall(SYS_close, fd); }
 
 SysResult<uintptr_t> GuestLoaderEnv::Map(uintptr_t addr, size_t len, int prot, int flags, int fd,
                                          uint64_t off, const std::string& name) {
-  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off, name);
+  // /proc/self/maps names the file by its canonical path, as Linux does
+  // (PT_INTERP's /lib64/ld-linux-x86-64.so.2 is /usr/lib/... here).
+  std::string shown = name;
+  if (fd >= 0 && !name.empty() && name[0] == '/') {
+    auto l = fs::Vfs::Get().Resolve(AT_FDCWD, name, fs::kFollow);
+    if (l.ok() && l->exists && !l->magic) shown = l->guest;
+  }
+  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off, shown);
 }
 
 SysResult<void> GuestLoaderEnv::Protect(uintptr_t addr, size_t len, int prot) {

@@ -62,3 +62,13 @@ set_tests_properties(e2e.ipc_epoll_exclusive_2cores PROPERTIES LABELS e2e TIMEOU
 # O_TMPFILE on a host directory and on tmpfs, named later with linkat.
 add_executable(e2e_fs_tmpfile progs/fs_tmpfile.c)
 junction_e2e(fs_tmpfile COMMAND $<TARGET_FILE:e2e_fs_tmpfile>)
+
+# A static program trying every way out of a bare container root
+# (e2e.fs_root_boundary in programs.cmake runs it).
+add_executable(e2e_fs_escape progs/fs_escape.c)
+target_link_options(e2e_fs_escape PRIVATE -static)
+
+# cat /proc/self/maps: the same files at the same offsets with the same
+# permissions as natively (addresses and the kernel's [vvar]/[vsyscall]
+# differ).
+junction_e2e(fs_proc_self_maps FILTER "awk '$6 ~ /^\\//{print $2, $3, $6}' | sort" COMMAND cat /proc/self/maps)

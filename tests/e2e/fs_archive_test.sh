@@ -22,7 +22,9 @@ tar cf n.tar src && mkdir nx && tar xf n.tar -C nx
 (cd nx && sha256sum src/words.txt src/sub/numbers src/sub/link src/sub/deeper/tiny) >n.sum
 cmp -s j.sum n.sum || { echo "tar round trip differs"; diff n.sum j.sum; fail=1; }
 [ "$(readlink jx/src/sub/link)" = ../words.txt ] || { echo "symlink lost"; fail=1; }
-if command -v sqlite3 >/dev/null; then
+if ! command -v sqlite3 >/dev/null; then
+  echo "sqlite3 missing (scripts/install-deps.sh installs it)"; fail=1
+else
   sql="create table t(a integer primary key, b text);
        with recursive c(x) as (select 1 union all select x+1 from c where x<10000)
        insert into t select x, 'row' || x from c;

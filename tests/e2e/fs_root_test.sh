@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The container root is a real boundary: a root holding only a static
 # busybox; "..", absolute and relative symlinks, /proc/self/root and
-# openat2 never reach the host's files. Also cpu/memory views.
-# usage: fs_root_test.sh JUNCTION
+# openat2 never reach the host's files (busybox, and ESCAPE_PROG: a static
+# program trying every way out, progs/fs_escape.c). Also cpu/memory views.
+# usage: fs_root_test.sh JUNCTION ESCAPE_PROG
 set -u
-junction=$1
+junction=$1; escape_prog=$2
 root=$(mktemp -d); trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/etc" "$root/d/e"
 cp /bin/busybox "$root/bin/"
+cp "$escape_prog" "$root/bin/escape"
 echo inside >"$root/etc/marker"
 ln -s /etc "$root/d/abs"
 ln -s ../../../../../../etc "$root/d/rel"
@@ -35,5 +37,32 @@ expect "cpuinfo processors" 1 --set cpu.max_cores=1 -- /bin/busybox grep -c ^pro
 expect "meminfo limit" "MemTotal:         131072 kB" --set limits.memory=128M -- /bin/busybox grep MemTotal /proc/meminfo
 expect "create in root" made -- /bin/busybox sh -c 'echo made > /d/new; cat /d/new'
 [ -f "$root/d/new" ] || { echo "FAIL file not created under the root"; fail=1; }
+want_escape="dot-dot: inside
+absolute symlink: inside
+relative symlink: inside
+symlink to /../..: inside
+host file: No such file or directory
+host file past the root: No such file or directory
+proc self root: inside
+proc self root dot-dot: No such file or directory
+proc self cwd dot-dot: inside
+openat2 plain dot-dot: inside
+openat2 plain host file: No such file or directory
+openat2 BENEATH dot-dot: Invalid cross-device link
+openat2 BENEATH absolute link: Invalid cross-device link
+openat2 IN_ROOT dot-dot: No such file or directory
+openat2 IN_ROOT absolute: No such file or directory
+openat2 NO_SYMLINKS: Too many levels of symbolic links
+openat2 NO_MAGICLINKS: Too many levels of symbolic links
+cwd after chdir up: /
+create past the root: created
+create relative past the root: created
+symlink creation: ok
+through the new symlink: No such file or directory"
+expect "every way out (C, openat2)" "$want_escape" -- /bin/escape
+for f in escape-test escape-test2; do
+  [ -f "$root/$f" ] || { echo "FAIL $f not created inside the root"; fail=1; }
+  [ -e "/$f" ] && { echo "FAIL $f created on the host root"; rm -f "/$f"; fail=1; }
+done
 [ -e /d/new ] && { echo "FAIL created on the host root"; fail=1; }
 exit $fail

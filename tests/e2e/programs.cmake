@@ -86,7 +86,8 @@ junction_e2e(fs_find FILTER "sort" COMMAND find ${E2E_DATA} -name "*.py")
 add_test(NAME e2e.fs_archive COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_archive_test.sh
          $<TARGET_FILE:junction> ${E2E_APP} ${E2E_DATA})
 set_tests_properties(e2e.fs_archive PROPERTIES LABELS e2e TIMEOUT 120)
-add_test(NAME e2e.fs_root_boundary COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_root_test.sh $<TARGET_FILE:junction>)
+add_test(NAME e2e.fs_root_boundary COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_root_test.sh $<TARGET_FILE:junction>
+         $<TARGET_FILE:e2e_fs_escape>)
 set_tests_properties(e2e.fs_root_boundary PROPERTIES LABELS e2e TIMEOUT 120)
 
 # Objects and readiness (issue 5): LibOS pipes, sockets, epoll through
