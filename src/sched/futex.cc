@@ -12,6 +12,8 @@ namespace junction::sched {
 
 namespace {
 
+struct Bucket;
+
 struct Waiter {
   uint32_t* uaddr;
   uint32_t bitset;
@@ -19,6 +21,11 @@ struct Waiter {
   Waiter* next;
   Waiter* prev;
   bool queued;
+  // FUTEX_WAIT_REQUEUE_PI: the PI futex it may be requeued to.
+  uint32_t* pi_target = nullptr;
+  // The bucket it is queued in (a requeue moves it; changed under both
+  // buckets' locks).
+  Bucket* bucket = nullptr;
 };
 
 struct alignas(64) Bucket {
@@ -35,6 +42,7 @@ Bucket& BucketFor(const uint32_t* uaddr) {
 }
 
 void Enqueue(Bucket& b, Waiter* w) {
+  __atomic_store_n(&w->bucket, &b, __ATOMIC_RELEASE);
   w->prev = nullptr;
   w->next = b.head;
   if (b.head) b.head->prev = w;
@@ -56,6 +64,19 @@ uint32_t Load(const uint32_t* p) {
   return reinterpret_cast<const std::atomic<uint32_t>*>(p)->load(std::memory_order_seq_cst);
 }
 
+// Takes the caller's own waiter off whatever bucket it is in now (a
+// requeue may have moved it). Returns true if it was still queued.
+bool DequeueSelf(Waiter* w) {
+  for (;;) {
+    Bucket* b = __atomic_load_n(&w->bucket, __ATOMIC_ACQUIRE);
+    SpinGuard g(b->lock);
+    if (__atomic_load_n(&w->bucket, __ATOMIC_RELAXED) != b) continue;
+    bool was = w->queued;
+    Dequeue(*b, w);
+    return was;
+  }
+}
+
 // The caller has checked the guest may touch *uaddr.
 long ParkOn(Bucket& b, Waiter& w, uint64_t deadline_ns) {
   // Called with b.lock held; releases it.
@@ -66,8 +87,7 @@ long ParkOn(Bucket& b, Waiter& w, uint64_t deadline_ns) {
   b.lock.unlock();
   WakeReason why = Park(deadline_ns, true);
   if (why == WakeReason::kWoken) return 0;
-  SpinGuard g(b.lock);
-  Dequeue(b, &w);
+  DequeueSelf(&w);
   return why == WakeReason::kTimeout ? -ETIMEDOUT : -EINTR;
 }
 
@@ -283,6 +303,128 @@ long FutexUnlockPi(uint32_t* uaddr, int tid) {
   }
   word->store(0);
   return 0;
+}
+
+long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns) {
+  if (n <= 0 || n > kFutexWaitvMax) return -EINVAL;
+  Uthread* u = Current();
+  Waiter waiters[kFutexWaitvMax];
+  // Announce the wait first: a wake on a word already queued counts even
+  // if a later word's value no longer matches.
+  u->wait_state.store(Uthread::kWaiting, std::memory_order_release);
+  int queued = 0;
+  bool mismatch = false;
+  for (; queued < n; queued++) {
+    Waiter& w = waiters[queued];
+    w = Waiter{entries[queued].uaddr, FUTEX_BITSET_MATCH_ANY, u, nullptr, nullptr, false};
+    Bucket& b = BucketFor(w.uaddr);
+    SpinGuard g(b.lock);
+    if (Load(w.uaddr) != entries[queued].val) {
+      mismatch = true;
+      break;
+    }
+    Enqueue(b, &w);
+  }
+  WakeReason why = WakeReason::kNone;
+  if (mismatch) {
+    // Not parked: take back the announcement (or a wake that came meanwhile).
+    int st = u->wait_state.exchange(Uthread::kNotWaiting);
+    u->wait_seq.fetch_add(1, std::memory_order_release);
+    if (st >= Uthread::kWokenUp) why = static_cast<WakeReason>(st - Uthread::kWokenUp);
+  } else {
+    why = Park(deadline_ns, true);
+  }
+  // The index of the (last) word whose waiter a waker took off its queue.
+  int woken = -1;
+  for (int i = 0; i < queued; i++)
+    if (!DequeueSelf(&waiters[i])) woken = i;
+  if (woken >= 0) return woken;
+  if (mismatch) return -EAGAIN;
+  return why == WakeReason::kTimeout ? -ETIMEDOUT : -EINTR;
+}
+
+long FutexWaitRequeuePi(uint32_t* uaddr, uint32_t val, uint32_t* uaddr2, int tid,
+                        uint64_t deadline_ns) {
+  if (uaddr == uaddr2) return -EINVAL;
+  Bucket& b = BucketFor(uaddr);
+  b.lock.lock();
+  if (Load(uaddr) != val) {
+    b.lock.unlock();
+    return -EAGAIN;
+  }
+  Waiter w{uaddr, FUTEX_BITSET_MATCH_ANY, nullptr, nullptr, nullptr, false};
+  w.pi_target = uaddr2;
+  long r = ParkOn(b, w, deadline_ns);
+  // Woken by FUTEX_CMP_REQUEUE_PI taking uaddr2 for it, or, once requeued,
+  // by FUTEX_UNLOCK_PI handing it over: either way it owns uaddr2 now. A
+  // timeout or signal racing the hand-over still returns with the lock.
+  if (r == 0 || static_cast<int>(Load(uaddr2) & FUTEX_TID_MASK) == tid) return 0;
+  return r;
+}
+
+long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue,
+                       uint32_t cmpval) {
+  if (n_wake != 1 || n_requeue < 0 || uaddr == uaddr2) return -EINVAL;
+  Bucket& b1 = BucketFor(uaddr);
+  Bucket& b2 = BucketFor(uaddr2);
+  Bucket* first = &b1 < &b2 ? &b1 : &b2;
+  Bucket* second = &b1 < &b2 ? &b2 : &b1;
+  first->lock.lock();
+  if (second != first) second->lock.lock();
+  auto* word2 = reinterpret_cast<std::atomic<uint32_t>*>(uaddr2);
+  long count = 0;
+  if (Load(uaddr) != cmpval) {
+    count = -EAGAIN;
+  } else {
+    // Every waiter on uaddr must be a FUTEX_WAIT_REQUEUE_PI waiter for uaddr2.
+    for (Waiter* w = b1.head; w; w = w->next)
+      if (w->uaddr == uaddr && w->pi_target != uaddr2) count = -EINVAL;
+    bool top_done = false;
+    int requeued = 0;
+    Waiter* w = b1.head;
+    while (count >= 0 && w) {
+      Waiter* next = w->next;
+      if (w->uaddr != uaddr) {
+        w = next;
+        continue;
+      }
+      if (!top_done) {
+        top_done = true;
+        // The top waiter takes uaddr2 at once if it is free (the kernel's
+        // futex_proxy_trylock_atomic).
+        bool more = false;
+        for (Waiter* o = next; o; o = o->next) more |= o->uaddr == uaddr;
+        uint32_t v = word2->load();
+        if ((v & FUTEX_TID_MASK) == 0) {
+          uint32_t nv = static_cast<uint32_t>(w->u->tid) | (v & FUTEX_WAITERS) |
+                        (more && n_requeue > 0 ? FUTEX_WAITERS : 0);
+          if (word2->compare_exchange_strong(v, nv)) {
+            Dequeue(b1, w);
+            w->pi_target = nullptr;
+            if (WakeUp(w->u, WakeReason::kWoken)) count++;
+            w = next;
+            continue;
+          }
+        }
+      }
+      if (requeued >= n_requeue) break;
+      // Requeued as a waiter of the PI lock uaddr2, which FUTEX_UNLOCK_PI
+      // hands it.
+      uint32_t v = word2->load();
+      while (!(v & FUTEX_WAITERS) && !word2->compare_exchange_weak(v, v | FUTEX_WAITERS)) {
+      }
+      Dequeue(b1, w);
+      w->uaddr = uaddr2;
+      w->pi_target = nullptr;
+      Enqueue(b2, w);
+      requeued++;
+      count++;
+      w = next;
+    }
+  }
+  if (second != first) second->lock.unlock();
+  first->lock.unlock();
+  return count;
 }
 
 void ResetFutexesAfterFork() {

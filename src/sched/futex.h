@@ -43,6 +43,25 @@ long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t op);
 long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only);
 long FutexUnlockPi(uint32_t* uaddr, int tid);
 
+// futex_waitv: waits on up to kFutexWaitvMax 32-bit words at once (values
+// checked as each is queued). Returns the index of the word whose wake
+// ended the wait, -EAGAIN (a value differed), -ETIMEDOUT or -EINTR.
+inline constexpr int kFutexWaitvMax = 128;
+struct FutexWaitvEntry {
+  uint32_t* uaddr;
+  uint32_t val;
+};
+long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns);
+
+// FUTEX_WAIT_REQUEUE_PI: waits on uaddr until FUTEX_CMP_REQUEUE_PI takes
+// the PI lock uaddr2 for it or requeues it there (then FUTEX_UNLOCK_PI
+// hands the lock over); returns 0 owning uaddr2.
+long FutexWaitRequeuePi(uint32_t* uaddr, uint32_t val, uint32_t* uaddr2, int tid,
+                        uint64_t deadline_ns);
+// FUTEX_CMP_REQUEUE_PI: n_wake must be 1. Returns waiters woken + requeued.
+long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue,
+                       uint32_t cmpval);
+
 // Fork child: the waiters (other threads) do not exist there.
 void ResetFutexesAfterFork();
 

@@ -158,3 +158,5 @@ junction_e2e(signals_queue COMMAND $<TARGET_FILE:e2e_signals_queue>)
 junction_e2e(rusage_cpu COMMAND $<TARGET_FILE:e2e_rusage_cpu>)
 # setitimer/getitimer/alarm: REAL, VIRTUAL and PROF on the process's CPU time.
 junction_e2e(timers_itimer COMMAND $<TARGET_FILE:e2e_timers_itimer>)
+# futex_waitv, FUTEX_WAIT_REQUEUE_PI/CMP_REQUEUE_PI, a PI mutex with a condvar.
+junction_e2e(futex_waitv_pi COMMAND $<TARGET_FILE:e2e_futex_waitv_pi>)

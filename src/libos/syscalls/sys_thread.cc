@@ -256,9 +256,50 @@ JUNCTION_HANDLER(futex) {
       return sched::FutexLockPi(uaddr, Self()->tid, 0, true);
     case FUTEX_UNLOCK_PI:
       return sched::FutexUnlockPi(uaddr, Self()->tid);
+    case FUTEX_WAIT_REQUEUE_PI: {
+      if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4) || (a.a[4] & 3)) return -EFAULT;
+      long long d = deadline(true);
+      if (d < 0) return d;
+      return sched::FutexWaitRequeuePi(uaddr, val, uaddr2, Self()->tid, static_cast<uint64_t>(d));
+    }
+    case FUTEX_CMP_REQUEUE_PI:
+      if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4) || (a.a[4] & 3)) return -EFAULT;
+      return sched::FutexCmpRequeuePi(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
+                                      static_cast<uint32_t>(a.a[5]));
     default:
-      return -ENOSYS;  // WAIT_REQUEUE_PI/CMP_REQUEUE_PI: see docs/syscalls.md
+      return -ENOSYS;
   }
+}
+
+// futex_waitv(waiters, nr, flags, timeout, clockid): 32-bit futexes only,
+// an absolute timeout on CLOCK_MONOTONIC or CLOCK_REALTIME.
+JUNCTION_HANDLER(futex_waitv) {
+  constexpr uint32_t kSizeU32 = 0x02, kPrivate = 128;  // FUTEX2_SIZE_U32, FUTEX2_PRIVATE
+  if (a.a[2] != 0) return -EINVAL;
+  int n = static_cast<int>(a.a[1]);
+  if (a.a[1] <= 0 || a.a[1] > sched::kFutexWaitvMax || !a.a[0]) return -EINVAL;
+  uint64_t deadline = 0;
+  if (a.a[3]) {
+    auto clock = static_cast<clockid_t>(a.a[4]);
+    if (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME) return -EINVAL;
+    auto t = UserPtr<timespec>(a.a[3]).Read();
+    if (!t.ok()) return -EFAULT;
+    if (!ValidTimespec(*t)) return -EINVAL;
+    deadline = MonotonicDeadline(clock, *t);
+  }
+  if (!GuestReadable(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(n) * sizeof(futex_waitv)))
+    return -EFAULT;
+  sched::FutexWaitvEntry entries[sched::kFutexWaitvMax];
+  for (int i = 0; i < n; i++) {
+    futex_waitv w;
+    std::memcpy(&w, reinterpret_cast<const char*>(a.a[0]) + i * sizeof(futex_waitv), sizeof(w));
+    if ((w.flags & ~(kSizeU32 | kPrivate)) != 0 || (w.flags & 3) != kSizeU32 || w.__reserved) return -EINVAL;
+    if (w.val >> 32) return -EINVAL;
+    if (w.uaddr & 3) return -EINVAL;
+    if (!GuestWritable(static_cast<uintptr_t>(w.uaddr), 4)) return -EFAULT;
+    entries[i] = {reinterpret_cast<uint32_t*>(w.uaddr), static_cast<uint32_t>(w.val)};
+  }
+  return sched::FutexWaitv(entries, n, deadline);
 }
 
 JUNCTION_HANDLER(nanosleep) {

@@ -86,7 +86,8 @@ constexpr Spec kSpecs[] = {
     PART(setsid, "recorded in the container; the host session only if the host allows it"),
     IMPL(getcpu, 0, "the container core (kthread) the thread runs on; node 0 (the vDSO asks the LibOS)"),
     // Lazy: the common forms run without saving the guest's vector state.
-    {SYS_futex, Sys_futex_lazy, Support::kPartial, kLazy, 0, "user-level: WAIT/WAKE(_BITSET), (CMP_)REQUEUE, WAKE_OP, LOCK/TRYLOCK/UNLOCK_PI (no priority boost); *_REQUEUE_PI ENOSYS"},
+    {SYS_futex, Sys_futex_lazy, Support::kPartial, kLazy, 0, "user-level: WAIT/WAKE(_BITSET), (CMP_)REQUEUE, WAKE_OP, LOCK/TRYLOCK/UNLOCK_PI, WAIT_REQUEUE_PI/CMP_REQUEUE_PI (no priority boost: uthreads have no priorities)"},
+    IMPL(futex_waitv, 0, "up to 128 32-bit futexes; absolute timeout on CLOCK_MONOTONIC/REALTIME"),
     IMPL(kill, 0, "container pids, groups, -1 = every container process but init and the caller"),
     PART(tgkill, "any thread of the caller; the main thread of another container process"),
     PART(tkill, "any thread of the caller; the main thread of another container process"),
