@@ -428,9 +428,11 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
 }
 
 void ResetFutexesAfterFork() {
+  // Only buckets in use are written (each page written is a copy-on-write
+  // fault in the child).
   for (Bucket& b : g_buckets) {
-    b.head = nullptr;
-    b.lock.unlock();
+    if (b.head) b.head = nullptr;
+    if (b.lock.is_locked()) b.lock.unlock();
   }
 }
 
