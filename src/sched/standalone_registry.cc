@@ -133,6 +133,10 @@ void UnregisterStandalone() {
   g_registered_file.clear();
 }
 
+const std::string& StandaloneRegistrationFile() { return g_registered_file; }
+
+void ForgetStandaloneRegistration() { g_registered_file.clear(); }
+
 std::vector<ContainerStatus> ListStandalone(const std::string& control_socket) {
   std::vector<ContainerStatus> out;
   std::string primary = StandaloneDir(control_socket);

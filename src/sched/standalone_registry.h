@@ -28,6 +28,12 @@ std::string RegisterStandalone(const config::AppConfig& cfg, const std::vector<s
                                std::string* why = nullptr);
 // Removes this process's file (safe to call twice, or without Register).
 void UnregisterStandalone();
+// The file Register wrote ("" if none), and forgetting it without removing
+// it: a forked child (the entry is its container's), or a caller that
+// removed it itself (the LibOS at exit, through its host stub: glibc's
+// unlink would trap under the seccomp filter).
+const std::string& StandaloneRegistrationFile();
+void ForgetStandaloneRegistration();
 
 // The live standalone containers registered for `control_socket` (both
 // directories), with RSS filled in.

@@ -43,6 +43,7 @@
 #include "libos/syscalls/user_memory.h"
 #include "sched/cpu_time.h"
 #include "sched/kthread.h"
+#include "sched/standalone_registry.h"
 #include "sched/reactor.h"
 
 namespace junction::libos {
@@ -79,6 +80,7 @@ long InstallPidfd(int host_pidfd, int pid) {
 void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   RewriteAfterFork();
   sched::ResetAfterFork();
+  sched::ForgetStandaloneRegistration();
   sched::ResetCpuTimeAfterFork(sched::Current());
   ResetTimersAfterFork();
   ResetChildrenUsageBaseline();

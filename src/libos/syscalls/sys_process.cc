@@ -33,7 +33,9 @@ bool GuestHandlesSignal(int sig);  // signals/signal_state.cc
 [[noreturn]] void ExitProcess(int status) {
   StraceFlush();
   proc::OnProcessExit();
-  sched::UnregisterStandalone();
+  const std::string& entry = sched::StandaloneRegistrationFile();
+  if (!entry.empty()) host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(entry.c_str()), 0);
+  sched::ForgetStandaloneRegistration();
   host::ExitGroup(status);
 }
 
