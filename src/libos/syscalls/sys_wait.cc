@@ -176,6 +176,11 @@ long Wait(int idtype, long id, int options, siginfo_t* info, rusage* ru) {
           ignored |= SigBit(sig);
       }
       if (pending & ~ignored) return -EINTR;
+      // Discarded, as Linux does with ignored signals: left pending they
+      // would end every later park at once.
+      __atomic_and_fetch(&Signals().pending, ~ignored, __ATOMIC_SEQ_CST);
+      __atomic_and_fetch(&sched::Current()->sig_pending, ~ignored, __ATOMIC_SEQ_CST);
+      UpdatePendingFlag();
     }
   }
 }
