@@ -12,6 +12,10 @@
 //   take_*    a best-effort container runs a CPU-bound guest there: the
 //             daemon takes the core from it (yield request + signal) and
 //             grants it, every round (the acceptance scenario of issue 6)
+//   event_*   the managed core idle, the guest blocked reading a host pipe
+//             the bench writes a timestamp into every 2-5 ms: work the
+//             daemon cannot see coming (no timer), through the LibOS's
+//             watcher thread, the doorbell and a grant
 //   daemon_idle_cpu
 //             CPU use of an adaptive daemon with one idle container
 //             registered over `iterations` s, in percent of one core, from
@@ -31,6 +35,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -71,6 +76,29 @@ Measurement WakeGuest(const Context& ctx) {
   return {p99, ""};
 }
 
+// `iterations` times: block reading an 8-byte CLOCK_MONOTONIC timestamp
+// from stdin (a host pipe the bench writes), and see how long after it
+// was written we run. Prints "wake_us ..." like WakeGuest.
+Measurement WakeOnFdGuest(const Context& ctx) {
+  std::vector<double> us;
+  for (uint64_t i = 0; i < ctx.iterations; i++) {
+    int64_t sent = 0;
+    size_t got = 0;
+    while (got < sizeof sent) {
+      ssize_t n = read(0, reinterpret_cast<char*>(&sent) + got, sizeof sent - got);
+      if (n <= 0) return {0, "stdin closed early"};
+      got += static_cast<size_t>(n);
+    }
+    us.push_back(static_cast<double>(NowNs() - sent) / 1000.0);
+  }
+  if (us.empty()) return {0, "no iterations"};
+  std::sort(us.begin(), us.end());
+  double p50 = us[us.size() / 2], p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  std::printf("wake_us p50=%.2f p99=%.2f n=%zu\n", p50, p99, us.size());
+  std::fflush(stdout);
+  return {p99, ""};
+}
+
 // CPU-bound for `iterations` ms (no system calls).
 Measurement SpinGuest(const Context& ctx) {
   int64_t end = NowNs() + static_cast<int64_t>(ctx.iterations) * 1'000'000;
@@ -93,14 +121,18 @@ struct Child {
   }
 };
 
-bool Spawn(const std::vector<std::string>& argv, Child* c, const std::string& stderr_path = "/dev/null") {
+bool Spawn(const std::vector<std::string>& argv, Child* c, const std::string& stderr_path = "/dev/null",
+           int stdin_fd = -1, const std::string& stdout_path = "/dev/null") {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  if (stdin_fd >= 0)
+    posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
+  else
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int rc = posix_spawn(&c->pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -207,6 +239,65 @@ Measurement Wake(const Context& ctx, const char* polling, bool hog_on, bool want
   return {want_p99 ? p99 : p50, ""};
 }
 
+// A latency-critical container (or, natively, a process) blocked reading a
+// host pipe; the bench writes a timestamp into it every 2-5 ms. Nothing
+// tells the daemon in advance: the LibOS's watcher thread sees the pipe
+// readable, queues the uthread and rings the doorbell; the daemon grants.
+Measurement WakeOnFd(const Context& ctx, bool want_p99) {
+  char tmpl[] = "/tmp/junction-bench-fd.XXXXXX";
+  if (!mkdtemp(tmpl)) return {0, "mkdtemp failed"};
+  std::string out_path = std::string(tmpl) + "/out";
+  int p[2];
+  if (pipe(p) != 0) return {0, "pipe failed"};
+  std::vector<std::string> guest = Worker(ctx, "wake_fd", 0);  // rounds below
+  guest.back() = std::to_string(ctx.iterations);
+  Child reader;
+  std::optional<TestDaemon> d;
+  bool spawned;
+  if (ctx.side == Side::kNative) {
+    spawned = Spawn(guest, &reader, "/dev/null", p[0], out_path);
+  } else {
+    d.emplace(ctx, "adaptive");
+    if (!d->error.empty()) {
+      close(p[0]);
+      close(p[1]);
+      return {0, d->error};
+    }
+    std::vector<std::string> lc = {ctx.self_exe, "run", d->AppConfig("lc", "latency-critical", 1), "--"};
+    lc.insert(lc.end(), guest.begin(), guest.end());
+    spawned = Spawn(lc, &reader, "/dev/null", p[0], out_path);
+  }
+  close(p[0]);
+  std::string error;
+  if (!spawned) error = "cannot start the reader";
+  SleepMs(300);  // started (and registered)
+  unsigned seed = 4242;
+  // The warm-up (a tenth) and the measured rounds of `bench worker`.
+  uint64_t rounds = ctx.iterations + std::max<uint64_t>(1, std::min<uint64_t>(ctx.iterations / 10, 10'000));
+  for (uint64_t i = 0; error.empty() && i < rounds; i++) {
+    seed = seed * 1103515245 + 12345;
+    timespec gap{0, 2'000'000 + static_cast<long>((seed >> 8) % 3'000'000)};
+    nanosleep(&gap, nullptr);
+    int64_t now = NowNs();
+    if (write(p[1], &now, sizeof now) != static_cast<ssize_t>(sizeof now)) error = "the reader went away";
+  }
+  close(p[1]);
+  int status = 0;
+  if (reader.pid > 0) waitpid(reader.pid, &status, 0);
+  reader.pid = -1;
+  std::ifstream f(out_path);
+  std::string out((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  unlink(out_path.c_str());
+  rmdir(tmpl);
+  double p50 = 0, p99 = 0;
+  if (error.empty() && !ParseWake(out, &p50, &p99)) error = "no wake_us line: " + out;
+  if (!error.empty()) return {0, error};
+  return {want_p99 ? p99 : p50, ""};
+}
+
+Measurement EventP50Adaptive(const Context& ctx) { return WakeOnFd(ctx, false); }
+Measurement EventP99Adaptive(const Context& ctx) { return WakeOnFd(ctx, true); }
+
 Measurement GrantP50Adaptive(const Context& ctx) { return Wake(ctx, "adaptive", false, false); }
 Measurement GrantP99Adaptive(const Context& ctx) { return Wake(ctx, "adaptive", false, true); }
 Measurement GrantP50Busy(const Context& ctx) { return Wake(ctx, "busy", false, false); }
@@ -265,6 +356,9 @@ Measurement DaemonIdleCpu(const Context& ctx) {
 constexpr const char* kGrantNote =
     "us from a timer deadline to the guest running; one latency-critical container, the managed "
     "core idle (granted on demand); natively one process";
+constexpr const char* kEventNote =
+    "us from a write into a host pipe to the reader running; one latency-critical container, the "
+    "managed core idle, nothing announced in advance; natively one process";
 constexpr const char* kTakeNote =
     "us from a timer deadline to the guest running; the core taken from a CPU-bound best-effort "
     "container; natively the same two processes on one CPU";
@@ -276,12 +370,15 @@ constexpr Benchmark kSched[] = {
     {"sched", "grant_p99_busy", "us/wake", Where::kHost, 300, GrantP99Busy, kGrantNote},
     {"sched", "take_p50_adaptive", "us/wake", Where::kHost, 300, TakeP50Adaptive, kTakeNote},
     {"sched", "take_p99_adaptive", "us/wake", Where::kHost, 300, TakeP99Adaptive, kTakeNote},
+    {"sched", "event_p50_adaptive", "us/wake", Where::kHost, 300, EventP50Adaptive, kEventNote},
+    {"sched", "event_p99_adaptive", "us/wake", Where::kHost, 300, EventP99Adaptive, kEventNote},
     {"sched", "daemon_idle_cpu", "%/core", Where::kHost, 5, DaemonIdleCpu,
      "adaptive daemon, one idle container registered, CPU time from /proc/PID/schedstat over "
      "`iterations` s; natively no daemon (0)"},
     // Guests of the benchmarks above (hidden: run as workers only).
     {"sched", "wake", "us/wake", Where::kWorker, 300, WakeGuest, "guest: p99 wake-up lateness", true},
     {"sched", "spin", "ms/run", Where::kWorker, 1000, SpinGuest, "guest: CPU-bound", true},
+    {"sched", "wake_fd", "us/wake", Where::kWorker, 300, WakeOnFdGuest, "guest: p99 pipe wake-up", true},
 };
 
 }  // namespace
