@@ -5,7 +5,13 @@
 //   pipe_pingpong   two threads bounce one byte over two pipes (round trip)
 //   eventfd_epoll   a thread blocked in epoll_wait on an eventfd is woken by
 //                   a write; it answers through a second eventfd (round trip)
+//   signalfd_wake   a thread blocked reading a signalfd is woken by tgkill;
+//                   it answers with tgkill to the first one's signalfd
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -92,11 +98,70 @@ Measurement EventfdEpoll(const Context& ctx) {
   return {static_cast<double>(end - start) / static_cast<double>(done), ""};
 }
 
+struct Signals {
+  pid_t main_tid = 0, partner_tid = 0;
+  int main_fd = -1;
+  uint64_t rounds;
+  volatile bool ready = false;
+};
+
+int SignalFdFor(int sig) {
+  sigset_t m;
+  sigemptyset(&m);
+  sigaddset(&m, sig);
+  return signalfd(-1, &m, SFD_CLOEXEC);
+}
+
+void* SignalPartner(void* arg) {
+  auto* s = static_cast<Signals*>(arg);
+  int fd = SignalFdFor(SIGUSR1);
+  s->partner_tid = static_cast<pid_t>(syscall(SYS_gettid));
+  __atomic_store_n(&s->ready, true, __ATOMIC_RELEASE);
+  signalfd_siginfo si;
+  for (uint64_t i = 0; i < s->rounds; i++) {
+    if (read(fd, &si, sizeof(si)) != sizeof(si)) break;
+    syscall(SYS_tgkill, getpid(), s->main_tid, SIGUSR2);
+  }
+  close(fd);
+  return nullptr;
+}
+
+Measurement SignalfdWake(const Context& ctx) {
+  // Both signals stay blocked: they are only ever read from signalfds.
+  sigset_t both, old;
+  sigemptyset(&both);
+  sigaddset(&both, SIGUSR1);
+  sigaddset(&both, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &both, &old);
+  Signals s;
+  s.rounds = ctx.iterations;
+  s.main_tid = static_cast<pid_t>(syscall(SYS_gettid));
+  s.main_fd = SignalFdFor(SIGUSR2);
+  pthread_t t;
+  if (s.main_fd < 0 || pthread_create(&t, nullptr, SignalPartner, &s) != 0) return {0, "signalfd failed"};
+  while (!__atomic_load_n(&s.ready, __ATOMIC_ACQUIRE)) sched_yield();
+  int64_t start = NowNs();
+  uint64_t done = 0;
+  signalfd_siginfo si;
+  for (; done < ctx.iterations; done++)
+    if (syscall(SYS_tgkill, getpid(), s.partner_tid, SIGUSR1) != 0 ||
+        read(s.main_fd, &si, sizeof(si)) != sizeof(si))
+      break;
+  int64_t end = NowNs();
+  pthread_join(t, nullptr);
+  close(s.main_fd);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (done != ctx.iterations) return {0, "signalfd round trip failed"};
+  return {static_cast<double>(end - start) / static_cast<double>(done), ""};
+}
+
 constexpr Benchmark kIpc[] = {
     {"ipc", "pipe_pingpong", "ns/rtt", Where::kWorker, 20000, PipePingPong,
      "two threads, one byte each way over two pipes"},
     {"ipc", "eventfd_epoll", "ns/rtt", Where::kWorker, 20000, EventfdEpoll,
      "epoll_wait on an eventfd woken by a write, answered by another eventfd"},
+    {"ipc", "signalfd_wake", "ns/rtt", Where::kWorker, 5000, SignalfdWake,
+     "a thread reading a signalfd woken by tgkill, answering the same way"},
 };
 
 }  // namespace
