@@ -187,6 +187,33 @@ Uthread* PopRunqueue(Kthread& k) {
   return u;
 }
 
+// sched_setaffinity: may `u` run on kthread `index`? (Kthreads past 64
+// are always allowed.)
+bool Allowed(const Uthread* u, int index) {
+  return index >= 64 || ((__atomic_load_n(&u->affinity, __ATOMIC_RELAXED) >> index) & 1);
+}
+
+// The kthread a runnable `u` should queue on: `preferred` if allowed, else
+// the first one it may run on.
+Kthread& HomeFor(Uthread* u, Kthread& preferred);
+
+// Stealing: the first uthread in k's queue that may run on `thief`.
+Uthread* StealFrom(Kthread& k, int thief) {
+  if (k.rq_len.load(std::memory_order_relaxed) == 0) return nullptr;
+  SpinGuard g(k.rq_lock);
+  Uthread* prev = nullptr;
+  for (Uthread* u = k.rq_head; u; prev = u, u = u->rq_next) {
+    if (!Allowed(u, thief)) continue;
+    if (prev) prev->rq_next = u->rq_next;
+    else k.rq_head = u->rq_next;
+    if (k.rq_tail == u) k.rq_tail = prev;
+    k.rq_len.store(k.rq_len.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    PublishQueue_locked(k);
+    return u;
+  }
+  return nullptr;
+}
+
 std::atomic<bool> g_reactor_busy{false};  // one kthread blocks in epoll_wait at a time
 
 void KickKthread(Kthread& k) {
@@ -265,7 +292,7 @@ Uthread* PickNext(Kthread& self) {
   for (int i = 1; i < n; i++) {
     Kthread& other = g_kthreads[(self.index + i) % n];
     if (other.gone) continue;
-    if (Uthread* u = PopRunqueue(other)) return u;
+    if (Uthread* u = StealFrom(other, self.index)) return u;
   }
   return nullptr;
 }
@@ -387,7 +414,9 @@ void FinishSwitch(Kthread& self) {
     if (prev->wait_state.compare_exchange_strong(expected, Uthread::kParked)) return;
     prev->state = UthreadState::kRunnable;
   }
-  PushRunqueue(self, prev);
+  Kthread& home = HomeFor(prev, self);
+  PushRunqueue(home, prev);
+  if (&home != &self) KickKthread(home);  // its affinity excludes this kthread
 }
 
 void StartRunning(Kthread& self, Uthread* next) {
@@ -648,12 +677,29 @@ void Unregister(Uthread* u) {
   }
 }
 
+namespace {
+Kthread& HomeFor(Uthread* u, Kthread& preferred) {
+  if (Allowed(u, preferred.index) && !preferred.gone) return preferred;
+  int n = g_num_kthreads.load(std::memory_order_relaxed);
+  for (int i = 0; i < n; i++)
+    if (!g_kthreads[i].gone && Allowed(u, i)) return g_kthreads[i];
+  return preferred;
+}
+}  // namespace
+
+void MigrateIfDisallowed() {
+  Uthread* u = Current();
+  if (Allowed(u, Self().index)) return;
+  u->state = UthreadState::kRunnable;
+  SwitchFrom(u, false);  // FinishSwitch queues it where it may run
+}
+
 void MakeRunnable(Uthread* u) {
   u->state = UthreadState::kRunnable;
   int n = g_num_kthreads.load(std::memory_order_relaxed);
   Kthread* kp = &g_kthreads[u->last_kthread < n ? u->last_kthread : 0];
   if (kp->gone) kp = &Self();
-  Kthread& k = *kp;
+  Kthread& k = HomeFor(u, *kp);
   PushRunqueue(k, u);
   KickKthread(k);
   if (UnderDaemon(k) && k.grant.holds && k.rq_len.load(std::memory_order_relaxed) > 1) {

@@ -37,6 +37,10 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible);
 // Wakes a parked uthread once; false if it was not waiting (or already woken).
 bool WakeUp(Uthread* u, WakeReason why);
 
+// After the current uthread's affinity (Uthread::affinity) changed: moves
+// it to a kthread it may run on, if this one is not.
+void MigrateIfDisallowed();
+
 // Gives the core to another runnable uthread, if any.
 void Yield();
 

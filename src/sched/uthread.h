@@ -29,6 +29,9 @@ struct Uthread {
   // completed; another kthread may not run it before (runqueue stealing).
   std::atomic<bool> on_cpu{false};
   int last_kthread = 0;
+  // sched_setaffinity: bit i = may run on kthread i (kthreads past 64 are
+  // always allowed).
+  uint64_t affinity = ~uint64_t{0};
 
   // The per-thread values ThreadState holds for the running uthread.
   uintptr_t guest_rsp = 0;

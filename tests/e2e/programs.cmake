@@ -160,3 +160,9 @@ junction_e2e(rusage_cpu COMMAND $<TARGET_FILE:e2e_rusage_cpu>)
 junction_e2e(timers_itimer COMMAND $<TARGET_FILE:e2e_timers_itimer>)
 # futex_waitv, FUTEX_WAIT_REQUEUE_PI/CMP_REQUEUE_PI, a PI mutex with a condvar.
 junction_e2e(futex_waitv_pi COMMAND $<TARGET_FILE:e2e_futex_waitv_pi>)
+# sched_setaffinity/getaffinity and getcpu: a two-core container against this
+# two-CPU machine.
+add_test(NAME e2e.sched_affinity_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                 -- $<TARGET_FILE:e2e_sched_affinity>)
+set_tests_properties(e2e.sched_affinity_2cores PROPERTIES LABELS e2e TIMEOUT 120)

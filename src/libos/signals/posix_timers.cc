@@ -265,9 +265,10 @@ long PosixTimerCreate(clockid_t clock, const KernelSigevent* ev, int* id) {
       case SIGEV_THREAD_ID:
         tid = ev->tid;
         if (tid <= 0 || !ThreadExists(tid)) return -EINVAL;
-        [[fallthrough]];
-      case SIGEV_SIGNAL:
+        if (signo <= 0 || signo > kMaxSignal) return -EINVAL;
+        break;
       case SIGEV_THREAD:  // to the kernel a process signal (glibc builds its own)
+      case SIGEV_SIGNAL:
         notify = SIGEV_SIGNAL;
         if (signo <= 0 || signo > kMaxSignal) return -EINVAL;
         break;

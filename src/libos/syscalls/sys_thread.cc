@@ -116,6 +116,8 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
   std::memcpy(child->xsave_area, ts->xsave_area, ts->xsave_size);
   // The new thread starts with its creator's signal mask (no altstack).
   child->sig_blocked = Self()->sig_blocked;
+  child->affinity = Self()->affinity;  // inherited, as on Linux
+  child->last_kthread = Self()->last_kthread;
   if (flags & CLONE_CHILD_CLEARTID) child->clear_child_tid = child_tid;
   if (flags & CLONE_PARENT_SETTID) std::memcpy(reinterpret_cast<void*>(parent_tid), &tid, 4);
   if (flags & CLONE_CHILD_SETTID) std::memcpy(reinterpret_cast<void*>(child_tid), &tid, 4);

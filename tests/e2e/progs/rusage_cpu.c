@@ -54,8 +54,10 @@ int main(void) {
   spin_cpu(60);
   long long thread_clock = clock_ns(CLOCK_THREAD_CPUTIME_ID);
   long long thread_ru = ru_total(RUSAGE_THREAD, &ru);
-  printf("thread: rusage >= clock: %d, clock >= 60ms: %d, user > system: %d\n",
-         thread_ru >= thread_clock - 1000, thread_clock >= 60000000,
+  // Linux updates the run time getrusage reports at scheduler events and
+  // ticks (the clock reads it fresh): it may trail by a tick or two.
+  printf("thread: rusage >= clock - 20ms: %d, clock >= 60ms: %d, user > system: %d\n",
+         thread_ru >= thread_clock - 20000000, thread_clock >= 60000000,
          ns_tv(ru.ru_utime) > ns_tv(ru.ru_stime));
   long long self_ru = ru_total(RUSAGE_SELF, &ru2);
   long long proc_clock = clock_ns(CLOCK_PROCESS_CPUTIME_ID);

@@ -130,9 +130,16 @@ int main(void) {
   pthread_t th;
   pthread_create(&th, NULL, worker, NULL);
   sem_wait(&ready);
-  SHOW("rt_tgsigqueueinfo to the worker", tgqinfo(getpid(), worker_tid, SIGRTMIN + 2, SI_QUEUE, 77));
-  SHOW("rt_tgsigqueueinfo SI_USER to the worker", tgqinfo(getpid(), worker_tid, SIGRTMIN + 2, SI_USER, 0));
+  // Printed after the worker's lines (one order on both sides).
+  long to_worker = tgqinfo(getpid(), worker_tid, SIGRTMIN + 2, SI_QUEUE, 77);
+  int to_worker_errno = errno;
+  long user_to_worker = tgqinfo(getpid(), worker_tid, SIGRTMIN + 2, SI_USER, 0);
+  int user_to_worker_errno = errno;
   sem_wait(&done);
+  errno = to_worker_errno;
+  SHOW("rt_tgsigqueueinfo to the worker", to_worker);
+  errno = user_to_worker_errno;
+  SHOW("rt_tgsigqueueinfo SI_USER to the worker", user_to_worker);
   pthread_join(th, NULL);
 
   // To a child process: the value crosses processes.

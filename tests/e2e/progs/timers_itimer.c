@@ -118,8 +118,10 @@ int main(void) {
     arm(whiches[k], 30000, 0);
     while (!count[sigs[k]])
       for (int i = 0; i < 100000; i++) sink += (unsigned long)i * i;
-    printf("%s: fired after >= 25ms of cpu: %d code_is_SI_KERNEL=%d\n", names[k],
-           cpu_ns() - start >= 25000000, last_code == SI_KERNEL);
+    // Linux charges CPU itimers by whole ticks (a busy host overcharges),
+    // so only a loose bound on the exact CPU clock holds on both sides.
+    printf("%s: fired after >= 5ms of cpu: %d code_is_SI_KERNEL=%d\n", names[k],
+           cpu_ns() - start >= 5000000, last_code == SI_KERNEL);
   }
   // Periodic ITIMER_PROF.
   count[SIGPROF] = 0;

@@ -260,6 +260,19 @@ static void* worker(void* arg) {
   return NULL;
 }
 
+static void* timed_worker(void* arg) {
+  (void)arg;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR2);
+  sem_post(&worker_ready);
+  struct timespec t = {0, 200000000};
+  siginfo_t si;
+  int r = sigtimedwait(&set, &si, &t);
+  printf("SIGEV_THREAD_ID at main: the other thread's wait: %s\n", r < 0 && errno == EAGAIN ? "timed out" : "got it");
+  return NULL;
+}
+
 static void thread_id(void) {
   sigset_t set;
   sigemptyset(&set);
@@ -282,6 +295,20 @@ static void thread_id(void) {
   sigset_t pend;
   sigpending(&pend);
   printf("SIGEV_THREAD_ID: main has it pending: %d\n", sigismember(&pend, SIGUSR2));
+  timer_delete(t);
+  // Aimed at the main thread (which blocks it): another thread waiting for
+  // the same signal does not get it; it stays pending for main.
+  sem_init(&worker_ready, 0, 0);
+  pthread_create(&th, NULL, timed_worker, NULL);
+  sem_wait(&worker_ready);
+  ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+  create(CLOCK_MONOTONIC, &ev, &t);
+  arm(t, 5000000, 0, 0);
+  pthread_join(th, NULL);
+  sigpending(&pend);
+  printf("SIGEV_THREAD_ID at main: pending for main: %d\n", sigismember(&pend, SIGUSR2));
+  siginfo_t si;
+  sigwaitinfo(&set, &si);
   timer_delete(t);
 }
 
