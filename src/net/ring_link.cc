@@ -13,7 +13,9 @@ RingLink::RingLink(PacketQueues* queues, uint32_t count, MacAddr mac, uint16_t m
       doorbell_ctx_(doorbell_ctx),
       current_kthread_(current_kthread) {}
 
-RingLink::~RingLink() { DetachAll(); }
+RingLink::~RingLink() {
+  if (!abandoned_.load()) DetachAll();
+}
 
 void RingLink::AttachAll() {
   for (uint32_t i = 0; i < count_; i++) rings_[i].q.Attach(base_ + i);
@@ -24,6 +26,7 @@ void RingLink::DetachAll() {
 }
 
 bool RingLink::Transmit(std::span<const std::byte> frame) {
+  if (abandoned_.load(std::memory_order_acquire)) return false;
   int k = current_kthread_ ? current_kthread_() : -1;
   uint32_t i = k >= 0 && static_cast<uint32_t>(k) < count_ ? static_cast<uint32_t>(k) : 0;
   ContainerQueue& q = rings_[i].q;
@@ -36,6 +39,7 @@ bool RingLink::Transmit(std::span<const std::byte> frame) {
 }
 
 int RingLink::PollOne(uint32_t i, FrameSink* sink, int budget) {
+  if (abandoned_.load(std::memory_order_acquire)) return 0;
   PerQueue& r = rings_[i];
   if (!r.q.attached() || r.q.RxPending() == 0) return 0;
   if (r.rx_busy.exchange(true, std::memory_order_acquire)) return 0;  // another kthread drains it
@@ -56,6 +60,7 @@ int RingLink::PollRx(int self, FrameSink* sink, int budget, bool steal) {
 }
 
 bool RingLink::RxPending() const {
+  if (abandoned_.load(std::memory_order_acquire)) return false;
   for (uint32_t i = 0; i < count_; i++)
     if (rings_[i].q.attached() && rings_[i].q.RxPending() > 0) return true;
   return false;

@@ -37,6 +37,9 @@ class RingLink : public NetLink {
   void AttachAll();
   // The daemon stops steering to these rings (at exit).
   void DetachAll();
+  // A forked child's copy: the rings belong to the parent. From now on
+  // Transmit fails and PollRx finds nothing; nothing shared is written.
+  void Abandon() { abandoned_.store(true, std::memory_order_release); }
 
   // NetLink.
   MacAddr mac() const override { return mac_; }
@@ -59,6 +62,7 @@ class RingLink : public NetLink {
     std::atomic<bool> rx_busy{false};
   };
   std::unique_ptr<PerQueue[]> rings_;
+  std::atomic<bool> abandoned_{false};
   PacketQueues* base_;
   uint32_t count_;
   MacAddr mac_;

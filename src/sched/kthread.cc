@@ -831,6 +831,8 @@ void ResetAfterFork() {
   g_daemon_header = nullptr;
   g_doorbell_fd.store(-1);
   g_timer_keeper.store(nullptr);
+  // Nor are the packet rings the child's: the parent keeps polling them.
+  if (const NetPoller* net = g_net_poller.exchange(nullptr)) net->abandon_after_fork();
   // Only the forking uthread exists in the child; the others' memory is
   // simply not used again.
   g_all = self_u;

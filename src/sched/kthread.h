@@ -115,6 +115,9 @@ struct NetPoller {
   int (*poll)(int kthread, bool steal);  // frames handled and timers run
   bool (*pending)();                     // frames waiting in any ring
   uint64_t (*next_timer_ns)();           // the stack's next timer, 0 = none
+  // In a forked child: the rings stay the parent's; the child's copy of
+  // the link must never touch them again (and the child stops polling).
+  void (*abandon_after_fork)();
 };
 void SetNetPoller(const NetPoller* p);
 bool NetPollerActive();  // async-signal-safe

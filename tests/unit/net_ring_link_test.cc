@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "net/daemon_queue.h"
 #include "net/packet_switch.h"
 #include "net/ring_link.h"
 #include "net/stack/stack.h"
@@ -169,6 +170,25 @@ TEST_CASE("net ring link: a sleeping daemon gets a doorbell when a frame is queu
   REQUIRE(c->SendTo(AsBytes("x"), &to).ok());  // an ARP request goes out first
   CHECK(rig.a.doorbells >= 1);
   rig.sw.Awake();
+}
+
+TEST_CASE("net ring link: an abandoned link (a forked child's copy) leaves the rings alone") {
+  Rig rig;
+  auto server = rig.b.stack->NewUdpSocket();
+  REQUIRE(server->Bind({0, 7}).ok());
+  auto client = rig.a.stack->NewUdpSocket();
+  Endpoint to{kB, 7};
+  REQUIRE(client->SendTo(AsBytes("one"), &to).ok());
+  REQUIRE(rig.RunUntil([&] { return server->NextSize() > 0; }));
+  uint64_t taken = rig.sw.counters(1)->tx_packets;
+  rig.a.link->Abandon();
+  REQUIRE(client->SendTo(AsBytes("two"), &to).ok());  // the stack queues it; the link refuses
+  for (int i = 0; i < 100; i++) rig.Step();
+  CHECK(rig.sw.counters(1)->tx_packets == taken);
+  CHECK(rig.a.link->PollRx(0, rig.a.stack.get(), 64, true) == 0);
+  CHECK_FALSE(rig.a.link->RxPending());
+  // The rings still look attached to the daemon (the parent polls them).
+  CHECK(DaemonQueue(rig.a.region->queues(0), true).attached());
 }
 
 }  // namespace

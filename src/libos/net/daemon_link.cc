@@ -43,7 +43,9 @@ uint64_t NextTimerNs() {
   return t == ~uint64_t{0} ? 0 : t;
 }
 
-const sched::NetPoller kPoller = {Poll, Pending, NextTimerNs};
+void AbandonAfterFork() { g_link->Abandon(); }
+
+const sched::NetPoller kPoller = {Poll, Pending, NextTimerNs, AbandonAfterFork};
 
 }  // namespace
 
