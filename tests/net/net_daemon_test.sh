@@ -158,7 +158,9 @@ for guest in sleep spin; do
   python3 -c '
 import json, sys
 g = {r["name"]: r for r in json.load(open(sys.argv[1]))}["guest"]
-assert g["net"]["rx_packets"] >= 3 and g["net"]["tx_packets"] >= 3, g["net"]
+# At least the echo requests in, and an echo reply out besides the
+# announcement (ping passed: at least one reply came back).
+assert g["net"]["rx_packets"] >= 3 and g["net"]["tx_packets"] >= 2, g["net"]
 ' "$tmp/ps.json" || fail "guest counters: $(cat "$tmp/ps.json")"
   kill -9 "$guest_pid"
   gone=$((${gone:-0} + 1))

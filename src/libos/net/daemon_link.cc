@@ -2,8 +2,10 @@
 
 #include <sys/syscall.h>
 
+#include <atomic>
 #include <cstring>
 
+#include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/net/bypass.h"
 #include "net/ring_link.h"
@@ -27,20 +29,57 @@ void RingDoorbell(void* session) {
   if (fd >= 0) host::Syscall(SYS_write, fd, host::L(&one), sizeof one);
 }
 
+// The scheduler loop may run in the guest's context (%fs the guest's:
+// docs/architecture.md, libos/entry/libos_context.h); the stack allocates
+// (glibc malloc keeps its state in TLS). Its vector registers are free
+// there (the switch saved the guest's), so only %fs needs the LibOS's.
+class LibosFsScope {
+ public:
+  LibosFsScope() : ts_(CurrentThread()), saved_(ReadFsBase()) {
+    if (saved_ != ts_->libos_fs) WriteFsBase(ts_->libos_fs);
+  }
+  ~LibosFsScope() {
+    if (saved_ != ts_->libos_fs) WriteFsBase(saved_);
+  }
+  LibosFsScope(const LibosFsScope&) = delete;
+  LibosFsScope& operator=(const LibosFsScope&) = delete;
+
+ private:
+  ThreadState* ts_;
+  uintptr_t saved_;
+};
+
+// The stack's next timer as last seen (0 = none), so the hot checks below
+// need neither the stack's lock nor the LibOS's %fs.
+std::atomic<uint64_t> g_next_timer{0};
+
+void NoteNextTimer() {
+  uint64_t t = g_stack->NextTimerNs();
+  g_next_timer.store(t == ~uint64_t{0} ? 0 : t, std::memory_order_relaxed);
+}
+
 int Poll(int kthread, bool steal) {
+  uint64_t due = g_next_timer.load(std::memory_order_relaxed);
+  bool timers = due != 0 && sched::NowNs() >= due;
+  if (!timers && !g_link->RxPending()) return 0;
+  LibosFsScope fs;
   int n = g_link->PollRx(kthread, g_stack, kRxBudget, steal);
   if (sched::NowNs() >= g_stack->NextTimerNs()) {
     g_stack->Poll();
     n++;
   }
+  NoteNextTimer();
   return n;
 }
 
 bool Pending() { return g_link->RxPending(); }
 
+// Sockets arm timers too (a send starts the retransmission timer): look
+// at the stack itself, under the LibOS's %fs.
 uint64_t NextTimerNs() {
-  uint64_t t = g_stack->NextTimerNs();
-  return t == ~uint64_t{0} ? 0 : t;
+  LibosFsScope fs;
+  NoteNextTimer();
+  return g_next_timer.load(std::memory_order_relaxed);
 }
 
 void AbandonAfterFork() { g_link->Abandon(); }
@@ -64,6 +103,7 @@ bool StartDaemonLink(const config::AppConfig& cfg, sched::DaemonSession* s, std:
     return false;
   }
   g_link->AttachAll();
+  NoteNextTimer();
   sched::SetNetPoller(&kPoller);
   return true;
 }
