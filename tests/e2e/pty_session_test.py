@@ -90,11 +90,18 @@ def run(cmd):
         for marker, action in SCRIPT:
             head, transcript = read_until(marker)
             done += head
+            # Signals: the line follows once the handler said it ran, as a
+            # person would type on (a line typed at once may be read before
+            # the signal is taken, natively too).
             if action == "winch":
                 fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 132, 0, 0))
+                head, transcript = read_until(b"[winch] ")
+                done += head
                 os.write(master, b"after winch\n")
             elif action == "tstp":
                 os.write(master, b"\x1a")
+                head, transcript = read_until(b"[tstp] ")
+                done += head
                 os.write(master, b"after tstp\n")
             elif action == "stop":
                 os.write(master, b"\x1a")  # the default action stops the command

@@ -20,8 +20,16 @@ out(f"winsize {winsize(1)}")
 out(f"foreground {os.tcgetpgrp(0) == os.getpgrp()}")
 out(f"ttyname same {os.ttyname(0) == os.ttyname(1)} {os.ttyname(0).startswith('/dev/pts/')}")
 got = []
-signal.signal(signal.SIGWINCH, lambda s, f: got.append(("winch", winsize(0))))
-signal.signal(signal.SIGTSTP, lambda s, f: got.append(("tstp",)))
+
+def noted(name, *extra):
+    # Says so on the terminal: the driver types on only after seeing it.
+    def handler(s, f):
+        got.append((name,) + tuple(f() for f in extra))
+        prompt(f"[{name}] ")
+    return handler
+
+signal.signal(signal.SIGWINCH, noted("winch", lambda: winsize(0)))
+signal.signal(signal.SIGTSTP, noted("tstp"))
 
 for i in range(3):
     prompt(f"[{i}]> ")
@@ -55,8 +63,8 @@ prompt("stop> ")
 line = sys.stdin.readline().strip()
 out(f"line {line} after being stopped and continued")
 
-prompt("intr> ")
-try:
+try:  # before the prompt: ^C may come as soon as it is shown
+    prompt("intr> ")
     sys.stdin.readline()
     out("no interrupt")
 except KeyboardInterrupt:
