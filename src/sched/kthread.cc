@@ -527,6 +527,15 @@ void SwitchFrom(Uthread* u, bool direct) {
   // Running again, perhaps on another kthread.
   Kthread& self = Self();
   FinishSwitch(self);
+  // rseq: the core it runs on now (the registered area stays writable:
+  // libos/signals/rseq.h).
+  if (uintptr_t area = __atomic_load_n(&u->rseq_area, __ATOMIC_ACQUIRE);
+      area && u->rseq_cpu != self.index) [[unlikely]] {
+    auto* words = reinterpret_cast<uint32_t*>(area);
+    __atomic_store_n(&words[0], static_cast<uint32_t>(self.index), __ATOMIC_RELAXED);
+    __atomic_store_n(&words[1], static_cast<uint32_t>(self.index), __ATOMIC_RELAXED);
+    u->rseq_cpu = self.index;
+  }
   ResumeContext(self.ts, u);
 }
 

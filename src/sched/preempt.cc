@@ -11,6 +11,8 @@
 #include "libos/host/host.h"
 #include "libos/signals/delivery.h"
 #include "libos/signals/kernel_abi.h"
+#include "libos/signals/rseq.h"
+#include "libos/signals/signal_state.h"
 #include "sched/cpu_time.h"
 #include "sched/kthread.h"
 
@@ -143,7 +145,14 @@ extern "C" [[noreturn]] void junction_preempted() {
   // The handler saved the guest's state from the signal frame.
   libos::CurrentThread()->in_libos = 1;
   sched::Yield();
-  // Running again (perhaps on another kthread).
+  // Running again (perhaps on another kthread); an rseq critical section
+  // it was in restarts at its abort handler.
   u->preempted = false;
+  if (!libos::RseqFixup(u, u->preempt_ctx)) {
+    siginfo_t info{};
+    info.si_signo = SIGSEGV;
+    info.si_code = SI_KERNEL;
+    libos::QueueSignal(SIGSEGV, info, u);
+  }
   libos::ResumeGuestWithSignals(u->preempt_ctx);
 }

@@ -29,6 +29,11 @@ struct Uthread {
   // completed; another kthread may not run it before (runqueue stealing).
   std::atomic<bool> on_cpu{false};
   int last_kthread = 0;
+  // rseq (libos/signals/rseq.h): the registered struct rseq (0: none),
+  // its length and signature, and the core last stored in it.
+  uintptr_t rseq_area = 0;
+  uint32_t rseq_len = 0, rseq_sig = 0;
+  int rseq_cpu = -1;
   // sched_setaffinity: bit i = may run on kthread i (kthreads past 64 are
   // always allowed).
   uint64_t affinity = ~uint64_t{0};

@@ -21,7 +21,7 @@ junction_e2e(hello_static_nopie COMMAND $<TARGET_FILE:e2e_hello_static_nopie> a 
 junction_e2e(hello_dynamic_nopie COMMAND $<TARGET_FILE:e2e_hello_dynamic_nopie> a b c)
 junction_e2e(hello_pie COMMAND $<TARGET_FILE:e2e_hello_pie> a b c)
 junction_e2e(env_python_script COMMAND ${E2E_DATA}/script.py one two)
-# `_` is set by whoever execs; AT_RSEQ_* is absent because rseq is ENOSYS.
+# `_` is set by whoever execs; the loader does not provide AT_RSEQ_* (glibc 2.36 needs none).
 junction_e2e(auxv_dump FILTER "grep -v -e '^envp.*=_=' -e '^AT_RSEQ'" COMMAND $<TARGET_FILE:e2e_auxv_dump> x y)
 junction_e2e(vdso_clock COMMAND $<TARGET_FILE:e2e_vdso_clock>)
 
@@ -166,3 +166,8 @@ add_test(NAME e2e.sched_affinity_2cores
          COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
                  -- $<TARGET_FILE:e2e_sched_affinity>)
 set_tests_properties(e2e.sched_affinity_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+# rseq: glibc's registration, cpu_id across cores, errors, an aborted critical section.
+add_test(NAME e2e.rseq_cpu_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                 -- $<TARGET_FILE:e2e_rseq_cpu>)
+set_tests_properties(e2e.rseq_cpu_2cores PROPERTIES LABELS e2e TIMEOUT 120)

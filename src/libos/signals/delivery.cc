@@ -13,6 +13,7 @@
 #include "libos/mm/address_space.h"
 #include "libos/process.h"
 #include "libos/signals/kernel_abi.h"
+#include "libos/signals/rseq.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/syscall_table.h"
@@ -163,6 +164,19 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool 
   bool handler_ran = false;
   bool restart_considered = false;
   uint64_t deferred = 0;
+  // A signal interrupting an rseq critical section aborts it first; the
+  // descriptor cannot be checked from a host signal handler, so delivery
+  // waits for the next LibOS exit or preemption tick then.
+  if (auto* cur = static_cast<sched::Uthread*>(CurrentThread()->current); cur && DeliverableSignals()) {
+    if (in_host_handler) {
+      if (RseqInCriticalSection(cur)) {
+        CurrentThread()->signal_pending = 1;
+        return false;
+      }
+    } else if (!RseqFixup(cur, ctx)) {
+      TerminateBySignal(SIGSEGV);
+    }
+  }
   for (;;) {
     uint64_t deliverable = DeliverableSignals() & ~deferred;
     if (!deliverable) break;

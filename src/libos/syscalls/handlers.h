@@ -25,7 +25,7 @@ JUNCTION_HANDLER(msync); JUNCTION_HANDLER(mincore);
 // Threads, futexes, sleeping (sys_thread.cc)
 JUNCTION_HANDLER(clone); JUNCTION_HANDLER(clone3); JUNCTION_HANDLER(exit);
 JUNCTION_HANDLER(set_tid_address); JUNCTION_HANDLER(set_robust_list);
-JUNCTION_HANDLER(get_robust_list); JUNCTION_HANDLER(futex); JUNCTION_HANDLER(futex_waitv); JUNCTION_HANDLER(nanosleep);
+JUNCTION_HANDLER(get_robust_list); JUNCTION_HANDLER(futex); JUNCTION_HANDLER(futex_waitv); JUNCTION_HANDLER(rseq); JUNCTION_HANDLER(nanosleep);
 JUNCTION_HANDLER(futex_lazy);  // futex's kLazy entry (sys_futex_lazy.cc)
 JUNCTION_HANDLER(clock_nanosleep); JUNCTION_HANDLER(sched_yield);
 

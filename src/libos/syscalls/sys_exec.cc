@@ -18,6 +18,7 @@
 #include "libos/mm/address_space.h"
 #include "libos/process.h"
 #include "libos/signals/posix_timers.h"
+#include "libos/signals/rseq.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
@@ -68,6 +69,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   proc::SetCommand(*argv);
   ResetSignalsForExec();
   DeletePosixTimersForExec();
+  RseqResetForExec();
   loader::LoadedImage image;
   if (!loader::LoadFile(env, filename, *argv, *envp, GuestAuxValues(), &image, &err)) {
     char msg[512];

@@ -7,6 +7,7 @@
 #include "libos/fs/fd_table.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
+#include "libos/signals/rseq.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 
@@ -30,21 +31,27 @@ JUNCTION_HANDLER(mmap) {
   } else {
     fd = -1;
   }
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
+    RseqForgetRange(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]));
   return ToRaw(AddressSpace::Get().Mmap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]),
                                         static_cast<int>(a.a[2]), flags, fd,
                                         static_cast<uint64_t>(a.a[5]), name, st.st_dev, st.st_ino));
 }
 
 JUNCTION_HANDLER(munmap) {
+  RseqForgetRange(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]));
   return ToRaw(AddressSpace::Get().Munmap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1])));
 }
 
 JUNCTION_HANDLER(mprotect) {
+  if (!(a.a[2] & PROT_WRITE)) RseqForgetRange(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]));
   return ToRaw(AddressSpace::Get().Mprotect(static_cast<uintptr_t>(a.a[0]),
                                             static_cast<size_t>(a.a[1]), static_cast<int>(a.a[2])));
 }
 
 JUNCTION_HANDLER(mremap) {
+  RseqForgetRange(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]));
+  if (a.a[3] & MREMAP_FIXED) RseqForgetRange(static_cast<uintptr_t>(a.a[4]), static_cast<size_t>(a.a[2]));
   return ToRaw(AddressSpace::Get().Mremap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]),
                                           static_cast<size_t>(a.a[2]), static_cast<int>(a.a[3]),
                                           static_cast<uintptr_t>(a.a[4])));

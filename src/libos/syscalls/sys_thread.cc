@@ -17,6 +17,7 @@
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
+#include "libos/signals/rseq.h"
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
@@ -302,6 +303,11 @@ JUNCTION_HANDLER(futex_waitv) {
     entries[i] = {reinterpret_cast<uint32_t*>(w.uaddr), static_cast<uint32_t>(w.val)};
   }
   return sched::FutexWaitv(entries, n, deadline);
+}
+
+JUNCTION_HANDLER(rseq) {
+  return RseqRegister(static_cast<uintptr_t>(a.a[0]), static_cast<uint32_t>(a.a[1]),
+                      static_cast<int>(a.a[2]), static_cast<uint32_t>(a.a[3]));
 }
 
 JUNCTION_HANDLER(nanosleep) {
