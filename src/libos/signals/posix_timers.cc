@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstring>
 
+#include "libos/entry/thread_state.h"
 #include "libos/process.h"
 #include "libos/signals/signal_state.h"
 #include "libos/signals/timer_math.h"
@@ -156,8 +157,22 @@ uint32_t SysPrivate(const siginfo_t& info) {
   return v;
 }
 
+// The LibOS's %fs for the scope (the scheduler loop may run in the
+// guest's context; this code uses libc).
+struct LibosFsScope {
+  ThreadState* ts = CurrentThread();
+  uintptr_t saved = ReadFsBase();
+  LibosFsScope() {
+    if (saved != ts->libos_fs) WriteFsBase(ts->libos_fs);
+  }
+  ~LibosFsScope() {
+    if (saved != ts->libos_fs) WriteFsBase(saved);
+  }
+};
+
 // From the scheduler's timer heap.
 void Fire(void* arg, uint64_t gen) {
+  LibosFsScope fs_scope;
   auto* t = static_cast<PosixTimer*>(arg);
   siginfo_t info{};
   int target_tid;
