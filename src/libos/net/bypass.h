@@ -30,4 +30,8 @@ void BypassRunTimers();
 // IPv4 peers through mapped addresses (docs/network.md).
 SysResult<fs::FilePtr> MakeBypassSocket(int domain, int type, int protocol);
 
+// socket(AF_NETLINK, ..., NETLINK_ROUTE) in bypass mode: the container's
+// interfaces, addresses and routes (netlink_socket.cc).
+SysResult<fs::FilePtr> MakeBypassNetlink(int type, int protocol);
+
 }  // namespace junction::libos::net

@@ -3,8 +3,7 @@
 // gives BSD semantics: a call that would block parks the uthread on the
 // socket's WaitQueue until the stack's notify callback fires, the
 // SO_RCVTIMEO/SO_SNDTIMEO deadline passes, a signal arrives, or the
-// stack's next timer is due (timers run from here and from epoll/poll
-// re-checks; see BypassRunTimers).
+// stack's next timer is due (see BypassRunTimers for where timers run).
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
@@ -135,6 +134,8 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
       if (auto s = w.lock()) s->Wake();
     };
   }
+  // Called from the stack after it dropped its lock. Poll() only reads
+  // state (no timers, no wake-ups), so watchers may be notified from here.
   void Wake() {
     {
       sched::SpinGuard g(lock_);
@@ -148,6 +149,7 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
   // non-blocking. `timeout_ns` 0 = forever (SO_RCVTIMEO/SO_SNDTIMEO).
   template <typename T, typename F>
   SysResult<T> Blocking(bool nonblock, uint64_t timeout_ns, F op) {
+    BypassRunTimers();  // due timers first: a call may be what they wait for
     uint64_t deadline = timeout_ns ? sched::NowNs() + timeout_ns : 0;
     for (;;) {
       lock_.lock();
@@ -175,10 +177,11 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
     return {};
   }
   bool host_pollable() const override { return false; }
-  uint64_t NextEventNs() override {
-    uint64_t t = BypassStack()->NextTimerNs();
-    return t == UINT64_MAX ? ~uint64_t{0} : t;
-  }
+  // NextEventNs() stays 0: readiness changes only with a notification
+  // (epoll treats timed objects as level-triggered, which would break
+  // EPOLLET). Timers run from socket waits, from the link's poller once the
+  // daemon's rings are attached, and lazily from socket calls; loopback
+  // traffic needs none (ACKs are immediate there, see the stack).
   SysResult<size_t> Read(void* buf, size_t len) override {
     Msg m;
     auto r = RecvMsg(&m, len, 0);
@@ -502,7 +505,6 @@ class TcpStream : public InetSocket {
   }
 
   uint32_t Poll() override {
-    BypassRunTimers();
     if (v6only_) return v6_listening_ ? 0 : (EPOLLOUT | EPOLLHUP);
     return ToEpoll(t_->Events());
   }
@@ -653,7 +655,6 @@ class UdpDgram : public InetSocket {
     return Errno{ENOPROTOOPT};
   }
   uint32_t Poll() override {
-    BypassRunTimers();
     uint32_t ev = v6only_ ? jn::kEvOut : u_->Events();
     if (shut_rd_) ev |= jn::kEvIn | jn::kEvRdHup;
     return ToEpoll(ev);

@@ -55,13 +55,22 @@ JUNCTION_HANDLER(splice) {
   bool nb = a.a[5] & SPLICE_F_NONBLOCK;
   if (nb && AsPipe(in) && AsPipe(out) && !AsPipe(out)->Poll()) return -EAGAIN;
   if (nb && AsPipe(in) && !(AsPipe(in)->Poll() & (EPOLLIN | EPOLLHUP))) return -EAGAIN;
-  SysResult<size_t> n = a.a[1] ? in->Pread(buf.data(), buf.size(), static_cast<uint64_t>(in_off))
-                               : in->Read(buf.data(), buf.size());
+  // From a pipe, bytes are only peeked until the other side took them: a
+  // short write (a non-blocking socket with a full buffer) must leave the
+  // rest in the pipe, as Linux does.
+  ipc::PipeEnd* from_pipe = AsPipe(in);
+  SysResult<size_t> n = a.a[1]   ? in->Pread(buf.data(), buf.size(), static_cast<uint64_t>(in_off))
+                        : from_pipe ? from_pipe->pipe().Read(in.get(), buf.data(), buf.size(), ipc::kIoPeek)
+                                    : in->Read(buf.data(), buf.size());
   if (!n.ok()) return -n.error();
   if (!*n) return 0;
   SysResult<size_t> w = a.a[3] ? out->Pwrite(buf.data(), *n, static_cast<uint64_t>(out_off))
                                : out->Write(buf.data(), *n);
   if (!w.ok()) return -w.error();
+  if (from_pipe && *w) {
+    std::vector<char> sink(*w);
+    (void)from_pipe->pipe().Read(in.get(), sink.data(), *w, ipc::kIoNonBlock);
+  }
   if (a.a[1]) (void)UserPtr<long>(a.a[1]).Write(in_off + static_cast<long>(*n));
   if (a.a[3]) (void)UserPtr<long>(a.a[3]).Write(out_off + static_cast<long>(*w));
   return static_cast<long>(*w);

@@ -57,6 +57,8 @@ JUNCTION_HANDLER(socket) {
   } else if ((domain == AF_INET || domain == AF_INET6) && net::BypassMode()) {
     // The container's own stack (IPv4; AF_INET6 as dual-stack over it).
     f = net::MakeBypassSocket(domain, type, static_cast<int>(a.a[2]));
+  } else if (domain == AF_NETLINK && a.a[2] == 0 /* NETLINK_ROUTE */ && net::BypassMode()) {
+    f = net::MakeBypassNetlink(type, 0);
   } else if (domain == AF_INET || domain == AF_INET6 || domain == AF_NETLINK) {
     f = net::MakeHostSocket(domain, type, static_cast<int>(a.a[2]));
   }

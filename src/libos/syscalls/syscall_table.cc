@@ -173,7 +173,7 @@ constexpr Spec kSpecs[] = {
     // Sockets: AF_UNIX in the LibOS; AF_INET/AF_INET6 (and AF_NETLINK, for
     // interface queries) are host sockets driven through the reactor, or in
     // [net] mode = "bypass" AF_INET goes to the LibOS's own stack.
-    PART(socket, "AF_UNIX (LibOS), AF_INET/AF_INET6/AF_NETLINK (host); bypass mode: AF_INET stream/dgram on the LibOS stack, AF_INET6 as dual-stack over it (no IPv6 traffic); others EAFNOSUPPORT"),
+    PART(socket, "AF_UNIX (LibOS), AF_INET/AF_INET6/AF_NETLINK (host); bypass mode: AF_INET stream/dgram on the LibOS stack, AF_INET6 as dual-stack over it (no IPv6 traffic), NETLINK_ROUTE answered by the LibOS; others EAFNOSUPPORT"),
     PART(socketpair, "AF_UNIX stream, dgram, seqpacket"),
     PART(bind, "unix path names live in a LibOS registry (no socket file)"),
     IMPL(listen, 0, ""), IMPL(accept, 0, ""), IMPL(accept4, 0, ""),

@@ -107,8 +107,10 @@ SysResult<void> TcpSocket::Connect(Endpoint remote) {
       return Errno{EISCONN};
   }
   if (c.error || c.connect_reported || c.orphan) return Errno{EINVAL};  // one attempt per socket
-  if (remote.port == 0 || remote.ip == 0 || s_->IsBroadcast(remote.ip))
-    return Errno{remote.ip == 0 ? ECONNREFUSED : ENETUNREACH};
+  if (remote.port == 0) return Errno{ECONNREFUSED};
+  // INADDR_ANY as a destination means this host, as on Linux.
+  if (remote.ip == 0) remote.ip = c.local.ip != 0 ? c.local.ip : MakeIp4(127, 0, 0, 1);
+  if (s_->IsBroadcast(remote.ip)) return Errno{ENETUNREACH};
   if (s_->tcp_count_ >= s_->cfg_.max_tcp_conns) {
     s_->c_.tcp_conn_limit_drops++;
     return Errno{EAGAIN};
@@ -196,15 +198,16 @@ SysResult<size_t> TcpSocket::Recv(std::span<std::byte> buf, int flags) {
     size_t n = std::min(buf.size(), c.rcvq.size());
     std::copy(c.rcvq.begin(), c.rcvq.begin() + static_cast<ptrdiff_t>(n), buf.begin());
     if (!(flags & kMsgPeek)) {
-      uint32_t before = c.RcvWindow();
       c.rcvq.erase(c.rcvq.begin(), c.rcvq.begin() + static_cast<ptrdiff_t>(n));
       s_->sock_mem_ -= n;
-      // Window update when reading opened the window by a useful amount.
-      uint32_t after = c.RcvWindow();
-      if (c.Synchronized() && after >= before + std::max<uint32_t>(2u * c.mss, static_cast<uint32_t>(c.rcvbuf / 2)))
-        c.SendAck();
-      else if (c.Synchronized() && before == 0 && after > 0)
-        c.SendAck();
+      // Window update (RFC 1122 4.2.3.3): when reading opened the window by
+      // two segments or half the buffer beyond what the peer was told.
+      if (c.Synchronized()) {
+        uint32_t told = SeqGt(c.rcv_adv, c.rcv_nxt) ? c.rcv_adv - c.rcv_nxt : 0;
+        uint32_t now_open = c.RcvWindow();
+        uint32_t step = std::min<uint32_t>(2u * c.mss, static_cast<uint32_t>(c.rcvbuf / 2));
+        if (now_open >= told + step) c.SendAck();
+      }
     }
     return n;
   }
