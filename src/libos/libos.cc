@@ -198,10 +198,16 @@ void InitProcess(const config::AppConfig& cfg) {
 }  // namespace
 
 loader::AuxValues GuestAuxValues() {
+  // The kernel's values never change for this host process (nor across
+  // its forks): read /proc/self/auxv once, not at every execve (three
+  // trapped opens and reads each).
+  static const uint64_t hwcap = KernelAuxv(AT_HWCAP);
+  static const uint64_t hwcap2 = KernelAuxv(AT_HWCAP2);
+  static const uint64_t minsigstksz = KernelAuxv(AT_MINSIGSTKSZ);
   loader::AuxValues aux;
-  aux.hwcap = KernelAuxv(AT_HWCAP);
-  aux.hwcap2 = KernelAuxv(AT_HWCAP2);
-  aux.minsigstksz = KernelAuxv(AT_MINSIGSTKSZ);
+  aux.hwcap = hwcap;
+  aux.hwcap2 = hwcap2;
+  aux.minsigstksz = minsigstksz;
   const Process& p = CurrentProcess();
   aux.uid = p.uid;
   aux.euid = p.euid;

@@ -35,8 +35,12 @@ SysResult<int> GuestLoaderEnv::Open(const std::string& path, bool for_exec) {
   if (!(*f)->Stat(&st).ok()) return Errno{EIO};
   if (for_exec) {
     if (!S_ISREG(st.st_mode)) return Errno{EACCES};
-    auto x = CheckExecutable(path);
-    if (!x.ok()) return Errno{x.error()};
+    // execve probes the file, then loads it: check it once per exec.
+    if (!executable_.count(path)) {
+      auto x = CheckExecutable(path);
+      if (!x.ok()) return Errno{x.error()};
+      executable_.insert(path);
+    }
   }
   if ((*f)->host_fd() < 0) return Errno{for_exec ? EACCES : ENOEXEC};
   long fd = host::Syscall(SYS_fcntl, (*f)->host_fd(), F_DUPFD_CLOEXEC, 0);
@@ -63,12 +67,17 @@ SysResult<uintptr_t> GuestLoaderEnv::Map(uintptr_t addr, size_t len, int prot, i
                                          uint64_t off, const std::string& name) {
   // /proc/self/maps names the file by its canonical path, as Linux does
   // (PT_INTERP's /lib64/ld-linux-x86-64.so.2 is /usr/lib/... here).
-  std::string shown = name;
-  if (fd >= 0 && !name.empty() && name[0] == '/') {
+  // One load maps each file's segments one by one: resolve its name once
+  // (a host-tree walk costs ~15 host calls per path with a symlink in it).
+  if (fd >= 0 && !name.empty() && name[0] == '/' && !shown_names_.count(name)) {
+    std::string shown = name;
     auto l = fs::Vfs::Get().Resolve(AT_FDCWD, name, fs::kFollow);
     if (l.ok() && l->exists && !l->magic) shown = l->guest;
+    shown_names_.emplace(name, std::move(shown));
   }
-  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off, shown);
+  auto it = shown_names_.find(name);
+  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off,
+                                  it == shown_names_.end() ? name : it->second);
 }
 
 SysResult<void> GuestLoaderEnv::Protect(uintptr_t addr, size_t len, int prot) {

@@ -2,6 +2,10 @@
 // container root, memory through the guest AddressSpace.
 #pragma once
 
+#include <map>
+#include <set>
+#include <string>
+
 #include "libos/loader/loader.h"
 
 namespace junction::libos {
@@ -17,6 +21,12 @@ class GuestLoaderEnv : public loader::LoaderEnv {
   SysResult<void> Protect(uintptr_t addr, size_t len, int prot) override;
   SysResult<void> Unmap(uintptr_t addr, size_t len) override;
   bool IsExecutable(const std::string& path) override;
+
+ private:
+  // Guest path as given -> the name /proc/self/maps shows, for this load.
+  std::map<std::string, std::string> shown_names_;
+  // Paths whose execute permission this load has already checked.
+  std::set<std::string> executable_;
 };
 
 }  // namespace junction::libos

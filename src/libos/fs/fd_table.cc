@@ -113,6 +113,13 @@ void FdTable::PublishHostFds(std::atomic<int32_t>* map, size_t n) {
   for (size_t i = 0; i < host_map_size_; i++) PublishLocked(i);
 }
 
+bool FdTable::AnyFile(bool (*pred)(const File&)) {
+  std::lock_guard g(lock_);
+  for (const Slot& s : fds_)
+    if (s.file && pred(*s.file)) return true;
+  return false;
+}
+
 std::vector<int> FdTable::Numbers() {
   std::vector<int> out;
   std::lock_guard g(lock_);

@@ -55,6 +55,10 @@ class FdTable {
   void CloseOnExec();
   // Numbers in use, ascending (procfs).
   std::vector<int> Numbers();
+  // True if some description satisfies `pred`. Takes no references (no
+  // write to the descriptions: before a fork that would be a copy-on-write
+  // fault per page they sit on).
+  bool AnyFile(bool (*pred)(const File&));
   // Publishes, for numbers below `n`, which host descriptor backs each
   // guest descriptor into `map` (memory the container's other processes
   // read, for pidfd_getfd): the host fd, kNoDescriptor or kLibosObject.

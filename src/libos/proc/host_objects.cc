@@ -71,6 +71,9 @@ void HostPipesForFork(fs::Replacements& replaced) {
 
 fs::Replacements MoveSharedObjectsToHost() {
   fs::Replacements replaced;
+  // Only LibOS objects (no host descriptor) can need moving; most forks
+  // have none, so skip the passes (and their reference-count writes).
+  if (!fs::FdTable::Get().AnyFile([](const fs::File& f) { return f.host_fd() < 0; })) return replaced;
   HostPipesForFork(replaced);
   net::HostUnixSocketsForFork(replaced);
   ipc::HostEventFdsForFork(replaced);
