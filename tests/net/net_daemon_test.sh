@@ -23,7 +23,8 @@
 #  10. SIGTERM: the daemon exits cleanly (the TAP device goes away).
 #
 # usage: net_daemon_test.sh KIND JUNCTION RING_CONTAINER
-#   KIND tap | af_packet (veth pair) | tap_hugepages (skipped without free hugepages)
+#   KIND tap | af_packet, af_xdp (veth pair) | tap_hugepages (skipped without
+#   free hugepages)
 set -u
 kind=$1
 junction=$(realpath "$2")
@@ -31,7 +32,7 @@ ctr=$(realpath "$3")
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
 command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 command -v ping >/dev/null || { echo "SKIP: no ping (iputils-ping)"; exit 77; }
-[ "$1" != af_packet ] || command -v ethtool >/dev/null || { echo "SKIP: no ethtool"; exit 77; }
+[ "$1" != af_packet ] && [ "$1" != af_xdp ] || command -v ethtool >/dev/null || { echo "SKIP: no ethtool"; exit 77; }
 
 ns=junction-net-$$
 tmp=$(mktemp -d /tmp/junction-net-test.XXXXXX)
@@ -71,7 +72,7 @@ case $kind in
     [ "${free:-0}" -ge 128 ] || { echo "SKIP: fewer than 128 free hugepages (reserve: echo 256 > /proc/sys/vm/nr_hugepages)"; exit 77; }
     ifname=jtap0
     nic=(--set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24 --set hugepages=true) ;;
-  af_packet)
+  af_packet|af_xdp)
     ifname=jveth1  # the host side; the daemon attaches to jveth0
     in_ns ip link add jveth0 type veth peer name jveth1 || fail "veth pair"
     in_ns ip addr add $host/24 dev jveth1
@@ -80,7 +81,7 @@ case $kind in
     # af_packet hands the daemon frames as the sender queued them: with
     # checksum offload the kernel leaves UDP/TCP checksums unfinished.
     in_ns ethtool -K jveth1 tx off >/dev/null || fail "ethtool -K jveth1 tx off"
-    nic=(--set nic.kind=af_packet --set nic.interface=jveth0) ;;
+    nic=(--set nic.kind=$kind --set nic.interface=jveth0) ;;
   *) echo "unknown kind $kind"; exit 2 ;;
 esac
 
@@ -90,6 +91,15 @@ ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores
   "${nic[@]}" >"$tmp/daemon.log" 2>&1 &
 daemon_pid=$!
 pids+=("$daemon_pid")
+for _ in $(seq 400); do
+  grep -q listening "$tmp/daemon.log" && break
+  if ! kill -0 "$daemon_pid" 2>/dev/null; then
+    # AF_XDP needs kernel and libxdp support this machine may lack.
+    [ "$kind" = af_xdp ] && { echo "SKIP: af_xdp port unavailable: $(grep 'nic:' "$tmp/daemon.log")"; exit 77; }
+    fail "the daemon exited at start"
+  fi
+  sleep 0.025
+done
 wait_for "$tmp/daemon.log" listening "the daemon to start"
 grep "nic:" "$tmp/daemon.log"
 [ -e /proc/$daemon_pid ] || fail "daemon died"
@@ -309,7 +319,7 @@ in_ns ping -c 3 -i 0.2 -W 5 $net.6 >"$tmp/ping3.out" 2>&1 || fail "ping after a 
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "daemon exit status $?"
 [ -e "$sock" ] && fail "socket not removed"
-if [ "$kind" != af_packet ]; then
+if [ "$kind" = tap ] || [ "$kind" = tap_hugepages ]; then
   in_ns ip link show jtap0 >/dev/null 2>&1 && fail "TAP device left behind"
 fi
 echo PASS
