@@ -51,6 +51,14 @@ JUNCTION_HANDLER(splice) {
   if (a.a[1]) in_off = *UserPtr<long>(a.a[1]).Read();
   if (a.a[3]) out_off = *UserPtr<long>(a.a[3]).Read();
   std::vector<char> buf(std::min<size_t>(len, ipc::kPipeMaxSize));
+  // Into a pipe, take no more than it has room for: bytes read from a
+  // socket or file cannot be put back.
+  if (ipc::PipeEnd* to_pipe = AsPipe(out); to_pipe && !AsPipe(in)) {
+    ipc::PipeBuffer& p = to_pipe->pipe();
+    size_t room = p.size() > p.available() ? p.size() - p.available() : 0;
+    if (room == 0 && ((a.a[5] & SPLICE_F_NONBLOCK) || out->nonblocking())) return -EAGAIN;
+    if (room) buf.resize(std::min(buf.size(), room));
+  }
   // SPLICE_F_NONBLOCK makes the pipe side non-blocking for this call.
   bool nb = a.a[5] & SPLICE_F_NONBLOCK;
   if (nb && AsPipe(in) && AsPipe(out) && !AsPipe(out)->Poll()) return -EAGAIN;

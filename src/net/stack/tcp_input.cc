@@ -213,10 +213,11 @@ void TcpConn::Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
     ok = rwnd != 0 && ((SeqLe(rcv_nxt, seq) && SeqLt(seq, rcv_nxt + rwnd)) ||
                        (SeqLe(rcv_nxt, seq + seg_len - 1) &&
                         SeqLt(seq + seg_len - 1, rcv_nxt + rwnd)));
-    // A zero window still takes ACKs (and a probe's sequence number).
+    // A zero window still takes ACKs (and a probe's sequence number), and
+    // a FIN right at its edge: it needs no buffer space (as Linux).
     if (!ok && rwnd == 0 && seq == rcv_nxt) {
+      if (!data.empty()) fin = false;
       data = {};
-      fin = false;
       ok = true;
     }
   }
