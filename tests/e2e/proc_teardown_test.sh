@@ -12,7 +12,12 @@ fail() { echo "FAIL: $*"; [ -n "${pid1:-}" ] && kill -9 "$pid1" 2>/dev/null; exi
 "$JUNCTION" run -- bash -c "sleep 300 & sleep 300 | cat; wait; : $marker" >/dev/null 2>&1 &
 pid1=$!
 
-# Until ps shows the four processes: bash, two sleeps, cat.
+# Until ps shows the four processes: bash, two sleeps, cat (each child
+# shows bash's command line until its execve).
+settled() {
+  [ "$(echo "$procs" | grep -c .)" = 4 ] && [ "$(echo "$procs" | grep -c ' 1 running sleep 300$')" = 2 ] &&
+    echo "$procs" | grep -q ' 1 running cat$'
+}
 procs=""
 for _ in $(seq 1 100); do
   procs=$("$JUNCTION" ps --json 2>/dev/null | python3 -c '
@@ -22,7 +27,7 @@ for c in json.load(sys.stdin):
         for p in c["processes"]:
             print(p["pid"], p["host_pid"], p["ppid"], p["state"], p["command"])
 ' "$pid1")
-  [ "$(echo "$procs" | grep -c .)" = 4 ] && break
+  settled && break
   sleep 0.1
 done
 echo "$procs"

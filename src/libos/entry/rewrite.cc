@@ -41,6 +41,13 @@ struct TrampolinePage {
 };
 TrampolinePage g_pages[kMaxPages];
 int g_num_pages = 0;
+// After a host fork the pages are still the parent's (MAP_SHARED memfd):
+// the child takes private copies before it first writes a trampoline
+// (most children exec or exit first and never do). Guarded by
+// g_rewrite_lock.
+bool g_pages_shared_with_parent = false;
+
+void PrivatizePages_locked();
 
 bool InReach(uintptr_t from, uintptr_t to) {
   int64_t d = static_cast<int64_t>(to) - static_cast<int64_t>(from);
@@ -83,6 +90,7 @@ TrampolinePage* NewPageNear(uintptr_t site) {
 uintptr_t EmitTrampoline(uintptr_t site, std::span<const uint8_t> before, bool set_nr,
                          uint32_t nr, std::span<const uint8_t> relocated, uintptr_t resume,
                          uintptr_t before_rip_target = 0) {
+  if (g_pages_shared_with_parent) PrivatizePages_locked();
   TrampolinePage* tp = nullptr;
   for (int i = 0; i < g_num_pages; i++) {
     if (g_pages[i].used < kSlotsPerPage && InReach(site, g_pages[i].base)) {
@@ -133,9 +141,12 @@ uintptr_t EmitTrampoline(uintptr_t site, std::span<const uint8_t> before, bool s
 void RewriteForkLock() { g_rewrite_lock.lock(); }
 void RewriteForkUnlock() { g_rewrite_lock.unlock(); }
 
-void RewriteAfterFork() {
-  // The pages are MAP_SHARED memfd mappings: after a host fork parent and
-  // child would fill the same slots. Give the child private copies.
+namespace {
+
+// The pages are MAP_SHARED memfd mappings: after a host fork parent and
+// child would fill the same slots. Give the child private copies.
+void PrivatizePages_locked() {
+  g_pages_shared_with_parent = false;
   for (int i = 0; i < g_num_pages; i++) {
     TrampolinePage& tp = g_pages[i];
     long fd = host::Syscall(SYS_memfd_create, host::L("junction-trampolines"), MFD_CLOEXEC);
@@ -152,12 +163,21 @@ void RewriteAfterFork() {
   }
 }
 
+}  // namespace
+
+// Six host calls and a page copy per trampoline page, deferred to the
+// first new trampoline (EmitTrampoline): a child that execs or exits
+// first never pays them.
+void RewriteAfterFork() { g_pages_shared_with_parent = g_num_pages > 0; }
+
 void ResetTrampolines() {
+  // Unmapping the child's views leaves the parent's pages alone.
   for (int i = 0; i < g_num_pages; i++) {
     host::Munmap(g_pages[i].base, kPage);
     host::Munmap(g_pages[i].rw, kPage);
   }
   g_num_pages = 0;
+  g_pages_shared_with_parent = false;
 }
 
 bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {

@@ -30,7 +30,8 @@ void ResetTrampolines();
 // parent and child) so the child never inherits a patch half done.
 void RewriteForkLock();
 void RewriteForkUnlock();
-// In the child of a host fork: the trampolines become the child's own.
+// In the child of a host fork: the trampolines become the child's own
+// (copied when the child first adds one).
 void RewriteAfterFork();
 
 // When false (--no-rewrite, benchmarks of the trap path), nothing is
