@@ -6,7 +6,9 @@
 #   host->ctr  a native client to a server in a bypass container, through
 #              the daemon's TAP port
 #   ctr->ctr   both ends in bypass containers, switched by the daemon
-# usage: net_perf.sh JUNCTION NET_RTT [polling: adaptive|busy] [N]
+# usage: [CORES='[1]'] net_perf.sh JUNCTION NET_RTT [polling: adaptive|busy] [N]
+# (busy polling spins the daemon on the other vCPU: on a loaded 2-vCPU
+# machine that starves everything else, including this script's shell.)
 set -u
 junction=$(realpath "$1")
 rtt=$(realpath "$2")
@@ -49,7 +51,7 @@ sleep 0.3
 run_set linux 127.0.0.1 in_ns
 
 # Through the daemon.
-ip netns exec "$ns" "$junction" daemon --set control.socket="$JUNCTION_SOCKET" --set 'cores=[1]' \
+ip netns exec "$ns" "$junction" daemon --set control.socket="$JUNCTION_SOCKET" --set "cores=${CORES:-[1]}" \
   --set polling="$polling" --set nic.kind=tap --set nic.host_address=10.99.0.1/24 \
   >"$tmp/daemon.log" 2>&1 &
 pids+=($!)
