@@ -48,6 +48,8 @@ cleanup() {
 trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
+  echo "--- junction ps --json (counters at the failure)"
+  timeout 5 "$junction" ps --json 2>&1
   for f in "$tmp"/*.log "$tmp"/*.out; do [ -e "$f" ] && { echo "--- $f"; cat "$f"; }; done
   exit 1
 }
