@@ -869,6 +869,15 @@ void ResetAfterFork() {
 
 void FinishSwitchHere() { FinishSwitch(Self()); }
 
+bool InLazyUse(const void* object) {
+  int n = g_num_kthreads.load(std::memory_order_acquire);
+  for (int i = 0; i < n; i++) {
+    const Kthread& k = g_kthreads[i];
+    if (!k.gone && k.ts && __atomic_load_n(&k.ts->lazy_object, __ATOMIC_SEQ_CST) == object) return true;
+  }
+  return false;
+}
+
 bool HostFdInLazyUse(int fd) {
   int n = g_num_kthreads.load(std::memory_order_acquire);
   for (int i = 0; i < n; i++) {

@@ -47,6 +47,8 @@ void Yield();
 // True while a lazy system call on some kthread uses host descriptor `fd`
 // (ThreadState::lazy_host_fd): its owner waits before closing it.
 bool HostFdInLazyUse(int fd);
+// The same for a LibOS object (ThreadState::lazy_object).
+bool InLazyUse(const void* object);
 
 // A new uthread's first code: settles the uthread that switched to it.
 void FinishSwitchHere();

@@ -46,6 +46,7 @@ ThreadState* SetupThreadState() {
   ts->preempt_timer = -1;
   ts->in_libos = 1;
   ts->lazy_host_fd = -1;
+  ts->lazy_object = nullptr;
   asm volatile("wrgsbase %0" ::"r"(reinterpret_cast<uintptr_t>(ts)) : "memory");
   return ts;
 }

@@ -51,6 +51,9 @@ struct alignas(64) ThreadState {
   // The host descriptor a lazy handler is using right now (-1: none); a
   // HostFile does not close it meanwhile (sched::HostFdInLazyUse).
   int lazy_host_fd;
+  // The LibOS object a lazy handler is using right now (nullptr: none);
+  // it is not destroyed meanwhile (sched::InLazyUse).
+  const void* lazy_object;
 };
 
 static_assert(offsetof(ThreadState, self) == TS_SELF);

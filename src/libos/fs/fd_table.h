@@ -42,6 +42,10 @@ class FdTable {
   // O_WRONLY), publishes its host descriptor in *in_use (which keeps it
   // open) and returns it; else -1 and the caller takes the full path.
   int LazyHostFd(long fd, int access, int* in_use);
+  // For lazy system calls: the pipe end behind `fd` if it is one of kind
+  // `pipe_kind` (File::lazy_pipe), published in *in_use (which keeps it
+  // alive) ; else nullptr.
+  File* LazyPipeEnd(long fd, uint8_t pipe_kind, const void** in_use);
   // Installs `f` at the lowest free number >= min_fd. EMFILE past the limit.
   SysResult<int> Insert(FilePtr f, bool cloexec, int min_fd = 0);
   // Installs `f` at exactly `fd`, closing what was there (dup2/dup3).

@@ -27,4 +27,18 @@ int FdTable::LazyHostFd(long fd, int access, int* in_use) {
   return host_fd;
 }
 
+File* FdTable::LazyPipeEnd(long fd, uint8_t pipe_kind, const void** in_use) {
+  File* found = nullptr;
+  lock_.lock();
+  if (fd >= 0 && static_cast<size_t>(fd) < fds_.size()) {
+    File* f = fds_[static_cast<size_t>(fd)].file.get();
+    if (f && f->lazy_pipe() == pipe_kind && !(f->flags() & O_PATH)) {
+      found = f;
+      __atomic_store_n(in_use, static_cast<const void*>(f), __ATOMIC_SEQ_CST);
+    }
+  }
+  lock_.unlock();
+  return found;
+}
+
 }  // namespace junction::libos::fs

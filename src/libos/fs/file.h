@@ -114,6 +114,9 @@ class File {
   virtual SysResult<long> Fcntl(int cmd, long arg);
   virtual SysResult<long> Ioctl(unsigned long req, long arg);
   bool nonblocking() const { return flags_ & 04000 /*O_NONBLOCK*/; }
+  // Pipe ends say which (1 read, 2 write) for the lazy read/write path
+  // (ipc/pipe_lazy.cc); 0 for everything else.
+  uint8_t lazy_pipe() const { return lazy_pipe_; }
   // F_SETOWN: the container pid (or -pgid) that gets SIGIO for O_ASYNC.
   int owner() const { return owner_; }
   void set_owner(int o) { owner_ = o; }
@@ -121,6 +124,7 @@ class File {
  protected:
   int flags_;
   int owner_ = 0;
+  uint8_t lazy_pipe_ = 0;
   std::string path_;
   int host_fd_;
   Filesystem* fs_ = nullptr;

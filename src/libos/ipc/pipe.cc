@@ -10,6 +10,7 @@
 
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
+#include "sched/kthread.h"
 
 namespace junction::libos::ipc {
 
@@ -226,10 +227,16 @@ SysResult<size_t> PipeBuffer::TeeTo(fs::File* reader, PipeBuffer& to, fs::File* 
 PipeEnd::PipeEnd(std::shared_ptr<PipeBuffer> p, bool writer, int flags)
     : File((writer ? O_WRONLY : O_RDONLY) | flags, "pipe:[" + std::to_string(p->ino()) + "]"),
       pipe_(std::move(p)), writer_(writer) {
+  lazy_pipe_ = writer ? 2 : 1;
   pipe_->Attach(this, writer_);
 }
 
-PipeEnd::~PipeEnd() { pipe_->Detach(this, writer_); }
+PipeEnd::~PipeEnd() {
+  // A lazy read or write on another kthread found this end before it was
+  // closed: let it finish (it never blocks).
+  while (sched::InLazyUse(this)) __builtin_ia32_pause();
+  pipe_->Detach(this, writer_);
+}
 
 SysResult<size_t> PipeEnd::Read(void* buf, size_t len) {
   if (writer_) return Errno{EBADF};

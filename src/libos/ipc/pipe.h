@@ -49,7 +49,15 @@ class PipeBuffer {
   SysResult<size_t> TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len);
   uint64_t ino() const { return ino_; }
 
+  // The lazy path (pipe_lazy.cc, vector-free): a read that finds data, or
+  // a write that fits, without packets, SIGPIPE or blocking. kNotLazy if
+  // the call must take Read/Write instead (nothing was done then).
+  static constexpr long kNotLazy = 1l << 62;
+  long ReadLazy(fs::File* end, void* buf, size_t len);
+  long WriteLazy(fs::File* end, const void* buf, size_t len);
+
  private:
+  void NotifyEndsLazy(uint32_t rd, uint32_t wr);
   void NotifyEnds(uint32_t rd, uint32_t wr);
   size_t CopyOut_locked(void* dst, size_t len, bool consume);
   void CopyIn_locked(const void* src, size_t len);

@@ -133,8 +133,10 @@ constexpr Spec kSpecs[] = {
 
     // Files: the LibOS VFS (mount table, path resolution, descriptor table;
     // docs/filesystem.md). Host-backed files keep a host descriptor.
-    IMPL(read, 0, ""), IMPL(write, 0, ""),
-    // Lazy: host files' positional I/O without saving the guest's vector state.
+    // Lazy: pipes' read/write that need not block, host files' positional
+    // I/O, without saving the guest's vector state.
+    {SYS_read, Sys_read_lazy, Support::kFull, kLazy, 0, ""},
+    {SYS_write, Sys_write_lazy, Support::kFull, kLazy, 0, ""},
     {SYS_pread64, Sys_pread64_lazy, Support::kFull, kLazy, 0, ""},
     {SYS_pwrite64, Sys_pwrite64_lazy, Support::kFull, kLazy, 0, ""},
     IMPL(readv, 0, ""), IMPL(writev, 0, ""), IMPL(preadv, 0, ""), IMPL(pwritev, 0, ""),

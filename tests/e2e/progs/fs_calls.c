@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -69,6 +71,39 @@ int main(void) {
   int pfd[2];
   if (pipe(pfd) == 0) {
     r("pread on a pipe", pread(pfd[0], buf, 1, 0));
+    // Reads that find data and writes that fit (the LibOS's lazy path),
+    // then the cases it leaves to the full one.
+    for (int i = 0; i < 3; i++) {
+      r("pipe write", write(pfd[1], "abc", 3));
+      r("pipe read", read(pfd[0], buf, sizeof(buf)));
+    }
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = pfd[0]};
+    r("epoll_ctl pipe", epoll_ctl(ep, EPOLL_CTL_ADD, pfd[0], &ev));
+    r("epoll_wait empty pipe", epoll_wait(ep, &ev, 1, 0));
+    r("pipe write (watched)", write(pfd[1], "x", 1));
+    r("epoll_wait after write", epoll_wait(ep, &ev, 1, 1000));
+    r("pipe read (watched)", read(pfd[0], buf, sizeof(buf)));
+    r("epoll_wait drained", epoll_wait(ep, &ev, 1, 0));
+    close(ep);
+    r("pipe write", write(pfd[1], "y", 1));
+    r("pipe read into read-only memory", read(pfd[0], (void*)main, 1));
+    r("pipe read after EFAULT", read(pfd[0], buf, sizeof(buf)));
+    r("fcntl O_NONBLOCK", fcntl(pfd[0], F_SETFL, O_NONBLOCK));
+    r("pipe read empty nonblocking", read(pfd[0], buf, sizeof(buf)));
+    r("pipe write on read end", write(pfd[0], "x", 1));
+    r("pipe read on write end", read(pfd[1], buf, 1));
+    r("pipe write 0", write(pfd[1], buf, 0));
+    close(pfd[0]);
+    signal(SIGPIPE, SIG_IGN);
+    r("pipe write without reader", write(pfd[1], "x", 1));
+    close(pfd[1]);
+  }
+  if (pipe2(pfd, O_DIRECT) == 0) {
+    r("packet write 3", write(pfd[1], "abc", 3));
+    r("packet write 5", write(pfd[1], "defgh", 5));
+    r("packet read", read(pfd[0], buf, sizeof(buf)));
+    r("packet read", read(pfd[0], buf, 2));
     close(pfd[0]);
     close(pfd[1]);
   }
