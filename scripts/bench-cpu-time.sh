@@ -10,7 +10,8 @@ APP=$(mktemp --suffix=.toml); echo 'name = "app"' > "$APP"
 tc() { taskset -c 1 perf stat -x, -e task-clock "$@" 2>&1 >/dev/null | awk -F, '/task-clock/{print $1}'; }
 printf "%-18s %10s %10s %7s\n" bench native_ns junction_ns ratio
 for spec in "threads futex_pingpong 20000 200000" "threads condvar_pingpong 20000 200000" \
-            "threads create_join 2000 20000" "ipc pipe_pingpong 20000 200000" "file pread_4k 100000 1000000"; do
+            "threads create_join 2000 20000" "ipc pipe_pingpong 20000 200000" "file pread_4k 100000 1000000" \
+            "proc fork_exit 20 220" "proc fork_exec 20 220" "proc spawn_true 20 220"; do
   set -- $spec
   n1=$(tc $J bench worker $1 $2 $3); n2=$(tc $J bench worker $1 $2 $4)
   j1=$(tc $J run "$APP" -- $J bench worker $1 $2 $3); j2=$(tc $J run "$APP" -- $J bench worker $1 $2 $4)
