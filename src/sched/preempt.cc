@@ -5,6 +5,11 @@
 #include <time.h>
 #include <ucontext.h>
 
+#include <elf.h>
+#include <sys/auxv.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "libos/entry/thread_state.h"
@@ -42,9 +47,35 @@ struct TimerSlot {
   int timer_id = -1;
 };
 
+// The host's vDSO (junction's own clock_gettime, e.g. sched::NowNs) is
+// LibOS code too: the guest runs the LibOS's vDSO image, never the host's.
+// Treating it as guest code switched uthreads out in the middle of the
+// LibOS (holding its locks) and saved LibOS state as the guest's.
+uintptr_t g_host_vdso_start = 0, g_host_vdso_end = 0;
+
+void FindHostVdso() {
+  if (g_host_vdso_end) return;
+  auto base = static_cast<uintptr_t>(getauxval(AT_SYSINFO_EHDR));
+  if (!base) return;
+  const auto* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
+  const auto* ph = reinterpret_cast<const Elf64_Phdr*>(base + eh->e_phoff);
+  uintptr_t first = UINTPTR_MAX, last = 0;
+  for (int i = 0; i < eh->e_phnum; i++) {
+    if (ph[i].p_type != PT_LOAD) continue;
+    first = std::min<uintptr_t>(first, ph[i].p_vaddr);
+    last = std::max<uintptr_t>(last, ph[i].p_vaddr + ph[i].p_memsz);
+  }
+  if (last <= first) return;
+  // A vDSO is linked at 0 (or at its load address): either way relative to base.
+  uintptr_t bias = first >= base ? 0 : base;
+  g_host_vdso_start = first + bias;
+  g_host_vdso_end = last + bias;
+}
+
 bool InLibosText(uintptr_t ip) {
-  return ip >= reinterpret_cast<uintptr_t>(__executable_start) &&
-         ip < reinterpret_cast<uintptr_t>(etext);
+  return (ip >= reinterpret_cast<uintptr_t>(__executable_start) &&
+          ip < reinterpret_cast<uintptr_t>(etext)) ||
+         (ip >= g_host_vdso_start && ip < g_host_vdso_end);
 }
 
 void Arm(int id, uint64_t ns) {
@@ -100,6 +131,7 @@ void PreemptHandler(int, siginfo_t*, void* ucv) {
 
 bool StartPreemptionTimer(uint64_t slice_ns) {
   g_slice_ns = slice_ns;
+  FindHostVdso();
   libos::KernelSigaction sa{};
   sa.handler = reinterpret_cast<uint64_t>(&PreemptHandler);
   sa.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | libos::kSaRestorer;

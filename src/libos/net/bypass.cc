@@ -43,6 +43,8 @@ void SetBypassLink(junction::net::NetLink* link) {
 
 junction::net::NetStack* BypassStack() {
   if (!BypassMode()) return nullptr;
+  if (auto* s = g_stack.load(std::memory_order_acquire)) return s;
+  uint64_t now = sched::NowNs();  // not under g_lock
   sched::SpinGuard g(g_lock);
   if (auto* s = g_stack.load()) return s;
   const config::NetConfig& nc = CurrentProcess().config->net;
@@ -51,7 +53,7 @@ junction::net::NetStack* BypassStack() {
   sc.prefix = nc.address->prefix;
   sc.gateway = nc.gateway.value_or(0);
   sc.clock = [] { return sched::NowNs(); };
-  sc.seed = sched::NowNs() ^ (static_cast<uint64_t>(CurrentProcess().host_pid) << 32);
+  sc.seed = now ^ (static_cast<uint64_t>(CurrentProcess().host_pid) << 32);
   if (!g_link) {
     junction::net::Mac m = junction::net::ContainerMac(sc.addr);
     junction::net::MacAddr mac;

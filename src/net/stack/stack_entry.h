@@ -14,10 +14,12 @@ namespace junction::net {
 class StackEntry {
  public:
   explicit StackEntry(const NetStack* s) : s_(const_cast<NetStack*>(s)) {
+    // The clock first: nothing outside the stack runs under its lock.
+    uint64_t now = s_->cfg_.clock();
     while (s_->lock_.test_and_set(std::memory_order_acquire)) {
       __builtin_ia32_pause();
     }
-    s_->now_ = std::max(s_->now_, s_->cfg_.clock());
+    s_->now_ = std::max(s_->now_, now);
   }
   ~StackEntry() {
     s_->DrainLoopback_l();
