@@ -17,6 +17,7 @@
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
+#include "libos/signals/posix_timers.h"
 #include "libos/signals/rseq.h"
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
@@ -325,9 +326,47 @@ JUNCTION_HANDLER(nanosleep) {
   return r;
 }
 
+namespace {
+
+// clock_nanosleep on a CPU-time clock (posix_cpu_nsleep): the caller's own
+// thread clock is EINVAL; otherwise it sleeps until the clock passes the
+// target, checked at the earliest wall time the CPU could get there.
+long CpuClockNanosleep(clockid_t clock, bool absolute, const timespec& req, long rem_addr) {
+  bool per_thread = clock == CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4));
+  int pid = clock == CLOCK_THREAD_CPUTIME_ID ? 0 : ~(clock >> 3);
+  if (per_thread && (pid == 0 || pid == Self()->tid)) return -EINVAL;
+  uint64_t now;
+  if (!ReadCpuClock(clock, &now)) return -EINVAL;
+  uint64_t target = absolute ? TimespecNs(req) : now + TimespecNs(req);
+  for (;;) {
+    if (!ReadCpuClock(clock, &now)) return -EINVAL;  // its thread exited
+    if (now >= target) return 0;
+    uint64_t wait = (target - now) / static_cast<uint64_t>(per_thread ? 1 : std::max(1, sched::KthreadCount()));
+    if (SleepUntil(sched::NowNs() + std::max<uint64_t>(wait, 200000)) == -EINTR) {
+      if (!absolute && rem_addr) {
+        uint64_t left = target - now;
+        timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
+        std::memcpy(reinterpret_cast<void*>(rem_addr), &rem, sizeof(rem));
+      }
+      return -EINTR;
+    }
+  }
+}
+
+}  // namespace
+
 JUNCTION_HANDLER(clock_nanosleep) {
   auto clock = static_cast<clockid_t>(a.a[0]);
   int flags = static_cast<int>(a.a[1]);
+  if (clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID ||
+      (clock < 0 && (clock & 7) != 3 /*CLOCKFD*/)) {
+    auto req = UserPtr<timespec>(a.a[2]).Read();
+    if (!req.ok()) return -EFAULT;
+    if (!ValidTimespec(*req)) return -EINVAL;
+    bool absolute = flags & TIMER_ABSTIME;
+    if (!absolute && a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(timespec))) return -EFAULT;
+    return CpuClockNanosleep(clock, absolute, *req, absolute ? 0 : a.a[3]);
+  }
   if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
       clock != CLOCK_TAI && clock != CLOCK_REALTIME_ALARM && clock != CLOCK_BOOTTIME_ALARM)
     return clock == CLOCK_THREAD_CPUTIME_ID ? -EINVAL : -ENOTSUP;

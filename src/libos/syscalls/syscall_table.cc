@@ -106,7 +106,7 @@ constexpr Spec kSpecs[] = {
     HOST(gettimeofday, ""),
     HOST(time, ""),
     IMPL(nanosleep, 0, "parks the uthread; the kthread runs others"),
-    IMPL(clock_nanosleep, 0, "relative and TIMER_ABSTIME on every settable clock"),
+    IMPL(clock_nanosleep, 0, "relative and TIMER_ABSTIME on every settable clock and the CPU-time clocks"),
     IMPL(times, 0, "the uthreads' CPU time; children's from the host"),
     ERR(clock_settime, EPERM, "a container may not set the host's clock (no CAP_SYS_TIME)"),
     ERR(settimeofday, EPERM, "a container may not set the host's clock (no CAP_SYS_TIME)"),

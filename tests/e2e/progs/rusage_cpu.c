@@ -119,6 +119,23 @@ int main(void) {
   long long children = ru_total(RUSAGE_CHILDREN, &ru);
   printf("children after: grew: %d\n", children > 0);
 
+  // clock_nanosleep on CPU-time clocks: the process clock while another
+  // thread burns CPU; the caller's own thread clock is EINVAL.
+  pthread_create(&th, NULL, worker, NULL);
+  long long p0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+  struct timespec req = {0, 20000000};
+  int nr = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &req, NULL);
+  printf("clock_nanosleep(process cpu, 20ms): %d, process cpu advanced >= 20ms: %d\n", nr,
+         clock_ns(CLOCK_PROCESS_CPUTIME_ID) - p0 >= 20000000);
+  pthread_join(th, NULL);
+  printf("clock_nanosleep(thread cpu): %s\n", strerror(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL)));
+  clockid_t mine;
+  pthread_getcpuclockid(pthread_self(), &mine);
+  printf("clock_nanosleep(own pthread clock): %s\n", strerror(clock_nanosleep(mine, 0, &req, NULL)));
+  struct timespec past = {0, 1};
+  printf("clock_nanosleep(process cpu, absolute, past): %d\n",
+         clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, TIMER_ABSTIME, &past, NULL));
+
   // Errors and clock ids.
   SHOW("getrusage(99)", getrusage(99, &ru));
   SHOW("getrusage bad pointer", syscall(SYS_getrusage, RUSAGE_SELF, 8L));
