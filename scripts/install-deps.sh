@@ -28,8 +28,10 @@ packages=(
   redis-server redis-tools nginx-light
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
   strace
-  # tests/net: Linux's side of the daemon's packet path
-  iputils-ping ethtool
+  # tests/net: Linux's side of the daemon's packet path (iperf3's service
+  # is kept from starting, below); nftables injects loss where the kernel
+  # has no tc netem
+  iputils-ping ethtool iperf3 nftables
 )
 
 export DEBIAN_FRONTEND=noninteractive
@@ -39,7 +41,7 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps.sh: installing ${missing[*]}"
-  # Packages with a service (redis-server, nginx) must not start it: the
+  # Packages with a service (redis-server, nginx, iperf3) must not start it: the
   # tests start their own instances on free ports. A policy-rc.d answering
   # 101 tells invoke-rc.d not to start anything during the install.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -51,7 +53,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # Nor start at boot, nor keep running if an earlier install started them.
-for svc in redis-server nginx; do
+for svc in redis-server nginx iperf3; do
   [ -e "/lib/systemd/system/$svc.service" ] || [ -e "/etc/init.d/$svc" ] || continue
   if [ -d /run/systemd/system ]; then
     systemctl disable --now "$svc" >/dev/null 2>&1 || true
