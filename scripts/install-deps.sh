@@ -20,7 +20,7 @@ packages=(
   # packaging
   dpkg-dev fakeroot
   # programs the end-to-end tests run natively and under junction
-  busybox-static coreutils python3 perl openssl sqlite3 hyperfine golang-go
+  busybox-static coreutils python3 perl openssl sqlite3 hyperfine golang-go nodejs
   openjdk-17-jdk-headless
   iproute2 procps curl
   # servers the process tests run (redis BGSAVE forks, nginx master/workers);

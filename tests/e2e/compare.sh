@@ -2,16 +2,19 @@
 # Runs one command natively and under `junction run`, and compares exit
 # status and stdout (and stderr with --stderr). Prints a diff on mismatch.
 #
-# usage: compare.sh JUNCTION APP_TOML [--stderr] [--filter CMD] -- CMD ARGS...
-#   --filter CMD  pipe both stdouts through CMD before comparing (e.g. to
-#                 drop values that differ between any two runs)
+# usage: compare.sh JUNCTION APP_TOML [--stderr] [--filter CMD] [--allow-empty] -- CMD ARGS...
+#   --filter CMD   pipe both stdouts through CMD before comparing (e.g. to
+#                  drop values that differ between any two runs)
+#   --allow-empty  the native run may print nothing (otherwise an empty native
+#                  stdout fails: two runs that both print nothing prove nothing)
 set -u
 junction=$1; app=$2; shift 2
-compare_stderr=0; filter=cat
+compare_stderr=0; filter=cat; allow_empty=0
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
   case "$1" in
     --stderr) compare_stderr=1; shift ;;
     --filter) filter=$2; shift 2 ;;
+    --allow-empty) allow_empty=1; shift ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -27,11 +30,23 @@ native_rc=$?
 junction_rc=$?
 
 fail=0
+# A native run that could not start (tool not installed) proves nothing.
+if [ "$native_rc" = 126 ] || [ "$native_rc" = 127 ]; then
+  echo "the native run could not execute $1 (exit $native_rc): is it installed?"
+  head -5 "$tmp/native.err"; exit 1
+fi
+if [ $allow_empty = 0 ] && [ ! -s "$tmp/native.out" ]; then
+  echo "the native run printed nothing on stdout (exit $native_rc); a comparison of two empty outputs proves nothing"
+  head -5 "$tmp/native.err"; exit 1
+fi
 if [ "$native_rc" != "$junction_rc" ]; then
   echo "exit status differs: native $native_rc, junction $junction_rc"; fail=1
 fi
-bash -c "$filter" <"$tmp/native.out" >"$tmp/native.f"
-bash -c "$filter" <"$tmp/junction.out" >"$tmp/junction.f"
+bash -c "$filter" <"$tmp/native.out" >"$tmp/native.f" 2>"$tmp/filter.err"
+bash -c "$filter" <"$tmp/junction.out" >"$tmp/junction.f" 2>>"$tmp/filter.err"
+if [ -s "$tmp/filter.err" ]; then
+  echo "the filter failed: $filter"; head -5 "$tmp/filter.err"; exit 1
+fi
 if ! cmp -s "$tmp/native.f" "$tmp/junction.f"; then
   echo "stdout differs:"; diff "$tmp/native.f" "$tmp/junction.f" | head -40; fail=1
 fi
