@@ -31,6 +31,10 @@ junction_e2e(syscall_regs COMMAND $<TARGET_FILE:e2e_syscall_regs>)
 junction_e2e(bad_pointers COMMAND $<TARGET_FILE:e2e_bad_pointers>)
 # Signals from host timers delivered to guest handlers.
 junction_e2e(signals_basic COMMAND $<TARGET_FILE:e2e_signals_basic>)
+# SIGSEGV recovery on a sigaltstack, SA_RESTART, pthread_kill between threads.
+junction_e2e(signals_threads COMMAND $<TARGET_FILE:e2e_signals_threads>)
+# SA_RESTART across a fork (trap and trampoline paths); futex EINTR vs restart.
+junction_e2e(signals_restart COMMAND $<TARGET_FILE:e2e_signals_restart>)
 
 # Pointers into the LibOS's own memory (only meaningful under junction).
 add_test(NAME e2e.libos_memory_protected

@@ -74,7 +74,8 @@ TrampolinePage* NewPageNear(uintptr_t site) {
       auto entry = reinterpret_cast<uintptr_t>(&junction_syscall_entry);
       std::memcpy(reinterpret_cast<void*>(rw), &entry, sizeof(entry));
       g_pages[g_num_pages] = {static_cast<uintptr_t>(r), static_cast<uintptr_t>(rw), 0};
-      result = &g_pages[g_num_pages++];
+      result = &g_pages[g_num_pages];
+      __atomic_store_n(&g_num_pages, g_num_pages + 1, __ATOMIC_RELEASE);  // TrapRestartAddress
     }
   }
   if (!result && rw >= 0) host::Munmap(static_cast<uintptr_t>(rw), kPage);
@@ -288,6 +289,19 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   // at the trampoline's copy of the instructions after the syscall.
   if (!relocated.empty()) *resume_now = tramp + kRelocatedOffset;
   return true;
+}
+
+uintptr_t TrapRestartAddress(uintptr_t resume) {
+  // Pages are only appended; a page added concurrently cannot hold `resume`.
+  int n = __atomic_load_n(&g_num_pages, __ATOMIC_ACQUIRE);
+  for (int i = 0; i < n; i++) {
+    uintptr_t base = g_pages[i].base;
+    if (resume < base + kSlotSize || resume >= base + kPage) continue;
+    // No trampoline holds a `syscall`: a trap resuming here is a shape-B
+    // call resuming at its relocated `cmp`.
+    if ((resume - base) % kSlotSize == kRelocatedOffset) return resume - kRelocatedOffset;
+  }
+  return resume - 2;
 }
 
 bool HandlePatchTrap(uintptr_t int3_addr) {

@@ -19,6 +19,13 @@ namespace junction::libos {
 // inside the new trampoline when the patch covered `after`).
 bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now);
 
+// Where a trapped call that resumes at `resume` is re-issued (a signal
+// restarting it): the `syscall` instruction just before `resume`, except
+// when the call's own rewrite moved its resume point into a trampoline
+// (shape B: the site's syscall is gone); then the trampoline's start,
+// which redoes the call at the site's %rsp.
+uintptr_t TrapRestartAddress(uintptr_t resume);
+
 // A SIGTRAP at `int3_addr`: true if it is the int3 of a patch in progress
 // (or just finished), so the thread should simply execute that address again.
 bool HandlePatchTrap(uintptr_t int3_addr);

@@ -1,5 +1,6 @@
 #include "libos/signals/delivery.h"
 
+#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "libos/entry/rewrite.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
@@ -57,7 +59,15 @@ void InitXsaveImage(ThreadState* ts) {
   std::memcpy(ts->xsave_area + 24, &mxcsr, sizeof(mxcsr));
 }
 
-bool Restartable(long nr, bool handler_ran, bool sa_restart) {
+// A futex wait with a timeout: Linux returns ERESTART_RESTARTBLOCK (EINTR
+// once a handler runs, restarted otherwise), not ERESTARTSYS.
+bool TimedFutexWait(const GuestContext& ctx) {
+  int cmd = static_cast<int>(ctx.rsi) & FUTEX_CMD_MASK;
+  return (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && ctx.r10 != 0;
+}
+
+bool Restartable(long nr, const GuestContext& ctx, bool handler_ran, bool sa_restart) {
+  if (nr == SYS_futex && TimedFutexWait(ctx)) return !handler_ran;
   switch (nr) {
     case SYS_read: case SYS_write: case SYS_readv: case SYS_writev: case SYS_pread64:
     case SYS_pwrite64: case SYS_preadv: case SYS_pwritev: case SYS_open: case SYS_openat:
@@ -205,7 +215,7 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool 
     // The interrupted system call: restart it or let it fail with EINTR.
     if (!restart_considered && restart.nr >= 0 && restart.result == -EINTR) {
       restart_considered = true;
-      if (Restartable(restart.nr, true, act.flags & SA_RESTART)) {
+      if (Restartable(restart.nr, ctx, true, act.flags & SA_RESTART)) {
         ctx.rax = static_cast<uint64_t>(restart.nr);
         ctx.rip = restart.rip;
       }
@@ -214,7 +224,7 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool 
     handler_ran = true;
   }
   if (!restart_considered && restart.nr >= 0 && restart.result == -EINTR &&
-      Restartable(restart.nr, false, false)) {
+      Restartable(restart.nr, ctx, false, false)) {
     ctx.rax = static_cast<uint64_t>(restart.nr);
     ctx.rip = restart.rip;
   }
@@ -307,7 +317,7 @@ GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack
   restart.result = static_cast<long>(r->rax);
   // Re-issuing: the `syscall` instruction itself on the trap path, the
   // trampoline's 6-byte `call *entry(%rip)` (with %eax = nr) otherwise.
-  restart.rip = trap_path ? ctx.rip - 2 : ctx.rip - 6;
+  restart.rip = trap_path ? TrapRestartAddress(ctx.rip) : ctx.rip - 6;
   bool handler_ran = DeliverPendingSignals(ctx, restart);
   ResumeGuest(ctx, handler_ran);
 }

@@ -1,0 +1,137 @@
+// Restart rules for blocked calls interrupted by a signal handler, as
+// Linux applies them: a pipe read() on a pipe shared with a forked child
+// restarts under SA_RESTART (first on the trap path, then on the rewritten
+// trampoline path); a FUTEX_WAIT with a timeout fails with EINTR even under
+// SA_RESTART (ERESTART_RESTARTBLOCK); one without a timeout restarts.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t handled;
+static volatile pid_t writer;  // told by the handler to write
+
+static void on_alarm(int sig) {
+  (void)sig;
+  handled++;
+  if (writer > 0) kill(writer, SIGUSR1);
+}
+
+static void arm_timer_ms(int ms) {
+  struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+}
+
+// The child writes one byte once the parent's handler has run, so the
+// parent's read() is always interrupted before data arrives.
+static void fork_read_round(const char* label) {
+  int p[2];
+  if (pipe(p) != 0) return;
+  sigset_t usr1, old;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &usr1, &old);
+  pid_t c = fork();
+  if (c == 0) {
+    int sig;
+    sigwait(&usr1, &sig);
+    (void)!write(p[1], "x", 1);
+    _exit(0);
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  writer = c;
+  handled = 0;
+  arm_timer_ms(100);
+  char b = 0;
+  errno = 0;
+  long r = read(p[0], &b, 1);
+  int e = errno;
+  writer = 0;
+  int st = 0;
+  waitpid(c, &st, 0);
+  printf("%s: read %ld %s byte %c handler ran %d child status %d\n", label, r,
+         r < 0 ? strerror(e) : "", r == 1 ? b : '-', handled > 0, st);
+  close(p[0]);
+  close(p[1]);
+}
+
+static long futex(uint32_t* w, int op, uint32_t v, const struct timespec* t, uint32_t v3) {
+  return syscall(SYS_futex, w, op, v, t, NULL, v3);
+}
+
+static void show(const char* label, long r, int e) {
+  printf("%s: %ld %s handler ran %d\n", label, r, r < 0 ? strerror(e) : "", handled > 0);
+}
+
+static uint32_t word;
+
+static void* waker(void* arg) {
+  (void)arg;
+  while (!handled) usleep(1000);
+  usleep(100000);
+  __atomic_store_n(&word, 1, __ATOMIC_SEQ_CST);
+  futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, 0);
+  return NULL;
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGALRM, &sa, NULL);
+
+  fork_read_round("fork, SA_RESTART read (first call)");
+  fork_read_round("fork, SA_RESTART read (again)");
+
+  // The timeouts are long: only a wrongly restarted wait reaches them.
+  uint32_t z = 0;
+  struct timespec rel = {5, 0};
+  handled = 0;
+  arm_timer_ms(100);
+  errno = 0;
+  long r = futex(&z, FUTEX_WAIT_PRIVATE, 0, &rel, 0);
+  show("FUTEX_WAIT relative timeout, SA_RESTART", r, errno);
+
+  struct timespec abs;
+  clock_gettime(CLOCK_MONOTONIC, &abs);
+  abs.tv_sec += 5;
+  handled = 0;
+  arm_timer_ms(100);
+  errno = 0;
+  r = futex(&z, FUTEX_WAIT_BITSET_PRIVATE, 0, &abs, FUTEX_BITSET_MATCH_ANY);
+  show("FUTEX_WAIT_BITSET absolute timeout, SA_RESTART", r, errno);
+
+  // No timeout: restarted; the waker changes the word and wakes it later
+  // (a restart that comes after the change sees EAGAIN, also a restart).
+  handled = 0;
+  pthread_t t;
+  pthread_create(&t, NULL, waker, NULL);
+  arm_timer_ms(100);
+  errno = 0;
+  r = futex(&word, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
+  int e = errno;
+  pthread_join(t, NULL);
+  printf("FUTEX_WAIT no timeout, SA_RESTART: %s handler ran %d\n",
+         r == 0 || e == EAGAIN ? "restarted" : strerror(e), handled > 0);
+
+  // Without SA_RESTART the untimed wait fails with EINTR.
+  sa.sa_flags = 0;
+  sigaction(SIGALRM, &sa, NULL);
+  handled = 0;
+  arm_timer_ms(100);
+  errno = 0;
+  r = futex(&z, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
+  show("FUTEX_WAIT no timeout, no SA_RESTART", r, errno);
+  return 0;
+}
