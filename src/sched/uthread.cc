@@ -7,6 +7,7 @@
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "libos/signals/signal_queue.h"
 #include "sched/guest_vectors.h"
 
 extern "C" void junction_uthread_trampoline();
@@ -62,6 +63,9 @@ Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) 
 }
 
 void FreeUthread(Uthread* u) {
+  // Its queued real-time signals must not pass to a thread reusing it.
+  libos::DiscardThreadSignals(u);
+  u->sig_pending = 0;
   {
     SpinGuard g(g_cache_lock);
     if (g_cached < kCacheMax) {

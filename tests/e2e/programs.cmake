@@ -159,6 +159,9 @@ junction_e2e(proc_python_multiprocessing COMMAND python3 ${E2E_DATA}/proc/multip
 junction_e2e(timers_posix COMMAND $<TARGET_FILE:e2e_timers_posix>)
 # sigqueue, rt_sigqueueinfo, rt_tgsigqueueinfo: values, permissions, threads, a child.
 junction_e2e(signals_queue COMMAND $<TARGET_FILE:e2e_signals_queue>)
+# Real-time signals queue (FIFO, lowest first), standard ones coalesce: sigwaitinfo,
+# handlers, signalfd, thread- before process-directed, SigQ, RLIMIT_SIGPENDING.
+junction_e2e(signals_rt_queue COMMAND $<TARGET_FILE:e2e_signals_rt_queue>)
 # CPU time: getrusage SELF/THREAD/CHILDREN, times(), the CPU-time clocks.
 junction_e2e(rusage_cpu COMMAND $<TARGET_FILE:e2e_rusage_cpu>)
 # setitimer/getitimer/alarm: REAL, VIRTUAL and PROF on the process's CPU time.

@@ -122,12 +122,11 @@ int SignalFd::Take(void* buf, size_t len) {
     uint64_t ready = mine | (__atomic_load_n(&s.pending, __ATOMIC_ACQUIRE) & mask);
     if (!ready) break;
     int sig = __builtin_ctzll(ready) + 1;
-    bool from_thread = mine & SigBit(sig);
-    uint64_t* set = from_thread ? &self->sig_pending : &s.pending;
-    // Another thread may take the same process-directed signal first.
-    if (!(__atomic_fetch_and(set, ~SigBit(sig), __ATOMIC_ACQ_REL) & SigBit(sig))) continue;
-    siginfo_t info = from_thread ? self->sig_info[sig] : s.info[sig];
+    siginfo_t info;
+    // One instance; another thread may take a process-directed one first.
+    bool taken = TakePendingSignal(self, sig, &info);
     UpdatePendingFlag();
+    if (!taken) continue;
     if (!TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
     signalfd_siginfo out = ToSignalfdInfo(sig, info);
     std::memcpy(static_cast<char*>(buf) + done, &out, sizeof(out));

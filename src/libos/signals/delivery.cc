@@ -194,16 +194,15 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool 
     // Thread-directed first, as Linux does.
     auto* self = static_cast<sched::Uthread*>(CurrentThread()->current);
     siginfo_t info;
-    bool from_thread = self->sig_pending & SigBit(sig);
-    info = from_thread ? self->sig_info[sig] : s.info[sig];
     // A timer's signal re-arms its timer when taken, which takes locks:
     // not from a host signal handler (it waits for the next LibOS exit or
     // preemption tick, which the pending flag brings).
-    if (in_host_handler && info.si_code == SI_TIMER) {
+    if (in_host_handler && PeekPendingSignal(self, sig, &info) && info.si_code == SI_TIMER) {
       deferred |= SigBit(sig);
       continue;
     }
-    __atomic_and_fetch(from_thread ? &self->sig_pending : &s.pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+    // One instance: a real-time signal's next one stays pending.
+    if (!TakePendingSignal(self, sig, &info)) continue;  // another thread took it
     if (!TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
     KernelSigaction act = s.actions[sig];
     if (act.handler == reinterpret_cast<uint64_t>(SIG_IGN)) continue;

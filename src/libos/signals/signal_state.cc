@@ -8,6 +8,7 @@
 #include "libos/host/host.h"
 #include "libos/ipc/eventfd.h"
 #include "libos/signals/posix_timers.h"
+#include "libos/signals/signal_queue.h"
 #include "sched/kthread.h"
 #include "sched/preempt.h"
 #include "sched/uthread.h"
@@ -118,11 +119,7 @@ void SetGuestAction(int sig, const KernelSigaction& act) {
   GuestSignals& s = Signals();
   s.actions[sig] = act;
   if (act.handler == reinterpret_cast<uint64_t>(SIG_IGN)) {
-    // Pending instances are discarded, for the process and every thread.
-    __atomic_and_fetch(&s.pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
-    sched::SpinGuard g(sched::AllUthreadsLock());
-    for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
-      __atomic_and_fetch(&u->sig_pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+    DiscardPendingSignals(SigBit(sig));
   }
   if (!LibosOwned(sig)) SetHostAction(sig, act.handler);
   UpdatePendingFlag();
@@ -135,18 +132,48 @@ void SetGuestMask(uint64_t mask) {
   UpdatePendingFlag();
 }
 
-void QueueSignal(int sig, const siginfo_t& info, void* thread) {
-  if (sig < 1 || sig > kMaxSignal) return;
+bool QueueSignal(int sig, const siginfo_t& info, void* thread) {
+  if (sig < 1 || sig > kMaxSignal) return true;
+  bool queued;
   if (thread) {
     auto* u = static_cast<sched::Uthread*>(thread);
-    u->sig_info[sig] = info;
-    __atomic_or_fetch(&u->sig_pending, SigBit(sig), __ATOMIC_SEQ_CST);
+    queued = EnqueueSignal(u, &u->sig_pending, u->sig_info, info);
   } else {
     GuestSignals& s = Signals();
-    s.info[sig] = info;
-    __atomic_or_fetch(&s.pending, SigBit(sig), __ATOMIC_SEQ_CST);
+    queued = EnqueueSignal(nullptr, &s.pending, s.info, info);
   }
   UpdatePendingFlag();
+  return queued;
+}
+
+bool TakePendingSignal(void* thread, int sig, siginfo_t* out) {
+  auto* u = static_cast<sched::Uthread*>(thread);
+  GuestSignals& s = Signals();
+  return DequeueSignal(u, &u->sig_pending, u->sig_info, sig, out) ||
+         DequeueSignal(nullptr, &s.pending, s.info, sig, out);
+}
+
+bool PeekPendingSignal(void* thread, int sig, siginfo_t* out) {
+  auto* u = static_cast<sched::Uthread*>(thread);
+  GuestSignals& s = Signals();
+  return PeekSignal(u, &u->sig_pending, u->sig_info, sig, out) ||
+         PeekSignal(nullptr, &s.pending, s.info, sig, out);
+}
+
+int PendingSignalCount() {
+  constexpr uint64_t kStandard = SigBit(kFirstRtSignal) - 1;
+  int n = __builtin_popcountll(Signals().pending & kStandard) + QueuedRtSignals();
+  sched::SpinGuard g(sched::AllUthreadsLock());
+  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+    n += __builtin_popcountll(u->sig_pending & kStandard);
+  return n;
+}
+
+void DiscardPendingSignals(uint64_t sigs) {
+  DiscardSignals(nullptr, &Signals().pending, sigs);
+  sched::SpinGuard g(sched::AllUthreadsLock());
+  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+    DiscardSignals(u, &u->sig_pending, sigs);
 }
 
 namespace {
@@ -171,25 +198,27 @@ bool Notify(sched::Uthread* u) {
 
 }  // namespace
 
-void SendThreadSignal(void* thread, const siginfo_t& info) {
+bool SendThreadSignal(void* thread, const siginfo_t& info) {
   auto* u = static_cast<sched::Uthread*>(thread);
-  QueueSignal(info.si_signo, info, u);
+  if (!QueueSignal(info.si_signo, info, u)) return false;
   ipc::NotifySignalFds();
   // A waiter between announcing its wait and parking is caught by the
   // scheduler's re-scan (NoteSignalArrived).
   if (u != Cur() && Accepts(u, info.si_signo) && !Notify(u)) sched::NoteSignalArrived();
+  return true;
 }
 
-void SendProcessSignal(const siginfo_t& info) {
+bool SendProcessSignal(const siginfo_t& info) {
   int sig = info.si_signo;
-  QueueSignal(sig, info);
+  if (!QueueSignal(sig, info)) return false;
   ipc::NotifySignalFds();
   sched::Uthread* self = Cur();
-  if (self && Accepts(self, sig)) return;  // taken at this thread's exit
+  if (self && Accepts(self, sig)) return true;  // taken at this thread's exit
   sched::SpinGuard g(sched::AllUthreadsLock());
   for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
-    if (u != self && Accepts(u, sig) && Notify(u)) return;
+    if (u != self && Accepts(u, sig) && Notify(u)) return true;
   sched::NoteSignalArrived();
+  return true;
 }
 
 bool TakeSignalInfo(siginfo_t& info) {

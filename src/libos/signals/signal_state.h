@@ -44,7 +44,21 @@ void SetGuestMask(uint64_t mask);
 
 // Records a signal for the guest: for the process (any thread not blocking
 // it takes it) or, with `thread`, for that thread (a sched::Uthread*).
-void QueueSignal(int sig, const siginfo_t& info, void* thread = nullptr);
+// False if a real-time signal's queue is full and the sender gets EAGAIN
+// (signals/signal_queue.h).
+bool QueueSignal(int sig, const siginfo_t& info, void* thread = nullptr);
+
+// Takes one pending instance of `sig` for the calling thread `u` (a
+// sched::Uthread*), thread-directed first; Peek only looks. False if none.
+bool TakePendingSignal(void* u, int sig, siginfo_t* out);
+bool PeekPendingSignal(void* u, int sig, siginfo_t* out);
+
+// Pending instances, process- and thread-directed (/proc SigQ, as Linux
+// counts them: one per pending standard signal, one per queued real-time).
+int PendingSignalCount();
+
+// Drops every pending instance of `sigs`, for the process and every thread.
+void DiscardPendingSignals(uint64_t sigs);
 
 // Signals in `mask` that a signalfd or sigtimedwait waits for reach the
 // LibOS from the host even when ignored by default (SIGCHLD, SIGWINCH...).
@@ -54,8 +68,9 @@ void RouteSignalsToLibos(uint64_t mask);
 // sched::Uthread*), or for the process (one thread that does not block it
 // is woken if parked interruptibly, or kicked if it runs on another kthread).
 // Any context but a host signal handler.
-void SendThreadSignal(void* u, const siginfo_t& info);
-void SendProcessSignal(const siginfo_t& info);
+// False (EAGAIN) if a real-time signal's queue is full.
+bool SendThreadSignal(void* u, const siginfo_t& info);
+bool SendProcessSignal(const siginfo_t& info);
 
 // A pending signal is being taken (handler delivery, sigtimedwait,
 // signalfd): a timer's signal gets its overrun count and its timer is

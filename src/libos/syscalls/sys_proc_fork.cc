@@ -37,6 +37,7 @@
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
 #include "libos/signals/posix_timers.h"
+#include "libos/signals/signal_queue.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
@@ -107,6 +108,8 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   }
   // Linux: the child starts with no pending signals.
   Signals().pending = 0;
+  sched::Current()->sig_pending = 0;
+  ResetSignalQueues();
   UpdatePendingFlag();
   sched::Uthread* u = sched::Current();
   u->tid = pid;

@@ -19,6 +19,7 @@
 #include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
+#include "libos/signals/signal_queue.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "sched/kthread.h"
@@ -147,7 +148,9 @@ JUNCTION_HANDLER(prlimit64) {
   if (a.a[0] != 0 && a.a[0] != CurrentProcess().host_pid) return -ESRCH;
   if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(struct rlimit))) return -EFAULT;
   if (a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(struct rlimit))) return -EFAULT;
-  return host::Syscall(SYS_prlimit64, 0, a.a[1], a.a[2], a.a[3]);
+  long r = host::Syscall(SYS_prlimit64, 0, a.a[1], a.a[2], a.a[3]);
+  if (r == 0 && a.a[2] && a.a[1] == RLIMIT_SIGPENDING) ForgetSignalQueueLimit();
+  return r;
 }
 
 JUNCTION_HANDLER(getrlimit) {
@@ -157,7 +160,9 @@ JUNCTION_HANDLER(getrlimit) {
 
 JUNCTION_HANDLER(setrlimit) {
   if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), sizeof(struct rlimit))) return -EFAULT;
-  return host::Syscall(SYS_prlimit64, 0, a.a[0], a.a[1], 0);
+  long r = host::Syscall(SYS_prlimit64, 0, a.a[0], a.a[1], 0);
+  if (r == 0 && a.a[0] == RLIMIT_SIGPENDING) ForgetSignalQueueLimit();
+  return r;
 }
 
 // The thread `id` names in this process (0 = the caller; the main
@@ -372,11 +377,10 @@ static long SignalSelf(long tid, long sig) {
   info.si_pid = p.pid;
   info.si_uid = p.uid;
   info.si_signo = static_cast<int>(sig);
-  if (target)
-    SendThreadSignal(target, info);
-  else
-    SendProcessSignal(info);
-  return 0;
+  // A real-time signal over the queue limit: tgkill fails, kill's
+  // instance only loses its siginfo (signals/signal_queue.h).
+  bool queued = target ? SendThreadSignal(target, info) : SendProcessSignal(info);
+  return queued ? 0 : -EAGAIN;
 }
 
 // A signal to another container process: the host delivers it (the
@@ -480,7 +484,7 @@ JUNCTION_HANDLER(rt_sigqueueinfo) {
   Process& p = CurrentProcess();
   if (pid == p.pid) {
     if (sig < 0 || sig > kMaxSignal) return -EINVAL;
-    if (sig) SendProcessSignal(info);
+    if (sig && !SendProcessSignal(info)) return -EAGAIN;
     return 0;
   }
   // Another container process: the host carries the siginfo unchanged.
@@ -502,7 +506,7 @@ JUNCTION_HANDLER(rt_tgsigqueueinfo) {
     sched::Uthread* u = FindOwnThread_locked(tid);
     if (!u) return -ESRCH;
     if (sig < 0 || sig > kMaxSignal) return -EINVAL;
-    if (sig) SendThreadSignal(u, info);
+    if (sig && !SendThreadSignal(u, info)) return -EAGAIN;
     return 0;
   }
   // Another process: only its main thread is reachable from here.

@@ -152,11 +152,10 @@ JUNCTION_HANDLER(rt_sigtimedwait) {
     uint64_t ready = mine | (__atomic_load_n(&s.pending, __ATOMIC_ACQUIRE) & want);
     if (ready) {
       int sig = __builtin_ctzll(ready) + 1;
-      bool from_thread = mine & SigBit(sig);
-      __atomic_and_fetch(from_thread ? &u->sig_pending : &s.pending, ~SigBit(sig), __ATOMIC_SEQ_CST);
+      siginfo_t info;
+      bool taken = TakePendingSignal(u, sig, &info);  // one instance
       UpdatePendingFlag();
-      siginfo_t info = from_thread ? u->sig_info[sig] : s.info[sig];
-      if (!TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
+      if (!taken || !TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
       if (a.a[1]) std::memcpy(reinterpret_cast<void*>(a.a[1]), &info, sizeof(info));
       return sig;
     }

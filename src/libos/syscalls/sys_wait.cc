@@ -17,6 +17,7 @@
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
+#include "libos/signals/signal_queue.h"
 #include "libos/signals/signal_state.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
@@ -178,8 +179,8 @@ long Wait(int idtype, long id, int options, siginfo_t* info, rusage* ru) {
       if (pending & ~ignored) return -EINTR;
       // Discarded, as Linux does with ignored signals: left pending they
       // would end every later park at once.
-      __atomic_and_fetch(&Signals().pending, ~ignored, __ATOMIC_SEQ_CST);
-      __atomic_and_fetch(&sched::Current()->sig_pending, ~ignored, __ATOMIC_SEQ_CST);
+      DiscardSignals(nullptr, &Signals().pending, ignored);
+      DiscardSignals(sched::Current(), &sched::Current()->sig_pending, ignored);
       UpdatePendingFlag();
     }
   }
