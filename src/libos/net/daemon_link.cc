@@ -62,6 +62,10 @@ int Poll(int kthread, bool steal) {
   uint64_t due = g_next_timer.load(std::memory_order_relaxed);
   bool timers = due != 0 && sched::NowNs() >= due;
   if (!timers && !g_link->RxPending()) return 0;
+  // A uthread that holds the stack may be parked on this very kthread (in
+  // a socket call that blocked or yielded): spinning here would deadlock a
+  // one-core container. Leave the frames in the ring for the next pass.
+  if (g_stack->Busy()) return 0;
   LibosFsScope fs;
   int n = g_link->PollRx(kthread, g_stack, kRxBudget, steal);
   if (sched::NowNs() >= g_stack->NextTimerNs()) {
@@ -78,7 +82,7 @@ bool Pending() { return g_link->RxPending(); }
 // at the stack itself, under the LibOS's %fs.
 uint64_t NextTimerNs() {
   LibosFsScope fs;
-  NoteNextTimer();
+  if (!g_stack->Busy()) NoteNextTimer();  // else the last value (see Poll)
   return g_next_timer.load(std::memory_order_relaxed);
 }
 

@@ -64,6 +64,10 @@ class NetStack : public FrameSink {
   void Poll() override;
   uint64_t NextTimerNs() const override;
 
+  // True while some caller holds the stack's lock. A scheduler loop must
+  // not spin on it: the holder may be a uthread it switched away from.
+  bool Busy() const { return lock_.test(std::memory_order_relaxed); }
+
   // Sends a gratuitous ARP request for our address (at start-up).
   void Announce();
 
