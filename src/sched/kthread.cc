@@ -749,19 +749,6 @@ void PushTimer(const TimerEntry& e) {
 WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   Uthread* u = Current();
   u->interruptible = interruptible;
-  // A signal it may take is already pending (e.g. unblocked by ppoll's
-  // temporary mask): an interruptible sleep ends at once, as on Linux.
-  // The fence orders the store above before reading the pending sets: a
-  // host handler on another kthread stores pending (a locked RMW) before
-  // HandleSignalWakeups reads `interruptible`, so one of the two sees the
-  // other (store-buffering otherwise lets both miss and the wake is lost).
-  if (interruptible) std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (interruptible && g_signal_deliverable && g_signal_deliverable(u)) {
-    WakeUp(u, WakeReason::kSignal);
-    // Queued by another kthread's host handler, which set its own flag:
-    // the exit path of this call must deliver it (else EINTR forever).
-    libos::CurrentThread()->signal_pending = 1;
-  }
   uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
   if (deadline_ns) PushTimer(TimerEntry{deadline_ns, u, seq, nullptr, nullptr});
   if (u->wait_state.load(std::memory_order_acquire) == Uthread::kWaiting) {

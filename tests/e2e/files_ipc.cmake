@@ -72,8 +72,3 @@ target_link_options(e2e_fs_escape PRIVATE -static)
 # permissions as natively (addresses and the kernel's [vvar]/[vsyscall]
 # differ).
 junction_e2e(fs_proc_self_maps FILTER "awk '$6 ~ /^\\//{print $2, $3, $6}' | sort" COMMAND cat /proc/self/maps)
-add_test(NAME e2e.pty_session_2cores
-         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/pty_session_test.py $<TARGET_FILE:junction>
-                 ${E2E_DATA}/two_cores.toml ${E2E_DATA}/pty_guest.py)
-set_tests_properties(e2e.pty_session_2cores PROPERTIES LABELS e2e TIMEOUT 120
-  PASS_REGULAR_EXPRESSION "PASS: same terminal session")

@@ -7,6 +7,7 @@
 
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
+#include "libos/signals/signal_state.h"
 #include "sched/kthread.h"
 
 namespace junction::libos::ipc {
@@ -237,6 +238,9 @@ SysResult<int> Epoll::Wait(epoll_event* out, int max, bool block, uint64_t deadl
     n += HarvestHost(out + n, max - n);
     if (more) waiters_.WakeOne();  // another thread may take the rest
     if (n) return n;
+    // Nothing ready and a signal to take (epoll_pwait's temporary mask may
+    // have just unblocked one): EINTR before sleeping, as Linux does.
+    if (DeliverableSignals()) return Errno{EINTR};
     if (!block) return 0;
     uint64_t wake_at = deadline_ns;
     if (deadline_ns && sched::NowNs() >= deadline_ns) return 0;

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "libos/host/host.h"
+#include "libos/signals/signal_state.h"
 #include "sched/kthread.h"
 
 namespace junction::libos::ipc {
@@ -81,7 +82,11 @@ long Scan(std::vector<PollEntry>& entries) {
 long PollFiles(std::vector<PollEntry>& entries, bool block, uint64_t deadline_ns) {
   for (;;) {
     long n = Scan(entries);
-    if (n || !block) return n;
+    if (n) return n;
+    // Nothing ready and a signal to take (ppoll/pselect6's temporary mask
+    // may have just unblocked one): EINTR before sleeping, as Linux does.
+    if (DeliverableSignals()) return -EINTR;
+    if (!block) return n;
     uint64_t now = sched::NowNs();
     if (deadline_ns && now >= deadline_ns) return 0;
 

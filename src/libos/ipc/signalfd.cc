@@ -140,6 +140,9 @@ SysResult<size_t> SignalFd::Read(void* buf, size_t len) {
   for (;;) {
     if (int n = Take(buf, len)) return static_cast<size_t>(n);
     if (nonblocking()) return Errno{EAGAIN};
+    // A signal outside the mask that the thread will take interrupts the
+    // read (the notice that woke us may have been for it).
+    if (DeliverableSignals()) return Errno{EINTR};
     lock_.lock();
     if (Poll()) {  // became pending since Take looked
       lock_.unlock();
