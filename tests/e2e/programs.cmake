@@ -179,3 +179,17 @@ add_test(NAME e2e.rseq_cpu_2cores
          COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
                  -- $<TARGET_FILE:e2e_rseq_cpu>)
 set_tests_properties(e2e.rseq_cpu_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+
+# sendmmsg/recvmmsg (glibc's resolver sends with sendmmsg) on host UDP, unix
+# dgram pairs and, in bypass mode, the LibOS stack's UDP sockets.
+add_executable(e2e_net_mmsg progs/net_mmsg.c)
+junction_e2e(net_mmsg COMMAND $<TARGET_FILE:e2e_net_mmsg>)
+add_test(NAME e2e.net_bypass_mmsg
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/net_bypass.toml -- $<TARGET_FILE:e2e_net_mmsg>)
+set_tests_properties(e2e.net_bypass_mmsg PROPERTIES LABELS e2e TIMEOUT 120)
+# Unix sockets: SO_PEERCRED/SCM_CREDENTIALS give container pids (also
+# across fork); EPIPE and SIGPIPE after shutdown or close as Linux per type.
+add_executable(e2e_unix_peercred progs/unix_peercred.c)
+junction_e2e(unix_peercred COMMAND $<TARGET_FILE:e2e_unix_peercred>)
+add_executable(e2e_unix_shutdown_epipe progs/unix_shutdown_epipe.c)
+junction_e2e(unix_shutdown_epipe COMMAND $<TARGET_FILE:e2e_unix_shutdown_epipe>)

@@ -45,7 +45,7 @@ void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
   if (wr && write_end_) write_end_->hub().Notify(wr);
 }
 
-SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io) {
+SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io, size_t* packet_len) {
   bool peek = io & kIoPeek;
   if (!len && !(io & kIoPacket)) return size_t{0};
   lock_.lock();
@@ -65,6 +65,7 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io)
   size_t n;
   if (!packets_.empty()) {
     size_t pkt = packets_.front();
+    if (packet_len) *packet_len = pkt;
     n = CopyOut_locked(buf, std::min(len, pkt), !peek);
     if (!peek) {
       packets_.pop_front();

@@ -36,7 +36,9 @@ class PipeBuffer {
  public:
   PipeBuffer();
   // The ends call these from their Read/Write/Poll.
-  SysResult<size_t> Read(fs::File* end, void* buf, size_t len, int io = 0);
+  // `packet_len`, if given, gets the whole packet's length (a packet read
+  // into a shorter buffer loses the rest: MSG_TRUNC reports it).
+  SysResult<size_t> Read(fs::File* end, void* buf, size_t len, int io = 0, size_t* packet_len = nullptr);
   SysResult<size_t> Write(fs::File* end, const void* buf, size_t len, int io = 0);
   uint32_t PollRead();
   uint32_t PollWrite();

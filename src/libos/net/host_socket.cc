@@ -180,6 +180,14 @@ class HostSocket : public Socket {
     long r = host::Syscall(SYS_getsockopt, host_fd_, level, name, host::L(val->data()), host::L(&len));
     if (r < 0) return Errno{static_cast<int>(-r)};
     val->resize(len);
+    // The host reports host pids; the guest sees container pids (0 for a
+    // peer outside the container, as across a Linux pid namespace).
+    if (level == SOL_SOCKET && name == SO_PEERCRED && len >= sizeof(ucred)) {
+      ucred c;
+      std::memcpy(&c, val->data(), sizeof(c));
+      c.pid = proc::ContainerPid(c.pid);
+      std::memcpy(val->data(), &c, sizeof(c));
+    }
     return {};
   }
   SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) override {

@@ -208,6 +208,9 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   }
 
   SysResult<size_t> SendMsg(const Msg& m, int flags) override {
+    // Linux signals SIGPIPE only on stream sockets; datagram and seqpacket
+    // sends just fail with EPIPE.
+    if (type_ != SOCK_STREAM) flags |= MSG_NOSIGNAL;
     if (shut_wr_) {
       if (!(flags & MSG_NOSIGNAL)) {
         siginfo_t info{};
@@ -232,7 +235,11 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         if (!peer) return Errno{ECONNREFUSED};
       } else {
         peer = peer_.lock();
-        if (!peer) return Errno{connected_ ? ECONNREFUSED : ENOTCONN};
+        if (!peer) {
+          if (!connected_) return Errno{ENOTCONN};
+          connected_ = false;  // Linux reports a dead peer once, then forgets it
+          return Errno{ECONNREFUSED};
+        }
       }
       out = peer->rx_;
     } else {
@@ -253,9 +260,9 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     if (shut_rd_) return size_t{0};
     int io = io_flags() | ((flags & MSG_DONTWAIT) ? ipc::kIoNonBlock : 0) | ((flags & MSG_PEEK) ? ipc::kIoPeek : 0);
     m->data.resize(len);
-    size_t got = 0;
+    size_t got = 0, packet_len = 0;
     for (;;) {
-      auto r = rx_->Read(this, m->data.data() + got, len - got, io);
+      auto r = rx_->Read(this, m->data.data() + got, len - got, io, &packet_len);
       if (!r.ok()) {
         if (got) break;
         return Errno{r.error()};
@@ -264,6 +271,12 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       if (!(flags & MSG_WAITALL) || !*r || got == len || type_ != SOCK_STREAM) break;
     }
     m->data.resize(got);
+    // A datagram longer than the buffer: MSG_TRUNC in msg_flags, and its
+    // whole length returned if the caller asked with MSG_TRUNC.
+    if (type_ != SOCK_STREAM && packet_len > got) {
+      m->flags |= MSG_TRUNC;
+      if (flags & MSG_TRUNC) got = packet_len;
+    }
     if (!(flags & MSG_PEEK)) {
       sched::SpinGuard g(lock_);
       if (!rights_.empty()) {
@@ -274,7 +287,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     if (passcred_) {
       m->creds = true;
       const Process& p = CurrentProcess();
-      m->cred = {p.host_pid, p.uid, p.gid};
+      m->cred = {p.pid, p.uid, p.gid};  // container pid, as getpid() says
     }
     return got;
   }
@@ -313,7 +326,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       case SO_PEERCRED: {
         if (!connected_) return Errno{ENOTCONN};
         const Process& p = CurrentProcess();
-        ucred c{p.host_pid, p.uid, p.gid};
+        ucred c{p.pid, p.uid, p.gid};  // container pid, as getpid() says
         val->assign(reinterpret_cast<char*>(&c), reinterpret_cast<char*>(&c) + sizeof(c));
         return {};
       }
@@ -385,6 +398,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   bool connected() const { return connected_; }
   std::shared_ptr<UnixSocket> peer() const { return peer_.lock(); }
   bool shut_wr() const { return shut_wr_; }
+  bool passcred() const { return passcred_; }
   // Moves every queued message into host descriptor `to` (the other end of
   // the host pair that replaces this socket).
   void DrainTo(int to) {
@@ -424,6 +438,11 @@ void HostUnixSocketsForFork(fs::Replacements& replaced) {
     s->DrainTo(h[1]);  // what this end had yet to read
     if (peer) peer->DrainTo(h[0]);
     if (s->shut_wr()) host::Syscall(SYS_shutdown, h[0], SHUT_WR);
+    // SO_PASSCRED carries over: the host then attaches the sender's
+    // credentials (HostSocket::RecvMsg makes the pid a container pid).
+    int on = 1;
+    if (s->passcred()) host::Syscall(SYS_setsockopt, h[0], SOL_SOCKET, SO_PASSCRED, host::L(&on), sizeof(on));
+    if (peer && peer->passcred()) host::Syscall(SYS_setsockopt, h[1], SOL_SOCKET, SO_PASSCRED, host::L(&on), sizeof(on));
     replaced.emplace(s, WrapHostSocket(h[0], s->flags()));
     if (peer) {
       if (peer->shut_wr()) host::Syscall(SYS_shutdown, h[1], SHUT_WR);

@@ -125,6 +125,6 @@ JUNCTION_HANDLER(listen); JUNCTION_HANDLER(accept); JUNCTION_HANDLER(accept4);
 JUNCTION_HANDLER(connect); JUNCTION_HANDLER(shutdown); JUNCTION_HANDLER(getsockname);
 JUNCTION_HANDLER(getpeername); JUNCTION_HANDLER(getsockopt); JUNCTION_HANDLER(setsockopt);
 JUNCTION_HANDLER(sendto); JUNCTION_HANDLER(recvfrom); JUNCTION_HANDLER(sendmsg);
-JUNCTION_HANDLER(recvmsg);
+JUNCTION_HANDLER(recvmsg); JUNCTION_HANDLER(sendmmsg); JUNCTION_HANDLER(recvmmsg);
 
 }  // namespace junction::libos

@@ -13,6 +13,7 @@
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/sys_common.h"
 #include "libos/syscalls/user_memory.h"
+#include "sched/kthread.h"
 
 namespace junction::libos {
 
@@ -309,6 +310,87 @@ JUNCTION_HANDLER(recvmsg) {
   long r = RecvCommon(s, &*h, static_cast<int>(a.a[2]));
   if (r >= 0 && !UserPtr<msghdr>(a.a[1]).Write(*h).ok()) return -EFAULT;
   return r;
+}
+
+namespace {
+
+// Bytes a msghdr's iovecs ask for (SendCommon already checked them).
+size_t IovTotal(const msghdr& h) {
+  size_t total = 0;
+  for (size_t i = 0; i < h.msg_iovlen; i++) total += h.msg_iov[i].iov_len;
+  return total;
+}
+
+uintptr_t EntryAt(long vec, unsigned i) { return static_cast<uintptr_t>(vec) + i * sizeof(mmsghdr); }
+
+}  // namespace
+
+// sendmmsg/recvmmsg: a loop of sendmsg/recvmsg over every socket kind, as
+// Linux: at most UIO_MAXIOV entries, msg_len filled in, an error after the
+// first message ends the batch and the count is returned.
+JUNCTION_HANDLER(sendmmsg) {
+  SOCKET_ARG(s, f, 0);
+  unsigned vlen = static_cast<unsigned>(std::min<unsigned long>(static_cast<unsigned long>(a.a[2]) & 0xffffffffUL, UIO_MAXIOV));
+  int flags = static_cast<int>(a.a[3]);
+  long err = 0;
+  unsigned sent = 0;
+  while (sent < vlen) {
+    uintptr_t e = EntryAt(a.a[1], sent);
+    auto h = UserPtr<msghdr>(static_cast<long>(e)).Read();
+    if (!h.ok()) { err = -EFAULT; break; }
+    long r = SendCommon(s, *h, flags);
+    if (r < 0) { err = r; break; }
+    if (!UserPtr<unsigned>(static_cast<long>(e + offsetof(mmsghdr, msg_len))).Write(static_cast<unsigned>(r)).ok()) {
+      err = -EFAULT;
+      break;
+    }
+    sent++;
+    if (static_cast<size_t>(r) < IovTotal(*h)) break;  // a partial stream send ends the batch
+  }
+  return sent ? static_cast<long>(sent) : err;
+}
+
+JUNCTION_HANDLER(recvmmsg) {
+  SOCKET_ARG(s, f, 0);
+  unsigned vlen = static_cast<unsigned>(std::min<unsigned long>(static_cast<unsigned long>(a.a[2]) & 0xffffffffUL, UIO_MAXIOV));
+  int flags = static_cast<int>(a.a[3]);
+  // The timeout is checked after each message (as Linux: a blocking
+  // receive of the first one is not cut short by it).
+  uint64_t deadline = 0;
+  timespec left{};
+  if (a.a[4]) {
+    auto ts = UserPtr<timespec>(a.a[4]).Read();
+    if (!ts.ok()) return -EFAULT;
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000) return -EINVAL;
+    deadline = sched::NowNs() + static_cast<uint64_t>(ts->tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts->tv_nsec);
+    left = *ts;
+  }
+  long err = 0;
+  unsigned got = 0;
+  while (got < vlen) {
+    uintptr_t e = EntryAt(a.a[1], got);
+    auto h = UserPtr<msghdr>(static_cast<long>(e)).Read();
+    if (!h.ok()) { err = -EFAULT; break; }
+    long r = RecvCommon(s, &*h, flags & ~MSG_WAITFORONE);
+    if (r < 0) { err = r; break; }
+    if (!UserPtr<msghdr>(static_cast<long>(e)).Write(*h).ok() ||
+        !UserPtr<unsigned>(static_cast<long>(e + offsetof(mmsghdr, msg_len))).Write(static_cast<unsigned>(r)).ok()) {
+      err = -EFAULT;
+      break;
+    }
+    got++;
+    if (flags & MSG_WAITFORONE) flags |= MSG_DONTWAIT;
+    if (a.a[4]) {
+      uint64_t now = sched::NowNs();
+      uint64_t rest = now >= deadline ? 0 : deadline - now;
+      left = {static_cast<time_t>(rest / 1000000000), static_cast<long>(rest % 1000000000)};
+      if (!rest) break;
+    }
+    if (h->msg_flags & MSG_OOB) break;
+  }
+  if (!got) return err;
+  if (a.a[4] && !UserPtr<timespec>(a.a[4]).Write(left).ok()) return -EFAULT;
+  return got;
 }
 
 }  // namespace junction::libos
