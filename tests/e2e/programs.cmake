@@ -193,3 +193,9 @@ add_executable(e2e_unix_peercred progs/unix_peercred.c)
 junction_e2e(unix_peercred COMMAND $<TARGET_FILE:e2e_unix_peercred>)
 add_executable(e2e_unix_shutdown_epipe progs/unix_shutdown_epipe.c)
 junction_e2e(unix_shutdown_epipe COMMAND $<TARGET_FILE:e2e_unix_shutdown_epipe>)
+# getaddrinfo through glibc's resolver against a local DNS responder.
+add_executable(e2e_net_dns_lookup progs/net_dns_lookup.c)
+add_test(NAME e2e.net_dns
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/net_dns_test.sh ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_APP}
+                 $<TARGET_FILE:e2e_net_dns_lookup> ${E2E_DATA}/dns_responder.py)
+set_tests_properties(e2e.net_dns PROPERTIES LABELS e2e TIMEOUT 120)
