@@ -75,4 +75,9 @@ int AllocateTid();
 void OnProcessExit();
 
 }  // namespace proc
+
+// Before the process ends (exit_group, the last thread's exit, a fatal
+// signal): every robust futex a thread of it still holds gets
+// FUTEX_OWNER_DIED and a waiter is woken, in any process (sys_thread.cc).
+void ReleaseProcessRobustFutexes();
 }  // namespace junction::libos

@@ -105,6 +105,10 @@ set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 60)
 # sessions, kill to pids and groups, pidfds; shells, make, python.
 add_executable(e2e_proc_basic progs/proc_basic.c)
 junction_e2e(proc_basic COMMAND $<TARGET_FILE:e2e_proc_basic>)
+# Robust process-shared mutexes whose owner process exits or dies of a signal.
+add_executable(e2e_proc_robust_mutex progs/proc_robust_mutex.c)
+target_link_libraries(e2e_proc_robust_mutex PRIVATE pthread)
+junction_e2e(proc_robust_mutex COMMAND $<TARGET_FILE:e2e_proc_robust_mutex>)
 # bash: pipelines, $( ), & and wait, redirections, 200 spawns, trap on SIGINT.
 junction_e2e(proc_bash COMMAND bash ${E2E_DATA}/proc/shell.sh)
 

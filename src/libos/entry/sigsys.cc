@@ -14,6 +14,7 @@
 #include "libos/entry/rewrite.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "libos/process.h"
 
 extern "C" {
 void junction_syscall_entry();
@@ -121,6 +122,7 @@ void FaultHandler(int sig, siginfo_t* si, void* ctx) {
                           "junction: guest killed by signal %d at ip %#lx (fault address %p)\n",
                           sig, rip, si->si_addr);
     host::WriteAll(2, msg, static_cast<size_t>(n));
+    ReleaseProcessRobustFutexes();  // the guest dies of it: its robust futexes' owner too
   }
   KernelSigaction dfl{};
   dfl.flags = kSaRestorer;

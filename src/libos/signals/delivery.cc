@@ -86,8 +86,10 @@ bool Restartable(long nr, const GuestContext& ctx, bool handler_ran, bool sa_res
 [[noreturn]] void TerminateBySignal(int sig) {
   StraceFlush();
   DefaultAction what = DefaultActionOf(sig);
-  if (what == DefaultAction::kTerminate || what == DefaultAction::kCore)
+  if (what == DefaultAction::kTerminate || what == DefaultAction::kCore) {
+    ReleaseProcessRobustFutexes();
     proc::OnProcessExit();  // processes issue: the container ends with its first process
+  }
   KernelSigaction dfl{};
   dfl.flags = kSaRestorer;
   dfl.restorer = reinterpret_cast<uint64_t>(&junction_host_sigreturn);

@@ -33,6 +33,7 @@ bool GuestHandlesSignal(int sig);  // signals/signal_state.cc
 
 [[noreturn]] void ExitProcess(int status) {
   StraceFlush();
+  ReleaseProcessRobustFutexes();
   proc::OnProcessExit();
   const std::string& entry = sched::StandaloneRegistrationFile();
   if (!entry.empty()) host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(entry.c_str()), 0);

@@ -63,9 +63,12 @@ long SleepUntil(uint64_t deadline) {
   return why == sched::WakeReason::kSignal ? -EINTR : 0;
 }
 
-// Linux's exit of one thread: clear_child_tid + futex wake, robust futexes.
-void ReleaseRobustFutexes(sched::Uthread* u) {
-  uintptr_t head = u->robust_list;
+std::optional<sched::SharedFutexSlot> SharedSlotFor(uintptr_t addr, long op);
+
+// Linux's exit of a thread (handle_futex_death): each robust futex it still
+// owns gets FUTEX_OWNER_DIED and one waiter is woken, in this process and,
+// for a word in MAP_SHARED memory, in the others of the container.
+void ReleaseRobustFutexes(int tid, uintptr_t head) {
   if (!head || !GuestReadable(head, 24)) return;
   // struct robust_list_head { next; long futex_offset; list_op_pending; }
   uintptr_t next;
@@ -76,13 +79,17 @@ void ReleaseRobustFutexes(sched::Uthread* u) {
   std::memcpy(&pending, reinterpret_cast<void*>(head + 16), 8);
   auto release = [&](uintptr_t entry) {
     uintptr_t addr = (entry & ~uintptr_t{1}) + static_cast<uintptr_t>(offset);
-    if (!GuestWritable(addr, 4)) return;
+    if ((addr & 3) || !GuestWritable(addr, 4)) return;
     auto* word = reinterpret_cast<std::atomic<uint32_t>*>(addr);
     uint32_t v = word->load();
-    while ((v & FUTEX_TID_MASK) == static_cast<uint32_t>(u->tid)) {
+    while ((v & FUTEX_TID_MASK) == static_cast<uint32_t>(tid)) {
       uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
       if (word->compare_exchange_weak(v, nv)) {
-        if (v & FUTEX_WAITERS) sched::FutexWake(reinterpret_cast<uint32_t*>(addr), 1, FUTEX_BITSET_MATCH_ANY);
+        if (v & FUTEX_WAITERS) {
+          auto* w = reinterpret_cast<uint32_t*>(addr);
+          if (auto slot = SharedSlotFor(addr, 0)) sched::FutexWakeShared(w, 1, FUTEX_BITSET_MATCH_ANY, *slot);
+          else sched::FutexWake(w, 1, FUTEX_BITSET_MATCH_ANY);
+        }
         break;
       }
     }
@@ -155,13 +162,27 @@ JUNCTION_HANDLER(exit) {
   if (g_strace_enabled) StraceLog(a, 0);
   sched::Uthread* u = Self();
   if (g_live_threads.fetch_sub(1) == 1) ExitProcess(static_cast<int>(a.a[0]) & 0xff);
-  ReleaseRobustFutexes(u);
+  ReleaseRobustFutexes(u->tid, u->robust_list);
   if (u->clear_child_tid && GuestWritable(u->clear_child_tid, 4)) {
     auto* word = reinterpret_cast<std::atomic<uint32_t>*>(u->clear_child_tid);
     word->store(0);
     sched::FutexWake(reinterpret_cast<uint32_t*>(u->clear_child_tid), 1, FUTEX_BITSET_MATCH_ANY);
   }
   sched::ExitCurrent();
+}
+
+void ReleaseProcessRobustFutexes() {
+  // The lists are read outside the uthread lock (a wake takes scheduler
+  // locks); threads beyond the first 256 keep theirs.
+  constexpr int kMax = 256;
+  std::pair<int, uintptr_t> lists[kMax];
+  int n = 0;
+  {
+    sched::SpinGuard g(sched::AllUthreadsLock());
+    for (sched::Uthread* u = sched::AllUthreads(); u && n < kMax; u = u->all_next)
+      if (u->robust_list) lists[n++] = {u->tid, u->robust_list};
+  }
+  for (int i = 0; i < n; i++) ReleaseRobustFutexes(lists[i].first, lists[i].second);
 }
 
 JUNCTION_HANDLER(set_tid_address) {

@@ -1,0 +1,99 @@
+// Process-shared robust mutexes whose owner PROCESS dies: by exit(), with
+// another of its threads holding one, by a fatal signal and by a guest
+// fault. Linux marks each word FUTEX_OWNER_DIED and wakes a waiter, so the
+// next locker (in another process) gets EOWNERDEAD and can make the mutex
+// consistent; unlocking without that leaves it ENOTRECOVERABLE.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pthread_mutex_t* shared;  // four mutexes in a MAP_SHARED page
+static int ready[2];              // child -> parent: "I hold it"
+
+static volatile int thread_holds;  // in the child: its thread has the mutex
+
+static void told_ready(void) { (void)!write(ready[1], "r", 1); }
+
+static void* hold_and_stay(void* arg) {
+  pthread_mutex_lock((pthread_mutex_t*)arg);
+  __atomic_store_n(&thread_holds, 1, __ATOMIC_SEQ_CST);
+  for (;;) pause();
+  return NULL;
+}
+
+static const char* err(int r) { return r ? strerror(r) : "ok"; }
+
+static void status(const char* label, int st) {
+  if (WIFEXITED(st)) printf("%s: child exited %d\n", label, WEXITSTATUS(st));
+  else if (WIFSIGNALED(st)) printf("%s: child killed by signal %d\n", label, WTERMSIG(st));
+}
+
+// Runs `how` in a child holding mutex m, then locks m here (blocking: the
+// child's end must wake this process) and makes it consistent.
+static void round_(const char* label, int how, pthread_mutex_t* m) {
+  pid_t c = fork();
+  if (c == 0) {
+    if (how == 1) {  // another thread holds it; the main thread exits
+      pthread_t t;
+      pthread_create(&t, NULL, hold_and_stay, m);
+      while (!__atomic_load_n(&thread_holds, __ATOMIC_SEQ_CST)) usleep(1000);
+      told_ready();
+      usleep(100000);
+      exit(0);
+    }
+    pthread_mutex_lock(m);
+    told_ready();
+    usleep(100000);  // the parent is likely blocked in lock by now
+    if (how == 2) raise(SIGTERM);
+    if (how == 3) *(volatile int*)0 = 1;
+    _exit(0);
+  }
+  char b;
+  (void)!read(ready[0], &b, 1);
+  int r = pthread_mutex_lock(m);
+  printf("%s: lock %s", label, err(r));
+  if (r == EOWNERDEAD) printf(", consistent %s", err(pthread_mutex_consistent(m)));
+  printf(", unlock %s\n", err(pthread_mutex_unlock(m)));
+  int st = 0;
+  waitpid(c, &st, 0);
+  status(label, st);
+  r = pthread_mutex_lock(m);
+  printf("%s: lock again %s, unlock %s\n", label, err(r), err(pthread_mutex_unlock(m)));
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  if (pipe(ready) != 0) return 1;
+  shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) return 1;
+  pthread_mutexattr_t ma;
+  pthread_mutexattr_init(&ma);
+  pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+  pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+  for (int i = 0; i < 5; i++) pthread_mutex_init(&shared[i], &ma);
+
+  round_("owner exits", 0, &shared[0]);
+  round_("owner's other thread holds it, process exits", 1, &shared[1]);
+  round_("owner killed by SIGTERM", 2, &shared[2]);
+  round_("owner dies of SIGSEGV", 3, &shared[3]);
+
+  // Not made consistent: the mutex becomes unrecoverable.
+  pid_t c = fork();
+  if (c == 0) {
+    pthread_mutex_lock(&shared[4]);
+    _exit(0);
+  }
+  int st;
+  waitpid(c, &st, 0);
+  int r = pthread_mutex_trylock(&shared[4]);
+  printf("no consistent: trylock %s, unlock %s", err(r), err(pthread_mutex_unlock(&shared[4])));
+  printf(", lock %s\n", err(pthread_mutex_lock(&shared[4])));
+  return 0;
+}
