@@ -18,8 +18,14 @@ namespace {
   ts->in_libos = 0;  // the guest's registers are live at every entry
   EnterLibos(ts);
   long ret = DispatchWithLibc(*args);
-  // The handler may have blocked and this uthread resumed on another kthread.
-  LeaveLibos(CurrentThread());
+  // The handler may have blocked and this uthread resumed on another
+  // kthread, whose cur_syscall is another call's: a restart needs ours.
+  ts = CurrentThread();
+  ts->cur_syscall = args->nr;
+  // EINTR means a signal woke it: the exit path must look (it may have
+  // been queued after this kthread's flag was last computed).
+  if (ret == -EINTR) ts->signal_pending = 1;
+  LeaveLibos(ts);
   return ret;
 }
 
@@ -48,8 +54,11 @@ extern "C" long junction_dispatch(junction::libos::SyscallArgs* args) {
     if (e.flags & kFast) return e.handler(*args);
     ts->in_libos = 0;
     long ret = e.handler(*args);
-    // Resumed here, perhaps on another kthread, after blocking.
+    // Resumed here, perhaps on another kthread, after blocking (its
+    // cur_syscall is another call's: a restart needs ours).
     ts = CurrentThread();
+    ts->cur_syscall = args->nr;
+    if (ret == -EINTR) ts->signal_pending = 1;  // as in DispatchSlow
     if (ts->in_libos) LeaveLibos(ts);
     return ret;
   }
