@@ -22,9 +22,6 @@ namespace {
   // kthread, whose cur_syscall is another call's: a restart needs ours.
   ts = CurrentThread();
   ts->cur_syscall = args->nr;
-  // EINTR means a signal woke it: the exit path must look (it may have
-  // been queued after this kthread's flag was last computed).
-  if (ret == -EINTR) ts->signal_pending = 1;
   LeaveLibos(ts);
   return ret;
 }
@@ -58,7 +55,6 @@ extern "C" long junction_dispatch(junction::libos::SyscallArgs* args) {
     // cur_syscall is another call's: a restart needs ours).
     ts = CurrentThread();
     ts->cur_syscall = args->nr;
-    if (ret == -EINTR) ts->signal_pending = 1;  // as in DispatchSlow
     if (ts->in_libos) LeaveLibos(ts);
     return ret;
   }
