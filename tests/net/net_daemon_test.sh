@@ -34,25 +34,7 @@ command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 command -v ping >/dev/null || { echo "SKIP: no ping (iputils-ping)"; exit 77; }
 [ "$1" != af_packet ] && [ "$1" != af_xdp ] || command -v ethtool >/dev/null || { echo "SKIP: no ethtool"; exit 77; }
 
-ns=junction-net-$$
-tmp=$(mktemp -d /tmp/junction-net-test.XXXXXX)
-sock=$tmp/control.sock
-export JUNCTION_SOCKET=$sock
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  echo "--- junction ps --json (counters at the failure)"
-  timeout 5 "$junction" ps --json 2>&1
-  for f in "$tmp"/*.log "$tmp"/*.out; do [ -e "$f" ] && { echo "--- $f"; cat "$f"; }; done
-  exit 1
-}
+. "$(dirname "$0")/netns_lib.sh" net
 wait_for() {  # $1: file, $2: pattern, $3: what
   for _ in $(seq 400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
   fail "timed out waiting for $3 (\"$2\" in $1)"
