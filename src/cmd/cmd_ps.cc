@@ -83,6 +83,7 @@ int DoPs(const PsArgs& a) {
   if (!a.watch) return ShowOnce(a, path);
   for (;;) {  // until interrupted (SIGINT's default action ends us)
     if (!a.json) std::fputs("\033[H\033[2J", stdout);
+    std::fflush(stdout);  // also when ShowOnce returns early (no daemon)
     ShowOnce(a, path);
     timespec second{1, 0};
     nanosleep(&second, nullptr);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `junction daemon` end to end, with fake containers (fake_container.cc):
 #  1. ps --json against an empty daemon prints [];
-#  2. a registered container appears in ps --json with the documented fields;
+#  2. a registered container appears in ps --json with the documented fields,
+#     and ps --watch redraws it until interrupted;
 #  3. kill -9 of a container: it disappears and its core is released;
 #  4. a latency-critical container gets the core from a CPU-bound best-effort
 #     one (grant latency p50/p99 printed), which gets it back afterwards;
@@ -78,6 +79,13 @@ assert r['uthreads'] == {'runnable': None, 'total': None}
 assert r['preemptions'] is None and r['ip'] is None
 assert isinstance(r['rss_bytes'], int) and r['rss_bytes'] > 0
 " "one busy container holding the core"
+# ps --watch redraws (clear screen + table) every second until SIGINT.
+timeout -s INT 3.5 "$junction" ps --watch >"$tmp/watch.out" 2>&1
+[ $? = 124 ] || fail "ps --watch did not run until interrupted: $(cat "$tmp/watch.out")"
+screens=$(grep -o $'\033\[2J' "$tmp/watch.out" | wc -l)
+victims=$(grep -c victim "$tmp/watch.out")
+[ "$screens" -ge 2 ] && [ "$victims" -ge 2 ] ||
+  fail "ps --watch: $screens redraws, $victims rows naming the container"
 kill -9 "$victim"
 wait_for "$tmp/daemon1.log" "is gone.*1 core(s) released" "the daemon to release the killed container's core"
 ps_json
