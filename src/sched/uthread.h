@@ -81,6 +81,13 @@ struct Uthread {
   uint64_t sigwait_set = 0;
   bool restore_mask = false;
   uint64_t saved_mask = 0;
+  // A relative-timeout FUTEX_WAIT that a signal interrupted: its deadline
+  // (monotonic ns) and word. When no handler ran, delivery re-issues the call
+  // and arms `futex_restart_armed`; the re-issued wait then keeps this
+  // deadline, as Linux's restart_block does, instead of a whole new timeout.
+  uint64_t futex_restart_deadline = 0;
+  uintptr_t futex_restart_uaddr = 0;
+  bool futex_restart_armed = false;
 
   // Linux thread bookkeeping.
   uintptr_t clear_child_tid = 0;

@@ -35,6 +35,8 @@ junction_e2e(signals_basic COMMAND $<TARGET_FILE:e2e_signals_basic>)
 junction_e2e(signals_threads COMMAND $<TARGET_FILE:e2e_signals_threads>)
 # SA_RESTART across a fork (trap and trampoline paths); futex EINTR vs restart.
 junction_e2e(signals_restart COMMAND $<TARGET_FILE:e2e_signals_restart>)
+# A relative FUTEX_WAIT restarted after a handler-less signal keeps its deadline.
+junction_e2e(futex_restart_deadline COMMAND $<TARGET_FILE:e2e_futex_restart_deadline>)
 
 # Pointers into the LibOS's own memory (only meaningful under junction).
 add_test(NAME e2e.libos_memory_protected

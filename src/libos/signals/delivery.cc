@@ -223,11 +223,16 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool 
     }
     if (!BuildFrame(ctx, sig, info, act)) TerminateBySignal(SIGSEGV);
     handler_ran = true;
+    // A handler runs before any re-issued call: no timed futex resumes.
+    if (self) self->futex_restart_armed = false;
   }
   if (!restart_considered && restart.nr >= 0 && restart.result == -EINTR &&
       Restartable(restart.nr, ctx, false, false)) {
     ctx.rax = static_cast<uint64_t>(restart.nr);
     ctx.rip = restart.rip;
+    // The re-issued timed futex wait keeps its first deadline.
+    if (restart.nr == SYS_futex && TimedFutexWait(ctx))
+      if (auto* self = static_cast<sched::Uthread*>(CurrentThread()->current)) self->futex_restart_armed = true;
   }
   // rt_sigsuspend whose signal ran no handler: its mask ends now.
   if (auto* self = static_cast<sched::Uthread*>(CurrentThread()->current);

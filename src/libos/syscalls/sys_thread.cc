@@ -244,12 +244,27 @@ JUNCTION_HANDLER(futex) {
   switch (op) {
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
+      sched::Uthread* self = Self();
+      // A restart (no handler ran) of an interrupted relative wait keeps
+      // the deadline computed when the call was first made.
+      bool relative = op == FUTEX_WAIT && a.a[3];
+      bool restarted = relative && self->futex_restart_armed &&
+                       self->futex_restart_uaddr == static_cast<uintptr_t>(a.a[0]);
+      self->futex_restart_armed = false;
       long long d = deadline(op == FUTEX_WAIT_BITSET);
       if (d < 0) return d;
+      if (restarted) d = static_cast<long long>(self->futex_restart_deadline);
       uint32_t bitset = op == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : static_cast<uint32_t>(a.a[5]);
+      long r;
       if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1]))
-        return sched::FutexWaitShared(uaddr, val, bitset, static_cast<uint64_t>(d), *slot);
-      return sched::FutexWait(uaddr, val, bitset, static_cast<uint64_t>(d));
+        r = sched::FutexWaitShared(uaddr, val, bitset, static_cast<uint64_t>(d), *slot);
+      else
+        r = sched::FutexWait(uaddr, val, bitset, static_cast<uint64_t>(d));
+      if (r == -EINTR && relative) {
+        self->futex_restart_deadline = static_cast<uint64_t>(d);
+        self->futex_restart_uaddr = static_cast<uintptr_t>(a.a[0]);
+      }
+      return r;
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
