@@ -59,6 +59,18 @@ add_test(NAME e2e.ipc_epoll_exclusive_2cores
                  -- $<TARGET_FILE:e2e_ipc_epoll_exclusive>)
 set_tests_properties(e2e.ipc_epoll_exclusive_2cores PROPERTIES LABELS e2e TIMEOUT 120)
 
+# Blocking FIFO opens park the uthread, not the kthread: a read-open and a
+# write-open in two threads of one process (one core and two), O_NONBLOCK
+# opens (ENXIO without a reader), O_RDWR; and a shell using mkfifo.
+add_executable(e2e_fs_fifo_open progs/fs_fifo_open.c)
+target_link_libraries(e2e_fs_fifo_open PRIVATE pthread)
+junction_e2e(fs_fifo_open COMMAND $<TARGET_FILE:e2e_fs_fifo_open>)
+add_test(NAME e2e.fs_fifo_open_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                 -- $<TARGET_FILE:e2e_fs_fifo_open>)
+set_tests_properties(e2e.fs_fifo_open_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(fs_fifo_shell COMMAND bash ${E2E_DATA}/fs_fifo_shell.sh)
+
 # O_TMPFILE on a host directory and on tmpfs, named later with linkat.
 add_executable(e2e_fs_tmpfile progs/fs_tmpfile.c)
 junction_e2e(fs_tmpfile COMMAND $<TARGET_FILE:e2e_fs_tmpfile>)

@@ -3,6 +3,8 @@
 // RESOLVE_NO_SYMLINKS, or on a descriptor obtained that way, so no path a
 // guest can write reaches outside the mount.
 #include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -12,10 +14,24 @@
 
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
+#include "sched/kthread.h"
+#include "sched/reactor.h"
 
 namespace junction::libos::fs {
 
 namespace {
+
+// Write side of a blocking FIFO open: how long to sleep between attempts
+// (no host event tells a would-be writer that a reader arrived).
+constexpr uint64_t kFifoRetryMinNs = 200'000;
+constexpr uint64_t kFifoRetryMaxNs = 20'000'000;
+
+// Parks the current uthread until `deadline_ns`; -EINTR if a signal woke it.
+long SleepUthread(uint64_t deadline_ns) {
+  sched::Uthread* u = sched::Current();
+  u->wait_state.store(sched::Uthread::kWaiting, std::memory_order_release);
+  return sched::Park(deadline_ns, true) == sched::WakeReason::kSignal ? -EINTR : 0;
+}
 
 Errno E(long r) { return Errno{static_cast<int>(-r)}; }
 
@@ -39,6 +55,47 @@ class HostFs : public Filesystem {
       r = host::Syscall(SYS_openat2, root_fd_, host::L(p), host::L(&how), sizeof(how));
     } while (r == -EAGAIN);
     return r;
+  }
+
+  bool IsFifo(const std::string& rel) {
+    auto st = Lstat(rel);
+    return st.ok() && S_ISFIFO(st->st_mode);
+  }
+
+  // OpenAt2 for a guest open, except that a blocking open of a FIFO parks
+  // the uthread instead of the kthread: the host open is non-blocking, a
+  // reader then waits on the reactor for a writer's data or hang-up, a
+  // writer retries its ENXIO open on a backing-off timer. O_NONBLOCK is
+  // cleared again afterwards (one fstat + one fcntl per such open).
+  long OpenGuest(const std::string& rel, int flags, unsigned mode) {
+    int acc = flags & O_ACCMODE;
+    if ((flags & (O_NONBLOCK | O_PATH)) || (acc != O_RDONLY && acc != O_WRONLY))
+      return OpenAt2(rel, flags, mode);
+    long fd = OpenAt2(rel, flags | O_NONBLOCK, mode);
+    if (fd == -ENXIO && acc == O_WRONLY && IsFifo(rel)) {
+      uint64_t pause = kFifoRetryMinNs;
+      while (fd == -ENXIO) {
+        long w = SleepUthread(sched::NowNs() + pause);
+        if (w < 0) return w;
+        pause = pause * 2 > kFifoRetryMaxNs ? kFifoRetryMaxNs : pause * 2;
+        fd = OpenAt2(rel, flags | O_NONBLOCK, mode);
+      }
+    }
+    if (fd < 0) return fd;
+    struct stat st;
+    if (acc == O_RDONLY && host::Syscall(SYS_fstat, fd, host::L(&st)) == 0 && S_ISFIFO(st.st_mode)) {
+      // Our read end already counts as a reader (as a blocked reader does
+      // on Linux). A writer that connects shows as data (EPOLLIN) or, once
+      // it has gone, as EPOLLHUP; one that connects and stays idle is not
+      // seen until it writes or closes.
+      long w = sched::WaitHostFd(static_cast<int>(fd), EPOLLIN, 0);
+      if (w == -EINTR) {
+        host::Syscall(SYS_close, fd);
+        return -EINTR;
+      }
+    }
+    host::Syscall(SYS_fcntl, fd, F_SETFL, flags & ~O_NONBLOCK);
+    return fd;
   }
 
   // Runs fn(parent_fd, name) on the parent directory of `rel`.
@@ -95,7 +152,7 @@ class HostFs : public Filesystem {
   }
 
   SysResult<FilePtr> Open(const std::string& rel, int flags, unsigned mode) override {
-    long fd = OpenAt2(rel, flags | O_NOFOLLOW, mode);
+    long fd = OpenGuest(rel, flags | O_NOFOLLOW, mode);
     if (fd < 0) return E(fd);
     return FilePtr(std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
                                               std::string(), static_cast<int>(fd)));
@@ -220,7 +277,7 @@ SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const std::string& rel, int fl
   // The guest's flags as given: a trailing symlink fails with ELOOP
   // (RESOLVE_NO_SYMLINKS) unless the guest asked for O_NOFOLLOW, whose
   // errors are then the native ones.
-  long fd = static_cast<HostFs*>(fs)->OpenAt2(rel, flags, mode);
+  long fd = static_cast<HostFs*>(fs)->OpenGuest(rel, flags, mode);
   if (fd < 0) return Errno{static_cast<int>(-fd)};
   return FilePtr(std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
                                             std::string(), static_cast<int>(fd)));
