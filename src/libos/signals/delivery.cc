@@ -70,7 +70,7 @@ bool Restartable(long nr, const GuestContext& ctx, bool handler_ran, bool sa_res
   if (nr == SYS_futex && TimedFutexWait(ctx)) return !handler_ran;
   switch (nr) {
     case SYS_read: case SYS_write: case SYS_readv: case SYS_writev: case SYS_pread64:
-    case SYS_pwrite64: case SYS_preadv: case SYS_pwritev: case SYS_open: case SYS_openat:
+    case SYS_pwrite64: case SYS_preadv: case SYS_pwritev: case SYS_open: case SYS_openat: case SYS_openat2:
     case SYS_wait4: case SYS_waitid: case SYS_ioctl: case SYS_flock: case SYS_fcntl:
     case SYS_futex: case SYS_futex_waitv: case SYS_accept: case SYS_accept4: case SYS_connect: case SYS_recvfrom:
     case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg: case SYS_sendfile: case SYS_splice:

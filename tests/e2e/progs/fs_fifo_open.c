@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +42,51 @@ static void* reader(void* arg) {
   return (n == 6 && strcmp(buf, "world\n") == 0) ? NULL : (void*)2;
 }
 
+static atomic_int opening;
+static int intr_result, intr_errno;
+
+static void on_usr1(int sig) { (void)sig; }
+
+static void* interrupted_reader(void* arg) {
+  (void)arg;
+  atomic_store(&opening, 1);
+  intr_result = open(path, O_RDONLY);
+  intr_errno = errno;
+  return NULL;
+}
+
+// A signal reaches a thread blocked in a read-open: EINTR without
+// SA_RESTART; with it the open restarts and returns once a writer opens.
+static void signal_during_open(int restart) {
+  struct sigaction sa = {0};
+  sa.sa_handler = on_usr1;
+  sa.sa_flags = restart ? SA_RESTART : 0;
+  sigaction(SIGUSR1, &sa, NULL);
+  atomic_store(&opening, 0);
+  pthread_t t;
+  pthread_create(&t, NULL, interrupted_reader, NULL);
+  while (!atomic_load(&opening)) usleep(1000);
+  usleep(100000);  // into the open (an earlier signal would be lost to the check)
+  pthread_kill(t, SIGUSR1);
+  if (restart) {
+    usleep(50000);
+    int w = open(path, O_WRONLY);
+    check(w >= 0, "writer opens for the restarted reader");
+    // A byte first: under Junction a reader's open sees a writer only once
+    // it writes or closes (docs/filesystem.md, FIFOs).
+    check(write(w, "z", 1) == 1, "write for the restarted reader");
+    pthread_join(t, NULL);
+    check(intr_result >= 0, "SA_RESTART: the read-open restarts and returns");
+    close(intr_result);
+    close(w);
+  } else {
+    pthread_join(t, NULL);
+    check(intr_result < 0 && intr_errno == EINTR, "no SA_RESTART: the read-open fails with EINTR");
+  }
+}
+
 int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
   char dir[] = "/tmp/fifoXXXXXX";
   if (!mkdtemp(dir)) return 1;
   snprintf(path, sizeof(path), "%s/f", dir);
@@ -88,6 +134,9 @@ int main(void) {
   check(fd >= 0, "O_RDWR open");
   check(write(fd, "x", 1) == 1 && read(fd, buf, 1) == 1 && buf[0] == 'x', "O_RDWR round trip");
   close(fd);
+
+  signal_during_open(0);
+  signal_during_open(1);
 
   unlink(path);
   rmdir(dir);
