@@ -665,6 +665,7 @@ int CurrentKthreadIndex() {
 }
 
 uint64_t PreemptionCount() { return g_preemptions.load(); }
+uint64_t LiveUthreadCount() { return g_uthreads_total.load(std::memory_order_relaxed); }
 void CountPreemption() { g_preemptions.fetch_add(1, std::memory_order_relaxed); }
 
 void Register(Uthread* u) {
@@ -842,6 +843,7 @@ void ResetAfterFork() {
   // simply not used again.
   g_all = self_u;
   self_u->all_next = nullptr;
+  g_uthreads_total.store(1, std::memory_order_relaxed);
   self_u->last_kthread = self.index;
   g_timers = new std::remove_pointer_t<decltype(g_timers)>();
   g_next_deadline.store(~uint64_t{0});

@@ -60,6 +60,7 @@ void FinishSwitchHere();
 SpinLock& AllUthreadsLock();
 Uthread* AllUthreads();
 void Register(Uthread* u);    // a new uthread (before it first runs)
+uint64_t LiveUthreadCount();  // this process's guest threads
 void Unregister(Uthread* u);
 
 // Number of runnable uthreads waiting in runqueues.

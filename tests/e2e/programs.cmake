@@ -89,6 +89,7 @@ junction_e2e(fs_python COMMAND /usr/bin/python3 ${E2E_DATA}/fs_python.py)
 junction_e2e(fs_ls_proc_fd FILTER "sed -E -e 's/^.{0,50}[0-9]+:[0-9]+ //' -e 's|/proc/[0-9]+/|/proc/PID/|' -e 's/pipe:\\[[0-9]+\\]/pipe/' -e 's/(native|junction)[.]/RUN./'"
              COMMAND ls -l /proc/self/fd)
 junction_e2e(fs_proc_self_status FILTER "grep -c -E '^(Name|Pid|PPid|Uid|Gid|VmSize):'" COMMAND cat /proc/self/status)
+junction_e2e(fs_proc_status_threads COMMAND python3 ${E2E_DATA}/status_threads.py)
 junction_e2e(fs_find FILTER "sort" COMMAND find ${E2E_DATA} -name "*.py")
 add_test(NAME e2e.fs_archive COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_archive_test.sh
          $<TARGET_FILE:junction> ${E2E_APP} ${E2E_DATA})

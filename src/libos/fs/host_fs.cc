@@ -84,6 +84,13 @@ class HostFs : public Filesystem {
     if (fd < 0) return fd;
     struct stat st;
     if (acc == O_RDONLY && host::Syscall(SYS_fstat, fd, host::L(&st)) == 0 && S_ISFIFO(st.st_mode)) {
+      if (sched::LiveUthreadCount() <= 1) {
+        // One guest thread: nothing else here can be the writer, so block
+        // in the host's open, which returns the moment a writer opens (a
+        // shell's `cmd <fifo` while it later opens another FIFO relies on it).
+        host::Syscall(SYS_close, fd);
+        return OpenAt2(rel, flags, mode);
+      }
       // Our read end already counts as a reader (as a blocked reader does
       // on Linux). A writer that connects shows as data (EPOLLIN) or, once
       // it has gone, as EPOLLHUP; one that connects and stays idle is not

@@ -23,6 +23,7 @@
 #include "libos/process.h"
 #include "libos/signals/signal_queue.h"
 #include "libos/signals/signal_state.h"
+#include "sched/kthread.h"
 
 namespace junction::libos::fs {
 
@@ -109,11 +110,12 @@ std::string Status() {
                 "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
                 "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\n"
                 "Groups:\t\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
-                "VmRSS:\t%8" PRIu64 " kB\nThreads:\t1\nSigQ:\t%d/%d\nSeccomp:\t0\n"
+                "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\nSeccomp:\t0\n"
                 "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s"
                 "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
                 name.c_str(), p.umask, pid, pid, p.host_ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
-                p.egid, p.sgid, p.egid, vm_kb, vm_kb, vm_kb, PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str());
+                p.egid, p.sgid, p.egid, vm_kb, vm_kb, vm_kb,
+                static_cast<int>(sched::LiveUthreadCount()), PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str());
   return buf;
 }
 
