@@ -220,6 +220,17 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
     return ParseAddr(domain_, a, allow_unspec, unspec);
   }
   std::string Addr(jn::Endpoint e) const { return AddrOf(domain_, e); }
+  // getsockname/getpeername for either transport: an IPV6_V6ONLY socket
+  // has only its port and never a peer.
+  template <typename Conn>
+  SysResult<std::string> NameOf(const Conn& c, bool peer) const {
+    if (v6only_) {
+      if (peer) return Errno{ENOTCONN};
+      return Addr(jn::Endpoint{0, v6_port_});
+    }
+    if (peer) return Addr(TRY(c.peer()));
+    return Addr(c.local());
+  }
 
   // IPV6_V6ONLY (AF_INET6 only). With no IPv6 in the stack, a v6-only
   // socket can be bound to :: and listen, and hears nothing: it takes no
@@ -382,14 +393,7 @@ class TcpStream : public InetSocket {
   SysResult<void> Shutdown(int how) override {
     return t_->Shutdown(how == SHUT_RD || how == SHUT_RDWR, how == SHUT_WR || how == SHUT_RDWR);
   }
-  SysResult<std::string> Name(bool peer) override {
-    if (v6only_) {
-      if (peer) return Errno{ENOTCONN};
-      return Addr(jn::Endpoint{0, v6_port_});
-    }
-    if (peer) return Addr(TRY(t_->peer()));
-    return Addr(t_->local());
-  }
+  SysResult<std::string> Name(bool peer) override { return NameOf(*t_, peer); }
 
   SysResult<void> GetOpt(int level, int name, std::vector<char>* val) override {
     if (TRY(V6OnlyOpt(level, name, nullptr, val))) return {};
@@ -593,14 +597,7 @@ class UdpDgram : public InetSocket {
     if (!p.ok()) return Errno{ENOTCONN};
     return {};
   }
-  SysResult<std::string> Name(bool peer) override {
-    if (v6only_) {
-      if (peer) return Errno{ENOTCONN};
-      return Addr(jn::Endpoint{0, v6_port_});
-    }
-    if (peer) return Addr(TRY(u_->peer()));
-    return Addr(u_->local());
-  }
+  SysResult<std::string> Name(bool peer) override { return NameOf(*u_, peer); }
   SysResult<void> GetOpt(int level, int name, std::vector<char>* val) override {
     if (TRY(V6OnlyOpt(level, name, nullptr, val))) return {};
     if (level == SOL_SOCKET) {
