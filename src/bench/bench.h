@@ -88,5 +88,6 @@ std::span<const Benchmark> IpcSuite();
 std::span<const Benchmark> FileSuite();
 std::span<const Benchmark> SchedSuite();
 std::span<const Benchmark> ProcSuite();
+std::span<const Benchmark> NetSuite();
 
 }  // namespace junction::bench

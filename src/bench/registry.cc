@@ -15,6 +15,7 @@ constexpr SuiteFn kSuites[] = {
     FileSuite,
     SchedSuite,
     ProcSuite,
+    NetSuite,
 };
 
 }  // namespace
