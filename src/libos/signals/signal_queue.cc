@@ -24,10 +24,10 @@ struct RtNode {
   std::atomic<int> sig{0};
   std::atomic<const void*> owner{nullptr};
   std::atomic<uint64_t> seq{0};  // FIFO order within a signal number
-  siginfo_t info;
+  siginfo_t info{};  // value-initialised: the pool is constant-initialised (bss, untouched until used)
 };
 
-RtNode g_nodes[kPoolSize];
+constinit RtNode g_nodes[kPoolSize];
 std::atomic<uint64_t> g_used[kWords];  // slots not free (any state)
 std::atomic<int> g_count{0};            // slots holding an instance
 std::atomic<uint64_t> g_seq{0};
