@@ -34,6 +34,7 @@
 #include "libos/net/daemon_link.h"
 #include "sched/daemon_client.h"
 #include "sched/daemon_watcher.h"
+#include "sched/grant_trace.h"
 #include "sched/kthread.h"
 #include "sched/standalone_registry.h"
 #include "sched/preempt.h"
@@ -86,6 +87,8 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
   g_daemon_holder = new std::optional<sched::DaemonSession>(sched::ConnectDaemon(cfg, argv, &why_not));
   if (g_daemon_holder->has_value()) {
     g_daemon = &g_daemon_holder->value();
+    if (const char* trace = std::getenv("JUNCTION_GRANT_TRACE"); trace && !sched::GrantTraceOpen(trace))
+      std::fprintf(stderr, "junction run: cannot open the grant trace %s\n", trace);
     sched::AttachDaemonRegion(g_daemon->header(), DaemonSlot, nullptr, g_daemon->doorbell_fd());
     if (!sched::StartDaemonWatcher(g_daemon))
       std::fprintf(stderr, "junction run: cannot start the daemon watcher thread\n");

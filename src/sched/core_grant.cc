@@ -69,6 +69,10 @@ bool TakeGrant(CoreGrant& g) {
   g.seq = seq;
   g.holds = true;
   s->status.store(PackStatus(KthreadState::kRunning, seq), std::memory_order_release);
+  if (g.trace) {
+    g.trace->grant_time = s->grant_time_ns.load(std::memory_order_relaxed);
+    g.trace->grant_seen = NowNs();
+  }
   return true;
 }
 
@@ -86,9 +90,10 @@ void ReleaseCore(CoreGrant& g) {
   g.slot->status.store(PackStatus(KthreadState::kParked, g.seq), std::memory_order_release);
 }
 
-bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, bool spin) {
+bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
   KthreadSlot* s = g.slot;
-  uint64_t spin_until = spin ? NowNs() + kGrantSpinNs : 0;
+  uint64_t spin_until = poll != GrantPoll::kSleep ? NowNs() + kGrantSpinNs : 0;
+  bool polite = poll != GrantPoll::kHard;
   for (unsigned round = 0;; round++) {
     if (TakeGrant(g)) return true;
     uint64_t now = NowNs();
@@ -99,7 +104,7 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, bool spin) {
       for (int i = 0; i < 64; i++) __builtin_ia32_pause();
       // Parked kthreads spin on the core they last held, which may now
       // be another container's: let its owner run between our polls.
-      if ((round & 15) == 15) host::Syscall(SYS_sched_yield);
+      if (polite && (round & 15) == 15) host::Syscall(SYS_sched_yield);
       continue;
     }
     uint32_t word = s->grant_core.load(std::memory_order_acquire);
@@ -115,10 +120,16 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, bool spin) {
       ts.tv_nsec = static_cast<long>(d % 1'000'000'000);
       tsp = &ts;
     }
+    if (g.trace) {
+      g.trace->keeper_sleep = now;
+      g.trace->keeper_asked = deadline_ns;
+    }
     // Not private: the daemon wakes this word through its own mapping.
     host::Syscall(SYS_futex, host::L(&s->grant_core), FUTEX_WAIT, word, host::L(tsp));
+    if (g.trace) g.trace->keeper_woke = NowNs();
     g.sleeping.store(0, std::memory_order_relaxed);
     spin_until = NowNs() + kGrantSpinNs;  // woken: a grant is likely close
+    polite = true;
   }
 }
 

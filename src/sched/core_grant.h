@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "sched/grant_trace.h"
 #include "sched/shm_protocol.h"
 
 namespace junction::sched {
@@ -26,6 +27,7 @@ struct CoreGrant {
   // instead of sleeping. Read and cleared by the owner.
   std::atomic<uint32_t> kicked{0};
   std::atomic<uint32_t> sleeping{0};  // in FUTEX_WAIT on slot->grant_core
+  GrantTraceSample* trace = nullptr;  // the owner's sample while tracing (grant_trace.h)
 };
 
 // How long a waiter polls its grant word after a kick or a timer before
@@ -54,11 +56,20 @@ inline bool RunsStandalone(const CoreGrant& g) {
 // Gives the core back: publishes parked with the grant's sequence number.
 void ReleaseCore(CoreGrant& g);
 
+// How WaitForGrant waits before it sleeps in FUTEX_WAIT.
+enum class GrantPoll {
+  kSleep,   // at once (it still polls kGrantSpinNs after every wake-up)
+  kPolite,  // polls kGrantSpinNs, yielding the CPU now and then (the core
+            // it last held may be another container's now)
+  kHard,    // polls kGrantSpinNs without yielding: a grant is due within
+            // microseconds (the timer keeper at its deadline), and a yield on
+            // a loaded host gives the CPU away for a whole host time slice
+};
+
 // Blocks until a new grant arrives (true), or until `deadline_ns` passes
 // (0: none) or a kick arrives (false: the caller services timers and
-// signals and calls again). Polls the grant word for kGrantSpinNs before
-// sleeping when `spin` is set, and after every wake-up.
-bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, bool spin);
+// signals and calls again).
+bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll);
 
 // Any thread: work was queued for g's kthread, which has no core.
 void KickGrantWaiter(CoreGrant& g);

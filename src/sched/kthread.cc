@@ -41,7 +41,11 @@ void SetIdleSpinsFromAffinity() {
   long r = host::Syscall(SYS_sched_getaffinity, 0, sizeof(set), host::L(&set));
   g_idle_spins = (r > 0 && CPU_COUNT(&set) == 1) ? 0 : kIdleSpins;
 }
-constexpr uint64_t kKeeperLeadNs = 30'000;  // the timer keeper wakes this early
+// The timer keeper wakes this early and polls up to the deadline: a host
+// timer on this VM fires 40-90 µs late (DESIGN.md §2; docs/performance.md,
+// "Core scheduler daemon"), and a FUTEX_WAKE from the daemon's vCPU takes
+// as long, so a keeper still asleep when the grant comes runs late.
+constexpr uint64_t kKeeperLeadNs = 150'000;
 // Under the daemon, an idle kthread keeps its core for a timer due this
 // soon (the daemon grants a latency-critical container its core up to
 // Daemon::kTimerLeadNs = 50 µs ahead of its timer).
@@ -67,6 +71,10 @@ struct alignas(64) Kthread {
   std::atomic<bool> polling_reactor{false};  // parked in the reactor's epoll_wait
   bool gone = false;  // not in this process (after fork: only the forking kthread is)
   CoreGrant grant;  // under the daemon: its slot and the core it holds
+  // Tracing grants (grant_trace.h): the sample being filled, and the
+  // uthread whose timer this kthread ran (the sample ends when it runs).
+  GrantTraceSample trace_sample;
+  Uthread* trace_woken = nullptr;
   int host_tid = 0;
   pthread_t thread{};
 };
@@ -266,7 +274,13 @@ uint64_t RunTimers() {
       t.fn(t.arg, t.seq);
       continue;
     }
-    if (t.u->wait_seq.load(std::memory_order_acquire) == t.seq) WakeUp(t.u, WakeReason::kTimeout);
+    if (t.u->wait_seq.load(std::memory_order_acquire) == t.seq && WakeUp(t.u, WakeReason::kTimeout) &&
+        GrantTraceOn()) [[unlikely]] {
+      Kthread& self = Self();
+      self.trace_sample.deadline = t.deadline;
+      self.trace_sample.timer_run = NowNs();
+      self.trace_woken = t.u;
+    }
   }
   return next;
 }
@@ -359,8 +373,9 @@ uint64_t EarlierDeadline(uint64_t a, uint64_t b) {
 // the network stack's timers (retransmissions) when they are due.
 void WaitForCore(Kthread& self, bool released) {
   if (released || self.rq_len.load(std::memory_order_relaxed) > 0) RingDoorbell();
+  if (GrantTraceOn()) [[unlikely]] GrantTraceFlush();
   PausePreemptionTimer();
-  bool spin = false;
+  GrantPoll poll = GrantPoll::kSleep;
   for (;;) {
     Kthread* none = nullptr;
     bool keeper = g_timer_keeper.compare_exchange_strong(none, &self);
@@ -377,19 +392,22 @@ void WaitForCore(Kthread& self, bool released) {
           deadline = due - kKeeperLeadNs;
         } else {
           deadline = due;
-          spin = true;
+          poll = GrantPoll::kHard;
         }
       }
     }
-    bool granted = WaitForGrant(self.grant, deadline, spin);
+    bool granted = WaitForGrant(self.grant, deadline, poll);
     if (keeper) g_timer_keeper.store(nullptr, std::memory_order_release);
     if (granted) break;
     // A timer, a signal or new work: wake whom they concern (queued work
-    // rings the doorbell), then wait again, polling for the grant.
+    // rings the doorbell), then wait again, polling for the grant: hard
+    // right after the keeper woke a timer's uthread (the daemon grants
+    // for it now), politely otherwise.
+    bool keeper_timer = keeper && deadline != 0 && NowNs() >= deadline && poll == GrantPoll::kHard;
     RunTimers();
     HandleSignalWakeups();
     if (keeper && net) net->poll(self.index, false);
-    spin = true;
+    poll = keeper_timer ? GrantPoll::kHard : GrantPoll::kPolite;
   }
   ResumePreemptionTimer();
 }
@@ -426,6 +444,12 @@ void StartRunning(Kthread& self, Uthread* next) {
   next->last_kthread = self.index;
   BeginRun(next, self.tsc_fresh ? self.switch_tsc : ReadTsc());
   LoadUthread(self.ts, next);
+  if (self.trace_woken == next) [[unlikely]] {
+    self.trace_sample.run = NowNs();
+    GrantTraceAdd(self.trace_sample);
+    self.trace_sample = GrantTraceSample{};
+    self.trace_woken = nullptr;
+  }
 }
 
 // The per-kthread scheduler loop, on the kthread's own stack.
@@ -626,6 +650,7 @@ void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i
     if (!s) continue;
     s->tid.store(static_cast<uint32_t>(g_kthreads[i].host_tid), std::memory_order_relaxed);
     g_kthreads[i].grant.slot = s;
+    if (GrantTraceOn()) g_kthreads[i].grant.trace = &g_kthreads[i].trace_sample;
   }
   g_daemon_header = header;
   header->yield_signal.store(kPreemptSignal, std::memory_order_relaxed);

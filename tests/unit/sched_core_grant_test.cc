@@ -99,8 +99,9 @@ TEST_CASE("core grant: waiting ends at the deadline, on a kick, on a grant") {
   CoreGrant g;
   g.slot = &slot;
 
-  CHECK_FALSE(WaitForGrant(g, NowNs() + 2'000'000, false));  // deadline, sleeping
-  CHECK_FALSE(WaitForGrant(g, NowNs() + 2'000'000, true));   // deadline, polling
+  CHECK_FALSE(WaitForGrant(g, NowNs() + 2'000'000, GrantPoll::kSleep));   // deadline, sleeping
+  CHECK_FALSE(WaitForGrant(g, NowNs() + 2'000'000, GrantPoll::kPolite));  // deadline, polling
+  CHECK_FALSE(WaitForGrant(g, NowNs() + 100'000, GrantPoll::kHard));      // deadline, polling hard
 
   std::atomic<bool> done{false};
   std::thread kicker([&] {
@@ -109,7 +110,7 @@ TEST_CASE("core grant: waiting ends at the deadline, on a kick, on a grant") {
       usleep(1000);
     }
   });
-  CHECK_FALSE(WaitForGrant(g, 0, false));  // no deadline: only the kick ends it
+  CHECK_FALSE(WaitForGrant(g, 0, GrantPoll::kSleep));  // no deadline: only the kick ends it
   done = true;
   kicker.join();
   g.kicked.store(0);
@@ -118,7 +119,7 @@ TEST_CASE("core grant: waiting ends at the deadline, on a kick, on a grant") {
     usleep(5000);  // past the polling window: the waiter sleeps in FUTEX_WAIT
     DaemonGrants(slot, cpu, 9);
   });
-  CHECK(WaitForGrant(g, 0, false));
+  CHECK(WaitForGrant(g, 0, GrantPoll::kSleep));
   daemon.join();
   CHECK(g.holds.load());
   CHECK(Status(slot) == PackStatus(KthreadState::kRunning, 9));
