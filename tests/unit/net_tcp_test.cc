@@ -221,6 +221,36 @@ TEST_CASE("net tcp: fast retransmit recovers a single loss without waiting for t
   CHECK(info.rto_us >= 200000);
 }
 
+TEST_CASE("net tcp: TCP_CONGESTION selects CUBIC (default) or NewReno; both recover from loss") {
+  for (const char* algo : {"cubic", "reno"}) {
+    CAPTURE(algo);
+    SimWire w(11);
+    NetStack* a = w.Add(kA);
+    NetStack* b = w.Add(kB);
+    auto l = b->NewTcpSocket();
+    CHECK(l->congestion() == "cubic");
+    CHECK_FALSE(l->set_congestion("bbr"));
+    REQUIRE(l->set_congestion(algo));
+    REQUIRE(l->Bind({0, 80}).ok());
+    REQUIRE(l->Listen(4).ok());
+    auto c = a->NewTcpSocket();
+    REQUIRE(c->set_congestion(algo));
+    REQUIRE(c->Connect({b->addr(), 80}).error() == EINPROGRESS);
+    REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }));
+    Endpoint peer;
+    auto srv = l->Accept(&peer);
+    REQUIRE(srv.ok());
+    CHECK((*srv)->congestion() == algo);  // inherited from the listener, as on Linux
+    w.faults.loss = 0.01;
+    auto data = Pattern(1 << 20, 9);
+    auto got = Transfer(w, *c, **srv, data);
+    CHECK(got == data);
+    TcpInfo info = c->Info();
+    CHECK(info.total_retrans > 0);
+    CHECK(info.snd_ssthresh < 0x7fffffff);  // a congestion event set it
+  }
+}
+
 TEST_CASE("net tcp: simultaneous open reaches ESTABLISHED on both sides") {
   SimWire w;
   NetStack* a = w.Add(kA);

@@ -12,8 +12,10 @@
 #include <sys/ioctl.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstring>
+#include <string_view>
 
 #include "libos/fs/file.h"
 #include "libos/ipc/ipc.h"
@@ -418,6 +420,13 @@ class TcpStream : public InetSocket {
         case TCP_KEEPIDLE: PutOpt(val, ka_idle_); return {};
         case TCP_KEEPINTVL: PutOpt(val, ka_intvl_); return {};
         case TCP_KEEPCNT: PutOpt(val, ka_cnt_); return {};
+        case TCP_CONGESTION: {  // Linux copies its zero-padded 16-byte name
+          std::array<char, 16> name{};
+          std::string_view n = t_->congestion();
+          std::copy(n.begin(), n.end(), name.begin());
+          PutOpt(val, name);
+          return {};
+        }
         case TCP_INFO: {
           LinuxTcpInfo lti{};
           tcp_info& ti = lti.base;
@@ -487,6 +496,12 @@ class TcpStream : public InetSocket {
         case SO_KEEPALIVE: t_->set_keepalive(v != 0, static_cast<uint32_t>(ka_idle_), static_cast<uint32_t>(ka_intvl_), static_cast<uint32_t>(ka_cnt_)); return {};
         default: return Errno{ENOPROTOOPT};
       }
+    }
+    if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+      // A string of at most 15 characters, not necessarily terminated.
+      std::string_view n(val.data(), std::min<size_t>(val.size(), 15));
+      n = n.substr(0, n.find('\0'));
+      return t_->set_congestion(n) ? SysResult<void>{} : Errno{ENOENT};
     }
     if (level == IPPROTO_TCP) {
       int v = TRY(IntOpt(val));

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string_view>
 
 #include "base/sys_result.h"
 #include "net/stack/stack.h"
@@ -69,6 +70,9 @@ class TcpSocket {
   void set_notify(std::function<void()> fn);
   void set_nodelay(bool v);
   bool nodelay() const;
+  // TCP_CONGESTION: "cubic" (default) or "reno"; false for any other name.
+  bool set_congestion(std::string_view name);
+  std::string_view congestion() const;
   void set_keepalive(bool v, uint32_t idle_s = 0, uint32_t intvl_s = 0, uint32_t cnt = 0);
   bool keepalive() const;
   void set_reuse_addr(bool v);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "net/stack/tcp.h"
+#include "net/stack/tcp_congestion.h"
 
 namespace junction::net {
 
@@ -90,8 +91,10 @@ struct TcpConn {
   uint64_t rto_at = 0, delack_at = 0, persist_at = 0, keepalive_at = 0, close_at = 0;
   int persist_backoff = 0;
 
-  // Congestion control: NewReno (RFC 5681, RFC 6582).
+  // Congestion control: slow start and NewReno recovery (RFC 5681, RFC
+  // 6582); the reduction and avoidance growth are `cc`'s (CUBIC by default).
   uint32_t cwnd = 0, ssthresh = UINT32_MAX;
+  CongestionControl cc;
   int dupacks = 0;
   bool in_recovery = false;
   uint32_t recover = 0;

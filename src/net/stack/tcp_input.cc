@@ -117,6 +117,7 @@ void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 
   c->rcvbuf = l->rcvbuf;
   c->sndbuf = l->sndbuf;
   c->nodelay = l->nodelay;
+  c->cc.algo = l->cc.algo;
   c->keepalive = l->keepalive;
   c->ka_idle = l->ka_idle;
   c->ka_intvl = l->ka_intvl;
@@ -357,7 +358,7 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
     if (ack == snd_una && !has_data && !window_changed && Flight() > 0) {
       dupacks++;
       if (dupacks == 3 && !in_recovery) {
-        ssthresh = std::max<uint32_t>(Flight() / 2, 2u * mss);
+        ssthresh = cc.OnCongestion(cwnd, Flight(), mss);
         in_recovery = true;
         recover = snd_max;
         Retransmit();
@@ -412,7 +413,7 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
   } else if (cwnd < ssthresh) {
     cwnd += std::min<uint32_t>(acked, mss);  // slow start
   } else {
-    cwnd += std::max<uint32_t>(1, mss * mss / cwnd);  // congestion avoidance
+    cwnd = cc.Avoidance(cwnd, acked, mss, now, rtt_valid ? srtt : 0);
   }
   dupacks = 0;
   bool fin_acked = fin_sent && SeqGt(snd_una, data_end);

@@ -401,6 +401,22 @@ bool TcpSocket::nodelay() const {
   return c_->nodelay;
 }
 
+bool TcpSocket::set_congestion(std::string_view name) {
+  StackEntry e(s_);
+  CongestionAlgo a;
+  if (!CongestionByName(name, &a)) return false;
+  if (a != c_->cc.algo) {
+    c_->cc = CongestionControl{};  // the new algorithm starts without history
+    c_->cc.algo = a;
+  }
+  return true;
+}
+
+std::string_view TcpSocket::congestion() const {
+  StackEntry e(s_);
+  return CongestionName(c_->cc.algo);
+}
+
 void TcpSocket::set_keepalive(bool v, uint32_t idle_s, uint32_t intvl_s, uint32_t cnt) {
   StackEntry e(s_);
   TcpConn& c = *c_;

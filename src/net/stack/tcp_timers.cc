@@ -90,8 +90,11 @@ void TcpConn::Timers(uint64_t now) {
     } else if (Flight() > 0) {
       // Loss: restart from the first unacknowledged byte with one segment
       // (RFC 5681 3.1), forgetting SACK information (RFC 6675 5.1).
-      ssthresh = std::max<uint32_t>(Flight() / 2, 2u * mss);
+      // Only the first timeout of a series is a new congestion event: later
+      // ones find the window already at one segment.
+      if (retries == 1) ssthresh = cc.OnCongestion(cwnd, Flight(), mss);
       cwnd = mss;
+      cc.EndEpoch();
       in_recovery = false;
       dupacks = 0;
       sacked.clear();
