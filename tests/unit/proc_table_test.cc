@@ -79,3 +79,17 @@ TEST_CASE("process table: pids wrap and skip ids still used as groups") {
   CHECK(AllocateTidLocked(t.get()) == 4);  // wraps to 2: taken by a; 3: a group
   UnlockTable(t.get());
 }
+
+TEST_CASE("process table: before the first wrap, pids are handed out in order without a scan") {
+  auto t = std::make_unique<Table>();
+  int self = static_cast<int>(getpid());
+  InitTable(t.get(), self, self);
+  LockTable(t.get(), self);
+  CHECK(t->pids_wrapped.load() == 0);
+  int a = AllocateTidLocked(t.get());
+  CHECK(AllocateTidLocked(t.get()) == a + 1);
+  t->next_pid.store(kPidMax - 1);
+  CHECK(AllocateTidLocked(t.get()) == 2);
+  CHECK(t->pids_wrapped.load() == 1);
+  UnlockTable(t.get());
+}

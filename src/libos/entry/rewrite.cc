@@ -137,6 +137,23 @@ uintptr_t EmitTrampoline(uintptr_t site, std::span<const uint8_t> before, bool s
   return slot;
 }
 
+// Shape E: true if no 2-byte branch (jmp rel8, jcc rel8, loop/jrcxz) within
+// reach of the site could land inside the 5 bytes the patch covers, other
+// than at the site itself. A byte scan, not a decode: it may see a branch
+// where there is none (then the site stays on the trap path), never miss one.
+bool NoShortBranchInto(uintptr_t site, uintptr_t vstart, uintptr_t vend) {
+  uintptr_t from = site - vstart > 130 ? site - 130 : vstart;
+  uintptr_t to = vend - site > 140 ? site + 140 : vend - 1;
+  for (uintptr_t a = from; a < to; a++) {
+    uint8_t op = *reinterpret_cast<const uint8_t*>(a);
+    if (op != 0xeb && (op < 0x70 || op > 0x7f) && (op < 0xe0 || op > 0xe3)) continue;
+    auto disp = static_cast<int8_t>(*reinterpret_cast<const uint8_t*>(a + 1));
+    uintptr_t target = a + 2 + static_cast<intptr_t>(disp);
+    if (target > site && target < site + 5) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void RewriteForkLock() { g_rewrite_lock.lock(); }
@@ -201,8 +218,17 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   //      rt_sigprocmask sites (pthread_create, thread start). The mov
   //      becomes the jump; the trampoline redoes the lea (re-aimed if
   //      RIP-relative) at the site's %rsp; lea and syscall stay, as in A.
+  //   E: xor %edi,%edi; mov %edx,%eax; syscall; jmp back to the xor
+  //      31 ff 89 d0 0f 05 eb f8, exit(2) only: glibc's `for (;;) exit (0)`
+  //      at the end of start_thread (the thread's last call). The jump
+  //      covers xor, mov and the syscall's first byte; the trampoline redoes
+  //      xor and mov, and the loop's own `jmp` (left in place) is where a
+  //      call would resume. exit never returns nor restarts, so nothing
+  //      resumes inside the covered bytes; no short branch nearby may land
+  //      there either (NoShortBranchInto).
   static constexpr uint8_t kCmpRax4096[] = {0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff};
   static constexpr uint8_t kMovR9FromStack[] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
+  static constexpr uint8_t kExitLoop[] = {0x31, 0xff, 0x89, 0xd0, 0x0f, 0x05, 0xeb, 0xf8};
   uintptr_t site = after - 7;
   std::span<const uint8_t> relocated, before;
   bool set_nr = true;
@@ -211,7 +237,13 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   {
     const auto* q = reinterpret_cast<const uint8_t*>(after - 4);
     const auto* c = reinterpret_cast<const uint8_t*>(after - 7);
-    if (nr == 0 && q[0] == 0x31 && q[1] == 0xc0 && q[2] == 0x0f && q[3] == 0x05 &&
+    // Shape E reads two bytes past the syscall: only within its page.
+    bool tail_in_page = ((after + 1) & ~(kPage - 1)) == ((after - 6) & ~(kPage - 1));
+    if (nr == SYS_exit && tail_in_page && std::memcmp(q - 2, kExitLoop, sizeof(kExitLoop)) == 0) {
+      site = after - 6;
+      before = std::span<const uint8_t>(kExitLoop, 4);  // xor %edi,%edi; mov %edx,%eax
+      set_nr = false;
+    } else if (nr == 0 && q[0] == 0x31 && q[1] == 0xc0 && q[2] == 0x0f && q[3] == 0x05 &&
         std::memcmp(q + 4, kCmpRax4096, sizeof(kCmpRax4096)) == 0) {
       site = after - 4;
       relocated = kCmpRax4096;
@@ -252,6 +284,8 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
       !(prot & PROT_EXEC) || !(prot & PROT_READ))
     return false;
   const auto* p = reinterpret_cast<const uint8_t*>(site);
+  if (nr == SYS_exit && p[0] == kExitLoop[0] && !NoShortBranchInto(site, vstart, vend))
+    return false;
   uint32_t imm = 0;
   if (relocated.empty() && before.empty()) {
     std::memcpy(&imm, p + 1, 4);

@@ -83,9 +83,12 @@ void UnlockTable(Table* t) { t->lock.store(0, std::memory_order_release); }
 int AllocateTidLocked(Table* t) {
   for (int tries = 0; tries < kPidMax; tries++) {
     int pid = t->next_pid.load() + 1;
-    if (pid >= kPidMax) pid = 2;
+    if (pid >= kPidMax) {
+      pid = 2;
+      t->pids_wrapped.store(1);
+    }
     t->next_pid.store(pid);
-    if (!PidInUse(t, pid)) return pid;
+    if (!t->pids_wrapped.load() || !PidInUse(t, pid)) return pid;
   }
   return -EAGAIN;
 }

@@ -60,7 +60,9 @@ struct Table {
   std::atomic<int32_t> lock;      // host pid of the holder, 0 = free
   std::atomic<int32_t> next_pid;  // last pid handed out
   int32_t init_host_pid;          // host pid of container pid 1
-  uint32_t pad;
+  // Set once next_pid has wrapped around: until then every pid above it is
+  // free (all pids, pgids and sids come from it), so no scan is needed.
+  std::atomic<uint32_t> pids_wrapped;
   Entry entries[kMaxProcesses];
   // Futexes in MAP_SHARED memory that several processes use (hashed by
   // address): a wake counter each waker bumps, and how many wait. Waiters
