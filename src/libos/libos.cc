@@ -301,6 +301,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: %s\n", err.message.c_str());
     return err.ShellExitCode();
   }
+  image.exe_real_path = lenv.RealPath(image.exe_path);
 
   if (!InstallTrapHandlers()) {
     std::fprintf(stderr, "junction run: cannot install the LibOS's signal handlers\n");
@@ -353,7 +354,7 @@ void PrepareImage(const loader::LoadedImage& image) {
   Process& p = CurrentProcess();
   // /proc/self/exe is absolute with symlinks resolved, as on Linux
   // (ld.so's $ORIGIN handling asserts it).
-  p.exe_path = fs::GuestRealPath(image.exe_path);
+  p.exe_path = image.exe_real_path.empty() ? fs::GuestRealPath(image.exe_path) : image.exe_real_path;
   size_t slash = image.exe_path.rfind('/');
   p.name = image.exe_path.substr(slash == std::string::npos ? 0 : slash + 1, 15);
   AddressSpace::Get().InitBrk(image.brk_start);

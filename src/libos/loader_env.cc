@@ -13,23 +13,38 @@
 
 namespace junction::libos {
 
-namespace {
+const fs::Lookup* GuestLoaderEnv::ResolveOnce(const std::string& path) {
+  auto it = resolved_.find(path);
+  if (it != resolved_.end()) return &it->second;
+  auto l = fs::Vfs::Get().Resolve(AT_FDCWD, path, fs::kFollow);
+  if (!l.ok() || !l->exists || l->magic) return nullptr;
+  return &resolved_.emplace(path, std::move(*l)).first->second;
+}
 
 // EACCES unless `path` names a regular file the guest may execute.
-SysResult<void> CheckExecutable(const std::string& path) {
-  auto l = fs::Vfs::Get().Resolve(AT_FDCWD, path, fs::kFollow);
-  if (!l.ok()) return Errno{l.error()};
-  if (!S_ISREG(l->st.st_mode)) return Errno{EACCES};
-  if (l->magic) return (l->st.st_mode & 0111) ? SysResult<void>() : Errno{EACCES};
-  auto r = l->mount->fs->Access(l->rel, X_OK);
+SysResult<void> GuestLoaderEnv::CheckExecutable(const std::string& path) {
+  const fs::Lookup* cached = ResolveOnce(path);
+  fs::Lookup fresh;
+  if (!cached) {
+    auto l = fs::Vfs::Get().Resolve(AT_FDCWD, path, fs::kFollow);
+    if (!l.ok()) return Errno{l.error()};
+    fresh = std::move(*l);
+  }
+  const fs::Lookup& l = cached ? *cached : fresh;
+  if (!S_ISREG(l.st.st_mode)) return Errno{EACCES};
+  if (l.magic) return (l.st.st_mode & 0111) ? SysResult<void>() : Errno{EACCES};
+  auto r = l.mount->fs->Access(l.rel, X_OK);
   if (!r.ok()) return Errno{r.error() == EROFS ? EACCES : r.error()};
   return {};
 }
 
-}  // namespace
-
 SysResult<int> GuestLoaderEnv::Open(const std::string& path, bool for_exec) {
-  auto f = fs::Vfs::Get().Open(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+  // One exec opens the executable and its interpreter several times
+  // (probe, load, permission check, naming the mappings): walk each path
+  // once, then open its canonical name (no symlinks: one host openat2).
+  // A path that does not resolve takes the ordinary open for its errno.
+  const fs::Lookup* l = ResolveOnce(path);
+  auto f = fs::Vfs::Get().Open(AT_FDCWD, l ? l->guest : path, O_RDONLY | O_CLOEXEC, 0);
   if (!f.ok()) return Errno{f.error()};
   struct stat st;
   if (!(*f)->Stat(&st).ok()) return Errno{EIO};
@@ -69,15 +84,8 @@ SysResult<uintptr_t> GuestLoaderEnv::Map(uintptr_t addr, size_t len, int prot, i
   // (PT_INTERP's /lib64/ld-linux-x86-64.so.2 is /usr/lib/... here).
   // One load maps each file's segments one by one: resolve its name once
   // (a host-tree walk costs ~15 host calls per path with a symlink in it).
-  if (fd >= 0 && !name.empty() && name[0] == '/' && !shown_names_.count(name)) {
-    std::string shown = name;
-    auto l = fs::Vfs::Get().Resolve(AT_FDCWD, name, fs::kFollow);
-    if (l.ok() && l->exists && !l->magic) shown = l->guest;
-    shown_names_.emplace(name, std::move(shown));
-  }
-  auto it = shown_names_.find(name);
-  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off,
-                                  it == shown_names_.end() ? name : it->second);
+  const fs::Lookup* l = (fd >= 0 && !name.empty() && name[0] == '/') ? ResolveOnce(name) : nullptr;
+  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off, l ? l->guest : name);
 }
 
 SysResult<void> GuestLoaderEnv::Protect(uintptr_t addr, size_t len, int prot) {

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "libos/fs/vfs.h"
 #include "libos/loader/loader.h"
 
 namespace junction::libos {
@@ -22,9 +23,21 @@ class GuestLoaderEnv : public loader::LoaderEnv {
   SysResult<void> Unmap(uintptr_t addr, size_t len) override;
   bool IsExecutable(const std::string& path) override;
 
+  // `path` with symlinks resolved as this load walked it; empty if it did not.
+  std::string RealPath(const std::string& path) {
+    auto it = resolved_.find(path);
+    return it == resolved_.end() ? std::string() : it->second.guest;
+  }
+
  private:
-  // Guest path as given -> the name /proc/self/maps shows, for this load.
-  std::map<std::string, std::string> shown_names_;
+  // The path walked once per load (nullptr if it does not resolve to an
+  // existing file).
+  const fs::Lookup* ResolveOnce(const std::string& path);
+  SysResult<void> CheckExecutable(const std::string& path);
+
+  // Guest path as given -> its resolution, for this load (also the name
+  // /proc/self/maps shows: the canonical path, as Linux does).
+  std::map<std::string, fs::Lookup> resolved_;
   // Paths whose execute permission this load has already checked.
   std::set<std::string> executable_;
 };

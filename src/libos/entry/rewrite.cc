@@ -49,6 +49,34 @@ bool g_pages_shared_with_parent = false;
 
 void PrivatizePages_locked();
 
+// Sites that have trapped once and not been rewritten yet. A site is
+// rewritten on its second trap: a rewrite (two mprotects, a copy-on-write
+// copy of the text page, a VMA split, sometimes a new trampoline page)
+// costs several traps, and most sites of a short-lived process (a forked
+// child that exits, a program run once by a shell, ld.so's start-up) run
+// once. Open addressing keyed by the resume address; cleared at execve.
+// Guarded by g_rewrite_lock.
+constexpr int kTrappedOnceSlots = 1024;
+uintptr_t g_trapped_once[kTrappedOnceSlots];
+int g_trapped_once_count = 0;
+
+// True if `after` has trapped before (or the table is full); otherwise
+// records it and returns false.
+bool TrappedBefore_locked(uintptr_t after) {
+  if (g_trapped_once_count >= kTrappedOnceSlots / 2) return true;
+  uint32_t h = static_cast<uint32_t>((after * 0x9E3779B97F4A7C15ull) >> 40);
+  for (int i = 0; i < kTrappedOnceSlots; i++) {
+    uintptr_t& slot = g_trapped_once[(h + i) % kTrappedOnceSlots];
+    if (slot == after) return true;
+    if (slot == 0) {
+      slot = after;
+      g_trapped_once_count++;
+      return false;
+    }
+  }
+  return true;
+}
+
 bool InReach(uintptr_t from, uintptr_t to) {
   int64_t d = static_cast<int64_t>(to) - static_cast<int64_t>(from);
   return d > -kRel32Reach && d < kRel32Reach;
@@ -189,6 +217,10 @@ void PrivatizePages_locked() {
 void RewriteAfterFork() { g_pages_shared_with_parent = g_num_pages > 0; }
 
 void ResetTrampolines() {
+  if (g_trapped_once_count) {
+    std::memset(g_trapped_once, 0, sizeof(g_trapped_once));
+    g_trapped_once_count = 0;
+  }
   // Unmapping the child's views leaves the parent's pages alone.
   for (int i = 0; i < g_num_pages; i++) {
     host::Munmap(g_pages[i].base, kPage);
@@ -277,6 +309,7 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   }
   // One rewrite at a time: kthreads may trap at the same site together.
   sched::SpinGuard guard(g_rewrite_lock);
+  if (!TrappedBefore_locked(after)) return false;
   AddressSpace& as = AddressSpace::Get();
   uintptr_t vstart, vend;
   int prot;

@@ -62,6 +62,7 @@ struct LoadedImage {
   uintptr_t interp_base = 0;  // AT_BASE (0 if static)
   uintptr_t brk_start = 0;    // page-aligned end of the highest segment
   std::string exe_path;       // the resolved executable path (/proc/self/exe)
+  std::string exe_real_path;  // exe_path with symlinks resolved, if the caller knows it
   std::string interp_path;    // empty for static executables
   std::vector<std::string> argv;  // after #! rewriting
   uintptr_t stack_pointer = 0;    // initial %rsp, pointing at argc

@@ -79,6 +79,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
     host::Syscall(SYS_tgkill, CurrentProcess().host_pid, CurrentProcess().host_pid, SIGSEGV);
     host::ExitGroup(128 + SIGSEGV);
   }
+  image.exe_real_path = env.RealPath(image.exe_path);
   StartImage(image);
 }
 

@@ -1,6 +1,7 @@
 // Restart rules for blocked calls interrupted by a signal handler, as
 // Linux applies them: a pipe read() on a pipe shared with a forked child
-// restarts under SA_RESTART (first on the trap path, then on the rewritten
+// restarts under SA_RESTART (on the trap path, on the trap that rewrites the
+// site (the LibOS rewrites a site on its second trap), then on the rewritten
 // trampoline path); a FUTEX_WAIT with a timeout fails with EINTR even under
 // SA_RESTART (ERESTART_RESTARTBLOCK). (An untimed FUTEX_WAIT under
 // SA_RESTART restarts on Linux; under junction it returned EINTR about once
@@ -83,6 +84,7 @@ int main(void) {
 
   fork_read_round("fork, SA_RESTART read (first call)");
   fork_read_round("fork, SA_RESTART read (again)");
+  fork_read_round("fork, SA_RESTART read (third)");
 
   // The timeouts are long: only a wrongly restarted wait reaches them.
   uint32_t z = 0;

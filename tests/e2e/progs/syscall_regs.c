@@ -141,7 +141,8 @@ static int lea_shape_check(void) {
 int main(void) {
   __builtin_cpu_init();
   int avx512 = __builtin_cpu_supports("avx512f");
-  // Each site runs 3 times: the first may trap, the rest take the fast path.
+  // Each site runs 3 times: the first two trap (the second rewrites the
+  // site), the third takes the fast path.
   for (int round = 1; round <= 3; round++) {
     printf("round %d: registers, flags and red zone %s\n", round,
            gpr_and_redzone_check() ? "preserved" : "CLOBBERED");
