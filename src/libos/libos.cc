@@ -318,6 +318,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     return 1;
   }
   g_time_slice_ns = static_cast<uint64_t>(cfg.cpu.time_slice_us) * 1000;
+  sched::SetSpinningKthreads(cfg.cpu.spinning_kthreads);
   if (!sched::PrepareKthreads(CurrentProcess().cores, InitKthread)) {
     std::fprintf(stderr, "junction run: cannot start %d kthreads\n", CurrentProcess().cores);
     return 1;

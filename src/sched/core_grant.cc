@@ -100,7 +100,7 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
     if (deadline_ns != 0 && now >= deadline_ns) return false;
     // New work or a signal: the caller services it and waits again, spinning.
     if (g.kicked.exchange(0, std::memory_order_acquire) != 0) return false;
-    if (now < spin_until) {
+    if (now < spin_until || g.spins) {
       for (int i = 0; i < 64; i++) __builtin_ia32_pause();
       // Parked kthreads spin on the core they last held, which may now
       // be another container's: let its owner run between our polls.

@@ -71,6 +71,7 @@ struct alignas(64) Kthread {
   std::atomic<bool> polling_reactor{false};  // parked in the reactor's epoll_wait
   bool gone = false;  // not in this process (after fork: only the forking kthread is)
   CoreGrant grant;  // under the daemon: its slot and the core it holds
+  bool spins = false;  // idle: spins instead of parking (SetSpinningKthreads)
   // Tracing grants (grant_trace.h): the sample being filled, and the
   // uthread whose timer this kthread ran (the sample ends when it runs).
   GrantTraceSample trace_sample;
@@ -492,6 +493,9 @@ void StartRunning(Kthread& self, Uthread* next) {
         if (UnderDaemon(self) && self.grant.holds && next_deadline != 0 &&
             next_deadline <= NowNs() + kHoldForTimerNs)
           continue;  // granted ahead of our timer: keep the core for it
+        // A spinning kthread keeps its core (MayRun gives it up when the
+        // daemon asks) or, standalone, never sleeps on the host.
+        if (self.spins && (self.grant.holds || !UnderDaemon(self))) continue;
         if (UnderDaemon(self)) {
           // Out of work: give the core back to the daemon (frames arriving
           // later count as congestion there: it grants a core again).
@@ -640,6 +644,13 @@ void RunScheduler(Uthread* first) {
     host::Syscall(SYS_futex, host::L(&g_kthreads[i].park_word), FUTEX_WAKE_PRIVATE, 1);
   }
   SchedulerLoop(g_kthreads[0]);
+}
+
+void SetSpinningKthreads(int n) {
+  for (int i = 0; i < kMaxKthreads; i++) {
+    g_kthreads[i].spins = i < n;
+    g_kthreads[i].grant.spins = i < n;
+  }
 }
 
 void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i), void* ctx,
@@ -859,6 +870,8 @@ void ResetAfterFork() {
   // parent's): it runs standalone, on the process's cores.
   if (self.grant.slot) ReleaseGrantAfterFork(self.grant);
   for (int i = 0; i < n; i++) g_kthreads[i].grant.slot = nullptr;
+  // One kthread, which the child's own work needs: it parks when idle.
+  SetSpinningKthreads(0);
   g_daemon_header = nullptr;
   g_doorbell_fd.store(-1);
   g_timer_keeper.store(nullptr);

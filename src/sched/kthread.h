@@ -26,6 +26,12 @@ using KthreadInitFn = bool (*)(int index);
 bool PrepareKthreads(int count, KthreadInitFn init_kthread);
 [[noreturn]] void RunScheduler(Uthread* first);
 
+// Kthreads 0..n-1 spin instead of parking when idle (app config
+// cpu.spinning_kthreads): standalone they never sleep on the host; under
+// the daemon they keep a granted core while idle, until the daemon asks
+// for it, and poll for a grant instead of sleeping. Before RunScheduler.
+void SetSpinningKthreads(int n);
+
 // Makes `u` runnable (from any kthread; not from a host signal handler).
 void MakeRunnable(Uthread* u);
 

@@ -10,7 +10,10 @@
 #     core back;
 #  3. kill -9 of a container releases its core at once;
 #  4. kill -9 of the daemon: the container says so once, keeps running
-#     standalone, and re-registers with the next daemon.
+#     standalone, and re-registers with the next daemon;
+#  5. cpu.spinning_kthreads = 1: the kthread keeps its core while its guest
+#     sleeps (granted once for all rounds, where a parking kthread is
+#     granted the core every round, as in 2); standalone, it still runs.
 # Behaviour only: latencies are printed, not asserted (junction bench sched).
 #
 # usage: containers_test.sh JUNCTION
@@ -48,8 +51,9 @@ by = {r["name"]: r for r in rows}
 exec(sys.argv[2])
 PY
 }
-app() {  # name class guaranteed
-  printf 'name = "%s"\n[cpu]\nclass = "%s"\nmax_cores = 1\nguaranteed_cores = %s\n' "$1" "$2" "$3" >"$tmp/$1.toml"
+app() {  # name class guaranteed [spinning kthreads]
+  printf 'name = "%s"\n[cpu]\nclass = "%s"\nmax_cores = 1\nguaranteed_cores = %s\nspinning_kthreads = %s\n' \
+    "$1" "$2" "$3" "${4:-0}" >"$tmp/$1.toml"
   echo "$tmp/$1.toml"
 }
 worker() { echo "$junction bench worker sched $*"; }
@@ -122,6 +126,21 @@ wait_for "$tmp/daemon2.log" '"solo" registered.*re-registration' "the new daemon
 wait "$solo" || fail "solo failed after the daemon restart"
 grep -q "n=400" "$tmp/solo.out" || fail "solo did not finish its rounds: $(cat "$tmp/solo.out")"
 [ "$(grep -c "daemon is gone" "$tmp/solo.err")" = 1 ] || fail "the daemon's death was not said exactly once"
+
+# 5. a spinning kthread keeps its core between rounds
+"$junction" run "$(app spinner latency-critical 1 1)" -- $(worker wake 50) >"$tmp/spinner.out" 2>"$tmp/spinner.err" &
+spinner=$!; pids+=("$spinner")
+wait "$spinner" || fail "the spinning container failed"
+grep -q "n=50" "$tmp/spinner.out" || fail "the spinning container did not finish its rounds: $(cat "$tmp/spinner.out")"
+spinner_id=$(sed -n 's/.*container \([0-9]*\) "spinner" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
+[ -n "$spinner_id" ] || fail "spinner did not register"
+spinner_grants=$(grep -c "core 1 -> container $spinner_id " "$tmp/daemon2.log")
+echo "spinning kthread: granted the core $spinner_grants time(s) over 55 rounds of sleep"
+[ "$spinner_grants" = 1 ] || fail "the spinning kthread gave its core back between rounds ($spinner_grants grants)"
+
 kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
 [ -e "$sock" ] && fail "socket not removed on SIGTERM"
+"$junction" run "$(app spinner-alone latency-critical 1 1)" -- $(worker wake 20) >"$tmp/alone.out" 2>"$tmp/alone.err" ||
+  fail "a spinning container without a daemon failed"
+grep -q "n=20" "$tmp/alone.out" || fail "the standalone spinning container did not finish: $(cat "$tmp/alone.out")"
 echo PASS
