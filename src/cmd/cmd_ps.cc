@@ -55,8 +55,16 @@ int ShowOnce(const PsArgs& a, const std::string& path) {
   std::sort(standalone.begin(), standalone.end(),
             [](const auto& x, const auto& y) { return x.started_unix_ns < y.started_unix_ns; });
   rows.insert(rows.end(), standalone.begin(), standalone.end());
-  for (sched::ContainerStatus& s : rows)
-    if (!s.pids.empty()) s.processes = ReadContainerProcesses(s.pids[0]);
+  for (sched::ContainerStatus& s : rows) {
+    if (s.pids.empty()) continue;
+    s.processes = ReadContainerProcesses(s.pids[0]);
+    // The container's other live processes (forked children) are its host
+    // pids too: the daemon knows only the one that registered.
+    for (const sched::ProcessStatus& p : s.processes)
+      if (p.host_pid > 0 && p.state == "running" &&
+          std::find(s.pids.begin(), s.pids.end(), p.host_pid) == s.pids.end())
+        s.pids.push_back(p.host_pid);
+  }
   uint64_t now = sched::UnixNowNs();
   if (daemon == DaemonAnswer::kNotRunning) {
     std::fprintf(stderr,

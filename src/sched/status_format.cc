@@ -161,8 +161,9 @@ std::string FormatStatusTable(const std::vector<ContainerStatus>& rows, uint64_t
                 "PREEMPT", "RSS", "UPTIME", "COMMAND");
   o += line;
   for (const ContainerStatus& s : rows) {
-    std::string pids;
-    for (size_t p = 0; p < s.pids.size(); p++) pids += (p ? "," : "") + std::to_string(s.pids[p]);
+    // The first process; its children are listed below the table.
+    std::string pids = s.pids.empty() ? "-" : std::to_string(s.pids[0]);
+    if (s.pids.size() > 1) pids += "+" + std::to_string(s.pids.size() - 1);
     std::string cores = std::to_string(s.active) + "/" + std::to_string(s.guaranteed) + "/" +
                         std::to_string(s.max);
     std::string delay = s.queue_delay_ns ? Fixed(static_cast<double>(*s.queue_delay_ns) / 1e3, 1) + " " +

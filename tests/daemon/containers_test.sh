@@ -13,7 +13,9 @@
 #     standalone, and re-registers with the next daemon;
 #  5. cpu.spinning_kthreads = 1: the kthread keeps its core while its guest
 #     sleeps (granted once for all rounds, where a parking kthread is
-#     granted the core every round, as in 2); standalone, it still runs.
+#     granted the core every round, as in 2); standalone, it still runs;
+#  6. a container's forked children are listed by `ps --json`: their host
+#     pids after the first in `pids`, and in `processes`.
 # Behaviour only: latencies are printed, not asserted (junction bench sched).
 #
 # usage: containers_test.sh JUNCTION
@@ -137,6 +139,24 @@ spinner_id=$(sed -n 's/.*container \([0-9]*\) "spinner" registered.*/\1/p' "$tmp
 spinner_grants=$(grep -c "core 1 -> container $spinner_id " "$tmp/daemon2.log")
 echo "spinning kthread: granted the core $spinner_grants time(s) over 55 rounds of sleep"
 [ "$spinner_grants" = 1 ] || fail "the spinning kthread gave its core back between rounds ($spinner_grants grants)"
+
+# 6. forked children listed
+"$junction" run "$(app family best-effort 0)" -- /bin/sh -c '/bin/sleep 2 & /bin/sleep 2; wait' \
+  >"$tmp/family.out" 2>"$tmp/family.err" &
+family=$!; pids+=("$family")
+for _ in $(seq 200); do
+  ps_json
+  python3 -c "import json,sys; r=[x for x in json.load(open('$tmp/ps.json')) if x['name']=='family']; sys.exit(0 if r and len(r[0]['pids'])==3 else 1)" && break
+  sleep 0.025
+done
+check_json "
+f = by['family']
+assert f['pids'][0] == $family and len(f['pids']) == 3, f['pids']
+hosts = sorted(p['host_pid'] for p in f['processes'] if p['state'] == 'running')
+assert hosts == sorted(f['pids']), (hosts, f['pids'])
+assert [p['command'] for p in f['processes']].count('/bin/sleep 2') == 2, f['processes']
+" "forked children listed"
+wait "$family" || fail "the forking container failed"
 
 kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
 [ -e "$sock" ] && fail "socket not removed on SIGTERM"
