@@ -32,6 +32,11 @@ class WaitQueue {
   void WakeOne();
   void WakeAll();
   bool empty() const;
+  // Whether a waiter may be queued, read without the queue's lock: exact
+  // (no false "no") for a caller holding the object's lock that waiters
+  // hold while they queue, so a waker that changed the state under that
+  // lock may skip WakeAll when this is false.
+  bool may_have_waiters() const { return __atomic_load_n(&head_, __ATOMIC_RELAXED) != nullptr; }
 
  private:
   struct Node {

@@ -102,6 +102,11 @@ set_tests_properties(e2e.fs_root_boundary PROPERTIES LABELS e2e TIMEOUT 120)
 # python and node; a host-network server reached by curl.
 junction_e2e(ipc_python COMMAND python3 ${E2E_DATA}/ipc_python.py)
 junction_e2e(ipc_node_fs COMMAND node ${E2E_DATA}/node_fs.js)
+# Pipe reads that block between threads (the lazy path's wait): wake-ups,
+# EOF, EINTR/SA_RESTART, close while blocked, packets, poll/epoll.
+add_executable(e2e_ipc_pipe_block progs/ipc_pipe_block.c)
+target_link_libraries(e2e_ipc_pipe_block PRIVATE pthread)
+junction_e2e(ipc_pipe_block COMMAND $<TARGET_FILE:e2e_ipc_pipe_block>)
 add_test(NAME e2e.ipc_http COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_http_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 60)
 # Processes (issue 8): fork/vfork/posix_spawn, wait statuses, groups and

@@ -16,6 +16,23 @@ namespace junction::libos::ipc {
 
 PipeBuffer::PipeBuffer() : ring_(kPipeDefaultSize), ino_(NextAnonIno()) {}
 
+std::shared_ptr<PipeBuffer> PipeBuffer::CreatePinnable() {
+  auto* b = new PipeBuffer();
+  b->pinnable_ = true;
+  return std::shared_ptr<PipeBuffer>(b, ReleaseLast);
+}
+
+void PipeBuffer::ReleaseLast(PipeBuffer* b) {
+  {
+    sched::SpinGuard g(b->lock_);
+    if (b->lazy_pins_) {
+      b->orphaned_ = true;  // the last waiting lazy read frees it
+      return;
+    }
+  }
+  delete b;
+}
+
 size_t PipeBuffer::CopyOut_locked(void* dst, size_t len, bool consume) {
   size_t n = std::min(len, used_);
   size_t first = std::min(n, cap_ - head_);
@@ -62,26 +79,27 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
     if (r) return Errno{static_cast<int>(-r)};
     lock_.lock();
   }
-  size_t n;
-  if (!packets_.empty()) {
-    size_t pkt = packets_.front();
-    if (packet_len) *packet_len = pkt;
-    n = CopyOut_locked(buf, std::min(len, pkt), !peek);
-    if (!peek) {
-      packets_.pop_front();
-      // The rest of a packet longer than the read is discarded (O_DIRECT).
-      if (pkt > n) {
-        head_ = (head_ + (pkt - n)) % cap_;
-        used_ -= pkt - n;
-      }
-    }
-  } else {
-    n = CopyOut_locked(buf, len, !peek);
-  }
+  size_t n = Consume_locked(buf, len, peek, packet_len);
   lock_.unlock();
   if (!peek) {
     writeq_.WakeAll();
     NotifyEnds(0, EPOLLOUT | EPOLLWRNORM);
+  }
+  return n;
+}
+
+size_t PipeBuffer::Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len) {
+  if (packets_.empty()) return CopyOut_locked(buf, len, !peek);
+  size_t pkt = packets_.front();
+  if (packet_len) *packet_len = pkt;
+  size_t n = CopyOut_locked(buf, std::min(len, pkt), !peek);
+  if (!peek) {
+    packets_.pop_front();
+    // The rest of a packet longer than the read is discarded (O_DIRECT).
+    if (pkt > n) {
+      head_ = (head_ + (pkt - n)) % cap_;
+      used_ -= pkt - n;
+    }
   }
   return n;
 }
@@ -269,7 +287,7 @@ SysResult<long> PipeEnd::Fcntl(int cmd, long arg) {
 }
 
 std::pair<fs::FilePtr, fs::FilePtr> MakePipe(int flags) {
-  auto buf = std::make_shared<PipeBuffer>();
+  auto buf = PipeBuffer::CreatePinnable();
   int status = flags & (O_NONBLOCK | O_DIRECT);
   auto rd = std::make_shared<PipeEnd>(buf, false, status & O_NONBLOCK);
   auto wr = std::make_shared<PipeEnd>(buf, true, status);

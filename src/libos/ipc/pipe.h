@@ -35,6 +35,10 @@ enum PipeIo : int {
 class PipeBuffer {
  public:
   PipeBuffer();
+  // A pipe's buffer: a lazy read may wait on it with no reference of its
+  // own (a pin under lock_), so the last reference only frees it once no
+  // such read waits (ReleaseLast).
+  static std::shared_ptr<PipeBuffer> CreatePinnable();
   // The ends call these from their Read/Write/Poll.
   // `packet_len`, if given, gets the whole packet's length (a packet read
   // into a shorter buffer loses the rest: MSG_TRUNC reports it).
@@ -51,16 +55,23 @@ class PipeBuffer {
   SysResult<size_t> TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len);
   uint64_t ino() const { return ino_; }
 
-  // The lazy path (pipe_lazy.cc, vector-free): a read that finds data, or
-  // a write that fits, without packets, SIGPIPE or blocking. kNotLazy if
-  // the call must take Read/Write instead (nothing was done then).
+  // The lazy path (pipe_lazy.cc, vector-free): read(2) whole (it may block:
+  // the uthread parks on the guest's registers), and a write that fits,
+  // without packets, SIGPIPE or blocking. Returns the result or -errno;
+  // kNotLazy if the call must take Read/Write instead (nothing was done).
   static constexpr long kNotLazy = 1l << 62;
-  long ReadLazy(fs::File* end, void* buf, size_t len);
+  long ReadLazy(PipeEnd* end, void* buf, size_t len);
   long WriteLazy(fs::File* end, const void* buf, size_t len);
 
  private:
   void NotifyEndsLazy(uint32_t rd, uint32_t wr);
   void NotifyEnds(uint32_t rd, uint32_t wr);
+  // ReadLazy's wait: parks until data, EOF or a signal (0 or -EINTR).
+  // lock_ held before and after.
+  long WaitReadableLazy_locked();
+  static void ReleaseLast(PipeBuffer* b);
+  // Takes up to len bytes (or the first packet) out of a non-empty ring.
+  size_t Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len);
   size_t CopyOut_locked(void* dst, size_t len, bool consume);
   void CopyIn_locked(const void* src, size_t len);
 
@@ -69,7 +80,15 @@ class PipeBuffer {
   size_t cap_ = kPipeDefaultSize;
   size_t head_ = 0, used_ = 0;
   std::deque<size_t> packets_;  // O_DIRECT write lengths, oldest first
+  // Ends attached, plus lazy readers blocked in read(2): like the file an
+  // in-flight Linux read holds, one keeps the pipe open for reading even if
+  // its descriptor is closed meanwhile (pipe_lazy.cc).
   int readers_ = 0, writers_ = 0;
+  // Lazy reads waiting (each also counts in readers_), and whether the
+  // last reference went meanwhile (the last of them frees the buffer).
+  int lazy_pins_ = 0;
+  bool orphaned_ = false;
+  bool pinnable_ = false;  // made by CreatePinnable
   // The ends, for poll notification; guarded by ends_lock_ (taken before
   // lock_, held while notifying so that an end cannot die meanwhile).
   sched::SpinLock ends_lock_;

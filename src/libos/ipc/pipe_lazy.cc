@@ -1,10 +1,14 @@
 // The pipe's part of the lazy read/write path (libos/entry/libos_context.h):
 // built with -mgeneral-regs-only, copies with `rep movsb`, and enters the
 // LibOS context before calling anything that may use vector registers or
-// TLS (poll watchers). Blocking, packets (O_DIRECT), EOF and EPIPE are left
-// to PipeBuffer::Read/Write.
+// TLS (poll watchers, the packet queue). A read that must wait parks on the
+// guest's registers (the switch saves them, sched/kthread.cc), so a pipe
+// ping-pong costs what a futex one does. Blocking writes, packet writes
+// (O_DIRECT) and EPIPE are left to PipeBuffer::Write.
 #include <fcntl.h>
 #include <sys/epoll.h>
+
+#include <cerrno>
 
 #include "libos/entry/libos_context.h"
 #include "libos/ipc/pipe.h"
@@ -28,25 +32,90 @@ void PipeBuffer::NotifyEndsLazy(uint32_t rd, uint32_t wr) {
   end->hub().Notify(rd ? rd : wr);
 }
 
-long PipeBuffer::ReadLazy(fs::File* end, void* buf, size_t len) {
-  (void)end;
+long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
   if (!len) return kNotLazy;
+  bool pinned = false;
+  long r = 0;
   lock_.lock();
-  if (!used_ || !packets_.empty()) {
-    lock_.unlock();
-    return kNotLazy;
+  if (!used_) {
+    if (!writers_) {
+      lock_.unlock();
+      return 0;
+    }
+    if (end->nonblocking()) {
+      lock_.unlock();
+      return -EAGAIN;
+    }
+    if (!pinnable_) {
+      lock_.unlock();
+      return kNotLazy;
+    }
+    // The end stays alive only while this kthread's lazy_object names it:
+    // the wait pins the buffer instead, and counts as a reader (as the file
+    // an in-flight Linux read holds keeps the pipe open for reading even
+    // if its descriptor is closed meanwhile).
+    lazy_pins_++;
+    readers_++;
+    pinned = true;
+    __atomic_store_n(&CurrentThread()->lazy_object, nullptr, __ATOMIC_RELEASE);
+    r = WaitReadableLazy_locked();
   }
-  size_t n = len < used_ ? len : used_;
-  size_t first = n < cap_ - head_ ? n : cap_ - head_;
-  CopyBytes(buf, ring_.data() + head_, first);
-  CopyBytes(static_cast<char*>(buf) + first, ring_.data(), n - first);
-  head_ = (head_ + n) % cap_;
-  used_ -= n;
-  if (!used_) head_ = 0;
+  size_t n = 0;
+  if (!r && used_) {
+    if (!packets_.empty()) {
+      // O_DIRECT writes: the packet queue (std::deque) may free memory.
+      EnterLibos(CurrentThread());
+      n = Consume_locked(buf, len, false, nullptr);
+    } else {
+      n = len < used_ ? len : used_;
+      size_t first = n < cap_ - head_ ? n : cap_ - head_;
+      CopyBytes(buf, ring_.data() + head_, first);
+      CopyBytes(static_cast<char*>(buf) + first, ring_.data(), n - first);
+      head_ = (head_ + n) % cap_;
+      used_ -= n;
+      if (!used_) head_ = 0;
+    }
+  }
+  // Under lock_ the ends are stable (Attach/Detach take it) and a writer
+  // waiting for space is queued: peek, and skip the locks when no one waits.
+  bool notify = n && write_end_ && !write_end_->hub().empty();
+  if (n && writeq_.may_have_waiters()) writeq_.WakeAll();
+  bool last_reader = false, free_buffer = false;
+  if (pinned) {
+    last_reader = --readers_ == 0;
+    if (!notify && !last_reader) {
+      pinned = false;
+      free_buffer = --lazy_pins_ == 0 && orphaned_;
+    }
+  }
   lock_.unlock();
-  writeq_.WakeAll();
-  NotifyEndsLazy(0, EPOLLOUT | EPOLLWRNORM);
-  return static_cast<long>(n);
+  if (notify) NotifyEndsLazy(0, EPOLLOUT | EPOLLWRNORM);
+  if (last_reader) {
+    // The descriptor was closed while the read waited: the writers learn
+    // of it now (as Detach tells them).
+    EnterLibos(CurrentThread());
+    writeq_.WakeAll();
+    NotifyEnds(0, EPOLLERR | EPOLLOUT);
+  }
+  if (pinned) {
+    sched::SpinGuard g(lock_);
+    free_buffer = --lazy_pins_ == 0 && orphaned_;
+  }
+  if (free_buffer) {
+    // Every reference went while the read waited (ReleaseLast).
+    EnterLibos(CurrentThread());
+    delete this;
+  }
+  return r ? r : static_cast<long>(n);
+}
+
+long PipeBuffer::WaitReadableLazy_locked() {
+  while (!used_ && writers_) {
+    long r = readq_.Wait(lock_);
+    lock_.lock();
+    if (r) return r;
+  }
+  return 0;
 }
 
 long PipeBuffer::WriteLazy(fs::File* end, const void* buf, size_t len) {
@@ -61,9 +130,11 @@ long PipeBuffer::WriteLazy(fs::File* end, const void* buf, size_t len) {
   CopyBytes(ring_.data() + tail, buf, first);
   CopyBytes(ring_.data(), static_cast<const char*>(buf) + first, len - first);
   used_ += len;
+  bool wake = readq_.may_have_waiters();
+  bool notify = read_end_ && !read_end_->hub().empty();
   lock_.unlock();
-  readq_.WakeAll();
-  NotifyEndsLazy(EPOLLIN | EPOLLRDNORM, 0);
+  if (wake) readq_.WakeAll();
+  if (notify) NotifyEndsLazy(EPOLLIN | EPOLLRDNORM, 0);
   return static_cast<long>(len);
 }
 

@@ -1,7 +1,8 @@
 // pread64/pwrite64 on the lazy path (kLazy): on a description with direct
 // host I/O and a buffer in a guest VMA this kthread knows, the host call is
 // made on the guest's registers (no vector state saved, no %fs switch).
-// read/write: on a pipe end, a read that finds data or a write that fits
+// read/write: on a pipe end, any read (one that must wait parks the uthread
+// on the guest's registers, as a futex wait does) and a write that fits
 // (ipc/pipe_lazy.cc). Anything else enters the LibOS context and takes the
 // full handler (sys_fd.cc). Built with -mgeneral-regs-only.
 #include <fcntl.h>
@@ -45,8 +46,9 @@ long PipeIo(const SyscallArgs& a, bool write, SyscallHandler full) {
     if (f) {
       auto* end = static_cast<ipc::PipeEnd*>(f);
       r = write ? end->pipe().WriteLazy(f, reinterpret_cast<const void*>(buf), len)
-                : end->pipe().ReadLazy(f, reinterpret_cast<void*>(buf), len);
-      // NotifyEndsLazy may have entered the LibOS: this kthread's state.
+                : end->pipe().ReadLazy(end, reinterpret_cast<void*>(buf), len);
+      // The call may have entered the LibOS or blocked and resumed on
+      // another kthread: this kthread's state.
       __atomic_store_n(&CurrentThread()->lazy_object, nullptr, __ATOMIC_RELEASE);
     }
   }

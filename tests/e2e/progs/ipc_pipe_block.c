@@ -1,0 +1,270 @@
+// Reads that block on a pipe between two threads of one process (under
+// junction the reader parks on the lazy path, ipc/pipe_lazy.cc): woken by a
+// write, by the last writer's close (EOF), interrupted by a signal (EINTR,
+// or restarted under SA_RESTART), its descriptor closed by another thread
+// while it waits (the read still completes, as the in-flight read holds the
+// pipe open; writes get EPIPE only after it returns), a packet (O_DIRECT)
+// pipe, a partial read, a writer blocked on a full pipe, poll and epoll
+// woken by the other side, two readers on one pipe. The main thread acts
+// after a pause long enough for the reader to have blocked (as
+// signals_restart does); the outcome is the same either way except for the
+// signal rounds.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+static int rfd, wfd;
+static size_t want = 1;
+static volatile sig_atomic_t handled;
+
+struct result {
+  long r;
+  int err;
+  char buf[128];
+};
+
+static void* reader(void* arg) {
+  struct result* res = arg;
+  memset(res->buf, 0, sizeof(res->buf));
+  errno = 0;
+  res->r = read(rfd, res->buf, want);
+  res->err = errno;
+  return NULL;
+}
+
+static void show(const char* label, const struct result* res) {
+  printf("%s: %ld %s '%.*s'\n", label, res->r, res->r < 0 ? strerror(res->err) : "",
+         res->r > 0 ? (int)res->r : 0, res->buf);
+}
+
+static void pause_ms(int ms) { usleep(ms * 1000); }
+
+static void on_usr1(int sig) {
+  (void)sig;
+  handled++;
+}
+
+static void round_simple(const char* label, int mode) {
+  int p[2];
+  if (pipe2(p, mode == 4 ? O_DIRECT : 0) != 0) return;
+  rfd = p[0];
+  wfd = p[1];
+  want = mode == 5 ? 10 : (mode == 4 ? 100 : 1);
+  struct result res;
+  pthread_t t;
+  pthread_create(&t, NULL, reader, &res);
+  pause_ms(100);
+  switch (mode) {
+    case 0: (void)!write(wfd, "a", 1); break;          // woken by a write
+    case 1: close(wfd); wfd = -1; break;                // EOF
+    case 4:                                             // two packets: one read takes one
+      (void)!write(wfd, "xyz", 3);
+      (void)!write(wfd, "uvw", 3);
+      break;
+    case 5: (void)!write(wfd, "abc", 3); break;         // partial read
+  }
+  pthread_join(t, NULL);
+  show(label, &res);
+  if (mode == 4) {
+    char b[100] = {0};
+    long n = read(rfd, b, sizeof(b));
+    printf("%s second packet: %ld '%.*s'\n", label, n, n > 0 ? (int)n : 0, b);
+  }
+  close(rfd);
+  if (wfd >= 0) close(wfd);
+}
+
+static void round_signal(const char* label, int flags) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_usr1;
+  sa.sa_flags = flags;
+  sigaction(SIGUSR1, &sa, NULL);
+  int p[2];
+  if (pipe(p) != 0) return;
+  rfd = p[0];
+  wfd = p[1];
+  want = 1;
+  handled = 0;
+  struct result res;
+  pthread_t t;
+  pthread_create(&t, NULL, reader, &res);
+  pause_ms(100);
+  pthread_kill(t, SIGUSR1);
+  pause_ms(100);
+  if (flags & SA_RESTART) (void)!write(wfd, "r", 1);
+  pthread_join(t, NULL);
+  show(label, &res);
+  printf("%s handler ran %d\n", label, handled);
+  close(rfd);
+  close(wfd);
+}
+
+static void round_close_while_blocked(void) {
+  int p[2];
+  if (pipe(p) != 0) return;
+  rfd = p[0];
+  wfd = p[1];
+  want = 1;
+  struct result res;
+  pthread_t t;
+  pthread_create(&t, NULL, reader, &res);
+  pause_ms(100);
+  printf("closed while blocked: close %d\n", close(rfd));
+  errno = 0;
+  long w = write(wfd, "c", 1);
+  printf("closed while blocked: write %ld %s\n", w, w < 0 ? strerror(errno) : "");
+  pthread_join(t, NULL);
+  show("closed while blocked: read", &res);
+  errno = 0;
+  w = write(wfd, "d", 1);
+  printf("closed while blocked: write after the read %ld %s\n", w, w < 0 ? strerror(errno) : "");
+  close(wfd);
+}
+
+// Both descriptors closed while the read waits: it sees EOF (under
+// junction its wait is then the buffer's last user and frees it).
+static void round_both_closed_while_blocked(void) {
+  int p[2];
+  if (pipe(p) != 0) return;
+  rfd = p[0];
+  wfd = p[1];
+  want = 1;
+  struct result res;
+  pthread_t t;
+  pthread_create(&t, NULL, reader, &res);
+  pause_ms(100);
+  close(rfd);
+  close(wfd);
+  pthread_join(t, NULL);
+  show("both closed while blocked", &res);
+}
+
+static void* big_writer(void* arg) {
+  long* r = arg;
+  static char big[70000];
+  memset(big, 'w', sizeof(big));
+  *r = write(wfd, big, sizeof(big));
+  return NULL;
+}
+
+static void round_blocked_writer(void) {
+  int p[2];
+  if (pipe(p) != 0) return;
+  rfd = p[0];
+  wfd = p[1];
+  long wr = 0;
+  pthread_t t;
+  pthread_create(&t, NULL, big_writer, &wr);
+  pause_ms(100);
+  char b[4096];
+  long total = 0;
+  while (total < 70000) {
+    long n = read(rfd, b, sizeof(b));
+    if (n <= 0) break;
+    total += n;
+  }
+  pthread_join(t, NULL);
+  printf("blocked writer: wrote %ld, read %ld\n", wr, total);
+  close(rfd);
+  close(wfd);
+}
+
+static void* poll_out(void* arg) {
+  struct pollfd* pf = arg;
+  pf->revents = 0;
+  int n = poll(pf, 1, -1);
+  pf->fd = n;
+  return NULL;
+}
+
+static void* epoll_in(void* arg) {
+  int* ep = arg;
+  struct epoll_event ev = {0};
+  int n = epoll_wait(*ep, &ev, 1, -1);
+  *ep = n == 1 ? (int)ev.events : -1;
+  return NULL;
+}
+
+static void round_readiness(void) {
+  int p[2];
+  if (pipe(p) != 0) return;
+  // Fill the pipe, then a poller for POLLOUT on the write end is woken by a read.
+  fcntl(p[1], F_SETFL, O_NONBLOCK);
+  char b[4096];
+  memset(b, 'f', sizeof(b));
+  long filled = 0, n;
+  while ((n = write(p[1], b, sizeof(b))) > 0) filled += n;
+  fcntl(p[1], F_SETFL, 0);
+  printf("readiness: filled %ld\n", filled);
+  struct pollfd pf = {p[1], POLLOUT, 0};
+  pthread_t t;
+  pthread_create(&t, NULL, poll_out, &pf);
+  pause_ms(100);
+  printf("readiness: read %ld\n", (long)read(p[0], b, sizeof(b)));
+  pthread_join(t, NULL);
+  printf("readiness: poll %d revents %#x\n", pf.fd, pf.revents);
+  // An epoll waiter on the (now empty) read end is woken by a write.
+  fcntl(p[0], F_SETFL, O_NONBLOCK);
+  while (read(p[0], b, sizeof(b)) > 0) {
+  }
+  fcntl(p[0], F_SETFL, 0);
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN};
+  epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+  int arg = ep;
+  pthread_create(&t, NULL, epoll_in, &arg);
+  pause_ms(100);
+  (void)!write(p[1], "e", 1);
+  pthread_join(t, NULL);
+  printf("readiness: epoll events %#x\n", arg);
+  close(ep);
+  close(p[0]);
+  close(p[1]);
+}
+
+static void round_two_readers(void) {
+  int p[2];
+  if (pipe(p) != 0) return;
+  rfd = p[0];
+  wfd = p[1];
+  want = 1;
+  struct result a, b;
+  pthread_t ta, tb;
+  pthread_create(&ta, NULL, reader, &a);
+  pthread_create(&tb, NULL, reader, &b);
+  pause_ms(100);
+  (void)!write(wfd, "1", 1);
+  (void)!write(wfd, "2", 1);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  // Which reader got which byte depends on scheduling: print them sorted.
+  char x = a.buf[0], y = b.buf[0];
+  printf("two readers: %ld %ld bytes '%c%c'\n", a.r, b.r, x < y ? x : y, x < y ? y : x);
+  close(rfd);
+  close(wfd);
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  signal(SIGPIPE, SIG_IGN);
+  round_simple("woken by a write", 0);
+  round_simple("woken by EOF", 1);
+  round_simple("packet pipe", 4);
+  round_simple("partial read", 5);
+  round_signal("signal without SA_RESTART", 0);
+  round_signal("signal with SA_RESTART", SA_RESTART);
+  round_close_while_blocked();
+  round_both_closed_while_blocked();
+  round_blocked_writer();
+  round_readiness();
+  round_two_readers();
+  return 0;
+}
