@@ -14,6 +14,7 @@
 #include "sched/daemon_client.h"
 #include "sched/kthread.h"
 #include "sched/reactor.h"
+#include "sched/single_kthread.h"
 
 namespace junction::sched {
 
@@ -81,6 +82,7 @@ void* WatcherBoot(void* arg) {
 }  // namespace
 
 bool StartDaemonWatcher(DaemonSession* session) {
+  NoteSchedulerHelperThread();  // it wakes uthreads (ReactorPoll)
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 256 * 1024);

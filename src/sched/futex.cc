@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "sched/kthread.h"
+#include "sched/single_kthread.h"
 #include "sched/spinlock.h"
 
 namespace junction::sched {
@@ -69,7 +70,7 @@ uint32_t Load(const uint32_t* p) {
 bool DequeueSelf(Waiter* w) {
   for (;;) {
     Bucket* b = __atomic_load_n(&w->bucket, __ATOMIC_ACQUIRE);
-    SpinGuard g(b->lock);
+    SchedGuard g(b->lock);
     if (__atomic_load_n(&w->bucket, __ATOMIC_RELAXED) != b) continue;
     bool was = w->queued;
     Dequeue(*b, w);
@@ -111,7 +112,7 @@ int WakeLocked(Bucket& b, uint32_t* uaddr, int n, uint32_t bitset) {
 long FutexWait(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns) {
   if (bitset == 0) return -EINVAL;
   Bucket& b = BucketFor(uaddr);
-  b.lock.lock();
+  LockSched(b.lock);
   if (Load(uaddr) != val) {
     b.lock.unlock();
     return -EAGAIN;
@@ -124,7 +125,7 @@ long FutexWake(uint32_t* uaddr, int n, uint32_t bitset) {
   if (bitset == 0) return -EINVAL;
   if (n <= 0) return 0;
   Bucket& b = BucketFor(uaddr);
-  SpinGuard g(b.lock);
+  SchedGuard g(b.lock);
   return WakeLocked(b, uaddr, n, bitset);
 }
 

@@ -24,6 +24,7 @@
 #include "sched/preempt.h"
 #include "sched/reactor.h"
 #include "sched/shm_protocol.h"
+#include "sched/single_kthread.h"
 
 namespace junction::sched {
 
@@ -172,19 +173,19 @@ void PushRunqueue(Kthread& k, Uthread* u) {
   u->rq_next = nullptr;
   // Only the daemon reads it (the age of the oldest runnable uthread).
   if (k.grant.slot) u->runnable_since_ns = NowNs();
-  SpinGuard g(k.rq_lock);
+  SchedGuard g(k.rq_lock);
   if (k.rq_tail)
     k.rq_tail->rq_next = u;
   else
     k.rq_head = u;
   k.rq_tail = u;
-  k.rq_len.fetch_add(1, std::memory_order_relaxed);
+  AddSched(k.rq_len, 1);
   PublishQueue_locked(k);
 }
 
 Uthread* PopRunqueue(Kthread& k) {
   if (k.rq_len.load(std::memory_order_relaxed) == 0) return nullptr;
-  SpinGuard g(k.rq_lock);
+  SchedGuard g(k.rq_lock);
   Uthread* u = k.rq_head;
   if (!u) return nullptr;
   k.rq_head = u->rq_next;
@@ -430,7 +431,7 @@ void FinishSwitch(Kthread& self) {
   if (blocked) {
     // Parked now, unless a waker came first: then it runs again.
     int expected = Uthread::kWaiting;
-    if (prev->wait_state.compare_exchange_strong(expected, Uthread::kParked)) return;
+    if (CasSched(prev->wait_state, expected, Uthread::kParked)) return;
     prev->state = UthreadState::kRunnable;
   }
   Kthread& home = HomeFor(prev, self);
@@ -635,7 +636,14 @@ bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   return true;
 }
 
+bool g_single_kthread = false;
+namespace {
+bool g_helper_thread = false;
+}
+void NoteSchedulerHelperThread() { g_helper_thread = true; }
+
 void RunScheduler(Uthread* first) {
+  g_single_kthread = g_num_kthreads.load() == 1 && !g_helper_thread;
   Register(first);
   PushRunqueue(g_kthreads[0], first);
   g_started.store(true, std::memory_order_release);
@@ -807,7 +815,7 @@ bool WakeUp(Uthread* u, WakeReason why) {
   int expected = u->wait_state.load(std::memory_order_acquire);
   for (;;) {
     if (expected != Uthread::kWaiting && expected != Uthread::kParked) return false;
-    if (u->wait_state.compare_exchange_weak(expected, woken)) break;
+    if (CasSched(u->wait_state, expected, woken)) break;
   }
   // kWaiting: not switched out yet; FinishSwitch (or Park) sees the wake.
   if (expected == Uthread::kParked) MakeRunnable(u);
@@ -890,6 +898,7 @@ void ResetAfterFork() {
   g_timer_lock.unlock();
   g_all_lock.unlock();
   ResetFutexesAfterFork();
+  g_single_kthread = true;  // the only host thread in the child
   ReactorResetAfterFork();
   PreemptionResetAfterFork();
 }

@@ -17,6 +17,11 @@ class SpinLock {
     }
   }
   bool try_lock() { return !held_.exchange(true, std::memory_order_acquire); }
+  // Only when no other thread can contend (single_kthread.h): a plain store.
+  void mark_held() {
+    held_.store(true, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
   void unlock() { held_.store(false, std::memory_order_release); }
   bool is_locked() const { return held_.load(std::memory_order_relaxed); }
 
