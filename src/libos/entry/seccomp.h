@@ -4,7 +4,24 @@
 // from anywhere else traps into the LibOS (SIGSYS).
 #pragma once
 
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <vector>
+
 namespace junction::libos {
+
+// The filter for host stubs in [stubs_lo, stubs_hi) (same upper 32 bits):
+// wrong architecture kills; pread64 and pwrite64 pass whatever their
+// origin (HostCallAllowedFromAnywhere: the kernel caches that verdict and
+// skips the filter); any other call from outside the stubs traps; a call
+// from the stubs is allowed if on the list (clone: fork-like flags only),
+// else EPERM. The hottest host calls are tested first, the rest by a
+// binary search.
+std::vector<sock_filter> BuildSeccompFilter(uint64_t stubs_lo, uint64_t stubs_hi);
+// Whether `nr` is on the allow-list (clone is, with its flags checked).
+bool HostCallAllowed(int nr);
+bool HostCallAllowedFromAnywhere(int nr);
 
 // Installs the filter for the whole process (inherited by later kthreads).
 // Sets PR_SET_NO_NEW_PRIVS first. Returns false with a message on stderr.
