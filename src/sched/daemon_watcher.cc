@@ -14,6 +14,7 @@
 #include "sched/daemon_client.h"
 #include "sched/kthread.h"
 #include "sched/reactor.h"
+#include "sched/short_slice.h"
 #include "sched/single_kthread.h"
 
 namespace junction::sched {
@@ -76,6 +77,7 @@ void* WatcherBoot(void* arg) {
     g_boot.store(-1, std::memory_order_release);
     return nullptr;
   }
+  RequestShortSlice(0);  // it wakes a kthread for a host descriptor (short_slice.h)
   return WatcherMain(arg);
 }
 

@@ -24,6 +24,7 @@
 #include "sched/preempt.h"
 #include "sched/reactor.h"
 #include "sched/shm_protocol.h"
+#include "sched/short_slice.h"
 #include "sched/single_kthread.h"
 
 namespace junction::sched {
@@ -669,6 +670,9 @@ void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i
     if (!s) continue;
     s->tid.store(static_cast<uint32_t>(g_kthreads[i].host_tid), std::memory_order_relaxed);
     g_kthreads[i].grant.slot = s;
+    // A kthread waking for a grant or a timer runs within ~100 µs even on
+    // a loaded host CPU (short_slice.h).
+    RequestShortSlice(g_kthreads[i].host_tid);
     if (GrantTraceOn()) g_kthreads[i].grant.trace = &g_kthreads[i].trace_sample;
   }
   g_daemon_header = header;
