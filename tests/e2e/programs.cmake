@@ -31,6 +31,9 @@ junction_e2e(syscall_regs COMMAND $<TARGET_FILE:e2e_syscall_regs>)
 junction_e2e(bad_pointers COMMAND $<TARGET_FILE:e2e_bad_pointers>)
 # Signals from host timers delivered to guest handlers.
 junction_e2e(signals_basic COMMAND $<TARGET_FILE:e2e_signals_basic>)
+# rt_sigprocmask (the lazy path once its pointers are known): delivery at
+# the unblocking call, old masks, EINVAL/EFAULT.
+junction_e2e(signals_mask COMMAND $<TARGET_FILE:e2e_signals_mask>)
 # SIGSEGV recovery on a sigaltstack, SA_RESTART, pthread_kill between threads.
 junction_e2e(signals_threads COMMAND $<TARGET_FILE:e2e_signals_threads>)
 # SA_RESTART across a fork (trap and trampoline paths); futex EINTR vs restart.

@@ -190,13 +190,6 @@ JUNCTION_HANDLER(set_tid_address) {
   return Self()->tid;
 }
 
-JUNCTION_HANDLER(set_robust_list) {
-  if (static_cast<size_t>(a.a[1]) != 24) return -EINVAL;  // sizeof(struct robust_list_head)
-  Self()->robust_list = static_cast<uintptr_t>(a.a[0]);
-  Self()->robust_list_len = static_cast<size_t>(a.a[1]);
-  return 0;
-}
-
 JUNCTION_HANDLER(get_robust_list) {
   sched::Uthread* target = nullptr;
   if (a.a[0] == 0) {

@@ -51,7 +51,7 @@ constexpr Spec kSpecs[] = {
     PART(getppid, "container pid of the parent; 0 for the container's first process"),
     IMPL(gettid, kFast, ""),
     IMPL(set_tid_address, 0, ""),
-    IMPL(set_robust_list, 0, ""),
+    IMPL(set_robust_list, kFast, ""),
     IMPL(get_robust_list, 0, ""),
     PART(arch_prctl, "ARCH_SET_FS/GET_FS; %gs belongs to the LibOS (EPERM)"),
     PART(prctl, "NAME, PDEATHSIG, DUMPABLE, NO_NEW_PRIVS, caps queries; others EINVAL"),
@@ -113,7 +113,7 @@ constexpr Spec kSpecs[] = {
 
     // Signals: kernel-layout frames, restart rules (signals/).
     IMPL(rt_sigaction, 0, ""),
-    IMPL(rt_sigprocmask, 0, "a mask per thread"),
+    {SYS_rt_sigprocmask, Sys_rt_sigprocmask_lazy, Support::kFull, kLazy, 0, "a mask per thread"},
     IMPL(rt_sigpending, 0, ""),
     IMPL(sigaltstack, 0, "SS_AUTODISARM supported"),
     IMPL(rt_sigreturn, kNoReturn, "restores registers, FPU state, mask, altstack"),
