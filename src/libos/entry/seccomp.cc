@@ -83,6 +83,8 @@ constexpr HostCall kAllowed[] = {
     H(epoll_ctl, "the reactor: host descriptors uthreads wait for"),
     H(epoll_wait, "the reactor"), H(epoll_create1, "the reactor, again in a forked child"),
     H(eventfd2, "the reactor's wake-up descriptor (also after fork)"),
+    H(io_uring_setup, "blocking FIFO opens run by the host's io_uring worker (fs/fifo_open.h)"),
+    H(io_uring_enter, "blocking FIFO opens: submit, cancel"),
     // Host-network mode (docs/ipc.md): the guest's AF_INET/AF_INET6/AF_NETLINK
     // sockets are host sockets the LibOS creates and drives (non-blocking).
     H(socket, "host sockets ([net] mode = host); the daemon client re-registering"), H(bind, "host sockets"), H(listen, "host sockets"),

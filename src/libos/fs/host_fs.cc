@@ -3,7 +3,6 @@
 // RESOLVE_NO_SYMLINKS, or on a descriptor obtained that way, so no path a
 // guest can write reaches outside the mount.
 #include <fcntl.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
@@ -12,26 +11,13 @@
 #include <climits>
 #include <cstdio>
 
+#include "libos/fs/fifo_open.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
-#include "sched/kthread.h"
-#include "sched/reactor.h"
 
 namespace junction::libos::fs {
 
 namespace {
-
-// Write side of a blocking FIFO open: how long to sleep between attempts
-// (no host event tells a would-be writer that a reader arrived).
-constexpr uint64_t kFifoRetryMinNs = 200'000;
-constexpr uint64_t kFifoRetryMaxNs = 20'000'000;
-
-// Parks the current uthread until `deadline_ns`; -EINTR if a signal woke it.
-long SleepUthread(uint64_t deadline_ns) {
-  sched::Uthread* u = sched::Current();
-  u->wait_state.store(sched::Uthread::kWaiting, std::memory_order_release);
-  return sched::Park(deadline_ns, true) == sched::WakeReason::kSignal ? -EINTR : 0;
-}
 
 Errno E(long r) { return Errno{static_cast<int>(-r)}; }
 
@@ -44,11 +30,16 @@ class HostFs : public Filesystem {
   ~HostFs() override { host::Syscall(SYS_close, root_fd_); }
   const char* type() const override { return "host"; }
 
-  long OpenAt2(const std::string& rel, int flags, unsigned mode) {
+  static open_how HowOf(int flags, unsigned mode) {
     struct open_how how = {};
     how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return how;
+  }
+
+  long OpenAt2(const std::string& rel, int flags, unsigned mode) {
+    struct open_how how = HowOf(flags, mode);
     const char* p = rel.empty() ? "." : rel.c_str();
     long r;
     do {
@@ -62,45 +53,50 @@ class HostFs : public Filesystem {
     return st.ok() && S_ISFIFO(st->st_mode);
   }
 
+  // The blocking open of a FIFO, run by the host's io_uring worker so that
+  // only this uthread waits (fifo_open.h); where the host has no io_uring,
+  // a plain blocking open on the kthread.
+  long OpenFifoWriter(const std::string& rel, int flags, unsigned mode) {
+    struct open_how how = HowOf(flags, mode);
+    bool unused;
+    long fd = BlockingHostOpen(root_fd_, rel.empty() ? "." : rel.c_str(), how, -1, &unused);
+    return fd == -ENOSYS ? OpenAt2(rel, flags, mode) : fd;
+  }
+
+  // A reader's blocking open, `stand_in` being its non-blocking open of
+  // the FIFO, held meanwhile: as on Linux, where a reader blocked in open
+  // counts as a reader, a writer blocked in its own open returns at once.
+  // A writer's arrival ends the wait either through the blocking open or,
+  // if the writer came (and perhaps went) before that open started, through
+  // the stand-in, which is then the guest's descriptor.
+  long OpenFifoReader(const std::string& rel, int flags, unsigned mode, int stand_in) {
+    struct open_how how = HowOf(flags, mode);
+    bool stand_in_ready = false;
+    long fd = BlockingHostOpen(root_fd_, rel.empty() ? "." : rel.c_str(), how, stand_in, &stand_in_ready);
+    if (stand_in_ready) {
+      host::Syscall(SYS_fcntl, stand_in, F_SETFL, flags & ~O_NONBLOCK);
+      return stand_in;
+    }
+    host::Syscall(SYS_close, stand_in);
+    return fd == -ENOSYS ? OpenAt2(rel, flags, mode) : fd;
+  }
+
   // OpenAt2 for a guest open, except that a blocking open of a FIFO parks
-  // the uthread instead of the kthread: the host open is non-blocking, a
-  // reader then waits on the reactor for a writer's data or hang-up, a
-  // writer retries its ENXIO open on a backing-off timer. O_NONBLOCK is
-  // cleared again afterwards (one fstat + one fcntl per such open).
+  // the uthread instead of the kthread and returns when Linux's would: as
+  // soon as the peer opens. The first host open is non-blocking: a writer
+  // without a reader fails with ENXIO, a reader always succeeds; either then
+  // waits in OpenFifoWriter / OpenFifoReader. Other opens lose O_NONBLOCK
+  // again afterwards (one fstat + one fcntl per such open).
   long OpenGuest(const std::string& rel, int flags, unsigned mode) {
     int acc = flags & O_ACCMODE;
     if ((flags & (O_NONBLOCK | O_PATH)) || (acc != O_RDONLY && acc != O_WRONLY))
       return OpenAt2(rel, flags, mode);
     long fd = OpenAt2(rel, flags | O_NONBLOCK, mode);
-    if (fd == -ENXIO && acc == O_WRONLY && IsFifo(rel)) {
-      uint64_t pause = kFifoRetryMinNs;
-      while (fd == -ENXIO) {
-        long w = SleepUthread(sched::NowNs() + pause);
-        if (w < 0) return w;
-        pause = pause * 2 > kFifoRetryMaxNs ? kFifoRetryMaxNs : pause * 2;
-        fd = OpenAt2(rel, flags | O_NONBLOCK, mode);
-      }
-    }
+    if (fd == -ENXIO && acc == O_WRONLY && IsFifo(rel)) return OpenFifoWriter(rel, flags, mode);
     if (fd < 0) return fd;
     struct stat st;
-    if (acc == O_RDONLY && host::Syscall(SYS_fstat, fd, host::L(&st)) == 0 && S_ISFIFO(st.st_mode)) {
-      if (sched::LiveUthreadCount() <= 1) {
-        // One guest thread: nothing else here can be the writer, so block
-        // in the host's open, which returns the moment a writer opens (a
-        // shell's `cmd <fifo` while it later opens another FIFO relies on it).
-        host::Syscall(SYS_close, fd);
-        return OpenAt2(rel, flags, mode);
-      }
-      // Our read end already counts as a reader (as a blocked reader does
-      // on Linux). A writer that connects shows as data (EPOLLIN) or, once
-      // it has gone, as EPOLLHUP; one that connects and stays idle is not
-      // seen until it writes or closes.
-      long w = sched::WaitHostFd(static_cast<int>(fd), EPOLLIN, 0);
-      if (w == -EINTR) {
-        host::Syscall(SYS_close, fd);
-        return -EINTR;
-      }
-    }
+    if (acc == O_RDONLY && host::Syscall(SYS_fstat, fd, host::L(&st)) == 0 && S_ISFIFO(st.st_mode))
+      return OpenFifoReader(rel, flags, mode, static_cast<int>(fd));
     host::Syscall(SYS_fcntl, fd, F_SETFL, flags & ~O_NONBLOCK);
     return fd;
   }

@@ -2,7 +2,9 @@
 // thread of the same process to open the write end (on one kthread too),
 // O_NONBLOCK read-open succeeds at once, O_NONBLOCK write-open without a
 // reader is ENXIO, O_RDWR never blocks, a blocking write-open waits for a
-// reader, and the description is blocking again afterwards.
+// reader, and the description is blocking again afterwards. Each open
+// returns when the peer opens, before any byte is written; signals
+// interrupt read- and write-opens (EINTR, or a restart under SA_RESTART).
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -42,46 +44,76 @@ static void* reader(void* arg) {
   return (n == 6 && strcmp(buf, "world\n") == 0) ? NULL : (void*)2;
 }
 
+// A writer that waits for the reader's open to return before writing: the
+// read-open must return when the writer opens, not when it writes. After
+// 10 s it writes anyway, so a wrong open fails the check instead of hanging.
+static atomic_int reader_opened;
+
+static void* waiting_writer(void* arg) {
+  int* saw_reader = arg;
+  int fd = open(path, O_WRONLY);
+  if (fd < 0) return (void*)1;
+  for (int i = 0; i < 10000 && !atomic_load(&reader_opened); i++) usleep(1000);
+  *saw_reader = atomic_load(&reader_opened);
+  if (write(fd, "late\n", 5) != 5) return (void*)2;
+  close(fd);
+  return NULL;
+}
+
+// The reverse: a reader that waits for the writer's open to return before
+// it reads (and before it closes).
+static atomic_int writer_opened;
+
+static void* waiting_reader(void* arg) {
+  int* saw_writer = arg;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return (void*)1;
+  for (int i = 0; i < 10000 && !atomic_load(&writer_opened); i++) usleep(1000);
+  *saw_writer = atomic_load(&writer_opened);
+  char buf[8];
+  if (read(fd, buf, sizeof(buf)) != 3) return (void*)2;
+  close(fd);
+  return NULL;
+}
+
 static atomic_int opening;
 static int intr_result, intr_errno;
 
 static void on_usr1(int sig) { (void)sig; }
 
-static void* interrupted_reader(void* arg) {
-  (void)arg;
+static void* interrupted_opener(void* arg) {
+  int mode = *(int*)arg;
   atomic_store(&opening, 1);
-  intr_result = open(path, O_RDONLY);
+  intr_result = open(path, mode);
   intr_errno = errno;
   return NULL;
 }
 
-// A signal reaches a thread blocked in a read-open: EINTR without
-// SA_RESTART; with it the open restarts and returns once a writer opens.
-static void signal_during_open(int restart) {
+// A signal reaches a thread blocked in a read-open (or write-open): EINTR
+// without SA_RESTART; with it the open restarts and returns once the peer
+// opens.
+static void signal_during_open(int restart, int mode) {
   struct sigaction sa = {0};
   sa.sa_handler = on_usr1;
   sa.sa_flags = restart ? SA_RESTART : 0;
   sigaction(SIGUSR1, &sa, NULL);
   atomic_store(&opening, 0);
   pthread_t t;
-  pthread_create(&t, NULL, interrupted_reader, NULL);
+  pthread_create(&t, NULL, interrupted_opener, &mode);
   while (!atomic_load(&opening)) usleep(1000);
   usleep(100000);  // into the open (an earlier signal would be lost to the check)
   pthread_kill(t, SIGUSR1);
   if (restart) {
     usleep(50000);
-    int w = open(path, O_WRONLY);
-    check(w >= 0, "writer opens for the restarted reader");
-    // A byte first: under Junction a reader's open sees a writer only once
-    // it writes or closes (docs/filesystem.md, FIFOs).
-    check(write(w, "z", 1) == 1, "write for the restarted reader");
+    int w = open(path, mode == O_RDONLY ? O_WRONLY : O_RDONLY);
+    check(w >= 0, "peer opens for the restarted open");
     pthread_join(t, NULL);
-    check(intr_result >= 0, "SA_RESTART: the read-open restarts and returns");
+    check(intr_result >= 0, "SA_RESTART: the open restarts and returns");
     close(intr_result);
     close(w);
   } else {
     pthread_join(t, NULL);
-    check(intr_result < 0 && intr_errno == EINTR, "no SA_RESTART: the read-open fails with EINTR");
+    check(intr_result < 0 && intr_errno == EINTR, "no SA_RESTART: the open fails with EINTR");
   }
 }
 
@@ -117,6 +149,27 @@ int main(void) {
   pthread_join(t, &rv);
   check(rv == NULL, "reader thread");
 
+  // Each open returns when the peer opens, before any byte moves.
+  int saw_peer = 0;
+  pthread_create(&t, NULL, waiting_writer, &saw_peer);
+  fd = open(path, O_RDONLY);
+  check(fd >= 0, "read-open with a writer that has not written");
+  atomic_store(&reader_opened, 1);
+  pthread_join(t, &rv);
+  check(rv == NULL && saw_peer, "read-open returned when the writer opened, before it wrote");
+  check(read(fd, buf, sizeof(buf)) == 5, "the writer's late line");
+  close(fd);
+  saw_peer = 0;
+  pthread_create(&t, NULL, waiting_reader, &saw_peer);
+  usleep(50000);  // either order must work; this one has the reader open first
+  fd = open(path, O_WRONLY);
+  check(fd >= 0, "write-open with a reader that has not read");
+  atomic_store(&writer_opened, 1);
+  check(write(fd, "abc", 3) == 3, "write to the waiting reader");
+  pthread_join(t, &rv);
+  check(rv == NULL && saw_peer, "read-open returned when the writer opened");
+  close(fd);
+
   // Non-blocking opens.
   fd = open(path, O_RDONLY | O_NONBLOCK);
   check(fd >= 0, "O_NONBLOCK read-open with no writer");
@@ -135,8 +188,13 @@ int main(void) {
   check(write(fd, "x", 1) == 1 && read(fd, buf, 1) == 1 && buf[0] == 'x', "O_RDWR round trip");
   close(fd);
 
-  signal_during_open(0);
-  signal_during_open(1);
+  signal_during_open(0, O_RDONLY);
+  signal_during_open(1, O_RDONLY);
+  signal_during_open(0, O_WRONLY);
+  signal_during_open(1, O_WRONLY);
+  // The interrupted opens left no reader or writer behind.
+  errno = 0;
+  check(open(path, O_WRONLY | O_NONBLOCK) < 0 && errno == ENXIO, "no reader left after the signals");
 
   unlink(path);
   rmdir(dir);
