@@ -51,6 +51,11 @@ class DaemonQueue {
   void SetWantsKick(bool on) {
     q_->daemon_wants_kick.store(on ? 1 : 0, std::memory_order_release);
   }
+  // The consumer may be asleep (container_wants_kick): after posting rx,
+  // write its wake-up descriptor.
+  bool ConsumerWantsKick() const {
+    return q_->container_wants_kick.load(std::memory_order_acquire) == 1;
+  }
   // The container's rx consumer index moved since the last call (it is
   // draining), for the daemon's queueing-delay estimate.
   bool RxConsumerMoved();

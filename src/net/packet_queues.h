@@ -68,7 +68,11 @@ static_assert(sizeof(RingIndices) == 128);
 struct alignas(4096) PacketQueues {
   // --- written by the container ---
   std::atomic<uint32_t> attached;  // kQueueAttached while its kthread polls the rings
-  uint8_t pad0[60];
+  // 1: the consumer may be asleep; after posting rx the daemon writes the
+  // process's wake-up eventfd. Only a forked process's own rings (it runs
+  // outside the daemon's core grants: docs/network.md "Processes").
+  std::atomic<uint32_t> container_wants_kick;
+  uint8_t pad0[56];
   // --- written by the daemon ---
   // 1: the daemon may be asleep; after posting tx the container rings
   // the doorbell (an eventfd write). 0: the daemon is polling.

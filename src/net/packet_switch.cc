@@ -1,5 +1,8 @@
 #include "net/packet_switch.h"
 
+#include <unistd.h>
+
+#include <bit>
 #include <cstring>
 
 #include "net/flow_hash.h"
@@ -10,6 +13,12 @@ namespace {
 
 constexpr int kBurst = 32;           // frames per ring (and from the NIC) per pass
 constexpr uint32_t kArpFrameBytes = 60;  // 42 + padding to the Ethernet minimum
+// Shared-listener flows a container's table keeps, and how long an idle one
+// lives (a connection quiet for longer may move if the listeners changed).
+constexpr size_t kMaxFlows = 65536;
+constexpr uint64_t kFlowIdleNs = 600'000'000'000;
+constexpr uint64_t kFlowSweepNs = 10'000'000'000;
+constexpr uint8_t kTcpSyn = 0x02, kTcpAck = 0x10;
 
 void Put16(uint8_t* p, uint16_t v) { p[0] = static_cast<uint8_t>(v >> 8), p[1] = static_cast<uint8_t>(v); }
 void Put32(uint8_t* p, uint32_t v) {
@@ -46,7 +55,7 @@ Drop DropFor(DaemonQueue::DeliverResult r) {
 }  // namespace
 
 bool PacketSwitch::AddContainer(uint64_t id, PacketQueues* queues, uint32_t slots, bool resume,
-                                uint32_t ip, const Mac& mac) {
+                                uint32_t ip, const Mac& mac, NetPortTable* ports) {
   if (ports_.count(id) || by_ip_.count(ip) || by_mac_.count(MacToU64(mac))) return false;
   auto p = std::make_unique<Port>();
   p->id = id;
@@ -56,6 +65,7 @@ bool PacketSwitch::AddContainer(uint64_t id, PacketQueues* queues, uint32_t slot
   for (uint32_t i = 0; i < slots; i++) p->queues.emplace_back(&queues[i], resume);
   p->attached.assign((slots + 63) / 64, 0);
   p->backlog_since_ns.assign(slots, 0);
+  p->ports = ports;
   by_ip_[ip] = p.get();
   by_mac_[MacToU64(mac)] = p.get();
   ports_[id] = std::move(p);
@@ -70,6 +80,30 @@ void PacketSwitch::RemoveContainer(uint64_t id) {
   ports_.erase(it);
 }
 
+int PacketSwitch::AddMember(uint64_t id, PacketQueues* q, int wake_fd) {
+  auto it = ports_.find(id);
+  if (it == ports_.end()) return -1;
+  Port* p = it->second.get();
+  for (uint32_t m = 1; m < kMaxNetMembers; m++) {
+    if (p->members[m].q) continue;
+    p->members[m].q = std::make_unique<DaemonQueue>(q, false);
+    p->members[m].wake_fd = wake_fd;
+    p->members[m].posted = false;
+    return static_cast<int>(m);
+  }
+  return -1;
+}
+
+void PacketSwitch::RemoveMember(uint64_t id, uint32_t member, int wake_fd) {
+  auto it = ports_.find(id);
+  if (it == ports_.end() || member == 0 || member >= kMaxNetMembers) return;
+  Port* p = it->second.get();
+  if (!p->members[member].q || p->members[member].wake_fd != wake_fd) return;
+  p->members[member] = Member{};
+  p->member_attached &= ~(uint32_t{1} << member);
+  std::erase_if(p->flows, [member](const auto& kv) { return kv.second.member == member; });
+}
+
 PacketSwitch::Port* PacketSwitch::PortByIp(uint32_t ip) {
   auto it = by_ip_.find(ip);
   return it == by_ip_.end() ? nullptr : it->second;
@@ -82,37 +116,55 @@ PacketSwitch::Port* PacketSwitch::PortByMac(const Mac& mac) {
 
 void PacketSwitch::RefreshAttached(Port* p) {
   for (uint64_t& w : p->attached) w = 0;
-  for (size_t i = 0; i < p->queues.size(); i++)
-    if (p->queues[i].attached()) p->attached[i / 64] |= uint64_t{1} << (i % 64);
+  p->member_attached = 0;
+  for (size_t i = 0; i < p->queues.size(); i++) {
+    if (!p->queues[i].attached()) continue;
+    p->attached[i / 64] |= uint64_t{1} << (i % 64);
+    p->member_attached = 1;
+  }
+  for (uint32_t m = 1; m < kMaxNetMembers; m++)
+    if (p->members[m].q && p->members[m].q->attached()) p->member_attached |= uint32_t{1} << m;
+}
+
+void PacketSwitch::TakeTx(Port* from, DaemonQueue& q, int* handled) {
+  for (int n = 0; n < kBurst; n++) {
+    uint32_t len = 0;
+    DaemonQueue::TakeResult r = q.TakeTx(frame_, &len);
+    if (r == DaemonQueue::TakeResult::kEmpty) break;
+    (*handled)++;
+    if (r == DaemonQueue::TakeResult::kCorrupt) {
+      from->counters.Count(Drop::kRingCorrupt);
+      break;
+    }
+    if (r == DaemonQueue::TakeResult::kBadDescriptor) {
+      from->counters.Count(Drop::kBadDescriptor);
+      continue;
+    }
+    from->counters.tx_packets++;
+    from->counters.tx_bytes += len;
+    Route(from, std::span<const uint8_t>(frame_, len));
+  }
+}
+
+void PacketSwitch::SweepFlows(Port* p, uint64_t now_ns) {
+  if (now_ns - p->flows_swept_ns < kFlowSweepNs) return;
+  p->flows_swept_ns = now_ns;
+  std::erase_if(p->flows, [&](const auto& kv) {
+    return now_ns - kv.second.last_ns > kFlowIdleNs || !(p->member_attached >> kv.second.member & 1);
+  });
 }
 
 int PacketSwitch::Poll(uint64_t now_ns) {
   int handled = 0;
+  now_ns_ = now_ns;
   for (auto& [id, p] : ports_) RefreshAttached(p.get());
   if (nic_ != nullptr) handled += nic_->Receive(&PacketSwitch::OnNicFrame, this, kBurst);
   for (auto& [id, p] : ports_) {
     Port* from = p.get();
-    for (size_t s = 0; s < from->queues.size(); s++) {
-      if (!(from->attached[s / 64] >> (s % 64) & 1)) continue;
-      DaemonQueue& q = from->queues[s];
-      for (int n = 0; n < kBurst; n++) {
-        uint32_t len = 0;
-        DaemonQueue::TakeResult r = q.TakeTx(frame_, &len);
-        if (r == DaemonQueue::TakeResult::kEmpty) break;
-        handled++;
-        if (r == DaemonQueue::TakeResult::kCorrupt) {
-          from->counters.Count(Drop::kRingCorrupt);
-          break;
-        }
-        if (r == DaemonQueue::TakeResult::kBadDescriptor) {
-          from->counters.Count(Drop::kBadDescriptor);
-          continue;
-        }
-        from->counters.tx_packets++;
-        from->counters.tx_bytes += len;
-        Route(from, std::span<const uint8_t>(frame_, len));
-      }
-    }
+    for (size_t s = 0; s < from->queues.size(); s++)
+      if (from->attached[s / 64] >> (s % 64) & 1) TakeTx(from, from->queues[s], &handled);
+    for (uint32_t m = 1; m < kMaxNetMembers; m++)
+      if (from->member_attached >> m & 1) TakeTx(from, *from->members[m].q, &handled);
   }
   for (auto& [id, p] : ports_) {
     for (size_t s = 0; s < p->queues.size(); s++) {
@@ -122,6 +174,18 @@ int PacketSwitch::Poll(uint64_t now_ns) {
       if (q.RxBacklog() == 0) p->backlog_since_ns[s] = 0;
       else if (q.RxConsumerMoved() || p->backlog_since_ns[s] == 0) p->backlog_since_ns[s] = now_ns;
     }
+    // Forked processes run outside the core grants: wake a sleeping one.
+    for (uint32_t m = 1; m < kMaxNetMembers; m++) {
+      Member& mem = p->members[m];
+      if (!mem.q) continue;
+      mem.q->Publish();
+      if (mem.posted && mem.wake_fd >= 0 && mem.q->ConsumerWantsKick()) {
+        uint64_t one = 1;
+        (void)!write(mem.wake_fd, &one, sizeof one);
+      }
+      mem.posted = false;
+    }
+    if (!p->flows.empty()) SweepFlows(p.get(), now_ns);
   }
   if (nic_ != nullptr) nic_->Flush();
   return handled;
@@ -201,8 +265,57 @@ void PacketSwitch::Reply(Port* to, std::span<const uint8_t> frame) {
   DeliverTo(to, f, frame);
 }
 
+uint32_t PacketSwitch::MemberFor(Port* to, const ParsedFrame& f, uint32_t hash) {
+  if (to->ports == nullptr || f.port_dst == 0) return 0;
+  std::atomic<uint32_t>* w = PortWord(to->ports, f.ip_proto, f.port_dst);
+  if (w == nullptr) return 0;
+  uint32_t word = w->load(std::memory_order_relaxed);
+  if (f.ip_proto != kIpProtoTcp) return SteerMember(word, to->member_attached, hash);
+  uint64_t key = uint64_t{f.ip_src} << 32 | uint32_t{f.port_src} << 16 | f.port_dst;
+  if (!to->flows.empty()) {
+    auto it = to->flows.find(key);
+    if (it != to->flows.end()) {
+      bool syn = (f.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
+      // A new SYN on the same 4-tuple is a new connection: steer it afresh.
+      if (!syn && (to->member_attached >> it->second.member & 1)) {
+        it->second.last_ns = now_ns_;
+        return it->second.member;
+      }
+      to->flows.erase(it);
+    }
+  }
+  uint32_t m = SteerMember(word, to->member_attached, hash);
+  // A listener several members accept on: remember where the SYN went.
+  if (std::popcount(word & to->member_attached) > 1 &&
+      (f.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn && to->flows.size() < kMaxFlows)
+    to->flows[key] = FlowOwner{m, now_ns_};
+  return m;
+}
+
+void PacketSwitch::DeliverToMember(Port* to, uint32_t member, std::span<const uint8_t> frame) {
+  Member& mem = to->members[member];
+  DaemonQueue::DeliverResult r = mem.q->Deliver(frame);
+  if (r != DaemonQueue::DeliverResult::kDelivered) {
+    to->counters.Count(DropFor(r));
+    return;
+  }
+  mem.posted = true;
+  to->counters.rx_packets++;
+  to->counters.rx_bytes += frame.size();
+}
+
 void PacketSwitch::DeliverTo(Port* to, const ParsedFrame& f, std::span<const uint8_t> frame) {
   uint32_t hash = f.ipv4 ? FlowHash(f.ip_src, f.ip_dst, f.port_src, f.port_dst, f.ip_proto) : 0;
+  if (to->member_attached & ~uint32_t{1}) {
+    if (f.ipv4) {
+      uint32_t m = MemberFor(to, f, hash);
+      if (m != 0) return DeliverToMember(to, m, frame);
+    } else {
+      // ARP (replies to any process's requests) reaches every process.
+      for (uint32_t m = 1; m < kMaxNetMembers; m++)
+        if (to->member_attached >> m & 1) DeliverToMember(to, m, frame);
+    }
+  }
   int slot = FlowQueue(hash, static_cast<uint32_t>(to->queues.size()), to->attached.data());
   if (slot < 0) {
     to->counters.Count(Drop::kRxNoQueue);
@@ -237,21 +350,29 @@ void PacketSwitch::SendToNic(Port* from, std::span<const uint8_t> frame) {
 }
 
 bool PacketSwitch::PrepareSleep() {
-  for (auto& [id, p] : ports_)
+  for (auto& [id, p] : ports_) {
     for (DaemonQueue& q : p->queues) q.SetWantsKick(true);
+    for (Member& m : p->members)
+      if (m.q) m.q->SetWantsKick(true);
+  }
   bool pending = nic_ != nullptr && nic_->ArmWake();
   // A frame queued before the container saw the flag would wait until the
   // next wake-up: look once more after setting it.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  for (auto& [id, p] : ports_)
+  for (auto& [id, p] : ports_) {
     for (DaemonQueue& q : p->queues) pending |= q.attached() && q.TxPending() > 0;
+    for (Member& m : p->members) pending |= m.q && m.q->attached() && m.q->TxPending() > 0;
+  }
   if (pending) Awake();
   return !pending;
 }
 
 void PacketSwitch::Awake() {
-  for (auto& [id, p] : ports_)
+  for (auto& [id, p] : ports_) {
     for (DaemonQueue& q : p->queues) q.SetWantsKick(false);
+    for (Member& m : p->members)
+      if (m.q) m.q->SetWantsKick(false);
+  }
   if (nic_ != nullptr) nic_->DisarmWake();
 }
 

@@ -50,6 +50,7 @@ struct ParsedFrame {
   uint32_t ip_src = 0, ip_dst = 0;  // host byte order
   uint8_t ip_proto = 0;
   uint16_t port_src = 0, port_dst = 0;  // 0 unless TCP/UDP, unfragmented
+  uint8_t tcp_flags = 0;                 // TCP only, unfragmented (0 if truncated)
 };
 
 inline uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
@@ -89,6 +90,7 @@ inline bool ParseFrame(std::span<const uint8_t> f, ParsedFrame* out) {
         total >= ihl + 4) {
       out->port_src = Be16(p + ihl);
       out->port_dst = Be16(p + ihl + 2);
+      if (out->ip_proto == kIpProtoTcp && total >= ihl + 14) out->tcp_flags = p[ihl + 13];
     }
   }
   return true;

@@ -181,6 +181,38 @@ bool DecodeRegisterReply(std::span<const uint8_t> payload, RegisterReply* m) {
   return r.ok() && r.at_end();
 }
 
+std::vector<uint8_t> EncodeNetJoinRequest(const NetJoinRequest& m) {
+  WireWriter w = StartFrame(MessageType::kNetJoinRequest);
+  w.U64(m.container_id);
+  w.U32(m.ip);
+  return FinishFrame(&w);
+}
+
+std::vector<uint8_t> EncodeNetJoinReply(const NetJoinReply& m) {
+  WireWriter w = StartFrame(MessageType::kNetJoinReply);
+  w.U32(static_cast<uint32_t>(m.error));
+  w.Str(m.message);
+  w.U32(m.member);
+  return FinishFrame(&w);
+}
+
+bool DecodeNetJoinRequest(std::span<const uint8_t> payload, NetJoinRequest* m) {
+  WireReader r(payload);
+  if (!Expect(&r, MessageType::kNetJoinRequest)) return false;
+  m->container_id = r.U64();
+  m->ip = r.U32();
+  return r.ok() && r.at_end();
+}
+
+bool DecodeNetJoinReply(std::span<const uint8_t> payload, NetJoinReply* m) {
+  WireReader r(payload);
+  if (!Expect(&r, MessageType::kNetJoinReply)) return false;
+  m->error = static_cast<int32_t>(r.U32());
+  m->message = r.Str(kMaxArgBytes);
+  m->member = r.U32();
+  return r.ok() && r.at_end();
+}
+
 std::vector<uint8_t> EncodeStatusRequest() {
   WireWriter w = StartFrame(MessageType::kStatusRequest);
   return FinishFrame(&w);
@@ -223,7 +255,7 @@ std::optional<MessageType> PeekType(std::span<const uint8_t> payload) {
   uint16_t version = r.U16();
   uint16_t type = r.U16();
   if (!r.ok() || version != kControlProtocolVersion) return std::nullopt;
-  if (type < 1 || type > 4) return std::nullopt;
+  if (type < 1 || type > 6) return std::nullopt;
   return static_cast<MessageType>(type);
 }
 

@@ -30,6 +30,22 @@ enum class MessageType : uint16_t {
   kRegisterReply = 2,
   kStatusRequest = 3,
   kStatusReply = 4,
+  kNetJoinRequest = 5,
+  kNetJoinReply = 6,
+};
+
+// A forked process of a bypass container asks for its own packet rings
+// (docs/network.md "Processes"), on a connection of its own that stays
+// open while it lives. Its wake-up eventfd rides along (SCM_RIGHTS); the
+// reply carries the memfd of its rings (one net::PacketQueues).
+struct NetJoinRequest {
+  uint64_t container_id = 0;
+  uint32_t ip = 0;  // the container's address, host byte order (a check)
+};
+struct NetJoinReply {
+  int32_t error = 0;  // 0, or an errno-style code with `message`
+  std::string message;
+  uint32_t member = 0;  // its bit in the port table (net/port_table.h)
 };
 
 struct RegisterRequest {
@@ -85,6 +101,8 @@ struct ContainerStatus {
 // Frames (length prefix included).
 std::vector<uint8_t> EncodeRegisterRequest(const RegisterRequest& m);
 std::vector<uint8_t> EncodeRegisterReply(const RegisterReply& m);
+std::vector<uint8_t> EncodeNetJoinRequest(const NetJoinRequest& m);
+std::vector<uint8_t> EncodeNetJoinReply(const NetJoinReply& m);
 std::vector<uint8_t> EncodeStatusRequest();
 std::vector<uint8_t> EncodeStatusReply(const std::vector<ContainerStatus>& rows);
 // One ContainerStatus without a frame (standalone state files).
@@ -96,6 +114,8 @@ std::optional<MessageType> PeekType(std::span<const uint8_t> payload);
 // Each decoder accepts only a complete, well-formed payload of its type.
 bool DecodeRegisterRequest(std::span<const uint8_t> payload, RegisterRequest* m);
 bool DecodeRegisterReply(std::span<const uint8_t> payload, RegisterReply* m);
+bool DecodeNetJoinRequest(std::span<const uint8_t> payload, NetJoinRequest* m);
+bool DecodeNetJoinReply(std::span<const uint8_t> payload, NetJoinReply* m);
 bool DecodeStatusReply(std::span<const uint8_t> payload, std::vector<ContainerStatus>* rows);
 bool DecodeContainerStatus(std::span<const uint8_t> bytes, ContainerStatus* s);
 

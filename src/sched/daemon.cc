@@ -53,7 +53,10 @@ Daemon::Daemon(config::DaemonConfig cfg, std::unique_ptr<CorePolicy> policy,
 }
 
 Daemon::~Daemon() {
-  for (auto& [fd, c] : connections_) close(fd);
+  for (auto& [fd, c] : connections_) {
+    ReleaseNetMember(&c.net);
+    close(fd);
+  }
   connections_.clear();
   containers_.clear();
   if (listen_fd_ >= 0) close(listen_fd_);
@@ -241,6 +244,7 @@ void Daemon::CloseConnection(int fd) {
   auto it = connections_.find(fd);
   if (it == connections_.end()) return;
   ContainerId id = it->second.container;
+  ReleaseNetMember(&it->second.net);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   connections_.erase(it);
   close(fd);
@@ -273,6 +277,9 @@ bool Daemon::HandleFrame(Connection* c, const std::vector<uint8_t>& payload) {
     ok = DecodeRegisterRequest(payload, &req) && HandleRegister(c, req);
   } else if (type == MessageType::kStatusRequest) {
     ok = HandleStatus(c);
+  } else if (type == MessageType::kNetJoinRequest) {
+    NetJoinRequest req;
+    ok = DecodeNetJoinRequest(payload, &req) && HandleNetJoin(c, req);
   }
   if (!ok) Log(config::LogLevel::kDebug, "dropping a connection after a malformed or unexpected message");
   c->in.CloseFds();  // descriptors nobody took

@@ -50,10 +50,19 @@ class Daemon {
   static constexpr uint64_t kTimerLeadNs = 50'000;
 
  private:
+  // A forked process's own packet rings (NET_JOIN), alive with its connection.
+  struct NetMember {
+    ContainerId container = kNoContainer;
+    uint32_t member = 0;
+    net::PacketQueues* rings = nullptr;  // our mapping of its memfd
+    int rings_fd = -1;
+    int wake_fd = -1;  // its eventfd
+  };
   struct Connection {
     int fd = -1;
     InputBuffer in;
     ContainerId container = kNoContainer;
+    NetMember net;
   };
   struct Core {
     int id = 0;
@@ -82,6 +91,8 @@ class Daemon {
 
   // Packet switching (daemon_net.cc).
   bool AttachNetwork(DaemonContainer* c, bool adopted, std::string* why);
+  bool HandleNetJoin(Connection* c, const NetJoinRequest& req);
+  void ReleaseNetMember(NetMember* m);
   int PollNetwork(uint64_t now_ns);
   // Before an adaptive sleep: false if packets are waiting (do not sleep);
   // else *max_sleep_ns is capped for a NIC that cannot wake us.

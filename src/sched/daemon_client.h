@@ -33,6 +33,10 @@ class DaemonSession {
   ShmHeader* header() const { return region_->header(); }
   // Kthread i's packet rings, i < slots() (net/container_queue.h attaches).
   net::PacketQueues* queues(uint32_t i) const { return region_->queues(i); }
+  // Which of the container's processes receive on each port (shared by
+  // them all: forked processes inherit the mapping).
+  net::NetPortTable* port_table() const { return region_->port_table(); }
+  const std::string& socket_path() const { return socket_path_; }
   bool daemon_alive() const { return alive_; }
   // The control connection, to watch in the LibOS reactor (POLLIN or
   // POLLRDHUP means: call Poll()). -1 while the daemon is gone.

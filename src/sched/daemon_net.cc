@@ -1,7 +1,14 @@
 // The daemon's packet switching hooks (docs/network.md "Daemon"): a
 // container with an address gets a port on the switch; the loop polls the
 // switch after every wake-up and asks it before sleeping.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cinttypes>
+#include <cstdio>
+#include <cstring>
 
 #include "net/switch_frame.h"
 #include "sched/daemon.h"
@@ -24,7 +31,7 @@ bool Daemon::AttachNetwork(DaemonContainer* c, bool adopted, std::string* why) {
     return false;
   }
   if (!switch_.AddContainer(static_cast<uint64_t>(c->id), c->region.queues(0), c->region.slots(),
-                            adopted, ip, mac)) {
+                            adopted, ip, mac, c->region.port_table())) {
     *why = "its IPv4 or MAC address belongs to another container";
     return false;
   }
@@ -33,6 +40,98 @@ bool Daemon::AttachNetwork(DaemonContainer* c, bool adopted, std::string* why) {
       static_cast<long long>(c->id), ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, mac[0],
       mac[1], mac[2], mac[3], mac[4], mac[5], c->region.slots());
   return true;
+}
+
+namespace {
+
+// The parent of host process `pid` (from /proc), or -1.
+int HostParent(int pid) {
+  char path[64], buf[512];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  // "pid (comm) state ppid ...": comm may hold anything but its last ')'.
+  char* p = std::strrchr(buf, ')');
+  int ppid = -1;
+  if (p == nullptr || std::sscanf(p + 1, " %*c %d", &ppid) != 1) return -1;
+  return ppid;
+}
+
+// True if `pid` is `ancestor` or a descendant of it (orphans of a
+// container are adopted by its first process, a subreaper).
+bool DescendsFrom(int pid, int ancestor) {
+  for (int depth = 0; depth < 256 && pid > 1; depth++) {
+    if (pid == ancestor) return true;
+    pid = HostParent(pid);
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Daemon::HandleNetJoin(Connection* c, const NetJoinRequest& req) {
+  NetJoinReply reply;
+  int rings_fd = -1;
+  auto answer = [&](int err, const char* msg) {
+    reply.error = err;
+    reply.message = msg;
+    if (err != 0) Log(config::LogLevel::kWarn, "refused a process's NET_JOIN: %s", msg);
+    std::vector<uint8_t> frame = EncodeNetJoinReply(reply);
+    int fds[1] = {rings_fd};
+    return SendFrame(c->fd, frame, std::span<const int>(fds, err == 0 ? 1 : 0));
+  };
+  if (c->container != kNoContainer || c->net.rings != nullptr)
+    return answer(EALREADY, "this connection already registered");
+  auto it = containers_.find(static_cast<ContainerId>(req.container_id));
+  if (it == containers_.end() || !it->second->info.ip || *it->second->info.ip != req.ip)
+    return answer(ENOENT, "no bypass container with that id and address");
+  DaemonContainer* ctr = it->second.get();
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.pid <= 0 ||
+      !DescendsFrom(cred.pid, ctr->pid))
+    return answer(EPERM, "the process is not one of the container's");
+  if (c->in.fds.empty()) return answer(EINVAL, "no wake-up descriptor");
+  int wake = c->in.fds.front();
+  c->in.fds.erase(c->in.fds.begin());
+  NetMember m;
+  m.container = ctr->id;
+  m.wake_fd = wake;
+  m.rings_fd = memfd_create("junction-net-member", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  constexpr int kSeals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+  void* map = MAP_FAILED;
+  if (m.rings_fd >= 0 && ftruncate(m.rings_fd, static_cast<off_t>(net::kPacketQueuesBytes)) == 0 &&
+      fcntl(m.rings_fd, F_ADD_SEALS, kSeals) == 0)
+    map = mmap(nullptr, net::kPacketQueuesBytes, PROT_READ | PROT_WRITE, MAP_SHARED, m.rings_fd, 0);
+  if (map == MAP_FAILED) {
+    ReleaseNetMember(&m);
+    return answer(ENOMEM, "cannot create the process's packet rings");
+  }
+  m.rings = static_cast<net::PacketQueues*>(map);
+  int member = switch_.AddMember(static_cast<uint64_t>(ctr->id), m.rings, wake);
+  if (member < 0) {
+    ReleaseNetMember(&m);
+    return answer(ENOSPC, "the container has as many networked processes as it may");
+  }
+  m.member = static_cast<uint32_t>(member);
+  c->net = m;
+  reply.member = m.member;
+  rings_fd = m.rings_fd;
+  Log(config::LogLevel::kDebug, "container %lld: process %d joined as network member %u",
+      static_cast<long long>(ctr->id), cred.pid, m.member);
+  return answer(0, "");
+}
+
+void Daemon::ReleaseNetMember(NetMember* m) {
+  if (m->member != 0) switch_.RemoveMember(static_cast<uint64_t>(m->container), m->member, m->wake_fd);
+  if (m->rings != nullptr) munmap(m->rings, net::kPacketQueuesBytes);
+  if (m->rings_fd >= 0) close(m->rings_fd);
+  if (m->wake_fd >= 0) close(m->wake_fd);
+  *m = NetMember{};
 }
 
 int Daemon::PollNetwork(uint64_t now_ns) {

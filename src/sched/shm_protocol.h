@@ -9,6 +9,8 @@
 //   [KthreadSlot] x N      N = cpu.max_cores; one per container kthread
 //   [PacketQueues] x N     packet rings and buffers, one set per kthread
 //                          (net/packet_queues.h; ring_offset, ring_size)
+//   [NetPortTable]         which of the container's processes receive on
+//                          each TCP/UDP port (net/port_table.h)
 //
 // Ownership: every field is written by exactly one side, named in its
 // comment. The daemon trusts nothing the container writes: it reads the
@@ -31,11 +33,12 @@
 #include <cstdint>
 
 #include "net/packet_queues.h"
+#include "net/port_table.h"
 
 namespace junction::sched {
 
 inline constexpr uint32_t kShmMagic = 0x4843534a;  // "JSCH" little-endian
-inline constexpr uint32_t kShmVersion = 2;  // 2: packet rings per kthread
+inline constexpr uint32_t kShmVersion = 3;  // 2: packet rings per kthread; 3: port table
 inline constexpr size_t kCacheLine = 64;
 
 // Most kthread slots a region holds (cpu.max_cores allows 1..256).
@@ -129,9 +132,13 @@ inline constexpr uint64_t RingOffset(uint32_t slots) {
   uint64_t end = sizeof(ShmHeader) + uint64_t{slots} * sizeof(KthreadSlot);
   return (end + 4095) & ~uint64_t{4095};
 }
+// The container's port table: after the rings (page-aligned: they are).
+inline constexpr uint64_t PortTableOffset(uint32_t slots) {
+  return RingOffset(slots) + RingAreaBytes(slots);
+}
 // Bytes of a region with `slots` kthread slots (page-multiple).
 inline constexpr uint64_t RegionSize(uint32_t slots) {
-  return RingOffset(slots) + RingAreaBytes(slots);
+  return PortTableOffset(slots) + sizeof(net::NetPortTable);
 }
 
 }  // namespace junction::sched

@@ -41,6 +41,10 @@ class ShmRegion {
   net::PacketQueues* queues(uint32_t i) const {
     return reinterpret_cast<net::PacketQueues*>(base_ + RingOffset(slots_)) + i;
   }
+  // Which of the container's processes receive on each port.
+  net::NetPortTable* port_table() const {
+    return reinterpret_cast<net::NetPortTable*>(base_ + PortTableOffset(slots_));
+  }
   uint32_t slots() const { return slots_; }
   uint64_t size() const { return size_; }
   int fd() const { return fd_; }

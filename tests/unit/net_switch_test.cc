@@ -4,9 +4,15 @@
 // back-pressure and the counters `junction ps` shows.
 #include <doctest/doctest.h>
 
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <deque>
+#include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "net/container_queue.h"
@@ -88,6 +94,22 @@ std::vector<uint8_t> Udp(const Mac& dst, const Mac& src, uint32_t sip, uint32_t 
   Put16(f, 34, sport);
   Put16(f, 36, dport);
   Put16(f, 38, static_cast<uint16_t>(8 + data));
+  return f;
+}
+
+std::vector<uint8_t> Tcp(const Mac& dst, const Mac& src, uint32_t sip, uint32_t dip, uint16_t sport,
+                         uint16_t dport, uint8_t flags) {
+  std::vector<uint8_t> f = Ether(dst, src, kEtherTypeIpv4, 40);
+  f[14] = 0x45;
+  Put16(f, 16, 40);
+  f[22] = 64;
+  f[23] = kIpProtoTcp;
+  Put32(f, 26, sip);
+  Put32(f, 30, dip);
+  Put16(f, 34, sport);
+  Put16(f, 36, dport);
+  f[46] = 0x50;
+  f[47] = flags;
   return f;
 }
 
@@ -300,6 +322,132 @@ TEST_CASE("net switch: sleeping asks containers to kick, and notices frames queu
   REQUIRE(rig.a.queues[0]->Transmit(Udp(rig.b.mac, rig.a.mac, kIpA, kIpB, 1, 2)));
   CHECK_FALSE(rig.sw.PrepareSleep());  // a frame is waiting: do not sleep
   CHECK_FALSE(rig.a.queues[0]->DaemonWantsKick());
+}
+
+// A forked process's own rings (the daemon maps them from a memfd).
+struct MemberRings {
+  PacketQueues* q;
+  ContainerQueue cq;
+  int wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  MemberRings() {
+    void* m = mmap(nullptr, sizeof(PacketQueues), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(m != MAP_FAILED);
+    q = static_cast<PacketQueues*>(m);
+    cq.Attach(q);
+  }
+  ~MemberRings() {
+    cq.Detach();
+    munmap(q, sizeof(PacketQueues));
+    close(wake);
+  }
+  size_t DrainCount() {
+    return static_cast<size_t>(cq.PollRx([](std::span<const uint8_t>) {}, 1 << 20));
+  }
+  uint64_t Kicks() {
+    uint64_t v = 0;
+    return read(wake, &v, sizeof v) == sizeof v ? v : 0;
+  }
+};
+
+TEST_CASE("net switch: ports steer to the container's processes, shared listeners by flow") {
+  FakeNic nic;
+  PacketSwitch sw(&nic);
+  Container a(kIpA, 2, 2);
+  NetPortTable* ports = a.region->port_table();
+  REQUIRE(sw.AddContainer(1, a.rings(), 2, false, a.ip, a.mac, ports));
+  MemberRings m1, m2;
+  REQUIRE(sw.AddMember(1, m1.q, m1.wake) == 1);
+  REQUIRE(sw.AddMember(1, m2.q, m2.wake) == 2);
+  CHECK(sw.AddMember(7, m2.q, m2.wake) == -1);  // no such container
+  auto from_host_udp = [&](uint16_t sport, uint16_t dport) {
+    nic.in.push_back(Udp(a.mac, kHostMac, kIpHost, kIpA, sport, dport));
+    sw.Poll(1);
+  };
+
+  SUBCASE("a port nobody marked goes to the first process") {
+    from_host_udp(1000, 9000);
+    CHECK(a.DrainCount() == 1);
+    CHECK(m1.DrainCount() == 0);
+  }
+  SUBCASE("a port one process marked goes to it, and wakes it if it sleeps") {
+    ports->udp[9000].store(1u << 1);
+    from_host_udp(1000, 9000);
+    CHECK(m1.Kicks() == 0);  // it did not ask for a kick
+    m1.q->container_wants_kick.store(1);
+    from_host_udp(1001, 9000);
+    CHECK(m1.Kicks() == 1);
+    CHECK(m1.DrainCount() == 2);
+    CHECK(a.DrainCount() == 0);
+    ports->tcp[9000].store(1u << 2);  // TCP and UDP ports are separate
+    from_host_udp(1002, 9000);
+    CHECK(m1.DrainCount() == 1);
+  }
+  SUBCASE("ARP reaches every process") {
+    nic.in.push_back(ArpRequest(kHostMac, kIpHost, 0x0a6300fe));  // someone else's address
+    sw.Poll(1);
+    CHECK(a.DrainCount() == 1);
+    CHECK(m1.DrainCount() == 1);
+    CHECK(m2.DrainCount() == 1);
+  }
+  SUBCASE("a listener two processes accept on: SYNs spread, each flow stays put") {
+    ports->tcp[80].store(1u << 1 | 1u << 2);
+    std::map<uint16_t, int> owner;
+    for (uint16_t sport = 40000; sport < 40064; sport++) {
+      nic.in.push_back(Tcp(a.mac, kHostMac, kIpHost, kIpA, sport, 80, 0x02));
+      sw.Poll(1);
+      size_t n1 = m1.DrainCount(), n2 = m2.DrainCount();
+      REQUIRE(n1 + n2 == 1);
+      owner[sport] = n1 ? 1 : 2;
+    }
+    int to1 = 0;
+    for (auto& [p, m] : owner) to1 += m == 1;
+    CHECK(to1 > 0);
+    CHECK(to1 < 64);
+    // Process 2 stops accepting: its connections still reach it.
+    ports->tcp[80].store(1u << 1);
+    for (auto& [sport, m] : owner) {
+      nic.in.push_back(Tcp(a.mac, kHostMac, kIpHost, kIpA, sport, 80, 0x10));
+      sw.Poll(1);
+      CHECK(m1.DrainCount() == (m == 1 ? 1u : 0u));
+      CHECK(m2.DrainCount() == (m == 2 ? 1u : 0u));
+    }
+    // A new SYN goes to the one that still accepts.
+    nic.in.push_back(Tcp(a.mac, kHostMac, kIpHost, kIpA, 50000, 80, 0x02));
+    sw.Poll(1);
+    CHECK(m1.DrainCount() == 1);
+    // Process 2 leaves: its flows' packets go by the port table again.
+    sw.RemoveMember(1, 2, m2.wake);
+    nic.in.push_back(Tcp(a.mac, kHostMac, kIpHost, kIpA, 40000, 80, 0x10));
+    sw.Poll(1);
+    CHECK(m1.DrainCount() == 1);
+  }
+  SUBCASE("a process that left gets nothing; its port goes back to the first process") {
+    ports->udp[9000].store(1u << 1);
+    sw.RemoveMember(1, 1, m2.wake);  // not its descriptor: still there
+    from_host_udp(1000, 9000);
+    CHECK(m1.DrainCount() == 1);
+    sw.RemoveMember(1, 1, m1.wake);
+    from_host_udp(1000, 9000);
+    CHECK(m1.DrainCount() == 0);
+    CHECK(a.DrainCount() == 1);
+    CHECK(sw.AddMember(1, m1.q, m1.wake) == 1);  // its number is free again
+  }
+  SUBCASE("a process's frames go out with the container's checks") {
+    REQUIRE(m1.cq.Transmit(Udp(kHostMac, a.mac, kIpA, kIpHost, 5000, 53)));
+    REQUIRE(m1.cq.Transmit(Udp(kHostMac, a.mac, kIpB, kIpHost, 5000, 53)));  // not its address
+    sw.Poll(1);
+    CHECK(nic.out.size() == 1);
+    CHECK(sw.counters(1)->drops[static_cast<int>(Drop::kSpoofed)] == 1);
+  }
+}
+
+TEST_CASE("net switch: SteerMember picks among the attached members of a port") {
+  CHECK(SteerMember(0, ~0u, 5) == 0);
+  CHECK(SteerMember(1u << 3, ~0u, 5) == 3);
+  CHECK(SteerMember(1u << 3, ~(1u << 3), 5) == 0);  // not attached
+  std::set<uint32_t> seen;
+  for (uint32_t h = 0; h < 16; h++) seen.insert(SteerMember(1u << 2 | 1u << 5 | 1u << 9, ~0u, h));
+  CHECK(seen == std::set<uint32_t>{2, 5, 9});
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ TEST_CASE("shm: a new region has a valid header, no grants and unpublished count
   CHECK(r->size() == RegionSize(4));
   CHECK(r->header()->magic == kShmMagic);
   CHECK(r->header()->kthread_slots == 4);
-  CHECK(r->header()->ring_offset + r->header()->ring_size == r->size());
+  CHECK(r->header()->ring_offset + r->header()->ring_size == PortTableOffset(4));
+  CHECK(PortTableOffset(4) + sizeof(net::NetPortTable) == r->size());
   for (uint32_t i = 0; i < 4; i++) CHECK(r->slot(i)->grant_core.load() == kNoCore);
   std::vector<SlotSignals> slots;
   ContainerSignals c = ReadContainer(*r, 17, 1'000'000'000, &slots);
@@ -183,6 +184,21 @@ TEST_CASE("control messages: round trips") {
   ContainerStatus one;
   CHECK(DecodeContainerStatus(EncodeContainerStatus(rows[0]), &one));
   CHECK(one.name == "web");
+
+  NetJoinRequest join{.container_id = 12, .ip = 0x0a630002};
+  std::vector<uint8_t> jf = EncodeNetJoinRequest(join);
+  CHECK(PeekType(Payload(jf)) == MessageType::kNetJoinRequest);
+  NetJoinRequest jback;
+  REQUIRE(DecodeNetJoinRequest(Payload(jf), &jback));
+  CHECK(jback.container_id == 12);
+  CHECK(jback.ip == 0x0a630002);
+  NetJoinReply jr{.error = 0, .message = "", .member = 3}, jrback;
+  std::vector<uint8_t> jrf = EncodeNetJoinReply(jr);
+  CHECK(PeekType(Payload(jrf)) == MessageType::kNetJoinReply);
+  REQUIRE(DecodeNetJoinReply(Payload(jrf), &jrback));
+  CHECK(jrback.member == 3);
+  CHECK_FALSE(DecodeNetJoinReply(Payload(jf), &jrback));
+  CHECK_FALSE(DecodeNetJoinRequest(std::span<const uint8_t>(Payload(jf).data(), 8), &jback));
 }
 
 TEST_CASE("control messages: truncated, corrupted and random input is refused, never crashes") {
@@ -198,6 +214,8 @@ TEST_CASE("control messages: truncated, corrupted and random input is refused, n
     (void)DecodeStatusReply(p, &rows);
     RegisterRequest req;
     (void)DecodeRegisterRequest(p, &req);
+    NetJoinRequest join;
+    (void)DecodeNetJoinRequest(p, &join);
     std::vector<uint8_t> noise(rng() % 64);
     for (uint8_t& b : noise) b = static_cast<uint8_t>(rng());
     (void)PeekType(noise);

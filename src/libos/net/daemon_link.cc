@@ -1,16 +1,28 @@
 #include "libos/net/daemon_link.h"
 
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/net/bypass.h"
+#include "libos/net/port_claims.h"
 #include "net/ring_link.h"
 #include "net/switch_frame.h"
+#include "sched/control_message.h"
 #include "sched/kthread.h"
+#include "sched/reactor.h"
 
 namespace junction::libos::net {
 
@@ -20,6 +32,11 @@ constexpr int kRxBudget = 64;  // frames per poll: bounded work per scheduling p
 
 junction::net::RingLink* g_link = nullptr;
 junction::net::NetStack* g_stack = nullptr;
+sched::DaemonSession* g_session = nullptr;
+uint32_t g_ip = 0;
+uint16_t g_mtu = 1500;
+// A forked child whose stack is the parent's copy until it joins (below).
+bool g_child_needs_join = false;
 
 // Through the LibOS's host-call stub (the seccomp filter allows no other);
 // the session's descriptor changes when it re-registers with a new daemon.
@@ -86,14 +103,214 @@ uint64_t NextTimerNs() {
   return g_next_timer.load(std::memory_order_relaxed);
 }
 
-void AbandonAfterFork() { g_link->Abandon(); }
+void AbandonAfterFork() {
+  g_link->Abandon();
+  ForgetPortClaimsAfterFork();
+  g_child_needs_join = true;
+}
 
 const sched::NetPoller kPoller = {Poll, Pending, NextTimerNs, AbandonAfterFork};
+
+// ---- a forked process's own rings (docs/network.md "Processes") ----
+//
+// It runs outside the daemon's core grants (a standalone kthread), so the
+// daemon wakes it: while it may sleep it sets container_wants_kick on its
+// rings and watches its eventfd in the reactor; the daemon writes the
+// eventfd after posting frames.
+
+junction::net::PacketQueues* g_member_q = nullptr;
+int g_wake_fd = -1;
+int g_join_sock = -1;  // open while we live: its end tells the daemon we left
+sched::HostFdWatch g_wake_watch;
+std::atomic<bool> g_watch_armed{false};
+
+void OnWake(sched::HostFdWatch*, uint32_t) { g_watch_armed.store(false, std::memory_order_release); }
+
+// Under the LibOS's %fs (the reactor allocates).
+void ArmWakeWatch() {
+  if (g_watch_armed.load(std::memory_order_acquire)) return;
+  uint64_t v;
+  host::Syscall(SYS_read, g_wake_fd, host::L(&v), sizeof v);  // drain (non-blocking)
+  g_watch_armed.store(true, std::memory_order_release);
+  g_wake_watch.fn = OnWake;
+  if (sched::WatchHostFd(&g_wake_watch, g_wake_fd, EPOLLIN) < 0)
+    g_watch_armed.store(false, std::memory_order_release);
+}
+
+int MemberPoll(int kthread, bool steal) {
+  g_member_q->container_wants_kick.store(0, std::memory_order_relaxed);
+  if (!g_watch_armed.load(std::memory_order_acquire)) {
+    LibosFsScope fs;
+    ArmWakeWatch();
+  }
+  return Poll(kthread, steal);
+}
+
+// Just before the kthread sleeps: ask for a kick, then look once more (a
+// frame posted before the daemon saw the flag would otherwise wait).
+bool MemberPending() {
+  if (g_link->RxPending()) return true;
+  g_member_q->container_wants_kick.store(1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (!g_watch_armed.load(std::memory_order_acquire)) {
+    LibosFsScope fs;
+    ArmWakeWatch();
+  }
+  return g_link->RxPending();
+}
+
+void MemberAbandonAfterFork() {
+  AbandonAfterFork();
+  // The grandchild must not touch our watch or eventfd registration.
+  g_watch_armed.store(false, std::memory_order_relaxed);
+  g_wake_watch = sched::HostFdWatch{};
+  host::Syscall(SYS_close, g_wake_fd);
+  host::Syscall(SYS_close, g_join_sock);
+  g_wake_fd = g_join_sock = -1;
+}
+
+const sched::NetPoller kMemberPoller = {MemberPoll, MemberPending, NextTimerNs,
+                                        MemberAbandonAfterFork};
+
+// A blocking host call, restarted when a host signal (the preemption
+// timer's) interrupts it.
+template <typename... A>
+long Restarting(long nr, A... a) {
+  long r;
+  do {
+    r = host::Syscall(nr, host::L(a)...);
+  } while (r == -EINTR);
+  return r;
+}
+
+// NET_JOIN on a new connection, through the host-call stubs. Returns the
+// connected socket (kept open) or -1 with `why`.
+int JoinDaemon(int wake_fd, sched::NetJoinReply* reply, int* rings_fd, const char** why) {
+  const std::string& path = g_session->socket_path();
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.size() >= sizeof a.sun_path) {
+    *why = "the daemon's socket path is too long";
+    return -1;
+  }
+  std::memcpy(a.sun_path, path.data(), path.size());
+  int sock = static_cast<int>(host::Syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (sock < 0) {
+    *why = "socket";
+    return -1;
+  }
+  auto fail = [&](const char* w) {
+    *why = w;
+    host::Syscall(SYS_close, sock);
+    return -1;
+  };
+  if (Restarting(SYS_connect, sock, &a, sizeof a) < 0) return fail("cannot connect to the daemon");
+  sched::NetJoinRequest req;
+  req.container_id = g_session->container_id();
+  req.ip = g_ip;
+  std::vector<uint8_t> frame = sched::EncodeNetJoinRequest(req);
+  iovec iov{frame.data(), frame.size()};
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = cbuf;
+  m.msg_controllen = sizeof cbuf;
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &wake_fd, sizeof(int));
+  if (Restarting(SYS_sendmsg, sock, &m, MSG_NOSIGNAL) != static_cast<long>(frame.size()))
+    return fail("cannot send NET_JOIN");
+  // The reply: a u32 length, the payload, the rings' memfd with it.
+  std::vector<uint8_t> in;
+  *rings_fd = -1;
+  for (;;) {
+    if (in.size() >= 4) {
+      uint32_t len;
+      std::memcpy(&len, in.data(), 4);
+      if (len > sched::kMaxFrameBytes) return fail("a malformed reply");
+      if (in.size() >= 4 + size_t{len}) break;
+    }
+    pollfd p{sock, POLLIN, 0};
+    if (Restarting(SYS_poll, &p, 1, 2000) <= 0) return fail("the daemon did not answer NET_JOIN");
+    uint8_t buf[4096];
+    iovec riov{buf, sizeof buf};
+    alignas(cmsghdr) char rcbuf[CMSG_SPACE(sizeof(int))] = {};
+    msghdr r{};
+    r.msg_iov = &riov;
+    r.msg_iovlen = 1;
+    r.msg_control = rcbuf;
+    r.msg_controllen = sizeof rcbuf;
+    long n = Restarting(SYS_recvmsg, sock, &r, MSG_CMSG_CLOEXEC);
+    if (n <= 0) return fail("the daemon closed the connection");
+    for (cmsghdr* rc = CMSG_FIRSTHDR(&r); rc; rc = CMSG_NXTHDR(&r, rc)) {
+      if (rc->cmsg_level == SOL_SOCKET && rc->cmsg_type == SCM_RIGHTS && *rings_fd < 0)
+        std::memcpy(rings_fd, CMSG_DATA(rc), sizeof(int));
+    }
+    in.insert(in.end(), buf, buf + n);
+  }
+  uint32_t len;
+  std::memcpy(&len, in.data(), 4);
+  if (!sched::DecodeNetJoinReply(std::span<const uint8_t>(in.data() + 4, len), reply))
+    return fail("a malformed reply");
+  if (reply->error != 0) return fail("the daemon refused NET_JOIN");
+  if (*rings_fd < 0) return fail("no rings in the reply");
+  return sock;
+}
+
+// The forked child's own rings, and its stack made the child's.
+void JoinNow() {
+  g_child_needs_join = false;
+  const char* why = nullptr;
+  int wake = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (wake < 0) return;
+  sched::NetJoinReply reply;
+  int rings_fd = -1;
+  int sock = JoinDaemon(wake, &reply, &rings_fd, &why);
+  struct stat st{};
+  void* map = nullptr;
+  if (sock >= 0 && host::Syscall(SYS_fstat, rings_fd, host::L(&st)) == 0 &&
+      static_cast<uint64_t>(st.st_size) == junction::net::kPacketQueuesBytes) {
+    long r = host::Mmap(0, junction::net::kPacketQueuesBytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+                        rings_fd, 0);
+    if (r >= 0) map = reinterpret_cast<void*>(r);
+  }
+  if (rings_fd >= 0) host::Syscall(SYS_close, rings_fd);
+  if (map == nullptr || reply.member == 0 || reply.member >= junction::net::kMaxNetMembers) {
+    if (sock >= 0) host::Syscall(SYS_close, sock);
+    host::Syscall(SYS_close, wake);
+    char msg[160];
+    int n = std::snprintf(msg, sizeof msg,
+                          "junction: a forked process has no network link (%s): its sockets reach "
+                          "nothing outside it\n", why ? why : "its rings could not be mapped");
+    host::Syscall(SYS_write, 2, host::L(msg), n);
+    return;
+  }
+  g_member_q = static_cast<junction::net::PacketQueues*>(map);
+  g_wake_fd = wake;
+  g_join_sock = sock;
+  junction::net::MacAddr mac;
+  junction::net::Mac m = junction::net::ContainerMac(g_ip);
+  std::memcpy(mac.b.data(), m.data(), 6);
+  auto* link = new junction::net::RingLink(g_member_q, 1, mac, g_mtu, RingDoorbell, g_session,
+                                           sched::CurrentKthreadIndex);
+  link->AttachAll();
+  SetPortClaims(g_session->port_table(), reply.member, 1);
+  g_link = link;  // the parent's (abandoned) one is never used again
+  g_stack->BecomeForkedCopy(link);
+  NoteNextTimer();
+  sched::SetNetPoller(&kMemberPoller);
+}
 
 }  // namespace
 
 bool StartDaemonLink(const config::AppConfig& cfg, sched::DaemonSession* s, std::string* why) {
   if (cfg.net.mode != config::NetMode::kBypass || !cfg.net.address) return true;
+  g_session = s;
+  g_ip = cfg.net.address->addr;
+  g_mtu = static_cast<uint16_t>(cfg.net.mtu);
   junction::net::MacAddr mac;
   junction::net::Mac m = junction::net::ContainerMac(cfg.net.address->addr);
   std::memcpy(mac.b.data(), m.data(), 6);
@@ -107,9 +324,25 @@ bool StartDaemonLink(const config::AppConfig& cfg, sched::DaemonSession* s, std:
     return false;
   }
   g_link->AttachAll();
+  SetPortClaims(s->port_table(), 0, s->slots());
+  g_stack->SetPortFilter(ClaimEphemeralPort);
   NoteNextTimer();
   sched::SetNetPoller(&kPoller);
   return true;
+}
+
+void JoinDaemonLinkAfterFork(bool only_if_receiving) {
+  if (!g_child_needs_join || g_session == nullptr) return;
+  if (only_if_receiving && !g_stack->HasReceivers()) return;
+  JoinNow();
+}
+
+void NetForkLock() {
+  if (g_stack) g_stack->ForkLock();
+}
+
+void NetForkUnlock() {
+  if (g_stack) g_stack->ForkUnlock();
 }
 
 }  // namespace junction::libos::net

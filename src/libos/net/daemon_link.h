@@ -18,4 +18,17 @@ namespace junction::libos::net {
 // with `why` if it cannot.
 bool StartDaemonLink(const config::AppConfig& cfg, sched::DaemonSession* s, std::string* why);
 
+// A forked child of a bypass container (docs/network.md "Processes") gets
+// its own rings from the daemon (NET_JOIN) and makes its copy of the stack
+// its own: the parent's connections are forgotten, inherited listeners
+// accept what the daemon steers here. Called right after the fork with
+// only_if_receiving (joins only if the child inherited a listener or a UDP
+// socket), and before a socket is made or used (joins if not yet). Nothing
+// outside a forked child under a daemon, or once joined.
+void JoinDaemonLinkAfterFork(bool only_if_receiving);
+
+// The stack's lock across a host fork (see NetStack::ForkLock).
+void NetForkLock();
+void NetForkUnlock();
+
 }  // namespace junction::libos::net

@@ -20,6 +20,8 @@
 #include "libos/fs/file.h"
 #include "libos/ipc/ipc.h"
 #include "libos/net/bypass.h"
+#include "libos/net/daemon_link.h"
+#include "libos/net/port_claims.h"
 #include "libos/net/socket.h"
 #include "libos/syscalls/user_memory.h"
 #include "net/stack/tcp.h"
@@ -144,8 +146,10 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
       gen_++;
     }
     waiters_.WakeAll();
-    hub().Notify(Poll());
+    hub().Notify(Readiness());
   }
+  // What Poll() reports, without counting as the program's interest.
+  virtual uint32_t Readiness() = 0;
 
   // Runs `op` until it does not say EAGAIN, parking between tries unless
   // non-blocking. `timeout_ns` 0 = forever (SO_RCVTIMEO/SO_SNDTIMEO).
@@ -263,9 +267,39 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
     return {};
   }
 
+  // This process receives on local `port` through this socket: mark it in
+  // the container's port table (port_claims.h) once per process (a copy
+  // inherited across fork marks again in the child).
+  void MarkLocalPort(uint16_t port) {
+    if (port == 0) return;
+    uint32_t epoch = ClaimEpoch();
+    uint16_t old = 0;
+    {
+      sched::SpinGuard g(lock_);
+      if (marked_epoch_ == epoch && marked_port_ == port) return;
+      if (marked_epoch_ == epoch) old = marked_port_;
+      marked_epoch_ = epoch;
+      marked_port_ = port;
+    }
+    if (old) UnmarkPort(Proto(), old);
+    MarkPort(Proto(), port);
+  }
+  void UnmarkLocalPort() {
+    uint16_t port = 0;
+    {
+      sched::SpinGuard g(lock_);
+      if (marked_epoch_ == ClaimEpoch()) port = marked_port_;
+      marked_port_ = 0;
+    }
+    if (port) UnmarkPort(Proto(), port);
+  }
+  uint8_t Proto() const { return type_ == SOCK_STREAM ? 6 : 17; }
+
   int domain_;
   int type_;
   uint64_t ino_;
+  uint32_t marked_epoch_ = 0;  // guarded by lock_, with marked_port_
+  uint16_t marked_port_ = 0;
   bool v6only_ = false, v6_bound_ = false, v6_listening_ = false, bound_once_ = false;
   uint16_t v6_port_ = 0;
   uint64_t rcvtimeo_ = 0, sndtimeo_ = 0;
@@ -303,6 +337,7 @@ class TcpStream : public InetSocket {
   TcpStream(int domain, std::shared_ptr<jn::TcpSocket> t, int flags)
       : InetSocket(domain, SOCK_STREAM, flags), t_(std::move(t)) {}
   ~TcpStream() override {
+    UnmarkLocalPort();
     if (t_) {
       t_->set_notify(nullptr);
       t_->Close();
@@ -311,6 +346,7 @@ class TcpStream : public InetSocket {
   void Start() { t_->set_notify(Notifier()); }
 
   SysResult<void> Bind(const std::string& addr) override {
+    JoinDaemonLinkAfterFork(false);
     if (v6only_) return BindV6Only(addr);
     auto e = TRY(Parse(addr));
     TRY_VOID(t_->Bind(e));
@@ -318,6 +354,7 @@ class TcpStream : public InetSocket {
     return {};
   }
   SysResult<void> Listen(int backlog) override {
+    JoinDaemonLinkAfterFork(false);
     if (v6only_) {
       v6_listening_ = true;  // hears nothing: there is no IPv6
       return {};
@@ -327,6 +364,9 @@ class TcpStream : public InetSocket {
     return t_->Listen(backlog);
   }
   SysResult<fs::FilePtr> Accept(int flags, std::string* peer) override {
+    JoinDaemonLinkAfterFork(false);
+    // The daemon steers new connections to the processes that accept.
+    if (!v6only_ && t_->listening()) MarkLocalPort(t_->local().port);
     jn::Endpoint from;
     auto c = TRY((Blocking<std::shared_ptr<jn::TcpSocket>>(nonblocking(), rcvtimeo_,
         [&]() -> SysResult<std::shared_ptr<jn::TcpSocket>> {
@@ -339,10 +379,12 @@ class TcpStream : public InetSocket {
     return fs::FilePtr(s);
   }
   SysResult<void> Connect(const std::string& addr) override {
+    JoinDaemonLinkAfterFork(false);
     if (v6only_) return Errno{ENETUNREACH};
     auto e = TRY(Parse(addr));
     bound_once_ = true;
     auto r = t_->Connect(e);
+    MarkLocalPort(t_->local().port);  // its replies come to this process
     if (r.ok() || r.error() != EINPROGRESS || nonblocking()) return r;
     // Blocking connect: wait for the handshake's outcome (EINTR leaves it going).
     auto done = Blocking<int>(false, sndtimeo_, [&]() -> SysResult<int> {
@@ -524,6 +566,11 @@ class TcpStream : public InetSocket {
   }
 
   uint32_t Poll() override {
+    // A program that polls a listener accepts on it (nginx's workers).
+    if (!v6only_ && t_->listening()) MarkLocalPort(t_->local().port);
+    return Readiness();
+  }
+  uint32_t Readiness() override {
     if (v6only_) return v6_listening_ ? 0 : (EPOLLOUT | EPOLLHUP);
     return ToEpoll(t_->Events());
   }
@@ -558,13 +605,18 @@ class UdpDgram : public InetSocket {
  public:
   UdpDgram(int domain, std::shared_ptr<jn::UdpSocket> u, int flags)
       : InetSocket(domain, SOCK_DGRAM, flags), u_(std::move(u)) {}
-  ~UdpDgram() override { u_->set_notify(nullptr); }
+  ~UdpDgram() override {
+    UnmarkLocalPort();
+    u_->set_notify(nullptr);
+  }
   void Start() { u_->set_notify(Notifier()); }
 
   SysResult<void> Bind(const std::string& addr) override {
+    JoinDaemonLinkAfterFork(false);
     if (v6only_) return BindV6Only(addr);
     TRY_VOID(u_->Bind(TRY(Parse(addr))));
     bound_once_ = true;
+    MarkLocalPort(u_->local().port);
     return {};
   }
   SysResult<void> Listen(int) override { return Errno{EOPNOTSUPP}; }
@@ -575,17 +627,29 @@ class UdpDgram : public InetSocket {
     auto e = TRY(Parse(addr, true, &unspec));
     if (unspec) e = {};
     bound_once_ = true;
-    return u_->Connect(e);
+    JoinDaemonLinkAfterFork(false);
+    auto r = u_->Connect(e);
+    MarkLocalPort(u_->local().port);
+    return r;
   }
   SysResult<size_t> SendMsg(const Msg& m, int) override {
     if (v6only_) return Errno{ENETUNREACH};
+    JoinDaemonLinkAfterFork(false);
     std::span<const std::byte> data(reinterpret_cast<const std::byte*>(m.data.data()), m.data.size());
     bound_once_ = true;
-    if (m.addr.empty()) return u_->SendTo(data, nullptr);
-    jn::Endpoint to = TRY(Parse(m.addr));
-    return u_->SendTo(data, &to);
+    SysResult<size_t> r = Errno{EINVAL};
+    if (m.addr.empty()) {
+      r = u_->SendTo(data, nullptr);
+    } else {
+      jn::Endpoint to = TRY(Parse(m.addr));
+      r = u_->SendTo(data, &to);
+    }
+    MarkLocalPort(u_->local().port);  // replies come to this process
+    return r;
   }
   SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) override {
+    JoinDaemonLinkAfterFork(false);
+    MarkLocalPort(u_->local().port);
     bool nonblock = nonblocking() || (flags & MSG_DONTWAIT);
     m->data.resize(len);
     std::span<std::byte> buf(reinterpret_cast<std::byte*>(m->data.data()), len);
@@ -667,6 +731,10 @@ class UdpDgram : public InetSocket {
     return Errno{ENOPROTOOPT};
   }
   uint32_t Poll() override {
+    MarkLocalPort(u_->local().port);
+    return Readiness();
+  }
+  uint32_t Readiness() override {
     uint32_t ev = v6only_ ? jn::kEvOut : u_->Events();
     if (shut_rd_) ev |= jn::kEvIn | jn::kEvRdHup;
     return ToEpoll(ev);
@@ -695,6 +763,7 @@ class UdpDgram : public InetSocket {
 
 SysResult<fs::FilePtr> MakeBypassSocket(int domain, int type, int protocol) {
   if (domain != AF_INET && domain != AF_INET6) return Errno{EAFNOSUPPORT};
+  JoinDaemonLinkAfterFork(false);
   jn::NetStack* st = BypassStack();
   if (!st) return Errno{EAFNOSUPPORT};
   int base = type & 0xf;

@@ -27,6 +27,7 @@
 #include "libos/ipc/epoll.h"
 #include "libos/ipc/eventfd.h"
 #include "libos/ipc/pipe.h"
+#include "libos/net/daemon_link.h"
 #include "libos/net/socket.h"
 #include "libos/libos.h"
 #include "libos/mm/address_space.h"
@@ -170,6 +171,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   AddressSpace::Get().ForkLock();
   fs::FdTable::Get().ForkLock();
   RewriteForkLock();
+  net::NetForkLock();
   p.children_lock.lock();
   int pidfd = -1;
   long host_flags = CLONE_PIDFD | (req.exit_signal & CSIGNAL);
@@ -180,6 +182,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&all), host::L(&host_mask), 8);
   long r = host::Syscall(SYS_clone, host_flags, 0, host::L(&pidfd), 0, 0);
   if (r != 0) host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
+  net::NetForkUnlock();
   RewriteForkUnlock();
   fs::FdTable::Get().ForkUnlock();
   AddressSpace::Get().ForkUnlock();
@@ -187,6 +190,9 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   if (r == 0) {
     BecomeChild(pid, req, vfork_fds[0], vfork_fds[1]);
     host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
+    // A bypass child that inherited a listener or UDP socket gets its own
+    // packet rings now (a vfork child is about to exec: it does not).
+    if (!(req.flags & CLONE_VFORK)) net::JoinDaemonLinkAfterFork(true);
     if (req.stack) ResumeChildOnStack(f, req.stack);
     return 0;
   }

@@ -4,10 +4,12 @@
 #include "net/stack/stack.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <limits>
 
 #include "net/stack/stack_entry.h"
+#include "net/stack/tcp_conn.h"
 #include "net/stack/udp.h"
 
 namespace junction::net {
@@ -201,13 +203,50 @@ uint16_t NetStack::EphemeralPort_l(uint8_t proto, Ip4 local_ip, Endpoint remote)
   constexpr uint32_t kLo = 32768, kHi = 60999;  // Linux's ip_local_port_range
   uint32_t n = kHi - kLo + 1;
   uint32_t start = static_cast<uint32_t>(NextRandom() % n);
-  for (uint32_t i = 0; i < n; ++i) {
-    uint16_t port = static_cast<uint16_t>(kLo + (start + i) % n);
-    if (proto == kProtoUdp ? !UdpPortInUse_l(0, port, nullptr)
-                           : TcpEphemeralFree_l(local_ip, port, remote))
-      return port;
+  Ip4 local = local_ip != 0 ? local_ip : (remote.ip != 0 ? SourceFor(remote.ip) : cfg_.addr);
+  for (int pass = port_filter_ ? 0 : 1; pass < 2; ++pass) {
+    for (uint32_t i = 0; i < n; ++i) {
+      uint16_t port = static_cast<uint16_t>(kLo + (start + i) % n);
+      bool free = proto == kProtoUdp ? !UdpPortInUse_l(0, port, nullptr)
+                                     : TcpEphemeralFree_l(local_ip, port, remote);
+      if (!free) continue;
+      if (!port_filter_ || port_filter_(proto, local, port, remote, pass == 0)) return port;
+    }
   }
   return 0;
+}
+
+void NetStack::SetPortFilter(PortFilter f) {
+  StackEntry e(this);
+  port_filter_ = std::move(f);
+}
+
+void NetStack::ForkLock() const {
+  while (lock_.test_and_set(std::memory_order_acquire)) __builtin_ia32_pause();
+}
+
+void NetStack::ForkUnlock() const { lock_.clear(std::memory_order_release); }
+
+bool NetStack::HasReceivers() const {
+  StackEntry e(this);
+  return !tcp_listen_.empty() || !udp_ports_.empty();
+}
+
+void NetStack::BecomeForkedCopy(NetLink* link) {
+  StackEntry e(this);
+  link_ = link;
+  loopback_.clear();
+  std::vector<std::shared_ptr<TcpConn>> conns;
+  for (auto& [key, c] : tcp_conns_) conns.push_back(c);
+  for (auto& c : conns) {
+    c->error = ECONNRESET;
+    c->Wake();
+    c->CloseDone();  // no RST: the parent's copy of the connection lives on
+  }
+  for (auto& [port, l] : tcp_listen_) {
+    l->accept_q.clear();
+    l->syn_q = 0;
+  }
 }
 
 }  // namespace junction::net

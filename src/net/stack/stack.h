@@ -78,6 +78,29 @@ class NetStack : public FrameSink {
   std::shared_ptr<UdpSocket> NewUdpSocket();
   std::shared_ptr<TcpSocket> NewTcpSocket();
 
+  // Says whether an ephemeral port may be used (and claims it): called for
+  // each free candidate, first with strict = true (the owner may also ask
+  // that the flow land on the calling kthread: flow_hash.h), then, if no
+  // port passed, with strict = false. remote.port is 0 when unknown (UDP).
+  // Runs under the stack's lock. None: any free port (the default).
+  using PortFilter = std::function<bool(uint8_t proto, Ip4 local, uint16_t port, Endpoint remote,
+                                        bool strict)>;
+  void SetPortFilter(PortFilter f);
+
+  // Lock for a host fork (the child must not inherit it taken): hold it
+  // across the fork, then release it on both sides.
+  void ForkLock() const;
+  void ForkUnlock() const;
+  // In a forked child (docs/network.md "Processes"): the connections of
+  // this copy of the stack belong to the parent, which keeps serving them.
+  // Forgets them without a packet (their sockets here see ECONNRESET),
+  // empties the listeners' accept and SYN queues (listeners stay: new
+  // connections may be steered here), and sends through `link` from now on.
+  void BecomeForkedCopy(NetLink* link);
+  // A TCP listener or a UDP socket exists (something a forked copy may
+  // receive on).
+  bool HasReceivers() const;
+
   // The stack must outlive every socket it made.
   // Bytes currently held in socket buffers (the per-container memory limit).
   size_t socket_mem() const { return sock_mem_; }
@@ -135,6 +158,7 @@ class NetStack : public FrameSink {
 
   NetLink* link_;
   StackConfig cfg_;
+  PortFilter port_filter_;
   MacAddr mac_;
   uint16_t mtu_;
   Ip4 mask_, bcast_;

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Forked processes of a bypass container keep working sockets
+# (docs/network.md "Processes"), through `junction daemon` (TAP port) in a
+# network namespace this test creates and always deletes. One CASE per run:
+#   fork_accept    python3: a listening socket, two os.fork() workers
+#                  accepting on it; 20 curl requests from the host, every
+#                  one answered, by both workers, none by the parent
+#   nginx_workers  nginx with master_process on, worker_processes 2: 20 curl
+#                  requests from the host all answered, by workers
+#   fork_connect   python3: a forked child (its parent has no socket) and a
+#                  grandchild fetch a file from a host http.server; the
+#                  parent fetches it afterwards too
+# usage: net_fork_test.sh CASE JUNCTION
+set -u
+case_=$1
+junction=$(realpath "$2")
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
+command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
+command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
+case $case_ in
+  fork_accept|fork_connect) ;;
+  nginx_workers) command -v nginx >/dev/null || { echo "SKIP: no nginx (scripts/install-deps.sh)"; exit 77; } ;;
+  *) echo "unknown case $case_"; exit 2 ;;
+esac
+
+. "$(dirname "$0")/netns_lib.sh" fork
+wait_for() {  # $1: file, $2: pattern, $3: what, [$4: count]
+  local n
+  for _ in $(seq 800); do
+    n=$(grep -c "$2" "$1" 2>/dev/null)
+    [ "${n:-0}" -ge "${4:-1}" ] && return 0
+    sleep 0.025
+  done
+  fail "timed out waiting for $3 (\"$2\" in $1)"
+}
+in_ns() { ip netns exec "$ns" "$@"; }
+
+ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
+in_ns ip link set lo up
+net=10.99.5
+host=$net.1
+srv=$net.2
+ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
+  --set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24 >"$tmp/daemon.log" 2>&1 &
+pids+=("$!")
+wait_for "$tmp/daemon.log" listening "the daemon to start"
+printf 'name = "forker"\n[cpu]\nmax_cores = 2\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
+  $srv $host >"$tmp/app.toml"
+start() {  # the command, in the container; its output in $tmp/app.out
+  "$junction" run "$tmp/app.toml" -- "$@" >"$tmp/app.out" 2>&1 &
+  app=$!
+  pids+=("$app")
+}
+get() {  # $1: path; prints the body, fails the request after 10 s
+  in_ns curl --noproxy '*' -sS -m 10 "http://$srv:8080$1"
+}
+
+case $case_ in
+fork_accept)
+  cat >"$tmp/workers.py" <<'PY'
+import os, socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8080))
+s.listen(64)
+print("parent", os.getpid(), flush=True)
+kids = []
+for _ in range(2):
+    pid = os.fork()
+    if pid == 0:
+        print("worker ready", os.getpid(), flush=True)
+        while True:
+            c, _ = s.accept()
+            req = b""
+            while b"\r\n\r\n" not in req:
+                d = c.recv(4096)
+                if not d:
+                    break
+                req += d
+            body = b"worker %d\n" % os.getpid()
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            c.close()
+    kids.append(pid)
+for k in kids:
+    os.waitpid(k, 0)
+PY
+  start python3 -u "$tmp/workers.py"
+  wait_for "$tmp/app.out" "worker ready" "two workers" 2
+  parent=$(awk '/^parent/ {print $2}' "$tmp/app.out")
+  : >"$tmp/served"
+  for i in $(seq 20); do
+    body=$(get /$i) || fail "request $i: curl exited $?"
+    echo "$body" >>"$tmp/served"
+  done
+  echo "answers: $(sort "$tmp/served" | uniq -c | tr '\n' ' ')"
+  [ "$(grep -c '^worker [0-9]*$' "$tmp/served")" = 20 ] || fail "not every request was answered by a worker"
+  grep -q "^worker $parent\$" "$tmp/served" && fail "the parent (which never accepts) answered"
+  [ "$(sort -u "$tmp/served" | wc -l)" = 2 ] || fail "one worker answered everything"
+  ;;
+nginx_workers)
+  mkdir -p "$tmp/www"
+  chmod 755 "$tmp"
+  echo "hello from nginx" >"$tmp/www/index.html"
+  cat >"$tmp/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 2;
+pid $tmp/nginx.pid;
+error_log $tmp/error.log info;
+events { worker_connections 64; }
+http {
+  access_log $tmp/access.log;
+  client_body_temp_path $tmp/body;
+  proxy_temp_path $tmp/proxy;
+  fastcgi_temp_path $tmp/fastcgi;
+  uwsgi_temp_path $tmp/uwsgi;
+  scgi_temp_path $tmp/scgi;
+  server {
+    listen 8080;
+    root $tmp/www;
+    location = /pid { return 200 "\$pid\n"; }
+  }
+}
+CONF
+  start nginx -c "$tmp/nginx.conf" -p "$tmp"
+  wait_for "$tmp/error.log" "start worker process" "two nginx workers" 2
+  # The workers mark the port when they first poll the listener: until
+  # then a SYN would go to the master (which never accepts).
+  up=""
+  for _ in $(seq 50); do
+    up=$(in_ns curl --noproxy '*' -s -m 2 "http://$srv:8080/") && [ -n "$up" ] && break
+    sleep 0.1
+  done
+  [ "$up" = "hello from nginx" ] || fail "nginx does not answer: '$up'"
+  ok=0
+  for i in $(seq 20); do
+    body=$(get /) || fail "request $i: curl exited $?"
+    [ "$body" = "hello from nginx" ] && ok=$((ok + 1))
+  done
+  echo "20 requests: $ok answered"
+  [ $ok = 20 ] || fail "only $ok of 20 requests answered"
+  master=$(cat "$tmp/nginx.pid")
+  : >"$tmp/served"
+  for i in $(seq 10); do get /pid >>"$tmp/served" || fail "/pid: curl exited $?"; done
+  echo "served by pids: $(sort "$tmp/served" | uniq -c | tr '\n' ' ') (master $master)"
+  grep -qx "$master" "$tmp/served" && fail "the master answered"
+  kill -QUIT "$app"
+  wait "$app"
+  echo "master exit status: $?"
+  grep -E '\[(emerg|alert|crit)\]' "$tmp/error.log" && fail "nginx logged errors"
+  ;;
+fork_connect)
+  mkdir -p "$tmp/hostwww"
+  head -c 1000000 /dev/urandom >"$tmp/hostwww/blob.bin"
+  want=$(sha256sum <"$tmp/hostwww/blob.bin" | cut -d' ' -f1)
+  (cd "$tmp/hostwww" && exec ip netns exec "$ns" python3 -m http.server 8081 --bind $host) \
+    >"$tmp/hostweb.out" 2>&1 &
+  pids+=("$!")
+  wait_for "$tmp/hostweb.out" "Serving HTTP" "the host's http.server"
+  cat >"$tmp/fetch.py" <<PY
+import hashlib, os, urllib.request
+def fetch(who):
+    data = urllib.request.urlopen("http://$host:8081/blob.bin", timeout=30).read()
+    print(who, hashlib.sha256(data).hexdigest(), flush=True)
+pid = os.fork()
+if pid == 0:
+    fetch("child")
+    gpid = os.fork()
+    if gpid == 0:
+        fetch("grandchild")
+        os._exit(0)
+    _, st = os.waitpid(gpid, 0)
+    os._exit(st >> 8)
+_, st = os.waitpid(pid, 0)
+print("child status", st, flush=True)
+fetch("parent")
+PY
+  "$junction" run "$tmp/app.toml" -- python3 -u "$tmp/fetch.py" >"$tmp/app.out" 2>&1 ||
+    fail "the container exited $?"
+  cat "$tmp/app.out"
+  for who in child grandchild parent; do
+    grep -qx "$who $want" "$tmp/app.out" || fail "$who did not fetch the file intact"
+  done
+  grep -qx "child status 0" "$tmp/app.out" || fail "the child failed"
+  ;;
+esac
+echo "PASS: $case_"
