@@ -596,3 +596,71 @@ TEST_CASE("net tcp: a FIN at a zero window is accepted; a loopback echo needs no
 
 }  // namespace
 }  // namespace junction::net
+
+namespace junction::net {
+namespace {
+
+TEST_CASE("net tcp: the port filter chooses ephemeral ports (strict first, then any)") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  std::vector<bool> strict_seen;
+  // Strict: only ports whose flow hash is odd (a kthread's rings, say).
+  a->SetPortFilter([&](uint8_t proto, Ip4 local, uint16_t port, Endpoint remote, bool strict) {
+    CHECK(proto == 6);
+    CHECK(local == kA);
+    CHECK(remote.ip == kB);
+    return !strict || (port ^ remote.port) % 2 == 1;
+  });
+  Pair p = Connect(w, a, b, 81);
+  CHECK((p.client->local().port ^ 81) % 2 == 1);
+  // No port passes strictly: any free one.
+  a->SetPortFilter([&](uint8_t, Ip4, uint16_t, Endpoint, bool strict) {
+    strict_seen.push_back(strict);
+    return !strict;
+  });
+  Pair q = Connect(w, a, b, 82);
+  CHECK(q.client->local().port >= 32768);
+  CHECK(strict_seen.front());
+  CHECK_FALSE(strict_seen.back());
+  // Nothing passes: connect has no port.
+  a->SetPortFilter([](uint8_t, Ip4, uint16_t, Endpoint, bool) { return false; });
+  auto c = a->NewTcpSocket();
+  CHECK_FALSE(c->Connect({kB, 83}).ok());
+}
+
+TEST_CASE("net tcp: a forked copy forgets its connections silently and keeps its listeners") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  Pair p = Connect(w, a, b, 80);
+  // A second connection waits in the listener's accept queue.
+  auto waiting = a->NewTcpSocket();
+  REQUIRE(waiting->Connect({kB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return waiting->state() == TcpState::kEstablished; }));
+  struct CountingLink : NetLink {
+    explicit CountingLink(MacAddr m) : m_(m) {}
+    MacAddr mac() const override { return m_; }
+    uint16_t mtu() const override { return 1500; }
+    bool Transmit(std::span<const std::byte>) override {
+      sent++;
+      return true;
+    }
+    MacAddr m_;
+    int sent = 0;
+  } other(b->mac());
+  size_t frames_before = w.link(1)->sent.size();
+  b->BecomeForkedCopy(&other);
+  // Not a packet about them, on either link: the parent owns them.
+  CHECK(w.link(1)->sent.size() == frames_before);
+  CHECK(other.sent == 0);
+  std::byte buf[16];
+  CHECK(p.server->Recv(buf, 0).error() == ECONNRESET);
+  CHECK(p.listener->listening());
+  Endpoint peer;
+  CHECK(p.listener->Accept(&peer).error() == EAGAIN);  // the queued one was the parent's
+  CHECK(b->HasReceivers());
+}
+
+}  // namespace
+}  // namespace junction::net
