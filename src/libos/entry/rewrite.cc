@@ -77,6 +77,9 @@ bool TrappedBefore_locked(uintptr_t after) {
   return true;
 }
 
+// Shape B's instruction after the syscall (relocated into the trampoline).
+constexpr uint8_t kCmpRax4096[] = {0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff};
+
 bool InReach(uintptr_t from, uintptr_t to) {
   int64_t d = static_cast<int64_t>(to) - static_cast<int64_t>(from);
   return d > -kRel32Reach && d < kRel32Reach;
@@ -258,7 +261,6 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   //      call would resume. exit never returns nor restarts, so nothing
   //      resumes inside the covered bytes; no short branch nearby may land
   //      there either (NoShortBranchInto).
-  static constexpr uint8_t kCmpRax4096[] = {0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff};
   static constexpr uint8_t kMovR9FromStack[] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
   static constexpr uint8_t kExitLoop[] = {0x31, 0xff, 0x89, 0xd0, 0x0f, 0x05, 0xeb, 0xf8};
   uintptr_t site = after - 7;
@@ -369,6 +371,25 @@ uintptr_t TrapRestartAddress(uintptr_t resume) {
     if ((resume - base) % kSlotSize == kRelocatedOffset) return resume - kRelocatedOffset;
   }
   return resume - 2;
+}
+
+uintptr_t TrapResumeAfterRewrite(uintptr_t resume) {
+  const auto* jump = reinterpret_cast<const volatile uint8_t*>(resume - 4);
+  if (jump[0] != 0xe9) return resume;
+  uint32_t rel = 0;
+  for (int i = 0; i < 4; i++) rel |= static_cast<uint32_t>(jump[1 + i]) << (8 * i);
+  uintptr_t tramp = resume + 1 + static_cast<uintptr_t>(static_cast<int64_t>(static_cast<int32_t>(rel)));
+  // Only a jump into one of our trampoline slots that relocated the cmp
+  // (the bytes could be another shape's jump or data by coincidence).
+  int n = __atomic_load_n(&g_num_pages, __ATOMIC_ACQUIRE);
+  for (int i = 0; i < n; i++) {
+    uintptr_t base = g_pages[i].base;
+    if (tramp < base + kSlotSize || tramp >= base + kPage || (tramp - base) % kSlotSize) continue;
+    if (std::memcmp(reinterpret_cast<const void*>(tramp + kRelocatedOffset), kCmpRax4096,
+                    sizeof(kCmpRax4096)) == 0)
+      return tramp + kRelocatedOffset;
+  }
+  return resume;
 }
 
 bool HandlePatchTrap(uintptr_t int3_addr) {

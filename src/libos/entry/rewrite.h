@@ -26,6 +26,13 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now);
 // which redoes the call at the site's %rsp.
 uintptr_t TrapRestartAddress(uintptr_t resume);
 
+// Where a trapped read resumes that should have resumed at `resume` (just
+// after its `syscall`): there, unless another thread rewrote the site as
+// shape B while the call ran (blocked, or on another kthread); then
+// `resume` lies inside the new jump and the call goes on at the
+// trampoline's copy of the instructions after the syscall.
+uintptr_t TrapResumeAfterRewrite(uintptr_t resume);
+
 // A SIGTRAP at `int3_addr`: true if it is the int3 of a patch in progress
 // (or just finished), so the thread should simply execute that address again.
 bool HandlePatchTrap(uintptr_t int3_addr);

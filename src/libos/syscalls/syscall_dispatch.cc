@@ -3,6 +3,7 @@
 // code may touch a vector register, and %fs still belongs to the guest
 // (libos/entry/libos_context.h).
 #include "libos/entry/libos_context.h"
+#include "libos/entry/rewrite.h"
 #include "libos/entry/thread_state.h"
 #include "libos/signals/delivery.h"
 #include "libos/syscalls/syscall_table.h"
@@ -11,7 +12,21 @@ namespace junction::libos {
 
 bool g_strace_enabled = false;
 
+extern "C" void junction_trap_return();
+
 namespace {
+
+// A trapped read (it resumes through junction_trap_return) whose site
+// another thread rewrote meanwhile as shape B would resume inside the new
+// jump (rewrite.cc): move its resume point. Only reads have that shape;
+// the byte check keeps the common case to three loads.
+inline void FixTrappedReadResume(ThreadState* ts) {
+  auto* ret = reinterpret_cast<uintptr_t*>(ts->guest_rsp + 8);
+  if (ret[0] != reinterpret_cast<uintptr_t>(&junction_trap_return)) return;
+  if (*reinterpret_cast<const volatile uint8_t*>(ret[1] - 4) != 0xe9) [[likely]] return;
+  EnterLibos(ts);
+  ret[1] = TrapResumeAfterRewrite(ret[1]);
+}
 
 // Out of line: the handler runs in the LibOS context so it may use libc.
 [[gnu::noinline]] long DispatchSlow(SyscallArgs* args, ThreadState* ts) {
@@ -22,6 +37,7 @@ namespace {
   // kthread, whose cur_syscall is another call's: a restart needs ours.
   ts = CurrentThread();
   ts->cur_syscall = args->nr;
+  if (args->nr == 0) FixTrappedReadResume(ts);
   LeaveLibos(ts);
   return ret;
 }
@@ -55,6 +71,7 @@ extern "C" long junction_dispatch(junction::libos::SyscallArgs* args) {
     // cur_syscall is another call's: a restart needs ours).
     ts = CurrentThread();
     ts->cur_syscall = args->nr;
+    if (args->nr == 0) FixTrappedReadResume(ts);
     if (ts->in_libos) LeaveLibos(ts);
     return ret;
   }

@@ -252,9 +252,38 @@ static void round_two_readers(void) {
   close(wfd);
 }
 
+// The first two reads of the process share glibc's read(2) site: under
+// junction the first traps and blocks, the second traps again and has the
+// site rewritten meanwhile (rewrite.cc, shape B); the blocked one must
+// still resume correctly (it once resumed inside the new jump: SIGILL).
+static void round_rewritten_while_blocked(void) {
+  int p[2], q[2];
+  if (pipe(p) != 0 || pipe(q) != 0) return;
+  rfd = p[0];
+  wfd = p[1];
+  want = 1;
+  struct result res;
+  pthread_t t;
+  pthread_create(&t, NULL, reader, &res);
+  pause_ms(100);
+  char b[2] = {0};
+  (void)!write(q[1], "qq", 2);
+  long n1 = read(q[0], b, 1);
+  long n2 = read(q[0], b + 1, 1);
+  (void)!write(wfd, "s", 1);
+  pthread_join(t, NULL);
+  printf("read rewritten while another waits: %ld %ld '%.2s'\n", n1, n2, b);
+  show("read rewritten while another waits: waiter", &res);
+  close(p[0]);
+  close(p[1]);
+  close(q[0]);
+  close(q[1]);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   signal(SIGPIPE, SIG_IGN);
+  round_rewritten_while_blocked();
   round_simple("woken by a write", 0);
   round_simple("woken by EOF", 1);
   round_simple("packet pipe", 4);
