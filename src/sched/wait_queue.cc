@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "sched/single_kthread.h"
+
 namespace junction::sched {
 
 void WaitQueue::Remove(Node* n) {
@@ -15,7 +17,7 @@ long WaitQueue::Wait(SpinLock& object_lock, uint64_t deadline_ns) {
   Uthread* u = Current();
   Node n{u, nullptr, nullptr, true};
   {
-    SpinGuard g(lock_);
+    SchedGuard g(lock_);
     n.prev = tail_;
     if (tail_) tail_->next = &n; else head_ = &n;
     tail_ = &n;
@@ -24,13 +26,13 @@ long WaitQueue::Wait(SpinLock& object_lock, uint64_t deadline_ns) {
   object_lock.unlock();
   WakeReason why = Park(deadline_ns, true);
   if (why == WakeReason::kWoken) return 0;
-  SpinGuard g(lock_);
+  SchedGuard g(lock_);
   Remove(&n);
   return why == WakeReason::kTimeout ? -ETIMEDOUT : -EINTR;
 }
 
 void WaitQueue::WakeOne() {
-  SpinGuard g(lock_);
+  SchedGuard g(lock_);
   while (Node* n = head_) {
     Remove(n);
     if (WakeUp(n->u, WakeReason::kWoken)) return;  // else it timed out: next
@@ -38,7 +40,7 @@ void WaitQueue::WakeOne() {
 }
 
 void WaitQueue::WakeAll() {
-  SpinGuard g(lock_);
+  SchedGuard g(lock_);
   while (Node* n = head_) {
     Remove(n);
     WakeUp(n->u, WakeReason::kWoken);
@@ -46,7 +48,7 @@ void WaitQueue::WakeAll() {
 }
 
 bool WaitQueue::empty() const {
-  SpinGuard g(lock_);
+  SchedGuard g(lock_);
   return head_ == nullptr;
 }
 

@@ -22,6 +22,11 @@ class SpinLock {
       while (flag_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
   }
   void unlock() { flag_.store(false, std::memory_order_release); }
+  // Only when no other thread can contend (sched/single_kthread.h).
+  void mark_held() {
+    flag_.store(true, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
 
  private:
   std::atomic<bool> flag_{false};
@@ -78,6 +83,8 @@ class FdTable {
     FilePtr file;
     bool cloexec = false;
   };
+  // lock_ for the lazy lookups (fd_table_lazy.cc).
+  void LockLazy();
   // Updates host_map_ for number i; lock_ held.
   void PublishLocked(size_t i);
 

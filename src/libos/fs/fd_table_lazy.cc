@@ -3,12 +3,37 @@
 #include <fcntl.h>
 
 #include "libos/fs/fd_table.h"
+#include "sched/single_kthread.h"
 
 namespace junction::libos::fs {
 
+namespace {
+
+// On one kthread a closer runs on this very thread, after the lazy call:
+// neither the table's lock nor the "in use" slot needs a locked
+// instruction (sched/single_kthread.h).
+template <typename T>
+void Publish(T* slot, T value) {
+  if (sched::g_single_kthread) {
+    __atomic_store_n(slot, value, __ATOMIC_RELAXED);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  } else {
+    __atomic_store_n(slot, value, __ATOMIC_SEQ_CST);
+  }
+}
+
+}  // namespace
+
+void FdTable::LockLazy() {
+  if (sched::g_single_kthread)
+    lock_.mark_held();
+  else
+    LockLazy();
+}
+
 int FdTable::LazyHostFd(long fd, int access, int* in_use) {
   int host_fd = -1;
-  lock_.lock();
+  LockLazy();
   if (fd >= 0 && static_cast<size_t>(fd) < fds_.size()) {
     File* f = fds_[static_cast<size_t>(fd)].file.get();
     if (f && f->host_fd() >= 0 && f->direct_io()) {
@@ -19,7 +44,7 @@ int FdTable::LazyHostFd(long fd, int access, int* in_use) {
         host_fd = f->host_fd();
         // Published while the table still holds the description: whoever
         // closes it later sees this and waits (HostFile::~HostFile).
-        __atomic_store_n(in_use, host_fd, __ATOMIC_SEQ_CST);
+        Publish(in_use, host_fd);
       }
     }
   }
@@ -29,12 +54,12 @@ int FdTable::LazyHostFd(long fd, int access, int* in_use) {
 
 File* FdTable::LazyPipeEnd(long fd, uint8_t pipe_kind, const void** in_use) {
   File* found = nullptr;
-  lock_.lock();
+  LockLazy();
   if (fd >= 0 && static_cast<size_t>(fd) < fds_.size()) {
     File* f = fds_[static_cast<size_t>(fd)].file.get();
     if (f && f->lazy_pipe() == pipe_kind && !(f->flags() & O_PATH)) {
       found = f;
-      __atomic_store_n(in_use, static_cast<const void*>(f), __ATOMIC_SEQ_CST);
+      Publish(in_use, static_cast<const void*>(f));
     }
   }
   lock_.unlock();

@@ -24,7 +24,7 @@ std::shared_ptr<PipeBuffer> PipeBuffer::CreatePinnable() {
 
 void PipeBuffer::ReleaseLast(PipeBuffer* b) {
   {
-    sched::SpinGuard g(b->lock_);
+    sched::SchedGuard g(b->lock_);
     if (b->lazy_pins_) {
       b->orphaned_ = true;  // the last waiting lazy read frees it
       return;
@@ -57,7 +57,7 @@ void PipeBuffer::CopyIn_locked(const void* src, size_t len) {
 void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
   // Ends are detached (nulled) under ends_lock_ before they die, so a
   // notification racing with close sees either a live end or nullptr.
-  sched::SpinGuard g(ends_lock_);
+  sched::SchedGuard g(ends_lock_);
   if (rd && read_end_) read_end_->hub().Notify(rd);
   if (wr && write_end_) write_end_->hub().Notify(wr);
 }
@@ -65,7 +65,7 @@ void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
 SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io, size_t* packet_len) {
   bool peek = io & kIoPeek;
   if (!len && !(io & kIoPacket)) return size_t{0};
-  lock_.lock();
+  sched::LockSched(lock_);
   while (!used_) {
     if (!writers_) {
       lock_.unlock();
@@ -77,7 +77,7 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
     }
     long r = readq_.Wait(lock_);
     if (r) return Errno{static_cast<int>(-r)};
-    lock_.lock();
+    sched::LockSched(lock_);
   }
   size_t n = Consume_locked(buf, len, peek, packet_len);
   lock_.unlock();
@@ -123,7 +123,7 @@ SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, 
   if (!len) return size_t{0};
   const char* src = static_cast<const char*>(buf);
   size_t done = 0;
-  lock_.lock();
+  sched::LockSched(lock_);
   while (done < len) {
     if (!readers_) {
       lock_.unlock();
@@ -142,7 +142,7 @@ SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, 
       lock_.unlock();
       readq_.WakeAll();
       NotifyEnds(EPOLLIN | EPOLLRDNORM, 0);
-      lock_.lock();
+      sched::LockSched(lock_);
       continue;
     }
     if (end->nonblocking() || (io & kIoNonBlock)) {
@@ -151,28 +151,28 @@ SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, 
     }
     long r = writeq_.Wait(lock_);
     if (r) return done ? SysResult<size_t>(done) : Errno{static_cast<int>(-r)};
-    lock_.lock();
+    sched::LockSched(lock_);
   }
   lock_.unlock();
   return done;
 }
 
 uint32_t PipeBuffer::PollRead() {
-  sched::SpinGuard g(lock_);
+  sched::SchedGuard g(lock_);
   uint32_t ev = used_ ? (EPOLLIN | EPOLLRDNORM) : 0;
   if (!writers_) ev |= EPOLLHUP;
   return ev;
 }
 
 uint32_t PipeBuffer::PollWrite() {
-  sched::SpinGuard g(lock_);
+  sched::SchedGuard g(lock_);
   uint32_t ev = (cap_ - used_ >= std::min(kPipeBuf, cap_)) ? (EPOLLOUT | EPOLLWRNORM) : 0;
   if (!readers_) ev |= EPOLLERR;
   return ev;
 }
 
 size_t PipeBuffer::available() {
-  sched::SpinGuard g(lock_);
+  sched::SchedGuard g(lock_);
   return used_;
 }
 
@@ -182,7 +182,7 @@ SysResult<long> PipeBuffer::SetSize(size_t bytes) {
   while (want < bytes) want <<= 1;
   std::vector<char> fresh(want);
   {
-    sched::SpinGuard g(lock_);
+    sched::SchedGuard g(lock_);
     if (used_ > want) return Errno{EBUSY};
     CopyOut_locked(fresh.data(), used_, false);
     ring_.swap(fresh);
@@ -195,16 +195,16 @@ SysResult<long> PipeBuffer::SetSize(size_t bytes) {
 }
 
 void PipeBuffer::Attach(fs::File* end, bool writer) {
-  sched::SpinGuard e(ends_lock_);
-  sched::SpinGuard g(lock_);
+  sched::SchedGuard e(ends_lock_);
+  sched::SchedGuard g(lock_);
   (writer ? writers_ : readers_)++;
   (writer ? write_end_ : read_end_) = end;
 }
 
 void PipeBuffer::Detach(fs::File* end, bool writer) {
   {
-    sched::SpinGuard e(ends_lock_);
-    sched::SpinGuard g(lock_);
+    sched::SchedGuard e(ends_lock_);
+    sched::SchedGuard g(lock_);
     (writer ? writers_ : readers_)--;
     fs::File*& slot = writer ? write_end_ : read_end_;
     if (slot == end) slot = nullptr;
@@ -221,7 +221,7 @@ void PipeBuffer::Detach(fs::File* end, bool writer) {
 
 SysResult<size_t> PipeBuffer::TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len) {
   std::vector<char> tmp(std::min(len, cap_));
-  lock_.lock();
+  sched::LockSched(lock_);
   while (!used_) {
     if (!writers_ || reader->nonblocking()) {
       bool eof = !writers_;
@@ -231,12 +231,12 @@ SysResult<size_t> PipeBuffer::TeeTo(fs::File* reader, PipeBuffer& to, fs::File* 
     }
     long r = readq_.Wait(lock_);
     if (r) return Errno{static_cast<int>(-r)};
-    lock_.lock();
+    sched::LockSched(lock_);
   }
   size_t n = CopyOut_locked(tmp.data(), tmp.size(), false);
   lock_.unlock();
   {
-    sched::SpinGuard g(to.lock_);
+    sched::SchedGuard g(to.lock_);
     n = std::min(n, to.cap_ - to.used_);
   }
   if (!n) return Errno{EAGAIN};

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "libos/fs/file.h"
+#include "sched/single_kthread.h"
 #include "sched/spinlock.h"
 #include "sched/wait_queue.h"
 

@@ -24,7 +24,7 @@ inline void CopyBytes(void* dst, const void* src, size_t n) {
 }  // namespace
 
 void PipeBuffer::NotifyEndsLazy(uint32_t rd, uint32_t wr) {
-  sched::SpinGuard g(ends_lock_);
+  sched::SchedGuard g(ends_lock_);
   fs::File* end = rd ? read_end_ : write_end_;
   // As PollHub::Notify: a watcher added after this peek re-reads Poll().
   if (!end || end->hub().empty()) return;
@@ -36,7 +36,7 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
   if (!len) return kNotLazy;
   bool pinned = false;
   long r = 0;
-  lock_.lock();
+  sched::LockSched(lock_);
   if (!used_) {
     if (!writers_) {
       lock_.unlock();
@@ -98,7 +98,7 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
     NotifyEnds(0, EPOLLERR | EPOLLOUT);
   }
   if (pinned) {
-    sched::SpinGuard g(lock_);
+    sched::SchedGuard g(lock_);
     free_buffer = --lazy_pins_ == 0 && orphaned_;
   }
   if (free_buffer) {
@@ -112,7 +112,7 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
 long PipeBuffer::WaitReadableLazy_locked() {
   while (!used_ && writers_) {
     long r = readq_.Wait(lock_);
-    lock_.lock();
+    sched::LockSched(lock_);
     if (r) return r;
   }
   return 0;
@@ -120,7 +120,7 @@ long PipeBuffer::WaitReadableLazy_locked() {
 
 long PipeBuffer::WriteLazy(fs::File* end, const void* buf, size_t len) {
   if (!len || (end->flags() & O_DIRECT)) return kNotLazy;
-  lock_.lock();
+  sched::LockSched(lock_);
   if (!readers_ || cap_ - used_ < len) {
     lock_.unlock();
     return kNotLazy;
