@@ -25,6 +25,7 @@ extern "C" {
 void junction_trap_return();
 extern const char junction_trap_return_lea[], junction_trap_return_jmp[];
 extern const char junction_exit_jnz[], junction_exit_popf[], junction_exit_ret[];
+extern const char junction_exit_slow[], junction_exit_slow_popf[], junction_exit_slow_ret[];
 extern const char __executable_start[];
 extern const char etext[];
 }
@@ -395,11 +396,18 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
     // that a signal landing there is not left pending until the next call.
     auto at = [&](const char* label) { return rip == reinterpret_cast<uint64_t>(label); };
     if (at(junction_exit_jnz)) rip = reinterpret_cast<uint64_t>(junction_exit_popf);
-    if (at(junction_exit_popf)) {
+    auto popf = reinterpret_cast<uint64_t>(junction_exit_popf);
+    // Anywhere in the flags restore (syscall_entry.S): the saved flags are
+    // still on the stack and, past its first instruction, the return value
+    // is in %rcx.
+    if ((rip >= popf && rip < reinterpret_cast<uint64_t>(junction_exit_ret)) ||
+        at(junction_exit_slow) || at(junction_exit_slow_popf)) {
+      if (rip != popf) g[REG_RAX] = g[REG_RCX];
       g[REG_EFL] = static_cast<greg_t>(Load64(rsp));
       rsp += 8;
       rip = reinterpret_cast<uint64_t>(junction_exit_ret);
     }
+    if (at(junction_exit_slow_ret)) rip = reinterpret_cast<uint64_t>(junction_exit_ret);
     if (at(junction_exit_ret)) {
       rip = Load64(rsp);
       rsp += 8;

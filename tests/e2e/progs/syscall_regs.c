@@ -138,6 +138,27 @@ static int lea_shape_check(void) {
   return ok;
 }
 
+// The flags across `mov $39,%eax; syscall`: each arithmetic flag, DF and
+// AC (the exit restores them without POPFQ unless something beyond the
+// arithmetic flags, DF and IF is set). Prints what came back.
+static void flags_check(int round) {
+  static const uint64_t patterns[] = {0x202, 0xad7, 0x203, 0x206, 0x212, 0x242, 0x282,
+                                      0xa02, 0x602, 0xed7, 0x40202, 0x40ed7};
+  for (unsigned i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+    uint64_t in = patterns[i], out;
+    __asm__ volatile(
+        "push %[in]\n popfq\n"
+        "mov $39, %%eax\n syscall\n"
+        "pushfq\n pop %[out]\n cld\n"
+        "push $0x202\n popfq\n"
+        : [out] "=r"(out)
+        : [in] "r"(in)
+        : "rax", "rcx", "r11", "memory", "cc");
+    printf("round %d: flags %#llx -> %#llx\n", round, (unsigned long long)in,
+           (unsigned long long)(out & 0x40ed7));
+  }
+}
+
 int main(void) {
   __builtin_cpu_init();
   int avx512 = __builtin_cpu_supports("avx512f");
@@ -152,6 +173,7 @@ int main(void) {
            read_idiom_check() ? "right" : "WRONG");
     printf("round %d: syscall(3) results %s\n", round, syscall3_check() ? "right" : "WRONG");
     printf("round %d: mov/lea/syscall sites %s\n", round, lea_shape_check() ? "right" : "WRONG");
+    flags_check(round);
   }
   return 0;
 }
