@@ -16,8 +16,14 @@
 // Placement: the bench is pinned to one CPU (the highest, `--cpu`), so
 // natively both processes share it. The daemon manages that CPU
 // (`cores = [CPU]`) and runs on the others; both containers (one core at
-// most each) take turns on it. Each row is measured with the daemon's
+// most each) take turns on it. Each row twice: with the daemon's
 // `polling` = "adaptive" and "busy" (a busy daemon spins on its own CPU).
+// Not `[cpu] spinning_kthreads`: a spinning kthread keeps its core while
+// idle, and the other container, which shares that core, would never get
+// it.
+//
+// A client that has not finished after kClientTimeoutS is killed and the
+// row fails (a stalled connection must not hang the bench).
 //
 // The guests are this binary's hidden workers `net server` and `net
 // udp_1b` ... `net stream`; a client finds its server through the
@@ -57,6 +63,7 @@ constexpr const char* kPeerEnv = "JUNCTION_BENCH_NET_PEER";
 constexpr const char* kServerAddress = "10.99.0.2";
 constexpr const char* kClientAddress = "10.99.0.3";
 constexpr size_t kMaxMessage = 1 << 16;
+constexpr int64_t kClientTimeoutS = 60;
 
 // ---- guests ----
 
@@ -359,8 +366,8 @@ std::string AppConfig(Scratch& s, const char* name, const char* address, const s
 }
 
 // Runs the client worker `guest` against a server (native, or both in
-// bypass containers through a daemon polling as `polling`) and returns
-// what the client measured.
+// bypass containers through a daemon) and returns what the client
+// measured; the daemon polls as `polling`.
 Measurement Measure(const Context& ctx, const char* guest, const char* polling) {
   Scratch s;
   if (s.dir.empty()) return {0, "mkdtemp failed"};
@@ -394,13 +401,30 @@ Measurement Measure(const Context& ctx, const char* guest, const char* polling) 
     return {0, "the server did not start: " + Tail(ReadFile(server_err))};
   std::string peer = peer_ip + " " + std::to_string(udp) + " " + std::to_string(tcp);
   setenv(kPeerEnv, peer.c_str(), 1);
-  ProcessResult r = RunProcess(client_argv, Output::kCapture);
+  std::string client_out = s.Path("client.out"), client_err = s.Path("client.err");
+  Child client;
+  bool started = Spawn(client_argv, &client, client_out, client_err);
   unsetenv(kPeerEnv);
+  if (!started) return {0, "cannot start the client"};
+  int status = 0;
+  for (int64_t deadline = NowNs() + kClientTimeoutS * 1'000'000'000; client.pid > 0;) {
+    pid_t done = waitpid(client.pid, &status, WNOHANG);
+    if (done == client.pid) {
+      client.pid = -1;
+    } else if (NowNs() > deadline) {
+      return {0, "the client did not finish in " + std::to_string(kClientTimeoutS) + " s (stalled?): " +
+                     Tail(ReadFile(client_out))};
+    } else {
+      SleepMs(5);
+    }
+  }
   server.Stop(SIGKILL);
   daemon.Stop(SIGTERM);
-  if (!r.ok()) return {0, r.Describe()};
+  std::string out = ReadFile(client_out);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return {0, "the client failed: " + Tail(ReadFile(client_err))};
   double v = 0;
-  if (!ParseWorkerOutput(r.out, &v)) return {0, "the client printed no result: " + Tail(r.out)};
+  if (!ParseWorkerOutput(out, &v)) return {0, "the client printed no result: " + Tail(out)};
   return {v, ""};
 }
 
@@ -434,7 +458,7 @@ constexpr Benchmark kNet[] = {
     {"net", "tcp_rtt_1k_busy", "us/rtt", Where::kHost, 2000, Tcp1kBusy, kRttNote},
     {"net", "tcp_stream_busy", "MiB/s", Where::kHost, 32, StreamBusy, kStreamNote},
     // Guests of the benchmarks above (hidden: run as workers only).
-    {"net", "server", "-", Where::kWorker, 1, ServerGuest, "guest: UDP and TCP echo server", true},
+    {"net", "server", "s/run", Where::kWorker, 1, ServerGuest, "guest: UDP and TCP echo server", true},
     {"net", "udp_1b", "us/rtt", Where::kWorker, 2000, Udp1Guest, "guest: UDP round trips, 1 B", true},
     {"net", "udp_1k", "us/rtt", Where::kWorker, 2000, Udp1kGuest, "guest: UDP round trips, 1 KiB", true},
     {"net", "tcp_1b", "us/rtt", Where::kWorker, 2000, Tcp1Guest, "guest: TCP round trips, 1 B", true},

@@ -50,6 +50,7 @@ void* WatcherMain(void* arg) {
       // A hang-up (or anything readable: the daemon never writes
       // unprompted) means the daemon is gone.
       g_control_watch.fn = OnControlEvent;
+      g_control_watch.background = true;  // this thread blocks in ReactorPoll for it
       if (WatchHostFd(&g_control_watch, s->control_fd(), EPOLLIN | EPOLLRDHUP) < 0) alive = false;
     }
     ReactorPoll(alive ? -1 : kRetryMs);

@@ -38,6 +38,9 @@ std::atomic<int> g_waiters{0};
 
 constexpr uint32_t kAlways = EPOLLERR | EPOLLHUP;
 
+// What g_waiters counts: every waiter but background watches.
+int Weight(const Waiter* w) { return w->watch && w->watch->background ? 0 : 1; }
+
 uint32_t MaskOf(const Registration& r) {
   uint32_t m = 0;
   for (Waiter* w = r.waiters; w; w = w->next) m |= w->events;
@@ -63,7 +66,7 @@ void Unlink(Registration& r, Waiter* w) {
   for (Waiter** p = &r.waiters; *p; p = &(*p)->next) {
     if (*p == w) {
       *p = w->next;
-      g_waiters.fetch_sub(1);
+      g_waiters.fetch_sub(Weight(w));
       return;
     }
   }
@@ -99,7 +102,7 @@ long Register_locked(int host_fd, Waiter* w) {
   }
   w->next = r.waiters;
   r.waiters = w;
-  g_waiters.fetch_add(1);
+  g_waiters.fetch_add(Weight(w));
   return 0;
 }
 
@@ -185,7 +188,7 @@ int ReactorPoll(int timeout_ms) {
       Waiter* w = *p;
       if (w->events & evs[i].events) {
         *p = w->next;
-        g_waiters.fetch_sub(1);
+        g_waiters.fetch_sub(Weight(w));
         w->revents = evs[i].events;
         if (HostFdWatch* hw = w->watch) {
           hw->armed = false;

@@ -27,6 +27,10 @@ long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns);
 struct HostFdWatch {
   void (*fn)(HostFdWatch* w, uint32_t revents) = nullptr;
   void* ctx = nullptr;
+  // Watched only by a thread of its own that blocks in ReactorPoll (the
+  // daemon watcher): not counted by ReactorHasWaiters, so the scheduler
+  // loop does not poll the host for it at every pass.
+  bool background = false;
   // Reactor-private.
   int fd = -1;
   bool armed = false;
@@ -36,7 +40,8 @@ struct HostFdWatch {
 long WatchHostFd(HostFdWatch* w, int host_fd, uint32_t events);
 void UnwatchHostFd(HostFdWatch* w);
 
-// Scheduler side: true while some uthread waits on a host descriptor.
+// Scheduler side: true while some uthread (or a watch that is not
+// background) waits on a host descriptor.
 bool ReactorHasWaiters();
 // Wakes the waiters whose descriptors are ready; blocks up to timeout_ms
 // (0: just look). Returns how many uthreads it woke.

@@ -125,3 +125,37 @@ TEST_CASE("core grant: waiting ends at the deadline, on a kick, on a grant") {
   CHECK(Status(slot) == PackStatus(KthreadState::kRunning, 9));
   ReleaseGrantAfterFork(g);
 }
+
+TEST_CASE("core grant: a spinning waiter never sleeps, and takes a grant a waker does not wake it for") {
+  SaveStandaloneAffinity();
+  uint32_t cpu = static_cast<uint32_t>(sched_getcpu());
+  KthreadSlot slot{};
+  slot.grant_core.store(kNoCore);
+  CoreGrant g;
+  g.slot = &slot;
+  g.spins = true;
+
+  std::atomic<bool> slept{false};
+  std::atomic<bool> waiting{true};
+  std::thread watcher([&] {  // would see the waiter announce a FUTEX_WAIT
+    while (waiting.load())
+      if (g.sleeping.load() != 0) slept = true;
+  });
+  CHECK_FALSE(WaitForGrant(g, NowNs() + 20'000'000, GrantPoll::kSleep));  // past kGrantSpinNs: still polling
+  CHECK_FALSE(slept.load());
+
+  std::thread daemon([&] {
+    usleep(5000);
+    // The grant word only, no FUTEX_WAKE: only a poller sees it.
+    slot.grant_seq.store(4, std::memory_order_relaxed);
+    slot.grant_core.store(cpu, std::memory_order_release);
+  });
+  CHECK(WaitForGrant(g, NowNs() + 2'000'000'000, GrantPoll::kSleep));  // a sleeper would time out
+  daemon.join();
+  waiting = false;
+  watcher.join();
+  CHECK_FALSE(slept.load());
+  CHECK(g.holds.load());
+  CHECK(Status(slot) == PackStatus(KthreadState::kRunning, 4));
+  ReleaseGrantAfterFork(g);
+}
