@@ -754,6 +754,12 @@ void MigrateIfDisallowed() {
 
 void MakeRunnable(Uthread* u) {
   u->state = UthreadState::kRunnable;
+  if (g_single_kthread) {
+    // The one kthread is running this: no other to pick, kick or wake, and
+    // no daemon (single_kthread.h).
+    PushRunqueue(Self(), u);
+    return;
+  }
   int n = g_num_kthreads.load(std::memory_order_relaxed);
   Kthread* kp = &g_kthreads[u->last_kthread < n ? u->last_kthread : 0];
   if (kp->gone) kp = &Self();
