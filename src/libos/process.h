@@ -80,4 +80,11 @@ void OnProcessExit();
 // signal): every robust futex a thread of it still holds gets
 // FUTEX_OWNER_DIED and a waiter is woken, in any process (sys_thread.cc).
 void ReleaseProcessRobustFutexes();
+
+// Guest threads not yet in exit(2) (/proc/self/status Threads:). Falls at
+// the start of a thread's exit, before its tid word is cleared, so a
+// joiner never counts the thread it joined (sys_thread.cc).
+int LiveGuestThreads();
+// In a forked child: only the forking thread exists.
+void ResetLiveGuestThreadsAfterFork();
 }  // namespace junction::libos

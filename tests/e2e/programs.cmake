@@ -116,6 +116,10 @@ set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 60)
 # sessions, kill to pids and groups, pidfds; shells, make, python.
 add_executable(e2e_proc_basic progs/proc_basic.c)
 junction_e2e(proc_basic COMMAND $<TARGET_FILE:e2e_proc_basic>)
+# Sites first run by forked children: logged for the parent, rewritten
+# there, inherited by later children (docs/architecture.md).
+add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
+junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
 # Robust process-shared mutexes whose owner process exits or dies of a signal.
 add_executable(e2e_proc_robust_mutex progs/proc_robust_mutex.c)
 target_link_libraries(e2e_proc_robust_mutex PRIVATE pthread)

@@ -60,6 +60,43 @@ constexpr int kTrappedOnceSlots = 1024;
 uintptr_t g_trapped_once[kTrappedOnceSlots];
 int g_trapped_once_count = 0;
 
+// Sites a forked child traps at are rewritten in its parent too, so that
+// the parent's next children inherit them rewritten instead of trapping
+// again (a child's own rewrite is lost when it exits or execs). The child
+// appends (site, nr) to a MAP_SHARED log its parent created before the
+// fork; the parent applies new entries before its next fork. An entry
+// carries the parent's executable-mapping generation at the fork: the
+// child logs only while its executable mappings are still those of the
+// fork, the parent applies only while its own still are, so the bytes
+// at the site are the instruction the child trapped at (read-only
+// mappings only: a writable one may change without a VMA change).
+struct ChildSite {
+  std::atomic<uintptr_t> after;  // 0 until the entry is complete
+  uint64_t nr;
+  uint64_t exec_generation;
+};
+struct ChildSiteLog {
+  std::atomic<uint32_t> next;
+  ChildSite sites[1023];
+};
+ChildSiteLog* g_children_log = nullptr;  // ours, for our children (lazy)
+uint32_t g_children_log_applied = 0;     // entries of it already applied
+ChildSiteLog* g_parent_log = nullptr;    // our parent's (a forked child until exec)
+uint64_t g_fork_exec_generation = 0;     // the parent's at our fork
+
+constexpr size_t kLogSites = sizeof(ChildSiteLog::sites) / sizeof(ChildSite);
+
+void LogSiteForParent_locked(uintptr_t after, long nr, int prot) {
+  if (!g_parent_log || (prot & PROT_WRITE)) return;
+  if (AddressSpace::Get().exec_generation() != g_fork_exec_generation) return;
+  uint32_t i = g_parent_log->next.fetch_add(1, std::memory_order_relaxed);
+  if (i >= kLogSites) return;
+  ChildSite& e = g_parent_log->sites[i];
+  e.nr = static_cast<uint64_t>(nr);
+  e.exec_generation = g_fork_exec_generation;
+  e.after.store(after, std::memory_order_release);
+}
+
 // True if `after` has trapped before (or the table is full); otherwise
 // records it and returns false.
 bool TrappedBefore_locked(uintptr_t after) {
@@ -217,9 +254,40 @@ void PrivatizePages_locked() {
 // Six host calls and a page copy per trampoline page, deferred to the
 // first new trampoline (EmitTrampoline): a child that execs or exits
 // first never pays them.
-void RewriteAfterFork() { g_pages_shared_with_parent = g_num_pages > 0; }
+void RewriteAfterFork() {
+  g_pages_shared_with_parent = g_num_pages > 0;
+  g_parent_log = g_children_log;
+  g_fork_exec_generation = AddressSpace::Get().exec_generation();
+  g_children_log = nullptr;  // created at our own first fork
+  g_children_log_applied = 0;
+}
+
+namespace {
+bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known);
+}  // namespace
+
+void RewriteSitesOfChildren() {
+  if (!g_children_log) {
+    long r = host::Mmap(0, sizeof(ChildSiteLog), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                        -1, 0);
+    if (r >= 0) g_children_log = reinterpret_cast<ChildSiteLog*>(r);
+    return;
+  }
+  uint32_t end = g_children_log->next.load(std::memory_order_relaxed);
+  if (end > kLogSites) end = kLogSites;
+  uint64_t gen = AddressSpace::Get().exec_generation();
+  for (; g_children_log_applied < end; g_children_log_applied++) {
+    ChildSite& e = g_children_log->sites[g_children_log_applied];
+    uintptr_t after = e.after.load(std::memory_order_acquire);
+    if (!after) break;  // still being written: next time
+    if (e.exec_generation != gen) continue;
+    uintptr_t resume;
+    RewriteSite(after, static_cast<long>(e.nr), &resume, /*known=*/true);
+  }
+}
 
 void ResetTrampolines() {
+  g_parent_log = nullptr;  // the new image is not our parent's
   if (g_trapped_once_count) {
     std::memset(g_trapped_once, 0, sizeof(g_trapped_once));
     g_trapped_once_count = 0;
@@ -234,7 +302,25 @@ void ResetTrampolines() {
 }
 
 bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
+  return RewriteSite(after, nr, resume_now, /*known=*/false);
+}
+
+namespace {
+
+// `known`: a site a child trapped at (RewriteSitesOfChildren): rewritten
+// at once, and its bytes checked as for a trap.
+bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
   *resume_now = after;
+  if (known) {
+    // Read nothing before knowing the bytes around the site are mapped
+    // (a trapped site is; a logged one is checked): the shapes read up to
+    // 14 bytes back and 8 forward, within the site's page.
+    uintptr_t vs, ve;
+    int vp;
+    if (!AddressSpace::Get().LookupBounds(after - 2, &vs, &ve, &vp) || !(vp & PROT_EXEC) ||
+        (vp & PROT_WRITE) || after - 14 < vs || after + 8 > ve)
+      return false;
+  }
   if (!g_rewrite_enabled || nr < 0 || nr > 0xffff) return false;
   // The shapes we rewrite, found by looking back from the trapped syscall:
   //   A: mov $nr,%eax; syscall                  b8 imm32 0f 05
@@ -311,7 +397,6 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   }
   // One rewrite at a time: kthreads may trap at the same site together.
   sched::SpinGuard guard(g_rewrite_lock);
-  if (!TrappedBefore_locked(after)) return false;
   AddressSpace& as = AddressSpace::Get();
   uintptr_t vstart, vend;
   int prot;
@@ -335,6 +420,12 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   int lprot;
   if (last != first && (!as.LookupBounds(last, &ls, &le, &lprot) || !(lprot & PROT_EXEC)))
     return false;
+  if (!known) {
+    // Logged at each trap: a site the parent trapped at once is rewritten
+    // by the child at its first trap, and the parent should have it too.
+    LogSiteForParent_locked(after, nr, prot);
+    if (!TrappedBefore_locked(after)) return false;
+  }
   uintptr_t tramp = EmitTrampoline(site, before, set_nr, imm, relocated, resume, rip_target);
   if (!tramp || !InReach(site + 5, tramp)) return false;
 
@@ -359,6 +450,8 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
   if (!relocated.empty()) *resume_now = tramp + kRelocatedOffset;
   return true;
 }
+
+}  // namespace
 
 uintptr_t TrapRestartAddress(uintptr_t resume) {
   // Pages are only appended; a page added concurrently cannot hold `resume`.

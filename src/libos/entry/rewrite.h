@@ -45,8 +45,14 @@ void ResetTrampolines();
 void RewriteForkLock();
 void RewriteForkUnlock();
 // In the child of a host fork: the trampolines become the child's own
-// (copied when the child first adds one).
+// (copied when the child first adds one), and the sites the child traps
+// at are logged for its parent (until it execs).
 void RewriteAfterFork();
+
+// Before a host fork: rewrites here the sites earlier children trapped at,
+// so this fork's child inherits them rewritten (the first call creates
+// the shared log children write to). Not from the SIGSYS handler.
+void RewriteSitesOfChildren();
 
 // When false (--no-rewrite, benchmarks of the trap path), nothing is
 // rewritten.

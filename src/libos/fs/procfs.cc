@@ -115,7 +115,7 @@ std::string Status() {
                 "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
                 name.c_str(), p.umask, pid, pid, p.host_ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
                 p.egid, p.sgid, p.egid, vm_kb, vm_kb, vm_kb,
-                static_cast<int>(sched::LiveUthreadCount()), PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str());
+                LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str());
   return buf;
 }
 

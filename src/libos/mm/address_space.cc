@@ -91,6 +91,7 @@ void AddressSpace::Track(const Vma& vma) {
 
 void AddressSpace::TrackLocked(const Vma& vma) {
   BumpGenerationLocked();
+  if (vma.prot & PROT_EXEC) exec_generation_.fetch_add(1, std::memory_order_seq_cst);
   UntrackLocked(vma.start, vma.end);
   vmas_[vma.start] = vma;
 }
@@ -105,6 +106,7 @@ void AddressSpace::UntrackLocked(uintptr_t start, uintptr_t end) {
       ++it;
       continue;
     }
+    if (v.prot & PROT_EXEC) exec_generation_.fetch_add(1, std::memory_order_seq_cst);
     it = vmas_.erase(it);
     if (v.start < start) {  // keep the head
       Vma head = v;

@@ -81,6 +81,10 @@ class AddressSpace {
   // lock by libos_context.h's KnownGuestRange).
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   const std::atomic<uint64_t>* generation_word() const { return &generation_; }
+  // Changes whenever a VMA with PROT_EXEC is added, removed or changed:
+  // equal values mean the same executable mappings (entry/rewrite.cc
+  // shares syscall sites between a forked child and its parent by it).
+  uint64_t exec_generation() const { return exec_generation_.load(std::memory_order_acquire); }
 
   // Host fork: held across the fork so the child never inherits the lock
   // taken by another kthread mid-update; released in parent and child.
@@ -98,6 +102,7 @@ class AddressSpace {
 
   mutable sched::SpinLock lock_;
   std::atomic<uint64_t> generation_{1};  // bumped under lock_ before every change
+  std::atomic<uint64_t> exec_generation_{1};  // bumped under lock_ (see exec_generation)
   void BumpGenerationLocked() { generation_.fetch_add(1, std::memory_order_seq_cst); }
   std::map<uintptr_t, Vma> vmas_;  // keyed by start; guarded by lock_
   uintptr_t brk_start_ = 0;

@@ -11,6 +11,7 @@
 #include "libos/signals/signal_queue.h"
 #include "sched/kthread.h"
 #include "sched/preempt.h"
+#include "sched/spinlock.h"
 #include "sched/uthread.h"
 
 namespace junction::libos {
@@ -81,6 +82,15 @@ std::atomic<uint64_t> g_routed{0};
 // Ignored signals are ignored by the host. Everything else comes to the
 // LibOS's handler, so the guest's masks hold even for default actions
 // (a blocked SIGTERM stays pending), which the LibOS then carries out.
+// The host action SetHostAction last installed for each signal (valid
+// bit in g_host_set): setting the same action again is skipped. glibc's
+// posix_spawn child resets every handled signal to SIG_DFL, one host
+// rt_sigaction each, most of them to the action already there. Host
+// actions survive a host fork, so the cache does too.
+sched::SpinLock g_host_action_lock;
+KernelSigaction g_host_action[kMaxSignal + 1];
+uint64_t g_host_set = 0;
+
 void SetHostAction(int sig, uint64_t guest_handler) {
   KernelSigaction host{};
   bool dfl = guest_handler == reinterpret_cast<uint64_t>(SIG_DFL);
@@ -98,7 +108,17 @@ void SetHostAction(int sig, uint64_t guest_handler) {
   }
   host.restorer = reinterpret_cast<uint64_t>(&junction_host_sigreturn);
   host.flags |= kSaRestorer;
-  host::Syscall(SYS_rt_sigaction, sig, host::L(&host), 0, 8);
+  sched::SpinGuard g(g_host_action_lock);
+  KernelSigaction& last = g_host_action[sig];
+  if ((g_host_set & SigBit(sig)) && last.handler == host.handler && last.flags == host.flags &&
+      last.mask == host.mask && last.restorer == host.restorer)
+    return;
+  if (host::Syscall(SYS_rt_sigaction, sig, host::L(&host), 0, 8) == 0) {
+    last = host;
+    g_host_set |= SigBit(sig);
+  } else {
+    g_host_set &= ~SigBit(sig);
+  }
 }
 
 }  // namespace

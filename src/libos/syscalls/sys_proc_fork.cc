@@ -82,6 +82,7 @@ long InstallPidfd(int host_pidfd, int pid) {
 void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   RewriteAfterFork();
   sched::ResetAfterFork();
+  ResetLiveGuestThreadsAfterFork();
   sched::ForgetStandaloneRegistration();
   sched::ResetCpuTimeAfterFork(sched::Current());
   ResetTimersAfterFork();
@@ -165,6 +166,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   }
 
   proc::MoveSharedObjectsToHost();
+  RewriteSitesOfChildren();
   // Locks other kthreads may hold mid-update: the child must not inherit
   // them taken. Order: mm, descriptors, rewriting, children.
   StraceFlush();

@@ -171,6 +171,10 @@ JUNCTION_HANDLER(exit) {
   sched::ExitCurrent();
 }
 
+int LiveGuestThreads() { return g_live_threads.load(std::memory_order_relaxed); }
+
+void ResetLiveGuestThreadsAfterFork() { g_live_threads.store(1, std::memory_order_relaxed); }
+
 void ReleaseProcessRobustFutexes() {
   // The lists are read outside the uthread lock (a wake takes scheduler
   // locks); threads beyond the first 256 keep theirs.
