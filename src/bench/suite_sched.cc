@@ -8,7 +8,10 @@
 // and the guest reads the clock when it runs again, so the figure is
 // runnable -> running, including the grant. p50 and p99 over the rounds.
 //
-//   grant_*   the managed core is idle: granted on demand, every round
+//   grant_*   the managed core is idle: granted at the first round; between
+//             rounds the container's idle kthread keeps its grant (the
+//             core is lent to it, docs/daemon.md), so it runs on it again
+//             without the daemon
 //   take_*    a best-effort container runs a CPU-bound guest there: the
 //             daemon takes the core from it (yield request + signal) and
 //             grants it, every round (the acceptance scenario of issue 6)
@@ -355,7 +358,7 @@ Measurement DaemonIdleCpu(const Context& ctx) {
 
 constexpr const char* kGrantNote =
     "us from a timer deadline to the guest running; one latency-critical container, the managed "
-    "core idle (granted on demand); natively one process";
+    "core otherwise idle (granted once, then lent to its idle kthread); natively one process";
 constexpr const char* kEventNote =
     "us from a write into a host pipe to the reader running; one latency-critical container, the "
     "managed core idle, nothing announced in advance; natively one process";

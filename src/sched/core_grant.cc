@@ -51,8 +51,8 @@ bool TakeGrant(CoreGrant& g) {
     return true;
   }
   if (c == kNoCore || c > kMaxCoreId || s->yield_requested.load(std::memory_order_relaxed) != 0) {
-    if (g.holds) {
-      ReleaseCore(g);
+    if (g.holds || g.idle) {
+      ReleaseCore(g);  // (an idle grant taken back: answered parked)
     } else if (uint32_t seq = s->grant_seq.load(std::memory_order_relaxed); seq != g.seq) {
       // A grant taken back before we ran on it: answer it, parked, or the
       // daemon would wait for us to give back a core we never used.
@@ -62,11 +62,12 @@ bool TakeGrant(CoreGrant& g) {
     return false;
   }
   uint32_t seq = s->grant_seq.load(std::memory_order_relaxed);
-  if (c == g.core && seq == g.seq) return g.holds;  // held, or the grant we gave back
+  if (c == g.core && seq == g.seq) return g.holds;  // held, idle, or the grant we gave back
   // A new grant: run there, and say so with its sequence number.
   PinTo(g, c);
   g.core = c;
   g.seq = seq;
+  g.idle = false;
   g.holds = true;
   s->status.store(PackStatus(KthreadState::kRunning, seq), std::memory_order_release);
   if (g.trace) {
@@ -81,10 +82,36 @@ void ReleaseGrantAfterFork(CoreGrant& g) {
   g.slot = nullptr;
   g.core = kNoCore;
   g.holds = false;
+  g.idle = false;
+}
+
+void IdleCore(CoreGrant& g) {
+  g.idle = true;
+  g.holds = false;
+  g.slot->status.store(PackStatus(KthreadState::kIdle, g.seq), std::memory_order_release);
+}
+
+bool ResumeIdleCore(CoreGrant& g) {
+  if (!g.idle) return false;
+  KthreadSlot* s = g.slot;
+  uint32_t c = s->grant_core.load(std::memory_order_acquire);
+  if (c == g.core && s->grant_seq.load(std::memory_order_relaxed) == g.seq &&
+      s->yield_requested.load(std::memory_order_relaxed) == 0) {
+    g.idle = false;
+    g.holds = true;
+    s->status.store(PackStatus(KthreadState::kRunning, g.seq), std::memory_order_release);
+    // The daemon may have lent the core away just now, before seeing us
+    // run: MayRun at the next scheduling point (or its yield signal) says so.
+    return true;
+  }
+  ReleaseCore(g);
+  g.idle = false;
+  return false;
 }
 
 void ReleaseCore(CoreGrant& g) {
   g.holds = false;
+  g.idle = false;
   // Release: everything this kthread published before is visible to the
   // daemon that sees the park.
   g.slot->status.store(PackStatus(KthreadState::kParked, g.seq), std::memory_order_release);

@@ -23,6 +23,9 @@ struct CoreGrant {
   uint32_t seq = 0;             // its grant_seq (acknowledged in slot->status)
   uint32_t pinned = kNoCore;    // the core sched_setaffinity last pinned us to
   std::atomic<bool> holds{false};  // may run uthreads (read by wakers)
+  // Out of work but keeping the grant (KthreadState::kIdle): resumes on it
+  // without the daemon if it is still ours (read by wakers).
+  std::atomic<bool> idle{false};
   // Set by a waker (work for a kthread without a core): spin for a grant
   // instead of sleeping. Read and cleared by the owner.
   std::atomic<uint32_t> kicked{0};
@@ -56,6 +59,15 @@ inline bool RunsStandalone(const CoreGrant& g) {
 
 // Gives the core back: publishes parked with the grant's sequence number.
 void ReleaseCore(CoreGrant& g);
+
+// Out of work: keeps the grant but publishes idle, so the daemon may lend
+// the core to another container meanwhile (docs/daemon.md, "Idle cores
+// stay lent").
+void IdleCore(CoreGrant& g);
+// Work came for an idle kthread: true if the grant is still its own (it
+// runs again, publishing running); false if the daemon took it back (then
+// it publishes parked, and waits for a grant like any other).
+bool ResumeIdleCore(CoreGrant& g);
 
 // How WaitForGrant waits before it sleeps in FUTEX_WAIT.
 enum class GrantPoll {

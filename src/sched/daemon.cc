@@ -369,6 +369,10 @@ void Daemon::DropContainer(ContainerId id, const char* why) {
   int released = 0;
   for (Core& core : cores_) {
     if (core.reserved_for == id) core.reserved_for = kNoContainer;
+    if (core.lent_to == id) {
+      core.lent_to = kNoContainer;
+      released++;
+    }
     if (core.owner != id) continue;
     ContainerId next = core.reserved_for;
     core.previous_owner = id;

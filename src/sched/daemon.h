@@ -75,6 +75,12 @@ class Daemon {
     uint64_t signal_at_ns = 0;
     uint64_t release_deadline_ns = 0;
     bool signalled = false;
+    // Idle and free in the books, but the grant word of this container's
+    // kthread still names the core (it went idle keeping its grant):
+    // taken back when the core goes to anyone else (docs/daemon.md).
+    ContainerId lent_to = kNoContainer;
+    int lent_slot = -1;
+    uint32_t lent_seq = 0;
   };
 
   void Log(config::LogLevel level, const char* fmt, ...) const __attribute__((format(printf, 3, 4)));
@@ -104,6 +110,13 @@ class Daemon {
   void Grant(Core* core, DaemonContainer* c, uint64_t now_ns, const char* reason);
   void Revoke(Core* core, ContainerId for_container, uint64_t now_ns, const char* reason);
   void FreeCore(Core* core, uint64_t now_ns);
+  // Lent cores (Core::lent_to): the owner's kthread went idle keeping its
+  // grant; it runs again (re-adopted), gives it up, or the core goes to
+  // another container (the grant taken back first).
+  void LendIdleCore(Core* core, uint64_t now_ns);
+  void TrackLentCore(Core* core, uint64_t now_ns);
+  void TakeBackLentCore(Core* core);
+  void Readopt(Core* core, DaemonContainer* c, uint64_t now_ns);
   // Sends the container's yield_signal to the kthread holding `core`, once.
   void SignalYield(Core* core, DaemonContainer* c);
   Core* FindCore(int id);

@@ -85,6 +85,14 @@ void Daemon::Tick(uint64_t now_ns) {
     if (d.kind == Decision::Kind::kGrant) {
       if (core->owner != kNoContainer || core->releasing || core->reserved_for != kNoContainer)
         continue;
+      // Lent to its idle kthread (which has not resumed on it yet, or this
+      // tick's TrackLentCore had re-adopted it): a new grant on the same
+      // slot wakes it, for work it may not see by itself (frames in its
+      // rings). Lent to another container: the grant is taken back first.
+      if (core->lent_to == d.container)
+        core->lent_to = kNoContainer;
+      else
+        TakeBackLentCore(core);
       Grant(core, it->second.get(), now_ns, d.reason);
     } else {
       if (core->owner == kNoContainer || core->releasing || core->owner == d.container) continue;
@@ -96,15 +104,20 @@ void Daemon::Tick(uint64_t now_ns) {
 
 void Daemon::CollectReleases(uint64_t now_ns) {
   for (Core& core : cores_) {
-    if (core.owner == kNoContainer) continue;
+    if (core.owner == kNoContainer) {
+      if (core.lent_to != kNoContainer) TrackLentCore(&core, now_ns);
+      continue;
+    }
     auto it = containers_.find(core.owner);
     if (it == containers_.end()) continue;
     DaemonContainer* c = it->second.get();
     const SlotSignals& s = c->signals[static_cast<size_t>(core.slot)];
-    bool parked = s.state == KthreadState::kParked &&
-                  s.acked_seq == c->slot_seq[static_cast<size_t>(core.slot)];
+    bool acked = s.acked_seq == c->slot_seq[static_cast<size_t>(core.slot)];
+    bool parked = s.state == KthreadState::kParked && acked;
+    bool idle = s.state == KthreadState::kIdle && acked;
     if (core.releasing) {
-      if (parked || now_ns >= core.release_deadline_ns) {
+      // (An idle kthread asked to yield sees the taken grant when it wakes.)
+      if (parked || idle || now_ns >= core.release_deadline_ns) {
         if (!parked)
           Log(config::LogLevel::kDebug,
               "container %lld ignored a yield request on core %d; core taken (kthread %s, "
@@ -125,8 +138,72 @@ void Daemon::CollectReleases(uint64_t now_ns) {
       }
     } else if (parked) {
       FreeCore(&core, now_ns);  // the kthread ran out of work and parked
+    } else if (idle) {
+      LendIdleCore(&core, now_ns);  // out of work, keeping its grant
     }
   }
+}
+
+void Daemon::LendIdleCore(Core* core, uint64_t now_ns) {
+  DaemonContainer* c = containers_.at(core->owner).get();
+  size_t slot = static_cast<size_t>(core->slot);
+  core->lent_to = core->owner;
+  core->lent_slot = core->slot;
+  core->lent_seq = c->slot_seq[slot];
+  c->slot_core[slot] = -1;
+  core->previous_owner = core->owner;
+  core->owner = kNoContainer;
+  core->slot = -1;
+  core->signalled = false;
+  core->owner_since_ns = now_ns;
+}
+
+void Daemon::TrackLentCore(Core* core, uint64_t now_ns) {
+  auto it = containers_.find(core->lent_to);
+  size_t slot = static_cast<size_t>(core->lent_slot);
+  if (it == containers_.end() || it->second->slot_seq[slot] != core->lent_seq) {
+    core->lent_to = kNoContainer;  // gone, or its slot has a newer grant
+    return;
+  }
+  DaemonContainer* c = it->second.get();
+  const SlotSignals& s = c->signals[slot];
+  if (s.acked_seq != core->lent_seq) return;
+  if (s.state == KthreadState::kRunning) {
+    Readopt(core, c, now_ns);  // work came: it runs on its grant again
+  } else if (s.state == KthreadState::kParked) {
+    TakeBackLentCore(core);  // it gave the grant up itself
+  }
+}
+
+void Daemon::Readopt(Core* core, DaemonContainer* c, uint64_t now_ns) {
+  size_t slot = static_cast<size_t>(core->lent_slot);
+  core->owner = c->id;
+  core->slot = core->lent_slot;
+  core->owner_since_ns = now_ns;
+  c->slot_core[slot] = core->id;
+  core->lent_to = kNoContainer;
+}
+
+void Daemon::TakeBackLentCore(Core* core) {
+  auto it = containers_.find(core->lent_to);
+  size_t slot = static_cast<size_t>(core->lent_slot);
+  ContainerId lent_to = core->lent_to;
+  core->lent_to = kNoContainer;
+  if (lent_to == kNoContainer || it == containers_.end() ||
+      it->second->slot_seq[slot] != core->lent_seq)
+    return;  // (a newer grant on that slot is not ours to take)
+  DaemonContainer* c = it->second.get();
+  KthreadSlot* ks = c->region.slot(static_cast<uint32_t>(slot));
+  ks->grant_core.store(kNoCore, std::memory_order_release);
+  FutexWakeShared(&ks->grant_core);
+  // It may have resumed on the grant since this tick read its state: then
+  // it runs on the core until its next scheduling point, which the yield
+  // signal brings now.
+  uint64_t status = ks->status.load(std::memory_order_acquire);
+  const SlotSignals& s = c->signals[slot];
+  if (status == PackStatus(KthreadState::kRunning, core->lent_seq) && c->totals.yield_signal != 0 &&
+      s.tid != 0)
+    syscall(SYS_tgkill, c->pid, s.tid, c->totals.yield_signal);
 }
 
 void Daemon::SignalYield(Core* core, DaemonContainer* c) {

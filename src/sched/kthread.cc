@@ -229,9 +229,10 @@ std::atomic<bool> g_reactor_busy{false};  // one kthread blocks in epoll_wait at
 
 void KickKthread(Kthread& k) {
   if (UnderDaemon(k) && !k.grant.holds) {
-    // No core: the daemon must grant one; the kthread polls for it.
+    // No core: the daemon must grant one; the kthread polls for it. An
+    // idle kthread keeping its grant resumes on it without the daemon.
     KickGrantWaiter(k.grant);
-    RingDoorbell();
+    if (!k.grant.idle.load(std::memory_order_acquire)) RingDoorbell();
     return;
   }
   if (k.polling_reactor.load(std::memory_order_acquire)) {
@@ -380,6 +381,12 @@ void WaitForCore(Kthread& self, bool released) {
   PausePreemptionTimer();
   GrantPoll poll = GrantPoll::kSleep;
   for (;;) {
+    if (self.grant.idle && self.rq_len.load(std::memory_order_relaxed) > 0) {
+      // Work for an idle kthread: run on its grant if it is still ours;
+      // else the daemon must grant a core for the work.
+      if (ResumeIdleCore(self.grant)) break;
+      RingDoorbell();
+    }
     Kthread* none = nullptr;
     bool keeper = g_timer_keeper.compare_exchange_strong(none, &self);
     const NetPoller* net = g_net_poller.load(std::memory_order_acquire);
@@ -499,10 +506,11 @@ void StartRunning(Kthread& self, Uthread* next) {
         // daemon asks) or, standalone, never sleeps on the host.
         if (self.spins && (self.grant.holds || !UnderDaemon(self))) continue;
         if (UnderDaemon(self)) {
-          // Out of work: give the core back to the daemon (frames arriving
-          // later count as congestion there: it grants a core again).
+          // Out of work: keep the grant, idle; the daemon lends the core
+          // to others meanwhile (frames arriving later count as congestion
+          // there: it grants a core again).
           bool held = self.grant.holds;
-          if (held) ReleaseCore(self.grant);
+          if (held) IdleCore(self.grant);
           WaitForCore(self, held);
         } else {
           IdleWait(self, EarlierDeadline(next_deadline, net ? net->next_timer_ns() : 0));

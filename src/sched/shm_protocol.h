@@ -56,7 +56,10 @@ inline constexpr uint64_t kUnpublished = ~uint64_t{0};
 // KthreadSlot::status: low 32 bits the state, high 32 bits the grant_seq
 // the kthread last acted on (so a park is never mistaken for the answer to
 // a newer grant).
-enum class KthreadState : uint32_t { kParked = 0, kRunning = 1 };
+// kIdle: out of work but keeping its grant, asleep until its next timer or
+// work (docs/daemon.md, "Idle cores stay lent"): the daemon may give the
+// core to another container at once, taking the grant back.
+enum class KthreadState : uint32_t { kParked = 0, kRunning = 1, kIdle = 2 };
 inline constexpr uint64_t PackStatus(KthreadState s, uint32_t seq) {
   return (uint64_t{seq} << 32) | static_cast<uint32_t>(s);
 }

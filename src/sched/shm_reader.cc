@@ -29,6 +29,7 @@ SlotSignals ReadSlot(const KthreadSlot& s, uint64_t now_ns, uint32_t* rejected) 
   uint64_t status = s.status.load(std::memory_order_acquire);
   uint32_t state = static_cast<uint32_t>(status);
   if (state == static_cast<uint32_t>(KthreadState::kParked)) out.state = KthreadState::kParked;
+  else if (state == static_cast<uint32_t>(KthreadState::kIdle)) out.state = KthreadState::kIdle;
   else if (state != static_cast<uint32_t>(KthreadState::kRunning)) ++*rejected;
   out.acked_seq = static_cast<uint32_t>(status >> 32);
   uint32_t tid = s.tid.load(std::memory_order_relaxed);

@@ -6,14 +6,16 @@
 #  2. a latency-critical container (guaranteed 1 core) whose guest is idle,
 #     then wakes with work: the daemon takes the core from the best-effort
 #     one and grants it every time (the guest finishes all its rounds);
-#     `ps --json` reports both; afterwards the best-effort one gets the
-#     core back;
+#     `ps --json` reports both; while web sleeps between rounds its idle
+#     kthread keeps its grant and the core is lent to batch (batch is
+#     granted the core again and again); afterwards batch gets it back;
 #  3. kill -9 of a container releases its core at once;
 #  4. kill -9 of the daemon: the container says so once, keeps running
 #     standalone, and re-registers with the next daemon;
-#  5. cpu.spinning_kthreads = 1: the kthread keeps its core while its guest
-#     sleeps (granted once for all rounds, where a parking kthread is
-#     granted the core every round, as in 2); standalone, it still runs;
+#  5. a latency-critical container alone: its idle kthread keeps its grant
+#     between rounds, so it runs them all with the daemon stopped (SIGSTOP);
+#     with cpu.spinning_kthreads = 1 the kthread keeps running on its core
+#     (granted once for all rounds); standalone, a spinning one still runs;
 #  6. a container's forked children are listed by `ps --json`: their host
 #     pids after the first in `pids`, and in `processes`.
 # Behaviour only: latencies are printed, not asserted (junction bench sched).
@@ -96,6 +98,11 @@ grants=$(grep -c "core 1 -> container $web_id " "$tmp/daemon.log")
 echo "core taken from batch for web $yields times; granted to web $grants times"
 [ "$yields" -gt 0 ] || fail "the daemon never took the core from the best-effort container"
 [ "$grants" -gt 0 ] || fail "the latency-critical container was never granted the core"
+# Between web's rounds its idle kthread keeps its grant, and the core is
+# lent to batch: batch is granted the core again and again while web runs.
+batch_grants=$(grep -c "core 1 -> container $batch_id " "$tmp/daemon.log")
+echo "granted to batch $batch_grants times"
+[ "$batch_grants" -gt 10 ] || fail "the idle latency-critical container's core was not lent to batch"
 wait_for "$tmp/daemon.log" "container $web_id \"web\" is gone" "web to be gone"
 for _ in $(seq 200); do
   ps_json
@@ -129,7 +136,22 @@ wait "$solo" || fail "solo failed after the daemon restart"
 grep -q "n=400" "$tmp/solo.out" || fail "solo did not finish its rounds: $(cat "$tmp/solo.out")"
 [ "$(grep -c "daemon is gone" "$tmp/solo.err")" = 1 ] || fail "the daemon's death was not said exactly once"
 
-# 5. a spinning kthread keeps its core between rounds
+# 5. an idle kthread keeps its grant between rounds (the core is lent to
+# it): it runs its rounds on it with the daemon stopped (SIGSTOP) ...
+"$junction" run "$(app sleeper latency-critical 1)" -- $(worker wake 100) >"$tmp/sleeper.out" 2>"$tmp/sleeper.err" &
+sleeper=$!; pids+=("$sleeper")
+wait_for "$tmp/daemon2.log" '"sleeper" registered' "sleeper to register"
+sleeper_id=$(sed -n 's/.*container \([0-9]*\) "sleeper" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
+wait_for "$tmp/daemon2.log" "core 1 -> container $sleeper_id " "sleeper to get the core"
+kill -STOP "$daemon_pid"
+for _ in $(seq 400); do kill -0 "$sleeper" 2>/dev/null || break; sleep 0.025; done
+kill -0 "$sleeper" 2>/dev/null && { kill -CONT "$daemon_pid"; fail "the idle kthread could not run its rounds without the daemon (its grant was not kept)"; }
+kill -CONT "$daemon_pid"
+wait "$sleeper" || fail "the sleeping container failed"
+grep -q "n=100" "$tmp/sleeper.out" || fail "the sleeping container did not finish its rounds: $(cat "$tmp/sleeper.out")"
+echo "idle kthread: ran its rounds on its lent core while the daemon was stopped"
+
+# ... and so does a spinning kthread
 "$junction" run "$(app spinner latency-critical 1 1)" -- $(worker wake 50) >"$tmp/spinner.out" 2>"$tmp/spinner.err" &
 spinner=$!; pids+=("$spinner")
 wait "$spinner" || fail "the spinning container failed"

@@ -84,7 +84,8 @@ TEST_CASE("shm: the reader survives a container scribbling random bytes over its
     CHECK((c.yield_signal == 0 || (c.yield_signal >= SIGRTMIN && c.yield_signal <= SIGRTMAX)));
     for (const SlotSignals& s : slots) {
       CHECK(s.tid <= kMaxTid);
-      CHECK((s.state == KthreadState::kParked || s.state == KthreadState::kRunning));
+      CHECK((s.state == KthreadState::kParked || s.state == KthreadState::kRunning ||
+             s.state == KthreadState::kIdle));
       CHECK(s.runnable <= kMaxRunnablePerSlot);
     }
   }
@@ -108,6 +109,14 @@ TEST_CASE("shm: out-of-range values are rejected and counted") {
   CHECK(out.tid == 0);
   s.oldest_runnable_since_ns = 1;  // a very old one: capped
   CHECK(ReadSlot(s, 100'000'000'000, &rejected).queue_delay_ns == kMaxQueueDelayNs);
+  // The three states read as themselves, with their grant sequence.
+  for (KthreadState st : {KthreadState::kParked, KthreadState::kRunning, KthreadState::kIdle}) {
+    s.status = PackStatus(st, 9);
+    uint32_t none = 0;
+    SlotSignals o = ReadSlot(s, 1'000'000'000, &none);
+    CHECK(o.state == st);
+    CHECK(o.acked_seq == 9);
+  }
 }
 
 ContainerStatus SampleStatus() {
