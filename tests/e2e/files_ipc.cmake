@@ -71,6 +71,16 @@ add_test(NAME e2e.fs_fifo_open_2cores
 set_tests_properties(e2e.fs_fifo_open_2cores PROPERTIES LABELS e2e TIMEOUT 120)
 junction_e2e(fs_fifo_shell COMMAND bash ${E2E_DATA}/fs_fifo_shell.sh)
 
+# Context switch counts per thread in /proc/self/status, task/TID/status and
+# thread-self (voluntary: sleeps; involuntary: two spinners on one CPU).
+add_executable(e2e_proc_ctxt_switches progs/proc_ctxt_switches.c)
+target_link_libraries(e2e_proc_ctxt_switches PRIVATE pthread)
+junction_e2e(proc_ctxt_switches COMMAND $<TARGET_FILE:e2e_proc_ctxt_switches>)
+add_test(NAME e2e.proc_ctxt_switches_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                 -- $<TARGET_FILE:e2e_proc_ctxt_switches>)
+set_tests_properties(e2e.proc_ctxt_switches_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+
 # O_TMPFILE on a host directory and on tmpfs, named later with linkat.
 add_executable(e2e_fs_tmpfile progs/fs_tmpfile.c)
 junction_e2e(fs_tmpfile COMMAND $<TARGET_FILE:e2e_fs_tmpfile>)

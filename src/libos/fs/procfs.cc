@@ -24,6 +24,8 @@
 #include "libos/signals/signal_queue.h"
 #include "libos/signals/signal_state.h"
 #include "sched/kthread.h"
+#include "sched/spinlock.h"
+#include "sched/uthread.h"
 
 namespace junction::libos::fs {
 
@@ -99,10 +101,37 @@ uint64_t VmPages() {
   return total / 4096;
 }
 
-std::string Status() {
+// Live guest thread ids of this process, ascending.
+std::vector<int> ThreadIds() {
+  std::vector<int> tids;
+  sched::SpinGuard g(sched::AllUthreadsLock());
+  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next) tids.push_back(u->tid);
+  std::sort(tids.begin(), tids.end());
+  return tids;
+}
+
+// The context switches of thread `tid` (voluntary: it blocked; involuntary:
+// preempted or yielded while runnable), as Linux counts them per task;
+// false if no such thread lives.
+bool ThreadSwitches(int tid, uint64_t* voluntary, uint64_t* involuntary) {
+  sched::SpinGuard g(sched::AllUthreadsLock());
+  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next) {
+    if (u->tid != tid) continue;
+    *voluntary = __atomic_load_n(&u->nvcsw, __ATOMIC_RELAXED);
+    *involuntary = __atomic_load_n(&u->nivcsw, __ATOMIC_RELAXED);
+    return true;
+  }
+  return false;
+}
+
+// /proc/PID/status (tid == pid: Linux reports the main thread's switch
+// counts there, not the process's sum) and /proc/PID/task/TID/status.
+std::string Status(int tid) {
   const Process& p = CurrentProcess();
   int pid = Pid();
   uint64_t vm_kb = VmPages() * 4;
+  uint64_t voluntary = 0, involuntary = 0;
+  ThreadSwitches(tid, &voluntary, &involuntary);
   std::string name = p.name.empty() ? "junction" : p.name;
   char buf[2048];
   unsigned long mask = Cores() >= 64 ? ~0ul : (1ul << Cores()) - 1;
@@ -112,10 +141,11 @@ std::string Status() {
                 "Groups:\t\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
                 "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\nSeccomp:\t0\n"
                 "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s"
-                "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
-                name.c_str(), p.umask, pid, pid, p.host_ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
+                "voluntary_ctxt_switches:\t%" PRIu64 "\nnonvoluntary_ctxt_switches:\t%" PRIu64 "\n",
+                name.c_str(), p.umask, pid, tid, p.host_ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
                 p.egid, p.sgid, p.egid, vm_kb, vm_kb, vm_kb,
-                LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str());
+                LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str(),
+                voluntary, involuntary);
   return buf;
 }
 
@@ -279,7 +309,8 @@ class Procfs : public SynthFs {
     const std::string& top = c[0];
     if (c.size() == 1) {
       if (top == "self") return LinkNode(pid);
-      if (top == "thread-self") return LinkNode(pid + "/task/" + pid);
+      if (top == "thread-self")
+        return LinkNode(pid + "/task/" + std::to_string(sched::Current()->tid));
       if (top == "mounts") return LinkNode("self/mounts");
       if (top == "cpuinfo") return Text(CpuInfo);
       if (top == "meminfo") return Text(MemInfo);
@@ -289,19 +320,21 @@ class Procfs : public SynthFs {
       if (top == "version") return Text([] { return ReadHostFile("/proc/version"); });
       if (top == "filesystems") return Text([] { return ReadHostFile("/proc/filesystems"); });
     }
-    if (top == pid) return Process({c.begin() + 1, c.end()}, true, "/" + pid);
+    if (top == pid) return Process({c.begin() + 1, c.end()}, true, "/" + pid, Pid());
     if (top == "sys") return Sys({c.begin() + 1, c.end()});
     return {};
   }
 
  private:
-  SynthNode Process(const std::vector<std::string>& c, bool top, const std::string& base) {
+  // /proc/PID (top) or /proc/PID/task/TID: `tid` is the thread whose
+  // status it shows.
+  SynthNode Process(const std::vector<std::string>& c, bool top, const std::string& base, int tid) {
     if (c.empty()) {
       std::vector<std::string> names = {"exe", "cwd", "root", "cmdline", "environ", "maps",
                                         "smaps", "status", "stat", "statm", "limits", "mounts",
                                         "mountinfo", "comm", "fd", "fdinfo"};
       if (top) names.push_back("task");
-      return DirOf(names, base, [&](const std::string& n) { return Process({n}, top, base); });
+      return DirOf(names, base, [&](const std::string& n) { return Process({n}, top, base, tid); });
     }
     const std::string& n = c[0];
     if (c.size() == 1) {
@@ -312,7 +345,7 @@ class Procfs : public SynthFs {
       if (n == "environ") return Text([] { InitArgs(); return Joined(g_envp); }, 0400);
       if (n == "maps") return Text([] { return AddressSpace::Get().FormatMaps(); });
       if (n == "smaps") return Text(Smaps);
-      if (n == "status") return Text(Status);
+      if (n == "status") return Text([tid] { return Status(tid); });
       if (n == "stat") return Text(StatLine);
       if (n == "statm") return Text([] {
         uint64_t pages = VmPages();
@@ -348,10 +381,15 @@ class Procfs : public SynthFs {
       return l;
     }
     if (n == "task" && top) {
-      std::string pid = std::to_string(Pid());
-      if (c.size() == 1) return DirOf({pid}, base + "/task", [&](const std::string&) { SynthNode d; d.kind = SynthNode::kDir; return d; });
-      if (c[1] != pid) return {};
-      return Process({c.begin() + 2, c.end()}, false, base + "/task/" + pid);
+      if (c.size() == 1) {
+        std::vector<std::string> tids;
+        for (int t : ThreadIds()) tids.push_back(std::to_string(t));
+        return DirOf(tids, base + "/task", [&](const std::string&) { SynthNode d; d.kind = SynthNode::kDir; return d; });
+      }
+      long t;
+      uint64_t unused;
+      if (!ParseFd(c[1], &t) || !ThreadSwitches(static_cast<int>(t), &unused, &unused)) return {};
+      return Process({c.begin() + 2, c.end()}, false, base + "/task/" + c[1], static_cast<int>(t));
     }
     return {};
   }
