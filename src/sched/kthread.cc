@@ -812,6 +812,15 @@ void PushTimer(const TimerEntry& e) {
 WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   Uthread* u = Current();
   u->interruptible = interruptible;
+  if (interruptible) {
+    // Re-check after marking interruptible: a signal queued before the
+    // mark was seen by no waker (Notify and HandleSignalWakeups skip a
+    // waiter not yet interruptible). The fence pairs with the waker's
+    // locked update of the pending set before it reads `interruptible`:
+    // one of the two sees the other.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (g_signal_deliverable && g_signal_deliverable(u)) WakeUp(u, WakeReason::kSignal);
+  }
   uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
   if (deadline_ns) PushTimer(TimerEntry{deadline_ns, u, seq, nullptr, nullptr});
   if (u->wait_state.load(std::memory_order_acquire) == Uthread::kWaiting) {
@@ -824,8 +833,14 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   u->wait_state.store(Uthread::kNotWaiting, std::memory_order_relaxed);
   u->wait_seq.store(seq + 1, std::memory_order_release);
   u->interruptible = false;
-  return st >= Uthread::kWokenUp ? static_cast<WakeReason>(st - Uthread::kWokenUp)
-                                 : WakeReason::kNone;
+  WakeReason why = st >= Uthread::kWokenUp ? static_cast<WakeReason>(st - Uthread::kWokenUp)
+                                           : WakeReason::kNone;
+  // A signal ended the wait: the call's exit must go through delivery on
+  // whatever kthread it resumed on, even if another thread took the signal
+  // meanwhile (then no handler runs and delivery restarts the call, as
+  // Linux restarts an -ERESTARTSYS call that found no signal to take).
+  if (why == WakeReason::kSignal) libos::CurrentThread()->signal_pending = 1;
+  return why;
 }
 
 bool WakeUp(Uthread* u, WakeReason why) {

@@ -145,7 +145,7 @@ void UnwatchHostFd(HostFdWatch* hw) {
   delete found;
 }
 
-long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns) {
+long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns, bool interruptible) {
   Uthread* u = Current();
   Waiter w{u, events | kAlways, 0, nullptr};
   {
@@ -156,7 +156,7 @@ long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns) {
     u->wait_state.store(Uthread::kWaiting, std::memory_order_release);
   }
   ReactorKick();  // a kthread blocked in epoll_wait must see the new interest
-  WakeReason why = Park(deadline_ns, true);
+  WakeReason why = Park(deadline_ns, interruptible);
   if (why == WakeReason::kWoken) return w.revents;
   SpinGuard g(g_lock);
   auto it = g_regs->find(host_fd);
@@ -176,8 +176,15 @@ int ReactorPoll(int timeout_ms) {
   for (long i = 0; i < n; i++) {
     int fd = evs[i].data.fd;
     if (fd == g_kick_fd) {
-      uint64_t v;
-      host::Syscall(SYS_read, g_kick_fd, host::L(&v), sizeof(v));
+      // Only the kthread that blocks here consumes a kick: one that polls
+      // without waiting (every scheduler pass) would otherwise take the
+      // kick meant for a kthread whose epoll_wait was woken but had not
+      // run yet, which then sleeps on with work queued for it (a uthread
+      // allowed only there by its affinity waited forever).
+      if (timeout_ms != 0) {
+        uint64_t v;
+        host::Syscall(SYS_read, g_kick_fd, host::L(&v), sizeof(v));
+      }
       continue;
     }
     SpinGuard g(g_lock);

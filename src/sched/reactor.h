@@ -16,7 +16,8 @@ bool ReactorInit();
 // passes (CLOCK_MONOTONIC, 0 = none) or a signal arrives. Returns the
 // ready events (> 0), -ETIMEDOUT, -EINTR, or -errno from epoll_ctl. A
 // descriptor epoll cannot watch (a regular file) is reported ready at once.
-long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns);
+// Not `interruptible`: signals stay pending and do not end the wait.
+long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns, bool interruptible = true);
 
 // A callback registration for code that waits on several descriptors at
 // once (poll, select, epoll with host members): `fn(watch, revents)` runs

@@ -129,12 +129,10 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
 
 // The parent waits for a vfork child to exec or exit: the child writes a
 // byte at exec, and its end of the pipe closes when it exits.
+// Not interruptible, as on Linux: a pending signal waits for the child
+// (an interruptible park would end at once, again and again).
 void WaitForVforkChild(int rd) {
-  for (;;) {
-    long r = sched::WaitHostFd(rd, EPOLLIN, 0);
-    if (r == -EINTR) continue;  // vfork waits are not interruptible
-    break;
-  }
+  sched::WaitHostFd(rd, EPOLLIN, 0, false);
   host::Syscall(SYS_close, rd);
 }
 

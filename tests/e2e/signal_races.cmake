@@ -1,0 +1,30 @@
+# e2e tests of signal and futex races (issue 4), kept apart from
+# programs.cmake so parallel work does not collide; included by
+# CMakeLists.txt after it. Each race test repeats its case 200 times in one
+# guest process, on one core and on two.
+function(signal_race_test name)
+  add_executable(e2e_${name} progs/${name}.c)
+  target_link_libraries(e2e_${name} PRIVATE pthread)
+  junction_e2e(${name} COMMAND $<TARGET_FILE:e2e_${name}>)
+  add_test(NAME e2e.${name}_2cores
+           COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                   -- $<TARGET_FILE:e2e_${name}>)
+  set_tests_properties(e2e.${name}_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+endfunction()
+
+# An untimed FUTEX_WAIT under SA_RESTART never fails with EINTR, even when
+# another thread takes the signal that woke it.
+signal_race_test(signals_futex_restart_race)
+
+# A signal from another process that arrives as the receiver goes to sleep
+# (pipe reads on the reactor and in the LibOS, FUTEX_WAIT, sigsuspend) is
+# never lost; the receiver runs on the second core, so another kthread
+# handles the host signal.
+signal_race_test(signals_host_wake_race)
+
+# The terminal session of e2e.pty_session on two cores (kthreads).
+add_test(NAME e2e.pty_session_2cores
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/pty_session_test.py $<TARGET_FILE:junction>
+                 ${E2E_DATA}/two_cores.toml ${E2E_DATA}/pty_guest.py)
+set_tests_properties(e2e.pty_session_2cores PROPERTIES LABELS e2e TIMEOUT 120
+  PASS_REGULAR_EXPRESSION "PASS: same terminal session")
