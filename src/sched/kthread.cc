@@ -664,9 +664,12 @@ void RunScheduler(Uthread* first) {
 }
 
 void SetSpinningKthreads(int n) {
+  // Writes only what changes: a forked child calls this (ResetAfterFork),
+  // and writing all 256 kthreads cost it 16 copy-on-write faults.
   for (int i = 0; i < kMaxKthreads; i++) {
-    g_kthreads[i].spins = i < n;
-    g_kthreads[i].grant.spins = i < n;
+    bool spins = i < n;
+    if (g_kthreads[i].spins != spins) g_kthreads[i].spins = spins;
+    if (g_kthreads[i].grant.spins != spins) g_kthreads[i].grant.spins = spins;
   }
 }
 
