@@ -100,7 +100,14 @@ void PacketSwitch::RemoveMember(uint64_t id, uint32_t member, int wake_fd) {
   Port* p = it->second.get();
   if (!p->members[member].q || p->members[member].wake_fd != wake_fd) return;
   p->members[member] = Member{};
-  p->member_attached &= ~(uint32_t{1} << member);
+  uint32_t bit = uint32_t{1} << member;
+  p->member_attached &= ~bit;
+  // Its marks go with it: the next process given its number starts clean.
+  if (p->ports != nullptr) {
+    for (auto* words : {p->ports->tcp, p->ports->udp})
+      for (size_t i = 0; i < 65536; i++)
+        if (words[i].load(std::memory_order_relaxed) & bit) words[i].fetch_and(~bit, std::memory_order_relaxed);
+  }
   std::erase_if(p->flows, [member](const auto& kv) { return kv.second.member == member; });
 }
 

@@ -55,7 +55,8 @@ class PacketSwitch {
   // container is unknown or has 31 already. `wake_fd` (an eventfd, not
   // owned) is written after frames are posted while its consumer sleeps.
   int AddMember(uint64_t id, PacketQueues* q, int wake_fd);
-  // Removes member `member` of `id` if it is still the one with `wake_fd`.
+  // Removes member `member` of `id` if it is still the one with `wake_fd`,
+  // and clears its bit from the port table.
   void RemoveMember(uint64_t id, uint32_t member, int wake_fd);
   bool HasContainer(uint64_t id) const { return ports_.count(id) != 0; }
 

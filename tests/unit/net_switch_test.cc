@@ -426,7 +426,10 @@ TEST_CASE("net switch: ports steer to the container's processes, shared listener
     sw.RemoveMember(1, 1, m2.wake);  // not its descriptor: still there
     from_host_udp(1000, 9000);
     CHECK(m1.DrainCount() == 1);
+    ports->tcp[7].store(1u << 1 | 1u << 2);
     sw.RemoveMember(1, 1, m1.wake);
+    CHECK(ports->udp[9000].load() == 0);  // its marks are cleared
+    CHECK(ports->tcp[7].load() == 1u << 2);
     from_host_udp(1000, 9000);
     CHECK(m1.DrainCount() == 0);
     CHECK(a.DrainCount() == 1);

@@ -296,8 +296,8 @@ void JoinNow() {
   std::memcpy(mac.b.data(), m.data(), 6);
   auto* link = new junction::net::RingLink(g_member_q, 1, mac, g_mtu, RingDoorbell, g_session,
                                            sched::CurrentKthreadIndex);
-  link->AttachAll();
   SetPortClaims(g_session->port_table(), reply.member, 1);
+  link->AttachAll();
   g_link = link;  // the parent's (abandoned) one is never used again
   g_stack->BecomeForkedCopy(link);
   NoteNextTimer();
@@ -337,12 +337,17 @@ void JoinDaemonLinkAfterFork(bool only_if_receiving) {
   JoinNow();
 }
 
+namespace {
+bool g_fork_locked = false;  // the forking thread's: forks are serialised by the fd table's lock
+}  // namespace
+
 void NetForkLock() {
-  if (g_stack) g_stack->ForkLock();
+  // About 1<<20 pauses: tens of milliseconds, far beyond any stack call.
+  g_fork_locked = g_stack && g_stack->ForkLock(1u << 20);
 }
 
-void NetForkUnlock() {
-  if (g_stack) g_stack->ForkUnlock();
+void NetForkUnlock(bool in_child) {
+  if (g_stack && (g_fork_locked || in_child)) g_stack->ForkUnlock();
 }
 
 }  // namespace junction::libos::net

@@ -27,8 +27,9 @@ bool StartDaemonLink(const config::AppConfig& cfg, sched::DaemonSession* s, std:
 // outside a forked child under a daemon, or once joined.
 void JoinDaemonLinkAfterFork(bool only_if_receiving);
 
-// The stack's lock across a host fork (see NetStack::ForkLock).
+// The stack's lock across a host fork (see NetStack::ForkLock): released
+// after the fork in the parent if taken, always in the child.
 void NetForkLock();
-void NetForkUnlock();
+void NetForkUnlock(bool in_child);
 
 }  // namespace junction::libos::net

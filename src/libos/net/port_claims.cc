@@ -27,11 +27,6 @@ uint32_t Key(uint8_t proto, uint16_t port) { return uint32_t{proto} << 16 | port
 
 void SetPortClaims(jn::NetPortTable* table, uint32_t member, uint32_t queues) {
   uint32_t bit = uint32_t{1} << member;
-  if (member != 0) {
-    // Marks a previous holder of this member number left behind.
-    for (auto& w : table->tcp) w.fetch_and(~bit, std::memory_order_relaxed);
-    for (auto& w : table->udp) w.fetch_and(~bit, std::memory_order_relaxed);
-  }
   sched::SpinGuard g(g_lock);
   g_table = table;
   g_bit = bit;

@@ -12,9 +12,9 @@
 namespace junction::libos::net {
 
 // This process is member `member` of the container's switch port, with
-// `queues` packet-ring sets (its kthreads'). A forked process that joined
-// first clears its bit everywhere (a process that had its number before
-// may have left marks). Starts a new claim epoch (ClaimEpoch).
+// `queues` packet-ring sets (its kthreads'). (The daemon cleared the bit of
+// a previous holder of its number when that one left.) Starts a new claim
+// epoch (ClaimEpoch).
 void SetPortClaims(junction::net::NetPortTable* table, uint32_t member, uint32_t queues);
 // In a forked child before it joins: its bit is not yet known; marks wait.
 void ForgetPortClaimsAfterFork();

@@ -221,8 +221,12 @@ void NetStack::SetPortFilter(PortFilter f) {
   port_filter_ = std::move(f);
 }
 
-void NetStack::ForkLock() const {
-  while (lock_.test_and_set(std::memory_order_acquire)) __builtin_ia32_pause();
+bool NetStack::ForkLock(uint64_t spins) const {
+  for (uint64_t i = 0; i < spins; i++) {
+    if (!lock_.test_and_set(std::memory_order_acquire)) return true;
+    __builtin_ia32_pause();
+  }
+  return false;
 }
 
 void NetStack::ForkUnlock() const { lock_.clear(std::memory_order_release); }

@@ -87,9 +87,12 @@ class NetStack : public FrameSink {
                                         bool strict)>;
   void SetPortFilter(PortFilter f);
 
-  // Lock for a host fork (the child must not inherit it taken): hold it
-  // across the fork, then release it on both sides.
-  void ForkLock() const;
+  // The lock across a host fork (the child must not inherit it taken
+  // mid-update): true if taken within `spins` tries (a holder parked on
+  // the forking kthread would never let go). ForkUnlock releases it; in
+  // the child, where only the forking thread exists, also when another
+  // thread held it at the fork (then the copy may be mid-update: rare).
+  bool ForkLock(uint64_t spins) const;
   void ForkUnlock() const;
   // In a forked child (docs/network.md "Processes"): the connections of
   // this copy of the stack belong to the parent, which keeps serving them.
