@@ -31,6 +31,8 @@ junction_e2e(syscall_regs COMMAND $<TARGET_FILE:e2e_syscall_regs>)
 junction_e2e(bad_pointers COMMAND $<TARGET_FILE:e2e_bad_pointers>)
 # Signals from host timers delivered to guest handlers.
 junction_e2e(signals_basic COMMAND $<TARGET_FILE:e2e_signals_basic>)
+# madvise(MADV_DONTNEED) (the lazy path with one kthread): zeroed pages, errors.
+junction_e2e(mm_madvise COMMAND $<TARGET_FILE:e2e_mm_madvise>)
 # rt_sigprocmask (the lazy path once its pointers are known): delivery at
 # the unblocking call, old masks, EINVAL/EFAULT.
 junction_e2e(signals_mask COMMAND $<TARGET_FILE:e2e_signals_mask>)

@@ -285,9 +285,24 @@ SysResult<void> AddressSpace::Madvise(uintptr_t addr, size_t len, int advice) {
   if (!PageAligned(addr)) return Errno{EINVAL};
   if (len == 0) return {};
   uintptr_t end = addr + PageUp(len);
-  if (!IsGuestRangeLocked(addr, end - addr, 0)) return Errno{ENOMEM};
-  long r = host::Syscall(SYS_madvise, host::L(addr), host::L(end - addr), advice);
-  if (r < 0) return Errno{static_cast<int>(-r)};
+  if (end <= addr) return Errno{EINVAL};
+  // As Linux does: the advice applies to every guest mapping in the range,
+  // and a hole (unmapped, or LibOS memory) makes the result ENOMEM.
+  bool hole = false;
+  for (uintptr_t cur = addr; cur < end;) {
+    const Vma* v = FindLocked(cur);
+    if (!v) {
+      hole = true;
+      auto next = vmas_.upper_bound(cur);
+      cur = next == vmas_.end() ? end : std::min(next->first, end);
+      continue;
+    }
+    uintptr_t e = std::min(v->end, end);
+    long r = host::Syscall(SYS_madvise, host::L(cur), host::L(e - cur), advice);
+    if (r < 0) return Errno{static_cast<int>(-r)};
+    cur = e;
+  }
+  if (hole) return Errno{ENOMEM};
   return {};
 }
 

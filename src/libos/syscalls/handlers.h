@@ -28,6 +28,7 @@ JUNCTION_HANDLER(set_tid_address); JUNCTION_HANDLER(set_robust_list);
 JUNCTION_HANDLER(get_robust_list); JUNCTION_HANDLER(futex); JUNCTION_HANDLER(futex_waitv); JUNCTION_HANDLER(rseq); JUNCTION_HANDLER(nanosleep);
 JUNCTION_HANDLER(futex_lazy);  // futex's kLazy entry (sys_futex_lazy.cc)
 JUNCTION_HANDLER(rt_sigprocmask_lazy);  // kLazy entry (sys_signal_lazy.cc)
+JUNCTION_HANDLER(madvise_lazy);  // kLazy entry (sys_mm_lazy.cc)
 JUNCTION_HANDLER(clock_nanosleep); JUNCTION_HANDLER(sched_yield);
 
 // Process identity, limits, control (sys_process.cc)

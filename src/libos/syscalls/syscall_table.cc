@@ -39,7 +39,7 @@ constexpr Spec kSpecs[] = {
     IMPL(munmap, 0, "unmaps only guest memory"),
     IMPL(mprotect, 0, ""),
     IMPL(mremap, 0, ""),
-    IMPL(madvise, 0, ""),
+    {SYS_madvise, Sys_madvise_lazy, Support::kFull, kLazy, 0, ""},
     IMPL(brk, 0, "emulated; the host brk belongs to the LibOS"),
     HOST(msync, "range checked against the guest's VMAs"),
     HOST(mincore, "range checked against the guest's VMAs"),

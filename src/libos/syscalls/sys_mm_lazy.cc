@@ -1,0 +1,32 @@
+// madvise(MADV_DONTNEED) on the lazy path (kLazy): glibc's thread exit
+// returns the unused part of the stack this way, once per thread. With one
+// kthread (sched/single_kthread.h) nothing else can change the address
+// space between the check and the host call, so a range inside a guest VMA
+// this kthread already knows goes straight to the host on the guest's
+// registers; everything else takes Sys_madvise (AddressSpace::Madvise,
+// which holds the address space's lock across the host call). Built with
+// -mgeneral-regs-only.
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "libos/entry/libos_context.h"
+#include "libos/host/host.h"
+#include "libos/syscalls/handlers.h"
+#include "sched/single_kthread.h"
+
+namespace junction::libos {
+
+JUNCTION_HANDLER(madvise_lazy) {
+  ThreadState* ts = CurrentThread();
+  auto addr = static_cast<uintptr_t>(a.a[0]);
+  auto len = static_cast<size_t>(a.a[1]);
+  size_t rounded = (len + 4095) & ~size_t{4095};
+  if (sched::g_single_kthread && a.a[2] == MADV_DONTNEED && !(addr & 4095) && len != 0 &&
+      rounded >= len && KnownGuestRange(ts, addr, rounded, 0))
+    return host::Syscall(SYS_madvise, a.a[0], static_cast<long>(rounded), MADV_DONTNEED);
+  EnterLibos(ts);
+  if (len != 0) RememberGuestVma(ts, addr);
+  return Sys_madvise(a);
+}
+
+}  // namespace junction::libos
