@@ -155,7 +155,12 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
     host::Syscall(SYS_futex, host::L(&s->grant_core), FUTEX_WAIT, word, host::L(tsp));
     if (g.trace) g.trace->keeper_woke = NowNs();
     g.sleeping.store(0, std::memory_order_relaxed);
-    spin_until = NowNs() + kGrantSpinNs;  // woken: a grant is likely close
+    // Woken, or the word changed before we slept: a grant is likely close,
+    // unless the change was the daemon taking back the core we had just
+    // given back (kNoCore). Polling then would only hold up, on the core we
+    // last ran on, the container the daemon is granting it to.
+    if (s->grant_core.load(std::memory_order_acquire) == kNoCore) continue;
+    spin_until = NowNs() + kGrantSpinNs;
     polite = true;
   }
 }

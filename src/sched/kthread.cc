@@ -378,7 +378,13 @@ uint64_t EarlierDeadline(uint64_t a, uint64_t b) {
 void WaitForCore(Kthread& self, bool released) {
   if (released || self.rq_len.load(std::memory_order_relaxed) > 0) RingDoorbell();
   if (GrantTraceOn()) [[unlikely]] GrantTraceFlush();
-  PausePreemptionTimer();
+  // The preemption timer stays armed for the first time slice of the wait
+  // and is stopped only if the wait lasts longer: a grant that comes back
+  // sooner (a request/response through the daemon) then costs no
+  // timer_settime (each one several µs on a VM: it reprograms the host's
+  // timer). A tick that fires meanwhile finds no uthread and does nothing.
+  uint64_t pause_at = NowNs() + PreemptionSliceNs();
+  bool paused = false;
   GrantPoll poll = GrantPoll::kSleep;
   for (;;) {
     if (self.grant.idle && self.rq_len.load(std::memory_order_relaxed) > 0) {
@@ -406,9 +412,15 @@ void WaitForCore(Kthread& self, bool released) {
         }
       }
     }
-    bool granted = WaitForGrant(self.grant, deadline, poll);
+    bool timer_bound = !paused && (deadline == 0 || deadline > pause_at);
+    bool granted = WaitForGrant(self.grant, timer_bound ? pause_at : deadline, poll);
     if (keeper) g_timer_keeper.store(nullptr, std::memory_order_release);
     if (granted) break;
+    if (timer_bound && NowNs() >= pause_at) {
+      PausePreemptionTimer();  // a long wait: no ticks while it lasts
+      paused = true;
+      continue;
+    }
     // A timer, a signal or new work: wake whom they concern (queued work
     // rings the doorbell), then wait again, polling for the grant: hard
     // right after the keeper woke a timer's uthread (the daemon grants
@@ -419,7 +431,7 @@ void WaitForCore(Kthread& self, bool released) {
     if (keeper && net) net->poll(self.index, false);
     poll = keeper_timer ? GrantPoll::kHard : GrantPoll::kPolite;
   }
-  ResumePreemptionTimer();
+  if (paused) ResumePreemptionTimer();
 }
 
 // After a switch, on the new context's stack: settles the uthread that

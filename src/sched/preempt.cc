@@ -161,6 +161,8 @@ void PausePreemptionTimer() {
   host::Syscall(SYS_timer_settime, id, 0, host::L(&off), 0);
 }
 
+uint64_t PreemptionSliceNs() { return g_slice_ns; }
+
 void ResumePreemptionTimer() {
   int id = libos::CurrentThread()->preempt_timer;
   if (id >= 0) Arm(id, g_slice_ns);

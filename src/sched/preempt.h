@@ -20,6 +20,8 @@ bool StartPreemptionTimer(uint64_t slice_ns);
 // Idle kthreads stop their timer while parked.
 void PausePreemptionTimer();
 void ResumePreemptionTimer();
+// The time slice (the timer's period).
+uint64_t PreemptionSliceNs();
 // Fork child: POSIX timers are not inherited; make this kthread's again.
 void PreemptionResetAfterFork();
 
