@@ -71,6 +71,17 @@ add_test(NAME e2e.fs_fifo_open_2cores
 set_tests_properties(e2e.fs_fifo_open_2cores PROPERTIES LABELS e2e TIMEOUT 120)
 junction_e2e(fs_fifo_shell COMMAND bash ${E2E_DATA}/fs_fifo_shell.sh)
 
+# inotify on a host directory, compared with native (events of create,
+# write, rename, chmod, unlink, mkdir/rmdir; blocking read, poll, epoll,
+# errors); watches on procfs and tmpfs are EOPNOTSUPP (junction only).
+add_executable(e2e_fs_inotify progs/fs_inotify.c)
+target_link_libraries(e2e_fs_inotify PRIVATE pthread)
+junction_e2e(fs_inotify COMMAND $<TARGET_FILE:e2e_fs_inotify>)
+add_test(NAME e2e.fs_inotify_unsupported
+         COMMAND $<TARGET_FILE:junction> run -- $<TARGET_FILE:e2e_fs_inotify> unsupported)
+set_tests_properties(e2e.fs_inotify_unsupported PROPERTIES LABELS e2e TIMEOUT 60
+  PASS_REGULAR_EXPRESSION "procfs: Operation not supported\ntmpfs: Operation not supported")
+
 # Context switch counts per thread in /proc/self/status, task/TID/status and
 # thread-self (voluntary: sleeps; involuntary: two spinners on one CPU).
 add_executable(e2e_proc_ctxt_switches progs/proc_ctxt_switches.c)

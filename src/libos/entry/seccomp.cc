@@ -85,6 +85,9 @@ constexpr HostCall kAllowed[] = {
     H(eventfd2, "the reactor's wake-up descriptor (also after fork)"),
     H(io_uring_setup, "blocking FIFO opens run by the host's io_uring worker (fs/fifo_open.h)"),
     H(io_uring_enter, "blocking FIFO opens: submit, cancel"),
+    H(inotify_init1, "the guest's inotify instances (host mounts)"),
+    H(inotify_add_watch, "inotify watches, on /proc/self/fd links of files the VFS resolved"),
+    H(inotify_rm_watch, "inotify watches"),
     // Host-network mode (docs/ipc.md): the guest's AF_INET/AF_INET6/AF_NETLINK
     // sockets are host sockets the LibOS creates and drives (non-blocking).
     H(socket, "host sockets ([net] mode = host); the daemon client re-registering"), H(bind, "host sockets"), H(listen, "host sockets"),

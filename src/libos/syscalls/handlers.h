@@ -115,6 +115,8 @@ void ReleaseVforkParent();                                 // execve in a vfork 
 // (sys_event.cc); epoll (sys_epoll.cc); poll and select (sys_poll.cc).
 JUNCTION_HANDLER(splice); JUNCTION_HANDLER(tee);
 JUNCTION_HANDLER(eventfd); JUNCTION_HANDLER(eventfd2); JUNCTION_HANDLER(timerfd_create);
+JUNCTION_HANDLER(inotify_init); JUNCTION_HANDLER(inotify_init1); JUNCTION_HANDLER(inotify_add_watch);
+JUNCTION_HANDLER(inotify_rm_watch);
 JUNCTION_HANDLER(timerfd_settime); JUNCTION_HANDLER(timerfd_gettime);
 JUNCTION_HANDLER(signalfd); JUNCTION_HANDLER(signalfd4);
 JUNCTION_HANDLER(epoll_create); JUNCTION_HANDLER(epoll_create1); JUNCTION_HANDLER(epoll_ctl);
