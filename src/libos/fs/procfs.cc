@@ -309,8 +309,11 @@ class Procfs : public SynthFs {
     const std::string& top = c[0];
     if (c.size() == 1) {
       if (top == "self") return LinkNode(pid);
-      if (top == "thread-self")
-        return LinkNode(pid + "/task/" + std::to_string(sched::Current()->tid));
+      if (top == "thread-self") {
+        // Outside a uthread (the LibOS's own start-up, unit tests): the main thread.
+        const sched::Uthread* u = sched::KthreadCount() > 0 ? sched::Current() : nullptr;
+        return LinkNode(pid + "/task/" + (u ? std::to_string(u->tid) : pid));
+      }
       if (top == "mounts") return LinkNode("self/mounts");
       if (top == "cpuinfo") return Text(CpuInfo);
       if (top == "meminfo") return Text(MemInfo);
@@ -383,12 +386,17 @@ class Procfs : public SynthFs {
     if (n == "task" && top) {
       if (c.size() == 1) {
         std::vector<std::string> tids;
-        for (int t : ThreadIds()) tids.push_back(std::to_string(t));
+        std::vector<int> ids = ThreadIds();
+        if (std::find(ids.begin(), ids.end(), Pid()) == ids.end()) ids.insert(ids.begin(), Pid());
+        for (int t : ids) tids.push_back(std::to_string(t));
         return DirOf(tids, base + "/task", [&](const std::string&) { SynthNode d; d.kind = SynthNode::kDir; return d; });
       }
       long t;
       uint64_t unused;
-      if (!ParseFd(c[1], &t) || !ThreadSwitches(static_cast<int>(t), &unused, &unused)) return {};
+      // The main thread's directory stays while the process lives (Linux too).
+      if (!ParseFd(c[1], &t) || std::to_string(t) != c[1] ||
+          (t != Pid() && !ThreadSwitches(static_cast<int>(t), &unused, &unused)))
+        return {};
       return Process({c.begin() + 2, c.end()}, false, base + "/task/" + c[1], static_cast<int>(t));
     }
     return {};
