@@ -82,7 +82,10 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
     // The end stays alive only while this kthread's lazy_object names it:
     // the wait pins the buffer instead, and counts as a reader (as the file
     // an in-flight Linux read holds keeps the pipe open for reading even
-    // if its descriptor is closed meanwhile).
+    // if its descriptor is closed meanwhile). Not looking at the end again
+    // has one cost: O_NONBLOCK set by another thread during the wait takes
+    // effect at the next read, where Linux would also end a wait that a
+    // competing reader left without data with EAGAIN.
     lazy_pins_++;
     readers_++;
     pinned = true;
