@@ -27,6 +27,7 @@
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
 #include "libos/process.h"
+#include "libos/signals/kill_request.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/syscall_table.h"
@@ -311,6 +312,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   // needs clone, which the seccomp filter will not allow later.
   sched::SetSignalDeliverableCheck(GuestSignalDeliverable);
   sched::SetSignalArrivedHook(OnSchedulerNotice);
+  sched::SetPreemptSignalHook(TakeKillRequest);
   if (!ipc::InitClockWatch())
     std::fprintf(stderr, "junction run: no host timerfd: TFD_TIMER_CANCEL_ON_SET will not cancel\n");
   if (!sched::ReactorInit()) {

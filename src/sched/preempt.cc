@@ -88,7 +88,10 @@ void Arm(int id, uint64_t ns) {
 
 // Runs on the LibOS's alternate signal stack, possibly with the guest's %fs:
 // no TLS, no allocation, no locks the interrupted code may hold.
-void PreemptHandler(int, siginfo_t*, void* ucv) {
+PreemptSignalHook g_hook = nullptr;
+
+void PreemptHandler(int, siginfo_t* info, void* ucv) {
+  if (info->si_code == SI_QUEUE && g_hook && g_hook(info, ucv)) return;
   libos::ThreadState* ts = libos::CurrentThread();
   auto* u = static_cast<Uthread*>(ts->current);
   if (!u || u->preempted) return;
@@ -128,6 +131,8 @@ void PreemptHandler(int, siginfo_t*, void* ucv) {
 }
 
 }  // namespace
+
+void SetPreemptSignalHook(PreemptSignalHook hook) { g_hook = hook; }
 
 bool StartPreemptionTimer(uint64_t slice_ns) {
   g_slice_ns = slice_ns;

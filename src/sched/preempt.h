@@ -9,6 +9,8 @@
 // may still use signal 64 among their own threads (docs/architecture.md).
 #pragma once
 
+#include <signal.h>
+
 #include <cstdint>
 
 namespace junction::sched {
@@ -24,5 +26,11 @@ void ResumePreemptionTimer();
 uint64_t PreemptionSliceNs();
 // Fork child: POSIX timers are not inherited; make this kthread's again.
 void PreemptionResetAfterFork();
+
+// kPreemptSignal also carries requests from other processes (queued with
+// si_code SI_QUEUE): the hook sees each first and returns true if it took
+// it (libos/signals/kill_request.h). Set before the first timer starts.
+using PreemptSignalHook = bool (*)(siginfo_t* info, void* ucontext);
+void SetPreemptSignalHook(PreemptSignalHook hook);
 
 }  // namespace junction::sched

@@ -19,6 +19,7 @@
 #include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
+#include "libos/signals/kill_request.h"
 #include "libos/signals/signal_queue.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
@@ -386,8 +387,11 @@ static long SignalSelf(long tid, long sig) {
 
 // A signal to another container process: the host delivers it (the
 // target's LibOS mirrors it to its guest handler).
+// SIGKILL goes as a request its LibOS carries out (robust futexes are
+// released first: signals/kill_request.h).
 static long SignalHost(int host_pid, long sig) {
   if (host_pid <= 0) return -ESRCH;
+  if (sig == SIGKILL) return SendKillRequest(host_pid);
   StraceFlush();
   return host::Syscall(SYS_kill, host_pid, sig);
 }
@@ -422,6 +426,16 @@ JUNCTION_HANDLER(kill) {
   }
   int host_pgid = proc::HostPgidOf(t, pgid);
   if (!host_pgid) return -ESRCH;
+  if (sig == SIGKILL) {
+    // Each member by request, the caller last.
+    bool self = false;
+    for (proc::Entry& e : t->entries) {
+      if (e.state.load() != proc::kRunning || e.pgid.load() != pgid) continue;
+      if (e.pid.load() == p.pid) self = true;
+      else SignalHost(e.host_pid.load(), sig);
+    }
+    return self ? SignalSelf(-1, sig) : 0;
+  }
   StraceFlush();
   return host::Syscall(SYS_kill, -host_pgid, sig);
 }
@@ -492,6 +506,7 @@ JUNCTION_HANDLER(rt_sigqueueinfo) {
   int host_pid = pid > 0 ? proc::HostPid(static_cast<int>(pid)) : 0;
   if (host_pid <= 0) return -ESRCH;
   if (sig < 0 || sig > kMaxSignal) return -EINVAL;
+  if (sig == SIGKILL) return SendKillRequest(host_pid);
   SenderToHost(&info);
   StraceFlush();
   return host::Syscall(SYS_rt_sigqueueinfo, host_pid, sig, host::L(&info));
@@ -514,6 +529,7 @@ JUNCTION_HANDLER(rt_tgsigqueueinfo) {
   int host_pid = proc::HostPid(static_cast<int>(tgid));
   if (host_pid <= 0 || tid != tgid) return -ESRCH;
   if (sig < 0 || sig > kMaxSignal) return -EINVAL;
+  if (sig == SIGKILL) return SendKillRequest(host_pid);
   SenderToHost(&info);
   StraceFlush();
   return host::Syscall(SYS_rt_tgsigqueueinfo, host_pid, host_pid, sig, host::L(&info));
@@ -569,6 +585,7 @@ JUNCTION_HANDLER(pidfd_send_signal) {
   if (f->host_fd() < 0) return -EBADF;
   if (a.a[1] < 0 || a.a[1] > 64) return -EINVAL;
   if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(siginfo_t))) return -EFAULT;
+  if (a.a[1] == SIGKILL && a.a[3] == 0) return SendKillRequestPidfd(f->host_fd());
   StraceFlush();
   return host::Syscall(SYS_pidfd_send_signal, f->host_fd(), a.a[1], a.a[2], a.a[3]);
 }

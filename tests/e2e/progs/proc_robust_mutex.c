@@ -1,6 +1,8 @@
 // Process-shared robust mutexes whose owner PROCESS dies: by exit(), with
-// another of its threads holding one, by a fatal signal and by a guest
-// fault. Linux marks each word FUTEX_OWNER_DIED and wakes a waiter, so the
+// another of its threads holding one, by a fatal signal, by a guest fault
+// and by SIGKILL (from the parent, with the owner's main thread or another
+// thread holding it, and from itself); and a process-private one whose
+// owner THREAD exits. Linux marks each word FUTEX_OWNER_DIED and wakes a waiter, so the
 // next locker (in another process) gets EOWNERDEAD and can make the mutex
 // consistent; unlocking without that leaves it ENOTRECOVERABLE.
 #define _GNU_SOURCE
@@ -14,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static pthread_mutex_t* shared;  // four mutexes in a MAP_SHARED page
+static pthread_mutex_t* shared;  // mutexes in a MAP_SHARED page
 static int ready[2];              // child -> parent: "I hold it"
 
 static volatile int thread_holds;  // in the child: its thread has the mutex
@@ -28,6 +30,11 @@ static void* hold_and_stay(void* arg) {
   return NULL;
 }
 
+static void* lock_and_exit(void* arg) {
+  pthread_mutex_lock((pthread_mutex_t*)arg);
+  return NULL;
+}
+
 static const char* err(int r) { return r ? strerror(r) : "ok"; }
 
 static void status(const char* label, int st) {
@@ -35,32 +42,45 @@ static void status(const char* label, int st) {
   else if (WIFSIGNALED(st)) printf("%s: child killed by signal %d\n", label, WTERMSIG(st));
 }
 
+// Kills the child once the parent is (most likely) blocked in its lock.
+static void* kill_later(void* arg) {
+  usleep(100000);
+  kill((pid_t)(long)arg, SIGKILL);
+  return NULL;
+}
+
 // Runs `how` in a child holding mutex m, then locks m here (blocking: the
 // child's end must wake this process) and makes it consistent.
 static void round_(const char* label, int how, pthread_mutex_t* m) {
   pid_t c = fork();
   if (c == 0) {
-    if (how == 1) {  // another thread holds it; the main thread exits
+    if (how == 1 || how == 5) {  // another thread holds it
       pthread_t t;
       pthread_create(&t, NULL, hold_and_stay, m);
       while (!__atomic_load_n(&thread_holds, __ATOMIC_SEQ_CST)) usleep(1000);
       told_ready();
+      if (how == 5) for (;;) pause();  // until SIGKILL
       usleep(100000);
       exit(0);
     }
     pthread_mutex_lock(m);
     told_ready();
+    if (how == 4) for (;;) pause();  // until SIGKILL
     usleep(100000);  // the parent is likely blocked in lock by now
     if (how == 2) raise(SIGTERM);
     if (how == 3) *(volatile int*)0 = 1;
+    if (how == 6) kill(getpid(), SIGKILL);
     _exit(0);
   }
   char b;
   (void)!read(ready[0], &b, 1);
+  pthread_t killer;
+  if (how == 4 || how == 5) pthread_create(&killer, NULL, kill_later, (void*)(long)c);
   int r = pthread_mutex_lock(m);
   printf("%s: lock %s", label, err(r));
   if (r == EOWNERDEAD) printf(", consistent %s", err(pthread_mutex_consistent(m)));
   printf(", unlock %s\n", err(pthread_mutex_unlock(m)));
+  if (how == 4 || how == 5) pthread_join(killer, NULL);
   int st = 0;
   waitpid(c, &st, 0);
   status(label, st);
@@ -77,12 +97,15 @@ int main(void) {
   pthread_mutexattr_init(&ma);
   pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
   pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
-  for (int i = 0; i < 5; i++) pthread_mutex_init(&shared[i], &ma);
+  for (int i = 0; i < 8; i++) pthread_mutex_init(&shared[i], &ma);
 
   round_("owner exits", 0, &shared[0]);
   round_("owner's other thread holds it, process exits", 1, &shared[1]);
   round_("owner killed by SIGTERM", 2, &shared[2]);
   round_("owner dies of SIGSEGV", 3, &shared[3]);
+  round_("owner SIGKILLed by the parent", 4, &shared[5]);
+  round_("owner's other thread holds it, process SIGKILLed", 5, &shared[6]);
+  round_("owner SIGKILLs itself", 6, &shared[7]);
 
   // Not made consistent: the mutex becomes unrecoverable.
   pid_t c = fork();
@@ -95,5 +118,17 @@ int main(void) {
   int r = pthread_mutex_trylock(&shared[4]);
   printf("no consistent: trylock %s, unlock %s", err(r), err(pthread_mutex_unlock(&shared[4])));
   printf(", lock %s\n", err(pthread_mutex_lock(&shared[4])));
+
+  // A private robust mutex whose owner thread exits.
+  static pthread_mutex_t priv;
+  pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_PRIVATE);
+  pthread_mutex_init(&priv, &ma);
+  pthread_t t;
+  pthread_create(&t, NULL, lock_and_exit, &priv);
+  pthread_join(t, NULL);
+  r = pthread_mutex_lock(&priv);
+  printf("owner thread exits: lock %s", err(r));
+  if (r == EOWNERDEAD) printf(", consistent %s", err(pthread_mutex_consistent(&priv)));
+  printf(", unlock %s\n", err(pthread_mutex_unlock(&priv)));
   return 0;
 }
