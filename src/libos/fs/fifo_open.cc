@@ -87,7 +87,7 @@ class OpenRing {
         open_done = true;
         outstanding--;
       } else if (c.user_data == kWatchTag) {
-        watch_fired = c.res > 0;
+        watch_fired = c.res > 0 && (c.res & (POLLHUP | POLLERR));
         outstanding--;
       }
       head++;
@@ -144,7 +144,9 @@ long BlockingHostOpen(int dirfd, const char* path, const open_how& how, int watc
     std::memset(&sqe, 0, sizeof(sqe));
     sqe.opcode = IORING_OP_POLL_ADD;
     sqe.fd = watch_fd;
-    sqe.poll32_events = POLLIN;  // POLLHUP and POLLERR always count
+    // Only a hang-up: a FIFO reader's POLLHUP means a writer came and went
+    // since the stand-in opened (data may have been there before: no sign).
+    sqe.poll32_events = POLLHUP;
     sqe.user_data = kWatchTag;
     if (ring.Submit(sqe) == 0) ring.outstanding++;
   }

@@ -14,7 +14,7 @@ namespace junction::libos::fs {
 // interrupted the wait (the host open is then cancelled), -errno of the
 // open, or -ENOSYS when the host refuses io_uring (the caller falls back).
 // With `watch_fd` >= 0 the wait also ends, the open cancelled, when that
-// descriptor becomes readable or hangs up: *watch_ready is then true and
+// descriptor hangs up: *watch_ready is then true and
 // the result 0 (a reader's stand-in descriptor that has seen a writer
 // come, and perhaps go, before the blocking open started).
 long BlockingHostOpen(int dirfd, const char* path, const open_how& how, int watch_fd,

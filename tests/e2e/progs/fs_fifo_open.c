@@ -76,6 +76,17 @@ static void* waiting_reader(void* arg) {
   return NULL;
 }
 
+// Data left in the FIFO by a writer that has gone (another reader kept it
+// open): a new blocking read-open still waits for a new writer.
+static atomic_int late_reader_returned;
+
+static void* late_reader(void* arg) {
+  int* fd_out = arg;
+  *fd_out = open(path, O_RDONLY);
+  atomic_store(&late_reader_returned, 1);
+  return NULL;
+}
+
 static atomic_int opening;
 static int intr_result, intr_errno;
 
@@ -150,7 +161,7 @@ int main(void) {
   check(rv == NULL, "reader thread");
 
   // Each open returns when the peer opens, before any byte moves.
-  int saw_peer = 0;
+  int saw_peer = 0, w;
   pthread_create(&t, NULL, waiting_writer, &saw_peer);
   fd = open(path, O_RDONLY);
   check(fd >= 0, "read-open with a writer that has not written");
@@ -170,12 +181,28 @@ int main(void) {
   check(rv == NULL && saw_peer, "read-open returned when the writer opened");
   close(fd);
 
+  // Leftover data does not stand for a writer.
+  int keeper = open(path, O_RDONLY | O_NONBLOCK);
+  w = open(path, O_WRONLY | O_NONBLOCK);
+  check(keeper >= 0 && w >= 0 && write(w, "left", 4) == 4, "data left by a writer");
+  close(w);
+  int late_fd = -1;
+  pthread_create(&t, NULL, late_reader, &late_fd);
+  usleep(100000);  // a wrong open would return at once
+  check(!atomic_load(&late_reader_returned), "read-open with leftover data waits for a writer");
+  w = open(path, O_WRONLY);
+  pthread_join(t, NULL);
+  check(late_fd >= 0 && read(late_fd, buf, sizeof(buf)) == 4, "then returns when one opens; the data is there");
+  close(late_fd);
+  close(w);
+  close(keeper);
+
   // Non-blocking opens.
   fd = open(path, O_RDONLY | O_NONBLOCK);
   check(fd >= 0, "O_NONBLOCK read-open with no writer");
   check((fcntl(fd, F_GETFL) & O_NONBLOCK) != 0, "O_NONBLOCK kept");
   check(read(fd, buf, sizeof(buf)) == 0, "read with no writer ever is EOF");
-  int w = open(path, O_WRONLY | O_NONBLOCK);
+  w = open(path, O_WRONLY | O_NONBLOCK);
   check(w >= 0, "O_NONBLOCK write-open with a reader");
   close(w);
   close(fd);
