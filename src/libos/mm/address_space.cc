@@ -288,19 +288,25 @@ SysResult<void> AddressSpace::Madvise(uintptr_t addr, size_t len, int advice) {
   if (end <= addr) return Errno{EINVAL};
   // As Linux does: the advice applies to every guest mapping in the range,
   // and a hole (unmapped, or LibOS memory) makes the result ENOMEM.
+  // One host call per run of adjacent guest mappings (glibc's thread exit
+  // advises a stack and its guard page together).
   bool hole = false;
   for (uintptr_t cur = addr; cur < end;) {
-    const Vma* v = FindLocked(cur);
-    if (!v) {
+    uintptr_t run = cur;
+    while (cur < end) {
+      const Vma* v = FindLocked(cur);
+      if (!v) break;
+      cur = std::min(v->end, end);
+    }
+    if (cur > run) {
+      long r = host::Syscall(SYS_madvise, host::L(run), host::L(cur - run), advice);
+      if (r < 0) return Errno{static_cast<int>(-r)};
+    }
+    if (cur < end) {
       hole = true;
       auto next = vmas_.upper_bound(cur);
       cur = next == vmas_.end() ? end : std::min(next->first, end);
-      continue;
     }
-    uintptr_t e = std::min(v->end, end);
-    long r = host::Syscall(SYS_madvise, host::L(cur), host::L(e - cur), advice);
-    if (r < 0) return Errno{static_cast<int>(-r)};
-    cur = e;
   }
   if (hole) return Errno{ENOMEM};
   return {};

@@ -16,16 +16,34 @@
 
 namespace junction::libos {
 
+namespace {
+
+// [addr, end) is covered by known guest VMAs without a hole (glibc's range
+// spans a thread stack's guard and the stack: two VMAs).
+bool KnownGuestSpan(const ThreadState* ts, uintptr_t addr, uintptr_t end) {
+  for (int i = 0; addr < end && i < ThreadState::kGuestRanges; i++) {
+    const ThreadState::GuestRange* r = KnownGuestRange(ts, addr, 1, 0);
+    if (!r) return false;
+    addr = r->end;
+  }
+  return addr >= end;
+}
+
+}  // namespace
+
 JUNCTION_HANDLER(madvise_lazy) {
   ThreadState* ts = CurrentThread();
   auto addr = static_cast<uintptr_t>(a.a[0]);
   auto len = static_cast<size_t>(a.a[1]);
   size_t rounded = (len + 4095) & ~size_t{4095};
-  if (sched::g_single_kthread && a.a[2] == MADV_DONTNEED && !(addr & 4095) && len != 0 &&
-      rounded >= len && KnownGuestRange(ts, addr, rounded, 0))
+  bool plain = a.a[2] == MADV_DONTNEED && !(addr & 4095) && len != 0 && addr + rounded > addr;
+  if (sched::g_single_kthread && plain && KnownGuestSpan(ts, addr, addr + rounded))
     return host::Syscall(SYS_madvise, a.a[0], static_cast<long>(rounded), MADV_DONTNEED);
   EnterLibos(ts);
-  if (len != 0) RememberGuestVma(ts, addr);
+  if (plain) {
+    RememberGuestVma(ts, addr);
+    RememberGuestVma(ts, addr + rounded - 1);
+  }
   return Sys_madvise(a);
 }
 
