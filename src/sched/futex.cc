@@ -27,7 +27,14 @@ struct Waiter {
   // The bucket it is queued in (a requeue moves it; changed under both
   // buckets' locks).
   Bucket* bucket = nullptr;
+  // Waited without FUTEX_PRIVATE_FLAG: only a non-private operation
+  // finds it (Linux keys the two kinds apart for every kind of memory).
+  bool shared = false;
 };
+
+bool Is(const Waiter* w, const uint32_t* uaddr, bool shared) {
+  return w->uaddr == uaddr && w->shared == shared;
+}
 
 struct alignas(64) Bucket {
   SpinLock lock;
@@ -93,12 +100,12 @@ long ParkOn(Bucket& b, Waiter& w, uint64_t deadline_ns) {
 }
 
 // Wakes up to n waiters on uaddr matching bitset; b.lock held.
-int WakeLocked(Bucket& b, uint32_t* uaddr, int n, uint32_t bitset) {
+int WakeLocked(Bucket& b, uint32_t* uaddr, int n, uint32_t bitset, bool shared) {
   int woken = 0;
   Waiter* w = b.head;
   while (w && woken < n) {
     Waiter* next = w->next;
-    if (w->uaddr == uaddr && (w->bitset & bitset)) {
+    if (Is(w, uaddr, shared) && (w->bitset & bitset)) {
       Dequeue(b, w);
       if (WakeUp(w->u, WakeReason::kWoken)) woken++;
     }
@@ -109,7 +116,7 @@ int WakeLocked(Bucket& b, uint32_t* uaddr, int n, uint32_t bitset) {
 
 }  // namespace
 
-long FutexWait(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns) {
+long FutexWait(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns, bool shared) {
   if (bitset == 0) return -EINVAL;
   Bucket& b = BucketFor(uaddr);
   LockSched(b.lock);
@@ -118,15 +125,16 @@ long FutexWait(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline
     return -EAGAIN;
   }
   Waiter w{uaddr, bitset, nullptr, nullptr, nullptr, false};
+  w.shared = shared;
   return ParkOn(b, w, deadline_ns);
 }
 
-long FutexWake(uint32_t* uaddr, int n, uint32_t bitset) {
+long FutexWake(uint32_t* uaddr, int n, uint32_t bitset, bool shared) {
   if (bitset == 0) return -EINVAL;
   if (n <= 0) return 0;
   Bucket& b = BucketFor(uaddr);
   SchedGuard g(b.lock);
-  return WakeLocked(b, uaddr, n, bitset);
+  return WakeLocked(b, uaddr, n, bitset, shared);
 }
 
 long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns,
@@ -149,6 +157,7 @@ long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t de
     uint64_t poll_at = NowNs() + poll_ns;
     bool poll_first = deadline_ns == 0 || poll_at < deadline_ns;
     Waiter w{uaddr, bitset, nullptr, nullptr, nullptr, false};
+    w.shared = true;
     long r = ParkOn(b, w, poll_first ? poll_at : deadline_ns);
     slot.waiters->fetch_sub(1, std::memory_order_relaxed);
     if (r != -ETIMEDOUT || !poll_first) return r;
@@ -165,8 +174,8 @@ long FutexWakeShared(uint32_t* uaddr, int n, uint32_t bitset, SharedFutexSlot sl
   Bucket& b = BucketFor(uaddr);
   SpinGuard g(b.lock);
   int local = 0;
-  for (Waiter* w = b.head; w; w = w->next) local += w->uaddr == uaddr;
-  int woken = WakeLocked(b, uaddr, n, bitset);
+  for (Waiter* w = b.head; w; w = w->next) local += Is(w, uaddr, true);
+  int woken = WakeLocked(b, uaddr, n, bitset, true);
   // Waiters in other processes were told; count them as Linux would.
   int remote = static_cast<int>(waiting) - local;
   if (remote > 0 && woken < n) woken += remote < n - woken ? remote : n - woken;
@@ -178,7 +187,7 @@ void FutexNotifyShared(SharedFutexSlot slot) {
 }
 
 long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, bool check,
-                  uint32_t cmpval) {
+                  uint32_t cmpval, bool shared) {
   if (n_wake < 0 || n_requeue < 0) return -EINVAL;
   Bucket& b1 = BucketFor(uaddr);
   Bucket& b2 = BucketFor(uaddr2);
@@ -191,12 +200,12 @@ long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, 
   if (check && Load(uaddr) != cmpval) {
     result = -EAGAIN;
   } else {
-    result = WakeLocked(b1, uaddr, n_wake, FUTEX_BITSET_MATCH_ANY);
+    result = WakeLocked(b1, uaddr, n_wake, FUTEX_BITSET_MATCH_ANY, shared);
     int moved = 0;
     Waiter* w = b1.head;
     while (w && moved < n_requeue) {
       Waiter* next = w->next;
-      if (w->uaddr == uaddr) {
+      if (Is(w, uaddr, shared)) {
         Dequeue(b1, w);
         w->uaddr = uaddr2;
         Enqueue(b2, w);
@@ -211,7 +220,7 @@ long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, 
   return result;
 }
 
-long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t encoded) {
+long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t encoded, bool shared) {
   int op = (encoded >> 28) & 0xf, cmp = (encoded >> 24) & 0xf;
   uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff;
   if (op & FUTEX_OP_OPARG_SHIFT) {
@@ -233,7 +242,7 @@ long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t enco
     }
     if (a2->compare_exchange_weak(old, nv)) break;
   }
-  long woken = FutexWake(uaddr, n, FUTEX_BITSET_MATCH_ANY);
+  long woken = FutexWake(uaddr, n, FUTEX_BITSET_MATCH_ANY, shared);
   bool hit;
   switch (cmp) {
     case FUTEX_OP_CMP_EQ: hit = old == cmparg; break;
@@ -244,11 +253,11 @@ long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t enco
     case FUTEX_OP_CMP_GE: hit = static_cast<int>(old) >= static_cast<int>(cmparg); break;
     default: return -ENOSYS;
   }
-  if (hit) woken += FutexWake(uaddr2, n2, FUTEX_BITSET_MATCH_ANY);
+  if (hit) woken += FutexWake(uaddr2, n2, FUTEX_BITSET_MATCH_ANY, shared);
   return woken;
 }
 
-long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only) {
+long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only, bool shared) {
   auto* word = reinterpret_cast<std::atomic<uint32_t>*>(uaddr);
   Bucket& b = BucketFor(uaddr);
   for (;;) {
@@ -277,6 +286,7 @@ long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only) 
       continue;
     }
     Waiter w{uaddr, FUTEX_BITSET_MATCH_ANY, nullptr, nullptr, nullptr, false};
+    w.shared = shared;
     long r = ParkOn(b, w, deadline_ns);
     if (r == -ETIMEDOUT || r == -EINTR) return r == -EINTR ? -EINTR : -ETIMEDOUT;
     // Woken by an unlock that handed the lock to us.
@@ -284,7 +294,7 @@ long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only) 
   }
 }
 
-long FutexUnlockPi(uint32_t* uaddr, int tid) {
+long FutexUnlockPi(uint32_t* uaddr, int tid, bool shared) {
   auto* word = reinterpret_cast<std::atomic<uint32_t>*>(uaddr);
   Bucket& b = BucketFor(uaddr);
   SpinGuard g(b.lock);
@@ -293,10 +303,10 @@ long FutexUnlockPi(uint32_t* uaddr, int tid) {
   // Hand the lock to the first waiter that can still take it.
   for (;;) {
     Waiter* w = b.head;
-    while (w && w->uaddr != uaddr) w = w->next;
+    while (w && !Is(w, uaddr, shared)) w = w->next;
     if (!w) break;
     bool more = false;
-    for (Waiter* o = w->next; o; o = o->next) more |= o->uaddr == uaddr;
+    for (Waiter* o = w->next; o; o = o->next) more |= Is(o, uaddr, shared);
     Dequeue(b, w);
     word->store(static_cast<uint32_t>(w->u->tid) | (more ? FUTEX_WAITERS : 0));
     if (WakeUp(w->u, WakeReason::kWoken)) return 0;
@@ -318,6 +328,7 @@ long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns) {
   for (; queued < n; queued++) {
     Waiter& w = waiters[queued];
     w = Waiter{entries[queued].uaddr, FUTEX_BITSET_MATCH_ANY, u, nullptr, nullptr, false};
+    w.shared = entries[queued].shared;
     Bucket& b = BucketFor(w.uaddr);
     SpinGuard g(b.lock);
     if (Load(w.uaddr) != entries[queued].val) {
@@ -345,7 +356,7 @@ long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns) {
 }
 
 long FutexWaitRequeuePi(uint32_t* uaddr, uint32_t val, uint32_t* uaddr2, int tid,
-                        uint64_t deadline_ns) {
+                        uint64_t deadline_ns, bool shared) {
   if (uaddr == uaddr2) return -EINVAL;
   Bucket& b = BucketFor(uaddr);
   b.lock.lock();
@@ -355,6 +366,7 @@ long FutexWaitRequeuePi(uint32_t* uaddr, uint32_t val, uint32_t* uaddr2, int tid
   }
   Waiter w{uaddr, FUTEX_BITSET_MATCH_ANY, nullptr, nullptr, nullptr, false};
   w.pi_target = uaddr2;
+  w.shared = shared;
   long r = ParkOn(b, w, deadline_ns);
   // Woken by FUTEX_CMP_REQUEUE_PI taking uaddr2 for it, or, once requeued,
   // by FUTEX_UNLOCK_PI handing it over: either way it owns uaddr2 now. A
@@ -364,7 +376,7 @@ long FutexWaitRequeuePi(uint32_t* uaddr, uint32_t val, uint32_t* uaddr2, int tid
 }
 
 long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue,
-                       uint32_t cmpval) {
+                       uint32_t cmpval, bool shared) {
   if (n_wake != 1 || n_requeue < 0 || uaddr == uaddr2) return -EINVAL;
   Bucket& b1 = BucketFor(uaddr);
   Bucket& b2 = BucketFor(uaddr2);
@@ -379,13 +391,13 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
   } else {
     // Every waiter on uaddr must be a FUTEX_WAIT_REQUEUE_PI waiter for uaddr2.
     for (Waiter* w = b1.head; w; w = w->next)
-      if (w->uaddr == uaddr && w->pi_target != uaddr2) count = -EINVAL;
+      if (Is(w, uaddr, shared) && w->pi_target != uaddr2) count = -EINVAL;
     bool top_done = false;
     int requeued = 0;
     Waiter* w = b1.head;
     while (count >= 0 && w) {
       Waiter* next = w->next;
-      if (w->uaddr != uaddr) {
+      if (!Is(w, uaddr, shared)) {
         w = next;
         continue;
       }
@@ -394,7 +406,7 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
         // The top waiter takes uaddr2 at once if it is free (the kernel's
         // futex_proxy_trylock_atomic).
         bool more = false;
-        for (Waiter* o = next; o; o = o->next) more |= o->uaddr == uaddr;
+        for (Waiter* o = next; o; o = o->next) more |= Is(o, uaddr, shared);
         uint32_t v = word2->load();
         if ((v & FUTEX_TID_MASK) == 0) {
           uint32_t nv = static_cast<uint32_t>(w->u->tid) | (v & FUTEX_WAITERS) |

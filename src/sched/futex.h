@@ -12,9 +12,12 @@ namespace junction::sched {
 
 // Waits while *uaddr == val (checked atomically with the enqueue). deadline
 // in CLOCK_MONOTONIC ns (0 = none). Returns 0, -EAGAIN, -ETIMEDOUT, -EINTR.
-long FutexWait(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns);
+// `shared`: the operation had no FUTEX_PRIVATE_FLAG. As on Linux, a
+// private operation never finds a waiter that waited without the flag, nor
+// the reverse, whatever memory the word is in (every operation below).
+long FutexWait(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns, bool shared);
 // Wakes up to n waiters whose bitset matches. Returns how many woke.
-long FutexWake(uint32_t* uaddr, int n, uint32_t bitset);
+long FutexWake(uint32_t* uaddr, int n, uint32_t bitset, bool shared);
 
 // Cross-process futexes. A waiter from another process cannot be put on a
 // run queue here, so a waiter of a shared futex parks in its own process
@@ -34,14 +37,14 @@ void FutexNotifyShared(SharedFutexSlot slot);
 // Wakes n_wake waiters on uaddr and moves up to n_requeue more to uaddr2.
 // With `check`, first verifies *uaddr == cmpval (else -EAGAIN).
 long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, bool check,
-                  uint32_t cmpval);
+                  uint32_t cmpval, bool shared);
 // FUTEX_WAKE_OP.
-long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t op);
+long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t op, bool shared);
 // Priority-inheritance locks, reduced for a user-level scheduler: ownership
 // is handed to the first waiter on unlock (no priority boosting: uthreads
 // have no priorities).
-long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only);
-long FutexUnlockPi(uint32_t* uaddr, int tid);
+long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only, bool shared);
+long FutexUnlockPi(uint32_t* uaddr, int tid, bool shared);
 
 // futex_waitv: waits on up to kFutexWaitvMax 32-bit words at once (values
 // checked as each is queued). Returns the index of the word whose wake
@@ -50,6 +53,7 @@ inline constexpr int kFutexWaitvMax = 128;
 struct FutexWaitvEntry {
   uint32_t* uaddr;
   uint32_t val;
+  bool shared;  // no FUTEX2_PRIVATE
 };
 long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns);
 
@@ -57,10 +61,10 @@ long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns);
 // the PI lock uaddr2 for it or requeues it there (then FUTEX_UNLOCK_PI
 // hands the lock over); returns 0 owning uaddr2.
 long FutexWaitRequeuePi(uint32_t* uaddr, uint32_t val, uint32_t* uaddr2, int tid,
-                        uint64_t deadline_ns);
+                        uint64_t deadline_ns, bool shared);
 // FUTEX_CMP_REQUEUE_PI: n_wake must be 1. Returns waiters woken + requeued.
 long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue,
-                       uint32_t cmpval);
+                       uint32_t cmpval, bool shared);
 
 // Fork child: the waiters (other threads) do not exist there.
 void ResetFutexesAfterFork();

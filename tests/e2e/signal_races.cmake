@@ -1,7 +1,7 @@
-# e2e tests of signal and futex races (issue 4), kept apart from
-# programs.cmake so parallel work does not collide; included by
+# e2e tests of signal and futex races and keying (issue 4), kept apart
+# from programs.cmake so parallel work does not collide; included by
 # CMakeLists.txt after it. Each race test repeats its case 200 times in one
-# guest process, on one core and on two.
+# guest process; every test runs on one core and on two.
 function(signal_race_test name)
   add_executable(e2e_${name} progs/${name}.c)
   target_link_libraries(e2e_${name} PRIVATE pthread)
@@ -28,3 +28,7 @@ add_test(NAME e2e.pty_session_2cores
                  ${E2E_DATA}/two_cores.toml ${E2E_DATA}/pty_guest.py)
 set_tests_properties(e2e.pty_session_2cores PROPERTIES LABELS e2e TIMEOUT 120
   PASS_REGULAR_EXPRESSION "PASS: same terminal session")
+
+# A FUTEX_PRIVATE_FLAG wake never wakes a waiter that waited without the
+# flag, nor the reverse, in every kind of memory (as Linux keys them).
+signal_race_test(futex_private_shared)

@@ -30,15 +30,16 @@ JUNCTION_HANDLER(futex_lazy) {
   }
   auto* word = reinterpret_cast<uint32_t*>(uaddr);
   auto val = static_cast<uint32_t>(a.a[2]);
+  bool shared = !(a.a[1] & FUTEX_PRIVATE_FLAG);
   switch (cmd) {
     case FUTEX_WAIT:
-      return sched::FutexWait(word, val, FUTEX_BITSET_MATCH_ANY, 0);
+      return sched::FutexWait(word, val, FUTEX_BITSET_MATCH_ANY, 0, shared);
     case FUTEX_WAIT_BITSET:
-      return sched::FutexWait(word, val, static_cast<uint32_t>(a.a[5]), 0);
+      return sched::FutexWait(word, val, static_cast<uint32_t>(a.a[5]), 0, shared);
     case FUTEX_WAKE:
-      return sched::FutexWake(word, static_cast<int>(val), FUTEX_BITSET_MATCH_ANY);
+      return sched::FutexWake(word, static_cast<int>(val), FUTEX_BITSET_MATCH_ANY, shared);
     default:
-      return sched::FutexWake(word, static_cast<int>(val), static_cast<uint32_t>(a.a[5]));
+      return sched::FutexWake(word, static_cast<int>(val), static_cast<uint32_t>(a.a[5]), shared);
   }
 }
 

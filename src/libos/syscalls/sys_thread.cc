@@ -88,7 +88,7 @@ void ReleaseRobustFutexes(int tid, uintptr_t head) {
         if (v & FUTEX_WAITERS) {
           auto* w = reinterpret_cast<uint32_t*>(addr);
           if (auto slot = SharedSlotFor(addr, 0)) sched::FutexWakeShared(w, 1, FUTEX_BITSET_MATCH_ANY, *slot);
-          else sched::FutexWake(w, 1, FUTEX_BITSET_MATCH_ANY);
+          else sched::FutexWake(w, 1, FUTEX_BITSET_MATCH_ANY, true);  // Linux wakes non-private
         }
         break;
       }
@@ -166,7 +166,8 @@ JUNCTION_HANDLER(exit) {
   if (u->clear_child_tid && GuestWritable(u->clear_child_tid, 4)) {
     auto* word = reinterpret_cast<std::atomic<uint32_t>*>(u->clear_child_tid);
     word->store(0);
-    sched::FutexWake(reinterpret_cast<uint32_t*>(u->clear_child_tid), 1, FUTEX_BITSET_MATCH_ANY);
+    // Non-private, as Linux's wake (glibc's pthread_join waits so).
+    sched::FutexWake(reinterpret_cast<uint32_t*>(u->clear_child_tid), 1, FUTEX_BITSET_MATCH_ANY, true);
   }
   sched::ExitCurrent();
 }
@@ -238,6 +239,7 @@ JUNCTION_HANDLER(futex) {
     return static_cast<long long>(sched::NowNs() + TimespecNs(*t));
   };
   auto* uaddr2 = reinterpret_cast<uint32_t*>(a.a[4]);
+  bool shared = !(a.a[1] & FUTEX_PRIVATE_FLAG);
   switch (op) {
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
@@ -256,7 +258,7 @@ JUNCTION_HANDLER(futex) {
       if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1]))
         r = sched::FutexWaitShared(uaddr, val, bitset, static_cast<uint64_t>(d), *slot);
       else
-        r = sched::FutexWait(uaddr, val, bitset, static_cast<uint64_t>(d));
+        r = sched::FutexWait(uaddr, val, bitset, static_cast<uint64_t>(d), shared);
       if (r == -EINTR && relative) {
         self->futex_restart_deadline = static_cast<uint64_t>(d);
         self->futex_restart_uaddr = static_cast<uintptr_t>(a.a[0]);
@@ -268,7 +270,7 @@ JUNCTION_HANDLER(futex) {
       uint32_t bitset = op == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : static_cast<uint32_t>(a.a[5]);
       if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1]))
         return sched::FutexWakeShared(uaddr, static_cast<int>(val), bitset, *slot);
-      return sched::FutexWake(uaddr, static_cast<int>(val), bitset);
+      return sched::FutexWake(uaddr, static_cast<int>(val), bitset, shared);
     }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
@@ -276,33 +278,33 @@ JUNCTION_HANDLER(futex) {
       // Waiters in other processes cannot be moved: they re-check instead.
       if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1])) sched::FutexNotifyShared(*slot);
       return sched::FutexRequeue(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
-                                 op == FUTEX_CMP_REQUEUE, static_cast<uint32_t>(a.a[5]));
+                                 op == FUTEX_CMP_REQUEUE, static_cast<uint32_t>(a.a[5]), shared);
     case FUTEX_WAKE_OP:
       if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4)) return -EFAULT;
       for (long addr : {a.a[0], a.a[4]})
         if (auto slot = SharedSlotFor(static_cast<uintptr_t>(addr), a.a[1])) sched::FutexNotifyShared(*slot);
       return sched::FutexWakeOp(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
-                                static_cast<uint32_t>(a.a[5]));
+                                static_cast<uint32_t>(a.a[5]), shared);
     case FUTEX_LOCK_PI:
     case FUTEX_LOCK_PI2: {
       long long d = deadline(true);
       if (d < 0) return d;
-      return sched::FutexLockPi(uaddr, Self()->tid, static_cast<uint64_t>(d), false);
+      return sched::FutexLockPi(uaddr, Self()->tid, static_cast<uint64_t>(d), false, shared);
     }
     case FUTEX_TRYLOCK_PI:
-      return sched::FutexLockPi(uaddr, Self()->tid, 0, true);
+      return sched::FutexLockPi(uaddr, Self()->tid, 0, true, shared);
     case FUTEX_UNLOCK_PI:
-      return sched::FutexUnlockPi(uaddr, Self()->tid);
+      return sched::FutexUnlockPi(uaddr, Self()->tid, shared);
     case FUTEX_WAIT_REQUEUE_PI: {
       if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4) || (a.a[4] & 3)) return -EFAULT;
       long long d = deadline(true);
       if (d < 0) return d;
-      return sched::FutexWaitRequeuePi(uaddr, val, uaddr2, Self()->tid, static_cast<uint64_t>(d));
+      return sched::FutexWaitRequeuePi(uaddr, val, uaddr2, Self()->tid, static_cast<uint64_t>(d), shared);
     }
     case FUTEX_CMP_REQUEUE_PI:
       if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4) || (a.a[4] & 3)) return -EFAULT;
       return sched::FutexCmpRequeuePi(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
-                                      static_cast<uint32_t>(a.a[5]));
+                                      static_cast<uint32_t>(a.a[5]), shared);
     default:
       return -ENOSYS;
   }
@@ -334,7 +336,7 @@ JUNCTION_HANDLER(futex_waitv) {
     if (w.val >> 32) return -EINVAL;
     if (w.uaddr & 3) return -EINVAL;
     if (!GuestWritable(static_cast<uintptr_t>(w.uaddr), 4)) return -EFAULT;
-    entries[i] = {reinterpret_cast<uint32_t*>(w.uaddr), static_cast<uint32_t>(w.val)};
+    entries[i] = {reinterpret_cast<uint32_t*>(w.uaddr), static_cast<uint32_t>(w.val), !(w.flags & kPrivate)};
   }
   return sched::FutexWaitv(entries, n, deadline);
 }
