@@ -29,6 +29,7 @@ JUNCTION_HANDLER(get_robust_list); JUNCTION_HANDLER(futex); JUNCTION_HANDLER(fut
 JUNCTION_HANDLER(futex_lazy);  // futex's kLazy entry (sys_futex_lazy.cc)
 JUNCTION_HANDLER(rt_sigprocmask_lazy);  // kLazy entry (sys_signal_lazy.cc)
 JUNCTION_HANDLER(madvise_lazy);  // kLazy entry (sys_mm_lazy.cc)
+JUNCTION_HANDLER(rseq_lazy);  // kLazy entry (sys_rseq_lazy.cc)
 JUNCTION_HANDLER(clock_nanosleep); JUNCTION_HANDLER(sched_yield);
 
 // Process identity, limits, control (sys_process.cc)

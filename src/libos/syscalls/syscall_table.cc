@@ -211,7 +211,7 @@ constexpr Spec kSpecs[] = {
     HOST(fsetxattr, ""), HOST(removexattr, ""), HOST(lremovexattr, ""), HOST(fremovexattr, ""),
 
     // Precise errors.
-    IMPL(rseq, 0, "cpu_id of the kthread's core, updated when the thread resumes elsewhere; critical sections aborted on preemption and signals"),
+    {SYS_rseq, Sys_rseq_lazy, Support::kFull, kLazy, 0, "cpu_id of the kthread's core, updated when the thread resumes elsewhere; critical sections aborted on preemption and signals"},
     ERR(io_uring_setup, ENOSYS, "programs fall back to epoll/threads"),
     PART(clone3, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"),
     PART(clone, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"),
