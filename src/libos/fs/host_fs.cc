@@ -1,7 +1,8 @@
 // Host-backed mounts (the container root and bind mounts). Every host call
 // is relative to the mount's root descriptor with RESOLVE_BENEATH and
-// RESOLVE_NO_SYMLINKS, or on a descriptor obtained that way, so no path a
-// guest can write reaches outside the mount.
+// RESOLVE_NO_SYMLINKS, or on a descriptor obtained that way (or is an
+// lstat/readlink of one name on the root descriptor, TopLevelName), so no
+// path a guest can write reaches outside the mount.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <linux/openat2.h>
@@ -129,10 +130,25 @@ class HostFs : public Filesystem {
     return {};
   }
 
+  // A name directly below the root (no '/', not "." or ".."): one host
+  // call on the root descriptor can neither cross a symlink nor leave the
+  // mount, so it needs no RESOLVE_BENEATH descriptor of its own. The
+  // top-level names are the ones every path walk meets (/bin, /lib, /lib64
+  // are symlinks on merged-/usr systems): 1 host call instead of 3.
+  static bool TopLevelName(const std::string& rel) {
+    return rel.find('/') == std::string::npos && rel != "." && rel != "..";
+  }
+
   SysResult<struct stat> Lstat(const std::string& rel) override {
     struct stat st;
     if (rel.empty()) {
       long r = host::Syscall(SYS_fstat, root_fd_, host::L(&st));
+      if (r < 0) return E(r);
+      return st;
+    }
+    if (TopLevelName(rel)) {
+      long r = host::Syscall(SYS_newfstatat, root_fd_, host::L(rel.c_str()), host::L(&st),
+                             AT_SYMLINK_NOFOLLOW);
       if (r < 0) return E(r);
       return st;
     }
@@ -145,6 +161,12 @@ class HostFs : public Filesystem {
   }
 
   SysResult<std::string> Readlink(const std::string& rel) override {
+    if (!rel.empty() && TopLevelName(rel)) {
+      char buf[PATH_MAX];
+      long n = host::Syscall(SYS_readlinkat, root_fd_, host::L(rel.c_str()), host::L(buf), sizeof(buf));
+      if (n < 0) return E(n);
+      return std::string(buf, static_cast<size_t>(n));
+    }
     long fd = OpenAt2(rel, O_PATH | O_NOFOLLOW, 0);
     if (fd < 0) return E(fd);
     char buf[PATH_MAX];
