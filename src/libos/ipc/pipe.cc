@@ -104,17 +104,13 @@ size_t PipeBuffer::Consume_locked(void* buf, size_t len, bool peek, size_t* pack
   return n;
 }
 
-namespace {
-
 // SIGPIPE to the writer, as Linux sends it with EPIPE.
-void RaiseSigpipe() {
+void PipeBuffer::RaiseSigpipe() {
   siginfo_t info{};
   info.si_signo = SIGPIPE;
   info.si_code = SI_USER;
   RaiseSignal(SIGPIPE, info);
 }
-
-}  // namespace
 
 SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, int io) {
   bool packet = io & kIoPacket;

@@ -56,13 +56,13 @@ class PipeBuffer {
   SysResult<size_t> TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len);
   uint64_t ino() const { return ino_; }
 
-  // The lazy path (pipe_lazy.cc, vector-free): read(2) whole (it may block:
-  // the uthread parks on the guest's registers), and a write that fits,
-  // without packets, SIGPIPE or blocking. Returns the result or -errno;
+  // The lazy path (pipe_lazy.cc, vector-free): read(2) whole and write(2)
+  // of up to PIPE_BUF bytes without packets; either may wait (the uthread
+  // parks on the guest's registers). Returns the result or -errno;
   // kNotLazy if the call must take Read/Write instead (nothing was done).
   static constexpr long kNotLazy = 1l << 62;
   long ReadLazy(PipeEnd* end, void* buf, size_t len);
-  long WriteLazy(fs::File* end, const void* buf, size_t len);
+  long WriteLazy(PipeEnd* end, const void* buf, size_t len);
 
  private:
   void NotifyEndsLazy(uint32_t rd, uint32_t wr);
@@ -70,6 +70,14 @@ class PipeBuffer {
   // ReadLazy's wait: parks until data, EOF or a signal (0 or -EINTR).
   // lock_ held before and after.
   long WaitReadableLazy_locked();
+  // A lazy call about to wait pins the buffer (it counts as an end of its
+  // kind and defers the buffer's free) and lets go of its end.
+  void PinLazy_locked(bool writer);
+  // The end of a lazy call: wakes and notifies the other side (`ev`, 0:
+  // nothing changed), ends the pin. Releases lock_; may free the buffer.
+  void FinishLazy_locked(bool writer, bool pinned, uint32_t ev);
+  // SIGPIPE to the calling thread, as Linux sends it with EPIPE.
+  static void RaiseSigpipe();
   static void ReleaseLast(PipeBuffer* b);
   // Takes up to len bytes (or the first packet) out of a non-empty ring.
   size_t Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len);

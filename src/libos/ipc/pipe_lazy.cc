@@ -61,6 +61,58 @@ void PipeBuffer::NotifyEndsLazy(uint32_t rd, uint32_t wr) {
   end->hub().Notify(rd ? rd : wr);
 }
 
+void PipeBuffer::PinLazy_locked(bool writer) {
+  lazy_pins_++;
+  (writer ? writers_ : readers_)++;
+  // From here on the end may be closed and freed (its lazy_object slot
+  // no longer names it): the wait touches only this buffer.
+  __atomic_store_n(&CurrentThread()->lazy_object, nullptr, __ATOMIC_RELEASE);
+}
+
+void PipeBuffer::FinishLazy_locked(bool writer, bool pinned, uint32_t ev) {
+  // Under lock_ the ends are stable (Attach/Detach take it) and whoever
+  // waits on the other side is queued: peek, and skip the wake-up's and the
+  // notification's locks when no one waits or watches.
+  sched::WaitQueue& other = writer ? readq_ : writeq_;
+  fs::File* peer = writer ? read_end_ : write_end_;
+  bool wake = ev && other.may_have_waiters();
+  bool notify = ev && peer && !peer->hub().empty();
+  bool last_end = false, free_buffer = false;
+  if (pinned) {
+    last_end = --(writer ? writers_ : readers_) == 0;
+    if (!wake && !notify && !last_end) {
+      pinned = false;
+      free_buffer = --lazy_pins_ == 0 && orphaned_;
+    }
+  }
+  lock_.unlock();
+  // Past here the buffer lives on through the end (its lazy_object slot)
+  // or the pin, which is dropped last.
+  if (wake) other.WakeAll();
+  if (notify) NotifyEndsLazy(writer ? ev : 0, writer ? 0 : ev);
+  if (last_end) {
+    // The waiter's descriptor was closed while it waited: the other side
+    // learns of it now (as Detach tells it).
+    EnterLibos(CurrentThread());
+    if (writer) {
+      readq_.WakeAll();
+      NotifyEnds(EPOLLHUP | EPOLLIN, 0);
+    } else {
+      writeq_.WakeAll();
+      NotifyEnds(0, EPOLLERR | EPOLLOUT);
+    }
+  }
+  if (pinned) {
+    sched::SchedGuard g(lock_);
+    free_buffer = --lazy_pins_ == 0 && orphaned_;
+  }
+  if (free_buffer) {
+    // Every reference went while the call waited (ReleaseLast).
+    EnterLibos(CurrentThread());
+    delete this;
+  }
+}
+
 long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
   if (!len) return kNotLazy;
   bool pinned = false;
@@ -79,17 +131,14 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
       lock_.unlock();
       return kNotLazy;
     }
-    // The end stays alive only while this kthread's lazy_object names it:
-    // the wait pins the buffer instead, and counts as a reader (as the file
-    // an in-flight Linux read holds keeps the pipe open for reading even
-    // if its descriptor is closed meanwhile). Not looking at the end again
+    // The wait pins the buffer and counts as a reader (as the file an
+    // in-flight Linux read holds keeps the pipe open for reading even if
+    // its descriptor is closed meanwhile). Not looking at the end again
     // has one cost: O_NONBLOCK set by another thread during the wait takes
     // effect at the next read, where Linux would also end a wait that a
     // competing reader left without data with EAGAIN.
-    lazy_pins_++;
-    readers_++;
+    PinLazy_locked(false);
     pinned = true;
-    __atomic_store_n(&CurrentThread()->lazy_object, nullptr, __ATOMIC_RELEASE);
     r = WaitReadableLazy_locked();
   }
   size_t n = 0;
@@ -107,36 +156,7 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
       if (!used_) head_ = 0;
     }
   }
-  // Under lock_ the ends are stable (Attach/Detach take it) and a writer
-  // waiting for space is queued: peek, and skip the locks when no one waits.
-  bool notify = n && write_end_ && !write_end_->hub().empty();
-  if (n && writeq_.may_have_waiters()) writeq_.WakeAll();
-  bool last_reader = false, free_buffer = false;
-  if (pinned) {
-    last_reader = --readers_ == 0;
-    if (!notify && !last_reader) {
-      pinned = false;
-      free_buffer = --lazy_pins_ == 0 && orphaned_;
-    }
-  }
-  lock_.unlock();
-  if (notify) NotifyEndsLazy(0, EPOLLOUT | EPOLLWRNORM);
-  if (last_reader) {
-    // The descriptor was closed while the read waited: the writers learn
-    // of it now (as Detach tells them).
-    EnterLibos(CurrentThread());
-    writeq_.WakeAll();
-    NotifyEnds(0, EPOLLERR | EPOLLOUT);
-  }
-  if (pinned) {
-    sched::SchedGuard g(lock_);
-    free_buffer = --lazy_pins_ == 0 && orphaned_;
-  }
-  if (free_buffer) {
-    // Every reference went while the read waited (ReleaseLast).
-    EnterLibos(CurrentThread());
-    delete this;
-  }
+  FinishLazy_locked(false, pinned, n ? EPOLLOUT | EPOLLWRNORM : 0);
   return r ? r : static_cast<long>(n);
 }
 
@@ -149,22 +169,52 @@ long PipeBuffer::WaitReadableLazy_locked() {
   return 0;
 }
 
-long PipeBuffer::WriteLazy(fs::File* end, const void* buf, size_t len) {
+long PipeBuffer::WriteLazy(PipeEnd* end, const void* buf, size_t len) {
   if (!len || (end->flags() & O_DIRECT)) return kNotLazy;
+  bool pinned = false;
   sched::LockSched(lock_);
-  if (!readers_ || cap_ - used_ < len) {
-    lock_.unlock();
-    return kNotLazy;
+  if (readers_ && cap_ - used_ < len) {
+    // Only a write of at most PIPE_BUF waits here (it is all or nothing);
+    // a longer one writes what fits first, on the full path.
+    if (len > kPipeBuf || !pinnable_) {
+      lock_.unlock();
+      return kNotLazy;
+    }
+    if (end->nonblocking()) {
+      lock_.unlock();
+      return -EAGAIN;
+    }
+    // As a waiting read: a pin, and the wait counts as a writer (readers
+    // see no EOF while it waits, even if its descriptor is closed).
+    PinLazy_locked(true);
+    pinned = true;
+    long r = 0;
+    while (readers_ && cap_ - used_ < len) {
+      r = writeq_.Wait(lock_);
+      sched::LockSched(lock_);
+      if (r) break;
+    }
+    if (r) {
+      FinishLazy_locked(true, true, 0);
+      return r;
+    }
+  }
+  if (!readers_) {
+    if (!pinned) {
+      lock_.unlock();
+      return kNotLazy;  // EPIPE and SIGPIPE on the full path
+    }
+    // The readers went while it waited (the end may be gone too).
+    FinishLazy_locked(true, true, 0);
+    EnterLibos(CurrentThread());
+    RaiseSigpipe();
+    return -EPIPE;
   }
   size_t tail = head_ + used_;  // < 2 * cap_: no division
   if (tail >= cap_) tail -= cap_;
   CopyToRing(ring_.data(), cap_, tail, buf, len);
   used_ += len;
-  bool wake = readq_.may_have_waiters();
-  bool notify = read_end_ && !read_end_->hub().empty();
-  lock_.unlock();
-  if (wake) readq_.WakeAll();
-  if (notify) NotifyEndsLazy(EPOLLIN | EPOLLRDNORM, 0);
+  FinishLazy_locked(true, pinned, EPOLLIN | EPOLLRDNORM);
   return static_cast<long>(len);
 }
 

@@ -1,9 +1,9 @@
 // pread64/pwrite64 on the lazy path (kLazy): on a description with direct
 // host I/O and a buffer in a guest VMA this kthread knows, the host call is
 // made on the guest's registers (no vector state saved, no %fs switch).
-// read/write: on a pipe end, any read (one that must wait parks the uthread
-// on the guest's registers, as a futex wait does) and a write that fits
-// (ipc/pipe_lazy.cc). Anything else enters the LibOS context and takes the
+// read/write: on a pipe end, any read and writes up to PIPE_BUF (one that
+// must wait parks the uthread on the guest's registers, as a futex wait
+// does; ipc/pipe_lazy.cc). Anything else enters the LibOS context and takes the
 // full handler (sys_fd.cc). Built with -mgeneral-regs-only.
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -45,7 +45,7 @@ long PipeIo(const SyscallArgs& a, bool write, SyscallHandler full) {
     fs::File* f = fs::FdTable::Get().LazyPipeEnd(a.a[0], write ? 2 : 1, &ts->lazy_object);
     if (f) {
       auto* end = static_cast<ipc::PipeEnd*>(f);
-      r = write ? end->pipe().WriteLazy(f, reinterpret_cast<const void*>(buf), len)
+      r = write ? end->pipe().WriteLazy(end, reinterpret_cast<const void*>(buf), len)
                 : end->pipe().ReadLazy(end, reinterpret_cast<void*>(buf), len);
       // The call may have entered the LibOS or blocked and resumed on
       // another kthread: this kthread's state.

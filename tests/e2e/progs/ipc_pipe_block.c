@@ -177,6 +177,78 @@ static void round_blocked_writer(void) {
   close(wfd);
 }
 
+// Small writes (at most PIPE_BUF: all or nothing) that wait for room.
+static volatile sig_atomic_t pipe_signals;
+static void on_sigpipe(int sig) {
+  (void)sig;
+  pipe_signals++;
+}
+
+struct small_write {
+  long r;
+  int err;
+};
+
+static void* small_writer(void* arg) {
+  struct small_write* w = arg;
+  char b[100];
+  memset(b, 's', sizeof(b));
+  errno = 0;
+  w->r = write(wfd, b, sizeof(b));
+  w->err = errno;
+  return NULL;
+}
+
+// mode 0: room made by a read; 1: the read end closed (EPIPE, SIGPIPE to
+// the writer); 2: the writer's descriptor closed meanwhile (the write
+// still completes, readers see EOF only after it); 3: a signal (EINTR).
+static void round_small_writer(const char* label, int mode) {
+  int p[2];
+  if (pipe(p) != 0) return;
+  rfd = p[0];
+  wfd = p[1];
+  fcntl(wfd, F_SETFL, O_NONBLOCK);
+  char b[4096];
+  memset(b, 'f', sizeof(b));
+  long filled = 0, n;
+  while ((n = write(wfd, b, sizeof(b))) > 0) filled += n;
+  while ((n = write(wfd, b, 1)) > 0) filled += n;
+  fcntl(wfd, F_SETFL, 0);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = mode == 3 ? on_usr1 : on_sigpipe;
+  sigaction(mode == 3 ? SIGUSR1 : SIGPIPE, &sa, NULL);
+  pipe_signals = 0;
+  handled = 0;
+  struct small_write w = {0, 0};
+  pthread_t t;
+  pthread_create(&t, NULL, small_writer, &w);
+  pause_ms(100);
+  long got = 0;
+  switch (mode) {
+    case 0: got = read(rfd, b, sizeof(b)); break;
+    case 1: close(rfd); rfd = -1; break;
+    case 2:
+      close(wfd);
+      wfd = -1;
+      got = read(rfd, b, sizeof(b));
+      break;
+    case 3: pthread_kill(t, SIGUSR1); break;
+  }
+  pthread_join(t, NULL);
+  printf("%s: filled %ld, read %ld, write %ld %s, SIGPIPE %d, handler %d\n", label, filled, got, w.r,
+         w.r < 0 ? strerror(w.err) : "", pipe_signals, handled);
+  if (mode == 2) {
+    // Everything written is there, then EOF.
+    long total = 0;
+    while ((n = read(rfd, b, sizeof(b))) > 0) total += n;
+    printf("%s: drained %ld, then %ld\n", label, total, n);
+  }
+  if (rfd >= 0) close(rfd);
+  if (wfd >= 0) close(wfd);
+  signal(SIGPIPE, SIG_IGN);
+}
+
 static void* poll_out(void* arg) {
   struct pollfd* pf = arg;
   pf->revents = 0;
@@ -293,6 +365,10 @@ int main(void) {
   round_close_while_blocked();
   round_both_closed_while_blocked();
   round_blocked_writer();
+  round_small_writer("small write waits for room", 0);
+  round_small_writer("small write, reader closes", 1);
+  round_small_writer("small write, its descriptor closed meanwhile", 2);
+  round_small_writer("small write interrupted", 3);
   round_readiness();
   round_two_readers();
   return 0;
