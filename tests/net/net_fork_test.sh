@@ -3,10 +3,13 @@
 # (docs/network.md "Processes"), through `junction daemon` (TAP port) in a
 # network namespace this test creates and always deletes. One CASE per run:
 #   fork_accept    python3: a listening socket, two os.fork() workers
-#                  accepting on it; 20 curl requests from the host, every
-#                  one answered, by both workers, none by the parent
+#                  accepting on it (one blocking in accept, one gunicorn-
+#                  style with select and a non-blocking accept); 20 curl
+#                  requests from the host, every one answered, by both
+#                  workers, none by the parent; then 10 at once
 #   nginx_workers  nginx with master_process on, worker_processes 2: 20 curl
-#                  requests from the host all answered, by workers
+#                  requests from the host all answered, by workers; 10 on
+#                  one keep-alive connection
 #   fork_connect   python3: a forked child (its parent has no socket) and a
 #                  grandchild fetch a file from a host http.server; the
 #                  parent fetches it afterwards too
@@ -58,19 +61,33 @@ get() {  # $1: path; prints the body, fails the request after 10 s
 case $case_ in
 fork_accept)
   cat >"$tmp/workers.py" <<'PY'
-import os, socket
+import os, select, socket
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", 8080))
 s.listen(64)
 print("parent", os.getpid(), flush=True)
+def take(style):
+    if style == "blocking":
+        return s.accept()[0]
+    # gunicorn's sync worker: select() on the listener, then a non-blocking accept
+    while True:
+        select.select([s], [], [])
+        try:
+            c = s.accept()[0]
+            c.setblocking(True)
+            return c
+        except BlockingIOError:
+            pass
 kids = []
-for _ in range(2):
+for style in ("blocking", "select"):
     pid = os.fork()
     if pid == 0:
+        if style == "select":
+            s.setblocking(False)
         print("worker ready", os.getpid(), flush=True)
         while True:
-            c, _ = s.accept()
+            c = take(style)
             req = b""
             while b"\r\n\r\n" not in req:
                 d = c.recv(4096)
@@ -91,6 +108,16 @@ PY
   for i in $(seq 20); do
     body=$(get /$i) || fail "request $i: curl exited $?"
     echo "$body" >>"$tmp/served"
+  done
+  # And 10 at once.
+  curls=()
+  for i in $(seq 10); do
+    (get /c$i >"$tmp/conc.$i" 2>&1 || echo "curl exited $?" >>"$tmp/conc.$i") &
+    curls+=("$!")
+  done
+  wait "${curls[@]}"
+  for i in $(seq 10); do
+    grep -q '^worker [0-9]*$' "$tmp/conc.$i" || fail "concurrent request $i: $(cat "$tmp/conc.$i")"
   done
   echo "answers: $(sort "$tmp/served" | uniq -c | tr '\n' ' ')"
   [ "$(grep -c '^worker [0-9]*$' "$tmp/served")" = 20 ] || fail "not every request was answered by a worker"
@@ -139,6 +166,10 @@ CONF
   done
   echo "20 requests: $ok answered"
   [ $ok = 20 ] || fail "only $ok of 20 requests answered"
+  # Ten requests on one keep-alive connection.
+  urls=$(for i in $(seq 10); do printf 'http://%s:8080/ ' $srv; done)
+  n=$(in_ns curl --noproxy '*' -sS -m 20 $urls | grep -c "hello from nginx")
+  [ "$n" = 10 ] || fail "keep-alive: $n of 10 answered"
   master=$(cat "$tmp/nginx.pid")
   : >"$tmp/served"
   for i in $(seq 10); do get /pid >>"$tmp/served" || fail "/pid: curl exited $?"; done
