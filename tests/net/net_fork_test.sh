@@ -10,9 +10,11 @@
 #   nginx_workers  nginx with master_process on, worker_processes 2: 20 curl
 #                  requests from the host all answered, by workers; 10 on
 #                  one keep-alive connection
-#   fork_connect   python3: a forked child (its parent has no socket) and a
-#                  grandchild fetch a file from a host http.server; the
-#                  parent fetches it afterwards too
+#   fork_connect   python3: a forked child and a grandchild fetch a file from
+#                  a host http.server, the child also exchanges a UDP
+#                  datagram with a host echo server; the parent's own
+#                  keep-alive connection, open across the fork, still works
+#                  afterwards, and it fetches and echoes too
 # usage: net_fork_test.sh CASE JUNCTION
 set -u
 case_=$1
@@ -188,14 +190,38 @@ fork_connect)
     >"$tmp/hostweb.out" 2>&1 &
   pids+=("$!")
   wait_for "$tmp/hostweb.out" "Serving HTTP" "the host's http.server"
+  # A UDP echo server on the host side.
+  cat >"$tmp/echo.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 7007))
+print("echo ready", flush=True)
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(d, a)
+PY
+  in_ns python3 -u "$tmp/echo.py" $host >"$tmp/echo.out" 2>&1 &
+  pids+=("$!")
+  wait_for "$tmp/echo.out" "echo ready" "the host's UDP echo"
   cat >"$tmp/fetch.py" <<PY
-import hashlib, os, urllib.request
+import hashlib, http.client, os, socket, urllib.request
 def fetch(who):
     data = urllib.request.urlopen("http://$host:8081/blob.bin", timeout=30).read()
     print(who, hashlib.sha256(data).hexdigest(), flush=True)
+def echo(who):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(10)
+    msg = ("udp from %s %d" % (who, os.getpid())).encode()
+    u.sendto(msg, ("$host", 7007))
+    print(who, "udp", "ok" if u.recvfrom(2048)[0] == msg else "wrong", flush=True)
+# The parent's own connection, kept across the fork and used after it.
+conn = http.client.HTTPConnection("$host", 8081, timeout=30)
+conn.request("GET", "/blob.bin")
+first = hashlib.sha256(conn.getresponse().read()).hexdigest()
 pid = os.fork()
 if pid == 0:
     fetch("child")
+    echo("child")
     gpid = os.fork()
     if gpid == 0:
         fetch("grandchild")
@@ -204,7 +230,11 @@ if pid == 0:
     os._exit(st >> 8)
 _, st = os.waitpid(pid, 0)
 print("child status", st, flush=True)
+conn.request("GET", "/blob.bin")
+again = hashlib.sha256(conn.getresponse().read()).hexdigest()
+print("parent keep-alive", "ok" if first == again else "differs", flush=True)
 fetch("parent")
+echo("parent")
 PY
   "$junction" run "$tmp/app.toml" -- python3 -u "$tmp/fetch.py" >"$tmp/app.out" 2>&1 ||
     fail "the container exited $?"
@@ -213,6 +243,9 @@ PY
     grep -qx "$who $want" "$tmp/app.out" || fail "$who did not fetch the file intact"
   done
   grep -qx "child status 0" "$tmp/app.out" || fail "the child failed"
+  grep -qx "child udp ok" "$tmp/app.out" || fail "the child's UDP exchange"
+  grep -qx "parent udp ok" "$tmp/app.out" || fail "the parent's UDP exchange"
+  grep -qx "parent keep-alive ok" "$tmp/app.out" || fail "the parent's connection across the fork"
   ;;
 esac
 echo "PASS: $case_"
