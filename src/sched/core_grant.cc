@@ -47,6 +47,7 @@ bool TakeGrant(CoreGrant& g) {
     // The daemon is gone: run on the process's own cores.
     PinTo(g, c);
     g.core = c;
+    g.idle = false;
     g.holds = true;
     return true;
   }

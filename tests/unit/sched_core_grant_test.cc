@@ -1,7 +1,8 @@
 // The LibOS side of core grants (sched/core_grant.h) against a slot in
 // memory, this test playing the daemon: taking a grant, giving it back
 // (asked, or out of work), a grant revoked before the kthread ran on it,
-// the daemon's death, and waiting with a deadline, a kick and a grant.
+// the daemon's death, an idle kthread keeping its grant, and waiting with a
+// deadline, a kick and a grant.
 #include <doctest/doctest.h>
 
 #include <linux/futex.h>
@@ -89,6 +90,55 @@ TEST_CASE("core grant: take, yield, give back, untaken grants, standalone") {
   ReleaseGrantAfterFork(g);  // restores the affinity
   CHECK(g.slot == nullptr);
   CHECK(MayRun(g));
+}
+
+TEST_CASE("core grant: an idle kthread keeps its grant until the daemon takes it back") {
+  SaveStandaloneAffinity();
+  uint32_t cpu = static_cast<uint32_t>(sched_getcpu());
+  KthreadSlot slot{};
+  slot.grant_core.store(kNoCore);
+  CoreGrant g;
+  g.slot = &slot;
+
+  DaemonGrants(slot, cpu, 3);
+  CHECK(MayRun(g));
+  // Out of work: idle, still naming grant 3; it may not run meanwhile.
+  IdleCore(g);
+  CHECK(Status(slot) == PackStatus(KthreadState::kIdle, 3));
+  CHECK_FALSE(MayRun(g));
+  CHECK(Status(slot) == PackStatus(KthreadState::kIdle, 3));
+  // Work came and the grant is still ours: running again on grant 3.
+  CHECK(ResumeIdleCore(g));
+  CHECK(g.holds.load());
+  CHECK(Status(slot) == PackStatus(KthreadState::kRunning, 3));
+  CHECK(MayRun(g));
+
+  // Idle again; the daemon lends the core elsewhere and takes the grant back.
+  IdleCore(g);
+  slot.grant_core.store(kNoCore);
+  CHECK_FALSE(ResumeIdleCore(g));
+  CHECK(Status(slot) == PackStatus(KthreadState::kParked, 3));
+  CHECK_FALSE(g.idle.load());
+  CHECK_FALSE(ResumeIdleCore(g));  // not idle any more
+
+  // Idle, and a scheduling point sees the grant taken back: parked too.
+  DaemonGrants(slot, cpu, 4);
+  CHECK(MayRun(g));
+  IdleCore(g);
+  slot.grant_core.store(kNoCore);
+  CHECK_FALSE(MayRun(g));
+  CHECK(Status(slot) == PackStatus(KthreadState::kParked, 4));
+
+  // Idle, and the daemon grants the same slot anew (work the kthread could
+  // not see): a new grant, taken at the next look.
+  DaemonGrants(slot, cpu, 5);
+  CHECK(MayRun(g));
+  IdleCore(g);
+  DaemonGrants(slot, cpu, 6);
+  CHECK(MayRun(g));
+  CHECK_FALSE(g.idle.load());
+  CHECK(Status(slot) == PackStatus(KthreadState::kRunning, 6));
+  ReleaseGrantAfterFork(g);  // restores the affinity
 }
 
 TEST_CASE("core grant: waiting ends at the deadline, on a kick, on a grant") {
