@@ -9,6 +9,7 @@
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
 #include "libos/proc/teardown_watchdog.h"
+#include "libos/signals/signal_queue.h"
 
 namespace junction::libos {
 
@@ -24,7 +25,9 @@ bool InitContainer() {
   int host_pgid = static_cast<int>(host::Syscall(SYS_getpgid, 0));
   if (!Create(p.host_pid, host_pgid)) return false;
   p.pid = 1;
-  fs::FdTable::Get().PublishHostFds(FdRowOf(FindPid(Get(), 1)), kFdMapSize);
+  Entry* self = FindPid(Get(), 1);
+  fs::FdTable::Get().PublishHostFds(FdRowOf(self), kFdMapSize);
+  SetSignalQueueAccount(&Get()->rt_signals, &self->rt_signals);
   // Orphans of the container are reparented to its init on the host too.
   host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1);
   p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
@@ -82,7 +85,12 @@ void OnProcessExit() {
   Process& p = CurrentProcess();
   LockTable(t, p.host_pid);
   Entry* self = FindPid(t, p.pid);
-  if (self) self->state.store(kExited);
+  if (self) {
+    // Its queued real-time signals end with it.
+    SetSignalQueueAccount(nullptr, nullptr);
+    DropRtSignals(t, self);
+    self->state.store(kExited);
+  }
   // Orphans go to the nearest living subreaper ancestor, else to init.
   int new_parent = 1;
   for (int anc = self ? self->ppid.load() : 0, hops = 0; anc > 1 && hops < kMaxProcesses; hops++) {
@@ -104,6 +112,7 @@ void OnProcessExit() {
     if (p.pid == 1) {
       int h = e.host_pid.load();
       if (h > 0 && (s == kRunning || s == kExited)) host::Syscall(SYS_kill, h, SIGKILL);
+      DropRtSignals(t, &e);
       e.state.store(kFree);
     } else if (e.ppid.load() == p.pid) {
       e.ppid.store(new_parent);  // as the host reparents them

@@ -32,3 +32,8 @@ set_tests_properties(e2e.pty_session_2cores PROPERTIES LABELS e2e TIMEOUT 120
 # A FUTEX_PRIVATE_FLAG wake never wakes a waiter that waited without the
 # flag, nor the reverse, in every kind of memory (as Linux keys them).
 signal_race_test(futex_private_shared)
+
+# RLIMIT_SIGPENDING counts the real-time signals of all the container's
+# processes (one user, as Linux counts per user); a process's instances are
+# given back when it exits or is killed.
+signal_race_test(signals_rt_queue_user)

@@ -35,7 +35,10 @@ void CollectLocked(Table* t) {
     uint32_t s = e.state.load();
     if (s != kRunning && s != kExited) continue;
     if (e.pid.load() == 1) continue;
-    if (HostProcessGone(e.host_pid.load())) e.state.store(kFree);
+    if (HostProcessGone(e.host_pid.load())) {
+      DropRtSignals(t, &e);
+      e.state.store(kFree);
+    }
   }
 }
 
@@ -46,6 +49,10 @@ Entry* FreeSlotLocked(Table* t) {
 }
 
 }  // namespace
+
+void DropRtSignals(Table* t, Entry* e) {
+  if (int32_t n = e->rt_signals.exchange(0)) t->rt_signals.fetch_sub(n);
+}
 
 void InitTable(Table* t, int host_pid, int host_pgid) {
   new (t) Table{};
@@ -110,6 +117,7 @@ int ReserveLocked(Table* t, int parent_pid) {
   slot->host_pgid.store(parent ? parent->host_pgid.load() : 0);
   slot->sid.store(parent ? parent->sid.load() : pid);
   slot->flags.store(0);
+  slot->rt_signals.store(0);
   if (parent) std::memcpy(slot->command, parent->command, kCommandBytes);
   slot->state.store(kReserved);
   return pid;

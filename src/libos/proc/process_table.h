@@ -24,7 +24,7 @@ namespace junction::libos::proc {
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 3;
+inline constexpr uint32_t kTableVersion = 4;
 inline constexpr int kCommandBytes = 64;
 inline constexpr int kFdMapSize = 1024;  // guest descriptors published per process
 inline constexpr int kSharedFutexSlots = 256;
@@ -49,6 +49,9 @@ struct Entry {
   std::atomic<int32_t> host_pgid{0};  // the same group on the host
   std::atomic<int32_t> sid{0};        // container session
   std::atomic<uint32_t> flags{0};
+  // Real-time signal instances queued in this process: its share of
+  // Table::rt_signals, given back when it exits or its entry is freed.
+  std::atomic<int32_t> rt_signals{0};
   // The command line (arguments joined by spaces, truncated), for `junction
   // ps`; rewritten at exec, so a reader may see a torn value.
   char command[kCommandBytes] = {};
@@ -69,7 +72,14 @@ struct Table {
   // in other processes see the counter move (sched/futex.h).
   std::atomic<uint32_t> futex_wakes[kSharedFutexSlots];
   std::atomic<uint32_t> futex_waiters[kSharedFutexSlots];
+  // Real-time signal instances queued in all the container's processes:
+  // the count RLIMIT_SIGPENDING limits (the container is one user).
+  std::atomic<int32_t> rt_signals;
 };
+
+// Gives back `e`'s share of the queued real-time signal count (its process
+// exited, or died without doing so). Idempotent.
+void DropRtSignals(Table* t, Entry* e);
 
 // After the table in the same memfd: per entry (same index), which host
 // descriptor backs each guest descriptor below kFdMapSize (fs::FdTable

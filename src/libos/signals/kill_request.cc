@@ -44,7 +44,9 @@ long SendOn(int pidfd) {
   siginfo_t info = RequestInfo();
   StraceFlush();
   long r = host::Syscall(SYS_pidfd_send_signal, pidfd, sched::kPreemptSignal, host::L(&info), 0);
-  if (r < 0) return r;
+  if (r == -ESRCH) return r;
+  // Not queued (the host's RLIMIT_SIGPENDING counts it): the plain SIGKILL.
+  if (r < 0) return host::Syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, 0, 0);
   long dup = host::Syscall(SYS_fcntl, pidfd, F_DUPFD_CLOEXEC, 0);
   if (dup < 0) return host::Syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, 0, 0);
   sched::AddTimer(sched::NowNs() + kFallbackNs, KillIfAlive, nullptr, static_cast<uint64_t>(dup));

@@ -6,7 +6,9 @@
 // (unblockable, SIG_DFL): delivery then releases every thread's robust
 // futexes and ends the process by a host SIGKILL, so its parent sees
 // WTERMSIG == SIGKILL. A target that has not died 1 s later (stopped, or
-// its threads all in uninterruptible waits) gets the host SIGKILL.
+// its threads all in uninterruptible waits) gets the host SIGKILL, and so
+// does one the request cannot be queued to (a real-time host signal, it
+// counts against the host's RLIMIT_SIGPENDING of the sending user).
 #pragma once
 
 #include <signal.h>

@@ -32,6 +32,9 @@ std::atomic<uint64_t> g_used[kWords];  // slots not free (any state)
 std::atomic<int> g_count{0};            // slots holding an instance
 std::atomic<uint64_t> g_seq{0};
 std::atomic<long> g_rlimit{-1};
+// The container-wide count and this process's share (SetSignalQueueAccount).
+std::atomic<std::atomic<int32_t>*> g_total{nullptr};
+std::atomic<std::atomic<int32_t>*> g_mine{nullptr};
 
 uint64_t Bit(int sig) { return uint64_t{1} << (sig - 1); }
 
@@ -57,10 +60,32 @@ int AllocSlot() {
   return -1;
 }
 
+// Counts one more instance container-wide; false at the limit.
+bool Reserve(long limit) {
+  std::atomic<int32_t>* total = g_total.load(std::memory_order_acquire);
+  std::atomic<int32_t>* mine = g_mine.load(std::memory_order_acquire);
+  if (!total || !mine) return true;
+  if (total->fetch_add(1, std::memory_order_relaxed) >= limit) {
+    total->fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  mine->fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void Unreserve() {
+  std::atomic<int32_t>* total = g_total.load(std::memory_order_acquire);
+  std::atomic<int32_t>* mine = g_mine.load(std::memory_order_acquire);
+  if (!total || !mine) return;
+  mine->fetch_sub(1, std::memory_order_relaxed);
+  total->fetch_sub(1, std::memory_order_relaxed);
+}
+
 void FreeSlot(int i) {
   g_nodes[i].state.store(kFree, std::memory_order_relaxed);
   g_used[i / 64].fetch_and(~(uint64_t{1} << (i % 64)), std::memory_order_release);
   g_count.fetch_sub(1, std::memory_order_relaxed);
+  Unreserve();
 }
 
 bool Matches(const RtNode& n, const void* owner, int sig) {
@@ -122,11 +147,19 @@ bool EnqueueSignal(const void* owner, uint64_t* mask, siginfo_t* std_info, const
     __atomic_or_fetch(mask, Bit(sig), __ATOMIC_SEQ_CST);
     return true;
   }
-  long limit = Rlimit() < kPoolSize ? Rlimit() : kPoolSize;
+  // The container-wide count against RLIMIT_SIGPENDING, then this
+  // process's pool (alone it also stands for the limit).
+  bool container = g_total.load(std::memory_order_acquire) != nullptr;
+  long local_limit = container || Rlimit() >= kPoolSize ? kPoolSize : Rlimit();
   int slot = -1;
-  if (g_count.fetch_add(1, std::memory_order_relaxed) < limit) slot = AllocSlot();
+  if (Reserve(Rlimit())) {
+    if (g_count.fetch_add(1, std::memory_order_relaxed) < local_limit) slot = AllocSlot();
+    if (slot < 0) {
+      g_count.fetch_sub(1, std::memory_order_relaxed);
+      Unreserve();
+    }
+  }
   if (slot < 0) {
-    g_count.fetch_sub(1, std::memory_order_relaxed);
     if (info.si_code != SI_USER) return false;
     __atomic_or_fetch(mask, Bit(sig), __ATOMIC_SEQ_CST);  // pending, siginfo lost
     return true;
@@ -225,7 +258,16 @@ void ResetSignalQueues() {
   if (g_count.load(std::memory_order_relaxed) != 0) g_count.store(0, std::memory_order_relaxed);
 }
 
-int QueuedRtSignals() { return g_count.load(std::memory_order_relaxed); }
+void SetSignalQueueAccount(std::atomic<int32_t>* total, std::atomic<int32_t>* mine) {
+  g_total.store(nullptr, std::memory_order_release);  // never one without the other
+  g_mine.store(mine, std::memory_order_release);
+  g_total.store(total, std::memory_order_release);
+}
+
+int QueuedRtSignals() {
+  std::atomic<int32_t>* total = g_total.load(std::memory_order_acquire);
+  return total ? total->load(std::memory_order_relaxed) : g_count.load(std::memory_order_relaxed);
+}
 
 int SignalQueueLimit() { return static_cast<int>(Rlimit()); }
 

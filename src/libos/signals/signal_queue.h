@@ -12,6 +12,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <cstdint>
 
 namespace junction::libos {
@@ -42,7 +43,16 @@ void DiscardThreadSignals(const void* thread);
 // fork child: no signal is pending for anyone.
 void ResetSignalQueues();
 
-// Queued real-time instances (all owners) and the limit, for SigQ.
+// RLIMIT_SIGPENDING counts per user; all the processes of a container are
+// one user, so the count is container-wide: `total` in memory they all
+// map, `mine` this process's share of it (given back at exit, or by whoever
+// frees its entry if it died without). Queueing fails once `total` reaches
+// the limit. Unset (nullptr, before the container exists): this process's
+// pool only. The pool holds 4096 instances per process in any case.
+void SetSignalQueueAccount(std::atomic<int32_t>* total, std::atomic<int32_t>* mine);
+
+// Queued real-time instances (the container's, else this process's) and
+// the limit, for SigQ.
 int QueuedRtSignals();
 int SignalQueueLimit();
 // The guest set RLIMIT_SIGPENDING (it is the host's): read it again.

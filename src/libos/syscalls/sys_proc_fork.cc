@@ -112,6 +112,11 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   Signals().pending = 0;
   sched::Current()->sig_pending = 0;
   ResetSignalQueues();
+  // Its real-time signals count on its own entry (the parent's stay the parent's).
+  if (proc::Table* t = proc::Get()) {
+    proc::Entry* e = proc::FindPid(t, pid);
+    SetSignalQueueAccount(e ? &t->rt_signals : nullptr, e ? &e->rt_signals : nullptr);
+  }
   UpdatePendingFlag();
   sched::Uthread* u = sched::Current();
   u->tid = pid;

@@ -58,7 +58,10 @@ void ForgetChild(int pid) {
   }
   if (proc::Table* t = proc::Get()) {
     proc::LockTable(t, p.host_pid);
-    if (proc::Entry* e = proc::FindPid(t, pid)) e->state.store(proc::kFree);
+    if (proc::Entry* e = proc::FindPid(t, pid)) {
+      proc::DropRtSignals(t, e);  // it may have died without giving it back
+      e->state.store(proc::kFree);
+    }
     proc::UnlockTable(t);
   }
 }
