@@ -6,7 +6,8 @@
 #                  accepting on it (one blocking in accept, one gunicorn-
 #                  style with select and a non-blocking accept); 20 curl
 #                  requests from the host, every one answered, by both
-#                  workers, none by the parent; then 10 at once
+#                  workers, none by the parent; then 10 at once. A request
+#                  sent before the workers accept is answered too.
 #   nginx_workers  nginx with master_process on, worker_processes 2: 20 curl
 #                  requests from the host all answered, by workers; 10 on
 #                  one keep-alive connection
@@ -63,7 +64,7 @@ get() {  # $1: path; prints the body, fails the request after 10 s
 case $case_ in
 fork_accept)
   cat >"$tmp/workers.py" <<'PY'
-import os, select, socket
+import os, select, socket, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", 8080))
@@ -87,6 +88,7 @@ for style in ("blocking", "select"):
     if pid == 0:
         if style == "select":
             s.setblocking(False)
+        time.sleep(2)  # a slow start: a SYN before this must not be lost
         print("worker ready", os.getpid(), flush=True)
         while True:
             c = take(style)
@@ -100,10 +102,17 @@ for style in ("blocking", "select"):
             c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
             c.close()
     kids.append(pid)
+print("forked", flush=True)
 for k in kids:
     os.waitpid(k, 0)
 PY
   start python3 -u "$tmp/workers.py"
+  wait_for "$tmp/app.out" "forked" "the workers' fork"
+  # Before the workers accept, the parent holds the listener: it drops the
+  # SYN (it never accepts), the retransmitted one reaches a worker.
+  early=$(in_ns curl --noproxy '*' -sS -m 20 "http://$srv:8080/early") || fail "the early request: curl exited $?"
+  echo "early request: $early"
+  echo "$early" | grep -q '^worker [0-9]*$' || fail "the early request was not answered by a worker"
   wait_for "$tmp/app.out" "worker ready" "two workers" 2
   parent=$(awk '/^parent/ {print $2}' "$tmp/app.out")
   : >"$tmp/served"

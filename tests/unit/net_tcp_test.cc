@@ -662,5 +662,29 @@ TEST_CASE("net tcp: a forked copy forgets its connections silently and keeps its
   CHECK(b->HasReceivers());
 }
 
+TEST_CASE("net tcp: a listener delegated at fork drops SYNs until someone here accepts") {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  auto l = b->NewTcpSocket();
+  REQUIRE(l->Bind({0, 80}).ok());
+  REQUIRE(l->Listen(16).ok());
+  b->DelegateIdleListeners();
+  auto c = a->NewTcpSocket();
+  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
+  w.RunFor(500'000'000);  // the first SYN: dropped, no answer
+  CHECK(c->state() == TcpState::kSynSent);
+  CHECK(b->counters().tcp_delegated_syn_drops == 1);
+  l->NoteAccepting();  // the program accepts here after all
+  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }));  // the retransmitted SYN
+  Endpoint peer;
+  CHECK(l->Accept(&peer).ok());
+  // Once accepted on, a later fork leaves it alone.
+  b->DelegateIdleListeners();
+  auto c2 = a->NewTcpSocket();
+  REQUIRE(c2->Connect({kB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return c2->state() == TcpState::kEstablished; }, 500'000'000));
+}
+
 }  // namespace
 }  // namespace junction::net

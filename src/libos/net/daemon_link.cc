@@ -346,6 +346,10 @@ void NetForkLock() {
   g_fork_locked = g_stack && g_stack->ForkLock(1u << 20);
 }
 
+void DelegateListenersAfterFork() {
+  if (g_stack) g_stack->DelegateIdleListeners();
+}
+
 void NetForkUnlock(bool in_child) {
   if (g_stack && (g_fork_locked || in_child)) g_stack->ForkUnlock();
 }

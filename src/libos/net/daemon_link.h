@@ -27,6 +27,11 @@ bool StartDaemonLink(const config::AppConfig& cfg, sched::DaemonSession* s, std:
 // outside a forked child under a daemon, or once joined.
 void JoinDaemonLinkAfterFork(bool only_if_receiving);
 
+// In the parent after a fork (not a vfork): listeners this process has not
+// accepted or polled on stop taking SYNs until it does
+// (NetStack::DelegateIdleListeners). Nothing without a daemon.
+void DelegateListenersAfterFork();
+
 // The stack's lock across a host fork (see NetStack::ForkLock): released
 // after the fork in the parent if taken, always in the child.
 void NetForkLock();

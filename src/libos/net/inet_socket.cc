@@ -270,19 +270,21 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
   // This process receives on local `port` through this socket: mark it in
   // the container's port table (port_claims.h) once per process (a copy
   // inherited across fork marks again in the child).
-  void MarkLocalPort(uint16_t port) {
-    if (port == 0) return;
+  // True if it marked now (the first time in this process).
+  bool MarkLocalPort(uint16_t port) {
+    if (port == 0) return false;
     uint32_t epoch = ClaimEpoch();
     uint16_t old = 0;
     {
       sched::SpinGuard g(lock_);
-      if (marked_epoch_ == epoch && marked_port_ == port) return;
+      if (marked_epoch_ == epoch && marked_port_ == port) return false;
       if (marked_epoch_ == epoch) old = marked_port_;
       marked_epoch_ = epoch;
       marked_port_ = port;
     }
     if (old) UnmarkPort(Proto(), old);
     MarkPort(Proto(), port);
+    return true;
   }
   void UnmarkLocalPort() {
     uint16_t port = 0;
@@ -366,7 +368,7 @@ class TcpStream : public InetSocket {
   SysResult<fs::FilePtr> Accept(int flags, std::string* peer) override {
     JoinDaemonLinkAfterFork(false);
     // The daemon steers new connections to the processes that accept.
-    if (!v6only_ && t_->listening()) MarkLocalPort(t_->local().port);
+    NoteAccepting();
     jn::Endpoint from;
     auto c = TRY((Blocking<std::shared_ptr<jn::TcpSocket>>(nonblocking(), rcvtimeo_,
         [&]() -> SysResult<std::shared_ptr<jn::TcpSocket>> {
@@ -384,7 +386,7 @@ class TcpStream : public InetSocket {
     auto e = TRY(Parse(addr));
     bound_once_ = true;
     auto r = t_->Connect(e);
-    MarkLocalPort(t_->local().port);  // its replies come to this process
+    (void)MarkLocalPort(t_->local().port);  // its replies come to this process
     if (r.ok() || r.error() != EINPROGRESS || nonblocking()) return r;
     // Blocking connect: wait for the handshake's outcome (EINTR leaves it going).
     auto done = Blocking<int>(false, sndtimeo_, [&]() -> SysResult<int> {
@@ -567,7 +569,7 @@ class TcpStream : public InetSocket {
 
   uint32_t Poll() override {
     // A program that polls a listener accepts on it (nginx's workers).
-    if (!v6only_ && t_->listening()) MarkLocalPort(t_->local().port);
+    NoteAccepting();
     return Readiness();
   }
   uint32_t Readiness() override {
@@ -593,6 +595,13 @@ class TcpStream : public InetSocket {
   }
 
  private:
+  // This process accepts on this listener: the daemon steers its port
+  // here, and the stack takes its SYNs (once per process).
+  void NoteAccepting() {
+    if (v6only_ || !t_->listening()) return;
+    if (MarkLocalPort(t_->local().port)) t_->NoteAccepting();
+  }
+
   std::shared_ptr<jn::TcpSocket> t_;
   bool reuse_addr_ = false, linger_on_ = false;
   int linger_secs_ = 0;

@@ -232,6 +232,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
     host::Syscall(SYS_close, vfork_fds[1]);
     WaitForVforkChild(vfork_fds[0]);
   }
+  if (!(req.flags & CLONE_VFORK)) net::DelegateListenersAfterFork();
   return pid;
 }
 

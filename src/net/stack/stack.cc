@@ -231,6 +231,12 @@ bool NetStack::ForkLock(uint64_t spins) const {
 
 void NetStack::ForkUnlock() const { lock_.clear(std::memory_order_release); }
 
+void NetStack::DelegateIdleListeners() {
+  StackEntry e(this);
+  for (auto& [port, l] : tcp_listen_)
+    if (!l->accepting) l->delegated = true;
+}
+
 bool NetStack::HasReceivers() const {
   StackEntry e(this);
   return !tcp_listen_.empty() || !udp_ports_.empty();
@@ -250,6 +256,7 @@ void NetStack::BecomeForkedCopy(NetLink* link) {
   for (auto& [port, l] : tcp_listen_) {
     l->accept_q.clear();
     l->syn_q = 0;
+    l->accepting = l->delegated = false;  // this process has not accepted yet
   }
 }
 

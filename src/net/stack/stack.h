@@ -100,6 +100,11 @@ class NetStack : public FrameSink {
   // empties the listeners' accept and SYN queues (listeners stay: new
   // connections may be steered here), and sends through `link` from now on.
   void BecomeForkedCopy(NetLink* link);
+  // After a fork, in the parent: listeners nobody here has accepted or
+  // polled on drop SYNs until someone does (TcpSocket::NoteAccepting), so
+  // a pre-forking server's master does not queue connections its workers
+  // were meant to take before they started accepting.
+  void DelegateIdleListeners();
   // A TCP listener or a UDP socket exists (something a forked copy may
   // receive on).
   bool HasReceivers() const;

@@ -66,6 +66,9 @@ class TcpSocket {
   size_t Readable() const;    // FIONREAD
   size_t Unsent() const;      // SIOCOUTQ: bytes not yet acknowledged
   bool listening() const;
+  // The program accepts (or polls) on this listener: it takes SYNs even if
+  // NetStack::DelegateIdleListeners marked it.
+  void NoteAccepting();
 
   void set_notify(std::function<void()> fn);
   void set_nodelay(bool v);

@@ -54,6 +54,12 @@ struct TcpConn {
   size_t syn_q = 0;                               // children in SYN_RECEIVED
   std::weak_ptr<TcpConn> parent;                  // set on passive children until accepted
   bool passive = false;                           // made by a listener
+  // A program accepted or polled on this listener (in this process).
+  bool accepting = false;
+  // Forked away before anyone here accepted: its SYNs are dropped (the
+  // peer retries) so none waits in a queue nobody will accept from, while
+  // the processes that do accept have not yet said so (docs/network.md).
+  bool delegated = false;
   bool bound = false;                             // in tcp_bound_
 
   // Send side (RFC 9293 3.3.1).

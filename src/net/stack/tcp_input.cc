@@ -93,6 +93,10 @@ void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 
     return;
   }
   if (!(flags & tcpf::kSyn)) return;
+  if (l->delegated) {
+    c_.tcp_delegated_syn_drops++;
+    return;
+  }
   if (l->accept_q.size() >= static_cast<size_t>(l->backlog)) {
     c_.tcp_accept_queue_drops++;
     return;

@@ -345,6 +345,12 @@ TcpState TcpSocket::state() const {
 
 bool TcpSocket::listening() const { return state() == TcpState::kListen; }
 
+void TcpSocket::NoteAccepting() {
+  StackEntry e(s_);
+  c_->accepting = true;
+  c_->delegated = false;
+}
+
 size_t TcpSocket::Readable() const {
   StackEntry e(s_);
   return c_->rcvq.size();
