@@ -4,18 +4,27 @@
 # guest sleeps 2-5 ms and wakes, ROUNDS times, with JUNCTION_GRANT_TRACE
 # (docs/daemon.md, "Tracing grants"). Prints the guest's p50/p99, each
 # step's p50/p90/p99 (µs from the deadline) and the rounds slower than
-# THRESHOLD_US classified by the step that made them slow.
-# Usage: [J=path/to/junction] scripts/grant-trace.sh busy|adaptive [ROUNDS [THRESHOLD_US]]
+# THRESHOLD_US classified by the step that made them slow. With `take`, a
+# best-effort container runs a CPU-bound guest on cpu1 first (the `take`
+# scenario: the daemon takes the core from it for every round).
+# Usage: [J=path/to/junction] scripts/grant-trace.sh busy|adaptive [ROUNDS [THRESHOLD_US [take]]]
 set -u
 J=${J:-build/release/junction}
-POLL=${1:?busy or adaptive}; ROUNDS=${2:-300}; THR=${3:-10}
+POLL=${1:?busy or adaptive}; ROUNDS=${2:-300}; THR=${3:-10}; TAKE=${4:-}
 D=$(mktemp -d /tmp/junction-grant-trace.XXXXXX)
-trap 'kill $DP 2>/dev/null; wait 2>/dev/null; rm -rf "$D"' EXIT
+BP=
+trap 'kill $DP $BP 2>/dev/null; wait 2>/dev/null; rm -rf "$D"' EXIT
 "$J" daemon --set "control.socket=\"$D/c.sock\"" --set 'cores=[1]' --set "polling=\"$POLL\"" 2>"$D/daemon.log" &
 DP=$!
 for _ in $(seq 200); do [ -S "$D/c.sock" ] && break; sleep 0.02; done
 printf 'name = "lc"\n[cpu]\nclass = "latency-critical"\nmax_cores = 1\nguaranteed_cores = 1\n[daemon]\nsocket = "%s"\n' \
   "$D/c.sock" >"$D/lc.toml"
+if [ "$TAKE" = take ]; then
+  printf 'name = "be"\n[cpu]\nclass = "best-effort"\nmax_cores = 1\n[daemon]\nsocket = "%s"\n' "$D/c.sock" >"$D/be.toml"
+  taskset -c 1 "$J" run "$D/be.toml" -- "$J" bench worker sched spin 600000 >/dev/null 2>&1 &
+  BP=$!
+  sleep 0.3
+fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 JUNCTION_GRANT_TRACE="$D/trace" taskset -c 1 "$J" run "$D/lc.toml" -- "$J" bench worker sched wake "$ROUNDS" | grep wake_us
 python3 - "$D/trace" "$ROUNDS" "$THR" <<'PY'

@@ -407,8 +407,16 @@ void WaitForCore(Kthread& self, bool released) {
         if (NowNs() + kKeeperLeadNs < due) {
           deadline = due - kKeeperLeadNs;
         } else {
+          // Hard on our own idle core. Without a grant the core may be
+          // another container's, whose kthread must run there to give it
+          // up for us (the daemon takes it for our timer): sleep until
+          // the grant's FUTEX_WAKE or the deadline. Spinning, even with
+          // sched_yield, kept a CPU-bound kthread of a best-effort
+          // container from running its yield handler (the host does not
+          // pick a thread that used more than its share over one that
+          // slept) until the daemon took the core by force 100 µs later.
           deadline = due;
-          poll = GrantPoll::kHard;
+          poll = self.grant.idle ? GrantPoll::kHard : GrantPoll::kSleep;
         }
       }
     }
@@ -425,7 +433,8 @@ void WaitForCore(Kthread& self, bool released) {
     // rings the doorbell), then wait again, polling for the grant: hard
     // right after the keeper woke a timer's uthread (the daemon grants
     // for it now), politely otherwise.
-    bool keeper_timer = keeper && deadline != 0 && NowNs() >= deadline && poll == GrantPoll::kHard;
+    bool keeper_timer = keeper && deadline != 0 && NowNs() >= deadline && poll == GrantPoll::kHard &&
+                        self.grant.idle;
     RunTimers();
     HandleSignalWakeups();
     if (keeper && net) net->poll(self.index, false);
