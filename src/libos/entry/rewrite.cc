@@ -309,6 +309,45 @@ namespace {
 
 // `known`: a site a child trapped at (RewriteSitesOfChildren): rewritten
 // at once, and its bytes checked as for a trap.
+// Length of `mov [disp8](%rsp),%reg` at p (REX.W/R allowed, not REX.B or
+// X; destination neither %rax nor %rsp), or 0.
+size_t StackLoadAt(const uint8_t* p, const uint8_t* end) {
+  size_t n = 0;
+  if ((p[0] & 0xf0) == 0x40) {
+    if (p[0] & 0x3) return 0;  // REX.X/B: another base or index
+    n = 1;
+  }
+  if (end - p < static_cast<long>(n + 3) || p[n] != 0x8b) return 0;
+  uint8_t modrm = p[n + 1], mod = modrm >> 6, rm = modrm & 7;
+  uint8_t reg = ((modrm >> 3) & 7) | (n ? ((p[0] & 4) << 1) : 0);
+  if (rm != 4 || p[n + 2] != 0x24 || reg == 0 || reg == 4) return 0;
+  if (mod == 0) return n + 3;
+  if (mod == 1 && end - p >= static_cast<long>(n + 4)) return n + 4;
+  return 0;
+}
+
+// Shape F: the bytes of one or two stack loads that end at `syscall_at`
+// and follow a `mov $imm,%eax` (all within syscall_at's page), or 0.
+size_t StackLoadsBefore(uintptr_t syscall_at) {
+  const auto* end = reinterpret_cast<const uint8_t*>(syscall_at);
+  for (size_t len = 3; len <= 10; len++) {
+    uintptr_t mov = syscall_at - len - 5;
+    if ((mov & ~(kPage - 1)) != (syscall_at & ~(kPage - 1))) break;
+    const auto* p = reinterpret_cast<const uint8_t*>(mov);
+    if (p[0] != 0xb8) continue;
+    const uint8_t* q = p + 5;
+    int count = 0;
+    while (q < end && count < 2) {
+      size_t l = StackLoadAt(q, end);
+      if (l == 0) break;
+      q += l;
+      count++;
+    }
+    if (q == end && count > 0) return len;
+  }
+  return 0;
+}
+
 bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
   *resume_now = after;
   if (known) {
@@ -347,6 +386,13 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
   //      call would resume. exit never returns nor restarts, so nothing
   //      resumes inside the covered bytes; no short branch nearby may land
   //      there either (NoShortBranchInto).
+  //   F: mov $nr,%eax; one or two mov [disp8](%rsp),%reg; syscall
+  //      b8 imm32 [REX] 8b modrm 24 [disp8] 0f 05: the multi-threaded
+  //      paths of glibc's cancellable wrappers (recvfrom, sendto,
+  //      epoll_pwait, pselect, splice ...), which reload arguments after
+  //      __pthread_enable_asynccancel. As D: the mov becomes the jump, the
+  //      trampoline redoes the loads at the site's %rsp, loads and syscall
+  //      stay.
   static constexpr uint8_t kMovR9FromStack[] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
   static constexpr uint8_t kExitLoop[] = {0x31, 0xff, 0x89, 0xd0, 0x0f, 0x05, 0xeb, 0xf8};
   uintptr_t site = after - 7;
@@ -392,6 +438,13 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
           rip_target = reinterpret_cast<uintptr_t>(l) + 7 + static_cast<intptr_t>(disp);
         }
         break;
+      }
+      if (before.empty()) {
+        size_t loads = StackLoadsBefore(after - 2);
+        if (loads != 0) {
+          site = after - 2 - loads - 5;
+          before = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(site + 5), loads);
+        }
       }
     }
   }

@@ -138,6 +138,29 @@ static int lea_shape_check(void) {
   return ok;
 }
 
+// The multi-threaded paths of glibc's cancellable wrappers reload
+// arguments from the stack between the number and the syscall:
+// `mov $nr,%eax; mov 0x10(%rsp),%rdx; mov 0x8(%rsp),%rsi; syscall` and
+// `mov $nr,%eax; mov 0x8(%rsp),%rsi; mov (%rsp),%edi; syscall` (shape F).
+// The loaded registers, and the result of a call that uses them, must be
+// right (below the red zone: the asm moves %rsp past it first).
+static int stack_load_shape_check(void) {
+  uint64_t out[6];
+  __asm__ volatile(
+      "lea -160(%%rsp), %%rsp\n"
+      "movq $0x5151, 8(%%rsp)\n movq $0x5252, 16(%%rsp)\n movq $-1, (%%rsp)\n"
+      "mov $39, %%eax\n mov 0x10(%%rsp), %%rdx\n mov 0x8(%%rsp), %%rsi\n syscall\n"
+      "mov %%rax, 0(%[out])\n mov %%rdx, 8(%[out])\n mov %%rsi, 16(%[out])\n"
+      "mov $3, %%eax\n mov 0x8(%%rsp), %%rsi\n mov (%%rsp), %%edi\n syscall\n"  // close(-1)
+      "mov %%rax, 24(%[out])\n mov %%rsi, 32(%[out])\n mov %%rdi, 40(%[out])\n"
+      "lea 160(%%rsp), %%rsp\n"
+      :
+      : [out] "b"(out)
+      : "rax", "rdx", "rsi", "rdi", "rcx", "r11", "memory");
+  return out[0] == (uint64_t)getpid() && out[1] == 0x5252 && out[2] == 0x5151 &&
+         (long)out[3] == -9 /* EBADF */ && out[4] == 0x5151 && out[5] == 0xffffffffull;
+}
+
 // The flags across `mov $39,%eax; syscall`: each arithmetic flag, DF and
 // AC (the exit restores them without POPFQ unless something beyond the
 // arithmetic flags, DF and IF is set). Prints what came back.
@@ -173,6 +196,8 @@ int main(void) {
            read_idiom_check() ? "right" : "WRONG");
     printf("round %d: syscall(3) results %s\n", round, syscall3_check() ? "right" : "WRONG");
     printf("round %d: mov/lea/syscall sites %s\n", round, lea_shape_check() ? "right" : "WRONG");
+    printf("round %d: mov/stack loads/syscall sites %s\n", round,
+           stack_load_shape_check() ? "right" : "WRONG");
     flags_check(round);
   }
   return 0;
