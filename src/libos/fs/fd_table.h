@@ -44,9 +44,11 @@ class FdTable {
   FilePtr Lookup(long fd);
   // For lazy system calls (vector-free, fd_table_lazy.cc): if `fd` is a
   // description with direct host I/O open for `access` (O_RDONLY or
-  // O_WRONLY), publishes its host descriptor in *in_use (which keeps it
-  // open) and returns it; else -1 and the caller takes the full path.
-  int LazyHostFd(long fd, int access, int* in_use);
+  // O_WRONLY) and, with `never_blocks`, known not to block
+  // (File::lazy_host_rw), publishes its host descriptor in *in_use (which
+  // keeps it open) and returns it; else -1 and the caller takes the full
+  // path.
+  int LazyHostFd(long fd, int access, int* in_use, bool never_blocks = false);
   // For lazy system calls: the pipe end behind `fd` if it is one of kind
   // `pipe_kind` (File::lazy_pipe), published in *in_use (which keeps it
   // alive) ; else nullptr.

@@ -31,12 +31,12 @@ void FdTable::LockLazy() {
     LockLazy();
 }
 
-int FdTable::LazyHostFd(long fd, int access, int* in_use) {
+int FdTable::LazyHostFd(long fd, int access, int* in_use, bool never_blocks) {
   int host_fd = -1;
   LockLazy();
   if (fd >= 0 && static_cast<size_t>(fd) < fds_.size()) {
     File* f = fds_[static_cast<size_t>(fd)].file.get();
-    if (f && f->host_fd() >= 0 && f->direct_io()) {
+    if (f && f->host_fd() >= 0 && f->direct_io() && (!never_blocks || f->lazy_host_rw())) {
       int fl = f->flags();
       int mode = fl & O_ACCMODE;
       bool ok = !(fl & O_PATH) && (access == O_RDONLY ? mode != O_WRONLY : mode != O_RDONLY);

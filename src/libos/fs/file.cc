@@ -79,6 +79,7 @@ bool HostFile::MayBlock() {
       b = host::Syscall(SYS_ioctl, host_fd_, TCGETS, host::L(&t)) == 0;
     }
     may_block_ = b;
+    __atomic_store_n(&lazy_host_rw_, !b, __ATOMIC_RELAXED);
   }
   return may_block_;
 }

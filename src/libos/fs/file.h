@@ -117,6 +117,9 @@ class File {
   // Pipe ends say which (1 read, 2 write) for the lazy read/write path
   // (ipc/pipe_lazy.cc); 0 for everything else.
   uint8_t lazy_pipe() const { return lazy_pipe_; }
+  // Host files whose I/O never blocks (regular files: HostFile::MayBlock
+  // found it false) say so for the lazy read/write path.
+  bool lazy_host_rw() const { return __atomic_load_n(&lazy_host_rw_, __ATOMIC_RELAXED); }
   // F_SETOWN: the container pid (or -pgid) that gets SIGIO for O_ASYNC.
   int owner() const { return owner_; }
   void set_owner(int o) { owner_ = o; }
@@ -125,6 +128,7 @@ class File {
   int flags_;
   int owner_ = 0;
   uint8_t lazy_pipe_ = 0;
+  bool lazy_host_rw_ = false;
   std::string path_;
   int host_fd_;
   Filesystem* fs_ = nullptr;

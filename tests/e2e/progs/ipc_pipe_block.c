@@ -28,6 +28,7 @@ struct result {
   long r;
   int err;
   char buf[128];
+  volatile int done;
 };
 
 static void* reader(void* arg) {
@@ -36,6 +37,7 @@ static void* reader(void* arg) {
   errno = 0;
   res->r = read(rfd, res->buf, want);
   res->err = errno;
+  res->done = 1;
   return NULL;
 }
 
@@ -93,16 +95,25 @@ static void round_signal(const char* label, int flags) {
   wfd = p[1];
   want = 1;
   handled = 0;
-  struct result res;
+  struct result res = {0};
   pthread_t t;
   pthread_create(&t, NULL, reader, &res);
   pause_ms(100);
-  pthread_kill(t, SIGUSR1);
-  pause_ms(100);
-  if (flags & SA_RESTART) (void)!write(wfd, "r", 1);
+  if (flags & SA_RESTART) {
+    pthread_kill(t, SIGUSR1);
+    pause_ms(100);
+    (void)!write(wfd, "r", 1);
+  } else {
+    // Until one lands while the read waits (a slow start of the thread
+    // only runs the handler more often).
+    while (!res.done) {
+      pthread_kill(t, SIGUSR1);
+      pause_ms(50);
+    }
+  }
   pthread_join(t, NULL);
   show(label, &res);
-  printf("%s handler ran %d\n", label, handled);
+  printf("%s handler ran %d\n", label, handled > 0);
   close(rfd);
   close(wfd);
 }
@@ -187,6 +198,7 @@ static void on_sigpipe(int sig) {
 struct small_write {
   long r;
   int err;
+  volatile int done;
 };
 
 static void* small_writer(void* arg) {
@@ -196,6 +208,7 @@ static void* small_writer(void* arg) {
   errno = 0;
   w->r = write(wfd, b, sizeof(b));
   w->err = errno;
+  w->done = 1;
   return NULL;
 }
 
@@ -220,7 +233,7 @@ static void round_small_writer(const char* label, int mode) {
   sigaction(mode == 3 ? SIGUSR1 : SIGPIPE, &sa, NULL);
   pipe_signals = 0;
   handled = 0;
-  struct small_write w = {0, 0};
+  struct small_write w = {0, 0, 0};
   pthread_t t;
   pthread_create(&t, NULL, small_writer, &w);
   pause_ms(100);
@@ -233,11 +246,16 @@ static void round_small_writer(const char* label, int mode) {
       wfd = -1;
       got = read(rfd, b, sizeof(b));
       break;
-    case 3: pthread_kill(t, SIGUSR1); break;
+    case 3:
+      while (!w.done) {  // until one lands while the write waits
+        pthread_kill(t, SIGUSR1);
+        pause_ms(50);
+      }
+      break;
   }
   pthread_join(t, NULL);
-  printf("%s: filled %ld, read %ld, write %ld %s, SIGPIPE %d, handler %d\n", label, filled, got, w.r,
-         w.r < 0 ? strerror(w.err) : "", pipe_signals, handled);
+  printf("%s: filled %ld, read %ld, write %ld %s, SIGPIPE %d, handler ran %d\n", label, filled, got,
+         w.r, w.r < 0 ? strerror(w.err) : "", pipe_signals, handled > 0);
   if (mode == 2) {
     // Everything written is there, then EOF.
     long total = 0;
