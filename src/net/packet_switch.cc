@@ -66,6 +66,14 @@ bool PacketSwitch::AddContainer(uint64_t id, PacketQueues* queues, uint32_t slot
   p->attached.assign((slots + 63) / 64, 0);
   p->backlog_since_ns.assign(slots, 0);
   p->ports = ports;
+  if (resume && ports != nullptr) {
+    // A region adopted after a daemon restart: the forked processes' rings
+    // were the old daemon's; they join again and mark their ports anew.
+    for (auto* words : {ports->tcp, ports->udp})
+      for (size_t i = 0; i < 65536; i++)
+        if (words[i].load(std::memory_order_relaxed) & ~uint32_t{1})
+          words[i].fetch_and(1, std::memory_order_relaxed);
+  }
   by_ip_[ip] = p.get();
   by_mac_[MacToU64(mac)] = p.get();
   ports_[id] = std::move(p);

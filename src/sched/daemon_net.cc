@@ -75,14 +75,14 @@ bool DescendsFrom(int pid, int ancestor) {
 
 bool Daemon::HandleNetJoin(Connection* c, const NetJoinRequest& req) {
   NetJoinReply reply;
-  int rings_fd = -1;
+  int rings_fd = -1, doorbell = -1;
   auto answer = [&](int err, const char* msg) {
     reply.error = err;
     reply.message = msg;
     if (err != 0) Log(config::LogLevel::kWarn, "refused a process's NET_JOIN: %s", msg);
     std::vector<uint8_t> frame = EncodeNetJoinReply(reply);
-    int fds[1] = {rings_fd};
-    return SendFrame(c->fd, frame, std::span<const int>(fds, err == 0 ? 1 : 0));
+    int fds[2] = {rings_fd, doorbell};
+    return SendFrame(c->fd, frame, std::span<const int>(fds, err == 0 ? 2 : 0));
   };
   if (c->container != kNoContainer || c->net.rings != nullptr)
     return answer(EALREADY, "this connection already registered");
@@ -121,6 +121,7 @@ bool Daemon::HandleNetJoin(Connection* c, const NetJoinRequest& req) {
   c->net = m;
   reply.member = m.member;
   rings_fd = m.rings_fd;
+  doorbell = ctr->doorbell_fd;  // its transmit wakes a sleeping daemon
   Log(config::LogLevel::kDebug, "container %lld: process %d joined as network member %u",
       static_cast<long long>(ctr->id), cred.pid, m.member);
   return answer(0, "");

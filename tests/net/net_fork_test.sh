@@ -11,6 +11,8 @@
 #   nginx_workers  nginx with master_process on, worker_processes 2: 20 curl
 #                  requests from the host all answered, by workers; 10 on
 #                  one keep-alive connection
+#   fork_daemon_restart  the fork_accept workers; kill -9 of the daemon and a
+#                  new one: the workers join again and answer
 #   fork_connect   python3: a forked child and a grandchild fetch a file from
 #                  a host http.server, the child also exchanges a UDP
 #                  datagram with a host echo server; the parent's own
@@ -24,7 +26,7 @@ junction=$(realpath "$2")
 command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 case $case_ in
-  fork_accept|fork_connect) ;;
+  fork_accept|fork_connect|fork_daemon_restart) ;;
   nginx_workers) command -v nginx >/dev/null || { echo "SKIP: no nginx (scripts/install-deps.sh)"; exit 77; } ;;
   *) echo "unknown case $case_"; exit 2 ;;
 esac
@@ -46,10 +48,14 @@ in_ns ip link set lo up
 net=10.99.5
 host=$net.1
 srv=$net.2
-ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
-  --set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24 >"$tmp/daemon.log" 2>&1 &
-pids+=("$!")
-wait_for "$tmp/daemon.log" listening "the daemon to start"
+start_daemon() {  # $1: log name
+  ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
+    --set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24 >"$tmp/$1.log" 2>&1 &
+  daemon_pid=$!
+  pids+=("$daemon_pid")
+  wait_for "$tmp/$1.log" listening "the daemon to start"
+}
+start_daemon daemon
 printf 'name = "forker"\n[cpu]\nmax_cores = 2\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
   $srv $host >"$tmp/app.toml"
 start() {  # the command, in the container; its output in $tmp/app.out
@@ -62,7 +68,7 @@ get() {  # $1: path; prints the body, fails the request after 10 s
 }
 
 case $case_ in
-fork_accept)
+fork_accept|fork_daemon_restart)
   cat >"$tmp/workers.py" <<'PY'
 import os, select, socket, time
 s = socket.socket()
@@ -134,6 +140,27 @@ PY
   [ "$(grep -c '^worker [0-9]*$' "$tmp/served")" = 20 ] || fail "not every request was answered by a worker"
   grep -q "^worker $parent\$" "$tmp/served" && fail "the parent (which never accepts) answered"
   [ "$(sort -u "$tmp/served" | wc -l)" = 2 ] || fail "one worker answered everything"
+  if [ $case_ = fork_daemon_restart ]; then
+    kill -9 "$daemon_pid"
+    wait "$daemon_pid" 2>/dev/null
+    start_daemon daemon2
+    wait_for "$tmp/daemon2.log" 'registered.*re-registration' "the container to re-register"
+    # The workers notice the hang-up and join again (retrying every 100 ms).
+    body=""
+    for _ in $(seq 30); do
+      body=$(in_ns curl --noproxy '*' -s -m 3 "http://$srv:8080/again") && [ -n "$body" ] && break
+      sleep 0.2
+    done
+    echo "after the restart: $body"
+    echo "$body" | grep -q '^worker [0-9]*$' || fail "no worker answers after the daemon restart"
+    : >"$tmp/served2"
+    for i in $(seq 10); do
+      get /r$i >>"$tmp/served2" || fail "request $i after the restart: curl exited $?"
+      echo >>"$tmp/served2"
+    done
+    [ "$(grep -c '^worker [0-9]*$' "$tmp/served2")" = 10 ] || fail "after the restart: $(cat "$tmp/served2")"
+    grep -q "^worker $parent\$" "$tmp/served2" && fail "the parent answered after the restart"
+  fi
   ;;
 nginx_workers)
   mkdir -p "$tmp/www"

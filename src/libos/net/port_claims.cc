@@ -35,6 +35,17 @@ void SetPortClaims(jn::NetPortTable* table, uint32_t member, uint32_t queues) {
   g_counts = new std::map<uint32_t, uint32_t>();  // a parent's copy is not ours
 }
 
+void RenumberPortClaims(uint32_t member) {
+  sched::SpinGuard g(g_lock);
+  if (!g_table) return;
+  g_bit = uint32_t{1} << member;
+  for (auto& [key, count] : *g_counts) {
+    if (std::atomic<uint32_t>* w = jn::PortWord(g_table, static_cast<uint8_t>(key >> 16),
+                                                static_cast<uint16_t>(key)))
+      w->fetch_or(g_bit, std::memory_order_release);
+  }
+}
+
 void ForgetPortClaimsAfterFork() {
   g_lock.unlock();  // the fork copied it; only this thread runs now
   g_table = nullptr;

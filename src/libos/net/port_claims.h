@@ -16,6 +16,10 @@ namespace junction::libos::net {
 // a previous holder of its number when that one left.) Starts a new claim
 // epoch (ClaimEpoch).
 void SetPortClaims(junction::net::NetPortTable* table, uint32_t member, uint32_t queues);
+// After a daemon restart this process has member number `member`: every
+// port it marked is marked again with its new bit (the daemon cleared the
+// old ones).
+void RenumberPortClaims(uint32_t member);
 // In a forked child before it joins: its bit is not yet known; marks wait.
 void ForgetPortClaimsAfterFork();
 

@@ -237,6 +237,11 @@ void NetStack::DelegateIdleListeners() {
     if (!l->accepting) l->delegated = true;
 }
 
+void NetStack::ReplaceLink(NetLink* link) {
+  StackEntry e(this);
+  link_ = link;
+}
+
 bool NetStack::HasReceivers() const {
   StackEntry e(this);
   return !tcp_listen_.empty() || !udp_ports_.empty();

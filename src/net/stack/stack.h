@@ -105,6 +105,9 @@ class NetStack : public FrameSink {
   // a pre-forking server's master does not queue connections its workers
   // were meant to take before they started accepting.
   void DelegateIdleListeners();
+  // Sends through `link` from now on (a forked process's rings renewed
+  // after a daemon restart); connections carry on.
+  void ReplaceLink(NetLink* link);
   // A TCP listener or a UDP socket exists (something a forked copy may
   // receive on).
   bool HasReceivers() const;
