@@ -29,13 +29,13 @@
 // udp_1b` ... `net stream`; a client finds its server through the
 // environment variable JUNCTION_BENCH_NET_PEER ("IP UDP_PORT TCP_PORT").
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -322,17 +322,29 @@ int PinnedCpu() {
   return -1;
 }
 
-// A scratch directory, removed with what the suite put in it.
+// A scratch directory in $TMPDIR (or /tmp), removed with what the suite
+// put in it.
 struct Scratch {
   std::string dir;
   std::vector<std::string> files;
   Scratch() {
-    char tmpl[] = "/tmp/junction-bench-net.XXXXXX";
-    if (mkdtemp(tmpl)) dir = tmpl;
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/junction-bench-net.XXXXXX";
+    if (mkdtemp(tmpl.data())) dir = tmpl;
   }
   ~Scratch() {
     for (const std::string& f : files) unlink(f.c_str());
-    if (!dir.empty()) rmdir(dir.c_str());
+    if (dir.empty()) return;
+    // A container that ran without the daemon registered itself here
+    // (StandaloneDir of the socket); killed, it could not unregister.
+    std::string standalone = dir + "/standalone";
+    if (DIR* d = opendir(standalone.c_str())) {
+      while (dirent* e = readdir(d))
+        if (e->d_name[0] != '.') unlink((standalone + "/" + e->d_name).c_str());
+      closedir(d);
+      rmdir(standalone.c_str());
+    }
+    rmdir(dir.c_str());
   }
   std::string Path(const std::string& name) {
     files.push_back(dir + "/" + name);
@@ -385,9 +397,14 @@ Measurement Measure(const Context& ctx, const char* guest, const char* polling) 
                 "--set", "nic.kind=\"none\""},
                &daemon, "/dev/null", daemon_log))
       return {0, "cannot start junction daemon"};
-    struct stat st{};
-    for (int i = 0; i < 500 && stat(socket.c_str(), &st) != 0; i++) SleepMs(10);
-    if (stat(socket.c_str(), &st) != 0) return {0, "junction daemon did not start: " + Tail(ReadFile(daemon_log))};
+    // Its "listening" line, not the socket file: a container that connects
+    // between bind and listen would run standalone (no link to the switch).
+    bool up = false;
+    for (int i = 0; i < 500 && !up; i++) {
+      up = ReadFile(daemon_log).find("listening on") != std::string::npos;
+      if (!up) SleepMs(10);
+    }
+    if (!up) return {0, "junction daemon did not start: " + Tail(ReadFile(daemon_log))};
     std::vector<std::string> run = {ctx.self_exe, "run", AppConfig(s, "server", kServerAddress, socket), "--"};
     server_argv.insert(server_argv.begin(), run.begin(), run.end());
     run = {ctx.self_exe, "run", AppConfig(s, "client", kClientAddress, socket), "--"};
