@@ -114,14 +114,14 @@ constexpr HostCall kAllowed[] = {
 // Allowed from anywhere, before the instruction pointer is looked at: a
 // verdict that depends on the number alone is cached by the kernel, which
 // then runs no filter at all for the call (~50 ns, as much as a lazy
-// pread64 of the LibOS costs beyond the host's own work). docs/security.md
+// pread64 or read of a host file costs beyond the host's own work). docs/security.md
 // says why this is no weaker: Syscall User Dispatch still sends a guest's
 // own pread64 to the LibOS, and code that could get past it could as well
 // call the stubs.
-constexpr int kByNumber[] = {SYS_pread64, SYS_pwrite64};
+constexpr int kByNumber[] = {SYS_pread64, SYS_pwrite64, SYS_read, SYS_write};
 // The next hottest host calls, tested first (one comparison each) once
 // the call is known to come from the stubs.
-constexpr int kHot[] = {SYS_read, SYS_write, SYS_futex};
+constexpr int kHot[] = {SYS_futex};
 
 // Filter assembly: 8-bit conditional offsets, a 32-bit `ja`.
 class FilterBuilder {
