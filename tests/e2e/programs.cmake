@@ -157,6 +157,10 @@ junction_e2e(proc_make COMMAND bash ${E2E_DATA}/proc/make_build.sh)
 # child_process (execSync, execFileSync, spawn with pipes, kill).
 add_executable(e2e_proc_shared_objects progs/proc_shared_objects.c)
 junction_e2e(proc_shared_objects COMMAND $<TARGET_FILE:e2e_proc_shared_objects>)
+# Listening and bound datagram unix sockets shared across fork: workers and
+# the parent accept on one socket, a pending connection moves along.
+add_executable(e2e_proc_unix_listener_fork progs/proc_unix_listener_fork.c)
+junction_e2e(proc_unix_listener_fork COMMAND $<TARGET_FILE:e2e_proc_unix_listener_fork>)
 junction_e2e(proc_node_child_process COMMAND node ${E2E_DATA}/proc/node_child_process.js)
 # redis-server BGSAVE (fork while serving), the dump checked and reloaded.
 add_test(NAME e2e.proc_redis COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_redis_test.sh $<TARGET_FILE:junction>)

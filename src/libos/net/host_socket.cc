@@ -33,6 +33,12 @@ class HostSocket : public Socket {
     host::Syscall(SYS_fstat, fd, host::L(&st));
     set_path("socket:[" + std::to_string(st.st_ino) + "]");
   }
+  // A host unix socket standing for a guest one (shared across processes):
+  // the guest's names, not the host's abstract rendezvous name.
+  void set_guest_names(std::string local, std::string peer) {
+    local_name_ = std::move(local);
+    peer_name_ = std::move(peer);
+  }
   ~HostSocket() override { host::Syscall(SYS_close, host_fd_); }
 
   // Runs `call` until it does not say EAGAIN, parking on `events` between
@@ -61,7 +67,9 @@ class HostSocket : public Socket {
     });
     if (r < 0) return Errno{static_cast<int>(-r)};
     peer->assign(reinterpret_cast<char*>(&ss), std::min<size_t>(len, sizeof(ss)));
-    return fs::FilePtr(std::make_shared<HostSocket>(static_cast<int>(r), flags));
+    auto s = std::make_shared<HostSocket>(static_cast<int>(r), flags);
+    if (!local_name_.empty()) s->set_guest_names(local_name_, "");
+    return fs::FilePtr(s);
   }
 
   SysResult<void> Connect(const std::string& addr) override {
@@ -168,10 +176,12 @@ class HostSocket : public Socket {
   SysResult<void> Shutdown(int how) override { return Res(host::Syscall(SYS_shutdown, host_fd_, how)); }
 
   SysResult<std::string> Name(bool peer) override {
+    if (!peer && !local_name_.empty()) return local_name_;
     sockaddr_storage ss{};
     socklen_t len = sizeof(ss);
     long r = host::Syscall(peer ? SYS_getpeername : SYS_getsockname, host_fd_, host::L(&ss), host::L(&len));
     if (r < 0) return Errno{static_cast<int>(-r)};
+    if (peer && !peer_name_.empty()) return peer_name_;
     return std::string(reinterpret_cast<char*>(&ss), std::min<size_t>(len, sizeof(ss)));
   }
 
@@ -217,6 +227,7 @@ class HostSocket : public Socket {
     if (r < 0) return Errno{static_cast<int>(-r)};
     return {};
   }
+  std::string local_name_, peer_name_;  // guest names; empty: the host's
 };
 
 }  // namespace
@@ -224,6 +235,13 @@ class HostSocket : public Socket {
 fs::FilePtr WrapHostSocket(int host_fd, int guest_flags) {
   host::Syscall(SYS_fcntl, host_fd, F_SETFL, O_NONBLOCK);
   return std::make_shared<HostSocket>(host_fd, guest_flags);
+}
+
+fs::FilePtr WrapHostUnixSocket(int host_fd, int guest_flags, std::string local, std::string peer) {
+  host::Syscall(SYS_fcntl, host_fd, F_SETFL, O_NONBLOCK);
+  auto s = std::make_shared<HostSocket>(host_fd, guest_flags);
+  s->set_guest_names(std::move(local), std::move(peer));
+  return s;
 }
 
 SysResult<fs::FilePtr> MakeHostSocket(int domain, int type, int protocol) {

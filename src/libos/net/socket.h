@@ -49,10 +49,24 @@ SysResult<fs::FilePtr> MakeHostSocket(int domain, int type, int protocol);
 // non-blocking on the host; `guest_flags` O_NONBLOCK is the guest's mode).
 fs::FilePtr WrapHostSocket(int host_fd, int guest_flags);
 
-// Before a fork: connected unix sockets in the descriptor table become host
-// socket pairs (queued messages moved along), since their buffers live in
-// one process's memory. Listening and unconnected sockets stay LibOS
-// objects, private to each process.
+// The same for a unix socket: getsockname/getpeername answer the guest's
+// names `local`/`peer` (if not empty) instead of the host's.
+fs::FilePtr WrapHostUnixSocket(int host_fd, int guest_flags, std::string local, std::string peer);
+
+// Before a fork: unix sockets in the descriptor table that another process
+// may share become host sockets, since their buffers live in one process's
+// memory. Connected ones become host socket pairs (queued messages moved
+// along); listening ones and bound unconnected datagram ones become host
+// sockets bound to a container-wide abstract host name derived from their
+// address (pending connections and queued datagrams moved along), which
+// connect and sendto in any of the container's processes fall back to when
+// the address is not a LibOS socket of their own. Unbound unconnected
+// sockets stay LibOS objects, private to each process.
 void HostUnixSocketsForFork(fs::Replacements& replaced);
+
+// connect() on LibOS unix socket `f` to `addr` that no LibOS socket of this
+// process answers: a host socket connected to the shared socket bound at
+// `addr` (see above), which replaces `f`; ECONNREFUSED if there is none.
+SysResult<fs::FilePtr> ConnectUnixThroughHost(const fs::FilePtr& f, const std::string& addr);
 
 }  // namespace junction::libos::net

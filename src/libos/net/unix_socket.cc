@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -23,7 +25,9 @@
 #include "libos/ipc/ipc.h"
 #include "libos/ipc/pipe.h"
 #include "libos/net/socket.h"
+#include "libos/proc/process_table.h"
 #include "libos/process.h"
+#include "sched/reactor.h"
 #include "sched/spinlock.h"
 #include "sched/wait_queue.h"
 
@@ -73,6 +77,33 @@ SysResult<std::string> KeyOf(const std::string& addr) {
   std::string name = TRY(NameOf(addr));
   if (IsAbstract(name)) return name;
   return FileKey(name, true);
+}
+
+// The host abstract address a socket with registry key `key` is bound to
+// once several processes share it: unique to the container (the host pid of
+// its pid 1) and the key, so any of its processes finds it.
+std::string HostAddr(const std::string& key) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a: keys can be 108 bytes
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  proc::Table* t = proc::Get();
+  int owner = t ? t->init_host_pid : CurrentProcess().host_pid;
+  static const char kHex[] = "0123456789abcdef";
+  std::string name = std::string(1, '\0') + "junction-" + std::to_string(owner) + "-";
+  for (int i = 60; i >= 0; i -= 4) name += kHex[(h >> i) & 0xf];
+  sa_family_t fam = AF_UNIX;
+  return std::string(reinterpret_cast<const char*>(&fam), sizeof(fam)) + name;
+}
+
+long HostSocketCall(int type) { return host::Syscall(SYS_socket, AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); }
+
+// Connects host socket `fd` to `addr`, waiting while the listener's backlog
+// is full unless `nonblocking`.
+long HostConnect(int fd, const std::string& addr, bool nonblocking) {
+  for (;;) {
+    long r = host::Syscall(SYS_connect, fd, host::L(addr.data()), addr.size());
+    if (r != -EAGAIN || nonblocking) return r;
+    if (sched::WaitHostFd(fd, EPOLLOUT, 0) == -EINTR) return -EINTR;
+  }
 }
 
 class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket> {
@@ -145,11 +176,12 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     return {};
   }
 
-  SysResult<void> Listen(int) override {
+  SysResult<void> Listen(int backlog) override {
     if (type_ == SOCK_DGRAM) return Errno{EOPNOTSUPP};
     if (connected_) return Errno{EINVAL};
     if (key_.empty()) return Errno{EINVAL};  // autobind not supported
     listening_ = true;
+    backlog_arg_ = backlog;
     return {};
   }
 
@@ -232,7 +264,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
           auto it = g_names->find(*key);
           if (it != g_names->end()) peer = it->second.lock();
         }
-        if (!peer) return Errno{ECONNREFUSED};
+        if (!peer) return SendThroughHost(*key, m, flags);
       } else {
         peer = peer_.lock();
         if (!peer) {
@@ -394,6 +426,94 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     return Errno{ENOTTY};
   }
 
+  // A datagram to `key` that no LibOS socket here answers: to the shared
+  // host socket bound for it, if any (from an unnamed host socket: the
+  // receiver sees no sender address).
+  SysResult<size_t> SendThroughHost(const std::string& key, const Msg& m, int flags) {
+    static int scratch = -1;  // per process, unbound
+    if (scratch < 0) {
+      long fd = HostSocketCall(SOCK_DGRAM);
+      if (fd < 0) return Errno{static_cast<int>(-fd)};
+      scratch = static_cast<int>(fd);
+    }
+    if (!m.rights.empty()) return Errno{EOPNOTSUPP};
+    std::string to = HostAddr(key);
+    for (;;) {
+      long r = host::Syscall(SYS_sendto, scratch, host::L(m.data.data()), m.data.size(), MSG_DONTWAIT, host::L(to.data()),
+                             to.size());
+      if (r >= 0) return static_cast<size_t>(r);
+      if (r != -EAGAIN || nonblocking() || (flags & MSG_DONTWAIT)) return Errno{static_cast<int>(-r)};
+      if (sched::WaitHostFd(scratch, EPOLLOUT, 0) == -EINTR) return Errno{EINTR};
+    }
+  }
+
+  // Listening, or bound and unconnected datagram: other processes reach it
+  // by its address, so sharing it needs one host socket.
+  bool shared_by_address() const { return !key_.empty() && (listening_ || (type_ == SOCK_DGRAM && !connected_)); }
+
+  // Makes the host socket for a shared_by_address() socket, bound to
+  // HostAddr(key_). Pending connections become host connections to it
+  // (their client ends, if alive, into `replaced`); queued datagrams move
+  // along. This socket leaves the registry: the address now leads to the
+  // host socket in every process. Null on failure.
+  fs::FilePtr MoveToHost(fs::Replacements& replaced) {
+    std::string addr = HostAddr(key_);
+    long fd = HostSocketCall(type_);
+    if (fd < 0) return nullptr;
+    if (host::Syscall(SYS_bind, fd, host::L(addr.data()), addr.size()) < 0) {
+      host::Syscall(SYS_close, fd);
+      return nullptr;
+    }
+    if (listening_) {
+      std::deque<std::shared_ptr<UnixSocket>> pending;
+      {
+        sched::SpinGuard g(lock_);
+        pending.swap(backlog_);
+      }
+      host::Syscall(SYS_listen, fd, std::max<long>(backlog_arg_, static_cast<long>(pending.size())));
+      for (auto& p : pending) {
+        long c = HostSocketCall(type_);
+        if (c < 0) continue;
+        if (host::Syscall(SYS_connect, c, host::L(addr.data()), addr.size()) < 0) {
+          host::Syscall(SYS_close, c);
+          continue;
+        }
+        p->DrainTo(static_cast<int>(c));  // what the client sent before the accept
+        std::shared_ptr<UnixSocket> client = p->peer();
+        if (client && !replaced.count(client.get())) {
+          if (client->shut_wr()) host::Syscall(SYS_shutdown, c, SHUT_WR);
+          replaced.emplace(client.get(), WrapHostUnixSocket(static_cast<int>(c), client->flags(), client->name_, name_));
+        } else {
+          host::Syscall(SYS_close, c);  // the client is gone: EOF after its data
+        }
+      }
+    } else {
+      long t = HostSocketCall(SOCK_DGRAM);
+      if (t >= 0 && host::Syscall(SYS_connect, t, host::L(addr.data()), addr.size()) == 0) DrainTo(static_cast<int>(t));
+      if (t >= 0) host::Syscall(SYS_close, t);
+    }
+    {
+      sched::SpinGuard g(g_names_lock);
+      auto it = g_names->find(key_);
+      if (it != g_names->end() && it->second.lock().get() == this) g_names->erase(it);
+    }
+    return WrapHostUnixSocket(static_cast<int>(fd), flags(), name_, "");
+  }
+
+  // A datagram socket connected to a shared_by_address() one: a host
+  // socket connected to the latter's host address.
+  fs::FilePtr ConnectedDgramToHost(const UnixSocket& target) {
+    long fd = HostSocketCall(SOCK_DGRAM);
+    if (fd < 0) return nullptr;
+    std::string addr = HostAddr(target.key_);
+    if (host::Syscall(SYS_connect, fd, host::L(addr.data()), addr.size()) < 0) {
+      host::Syscall(SYS_close, fd);
+      return nullptr;
+    }
+    return WrapHostUnixSocket(static_cast<int>(fd), flags(), name_, peer_name_);
+  }
+
+  const std::string& name() const { return name_; }
   int type() const { return type_; }
   bool connected() const { return connected_; }
   std::shared_ptr<UnixSocket> peer() const { return peer_.lock(); }
@@ -421,6 +541,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   std::shared_ptr<ipc::PipeBuffer> rx_, tx_;
   std::weak_ptr<UnixSocket> peer_;
   std::string key_, name_, peer_name_;
+  int backlog_arg_ = 0;
   bool listening_ = false, connected_ = false, shut_rd_ = false, shut_wr_ = false, passcred_ = false;
 };
 
@@ -428,10 +549,23 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
 
 void HostUnixSocketsForFork(fs::Replacements& replaced) {
   fs::FdTable& table = fs::FdTable::Get();
+  // Sockets reached by address first: their pending connections' client
+  // ends are then host sockets already.
+  for (int fd : table.Numbers()) {
+    fs::FilePtr f = table.Lookup(fd);
+    auto* s = dynamic_cast<UnixSocket*>(f.get());
+    if (!s || !s->shared_by_address() || replaced.count(s)) continue;
+    if (fs::FilePtr h = s->MoveToHost(replaced)) replaced.emplace(s, h);
+  }
   for (int fd : table.Numbers()) {
     fs::FilePtr f = table.Lookup(fd);
     auto* s = dynamic_cast<UnixSocket*>(f.get());
     if (!s || !s->connected() || replaced.count(s)) continue;
+    std::shared_ptr<UnixSocket> target = s->peer();
+    if (s->type() == SOCK_DGRAM && target && target->shared_by_address()) {
+      if (fs::FilePtr h = s->ConnectedDgramToHost(*target)) replaced.emplace(s, h);
+      continue;
+    }
     int h[2];
     if (host::Syscall(SYS_socketpair, AF_UNIX, s->type() | SOCK_CLOEXEC, 0, host::L(h)) < 0) continue;
     std::shared_ptr<UnixSocket> peer = s->peer();
@@ -452,6 +586,23 @@ void HostUnixSocketsForFork(fs::Replacements& replaced) {
       host::Syscall(SYS_close, h[1]);  // the peer is gone: EOF after the data
     }
   }
+}
+
+SysResult<fs::FilePtr> ConnectUnixThroughHost(const fs::FilePtr& f, const std::string& addr) {
+  auto* s = dynamic_cast<UnixSocket*>(f.get());
+  if (!s || s->connected()) return Errno{ECONNREFUSED};
+  auto key = KeyOf(addr);
+  if (!key.ok()) return Errno{key.error()};
+  long fd = HostSocketCall(s->type());
+  if (fd < 0) return Errno{static_cast<int>(-fd)};
+  long r = HostConnect(static_cast<int>(fd), HostAddr(*key), s->nonblocking());
+  if (r < 0) {
+    host::Syscall(SYS_close, fd);
+    // No shared socket there (or one of another type): as for a missing
+    // LibOS socket.
+    return Errno{r == -ENOENT ? ECONNREFUSED : static_cast<int>(-r)};
+  }
+  return WrapHostUnixSocket(static_cast<int>(fd), f->flags(), s->name(), addr);
 }
 
 SysResult<fs::FilePtr> MakeUnixSocket(int type, int flags) {

@@ -47,6 +47,12 @@ long WriteAddr(const std::string& s, long addr, long lenp) {
 
 bool UnixDomain(int d) { return d == AF_UNIX; }
 
+int AddrFamily(const std::string& addr) {
+  sa_family_t fam = AF_UNSPEC;
+  if (addr.size() >= sizeof(fam)) std::memcpy(&fam, addr.data(), sizeof(fam));
+  return fam;
+}
+
 }  // namespace
 
 JUNCTION_HANDLER(socket) {
@@ -114,7 +120,19 @@ JUNCTION_HANDLER(connect) {
   SOCKET_ARG(s, f, 0);
   auto addr = ReadAddr(a.a[1], a.a[2]);
   if (!addr.ok()) return -addr.error();
-  return ToRaw(s->Connect(*addr));
+  auto r = s->Connect(*addr);
+  if (r.ok() || r.error() != ECONNREFUSED || !UnixDomain(AddrFamily(*addr))) return ToRaw(r);
+  // A unix socket another process shares (one made a host socket at a
+  // fork): the connection is a host socket, in place of this one.
+  auto host = net::ConnectUnixThroughHost(f, *addr);
+  if (!host.ok()) return host.error() == ECONNREFUSED ? ToRaw(r) : -host.error();
+  fs::FdTable& table = fs::FdTable::Get();
+  for (int fd : table.Numbers()) {
+    if (table.Lookup(fd) != f) continue;
+    auto cloexec = table.GetCloexec(fd);
+    (void)table.InsertAt(fd, *host, cloexec.ok() && *cloexec);
+  }
+  return 0;
 }
 
 JUNCTION_HANDLER(shutdown) {
