@@ -198,11 +198,11 @@ void Daemon::TakeBackLentCore(Core* core) {
   FutexWakeShared(&ks->grant_core);
   // It may have resumed on the grant since this tick read its state: then
   // it runs on the core until its next scheduling point, which the yield
-  // signal brings now.
-  uint64_t status = ks->status.load(std::memory_order_acquire);
-  const SlotSignals& s = c->signals[slot];
-  if (status == PackStatus(KthreadState::kRunning, core->lent_seq) && c->totals.yield_signal != 0 &&
-      s.tid != 0)
+  // signal brings now. (A fresh read, validated like every other.)
+  uint32_t rejected = 0;
+  SlotSignals s = ReadSlot(*ks, MonotonicNowNs(), &rejected);
+  if (s.state == KthreadState::kRunning && s.acked_seq == core->lent_seq &&
+      c->totals.yield_signal != 0 && s.tid != 0)
     syscall(SYS_tgkill, c->pid, s.tid, c->totals.yield_signal);
 }
 
