@@ -835,15 +835,17 @@ void PushTimer(const TimerEntry& e) {
 
 WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   Uthread* u = Current();
-  u->interruptible = interruptible;
   if (interruptible) {
     // Re-check after marking interruptible: a signal queued before the
     // mark was seen by no waker (Notify and HandleSignalWakeups skip a
-    // waiter not yet interruptible). The fence pairs with the waker's
-    // locked update of the pending set before it reads `interruptible`:
-    // one of the two sees the other.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // waiter not yet interruptible). The locked exchange orders the mark
+    // before the check and pairs with the waker's locked update of the
+    // pending set before it reads `interruptible`: one of the two sees the
+    // other (an xchg costs less than an mfence).
+    (void)__atomic_exchange_n(&u->interruptible, true, __ATOMIC_SEQ_CST);
     if (g_signal_deliverable && g_signal_deliverable(u)) WakeUp(u, WakeReason::kSignal);
+  } else {
+    u->interruptible = false;
   }
   uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
   if (deadline_ns) PushTimer(TimerEntry{deadline_ns, u, seq, nullptr, nullptr});
@@ -881,9 +883,12 @@ bool WakeUp(Uthread* u, WakeReason why) {
 
 void Yield() {
   Uthread* u = Current();
-  // With a packet link the scheduler loop must look at the rings every
-  // slice even when this uthread is alone (a busy guest would starve them).
-  if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive()) return;
+  // With a packet link or uthreads parked on host descriptors the
+  // scheduler loop must look at the rings and the reactor every slice even
+  // when this uthread is alone (a busy guest would starve them).
+  if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive() &&
+      !ReactorHasWaiters())
+    return;
   u->state = UthreadState::kRunnable;
   SwitchFrom(u, true);
 }

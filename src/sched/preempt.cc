@@ -20,6 +20,7 @@
 #include "libos/signals/signal_state.h"
 #include "sched/cpu_time.h"
 #include "sched/kthread.h"
+#include "sched/reactor.h"
 
 extern "C" {
 void junction_preempt_trampoline();
@@ -98,10 +99,14 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
   auto* ucx = static_cast<ucontext_t*>(ucv);
   SampleTick(u, InLibosText(static_cast<uintptr_t>(ucx->uc_mcontext.gregs[REG_RIP])));
   // Switch if another uthread waits for this core, the daemon wants it
-  // back, or there are packet rings to look at. A signal another kthread
-  // queued for this uthread (KickUthread) is delivered through the same
-  // path even when nobody waits for the core.
-  bool others = PeekRunnable() != 0 || TimersDue() || YieldRequested() || NetPollerActive();
+  // back, or there are packet rings or host descriptors to look at (a
+  // uthread that never blocks, e.g. one polling a ready descriptor in a
+  // loop, would otherwise keep the scheduler loop from ever polling the
+  // reactor, and a uthread parked on another ready descriptor would never
+  // wake). A signal another kthread queued for this uthread (KickUthread)
+  // is delivered through the same path even when nobody waits for the core.
+  bool others = PeekRunnable() != 0 || TimersDue() || YieldRequested() || NetPollerActive() ||
+                ReactorHasWaiters();
   bool signal = __atomic_load_n(&ts->signal_pending, __ATOMIC_ACQUIRE) != 0;
   if (!others && !signal) return;
   auto* uc = static_cast<ucontext_t*>(ucv);

@@ -37,3 +37,7 @@ signal_race_test(futex_private_shared)
 # processes (one user, as Linux counts per user); a process's instances are
 # given back when it exits or is killed.
 signal_race_test(signals_rt_queue_user)
+
+# A thread that spins without blocking does not keep a thread parked on a
+# host descriptor from waking (the scheduler polls the reactor every slice).
+signal_race_test(sched_reactor_starvation)
