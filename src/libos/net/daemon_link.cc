@@ -1,42 +1,37 @@
+// The first process's link to the daemon's rings (see daemon_link.h); a
+// forked process's own rings are in process_link.cc.
 #include "libos/net/daemon_link.h"
 
-#include <poll.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 
 #include <atomic>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 
-#include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/net/bypass.h"
+#include "libos/net/link_state.h"
 #include "libos/net/port_claims.h"
-#include "net/ring_link.h"
 #include "net/switch_frame.h"
-#include "sched/control_message.h"
 #include "sched/kthread.h"
-#include "sched/reactor.h"
 
 namespace junction::libos::net {
 
-namespace {
-
-constexpr int kRxBudget = 64;  // frames per poll: bounded work per scheduling pass
+namespace link {
 
 junction::net::RingLink* g_link = nullptr;
 junction::net::NetStack* g_stack = nullptr;
 sched::DaemonSession* g_session = nullptr;
 uint32_t g_ip = 0;
 uint16_t g_mtu = 1500;
-// A forked child whose stack is the parent's copy until it joins (below).
 bool g_child_needs_join = false;
+
+}  // namespace link
+
+using namespace link;
+
+namespace {
+
+constexpr int kRxBudget = 64;  // frames per poll: bounded work per scheduling pass
 
 // Through the LibOS's host-call stub (the seccomp filter allows no other);
 // the session's descriptor changes when it re-registers with a new daemon.
@@ -46,36 +41,22 @@ void RingDoorbell(void* session) {
   if (fd >= 0) host::Syscall(SYS_write, fd, host::L(&one), sizeof one);
 }
 
-// The scheduler loop may run in the guest's context (%fs the guest's:
-// docs/architecture.md, libos/entry/libos_context.h); the stack allocates
-// (glibc malloc keeps its state in TLS). Its vector registers are free
-// there (the switch saved the guest's), so only %fs needs the LibOS's.
-class LibosFsScope {
- public:
-  LibosFsScope() : ts_(CurrentThread()), saved_(ReadFsBase()) {
-    if (saved_ != ts_->libos_fs) WriteFsBase(ts_->libos_fs);
-  }
-  ~LibosFsScope() {
-    if (saved_ != ts_->libos_fs) WriteFsBase(saved_);
-  }
-  LibosFsScope(const LibosFsScope&) = delete;
-  LibosFsScope& operator=(const LibosFsScope&) = delete;
-
- private:
-  ThreadState* ts_;
-  uintptr_t saved_;
-};
-
 // The stack's next timer as last seen (0 = none), so the hot checks below
 // need neither the stack's lock nor the LibOS's %fs.
 std::atomic<uint64_t> g_next_timer{0};
 
-void NoteNextTimer() {
+bool Pending() { return g_link->RxPending(); }
+
+bool g_fork_locked = false;  // the forking thread's: forks are serialised by the fd table's lock
+
+}  // namespace
+
+void link::NoteNextTimer() {
   uint64_t t = g_stack->NextTimerNs();
   g_next_timer.store(t == ~uint64_t{0} ? 0 : t, std::memory_order_relaxed);
 }
 
-int Poll(int kthread, bool steal) {
+int link::PollRings(int kthread, bool steal) {
   uint64_t due = g_next_timer.load(std::memory_order_relaxed);
   bool timers = due != 0 && sched::NowNs() >= due;
   if (!timers && !g_link->RxPending()) return 0;
@@ -93,299 +74,23 @@ int Poll(int kthread, bool steal) {
   return n;
 }
 
-bool Pending() { return g_link->RxPending(); }
-
 // Sockets arm timers too (a send starts the retransmission timer): look
 // at the stack itself, under the LibOS's %fs.
-uint64_t NextTimerNs() {
+uint64_t link::StackNextTimerNs() {
   LibosFsScope fs;
   if (!g_stack->Busy()) NoteNextTimer();  // else the last value (see Poll)
   return g_next_timer.load(std::memory_order_relaxed);
 }
 
-void AbandonAfterFork() {
+void link::AbandonAfterFork() {
   g_link->Abandon();
   ForgetPortClaimsAfterFork();
   g_child_needs_join = true;
 }
 
-const sched::NetPoller kPoller = {Poll, Pending, NextTimerNs, AbandonAfterFork};
+namespace {
 
-// ---- a forked process's own rings (docs/network.md "Processes") ----
-//
-// It runs outside the daemon's core grants (a standalone kthread), so the
-// daemon wakes it: while it may sleep it sets container_wants_kick on its
-// rings and watches its eventfd in the reactor; the daemon writes the
-// eventfd after posting frames.
-
-junction::net::PacketQueues* g_member_q = nullptr;
-int g_wake_fd = -1;
-int g_join_sock = -1;  // open while we live: its end tells the daemon we left
-int g_member_doorbell = -1;  // the container's doorbell, from the NET_JOIN reply
-sched::HostFdWatch g_wake_watch;
-std::atomic<bool> g_watch_armed{false};
-// The daemon hung up (it died): join again when one listens (it re-adopts
-// the first process's region; our rings were in its memory).
-sched::HostFdWatch g_join_watch;
-std::atomic<bool> g_daemon_lost{false};
-uint64_t g_rejoin_at = 0;
-constexpr uint64_t kRejoinRetryNs = 100'000'000;
-
-void OnJoinHangup(sched::HostFdWatch*, uint32_t) {
-  g_daemon_lost.store(true, std::memory_order_release);
-}
-
-void MemberDoorbell(void*) {
-  uint64_t one = 1;
-  if (g_member_doorbell >= 0) host::Syscall(SYS_write, g_member_doorbell, host::L(&one), sizeof one);
-}
-
-bool Rejoin();
-
-void OnWake(sched::HostFdWatch*, uint32_t) { g_watch_armed.store(false, std::memory_order_release); }
-
-// Under the LibOS's %fs (the reactor allocates).
-void ArmWakeWatch() {
-  if (g_watch_armed.load(std::memory_order_acquire)) return;
-  uint64_t v;
-  host::Syscall(SYS_read, g_wake_fd, host::L(&v), sizeof v);  // drain (non-blocking)
-  g_watch_armed.store(true, std::memory_order_release);
-  g_wake_watch.fn = OnWake;
-  if (sched::WatchHostFd(&g_wake_watch, g_wake_fd, EPOLLIN) < 0)
-    g_watch_armed.store(false, std::memory_order_release);
-}
-
-int MemberPoll(int kthread, bool steal) {
-  // (Not while a parked uthread holds the stack: see Poll.)
-  if (g_daemon_lost.load(std::memory_order_acquire) && sched::NowNs() >= g_rejoin_at &&
-      !g_stack->Busy()) {
-    LibosFsScope fs;
-    if (!Rejoin()) g_rejoin_at = sched::NowNs() + kRejoinRetryNs;
-  }
-  g_member_q->container_wants_kick.store(0, std::memory_order_relaxed);
-  if (!g_watch_armed.load(std::memory_order_acquire)) {
-    LibosFsScope fs;
-    ArmWakeWatch();
-  }
-  return Poll(kthread, steal);
-}
-
-// Just before the kthread sleeps: ask for a kick, then look once more (a
-// frame posted before the daemon saw the flag would otherwise wait).
-bool MemberPending() {
-  if (g_link->RxPending()) return true;
-  g_member_q->container_wants_kick.store(1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (!g_watch_armed.load(std::memory_order_acquire)) {
-    LibosFsScope fs;
-    ArmWakeWatch();
-  }
-  return g_link->RxPending();
-}
-
-void MemberAbandonAfterFork() {
-  AbandonAfterFork();
-  // The grandchild must not touch our watches or descriptors.
-  g_watch_armed.store(false, std::memory_order_relaxed);
-  g_wake_watch = sched::HostFdWatch{};
-  g_join_watch = sched::HostFdWatch{};
-  g_daemon_lost.store(false, std::memory_order_relaxed);
-  host::Syscall(SYS_close, g_wake_fd);
-  host::Syscall(SYS_close, g_join_sock);
-  host::Syscall(SYS_close, g_member_doorbell);
-  g_wake_fd = g_join_sock = g_member_doorbell = -1;
-}
-
-// The stack's timers, and the next attempt to join a restarted daemon.
-uint64_t MemberNextTimerNs() {
-  uint64_t t = NextTimerNs();
-  if (g_daemon_lost.load(std::memory_order_acquire) && (t == 0 || g_rejoin_at < t))
-    t = g_rejoin_at == 0 ? 1 : g_rejoin_at;
-  return t;
-}
-
-const sched::NetPoller kMemberPoller = {MemberPoll, MemberPending, MemberNextTimerNs,
-                                        MemberAbandonAfterFork};
-
-// A blocking host call, restarted when a host signal (the preemption
-// timer's) interrupts it.
-template <typename... A>
-long Restarting(long nr, A... a) {
-  long r;
-  do {
-    r = host::Syscall(nr, host::L(a)...);
-  } while (r == -EINTR);
-  return r;
-}
-
-// NET_JOIN on a new connection, through the host-call stubs. Returns the
-// connected socket (kept open) or -1 with `why`.
-int JoinDaemon(int wake_fd, sched::NetJoinReply* reply, int* rings_fd, int* doorbell,
-               const char** why) {
-  const std::string& path = g_session->socket_path();
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (path.size() >= sizeof a.sun_path) {
-    *why = "the daemon's socket path is too long";
-    return -1;
-  }
-  std::memcpy(a.sun_path, path.data(), path.size());
-  int sock = static_cast<int>(host::Syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (sock < 0) {
-    *why = "socket";
-    return -1;
-  }
-  auto fail = [&](const char* w) {
-    *why = w;
-    host::Syscall(SYS_close, sock);
-    return -1;
-  };
-  if (Restarting(SYS_connect, sock, &a, sizeof a) < 0) return fail("cannot connect to the daemon");
-  sched::NetJoinRequest req;
-  // The region's header, not our copy of the session: a restarted daemon
-  // may have given the container another id (the parent learnt it).
-  req.container_id = g_session->header()->container_id;
-  req.ip = g_ip;
-  std::vector<uint8_t> frame = sched::EncodeNetJoinRequest(req);
-  iovec iov{frame.data(), frame.size()};
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = cbuf;
-  m.msg_controllen = sizeof cbuf;
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &wake_fd, sizeof(int));
-  if (Restarting(SYS_sendmsg, sock, &m, MSG_NOSIGNAL) != static_cast<long>(frame.size()))
-    return fail("cannot send NET_JOIN");
-  // The reply: a u32 length, the payload, the rings' memfd with it.
-  std::vector<uint8_t> in;
-  *rings_fd = *doorbell = -1;
-  for (;;) {
-    if (in.size() >= 4) {
-      uint32_t len;
-      std::memcpy(&len, in.data(), 4);
-      if (len > sched::kMaxFrameBytes) return fail("a malformed reply");
-      if (in.size() >= 4 + size_t{len}) break;
-    }
-    pollfd p{sock, POLLIN, 0};
-    if (Restarting(SYS_poll, &p, 1, 2000) <= 0) return fail("the daemon did not answer NET_JOIN");
-    uint8_t buf[4096];
-    iovec riov{buf, sizeof buf};
-    alignas(cmsghdr) char rcbuf[CMSG_SPACE(2 * sizeof(int))] = {};
-    msghdr r{};
-    r.msg_iov = &riov;
-    r.msg_iovlen = 1;
-    r.msg_control = rcbuf;
-    r.msg_controllen = sizeof rcbuf;
-    long n = Restarting(SYS_recvmsg, sock, &r, MSG_CMSG_CLOEXEC);
-    if (n <= 0) return fail("the daemon closed the connection");
-    for (cmsghdr* rc = CMSG_FIRSTHDR(&r); rc; rc = CMSG_NXTHDR(&r, rc)) {
-      if (rc->cmsg_level != SOL_SOCKET || rc->cmsg_type != SCM_RIGHTS || *rings_fd >= 0) continue;
-      size_t nfds = (rc->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      int fds[2] = {-1, -1};
-      std::memcpy(fds, CMSG_DATA(rc), std::min<size_t>(nfds, 2) * sizeof(int));
-      for (size_t k = 2; k < nfds; k++) {  // more than we asked for
-        int extra;
-        std::memcpy(&extra, CMSG_DATA(rc) + k * sizeof(int), sizeof(int));
-        host::Syscall(SYS_close, extra);
-      }
-      *rings_fd = fds[0];
-      *doorbell = fds[1];
-    }
-    in.insert(in.end(), buf, buf + n);
-  }
-  uint32_t len;
-  std::memcpy(&len, in.data(), 4);
-  if (!sched::DecodeNetJoinReply(std::span<const uint8_t>(in.data() + 4, len), reply))
-    return fail("a malformed reply");
-  if (reply->error != 0 || *rings_fd < 0 || *doorbell < 0) {
-    if (*rings_fd >= 0) host::Syscall(SYS_close, *rings_fd);
-    if (*doorbell >= 0) host::Syscall(SYS_close, *doorbell);
-    return fail(reply->error != 0 ? "the daemon refused NET_JOIN" : "no rings in the reply");
-  }
-  return sock;
-}
-
-// Asks the daemon for this process's own rings and links the stack to
-// them: the first time (`first`) its copy of the stack becomes its own;
-// after a daemon restart, only the link and the port marks are renewed.
-// False (and nothing changed) if the daemon cannot be reached.
-bool Attach(bool first) {
-  const char* why = nullptr;
-  int wake = g_wake_fd;
-  if (wake < 0) wake = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (wake < 0) return false;
-  sched::NetJoinReply reply;
-  int rings_fd = -1, doorbell = -1;
-  int sock = JoinDaemon(wake, &reply, &rings_fd, &doorbell, &why);
-  struct stat st{};
-  void* map = nullptr;
-  if (sock >= 0 && host::Syscall(SYS_fstat, rings_fd, host::L(&st)) == 0 &&
-      static_cast<uint64_t>(st.st_size) == junction::net::kPacketQueuesBytes) {
-    long r = host::Mmap(0, junction::net::kPacketQueuesBytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-                        rings_fd, 0);
-    if (r >= 0) map = reinterpret_cast<void*>(r);
-  }
-  if (rings_fd >= 0) host::Syscall(SYS_close, rings_fd);
-  if (map == nullptr || reply.member == 0 || reply.member >= junction::net::kMaxNetMembers) {
-    if (sock >= 0) host::Syscall(SYS_close, sock);
-    if (doorbell >= 0) host::Syscall(SYS_close, doorbell);
-    if (map != nullptr) host::Syscall(SYS_munmap, host::L(map), junction::net::kPacketQueuesBytes);
-    if (wake != g_wake_fd) host::Syscall(SYS_close, wake);
-    if (first) {
-      char msg[160];
-      int n = std::snprintf(msg, sizeof msg,
-                            "junction: a forked process has no network link (%s): its sockets "
-                            "reach nothing outside it\n", why ? why : "its rings could not be mapped");
-      host::Syscall(SYS_write, 2, host::L(msg), n);
-    }
-    return false;
-  }
-  if (g_join_sock >= 0) host::Syscall(SYS_close, g_join_sock);
-  if (g_member_doorbell >= 0) host::Syscall(SYS_close, g_member_doorbell);
-  g_member_q = static_cast<junction::net::PacketQueues*>(map);
-  g_wake_fd = wake;
-  g_join_sock = sock;
-  g_member_doorbell = doorbell;
-  junction::net::MacAddr mac;
-  junction::net::Mac m = junction::net::ContainerMac(g_ip);
-  std::memcpy(mac.b.data(), m.data(), 6);
-  auto* link = new junction::net::RingLink(g_member_q, 1, mac, g_mtu, MemberDoorbell, nullptr,
-                                           sched::CurrentKthreadIndex);
-  junction::net::RingLink* old = g_link;
-  if (first) {
-    SetPortClaims(g_session->port_table(), reply.member, 1);
-  } else {
-    RenumberPortClaims(reply.member);  // the new daemon cleared the old marks
-  }
-  link->AttachAll();
-  g_link = link;
-  if (first) {
-    g_stack->BecomeForkedCopy(link);
-  } else {
-    g_stack->ReplaceLink(link);
-    old->Abandon();  // its rings were the dead daemon's (left mapped: nobody else uses them)
-  }
-  // A hang-up on the connection means the daemon died.
-  g_daemon_lost.store(false, std::memory_order_release);
-  g_join_watch.fn = OnJoinHangup;
-  sched::WatchHostFd(&g_join_watch, g_join_sock, EPOLLIN | EPOLLRDHUP);
-  NoteNextTimer();
-  if (first) sched::SetNetPoller(&kMemberPoller);
-  return true;
-}
-
-// The forked child's own rings, and its stack made the child's.
-void JoinNow() {
-  g_child_needs_join = false;
-  Attach(true);
-}
-
-bool Rejoin() { return Attach(false); }
+const sched::NetPoller kPoller = {PollRings, Pending, StackNextTimerNs, AbandonAfterFork};
 
 }  // namespace
 
@@ -419,10 +124,6 @@ void JoinDaemonLinkAfterFork(bool only_if_receiving) {
   if (only_if_receiving && !g_stack->HasReceivers()) return;
   JoinNow();
 }
-
-namespace {
-bool g_fork_locked = false;  // the forking thread's: forks are serialised by the fd table's lock
-}  // namespace
 
 void NetForkLock() {
   // About 1<<20 pauses: tens of milliseconds, far beyond any stack call.

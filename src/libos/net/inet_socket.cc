@@ -386,7 +386,7 @@ class TcpStream : public InetSocket {
     auto e = TRY(Parse(addr));
     bound_once_ = true;
     auto r = t_->Connect(e);
-    (void)MarkLocalPort(t_->local().port);  // its replies come to this process
+    MarkLocalPort(t_->local().port);  // its replies come to this process
     if (r.ok() || r.error() != EINPROGRESS || nonblocking()) return r;
     // Blocking connect: wait for the handshake's outcome (EINTR leaves it going).
     auto done = Blocking<int>(false, sndtimeo_, [&]() -> SysResult<int> {
