@@ -3,7 +3,10 @@
 #  1. ps --json against an empty daemon prints [];
 #  2. a registered container appears in ps --json with the documented fields,
 #     and ps --watch redraws it until interrupted;
-#  3. kill -9 of a container: it disappears and its core is released;
+#  3. kill -9 of a container: it disappears and its core is released; a
+#     container whose kthread went idle keeping its grant shows no active
+#     core, and a busy container gets that core at once, the grant taken
+#     back from the idle one;
 #  4. a latency-critical container gets the core from a CPU-bound best-effort
 #     one (grant latency p50/p99 printed), which gets it back afterwards;
 #  5. kill -9 of the daemon: the container notices; a new daemon replaces the
@@ -90,6 +93,31 @@ kill -9 "$victim"
 wait_for "$tmp/daemon1.log" "is gone.*1 core(s) released" "the daemon to release the killed container's core"
 ps_json
 [ "$(cat "$tmp/ps.json")" = "[]" ] || fail "killed container still listed: $(cat "$tmp/ps.json")"
+
+# 3b. an idle kthread's core is lent, and taken back for another container
+"$fake" "$sock" lender be 0 1 lender >"$tmp/lender.out" 2>&1 &
+lender=$!; pids+=("$lender")
+wait_for "$tmp/lender.out" "^idle" "the lender's kthread to go idle on its grant"
+for _ in $(seq 200); do
+  ps_json
+  python3 -c "import json,sys; r=json.load(open('$tmp/ps.json')); sys.exit(0 if r and r[0]['cores']['active']==0 else 1)" && break
+  sleep 0.025
+done
+check_json "
+assert len(rows) == 1 and rows[0]['name'] == 'lender' and rows[0]['cores']['active'] == 0, rows
+" "an idle container holds no active core"
+"$fake" "$sock" borrower be 0 1 busy >"$tmp/borrower.out" 2>&1 &
+borrower=$!; pids+=("$borrower")
+wait_for "$tmp/lender.out" taken-back "the daemon to take the lent grant back"
+sleep 0.2
+ps_json
+check_json "
+by = {r['name']: r for r in rows}
+assert by['borrower']['cores']['active'] == 1 and by['lender']['cores']['active'] == 0, rows
+" "the busy container got the lent core"
+kill -9 "$lender" "$borrower"
+wait_for "$tmp/daemon1.log" '"borrower" is gone.*1 core(s) released' "the borrower's core to be released"
+wait_for "$tmp/daemon1.log" '"lender" is gone' "the lender to be gone"
 
 # 4. latency-critical vs CPU-bound best-effort on one managed core
 "$fake" "$sock" batch be 0 1 busy >"$tmp/batch.out" 2>&1 &

@@ -10,6 +10,10 @@
 //   MODE latency:    idle, then ROUNDS times: work becomes runnable, time until
 //                    a kthread runs it on a granted core; prints p50/p99 in us
 //   MODE standalone: registers in the standalone state directory and sleeps
+//   MODE lender:     one unit of work; once it has run on a granted core the
+//                    kthread goes idle keeping its grant (status idle) and
+//                    prints "idle"; when the daemon takes the grant back it
+//                    prints "taken-back" and parks
 // Prints "registered ID", "daemon-gone", "reregistered ID" as they happen.
 #include <linux/futex.h>
 #include <sched.h>
@@ -52,6 +56,35 @@ void SpinFor(uint64_t ns) {
   uint64_t end = MonotonicNowNs() + ns;
   while (MonotonicNowNs() < end) {
   }
+}
+
+// Kthread 0 in lender mode: the LibOS's idle kthread (docs/daemon.md,
+// "Idle cores stay lent").
+void LenderKthread(DaemonSession* s) {
+  KthreadSlot* k = s->slot(0);
+  k->tid.store(static_cast<uint32_t>(gettid()), std::memory_order_relaxed);
+  k->oldest_runnable_since_ns.store(MonotonicNowNs(), std::memory_order_relaxed);
+  k->runnable.store(1, std::memory_order_relaxed);
+  s->RingDoorbell();
+  uint32_t core;
+  while (!g_stop.load() && (core = k->grant_core.load(std::memory_order_acquire)) == kNoCore)
+    FutexWait(&k->grant_core, kNoCore);
+  if (g_stop.load()) return;
+  uint32_t seq = k->grant_seq.load(std::memory_order_relaxed);
+  k->status.store(PackStatus(KthreadState::kRunning, seq), std::memory_order_release);
+  k->oldest_runnable_since_ns.store(0, std::memory_order_relaxed);
+  k->runnable.store(0, std::memory_order_relaxed);
+  SpinFor(50'000);  // the work
+  k->status.store(PackStatus(KthreadState::kIdle, seq), std::memory_order_release);
+  s->RingDoorbell();
+  std::printf("idle\n");
+  std::fflush(stdout);
+  while (!g_stop.load() && k->grant_core.load(std::memory_order_acquire) == core) FutexWait(&k->grant_core, core);
+  if (g_stop.load()) return;
+  k->status.store(PackStatus(KthreadState::kParked, seq), std::memory_order_release);
+  std::printf("taken-back\n");
+  std::fflush(stdout);
+  while (!g_stop.load()) FutexWait(&k->grant_core, k->grant_core.load());
 }
 
 // Kthread 0 of the fake container.
@@ -150,7 +183,8 @@ int main(int argc, char** argv) {
   }
   std::printf("registered %llu\n", static_cast<unsigned long long>(s->container_id()));
   std::fflush(stdout);
-  std::thread kthread(Kthread, &*s, mode == "busy");
+  std::thread kthread = mode == "lender" ? std::thread(LenderKthread, &*s)
+                                          : std::thread(Kthread, &*s, mode == "busy");
 
   bool alive = true;
   uint64_t next_work = MonotonicNowNs() + 20'000'000;
