@@ -7,6 +7,9 @@
 //                   a write; it answers through a second eventfd (round trip)
 //   signalfd_wake   a thread blocked reading a signalfd is woken by tgkill;
 //                   it answers with tgkill to the first one's signalfd
+//   fifo_open       two threads meet on a FIFO: blocking O_WRONLY and
+//                   O_RDONLY opens (one waits for the other's), a byte,
+//                   closes, an acknowledgement over a pipe (a round)
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,7 +19,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 #include "bench/bench.h"
 #include "bench/process.h"
@@ -155,6 +163,61 @@ Measurement SignalfdWake(const Context& ctx) {
   return {static_cast<double>(end - start) / static_cast<double>(done), ""};
 }
 
+struct FifoRounds {
+  char path[64];
+  int ack[2];
+  uint64_t rounds;
+};
+
+void* FifoReader(void* arg) {
+  auto* f = static_cast<FifoRounds*>(arg);
+  char c;
+  for (uint64_t i = 0; i < f->rounds; i++) {
+    int fd = open(f->path, O_RDONLY);
+    if (fd < 0) break;
+    // The byte, then end-of-file: the writer has closed, so the next
+    // round's opens both wait again.
+    bool ok = read(fd, &c, 1) == 1 && read(fd, &c, 1) == 0;
+    close(fd);
+    if (!ok || write(f->ack[1], &c, 1) != 1) break;
+  }
+  return nullptr;
+}
+
+Measurement FifoOpen(const Context& ctx) {
+  FifoRounds f{};
+  f.rounds = ctx.iterations;
+  char dir[] = "/tmp/junction-bench-fifoXXXXXX";
+  if (!mkdtemp(dir)) return {0, "mkdtemp failed"};
+  std::snprintf(f.path, sizeof(f.path), "%s/f", dir);
+  if (mkfifo(f.path, 0600) != 0 || pipe(f.ack) != 0) return {0, "mkfifo failed"};
+  pthread_t t;
+  if (pthread_create(&t, nullptr, FifoReader, &f) != 0) return {0, "pthread_create failed"};
+  int64_t start = NowNs();
+  uint64_t done = 0;
+  char c = 'x';
+  for (; done < ctx.iterations; done++) {
+    int fd = open(f.path, O_WRONLY);
+    if (fd < 0) break;
+    bool ok = write(fd, &c, 1) == 1;
+    close(fd);
+    if (!ok || read(f.ack[0], &c, 1) != 1) break;
+  }
+  int64_t end = NowNs();
+  if (done != ctx.iterations) {
+    // Let a reader blocked in open finish.
+    int fd = open(f.path, O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) close(fd);
+  }
+  pthread_join(t, nullptr);
+  close(f.ack[0]);
+  close(f.ack[1]);
+  unlink(f.path);
+  rmdir(dir);
+  if (done != ctx.iterations) return {0, "FIFO round failed"};
+  return {static_cast<double>(end - start) / static_cast<double>(done), ""};
+}
+
 constexpr Benchmark kIpc[] = {
     {"ipc", "pipe_pingpong", "ns/rtt", Where::kWorker, 20000, PipePingPong,
      "two threads, one byte each way over two pipes"},
@@ -162,6 +225,8 @@ constexpr Benchmark kIpc[] = {
      "epoll_wait on an eventfd woken by a write, answered by another eventfd"},
     {"ipc", "signalfd_wake", "ns/rtt", Where::kWorker, 5000, SignalfdWake,
      "a thread reading a signalfd woken by tgkill, answering the same way"},
+    {"ipc", "fifo_open", "ns/round", Where::kWorker, 500, FifoOpen,
+     "two threads meet on a FIFO: blocking write- and read-opens, a byte, closes, a pipe ack"},
 };
 
 }  // namespace
