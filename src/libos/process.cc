@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 
 #include "libos/fs/fd_table.h"
+#include "libos/fs/shared_shm.h"
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
 #include "libos/proc/teardown_watchdog.h"
@@ -119,6 +120,7 @@ void OnProcessExit() {
     }
   }
   UnlockTable(t);
+  if (p.pid == 1) fs::RemoveSharedShmDir();  // the container ends
 }
 
 }  // namespace proc

@@ -78,7 +78,8 @@ add_executable(e2e_fs_inotify progs/fs_inotify.c)
 target_link_libraries(e2e_fs_inotify PRIVATE pthread)
 junction_e2e(fs_inotify COMMAND $<TARGET_FILE:e2e_fs_inotify>)
 add_test(NAME e2e.fs_inotify_unsupported
-         COMMAND $<TARGET_FILE:junction> run -- $<TARGET_FILE:e2e_fs_inotify> unsupported)
+         COMMAND $<TARGET_FILE:junction> run ${CMAKE_CURRENT_SOURCE_DIR}/data/tmpfs_mount.toml
+                 -- $<TARGET_FILE:e2e_fs_inotify> unsupported /mnt/jtmpfs)
 set_tests_properties(e2e.fs_inotify_unsupported PROPERTIES LABELS e2e TIMEOUT 60
   PASS_REGULAR_EXPRESSION "procfs: Operation not supported\ntmpfs: Operation not supported")
 

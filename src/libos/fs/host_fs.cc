@@ -29,7 +29,8 @@ class HostFs : public Filesystem {
     host_backed = true;
   }
   ~HostFs() override { host::Syscall(SYS_close, root_fd_); }
-  const char* type() const override { return "host"; }
+  const char* type() const override { return type_; }
+  void set_type(const char* t) { type_ = t; }
 
   static open_how HowOf(int flags, unsigned mode) {
     struct open_how how = {};
@@ -282,18 +283,21 @@ class HostFs : public Filesystem {
 
  private:
   int root_fd_;
+  const char* type_ = "host";
 };
 
 }  // namespace
 
-std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_only, int* err) {
+std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_only, int* err, const char* type) {
   long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(host_dir.c_str()),
                           O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     *err = static_cast<int>(-fd);
     return nullptr;
   }
-  return std::make_unique<HostFs>(static_cast<int>(fd), read_only);
+  auto fs = std::make_unique<HostFs>(static_cast<int>(fd), read_only);
+  fs->set_type(type);
+  return fs;
 }
 
 bool IsHostFs(const Filesystem* fs) { return fs->host_backed; }

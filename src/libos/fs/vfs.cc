@@ -10,6 +10,7 @@
 #include <climits>
 #include <mutex>
 
+#include "libos/fs/shared_shm.h"
 #include "libos/fs/path.h"
 #include "libos/host/host.h"
 #include "libos/process.h"
@@ -59,7 +60,20 @@ SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_
   add("/proc", "proc", MakeProcfs());
   add("/sys", "sysfs", MakeSysfs());
   add("/dev", "devtmpfs", MakeDevfs());
-  add("/dev/shm", "tmpfs", MakeTmpfs(0));
+  // /dev/shm: a private host directory on the host's tmpfs, shared by the
+  // container's processes (fs/shared_shm.h), unless the config mounts its
+  // own there; the LibOS's tmpfs if the host has none.
+  bool shm_configured = false;
+  if (cfg)
+    for (const auto& m : cfg->fs.mounts) shm_configured |= NormalizeAbsolute(m.target) == "/dev/shm";
+  std::unique_ptr<Filesystem> shm;
+  if (!shm_configured && !*SharedShmDir()) {
+    std::string dir = CreateSharedShmDir();
+    if (!dir.empty()) shm = MakeHostFs(dir, false, &err, "tmpfs");
+  } else if (*SharedShmDir()) {
+    shm = MakeHostFs(SharedShmDir(), false, &err, "tmpfs");
+  }
+  add("/dev/shm", "tmpfs", shm ? std::move(shm) : MakeTmpfs(0));
   if (cfg) {
     for (const auto& m : cfg->fs.mounts) {
       if (m.type == config::MountType::kTmpfs) {

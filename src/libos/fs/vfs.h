@@ -107,7 +107,9 @@ class Vfs {
 };
 
 // File systems (host_fs.cc, tmpfs.cc, procfs.cc).
-std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_only, int* err);
+// `type` is what /proc/self/mounts says ("tmpfs" for the shared /dev/shm).
+std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_only, int* err,
+                                       const char* type = "host");
 std::unique_ptr<Filesystem> MakeTmpfs(uint64_t size_limit);
 std::unique_ptr<Filesystem> MakeProcfs();
 std::unique_ptr<Filesystem> MakeSysfs();

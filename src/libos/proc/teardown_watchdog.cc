@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "libos/fs/shared_shm.h"
 #include "libos/host/host.h"
 #include "libos/signals/kernel_abi.h"
 
@@ -91,6 +92,7 @@ void CloseAllBut(int keep) {
     timespec pause{0, 10'000'000};
     host::Syscall(SYS_nanosleep, host::L(&pause), 0);
   }
+  fs::RemoveSharedShmDir();  // pid 1 died without removing it
   host::ExitGroup(0);
 }
 

@@ -2,8 +2,8 @@
 // files in a watched directory and read the events (a blocking read in a
 // thread, poll and epoll readiness, IN_NONBLOCK's EAGAIN, IN_ONLYDIR,
 // IN_IGNORED after inotify_rm_watch, the errors of bad arguments).
-// `fs_inotify unsupported`: prints the errno of watches on procfs and on
-// the devfs tmpfs (junction only: EOPNOTSUPP; Linux watches them).
+// `fs_inotify unsupported DIR`: prints the errno of watches on procfs and on
+// DIR, a LibOS tmpfs mount (junction only: EOPNOTSUPP; Linux watches them).
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     int fd = inotify_init1(IN_CLOEXEC);
     int r = inotify_add_watch(fd, "/proc/self", IN_ALL_EVENTS);
     printf("procfs: %s\n", r < 0 ? strerror(errno) : "watched");
-    r = inotify_add_watch(fd, "/dev/shm", IN_ALL_EVENTS);
+    r = inotify_add_watch(fd, argc > 2 ? argv[2] : "/dev/shm", IN_ALL_EVENTS);
     printf("tmpfs: %s\n", r < 0 ? strerror(errno) : "watched");
     return 0;
   }

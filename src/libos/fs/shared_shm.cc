@@ -1,0 +1,107 @@
+#include "libos/fs/shared_shm.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "libos/host/host.h"
+
+namespace junction::libos::fs {
+
+namespace {
+
+constexpr const char kHostShm[] = "/dev/shm";
+constexpr const char kPrefix[] = "junction-shm-";
+constexpr int kMaxDepth = 16;  // deeper trees are left (guests rarely nest in /dev/shm)
+
+char g_dir[96];  // the container's directory, "" if none
+
+// Empties directory `dir` (a descriptor, closed here) recursively.
+void EmptyDir(int dir, int depth) {
+  alignas(8) char buf[2048];
+  for (;;) {
+    long n = host::Syscall(SYS_getdents64, dir, host::L(buf), sizeof(buf));
+    if (n <= 0) break;
+    bool removed = false;
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<dirent64*>(buf + off);
+      off += d->d_reclen;
+      if (!std::strcmp(d->d_name, ".") || !std::strcmp(d->d_name, "..")) continue;
+      if (host::Syscall(SYS_unlinkat, dir, host::L(d->d_name), 0) == -EISDIR && depth < kMaxDepth) {
+        long sub = host::Syscall(SYS_openat, dir, host::L(d->d_name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) EmptyDir(static_cast<int>(sub), depth + 1);
+        host::Syscall(SYS_unlinkat, dir, host::L(d->d_name), AT_REMOVEDIR);
+      }
+      removed = true;
+    }
+    // Entries moved under us: read again from the start.
+    if (removed) host::Syscall(SYS_lseek, dir, 0, SEEK_SET);
+  }
+  host::Syscall(SYS_close, dir);
+}
+
+void RemoveTree(int parent, const char* name) {
+  long d = host::Syscall(SYS_openat, parent, host::L(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (d >= 0) EmptyDir(static_cast<int>(d), 0);
+  host::Syscall(SYS_unlinkat, parent, host::L(name), AT_REMOVEDIR);
+}
+
+// Removes the directories of containers whose pid 1 (the host pid in the
+// name) no longer exists; only ours (the host refuses others' anyway).
+void SweepStale(int shm) {
+  alignas(8) char buf[4096];
+  uid_t uid = static_cast<uid_t>(host::Syscall(SYS_getuid));
+  for (;;) {
+    long n = host::Syscall(SYS_getdents64, shm, host::L(buf), sizeof(buf));
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<dirent64*>(buf + off);
+      off += d->d_reclen;
+      if (std::strncmp(d->d_name, kPrefix, sizeof(kPrefix) - 1)) continue;
+      int pid = std::atoi(d->d_name + sizeof(kPrefix) - 1);
+      if (pid <= 0 || host::Syscall(SYS_kill, pid, 0) != -ESRCH) continue;
+      struct stat st{};
+      if (host::Syscall(SYS_newfstatat, shm, host::L(d->d_name), host::L(&st), AT_SYMLINK_NOFOLLOW) < 0 ||
+          !S_ISDIR(st.st_mode) || st.st_uid != uid)
+        continue;
+      RemoveTree(shm, d->d_name);
+    }
+  }
+}
+
+}  // namespace
+
+std::string CreateSharedShmDir() {
+  long shm = host::Syscall(SYS_openat, AT_FDCWD, host::L(kHostShm), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (shm < 0) return "";
+  SweepStale(static_cast<int>(shm));
+  host::Syscall(SYS_close, shm);
+  long pid = host::Syscall(SYS_getpid);
+  for (int tries = 0; tries < 8; tries++) {
+    unsigned r = 0;
+    host::Syscall(SYS_getrandom, host::L(&r), sizeof(r), GRND_NONBLOCK);
+    std::snprintf(g_dir, sizeof(g_dir), "%s/%s%ld-%08x", kHostShm, kPrefix, pid, r);
+    long m = host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(g_dir), 0700);
+    if (m == 0) return g_dir;
+    if (m != -EEXIST) break;
+  }
+  g_dir[0] = 0;
+  return "";
+}
+
+const char* SharedShmDir() { return g_dir; }
+
+void RemoveSharedShmDir() {
+  if (!g_dir[0]) return;
+  RemoveTree(AT_FDCWD, g_dir);
+  g_dir[0] = 0;
+}
+
+}  // namespace junction::libos::fs
