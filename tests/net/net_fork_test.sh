@@ -95,7 +95,7 @@ for style in ("blocking", "select"):
         if style == "select":
             s.setblocking(False)
         time.sleep(2)  # a slow start: a SYN before this must not be lost
-        print("worker ready", os.getpid(), flush=True)
+        os.write(1, b"worker ready %d\n" % os.getpid())  # one write: the lines must not interleave
         while True:
             c = take(style)
             req = b""

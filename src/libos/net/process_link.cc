@@ -81,7 +81,10 @@ int MemberPoll(int kthread, bool steal) {
     LibosFsScope fs;
     if (!Rejoin()) g_rejoin_at = sched::NowNs() + kRejoinRetryNs;
   }
-  g_member_q->container_wants_kick.store(0, std::memory_order_relaxed);
+  // Awake: no kicks wanted (written only when it changes: the daemon reads
+  // this line at every delivery).
+  if (g_member_q->container_wants_kick.load(std::memory_order_relaxed) != 0)
+    g_member_q->container_wants_kick.store(0, std::memory_order_relaxed);
   if (!g_watch_armed.load(std::memory_order_acquire)) {
     LibosFsScope fs;
     ArmWakeWatch();
@@ -93,7 +96,8 @@ int MemberPoll(int kthread, bool steal) {
 // frame posted before the daemon saw the flag would otherwise wait).
 bool MemberPending() {
   if (g_link->RxPending()) return true;
-  g_member_q->container_wants_kick.store(1, std::memory_order_relaxed);
+  if (g_member_q->container_wants_kick.load(std::memory_order_relaxed) != 1)
+    g_member_q->container_wants_kick.store(1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (!g_watch_armed.load(std::memory_order_acquire)) {
     LibosFsScope fs;
