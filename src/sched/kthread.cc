@@ -885,9 +885,10 @@ void Yield() {
   Uthread* u = Current();
   // With a packet link or uthreads parked on host descriptors the
   // scheduler loop must look at the rings and the reactor every slice even
-  // when this uthread is alone (a busy guest would starve them).
+  // when this uthread is alone (a busy guest would starve them); not while
+  // another kthread blocks in the reactor's epoll_wait (it wakes them).
   if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive() &&
-      !ReactorHasWaiters())
+      !ReactorNeedsPass())
     return;
   u->state = UthreadState::kRunnable;
   SwitchFrom(u, true);
@@ -908,6 +909,10 @@ void KickUthread(Uthread* u) {
 }
 
 bool TimersDue() { return g_next_deadline.load(std::memory_order_acquire) <= NowNs(); }
+
+bool ReactorNeedsPass() {
+  return ReactorHasWaiters() && !g_reactor_busy.load(std::memory_order_acquire);
+}
 
 int PeekRunnable() {
   int n = g_num_kthreads.load(std::memory_order_relaxed), total = 0;

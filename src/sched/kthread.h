@@ -73,6 +73,11 @@ void Unregister(Uthread* u);
 int PeekRunnable();
 // True if a sleep or timeout has expired and waits for a scheduler pass.
 bool TimersDue();
+// True if uthreads wait on host descriptors and no kthread blocks in the
+// reactor for them: only a scheduler pass (ReactorPoll) can wake them, so
+// a uthread that never blocks must still go through the loop every slice.
+// Async-signal-safe.
+bool ReactorNeedsPass();
 
 // Calls fn(arg, seq) from a scheduler loop (no current uthread, no locks
 // held) once CLOCK_MONOTONIC passes deadline_ns. Entries are never removed:

@@ -103,10 +103,12 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
   // uthread that never blocks, e.g. one polling a ready descriptor in a
   // loop, would otherwise keep the scheduler loop from ever polling the
   // reactor, and a uthread parked on another ready descriptor would never
-  // wake). A signal another kthread queued for this uthread (KickUthread)
-  // is delivered through the same path even when nobody waits for the core.
+  // wake; not needed while another kthread blocks in the reactor's
+  // epoll_wait). A signal another kthread queued for this uthread
+  // (KickUthread) is delivered through the same path even when nobody
+  // waits for the core.
   bool others = PeekRunnable() != 0 || TimersDue() || YieldRequested() || NetPollerActive() ||
-                ReactorHasWaiters();
+                ReactorNeedsPass();
   bool signal = __atomic_load_n(&ts->signal_pending, __ATOMIC_ACQUIRE) != 0;
   if (!others && !signal) return;
   auto* uc = static_cast<ucontext_t*>(ucv);

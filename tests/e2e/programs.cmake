@@ -182,6 +182,14 @@ add_test(NAME e2e.proc_teardown COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_teardow
 set_tests_properties(e2e.proc_teardown PROPERTIES LABELS e2e TIMEOUT 60)
 # Pool(2).map and a Lock contended across processes (futexes in MAP_SHARED memory).
 junction_e2e(proc_python_multiprocessing COMMAND python3 ${E2E_DATA}/proc/multiprocessing_pool.py)
+# A thread parked reading a pipe shared with a child while another never
+# blocks (CPU, poll() of that pipe, sched_yield): the reader must be woken
+# with one core (the pool's result handler hung so, its worker handler
+# looping on the readable results pipe).
+add_executable(e2e_proc_pipe_busy_reader progs/proc_pipe_busy_reader.c)
+target_link_libraries(e2e_proc_pipe_busy_reader PRIVATE pthread)
+junction_e2e(proc_pipe_busy_reader COMMAND $<TARGET_FILE:e2e_proc_pipe_busy_reader>)
+set_tests_properties(e2e.proc_pipe_busy_reader PROPERTIES TIMEOUT 60)
 
 # Timers (issue 4): POSIX timers on wall and CPU clocks, glibc's SIGEV_THREAD.
 junction_e2e(timers_posix COMMAND $<TARGET_FILE:e2e_timers_posix>)

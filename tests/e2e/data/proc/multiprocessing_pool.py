@@ -16,9 +16,12 @@ def bump(counter, n):
 
 
 if __name__ == "__main__":
-    with multiprocessing.Pool(2) as p:
-        print(p.map(sq, range(10)))
-        print(sum(p.map(sq, range(1000), chunksize=7)))
+    # Several pools: the result handler waiting on the results pipe while
+    # the worker handler loops polling it hung now and then (one in 4-10).
+    for _ in range(3):
+        with multiprocessing.Pool(2) as p:
+            print(p.map(sq, range(10)))
+            print(sum(p.map(sq, range(1000), chunksize=7)))
     counter = multiprocessing.Value("i", 0)
     procs = [multiprocessing.Process(target=bump, args=(counter, 3000)) for _ in range(2)]
     for pr in procs:
