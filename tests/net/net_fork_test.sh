@@ -13,6 +13,9 @@
 #                  one keep-alive connection
 #   fork_daemon_restart  the fork_accept workers; kill -9 of the daemon and a
 #                  new one: the workers join again and answer
+#   sh_children    `sh -c 'python3 -m http.server & wait'` (the server is the
+#                  shell's child) answers curl from the host, and a client
+#                  in a `sh -c '... | cat'` pipeline in a second container
 #   fork_connect   python3: a forked child and a grandchild fetch a file from
 #                  a host http.server, the child also exchanges a UDP
 #                  datagram with a host echo server; the parent's own
@@ -26,7 +29,7 @@ junction=$(realpath "$2")
 command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 case $case_ in
-  fork_accept|fork_connect|fork_daemon_restart) ;;
+  fork_accept|fork_connect|fork_daemon_restart|sh_children) ;;
   nginx_workers) command -v nginx >/dev/null || { echo "SKIP: no nginx (scripts/install-deps.sh)"; exit 77; } ;;
   *) echo "unknown case $case_"; exit 2 ;;
 esac
@@ -217,6 +220,24 @@ CONF
   wait "$app"
   echo "master exit status: $?"
   grep -E '\[(emerg|alert|crit)\]' "$tmp/error.log" && fail "nginx logged errors"
+  ;;
+sh_children)
+  mkdir -p "$tmp/www"
+  echo "hello from a shell's child" >"$tmp/www/x.txt"
+  (cd "$tmp/www" && exec "$junction" run "$tmp/app.toml" -- sh -c 'python3 -u -m http.server 8080 & wait') \
+    >"$tmp/app.out" 2>&1 &
+  pids+=("$!")
+  wait_for "$tmp/app.out" "Serving HTTP" "http.server under sh"
+  for i in $(seq 5); do
+    body=$(get /x.txt) || fail "request $i: curl exited $?"
+    [ "$body" = "hello from a shell's child" ] || fail "request $i: '$body'"
+  done
+  printf 'name = "client"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
+    $net.3 $host >"$tmp/client.toml"
+  out=$("$junction" run "$tmp/client.toml" -- sh -c \
+    "python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://$srv:8080/x.txt\", timeout=20).read().decode(), end=\"\")' | cat" 2>&1)
+  echo "pipeline client: $out"
+  [ "$out" = "hello from a shell's child" ] || fail "the pipeline client got '$out'"
   ;;
 fork_connect)
   mkdir -p "$tmp/hostwww"
