@@ -164,6 +164,9 @@ junction_e2e(proc_unix_listener_fork COMMAND $<TARGET_FILE:e2e_proc_unix_listene
 # /dev/shm shared across fork: SharedMemory and files made in one process,
 # opened by name in another; MAP_SHARED; multiprocessing Lock/Semaphore.
 junction_e2e(proc_shm_shared COMMAND python3 ${E2E_DATA}/proc/shm_shared.py)
+# timerfds shared across fork: one expiration count and setting.
+add_executable(e2e_proc_timerfd_fork progs/proc_timerfd_fork.c)
+junction_e2e(proc_timerfd_fork COMMAND $<TARGET_FILE:e2e_proc_timerfd_fork>)
 junction_e2e(proc_node_child_process COMMAND node ${E2E_DATA}/proc/node_child_process.js)
 # redis-server BGSAVE (fork while serving), the dump checked and reloaded.
 add_test(NAME e2e.proc_redis COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_redis_test.sh $<TARGET_FILE:junction>)

@@ -83,6 +83,8 @@ constexpr HostCall kAllowed[] = {
     H(epoll_ctl, "the reactor: host descriptors uthreads wait for"),
     H(epoll_wait, "the reactor"), H(epoll_create1, "the reactor, again in a forked child"),
     H(eventfd2, "the reactor's wake-up descriptor (also after fork)"),
+    H(timerfd_create, "LibOS timerfds a fork shares become host timerfds"),
+    H(timerfd_settime, "timerfds shared since a fork"), H(timerfd_gettime, "timerfds shared since a fork"),
     H(io_uring_setup, "blocking FIFO opens run by the host's io_uring worker (fs/fifo_open.h)"),
     H(io_uring_enter, "blocking FIFO opens: submit, cancel"),
     H(inotify_init1, "the guest's inotify instances (host mounts)"),

@@ -49,6 +49,9 @@ class TimerFd : public fs::File {
   void Get(itimerspec* cur);
   // TFD_IOC_SET_TICKS.
   SysResult<long> Ioctl(unsigned long req, long arg) override;
+  // A host timerfd on the same clock with the same remaining time,
+  // interval and pending expirations, for a fork (below); -1 on failure.
+  int HostCopy();
 
  private:
   friend void NotifyRealtimeTimers();
@@ -70,6 +73,13 @@ class TimerFd : public fs::File {
   TimerFd* list_prev_ = nullptr;  // the list of realtime timerfds (timerfd.cc)
   TimerFd* list_next_ = nullptr;
 };
+
+// Before a fork: timerfds in the descriptor table become host timerfds,
+// which both processes then share (one expiration count). Their path stays
+// "anon_inode:[timerfd]", which is how timerfd_settime/gettime recognize
+// them (IsHostTimerFd). TFD_TIMER_CANCEL_ON_SET does not carry over.
+void HostTimerFdsForFork(fs::Replacements& replaced);
+bool IsHostTimerFd(const fs::File& f);
 
 // CLOCK_REALTIME was set: wakes the waiters of every realtime timerfd
 // (clock_watch.h). Not from a host signal handler or the reactor.

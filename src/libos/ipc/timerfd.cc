@@ -2,10 +2,13 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 
 #include <cstring>
 
+#include "libos/fs/fd_table.h"
+#include "libos/host/host.h"
 #include "libos/ipc/clock_watch.h"
 #include "libos/ipc/eventfd.h"
 #include "libos/ipc/ipc.h"
@@ -167,6 +170,54 @@ SysResult<long> TimerFd::Ioctl(unsigned long req, long arg) {
   hub().Notify(EPOLLIN);
   return 0L;
 }
+
+int TimerFd::HostCopy() {
+  // The *_ALARM clocks need CAP_WAKE_ALARM on the host; they tick as their
+  // base clocks anyway.
+  clockid_t c = clock_ == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME
+                : clock_ == CLOCK_BOOTTIME_ALARM ? CLOCK_BOOTTIME : clock_;
+  long fd = host::Syscall(SYS_timerfd_create, c, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return -1;
+  itimerspec v{};
+  uint64_t ticks;
+  {
+    sched::SpinGuard g(lock_);
+    uint64_t now = ClockNow();
+    Advance_locked(now);
+    v.it_interval = Ts(interval_);
+    if (next_) v.it_value = Ts(next_ > now ? next_ - now : 1);
+    ticks = ticks_;
+  }
+  if (host::Syscall(SYS_timerfd_settime, fd, 0, host::L(&v), 0) < 0) {
+    host::Syscall(SYS_close, fd);
+    return -1;
+  }
+  // Expirations not yet read carry over (TFD_IOC_SET_TICKS, after the
+  // settime, which clears them); a host without it gets one for an
+  // unarmed timer (due at once).
+  if (ticks && host::Syscall(SYS_ioctl, fd, _IOW('T', 0, uint64_t), host::L(&ticks)) < 0 && !v.it_value.tv_sec &&
+      !v.it_value.tv_nsec) {
+    v.it_value.tv_nsec = 1;
+    host::Syscall(SYS_timerfd_settime, fd, 0, host::L(&v), 0);
+  }
+  return static_cast<int>(fd);
+}
+
+void HostTimerFdsForFork(fs::Replacements& replaced) {
+  fs::FdTable& table = fs::FdTable::Get();
+  for (int fd : table.Numbers()) {
+    fs::FilePtr f = table.Lookup(fd);
+    auto* t = dynamic_cast<TimerFd*>(f.get());
+    if (!t || replaced.count(t)) continue;
+    int h = t->HostCopy();
+    if (h < 0) continue;
+    // Non-blocking on the host; the guest's mode is the File's flag and a
+    // blocking read waits in the reactor.
+    replaced.emplace(t, std::make_shared<fs::HostFile>(t->flags(), t->path(), h));
+  }
+}
+
+bool IsHostTimerFd(const fs::File& f) { return f.host_fd() >= 0 && f.path() == "anon_inode:[timerfd]"; }
 
 SysResult<void> TimerFd::Stat(struct stat* st) {
   *st = fs::SyntheticStat(kAnonDev, ino_, 0600);

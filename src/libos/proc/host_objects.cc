@@ -77,6 +77,7 @@ fs::Replacements MoveSharedObjectsToHost() {
   HostPipesForFork(replaced);
   net::HostUnixSocketsForFork(replaced);
   ipc::HostEventFdsForFork(replaced);
+  ipc::HostTimerFdsForFork(replaced);
   if (replaced.empty()) return replaced;
   fs::FdTable& table = fs::FdTable::Get();
   for (int fd : table.Numbers())

@@ -2,9 +2,11 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 
 #include "libos/fs/fd_table.h"
+#include "libos/host/host.h"
 #include "libos/ipc/eventfd.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/sys_common.h"
@@ -60,13 +62,20 @@ JUNCTION_HANDLER(timerfd_settime) {
   fs::FilePtr f = fs::FdTable::Get().Lookup(a.a[0]);
   if (!f) return -EBADF;
   ipc::TimerFd* t = AsTimer(f);
-  if (!t) return -EINVAL;
+  if (!t && !ipc::IsHostTimerFd(*f)) return -EINVAL;
   if (a.a[1] & ~static_cast<long>(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) return -EINVAL;
   auto v = UserPtr<itimerspec>(a.a[2]).Read();
   if (!v.ok()) return -EFAULT;
   if (!ValidTs(v->it_value) || !ValidTs(v->it_interval)) return -EINVAL;
   if (a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(itimerspec))) return -EFAULT;
   itimerspec old{};
+  if (!t) {
+    // Shared with another process since a fork: the host's timerfd.
+    long r = host::Syscall(SYS_timerfd_settime, f->host_fd(), a.a[1], host::L(&*v), host::L(&old));
+    if (r < 0) return r;
+    if (a.a[3]) (void)UserPtr<itimerspec>(a.a[3]).Write(old);
+    return 0;
+  }
   CHECK(t->Set(static_cast<int>(a.a[1]), *v, &old));
   if (a.a[3]) (void)UserPtr<itimerspec>(a.a[3]).Write(old);
   return 0;
@@ -76,9 +85,14 @@ JUNCTION_HANDLER(timerfd_gettime) {
   fs::FilePtr f = fs::FdTable::Get().Lookup(a.a[0]);
   if (!f) return -EBADF;
   ipc::TimerFd* t = AsTimer(f);
-  if (!t) return -EINVAL;
+  if (!t && !ipc::IsHostTimerFd(*f)) return -EINVAL;
   itimerspec cur{};
-  t->Get(&cur);
+  if (t) {
+    t->Get(&cur);
+  } else {
+    long r = host::Syscall(SYS_timerfd_gettime, f->host_fd(), host::L(&cur));
+    if (r < 0) return r;
+  }
   return UserPtr<itimerspec>(a.a[1]).Write(cur).ok() ? 0 : -EFAULT;
 }
 
