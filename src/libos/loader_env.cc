@@ -44,7 +44,11 @@ SysResult<int> GuestLoaderEnv::Open(const std::string& path, bool for_exec) {
   // once, then open its canonical name (no symlinks: one host openat2).
   // A path that does not resolve takes the ordinary open for its errno.
   const fs::Lookup* l = ResolveOnce(path);
-  auto f = fs::Vfs::Get().Open(AT_FDCWD, l ? l->guest : path, O_RDONLY | O_CLOEXEC, 0);
+  // Linux refuses to exec anything but a regular file before opening it
+  // (may_open): opening a FIFO here would wait for a writer. O_NONBLOCK
+  // covers the paths ResolveOnce does not cache (/proc/self/fd/N).
+  if (l && !S_ISREG(l->st.st_mode)) return Errno{EACCES};
+  auto f = fs::Vfs::Get().Open(AT_FDCWD, l ? l->guest : path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
   if (!f.ok()) return Errno{f.error()};
   struct stat st;
   if (!(*f)->Stat(&st).ok()) return Errno{EIO};

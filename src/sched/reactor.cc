@@ -1,11 +1,13 @@
 #include "sched/reactor.h"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 
 #include <atomic>
 #include <cerrno>
+#include <ctime>
 #include <unordered_map>
 
 #include "libos/host/host.h"
@@ -145,8 +147,31 @@ void UnwatchHostFd(HostFdWatch* hw) {
   delete found;
 }
 
+namespace {
+
+// Before the scheduler runs (LibOS start-up, loading the first program)
+// there is no uthread to park: wait in the host instead.
+long WaitHostFdUnscheduled(int host_fd, uint32_t events, uint64_t deadline_ns) {
+  pollfd p{host_fd, static_cast<short>(events), 0};
+  timespec ts{}, *tsp = nullptr;
+  if (deadline_ns) {
+    uint64_t now = NowNs(), left = deadline_ns > now ? deadline_ns - now : 0;
+    ts = {static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+    tsp = &ts;
+  }
+  long rc;
+  do {
+    rc = host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(tsp), 0, 0);
+  } while (rc == -EINTR);
+  if (rc < 0) return rc;
+  return rc == 0 ? -ETIMEDOUT : p.revents;
+}
+
+}  // namespace
+
 long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns, bool interruptible) {
   Uthread* u = Current();
+  if (!u || !g_regs) return WaitHostFdUnscheduled(host_fd, events, deadline_ns);
   Waiter w{u, events | kAlways, 0, nullptr};
   {
     SpinGuard g(g_lock);

@@ -27,11 +27,14 @@ cp /bin/true "$tmp/arm64"; printf '\xb7\x00' | dd of="$tmp/arm64" bs=1 seek=18 c
 cp /bin/true "$tmp/elf32"; printf '\x01' | dd of="$tmp/elf32" bs=1 seek=4 conv=notrunc status=none
 printf '#!/nonexistent/interpreter\n' > "$tmp/badscript"; chmod +x "$tmp/badscript"
 mkdir "$tmp/dir"
+mkfifo "$tmp/fifo"; chmod +x "$tmp/fifo"
 
 expect missing 127 "no-such-program.*(not found|No such file)" -- no-such-program-xyz
 expect missing_path 127 "$tmp/none: No such file or directory" -- "$tmp/none"
 expect not_executable 126 "noexec: Permission denied" -- "$tmp/noexec"
 expect directory 126 "dir: (Permission denied|Is a directory)" -- "$tmp/dir"
+# Without a writer: opening it would block (it once crashed the LibOS).
+expect fifo 126 "fifo: Permission denied" -- "$tmp/fifo"
 expect not_elf 126 "text: .*(not an ELF|Exec format)" -- "$tmp/text"
 expect truncated 126 "truncated: .*truncated" -- "$tmp/truncated"
 expect wrong_arch 126 "arm64: .*aarch64" -- "$tmp/arm64"
