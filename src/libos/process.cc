@@ -47,6 +47,17 @@ int HostPid(int pid) {
   return e && e->state.load() != kReserved ? e->host_pid.load() : 0;
 }
 
+bool OtherProcessesRunning() {
+  const Table* t = Get();
+  if (!t) return false;
+  int self = CurrentProcess().pid;
+  for (const Entry& e : t->entries) {
+    uint32_t s = e.state.load();
+    if ((s == kRunning || s == kReserved) && e.pid.load() != self) return true;
+  }
+  return false;
+}
+
 int HostOwner(int owner) {
   if (owner > 0) return HostPid(owner);
   if (owner < 0) {

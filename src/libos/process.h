@@ -56,6 +56,10 @@ bool InitContainer();
 // container. Lock-free, no allocation: usable from host signal handlers.
 int ContainerPid(int host_pid);
 
+// True if the container has a running process besides this one (lock-free
+// scan; a process alone can only gain others by forking itself).
+bool OtherProcessesRunning();
+
 // Host pid of container process `pid` (0 if none).
 int HostPid(int pid);
 

@@ -38,6 +38,7 @@ class HostSocket : public Socket {
   void set_guest_names(std::string local, std::string peer) {
     local_name_ = std::move(local);
     peer_name_ = std::move(peer);
+    guest_unix_ = true;
   }
   ~HostSocket() override { host::Syscall(SYS_close, host_fd_); }
 
@@ -68,12 +69,24 @@ class HostSocket : public Socket {
     if (r < 0) return Errno{static_cast<int>(-r)};
     peer->assign(reinterpret_cast<char*>(&ss), std::min<size_t>(len, sizeof(ss)));
     auto s = std::make_shared<HostSocket>(static_cast<int>(r), flags);
-    if (!local_name_.empty()) s->set_guest_names(local_name_, "");
+    if (guest_unix_) s->set_guest_names(local_name_, "");
     return fs::FilePtr(s);
   }
 
-  SysResult<void> Connect(const std::string& addr) override {
+  // A guest unix address, for a host socket standing for a guest unix
+  // socket: the host address of the shared socket it names.
+  SysResult<std::string> HostAddrOf(const std::string& addr) const {
+    if (!guest_unix_ || addr.empty()) return addr;
+    return SharedHostAddr(addr);
+  }
+
+  SysResult<void> Connect(const std::string& guest_addr) override {
+    auto to = HostAddrOf(guest_addr);
+    if (!to.ok()) return Errno{to.error()};
+    const std::string& addr = *to;
     long r = host::Syscall(SYS_connect, host_fd_, host::L(addr.data()), addr.size());
+    if (r == -ENOENT && guest_unix_) r = -ECONNREFUSED;  // no shared socket there
+    if (r == 0 && guest_unix_) peer_name_ = guest_addr;
     if (r != -EINPROGRESS || nonblocking()) return Res(r);
     long w = sched::WaitHostFd(host_fd_, EPOLLOUT, 0);
     if (w == -EINTR) return Errno{EINTR};  // the connection goes on, as on Linux
@@ -118,14 +131,17 @@ class HostSocket : public Socket {
         std::memcpy(CMSG_DATA(c) + i * sizeof(int), &hfd, sizeof(int));
       }
     }
-    if (!m.addr.empty()) {
-      h.msg_name = const_cast<char*>(m.addr.data());
-      h.msg_namelen = static_cast<socklen_t>(m.addr.size());
+    auto to = HostAddrOf(m.addr);
+    if (!to.ok()) return Errno{to.error()};
+    if (!to->empty()) {
+      h.msg_name = const_cast<char*>(to->data());
+      h.msg_namelen = static_cast<socklen_t>(to->size());
     }
     bool dontwait = flags & MSG_DONTWAIT;
     long r = Retry(EPOLLOUT, dontwait, [&] {
       return host::Syscall(SYS_sendmsg, host_fd_, host::L(&h), (flags & ~0x40000000 /*CMSG_CLOEXEC*/) | MSG_DONTWAIT);
     });
+    if (r == -ENOENT && guest_unix_) r = -ECONNREFUSED;  // no shared socket there
     if (r < 0) return Errno{static_cast<int>(-r)};
     return static_cast<size_t>(r);
   }
@@ -228,6 +244,7 @@ class HostSocket : public Socket {
     return {};
   }
   std::string local_name_, peer_name_;  // guest names; empty: the host's
+  bool guest_unix_ = false;  // stands for a guest unix socket (set_guest_names)
 };
 
 }  // namespace

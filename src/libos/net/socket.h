@@ -64,6 +64,18 @@ fs::FilePtr WrapHostUnixSocket(int host_fd, int guest_flags, std::string local, 
 // sockets stay LibOS objects, private to each process.
 void HostUnixSocketsForFork(fs::Replacements& replaced);
 
+// After listen() or a datagram bind() on LibOS unix socket `f`: if other
+// processes of the container are running, they must reach it by address
+// too, so it becomes the shared host socket at once (as at a fork); the
+// replacement, or null if `f` stays a LibOS socket. So while a container
+// has several processes, every listening or bound datagram unix socket in
+// it is a host socket, and host sockets reach each other by address.
+fs::FilePtr ShareUnixSocketIfNeeded(const fs::FilePtr& f);
+
+// The host address of the shared socket a guest unix address names (see
+// HostUnixSocketsForFork), for host unix sockets that connect or send.
+SysResult<std::string> SharedHostAddr(const std::string& guest_addr);
+
 // connect() on LibOS unix socket `f` to `addr` that no LibOS socket of this
 // process answers: a host socket connected to the shared socket bound at
 // `addr` (see above), which replaces `f`; ECONNREFUSED if there is none.

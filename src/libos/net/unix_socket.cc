@@ -588,6 +588,19 @@ void HostUnixSocketsForFork(fs::Replacements& replaced) {
   }
 }
 
+SysResult<std::string> SharedHostAddr(const std::string& guest_addr) {
+  std::string key = TRY(KeyOf(guest_addr));
+  return HostAddr(key);
+}
+
+fs::FilePtr ShareUnixSocketIfNeeded(const fs::FilePtr& f) {
+  auto* s = dynamic_cast<UnixSocket*>(f.get());
+  if (!s || !s->shared_by_address() || !proc::OtherProcessesRunning()) return nullptr;
+  fs::Replacements clients;
+  fs::FilePtr h = s->MoveToHost(clients);  // nothing pending yet: no clients
+  return h;
+}
+
 SysResult<fs::FilePtr> ConnectUnixThroughHost(const fs::FilePtr& f, const std::string& addr) {
   auto* s = dynamic_cast<UnixSocket*>(f.get());
   if (!s || s->connected()) return Errno{ECONNREFUSED};

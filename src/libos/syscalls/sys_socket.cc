@@ -87,16 +87,36 @@ JUNCTION_HANDLER(socketpair) {
   return 0;
 }
 
+namespace {
+// A unix socket other container processes may reach by address becomes a
+// host socket now (net::ShareUnixSocketIfNeeded), in every descriptor
+// number that holds it.
+void ShareIfNeeded(const fs::FilePtr& f) {
+  fs::FilePtr host = net::ShareUnixSocketIfNeeded(f);
+  if (!host) return;
+  fs::FdTable& table = fs::FdTable::Get();
+  for (int fd : table.Numbers()) {
+    if (table.Lookup(fd) != f) continue;
+    auto cloexec = table.GetCloexec(fd);
+    (void)table.InsertAt(fd, host, cloexec.ok() && *cloexec);
+  }
+}
+}  // namespace
+
 JUNCTION_HANDLER(bind) {
   SOCKET_ARG(s, f, 0);
   auto addr = ReadAddr(a.a[1], a.a[2]);
   if (!addr.ok()) return -addr.error();
-  return ToRaw(s->Bind(*addr));
+  auto r = s->Bind(*addr);
+  if (r.ok()) ShareIfNeeded(f);  // a bound datagram socket
+  return ToRaw(r);
 }
 
 JUNCTION_HANDLER(listen) {
   SOCKET_ARG(s, f, 0);
-  return ToRaw(s->Listen(static_cast<int>(a.a[1])));
+  auto r = s->Listen(static_cast<int>(a.a[1]));
+  if (r.ok()) ShareIfNeeded(f);
+  return ToRaw(r);
 }
 
 namespace {

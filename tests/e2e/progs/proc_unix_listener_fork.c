@@ -189,6 +189,75 @@ static void Datagrams(const char* name, int abstract) {
   if (!abstract) unlink(name);
 }
 
+// A server a child starts after the fork (a shell's `server & client`):
+// the parent connects once the child says it listens.
+static void ListenerInChild(int type, const char* name, int abstract) {
+  printf("listening in a child: %s %s\n", type == SOCK_STREAM ? "stream" : "seqpacket",
+         abstract ? "abstract" : "path");
+  struct sockaddr_un a;
+  socklen_t len = MakeAddr(&a, name, abstract);
+  if (!abstract) unlink(name);
+  int ready[2];
+  if (pipe(ready) < 0) return;
+  pid_t c = fork();
+  if (c == 0) {
+    int l = socket(AF_UNIX, type, 0);
+    if (bind(l, (struct sockaddr*)&a, len) < 0 || listen(l, 4) < 0) _exit(1);
+    if (write(ready[1], "r", 1) != 1) _exit(1);
+    for (int i = 0; i < 2; i++) Serve(l);
+    _exit(0);
+  }
+  char r;
+  if (read(ready[0], &r, 1) != 1) printf("  child failed\n");
+  for (int i = 0; i < 2; i++) {
+    int s = Connect(type, &a, len);
+    if (s < 0) continue;
+    Request(s, i ? "second" : "first");
+    close(s);
+  }
+  int st;
+  waitpid(c, &st, 0);
+  printf("  child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  close(ready[0]);
+  close(ready[1]);
+  if (!abstract) unlink(name);
+}
+
+// A bound datagram socket shared by a fork sends to, and is answered by, a
+// bound datagram socket the child makes after the fork.
+static void DatagramReplies(void) {
+  printf("dgram request/reply across fork\n");
+  struct sockaddr_un me, srv;
+  socklen_t mlen = MakeAddr(&me, "ulf-client", 1), slen = MakeAddr(&srv, "ulf-server", 1);
+  int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (bind(s, (struct sockaddr*)&me, mlen) < 0) printf("  bind: %s\n", strerror(errno));
+  int ready[2];
+  if (pipe(ready) < 0) return;
+  pid_t c = fork();
+  if (c == 0) {
+    int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (bind(d, (struct sockaddr*)&srv, slen) < 0) _exit(1);
+    if (write(ready[1], "r", 1) != 1) _exit(1);
+    char buf[64];
+    ssize_t n = recv(d, buf, sizeof(buf), 0);
+    if (n < 0) _exit(2);
+    // Answer to the client's bound address.
+    if (sendto(d, buf, n, 0, (struct sockaddr*)&me, mlen) < 0) _exit(3);
+    _exit(0);
+  }
+  char r;
+  if (read(ready[0], &r, 1) != 1) printf("  child failed\n");
+  if (sendto(s, "ping", 4, 0, (struct sockaddr*)&srv, slen) < 0) printf("  sendto: %s\n", strerror(errno));
+  char buf[64];
+  ssize_t n = recv(s, buf, sizeof(buf) - 1, 0);
+  buf[n > 0 ? n : 0] = 0;
+  printf("  reply: %s\n", buf);
+  int st;
+  waitpid(c, &st, 0);
+  printf("  child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  close(s);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   Listener(SOCK_STREAM, "ulf_stream.sock", 0);
@@ -202,6 +271,9 @@ int main(void) {
   Listener(SOCK_STREAM, shm, 0);
   Datagrams("ulf_dgram.sock", 0);
   Datagrams("ulf-dgram", 1);
+  ListenerInChild(SOCK_STREAM, "ulf_child.sock", 0);
+  ListenerInChild(SOCK_SEQPACKET, "ulf-child", 1);
+  DatagramReplies();
   // Nobody listens any more: refused, as before.
   struct sockaddr_un a;
   socklen_t len = MakeAddr(&a, "ulf-stream", 1);
