@@ -161,6 +161,9 @@ junction_e2e(proc_shared_objects COMMAND $<TARGET_FILE:e2e_proc_shared_objects>)
 # the parent accept on one socket, a pending connection moves along.
 add_executable(e2e_proc_unix_listener_fork progs/proc_unix_listener_fork.c)
 junction_e2e(proc_unix_listener_fork COMMAND $<TARGET_FILE:e2e_proc_unix_listener_fork>)
+# Python: prefork workers accepting on one unix socket; multiprocessing's
+# forkserver and Manager (servers listening after a fork).
+junction_e2e(proc_python_unix_workers COMMAND python3 ${E2E_DATA}/proc/unix_workers.py)
 # /dev/shm shared across fork: SharedMemory and files made in one process,
 # opened by name in another; MAP_SHARED; multiprocessing Lock/Semaphore.
 junction_e2e(proc_shm_shared COMMAND python3 ${E2E_DATA}/proc/shm_shared.py)
