@@ -257,7 +257,8 @@ while True:
     d, a = s.recvfrom(2048)
     s.sendto(d, a)
 PY
-  in_ns python3 -u "$tmp/echo.py" $host >"$tmp/echo.out" 2>&1 &
+  # (ip netns exec execs python: $! is the server itself, which the cleanup kills)
+  ip netns exec "$ns" python3 -u "$tmp/echo.py" $host >"$tmp/echo.out" 2>&1 &
   pids+=("$!")
   wait_for "$tmp/echo.out" "echo ready" "the host's UDP echo"
   cat >"$tmp/fetch.py" <<PY
