@@ -21,7 +21,9 @@ constexpr const char kHostShm[] = "/dev/shm";
 constexpr const char kPrefix[] = "junction-shm-";
 constexpr int kMaxDepth = 16;  // deeper trees are left (guests rarely nest in /dev/shm)
 
-char g_dir[96];  // the container's directory, "" if none
+char g_dir[96];       // the container's directory, "" if none
+char g_shm[112];      // g_dir/shm: the guest's /dev/shm
+char g_sockets[112];  // g_dir/sock: shared unix sockets' host files
 
 // Empties directory `dir` (a descriptor, closed here) recursively.
 void EmptyDir(int dir, int depth) {
@@ -89,19 +91,27 @@ std::string CreateSharedShmDir() {
     host::Syscall(SYS_getrandom, host::L(&r), sizeof(r), GRND_NONBLOCK);
     std::snprintf(g_dir, sizeof(g_dir), "%s/%s%ld-%08x", kHostShm, kPrefix, pid, r);
     long m = host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(g_dir), 0700);
-    if (m == 0) return g_dir;
-    if (m != -EEXIST) break;
+    if (m == -EEXIST) continue;
+    if (m < 0) break;
+    std::snprintf(g_shm, sizeof(g_shm), "%s/shm", g_dir);
+    std::snprintf(g_sockets, sizeof(g_sockets), "%s/sock", g_dir);
+    if (host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(g_shm), 0700) == 0 &&
+        host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(g_sockets), 0700) == 0)
+      return g_shm;
+    RemoveTree(AT_FDCWD, g_dir);
+    break;
   }
-  g_dir[0] = 0;
+  g_dir[0] = g_shm[0] = g_sockets[0] = 0;
   return "";
 }
 
-const char* SharedShmDir() { return g_dir; }
+const char* SharedShmDir() { return g_shm; }
+const char* SharedSocketDir() { return g_sockets; }
 
 void RemoveSharedShmDir() {
   if (!g_dir[0]) return;
   RemoveTree(AT_FDCWD, g_dir);
-  g_dir[0] = 0;
+  g_dir[0] = g_shm[0] = g_sockets[0] = 0;
 }
 
 }  // namespace junction::libos::fs

@@ -8,16 +8,22 @@
 
 namespace junction::libos::fs {
 
-// Creates /dev/shm/junction-shm-<host pid>-<random> (mode 0700) and returns
-// its path, "" if the host has no usable /dev/shm. First removes such
+// Creates /dev/shm/junction-shm-<host pid>-<random> (mode 0700) with
+// subdirectories shm (the guest's /dev/shm) and sock (SharedSocketDir), and
+// returns the path of shm, "" if the host has no usable /dev/shm. First
+// removes such
 // directories left by containers whose first process is gone (killed
 // before it could remove its own). Called once, at `junction run` start.
 std::string CreateSharedShmDir();
 
 // The directory CreateSharedShmDir made in this container, "" if none.
 const char* SharedShmDir();
+// Its sibling for the host files of unix sockets several of the
+// container's processes share (net/unix_socket.cc), "" if none: host
+// sockets there are out of reach of other host users (mode 0700).
+const char* SharedSocketDir();
 
-// Removes that directory and everything in it (mappings and open files
+// Removes the container's directory and everything in it (mappings and open files
 // stay valid). Host calls and stack buffers only: safe in the teardown
 // watchdog and at exit with other kthreads stopped mid-malloc.
 void RemoveSharedShmDir();

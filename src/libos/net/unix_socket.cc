@@ -20,6 +20,7 @@
 #include <memory>
 
 #include "libos/fs/fd_table.h"
+#include "libos/fs/shared_shm.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
@@ -79,19 +80,48 @@ SysResult<std::string> KeyOf(const std::string& addr) {
   return FileKey(name, true);
 }
 
-// The host abstract address a socket with registry key `key` is bound to
-// once several processes share it: unique to the container (the host pid of
-// its pid 1) and the key, so any of its processes finds it.
+std::string Family() {
+  sa_family_t fam = AF_UNIX;
+  return std::string(reinterpret_cast<const char*>(&fam), sizeof(fam));
+}
+
+// The start of the host addresses below (after the family): the
+// container's socket directory, or its abstract-name prefix.
+std::string HostAddrPrefix() {
+  const char* dir = fs::SharedSocketDir();
+  if (*dir) return std::string(dir) + "/u-";
+  proc::Table* t = proc::Get();
+  int owner = t ? t->init_host_pid : CurrentProcess().host_pid;
+  return std::string(1, '\0') + "junction-" + std::to_string(owner) + "-";
+}
+
+// True for such a host address: the sender address a shared socket's
+// datagram carries, which the receiver may answer to.
+bool IsHostAddr(const std::string& addr) {
+  std::string prefix = HostAddrPrefix();
+  return addr.size() > sizeof(sa_family_t) && addr.compare(sizeof(sa_family_t), prefix.size(), prefix) == 0;
+}
+
+// The host address a socket with registry key `key` is bound to once
+// several processes share it: a socket file in the container's private
+// host directory (fs::SharedSocketDir, mode 0700, so no other host user
+// reaches it), or a host abstract name if there is none; unique to the
+// container and the key, so any of its processes finds it.
 std::string HostAddr(const std::string& key) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a: keys can be 108 bytes
   for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
-  proc::Table* t = proc::Get();
-  int owner = t ? t->init_host_pid : CurrentProcess().host_pid;
   static const char kHex[] = "0123456789abcdef";
-  std::string name = std::string(1, '\0') + "junction-" + std::to_string(owner) + "-";
+  std::string name = HostAddrPrefix();
   for (int i = 60; i >= 0; i -= 4) name += kHex[(h >> i) & 0xf];
-  sa_family_t fam = AF_UNIX;
-  return std::string(reinterpret_cast<const char*>(&fam), sizeof(fam)) + name;
+  if (name[0] != '\0') name += '\0';
+  return Family() + name;
+}
+
+// The host address for a guest address a shared socket may be at.
+SysResult<std::string> HostAddrOfGuest(const std::string& addr) {
+  if (IsHostAddr(addr)) return addr;
+  std::string key = TRY(KeyOf(addr));
+  return HostAddr(key);
 }
 
 long HostSocketCall(int type) { return host::Syscall(SYS_socket, AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); }
@@ -257,6 +287,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     std::shared_ptr<ipc::PipeBuffer> out = tx_;
     if (type_ == SOCK_DGRAM) {
       if (!m.addr.empty()) {
+        if (IsHostAddr(m.addr)) return SendThroughHost(m.addr, m, flags);
         auto key = KeyOf(m.addr);
         if (!key.ok()) return Errno{key.error()};
         sched::SpinGuard g(g_names_lock);
@@ -264,7 +295,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
           auto it = g_names->find(*key);
           if (it != g_names->end()) peer = it->second.lock();
         }
-        if (!peer) return SendThroughHost(*key, m, flags);
+        if (!peer) return SendThroughHost(HostAddr(*key), m, flags);
       } else {
         peer = peer_.lock();
         if (!peer) {
@@ -429,7 +460,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   // A datagram to `key` that no LibOS socket here answers: to the shared
   // host socket bound for it, if any (from an unnamed host socket: the
   // receiver sees no sender address).
-  SysResult<size_t> SendThroughHost(const std::string& key, const Msg& m, int flags) {
+  SysResult<size_t> SendThroughHost(const std::string& to, const Msg& m, int flags) {
     static int scratch = -1;  // per process, unbound
     if (scratch < 0) {
       long fd = HostSocketCall(SOCK_DGRAM);
@@ -437,7 +468,6 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       scratch = static_cast<int>(fd);
     }
     if (!m.rights.empty()) return Errno{EOPNOTSUPP};
-    std::string to = HostAddr(key);
     for (;;) {
       long r = host::Syscall(SYS_sendto, scratch, host::L(m.data.data()), m.data.size(), MSG_DONTWAIT, host::L(to.data()),
                              to.size());
@@ -460,6 +490,10 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     std::string addr = HostAddr(key_);
     long fd = HostSocketCall(type_);
     if (fd < 0) return nullptr;
+    // A file left there by a shared socket of the same key (an unlinked
+    // socket file's inode reused): the new binding wins, as in the registry.
+    if (addr[sizeof(sa_family_t)] != '\0')
+      host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(addr.data() + sizeof(sa_family_t)), 0);
     if (host::Syscall(SYS_bind, fd, host::L(addr.data()), addr.size()) < 0) {
       host::Syscall(SYS_close, fd);
       return nullptr;
@@ -588,10 +622,7 @@ void HostUnixSocketsForFork(fs::Replacements& replaced) {
   }
 }
 
-SysResult<std::string> SharedHostAddr(const std::string& guest_addr) {
-  std::string key = TRY(KeyOf(guest_addr));
-  return HostAddr(key);
-}
+SysResult<std::string> SharedHostAddr(const std::string& guest_addr) { return HostAddrOfGuest(guest_addr); }
 
 fs::FilePtr ShareUnixSocketIfNeeded(const fs::FilePtr& f) {
   auto* s = dynamic_cast<UnixSocket*>(f.get());
@@ -604,11 +635,11 @@ fs::FilePtr ShareUnixSocketIfNeeded(const fs::FilePtr& f) {
 SysResult<fs::FilePtr> ConnectUnixThroughHost(const fs::FilePtr& f, const std::string& addr) {
   auto* s = dynamic_cast<UnixSocket*>(f.get());
   if (!s || s->connected()) return Errno{ECONNREFUSED};
-  auto key = KeyOf(addr);
-  if (!key.ok()) return Errno{key.error()};
+  auto to = HostAddrOfGuest(addr);
+  if (!to.ok()) return Errno{to.error()};
   long fd = HostSocketCall(s->type());
   if (fd < 0) return Errno{static_cast<int>(-fd)};
-  long r = HostConnect(static_cast<int>(fd), HostAddr(*key), s->nonblocking());
+  long r = HostConnect(static_cast<int>(fd), *to, s->nonblocking());
   if (r < 0) {
     host::Syscall(SYS_close, fd);
     // No shared socket there (or one of another type): as for a missing

@@ -239,19 +239,24 @@ static void DatagramReplies(void) {
     if (bind(d, (struct sockaddr*)&srv, slen) < 0) _exit(1);
     if (write(ready[1], "r", 1) != 1) _exit(1);
     char buf[64];
-    ssize_t n = recv(d, buf, sizeof(buf), 0);
+    struct sockaddr_un from;
+    socklen_t flen = sizeof(from);
+    ssize_t n = recvfrom(d, buf, sizeof(buf), 0, (struct sockaddr*)&from, &flen);
     if (n < 0) _exit(2);
-    // Answer to the client's bound address.
-    if (sendto(d, buf, n, 0, (struct sockaddr*)&me, mlen) < 0) _exit(3);
+    // Answer to the sender's address, then to the client's bound address.
+    if (sendto(d, buf, n, 0, (struct sockaddr*)&from, flen) < 0) _exit(3);
+    if (sendto(d, "pong", 4, 0, (struct sockaddr*)&me, mlen) < 0) _exit(4);
     _exit(0);
   }
   char r;
   if (read(ready[0], &r, 1) != 1) printf("  child failed\n");
   if (sendto(s, "ping", 4, 0, (struct sockaddr*)&srv, slen) < 0) printf("  sendto: %s\n", strerror(errno));
   char buf[64];
-  ssize_t n = recv(s, buf, sizeof(buf) - 1, 0);
-  buf[n > 0 ? n : 0] = 0;
-  printf("  reply: %s\n", buf);
+  for (int i = 0; i < 2; i++) {
+    ssize_t n = recv(s, buf, sizeof(buf) - 1, 0);
+    buf[n > 0 ? n : 0] = 0;
+    printf("  reply: %s\n", buf);
+  }
   int st;
   waitpid(c, &st, 0);
   printf("  child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
