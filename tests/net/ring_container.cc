@@ -9,8 +9,9 @@
 //   echo                      answer ICMP echo requests and UDP to port 7
 //   udp-client DST PORT N     resolve DST by ARP, send N datagrams to
 //                             DST:PORT, count the echoes ("echoed K/N")
-//   scribble                  write random bytes over its own rings and
-//                             send garbage frames until killed
+//   scribble                  write random bytes over its own rings (but
+//                             keep them marked attached) and send garbage
+//                             frames until killed
 // Prints "registered ID" and "attached". Stops on SIGTERM.
 #include <arpa/inet.h>
 #include <signal.h>
@@ -182,6 +183,10 @@ void Scribble(Ctx* c, net::PacketQueues* rings) {
   std::vector<uint8_t> junk(64);
   while (!g_stop.load()) {
     for (int i = 0; i < 64; i++) words[rng() % n] = (rng() & 1) ? rng() : rng() % 2048;
+    // Still claim to be attached: scribbled over, that word alone would
+    // stop the daemon polling these rings (often within ~40 rounds), and
+    // it would then see none of the garbage this mode exists to feed it.
+    rings->attached.store(net::kQueueAttached, std::memory_order_release);
     for (uint8_t& b : junk) b = static_cast<uint8_t>(rng());
     c->q->Transmit(junk);
     c->session->RingDoorbell();
