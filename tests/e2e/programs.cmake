@@ -88,6 +88,10 @@ set_tests_properties(e2e.preempt_sleeper PROPERTIES RUN_SERIAL TRUE)
 # file modules, procfs views, archives and a database, the root boundary.
 add_executable(e2e_fs_calls progs/fs_calls.c)
 junction_e2e(fs_calls COMMAND $<TARGET_FILE:e2e_fs_calls>)
+# Regular files and directories keep the open's host O_NONBLOCK (one host
+# call less per open): never visible to the program, its children, or a receiver.
+add_executable(e2e_fs_open_flags progs/fs_open_flags.c)
+junction_e2e(fs_open_flags COMMAND $<TARGET_FILE:e2e_fs_open_flags>)
 junction_e2e(fs_python COMMAND /usr/bin/python3 ${E2E_DATA}/fs_python.py)
 # Descriptor numbers and targets match; the pid in /proc/PID/fd and dates differ.
 # (No ';' inside FILTER or COMMAND strings: CMake splits arguments there.)

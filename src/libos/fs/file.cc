@@ -84,6 +84,12 @@ bool HostFile::MayBlock() {
   return may_block_;
 }
 
+long HostFile::SetHostStatusFlags(long flags) {
+  long r = host::Syscall(SYS_fcntl, host_fd_, F_SETFL, flags);
+  if (r == 0) __atomic_store_n(&host_nonblock_ours_, false, __ATOMIC_RELAXED);
+  return r;
+}
+
 HostFile::~HostFile() {
   if (host_fd_ < 0) return;
   // A lazy pread/pwrite on another kthread may still be using the number

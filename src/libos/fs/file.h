@@ -156,6 +156,24 @@ class HostFile : public File {
   // True for descriptors whose I/O can block (terminals, pipes, FIFOs,
   // sockets): their calls wait through the reactor first.
   bool MayBlock();
+  // A regular file or directory the open left O_NONBLOCK on the host
+  // although the guest did not ask for it (Linux ignores it for those
+  // types; clearing it cost a host call per open, host_fs.cc): it never
+  // blocks, and F_GETFL shows the guest's O_NONBLOCK, not the host's.
+  void MarkHostNonblockOurs() {
+    may_block_ = 0;
+    lazy_host_rw_ = true;
+    host_nonblock_ours_ = true;
+  }
+  bool host_nonblock_ours() const { return __atomic_load_n(&host_nonblock_ours_, __ATOMIC_RELAXED); }
+  // The host's status flags (F_GETFL) as the guest sees them.
+  long GuestStatusFlags(long host_flags) const {
+    if (host_flags < 0 || !host_nonblock_ours()) return host_flags;
+    return (host_flags & ~04000L /*O_NONBLOCK*/) | (flags_ & 04000);
+  }
+  // Sets the host's status flags to the guest's own (an F_SETFL, or a
+  // description about to leave this LibOS over SCM_RIGHTS).
+  long SetHostStatusFlags(long flags);
 
  private:
   // Directories: after the host's entries, mount points directly below
@@ -163,6 +181,7 @@ class HostFile : public File {
   size_t AppendMountPoints(char* buf, size_t len);
 
   int may_block_ = -1;  // cached MayBlock(); -1 = not looked at yet
+  bool host_nonblock_ours_ = false;
   size_t mount_points_listed_ = 0;  // AppendMountPoints' position
 };
 

@@ -85,11 +85,16 @@ class HostFs : public Filesystem {
 
   // OpenAt2 for a guest open, except that a blocking open of a FIFO parks
   // the uthread instead of the kthread and returns when Linux's would: as
-  // soon as the peer opens. The first host open is non-blocking: a writer
-  // without a reader fails with ENXIO, a reader always succeeds; either then
-  // waits in OpenFifoWriter / OpenFifoReader. Other opens lose O_NONBLOCK
-  // again afterwards (one fstat + one fcntl per such open).
-  long OpenGuest(const std::string& rel, int flags, unsigned mode) {
+  // soon as the peer opens. The host open is non-blocking, so that no open
+  // can block the kthread, whatever the name is by then: a writer without a
+  // reader fails with ENXIO, a reader always succeeds; one fstat of the
+  // descriptor itself (no race with a rename) then tells a FIFO, which
+  // waits in OpenFifoWriter / OpenFifoReader. A regular file or directory
+  // keeps O_NONBLOCK on the host, where Linux ignores it
+  // (*host_nonblock_ours: HostFile::MarkHostNonblockOurs); anything else
+  // (a FIFO with its peer there, a device) loses it again (an fcntl).
+  long OpenGuest(const std::string& rel, int flags, unsigned mode, bool* host_nonblock_ours) {
+    *host_nonblock_ours = false;
     int acc = flags & O_ACCMODE;
     if ((flags & (O_NONBLOCK | O_PATH)) || (acc != O_RDONLY && acc != O_WRONLY))
       return OpenAt2(rel, flags, mode);
@@ -97,10 +102,24 @@ class HostFs : public Filesystem {
     if (fd == -ENXIO && acc == O_WRONLY && IsFifo(rel)) return OpenFifoWriter(rel, flags, mode);
     if (fd < 0) return fd;
     struct stat st;
-    if (acc == O_RDONLY && host::Syscall(SYS_fstat, fd, host::L(&st)) == 0 && S_ISFIFO(st.st_mode))
-      return OpenFifoReader(rel, flags, mode, static_cast<int>(fd));
+    if (host::Syscall(SYS_fstat, fd, host::L(&st)) == 0) {
+      if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+        *host_nonblock_ours = true;
+        return fd;
+      }
+      if (acc == O_RDONLY && S_ISFIFO(st.st_mode))
+        return OpenFifoReader(rel, flags, mode, static_cast<int>(fd));
+    }
     host::Syscall(SYS_fcntl, fd, F_SETFL, flags & ~O_NONBLOCK);
     return fd;
+  }
+
+  // The guest's description of host descriptor `fd` from OpenGuest.
+  static FilePtr GuestFile(int flags, long fd, bool host_nonblock_ours) {
+    auto f = std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
+                                        std::string(), static_cast<int>(fd));
+    if (host_nonblock_ours) f->MarkHostNonblockOurs();
+    return f;
   }
 
   // Runs fn(parent_fd, name) on the parent directory of `rel`.
@@ -178,10 +197,10 @@ class HostFs : public Filesystem {
   }
 
   SysResult<FilePtr> Open(const std::string& rel, int flags, unsigned mode) override {
-    long fd = OpenGuest(rel, flags | O_NOFOLLOW, mode);
+    bool nonblock_ours;
+    long fd = OpenGuest(rel, flags | O_NOFOLLOW, mode, &nonblock_ours);
     if (fd < 0) return E(fd);
-    return FilePtr(std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
-                                              std::string(), static_cast<int>(fd)));
+    return GuestFile(flags, fd, nonblock_ours);
   }
 
   SysResult<FilePtr> OpenTmpfile(const std::string& rel_dir, int flags, unsigned mode) override {
@@ -306,10 +325,10 @@ SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const std::string& rel, int fl
   // The guest's flags as given: a trailing symlink fails with ELOOP
   // (RESOLVE_NO_SYMLINKS) unless the guest asked for O_NOFOLLOW, whose
   // errors are then the native ones.
-  long fd = static_cast<HostFs*>(fs)->OpenGuest(rel, flags, mode);
+  bool nonblock_ours;
+  long fd = static_cast<HostFs*>(fs)->OpenGuest(rel, flags, mode, &nonblock_ours);
   if (fd < 0) return Errno{static_cast<int>(-fd)};
-  return FilePtr(std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
-                                            std::string(), static_cast<int>(fd)));
+  return HostFs::GuestFile(flags, fd, nonblock_ours);
 }
 
 }  // namespace junction::libos::fs

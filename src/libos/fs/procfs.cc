@@ -179,6 +179,7 @@ std::string FdInfo(const FilePtr& f) {
   if (f->host_fd() >= 0) {
     pos = host::Syscall(SYS_lseek, f->host_fd(), 0, SEEK_CUR);
     long fl = host::Syscall(SYS_fcntl, f->host_fd(), F_GETFL);
+    if (auto* hf = dynamic_cast<HostFile*>(f.get())) fl = hf->GuestStatusFlags(fl);
     if (fl >= 0) flags = static_cast<int>(fl);
   }
   struct stat st{};

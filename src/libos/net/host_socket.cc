@@ -128,6 +128,12 @@ class HostSocket : public Socket {
       for (size_t i = 0; i < rights.size(); i++) {
         int hfd = rights[i]->host_fd();
         if (hfd < 0) return Errno{EOPNOTSUPP};  // a listening unix socket, a timerfd...
+        // The receiver reads the host's flags: ours must not show there.
+        auto* hf = dynamic_cast<fs::HostFile*>(rights[i].get());
+        if (hf && hf->host_nonblock_ours()) {
+          long fl = host::Syscall(SYS_fcntl, hfd, F_GETFL);
+          if (fl >= 0) hf->SetHostStatusFlags(hf->GuestStatusFlags(fl));
+        }
         std::memcpy(CMSG_DATA(c) + i * sizeof(int), &hfd, sizeof(int));
       }
     }

@@ -241,7 +241,11 @@ JUNCTION_HANDLER(fcntl) {
     case F_SETFD:
       return ToRaw(FdTable::Get().SetCloexec(a.a[0], arg & FD_CLOEXEC));
     case F_GETFL:
-      if (host && !dynamic_cast<net::Socket*>(f.get())) return host::Syscall(SYS_fcntl, f->host_fd(), F_GETFL);
+      if (host && !dynamic_cast<net::Socket*>(f.get())) {
+        long fl = host::Syscall(SYS_fcntl, f->host_fd(), F_GETFL);
+        auto* hf = dynamic_cast<fs::HostFile*>(f.get());
+        return hf ? hf->GuestStatusFlags(fl) : fl;
+      }
       return f->flags() | O_LARGEFILE;
     case F_SETFL: {
       constexpr int kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
@@ -250,7 +254,8 @@ JUNCTION_HANDLER(fcntl) {
       // (O_ASYNC goes to the host: it sends SIGIO).
       if (host) {
         long hflags = dynamic_cast<net::Socket*>(f.get()) ? (O_NONBLOCK | (arg & O_ASYNC)) : arg;
-        long r = host::Syscall(SYS_fcntl, f->host_fd(), F_SETFL, hflags);
+        auto* hf = dynamic_cast<fs::HostFile*>(f.get());
+        long r = hf ? hf->SetHostStatusFlags(hflags) : host::Syscall(SYS_fcntl, f->host_fd(), F_SETFL, hflags);
         if (r < 0) return r;
       }
       f->set_flags((f->flags() & ~kSettable) | (static_cast<int>(arg) & kSettable));
