@@ -41,3 +41,8 @@ signal_race_test(signals_rt_queue_user)
 # A thread that spins without blocking does not keep a thread parked on a
 # host descriptor from waking (the scheduler polls the reactor every slice).
 signal_race_test(sched_reactor_starvation)
+
+# A call that fails with EINTR because a signal is pending (poll's check
+# before sleeping) has run the signal's handler, even when another kthread
+# queued the signal.
+signal_race_test(signals_eintr_delivery)

@@ -6,6 +6,7 @@
 #include "libos/entry/rewrite.h"
 #include "libos/entry/thread_state.h"
 #include "libos/signals/delivery.h"
+#include "libos/signals/signal_state.h"
 #include "libos/syscalls/syscall_table.h"
 
 namespace junction::libos {
@@ -37,6 +38,12 @@ inline void FixTrappedReadResume(ThreadState* ts) {
   // kthread, whose cur_syscall is another call's: a restart needs ours.
   ts = CurrentThread();
   ts->cur_syscall = args->nr;
+  // EINTR for a signal that another kthread's host handler queued (poll,
+  // select, epoll_wait, sigsuspend and signalfd reads check before they
+  // sleep): this kthread's flag may not say so, and the guest would see
+  // EINTR without its handler and, retrying, spin. Only with a signal to
+  // take: an EINTR from the host alone must not force restarts.
+  if (ret == -EINTR && DeliverableSignals()) ts->signal_pending = 1;
   if (args->nr == 0) FixTrappedReadResume(ts);
   LeaveLibos(ts);
   return ret;

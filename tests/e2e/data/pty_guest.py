@@ -2,7 +2,7 @@
 # terminal queries, line-mode input with and without echo, cbreak mode,
 # the signals a terminal sends (SIGWINCH, ^Z to a handler and as a stop,
 # ^C) and EOF (^D).
-import fcntl, os, signal, struct, sys, termios, tty
+import fcntl, os, select, signal, struct, sys, termios, tty
 
 def out(s):
     sys.stdout.write(s + "\n")
@@ -28,6 +28,24 @@ def noted(name, *extra):
         prompt(f"[{name}] ")
     return handler
 
+# Python runs a handler between bytecodes: one whose signal lands just
+# before a blocking read would run only once the read returns (natively
+# too, more rarely). Waiting in select on stdin and on the wakeup fd lets
+# the handler run whenever the signal comes.
+wake_r, wake_w = os.pipe()
+os.set_blocking(wake_w, False)
+signal.set_wakeup_fd(wake_w)
+
+
+def read_line():
+    while True:
+        ready = select.select([sys.stdin, wake_r], [], [])[0]
+        if wake_r in ready:
+            os.read(wake_r, 64)
+        if sys.stdin in ready:
+            return sys.stdin.readline()
+
+
 signal.signal(signal.SIGWINCH, noted("winch", lambda: winsize(0)))
 signal.signal(signal.SIGTSTP, noted("tstp"))
 
@@ -51,25 +69,25 @@ termios.tcsetattr(0, termios.TCSAFLUSH, old)
 out(f"\nkeys {keys!r} icanon {bool(termios.tcgetattr(0)[3] & termios.ICANON)}")
 
 prompt("winch> ")
-line = sys.stdin.readline().strip()
+line = read_line().strip()
 out(f"line {line} signals {got}")
 
 prompt("tstp> ")
-line = sys.stdin.readline().strip()
+line = read_line().strip()
 out(f"line {line} signals {got[1:]}")
 
 signal.signal(signal.SIGTSTP, signal.SIG_DFL)
 prompt("stop> ")
-line = sys.stdin.readline().strip()
+line = read_line().strip()
 out(f"line {line} after being stopped and continued")
 
 try:  # before the prompt: ^C may come as soon as it is shown
     prompt("intr> ")
-    sys.stdin.readline()
+    read_line()
     out("no interrupt")
 except KeyboardInterrupt:
     out("interrupted")
 
 prompt("eof> ")
-out(f"eof {sys.stdin.readline()!r}")
+out(f"eof {read_line()!r}")
 sys.stderr.write("stderr stays separate\n")
