@@ -88,6 +88,11 @@ struct Uthread {
   uint64_t futex_restart_deadline = 0;
   uintptr_t futex_restart_uaddr = 0;
   bool futex_restart_armed = false;
+  // The same for nanosleep and relative clock_nanosleep (Linux's
+  // ERESTART_RESTARTBLOCK): a sleep that a signal ended without running a
+  // handler here is re-issued and ends at its first deadline.
+  uint64_t sleep_restart_deadline = 0;
+  bool sleep_restart_armed = false;
 
   // Linux thread bookkeeping.
   uintptr_t clear_child_tid = 0;

@@ -46,3 +46,8 @@ signal_race_test(sched_reactor_starvation)
 # before sleeping) has run the signal's handler, even when another kthread
 # queued the signal.
 signal_race_test(signals_eintr_delivery)
+
+# nanosleep and relative clock_nanosleep keep sleeping through signals whose
+# default action ignores them (Linux drops them; a wake-up that finds no
+# handler to run restarts the sleep with its first deadline).
+signal_race_test(signals_sleep_ignored)

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "libos/entry/rewrite.h"
 #include "libos/entry/thread_state.h"
@@ -77,8 +78,14 @@ bool Restartable(long nr, const GuestContext& ctx, bool handler_ran, bool sa_res
     case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg: case SYS_sendfile: case SYS_splice:
       return !handler_ran || sa_restart;  // ERESTARTSYS
     case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait:
-    case SYS_epoll_pwait: case SYS_epoll_pwait2:
-      return !handler_ran;  // ERESTARTNOHAND
+    case SYS_epoll_pwait: case SYS_epoll_pwait2: case SYS_nanosleep:
+      return !handler_ran;  // ERESTARTNOHAND; ERESTART_RESTARTBLOCK for nanosleep
+    case SYS_clock_nanosleep: {
+      // Wall and monotonic clocks; a CPU-time clock's sleep still ends with EINTR.
+      auto clock = static_cast<int>(ctx.rdi);
+      return !handler_ran && clock >= 0 && clock != CLOCK_PROCESS_CPUTIME_ID &&
+             clock != CLOCK_THREAD_CPUTIME_ID;
+    }
     default:
       return false;
   }
@@ -225,7 +232,7 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool 
     if (!BuildFrame(ctx, sig, info, act)) TerminateBySignal(SIGSEGV);
     handler_ran = true;
     // A handler runs before any re-issued call: no timed futex resumes.
-    if (self) self->futex_restart_armed = false;
+    if (self) self->futex_restart_armed = self->sleep_restart_armed = false;
   }
   if (!restart_considered && restart.nr >= 0 && restart.result == -EINTR &&
       Restartable(restart.nr, ctx, false, false)) {
@@ -234,6 +241,9 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool 
     // The re-issued timed futex wait keeps its first deadline.
     if (restart.nr == SYS_futex && TimedFutexWait(ctx))
       if (auto* self = static_cast<sched::Uthread*>(CurrentThread()->current)) self->futex_restart_armed = true;
+    // A re-issued relative sleep ends when the first one would have.
+    if (restart.nr == SYS_nanosleep || (restart.nr == SYS_clock_nanosleep && !(ctx.rsi & TIMER_ABSTIME)))
+      if (auto* self = static_cast<sched::Uthread*>(CurrentThread()->current)) self->sleep_restart_armed = true;
   }
   // rt_sigsuspend whose signal ran no handler: its mask ends now.
   if (auto* self = static_cast<sched::Uthread*>(CurrentThread()->current);

@@ -346,13 +346,27 @@ JUNCTION_HANDLER(rseq) {
                       static_cast<int>(a.a[2]), static_cast<uint32_t>(a.a[3]));
 }
 
+namespace {
+
+// The deadline of a relative sleep: now + `ns`, or, when this call is the
+// restart of one a signal ended without a handler, the first call's.
+uint64_t RelativeSleepDeadline(uint64_t ns) {
+  sched::Uthread* self = Self();
+  bool restarted = self->sleep_restart_armed;
+  self->sleep_restart_armed = false;
+  return restarted ? self->sleep_restart_deadline : sched::NowNs() + ns;
+}
+
+}  // namespace
+
 JUNCTION_HANDLER(nanosleep) {
   auto req = UserPtr<timespec>(a.a[0]).Read();
   if (!req.ok()) return -EFAULT;
   if (!ValidTimespec(*req)) return -EINVAL;
   if (a.a[1] && !GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec))) return -EFAULT;
-  uint64_t deadline = sched::NowNs() + TimespecNs(*req);
+  uint64_t deadline = RelativeSleepDeadline(TimespecNs(*req));
   long r = SleepUntil(deadline);
+  if (r == -EINTR) Self()->sleep_restart_deadline = deadline;
   if (r == -EINTR && a.a[1]) {
     uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
     timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
@@ -410,8 +424,9 @@ JUNCTION_HANDLER(clock_nanosleep) {
   if (!ValidTimespec(*req)) return -EINVAL;
   bool absolute = flags & TIMER_ABSTIME;
   if (!absolute && a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(timespec))) return -EFAULT;
-  uint64_t deadline = absolute ? MonotonicDeadline(clock, *req) : sched::NowNs() + TimespecNs(*req);
+  uint64_t deadline = absolute ? MonotonicDeadline(clock, *req) : RelativeSleepDeadline(TimespecNs(*req));
   long r = SleepUntil(deadline);
+  if (r == -EINTR && !absolute) Self()->sleep_restart_deadline = deadline;
   if (r == -EINTR && !absolute && a.a[3]) {
     uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
     timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
