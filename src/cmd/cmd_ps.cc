@@ -28,6 +28,10 @@ struct PsArgs {
 
 enum class DaemonAnswer { kRows, kNotRunning, kBadReply };
 
+// A loaded host can delay the daemon's answer by seconds (2 s ran out
+// under load in daemon.containers); a stopped daemon still ends here.
+constexpr int kStatusTimeoutMs = 10000;
+
 DaemonAnswer FetchDaemonStatus(const std::string& path, std::vector<sched::ContainerStatus>* rows) {
   std::string why;
   int sock = sched::ConnectControlSocket(path, &why);
@@ -36,7 +40,7 @@ DaemonAnswer FetchDaemonStatus(const std::string& path, std::vector<sched::Conta
   sched::InputBuffer in;
   std::vector<uint8_t> payload;
   bool ok = sched::SendFrame(sock, frame, {}) &&
-            sched::ReadFrameBlocking(sock, &in, &payload, 2000) &&
+            sched::ReadFrameBlocking(sock, &in, &payload, kStatusTimeoutMs) &&
             sched::DecodeStatusReply(payload, rows);
   close(sock);
   return ok ? DaemonAnswer::kRows : DaemonAnswer::kBadReply;

@@ -18,7 +18,11 @@ namespace junction::sched {
 
 namespace {
 
-constexpr int kReplyTimeoutMs = 2000;
+// A daemon that accepted the connection is there: on a loaded host it may
+// answer seconds late (2 s was seen to run out under load in
+// daemon.containers; the daemon then registered a container that had
+// already gone standalone). Only a stopped or wedged daemon takes longer.
+constexpr int kReplyTimeoutMs = 10000;
 
 bool SameFile(int a, int b) {
   struct stat sa{}, sb{};

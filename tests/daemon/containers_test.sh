@@ -17,7 +17,8 @@
 #     with cpu.spinning_kthreads = 1 the kthread keeps running on its core
 #     (granted once for all rounds); standalone, a spinning one still runs;
 #  6. a container's forked children are listed by `ps --json`: their host
-#     pids after the first in `pids`, and in `processes`.
+#     pids after the first in `pids`, and in `processes` (with the command
+#     they exec'd).
 # Behaviour only: latencies are printed, not asserted (junction bench sched).
 #
 # usage: containers_test.sh JUNCTION
@@ -100,9 +101,13 @@ echo "core taken from batch for web $yields times; granted to web $grants times"
 [ "$grants" -gt 0 ] || fail "the latency-critical container was never granted the core"
 # Between web's rounds its idle kthread keeps its grant, and the core is
 # lent to batch: batch is granted the core again and again while web runs.
-batch_grants=$(grep -c "core 1 -> container $batch_id " "$tmp/daemon.log")
-echo "granted to batch $batch_grants times"
-[ "$batch_grants" -gt 10 ] || fail "the idle latency-critical container's core was not lent to batch"
+# Counted from web's registration on (the first grant to batch was
+# before). How many lends fit in web's 200 rounds depends on how the host
+# schedules both (9 in all in one loaded run, 60-100 in others): ask for more
+# than one, and at least one besides batch getting the core back at the end.
+batch_grants=$(sed -n '/"web" registered/,$p' "$tmp/daemon.log" | grep -c "core 1 -> container $batch_id ")
+echo "granted to batch $batch_grants times while web ran"
+[ "$batch_grants" -ge 3 ] || fail "the idle latency-critical container's core was not lent to batch again and again"
 wait_for "$tmp/daemon.log" "container $web_id \"web\" is gone" "web to be gone"
 for _ in $(seq 200); do
   ps_json
@@ -162,22 +167,34 @@ spinner_grants=$(grep -c "core 1 -> container $spinner_id " "$tmp/daemon2.log")
 echo "spinning kthread: granted the core $spinner_grants time(s) over 55 rounds of sleep"
 [ "$spinner_grants" = 1 ] || fail "the spinning kthread gave its core back between rounds ($spinner_grants grants)"
 
-# 6. forked children listed
-"$junction" run "$(app family best-effort 0)" -- /bin/sh -c '/bin/sleep 2 & /bin/sleep 2; wait' \
-  >"$tmp/family.out" 2>"$tmp/family.err" &
+# 6. forked children listed. The two children (cat on the container's
+# stdin, a FIFO; the background one through fd 3, since sh gives a
+# background job /dev/null) run until the test closes its end, however
+# long the listing takes to show them: each is listed once it has forked
+# and exec'd.
+mkfifo "$tmp/gate"
+"$junction" run "$(app family best-effort 0)" -- /bin/sh -c 'exec 3<&0; /bin/cat <&3 & /bin/cat; wait' \
+  <"$tmp/gate" >"$tmp/family.out" 2>"$tmp/family.err" &
 family=$!; pids+=("$family")
-for _ in $(seq 200); do
-  ps_json
-  python3 -c "import json,sys; r=[x for x in json.load(open('$tmp/ps.json')) if x['name']=='family']; sys.exit(0 if r and len(r[0]['pids'])==3 else 1)" && break
-  sleep 0.025
-done
-check_json "
+exec 7>"$tmp/gate"
+family_listed="
 f = by['family']
 assert f['pids'][0] == $family and len(f['pids']) == 3, f['pids']
 hosts = sorted(p['host_pid'] for p in f['processes'] if p['state'] == 'running')
 assert hosts == sorted(f['pids']), (hosts, f['pids'])
-assert [p['command'] for p in f['processes']].count('/bin/sleep 2') == 2, f['processes']
-" "forked children listed"
+assert [p['command'] for p in f['processes']].count('/bin/cat') == 2, f['processes']
+"
+for _ in $(seq 200); do
+  ps_json
+  python3 - "$tmp/ps.json" "$family_listed" 2>/dev/null <<'PY' && break
+import json, sys
+by = {r["name"]: r for r in json.load(open(sys.argv[1]))}
+exec(sys.argv[2])
+PY
+  sleep 0.025
+done
+check_json "$family_listed" "forked children listed"
+exec 7>&-  # EOF: the children exit
 wait "$family" || fail "the forking container failed"
 
 kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
