@@ -24,11 +24,12 @@ void Publish(T* slot, T value) {
 
 }  // namespace
 
-void FdTable::LockLazy() {
+// Only this file calls it: inline, it runs on every lazy descriptor lookup.
+inline void FdTable::LockLazy() {
   if (sched::g_single_kthread)
     lock_.mark_held();
   else
-    LockLazy();
+    lock_.lock();
 }
 
 int FdTable::LazyHostFd(long fd, int access, int* in_use, bool never_blocks) {

@@ -94,8 +94,9 @@ class File {
   virtual SysResult<void> Truncate(uint64_t len);
   // Bytes a read could return now (FIONREAD) for generated files.
   virtual SysResult<int> Available();
-  // True if I/O may go straight to host_fd() (no LibOS bookkeeping).
-  virtual bool direct_io() const { return false; }
+  // True if I/O may go straight to host_fd() (no LibOS bookkeeping). A
+  // field, not a virtual call: the lazy pread path reads it (fd_table_lazy.cc).
+  bool direct_io() const { return direct_io_; }
 
   // Readiness of a LibOS object (EPOLLIN | EPOLLOUT | EPOLLHUP ...). Files
   // with a host descriptor and no LibOS readiness (host_pollable()) are
@@ -129,6 +130,7 @@ class File {
   int owner_ = 0;
   uint8_t lazy_pipe_ = 0;
   bool lazy_host_rw_ = false;
+  bool direct_io_ = false;  // set by the constructors of direct-I/O kinds
   std::string path_;
   int host_fd_;
   Filesystem* fs_ = nullptr;
@@ -142,7 +144,9 @@ using Replacements = std::map<File*, FilePtr>;
 // A description backed by a host descriptor (closed with the description).
 class HostFile : public File {
  public:
-  using File::File;
+  HostFile(int flags, std::string path, int host_fd = -1) : File(flags, std::move(path), host_fd) {
+    direct_io_ = true;
+  }
   ~HostFile() override;
   SysResult<size_t> Read(void* buf, size_t len) override;
   SysResult<size_t> Write(const void* buf, size_t len) override;
@@ -152,7 +156,6 @@ class HostFile : public File {
   SysResult<void> Stat(struct stat* st) override;
   SysResult<size_t> Getdents(void* buf, size_t len) override;
   SysResult<void> Truncate(uint64_t len) override;
-  bool direct_io() const override { return true; }
   // True for descriptors whose I/O can block (terminals, pipes, FIFOs,
   // sockets): their calls wait through the reactor first.
   bool MayBlock();

@@ -65,7 +65,6 @@ class TmpFile : public HostFile {
   SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off) override;
   SysResult<void> Truncate(uint64_t len) override;
   SysResult<void> Stat(struct stat* st) override;
-  bool direct_io() const override { return false; }
   const NodePtr& node() const { return node_; }
 
  private:
@@ -353,7 +352,9 @@ class Tmpfs : public Filesystem {
 };
 
 TmpFile::TmpFile(int flags, int fd, NodePtr node, Tmpfs* fs)
-    : HostFile(flags, std::string(), fd), node_(std::move(node)), tfs_(fs) {}
+    : HostFile(flags, std::string(), fd), node_(std::move(node)), tfs_(fs) {
+  direct_io_ = false;  // writes count against the tmpfs size limit (Grow below)
+}
 
 SysResult<size_t> TmpFile::Write(const void* buf, size_t len) {
   uint64_t end;

@@ -20,15 +20,20 @@ namespace junction::libos {
 
 namespace {
 
-// [addr, addr+len) lies in guest VMAs this kthread knows: one, or two
-// adjacent ones (a buffer across the end of .data and the start of .bss,
-// or of two mappings).
-bool KnownGuestSpan(const ThreadState* ts, uintptr_t addr, size_t len, int prot) {
-  if (KnownGuestRange(ts, addr, len, prot)) return true;
+// The two-VMA case of KnownGuestSpan, out of line.
+[[gnu::noinline]] bool KnownGuestSpanAcross(const ThreadState* ts, uintptr_t addr, size_t len,
+                                            int prot) {
   uintptr_t end = addr + len;
   if (len < 2 || end < addr) return false;
   const ThreadState::GuestRange* first = KnownGuestRange(ts, addr, 1, prot);
   return first && KnownGuestRange(ts, first->end, end - first->end, prot);
+}
+
+// [addr, addr+len) lies in guest VMAs this kthread knows: one, or two
+// adjacent ones (a buffer across the end of .data and the start of .bss,
+// or of two mappings). The one-VMA check is inlined on the hot path.
+inline bool KnownGuestSpan(const ThreadState* ts, uintptr_t addr, size_t len, int prot) {
+  return KnownGuestRange(ts, addr, len, prot) || KnownGuestSpanAcross(ts, addr, len, prot);
 }
 
 // After a miss (LibOS context): remembers the VMAs holding both ends.
