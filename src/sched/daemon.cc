@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
+#include <string>
 
 #include "sched/short_slice.h"
 #include "sched/status_format.h"
@@ -322,9 +324,13 @@ bool Daemon::HandleRegister(Connection* c, const RegisterRequest& req) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, cred.pid, 0));
   int doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (pidfd < 0 || doorbell < 0) {
+    // Which one and why: seen once under load (a re-registration after a
+    // daemon restart), not understood yet.
+    std::string what = std::string(pidfd < 0 ? "pidfd_open(" + std::to_string(cred.pid) + ")" : "eventfd") +
+                       ": " + std::strerror(errno);
     if (pidfd >= 0) close(pidfd);
     if (doorbell >= 0) close(doorbell);
-    return refuse(EMFILE, "cannot open a pidfd or eventfd");
+    return refuse(EMFILE, "cannot open a pidfd or eventfd: " + what);
   }
   auto box = std::make_unique<DaemonContainer>(std::move(*region));
   DaemonContainer* ctr = box.get();
