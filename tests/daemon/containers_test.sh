@@ -77,9 +77,9 @@ batch_id=1
 web=$!; pids+=("$web")
 wait_for "$tmp/daemon.log" '"web" registered' "web to register"
 web_id=$(sed -n 's/.*container \([0-9]*\) "web" registered.*/\1/p' "$tmp/daemon.log" | head -1)
-sleep 0.2
-ps_json
-check_json "
+# Every listing must show both as they are; their uthread counts appear
+# once each one's scheduler runs (waited for, bounded).
+both_listed="
 assert set(by) == {'batch', 'web'}, rows
 b, w = by['batch'], by['web']
 assert b['class'] == 'best-effort' and w['class'] == 'latency-critical'
@@ -88,9 +88,31 @@ assert b['cores']['guaranteed'] == 0 and b['cores']['max'] == 1
 assert w['cores']['guaranteed'] == 1 and w['cores']['max'] == 1
 assert b['cores']['active'] + w['cores']['active'] <= 1, 'one managed core'
 assert b['pids'] == [$batch] and w['pids'] == [$web]
-assert b['uthreads']['total'] == 1 and w['uthreads']['total'] == 1
 assert b['command'][-3:] == ['sched', 'spin', '60000'], b['command']
-" "both containers listed"
+"
+counted="
+assert by['batch']['uthreads']['total'] == 1 and by['web']['uthreads']['total'] == 1, rows
+"
+listed() {  # $1: python over `by` and `rows`: true once it holds on a fresh ps --json
+  ps_json
+  python3 - "$tmp/ps.json" "$1" 2>/dev/null <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+by = {r["name"]: r for r in rows}
+exec(sys.argv[2])
+PY
+}
+for _ in $(seq 200); do
+  ps_json
+  check_json "$both_listed" "both containers listed"
+  python3 - "$tmp/ps.json" "$counted" 2>/dev/null <<'PY' && break
+import json, sys
+by = {r["name"]: r for r in json.load(open(sys.argv[1]))}
+exec(sys.argv[2])
+PY
+  sleep 0.025
+done
+check_json "$counted" "both containers' uthreads counted"
 wait "$web" || fail "the latency-critical guest failed"
 grep -q "n=200" "$tmp/web.out" || fail "the latency-critical guest did not finish its rounds: $(cat "$tmp/web.out")"
 grep "wake_us" "$tmp/web.out" | tail -1
@@ -184,15 +206,7 @@ hosts = sorted(p['host_pid'] for p in f['processes'] if p['state'] == 'running')
 assert hosts == sorted(f['pids']), (hosts, f['pids'])
 assert [p['command'] for p in f['processes']].count('/bin/cat') == 2, f['processes']
 "
-for _ in $(seq 200); do
-  ps_json
-  python3 - "$tmp/ps.json" "$family_listed" 2>/dev/null <<'PY' && break
-import json, sys
-by = {r["name"]: r for r in json.load(open(sys.argv[1]))}
-exec(sys.argv[2])
-PY
-  sleep 0.025
-done
+for _ in $(seq 200); do listed "$family_listed" && break; sleep 0.025; done
 check_json "$family_listed" "forked children listed"
 exec 7>&-  # EOF: the children exit
 wait "$family" || fail "the forking container failed"
