@@ -13,6 +13,7 @@
 #include <string>
 
 #include "libos/fs/path.h"
+#include "libos/fs/shared_shm.h"
 #include "libos/fs/vfs.h"
 
 using namespace junction::libos::fs;
@@ -53,6 +54,9 @@ struct Root {
   ~Root() {
     std::string cmd = "rm -rf " + dir;
     (void)!system(cmd.c_str());
+    // Init made the container's /dev/shm directory on the host: a test
+    // process is no container, so nothing else would remove it.
+    RemoveSharedShmDir();
   }
 };
 
