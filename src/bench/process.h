@@ -26,6 +26,26 @@ struct ProcessResult {
 // inherit this process's CPU affinity.
 ProcessResult RunProcess(const std::vector<std::string>& argv, Output output);
 
+// A background child (a daemon, a container, a guest worker): killed and
+// reaped when the object goes away unless stopped earlier.
+struct Child {
+  int pid = -1;
+  ~Child() { Stop(9); }
+  void Stop(int sig);  // signal it and reap it
+};
+
+// Starts argv[0] (absolute path) in the background with stdin from
+// `stdin_fd` (or /dev/null when < 0) and stdout/stderr written to the
+// given files. Returns false if it could not be started.
+bool SpawnChild(const std::vector<std::string>& argv, Child* c, const std::string& stderr_path = "/dev/null",
+                int stdin_fd = -1, const std::string& stdout_path = "/dev/null");
+
+// The highest-numbered CPU this process may run on (where ScopedPin(-1)
+// pins), or -1.
+int PinnedCpu();
+
+void SleepMs(int ms);
+
 // Monotonic nanoseconds (the vDSO's clock_gettime, also under the LibOS).
 int64_t NowNs();
 

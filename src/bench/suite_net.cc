@@ -273,38 +273,6 @@ Measurement Tcp1kGuest(const Context& ctx) { return TcpRoundTrips(ctx, 1024); }
 // ---- host side ----
 
 // A background process, killed and reaped when this goes away.
-struct Child {
-  pid_t pid = -1;
-  ~Child() { Stop(SIGKILL); }
-  void Stop(int sig) {
-    if (pid <= 0) return;
-    kill(pid, sig);
-    waitpid(pid, nullptr, 0);
-    pid = -1;
-  }
-};
-
-bool Spawn(const std::vector<std::string>& argv, Child* c, const std::string& stdout_path,
-           const std::string& stderr_path) {
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  int rc = posix_spawn(&c->pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) c->pid = -1;
-  return rc == 0;
-}
-
-void SleepMs(int ms) {
-  timespec ts{ms / 1000, (ms % 1000) * 1'000'000L};
-  nanosleep(&ts, nullptr);
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path);
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -312,14 +280,6 @@ std::string ReadFile(const std::string& path) {
 
 std::string Tail(const std::string& s) {
   return s.size() > 300 ? "..." + s.substr(s.size() - 300) : s;
-}
-
-int PinnedCpu() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
-  for (int i = CPU_SETSIZE - 1; i >= 0; i--)
-    if (CPU_ISSET(i, &set)) return i;
-  return -1;
 }
 
 // A scratch directory in $TMPDIR (or /tmp), removed with what the suite
@@ -392,10 +352,10 @@ Measurement Measure(const Context& ctx, const char* guest, const char* polling) 
     if (cpu < 0) return {0, "no CPU to manage"};
     std::string socket = s.Path("control.sock");
     std::string daemon_log = s.Path("daemon.log");
-    if (!Spawn({ctx.self_exe, "daemon", "--set", "control.socket=\"" + socket + "\"", "--set",
+    if (!SpawnChild({ctx.self_exe, "daemon", "--set", "control.socket=\"" + socket + "\"", "--set",
                 "cores=[" + std::to_string(cpu) + "]", "--set", std::string("polling=\"") + polling + "\"",
                 "--set", "nic.kind=\"none\""},
-               &daemon, "/dev/null", daemon_log))
+               &daemon, daemon_log))
       return {0, "cannot start junction daemon"};
     // Its "listening" line, not the socket file: a container that connects
     // between bind and listen would run standalone (no link to the switch).
@@ -412,7 +372,7 @@ Measurement Measure(const Context& ctx, const char* guest, const char* polling) 
     peer_ip = kServerAddress;
   }
   std::string server_out = s.Path("server.out"), server_err = s.Path("server.err");
-  if (!Spawn(server_argv, &server, server_out, server_err)) return {0, "cannot start the server"};
+  if (!SpawnChild(server_argv, &server, server_err, -1, server_out)) return {0, "cannot start the server"};
   int udp = 0, tcp = 0;
   if (!WaitForPorts(server_out, server, &udp, &tcp))
     return {0, "the server did not start: " + Tail(ReadFile(server_err))};
@@ -420,7 +380,7 @@ Measurement Measure(const Context& ctx, const char* guest, const char* polling) 
   setenv(kPeerEnv, peer.c_str(), 1);
   std::string client_out = s.Path("client.out"), client_err = s.Path("client.err");
   Child client;
-  bool started = Spawn(client_argv, &client, client_out, client_err);
+  bool started = SpawnChild(client_argv, &client, client_err, -1, client_out);
   unsetenv(kPeerEnv);
   if (!started) return {0, "cannot start the client"};
   int status = 0;

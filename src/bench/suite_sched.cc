@@ -113,49 +113,6 @@ Measurement SpinGuest(const Context& ctx) {
 
 // ---- host side ----
 
-struct Child {
-  pid_t pid = -1;
-  ~Child() { Stop(SIGKILL); }
-  void Stop(int sig) {
-    if (pid <= 0) return;
-    kill(pid, sig);
-    waitpid(pid, nullptr, 0);
-    pid = -1;
-  }
-};
-
-bool Spawn(const std::vector<std::string>& argv, Child* c, const std::string& stderr_path = "/dev/null",
-           int stdin_fd = -1, const std::string& stdout_path = "/dev/null") {
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (stdin_fd >= 0)
-    posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
-  else
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  int rc = posix_spawn(&c->pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) c->pid = -1;
-  return rc == 0;
-}
-
-void SleepMs(int ms) {
-  timespec ts{ms / 1000, (ms % 1000) * 1'000'000L};
-  nanosleep(&ts, nullptr);
-}
-
-int PinnedCpu() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
-  for (int i = CPU_SETSIZE - 1; i >= 0; i--)
-    if (CPU_ISSET(i, &set)) return i;
-  return -1;
-}
-
 // A daemon on a private socket managing the CPU the bench runs on.
 struct TestDaemon {
   std::string dir, socket;
@@ -174,7 +131,7 @@ struct TestDaemon {
       error = "no CPU to manage";
       return;
     }
-    if (!Spawn({ctx.self_exe, "daemon", "--set", "control.socket=\"" + socket + "\"", "--set",
+    if (!SpawnChild({ctx.self_exe, "daemon", "--set", "control.socket=\"" + socket + "\"", "--set",
                 "cores=[" + std::to_string(cpu) + "]", "--set", std::string("polling=\"") + polling + "\""},
                &proc, dir + "/daemon.log")) {
       error = "cannot start junction daemon";
@@ -219,7 +176,7 @@ Measurement Wake(const Context& ctx, const char* polling, bool hog_on, bool want
   ProcessResult r;
   std::vector<std::string> wake = Worker(ctx, "wake", ctx.iterations);
   if (ctx.side == Side::kNative) {
-    if (hog_on && !Spawn(Worker(ctx, "spin", 600'000), &hog)) return {0, "cannot start the CPU hog"};
+    if (hog_on && !SpawnChild(Worker(ctx, "spin", 600'000), &hog)) return {0, "cannot start the CPU hog"};
     SleepMs(50);
     r = RunProcess(wake, Output::kCapture);
   } else {
@@ -229,7 +186,7 @@ Measurement Wake(const Context& ctx, const char* polling, bool hog_on, bool want
       std::vector<std::string> be = {ctx.self_exe, "run", d.AppConfig("be", "best-effort", 0), "--"};
       std::vector<std::string> spin = Worker(ctx, "spin", 600'000);
       be.insert(be.end(), spin.begin(), spin.end());
-      if (!Spawn(be, &hog, d.dir + "/be.log")) return {0, "cannot start the best-effort container"};
+      if (!SpawnChild(be, &hog, d.dir + "/be.log")) return {0, "cannot start the best-effort container"};
       SleepMs(200);  // registered and holding the core
     }
     std::vector<std::string> lc = {ctx.self_exe, "run", d.AppConfig("lc", "latency-critical", 1), "--"};
@@ -258,7 +215,7 @@ Measurement WakeOnFd(const Context& ctx, bool want_p99) {
   std::optional<TestDaemon> d;
   bool spawned;
   if (ctx.side == Side::kNative) {
-    spawned = Spawn(guest, &reader, "/dev/null", p[0], out_path);
+    spawned = SpawnChild(guest, &reader, "/dev/null", p[0], out_path);
   } else {
     d.emplace(ctx, "adaptive");
     if (!d->error.empty()) {
@@ -268,7 +225,7 @@ Measurement WakeOnFd(const Context& ctx, bool want_p99) {
     }
     std::vector<std::string> lc = {ctx.self_exe, "run", d->AppConfig("lc", "latency-critical", 1), "--"};
     lc.insert(lc.end(), guest.begin(), guest.end());
-    spawned = Spawn(lc, &reader, "/dev/null", p[0], out_path);
+    spawned = SpawnChild(lc, &reader, "/dev/null", p[0], out_path);
   }
   close(p[0]);
   std::string error;
@@ -345,7 +302,7 @@ Measurement DaemonIdleCpu(const Context& ctx) {
   Child idle;
   std::vector<std::string> argv = {ctx.self_exe, "run", d.AppConfig("lc", "latency-critical", 1), "--",
                                    "/bin/sleep", "30"};
-  if (!Spawn(argv, &idle)) return {0, "cannot start the idle container"};
+  if (!SpawnChild(argv, &idle)) return {0, "cannot start the idle container"};
   SleepMs(500);
   double t0 = CpuNs(d.proc.pid);
   int64_t w0 = NowNs();
