@@ -128,7 +128,11 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
     if (deadline_ns != 0 && now >= deadline_ns) return false;
     // New work or a signal: the caller services it and waits again, spinning.
     if (g.kicked.exchange(0, std::memory_order_acquire) != 0) return false;
-    if (now < spin_until || g.spins) {
+    // A spinning kthread polls only while the grant word still names its
+    // own idle core: a core taken back is another container's now, and
+    // polling there (pinned to it) would take the host CPU from its owner.
+    bool own_idle_core = g.spins && g.idle && s->grant_core.load(std::memory_order_relaxed) == g.core;
+    if (now < spin_until || own_idle_core) {
       for (int i = 0; i < 64; i++) __builtin_ia32_pause();
       // Parked kthreads spin on the core they last held, which may now
       // be another container's: let its owner run between our polls.

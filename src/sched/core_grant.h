@@ -30,7 +30,9 @@ struct CoreGrant {
   // instead of sleeping. Read and cleared by the owner.
   std::atomic<uint32_t> kicked{0};
   std::atomic<uint32_t> sleeping{0};  // in FUTEX_WAIT on slot->grant_core
-  bool spins = false;  // never sleeps in FUTEX_WAIT (cpu.spinning_kthreads)
+  // cpu.spinning_kthreads: idle, polls its grant instead of sleeping in
+  // FUTEX_WAIT while the grant is still its own (never on a taken core).
+  bool spins = false;
   GrantTraceSample* trace = nullptr;  // the owner's sample while tracing (grant_trace.h)
 };
 

@@ -523,9 +523,12 @@ void StartRunning(Kthread& self, Uthread* next) {
         if (UnderDaemon(self) && self.grant.holds && next_deadline != 0 &&
             next_deadline <= NowNs() + kHoldForTimerNs)
           continue;  // granted ahead of our timer: keep the core for it
-        // A spinning kthread keeps its core (MayRun gives it up when the
-        // daemon asks) or, standalone, never sleeps on the host.
-        if (self.spins && (self.grant.holds || !UnderDaemon(self))) continue;
+        // Standalone, a spinning kthread never sleeps on the host. Under
+        // the daemon it goes idle like the others (so the daemon may lend
+        // its core to a container with work: published running, its idle
+        // core looked busy for ever) and polls its grant while it is still
+        // its own (WaitForGrant).
+        if (self.spins && !UnderDaemon(self)) continue;
         if (UnderDaemon(self)) {
           // Out of work: keep the grant, idle; the daemon lends the core
           // to others meanwhile (frames arriving later count as congestion

@@ -14,8 +14,10 @@
 #     standalone, and re-registers with the next daemon;
 #  5. a latency-critical container alone: its idle kthread keeps its grant
 #     between rounds, so it runs them all with the daemon stopped (SIGSTOP);
-#     with cpu.spinning_kthreads = 1 the kthread keeps running on its core
-#     (granted once for all rounds); standalone, a spinning one still runs;
+#     so does one with cpu.spinning_kthreads = 1 (it polls its idle grant);
+#     standalone, a spinning one still runs;
+# 5b. an idle spinning kthread lends its core to a latency-critical
+#     container with work, and sleeps once its grant is taken back;
 #  6. a container's forked children are listed by `ps --json`: their host
 #     pids after the first in `pids`, and in `processes` (with the command
 #     they exec'd).
@@ -178,16 +180,53 @@ wait "$sleeper" || fail "the sleeping container failed"
 grep -q "n=100" "$tmp/sleeper.out" || fail "the sleeping container did not finish its rounds: $(cat "$tmp/sleeper.out")"
 echo "idle kthread: ran its rounds on its lent core while the daemon was stopped"
 
-# ... and so does a spinning kthread
+# ... and so does a spinning kthread (it polls its idle grant)
 "$junction" run "$(app spinner latency-critical 1 1)" -- $(worker wake 50) >"$tmp/spinner.out" 2>"$tmp/spinner.err" &
 spinner=$!; pids+=("$spinner")
+wait_for "$tmp/daemon2.log" '"spinner" registered' "spinner to register"
+spinner_id=$(sed -n 's/.*container \([0-9]*\) "spinner" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
+wait_for "$tmp/daemon2.log" "core 1 -> container $spinner_id " "spinner to get the core"
+kill -STOP "$daemon_pid"
+for _ in $(seq 400); do kill -0 "$spinner" 2>/dev/null || break; sleep 0.025; done
+kill -0 "$spinner" 2>/dev/null && { kill -CONT "$daemon_pid"; fail "the spinning kthread could not run its rounds without the daemon"; }
+kill -CONT "$daemon_pid"
 wait "$spinner" || fail "the spinning container failed"
 grep -q "n=50" "$tmp/spinner.out" || fail "the spinning container did not finish its rounds: $(cat "$tmp/spinner.out")"
-spinner_id=$(sed -n 's/.*container \([0-9]*\) "spinner" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
-[ -n "$spinner_id" ] || fail "spinner did not register"
-spinner_grants=$(grep -c "core 1 -> container $spinner_id " "$tmp/daemon2.log")
-echo "spinning kthread: granted the core $spinner_grants time(s) over 55 rounds of sleep"
-[ "$spinner_grants" = 1 ] || fail "the spinning kthread gave its core back between rounds ($spinner_grants grants)"
+echo "spinning kthread: ran its rounds on its core while the daemon was stopped"
+
+# 5b. A spinning kthread out of work lends its core like any idle one: a
+# latency-critical container with work gets it (published running, the
+# idle spinner's core looked busy, and nothing takes a core from a
+# latency-critical container above its guarantee: the other one starved),
+# and the spinner, its grant taken back, sleeps instead of polling on the
+# core, which is the other container's now.
+mkfifo "$tmp/idle-gate"
+"$junction" run "$(app idler latency-critical 0 1)" -- /bin/cat <"$tmp/idle-gate" >"$tmp/idler.out" 2>"$tmp/idler.err" &
+idler=$!; pids+=("$idler")
+exec 8>"$tmp/idle-gate"
+wait_for "$tmp/daemon2.log" '"idler" registered' "idler to register"
+idler_id=$(sed -n 's/.*container \([0-9]*\) "idler" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
+wait_for "$tmp/daemon2.log" "core 1 -> container $idler_id " "idler to get the core"
+"$junction" run "$(app busy latency-critical 0)" -- $(worker spin 60000) >"$tmp/busy.out" 2>"$tmp/busy.err" &
+busy=$!; pids+=("$busy")
+wait_for "$tmp/daemon2.log" '"busy" registered' "busy to register"
+busy_id=$(sed -n 's/.*container \([0-9]*\) "busy" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
+for _ in $(seq 1200); do grep -q "core 1 -> container $busy_id " "$tmp/daemon2.log" && break; sleep 0.025; done
+grep -q "core 1 -> container $busy_id " "$tmp/daemon2.log" ||
+  fail "the idle spinning container kept its core from a latency-critical container with work"
+all_asleep() {  # $1: pid: every thread sleeping
+  local st
+  for f in /proc/"$1"/task/*/stat; do
+    st=$(sed 's/.*) //' "$f" | cut -d' ' -f1)
+    [ "$st" = S ] || return 1
+  done
+}
+for _ in $(seq 400); do all_asleep "$idler" && break; sleep 0.025; done
+all_asleep "$idler" || fail "the spinning container polls for a grant on the core it lost: $(grep -h . /proc/"$idler"/task/*/stat)"
+echo "idle spinning kthread: core lent to a latency-critical container, then asleep"
+kill -9 "$busy"; wait "$busy" 2>/dev/null
+exec 8>&-  # EOF: cat exits
+wait "$idler" || fail "the spinning container failed"
 
 # 6. forked children listed. The two children (cat on the container's
 # stdin, a FIFO; the background one through fd 3, since sh gives a

@@ -176,7 +176,7 @@ TEST_CASE("core grant: waiting ends at the deadline, on a kick, on a grant") {
   ReleaseGrantAfterFork(g);
 }
 
-TEST_CASE("core grant: a spinning waiter never sleeps, and takes a grant a waker does not wake it for") {
+TEST_CASE("core grant: a spinning waiter polls its own idle core, and sleeps once it is taken back") {
   SaveStandaloneAffinity();
   uint32_t cpu = static_cast<uint32_t>(sched_getcpu());
   KthreadSlot slot{};
@@ -184,6 +184,9 @@ TEST_CASE("core grant: a spinning waiter never sleeps, and takes a grant a waker
   CoreGrant g;
   g.slot = &slot;
   g.spins = true;
+  DaemonGrants(slot, cpu, 3);
+  REQUIRE(MayRun(g));
+  IdleCore(g);  // out of work, keeping the grant
 
   std::atomic<bool> slept{false};
   std::atomic<bool> waiting{true};
@@ -193,19 +196,29 @@ TEST_CASE("core grant: a spinning waiter never sleeps, and takes a grant a waker
   });
   CHECK_FALSE(WaitForGrant(g, NowNs() + 20'000'000, GrantPoll::kSleep));  // past kGrantSpinNs: still polling
   CHECK_FALSE(slept.load());
+  CHECK(Status(slot) == PackStatus(KthreadState::kIdle, 3));
 
   std::thread daemon([&] {
     usleep(5000);
-    // The grant word only, no FUTEX_WAKE: only a poller sees it.
+    // A new grant of the same core, the grant word only, no FUTEX_WAKE:
+    // only a poller sees it.
     slot.grant_seq.store(4, std::memory_order_relaxed);
     slot.grant_core.store(cpu, std::memory_order_release);
   });
   CHECK(WaitForGrant(g, NowNs() + 2'000'000'000, GrantPoll::kSleep));  // a sleeper would time out
   daemon.join();
-  waiting = false;
-  watcher.join();
   CHECK_FALSE(slept.load());
   CHECK(g.holds.load());
   CHECK(Status(slot) == PackStatus(KthreadState::kRunning, 4));
+
+  // Idle again, and the daemon lends the core away (takes the grant back):
+  // the core is another container's now, so the spinner sleeps.
+  IdleCore(g);
+  slot.grant_core.store(kNoCore, std::memory_order_release);
+  CHECK_FALSE(WaitForGrant(g, NowNs() + 20'000'000, GrantPoll::kSleep));
+  waiting = false;
+  watcher.join();
+  CHECK(slept.load());
+  CHECK(Status(slot) == PackStatus(KthreadState::kParked, 4));
   ReleaseGrantAfterFork(g);
 }
