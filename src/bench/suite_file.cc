@@ -6,6 +6,9 @@
 //               the container root: the VFS fast path, one openat2 on the host)
 //   pread_4k    pread of 4 KiB at a cycling offset of a cached 1 MiB file
 //   stat        stat() of the same file
+//   open_close_900held  open(O_RDONLY) + close of /dev/null with 900 other
+//               descriptors open (a per-held-descriptor cost shows here:
+//               describing /dev once made a host call per descriptor)
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,6 +42,21 @@ Measurement OpenClose(const Context& ctx) {
   });
 }
 
+Measurement OpenClose900Held(const Context& ctx) {
+  constexpr int kHeld = 900;
+  int held[kHeld];
+  int n = 0;
+  for (; n < kHeld; n++)
+    if ((held[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) break;
+  Measurement m = n < kHeld ? Measurement{0, "cannot hold " + std::to_string(kHeld) + " descriptors"}
+                            : NsPerOp(ctx.iterations, [](uint64_t) {
+                                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                                return fd >= 0 && close(fd) == 0;
+                              });
+  for (int i = 0; i < n; i++) close(held[i]);
+  return m;
+}
+
 Measurement Pread4k(const Context& ctx) {
   TempFile f(".pread", std::string(kFileSize, 'x'));
   int fd = open(f.path().c_str(), O_RDONLY | O_CLOEXEC);
@@ -69,6 +87,8 @@ constexpr Benchmark kFile[] = {
      "4 KiB pread of a cached 1 MiB host file (target <= 1.3x native)"},
     {"file", "stat", "ns/op", Where::kWorker, 100'000, Stat,
      "stat() of a file in /tmp; under junction openat2(O_PATH)+fstat+close on the host"},
+    {"file", "open_close_900held", "ns/op", Where::kWorker, 50'000, OpenClose900Held,
+     "open(O_RDONLY)+close of /dev/null with 900 other descriptors open"},
 };
 
 }  // namespace

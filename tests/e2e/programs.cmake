@@ -92,6 +92,16 @@ junction_e2e(fs_calls COMMAND $<TARGET_FILE:e2e_fs_calls>)
 # call less per open): never visible to the program, its children, or a receiver.
 add_executable(e2e_fs_open_flags progs/fs_open_flags.c)
 junction_e2e(fs_open_flags COMMAND $<TARGET_FILE:e2e_fs_open_flags>)
+# 900 descriptors held: the lowest free number on every open, dup, F_DUPFD
+# and after close_range; /dev, /dev/pts and /proc/self/fd still right.
+add_executable(e2e_fs_many_fds progs/fs_many_fds.c)
+junction_e2e(fs_many_fds COMMAND $<TARGET_FILE:e2e_fs_many_fds>)
+# ... and an open/close below /dev makes a handful of host calls, not one
+# per held descriptor (counted with real strace; skipped without it).
+add_test(NAME e2e.fs_many_fds_hostcalls
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_many_fds_hostcalls.sh $<TARGET_FILE:junction> ${E2E_APP}
+                 $<TARGET_FILE:e2e_fs_many_fds>)
+set_tests_properties(e2e.fs_many_fds_hostcalls PROPERTIES LABELS e2e TIMEOUT 300 SKIP_RETURN_CODE 77)
 junction_e2e(fs_python COMMAND /usr/bin/python3 ${E2E_DATA}/fs_python.py)
 # Descriptor numbers and targets match; the pid in /proc/PID/fd and dates differ.
 # (No ';' inside FILTER or COMMAND strings: CMake splits arguments there.)

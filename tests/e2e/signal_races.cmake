@@ -51,3 +51,8 @@ signal_race_test(signals_eintr_delivery)
 # default action ignores them (Linux drops them; a wake-up that finds no
 # handler to run restarts the sleep with its first deadline).
 signal_race_test(signals_sleep_ignored)
+
+# Lazy pread/read/write descriptor lookups racing opens that grow the
+# descriptor table and closes that empty it (FdTable::LockLazy): every
+# byte read is right.
+signal_race_test(fd_table_grow_race)

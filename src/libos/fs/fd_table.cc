@@ -1,5 +1,6 @@
 #include "libos/fs/fd_table.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <mutex>
 
@@ -19,12 +20,14 @@ FilePtr FdTable::Lookup(long fd) {
 SysResult<int> FdTable::Insert(FilePtr f, bool cloexec, int min_fd) {
   std::lock_guard g(lock_);
   if (min_fd < 0 || static_cast<uint64_t>(min_fd) >= limit_) return Errno{min_fd < 0 ? EINVAL : EMFILE};
-  size_t i = static_cast<size_t>(min_fd);
+  const size_t start = std::max(static_cast<size_t>(min_fd), lowest_maybe_free_);
+  size_t i = start;
   for (; i < fds_.size(); i++)
     if (!fds_[i].file) break;
   if (i >= limit_) return Errno{EMFILE};
   if (i >= fds_.size()) fds_.resize(i + 1);
   fds_[i] = {std::move(f), cloexec};
+  if (start == lowest_maybe_free_) lowest_maybe_free_ = i + 1;
   PublishLocked(i);
   return static_cast<int>(i);
 }
@@ -38,7 +41,8 @@ SysResult<int> FdTable::InsertAt(int fd, FilePtr f, bool cloexec) {
     if (i >= fds_.size()) fds_.resize(i + 1);
     old = std::move(fds_[i].file);
     fds_[i] = {std::move(f), cloexec};
-    PublishLocked(i);
+    if (fds_[i].file) PublishLocked(i);
+    else FreedLocked(i);
   }
   return fd;  // `old` is released here, outside the lock
 }
@@ -50,7 +54,7 @@ SysResult<void> FdTable::Close(long fd) {
     if (fd < 0 || static_cast<size_t>(fd) >= fds_.size() || !fds_[static_cast<size_t>(fd)].file)
       return Errno{EBADF};
     old = std::move(fds_[static_cast<size_t>(fd)].file);
-    PublishLocked(static_cast<size_t>(fd));
+    FreedLocked(static_cast<size_t>(fd));
   }
   return {};
 }
@@ -65,7 +69,7 @@ void FdTable::CloseRange(unsigned first, unsigned last, bool cloexec_only) {
         fds_[i].cloexec = true;
       } else {
         old.push_back(std::move(fds_[i].file));
-        PublishLocked(i);
+        FreedLocked(i);
       }
     }
   }
@@ -93,10 +97,15 @@ void FdTable::CloseOnExec() {
     for (size_t i = 0; i < fds_.size(); i++) {
       if (fds_[i].file && fds_[i].cloexec) {
         old.push_back(std::move(fds_[i].file));
-        PublishLocked(i);
+        FreedLocked(i);
       }
     }
   }
+}
+
+void FdTable::FreedLocked(size_t i) {
+  lowest_maybe_free_ = std::min(lowest_maybe_free_, i);
+  PublishLocked(i);
 }
 
 void FdTable::PublishLocked(size_t i) {

@@ -89,9 +89,15 @@ class FdTable {
   void LockLazy();
   // Updates host_map_ for number i; lock_ held.
   void PublishLocked(size_t i);
+  // Number i was just emptied; lock_ held.
+  void FreedLocked(size_t i);
 
   SpinLock lock_;
   std::vector<Slot> fds_;  // guarded by lock_
+  // Every number below it is in use (guarded by lock_): Insert searches
+  // from here, so opening with many descriptors held does not rescan them
+  // (Linux's next_fd).
+  size_t lowest_maybe_free_ = 0;
   std::atomic<int32_t>* host_map_ = nullptr;  // written under lock_
   size_t host_map_size_ = 0;
   uint64_t limit_ = 1024;

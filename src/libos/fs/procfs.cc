@@ -574,13 +574,21 @@ class Devfs : public SynthFs {
 
  private:
   // /dev/pts: the reachable pseudo-terminals (ReachablePts) and ptmx.
+  // ReachablePts makes a host call per guest descriptor, so the directory
+  // lists them only when read: describing /dev (every lookup below it,
+  // e.g. each open of /dev/null) must not cost one host call per open
+  // descriptor.
   static SynthNode Pts(const std::vector<std::string>& c) {
     SynthNode d;
     if (c.size() == 1) {
       d.kind = SynthNode::kDir;
       d.entries.push_back({"ptmx", PathIno("/pts/ptmx"), DT_CHR});
-      for (int n : ReachablePts())
-        d.entries.push_back({std::to_string(n), PathIno("/pts/" + std::to_string(n)), DT_CHR});
+      d.list_later = [] {
+        std::vector<DirEntry> ents;
+        for (int n : ReachablePts())
+          ents.push_back({std::to_string(n), PathIno("/pts/" + std::to_string(n)), DT_CHR});
+        return ents;
+      };
       return d;
     }
     long n;
