@@ -52,14 +52,19 @@ constexpr uint64_t kKeeperLeadNs = 150'000;
 // soon (the daemon grants a latency-critical container its core up to
 // Daemon::kTimerLeadNs = 50 µs ahead of its timer).
 constexpr uint64_t kHoldForTimerNs = 60'000;
-constexpr int kDirectSwitchBudget = 16;
+// Uthread-to-uthread switches bypass the scheduler loop for at most this
+// many TSC cycles (~10 µs at 2.5 GHz) since its last pass: timers, the
+// reactor and the daemon's signals wait no longer than that (a host timer
+// fires 40-90 µs late here anyway). A pass costs two extra switches and a
+// %fs write; counting switches instead (16) cost a futex round trip ~5 ns.
+constexpr uint64_t kDirectSwitchCycles = 25'000;
 
 struct alignas(64) Kthread {
   int index = 0;
   libos::ThreadState* ts = nullptr;
   uintptr_t sched_rsp = 0;  // the scheduler loop's context while a uthread runs
   Uthread* prev = nullptr;  // the uthread that just switched away (FinishSwitch)
-  int direct_switches = 0;  // uthread-to-uthread switches since the loop last ran
+  uint64_t loop_tsc = 0;  // TSC at the scheduler loop's last pass
   // CPU time: the TSC read when a uthread last switched out; it also starts
   // the next one's run unless the kthread idled since (tsc_fresh false).
   uint64_t switch_tsc = 0;
@@ -137,7 +142,7 @@ bool UnderDaemon(const Kthread& k) { return k.grant.slot && !RunsStandalone(k.gr
 
 Kthread& Self() { return *static_cast<Kthread*>(libos::CurrentThread()->kthread); }
 
-void LoadUthread(libos::ThreadState* ts, Uthread* u) {
+[[gnu::always_inline]] inline void LoadUthread(libos::ThreadState* ts, Uthread* u) {
   ts->current = u;
   ts->guest_rsp = u->guest_rsp;
   ts->libos_stack_top = u->libos_stack_top;
@@ -148,7 +153,7 @@ void LoadUthread(libos::ThreadState* ts, Uthread* u) {
                        (g_signal_deliverable && g_signal_deliverable(u));
 }
 
-void SaveUthread(libos::ThreadState* ts, Uthread* u) {
+[[gnu::always_inline]] inline void SaveUthread(libos::ThreadState* ts, Uthread* u) {
   u->guest_rsp = ts->guest_rsp;
   u->guest_fs = ts->guest_fs;
   u->cur_syscall = ts->cur_syscall;
@@ -158,7 +163,7 @@ void SaveUthread(libos::ThreadState* ts, Uthread* u) {
 
 // What a uthread resuming in SwitchFrom needs: its guest registers back
 // (it switched from a lazy system call) or the LibOS context.
-void ResumeContext(libos::ThreadState* ts, Uthread* u) {
+[[gnu::always_inline]] inline void ResumeContext(libos::ThreadState* ts, Uthread* u) {
   auto how = static_cast<SavedVectors>(u->saved_vectors);
   if (how == SavedVectors::kNone) {
     libos::WriteFsBase(ts->libos_fs);
@@ -170,7 +175,7 @@ void ResumeContext(libos::ThreadState* ts, Uthread* u) {
   ts->in_libos = 0;
 }
 
-void PushRunqueue(Kthread& k, Uthread* u) {
+[[gnu::always_inline]] inline void PushRunqueue(Kthread& k, Uthread* u) {
   u->rq_next = nullptr;
   // Only the daemon reads it (the age of the oldest runnable uthread).
   if (k.grant.slot) u->runnable_since_ns = NowNs();
@@ -184,7 +189,7 @@ void PushRunqueue(Kthread& k, Uthread* u) {
   PublishQueue_locked(k);
 }
 
-Uthread* PopRunqueue(Kthread& k) {
+[[gnu::always_inline]] inline Uthread* PopRunqueue(Kthread& k) {
   if (k.rq_len.load(std::memory_order_relaxed) == 0) return nullptr;
   SchedGuard g(k.rq_lock);
   Uthread* u = k.rq_head;
@@ -446,7 +451,7 @@ void WaitForCore(Kthread& self, bool released) {
 // After a switch, on the new context's stack: settles the uthread that
 // switched away (`prev`, saved by SwitchFrom). It may run elsewhere only
 // from here on (on_cpu).
-void FinishSwitch(Kthread& self) {
+[[gnu::always_inline]] inline void FinishSwitch(Kthread& self) {
   Uthread* prev = self.prev;
   if (!prev) return;
   self.prev = nullptr;
@@ -468,7 +473,7 @@ void FinishSwitch(Kthread& self) {
   if (&home != &self) KickKthread(home);  // its affinity excludes this kthread
 }
 
-void StartRunning(Kthread& self, Uthread* next) {
+[[gnu::always_inline]] inline void StartRunning(Kthread& self, Uthread* next) {
   while (next->on_cpu.load(std::memory_order_acquire)) __builtin_ia32_pause();
   next->on_cpu.store(true, std::memory_order_relaxed);
   next->state = UthreadState::kRunning;
@@ -494,7 +499,7 @@ void StartRunning(Kthread& self, Uthread* next) {
         continue;
       }
     }
-    self.direct_switches = 0;
+    self.loop_tsc = ReadTsc();
     PublishSignals(self);
     uint64_t next_deadline = RunTimers();
     HandleSignalWakeups();
@@ -573,14 +578,13 @@ void SwitchFrom(Uthread* u, bool direct) {
   ChargeRun(u, k.switch_tsc, u->state == UthreadState::kBlocked);
   k.prev = u;
   Uthread* next = nullptr;
-  // The loop still runs every kDirectSwitchBudget switches (timers, the
-  // reactor, the daemon's signals) and whenever a host signal is pending.
-  // Under the daemon, a kthread asked to give its core back goes there too.
-  if (direct && k.direct_switches < kDirectSwitchBudget &&
+  // The loop still runs every kDirectSwitchCycles (timers, the reactor,
+  // the daemon's signals) and whenever a host signal is pending. Under the
+  // daemon, a kthread asked to give its core back goes there too.
+  if (direct && k.switch_tsc - k.loop_tsc < kDirectSwitchCycles &&
       !g_signal_arrived.load(std::memory_order_relaxed) && !YieldRequested())
     next = PopRunqueue(k);
   if (next) {
-    k.direct_switches++;
     StartRunning(k, next);
     junction_uthread_switch(&u->switch_rsp, next->switch_rsp);
   } else {
