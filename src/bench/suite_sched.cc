@@ -27,23 +27,28 @@
 //
 // Natively the same guests run as plain processes on the same CPU (Linux's
 // own timer wake-up, and wake-up preemption of the CPU hog).
-// The guests are this binary's hidden workers `sched wake` and `sched spin`.
+// The guests are this binary's hidden workers `sched wake`, `sched spin` and
+// `sched wake_fd`; `sched wake_spin` is a guest of tests/daemon.
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <optional>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/bench.h"
@@ -100,6 +105,42 @@ Measurement WakeOnFdGuest(const Context& ctx) {
   std::printf("wake_us p50=%.2f p99=%.2f n=%zu\n", p50, p99, us.size());
   std::fflush(stdout);
   return {p99, ""};
+}
+
+// `iterations` rounds: sleep until a deadline 2-5 ms away, then hand a
+// token to a second thread and spin (no system calls) until it answers.
+// On one kthread the answer comes only if the LibOS's preemption timer
+// switches the spinner out: a test guest (tests/daemon/containers_test.sh),
+// not a benchmark. Prints "handoffs n=.." when done.
+Measurement WakeSpinGuest(const Context& ctx) {
+  std::atomic<uint32_t> go{0}, done{0};  // (the warm-up run has its own)
+  std::thread answerer([&go, &done] {
+    for (uint32_t seen = 0;;) {
+      uint32_t g;
+      while ((g = go.load()) == seen) syscall(SYS_futex, &go, FUTEX_WAIT_PRIVATE, seen, nullptr);
+      if (g == ~uint32_t{0}) return;
+      seen = g;
+      done.store(g);
+    }
+  });
+  unsigned seed = 777;
+  for (uint32_t i = 1; i <= ctx.iterations; i++) {
+    seed = seed * 1103515245 + 12345;
+    int64_t deadline = NowNs() + 2'000'000 + (seed >> 8) % 3'000'000;
+    timespec ts{static_cast<time_t>(deadline / 1'000'000'000), static_cast<long>(deadline % 1'000'000'000)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) != 0) {
+    }
+    go.store(i);
+    syscall(SYS_futex, &go, FUTEX_WAKE_PRIVATE, 1);
+    while (done.load(std::memory_order_relaxed) != i) {
+    }
+  }
+  go.store(~uint32_t{0});
+  syscall(SYS_futex, &go, FUTEX_WAKE_PRIVATE, 1);
+  answerer.join();
+  std::printf("handoffs n=%llu\n", static_cast<unsigned long long>(ctx.iterations));
+  std::fflush(stdout);
+  return {0, ""};
 }
 
 // CPU-bound for `iterations` ms (no system calls).
@@ -339,6 +380,8 @@ constexpr Benchmark kSched[] = {
     {"sched", "wake", "us/wake", Where::kWorker, 300, WakeGuest, "guest: p99 wake-up lateness", true},
     {"sched", "spin", "ms/run", Where::kWorker, 1000, SpinGuest, "guest: CPU-bound", true},
     {"sched", "wake_fd", "us/wake", Where::kWorker, 300, WakeOnFdGuest, "guest: p99 pipe wake-up", true},
+    {"sched", "wake_spin", "rounds", Where::kWorker, 100, WakeSpinGuest,
+     "guest: wakes, then needs preemption to finish each round", true},
 };
 
 }  // namespace

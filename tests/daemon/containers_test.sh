@@ -15,6 +15,8 @@
 #  5. a latency-critical container alone: its idle kthread keeps its grant
 #     between rounds, so it runs them all with the daemon stopped (SIGSTOP);
 #     so does one with cpu.spinning_kthreads = 1 (it polls its idle grant);
+#     the first one's preemption timer runs again after it resumes there
+#     (a guest that needs a preemption to finish each round);
 #     standalone, a spinning one still runs;
 # 5b. an idle spinning kthread lends its core to a latency-critical
 #     container with work, and sleeps once its grant is taken back;
@@ -179,6 +181,23 @@ kill -CONT "$daemon_pid"
 wait "$sleeper" || fail "the sleeping container failed"
 grep -q "n=100" "$tmp/sleeper.out" || fail "the sleeping container did not finish its rounds: $(cat "$tmp/sleeper.out")"
 echo "idle kthread: ran its rounds on its lent core while the daemon was stopped"
+
+# ... with its preemption timer running again: after each wake-up the guest
+# spins until a second thread of its answers, which on its one kthread
+# takes a preemption (the timer keeper re-arms the timer ahead of the
+# deadline, then resumes on its lent core by itself).
+"$junction" run "$(app preempted latency-critical 1)" -- $(worker wake_spin 100) >"$tmp/preempted.out" 2>"$tmp/preempted.err" &
+preempted=$!; pids+=("$preempted")
+wait_for "$tmp/daemon2.log" '"preempted" registered' "preempted to register"
+preempted_id=$(sed -n 's/.*container \([0-9]*\) "preempted" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
+wait_for "$tmp/daemon2.log" "core 1 -> container $preempted_id " "preempted to get the core"
+kill -STOP "$daemon_pid"
+for _ in $(seq 400); do kill -0 "$preempted" 2>/dev/null || break; sleep 0.025; done
+kill -0 "$preempted" 2>/dev/null && { kill -CONT "$daemon_pid"; fail "a spinning guest was not preempted on its lent core (the preemption timer stayed off)"; }
+kill -CONT "$daemon_pid"
+wait "$preempted" || fail "the preempted container failed"
+grep -q "handoffs n=100" "$tmp/preempted.out" || fail "the preempted container did not finish its rounds: $(cat "$tmp/preempted.out")"
+echo "idle kthread: preempted its spinning guest after resuming on its lent core"
 
 # ... and so does a spinning kthread (it polls its idle grant)
 "$junction" run "$(app spinner latency-critical 1 1)" -- $(worker wake 50) >"$tmp/spinner.out" 2>"$tmp/spinner.err" &
