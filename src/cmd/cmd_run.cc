@@ -9,6 +9,7 @@
 #include "libos/entry/seccomp.h"
 #include "libos/libos.h"
 #include "libos/syscalls/syscall_table.h"
+#include "net/dpdk_unused_tables.h"
 
 namespace junction::cmd {
 
@@ -66,6 +67,9 @@ int DoRun(const RunArgs& a) {
   libos::RunOptions opts;
   opts.strace = a.strace || !a.strace_file.empty();
   opts.strace_file = a.strace_file;
+  // This process becomes the container's first LibOS process, and every
+  // other one is a fork of it: none brings DPDK up.
+  net::ReleaseUnusedDpdkTables();
   return libos::RunGuest(cfg.value(), a.command, opts);
 }
 
