@@ -7,6 +7,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
@@ -39,6 +41,10 @@ SysResult<void> GuestLoaderEnv::CheckExecutable(const std::string& path) {
 }
 
 SysResult<int> GuestLoaderEnv::Open(const std::string& path, bool for_exec) {
+  if (for_exec && keep_) {
+    auto k = kept_.find(path);
+    if (k != kept_.end()) return k->second;  // probed: checked and open already
+  }
   // One exec opens the executable and its interpreter several times
   // (probe, load, permission check, naming the mappings): walk each path
   // once, then open its canonical name (no symlinks: one host openat2).
@@ -54,33 +60,73 @@ SysResult<int> GuestLoaderEnv::Open(const std::string& path, bool for_exec) {
   if (!(*f)->Stat(&st).ok()) return Errno{EIO};
   if (for_exec) {
     if (!S_ISREG(st.st_mode)) return Errno{EACCES};
-    // execve probes the file, then loads it: check it once per exec.
+    // execve probes the file, then loads it: check it once per exec. On a
+    // host file system the check is of the descriptor just opened (the
+    // same file: its canonical name has no symlink): one faccessat2
+    // instead of an O_PATH open, a faccessat2 and a close.
     if (!executable_.count(path)) {
-      auto x = CheckExecutable(path);
-      if (!x.ok()) return Errno{x.error()};
+      if (l && !l->magic && fs::IsHostFs(l->mount->fs.get()) && (*f)->host_fd() >= 0) {
+        long r = host::Syscall(SYS_faccessat2, (*f)->host_fd(), host::L(""), X_OK, AT_EMPTY_PATH);
+        if (r < 0) return Errno{r == -EROFS ? EACCES : static_cast<int>(-r)};
+      } else {
+        auto x = CheckExecutable(path);
+        if (!x.ok()) return Errno{x.error()};
+      }
       executable_.insert(path);
     }
   }
   if ((*f)->host_fd() < 0) return Errno{for_exec ? EACCES : ENOEXEC};
   long fd = host::Syscall(SYS_fcntl, (*f)->host_fd(), F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return Errno{static_cast<int>(-fd)};
+  stat_of_[static_cast<int>(fd)] = st;
+  if (for_exec && keep_) kept_[path] = static_cast<int>(fd);
   return static_cast<int>(fd);
 }
 
 SysResult<size_t> GuestLoaderEnv::Pread(int fd, void* buf, size_t len, uint64_t off) {
+  bool kept = false;
+  if (keep_) {
+    for (const auto& [p, kfd] : kept_) kept |= kfd == fd;
+  }
+  if (kept) {
+    auto r = kept_reads_.find({fd, off});
+    if (r != kept_reads_.end() && r->second.size() == len) {
+      std::memcpy(buf, r->second.data(), len);
+      return len;
+    }
+  }
   long n = host::Syscall(SYS_pread64, fd, host::L(buf), host::L(len), host::L(off));
   if (n < 0) return Errno{static_cast<int>(-n)};
+  if (kept && static_cast<size_t>(n) == len && len <= 4096)
+    kept_reads_[{fd, off}].assign(static_cast<const char*>(buf), len);
   return static_cast<size_t>(n);
 }
 
 SysResult<uint64_t> GuestLoaderEnv::FileSize(int fd) {
+  auto it = stat_of_.find(fd);
+  if (it != stat_of_.end()) return static_cast<uint64_t>(it->second.st_size);
   struct stat st;
   long r = host::Syscall(SYS_fstat, fd, host::L(&st));
   if (r < 0) return Errno{static_cast<int>(-r)};
   return static_cast<uint64_t>(st.st_size);
 }
 
-void GuestLoaderEnv::Close(int fd) { host::Syscall(SYS_close, fd); }
+void GuestLoaderEnv::Close(int fd) {
+  for (const auto& [p, kfd] : kept_)
+    if (kfd == fd) return;  // until CloseKept
+  stat_of_.erase(fd);
+  host::Syscall(SYS_close, fd);
+}
+
+void GuestLoaderEnv::CloseKept() {
+  for (const auto& [p, fd] : kept_) {
+    stat_of_.erase(fd);
+    host::Syscall(SYS_close, fd);
+  }
+  kept_.clear();
+  kept_reads_.clear();
+  keep_ = false;
+}
 
 SysResult<uintptr_t> GuestLoaderEnv::Map(uintptr_t addr, size_t len, int prot, int flags, int fd,
                                          uint64_t off, const std::string& name) {
@@ -89,7 +135,10 @@ SysResult<uintptr_t> GuestLoaderEnv::Map(uintptr_t addr, size_t len, int prot, i
   // One load maps each file's segments one by one: resolve its name once
   // (a host-tree walk costs ~15 host calls per path with a symlink in it).
   const fs::Lookup* l = (fd >= 0 && !name.empty() && name[0] == '/') ? ResolveOnce(name) : nullptr;
-  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off, l ? l->guest : name);
+  auto st = stat_of_.find(fd);
+  uint64_t dev = st == stat_of_.end() ? 0 : st->second.st_dev;
+  uint64_t ino = st == stat_of_.end() ? 0 : st->second.st_ino;
+  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off, l ? l->guest : name, dev, ino);
 }
 
 SysResult<void> GuestLoaderEnv::Protect(uintptr_t addr, size_t len, int prot) {

@@ -5,6 +5,9 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+
+#include <sys/stat.h>
 
 #include "libos/fs/vfs.h"
 #include "libos/loader/loader.h"
@@ -23,6 +26,15 @@ class GuestLoaderEnv : public loader::LoaderEnv {
   SysResult<void> Unmap(uintptr_t addr, size_t len) override;
   bool IsExecutable(const std::string& path) override;
 
+  // execve probes the file before its point of no return, then loads it:
+  // from here on, files opened for exec stay open (Close keeps them), and
+  // the probe's header reads are kept, so the load neither reopens nor
+  // rereads them (and loads the very file it probed, as Linux does).
+  void KeepExecFiles() { keep_ = true; }
+  // Closes the files kept open (the load is over or failed).
+  void CloseKept();
+  ~GuestLoaderEnv() override { CloseKept(); }
+
   // `path` with symlinks resolved as this load walked it; empty if it did not.
   std::string RealPath(const std::string& path) {
     auto it = resolved_.find(path);
@@ -40,6 +52,15 @@ class GuestLoaderEnv : public loader::LoaderEnv {
   std::map<std::string, fs::Lookup> resolved_;
   // Paths whose execute permission this load has already checked.
   std::set<std::string> executable_;
+  // The fstat of each descriptor Open returned and has not closed: its size
+  // for FileSize and its identity for the mappings' names (one fstat per
+  // file instead of one per segment).
+  std::map<int, struct stat> stat_of_;
+  bool keep_ = false;
+  // Kept files (KeepExecFiles): guest path -> descriptor, and header reads
+  // ((descriptor, offset) -> bytes).
+  std::map<std::string, int> kept_;
+  std::map<std::pair<int, uint64_t>, std::string> kept_reads_;
 };
 
 }  // namespace junction::libos

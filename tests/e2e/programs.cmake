@@ -134,6 +134,9 @@ add_executable(e2e_proc_basic progs/proc_basic.c)
 junction_e2e(proc_basic COMMAND $<TARGET_FILE:e2e_proc_basic>)
 # Sites first run by forked children: logged for the parent, rewritten
 # there, inherited by later children (docs/architecture.md).
+# execve's file checks, a probe and a load from one open, mapping identities.
+add_executable(e2e_proc_exec_files progs/proc_exec_files.c)
+junction_e2e(proc_exec_files COMMAND $<TARGET_FILE:e2e_proc_exec_files>)
 add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
 junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
 # Robust process-shared mutexes whose owner process exits or dies of a signal.

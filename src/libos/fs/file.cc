@@ -34,6 +34,14 @@ SysResult<size_t> File::Pread(void*, size_t, uint64_t) { return Errno{ESPIPE}; }
 SysResult<size_t> File::Pwrite(const void*, size_t, uint64_t) { return Errno{ESPIPE}; }
 SysResult<int64_t> File::Seek(int64_t, int) { return Errno{ESPIPE}; }
 SysResult<void> File::Stat(struct stat*) { return Errno{EBADF}; }
+SysResult<void> File::Identity(uint64_t* dev, uint64_t* ino) {
+  struct stat st{};
+  auto r = Stat(&st);
+  if (!r.ok()) return r;
+  *dev = st.st_dev;
+  *ino = st.st_ino;
+  return {};
+}
 SysResult<size_t> File::Getdents(void*, size_t) { return Errno{ENOTDIR}; }
 SysResult<void> File::Truncate(uint64_t) { return Errno{EINVAL}; }
 SysResult<int> File::Available() { return 0; }
@@ -116,6 +124,21 @@ SysResult<int64_t> HostFile::Seek(int64_t off, int whence) {
 SysResult<void> HostFile::Stat(struct stat* st) {
   long r = host::Syscall(SYS_fstat, host_fd_, host::L(st));
   if (r < 0) return Errno{static_cast<int>(-r)};
+  if (!__atomic_load_n(&ident_known_, __ATOMIC_ACQUIRE)) {
+    ident_dev_ = st->st_dev;
+    ident_ino_ = st->st_ino;
+    __atomic_store_n(&ident_known_, true, __ATOMIC_RELEASE);
+  }
+  return {};
+}
+SysResult<void> HostFile::Identity(uint64_t* dev, uint64_t* ino) {
+  if (!__atomic_load_n(&ident_known_, __ATOMIC_ACQUIRE)) {
+    struct stat st;
+    auto r = Stat(&st);
+    if (!r.ok()) return r;
+  }
+  *dev = ident_dev_;
+  *ino = ident_ino_;
   return {};
 }
 SysResult<size_t> HostFile::Getdents(void* buf, size_t len) {

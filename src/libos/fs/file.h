@@ -90,6 +90,9 @@ class File {
   virtual SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off);
   virtual SysResult<int64_t> Seek(int64_t off, int whence);
   virtual SysResult<void> Stat(struct stat* st);
+  // Device and inode as Stat gives them (a mapping's name in
+  // /proc/self/maps); fixed for an open file, so a host file asks once.
+  virtual SysResult<void> Identity(uint64_t* dev, uint64_t* ino);
   virtual SysResult<size_t> Getdents(void* buf, size_t len);
   virtual SysResult<void> Truncate(uint64_t len);
   // Bytes a read could return now (FIONREAD) for generated files.
@@ -154,6 +157,7 @@ class HostFile : public File {
   SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off) override;
   SysResult<int64_t> Seek(int64_t off, int whence) override;
   SysResult<void> Stat(struct stat* st) override;
+  SysResult<void> Identity(uint64_t* dev, uint64_t* ino) override;
   SysResult<size_t> Getdents(void* buf, size_t len) override;
   SysResult<void> Truncate(uint64_t len) override;
   // True for descriptors whose I/O can block (terminals, pipes, FIFOs,
@@ -184,6 +188,10 @@ class HostFile : public File {
   size_t AppendMountPoints(char* buf, size_t len);
 
   int may_block_ = -1;  // cached MayBlock(); -1 = not looked at yet
+  // Identity(), remembered by the first Stat or Identity (ident_known_ is
+  // stored last: a racing reader sees both values or looks again).
+  uint64_t ident_dev_ = 0, ident_ino_ = 0;
+  bool ident_known_ = false;
   bool host_nonblock_ours_ = false;
   size_t mount_points_listed_ = 0;  // AppendMountPoints' position
 };

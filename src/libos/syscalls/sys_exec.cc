@@ -56,6 +56,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   if (!envp.ok()) return -envp.error();
 
   GuestLoaderEnv env;
+  env.KeepExecFiles();
   loader::LoadError err;
   if (!loader::Probe(env, filename, &err)) return -err.err;
 
@@ -80,6 +81,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
     host::ExitGroup(128 + SIGSEGV);
   }
   image.exe_real_path = env.RealPath(image.exe_path);
+  env.CloseKept();  // StartImage does not return: no destructor runs
   StartImage(image);
 }
 

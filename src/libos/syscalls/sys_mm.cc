@@ -17,7 +17,7 @@ JUNCTION_HANDLER(mmap) {
   int flags = static_cast<int>(a.a[3]);
   int fd = static_cast<int>(a.a[4]);
   std::string name;
-  struct stat st{};  // the file as the guest sees it, for /proc/self/maps
+  uint64_t dev = 0, ino = 0;  // the file as the guest sees it, for /proc/self/maps
   fs::FilePtr file;  // keeps the host descriptor open across the call
   if (!(flags & MAP_ANONYMOUS)) {
     file = fs::FdTable::Get().Lookup(fd);
@@ -27,7 +27,7 @@ JUNCTION_HANDLER(mmap) {
     if (file->host_fd() < 0) return -ENODEV;
     fd = file->host_fd();
     name = file->path();
-    (void)file->Stat(&st);
+    (void)file->Identity(&dev, &ino);
   } else {
     fd = -1;
   }
@@ -35,7 +35,7 @@ JUNCTION_HANDLER(mmap) {
     RseqForgetRange(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]));
   return ToRaw(AddressSpace::Get().Mmap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]),
                                         static_cast<int>(a.a[2]), flags, fd,
-                                        static_cast<uint64_t>(a.a[5]), name, st.st_dev, st.st_ino));
+                                        static_cast<uint64_t>(a.a[5]), name, dev, ino));
 }
 
 JUNCTION_HANDLER(munmap) {
