@@ -31,6 +31,20 @@ TEST_CASE("path helpers") {
   CHECK(PathBelow("/a", "/a") == "");
   CHECK(HasDotDot("a/../b"));
   CHECK_FALSE(HasDotDot("a/..b"));
+  CHECK(HasDotDot(".."));
+  CHECK(HasDotDot("/a/.."));
+  CHECK(HasDotDot("../a"));
+  CHECK_FALSE(HasDotDot("a/.../b/."));
+  CHECK_FALSE(HasDotDot(""));
+  // Already canonical paths come back as they are; the others normalised.
+  for (const char* p : {"/", "/a", "/a/b.c/..d/...", "/tmp/x"}) {
+    CHECK(IsCanonicalAbsolute(p));
+    CHECK(NormalizeAbsolute(p) == p);
+  }
+  for (const char* p : {"", "a", "//", "/a/", "/a//b", "/./a", "/a/.", "/a/../b", "/.."})
+    CHECK_FALSE(IsCanonicalAbsolute(p));
+  CHECK(NormalizeAbsolute("/a//b/") == "/a/b");
+  CHECK(NormalizeAbsolute("/a/.") == "/a");
 }
 
 namespace {

@@ -34,7 +34,7 @@ constexpr HostCall kAllowed[] = {
     H(pread64, "file I/O, loader"), H(pwrite64, "file I/O"), H(readv, "file I/O"),
     H(writev, "file I/O"), H(preadv, "file I/O"), H(pwritev, "file I/O"), H(preadv2, "file I/O"),
     H(pwritev2, "file I/O"), H(openat, "host devices, reopening memfds and /proc/self/fd"),
-    H(openat2, "VFS: host mounts only through RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS"),
+    H(openat2, "VFS: host mounts only through RESOLVE_NO_SYMLINKS (+RESOLVE_BENEATH for a path with ..)"),
     H(close, "file descriptors"), H(memfd_create, "tmpfs files, guest memfds"), H(fstat, "file metadata"), H(newfstatat, "file metadata"),
     H(statx, "file metadata"), H(lseek, "file offsets"), H(faccessat, "access checks"),
     H(faccessat2, "access checks"), H(readlinkat, "symlinks"), H(getdents64, "directories"),
@@ -119,8 +119,10 @@ constexpr HostCall kAllowed[] = {
 // pread64 or read of a host file costs beyond the host's own work). docs/security.md
 // says why this is no weaker: Syscall User Dispatch still sends a guest's
 // own pread64 to the LibOS, and code that could get past it could as well
-// call the stubs.
-constexpr int kByNumber[] = {SYS_pread64, SYS_pwrite64, SYS_read, SYS_write};
+// call the stubs. Only calls on descriptors the process already holds, none
+// that names a path: close and fstat are on every host open (open+fstat+
+// close of a host file, stat's O_PATH descriptor).
+constexpr int kByNumber[] = {SYS_pread64, SYS_pwrite64, SYS_read, SYS_write, SYS_close, SYS_fstat};
 // The next hottest host calls, tested first (one comparison each) once
 // the call is known to come from the stubs.
 constexpr int kHot[] = {SYS_futex};

@@ -12,7 +12,7 @@
 namespace junction::libos {
 
 // The filter for host stubs in [stubs_lo, stubs_hi) (same upper 32 bits):
-// wrong architecture kills; pread64, pwrite64, read and write pass
+// wrong architecture kills; pread64, pwrite64, read, write, close and fstat pass
 // whatever their origin (HostCallAllowedFromAnywhere: the kernel caches that verdict and
 // skips the filter); any other call from outside the stubs traps; a call
 // from the stubs is allowed if on the list (clone: fork-like flags only),

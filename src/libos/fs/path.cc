@@ -24,7 +24,23 @@ std::string JoinAbsolute(const std::vector<std::string>& comps) {
   return out;
 }
 
+bool IsCanonicalAbsolute(const std::string& path) {
+  if (path.empty() || path[0] != '/') return false;
+  if (path.size() == 1) return true;
+  if (path.back() == '/') return false;
+  for (size_t i = 1; i <= path.size();) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    size_t len = j - i;
+    if (len == 0) return false;  // "//"
+    if (path[i] == '.' && (len == 1 || (len == 2 && path[i + 1] == '.'))) return false;
+    i = j + 1;
+  }
+  return true;
+}
+
 std::string NormalizeAbsolute(const std::string& path) {
+  if (IsCanonicalAbsolute(path)) return path;  // the common case: no allocation but the copy
   std::vector<std::string> out;
   for (auto& c : SplitPath(path)) {
     if (c == ".") continue;
@@ -49,8 +65,12 @@ std::string PathBelow(const std::string& prefix, const std::string& path) {
 }
 
 bool HasDotDot(const std::string& path) {
-  for (const auto& c : SplitPath(path))
-    if (c == "..") return true;
+  for (size_t i = 0; i < path.size();) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j - i == 2 && path[i] == '.' && path[i + 1] == '.') return true;
+    i = j + 1;
+  }
   return false;
 }
 

@@ -15,6 +15,9 @@ std::string JoinAbsolute(const std::vector<std::string>& comps);
 // Lexical normalisation of an absolute path: drops ".", applies "..", never
 // above "/". Only valid when no component is a symlink.
 std::string NormalizeAbsolute(const std::string& path);
+// True if NormalizeAbsolute(path) == path: absolute, no empty, "." or ".."
+// component, no trailing '/' (except "/" itself).
+bool IsCanonicalAbsolute(const std::string& path);
 // True if `path` equals `prefix` or lies below it ("/a" covers "/a/b", not "/ab").
 bool PathCovers(const std::string& prefix, const std::string& path);
 // The part of `path` below `prefix` ("" for prefix itself); requires PathCovers.

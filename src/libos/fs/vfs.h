@@ -6,7 +6,7 @@
 // `..` at the container root stays there, absolute symlinks restart at the
 // container root, at most 40 symlinks are followed (ELOOP), and openat2's
 // RESOLVE_* flags are honoured. Host-backed mounts are reached only through
-// openat2(mount root fd, rel, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so a
+// openat2(mount root fd, rel, RESOLVE_NO_SYMLINKS [| RESOLVE_BENEATH]), so a
 // guest can never name a host path outside the mount. A path with no `..`
 // on a host mount is first tried in one such host call (the fast path);
 // a symlink on the way (ELOOP) sends it to the full walk.
@@ -116,7 +116,7 @@ std::unique_ptr<Filesystem> MakeSysfs();
 std::unique_ptr<Filesystem> MakeDevfs();
 // True if a host-backed file system (fast path eligible).
 bool IsHostFs(const Filesystem* fs);
-// Fast path of a host fs: opens `rel` with RESOLVE_BENEATH|NO_SYMLINKS; a
+// Fast path of a host fs: opens `rel` with RESOLVE_NO_SYMLINKS; a
 // symlink on the way gives ELOOP (the caller then walks).
 SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const std::string& rel, int flags, unsigned mode);
 
