@@ -435,9 +435,4 @@ JUNCTION_HANDLER(clock_nanosleep) {
   return r;
 }
 
-JUNCTION_HANDLER(sched_yield) {
-  sched::Yield();
-  return 0;
-}
-
 }  // namespace junction::libos

@@ -76,7 +76,7 @@ constexpr Spec kSpecs[] = {
     HOST(setrlimit, ""),
     IMPL(sched_getaffinity, 0, "the thread's mask within the container's cores (kthreads)"),
     IMPL(sched_setaffinity, 0, "the caller's threads; cut to the container's cores (none: EINVAL); the thread moves to a kthread it may use"),
-    IMPL(sched_yield, 0, "yields to another uthread"),
+    IMPL(sched_yield, kLazy, "yields to another uthread"),
     HOST(getrandom, ""),
     IMPL(getrusage, 0, "SELF/THREAD: the uthreads' CPU time (tick-sampled user/sys split) and switches; memory and I/O figures and CHILDREN from the host"),
     HOST(sysinfo, ""),

@@ -4,7 +4,9 @@
 // unit in its initial state, thread B changes its control word and keeps a
 // value on its stack. A system call preserves all of that on Linux; under
 // junction the waits block, so the registers must survive uthread switches
-// (sched/guest_vectors.h). Prints the same lines natively and under junction.
+// (sched/guest_vectors.h). A second round does the same with sched_yield
+// instead of the wait (a lazy call that switches between the two runnable
+// uthreads). Prints the same lines natively and under junction.
 #include <cpuid.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -16,9 +18,14 @@
 enum { kSse, kAvx, kAvx512 };
 static int g_kind;
 static uint32_t g_turn;  // 0: A's turn, 1: B's
+// The call each side makes while it is not its turn: FUTEX_WAIT (202), or
+// sched_yield (24: under junction both uthreads are runnable on one
+// kthread, so each yield switches to the other).
+static uint32_t g_nr = 202;
 
-// futex(&g_turn, FUTEX_WAIT_PRIVATE, val) with every vector register loaded
-// from `in` before and stored to `out` after, in one asm block.
+// futex(&g_turn, FUTEX_WAIT_PRIVATE, val) (or, with g_nr = SYS_sched_yield,
+// a yield) with every vector register loaded from `in` before and stored to
+// `out` after, in one asm block.
 __attribute__((target("avx512f,avx512bw"))) static void wait_avx512(uint32_t val, const uint8_t* in,
                                                                       uint8_t* out) {
 #define L(i) "vmovdqu64 " #i "*64(%%rsi), %%zmm" #i "\n"
@@ -29,13 +36,13 @@ __attribute__((target("avx512f,avx512bw"))) static void wait_avx512(uint32_t val
       L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
       L(16) L(17) L(18) L(19) L(20) L(21) L(22) L(23) L(24) L(25) L(26) L(27) L(28) L(29) L(30) L(31)
       "kmovq 2048(%%rsi), %%k1\n kmovq 2056(%%rsi), %%k7\n"
-      "mov %[val], %%edx\n mov $0x80, %%esi\n mov $202, %%eax\n syscall\n"
+      "mov %[val], %%edx\n mov $0x80, %%esi\n mov %[nr], %%eax\n syscall\n"
       "pop %%rdx\n pop %%rsi\n"
       S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
       S(16) S(17) S(18) S(19) S(20) S(21) S(22) S(23) S(24) S(25) S(26) S(27) S(28) S(29) S(30) S(31)
       "kmovq %%k1, 2048(%%rdx)\n kmovq %%k7, 2056(%%rdx)\n"
       :
-      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), "r"(r10)
+      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), [nr] "r"(g_nr), "r"(r10)
       : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
         "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16",
         "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26",
@@ -51,11 +58,11 @@ __attribute__((target("avx"))) static void wait_avx(uint32_t val, const uint8_t*
   __asm__ volatile(
       "push %%rsi\n push %%rdx\n"
       L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
-      "mov %[val], %%edx\n mov $0x80, %%esi\n mov $202, %%eax\n syscall\n"
+      "mov %[val], %%edx\n mov $0x80, %%esi\n mov %[nr], %%eax\n syscall\n"
       "pop %%rdx\n pop %%rsi\n"
       S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
       :
-      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), "r"(r10)
+      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), [nr] "r"(g_nr), "r"(r10)
       : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
         "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 #undef L
@@ -69,11 +76,11 @@ static void wait_sse(uint32_t val, const uint8_t* in, uint8_t* out) {
   __asm__ volatile(
       "push %%rsi\n push %%rdx\n"
       L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
-      "mov %[val], %%edx\n mov $0x80, %%esi\n mov $202, %%eax\n syscall\n"
+      "mov %[val], %%edx\n mov $0x80, %%esi\n mov %[nr], %%eax\n syscall\n"
       "pop %%rdx\n pop %%rsi\n"
       S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
       :
-      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), "r"(r10)
+      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), [nr] "r"(g_nr), "r"(r10)
       : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
         "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 #undef L
@@ -155,13 +162,20 @@ int main(void) {
   unsigned xlo = 0, xhi = 0;
   if (avx) __asm__ volatile("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
   g_kind = avx512 && (xlo & 0xe6) == 0xe6 ? kAvx512 : avx && (xlo & 6) == 6 ? kAvx : kSse;
-  struct Side sa = {"A", 0, 0x1f80 | 0x6000, 0, 0}, sb = {"B", 1, 0x1f80 | 0x2000, 1, 0};
-  pthread_t ta, tb;
-  pthread_create(&ta, NULL, run, &sa);
-  pthread_create(&tb, NULL, run, &sb);
-  pthread_join(ta, NULL);
-  pthread_join(tb, NULL);
-  printf("A: %d rounds, registers %s\n", ROUNDS, sa.ok ? "kept" : "CHANGED");
-  printf("B: %d rounds, registers and x87 stack %s\n", ROUNDS, sb.ok ? "kept" : "CHANGED");
-  return sa.ok && sb.ok ? 0 : 1;
+  int all_ok = 1;
+  for (int yield = 0; yield < 2; yield++) {
+    const char* how = yield ? "sched_yield" : "futex";
+    g_nr = yield ? 24 : 202;
+    g_turn = 0;
+    struct Side sa = {"A", 0, 0x1f80 | 0x6000, 0, 0}, sb = {"B", 1, 0x1f80 | 0x2000, 1, 0};
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, run, &sa);
+    pthread_create(&tb, NULL, run, &sb);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    printf("%s A: %d rounds, registers %s\n", how, ROUNDS, sa.ok ? "kept" : "CHANGED");
+    printf("%s B: %d rounds, registers and x87 stack %s\n", how, ROUNDS, sb.ok ? "kept" : "CHANGED");
+    all_ok &= sa.ok && sb.ok;
+  }
+  return all_ok ? 0 : 1;
 }
