@@ -103,31 +103,35 @@ void OnProcessExit() {
     DropRtSignals(t, self);
     self->state.store(kExited);
   }
-  // Orphans go to the nearest living subreaper ancestor, else to init.
-  int new_parent = 1;
-  for (int anc = self ? self->ppid.load() : 0, hops = 0; anc > 1 && hops < kMaxProcesses; hops++) {
-    Entry* a = FindPid(t, anc);
-    if (!a || a->state.load() != kRunning) {
-      if (!a) break;
+  // A process that never had children has none to reparent: scanning the
+  // whole table touched ~40 shared pages (page faults in a short-lived child).
+  if (p.pid == 1 || p.may_have_children) {
+    // Orphans go to the nearest living subreaper ancestor, else to init.
+    int new_parent = 1;
+    for (int anc = self ? self->ppid.load() : 0, hops = 0; anc > 1 && hops < kMaxProcesses; hops++) {
+      Entry* a = FindPid(t, anc);
+      if (!a || a->state.load() != kRunning) {
+        if (!a) break;
+        anc = a->ppid.load();
+        continue;
+      }
+      if (a->flags.load() & kSubreaper) {
+        new_parent = anc;
+        break;
+      }
       anc = a->ppid.load();
-      continue;
     }
-    if (a->flags.load() & kSubreaper) {
-      new_parent = anc;
-      break;
-    }
-    anc = a->ppid.load();
-  }
-  for (Entry& e : t->entries) {
-    uint32_t s = e.state.load();
-    if (s == kFree || e.pid.load() == p.pid) continue;
-    if (p.pid == 1) {
-      int h = e.host_pid.load();
-      if (h > 0 && (s == kRunning || s == kExited)) host::Syscall(SYS_kill, h, SIGKILL);
-      DropRtSignals(t, &e);
-      e.state.store(kFree);
-    } else if (e.ppid.load() == p.pid) {
-      e.ppid.store(new_parent);  // as the host reparents them
+    for (Entry& e : t->entries) {
+      uint32_t s = e.state.load();
+      if (s == kFree || e.pid.load() == p.pid) continue;
+      if (p.pid == 1) {
+        int h = e.host_pid.load();
+        if (h > 0 && (s == kRunning || s == kExited)) host::Syscall(SYS_kill, h, SIGKILL);
+        DropRtSignals(t, &e);
+        e.state.store(kFree);
+      } else if (e.ppid.load() == p.pid) {
+        e.ppid.store(new_parent);  // as the host reparents them
+      }
     }
   }
   UnlockTable(t);

@@ -41,6 +41,10 @@ struct Process {
   int children_epfd = -1;
   sched::SpinLock children_lock;
   std::vector<ChildProcess> children;  // guarded by children_lock
+  // Set when this process forks or becomes a subreaper (kept across exec,
+  // cleared in a forked child): until then no table entry names it as
+  // parent (init, pid 1, adopts orphans regardless).
+  bool may_have_children = false;
 };
 
 Process& CurrentProcess();

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <queue>
@@ -703,8 +704,13 @@ void RunScheduler(Uthread* first) {
 
 void SetSpinningKthreads(int n) {
   // Writes only what changes: a forked child calls this (ResetAfterFork),
-  // and writing all 256 kthreads cost it 16 copy-on-write faults.
-  for (int i = 0; i < kMaxKthreads; i++) {
+  // and writing all 256 kthreads cost it 16 copy-on-write faults. Only
+  // kthreads below the highest count ever set can be spinning (reading
+  // all 256 cost a child ~1 us).
+  static int spinning_high = 0;
+  int upto = std::min(std::max(n, spinning_high), kMaxKthreads);
+  if (n > spinning_high) spinning_high = std::min(n, kMaxKthreads);
+  for (int i = 0; i < upto; i++) {
     bool spins = i < n;
     if (g_kthreads[i].spins != spins) g_kthreads[i].spins = spins;
     if (g_kthreads[i].grant.spins != spins) g_kthreads[i].grant.spins = spins;

@@ -119,7 +119,15 @@ void FdTable::PublishHostFds(std::atomic<int32_t>* map, size_t n) {
   std::lock_guard g(lock_);
   host_map_ = map;
   host_map_size_ = map ? n : 0;
-  for (size_t i = 0; i < host_map_size_; i++) PublishLocked(i);
+  // A forked child publishes into a row of the shared table: a store
+  // to every one of its 1024 slots cost ~2 us per child. Beyond the
+  // table only a previous owner's leftovers need clearing.
+  size_t used = std::min(fds_.size(), host_map_size_);
+  for (size_t i = 0; i < used; i++) PublishLocked(i);
+  for (size_t i = used; i < host_map_size_; i++) {
+    if (host_map_[i].load(std::memory_order_relaxed) != kNoDescriptor)
+      host_map_[i].store(kNoDescriptor, std::memory_order_release);
+  }
 }
 
 bool FdTable::AnyFile(bool (*pred)(const File&)) {

@@ -56,6 +56,10 @@ PosixTimer g_timers[kMaxTimers];
 PosixTimer g_itimers[3];  // ITIMER_REAL, _VIRTUAL, _PROF
 sched::SpinLock g_table_lock;
 int g_next_id = 0;
+// Slots below this one may have been used or locked (timer_create takes
+// them in order): a fork's and an exec's resets scan only these, not the
+// whole 96 KiB table (~5 us per forked child).
+int g_slots_touched = 0;
 
 constexpr int kKernelSiSysPrivateOffset = 32;  // siginfo _timer._sys_private
 
@@ -297,6 +301,8 @@ long PosixTimerCreate(clockid_t clock, const KernelSigevent* ev, int* id) {
   for (int tries = 0; tries < kMaxTimers; tries++) {
     int cand = g_next_id;
     g_next_id = g_next_id == INT_MAX ? 0 : g_next_id + 1;
+    if (cand % kMaxTimers >= g_slots_touched)
+      __atomic_store_n(&g_slots_touched, cand % kMaxTimers + 1, __ATOMIC_RELEASE);
     PosixTimer& t = g_timers[cand % kMaxTimers];
     sched::SpinGuard tg(t.lock);
     if (t.used) continue;
@@ -430,7 +436,8 @@ long ItimerGet(int which, itimerval* cur) {
 void ResetTimersAfterFork() {
   // Only slots in use are written: every page written here is a
   // copy-on-write fault in the child (and one fewer shared page).
-  for (PosixTimer& t : g_timers) {
+  for (int i = 0; i < g_slots_touched; i++) {
+    PosixTimer& t = g_timers[i];
     if (!t.lock.is_locked() && !t.used && !t.active) continue;
     t.lock.unlock();
     t.used = false;
@@ -446,7 +453,8 @@ void ResetTimersAfterFork() {
 }
 
 void DeletePosixTimersForExec() {
-  for (PosixTimer& t : g_timers) {
+  for (int i = 0; i < __atomic_load_n(&g_slots_touched, __ATOMIC_ACQUIRE); i++) {
+    PosixTimer& t = g_timers[i];
     // Locking every slot wrote all of the table's pages: ~24 copy-on-write
     // faults in each forked child that execs. A slot being set up is locked.
     if (!t.used && !t.lock.is_locked()) continue;

@@ -95,6 +95,7 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   // The parent's children are not ours; their pidfds go.
   for (const ChildProcess& c : p.children) host::Syscall(SYS_close, c.pidfd);
   p.children.clear();
+  p.may_have_children = false;
   p.children_lock.unlock();
   if (p.children_epfd >= 0) host::Syscall(SYS_close, p.children_epfd);
   p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
@@ -212,6 +213,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   }
   int host_pid = static_cast<int>(r);
   p.children.push_back(ChildProcess{pid, host_pid, pidfd});
+  p.may_have_children = true;
   p.children_lock.unlock();
   if (proc::Entry* e = proc::FindPid(t, pid)) {
     e->host_pid.store(host_pid);

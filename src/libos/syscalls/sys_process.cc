@@ -102,8 +102,12 @@ JUNCTION_HANDLER(prctl) {
       proc::Table* t = proc::Get();
       proc::Entry* e = t ? proc::FindPid(t, p.pid) : nullptr;
       if (e) {
-        if (a.a[1]) e->flags.fetch_or(proc::kSubreaper);
-        else e->flags.fetch_and(~static_cast<uint32_t>(proc::kSubreaper));
+        if (a.a[1]) {
+          e->flags.fetch_or(proc::kSubreaper);
+          p.may_have_children = true;  // adopts orphans from now on
+        } else {
+          e->flags.fetch_and(~static_cast<uint32_t>(proc::kSubreaper));
+        }
       }
       // The container's init stays the host subreaper whatever it asks.
       if (p.pid == 1) return 0;
