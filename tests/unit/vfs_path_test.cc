@@ -29,6 +29,8 @@ TEST_CASE("path helpers") {
   CHECK(PathBelow("/a", "/a/b/c") == "b/c");
   CHECK(PathBelow("/", "/x/y") == "x/y");
   CHECK(PathBelow("/a", "/a") == "");
+  for (auto [prefix, path] : {std::pair{"/a", "/a/b/c"}, {"/", "/x/y"}, {"/a", "/a"}, {"/", "/"}})
+    CHECK(std::string(PathBelowPtr(prefix, path)) == PathBelow(prefix, path));
   CHECK(HasDotDot("a/../b"));
   CHECK_FALSE(HasDotDot("a/..b"));
   CHECK(HasDotDot(".."));

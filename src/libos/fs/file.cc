@@ -13,6 +13,8 @@
 #include "libos/fs/path.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
+#include "libos/libos.h"
+#include "libos/vdso/vdso.h"
 #include "sched/kthread.h"
 
 namespace junction::libos::fs {
@@ -292,8 +294,12 @@ struct stat SyntheticStat(uint64_t dev, uint64_t ino, unsigned mode, uint64_t si
   st.st_nlink = S_ISDIR(mode) ? 2 : 1;
   st.st_size = static_cast<off_t>(size);
   st.st_blksize = 4096;
+  // From the vDSO's data when it is up (no host call: every look-up below
+  // /dev or /proc stats a generated node), else the host's clock.
   struct timespec now;
-  host::Syscall(SYS_clock_gettime, CLOCK_REALTIME, host::L(&now));
+  junction_vdso_data* d = GuestVdsoData();
+  if (!d || !vdso::ReadClock(d, CLOCK_REALTIME, &now))
+    host::Syscall(SYS_clock_gettime, CLOCK_REALTIME, host::L(&now));
   st.st_atim = st.st_mtim = st.st_ctim = now;
   return st;
 }

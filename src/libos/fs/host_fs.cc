@@ -40,13 +40,13 @@ class HostFs : public Filesystem {
   // adds nothing there but its cost (~160 ns per open: the kernel keeps
   // the root and checks the result is under it), so it is asked for only
   // when a ".." (or a leading '/', which no caller passes) could climb.
-  static uint64_t ResolveFlags(const std::string& rel) {
+  static uint64_t ResolveFlags(std::string_view rel) {
     uint64_t r = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     if ((!rel.empty() && rel[0] == '/') || HasDotDot(rel)) r |= RESOLVE_BENEATH;
     return r;
   }
 
-  static open_how HowOf(const std::string& rel, int flags, unsigned mode) {
+  static open_how HowOf(std::string_view rel, int flags, unsigned mode) {
     struct open_how how = {};
     how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
@@ -54,9 +54,10 @@ class HostFs : public Filesystem {
     return how;
   }
 
-  long OpenAt2(const std::string& rel, int flags, unsigned mode) {
+  long OpenAt2(const std::string& rel, int flags, unsigned mode) { return OpenAt2(rel.c_str(), flags, mode); }
+  long OpenAt2(const char* rel, int flags, unsigned mode) {
     struct open_how how = HowOf(rel, flags, mode);
-    const char* p = rel.empty() ? "." : rel.c_str();
+    const char* p = *rel ? rel : ".";
     long r;
     do {
       r = host::Syscall(SYS_openat2, root_fd_, host::L(p), host::L(&how), sizeof(how));
@@ -107,7 +108,7 @@ class HostFs : public Filesystem {
   // keeps O_NONBLOCK on the host, where Linux ignores it
   // (*host_nonblock_ours: HostFile::MarkHostNonblockOurs); anything else
   // (a FIFO with its peer there, a device) loses it again (an fcntl).
-  long OpenGuest(const std::string& rel, int flags, unsigned mode, bool* host_nonblock_ours) {
+  long OpenGuest(const char* rel, int flags, unsigned mode, bool* host_nonblock_ours) {
     *host_nonblock_ours = false;
     int acc = flags & O_ACCMODE;
     if ((flags & (O_NONBLOCK | O_PATH)) || (acc != O_RDONLY && acc != O_WRONLY))
@@ -129,9 +130,9 @@ class HostFs : public Filesystem {
   }
 
   // The guest's description of host descriptor `fd` from OpenGuest.
-  static FilePtr GuestFile(int flags, long fd, bool host_nonblock_ours) {
+  static FilePtr GuestFile(int flags, long fd, bool host_nonblock_ours, std::string path = {}) {
     auto f = std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
-                                        std::string(), static_cast<int>(fd));
+                                        std::move(path), static_cast<int>(fd));
     if (host_nonblock_ours) f->MarkHostNonblockOurs();
     return f;
   }
@@ -212,7 +213,7 @@ class HostFs : public Filesystem {
 
   SysResult<FilePtr> Open(const std::string& rel, int flags, unsigned mode) override {
     bool nonblock_ours;
-    long fd = OpenGuest(rel, flags | O_NOFOLLOW, mode, &nonblock_ours);
+    long fd = OpenGuest(rel.c_str(), flags | O_NOFOLLOW, mode, &nonblock_ours);
     if (fd < 0) return E(fd);
     return GuestFile(flags, fd, nonblock_ours);
   }
@@ -335,14 +336,17 @@ std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_on
 
 bool IsHostFs(const Filesystem* fs) { return fs->host_backed; }
 
-SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const std::string& rel, int flags, unsigned mode) {
+SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const char* rel, int flags, unsigned mode,
+                                  std::string* guest_path) {
   // The guest's flags as given: a trailing symlink fails with ELOOP
   // (RESOLVE_NO_SYMLINKS) unless the guest asked for O_NOFOLLOW, whose
   // errors are then the native ones.
   bool nonblock_ours;
   long fd = static_cast<HostFs*>(fs)->OpenGuest(rel, flags, mode, &nonblock_ours);
   if (fd < 0) return Errno{static_cast<int>(-fd)};
-  return HostFs::GuestFile(flags, fd, nonblock_ours);
+  FilePtr f = HostFs::GuestFile(flags, fd, nonblock_ours, std::move(*guest_path));
+  f->set_fs(fs);
+  return f;
 }
 
 }  // namespace junction::libos::fs

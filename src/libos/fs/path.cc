@@ -64,10 +64,15 @@ std::string PathBelow(const std::string& prefix, const std::string& path) {
   return path.size() > prefix.size() ? path.substr(prefix.size() + 1) : std::string();
 }
 
-bool HasDotDot(const std::string& path) {
+const char* PathBelowPtr(const std::string& prefix, const std::string& path) {
+  if (prefix == "/") return path.size() > 1 ? path.c_str() + 1 : "";
+  return path.size() > prefix.size() ? path.c_str() + prefix.size() + 1 : "";
+}
+
+bool HasDotDot(std::string_view path) {
   for (size_t i = 0; i < path.size();) {
     size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
+    if (j == std::string_view::npos) j = path.size();
     if (j - i == 2 && path[i] == '.' && path[i + 1] == '.') return true;
     i = j + 1;
   }

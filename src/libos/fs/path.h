@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace junction::libos::fs {
@@ -22,6 +23,8 @@ bool IsCanonicalAbsolute(const std::string& path);
 bool PathCovers(const std::string& prefix, const std::string& path);
 // The part of `path` below `prefix` ("" for prefix itself); requires PathCovers.
 std::string PathBelow(const std::string& prefix, const std::string& path);
-bool HasDotDot(const std::string& path);
+// The same, as a pointer into `path` (no copy).
+const char* PathBelowPtr(const std::string& prefix, const std::string& path);
+bool HasDotDot(std::string_view path);
 
 }  // namespace junction::libos::fs

@@ -152,12 +152,12 @@ void Vfs::MountRootStat(Mount* m, struct stat* st) {
   if (hst.ok() && S_ISDIR(hst->st_mode)) *st = *hst;
 }
 
-SysResult<Lookup> Vfs::FastLookup(const std::string& guest, unsigned flags) {
+SysResult<Lookup> Vfs::FastLookup(std::string guest, unsigned flags) {
   Mount* m = MountFor(guest);
   Lookup out;
   out.mount = m;
-  out.guest = guest;
   out.rel = PathBelow(m->target, guest);
+  out.guest = std::move(guest);
   auto st = m->fs->Lstat(out.rel);
   if (!st.ok()) {
     if (st.error() == ENOENT && (flags & kAllowMissing)) return Errno{ELOOP};  // let the walk decide
@@ -179,7 +179,7 @@ SysResult<Lookup> Vfs::Resolve(long dirfd, const std::string& path, unsigned fla
     std::string g = NormalizeAbsolute(path[0] == '/' ? path : start + "/" + path);
     Mount* m = MountFor(g);
     if (IsHostFs(m->fs.get())) {
-      auto r = FastLookup(g, flags);
+      auto r = FastLookup(std::move(g), flags);
       if (r.ok() || (r.error() != ELOOP && r.error() != EXDEV)) return r;
     }
   }
@@ -335,18 +335,14 @@ SysResult<FilePtr> Vfs::Open(long dirfd, const std::string& path, int flags, uns
   mode &= 07777;
   // Fast path: one host openat2 for a host mount and a path without "..".
   if (!resolve && !HasDotDot(path) && path.back() != '/' && path.size() < PATH_MAX) {
-    std::string start = "/";
-    if (path[0] != '/') start = TRY(StartDir(dirfd));
-    std::string g = NormalizeAbsolute(path[0] == '/' ? path : start + "/" + path);
+    std::string g;
+    if (path[0] == '/') g = NormalizeAbsolute(path);
+    else g = NormalizeAbsolute(TRY(StartDir(dirfd)) + "/" + path);
     Mount* m = MountFor(g);
     if (IsHostFs(m->fs.get()) && !(m->fs->read_only && WantsWrite(flags))) {
-      auto f = HostFsOpenFast(m->fs.get(), PathBelow(m->target, g), flags, mode & ~Umask());
-      if (f.ok()) {
-        (*f)->set_path(g);
-        (*f)->set_fs(m->fs.get());
-        return f;
-      }
-      if (f.error() != ELOOP && f.error() != EXDEV) return f;
+      // `g` moves into the file on success; the relative part points into it.
+      auto f = HostFsOpenFast(m->fs.get(), PathBelowPtr(m->target, g), flags, mode & ~Umask(), &g);
+      if (f.ok() || (f.error() != ELOOP && f.error() != EXDEV)) return f;
     }
   }
   unsigned wf = (flags & O_NOFOLLOW) ? 0 : kFollow;

@@ -95,7 +95,7 @@ class Vfs {
   SysResult<std::string> StartDir(long dirfd);
   SysResult<Lookup> Walk(const std::string& start, const std::string& path, unsigned flags,
                          uint64_t resolve);
-  SysResult<Lookup> FastLookup(const std::string& guest, unsigned flags);
+  SysResult<Lookup> FastLookup(std::string guest, unsigned flags);
   void InitCwd();
   void MountRootStat(Mount* m, struct stat* st);
 
@@ -117,8 +117,10 @@ std::unique_ptr<Filesystem> MakeDevfs();
 // True if a host-backed file system (fast path eligible).
 bool IsHostFs(const Filesystem* fs);
 // Fast path of a host fs: opens `rel` with RESOLVE_NO_SYMLINKS; a
-// symlink on the way gives ELOOP (the caller then walks).
-SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const std::string& rel, int flags, unsigned mode);
+// symlink on the way gives ELOOP (the caller then walks). On success the
+// file takes *guest_path (moved) as its path.
+SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const char* rel, int flags, unsigned mode,
+                                  std::string* guest_path);
 
 // The guest's argv and environment (/proc/self/cmdline, environ).
 void SetProcessArgs(const std::vector<std::string>& argv, const std::vector<std::string>& envp);

@@ -33,7 +33,7 @@ SysResult<std::string> CopyStringFromUser(long addr, size_t max) {
     size_t avail = page_end - p;
     size_t n = strnlen(s, avail);
     out.append(s, std::min(n, max - out.size()));
-    if (n < avail) return out.size() < max ? SysResult<std::string>(out) : Errno{ENAMETOOLONG};
+    if (n < avail) return out.size() < max ? SysResult<std::string>(std::move(out)) : Errno{ENAMETOOLONG};
     p = page_end;
   }
   return Errno{ENAMETOOLONG};
