@@ -538,8 +538,14 @@ class Devfs : public SynthFs {
     static const char* const kNames[] = {"console", "fd", "full", "null", "ptmx", "pts", "random",
                                          "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"};
     if (c.empty()) {
-      std::vector<std::string> names(std::begin(kNames), std::end(kNames));
-      return DirOf(names, "", [&](const std::string& n) { return Describe({n}); });
+      // Listed when read: every look-up below /dev describes /dev first.
+      SynthNode d;
+      d.kind = SynthNode::kDir;
+      d.list_later = [this] {
+        std::vector<std::string> names(std::begin(kNames), std::end(kNames));
+        return DirOf(names, "", [this](const std::string& n) { return Describe({n}); }).entries;
+      };
+      return d;
     }
     if (c[0] == "pts") return Pts(c);
     if (c.size() != 1) return {};
