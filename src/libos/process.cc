@@ -11,11 +11,12 @@
 #include "libos/proc/process_table.h"
 #include "libos/proc/teardown_watchdog.h"
 #include "libos/signals/signal_queue.h"
+#include "base/fork_written.h"
 
 namespace junction::libos {
 
 Process& CurrentProcess() {
-  static Process p;
+  JUNCTION_FORK_WRITTEN static Process p;
   return p;
 }
 

@@ -14,6 +14,7 @@
 #include "sched/kthread.h"
 #include "sched/spinlock.h"
 #include "sched/uthread.h"
+#include "base/fork_written.h"
 
 namespace junction::sched {
 
@@ -32,9 +33,9 @@ struct Registration {
   Waiter* waiters = nullptr;
 };
 
-int g_epfd = -1;
-int g_kick_fd = -1;
-SpinLock g_lock;
+JUNCTION_FORK_WRITTEN int g_epfd = -1;
+JUNCTION_FORK_WRITTEN int g_kick_fd = -1;
+JUNCTION_FORK_WRITTEN SpinLock g_lock;
 std::unordered_map<int, Registration>* g_regs;
 std::atomic<int> g_waiters{0};
 

@@ -14,12 +14,13 @@
 
 #include "config/socket_path.h"
 #include "sched/status_format.h"
+#include "base/fork_written.h"
 
 namespace junction::sched {
 
 namespace {
 
-std::string g_registered_file;  // this process's entry, if any
+JUNCTION_FORK_WRITTEN std::string g_registered_file;  // this process's entry, if any
 
 bool MakeDirs(const std::string& dir) {
   for (size_t pos = 1;; pos++) {

@@ -10,6 +10,7 @@
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
 #include "sched/spinlock.h"
+#include "base/fork_written.h"
 
 extern "C" void junction_syscall_entry();
 
@@ -19,7 +20,7 @@ bool g_rewrite_enabled = true;
 
 namespace {
 
-sched::SpinLock g_rewrite_lock;
+JUNCTION_FORK_WRITTEN sched::SpinLock g_rewrite_lock;
 std::atomic<uintptr_t> g_patching_site{0};
 
 constexpr uintptr_t kPage = 4096;
@@ -45,7 +46,7 @@ int g_num_pages = 0;
 // the child takes private copies before it first writes a trampoline
 // (most children exec or exit first and never do). Guarded by
 // g_rewrite_lock.
-bool g_pages_shared_with_parent = false;
+JUNCTION_FORK_WRITTEN bool g_pages_shared_with_parent = false;
 
 void PrivatizePages_locked();
 
@@ -81,7 +82,7 @@ struct ChildSiteLog {
 };
 ChildSiteLog* g_children_log = nullptr;  // ours, for our children (lazy)
 uint32_t g_children_log_applied = 0;     // entries of it already applied
-ChildSiteLog* g_parent_log = nullptr;    // our parent's (a forked child until exec)
+JUNCTION_FORK_WRITTEN ChildSiteLog* g_parent_log = nullptr;    // our parent's (a forked child until exec)
 uint64_t g_fork_exec_generation = 0;     // the parent's at our fork
 
 constexpr size_t kLogSites = sizeof(ChildSiteLog::sites) / sizeof(ChildSite);

@@ -13,6 +13,7 @@
 #include "libos/net/port_claims.h"
 #include "net/switch_frame.h"
 #include "sched/kthread.h"
+#include "base/fork_written.h"
 
 namespace junction::libos::net {
 
@@ -47,7 +48,7 @@ std::atomic<uint64_t> g_next_timer{0};
 
 bool Pending() { return g_link->RxPending(); }
 
-bool g_fork_locked = false;  // the forking thread's: forks are serialised by the fd table's lock
+JUNCTION_FORK_WRITTEN bool g_fork_locked = false;  // the forking thread's: forks are serialised by the fd table's lock
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "libos/host/host.h"
+#include "base/fork_written.h"
 
 namespace junction::libos {
 
@@ -28,13 +29,13 @@ struct RtNode {
 };
 
 constinit RtNode g_nodes[kPoolSize];
-std::atomic<uint64_t> g_used[kWords];  // slots not free (any state)
+JUNCTION_FORK_WRITTEN std::atomic<uint64_t> g_used[kWords];  // slots not free (any state)
 std::atomic<int> g_count{0};            // slots holding an instance
 std::atomic<uint64_t> g_seq{0};
 std::atomic<long> g_rlimit{-1};
 // The container-wide count and this process's share (SetSignalQueueAccount).
-std::atomic<std::atomic<int32_t>*> g_total{nullptr};
-std::atomic<std::atomic<int32_t>*> g_mine{nullptr};
+JUNCTION_FORK_WRITTEN std::atomic<std::atomic<int32_t>*> g_total{nullptr};
+JUNCTION_FORK_WRITTEN std::atomic<std::atomic<int32_t>*> g_mine{nullptr};
 
 uint64_t Bit(int sig) { return uint64_t{1} << (sig - 1); }
 
