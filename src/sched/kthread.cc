@@ -389,8 +389,19 @@ void WaitForCore(Kthread& self, bool released) {
   // sooner (a request/response through the daemon) then costs no
   // timer_settime (each one several µs on a VM: it reprograms the host's
   // timer). A tick that fires meanwhile finds no uthread and does nothing.
+  // The timer keeper, whose wait ends at a known deadline, instead re-arms
+  // it to start ticking one slice after that deadline: the timer_settime
+  // comes before the wait, not on the wake-up path (6-8 µs there; traced,
+  // docs/performance.md "Core scheduler daemon").
   uint64_t pause_at = NowNs() + PreemptionSliceNs();
   bool paused = false;
+  uint64_t armed_for = 0;  // the deadline the timer was armed ahead of (0: none)
+  auto arm_ahead = [&](uint64_t due) {
+    ArmPreemptionTimerAt(due + PreemptionSliceNs());
+    armed_for = due;
+    paused = false;
+    pause_at = due + PreemptionSliceNs();
+  };
   GrantPoll poll = GrantPoll::kSleep;
   for (;;) {
     if (self.grant.idle && self.rq_len.load(std::memory_order_relaxed) > 0) {
@@ -403,11 +414,13 @@ void WaitForCore(Kthread& self, bool released) {
     bool keeper = g_timer_keeper.compare_exchange_strong(none, &self);
     const NetPoller* net = g_net_poller.load(std::memory_order_acquire);
     uint64_t deadline = 0;
+    uint64_t keeper_due = 0;
     if (keeper) {
       uint64_t due = g_next_deadline.load(std::memory_order_acquire);
       uint64_t net_due = net ? net->next_timer_ns() : 0;
       if (net_due != 0 && net_due < due) due = net_due;
       if (due != ~uint64_t{0}) {
+        keeper_due = due;
         // Wake a little early and poll up to the deadline: the uthread is
         // runnable on time, with this kthread awake to take the grant.
         if (NowNs() + kKeeperLeadNs < due) {
@@ -423,16 +436,7 @@ void WaitForCore(Kthread& self, bool released) {
           // slept) until the daemon took the core by force 100 µs later.
           deadline = due;
           poll = self.grant.idle ? GrantPoll::kHard : GrantPoll::kSleep;
-          if (self.grant.idle && paused) {
-            // Re-arm the preemption timer now, while polling ahead of the
-            // deadline: at the deadline the kthread resumes on its grant
-            // with no system call on the way (a timer_settime here costs
-            // 6-8 µs: it reprograms the host's timer; traced,
-            // docs/performance.md). Its ticks until then find no uthread.
-            ResumePreemptionTimer();
-            paused = false;
-            pause_at = due + PreemptionSliceNs();
-          }
+          if (paused) arm_ahead(due);  // (stopped before this timer was known)
         }
       }
     }
@@ -441,8 +445,13 @@ void WaitForCore(Kthread& self, bool released) {
     if (keeper) g_timer_keeper.store(nullptr, std::memory_order_release);
     if (granted) break;
     if (timer_bound && NowNs() >= pause_at) {
-      PausePreemptionTimer();  // a long wait: no ticks while it lasts
-      paused = true;
+      // A long wait: no ticks while it lasts.
+      if (keeper_due != 0) {
+        arm_ahead(keeper_due);
+      } else {
+        PausePreemptionTimer();
+        paused = true;
+      }
       continue;
     }
     // A timer, a signal or new work: wake whom they concern (queued work
@@ -456,7 +465,8 @@ void WaitForCore(Kthread& self, bool released) {
     if (keeper && net) net->poll(self.index, false);
     poll = keeper_timer ? GrantPoll::kHard : GrantPoll::kPolite;
   }
-  if (paused) ResumePreemptionTimer();
+  // Stopped, or armed for a deadline still far: tick every slice from now.
+  if (paused || (armed_for != 0 && NowNs() + kKeeperLeadNs < armed_for)) ResumePreemptionTimer();
 }
 
 // After a switch, on the new context's stack: settles the uthread that

@@ -180,6 +180,17 @@ void ResumePreemptionTimer() {
   if (id >= 0) Arm(id, g_slice_ns);
 }
 
+void ArmPreemptionTimerAt(uint64_t first_ns) {
+  int id = libos::CurrentThread()->preempt_timer;
+  if (id < 0) return;
+  itimerspec its{};
+  its.it_value.tv_sec = static_cast<time_t>(first_ns / 1000000000);
+  its.it_value.tv_nsec = static_cast<long>(first_ns % 1000000000);
+  its.it_interval.tv_sec = static_cast<time_t>(g_slice_ns / 1000000000);
+  its.it_interval.tv_nsec = static_cast<long>(g_slice_ns % 1000000000);
+  host::Syscall(SYS_timer_settime, id, TIMER_ABSTIME, host::L(&its), 0);
+}
+
 }  // namespace junction::sched
 
 // Where a preempted uthread continues, on its LibOS stack, once the host's

@@ -22,6 +22,10 @@ bool StartPreemptionTimer(uint64_t slice_ns);
 // Idle kthreads stop their timer while parked.
 void PausePreemptionTimer();
 void ResumePreemptionTimer();
+// Arms the timer to fire first at `first_ns` (CLOCK_MONOTONIC), then every
+// slice: an idle kthread that knows when it will run again pays the
+// timer_settime before, not on its wake-up path.
+void ArmPreemptionTimerAt(uint64_t first_ns);
 // The time slice (the timer's period).
 uint64_t PreemptionSliceNs();
 // Fork child: POSIX timers are not inherited; make this kthread's again.
