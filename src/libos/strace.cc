@@ -41,7 +41,10 @@ bool StraceOpen(const std::string& path) {
 }
 
 void StraceFlush() {
-  if (g_len) host::WriteAll(g_fd, g_buf, g_len);
+  // Every fork flushes: without output, write nothing (a write here was a
+  // copy-on-write fault in both processes).
+  if (!g_len) return;
+  host::WriteAll(g_fd, g_buf, g_len);
   g_len = 0;
 }
 

@@ -18,7 +18,8 @@ namespace {
 JUNCTION_FORK_WRITTEN uint64_t g_exited_cpu_cycles = 0;
 JUNCTION_FORK_WRITTEN uint64_t g_exited_user_ticks = 0;
 JUNCTION_FORK_WRITTEN uint64_t g_exited_sys_ticks = 0;
-uint64_t g_exited_nvcsw = 0, g_exited_nivcsw = 0;
+JUNCTION_FORK_WRITTEN uint64_t g_exited_nvcsw = 0;
+JUNCTION_FORK_WRITTEN uint64_t g_exited_nivcsw = 0;
 SpinLock g_process_prev_lock;
 CpuTimes g_process_prev;
 

@@ -142,7 +142,7 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
 void SetPreemptSignalHook(PreemptSignalHook hook) { g_hook = hook; }
 
 bool StartPreemptionTimer(uint64_t slice_ns) {
-  g_slice_ns = slice_ns;
+  if (g_slice_ns != slice_ns) g_slice_ns = slice_ns;  // a forked child's restart: no write
   FindHostVdso();
   libos::KernelSigaction sa{};
   sa.handler = reinterpret_cast<uint64_t>(&PreemptHandler);

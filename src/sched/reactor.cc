@@ -37,7 +37,7 @@ JUNCTION_FORK_WRITTEN int g_epfd = -1;
 JUNCTION_FORK_WRITTEN int g_kick_fd = -1;
 JUNCTION_FORK_WRITTEN SpinLock g_lock;
 std::unordered_map<int, Registration>* g_regs;
-std::atomic<int> g_waiters{0};
+JUNCTION_FORK_WRITTEN std::atomic<int> g_waiters{0};
 
 constexpr uint32_t kAlways = EPOLLERR | EPOLLHUP;
 

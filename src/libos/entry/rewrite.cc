@@ -80,10 +80,10 @@ struct ChildSiteLog {
   std::atomic<uint32_t> next;
   ChildSite sites[1023];
 };
-ChildSiteLog* g_children_log = nullptr;  // ours, for our children (lazy)
-uint32_t g_children_log_applied = 0;     // entries of it already applied
+JUNCTION_FORK_WRITTEN ChildSiteLog* g_children_log = nullptr;  // ours, for our children (lazy)
+JUNCTION_FORK_WRITTEN uint32_t g_children_log_applied = 0;     // entries of it already applied
 JUNCTION_FORK_WRITTEN ChildSiteLog* g_parent_log = nullptr;    // our parent's (a forked child until exec)
-uint64_t g_fork_exec_generation = 0;     // the parent's at our fork
+JUNCTION_FORK_WRITTEN uint64_t g_fork_exec_generation = 0;     // the parent's at our fork
 
 constexpr size_t kLogSites = sizeof(ChildSiteLog::sites) / sizeof(ChildSite);
 
