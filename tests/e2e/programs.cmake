@@ -92,6 +92,11 @@ junction_e2e(fs_calls COMMAND $<TARGET_FILE:e2e_fs_calls>)
 # call less per open): never visible to the program, its children, or a receiver.
 add_executable(e2e_fs_open_flags progs/fs_open_flags.c)
 junction_e2e(fs_open_flags COMMAND $<TARGET_FILE:e2e_fs_open_flags>)
+# close of host files and directories (the lazy close under junction): gone
+# at once, dups and mappings survive, many in a row, and the host file is
+# closed then (a POSIX lock is released by the close).
+add_executable(e2e_fs_close_host progs/fs_close_host.c)
+junction_e2e(fs_close_host COMMAND $<TARGET_FILE:e2e_fs_close_host>)
 # 900 descriptors held: the lowest free number on every open, dup, F_DUPFD
 # and after close_range; /dev, /dev/pts and /proc/self/fd still right.
 add_executable(e2e_fs_many_fds progs/fs_many_fds.c)

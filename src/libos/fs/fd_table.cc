@@ -17,8 +17,15 @@ FilePtr FdTable::Lookup(long fd) {
   return fds_[static_cast<size_t>(fd)].file;
 }
 
+void FdTable::TakeRetiredLocked(Retired* out) {
+  for (size_t i = 0; i < retired_n_; i++) out->files[i] = std::move(retired_[i]);
+  retired_n_ = 0;
+}
+
 SysResult<int> FdTable::Insert(FilePtr f, bool cloexec, int min_fd) {
+  Retired retired;  // freed after the lock is dropped
   std::lock_guard g(lock_);
+  TakeRetiredLocked(&retired);
   if (min_fd < 0 || static_cast<uint64_t>(min_fd) >= limit_) return Errno{min_fd < 0 ? EINVAL : EMFILE};
   const size_t start = std::max(static_cast<size_t>(min_fd), lowest_maybe_free_);
   size_t i = start;
@@ -48,9 +55,11 @@ SysResult<int> FdTable::InsertAt(int fd, FilePtr f, bool cloexec) {
 }
 
 SysResult<void> FdTable::Close(long fd) {
+  Retired retired;
   FilePtr old;
   {
     std::lock_guard g(lock_);
+    TakeRetiredLocked(&retired);
     if (fd < 0 || static_cast<size_t>(fd) >= fds_.size() || !fds_[static_cast<size_t>(fd)].file)
       return Errno{EBADF};
     old = std::move(fds_[static_cast<size_t>(fd)].file);

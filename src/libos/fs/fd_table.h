@@ -53,6 +53,12 @@ class FdTable {
   // `pipe_kind` (File::lazy_pipe), published in *in_use (which keeps it
   // alive) ; else nullptr.
   File* LazyPipeEnd(long fd, uint8_t pipe_kind, const void** in_use);
+  // For the lazy close (vector-free, fd_table_lazy.cc): if `fd` is a host
+  // file or directory (File::lazy_close) that nothing else holds, takes it
+  // out of the table, closes its host descriptor and returns 0; the
+  // description itself is freed by the next full-path table change (the
+  // lazy path has no allocator). -1: the caller takes the full path.
+  int LazyCloseHostFile(long fd);
   // Installs `f` at the lowest free number >= min_fd. EMFILE past the limit.
   SysResult<int> Insert(FilePtr f, bool cloexec, int min_fd = 0);
   // Installs `f` at exactly `fd`, closing what was there (dup2/dup3).
@@ -91,6 +97,13 @@ class FdTable {
   void PublishLocked(size_t i);
   // Number i was just emptied; lock_ held.
   void FreedLocked(size_t i);
+  // Descriptions closed lazily, to be freed after the lock is dropped: a
+  // full-path change takes them (declared before its lock guard).
+  static constexpr size_t kRetired = 8;
+  struct Retired {
+    FilePtr files[kRetired];
+  };
+  void TakeRetiredLocked(Retired* out);
 
   SpinLock lock_;
   std::vector<Slot> fds_;  // guarded by lock_
@@ -98,6 +111,8 @@ class FdTable {
   // from here, so opening with many descriptors held does not rescan them
   // (Linux's next_fd).
   size_t lowest_maybe_free_ = 0;
+  FilePtr retired_[kRetired];  // guarded by lock_ (LazyCloseHostFile)
+  size_t retired_n_ = 0;       // guarded by lock_
   std::atomic<int32_t>* host_map_ = nullptr;  // written under lock_
   size_t host_map_size_ = 0;
   uint64_t limit_ = 1024;

@@ -2,7 +2,11 @@
 // -mgeneral-regs-only, no libc (libos/entry/libos_context.h).
 #include <fcntl.h>
 
+#include <sys/syscall.h>
+
 #include "libos/fs/fd_table.h"
+#include "libos/host/host.h"
+#include "sched/kthread.h"
 #include "sched/single_kthread.h"
 
 namespace junction::libos::fs {
@@ -51,6 +55,32 @@ int FdTable::LazyHostFd(long fd, int access, int* in_use, bool never_blocks) {
   }
   lock_.unlock();
   return host_fd;
+}
+
+int FdTable::LazyCloseHostFile(long fd) {
+  int host_fd = -1;
+  LockLazy();
+  if (fd >= 0 && static_cast<size_t>(fd) < fds_.size() && retired_n_ < kRetired) {
+    Slot& s = fds_[static_cast<size_t>(fd)];
+    // use_count 1: the table's is the only reference, and none can be
+    // taken without this lock (no weak references: Linux refuses epoll
+    // on regular files and directories, and so does the LibOS).
+    if (s.file && s.file->lazy_close() && s.file.use_count() == 1) {
+      host_fd = s.file->TakeHostFd();
+      retired_[retired_n_++].swap(s.file);  // that slot is empty: nothing released here
+      // FreedLocked, inline here (no call into code that may use vectors).
+      size_t i = static_cast<size_t>(fd);
+      if (i < lowest_maybe_free_) lowest_maybe_free_ = i;
+      if (i < host_map_size_) host_map_[i].store(kNoDescriptor, std::memory_order_release);
+    }
+  }
+  lock_.unlock();
+  if (host_fd < 0) return -1;
+  // As HostFile::~HostFile: a lazy pread/pwrite on another kthread may
+  // still be using the number.
+  while (sched::HostFdInLazyUse(host_fd)) __builtin_ia32_pause();
+  host::Syscall(SYS_close, host_fd);
+  return 0;
 }
 
 File* FdTable::LazyPipeEnd(long fd, uint8_t pipe_kind, const void** in_use) {

@@ -124,6 +124,18 @@ class File {
   // Host files whose I/O never blocks (regular files: HostFile::MayBlock
   // found it false) say so for the lazy read/write path.
   bool lazy_host_rw() const { return __atomic_load_n(&lazy_host_rw_, __ATOMIC_RELAXED); }
+  // A host regular file or directory whose last close needs nothing but
+  // the host close (no LibOS state: Linux refuses epoll on them), so the
+  // lazy close may make it (FdTable::LazyCloseHostFile).
+  bool lazy_close() const { return lazy_close_; }
+  void set_lazy_close() { lazy_close_ = true; }
+  // The lazy close: hands over the host descriptor, which the destructor
+  // then leaves alone. Only by the last holder.
+  int TakeHostFd() {
+    int fd = host_fd_;
+    host_fd_ = -1;
+    return fd;
+  }
   // F_SETOWN: the container pid (or -pgid) that gets SIGIO for O_ASYNC.
   int owner() const { return owner_; }
   void set_owner(int o) { owner_ = o; }
@@ -133,6 +145,7 @@ class File {
   int owner_ = 0;
   uint8_t lazy_pipe_ = 0;
   bool lazy_host_rw_ = false;
+  bool lazy_close_ = false;
   bool direct_io_ = false;  // set by the constructors of direct-I/O kinds
   std::string path_;
   int host_fd_;

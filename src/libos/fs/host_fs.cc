@@ -133,7 +133,10 @@ class HostFs : public Filesystem {
   static FilePtr GuestFile(int flags, long fd, bool host_nonblock_ours, std::string path = {}) {
     auto f = std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
                                         std::move(path), static_cast<int>(fd));
-    if (host_nonblock_ours) f->MarkHostNonblockOurs();
+    if (host_nonblock_ours) {  // a regular file or directory (OpenGuest)
+      f->MarkHostNonblockOurs();
+      f->set_lazy_close();
+    }
     return f;
   }
 

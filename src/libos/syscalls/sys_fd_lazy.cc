@@ -95,6 +95,14 @@ long SequentialIo(const SyscallArgs& a, bool write, SyscallHandler full) {
 JUNCTION_HANDLER(read_lazy) { return SequentialIo(a, false, Sys_read); }
 JUNCTION_HANDLER(write_lazy) { return SequentialIo(a, true, Sys_write); }
 
+// close of a host regular file or directory that nothing else holds: the
+// host close on the guest's registers (FdTable::LazyCloseHostFile).
+JUNCTION_HANDLER(close_lazy) {
+  if (fs::FdTable::Get().LazyCloseHostFile(a.a[0]) == 0) return 0;
+  EnterLibos(CurrentThread());
+  return Sys_close(a);
+}
+
 JUNCTION_HANDLER(pread64_lazy) { return PositionalHostIo(a, false, Sys_pread64); }
 JUNCTION_HANDLER(pwrite64_lazy) { return PositionalHostIo(a, true, Sys_pwrite64); }
 

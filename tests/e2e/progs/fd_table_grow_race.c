@@ -1,8 +1,9 @@
 // Lazy read/pread/write lookups racing descriptor-table changes: one thread
 // reads a file with pread and read and writes a pipe as fast as it can while
-// another opens hundreds of descriptors (growing the table) and closes them
-// again. Every byte read must be right. On two cores this is the race the
-// lazy lookup's table lock exists for.
+// another opens hundreds of descriptors (growing the table; half /dev/null,
+// half a regular host file, whose close is the lazy close under junction)
+// and closes them again. Every byte read must be right. On two cores this
+// is the race the lazy lookup's table lock exists for.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -37,6 +38,10 @@ int main(void) {
   file_fd = mkstemp(path);
   if (file_fd < 0) return 1;
   unlink(path);
+  char other[] = "/tmp/fd_table_grow_race_other.XXXXXX";
+  int other_fd = mkstemp(other);
+  if (other_fd < 0) return 1;
+  close(other_fd);
   char data[64];
   for (int i = 0; i < 64; i++) data[i] = (char)('a' + i % 26);
   if (write(file_fd, data, sizeof(data)) != sizeof(data)) return 1;
@@ -48,7 +53,7 @@ int main(void) {
   for (int r = 0; r < kRounds; r++) {
     int n = 0;
     for (; n < kFds; n++) {
-      fds[n] = open("/dev/null", O_RDONLY);
+      fds[n] = open(n % 2 ? other : "/dev/null", O_RDONLY);
       if (fds[n] < 0) break;
     }
     opened += n;
@@ -56,6 +61,7 @@ int main(void) {
   }
   done = 1;
   pthread_join(t, NULL);
+  unlink(other);
   printf("opened and closed %d descriptors in %d rounds\n", opened, kRounds);
   return 0;
 }
