@@ -37,6 +37,7 @@
 #include "sched/daemon_watcher.h"
 #include "sched/grant_trace.h"
 #include "sched/kthread.h"
+#include "sched/member_join.h"
 #include "sched/standalone_registry.h"
 #include "sched/preempt.h"
 #include "sched/reactor.h"
@@ -79,6 +80,12 @@ sched::KthreadSlot* DaemonSlot(void*, int i) {
   return static_cast<uint32_t>(i) < g_daemon->slots() ? g_daemon->slot(static_cast<uint32_t>(i))
                                                        : nullptr;
 }
+
+// A forked process's SCHED_JOIN connection (open while it lives: its
+// closing releases its slot) and the doorbell from the reply; a child's
+// copies of its parent's are closed before it joins itself.
+int g_member_sock = -1;
+int g_member_doorbell = -1;
 
 // With a daemon: register and publish the scheduler's congestion signals
 // into the shared region. Without: say so once and list ourselves in the
@@ -253,6 +260,29 @@ vdso::GuestVdso MapVdso() {
 }  // namespace
 
 junction_vdso_data* GuestVdsoData() { return g_vdso.data; }
+
+void JoinDaemonAfterFork() {
+  if (g_member_sock >= 0) host::Syscall(SYS_close, g_member_sock);
+  if (g_member_doorbell >= 0) host::Syscall(SYS_close, g_member_doorbell);
+  g_member_sock = g_member_doorbell = -1;
+  if (g_daemon == nullptr) return;  // a standalone container
+  uint32_t slot = 0;
+  int doorbell = -1;
+  const char* why = nullptr;
+  // The region's header, not our copy of the session: a restarted daemon
+  // may have given the container another id.
+  int sock = sched::SchedJoin(g_daemon->socket_path(), g_daemon->header()->container_id, &slot,
+                              &doorbell, &why);
+  if (sock < 0) return;  // no daemon now, or no slot left: standalone, as before
+  if (slot < g_daemon->slots() || slot >= g_daemon->total_slots()) {
+    host::Syscall(SYS_close, sock);
+    host::Syscall(SYS_close, doorbell);
+    return;
+  }
+  g_member_sock = sock;
+  g_member_doorbell = doorbell;
+  sched::AttachMemberSlot(g_daemon->slot(slot), doorbell);
+}
 
 int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
              const RunOptions& opts) {

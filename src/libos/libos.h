@@ -14,6 +14,12 @@ namespace junction::libos {
 // The guest vDSO's data page (LibOS view), or nullptr if none is mapped.
 junction_vdso_data* GuestVdsoData();
 
+// In a forked process of a container under the daemon, after the fork:
+// asks for a kthread slot of the container's (SCHED_JOIN) and from then on
+// runs on the daemon's grants; standalone if that fails (docs/daemon.md
+// "Forked processes").
+void JoinDaemonAfterFork();
+
 struct RunOptions {
   bool strace = false;
   std::string strace_file;  // empty = stderr

@@ -77,6 +77,8 @@ void PutStatus(WireWriter* w, const ContainerStatus& s) {
     w->U32(net::kDropReasons);
     for (uint64_t d : s.net->drops) w->U64(d);
   }
+  w->U32(static_cast<uint32_t>(s.scheduled_pids.size()));
+  for (int32_t p : s.scheduled_pids) w->U32(static_cast<uint32_t>(p));
 }
 
 bool GetStatus(WireReader* r, ContainerStatus* s) {
@@ -119,6 +121,10 @@ bool GetStatus(WireReader* r, ContainerStatus* s) {
     }
     s->net = c;
   }
+  uint32_t nsched = r->Count(kMaxPids);
+  s->scheduled_pids.clear();
+  for (uint32_t i = 0; i < nsched && r->ok(); i++)
+    s->scheduled_pids.push_back(static_cast<int32_t>(r->U32()));
   return r->ok();
 }
 
@@ -213,6 +219,36 @@ bool DecodeNetJoinReply(std::span<const uint8_t> payload, NetJoinReply* m) {
   return r.ok() && r.at_end();
 }
 
+std::vector<uint8_t> EncodeSchedJoinRequest(const SchedJoinRequest& m) {
+  WireWriter w = StartFrame(MessageType::kSchedJoinRequest);
+  w.U64(m.container_id);
+  return FinishFrame(&w);
+}
+
+std::vector<uint8_t> EncodeSchedJoinReply(const SchedJoinReply& m) {
+  WireWriter w = StartFrame(MessageType::kSchedJoinReply);
+  w.U32(static_cast<uint32_t>(m.error));
+  w.Str(m.message);
+  w.U32(m.slot);
+  return FinishFrame(&w);
+}
+
+bool DecodeSchedJoinRequest(std::span<const uint8_t> payload, SchedJoinRequest* m) {
+  WireReader r(payload);
+  if (!Expect(&r, MessageType::kSchedJoinRequest)) return false;
+  m->container_id = r.U64();
+  return r.ok() && r.at_end();
+}
+
+bool DecodeSchedJoinReply(std::span<const uint8_t> payload, SchedJoinReply* m) {
+  WireReader r(payload);
+  if (!Expect(&r, MessageType::kSchedJoinReply)) return false;
+  m->error = static_cast<int32_t>(r.U32());
+  m->message = r.Str(kMaxArgBytes);
+  m->slot = r.U32();
+  return r.ok() && r.at_end();
+}
+
 std::vector<uint8_t> EncodeStatusRequest() {
   WireWriter w = StartFrame(MessageType::kStatusRequest);
   return FinishFrame(&w);
@@ -255,7 +291,7 @@ std::optional<MessageType> PeekType(std::span<const uint8_t> payload) {
   uint16_t version = r.U16();
   uint16_t type = r.U16();
   if (!r.ok() || version != kControlProtocolVersion) return std::nullopt;
-  if (type < 1 || type > 6) return std::nullopt;
+  if (type < 1 || type > static_cast<uint16_t>(MessageType::kSchedJoinReply)) return std::nullopt;
   return static_cast<MessageType>(type);
 }
 

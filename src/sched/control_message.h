@@ -17,7 +17,7 @@
 
 namespace junction::sched {
 
-inline constexpr uint16_t kControlProtocolVersion = 2;  // 2: MAC, packet counters
+inline constexpr uint16_t kControlProtocolVersion = 3;  // 2: MAC, packet counters; 3: SCHED_JOIN
 inline constexpr uint32_t kMaxFrameBytes = 1u << 20;
 inline constexpr size_t kMaxNameBytes = 63;
 inline constexpr size_t kMaxArgBytes = 4096;
@@ -32,6 +32,22 @@ enum class MessageType : uint16_t {
   kStatusReply = 4,
   kNetJoinRequest = 5,
   kNetJoinReply = 6,
+  kSchedJoinRequest = 7,
+  kSchedJoinReply = 8,
+};
+
+// A forked process of a container asks for a kthread slot in the
+// container's region (docs/daemon.md "Forked processes"), on a connection
+// of its own that stays open while it lives: from then on its kthread runs
+// on cores the daemon grants the container. The reply carries the
+// container's doorbell eventfd (SCM_RIGHTS).
+struct SchedJoinRequest {
+  uint64_t container_id = 0;
+};
+struct SchedJoinReply {
+  int32_t error = 0;  // 0, or an errno-style code with `message`
+  std::string message;
+  uint32_t slot = 0;  // its slot in the region (a member slot: >= cpu.max_cores)
 };
 
 // A forked process of a bypass container asks for its own packet rings
@@ -95,6 +111,9 @@ struct ContainerStatus {
   std::optional<net::NetCounters> net;
   uint64_t started_unix_ns = 0;  // CLOCK_REALTIME at start; ps computes the uptime
   std::vector<std::string> command;
+  // Host pids whose kthreads run on the daemon's grants: the first
+  // process and the forked processes that joined (SCHED_JOIN).
+  std::vector<int32_t> scheduled_pids;
   std::vector<ProcessStatus> processes;  // filled by `junction ps` only
 };
 
@@ -103,6 +122,8 @@ std::vector<uint8_t> EncodeRegisterRequest(const RegisterRequest& m);
 std::vector<uint8_t> EncodeRegisterReply(const RegisterReply& m);
 std::vector<uint8_t> EncodeNetJoinRequest(const NetJoinRequest& m);
 std::vector<uint8_t> EncodeNetJoinReply(const NetJoinReply& m);
+std::vector<uint8_t> EncodeSchedJoinRequest(const SchedJoinRequest& m);
+std::vector<uint8_t> EncodeSchedJoinReply(const SchedJoinReply& m);
 std::vector<uint8_t> EncodeStatusRequest();
 std::vector<uint8_t> EncodeStatusReply(const std::vector<ContainerStatus>& rows);
 // One ContainerStatus without a frame (standalone state files).
@@ -116,6 +137,8 @@ bool DecodeRegisterRequest(std::span<const uint8_t> payload, RegisterRequest* m)
 bool DecodeRegisterReply(std::span<const uint8_t> payload, RegisterReply* m);
 bool DecodeNetJoinRequest(std::span<const uint8_t> payload, NetJoinRequest* m);
 bool DecodeNetJoinReply(std::span<const uint8_t> payload, NetJoinReply* m);
+bool DecodeSchedJoinRequest(std::span<const uint8_t> payload, SchedJoinRequest* m);
+bool DecodeSchedJoinReply(std::span<const uint8_t> payload, SchedJoinReply* m);
 bool DecodeStatusReply(std::span<const uint8_t> payload, std::vector<ContainerStatus>* rows);
 bool DecodeContainerStatus(std::span<const uint8_t> bytes, ContainerStatus* s);
 

@@ -42,6 +42,12 @@ void SaveStandaloneAffinity() {
 
 bool TakeGrant(CoreGrant& g) {
   KthreadSlot* s = g.slot;
+  if (g.member_pid != 0 && s->member_pid.load(std::memory_order_acquire) != g.member_pid) {
+    // Our member slot was released (our connection closed) or a new daemon
+    // reassigned it: run standalone from now on.
+    ReleaseGrantAfterFork(g);
+    return true;
+  }
   uint32_t c = s->grant_core.load(std::memory_order_acquire);
   if (c == kStandaloneGrant) {
     // The daemon is gone: run on the process's own cores.
@@ -82,8 +88,10 @@ void ReleaseGrantAfterFork(CoreGrant& g) {
   PinTo(g, kStandaloneGrant);
   g.slot = nullptr;
   g.core = kNoCore;
+  g.seq = 0;
   g.holds = false;
   g.idle = false;
+  g.member_pid = 0;
 }
 
 void IdleCore(CoreGrant& g) {

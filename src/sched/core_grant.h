@@ -30,6 +30,9 @@ struct CoreGrant {
   // instead of sleeping. Read and cleared by the owner.
   std::atomic<uint32_t> kicked{0};
   std::atomic<uint32_t> sleeping{0};  // in FUTEX_WAIT on slot->grant_core
+  // A forked process's member slot (SCHED_JOIN): our host pid, which the
+  // slot's member_pid must name for its grants to be ours; 0 otherwise.
+  uint32_t member_pid = 0;
   // cpu.spinning_kthreads: idle, polls its grant instead of sleeping in
   // FUTEX_WAIT while the grant is still its own (never on a taken core).
   bool spins = false;
@@ -90,7 +93,7 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll);
 void KickGrantWaiter(CoreGrant& g);
 
 // Fork child: forgets the slot (the parent's) and runs on the process's
-// cores again.
+// cores again. Also a member whose slot no longer names it.
 void ReleaseGrantAfterFork(CoreGrant& g);
 
 // The affinity to return to when running without the daemon (the

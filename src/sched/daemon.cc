@@ -247,6 +247,7 @@ void Daemon::CloseConnection(int fd) {
   if (it == connections_.end()) return;
   ContainerId id = it->second.container;
   ReleaseNetMember(&it->second.net);
+  ReleaseSchedMember(&it->second.member);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   connections_.erase(it);
   close(fd);
@@ -282,6 +283,9 @@ bool Daemon::HandleFrame(Connection* c, const std::vector<uint8_t>& payload) {
   } else if (type == MessageType::kNetJoinRequest) {
     NetJoinRequest req;
     ok = DecodeNetJoinRequest(payload, &req) && HandleNetJoin(c, req);
+  } else if (type == MessageType::kSchedJoinRequest) {
+    SchedJoinRequest req;
+    ok = DecodeSchedJoinRequest(payload, &req) && HandleSchedJoin(c, req);
   }
   if (!ok) Log(config::LogLevel::kDebug, "dropping a connection after a malformed or unexpected message");
   c->in.CloseFds();  // descriptors nobody took

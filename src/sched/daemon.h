@@ -58,11 +58,17 @@ class Daemon {
     int rings_fd = -1;
     int wake_fd = -1;  // its eventfd
   };
+  // A forked process's kthread slot (SCHED_JOIN), alive with its connection.
+  struct SchedMember {
+    ContainerId container = kNoContainer;
+    int slot = -1;
+  };
   struct Connection {
     int fd = -1;
     InputBuffer in;
     ContainerId container = kNoContainer;
     NetMember net;
+    SchedMember member;
   };
   struct Core {
     int id = 0;
@@ -94,6 +100,14 @@ class Daemon {
   bool HandleRegister(Connection* c, const RegisterRequest& req);
   bool HandleStatus(Connection* c);
   void DropContainer(ContainerId id, const char* why);
+
+  // Forked processes' kthread slots (daemon_member.cc).
+  bool HandleSchedJoin(Connection* c, const SchedJoinRequest& req);
+  void ReleaseSchedMember(SchedMember* m);
+  // A unit of a container (its first process, or one forked process) that
+  // has waited kRotateAfterNs without a core gets one another of the
+  // container's units has held that long.
+  void RotateWithinContainers(uint64_t now_ns);
 
   // Packet switching (daemon_net.cc).
   bool AttachNetwork(DaemonContainer* c, bool adopted, std::string* why);

@@ -140,8 +140,9 @@ void DaemonSession::MarkDaemonGone() {
   if (sock_ >= 0) close(sock_);
   if (doorbell_ >= 0) close(doorbell_);
   sock_ = doorbell_ = -1;
-  // Kthreads keep running where they are; parked ones run standalone.
-  for (uint32_t i = 0; i < region_->slots(); i++) {
+  // Kthreads keep running where they are; parked ones run standalone
+  // (forked processes' too: their member slots are in our region).
+  for (uint32_t i = 0; i < region_->total_slots(); i++) {
     KthreadSlot* s = region_->slot(i);
     s->yield_requested.store(0, std::memory_order_relaxed);
     s->grant_core.store(kStandaloneGrant, std::memory_order_release);

@@ -28,8 +28,10 @@ class DaemonSession {
 
   uint64_t container_id() const { return id_; }
   uint32_t slots() const { return region_->slots(); }
-  // Kthread i's slot, i < slots() (= cpu.max_cores).
+  // Kthread i's slot, i < slots() (= cpu.max_cores); then the member
+  // slots of forked processes, up to total_slots().
   KthreadSlot* slot(uint32_t i) const { return region_->slot(i); }
+  uint32_t total_slots() const { return region_->total_slots(); }
   ShmHeader* header() const { return region_->header(); }
   // Kthread i's packet rings, i < slots() (net/container_queue.h attaches).
   net::PacketQueues* queues(uint32_t i) const { return region_->queues(i); }

@@ -27,33 +27,41 @@ struct DaemonContainer {
   ShmRegion region;
   uint64_t started_unix_ns = 0;
 
-  // Per kthread slot: the core it holds (-1), our grant sequence number,
-  // and the core it held last (slot-level locality).
+  // Per slot (the first process's kthreads, then the member slots): the
+  // core it holds (-1), our grant sequence number, and the core it held
+  // last (slot-level locality).
   std::vector<int> slot_core;
   std::vector<uint32_t> slot_seq;
   std::vector<int> slot_last_core;
+
+  // Member slots (forked processes, SCHED_JOIN), index i - region.slots():
+  // the host pid it is assigned to (0: free), and whether it is (read).
+  std::vector<int32_t> member_pid;
+  std::vector<bool> member_in_use;
 
   std::vector<SlotSignals> signals;  // from the last tick
   ContainerSignals totals;
   QueueDelayStats delay_stats;
   bool warned_scribble = false;
 
-  explicit DaemonContainer(ShmRegion r) : region(std::move(r)) {
-    slot_core.assign(region.slots(), -1);
-    // Grant sequence numbers start anywhere: a kthread that acknowledged
-    // grant n of a previous daemon must not take this daemon's grant n
-    // for the one it gave back.
-    slot_seq.assign(region.slots(), static_cast<uint32_t>(MonotonicNowNs() >> 10));
-    slot_last_core.assign(region.slots(), -1);
-  }
+  explicit DaemonContainer(ShmRegion r);
   DaemonContainer(const DaemonContainer&) = delete;
   DaemonContainer& operator=(const DaemonContainer&) = delete;
   ~DaemonContainer();  // closes pidfd and doorbell
 
   int held_cores() const;
-  // A free slot for a grant of `core`: one that held it last if possible.
+  // A free slot for a grant of `core` (-1: none): a forked process's slot
+  // with work if it waited longer than the first process's, else one of
+  // the first process's (the one that held `core` last if possible).
   int PickSlotFor(int core) const;
+  // The host process slot `slot` belongs to (for tgkill).
+  int32_t SlotPid(size_t slot) const;
   ContainerStatus Status(uint64_t now_ns) const;
 };
+
+// True if host process `pid` is `ancestor` or a descendant of it (from
+// /proc; orphans of a container are adopted by its first process, a
+// subreaper).
+bool DescendsFrom(int pid, int ancestor);
 
 }  // namespace junction::sched

@@ -42,36 +42,6 @@ bool Daemon::AttachNetwork(DaemonContainer* c, bool adopted, std::string* why) {
   return true;
 }
 
-namespace {
-
-// The parent of host process `pid` (from /proc), or -1.
-int HostParent(int pid) {
-  char path[64], buf[512];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return -1;
-  buf[n] = 0;
-  // "pid (comm) state ppid ...": comm may hold anything but its last ')'.
-  char* p = std::strrchr(buf, ')');
-  int ppid = -1;
-  if (p == nullptr || std::sscanf(p + 1, " %*c %d", &ppid) != 1) return -1;
-  return ppid;
-}
-
-// True if `pid` is `ancestor` or a descendant of it (orphans of a
-// container are adopted by its first process, a subreaper).
-bool DescendsFrom(int pid, int ancestor) {
-  for (int depth = 0; depth < 256 && pid > 1; depth++) {
-    if (pid == ancestor) return true;
-    pid = HostParent(pid);
-  }
-  return false;
-}
-
-}  // namespace
 
 bool Daemon::HandleNetJoin(Connection* c, const NetJoinRequest& req) {
   NetJoinReply reply;

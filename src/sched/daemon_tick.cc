@@ -31,7 +31,7 @@ void FutexWakeShared(std::atomic<uint32_t>* word) {
 
 void Daemon::Tick(uint64_t now_ns) {
   for (auto& [id, c] : containers_) {
-    c->totals = ReadContainer(c->region, static_cast<uint64_t>(id), now_ns, &c->signals);
+    c->totals = ReadContainer(c->region, static_cast<uint64_t>(id), now_ns, &c->signals, c->member_in_use);
     c->delay_stats.Record(now_ns, c->totals.queue_delay_ns);
     if ((!c->totals.header_intact || c->totals.rejected_values != 0) && !c->warned_scribble) {
       c->warned_scribble = true;
@@ -43,6 +43,7 @@ void Daemon::Tick(uint64_t now_ns) {
     }
   }
   CollectReleases(now_ns);
+  RotateWithinContainers(now_ns);
 
   ClusterView view;
   view.now_ns = now_ns;
@@ -203,15 +204,15 @@ void Daemon::TakeBackLentCore(Core* core) {
   SlotSignals s = ReadSlot(*ks, MonotonicNowNs(), &rejected);
   if (s.state == KthreadState::kRunning && s.acked_seq == core->lent_seq &&
       c->totals.yield_signal != 0 && s.tid != 0)
-    syscall(SYS_tgkill, c->pid, s.tid, c->totals.yield_signal);
+    syscall(SYS_tgkill, c->SlotPid(slot), s.tid, c->totals.yield_signal);
 }
 
 void Daemon::SignalYield(Core* core, DaemonContainer* c) {
   const SlotSignals& s = c->signals[static_cast<size_t>(core->slot)];
   if (core->signalled || c->totals.yield_signal == 0 || s.tid == 0) return;
-  // tgkill checks that the thread belongs to the container's process, so a
-  // bogus tid cannot make us signal anyone else.
-  syscall(SYS_tgkill, c->pid, s.tid, c->totals.yield_signal);
+  // tgkill checks that the thread belongs to the slot's process (one of
+  // the container's), so a bogus tid cannot make us signal anyone else.
+  syscall(SYS_tgkill, c->SlotPid(static_cast<size_t>(core->slot)), s.tid, c->totals.yield_signal);
   core->signalled = true;
 }
 

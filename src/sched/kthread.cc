@@ -239,7 +239,9 @@ void KickKthread(Kthread& k) {
     // idle kthread keeping its grant resumes on it without the daemon.
     KickGrantWaiter(k.grant);
     if (!k.grant.idle.load(std::memory_order_acquire)) RingDoorbell();
-    return;
+    // A forked process's kthread out of work waits in IdleWait, not on its
+    // grant word (WaitForCoreAsMember): wake it there too.
+    if (k.grant.member_pid == 0) return;
   }
   if (k.polling_reactor.load(std::memory_order_acquire)) {
     ReactorKick();
@@ -381,7 +383,10 @@ uint64_t EarlierDeadline(uint64_t a, uint64_t b) {
 // or asked to yield): waits for a grant. One such kthread also sleeps
 // until the next timer and wakes its uthread for the others; it also runs
 // the network stack's timers (retransmissions) when they are due.
+void WaitForCoreAsMember(Kthread& self, bool released);
+
 void WaitForCore(Kthread& self, bool released) {
+  if (self.grant.member_pid != 0) return WaitForCoreAsMember(self, released);
   if (released || self.rq_len.load(std::memory_order_relaxed) > 0) RingDoorbell();
   if (GrantTraceOn()) [[unlikely]] GrantTraceFlush();
   // The preemption timer stays armed for the first time slice of the wait
@@ -467,6 +472,41 @@ void WaitForCore(Kthread& self, bool released) {
   }
   // Stopped, or armed for a deadline still far: tick every slice from now.
   if (paused || (armed_for != 0 && NowNs() + kKeeperLeadNs < armed_for)) ResumePreemptionTimer();
+}
+
+// The same for the one kthread of a forked process with a member slot
+// (docs/daemon.md "Forked processes"). No watcher thread waits for its
+// host descriptors, so out of work it waits as a standalone kthread does
+// (IdleWait: the reactor or its park word, until its next timer; a host
+// signal ends either): no grant comes for a process without work. With
+// work it rings the doorbell and waits for the grant; an idle grant still
+// its own it runs on at once.
+void WaitForCoreAsMember(Kthread& self, bool released) {
+  if (released || self.rq_len.load(std::memory_order_relaxed) > 0) RingDoorbell();
+  for (;;) {
+    bool work = self.rq_len.load(std::memory_order_relaxed) > 0;
+    if (work && self.grant.idle) {
+      if (ResumeIdleCore(self.grant)) return;
+      RingDoorbell();  // taken back: the daemon must grant a core for the work
+    }
+    if (TakeGrant(self.grant) || !UnderDaemon(self)) return;  // a grant, or standalone now
+    uint64_t due = g_next_deadline.load(std::memory_order_acquire);
+    uint64_t deadline = due == ~uint64_t{0} ? 0 : due;
+    const NetPoller* net = g_net_poller.load(std::memory_order_acquire);
+    if (work) {
+      if (WaitForGrant(self.grant, deadline, GrantPoll::kPolite)) return;
+    } else if (!g_signal_arrived.load(std::memory_order_acquire) && !(net && net->pending())) {
+      IdleWait(self, EarlierDeadline(deadline, net ? net->next_timer_ns() : 0));
+    }
+    RunTimers();
+    HandleSignalWakeups();
+    if (ReactorHasWaiters()) ReactorPoll(0);
+    // Frames for this process (its own rings, NET_JOIN): the stack runs
+    // them here, as the first process's timer keeper does without a core,
+    // and the uthreads they wake wait for a grant.
+    if (net) net->poll(self.index, false);
+    if (self.rq_len.load(std::memory_order_relaxed) > 0 && !self.grant.idle) RingDoorbell();
+  }
 }
 
 // After a switch, on the new context's stack: settles the uthread that
@@ -744,6 +784,29 @@ void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i
   header->yield_signal.store(kPreemptSignal, std::memory_order_relaxed);
   header->publishes_runnable.store(1, std::memory_order_release);
   g_doorbell_fd.store(doorbell_fd, std::memory_order_release);
+}
+
+void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd) {
+  Kthread& self = Self();
+  CoreGrant& g = self.grant;
+  slot->tid.store(static_cast<uint32_t>(host::Syscall(SYS_gettid)), std::memory_order_relaxed);
+  g.core = kNoCore;
+  g.seq = slot->grant_seq.load(std::memory_order_relaxed);  // no grant yet
+  g.holds = false;
+  g.idle = false;
+  g.member_pid = static_cast<uint32_t>(host::Syscall(SYS_getpid));
+  slot->status.store(PackStatus(KthreadState::kParked, g.seq), std::memory_order_relaxed);
+  g_doorbell_fd.store(doorbell_fd, std::memory_order_release);
+  g.slot = slot;
+  {
+    SchedGuard guard(self.rq_lock);
+    PublishQueue_locked(self);  // what the slot's previous process left is not ours
+  }
+  // The calling uthread runs on the daemon's grant from now on: it waits
+  // in the run queue for the first one (the doorbell rings for it).
+  Uthread* u = Current();
+  u->state = UthreadState::kRunnable;
+  SwitchFrom(u, false);
 }
 
 void SetDaemonDoorbell(int fd) {

@@ -113,6 +113,11 @@ struct ShmHeader;
 // slot a core (docs/daemon.md, "The kthread's side"; core_grant.h).
 void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i), void* ctx,
                         int doorbell_fd);
+// In a forked process, on its one kthread: from now on it runs uthreads
+// only while the daemon grants `slot` (a member slot it was given by
+// SCHED_JOIN) a core; `doorbell_fd` is the container's doorbell. The
+// calling uthread returns once the slot's first grant came.
+void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd);
 // The daemon's doorbell changed (re-registration) or is gone (-1); every
 // kthread re-reads its grant word.
 void SetDaemonDoorbell(int fd);

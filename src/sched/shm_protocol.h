@@ -6,7 +6,9 @@
 // the control socket, and both map it MAP_SHARED. Layout, at fixed offsets:
 //
 //   [ShmHeader]            one cache line written by the daemon, one by the container
-//   [KthreadSlot] x N      N = cpu.max_cores; one per container kthread
+//   [KthreadSlot] x N      N = cpu.max_cores; one per kthread of the first process
+//   [KthreadSlot] x M      M = kMemberSlots; one per forked process's kthread
+//                          while it is a member (SCHED_JOIN), assigned by the daemon
 //   [PacketQueues] x N     packet rings and buffers, one set per kthread
 //                          (net/packet_queues.h; ring_offset, ring_size)
 //   [NetPortTable]         which of the container's processes receive on
@@ -38,11 +40,16 @@
 namespace junction::sched {
 
 inline constexpr uint32_t kShmMagic = 0x4843534a;  // "JSCH" little-endian
-inline constexpr uint32_t kShmVersion = 3;  // 2: packet rings per kthread; 3: port table
+// 2: packet rings per kthread; 3: port table; 4: member slots
+inline constexpr uint32_t kShmVersion = 4;
 inline constexpr size_t kCacheLine = 64;
 
 // Most kthread slots a region holds (cpu.max_cores allows 1..256).
 inline constexpr uint32_t kMaxKthreadSlots = 256;
+// Slots for the kthreads of a container's forked processes (one each:
+// a forked process runs on one kthread), after the N kthread slots.
+// Further processes run standalone (docs/daemon.md "Forked processes").
+inline constexpr uint32_t kMemberSlots = 64;
 
 // grant_core values other than a core id.
 inline constexpr uint32_t kNoCore = 0xffffffffu;          // parked: wait for a grant
@@ -74,7 +81,8 @@ struct alignas(kCacheLine) ShmHeader {
   uint64_t ring_offset;   // byte offset of the packet ring area
   uint64_t ring_size;     // bytes of it
   uint64_t container_id;
-  uint8_t pad0[kCacheLine - 48];
+  uint32_t member_slots;  // M (kMemberSlots)
+  uint8_t pad0[kCacheLine - 52];
 
   // --- written by the container ---
   std::atomic<uint64_t> uthreads_total;  // kUnpublished until the LibOS publishes it
@@ -116,7 +124,11 @@ struct alignas(kCacheLine) KthreadSlot {
   std::atomic<uint32_t> grant_core;
   std::atomic<uint32_t> yield_requested;  // 1: give the core back at the next scheduling point
   std::atomic<uint32_t> grant_seq;        // incremented per grant
-  uint32_t pad1;
+  // Member slots: the host pid of the forked process the daemon assigned
+  // the slot to (0: free). Its kthread runs on the slot's grants only
+  // while this names its process (a slot reassigned after a daemon restart
+  // is not its own any more).
+  std::atomic<uint32_t> member_pid;
   std::atomic<uint64_t> grant_time_ns;    // CLOCK_MONOTONIC of the last grant
   uint8_t pad2[kCacheLine - 24];
 };
@@ -130,9 +142,10 @@ static_assert(std::atomic<uint32_t>::is_always_lock_free);
 inline constexpr uint64_t RingAreaBytes(uint32_t slots) {
   return uint64_t{slots} * net::kPacketQueuesBytes;
 }
-// Where they start: the first page boundary after the slots.
+// Where they start: the first page boundary after the slots (the member
+// slots included).
 inline constexpr uint64_t RingOffset(uint32_t slots) {
-  uint64_t end = sizeof(ShmHeader) + uint64_t{slots} * sizeof(KthreadSlot);
+  uint64_t end = sizeof(ShmHeader) + uint64_t{slots + kMemberSlots} * sizeof(KthreadSlot);
   return (end + 4095) & ~uint64_t{4095};
 }
 // The container's port table: after the rings (page-aligned: they are).

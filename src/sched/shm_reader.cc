@@ -39,15 +39,21 @@ SlotSignals ReadSlot(const KthreadSlot& s, uint64_t now_ns, uint32_t* rejected) 
 }
 
 ContainerSignals ReadContainer(const ShmRegion& r, uint64_t container_id, uint64_t now_ns,
-                               std::vector<SlotSignals>* slots) {
+                               std::vector<SlotSignals>* slots,
+                               const std::vector<bool>& member_in_use) {
   ContainerSignals c;
   const ShmHeader* h = r.header();
   // Plain fields the container may have overwritten: compare only, never use.
   c.header_intact = h->magic == kShmMagic && h->version == kShmVersion &&
                     h->region_size == r.size() && h->kthread_slots == r.slots() &&
-                    h->container_id == container_id;
-  slots->resize(r.slots());
-  for (uint32_t i = 0; i < r.slots(); i++) {
+                    h->container_id == container_id && h->member_slots == kMemberSlots;
+  slots->resize(r.total_slots());
+  for (uint32_t i = 0; i < r.total_slots(); i++) {
+    if (i >= r.slots() && (i - r.slots() >= member_in_use.size() || !member_in_use[i - r.slots()])) {
+      (*slots)[i] = SlotSignals{};
+      (*slots)[i].state = KthreadState::kParked;
+      continue;
+    }
     SlotSignals s = ReadSlot(*r.slot(i), now_ns, &c.rejected_values);
     (*slots)[i] = s;
     if (s.queue_delay_ns > c.queue_delay_ns) c.queue_delay_ns = s.queue_delay_ns;

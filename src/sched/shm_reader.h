@@ -47,8 +47,11 @@ struct ContainerSignals {
 SlotSignals ReadSlot(const KthreadSlot& s, uint64_t now_ns, uint32_t* rejected);
 
 // Reads the whole region: per-slot signals into `slots` (resized to
-// r.slots()) and the container totals.
+// r.total_slots()) and the container totals. Member slots i with
+// !member_in_use[i - r.slots()] (no process was assigned them) are not
+// read: they read as parked with nothing queued.
 ContainerSignals ReadContainer(const ShmRegion& r, uint64_t container_id, uint64_t now_ns,
-                               std::vector<SlotSignals>* slots);
+                               std::vector<SlotSignals>* slots,
+                               const std::vector<bool>& member_in_use);
 
 }  // namespace junction::sched

@@ -37,6 +37,7 @@ void InitializeRegion(ShmRegion* r, uint64_t container_id) {
   h->ring_offset = RingOffset(r->slots());
   h->ring_size = RingAreaBytes(r->slots());
   h->container_id = container_id;
+  h->member_slots = kMemberSlots;
   for (uint32_t i = 0; i < r->slots(); i++) {
     KthreadSlot* s = r->slot(i);
     s->grant_seq.store(0, std::memory_order_relaxed);
@@ -45,6 +46,17 @@ void InitializeRegion(ShmRegion* r, uint64_t container_id) {
     // back and waits for a grant from this daemon.
     s->yield_requested.store(1, std::memory_order_relaxed);
     s->grant_core.store(kNoCore, std::memory_order_release);
+  }
+  // Member slots are assigned afresh (SCHED_JOIN). A forked process that
+  // was a member of a previous daemon runs standalone: its slot no longer
+  // names it.
+  for (uint32_t i = r->slots(); i < r->total_slots(); i++) {
+    KthreadSlot* s = r->slot(i);
+    s->member_pid.store(0, std::memory_order_relaxed);
+    s->grant_seq.store(0, std::memory_order_relaxed);
+    s->grant_time_ns.store(0, std::memory_order_relaxed);
+    s->yield_requested.store(0, std::memory_order_relaxed);
+    s->grant_core.store(kStandaloneGrant, std::memory_order_release);
   }
 }
 
@@ -123,7 +135,7 @@ std::optional<ShmRegion> ShmRegion::MapReceived(int fd, std::string* why) {
   }
   if (h->kthread_slots == 0 || h->kthread_slots > kMaxKthreadSlots ||
       h->region_size != size || RegionSize(h->kthread_slots) != size ||
-      h->slot_offset != sizeof(ShmHeader)) {
+      h->slot_offset != sizeof(ShmHeader) || h->member_slots != kMemberSlots) {
     *why = "received region has an inconsistent header";
     return std::nullopt;
   }

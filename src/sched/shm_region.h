@@ -33,7 +33,9 @@ class ShmRegion {
   ~ShmRegion();
 
   ShmHeader* header() const { return reinterpret_cast<ShmHeader*>(base_); }
-  // i < slots(); slots() comes from our own bookkeeping, never re-read.
+  // i < total_slots(): the first process's kthread slots [0, slots()),
+  // then the member slots. Both counts come from our own bookkeeping,
+  // never re-read.
   KthreadSlot* slot(uint32_t i) const {
     return reinterpret_cast<KthreadSlot*>(base_ + sizeof(ShmHeader)) + i;
   }
@@ -46,6 +48,7 @@ class ShmRegion {
     return reinterpret_cast<net::NetPortTable*>(base_ + PortTableOffset(slots_));
   }
   uint32_t slots() const { return slots_; }
+  uint32_t total_slots() const { return slots_ + kMemberSlots; }
   uint64_t size() const { return size_; }
   int fd() const { return fd_; }
 

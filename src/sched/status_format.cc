@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
@@ -145,6 +146,10 @@ std::string FormatStatusJson(const std::vector<ContainerStatus>& rows, uint64_t 
       AppendJsonString(&o, ps.state);
       o += ", \"command\": ";
       AppendJsonString(&o, ps.command);
+      // Its kthread runs on the daemon's grants (docs/daemon.md "Forked processes").
+      bool scheduled = std::find(s.scheduled_pids.begin(), s.scheduled_pids.end(), ps.host_pid) !=
+                       s.scheduled_pids.end();
+      o += std::string(", \"scheduled\": ") + (scheduled ? "true" : "false");
       o += "}";
     }
     o += "]}";

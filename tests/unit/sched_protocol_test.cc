@@ -32,12 +32,30 @@ TEST_CASE("shm: a new region has a valid header, no grants and unpublished count
   CHECK(PortTableOffset(4) + sizeof(net::NetPortTable) == r->size());
   for (uint32_t i = 0; i < 4; i++) CHECK(r->slot(i)->grant_core.load() == kNoCore);
   std::vector<SlotSignals> slots;
-  ContainerSignals c = ReadContainer(*r, 17, 1'000'000'000, &slots);
+  std::vector<bool> members(kMemberSlots, false);
+  ContainerSignals c = ReadContainer(*r, 17, 1'000'000'000, &slots, members);
   CHECK(c.header_intact);
   CHECK(c.rejected_values == 0);
   CHECK_FALSE(c.uthreads_total);
   CHECK_FALSE(c.preemptions);
-  CHECK(slots.size() == 4);
+  CHECK(slots.size() == 4 + kMemberSlots);
+  CHECK(r->header()->member_slots == kMemberSlots);
+  CHECK(RingOffset(4) >= sizeof(ShmHeader) + (4 + kMemberSlots) * sizeof(KthreadSlot));
+
+  SUBCASE("member slots are read only while a process is assigned them") {
+    KthreadSlot* m = r->slot(4 + 3);
+    m->runnable.store(5);
+    m->oldest_runnable_since_ns.store(999'000'000);
+    c = ReadContainer(*r, 17, 1'000'000'000, &slots, members);
+    CHECK(c.runnable == 0);
+    CHECK(c.queue_delay_ns == 0);
+    CHECK(slots[4 + 3].state == KthreadState::kParked);
+    members[3] = true;
+    c = ReadContainer(*r, 17, 1'000'000'000, &slots, members);
+    CHECK(c.runnable == 5);
+    CHECK(c.queue_delay_ns == 1'000'000);
+    CHECK(slots[4 + 3].runnable == 5);
+  }
 
   SUBCASE("the container's view maps the same region; the size is sealed") {
     std::optional<ShmRegion> mine = ShmRegion::MapReceived(dup(r->fd()), &why);
@@ -53,6 +71,14 @@ TEST_CASE("shm: a new region has a valid header, no grants and unpublished count
     REQUIRE_MESSAGE(again, why);
     CHECK(again->header()->container_id == 18);
     CHECK(again->slot(0)->yield_requested.load() == 1);
+    // A member slot of the old daemon's no longer names its process, which
+    // runs standalone.
+    r->slot(4)->member_pid.store(1234);
+    r->slot(4)->grant_core.store(1);
+    std::optional<ShmRegion> third = ShmRegion::Adopt(dup(r->fd()), 4, 19, &why);
+    REQUIRE_MESSAGE(third, why);
+    CHECK(third->slot(4)->member_pid.load() == 0);
+    CHECK(third->slot(4)->grant_core.load() == kStandaloneGrant);
     CHECK_FALSE(ShmRegion::Adopt(dup(r->fd()), 40, 18, &why));  // another size
     int unsealed = memfd_create("x", MFD_CLOEXEC);
     REQUIRE(ftruncate(unsealed, static_cast<off_t>(RegionSize(4))) == 0);
@@ -75,11 +101,13 @@ TEST_CASE("shm: the reader survives a container scribbling random bytes over its
       if (round % 2 && (v & 3) == 0) v &= 0xff;
       std::memcpy(base + off, &v, 8);
     }
-    ContainerSignals c = ReadContainer(*r, 3, now, &slots);
-    REQUIRE(slots.size() == 8);
+    std::vector<bool> members(kMemberSlots);
+    for (uint32_t j = 0; j < kMemberSlots; j++) members[j] = (rng() & 1) != 0;
+    ContainerSignals c = ReadContainer(*r, 3, now, &slots, members);
+    REQUIRE(slots.size() == 8 + kMemberSlots);
     CHECK(c.queue_delay_ns <= kMaxQueueDelayNs);
     CHECK(c.timer_lateness_ns <= kMaxQueueDelayNs);
-    CHECK(c.runnable <= uint64_t{8} * kMaxRunnablePerSlot);
+    CHECK(c.runnable <= uint64_t{8 + kMemberSlots} * kMaxRunnablePerSlot);
     if (c.uthreads_total) CHECK(*c.uthreads_total <= kMaxUthreads);
     CHECK((c.yield_signal == 0 || (c.yield_signal >= SIGRTMIN && c.yield_signal <= SIGRTMAX)));
     for (const SlotSignals& s : slots) {
@@ -178,6 +206,7 @@ TEST_CASE("control messages: round trips") {
   rows[0].net->rx_packets = 5;
   rows[0].net->tx_bytes = 600;
   rows[0].net->Count(net::Drop::kNicFull);
+  rows[0].scheduled_pids = {4242, 4243};
   std::vector<ContainerStatus> got;
   REQUIRE(DecodeStatusReply(Payload(EncodeStatusReply(rows)), &got));
   REQUIRE(got.size() == 2);
@@ -190,6 +219,7 @@ TEST_CASE("control messages: round trips") {
   CHECK(got[0].net->drops[static_cast<int>(net::Drop::kNicFull)] == 1);
   CHECK(got[0].net->total_drops() == 1);
   CHECK_FALSE(got[1].net);
+  CHECK(got[0].scheduled_pids == rows[0].scheduled_pids);
   ContainerStatus one;
   CHECK(DecodeContainerStatus(EncodeContainerStatus(rows[0]), &one));
   CHECK(one.name == "web");
@@ -208,6 +238,20 @@ TEST_CASE("control messages: round trips") {
   CHECK(jrback.member == 3);
   CHECK_FALSE(DecodeNetJoinReply(Payload(jf), &jrback));
   CHECK_FALSE(DecodeNetJoinRequest(std::span<const uint8_t>(Payload(jf).data(), 8), &jback));
+
+  SchedJoinRequest sj{.container_id = 7}, sjback;
+  std::vector<uint8_t> sjf = EncodeSchedJoinRequest(sj);
+  CHECK(PeekType(Payload(sjf)) == MessageType::kSchedJoinRequest);
+  REQUIRE(DecodeSchedJoinRequest(Payload(sjf), &sjback));
+  CHECK(sjback.container_id == 7);
+  SchedJoinReply sr{.error = 0, .message = "", .slot = 9}, srback;
+  std::vector<uint8_t> srf = EncodeSchedJoinReply(sr);
+  CHECK(PeekType(Payload(srf)) == MessageType::kSchedJoinReply);
+  REQUIRE(DecodeSchedJoinReply(Payload(srf), &srback));
+  CHECK(srback.slot == 9);
+  CHECK_FALSE(DecodeSchedJoinReply(Payload(sjf), &srback));
+  CHECK_FALSE(DecodeSchedJoinRequest(Payload(jf), &sjback));
+  CHECK_FALSE(DecodeSchedJoinRequest(std::span<const uint8_t>(Payload(sjf).data(), 8), &sjback));
 }
 
 TEST_CASE("control messages: truncated, corrupted and random input is refused, never crashes") {
@@ -225,6 +269,9 @@ TEST_CASE("control messages: truncated, corrupted and random input is refused, n
     (void)DecodeRegisterRequest(p, &req);
     NetJoinRequest join;
     (void)DecodeNetJoinRequest(p, &join);
+    SchedJoinRequest sjoin;
+    (void)DecodeSchedJoinRequest(p, &sjoin);
+
     std::vector<uint8_t> noise(rng() % 64);
     for (uint8_t& b : noise) b = static_cast<uint8_t>(rng());
     (void)PeekType(noise);

@@ -32,7 +32,7 @@ using namespace link;
 
 namespace {
 
-// It runs outside the daemon's core grants (a standalone kthread), so the
+// Its kthread has no watcher thread (and may run standalone), so the
 // daemon wakes it: while it may sleep it sets container_wants_kick on its
 // rings and watches its eventfd in the reactor; the daemon writes the
 // eventfd after posting frames.

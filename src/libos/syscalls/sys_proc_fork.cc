@@ -199,6 +199,8 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
     // A bypass child that inherited a listener or UDP socket gets its own
     // packet rings now (a vfork child is about to exec: it does not).
     if (!(req.flags & CLONE_VFORK)) net::JoinDaemonLinkAfterFork(true);
+    // Its kthread takes the container's cores from the daemon.
+    JoinDaemonAfterFork();
     if (req.stack) ResumeChildOnStack(f, req.stack);
     return 0;
   }

@@ -1,0 +1,149 @@
+// Forked processes of a container on the daemon's cores (docs/daemon.md
+// "Forked processes"): SCHED_JOIN gives a process a member slot of the
+// container's region while its connection lasts; its kthread then takes
+// grants there like the first process's. The container stays one unit for
+// the policy (guarantees, max cores); within it, a unit (the first process,
+// or one forked process) that waits at the container's max gets a turn.
+#include <linux/futex.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "sched/daemon.h"
+
+namespace junction::sched {
+
+namespace {
+
+// A unit of a container that has waited this long without a core (the
+// policy gave the container none: at its max, or none idle) gets one that
+// another of its units has held as long (the policy's rotation period
+// between best-effort containers).
+constexpr uint64_t kRotateAfterNs = 2'000'000;
+
+}  // namespace
+
+bool Daemon::HandleSchedJoin(Connection* c, const SchedJoinRequest& req) {
+  SchedJoinReply reply;
+  int doorbell = -1;
+  auto answer = [&](int err, const char* msg) {
+    reply.error = err;
+    reply.message = msg;
+    if (err != 0) Log(config::LogLevel::kWarn, "refused a process's SCHED_JOIN: %s", msg);
+    std::vector<uint8_t> frame = EncodeSchedJoinReply(reply);
+    return SendFrame(c->fd, frame, std::span<const int>(&doorbell, err == 0 ? 1 : 0));
+  };
+  if (c->container != kNoContainer || c->member.slot >= 0 || c->net.rings != nullptr)
+    return answer(EALREADY, "this connection already registered");
+  auto it = containers_.find(static_cast<ContainerId>(req.container_id));
+  if (it == containers_.end()) return answer(ENOENT, "no container with that id");
+  DaemonContainer* ctr = it->second.get();
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.pid <= 0 ||
+      cred.pid == ctr->pid || !DescendsFrom(cred.pid, ctr->pid))
+    return answer(EPERM, "the process is not a forked process of the container");
+  int free_member = -1;
+  for (size_t j = 0; j < ctr->member_pid.size(); j++) {
+    if (ctr->member_pid[j] == cred.pid) return answer(EALREADY, "the process has a slot already");
+    if (ctr->member_pid[j] == 0 && free_member < 0) free_member = static_cast<int>(j);
+  }
+  if (free_member < 0) return answer(ENOSPC, "the container has as many scheduled processes as it may");
+  size_t slot = ctr->region.slots() + static_cast<size_t>(free_member);
+  KthreadSlot* ks = ctr->region.slot(static_cast<uint32_t>(slot));
+  // The slot's daemon words afresh before the process reads them: no
+  // grant yet; the pid says whose it is.
+  ks->yield_requested.store(0, std::memory_order_relaxed);
+  ks->grant_seq.store(ctr->slot_seq[slot], std::memory_order_relaxed);
+  ks->member_pid.store(static_cast<uint32_t>(cred.pid), std::memory_order_relaxed);
+  ks->grant_core.store(kNoCore, std::memory_order_release);
+  ctr->member_pid[static_cast<size_t>(free_member)] = cred.pid;
+  ctr->member_in_use[static_cast<size_t>(free_member)] = true;
+  ctr->slot_core[slot] = -1;
+  ctr->slot_last_core[slot] = -1;
+  c->member = SchedMember{ctr->id, static_cast<int>(slot)};
+  reply.slot = static_cast<uint32_t>(slot);
+  doorbell = ctr->doorbell_fd;
+  Log(config::LogLevel::kInfo, "container %lld: process %d joined (kthread slot %zu)",
+      static_cast<long long>(ctr->id), cred.pid, slot);
+  return answer(0, "");
+}
+
+void Daemon::ReleaseSchedMember(SchedMember* m) {
+  if (m->slot < 0) return;
+  auto it = containers_.find(m->container);
+  size_t slot = static_cast<size_t>(m->slot);
+  *m = SchedMember{};
+  if (it == containers_.end()) return;  // (the container went first)
+  DaemonContainer* c = it->second.get();
+  uint64_t now = MonotonicNowNs();
+  int released = 0;
+  for (Core& core : cores_) {
+    if (core.lent_to == c->id && core.lent_slot == static_cast<int>(slot)) {
+      core.lent_to = kNoContainer;  // idle and free in the books already
+      released++;
+    }
+    if (core.owner != c->id || core.slot != static_cast<int>(slot)) continue;
+    ContainerId next = core.reserved_for;
+    FreeCore(&core, now);
+    released++;
+    auto to = containers_.find(next);
+    if (to != containers_.end()) Grant(&core, to->second.get(), now, "reserved (the process holding it left)");
+  }
+  size_t j = slot - c->region.slots();
+  int32_t pid = c->member_pid[j];
+  c->member_pid[j] = 0;
+  c->member_in_use[j] = false;
+  c->slot_core[slot] = -1;
+  // A process that is still alive (its connection closed) runs standalone:
+  // the slot no longer names it.
+  KthreadSlot* ks = c->region.slot(static_cast<uint32_t>(slot));
+  ks->member_pid.store(0, std::memory_order_relaxed);
+  ks->grant_core.store(kStandaloneGrant, std::memory_order_release);
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&ks->grant_core), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  Log(config::LogLevel::kInfo, "container %lld: process %d left (kthread slot %zu); %d core(s) released",
+      static_cast<long long>(c->id), pid, slot, released);
+  doorbell_rang_ = true;  // reallocate the freed core now
+}
+
+void Daemon::RotateWithinContainers(uint64_t now_ns) {
+  for (auto& [id, c] : containers_) {
+    if (c->signals.size() != c->slot_core.size()) continue;
+    // One turn at a time. (Not only at its max: a container below it may
+    // get no more cores either, none being idle: 2 ms without a core says so.)
+    bool rotating = false;
+    for (const Core& k : cores_) rotating |= k.reserved_for == id;
+    if (rotating) continue;
+    size_t first_slots = c->region.slots();
+    // The unit waiting longest without a core: -1 the first process (one of
+    // its kthreads is free and its queues wait), else a member slot.
+    int waiter = -2;
+    uint64_t wait = 0;
+    bool first_free = false;
+    uint64_t first_wait = 0;
+    for (size_t i = 0; i < first_slots; i++) {
+      first_free |= c->slot_core[i] < 0;
+      first_wait = std::max(first_wait, c->signals[i].queue_delay_ns);
+    }
+    if (first_free && first_wait >= kRotateAfterNs) waiter = -1, wait = first_wait;
+    for (size_t i = first_slots; i < c->slot_core.size(); i++) {
+      if (!c->member_in_use[i - first_slots] || c->slot_core[i] >= 0) continue;
+      uint64_t d = c->signals[i].queue_delay_ns;
+      if (d >= kRotateAfterNs && d > wait) waiter = static_cast<int>(i), wait = d;
+    }
+    if (waiter == -2) continue;
+    // The core another unit has held longest, once it has held it as long.
+    Core* victim = nullptr;
+    for (Core& k : cores_) {
+      if (k.owner != id || k.releasing || k.slot < 0) continue;
+      bool same_unit = waiter == -1 ? static_cast<size_t>(k.slot) < first_slots : k.slot == waiter;
+      if (same_unit || now_ns - k.owner_since_ns < kRotateAfterNs) continue;
+      if (victim == nullptr || k.owner_since_ns < victim->owner_since_ns) victim = &k;
+    }
+    if (victim != nullptr) Revoke(victim, id, now_ns, "a turn for another of the container's processes");
+  }
+}
+
+}  // namespace junction::sched

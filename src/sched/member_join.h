@@ -1,0 +1,18 @@
+// SCHED_JOIN from a forked process of a container (docs/daemon.md "Forked
+// processes"), through the LibOS's host-call stubs: usable in a forked
+// child under the syscall filter.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace junction::sched {
+
+// Asks the daemon at `socket_path` for a kthread slot of container
+// `container_id`. Returns the connected socket, which must stay open while
+// the process lives (its closing releases the slot), with the slot index
+// and the container's doorbell eventfd; or -1 with `why`.
+int SchedJoin(const std::string& socket_path, uint64_t container_id, uint32_t* slot,
+              int* doorbell, const char** why);
+
+}  // namespace junction::sched

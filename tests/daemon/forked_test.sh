@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Forked processes of a container on the daemon's cores (docs/daemon.md
+# "Forked processes"), one managed core:
+#  1. a best-effort container whose shell forks two CPU-bound children:
+#     each joins the daemon (SCHED_JOIN) and `ps --json` shows it
+#     scheduled; both get the core (the container's one core takes turns
+#     between its processes);
+#  2. guarantees still hold: a latency-critical container with a guarantee
+#     takes the core from the children and runs all its rounds;
+#  3. kill -9 of a child releases its slot (and the core it held);
+#  4. kill -9 of the first process: the container is gone, every core
+#     released, and its remaining child ends too;
+#  5. a forked process asleep without work wakes for another's SIGKILL
+#     request and releases its robust mutexes (e2e proc_robust_mutex).
+# Behaviour only, no timings.
+#
+# usage: forked_test.sh JUNCTION ROBUST_MUTEX_PROGRAM
+set -u
+junction=$1
+robust=$2
+tmp=$(mktemp -d /tmp/junction-fork-test.XXXXXX)
+sock=$tmp/control.sock
+export JUNCTION_SOCKET=$sock
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  [ -n "${children:-}" ] && kill -9 $children 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for f in "$tmp"/*.log "$tmp"/*.err; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
+
+"$junction" daemon --set log_level=debug --set 'cores=[1]' >"$tmp/daemon.log" 2>&1 &
+daemon_pid=$!
+pids+=("$daemon_pid")
+wait_for() {  # $1: file, $2: pattern, $3: what
+  for _ in $(seq 800); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
+  fail "timed out waiting for $3 (\"$2\" in $1)"
+}
+wait_for "$tmp/daemon.log" listening "the daemon to start"
+app() {  # name class guaranteed
+  printf 'name = "%s"\n[cpu]\nclass = "%s"\nmax_cores = 1\nguaranteed_cores = %s\n' "$1" "$2" "$3" >"$tmp/$1.toml"
+  echo "$tmp/$1.toml"
+}
+worker="$junction bench worker sched"
+listed() {  # $1: python over `by` (rows by name): true once it holds on a fresh ps --json
+  "$junction" ps --json >"$tmp/ps.json" 2>"$tmp/ps.err" || return 1
+  python3 - "$tmp/ps.json" "$1" 2>"$tmp/check.err" <<'PY'
+import json, sys
+by = {r["name"]: r for r in json.load(open(sys.argv[1]))}
+exec(sys.argv[2])
+PY
+}
+until_listed() {  # $1: python, $2: what
+  for _ in $(seq 400); do listed "$1" && return 0; sleep 0.025; done
+  fail "ps --json: $2: $(cat "$tmp/ps.json") $(cat "$tmp/check.err")"
+}
+
+# 1. two CPU-bound children, each joining the daemon
+"$junction" run "$(app fam best-effort 0)" -- /bin/sh -c "$worker spin 600000 & $worker spin 600000 & wait" \
+  >"$tmp/fam.out" 2>"$tmp/fam.err" &
+fam=$!; pids+=("$fam")
+wait_for "$tmp/daemon.log" '"fam" registered' "fam to register"
+fam_id=$(sed -n 's/.*container \([0-9]*\) "fam" registered.*/\1/p' "$tmp/daemon.log" | head -1)
+for _ in $(seq 800); do
+  [ "$(grep -c "container $fam_id: process [0-9]* joined" "$tmp/daemon.log")" -ge 2 ] && break
+  sleep 0.025
+done
+[ "$(grep -c "container $fam_id: process [0-9]* joined" "$tmp/daemon.log")" -ge 2 ] ||
+  fail "the forked children did not join the daemon"
+children=$(sed -n "s/.*container $fam_id: process \([0-9]*\) joined.*/\1/p" "$tmp/daemon.log" | tr '\n' ' ')
+slots=$(sed -n "s/.*container $fam_id: process [0-9]* joined (kthread slot \([0-9]*\)).*/\1/p" "$tmp/daemon.log")
+echo "children $children joined in slots" $slots
+until_listed "
+f = by['fam']
+procs = {p['host_pid']: p for p in f['processes']}
+kids = [int(k) for k in '$children'.split()]
+assert f['pids'][0] == $fam and all(k in f['pids'] for k in kids), f['pids']
+assert all(procs[k]['scheduled'] and procs[k]['state'] == 'running' for k in kids), f['processes']
+assert procs[$fam]['scheduled'], f['processes']
+assert f['cores']['active'] <= 1
+" "the children listed as scheduled"
+for s in $slots; do
+  wait_for "$tmp/daemon.log" "core 1 -> container $fam_id slot $s " "the child in slot $s to get the core"
+done
+echo "both children ran on the managed core"
+
+# 2. a guarantee still holds against the container's children
+"$junction" run "$(app web latency-critical 1)" -- $worker wake 100 >"$tmp/web.out" 2>"$tmp/web.err" &
+web=$!; pids+=("$web")
+wait "$web" || fail "the latency-critical container failed"
+grep -q "n=100" "$tmp/web.out" || fail "the latency-critical container did not finish its rounds: $(cat "$tmp/web.out")"
+web_id=$(sed -n 's/.*container \([0-9]*\) "web" registered.*/\1/p' "$tmp/daemon.log" | head -1)
+grep -q "container $fam_id asked to yield for $web_id (guarantee)" "$tmp/daemon.log" ||
+  fail "the daemon never took the core from the children for the guarantee"
+echo "guarantee: the core taken from fam for web"
+
+# 3. kill -9 of a child releases its slot and core
+set -- $children
+kill -9 "$1"
+wait_for "$tmp/daemon.log" "container $fam_id: process $1 left" "the killed child to be released"
+until_listed "
+f = by['fam']
+assert $1 not in f['pids'], f['pids']
+assert $2 in f['pids'], f['pids']
+" "the killed child gone"
+# The other child has the core (it is CPU-bound, alone in the container).
+until_listed "assert by['fam']['cores']['active'] == 1, by['fam']" "the remaining child holding the core"
+
+# 4. kill -9 of the first process: all of it goes
+kill -9 "$fam"; wait "$fam" 2>/dev/null
+wait_for "$tmp/daemon.log" "container $fam_id \"fam\" is gone" "fam to be gone"
+until_listed "assert by == {}, by" "nothing left"
+for _ in $(seq 800); do kill -0 "$2" 2>/dev/null || break; sleep 0.025; done
+kill -0 "$2" 2>/dev/null && fail "the remaining child outlived its container"
+# The core is free for the next container at once.
+"$junction" run "$(app after best-effort 0)" -- $worker wake 5 >"$tmp/after.out" 2>"$tmp/after.err" ||
+  fail "a container after fam failed"
+grep -q "n=5" "$tmp/after.out" || fail "the next container did not finish"
+
+# 5. a forked process asleep without work wakes for another process's
+# SIGKILL request (kPreemptSignal, whose handler restarts the host wait it
+# interrupts: the kick must reach the kthread where it waits) and releases
+# its robust mutexes: the e2e program, same output as natively.
+"$robust" >"$tmp/robust.native" 2>&1
+"$junction" run "$(app robust best-effort 0)" -- "$robust" >"$tmp/robust.out" 2>"$tmp/robust.err" &
+robust_pid=$!; pids+=("$robust_pid")
+for _ in $(seq 2400); do kill -0 "$robust_pid" 2>/dev/null || break; sleep 0.025; done
+kill -0 "$robust_pid" 2>/dev/null && fail "robust mutexes: a process waited for ever (its forked owner was not woken for the SIGKILL): $(cat "$tmp/robust.out")"
+wait "$robust_pid"
+diff "$tmp/robust.native" "$tmp/robust.out" >"$tmp/robust.diff" || fail "robust mutexes: output differs from native: $(cat "$tmp/robust.diff")"
+robust_id=$(sed -n 's/.*container \([0-9]*\) "robust" registered.*/\1/p' "$tmp/daemon.log" | head -1)
+grep -q "container $robust_id: process [0-9]* joined" "$tmp/daemon.log" || fail "the robust mutex children did not join"
+echo PASS
