@@ -3,11 +3,17 @@
 #include <algorithm>
 #include <cerrno>
 #include <mutex>
+#include <new>
+
+#include "base/fork_written.h"
 
 namespace junction::libos::fs {
 
 FdTable& FdTable::Get() {
-  static auto* t = new FdTable;
+  // Never destroyed; its lock is taken and released around every fork, so
+  // it lives on the fork-written page rather than the heap.
+  JUNCTION_FORK_WRITTEN alignas(FdTable) static unsigned char storage[sizeof(FdTable)];
+  static auto* t = new (storage) FdTable;
   return *t;
 }
 

@@ -7,8 +7,10 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <new>
 #include <vector>
 
+#include "base/fork_written.h"
 #include "libos/host/host.h"
 
 namespace junction::libos {
@@ -30,7 +32,10 @@ constexpr int kHostMapFlags = MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | M
 }  // namespace
 
 AddressSpace& AddressSpace::Get() {
-  static AddressSpace* as = new AddressSpace();
+  // Never destroyed; its lock is taken and released around every fork, so
+  // it lives on the fork-written page rather than the heap.
+  JUNCTION_FORK_WRITTEN alignas(AddressSpace) static unsigned char storage[sizeof(AddressSpace)];
+  static AddressSpace* as = new (storage) AddressSpace();
   return *as;
 }
 
