@@ -54,13 +54,19 @@ DaemonQueue::DeliverResult DaemonQueue::Deliver(std::span<const uint8_t> frame) 
 }
 
 DaemonQueue::TakeResult DaemonQueue::TakeTx(uint8_t* out, uint32_t* len) {
+  auto corrupt = [this] {
+    bool again = tx_corrupt_;
+    tx_corrupt_ = true;
+    return again ? TakeResult::kStillCorrupt : TakeResult::kCorrupt;
+  };
   uint32_t comp_cons = q_->comp_idx.consumer.load(std::memory_order_acquire);
   uint32_t completed = comp_prod_ - comp_cons;
-  if (completed > kRingEntries) return TakeResult::kCorrupt;
-  if (completed == kRingEntries) return TakeResult::kEmpty;  // back-pressure
+  if (completed > kRingEntries) return corrupt();
   uint32_t tx_prod = q_->tx_idx.producer.load(std::memory_order_acquire);
   uint32_t queued = tx_prod - tx_cons_;
-  if (queued > kRingEntries) return TakeResult::kCorrupt;
+  if (queued > kRingEntries) return corrupt();
+  tx_corrupt_ = false;
+  if (completed == kRingEntries) return TakeResult::kEmpty;  // back-pressure
   if (queued == 0) return TakeResult::kEmpty;
   // Read the descriptor once; validate the copies, never the shared words.
   uint64_t desc = q_->tx[tx_cons_ & kMask].load(std::memory_order_relaxed);

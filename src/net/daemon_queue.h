@@ -33,11 +33,14 @@ class DaemonQueue {
   // rx. Visible to the container after Publish().
   DeliverResult Deliver(std::span<const uint8_t> frame);
 
-  enum class TakeResult { kFrame, kEmpty, kBadDescriptor, kCorrupt };
+  enum class TakeResult { kFrame, kEmpty, kBadDescriptor, kCorrupt, kStillCorrupt };
   // The next frame the container queued on tx, copied into `out` (at least
   // kBufferBytes) with its length in *len; its buffer goes back on comp.
   // kEmpty also when comp has no room (the container does not reap): tx
-  // then waits, which is the back-pressure.
+  // then waits, which is the back-pressure. kCorrupt: an impossible tx or
+  // comp index; kStillCorrupt: the same, seen already by the last call
+  // (one error, counted once: the ring stays unusable until the container
+  // writes a possible index).
   TakeResult TakeTx(uint8_t* out, uint32_t* len);
 
   // Frames the container has not consumed from rx (0 if its index is
@@ -65,6 +68,7 @@ class DaemonQueue {
   // The daemon's indices: producer of rx and comp, consumer of fill and tx.
   uint32_t rx_prod_, comp_prod_, fill_cons_, tx_cons_;
   bool dirty_ = false;
+  bool tx_corrupt_ = false;  // the last TakeTx found an impossible index
   uint32_t last_rx_cons_ = 0;
 };
 

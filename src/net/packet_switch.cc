@@ -146,11 +146,15 @@ void PacketSwitch::TakeTx(Port* from, DaemonQueue& q, int* handled) {
     uint32_t len = 0;
     DaemonQueue::TakeResult r = q.TakeTx(frame_, &len);
     if (r == DaemonQueue::TakeResult::kEmpty) break;
-    (*handled)++;
+    // An impossible index is one error, counted once, and no activity: it
+    // stays impossible until the container writes a sane one (counted as
+    // a frame at every pass, it kept an adaptive daemon polling for ever).
+    if (r == DaemonQueue::TakeResult::kStillCorrupt) break;
     if (r == DaemonQueue::TakeResult::kCorrupt) {
       from->counters.Count(Drop::kRingCorrupt);
       break;
     }
+    (*handled)++;
     if (r == DaemonQueue::TakeResult::kBadDescriptor) {
       from->counters.Count(Drop::kBadDescriptor);
       continue;

@@ -231,6 +231,7 @@ TEST_CASE("net rings: the daemon's end survives a container scribbling over its 
           frames++;
           break;
         case DaemonQueue::TakeResult::kCorrupt: corrupt++; break;
+        case DaemonQueue::TakeResult::kStillCorrupt: break;
         case DaemonQueue::TakeResult::kBadDescriptor: bad++; break;
         case DaemonQueue::TakeResult::kEmpty: break;
       }
