@@ -26,6 +26,8 @@
 extern "C" {
 void junction_vec_save_avx512(void* area);
 void junction_vec_restore_avx512(void* area);
+void junction_vec_save_avx512_lo(void* area);
+void junction_vec_restore_avx512_lo(void* area);
 void junction_vec_save_avx(void* area);
 void junction_vec_restore_avx(void* area);
 void junction_vec_save_sse(void* area);
@@ -39,6 +41,8 @@ namespace junction::sched {
 inline constexpr size_t kGuestVectorFxsaveOffset = 2176;
 inline constexpr size_t kGuestVectorAreaSize = kGuestVectorFxsaveOffset + 512;
 inline constexpr uint64_t kX87 = 1;
+// YMM_Hi128 | ZMM_Hi256: the upper halves of zmm0-15 hold something.
+inline constexpr uint64_t kUpperHalves = uint64_t{1} << 2 | uint64_t{1} << 6;
 
 enum class VectorKind : uint8_t { kXsaveOnly, kSse, kAvx, kAvx512 };
 
@@ -82,7 +86,12 @@ inline SavedVectors SaveGuestVectors(libos::ThreadState* ts, uint8_t* area, uint
       ts->x87_clean = !(live & kX87);
       *inuse = live;
       switch (c.kind) {
-        case VectorKind::kAvx512: junction_vec_save_avx512(area); break;
+        case VectorKind::kAvx512:
+          if (live & kUpperHalves)
+            junction_vec_save_avx512(area);
+          else
+            junction_vec_save_avx512_lo(area);
+          break;
         case VectorKind::kAvx: junction_vec_save_avx(area); break;
         default: junction_vec_save_sse(area); break;
       }
@@ -116,13 +125,18 @@ inline void RestoreGuestVectors(libos::ThreadState* ts, SavedVectors how, uint8_
       libos::XrstorFrom(c.init_image, other);
   }
   switch (c.kind) {
-    case VectorKind::kAvx512: junction_vec_restore_avx512(area); break;
+    case VectorKind::kAvx512:
+      if (inuse & kUpperHalves)
+        junction_vec_restore_avx512(area);
+      else
+        junction_vec_restore_avx512_lo(area);
+      break;
     case VectorKind::kAvx: junction_vec_restore_avx(area); break;
     default: junction_vec_restore_sse(area); break;
   }
   // Upper halves that were in their initial state are zero in the area:
   // VZEROUPPER makes them initial again (no SSE/AVX transition costs).
-  if (c.kind != VectorKind::kSse && !(inuse & (uint64_t{1} << 2 | uint64_t{1} << 6)))
+  if (c.kind != VectorKind::kSse && !(inuse & kUpperHalves))
     asm volatile("vzeroupper");
 }
 
