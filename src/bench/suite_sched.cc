@@ -14,7 +14,8 @@
 //             without the daemon
 //   take_*    a best-effort container runs a CPU-bound guest there: the
 //             daemon takes the core from it (yield request + signal) and
-//             grants it, every round (the acceptance scenario of issue 6)
+//             grants it, every round (the acceptance scenario of issue 6),
+//             with the daemon polling adaptive or busy
 //   event_*   the managed core idle, the guest blocked reading a host pipe
 //             the bench writes a timestamp into every 2-5 ms: work the
 //             daemon cannot see coming (no timer), through the LibOS's
@@ -305,6 +306,8 @@ Measurement GrantP50Busy(const Context& ctx) { return Wake(ctx, "busy", false, f
 Measurement GrantP99Busy(const Context& ctx) { return Wake(ctx, "busy", false, true); }
 Measurement TakeP50Adaptive(const Context& ctx) { return Wake(ctx, "adaptive", true, false); }
 Measurement TakeP99Adaptive(const Context& ctx) { return Wake(ctx, "adaptive", true, true); }
+Measurement TakeP50Busy(const Context& ctx) { return Wake(ctx, "busy", true, false); }
+Measurement TakeP99Busy(const Context& ctx) { return Wake(ctx, "busy", true, true); }
 
 // CPU time of `pid` in ns: /proc/PID/schedstat (ns), else utime + stime
 // of /proc/PID/stat (clock ticks: 10 ms, too coarse for an idle daemon).
@@ -371,6 +374,8 @@ constexpr Benchmark kSched[] = {
     {"sched", "grant_p99_busy", "us/wake", Where::kHost, 300, GrantP99Busy, kGrantNote},
     {"sched", "take_p50_adaptive", "us/wake", Where::kHost, 300, TakeP50Adaptive, kTakeNote},
     {"sched", "take_p99_adaptive", "us/wake", Where::kHost, 300, TakeP99Adaptive, kTakeNote},
+    {"sched", "take_p50_busy", "us/wake", Where::kHost, 300, TakeP50Busy, kTakeNote},
+    {"sched", "take_p99_busy", "us/wake", Where::kHost, 300, TakeP99Busy, kTakeNote},
     {"sched", "event_p50_adaptive", "us/wake", Where::kHost, 300, EventP50Adaptive, kEventNote},
     {"sched", "event_p99_adaptive", "us/wake", Where::kHost, 300, EventP99Adaptive, kEventNote},
     {"sched", "daemon_idle_cpu", "%/core", Where::kHost, 5, DaemonIdleCpu,
