@@ -385,7 +385,7 @@ constexpr Benchmark kSched[] = {
     {"sched", "wake", "us/wake", Where::kWorker, 300, WakeGuest, "guest: p99 wake-up lateness", true},
     {"sched", "spin", "ms/run", Where::kWorker, 1000, SpinGuest, "guest: CPU-bound", true},
     {"sched", "wake_fd", "us/wake", Where::kWorker, 300, WakeOnFdGuest, "guest: p99 pipe wake-up", true},
-    {"sched", "wake_spin", "rounds", Where::kWorker, 100, WakeSpinGuest,
+    {"sched", "wake_spin", "rounds/run", Where::kWorker, 100, WakeSpinGuest,
      "guest: wakes, then needs preemption to finish each round", true},
 };
 
