@@ -45,6 +45,8 @@ class SimWire {
   uint64_t now = 1'000'000'000;
   uint64_t delay = 50'000;  // one-way, ns
   WireFaults faults;
+  // Drops the frames it returns true for (a test's targeted loss).
+  std::function<bool(int from, std::span<const std::byte> frame)> drop;
 
   // Adds a stack at `ip`/`prefix`.
   NetStack* Add(Ip4 ip, int prefix = 24, Ip4 gateway = 0, uint16_t mtu = 1500,
@@ -66,6 +68,7 @@ class SimWire {
 
   void Send(int from, std::span<const std::byte> frame) {
     std::uniform_real_distribution<double> u(0, 1);
+    if (drop && drop(from, frame)) { lost++; return; }
     if (u(rng_) < faults.loss) { lost++; return; }
     int copies = u(rng_) < faults.dup ? 2 : 1;
     for (int c = 0; c < copies; ++c) {

@@ -332,7 +332,11 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
   bool window_changed = scaled_wnd != snd_wnd;
   // Window update (RFC 9293 3.10.7.4, fifth check).
   if (SeqLt(snd_wl1, seq) || (snd_wl1 == seq && SeqLe(snd_wl2, ack))) {
-    if (scaled_wnd > 0 && snd_wnd == 0) persist_at = 0;
+    if (scaled_wnd > 0 && snd_wnd == 0) {
+      // The window opened: the next zero window starts probing afresh.
+      persist_at = 0;
+      persist_backoff = 0;
+    }
     snd_wnd = scaled_wnd;
     snd_wl1 = seq;
     snd_wl2 = ack;

@@ -135,8 +135,10 @@ void TcpConn::Output() {
       break;
     }
     // Sender silly-window avoidance: a runt cut short by the window waits
-    // for the ACK that opens it, when one is coming.
-    if (len < mss && len < avail && Flight() > 0) break;
+    // for the ACK that opens it, when one is coming. Counted from snd_nxt:
+    // after a timeout rewound it, the lost runt itself must go again (it
+    // is not in flight; waiting for its ACK stalled the connection).
+    if (len < mss && len < avail && inflight > 0) break;
     // Nagle (RFC 896): a small segment waits while data is unacknowledged.
     if (len < mss && !fin && !nodelay && Flight() > 0 && snd_nxt == snd_max) break;
     uint8_t flags = tcpf::kAck;
