@@ -109,8 +109,9 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
       fs::FdTable::Get().PublishHostFds(proc::FdRowOf(e), proc::kFdMapSize);
     }
   }
-  // Linux: the child starts with no pending signals.
-  Signals().pending = 0;
+  // Linux: the child starts with no pending signals. (Written only if set:
+  // each page written here is a copy-on-write fault.)
+  if (Signals().pending) Signals().pending = 0;
   sched::Current()->sig_pending = 0;
   ResetSignalQueues();
   // Its real-time signals count on its own entry (the parent's stay the parent's).
