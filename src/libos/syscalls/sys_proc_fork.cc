@@ -97,8 +97,10 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   p.children.clear();
   p.may_have_children = false;
   p.children_lock.unlock();
+  // Its own children's set is made at its first fork (most children exec
+  // or exit without forking: one host call fewer per child).
   if (p.children_epfd >= 0) host::Syscall(SYS_close, p.children_epfd);
-  p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
+  p.children_epfd = -1;
   if (vfork_rd >= 0) host::Syscall(SYS_close, vfork_rd);
   if (p.vfork_fd >= 0) host::Syscall(SYS_close, p.vfork_fd);
   p.vfork_fd = vfork_wr;
@@ -217,6 +219,8 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   int host_pid = static_cast<int>(r);
   p.children.push_back(ChildProcess{pid, host_pid, pidfd});
   p.may_have_children = true;
+  if (p.children_epfd < 0)  // under children_lock: another kthread may fork too
+    p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
   p.children_lock.unlock();
   if (proc::Entry* e = proc::FindPid(t, pid)) {
     e->host_pid.store(host_pid);
