@@ -116,6 +116,12 @@ class HostFs : public Filesystem {
     long fd = OpenAt2(rel, flags | O_NONBLOCK, mode);
     if (fd == -ENXIO && acc == O_WRONLY && IsFifo(rel)) return OpenFifoWriter(rel, flags, mode);
     if (fd < 0) return fd;
+    // The open itself may say what it opened: O_DIRECTORY opens only a
+    // directory, O_CREAT|O_EXCL only a regular file it has just made.
+    if ((flags & O_DIRECTORY) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+      *host_nonblock_ours = true;
+      return fd;
+    }
     struct stat st;
     if (host::Syscall(SYS_fstat, fd, host::L(&st)) == 0) {
       if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {

@@ -99,6 +99,21 @@ int main(void) {
   show("dir", d);
   close(d);
 
+  // A file the open makes (O_EXCL) and a directory (O_DIRECTORY): under
+  // junction the open alone says what they are.
+  char made[80];
+  snprintf(made, sizeof(made), "%s.excl", path);
+  int x = open(made, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  show("wronly|creat|excl", x);
+  printf("write %zd\n", write(x, "made", 4));
+  close(x);
+  printf("excl again %d\n", open(made, O_WRONLY | O_CREAT | O_EXCL, 0600));
+  unlink(made);
+  int d2 = open("/tmp", O_RDONLY | O_DIRECTORY);
+  char dbuf[16];
+  printf("read of a directory %zd\n", read(d2, dbuf, sizeof(dbuf)));
+  close(d2);
+
   int r2 = open(path, O_RDONLY);
   int dup_fd = dup(r2);
   show("dup", dup_fd);
