@@ -62,6 +62,7 @@ class Daemon {
   struct SchedMember {
     ContainerId container = kNoContainer;
     int slot = -1;
+    int32_t pid = 0;  // the process it was assigned to (SO_PEERCRED)
   };
   struct Connection {
     int fd = -1;

@@ -63,7 +63,7 @@ bool Daemon::HandleSchedJoin(Connection* c, const SchedJoinRequest& req) {
   ctr->member_in_use[static_cast<size_t>(free_member)] = true;
   ctr->slot_core[slot] = -1;
   ctr->slot_last_core[slot] = -1;
-  c->member = SchedMember{ctr->id, static_cast<int>(slot)};
+  c->member = SchedMember{ctr->id, static_cast<int>(slot), cred.pid};
   reply.slot = static_cast<uint32_t>(slot);
   doorbell = ctr->doorbell_fd;
   Log(config::LogLevel::kInfo, "container %lld: process %d joined (kthread slot %zu)",
@@ -75,9 +75,14 @@ void Daemon::ReleaseSchedMember(SchedMember* m) {
   if (m->slot < 0) return;
   auto it = containers_.find(m->container);
   size_t slot = static_cast<size_t>(m->slot);
+  int32_t member = m->pid;
   *m = SchedMember{};
   if (it == containers_.end()) return;  // (the container went first)
   DaemonContainer* c = it->second.get();
+  // (A container registered again under the id keeps its own slots.)
+  if (slot < c->region.slots() || slot >= c->slot_core.size() ||
+      c->member_pid[slot - c->region.slots()] != member)
+    return;
   uint64_t now = MonotonicNowNs();
   int released = 0;
   for (Core& core : cores_) {
