@@ -6,7 +6,8 @@
 // child). Spread over the LibOS's data and bss, these variables cost a
 // dozen such faults per fork (docs/performance.md, Processes); in their own
 // section (one orphan output section, after .data) they share a page or two.
-// Only for small variables: the section holds its zeros in the file.
+// Only for small variables: the section holds its zeros in the file. A lock
+// other kthreads take often gets alignas(64) (no false sharing on the page).
 #pragma once
 
 #define JUNCTION_FORK_WRITTEN [[gnu::section("junction_fork_written")]]

@@ -35,7 +35,7 @@ struct Registration {
 
 JUNCTION_FORK_WRITTEN int g_epfd = -1;
 JUNCTION_FORK_WRITTEN int g_kick_fd = -1;
-JUNCTION_FORK_WRITTEN SpinLock g_lock;
+JUNCTION_FORK_WRITTEN alignas(64) SpinLock g_lock;  // not on a cache line with the fd table or mm locks
 std::unordered_map<int, Registration>* g_regs;
 JUNCTION_FORK_WRITTEN std::atomic<int> g_waiters{0};
 

@@ -12,7 +12,8 @@ namespace junction::libos::fs {
 FdTable& FdTable::Get() {
   // Never destroyed; its lock is taken and released around every fork, so
   // it lives on the fork-written page rather than the heap.
-  JUNCTION_FORK_WRITTEN alignas(FdTable) static unsigned char storage[sizeof(FdTable)];
+  // Its own cache line: kthreads take its lock on every descriptor operation.
+  JUNCTION_FORK_WRITTEN alignas(64) static unsigned char storage[sizeof(FdTable)];
   static auto* t = new (storage) FdTable;
   return *t;
 }

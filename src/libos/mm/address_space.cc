@@ -34,7 +34,8 @@ constexpr int kHostMapFlags = MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | M
 AddressSpace& AddressSpace::Get() {
   // Never destroyed; its lock is taken and released around every fork, so
   // it lives on the fork-written page rather than the heap.
-  JUNCTION_FORK_WRITTEN alignas(AddressSpace) static unsigned char storage[sizeof(AddressSpace)];
+  // Its own cache line: kthreads take its lock on every mm operation.
+  JUNCTION_FORK_WRITTEN alignas(64) static unsigned char storage[sizeof(AddressSpace)];
   static AddressSpace* as = new (storage) AddressSpace();
   return *as;
 }
