@@ -141,15 +141,10 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
 
 void SetPreemptSignalHook(PreemptSignalHook hook) { g_hook = hook; }
 
-bool StartPreemptionTimer(uint64_t slice_ns) {
-  if (g_slice_ns != slice_ns) g_slice_ns = slice_ns;  // a forked child's restart: no write
-  FindHostVdso();
-  libos::KernelSigaction sa{};
-  sa.handler = reinterpret_cast<uint64_t>(&PreemptHandler);
-  sa.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | libos::kSaRestorer;
-  sa.restorer = reinterpret_cast<uint64_t>(&junction_host_sigreturn);
-  sa.mask = ~uint64_t{0} & ~(uint64_t{1} << (SIGSYS - 1)) & ~(uint64_t{1} << (SIGSEGV - 1));
-  if (host::Syscall(SYS_rt_sigaction, kPreemptSignal, host::L(&sa), 0, 8) != 0) return false;
+namespace {
+
+// This kthread's timer, firing every slice.
+bool CreatePreemptionTimer(uint64_t slice_ns) {
   KernelSigevent ev{};
   ev.signo = kPreemptSignal;
   ev.notify = 4;  // SIGEV_THREAD_ID
@@ -161,9 +156,24 @@ bool StartPreemptionTimer(uint64_t slice_ns) {
   return true;
 }
 
+}  // namespace
+
+bool StartPreemptionTimer(uint64_t slice_ns) {
+  if (g_slice_ns != slice_ns) g_slice_ns = slice_ns;
+  FindHostVdso();
+  libos::KernelSigaction sa{};
+  sa.handler = reinterpret_cast<uint64_t>(&PreemptHandler);
+  sa.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | libos::kSaRestorer;
+  sa.restorer = reinterpret_cast<uint64_t>(&junction_host_sigreturn);
+  sa.mask = ~uint64_t{0} & ~(uint64_t{1} << (SIGSYS - 1)) & ~(uint64_t{1} << (SIGSEGV - 1));
+  if (host::Syscall(SYS_rt_sigaction, kPreemptSignal, host::L(&sa), 0, 8) != 0) return false;
+  return CreatePreemptionTimer(slice_ns);
+}
+
 void PreemptionResetAfterFork() {
   libos::CurrentThread()->preempt_timer = -1;
-  StartPreemptionTimer(g_slice_ns);
+  // POSIX timers are per process; the host handler came with the fork.
+  CreatePreemptionTimer(g_slice_ns);
 }
 
 void PausePreemptionTimer() {

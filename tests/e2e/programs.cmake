@@ -142,6 +142,10 @@ junction_e2e(proc_basic COMMAND $<TARGET_FILE:e2e_proc_basic>)
 # execve's file checks, a probe and a load from one open, mapping identities.
 add_executable(e2e_proc_exec_files progs/proc_exec_files.c)
 junction_e2e(proc_exec_files COMMAND $<TARGET_FILE:e2e_proc_exec_files>)
+# A spinning thread in a forked child is preempted (the child's own timer).
+add_executable(e2e_proc_child_preempt progs/proc_child_preempt.c)
+target_link_libraries(e2e_proc_child_preempt PRIVATE pthread)
+junction_e2e(proc_child_preempt COMMAND $<TARGET_FILE:e2e_proc_child_preempt>)
 add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
 junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
 # Robust process-shared mutexes whose owner process exits or dies of a signal.
