@@ -96,21 +96,12 @@ std::atomic<bool> g_signal_arrived{false};
 SpinLock g_all_lock;
 Uthread* g_all = nullptr;
 
-// Timers: deadline, uthread, and the wait episode it belongs to; or a
-// callback (fn) with its argument and the owner's generation.
-struct TimerEntry {
-  uint64_t deadline;
-  Uthread* u;
-  uint64_t seq;
-  TimerFn fn;
-  void* arg;
-  bool operator>(const TimerEntry& o) const { return deadline > o.deadline; }
-};
+// Timers: timed waits' and callbacks' entries (timer_heap.h).
 SpinLock g_timer_lock;
 // The earliest deadline in g_timers (UINT64_MAX if none); read without the
 // lock by the preemption handler.
 std::atomic<uint64_t> g_next_deadline{~uint64_t{0}};
-std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>>* g_timers;
+TimerHeap* g_timers;
 
 bool (*g_signal_deliverable)(Uthread*) = nullptr;
 void (*g_signal_arrived_hook)() = nullptr;
@@ -264,35 +255,58 @@ void SetNextDeadline_locked(uint64_t deadline) {
                                          std::memory_order_relaxed);
 }
 
+// Moves u's wait to woken for `why`; returns the state it moved from
+// (kWaiting or kParked), or -1 if it was not waiting (or already woken).
+// The caller makes a kParked uthread runnable.
+inline int ClaimWakeUp(Uthread* u, WakeReason why) {
+  const int woken = Uthread::kWokenUp + static_cast<int>(why);
+  int expected = u->wait_state.load(std::memory_order_acquire);
+  for (;;) {
+    if (expected != Uthread::kWaiting && expected != Uthread::kParked) return -1;
+    if (CasSched(u->wait_state, expected, woken)) return expected;
+  }
+}
+
 // Wakes the timers that expired; returns the next deadline (0 = none).
 uint64_t RunTimers() {
   uint64_t due = g_next_deadline.load(std::memory_order_acquire);
   if (due == ~uint64_t{0}) return 0;
   uint64_t now = NowNs();
   if (due > now) return due;
+  // Callbacks to call and timed-out uthreads that were parked (u set).
   std::vector<TimerEntry> expired;
   uint64_t next = 0;
   {
     SpinGuard g(g_timer_lock);
-    while (!g_timers->empty() && g_timers->top().deadline <= now) {
-      expired.push_back(g_timers->top());
-      g_timers->pop();
+    while (!g_timers->empty() && g_timers->next_deadline() <= now) {
+      TimerEntry t = g_timers->PopEarliest();
+      if (t.u) {
+        // Decided under the lock: a uthread's exit removes its entry under
+        // it, so t.u is alive here; one claimed while parked stays so
+        // until made runnable below, and one claimed before it switched out
+        // sees the wake itself (Park), untouched by us after the lock.
+        int was = t.u->wait_seq.load(std::memory_order_acquire) == t.seq
+                      ? ClaimWakeUp(t.u, WakeReason::kTimeout)
+                      : -1;
+        if (was < 0) continue;
+        if (GrantTraceOn()) [[unlikely]] {
+          Kthread& self = Self();
+          self.trace_sample.deadline = t.deadline;
+          self.trace_sample.timer_run = NowNs();
+          self.trace_woken = t.u;
+        }
+        if (was != Uthread::kParked) continue;
+      }
+      expired.push_back(t);
     }
-    if (!g_timers->empty()) next = g_timers->top().deadline;
+    next = g_timers->empty() ? 0 : g_timers->next_deadline();
     SetNextDeadline_locked(next ? next : ~uint64_t{0});
   }
   for (const TimerEntry& t : expired) {
-    if (t.fn) {
+    if (t.fn)
       t.fn(t.arg, t.seq);
-      continue;
-    }
-    if (t.u->wait_seq.load(std::memory_order_acquire) == t.seq && WakeUp(t.u, WakeReason::kTimeout) &&
-        GrantTraceOn()) [[unlikely]] {
-      Kthread& self = Self();
-      self.trace_sample.deadline = t.deadline;
-      self.trace_sample.timer_run = NowNs();
-      self.trace_woken = t.u;
-    }
+    else
+      MakeRunnable(t.u);
   }
   return next;
 }
@@ -708,7 +722,7 @@ void SetSignalArrivedHook(void (*fn)()) { g_signal_arrived_hook = fn; }
 
 bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   InitGuestVectors();
-  g_timers = new std::remove_pointer_t<decltype(g_timers)>();
+  g_timers = new TimerHeap();
   Kthread& main = g_kthreads[0];
   main.index = 0;
   main.ts = libos::CurrentThread();
@@ -913,15 +927,20 @@ void MakeRunnable(Uthread* u) {
 }
 
 namespace {
-// Adds an entry to the timer heap.
-void PushTimer(const TimerEntry& e) {
+// Adds (or re-targets: `u` set) an entry in the timer heap.
+void PushTimer(uint64_t deadline, Uthread* u, uint64_t seq, TimerFn fn, void* arg) {
   bool earliest = false;
   {
     libos::EnterLibos(libos::CurrentThread());  // the timer heap allocates
     SpinGuard g(g_timer_lock);
-    g_timers->push(e);
-    earliest = e.deadline < g_next_deadline.load(std::memory_order_relaxed);
-    if (earliest) SetNextDeadline_locked(e.deadline);
+    if (u)
+      g_timers->SetWaitTimer(u, deadline, seq);
+    else
+      g_timers->AddCallback(deadline, fn, arg, seq);
+    // Re-targeting may also have made the earliest deadline later.
+    uint64_t first = g_timers->next_deadline();
+    earliest = first < g_next_deadline.load(std::memory_order_relaxed);
+    SetNextDeadline_locked(first);
   }
   // The coreless kthread sleeping until the old earliest timer re-arms.
   if (Kthread* keeper = g_timer_keeper.load(std::memory_order_acquire); earliest && keeper)
@@ -944,7 +963,7 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
     u->interruptible = false;
   }
   uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
-  if (deadline_ns) PushTimer(TimerEntry{deadline_ns, u, seq, nullptr, nullptr});
+  if (deadline_ns) PushTimer(deadline_ns, u, seq, nullptr, nullptr);
   if (u->wait_state.load(std::memory_order_acquire) == Uthread::kWaiting) {
     u->state = UthreadState::kBlocked;
     SwitchFrom(u, true);
@@ -966,14 +985,10 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
 }
 
 bool WakeUp(Uthread* u, WakeReason why) {
-  const int woken = Uthread::kWokenUp + static_cast<int>(why);
-  int expected = u->wait_state.load(std::memory_order_acquire);
-  for (;;) {
-    if (expected != Uthread::kWaiting && expected != Uthread::kParked) return false;
-    if (CasSched(u->wait_state, expected, woken)) break;
-  }
+  int was = ClaimWakeUp(u, why);
+  if (was < 0) return false;
   // kWaiting: not switched out yet; FinishSwitch (or Park) sees the wake.
-  if (expected == Uthread::kParked) MakeRunnable(u);
+  if (was == Uthread::kParked) MakeRunnable(u);
   return true;
 }
 
@@ -991,7 +1006,7 @@ void Yield() {
 }
 
 void AddTimer(uint64_t deadline_ns, TimerFn fn, void* arg, uint64_t seq) {
-  PushTimer(TimerEntry{deadline_ns, nullptr, seq, fn, arg});
+  PushTimer(deadline_ns, nullptr, seq, fn, arg);
 }
 
 void KickUthread(Uthread* u) {
@@ -1023,6 +1038,12 @@ int PeekRunnable() {
 void ExitCurrent() {
   Uthread* u = Current();
   Unregister(u);
+  {
+    // An entry left by a timed wait that ended early would outlive u.
+    SpinGuard g(g_timer_lock);
+    g_timers->RemoveWaitTimer(u);
+    SetNextDeadline_locked(g_timers->next_deadline());
+  }
   u->state = UthreadState::kExited;
   SwitchFrom(u, false);
   __builtin_unreachable();
@@ -1058,7 +1079,8 @@ void ResetAfterFork() {
   self_u->all_next = nullptr;
   g_uthreads_total.store(1, std::memory_order_relaxed);
   self_u->last_kthread = self.index;
-  g_timers = new std::remove_pointer_t<decltype(g_timers)>();
+  g_timers = new TimerHeap();
+  self_u->timer_slot = -1;  // its entry was in the parent's heap
   g_next_deadline.store(~uint64_t{0});
   g_signal_arrived.store(false);
   g_reactor_busy.store(false);

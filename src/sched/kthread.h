@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "sched/timer_heap.h"
 #include "sched/uthread.h"
 
 namespace junction::sched {
@@ -80,10 +81,10 @@ bool TimersDue();
 bool ReactorNeedsPass();
 
 // Calls fn(arg, seq) from a scheduler loop (no current uthread, no locks
-// held) once CLOCK_MONOTONIC passes deadline_ns. Entries are never removed:
-// the owner ignores calls whose seq is no longer its current generation,
-// and `arg` must outlive the entry.
-using TimerFn = void (*)(void* arg, uint64_t seq);
+// held) once CLOCK_MONOTONIC passes deadline_ns. Callback entries are never
+// removed: the owner ignores calls whose seq is no longer its current
+// generation, and `arg` must outlive the entry. (A timed wait's entry is
+// removed when its uthread exits: timer_heap.h.)
 void AddTimer(uint64_t deadline_ns, TimerFn fn, void* arg, uint64_t seq);
 
 // A signal became deliverable to `u`: if it runs on a kthread right now,

@@ -23,13 +23,6 @@ constexpr int kCacheMax = 64;
 SpinLock g_cache_lock;
 Uthread* g_cache[kCacheMax];
 int g_cached = 0;
-
-// Each uthread's wait sequence starts in a range of its own: a timer entry
-// stays queued after its wait ended (entries are never removed,
-// sched/kthread.h), and one left by an exited thread must not match a wait
-// of a new thread that got the same Uthread address (a wait with no
-// timeout then failed with ETIMEDOUT: e2e.futex_private_shared).
-std::atomic<uint64_t> g_uthread_serial{0};
 }
 
 Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) {
@@ -52,8 +45,6 @@ Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) 
     base = static_cast<uintptr_t>(mem);
   }
   auto* u = new Uthread();
-  u->wait_seq.store((g_uthread_serial.fetch_add(1, std::memory_order_relaxed) + 1) << 32,
-                    std::memory_order_relaxed);
   u->tid = tid;
   u->mem_base = base;
   u->mem_size = total;

@@ -58,6 +58,9 @@ struct Uthread {
   static constexpr int kNotWaiting = 0, kWaiting = 1, kParked = 2, kWokenUp = 16;
   std::atomic<int> wait_state{kNotWaiting};
   std::atomic<uint64_t> wait_seq{0};  // which wait a timer belongs to
+  // Its entry's index in the timer heap (timer_heap.h; -1: none), under
+  // the timer lock.
+  int timer_slot = -1;
   WakeReason wake_reason = WakeReason::kNone;
   bool interruptible = false;
 

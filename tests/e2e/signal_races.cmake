@@ -56,3 +56,8 @@ signal_race_test(signals_sleep_ignored)
 # descriptor table and closes that empty it (FdTable::LockLazy): every
 # byte read is right.
 signal_race_test(fd_table_grow_race)
+
+# Timed waits (FUTEX_WAIT, nanosleep, poll) that end early in 200 threads
+# which then exit (more than the uthread cache's 64): their timer entries
+# go with them; new threads' untimed waits end only by FUTEX_WAKE.
+signal_race_test(futex_timed_exit)
