@@ -124,6 +124,17 @@ bool ThreadSwitches(int tid, uint64_t* voluntary, uint64_t* involuntary) {
   return false;
 }
 
+// Thread `tid`'s state letter as /proc shows it: S while parked in a
+// blocking call (a futex, a FIFO open, a sleep...), else R (running or
+// runnable; also a thread gone meanwhile).
+char ThreadStateLetter(int tid) {
+  sched::SpinGuard g(sched::AllUthreadsLock());
+  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+    if (u->tid == tid)
+      return __atomic_load_n(&u->state, __ATOMIC_RELAXED) == sched::UthreadState::kBlocked ? 'S' : 'R';
+  return 'R';
+}
+
 // /proc/PID/status (tid == pid: Linux reports the main thread's switch
 // counts there, not the process's sum) and /proc/PID/task/TID/status.
 std::string Status(int tid) {
@@ -133,30 +144,34 @@ std::string Status(int tid) {
   uint64_t voluntary = 0, involuntary = 0;
   ThreadSwitches(tid, &voluntary, &involuntary);
   std::string name = p.name.empty() ? "junction" : p.name;
+  char state = ThreadStateLetter(tid);
   char buf[2048];
   unsigned long mask = Cores() >= 64 ? ~0ul : (1ul << Cores()) - 1;
   std::snprintf(buf, sizeof(buf),
-                "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+                "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
                 "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\n"
                 "Groups:\t\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
                 "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\nSeccomp:\t0\n"
                 "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s"
                 "voluntary_ctxt_switches:\t%" PRIu64 "\nnonvoluntary_ctxt_switches:\t%" PRIu64 "\n",
-                name.c_str(), p.umask, pid, tid, p.host_ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
+                name.c_str(), p.umask, state, state == 'S' ? "sleeping" : "running", pid, tid, p.host_ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
                 p.egid, p.sgid, p.egid, vm_kb, vm_kb, vm_kb,
                 LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str(),
                 voluntary, involuntary);
   return buf;
 }
 
-std::string StatLine() {
+// /proc/PID/stat (tid == pid: the main thread's state, as Linux shows the
+// leader's) and /proc/PID/task/TID/stat.
+std::string StatLine(int tid) {
   const Process& p = CurrentProcess();
   int pid = Pid();
   char buf[1024];
   std::snprintf(buf, sizeof(buf),
-                "%d (%s) R %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 %" PRIu64
+                "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 %" PRIu64
                 " %" PRIu64 " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-                pid, p.name.c_str(), p.host_ppid, pid, pid, VmPages() * 4096, VmPages());
+                tid, p.name.c_str(), ThreadStateLetter(tid), p.host_ppid, pid, pid, VmPages() * 4096,
+                VmPages());
   return buf;
 }
 
@@ -350,7 +365,7 @@ class Procfs : public SynthFs {
       if (n == "maps") return Text([] { return AddressSpace::Get().FormatMaps(); });
       if (n == "smaps") return Text(Smaps);
       if (n == "status") return Text([tid] { return Status(tid); });
-      if (n == "stat") return Text(StatLine);
+      if (n == "stat") return Text([tid] { return StatLine(tid); });
       if (n == "statm") return Text([] {
         uint64_t pages = VmPages();
         return std::to_string(pages) + " " + std::to_string(pages) + " 0 0 0 " +

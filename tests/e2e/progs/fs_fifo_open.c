@@ -5,6 +5,8 @@
 // reader, and the description is blocking again afterwards. Each open
 // returns when the peer opens, before any byte is written; signals
 // interrupt read- and write-opens (EINTR, or a restart under SA_RESTART).
+// No sleep orders anything: a thread that must be blocked in its open
+// first is watched in /proc/self/task/TID/stat until its state is S.
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static char path[256];
@@ -23,9 +26,31 @@ static void check(int ok, const char* what) {
   if (!ok) exit(1);
 }
 
+static pid_t gettid_(void) { return (pid_t)syscall(SYS_gettid); }
+
+// Thread `tid`'s state letter (/proc/self/task/TID/stat), '?' if gone.
+static char thread_state(pid_t tid) {
+  char name[64], line[512];
+  snprintf(name, sizeof(name), "/proc/self/task/%d/stat", (int)tid);
+  int fd = open(name, O_RDONLY);
+  if (fd < 0) return '?';
+  ssize_t n = read(fd, line, sizeof(line) - 1);
+  close(fd);
+  if (n <= 0) return '?';
+  line[n] = 0;
+  char* paren = strrchr(line, ')');
+  return paren && paren[1] == ' ' ? paren[2] : '?';
+}
+
+// Waits until thread `tid` sleeps (blocked in its open), or `*done` is set
+// (it returned instead). The 1 ms pauses only space the polls.
+static void wait_asleep(pid_t tid, atomic_int* done) {
+  while (!(done && atomic_load(done)) && thread_state(tid) != 'S') usleep(1000);
+}
+
 static void* writer(void* arg) {
   (void)arg;
-  usleep(50000);  // let the reader reach its open first (either order must work)
+  wait_asleep(getpid(), NULL);  // the main thread's read-open waits first (either order must work)
   int fd = open(path, O_WRONLY);
   if (fd < 0) return (void*)1;
   if (write(fd, "hello\n", 6) != 6) return (void*)2;
@@ -35,7 +60,7 @@ static void* writer(void* arg) {
 
 static void* reader(void* arg) {
   (void)arg;
-  usleep(50000);
+  wait_asleep(getpid(), NULL);
   int fd = open(path, O_RDONLY);
   if (fd < 0) return (void*)1;
   char buf[16] = {0};
@@ -63,9 +88,11 @@ static void* waiting_writer(void* arg) {
 // The reverse: a reader that waits for the writer's open to return before
 // it reads (and before it closes).
 static atomic_int writer_opened;
+static atomic_int waiting_reader_tid;
 
 static void* waiting_reader(void* arg) {
   int* saw_writer = arg;
+  atomic_store(&waiting_reader_tid, gettid_());
   int fd = open(path, O_RDONLY);
   if (fd < 0) return (void*)1;
   for (int i = 0; i < 10000 && !atomic_load(&writer_opened); i++) usleep(1000);
@@ -78,23 +105,27 @@ static void* waiting_reader(void* arg) {
 
 // Data left in the FIFO by a writer that has gone (another reader kept it
 // open): a new blocking read-open still waits for a new writer.
-static atomic_int late_reader_returned;
+static atomic_int late_reader_returned, late_reader_tid;
 
 static void* late_reader(void* arg) {
   int* fd_out = arg;
+  atomic_store(&late_reader_tid, gettid_());
   *fd_out = open(path, O_RDONLY);
   atomic_store(&late_reader_returned, 1);
   return NULL;
 }
 
-static atomic_int opening;
+static atomic_int opener_tid, handled;
 static int intr_result, intr_errno;
 
-static void on_usr1(int sig) { (void)sig; }
+static void on_usr1(int sig) {
+  (void)sig;
+  atomic_store(&handled, 1);
+}
 
 static void* interrupted_opener(void* arg) {
   int mode = *(int*)arg;
-  atomic_store(&opening, 1);
+  atomic_store(&opener_tid, gettid_());
   intr_result = open(path, mode);
   intr_errno = errno;
   return NULL;
@@ -108,14 +139,18 @@ static void signal_during_open(int restart, int mode) {
   sa.sa_handler = on_usr1;
   sa.sa_flags = restart ? SA_RESTART : 0;
   sigaction(SIGUSR1, &sa, NULL);
-  atomic_store(&opening, 0);
+  atomic_store(&opener_tid, 0);
+  atomic_store(&handled, 0);
   pthread_t t;
   pthread_create(&t, NULL, interrupted_opener, &mode);
-  while (!atomic_load(&opening)) usleep(1000);
-  usleep(100000);  // into the open (an earlier signal would be lost to the check)
+  while (!atomic_load(&opener_tid)) usleep(1000);
+  // Into the open: a signal before it would find no open to interrupt.
+  wait_asleep(atomic_load(&opener_tid), NULL);
   pthread_kill(t, SIGUSR1);
   if (restart) {
-    usleep(50000);
+    // The handler ran; the peer opens once the open waits again.
+    while (!atomic_load(&handled)) usleep(1000);
+    wait_asleep(atomic_load(&opener_tid), NULL);
     int w = open(path, mode == O_RDONLY ? O_WRONLY : O_RDONLY);
     check(w >= 0, "peer opens for the restarted open");
     pthread_join(t, NULL);
@@ -172,7 +207,9 @@ int main(void) {
   close(fd);
   saw_peer = 0;
   pthread_create(&t, NULL, waiting_reader, &saw_peer);
-  usleep(50000);  // either order must work; this one has the reader open first
+  // Either order must work; this one has the reader open first.
+  while (!atomic_load(&waiting_reader_tid)) usleep(1000);
+  wait_asleep(atomic_load(&waiting_reader_tid), NULL);
   fd = open(path, O_WRONLY);
   check(fd >= 0, "write-open with a reader that has not read");
   atomic_store(&writer_opened, 1);
@@ -188,7 +225,9 @@ int main(void) {
   close(w);
   int late_fd = -1;
   pthread_create(&t, NULL, late_reader, &late_fd);
-  usleep(100000);  // a wrong open would return at once
+  // Blocked in its open, or (wrongly) returned.
+  while (!atomic_load(&late_reader_tid)) usleep(1000);
+  wait_asleep(atomic_load(&late_reader_tid), &late_reader_returned);
   check(!atomic_load(&late_reader_returned), "read-open with leftover data waits for a writer");
   w = open(path, O_WRONLY);
   pthread_join(t, NULL);
