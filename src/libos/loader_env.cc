@@ -76,11 +76,13 @@ SysResult<int> GuestLoaderEnv::Open(const std::string& path, bool for_exec) {
     }
   }
   if ((*f)->host_fd() < 0) return Errno{for_exec ? EACCES : ENOEXEC};
-  long fd = host::Syscall(SYS_fcntl, (*f)->host_fd(), F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) return Errno{static_cast<int>(-fd)};
-  stat_of_[static_cast<int>(fd)] = st;
-  if (for_exec && keep_) kept_[path] = static_cast<int>(fd);
-  return static_cast<int>(fd);
+  // The loader uses the file's own host descriptor (no dup and close): the
+  // file stays open while its number is in use.
+  int fd = (*f)->host_fd();
+  open_files_[fd] = std::move(*f);
+  stat_of_[fd] = st;
+  if (for_exec && keep_) kept_[path] = fd;
+  return fd;
 }
 
 SysResult<size_t> GuestLoaderEnv::Pread(int fd, void* buf, size_t len, uint64_t off) {
@@ -115,13 +117,13 @@ void GuestLoaderEnv::Close(int fd) {
   for (const auto& [p, kfd] : kept_)
     if (kfd == fd) return;  // until CloseKept
   stat_of_.erase(fd);
-  host::Syscall(SYS_close, fd);
+  open_files_.erase(fd);  // the last reference closes it
 }
 
 void GuestLoaderEnv::CloseKept() {
   for (const auto& [p, fd] : kept_) {
     stat_of_.erase(fd);
-    host::Syscall(SYS_close, fd);
+    open_files_.erase(fd);
   }
   kept_.clear();
   kept_reads_.clear();

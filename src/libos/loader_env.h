@@ -56,6 +56,9 @@ class GuestLoaderEnv : public loader::LoaderEnv {
   // for FileSize and its identity for the mappings' names (one fstat per
   // file instead of one per segment).
   std::map<int, struct stat> stat_of_;
+  // The open file behind each descriptor Open returned (its own host
+  // descriptor), until Close.
+  std::map<int, fs::FilePtr> open_files_;
   bool keep_ = false;
   // Kept files (KeepExecFiles): guest path -> descriptor, and header reads
   // ((descriptor, offset) -> bytes).
