@@ -261,11 +261,17 @@ vdso::GuestVdso MapVdso() {
 
 junction_vdso_data* GuestVdsoData() { return g_vdso.data; }
 
-void JoinDaemonAfterFork() {
+namespace {
+
+// SCHED_JOIN and the member slot; `wait_for_grant` as AttachMemberSlot.
+bool JoinAsMember(bool wait_for_grant) {
   if (g_member_sock >= 0) host::Syscall(SYS_close, g_member_sock);
-  if (g_member_doorbell >= 0) host::Syscall(SYS_close, g_member_doorbell);
+  if (g_member_doorbell >= 0) {
+    // Nothing may ring it once closed: its number may be reused at once.
+    sched::SetDaemonDoorbell(-1);
+    host::Syscall(SYS_close, g_member_doorbell);
+  }
   g_member_sock = g_member_doorbell = -1;
-  if (g_daemon == nullptr) return;  // a standalone container
   uint32_t slot = 0;
   int doorbell = -1;
   const char* why = nullptr;
@@ -273,15 +279,27 @@ void JoinDaemonAfterFork() {
   // may have given the container another id.
   int sock = sched::SchedJoin(g_daemon->socket_path(), g_daemon->header()->container_id, &slot,
                               &doorbell, &why);
-  if (sock < 0) return;  // no daemon now, or no slot left: standalone, as before
+  if (sock < 0) return false;  // no daemon now, or no slot left: standalone
   if (slot < g_daemon->slots() || slot >= g_daemon->total_slots()) {
     host::Syscall(SYS_close, sock);
     host::Syscall(SYS_close, doorbell);
-    return;
+    return false;
   }
   g_member_sock = sock;
   g_member_doorbell = doorbell;
-  sched::AttachMemberSlot(g_daemon->slot(slot), doorbell);
+  sched::AttachMemberSlot(g_daemon->slot(slot), doorbell, wait_for_grant);
+  return true;
+}
+
+// From the scheduler loop, standalone after a daemon restart.
+bool RejoinAsMember() { return JoinAsMember(false); }
+
+}  // namespace
+
+void JoinDaemonAfterFork() {
+  if (g_daemon == nullptr) return;  // a standalone container
+  // Joined once, it joins a restarted daemon again.
+  if (JoinAsMember(true)) sched::SetMemberRejoin(RejoinAsMember);
 }
 
 int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,

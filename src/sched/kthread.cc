@@ -386,6 +386,23 @@ void PublishSignals(Kthread& self) {
 
 std::atomic<const NetPoller*> g_net_poller{nullptr};
 
+// A forked process that was a member (SCHED_JOIN) and runs standalone now
+// (the daemon died, or a new one freed its slot): joins again, at most
+// every kRejoinRetryNs, from the scheduler loop (docs/daemon.md "Forked
+// processes").
+bool (*g_member_rejoin)() = nullptr;
+uint64_t g_member_rejoin_at = 0;
+constexpr uint64_t kRejoinRetryNs = 100'000'000;
+
+void MaybeRejoinDaemon(Kthread& self) {
+  if (self.grant.slot != nullptr && !RunsStandalone(self.grant)) return;
+  uint64_t now = NowNs();
+  if (now < g_member_rejoin_at) return;
+  g_member_rejoin_at = now + kRejoinRetryNs;
+  libos::EnterLibos(libos::CurrentThread());  // it allocates
+  g_member_rejoin();
+}
+
 // The earlier of two deadlines, 0 = none.
 uint64_t EarlierDeadline(uint64_t a, uint64_t b) {
   if (a == 0) return b;
@@ -567,6 +584,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
 [[noreturn]] void SchedulerLoop(Kthread& self) {
   libos::ThreadState* ts = self.ts;
   for (;;) {
+    if (g_member_rejoin) [[unlikely]] MaybeRejoinDaemon(self);
     if (self.grant.slot) {
       bool held = self.grant.holds;
       if (!MayRun(self.grant)) {
@@ -800,7 +818,7 @@ void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i
   g_doorbell_fd.store(doorbell_fd, std::memory_order_release);
 }
 
-void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd) {
+void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd, bool wait_for_grant) {
   Kthread& self = Self();
   CoreGrant& g = self.grant;
   slot->tid.store(static_cast<uint32_t>(host::Syscall(SYS_gettid)), std::memory_order_relaxed);
@@ -816,6 +834,7 @@ void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd) {
     SchedGuard guard(self.rq_lock);
     PublishQueue_locked(self);  // what the slot's previous process left is not ours
   }
+  if (!wait_for_grant) return;  // (the scheduler loop: it asks at once)
   // The calling uthread runs on the daemon's grant from now on: it waits
   // in the run queue for the first one (the doorbell rings for it).
   Uthread* u = Current();
@@ -845,6 +864,8 @@ bool YieldRequested() {
   return c != kStandaloneGrant &&
          (c != g.core || g.slot->yield_requested.load(std::memory_order_relaxed) != 0);
 }
+
+void SetMemberRejoin(bool (*fn)()) { g_member_rejoin = fn; }
 
 void SetNetPoller(const NetPoller* p) { g_net_poller.store(p, std::memory_order_release); }
 bool NetPollerActive() { return g_net_poller.load(std::memory_order_relaxed) != nullptr; }
@@ -1068,6 +1089,8 @@ void ResetAfterFork() {
   for (int i = 0; i < n; i++) g_kthreads[i].grant.slot = nullptr;
   // One kthread, which the child's own work needs: it parks when idle.
   SetSpinningKthreads(0);
+  g_member_rejoin = nullptr;
+  g_member_rejoin_at = 0;
   g_daemon_header = nullptr;
   g_doorbell_fd.store(-1);
   g_timer_keeper.store(nullptr);

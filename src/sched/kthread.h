@@ -117,8 +117,13 @@ void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i
 // In a forked process, on its one kthread: from now on it runs uthreads
 // only while the daemon grants `slot` (a member slot it was given by
 // SCHED_JOIN) a core; `doorbell_fd` is the container's doorbell. The
-// calling uthread returns once the slot's first grant came.
-void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd);
+// calling uthread returns once the slot's first grant came (with
+// `wait_for_grant`; else its next scheduling point asks for one).
+void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd, bool wait_for_grant = true);
+// A forked process that joined: `fn` joins again (SCHED_JOIN and
+// AttachMemberSlot without waiting) when its kthread runs standalone, at
+// most every 100 ms, from the scheduler loop; true if it did.
+void SetMemberRejoin(bool (*fn)());
 // The daemon's doorbell changed (re-registration) or is gone (-1); every
 // kthread re-reads its grant word.
 void SetDaemonDoorbell(int fd);

@@ -12,6 +12,7 @@
 
 #include "libos/host/host.h"
 #include "sched/control_message.h"
+#include "sched/kthread.h"
 
 namespace junction::sched {
 
@@ -62,6 +63,7 @@ int SchedJoin(const std::string& socket_path, uint64_t container_id, uint32_t* s
       static_cast<long>(frame.size()))
     return fail("cannot send SCHED_JOIN");
   // The reply: a u32 length, the payload, the doorbell with it.
+  const uint64_t deadline = NowNs() + uint64_t{kReplyTimeoutMs} * 1'000'000;
   std::vector<uint8_t> in;
   for (;;) {
     if (in.size() >= 4) {
@@ -70,8 +72,16 @@ int SchedJoin(const std::string& socket_path, uint64_t container_id, uint32_t* s
       if (len > kMaxFrameBytes) return fail("a malformed reply");
       if (in.size() >= 4 + size_t{len}) break;
     }
+    // (A signal, e.g. the preemption timer's, must not restart the wait
+    // from the full timeout: a stopped daemon would hold the fork for ever.)
     pollfd p{sock, POLLIN, 0};
-    if (Restarting(SYS_poll, &p, 1, kReplyTimeoutMs) <= 0) return fail("the daemon did not answer SCHED_JOIN");
+    long r;
+    do {
+      uint64_t now = NowNs();
+      if (now >= deadline) return fail("the daemon did not answer SCHED_JOIN");
+      r = host::Syscall(SYS_poll, host::L(&p), 1, static_cast<long>((deadline - now) / 1'000'000 + 1));
+    } while (r == -EINTR);
+    if (r <= 0) return fail("the daemon did not answer SCHED_JOIN");
     uint8_t buf[1024];
     iovec iov{buf, sizeof buf};
     alignas(cmsghdr) char cbuf[CMSG_SPACE(4 * sizeof(int))] = {};

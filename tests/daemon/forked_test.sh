@@ -11,7 +11,8 @@
 #  4. kill -9 of the first process: the container is gone, every core
 #     released, and its remaining child ends too;
 #  5. a forked process asleep without work wakes for another's SIGKILL
-#     request and releases its robust mutexes (e2e proc_robust_mutex).
+#     request and releases its robust mutexes (e2e proc_robust_mutex);
+#  6. kill -9 of the daemon: a forked process joins the next daemon.
 # Behaviour only, no timings.
 #
 # usage: forked_test.sh JUNCTION ROBUST_MUTEX_PROGRAM
@@ -31,14 +32,17 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$tmp"/*.log "$tmp"/*.err; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
 
-"$junction" daemon --set log_level=debug --set 'cores=[1]' >"$tmp/daemon.log" 2>&1 &
-daemon_pid=$!
-pids+=("$daemon_pid")
 wait_for() {  # $1: file, $2: pattern, $3: what
   for _ in $(seq 800); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
   fail "timed out waiting for $3 (\"$2\" in $1)"
 }
-wait_for "$tmp/daemon.log" listening "the daemon to start"
+start_daemon() {  # $1: log file
+  "$junction" daemon --set log_level=debug --set 'cores=[1]' >"$1" 2>&1 &
+  daemon_pid=$!
+  pids+=("$daemon_pid")
+  wait_for "$1" listening "the daemon to start"
+}
+start_daemon "$tmp/daemon.log"
 app() {  # name class guaranteed
   printf 'name = "%s"\n[cpu]\nclass = "%s"\nmax_cores = 1\nguaranteed_cores = %s\n' "$1" "$2" "$3" >"$tmp/$1.toml"
   echo "$tmp/$1.toml"
@@ -132,4 +136,22 @@ wait "$robust_pid"
 diff "$tmp/robust.native" "$tmp/robust.out" >"$tmp/robust.diff" || fail "robust mutexes: output differs from native: $(cat "$tmp/robust.diff")"
 robust_id=$(sed -n 's/.*container \([0-9]*\) "robust" registered.*/\1/p' "$tmp/daemon.log" | head -1)
 grep -q "container $robust_id: process [0-9]* joined" "$tmp/daemon.log" || fail "the robust mutex children did not join"
+
+# 6. kill -9 of the daemon: the child runs standalone, and joins the next
+# daemon once its container re-registered.
+"$junction" run "$(app phoenix best-effort 0)" -- /bin/sh -c "$worker wake 1000000 & wait" \
+  >"$tmp/phoenix.out" 2>"$tmp/phoenix.err" &
+phoenix=$!; pids+=("$phoenix")
+wait_for "$tmp/daemon.log" '"phoenix" registered' "phoenix to register"
+phoenix_id=$(sed -n 's/.*container \([0-9]*\) "phoenix" registered.*/\1/p' "$tmp/daemon.log" | head -1)
+wait_for "$tmp/daemon.log" "container $phoenix_id: process [0-9]* joined" "phoenix's child to join"
+child=$(sed -n "s/.*container $phoenix_id: process \([0-9]*\) joined.*/\1/p" "$tmp/daemon.log" | head -1)
+kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
+wait_for "$tmp/phoenix.err" "daemon is gone" "phoenix to notice the daemon's death"
+start_daemon "$tmp/daemon2.log"
+wait_for "$tmp/daemon2.log" '"phoenix" registered.*re-registration' "phoenix to re-register"
+wait_for "$tmp/daemon2.log" ": process $child joined" "the child to join the new daemon"
+kill -0 "$phoenix" 2>/dev/null || fail "phoenix died with the daemon"
+kill -9 "$phoenix"; wait "$phoenix" 2>/dev/null
+wait_for "$tmp/daemon2.log" "\"phoenix\" is gone" "phoenix to be gone"
 echo PASS
