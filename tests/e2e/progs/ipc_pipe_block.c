@@ -5,10 +5,10 @@
 // while it waits (the read still completes, as the in-flight read holds the
 // pipe open; writes get EPIPE only after it returns), a packet (O_DIRECT)
 // pipe, a partial read, a writer blocked on a full pipe, poll and epoll
-// woken by the other side, two readers on one pipe. The main thread acts
-// after a pause long enough for the reader to have blocked (as
-// signals_restart does); the outcome is the same either way except for the
-// signal rounds.
+// woken by the other side, two readers on one pipe. No sleep orders
+// anything: the main thread acts once the other thread is blocked, watched
+// in /proc/self/task/TID/stat until its state is S (a close or a signal
+// that came before the call would change its outcome).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int rfd, wfd;
@@ -48,6 +49,44 @@ static void show(const char* label, const struct result* res) {
 
 static void pause_ms(int ms) { usleep(ms * 1000); }
 
+// Thread `tid`'s state letter (/proc/self/task/TID/stat), '?' if gone.
+static char thread_state(pid_t tid) {
+  char name[64], line[512];
+  snprintf(name, sizeof(name), "/proc/self/task/%d/stat", (int)tid);
+  int fd = open(name, O_RDONLY);
+  if (fd < 0) return '?';
+  ssize_t n = read(fd, line, sizeof(line) - 1);
+  close(fd);
+  if (n <= 0) return '?';
+  line[n] = 0;
+  char* paren = strrchr(line, ')');
+  return paren && paren[1] == ' ' ? paren[2] : '?';
+}
+
+// A thread started by spawn() publishes its tid before it runs `fn`.
+struct start {
+  void* (*fn)(void*);
+  void* arg;
+  volatile pid_t tid;
+};
+
+static void* trampoline(void* arg) {
+  struct start* s = arg;
+  s->tid = (pid_t)syscall(SYS_gettid);
+  return s->fn(s->arg);
+}
+
+// Starts fn(arg) in a thread and returns once it sleeps (blocked in its
+// call). The 1 ms pauses only space the polls.
+static void spawn_blocked(pthread_t* t, struct start* s, void* (*fn)(void*), void* arg) {
+  s->fn = fn;
+  s->arg = arg;
+  s->tid = 0;
+  pthread_create(t, NULL, trampoline, s);
+  while (s->tid == 0) usleep(1000);
+  while (thread_state(s->tid) != 'S') usleep(1000);
+}
+
 static void on_usr1(int sig) {
   (void)sig;
   handled++;
@@ -61,8 +100,8 @@ static void round_simple(const char* label, int mode) {
   want = mode == 5 ? 10 : (mode == 4 ? 100 : 1);
   struct result res;
   pthread_t t;
-  pthread_create(&t, NULL, reader, &res);
-  pause_ms(100);
+  struct start st;
+  spawn_blocked(&t, &st, reader, &res);
   switch (mode) {
     case 0: (void)!write(wfd, "a", 1); break;          // woken by a write
     case 1: close(wfd); wfd = -1; break;                // EOF
@@ -97,11 +136,14 @@ static void round_signal(const char* label, int flags) {
   handled = 0;
   struct result res = {0};
   pthread_t t;
-  pthread_create(&t, NULL, reader, &res);
-  pause_ms(100);
+  struct start st;
+  spawn_blocked(&t, &st, reader, &res);
   if (flags & SA_RESTART) {
+    // The write comes once the handler has run and the read has
+    // restarted (blocked again).
     pthread_kill(t, SIGUSR1);
-    pause_ms(100);
+    while (!handled) usleep(1000);
+    while (thread_state(st.tid) != 'S') usleep(1000);
     (void)!write(wfd, "r", 1);
   } else {
     // Until one lands while the read waits (a slow start of the thread
@@ -126,8 +168,8 @@ static void round_close_while_blocked(void) {
   want = 1;
   struct result res;
   pthread_t t;
-  pthread_create(&t, NULL, reader, &res);
-  pause_ms(100);
+  struct start st;
+  spawn_blocked(&t, &st, reader, &res);
   printf("closed while blocked: close %d\n", close(rfd));
   errno = 0;
   long w = write(wfd, "c", 1);
@@ -150,8 +192,8 @@ static void round_both_closed_while_blocked(void) {
   want = 1;
   struct result res;
   pthread_t t;
-  pthread_create(&t, NULL, reader, &res);
-  pause_ms(100);
+  struct start st;
+  spawn_blocked(&t, &st, reader, &res);
   close(rfd);
   close(wfd);
   pthread_join(t, NULL);
@@ -173,8 +215,8 @@ static void round_blocked_writer(void) {
   wfd = p[1];
   long wr = 0;
   pthread_t t;
-  pthread_create(&t, NULL, big_writer, &wr);
-  pause_ms(100);
+  struct start st;
+  spawn_blocked(&t, &st, big_writer, &wr);
   char b[4096];
   long total = 0;
   while (total < 70000) {
@@ -235,8 +277,8 @@ static void round_small_writer(const char* label, int mode) {
   handled = 0;
   struct small_write w = {0, 0, 0};
   pthread_t t;
-  pthread_create(&t, NULL, small_writer, &w);
-  pause_ms(100);
+  struct start st;
+  spawn_blocked(&t, &st, small_writer, &w);
   long got = 0;
   switch (mode) {
     case 0: got = read(rfd, b, sizeof(b)); break;
@@ -296,8 +338,8 @@ static void round_readiness(void) {
   printf("readiness: filled %ld\n", filled);
   struct pollfd pf = {p[1], POLLOUT, 0};
   pthread_t t;
-  pthread_create(&t, NULL, poll_out, &pf);
-  pause_ms(100);
+  struct start st;
+  spawn_blocked(&t, &st, poll_out, &pf);
   printf("readiness: read %ld\n", (long)read(p[0], b, sizeof(b)));
   pthread_join(t, NULL);
   printf("readiness: poll %d revents %#x\n", pf.fd, pf.revents);
@@ -310,8 +352,7 @@ static void round_readiness(void) {
   struct epoll_event ev = {.events = EPOLLIN};
   epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
   int arg = ep;
-  pthread_create(&t, NULL, epoll_in, &arg);
-  pause_ms(100);
+  spawn_blocked(&t, &st, epoll_in, &arg);
   (void)!write(p[1], "e", 1);
   pthread_join(t, NULL);
   printf("readiness: epoll events %#x\n", arg);
@@ -328,9 +369,9 @@ static void round_two_readers(void) {
   want = 1;
   struct result a, b;
   pthread_t ta, tb;
-  pthread_create(&ta, NULL, reader, &a);
-  pthread_create(&tb, NULL, reader, &b);
-  pause_ms(100);
+  struct start sa, sb;
+  spawn_blocked(&ta, &sa, reader, &a);
+  spawn_blocked(&tb, &sb, reader, &b);
   (void)!write(wfd, "1", 1);
   (void)!write(wfd, "2", 1);
   pthread_join(ta, NULL);
@@ -354,8 +395,8 @@ static void round_rewritten_while_blocked(void) {
   want = 1;
   struct result res;
   pthread_t t;
-  pthread_create(&t, NULL, reader, &res);
-  pause_ms(100);
+  struct start st;
+  spawn_blocked(&t, &st, reader, &res);
   char b[2] = {0};
   (void)!write(q[1], "qq", 2);
   long n1 = read(q[0], b, 1);
