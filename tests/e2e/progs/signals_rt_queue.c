@@ -2,7 +2,10 @@
 // sigqueue'd values taken by sigwaitinfo, by handlers and from a signalfd,
 // lowest number first and FIFO within a number; thread-directed before
 // process-directed; SigQ in /proc/self/status; RLIMIT_SIGPENDING overflow
-// (sigqueue fails with EAGAIN, kill's instance loses its siginfo).
+// (sigqueue fails with EAGAIN, kill's instance loses its siginfo). Runs as
+// a user of its own: natively RLIMIT_SIGPENDING and SigQ count every
+// process of the real user, and other root processes' pending signals
+// came and went between the test's two SigQ reads.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,8 +83,7 @@ static void* ThreadDirected(void* arg) {
   return NULL;
 }
 
-int main(void) {
-  setvbuf(stdout, NULL, _IOLBF, 0);
+static int user_main(void) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGUSR1);
@@ -222,5 +225,24 @@ int main(void) {
   sigaddset(&only2, SIGRTMIN + 2);
   int sig = sigtimedwait(&only2, &si, &zero);
   printf("kill's signal: sig %d code %d\n", Name(sig), si.si_code);
+  return 0;
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  // A user no other process has (two runs at once must not share one):
+  // derived from our pid.
+  uid_t uid = 200000 + (uid_t)getpid();
+  pid_t p = fork();
+  if (p == 0) {
+    if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) {
+      printf("cannot become a user of its own (run as root)\n");
+      _exit(1);
+    }
+    _exit(user_main());
+  }
+  int st = 0;
+  waitpid(p, &st, 0);
+  printf("exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
   return 0;
 }
