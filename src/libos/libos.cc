@@ -118,12 +118,14 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
 // The scheduler's notice (a host signal or a clock set arrived while the
 // LibOS could not take locks): objects that watch for them wake waiters.
 void OnSchedulerNotice() {
+  TargetUnchosenProcessSignals();
   ipc::NotifySignalFds();
   ipc::HandleClockSets();
 }
 
 bool GuestSignalDeliverable(sched::Uthread* u) {
-  return ((Signals().pending | u->sig_pending) & (~u->sig_blocked | u->sigwait_set)) != 0;
+  // Process-directed signals only for the thread chosen to take them.
+  return ((ProcessSignalsFor(u) | u->sig_pending) & (~u->sig_blocked | u->sigwait_set)) != 0;
 }
 
 // Reads a /proc/self file whole (both are small).

@@ -82,6 +82,8 @@ struct Uthread {
   // rt_sigtimedwait: signals it waits for (pending ones wake it even if
   // blocked). rt_sigsuspend: the mask to restore once a handler was set up.
   uint64_t sigwait_set = 0;
+  // In exit(): no longer takes process-directed signals (Linux's PF_EXITING).
+  bool exiting = false;
   bool restore_mask = false;
   uint64_t saved_mask = 0;
   // A relative-timeout FUTEX_WAIT that a signal interrupted: its deadline

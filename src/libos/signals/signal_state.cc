@@ -7,6 +7,7 @@
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/ipc/eventfd.h"
+#include "libos/process.h"
 #include "libos/signals/posix_timers.h"
 #include "libos/signals/signal_queue.h"
 #include "sched/kthread.h"
@@ -145,11 +146,114 @@ void SetGuestAction(int sig, const KernelSigaction& act) {
   UpdatePendingFlag();
 }
 
+namespace {
+
+// The thread may take `sig` now, or waits for it in rt_sigtimedwait.
+bool Accepts(const sched::Uthread* u, int sig) {
+  return !(u->sig_blocked & ~u->sigwait_set & SigBit(sig));
+}
+
+// Linux's wants_signal: not blocked, not exiting; running or asleep alike.
+bool Wants(const sched::Uthread* u, int sig) { return !u->exiting && Accepts(u, sig); }
+
+// Wakes `u` if it is parked interruptibly; else kicks it if it runs.
+bool Notify(sched::Uthread* u) {
+  int ws = u->wait_state.load(std::memory_order_acquire);
+  if (u->interruptible && (ws == sched::Uthread::kWaiting || ws == sched::Uthread::kParked) &&
+      sched::WakeUp(u, sched::WakeReason::kSignal))
+    return true;
+  if (u->on_cpu.load(std::memory_order_acquire) && u != Cur()) {
+    sched::KickUthread(u);
+    return true;
+  }
+  return false;
+}
+
+// Linux's complete_signal: the main thread if it wants `sig`; else, from
+// the last thread chosen this way, the first (by tid, circularly) that
+// wants it. Null if none does: the signal waits on the process.
+// AllUthreadsLock held.
+sched::Uthread* ChooseTarget_locked(int sig) {
+  GuestSignals& s = Signals();
+  const int main_tid = CurrentProcess().pid;
+  sched::Uthread *lowest = nullptr, *from_last = nullptr;
+  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next) {
+    if (!Wants(u, sig)) continue;
+    if (u->tid == main_tid) return u;
+    if (!lowest || u->tid < lowest->tid) lowest = u;
+    if (u->tid >= s.last_target_tid && (!from_last || u->tid < from_last->tid)) from_last = u;
+  }
+  sched::Uthread* t = from_last ? from_last : lowest;
+  if (t) s.last_target_tid = t->tid;
+  return t;
+}
+
+// Records the choice before the target is told (its Park re-check reads
+// it), then wakes or kicks it. False if it must notice later by itself
+// (running on this kthread, or between announcing a wait and parking).
+bool AimAt_locked(int sig, sched::Uthread* t) {
+  __atomic_store_n(&Signals().target_tid[sig], t ? t->tid : 0, __ATOMIC_SEQ_CST);
+  return t && Notify(t);
+}
+
+// Drops `u`'s claim on pending process signals it no longer wants (they
+// become unchosen, for TargetUnchosenProcessSignals). True if any.
+// Lock-free: also runs in the host handler (delivery blocks the signal).
+bool Unclaim(const sched::Uthread* u) {
+  GuestSignals& s = Signals();
+  bool any = false;
+  for (int sig = 1; sig <= kMaxSignal; sig++) {
+    int tid = u->tid;
+    if ((s.pending & SigBit(sig)) && !Wants(u, sig) &&
+        __atomic_compare_exchange_n(&s.target_tid[sig], &tid, 0, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_RELAXED))
+      any = true;
+  }
+  return any;
+}
+
+}  // namespace
+
 void SetGuestMask(uint64_t mask) {
   // Only the LibOS's view changes: the host mask stays open, and a host
   // signal a thread blocks is queued for another thread (or for later).
+  uint64_t newly_blocked = mask & ~kUnblockableSignals & ~BlockedMask();
   BlockedMask() = mask & ~kUnblockableSignals;
   UpdatePendingFlag();
+  // The scheduler hands them on (TargetUnchosenProcessSignals).
+  sched::Uthread* self = Cur();
+  if (self && (Signals().pending & newly_blocked) && Unclaim(self)) sched::NoteSignalArrived();
+}
+
+uint64_t ProcessSignalsFor(const void* thread) {
+  auto* u = static_cast<const sched::Uthread*>(thread);
+  GuestSignals& s = Signals();
+  uint64_t pending = s.pending, out = 0;
+  while (pending) {
+    int sig = __builtin_ctzll(pending) + 1;
+    pending &= pending - 1;
+    int t = __atomic_load_n(&s.target_tid[sig], __ATOMIC_SEQ_CST);
+    if (t == 0 || t == u->tid) out |= SigBit(sig);
+  }
+  return out;
+}
+
+void StopTakingProcessSignals() {
+  sched::Uthread* self = Cur();
+  {
+    sched::SpinGuard g(sched::AllUthreadsLock());
+    self->exiting = true;
+  }
+  if (Unclaim(self)) TargetUnchosenProcessSignals();
+}
+
+void TargetUnchosenProcessSignals() {
+  GuestSignals& s = Signals();
+  if (!s.pending) return;
+  sched::SpinGuard g(sched::AllUthreadsLock());
+  for (int sig = 1; sig <= kMaxSignal; sig++)
+    if ((s.pending & SigBit(sig)) && s.target_tid[sig] == 0)
+      if (sched::Uthread* t = ChooseTarget_locked(sig)) AimAt_locked(sig, t);
 }
 
 bool QueueSignal(int sig, const siginfo_t& info, void* thread) {
@@ -161,6 +265,8 @@ bool QueueSignal(int sig, const siginfo_t& info, void* thread) {
   } else {
     GuestSignals& s = Signals();
     queued = EnqueueSignal(nullptr, &s.pending, s.info, info);
+    // No thread chosen yet: the scheduler chooses (TargetUnchosenProcessSignals).
+    if (queued) __atomic_store_n(&s.target_tid[sig], 0, __ATOMIC_SEQ_CST);
   }
   UpdatePendingFlag();
   return queued;
@@ -196,28 +302,6 @@ void DiscardPendingSignals(uint64_t sigs) {
     DiscardSignals(u, &u->sig_pending, sigs);
 }
 
-namespace {
-
-// The thread may take `sig` now, or waits for it in rt_sigtimedwait.
-bool Accepts(const sched::Uthread* u, int sig) {
-  return !(u->sig_blocked & ~u->sigwait_set & SigBit(sig));
-}
-
-// Wakes `u` if it is parked interruptibly; else kicks it if it runs.
-bool Notify(sched::Uthread* u) {
-  int ws = u->wait_state.load(std::memory_order_acquire);
-  if (u->interruptible && (ws == sched::Uthread::kWaiting || ws == sched::Uthread::kParked) &&
-      sched::WakeUp(u, sched::WakeReason::kSignal))
-    return true;
-  if (u->on_cpu.load(std::memory_order_acquire) && u != Cur()) {
-    sched::KickUthread(u);
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 bool SendThreadSignal(void* thread, const siginfo_t& info) {
   auto* u = static_cast<sched::Uthread*>(thread);
   if (!QueueSignal(info.si_signo, info, u)) return false;
@@ -230,14 +314,22 @@ bool SendThreadSignal(void* thread, const siginfo_t& info) {
 
 bool SendProcessSignal(const siginfo_t& info) {
   int sig = info.si_signo;
-  if (!QueueSignal(sig, info)) return false;
+  if (sig < 1 || sig > kMaxSignal) return true;
+  GuestSignals& s = Signals();
+  if (!EnqueueSignal(nullptr, &s.pending, s.info, info)) return false;
   ipc::NotifySignalFds();
   sched::Uthread* self = Cur();
-  if (self && Accepts(self, sig)) return true;  // taken at this thread's exit
   sched::SpinGuard g(sched::AllUthreadsLock());
-  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
-    if (u != self && Accepts(u, sig) && Notify(u)) return true;
-  sched::NoteSignalArrived();
+  sched::Uthread* t = ChooseTarget_locked(sig);
+  if (t && t == self) {
+    __atomic_store_n(&s.target_tid[sig], t->tid, __ATOMIC_SEQ_CST);
+    UpdatePendingFlag();  // taken at this call's exit
+    return true;
+  }
+  // Another thread was chosen (or none wants it yet: it stays pending on
+  // the process). The sender's flag is left alone, as Linux sets
+  // TIF_SIGPENDING only on the chosen thread.
+  if (!AimAt_locked(sig, t)) sched::NoteSignalArrived();
   return true;
 }
 

@@ -25,6 +25,11 @@ struct GuestSignals {
   KernelSigaction actions[kMaxSignal + 1];
   uint64_t pending = 0;  // process-directed
   siginfo_t info[kMaxSignal + 1];
+  // The thread chosen to take each pending process-directed signal (0: not
+  // chosen yet, e.g. from the host handler), and the last one chosen
+  // round-robin (SendProcessSignal).
+  int target_tid[kMaxSignal + 1] = {};
+  int last_target_tid = 0;
 };
 
 GuestSignals& Signals();
@@ -40,7 +45,21 @@ uint64_t DeliverableSignals();
 void SetGuestAction(int sig, const KernelSigaction& act);
 
 // Sets the calling thread's blocked mask (SIGKILL/SIGSTOP are dropped).
+// Pending process-directed signals it was chosen for and now blocks go to
+// another thread, as Linux's retarget_shared_pending.
 void SetGuestMask(uint64_t mask);
+
+// Process-directed signals pending that `u` (a sched::Uthread*) should be
+// woken for: those chosen for it or not chosen yet.
+uint64_t ProcessSignalsFor(const void* u);
+
+// The calling thread is exiting: it takes no more process-directed signals,
+// and those chosen for it go to another thread.
+void StopTakingProcessSignals();
+
+// Chooses a thread for pending process-directed signals queued without one
+// (host signals) and makes it notice. Scheduler context.
+void TargetUnchosenProcessSignals();
 
 // Records a signal for the guest: for the process (any thread not blocking
 // it takes it) or, with `thread`, for that thread (a sched::Uthread*).

@@ -40,6 +40,11 @@ JUNCTION_HANDLER(rt_sigprocmask_lazy) {
       case SIG_SETMASK: mask = set; break;
       default: return -EINVAL;
     }
+    if (Signals().pending & mask & ~old) {
+      // Blocking a pending process signal: SetGuestMask hands it on.
+      EnterLibos(ts);
+      return Sys_rt_sigprocmask(a);
+    }
     // SetGuestMask's work: a newly unblocked pending signal is delivered
     // at this call's exit (signal_pending).
     u->sig_blocked = mask & ~kUnblockableSignals;

@@ -19,6 +19,7 @@
 #include "libos/signals/delivery.h"
 #include "libos/signals/posix_timers.h"
 #include "libos/signals/rseq.h"
+#include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
@@ -162,6 +163,7 @@ JUNCTION_HANDLER(exit) {
   if (g_strace_enabled) StraceLog(a, 0);
   sched::Uthread* u = Self();
   if (g_live_threads.fetch_sub(1) == 1) ExitProcess(static_cast<int>(a.a[0]) & 0xff);
+  StopTakingProcessSignals();
   ReleaseRobustFutexes(u->tid, u->robust_list);
   if (u->clear_child_tid && GuestWritable(u->clear_child_tid, 4)) {
     auto* word = reinterpret_cast<std::atomic<uint32_t>*>(u->clear_child_tid);
