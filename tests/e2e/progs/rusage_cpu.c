@@ -40,6 +40,18 @@ static void spin_cpu(int ms) {
     for (int i = 0; i < 200000; i++) sink += (unsigned long)i * i;
 }
 
+// Burns CPU until told to stop. The process-clock sleep below waits on it:
+// a worker that stopped after a fixed amount could have spent it all before
+// the sleep began (the main thread delayed on a loaded machine), leaving
+// the process clock still and the sleep waiting for ever.
+static volatile int burn_stop;
+static void* burner(void* arg) {
+  (void)arg;
+  while (!burn_stop)
+    for (int i = 0; i < 200000; i++) sink += (unsigned long)i * i;
+  return NULL;
+}
+
 static long long worker_cpu;
 static void* worker(void* arg) {
   (void)arg;
@@ -121,12 +133,13 @@ int main(void) {
 
   // clock_nanosleep on CPU-time clocks: the process clock while another
   // thread burns CPU; the caller's own thread clock is EINVAL.
-  pthread_create(&th, NULL, worker, NULL);
+  pthread_create(&th, NULL, burner, NULL);
   long long p0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
   struct timespec req = {0, 20000000};
   int nr = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &req, NULL);
   printf("clock_nanosleep(process cpu, 20ms): %d, process cpu advanced >= 20ms: %d\n", nr,
          clock_ns(CLOCK_PROCESS_CPUTIME_ID) - p0 >= 20000000);
+  burn_stop = 1;
   pthread_join(th, NULL);
   printf("clock_nanosleep(thread cpu): %s\n", strerror(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL)));
   clockid_t mine;
