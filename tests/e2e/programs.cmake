@@ -84,8 +84,6 @@ add_test(NAME e2e.threads_vectors_2cores
 set_tests_properties(e2e.threads_vectors_2cores PROPERTIES LABELS e2e TIMEOUT 120)
 junction_e2e(preempt_sleeper COMMAND $<TARGET_FILE:e2e_preempt_sleeper>)
 junction_e2e(python_threading COMMAND python3 ${E2E_DATA}/threading_pool.py)
-# Timing-sensitive: alone on the machine.
-set_tests_properties(e2e.preempt_sleeper PROPERTIES RUN_SERIAL TRUE)
 
 # The VFS (issue 5): file system calls compared with native Linux, python's
 # file modules, procfs views, archives and a database, the root boundary.
