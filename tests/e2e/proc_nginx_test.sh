@@ -53,23 +53,32 @@ http {
 CONF
   "$@" nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout" 2>&1 &
   master=$!
+  # Up once it answers, however long a loaded machine takes (no count of
+  # tries: the test's timeout bounds a server that never comes up), unless
+  # the master has died. The 0.1 s pauses only space the tries.
   local up=""
-  for _ in $(seq 1 100); do
-    up=$(curl --noproxy '*' -s -m 2 "http://127.0.0.1:$port/" 2>/dev/null) && [ -n "$up" ] && break
+  while kill -0 "$master" 2>/dev/null; do
+    up=$(curl --noproxy '*' -s -m 30 "http://127.0.0.1:$port/" 2>/dev/null) && [ -n "$up" ] && break
     sleep 0.1
   done
   echo "GET /: $up"
   local codes="" i
   for i in $(seq 1 20); do
-    codes+=$(curl --noproxy '*' -s -o /dev/null -w '%{http_code} ' -m 2 "http://127.0.0.1:$port/")
+    codes+=$(curl --noproxy '*' -s -o /dev/null -w '%{http_code} ' -m 30 "http://127.0.0.1:$port/")
   done
   echo "20 requests: $codes"
   # The master never accepts: whoever answered is a worker.
   local served_by master_pid
-  served_by=$(curl --noproxy '*' -s -m 2 "http://127.0.0.1:$port/pid")
+  served_by=$(curl --noproxy '*' -s -m 30 "http://127.0.0.1:$port/pid")
   master_pid=$(cat "$dir/nginx.pid")
   [ -n "$served_by" ] && [ "$served_by" != "$master_pid" ] && echo "served by a worker: yes" || echo "served by a worker: no ($served_by, master $master_pid)"
-  echo "workers: $(pgrep -c -P "$master")"
+  # The master forks its workers one after the other: the first may have
+  # answered before the second exists. Wait for two (or the master's end).
+  local workers
+  while workers=$(pgrep -c -P "$master"); [ "$workers" -lt 2 ] && kill -0 "$master" 2>/dev/null; do
+    sleep 0.1
+  done
+  echo "workers: $workers"
   kill -QUIT "$master"
   wait "$master"
   echo "master exit status: $?"
