@@ -1,7 +1,9 @@
-// TCP stalls (issue 7): a sender that never resends a segment the peer's
-// window cut short, and zero-window probes that keep the backoff of an
-// earlier zero window. Two stacks on a simulated wire that drops exactly
-// the frames that matter, on simulated time.
+// TCP stalls (issue 7), each found by a randomized simulation: a sender
+// that never resends a segment the peer's window cut short, zero-window
+// probes that keep the backoff of an earlier zero window, full segments
+// that grew over the MTU with SACK blocks, and two rewound senders trading
+// unacceptable ACKs. Two stacks on a simulated wire that drops exactly the
+// frames that matter, on simulated time.
 #include <doctest/doctest.h>
 
 #include <random>
@@ -146,6 +148,73 @@ TEST_CASE("net tcp stall: zero-window probing starts afresh after the window ope
     if (got.size() < data.size()) REQUIRE(w.Run([&] { return c.server->Readable() > 0; }, 10 * kSec));
   }
   CHECK(got == data);
+}
+
+// Both ends send three full segments at once. `lose_data`: the first of
+// each is lost. `lose_acks`: every pure ACK is lost until both ends have
+// retransmitted.
+struct CrossedLoss {
+  SimWire w;
+  NetStack* a = w.Add(kA);
+  NetStack* b = w.Add(kB);
+  Conn c = Open(w, a, b);
+  std::vector<std::byte> data = Pattern(3 * c.client->Info().snd_mss);
+  bool lost[2] = {false, false}, resent[2] = {false, false};
+  uint32_t sent_end[2] = {0, 0};
+
+  CrossedLoss(bool lose_data, bool lose_acks) {
+    w.drop = [this, lose_data, lose_acks](int from, std::span<const std::byte> f) {
+      long len = TcpPayload(f);
+      if (len > 0) {
+        uint32_t seq = Load32(&f[kEthHeaderLen + kIp4HeaderLen + 4]);
+        if (sent_end[from] != 0 && SeqLt(seq, sent_end[from])) resent[from] = true;
+        else sent_end[from] = seq + static_cast<uint32_t>(len);
+        if (lose_data && !lost[from]) return lost[from] = true;
+      }
+      return lose_acks && len == 0 && !(resent[0] && resent[1]);
+    };
+    REQUIRE(*c.client->Send(data) == data.size());
+    REQUIRE(*c.server->Send(data) == data.size());
+  }
+  // Both ends got all of it and know it arrived; false if that takes a
+  // minute or 10,000 segments.
+  bool Done() {
+    auto storm = [&] { return a->counters().tcp_out + b->counters().tcp_out >= 10000; };
+    bool done = w.Run([&] {
+      return storm() || (c.client->Readable() == data.size() && c.server->Readable() == data.size() &&
+                         c.client->Info().unacked == 0 && c.server->Info().unacked == 0);
+    }, 60 * kSec);
+    return done && !storm();
+  }
+};
+
+TEST_CASE("net tcp stall: a full segment carrying SACK blocks still fits the MTU") {
+  // Each end holds the other's later segments out of order, so everything
+  // it sends reports SACK blocks. A full-size retransmission with them was
+  // 12 bytes over the MTU, refused by IPv4 (DF) on every try: both ends
+  // waited for each other until their retries ran out.
+  CrossedLoss x(true, false);
+  REQUIRE(x.Done());
+  for (int i = 0; i < 2; ++i)
+    for (auto& f : x.w.link(i)->sent) CHECK(f.size() <= kEthHeaderLen + 1500);
+  std::vector<std::byte> got;
+  Drain(*x.c.server, &got);
+  CHECK(got == x.data);
+  got.clear();
+  Drain(*x.c.client, &got);
+  CHECK(got == x.data);
+}
+
+TEST_CASE("net tcp stall: ACKs after a timeout carry the highest sequence number sent") {
+  // Both ends' data arrived but every ACK was lost: both time out and
+  // rewind snd_nxt. An ACK sent with the rewound snd_nxt lies below the
+  // peer's rcv_nxt, which the peer refuses and answers with its own such
+  // ACK: the two traded ACKs as fast as the wire allowed and never moved.
+  CrossedLoss x(false, true);
+  REQUIRE(x.Done());
+  std::vector<std::byte> got;
+  Drain(*x.c.client, &got);
+  CHECK(got == x.data);
 }
 
 }  // namespace

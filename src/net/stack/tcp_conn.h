@@ -132,11 +132,17 @@ struct TcpConn {
   }
   uint32_t Flight() const { return snd_max - snd_una; }
   uint32_t RcvWindow() const;
+  // Payload of a full segment now: mss less the SACK blocks it will carry.
+  uint32_t SegmentMss() const;
   // Lock held (all below).
   void Wake();
   void Output();                       // send what cwnd/window/Nagle allow, FIN, ACK
   void SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t len);
-  void SendAck() { SendSegment(snd_nxt, tcpf::kAck, 0, 0); }
+  // A pure ACK (and our resets) carry the highest sequence number sent, not
+  // snd_nxt: after a timeout rewinds snd_nxt the peer may already hold data
+  // beyond it, and would find an ACK below its rcv_nxt unacceptable and
+  // answer with its own; two rewound senders traded such ACKs forever.
+  void SendAck() { SendSegment(snd_max, tcpf::kAck, 0, 0); }
   void SendSyn();
   void Retransmit();                   // the first unacknowledged, not SACKed segment
   void ArmRto();

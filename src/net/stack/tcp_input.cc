@@ -213,7 +213,14 @@ void TcpConn::Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
   uint32_t rwnd = RcvWindow();
   bool ok;
   if (seg_len == 0) {
-    ok = rwnd == 0 ? seq == rcv_nxt : (SeqLe(rcv_nxt, seq) && SeqLt(seq, rcv_nxt + rwnd));
+    // An empty segment (an ACK) carries the peer's highest sequence number
+    // sent: anything up to the right edge we offered (the data below it
+    // lost or still on its way), also at a zero window (RFC 9293 3.10.7.4:
+    // "special allowance should be made to accept valid ACKs"). Refusing
+    // it left two senders whose data was lost each way ignoring each
+    // other's ACKs until their retries ran out.
+    uint32_t edge = SeqGt(rcv_adv, rcv_nxt + rwnd) ? rcv_adv : rcv_nxt + rwnd;
+    ok = SeqLe(rcv_nxt, seq) && SeqLe(seq, edge);
   } else {
     ok = rwnd != 0 && ((SeqLe(rcv_nxt, seq) && SeqLt(seq, rcv_nxt + rwnd)) ||
                        (SeqLe(rcv_nxt, seq + seg_len - 1) &&

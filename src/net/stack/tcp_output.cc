@@ -23,6 +23,27 @@ void Finish(NetStack* s, int (NetStack::*send)(Ip4, Ip4, uint8_t, std::span<cons
 
 uint32_t TcpConn::TsNow() const { return static_cast<uint32_t>(s->now() / TcpParams::kMs); }
 
+// SACK blocks we report (RFC 2018 4: up to 3 beside timestamps, else 4):
+// the out-of-order segments, merged where adjacent.
+static std::vector<std::pair<uint32_t, uint32_t>> SackBlocks(const TcpConn& c) {
+  std::vector<std::pair<uint32_t, uint32_t>> blocks;
+  for (auto& [sq, d] : c.ooo) {
+    uint32_t end = sq + static_cast<uint32_t>(d.size());
+    if (!blocks.empty() && blocks.back().second == sq) blocks.back().second = end;
+    else blocks.emplace_back(sq, end);
+  }
+  blocks.resize(std::min<size_t>(blocks.size(), c.ts_ok ? 3 : 4));
+  return blocks;
+}
+
+static size_t SackOptionBytes(size_t blocks) { return blocks ? 4 + 8 * blocks : 0; }
+
+uint32_t TcpConn::SegmentMss() const {
+  if (!sack_ok || ooo.empty()) return mss;
+  uint32_t opt = static_cast<uint32_t>(SackOptionBytes(SackBlocks(*this).size()));
+  return mss > opt + 64 ? mss - opt : 64;
+}
+
 uint32_t TcpConn::RcvWindow() const {
   size_t used = rcvq.size() + ooo_bytes;
   size_t space = used >= rcvbuf ? 0 : rcvbuf - used;
@@ -55,17 +76,18 @@ void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t l
       put8(kOptNop); put8(kOptNop); put8(kOptTs); put8(10); put32(TsNow()); put32(ts_recent);
     }
     if (sack_ok && !ooo.empty() && (flags & tcpf::kAck)) {
-      // Up to 3 blocks (4 without timestamps), most recent data first is
-      // optional (RFC 2018 4); we report the lowest holes first.
-      std::vector<std::pair<uint32_t, uint32_t>> blocks;
-      for (auto& [sq, d] : ooo) {
-        uint32_t end = sq + static_cast<uint32_t>(d.size());
-        if (!blocks.empty() && blocks.back().second == sq) blocks.back().second = end;
-        else blocks.emplace_back(sq, end);
+      // Most recent data first is optional (RFC 2018 4); we report the
+      // lowest holes first. Only as many blocks as fit beside the data:
+      // a segment over the MTU (DF set) would be lost every time.
+      std::vector<std::pair<uint32_t, uint32_t>> blocks = SackBlocks(*this);
+      size_t room = s->mtu_ - kIp4HeaderLen - kTcpHeaderLen;
+      room = room > seg.size() - kTcpHeaderLen + len ? room - (seg.size() - kTcpHeaderLen + len) : 0;
+      size_t n = blocks.size();
+      while (n > 0 && SackOptionBytes(n) > room) n--;
+      if (n > 0) {
+        put8(kOptNop); put8(kOptNop); put8(kOptSack); put8(static_cast<uint8_t>(2 + 8 * n));
+        for (size_t i = 0; i < n; ++i) { put32(blocks[i].first); put32(blocks[i].second); }
       }
-      size_t n = std::min<size_t>(blocks.size(), ts_ok ? 3 : 4);
-      put8(kOptNop); put8(kOptNop); put8(kOptSack); put8(static_cast<uint8_t>(2 + 8 * n));
-      for (size_t i = 0; i < n; ++i) { put32(blocks[i].first); put32(blocks[i].second); }
     }
   }
   size_t hlen = seg.size();
@@ -126,7 +148,8 @@ void TcpConn::Output() {
     uint32_t wnd = std::min<uint32_t>(cwnd, snd_wnd);
     uint32_t inflight = snd_nxt - snd_una;
     size_t usable = wnd > inflight ? wnd - inflight : 0;
-    size_t len = std::min<size_t>({avail, usable, mss});
+    uint32_t seg_mss = SegmentMss();
+    size_t len = std::min<size_t>({avail, usable, seg_mss});
     bool fin = fin_queued && off + len == sndq.size();
     if (len == 0 && !fin) {
       if (avail > 0 && snd_wnd == 0 && Flight() == 0 && persist_at == 0) {
@@ -138,9 +161,9 @@ void TcpConn::Output() {
     // for the ACK that opens it, when one is coming. Counted from snd_nxt:
     // after a timeout rewound it, the lost runt itself must go again (it
     // is not in flight; waiting for its ACK stalled the connection).
-    if (len < mss && len < avail && inflight > 0) break;
+    if (len < seg_mss && len < avail && inflight > 0) break;
     // Nagle (RFC 896): a small segment waits while data is unacknowledged.
-    if (len < mss && !fin && !nodelay && Flight() > 0 && snd_nxt == snd_max) break;
+    if (len < seg_mss && !fin && !nodelay && Flight() > 0 && snd_nxt == snd_max) break;
     uint8_t flags = tcpf::kAck;
     if (len && off + len == sndq.size()) flags |= tcpf::kPsh;
     if (fin) flags |= tcpf::kFin;
@@ -179,7 +202,7 @@ void TcpConn::Retransmit() {
   uint32_t end = DataEnd(*this);
   size_t len = 0;
   if (SeqLt(seq, end)) {
-    len = std::min<size_t>(mss, end - seq);
+    len = std::min<size_t>(SegmentMss(), end - seq);
     auto next = sacked.upper_bound(seq);
     if (next != sacked.end() && SeqLt(next->first, seq + len)) len = next->first - seq;
   }

@@ -50,7 +50,7 @@ void TcpConn::Reset(int err) {
 
 void TcpConn::Abort() {
   if (Synchronized() || state == TcpState::kSynReceived)
-    s->TcpSendRst_l(local, remote, snd_nxt, rcv_nxt, true);
+    s->TcpSendRst_l(local, remote, snd_max, rcv_nxt, true);
   CloseDone();
 }
 
@@ -81,7 +81,7 @@ void TcpConn::Timers(uint64_t now) {
     if (++retries > (handshake ? TcpParams::kSynRetries : TcpParams::kDataRetries)) {
       if (state == TcpState::kSynReceived && passive) CloseDone();
       else if (handshake) Reset(ETIMEDOUT);
-      else { s->TcpSendRst_l(local, remote, snd_nxt, rcv_nxt, true); Reset(ETIMEDOUT); }
+      else { s->TcpSendRst_l(local, remote, snd_max, rcv_nxt, true); Reset(ETIMEDOUT); }
       return;
     }
     rto = std::min(rto * 2, TcpParams::kMaxRto);  // back off
@@ -120,7 +120,7 @@ void TcpConn::Timers(uint64_t now) {
     keepalive_at = 0;
     if (keepalive && state == TcpState::kEstablished) {
       if (ka_probes >= ka_cnt) {
-        s->TcpSendRst_l(local, remote, snd_nxt, rcv_nxt, true);
+        s->TcpSendRst_l(local, remote, snd_max, rcv_nxt, true);
         Reset(ETIMEDOUT);
         return;
       }
