@@ -1019,8 +1019,9 @@ void Yield() {
   // scheduler loop must look at the rings and the reactor every slice even
   // when this uthread is alone (a busy guest would starve them); not while
   // another kthread blocks in the reactor's epoll_wait (it wakes them).
+  // A noted signal needs the loop too (HandleSignalWakeups aims and wakes).
   if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive() &&
-      !ReactorNeedsPass())
+      !ReactorNeedsPass() && !g_signal_arrived.load(std::memory_order_relaxed))
     return;
   u->state = UthreadState::kRunnable;
   SwitchFrom(u, true);
@@ -1134,6 +1135,8 @@ bool HostFdInLazyUse(int fd) {
   }
   return false;
 }
+
+bool SignalArrivedPending() { return g_signal_arrived.load(std::memory_order_relaxed); }
 
 void NoteSignalArrived() {
   g_signal_arrived.store(true, std::memory_order_release);

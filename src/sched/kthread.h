@@ -152,6 +152,8 @@ int CurrentKthreadIndex();
 // Host signal handlers call this after queueing a signal while the LibOS
 // was interrupted: the scheduler wakes an interruptible waiter soon.
 void NoteSignalArrived();
+// A signal was noted and the scheduler loop has not looked yet (async-signal-safe).
+bool SignalArrivedPending();
 
 }  // namespace junction::sched
 

@@ -106,9 +106,10 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
   // wake; not needed while another kthread blocks in the reactor's
   // epoll_wait). A signal another kthread queued for this uthread
   // (KickUthread) is delivered through the same path even when nobody
-  // waits for the core.
+  // waits for the core. A host signal this uthread blocks needs the loop
+  // too: it chooses the thread to take it (and wakes it).
   bool others = PeekRunnable() != 0 || TimersDue() || YieldRequested() || NetPollerActive() ||
-                ReactorNeedsPass();
+                ReactorNeedsPass() || SignalArrivedPending();
   bool signal = __atomic_load_n(&ts->signal_pending, __ATOMIC_ACQUIRE) != 0;
   if (!others && !signal) return;
   auto* uc = static_cast<ucontext_t*>(ucv);

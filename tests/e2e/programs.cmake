@@ -40,7 +40,8 @@ junction_e2e(signals_mask COMMAND $<TARGET_FILE:e2e_signals_mask>)
 junction_e2e(signals_threads COMMAND $<TARGET_FILE:e2e_signals_threads>)
 # SA_RESTART across a fork (trap and trampoline paths); futex EINTR vs restart.
 junction_e2e(signals_restart COMMAND $<TARGET_FILE:e2e_signals_restart>)
-# Which thread takes a process-directed signal: the main thread unless it
+# Which thread takes a process-directed signal (kill from a thread, a POSIX
+# timer, kill from a child = a host signal): the main thread unless it
 # blocks it, not a reader asleep in read() (then that one, with EINTR).
 junction_e2e(signals_target COMMAND $<TARGET_FILE:e2e_signals_target>)
 # A relative FUTEX_WAIT restarted after a handler-less signal keeps its deadline.

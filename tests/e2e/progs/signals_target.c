@@ -3,7 +3,8 @@
 // sleeps interruptibly in read(); a thread that blocks it is skipped, so
 // with the main thread blocking it the sleeping reader takes it and its
 // read (no SA_RESTART) fails with EINTR. Senders: kill() from a thread
-// that blocks the signal, and a POSIX timer (SIGEV_SIGNAL).
+// that blocks the signal, a POSIX timer (SIGEV_SIGNAL), and kill() from a
+// child process (a host signal under junction).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +50,7 @@ static void WaitReaderAsleep(void) {
 static void* reader(void* a) {
   (void)a;
   reader_tid = Gettid();
-  for (int round = 1; round <= 2; round++) {
+  for (int round = 1; round <= 3; round++) {
     reader_started = round;
     char c;
     ssize_t r = read(pipe_fds[0], &c, 1);
@@ -59,21 +61,45 @@ static void* reader(void* a) {
   return 0;
 }
 
+// From another process, forked before the reader and its pipe exist: it
+// sends one SIGUSR1 to this process (never to a group) per byte on `ctl`.
+static int ctl[2];
+static pid_t helper;
+static void StartHelper(void) {
+  pid_t parent = getpid();
+  if (pipe(ctl)) return;
+  helper = fork();
+  if (helper == 0) {
+    close(ctl[1]);
+    char c;
+    while (read(ctl[0], &c, 1) == 1)
+      if (getppid() == parent) kill(parent, SIGUSR1);
+    _exit(0);
+  }
+  close(ctl[0]);
+}
+static void SendFromChild(void) {
+  write(ctl[1], "k", 1);
+  while (!handler_tid) {
+  }
+}
+
+// A thread that blocks SIGUSR1 and sends it to the process once per byte
+// on `go`. Started once: pthread_create blocks every signal in the caller
+// for a moment, which would hand a signal sent then to another thread.
+static int go[2];
 static void* kill_sender(void* a) {
   (void)a;
   sigset_t s;
   sigemptyset(&s);
   sigaddset(&s, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &s, 0);
-  kill(getpid(), SIGUSR1);
+  char c;
+  while (read(go[0], &c, 1) == 1) kill(getpid(), SIGUSR1);
   return 0;
 }
 
-static void SendFromBlockingThread(void) {
-  pthread_t t;
-  pthread_create(&t, 0, kill_sender, 0);
-  pthread_join(t, 0);
-}
+static void SendFromBlockingThread(void) { write(go[1], "k", 1); }
 
 int main(void) {
   setvbuf(stdout, 0, _IOLBF, 0);
@@ -82,8 +108,10 @@ int main(void) {
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_usr1;  // no SA_RESTART
   sigaction(SIGUSR1, &sa, 0);
-  if (pipe(pipe_fds)) return 1;
-  pthread_t r;
+  StartHelper();
+  if (pipe(pipe_fds) || pipe(go)) return 1;
+  pthread_t sender, r;
+  pthread_create(&sender, 0, kill_sender, 0);
   pthread_create(&r, 0, reader, 0);
   while (reader_started != 1) usleep(1000);
   WaitReaderAsleep();
@@ -91,22 +119,19 @@ int main(void) {
   // 1. kill() from a thread that blocks SIGUSR1, the main thread busy
   // computing (no system calls until the handler ran).
   handler_tid = 0;
-  pthread_t t;
-  pthread_create(&t, 0, kill_sender, 0);
+  SendFromBlockingThread();
   while (!handler_tid) {
   }
-  pthread_join(t, 0);
   printf("kill while main computes: handler on %s\n", Who(handler_tid));
 
   // 2. The same with the main thread asleep in nanosleep (unless the
   // signal came first).
   handler_tid = 0;
-  pthread_create(&t, 0, kill_sender, 0);
+  SendFromBlockingThread();
   while (!handler_tid) {
     struct timespec long_sleep = {30, 0};
     nanosleep(&long_sleep, 0);
   }
-  pthread_join(t, 0);
   printf("kill while main sleeps: handler on %s\n", Who(handler_tid));
 
   // 3. A POSIX timer with SIGEV_SIGNAL, the main thread computing.
@@ -129,15 +154,31 @@ int main(void) {
   while (reader_started != 2) usleep(1000);
   WaitReaderAsleep();
 
-  // 4. The main thread blocks SIGUSR1: the reader takes it, read fails.
+  // 4. kill() from a child process, the main thread computing.
+  handler_tid = 0;
+  SendFromChild();
+  printf("child's kill while main computes: handler on %s\n", Who(handler_tid));
+
+  // 5. The main thread blocks SIGUSR1: the reader takes it, read fails.
   sigset_t s;
   sigemptyset(&s);
   sigaddset(&s, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &s, 0);
   handler_tid = 0;
   SendFromBlockingThread();
-  pthread_join(r, 0);
+  while (reader_started != 3) usleep(1000);
   printf("kill with main blocking it: handler on %s\n", Who(handler_tid));
+  WaitReaderAsleep();
+
+  // 6. The same from a child process.
+  handler_tid = 0;
+  SendFromChild();
+  pthread_join(r, 0);
+  printf("child's kill with main blocking it: handler on %s\n", Who(handler_tid));
+  close(go[1]);
+  pthread_join(sender, 0);
+  close(ctl[1]);
+  waitpid(helper, 0, 0);
   printf("handler runs: %d\n", hits);
   return 0;
 }
