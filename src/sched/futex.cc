@@ -90,7 +90,7 @@ long ParkOn(Bucket& b, Waiter& w, uint64_t deadline_ns) {
   // Called with b.lock held; releases it.
   Uthread* u = Current();
   w.u = u;
-  u->wait_state.store(Uthread::kWaiting, std::memory_order_release);
+  u->BeginWait();
   Enqueue(b, &w);
   b.lock.unlock();
   WakeReason why = Park(deadline_ns, true);
@@ -322,7 +322,7 @@ long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns) {
   Waiter waiters[kFutexWaitvMax];
   // Announce the wait first: a wake on a word already queued counts even
   // if a later word's value no longer matches.
-  u->wait_state.store(Uthread::kWaiting, std::memory_order_release);
+  u->BeginWait();
   int queued = 0;
   bool mismatch = false;
   for (; queued < n; queued++) {
@@ -340,8 +340,7 @@ long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns) {
   WakeReason why = WakeReason::kNone;
   if (mismatch) {
     // Not parked: take back the announcement (or a wake that came meanwhile).
-    int st = u->wait_state.exchange(Uthread::kNotWaiting);
-    u->wait_seq.fetch_add(1, std::memory_order_release);
+    int st = u->EndWait();
     if (st >= Uthread::kWokenUp) why = static_cast<WakeReason>(st - Uthread::kWokenUp);
   } else {
     why = Park(deadline_ns, true);

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <queue>
 #include <vector>
 
 #include "libos/entry/libos_context.h"
@@ -255,18 +254,6 @@ void SetNextDeadline_locked(uint64_t deadline) {
                                          std::memory_order_relaxed);
 }
 
-// Moves u's wait to woken for `why`; returns the state it moved from
-// (kWaiting or kParked), or -1 if it was not waiting (or already woken).
-// The caller makes a kParked uthread runnable.
-inline int ClaimWakeUp(Uthread* u, WakeReason why) {
-  const int woken = Uthread::kWokenUp + static_cast<int>(why);
-  int expected = u->wait_state.load(std::memory_order_acquire);
-  for (;;) {
-    if (expected != Uthread::kWaiting && expected != Uthread::kParked) return -1;
-    if (CasSched(u->wait_state, expected, woken)) return expected;
-  }
-}
-
 // Wakes the timers that expired; returns the next deadline (0 = none).
 uint64_t RunTimers() {
   uint64_t due = g_next_deadline.load(std::memory_order_acquire);
@@ -285,9 +272,9 @@ uint64_t RunTimers() {
         // it, so t.u is alive here; one claimed while parked stays so
         // until made runnable below, and one claimed before it switched out
         // sees the wake itself (Park), untouched by us after the lock.
-        int was = t.u->wait_seq.load(std::memory_order_acquire) == t.seq
-                      ? ClaimWakeUp(t.u, WakeReason::kTimeout)
-                      : -1;
+        // The claim fails if the wait of generation t.seq has ended, even
+        // if a new one began since (one CAS on generation and state).
+        int was = ClaimWakeUp(t.u, WakeReason::kTimeout, t.seq);
         if (was < 0) continue;
         if (GrantTraceOn()) [[unlikely]] {
           Kthread& self = Self();
@@ -318,7 +305,7 @@ void HandleSignalWakeups() {
   if (g_signal_arrived_hook) g_signal_arrived_hook();
   SpinGuard g(g_all_lock);
   for (Uthread* u = g_all; u; u = u->all_next) {
-    int ws = u->wait_state.load();
+    int ws = u->WaitState();
     if (u->interruptible && (ws == Uthread::kWaiting || ws == Uthread::kParked) &&
         (!g_signal_deliverable || g_signal_deliverable(u))) {
       if (WakeUp(u, WakeReason::kSignal)) break;
@@ -556,8 +543,8 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
   prev->on_cpu.store(false, std::memory_order_release);
   if (blocked) {
     // Parked now, unless a waker came first: then it runs again.
-    int expected = Uthread::kWaiting;
-    if (CasSched(prev->wait_state, expected, Uthread::kParked)) return;
+    uint64_t expected = prev->WaitGen() | Uthread::kWaiting;
+    if (CasSched(prev->wait_word, expected, expected - Uthread::kWaiting + Uthread::kParked)) return;
     prev->state = UthreadState::kRunnable;
   }
   Kthread& home = HomeFor(prev, self);
@@ -983,17 +970,16 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   } else {
     u->interruptible = false;
   }
-  uint64_t seq = u->wait_seq.load(std::memory_order_relaxed);
-  if (deadline_ns) PushTimer(deadline_ns, u, seq, nullptr, nullptr);
-  if (u->wait_state.load(std::memory_order_acquire) == Uthread::kWaiting) {
+  if (deadline_ns) PushTimer(deadline_ns, u, u->WaitGen(), nullptr, nullptr);
+  if (u->WaitState() == Uthread::kWaiting) {
     u->state = UthreadState::kBlocked;
     SwitchFrom(u, true);
   }
-  // Woken (or never waiting): no one else changes wait_state or wait_seq
-  // now, so plain stores do (locked instructions cost ~20 cycles each).
-  int st = u->wait_state.load(std::memory_order_acquire);
-  u->wait_state.store(Uthread::kNotWaiting, std::memory_order_relaxed);
-  u->wait_seq.store(seq + 1, std::memory_order_release);
+  // Woken (or never waiting): no one else changes the wait word now, so a
+  // plain store ends the wait (locked instructions cost ~20 cycles each).
+  uint64_t word = u->wait_word.load(std::memory_order_acquire);
+  int st = Uthread::StateOf(word);
+  u->wait_word.store((word & ~Uthread::kStateMask) + Uthread::kGenOne, std::memory_order_release);
   u->interruptible = false;
   WakeReason why = st >= Uthread::kWokenUp ? static_cast<WakeReason>(st - Uthread::kWokenUp)
                                            : WakeReason::kNone;
@@ -1005,8 +991,20 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   return why;
 }
 
+int ClaimWakeUp(Uthread* u, WakeReason why, uint64_t gen) {
+  const uint64_t woken = Uthread::kWokenUp + static_cast<uint64_t>(why);
+  uint64_t expected = u->wait_word.load(std::memory_order_acquire);
+  for (;;) {
+    int st = Uthread::StateOf(expected);
+    if (st != Uthread::kWaiting && st != Uthread::kParked) return -1;
+    uint64_t cur_gen = expected & ~Uthread::kStateMask;
+    if (gen != kAnyWait && cur_gen != gen) return -1;
+    if (CasSched(u->wait_word, expected, cur_gen | woken)) return st;
+  }
+}
+
 bool WakeUp(Uthread* u, WakeReason why) {
-  int was = ClaimWakeUp(u, why);
+  int was = ClaimWakeUp(u, why, kAnyWait);
   if (was < 0) return false;
   // kWaiting: not switched out yet; FinishSwitch (or Park) sees the wake.
   if (was == Uthread::kParked) MakeRunnable(u);

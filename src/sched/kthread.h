@@ -37,12 +37,19 @@ void SetSpinningKthreads(int n);
 void MakeRunnable(Uthread* u);
 
 // Blocking. The caller has registered the current uthread with whatever
-// will wake it (and set wait_state to kWaiting under that object's lock),
+// will wake it (and called Uthread::BeginWait under that object's lock),
 // then calls Park, which switches away unless it was already woken.
 // `deadline_ns` = 0: no timeout. Returns why it woke.
 WakeReason Park(uint64_t deadline_ns, bool interruptible);
 // Wakes a parked uthread once; false if it was not waiting (or already woken).
 bool WakeUp(Uthread* u, WakeReason why);
+// Moves u's wait to woken for `why` if it is waiting and, unless gen is
+// kAnyWait, its generation (Uthread::WaitGen) is still `gen`: one CAS, so
+// a timer armed for an ended wait cannot end a later one. Returns the state
+// it moved from (kWaiting or kParked; the caller makes a kParked uthread
+// runnable), or -1 (not waiting, already woken, or another wait).
+constexpr uint64_t kAnyWait = ~uint64_t{0};
+int ClaimWakeUp(Uthread* u, WakeReason why, uint64_t gen);
 
 // After the current uthread's affinity (Uthread::affinity) changed: moves
 // it to a kthread it may run on, if this one is not.

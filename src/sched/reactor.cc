@@ -179,7 +179,7 @@ long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns, bool interru
     long rc = Register_locked(host_fd, &w);
     // Regular files and directories are always ready.
     if (rc < 0) return rc == -EPERM ? static_cast<long>(events & (EPOLLIN | EPOLLOUT)) : rc;
-    u->wait_state.store(Uthread::kWaiting, std::memory_order_release);
+    u->BeginWait();
   }
   ReactorKick();  // a kthread blocked in epoll_wait must see the new interest
   WakeReason why = Park(deadline_ns, interruptible);

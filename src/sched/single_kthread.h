@@ -43,10 +43,12 @@ class SchedGuard {
 
 // compare_exchange_strong (seq_cst) of a word only kthreads and their
 // signal handlers write.
-inline bool CasSched(std::atomic<int>& a, int& expected, int desired) {
+template <typename T>
+inline bool CasSched(std::atomic<T>& a, T& expected, T desired) {
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8);
   if (!g_single_kthread) return a.compare_exchange_strong(expected, desired);
-  int seen = expected;
-  asm volatile("cmpxchgl %2, %1" : "+a"(seen), "+m"(a) : "r"(desired) : "memory", "cc");
+  T seen = expected;
+  asm volatile("cmpxchg %2, %1" : "+a"(seen), "+m"(a) : "r"(desired) : "memory", "cc");
   bool ok = seen == expected;
   expected = seen;
   return ok;

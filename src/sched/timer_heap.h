@@ -17,8 +17,9 @@ namespace junction::sched {
 
 using TimerFn = void (*)(void* arg, uint64_t seq);
 
-// A uthread's entry (u set, fn null): wake `u` if its wait_seq still equals
-// `seq`. A callback (u null): call fn(arg, seq).
+// A uthread's entry (u set, fn null): wake `u` if its wait of generation
+// `seq` (Uthread::WaitGen) has not ended. A callback (u null): call
+// fn(arg, seq).
 struct TimerEntry {
   uint64_t deadline;
   Uthread* u;

@@ -55,9 +55,30 @@ struct Uthread {
   // it), the scheduler loop moves kWaiting -> kParked once the uthread has
   // switched out, and exactly one waker moves kWaiting or kParked to
   // kWokenUp + reason; whoever sees kParked there makes it runnable.
+  // One word holds the state (low 8 bits) and the wait's generation (the
+  // rest; the end of each wait advances it): a timer's claim is one CAS
+  // that fails once the wait it was armed for has ended, even if the
+  // uthread waits again meanwhile (ClaimWakeUp, kthread.h).
   static constexpr int kNotWaiting = 0, kWaiting = 1, kParked = 2, kWokenUp = 16;
-  std::atomic<int> wait_state{kNotWaiting};
-  std::atomic<uint64_t> wait_seq{0};  // which wait a timer belongs to
+  static constexpr uint64_t kStateMask = 0xff, kGenOne = 0x100;
+  std::atomic<uint64_t> wait_word{kNotWaiting};
+  static int StateOf(uint64_t word) { return static_cast<int>(word & kStateMask); }
+  int WaitState() const { return StateOf(wait_word.load(std::memory_order_acquire)); }
+  // The current (or, while not waiting, the next) wait's generation.
+  uint64_t WaitGen() const { return wait_word.load(std::memory_order_acquire) & ~kStateMask; }
+  // The uthread announces a wait (under the lock of whatever will wake it).
+  // Only it writes the word while it does not wait: a plain store.
+  void BeginWait() {
+    wait_word.store(WaitGen() | kWaiting, std::memory_order_release);
+  }
+  // Ends the wait (woken or not): returns the state it had, and advances
+  // the generation so that no timer of this wait can claim a later one.
+  int EndWait() {
+    uint64_t w = wait_word.load(std::memory_order_relaxed);
+    while (!wait_word.compare_exchange_weak(w, ((w & ~kStateMask) + kGenOne) | kNotWaiting)) {
+    }
+    return StateOf(w);
+  }
   // Its entry's index in the timer heap (timer_heap.h; -1: none), under
   // the timer lock.
   int timer_slot = -1;

@@ -21,7 +21,7 @@ long WaitQueue::Wait(SpinLock& object_lock, uint64_t deadline_ns) {
     n.prev = tail_;
     if (tail_) tail_->next = &n; else head_ = &n;
     tail_ = &n;
-    u->wait_state.store(Uthread::kWaiting, std::memory_order_release);
+    u->BeginWait();
   }
   object_lock.unlock();
   WakeReason why = Park(deadline_ns, true);

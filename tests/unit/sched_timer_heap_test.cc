@@ -17,10 +17,10 @@ namespace {
 int g_calls = 0;
 void CountCall(void*, uint64_t) { g_calls++; }
 
-// What RunTimers does with a due entry: reads its uthread's wait sequence.
+// What RunTimers does with a due entry: reads its uthread's wait generation.
 bool FireMatches(const TimerEntry& t) {
   if (t.fn) return false;
-  return t.u->wait_seq.load(std::memory_order_acquire) == t.seq;
+  return t.u->WaitGen() == t.seq;
 }
 
 TEST_CASE("timer heap: entries come out earliest first, callbacks and waits mixed") {
@@ -71,10 +71,9 @@ TEST_CASE("timer heap: exited uthreads leave no entry behind, more than the uthr
   std::vector<std::unique_ptr<Uthread>> live;
   for (int i = 0; i < 200; i++) {
     auto* u = new Uthread();
-    u->wait_seq.store(uint64_t(i) << 32);
-    uint64_t seq = u->wait_seq.load();
-    h.SetWaitTimer(u, 1000 + i, seq);
-    u->wait_seq.store(seq + 1);  // woken by FUTEX_WAKE before the timeout
+    u->BeginWait();
+    h.SetWaitTimer(u, 1000 + i, u->WaitGen());
+    u->EndWait();  // woken by FUTEX_WAKE before the timeout
     h.RemoveWaitTimer(u);        // its exit (ExitCurrent)
     CHECK(u->timer_slot == -1);
     delete u;

@@ -158,7 +158,7 @@ bool Wants(const sched::Uthread* u, int sig) { return !u->exiting && Accepts(u, 
 
 // Wakes `u` if it is parked interruptibly; else kicks it if it runs.
 bool Notify(sched::Uthread* u) {
-  int ws = u->wait_state.load(std::memory_order_acquire);
+  int ws = u->WaitState();
   if (u->interruptible && (ws == sched::Uthread::kWaiting || ws == sched::Uthread::kParked) &&
       sched::WakeUp(u, sched::WakeReason::kSignal))
     return true;

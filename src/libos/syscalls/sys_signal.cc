@@ -99,10 +99,10 @@ namespace {
 // those) is pending. Returns the wake reason.
 sched::WakeReason ParkForSignal(uint64_t deadline_ns) {
   sched::Uthread* u = sched::Current();
-  u->wait_state.store(sched::Uthread::kWaiting, std::memory_order_release);
+  u->BeginWait();
   uint64_t want = ~u->sig_blocked | u->sigwait_set;
   if ((Signals().pending | u->sig_pending) & want) {
-    u->wait_state.store(sched::Uthread::kNotWaiting, std::memory_order_release);
+    u->EndWait();
     return sched::WakeReason::kSignal;
   }
   return sched::Park(deadline_ns, true);

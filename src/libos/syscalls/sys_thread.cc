@@ -59,7 +59,7 @@ uint64_t MonotonicDeadline(clockid_t clock, const timespec& abs) {
 // Returns 0 or -EINTR.
 long SleepUntil(uint64_t deadline) {
   sched::Uthread* u = Self();
-  u->wait_state.store(sched::Uthread::kWaiting, std::memory_order_release);
+  u->BeginWait();
   sched::WakeReason why = sched::Park(deadline, true);
   return why == sched::WakeReason::kSignal ? -EINTR : 0;
 }

@@ -163,7 +163,7 @@ long Wait(int idtype, long id, int options, siginfo_t* info, rusage* ru) {
     if (park_fd >= 0) {
       w = sched::WaitHostFd(park_fd, EPOLLIN, deadline);
     } else {
-      sched::Current()->wait_state.store(sched::Uthread::kWaiting, std::memory_order_release);
+      sched::Current()->BeginWait();
       w = sched::Park(deadline, true) == sched::WakeReason::kSignal ? -EINTR : 0;
     }
     if (w == -EINTR) {
