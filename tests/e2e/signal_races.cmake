@@ -61,3 +61,7 @@ signal_race_test(fd_table_grow_race)
 # which then exit (more than the uthread cache's 64): their timer entries
 # go with them; new threads' untimed waits end only by FUTEX_WAKE.
 signal_race_test(futex_timed_exit)
+
+# A timed FUTEX_WAIT woken by FUTEX_WAKE as its deadline passes, then an
+# untimed one: the first wait's timer cannot end the second (ETIMEDOUT).
+signal_race_test(futex_timer_race)
