@@ -4,6 +4,7 @@
 // them. New threads (which get the exited ones' memory) wait without a
 // timeout until every such deadline has passed: their waits end only by
 // FUTEX_WAKE (never ETIMEDOUT), and timed waits still time out.
+#define _GNU_SOURCE  // pthread_tryjoin_np
 #include <errno.h>
 #include <linux/futex.h>
 #include <poll.h>
