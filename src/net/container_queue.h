@@ -42,9 +42,12 @@ class ContainerQueue {
   bool Transmit(std::span<const uint8_t> frame);
 
   // True if the daemon asked to be told about new tx frames (it may be
-  // asleep): ring the doorbell.
+  // asleep): ring the doorbell. Call it after Transmit published tx: the
+  // full fence keeps that index store ahead of this flag load (x86 may
+  // otherwise satisfy the load first: packet_queues.h, "Sleeper flags").
   bool DaemonWantsKick() const {
-    return q_->daemon_wants_kick.load(std::memory_order_acquire) != 0;
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return q_->daemon_wants_kick.load(std::memory_order_relaxed) != 0;
   }
 
   uint64_t tx_dropped() const { return tx_dropped_.load(std::memory_order_relaxed); }

@@ -55,9 +55,12 @@ class DaemonQueue {
     q_->daemon_wants_kick.store(on ? 1 : 0, std::memory_order_release);
   }
   // The consumer may be asleep (container_wants_kick): after posting rx,
-  // write its wake-up descriptor.
+  // write its wake-up descriptor. Call it after Publish: the full fence
+  // keeps the rx index store ahead of this flag load (packet_queues.h,
+  // "Sleeper flags").
   bool ConsumerWantsKick() const {
-    return q_->container_wants_kick.load(std::memory_order_acquire) == 1;
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return q_->container_wants_kick.load(std::memory_order_relaxed) == 1;
   }
   // The container's rx consumer index moved since the last call (it is
   // draining), for the daemon's queueing-delay estimate.

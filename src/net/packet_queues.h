@@ -65,6 +65,15 @@ struct alignas(64) RingIndices {
 };
 static_assert(sizeof(RingIndices) == 128);
 
+// Sleeper flags (container_wants_kick, daemon_wants_kick): a Dekker pair.
+// The sleeper stores its flag, issues a full fence, then re-reads the
+// ring's producer index before it sleeps. The producer stores the ring's
+// producer index, issues a full fence, then reads the flag and kicks if it
+// is set. Both fences are needed: release/acquire alone lets each side's
+// load pass its own earlier store (x86 store buffer), so both can miss
+// the other and a frame waits in the ring while its consumer sleeps.
+// DaemonWantsKick / ConsumerWantsKick hold the producer's fence;
+// PacketSwitch::PrepareSleep and MemberPending hold the sleeper's.
 struct alignas(4096) PacketQueues {
   // --- written by the container ---
   std::atomic<uint32_t> attached;  // kQueueAttached while its kthread polls the rings

@@ -33,7 +33,8 @@ bool RingLink::Transmit(std::span<const std::byte> frame) {
   if (!q.attached()) return false;
   auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
   if (!q.Transmit(bytes)) return false;
-  // The daemon may be asleep: wake it (rare; an eventfd write).
+  // The daemon may be asleep: wake it (rare; an eventfd write). The check
+  // fences after the tx publish (packet_queues.h, "Sleeper flags").
   if (q.DaemonWantsKick() && doorbell_) doorbell_(doorbell_ctx_);
   return true;
 }

@@ -193,6 +193,124 @@ TEST_CASE("net rings: two-thread SPSC stress, in order and intact both ways") {
   CHECK(next_rx == kFrames);
 }
 
+// The sleeper-flag handshake (packet_queues.h, "Sleeper flags") in two
+// threads, one frame at a time. The consumer drains, asks for a kick,
+// re-checks and sleeps on a doorbell; the producer publishes a frame,
+// checks the flag and rings. A lost wake-up is the consumer asleep (it
+// wakes only on a ring) with the producer's frame unread and no ring sent:
+// the producer sees that, counts it and rings anyway so the run goes on.
+// With both full fences this cannot happen (the producer's flag load and
+// the consumer's re-check cannot both miss); without the producer's fence
+// x86 can do it, rarely. Bounded by frame count, no timing.
+struct Handshake {
+  std::atomic<uint32_t> bell{0};       // the doorbell (an eventfd's stand-in)
+  std::atomic<bool> asleep{false};     // the consumer is in bell.wait
+  std::atomic<uint32_t> consumed{0};   // frames the consumer has read
+  std::atomic<uint32_t> lost{0};       // lost wake-ups seen by the producer
+  void Ring() {
+    bell.fetch_add(1);
+    bell.notify_one();
+  }
+};
+
+// consume(): reads every pending frame, returns how many. wants(on): the
+// consumer's flag store. pending(): the re-check. publish(i): the producer
+// queues frame i; kick_wanted(): its flag check (with its fence).
+template <typename Consume, typename Wants, typename Pending, typename Publish, typename KickWanted>
+void RunHandshake(uint32_t frames, Handshake& h, Consume consume, Wants wants, Pending pending,
+                  Publish publish, KickWanted kick_wanted) {
+  std::thread consumer([&] {
+    while (h.consumed.load() < frames) {
+      h.consumed.fetch_add(consume());
+      if (h.consumed.load() >= frames) break;
+      uint32_t seen = h.bell.load();
+      wants(true);
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (pending()) {
+        wants(false);
+        continue;
+      }
+      h.asleep.store(true);
+      h.bell.wait(seen);
+      h.asleep.store(false);
+      wants(false);
+    }
+  });
+  for (uint32_t i = 0; i < frames; i++) {
+    publish(i);
+    bool kicked = kick_wanted();
+    if (kicked) h.Ring();
+    while (h.consumed.load() <= i) {
+      if (!kicked && h.asleep.load() && h.consumed.load() <= i) {
+        h.lost.fetch_add(1);
+        kicked = true;
+        h.Ring();
+      }
+      std::this_thread::yield();
+    }
+  }
+  consumer.join();
+}
+
+TEST_CASE("net rings: no tx frame is left unread while the daemon sleeps") {
+  Rig rig;
+  constexpr uint32_t kFrames = 100'000;
+  Handshake h;
+  uint32_t next = 0;
+  bool bad = false;
+  RunHandshake(
+      kFrames, h,
+      [&] {
+        uint8_t out[kBufferBytes];
+        uint32_t len, n = 0;
+        DaemonQueue::TakeResult r;
+        while ((r = rig.d->TakeTx(out, &len)) == DaemonQueue::TakeResult::kFrame) {
+          if (SeqOf({out, len}) != next++ || !Intact({out, len})) bad = true;
+          n++;
+        }
+        if (r != DaemonQueue::TakeResult::kEmpty) bad = true;
+        rig.d->Publish();
+        return n;
+      },
+      [&](bool on) { rig.d->SetWantsKick(on); },
+      [&] { return rig.d->TxPending() > 0; },
+      [&](uint32_t i) {
+        std::vector<uint8_t> f = Frame(i, 60 + i % 200);
+        REQUIRE(rig.c->Transmit(f));
+      },
+      [&] { return rig.c->DaemonWantsKick(); });
+  CHECK_FALSE(bad);
+  CHECK(next == kFrames);
+  CHECK(h.lost.load() == 0);
+}
+
+TEST_CASE("net rings: no rx frame is left unread while the container sleeps") {
+  Rig rig;
+  constexpr uint32_t kFrames = 100'000;
+  PacketQueues* q = QueuesOf(*rig.region, 1);
+  Handshake h;
+  uint32_t next = 0;
+  bool bad = false;
+  RunHandshake(
+      kFrames, h,
+      [&] {
+        return static_cast<uint32_t>(rig.c->PollRx([&](std::span<const uint8_t> f) {
+          if (SeqOf(f) != next++ || !Intact(f)) bad = true;
+        }, 64));
+      },
+      [&](bool on) { q->container_wants_kick.store(on ? 1 : 0, std::memory_order_relaxed); },
+      [&] { return rig.c->RxPending() > 0; },
+      [&](uint32_t i) {
+        std::vector<uint8_t> f = Frame(i, 60 + i % 200);
+        REQUIRE(rig.d->Deliver(f) == DaemonQueue::DeliverResult::kDelivered);
+        rig.d->Publish();
+      },
+      [&] { return rig.d->ConsumerWantsKick(); });
+  CHECK_FALSE(bad);
+  CHECK(next == kFrames);
+  CHECK(h.lost.load() == 0);
+}
+
 TEST_CASE("net rings: the daemon's end survives a container scribbling over its rings") {
   Rig rig;
   PacketQueues* q = QueuesOf(*rig.region, 1);
