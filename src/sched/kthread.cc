@@ -73,6 +73,13 @@ struct alignas(64) Kthread {
   Uthread* rq_head = nullptr;
   Uthread* rq_tail = nullptr;
   std::atomic<int> rq_len{0};
+  // Sleeper flags (parked, polling_reactor): a Dekker pair. IdleWait stores
+  // the flag, then re-reads rq_len and g_signal_arrived; a waker publishes
+  // work (rq_len, g_signal_arrived), then reads the flags in KickKthread.
+  // All four are seq_cst (on x86 the flag store is an xchg, the rq_len add a
+  // locked add, the loads plain moves): with release/acquire each side's
+  // load could pass its own store and both miss, leaving the kthread parked
+  // with work queued.
   std::atomic<uint32_t> park_word{0};
   std::atomic<bool> parked{false};
   std::atomic<bool> polling_reactor{false};  // parked in the reactor's epoll_wait
@@ -176,7 +183,11 @@ Kthread& Self() { return *static_cast<Kthread*>(libos::CurrentThread()->kthread)
   else
     k.rq_head = u;
   k.rq_tail = u;
-  AddSched(k.rq_len, 1);
+  // seq_cst: KickKthread's flag loads must not pass it (see parked).
+  if (g_single_kthread)
+    AddSched(k.rq_len, 1);
+  else
+    k.rq_len.fetch_add(1, std::memory_order_seq_cst);
   PublishQueue_locked(k);
 }
 
@@ -233,11 +244,12 @@ void KickKthread(Kthread& k) {
     // grant word (WaitForCoreAsMember): wake it there too.
     if (k.grant.member_pid == 0) return;
   }
-  if (k.polling_reactor.load(std::memory_order_acquire)) {
+  // seq_cst: after the caller published work (see parked).
+  if (k.polling_reactor.load(std::memory_order_seq_cst)) {
     ReactorKick();
     return;
   }
-  if (k.parked.load(std::memory_order_acquire)) {
+  if (k.parked.load(std::memory_order_seq_cst)) {
     k.park_word.fetch_add(1, std::memory_order_release);
     host::Syscall(SYS_futex, host::L(&k.park_word), FUTEX_WAKE_PRIVATE, 1);
   }
@@ -1137,7 +1149,8 @@ bool HostFdInLazyUse(int fd) {
 bool SignalArrivedPending() { return g_signal_arrived.load(std::memory_order_relaxed); }
 
 void NoteSignalArrived() {
-  g_signal_arrived.store(true, std::memory_order_release);
+  // seq_cst: a store then KickKthread's flag loads (see parked).
+  g_signal_arrived.store(true, std::memory_order_seq_cst);
   int n = g_num_kthreads.load(std::memory_order_relaxed);
   for (int i = 0; i < n; i++) KickKthread(g_kthreads[i]);
 }
