@@ -36,6 +36,7 @@ struct StackConfig {
   Ip4 gateway = 0;                        // 0: no default route
   std::function<uint64_t()> clock;        // CLOCK_MONOTONIC ns
   uint64_t seed = 0;                      // ephemeral ports, ISNs, IP ids
+  std::function<uint32_t()> tcp_isn;      // tests: choose ISNs (else RFC 6528)
   ArpParams arp;
   ReassemblyParams reassembly;
   // Per-container limits.

@@ -18,6 +18,14 @@ inline bool SeqLe(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) <
 inline bool SeqGt(uint32_t a, uint32_t b) { return SeqLt(b, a); }
 inline bool SeqGe(uint32_t a, uint32_t b) { return SeqLe(b, a); }
 
+// Orders sequence numbers by position in the stream, across the wrap at
+// 2^32 (raw uint32 order puts 0x10 before 0xfffffff0). A strict order only
+// over keys less than 2^31 apart: the maps using it hold ranges inside one
+// window (ooo: around rcv_nxt; sacked: within [snd_una, snd_max]).
+struct SeqLess {
+  bool operator()(uint32_t a, uint32_t b) const { return SeqLt(a, b); }
+};
+
 // Our window scale: the smallest shift that lets `rcvbuf` be offered.
 inline uint8_t ScaleFor(size_t rcvbuf) {
   uint8_t ws = 0;
@@ -76,7 +84,7 @@ struct TcpConn {
   uint8_t rcv_wscale = 0;
   std::deque<std::byte> rcvq;
   size_t rcvbuf = TcpParams::kDefaultBuf;
-  std::map<uint32_t, std::vector<std::byte>> ooo;  // out-of-order data by seq
+  std::map<uint32_t, std::vector<std::byte>, SeqLess> ooo;  // out-of-order data by seq
   size_t ooo_bytes = 0;
   bool fin_received = false;
   bool shut_rd = false;
@@ -85,7 +93,7 @@ struct TcpConn {
   bool ws_ok = false, ts_ok = false, sack_ok = false;
   uint32_t ts_recent = 0;
   // SACK scoreboard: ranges above snd_una the peer holds.
-  std::map<uint32_t, uint32_t> sacked;
+  std::map<uint32_t, uint32_t, SeqLess> sacked;
 
   // RTT and retransmission (RFC 6298).
   uint64_t srtt = 0, rttvar = 0, rto = TcpParams::kInitialRto;

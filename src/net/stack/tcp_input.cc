@@ -63,6 +63,7 @@ void NetStack::TcpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p) {
 
 uint32_t NetStack::TcpIsn_l() {
   // RFC 6528: a clock-driven counter plus a secret-keyed offset.
+  if (cfg_.tcp_isn) return cfg_.tcp_isn();
   return static_cast<uint32_t>(now_ / 4000) + static_cast<uint32_t>(NextRandom());
 }
 
@@ -353,6 +354,8 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
     ParseTcpOptions(opt_bytes, &o);
     for (auto [l, r] : o.sacks) {
       if (SeqLe(r, ack) || SeqGt(r, snd_max) || SeqGe(l, r)) continue;
+      // Keys stay inside [snd_una, snd_max] (SeqLess needs them close).
+      if (SeqLt(l, snd_una)) l = snd_una;
       // Merge into the scoreboard.
       auto it = sacked.upper_bound(l);
       if (it != sacked.begin() && SeqGe(std::prev(it)->second, l)) {
