@@ -133,6 +133,11 @@ junction_e2e(ipc_node_fs COMMAND node ${E2E_DATA}/node_fs.js)
 add_executable(e2e_ipc_pipe_block progs/ipc_pipe_block.c)
 target_link_libraries(e2e_ipc_pipe_block PRIVATE pthread)
 junction_e2e(ipc_pipe_block COMMAND $<TARGET_FILE:e2e_ipc_pipe_block>)
+# A read or write blocked on a pipe across another thread's fork whose
+# child exits at once: no EOF/EPIPE, EOF once the parent closes too.
+add_executable(e2e_ipc_pipe_fork_blocked progs/ipc_pipe_fork_blocked.c)
+target_link_libraries(e2e_ipc_pipe_fork_blocked PRIVATE pthread)
+junction_e2e(ipc_pipe_fork_blocked COMMAND $<TARGET_FILE:e2e_ipc_pipe_fork_blocked>)
 add_test(NAME e2e.ipc_http COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_http_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 60)
 # Processes (issue 8): fork/vfork/posix_spawn, wait statuses, groups and

@@ -302,3 +302,9 @@ struct stat SyntheticStat(uint64_t dev, uint64_t ino, unsigned mode, uint64_t si
 uint64_t PathIno(const std::string& s);
 
 }  // namespace junction::libos::fs
+
+namespace junction::libos {
+// read/write-style host call `nr` on a host-backed file; one that may block
+// (a pipe, socket, terminal) waits through the reactor (sys_fd.cc).
+long HostIo(const fs::FilePtr& f, bool write, long nr, long a1, long a2);
+}  // namespace junction::libos

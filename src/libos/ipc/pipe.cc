@@ -62,11 +62,29 @@ void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
   if (wr && write_end_) write_end_->hub().Notify(wr);
 }
 
+namespace {
+
+// I/O on the host end that replaced a pipe end at a fork: the uthread
+// waits through the reactor, as for any host pipe.
+SysResult<size_t> HostRw(const fs::FilePtr& host, bool write, void* buf, size_t len) {
+  long r = HostIo(host, write, write ? SYS_write : SYS_read, host::L(buf), static_cast<long>(len));
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  return static_cast<size_t>(r);
+}
+
+}  // namespace
+
 SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io, size_t* packet_len) {
   bool peek = io & kIoPeek;
   if (!len && !(io & kIoPacket)) return size_t{0};
   sched::LockSched(lock_);
   while (!used_) {
+    if (moved_) {
+      // Its bytes moved to the host pipe too: read there.
+      lock_.unlock();
+      if (fs::FilePtr host = MovedEnd(false)) return HostRw(host, false, buf, len);
+      return size_t{0};  // the host end is gone too
+    }
     if (!writers_) {
       lock_.unlock();
       return size_t{0};
@@ -121,6 +139,15 @@ SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, 
   size_t done = 0;
   sched::LockSched(lock_);
   while (done < len) {
+    if (moved_) {
+      // The rest goes to the host pipe that replaced this one.
+      lock_.unlock();
+      fs::FilePtr host = MovedEnd(true);
+      if (!host) return done ? SysResult<size_t>(done) : Errno{EPIPE};
+      auto r = HostRw(host, true, const_cast<char*>(src) + done, len - done);
+      if (!r.ok()) return done ? SysResult<size_t>(done) : r;
+      return done + *r;
+    }
     if (!readers_) {
       lock_.unlock();
       if (!(io & kIoNoSignal)) RaiseSigpipe();
@@ -188,6 +215,22 @@ SysResult<long> PipeBuffer::SetSize(size_t bytes) {
   writeq_.WakeAll();
   NotifyEnds(0, EPOLLOUT);
   return static_cast<long>(want);
+}
+
+void PipeBuffer::MovedToHost(bool writer, const fs::FilePtr& host) {
+  sched::SchedGuard g(lock_);
+  moved_ = true;
+  (writer ? moved_write_ : moved_read_) = host;
+}
+
+void PipeBuffer::WakeMoved() {
+  readq_.WakeAll();
+  writeq_.WakeAll();
+}
+
+fs::FilePtr PipeBuffer::MovedEnd(bool writer) {
+  sched::SchedGuard g(lock_);
+  return (writer ? moved_write_ : moved_read_).lock();
 }
 
 void PipeBuffer::Attach(fs::File* end, bool writer) {

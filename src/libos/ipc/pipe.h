@@ -55,6 +55,12 @@ class PipeBuffer {
   // tee(2): copies up to len bytes of this pipe into `to` without consuming.
   SysResult<size_t> TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len);
   uint64_t ino() const { return ino_; }
+  // A fork made this pipe a host pipe: `host` replaced an end of this kind
+  // in the descriptor table. Calls waiting here wake and go on there (the
+  // old ends die with the table's references, which must not look like
+  // the last writer or reader closing).
+  void MovedToHost(bool writer, const fs::FilePtr& host);
+  void WakeMoved();
 
   // The lazy path (pipe_lazy.cc, vector-free): read(2) whole and write(2)
   // of up to PIPE_BUF bytes without packets; either may wait (the uthread
@@ -84,6 +90,10 @@ class PipeBuffer {
   size_t CopyOut_locked(void* dst, size_t len, bool consume);
   void CopyIn_locked(const void* src, size_t len);
 
+  // The host end that replaced an end of each kind at a fork (MovedToHost);
+  // empty if that end has not been replaced or is gone.
+  fs::FilePtr MovedEnd(bool writer);
+
   sched::SpinLock lock_;
   std::vector<char> ring_;  // guarded by lock_
   size_t cap_ = kPipeDefaultSize;
@@ -98,6 +108,8 @@ class PipeBuffer {
   int lazy_pins_ = 0;
   bool orphaned_ = false;
   bool pinnable_ = false;  // made by CreatePinnable
+  bool moved_ = false;     // a fork made it a host pipe (guarded by lock_)
+  std::weak_ptr<fs::File> moved_read_, moved_write_;  // guarded by lock_
   // The ends, for poll notification; guarded by ends_lock_ (taken before
   // lock_, held while notifying so that an end cannot die meanwhile).
   sched::SpinLock ends_lock_;

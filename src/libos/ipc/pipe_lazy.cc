@@ -140,6 +140,12 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
     PinLazy_locked(false);
     pinned = true;
     r = WaitReadableLazy_locked();
+    if (!r && !used_ && moved_) {
+      // A fork made it a host pipe (its bytes went along): nothing was
+      // read, the full path reads the descriptor's host end.
+      FinishLazy_locked(false, true, 0);
+      return kNotLazy;
+    }
   }
   size_t n = 0;
   if (!r && used_) {
@@ -161,7 +167,7 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
 }
 
 long PipeBuffer::WaitReadableLazy_locked() {
-  while (!used_ && writers_) {
+  while (!used_ && writers_ && !moved_) {
     long r = readq_.Wait(lock_);
     sched::LockSched(lock_);
     if (r) return r;
@@ -189,7 +195,7 @@ long PipeBuffer::WriteLazy(PipeEnd* end, const void* buf, size_t len) {
     PinLazy_locked(true);
     pinned = true;
     long r = 0;
-    while (readers_ && cap_ - used_ < len) {
+    while (readers_ && cap_ - used_ < len && !moved_) {
       r = writeq_.Wait(lock_);
       sched::LockSched(lock_);
       if (r) break;
@@ -197,6 +203,12 @@ long PipeBuffer::WriteLazy(PipeEnd* end, const void* buf, size_t len) {
     if (r) {
       FinishLazy_locked(true, true, 0);
       return r;
+    }
+    if (moved_) {
+      // A fork made it a host pipe: nothing was written, the full path
+      // writes to the descriptor's host end.
+      FinishLazy_locked(true, true, 0);
+      return kNotLazy;
     }
   }
   if (!readers_) {

@@ -54,6 +54,12 @@ void HostPipesForFork(fs::Replacements& replaced) {
     replaced.emplace(f.get(), std::make_shared<fs::HostFile>(flags, f->path(), hfd));
     ends.push_back(f.get());
   }
+  // Calls blocked on the old pipes go on on the host ends.
+  for (fs::File* old : ends) {
+    auto* end = static_cast<ipc::PipeEnd*>(old);
+    end->pipe().MovedToHost(end->writer(), replaced[old]);
+  }
+  for (auto& [buf, h] : pipes) buf->WakeMoved();
   // Ends nobody holds (a pipe whose other end was closed): close them.
   for (auto& [buf, h] : pipes) {
     bool rd = false, wr = false;

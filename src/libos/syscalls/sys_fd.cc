@@ -79,13 +79,15 @@ long VectorIo(const FilePtr& f, long iov_addr, long cnt, bool write, long off) {
   return total;
 }
 
+}  // namespace
+
 // Host descriptors that can block (a terminal, pipe, FIFO or socket the
 // guest inherited or opened): unless the guest asked for non-blocking I/O,
 // wait for readiness through the reactor (the uthread parks, the kthread
 // runs others), then do the call, which then does not block. The host
 // description's O_NONBLOCK is never touched (it may be shared with the
 // shell).
-long HostIo(const FilePtr& f, bool write, long nr, long a1, long a2) {
+long HostIo(const fs::FilePtr& f, bool write, long nr, long a1, long a2) {
   auto* hf = dynamic_cast<fs::HostFile*>(f.get());
   if (!hf || !hf->MayBlock() || f->nonblocking()) return host::Syscall(nr, f->host_fd(), a1, a2);
   short want = write ? POLLOUT : POLLIN;
@@ -109,6 +111,8 @@ long HostIo(const FilePtr& f, bool write, long nr, long a1, long a2) {
     if (r < 0 && r != -ETIMEDOUT) return host::Syscall(nr, f->host_fd(), a1, a2);
   }
 }
+
+namespace {
 
 long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool positional) {
   FilePtr f = FdTable::Get().Lookup(fd);
