@@ -19,6 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "thread_state.h"
+
 static char path[256];
 
 static void check(int ok, const char* what) {
@@ -27,20 +29,6 @@ static void check(int ok, const char* what) {
 }
 
 static pid_t gettid_(void) { return (pid_t)syscall(SYS_gettid); }
-
-// Thread `tid`'s state letter (/proc/self/task/TID/stat), '?' if gone.
-static char thread_state(pid_t tid) {
-  char name[64], line[512];
-  snprintf(name, sizeof(name), "/proc/self/task/%d/stat", (int)tid);
-  int fd = open(name, O_RDONLY);
-  if (fd < 0) return '?';
-  ssize_t n = read(fd, line, sizeof(line) - 1);
-  close(fd);
-  if (n <= 0) return '?';
-  line[n] = 0;
-  char* paren = strrchr(line, ')');
-  return paren && paren[1] == ' ' ? paren[2] : '?';
-}
 
 // Waits until thread `tid` sleeps (blocked in its open), or `*done` is set
 // (it returned instead). The 1 ms pauses only space the polls.

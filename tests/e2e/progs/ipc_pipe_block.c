@@ -21,6 +21,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "thread_state.h"
+
 static int rfd, wfd;
 static size_t want = 1;
 static volatile sig_atomic_t handled;
@@ -48,20 +50,6 @@ static void show(const char* label, const struct result* res) {
 }
 
 static void pause_ms(int ms) { usleep(ms * 1000); }
-
-// Thread `tid`'s state letter (/proc/self/task/TID/stat), '?' if gone.
-static char thread_state(pid_t tid) {
-  char name[64], line[512];
-  snprintf(name, sizeof(name), "/proc/self/task/%d/stat", (int)tid);
-  int fd = open(name, O_RDONLY);
-  if (fd < 0) return '?';
-  ssize_t n = read(fd, line, sizeof(line) - 1);
-  close(fd);
-  if (n <= 0) return '?';
-  line[n] = 0;
-  char* paren = strrchr(line, ')');
-  return paren && paren[1] == ' ' ? paren[2] : '?';
-}
 
 // A thread started by spawn() publishes its tid before it runs `fn`.
 struct start {

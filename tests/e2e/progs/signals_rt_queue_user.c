@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "own_user.h"
+
 static int fill(int n) {
   int queued = 0;
   for (int i = 0; i < n; i++) {
@@ -81,19 +83,5 @@ static int user_main(void) {
 
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
-  // A user of its own (natively every process of a user counts; two runs
-  // at once must not share one): derived from our pid.
-  uid_t uid = 200000 + (uid_t)getpid();
-  pid_t p = fork();
-  if (p == 0) {
-    if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) {
-      printf("cannot become a user of its own (run as root)\n");
-      _exit(1);
-    }
-    _exit(user_main());
-  }
-  int st = 0;
-  waitpid(p, &st, 0);
-  printf("exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-  return 0;
+  return run_as_own_user(user_main);
 }

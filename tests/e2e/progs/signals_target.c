@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "thread_state.h"
+
 static volatile pid_t handler_tid;
 static volatile int hits;
 static pid_t main_tid, reader_tid;
@@ -33,16 +35,9 @@ static const char* Who(pid_t tid) {
 // (Where /proc shows no per-thread state, 200 ms: the reader only has to
 // get from its flag to the read.)
 static void WaitReaderAsleep(void) {
-  char path[64], buf[256];
-  snprintf(path, sizeof(path), "/proc/self/task/%d/stat", reader_tid);
   for (int tries = 0; tries < 200; tries++) {
-    FILE* f = fopen(path, "re");
-    if (!f) break;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char* close_paren = strrchr(buf, ')');
-    if (close_paren && close_paren[1] == ' ' && close_paren[2] == 'S') return;
+    char state = thread_state(reader_tid);
+    if (state == 'S' || state == '?') return;
     usleep(1000);
   }
 }
