@@ -5,6 +5,30 @@
 // (zmm0-31, or ymm0-15, or xmm0-15; the _lo variant: xmm0-15 packed at
 // 0-255, zmm16-31 at 1024), k0-7 at 2048, MXCSR at 2112.
 // void junction_vec_{save,restore}_{avx512,avx,sse}(void* area)
+
+// zmm16-31 at 1024 + 64*(n-16) and k0-7 at 2048 + 8*n: the same in the
+// full and the _lo variants.
+        .macro SAVE_ZMM16_31
+        .irp n, 16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        vmovdqu64 %zmm\n, (\n*64)(%rdi)
+        .endr
+        .endm
+        .macro RESTORE_ZMM16_31
+        .irp n, 16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        vmovdqu64 (\n*64)(%rdi), %zmm\n
+        .endr
+        .endm
+        .macro SAVE_K0_7
+        .irp n, 0,1,2,3,4,5,6,7
+        kmovq %k\n, (2048+\n*8)(%rdi)
+        .endr
+        .endm
+        .macro RESTORE_K0_7
+        .irp n, 0,1,2,3,4,5,6,7
+        kmovq (2048+\n*8)(%rdi), %k\n
+        .endr
+        .endm
+
         .text
 
         .p2align 4
@@ -27,30 +51,8 @@ junction_vec_save_avx512:
         vmovdqu64 %zmm13, 832(%rdi)
         vmovdqu64 %zmm14, 896(%rdi)
         vmovdqu64 %zmm15, 960(%rdi)
-        vmovdqu64 %zmm16, 1024(%rdi)
-        vmovdqu64 %zmm17, 1088(%rdi)
-        vmovdqu64 %zmm18, 1152(%rdi)
-        vmovdqu64 %zmm19, 1216(%rdi)
-        vmovdqu64 %zmm20, 1280(%rdi)
-        vmovdqu64 %zmm21, 1344(%rdi)
-        vmovdqu64 %zmm22, 1408(%rdi)
-        vmovdqu64 %zmm23, 1472(%rdi)
-        vmovdqu64 %zmm24, 1536(%rdi)
-        vmovdqu64 %zmm25, 1600(%rdi)
-        vmovdqu64 %zmm26, 1664(%rdi)
-        vmovdqu64 %zmm27, 1728(%rdi)
-        vmovdqu64 %zmm28, 1792(%rdi)
-        vmovdqu64 %zmm29, 1856(%rdi)
-        vmovdqu64 %zmm30, 1920(%rdi)
-        vmovdqu64 %zmm31, 1984(%rdi)
-        kmovq %k0, 2048(%rdi)
-        kmovq %k1, 2056(%rdi)
-        kmovq %k2, 2064(%rdi)
-        kmovq %k3, 2072(%rdi)
-        kmovq %k4, 2080(%rdi)
-        kmovq %k5, 2088(%rdi)
-        kmovq %k6, 2096(%rdi)
-        kmovq %k7, 2104(%rdi)
+        SAVE_ZMM16_31
+        SAVE_K0_7
         stmxcsr 2112(%rdi)
         ret
         .size junction_vec_save_avx512, .-junction_vec_save_avx512
@@ -76,30 +78,8 @@ junction_vec_restore_avx512:
         vmovdqu64 832(%rdi), %zmm13
         vmovdqu64 896(%rdi), %zmm14
         vmovdqu64 960(%rdi), %zmm15
-        vmovdqu64 1024(%rdi), %zmm16
-        vmovdqu64 1088(%rdi), %zmm17
-        vmovdqu64 1152(%rdi), %zmm18
-        vmovdqu64 1216(%rdi), %zmm19
-        vmovdqu64 1280(%rdi), %zmm20
-        vmovdqu64 1344(%rdi), %zmm21
-        vmovdqu64 1408(%rdi), %zmm22
-        vmovdqu64 1472(%rdi), %zmm23
-        vmovdqu64 1536(%rdi), %zmm24
-        vmovdqu64 1600(%rdi), %zmm25
-        vmovdqu64 1664(%rdi), %zmm26
-        vmovdqu64 1728(%rdi), %zmm27
-        vmovdqu64 1792(%rdi), %zmm28
-        vmovdqu64 1856(%rdi), %zmm29
-        vmovdqu64 1920(%rdi), %zmm30
-        vmovdqu64 1984(%rdi), %zmm31
-        kmovq 2048(%rdi), %k0
-        kmovq 2056(%rdi), %k1
-        kmovq 2064(%rdi), %k2
-        kmovq 2072(%rdi), %k3
-        kmovq 2080(%rdi), %k4
-        kmovq 2088(%rdi), %k5
-        kmovq 2096(%rdi), %k6
-        kmovq 2104(%rdi), %k7
+        RESTORE_ZMM16_31
+        RESTORE_K0_7
         ret
         .size junction_vec_restore_avx512, .-junction_vec_restore_avx512
 
@@ -111,22 +91,7 @@ junction_vec_restore_avx512:
 // 64-byte stores at 0-255 instead of sixteen (the stores, not the bytes,
 // are what a save costs). zmm16-19 serve to pack them once stored.
 junction_vec_save_avx512_lo:
-        vmovdqu64 %zmm16, 1024(%rdi)
-        vmovdqu64 %zmm17, 1088(%rdi)
-        vmovdqu64 %zmm18, 1152(%rdi)
-        vmovdqu64 %zmm19, 1216(%rdi)
-        vmovdqu64 %zmm20, 1280(%rdi)
-        vmovdqu64 %zmm21, 1344(%rdi)
-        vmovdqu64 %zmm22, 1408(%rdi)
-        vmovdqu64 %zmm23, 1472(%rdi)
-        vmovdqu64 %zmm24, 1536(%rdi)
-        vmovdqu64 %zmm25, 1600(%rdi)
-        vmovdqu64 %zmm26, 1664(%rdi)
-        vmovdqu64 %zmm27, 1728(%rdi)
-        vmovdqu64 %zmm28, 1792(%rdi)
-        vmovdqu64 %zmm29, 1856(%rdi)
-        vmovdqu64 %zmm30, 1920(%rdi)
-        vmovdqu64 %zmm31, 1984(%rdi)
+        SAVE_ZMM16_31
         vinserti32x4 $1, %xmm1, %zmm0, %zmm16
         vinserti32x4 $2, %xmm2, %zmm16, %zmm16
         vinserti32x4 $3, %xmm3, %zmm16, %zmm16
@@ -143,14 +108,7 @@ junction_vec_save_avx512_lo:
         vinserti32x4 $2, %xmm14, %zmm19, %zmm19
         vinserti32x4 $3, %xmm15, %zmm19, %zmm19
         vmovdqu64 %zmm19, 192(%rdi)
-        kmovq %k0, 2048(%rdi)
-        kmovq %k1, 2056(%rdi)
-        kmovq %k2, 2064(%rdi)
-        kmovq %k3, 2072(%rdi)
-        kmovq %k4, 2080(%rdi)
-        kmovq %k5, 2088(%rdi)
-        kmovq %k6, 2096(%rdi)
-        kmovq %k7, 2104(%rdi)
+        SAVE_K0_7
         stmxcsr 2112(%rdi)
         ret
         .size junction_vec_save_avx512_lo, .-junction_vec_save_avx512_lo
@@ -182,30 +140,8 @@ junction_vec_restore_avx512_lo:
         vextracti32x4 $2, %zmm12, %xmm14
         vextracti32x4 $3, %zmm12, %xmm15
         vmovdqa %xmm12, %xmm12
-        vmovdqu64 1024(%rdi), %zmm16
-        vmovdqu64 1088(%rdi), %zmm17
-        vmovdqu64 1152(%rdi), %zmm18
-        vmovdqu64 1216(%rdi), %zmm19
-        vmovdqu64 1280(%rdi), %zmm20
-        vmovdqu64 1344(%rdi), %zmm21
-        vmovdqu64 1408(%rdi), %zmm22
-        vmovdqu64 1472(%rdi), %zmm23
-        vmovdqu64 1536(%rdi), %zmm24
-        vmovdqu64 1600(%rdi), %zmm25
-        vmovdqu64 1664(%rdi), %zmm26
-        vmovdqu64 1728(%rdi), %zmm27
-        vmovdqu64 1792(%rdi), %zmm28
-        vmovdqu64 1856(%rdi), %zmm29
-        vmovdqu64 1920(%rdi), %zmm30
-        vmovdqu64 1984(%rdi), %zmm31
-        kmovq 2048(%rdi), %k0
-        kmovq 2056(%rdi), %k1
-        kmovq 2064(%rdi), %k2
-        kmovq 2072(%rdi), %k3
-        kmovq 2080(%rdi), %k4
-        kmovq 2088(%rdi), %k5
-        kmovq 2096(%rdi), %k6
-        kmovq 2104(%rdi), %k7
+        RESTORE_ZMM16_31
+        RESTORE_K0_7
         ret
         .size junction_vec_restore_avx512_lo, .-junction_vec_restore_avx512_lo
 
