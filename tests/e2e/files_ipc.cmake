@@ -26,6 +26,7 @@ set_tests_properties(e2e.ipc_signalfd_2cores PROPERTIES LABELS e2e TIMEOUT 120)
 # timerfd, and TFD_TIMER_CANCEL_ON_SET with CLOCK_REALTIME set from outside
 # (to its own value; skipped without CAP_SYS_TIME).
 add_executable(e2e_ipc_timerfd progs/ipc_timerfd.c)
+target_link_libraries(e2e_ipc_timerfd PRIVATE pthread)
 junction_e2e(ipc_timerfd COMMAND $<TARGET_FILE:e2e_ipc_timerfd>)
 add_test(NAME e2e.ipc_timerfd_cancel
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/timerfd_cancel_test.sh $<TARGET_FILE:junction> ${E2E_APP}

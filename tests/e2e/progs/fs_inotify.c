@@ -15,7 +15,10 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "thread_state.h"
 
 static char dir[64];
 
@@ -53,8 +56,10 @@ static int print_events(const char* buf, ssize_t n, int wd, uint32_t* cookie) {
 }
 
 static int blocking_fd, blocking_wd;
+static volatile pid_t blocking_tid;
 static void* blocking_reader(void* arg) {
   (void)arg;
+  blocking_tid = (pid_t)syscall(SYS_gettid);
   char buf[4096] __attribute__((aligned(8)));
   ssize_t n = read(blocking_fd, buf, sizeof(buf));
   uint32_t cookie = 0;
@@ -122,7 +127,8 @@ int main(int argc, char** argv) {
   blocking_wd = inotify_add_watch(blocking_fd, dir, IN_CREATE);
   pthread_t t;
   pthread_create(&t, NULL, blocking_reader, NULL);
-  usleep(50000);  // let it block (either order must work)
+  while (!blocking_tid) usleep(1000);
+  wait_thread_asleep(blocking_tid);  // the event comes while it blocks
   f = open(a, O_CREAT | O_WRONLY, 0600);
   close(f);
   pthread_join(t, NULL);

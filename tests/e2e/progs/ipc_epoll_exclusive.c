@@ -1,7 +1,10 @@
 // EPOLLEXCLUSIVE compared with Linux: two threads wait in their own epoll
 // instances on the same eventfd, added edge-triggered (each wakes once per
 // event, nobody reads) with EPOLLEXCLUSIVE: one write wakes exactly one of
-// them; without the flag both wake. Also the flag's argument rules.
+// them; without the flag both wake. Also the flag's argument rules. No
+// sleep orders anything: the write comes once both sleep in epoll_wait, and
+// the wake-ups are counted once both sleep again (a woken thread is R in
+// /proc until it has counted its wake-up and waits again).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -11,11 +14,15 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "thread_state.h"
 
 static int g_efd, g_stopfd;
 static atomic_int g_wakes;
 static atomic_int g_ready;
+static atomic_int g_tids[2];
 
 static void* Waiter(void* arg) {
   uint32_t flags = (uint32_t)(uintptr_t)arg;
@@ -24,7 +31,7 @@ static void* Waiter(void* arg) {
   epoll_ctl(ep, EPOLL_CTL_ADD, g_efd, &ev);
   struct epoll_event stop = {.events = EPOLLIN, .data.u32 = 2};
   epoll_ctl(ep, EPOLL_CTL_ADD, g_stopfd, &stop);
-  atomic_fetch_add(&g_ready, 1);
+  atomic_store(&g_tids[atomic_fetch_add(&g_ready, 1)], (int)syscall(SYS_gettid));
   for (;;) {
     struct epoll_event out;
     if (epoll_wait(ep, &out, 1, -1) != 1) continue;
@@ -40,14 +47,18 @@ static int Round(uint32_t flags) {
   g_stopfd = eventfd(0, 0);
   atomic_store(&g_wakes, 0);
   atomic_store(&g_ready, 0);
+  atomic_store(&g_tids[0], 0);
+  atomic_store(&g_tids[1], 0);
   pthread_t t[2];
   for (int i = 0; i < 2; i++) pthread_create(&t[i], NULL, Waiter, (void*)(uintptr_t)flags);
-  while (atomic_load(&g_ready) < 2) usleep(1000);
-  usleep(200000);  // both are asleep in epoll_wait by now
+  for (int i = 0; i < 2; i++) {
+    while (!atomic_load(&g_tids[i])) usleep(1000);
+    wait_thread_asleep(atomic_load(&g_tids[i]));
+  }
   uint64_t one = 1;
   write(g_efd, &one, sizeof(one));
-  while (atomic_load(&g_wakes) < 1) usleep(1000);
-  usleep(200000);  // time for a second (wrong) wake-up to show
+  for (int i = 0; i < 30000 && atomic_load(&g_wakes) < 1; i++) usleep(1000);
+  for (int i = 0; i < 2; i++) wait_thread_asleep(atomic_load(&g_tids[i]));
   int wakes = atomic_load(&g_wakes);
   write(g_stopfd, &one, sizeof(one));
   for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);

@@ -1,22 +1,26 @@
 // A thread blocked in read/write on a pipe while another thread forks (and
 // the child exits at once) keeps waiting on the same pipe: the child's exit
 // closing its copies is not the last writer or reader closing. Compared
-// with native. The sleeps only make "already blocked" likely; the output
-// does not depend on them.
+// with native. The fork comes once the thread sleeps in its call (its
+// state in /proc is S).
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "thread_state.h"
 
 static int fds[2];
 static volatile sig_atomic_t sigpipes;
 static char rbuf[16];
 static long rres;
 static int rerr;
+static volatile pid_t blocked_tid;  // the reader or writer thread
 
 static void on_sigpipe(int sig) {
   (void)sig;
@@ -25,6 +29,7 @@ static void on_sigpipe(int sig) {
 
 static void *reader(void *arg) {
   (void)arg;
+  blocked_tid = (pid_t)syscall(SYS_gettid);
   rres = read(fds[0], rbuf, sizeof(rbuf));
   rerr = rres < 0 ? errno : 0;
   return NULL;
@@ -36,9 +41,18 @@ static int werr;
 
 static void *writer(void *arg) {
   (void)arg;
+  blocked_tid = (pid_t)syscall(SYS_gettid);
   wres = write(fds[1], wbuf, sizeof(wbuf));
   werr = wres < 0 ? errno : 0;
   return NULL;
+}
+
+// Starts fn in thread *t and returns once it sleeps (blocked in its call).
+static void start_blocked(pthread_t *t, void *(*fn)(void *)) {
+  blocked_tid = 0;
+  pthread_create(t, NULL, fn, NULL);
+  while (!blocked_tid) usleep(1000);
+  wait_thread_asleep(blocked_tid);
 }
 
 static void fork_exiting_child(void) {
@@ -56,8 +70,7 @@ int main(void) {
 
   // 1: a blocked reader gets the byte written after the child's exit.
   pipe(fds);
-  pthread_create(&t, NULL, reader, NULL);
-  usleep(100000);
+  start_blocked(&t, reader);
   fork_exiting_child();
   write(fds[1], "x", 1);
   pthread_join(t, NULL);
@@ -67,8 +80,7 @@ int main(void) {
 
   // 2: a blocked reader gets EOF once the parent closes the write end too.
   pipe(fds);
-  pthread_create(&t, NULL, reader, NULL);
-  usleep(100000);
+  start_blocked(&t, reader);
   fork_exiting_child();
   close(fds[1]);
   pthread_join(t, NULL);
@@ -86,8 +98,7 @@ int main(void) {
   while ((n = write(fds[1], chunk, 1)) > 0) filled += n;
   fcntl(fds[1], F_SETFL, 0);
   memset(wbuf, 'b', sizeof(wbuf));
-  pthread_create(&t, NULL, writer, NULL);
-  usleep(100000);
+  start_blocked(&t, writer);
   fork_exiting_child();
   long got = 0, bs = 0;
   while (got < filled + (long)sizeof(wbuf)) {

@@ -3,7 +3,9 @@
 // by sender), blocking reads woken by another thread and by a host timer,
 // poll and epoll on a signalfd, SFD_NONBLOCK, a mask change, EINTR from a
 // signal outside the mask; and a handler interrupting ppoll runs with the
-// temporary mask, the caller's returning after it.
+// temporary mask, the caller's returning after it. No sleep orders
+// anything: each signal or timer that must find the main thread blocked is
+// sent or armed once the main thread sleeps in its call.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "thread_state.h"
 
 static sigset_t Set(int a, int b, int c) {
   sigset_t s;
@@ -47,16 +51,33 @@ static int ReadOne(int fd, const char* what) {
   return 0;
 }
 
-// Sends `sig` to the process after a short delay, from another thread.
-static void* DelayedKill(void* arg) {
-  usleep(30000);
-  kill(getpid(), (int)(long)arg);
+static volatile int g_calling;  // the main thread is entering its blocking call
+
+// Once the main thread (tid = pid) has started its call and sleeps in it:
+// sends `sig` to the process, or with 0 arms a 30 ms ITIMER_REAL. This
+// thread blocks the signals, so the main thread or the signalfd takes them.
+static void* WhenAsleep(void* arg) {
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, NULL);
+  for (int i = 0; i < 30000 && !g_calling; i++) usleep(1000);
+  wait_thread_asleep(getpid());
+  int sig = (int)(long)arg;
+  if (sig) {
+    kill(getpid(), sig);
+  } else {
+    struct itimerval it = {{0, 0}, {0, 30000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+  }
   return NULL;
 }
 
+// `sig` (0: the timer) once the call that follows sleeps; the caller sets
+// g_calling just before it.
 static void After(int sig) {
+  g_calling = 0;
   pthread_t t;
-  pthread_create(&t, NULL, DelayedKill, (void*)(long)sig);
+  pthread_create(&t, NULL, WhenAsleep, (void*)(long)sig);
   pthread_detach(t);
 }
 
@@ -174,12 +195,14 @@ int main(void) {
   // A blocking read, woken when another thread sends the signal.
   int bfd = signalfd(-1, &m, SFD_CLOEXEC);
   After(SIGUSR2);
+  g_calling = 1;
   ReadOne(bfd, "blocking read");
 
   // poll and epoll on a signalfd.
   struct pollfd pfd = {fd, POLLIN, 0};
   printf("poll before: %d\n", poll(&pfd, 1, 0));
   After(SIGUSR1);
+  g_calling = 1;
   int r = poll(&pfd, 1, -1);
   printf("poll: %d revents %#x\n", r, pfd.revents);
   ReadOne(fd, "after poll");
@@ -188,6 +211,7 @@ int main(void) {
   epoll_ctl(ep, EPOLL_CTL_ADD, bfd, &ev);
   After(SIGUSR2);
   struct epoll_event out;
+  g_calling = 1;
   r = epoll_wait(ep, &out, 1, -1);
   printf("epoll_wait: %d events %#x data %u\n", r, out.events, out.data.u32);
   ReadOne(bfd, "after epoll");
@@ -202,8 +226,8 @@ int main(void) {
   // A host timer's signal, blocked, wakes a blocking reader.
   sigset_t ma = Set(SIGALRM, 0, 0);
   int afd = signalfd(-1, &ma, SFD_CLOEXEC);
-  struct itimerval it = {{0, 0}, {0, 30000}};
-  setitimer(ITIMER_REAL, &it, NULL);
+  After(0);
+  g_calling = 1;
   ReadOne(afd, "host timer");
 
   // A handled signal outside the mask interrupts a blocking read.
@@ -212,7 +236,8 @@ int main(void) {
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = OnAlarm;
   sigaction(SIGALRM, &sa, NULL);
-  setitimer(ITIMER_REAL, &it, NULL);
+  After(0);
+  g_calling = 1;
   ReadOne(bfd, "interrupted read");
   printf("alarms handled: %d\n", (int)g_alarms);
 

@@ -2,13 +2,15 @@
 // timers, absolute times, every clock, TFD_NONBLOCK, TFD_IOC_SET_TICKS,
 // gettime, poll/epoll readiness, bad arguments. `--cancel`: timers armed
 // with TFD_TIMER_CANCEL_ON_SET, then blocks until someone sets
-// CLOCK_REALTIME (timerfd_cancel_test.sh runs `--set-clock` natively) and
+// CLOCK_REALTIME (timerfd_cancel_test.sh runs `--set-clock` natively once
+// it prints "armed", which it does when it sleeps in epoll_wait) and
 // reports what each timer says. `--set-clock`: sets CLOCK_REALTIME to its
 // own value (a clock set that moves it by microseconds); exit 77 if not
 // permitted.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,8 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "thread_state.h"
 
 #ifndef TFD_IOC_SET_TICKS
 #define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
@@ -106,6 +110,16 @@ static int Basics(void) {
   return 0;
 }
 
+// Prints "armed" once the main thread (tid = pid) sleeps in epoll_wait, so
+// that the clock set comes while it waits.
+static void* ArmedWhenAsleep(void* arg) {
+  (void)arg;
+  wait_thread_asleep(getpid());
+  printf("armed\n");
+  fflush(stdout);
+  return NULL;
+}
+
 static int Cancel(void) {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
@@ -124,10 +138,11 @@ static int Cancel(void) {
   int ep = epoll_create1(0);
   struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 1};
   epoll_ctl(ep, EPOLL_CTL_ADD, watched, &ev);
-  printf("armed\n");
-  fflush(stdout);
+  pthread_t announcer;
+  pthread_create(&announcer, NULL, ArmedWhenAsleep, NULL);
   struct epoll_event out;
   int r = epoll_wait(ep, &out, 1, 30000);
+  pthread_join(announcer, NULL);
   printf("epoll_wait: %d data %u\n", r, r > 0 ? out.data.u32 : 0);
   ReadTicks(watched, "watched", 0);
   ReadTicks(watched, "watched again", 0);

@@ -4,7 +4,9 @@
 // thread holding it, and from itself); and a process-private one whose
 // owner THREAD exits. Linux marks each word FUTEX_OWNER_DIED and wakes a waiter, so the
 // next locker (in another process) gets EOWNERDEAD and can make the mutex
-// consistent; unlocking without that leaves it ENOTRECOVERABLE.
+// consistent; unlocking without that leaves it ENOTRECOVERABLE. No sleep
+// orders anything: the owner dies once the parent sleeps in its lock (a
+// parent thread watches /proc and tells the child, or kills it).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -16,12 +18,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "thread_state.h"
+
 static pthread_mutex_t* shared;  // mutexes in a MAP_SHARED page
 static int ready[2];              // child -> parent: "I hold it"
+static int go[2];                 // parent -> child: "I sleep in the lock"
 
 static volatile int thread_holds;  // in the child: its thread has the mutex
 
 static void told_ready(void) { (void)!write(ready[1], "r", 1); }
+static void wait_go(void) {
+  char b;
+  (void)!read(go[0], &b, 1);
+}
 
 static void* hold_and_stay(void* arg) {
   pthread_mutex_lock((pthread_mutex_t*)arg);
@@ -42,10 +51,15 @@ static void status(const char* label, int st) {
   else if (WIFSIGNALED(st)) printf("%s: child killed by signal %d\n", label, WTERMSIG(st));
 }
 
-// Kills the child once the parent is (most likely) blocked in its lock.
-static void* kill_later(void* arg) {
-  usleep(100000);
-  kill((pid_t)(long)arg, SIGKILL);
+static volatile int locking;  // the parent's main thread is entering its lock
+
+// In the parent: once its main thread (tid = pid) sleeps in the lock,
+// SIGKILLs child `arg`, or with 0 tells the child to go on.
+static void* when_locking(void* arg) {
+  for (int i = 0; i < 30000 && !locking; i++) usleep(1000);
+  wait_thread_asleep(getpid());
+  if (arg) kill((pid_t)(long)arg, SIGKILL);
+  else (void)!write(go[1], "g", 1);
   return NULL;
 }
 
@@ -60,13 +74,13 @@ static void round_(const char* label, int how, pthread_mutex_t* m) {
       while (!__atomic_load_n(&thread_holds, __ATOMIC_SEQ_CST)) usleep(1000);
       told_ready();
       if (how == 5) for (;;) pause();  // until SIGKILL
-      usleep(100000);
+      wait_go();
       exit(0);
     }
     pthread_mutex_lock(m);
     told_ready();
     if (how == 4) for (;;) pause();  // until SIGKILL
-    usleep(100000);  // the parent is likely blocked in lock by now
+    wait_go();  // the parent sleeps in its lock
     if (how == 2) raise(SIGTERM);
     if (how == 3) *(volatile int*)0 = 1;
     if (how == 6) kill(getpid(), SIGKILL);
@@ -74,13 +88,15 @@ static void round_(const char* label, int how, pthread_mutex_t* m) {
   }
   char b;
   (void)!read(ready[0], &b, 1);
-  pthread_t killer;
-  if (how == 4 || how == 5) pthread_create(&killer, NULL, kill_later, (void*)(long)c);
+  pthread_t watcher;
+  locking = 0;
+  pthread_create(&watcher, NULL, when_locking, (void*)(long)(how == 4 || how == 5 ? c : 0));
+  locking = 1;
   int r = pthread_mutex_lock(m);
   printf("%s: lock %s", label, err(r));
   if (r == EOWNERDEAD) printf(", consistent %s", err(pthread_mutex_consistent(m)));
   printf(", unlock %s\n", err(pthread_mutex_unlock(m)));
-  if (how == 4 || how == 5) pthread_join(killer, NULL);
+  pthread_join(watcher, NULL);
   int st = 0;
   waitpid(c, &st, 0);
   status(label, st);
@@ -90,7 +106,7 @@ static void round_(const char* label, int how, pthread_mutex_t* m) {
 
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
-  if (pipe(ready) != 0) return 1;
+  if (pipe(ready) != 0 || pipe(go) != 0) return 1;
   shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (shared == MAP_FAILED) return 1;
   pthread_mutexattr_t ma;

@@ -4,6 +4,8 @@
 // site (the LibOS rewrites a site on its second trap), then on the rewritten
 // trampoline path); a FUTEX_WAIT with a timeout fails with EINTR even under
 // SA_RESTART (ERESTART_RESTARTBLOCK); one without a timeout restarts.
+// No sleep orders anything: each alarm is armed once the main thread
+// sleeps in the call it must interrupt.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
@@ -18,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "thread_state.h"
+
 static volatile sig_atomic_t handled;
 static volatile pid_t writer;  // told by the handler to write
 
@@ -30,6 +34,42 @@ static void on_alarm(int sig) {
 static void arm_timer_ms(int ms) {
   struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
   setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static long futex(uint32_t* w, int op, uint32_t v, const struct timespec* t, uint32_t v3) {
+  return syscall(SYS_futex, w, op, v, t, NULL, v3);
+}
+
+static volatile int main_calling;  // the main thread is entering its call
+static uint32_t word;
+static pthread_t alarm_thread;
+
+// Arms a 10 ms alarm once the main thread (tid = pid) has started its call
+// and sleeps in it, so that the alarm interrupts the call, not the code
+// before it. With `wake_after`, then changes `word` and wakes it once the
+// handler has run and the restarted wait sleeps again. This thread blocks
+// SIGALRM: the main thread takes it.
+static void* alarm_when_asleep(void* wake_after) {
+  sigset_t alrm;
+  sigemptyset(&alrm);
+  sigaddset(&alrm, SIGALRM);
+  pthread_sigmask(SIG_BLOCK, &alrm, NULL);
+  for (int i = 0; i < 30000 && !main_calling; i++) usleep(1000);
+  wait_thread_asleep(getpid());
+  arm_timer_ms(10);
+  if (!wake_after) return NULL;
+  for (int i = 0; i < 30000 && !handled; i++) usleep(1000);
+  wait_thread_asleep(getpid());
+  __atomic_store_n(&word, 1, __ATOMIC_SEQ_CST);
+  futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, 0);
+  return NULL;
+}
+
+// Starts the alarm thread: the main thread sets main_calling just before
+// its call and joins the thread after it.
+static void alarm_once_asleep(void* wake_after) {
+  main_calling = 0;
+  pthread_create(&alarm_thread, NULL, alarm_when_asleep, wake_after);
 }
 
 // The child writes one byte once the parent's handler has run, so the
@@ -51,11 +91,13 @@ static void fork_read_round(const char* label) {
   sigprocmask(SIG_SETMASK, &old, NULL);
   writer = c;
   handled = 0;
-  arm_timer_ms(100);
+  alarm_once_asleep(NULL);
   char b = 0;
   errno = 0;
+  main_calling = 1;
   long r = read(p[0], &b, 1);
   int e = errno;
+  pthread_join(alarm_thread, NULL);
   writer = 0;
   int st = 0;
   waitpid(c, &st, 0);
@@ -65,23 +107,8 @@ static void fork_read_round(const char* label) {
   close(p[1]);
 }
 
-static long futex(uint32_t* w, int op, uint32_t v, const struct timespec* t, uint32_t v3) {
-  return syscall(SYS_futex, w, op, v, t, NULL, v3);
-}
-
 static void show(const char* label, long r, int e) {
   printf("%s: %ld %s handler ran %d\n", label, r, r < 0 ? strerror(e) : "", handled > 0);
-}
-
-static uint32_t word;
-
-static void* waker(void* arg) {
-  (void)arg;
-  while (!handled) usleep(1000);
-  usleep(100000);
-  __atomic_store_n(&word, 1, __ATOMIC_SEQ_CST);
-  futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, 0);
-  return NULL;
 }
 
 int main(void) {
@@ -100,30 +127,36 @@ int main(void) {
   uint32_t z = 0;
   struct timespec rel = {5, 0};
   handled = 0;
-  arm_timer_ms(100);
+  alarm_once_asleep(NULL);
   errno = 0;
+  main_calling = 1;
   long r = futex(&z, FUTEX_WAIT_PRIVATE, 0, &rel, 0);
-  show("FUTEX_WAIT relative timeout, SA_RESTART", r, errno);
+  int e = errno;
+  pthread_join(alarm_thread, NULL);
+  show("FUTEX_WAIT relative timeout, SA_RESTART", r, e);
 
   struct timespec abs;
   clock_gettime(CLOCK_MONOTONIC, &abs);
   abs.tv_sec += 5;
   handled = 0;
-  arm_timer_ms(100);
+  alarm_once_asleep(NULL);
   errno = 0;
+  main_calling = 1;
   r = futex(&z, FUTEX_WAIT_BITSET_PRIVATE, 0, &abs, FUTEX_BITSET_MATCH_ANY);
-  show("FUTEX_WAIT_BITSET absolute timeout, SA_RESTART", r, errno);
+  e = errno;
+  pthread_join(alarm_thread, NULL);
+  show("FUTEX_WAIT_BITSET absolute timeout, SA_RESTART", r, e);
 
-  // No timeout: restarted; the waker changes the word and wakes it later
-  // (a restart that comes after the change sees EAGAIN, also a restart).
+  // No timeout: restarted; the alarm thread changes the word and wakes it
+  // once the restarted wait sleeps (EAGAIN, a restart that came after the
+  // change, is also accepted).
   handled = 0;
-  pthread_t t;
-  pthread_create(&t, NULL, waker, NULL);
-  arm_timer_ms(100);
+  alarm_once_asleep((void*)1);
   errno = 0;
+  main_calling = 1;
   r = futex(&word, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
-  int e = errno;
-  pthread_join(t, NULL);
+  e = errno;
+  pthread_join(alarm_thread, NULL);
   printf("FUTEX_WAIT no timeout, SA_RESTART: %s handler ran %d\n",
          r == 0 || e == EAGAIN ? "restarted" : strerror(e), handled > 0);
 
@@ -131,9 +164,12 @@ int main(void) {
   sa.sa_flags = 0;
   sigaction(SIGALRM, &sa, NULL);
   handled = 0;
-  arm_timer_ms(100);
+  alarm_once_asleep(NULL);
   errno = 0;
+  main_calling = 1;
   r = futex(&z, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
-  show("FUTEX_WAIT no timeout, no SA_RESTART", r, errno);
+  e = errno;
+  pthread_join(alarm_thread, NULL);
+  show("FUTEX_WAIT no timeout, no SA_RESTART", r, e);
   return 0;
 }

@@ -1,7 +1,9 @@
 // A sleeping thread that gets signals whose default action ignores them
 // (SIGCONT, SIGCHLD, SIGURG, SIGWINCH, thread- and process-directed) keeps
 // sleeping: nanosleep and relative clock_nanosleep neither fail with EINTR
-// nor end early (Linux drops such signals or restarts the sleep).
+// nor end early (Linux drops such signals or restarts the sleep). Each
+// signal is sent while the sleeper sleeps (its state in /proc is S), so
+// it lands in a sleep even when a loaded machine delays either thread.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -10,6 +12,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "thread_state.h"
 static volatile int done;
 static volatile pid_t sleeper_tid;
 static long long now_ns(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000LL + t.tv_nsec; }
@@ -36,6 +39,8 @@ int main(void) {
   for (int n = 0; !done; n++) {
     struct timespec t = {0, 2 * 1000 * 1000};
     nanosleep(&t, 0);
+    while (!done && thread_state(sleeper_tid) != 'S') usleep(100);
+    if (done) break;
     int sig = sigs[n % 4];
     if (n % 2) syscall(SYS_tgkill, getpid(), sleeper_tid, sig);
     else kill(getpid(), sig);

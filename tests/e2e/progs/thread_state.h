@@ -22,3 +22,16 @@ static inline char thread_state(pid_t tid) {
   char* paren = strrchr(line, ')');
   return paren && paren[1] == ' ' ? paren[2] : '?';
 }
+
+// Waits until thread `tid` sleeps in a blocking call (state S), polling
+// every millisecond for up to about 30 s (a loaded machine may take long to
+// get it there). Returns 1 once it sleeps, 0 if it never did or is gone.
+static inline int wait_thread_asleep(pid_t tid) {
+  for (int i = 0; i < 30000; i++) {
+    char state = thread_state(tid);
+    if (state == 'S') return 1;
+    if (state == '?') return 0;
+    usleep(1000);
+  }
+  return 0;
+}
