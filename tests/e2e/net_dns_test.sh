@@ -9,8 +9,10 @@ DIR=$(mktemp -d)
 python3 "$RESPONDER" >"$DIR/port" &
 PID=$!
 PORT=""
-for i in $(seq 1 100); do
+# Until the responder has bound its port (up to 30 s on a loaded machine).
+for i in $(seq 1 300); do
   PORT=$(cat "$DIR/port" 2>/dev/null) && [ -n "$PORT" ] && break
+  kill -0 "$PID" 2>/dev/null || break
   sleep 0.1
 done
 rc=1

@@ -20,20 +20,23 @@ server_pid=""
 stop_server() {
   [ -n "$server_pid" ] || return 0
   kill "$server_pid" 2>/dev/null
-  for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  # SIGKILL only if it hangs: `timeout` would leave its child behind.
+  for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$server_pid" 2>/dev/null
   wait "$server_pid" 2>/dev/null
   server_pid=""
 }
 
 # start_server DIR PORT RUNNER...: redis-server in the foreground of a
-# background job, snapshots only on request.
+# background job, snapshots only on request; polled until it answers (up
+# to 60 s: start-up on a loaded machine is slow).
 start_server() {
   local dir=$1 port=$2; shift 2
   timeout 120 "$@" redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --dbfilename dump.rdb \
     --save "" --appendonly no --daemonize no --logfile "$dir/redis.log" >/dev/null 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 100); do
+  local deadline=$(($(date +%s) + 60))
+  while [ "$(date +%s)" -lt "$deadline" ] && kill -0 "$server_pid" 2>/dev/null; do
     [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && return 0
     sleep 0.1
   done
@@ -53,8 +56,8 @@ scenario() {
   for i in $(seq 1 200); do echo "SET key:$i value-$i"; done | "${cli[@]}" >/dev/null
   "${cli[@]}" dbsize
   "${cli[@]}" bgsave
-  local status=""
-  for _ in $(seq 1 200); do
+  local status="" deadline=$(($(date +%s) + 60))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
     status=$("${cli[@]}" info persistence | tr -d '\r' | grep -E '^rdb_bgsave_in_progress:0$|^rdb_last_bgsave_status:' | sort | tr '\n' ' ')
     case "$status" in *"in_progress:0"*) break ;; esac
     sleep 0.05

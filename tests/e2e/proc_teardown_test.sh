@@ -19,7 +19,8 @@ settled() {
     echo "$procs" | grep -q ' 1 running cat$'
 }
 procs=""
-for _ in $(seq 1 100); do
+deadline=$(($(date +%s) + 60))  # start-up on a loaded machine is slow
+while [ "$(date +%s)" -lt "$deadline" ]; do
   procs=$("$JUNCTION" ps --json 2>/dev/null | python3 -c '
 import json, sys
 for c in json.load(sys.stdin):
@@ -46,7 +47,7 @@ alive() {  # running or stopped, not a zombie
   [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
 }
 left=""
-for _ in $(seq 1 50); do
+for _ in $(seq 1 300); do
   left=""
   for h in $hosts; do alive "$h" && left="$left $h"; done
   [ -z "$left" ] && break

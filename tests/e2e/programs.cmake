@@ -139,7 +139,7 @@ add_executable(e2e_ipc_pipe_fork_blocked progs/ipc_pipe_fork_blocked.c)
 target_link_libraries(e2e_ipc_pipe_fork_blocked PRIVATE pthread)
 junction_e2e(ipc_pipe_fork_blocked COMMAND $<TARGET_FILE:e2e_ipc_pipe_fork_blocked>)
 add_test(NAME e2e.ipc_http COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_http_test.sh $<TARGET_FILE:junction>)
-set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 60)
+set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 120)
 # Processes (issue 8): fork/vfork/posix_spawn, wait statuses, groups and
 # sessions, kill to pids and groups, pidfds; shells, make, python.
 add_executable(e2e_proc_basic progs/proc_basic.c)
@@ -218,7 +218,7 @@ junction_e2e(proc_pidfd_getfd COMMAND $<TARGET_FILE:e2e_proc_pidfd_getfd>)
 add_executable(e2e_proc_reparent progs/proc_reparent.c)
 junction_e2e(proc_reparent COMMAND $<TARGET_FILE:e2e_proc_reparent>)
 add_test(NAME e2e.proc_teardown COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_teardown_test.sh $<TARGET_FILE:junction>)
-set_tests_properties(e2e.proc_teardown PROPERTIES LABELS e2e TIMEOUT 60)
+set_tests_properties(e2e.proc_teardown PROPERTIES LABELS e2e TIMEOUT 120)
 # Pool(2).map and a Lock contended across processes (futexes in MAP_SHARED memory).
 junction_e2e(proc_python_multiprocessing COMMAND python3 ${E2E_DATA}/proc/multiprocessing_pool.py)
 # A thread parked reading a pipe shared with a child while another never
