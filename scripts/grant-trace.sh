@@ -7,7 +7,9 @@
 # THRESHOLD_US classified by the step that made them slow. With `take`, a
 # best-effort container runs a CPU-bound guest on cpu1 first (the `take`
 # scenario: the daemon takes the core from it for every round).
-# Usage: [J=path/to/junction] scripts/grant-trace.sh busy|adaptive [ROUNDS [THRESHOLD_US [take]]]
+# SPIN=1: the latency-critical container has `spinning_kthreads = 1` (its idle
+# kthread polls its lent core instead of sleeping on the host).
+# Usage: [J=path/to/junction] [SPIN=1] scripts/grant-trace.sh busy|adaptive [ROUNDS [THRESHOLD_US [take]]]
 set -u
 J=${J:-build/release/junction}
 POLL=${1:?busy or adaptive}; ROUNDS=${2:-300}; THR=${3:-10}; TAKE=${4:-}
@@ -17,8 +19,8 @@ trap 'kill $DP $BP 2>/dev/null; wait 2>/dev/null; rm -rf "$D"' EXIT
 "$J" daemon --set "control.socket=\"$D/c.sock\"" --set 'cores=[1]' --set "polling=\"$POLL\"" 2>"$D/daemon.log" &
 DP=$!
 for _ in $(seq 200); do [ -S "$D/c.sock" ] && break; sleep 0.02; done
-printf 'name = "lc"\n[cpu]\nclass = "latency-critical"\nmax_cores = 1\nguaranteed_cores = 1\n[daemon]\nsocket = "%s"\n' \
-  "$D/c.sock" >"$D/lc.toml"
+printf 'name = "lc"\n[cpu]\nclass = "latency-critical"\nmax_cores = 1\nguaranteed_cores = 1\nspinning_kthreads = %s\n[daemon]\nsocket = "%s"\n' \
+  "${SPIN:-0}" "$D/c.sock" >"$D/lc.toml"
 if [ "$TAKE" = take ]; then
   printf 'name = "be"\n[cpu]\nclass = "best-effort"\nmax_cores = 1\n[daemon]\nsocket = "%s"\n' "$D/c.sock" >"$D/be.toml"
   taskset -c 1 "$J" run "$D/be.toml" -- "$J" bench worker sched spin 600000 >/dev/null 2>&1 &
