@@ -138,6 +138,16 @@ junction_e2e(ipc_pipe_block COMMAND $<TARGET_FILE:e2e_ipc_pipe_block>)
 add_executable(e2e_ipc_pipe_fork_blocked progs/ipc_pipe_fork_blocked.c)
 target_link_libraries(e2e_ipc_pipe_fork_blocked PRIVATE pthread)
 junction_e2e(ipc_pipe_fork_blocked COMMAND $<TARGET_FILE:e2e_ipc_pipe_fork_blocked>)
+# The same for eventfds, timerfds and unix sockets, and for epoll_wait,
+# poll and select on them and on pipes: woken by the child or the parent,
+# queued data moved once; on one core and two.
+add_executable(e2e_ipc_fork_blocked_objects progs/ipc_fork_blocked_objects.c)
+target_link_libraries(e2e_ipc_fork_blocked_objects PRIVATE pthread)
+junction_e2e(ipc_fork_blocked_objects COMMAND $<TARGET_FILE:e2e_ipc_fork_blocked_objects>)
+add_test(NAME e2e.ipc_fork_blocked_objects_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                 -- $<TARGET_FILE:e2e_ipc_fork_blocked_objects>)
+set_tests_properties(e2e.ipc_fork_blocked_objects_2cores PROPERTIES LABELS e2e TIMEOUT 120)
 add_test(NAME e2e.ipc_http COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_http_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 120)
 # Processes (issue 8): fork/vfork/posix_spawn, wait statuses, groups and

@@ -112,6 +112,11 @@ class File {
   // notification (waiters wake up by then), or ~0 if none is set now;
   // others return 0.
   virtual uint64_t NextEventNs() { return 0; }
+  // The host object a fork replaced this LibOS object by (a pipe end,
+  // eventfd, timerfd or unix socket: proc/host_objects.cc), for calls that
+  // still hold this one (a poll or select in progress follows it); null
+  // if it was not replaced.
+  virtual std::shared_ptr<File> MovedTo() { return nullptr; }
   PollHub& hub() { return hub_; }
   // fcntl/ioctl requests a LibOS object answers itself (F_GETPIPE_SZ,
   // FIONREAD...); ENOTTY / EINVAL when it does not know the request.
@@ -307,4 +312,7 @@ namespace junction::libos {
 // read/write-style host call `nr` on a host-backed file; one that may block
 // (a pipe, socket, terminal) waits through the reactor (sys_fd.cc).
 long HostIo(const fs::FilePtr& f, bool write, long nr, long a1, long a2);
+// read(2)/write(2) of `len` bytes at `buf` that way: for a LibOS object
+// that goes on on the host object that replaced it at a fork.
+SysResult<size_t> HostRw(const fs::FilePtr& f, bool write, void* buf, size_t len);
 }  // namespace junction::libos

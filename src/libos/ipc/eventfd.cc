@@ -28,6 +28,12 @@ SysResult<size_t> EventFd::Read(void* buf, size_t len) {
   if (len < sizeof(uint64_t)) return Errno{EINVAL};
   lock_.lock();
   while (!count_) {
+    if (host_) {
+      // A fork replaced it (its count went along): read there.
+      fs::FilePtr h = host_;
+      lock_.unlock();
+      return HostRw(h, false, buf, len);
+    }
     if (nonblocking()) {
       lock_.unlock();
       return Errno{EAGAIN};
@@ -51,7 +57,14 @@ SysResult<size_t> EventFd::Write(const void* buf, size_t len) {
   std::memcpy(&v, buf, sizeof(v));
   if (v == ~uint64_t{0}) return Errno{EINVAL};
   lock_.lock();
-  while (kMax - count_ < v) {
+  for (;;) {
+    if (host_) {
+      // A fork replaced it: the count is there now.
+      fs::FilePtr h = host_;
+      lock_.unlock();
+      return HostRw(h, true, &v, sizeof(v));
+    }
+    if (kMax - count_ >= v) break;
     if (nonblocking()) {
       lock_.unlock();
       return Errno{EAGAIN};
@@ -76,6 +89,7 @@ SysResult<void> EventFd::Stat(struct stat* st) {
 
 uint32_t EventFd::Poll() {
   sched::SpinGuard g(lock_);
+  if (host_) return 0;  // waiters follow MovedTo()
   uint32_t ev = 0;
   if (count_) ev |= EPOLLIN | EPOLLRDNORM;
   if (count_ < kMax) ev |= EPOLLOUT | EPOLLWRNORM;
@@ -86,12 +100,30 @@ uint32_t EventFd::Poll() {
 
 namespace junction::libos::ipc {
 
-int EventFd::HostCopy() {
+fs::FilePtr EventFd::MoveToHost() {
+  {
+    sched::SpinGuard g(lock_);
+    if (host_) return host_;  // moved at an earlier fork (passed back in since)
+    // eventfd2 takes a 32-bit initial count; the rest is written. The host
+    // description stays non-blocking; the guest's mode is the File's flag
+    // and blocking reads wait in the reactor.
+    int fd = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK | (semaphore_ ? EFD_SEMAPHORE : 0)));
+    if (fd < 0) return nullptr;
+    if (count_) host::Syscall(SYS_write, fd, host::L(&count_), sizeof(count_));
+    count_ = 0;
+    host_ = std::make_shared<fs::HostFile>(flags(), path(), fd);
+  }
+  // Blocked reads and writes go on on the host eventfd; poll/select in
+  // progress follow MovedTo().
+  readq_.WakeAll();
+  writeq_.WakeAll();
+  hub().Notify(EPOLLIN | EPOLLOUT);
+  return MovedTo();
+}
+
+fs::FilePtr EventFd::MovedTo() {
   sched::SpinGuard g(lock_);
-  // eventfd2 takes a 32-bit initial count; the rest is written.
-  int fd = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK | (semaphore_ ? EFD_SEMAPHORE : 0)));
-  if (fd >= 0 && count_) host::Syscall(SYS_write, fd, host::L(&count_), sizeof(count_));
-  return fd;
+  return host_;
 }
 
 void HostEventFdsForFork(fs::Replacements& replaced) {
@@ -100,11 +132,7 @@ void HostEventFdsForFork(fs::Replacements& replaced) {
     fs::FilePtr f = table.Lookup(fd);
     auto* e = dynamic_cast<EventFd*>(f.get());
     if (!e || replaced.count(e)) continue;
-    int h = e->HostCopy();
-    if (h < 0) continue;
-    // The host description stays non-blocking; the guest's mode is the
-    // File's flag and blocking reads wait in the reactor.
-    replaced.emplace(e, std::make_shared<fs::HostFile>(e->flags(), e->path(), h));
+    if (fs::FilePtr h = e->MoveToHost()) replaced.emplace(e, h);
   }
 }
 

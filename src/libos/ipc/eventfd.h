@@ -20,12 +20,18 @@ class EventFd : public fs::File {
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
   bool host_pollable() const override { return false; }
-  // A host eventfd with the same count and mode, for a fork (below).
-  int HostCopy();
+  // For a fork (below): a host eventfd with the same count and mode, which
+  // replaces this one, also for calls blocked here and later ones (null on
+  // failure).
+  fs::FilePtr MoveToHost();
+  fs::FilePtr MovedTo() override;
 
  private:
   sched::SpinLock lock_;
   uint64_t count_;  // guarded by lock_
+  // The replacement (MoveToHost); held strongly, as an in-flight call holds
+  // its file on Linux. Guarded by lock_.
+  fs::FilePtr host_;
   bool semaphore_;
   uint64_t ino_;
   sched::WaitQueue readq_, writeq_;
@@ -49,9 +55,12 @@ class TimerFd : public fs::File {
   void Get(itimerspec* cur);
   // TFD_IOC_SET_TICKS.
   SysResult<long> Ioctl(unsigned long req, long arg) override;
-  // A host timerfd on the same clock with the same remaining time,
-  // interval and pending expirations, for a fork (below); -1 on failure.
-  int HostCopy();
+  // For a fork (below): a host timerfd on the same clock with the same
+  // remaining time, interval and pending expirations, which replaces this
+  // one (disarmed), also for calls blocked here and later reads (null on
+  // failure).
+  fs::FilePtr MoveToHost();
+  fs::FilePtr MovedTo() override;
 
  private:
   friend void NotifyRealtimeTimers();
@@ -69,6 +78,7 @@ class TimerFd : public fs::File {
   bool might_cancel_ = false;  // armed with TFD_TIMER_CANCEL_ON_SET
   uint64_t clock_sets_ = 0;    // ClockSetCount() when armed or last canceled
   uint64_t ino_;
+  fs::FilePtr host_;  // the replacement (MoveToHost), guarded by lock_
   sched::WaitQueue readq_;
   TimerFd* list_prev_ = nullptr;  // the list of realtime timerfds (timerfd.cc)
   TimerFd* list_next_ = nullptr;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <atomic>
@@ -61,18 +62,6 @@ void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
   if (rd && read_end_) read_end_->hub().Notify(rd);
   if (wr && write_end_) write_end_->hub().Notify(wr);
 }
-
-namespace {
-
-// I/O on the host end that replaced a pipe end at a fork: the uthread
-// waits through the reactor, as for any host pipe.
-SysResult<size_t> HostRw(const fs::FilePtr& host, bool write, void* buf, size_t len) {
-  long r = HostIo(host, write, write ? SYS_write : SYS_read, host::L(buf), static_cast<long>(len));
-  if (r < 0) return Errno{static_cast<int>(-r)};
-  return static_cast<size_t>(r);
-}
-
-}  // namespace
 
 SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io, size_t* packet_len) {
   bool peek = io & kIoPeek;
@@ -217,15 +206,33 @@ SysResult<long> PipeBuffer::SetSize(size_t bytes) {
   return static_cast<long>(want);
 }
 
-void PipeBuffer::MovedToHost(bool writer, const fs::FilePtr& host) {
-  sched::SchedGuard g(lock_);
-  moved_ = true;
-  (writer ? moved_write_ : moved_read_) = host;
-}
-
-void PipeBuffer::WakeMoved() {
+void PipeBuffer::MoveToHost(int to, bool socket, const fs::FilePtr& read_end, const fs::FilePtr& write_end) {
+  {
+    sched::SchedGuard g(lock_);
+    if (moved_) return;  // a socket pair's buffer, moved with the other end
+    if (to >= 0 && used_) {
+      std::vector<char> tmp(cap_);
+      // A host pipe must hold it all without a reader (the write below
+      // must not block, lock_ held).
+      if (!socket && used_ > kPipeDefaultSize) host::Syscall(SYS_fcntl, to, F_SETPIPE_SZ, static_cast<long>(cap_));
+      while (used_) {
+        size_t n = Consume_locked(tmp.data(), socket ? cap_ : used_, false, nullptr);
+        if (socket)
+          host::Syscall(SYS_sendto, to, host::L(tmp.data()), static_cast<long>(n), MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
+        else
+          host::Syscall(SYS_write, to, host::L(tmp.data()), static_cast<long>(n));
+      }
+    }
+    used_ = head_ = 0;
+    packets_.clear();
+    moved_read_ = read_end;
+    moved_write_ = write_end;
+    __atomic_store_n(&moved_, true, __ATOMIC_RELEASE);
+  }
   readq_.WakeAll();
   writeq_.WakeAll();
+  // poll/select in progress follow the ends' MovedTo().
+  NotifyEnds(EPOLLIN | EPOLLOUT | EPOLLHUP, EPOLLIN | EPOLLOUT | EPOLLERR);
 }
 
 fs::FilePtr PipeBuffer::MovedEnd(bool writer) {

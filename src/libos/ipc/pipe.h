@@ -55,12 +55,20 @@ class PipeBuffer {
   // tee(2): copies up to len bytes of this pipe into `to` without consuming.
   SysResult<size_t> TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len);
   uint64_t ino() const { return ino_; }
-  // A fork made this pipe a host pipe: `host` replaced an end of this kind
-  // in the descriptor table. Calls waiting here wake and go on there (the
-  // old ends die with the table's references, which must not look like
-  // the last writer or reader closing).
-  void MovedToHost(bool writer, const fs::FilePtr& host);
-  void WakeMoved();
+  // A fork makes this buffer a host pipe or socket pair. In one step under
+  // lock_, the bytes queued here go to host descriptor `to` (-1: dropped;
+  // for a socket, one send per packet) and the buffer is marked moved, so
+  // no byte is lost, duplicated or overtaken. Then calls waiting here wake
+  // and, like later ones, go on on the host: a pipe's on the host ends that
+  // replaced its ends in the descriptor table (`read_end`, `write_end`,
+  // held weakly: the old ends going away must not look like the last
+  // writer or reader closing); a socket's as its owner says (here Read
+  // returns 0 and Write EPIPE without a signal, and moved() is true).
+  void MoveToHost(int to, bool socket, const fs::FilePtr& read_end, const fs::FilePtr& write_end);
+  bool moved() const { return __atomic_load_n(&moved_, __ATOMIC_ACQUIRE); }
+  // The host end that replaced an end of each kind at a fork (MoveToHost);
+  // empty if that end has not been replaced or is gone.
+  fs::FilePtr MovedEnd(bool writer);
 
   // The lazy path (pipe_lazy.cc, vector-free): read(2) whole and write(2)
   // of up to PIPE_BUF bytes without packets; either may wait (the uthread
@@ -90,10 +98,6 @@ class PipeBuffer {
   size_t CopyOut_locked(void* dst, size_t len, bool consume);
   void CopyIn_locked(const void* src, size_t len);
 
-  // The host end that replaced an end of each kind at a fork (MovedToHost);
-  // empty if that end has not been replaced or is gone.
-  fs::FilePtr MovedEnd(bool writer);
-
   sched::SpinLock lock_;
   std::vector<char> ring_;  // guarded by lock_
   size_t cap_ = kPipeDefaultSize;
@@ -108,7 +112,7 @@ class PipeBuffer {
   int lazy_pins_ = 0;
   bool orphaned_ = false;
   bool pinnable_ = false;  // made by CreatePinnable
-  bool moved_ = false;     // a fork made it a host pipe (guarded by lock_)
+  bool moved_ = false;     // a fork made it a host pipe (written under lock_)
   std::weak_ptr<fs::File> moved_read_, moved_write_;  // guarded by lock_
   // The ends, for poll notification; guarded by ends_lock_ (taken before
   // lock_, held while notifying so that an end cannot die meanwhile).
@@ -130,6 +134,7 @@ class PipeEnd : public fs::File {
   uint32_t Poll() override;
   bool host_pollable() const override { return false; }
   SysResult<long> Fcntl(int cmd, long arg) override;
+  fs::FilePtr MovedTo() override { return pipe_->moved() ? pipe_->MovedEnd(writer_) : nullptr; }
   PipeBuffer& pipe() { return *pipe_; }
   bool writer() const { return writer_; }
 

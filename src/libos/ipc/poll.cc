@@ -77,10 +77,25 @@ long Scan(std::vector<PollEntry>& entries) {
   return n;
 }
 
+// A fork replaced LibOS objects among the entries by host objects
+// (fs::File::MovedTo): true if so; `follow` makes the entries watch those.
+bool FollowMoves(std::vector<PollEntry>& entries, bool follow) {
+  bool any = false;
+  for (PollEntry& e : entries) {
+    if (!e.file || e.file->host_pollable()) continue;
+    fs::FilePtr h = e.file->MovedTo();
+    if (!h) continue;
+    any = true;
+    if (follow) e.file = std::move(h);
+  }
+  return any;
+}
+
 }  // namespace
 
 long PollFiles(std::vector<PollEntry>& entries, bool block, uint64_t deadline_ns) {
   for (;;) {
+    FollowMoves(entries, true);
     long n = Scan(entries);
     if (n) return n;
     // Nothing ready and a signal to take (ppoll/pselect6's temporary mask
@@ -112,7 +127,9 @@ long PollFiles(std::vector<PollEntry>& entries, bool block, uint64_t deadline_ns
     long r = 0;
     if (!ready) {
       n = Scan(entries);  // what changed before the watchers were in place
-      if (!n) r = waker.Wait(wake_at);
+      // A move notifies the old object's watchers: one before ours were
+      // in place leaves the old object moved (the loop follows it).
+      if (!n && !FollowMoves(entries, false)) r = waker.Wait(wake_at);
     }
     for (size_t i = 0; i < entries.size(); i++)
       if (watchers[i].waker) entries[i].file->hub().Remove(&watchers[i]);

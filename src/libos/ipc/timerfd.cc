@@ -97,6 +97,12 @@ SysResult<size_t> TimerFd::Read(void* buf, size_t len) {
   if (len < sizeof(uint64_t)) return Errno{EINVAL};
   lock_.lock();
   for (;;) {
+    if (host_) {
+      // A fork replaced it (armed the same): read there.
+      fs::FilePtr h = host_;
+      lock_.unlock();
+      return HostRw(h, false, buf, len);
+    }
     if (Canceled_locked()) {
       // The clock was set: expirations no longer mean anything (Linux
       // drops them too); reported once per set.
@@ -171,36 +177,48 @@ SysResult<long> TimerFd::Ioctl(unsigned long req, long arg) {
   return 0L;
 }
 
-int TimerFd::HostCopy() {
-  // The *_ALARM clocks need CAP_WAKE_ALARM on the host; they tick as their
-  // base clocks anyway.
-  clockid_t c = clock_ == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME
-                : clock_ == CLOCK_BOOTTIME_ALARM ? CLOCK_BOOTTIME : clock_;
-  long fd = host::Syscall(SYS_timerfd_create, c, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (fd < 0) return -1;
-  itimerspec v{};
-  uint64_t ticks;
+fs::FilePtr TimerFd::MoveToHost() {
   {
     sched::SpinGuard g(lock_);
+    if (host_) return host_;  // moved at an earlier fork (passed back in since)
+    // The *_ALARM clocks need CAP_WAKE_ALARM on the host; they tick as
+    // their base clocks anyway. Non-blocking on the host; the guest's mode
+    // is the File's flag and a blocking read waits in the reactor.
+    clockid_t c = clock_ == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME
+                  : clock_ == CLOCK_BOOTTIME_ALARM ? CLOCK_BOOTTIME : clock_;
+    long fd = host::Syscall(SYS_timerfd_create, c, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0) return nullptr;
+    itimerspec v{};
     uint64_t now = ClockNow();
     Advance_locked(now);
     v.it_interval = Ts(interval_);
     if (next_) v.it_value = Ts(next_ > now ? next_ - now : 1);
-    ticks = ticks_;
+    if (host::Syscall(SYS_timerfd_settime, fd, 0, host::L(&v), 0) < 0) {
+      host::Syscall(SYS_close, fd);
+      return nullptr;
+    }
+    // Expirations not yet read carry over (TFD_IOC_SET_TICKS, after the
+    // settime, which clears them); a host without it gets one for an
+    // unarmed timer (due at once).
+    if (ticks_ && host::Syscall(SYS_ioctl, fd, _IOW('T', 0, uint64_t), host::L(&ticks_)) < 0 && !v.it_value.tv_sec &&
+        !v.it_value.tv_nsec) {
+      v.it_value.tv_nsec = 1;
+      host::Syscall(SYS_timerfd_settime, fd, 0, host::L(&v), 0);
+    }
+    // Disarmed here: its expirations happen there, once.
+    next_ = interval_ = ticks_ = 0;
+    host_ = std::make_shared<fs::HostFile>(flags(), path(), static_cast<int>(fd));
   }
-  if (host::Syscall(SYS_timerfd_settime, fd, 0, host::L(&v), 0) < 0) {
-    host::Syscall(SYS_close, fd);
-    return -1;
-  }
-  // Expirations not yet read carry over (TFD_IOC_SET_TICKS, after the
-  // settime, which clears them); a host without it gets one for an
-  // unarmed timer (due at once).
-  if (ticks && host::Syscall(SYS_ioctl, fd, _IOW('T', 0, uint64_t), host::L(&ticks)) < 0 && !v.it_value.tv_sec &&
-      !v.it_value.tv_nsec) {
-    v.it_value.tv_nsec = 1;
-    host::Syscall(SYS_timerfd_settime, fd, 0, host::L(&v), 0);
-  }
-  return static_cast<int>(fd);
+  // A blocked read goes on on the host timerfd; poll/select in progress
+  // follow MovedTo().
+  readq_.WakeAll();
+  hub().Notify(EPOLLIN);
+  return MovedTo();
+}
+
+fs::FilePtr TimerFd::MovedTo() {
+  sched::SpinGuard g(lock_);
+  return host_;
 }
 
 void HostTimerFdsForFork(fs::Replacements& replaced) {
@@ -209,11 +227,7 @@ void HostTimerFdsForFork(fs::Replacements& replaced) {
     fs::FilePtr f = table.Lookup(fd);
     auto* t = dynamic_cast<TimerFd*>(f.get());
     if (!t || replaced.count(t)) continue;
-    int h = t->HostCopy();
-    if (h < 0) continue;
-    // Non-blocking on the host; the guest's mode is the File's flag and a
-    // blocking read waits in the reactor.
-    replaced.emplace(t, std::make_shared<fs::HostFile>(t->flags(), t->path(), h));
+    if (fs::FilePtr h = t->MoveToHost()) replaced.emplace(t, h);
   }
 }
 
@@ -226,6 +240,7 @@ SysResult<void> TimerFd::Stat(struct stat* st) {
 
 uint32_t TimerFd::Poll() {
   sched::SpinGuard g(lock_);
+  if (host_) return 0;  // waiters follow MovedTo()
   if (Canceled_locked()) return EPOLLIN | EPOLLRDNORM;
   Advance_locked(ClockNow());
   return ticks_ ? (EPOLLIN | EPOLLRDNORM) : 0;

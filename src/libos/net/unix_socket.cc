@@ -219,6 +219,13 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     if (!listening_) return Errno{EINVAL};
     lock_.lock();
     while (backlog_.empty()) {
+      if (moved_) {
+        // A fork made it a host socket (pending connections went along).
+        lock_.unlock();
+        std::shared_ptr<Socket> h = Moved();
+        if (!h) return Errno{EINVAL};
+        return h->Accept(flags, peer);
+      }
       if (nonblocking()) {
         lock_.unlock();
         return Errno{EAGAIN};
@@ -258,12 +265,14 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     if (!target->listening_) return Errno{ECONNREFUSED};
     auto server = std::make_shared<UnixSocket>(type_, 0);
     server->name_ = target->name_;
-    Join(shared_from_this(), server);
-    peer_name_ = target->name_;
     {
       sched::SpinGuard g(target->lock_);
+      // A fork made it a host socket meanwhile: the caller connects there.
+      if (target->moved_) return Errno{ECONNREFUSED};
+      Join(shared_from_this(), server);
       target->backlog_.push_back(server);
     }
+    peer_name_ = target->name_;
     target->acceptq_.WakeOne();
     target->hub().Notify(EPOLLIN);
     return {};
@@ -310,17 +319,41 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       peer = peer_.lock();
     }
     if (!out) return Errno{ENOTCONN};
+    if (out->moved()) return SendMoved(m, flags);
     // Rights travel with the first byte(s) of this message.
     if (peer && (!m.rights.empty() || peer->passcred_)) {
       sched::SpinGuard g(peer->lock_);
       peer->rights_.push_back(m.rights);
     }
-    return out->Write(this, m.data.data(), m.data.size(), io);
+    auto r = out->Write(this, m.data.data(), m.data.size(), io);
+    if (!out->moved() || (r.ok() && *r == m.data.size()) || (!r.ok() && r.error() != EPIPE)) return r;
+    // A fork moved the buffer while the call waited: the rest goes on on
+    // the host (after what was queued here, which went first).
+    size_t done = r.ok() ? *r : 0;
+    Msg rest = m;
+    rest.data.erase(rest.data.begin(), rest.data.begin() + static_cast<long>(done));
+    auto more = SendMoved(rest, flags);
+    if (!more.ok()) return done ? SysResult<size_t>(done) : more;
+    return done + *more;
+  }
+
+  // A send once a fork moved this socket, or the one it sends to, to the
+  // host: through this socket's replacement, else by the address (or the
+  // connected peer's), which now leads to the host socket.
+  SysResult<size_t> SendMoved(const Msg& m, int flags) {
+    if (std::shared_ptr<Socket> h = Moved()) return h->SendMsg(m, flags);
+    if (type_ == SOCK_DGRAM) {
+      if (!m.addr.empty()) return SendMsg(m, flags);
+      std::shared_ptr<UnixSocket> p = peer_.lock();
+      if (p && !p->key_.empty()) return SendThroughHost(HostAddr(p->key_), m, flags);
+    }
+    return Errno{EPIPE};
   }
 
   SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) override {
     if (!rx_) return Errno{type_ == SOCK_STREAM ? EINVAL : ENOTCONN};
     if (shut_rd_) return size_t{0};
+    if (rx_->moved()) return RecvMoved(m, len, flags);
     int io = io_flags() | ((flags & MSG_DONTWAIT) ? ipc::kIoNonBlock : 0) | ((flags & MSG_PEEK) ? ipc::kIoPeek : 0);
     m->data.resize(len);
     size_t got = 0, packet_len = 0;
@@ -330,6 +363,8 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         if (got) break;
         return Errno{r.error()};
       }
+      // A fork moved the buffer (its data went along) while the call waited.
+      if (!*r && !got && rx_->moved()) return RecvMoved(m, len, flags);
       got += *r;
       if (!(flags & MSG_WAITALL) || !*r || got == len || type_ != SOCK_STREAM) break;
     }
@@ -353,6 +388,14 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       m->cred = {p.pid, p.uid, p.gid};  // container pid, as getpid() says
     }
     return got;
+  }
+
+  // A receive once a fork moved this socket to the host: there (EOF if
+  // the host socket is gone too).
+  SysResult<size_t> RecvMoved(Msg* m, size_t len, int flags) {
+    std::shared_ptr<Socket> h = Moved();
+    if (!h) return size_t{0};
+    return h->RecvMsg(m, len, flags);
   }
 
   SysResult<void> Shutdown(int how) override {
@@ -427,6 +470,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   }
   SysResult<int> Available() override { return rx_ ? static_cast<int>(rx_->available()) : 0; }
   uint32_t Poll() override {
+    if (__atomic_load_n(&moved_, __ATOMIC_ACQUIRE)) return 0;  // waiters follow MovedTo()
     if (listening_) {
       sched::SpinGuard g(lock_);
       return backlog_.empty() ? 0 : (EPOLLIN | EPOLLRDNORM);
@@ -452,6 +496,11 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     return ev;
   }
   bool host_pollable() const override { return false; }
+  fs::FilePtr MovedTo() override {
+    if (!__atomic_load_n(&moved_, __ATOMIC_ACQUIRE)) return nullptr;
+    sched::SpinGuard g(lock_);
+    return moved_to_.lock();
+  }
   SysResult<long> Ioctl(unsigned long req, long) override {
     (void)req;
     return Errno{ENOTTY};
@@ -482,10 +531,11 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   bool shared_by_address() const { return !key_.empty() && (listening_ || (type_ == SOCK_DGRAM && !connected_)); }
 
   // Makes the host socket for a shared_by_address() socket, bound to
-  // HostAddr(key_). Pending connections become host connections to it
-  // (their client ends, if alive, into `replaced`); queued datagrams move
-  // along. This socket leaves the registry: the address now leads to the
-  // host socket in every process. Null on failure.
+  // HostAddr(key_), which replaces it, also for calls blocked on it.
+  // Pending connections become host connections to it (their client ends,
+  // if alive, into `replaced`); queued datagrams move along. This socket
+  // leaves the registry first: the address now leads to the host socket
+  // in every process. Null on failure.
   fs::FilePtr MoveToHost(fs::Replacements& replaced) {
     std::string addr = HostAddr(key_);
     long fd = HostSocketCall(type_);
@@ -499,39 +549,65 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       return nullptr;
     }
     if (listening_) {
-      std::deque<std::shared_ptr<UnixSocket>> pending;
+      size_t queued;
       {
         sched::SpinGuard g(lock_);
-        pending.swap(backlog_);
+        queued = backlog_.size();
       }
-      host::Syscall(SYS_listen, fd, std::max<long>(backlog_arg_, static_cast<long>(pending.size())));
-      for (auto& p : pending) {
-        long c = HostSocketCall(type_);
-        if (c < 0) continue;
-        if (host::Syscall(SYS_connect, c, host::L(addr.data()), addr.size()) < 0) {
-          host::Syscall(SYS_close, c);
-          continue;
-        }
-        p->DrainTo(static_cast<int>(c));  // what the client sent before the accept
-        std::shared_ptr<UnixSocket> client = p->peer();
-        if (client && !replaced.count(client.get())) {
-          if (client->shut_wr()) host::Syscall(SYS_shutdown, c, SHUT_WR);
-          replaced.emplace(client.get(), WrapHostUnixSocket(static_cast<int>(c), client->flags(), client->name_, name_));
-        } else {
-          host::Syscall(SYS_close, c);  // the client is gone: EOF after its data
-        }
-      }
-    } else {
-      long t = HostSocketCall(SOCK_DGRAM);
-      if (t >= 0 && host::Syscall(SYS_connect, t, host::L(addr.data()), addr.size()) == 0) DrainTo(static_cast<int>(t));
-      if (t >= 0) host::Syscall(SYS_close, t);
+      // Room for the pending connections and a few made meanwhile.
+      host::Syscall(SYS_listen, fd, std::max<long>(backlog_arg_, static_cast<long>(queued) + 16));
     }
+    fs::FilePtr host = WrapHostUnixSocket(static_cast<int>(fd), flags(), name_, "");
     {
       sched::SpinGuard g(g_names_lock);
       auto it = g_names->find(key_);
       if (it != g_names->end() && it->second.lock().get() == this) g_names->erase(it);
     }
-    return WrapHostUnixSocket(static_cast<int>(fd), flags(), name_, "");
+    if (listening_) {
+      // From here a connect in this process goes to the host socket
+      // (Connect refuses a moved listener) and a blocked accept goes on
+      // there; connections already queued go first.
+      std::deque<std::shared_ptr<UnixSocket>> pending;
+      {
+        sched::SpinGuard g(lock_);
+        pending.swap(backlog_);
+        moved_to_ = host;
+        __atomic_store_n(&moved_, true, __ATOMIC_RELEASE);
+      }
+      acceptq_.WakeAll();
+      hub().Notify(EPOLLIN);
+      for (auto& p : pending) {
+        long c = HostSocketCall(type_);
+        if (c >= 0 && host::Syscall(SYS_connect, c, host::L(addr.data()), addr.size()) < 0) {
+          host::Syscall(SYS_close, c);
+          c = -1;
+        }
+        std::shared_ptr<UnixSocket> client = p->peer();
+        fs::FilePtr hc;
+        if (c >= 0 && client && !replaced.count(client.get()))
+          hc = WrapHostUnixSocket(static_cast<int>(c), client->flags(), client->name_, name_);
+        if (hc) client->SetMovedTo(hc);
+        // What the client sent before the accept goes to the host
+        // connection; the client's calls go on there.
+        p->MoveBuffersToHost(static_cast<int>(c), -1);
+        if (hc) {
+          if (client->shut_wr()) host::Syscall(SYS_shutdown, c, SHUT_WR);
+          replaced.emplace(client.get(), hc);
+        } else if (c >= 0) {
+          host::Syscall(SYS_close, c);  // the client is gone: EOF after its data
+        }
+      }
+    } else {
+      SetMovedTo(host);
+      long t = HostSocketCall(SOCK_DGRAM);
+      if (t >= 0 && host::Syscall(SYS_connect, t, host::L(addr.data()), addr.size()) < 0) {
+        host::Syscall(SYS_close, t);
+        t = -1;
+      }
+      MoveBuffersToHost(static_cast<int>(t), -1);
+      if (t >= 0) host::Syscall(SYS_close, t);
+    }
+    return host;
   }
 
   // A datagram socket connected to a shared_by_address() one: a host
@@ -553,28 +629,42 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   std::shared_ptr<UnixSocket> peer() const { return peer_.lock(); }
   bool shut_wr() const { return shut_wr_; }
   bool passcred() const { return passcred_; }
-  // Moves every queued message into host descriptor `to` (the other end of
-  // the host pair that replaces this socket).
-  void DrainTo(int to) {
-    for (;;) {
-      Msg m;
-      auto r = RecvMsg(&m, 1 << 20, MSG_DONTWAIT);
-      if (!r.ok() || (*r == 0 && type_ == SOCK_STREAM)) break;
-      host::Syscall(SYS_sendto, to, host::L(m.data.data()), static_cast<long>(m.data.size()),
-                    MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
-    }
+
+  // A fork replaces this socket by host socket `h`: calls on it go on
+  // there once its buffers moved (MoveBuffersToHost). Held weakly: this
+  // socket living on (a blocked call's reference) must not keep the host
+  // one open.
+  void SetMovedTo(const fs::FilePtr& h) {
+    sched::SpinGuard g(lock_);
+    moved_to_ = h;
+    __atomic_store_n(&moved_, true, __ATOMIC_RELEASE);
+  }
+  // Where calls go once a fork moved this socket; null if the host socket
+  // is gone too.
+  std::shared_ptr<Socket> Moved() { return std::dynamic_pointer_cast<Socket>(MovedTo()); }
+  // The messages queued for this socket go to host descriptor `rx_to`
+  // (the other end of the host pair that replaces it), those it sent that
+  // its peer has yet to read to `tx_to` (-1: dropped), each buffer in one
+  // step; calls waiting on them wake and go on on the host (SetMovedTo
+  // first). A buffer already moved (shared with the peer) stays as it is.
+  void MoveBuffersToHost(int rx_to, int tx_to) {
+    if (rx_) rx_->MoveToHost(rx_to, true, nullptr, nullptr);
+    if (tx_) tx_->MoveToHost(tx_to, true, nullptr, nullptr);
+    hub().Notify(EPOLLIN | EPOLLOUT);  // poll/select in progress follow MovedTo()
   }
 
  private:
   int type_;
   uint64_t ino_;
-  sched::SpinLock lock_;  // guards backlog_ and rights_
+  sched::SpinLock lock_;  // guards backlog_, rights_ and moved_to_
   std::deque<std::shared_ptr<UnixSocket>> backlog_;
   std::deque<std::vector<fs::FilePtr>> rights_;
   sched::WaitQueue acceptq_;
   std::shared_ptr<ipc::PipeBuffer> rx_, tx_;
   std::weak_ptr<UnixSocket> peer_;
   std::string key_, name_, peer_name_;
+  std::weak_ptr<fs::File> moved_to_;  // guarded by lock_ (SetMovedTo)
+  bool moved_ = false;                // written under lock_
   int backlog_arg_ = 0;
   bool listening_ = false, connected_ = false, shut_rd_ = false, shut_wr_ = false, passcred_ = false;
 };
@@ -597,25 +687,36 @@ void HostUnixSocketsForFork(fs::Replacements& replaced) {
     if (!s || !s->connected() || replaced.count(s)) continue;
     std::shared_ptr<UnixSocket> target = s->peer();
     if (s->type() == SOCK_DGRAM && target && target->shared_by_address()) {
-      if (fs::FilePtr h = s->ConnectedDgramToHost(*target)) replaced.emplace(s, h);
+      if (fs::FilePtr h = s->ConnectedDgramToHost(*target)) {
+        s->SetMovedTo(h);
+        s->MoveBuffersToHost(-1, -1);
+        replaced.emplace(s, h);
+      }
       continue;
     }
     int h[2];
     if (host::Syscall(SYS_socketpair, AF_UNIX, s->type() | SOCK_CLOEXEC, 0, host::L(h)) < 0) continue;
-    std::shared_ptr<UnixSocket> peer = s->peer();
-    s->DrainTo(h[1]);  // what this end had yet to read
-    if (peer) peer->DrainTo(h[0]);
-    if (s->shut_wr()) host::Syscall(SYS_shutdown, h[0], SHUT_WR);
+    std::shared_ptr<UnixSocket> peer = std::move(target);
+    fs::FilePtr hs = WrapHostSocket(h[0], s->flags());
+    fs::FilePtr hp = peer ? WrapHostSocket(h[1], peer->flags()) : nullptr;
     // SO_PASSCRED carries over: the host then attaches the sender's
     // credentials (HostSocket::RecvMsg makes the pid a container pid).
     int on = 1;
     if (s->passcred()) host::Syscall(SYS_setsockopt, h[0], SOL_SOCKET, SO_PASSCRED, host::L(&on), sizeof(on));
     if (peer && peer->passcred()) host::Syscall(SYS_setsockopt, h[1], SOL_SOCKET, SO_PASSCRED, host::L(&on), sizeof(on));
-    replaced.emplace(s, WrapHostSocket(h[0], s->flags()));
+    // Queued messages go along: what this end had yet to read into h[1],
+    // what the peer had yet to read into h[0]; then calls on either go on
+    // on their host end.
+    s->SetMovedTo(hs);
+    if (peer) peer->SetMovedTo(hp);
+    s->MoveBuffersToHost(h[1], h[0]);
+    if (peer) peer->MoveBuffersToHost(h[0], h[1]);
+    if (s->shut_wr()) host::Syscall(SYS_shutdown, h[0], SHUT_WR);
+    replaced.emplace(s, hs);
     if (peer) {
       if (peer->shut_wr()) host::Syscall(SYS_shutdown, h[1], SHUT_WR);
       // A peer no descriptor holds closes with its replacement.
-      replaced.emplace(peer.get(), WrapHostSocket(h[1], peer->flags()));
+      replaced.emplace(peer.get(), hp);
     } else {
       host::Syscall(SYS_close, h[1]);  // the peer is gone: EOF after the data
     }

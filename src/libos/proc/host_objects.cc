@@ -7,7 +7,6 @@
 #include <string>
 
 #include <map>
-#include <vector>
 
 #include "libos/fs/fd_table.h"
 #include "libos/host/host.h"
@@ -23,53 +22,38 @@ namespace {
 
 // LibOS pipes live in one process's memory; once two processes hold their
 // ends they must be host pipes. Every LibOS pipe end in the descriptor
-// table gets a host pipe end (buffered bytes moved along); ends sharing a
-// description share the new one.
+// table gets a host pipe end; ends sharing a description share the new
+// one. Then each buffer moves its bytes to its host pipe and sends the
+// calls blocked on it there (PipeBuffer::MoveToHost).
 void HostPipesForFork(fs::Replacements& replaced) {
   fs::FdTable& table = fs::FdTable::Get();
-  std::map<ipc::PipeBuffer*, std::pair<int, int>> pipes;  // -> host pipe
-  std::vector<fs::File*> ends;
+  struct HostPipe {
+    int fd[2];
+    fs::FilePtr end[2];  // the replacements of its read and write ends
+  };
+  std::map<ipc::PipeBuffer*, HostPipe> pipes;
   for (int fd : table.Numbers()) {
     fs::FilePtr f = table.Lookup(fd);
     auto* end = dynamic_cast<ipc::PipeEnd*>(f.get());
     if (!end || replaced.count(f.get())) continue;
     auto hp = pipes.find(&end->pipe());
     if (hp == pipes.end()) {
-      int h[2];
-      if (host::Syscall(SYS_pipe2, host::L(h), O_CLOEXEC) < 0) continue;
-      hp = pipes.emplace(&end->pipe(), std::make_pair(h[0], h[1])).first;
+      HostPipe p{};
+      if (host::Syscall(SYS_pipe2, host::L(p.fd), O_CLOEXEC) < 0) continue;
+      hp = pipes.emplace(&end->pipe(), p).first;
     }
-    int hfd = end->writer() ? hp->second.second : hp->second.first;
-    if (!end->writer()) {
-      // Bytes already written move along (at most the pipe's capacity).
-      size_t n = end->pipe().available();
-      if (n) {
-        std::vector<char> buf(n);
-        auto r = end->Read(buf.data(), n);
-        if (r.ok()) host::Syscall(SYS_write, hp->second.second, host::L(buf.data()), static_cast<long>(*r));
-      }
-    }
+    int hfd = hp->second.fd[end->writer()];
     int flags = (end->writer() ? O_WRONLY : O_RDONLY) | (f->flags() & O_NONBLOCK);
     if (flags & O_NONBLOCK) host::Syscall(SYS_fcntl, hfd, F_SETFL, O_NONBLOCK);
-    replaced.emplace(f.get(), std::make_shared<fs::HostFile>(flags, f->path(), hfd));
-    ends.push_back(f.get());
+    auto host = std::make_shared<fs::HostFile>(flags, f->path(), hfd);
+    replaced.emplace(f.get(), host);
+    hp->second.end[end->writer()] = host;
   }
-  // Calls blocked on the old pipes go on on the host ends.
-  for (fs::File* old : ends) {
-    auto* end = static_cast<ipc::PipeEnd*>(old);
-    end->pipe().MovedToHost(end->writer(), replaced[old]);
-  }
-  for (auto& [buf, h] : pipes) buf->WakeMoved();
-  // Ends nobody holds (a pipe whose other end was closed): close them.
-  for (auto& [buf, h] : pipes) {
-    bool rd = false, wr = false;
-    for (fs::File* old : ends) {
-      int hfd = replaced[old]->host_fd();
-      rd |= hfd == h.first;
-      wr |= hfd == h.second;
-    }
-    if (!rd) host::Syscall(SYS_close, h.first);
-    if (!wr) host::Syscall(SYS_close, h.second);
+  for (auto& [buf, p] : pipes) {
+    buf->MoveToHost(p.fd[1], false, p.end[0], p.end[1]);
+    // Ends nobody holds (a pipe whose other end was closed): close them.
+    for (int i = 0; i < 2; i++)
+      if (!p.end[i]) host::Syscall(SYS_close, p.fd[i]);
   }
 }
 

@@ -112,6 +112,12 @@ long HostIo(const fs::FilePtr& f, bool write, long nr, long a1, long a2) {
   }
 }
 
+SysResult<size_t> HostRw(const fs::FilePtr& f, bool write, void* buf, size_t len) {
+  long r = HostIo(f, write, write ? SYS_write : SYS_read, host::L(buf), static_cast<long>(len));
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  return static_cast<size_t>(r);
+}
+
 namespace {
 
 long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool positional) {
