@@ -85,7 +85,8 @@ static void start_blocked(pthread_t* t, struct job* j) {
   j->tid = 0;
   j->done = 0;
   pthread_create(t, NULL, run_job, j);
-  for (int i = 0; i < 10000 && (j->tid == 0 || thread_state(j->tid) != 'S'); i++) usleep(1000);
+  for (int i = 0; i < 30000 && j->tid == 0; i++) usleep(1000);
+  if (j->tid) wait_thread_asleep(j->tid);
 }
 
 // Waits for the job's end; false (and "stuck" printed) if it is still
