@@ -2,18 +2,13 @@
 // from the daemon (NET_JOIN) and runs its copy of the stack over them
 // (docs/network.md "Processes (forked children)"); it joins a restarted
 // daemon again.
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 
-#include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -23,6 +18,7 @@
 #include "libos/net/port_claims.h"
 #include "net/switch_frame.h"
 #include "sched/control_message.h"
+#include "sched/host_control_call.h"
 #include "sched/kthread.h"
 #include "sched/reactor.h"
 
@@ -130,106 +126,39 @@ uint64_t MemberNextTimerNs() {
 const sched::NetPoller kMemberPoller = {MemberPoll, MemberPending, MemberNextTimerNs,
                                         MemberAbandonAfterFork};
 
-// A blocking host call, restarted when a host signal (the preemption
-// timer's) interrupts it.
-template <typename... A>
-long Restarting(long nr, A... a) {
-  long r;
-  do {
-    r = host::Syscall(nr, host::L(a)...);
-  } while (r == -EINTR);
-  return r;
-}
-
 // NET_JOIN on a new connection, through the host-call stubs. Returns the
-// connected socket (kept open) or -1 with `why`.
+// connected socket (kept open) or -1 with `why` (and no descriptors).
 int JoinDaemon(int wake_fd, sched::NetJoinReply* reply, int* rings_fd, int* doorbell,
                const char** why) {
-  const std::string& path = g_session->socket_path();
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (path.size() >= sizeof a.sun_path) {
-    *why = "the daemon's socket path is too long";
-    return -1;
-  }
-  std::memcpy(a.sun_path, path.data(), path.size());
-  int sock = static_cast<int>(host::Syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (sock < 0) {
-    *why = "socket";
-    return -1;
-  }
-  auto fail = [&](const char* w) {
-    *why = w;
-    host::Syscall(SYS_close, sock);
-    return -1;
-  };
-  if (Restarting(SYS_connect, sock, &a, sizeof a) < 0) return fail("cannot connect to the daemon");
   sched::NetJoinRequest req;
   // The region's header, not our copy of the session: a restarted daemon
   // may have given the container another id (the parent learnt it).
   req.container_id = g_session->header()->container_id;
   req.ip = g_ip;
   std::vector<uint8_t> frame = sched::EncodeNetJoinRequest(req);
-  iovec iov{frame.data(), frame.size()};
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = cbuf;
-  m.msg_controllen = sizeof cbuf;
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &wake_fd, sizeof(int));
-  if (Restarting(SYS_sendmsg, sock, &m, MSG_NOSIGNAL) != static_cast<long>(frame.size()))
-    return fail("cannot send NET_JOIN");
-  // The reply: a u32 length, the payload, the rings' memfd with it.
-  std::vector<uint8_t> in;
-  *rings_fd = *doorbell = -1;
-  for (;;) {
-    if (in.size() >= 4) {
-      uint32_t len;
-      std::memcpy(&len, in.data(), 4);
-      if (len > sched::kMaxFrameBytes) return fail("a malformed reply");
-      if (in.size() >= 4 + size_t{len}) break;
-    }
-    pollfd p{sock, POLLIN, 0};
-    if (Restarting(SYS_poll, &p, 1, 2000) <= 0) return fail("the daemon did not answer NET_JOIN");
-    uint8_t buf[4096];
-    iovec riov{buf, sizeof buf};
-    alignas(cmsghdr) char rcbuf[CMSG_SPACE(2 * sizeof(int))] = {};
-    msghdr r{};
-    r.msg_iov = &riov;
-    r.msg_iovlen = 1;
-    r.msg_control = rcbuf;
-    r.msg_controllen = sizeof rcbuf;
-    long n = Restarting(SYS_recvmsg, sock, &r, MSG_CMSG_CLOEXEC);
-    if (n <= 0) return fail("the daemon closed the connection");
-    for (cmsghdr* rc = CMSG_FIRSTHDR(&r); rc; rc = CMSG_NXTHDR(&r, rc)) {
-      if (rc->cmsg_level != SOL_SOCKET || rc->cmsg_type != SCM_RIGHTS || *rings_fd >= 0) continue;
-      size_t nfds = (rc->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      int fds[2] = {-1, -1};
-      std::memcpy(fds, CMSG_DATA(rc), std::min<size_t>(nfds, 2) * sizeof(int));
-      for (size_t k = 2; k < nfds; k++) {  // more than we asked for
-        int extra;
-        std::memcpy(&extra, CMSG_DATA(rc) + k * sizeof(int), sizeof(int));
-        host::Syscall(SYS_close, extra);
-      }
-      *rings_fd = fds[0];
-      *doorbell = fds[1];
-    }
-    in.insert(in.end(), buf, buf + n);
-  }
-  uint32_t len;
-  std::memcpy(&len, in.data(), 4);
-  if (!sched::DecodeNetJoinReply(std::span<const uint8_t>(in.data() + 4, len), reply))
-    return fail("a malformed reply");
-  if (reply->error != 0 || *rings_fd < 0 || *doorbell < 0) {
+  sched::HostControlRequest call;
+  call.frame = frame;
+  call.pass_fd = wake_fd;
+  call.cannot_send = "cannot send NET_JOIN";
+  call.no_answer = "the daemon did not answer NET_JOIN";
+  // The reply carries the rings' memfd and the container's doorbell.
+  int fds[2];
+  std::vector<uint8_t> payload;
+  int sock = sched::HostControlCall(g_session->socket_path(), call, &payload, fds, why);
+  *rings_fd = fds[0];
+  *doorbell = fds[1];
+  if (sock < 0) return -1;
+  auto fail = [&](const char* w) {
+    *why = w;
     if (*rings_fd >= 0) host::Syscall(SYS_close, *rings_fd);
     if (*doorbell >= 0) host::Syscall(SYS_close, *doorbell);
-    return fail(reply->error != 0 ? "the daemon refused NET_JOIN" : "no rings in the reply");
-  }
+    *rings_fd = *doorbell = -1;
+    host::Syscall(SYS_close, sock);
+    return -1;
+  };
+  if (!sched::DecodeNetJoinReply(payload, reply)) return fail("a malformed reply");
+  if (reply->error != 0) return fail("the daemon refused NET_JOIN");
+  if (*rings_fd < 0 || *doorbell < 0) return fail("no rings in the reply");
   return sock;
 }
 
