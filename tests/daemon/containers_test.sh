@@ -66,6 +66,9 @@ app() {  # name class guaranteed [spinning kthreads]
   echo "$tmp/$1.toml"
 }
 worker() { echo "$junction bench worker sched $*"; }
+container_id() {  # $1: name, $2: daemon log: the id it registered with
+  sed -n "s/.*container \([0-9]*\) \"$1\" registered.*/\1/p" "$2" | head -1
+}
 
 start_daemon "$tmp/daemon.log"
 
@@ -80,7 +83,7 @@ batch_id=1
 "$junction" run "$(app web latency-critical 1)" -- $(worker wake 200) >"$tmp/web.out" 2>"$tmp/web.err" &
 web=$!; pids+=("$web")
 wait_for "$tmp/daemon.log" '"web" registered' "web to register"
-web_id=$(sed -n 's/.*container \([0-9]*\) "web" registered.*/\1/p' "$tmp/daemon.log" | head -1)
+web_id=$(container_id web "$tmp/daemon.log")
 # Every listing must show both as they are; their uthread counts appear
 # once each one's scheduler runs (waited for, bounded).
 both_listed="
@@ -169,49 +172,40 @@ grep -q "n=400" "$tmp/solo.out" || fail "solo did not finish its rounds: $(cat "
 
 # 5. an idle kthread keeps its grant between rounds (the core is lent to
 # it): it runs its rounds on it with the daemon stopped (SIGSTOP) ...
-"$junction" run "$(app sleeper latency-critical 1)" -- $(worker wake 100) >"$tmp/sleeper.out" 2>"$tmp/sleeper.err" &
-sleeper=$!; pids+=("$sleeper")
-wait_for "$tmp/daemon2.log" '"sleeper" registered' "sleeper to register"
-sleeper_id=$(sed -n 's/.*container \([0-9]*\) "sleeper" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
-wait_for "$tmp/daemon2.log" "core 1 -> container $sleeper_id " "sleeper to get the core"
-kill -STOP "$daemon_pid"
-for _ in $(seq 400); do kill -0 "$sleeper" 2>/dev/null || break; sleep 0.025; done
-kill -0 "$sleeper" 2>/dev/null && { kill -CONT "$daemon_pid"; fail "the idle kthread could not run its rounds without the daemon (its grant was not kept)"; }
-kill -CONT "$daemon_pid"
-wait "$sleeper" || fail "the sleeping container failed"
-grep -q "n=100" "$tmp/sleeper.out" || fail "the sleeping container did not finish its rounds: $(cat "$tmp/sleeper.out")"
-echo "idle kthread: ran its rounds on its lent core while the daemon was stopped"
+# $1: name, $2: spinning kthreads, $3: worker arguments, $4: its output
+# once all rounds ran, $5: what it is (in messages), $6: the failure if it
+# cannot finish with the daemon stopped, $7: what passed.
+rounds_with_daemon_stopped() {
+  local name=$1 pid id
+  "$junction" run "$(app "$name" latency-critical 1 "$2")" -- $(worker $3) >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  pid=$!; pids+=("$pid")
+  wait_for "$tmp/daemon2.log" "\"$name\" registered" "$name to register"
+  id=$(container_id "$name" "$tmp/daemon2.log")
+  wait_for "$tmp/daemon2.log" "core 1 -> container $id " "$name to get the core"
+  kill -STOP "$daemon_pid"
+  for _ in $(seq 400); do kill -0 "$pid" 2>/dev/null || break; sleep 0.025; done
+  kill -0 "$pid" 2>/dev/null && { kill -CONT "$daemon_pid"; fail "$6"; }
+  kill -CONT "$daemon_pid"
+  wait "$pid" || fail "$5 failed"
+  grep -q "$4" "$tmp/$name.out" || fail "$5 did not finish its rounds: $(cat "$tmp/$name.out")"
+  echo "$7"
+}
+rounds_with_daemon_stopped sleeper 0 "wake 100" "n=100" "the sleeping container" \
+  "the idle kthread could not run its rounds without the daemon (its grant was not kept)" \
+  "idle kthread: ran its rounds on its lent core while the daemon was stopped"
 
 # ... with its preemption timer running again: after each wake-up the guest
 # spins until a second thread of its answers, which on its one kthread
 # takes a preemption (the timer keeper re-arms the timer ahead of the
 # deadline, then resumes on its lent core by itself).
-"$junction" run "$(app preempted latency-critical 1)" -- $(worker wake_spin 100) >"$tmp/preempted.out" 2>"$tmp/preempted.err" &
-preempted=$!; pids+=("$preempted")
-wait_for "$tmp/daemon2.log" '"preempted" registered' "preempted to register"
-preempted_id=$(sed -n 's/.*container \([0-9]*\) "preempted" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
-wait_for "$tmp/daemon2.log" "core 1 -> container $preempted_id " "preempted to get the core"
-kill -STOP "$daemon_pid"
-for _ in $(seq 400); do kill -0 "$preempted" 2>/dev/null || break; sleep 0.025; done
-kill -0 "$preempted" 2>/dev/null && { kill -CONT "$daemon_pid"; fail "a spinning guest was not preempted on its lent core (the preemption timer stayed off)"; }
-kill -CONT "$daemon_pid"
-wait "$preempted" || fail "the preempted container failed"
-grep -q "handoffs n=100" "$tmp/preempted.out" || fail "the preempted container did not finish its rounds: $(cat "$tmp/preempted.out")"
-echo "idle kthread: preempted its spinning guest after resuming on its lent core"
+rounds_with_daemon_stopped preempted 0 "wake_spin 100" "handoffs n=100" "the preempted container" \
+  "a spinning guest was not preempted on its lent core (the preemption timer stayed off)" \
+  "idle kthread: preempted its spinning guest after resuming on its lent core"
 
 # ... and so does a spinning kthread (it polls its idle grant)
-"$junction" run "$(app spinner latency-critical 1 1)" -- $(worker wake 50) >"$tmp/spinner.out" 2>"$tmp/spinner.err" &
-spinner=$!; pids+=("$spinner")
-wait_for "$tmp/daemon2.log" '"spinner" registered' "spinner to register"
-spinner_id=$(sed -n 's/.*container \([0-9]*\) "spinner" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
-wait_for "$tmp/daemon2.log" "core 1 -> container $spinner_id " "spinner to get the core"
-kill -STOP "$daemon_pid"
-for _ in $(seq 400); do kill -0 "$spinner" 2>/dev/null || break; sleep 0.025; done
-kill -0 "$spinner" 2>/dev/null && { kill -CONT "$daemon_pid"; fail "the spinning kthread could not run its rounds without the daemon"; }
-kill -CONT "$daemon_pid"
-wait "$spinner" || fail "the spinning container failed"
-grep -q "n=50" "$tmp/spinner.out" || fail "the spinning container did not finish its rounds: $(cat "$tmp/spinner.out")"
-echo "spinning kthread: ran its rounds on its core while the daemon was stopped"
+rounds_with_daemon_stopped spinner 1 "wake 50" "n=50" "the spinning container" \
+  "the spinning kthread could not run its rounds without the daemon" \
+  "spinning kthread: ran its rounds on its core while the daemon was stopped"
 
 # 5b. A spinning kthread out of work lends its core like any idle one: a
 # latency-critical container with work gets it (published running, the
@@ -224,12 +218,12 @@ mkfifo "$tmp/idle-gate"
 idler=$!; pids+=("$idler")
 exec 8>"$tmp/idle-gate"
 wait_for "$tmp/daemon2.log" '"idler" registered' "idler to register"
-idler_id=$(sed -n 's/.*container \([0-9]*\) "idler" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
+idler_id=$(container_id idler "$tmp/daemon2.log")
 wait_for "$tmp/daemon2.log" "core 1 -> container $idler_id " "idler to get the core"
 "$junction" run "$(app busy latency-critical 0)" -- $(worker spin 60000) >"$tmp/busy.out" 2>"$tmp/busy.err" &
 busy=$!; pids+=("$busy")
 wait_for "$tmp/daemon2.log" '"busy" registered' "busy to register"
-busy_id=$(sed -n 's/.*container \([0-9]*\) "busy" registered.*/\1/p' "$tmp/daemon2.log" | head -1)
+busy_id=$(container_id busy "$tmp/daemon2.log")
 for _ in $(seq 1200); do grep -q "core 1 -> container $busy_id " "$tmp/daemon2.log" && break; sleep 0.025; done
 grep -q "core 1 -> container $busy_id " "$tmp/daemon2.log" ||
   fail "the idle spinning container kept its core from a latency-critical container with work"
