@@ -29,96 +29,57 @@ static uint32_t g_turn;  // 0: A's turn, 1: B's
 static uint32_t g_nr = 202;
 
 // futex(&g_turn, FUTEX_WAIT_PRIVATE, val) (or, with g_nr = SYS_sched_yield,
-// a yield) with every vector register loaded from `in` before and stored to
-// `out` after, in one asm block.
+// a yield) with every vector register loaded from `in` (%rsi) before and
+// stored to `out` (%rdx) after, in one asm block. The variants differ only
+// in their loads, stores and clobbers.
+#define REGS0_15(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15)
+#define REGS16_31(M) \
+  M(16) M(17) M(18) M(19) M(20) M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31)
+#define CLOBBERS0_15                                                                        \
+  "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", \
+      "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+#define CLOBBERS16_31_K                                                                        \
+  "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25",     \
+      "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31", "k1", "k7"
+#define WAIT_ASM(loads, stores, ...)                                                         \
+  register long r10 __asm__("r10") = 0;                                                      \
+  __asm__ volatile("push %%rsi\n push %%rdx\n" loads                                         \
+                   "mov %[val], %%edx\n mov $0x80, %%esi\n mov %[nr], %%eax\n syscall\n"     \
+                   "pop %%rdx\n pop %%rsi\n" stores                                          \
+                   :                                                                         \
+                   : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), [nr] "r"(g_nr), "r"(r10) \
+                   : __VA_ARGS__)
+// 64-byte slots: zmm registers, or xmm in the low part; k1 and k7 after them.
+#define LZ(i) "vmovdqu64 " #i "*64(%%rsi), %%zmm" #i "\n"
+#define LX64(i) "vmovdqu " #i "*64(%%rsi), %%xmm" #i "\n"
+#define SZ(i) "vmovdqu64 %%zmm" #i ", " #i "*64(%%rdx)\n"
+#define LK "kmovq 2048(%%rsi), %%k1\n kmovq 2056(%%rsi), %%k7\n"
+#define SK "kmovq %%k1, 2048(%%rdx)\n kmovq %%k7, 2056(%%rdx)\n"
+// 32-byte slots (ymm), 16-byte slots (xmm).
+#define LY(i) "vmovdqu " #i "*32(%%rsi), %%ymm" #i "\n"
+#define SY(i) "vmovdqu %%ymm" #i ", " #i "*32(%%rdx)\n"
+#define LX(i) "movdqu " #i "*16(%%rsi), %%xmm" #i "\n"
+#define SX(i) "movdqu %%xmm" #i ", " #i "*16(%%rdx)\n"
+
 __attribute__((target("avx512f,avx512bw"))) static void wait_avx512(uint32_t val, const uint8_t* in,
                                                                       uint8_t* out) {
-#define L(i) "vmovdqu64 " #i "*64(%%rsi), %%zmm" #i "\n"
-#define S(i) "vmovdqu64 %%zmm" #i ", " #i "*64(%%rdx)\n"
-  register long r10 __asm__("r10") = 0;
-  __asm__ volatile(
-      "push %%rsi\n push %%rdx\n"
-      L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
-      L(16) L(17) L(18) L(19) L(20) L(21) L(22) L(23) L(24) L(25) L(26) L(27) L(28) L(29) L(30) L(31)
-      "kmovq 2048(%%rsi), %%k1\n kmovq 2056(%%rsi), %%k7\n"
-      "mov %[val], %%edx\n mov $0x80, %%esi\n mov %[nr], %%eax\n syscall\n"
-      "pop %%rdx\n pop %%rsi\n"
-      S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
-      S(16) S(17) S(18) S(19) S(20) S(21) S(22) S(23) S(24) S(25) S(26) S(27) S(28) S(29) S(30) S(31)
-      "kmovq %%k1, 2048(%%rdx)\n kmovq %%k7, 2056(%%rdx)\n"
-      :
-      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), [nr] "r"(g_nr), "r"(r10)
-      : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-        "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16",
-        "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26",
-        "xmm27", "xmm28", "xmm29", "xmm30", "xmm31", "k1", "k7");
-#undef L
-#undef S
+  WAIT_ASM(REGS0_15(LZ) REGS16_31(LZ) LK, REGS0_15(SZ) REGS16_31(SZ) SK, CLOBBERS0_15,
+           CLOBBERS16_31_K);
 }
 
 __attribute__((target("avx512f,avx512bw"))) static void wait_avx512_xmm(uint32_t val,
                                                                           const uint8_t* in,
                                                                           uint8_t* out) {
-#define L(i) "vmovdqu " #i "*64(%%rsi), %%xmm" #i "\n"
-#define LZ(i) "vmovdqu64 " #i "*64(%%rsi), %%zmm" #i "\n"
-#define S(i) "vmovdqu64 %%zmm" #i ", " #i "*64(%%rdx)\n"
-  register long r10 __asm__("r10") = 0;
-  __asm__ volatile(
-      "push %%rsi\n push %%rdx\n"
-      L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
-      LZ(16) LZ(17) LZ(18) LZ(19) LZ(20) LZ(21) LZ(22) LZ(23) LZ(24) LZ(25) LZ(26) LZ(27) LZ(28)
-      LZ(29) LZ(30) LZ(31)
-      "kmovq 2048(%%rsi), %%k1\n kmovq 2056(%%rsi), %%k7\n vzeroupper\n"
-      "mov %[val], %%edx\n mov $0x80, %%esi\n mov %[nr], %%eax\n syscall\n"
-      "pop %%rdx\n pop %%rsi\n"
-      S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
-      S(16) S(17) S(18) S(19) S(20) S(21) S(22) S(23) S(24) S(25) S(26) S(27) S(28) S(29) S(30) S(31)
-      "kmovq %%k1, 2048(%%rdx)\n kmovq %%k7, 2056(%%rdx)\n"
-      :
-      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), [nr] "r"(g_nr), "r"(r10)
-      : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-        "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16",
-        "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26",
-        "xmm27", "xmm28", "xmm29", "xmm30", "xmm31", "k1", "k7");
-#undef L
-#undef LZ
-#undef S
+  WAIT_ASM(REGS0_15(LX64) REGS16_31(LZ) LK "vzeroupper\n", REGS0_15(SZ) REGS16_31(SZ) SK,
+           CLOBBERS0_15, CLOBBERS16_31_K);
 }
 
 __attribute__((target("avx"))) static void wait_avx(uint32_t val, const uint8_t* in, uint8_t* out) {
-#define L(i) "vmovdqu " #i "*32(%%rsi), %%ymm" #i "\n"
-#define S(i) "vmovdqu %%ymm" #i ", " #i "*32(%%rdx)\n"
-  register long r10 __asm__("r10") = 0;
-  __asm__ volatile(
-      "push %%rsi\n push %%rdx\n"
-      L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
-      "mov %[val], %%edx\n mov $0x80, %%esi\n mov %[nr], %%eax\n syscall\n"
-      "pop %%rdx\n pop %%rsi\n"
-      S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
-      :
-      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), [nr] "r"(g_nr), "r"(r10)
-      : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-        "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-#undef L
-#undef S
+  WAIT_ASM(REGS0_15(LY), REGS0_15(SY), CLOBBERS0_15);
 }
 
 static void wait_sse(uint32_t val, const uint8_t* in, uint8_t* out) {
-#define L(i) "movdqu " #i "*16(%%rsi), %%xmm" #i "\n"
-#define S(i) "movdqu %%xmm" #i ", " #i "*16(%%rdx)\n"
-  register long r10 __asm__("r10") = 0;
-  __asm__ volatile(
-      "push %%rsi\n push %%rdx\n"
-      L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
-      "mov %[val], %%edx\n mov $0x80, %%esi\n mov %[nr], %%eax\n syscall\n"
-      "pop %%rdx\n pop %%rsi\n"
-      S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
-      :
-      : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), [nr] "r"(g_nr), "r"(r10)
-      : "rax", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-        "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-#undef L
-#undef S
+  WAIT_ASM(REGS0_15(LX), REGS0_15(SX), CLOBBERS0_15);
 }
 
 static size_t vector_bytes(void) {
