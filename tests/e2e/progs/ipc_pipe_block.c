@@ -80,12 +80,31 @@ static void on_usr1(int sig) {
   handled++;
 }
 
-static void round_simple(const char* label, int mode) {
+// A new pipe (pipe2 `flags`) in rfd/wfd, whose reader() reads `n` bytes.
+static int open_pipe(int flags, size_t n) {
   int p[2];
-  if (pipe2(p, mode == 4 ? O_DIRECT : 0) != 0) return;
+  if (pipe2(p, flags) != 0) return -1;
   rfd = p[0];
   wfd = p[1];
-  want = mode == 5 ? 10 : (mode == 4 ? 100 : 1);
+  want = n;
+  return 0;
+}
+
+// Writes to `fd` until its pipe is full (in 4096-byte writes, then byte by
+// byte if `to_the_byte`); returns how much it took.
+static long fill_pipe(int fd, int to_the_byte) {
+  char b[4096];
+  memset(b, 'f', sizeof(b));
+  long filled = 0, n;
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  while ((n = write(fd, b, sizeof(b))) > 0) filled += n;
+  while (to_the_byte && (n = write(fd, b, 1)) > 0) filled += n;
+  fcntl(fd, F_SETFL, 0);
+  return filled;
+}
+
+static void round_simple(const char* label, int mode) {
+  if (open_pipe(mode == 4 ? O_DIRECT : 0, mode == 5 ? 10 : (mode == 4 ? 100 : 1)) != 0) return;
   struct result res;
   pthread_t t;
   struct start st;
@@ -116,11 +135,7 @@ static void round_signal(const char* label, int flags) {
   sa.sa_handler = on_usr1;
   sa.sa_flags = flags;
   sigaction(SIGUSR1, &sa, NULL);
-  int p[2];
-  if (pipe(p) != 0) return;
-  rfd = p[0];
-  wfd = p[1];
-  want = 1;
+  if (open_pipe(0, 1) != 0) return;
   handled = 0;
   struct result res = {0};
   pthread_t t;
@@ -149,11 +164,7 @@ static void round_signal(const char* label, int flags) {
 }
 
 static void round_close_while_blocked(void) {
-  int p[2];
-  if (pipe(p) != 0) return;
-  rfd = p[0];
-  wfd = p[1];
-  want = 1;
+  if (open_pipe(0, 1) != 0) return;
   struct result res;
   pthread_t t;
   struct start st;
@@ -173,11 +184,7 @@ static void round_close_while_blocked(void) {
 // Both descriptors closed while the read waits: it sees EOF (under
 // junction its wait is then the buffer's last user and frees it).
 static void round_both_closed_while_blocked(void) {
-  int p[2];
-  if (pipe(p) != 0) return;
-  rfd = p[0];
-  wfd = p[1];
-  want = 1;
+  if (open_pipe(0, 1) != 0) return;
   struct result res;
   pthread_t t;
   struct start st;
@@ -197,10 +204,7 @@ static void* big_writer(void* arg) {
 }
 
 static void round_blocked_writer(void) {
-  int p[2];
-  if (pipe(p) != 0) return;
-  rfd = p[0];
-  wfd = p[1];
+  if (open_pipe(0, 1) != 0) return;
   long wr = 0;
   pthread_t t;
   struct start st;
@@ -246,17 +250,9 @@ static void* small_writer(void* arg) {
 // the writer); 2: the writer's descriptor closed meanwhile (the write
 // still completes, readers see EOF only after it); 3: a signal (EINTR).
 static void round_small_writer(const char* label, int mode) {
-  int p[2];
-  if (pipe(p) != 0) return;
-  rfd = p[0];
-  wfd = p[1];
-  fcntl(wfd, F_SETFL, O_NONBLOCK);
+  if (open_pipe(0, 1) != 0) return;
+  long filled = fill_pipe(wfd, 1), n;
   char b[4096];
-  memset(b, 'f', sizeof(b));
-  long filled = 0, n;
-  while ((n = write(wfd, b, sizeof(b))) > 0) filled += n;
-  while ((n = write(wfd, b, 1)) > 0) filled += n;
-  fcntl(wfd, F_SETFL, 0);
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = mode == 3 ? on_usr1 : on_sigpipe;
@@ -317,13 +313,8 @@ static void round_readiness(void) {
   int p[2];
   if (pipe(p) != 0) return;
   // Fill the pipe, then a poller for POLLOUT on the write end is woken by a read.
-  fcntl(p[1], F_SETFL, O_NONBLOCK);
+  printf("readiness: filled %ld\n", fill_pipe(p[1], 0));
   char b[4096];
-  memset(b, 'f', sizeof(b));
-  long filled = 0, n;
-  while ((n = write(p[1], b, sizeof(b))) > 0) filled += n;
-  fcntl(p[1], F_SETFL, 0);
-  printf("readiness: filled %ld\n", filled);
   struct pollfd pf = {p[1], POLLOUT, 0};
   pthread_t t;
   struct start st;
@@ -350,11 +341,7 @@ static void round_readiness(void) {
 }
 
 static void round_two_readers(void) {
-  int p[2];
-  if (pipe(p) != 0) return;
-  rfd = p[0];
-  wfd = p[1];
-  want = 1;
+  if (open_pipe(0, 1) != 0) return;
   struct result a, b;
   pthread_t ta, tb;
   struct start sa, sb;
@@ -376,11 +363,9 @@ static void round_two_readers(void) {
 // site rewritten meanwhile (rewrite.cc, shape B); the blocked one must
 // still resume correctly (it once resumed inside the new jump: SIGILL).
 static void round_rewritten_while_blocked(void) {
-  int p[2], q[2];
-  if (pipe(p) != 0 || pipe(q) != 0) return;
-  rfd = p[0];
-  wfd = p[1];
-  want = 1;
+  int q[2];
+  if (open_pipe(0, 1) != 0) return;
+  if (pipe(q) != 0) return;
   struct result res;
   pthread_t t;
   struct start st;
@@ -393,8 +378,8 @@ static void round_rewritten_while_blocked(void) {
   pthread_join(t, NULL);
   printf("read rewritten while another waits: %ld %ld '%.2s'\n", n1, n2, b);
   show("read rewritten while another waits: waiter", &res);
-  close(p[0]);
-  close(p[1]);
+  close(rfd);
+  close(wfd);
   close(q[0]);
   close(q[1]);
 }
