@@ -3,8 +3,14 @@
 // the wire can lose, duplicate, reorder or corrupt them, driven by a seeded
 // generator so every run is the same. Time is simulated: Run() jumps the
 // clock to the next frame or stack timer, so no test depends on real time.
+// Also the TCP tests' shared steps: a connected pair, a pattern to send,
+// and a transfer driven like a program's loop.
 #pragma once
 
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -14,6 +20,7 @@
 
 #include "net/link.h"
 #include "net/stack/stack.h"
+#include "net/stack/tcp.h"
 
 namespace junction::net::test {
 
@@ -126,6 +133,65 @@ inline bool SimLink::Transmit(std::span<const std::byte> frame) {
 
 inline std::span<const std::byte> Bytes(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+inline constexpr uint64_t kSimSec = 1'000'000'000;
+
+// `n` pseudo-random bytes from `seed` (what a transfer must deliver).
+inline std::vector<std::byte> Pattern(size_t n, uint32_t seed) {
+  std::vector<std::byte> v(n);
+  std::mt19937 r(seed);
+  for (auto& b : v) b = std::byte(r());
+  return v;
+}
+
+struct TcpPair {
+  std::shared_ptr<TcpSocket> client, server, listener;
+};
+
+// Connects a client on `a` to a listener on `b` at `port`.
+inline TcpPair Connect(SimWire& w, NetStack* a, NetStack* b, uint16_t port = 80,
+                       int backlog = 16) {
+  TcpPair p;
+  p.listener = b->NewTcpSocket();
+  REQUIRE(p.listener->Bind({0, port}).ok());
+  REQUIRE(p.listener->Listen(backlog).ok());
+  p.client = a->NewTcpSocket();
+  REQUIRE(p.client->Connect({b->addr(), port}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (p.listener->Events() & kEvIn) != 0; }));
+  Endpoint peer;
+  auto acc = p.listener->Accept(&peer);
+  REQUIRE(acc.ok());
+  p.server = *acc;
+  CHECK(peer.ip == a->addr());
+  REQUIRE(w.Run([&] { return p.client->state() == TcpState::kEstablished; }));
+  CHECK(p.client->TakeError() == 0);
+  return p;
+}
+
+// Moves `data` from `tx` to `rx` the way a program's loop does (send what
+// fits, read what came) until all arrived or 600 s of simulated time ran out;
+// returns what arrived.
+inline std::vector<std::byte> Transfer(SimWire& w, TcpSocket& tx, TcpSocket& rx,
+                                       const std::vector<std::byte>& data) {
+  std::vector<std::byte> got, buf(65536);
+  size_t off = 0;
+  uint64_t end = w.now + 600 * kSimSec;
+  while (got.size() < data.size() && w.now < end) {
+    if (off < data.size()) {
+      auto n = tx.Send(std::span(data).subspan(off));
+      if (n.ok()) off += *n;
+      else REQUIRE(n.error() == EAGAIN);
+    }
+    for (;;) {
+      auto n = rx.Recv(buf, 0);
+      if (!n.ok() || *n == 0) break;
+      got.insert(got.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(*n));
+    }
+    w.Run([&] { return rx.Readable() > 0 || (off < data.size() && (tx.Events() & kEvOut)); },
+          std::min<uint64_t>(end - w.now, 5 * kSimSec));
+  }
+  return got;
 }
 
 }  // namespace junction::net::test

@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
-#include <random>
 
 #include "net/stack/tcp.h"
 #include "net/stack/tcp_conn.h"
@@ -15,40 +14,11 @@
 namespace junction::net {
 namespace {
 
+using test::Pattern;
 using test::SimWire;
+using test::Transfer;
 
 constexpr Ip4 kA = MakeIp4(10, 98, 0, 2), kB = MakeIp4(10, 98, 0, 3);
-constexpr uint64_t kSec = 1'000'000'000;
-
-std::vector<std::byte> Pattern(size_t n, uint32_t seed) {
-  std::vector<std::byte> v(n);
-  std::mt19937 r(seed);
-  for (auto& b : v) b = std::byte(r());
-  return v;
-}
-
-// Sends `data` from tx and reads it at rx until all came or time ran out.
-std::vector<std::byte> Transfer(SimWire& w, TcpSocket& tx, TcpSocket& rx,
-                                const std::vector<std::byte>& data) {
-  std::vector<std::byte> got, buf(65536);
-  size_t off = 0;
-  uint64_t end = w.now + 600 * kSec;
-  while (got.size() < data.size() && w.now < end) {
-    if (off < data.size()) {
-      auto n = tx.Send(std::span(data).subspan(off));
-      if (n.ok()) off += *n;
-      else REQUIRE(n.error() == EAGAIN);
-    }
-    for (;;) {
-      auto n = rx.Recv(buf, 0);
-      if (!n.ok() || *n == 0) break;
-      got.insert(got.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(*n));
-    }
-    w.Run([&] { return rx.Readable() > 0 || (off < data.size() && (tx.Events() & kEvOut)); },
-          std::min<uint64_t>(end - w.now, 5 * kSec));
-  }
-  return got;
-}
 
 uint32_t Be32(const std::byte* p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
@@ -94,17 +64,7 @@ TEST_CASE("net tcp: ISNs just below 2^32 with loss and reordering: data intact, 
     cb.tcp_isn = [] { return 0xffffffffu - 40'000; };
     NetStack* a = w.Add(kA, 24, 0, 1500, ca);
     NetStack* b = w.Add(kB, 24, 0, 1500, cb);
-    auto listener = b->NewTcpSocket();
-    REQUIRE(listener->Bind({0, 80}).ok());
-    REQUIRE(listener->Listen(4).ok());
-    auto client = a->NewTcpSocket();
-    REQUIRE(client->Connect({kB, 80}).error() == EINPROGRESS);
-    REQUIRE(w.Run([&] { return (listener->Events() & kEvIn) != 0; }));
-    Endpoint peer;
-    auto acc = listener->Accept(&peer);
-    REQUIRE(acc.ok());
-    auto server = *acc;
-    REQUIRE(w.Run([&] { return client->state() == TcpState::kEstablished; }));
+    auto [client, server, listener] = test::Connect(w, a, b, 80, 4);
 
     // Besides random faults, lose each side's first data segment in the
     // last 3000 bytes below 2^32: the receiver then SACKs data past the wrap.

@@ -6,8 +6,6 @@
 // frames that matter, on simulated time.
 #include <doctest/doctest.h>
 
-#include <random>
-
 #include "net/stack/tcp.h"
 #include "net/stack/tcp_conn.h"
 #include "net_sim.h"
@@ -15,6 +13,7 @@
 namespace junction::net {
 namespace {
 
+using test::Pattern;
 using test::SimWire;
 
 constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
@@ -30,13 +29,6 @@ long TcpPayload(std::span<const std::byte> f) {
   size_t total = Load16(&f[kEthHeaderLen + 2]);
   size_t doff = (std::to_integer<size_t>(f[kEthHeaderLen + ihl + 12]) >> 4) * 4;
   return static_cast<long>(total - ihl - doff);
-}
-
-std::vector<std::byte> Pattern(size_t n) {
-  std::vector<std::byte> v(n);
-  std::mt19937 r(7);
-  for (auto& b : v) b = std::byte(r());
-  return v;
 }
 
 size_t SendSome(TcpSocket& s, const std::vector<std::byte>& data, size_t off) {
@@ -92,7 +84,7 @@ TEST_CASE("net tcp stall: a lost runt at the window's edge is retransmitted afte
     dropped = true;
     return true;
   };
-  auto data = Pattern(50000);
+  auto data = Pattern(50000, 7);
   size_t off = *c.client->Send(data);
   REQUIRE(w.Run([&] { return dropped; }, 10 * kSec));
   CHECK(c.server->Readable() == kRcvBuf / mss * mss);
@@ -118,7 +110,7 @@ TEST_CASE("net tcp stall: zero-window probing starts afresh after the window ope
   NetStack* a = w.Add(kA);
   NetStack* b = w.Add(kB);
   Conn c = Open(w, a, b);
-  auto data = Pattern(100000);
+  auto data = Pattern(100000, 7);
   size_t off = *c.client->Send(data);
   std::vector<std::byte> got;
   // First zero window: the reader sleeps for two minutes.
@@ -158,7 +150,7 @@ struct CrossedLoss {
   NetStack* a = w.Add(kA);
   NetStack* b = w.Add(kB);
   Conn c = Open(w, a, b);
-  std::vector<std::byte> data = Pattern(3 * c.client->Info().snd_mss);
+  std::vector<std::byte> data = Pattern(3 * c.client->Info().snd_mss, 7);
   bool lost[2] = {false, false}, resent[2] = {false, false};
   uint32_t sent_end[2] = {0, 0};
 

@@ -15,68 +15,14 @@ namespace junction::net {
 namespace {
 
 using test::Bytes;
+using test::Connect;
+using test::Pattern;
 using test::SimWire;
+using test::Transfer;
+using Pair = test::TcpPair;
 
 constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
 constexpr uint64_t kSec = 1'000'000'000;
-
-struct Pair {
-  std::shared_ptr<TcpSocket> client, server, listener;
-};
-
-// Connects a client on `a` to a listener on `b` port 80.
-Pair Connect(SimWire& w, NetStack* a, NetStack* b, uint16_t port = 80) {
-  Pair p;
-  p.listener = b->NewTcpSocket();
-  REQUIRE(p.listener->Bind({0, port}).ok());
-  REQUIRE(p.listener->Listen(16).ok());
-  p.client = a->NewTcpSocket();
-  REQUIRE(p.client->Connect({b->addr(), port}).error() == EINPROGRESS);
-  REQUIRE(w.Run([&] { return (p.listener->Events() & kEvIn) != 0; }));
-  Endpoint peer;
-  auto acc = p.listener->Accept(&peer);
-  REQUIRE(acc.ok());
-  p.server = *acc;
-  CHECK(peer.ip == a->addr());
-  REQUIRE(w.Run([&] { return p.client->state() == TcpState::kEstablished; }));
-  CHECK(p.client->TakeError() == 0);
-  return p;
-}
-
-std::vector<std::byte> Pattern(size_t n, uint32_t seed) {
-  std::vector<std::byte> v(n);
-  std::mt19937 r(seed);
-  for (auto& b : v) b = std::byte(r());
-  return v;
-}
-
-// Moves `data` from `tx` to `rx`, both directions of the program's loop
-// (send what fits, read what came), until all arrived or time runs out.
-std::vector<std::byte> Transfer(SimWire& w, TcpSocket& tx, TcpSocket& rx,
-                                const std::vector<std::byte>& data, uint64_t limit = 600 * kSec) {
-  std::vector<std::byte> got;
-  size_t off = 0;
-  std::vector<std::byte> buf(65536);
-  uint64_t end = w.now + limit;
-  while (got.size() < data.size() && w.now < end) {
-    if (off < data.size()) {
-      auto n = tx.Send(std::span(data).subspan(off));
-      if (n.ok()) off += *n;
-      else REQUIRE(n.error() == EAGAIN);
-    }
-    for (;;) {
-      auto n = rx.Recv(buf, 0);
-      if (!n.ok() || *n == 0) break;
-      got.insert(got.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(*n));
-    }
-    size_t before = got.size(), off_before = off;
-    w.Run([&] { return rx.Readable() > 0 || (off < data.size() && (tx.Events() & kEvOut)); },
-          std::min<uint64_t>(end - w.now, 5 * kSec));
-    (void)before;
-    (void)off_before;
-  }
-  return got;
-}
 
 TEST_CASE("net tcp: handshake, options, data both ways, graceful close through TIME-WAIT") {
   SimWire w;
