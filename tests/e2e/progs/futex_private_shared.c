@@ -15,9 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static long futex(uint32_t* w, int op, uint32_t v) {
-  return syscall(SYS_futex, w, op, v, NULL, NULL, 0);
-}
+#include "futex_call.h"
 
 static uint32_t* word;
 static int wait_op;
@@ -26,7 +24,7 @@ static int started, done;
 static void* waiter(void* arg) {
   (void)arg;
   __atomic_store_n(&started, 1, __ATOMIC_SEQ_CST);
-  futex(word, wait_op, 0);
+  futex(word, wait_op, 0, NULL);
   __atomic_store_n(&done, 1, __ATOMIC_SEQ_CST);
   return NULL;
 }
@@ -43,8 +41,8 @@ static void round_(const char* kind, uint32_t* w, int private_wait) {
   while (!__atomic_load_n(&started, __ATOMIC_SEQ_CST)) sched_yield();
   long wrong = 0, right = 0;
   for (;;) {
-    wrong += futex(w, mismatched_wake, 1);
-    right = futex(w, matched_wake, 1);
+    wrong += futex(w, mismatched_wake, 1, NULL);
+    right = futex(w, matched_wake, 1, NULL);
     if (right > 0 || __atomic_load_n(&done, __ATOMIC_SEQ_CST)) break;
     sched_yield();
   }

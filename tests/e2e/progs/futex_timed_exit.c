@@ -17,12 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "futex_call.h"
+
 #define kThreads 200
 #define kTimeoutMs 1500
 
-static long futex(atomic_int* uaddr, int op, int val, const struct timespec* ts) {
-  return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
-}
 
 static void check(int ok, const char* what) {
   printf("%s: %s\n", what, ok ? "ok" : "FAIL");

@@ -15,15 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "futex_call.h"
+
 #define kIterations 4000
 #define kTimeoutNs 40000L
 
 static atomic_int timed_word, untimed_word, done;
 static atomic_int untimed_etimedout, timed_bad;
 
-static long futex(atomic_int* uaddr, int op, int val, const struct timespec* ts) {
-  return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
-}
 
 static uint64_t now_ns(void) {
   struct timespec ts;

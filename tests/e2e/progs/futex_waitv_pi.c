@@ -14,12 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHOW(label, call)                                           \
-  do {                                                              \
-    long r_ = (long)(call);                                         \
-    int e_ = errno;                                                 \
-    printf("%s: %ld %s\n", label, r_, r_ < 0 ? strerror(e_) : "ok"); \
-  } while (0)
+#include "futex_call.h"
+#include "show_call.h"
 
 #ifndef FUTEX2_SIZE_U32
 #define FUTEX2_SIZE_U32 0x02
@@ -28,9 +24,6 @@
 
 static long waitv(struct futex_waitv* w, unsigned n, unsigned flags, struct timespec* t, clockid_t c) {
   return syscall(SYS_futex_waitv, w, n, flags, t, c);
-}
-static long futex(uint32_t* uaddr, int op, uint32_t val, void* t, uint32_t* uaddr2, uint32_t val3) {
-  return syscall(SYS_futex, uaddr, op, val, t, uaddr2, val3);
 }
 static struct timespec in_ms(clockid_t c, int ms) {
   struct timespec t;
@@ -102,13 +95,13 @@ static void test_waitv(void) {
   pthread_t th;
   pthread_create(&th, NULL, waitv_thread, NULL);
   long woke;
-  while ((woke = futex(&words[2], FUTEX_WAKE, 1, NULL, NULL, 0)) == 0) usleep(1000);
+  while ((woke = futex6(&words[2], FUTEX_WAKE, 1, NULL, NULL, 0)) == 0) usleep(1000);
   pthread_join(th, NULL);
   printf("waitv woken through word 2: wake=%ld result=%ld\n", woke, waiter_result);
   // 128 words, woken through the last (private).
   waiter_count = 128;
   pthread_create(&th, NULL, waitv_thread, NULL);
-  while ((woke = futex(&words[127], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0)) == 0) usleep(1000);
+  while ((woke = futex6(&words[127], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0)) == 0) usleep(1000);
   pthread_join(th, NULL);
   printf("waitv of 128 woken through word 127: wake=%ld result=%ld\n", woke, waiter_result);
 }
@@ -118,30 +111,30 @@ static int got_lock[2];
 static void* requeue_waiter(void* arg) {
   int idx = (int)(long)arg;
   pid_t me = (pid_t)syscall(SYS_gettid);
-  long r = futex(&cond, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, NULL, &mutex, 0);
+  long r = futex6(&cond, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, NULL, &mutex, 0);
   got_lock[idx] = r == 0 && (mutex & FUTEX_TID_MASK) == (uint32_t)me;
   // Release the PI lock: the kernel hands it to the next waiter.
   if (!__sync_bool_compare_and_swap(&mutex, (uint32_t)me, 0))
-    futex(&mutex, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0);
+    futex6(&mutex, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0);
   return NULL;
 }
 
 static void test_requeue_pi(void) {
   uint32_t x = 0;
-  SHOW("WAIT_REQUEUE_PI same word", futex(&x, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, NULL, &x, 0));
-  SHOW("WAIT_REQUEUE_PI value differs", futex(&cond, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 5, NULL, &mutex, 0));
+  SHOW("WAIT_REQUEUE_PI same word", futex6(&x, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, NULL, &x, 0));
+  SHOW("WAIT_REQUEUE_PI value differs", futex6(&cond, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 5, NULL, &mutex, 0));
   struct timespec t = in_ms(CLOCK_MONOTONIC, 20);
-  SHOW("WAIT_REQUEUE_PI timeout", futex(&cond, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, &t, &mutex, 0));
-  SHOW("CMP_REQUEUE_PI nr_wake 2", futex(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 2, (void*)1L, &mutex, 0));
-  SHOW("CMP_REQUEUE_PI same word", futex(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)1L, &cond, 0));
-  SHOW("CMP_REQUEUE_PI value differs", futex(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)1L, &mutex, 7));
-  SHOW("CMP_REQUEUE_PI no waiters", futex(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)1L, &mutex, 0));
+  SHOW("WAIT_REQUEUE_PI timeout", futex6(&cond, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0, &t, &mutex, 0));
+  SHOW("CMP_REQUEUE_PI nr_wake 2", futex6(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 2, (void*)1L, &mutex, 0));
+  SHOW("CMP_REQUEUE_PI same word", futex6(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)1L, &cond, 0));
+  SHOW("CMP_REQUEUE_PI value differs", futex6(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)1L, &mutex, 7));
+  SHOW("CMP_REQUEUE_PI no waiters", futex6(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)1L, &mutex, 0));
 
   // The lock is free: the waiter gets it straight from the requeue.
   pthread_t th[2];
   pthread_create(&th[0], NULL, requeue_waiter, (void*)0L);
   long n;
-  while ((n = futex(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)0L, &mutex, 0)) == 0) usleep(1000);
+  while ((n = futex6(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)0L, &mutex, 0)) == 0) usleep(1000);
   pthread_join(th[0], NULL);
   printf("requeue_pi to a free lock: returned %ld, waiter owned the lock: %d, lock free after: %d\n", n,
          got_lock[0], mutex == 0);
@@ -154,13 +147,13 @@ static void test_requeue_pi(void) {
   pthread_create(&th[1], NULL, requeue_waiter, (void*)1L);
   long total = 0;
   while (total < 2) {
-    long r = futex(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)(long)INT_MAX, &mutex, 0);
+    long r = futex6(&cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void*)(long)INT_MAX, &mutex, 0);
     if (r > 0) total += r;
     else usleep(1000);
   }
   printf("requeue_pi to a held lock: requeued %ld, waiters bit set: %d, owner still me: %d\n", total,
          (mutex & FUTEX_WAITERS) != 0, (mutex & FUTEX_TID_MASK) == (uint32_t)me);
-  SHOW("UNLOCK_PI hands the lock over", futex(&mutex, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
+  SHOW("UNLOCK_PI hands the lock over", futex6(&mutex, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
   pthread_join(th[0], NULL);
   pthread_join(th[1], NULL);
   printf("both waiters owned the lock in turn: %d, free after: %d\n", got_lock[0] && got_lock[1],

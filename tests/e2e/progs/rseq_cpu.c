@@ -14,12 +14,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define SHOW(label, call)                                           \
-  do {                                                              \
-    long r_ = (long)(call);                                         \
-    int e_ = errno;                                                 \
-    printf("%s: %ld %s\n", label, r_, r_ < 0 ? strerror(e_) : "ok"); \
-  } while (0)
+#include "show_call.h"
 
 extern const ptrdiff_t __rseq_offset;
 extern const unsigned int __rseq_size;

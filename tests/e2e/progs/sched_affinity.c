@@ -13,12 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SHOW(label, call)                                           \
-  do {                                                              \
-    long r_ = (long)(call);                                         \
-    int e_ = errno;                                                 \
-    printf("%s: %ld %s\n", label, r_, r_ < 0 ? strerror(e_) : "ok"); \
-  } while (0)
+#include "show_call.h"
 
 static unsigned long get_mask(pid_t tid) {
   unsigned long m[4] = {0};

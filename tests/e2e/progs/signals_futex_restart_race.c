@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "futex_call.h"
+
 enum { kWaits = 200 };
 
 static volatile sig_atomic_t handled;
@@ -28,9 +30,6 @@ static void on_alarm(int sig) {
   __atomic_add_fetch(&handled, 1, __ATOMIC_SEQ_CST);
 }
 
-static long futex(uint32_t* w, int op, uint32_t v) {
-  return syscall(SYS_futex, w, op, v, NULL, NULL, 0);
-}
 
 // Ends each wait once two more signals were handled since it began.
 static void* helper(void* arg) {
@@ -46,7 +45,7 @@ static void* helper(void* arg) {
     if ((w & 1) == 0 && w != 0 && handled - begin >= 2) {
       __atomic_store_n(&word, w + 1, __ATOMIC_SEQ_CST);
       seen = w + 1;
-      futex(&word, FUTEX_WAKE_PRIVATE, 1);
+      futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL);
     }
     usleep(50);
   }
@@ -69,7 +68,7 @@ int main(void) {
     uint32_t w = i * 2;
     __atomic_store_n(&word, w, __ATOMIC_SEQ_CST);
     while (__atomic_load_n(&word, __ATOMIC_SEQ_CST) == w) {
-      long r = futex(&word, FUTEX_WAIT_PRIVATE, w);
+      long r = futex(&word, FUTEX_WAIT_PRIVATE, w, NULL);
       if (r == -1 && errno == EINTR) eintr++;
       else if (r == -1 && errno != EAGAIN) other++;
     }

@@ -14,12 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHOW(label, call)                                           \
-  do {                                                              \
-    long r_ = (long)(call);                                         \
-    int e_ = errno;                                                 \
-    printf("%s: %ld %s\n", label, r_, r_ < 0 ? strerror(e_) : "ok"); \
-  } while (0)
+#include "show_call.h"
 
 static long long us_of(struct timeval t) { return t.tv_sec * 1000000LL + t.tv_usec; }
 static long long cpu_ns(void) {
