@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "futex_call.h"
 #include "thread_state.h"
 
 static volatile sig_atomic_t handled;
@@ -34,10 +35,6 @@ static void on_alarm(int sig) {
 static void arm_timer_ms(int ms) {
   struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
   setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static long futex(uint32_t* w, int op, uint32_t v, const struct timespec* t, uint32_t v3) {
-  return syscall(SYS_futex, w, op, v, t, NULL, v3);
 }
 
 static volatile int main_calling;  // the main thread is entering its call
@@ -61,7 +58,7 @@ static void* alarm_when_asleep(void* wake_after) {
   for (int i = 0; i < 30000 && !handled; i++) usleep(1000);
   wait_thread_asleep(getpid());
   __atomic_store_n(&word, 1, __ATOMIC_SEQ_CST);
-  futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, 0);
+  futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL);
   return NULL;
 }
 
@@ -130,7 +127,7 @@ int main(void) {
   alarm_once_asleep(NULL);
   errno = 0;
   main_calling = 1;
-  long r = futex(&z, FUTEX_WAIT_PRIVATE, 0, &rel, 0);
+  long r = futex(&z, FUTEX_WAIT_PRIVATE, 0, &rel);
   int e = errno;
   pthread_join(alarm_thread, NULL);
   show("FUTEX_WAIT relative timeout, SA_RESTART", r, e);
@@ -142,7 +139,7 @@ int main(void) {
   alarm_once_asleep(NULL);
   errno = 0;
   main_calling = 1;
-  r = futex(&z, FUTEX_WAIT_BITSET_PRIVATE, 0, &abs, FUTEX_BITSET_MATCH_ANY);
+  r = futex6(&z, FUTEX_WAIT_BITSET_PRIVATE, 0, &abs, NULL, FUTEX_BITSET_MATCH_ANY);
   e = errno;
   pthread_join(alarm_thread, NULL);
   show("FUTEX_WAIT_BITSET absolute timeout, SA_RESTART", r, e);
@@ -154,7 +151,7 @@ int main(void) {
   alarm_once_asleep((void*)1);
   errno = 0;
   main_calling = 1;
-  r = futex(&word, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
+  r = futex(&word, FUTEX_WAIT_PRIVATE, 0, NULL);
   e = errno;
   pthread_join(alarm_thread, NULL);
   printf("FUTEX_WAIT no timeout, SA_RESTART: %s handler ran %d\n",
@@ -167,7 +164,7 @@ int main(void) {
   alarm_once_asleep(NULL);
   errno = 0;
   main_calling = 1;
-  r = futex(&z, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
+  r = futex(&z, FUTEX_WAIT_PRIVATE, 0, NULL);
   e = errno;
   pthread_join(alarm_thread, NULL);
   show("FUTEX_WAIT no timeout, no SA_RESTART", r, e);
