@@ -5,6 +5,7 @@
 // root descriptor, TopLevelName), so no path a guest can write reaches
 // outside the mount.
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 
 #include "libos/fs/fifo_open.h"
 #include "libos/fs/path.h"
+#include "libos/fs/shared_tmpfs.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 
@@ -33,6 +35,8 @@ class HostFs : public Filesystem {
   ~HostFs() override { host::Syscall(SYS_close, root_fd_); }
   const char* type() const override { return type_; }
   void set_type(const char* t) { type_ = t; }
+  // A shared tmpfs mount with a size limit (fs/shared_tmpfs.h).
+  void set_quota(uint64_t limit) { quota_ = std::make_unique<TmpfsQuota>(limit, root_fd_); }
 
   // No symlink is ever crossed (RESOLVE_NO_SYMLINKS, which covers magic
   // links), so a relative path without a ".." component can only walk
@@ -136,9 +140,13 @@ class HostFs : public Filesystem {
   }
 
   // The guest's description of host descriptor `fd` from OpenGuest.
-  static FilePtr GuestFile(int flags, long fd, bool host_nonblock_ours, std::string path = {}) {
-    auto f = std::make_shared<HostFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW),
-                                        std::move(path), static_cast<int>(fd));
+  FilePtr GuestFile(int flags, long fd, bool host_nonblock_ours, std::string path = {}) {
+    std::shared_ptr<HostFile> f;
+    flags &= ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW);
+    if (quota_ && host_nonblock_ours && !(flags & O_DIRECTORY))  // a regular file, or a directory
+      f = std::make_shared<QuotaFile>(flags, std::move(path), static_cast<int>(fd), quota_.get());
+    else
+      f = std::make_shared<HostFile>(flags, std::move(path), static_cast<int>(fd));
     if (host_nonblock_ours) {  // a regular file or directory (OpenGuest)
       f->MarkHostNonblockOurs();
       f->set_lazy_close();
@@ -230,6 +238,8 @@ class HostFs : public Filesystem {
   SysResult<FilePtr> OpenTmpfile(const std::string& rel_dir, int flags, unsigned mode) override {
     long fd = OpenAt2(rel_dir, flags, mode);
     if (fd < 0) return E(fd);
+    if (quota_)
+      return FilePtr(std::make_shared<QuotaFile>(flags & ~O_CLOEXEC, std::string(), static_cast<int>(fd), quota_.get()));
     return FilePtr(std::make_shared<HostFile>(flags & ~O_CLOEXEC, std::string(), static_cast<int>(fd)));
   }
   SysResult<void> LinkFile(const FilePtr& f, const std::string& rel) override {
@@ -303,6 +313,16 @@ class HostFs : public Filesystem {
     });
   }
   SysResult<void> Statfs(const std::string& rel, struct statfs* out) override {
+    if (quota_) {  // the mount's own size and usage, like a tmpfs of that size
+      long r = host::Syscall(SYS_fstatfs, root_fd_, host::L(out));
+      if (r < 0) return E(r);
+      uint64_t used = std::min(quota_->Recount(), quota_->limit());
+      out->f_type = TMPFS_MAGIC;
+      out->f_bsize = out->f_frsize = 4096;
+      out->f_blocks = quota_->limit() / 4096;
+      out->f_bfree = out->f_bavail = (quota_->limit() - used) / 4096;
+      return {};
+    }
     if (rel.empty()) {
       long r = host::Syscall(SYS_fstatfs, root_fd_, host::L(out));
       if (r < 0) return E(r);
@@ -327,6 +347,7 @@ class HostFs : public Filesystem {
  private:
   int root_fd_;
   const char* type_ = "host";
+  std::unique_ptr<TmpfsQuota> quota_;
 };
 
 }  // namespace
@@ -343,6 +364,12 @@ std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_on
   return fs;
 }
 
+std::unique_ptr<Filesystem> MakeSharedTmpfs(const std::string& host_dir, uint64_t size_limit, int* err) {
+  auto fs = MakeHostFs(host_dir, false, err, "tmpfs");
+  if (fs && size_limit) static_cast<HostFs*>(fs.get())->set_quota(size_limit);
+  return fs;
+}
+
 bool IsHostFs(const Filesystem* fs) { return fs->host_backed; }
 
 SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const char* rel, int flags, unsigned mode,
@@ -353,7 +380,7 @@ SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const char* rel, int flags, un
   bool nonblock_ours;
   long fd = static_cast<HostFs*>(fs)->OpenGuest(rel, flags, mode, &nonblock_ours);
   if (fd < 0) return Errno{static_cast<int>(-fd)};
-  FilePtr f = HostFs::GuestFile(flags, fd, nonblock_ours, std::move(*guest_path));
+  FilePtr f = static_cast<HostFs*>(fs)->GuestFile(flags, fd, nonblock_ours, std::move(*guest_path));
   f->set_fs(fs);
   return f;
 }

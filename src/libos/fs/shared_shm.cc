@@ -105,6 +105,17 @@ std::string CreateSharedShmDir() {
   return "";
 }
 
+std::string CreateSharedTmpfsDir(int index) {
+  if (!g_dir[0]) return "";
+  char dir[128];
+  std::snprintf(dir, sizeof(dir), "%s/tmpfs-%d", g_dir, index);
+  long m = host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(dir), 01777);
+  if (m < 0 && m != -EEXIST) return "";
+  // The mode without the umask, like a tmpfs root.
+  if (host::Syscall(SYS_fchmodat, AT_FDCWD, host::L(dir), 01777) < 0) return "";
+  return dir;
+}
+
 const char* SharedShmDir() { return g_shm; }
 const char* SharedSocketDir() { return g_sockets; }
 

@@ -16,6 +16,13 @@ namespace junction::libos::fs {
 // before it could remove its own). Called once, at `junction run` start.
 std::string CreateSharedShmDir();
 
+// Makes the host directory of config tmpfs mount number `index`, tmpfs-<index>
+// (mode 01777), in the container's directory and returns its path; "" if
+// the container has none (no writable host /dev/shm: the mount is then the
+// LibOS tmpfs, private to each process after a fork) or it cannot be made.
+// Removed with the rest by RemoveSharedShmDir (fs/shared_tmpfs.h).
+std::string CreateSharedTmpfsDir(int index);
+
 // The directory CreateSharedShmDir made in this container, "" if none.
 const char* SharedShmDir();
 // Its sibling for the host files of unix sockets several of the

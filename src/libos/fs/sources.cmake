@@ -8,6 +8,7 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/path.cc
   ${CMAKE_CURRENT_LIST_DIR}/procfs.cc
   ${CMAKE_CURRENT_LIST_DIR}/shared_shm.cc
+  ${CMAKE_CURRENT_LIST_DIR}/shared_tmpfs.cc
   ${CMAKE_CURRENT_LIST_DIR}/synthetic.cc
   ${CMAKE_CURRENT_LIST_DIR}/terminal.cc
   ${CMAKE_CURRENT_LIST_DIR}/tmpfs.cc

@@ -63,21 +63,20 @@ SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_
   // /dev/shm: a private host directory on the host's tmpfs, shared by the
   // container's processes (fs/shared_shm.h), unless the config mounts its
   // own there; the LibOS's tmpfs if the host has none.
-  bool shm_configured = false;
-  if (cfg)
-    for (const auto& m : cfg->fs.mounts) shm_configured |= NormalizeAbsolute(m.target) == "/dev/shm";
+  if (!*SharedShmDir()) CreateSharedShmDir();
   std::unique_ptr<Filesystem> shm;
-  if (!shm_configured && !*SharedShmDir()) {
-    std::string dir = CreateSharedShmDir();
-    if (!dir.empty()) shm = MakeHostFs(dir, false, &err, "tmpfs");
-  } else if (*SharedShmDir()) {
-    shm = MakeHostFs(SharedShmDir(), false, &err, "tmpfs");
-  }
+  if (*SharedShmDir()) shm = MakeHostFs(SharedShmDir(), false, &err, "tmpfs");
   add("/dev/shm", "tmpfs", shm ? std::move(shm) : MakeTmpfs(0));
   if (cfg) {
+    int tmpfs_index = 0;
     for (const auto& m : cfg->fs.mounts) {
       if (m.type == config::MountType::kTmpfs) {
-        add(m.target, "tmpfs", MakeTmpfs(m.size_bytes));
+        // A host directory shared by the container's processes
+        // (fs/shared_tmpfs.h); the LibOS's tmpfs if there is none.
+        std::string dir = CreateSharedTmpfsDir(tmpfs_index++);
+        std::unique_ptr<Filesystem> fs;
+        if (!dir.empty()) fs = MakeSharedTmpfs(dir, m.size_bytes, &err);
+        add(m.target, "tmpfs", fs ? std::move(fs) : MakeTmpfs(m.size_bytes));
       } else {
         auto fs = MakeHostFs(m.source, m.read_only, &err);
         if (!fs) return Errno{err};

@@ -111,6 +111,10 @@ class Vfs {
 std::unique_ptr<Filesystem> MakeHostFs(const std::string& host_dir, bool read_only, int* err,
                                        const char* type = "host");
 std::unique_ptr<Filesystem> MakeTmpfs(uint64_t size_limit);
+// A config tmpfs mount shared by the container's processes: host directory
+// `host_dir`, listed as tmpfs, `size_limit` (0: none) kept across them
+// (fs/shared_tmpfs.h).
+std::unique_ptr<Filesystem> MakeSharedTmpfs(const std::string& host_dir, uint64_t size_limit, int* err);
 std::unique_ptr<Filesystem> MakeProcfs();
 std::unique_ptr<Filesystem> MakeSysfs();
 std::unique_ptr<Filesystem> MakeDevfs();

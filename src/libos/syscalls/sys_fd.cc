@@ -16,6 +16,7 @@
 #include <cstring>
 #include <vector>
 
+#include "libos/fs/shared_tmpfs.h"
 #include "libos/fs/fd_table.h"
 #include "libos/fs/terminal.h"
 #include "libos/fs/vfs.h"
@@ -374,7 +375,7 @@ JUNCTION_HANDLER(fallocate) {
   FILE_ARG(f, 0);
   if (!Writable(f)) return -EBADF;
   if (f->host_fd() < 0) return -EOPNOTSUPP;
-  return host::Syscall(SYS_fallocate, f->host_fd(), a.a[1], a.a[2], a.a[3]);
+  return fs::FallocateCharged(f, static_cast<int>(a.a[1]), a.a[2], a.a[3]);  // size-limited tmpfs
 }
 
 JUNCTION_HANDLER(fsync) {

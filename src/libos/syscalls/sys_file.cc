@@ -301,7 +301,9 @@ JUNCTION_HANDLER(fstatfs) {
   if (!f) return -EBADF;
   if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(struct statfs))) return -EFAULT;
   struct statfs sf;
-  if (f->host_fd() >= 0 && (!f->fs() || f->fs()->host_backed)) {
+  // A host-backed tmpfs mount answers itself: a config one has its own size.
+  bool own = f->fs() && std::strcmp(f->fs()->type(), "tmpfs") == 0;
+  if (f->host_fd() >= 0 && (!f->fs() || f->fs()->host_backed) && !own) {
     long r = host::Syscall(SYS_fstatfs, f->host_fd(), host::L(&sf));
     if (r < 0) return r;
   } else if (f->fs()) {

@@ -3,7 +3,8 @@
 // thread, poll and epoll readiness, IN_NONBLOCK's EAGAIN, IN_ONLYDIR,
 // IN_IGNORED after inotify_rm_watch, the errors of bad arguments).
 // `fs_inotify unsupported DIR`: prints the errno of watches on procfs and on
-// DIR, a LibOS tmpfs mount (junction only: EOPNOTSUPP; Linux watches them).
+// DIR, a config tmpfs mount (junction: EOPNOTSUPP on procfs; the tmpfs mount
+// is a host directory, watched as on Linux).
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
