@@ -19,39 +19,58 @@ namespace {
 
 constexpr const char kHostShm[] = "/dev/shm";
 constexpr const char kPrefix[] = "junction-shm-";
-constexpr int kMaxDepth = 16;  // deeper trees are left (guests rarely nest in /dev/shm)
+constexpr int kMaxDepth = 256;  // deeper trees are left (and the directory with them)
+constexpr long kMaxDescents = 1 << 16;  // EmptyDir's bound
 
 char g_dir[96];       // the container's directory, "" if none
 char g_shm[112];      // g_dir/shm: the guest's /dev/shm
 char g_sockets[112];  // g_dir/sock: shared unix sockets' host files
 
-// Empties directory `dir` (a descriptor, closed here) recursively.
-void EmptyDir(int dir, int depth) {
+// Empties directory `dir` (a descriptor, closed here), depth first without
+// recursion: one buffer and a descriptor per level, so config tmpfs mounts
+// (build trees) as deep as kMaxDepth go too. A subdirectory is removed
+// once empty: its parent is read again from the start after each descent
+// (offsets may shift with removals). A subdirectory that stays non-empty
+// (a guest's chmod 0500 in it) is entered again on each such reading, so
+// the descents are bounded: a tree with more directories keeps the rest.
+void EmptyDir(int dir) {
   alignas(8) char buf[2048];
-  for (;;) {
-    long n = host::Syscall(SYS_getdents64, dir, host::L(buf), sizeof(buf));
-    if (n <= 0) break;
-    bool removed = false;
-    for (long off = 0; off < n;) {
-      auto* d = reinterpret_cast<dirent64*>(buf + off);
-      off += d->d_reclen;
-      if (!std::strcmp(d->d_name, ".") || !std::strcmp(d->d_name, "..")) continue;
-      if (host::Syscall(SYS_unlinkat, dir, host::L(d->d_name), 0) == -EISDIR && depth < kMaxDepth) {
-        long sub = host::Syscall(SYS_openat, dir, host::L(d->d_name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub >= 0) EmptyDir(static_cast<int>(sub), depth + 1);
-        host::Syscall(SYS_unlinkat, dir, host::L(d->d_name), AT_REMOVEDIR);
+  int fds[kMaxDepth + 1];
+  int depth = 0;
+  long descents = kMaxDescents;
+  fds[0] = dir;
+  while (depth >= 0) {
+    int d = fds[depth];
+    long n = host::Syscall(SYS_getdents64, d, host::L(buf), sizeof(buf));
+    if (n <= 0) {  // done with this level
+      host::Syscall(SYS_close, d);
+      if (--depth >= 0) host::Syscall(SYS_lseek, fds[depth], 0, SEEK_SET);
+      continue;
+    }
+    bool removed = false, descended = false;
+    for (long off = 0; off < n && !descended;) {
+      auto* e = reinterpret_cast<dirent64*>(buf + off);
+      off += e->d_reclen;
+      if (!std::strcmp(e->d_name, ".") || !std::strcmp(e->d_name, "..")) continue;
+      long r = host::Syscall(SYS_unlinkat, d, host::L(e->d_name), 0);
+      if (r == -EISDIR) r = host::Syscall(SYS_unlinkat, d, host::L(e->d_name), AT_REMOVEDIR);
+      if (r == -ENOTEMPTY && depth < kMaxDepth && descents-- > 0) {
+        long sub = host::Syscall(SYS_openat, d, host::L(e->d_name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) {
+          fds[++depth] = static_cast<int>(sub);
+          descended = true;
+        }
       }
-      removed = true;
+      removed |= r == 0;
     }
     // Entries moved under us: read again from the start.
-    if (removed) host::Syscall(SYS_lseek, dir, 0, SEEK_SET);
+    if (removed && !descended) host::Syscall(SYS_lseek, d, 0, SEEK_SET);
   }
-  host::Syscall(SYS_close, dir);
 }
 
 void RemoveTree(int parent, const char* name) {
   long d = host::Syscall(SYS_openat, parent, host::L(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (d >= 0) EmptyDir(static_cast<int>(d), 0);
+  if (d >= 0) EmptyDir(static_cast<int>(d));
   host::Syscall(SYS_unlinkat, parent, host::L(name), AT_REMOVEDIR);
 }
 

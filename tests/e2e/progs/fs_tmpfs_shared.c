@@ -4,7 +4,8 @@
 // a forked child are seen by its parent and the other way round, a shell
 // subprocess writes a file the parent reads, statfs reports the tmpfs and
 // its size, and the size limit holds across processes (a child fills the
-// mount, the parent's write then fails with ENOSPC).
+// mount, the parent's write then fails with ENOSPC). It leaves a tree 40
+// directories deep for the clean-up at exit.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -167,5 +168,16 @@ int main(int argc, char** argv) {
   unlink(P("alloc"));
   unlink(P("more"));
   list(".");
+
+  // Left for the container's clean-up: a tree deeper than a /dev/shm one.
+  char path[1024];
+  int len = snprintf(path, sizeof(path), "%s", dir);
+  for (int i = 0; i < 40; i++) {
+    len += snprintf(path + len, sizeof(path) - len, "/d%d", i);
+    if (mkdir(path, 0755) != 0) return 1;
+    snprintf(path + len, sizeof(path) - len, "/f");
+    close(open(path, O_WRONLY | O_CREAT, 0644));
+    path[len] = 0;
+  }
   return 0;
 }
