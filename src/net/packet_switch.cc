@@ -55,7 +55,8 @@ Drop DropFor(DaemonQueue::DeliverResult r) {
 }  // namespace
 
 bool PacketSwitch::AddContainer(uint64_t id, PacketQueues* queues, uint32_t slots, bool resume,
-                                uint32_t ip, const Mac& mac, NetPortTable* ports) {
+                                uint32_t ip, const Mac& mac, NetPortTable* ports,
+                                NetFlowTable* flows) {
   if (ports_.count(id) || by_ip_.count(ip) || by_mac_.count(MacToU64(mac))) return false;
   auto p = std::make_unique<Port>();
   p->id = id;
@@ -66,6 +67,10 @@ bool PacketSwitch::AddContainer(uint64_t id, PacketQueues* queues, uint32_t slot
   p->attached.assign((slots + 63) / 64, 0);
   p->backlog_since_ns.assign(slots, 0);
   p->ports = ports;
+  p->claimed = flows;
+  // Connections forked processes owned: they claim them again when they
+  // join (with their new member numbers).
+  if (resume && flows != nullptr) RemoveFlowsOf(flows, -1);
   if (resume && ports != nullptr) {
     // A region adopted after a daemon restart: the forked processes' rings
     // were the old daemon's; they join again and mark their ports anew.
@@ -107,6 +112,10 @@ void PacketSwitch::RemoveMember(uint64_t id, uint32_t member, int wake_fd) {
   if (it == ports_.end() || member == 0 || member >= kMaxNetMembers) return;
   Port* p = it->second.get();
   if (!p->members[member].q || p->members[member].wake_fd != wake_fd) return;
+  // What it sent last still goes (a process that closes and exits at once:
+  // its FIN is in the ring).
+  int handled = 0;
+  TakeTx(p, *p->members[member].q, &handled);
   p->members[member] = Member{};
   uint32_t bit = uint32_t{1} << member;
   p->member_attached &= ~bit;
@@ -117,6 +126,7 @@ void PacketSwitch::RemoveMember(uint64_t id, uint32_t member, int wake_fd) {
         if (words[i].load(std::memory_order_relaxed) & bit) words[i].fetch_and(~bit, std::memory_order_relaxed);
   }
   std::erase_if(p->flows, [member](const auto& kv) { return kv.second.member == member; });
+  if (p->claimed != nullptr) RemoveFlowsOf(p->claimed, static_cast<int>(member));
 }
 
 PacketSwitch::Port* PacketSwitch::PortByIp(uint32_t ip) {
@@ -291,6 +301,12 @@ uint32_t PacketSwitch::MemberFor(Port* to, const ParsedFrame& f, uint32_t hash) 
   uint32_t word = w->load(std::memory_order_relaxed);
   if (f.ip_proto != kIpProtoTcp) return SteerMember(word, to->member_attached, hash);
   uint64_t key = uint64_t{f.ip_src} << 32 | uint32_t{f.port_src} << 16 | f.port_dst;
+  // A connection several processes held since a fork: the one that
+  // claimed it (a word naming no attached member counts for nothing).
+  if (to->claimed != nullptr) {
+    int owner = ClaimedBy(to->claimed, FlowKey(f.ip_src, f.port_src, f.port_dst));
+    if (owner >= 0 && (to->member_attached >> owner & 1)) return static_cast<uint32_t>(owner);
+  }
   if (!to->flows.empty()) {
     auto it = to->flows.find(key);
     if (it != to->flows.end()) {

@@ -2,6 +2,7 @@
 // NIC and the containers' packet rings, and between containers in memory.
 //
 //  * IPv4 is steered by destination address to a container, then by
+//    connection to the process that claimed it (flow_table.h), else by
 //    destination port to one of its processes (port_table.h; a TCP flow
 //    that a shared listener's SYN sent to a process stays with it), then
 //    by flow hash (flow_hash.h) to one of that process's kthreads' rings.
@@ -25,6 +26,7 @@
 
 #include "net/daemon_queue.h"
 #include "net/net_counters.h"
+#include "net/flow_table.h"
 #include "net/nic_port.h"
 #include "net/port_table.h"
 #include "net/switch_frame.h"
@@ -45,10 +47,12 @@ class PacketSwitch {
 
   // A container with an address: its `slots` PacketQueues start at
   // `queues` (its first process, member 0); `ports` is its port table
-  // (null: every packet goes to member 0). resume: the region was adopted
-  // (see DaemonQueue). False if the IP or MAC is already another container's.
+  // (null: every packet goes to member 0), `flows` its flow table (null:
+  // none). resume: the region was adopted (see DaemonQueue). False if the
+  // IP or MAC is already another container's.
   bool AddContainer(uint64_t id, PacketQueues* queues, uint32_t slots, bool resume, uint32_t ip,
-                    const Mac& mac, NetPortTable* ports = nullptr);
+                    const Mac& mac, NetPortTable* ports = nullptr,
+                    NetFlowTable* flows = nullptr);
   void RemoveContainer(uint64_t id);
   // Another process of container `id` with its own rings `q` (in memory
   // the daemon mapped): returns its member number (1..31), or -1 if the
@@ -56,7 +60,8 @@ class PacketSwitch {
   // owned) is written after frames are posted while its consumer sleeps.
   int AddMember(uint64_t id, PacketQueues* q, int wake_fd);
   // Removes member `member` of `id` if it is still the one with `wake_fd`,
-  // and clears its bit from the port table.
+  // clears its bit from the port table and removes the connections it
+  // owned from the flow table.
   void RemoveMember(uint64_t id, uint32_t member, int wake_fd);
   bool HasContainer(uint64_t id) const { return ports_.count(id) != 0; }
 
@@ -99,6 +104,7 @@ class PacketSwitch {
     std::vector<uint64_t> backlog_since_ns;  // per slot: when the rx backlog was last unserved
     NetCounters counters;
     NetPortTable* ports = nullptr;
+    NetFlowTable* claimed = nullptr;         // connections processes claimed after a fork
     Member members[kMaxNetMembers];          // [0] unused: member 0 is `queues`
     uint32_t member_attached = 0;            // bit per member, refreshed every Poll
     // Flows of listeners several members accept on: (remote ip, remote
@@ -120,7 +126,7 @@ class PacketSwitch {
   Port* PortByIp(uint32_t ip);
   Port* PortByMac(const Mac& mac);
   void RefreshAttached(Port* p);
-  // Which member of `to` gets an IPv4 frame (port table, flows).
+  // Which member of `to` gets an IPv4 frame (flow table, port table, flows).
   uint32_t MemberFor(Port* to, const ParsedFrame& f, uint32_t hash);
   void DeliverToMember(Port* to, uint32_t member, std::span<const uint8_t> frame);
   void TakeTx(Port* from, DaemonQueue& q, int* handled);

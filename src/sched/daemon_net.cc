@@ -31,7 +31,8 @@ bool Daemon::AttachNetwork(DaemonContainer* c, bool adopted, std::string* why) {
     return false;
   }
   if (!switch_.AddContainer(static_cast<uint64_t>(c->id), c->region.queues(0), c->region.slots(),
-                            adopted, ip, mac, c->region.port_table())) {
+                            adopted, ip, mac, c->region.port_table(),
+                            c->region.flow_table())) {
     *why = "its IPv4 or MAC address belongs to another container";
     return false;
   }

@@ -13,6 +13,8 @@
 //                          (net/packet_queues.h; ring_offset, ring_size)
 //   [NetPortTable]         which of the container's processes receive on
 //                          each TCP/UDP port (net/port_table.h)
+//   [NetFlowTable]         which of them owns each TCP connection several
+//                          hold since a fork (net/flow_table.h)
 //
 // Ownership: every field is written by exactly one side, named in its
 // comment. The daemon trusts nothing the container writes: it reads the
@@ -35,13 +37,14 @@
 #include <cstdint>
 
 #include "net/packet_queues.h"
+#include "net/flow_table.h"
 #include "net/port_table.h"
 
 namespace junction::sched {
 
 inline constexpr uint32_t kShmMagic = 0x4843534a;  // "JSCH" little-endian
-// 2: packet rings per kthread; 3: port table; 4: member slots
-inline constexpr uint32_t kShmVersion = 4;
+// 2: packet rings per kthread; 3: port table; 4: member slots; 5: flow table
+inline constexpr uint32_t kShmVersion = 5;
 inline constexpr size_t kCacheLine = 64;
 
 // Most kthread slots a region holds (cpu.max_cores allows 1..256).
@@ -152,9 +155,13 @@ inline constexpr uint64_t RingOffset(uint32_t slots) {
 inline constexpr uint64_t PortTableOffset(uint32_t slots) {
   return RingOffset(slots) + RingAreaBytes(slots);
 }
+// The container's flow table: after the port table.
+inline constexpr uint64_t FlowTableOffset(uint32_t slots) {
+  return PortTableOffset(slots) + sizeof(net::NetPortTable);
+}
 // Bytes of a region with `slots` kthread slots (page-multiple).
 inline constexpr uint64_t RegionSize(uint32_t slots) {
-  return PortTableOffset(slots) + sizeof(net::NetPortTable);
+  return FlowTableOffset(slots) + sizeof(net::NetFlowTable);
 }
 
 }  // namespace junction::sched

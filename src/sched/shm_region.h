@@ -47,6 +47,10 @@ class ShmRegion {
   net::NetPortTable* port_table() const {
     return reinterpret_cast<net::NetPortTable*>(base_ + PortTableOffset(slots_));
   }
+  // Which of them owns each TCP connection several hold since a fork.
+  net::NetFlowTable* flow_table() const {
+    return reinterpret_cast<net::NetFlowTable*>(base_ + FlowTableOffset(slots_));
+  }
   uint32_t slots() const { return slots_; }
   uint32_t total_slots() const { return slots_ + kMemberSlots; }
   uint64_t size() const { return size_; }

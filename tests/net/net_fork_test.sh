@@ -21,6 +21,18 @@
 #                  datagram with a host echo server; the parent's own
 #                  keep-alive connection, open across the fork, still works
 #                  afterwards, and it fetches and echoes too
+#   fork_per_conn  python3 socketserver: a ForkingMixIn HTTPServer and a
+#                  ForkingTCPServer echo (itself a forked process) serve
+#                  each connection in a child the parent forks after
+#                  accepting (the parent closes its copy): 20 curl requests
+#                  and 5 python echo clients from the host, one after the
+#                  other, then 10 and 5 at once; every answer from a child
+#   fork_shared_conn  python3: a connection to a host echo server, open
+#                  across a fork: the child closes its copy and the parent
+#                  keeps using it (child first, then parent first); a
+#                  connection neither process uses is closed with a FIN by
+#                  the last holder (the parent), and one the child exits
+#                  without closing, by the parent too
 # usage: net_fork_test.sh CASE JUNCTION
 set -u
 case_=$1
@@ -29,7 +41,7 @@ junction=$(realpath "$2")
 command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 case $case_ in
-  fork_accept|fork_connect|fork_daemon_restart|sh_children) ;;
+  fork_accept|fork_connect|fork_daemon_restart|sh_children|fork_per_conn|fork_shared_conn) ;;
   nginx_workers) command -v nginx >/dev/null || { echo "SKIP: no nginx (scripts/install-deps.sh)"; exit 77; } ;;
   *) echo "unknown case $case_"; exit 2 ;;
 esac
@@ -304,6 +316,195 @@ PY
   grep -qx "child udp ok" "$tmp/app.out" || fail "the child's UDP exchange"
   grep -qx "parent udp ok" "$tmp/app.out" || fail "the parent's UDP exchange"
   grep -qx "parent keep-alive ok" "$tmp/app.out" || fail "the parent's connection across the fork"
+  ;;
+fork_per_conn)
+  cat >"$tmp/forking.py" <<'PY'
+import http.server, os, socketserver
+class Hello(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def do_GET(self):
+        body = ("child %d %s\n" % (os.getpid(), self.path)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(b"%d " % os.getpid() + line)
+class ForkingHTTPServer(socketserver.ForkingMixIn, http.server.HTTPServer):
+    allow_reuse_address = True
+class ForkingEcho(socketserver.ForkingTCPServer):
+    allow_reuse_address = True
+if os.fork() == 0:  # the echo server: a forked process forking per connection
+    echo = ForkingEcho(("0.0.0.0", 8082), Echo)
+    os.write(1, b"echo %d\n" % os.getpid())
+    echo.serve_forever()
+web = ForkingHTTPServer(("0.0.0.0", 8080), Hello)
+print("parent", os.getpid(), flush=True)
+web.serve_forever()
+PY
+  cat >"$tmp/echo_client.py" <<'PY'
+import socket, sys, threading
+host, n, at_once = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+results = []
+def client(i):
+    try:
+        c = socket.create_connection((host, 8082), timeout=20)
+        f = c.makefile("rwb")
+        pids = set()
+        for k in range(3):
+            line = b"client %d line %d\n" % (i, k)
+            f.write(line)
+            f.flush()
+            got = f.readline()
+            pid, rest = got.split(b" ", 1)
+            assert rest == line, got
+            pids.add(pid)
+        c.shutdown(socket.SHUT_WR)
+        assert f.readline() == b""  # the child closed after our EOF
+        c.close()
+        results.append("ok %s" % b",".join(pids).decode())
+    except Exception as e:
+        results.append("client %d failed: %r" % (i, e))
+ts = [threading.Thread(target=client, args=(i,)) for i in range(n)]
+for t in ts:
+    t.start()
+    if not at_once:
+        t.join()
+for t in ts:
+    t.join()
+print("\n".join(results))
+PY
+  start python3 -u "$tmp/forking.py"
+  wait_for "$tmp/app.out" "^parent" "the HTTP server"
+  wait_for "$tmp/app.out" "^echo" "the echo server"
+  parent=$(awk '/^parent/ {print $2}' "$tmp/app.out")
+  echo_parent=$(awk '/^echo/ {print $2}' "$tmp/app.out")
+  : >"$tmp/served"
+  for i in $(seq 20); do
+    body=$(get /s$i) || fail "request $i: curl exited $? ($(tail -3 "$tmp/app.out"))"
+    echo "$body" | grep -q "^child [0-9]* /s$i\$" || fail "request $i: '$body'"
+    echo "$body" >>"$tmp/served"
+  done
+  curls=()
+  for i in $(seq 10); do
+    (get /c$i >"$tmp/conc.$i" 2>&1 || echo "curl exited $?" >>"$tmp/conc.$i") &
+    curls+=("$!")
+  done
+  wait "${curls[@]}"
+  for i in $(seq 10); do
+    grep -q "^child [0-9]* /c$i\$" "$tmp/conc.$i" || fail "concurrent request $i: $(cat "$tmp/conc.$i")"
+    cat "$tmp/conc.$i" >>"$tmp/served"
+  done
+  echo "30 requests answered by $(awk '{print $2}' "$tmp/served" | sort -u | wc -l) distinct child pids (parent $parent)"
+  grep -q "^child $parent " "$tmp/served" && fail "the parent answered"
+  seq_out=$(in_ns python3 "$tmp/echo_client.py" $srv 5 0 2>&1)
+  conc_out=$(in_ns python3 "$tmp/echo_client.py" $srv 5 1 2>&1)
+  echo "echo clients one after the other: $(echo $seq_out)"
+  echo "echo clients at once: $(echo $conc_out)"
+  for out in "$seq_out" "$conc_out"; do
+    [ "$(echo "$out" | grep -c '^ok [0-9]*$')" = 5 ] || fail "echo clients: $out"
+    echo "$out" | grep -q "^ok $echo_parent\$" && fail "the echo server's parent answered"
+  done
+  ;;
+fork_shared_conn)
+  cat >"$tmp/hostecho.py" <<'PY'
+import socket, sys, threading
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 7008))
+s.listen(16)
+print("echo ready", flush=True)
+def serve(c, n):
+    try:
+        while True:
+            d = c.recv(4096)
+            if not d:
+                print("conn %d eof" % n, flush=True)
+                break
+            c.sendall(d)
+    except ConnectionResetError:
+        print("conn %d reset" % n, flush=True)
+    c.close()
+n = 0
+while True:
+    c, a = s.accept()
+    n += 1
+    threading.Thread(target=serve, args=(c, n), daemon=True).start()
+PY
+  ip netns exec "$ns" python3 -u "$tmp/hostecho.py" $host >"$tmp/hostecho.out" 2>&1 &
+  pids+=("$!")
+  wait_for "$tmp/hostecho.out" "echo ready" "the host's echo server"
+  cat >"$tmp/shared.py" <<PY
+import os, socket, sys
+def conn():
+    c = socket.create_connection(("$host", 7008), timeout=20)
+    c.sendall(b"hello")
+    assert c.recv(100) == b"hello"
+    return c
+def echo(c, msg):
+    c.sendall(msg)
+    got = b""
+    while len(got) < len(msg):
+        d = c.recv(100)
+        if not d:
+            break
+        got += d
+    return got == msg
+# 1. The child closes its copy first; then the parent uses the connection.
+a = conn()
+r1, w1 = os.pipe()
+pid = os.fork()
+if pid == 0:
+    a.close()
+    os.write(w1, b"x")
+    os._exit(0)
+os.read(r1, 1)
+print("child-first parent echo", "ok" if echo(a, b"after the child closed") else "bad", flush=True)
+os.waitpid(pid, 0)
+# 2. The parent uses it first, then the child closes its copy.
+r2, w2 = os.pipe()
+pid2 = os.fork()
+if pid2 == 0:
+    os.read(r2, 1)  # the parent's go
+    a.close()
+    os._exit(0)
+print("parent-first echo", "ok" if echo(a, b"before the child closed") else "bad", flush=True)
+os.write(w2, b"g")
+os.waitpid(pid2, 0)
+print("parent-first echo again", "ok" if echo(a, b"after the child closed") else "bad", flush=True)
+# 3. Neither uses it: the child closes, then the parent: the last holder sends the FIN.
+b = conn()
+pid3 = os.fork()
+if pid3 == 0:
+    b.close()
+    os._exit(0)
+os.waitpid(pid3, 0)
+b.close()
+# 4. The child exits without closing its copy; the parent closes it.
+c = conn()
+pid4 = os.fork()
+if pid4 == 0:
+    os._exit(0)
+os.waitpid(pid4, 0)
+c.close()
+a.close()
+print("done", flush=True)
+PY
+  "$junction" run "$tmp/app.toml" -- python3 -u "$tmp/shared.py" >"$tmp/app.out" 2>&1 ||
+    fail "the container exited $? ($(cat "$tmp/app.out"))"
+  cat "$tmp/app.out"
+  grep -qx "child-first parent echo ok" "$tmp/app.out" || fail "the parent's connection after the child closed its copy"
+  grep -qx "parent-first echo ok" "$tmp/app.out" || fail "the parent's connection before the child closed its copy"
+  grep -qx "parent-first echo again ok" "$tmp/app.out" || fail "the parent's connection after the child closed its claimed copy"
+  grep -qx "done" "$tmp/app.out" || fail "the script did not finish"
+  # Every connection ended with a FIN (not a reset, not never).
+  wait_for "$tmp/hostecho.out" "eof" "the host to see every connection closed" 3
+  cat "$tmp/hostecho.out"
+  grep -q reset "$tmp/hostecho.out" && fail "a connection was reset"
   ;;
 esac
 echo "PASS: $case_"

@@ -59,13 +59,15 @@ struct Rig {
 TEST_CASE("net rings: the region holds one PacketQueues per kthread, page aligned") {
   CHECK(sched::RingOffset(3) % 4096 == 0);
   CHECK(sched::RegionSize(3) ==
-        sched::RingOffset(3) + 3 * sizeof(PacketQueues) + sizeof(NetPortTable));
+        sched::RingOffset(3) + 3 * sizeof(PacketQueues) + sizeof(NetPortTable) +
+            sizeof(NetFlowTable));
   Rig rig;
   CHECK(rig.region->header()->ring_size == 2 * sizeof(PacketQueues));
-  // The port table follows the rings and ends the region.
+  // The port table follows the rings, the flow table ends the region.
   CHECK(rig.region->header()->ring_offset + rig.region->header()->ring_size ==
         sched::PortTableOffset(2));
-  CHECK(sched::PortTableOffset(2) + sizeof(NetPortTable) == rig.region->size());
+  CHECK(sched::PortTableOffset(2) + sizeof(NetPortTable) == sched::FlowTableOffset(2));
+  CHECK(sched::FlowTableOffset(2) + sizeof(NetFlowTable) == rig.region->size());
   CHECK(rig.d->attached());
   CHECK_FALSE(DaemonQueue(QueuesOf(*rig.region, 0), false).attached());
 }

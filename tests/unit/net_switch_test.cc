@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -464,6 +465,63 @@ TEST_CASE("net switch: ports steer to the container's processes, shared listener
     sw.Poll(1);
     CHECK(nic.out.size() == 1);
     CHECK(sw.counters(1)->drops[static_cast<int>(Drop::kSpoofed)] == 1);
+  }
+}
+
+TEST_CASE("net switch: a connection a process claimed after a fork goes to it, before the port table") {
+  FakeNic nic;
+  PacketSwitch sw(&nic);
+  Container a(kIpA, 2, 2);
+  NetPortTable* ports = a.region->port_table();
+  NetFlowTable* flows = a.region->flow_table();
+  REQUIRE(sw.AddContainer(1, a.rings(), 2, false, a.ip, a.mac, ports, flows));
+  MemberRings m1, m2;
+  REQUIRE(sw.AddMember(1, m1.q, m1.wake) == 1);
+  REQUIRE(sw.AddMember(1, m2.q, m2.wake) == 2);
+  ports->tcp[80].store(1u << 0);  // the parent accepts on port 80
+  auto segment = [&](uint16_t sport) {
+    nic.in.push_back(Tcp(a.mac, kHostMac, kIpHost, kIpA, sport, 80, 0x10));
+    sw.Poll(1);
+  };
+  uint64_t key = FlowKey(kIpHost, 40000, 80);
+  uint32_t gen = 0;
+  REQUIRE(ShareFlow(flows, key, 0, &gen));  // the parent forks
+  segment(40000);
+  CHECK(a.DrainCount() == 1);  // undecided: by the port table
+  REQUIRE(ClaimFlow(flows, key, 2, gen) == FlowClaim::kOurs);  // the child reads
+  segment(40000);
+  CHECK(m2.DrainCount() == 1);
+  CHECK(a.DrainCount() == 0);
+  segment(40001);  // another connection on the port: the parent's
+  CHECK(a.DrainCount() == 1);
+
+  SUBCASE("the owner leaves: its slot goes, the port table rules again") {
+    sw.RemoveMember(1, 2, m2.wake);
+    CHECK(FindFlow(flows, key) == nullptr);
+    segment(40000);
+    CHECK(a.DrainCount() == 1);
+  }
+  SUBCASE("a slot naming a member without rings counts for nothing") {
+    FindFlow(flows, key)->state.store(FlowState{gen, 1, 9}.word());
+    segment(40000);
+    CHECK(a.DrainCount() == 1);
+  }
+  SUBCASE("a scribbled table misroutes only the container's own frames among its processes") {
+    std::mt19937_64 rng(5);
+    for (int round = 0; round < 50; round++) {
+      for (uint32_t i = 0; i < kFlowSlots; i += 1 + rng() % 7) {
+        flows->slots[i].key.store(rng() % 3 ? FlowKey(kIpHost, static_cast<uint16_t>(40000 + rng() % 8), 80) : rng());
+        flows->slots[i].state.store(rng());
+      }
+      for (uint16_t sport = 40000; sport < 40008; sport++) segment(sport);
+      CHECK(a.DrainCount() + m1.DrainCount() + m2.DrainCount() == 8);
+    }
+    CHECK(sw.counters(1)->drops[static_cast<int>(Drop::kRxNoQueue)] == 0);
+  }
+  SUBCASE("a restarted daemon adopting the region removes forked members' claims") {
+    sw.RemoveContainer(1);
+    REQUIRE(sw.AddContainer(1, a.rings(), 2, true, a.ip, a.mac, ports, flows));
+    CHECK(FindFlow(flows, key) == nullptr);
   }
 }
 

@@ -32,6 +32,7 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../net/host_socket.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/bypass.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/port_claims.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../net/flow_claims.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/process_link.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/inet_socket.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/netlink_socket.cc

@@ -9,6 +9,7 @@
 
 #include "libos/host/host.h"
 #include "libos/net/bypass.h"
+#include "libos/net/flow_claims.h"
 #include "libos/net/link_state.h"
 #include "libos/net/port_claims.h"
 #include "net/switch_frame.h"
@@ -86,6 +87,7 @@ uint64_t link::StackNextTimerNs() {
 void link::AbandonAfterFork() {
   g_link->Abandon();
   ForgetPortClaimsAfterFork();
+  ForgetFlowClaimsAfterFork();
   g_child_needs_join = true;
 }
 
@@ -115,6 +117,8 @@ bool StartDaemonLink(const config::AppConfig& cfg, sched::DaemonSession* s, std:
   g_link->AttachAll();
   SetPortClaims(s->port_table(), 0, s->slots());
   g_stack->SetPortFilter(ClaimEphemeralPort);
+  SetFlowClaims(s->flow_table(), 0);
+  g_stack->SetFlowShares(FlowClaims());
   NoteNextTimer();
   sched::SetNetPoller(&kPoller);
   return true;
@@ -126,17 +130,24 @@ void JoinDaemonLinkAfterFork(bool only_if_receiving) {
   JoinNow();
 }
 
-void NetForkLock() {
+void NetForkLock(bool share) {
   // About 1<<20 pauses: tens of milliseconds, far beyond any stack call.
   g_fork_locked = g_stack && g_stack->ForkLock(1u << 20);
+  // Both processes hold the connections now (a vfork child execs).
+  if (g_fork_locked && share) g_stack->ShareForFork();
 }
 
 void DelegateListenersAfterFork() {
   if (g_stack) g_stack->DelegateIdleListeners();
 }
 
-void NetForkUnlock(bool in_child) {
+void ReleaseSharedConnectionsAtExit() {
+  if (g_stack) g_stack->ReleaseSharedAtExit();
+}
+
+void NetForkUnlock(bool in_child, bool failed) {
   if (g_stack && (g_fork_locked || in_child)) g_stack->ForkUnlock();
+  if (g_stack && g_fork_locked && failed) g_stack->UnshareAfterFailedFork();
 }
 
 }  // namespace junction::libos::net

@@ -20,7 +20,8 @@ bool StartDaemonLink(const config::AppConfig& cfg, sched::DaemonSession* s, std:
 
 // A forked child of a bypass container (docs/network.md "Processes") gets
 // its own rings from the daemon (NET_JOIN) and makes its copy of the stack
-// its own: the parent's connections are forgotten, inherited listeners
+// its own: the parent's connections are forgotten (but those the fork
+// shared: NetStack::ShareForFork), inherited listeners
 // accept what the daemon steers here. Called right after the fork with
 // only_if_receiving (joins only if the child inherited a listener or a UDP
 // socket), and before a socket is made or used (joins if not yet). Nothing
@@ -33,8 +34,14 @@ void JoinDaemonLinkAfterFork(bool only_if_receiving);
 void DelegateListenersAfterFork();
 
 // The stack's lock across a host fork (see NetStack::ForkLock): released
-// after the fork in the parent if taken, always in the child.
-void NetForkLock();
-void NetForkUnlock(bool in_child);
+// after the fork in the parent if taken, always in the child. `share`
+// (a fork, not a vfork): the connections become both processes'
+// (NetStack::ShareForFork), undone if the fork `failed`.
+void NetForkLock(bool share);
+void NetForkUnlock(bool in_child, bool failed);
+
+// The process exits: it lets go of connections it shares with other
+// processes (NetStack::ReleaseSharedAtExit). Nothing without a daemon.
+void ReleaseSharedConnectionsAtExit();
 
 }  // namespace junction::libos::net

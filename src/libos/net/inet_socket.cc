@@ -342,6 +342,7 @@ class TcpStream : public InetSocket {
     UnmarkLocalPort();
     if (t_) {
       t_->set_notify(nullptr);
+      JoinIfShared();  // the last holder of a shared connection sends its FIN
       t_->Close();
     }
   }
@@ -401,6 +402,7 @@ class TcpStream : public InetSocket {
   }
 
   SysResult<size_t> SendMsg(const Msg& m, int flags) override {
+    JoinIfShared();
     bool nonblock = nonblocking() || (flags & MSG_DONTWAIT);
     std::span<const std::byte> data(reinterpret_cast<const std::byte*>(m.data.data()), m.data.size());
     size_t sent = 0;
@@ -417,6 +419,7 @@ class TcpStream : public InetSocket {
   }
   SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) override {
     if (flags & MSG_OOB) return Errno{EINVAL};  // no urgent data (docs/network.md)
+    JoinIfShared();
     bool nonblock = nonblocking() || (flags & MSG_DONTWAIT);
     m->data.resize(len);
     std::span<std::byte> buf(reinterpret_cast<std::byte*>(m->data.data()), len);
@@ -437,6 +440,7 @@ class TcpStream : public InetSocket {
     return got;
   }
   SysResult<void> Shutdown(int how) override {
+    JoinIfShared();
     return t_->Shutdown(how == SHUT_RD || how == SHUT_RDWR, how == SHUT_WR || how == SHUT_RDWR);
   }
   SysResult<std::string> Name(bool peer) override { return NameOf(*t_, peer); }
@@ -570,6 +574,8 @@ class TcpStream : public InetSocket {
   uint32_t Poll() override {
     // A program that polls a listener accepts on it (nginx's workers).
     NoteAccepting();
+    // One that polls a connection a fork shared may claim it.
+    if (JoinIfShared()) t_->NotePolled();
     return Readiness();
   }
   uint32_t Readiness() override {
@@ -595,6 +601,13 @@ class TcpStream : public InetSocket {
   }
 
  private:
+  // A connection a fork shared and nobody claimed yet: a forked child
+  // joins the daemon first (claiming needs its member number and rings).
+  bool JoinIfShared() {
+    if (!t_->undecided()) return false;
+    JoinDaemonLinkAfterFork(false);
+    return true;
+  }
   // This process accepts on this listener: the daemon steers its port
   // here, and the stack takes its SYNs (once per process).
   void NoteAccepting() {

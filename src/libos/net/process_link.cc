@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "libos/host/host.h"
+#include "libos/net/flow_claims.h"
 #include "libos/net/link_state.h"
 #include "libos/net/port_claims.h"
 #include "net/switch_frame.h"
@@ -211,8 +212,10 @@ bool Attach(bool first) {
   junction::net::RingLink* old = g_link;
   if (first) {
     SetPortClaims(g_session->port_table(), reply.member, 1);
+    SetFlowClaims(g_session->flow_table(), reply.member);
   } else {
     RenumberPortClaims(reply.member);  // the new daemon cleared the old marks
+    RenumberFlowClaims(reply.member);
   }
   link->AttachAll();
   g_link = link;

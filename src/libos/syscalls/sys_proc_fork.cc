@@ -180,7 +180,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   AddressSpace::Get().ForkLock();
   fs::FdTable::Get().ForkLock();
   RewriteForkLock();
-  net::NetForkLock();
+  net::NetForkLock(!(req.flags & CLONE_VFORK));
   p.children_lock.lock();
   int pidfd = -1;
   long host_flags = CLONE_PIDFD | (req.exit_signal & CSIGNAL);
@@ -191,7 +191,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&all), host::L(&host_mask), 8);
   long r = host::Syscall(SYS_clone, host_flags, 0, host::L(&pidfd), 0, 0);
   if (r != 0) host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
-  net::NetForkUnlock(r == 0);
+  net::NetForkUnlock(r == 0, r < 0);
   RewriteForkUnlock();
   fs::FdTable::Get().ForkUnlock();
   AddressSpace::Get().ForkUnlock();

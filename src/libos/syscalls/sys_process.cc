@@ -15,6 +15,7 @@
 #include "libos/fs/fd_table.h"
 #include "libos/fs/file.h"
 #include "libos/ipc/eventfd.h"
+#include "libos/net/daemon_link.h"
 #include "libos/proc/host_objects.h"
 #include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
@@ -36,6 +37,7 @@ bool GuestHandlesSignal(int sig);  // signals/signal_state.cc
   StraceFlush();
   ReleaseProcessRobustFutexes();
   proc::OnProcessExit();
+  net::ReleaseSharedConnectionsAtExit();
   const std::string& entry = sched::StandaloneRegistrationFile();
   if (!entry.empty()) host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(entry.c_str()), 0);
   sched::ForgetStandaloneRegistration();

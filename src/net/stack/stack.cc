@@ -247,13 +247,96 @@ bool NetStack::HasReceivers() const {
   return !tcp_listen_.empty() || !udp_ports_.empty();
 }
 
+void NetStack::SetFlowShares(FlowShares* f) {
+  StackEntry e(this);
+  flow_shares_ = f;
+}
+
+void NetStack::ShareForFork() {
+  shared_in_fork_.clear();
+  if (!flow_shares_) return;
+  std::vector<std::shared_ptr<TcpConn>> stale;
+  for (auto& [key, c] : tcp_conns_) {
+    if (c->orphan || c->passive || !c->Synchronized() || IsLocal(c->remote.ip)) continue;
+    uint32_t gen = c->share_gen;
+    if (flow_shares_->Share(c->local, c->remote, &gen)) {
+      shared_in_fork_.emplace_back(c, c->owned);
+      c->share_gen = gen;
+      c->undecided = true;
+      c->owned = false;
+    } else if (c->undecided) {
+      stale.push_back(c);  // another process claimed it meanwhile
+    }
+  }
+  for (auto& c : stale) ForgetShared_l(c.get());
+}
+
+void NetStack::UnshareAfterFailedFork() {
+  StackEntry e(this);
+  for (auto& [w, was_owned] : shared_in_fork_) {
+    std::shared_ptr<TcpConn> c = w.lock();
+    if (!c || !c->undecided || !c->registered) continue;
+    // Ours again if it was; else one holder fewer (the child never was).
+    bool ours = was_owned ? flow_shares_->Claim(c->local, c->remote, c->share_gen)
+                          : flow_shares_->Release(c->local, c->remote, c->share_gen);
+    if (ours) {
+      c->undecided = false;
+      c->owned = true;
+    }
+  }
+  shared_in_fork_.clear();
+}
+
+void NetStack::ReleaseSharedAtExit() {
+  StackEntry e(this);
+  if (!flow_shares_) return;
+  std::vector<std::shared_ptr<TcpConn>> conns;
+  for (auto& [key, c] : tcp_conns_)
+    if (c->undecided) conns.push_back(c);
+  for (auto& c : conns) {
+    if (!flow_shares_->Release(c->local, c->remote, c->share_gen)) continue;
+    c->undecided = false;
+    c->owned = true;
+    if (c->fin_queued) continue;
+    c->fin_queued = true;
+    if (c->state == TcpState::kEstablished) c->state = TcpState::kFinWait1;
+    else if (c->state == TcpState::kCloseWait) c->state = TcpState::kLastAck;
+    c->Output();
+  }
+}
+
+bool NetStack::DecideShared_l(TcpConn* c) {
+  if (!c->undecided) return true;
+  if (flow_shares_ && flow_shares_->Claim(c->local, c->remote, c->share_gen)) {
+    // Its timers kept their deadlines: what fell due meanwhile runs now.
+    c->undecided = false;
+    c->owned = true;
+    return true;
+  }
+  ForgetShared_l(c);
+  return false;
+}
+
+void NetStack::ForgetShared_l(TcpConn* c) {
+  // Another process serves it: leave without a packet, and without the
+  // bytes both copies hold (they are the owner's to read).
+  c->undecided = c->owned = false;
+  sock_mem_ -= c->rcvq.size();
+  c->rcvq.clear();
+  c->error = c->orphan ? 0 : ECONNRESET;
+  c->Wake();
+  c->CloseDone();
+}
+
 void NetStack::BecomeForkedCopy(NetLink* link) {
   StackEntry e(this);
   link_ = link;
   loopback_.clear();
   std::vector<std::shared_ptr<TcpConn>> conns;
-  for (auto& [key, c] : tcp_conns_) conns.push_back(c);
+  for (auto& [key, c] : tcp_conns_)
+    if (!c->undecided) conns.push_back(c);  // the undecided are both processes'
   for (auto& c : conns) {
+    c->owned = false;  // a claim of the parent's, not ours to withdraw
     c->error = ECONNRESET;
     c->Wake();
     c->CloseDone();  // no RST: the parent's copy of the connection lives on

@@ -88,6 +88,31 @@ class NetStack : public FrameSink {
                                         bool strict)>;
   void SetPortFilter(PortFilter f);
 
+  // Connections several forked processes hold (docs/network.md
+  // "Processes", net/flow_table.h): who owns each, in memory all of them
+  // share. Called under the stack's lock.
+  class FlowShares {
+   public:
+    virtual ~FlowShares() = default;
+    // Before a fork: one more process holds it. `*gen`: the copy's
+    // generation (0: never shared), updated. False: not shareable (no
+    // room), or another process owns it already (`*gen` != 0).
+    virtual bool Share(Endpoint local, Endpoint remote, uint32_t* gen) = 0;
+    // True: the copy is this process's now (claimed, or before); false:
+    // another process's.
+    virtual bool Claim(Endpoint local, Endpoint remote, uint32_t gen) = 0;
+    // Closing an undecided copy: true if this was its last holder (then
+    // it is this process's, to close properly).
+    virtual bool Release(Endpoint local, Endpoint remote, uint32_t gen) = 0;
+    // A connection this process owned left the stack.
+    virtual void Remove(Endpoint local, Endpoint remote, uint32_t gen) = 0;
+    // Some process holds this connection (one this stack does not have):
+    // its segments are not for our listeners, nor to be reset.
+    virtual bool Held(Endpoint local, Endpoint remote) = 0;
+  };
+  // Not owned; none (the default): connections are never shared.
+  void SetFlowShares(FlowShares* f);
+
   // The lock across a host fork (the child must not inherit it taken
   // mid-update): true if taken within `spins` tries (a holder parked on
   // the forking kthread would never let go). ForkUnlock releases it; in
@@ -95,8 +120,20 @@ class NetStack : public FrameSink {
   // thread held it at the fork (then the copy may be mid-update: rare).
   bool ForkLock(uint64_t spins) const;
   void ForkUnlock() const;
+  // Between a successful ForkLock and the host fork (not a vfork): the
+  // connections a program holds become undecided in both copies
+  // (FlowShares::Share). Loopback connections, ones still in their
+  // handshake and closed ones stay this process's. If the fork fails,
+  // UnshareAfterFailedFork (lock not held) undoes it.
+  void ShareForFork();
+  void UnshareAfterFailedFork();
+  // The process exits without closing its sockets: it lets go of the
+  // undecided connections it holds, and the last holder of one sends
+  // its FIN (once: nothing retransmits it after the exit).
+  void ReleaseSharedAtExit();
   // In a forked child (docs/network.md "Processes"): the connections of
-  // this copy of the stack belong to the parent, which keeps serving them.
+  // this copy of the stack that ShareForFork did not share belong to the
+  // parent, which keeps serving them.
   // Forgets them without a packet (their sockets here see ECONNRESET),
   // empties the listeners' accept and SYN queues (listeners stay: new
   // connections may be steered here), and sends through `link` from now on.
@@ -156,6 +193,10 @@ class NetStack : public FrameSink {
   void RunTimers_l();
 
   uint16_t EphemeralPort_l(uint8_t proto, Ip4 local_ip, Endpoint remote);
+  // Before a program uses an undecided connection: claims it (true), or
+  // forgets it, another process's (false; its socket reads ECONNRESET).
+  bool DecideShared_l(TcpConn* c);
+  void ForgetShared_l(TcpConn* c);
   // TCP hooks (tcp_*.cc).
   bool TcpEphemeralFree_l(Ip4 local_ip, uint16_t port, Endpoint remote) const;
   void TcpIcmpError_l(Endpoint local, Endpoint remote, int err);
@@ -171,6 +212,9 @@ class NetStack : public FrameSink {
   NetLink* link_;
   StackConfig cfg_;
   PortFilter port_filter_;
+  FlowShares* flow_shares_ = nullptr;
+  // What the last ShareForFork shared: (connection, it was ours before).
+  std::vector<std::pair<std::weak_ptr<TcpConn>, bool>> shared_in_fork_;
   MacAddr mac_;
   uint16_t mtu_;
   Ip4 mask_, bcast_;

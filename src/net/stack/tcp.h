@@ -69,6 +69,13 @@ class TcpSocket {
   // The program accepts (or polls) on this listener: it takes SYNs even if
   // NetStack::DelegateIdleListeners marked it.
   void NoteAccepting();
+  // Shared by a fork and not yet claimed by any process (docs/network.md
+  // "Processes"). Recv, Send, Shutdown claim it (or find another process
+  // did: ECONNRESET); Close forgets it unless this was the last holder.
+  bool undecided() const;
+  // The program polls this connection: with nothing to read, it waits
+  // for the peer, so it claims the connection.
+  void NotePolled();
 
   void set_notify(std::function<void()> fn);
   void set_nodelay(bool v);

@@ -70,6 +70,15 @@ struct TcpConn {
   bool delegated = false;
   bool bound = false;                             // in tcp_bound_
 
+  // Held by several forked processes (NetStack::FlowShares): the
+  // generation of this copy (0: never shared); `undecided` until some
+  // process claims it: this copy sends nothing, drops its input and runs
+  // no timers (to the peer it is loss). `owned`: this process claimed it,
+  // and withdraws the claim when the connection leaves the stack.
+  uint32_t share_gen = 0;
+  bool undecided = false;
+  bool owned = false;
+
   // Send side (RFC 9293 3.3.1).
   uint32_t iss = 0, snd_una = 0, snd_nxt = 0, snd_max = 0, snd_wl1 = 0, snd_wl2 = 0;
   uint32_t snd_wnd = 0;            // unscaled

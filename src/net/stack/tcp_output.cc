@@ -57,6 +57,7 @@ uint32_t TcpConn::RcvWindow() const {
 }
 
 void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t len) {
+  if (undecided) return;  // shared by a fork, unclaimed: silent
   std::vector<std::byte> seg(kTcpHeaderLen);
   seg.reserve(kTcpHeaderLen + 40 + len);
   auto put8 = [&](uint8_t v) { seg.push_back(std::byte{v}); };

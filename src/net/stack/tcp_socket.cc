@@ -156,6 +156,7 @@ SysResult<std::shared_ptr<TcpSocket>> TcpSocket::Accept(Endpoint* peer) {
 SysResult<size_t> TcpSocket::Send(std::span<const std::byte> data) {
   StackEntry e(s_);
   TcpConn& c = *c_;
+  s_->DecideShared_l(&c);
   if (c.error) {
     int err = c.error;
     c.error = 0;
@@ -193,6 +194,7 @@ SysResult<size_t> TcpSocket::Send(std::span<const std::byte> data) {
 SysResult<size_t> TcpSocket::Recv(std::span<std::byte> buf, int flags) {
   StackEntry e(s_);
   TcpConn& c = *c_;
+  s_->DecideShared_l(&c);
   if (c.state == TcpState::kListen) return Errno{ENOTCONN};
   if (!c.rcvq.empty() && !buf.empty()) {
     size_t n = std::min(buf.size(), c.rcvq.size());
@@ -226,6 +228,7 @@ SysResult<size_t> TcpSocket::Recv(std::span<std::byte> buf, int flags) {
 SysResult<void> TcpSocket::Shutdown(bool rd, bool wr) {
   StackEntry e(s_);
   TcpConn& c = *c_;
+  s_->DecideShared_l(&c);
   if (c.state == TcpState::kListen) {
     // shutdown on a listener stops it, as on Linux.
     return Errno{ENOTCONN};
@@ -256,6 +259,19 @@ void TcpSocket::Close() {
   TcpConn& c = *c_;
   c.orphan = true;
   c.notify = nullptr;
+  if (c.undecided) {
+    // Other processes hold it too: forget this copy, unless it was the
+    // last (then it is ours, to close properly).
+    if (s_->flow_shares_ && s_->flow_shares_->Release(c.local, c.remote, c.share_gen)) {
+      c.undecided = false;
+      c.owned = true;
+    } else {
+      Unbind_l(&s_->tcp_bound_, &c);
+      s_->ForgetShared_l(&c);
+      c_.reset();
+      return;
+    }
+  }
   Unbind_l(&s_->tcp_bound_, &c);
   switch (c.state) {
     case TcpState::kListen: {
@@ -344,6 +360,20 @@ TcpState TcpSocket::state() const {
 }
 
 bool TcpSocket::listening() const { return state() == TcpState::kListen; }
+
+bool TcpSocket::undecided() const {
+  StackEntry e(s_);
+  return c_->undecided;
+}
+
+void TcpSocket::NotePolled() {
+  StackEntry e(s_);
+  TcpConn& c = *c_;
+  if (!c.undecided) return;
+  // Nothing to read yet: the poller waits for the peer, whose segments
+  // only the owner takes.
+  if (c.rcvq.empty() && !c.fin_received && !c.error) s_->DecideShared_l(&c);
+}
 
 void TcpSocket::NoteAccepting() {
   StackEntry e(s_);

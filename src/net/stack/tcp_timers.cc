@@ -23,6 +23,11 @@ void TcpConn::CloseDone() {
     if (auto l = parent.lock()) l->syn_q--;
   }
   parent.reset();
+  if (owned) {
+    owned = false;
+    if (s->flow_shares_) s->flow_shares_->Remove(local, remote, share_gen);
+  }
+  undecided = false;
   state = TcpState::kClosed;
   rto_at = persist_at = keepalive_at = delack_at = close_at = 0;
   s->sock_mem_ -= sndq.size() + ooo_bytes;
@@ -64,6 +69,7 @@ void NetStack::TcpIcmpError_l(Endpoint local, Endpoint remote, int err) {
 }
 
 void TcpConn::Timers(uint64_t now) {
+  if (undecided) return;
   if (close_at && now >= close_at) {
     if (state == TcpState::kSynReceived) {
       CloseDone();
@@ -139,6 +145,7 @@ void TcpConn::Timers(uint64_t now) {
 
 uint64_t TcpConn::NextDeadline() const {
   uint64_t next = std::numeric_limits<uint64_t>::max();
+  if (undecided) return next;
   for (uint64_t t : {rto_at, delack_at, persist_at, keepalive_at, close_at})
     if (t) next = std::min(next, t);
   return next;
