@@ -32,7 +32,9 @@
 #                  keeps using it (child first, then parent first); a
 #                  connection neither process uses is closed with a FIN by
 #                  the last holder (the parent), and one the child exits
-#                  without closing, by the parent too
+#                  without closing, by the parent too; a parent waiting in
+#                  epoll on a connection across a fork (redis BGSAVE) gets
+#                  what the peer sends next
 # usage: net_fork_test.sh CASE JUNCTION
 set -u
 case_=$1
@@ -412,7 +414,7 @@ PY
   ;;
 fork_shared_conn)
   cat >"$tmp/hostecho.py" <<'PY'
-import socket, sys, threading
+import socket, sys, threading, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], 7008))
@@ -425,6 +427,9 @@ def serve(c, n):
             if not d:
                 print("conn %d eof" % n, flush=True)
                 break
+            if d == b"delay":  # speaks on its own later (after the client forks)
+                time.sleep(0.5)
+                d = b"late"
             c.sendall(d)
     except ConnectionResetError:
         print("conn %d reset" % n, flush=True)
@@ -439,7 +444,7 @@ PY
   pids+=("$!")
   wait_for "$tmp/hostecho.out" "echo ready" "the host's echo server"
   cat >"$tmp/shared.py" <<PY
-import os, socket, sys
+import os, select, socket, sys, time
 def conn():
     c = socket.create_connection(("$host", 7008), timeout=20)
     c.sendall(b"hello")
@@ -491,6 +496,21 @@ if pid4 == 0:
     os._exit(0)
 os.waitpid(pid4, 0)
 c.close()
+# 5. An event loop (redis's BGSAVE): the connection is in the parent's
+# epoll set across the fork, the child never touches it, and the parent
+# waits there for what the peer sends next.
+e = conn()
+ep = select.epoll()
+ep.register(e.fileno(), select.EPOLLIN)
+e.sendall(b"delay")
+pid5 = os.fork()
+if pid5 == 0:
+    time.sleep(2)
+    os._exit(0)
+ready = ep.poll(20)
+print("event loop", "ok" if ready and e.recv(100) == b"late" else "bad %r" % ready, flush=True)
+os.waitpid(pid5, 0)
+e.close()
 a.close()
 print("done", flush=True)
 PY
@@ -500,9 +520,10 @@ PY
   grep -qx "child-first parent echo ok" "$tmp/app.out" || fail "the parent's connection after the child closed its copy"
   grep -qx "parent-first echo ok" "$tmp/app.out" || fail "the parent's connection before the child closed its copy"
   grep -qx "parent-first echo again ok" "$tmp/app.out" || fail "the parent's connection after the child closed its claimed copy"
+  grep -qx "event loop ok" "$tmp/app.out" || fail "the parent's event loop after a fork"
   grep -qx "done" "$tmp/app.out" || fail "the script did not finish"
   # Every connection ended with a FIN (not a reset, not never).
-  wait_for "$tmp/hostecho.out" "eof" "the host to see every connection closed" 3
+  wait_for "$tmp/hostecho.out" "eof" "the host to see every connection closed" 4
   cat "$tmp/hostecho.out"
   grep -q reset "$tmp/hostecho.out" && fail "a connection was reset"
   ;;

@@ -154,8 +154,10 @@ TEST_CASE("net tcp shared: closing a copy others hold forgets it; the last holde
 
 TEST_CASE("net tcp shared: polling with nothing to read claims; buffered bytes wait for the reader") {
   Forked f;
+  CHECK((f.conn->Events() & kEvIn) != 0);  // a waiter must look
   f.conn->NotePolled();  // nothing buffered: it waits for the peer
   CHECK_FALSE(f.conn->undecided());
+  CHECK((f.conn->Events() & kEvIn) == 0);
   CHECK(ClaimedBy(&f.shares->table, f.key) == 0);
 
   Forked g;

@@ -138,7 +138,9 @@ void NetForkLock(bool share) {
 }
 
 void DelegateListenersAfterFork() {
-  if (g_stack) g_stack->DelegateIdleListeners();
+  if (!g_stack) return;
+  g_stack->DelegateIdleListeners();
+  g_stack->NotifyShared();  // (not in the child: the waiters are our uthreads)
 }
 
 void ReleaseSharedConnectionsAtExit() {

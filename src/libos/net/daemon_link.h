@@ -30,7 +30,9 @@ void JoinDaemonLinkAfterFork(bool only_if_receiving);
 
 // In the parent after a fork (not a vfork): listeners this process has not
 // accepted or polled on stop taking SYNs until it does
-// (NetStack::DelegateIdleListeners). Nothing without a daemon.
+// (NetStack::DelegateIdleListeners), and whoever waits on a connection
+// the fork shared polls it again (NetStack::NotifyShared). Nothing
+// without a daemon.
 void DelegateListenersAfterFork();
 
 // The stack's lock across a host fork (see NetStack::ForkLock): released

@@ -287,6 +287,12 @@ void NetStack::UnshareAfterFailedFork() {
   shared_in_fork_.clear();
 }
 
+void NetStack::NotifyShared() {
+  StackEntry e(this);
+  for (auto& [key, c] : tcp_conns_)
+    if (c->undecided) c->Wake();
+}
+
 void NetStack::ReleaseSharedAtExit() {
   StackEntry e(this);
   if (!flow_shares_) return;

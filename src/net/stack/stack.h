@@ -127,6 +127,11 @@ class NetStack : public FrameSink {
   // UnshareAfterFailedFork (lock not held) undoes it.
   void ShareForFork();
   void UnshareAfterFailedFork();
+  // In the parent after the fork: wakes the sockets of the shared
+  // connections, so a program waiting on one (an epoll set holding it, a
+  // blocked read) polls it again and claims it: its peer's segments are
+  // dropped until someone does, and would never wake it.
+  void NotifyShared();
   // The process exits without closing its sockets: it lets go of the
   // undecided connections it holds, and the last holder of one sends
   // its FIN (once: nothing retransmits it after the exit).

@@ -74,7 +74,8 @@ class TcpSocket {
   // did: ECONNRESET); Close forgets it unless this was the last holder.
   bool undecided() const;
   // The program polls this connection: with nothing to read, it waits
-  // for the peer, so it claims the connection.
+  // for the peer, so it claims the connection. (Until then Events() says
+  // kEvIn, so that whoever waits on it polls.)
   void NotePolled();
 
   void set_notify(std::function<void()> fn);

@@ -332,6 +332,10 @@ uint32_t TcpSocket::Events() const {
   if (c.state == TcpState::kClosed && (c.was_connected || c.error))
     ev |= kEvHup | kEvIn | kEvOut;
   if (c.fin_received && c.fin_queued) ev |= kEvHup;
+  // Undecided (shared by a fork): nothing will arrive until someone
+  // claims it, so a waiter must look; a program's poll (NotePolled first)
+  // claims it and then sees the real state.
+  if (c.undecided) ev |= kEvIn;
   return ev;
 }
 
