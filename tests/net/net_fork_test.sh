@@ -403,6 +403,13 @@ PY
   done
   echo "30 requests answered by $(awk '{print $2}' "$tmp/served" | sort -u | wc -l) distinct child pids (parent $parent)"
   grep -q "^child $parent " "$tmp/served" && fail "the parent answered"
+  # How long a request takes (a fork, the child's join, the claim, and a
+  # retransmission when the request reached the parent first): printed.
+  for i in $(seq 20); do
+    in_ns curl --noproxy '*' -sS -m 10 -o /dev/null -w '%{time_total}\n' "http://$srv:8080/t$i" ||
+      fail "timed request $i"
+  done | sort -n >"$tmp/times"
+  echo "20 requests, curl time_total (s): min $(head -1 "$tmp/times") median $(sed -n 10p "$tmp/times") max $(tail -1 "$tmp/times")"
   seq_out=$(in_ns python3 "$tmp/echo_client.py" $srv 5 0 2>&1)
   conc_out=$(in_ns python3 "$tmp/echo_client.py" $srv 5 1 2>&1)
   echo "echo clients one after the other: $(echo $seq_out)"
