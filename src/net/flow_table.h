@@ -149,9 +149,12 @@ inline bool ShareFlow(NetFlowTable* t, uint64_t key, uint32_t member, uint32_t* 
 
 enum class FlowClaim { kOurs, kTheirs };
 
-// Before using an undecided copy of generation `gen`: whether it is this
-// process's (claimed now, or before) or another's (forget the copy).
-inline FlowClaim ClaimFlow(NetFlowTable* t, uint64_t key, uint32_t member, uint32_t gen) {
+// The change an undecided copy of generation `gen` makes: `release`
+// drops one holder (the last one takes it instead), else it takes it.
+// kOurs: the caller owns it (now or before); kTheirs: another does, or
+// (release) others still hold it.
+inline FlowClaim DecideFlow(NetFlowTable* t, uint64_t key, uint32_t member, uint32_t gen,
+                            bool release) {
   FlowSlot* s = FindFlow(t, key);
   if (s == nullptr) return FlowClaim::kTheirs;
   uint64_t w = s->state.load(std::memory_order_acquire);
@@ -160,31 +163,26 @@ inline FlowClaim ClaimFlow(NetFlowTable* t, uint64_t key, uint32_t member, uint3
     if (st.gen != gen) return FlowClaim::kTheirs;
     if (st.owner == member) return FlowClaim::kOurs;
     if (st.owner != kFlowUndecided) return FlowClaim::kTheirs;
+    bool take = !release || st.holders <= 1;
     FlowState next = st;
-    next.owner = member;
+    if (take) next.owner = member;
+    else next.holders--;
     if (s->state.compare_exchange_weak(w, next.word(), std::memory_order_acq_rel))
-      return FlowClaim::kOurs;
+      return take ? FlowClaim::kOurs : FlowClaim::kTheirs;
   }
+}
+
+// Before using an undecided copy: whether it is this process's (claimed
+// now, or before) or another's (forget the copy).
+inline FlowClaim ClaimFlow(NetFlowTable* t, uint64_t key, uint32_t member, uint32_t gen) {
+  return DecideFlow(t, key, member, gen, false);
 }
 
 // Closing an undecided copy: kOurs if the caller was its last holder (it
 // owns it now and must close it properly), else kTheirs (forget it; one
 // holder fewer).
 inline FlowClaim ReleaseFlow(NetFlowTable* t, uint64_t key, uint32_t member, uint32_t gen) {
-  FlowSlot* s = FindFlow(t, key);
-  if (s == nullptr) return FlowClaim::kTheirs;
-  uint64_t w = s->state.load(std::memory_order_acquire);
-  for (;;) {
-    FlowState st = FlowState::Of(w);
-    if (st.gen != gen) return FlowClaim::kTheirs;
-    if (st.owner == member) return FlowClaim::kOurs;
-    if (st.owner != kFlowUndecided) return FlowClaim::kTheirs;
-    FlowState next = st;
-    if (st.holders > 1) next.holders--;
-    else next.owner = member;
-    if (s->state.compare_exchange_weak(w, next.word(), std::memory_order_acq_rel))
-      return st.holders > 1 ? FlowClaim::kTheirs : FlowClaim::kOurs;
-  }
+  return DecideFlow(t, key, member, gen, true);
 }
 
 // The owner's connection left its stack: the slot is free for others.

@@ -83,6 +83,14 @@ start() {  # the command, in the container; its output in $tmp/app.out
 get() {  # $1: path; prints the body, fails the request after 10 s
   in_ns curl --noproxy '*' -sS -m 10 "http://$srv:8080$1"
 }
+get_10_at_once() {  # GET /c1../c10 at once, each answer (or error) in $tmp/conc.$i
+  local curls=() i
+  for i in $(seq 10); do
+    (get /c$i >"$tmp/conc.$i" 2>&1 || echo "curl exited $?" >>"$tmp/conc.$i") &
+    curls+=("$!")
+  done
+  wait "${curls[@]}"
+}
 
 case $case_ in
 fork_accept|fork_daemon_restart)
@@ -144,12 +152,7 @@ PY
     echo "$body" >>"$tmp/served"
   done
   # And 10 at once.
-  curls=()
-  for i in $(seq 10); do
-    (get /c$i >"$tmp/conc.$i" 2>&1 || echo "curl exited $?" >>"$tmp/conc.$i") &
-    curls+=("$!")
-  done
-  wait "${curls[@]}"
+  get_10_at_once
   for i in $(seq 10); do
     grep -q '^worker [0-9]*$' "$tmp/conc.$i" || fail "concurrent request $i: $(cat "$tmp/conc.$i")"
   done
@@ -391,12 +394,7 @@ PY
     echo "$body" | grep -q "^child [0-9]* /s$i\$" || fail "request $i: '$body'"
     echo "$body" >>"$tmp/served"
   done
-  curls=()
-  for i in $(seq 10); do
-    (get /c$i >"$tmp/conc.$i" 2>&1 || echo "curl exited $?" >>"$tmp/conc.$i") &
-    curls+=("$!")
-  done
-  wait "${curls[@]}"
+  get_10_at_once
   for i in $(seq 10); do
     grep -q "^child [0-9]* /c$i\$" "$tmp/conc.$i" || fail "concurrent request $i: $(cat "$tmp/conc.$i")"
     cat "$tmp/conc.$i" >>"$tmp/served"

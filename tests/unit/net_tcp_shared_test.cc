@@ -66,10 +66,14 @@ struct Forked {
     conn = *listener->Accept(&peer);
     REQUIRE(w.Run([&] { return client->state() == TcpState::kEstablished; }));
     key = FlowKey(kClient, client->local().port, 80);
+    Fork();
+    gen = StateOf().gen;
+  }
+  // What the LibOS does around a host fork.
+  void Fork() {
     REQUIRE(srv->ForkLock(1));
     srv->ShareForFork();
     srv->ForkUnlock();
-    gen = StateOf().gen;
   }
   FlowState StateOf() { return FlowState::Of(FindFlow(&shares->table, key)->state.load()); }
   size_t ServerFrames() { return w.link(1)->sent.size(); }
@@ -166,9 +170,7 @@ TEST_CASE("net tcp shared: polling with nothing to read claims; buffered bytes w
   REQUIRE(g.w.Run([&] { return (g.conn->Events() & kEvIn) != 0; }, 5'000'000'000));
   // A second fork with the bytes buffered: they are in both copies, so
   // polling shows them without claiming (the reader claims).
-  REQUIRE(g.srv->ForkLock(1));
-  g.srv->ShareForFork();
-  g.srv->ForkUnlock();
+  g.Fork();
   CHECK(g.conn->undecided());
   g.conn->NotePolled();
   CHECK(g.conn->undecided());
@@ -184,9 +186,7 @@ TEST_CASE("net tcp shared: a failed fork gives the connection back") {
   REQUIRE(ClaimFlow(&f.shares->table, f.key, 0, f.gen) == FlowClaim::kOurs);
   // Owned, then shared by a fork that fails: ours again at once.
   REQUIRE(f.conn->Send(Bytes("a")).ok());
-  REQUIRE(f.srv->ForkLock(1));
-  f.srv->ShareForFork();
-  f.srv->ForkUnlock();
+  f.Fork();
   CHECK(f.conn->undecided());
   f.srv->UnshareAfterFailedFork();
   CHECK_FALSE(f.conn->undecided());
@@ -202,9 +202,7 @@ TEST_CASE("net tcp shared: a forked copy keeps the shared connections and forget
   auto lc = f.srv->NewTcpSocket();
   (void)lc->Connect({MakeIp4(127, 0, 0, 1), 81});  // completes inside the call
   REQUIRE(lc->state() == TcpState::kEstablished);
-  REQUIRE(f.srv->ForkLock(1));
-  f.srv->ShareForFork();
-  f.srv->ForkUnlock();
+  f.Fork();
   CHECK_FALSE(lc->undecided());
   struct NullLink : NetLink {
     MacAddr mac() const override { return MacAddr{{2, 0, 0, 0, 0, 9}}; }
