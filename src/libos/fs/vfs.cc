@@ -325,6 +325,18 @@ Child ChildOf(Vfs& v, const Lookup& parent, const std::string& name) {
   return {m, PathBelow(m->target, g), g};
 }
 
+// Where mkdir, mknod and symlink create `path`: EEXIST for "." and ".."
+// and for a mount point, EROFS on a read-only mount.
+SysResult<Child> NewEntry(Vfs& v, long dirfd, const std::string& path) {
+  std::string name;
+  Lookup p = TRY(v.ResolveParent(dirfd, path, &name));
+  if (name == "." || name == "..") return Errno{EEXIST};
+  Child c = ChildOf(v, p, name);
+  if (c.mount->target == c.guest) return Errno{EEXIST};
+  if (c.mount->fs->read_only) return Errno{EROFS};
+  return c;
+}
+
 }  // namespace
 
 SysResult<FilePtr> Vfs::Open(long dirfd, const std::string& path, int flags, unsigned mode,
@@ -386,12 +398,7 @@ SysResult<FilePtr> Vfs::Open(long dirfd, const std::string& path, int flags, uns
 }
 
 SysResult<void> Vfs::Mkdir(long dirfd, const std::string& path, unsigned mode) {
-  std::string name;
-  Lookup p = TRY(ResolveParent(dirfd, path, &name));
-  if (name == "." || name == "..") return Errno{EEXIST};
-  Child c = ChildOf(*this, p, name);
-  if (c.mount->target == c.guest) return Errno{EEXIST};
-  if (c.mount->fs->read_only) return Errno{EROFS};
+  Child c = TRY(NewEntry(*this, dirfd, path));
   return c.mount->fs->Mkdir(c.rel, (mode & 07777) & ~Umask());
 }
 
@@ -413,12 +420,7 @@ SysResult<FilePtr> Vfs::OpenTmpfile(long dirfd, const std::string& path, int fla
 }
 
 SysResult<void> Vfs::Mknod(long dirfd, const std::string& path, unsigned mode) {
-  std::string name;
-  Lookup p = TRY(ResolveParent(dirfd, path, &name));
-  if (name == "." || name == "..") return Errno{EEXIST};
-  Child c = ChildOf(*this, p, name);
-  if (c.mount->target == c.guest) return Errno{EEXIST};
-  if (c.mount->fs->read_only) return Errno{EROFS};
+  Child c = TRY(NewEntry(*this, dirfd, path));
   return c.mount->fs->Mknod(c.rel, (mode & S_IFMT) | ((mode & 07777) & ~Umask()));
 }
 
@@ -439,12 +441,7 @@ SysResult<void> Vfs::Unlink(long dirfd, const std::string& path, bool dir) {
 
 SysResult<void> Vfs::Symlink(const std::string& target, long dirfd, const std::string& path) {
   if (target.empty()) return Errno{ENOENT};
-  std::string name;
-  Lookup p = TRY(ResolveParent(dirfd, path, &name));
-  if (name == "." || name == "..") return Errno{EEXIST};
-  Child c = ChildOf(*this, p, name);
-  if (c.mount->target == c.guest) return Errno{EEXIST};
-  if (c.mount->fs->read_only) return Errno{EROFS};
+  Child c = TRY(NewEntry(*this, dirfd, path));
   return c.mount->fs->Symlink(target, c.rel);
 }
 
