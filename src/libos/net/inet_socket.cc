@@ -188,18 +188,6 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
   // EPOLLET). Timers run from socket waits, from the link's poller once the
   // daemon's rings are attached, and lazily from socket calls; loopback
   // traffic needs none (ACKs are immediate there, see the stack).
-  SysResult<size_t> Read(void* buf, size_t len) override {
-    Msg m;
-    auto r = RecvMsg(&m, len, 0);
-    if (!r.ok()) return r;
-    std::memcpy(buf, m.data.data(), m.data.size());
-    return m.data.size();
-  }
-  SysResult<size_t> Write(const void* buf, size_t len) override {
-    Msg m;
-    m.data.assign(static_cast<const char*>(buf), static_cast<const char*>(buf) + len);
-    return SendMsg(m, 0);
-  }
 
   // SOL_SOCKET options both types answer the same way.
   bool CommonGetOpt(int name, std::vector<char>* val) {

@@ -5,6 +5,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,23 @@ class Socket : public fs::File {
   virtual SysResult<std::string> Name(bool peer) = 0;
   virtual SysResult<void> GetOpt(int level, int name, std::vector<char>* val) = 0;
   virtual SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) = 0;
+
+  // read(2) and write(2): recvmsg and sendmsg without flags, address or
+  // control data. What RecvMsg returns counts (m.data may be longer: a unix
+  // socket's buffer that moved to the child while it waited gives 0 bytes).
+  SysResult<size_t> Read(void* buf, size_t len) override {
+    Msg m;
+    auto r = RecvMsg(&m, len, 0);
+    if (!r.ok()) return r;
+    size_t n = std::min(*r, m.data.size());
+    std::memcpy(buf, m.data.data(), n);
+    return n;
+  }
+  SysResult<size_t> Write(const void* buf, size_t len) override {
+    Msg m;
+    m.data.assign(static_cast<const char*>(buf), static_cast<const char*>(buf) + len);
+    return SendMsg(m, 0);
+  }
 };
 
 // socket(AF_UNIX, ...) and socketpair.

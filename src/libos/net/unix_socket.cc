@@ -452,18 +452,6 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     return {};  // buffer sizes, timeouts, SO_REUSEADDR: accepted
   }
 
-  SysResult<size_t> Read(void* buf, size_t len) override {
-    Msg m;
-    auto r = RecvMsg(&m, len, 0);
-    if (!r.ok()) return r;
-    std::memcpy(buf, m.data.data(), *r);
-    return r;
-  }
-  SysResult<size_t> Write(const void* buf, size_t len) override {
-    Msg m;
-    m.data.assign(static_cast<const char*>(buf), static_cast<const char*>(buf) + len);
-    return SendMsg(m, 0);
-  }
   SysResult<void> Stat(struct stat* st) override {
     *st = fs::SyntheticStat(ipc::kAnonDev, ino_, S_IFSOCK | 0777);
     return {};
