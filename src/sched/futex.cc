@@ -49,6 +49,26 @@ Bucket& BucketFor(const uint32_t* uaddr) {
   return g_buckets[(a >> 2) * 0x9E3779B97F4A7C15ull >> 56 & (kBuckets - 1)];
 }
 
+// The two buckets of a two-word operation held for its scope: lower
+// address first (the lock order), once if they are the same bucket.
+class BucketPairGuard {
+ public:
+  BucketPairGuard(Bucket& a, Bucket& b) : first_(&a < &b ? &a : &b), second_(&a < &b ? &b : &a) {
+    first_->lock.lock();
+    if (second_ != first_) second_->lock.lock();
+  }
+  ~BucketPairGuard() {
+    if (second_ != first_) second_->lock.unlock();
+    first_->lock.unlock();
+  }
+  BucketPairGuard(const BucketPairGuard&) = delete;
+  BucketPairGuard& operator=(const BucketPairGuard&) = delete;
+
+ private:
+  Bucket* first_;
+  Bucket* second_;
+};
+
 void Enqueue(Bucket& b, Waiter* w) {
   __atomic_store_n(&w->bucket, &b, __ATOMIC_RELEASE);
   w->prev = nullptr;
@@ -191,11 +211,7 @@ long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, 
   if (n_wake < 0 || n_requeue < 0) return -EINVAL;
   Bucket& b1 = BucketFor(uaddr);
   Bucket& b2 = BucketFor(uaddr2);
-  // Lock order: lower address first.
-  Bucket* first = &b1 < &b2 ? &b1 : &b2;
-  Bucket* second = &b1 < &b2 ? &b2 : &b1;
-  first->lock.lock();
-  if (second != first) second->lock.lock();
+  BucketPairGuard g(b1, b2);
   long result = 0;
   if (check && Load(uaddr) != cmpval) {
     result = -EAGAIN;
@@ -215,8 +231,6 @@ long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, 
     }
     result += moved;
   }
-  if (second != first) second->lock.unlock();
-  first->lock.unlock();
   return result;
 }
 
@@ -379,10 +393,7 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
   if (n_wake != 1 || n_requeue < 0 || uaddr == uaddr2) return -EINVAL;
   Bucket& b1 = BucketFor(uaddr);
   Bucket& b2 = BucketFor(uaddr2);
-  Bucket* first = &b1 < &b2 ? &b1 : &b2;
-  Bucket* second = &b1 < &b2 ? &b2 : &b1;
-  first->lock.lock();
-  if (second != first) second->lock.lock();
+  BucketPairGuard g(b1, b2);
   auto* word2 = reinterpret_cast<std::atomic<uint32_t>*>(uaddr2);
   long count = 0;
   if (Load(uaddr) != cmpval) {
@@ -434,8 +445,6 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
       w = next;
     }
   }
-  if (second != first) second->lock.unlock();
-  first->lock.unlock();
   return count;
 }
 

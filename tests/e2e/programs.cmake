@@ -253,6 +253,8 @@ junction_e2e(rusage_cpu COMMAND $<TARGET_FILE:e2e_rusage_cpu>)
 junction_e2e(timers_itimer COMMAND $<TARGET_FILE:e2e_timers_itimer>)
 # futex_waitv, FUTEX_WAIT_REQUEUE_PI/CMP_REQUEUE_PI, a PI mutex with a condvar.
 junction_e2e(futex_waitv_pi COMMAND $<TARGET_FILE:e2e_futex_waitv_pi>)
+# FUTEX_REQUEUE/CMP_REQUEUE: errors, waiters woken and moved to another word.
+junction_e2e(futex_requeue COMMAND $<TARGET_FILE:e2e_futex_requeue>)
 # sched_setaffinity/getaffinity and getcpu: a two-core container against this
 # two-CPU machine.
 add_test(NAME e2e.sched_affinity_2cores
