@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace junction::bench {
 
@@ -13,6 +14,14 @@ double Median(std::vector<double> samples) {
   if (samples.size() % 2) return upper;
   double lower = *std::max_element(samples.begin(), samples.begin() + mid);
   return (lower + upper) / 2;
+}
+
+Percentiles PrintPercentiles(const char* label, std::vector<double>& us) {
+  std::sort(us.begin(), us.end());
+  Percentiles p{us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)]};
+  std::printf("%s p50=%.2f p99=%.2f n=%zu\n", label, p.p50, p.p99, us.size());
+  std::fflush(stdout);
+  return p;
 }
 
 }  // namespace junction::bench

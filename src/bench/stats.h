@@ -9,4 +9,13 @@ namespace junction::bench {
 // no samples.
 double Median(std::vector<double> samples);
 
+struct Percentiles {
+  double p50 = 0, p99 = 0;
+};
+
+// A guest worker's latency report: sorts `us` (at least one sample) and
+// prints "LABEL p50=.. p99=.. n=.." on stdout, flushed (the line the
+// benchmark on the host parses).
+Percentiles PrintPercentiles(const char* label, std::vector<double>& us);
+
 }  // namespace junction::bench

@@ -52,6 +52,7 @@
 #include "bench/bench.h"
 #include "bench/process.h"
 #include "bench/runner.h"
+#include "bench/stats.h"
 
 extern char** environ;
 
@@ -172,11 +173,7 @@ bool PeerFromEnv(Peer* p) {
 
 Measurement ReportRtt(std::vector<double>& us) {
   if (us.empty()) return {0, "no iterations"};
-  std::sort(us.begin(), us.end());
-  double p50 = us[us.size() / 2], p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
-  std::printf("rtt_us p50=%.2f p99=%.2f n=%zu\n", p50, p99, us.size());
-  std::fflush(stdout);
-  return {p50, ""};
+  return {PrintPercentiles("rtt_us", us).p50, ""};
 }
 
 Measurement UdpRoundTrips(const Context& ctx, size_t size) {

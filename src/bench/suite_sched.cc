@@ -54,6 +54,7 @@
 
 #include "bench/bench.h"
 #include "bench/process.h"
+#include "bench/stats.h"
 
 extern char** environ;
 
@@ -78,11 +79,7 @@ Measurement WakeGuest(const Context& ctx) {
     us.push_back(static_cast<double>(NowNs() - deadline) / 1000.0);
   }
   if (us.empty()) return {0, "no iterations"};
-  std::sort(us.begin(), us.end());
-  double p50 = us[us.size() / 2], p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
-  std::printf("wake_us p50=%.2f p99=%.2f n=%zu\n", p50, p99, us.size());
-  std::fflush(stdout);
-  return {p99, ""};
+  return {PrintPercentiles("wake_us", us).p99, ""};
 }
 
 // `iterations` times: block reading an 8-byte CLOCK_MONOTONIC timestamp
@@ -101,11 +98,7 @@ Measurement WakeOnFdGuest(const Context& ctx) {
     us.push_back(static_cast<double>(NowNs() - sent) / 1000.0);
   }
   if (us.empty()) return {0, "no iterations"};
-  std::sort(us.begin(), us.end());
-  double p50 = us[us.size() / 2], p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
-  std::printf("wake_us p50=%.2f p99=%.2f n=%zu\n", p50, p99, us.size());
-  std::fflush(stdout);
-  return {p99, ""};
+  return {PrintPercentiles("wake_us", us).p99, ""};
 }
 
 // `iterations` rounds: sleep until a deadline 2-5 ms away, then hand a
