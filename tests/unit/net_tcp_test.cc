@@ -484,12 +484,6 @@ TEST_CASE("net tcp: segments with bad checksums, garbage options or stray flags 
   }
 }
 
-}  // namespace
-}  // namespace junction::net
-
-namespace junction::net {
-namespace {
-
 // A sender that fills the receiver's whole buffer and then closes: the FIN
 // arrives at a zero window and must still be taken (Linux does), or the
 // close waits for a retransmission timer that, on loopback in the LibOS,
@@ -539,12 +533,6 @@ TEST_CASE("net tcp: a FIN at a zero window is accepted; a loopback echo needs no
     CHECK(got == d);
   }
 }
-
-}  // namespace
-}  // namespace junction::net
-
-namespace junction::net {
-namespace {
 
 TEST_CASE("net tcp: the port filter chooses ephemeral ports (strict first, then any)") {
   SimWire w;
