@@ -39,6 +39,7 @@ class DaemonSession {
   // them all: forked processes inherit the mapping).
   net::NetPortTable* port_table() const { return region_->port_table(); }
   net::NetFlowTable* flow_table() const { return region_->flow_table(); }
+  net::ParkedArea* parked() const { return region_->parked(); }
   const std::string& socket_path() const { return socket_path_; }
   bool daemon_alive() const { return alive_; }
   // The control connection, to watch in the LibOS reactor (POLLIN or

@@ -15,6 +15,8 @@
 //                          each TCP/UDP port (net/port_table.h)
 //   [NetFlowTable]         which of them owns each TCP connection several
 //                          hold since a fork (net/flow_table.h)
+//   [ParkedArea]           segments of such connections kept for the process
+//                          that claims them (net/parked_segments.h)
 //
 // Ownership: every field is written by exactly one side, named in its
 // comment. The daemon trusts nothing the container writes: it reads the
@@ -38,13 +40,15 @@
 
 #include "net/packet_queues.h"
 #include "net/flow_table.h"
+#include "net/parked_segments.h"
 #include "net/port_table.h"
 
 namespace junction::sched {
 
 inline constexpr uint32_t kShmMagic = 0x4843534a;  // "JSCH" little-endian
-// 2: packet rings per kthread; 3: port table; 4: member slots; 5: flow table
-inline constexpr uint32_t kShmVersion = 5;
+// 2: packet rings per kthread; 3: port table; 4: member slots; 5: flow table;
+// 6: parked segments
+inline constexpr uint32_t kShmVersion = 6;
 inline constexpr size_t kCacheLine = 64;
 
 // Most kthread slots a region holds (cpu.max_cores allows 1..256).
@@ -159,9 +163,14 @@ inline constexpr uint64_t PortTableOffset(uint32_t slots) {
 inline constexpr uint64_t FlowTableOffset(uint32_t slots) {
   return PortTableOffset(slots) + sizeof(net::NetPortTable);
 }
+// Segments parked for the process that claims their connection: after
+// the flow table.
+inline constexpr uint64_t ParkedOffset(uint32_t slots) {
+  return FlowTableOffset(slots) + sizeof(net::NetFlowTable);
+}
 // Bytes of a region with `slots` kthread slots (page-multiple).
 inline constexpr uint64_t RegionSize(uint32_t slots) {
-  return FlowTableOffset(slots) + sizeof(net::NetFlowTable);
+  return ParkedOffset(slots) + sizeof(net::ParkedArea);
 }
 
 }  // namespace junction::sched

@@ -51,6 +51,10 @@ class ShmRegion {
   net::NetFlowTable* flow_table() const {
     return reinterpret_cast<net::NetFlowTable*>(base_ + FlowTableOffset(slots_));
   }
+  // Segments parked for the process that claims their connection.
+  net::ParkedArea* parked() const {
+    return reinterpret_cast<net::ParkedArea*>(base_ + ParkedOffset(slots_));
+  }
   uint32_t slots() const { return slots_; }
   uint32_t total_slots() const { return slots_ + kMemberSlots; }
   uint64_t size() const { return size_; }

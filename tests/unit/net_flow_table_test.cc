@@ -3,11 +3,15 @@
 // the daemon reads from a table the container scribbled on.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <memory>
 #include <random>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "net/flow_table.h"
+#include "net/parked_segments.h"
 
 namespace junction::net {
 namespace {
@@ -159,6 +163,49 @@ TEST_CASE("net flow table: the daemon's reads of a scribbled table name a member
     }
     RemoveFlowsOf(t.get(), 3);
     RemoveFlowsOf(t.get(), -1);
+  }
+}
+
+std::span<const std::byte> Seg(const char* s) {
+  return {reinterpret_cast<const std::byte*>(s), std::strlen(s)};
+}
+
+TEST_CASE("net parked segments: the claimer takes its connection's, oldest first") {
+  auto a = std::make_unique<ParkedArea>();
+  uint64_t k1 = FlowKey(1, 1, 1), k2 = FlowKey(2, 2, 2);
+  REQUIRE(ParkSegment(a.get(), k1, 7, 8, Seg("one")));
+  REQUIRE(ParkSegment(a.get(), k2, 7, 8, Seg("other")));
+  REQUIRE(ParkSegment(a.get(), k1, 7, 8, Seg("two")));
+  std::string got;
+  CHECK(TakeParkedSegments(a.get(), k1, [&](uint32_t src, uint32_t dst, std::span<const std::byte> s) {
+          CHECK(src == 7);
+          CHECK(dst == 8);
+          got.append(reinterpret_cast<const char*>(s.data()), s.size()).append(",");
+        }) == 2);
+  CHECK(got == "one,two,");
+  CHECK(TakeParkedSegments(a.get(), k1, [](uint32_t, uint32_t, auto) {}) == 0);
+  // Full: refused; a connection that left every stack frees its share.
+  for (uint32_t i = 1; i < kParkedSegments; i++) REQUIRE(ParkSegment(a.get(), k1, 7, 8, Seg("x")));
+  CHECK_FALSE(ParkSegment(a.get(), k2, 7, 8, Seg("y")));
+  DropStaleParked(a.get(), [&](uint64_t key) { return key == k1; });
+  CHECK(ParkSegment(a.get(), k2, 7, 8, Seg("y")));
+  CHECK(TakeParkedSegments(a.get(), k2, [](uint32_t, uint32_t, auto) {}) == 2);
+  std::vector<std::byte> big(kParkedBytes + 1);
+  CHECK_FALSE(ParkSegment(a.get(), k2, 7, 8, big));
+}
+
+TEST_CASE("net parked segments: a scribbled area gives bounded segments and lets takers go") {
+  auto a = std::make_unique<ParkedArea>();
+  std::mt19937_64 rng(3);
+  uint64_t key = FlowKey(1, 1, 1);
+  for (int round = 0; round < 200; round++) {
+    auto* raw = reinterpret_cast<uint64_t*>(a.get());
+    for (size_t i = 0; i < sizeof(ParkedArea) / 8; i += 1 + rng() % 64) raw[i] = rng();
+    for (ParkedSegment& s : a->segs)
+      if (rng() % 4 == 0) s.state = kParkFull, s.key = key;
+    TakeParkedSegments(a.get(), key, [](uint32_t, uint32_t, std::span<const std::byte> s) {
+      CHECK(s.size() <= kParkedBytes);
+    });
   }
 }
 

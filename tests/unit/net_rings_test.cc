@@ -60,14 +60,16 @@ TEST_CASE("net rings: the region holds one PacketQueues per kthread, page aligne
   CHECK(sched::RingOffset(3) % 4096 == 0);
   CHECK(sched::RegionSize(3) ==
         sched::RingOffset(3) + 3 * sizeof(PacketQueues) + sizeof(NetPortTable) +
-            sizeof(NetFlowTable));
+            sizeof(NetFlowTable) + sizeof(ParkedArea));
   Rig rig;
   CHECK(rig.region->header()->ring_size == 2 * sizeof(PacketQueues));
-  // The port table follows the rings, the flow table ends the region.
+  // The port table follows the rings, then the flow table and the
+  // parked segments.
   CHECK(rig.region->header()->ring_offset + rig.region->header()->ring_size ==
         sched::PortTableOffset(2));
   CHECK(sched::PortTableOffset(2) + sizeof(NetPortTable) == sched::FlowTableOffset(2));
-  CHECK(sched::FlowTableOffset(2) + sizeof(NetFlowTable) == rig.region->size());
+  CHECK(sched::FlowTableOffset(2) + sizeof(NetFlowTable) == sched::ParkedOffset(2));
+  CHECK(sched::ParkedOffset(2) + sizeof(ParkedArea) == rig.region->size());
   CHECK(rig.d->attached());
   CHECK_FALSE(DaemonQueue(QueuesOf(*rig.region, 0), false).attached());
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "net/flow_table.h"
+#include "net/parked_segments.h"
 #include "net/stack/tcp.h"
 #include "net_sim.h"
 
@@ -36,8 +37,17 @@ class TableShares : public NetStack::FlowShares {
     RemoveFlow(&table, Key(l, r), member_, gen);
   }
   bool Held(Endpoint l, Endpoint r) override { return FindFlow(&table, Key(l, r)) != nullptr; }
+  bool Park(Endpoint l, Endpoint r, std::span<const std::byte> seg) override {
+    return parking && ParkSegment(&parked, Key(l, r), r.ip, l.ip, seg);
+  }
+  void TakeParked(Endpoint l, Endpoint r,
+                  const std::function<void(std::span<const std::byte>)>& fn) override {
+    TakeParkedSegments(&parked, Key(l, r), [&](uint32_t, uint32_t, std::span<const std::byte> s) { fn(s); });
+  }
   static uint64_t Key(Endpoint l, Endpoint r) { return FlowKey(r.ip, r.port, l.port); }
   NetFlowTable table{};
+  ParkedArea parked{};
+  bool parking = true;
 
  private:
   uint32_t member_;
@@ -85,8 +95,23 @@ struct Forked {
   }
 };
 
+TEST_CASE("net tcp shared: an undecided copy parks what comes; the claim processes it") {
+  Forked f;
+  size_t before = f.ServerFrames();
+  REQUIRE(f.client->Send(Bytes("request")).ok());
+  f.w.RunFor(100'000'000);
+  CHECK(f.srv->counters().tcp_parked == 1);
+  CHECK(f.ServerFrames() == before);
+  CHECK(f.Read(*f.conn) == "request");  // claimed, with what was parked
+  REQUIRE(f.conn->Send(Bytes("answer")).ok());
+  REQUIRE(f.w.Run([&] { return (f.client->Events() & kEvIn) != 0; }));
+  CHECK(f.Read(*f.client) == "answer");
+  CHECK(f.client->Info().total_retrans == 0);  // nothing was lost
+}
+
 TEST_CASE("net tcp shared: an undecided copy is silent until this process claims it") {
   Forked f;
+  f.shares->parking = false;  // no room: dropped, the peer retransmits
   CHECK(f.conn->undecided());
   CHECK(f.StateOf().holders == 2);
   CHECK_FALSE(f.listener->undecided());  // listeners are not shared
@@ -133,10 +158,14 @@ TEST_CASE("net tcp shared: closing a copy others hold forgets it; the last holde
     f.conn->Close();
     // The client's segments still come here (nobody claimed it yet): not
     // reset, though the listener is on their port.
-    REQUIRE(f.client->Send(Bytes("lost")).ok());
+    REQUIRE(f.client->Send(Bytes("kept")).ok());
     f.w.RunFor(1'000'000'000);
     CHECK(f.ServerFrames() == before);
     CHECK(f.srv->counters().tcp_rst_out == 0);
+    // Kept for whoever claims it (the client retransmitted it meanwhile).
+    CHECK(f.srv->counters().tcp_parked >= 1);
+    int kept = TakeParkedSegments(&f.shares->parked, f.key, [](uint32_t, uint32_t, auto) {});
+    CHECK(kept == static_cast<int>(f.srv->counters().tcp_parked));
     CHECK(f.StateOf().holders == 1);
     CHECK(f.StateOf().owner == kFlowUndecided);
     CHECK(f.client->state() == TcpState::kEstablished);

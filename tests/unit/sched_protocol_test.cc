@@ -30,7 +30,8 @@ TEST_CASE("shm: a new region has a valid header, no grants and unpublished count
   CHECK(r->header()->kthread_slots == 4);
   CHECK(r->header()->ring_offset + r->header()->ring_size == PortTableOffset(4));
   CHECK(PortTableOffset(4) + sizeof(net::NetPortTable) == FlowTableOffset(4));
-  CHECK(FlowTableOffset(4) + sizeof(net::NetFlowTable) == r->size());
+  CHECK(FlowTableOffset(4) + sizeof(net::NetFlowTable) == ParkedOffset(4));
+  CHECK(ParkedOffset(4) + sizeof(net::ParkedArea) == r->size());
   for (uint32_t i = 0; i < 4; i++) CHECK(r->slot(i)->grant_core.load() == kNoCore);
   std::vector<SlotSignals> slots;
   std::vector<bool> members(kMemberSlots, false);

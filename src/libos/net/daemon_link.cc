@@ -117,7 +117,7 @@ bool StartDaemonLink(const config::AppConfig& cfg, sched::DaemonSession* s, std:
   g_link->AttachAll();
   SetPortClaims(s->port_table(), 0, s->slots());
   g_stack->SetPortFilter(ClaimEphemeralPort);
-  SetFlowClaims(s->flow_table(), 0);
+  SetFlowClaims(s->flow_table(), s->parked(), 0);
   g_stack->SetFlowShares(FlowClaims());
   NoteNextTimer();
   sched::SetNetPoller(&kPoller);

@@ -15,6 +15,7 @@ constexpr uint32_t kNoMember = ~uint32_t{0};
 
 sched::SpinLock g_lock;  // guards the three below (taken under the stack's lock)
 jn::NetFlowTable* g_table = nullptr;  // null: no daemon
+jn::ParkedArea* g_parked = nullptr;
 uint32_t g_member = kNoMember;
 // Connections this process owns: key -> generation (renumbered after a
 // daemon restart).
@@ -68,6 +69,24 @@ class Claims final : public jn::NetStack::FlowShares {
     sched::SpinGuard g(g_lock);
     return g_table && jn::FindFlow(g_table, Key(remote, local)) != nullptr;
   }
+  bool Park(jn::Endpoint local, jn::Endpoint remote, std::span<const std::byte> seg) override {
+    sched::SpinGuard g(g_lock);
+    if (!g_parked) return false;
+    // Segments of connections that left every stack make room.
+    jn::DropStaleParked(g_parked, [](uint64_t key) { return jn::FindFlow(g_table, key) == nullptr; });
+    return jn::ParkSegment(g_parked, Key(remote, local), remote.ip, local.ip, seg);
+  }
+  void TakeParked(jn::Endpoint local, jn::Endpoint remote,
+                  const std::function<void(std::span<const std::byte>)>& fn) override {
+    jn::ParkedArea* area;
+    {
+      sched::SpinGuard g(g_lock);
+      area = g_parked;
+    }
+    if (!area) return;
+    jn::TakeParkedSegments(area, Key(remote, local),
+                           [&](uint32_t, uint32_t, std::span<const std::byte> seg) { fn(seg); });
+  }
 };
 
 Claims g_claims;
@@ -76,9 +95,10 @@ Claims g_claims;
 
 jn::NetStack::FlowShares* FlowClaims() { return &g_claims; }
 
-void SetFlowClaims(jn::NetFlowTable* table, uint32_t member) {
+void SetFlowClaims(jn::NetFlowTable* table, jn::ParkedArea* parked, uint32_t member) {
   sched::SpinGuard g(g_lock);
   g_table = table;
+  g_parked = parked;
   g_member = member;
   if (!g_owned) g_owned = new std::map<uint64_t, uint32_t>();
 }

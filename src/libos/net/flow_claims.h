@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "net/flow_table.h"
+#include "net/parked_segments.h"
 #include "net/stack/stack.h"
 
 namespace junction::libos::net {
@@ -15,9 +16,11 @@ namespace junction::libos::net {
 junction::net::NetStack::FlowShares* FlowClaims();
 
 // This process is member `member` of the container's switch port (the
-// first process, or a forked child that joined). Until then (a child
-// before it joins) it can share and release copies but not claim one.
-void SetFlowClaims(junction::net::NetFlowTable* table, uint32_t member);
+// first process, or a forked child that joined), `parked` the region's
+// area for segments kept for a claimer. Until then (a child before it
+// joins) it can share and release copies but not claim one.
+void SetFlowClaims(junction::net::NetFlowTable* table, junction::net::ParkedArea* parked,
+                   uint32_t member);
 // After a daemon restart this process has member number `member`: the
 // connections it owns name it again (the new daemon removed them).
 void RenumberFlowClaims(uint32_t member);

@@ -212,7 +212,7 @@ bool Attach(bool first) {
   junction::net::RingLink* old = g_link;
   if (first) {
     SetPortClaims(g_session->port_table(), reply.member, 1);
-    SetFlowClaims(g_session->flow_table(), reply.member);
+    SetFlowClaims(g_session->flow_table(), g_session->parked(), reply.member);
   } else {
     RenumberPortClaims(reply.member);  // the new daemon cleared the old marks
     RenumberFlowClaims(reply.member);

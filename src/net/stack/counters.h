@@ -23,7 +23,8 @@ namespace junction::net {
   X(tcp_syn_queue_drops) X(tcp_accept_queue_drops) X(tcp_conn_limit_drops)  \
   X(tcp_mem_drops) X(tcp_out_of_window)                                     \
   X(tcp_delegated_syn_drops)  /* a listener handed to forked processes */ \
-  X(tcp_undecided_drops)  /* for a connection shared by a fork, unclaimed */
+  X(tcp_undecided_drops)  /* for a connection shared by a fork, unclaimed */ \
+  X(tcp_parked)           /* kept for the process that claims it instead */
 
 struct StackCounters {
 #define JUNCTION_DECLARE_COUNTER(name) uint64_t name = 0;

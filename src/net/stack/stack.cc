@@ -311,12 +311,27 @@ void NetStack::ReleaseSharedAtExit() {
   }
 }
 
+void NetStack::ParkOrDrop_l(Endpoint local, Endpoint remote, std::span<const std::byte> seg) {
+  if (flow_shares_->Park(local, remote, seg)) c_.tcp_parked++;
+  else c_.tcp_undecided_drops++;
+}
+
+void NetStack::TakeParked_l(TcpConn* c) {
+  Endpoint local = c->local, remote = c->remote;
+  // A segment may end the connection (a reset): take the rest anyway, so
+  // none waits there; TcpInput_l finds no connection for them then.
+  flow_shares_->TakeParked(local, remote, [&](std::span<const std::byte> seg) {
+    TcpInput_l(remote.ip, local.ip, seg);
+  });
+}
+
 bool NetStack::DecideShared_l(TcpConn* c) {
   if (!c->undecided) return true;
   if (flow_shares_ && flow_shares_->Claim(c->local, c->remote, c->share_gen)) {
     // Its timers kept their deadlines: what fell due meanwhile runs now.
     c->undecided = false;
     c->owned = true;
+    TakeParked_l(c);
     return true;
   }
   ForgetShared_l(c);

@@ -109,6 +109,13 @@ class NetStack : public FrameSink {
     // Some process holds this connection (one this stack does not have):
     // its segments are not for our listeners, nor to be reset.
     virtual bool Held(Endpoint local, Endpoint remote) = 0;
+    // Keeps a TCP segment of a connection this process does not serve
+    // (yet) for the one that claims it. False: no room (dropped).
+    virtual bool Park(Endpoint local, Endpoint remote, std::span<const std::byte> seg) = 0;
+    // The segments parked for a connection this process just claimed,
+    // oldest first.
+    virtual void TakeParked(Endpoint local, Endpoint remote,
+                            const std::function<void(std::span<const std::byte>)>& fn) = 0;
   };
   // Not owned; none (the default): connections are never shared.
   void SetFlowShares(FlowShares* f);
@@ -201,6 +208,10 @@ class NetStack : public FrameSink {
   // Before a program uses an undecided connection: claims it (true), or
   // forgets it, another process's (false; its socket reads ECONNRESET).
   bool DecideShared_l(TcpConn* c);
+  // Processes the segments other processes parked for `c`, now ours.
+  void TakeParked_l(TcpConn* c);
+  // Parks or drops a segment of a connection this process does not serve.
+  void ParkOrDrop_l(Endpoint local, Endpoint remote, std::span<const std::byte> seg);
   void ForgetShared_l(TcpConn* c);
   // TCP hooks (tcp_*.cc).
   bool TcpEphemeralFree_l(Ip4 local_ip, uint16_t port, Endpoint remote) const;

@@ -37,8 +37,8 @@ void NetStack::TcpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p) {
   auto it = tcp_conns_.find({local, remote});
   if (it != tcp_conns_.end()) {
     std::shared_ptr<TcpConn> c = it->second;  // keeps it alive if it closes
-    if (c->undecided) {  // the process that claims it gets the peer's retransmission
-      c_.tcp_undecided_drops++;
+    if (c->undecided) {  // for the process that claims it
+      ParkOrDrop_l(local, remote, p);
       return;
     }
     c->Input(seq, ack, flags, wnd, opts, data);
@@ -47,7 +47,7 @@ void NetStack::TcpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p) {
   // A connection another process took after a fork (its segments may
   // still come here until it claims it): theirs, not a stranger's.
   if (flow_shares_ && !(flags & tcpf::kSyn) && flow_shares_->Held(local, remote)) {
-    c_.tcp_undecided_drops++;
+    ParkOrDrop_l(local, remote, p);
     return;
   }
   std::shared_ptr<TcpConn> listener;

@@ -265,6 +265,7 @@ void TcpSocket::Close() {
     if (s_->flow_shares_ && s_->flow_shares_->Release(c.local, c.remote, c.share_gen)) {
       c.undecided = false;
       c.owned = true;
+      s_->TakeParked_l(&c);  // (unread data in them: a reset, as for any close)
     } else {
       Unbind_l(&s_->tcp_bound_, &c);
       s_->ForgetShared_l(&c);
