@@ -818,6 +818,7 @@ void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i
 }
 
 void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd, bool wait_for_grant) {
+  PreemptionNeeded();  // the daemon asks for its core back through the ticks
   Kthread& self = Self();
   CoreGrant& g = self.grant;
   slot->tid.store(static_cast<uint32_t>(host::Syscall(SYS_gettid)), std::memory_order_relaxed);
@@ -866,7 +867,10 @@ bool YieldRequested() {
 
 void SetMemberRejoin(bool (*fn)()) { g_member_rejoin = fn; }
 
-void SetNetPoller(const NetPoller* p) { g_net_poller.store(p, std::memory_order_release); }
+void SetNetPoller(const NetPoller* p) {
+  if (p) PreemptionNeeded();  // the rings are polled between uthreads
+  g_net_poller.store(p, std::memory_order_release);
+}
 bool NetPollerActive() { return g_net_poller.load(std::memory_order_relaxed) != nullptr; }
 
 int CurrentKthreadIndex() {
@@ -879,6 +883,8 @@ uint64_t LiveUthreadCount() { return g_uthreads_total.load(std::memory_order_rel
 void CountPreemption() { g_preemptions.fetch_add(1, std::memory_order_relaxed); }
 
 void Register(Uthread* u) {
+  // Another uthread may wait for a core held by one that never blocks.
+  PreemptionNeeded();
   g_uthreads_total.fetch_add(1, std::memory_order_relaxed);
   SpinGuard g(g_all_lock);
   u->all_next = g_all;
@@ -1038,6 +1044,7 @@ void Yield() {
 }
 
 void AddTimer(uint64_t deadline_ns, TimerFn fn, void* arg, uint64_t seq) {
+  PreemptionNeeded();  // it must run even while a uthread spins (TimersDue)
   PushTimer(deadline_ns, nullptr, seq, fn, arg);
 }
 

@@ -109,8 +109,9 @@ void SetSignalArrivedHook(void (*fn)());
 int KthreadCount();
 
 // In the child of a host fork(): only the calling kthread and uthread
-// exist; clears the run queues, timers, futex waiters and the reactor, and
-// creates a new preemption timer. The child runs on one kthread.
+// exist; clears the run queues, timers, futex waiters and the reactor; its
+// preemption timer comes when needed (PreemptionNeeded). The child runs on
+// one kthread.
 void ResetAfterFork();
 
 // Publishing to the core scheduler daemon (shm_protocol.h): kthread i

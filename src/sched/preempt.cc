@@ -9,9 +9,11 @@
 #include <sys/auxv.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 
+#include "base/fork_written.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/signals/delivery.h"
@@ -144,18 +146,27 @@ void SetPreemptSignalHook(PreemptSignalHook hook) { g_hook = hook; }
 
 namespace {
 
-// This kthread's timer, firing every slice.
-bool CreatePreemptionTimer(uint64_t slice_ns) {
+// The timer of the kthread whose ThreadState is `ts` and host thread `tid`,
+// firing every slice.
+bool CreatePreemptionTimer(libos::ThreadState* ts, int tid, uint64_t slice_ns) {
   KernelSigevent ev{};
   ev.signo = kPreemptSignal;
   ev.notify = 4;  // SIGEV_THREAD_ID
-  ev.tid = static_cast<int32_t>(host::Syscall(SYS_gettid));
+  ev.tid = tid;
   int id = -1;
   if (host::Syscall(SYS_timer_create, CLOCK_MONOTONIC, host::L(&ev), host::L(&id)) != 0) return false;
-  libos::CurrentThread()->preempt_timer = id;
   Arm(id, slice_ns);
+  // Another kthread may make it (PreemptionNeeded): its owner reads the id
+  // in Pause/ResumePreemptionTimer.
+  __atomic_store_n(&ts->preempt_timer, id, __ATOMIC_RELEASE);
   return true;
 }
+
+// A forked child's kthread without its timer yet (PreemptionResetAfterFork).
+// Fork-written: the child stores it, the parent never does.
+JUNCTION_FORK_WRITTEN std::atomic<libos::ThreadState*> g_lazy_timer{nullptr};
+
+int TimerOf(libos::ThreadState* ts) { return __atomic_load_n(&ts->preempt_timer, __ATOMIC_ACQUIRE); }
 
 }  // namespace
 
@@ -168,17 +179,30 @@ bool StartPreemptionTimer(uint64_t slice_ns) {
   sa.restorer = reinterpret_cast<uint64_t>(&junction_host_sigreturn);
   sa.mask = ~uint64_t{0} & ~(uint64_t{1} << (SIGSYS - 1)) & ~(uint64_t{1} << (SIGSEGV - 1));
   if (host::Syscall(SYS_rt_sigaction, kPreemptSignal, host::L(&sa), 0, 8) != 0) return false;
-  return CreatePreemptionTimer(slice_ns);
+  return CreatePreemptionTimer(libos::CurrentThread(), static_cast<int>(host::Syscall(SYS_gettid)),
+                               slice_ns);
 }
 
 void PreemptionResetAfterFork() {
-  libos::CurrentThread()->preempt_timer = -1;
-  // POSIX timers are per process; the host handler came with the fork.
-  CreatePreemptionTimer(g_slice_ns);
+  // POSIX timers are per process: the parent's is not the child's. Its own
+  // comes when something may need it (PreemptionNeeded); the host handler
+  // came with the fork.
+  libos::ThreadState* ts = libos::CurrentThread();
+  ts->preempt_timer = -1;
+  g_lazy_timer.store(ts, std::memory_order_release);
+}
+
+void PreemptionNeeded() {
+  if (g_lazy_timer.load(std::memory_order_relaxed) == nullptr) return;
+  libos::ThreadState* ts = g_lazy_timer.exchange(nullptr, std::memory_order_acq_rel);
+  if (!ts) return;
+  // The forking thread leads the child's thread group: its tid is the pid,
+  // whichever thread asks.
+  CreatePreemptionTimer(ts, static_cast<int>(host::Syscall(SYS_getpid)), g_slice_ns);
 }
 
 void PausePreemptionTimer() {
-  int id = libos::CurrentThread()->preempt_timer;
+  int id = TimerOf(libos::CurrentThread());
   if (id < 0) return;
   itimerspec off{};
   host::Syscall(SYS_timer_settime, id, 0, host::L(&off), 0);
@@ -187,12 +211,12 @@ void PausePreemptionTimer() {
 uint64_t PreemptionSliceNs() { return g_slice_ns; }
 
 void ResumePreemptionTimer() {
-  int id = libos::CurrentThread()->preempt_timer;
+  int id = TimerOf(libos::CurrentThread());
   if (id >= 0) Arm(id, g_slice_ns);
 }
 
 void ArmPreemptionTimerAt(uint64_t first_ns) {
-  int id = libos::CurrentThread()->preempt_timer;
+  int id = TimerOf(libos::CurrentThread());
   if (id < 0) return;
   itimerspec its{};
   its.it_value.tv_sec = static_cast<time_t>(first_ns / 1000000000);

@@ -28,8 +28,15 @@ void ResumePreemptionTimer();
 void ArmPreemptionTimerAt(uint64_t first_ns);
 // The time slice (the timer's period).
 uint64_t PreemptionSliceNs();
-// Fork child: POSIX timers are not inherited; make this kthread's again.
+// Fork child: POSIX timers are not inherited. The forking kthread gets its
+// timer again only at PreemptionNeeded: most children exec or exit on one
+// uthread, which nothing needs to preempt (~3 host calls saved per child).
 void PreemptionResetAfterFork();
+// Something may now need a running uthread preempted (a second uthread, a
+// callback timer, host descriptors watched, packet rings, a daemon grant):
+// a forked child's kthread makes its timer if it has none yet. Cheap when
+// there is nothing to do (one load); any kthread may call it.
+void PreemptionNeeded();
 
 // kPreemptSignal also carries requests from other processes (queued with
 // si_code SI_QUEUE): the hook sees each first and returns true if it took

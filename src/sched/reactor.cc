@@ -12,6 +12,7 @@
 
 #include "libos/host/host.h"
 #include "sched/kthread.h"
+#include "sched/preempt.h"
 #include "sched/spinlock.h"
 #include "sched/uthread.h"
 #include "base/fork_written.h"
@@ -112,6 +113,9 @@ long Register_locked(int host_fd, Waiter* w) {
 }  // namespace
 
 long WatchHostFd(HostFdWatch* hw, int host_fd, uint32_t events) {
+  // Its callback runs from the scheduler loop (ReactorPoll), also while
+  // the one uthread of a forked child runs without blocking.
+  if (!hw->background) PreemptionNeeded();
   auto* w = new Waiter{nullptr, events | kAlways, 0, nullptr, hw};
   long rc;
   {
