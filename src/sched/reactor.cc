@@ -78,19 +78,33 @@ void Unlink(Registration& r, Waiter* w) {
 
 }  // namespace
 
-bool ReactorInit() {
-  g_regs = new std::unordered_map<int, Registration>();
-  g_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
-  g_kick_fd = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (g_epfd < 0 || g_kick_fd < 0) return false;
-  epoll_event ev{EPOLLIN, {.fd = g_kick_fd}};
-  return host::Syscall(SYS_epoll_ctl, g_epfd, EPOLL_CTL_ADD, g_kick_fd, host::L(&ev)) == 0;
+namespace {
+
+// The epoll set and its kick descriptor, made at start-up and, in a forked
+// child, at first use (most children exec or exit without waiting on a
+// host descriptor: three host calls fewer per child). g_lock held, or
+// before the scheduler runs.
+bool MakeSet_locked() {
+  int ep = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
+  int kick = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
+  epoll_event ev{EPOLLIN, {.fd = kick}};
+  if (ep < 0 || kick < 0 || host::Syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, kick, host::L(&ev)) != 0) {
+    if (ep >= 0) host::Syscall(SYS_close, ep);
+    if (kick >= 0) host::Syscall(SYS_close, kick);
+    return false;
+  }
+  // Read without the lock (ReactorKick, ReactorPoll): the kick descriptor
+  // is published first, so a kthread that sees the set can be kicked.
+  __atomic_store_n(&g_kick_fd, kick, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_epfd, ep, __ATOMIC_RELEASE);
+  return true;
 }
 
-namespace {
+int EpollFd() { return __atomic_load_n(&g_epfd, __ATOMIC_ACQUIRE); }
 
 // Adds `w` to host_fd's registration, pointing epoll at it; g_lock held.
 long Register_locked(int host_fd, Waiter* w) {
+  if (EpollFd() < 0 && !MakeSet_locked()) return -ENOMEM;
   auto [it, fresh] = g_regs->try_emplace(host_fd);
   Registration& r = it->second;
   uint32_t want = MaskOf(r) | w->events;
@@ -111,6 +125,11 @@ long Register_locked(int host_fd, Waiter* w) {
 }
 
 }  // namespace
+
+bool ReactorInit() {
+  g_regs = new std::unordered_map<int, Registration>();
+  return MakeSet_locked();
+}
 
 long WatchHostFd(HostFdWatch* hw, int host_fd, uint32_t events) {
   // Its callback runs from the scheduler loop (ReactorPoll), also while
@@ -200,8 +219,12 @@ long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns, bool interru
 bool ReactorHasWaiters() { return g_waiters.load(std::memory_order_relaxed) > 0; }
 
 int ReactorPoll(int timeout_ms) {
+  if (EpollFd() < 0) {
+    SpinGuard g(g_lock);
+    if (EpollFd() < 0 && !MakeSet_locked()) return 0;
+  }
   epoll_event evs[64];
-  long n = host::Syscall(SYS_epoll_wait, g_epfd, host::L(evs), 64, timeout_ms);
+  long n = host::Syscall(SYS_epoll_wait, EpollFd(), host::L(evs), 64, timeout_ms);
   int woken = 0;
   for (long i = 0; i < n; i++) {
     int fd = evs[i].data.fd;
@@ -213,7 +236,7 @@ int ReactorPoll(int timeout_ms) {
       // allowed only there by its affinity waited forever).
       if (timeout_ms != 0) {
         uint64_t v;
-        host::Syscall(SYS_read, g_kick_fd, host::L(&v), sizeof(v));
+        host::Syscall(SYS_read, fd, host::L(&v), sizeof(v));
       }
       continue;
     }
@@ -246,19 +269,22 @@ int ReactorPoll(int timeout_ms) {
 
 void ReactorKick() {
   uint64_t one = 1;
-  if (g_kick_fd >= 0) host::Syscall(SYS_write, g_kick_fd, host::L(&one), sizeof(one));
+  int fd = __atomic_load_n(&g_kick_fd, __ATOMIC_ACQUIRE);
+  if (fd >= 0) host::Syscall(SYS_write, fd, host::L(&one), sizeof(one));
 }
 
 void ReactorResetAfterFork() {
+  // The parent's set and kick descriptor: the child's own are made at
+  // first use (MakeSet_locked). Nothing waits on them yet, so no kick can
+  // be lost meanwhile.
   host::Syscall(SYS_close, g_epfd);
   host::Syscall(SYS_close, g_kick_fd);
+  g_epfd = g_kick_fd = -1;
   g_lock.unlock();
-  g_regs->clear();
+  // The map lives on the LibOS heap: clearing an empty one still writes
+  // it (a copy-on-write fault).
+  if (!g_regs->empty()) g_regs->clear();
   g_waiters.store(0);
-  g_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
-  g_kick_fd = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
-  epoll_event ev{EPOLLIN, {.fd = g_kick_fd}};
-  host::Syscall(SYS_epoll_ctl, g_epfd, EPOLL_CTL_ADD, g_kick_fd, host::L(&ev));
 }
 
 }  // namespace junction::sched
