@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "net/flow_table.h"
 #include "net/parked_segments.h"
@@ -107,6 +108,27 @@ TEST_CASE("net tcp shared: an undecided copy parks what comes; the claim process
   REQUIRE(f.w.Run([&] { return (f.client->Events() & kEvIn) != 0; }));
   CHECK(f.Read(*f.client) == "answer");
   CHECK(f.client->Info().total_retrans == 0);  // nothing was lost
+}
+
+TEST_CASE("net tcp shared: a segment parked just after the claim is taken all the same") {
+  Forked f;
+  // The client's segment reaches another process, which parks it only
+  // after this one claimed the connection and looked.
+  std::vector<std::byte> late;
+  f.w.drop = [&](int from, std::span<const std::byte> frame) {
+    if (from != 0 || frame.size() <= 54 || !late.empty()) return false;
+    late.assign(frame.begin() + 34, frame.end());  // the TCP segment
+    return true;
+  };
+  REQUIRE(f.client->Send(Bytes("late")).ok());
+  f.w.RunFor(1'000'000);
+  REQUIRE_FALSE(late.empty());
+  CHECK(f.Read(*f.conn).empty());  // claimed: nothing parked yet
+  REQUIRE(ParkSegment(&f.shares->parked, f.key, kClient, kServer, late));
+  uint64_t parked_at = f.w.now;
+  REQUIRE(f.w.Run([&] { return (f.conn->Events() & kEvIn) != 0; }));
+  CHECK(f.w.now - parked_at < 10'000'000);  // its next look, long before the client's RTO
+  CHECK(f.Read(*f.conn) == "late");
 }
 
 TEST_CASE("net tcp shared: an undecided copy is silent until this process claims it") {

@@ -331,6 +331,8 @@ bool NetStack::DecideShared_l(TcpConn* c) {
     // Its timers kept their deadlines: what fell due meanwhile runs now.
     c->undecided = false;
     c->owned = true;
+    c->parked_at = now_ + TcpConn::kParkedPollNs;
+    c->parked_until = now_ + TcpConn::kParkedWatchNs;
     TakeParked_l(c);
     return true;
   }

@@ -78,6 +78,12 @@ struct TcpConn {
   uint32_t share_gen = 0;
   bool undecided = false;
   bool owned = false;
+  // Just claimed: segments the old process got before the daemon steered
+  // the connection here may still be parked after we looked; look again
+  // at parked_at until parked_until.
+  uint64_t parked_at = 0, parked_until = 0;
+  static constexpr uint64_t kParkedPollNs = 2 * TcpParams::kMs;
+  static constexpr uint64_t kParkedWatchNs = 100 * TcpParams::kMs;
 
   // Send side (RFC 9293 3.3.1).
   uint32_t iss = 0, snd_una = 0, snd_nxt = 0, snd_max = 0, snd_wl1 = 0, snd_wl2 = 0;

@@ -29,7 +29,7 @@ void TcpConn::CloseDone() {
   }
   undecided = false;
   state = TcpState::kClosed;
-  rto_at = persist_at = keepalive_at = delack_at = close_at = 0;
+  rto_at = persist_at = keepalive_at = delack_at = close_at = parked_at = 0;
   s->sock_mem_ -= sndq.size() + ooo_bytes;
   sndq.clear();
   ooo.clear();
@@ -70,6 +70,11 @@ void NetStack::TcpIcmpError_l(Endpoint local, Endpoint remote, int err) {
 
 void TcpConn::Timers(uint64_t now) {
   if (undecided) return;
+  if (parked_at && now >= parked_at) {
+    parked_at = now < parked_until ? now + kParkedPollNs : 0;
+    s->TakeParked_l(this);
+    if (!registered) return;  // a parked reset ended it
+  }
   if (close_at && now >= close_at) {
     if (state == TcpState::kSynReceived) {
       CloseDone();
@@ -146,7 +151,7 @@ void TcpConn::Timers(uint64_t now) {
 uint64_t TcpConn::NextDeadline() const {
   uint64_t next = std::numeric_limits<uint64_t>::max();
   if (undecided) return next;
-  for (uint64_t t : {rto_at, delack_at, persist_at, keepalive_at, close_at})
+  for (uint64_t t : {rto_at, delack_at, persist_at, keepalive_at, close_at, parked_at})
     if (t) next = std::min(next, t);
   return next;
 }
