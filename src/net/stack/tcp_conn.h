@@ -2,6 +2,7 @@
 // here runs with the stack lock held. Internal to src/net/stack.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -76,7 +77,9 @@ struct TcpConn {
   // no timers (to the peer it is loss). `owned`: this process claimed it,
   // and withdraws the claim when the connection leaves the stack.
   uint32_t share_gen = 0;
-  bool undecided = false;
+  // Written under the stack's lock; TcpSocket::undecided() reads it
+  // without (on every socket call: it must cost nothing).
+  std::atomic<bool> undecided{false};
   bool owned = false;
   // Just claimed: segments the old process got before the daemon steered
   // the connection here may still be parked after we looked; look again

@@ -366,10 +366,7 @@ TcpState TcpSocket::state() const {
 
 bool TcpSocket::listening() const { return state() == TcpState::kListen; }
 
-bool TcpSocket::undecided() const {
-  StackEntry e(s_);
-  return c_->undecided;
-}
+bool TcpSocket::undecided() const { return c_->undecided.load(std::memory_order_relaxed); }
 
 void TcpSocket::NotePolled() {
   StackEntry e(s_);
