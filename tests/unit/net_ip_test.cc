@@ -28,25 +28,29 @@ TEST_CASE("net: Internet checksum (RFC 1071 example) and pseudo-header") {
   CHECK(Checksum(std::as_bytes(std::span(odd))) == static_cast<uint16_t>(~0x0100));
 }
 
-TEST_CASE("net: ARP cache resolves, retries, expires and bounds its queue") {
+TEST_CASE("net: ARP cache resolves, retries, goes stale and bounds its queue") {
   ArpParams p;
   p.max_queued = 2;
   ArpCache arp(p);
   uint64_t t = 1000;
   Ip4 ip = kB;
-  CHECK(!arp.Lookup(ip, t));
+  std::optional<ArpRequest> probe;
+  CHECK(!arp.Lookup(ip, t, &probe));
   CHECK(arp.Enqueue(ip, {std::byte{1}}, t) == ArpCache::Queued::kSendRequest);
   CHECK(arp.Enqueue(ip, {std::byte{2}}, t) == ArpCache::Queued::kWaiting);
   CHECK(arp.Enqueue(ip, {std::byte{3}}, t) == ArpCache::Queued::kDropped);
-  std::vector<Ip4> resend;
+  std::vector<ArpRequest> resend;
   size_t dropped = 0;
   arp.Tick(t + p.retry_ns, &resend, &dropped);
-  CHECK(resend == std::vector<Ip4>{ip});
+  CHECK(resend == std::vector<ArpRequest>{{ip, MacAddr::Broadcast()}});
   MacAddr m{{2, 0, 0, 0, 0, 9}};
   auto waiting = arp.Update(ip, m, t + 1, true);
   CHECK(waiting.size() == 2);
-  CHECK(arp.Lookup(ip, t + 2) == m);
-  CHECK(!arp.Lookup(ip, t + 1 + p.reachable_ns));  // expired
+  CHECK(arp.Lookup(ip, t + 2, &probe) == m);
+  CHECK(!probe);
+  // Past its lifetime the entry is STALE: still used, and probed.
+  CHECK(arp.Lookup(ip, t + 1 + p.reachable_ns, &probe) == m);
+  CHECK(probe == ArpRequest{ip, m});
   // A resolution that is never answered gives up after max_requests.
   Ip4 other = kA;
   CHECK(arp.Enqueue(other, {std::byte{1}}, t) == ArpCache::Queued::kSendRequest);
@@ -56,7 +60,7 @@ TEST_CASE("net: ARP cache resolves, retries, expires and bounds its queue") {
   CHECK(dropped == 1);
   // Update without `create` only refreshes.
   CHECK(arp.Update(MakeIp4(1, 2, 3, 4), m, t, false).empty());
-  CHECK(!arp.Lookup(MakeIp4(1, 2, 3, 4), t));
+  CHECK(!arp.Lookup(MakeIp4(1, 2, 3, 4), t, &probe));
 }
 
 TEST_CASE("net: UDP between two stacks resolves ARP once and delivers") {
@@ -178,21 +182,7 @@ TEST_CASE("net: reassembly limits, timeouts and inconsistent fragments") {
 // Builds an Ethernet+IPv4 frame from `src` to `dst` carrying `l4`.
 std::vector<std::byte> Frame(const NetStack& to, Ip4 src, Ip4 dst, uint8_t proto,
                              std::span<const std::byte> l4) {
-  std::vector<std::byte> f(kEthHeaderLen + kIp4HeaderLen + l4.size());
-  std::memcpy(&f[0], to.mac().b.data(), 6);
-  f[6] = std::byte{2};
-  f[11] = std::byte{0x42};
-  Store16(&f[12], kEthTypeIp4);
-  std::byte* ip = &f[14];
-  ip[0] = std::byte{0x45};
-  Store16(ip + 2, static_cast<uint16_t>(kIp4HeaderLen + l4.size()));
-  ip[8] = std::byte{64};
-  ip[9] = std::byte{proto};
-  Store32(ip + 12, src);
-  Store32(ip + 16, dst);
-  Store16(ip + 10, Checksum(std::span<const std::byte>(ip, kIp4HeaderLen)));
-  std::memcpy(ip + kIp4HeaderLen, l4.data(), l4.size());
-  return f;
+  return test::Ip4Frame(src, dst, MacAddr{{2, 0, 0, 0, 0, 0x42}}, to.mac(), proto, l4);
 }
 
 TEST_CASE("net: echo requests are answered; bad checksums and garbage are counted and dropped") {

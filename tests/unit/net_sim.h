@@ -131,6 +131,25 @@ inline bool SimLink::Transmit(std::span<const std::byte> frame) {
   return true;
 }
 
+// An Ethernet+IPv4 frame (no IP options) carrying `l4`, as a test injects it.
+inline std::vector<std::byte> Ip4Frame(Ip4 src, Ip4 dst, MacAddr src_mac, MacAddr dst_mac,
+                                       uint8_t proto, std::span<const std::byte> l4) {
+  std::vector<std::byte> f(kEthHeaderLen + kIp4HeaderLen + l4.size());
+  std::memcpy(&f[0], dst_mac.b.data(), 6);
+  std::memcpy(&f[6], src_mac.b.data(), 6);
+  Store16(&f[12], kEthTypeIp4);
+  std::byte* ip = &f[kEthHeaderLen];
+  ip[0] = std::byte{0x45};
+  Store16(ip + 2, static_cast<uint16_t>(kIp4HeaderLen + l4.size()));
+  ip[8] = std::byte{64};
+  ip[9] = std::byte{proto};
+  Store32(ip + 12, src);
+  Store32(ip + 16, dst);
+  Store16(ip + 10, Checksum(std::span<const std::byte>(ip, kIp4HeaderLen)));
+  if (!l4.empty()) std::memcpy(ip + kIp4HeaderLen, l4.data(), l4.size());
+  return f;
+}
+
 inline std::span<const std::byte> Bytes(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }

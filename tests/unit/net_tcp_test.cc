@@ -352,10 +352,12 @@ TEST_CASE("net tcp: the accept queue is bounded by the backlog; waiting clients 
   for (auto& c : cs) CHECK(c->state() == TcpState::kEstablished);
 }
 
-TEST_CASE("net tcp: a SYN flood fills only the SYN queue; real clients still connect") {
+TEST_CASE("net tcp: without SYN cookies a SYN flood fills only the SYN queue; real clients connect later") {
   SimWire w;
   NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+  StackConfig no_cookies;
+  no_cookies.tcp_syncookies = false;
+  NetStack* b = w.Add(kB, 24, 0, 1500, no_cookies);
   auto l = b->NewTcpSocket();
   REQUIRE(l->Bind({0, 80}).ok());
   REQUIRE(l->Listen(16).ok());

@@ -1,8 +1,12 @@
 // The per-process bypass stack and its link (see bypass.h).
 #include "libos/net/bypass.h"
 
+#include <sys/random.h>
+#include <sys/syscall.h>
+
 #include <atomic>
 
+#include "libos/host/host.h"
 #include "libos/process.h"
 #include "net/switch_frame.h"
 #include "sched/kthread.h"
@@ -45,6 +49,11 @@ junction::net::NetStack* BypassStack() {
   if (!BypassMode()) return nullptr;
   if (auto* s = g_stack.load(std::memory_order_acquire)) return s;
   uint64_t now = sched::NowNs();  // not under g_lock
+  // Secrets an off-path attacker must not guess (ISNs, ports, SYN cookies)
+  // come from the host's getrandom; the clock and pid remain if it fails.
+  uint64_t random[3] = {};
+  bool have_random = host::Syscall(SYS_getrandom, host::L(random), sizeof random,
+                                   GRND_NONBLOCK) == static_cast<long>(sizeof random);
   sched::SpinGuard g(g_lock);
   if (auto* s = g_stack.load()) return s;
   const config::NetConfig& nc = CurrentProcess().config->net;
@@ -54,6 +63,10 @@ junction::net::NetStack* BypassStack() {
   sc.gateway = nc.gateway.value_or(0);
   sc.clock = [] { return sched::NowNs(); };
   sc.seed = now ^ (static_cast<uint64_t>(CurrentProcess().host_pid) << 32);
+  if (have_random) {
+    sc.seed ^= random[0];
+    sc.syncookie_key = {random[1], random[2]};
+  }
   if (!g_link) {
     junction::net::Mac m = junction::net::ContainerMac(sc.addr);
     junction::net::MacAddr mac;

@@ -4,20 +4,27 @@
 
 namespace junction::net {
 
-std::optional<MacAddr> ArpCache::Lookup(Ip4 ip, uint64_t now) const {
+std::optional<MacAddr> ArpCache::Lookup(Ip4 ip, uint64_t now, std::optional<ArpRequest>* probe) {
   auto it = entries_.find(ip);
-  if (it == entries_.end() || !it->second.mac || it->second.deadline <= now) return {};
-  return it->second.mac;
+  if (it == entries_.end() || !it->second.mac) return {};
+  Entry& e = it->second;
+  if (Stale(e, now)) {
+    e.probing = true;
+    e.requests = 1;
+    e.retry_at = now + p_.retry_ns;
+    *probe = ArpRequest{ip, *e.mac};
+  }
+  return e.mac;
 }
 
-// Evicts an expired or, failing that, the soonest-expiring resolved entry.
+// Evicts a STALE or, failing that, the least recently confirmed entry.
 bool ArpCache::MakeRoom(uint64_t now) {
   if (entries_.size() < p_.max_entries) return true;
   auto victim = entries_.end();
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     if (!it->second.mac) continue;  // never drop a resolution in progress
-    if (it->second.deadline <= now) { victim = it; break; }
-    if (victim == entries_.end() || it->second.deadline < victim->second.deadline) victim = it;
+    if (Stale(it->second, now)) { victim = it; break; }
+    if (victim == entries_.end() || it->second.confirmed < victim->second.confirmed) victim = it;
   }
   if (victim == entries_.end()) return false;
   entries_.erase(victim);
@@ -26,14 +33,10 @@ bool ArpCache::MakeRoom(uint64_t now) {
 
 ArpCache::Queued ArpCache::Enqueue(Ip4 ip, std::vector<std::byte> packet, uint64_t now) {
   auto it = entries_.find(ip);
-  if (it != entries_.end() && it->second.mac && it->second.deadline <= now) {
-    entries_.erase(it);  // stale: resolve again
-    it = entries_.end();
-  }
   if (it == entries_.end()) {
     if (!MakeRoom(now)) return Queued::kDropped;
     Entry e;
-    e.deadline = now + p_.retry_ns;
+    e.retry_at = now + p_.retry_ns;
     e.requests = 1;
     e.waiting.push_back(std::move(packet));
     entries_.emplace(ip, std::move(e));
@@ -51,20 +54,32 @@ std::vector<std::vector<std::byte>> ArpCache::Update(Ip4 ip, MacAddr mac, uint64
     if (!create || !MakeRoom(now)) return {};
     it = entries_.emplace(ip, Entry{}).first;
   }
-  it->second.mac = mac;
-  it->second.deadline = now + p_.reachable_ns;
-  it->second.requests = 0;
-  return std::move(it->second.waiting);
+  Entry& e = it->second;
+  e.mac = mac;
+  e.confirmed = now;
+  e.probing = false;
+  e.requests = 0;
+  return std::move(e.waiting);
 }
 
-void ArpCache::Tick(uint64_t now, std::vector<Ip4>* resend, size_t* dropped) {
+void ArpCache::Confirm(Ip4 ip, uint64_t now) {
+  auto it = entries_.find(ip);
+  if (it == entries_.end() || !it->second.mac) return;
+  it->second.confirmed = now;
+  it->second.probing = false;
+  it->second.requests = 0;
+}
+
+void ArpCache::Tick(uint64_t now, std::vector<ArpRequest>* resend, size_t* dropped) {
   for (auto it = entries_.begin(); it != entries_.end();) {
     Entry& e = it->second;
-    if (e.deadline > now) { ++it; continue; }
-    if (!e.mac && e.requests < p_.max_requests) {
+    if (Deadline(e) > now) { ++it; continue; }
+    if ((!e.mac || e.probing) && e.requests < p_.max_requests) {
       e.requests++;
-      e.deadline = now + p_.retry_ns;
-      resend->push_back(it->first);
+      e.retry_at = now + p_.retry_ns;
+      // A probe's last request is broadcast: the neighbour may have a new MAC.
+      bool unicast = e.mac && e.requests < p_.max_requests;
+      resend->push_back({it->first, unicast ? *e.mac : MacAddr::Broadcast()});
       ++it;
       continue;
     }
@@ -75,7 +90,7 @@ void ArpCache::Tick(uint64_t now, std::vector<Ip4>* resend, size_t* dropped) {
 
 uint64_t ArpCache::NextDeadline() const {
   uint64_t next = std::numeric_limits<uint64_t>::max();
-  for (const auto& [ip, e] : entries_) next = std::min(next, e.deadline);
+  for (const auto& [ip, e] : entries_) next = std::min(next, Deadline(e));
   return next;
 }
 

@@ -13,6 +13,7 @@ namespace junction::net {
   X(rx_bad_ethertype)                                                       \
   X(arp_bad) X(arp_requests_in) X(arp_replies_in) X(arp_requests_out)       \
   X(arp_replies_out) X(arp_unresolved_drops)                               \
+  X(arp_probes_out)     /* unicast re-resolution of a STALE entry in use */ \
   X(ip_bad_header)      /* version, IHL, length fields */                  \
   X(ip_bad_checksum) X(ip_fragments_in) X(ip_reassembled)                   \
   X(ip_fragments_out) X(ip_no_route) X(ip_bad_proto) X(ip_loopback)         \
@@ -24,7 +25,10 @@ namespace junction::net {
   X(tcp_mem_drops) X(tcp_out_of_window)                                     \
   X(tcp_delegated_syn_drops)  /* a listener handed to forked processes */ \
   X(tcp_undecided_drops)  /* for a connection shared by a fork, unclaimed */ \
-  X(tcp_parked)           /* kept for the process that claims it instead */
+  X(tcp_parked)           /* kept for the process that claims it instead */ \
+  X(tcp_syncookies_sent)      /* SYN-ACKs with a cookie (SYN queue full) */ \
+  X(tcp_syncookies_ok)        /* ACKs whose cookie made a connection */   \
+  X(tcp_syncookies_failed)    /* ACKs with a wrong or stale cookie: reset */
 
 struct StackCounters {
 #define JUNCTION_DECLARE_COUNTER(name) uint64_t name = 0;

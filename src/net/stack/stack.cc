@@ -15,6 +15,14 @@
 namespace junction::net {
 
 namespace {
+// SplitMix64 (Steele, Lea, Flood 2014): a seed spread over 64 bits.
+uint64_t SplitMix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
 MacAddr LoadMac(const std::byte* p) {
   MacAddr m;
   std::memcpy(m.b.data(), p, 6);
@@ -34,6 +42,9 @@ NetStack::NetStack(NetLink* link, StackConfig cfg)
   mask_ = cfg_.prefix == 0 ? 0 : ~uint32_t{0} << (32 - cfg_.prefix);
   bcast_ = (cfg_.addr & mask_) | ~mask_;
   ip_id_ = static_cast<uint16_t>(NextRandom());
+  cookie_key_ = cfg_.syncookie_key;
+  if (cookie_key_[0] == 0 && cookie_key_[1] == 0)
+    cookie_key_ = {SplitMix(cfg_.seed), SplitMix(~cfg_.seed)};
 }
 
 NetStack::~NetStack() = default;
@@ -82,11 +93,14 @@ void NetStack::Announce() {
 }
 
 void NetStack::RunTimers_l() {
-  std::vector<Ip4> resend;
+  std::vector<ArpRequest> resend;
   size_t dropped = 0;
   arp_.Tick(now_, &resend, &dropped);
   c_.arp_unresolved_drops += dropped;
-  for (Ip4 ip : resend) SendArp_l(1, MacAddr{}, ip, MacAddr::Broadcast());
+  for (const ArpRequest& r : resend) {
+    if (!r.to.IsBroadcast()) c_.arp_probes_out++;
+    SendArp_l(1, MacAddr{}, r.ip, r.to);
+  }
   reasm_.Tick(now_);
   TcpTimers_l();
 }
@@ -173,8 +187,13 @@ void NetStack::Transmit_l(Ip4 next_hop, std::vector<std::byte> packet) {
     SendFrame_l(MacAddr::Broadcast(), kEthTypeIp4, packet);
     return;
   }
-  if (auto mac = arp_.Lookup(next_hop, now_)) {
+  std::optional<ArpRequest> probe;
+  if (auto mac = arp_.Lookup(next_hop, now_, &probe)) {
     SendFrame_l(*mac, kEthTypeIp4, packet);
+    if (probe) {  // STALE: re-resolve in the background, traffic goes on
+      c_.arp_probes_out++;
+      SendArp_l(1, MacAddr{}, probe->ip, probe->to);
+    }
     return;
   }
   switch (arp_.Enqueue(next_hop, std::move(packet), now_)) {
@@ -187,6 +206,12 @@ void NetStack::Transmit_l(Ip4 next_hop, std::vector<std::byte> packet) {
       c_.arp_unresolved_drops++;
       break;
   }
+}
+
+void NetStack::ConfirmNeighbour_l(Ip4 dst) {
+  if (IsLocal(dst) || IsBroadcast(dst)) return;
+  bool on_link = (dst & mask_) == (cfg_.addr & mask_);
+  arp_.Confirm(on_link ? dst : cfg_.gateway, now_);
 }
 
 void NetStack::DrainLoopback_l() {

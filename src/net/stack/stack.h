@@ -9,6 +9,7 @@
 // a waker may call back into the stack.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,7 @@ namespace junction::net {
 class UdpSocket;
 class TcpSocket;
 struct TcpConn;
+struct TcpOptions;
 
 struct StackConfig {
   Ip4 addr = 0;
@@ -37,6 +39,12 @@ struct StackConfig {
   std::function<uint64_t()> clock;        // CLOCK_MONOTONIC ns
   uint64_t seed = 0;                      // ephemeral ports, ISNs, IP ids
   std::function<uint32_t()> tcp_isn;      // tests: choose ISNs (else RFC 6528)
+  // Answer SYNs with cookies while a listener's SYN queue is full (Linux's
+  // tcp_syncookies=1); false: drop them (counted).
+  bool tcp_syncookies = true;
+  // The SYN cookie secret: random per stack (the LibOS asks the host's
+  // getrandom); all zero: derived from `seed` (tests).
+  std::array<uint64_t, 2> syncookie_key{};
   ArpParams arp;
   ReassemblyParams reassembly;
   // Per-container limits.
@@ -201,6 +209,9 @@ class NetStack : public FrameSink {
   uint64_t NextRandom();
   // Sends an IPv4 packet to a neighbour on the link (ARP resolving first).
   void Transmit_l(Ip4 next_hop, std::vector<std::byte> packet);
+  // Traffic from `dst` proved that our packets reach it (TCP acknowledged
+  // new data): the ARP entry of its next hop is REACHABLE again.
+  void ConfirmNeighbour_l(Ip4 dst);
   void DrainLoopback_l();
   void RunTimers_l();
 
@@ -217,11 +228,26 @@ class NetStack : public FrameSink {
   bool TcpEphemeralFree_l(Ip4 local_ip, uint16_t port, Endpoint remote) const;
   void TcpIcmpError_l(Endpoint local, Endpoint remote, int err);
   void TcpTimers_l();
-  void TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 dst, uint16_t sport,
-                        uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-                        std::span<const std::byte> opts);
+  void TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Endpoint local, Endpoint remote,
+                        uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
+                        std::span<const std::byte> opts, std::span<const std::byte> data);
   void TcpSendRst_l(Endpoint local, Endpoint remote, uint32_t seq, uint32_t ack, bool with_ack);
   uint32_t TcpIsn_l();
+  // Listener `l` takes no new connection now (handed to forked processes,
+  // or its accept queue is full): counted, the SYN or ACK is dropped.
+  bool TcpListenerRefuses_l(const TcpConn& l);
+  // A passive connection in SYN-RECEIVED for listener `l`, in the tables and
+  // counted in its SYN queue; the caller fills in the sequence numbers.
+  std::shared_ptr<TcpConn> TcpNewChild_l(const std::shared_ptr<TcpConn>& l, Endpoint local,
+                                         Endpoint remote);
+  // SYN cookies (tcp_syncookie.cc): answer a SYN with a cookie SYN-ACK and
+  // keep nothing; check the cookie an ACK to a listener returns and make
+  // the connection from it.
+  void TcpCookieSynAck_l(const std::shared_ptr<TcpConn>& l, Endpoint local, Endpoint remote,
+                         uint32_t seq, const TcpOptions& o);
+  void TcpCookieAck_l(const std::shared_ptr<TcpConn>& l, Endpoint local, Endpoint remote,
+                      uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
+                      std::span<const std::byte> opts, std::span<const std::byte> data);
   uint64_t TcpNextDeadline_l() const;
   bool UdpPortInUse_l(Ip4 ip, uint16_t port, const UdpSocket* asker) const;
 
@@ -238,6 +264,7 @@ class NetStack : public FrameSink {
   mutable std::atomic_flag lock_ = ATOMIC_FLAG_INIT;
   uint64_t now_ = 0;
   uint64_t rng_;
+  std::array<uint64_t, 2> cookie_key_;  // SipHash key of the SYN cookies
   uint16_t ip_id_ = 0;
   StackCounters c_;
   ArpCache arp_;

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "net/stack/tcp.h"
@@ -69,6 +70,7 @@ struct TcpConn {
   // peer retries) so none waits in a queue nobody will accept from, while
   // the processes that do accept have not yet said so (docs/network.md).
   bool delegated = false;
+  uint64_t syn_overflow_at = 0;                   // the SYN queue last overflowed (cookies sent)
   bool bound = false;                             // in tcp_bound_
 
   // Held by several forked processes (NetStack::FlowShares): the
@@ -110,6 +112,7 @@ struct TcpConn {
   // Options negotiated in the handshake.
   bool ws_ok = false, ts_ok = false, sack_ok = false;
   uint32_t ts_recent = 0;
+  std::optional<uint32_t> syn_tsval;  // a cookie SYN-ACK's TSval (options in it), else our clock
   // SACK scoreboard: ranges above snd_una the peer holds.
   std::map<uint32_t, uint32_t, SeqLess> sacked;
 
@@ -186,6 +189,9 @@ struct TcpConn {
   void Established();
   void CloseDone();                    // CLOSED: leave the tables
   uint32_t TsNow() const;
+  // The peer's SYN options (or a cookie's): MSS, window scale, SACK,
+  // timestamps; `our_mss` is what our SYN offers.
+  void ApplySynOptions(const TcpOptions& o, uint16_t our_mss);
 };
 
 }  // namespace junction::net

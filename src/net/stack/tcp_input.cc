@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "net/stack/syncookie.h"
 #include "net/stack/tcp_conn.h"
 #include "net/stack/tcp_options.h"
 
@@ -57,7 +58,7 @@ void NetStack::TcpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p) {
     if (l->second->local.ip == 0) listener = l->second;
   }
   if (listener) {
-    TcpListenInput_l(listener, src, dst, remote.port, local.port, seq, ack, flags, opts);
+    TcpListenInput_l(listener, local, remote, seq, ack, flags, wnd, opts, data);
     return;
   }
   // CLOSED (RFC 9293 3.10.7.1): answer anything but a reset with a reset.
@@ -77,46 +78,44 @@ uint32_t NetStack::TcpIsn_l() {
   return static_cast<uint32_t>(now_ / 4000) + static_cast<uint32_t>(NextRandom());
 }
 
-namespace {
-void ApplySynOptions(TcpConn* c, const TcpOptions& o, uint16_t our_mss) {
-  c->peer_mss = o.mss.value_or(536);
-  if (c->peer_mss < 64) c->peer_mss = 64;  // garbage MSS must not stall us
-  c->ws_ok = o.wscale.has_value();
-  c->snd_wscale = c->ws_ok ? *o.wscale : 0;
-  if (!c->ws_ok) c->rcv_wscale = 0;
-  c->sack_ok = o.sack_permitted;
-  c->ts_ok = o.has_ts;
-  if (c->ts_ok) c->ts_recent = o.tsval;
-  c->mss = static_cast<uint16_t>(std::min<uint16_t>(c->peer_mss, our_mss) - (c->ts_ok ? 12 : 0));
-  c->cwnd = TcpParams::kInitialCwndSegs * c->mss;
+void TcpConn::ApplySynOptions(const TcpOptions& o, uint16_t our_mss) {
+  peer_mss = o.mss.value_or(536);
+  if (peer_mss < 64) peer_mss = 64;  // garbage MSS must not stall us
+  ws_ok = o.wscale.has_value();
+  snd_wscale = ws_ok ? *o.wscale : 0;
+  if (!ws_ok) rcv_wscale = 0;
+  sack_ok = o.sack_permitted;
+  ts_ok = o.has_ts;
+  if (ts_ok) ts_recent = o.tsval;
+  mss = static_cast<uint16_t>(std::min<uint16_t>(peer_mss, our_mss) - (ts_ok ? 12 : 0));
+  cwnd = TcpParams::kInitialCwndSegs * mss;
 }
-}  // namespace
 
-void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 dst,
-                                uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-                                std::span<const std::byte> opt_bytes) {
+void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Endpoint local, Endpoint remote,
+                                uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
+                                std::span<const std::byte> opt_bytes,
+                                std::span<const std::byte> data) {
   if (flags & tcpf::kRst) return;
-  Endpoint local{dst, dport}, remote{src, sport};
   if (flags & tcpf::kAck) {
-    // No SYN cookies: an ACK for a connection we do not know is answered
-    // with a reset carrying its acknowledgement number.
+    // The last ACK of a handshake answered with a cookie, if the listener
+    // sent cookies lately (as Linux); otherwise, and for a SYN-ACK, a
+    // reset carrying its acknowledgement number.
+    if (!(flags & tcpf::kSyn) && cfg_.tcp_syncookies && l->syn_overflow_at != 0 &&
+        now_ - l->syn_overflow_at < kSynCookieValidNs) {
+      TcpCookieAck_l(l, local, remote, seq, ack, flags, wnd, opt_bytes, data);
+      return;
+    }
     TcpSendRst_l(local, remote, ack, 0, false);
     return;
   }
-  if (!(flags & tcpf::kSyn)) return;
-  if (l->delegated) {
-    c_.tcp_delegated_syn_drops++;
-    return;
-  }
-  if (l->accept_q.size() >= static_cast<size_t>(l->backlog)) {
-    c_.tcp_accept_queue_drops++;
-    return;
-  }
-  if (l->syn_q >= static_cast<size_t>(std::max(l->backlog, 16))) {
+  if (!(flags & tcpf::kSyn) || TcpListenerRefuses_l(*l)) return;
+  bool syn_q_full = l->syn_q >= static_cast<size_t>(std::max(l->backlog, 16));
+  if (syn_q_full && !cfg_.tcp_syncookies) {
     c_.tcp_syn_queue_drops++;
     return;
   }
-  if (tcp_count_ >= cfg_.max_tcp_conns) {
+  // A cookie needs no connection: the limit applies when its ACK comes.
+  if (!syn_q_full && tcp_count_ >= cfg_.max_tcp_conns) {
     c_.tcp_conn_limit_drops++;
     return;
   }
@@ -125,6 +124,35 @@ void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 
     c_.tcp_bad++;
     return;
   }
+  if (syn_q_full) {
+    l->syn_overflow_at = std::max<uint64_t>(now_, 1);
+    TcpCookieSynAck_l(l, local, remote, seq, o);
+    return;
+  }
+  auto c = TcpNewChild_l(l, local, remote);
+  c->ApplySynOptions(o, static_cast<uint16_t>(mtu_ - 40));
+  c->irs = seq;
+  c->rcv_nxt = seq + 1;
+  c->rcv_adv = c->rcv_nxt;
+  c->iss = TcpIsn_l();
+  c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+  c->SendSyn();
+}
+
+bool NetStack::TcpListenerRefuses_l(const TcpConn& l) {
+  if (l.delegated) {
+    c_.tcp_delegated_syn_drops++;
+    return true;
+  }
+  if (l.accept_q.size() >= static_cast<size_t>(l.backlog)) {
+    c_.tcp_accept_queue_drops++;
+    return true;
+  }
+  return false;
+}
+
+std::shared_ptr<TcpConn> NetStack::TcpNewChild_l(const std::shared_ptr<TcpConn>& l,
+                                                 Endpoint local, Endpoint remote) {
   auto c = std::make_shared<TcpConn>(this);
   c->state = TcpState::kSynReceived;
   c->local = local;
@@ -138,12 +166,6 @@ void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 
   c->ka_intvl = l->ka_intvl;
   c->ka_cnt = l->ka_cnt;
   c->rcv_wscale = ScaleFor(c->rcvbuf);
-  ApplySynOptions(c.get(), o, static_cast<uint16_t>(mtu_ - 40));
-  c->irs = seq;
-  c->rcv_nxt = seq + 1;
-  c->rcv_adv = c->rcv_nxt;
-  c->iss = TcpIsn_l();
-  c->snd_una = c->snd_nxt = c->snd_max = c->iss;
   c->parent = l;
   c->passive = true;
   c->close_at = now_ + TcpParams::kSynRcvdTimeout;
@@ -151,7 +173,7 @@ void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Ip4 src, Ip4 
   l->syn_q++;
   tcp_count_++;
   tcp_conns_[{local, remote}] = c;
-  c->SendSyn();
+  return c;
 }
 
 void TcpConn::Established() {
@@ -198,7 +220,7 @@ void TcpConn::Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
     irs = seq;
     rcv_nxt = seq + 1;
     rcv_adv = rcv_nxt;
-    ApplySynOptions(this, o, static_cast<uint16_t>(s->mtu_ - 40));
+    ApplySynOptions(o, static_cast<uint16_t>(s->mtu_ - 40));
     snd_wnd = wnd;  // never scaled in a SYN
     snd_wl1 = seq;
     snd_wl2 = ack;
@@ -397,8 +419,9 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
     }
     return;
   }
-  // New data acknowledged.
+  // New data acknowledged: the peer hears us, so its ARP entry is good.
   uint32_t acked = ack - snd_una;
+  s->ConfirmNeighbour_l(remote.ip);
   // Grow cwnd only while it limits us (RFC 7661): an application-limited
   // sender must not inflate it without bound.
   bool cwnd_limited = Flight() + mss >= cwnd;

@@ -69,7 +69,8 @@ void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t l
     put8(kOptMss); put8(4); put16(static_cast<uint16_t>(s->mtu_ - kIp4HeaderLen - kTcpHeaderLen));
     if (!passive_syn || sack_ok) { put8(kOptNop); put8(kOptNop); put8(kOptSackPerm); put8(2); }
     if (!passive_syn || ts_ok) {
-      put8(kOptNop); put8(kOptNop); put8(kOptTs); put8(10); put32(TsNow()); put32(ts_recent);
+      put8(kOptNop); put8(kOptNop); put8(kOptTs); put8(10); put32(syn_tsval.value_or(TsNow()));
+      put32(ts_recent);
     }
     if (!passive_syn || ws_ok) { put8(kOptNop); put8(kOptWs); put8(3); put8(rcv_wscale); }
   } else {
