@@ -112,14 +112,9 @@ TEST_CASE("net arp: TCP acknowledgements keep the sender's entry REACHABLE witho
   SimWire w;
   NetStack* a = w.Add(kA);
   NetStack* b = w.Add(kB);
-  auto l = b->NewTcpSocket();
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(4).ok());
-  auto c = a->NewTcpSocket();
+  test::TcpPair p = test::Connect(w, a, b);
+  auto c = p.client, s = p.server;
   c->set_nodelay(true);
-  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
-  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }));
-  auto s = *l->Accept(nullptr);
   std::byte buf[64];
   for (int i = 0; i < 30; ++i) {
     w.RunFor(10 * kSec);

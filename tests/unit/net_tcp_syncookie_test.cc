@@ -204,29 +204,9 @@ TEST_CASE("net syncookie: a full SYN queue answers with a cookie; the connection
   CHECK(si.rcv_wscale == ci.snd_wscale);
   CHECK(si.snd_mss == 1460 - 12);
   // A megabyte each way (the scaled windows must agree to move it).
-  std::string up(1 << 20, 'u'), down(1 << 20, 'd');
-  for (size_t i = 0; i < up.size(); ++i) up[i] = static_cast<char>('a' + i % 23);
-  auto up_bytes = std::as_bytes(std::span(up)), down_bytes = std::as_bytes(std::span(down));
-  size_t off_up = 0, off_down = 0;
-  std::string got_up, got_down;
-  char buf[65536];
-  REQUIRE(w.Run([&] {
-    if (off_up < up.size()) {
-      auto n = c->Send(up_bytes.subspan(off_up));
-      if (n.ok()) off_up += *n;
-    }
-    if (off_down < down.size()) {
-      auto n = (*s)->Send(down_bytes.subspan(off_down));
-      if (n.ok()) off_down += *n;
-    }
-    for (auto [rx, got] : {std::pair{*s, &got_up}, std::pair{c, &got_down}}) {
-      auto n = rx->Recv(std::as_writable_bytes(std::span(buf)), 0);
-      if (n.ok()) got->append(buf, *n);
-    }
-    return got_up.size() == up.size() && got_down.size() == down.size();
-  }, 120 * kSec));
-  CHECK(got_up == up);
-  CHECK(got_down == down);
+  auto up = test::Pattern(1 << 20, 1), down = test::Pattern(1 << 20, 2);
+  CHECK(test::Transfer(w, *c, **s, up) == up);
+  CHECK(test::Transfer(w, **s, *c, down) == down);
 }
 
 TEST_CASE("net syncookie: without timestamps the cookie keeps the MSS only") {
