@@ -23,6 +23,8 @@ packages=(
   busybox-static coreutils python3 perl openssl sqlite3 hyperfine golang-go nodejs
   openjdk-17-jdk-headless
   iproute2 procps curl
+  # e2e.fs_inotifywait runs inotifywait
+  inotify-tools
   # servers the process tests run (redis BGSAVE forks, nginx master/workers);
   # their packaged services are kept from starting (below)
   redis-server redis-tools nginx-light

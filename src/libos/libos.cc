@@ -20,6 +20,7 @@
 #include "libos/entry/sigsys.h"
 #include "libos/entry/thread_state.h"
 #include "libos/fs/host_files.h"
+#include "libos/fs/inotify.h"
 #include "libos/ipc/clock_watch.h"
 #include "libos/ipc/eventfd.h"
 #include "libos/guest_start.h"
@@ -121,6 +122,7 @@ void OnSchedulerNotice() {
   TargetUnchosenProcessSignals();
   ipc::NotifySignalFds();
   ipc::HandleClockSets();
+  fs::HandleInotifyHostEvents();
 }
 
 bool GuestSignalDeliverable(sched::Uthread* u) {

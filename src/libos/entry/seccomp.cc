@@ -87,7 +87,7 @@ constexpr HostCall kAllowed[] = {
     H(timerfd_settime, "timerfds shared since a fork"), H(timerfd_gettime, "timerfds shared since a fork"),
     H(io_uring_setup, "blocking FIFO opens run by the host's io_uring worker (fs/fifo_open.h)"),
     H(io_uring_enter, "blocking FIFO opens: submit, cancel"),
-    H(inotify_init1, "the guest's inotify instances (host mounts)"),
+    H(inotify_init1, "the host side of the guest's inotify instances (watches on host mounts)"),
     H(inotify_add_watch, "inotify watches, on /proc/self/fd links of files the VFS resolved"),
     H(inotify_rm_watch, "inotify watches"),
     // Host-network mode (docs/ipc.md): the guest's AF_INET/AF_INET6/AF_NETLINK

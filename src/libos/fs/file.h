@@ -26,6 +26,7 @@
 namespace junction::libos::fs {
 
 class Filesystem;
+class NotifyInode;
 
 // Readiness (Linux's f_op->poll plus its wait queue): who wants to hear
 // when a LibOS object's events (EPOLLIN, EPOLLOUT, EPOLLHUP...) change.
@@ -296,6 +297,11 @@ class Filesystem {
   // A host O_PATH descriptor for `rel` (host-backed file systems only):
   // statx, xattrs. The caller closes it.
   virtual SysResult<int> HostPathFd(const std::string& rel);
+  // inotify on a file system whose events the LibOS makes (tmpfs): the
+  // watches of `rel`, or of the open file `f` of this file system. Null:
+  // it makes none (procfs, sysfs, devfs), watches there never fire.
+  virtual NotifyInode* NotifyTarget(const std::string& /*rel*/) { return nullptr; }
+  virtual NotifyInode* NotifyTargetOf(const File& /*f*/) { return nullptr; }
 
   bool read_only = false;
   bool host_backed = false;  // a HostFs (fast path eligible)

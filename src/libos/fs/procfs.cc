@@ -268,7 +268,8 @@ constexpr const char* kProcSys[] = {
     "kernel/cap_last_cap", "kernel/overflowuid", "kernel/overflowgid", "kernel/random/boot_id",
     "kernel/random/uuid", "kernel/random/entropy_avail", "kernel/random/poolsize",
     "vm/overcommit_memory", "vm/overcommit_ratio", "vm/max_map_count", "fs/file-max",
-    "fs/nr_open", "fs/pipe-max-size", "net/core/somaxconn",
+    "fs/nr_open", "fs/pipe-max-size", "fs/inotify/max_queued_events",
+    "fs/inotify/max_user_instances", "fs/inotify/max_user_watches", "net/core/somaxconn",
 };
 
 uint8_t DtOf(SynthNode::Kind k) {

@@ -5,6 +5,8 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/file.cc
   ${CMAKE_CURRENT_LIST_DIR}/fifo_open.cc
   ${CMAKE_CURRENT_LIST_DIR}/host_fs.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inotify.cc
+  ${CMAKE_CURRENT_LIST_DIR}/inotify_host.cc
   ${CMAKE_CURRENT_LIST_DIR}/path.cc
   ${CMAKE_CURRENT_LIST_DIR}/procfs.cc
   ${CMAKE_CURRENT_LIST_DIR}/shared_shm.cc

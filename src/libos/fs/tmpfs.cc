@@ -2,10 +2,13 @@
 // memfds (so mmap, shared mappings and host-side I/O work). Each open
 // reopens the memfd through /proc/self/fd, giving the description its own
 // offset and flags as on Linux. A size limit (bytes) is enforced on writes
-// and truncation (ENOSPC).
+// and truncation (ENOSPC). Changes are reported to inotify (fs/notify.h)
+// as Linux's VFS reports them: by path for name and metadata changes, by
+// the node's current name for open files and directories.
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,6 +17,7 @@
 #include <ctime>
 #include <map>
 
+#include "libos/fs/notify.h"
 #include "libos/fs/path.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
@@ -41,6 +45,14 @@ struct TNode {
   std::string target;
   std::map<std::string, std::shared_ptr<TNode>> children;
   struct timespec atime{}, mtime{}, ctime{};
+  NotifyInode notify;  // inotify watches on it
+  // Its latest name, under which the events of its open files and
+  // directories reach its directory's watches.
+  std::weak_ptr<TNode> parent;
+  std::string name;
+  bool unlinked = false;  // that name is gone (IN_EXCL_UNLINK)
+  bool dead = false;      // no name left: gone once not open (MaybeGone)
+  unsigned opens = 0;     // open files and directories of it (atomic)
   ~TNode() {
     if (memfd >= 0) host::Syscall(SYS_close, memfd);
   }
@@ -48,6 +60,33 @@ struct TNode {
 using NodePtr = std::shared_ptr<TNode>;
 
 uint64_t g_next_dev = 0x50;
+
+uint32_t DirBit(const TNode& n) { return S_ISDIR(n.mode) ? IN_ISDIR : 0; }
+
+// `n` now has entry `name` of `dir`.
+void SetName(const std::shared_ptr<TNode>& dir, const std::string& name, TNode& n) {
+  n.parent = dir;
+  n.name = name;
+  n.unlinked = false;
+  n.dead = false;
+}
+
+// An event by path: on `n`, entry `name` of `dir` (null: the root).
+void NotifyPath(TNode* dir, const std::string& name, TNode& n, uint32_t event) {
+  Notify(dir ? &dir->notify : nullptr, &name, &n.notify, event | DirBit(n));
+}
+
+// An event through an open file or directory of `n`, under its current name.
+void NotifyOpenNode(TNode& n, uint32_t event) {
+  if (!NotifyAny()) return;
+  std::shared_ptr<TNode> dir = n.parent.lock();
+  NotifySlow(dir ? &dir->notify : nullptr, &n.name, &n.notify, event | DirBit(n), 0, n.unlinked);
+}
+
+// A node with no name left is gone once no file or directory has it open.
+void MaybeGone(TNode& n) {
+  if (n.dead && !__atomic_load_n(&n.opens, __ATOMIC_ACQUIRE)) NotifyGone(&n.notify);
+}
 
 class Tmpfs;
 
@@ -61,6 +100,9 @@ uint64_t MemfdSize(int fd) {
 class TmpFile : public HostFile {
  public:
   TmpFile(int flags, int fd, NodePtr node, Tmpfs* fs);
+  ~TmpFile() override;
+  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> Pread(void* buf, size_t len, uint64_t off) override;
   SysResult<size_t> Write(const void* buf, size_t len) override;
   SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off) override;
   SysResult<void> Truncate(uint64_t len) override;
@@ -68,8 +110,36 @@ class TmpFile : public HostFile {
   const NodePtr& node() const { return node_; }
 
  private:
+  // Reports `event` for a transfer of `n` bytes (none for 0 bytes, as Linux).
+  void NotifyIo(const SysResult<size_t>& n, uint32_t event) {
+    if (n.ok() && *n > 0) NotifyOpenNode(*node_, event);
+  }
+
   NodePtr node_;
   Tmpfs* tfs_;
+};
+
+// An open tmpfs directory: its entries when opened, and its events.
+class TmpDir : public SyntheticDir {
+ public:
+  TmpDir(int flags, std::vector<DirEntry> entries, struct stat st, NodePtr node)
+      : SyntheticDir(flags, std::string(), std::move(entries), st), node_(std::move(node)) {
+    __atomic_add_fetch(&node_->opens, 1, __ATOMIC_RELAXED);
+  }
+  ~TmpDir() override {
+    if (!(flags_ & O_PATH)) NotifyOpenNode(*node_, IN_CLOSE_NOWRITE);
+    __atomic_sub_fetch(&node_->opens, 1, __ATOMIC_RELEASE);
+    MaybeGone(*node_);
+  }
+  const NodePtr& node() const { return node_; }
+  SysResult<size_t> Getdents(void* buf, size_t len) override {
+    auto r = SyntheticDir::Getdents(buf, len);
+    if (r.ok()) NotifyOpenNode(*node_, IN_ACCESS);  // every call, the last (0) too, as Linux
+    return r;
+  }
+
+ private:
+  NodePtr node_;
 };
 
 class Tmpfs : public Filesystem {
@@ -108,6 +178,22 @@ class Tmpfs : public Filesystem {
     return p;
   }
 
+  // Where `rel` is: its directory (null for the root), name and node.
+  struct Place {
+    NodePtr dir;
+    std::string name;
+    NodePtr node;
+  };
+  SysResult<Place> Locate(const std::string& rel) {
+    if (rel.empty()) return Place{nullptr, std::string(), root_};
+    Place p;
+    p.dir = TRY(FindParent(rel, &p.name));
+    auto it = p.dir->children.find(p.name);
+    if (it == p.dir->children.end()) return Errno{ENOENT};
+    p.node = it->second;
+    return p;
+  }
+
   struct stat StatOf(const TNode& n) {
     struct stat st = SyntheticStat(dev_, n.ino, n.mode);
     st.st_nlink = n.nlink;
@@ -141,28 +227,36 @@ class Tmpfs : public Filesystem {
   }
 
   SysResult<FilePtr> Open(const std::string& rel, int flags, unsigned mode) override {
-    auto found = Find(rel);
-    NodePtr n;
+    auto found = Locate(rel);
+    Place pl;
+    bool created = false;
     if (!found.ok()) {
       if (found.error() != ENOENT || !(flags & O_CREAT)) return Errno{found.error()};
-      std::string name;
-      NodePtr p = TRY(FindParent(rel, &name));
-      n = NewNode(S_IFREG | (mode & 07777));
+      pl.dir = TRY(FindParent(rel, &pl.name));
+      pl.node = NewNode(S_IFREG | (mode & 07777));
       long fd = host::Syscall(SYS_memfd_create, host::L("tmpfs"), MFD_CLOEXEC | MFD_ALLOW_SEALING);
       if (fd < 0) return E(fd);
-      n->memfd = static_cast<int>(fd);
-      p->children[name] = n;
-      p->mtime = p->ctime = Now();
+      pl.node->memfd = static_cast<int>(fd);
+      pl.dir->children[pl.name] = pl.node;
+      SetName(pl.dir, pl.name, *pl.node);
+      pl.dir->mtime = pl.dir->ctime = Now();
+      created = true;
+      Notify(&pl.dir->notify, &pl.name, nullptr, IN_CREATE);
     } else {
-      n = *found;
+      pl = std::move(*found);
     }
+    const NodePtr& n = pl.node;
+    // O_PATH descriptors make no events (Linux's FMODE_NONOTIFY).
+    const bool events = !(flags & O_PATH);
     if (S_ISDIR(n->mode)) {
       std::vector<DirEntry> ents = {{".", n->ino, DT_DIR}, {"..", n->ino, DT_DIR}};
       for (const auto& [name, c] : n->children)
         ents.push_back({name, c->ino,
                         static_cast<uint8_t>(S_ISDIR(c->mode) ? DT_DIR : S_ISLNK(c->mode) ? DT_LNK
                                              : S_ISSOCK(c->mode) ? DT_SOCK : DT_REG)});
-      return FilePtr(std::make_shared<SyntheticDir>(flags, std::string(), std::move(ents), StatOf(*n)));
+      auto d = std::make_shared<TmpDir>(flags, std::move(ents), StatOf(*n), n);
+      if (events) NotifyPath(pl.dir.get(), pl.name, *n, IN_OPEN);
+      return FilePtr(std::move(d));
     }
     if (S_ISLNK(n->mode) || (S_ISSOCK(n->mode) && (flags & O_PATH)))
       return FilePtr(std::make_shared<TextFile>(flags, std::string(), std::string(), StatOf(*n)));
@@ -175,16 +269,24 @@ class Tmpfs : public Filesystem {
     long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(link),
                             (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY)) | O_CLOEXEC, 0);
     if (fd < 0) return E(fd);
-    return FilePtr(std::make_shared<TmpFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC),
-                                             static_cast<int>(fd), n, this));
+    auto f = std::make_shared<TmpFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC),
+                                       static_cast<int>(fd), n, this);
+    if (events) {
+      NotifyPath(pl.dir.get(), pl.name, *n, IN_OPEN);
+      if ((flags & O_TRUNC) && !created) NotifyPath(pl.dir.get(), pl.name, *n, IN_MODIFY);
+    }
+    return FilePtr(std::move(f));
   }
 
-  SysResult<void> Insert(const std::string& rel, NodePtr n) {
+  // Gives `n` the name `rel`; with `created`, reports IN_CREATE.
+  SysResult<void> Insert(const std::string& rel, const NodePtr& n, bool created = true) {
     std::string name;
     NodePtr p = TRY(FindParent(rel, &name));
     if (p->children.count(name)) return Errno{EEXIST};
-    p->children[name] = std::move(n);
+    p->children[name] = n;
+    SetName(p, name, *n);
     p->mtime = p->ctime = Now();
+    if (created) Notify(&p->notify, &name, nullptr, IN_CREATE | DirBit(*n));
     return {};
   }
 
@@ -209,6 +311,9 @@ class Tmpfs : public Filesystem {
     NodePtr n = NewNode(S_IFREG | (mode & 07777));
     n->nlink = 0;
     n->unlinkable_tmpfile = flags & O_EXCL;
+    // No name: Linux reports its events to the directory as "#<ino>".
+    SetName(dir, "#" + std::to_string(n->ino), *n);
+    n->unlinked = n->dead = true;
     long fd = host::Syscall(SYS_memfd_create, host::L("tmpfs"), MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) return E(fd);
     n->memfd = static_cast<int>(fd);
@@ -217,25 +322,31 @@ class Tmpfs : public Filesystem {
     long ofd = host::Syscall(SYS_openat, AT_FDCWD, host::L(link),
                              (flags & ~(O_TMPFILE | O_EXCL | O_CREAT)) | O_CLOEXEC, 0);
     if (ofd < 0) return E(ofd);
-    return FilePtr(std::make_shared<TmpFile>(flags & ~(O_CLOEXEC | O_TMPFILE | O_EXCL),
-                                             static_cast<int>(ofd), n, this));
+    auto f = std::make_shared<TmpFile>(flags & ~(O_CLOEXEC | O_TMPFILE | O_EXCL),
+                                       static_cast<int>(ofd), n, this);
+    NotifyOpenNode(*n, IN_OPEN);
+    return FilePtr(std::move(f));
   }
   SysResult<void> LinkFile(const FilePtr& f, const std::string& rel) override {
     auto* tf = dynamic_cast<TmpFile*>(f.get());
     if (!tf) return Errno{EXDEV};
     NodePtr n = tf->node();
     if (n->nlink == 0 && n->unlinkable_tmpfile) return Errno{ENOENT};
-    TRY_VOID(Insert(rel, n));
+    return AddLink(rel, n);
+  }
+  // A new name for `n`: its link count changes (IN_ATTRIB), then IN_CREATE.
+  SysResult<void> AddLink(const std::string& rel, const NodePtr& n) {
+    std::string name;
+    NodePtr p = TRY(FindParent(rel, &name));
+    if (p->children.count(name)) return Errno{EEXIST};
     n->nlink++;
     n->ctime = Now();
-    return {};
+    Notify(nullptr, nullptr, &n->notify, IN_ATTRIB | DirBit(*n));
+    return Insert(rel, n);
   }
   SysResult<void> Link(const std::string& from, const std::string& to) override {
     NodePtr n = TRY(Find(from));
-    TRY_VOID(Insert(to, n));
-    n->nlink++;
-    n->ctime = Now();
-    return {};
+    return AddLink(to, n);
   }
   SysResult<void> Unlink(const std::string& rel, bool dir) override {
     std::string name;
@@ -251,7 +362,22 @@ class Tmpfs : public Filesystem {
     }
     p->children.erase(it);
     p->mtime = p->ctime = Now();
+    DropName(p, name, *n, dir);
+    // Linux's order: the inode's own events (unless still open: at the
+    // last close), then the directory's IN_DELETE.
+    Notify(&p->notify, &name, nullptr, IN_DELETE | DirBit(*n));
     return {};
+  }
+  // Entry `name` of `dir` no longer names `n` (unlinked, or replaced by a
+  // rename): a file's link count changed (IN_ATTRIB; not for rmdir, as
+  // Linux); with no name left it is gone once not open.
+  void DropName(const NodePtr& dir, const std::string& name, TNode& n, bool rmdir) {
+    if (n.name == name && n.parent.lock() == dir) n.unlinked = true;
+    if (!rmdir) Notify(nullptr, nullptr, &n.notify, IN_ATTRIB | DirBit(n));
+    if (rmdir || S_ISDIR(n.mode) || n.nlink == 0) {
+      n.unlinked = n.dead = true;
+      MaybeGone(n);
+    }
   }
   SysResult<void> Rename(const std::string& from, const std::string& to, unsigned flags) override {
     std::string n1, n2;
@@ -266,6 +392,11 @@ class Tmpfs : public Filesystem {
       if (!dst) return Errno{ENOENT};
       p1->children[n1] = dst;
       p2->children[n2] = src;
+      SetName(p2, n2, *src);
+      SetName(p1, n1, *dst);
+      // Linux's fsnotify_move twice: src from n1 to n2, then dst back.
+      NotifyMove(p1, n1, p2, n2, *src);
+      NotifyMove(p2, n2, p1, n1, *dst);
       return {};
     }
     if (dst && (flags & kRenameNoReplace)) return Errno{EEXIST};
@@ -278,23 +409,60 @@ class Tmpfs : public Filesystem {
     p1->children.erase(n1);
     p2->children[n2] = src;
     p1->mtime = p2->mtime = Now();
+    SetName(p2, n2, *src);
+    if (!dst) {
+      NotifyMove(p1, n1, p2, n2, *src);
+      return {};
+    }
+    // The replaced node lost a name: IN_ATTRIB after the moves, and its
+    // IN_DELETE_SELF after the moved node's IN_MOVE_SELF, as Linux.
+    if (!S_ISDIR(dst->mode) && --dst->nlink == 0 && dst->memfd >= 0)
+      used_ -= std::min(used_, MemfdSize(dst->memfd));
+    if (dst->name == n2 && dst->parent.lock() == p2) dst->unlinked = true;
+    uint32_t cookie = NextNotifyCookie();
+    Notify(&p1->notify, &n1, nullptr, IN_MOVED_FROM | DirBit(*src), cookie);
+    Notify(&p2->notify, &n2, nullptr, IN_MOVED_TO | DirBit(*src), cookie);
+    Notify(nullptr, nullptr, &dst->notify, IN_ATTRIB | DirBit(*dst));
+    Notify(nullptr, nullptr, &src->notify, IN_MOVE_SELF);
+    if (S_ISDIR(dst->mode) || dst->nlink == 0) {
+      dst->unlinked = dst->dead = true;
+      MaybeGone(*dst);
+    }
     return {};
   }
+  // Linux's fsnotify_move without a replaced node.
+  static void NotifyMove(const NodePtr& from_dir, const std::string& from, const NodePtr& to_dir,
+                         const std::string& to, TNode& n) {
+    if (!NotifyAny()) return;
+    uint32_t cookie = NextNotifyCookie();
+    Notify(&from_dir->notify, &from, nullptr, IN_MOVED_FROM | DirBit(n), cookie);
+    Notify(&to_dir->notify, &to, nullptr, IN_MOVED_TO | DirBit(n), cookie);
+    Notify(nullptr, nullptr, &n.notify, IN_MOVE_SELF);
+  }
   SysResult<void> Chmod(const std::string& rel, unsigned mode) override {
-    NodePtr n = TRY(Find(rel));
+    Place pl = TRY(Locate(rel));
+    NodePtr& n = pl.node;
     n->mode = (n->mode & S_IFMT) | (mode & 07777);
     n->ctime = Now();
+    NotifyPath(pl.dir.get(), pl.name, *n, IN_ATTRIB);
     return {};
   }
   SysResult<void> Chown(const std::string& rel, uint32_t uid, uint32_t gid) override {
-    NodePtr n = TRY(Find(rel));
+    Place pl = TRY(Locate(rel));
+    NodePtr& n = pl.node;
     if (uid != UINT32_MAX) n->uid = uid;
     if (gid != UINT32_MAX) n->gid = gid;
     n->ctime = Now();
+    if (uid != UINT32_MAX || gid != UINT32_MAX) NotifyPath(pl.dir.get(), pl.name, *n, IN_ATTRIB);
     return {};
   }
   SysResult<void> Utimens(const std::string& rel, const struct timespec* ts) override {
-    NodePtr n = TRY(Find(rel));
+    Place pl = TRY(Locate(rel));
+    NodePtr& n = pl.node;
+    // Linux's fsnotify_change: both times IN_ATTRIB, atime alone
+    // IN_ACCESS, mtime alone IN_MODIFY.
+    const bool a = !ts || ts[0].tv_nsec != UTIME_OMIT, m = !ts || ts[1].tv_nsec != UTIME_OMIT;
+    if (a || m) NotifyPath(pl.dir.get(), pl.name, *n, a && m ? IN_ATTRIB : a ? IN_ACCESS : IN_MODIFY);
     struct timespec now = Now();
     auto pick = [&](const struct timespec* t, struct timespec* dst) {
       if (!t || t->tv_nsec == UTIME_NOW) *dst = now;
@@ -306,14 +474,21 @@ class Tmpfs : public Filesystem {
     return {};
   }
   SysResult<void> Truncate(const std::string& rel, uint64_t len) override {
-    NodePtr n = TRY(Find(rel));
+    Place pl = TRY(Locate(rel));
+    NodePtr& n = pl.node;
     if (S_ISDIR(n->mode)) return Errno{EISDIR};
     if (n->memfd < 0) return Errno{EINVAL};
     TRY_VOID(Grow(n->memfd, len, true));
     long r = host::Syscall(SYS_ftruncate, n->memfd, host::L(len));
     if (r < 0) return E(r);
+    NotifyPath(pl.dir.get(), pl.name, *n, IN_MODIFY);
     return {};
   }
+  NotifyInode* NotifyTarget(const std::string& rel) override {
+    auto n = Find(rel);
+    return n.ok() ? &(*n)->notify : nullptr;
+  }
+  NotifyInode* NotifyTargetOf(const File& f) override;
   SysResult<void> Statfs(const std::string&, struct statfs* out) override {
     TRY_VOID(Filesystem::Statfs("", out));
     out->f_type = TMPFS_MAGIC;
@@ -353,7 +528,26 @@ class Tmpfs : public Filesystem {
 
 TmpFile::TmpFile(int flags, int fd, NodePtr node, Tmpfs* fs)
     : HostFile(flags, std::string(), fd), node_(std::move(node)), tfs_(fs) {
-  direct_io_ = false;  // writes count against the tmpfs size limit (Grow below)
+  direct_io_ = false;  // writes count against the tmpfs size limit (Grow below); events
+  __atomic_add_fetch(&node_->opens, 1, __ATOMIC_RELAXED);
+}
+
+TmpFile::~TmpFile() {
+  if (!(flags_ & O_PATH))
+    NotifyOpenNode(*node_, (flags_ & O_ACCMODE) == O_RDONLY ? IN_CLOSE_NOWRITE : IN_CLOSE_WRITE);
+  __atomic_sub_fetch(&node_->opens, 1, __ATOMIC_RELEASE);
+  MaybeGone(*node_);
+}
+
+SysResult<size_t> TmpFile::Read(void* buf, size_t len) {
+  auto n = HostFile::Read(buf, len);
+  NotifyIo(n, IN_ACCESS);
+  return n;
+}
+SysResult<size_t> TmpFile::Pread(void* buf, size_t len, uint64_t off) {
+  auto n = HostFile::Pread(buf, len, off);
+  NotifyIo(n, IN_ACCESS);
+  return n;
 }
 
 SysResult<size_t> TmpFile::Write(const void* buf, size_t len) {
@@ -365,19 +559,31 @@ SysResult<size_t> TmpFile::Write(const void* buf, size_t len) {
     end = static_cast<uint64_t>(pos < 0 ? 0 : pos) + len;
   }
   TRY_VOID(tfs_->Grow(host_fd_, end));
-  return HostFile::Write(buf, len);
+  auto n = HostFile::Write(buf, len);
+  NotifyIo(n, IN_MODIFY);
+  return n;
 }
 SysResult<size_t> TmpFile::Pwrite(const void* buf, size_t len, uint64_t off) {
   TRY_VOID(tfs_->Grow(host_fd_, off + len));
-  return HostFile::Pwrite(buf, len, off);
+  auto n = HostFile::Pwrite(buf, len, off);
+  NotifyIo(n, IN_MODIFY);
+  return n;
 }
 SysResult<void> TmpFile::Truncate(uint64_t len) {
   TRY_VOID(tfs_->Grow(host_fd_, len, true));
-  return HostFile::Truncate(len);
+  TRY_VOID(HostFile::Truncate(len));
+  NotifyOpenNode(*node_, IN_MODIFY);
+  return {};
 }
 SysResult<void> TmpFile::Stat(struct stat* st) {
   *st = tfs_->StatOf(*node_);
   return {};
+}
+
+NotifyInode* Tmpfs::NotifyTargetOf(const File& f) {
+  if (auto* tf = dynamic_cast<const TmpFile*>(&f)) return &tf->node()->notify;
+  if (auto* td = dynamic_cast<const TmpDir*>(&f)) return &td->node()->notify;
+  return nullptr;
 }
 
 }  // namespace

@@ -2,9 +2,7 @@
 // files in a watched directory and read the events (a blocking read in a
 // thread, poll and epoll readiness, IN_NONBLOCK's EAGAIN, IN_ONLYDIR,
 // IN_IGNORED after inotify_rm_watch, the errors of bad arguments).
-// `fs_inotify unsupported DIR`: prints the errno of watches on procfs and on
-// DIR, a config tmpfs mount (junction: EOPNOTSUPP on procfs; the tmpfs mount
-// is a host directory, watched as on Linux).
+// tmpfs, procfs and mixed watches: fs_inotify_tmpfs.c.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "inotify_mask.h"
 #include "thread_state.h"
 
 static char dir[64];
@@ -28,25 +27,12 @@ static void check(int ok, const char* what) {
   if (!ok) exit(1);
 }
 
-static const char* name_of(uint32_t m) {
-  static const struct { uint32_t bit; const char* name; } names[] = {
-      {IN_CREATE, "CREATE"}, {IN_MODIFY, "MODIFY"}, {IN_CLOSE_WRITE, "CLOSE_WRITE"},
-      {IN_MOVED_FROM, "MOVED_FROM"}, {IN_MOVED_TO, "MOVED_TO"}, {IN_DELETE, "DELETE"},
-      {IN_ATTRIB, "ATTRIB"}, {IN_IGNORED, "IGNORED"}, {IN_OPEN, "OPEN"}};
-  static char buf[128];
-  buf[0] = 0;
-  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-    if (m & names[i].bit) strcat(strcat(buf, buf[0] ? "|" : ""), names[i].name);
-  if (m & IN_ISDIR) strcat(buf, "|ISDIR");
-  return buf;
-}
-
 // Prints the events in one buffer; returns how many.
 static int print_events(const char* buf, ssize_t n, int wd, uint32_t* cookie) {
   int count = 0;
   for (const char* p = buf; p < buf + n;) {
     const struct inotify_event* e = (const struct inotify_event*)p;
-    printf("  event %s %s%s\n", name_of(e->mask), e->len ? e->name : "(dir)",
+    printf("  event %s %s%s\n", inotify_mask_name(e->mask), e->len ? e->name : "(dir)",
            e->wd == wd ? "" : " (other wd)");
     if (e->mask & IN_MOVED_FROM) *cookie = e->cookie;
     if (e->mask & IN_MOVED_TO) printf("  cookie matches: %s\n", e->cookie == *cookie ? "yes" : "no");
@@ -69,16 +55,8 @@ static void* blocking_reader(void* arg) {
   return NULL;
 }
 
-int main(int argc, char** argv) {
+int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
-  if (argc > 1 && strcmp(argv[1], "unsupported") == 0) {
-    int fd = inotify_init1(IN_CLOEXEC);
-    int r = inotify_add_watch(fd, "/proc/self", IN_ALL_EVENTS);
-    printf("procfs: %s\n", r < 0 ? strerror(errno) : "watched");
-    r = inotify_add_watch(fd, argc > 2 ? argv[2] : "/dev/shm", IN_ALL_EVENTS);
-    printf("tmpfs: %s\n", r < 0 ? strerror(errno) : "watched");
-    return 0;
-  }
   strcpy(dir, "/tmp/inotifyXXXXXX");
   if (!mkdtemp(dir)) return 1;
   char a[128], b[128], sub[128];
