@@ -3,9 +3,8 @@
 // systems (tmpfs, through fs/notify.h) and by watches on host files, which
 // live in a host inotify descriptor of the instance and whose events the
 // LibOS moves into the same queue (inotify_host.cc). One queue means one
-// order: a LibOS event is queued only after the host's pending ones, and
-// the scheduler takes host events as they arrive (docs/filesystem.md
-// "inotify").
+// order: a LibOS event is queued only after the host's pending ones
+// (docs/filesystem.md "inotify").
 //
 // Lock order: g_inotify_lock (every NotifyInode's watch list,
 // every instance's watch table and host descriptor), then an instance's
@@ -71,9 +70,9 @@ class Inotify final : public File {
   // Event delivery (inotify.cc, inotify_host.cc); g_inotify_lock held.
   void Deliver_locked(InotifyWatch* w, uint32_t mask, uint32_t cookie, const std::string& name);
   void RemoveLibosWatch_locked(InotifyWatch* w);
-  // Moves the host descriptor's events into the queue.
+  // Moves the host descriptor's events into the queue, then has the
+  // reactor tell when it becomes readable again.
   void TakeHostEvents_locked();
-  // Has the reactor tell when the host descriptor becomes readable.
   void ArmHostWatch_locked();
   // The reactor saw the host descriptor readable (HandleInotifyHostEvents).
   bool host_ready() const { return host_ready_.load(std::memory_order_acquire); }

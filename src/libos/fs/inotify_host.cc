@@ -3,19 +3,20 @@
 // their events move into the instance's one queue, with the host's watch
 // descriptors translated into the instance's own (it numbers both kinds).
 //
-// While the instance has host watches the reactor watches the host
-// descriptor. The reactor's callback may take no LibOS lock: it flags the
-// instance and raises the scheduler's notice, whose handler
-// (HandleInotifyHostEvents) moves the events and wakes readers and
-// pollers, then has the reactor watch again. Before a LibOS event is
-// queued (Deliver_locked) and before each read, the host's pending events
-// are taken first, so an instance watching both kinds reads them in the
-// order they happened.
+// The host's events move into the queue when the process uses the
+// instance (read, FIONREAD, adding or removing a watch) and before a LibOS
+// event is queued (Deliver_locked), so an instance watching both kinds
+// reads them in the order they happened. In between, the reactor watches
+// the host descriptor: its callback may take no LibOS lock, so it flags
+// the instance (Poll() says readable from then on) and raises the
+// scheduler's notice, whose handler (HandleInotifyHostEvents) wakes
+// readers and pollers. The watch is armed again once the descriptor has
+// been read empty (it is level-triggered).
 //
-// After a fork the child's copy shares the host descriptor with the
-// parent's. The child takes host events only once its process uses the
-// instance (read, FIONREAD, adding or removing a watch): a child that
-// merely inherited the descriptor takes nothing from its parent.
+// Taking events only on use keeps them where Linux has them after a fork:
+// the child's copy shares the host descriptor with the parent's, and the
+// host's events go to whichever process reads, as from the one queue Linux
+// has. (A child arms its own reactor only once it uses the instance.)
 #include <limits.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
@@ -109,7 +110,7 @@ SysResult<int> Inotify::AddHostWatch(const char* host_path, uint32_t mask) {
   host_watches_++;
   int wd = w->wd;
   watches_[wd] = std::move(w);
-  ArmHostWatch_locked();
+  TakeHostEvents_locked();  // and arms the reactor's watch
   return wd;
 }
 
@@ -120,7 +121,6 @@ void Inotify::TakeHostEvents() {
   }
   sched::SpinGuard g(g_inotify_lock);
   TakeHostEvents_locked();
-  ArmHostWatch_locked();
 }
 
 void Inotify::TakeHostEvents_locked() {
@@ -153,6 +153,7 @@ void Inotify::TakeHostEvents_locked() {
     if (n + static_cast<long>(sizeof(inotify_event) + NAME_MAX + 1) <= static_cast<long>(sizeof(buf))) break;
   }
   if (grew) Wake_locked();
+  ArmHostWatch_locked();
 }
 
 void Inotify::ArmHostWatch_locked() {
@@ -185,9 +186,7 @@ void HandleInotifyHostEvents() {
   for (Inotify* in = g_list; in; in = in->list_next_) {
     if (!in->host_ready()) continue;
     sched::SpinGuard g(g_inotify_lock);
-    if (in->armed_pid_ != pid) continue;  // a fork child's copy not used yet
-    in->TakeHostEvents_locked();
-    in->ArmHostWatch_locked();
+    if (in->armed_pid_ == pid) in->Wake_locked();
   }
 }
 

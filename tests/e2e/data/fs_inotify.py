@@ -1,6 +1,8 @@
 # inotify from CPython (ctypes for the three calls the os module lacks) on
 # a tmpfs directory: the events of os calls, select.poll readiness, and
-# os.read of the packed events.
+# os.read of the packed events. Then an instance watching a host directory
+# shared across fork: each process reads the event it made, the parent
+# first, then the child while the parent waits for it.
 import ctypes
 import os
 import select
@@ -55,3 +57,21 @@ while off < len(data):
     print(f"{w} {flags} {name or '-'}{pair}")
 os.rmdir(d)
 os.close(fd)
+
+hd = tempfile.mkdtemp(dir="/tmp")
+fd = libc.inotify_init1(0)
+libc.inotify_add_watch(fd, hd.encode(), 0x100)  # IN_CREATE
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.read(r, 1)  # until the parent has read its own
+    open(os.path.join(hd, "child"), "w").close()
+    print("child read:", os.read(fd, 4096)[16:].rstrip(b"\0").decode(), flush=True)
+    os._exit(0)
+open(os.path.join(hd, "parent"), "w").close()
+print("parent read:", os.read(fd, 4096)[16:].rstrip(b"\0").decode(), flush=True)
+os.write(w, b"x")
+os.waitpid(pid, 0)
+for name in ("parent", "child"):
+    os.unlink(os.path.join(hd, name))
+os.rmdir(hd)
