@@ -78,34 +78,35 @@ junction_e2e(fs_fifo_shell COMMAND bash ${E2E_DATA}/fs_fifo_shell.sh)
 add_executable(e2e_fs_inotify progs/fs_inotify.c)
 target_link_libraries(e2e_fs_inotify PRIVATE pthread)
 junction_e2e(fs_inotify COMMAND $<TARGET_FILE:e2e_fs_inotify>)
-# inotify on tmpfs: natively the host's /dev/shm, under junction the LibOS's
-# tmpfs mounted there by the config; with a host directory on the same
-# descriptor (one order), the queue's merging and overflow, readiness and
-# blocking calls woken by either kind, procfs and sysfs watches. One core
-# and two.
+# compare.sh with junction serving /dev/shm and config tmpfs mounts from
+# the LibOS's own tmpfs, as on a host without a writable /dev/shm
+# (data/junction_libos_tmpfs.sh; skipped without the root it needs).
+function(junction_e2e_libos_tmpfs name app)
+  add_test(NAME e2e.${name}
+           COMMAND sh -c "unshare --mount true 2>/dev/null && exec \"$@\" || exit 77" sh
+                   ${E2E_COMPARE} ${E2E_DATA}/junction_libos_tmpfs.sh ${app} ${ARGN})
+  set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77
+                       ENVIRONMENT "JUNCTION=$<TARGET_FILE:junction>")
+endfunction()
+# inotify on tmpfs (progs/fs_inotify_tmpfs.c on /dev/shm: natively the
+# host's tmpfs, under junction the LibOS's, one core and two, or the
+# host-backed /dev/shm), with a host directory on the same descriptor (one
+# order), the queue's merging and overflow, readiness and blocking calls
+# woken by either kind, procfs and sysfs watches.
 add_executable(e2e_fs_inotify_tmpfs progs/fs_inotify_tmpfs.c)
 target_link_libraries(e2e_fs_inotify_tmpfs PRIVATE pthread)
-foreach(cfg shm_tmpfs shm_tmpfs_2cores)
-  string(REPLACE "shm_tmpfs" "fs_inotify_tmpfs" name ${cfg})
-  add_test(NAME e2e.${name}
-           COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/${cfg}.toml
-                   -- $<TARGET_FILE:e2e_fs_inotify_tmpfs> /dev/shm)
-  set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 120)
-endforeach()
-# Real programs: CPython (ctypes for the inotify calls) on tmpfs;
-# inotifywait (inotify-tools) in a child process watching a host directory
-# that its parent shell changes.
-add_test(NAME e2e.fs_inotify_python
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/shm_tmpfs.toml
-                 -- python3 ${E2E_DATA}/fs_inotify.py /dev/shm)
-set_tests_properties(e2e.fs_inotify_python PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e_libos_tmpfs(fs_inotify_tmpfs ${E2E_APP} -- $<TARGET_FILE:e2e_fs_inotify_tmpfs> /dev/shm)
+junction_e2e_libos_tmpfs(fs_inotify_tmpfs_2cores ${E2E_DATA}/two_cores.toml
+                         -- $<TARGET_FILE:e2e_fs_inotify_tmpfs> /dev/shm)
+junction_e2e(fs_inotify_shm COMMAND $<TARGET_FILE:e2e_fs_inotify_tmpfs> /dev/shm)
+# Real programs: CPython (ctypes for the inotify calls) on the LibOS tmpfs,
+# then an instance on a host directory shared across fork; Node's fs.watch
+# (libuv: inotify in its epoll loop) on the LibOS tmpfs and on a host
+# directory; inotifywait (inotify-tools) in a child process watching a host
+# directory that its parent shell changes.
+junction_e2e_libos_tmpfs(fs_inotify_python ${E2E_APP} -- python3 ${E2E_DATA}/fs_inotify.py /dev/shm)
+junction_e2e_libos_tmpfs(fs_inotify_node ${E2E_APP} -- node ${E2E_DATA}/node_fs_watch.js /dev/shm /tmp)
 junction_e2e(fs_inotifywait COMMAND bash ${E2E_DATA}/fs_inotifywait.sh)
-# Node's fs.watch (libuv: inotify in its epoll loop) on tmpfs, then on a
-# host directory.
-add_test(NAME e2e.fs_inotify_node
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/shm_tmpfs.toml
-                 -- node ${E2E_DATA}/node_fs_watch.js /dev/shm /tmp)
-set_tests_properties(e2e.fs_inotify_node PROPERTIES LABELS e2e TIMEOUT 120)
 
 # Context switch counts per thread in /proc/self/status, task/TID/status and
 # thread-self (voluntary: sleeps; involuntary: two spinners on one CPU).

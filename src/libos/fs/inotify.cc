@@ -4,6 +4,7 @@
 #include "libos/fs/inotify.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/syscall.h>
@@ -246,8 +247,18 @@ SysResult<int> Inotify::Available() {
 }
 
 uint32_t Inotify::Poll() {
-  sched::SpinGuard q(queue_lock_);
-  return (!queue_.empty() || host_ready_.load(std::memory_order_acquire)) ? (EPOLLIN | EPOLLRDNORM) : 0;
+  constexpr uint32_t kReadable = EPOLLIN | EPOLLRDNORM;
+  {
+    sched::SpinGuard q(queue_lock_);
+    if (!queue_.empty() || host_ready_.load(std::memory_order_acquire)) return kReadable;
+  }
+  // Host events not taken yet (the reactor may not have looked since the
+  // guest's own change): asked of the host, without a lock (epoll holds its own).
+  if (!__atomic_load_n(&host_watches_, __ATOMIC_RELAXED)) return 0;
+  pollfd p{__atomic_load_n(&host_fd_, __ATOMIC_RELAXED), POLLIN, 0};
+  timespec zero{0, 0};
+  if (p.fd < 0 || host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(&zero), 0, 0) <= 0) return 0;
+  return kReadable;
 }
 
 SysResult<void> Inotify::Stat(struct stat* st) {
