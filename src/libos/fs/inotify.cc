@@ -235,7 +235,22 @@ SysResult<size_t> Inotify::Read(void* buf, size_t len) {
       queue_lock_.unlock();
       continue;
     }
-    long r = readq_.Wait(queue_lock_, 0);
+    queue_lock_.unlock();
+    // Wait, with the reactor watching the host descriptor meanwhile.
+    const bool host = __atomic_load_n(&host_watches_, __ATOMIC_RELAXED);
+    if (host) {
+      sched::SpinGuard g(g_inotify_lock);
+      blocked_readers_++;
+      ArmHostWatch_locked();
+    }
+    queue_lock_.lock();
+    long r = 0;
+    if (queue_.empty() && !host_ready_.load(std::memory_order_acquire)) r = readq_.Wait(queue_lock_, 0);
+    else queue_lock_.unlock();
+    if (host) {
+      sched::SpinGuard g(g_inotify_lock);
+      blocked_readers_--;
+    }
     if (r) return Errno{static_cast<int>(-r)};
   }
 }
@@ -255,6 +270,7 @@ uint32_t Inotify::Poll() {
   // Host events not taken yet (the reactor may not have looked since the
   // guest's own change): asked of the host, without a lock (epoll holds its own).
   if (!__atomic_load_n(&host_watches_, __ATOMIC_RELAXED)) return 0;
+  if (!armed_.load(std::memory_order_acquire) && !hub().empty()) RequestHostWatch();
   pollfd p{__atomic_load_n(&host_fd_, __ATOMIC_RELAXED), POLLIN, 0};
   timespec zero{0, 0};
   if (p.fd < 0 || host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(&zero), 0, 0) <= 0) return 0;

@@ -73,6 +73,9 @@ class Inotify final : public File {
   // Moves the host descriptor's events into the queue, then has the
   // reactor tell when it becomes readable again.
   void TakeHostEvents_locked();
+  // Armed only while someone may wait for a host event (a blocked read, a
+  // poll/select/epoll watcher): the scheduler looks at the reactor at each
+  // pass while a watch is armed.
   void ArmHostWatch_locked();
   // The reactor saw the host descriptor readable (HandleInotifyHostEvents).
   bool host_ready() const { return host_ready_.load(std::memory_order_acquire); }
@@ -97,6 +100,9 @@ class Inotify final : public File {
   // host descriptor gone.
   void ReleaseHost();
   static void OnHostReadable(sched::HostFdWatch* hw, uint32_t events);
+  // From Poll() (under epoll's lock, which the reactor's may not follow):
+  // HandleInotifyHostEvents arms the watch.
+  void RequestHostWatch();
 
   // Guarded by g_inotify_lock.
   std::map<int, std::unique_ptr<InotifyWatch>> watches_;          // by wd
@@ -109,6 +115,8 @@ class Inotify final : public File {
   sched::HostFdWatch reactor_watch_;
   std::atomic<bool> armed_{false};  // cleared by the reactor's callback
   std::atomic<bool> host_ready_{false};
+  std::atomic<bool> arm_wanted_{false};  // Poll() asks HandleInotifyHostEvents to arm
+  int blocked_readers_ = 0;
 
   // Guarded by queue_lock_.
   sched::SpinLock queue_lock_;

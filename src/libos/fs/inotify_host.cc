@@ -7,11 +7,12 @@
 // instance (read, FIONREAD, adding or removing a watch) and before a LibOS
 // event is queued (Deliver_locked), so an instance watching both kinds
 // reads them in the order they happened. In between, the reactor watches
-// the host descriptor: its callback may take no LibOS lock, so it flags
-// the instance (Poll() says readable from then on) and raises the
-// scheduler's notice, whose handler (HandleInotifyHostEvents) wakes
-// readers and pollers. The watch is armed again once the descriptor has
-// been read empty (it is level-triggered).
+// the host descriptor while someone waits (a blocked read, a poll, select
+// or epoll watcher): its callback may take no LibOS lock, so it flags the
+// instance (Poll() says readable from then on) and raises the scheduler's
+// notice, whose handler (HandleInotifyHostEvents) wakes readers and
+// pollers. The watch is armed again once the descriptor has been read
+// empty (it is level-triggered).
 //
 // Taking events only on use keeps them where Linux has them after a fork:
 // the child's copy shares the host descriptor with the parent's, and the
@@ -159,10 +160,11 @@ void Inotify::TakeHostEvents_locked() {
 void Inotify::ArmHostWatch_locked() {
   const int pid = HostPid();
   const bool ours = armed_pid_ == pid;
-  if (!host_watches_ || host_fd_ < 0) {
+  const bool none = !host_watches_ || host_fd_ < 0;
+  if (none || (!blocked_readers_ && hub().empty())) {
     if (ours && armed_.load(std::memory_order_acquire)) sched::UnwatchHostFd(&reactor_watch_);
     armed_.store(false, std::memory_order_release);
-    host_ready_.store(false, std::memory_order_release);  // nothing of ours can be there
+    if (none) host_ready_.store(false, std::memory_order_release);  // nothing of ours can be there
     return;
   }
   if (ours && armed_.load(std::memory_order_acquire)) return;
@@ -178,15 +180,28 @@ void Inotify::ArmHostWatch_locked() {
     armed_.store(false, std::memory_order_release);
 }
 
+void Inotify::RequestHostWatch() {
+  if (arm_wanted_.exchange(true, std::memory_order_acq_rel)) return;
+  g_host_ready.store(true, std::memory_order_release);
+  sched::NoteSignalArrived();
+}
+
 void HandleInotifyHostEvents() {
   if (!g_host_ready.load(std::memory_order_relaxed)) return;
   if (!g_host_ready.exchange(false, std::memory_order_acq_rel)) return;
   const int pid = HostPid();
   sched::SpinGuard l(g_list_lock);
   for (Inotify* in = g_list; in; in = in->list_next_) {
-    if (!in->host_ready()) continue;
+    const bool arm = in->arm_wanted_.exchange(false, std::memory_order_acq_rel);
+    if (!arm && !in->host_ready()) continue;
     sched::SpinGuard g(g_inotify_lock);
-    if (in->armed_pid_ == pid) in->Wake_locked();
+    if (arm) in->ArmHostWatch_locked();
+    if (in->host_ready() && in->armed_pid_ == pid) {
+      // A reader that found host_ready_ clear under the queue lock is on
+      // the wait queue by the time this lock is ours.
+      { sched::SpinGuard q(in->queue_lock_); }
+      in->Wake_locked();
+    }
   }
 }
 
