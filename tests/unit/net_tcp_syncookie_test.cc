@@ -13,12 +13,17 @@
 #include "net/stack/syncookie.h"
 #include "net/stack/tcp.h"
 #include "net/stack/tcp_options.h"
+#include "net_fake_peer.h"
 #include "net_sim.h"
 
 namespace junction::net {
 namespace {
 
 using test::Bytes;
+using test::ParsedSeg;
+using test::Seg;
+using test::SentTo;
+using test::TcpFrame;
 using test::SimWire;
 
 constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
@@ -81,32 +86,6 @@ TEST_CASE("net syncookie: the options ride in the timestamp, never ahead of our 
 
 // --- a listener with a full SYN queue on a simulated wire ---
 
-struct Seg {
-  uint16_t sport, dport;
-  uint32_t seq, ack;
-  uint8_t flags;
-  uint16_t wnd = 65535;
-  std::vector<uint8_t> opts;  // a multiple of 4 bytes
-  std::string data;
-};
-
-std::vector<std::byte> TcpFrame(Ip4 src, Ip4 dst, MacAddr src_mac, MacAddr dst_mac, const Seg& s) {
-  size_t hlen = kTcpHeaderLen + s.opts.size();
-  std::vector<std::byte> t(hlen + s.data.size());
-  Store16(&t[0], s.sport);
-  Store16(&t[2], s.dport);
-  Store32(&t[4], s.seq);
-  Store32(&t[8], s.ack);
-  t[12] = std::byte(static_cast<uint8_t>((hlen / 4) << 4));
-  t[13] = std::byte{s.flags};
-  Store16(&t[14], s.wnd);
-  std::memcpy(&t[kTcpHeaderLen], s.opts.data(), s.opts.size());
-  std::memcpy(&t[hlen], s.data.data(), s.data.size());
-  Store16(&t[16], ChecksumFinish(ChecksumPartial(
-                      t, PseudoHeaderSum(src, dst, kProtoTcp, static_cast<uint16_t>(t.size())))));
-  return test::Ip4Frame(src, dst, src_mac, dst_mac, kProtoTcp, t);
-}
-
 // 16 SYNs from made-up sources nobody answers for: the listener's SYN
 // queue (backlog 1: 16 entries) is full.
 void FillSynQueue(SimWire& w, NetStack* b, uint32_t round) {
@@ -118,45 +97,8 @@ void FillSynQueue(SimWire& w, NetStack* b, uint32_t round) {
   }
 }
 
-struct ParsedSeg {
-  uint32_t seq, ack;
-  uint8_t flags;
-  TcpOptions o;
-};
-
-// The TCP segments port `port` sent to `to`, in order.
-std::vector<ParsedSeg> SentTo(SimWire& w, int port, Ip4 to) {
-  std::vector<ParsedSeg> out;
-  for (auto& f : w.link(port)->sent) {
-    if (f.size() < kEthHeaderLen + kIp4HeaderLen + kTcpHeaderLen || Load16(&f[12]) != kEthTypeIp4 ||
-        f[kEthHeaderLen + 9] != std::byte{kProtoTcp} || Load32(&f[kEthHeaderLen + 16]) != to)
-      continue;
-    const std::byte* t = &f[kEthHeaderLen + kIp4HeaderLen];
-    size_t doff = (std::to_integer<size_t>(t[12]) >> 4) * 4;
-    ParsedSeg s{Load32(t + 4), Load32(t + 8), std::to_integer<uint8_t>(t[13]), {}};
-    REQUIRE(ParseTcpOptions(std::span(t + kTcpHeaderLen, doff - kTcpHeaderLen), &s.o));
-    out.push_back(s);
-  }
-  return out;
-}
-
 // Makes b know kFake's MAC, as an ARP request from it would.
-void IntroduceFake(SimWire& w) {
-  std::vector<std::byte> f(kEthHeaderLen + kArpLen);
-  std::memset(&f[0], 0xff, 6);
-  std::memcpy(&f[6], kFakeMac.b.data(), 6);
-  Store16(&f[12], kEthTypeArp);
-  std::byte* p = &f[kEthHeaderLen];
-  Store16(p, 1);
-  Store16(p + 2, kEthTypeIp4);
-  p[4] = std::byte{6};
-  p[5] = std::byte{4};
-  Store16(p + 6, 1);
-  std::memcpy(p + 8, kFakeMac.b.data(), 6);
-  Store32(p + 14, kFake);
-  Store32(p + 24, kB);
-  w.Inject(1, f);
-}
+void IntroduceFake(SimWire& w) { test::IntroducePeer(w, 1, kFake, kFakeMac, kB); }
 
 std::shared_ptr<TcpSocket> FullListener(SimWire& w, NetStack* b) {
   auto l = b->NewTcpSocket();

@@ -9,6 +9,7 @@
 
 #include "net/stack/tcp.h"
 #include "net/stack/tcp_conn.h"
+#include "net_fake_peer.h"
 #include "net_sim.h"
 
 namespace junction::net {
@@ -279,6 +280,55 @@ TEST_CASE("net tcp: a zero window is probed until the reader makes room") {
     else w.Run([&] { return s->Readable() > 0; }, 10 * kSec);
   }
   CHECK(got == data);
+}
+
+TEST_CASE("net tcp: a probe carrying data at a zero window is answered with an ACK, its byte not taken") {
+  // Stacks that probe a zero window with a byte of new data (BSD, Windows)
+  // learn that the window opened only from the ACK: RFC 9293 3.10.7.4 and
+  // Linux answer an unacceptable segment with one. Dropping it silently
+  // left such a sender backing off its probes while the window stayed shut.
+  constexpr Ip4 kFake = MakeIp4(10, 99, 0, 50);
+  constexpr MacAddr kFakeMac{{2, 0, 0, 0, 0, 0x50}};
+  SimWire w;
+  w.Add(kA);
+  NetStack* b = w.Add(kB);
+  auto l = b->NewTcpSocket();
+  l->set_rcvbuf(8192);
+  REQUIRE(l->Bind({0, 80}).ok());
+  REQUIRE(l->Listen(4).ok());
+  test::IntroducePeer(w, 1, kFake, kFakeMac, kB);
+  auto in = [&](const test::Seg& s) { w.Inject(1, test::TcpFrame(kFake, kB, kFakeMac, b->mac(), s)); };
+  in({5555, 80, 1000, 0, tcpf::kSyn, 65535, {2, 4, 1460 >> 8, 1460 & 0xff}});  // MSS only
+  auto segs = test::SentTo(w, 1, kFake);
+  REQUIRE(segs.size() == 1);
+  uint32_t iss = segs[0].seq;
+  uint16_t wnd = segs[0].wnd;
+  in({5555, 80, 1001, iss + 1, tcpf::kAck});
+  auto s = l->Accept(nullptr);
+  REQUIRE(s.ok());
+  // Fill the window the receiver offers; the application does not read.
+  uint32_t seq = 1001;
+  size_t sent = 0;
+  for (int i = 0; i < 100 && wnd > 0; i++) {
+    size_t n = std::min<size_t>(wnd, 1000);
+    in({5555, 80, seq, iss + 1, tcpf::kAck | tcpf::kPsh, 65535, {}, std::string(n, 'x')});
+    seq += static_cast<uint32_t>(n);
+    sent += n;
+    w.RunFor(kSec);  // past any delayed ACK
+    segs = test::SentTo(w, 1, kFake);
+    REQUIRE(segs.back().ack == seq);
+    wnd = segs.back().wnd;
+  }
+  REQUIRE(wnd == 0);
+  REQUIRE((*s)->Readable() == sent);
+  size_t before = test::SentTo(w, 1, kFake).size();
+  in({5555, 80, seq, iss + 1, tcpf::kAck, 65535, {}, "p"});  // the probe
+  segs = test::SentTo(w, 1, kFake);
+  REQUIRE(segs.size() == before + 1);
+  CHECK(segs.back().ack == seq);  // the probe's byte was not taken
+  CHECK(segs.back().wnd == 0);
+  CHECK(segs.back().len == 0);
+  CHECK((*s)->Readable() == sent);
 }
 
 TEST_CASE("net tcp: keepalive detects a peer that vanished") {

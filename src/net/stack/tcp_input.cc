@@ -259,9 +259,15 @@ void TcpConn::Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
                        (SeqLe(rcv_nxt, seq + seg_len - 1) &&
                         SeqLt(seq + seg_len - 1, rcv_nxt + rwnd)));
     // A zero window still takes ACKs (and a probe's sequence number), and
-    // a FIN right at its edge: it needs no buffer space (as Linux).
+    // a FIN right at its edge: it needs no buffer space (as Linux). Data
+    // it cannot take (a probe carrying a byte) is answered with an ACK of
+    // the unchanged window, as any unacceptable segment is: that ACK is
+    // how such a prober learns when the window opens.
     if (!ok && rwnd == 0 && seq == rcv_nxt) {
-      if (!data.empty()) fin = false;
+      if (!data.empty()) {
+        fin = false;
+        ack_now = true;
+      }
       data = {};
       ok = true;
     }
