@@ -107,6 +107,19 @@ TEST_CASE("seccomp filter: clone only fork-like") {
   CHECK(Run(prog, Call(SYS_clone, kLo, CLONE_NEWNS | SIGCHLD)).ret == (SECCOMP_RET_ERRNO | EPERM));
 }
 
+TEST_CASE("seccomp filter: clone of a thread only with the kthread flags") {
+  using junction::libos::kThreadCloneFlags;
+  auto prog = junction::libos::BuildSeccompFilter(kLo, kHi);
+  CHECK(Run(prog, Call(SYS_clone, kLo, kThreadCloneFlags)).ret == SECCOMP_RET_ALLOW);
+  CHECK(Run(prog, Call(SYS_clone, kLo, kThreadCloneFlags | SIGCHLD)).ret == (SECCOMP_RET_ERRNO | EPERM));
+  CHECK(Run(prog, Call(SYS_clone, kLo, kThreadCloneFlags | CLONE_NEWNS)).ret ==
+        (SECCOMP_RET_ERRNO | EPERM));
+  CHECK(Run(prog, Call(SYS_clone, kLo, kThreadCloneFlags & ~CLONE_SETTLS)).ret ==
+        (SECCOMP_RET_ERRNO | EPERM));
+  // From outside the stubs it traps like any other call.
+  CHECK(Run(prog, Call(SYS_clone, kHi, kThreadCloneFlags)).ret == SECCOMP_RET_TRAP);
+}
+
 // As the kernel's seccomp_is_const_allow: the verdict from the number and
 // architecture alone, or false once anything else is loaded.
 bool ConstAllow(const std::vector<sock_filter>& prog, int nr) {

@@ -78,7 +78,7 @@ constexpr HostCall kAllowed[] = {
     // Control of the process itself.
     H(prctl, "names, pdeath signal, syscall user dispatch"), H(arch_prctl, "TLS base fallback"),
     H(exit_group, "exit"), H(exit, "exit"), H(set_tid_address, "glibc start-up of junction"),
-    H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction"),
+    H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction, and of a forked child's kthreads"),
     H(futex, "LibOS locks, parking idle kthreads, the daemon's grant words (shared futex)"),
     H(epoll_ctl, "the reactor: host descriptors uthreads wait for"),
     H(epoll_wait, "the reactor"), H(epoll_create1, "the reactor, again in a forked child"),
@@ -98,9 +98,10 @@ constexpr HostCall kAllowed[] = {
     H(shutdown, "host sockets"), H(socketpair, "unix socket pairs shared by forked processes"), H(getsockname, "host sockets"), H(getpeername, "host sockets"),
     H(getsockopt, "host sockets"), H(setsockopt, "host sockets"),
     // Processes (docs/architecture.md): each container process is a host
-    // process. clone only with an exit signal and CLONE_PIDFD (checked on
-    // the argument below: no threads, no shared VM, no namespaces).
-    H(clone, "host fork of a container process (flags restricted to CSIGNAL|CLONE_PIDFD)"),
+    // process. clone only with an exit signal and CLONE_PIDFD, or with the
+    // one fixed set of thread flags (checked on the argument below: no
+    // namespaces, no other sharing).
+    H(clone, "host fork of a container process (flags restricted to CSIGNAL|CLONE_PIDFD), or a kthread of a forked child (exactly the thread flags of kThreadCloneFlags)"),
     H(wait4, "waiting for the container's host processes"),
     H(waitid, "waiting for the container's host processes (WNOHANG only; uthreads park on pidfds)"),
     H(pidfd_open, "pidfd_open of a container process"),
@@ -145,14 +146,18 @@ class FilterBuilder {
   std::vector<sock_filter> f_;
 };
 
-// clone: a fork-like clone only (the kernel uses the low 32 bits of the
-// flags): anything beyond the exit signal and CLONE_PIDFD is EPERM.
+// clone: a fork-like clone (nothing beyond the exit signal and
+// CLONE_PIDFD), or a thread with exactly kThreadCloneFlags (a kthread of a
+// forked child, docs/architecture.md); anything else is EPERM. The kernel
+// uses the low 32 bits of the flags.
+constexpr size_t kCloneCheckLen = 6;
 void EmitCloneCheck(FilterBuilder& b) {
   b.Stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0]));
+  b.Jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kThreadCloneFlags), 3, 0);
   b.Stmt(BPF_ALU | BPF_AND | BPF_K, ~static_cast<uint32_t>(CSIGNAL | CLONE_PIDFD));
-  b.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
-  b.Stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  b.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
   b.Stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+  b.Stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 }
 
 // A binary search over the sorted numbers [lo, hi) with the number in A:
@@ -161,7 +166,7 @@ void EmitSearch(FilterBuilder& b, const std::vector<uint32_t>& nrs, size_t lo, s
   if (hi - lo <= 3) {
     for (size_t i = lo; i < hi; i++) {
       if (nrs[i] == SYS_clone) {
-        b.Jump(BPF_JMP | BPF_JEQ | BPF_K, nrs[i], 0, 5);
+        b.Jump(BPF_JMP | BPF_JEQ | BPF_K, nrs[i], 0, kCloneCheckLen);
         EmitCloneCheck(b);
       } else {
         b.Jump(BPF_JMP | BPF_JEQ | BPF_K, nrs[i], 0, 1);

@@ -5,17 +5,27 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <linux/sched.h>
 
 #include <cstdint>
 #include <vector>
 
 namespace junction::libos {
 
+// The one set of thread flags clone is allowed with: a new kthread in a
+// forked child (sched::StartKthreadInChild), in the same process, VM and
+// signal handlers, on its own %fs and with its tid written to its glibc
+// descriptor.
+inline constexpr unsigned long kThreadCloneFlags = CLONE_VM | CLONE_FS | CLONE_FILES |
+                                                   CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+                                                   CLONE_SETTLS | CLONE_CHILD_SETTID;
+
 // The filter for host stubs in [stubs_lo, stubs_hi) (same upper 32 bits):
 // wrong architecture kills; pread64, pwrite64, read, write, close and fstat pass
 // whatever their origin (HostCallAllowedFromAnywhere: the kernel caches that verdict and
 // skips the filter); any other call from outside the stubs traps; a call
-// from the stubs is allowed if on the list (clone: fork-like flags only),
+// from the stubs is allowed if on the list (clone: fork-like flags or
+// exactly kThreadCloneFlags),
 // else EPERM. The hottest host calls are tested first, the rest by a
 // binary search.
 std::vector<sock_filter> BuildSeccompFilter(uint64_t stubs_lo, uint64_t stubs_hi);

@@ -9,6 +9,8 @@
 extern "C" {
 long junction_host_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 void junction_host_sigreturn();
+long junction_host_clone_thread(unsigned long flags, uintptr_t stack_top, int* child_tid,
+                                uintptr_t tls, void (*fn)(void*), void* arg);
 extern const char junction_host_stubs_begin[];
 extern const char junction_host_stubs_end[];
 }

@@ -31,6 +31,32 @@ junction_host_sigreturn:
         hlt
         .size junction_host_sigreturn, .-junction_host_sigreturn
 
+// long junction_host_clone_thread(unsigned long flags, uintptr_t stack_top,
+//     int* child_tid, uintptr_t tls, void (*fn)(void*), void* arg)
+// A host thread (clone with thread flags): the new thread starts on
+// stack_top (16-byte aligned) and calls fn(arg), which must not return.
+// Returns the new thread's host tid or -errno to the caller.
+        .globl junction_host_clone_thread
+        .type junction_host_clone_thread, @function
+junction_host_clone_thread:
+        sub $16, %rsi          // fn and arg, popped by the new thread
+        mov %r8, (%rsi)
+        mov %r9, 8(%rsi)
+        mov %rdx, %r10         // child_tid
+        mov %rcx, %r8          // tls
+        xor %edx, %edx         // parent_tid
+        mov $56, %eax          // __NR_clone
+        syscall
+        test %rax, %rax
+        jz 1f
+        ret
+1:      xor %ebp, %ebp
+        pop %rax
+        pop %rdi
+        call *%rax
+        ud2
+        .size junction_host_clone_thread, .-junction_host_clone_thread
+
         .p2align 6
         .globl junction_host_stubs_end
 junction_host_stubs_end:
