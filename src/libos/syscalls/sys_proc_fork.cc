@@ -186,8 +186,11 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   long host_flags = CLONE_PIDFD | (req.exit_signal & CSIGNAL);
   // Host signals stay blocked across the fork until the child has dropped
   // the parent's pending signals: one sent to the child as soon as the
-  // parent returns must not be dropped with them.
-  uint64_t all = ~uint64_t{0}, host_mask = 0;
+  // parent returns must not be dropped with them. SIGSYS stays open: the
+  // LibOS's own libc calls (malloc growing an arena, or making one for a
+  // kthread's first allocation) trap and are forwarded (a blocked SIGSYS
+  // from the filter kills the process).
+  uint64_t all = ~(uint64_t{1} << (SIGSYS - 1)), host_mask = 0;
   host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&all), host::L(&host_mask), 8);
   long r = host::Syscall(SYS_clone, host_flags, 0, host::L(&pidfd), 0, 0);
   if (r != 0) host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
