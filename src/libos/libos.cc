@@ -27,6 +27,7 @@
 #include "libos/host/host.h"
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
+#include "libos/proc/child_kthreads.h"
 #include "libos/process.h"
 #include "libos/signals/kill_request.h"
 #include "libos/signals/signal_state.h"
@@ -70,8 +71,17 @@ uint64_t g_time_slice_ns = 1000000;
 bool InitKthread(int index) {
   if (!SetupThreadState()) return false;
   CurrentThread()->core = index;
+  NoteKthreadDescriptor();
   return InstallTrapHandlers() && EnableSyscallDispatch() &&
          sched::StartPreemptionTimer(g_time_slice_ns);
+}
+
+// The same for a kthread started in a forked child (proc/child_kthreads.h):
+// the process's host signal handlers are in place, the rest is per thread.
+bool InitRestartedKthread(int index) {
+  if (!SetupThreadState()) return false;
+  CurrentThread()->core = index;
+  return InstallAltStack() && EnableSyscallDispatch() && sched::StartKthreadPreemptionTimer();
 }
 
 std::optional<sched::DaemonSession>* g_daemon_holder = nullptr;  // lives for the run
@@ -114,6 +124,9 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
     std::fprintf(stderr, "junction run: no daemon (%s); running standalone on %d core(s)\n",
                  why_not.c_str(), CurrentProcess().cores);
   sched::RegisterStandalone(cfg, argv);
+  // Standalone, a forked process starts kthreads of its own for its
+  // threads (under the daemon it has one member slot: docs/daemon.md).
+  sched::SetKthreadRestart(StartKthreadInChild, InitRestartedKthread);
 }
 
 // The scheduler's notice (a host signal or a clock set arrived while the
@@ -373,6 +386,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   }
   g_time_slice_ns = static_cast<uint64_t>(cfg.cpu.time_slice_us) * 1000;
   sched::SetSpinningKthreads(cfg.cpu.spinning_kthreads);
+  NoteKthreadDescriptor();
   if (!sched::PrepareKthreads(CurrentProcess().cores, InitKthread)) {
     std::fprintf(stderr, "junction run: cannot start %d kthreads\n", CurrentProcess().cores);
     return 1;

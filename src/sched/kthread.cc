@@ -3,6 +3,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/fork_written.h"
 #include "libos/entry/libos_context.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
@@ -84,6 +86,7 @@ struct alignas(64) Kthread {
   std::atomic<bool> parked{false};
   std::atomic<bool> polling_reactor{false};  // parked in the reactor's epoll_wait
   bool gone = false;  // not in this process (after fork: only the forking kthread is)
+  bool starting = false;  // a forked child is starting a host thread for it (g_restart_lock)
   CoreGrant grant;  // under the daemon: its slot and the core it holds
   bool spins = false;  // idle: spins instead of parking (SetSpinningKthreads)
   // Tracing grants (grant_trace.h): the sample being filled, and the
@@ -384,6 +387,14 @@ void PublishSignals(Kthread& self) {
 }
 
 std::atomic<const NetPoller*> g_net_poller{nullptr};
+
+// Kthreads started again in a forked child (AddKthreadIfWanted).
+KthreadStartFn g_restart_start = nullptr;
+KthreadInitFn g_restart_init = nullptr;
+// Reset by every forked child (base/fork_written.h).
+JUNCTION_FORK_WRITTEN SpinLock g_restart_lock;  // claims of gone kthreads (starting)
+JUNCTION_FORK_WRITTEN std::atomic<int> g_running_kthreads{0};  // in a forked child: running or starting
+JUNCTION_FORK_WRITTEN std::atomic<int> g_restartable{0};       // gone kthreads it may still start
 
 // A forked process that was a member (SCHED_JOIN) and runs standalone now
 // (the daemon died, or a new one freed its slot): joins again, at most
@@ -1129,8 +1140,86 @@ void ResetAfterFork() {
   g_all_lock.unlock();
   ResetFutexesAfterFork();
   g_single_kthread = true;  // the only host thread in the child
+  for (int i = 0; i < n; i++)
+    if (g_kthreads[i].starting) g_kthreads[i].starting = false;
+  g_restart_lock.unlock();
+  g_running_kthreads.store(1, std::memory_order_relaxed);
+  g_restartable.store(g_restart_start ? n - 1 : 0, std::memory_order_relaxed);
   ReactorResetAfterFork();
   PreemptionResetAfterFork();
+}
+
+void SetKthreadRestart(KthreadStartFn start, KthreadInitFn init) {
+  g_restart_start = start;
+  g_restart_init = init;
+}
+
+void AddKthreadIfWanted() {
+  if (g_restartable.load(std::memory_order_relaxed) == 0) return;  // the parent: never
+  if (static_cast<uint64_t>(g_running_kthreads.load(std::memory_order_relaxed)) >= LiveUthreadCount())
+    return;
+  // A daemon member has one slot (docs/daemon.md, "Forked processes").
+  if (Self().grant.slot || g_member_rejoin) return;
+  int index = -1;
+  uintptr_t tls = 0;
+  {
+    SpinGuard g(g_restart_lock);
+    int running = g_running_kthreads.load(std::memory_order_relaxed);
+    if (g_restartable.load(std::memory_order_relaxed) == 0 ||
+        static_cast<uint64_t>(running) >= LiveUthreadCount())
+      return;
+    int n = g_num_kthreads.load(std::memory_order_relaxed);
+    for (int i = 0; i < n && index < 0; i++)
+      if (g_kthreads[i].gone && !g_kthreads[i].starting && g_kthreads[i].ts) index = i;
+    if (index < 0) {
+      g_restartable.store(0, std::memory_order_relaxed);
+      return;
+    }
+    Kthread& k = g_kthreads[index];
+    k.starting = true;
+    g_restartable.fetch_sub(1, std::memory_order_relaxed);
+    g_running_kthreads.fetch_add(1, std::memory_order_relaxed);
+    tls = k.ts->libos_fs;  // its glibc descriptor (the parent's copy of the ThreadState)
+    // Before another host thread runs scheduler code: real locks from now on.
+    g_single_kthread = false;
+  }
+  if (g_restart_start(index, tls)) return;
+  SpinGuard g(g_restart_lock);
+  g_kthreads[index].starting = false;
+  g_running_kthreads.fetch_sub(1, std::memory_order_relaxed);
+  g_restartable.store(0, std::memory_order_relaxed);  // no more tries
+}
+
+void RunRestartedKthread(int index, uint64_t host_mask) {
+  Kthread& k = g_kthreads[index];
+  if (!g_restart_init(index)) {
+    {
+      SpinGuard g(g_restart_lock);
+      k.starting = false;
+      g_running_kthreads.fetch_sub(1, std::memory_order_relaxed);
+      g_restartable.store(0, std::memory_order_relaxed);
+    }
+    for (;;) host::Syscall(SYS_exit, 0);
+  }
+  host::Syscall(SYS_prctl, PR_SET_TIMERSLACK, 1);
+  k.host_tid = static_cast<int>(host::Syscall(SYS_gettid));
+  k.ts = libos::CurrentThread();
+  k.ts->kthread = &k;
+  // What the parent's kthread left in its entry is not this one's.
+  k.prev = nullptr;
+  k.loop_tsc = 0;
+  k.tsc_fresh = false;
+  k.trace_sample = GrantTraceSample{};
+  k.trace_woken = nullptr;
+  k.spins = false;
+  {
+    SpinGuard g(g_restart_lock);
+    k.starting = false;
+    // Running now: others may queue work for it and kick it.
+    __atomic_store_n(&k.gone, false, __ATOMIC_RELEASE);
+  }
+  host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
+  SchedulerLoop(k);
 }
 
 void FinishSwitchHere() { FinishSwitch(Self()); }

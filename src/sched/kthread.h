@@ -111,8 +111,26 @@ int KthreadCount();
 // In the child of a host fork(): only the calling kthread and uthread
 // exist; clears the run queues, timers, futex waiters and the reactor; its
 // preemption timer comes when needed (PreemptionNeeded). The child runs on
-// one kthread.
+// one kthread until it has more uthreads (AddKthreadIfWanted).
 void ResetAfterFork();
+
+// Kthreads in a forked child (docs/architecture.md, "Kthreads in a forked
+// child"): ResetAfterFork leaves one; a new host thread takes the place of
+// one of the parent's other kthreads (whose Kthread entry and glibc thread
+// descriptor are in the child's memory, the host thread is not) whenever
+// the process has more uthreads than running kthreads. Standalone only: a
+// forked process that joined the daemon has one member slot, one kthread.
+// `start(index, tls)` starts a host thread whose %fs is `tls` (that
+// kthread's glibc descriptor) and that calls RunRestartedKthread; false if
+// it could not. `init` is the per-kthread LibOS set-up it runs first.
+using KthreadStartFn = bool (*)(int index, uintptr_t tls);
+void SetKthreadRestart(KthreadStartFn start, KthreadInitFn init);
+// After a new uthread was registered: starts a kthread if wanted (cheap
+// when none can be: a load).
+void AddKthreadIfWanted();
+// The new host thread, with every host signal blocked: LibOS set-up, then
+// `host_mask`, then the scheduler loop.
+[[noreturn]] void RunRestartedKthread(int index, uint64_t host_mask);
 
 // Publishing to the core scheduler daemon (shm_protocol.h): kthread i
 // writes its congestion signals into slots[i] at every scheduling pass.

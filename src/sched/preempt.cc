@@ -201,6 +201,11 @@ void PreemptionNeeded() {
   CreatePreemptionTimer(ts, static_cast<int>(host::Syscall(SYS_getpid)), g_slice_ns);
 }
 
+bool StartKthreadPreemptionTimer() {
+  return CreatePreemptionTimer(libos::CurrentThread(), static_cast<int>(host::Syscall(SYS_gettid)),
+                               g_slice_ns);
+}
+
 void PausePreemptionTimer() {
   int id = TimerOf(libos::CurrentThread());
   if (id < 0) return;

@@ -28,6 +28,8 @@ void ResumePreemptionTimer();
 void ArmPreemptionTimerAt(uint64_t first_ns);
 // The time slice (the timer's period).
 uint64_t PreemptionSliceNs();
+// A kthread started in a forked child (the handler is installed): its timer.
+bool StartKthreadPreemptionTimer();
 // Fork child: POSIX timers are not inherited. The forking kthread gets its
 // timer again only at PreemptionNeeded: most children exec or exit on one
 // uthread, which nothing needs to preempt (~3 host calls saved per child).

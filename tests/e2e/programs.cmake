@@ -163,6 +163,14 @@ junction_e2e(proc_exec_files COMMAND $<TARGET_FILE:e2e_proc_exec_files>)
 add_executable(e2e_proc_child_preempt progs/proc_child_preempt.c)
 target_link_libraries(e2e_proc_child_preempt PRIVATE pthread)
 junction_e2e(proc_child_preempt COMMAND $<TARGET_FILE:e2e_proc_child_preempt>)
+# A forked child's threads run in parallel on two cores (it gets kthreads
+# of its own), also once it exec'd, and in a program a shell started.
+add_executable(e2e_proc_child_parallel progs/proc_child_parallel.c)
+target_link_libraries(e2e_proc_child_parallel PRIVATE pthread)
+add_test(NAME e2e.proc_child_parallel_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
+                 -- $<TARGET_FILE:e2e_proc_child_parallel>)
+set_tests_properties(e2e.proc_child_parallel_2cores PROPERTIES LABELS e2e TIMEOUT 300)
 add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
 junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
 # Robust process-shared mutexes whose owner process exits or dies of a signal.

@@ -13,7 +13,7 @@
 namespace junction::libos {
 
 // The one set of thread flags clone is allowed with: a new kthread in a
-// forked child (sched::StartKthreadInChild), in the same process, VM and
+// forked child (proc/child_kthreads.h), in the same process, VM and
 // signal handlers, on its own %fs and with its tid written to its glibc
 // descriptor.
 inline constexpr unsigned long kThreadCloneFlags = CLONE_VM | CLONE_FS | CLONE_FILES |

@@ -132,14 +132,18 @@ void FaultHandler(int sig, siginfo_t* si, void* ctx) {
 
 }  // namespace
 
-bool InstallTrapHandlers() {
+bool InstallAltStack() {
   long stack = host::Mmap(0, kAltStackSize, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack < 0) return false;
   stack_t ss{};
   ss.ss_sp = reinterpret_cast<void*>(stack);
   ss.ss_size = kAltStackSize;
-  if (host::Syscall(SYS_sigaltstack, host::L(&ss), 0) < 0) return false;
+  return host::Syscall(SYS_sigaltstack, host::L(&ss), 0) == 0;
+}
+
+bool InstallTrapHandlers() {
+  if (!InstallAltStack()) return false;
   KernelSigaction sa{};
   sa.handler = SigsysHandler;
   // SA_NODEFER: a libc syscall inside LibOS code that runs on this path

@@ -10,6 +10,9 @@ namespace junction::libos {
 // Installs the host SIGSYS handler and this kthread's alternate signal
 // stack. Call once per kthread before EnableSyscallDispatch.
 bool InstallTrapHandlers();
+// Only this kthread's alternate signal stack (a kthread started in a forked
+// child: the process's handlers are in place).
+bool InstallAltStack();
 
 // Turns on Syscall User Dispatch for the calling kthread. From then on any
 // syscall outside the host stubs traps into the LibOS.

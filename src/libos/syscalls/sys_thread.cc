@@ -134,6 +134,7 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
   g_live_threads.fetch_add(1);
   sched::Register(child);
   sched::MakeRunnable(child);
+  sched::AddKthreadIfWanted();  // a forked child may need another kthread for it
   return tid;
 }
 

@@ -216,7 +216,7 @@ constexpr Spec kSpecs[] = {
     ERR(io_uring_setup, ENOSYS, "programs fall back to epoll/threads"),
     PART(clone3, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"),
     PART(clone, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"),
-    PART(fork, "a host fork; the child runs on one kthread"),
+    PART(fork, "a host fork; the child gets kthreads of its own for its threads (standalone)"),
     PART(vfork, "a fork whose parent waits until the child execs or exits (memory copied, not shared)"),
     PART(execve, "replaces the image in this process; set-id bits ignored"),
     PART(execveat, "replaces the image in this process; set-id bits ignored"),
