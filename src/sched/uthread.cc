@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include "base/fork_written.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/signals/signal_queue.h"
@@ -20,7 +21,7 @@ constexpr size_t kLibosStackSize = 256 * 1024;
 // Exited uthreads' memory, kept for the next thread: creating a thread
 // then costs no host mmap/munmap (threads come and go in bursts).
 constexpr int kCacheMax = 64;
-SpinLock g_cache_lock;
+JUNCTION_FORK_WRITTEN SpinLock g_cache_lock;
 Uthread* g_cache[kCacheMax];
 int g_cached = 0;
 }
@@ -61,6 +62,9 @@ Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) 
   u->switch_rsp = reinterpret_cast<uintptr_t>(sp);
   return u;
 }
+
+void UthreadCacheForkLock() { g_cache_lock.lock(); }
+void UthreadCacheForkUnlock() { g_cache_lock.unlock(); }
 
 void FreeUthread(Uthread* u) {
   // Its queued real-time signals must not pass to a thread reusing it.

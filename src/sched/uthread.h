@@ -150,4 +150,10 @@ struct Uthread {
 Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs);
 void FreeUthread(Uthread* u);
 
+// Host fork: the cache of exited uthreads' memory is held across the fork
+// (a thread starting or exiting on another kthread must not leave the
+// child's copy locked); released in parent and child.
+void UthreadCacheForkLock();
+void UthreadCacheForkUnlock();
+
 }  // namespace junction::sched

@@ -133,6 +133,9 @@ junction_e2e(ipc_node_fs COMMAND node ${E2E_DATA}/node_fs.js)
 add_executable(e2e_ipc_pipe_block progs/ipc_pipe_block.c)
 target_link_libraries(e2e_ipc_pipe_block PRIVATE pthread)
 junction_e2e(ipc_pipe_block COMMAND $<TARGET_FILE:e2e_ipc_pipe_block>)
+# pipe2/socketpair with one free descriptor: EMFILE, nothing left installed.
+add_executable(e2e_ipc_pair_emfile progs/ipc_pair_emfile.c)
+junction_e2e(ipc_pair_emfile COMMAND $<TARGET_FILE:e2e_ipc_pair_emfile>)
 # A read or write blocked on a pipe across another thread's fork whose
 # child exits at once: no EOF/EPIPE, EOF once the parent closes too.
 add_executable(e2e_ipc_pipe_fork_blocked progs/ipc_pipe_fork_blocked.c)
@@ -171,6 +174,15 @@ add_test(NAME e2e.proc_child_parallel_2cores
          COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
                  -- $<TARGET_FILE:e2e_proc_child_parallel>)
 set_tests_properties(e2e.proc_child_parallel_2cores PROPERTIES LABELS e2e TIMEOUT 300)
+# Forks while other threads are inside the LibOS (its malloc, its locks):
+# every child exits, on one core and on two (several kthreads).
+add_executable(e2e_proc_fork_busy_threads progs/proc_fork_busy_threads.c)
+target_link_libraries(e2e_proc_fork_busy_threads PRIVATE pthread)
+junction_e2e(proc_fork_busy_threads COMMAND $<TARGET_FILE:e2e_proc_fork_busy_threads>)
+add_test(NAME e2e.proc_fork_busy_threads_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
+                 -- $<TARGET_FILE:e2e_proc_fork_busy_threads>)
+set_tests_properties(e2e.proc_fork_busy_threads_2cores PROPERTIES LABELS e2e TIMEOUT 120)
 add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
 junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
 # Robust process-shared mutexes whose owner process exits or dies of a signal.

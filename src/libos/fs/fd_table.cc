@@ -33,6 +33,28 @@ SysResult<int> FdTable::Insert(FilePtr f, bool cloexec, int min_fd) {
   Retired retired;  // freed after the lock is dropped
   std::lock_guard g(lock_);
   TakeRetiredLocked(&retired);
+  return InsertLocked(std::move(f), cloexec, min_fd);
+}
+
+SysResult<void> FdTable::InsertPair(FilePtr a, FilePtr b, bool cloexec, int out[2]) {
+  Retired retired;
+  FilePtr undone;  // freed after the lock is dropped
+  std::lock_guard g(lock_);
+  TakeRetiredLocked(&retired);
+  auto fd0 = InsertLocked(std::move(a), cloexec, 0);
+  if (!fd0.ok()) return Errno{fd0.error()};
+  auto fd1 = InsertLocked(std::move(b), cloexec, 0);
+  if (!fd1.ok()) {
+    undone = std::move(fds_[static_cast<size_t>(*fd0)].file);
+    FreedLocked(static_cast<size_t>(*fd0));
+    return Errno{fd1.error()};
+  }
+  out[0] = *fd0;
+  out[1] = *fd1;
+  return {};
+}
+
+SysResult<int> FdTable::InsertLocked(FilePtr f, bool cloexec, int min_fd) {
   if (min_fd < 0 || static_cast<uint64_t>(min_fd) >= limit_) return Errno{min_fd < 0 ? EINVAL : EMFILE};
   const size_t start = std::max(static_cast<size_t>(min_fd), lowest_maybe_free_);
   size_t i = start;

@@ -61,6 +61,9 @@ class FdTable {
   int LazyCloseHostFile(long fd);
   // Installs `f` at the lowest free number >= min_fd. EMFILE past the limit.
   SysResult<int> Insert(FilePtr f, bool cloexec, int min_fd = 0);
+  // Installs both at the lowest free numbers in one step (pipe2,
+  // socketpair): a fork on another kthread sees both or neither.
+  SysResult<void> InsertPair(FilePtr a, FilePtr b, bool cloexec, int out[2]);
   // Installs `f` at exactly `fd`, closing what was there (dup2/dup3).
   SysResult<int> InsertAt(int fd, FilePtr f, bool cloexec);
   SysResult<void> Close(long fd);
@@ -97,6 +100,7 @@ class FdTable {
   void PublishLocked(size_t i);
   // Number i was just emptied; lock_ held.
   void FreedLocked(size_t i);
+  SysResult<int> InsertLocked(FilePtr f, bool cloexec, int min_fd);
   // Descriptions closed lazily, to be freed after the lock is dropped: a
   // full-path change takes them (declared before its lock guard).
   static constexpr size_t kRetired = 8;

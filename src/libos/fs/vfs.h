@@ -49,6 +49,11 @@ class Vfs {
  public:
   static Vfs& Get();
 
+  // Host fork: held across the fork (the working directory may be mid-
+  // update on another kthread); released in parent and child.
+  void ForkLock() { lock_.lock(); }
+  void ForkUnlock() { lock_.unlock(); }
+
   // Builds the mount table from the app config (root, mounts) and the
   // LibOS file systems. `host_root` is the container root on the host.
   SysResult<void> Init(const config::AppConfig* cfg, const std::string& host_root);

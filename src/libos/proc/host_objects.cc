@@ -7,6 +7,7 @@
 #include <string>
 
 #include <map>
+#include <vector>
 
 #include "libos/fs/fd_table.h"
 #include "libos/host/host.h"
@@ -30,6 +31,7 @@ void HostPipesForFork(fs::Replacements& replaced) {
   struct HostPipe {
     int fd[2];
     fs::FilePtr end[2];  // the replacements of its read and write ends
+    fs::FilePtr original;  // keeps the buffer alive (another thread may close its ends)
   };
   std::map<ipc::PipeBuffer*, HostPipe> pipes;
   for (int fd : table.Numbers()) {
@@ -40,6 +42,7 @@ void HostPipesForFork(fs::Replacements& replaced) {
     if (hp == pipes.end()) {
       HostPipe p{};
       if (host::Syscall(SYS_pipe2, host::L(p.fd), O_CLOEXEC) < 0) continue;
+      p.original = f;
       hp = pipes.emplace(&end->pipe(), p).first;
     }
     int hfd = hp->second.fd[end->writer()];
@@ -64,6 +67,12 @@ fs::Replacements MoveSharedObjectsToHost() {
   // Only LibOS objects (no host descriptor) can need moving; most forks
   // have none, so skip the passes (and their reference-count writes).
   if (!fs::FdTable::Get().AnyFile([](const fs::File& f) { return f.host_fd() < 0; })) return replaced;
+  // The objects in the table now stay alive until the end: another thread
+  // may close their descriptors meanwhile, and `replaced` is keyed by
+  // their addresses (a freed one could come back as another file).
+  std::vector<fs::FilePtr> originals;
+  for (int fd : fs::FdTable::Get().Numbers())
+    if (fs::FilePtr f = fs::FdTable::Get().Lookup(fd); f && f->host_fd() < 0) originals.push_back(std::move(f));
   HostPipesForFork(replaced);
   net::HostUnixSocketsForFork(replaced);
   ipc::HostEventFdsForFork(replaced);

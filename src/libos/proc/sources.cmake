@@ -5,6 +5,7 @@ set(JUNCTION_PROC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/host_objects.cc
   ${CMAKE_CURRENT_LIST_DIR}/teardown_watchdog.cc
   ${CMAKE_CURRENT_LIST_DIR}/child_kthreads.cc
+  ${CMAKE_CURRENT_LIST_DIR}/libc_fork_locks.cc
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_proc_fork.cc
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_wait.cc
 )

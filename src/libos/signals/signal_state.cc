@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "base/fork_written.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/ipc/eventfd.h"
@@ -88,7 +89,7 @@ std::atomic<uint64_t> g_routed{0};
 // posix_spawn child resets every handled signal to SIG_DFL, one host
 // rt_sigaction each, most of them to the action already there. Host
 // actions survive a host fork, so the cache does too.
-sched::SpinLock g_host_action_lock;
+JUNCTION_FORK_WRITTEN sched::SpinLock g_host_action_lock;
 KernelSigaction g_host_action[kMaxSignal + 1];
 uint64_t g_host_set = 0;
 
@@ -123,6 +124,9 @@ void SetHostAction(int sig, uint64_t guest_handler) {
 }
 
 }  // namespace
+
+void HostActionsForkLock() { g_host_action_lock.lock(); }
+void HostActionsForkUnlock() { g_host_action_lock.unlock(); }
 
 void RouteSignalsToLibos(uint64_t mask) {
   uint64_t add = mask & kRoutable & ~g_routed.fetch_or(mask & kRoutable);

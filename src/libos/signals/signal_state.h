@@ -43,6 +43,10 @@ uint64_t DeliverableSignals();
 // Sets the disposition and mirrors it to the host: SIG_DFL and SIG_IGN
 // as they are, handlers through the LibOS's host handler.
 void SetGuestAction(int sig, const KernelSigaction& act);
+// Host fork: the cache of host actions is held across the fork (another
+// kthread may be mid-sigaction); released in parent and child.
+void HostActionsForkLock();
+void HostActionsForkUnlock();
 
 // Sets the calling thread's blocked mask (SIGKILL/SIGSTOP are dropped).
 // Pending process-directed signals it was chosen for and now blocks go to

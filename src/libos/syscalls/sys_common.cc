@@ -8,16 +8,8 @@
 namespace junction::libos {
 
 long InstallPair(const fs::FilePtr& a, const fs::FilePtr& b, bool cloexec, int out[2]) {
-  auto fd0 = fs::FdTable::Get().Insert(a, cloexec);
-  if (!fd0.ok()) return -fd0.error();
-  auto fd1 = fs::FdTable::Get().Insert(b, cloexec);
-  if (!fd1.ok()) {
-    (void)fs::FdTable::Get().Close(*fd0);
-    return -fd1.error();
-  }
-  out[0] = *fd0;
-  out[1] = *fd1;
-  return 0;
+  auto r = fs::FdTable::Get().InsertPair(a, b, cloexec, out);
+  return r.ok() ? 0 : -r.error();
 }
 
 long InstallFile(const fs::FilePtr& f, bool cloexec) {

@@ -23,6 +23,7 @@
 #include "libos/entry/thread_state.h"
 #include "libos/fs/fd_table.h"
 #include "libos/fs/file.h"
+#include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/ipc/epoll.h"
 #include "libos/ipc/eventfd.h"
@@ -32,6 +33,7 @@
 #include "libos/libos.h"
 #include "libos/mm/address_space.h"
 #include "libos/proc/host_objects.h"
+#include "libos/proc/libc_fork_locks.h"
 #include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
 #include "libos/proc/teardown_watchdog.h"
@@ -46,6 +48,7 @@
 #include "sched/cpu_time.h"
 #include "sched/kthread.h"
 #include "sched/standalone_registry.h"
+#include "sched/uthread.h"
 #include "sched/reactor.h"
 
 namespace junction::libos {
@@ -175,13 +178,22 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   proc::MoveSharedObjectsToHost();
   RewriteSitesOfChildren();
   // Locks other kthreads may hold mid-update: the child must not inherit
-  // them taken. Order: mm, descriptors, rewriting, children.
+  // them taken. Order: rewriting (a SIGSYS rewrite looks up the mm under
+  // it), mm, descriptors, the stack, children; then leaf locks (their
+  // holders take no other LibOS lock): the working directory, host signal
+  // actions, the uthread cache; last libc's malloc (code under any of the
+  // others may allocate; malloc takes none of them). None is held by a
+  // parked uthread (spinlocks, never held across a block).
   StraceFlush();
+  RewriteForkLock();
   AddressSpace::Get().ForkLock();
   fs::FdTable::Get().ForkLock();
-  RewriteForkLock();
   net::NetForkLock(!(req.flags & CLONE_VFORK));
   p.children_lock.lock();
+  fs::Vfs::Get().ForkLock();
+  HostActionsForkLock();
+  sched::UthreadCacheForkLock();
+  proc::LibcForkLock();
   int pidfd = -1;
   long host_flags = CLONE_PIDFD | (req.exit_signal & CSIGNAL);
   // Host signals stay blocked across the fork until the child has dropped
@@ -193,11 +205,19 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   uint64_t all = ~(uint64_t{1} << (SIGSYS - 1)), host_mask = 0;
   host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&all), host::L(&host_mask), 8);
   long r = host::Syscall(SYS_clone, host_flags, 0, host::L(&pidfd), 0, 0);
-  if (r != 0) host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
+  if (r == 0) {
+    proc::LibcForkUnlockChild();  // no host call
+  } else {
+    host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
+    proc::LibcForkUnlockParent();  // may wake a waiter: a futex call from libc
+  }
+  sched::UthreadCacheForkUnlock();
+  HostActionsForkUnlock();
+  fs::Vfs::Get().ForkUnlock();
   net::NetForkUnlock(r == 0, r < 0);
-  RewriteForkUnlock();
   fs::FdTable::Get().ForkUnlock();
   AddressSpace::Get().ForkUnlock();
+  RewriteForkUnlock();
 
   if (r == 0) {
     BecomeChild(pid, req, vfork_fds[0], vfork_fds[1]);
