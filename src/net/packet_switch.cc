@@ -88,6 +88,16 @@ bool PacketSwitch::AddContainer(uint64_t id, PacketQueues* queues, uint32_t slot
 void PacketSwitch::RemoveContainer(uint64_t id) {
   auto it = ports_.find(id);
   if (it == ports_.end()) return;
+  // What its processes sent last still goes, as for a member that leaves
+  // (a program that closes its connections and exits at once: the FINs are
+  // in the rings, and nothing is left to retransmit them).
+  Port* p = it->second.get();
+  int handled = 0;
+  // Every ring, attached or not (a kthread may have let go of its slot on
+  // the way out; a ring never used is empty, and each is read validated).
+  for (DaemonQueue& q : p->queues) TakeTx(p, q, &handled);
+  for (Member& m : p->members)
+    if (m.q) TakeTx(p, *m.q, &handled);
   by_ip_.erase(it->second->ip);
   by_mac_.erase(MacToU64(it->second->mac));
   ports_.erase(it);

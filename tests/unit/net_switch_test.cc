@@ -319,6 +319,21 @@ TEST_CASE("net switch: back-pressure: a kthread that does not drain loses frames
   }
 }
 
+TEST_CASE("net switch: a container that exits right after sending still gets its last frames out") {
+  // A program that closes its connections and exits at once: the FINs are
+  // in its rings when the daemon sees it gone, and nothing will resend them.
+  Rig rig;
+  rig.sw.Poll(1);  // the kthreads' slots seen attached, as in a running daemon
+  REQUIRE(rig.a.queues[1]->Transmit(Udp(kHostMac, rig.a.mac, kIpA, kIpHost, 1, 2)));
+  REQUIRE(rig.a.queues[0]->Transmit(Udp(rig.b.mac, rig.a.mac, kIpA, kIpB, 3, 4)));
+  size_t out = rig.nic.out.size();
+  rig.sw.RemoveContainer(1);
+  CHECK(rig.sw.counters(1) == nullptr);
+  CHECK(rig.nic.out.size() == out + 1);
+  rig.sw.Poll(2);  // publishes what reached the other container's ring
+  CHECK(rig.b.DrainCount() == 1);
+}
+
 TEST_CASE("net switch: no kthread attached, no NIC, duplicate addresses") {
   FakeNic nic;
   PacketSwitch none(nullptr);
