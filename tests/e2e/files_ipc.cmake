@@ -50,6 +50,7 @@ set_tests_properties(e2e.cpu_view_1core PROPERTIES LABELS e2e
 # Unix sockets on paths make socket files (EADDRINUSE, ENOENT after unlink,
 # relative paths, symlinks); mkfifo.
 junction_e2e(ipc_unix_paths COMMAND python3 ${E2E_DATA}/ipc_unix_paths.py)
+junction_e2e(fs_synthetic_new_names COMMAND python3 ${E2E_DATA}/fs_synthetic_new_names.py)
 
 # EPOLLEXCLUSIVE wakes one of two epoll instances waiting on one eventfd.
 add_executable(e2e_ipc_epoll_exclusive progs/ipc_epoll_exclusive.c)

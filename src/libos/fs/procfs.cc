@@ -312,10 +312,24 @@ bool ParseFd(const std::string& s, long* fd) {
   return true;
 }
 
+// mkdir, mknod or symlink on a generated file system that makes no new
+// names: EEXIST for an existing one, else `missing`.
+SysResult<void> NoNewName(SynthFs& fs, const std::string& rel, int missing) {
+  if (fs.Lstat(rel).ok()) return Errno{EEXIST};
+  return Errno{missing};
+}
+
 class Procfs : public SynthFs {
  public:
   Procfs() : SynthFs(0x16) { magic_ = PROC_SUPER_MAGIC; }
   const char* type() const override { return "proc"; }
+  // Linux's procfs makes no new names: the name's lookup answers first
+  // (EEXIST if it is there, ENOENT if not), not a permission check.
+  SysResult<void> Mkdir(const std::string& rel, unsigned) override { return NoNewName(*this, rel, ENOENT); }
+  SysResult<void> Mknod(const std::string& rel, unsigned) override { return NoNewName(*this, rel, ENOENT); }
+  SysResult<void> Symlink(const std::string&, const std::string& rel) override {
+    return NoNewName(*this, rel, ENOENT);
+  }
 
   SynthNode Describe(const std::vector<std::string>& c) override {
     std::string pid = std::to_string(Pid());
@@ -468,6 +482,13 @@ class Sysfs : public SynthFs {
  public:
   Sysfs() : SynthFs(0x17) { magic_ = SYSFS_MAGIC; }
   const char* type() const override { return "sysfs"; }
+  // Linux's sysfs (kernfs) has no mkdir, mknod or symlink: EEXIST for a
+  // name that is there, else EPERM.
+  SysResult<void> Mkdir(const std::string& rel, unsigned) override { return NoNewName(*this, rel, EPERM); }
+  SysResult<void> Mknod(const std::string& rel, unsigned) override { return NoNewName(*this, rel, EPERM); }
+  SysResult<void> Symlink(const std::string&, const std::string& rel) override {
+    return NoNewName(*this, rel, EPERM);
+  }
   SynthNode Describe(const std::vector<std::string>& c) override {
     auto dir = [](std::vector<std::string> names) {
       SynthNode n;
