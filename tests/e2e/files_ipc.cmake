@@ -18,10 +18,7 @@ junction_e2e(pty_openpty COMMAND python3 ${E2E_DATA}/pty_openpty.py)
 add_executable(e2e_ipc_signalfd progs/ipc_signalfd.c)
 target_link_libraries(e2e_ipc_signalfd PRIVATE pthread)
 junction_e2e(ipc_signalfd COMMAND $<TARGET_FILE:e2e_ipc_signalfd>)
-add_test(NAME e2e.ipc_signalfd_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
-                 -- $<TARGET_FILE:e2e_ipc_signalfd>)
-set_tests_properties(e2e.ipc_signalfd_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(ipc_signalfd_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_signalfd>)
 
 # timerfd, and TFD_TIMER_CANCEL_ON_SET with CLOCK_REALTIME set from outside
 # (to its own value; skipped without CAP_SYS_TIME).
@@ -38,10 +35,7 @@ set_tests_properties(e2e.ipc_timerfd_cancel PROPERTIES LABELS e2e TIMEOUT 120 SK
 # mappings in /proc/self/maps carry their device and inode: compared with
 # native on a two-core container (this machine's size), and on one core
 # against the expected values.
-add_test(NAME e2e.cpu_view_2cores_vs_native
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
-                 -- sh ${E2E_DATA}/cpu_view.sh)
-set_tests_properties(e2e.cpu_view_2cores_vs_native PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(cpu_view_2cores_vs_native APP ${E2E_DATA}/two_cores.toml COMMAND sh ${E2E_DATA}/cpu_view.sh)
 add_test(NAME e2e.cpu_view_1core COMMAND $<TARGET_FILE:junction> run -- sh ${E2E_DATA}/cpu_view.sh)
 set_tests_properties(e2e.cpu_view_1core PROPERTIES LABELS e2e
   PASS_REGULAR_EXPRESSION "possible 0\npresent 0\nonline 0\ncpu0\nonline\npossible\npresent\n.*nproc 1 conf 1 onln 1\ncpuinfo processors 1\ncpu_count 1 affinity \\[0\\]\ngetcpu in range True\nsched_getcpu in range True\nfile mappings checked True"
@@ -56,10 +50,7 @@ junction_e2e(fs_synthetic_new_names COMMAND python3 ${E2E_DATA}/fs_synthetic_new
 add_executable(e2e_ipc_epoll_exclusive progs/ipc_epoll_exclusive.c)
 target_link_libraries(e2e_ipc_epoll_exclusive PRIVATE pthread)
 junction_e2e(ipc_epoll_exclusive COMMAND $<TARGET_FILE:e2e_ipc_epoll_exclusive>)
-add_test(NAME e2e.ipc_epoll_exclusive_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
-                 -- $<TARGET_FILE:e2e_ipc_epoll_exclusive>)
-set_tests_properties(e2e.ipc_epoll_exclusive_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(ipc_epoll_exclusive_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_epoll_exclusive>)
 
 # Blocking FIFO opens park the uthread, not the kthread: a read-open and a
 # write-open in two threads of one process (one core and two), O_NONBLOCK
@@ -67,10 +58,7 @@ set_tests_properties(e2e.ipc_epoll_exclusive_2cores PROPERTIES LABELS e2e TIMEOU
 add_executable(e2e_fs_fifo_open progs/fs_fifo_open.c)
 target_link_libraries(e2e_fs_fifo_open PRIVATE pthread)
 junction_e2e(fs_fifo_open COMMAND $<TARGET_FILE:e2e_fs_fifo_open>)
-add_test(NAME e2e.fs_fifo_open_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
-                 -- $<TARGET_FILE:e2e_fs_fifo_open>)
-set_tests_properties(e2e.fs_fifo_open_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(fs_fifo_open_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_fs_fifo_open>)
 junction_e2e(fs_fifo_shell COMMAND bash ${E2E_DATA}/fs_fifo_shell.sh)
 
 # inotify on a host directory, compared with native (events of create,
@@ -114,10 +102,7 @@ junction_e2e(fs_inotifywait COMMAND bash ${E2E_DATA}/fs_inotifywait.sh)
 add_executable(e2e_proc_ctxt_switches progs/proc_ctxt_switches.c)
 target_link_libraries(e2e_proc_ctxt_switches PRIVATE pthread)
 junction_e2e(proc_ctxt_switches COMMAND $<TARGET_FILE:e2e_proc_ctxt_switches>)
-add_test(NAME e2e.proc_ctxt_switches_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
-                 -- $<TARGET_FILE:e2e_proc_ctxt_switches>)
-set_tests_properties(e2e.proc_ctxt_switches_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(proc_ctxt_switches_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_ctxt_switches>)
 
 # A config tmpfs mount shared across fork and exec (files a child makes are
 # the parent's, a shell subprocess's too), statfs, and its size limit held

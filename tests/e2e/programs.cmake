@@ -73,16 +73,10 @@ set_tests_properties(e2e.relative_exe PROPERTIES LABELS e2e PASS_REGULAR_EXPRESS
 # Threads (issue 4): pthreads synchronisation on one core and on two, and
 # preemption of a thread that never enters the LibOS.
 junction_e2e(threads_sync COMMAND $<TARGET_FILE:e2e_threads_sync>)
-add_test(NAME e2e.threads_sync_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
-                 -- $<TARGET_FILE:e2e_threads_sync>)
-set_tests_properties(e2e.threads_sync_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(threads_sync_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_threads_sync>)
 # Vector, MXCSR and x87 state kept across futex waits that switch uthreads.
 junction_e2e(threads_vectors COMMAND $<TARGET_FILE:e2e_threads_vectors>)
-add_test(NAME e2e.threads_vectors_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
-                 -- $<TARGET_FILE:e2e_threads_vectors>)
-set_tests_properties(e2e.threads_vectors_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(threads_vectors_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_threads_vectors>)
 junction_e2e(preempt_sleeper COMMAND $<TARGET_FILE:e2e_preempt_sleeper>)
 junction_e2e(python_threading COMMAND python3 ${E2E_DATA}/threading_pool.py)
 
@@ -147,10 +141,7 @@ junction_e2e(ipc_pipe_fork_blocked COMMAND $<TARGET_FILE:e2e_ipc_pipe_fork_block
 add_executable(e2e_ipc_fork_blocked_objects progs/ipc_fork_blocked_objects.c)
 target_link_libraries(e2e_ipc_fork_blocked_objects PRIVATE pthread)
 junction_e2e(ipc_fork_blocked_objects COMMAND $<TARGET_FILE:e2e_ipc_fork_blocked_objects>)
-add_test(NAME e2e.ipc_fork_blocked_objects_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
-                 -- $<TARGET_FILE:e2e_ipc_fork_blocked_objects>)
-set_tests_properties(e2e.ipc_fork_blocked_objects_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(ipc_fork_blocked_objects_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_fork_blocked_objects>)
 add_test(NAME e2e.ipc_http COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_http_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 120)
 # Processes (issue 8): fork/vfork/posix_spawn, wait statuses, groups and
@@ -170,19 +161,13 @@ junction_e2e(proc_child_preempt COMMAND $<TARGET_FILE:e2e_proc_child_preempt>)
 # of its own), also once it exec'd, and in a program a shell started.
 add_executable(e2e_proc_child_parallel progs/proc_child_parallel.c)
 target_link_libraries(e2e_proc_child_parallel PRIVATE pthread)
-add_test(NAME e2e.proc_child_parallel_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${CMAKE_CURRENT_SOURCE_DIR}/data/two_cores.toml
-                 -- $<TARGET_FILE:e2e_proc_child_parallel>)
-set_tests_properties(e2e.proc_child_parallel_2cores PROPERTIES LABELS e2e TIMEOUT 300)
+junction_e2e(proc_child_parallel_2cores APP ${E2E_DATA}/two_cores.toml TIMEOUT 300 COMMAND $<TARGET_FILE:e2e_proc_child_parallel>)
 # Forks while other threads are inside the LibOS (its malloc, its locks):
 # every child exits, on one core and on two (several kthreads).
 add_executable(e2e_proc_fork_busy_threads progs/proc_fork_busy_threads.c)
 target_link_libraries(e2e_proc_fork_busy_threads PRIVATE pthread)
 junction_e2e(proc_fork_busy_threads COMMAND $<TARGET_FILE:e2e_proc_fork_busy_threads>)
-add_test(NAME e2e.proc_fork_busy_threads_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
-                 -- $<TARGET_FILE:e2e_proc_fork_busy_threads>)
-set_tests_properties(e2e.proc_fork_busy_threads_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(proc_fork_busy_threads_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_fork_busy_threads>)
 add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
 junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
 # Robust process-shared mutexes whose owner process exits or dies of a signal.
@@ -277,15 +262,9 @@ junction_e2e(futex_waitv_pi COMMAND $<TARGET_FILE:e2e_futex_waitv_pi>)
 junction_e2e(futex_requeue COMMAND $<TARGET_FILE:e2e_futex_requeue>)
 # sched_setaffinity/getaffinity and getcpu: a two-core container against this
 # two-CPU machine.
-add_test(NAME e2e.sched_affinity_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
-                 -- $<TARGET_FILE:e2e_sched_affinity>)
-set_tests_properties(e2e.sched_affinity_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(sched_affinity_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_sched_affinity>)
 # rseq: glibc's registration, cpu_id across cores, errors, an aborted critical section.
-add_test(NAME e2e.rseq_cpu_2cores
-         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
-                 -- $<TARGET_FILE:e2e_rseq_cpu>)
-set_tests_properties(e2e.rseq_cpu_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+junction_e2e(rseq_cpu_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_rseq_cpu>)
 
 # sendmmsg/recvmmsg (glibc's resolver sends with sendmmsg) on host UDP, unix
 # dgram pairs and, in bypass mode, the LibOS stack's UDP sockets.
