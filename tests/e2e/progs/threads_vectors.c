@@ -6,12 +6,15 @@
 // junction the waits block, so the registers must survive uthread switches
 // (sched/guest_vectors.h). A second round does the same with sched_yield
 // instead of the wait (a lazy call that switches between the two runnable
-// uthreads). Prints the same lines natively and under junction.
+// uthreads), and a last one with a blocking read of a pipe the other thread
+// writes (the token is a byte; a pipe read that blocks switches too).
+// Prints the same lines natively and under junction.
 #include <cpuid.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ROUNDS 2000
 
@@ -27,11 +30,14 @@ static uint32_t g_turn;  // 0: A's turn, 1: B's
 // sched_yield (24: under junction both uthreads are runnable on one
 // kthread, so each yield switches to the other).
 static uint32_t g_nr = 202;
+// The pipe round: g_pipe[side] is that side's inbox (side 0 = A).
+static int g_use_pipe;
+static int g_pipe[2][2];
 
-// futex(&g_turn, FUTEX_WAIT_PRIVATE, val) (or, with g_nr = SYS_sched_yield,
-// a yield) with every vector register loaded from `in` (%rsi) before and
-// stored to `out` (%rdx) after, in one asm block. The variants differ only
-// in their loads, stores and clobbers.
+// System call `nr` with arguments a0-a2 (futex(&g_turn, FUTEX_WAIT_PRIVATE,
+// val), sched_yield, or read(fd, buf, 1)) with every vector register loaded
+// from `in` (%rsi) before and stored to `out` (%rdx) after, in one asm
+// block. The variants differ only in their loads, stores and clobbers.
 #define REGS0_15(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15)
 #define REGS16_31(M) \
   M(16) M(17) M(18) M(19) M(20) M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31)
@@ -44,11 +50,13 @@ static uint32_t g_nr = 202;
 #define WAIT_ASM(loads, stores, ...)                                                         \
   register long r10 __asm__("r10") = 0;                                                      \
   __asm__ volatile("push %%rsi\n push %%rdx\n" loads                                         \
-                   "mov %[val], %%edx\n mov $0x80, %%esi\n mov %[nr], %%eax\n syscall\n"     \
+                   "mov %[a2], %%rdx\n mov %[a1], %%rsi\n mov %k[nr], %%eax\n syscall\n"       \
                    "pop %%rdx\n pop %%rsi\n" stores                                          \
                    :                                                                         \
-                   : "D"(&g_turn), "S"(in), "d"(out), [val] "r"(val), [nr] "r"(g_nr), "r"(r10) \
+                   : "D"(a0), "S"(in), "d"(out), [a1] "r"(a1), [a2] "r"(a2), [nr] "r"(nr),     \
+                     "r"(r10)                                                                \
                    : __VA_ARGS__)
+#define WAIT_PARAMS long nr, long a0, long a1, long a2, const uint8_t *in, uint8_t *out
 // 64-byte slots: zmm registers, or xmm in the low part; k1 and k7 after them.
 #define LZ(i) "vmovdqu64 " #i "*64(%%rsi), %%zmm" #i "\n"
 #define LX64(i) "vmovdqu " #i "*64(%%rsi), %%xmm" #i "\n"
@@ -61,24 +69,21 @@ static uint32_t g_nr = 202;
 #define LX(i) "movdqu " #i "*16(%%rsi), %%xmm" #i "\n"
 #define SX(i) "movdqu %%xmm" #i ", " #i "*16(%%rdx)\n"
 
-__attribute__((target("avx512f,avx512bw"))) static void wait_avx512(uint32_t val, const uint8_t* in,
-                                                                      uint8_t* out) {
+__attribute__((target("avx512f,avx512bw"))) static void wait_avx512(WAIT_PARAMS) {
   WAIT_ASM(REGS0_15(LZ) REGS16_31(LZ) LK, REGS0_15(SZ) REGS16_31(SZ) SK, CLOBBERS0_15,
            CLOBBERS16_31_K);
 }
 
-__attribute__((target("avx512f,avx512bw"))) static void wait_avx512_xmm(uint32_t val,
-                                                                          const uint8_t* in,
-                                                                          uint8_t* out) {
+__attribute__((target("avx512f,avx512bw"))) static void wait_avx512_xmm(WAIT_PARAMS) {
   WAIT_ASM(REGS0_15(LX64) REGS16_31(LZ) LK "vzeroupper\n", REGS0_15(SZ) REGS16_31(SZ) SK,
            CLOBBERS0_15, CLOBBERS16_31_K);
 }
 
-__attribute__((target("avx"))) static void wait_avx(uint32_t val, const uint8_t* in, uint8_t* out) {
+__attribute__((target("avx"))) static void wait_avx(WAIT_PARAMS) {
   WAIT_ASM(REGS0_15(LY), REGS0_15(SY), CLOBBERS0_15);
 }
 
-static void wait_sse(uint32_t val, const uint8_t* in, uint8_t* out) {
+static void wait_sse(WAIT_PARAMS) {
   WAIT_ASM(REGS0_15(LX), REGS0_15(SX), CLOBBERS0_15);
 }
 
@@ -95,22 +100,44 @@ static void wake(void) {
                    : "rcx", "r11", "memory");
 }
 
-// Waits while g_turn == val, checking every register it loaded.
-static int checked_wait(uint32_t val, const uint8_t* in, uint8_t* out) {
-  int ok = 1;
-  while (__atomic_load_n(&g_turn, __ATOMIC_SEQ_CST) == val) {
-    memset(out, 0, vector_bytes());
-    if (g_kind == kAvx512 && g_xmm_only)
-      wait_avx512_xmm(val, in, out);
-    else if (g_kind == kAvx512)
-      wait_avx512(val, in, out);
-    else if (g_kind == kAvx)
-      wait_avx(val, in, out);
-    else
-      wait_sse(val, in, out);
-    ok &= memcmp(in, out, vector_bytes()) == 0;
+// One call with every register loaded from `in`; 1 if all came back.
+static int checked_call(WAIT_PARAMS) {
+  memset(out, 0, vector_bytes());
+  if (g_kind == kAvx512 && g_xmm_only)
+    wait_avx512_xmm(nr, a0, a1, a2, in, out);
+  else if (g_kind == kAvx512)
+    wait_avx512(nr, a0, a1, a2, in, out);
+  else if (g_kind == kAvx)
+    wait_avx(nr, a0, a1, a2, in, out);
+  else
+    wait_sse(nr, a0, a1, a2, in, out);
+  return memcmp(in, out, vector_bytes()) == 0;
+}
+
+// Waits until it is `side`'s turn, checking every register it loaded: while
+// g_turn == !side (futex wait or yield), or reads the byte in its inbox.
+static int checked_wait(uint32_t side, const uint8_t* in, uint8_t* out) {
+  if (g_use_pipe) {
+    static __thread char byte;
+    byte = 0;
+    int ok = checked_call(0, g_pipe[side][0], (long)&byte, 1, in, out);
+    return ok && byte == 'x';  // the read returned the other side's byte
   }
+  int ok = 1;
+  uint32_t val = !side;
+  while (__atomic_load_n(&g_turn, __ATOMIC_SEQ_CST) == val)
+    ok &= checked_call(g_nr, (long)&g_turn, 0x80, val, in, out);
   return ok;
+}
+
+// Gives the turn to the other side.
+static void pass_turn(uint32_t side) {
+  if (g_use_pipe) {
+    if (write(g_pipe[!side][1], "x", 1) != 1) perror("write");
+    return;
+  }
+  __atomic_store_n(&g_turn, !side, __ATOMIC_SEQ_CST);
+  wake();
 }
 
 struct Side {
@@ -133,15 +160,14 @@ static void* run(void* arg) {
   if (s->dirty_x87) __asm__ volatile("fldcw %0\n fldpi" ::"m"(fcw));
   int ok = 1;
   for (int r = 0; r < ROUNDS; r++) {
-    ok &= checked_wait(!s->my_turn, in, out);  // until it is my turn
+    ok &= checked_wait(s->my_turn, in, out);  // until it is my turn
     uint32_t mxcsr;
     __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
     ok &= mxcsr == s->mxcsr;
     struct { uint16_t cw, pad0, sw, pad1, tags, pad2; uint32_t rest[4]; } env;
     __asm__ volatile("fnstenv %0\n fldcw %0" : "=m"(env));
     ok &= s->dirty_x87 ? env.cw == 0x27f && env.tags != 0xffff : env.cw == 0x37f && env.tags == 0xffff;
-    __atomic_store_n(&g_turn, !s->my_turn, __ATOMIC_SEQ_CST);
-    wake();
+    pass_turn(s->my_turn);
   }
   if (s->dirty_x87) {
     double pi;
@@ -163,14 +189,22 @@ int main(void) {
   if (avx) __asm__ volatile("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
   g_kind = avx512 && (xlo & 0xe6) == 0xe6 ? kAvx512 : avx && (xlo & 6) == 6 ? kAvx : kSse;
   int all_ok = 1;
-  // Rounds: futex, sched_yield, then (AVX-512 only) futex with the upper
-  // halves of zmm0-15 zero. The third prints the same lines everywhere.
-  for (int round = 0; round < 3; round++) {
+  // Rounds: futex, sched_yield, (AVX-512 only) futex with the upper halves
+  // of zmm0-15 zero, a pipe read. The third prints the same lines everywhere.
+  for (int round = 0; round < 4; round++) {
     int yield = round == 1;
     g_xmm_only = round == 2 && g_kind == kAvx512;
-    const char* how = round == 0 ? "futex" : yield ? "sched_yield" : "futex, xmm0-15 only";
+    g_use_pipe = round == 3;
+    const char* how = round == 0   ? "futex"
+                      : yield      ? "sched_yield"
+                      : g_use_pipe ? "pipe read"
+                                   : "futex, xmm0-15 only";
     g_nr = yield ? 24 : 202;
     g_turn = 0;
+    if (g_use_pipe) {
+      if (pipe(g_pipe[0]) || pipe(g_pipe[1])) return 2;
+      if (write(g_pipe[0][1], "x", 1) != 1) return 2;  // A's turn first
+    }
     struct Side sa = {"A", 0, 0x1f80 | 0x6000, 0, 0}, sb = {"B", 1, 0x1f80 | 0x2000, 1, 0};
     pthread_t ta, tb;
     pthread_create(&ta, NULL, run, &sa);
@@ -180,6 +214,8 @@ int main(void) {
     printf("%s A: %d rounds, registers %s\n", how, ROUNDS, sa.ok ? "kept" : "CHANGED");
     printf("%s B: %d rounds, registers and x87 stack %s\n", how, ROUNDS, sb.ok ? "kept" : "CHANGED");
     all_ok &= sa.ok && sb.ok;
+    if (g_use_pipe)
+      for (int i = 0; i < 4; i++) close(g_pipe[i / 2][i % 2]);
   }
   return all_ok ? 0 : 1;
 }
