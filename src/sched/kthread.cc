@@ -993,8 +993,15 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
     // waiter not yet interruptible). The locked exchange orders the mark
     // before the check and pairs with the waker's locked update of the
     // pending set before it reads `interruptible`: one of the two sees the
-    // other (an xchg costs less than an mfence).
-    (void)__atomic_exchange_n(&u->interruptible, true, __ATOMIC_SEQ_CST);
+    // other (an xchg costs less than an mfence). With one kthread every
+    // waker runs on this thread (a host signal handler only sets flags):
+    // program order is enough.
+    if (g_single_kthread) {
+      u->interruptible = true;
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+    } else {
+      (void)__atomic_exchange_n(&u->interruptible, true, __ATOMIC_SEQ_CST);
+    }
     if (g_signal_deliverable && g_signal_deliverable(u)) WakeUp(u, WakeReason::kSignal);
   } else {
     u->interruptible = false;
