@@ -150,6 +150,7 @@ Kthread& Self() { return *static_cast<Kthread*>(libos::CurrentThread()->kthread)
   ts->guest_fs = u->guest_fs;
   ts->cur_syscall = u->cur_syscall;
   ts->xsave_area = u->xsave_area;
+  ts->guest_range_hint = u->guest_range_hint;
   ts->signal_pending = u->exit_work | u->need_resched |
                        (g_signal_deliverable && g_signal_deliverable(u));
 }
@@ -159,6 +160,7 @@ Kthread& Self() { return *static_cast<Kthread*>(libos::CurrentThread()->kthread)
   u->guest_fs = ts->guest_fs;
   u->cur_syscall = ts->cur_syscall;
   u->exit_work = ts->signal_pending;
+  u->guest_range_hint = ts->guest_range_hint;
   ts->current = nullptr;
 }
 

@@ -50,6 +50,9 @@ struct Uthread {
   uint8_t saved_vectors = 0;
   uint64_t vec_inuse = 0;
   uint8_t exit_work = 0;  // ThreadState::signal_pending while not running
+  // ThreadState::guest_range_hint: each thread's own (two threads ping-
+  // ponging over their own stacks would miss a shared one every call).
+  uint8_t guest_range_hint = 0;
 
   // Blocking: the waiter sets kWaiting (under the lock of whatever will wake
   // it), the scheduler loop moves kWaiting -> kParked once the uthread has

@@ -26,8 +26,9 @@ struct alignas(64) ThreadState {
   // 1 if the x87 registers hold their initial values as far as a program
   // can tell (sched/guest_vectors.h); 0 if unknown.
   uint8_t x87_clean;
-  // The guest_ranges entry KnownGuestRange found last: a thread's calls
-  // mostly touch one VMA (a futex word, a buffer), checked first.
+  // The guest_ranges entry KnownGuestRange found last for the running
+  // uthread (kept per uthread across switches): a thread's calls mostly
+  // touch one VMA (a futex word, a buffer on its stack), checked first.
   mutable uint8_t guest_range_hint;
   uint8_t pad0[3];
   // Extended (x87/SSE/AVX/AVX-512) state of the guest, saved by the slow
