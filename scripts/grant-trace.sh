@@ -9,7 +9,12 @@
 # scenario: the daemon takes the core from it for every round).
 # SPIN=1: the latency-critical container has `spinning_kthreads = 1` (its idle
 # kthread polls its lent core instead of sleeping on the host).
-# Usage: [J=path/to/junction] [SPIN=1] scripts/grant-trace.sh busy|adaptive [ROUNDS [THRESHOLD_US [take]]]
+# KEEP=FILE keeps the trace; VERBOSE=1 prints every slow round's steps.
+# RT=1 (a diagnosis, not a configuration: needs root) makes the latency-critical
+# container's threads SCHED_FIFO once started, so other processes on the
+# machine cannot delay them: what is left is the VM's and junction's own.
+# Stages: scripts/grant-trace-stages.py (also runs on a kept trace).
+# Usage: [J=path/to/junction] [SPIN=1] [RT=1] scripts/grant-trace.sh busy|adaptive [ROUNDS [THRESHOLD_US [take]]]
 set -u
 J=${J:-build/release/junction}
 POLL=${1:?busy or adaptive}; ROUNDS=${2:-300}; THR=${3:-10}; TAKE=${4:-}
@@ -28,39 +33,16 @@ if [ "$TAKE" = take ]; then
   sleep 0.3
 fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-JUNCTION_GRANT_TRACE="$D/trace" taskset -c 1 "$J" run "$D/lc.toml" -- "$J" bench worker sched wake "$ROUNDS" | grep wake_us
-python3 - "$D/trace" "$ROUNDS" "$THR" <<'PY'
-import sys
-path, rounds, thr = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-names = ["keeper_sleep", "keeper_asked", "keeper_woke", "grant", "grant_seen", "timer_run", "run"]
-rows = [[None if x == "-" else int(x) / 1000 for x in l.split()[1:]]
-        for l in open(path) if not l.startswith("#")][-rounds:]  # the warm-up rounds come first
-def pct(col, p):
-    xs = sorted(r[col] for r in rows if r[col] is not None)
-    return "%.1f" % xs[min(len(xs) - 1, len(xs) * p // 100)] if xs else "-"
-print("%-13s %9s %9s %9s %8s" % ("step", "p50", "p90", "p99", "missing"))
-for i, n in enumerate(names[1:], 1):
-    print("%-13s %9s %9s %9s %8d" % (n, pct(i, 50), pct(i, 90), pct(i, 99), sum(r[i] is None for r in rows)))
-slow = {}
-for ks, ka, kw, g, gs, tr, run in rows:
-    if run is None or run <= thr:
-        continue
-    awake = kw if kw is not None else -1e9
-    if g is not None and g > 0 and awake < g and gs - g < 20:
-        why = "the daemon granted after the deadline (the kthread awake, waiting)"
-    elif kw is not None and kw > -5:
-        why = "the kthread woke late from its sleep (asked to wake ahead)"
-    elif gs is not None and gs - max(g, awake) >= 20:
-        why = "the kthread awake but off its CPU when the grant came"
-    elif tr is not None and tr > thr:
-        why = "the kthread awake (holding the core) but off its CPU at the deadline"
-    elif tr is not None and run - tr > thr:
-        why = "the timer's uthread woken, switched to late"
-    else:
-        why = "other"
-    slow.setdefault(why, []).append(run)
-print("%d of %d rounds slower than %g us:" % (sum(len(v) for v in slow.values()), len(rows), thr))
-for why, xs in sorted(slow.items(), key=lambda kv: -len(kv[1])):
-    xs.sort()
-    print("  %4d  %s: median %.0f us, max %.0f us" % (len(xs), why, xs[len(xs) // 2], xs[-1]))
-PY
+JUNCTION_GRANT_TRACE="$D/trace" taskset -c 1 "$J" run "$D/lc.toml" -- "$J" bench worker sched wake "$ROUNDS" >"$D/out" &
+LP=$!
+if [ -n "${RT:-}" ]; then
+  # After start-up (the LibOS sets each thread's policy then: short_slice.h),
+  # during the warm-up rounds, which the stages leave out.
+  sleep 0.3
+  for t in /proc/$LP/task/*; do chrt -f -p 1 "${t##*/}"; done
+fi
+wait $LP
+grep wake_us "$D/out"
+python3 "$(dirname "$0")/grant-trace-stages.py" "$D/trace" "$ROUNDS" "$THR" ${VERBOSE:+-v}
+[ -n "${KEEP:-}" ] && cp "$D/trace" "$KEEP"
+exit 0

@@ -133,6 +133,7 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
   for (unsigned round = 0;; round++) {
     if (TakeGrant(g)) return true;
     uint64_t now = NowNs();
+    if (g.trace) [[unlikely]] GrantTracePoll(g.trace, now);
     if (deadline_ns != 0 && now >= deadline_ns) return false;
     // New work or a signal: the caller services it and waits again, spinning.
     if (g.kicked.exchange(0, std::memory_order_acquire) != 0) return false;
@@ -164,12 +165,18 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
       tsp = &ts;
     }
     if (g.trace) {
+      GrantTraceReadSchedStat(g.trace_stat_fd, &g.trace->at_sleep);
       g.trace->keeper_sleep = now;
       g.trace->keeper_asked = deadline_ns;
     }
     // Not private: the daemon wakes this word through its own mapping.
     host::Syscall(SYS_futex, host::L(&s->grant_core), FUTEX_WAIT, word, host::L(tsp));
-    if (g.trace) g.trace->keeper_woke = NowNs();
+    if (g.trace) {
+      g.trace->keeper_woke = NowNs();
+      GrantTraceReadSchedStat(g.trace_stat_fd, &g.trace->at_woke);
+      g.trace->last_poll = NowNs();  // (the read is not a gap between polls)
+      g.trace->poll_gap = 0;
+    }
     g.sleeping.store(0, std::memory_order_relaxed);
     // Woken, or the word changed before we slept: a grant is likely close,
     // unless the change was the daemon taking back the core we had just

@@ -37,6 +37,7 @@ struct CoreGrant {
   // FUTEX_WAIT while the grant is still its own (never on a taken core).
   bool spins = false;
   GrantTraceSample* trace = nullptr;  // the owner's sample while tracing (grant_trace.h)
+  int trace_stat_fd = -1;             // and its host thread's schedstat file
 };
 
 // How long a waiter polls its grant word after a kick or a timer before

@@ -14,6 +14,16 @@
 
 namespace junction::sched {
 
+// The kthread's host scheduler statistics at one moment
+// (/proc/self/task/TID/schedstat): ns on a CPU, ns runnable but waiting on
+// a run queue, times scheduled in. Time in neither (nor asleep) is the
+// vCPU stolen by the hypervisor or spent in interrupts.
+struct GrantTraceSchedStat {
+  uint64_t exec_ns = 0;
+  uint64_t wait_ns = 0;
+  uint64_t slices = 0;
+};
+
 // One timer wake-up. 0 = the step did not happen in this sample.
 struct GrantTraceSample {
   uint64_t keeper_sleep = 0;  // the coreless kthread last went to sleep (FUTEX_WAIT)
@@ -24,6 +34,14 @@ struct GrantTraceSample {
   uint64_t deadline = 0;      // the timer's deadline
   uint64_t timer_run = 0;     // the scheduler woke the timer's uthread
   uint64_t run = 0;           // the woken uthread was switched to
+  // Host scheduler statistics before the keeper's sleep, when it woke and
+  // when the uthread ran (all zero if not read).
+  GrantTraceSchedStat at_sleep, at_woke, at_run;
+  // Awake and polling (grant word, timers) from keeper_woke to run: the
+  // longest time between two polls, and when it ended.
+  uint64_t last_poll = 0;
+  uint64_t poll_gap = 0;
+  uint64_t poll_gap_end = 0;
 };
 
 // Opens FILE (append) and turns tracing on; false if it cannot.
@@ -34,5 +52,19 @@ bool GrantTraceOn();
 void GrantTraceAdd(const GrantTraceSample& s);
 // Writes the kept samples to FILE (a host write; call off the hot path).
 void GrantTraceFlush();
+// Opens the schedstat file of host thread `tid` of this process (-1 if it
+// cannot), and reads it (false if it cannot): on that thread only. Both
+// host calls.
+int GrantTraceOpenSchedStat(int tid);
+bool GrantTraceReadSchedStat(int fd, GrantTraceSchedStat* out);
+// A poll while awake for a grant or a timer: keeps the longest gap.
+inline void GrantTracePoll(GrantTraceSample* s, uint64_t now) {
+  if (s->keeper_woke == 0 || s->run != 0) return;
+  if (s->last_poll != 0 && now - s->last_poll > s->poll_gap) {
+    s->poll_gap = now - s->last_poll;
+    s->poll_gap_end = now;
+  }
+  s->last_poll = now;
+}
 
 }  // namespace junction::sched

@@ -586,6 +586,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
   LoadUthread(self.ts, next);
   if (self.trace_woken == next) [[unlikely]] {
     self.trace_sample.run = NowNs();
+    GrantTraceReadSchedStat(self.grant.trace_stat_fd, &self.trace_sample.at_run);
     GrantTraceAdd(self.trace_sample);
     self.trace_sample = GrantTraceSample{};
     self.trace_woken = nullptr;
@@ -597,6 +598,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
   libos::ThreadState* ts = self.ts;
   for (;;) {
     if (g_member_rejoin) [[unlikely]] MaybeRejoinDaemon(self);
+    if (self.grant.trace) [[unlikely]] GrantTracePoll(self.grant.trace, NowNs());
     if (self.grant.slot) {
       bool held = self.grant.holds;
       if (!MayRun(self.grant)) {
@@ -822,7 +824,10 @@ void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i
     // A kthread waking for a grant or a timer runs within ~100 µs even on
     // a loaded host CPU (short_slice.h).
     RequestShortSlice(g_kthreads[i].host_tid);
-    if (GrantTraceOn()) g_kthreads[i].grant.trace = &g_kthreads[i].trace_sample;
+    if (GrantTraceOn()) {
+      g_kthreads[i].grant.trace = &g_kthreads[i].trace_sample;
+      g_kthreads[i].grant.trace_stat_fd = GrantTraceOpenSchedStat(g_kthreads[i].host_tid);
+    }
   }
   g_daemon_header = header;
   header->yield_signal.store(kPreemptSignal, std::memory_order_relaxed);
