@@ -1,5 +1,6 @@
 #include "sched/core_grant.h"
 
+#include <errno.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -129,6 +130,9 @@ void ReleaseCore(CoreGrant& g) {
 bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
   KthreadSlot* s = g.slot;
   uint64_t spin_until = poll != GrantPoll::kSleep ? NowNs() + kGrantSpinNs : 0;
+  // Polling hard for a deadline: up to it, however far (a sleep now would
+  // end late).
+  if (poll == GrantPoll::kHard && deadline_ns > spin_until) spin_until = deadline_ns;
   bool polite = poll != GrantPoll::kHard;
   for (unsigned round = 0;; round++) {
     if (TakeGrant(g)) return true;
@@ -170,7 +174,7 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
       g.trace->keeper_asked = deadline_ns;
     }
     // Not private: the daemon wakes this word through its own mapping.
-    host::Syscall(SYS_futex, host::L(&s->grant_core), FUTEX_WAIT, word, host::L(tsp));
+    long r = host::Syscall(SYS_futex, host::L(&s->grant_core), FUTEX_WAIT, word, host::L(tsp));
     if (g.trace) {
       g.trace->keeper_woke = NowNs();
       GrantTraceReadSchedStat(g.trace_stat_fd, &g.trace->at_woke);
@@ -178,6 +182,10 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
       g.trace->poll_gap = 0;
     }
     g.sleeping.store(0, std::memory_order_relaxed);
+    // A signal (the preemption tick of a wait's first slice, or a host
+    // signal, whose handler kicks us if it brought work) says nothing about
+    // a grant: back to sleep, without polling first.
+    if (r == -EINTR) continue;
     // Woken, or the word changed before we slept: a grant is likely close,
     // unless the change was the daemon taking back the core we had just
     // given back (kNoCore). Polling then would only hold up, on the core we

@@ -85,6 +85,16 @@ enum class GrantPoll {
             // a loaded host gives the CPU away for a whole host time slice
 };
 
+// How a coreless kthread polls next after a wake-up that brought no grant
+// (a timer, a signal, a kick): hard if the timer keeper just woke its
+// timer's uthread on its own idle core (the grant or its resumption is
+// due now), politely if work is queued for it (the doorbell asked the
+// daemon for a core), else not at all.
+inline GrantPoll NextGrantPoll(bool keeper_woke_timer, bool work_queued) {
+  if (keeper_woke_timer) return GrantPoll::kHard;
+  return work_queued ? GrantPoll::kPolite : GrantPoll::kSleep;
+}
+
 // Blocks until a new grant arrives (true), or until `deadline_ns` passes
 // (0: none) or a kick arrives (false: the caller services timers and
 // signals and calls again).

@@ -500,18 +500,23 @@ void WaitForCore(Kthread& self, bool released) {
         PausePreemptionTimer();
         paused = true;
       }
+      poll = GrantPoll::kSleep;  // a slice without a grant: none is on its way
       continue;
     }
     // A timer, a signal or new work: wake whom they concern (queued work
-    // rings the doorbell), then wait again, polling for the grant: hard
-    // right after the keeper woke a timer's uthread (the daemon grants
-    // for it now), politely otherwise.
+    // rings the doorbell), then wait again, polling for the grant only if
+    // one is on its way: hard right after the keeper woke a timer's uthread
+    // (the daemon grants for it now), politely for work queued here (the
+    // doorbell asked for a core). A preemption tick, the keeper's early
+    // wake-up or a kick whose work another kthread took brings no grant:
+    // polling then cost up to kGrantSpinNs of CPU each, twice per idle
+    // period (docs/performance.md, "Core-grant tail, third pass").
     bool keeper_timer = keeper && deadline != 0 && NowNs() >= deadline && poll == GrantPoll::kHard &&
                         self.grant.idle;
     RunTimers();
     HandleSignalWakeups();
     if (keeper && net) net->poll(self.index, false);
-    poll = keeper_timer ? GrantPoll::kHard : GrantPoll::kPolite;
+    poll = NextGrantPoll(keeper_timer, self.rq_len.load(std::memory_order_relaxed) > 0);
   }
   // Stopped, or armed for a deadline still far: tick every slice from now.
   if (paused || (armed_for != 0 && NowNs() + kKeeperLeadNs < armed_for)) ResumePreemptionTimer();

@@ -222,3 +222,27 @@ TEST_CASE("core grant: a spinning waiter polls its own idle core, and sleeps onc
   CHECK(Status(slot) == PackStatus(KthreadState::kParked, 4));
   ReleaseGrantAfterFork(g);
 }
+
+TEST_CASE("core grant: after a wake-up without a grant, a waiter polls only for a grant on its way") {
+  // The keeper just woke its timer's uthread: the grant (or resuming on its
+  // own idle core) is due now.
+  CHECK(NextGrantPoll(true, false) == GrantPoll::kHard);
+  CHECK(NextGrantPoll(true, true) == GrantPoll::kHard);
+  // Work queued for it: the doorbell asked the daemon for a core.
+  CHECK(NextGrantPoll(false, true) == GrantPoll::kPolite);
+  // A preemption tick, an early wake-up, a kick whose work went elsewhere:
+  // nothing is coming, so no polling.
+  CHECK(NextGrantPoll(false, false) == GrantPoll::kSleep);
+}
+
+TEST_CASE("core grant: polling hard for a deadline past the polling window never sleeps") {
+  KthreadSlot slot{};
+  slot.grant_core.store(kNoCore);
+  CoreGrant g;
+  g.slot = &slot;
+  GrantTraceSample sample;  // records a FUTEX_WAIT (keeper_sleep) if there is one
+  g.trace = &sample;
+  CHECK_FALSE(WaitForGrant(g, NowNs() + 3 * kGrantSpinNs, GrantPoll::kHard));
+  CHECK(sample.keeper_sleep == 0);
+  CHECK(sample.keeper_woke == 0);
+}
