@@ -46,6 +46,8 @@ def stage(r):
         # Asleep at the deadline: the host timer (ahead of it) fired late, or
         # the woken kthread waited for its CPU.
         sw = r.get("sleep_wait")
+        if ka is None:  # a sleep without a timeout: the grant's FUTEX_WAKE ended it
+            return "keeper asleep at the deadline, woken by the grant", kw - (g if g is not None else 0)
         if sw is not None and sw >= (kw - ka) / 2:
             return "keeper woke late: runnable, waiting for cpu (run queue)", sw
         return "keeper woke late: host timer / halted-vCPU wake-up", kw - ka - (sw or 0)
