@@ -394,8 +394,16 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
   //      __pthread_enable_asynccancel. As D: the mov becomes the jump, the
   //      trampoline redoes the loads at the site's %rsp, loads and syscall
   //      stay.
+  //   G: mov %esi,%eax; syscall; cmp $-4096,%rax  89 f0 0f 05 48 3d 00 f0 ff ff,
+  //      exit_group only: glibc's _exit, the last call of every process
+  //      (each forked child that exits trapped there once). As B, the jump
+  //      covers the mov, the syscall and the cmp's first byte; the
+  //      trampoline redoes the mov and the cmp. exit_group never returns;
+  //      no short branch nearby may land inside the covered bytes
+  //      (NoShortBranchInto: _exit's own loop jumps to the mov itself).
   static constexpr uint8_t kMovR9FromStack[] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};
   static constexpr uint8_t kExitLoop[] = {0x31, 0xff, 0x89, 0xd0, 0x0f, 0x05, 0xeb, 0xf8};
+  static constexpr uint8_t kMovEsiToEax[] = {0x89, 0xf0};
   uintptr_t site = after - 7;
   std::span<const uint8_t> relocated, before;
   bool set_nr = true;
@@ -410,6 +418,15 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
       site = after - 6;
       before = std::span<const uint8_t>(kExitLoop, 4);  // xor %edi,%edi; mov %edx,%eax
       set_nr = false;
+    } else if (nr == SYS_exit_group && q[0] == kMovEsiToEax[0] && q[1] == kMovEsiToEax[1] &&
+               q[2] == 0x0f && q[3] == 0x05 &&
+               ((after + sizeof(kCmpRax4096) - 1) & ~(kPage - 1)) == (after & ~(kPage - 1)) &&
+               std::memcmp(q + 4, kCmpRax4096, sizeof(kCmpRax4096)) == 0) {
+      site = after - 4;
+      before = kMovEsiToEax;
+      set_nr = false;
+      relocated = kCmpRax4096;
+      resume = after + sizeof(kCmpRax4096);
     } else if (nr == 0 && q[0] == 0x31 && q[1] == 0xc0 && q[2] == 0x0f && q[3] == 0x05 &&
         std::memcmp(q + 4, kCmpRax4096, sizeof(kCmpRax4096)) == 0) {
       site = after - 4;
@@ -460,6 +477,8 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
   const auto* p = reinterpret_cast<const uint8_t*>(site);
   if (nr == SYS_exit && p[0] == kExitLoop[0] && !NoShortBranchInto(site, vstart, vend))
     return false;
+  if (nr == SYS_exit_group && p[0] == kMovEsiToEax[0] && !NoShortBranchInto(site, vstart, vend))
+    return false;
   uint32_t imm = 0;
   if (relocated.empty() && before.empty()) {
     std::memcpy(&imm, p + 1, 4);
@@ -499,9 +518,10 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
   w[0] = 0xe9;
   g_patching_site.store(0, std::memory_order_release);
   host::Mprotect(first, span, prot);
-  // Shape B's patch covers the trapped call's own resume point: it goes on
-  // at the trampoline's copy of the instructions after the syscall.
-  if (!relocated.empty()) *resume_now = tramp + kRelocatedOffset;
+  // Shape B's (and G's) patch covers the trapped call's own resume point:
+  // it goes on at the trampoline's copy of the instructions after the
+  // syscall (after `before`, the mov $nr if any, lea, call, lea).
+  if (!relocated.empty()) *resume_now = tramp + before.size() + (set_nr ? 5 : 0) + 5 + 6 + 8;
   return true;
 }
 
