@@ -5,7 +5,9 @@
 // which glibc never sees. Without this, another kthread inside malloc at
 // the moment of the fork leaves the child's copy of that arena locked for
 // good (its next malloc hangs). Taken last, after the LibOS's own fork
-// locks: code holding those allocates, malloc takes none of them.
+// locks: code holding those allocates, malloc takes none of them. Like
+// glibc's fork, the fork takes them only when another host thread exists
+// (sched::g_single_kthread false): alone, nobody else can hold one.
 #pragma once
 
 namespace junction::libos::proc {

@@ -47,6 +47,7 @@
 #include "libos/syscalls/user_memory.h"
 #include "sched/cpu_time.h"
 #include "sched/kthread.h"
+#include "sched/single_kthread.h"
 #include "sched/standalone_registry.h"
 #include "sched/uthread.h"
 #include "sched/reactor.h"
@@ -193,7 +194,11 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   fs::Vfs::Get().ForkLock();
   HostActionsForkLock();
   sched::UthreadCacheForkLock();
-  proc::LibcForkLock();
+  // As glibc's own fork: malloc's locks only if another host thread may
+  // hold one (taking and releasing them writes two libc pages, each then a
+  // copy-on-write fault in parent and child).
+  const bool libc_locks = !sched::g_single_kthread;
+  if (libc_locks) proc::LibcForkLock();
   int pidfd = -1;
   long host_flags = CLONE_PIDFD | (req.exit_signal & CSIGNAL);
   // Host signals stay blocked across the fork until the child has dropped
@@ -206,10 +211,10 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&all), host::L(&host_mask), 8);
   long r = host::Syscall(SYS_clone, host_flags, 0, host::L(&pidfd), 0, 0);
   if (r == 0) {
-    proc::LibcForkUnlockChild();  // no host call
+    if (libc_locks) proc::LibcForkUnlockChild();  // no host call
   } else {
     host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&host_mask), 0, 8);
-    proc::LibcForkUnlockParent();  // may wake a waiter: a futex call from libc
+    if (libc_locks) proc::LibcForkUnlockParent();  // may wake a waiter: a futex call from libc
   }
   sched::UthreadCacheForkUnlock();
   HostActionsForkUnlock();
