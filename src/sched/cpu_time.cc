@@ -20,8 +20,9 @@ JUNCTION_FORK_WRITTEN uint64_t g_exited_user_ticks = 0;
 JUNCTION_FORK_WRITTEN uint64_t g_exited_sys_ticks = 0;
 JUNCTION_FORK_WRITTEN uint64_t g_exited_nvcsw = 0;
 JUNCTION_FORK_WRITTEN uint64_t g_exited_nivcsw = 0;
-SpinLock g_process_prev_lock;
-CpuTimes g_process_prev;
+// Reset by a forked child: with the totals above.
+JUNCTION_FORK_WRITTEN SpinLock g_process_prev_lock;
+JUNCTION_FORK_WRITTEN CpuTimes g_process_prev;
 
 uint64_t Relaxed(const uint64_t& v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); }
 

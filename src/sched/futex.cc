@@ -448,6 +448,17 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
   return count;
 }
 
+void PrepareFutexesForFork() {
+  // A bucket page nothing has touched is not mapped: the child's reset
+  // below, reading it, would take a fault for each. Read once here, it
+  // maps the zero page, whose entry the fork copies like any other.
+  static std::atomic<bool> done{false};
+  if (done.load(std::memory_order_relaxed) || done.exchange(true)) return;
+  const auto* bytes = reinterpret_cast<const volatile char*>(g_buckets);
+  for (size_t off = 0; off < sizeof(g_buckets); off += 4096) (void)bytes[off];
+  (void)bytes[sizeof(g_buckets) - 1];
+}
+
 void ResetFutexesAfterFork() {
   // Only buckets in use are written (each page written is a copy-on-write
   // fault in the child).

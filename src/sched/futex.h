@@ -67,6 +67,8 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
                        uint32_t cmpval, bool shared);
 
 // Fork child: the waiters (other threads) do not exist there.
+// In the parent, before a host fork (after the first, nothing to do).
+void PrepareFutexesForFork();
 void ResetFutexesAfterFork();
 
 }  // namespace junction::sched

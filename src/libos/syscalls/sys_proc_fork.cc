@@ -46,6 +46,7 @@
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 #include "sched/cpu_time.h"
+#include "sched/futex.h"
 #include "sched/kthread.h"
 #include "sched/single_kthread.h"
 #include "sched/standalone_registry.h"
@@ -178,6 +179,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
 
   proc::MoveSharedObjectsToHost();
   RewriteSitesOfChildren();
+  sched::PrepareFutexesForFork();
   // Locks other kthreads may hold mid-update: the child must not inherit
   // them taken. Order: rewriting (a SIGSYS rewrite looks up the mm under
   // it), mm, descriptors, the stack, children; then leaf locks (their
