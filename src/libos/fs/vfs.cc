@@ -29,11 +29,6 @@ unsigned Umask() { return CurrentProcess().umask; }
 
 }  // namespace
 
-Vfs& Vfs::Get() {
-  static auto* v = new Vfs;
-  return *v;
-}
-
 SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_root) {
   mounts_.clear();
   host_root_ = host_root.empty() ? "/" : host_root;
