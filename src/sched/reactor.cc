@@ -8,9 +8,9 @@
 #include <atomic>
 #include <cerrno>
 #include <ctime>
-#include <unordered_map>
 
 #include "libos/host/host.h"
+#include "sched/fd_keyed_table.h"
 #include "sched/kthread.h"
 #include "sched/preempt.h"
 #include "sched/spinlock.h"
@@ -37,7 +37,11 @@ struct Registration {
 JUNCTION_FORK_WRITTEN int g_epfd = -1;
 JUNCTION_FORK_WRITTEN int g_kick_fd = -1;
 JUNCTION_FORK_WRITTEN alignas(64) SpinLock g_lock;  // not on a cache line with the fd table or mm locks
-std::unordered_map<int, Registration>* g_regs;
+// In the fork-written page: a forked parent's wait registers and drops a
+// pidfd here every time (fd_keyed_table.h says why not in a map).
+using Registrations = FdKeyedTable<Registration, 8>;
+JUNCTION_FORK_WRITTEN Registrations g_table;
+Registrations* g_regs = nullptr;  // &g_table once the reactor is made
 JUNCTION_FORK_WRITTEN std::atomic<int> g_waiters{0};
 
 constexpr uint32_t kAlways = EPOLLERR | EPOLLHUP;
@@ -56,7 +60,7 @@ void Update(int fd, Registration& r) {
   uint32_t m = MaskOf(r);
   if (!r.waiters) {
     host::Syscall(SYS_epoll_ctl, g_epfd, EPOLL_CTL_DEL, fd, 0);
-    g_regs->erase(fd);
+    g_regs->Erase(fd);
     return;
   }
   if (m != r.mask) {
@@ -105,15 +109,15 @@ int EpollFd() { return __atomic_load_n(&g_epfd, __ATOMIC_ACQUIRE); }
 // Adds `w` to host_fd's registration, pointing epoll at it; g_lock held.
 long Register_locked(int host_fd, Waiter* w) {
   if (EpollFd() < 0 && !MakeSet_locked()) return -ENOMEM;
-  auto [it, fresh] = g_regs->try_emplace(host_fd);
-  Registration& r = it->second;
+  auto [rp, fresh] = g_regs->FindOrAdd(host_fd);
+  Registration& r = *rp;
   uint32_t want = MaskOf(r) | w->events;
   if (fresh || want != r.mask) {
     epoll_event ev{want | EPOLLRDHUP, {.fd = host_fd}};
     long rc = host::Syscall(SYS_epoll_ctl, g_epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
                             host_fd, host::L(&ev));
     if (rc < 0) {
-      if (fresh) g_regs->erase(it);
+      if (fresh) g_regs->Erase(host_fd);
       return rc;
     }
     r.mask = want;
@@ -127,7 +131,7 @@ long Register_locked(int host_fd, Waiter* w) {
 }  // namespace
 
 bool ReactorInit() {
-  g_regs = new std::unordered_map<int, Registration>();
+  g_regs = &g_table;
   return MakeSet_locked();
 }
 
@@ -159,13 +163,13 @@ void UnwatchHostFd(HostFdWatch* hw) {
     SpinGuard g(g_lock);
     if (!hw->armed) return;
     hw->armed = false;
-    auto it = g_regs->find(hw->fd);
-    if (it == g_regs->end()) return;
-    for (Waiter* w = it->second.waiters; w; w = w->next)
+    Registration* r = g_regs->Find(hw->fd);
+    if (!r) return;
+    for (Waiter* w = r->waiters; w; w = w->next)
       if (w->watch == hw) found = w;
     if (found) {
-      Unlink(it->second, found);
-      Update(hw->fd, it->second);
+      Unlink(*r, found);
+      Update(hw->fd, *r);
     }
   }
   delete found;
@@ -208,10 +212,9 @@ long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns, bool interru
   WakeReason why = Park(deadline_ns, interruptible);
   if (why == WakeReason::kWoken) return w.revents;
   SpinGuard g(g_lock);
-  auto it = g_regs->find(host_fd);
-  if (it != g_regs->end()) {
-    Unlink(it->second, &w);
-    Update(host_fd, it->second);
+  if (Registration* r = g_regs->Find(host_fd)) {
+    Unlink(*r, &w);
+    Update(host_fd, *r);
   }
   return why == WakeReason::kTimeout ? -ETIMEDOUT : -EINTR;
 }
@@ -241,9 +244,9 @@ int ReactorPoll(int timeout_ms) {
       continue;
     }
     SpinGuard g(g_lock);
-    auto it = g_regs->find(fd);
-    if (it == g_regs->end()) continue;
-    Registration& r = it->second;
+    Registration* rp = g_regs->Find(fd);
+    if (!rp) continue;
+    Registration& r = *rp;
     for (Waiter** p = &r.waiters; *p;) {
       Waiter* w = *p;
       if (w->events & evs[i].events) {
@@ -281,9 +284,8 @@ void ReactorResetAfterFork() {
   host::Syscall(SYS_close, g_kick_fd);
   g_epfd = g_kick_fd = -1;
   g_lock.unlock();
-  // The map lives on the LibOS heap: clearing an empty one still writes
-  // it (a copy-on-write fault).
-  if (!g_regs->empty()) g_regs->clear();
+  // Writes nothing if empty (a copy-on-write fault otherwise).
+  g_regs->Clear();
   g_waiters.store(0);
 }
 
