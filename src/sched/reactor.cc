@@ -13,6 +13,7 @@
 #include "sched/fd_keyed_table.h"
 #include "sched/kthread.h"
 #include "sched/preempt.h"
+#include "sched/single_kthread.h"
 #include "sched/spinlock.h"
 #include "sched/uthread.h"
 #include "base/fork_written.h"
@@ -153,7 +154,7 @@ long WatchHostFd(HostFdWatch* hw, int host_fd, uint32_t events) {
     delete w;
     return rc;
   }
-  ReactorKick();
+  if (!g_single_kthread) ReactorKick();
   return 0;
 }
 
@@ -208,7 +209,9 @@ long WaitHostFd(int host_fd, uint32_t events, uint64_t deadline_ns, bool interru
     if (rc < 0) return rc == -EPERM ? static_cast<long>(events & (EPOLLIN | EPOLLOUT)) : rc;
     u->BeginWait();
   }
-  ReactorKick();  // a kthread blocked in epoll_wait must see the new interest
+  // A kthread blocked in epoll_wait must see the new interest (alone, this
+  // kthread is not blocked: two host calls fewer per wait).
+  if (!g_single_kthread) ReactorKick();
   WakeReason why = Park(deadline_ns, interruptible);
   if (why == WakeReason::kWoken) return w.revents;
   SpinGuard g(g_lock);
