@@ -94,16 +94,15 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   ResetChildrenUsageBaseline();
   EnableSyscallDispatch();
   Process& p = CurrentProcess();
+  p.host_ppid = p.host_pid;  // still the parent's: no getppid
   p.host_pid = static_cast<int>(host::Syscall(SYS_getpid));
-  p.host_ppid = static_cast<int>(host::Syscall(SYS_getppid));
   p.pid = pid;
   // The parent's children are not ours; their pidfds go.
   for (const ChildProcess& c : p.children) host::Syscall(SYS_close, c.pidfd);
   p.children.clear();
   p.may_have_children = false;
   p.children_lock.unlock();
-  // Its own children's set is made at its first fork (most children exec
-  // or exit without forking: one host call fewer per child).
+  // Its own children's set is made at its first wait for any child.
   if (p.children_epfd >= 0) host::Syscall(SYS_close, p.children_epfd);
   p.children_epfd = -1;
   if (vfork_rd >= 0) host::Syscall(SYS_close, vfork_rd);
@@ -247,20 +246,21 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
     return r == -EPERM ? -EAGAIN : r;
   }
   int host_pid = static_cast<int>(r);
-  p.children.push_back(ChildProcess{pid, host_pid, pidfd});
+  // Into the children's set if a wait for any child made it (decided under
+  // children_lock, as that wait does: sys_wait.cc, ChildrenSet).
+  const int children_epfd = p.children_epfd;
+  p.children.push_back(ChildProcess{pid, host_pid, pidfd, children_epfd >= 0});
   p.may_have_children = true;
-  if (p.children_epfd < 0)  // under children_lock: another kthread may fork too
-    p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
   p.children_lock.unlock();
   if (proc::Entry* e = proc::FindPid(t, pid)) {
     e->host_pid.store(host_pid);
     e->state.store(proc::kRunning);
   }
-  if (p.children_epfd >= 0) {
+  if (children_epfd >= 0) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = static_cast<uint32_t>(pid);
-    host::Syscall(SYS_epoll_ctl, p.children_epfd, EPOLL_CTL_ADD, pidfd, host::L(&ev));
+    host::Syscall(SYS_epoll_ctl, children_epfd, EPOLL_CTL_ADD, pidfd, host::L(&ev));
   }
   if (req.flags & CLONE_PARENT_SETTID) (void)UserPtr<int>(static_cast<long>(req.parent_tid)).Write(pid);
   if (req.flags & CLONE_PIDFD) {
