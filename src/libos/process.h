@@ -20,6 +20,7 @@ struct ChildProcess {
   int pid = 0;       // container pid
   int host_pid = 0;
   int pidfd = -1;    // host pidfd (the LibOS's, no guest number)
+  bool in_set = false;  // its pidfd is in children_epfd
 };
 
 struct Process {
@@ -37,7 +38,10 @@ struct Process {
   // vfork child: the write end of the pipe its parent waits on until this
   // process execs or exits (-1 otherwise).
   int vfork_fd = -1;
-  // Host epoll set holding every child's pidfd: readable when one exited.
+  // Host epoll set of the children's pidfds, readable when one exited: what
+  // a wait for any child parks on. Made at the first such wait (a wait for
+  // one child parks on its pidfd); from then on each new child joins it at
+  // its fork. -1 until then.
   int children_epfd = -1;
   sched::SpinLock children_lock;
   std::vector<ChildProcess> children;  // guarded by children_lock

@@ -43,17 +43,19 @@ struct HostSelector {
 void ForgetChild(int pid) {
   Process& p = CurrentProcess();
   int pidfd = -1;
+  bool in_set = false;
   {
     sched::SpinGuard g(p.children_lock);
     auto it = std::find_if(p.children.begin(), p.children.end(),
                            [&](const ChildProcess& c) { return c.pid == pid; });
     if (it != p.children.end()) {
       pidfd = it->pidfd;
+      in_set = it->in_set;
       p.children.erase(it);
     }
   }
   if (pidfd >= 0) {
-    if (p.children_epfd >= 0) host::Syscall(SYS_epoll_ctl, p.children_epfd, EPOLL_CTL_DEL, pidfd, 0);
+    if (in_set) host::Syscall(SYS_epoll_ctl, p.children_epfd, EPOLL_CTL_DEL, pidfd, 0);
     host::Syscall(SYS_close, pidfd);
   }
   if (proc::Table* t = proc::Get()) {
@@ -64,6 +66,25 @@ void ForgetChild(int pid) {
     }
     proc::UnlockTable(t);
   }
+}
+
+// The children's set (process.h), made at the first wait for any child
+// with every child's pidfd in it; later forks add theirs. -1 if it cannot
+// be made (the wait then polls).
+int ChildrenSet() {
+  Process& p = CurrentProcess();
+  sched::SpinGuard g(p.children_lock);
+  if (p.children_epfd < 0)
+    p.children_epfd = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
+  if (p.children_epfd < 0) return -1;
+  for (ChildProcess& c : p.children) {
+    if (c.in_set) continue;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<uint32_t>(c.pid);
+    c.in_set = host::Syscall(SYS_epoll_ctl, p.children_epfd, EPOLL_CTL_ADD, c.pidfd, host::L(&ev)) == 0;
+  }
+  return p.children_epfd;
 }
 
 int ChildPidfd(int pid) {
@@ -136,8 +157,7 @@ long Wait(int idtype, long id, int options, siginfo_t* info, rusage* ru) {
   // Without events on a descriptor (stops, continues, adopted orphans, a
   // group), re-check every few milliseconds.
   bool poll = sel.poll_only || (options & (WSTOPPED | WCONTINUED)) || !(options & WEXITED);
-  Process& p = CurrentProcess();
-  int park_fd = sel.pidfd >= 0 ? sel.pidfd : p.children_epfd;
+  int park_fd = sel.pidfd;
   uint64_t backoff_ns = 200000;
   for (;;) {
     siginfo_t si{};
@@ -154,6 +174,7 @@ long Wait(int idtype, long id, int options, siginfo_t* info, rusage* ru) {
       return pid;
     }
     if (options & WNOHANG) return 0;
+    if (sel.pidfd < 0) park_fd = ChildrenSet();
     uint64_t deadline = 0;
     if (poll || park_fd < 0) {
       deadline = sched::NowNs() + backoff_ns;
