@@ -133,8 +133,11 @@ void FaultHandler(int sig, siginfo_t* si, void* ctx) {
 }  // namespace
 
 bool InstallAltStack() {
-  long stack = host::Mmap(0, kAltStackSize, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  // No MAP_STACK (the kernel marks such a mapping no-huge-page): with the
+  // same flags as its neighbours (the uthread or thread-state memory mapped
+  // next to it) it merges into one VMA, one fewer that every fork copies.
+  long stack = host::Mmap(0, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                          -1, 0);
   if (stack < 0) return false;
   stack_t ss{};
   ss.ss_sp = reinterpret_cast<void*>(stack);
