@@ -113,6 +113,22 @@ add_test(NAME e2e.fs_tmpfs_shared
          COMMAND bash ${E2E_DATA}/fs_tmpfs_shared.sh $<TARGET_FILE:junction>
                  $<TARGET_FILE:e2e_fs_tmpfs_shared> ${E2E_DATA}/tmpfs_shared.toml)
 set_tests_properties(e2e.fs_tmpfs_shared PROPERTIES LABELS e2e TIMEOUT 120)
+# A full tmpfs (1M): a write that does not fit writes what fits and
+# returns the short count, then ENOSPC (write, pwrite, writev, pwritev,
+# O_APPEND); holes are free, fallocate gets all of its range or ENOSPC.
+# On the shared config mount (fs_tmpfs_shared.sh), and on the LibOS's own
+# tmpfs (the same config, run through junction_libos_tmpfs.sh: needs root).
+add_executable(e2e_fs_tmpfs_full progs/fs_tmpfs_full.c)
+add_test(NAME e2e.fs_tmpfs_full
+         COMMAND bash ${E2E_DATA}/fs_tmpfs_shared.sh $<TARGET_FILE:junction>
+                 $<TARGET_FILE:e2e_fs_tmpfs_full> ${E2E_DATA}/tmpfs_shared.toml)
+set_tests_properties(e2e.fs_tmpfs_full PROPERTIES LABELS e2e TIMEOUT 120)
+add_test(NAME e2e.fs_tmpfs_full_libos
+         COMMAND sh -c "unshare --mount true 2>/dev/null && exec \"$@\" || exit 77" sh
+                 bash ${E2E_DATA}/fs_tmpfs_shared.sh ${E2E_DATA}/junction_libos_tmpfs.sh
+                 $<TARGET_FILE:e2e_fs_tmpfs_full> ${E2E_DATA}/tmpfs_shared.toml)
+set_tests_properties(e2e.fs_tmpfs_full_libos PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77
+                     ENVIRONMENT "JUNCTION=$<TARGET_FILE:junction>")
 
 # O_TMPFILE on a host directory and on tmpfs, named later with linkat.
 add_executable(e2e_fs_tmpfile progs/fs_tmpfile.c)

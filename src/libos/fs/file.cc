@@ -184,6 +184,11 @@ SysResult<void> HostFile::Truncate(uint64_t len) {
   if (r < 0) return Errno{static_cast<int>(-r)};
   return {};
 }
+SysResult<void> HostFile::Fallocate(int mode, uint64_t off, uint64_t len) {
+  long r = host::Syscall(SYS_fallocate, host_fd_, mode, host::L(off), host::L(len));
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  return {};
+}
 
 SysResult<size_t> TextFile::Read(void* buf, size_t len) {
   auto n = Pread(buf, len, pos_);

@@ -179,6 +179,9 @@ class HostFile : public File {
   SysResult<void> Identity(uint64_t* dev, uint64_t* ino) override;
   SysResult<size_t> Getdents(void* buf, size_t len) override;
   SysResult<void> Truncate(uint64_t len) override;
+  // fallocate(2) (`off` >= 0, `len` > 0); a size-limited tmpfs's files
+  // need room first (tmpfs.cc, shared_tmpfs.cc).
+  virtual SysResult<void> Fallocate(int mode, uint64_t off, uint64_t len);
   // True for descriptors whose I/O can block (terminals, pipes, FIFOs,
   // sockets): their calls wait through the reactor first.
   bool MayBlock();

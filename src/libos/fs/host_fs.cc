@@ -139,11 +139,19 @@ class HostFs : public Filesystem {
     return fd;
   }
 
+  static bool IsRegular(long fd) {
+    struct stat st;
+    return host::Syscall(SYS_fstat, fd, host::L(&st)) == 0 && S_ISREG(st.st_mode);
+  }
+
   // The guest's description of host descriptor `fd` from OpenGuest.
   FilePtr GuestFile(int flags, long fd, bool host_nonblock_ours, std::string path = {}) {
     std::shared_ptr<HostFile> f;
     flags &= ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW);
-    if (quota_ && host_nonblock_ours && !(flags & O_DIRECTORY))  // a regular file, or a directory
+    // On a size-limited mount, a regular file (or a directory: no writes)
+    // charges its writes; OpenGuest looked at the type unless O_RDWR,
+    // O_NONBLOCK or O_PATH (no writes) sent it straight to the host.
+    if (quota_ && !(flags & (O_DIRECTORY | O_PATH)) && (host_nonblock_ours || IsRegular(fd)))
       f = std::make_shared<QuotaFile>(flags, std::move(path), static_cast<int>(fd), quota_.get());
     else
       f = std::make_shared<HostFile>(flags, std::move(path), static_cast<int>(fd));

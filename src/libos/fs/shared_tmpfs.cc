@@ -10,16 +10,14 @@
 #include <cstring>
 #include <memory>
 
+#include "libos/fs/tmpfs_space.h"
 #include "libos/host/host.h"
 
 namespace junction::libos::fs {
 
 namespace {
 
-constexpr uint64_t kPage = 4096;
 constexpr int kMaxDepth = 64;  // deeper trees are not counted
-
-uint64_t PageUp(uint64_t x) { return (x + kPage - 1) & ~(kPage - 1); }
 
 // The blocks of the files below directory `dir` (a descriptor, closed
 // here). A file with several links counts a share per link, so one whose
@@ -53,9 +51,9 @@ uint64_t CountDir(int dir, int depth) {
 
 }  // namespace
 
-TmpfsQuota::TmpfsQuota(uint64_t limit, int root_fd) : limit_(limit), root_fd_(root_fd) {
+TmpfsQuota::TmpfsQuota(uint64_t limit, int root_fd) : limit_(TmpfsPageUp(limit)), root_fd_(root_fd) {
   // Made in pid 1 before any fork: every process of the container shares it.
-  void* p = reinterpret_cast<void*>(host::Syscall(SYS_mmap, 0, kPage, PROT_READ | PROT_WRITE,
+  void* p = reinterpret_cast<void*>(host::Syscall(SYS_mmap, 0, kTmpfsPage, PROT_READ | PROT_WRITE,
                                                   MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   static std::atomic<uint64_t> private_count{0};  // no shared page: this process only
   used_ = reinterpret_cast<long>(p) < 0 && reinterpret_cast<long>(p) > -4096
@@ -70,59 +68,62 @@ uint64_t TmpfsQuota::Recount() {
   return used;
 }
 
-SysResult<void> TmpfsQuota::ChargeWrite(int fd, int64_t off, bool append, uint64_t len) {
-  if (!len) return {};
-  // The most the write can add: the pages it touches.
-  uint64_t most = PageUp(len) + kPage;
-  if (used_->fetch_add(most) + most <= limit_) return {};
-  used_->fetch_sub(most);
-  // Near the limit: the real usage, and what this write really adds.
+bool TmpfsQuota::TryTake(uint64_t bytes) {
+  uint64_t used = used_->load();
+  do {
+    if (used + bytes > limit_) return false;
+  } while (!used_->compare_exchange_weak(used, used + bytes));
+  return true;
+}
+
+SysResult<size_t> TmpfsQuota::ChargeWrite(int fd, int64_t off, bool append, uint64_t len) {
+  if (!len) return size_t{0};
+  // The most the write can take: the pages it touches.
+  if (TryTake(TmpfsPageUp(len) + kTmpfsPage)) return len;
+  // Near the limit: the real usage, and what this write really takes.
   uint64_t used = Recount();
   struct stat st{};
-  if (host::Syscall(SYS_fstat, fd, host::L(&st)) < 0) return {};  // the write fails by itself
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (host::Syscall(SYS_fstat, fd, host::L(&st)) < 0) return len;  // the write fails by itself
   uint64_t start = static_cast<uint64_t>(off);
   if (append) {
-    start = size;
+    start = static_cast<uint64_t>(st.st_size);
   } else if (off < 0) {
     long pos = host::Syscall(SYS_lseek, fd, 0, SEEK_CUR);
     start = pos < 0 ? 0 : static_cast<uint64_t>(pos);
   }
-  uint64_t span = PageUp(std::max(start + len, size));
-  uint64_t held = static_cast<uint64_t>(st.st_blocks) * 512;
-  uint64_t need = std::min(span > held ? span - held : 0, most);
+  uint64_t pages = 0;
+  uint64_t fit = TmpfsWriteFit(fd, st, start, len, (limit_ - std::min(limit_, used)) / kTmpfsPage, &pages);
+  if (!fit) return Errno{ENOSPC};
+  used_->fetch_add(pages * kTmpfsPage);
+  return fit;
+}
+
+SysResult<void> TmpfsQuota::ChargeAllocate(int fd, uint64_t off, uint64_t len) {
+  if (TryTake(TmpfsPageUp(len) + kTmpfsPage)) return {};
+  uint64_t used = Recount();
+  struct stat st{};
+  if (host::Syscall(SYS_fstat, fd, host::L(&st)) < 0) return {};  // the call fails by itself
+  uint64_t need = TmpfsMissingPages(fd, st, off, len) * kTmpfsPage;
   if (used + need > limit_) return Errno{ENOSPC};
   used_->fetch_add(need);
   return {};
 }
 
 SysResult<size_t> QuotaFile::Write(const void* buf, size_t len) {
-  TRY_VOID(quota_->ChargeWrite(host_fd_, -1, flags_ & O_APPEND, len));
-  return HostFile::Write(buf, len);
+  size_t fit = TRY(quota_->ChargeWrite(host_fd_, -1, flags_ & O_APPEND, len));
+  return HostFile::Write(buf, fit);
 }
 
 SysResult<size_t> QuotaFile::Pwrite(const void* buf, size_t len, uint64_t off) {
-  TRY_VOID(quota_->ChargeWrite(host_fd_, static_cast<int64_t>(off), false, len));
-  return HostFile::Pwrite(buf, len, off);
+  size_t fit = TRY(quota_->ChargeWrite(host_fd_, static_cast<int64_t>(off), false, len));
+  return HostFile::Pwrite(buf, fit, off);
 }
 
 SysResult<void> QuotaFile::Fallocate(int mode, uint64_t off, uint64_t len) {
   // Allocating modes only (0, KEEP_SIZE); punching or zeroing frees or
-  // keeps blocks.
-  if ((mode & ~FALLOC_FL_KEEP_SIZE) == 0)
-    TRY_VOID(quota_->ChargeWrite(host_fd_, static_cast<int64_t>(off), false, len));
-  long r = host::Syscall(SYS_fallocate, host_fd_, mode, host::L(off), host::L(len));
-  if (r < 0) return Errno{static_cast<int>(-r)};
-  return {};
-}
-
-long FallocateCharged(const FilePtr& f, int mode, long off, long len) {
-  if (auto* q = dynamic_cast<QuotaFile*>(f.get())) {
-    if (off < 0 || len <= 0) return -EINVAL;
-    auto r = q->Fallocate(mode, static_cast<uint64_t>(off), static_cast<uint64_t>(len));
-    return r.ok() ? 0 : -r.error();
-  }
-  return host::Syscall(SYS_fallocate, f->host_fd(), mode, off, len);
+  // keeps blocks. A range past the largest file is the host's EFBIG.
+  if ((mode & ~FALLOC_FL_KEEP_SIZE) == 0 && off + len >= off) TRY_VOID(quota_->ChargeAllocate(host_fd_, off, len));
+  return HostFile::Fallocate(mode, off, len);
 }
 
 }  // namespace junction::libos::fs

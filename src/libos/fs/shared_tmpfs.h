@@ -15,24 +15,33 @@
 namespace junction::libos::fs {
 
 // Bytes a size-limited shared tmpfs mount holds, as all the container's
-// processes see it. Writes charge their length up front (an over-estimate:
-// a rewrite charges too); one that would pass the limit first recounts the
-// mount's real usage (the blocks of its files) and then charges what the
-// write really adds, so ENOSPC comes when the files would really not fit.
+// processes see it. Writes charge the most they can take up front (an
+// over-estimate: a rewrite charges too); one that would pass the limit
+// first recounts the mount's real usage (the blocks of its files) and
+// then takes, page by page as Linux's tmpfs does (fs/tmpfs_space.h), what
+// fits, so a write is cut short, and ENOSPC comes, when the files would
+// really not fit.
 class TmpfsQuota {
  public:
   // `root_fd`: the mount's host directory (kept open by its HostFs).
   TmpfsQuota(uint64_t limit, int root_fd);
   uint64_t limit() const { return limit_; }
   // Room for `len` bytes written to host file `fd` at `off` (-1: its
-  // current offset, or its end with `append`); ENOSPC if they do not fit.
-  SysResult<void> ChargeWrite(int fd, int64_t off, bool append, uint64_t len);
+  // current offset, or its end with `append`): the bytes that fit,
+  // ENOSPC if none does.
+  SysResult<size_t> ChargeWrite(int fd, int64_t off, bool append, uint64_t len);
+  // Room for every page of [off, off + len) that `fd` lacks (fallocate);
+  // ENOSPC (nothing charged) if they do not all fit.
+  SysResult<void> ChargeAllocate(int fd, uint64_t off, uint64_t len);
   // Recounts the mount's usage (a walk of its host directory), stores it
   // as the shared count and returns it.
   uint64_t Recount();
 
  private:
-  uint64_t limit_;
+  // Takes `bytes` from the shared count if they fit under the limit.
+  bool TryTake(uint64_t bytes);
+
+  uint64_t limit_;  // whole pages
   int root_fd_;
   std::atomic<uint64_t>* used_;  // in a MAP_SHARED page inherited across fork
 };
@@ -47,13 +56,10 @@ class QuotaFile : public HostFile {
   }
   SysResult<size_t> Write(const void* buf, size_t len) override;
   SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off) override;
-  SysResult<void> Fallocate(int mode, uint64_t off, uint64_t len);
+  SysResult<void> Fallocate(int mode, uint64_t off, uint64_t len) override;
 
  private:
   TmpfsQuota* quota_;
 };
-
-// fallocate on `f`: charged first if it is a QuotaFile; the host call.
-long FallocateCharged(const FilePtr& f, int mode, long off, long len);
 
 }  // namespace junction::libos::fs

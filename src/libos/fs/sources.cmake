@@ -14,6 +14,7 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/synthetic.cc
   ${CMAKE_CURRENT_LIST_DIR}/terminal.cc
   ${CMAKE_CURRENT_LIST_DIR}/tmpfs.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tmpfs_space.cc
   ${CMAKE_CURRENT_LIST_DIR}/vfs.cc
   ${CMAKE_CURRENT_LIST_DIR}/vfs_instance.cc
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_fd.cc

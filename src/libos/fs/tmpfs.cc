@@ -1,8 +1,10 @@
 // tmpfs: directories and metadata in LibOS memory, file contents in
 // memfds (so mmap, shared mappings and host-side I/O work). Each open
 // reopens the memfd through /proc/self/fd, giving the description its own
-// offset and flags as on Linux. A size limit (bytes) is enforced on writes
-// and truncation (ENOSPC). Changes are reported to inotify (fs/notify.h)
+// offset and flags as on Linux. A size limit is kept as Linux's tmpfs
+// keeps it, in pages the files hold (fs/tmpfs_space.h): a write that does
+// not fit writes what fits, fallocate gets its whole range or ENOSPC, a
+// file's pages count until its last name and last open are gone. Changes are reported to inotify (fs/notify.h)
 // as Linux's VFS reports them: by path for name and metadata changes, by
 // the node's current name for open files and directories.
 #include <dirent.h>
@@ -13,12 +15,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <map>
 
 #include "libos/fs/notify.h"
 #include "libos/fs/path.h"
+#include "libos/fs/tmpfs_space.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/process.h"
@@ -53,8 +58,13 @@ struct TNode {
   bool unlinked = false;  // that name is gone (IN_EXCL_UNLINK)
   bool dead = false;      // no name left: gone once not open (MaybeGone)
   unsigned opens = 0;     // open files and directories of it (atomic)
+  // The bytes of pages its memfd held when last looked at, counted in
+  // *space (its tmpfs's usage) until the node is gone.
+  std::atomic<uint64_t> charged{0};
+  std::atomic<uint64_t>* space = nullptr;
   ~TNode() {
     if (memfd >= 0) host::Syscall(SYS_close, memfd);
+    if (space) space->fetch_sub(charged.load());
   }
 };
 using NodePtr = std::shared_ptr<TNode>;
@@ -90,12 +100,6 @@ void MaybeGone(TNode& n) {
 
 class Tmpfs;
 
-uint64_t MemfdSize(int fd) {
-  struct stat st;
-  if (host::Syscall(SYS_fstat, fd, host::L(&st)) < 0) return 0;
-  return static_cast<uint64_t>(st.st_size);
-}
-
 // An open tmpfs regular file: a host description of the memfd.
 class TmpFile : public HostFile {
  public:
@@ -106,6 +110,7 @@ class TmpFile : public HostFile {
   SysResult<size_t> Write(const void* buf, size_t len) override;
   SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off) override;
   SysResult<void> Truncate(uint64_t len) override;
+  SysResult<void> Fallocate(int mode, uint64_t off, uint64_t len) override;
   SysResult<void> Stat(struct stat* st) override;
   const NodePtr& node() const { return node_; }
 
@@ -144,7 +149,7 @@ class TmpDir : public SyntheticDir {
 
 class Tmpfs : public Filesystem {
  public:
-  explicit Tmpfs(uint64_t limit) : limit_(limit), dev_(g_next_dev++) {
+  explicit Tmpfs(uint64_t limit) : limit_(TmpfsPageUp(limit)), dev_(g_next_dev++) {
     root_ = NewNode(S_IFDIR | 01777);
     root_->nlink = 2;
   }
@@ -157,6 +162,7 @@ class Tmpfs : public Filesystem {
     n->uid = CurrentProcess().euid;
     n->gid = CurrentProcess().egid;
     n->atime = n->mtime = n->ctime = Now();
+    n->space = &used_;
     return n;
   }
 
@@ -261,14 +267,12 @@ class Tmpfs : public Filesystem {
     if (S_ISLNK(n->mode) || (S_ISSOCK(n->mode) && (flags & O_PATH)))
       return FilePtr(std::make_shared<TextFile>(flags, std::string(), std::string(), StatOf(*n)));
     if (S_ISSOCK(n->mode)) return Errno{ENXIO};  // a socket file is not opened, as on Linux
-    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) {
-      used_ -= std::min(used_, MemfdSize(n->memfd));
-    }
     char link[64];
     std::snprintf(link, sizeof(link), "/proc/self/fd/%d", n->memfd);
     long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(link),
                             (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY)) | O_CLOEXEC, 0);
     if (fd < 0) return E(fd);
+    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) Recharge(*n, static_cast<int>(fd));
     auto f = std::make_shared<TmpFile>(flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC),
                                        static_cast<int>(fd), n, this);
     if (events) {
@@ -357,9 +361,7 @@ class Tmpfs : public Filesystem {
     if (dir && !S_ISDIR(n->mode)) return Errno{ENOTDIR};
     if (!dir && S_ISDIR(n->mode)) return Errno{EISDIR};
     if (dir && !n->children.empty()) return Errno{ENOTEMPTY};
-    if (--n->nlink == 0 || dir) {
-      if (n->memfd >= 0) used_ -= std::min(used_, MemfdSize(n->memfd));
-    }
+    --n->nlink;  // its pages count until the node is gone (~TNode)
     p->children.erase(it);
     p->mtime = p->ctime = Now();
     DropName(p, name, *n, dir);
@@ -416,8 +418,7 @@ class Tmpfs : public Filesystem {
     }
     // The replaced node lost a name: IN_ATTRIB after the moves, and its
     // IN_DELETE_SELF after the moved node's IN_MOVE_SELF, as Linux.
-    if (!S_ISDIR(dst->mode) && --dst->nlink == 0 && dst->memfd >= 0)
-      used_ -= std::min(used_, MemfdSize(dst->memfd));
+    if (!S_ISDIR(dst->mode)) --dst->nlink;
     if (dst->name == n2 && dst->parent.lock() == p2) dst->unlinked = true;
     uint32_t cookie = NextNotifyCookie();
     Notify(&p1->notify, &n1, nullptr, IN_MOVED_FROM | DirBit(*src), cookie);
@@ -478,8 +479,9 @@ class Tmpfs : public Filesystem {
     NodePtr& n = pl.node;
     if (S_ISDIR(n->mode)) return Errno{EISDIR};
     if (n->memfd < 0) return Errno{EINVAL};
-    TRY_VOID(Grow(n->memfd, len, true));
+    // Growing makes a hole: no room needed, as on Linux.
     long r = host::Syscall(SYS_ftruncate, n->memfd, host::L(len));
+    Recharge(*n, n->memfd);
     if (r < 0) return E(r);
     NotifyPath(pl.dir.get(), pl.name, *n, IN_MODIFY);
     return {};
@@ -492,9 +494,9 @@ class Tmpfs : public Filesystem {
   SysResult<void> Statfs(const std::string&, struct statfs* out) override {
     TRY_VOID(Filesystem::Statfs("", out));
     out->f_type = TMPFS_MAGIC;
-    uint64_t total = limit_ ? limit_ / 4096 : 1ull << 20;
+    uint64_t total = limit_ ? limit_ / kTmpfsPage : 1ull << 20;
     out->f_blocks = total;
-    out->f_bfree = out->f_bavail = total - std::min(total, used_ / 4096);
+    out->f_bfree = out->f_bavail = total - std::min(total, used_.load() / kTmpfsPage);
     out->f_files = 1ull << 20;
     out->f_ffree = out->f_files - next_ino_;
     return {};
@@ -505,23 +507,86 @@ class Tmpfs : public Filesystem {
     return {};
   }
 
-  // Accounts for `fd` growing to `new_size`; ENOSPC past the limit.
-  SysResult<void> Grow(int fd, uint64_t new_size, bool truncate = false) {
-    uint64_t old = MemfdSize(fd);
-    if (new_size <= old) {
-      if (!truncate) return {};
-      used_ -= std::min(used_, old - new_size);
-      return {};
+  // A write of `len` bytes to `n` through its host descriptor `fd`, at
+  // `off` (< 0: the description's offset, or its end with `append`): what
+  // fits of it, ENOSPC if nothing does.
+  SysResult<size_t> Write(TNode& n, int fd, const void* buf, size_t len, int64_t off, bool append) {
+    uint64_t reserved = 0;
+    if (limit_ && len) len = TRY(ReserveWrite(fd, len, off, append, &reserved));
+    long r = off < 0 ? host::Syscall(SYS_write, fd, host::L(buf), host::L(len))
+                     : host::Syscall(SYS_pwrite64, fd, host::L(buf), host::L(len), off);
+    Recharge(n, fd);
+    used_.fetch_sub(reserved);
+    if (r < 0) return E(r);
+    return static_cast<size_t>(r);
+  }
+
+  // fallocate on `n` through `fd`: the allocating modes need room for
+  // every page of the range it lacks, or fail with ENOSPC having taken none.
+  SysResult<void> Fallocate(TNode& n, int fd, int mode, uint64_t off, uint64_t len) {
+    uint64_t reserved = 0;
+    if (limit_ && (mode & ~FALLOC_FL_KEEP_SIZE) == 0 && off + len >= off) {
+      struct stat st{};
+      if (host::Syscall(SYS_fstat, fd, host::L(&st)) == 0) {
+        reserved = TmpfsMissingPages(fd, st, off, len) * kTmpfsPage;
+        uint64_t used = used_.load();
+        do {
+          if (used + reserved > limit_) return Errno{ENOSPC};
+        } while (!used_.compare_exchange_weak(used, used + reserved));
+      }
     }
-    if (limit_ && used_ + (new_size - old) > limit_) return Errno{ENOSPC};
-    used_ += new_size - old;
+    long r = host::Syscall(SYS_fallocate, fd, mode, host::L(off), host::L(len));
+    Recharge(n, fd);
+    used_.fetch_sub(reserved);
+    if (r < 0) return E(r);
     return {};
   }
 
+  // Counts the pages `n`'s memfd (`fd` names it) holds now.
+  void Recharge(TNode& n, int fd) {
+    struct stat st{};
+    if (host::Syscall(SYS_fstat, fd, host::L(&st)) < 0) return;
+    uint64_t now = static_cast<uint64_t>(st.st_blocks) * 512;
+    used_.fetch_add(now - n.charged.exchange(now));  // modular: may lower it
+  }
+
  private:
+  // Room for a write of `len` bytes (as Write): reserves in used_ the
+  // bytes of pages it may take (*reserved) and returns the bytes that fit.
+  SysResult<size_t> ReserveWrite(int fd, size_t len, int64_t off, bool append, uint64_t* reserved) {
+    // Far from the limit: the most it can take, without a host call.
+    const uint64_t most = TmpfsPageUp(len) + kTmpfsPage;
+    uint64_t used = used_.load();
+    while (used + most <= limit_) {
+      if (used_.compare_exchange_weak(used, used + most)) {
+        *reserved = most;
+        return len;
+      }
+    }
+    // Near it: page by page, what it really takes.
+    struct stat st{};
+    if (host::Syscall(SYS_fstat, fd, host::L(&st)) < 0) return len;  // the write fails by itself
+    uint64_t start = static_cast<uint64_t>(off);
+    if (off < 0) {
+      long pos = append ? st.st_size : host::Syscall(SYS_lseek, fd, 0, SEEK_CUR);
+      start = pos < 0 ? 0 : static_cast<uint64_t>(pos);
+    }
+    for (;;) {
+      uint64_t pages = 0;
+      uint64_t fit = TmpfsWriteFit(fd, st, start, len, (limit_ - std::min(limit_, used)) / kTmpfsPage, &pages);
+      if (!fit) return Errno{ENOSPC};
+      if (used_.compare_exchange_weak(used, used + pages * kTmpfsPage)) {
+        *reserved = pages * kTmpfsPage;
+        return fit;
+      }
+    }
+  }
+
   NodePtr root_;
-  uint64_t limit_;
-  uint64_t used_ = 0;
+  uint64_t limit_;  // bytes, whole pages (0: none)
+  // Bytes of the pages the files hold (TNode::charged), and of pages
+  // writes in progress have reserved.
+  std::atomic<uint64_t> used_{0};
   uint64_t dev_;
   uint64_t next_ino_ = 2;
 };
@@ -551,29 +616,24 @@ SysResult<size_t> TmpFile::Pread(void* buf, size_t len, uint64_t off) {
 }
 
 SysResult<size_t> TmpFile::Write(const void* buf, size_t len) {
-  uint64_t end;
-  if (flags_ & O_APPEND) {
-    end = MemfdSize(host_fd_) + len;
-  } else {
-    long pos = host::Syscall(SYS_lseek, host_fd_, 0, SEEK_CUR);
-    end = static_cast<uint64_t>(pos < 0 ? 0 : pos) + len;
-  }
-  TRY_VOID(tfs_->Grow(host_fd_, end));
-  auto n = HostFile::Write(buf, len);
+  auto n = tfs_->Write(*node_, host_fd_, buf, len, -1, flags_ & O_APPEND);
   NotifyIo(n, IN_MODIFY);
   return n;
 }
 SysResult<size_t> TmpFile::Pwrite(const void* buf, size_t len, uint64_t off) {
-  TRY_VOID(tfs_->Grow(host_fd_, off + len));
-  auto n = HostFile::Pwrite(buf, len, off);
+  auto n = tfs_->Write(*node_, host_fd_, buf, len, static_cast<int64_t>(off), false);
   NotifyIo(n, IN_MODIFY);
   return n;
 }
 SysResult<void> TmpFile::Truncate(uint64_t len) {
-  TRY_VOID(tfs_->Grow(host_fd_, len, true));
-  TRY_VOID(HostFile::Truncate(len));
+  auto r = HostFile::Truncate(len);  // growing makes a hole: no room needed
+  tfs_->Recharge(*node_, host_fd_);
+  TRY_VOID(r);
   NotifyOpenNode(*node_, IN_MODIFY);
   return {};
+}
+SysResult<void> TmpFile::Fallocate(int mode, uint64_t off, uint64_t len) {
+  return tfs_->Fallocate(*node_, host_fd_, mode, off, len);
 }
 SysResult<void> TmpFile::Stat(struct stat* st) {
   *st = tfs_->StatOf(*node_);

@@ -16,7 +16,6 @@
 #include <cstring>
 #include <vector>
 
-#include "libos/fs/shared_tmpfs.h"
 #include "libos/fs/fd_table.h"
 #include "libos/fs/terminal.h"
 #include "libos/fs/vfs.h"
@@ -373,9 +372,13 @@ JUNCTION_HANDLER(ftruncate) {
 
 JUNCTION_HANDLER(fallocate) {
   FILE_ARG(f, 0);
+  if (a.a[2] < 0 || a.a[3] <= 0) return -EINVAL;
   if (!Writable(f)) return -EBADF;
   if (f->host_fd() < 0) return -EOPNOTSUPP;
-  return fs::FallocateCharged(f, static_cast<int>(a.a[1]), a.a[2], a.a[3]);  // size-limited tmpfs
+  // A size-limited tmpfs's files need room first (HostFile::Fallocate).
+  if (auto* hf = dynamic_cast<fs::HostFile*>(f.get()))
+    return ToRaw(hf->Fallocate(static_cast<int>(a.a[1]), static_cast<uint64_t>(a.a[2]), static_cast<uint64_t>(a.a[3])));
+  return host::Syscall(SYS_fallocate, f->host_fd(), a.a[1], a.a[2], a.a[3]);
 }
 
 JUNCTION_HANDLER(fsync) {

@@ -195,7 +195,7 @@ constexpr Spec kSpecs[] = {
     PART(mknodat, "FIFOs, socket files, regular files; device nodes EPERM (no CAP_MKNOD); tmpfs: socket files only"), IMPL(rmdir, 0, ""), IMPL(rename, 0, ""), IMPL(renameat, 0, ""),
     PART(renameat2, "RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT EINVAL"),
     IMPL(ftruncate, 0, ""), IMPL(truncate, 0, ""), IMPL(fsync, 0, ""), IMPL(fdatasync, 0, ""),
-    IMPL(sync_file_range, 0, ""), PART(fallocate, "host files and tmpfs; a config tmpfs mount's size limit checked (ENOSPC), the LibOS tmpfs's not"),
+    IMPL(sync_file_range, 0, ""), PART(fallocate, "host files and tmpfs (a size limit: ENOSPC unless the whole range fits, as Linux)"),
     PART(flock, "host descriptor's lock; generated files always succeed"), IMPL(fadvise64, 0, ""),
     IMPL(fchmod, 0, ""), IMPL(chmod, 0, ""), IMPL(fchmodat, 0, ""), IMPL(fchown, 0, ""),
     IMPL(chown, 0, ""), IMPL(lchown, 0, ""), IMPL(fchownat, 0, ""), IMPL(utimensat, 0, ""),
