@@ -243,7 +243,11 @@ Status ReadLimits(const TableReader& root, LimitsConfig* limits) {
   const TableReader& t = table.value();
   CONFIG_TRY(t.AllowOnly({"memory", "open_files"}));
   CONFIG_TRY(ReadByteSize(t, "memory", kMaxMemoryBytes, &limits->memory_bytes));
-  CONFIG_TRY(t.ReadInt("open_files", 1, 1 << 20, &limits->open_files));
+  if (t.Has("open_files")) {
+    uint64_t n = 0;
+    CONFIG_TRY(t.ReadInt("open_files", 1, 1 << 20, &n));
+    limits->open_files = n;
+  }
   return Ok{};
 }
 

@@ -58,7 +58,9 @@ struct EnvConfig {
 
 struct LimitsConfig {
   uint64_t memory_bytes = 0;  // 0 = unlimited
-  uint64_t open_files = 1024;
+  // RLIMIT_NOFILE, soft and hard (unset: the limits junction was started
+  // with, as a native child inherits them).
+  std::optional<uint64_t> open_files;
 };
 
 struct AppConfig {

@@ -60,7 +60,7 @@ std::string ToToml(const AppConfig& cfg) {
 
   w.Table("limits");
   w.ByteSize("memory", cfg.limits.memory_bytes);
-  w.Int("open_files", static_cast<int64_t>(cfg.limits.open_files));
+  if (cfg.limits.open_files) w.Int("open_files", static_cast<int64_t>(*cfg.limits.open_files));
 
   w.Table("daemon");
   w.String("socket", cfg.daemon_socket.value_or(kDefaultControlSocket));

@@ -19,6 +19,7 @@
 #include "libos/entry/seccomp.h"
 #include "libos/entry/sigsys.h"
 #include "libos/entry/thread_state.h"
+#include "libos/fs/fd_limit.h"
 #include "libos/fs/host_files.h"
 #include "libos/fs/inotify.h"
 #include "libos/ipc/clock_watch.h"
@@ -334,6 +335,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     return 1;
   }
   InitProcess(cfg);
+  fs::InitFdLimit(cfg.limits.open_files);
   fs::SetRoot(cfg.fs.root);
   fs::AdoptInheritedFds();
   // After adoption: the table's descriptors are the LibOS's, not the guest's.

@@ -130,6 +130,15 @@ junction_e2e(ipc_pipe_block COMMAND $<TARGET_FILE:e2e_ipc_pipe_block>)
 # pipe2/socketpair with one free descriptor: EMFILE, nothing left installed.
 add_executable(e2e_ipc_pair_emfile progs/ipc_pair_emfile.c)
 junction_e2e(ipc_pair_emfile COMMAND $<TARGET_FILE:e2e_ipc_pair_emfile>)
+# RLIMIT_NOFILE is the guest's own, on the LibOS descriptor table: every
+# way of making a descriptor at the limit, SCM_RIGHTS cut short, a table
+# grown past 1024, lowering below open descriptors, the permission rules,
+# fork and exec, /proc/self/limits; then bash's ulimit and Python's
+# resource module.
+add_executable(e2e_fs_rlimit_nofile progs/fs_rlimit_nofile.c)
+junction_e2e(fs_rlimit_nofile COMMAND $<TARGET_FILE:e2e_fs_rlimit_nofile>)
+junction_e2e(fs_rlimit_bash COMMAND bash ${E2E_DATA}/rlimit_nofile.sh)
+junction_e2e(fs_rlimit_python COMMAND python3 ${E2E_DATA}/rlimit_nofile.py)
 # A read or write blocked on a pipe across another thread's fork whose
 # child exits at once: no EOF/EPIPE, EOF once the parent closes too.
 add_executable(e2e_ipc_pipe_fork_blocked progs/ipc_pipe_fork_blocked.c)

@@ -54,13 +54,30 @@ SysResult<void> FdTable::InsertPair(FilePtr a, FilePtr b, bool cloexec, int out[
   return {};
 }
 
+SysResult<void> FdTable::CheckRoom() {
+  std::lock_guard g(lock_);
+  size_t i = lowest_maybe_free_;
+  for (; i < fds_.size(); i++)
+    if (!fds_[i].file) break;
+  lowest_maybe_free_ = i;  // every number below it is in use
+  if (i >= limit()) return Errno{EMFILE};
+  return {};
+}
+
+void FdTable::SetLimits(uint64_t soft, uint64_t hard) {
+  std::lock_guard g(lock_);
+  limit_.store(soft, std::memory_order_relaxed);
+  hard_limit_.store(hard, std::memory_order_relaxed);
+}
+
 SysResult<int> FdTable::InsertLocked(FilePtr f, bool cloexec, int min_fd) {
-  if (min_fd < 0 || static_cast<uint64_t>(min_fd) >= limit_) return Errno{min_fd < 0 ? EINVAL : EMFILE};
+  const uint64_t limit = this->limit();
+  if (min_fd < 0 || static_cast<uint64_t>(min_fd) >= limit) return Errno{min_fd < 0 ? EINVAL : EMFILE};
   const size_t start = std::max(static_cast<size_t>(min_fd), lowest_maybe_free_);
   size_t i = start;
   for (; i < fds_.size(); i++)
     if (!fds_[i].file) break;
-  if (i >= limit_) return Errno{EMFILE};
+  if (i >= limit) return Errno{EMFILE};
   if (i >= fds_.size()) fds_.resize(i + 1);
   fds_[i] = {std::move(f), cloexec};
   if (start == lowest_maybe_free_) lowest_maybe_free_ = i + 1;
@@ -72,7 +89,7 @@ SysResult<int> FdTable::InsertAt(int fd, FilePtr f, bool cloexec) {
   FilePtr old;
   {
     std::lock_guard g(lock_);
-    if (fd < 0 || static_cast<uint64_t>(fd) >= limit_) return Errno{EBADF};
+    if (fd < 0 || static_cast<uint64_t>(fd) >= limit()) return Errno{EBADF};
     size_t i = static_cast<size_t>(fd);
     if (i >= fds_.size()) fds_.resize(i + 1);
     old = std::move(fds_[i].file);

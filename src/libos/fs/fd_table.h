@@ -1,5 +1,5 @@
 // The guest's descriptor table: guest descriptor numbers are the LibOS's
-// (lowest free first, limited by `limits.open_files`), each naming a shared
+// (lowest free first, below the guest's RLIMIT_NOFILE: fs/fd_limit.h), each naming a shared
 // open file description plus the per-descriptor close-on-exec flag. The
 // LibOS's own host descriptors (e.g. the --strace-file) have no guest
 // number and so cannot be reached by the guest.
@@ -61,6 +61,11 @@ class FdTable {
   int LazyCloseHostFile(long fd);
   // Installs `f` at the lowest free number >= min_fd. EMFILE past the limit.
   SysResult<int> Insert(FilePtr f, bool cloexec, int min_fd = 0);
+  // EMFILE if a new descriptor would get no number now: checked before
+  // an open or accept, whose effects (a file made or truncated, a
+  // connection taken) Linux never has at EMFILE (it reserves the number
+  // first).
+  SysResult<void> CheckRoom();
   // Installs both at the lowest free numbers in one step (pipe2,
   // socketpair): a fork on another kthread sees both or neither.
   SysResult<void> InsertPair(FilePtr a, FilePtr b, bool cloexec, int out[2]);
@@ -86,8 +91,11 @@ class FdTable {
   static constexpr int32_t kNoDescriptor = -1;
   static constexpr int32_t kLibosObject = -2;
   void PublishHostFds(std::atomic<int32_t>* map, size_t n);
-  void set_limit(uint64_t n) { limit_ = n; }
-  uint64_t limit() const { return limit_; }
+  // RLIMIT_NOFILE (fs/fd_limit.h): new descriptors get numbers below the
+  // soft limit; lowering it leaves those above open.
+  void SetLimits(uint64_t soft, uint64_t hard);
+  uint64_t limit() const { return limit_.load(std::memory_order_relaxed); }
+  uint64_t hard_limit() const { return hard_limit_.load(std::memory_order_relaxed); }
 
  private:
   struct Slot {
@@ -119,7 +127,9 @@ class FdTable {
   size_t retired_n_ = 0;       // guarded by lock_
   std::atomic<int32_t>* host_map_ = nullptr;  // written under lock_
   size_t host_map_size_ = 0;
-  uint64_t limit_ = 1024;
+  // Written under lock_ (SetLimits); read without it.
+  std::atomic<uint64_t> limit_{1024};
+  std::atomic<uint64_t> hard_limit_{1024};
 };
 
 }  // namespace junction::libos::fs

@@ -181,8 +181,9 @@ std::string Limits() {
   if (pos != std::string::npos) {
     size_t end = host.find('\n', pos);
     char line[128];
-    unsigned long n = FdTable::Get().limit();
-    std::snprintf(line, sizeof(line), "%-26s%-21lu%-21lu%-10s", "Max open files", n, n, "files");
+    const FdTable& t = FdTable::Get();
+    std::snprintf(line, sizeof(line), "%-26s%-21lu%-21lu%-10s", "Max open files",
+                  static_cast<unsigned long>(t.limit()), static_cast<unsigned long>(t.hard_limit()), "files");
     host.replace(pos, end - pos, line);
   }
   return host;

@@ -1,6 +1,7 @@
 # The VFS sources (and the file system call handlers split from sys_file.cc),
 # included by src/libos/CMakeLists.txt into junction_libos.
 set(JUNCTION_VFS_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/fd_limit.cc
   ${CMAKE_CURRENT_LIST_DIR}/fd_table.cc
   ${CMAKE_CURRENT_LIST_DIR}/file.cc
   ${CMAKE_CURRENT_LIST_DIR}/fifo_open.cc

@@ -78,7 +78,6 @@ SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_
         add(m.target, m.source, std::move(fs));
       }
     }
-    FdTable::Get().set_limit(cfg->limits.open_files ? cfg->limits.open_files : 1024);
   }
   std::stable_sort(mounts_.begin(), mounts_.end(),
                    [](const auto& a, const auto& b) { return a->target.size() < b->target.size(); });

@@ -241,9 +241,12 @@ JUNCTION_HANDLER(fcntl) {
   bool host = f->host_fd() >= 0;
   switch (cmd) {
     case F_DUPFD:
-    case F_DUPFD_CLOEXEC:
-      if (arg < 0) return -EINVAL;
-      return Raw(FdTable::Get().Insert(f, cmd == F_DUPFD_CLOEXEC, static_cast<int>(std::min(arg, 1L << 30))));
+    case F_DUPFD_CLOEXEC: {
+      // Linux's unsigned int argument: EINVAL from RLIMIT_NOFILE on.
+      unsigned from = static_cast<unsigned>(arg);
+      if (from >= FdTable::Get().limit()) return -EINVAL;
+      return Raw(FdTable::Get().Insert(f, cmd == F_DUPFD_CLOEXEC, static_cast<int>(from)));
+    }
     case F_GETFD: {
       auto c = FdTable::Get().GetCloexec(a.a[0]);
       return c.ok() ? (*c ? FD_CLOEXEC : 0) : ToErr(c.error());

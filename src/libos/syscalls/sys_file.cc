@@ -47,6 +47,8 @@ constexpr int kOpenFlagsKnown = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUN
 
 long OpenAt(long dirfd, const std::string& path, int flags, unsigned mode, uint64_t resolve) {
   if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  // At RLIMIT_NOFILE: EMFILE before the open creates or truncates anything.
+  if (!path.empty() && !FdTable::Get().CheckRoom().ok()) return -EMFILE;
   auto f = Vfs::Get().Open(dirfd, path, flags, mode, resolve);
   if (!f.ok()) return ToErr(f.error());
   auto fd = FdTable::Get().Insert(*f, flags & O_CLOEXEC);

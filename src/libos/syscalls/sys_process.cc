@@ -12,6 +12,7 @@
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "libos/fs/fd_limit.h"
 #include "libos/fs/fd_table.h"
 #include "libos/fs/file.h"
 #include "libos/ipc/eventfd.h"
@@ -152,25 +153,48 @@ JUNCTION_HANDLER(uname) {
   return host::Syscall(SYS_uname, a.a[0]);  // the host's identity, as documented
 }
 
-JUNCTION_HANDLER(prlimit64) {
-  if (a.a[0] != 0 && a.a[0] != CurrentProcess().host_pid) return -ESRCH;
-  if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(struct rlimit))) return -EFAULT;
-  if (a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(struct rlimit))) return -EFAULT;
-  long r = host::Syscall(SYS_prlimit64, 0, a.a[1], a.a[2], a.a[3]);
-  if (r == 0 && a.a[2] && a.a[1] == RLIMIT_SIGPENDING) ForgetSignalQueueLimit();
-  return r;
+// Resource limits: RLIMIT_NOFILE is the guest's (fs/fd_limit.h), the
+// others the host process's (RLIMIT_SIGPENDING re-read by the signal
+// queues once changed). Linux's order: the new limit read (EFAULT), the
+// resource (EINVAL), the change, the old limit written (EFAULT: the change
+// stays).
+namespace {
+
+long Rlimit(unsigned resource, long new_addr, long old_addr) {
+  if (resource >= RLIM_NLIMITS) return -EINVAL;
+  if (resource != RLIMIT_NOFILE) {
+    if (new_addr && !GuestReadable(static_cast<uintptr_t>(new_addr), sizeof(struct rlimit))) return -EFAULT;
+    if (old_addr && !GuestWritable(static_cast<uintptr_t>(old_addr), sizeof(struct rlimit))) return -EFAULT;
+    long r = host::Syscall(SYS_prlimit64, 0, resource, new_addr, old_addr);
+    if (r == 0 && new_addr && resource == RLIMIT_SIGPENDING) ForgetSignalQueueLimit();
+    return r;
+  }
+  struct rlimit old = fs::FdLimit();
+  if (new_addr) {
+    auto r = UserPtr<struct rlimit>(new_addr).Read();
+    if (!r.ok()) return -EFAULT;
+    long e = fs::SetFdLimit(*r, CurrentProcess().euid == 0);
+    if (e) return e;
+  }
+  if (old_addr && !UserPtr<struct rlimit>(old_addr).Write(old).ok()) return -EFAULT;
+  return 0;
 }
 
-JUNCTION_HANDLER(getrlimit) {
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(struct rlimit))) return -EFAULT;
-  return host::Syscall(SYS_prlimit64, 0, a.a[0], 0, a.a[1]);
+}  // namespace
+
+JUNCTION_HANDLER(prlimit64) {
+  // The new limit is read first, as Linux does.
+  if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(struct rlimit))) return -EFAULT;
+  const Process& p = CurrentProcess();
+  if (a.a[0] != 0 && a.a[0] != p.pid && a.a[0] != p.host_pid) return -ESRCH;  // own process only
+  return Rlimit(static_cast<unsigned>(a.a[1]), a.a[2], a.a[3]);
 }
+
+JUNCTION_HANDLER(getrlimit) { return Rlimit(static_cast<unsigned>(a.a[0]), 0, a.a[1]); }
 
 JUNCTION_HANDLER(setrlimit) {
   if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), sizeof(struct rlimit))) return -EFAULT;
-  long r = host::Syscall(SYS_prlimit64, 0, a.a[0], a.a[1], 0);
-  if (r == 0 && a.a[0] == RLIMIT_SIGPENDING) ForgetSignalQueueLimit();
-  return r;
+  return Rlimit(static_cast<unsigned>(a.a[0]), a.a[1], 0);
 }
 
 // The thread `id` names in this process (0 = the caller; the main

@@ -124,6 +124,8 @@ long AcceptCommon(const SyscallArgs& a, long flags) {
   if (flags & ~static_cast<long>(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
   SOCKET_ARG(s, f, 0);
   if (a.a[1] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(socklen_t))) return -EFAULT;
+  // At RLIMIT_NOFILE the connection stays queued (Linux reserves the number first).
+  if (!fs::FdTable::Get().CheckRoom().ok()) return -EMFILE;
   std::string peer;
   auto c = s->Accept((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0, &peer);
   if (!c.ok()) return -c.error();
@@ -266,36 +268,47 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
     h->msg_namelen = static_cast<socklen_t>(m.addr.size());
   }
   h->msg_flags = m.flags;
-  // Control messages: SCM_RIGHTS become new descriptors, SCM_CREDENTIALS.
+  // Control messages as Linux's scm_recv puts them: SCM_CREDENTIALS (cut
+  // short if the buffer is), then SCM_RIGHTS as new descriptors, as many
+  // as the buffer holds and RLIMIT_NOFILE allows (MSG_CTRUNC if not all;
+  // the others are dropped).
   size_t used = 0;
-  if (h->msg_control && h->msg_controllen) {
+  if (!h->msg_control) {
+    if (m.creds || !m.rights.empty()) h->msg_flags |= MSG_CTRUNC;
+  } else if (m.creds || !m.rights.empty()) {
     if (!GuestWritable(reinterpret_cast<uintptr_t>(h->msg_control), h->msg_controllen)) return -EFAULT;
     auto* c = static_cast<char*>(h->msg_control);
-    if (!m.rights.empty()) {
-      size_t want = CMSG_LEN(m.rights.size() * sizeof(int));
-      if (want > h->msg_controllen) {
+    if (m.creds) {
+      if (h->msg_controllen < sizeof(cmsghdr)) {
         h->msg_flags |= MSG_CTRUNC;
       } else {
-        cmsghdr hdr{CMSG_LEN(m.rights.size() * sizeof(int)), SOL_SOCKET, SCM_RIGHTS};
-        std::memcpy(c, &hdr, sizeof(hdr));
-        for (size_t i = 0; i < m.rights.size(); i++) {
-          long fd = InstallFile(m.rights[i], flags & MSG_CMSG_CLOEXEC);
-          int v = static_cast<int>(fd < 0 ? -1 : fd);
-          std::memcpy(c + CMSG_LEN(0) + i * sizeof(int), &v, sizeof(v));
+        size_t len = CMSG_LEN(sizeof(ucred));
+        if (len > h->msg_controllen) {
+          h->msg_flags |= MSG_CTRUNC;
+          len = h->msg_controllen;
         }
-        used += std::min<size_t>(CMSG_SPACE(m.rights.size() * sizeof(int)), h->msg_controllen);
+        cmsghdr hdr{len, SOL_SOCKET, SCM_CREDENTIALS};
+        std::memcpy(c, &hdr, sizeof(hdr));
+        std::memcpy(c + sizeof(hdr), &m.cred, len - sizeof(hdr));
+        used = std::min<size_t>(CMSG_SPACE(sizeof(ucred)), h->msg_controllen);
       }
     }
-    if (m.creds) {
-      size_t want = CMSG_LEN(sizeof(ucred));
-      if (used + want <= h->msg_controllen) {
-        cmsghdr hdr{CMSG_LEN(sizeof(ucred)), SOL_SOCKET, SCM_CREDENTIALS};
-        std::memcpy(c + used, &hdr, sizeof(hdr));
-        std::memcpy(c + used + CMSG_LEN(0), &m.cred, sizeof(m.cred));
-        used = std::min<size_t>(used + CMSG_SPACE(sizeof(ucred)), h->msg_controllen);
-      } else {
-        h->msg_flags |= MSG_CTRUNC;
+    if (!m.rights.empty()) {
+      size_t room = h->msg_controllen - used;
+      size_t most = room <= sizeof(cmsghdr) ? 0 : (room - sizeof(cmsghdr)) / sizeof(int);
+      size_t n = 0;
+      for (; n < std::min(most, m.rights.size()); n++) {
+        long fd = InstallFile(m.rights[n], flags & MSG_CMSG_CLOEXEC);
+        if (fd < 0) break;  // EMFILE
+        int v = static_cast<int>(fd);
+        std::memcpy(c + used + CMSG_LEN(0) + n * sizeof(int), &v, sizeof(v));
       }
+      if (n > 0) {
+        cmsghdr hdr{CMSG_LEN(n * sizeof(int)), SOL_SOCKET, SCM_RIGHTS};
+        std::memcpy(c + used, &hdr, sizeof(hdr));
+        used += std::min<size_t>(CMSG_SPACE(n * sizeof(int)), room);
+      }
+      if (n < m.rights.size()) h->msg_flags |= MSG_CTRUNC;
     }
   }
   h->msg_controllen = used;

@@ -18,18 +18,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "in_dir.h"
 #include "show_call.h"
 
-static const char* dir;
 static char big[3 << 20];
-
-static const char* P(const char* name) {
-  static char buf[4][256];
-  static int i;
-  i = (i + 1) % 4;
-  snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-  return buf[i];
-}
 
 static void blocks(const char* label, int fd) {
   struct stat st;

@@ -18,15 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char* dir;
-
-static const char* P(const char* name) {
-  static char buf[4][256];
-  static int i;
-  i = (i + 1) % 4;
-  snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-  return buf[i];
-}
+#include "in_dir.h"
 
 static void put(const char* name, const char* text) {
   int fd = open(P(name), O_WRONLY | O_CREAT | O_TRUNC, 0644);
