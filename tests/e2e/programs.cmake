@@ -139,6 +139,12 @@ add_executable(e2e_fs_rlimit_nofile progs/fs_rlimit_nofile.c)
 junction_e2e(fs_rlimit_nofile COMMAND $<TARGET_FILE:e2e_fs_rlimit_nofile>)
 junction_e2e(fs_rlimit_bash COMMAND bash ${E2E_DATA}/rlimit_nofile.sh)
 junction_e2e(fs_rlimit_python COMMAND python3 ${E2E_DATA}/rlimit_nofile.py)
+# A configured limits.open_files is both limits, whatever junction's own are.
+add_test(NAME e2e.fs_rlimit_config
+         COMMAND $<TARGET_FILE:junction> run ${E2E_DATA}/open_files.toml
+                 -- bash -c "ulimit -Sn; ulimit -Hn; grep 'open files' /proc/self/limits")
+set_tests_properties(e2e.fs_rlimit_config PROPERTIES LABELS e2e TIMEOUT 60
+  PASS_REGULAR_EXPRESSION "^300\n300\nMax open files +300 +300 +files")
 # A read or write blocked on a pipe across another thread's fork whose
 # child exits at once: no EOF/EPIPE, EOF once the parent closes too.
 add_executable(e2e_ipc_pipe_fork_blocked progs/ipc_pipe_fork_blocked.c)
