@@ -33,6 +33,11 @@ junction_e2e(bad_pointers COMMAND $<TARGET_FILE:e2e_bad_pointers>)
 junction_e2e(signals_basic COMMAND $<TARGET_FILE:e2e_signals_basic>)
 # madvise(MADV_DONTNEED) (the lazy path with one kthread): zeroed pages, errors.
 junction_e2e(mm_madvise COMMAND $<TARGET_FILE:e2e_mm_madvise>)
+# MADV_DONTNEED leaves never-accessible mappings (stack guards) out of the
+# host call: what was ever accessible still reads back as zero, on the lazy
+# path (one kthread) and on the locked one (two).
+junction_e2e(mm_madvise_guard COMMAND $<TARGET_FILE:e2e_mm_madvise_guard>)
+junction_e2e(mm_madvise_guard_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_mm_madvise_guard>)
 # rt_sigprocmask (the lazy path once its pointers are known): delivery at
 # the unblocking call, old masks, EINVAL/EFAULT.
 junction_e2e(signals_mask COMMAND $<TARGET_FILE:e2e_signals_mask>)

@@ -47,6 +47,7 @@ struct alignas(64) ThreadState {
     uintptr_t start, end;
     int prot;
     bool shared;  // MAP_SHARED: futexes there may have other processes' waiters
+    bool never_accessible;  // holds no page (Vma::never_accessible)
   };
   static constexpr int kGuestRanges = 4;
   GuestRange guest_ranges[kGuestRanges];

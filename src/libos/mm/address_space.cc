@@ -29,6 +29,13 @@ constexpr int kHostMapFlags = MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | M
                               MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE |
                               (0x3f << MAP_HUGE_SHIFT);
 
+// Whether a new mapping starts as Vma::never_accessible (a locked or
+// hugetlb one does not: MADV_DONTNEED must fail there with EINVAL).
+bool NeverAccessibleMapping(int prot, int flags, int host_fd) {
+  return prot == PROT_NONE && host_fd < 0 && (flags & MAP_TYPE) == MAP_PRIVATE &&
+         (flags & MAP_ANONYMOUS) && !(flags & (MAP_LOCKED | MAP_HUGETLB));
+}
+
 }  // namespace
 
 AddressSpace& AddressSpace::Get() {
@@ -55,6 +62,16 @@ bool AddressSpace::LookupBounds(uintptr_t addr, uintptr_t* start, uintptr_t* end
   *start = v->start;
   *end = v->end;
   *prot = v->prot;
+  return true;
+}
+
+bool AddressSpace::LookupBounds(uintptr_t addr, Bounds* out) const {
+  sched::SpinGuard g(lock_);
+  const Vma* v = FindLocked(addr);
+  if (!v) return false;
+  int type = v->flags & MAP_TYPE;
+  *out = Bounds{v->start, v->end, v->prot, type == MAP_SHARED || type == MAP_SHARED_VALIDATE,
+                v->never_accessible};
   return true;
 }
 
@@ -193,7 +210,7 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
     long r = host::Mmap(addr, plen, prot, (flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, host_fd, off);
     if (r >= 0) {
       TrackLocked(Vma{static_cast<uintptr_t>(r), static_cast<uintptr_t>(r) + plen, prot, flags, off, dev,
-                ino, name});
+                ino, name, NeverAccessibleMapping(prot, flags, host_fd)});
       return static_cast<uintptr_t>(r);
     }
     if (r != -EEXIST) return Errno{static_cast<int>(-r)};
@@ -203,7 +220,7 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
   if (r < 0) return Errno{static_cast<int>(-r)};
   uintptr_t start = static_cast<uintptr_t>(r);
   TrackLocked(Vma{start, start + plen, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), off, dev,
-            ino, name});
+            ino, name, NeverAccessibleMapping(prot, flags, host_fd)});
   return start;
 }
 
@@ -248,6 +265,7 @@ SysResult<void> AddressSpace::Mprotect(uintptr_t addr, size_t len, int prot) {
     v.start = s;
     v.end = e;
     v.prot = prot & ~(PROT_GROWSDOWN | PROT_GROWSUP);
+    if (v.prot != PROT_NONE) v.never_accessible = false;  // for good: it may hold pages now
     updated.push_back(v);
     cur = e;
   }
@@ -295,20 +313,26 @@ SysResult<void> AddressSpace::Madvise(uintptr_t addr, size_t len, int advice) {
   // As Linux does: the advice applies to every guest mapping in the range,
   // and a hole (unmapped, or LibOS memory) makes the result ENOMEM.
   // One host call per run of adjacent guest mappings (glibc's thread exit
-  // advises a stack and its guard page together).
+  // advises a stack and its guard page together); MADV_DONTNEED leaves out
+  // mappings that hold no page (Vma::never_accessible: the guard).
   bool hole = false;
+  auto skipped = [&](const Vma* v) { return advice == MADV_DONTNEED && v->never_accessible; };
   for (uintptr_t cur = addr; cur < end;) {
     uintptr_t run = cur;
     while (cur < end) {
       const Vma* v = FindLocked(cur);
       if (!v) break;
+      if (skipped(v)) {
+        if (cur == run) run = std::min(v->end, end);
+        else break;
+      }
       cur = std::min(v->end, end);
     }
     if (cur > run) {
       long r = host::Syscall(SYS_madvise, host::L(run), host::L(cur - run), advice);
       if (r < 0) return Errno{static_cast<int>(-r)};
     }
-    if (cur < end) {
+    if (cur < end && !FindLocked(cur)) {
       hole = true;
       auto next = vmas_.upper_bound(cur);
       cur = next == vmas_.end() ? end : std::min(next->first, end);

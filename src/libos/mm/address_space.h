@@ -29,6 +29,12 @@ struct Vma {
   uint64_t offset = 0;
   uint64_t dev = 0, inode = 0;
   std::string name;   // file path, "[heap]", "[stack]", "[vdso]", ""
+  // Private anonymous memory that has had no access rights since it was
+  // mapped (a thread stack's guard page): the host holds no page of it, so
+  // MADV_DONTNEED there has nothing to drop and skips the host call.
+  // Nothing but mprotect can give it access (the LibOS never uses
+  // FOLL_FORCE writes such as /proc/self/mem on guest memory).
+  bool never_accessible = false;
 };
 
 class AddressSpace {
@@ -61,6 +67,14 @@ class AddressSpace {
   // The bounds and protection of the VMA containing addr, without copying
   // its name: no allocation, so usable from host signal handlers.
   bool LookupBounds(uintptr_t addr, uintptr_t* start, uintptr_t* end, int* prot) const;
+  // The same plus what lazy handlers need to know about it (one lock).
+  struct Bounds {
+    uintptr_t start, end;
+    int prot;
+    bool shared;            // MAP_SHARED
+    bool never_accessible;  // Vma::never_accessible
+  };
+  bool LookupBounds(uintptr_t addr, Bounds* out) const;
   // True if addr lies in a MAP_SHARED mapping (memory other processes of
   // the container may map too).
   bool IsSharedMapping(uintptr_t addr) const;

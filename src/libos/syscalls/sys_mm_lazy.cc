@@ -3,7 +3,8 @@
 // kthread (sched/single_kthread.h) nothing else can change the address
 // space between the check and the host call, so a range inside a guest VMA
 // this kthread already knows goes straight to the host on the guest's
-// registers; everything else takes Sys_madvise (AddressSpace::Madvise,
+// registers (less the never-accessible VMAs at its ends, AddressSpace's
+// Vma::never_accessible); everything else takes Sys_madvise (AddressSpace::Madvise,
 // which holds the address space's lock across the host call). Built with
 // -mgeneral-regs-only.
 #include <sys/mman.h>
@@ -18,13 +19,22 @@ namespace junction::libos {
 
 namespace {
 
-// [addr, end) is covered by known guest VMAs without a hole (glibc's range
-// spans a thread stack's guard and the stack: two VMAs).
-bool KnownGuestSpan(const ThreadState* ts, uintptr_t addr, uintptr_t end) {
+// The part of [addr, end) the host must advise, if known guest VMAs cover
+// it without a hole (glibc's range spans a thread stack's guard and the
+// stack: two VMAs): never-accessible ones at either end hold no page and
+// are left out. False if a VMA is not known (or a hole).
+bool KnownGuestSpan(const ThreadState* ts, uintptr_t addr, uintptr_t end, uintptr_t* host_start,
+                    uintptr_t* host_end) {
+  *host_start = *host_end = addr;
   for (int i = 0; addr < end && i < ThreadState::kGuestRanges; i++) {
     const ThreadState::GuestRange* r = KnownGuestRange(ts, addr, 1, 0);
     if (!r) return false;
-    addr = r->end;
+    uintptr_t next = r->end < end ? r->end : end;
+    if (!r->never_accessible) {
+      if (*host_start == *host_end) *host_start = addr;
+      *host_end = next;
+    }
+    addr = next;
   }
   return addr >= end;
 }
@@ -37,8 +47,11 @@ JUNCTION_HANDLER(madvise_lazy) {
   auto len = static_cast<size_t>(a.a[1]);
   size_t rounded = (len + 4095) & ~size_t{4095};
   bool plain = a.a[2] == MADV_DONTNEED && !(addr & 4095) && len != 0 && addr + rounded > addr;
-  if (sched::g_single_kthread && plain && KnownGuestSpan(ts, addr, addr + rounded))
-    return host::Syscall(SYS_madvise, a.a[0], static_cast<long>(rounded), MADV_DONTNEED);
+  uintptr_t hs, he;
+  if (sched::g_single_kthread && plain && KnownGuestSpan(ts, addr, addr + rounded, &hs, &he)) {
+    if (hs == he) return 0;  // nothing but never-accessible memory
+    return host::Syscall(SYS_madvise, static_cast<long>(hs), static_cast<long>(he - hs), MADV_DONTNEED);
+  }
   EnterLibos(ts);
   if (plain) {
     RememberGuestVma(ts, addr);

@@ -16,9 +16,9 @@ void RememberGuestVma(ThreadState* ts, uintptr_t addr) {
   g_guest_vma_generation = as.generation_word();
   // Read before the lookup: a change in between leaves a stale entry.
   uint64_t gen = as.generation();
-  ThreadState::GuestRange r{gen, 0, 0, 0, false};
-  if (!as.LookupBounds(addr, &r.start, &r.end, &r.prot)) return;
-  r.shared = as.IsSharedMapping(addr);
+  AddressSpace::Bounds b;
+  if (!as.LookupBounds(addr, &b)) return;
+  ThreadState::GuestRange r{gen, b.start, b.end, b.prot, b.shared, b.never_accessible};
   ts->guest_ranges[ts->guest_range_next++ % ThreadState::kGuestRanges] = r;
 }
 
