@@ -31,21 +31,25 @@ Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) 
   size_t xsize = (ts->xsave_size + 63) & ~size_t{63};
   size_t vsize = (kGuestVectorAreaSize + 63) & ~size_t{63};
   size_t total = kLibosStackSize + xsize + vsize + 4096;
-  uintptr_t base = 0;
+  Uthread* old = nullptr;
   {
     SpinGuard g(g_cache_lock);
-    if (g_cached > 0) {
-      Uthread* old = g_cache[--g_cached];
-      base = old->mem_base;
-      delete old;
-    }
+    if (g_cached > 0) old = g_cache[--g_cached];
   }
-  if (!base) {
+  uintptr_t base;
+  Uthread* u;
+  if (old) {
+    // Its object too: default-initialised again in place (no allocation,
+    // and sig_info is not cleared: see uthread.h).
+    base = old->mem_base;
+    old->~Uthread();
+    u = new (old) Uthread;
+  } else {
     long mem = host::Mmap(0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem < 0) return nullptr;
     base = static_cast<uintptr_t>(mem);
+    u = new Uthread;
   }
-  auto* u = new Uthread();
   u->tid = tid;
   u->mem_base = base;
   u->mem_size = total;

@@ -101,7 +101,9 @@ struct Uthread {
   // (signals/signal_state.h has the process-wide part).
   uint64_t sig_blocked = 0;
   uint64_t sig_pending = 0;
-  siginfo_t sig_info[65] = {};
+  // Written before its bit in sig_pending is set, read only while it is:
+  // not initialised (8 KiB to clear per thread otherwise).
+  siginfo_t sig_info[65];
   libos::KernelStack altstack = {0, SS_DISABLE, 0, 0};
   // rt_sigtimedwait: signals it waits for (pending ones wake it even if
   // blocked). rt_sigsuspend: the mask to restore once a handler was set up.

@@ -218,6 +218,9 @@ bool DequeueSignal(const void* owner, uint64_t* mask, const siginfo_t* std_info,
 void DiscardSignals(const void* owner, uint64_t* mask, uint64_t sigs) {
   __atomic_and_fetch(mask, ~sigs, __ATOMIC_SEQ_CST);
   if (!(sigs & (~uint64_t{0} << (kFirstRtSignal - 1)))) return;
+  // No slot in use (g_count counts a slot from before it is taken until
+  // after it is freed): nothing to scan, the usual case at thread exit.
+  if (g_count.load(std::memory_order_seq_cst) == 0) return;
   // One pass over the used slots (every exiting thread comes here: a scan
   // per real-time signal number cost ~1 µs per thread). An instance queued
   // meanwhile was queued after the mask was cleared: discarding it too or

@@ -206,11 +206,14 @@ bool AimAt_locked(int sig, sched::Uthread* t) {
 bool Unclaim(const sched::Uthread* u) {
   GuestSignals& s = Signals();
   bool any = false;
-  for (int sig = 1; sig <= kMaxSignal; sig++) {
+  // Only the pending ones (every exiting thread comes here: a pass over
+  // all 64 numbers cost ~70 ns). One that becomes pending meanwhile is
+  // aimed after this pass, by whoever queued it.
+  for (uint64_t pending = __atomic_load_n(&s.pending, __ATOMIC_SEQ_CST); pending; pending &= pending - 1) {
+    int sig = __builtin_ctzll(pending) + 1;
     int tid = u->tid;
-    if ((s.pending & SigBit(sig)) && !Wants(u, sig) &&
-        __atomic_compare_exchange_n(&s.target_tid[sig], &tid, 0, false, __ATOMIC_SEQ_CST,
-                                    __ATOMIC_RELAXED))
+    if (!Wants(u, sig) && __atomic_compare_exchange_n(&s.target_tid[sig], &tid, 0, false,
+                                                      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
       any = true;
   }
   return any;
