@@ -566,7 +566,10 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
   self.prev = nullptr;
   if (prev->state == UthreadState::kExited) {
     prev->on_cpu.store(false, std::memory_order_release);
-    FreeUthread(prev);  // only the scheduler loop gets here (ExitCurrent)
+    // ExitCurrent left it in the LibOS context: %fs is the LibOS's here,
+    // on the scheduler's stack or on the uthread it switched to directly
+    // (whose guest vector state SwitchFrom saved), so libc may run.
+    FreeUthread(prev);
     return;
   }
   bool blocked = prev->state == UthreadState::kBlocked;
@@ -1114,7 +1117,9 @@ void ExitCurrent() {
     SetNextDeadline_locked(g_timers->next_deadline());
   }
   u->state = UthreadState::kExited;
-  SwitchFrom(u, false);
+  // Straight to the next runnable uthread (the joiner the exit woke),
+  // as a blocking call does: FinishSwitch frees this one there.
+  SwitchFrom(u, true);
   __builtin_unreachable();
 }
 

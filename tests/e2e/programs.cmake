@@ -78,6 +78,10 @@ set_tests_properties(e2e.relative_exe PROPERTIES LABELS e2e PASS_REGULAR_EXPRESS
 # Threads (issue 4): pthreads synchronisation on one core and on two, and
 # preemption of a thread that never enters the LibOS.
 junction_e2e(threads_sync COMMAND $<TARGET_FILE:e2e_threads_sync>)
+# Thread exit hands off straight to the joiner: values, detached churn,
+# CLONE_CHILD_CLEARTID wake, a robust mutex held at exit.
+junction_e2e(threads_exit_join COMMAND $<TARGET_FILE:e2e_threads_exit_join>)
+junction_e2e(threads_exit_join_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_threads_exit_join>)
 junction_e2e(threads_sync_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_threads_sync>)
 # Vector, MXCSR and x87 state kept across futex waits that switch uthreads.
 junction_e2e(threads_vectors COMMAND $<TARGET_FILE:e2e_threads_vectors>)

@@ -46,6 +46,16 @@ inline void EnterLibos(ThreadState* ts) {
   ts->x87_clean = 0;  // the guest ran since the last switch saved it
 }
 
+// exit(): the same for a thread that never returns to the guest, whose
+// vector state is therefore not saved (XSAVEOPT ~45 ns here).
+inline void EnterLibosForExit(ThreadState* ts) {
+  if (ts->in_libos) return;
+  ts->guest_fs = ReadFsBase();
+  WriteFsBase(ts->libos_fs);
+  ts->in_libos = 1;
+  ts->x87_clean = 0;
+}
+
 // Back to the guest's registers (the last step before returning to it).
 inline void LeaveLibos(ThreadState* ts) {
   WriteFsBase(ts->guest_fs);  // arch_prctl(ARCH_SET_FS) updates guest_fs

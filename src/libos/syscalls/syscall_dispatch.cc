@@ -2,6 +2,8 @@
 // -mgeneral-regs-only: until the guest's vector state is saved, no LibOS
 // code may touch a vector register, and %fs still belongs to the guest
 // (libos/entry/libos_context.h).
+#include <sys/syscall.h>
+
 #include "libos/entry/libos_context.h"
 #include "libos/entry/rewrite.h"
 #include "libos/entry/thread_state.h"
@@ -32,7 +34,8 @@ inline void FixTrappedReadResume(ThreadState* ts) {
 // Out of line: the handler runs in the LibOS context so it may use libc.
 [[gnu::noinline]] long DispatchSlow(SyscallArgs* args, ThreadState* ts) {
   ts->in_libos = 0;  // the guest's registers are live at every entry
-  EnterLibos(ts);
+  if (args->nr == SYS_exit) EnterLibosForExit(ts);
+  else EnterLibos(ts);
   long ret = DispatchWithLibc(*args);
   // The handler may have blocked and this uthread resumed on another
   // kthread, whose cur_syscall is another call's: a restart needs ours.
