@@ -2,7 +2,9 @@
 // stack's guard page), compared with Linux. The LibOS leaves such mappings
 // out of the host call; everything that ever was accessible must still read
 // back as zero:
-//   - a guard + stack pair laid out as glibc's allocate_stack does it;
+//   - a guard + stack pair laid out as glibc's allocate_stack does it (8 MiB:
+//     a MAP_STACK mapping the LibOS places so that its top has a page table
+//     of its own);
 //   - a guard that was writable (and written) before it became PROT_NONE;
 //   - a PROT_NONE mapping made writable, written, then PROT_NONE again;
 //   - a range of never-accessible memory alone (0), and with a hole (ENOMEM);
@@ -25,8 +27,10 @@ static long CountNonZero(const char* p, long len) {
   return n;
 }
 
+// Round 1 and 3: glibc's size (8 MiB and a guard page: the LibOS places
+// such a MAP_STACK mapping on its own terms); round 2: a small one.
 static void GlibcLikeStack(int round) {
-  long size = 64 * page;
+  long size = round == 2 ? 64 * page : (8 << 20) + page;
   char* m = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (m == MAP_FAILED || mprotect(m + page, size - page, PROT_READ | PROT_WRITE) != 0) {
     printf("round %d: stack setup failed\n", round);
@@ -34,8 +38,8 @@ static void GlibcLikeStack(int round) {
   }
   memset(m + page, 0x5a, size - page);
   int r = madvise(m, size - 4 * page, MADV_DONTNEED);
-  printf("round %d: guard+stack dontneed %d, non-zero below %ld, kept on top %ld of %ld\n", round,
-         r, CountNonZero(m + page, size - 5 * page),
+  printf("round %d: guard+stack of %ld pages dontneed %d, non-zero below %ld, kept on top %ld of %ld\n",
+         round, size / page, r, CountNonZero(m + page, size - 5 * page),
          CountNonZero(m + size - 4 * page, 4 * page), 4 * page);
   // The guard itself still faults? Not checked (a SIGSEGV test of its own);
   // its protection is what /proc/self/maps says, which mm_maps compares.
