@@ -77,11 +77,7 @@ inline SavedVectors SaveGuestVectors(libos::ThreadState* ts, uint8_t* area, uint
     uint64_t live = XinUse() & c.xcr0;
     if (!(live & ~(c.moves_mask | kX87))) {
       if (live & kX87) {
-        uint8_t* fx = area + kGuestVectorFxsaveOffset;
-        asm volatile("fxsave64 (%0)" ::"r"(fx) : "memory");
-        uint16_t fcw = static_cast<uint16_t>(fx[0] | fx[1] << 8);
-        uint16_t fsw = static_cast<uint16_t>(fx[2] | fx[3] << 8);
-        if (fcw == 0x37f && fsw == 0 && fx[4] == 0) live &= ~kX87;  // fx[4]: abridged tags
+        if (libos::FxsaveShowsCleanX87(area + kGuestVectorFxsaveOffset)) live &= ~kX87;
       }
       ts->x87_clean = !(live & kX87);
       *inuse = live;

@@ -46,14 +46,28 @@ inline void EnterLibos(ThreadState* ts) {
   ts->x87_clean = 0;  // the guest ran since the last switch saved it
 }
 
+// Stores the x87/SSE state in the 512-byte, 16-byte aligned `fx` with
+// FXSAVE (~20 ns) and tells whether the x87 registers hold their initial
+// values as far as a program can see (control word 0x37f, status 0, every
+// register empty: the state at any function call).
+inline bool FxsaveShowsCleanX87(uint8_t* fx) {
+  asm volatile("fxsave64 (%0)" ::"r"(fx) : "memory");
+  uint16_t fcw = static_cast<uint16_t>(fx[0] | fx[1] << 8);
+  uint16_t fsw = static_cast<uint16_t>(fx[2] | fx[3] << 8);
+  return fcw == 0x37f && fsw == 0 && fx[4] == 0;  // fx[4]: abridged tags
+}
+
 // exit(): the same for a thread that never returns to the guest, whose
-// vector state is therefore not saved (XSAVEOPT ~45 ns here).
+// vector state is therefore not saved (XSAVEOPT ~45 ns here). Whether it
+// left the x87 registers clean is checked instead (into its own xsave
+// area, never restored again): the uthread resumed next then skips the
+// FXRSTOR of the initial state (~45-70 ns) that an unknown state costs it.
 inline void EnterLibosForExit(ThreadState* ts) {
   if (ts->in_libos) return;
   ts->guest_fs = ReadFsBase();
   WriteFsBase(ts->libos_fs);
   ts->in_libos = 1;
-  ts->x87_clean = 0;
+  ts->x87_clean = FxsaveShowsCleanX87(ts->xsave_area);
 }
 
 // Back to the guest's registers (the last step before returning to it).

@@ -7,7 +7,9 @@
 //   - a raw clone(CLONE_CHILD_CLEARTID) child calling SYS_exit: the word is
 //     cleared and FUTEX_WAKE reaches the parent waiting on it;
 //   - a thread exiting while it holds a robust mutex: the joiner gets
-//     EOWNERDEAD.
+//     EOWNERDEAD;
+//   - a thread leaving values and another control word in the x87
+//     registers when it exits: the joiner's own x87 state is unchanged.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
@@ -120,10 +122,31 @@ static void RobustOnExit(void) {
   pthread_mutex_unlock(&g_robust);
 }
 
+// Loads round-toward-zero and pushes two values, then exits with them.
+static void* LeavesX87Dirty(void* arg) {
+  (void)arg;
+  static const unsigned short kTruncate = 0x0f7f;
+  __asm__ volatile("fldcw %0\n\tfld1\n\tfldpi" ::"m"(kTruncate));
+  return NULL;
+}
+
+static void X87AfterJoin(void) {
+  for (int round = 0; round < 3; round++) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, LeavesX87Dirty, NULL) != 0) return;
+    pthread_join(t, NULL);
+    unsigned short env[14];  // fnstenv: control, status, tag words first
+    __asm__ volatile("fnstenv %0\n\tfldenv %0" : "+m"(env));
+    printf("x87 after joining a thread that left it dirty: control %#x, top %d, tags %#x\n", env[0],
+           (env[2] >> 11) & 7, env[4]);
+  }
+}
+
 int main(void) {
   JoinRounds();
   DetachedChurn();
   RawClearTid();
   RobustOnExit();
+  X87AfterJoin();
   return 0;
 }
