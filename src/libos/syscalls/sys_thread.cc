@@ -4,6 +4,7 @@
 #include <linux/futex.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "libos/entry/libos_context.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
@@ -35,6 +37,18 @@ namespace {
 std::atomic<int> g_live_threads{1};
 
 sched::Uthread* Self() { return sched::Current(); }
+
+// The clone and exit paths' checks of guest memory, which run for every
+// thread: this kthread's cache of guest VMAs first (libos_context.h,
+// current while the address space's generation is), the address space's
+// map (a lock and a tree walk) only on a miss. Like those, they hold at
+// the moment of the check.
+bool ThreadPathReadable(uintptr_t p, size_t n) {
+  return KnownGuestRange(CurrentThread(), p, n, PROT_READ) || GuestReadable(p, n);
+}
+bool ThreadPathWritable(uintptr_t p, size_t n) {
+  return KnownGuestRange(CurrentThread(), p, n, PROT_WRITE) || GuestWritable(p, n);
+}
 
 uint64_t TimespecNs(const timespec& t) {
   return static_cast<uint64_t>(t.tv_sec) * 1000000000ull + static_cast<uint64_t>(t.tv_nsec);
@@ -70,7 +84,7 @@ std::optional<sched::SharedFutexSlot> SharedSlotFor(uintptr_t addr, long op);
 // owns gets FUTEX_OWNER_DIED and one waiter is woken, in this process and,
 // for a word in MAP_SHARED memory, in the others of the container.
 void ReleaseRobustFutexes(int tid, uintptr_t head) {
-  if (!head || !GuestReadable(head, 24)) return;
+  if (!head || !ThreadPathReadable(head, 24)) return;
   // struct robust_list_head { next; long futex_offset; list_op_pending; }
   uintptr_t next;
   long offset;
@@ -111,8 +125,8 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
   if (flags & (CLONE_VFORK | CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
                CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD))
     return -EINVAL;
-  if ((flags & CLONE_PARENT_SETTID) && !GuestWritable(parent_tid, 4)) return -EFAULT;
-  if ((flags & CLONE_CHILD_SETTID) && !GuestWritable(child_tid, 4)) return -EFAULT;
+  if ((flags & CLONE_PARENT_SETTID) && !ThreadPathWritable(parent_tid, 4)) return -EFAULT;
+  if ((flags & CLONE_CHILD_SETTID) && !ThreadPathWritable(child_tid, 4)) return -EFAULT;
 
   ThreadState* ts = CurrentThread();
   GuestContext ctx = ChildContextAtSyscall(&f, newsp);
@@ -151,7 +165,7 @@ JUNCTION_HANDLER(clone3) {
   size_t size = static_cast<size_t>(a.a[1]);
   if (size < 64 || size > 4096) return -EINVAL;  // CLONE_ARGS_SIZE_VER0
   clone_args ca{};
-  if (!GuestReadable(static_cast<uintptr_t>(a.a[0]), size)) return -EFAULT;
+  if (!ThreadPathReadable(static_cast<uintptr_t>(a.a[0]), size)) return -EFAULT;
   std::memcpy(&ca, reinterpret_cast<void*>(a.a[0]), std::min(size, sizeof(ca)));
   if (!(ca.flags & CLONE_THREAD)) return Clone3Process(ca, a);  // sys_proc_fork.cc
   if (ca.exit_signal != 0) return -EINVAL;
@@ -166,7 +180,7 @@ JUNCTION_HANDLER(exit) {
   if (g_live_threads.fetch_sub(1) == 1) ExitProcess(static_cast<int>(a.a[0]) & 0xff);
   StopTakingProcessSignals();
   ReleaseRobustFutexes(u->tid, u->robust_list);
-  if (u->clear_child_tid && GuestWritable(u->clear_child_tid, 4)) {
+  if (u->clear_child_tid && ThreadPathWritable(u->clear_child_tid, 4)) {
     auto* word = reinterpret_cast<std::atomic<uint32_t>*>(u->clear_child_tid);
     word->store(0);
     // Non-private, as Linux's wake (glibc's pthread_join waits so).
