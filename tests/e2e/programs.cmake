@@ -97,6 +97,10 @@ junction_e2e(fs_calls COMMAND $<TARGET_FILE:e2e_fs_calls>)
 # call less per open): never visible to the program, its children, or a receiver.
 add_executable(e2e_fs_open_flags progs/fs_open_flags.c)
 junction_e2e(fs_open_flags COMMAND $<TARGET_FILE:e2e_fs_open_flags>)
+# Each file type a host mount holds (regular, directory, FIFO, socket file,
+# devices of a bind-mounted /dev): the open tells them apart as Linux does.
+add_executable(e2e_fs_open_types progs/fs_open_types.c)
+junction_e2e(fs_open_types APP ${E2E_DATA}/fs_open_types.toml COMMAND $<TARGET_FILE:e2e_fs_open_types>)
 # close of host files and directories (the lazy close under junction): gone
 # at once, dups and mappings survive, many in a row, and the host file is
 # closed then (a POSIX lock is released by the close).
