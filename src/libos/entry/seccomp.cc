@@ -121,9 +121,9 @@ constexpr HostCall kAllowed[] = {
 // says why this is no weaker: Syscall User Dispatch still sends a guest's
 // own pread64 to the LibOS, and code that could get past it could as well
 // call the stubs. Only calls on descriptors the process already holds, none
-// that names a path: close and fstat are on every host open (open+fstat+
-// close of a host file, stat's O_PATH descriptor).
-constexpr int kByNumber[] = {SYS_pread64, SYS_pwrite64, SYS_read, SYS_write, SYS_close, SYS_fstat};
+// that names a path: close and ioctl (FIOQSIZE, the type check) are on
+// every open of a host file, fstat on every stat (its O_PATH descriptor).
+constexpr int kByNumber[] = {SYS_pread64, SYS_pwrite64, SYS_read, SYS_write, SYS_close, SYS_fstat, SYS_ioctl};
 // The next hottest host calls, tested first (one comparison each) once
 // the call is known to come from the stubs.
 constexpr int kHot[] = {SYS_futex};
