@@ -29,6 +29,13 @@ expect "symlink to /.." inside -- /bin/busybox cat /d/e/up/etc/marker
 expect "proc self root" inside -- /bin/busybox cat /proc/self/root/etc/marker
 expect "proc self root link" / -- /bin/busybox readlink /proc/self/root
 expect "host passwd hidden" "cat: can't open '/etc/passwd': No such file or directory" -- /bin/busybox cat /etc/passwd
+# stat of absolute paths (the lazy stat): a symlink on the way is followed
+# inside the root, never on the host.
+expect "stat through absolute symlink" 7 -- /bin/busybox stat -c %s /d/abs/marker
+expect "stat through relative symlink" 7 -- /bin/busybox stat -c %s /d/rel/marker
+expect "stat of host passwd through symlink" "stat: can't stat '/d/abs/passwd': No such file or directory" -- /bin/busybox stat -c %s /d/abs/passwd
+expect "stat of host passwd" "stat: can't stat '/etc/passwd': No such file or directory" -- /bin/busybox stat -c %s /etc/passwd
+expect "stat -L of a symlink past root" directory -- /bin/busybox stat -L -c %F /d/e/up
 expect "cwd at root" / -- /bin/busybox pwd
 # Mount points missing from the host directory are listed too.
 expect "ls root" $'bin\nd\ndev\netc\nproc\nsys' -- /bin/busybox ls -1 /
@@ -54,6 +61,12 @@ openat2 IN_ROOT dot-dot: No such file or directory
 openat2 IN_ROOT absolute: No such file or directory
 openat2 NO_SYMLINKS: Too many levels of symbolic links
 openat2 NO_MAGICLINKS: Too many levels of symbolic links
+stat absolute symlink: size 7
+stat absolute symlink: size 7
+stat host file past the root: No such file or directory
+stat host file past the root: No such file or directory
+stat through the symlink to /../..: size 7
+stat through the symlink to /../..: size 7
 cwd after chdir up: /
 create past the root: created
 create relative past the root: created

@@ -101,6 +101,10 @@ junction_e2e(fs_open_flags COMMAND $<TARGET_FILE:e2e_fs_open_flags>)
 # devices of a bind-mounted /dev): the open tells them apart as Linux does.
 add_executable(e2e_fs_open_types progs/fs_open_types.c)
 junction_e2e(fs_open_types APP ${E2E_DATA}/fs_open_types.toml COMMAND $<TARGET_FILE:e2e_fs_open_types>)
+# stat/lstat/fstatat of absolute paths (the lazy stat under junction):
+# symlinks anywhere in the path, mount points, bad buffers, long names.
+add_executable(e2e_fs_stat_paths progs/fs_stat_paths.c)
+junction_e2e(fs_stat_paths COMMAND $<TARGET_FILE:e2e_fs_stat_paths>)
 # close of host files and directories (the lazy close under junction): gone
 # at once, dups and mappings survive, many in a row, and the host file is
 # closed then (a POSIX lock is released by the close).

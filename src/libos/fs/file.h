@@ -308,6 +308,7 @@ class Filesystem {
 
   bool read_only = false;
   bool host_backed = false;  // a HostFs (fast path eligible)
+  int host_root_fd = -1;     // a HostFs's root descriptor (the lazy stat: sys_stat_lazy.cc)
 };
 
 // Fills a stat for a synthetic node.

@@ -32,6 +32,7 @@ class HostFs : public Filesystem {
   HostFs(int root_fd, bool ro) : root_fd_(root_fd) {
     read_only = ro;
     host_backed = true;
+    host_root_fd = root_fd;
   }
   ~HostFs() override { host::Syscall(SYS_close, root_fd_); }
   const char* type() const override { return type_; }

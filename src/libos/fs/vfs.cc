@@ -30,6 +30,7 @@ unsigned Umask() { return CurrentProcess().umask; }
 }  // namespace
 
 SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_root) {
+  __atomic_store_n(&ready_, nullptr, __ATOMIC_RELEASE);
   mounts_.clear();
   host_root_ = host_root.empty() ? "/" : host_root;
   while (host_root_.size() > 1 && host_root_.back() == '/') host_root_.pop_back();
@@ -81,6 +82,7 @@ SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_
   }
   std::stable_sort(mounts_.begin(), mounts_.end(),
                    [](const auto& a, const auto& b) { return a->target.size() < b->target.size(); });
+  __atomic_store_n(&ready_, this, __ATOMIC_RELEASE);  // mounts are fixed from here on
   return {};
 }
 

@@ -48,6 +48,9 @@ struct Lookup {
 class Vfs {
  public:
   static Vfs& Get();
+  // The Vfs once Init() has built its mount table, else null: for code on
+  // the lazy path (no libc), which reads the table without a lock.
+  static Vfs* Ready() { return __atomic_load_n(&ready_, __ATOMIC_ACQUIRE); }
 
   // Host fork: held across the fork (the working directory may be mid-
   // update on another kthread); released in parent and child.
@@ -109,6 +112,7 @@ class Vfs {
   SpinLock lock_;
   std::string cwd_;  // guarded by lock_
   bool cwd_init_ = false;
+  static inline Vfs* ready_ = nullptr;
 };
 
 // File systems (host_fs.cc, tmpfs.cc, procfs.cc).

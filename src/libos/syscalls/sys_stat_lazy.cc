@@ -1,0 +1,164 @@
+// stat, lstat and newfstatat on the lazy path (kLazy): an absolute,
+// canonical path (no ".", "..", "//" or trailing '/') on a host mount, in
+// guest memory this kthread knows, is looked up with the host calls the
+// VFS's fast path makes (Vfs::FastLookup, HostFs::Lstat) on the guest's
+// registers: no XSAVE/XRSTOR, no %fs switch, and no string copies. A
+// symlink on the way (ELOOP), a trailing symlink to follow, a relative
+// path, or anything else takes the full handler (sys_file.cc), which
+// gives the same answers. Built with -mgeneral-regs-only: no libc.
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "libos/entry/libos_context.h"
+#include "libos/fs/vfs.h"
+#include "libos/host/host.h"
+#include "libos/syscalls/handlers.h"
+
+namespace junction::libos {
+
+namespace {
+
+constexpr long kNotLazy = 1;  // no system call returns it for stat
+
+// Copies the NUL-terminated guest string at `addr` into `out` (at most
+// `cap` bytes with the NUL) if it lies in one guest VMA this kthread knows;
+// its length, or -1.
+long CopyKnownGuestString(const ThreadState* ts, uintptr_t addr, char* out, size_t cap) {
+  const ThreadState::GuestRange* r = KnownGuestRange(ts, addr, 1, PROT_READ);
+  if (!r) return -1;
+  size_t avail = r->end - addr;
+  if (avail > cap) avail = cap;
+  const volatile char* s = reinterpret_cast<const volatile char*>(addr);
+  for (size_t i = 0; i < avail; i++) {
+    char c = s[i];  // read once: another guest thread may be changing it
+    out[i] = c;
+    if (c == 0) return static_cast<long>(i);
+  }
+  return -1;
+}
+
+// An absolute path with no empty, "." or ".." component and no trailing
+// '/' (fs::IsCanonicalAbsolute's test, which calls libc's memchr; an inline
+// function shared with it could be linked as the copy built with vectors).
+bool CanonicalAbsolute(const char* p, size_t len) {
+  if (len == 0 || p[0] != '/') return false;
+  if (len == 1) return true;
+  if (p[len - 1] == '/') return false;
+  size_t start = 1;
+  for (size_t i = 1; i <= len; i++) {
+    if (i < len && p[i] != '/') continue;
+    size_t n = i - start;
+    if (n == 0) return false;
+    if (p[start] == '.' && (n == 1 || (n == 2 && p[start + 1] == '.'))) return false;
+    start = i + 1;
+  }
+  return true;
+}
+
+// The mount `path` lies in (Vfs::MountFor: the longest covering target)
+// and, in *rel, the part below it ("" for the mount point itself).
+const fs::Mount* MountOf(const fs::Vfs& vfs, const char* path, size_t len, const char** rel) {
+  const auto& mounts = vfs.mounts();
+  for (size_t k = mounts.size(); k-- > 0;) {
+    const fs::Mount* m = mounts[k].get();
+    const char* t = m->target.data();
+    size_t tl = m->target.size();
+    if (tl == 1) {  // "/"
+      *rel = path + 1;
+      return m;
+    }
+    if (len < tl || (len > tl && path[tl] != '/')) continue;
+    size_t i = 0;
+    while (i < tl && t[i] == path[i]) i++;
+    if (i < tl) continue;
+    *rel = len == tl ? path + len : path + tl + 1;
+    return m;
+  }
+  return nullptr;
+}
+
+bool HasSlash(const char* s) {
+  for (; *s; s++)
+    if (*s == '/') return true;
+  return false;
+}
+
+// No memcpy (libc's may use vector registers), and no `rep movsq` (its
+// start-up costs more than 18 moves).
+void CopyStat(void* dst, const struct stat& st) {
+  static_assert(sizeof(struct stat) % 8 == 0);
+  const auto* from = reinterpret_cast<const uint64_t*>(&st);
+  auto* to = static_cast<volatile uint64_t*>(dst);  // volatile: not turned into a memcpy call
+  for (size_t i = 0; i < sizeof(struct stat) / 8; i++) to[i] = from[i];
+}
+
+// HostFs::Lstat on the mount's root descriptor: the root itself, a name
+// directly below it (one newfstatat, which cannot cross a symlink), or
+// openat2(O_PATH, RESOLVE_NO_SYMLINKS) and fstat of the descriptor. `rel`
+// has no ".." (canonical), so no RESOLVE_BENEATH (host_fs.cc says why).
+long HostLstat(int root_fd, const char* rel, struct stat* st) {
+  if (!*rel) return host::Syscall(SYS_fstat, root_fd, host::L(st));
+  if (!HasSlash(rel)) return host::Syscall(SYS_newfstatat, root_fd, host::L(rel), host::L(st), AT_SYMLINK_NOFOLLOW);
+  struct open_how how = {};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do {
+    fd = host::Syscall(SYS_openat2, root_fd, host::L(rel), host::L(&how), sizeof(how));
+  } while (fd == -EAGAIN);
+  if (fd < 0) return fd;
+  long r = host::Syscall(SYS_fstat, fd, host::L(st));
+  host::Syscall(SYS_close, fd);
+  return r;
+}
+
+// stat of `path_addr` into the guest's `buf`, or kNotLazy.
+long StatLazy(long path_addr, long buf, long flags) {
+  if (flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW)) return kNotLazy;
+  const fs::Vfs* vfs = fs::Vfs::Ready();
+  if (!vfs) return kNotLazy;
+  ThreadState* ts = CurrentThread();
+  if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), sizeof(struct stat), PROT_WRITE)) return kNotLazy;
+  char path[PATH_MAX];
+  long len = CopyKnownGuestString(ts, static_cast<uintptr_t>(path_addr), path, sizeof(path));
+  if (len < 0 || !CanonicalAbsolute(path, static_cast<size_t>(len))) return kNotLazy;
+  const char* rel;
+  const fs::Mount* m = MountOf(*vfs, path, static_cast<size_t>(len), &rel);
+  if (!m || !m->fs->host_backed || m->fs->host_root_fd < 0) return kNotLazy;
+  struct stat st;
+  long r = HostLstat(m->fs->host_root_fd, rel, &st);
+  // A symlink on the way, or one to follow at the end: the full walk.
+  if (r == -ELOOP || r == -EXDEV) return kNotLazy;
+  if (r < 0) return r;
+  if (S_ISLNK(st.st_mode) && !(flags & AT_SYMLINK_NOFOLLOW)) return kNotLazy;
+  CopyStat(reinterpret_cast<void*>(buf), st);
+  return 0;
+}
+
+long StatOrFull(const SyscallArgs& a, long path_addr, long buf, long flags, SyscallHandler full) {
+  long r = StatLazy(path_addr, buf, flags);
+  if (r != kNotLazy) return r;
+  ThreadState* ts = CurrentThread();
+  EnterLibos(ts);
+  // Learn the VMAs so that the next call finds them.
+  if (!KnownGuestRange(ts, static_cast<uintptr_t>(path_addr), 1, PROT_READ))
+    RememberGuestVma(ts, static_cast<uintptr_t>(path_addr));
+  if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), sizeof(struct stat), PROT_WRITE))
+    RememberGuestVma(ts, static_cast<uintptr_t>(buf));
+  return full(a);
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(stat_lazy) { return StatOrFull(a, a.a[0], a.a[1], 0, Sys_stat); }
+JUNCTION_HANDLER(lstat_lazy) { return StatOrFull(a, a.a[0], a.a[1], AT_SYMLINK_NOFOLLOW, Sys_lstat); }
+// An absolute path: the directory descriptor plays no part (as on Linux).
+JUNCTION_HANDLER(newfstatat_lazy) { return StatOrFull(a, a.a[1], a.a[2], a.a[3], Sys_newfstatat); }
+
+}  // namespace junction::libos
