@@ -147,6 +147,16 @@ void Vfs::MountRootStat(Mount* m, struct stat* st) {
   if (hst.ok() && S_ISDIR(hst->st_mode)) *st = *hst;
 }
 
+// One name directly below a mount on a top-level directory (/dev/null,
+// /proc/cpuinfo, /sys/kernel): the walk would look at nothing but the
+// mount's root (a directory, whatever the parent mount holds there) and
+// the name itself, which FastLookup does in one Lstat.
+bool Vfs::NameBelowTopMount(const Mount* m, const std::string& guest) {
+  const std::string& t = m->target;
+  return t.size() > 1 && t.find('/', 1) == std::string::npos && guest.size() > t.size() + 1 &&
+         guest.size() - t.size() - 1 <= NAME_MAX && guest.find('/', t.size() + 1) == std::string::npos;
+}
+
 SysResult<Lookup> Vfs::FastLookup(std::string guest, unsigned flags) {
   Mount* m = MountFor(guest);
   Lookup out;
@@ -173,7 +183,7 @@ SysResult<Lookup> Vfs::Resolve(long dirfd, const std::string& path, unsigned fla
   if (!resolve && !HasDotDot(path) && path.back() != '/') {
     std::string g = NormalizeAbsolute(path[0] == '/' ? path : start + "/" + path);
     Mount* m = MountFor(g);
-    if (IsHostFs(m->fs.get())) {
+    if (IsHostFs(m->fs.get()) || NameBelowTopMount(m, g)) {
       auto r = FastLookup(std::move(g), flags);
       if (r.ok() || (r.error() != ELOOP && r.error() != EXDEV)) return r;
     }

@@ -104,6 +104,7 @@ class Vfs {
   SysResult<Lookup> Walk(const std::string& start, const std::string& path, unsigned flags,
                          uint64_t resolve);
   SysResult<Lookup> FastLookup(std::string guest, unsigned flags);
+  static bool NameBelowTopMount(const Mount* m, const std::string& guest);
   void InitCwd();
   void MountRootStat(Mount* m, struct stat* st);
 
