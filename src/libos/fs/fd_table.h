@@ -59,6 +59,14 @@ class FdTable {
   // description itself is freed by the next full-path table change (the
   // lazy path has no allocator). -1: the caller takes the full path.
   int LazyCloseHostFile(long fd);
+  // For the lazy open (vector-free, fd_table_lazy.cc): installs a
+  // description of host regular file or directory `host_fd` (opened by
+  // `path`, on `fs`, with the guest's `flags`) at the lowest free number,
+  // reusing one a lazy close gave up (the lazy path has no allocator), and
+  // returns the number; -1 if there is none to reuse, no free number in the
+  // table as it is, or the path does not fit: the caller takes the full path.
+  int LazyInsertHostFile(int host_fd, int flags, bool cloexec, Filesystem* fs, const char* path,
+                         size_t len);
   // Installs `f` at the lowest free number >= min_fd. EMFILE past the limit.
   SysResult<int> Insert(FilePtr f, bool cloexec, int min_fd = 0);
   // EMFILE if a new descriptor would get no number now: checked before
@@ -124,6 +132,7 @@ class FdTable {
   // (Linux's next_fd).
   size_t lowest_maybe_free_ = 0;
   FilePtr retired_[kRetired];  // guarded by lock_ (LazyCloseHostFile)
+  FilePtr reusable_;           // guarded by lock_: a closed HostFile for LazyInsertHostFile
   size_t retired_n_ = 0;       // guarded by lock_
   std::atomic<int32_t>* host_map_ = nullptr;  // written under lock_
   size_t host_map_size_ = 0;

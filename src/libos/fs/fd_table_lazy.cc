@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 
 #include "libos/fs/fd_table.h"
+#include "libos/fs/file.h"
 #include "libos/host/host.h"
 #include "sched/kthread.h"
 #include "sched/single_kthread.h"
@@ -67,7 +68,11 @@ int FdTable::LazyCloseHostFile(long fd) {
     // on regular files and directories, and so does the LibOS).
     if (s.file && s.file->lazy_close() && s.file.use_count() == 1) {
       host_fd = s.file->TakeHostFd();
-      retired_[retired_n_++].swap(s.file);  // that slot is empty: nothing released here
+      // Kept for the next lazy open if it can serve one, else freed later.
+      if (s.file->lazy_reuse() && !reusable_ && s.file->hub().empty())
+        reusable_.swap(s.file);
+      else
+        retired_[retired_n_++].swap(s.file);  // that slot is empty: nothing released here
       // FreedLocked, inline here (no call into code that may use vectors).
       size_t i = static_cast<size_t>(fd);
       if (i < lowest_maybe_free_) lowest_maybe_free_ = i;
@@ -81,6 +86,50 @@ int FdTable::LazyCloseHostFile(long fd) {
   while (sched::HostFdInLazyUse(host_fd)) __builtin_ia32_pause();
   host::Syscall(SYS_close, host_fd);
   return 0;
+}
+
+int FdTable::LazyInsertHostFile(int host_fd, int flags, bool cloexec, Filesystem* fs, const char* path,
+                                size_t len) {
+  int fd = -1;
+  LockLazy();
+  if (reusable_) {
+    // InsertLocked's search, from the lowest number that may be free.
+    size_t i = lowest_maybe_free_;
+    while (i < fds_.size() && fds_[i].file) i++;
+    if (i < fds_.size() && i < limit_ &&
+        static_cast<HostFile*>(reusable_.get())->Reuse(flags, host_fd, fs, path, len)) {
+      fds_[i].file.swap(reusable_);  // the slot was empty: reusable_ is now
+      fds_[i].cloexec = cloexec;
+      lowest_maybe_free_ = i + 1;
+      // PublishLocked, inline here (no call into code that may use vectors).
+      if (i < host_map_size_) host_map_[i].store(host_fd, std::memory_order_release);
+      fd = static_cast<int>(i);
+    }
+  }
+  lock_.unlock();
+  return fd;
+}
+
+bool HostFile::Reuse(int flags, int host_fd, Filesystem* fs, const char* path, size_t len) {
+  if (len > path_.capacity()) return false;
+  // Within the capacity: no allocation and no libc (the growth branches of
+  // resize and push_back are never taken).
+  size_t old = path_.size();
+  char* d = path_.data();
+  for (size_t i = 0; i < len && i < old; i++) d[i] = path[i];
+  if (len < old) path_.resize(len);
+  for (size_t i = old; i < len; i++) path_.push_back(path[i]);
+  flags_ = flags;
+  owner_ = 0;
+  host_fd_ = host_fd;
+  fs_ = fs;
+  ident_dev_ = ident_ino_ = 0;
+  ident_known_ = false;
+  mount_points_listed_ = 0;
+  // What HostFs::GuestFile sets on a regular file or directory.
+  MarkHostNonblockOurs();
+  lazy_close_ = true;
+  return true;
 }
 
 File* FdTable::LazyPipeEnd(long fd, uint8_t pipe_kind, const void** in_use) {

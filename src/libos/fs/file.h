@@ -135,6 +135,10 @@ class File {
   // lazy close may make it (FdTable::LazyCloseHostFile).
   bool lazy_close() const { return lazy_close_; }
   void set_lazy_close() { lazy_close_ = true; }
+  // A plain HostFile from a guest open (HostFile::Reuse may make it the
+  // description of another host regular file or directory once closed).
+  bool lazy_reuse() const { return lazy_reuse_; }
+  void set_lazy_reuse() { lazy_reuse_ = true; }
   // The lazy close: hands over the host descriptor, which the destructor
   // then leaves alone. Only by the last holder.
   int TakeHostFd() {
@@ -152,6 +156,7 @@ class File {
   uint8_t lazy_pipe_ = 0;
   bool lazy_host_rw_ = false;
   bool lazy_close_ = false;
+  bool lazy_reuse_ = false;
   bool direct_io_ = false;  // set by the constructors of direct-I/O kinds
   std::string path_;
   int host_fd_;
@@ -195,6 +200,11 @@ class HostFile : public File {
     host_nonblock_ours_ = true;
   }
   bool host_nonblock_ours() const { return __atomic_load_n(&host_nonblock_ours_, __ATOMIC_RELAXED); }
+  // Makes this closed description (TakeHostFd, no other holder) that of
+  // host regular file or directory `host_fd`, as HostFs opens one: the
+  // constructor's state, then MarkHostNonblockOurs. False (nothing changed)
+  // if `path` does not fit the path's buffer. Vector-free (fd_table_lazy.cc).
+  bool Reuse(int flags, int host_fd, Filesystem* fs, const char* path, size_t len);
   // The host's status flags (F_GETFL) as the guest sees them.
   long GuestStatusFlags(long host_flags) const {
     if (host_flags < 0 || !host_nonblock_ours()) return host_flags;
@@ -308,7 +318,8 @@ class Filesystem {
 
   bool read_only = false;
   bool host_backed = false;  // a HostFs (fast path eligible)
-  int host_root_fd = -1;     // a HostFs's root descriptor (the lazy stat: sys_stat_lazy.cc)
+  int host_root_fd = -1;     // a HostFs's root descriptor (the lazy stat and open: sys_path_lazy.cc)
+  bool quota = false;        // a shared tmpfs with a size limit (its files count their writes)
 };
 
 // Fills a stat for a synthetic node.

@@ -38,7 +38,10 @@ class HostFs : public Filesystem {
   const char* type() const override { return type_; }
   void set_type(const char* t) { type_ = t; }
   // A shared tmpfs mount with a size limit (fs/shared_tmpfs.h).
-  void set_quota(uint64_t limit) { quota_ = std::make_unique<TmpfsQuota>(limit, root_fd_); }
+  void set_quota(uint64_t limit) {
+    quota_ = std::make_unique<TmpfsQuota>(limit, root_fd_);
+    quota = true;
+  }
 
   // No symlink is ever crossed (RESOLVE_NO_SYMLINKS, which covers magic
   // links), so a relative path without a ".." component can only walk
@@ -135,14 +138,23 @@ class HostFs : public Filesystem {
     if (fd < 0) return fd;
     // The open itself may say what it opened: O_DIRECTORY opens only a
     // directory, O_CREAT|O_EXCL only a regular file it has just made.
-    if ((flags & O_DIRECTORY) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+    bool regular_or_dir = (flags & O_DIRECTORY) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) ||
+                          IsRegularOrDirectory(static_cast<int>(fd));
+    return AfterNonblockingOpen(rel, flags, mode, fd, regular_or_dir, host_nonblock_ours);
+  }
+
+  // OpenGuest's part after its non-blocking host open of `fd` (also the
+  // lazy open's, sys_path_lazy.cc): a regular file or directory is done;
+  // a FIFO opened for reading waits for a writer; anything else loses the
+  // host O_NONBLOCK.
+  long AfterNonblockingOpen(const char* rel, int flags, unsigned mode, long fd, bool regular_or_dir,
+                            bool* host_nonblock_ours) {
+    *host_nonblock_ours = false;
+    if (regular_or_dir) {
       *host_nonblock_ours = true;
       return fd;
     }
-    if (IsRegularOrDirectory(static_cast<int>(fd))) {
-      *host_nonblock_ours = true;
-      return fd;
-    }
+    int acc = flags & O_ACCMODE;
     struct stat st;
     if (host::Syscall(SYS_fstat, fd, host::L(&st)) == 0) {
       if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
@@ -175,6 +187,7 @@ class HostFs : public Filesystem {
     if (host_nonblock_ours) {  // a regular file or directory (OpenGuest)
       f->MarkHostNonblockOurs();
       f->set_lazy_close();
+      if (!quota_) f->set_lazy_reuse();
     }
     return f;
   }
@@ -396,6 +409,17 @@ std::unique_ptr<Filesystem> MakeSharedTmpfs(const std::string& host_dir, uint64_
 }
 
 bool IsHostFs(const Filesystem* fs) { return fs->host_backed; }
+
+SysResult<FilePtr> HostFsAdoptOpen(Filesystem* fs, const char* rel, int flags, long fd, bool regular_or_dir,
+                                   std::string guest_path) {
+  bool nonblock_ours;
+  auto* h = static_cast<HostFs*>(fs);
+  fd = h->AfterNonblockingOpen(rel, flags, 0, fd, regular_or_dir, &nonblock_ours);
+  if (fd < 0) return Errno{static_cast<int>(-fd)};
+  FilePtr f = h->GuestFile(flags, fd, nonblock_ours, std::move(guest_path));
+  f->set_fs(fs);
+  return f;
+}
 
 SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const char* rel, int flags, unsigned mode,
                                   std::string* guest_path) {

@@ -133,6 +133,11 @@ bool IsHostFs(const Filesystem* fs);
 // Fast path of a host fs: opens `rel` with RESOLVE_NO_SYMLINKS; a
 // symlink on the way gives ELOOP (the caller then walks). On success the
 // file takes *guest_path (moved) as its path.
+// The lazy open's host descriptor `fd` of `rel` on host file system `fs`,
+// opened non-blocking as HostFs opens one, made the guest's description
+// (a FIFO opened for reading waits for its writer first).
+SysResult<FilePtr> HostFsAdoptOpen(Filesystem* fs, const char* rel, int flags, long fd, bool regular_or_dir,
+                                   std::string guest_path);
 SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const char* rel, int flags, unsigned mode,
                                   std::string* guest_path);
 

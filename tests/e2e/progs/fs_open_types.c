@@ -134,6 +134,34 @@ int main(void) {
   }
   if (m >= 0) close(m);
 
+  // Under junction a closed description of a regular file or directory
+  // serves a later open (FdTable::LazyInsertHostFile): each must still show
+  // its own path, file, offset, flags and close-on-exec bit.
+  char longer[160];
+  snprintf(longer, sizeof(longer), "%s/a-much-longer-name-than-the-others-have", dir);
+  w = open(longer, O_WRONLY | O_CREAT, 0600);
+  if (w < 0 || write(w, "longer", 6) != 6) return 1;
+  close(w);
+  const char* reopen[] = {file, dir, longer, file, dir, file};
+  for (int round = 0; round < 2; round++) {
+    for (size_t i = 0; i < sizeof(reopen) / sizeof(reopen[0]); i++) {
+      int cloexec = (int)(i + round) % 2 ? O_CLOEXEC : 0;
+      fd = open(reopen[i], O_RDONLY | cloexec);
+      char link[64], shown[256] = {0};
+      snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+      ssize_t n = readlink(link, shown, sizeof(shown) - 1);
+      struct stat by_fd, by_name;
+      int same = fstat(fd, &by_fd) == 0 && stat(reopen[i], &by_name) == 0 && by_fd.st_ino == by_name.st_ino;
+      memset(buf, 0, sizeof(buf));
+      ssize_t got = S_ISDIR(by_fd.st_mode) ? -2 : read(fd, buf, sizeof(buf) - 1);
+      printf("reopen %d.%zu: path %s, same file %d, cloexec %d, nonblock %d, read %zd '%s'\n", round, i,
+             n > 0 && strcmp(shown, reopen[i]) == 0 ? "ok" : "WRONG", same, !!(fcntl(fd, F_GETFD) & FD_CLOEXEC),
+             !!(fcntl(fd, F_GETFL) & O_NONBLOCK), got, buf);
+      close(fd);
+    }
+  }
+  unlink(longer);
+
   unlink(sock);
   unlink(fifo);
   unlink(file);

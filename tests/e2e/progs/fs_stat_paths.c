@@ -1,5 +1,5 @@
 // stat, lstat and fstatat of absolute paths (under junction, those on a
-// host mount take the lazy path, sys_stat_lazy.cc; anything it does not
+// host mount take the lazy path, sys_path_lazy.cc; anything it does not
 // take goes through the VFS walk): files, symlinks followed or not,
 // dangling links, a symlink in the middle of the path, trailing slashes,
 // non-canonical paths, mount points, missing names, bad buffers, names too

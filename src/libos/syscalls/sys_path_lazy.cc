@@ -1,13 +1,19 @@
-// stat, lstat and newfstatat on the lazy path (kLazy): an absolute,
-// canonical path (no ".", "..", "//" or trailing '/') on a host mount, in
-// guest memory this kthread knows, is looked up with the host calls the
-// VFS's fast path makes (Vfs::FastLookup, HostFs::Lstat) on the guest's
-// registers: no XSAVE/XRSTOR, no %fs switch, and no string copies. A
+// stat, lstat, newfstatat, open and openat on the lazy path (kLazy): an
+// absolute, canonical path (no ".", "..", "//" or trailing '/') on a host
+// mount, in guest memory this kthread knows, takes the host calls the
+// VFS's fast path makes (Vfs::FastLookup and HostFs::Lstat; Vfs::Open and
+// HostFs::OpenGuest) on the guest's registers: no XSAVE/XRSTOR, no %fs
+// switch, no string copies, and for an open of a regular file or directory
+// a description a lazy close gave up (FdTable::LazyInsertHostFile). A
 // symlink on the way (ELOOP), a trailing symlink to follow, a relative
 // path, or anything else takes the full handler (sys_file.cc), which
-// gives the same answers. Built with -mgeneral-regs-only: no libc.
+// gives the same answers; an open whose host call succeeded but which
+// cannot finish here (a FIFO, a device, nothing to reuse) finishes in the
+// LibOS with that descriptor (HostFsAdoptOpen). Built with
+// -mgeneral-regs-only: no libc.
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +22,7 @@
 #include <climits>
 
 #include "libos/entry/libos_context.h"
+#include "libos/fs/fd_table.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/syscalls/handlers.h"
@@ -154,7 +161,68 @@ long StatOrFull(const SyscallArgs& a, long path_addr, long buf, long flags, Sysc
   return full(a);
 }
 
+// Opens that may take the lazy path: read-only, nothing that creates,
+// truncates or changes how the host open behaves.
+constexpr int kLazyOpenFlags = O_CLOEXEC | O_LARGEFILE | O_NOCTTY;
+
+// open/openat of `path_addr`, or kNotLazy (nothing done).
+long OpenLazy(long path_addr, long flags) {
+  if ((flags & O_ACCMODE) != O_RDONLY || (flags & ~static_cast<long>(O_ACCMODE | kLazyOpenFlags)))
+    return kNotLazy;
+  fs::Vfs* vfs = fs::Vfs::Ready();
+  if (!vfs) return kNotLazy;
+  ThreadState* ts = CurrentThread();
+  char path[PATH_MAX];
+  long len = CopyKnownGuestString(ts, static_cast<uintptr_t>(path_addr), path, sizeof(path));
+  if (len < 0 || !CanonicalAbsolute(path, static_cast<size_t>(len))) return kNotLazy;
+  const char* rel;
+  const fs::Mount* m = MountOf(*vfs, path, static_cast<size_t>(len), &rel);
+  if (!m || !m->fs->host_backed || m->fs->host_root_fd < 0 || m->fs->quota) return kNotLazy;
+  // HostFs::OpenGuest's non-blocking open (HowOf: no RESOLVE_BENEATH for
+  // a path without "..").
+  struct open_how how = {};
+  how.flags = static_cast<uint64_t>(flags | O_NONBLOCK | O_CLOEXEC);
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const char* p = *rel ? rel : ".";
+  long fd;
+  do {
+    fd = host::Syscall(SYS_openat2, m->fs->host_root_fd, host::L(p), host::L(&how), sizeof(how));
+  } while (fd == -EAGAIN);
+  if (fd == -ELOOP || fd == -EXDEV) return kNotLazy;  // a symlink on the way: the walk
+  if (fd < 0) return fd;
+  long long bytes;  // HostFs::IsRegularOrDirectory
+  bool regular_or_dir = host::Syscall(SYS_ioctl, fd, FIOQSIZE, host::L(&bytes)) == 0;
+  int guest_flags = static_cast<int>(flags & ~O_CLOEXEC);  // as HostFs::GuestFile keeps them
+  bool cloexec = flags & O_CLOEXEC;
+  if (regular_or_dir) {
+    int gfd = fs::FdTable::Get().LazyInsertHostFile(static_cast<int>(fd), guest_flags, cloexec, m->fs.get(),
+                                                    path, static_cast<size_t>(len));
+    if (gfd >= 0) return gfd;
+  }
+  // Finished in the LibOS with this descriptor.
+  EnterLibos(ts);
+  auto f = fs::HostFsAdoptOpen(m->fs.get(), p, static_cast<int>(flags), fd, regular_or_dir,
+                               std::string(path, static_cast<size_t>(len)));
+  if (!f.ok()) return -static_cast<long>(f.error());
+  auto gfd = fs::FdTable::Get().Insert(*f, cloexec);
+  return gfd.ok() ? *gfd : -static_cast<long>(gfd.error());
+}
+
+long OpenOrFull(const SyscallArgs& a, long path_addr, long flags, SyscallHandler full) {
+  long r = OpenLazy(path_addr, flags);
+  if (r != kNotLazy) return r;
+  ThreadState* ts = CurrentThread();
+  EnterLibos(ts);
+  if (!KnownGuestRange(ts, static_cast<uintptr_t>(path_addr), 1, PROT_READ))
+    RememberGuestVma(ts, static_cast<uintptr_t>(path_addr));
+  return full(a);
+}
+
 }  // namespace
+
+JUNCTION_HANDLER(open_lazy) { return OpenOrFull(a, a.a[0], a.a[1], Sys_open); }
+// An absolute path: the directory descriptor plays no part (as on Linux).
+JUNCTION_HANDLER(openat_lazy) { return OpenOrFull(a, a.a[1], a.a[2], Sys_openat); }
 
 JUNCTION_HANDLER(stat_lazy) { return StatOrFull(a, a.a[0], a.a[1], 0, Sys_stat); }
 JUNCTION_HANDLER(lstat_lazy) { return StatOrFull(a, a.a[0], a.a[1], AT_SYMLINK_NOFOLLOW, Sys_lstat); }
