@@ -31,7 +31,7 @@ JUNCTION_HANDLER(rt_sigprocmask_lazy);  // kLazy entry (sys_signal_lazy.cc)
 JUNCTION_HANDLER(madvise_lazy);  // kLazy entry (sys_mm_lazy.cc)
 JUNCTION_HANDLER(rseq_lazy);  // kLazy entry (sys_rseq_lazy.cc)
 JUNCTION_HANDLER(stat_lazy); JUNCTION_HANDLER(lstat_lazy);  // kLazy entries (sys_path_lazy.cc)
-JUNCTION_HANDLER(newfstatat_lazy); JUNCTION_HANDLER(open_lazy); JUNCTION_HANDLER(openat_lazy);
+JUNCTION_HANDLER(newfstatat_lazy); JUNCTION_HANDLER(statx_lazy); JUNCTION_HANDLER(open_lazy); JUNCTION_HANDLER(openat_lazy);
 JUNCTION_HANDLER(clock_nanosleep);
 JUNCTION_HANDLER(sched_yield);  // kLazy (sys_yield_lazy.cc)
 

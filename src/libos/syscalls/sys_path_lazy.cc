@@ -1,4 +1,4 @@
-// stat, lstat, newfstatat, open and openat on the lazy path (kLazy): an
+// stat, lstat, newfstatat, statx, open and openat on the lazy path (kLazy): an
 // absolute, canonical path (no ".", "..", "//" or trailing '/') on a host
 // mount, in guest memory this kthread knows, takes the host calls the
 // VFS's fast path makes (Vfs::FastLookup and HostFs::Lstat; Vfs::Open and
@@ -98,11 +98,12 @@ bool HasSlash(const char* s) {
 
 // No memcpy (libc's may use vector registers), and no `rep movsq` (its
 // start-up costs more than 18 moves).
-void CopyStat(void* dst, const struct stat& st) {
-  static_assert(sizeof(struct stat) % 8 == 0);
-  const auto* from = reinterpret_cast<const uint64_t*>(&st);
+template <typename T>
+void CopyToGuest(void* dst, const T& v) {
+  static_assert(sizeof(T) % 8 == 0);
+  const auto* from = reinterpret_cast<const uint64_t*>(&v);
   auto* to = static_cast<volatile uint64_t*>(dst);  // volatile: not turned into a memcpy call
-  for (size_t i = 0; i < sizeof(struct stat) / 8; i++) to[i] = from[i];
+  for (size_t i = 0; i < sizeof(T) / 8; i++) to[i] = from[i];
 }
 
 // HostFs::Lstat on the mount's root descriptor: the root itself, a name
@@ -125,26 +126,59 @@ long HostLstat(int root_fd, const char* rel, struct stat* st) {
   return r;
 }
 
+// HostLstat's calls for statx (sys_file.cc's statx asks the host about an
+// O_PATH descriptor of the resolved path): `sync` is the guest's
+// AT_STATX_SYNC_TYPE bits, `mask` its request.
+long HostStatx(int root_fd, const char* rel, int sync, unsigned mask, struct statx* sx) {
+  if (!*rel) return host::Syscall(SYS_statx, root_fd, host::L(""), AT_EMPTY_PATH | sync, mask, host::L(sx));
+  if (!HasSlash(rel))
+    return host::Syscall(SYS_statx, root_fd, host::L(rel), AT_SYMLINK_NOFOLLOW | sync, mask, host::L(sx));
+  struct open_how how = {};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do {
+    fd = host::Syscall(SYS_openat2, root_fd, host::L(rel), host::L(&how), sizeof(how));
+  } while (fd == -EAGAIN);
+  if (fd < 0) return fd;
+  long r = host::Syscall(SYS_statx, fd, host::L(""), AT_EMPTY_PATH | sync, mask, host::L(sx));
+  host::Syscall(SYS_close, fd);
+  return r;
+}
+
+// The host mount and the path below it for a lazy call on the guest path
+// at `path_addr` (copied to `path`, with its length in *len), or null: an
+// absolute canonical path on a host mount, in guest memory this kthread
+// knows.
+const fs::Mount* LazyHostMount(ThreadState* ts, long path_addr, char (&path)[PATH_MAX], size_t* len,
+                               const char** rel) {
+  const fs::Vfs* vfs = fs::Vfs::Ready();
+  if (!vfs) return nullptr;
+  long n = CopyKnownGuestString(ts, static_cast<uintptr_t>(path_addr), path, sizeof(path));
+  if (n < 0 || !CanonicalAbsolute(path, static_cast<size_t>(n))) return nullptr;
+  *len = static_cast<size_t>(n);
+  const fs::Mount* m = MountOf(*vfs, path, *len, rel);
+  if (!m || !m->fs->host_backed || m->fs->host_root_fd < 0) return nullptr;
+  return m;
+}
+
 // stat of `path_addr` into the guest's `buf`, or kNotLazy.
 long StatLazy(long path_addr, long buf, long flags) {
   if (flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW)) return kNotLazy;
-  const fs::Vfs* vfs = fs::Vfs::Ready();
-  if (!vfs) return kNotLazy;
   ThreadState* ts = CurrentThread();
   if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), sizeof(struct stat), PROT_WRITE)) return kNotLazy;
   char path[PATH_MAX];
-  long len = CopyKnownGuestString(ts, static_cast<uintptr_t>(path_addr), path, sizeof(path));
-  if (len < 0 || !CanonicalAbsolute(path, static_cast<size_t>(len))) return kNotLazy;
+  size_t len;
   const char* rel;
-  const fs::Mount* m = MountOf(*vfs, path, static_cast<size_t>(len), &rel);
-  if (!m || !m->fs->host_backed || m->fs->host_root_fd < 0) return kNotLazy;
+  const fs::Mount* m = LazyHostMount(ts, path_addr, path, &len, &rel);
+  if (!m) return kNotLazy;
   struct stat st;
   long r = HostLstat(m->fs->host_root_fd, rel, &st);
   // A symlink on the way, or one to follow at the end: the full walk.
   if (r == -ELOOP || r == -EXDEV) return kNotLazy;
   if (r < 0) return r;
   if (S_ISLNK(st.st_mode) && !(flags & AT_SYMLINK_NOFOLLOW)) return kNotLazy;
-  CopyStat(reinterpret_cast<void*>(buf), st);
+  CopyToGuest(reinterpret_cast<void*>(buf), st);
   return 0;
 }
 
@@ -161,6 +195,40 @@ long StatOrFull(const SyscallArgs& a, long path_addr, long buf, long flags, Sysc
   return full(a);
 }
 
+// statx of `path_addr` into the guest's `buf`, or kNotLazy.
+long StatxLazy(long path_addr, long flags, long mask, long buf) {
+  constexpr long kSync = AT_STATX_SYNC_TYPE;
+  if ((flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW | kSync)) || (flags & kSync) == kSync ||
+      (static_cast<unsigned>(mask) & STATX__RESERVED))
+    return kNotLazy;  // including the errors: the full handler gives them
+  ThreadState* ts = CurrentThread();
+  if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), sizeof(struct statx), PROT_WRITE)) return kNotLazy;
+  char path[PATH_MAX];
+  size_t len;
+  const char* rel;
+  const fs::Mount* m = LazyHostMount(ts, path_addr, path, &len, &rel);
+  if (!m) return kNotLazy;
+  struct statx sx;
+  long r = HostStatx(m->fs->host_root_fd, rel, static_cast<int>(flags & kSync), static_cast<unsigned>(mask), &sx);
+  if (r == -ELOOP || r == -EXDEV) return kNotLazy;
+  if (r < 0) return r;
+  if (S_ISLNK(sx.stx_mode) && !(flags & AT_SYMLINK_NOFOLLOW)) return kNotLazy;
+  CopyToGuest(reinterpret_cast<void*>(buf), sx);
+  return 0;
+}
+
+long StatxOrFull(const SyscallArgs& a) {
+  long r = StatxLazy(a.a[1], a.a[2], a.a[3], a.a[4]);
+  if (r != kNotLazy) return r;
+  ThreadState* ts = CurrentThread();
+  EnterLibos(ts);
+  if (!KnownGuestRange(ts, static_cast<uintptr_t>(a.a[1]), 1, PROT_READ))
+    RememberGuestVma(ts, static_cast<uintptr_t>(a.a[1]));
+  if (!KnownGuestRange(ts, static_cast<uintptr_t>(a.a[4]), sizeof(struct statx), PROT_WRITE))
+    RememberGuestVma(ts, static_cast<uintptr_t>(a.a[4]));
+  return Sys_statx(a);
+}
+
 // Opens that may take the lazy path: read-only, nothing that creates,
 // truncates or changes how the host open behaves.
 constexpr int kLazyOpenFlags = O_CLOEXEC | O_LARGEFILE | O_NOCTTY;
@@ -169,15 +237,12 @@ constexpr int kLazyOpenFlags = O_CLOEXEC | O_LARGEFILE | O_NOCTTY;
 long OpenLazy(long path_addr, long flags) {
   if ((flags & O_ACCMODE) != O_RDONLY || (flags & ~static_cast<long>(O_ACCMODE | kLazyOpenFlags)))
     return kNotLazy;
-  fs::Vfs* vfs = fs::Vfs::Ready();
-  if (!vfs) return kNotLazy;
   ThreadState* ts = CurrentThread();
   char path[PATH_MAX];
-  long len = CopyKnownGuestString(ts, static_cast<uintptr_t>(path_addr), path, sizeof(path));
-  if (len < 0 || !CanonicalAbsolute(path, static_cast<size_t>(len))) return kNotLazy;
+  size_t len;
   const char* rel;
-  const fs::Mount* m = MountOf(*vfs, path, static_cast<size_t>(len), &rel);
-  if (!m || !m->fs->host_backed || m->fs->host_root_fd < 0 || m->fs->quota) return kNotLazy;
+  const fs::Mount* m = LazyHostMount(ts, path_addr, path, &len, &rel);
+  if (!m || m->fs->quota) return kNotLazy;
   // HostFs::OpenGuest's non-blocking open (HowOf: no RESOLVE_BENEATH for
   // a path without "..").
   struct open_how how = {};
@@ -196,13 +261,13 @@ long OpenLazy(long path_addr, long flags) {
   bool cloexec = flags & O_CLOEXEC;
   if (regular_or_dir) {
     int gfd = fs::FdTable::Get().LazyInsertHostFile(static_cast<int>(fd), guest_flags, cloexec, m->fs.get(),
-                                                    path, static_cast<size_t>(len));
+                                                    path, len);
     if (gfd >= 0) return gfd;
   }
   // Finished in the LibOS with this descriptor.
   EnterLibos(ts);
   auto f = fs::HostFsAdoptOpen(m->fs.get(), p, static_cast<int>(flags), fd, regular_or_dir,
-                               std::string(path, static_cast<size_t>(len)));
+                               std::string(path, len));
   if (!f.ok()) return -static_cast<long>(f.error());
   auto gfd = fs::FdTable::Get().Insert(*f, cloexec);
   return gfd.ok() ? *gfd : -static_cast<long>(gfd.error());
@@ -228,5 +293,6 @@ JUNCTION_HANDLER(stat_lazy) { return StatOrFull(a, a.a[0], a.a[1], 0, Sys_stat);
 JUNCTION_HANDLER(lstat_lazy) { return StatOrFull(a, a.a[0], a.a[1], AT_SYMLINK_NOFOLLOW, Sys_lstat); }
 // An absolute path: the directory descriptor plays no part (as on Linux).
 JUNCTION_HANDLER(newfstatat_lazy) { return StatOrFull(a, a.a[1], a.a[2], a.a[3], Sys_newfstatat); }
+JUNCTION_HANDLER(statx_lazy) { return StatxOrFull(a); }
 
 }  // namespace junction::libos

@@ -151,7 +151,7 @@ constexpr Spec kSpecs[] = {
     {SYS_stat, Sys_stat_lazy, Support::kFull, kLazy, 0, ""},
     {SYS_lstat, Sys_lstat_lazy, Support::kFull, kLazy, 0, ""},
     {SYS_newfstatat, Sys_newfstatat_lazy, Support::kFull, kLazy, 0, ""},
-    PART(statx, "host statx for host files; others from stat (basic fields)"),
+    {SYS_statx, Sys_statx_lazy, Support::kPartial, kLazy, 0, "host statx for host files; others from stat (basic fields)"},
     IMPL(lseek, 0, ""), IMPL(access, 0, ""), IMPL(faccessat, 0, ""), IMPL(faccessat2, 0, ""),
     IMPL(readlink, 0, ""), IMPL(readlinkat, 0, ""),
     IMPL(getcwd, 0, "relative to the container root"), IMPL(chdir, 0, ""), IMPL(fchdir, 0, ""),

@@ -1,4 +1,4 @@
-// stat, lstat and fstatat of absolute paths (under junction, those on a
+// stat, lstat, fstatat and statx of absolute paths (under junction, those on a
 // host mount take the lazy path, sys_path_lazy.cc; anything it does not
 // take goes through the VFS walk): files, symlinks followed or not,
 // dangling links, a symlink in the middle of the path, trailing slashes,
@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static char base[64];
@@ -60,6 +61,21 @@ static void check(const char* label, const char* rel, int use_base) {
     snprintf(what, sizeof(what), "%s lstat #%d", label, round);
     memset(&st, 0, sizeof(st));
     show(what, path, lstat(path, &st), &st, 1);
+    for (int nofollow = 0; nofollow < 2; nofollow++) {
+      struct statx sx;
+      memset(&sx, 0, sizeof(sx));
+      long r = statx(AT_FDCWD, path, nofollow ? AT_SYMLINK_NOFOLLOW : 0, STATX_BASIC_STATS | STATX_BTIME, &sx);
+      int basic = (sx.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS;
+      snprintf(what, sizeof(what), "%s statx%s #%d (basic %d)", label, nofollow ? " nofollow" : "", round, basic);
+      // As a struct stat, plus whether the basic fields came back.
+      memset(&st, 0, sizeof(st));
+      st.st_mode = sx.stx_mode;
+      st.st_nlink = sx.stx_nlink;
+      st.st_size = (off_t)sx.stx_size;
+      st.st_ino = sx.stx_ino;
+      st.st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+      show(what, path, r, &st, nofollow);
+    }
     snprintf(what, sizeof(what), "%s fstatat nofollow #%d", label, round);
     memset(&st, 0, sizeof(st));
     show(what, path, syscall(SYS_newfstatat, -1 /* ignored for an absolute path */, path, &st, AT_SYMLINK_NOFOLLOW),
@@ -129,6 +145,10 @@ int main(void) {
   for (int round = 0; round < 2; round++) {
     int r = stat(p, NULL);
     printf("null buffer: %d errno %s\n", r, strerrorname_np(errno));
+    r = statx(AT_FDCWD, p, 0, STATX_BASIC_STATS, NULL);
+    printf("statx null buffer: %d errno %s\n", r, strerrorname_np(errno));
+    r = statx(AT_FDCWD, p, AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, (struct statx*)&st);
+    printf("statx both sync flags: %d errno %s\n", r, strerrorname_np(errno));
     void* ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     r = stat(p, ro);
     printf("read-only buffer: %d errno %s\n", r, strerrorname_np(errno));
