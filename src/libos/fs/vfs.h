@@ -110,7 +110,9 @@ class Vfs {
 
   std::vector<std::unique_ptr<Mount>> mounts_;  // longest target last
   std::string host_root_ = "/";
-  SpinLock lock_;
+  // Static (there is one Vfs), in the fork-written page: every fork takes
+  // and drops it in both processes (vfs_instance.cc).
+  static SpinLock lock_;
   std::string cwd_;  // guarded by lock_
   bool cwd_init_ = false;
   static inline Vfs* ready_ = nullptr;
