@@ -78,7 +78,7 @@ constexpr HostCall kAllowed[] = {
     // Control of the process itself.
     H(prctl, "names, pdeath signal, syscall user dispatch"), H(arch_prctl, "TLS base fallback"),
     H(exit_group, "exit"), H(exit, "exit"), H(set_tid_address, "glibc start-up of junction"),
-    H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction, and of a forked child's kthreads"),
+    H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction; each kthread drops that registration"),
     H(futex, "LibOS locks, parking idle kthreads, the daemon's grant words (shared futex)"),
     H(epoll_ctl, "the reactor: host descriptors uthreads wait for"),
     H(epoll_wait, "the reactor"), H(epoll_create1, "the reactor, again in a forked child"),

@@ -3,6 +3,7 @@
 #include <asm/prctl.h>
 #include <cpuid.h>
 #include <sys/mman.h>
+#include <sys/rseq.h>
 #include <sys/syscall.h>
 
 #include <new>
@@ -27,9 +28,24 @@ size_t XsaveSize() {
   return b;  // size for the features enabled in XCR0
 }
 
+// The host rseq registration glibc made for this thread, dropped: the
+// LibOS never reads it (glibc's sched_getcpu falls back to the vDSO once
+// the kernel has marked the area unregistered), and the kernel's update
+// of it after every switch writes the thread's TCB page, after a fork one
+// more copy-on-write fault in each process.
+void DropHostRseq() {
+  if (__rseq_size == 0) return;
+  uintptr_t area = ReadFsBase() + static_cast<uintptr_t>(__rseq_offset);
+  // The kernel wants the registered length back: glibc 2.35-2.39 register
+  // 32 bytes though __rseq_size says 20, later ones __rseq_size.
+  if (host::Syscall(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) != 0)
+    host::Syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+}
+
 }  // namespace
 
 ThreadState* SetupThreadState() {
+  DropHostRseq();
   size_t xsize = (XsaveSize() + 63) & ~size_t{63};
   size_t total = sizeof(ThreadState) + xsize + 64 + kLibosStackSize;
   long mem = host::Mmap(0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

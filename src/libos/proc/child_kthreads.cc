@@ -31,19 +31,19 @@ struct StartArgs {
   uint64_t host_mask;  // the starting kthread's, set by the new one when ready
 };
 
-// glibc registered rseq for the parent's thread only; its sched_getcpu
-// reads the area (the kernel refuses nothing here: a new thread).
-void RegisterRseq() {
+// The LibOS's threads run without a host rseq registration (SetupThreadState
+// drops glibc's): the copied area of the thread this one replaces says so,
+// and glibc's sched_getcpu asks the vDSO.
+void MarkRseqUnregistered() {
   if (__rseq_size == 0) return;
   auto* area = reinterpret_cast<struct rseq*>(ReadFsBase() + static_cast<uintptr_t>(__rseq_offset));
   area->rseq_cs = 0;
-  if (host::Syscall(SYS_rseq, host::L(area), 32, 0, RSEQ_SIG) != 0)
-    area->cpu_id = static_cast<uint32_t>(RSEQ_CPU_ID_REGISTRATION_FAILED);
+  area->cpu_id = static_cast<uint32_t>(RSEQ_CPU_ID_UNINITIALIZED);
 }
 
 void KthreadEntry(void* arg) {
   auto* a = static_cast<StartArgs*>(arg);
-  RegisterRseq();
+  MarkRseqUnregistered();
   sched::RunRestartedKthread(a->index, a->host_mask);
 }
 
