@@ -1155,7 +1155,10 @@ void ResetAfterFork() {
   self_u->all_next = nullptr;
   g_uthreads_total.store(1, std::memory_order_relaxed);
   self_u->last_kthread = self.index;
-  g_timers = new TimerHeap();
+  // The parent's entries are its uthreads': a fresh heap if there are any
+  // (an empty one is kept: a new one's malloc writes two heap pages, each
+  // a copy-on-write fault here).
+  if (!g_timers->empty()) g_timers = new TimerHeap();
   self_u->timer_slot = -1;  // its entry was in the parent's heap
   g_next_deadline.store(~uint64_t{0});
   g_signal_arrived.store(false);

@@ -9,6 +9,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <fstream>
 #include <sstream>
 
@@ -136,7 +137,12 @@ void UnregisterStandalone() {
 
 const std::string& StandaloneRegistrationFile() { return g_registered_file; }
 
-void ForgetStandaloneRegistration() { g_registered_file.clear(); }
+void ForgetStandaloneRegistration() {
+  // A fresh empty string over the parent's: clearing or freeing that one
+  // would write its buffer or malloc's lists on the heap, a copy-on-write
+  // fault in every forked child for a few bytes this process never frees.
+  if (!g_registered_file.empty()) new (&g_registered_file) std::string();
+}
 
 std::vector<ContainerStatus> ListStandalone(const std::string& control_socket) {
   std::vector<ContainerStatus> out;

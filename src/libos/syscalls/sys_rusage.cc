@@ -8,6 +8,7 @@
 #include <sys/times.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "libos/host/host.h"
 #include "libos/libos.h"
@@ -41,7 +42,11 @@ timeval Minus(timeval a, timeval b) {
 void RecordChildrenUsageBaseline() {
   host::Syscall(SYS_getrusage, RUSAGE_CHILDREN, host::L(&g_children_baseline));
 }
-void ResetChildrenUsageBaseline() { g_children_baseline = {}; }
+void ResetChildrenUsageBaseline() {
+  // Written only if set (a page written is a copy-on-write fault).
+  static constexpr struct rusage kNone {};
+  if (std::memcmp(&g_children_baseline, &kNone, sizeof(kNone)) != 0) g_children_baseline = {};
+}
 
 JUNCTION_HANDLER(getrusage) {
   int who = static_cast<int>(a.a[0]);
