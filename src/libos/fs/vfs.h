@@ -51,6 +51,10 @@ class Vfs {
   // The Vfs once Init() has built its mount table, else null: for code on
   // the lazy path (no libc), which reads the table without a lock.
   static Vfs* Ready() { return __atomic_load_n(&ready_, __ATOMIC_ACQUIRE); }
+  // The working directory copied to `out` (no NUL) and its length, or -1
+  // if it is not known yet or does not fit: for the lazy path (no libc;
+  // defined in syscalls/sys_path_lazy.cc).
+  long CopyCwdLazy(char* out, size_t cap);
 
   // Host fork: held across the fork (the working directory may be mid-
   // update on another kthread); released in parent and child.

@@ -1,6 +1,7 @@
 // stat, lstat, newfstatat, statx, open and openat on the lazy path (kLazy): an
-// absolute, canonical path (no ".", "..", "//" or trailing '/') on a host
-// mount, in guest memory this kthread knows, takes the host calls the
+// absolute path, or one relative to the working directory, that is
+// canonical (no ".", "..", "//" or trailing '/') and on a host mount, in
+// guest memory this kthread knows, takes the host calls the
 // VFS's fast path makes (Vfs::FastLookup and HostFs::Lstat; Vfs::Open and
 // HostFs::OpenGuest) on the guest's registers: no XSAVE/XRSTOR, no %fs
 // switch, no string copies, and for an open of a regular file or directory
@@ -147,15 +148,31 @@ long HostStatx(int root_fd, const char* rel, int sync, unsigned mask, struct sta
 }
 
 // The host mount and the path below it for a lazy call on the guest path
-// at `path_addr` (copied to `path`, with its length in *len), or null: an
-// absolute canonical path on a host mount, in guest memory this kthread
-// knows.
-const fs::Mount* LazyHostMount(ThreadState* ts, long path_addr, char (&path)[PATH_MAX], size_t* len,
-                               const char** rel) {
-  const fs::Vfs* vfs = fs::Vfs::Ready();
+// at `path_addr` (as an absolute path in `path`, with its length in *len),
+// or null: a path in guest memory this kthread knows, absolute or (with
+// `dirfd` AT_FDCWD) relative to the working directory, that is canonical
+// once joined (Vfs::Resolve's start + "/" + path) and on a host mount.
+const fs::Mount* LazyHostMount(ThreadState* ts, long dirfd, long path_addr, char (&path)[PATH_MAX],
+                               size_t* len, const char** rel) {
+  fs::Vfs* vfs = fs::Vfs::Ready();
   if (!vfs) return nullptr;
   long n = CopyKnownGuestString(ts, static_cast<uintptr_t>(path_addr), path, sizeof(path));
-  if (n < 0 || !CanonicalAbsolute(path, static_cast<size_t>(n))) return nullptr;
+  if (n <= 0) return nullptr;
+  if (path[0] != '/') {
+    if (static_cast<int>(dirfd) != AT_FDCWD) return nullptr;
+    char cwd[PATH_MAX];
+    long c = vfs->CopyCwdLazy(cwd, sizeof(cwd));
+    if (c <= 0) return nullptr;
+    size_t shift = static_cast<size_t>(c) + (c > 1);  // "/dir" + "/", or "/"
+    if (shift + static_cast<size_t>(n) >= sizeof(path)) return nullptr;
+    // volatile: GCC would make these loops calls to libc's memmove/memcpy.
+    volatile char* out = path;
+    for (size_t i = static_cast<size_t>(n) + 1; i-- > 0;) out[i + shift] = path[i];  // with the NUL
+    for (size_t i = 0; i < static_cast<size_t>(c); i++) out[i] = cwd[i];
+    out[shift - 1] = '/';
+    n += static_cast<long>(shift);
+  }
+  if (!CanonicalAbsolute(path, static_cast<size_t>(n))) return nullptr;
   *len = static_cast<size_t>(n);
   const fs::Mount* m = MountOf(*vfs, path, *len, rel);
   if (!m || !m->fs->host_backed || m->fs->host_root_fd < 0) return nullptr;
@@ -163,14 +180,14 @@ const fs::Mount* LazyHostMount(ThreadState* ts, long path_addr, char (&path)[PAT
 }
 
 // stat of `path_addr` into the guest's `buf`, or kNotLazy.
-long StatLazy(long path_addr, long buf, long flags) {
+long StatLazy(long dirfd, long path_addr, long buf, long flags) {
   if (flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW)) return kNotLazy;
   ThreadState* ts = CurrentThread();
   if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), sizeof(struct stat), PROT_WRITE)) return kNotLazy;
   char path[PATH_MAX];
   size_t len;
   const char* rel;
-  const fs::Mount* m = LazyHostMount(ts, path_addr, path, &len, &rel);
+  const fs::Mount* m = LazyHostMount(ts, dirfd, path_addr, path, &len, &rel);
   if (!m) return kNotLazy;
   struct stat st;
   long r = HostLstat(m->fs->host_root_fd, rel, &st);
@@ -182,8 +199,8 @@ long StatLazy(long path_addr, long buf, long flags) {
   return 0;
 }
 
-long StatOrFull(const SyscallArgs& a, long path_addr, long buf, long flags, SyscallHandler full) {
-  long r = StatLazy(path_addr, buf, flags);
+long StatOrFull(const SyscallArgs& a, long dirfd, long path_addr, long buf, long flags, SyscallHandler full) {
+  long r = StatLazy(dirfd, path_addr, buf, flags);
   if (r != kNotLazy) return r;
   ThreadState* ts = CurrentThread();
   EnterLibos(ts);
@@ -196,7 +213,7 @@ long StatOrFull(const SyscallArgs& a, long path_addr, long buf, long flags, Sysc
 }
 
 // statx of `path_addr` into the guest's `buf`, or kNotLazy.
-long StatxLazy(long path_addr, long flags, long mask, long buf) {
+long StatxLazy(long dirfd, long path_addr, long flags, long mask, long buf) {
   constexpr long kSync = AT_STATX_SYNC_TYPE;
   if ((flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW | kSync)) || (flags & kSync) == kSync ||
       (static_cast<unsigned>(mask) & STATX__RESERVED))
@@ -206,7 +223,7 @@ long StatxLazy(long path_addr, long flags, long mask, long buf) {
   char path[PATH_MAX];
   size_t len;
   const char* rel;
-  const fs::Mount* m = LazyHostMount(ts, path_addr, path, &len, &rel);
+  const fs::Mount* m = LazyHostMount(ts, dirfd, path_addr, path, &len, &rel);
   if (!m) return kNotLazy;
   struct statx sx;
   long r = HostStatx(m->fs->host_root_fd, rel, static_cast<int>(flags & kSync), static_cast<unsigned>(mask), &sx);
@@ -218,7 +235,7 @@ long StatxLazy(long path_addr, long flags, long mask, long buf) {
 }
 
 long StatxOrFull(const SyscallArgs& a) {
-  long r = StatxLazy(a.a[1], a.a[2], a.a[3], a.a[4]);
+  long r = StatxLazy(a.a[0], a.a[1], a.a[2], a.a[3], a.a[4]);
   if (r != kNotLazy) return r;
   ThreadState* ts = CurrentThread();
   EnterLibos(ts);
@@ -234,14 +251,14 @@ long StatxOrFull(const SyscallArgs& a) {
 constexpr int kLazyOpenFlags = O_CLOEXEC | O_LARGEFILE | O_NOCTTY;
 
 // open/openat of `path_addr`, or kNotLazy (nothing done).
-long OpenLazy(long path_addr, long flags) {
+long OpenLazy(long dirfd, long path_addr, long flags) {
   if ((flags & O_ACCMODE) != O_RDONLY || (flags & ~static_cast<long>(O_ACCMODE | kLazyOpenFlags)))
     return kNotLazy;
   ThreadState* ts = CurrentThread();
   char path[PATH_MAX];
   size_t len;
   const char* rel;
-  const fs::Mount* m = LazyHostMount(ts, path_addr, path, &len, &rel);
+  const fs::Mount* m = LazyHostMount(ts, dirfd, path_addr, path, &len, &rel);
   if (!m || m->fs->quota) return kNotLazy;
   // HostFs::OpenGuest's non-blocking open (HowOf: no RESOLVE_BENEATH for
   // a path without "..").
@@ -273,8 +290,8 @@ long OpenLazy(long path_addr, long flags) {
   return gfd.ok() ? *gfd : -static_cast<long>(gfd.error());
 }
 
-long OpenOrFull(const SyscallArgs& a, long path_addr, long flags, SyscallHandler full) {
-  long r = OpenLazy(path_addr, flags);
+long OpenOrFull(const SyscallArgs& a, long dirfd, long path_addr, long flags, SyscallHandler full) {
+  long r = OpenLazy(dirfd, path_addr, flags);
   if (r != kNotLazy) return r;
   ThreadState* ts = CurrentThread();
   EnterLibos(ts);
@@ -285,14 +302,31 @@ long OpenOrFull(const SyscallArgs& a, long path_addr, long flags, SyscallHandler
 
 }  // namespace
 
-JUNCTION_HANDLER(open_lazy) { return OpenOrFull(a, a.a[0], a.a[1], Sys_open); }
-// An absolute path: the directory descriptor plays no part (as on Linux).
-JUNCTION_HANDLER(openat_lazy) { return OpenOrFull(a, a.a[1], a.a[2], Sys_openat); }
+namespace fs {
 
-JUNCTION_HANDLER(stat_lazy) { return StatOrFull(a, a.a[0], a.a[1], 0, Sys_stat); }
-JUNCTION_HANDLER(lstat_lazy) { return StatOrFull(a, a.a[0], a.a[1], AT_SYMLINK_NOFOLLOW, Sys_lstat); }
-// An absolute path: the directory descriptor plays no part (as on Linux).
-JUNCTION_HANDLER(newfstatat_lazy) { return StatOrFull(a, a.a[1], a.a[2], a.a[3], Sys_newfstatat); }
+// Here, not in vfs.cc: it runs on the lazy path (vector-free).
+long Vfs::CopyCwdLazy(char* out, size_t cap) {
+  long n = -1;
+  lock_.lock();
+  if (cwd_init_ && cwd_.size() < cap) {
+    const char* c = cwd_.data();
+    volatile char* to = out;  // not turned into a memcpy call
+    for (size_t i = 0; i < cwd_.size(); i++) to[i] = c[i];
+    n = static_cast<long>(cwd_.size());
+  }
+  lock_.unlock();
+  return n;
+}
+
+}  // namespace fs
+
+JUNCTION_HANDLER(open_lazy) { return OpenOrFull(a, AT_FDCWD, a.a[0], a.a[1], Sys_open); }
+JUNCTION_HANDLER(openat_lazy) { return OpenOrFull(a, a.a[0], a.a[1], a.a[2], Sys_openat); }
+
+JUNCTION_HANDLER(stat_lazy) { return StatOrFull(a, AT_FDCWD, a.a[0], a.a[1], 0, Sys_stat); }
+JUNCTION_HANDLER(lstat_lazy) { return StatOrFull(a, AT_FDCWD, a.a[0], a.a[1], AT_SYMLINK_NOFOLLOW, Sys_lstat); }
+// dirfd counts only for a relative path (as on Linux), and only AT_FDCWD is taken here.
+JUNCTION_HANDLER(newfstatat_lazy) { return StatOrFull(a, a.a[0], a.a[1], a.a[2], a.a[3], Sys_newfstatat); }
 JUNCTION_HANDLER(statx_lazy) { return StatxOrFull(a); }
 
 }  // namespace junction::libos

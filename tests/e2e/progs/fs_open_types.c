@@ -160,6 +160,23 @@ int main(void) {
       close(fd);
     }
   }
+  // The same by names relative to the working directory.
+  if (chdir(dir) != 0) return 1;
+  const char* relative[] = {"file", ".", "a-much-longer-name-than-the-others-have", "file"};
+  const char* shown_as[] = {file, dir, longer, file};
+  for (size_t i = 0; i < sizeof(relative) / sizeof(relative[0]); i++) {
+    fd = open(relative[i], O_RDONLY | O_CLOEXEC);
+    char link[64], shown[256] = {0};
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, shown, sizeof(shown) - 1);
+    memset(buf, 0, sizeof(buf));
+    struct stat by_fd;
+    ssize_t got = fstat(fd, &by_fd) == 0 && S_ISDIR(by_fd.st_mode) ? -2 : read(fd, buf, sizeof(buf) - 1);
+    printf("relative open %zu: path %s, read %zd '%s'\n", i, n > 0 && strcmp(shown, shown_as[i]) == 0 ? "ok" : "WRONG",
+           got, buf);
+    close(fd);
+  }
+  if (chdir("/") != 0) return 1;
   unlink(longer);
 
   unlink(sock);

@@ -1,4 +1,4 @@
-// stat, lstat, fstatat and statx of absolute paths (under junction, those on a
+// stat, lstat, fstatat and statx of absolute and relative paths (under junction, those on a
 // host mount take the lazy path, sys_path_lazy.cc; anything it does not
 // take goes through the VFS walk): files, symlinks followed or not,
 // dangling links, a symlink in the middle of the path, trailing slashes,
@@ -86,6 +86,7 @@ static void check(const char* label, const char* rel, int use_base) {
 int main(void) {
   snprintf(base, sizeof(base), "/tmp/fs_stat_paths.%d", (int)getpid());
   char p[128];
+  struct stat st;
   if (mkdir(base, 0755) != 0) return 1;
   snprintf(p, sizeof(p), "%s/file", base);
   int fd = open(p, O_WRONLY | O_CREAT, 0640);
@@ -139,9 +140,31 @@ int main(void) {
   longpath[sizeof(longpath) - 1] = 0;
   check("path too long", longpath, 0);
 
+  // Relative to the working directory (under junction the lazy path joins
+  // them to it), and through a directory descriptor.
+  if (chdir(base) != 0) return 1;
+  check("relative file", "file", 0);
+  check("relative file in dir", "dir/inner", 0);
+  check("relative symlink", "link", 0);
+  check("relative symlink mid-path", "dirlink/inner", 0);
+  check("relative missing", "missing", 0);
+  check("relative dot", "./file", 0);
+  check("relative dot-dot", "dir/../file", 0);
+  check("relative to root", "../../tmp", 0);
+  if (chdir("/") != 0) return 1;
+  check("relative at the root", "tmp", 0);
+  int dfd = open(base, O_RDONLY | O_DIRECTORY);
+  for (int round = 0; round < 2; round++) {
+    memset(&st, 0, sizeof(st));
+    long r = fstatat(dfd, "file", &st, 0);
+    printf("fstatat dirfd #%d: %ld size %ld\n", round, r, r == 0 ? (long)st.st_size : -1L);
+    r = fstatat(-5, "file", &st, 0);
+    printf("fstatat bad dirfd #%d: %ld errno %s\n", round, r, strerrorname_np(errno));
+  }
+  close(dfd);
+
   // Bad buffers: a null one, a read-only page, one ending at an unmapped page.
   snprintf(p, sizeof(p), "%s/file", base);
-  struct stat st;
   for (int round = 0; round < 2; round++) {
     int r = stat(p, NULL);
     printf("null buffer: %d errno %s\n", r, strerrorname_np(errno));
