@@ -67,6 +67,8 @@ class FdTable {
   // table as it is, or the path does not fit: the caller takes the full path.
   int LazyInsertHostFile(int host_fd, int flags, bool cloexec, Filesystem* fs, const char* path,
                          size_t len);
+  // CheckRoom for the lazy open, before its host open (vector-free).
+  bool LazyHasRoom();
   // Installs `f` at the lowest free number >= min_fd. EMFILE past the limit.
   SysResult<int> Insert(FilePtr f, bool cloexec, int min_fd = 0);
   // EMFILE if a new descriptor would get no number now: checked before

@@ -110,6 +110,16 @@ int FdTable::LazyInsertHostFile(int host_fd, int flags, bool cloexec, Filesystem
   return fd;
 }
 
+bool FdTable::LazyHasRoom() {
+  LockLazy();
+  size_t i = lowest_maybe_free_;
+  while (i < fds_.size() && fds_[i].file) i++;
+  lowest_maybe_free_ = i;  // every number below it is in use
+  bool room = i < limit();
+  lock_.unlock();
+  return room;
+}
+
 bool HostFile::Reuse(int flags, int host_fd, Filesystem* fs, const char* path, size_t len) {
   if (len > path_.capacity()) return false;
   // Within the capacity: no allocation and no libc (the growth branches of

@@ -259,7 +259,9 @@ long OpenLazy(long dirfd, long path_addr, long flags) {
   size_t len;
   const char* rel;
   const fs::Mount* m = LazyHostMount(ts, dirfd, path_addr, path, &len, &rel);
-  if (!m || m->fs->quota) return kNotLazy;
+  // At the descriptor limit the full path fails first, opening nothing
+  // (a FIFO's reader would count for a moment).
+  if (!m || m->fs->quota || !fs::FdTable::Get().LazyHasRoom()) return kNotLazy;
   // HostFs::OpenGuest's non-blocking open (HowOf: no RESOLVE_BENEATH for
   // a path without "..").
   struct open_how how = {};

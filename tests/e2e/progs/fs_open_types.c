@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/stat.h>
@@ -178,6 +179,23 @@ int main(void) {
   }
   if (chdir("/") != 0) return 1;
   unlink(longer);
+
+  // At the descriptor limit an open fails at once, opening nothing: not
+  // even a FIFO's reader waits (it would wait here for ever).
+  int spare = dup(0);  // the lowest free number, taken: the limit goes just above it
+  struct rlimit old_lim, lim;
+  getrlimit(RLIMIT_NOFILE, &old_lim);
+  lim = old_lim;
+  lim.rlim_cur = (rlim_t)spare + 1;
+  if (spare < 0 || setrlimit(RLIMIT_NOFILE, &lim) != 0) return 1;
+  for (int round = 0; round < 2; round++) {
+    r = open(file, O_RDONLY);
+    printf("at the limit, regular file: %d errno %s\n", r, strerrorname_np(errno));
+    r = open(fifo, O_RDONLY);
+    printf("at the limit, fifo: %d errno %s\n", r, strerrorname_np(errno));
+  }
+  setrlimit(RLIMIT_NOFILE, &old_lim);
+  close(spare);
 
   unlink(sock);
   unlink(fifo);
