@@ -12,13 +12,16 @@
 #     released, and its remaining child ends too;
 #  5. a forked process asleep without work wakes for another's SIGKILL
 #     request and releases its robust mutexes (e2e proc_robust_mutex);
+#     blocking reads of host pipes never fail with EINTR for a blocked
+#     signal or the LibOS's own (e2e ipc_host_pipe_blocked_signal);
 #  6. kill -9 of the daemon: a forked process joins the next daemon.
 # Behaviour only, no timings.
 #
-# usage: forked_test.sh JUNCTION ROBUST_MUTEX_PROGRAM
+# usage: forked_test.sh JUNCTION ROBUST_MUTEX_PROGRAM HOST_PIPE_PROGRAM
 set -u
 junction=$1
 robust=$2
+host_pipe=$3
 tmp=$(mktemp -d /tmp/junction-fork-test.XXXXXX)
 sock=$tmp/control.sock
 export JUNCTION_SOCKET=$sock
@@ -136,6 +139,13 @@ wait "$robust_pid"
 diff "$tmp/robust.native" "$tmp/robust.out" >"$tmp/robust.diff" || fail "robust mutexes: output differs from native: $(cat "$tmp/robust.diff")"
 robust_id=$(sed -n 's/.*container \([0-9]*\) "robust" registered.*/\1/p' "$tmp/daemon.log" | head -1)
 grep -q "container $robust_id: process [0-9]* joined" "$tmp/daemon.log" || fail "the robust mutex children did not join"
+# The hand-offs there are host pipe reads: a kick signal landing in their
+# readiness check once failed one with EINTR (the parent then locked
+# before the child held the mutex).
+"$host_pipe" >"$tmp/host_pipe.native" 2>&1
+"$junction" run "$(app host_pipe best-effort 0)" -- "$host_pipe" >"$tmp/host_pipe.out" 2>"$tmp/host_pipe.err" ||
+  fail "host pipe reads: exited $?"
+diff "$tmp/host_pipe.native" "$tmp/host_pipe.out" >"$tmp/host_pipe.diff" || fail "host pipe reads: output differs from native: $(cat "$tmp/host_pipe.diff")"
 
 # 6. kill -9 of the daemon: the child runs standalone, and joins the next
 # daemon once its container re-registered.

@@ -174,6 +174,11 @@ add_executable(e2e_ipc_fork_blocked_objects progs/ipc_fork_blocked_objects.c)
 target_link_libraries(e2e_ipc_fork_blocked_objects PRIVATE pthread)
 junction_e2e(ipc_fork_blocked_objects COMMAND $<TARGET_FILE:e2e_ipc_fork_blocked_objects>)
 junction_e2e(ipc_fork_blocked_objects_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_fork_blocked_objects>)
+# Blocking reads/writes of pipes shared with a child (host pipes) while a
+# blocked signal floods the reader: never EINTR (daemon.forked runs it
+# under a daemon too, where the LibOS's own kick signals land more often).
+add_executable(e2e_ipc_host_pipe_blocked_signal progs/ipc_host_pipe_blocked_signal.c)
+junction_e2e(ipc_host_pipe_blocked_signal COMMAND $<TARGET_FILE:e2e_ipc_host_pipe_blocked_signal>)
 add_test(NAME e2e.ipc_http COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_http_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.ipc_http PROPERTIES LABELS e2e TIMEOUT 120)
 # Processes (issue 8): fork/vfork/posix_spawn, wait statuses, groups and

@@ -95,9 +95,11 @@ long HostIo(const fs::FilePtr& f, bool write, long nr, long a1, long a2) {
     pollfd p{f->host_fd(), want, 0};
     timespec zero{0, 0};
     long r = host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(&zero), 0, 0);
-    // A host signal interrupted the check: the guest's call is interrupted
-    // too (not turned into a blocking host read that holds the kthread).
-    if (r == -EINTR) return -EINTR;
+    // A host signal interrupted the check: check again (never a blocking
+    // host call that holds the kthread). It may have been the LibOS's own
+    // (a preemption tick, a daemon kick), which must not fail the guest's
+    // read with EINTR; a guest signal it queued ends the wait in Park.
+    if (r == -EINTR) continue;
     if (r != 0) {
       // Ready (or an error the call reports). A description shared with
       // another process (non-blocking on the host) may have been drained
