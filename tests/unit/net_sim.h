@@ -54,6 +54,8 @@ class SimWire {
   WireFaults faults;
   // Drops the frames it returns true for (a test's targeted loss).
   std::function<bool(int from, std::span<const std::byte> frame)> drop;
+  // Rewrites a frame before it travels (a test playing a peer's quirks).
+  std::function<void(int from, std::vector<std::byte>& frame)> edit;
 
   // Adds a stack at `ip`/`prefix`.
   NetStack* Add(Ip4 ip, int prefix = 24, Ip4 gateway = 0, uint16_t mtu = 1500,
@@ -80,6 +82,7 @@ class SimWire {
     int copies = u(rng_) < faults.dup ? 2 : 1;
     for (int c = 0; c < copies; ++c) {
       std::vector<std::byte> f(frame.begin(), frame.end());
+      if (edit) edit(from, f);
       if (u(rng_) < faults.corrupt && f.size() > 14) {
         f[14 + rng_() % (f.size() - 14)] ^= std::byte{0x5a};
       }

@@ -21,6 +21,7 @@ namespace junction::net {
   X(icmp_rate_limited)                                                      \
   X(udp_in) X(udp_out) X(udp_bad) X(udp_no_port) X(udp_rcvbuf_drops)        \
   X(tcp_in) X(tcp_out) X(tcp_bad) X(tcp_rst_out) X(tcp_retransmits)         \
+  X(tcp_loss_probes)    /* tail loss probes (also counted as retransmits) */ \
   X(tcp_syn_queue_drops) X(tcp_accept_queue_drops) X(tcp_conn_limit_drops)  \
   X(tcp_mem_drops) X(tcp_out_of_window)                                     \
   X(tcp_delegated_syn_drops)  /* a listener handed to forked processes */ \

@@ -40,6 +40,10 @@ struct TcpParams {
   static constexpr uint64_t kInitialRto = 1000 * kMs;  // RFC 6298 2.1
   static constexpr uint64_t kMinRto = 200 * kMs;       // Linux's floor (RFC: 1 s)
   static constexpr uint64_t kMaxRto = 120'000 * kMs;
+  // Tail loss probe (RFC 8985 7.2): the worst-case delayed ACK its timeout
+  // allows for a one-segment flight, and its floor.
+  static constexpr uint64_t kWorstDelAck = 200 * kMs;
+  static constexpr uint64_t kMinPto = 10 * kMs;
   static constexpr uint64_t kDelAck = 40 * kMs;
   static constexpr uint64_t kTimeWait = 60'000 * kMs;  // 2 MSL, as Linux
   static constexpr uint64_t kFinWait2Orphan = 60'000 * kMs;
@@ -125,6 +129,10 @@ struct TcpConn {
   int retries = 0;
   uint64_t rto_at = 0, delack_at = 0, persist_at = 0, keepalive_at = 0, close_at = 0;
   int persist_backoff = 0;
+  // Tail loss probe: when it fires, and whether one is out (until an ACK
+  // takes new data).
+  uint64_t tlp_at = 0;
+  bool tlp_out = false;
 
   // Congestion control: slow start and NewReno recovery (RFC 5681, RFC
   // 6582); the reduction and avoidance growth are `cc`'s (CUBIC by default).
@@ -174,7 +182,11 @@ struct TcpConn {
   void SendAck() { SendSegment(snd_max, tcpf::kAck, 0, 0); }
   void SendSyn();
   void Retransmit();                   // the first unacknowledged, not SACKed segment
+  uint32_t SackedBytes() const;        // held by the peer above snd_una (the scoreboard)
+  int DupThresh() const;               // duplicate ACKs that start a fast retransmit
   void ArmRto();
+  void ArmTlp();                       // (re)starts the probe timeout after a send or an ACK
+  void SendTlp();
   void Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
              std::span<const std::byte> opts, std::span<const std::byte> data);
   void ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data, uint32_t tsecr,

@@ -367,6 +367,25 @@ void TcpConn::RttSample(uint64_t r) {
                              TcpParams::kMinRto, TcpParams::kMaxRto);
 }
 
+uint32_t TcpConn::SackedBytes() const {
+  uint32_t n = 0;
+  for (auto& [l, r] : sacked) n += r - l;
+  return n;
+}
+
+// Three (RFC 5681 3.2), or one fewer than the segments outstanding when
+// fewer than four are and no new one may go out (early retransmit, RFC
+// 5827 3.1): such a flight never earns three duplicate ACKs, and its one
+// loss would wait for the retransmission timer.
+int TcpConn::DupThresh() const {
+  uint32_t oseg = (Flight() + mss - 1) / mss;
+  if (oseg < 2 || oseg >= 4) return 3;
+  size_t unsent = sndq.size() > Flight() ? sndq.size() - Flight() : 0;
+  bool window_room = snd_wnd >= Flight() + std::min<size_t>(unsent, mss);
+  if (unsent > 0 && window_room) return 3;  // limited transmit sends more instead
+  return static_cast<int>(oseg) - 1;
+}
+
 void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data,
                          uint32_t tsecr, bool have_ts, std::span<const std::byte> opt_bytes) {
   uint64_t now = s->now();
@@ -387,6 +406,7 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
     snd_wl1 = seq;
     snd_wl2 = ack;
   }
+  uint32_t sacked_before = SackedBytes();
   if (sack_ok) {
     TcpOptions o;
     ParseTcpOptions(opt_bytes, &o);
@@ -410,17 +430,30 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
     }
   }
   if (SeqLe(ack, snd_una)) {
-    // Duplicate ACK (RFC 5681 2): no data, same ACK, same window, data outstanding.
-    if (ack == snd_una && !has_data && !window_changed && Flight() > 0) {
+    // Duplicate ACK (RFC 5681 2): no data, same ACK, same window, data
+    // outstanding; or one that SACKs new data whatever its window (RFC
+    // 6675 2): Linux grows its window while it queues out-of-order data,
+    // so most of its duplicate ACKs carry a new one.
+    bool newly_sacked = SackedBytes() != sacked_before;
+    if (ack == snd_una && !has_data && (!window_changed || newly_sacked) && Flight() > 0) {
       dupacks++;
-      if (dupacks == 3 && !in_recovery) {
+      if (in_recovery) {
+        cwnd += mss;  // each dup ACK means a segment left the network
+      } else if (dupacks >= DupThresh()) {
         ssthresh = cc.OnCongestion(cwnd, Flight(), mss);
         in_recovery = true;
         recover = snd_max;
         Retransmit();
-        cwnd = ssthresh + 3u * mss;
-      } else if (in_recovery) {
-        cwnd += mss;  // each dup ACK means a segment left the network
+        cwnd = ssthresh + static_cast<uint32_t>(dupacks) * mss;
+      } else if (dupacks <= 2 && snd_nxt == snd_max) {
+        // Limited transmit (RFC 3042): each of the first two lets one new
+        // segment out beyond cwnd, so a small window still earns the
+        // duplicate ACKs that trigger the fast retransmit instead of a
+        // timeout (200 ms or more, most of a lossy transfer's time).
+        uint32_t saved = cwnd;
+        cwnd += static_cast<uint32_t>(dupacks) * mss;
+        Output();
+        cwnd = saved;
       }
     }
     return;
@@ -455,6 +488,7 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
   }
   retries = 0;
   rto_at = 0;
+  tlp_out = false;
   if (Flight() > 0) ArmRto();
   // Congestion control.
   if (in_recovery) {
@@ -473,6 +507,7 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
     cwnd = cc.Avoidance(cwnd, acked, mss, now, rtt_valid ? srtt : 0);
   }
   dupacks = 0;
+  ArmTlp();
   bool fin_acked = fin_sent && SeqGt(snd_una, data_end);
   switch (state) {
     case TcpState::kFinWait1:

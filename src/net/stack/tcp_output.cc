@@ -186,6 +186,7 @@ void TcpConn::Output() {
     ArmRto();
     if (fin) break;
   }
+  if (sent) ArmTlp();
   if (!sent && ack_now) SendAck();
 }
 
@@ -212,6 +213,47 @@ void TcpConn::Retransmit() {
   if (len == 0 && !fin) return;
   total_retrans++;
   s->c_.tcp_retransmits++;
+  rtt_timing = false;  // Karn: no sample from a retransmitted segment
+  SendSegment(seq, tcpf::kAck | (fin ? tcpf::kFin : 0), seq - snd_una, len);
+  ArmRto();
+}
+
+// Tail loss probe (RFC 8985 7): two smoothed RTTs without an ACK send one
+// probe instead of waiting for the retransmission timer (200 ms or more).
+// Linux delays its ACKs up to 200 ms while its reader lags (an ACK would
+// shrink its window), so a burst it received whole often went unacked
+// until our timer fired: a spurious timeout that also cut cwnd to one
+// segment. Only with an RTT sample, outside recovery and timeouts, one
+// probe per flight.
+void TcpConn::ArmTlp() {
+  tlp_at = 0;
+  if (!rtt_valid || tlp_out || in_recovery || retries || Flight() == 0 || !Synchronized() ||
+      SeqLt(snd_nxt, snd_max))
+    return;
+  uint64_t pto = 2 * srtt;
+  if (Flight() <= mss) pto = std::max(pto, srtt + srtt / 2 + TcpParams::kWorstDelAck);
+  pto = std::max(pto, TcpParams::kMinPto);
+  uint64_t at = s->now() + pto;
+  if (rto_at && at >= rto_at) return;  // the timer comes first anyway
+  tlp_at = at;
+}
+
+// The probe resends the last segment sent rather than new data (RFC 8985
+// prefers new data): a duplicate makes Linux answer at once (with a
+// D-SACK), where a new segment may meet the same delayed ACK.
+void TcpConn::SendTlp() {
+  if (Flight() == 0 || in_recovery || retries || SeqLt(snd_nxt, snd_max)) return;
+  // The last data sent ends at snd_max (less our FIN); more may be queued.
+  uint32_t data_end = DataEnd(*this);
+  bool fin = fin_sent && SeqGt(snd_max, data_end);
+  uint32_t end = fin ? data_end : snd_max;
+  uint32_t len = std::min<uint32_t>(SegmentMss(), end - snd_una);
+  uint32_t seq = end - len;
+  if (len == 0 && !fin) return;
+  tlp_out = true;
+  total_retrans++;
+  s->c_.tcp_retransmits++;
+  s->c_.tcp_loss_probes++;
   rtt_timing = false;  // Karn: no sample from a retransmitted segment
   SendSegment(seq, tcpf::kAck | (fin ? tcpf::kFin : 0), seq - snd_una, len);
   ArmRto();

@@ -13,7 +13,7 @@ void TcpConn::Wake() { s->Notify_l(this, notify); }
 
 void TcpConn::EnterTimeWait() {
   state = TcpState::kTimeWait;
-  rto_at = persist_at = keepalive_at = delack_at = 0;
+  rto_at = persist_at = keepalive_at = delack_at = tlp_at = 0;
   close_at = s->now() + s->cfg_.tcp_time_wait_ns;
   Wake();
 }
@@ -29,7 +29,7 @@ void TcpConn::CloseDone() {
   }
   undecided = false;
   state = TcpState::kClosed;
-  rto_at = persist_at = keepalive_at = delack_at = close_at = parked_at = 0;
+  rto_at = persist_at = keepalive_at = delack_at = close_at = parked_at = tlp_at = 0;
   s->sock_mem_ -= sndq.size() + ooo_bytes;
   sndq.clear();
   ooo.clear();
@@ -86,8 +86,13 @@ void TcpConn::Timers(uint64_t now) {
     }
     close_at = 0;
   }
+  if (tlp_at && now >= tlp_at) {
+    tlp_at = 0;
+    SendTlp();
+  }
   if (rto_at && now >= rto_at) {
     rto_at = 0;
+    tlp_at = 0;
     bool handshake = state == TcpState::kSynSent || state == TcpState::kSynReceived;
     if (++retries > (handshake ? TcpParams::kSynRetries : TcpParams::kDataRetries)) {
       if (state == TcpState::kSynReceived && passive) CloseDone();
@@ -151,7 +156,7 @@ void TcpConn::Timers(uint64_t now) {
 uint64_t TcpConn::NextDeadline() const {
   uint64_t next = std::numeric_limits<uint64_t>::max();
   if (undecided) return next;
-  for (uint64_t t : {rto_at, delack_at, persist_at, keepalive_at, close_at, parked_at})
+  for (uint64_t t : {rto_at, delack_at, persist_at, keepalive_at, close_at, parked_at, tlp_at})
     if (t) next = std::min(next, t);
   return next;
 }
