@@ -66,6 +66,12 @@ inline uint64_t XinUse() {
   return (uint64_t{hi} << 32) | lo;
 }
 
+// The x87 unit is in its initial state as the CPU tracks it (XINUSE bit
+// 0); false when that cannot be read (no XGETBV with ECX = 1).
+inline bool X87Initial() {
+  return g_guest_vectors.kind != VectorKind::kXsaveOnly && !(XinUse() & kX87);
+}
+
 // How a switched-out uthread's guest registers were kept.
 enum class SavedVectors : uint8_t { kNone, kMoves, kXsave };
 
@@ -76,10 +82,12 @@ inline SavedVectors SaveGuestVectors(libos::ThreadState* ts, uint8_t* area, uint
   if (c.kind != VectorKind::kXsaveOnly) {
     uint64_t live = XinUse() & c.xcr0;
     if (!(live & ~(c.moves_mask | kX87))) {
-      if (live & kX87) {
-        if (libos::FxsaveShowsCleanX87(area + kGuestVectorFxsaveOffset)) live &= ~kX87;
-      }
-      ts->x87_clean = !(live & kX87);
+      // x87_clean only when the CPU tracks the unit as initial: with
+      // clean-looking values but XINUSE set, the restore's FXRSTOR of the
+      // initial image clears XINUSE, so later switches skip this FXSAVE.
+      bool x87_tracked = (live & kX87) != 0;
+      if (x87_tracked && libos::FxsaveShowsCleanX87(area + kGuestVectorFxsaveOffset)) live &= ~kX87;
+      ts->x87_clean = !x87_tracked;
       *inuse = live;
       switch (c.kind) {
         case VectorKind::kAvx512:

@@ -10,6 +10,7 @@
 #include "libos/signals/delivery.h"
 #include "libos/signals/signal_state.h"
 #include "libos/syscalls/syscall_table.h"
+#include "sched/guest_vectors.h"
 
 namespace junction::libos {
 
@@ -34,7 +35,7 @@ inline void FixTrappedReadResume(ThreadState* ts) {
 // Out of line: the handler runs in the LibOS context so it may use libc.
 [[gnu::noinline]] long DispatchSlow(SyscallArgs* args, ThreadState* ts) {
   ts->in_libos = 0;  // the guest's registers are live at every entry
-  if (args->nr == SYS_exit) EnterLibosForExit(ts);
+  if (args->nr == SYS_exit) EnterLibosForExit(ts, sched::X87Initial());
   else EnterLibos(ts);
   long ret = DispatchWithLibc(*args);
   // The handler may have blocked and this uthread resumed on another
