@@ -97,6 +97,27 @@ bool HasSlash(const char* s) {
   return false;
 }
 
+// openat2 of `rel` below the mount's root descriptor with `flags`, never
+// through a symlink (HostFs's HowOf: no RESOLVE_BENEATH for a path without
+// ".."), retried while the kernel says EAGAIN (a rename raced the walk).
+long OpenBelowRoot(int root_fd, const char* rel, uint64_t flags) {
+  struct open_how how = {};
+  how.flags = flags;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do {
+    fd = host::Syscall(SYS_openat2, root_fd, host::L(rel), host::L(&how), sizeof(how));
+  } while (fd == -EAGAIN);
+  return fd;
+}
+
+// The full handler runs next: it must not find the guest's buffers
+// unknown again on the next call, so their VMAs are learnt now.
+void LearnGuestRange(ThreadState* ts, long addr, size_t len, int prot) {
+  if (!KnownGuestRange(ts, static_cast<uintptr_t>(addr), len, prot))
+    RememberGuestVma(ts, static_cast<uintptr_t>(addr));
+}
+
 // No memcpy (libc's may use vector registers), and no `rep movsq` (its
 // start-up costs more than 18 moves).
 template <typename T>
@@ -114,13 +135,7 @@ void CopyToGuest(void* dst, const T& v) {
 long HostLstat(int root_fd, const char* rel, struct stat* st) {
   if (!*rel) return host::Syscall(SYS_fstat, root_fd, host::L(st));
   if (!HasSlash(rel)) return host::Syscall(SYS_newfstatat, root_fd, host::L(rel), host::L(st), AT_SYMLINK_NOFOLLOW);
-  struct open_how how = {};
-  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  long fd;
-  do {
-    fd = host::Syscall(SYS_openat2, root_fd, host::L(rel), host::L(&how), sizeof(how));
-  } while (fd == -EAGAIN);
+  long fd = OpenBelowRoot(root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return fd;
   long r = host::Syscall(SYS_fstat, fd, host::L(st));
   host::Syscall(SYS_close, fd);
@@ -134,13 +149,7 @@ long HostStatx(int root_fd, const char* rel, int sync, unsigned mask, struct sta
   if (!*rel) return host::Syscall(SYS_statx, root_fd, host::L(""), AT_EMPTY_PATH | sync, mask, host::L(sx));
   if (!HasSlash(rel))
     return host::Syscall(SYS_statx, root_fd, host::L(rel), AT_SYMLINK_NOFOLLOW | sync, mask, host::L(sx));
-  struct open_how how = {};
-  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  long fd;
-  do {
-    fd = host::Syscall(SYS_openat2, root_fd, host::L(rel), host::L(&how), sizeof(how));
-  } while (fd == -EAGAIN);
+  long fd = OpenBelowRoot(root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return fd;
   long r = host::Syscall(SYS_statx, fd, host::L(""), AT_EMPTY_PATH | sync, mask, host::L(sx));
   host::Syscall(SYS_close, fd);
@@ -204,11 +213,8 @@ long StatOrFull(const SyscallArgs& a, long dirfd, long path_addr, long buf, long
   if (r != kNotLazy) return r;
   ThreadState* ts = CurrentThread();
   EnterLibos(ts);
-  // Learn the VMAs so that the next call finds them.
-  if (!KnownGuestRange(ts, static_cast<uintptr_t>(path_addr), 1, PROT_READ))
-    RememberGuestVma(ts, static_cast<uintptr_t>(path_addr));
-  if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), sizeof(struct stat), PROT_WRITE))
-    RememberGuestVma(ts, static_cast<uintptr_t>(buf));
+  LearnGuestRange(ts, path_addr, 1, PROT_READ);
+  LearnGuestRange(ts, buf, sizeof(struct stat), PROT_WRITE);
   return full(a);
 }
 
@@ -239,10 +245,8 @@ long StatxOrFull(const SyscallArgs& a) {
   if (r != kNotLazy) return r;
   ThreadState* ts = CurrentThread();
   EnterLibos(ts);
-  if (!KnownGuestRange(ts, static_cast<uintptr_t>(a.a[1]), 1, PROT_READ))
-    RememberGuestVma(ts, static_cast<uintptr_t>(a.a[1]));
-  if (!KnownGuestRange(ts, static_cast<uintptr_t>(a.a[4]), sizeof(struct statx), PROT_WRITE))
-    RememberGuestVma(ts, static_cast<uintptr_t>(a.a[4]));
+  LearnGuestRange(ts, a.a[1], 1, PROT_READ);
+  LearnGuestRange(ts, a.a[4], sizeof(struct statx), PROT_WRITE);
   return Sys_statx(a);
 }
 
@@ -262,16 +266,9 @@ long OpenLazy(long dirfd, long path_addr, long flags) {
   // At the descriptor limit the full path fails first, opening nothing
   // (a FIFO's reader would count for a moment).
   if (!m || m->fs->quota || !fs::FdTable::Get().LazyHasRoom()) return kNotLazy;
-  // HostFs::OpenGuest's non-blocking open (HowOf: no RESOLVE_BENEATH for
-  // a path without "..").
-  struct open_how how = {};
-  how.flags = static_cast<uint64_t>(flags | O_NONBLOCK | O_CLOEXEC);
-  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  // HostFs::OpenGuest's non-blocking open.
   const char* p = *rel ? rel : ".";
-  long fd;
-  do {
-    fd = host::Syscall(SYS_openat2, m->fs->host_root_fd, host::L(p), host::L(&how), sizeof(how));
-  } while (fd == -EAGAIN);
+  long fd = OpenBelowRoot(m->fs->host_root_fd, p, static_cast<uint64_t>(flags | O_NONBLOCK | O_CLOEXEC));
   if (fd == -ELOOP || fd == -EXDEV) return kNotLazy;  // a symlink on the way: the walk
   if (fd < 0) return fd;
   long long bytes;  // HostFs::IsRegularOrDirectory
@@ -297,8 +294,7 @@ long OpenOrFull(const SyscallArgs& a, long dirfd, long path_addr, long flags, Sy
   if (r != kNotLazy) return r;
   ThreadState* ts = CurrentThread();
   EnterLibos(ts);
-  if (!KnownGuestRange(ts, static_cast<uintptr_t>(path_addr), 1, PROT_READ))
-    RememberGuestVma(ts, static_cast<uintptr_t>(path_addr));
+  LearnGuestRange(ts, path_addr, 1, PROT_READ);
   return full(a);
 }
 
