@@ -16,35 +16,34 @@ namespace junction::net {
 namespace {
 
 using test::Bytes;
-using test::SimWire;
-
-constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
-constexpr uint64_t kSec = 1'000'000'000;
+using test::kIpB;
+using test::kSimSec;
+using test::TwoStacks;
 
 TEST_CASE("net arp: STALE -> PROBE keeps the old MAC in use; an unanswered probe forgets it") {
   ArpParams p;
   ArpCache arp(p);
   MacAddr m{{2, 0, 0, 0, 0, 9}};
   uint64_t t = 1000;
-  arp.Update(kB, m, t, true);
+  arp.Update(kIpB, m, t, true);
   std::optional<ArpRequest> probe;
   uint64_t stale = t + p.reachable_ns;
   CHECK(arp.NextDeadline() == stale + p.stale_ns);  // no timer for the STALE transition
-  REQUIRE(arp.Lookup(kB, stale, &probe) == m);
-  CHECK(probe == ArpRequest{kB, m});  // the first request: unicast, at once
+  REQUIRE(arp.Lookup(kIpB, stale, &probe) == m);
+  CHECK(probe == ArpRequest{kIpB, m});  // the first request: unicast, at once
   probe.reset();
-  CHECK(arp.Lookup(kB, stale + 1, &probe) == m);
+  CHECK(arp.Lookup(kIpB, stale + 1, &probe) == m);
   CHECK(!probe);  // probing already
   // Unanswered: unicast again, then broadcast, then the entry is gone.
   std::vector<ArpRequest> resend;
   size_t dropped = 0;
   for (int i = 1; i <= p.max_requests; ++i) {
-    CHECK(arp.Lookup(kB, stale + i * p.retry_ns - 1, &probe) == m);
+    CHECK(arp.Lookup(kIpB, stale + i * p.retry_ns - 1, &probe) == m);
     arp.Tick(stale + i * p.retry_ns, &resend, &dropped);
   }
-  CHECK(resend == std::vector<ArpRequest>{{kB, m}, {kB, MacAddr::Broadcast()}});
+  CHECK(resend == std::vector<ArpRequest>{{kIpB, m}, {kIpB, MacAddr::Broadcast()}});
   CHECK(dropped == 0);
-  CHECK(!arp.Lookup(kB, stale + p.max_requests * p.retry_ns, &probe));
+  CHECK(!arp.Lookup(kIpB, stale + p.max_requests * p.retry_ns, &probe));
   CHECK(arp.size() == 0);
 }
 
@@ -52,25 +51,25 @@ TEST_CASE("net arp: an answered probe or an upper-layer confirmation makes the e
   ArpParams p;
   ArpCache arp(p);
   MacAddr m{{2, 0, 0, 0, 0, 9}};
-  arp.Update(kB, m, 0, true);
+  arp.Update(kIpB, m, 0, true);
   std::optional<ArpRequest> probe;
-  REQUIRE(arp.Lookup(kB, p.reachable_ns, &probe) == m);
+  REQUIRE(arp.Lookup(kIpB, p.reachable_ns, &probe) == m);
   REQUIRE(probe);
-  arp.Update(kB, m, p.reachable_ns + 100, false);  // the reply
+  arp.Update(kIpB, m, p.reachable_ns + 100, false);  // the reply
   std::vector<ArpRequest> resend;
   size_t dropped = 0;
   arp.Tick(p.reachable_ns + 10 * p.retry_ns, &resend, &dropped);
   CHECK(resend.empty());
   probe.reset();
-  CHECK(arp.Lookup(kB, 2 * p.reachable_ns, &probe) == m);
+  CHECK(arp.Lookup(kIpB, 2 * p.reachable_ns, &probe) == m);
   CHECK(!probe);  // reachable until reply + reachable_ns
   // Confirm() does the same without a packet, and ends a probe.
-  arp.Confirm(kB, 2 * p.reachable_ns + 1000);
-  CHECK(arp.Lookup(kB, 3 * p.reachable_ns, &probe) == m);
+  arp.Confirm(kIpB, 2 * p.reachable_ns + 1000);
+  CHECK(arp.Lookup(kIpB, 3 * p.reachable_ns, &probe) == m);
   CHECK(!probe);
-  CHECK(arp.Lookup(kB, 3 * p.reachable_ns + 1000, &probe) == m);
+  CHECK(arp.Lookup(kIpB, 3 * p.reachable_ns + 1000, &probe) == m);
   CHECK(probe);
-  arp.Confirm(kB, 3 * p.reachable_ns + 2000);
+  arp.Confirm(kIpB, 3 * p.reachable_ns + 2000);
   arp.Tick(3 * p.reachable_ns + 10 * p.retry_ns, &resend, &dropped);
   CHECK(resend.empty());
   // Unused, a STALE entry is forgotten after stale_ns.
@@ -80,13 +79,10 @@ TEST_CASE("net arp: an answered probe or an upper-layer confirmation makes the e
   CHECK(arp.size() == 0);
 }
 
-TEST_CASE("net arp: one-way UDP for five minutes never waits for ARP") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks, "net arp: one-way UDP for five minutes never waits for ARP") {
   auto sa = a->NewUdpSocket(), sb = b->NewUdpSocket();
   REQUIRE(sb->Bind({0, 5000}).ok());
-  Endpoint to{kB, 5000};
+  Endpoint to{kIpB, 5000};
   std::byte buf[64];
   REQUIRE(sa->SendTo(Bytes("first"), &to).ok());  // resolves b
   REQUIRE(w.Run([&] { return sb->NextSize() > 0; }));
@@ -94,13 +90,13 @@ TEST_CASE("net arp: one-way UDP for five minutes never waits for ARP") {
   bool trunc = false;
   REQUIRE(sb->RecvFrom(buf, 0, &from, &trunc).ok());
   for (int i = 0; i < 30; ++i) {
-    w.RunFor(10 * kSec);
+    w.RunFor(10 * kSimSec);
     REQUIRE(sa->SendTo(Bytes("tick"), &to).ok());
     // Within one wire delay: the frame left at once, never parked for ARP.
     REQUIRE(w.Run([&] { return sb->NextSize() > 0; }, 2 * w.delay));
     REQUIRE(sb->RecvFrom(buf, 0, &from, &trunc).ok());
   }
-  w.RunFor(kSec);  // the last probe's answer
+  w.RunFor(kSimSec);  // the last probe's answer
   auto c = a->counters();
   CHECK(c.arp_unresolved_drops == 0);
   CHECK(c.arp_probes_out >= 4);                       // one per lifetime (60 s)
@@ -108,16 +104,14 @@ TEST_CASE("net arp: one-way UDP for five minutes never waits for ARP") {
   CHECK(c.arp_replies_in == c.arp_requests_out);      // every probe answered
 }
 
-TEST_CASE("net arp: TCP acknowledgements keep the sender's entry REACHABLE without probes") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net arp: TCP acknowledgements keep the sender's entry REACHABLE without probes") {
   test::TcpPair p = test::Connect(w, a, b);
   auto c = p.client, s = p.server;
   c->set_nodelay(true);
   std::byte buf[64];
   for (int i = 0; i < 30; ++i) {
-    w.RunFor(10 * kSec);
+    w.RunFor(10 * kSimSec);
     REQUIRE(c->Send(Bytes("data")).ok());
     REQUIRE(w.Run([&] { return s->Readable() > 0; }, 2 * w.delay));
     REQUIRE(s->Recv(buf, 0).ok());

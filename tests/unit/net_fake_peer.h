@@ -16,6 +16,10 @@
 
 namespace junction::net::test {
 
+// The peer a test plays by hand, on the /24 of TwoStacks' stacks.
+inline constexpr Ip4 kFakePeer = MakeIp4(10, 99, 0, 50);
+inline constexpr MacAddr kFakePeerMac{{2, 0, 0, 0, 0, 0x50}};
+
 struct Seg {
   uint16_t sport, dport;
   uint32_t seq, ack;
@@ -41,6 +45,11 @@ inline std::vector<std::byte> TcpFrame(Ip4 src, Ip4 dst, MacAddr src_mac, MacAdd
   Store16(&t[16], ChecksumFinish(ChecksumPartial(
                       t, PseudoHeaderSum(src, dst, kProtoTcp, static_cast<uint16_t>(t.size())))));
   return Ip4Frame(src, dst, src_mac, dst_mac, kProtoTcp, t);
+}
+
+// Injects segment `s` from the fake peer into stack `port` (`to`).
+inline void InjectFromFakePeer(SimWire& w, int port, const NetStack& to, const Seg& s) {
+  w.Inject(port, TcpFrame(kFakePeer, to.addr(), kFakePeerMac, to.mac(), s));
 }
 
 struct ParsedSeg {
@@ -86,6 +95,11 @@ inline void IntroducePeer(SimWire& w, int port, Ip4 ip, MacAddr mac, Ip4 to) {
   Store32(p + 14, ip);
   Store32(p + 24, to);
   w.Inject(port, f);
+}
+
+// Makes stack `port` (`to`) learn the fake peer's MAC.
+inline void IntroduceFakePeer(SimWire& w, int port, const NetStack& to) {
+  IntroducePeer(w, port, kFakePeer, kFakePeerMac, to.addr());
 }
 
 }  // namespace junction::net::test

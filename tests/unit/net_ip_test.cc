@@ -15,9 +15,11 @@ namespace junction::net {
 namespace {
 
 using test::Bytes;
+using test::kIpA;
+using test::kIpB;
 using test::SimWire;
-
-constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
+using test::TwoStacks;
+using test::TwoStacksSeeded;
 
 TEST_CASE("net: Internet checksum (RFC 1071 example) and pseudo-header") {
   const uint8_t raw[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
@@ -33,7 +35,7 @@ TEST_CASE("net: ARP cache resolves, retries, goes stale and bounds its queue") {
   p.max_queued = 2;
   ArpCache arp(p);
   uint64_t t = 1000;
-  Ip4 ip = kB;
+  Ip4 ip = kIpB;
   std::optional<ArpRequest> probe;
   CHECK(!arp.Lookup(ip, t, &probe));
   CHECK(arp.Enqueue(ip, {std::byte{1}}, t) == ArpCache::Queued::kSendRequest);
@@ -52,7 +54,7 @@ TEST_CASE("net: ARP cache resolves, retries, goes stale and bounds its queue") {
   CHECK(arp.Lookup(ip, t + 1 + p.reachable_ns, &probe) == m);
   CHECK(probe == ArpRequest{ip, m});
   // A resolution that is never answered gives up after max_requests.
-  Ip4 other = kA;
+  Ip4 other = kIpA;
   CHECK(arp.Enqueue(other, {std::byte{1}}, t) == ArpCache::Queued::kSendRequest);
   resend.clear();
   for (int i = 1; i <= p.max_requests; ++i) arp.Tick(t + i * p.retry_ns, &resend, &dropped);
@@ -63,13 +65,10 @@ TEST_CASE("net: ARP cache resolves, retries, goes stale and bounds its queue") {
   CHECK(!arp.Lookup(MakeIp4(1, 2, 3, 4), t, &probe));
 }
 
-TEST_CASE("net: UDP between two stacks resolves ARP once and delivers") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks, "net: UDP between two stacks resolves ARP once and delivers") {
   auto sa = a->NewUdpSocket(), sb = b->NewUdpSocket();
   REQUIRE(sb->Bind({0, 5000}).ok());
-  Endpoint to{kB, 5000};
+  Endpoint to{kIpB, 5000};
   REQUIRE(sa->SendTo(Bytes("hello"), &to).ok());
   REQUIRE(sa->SendTo(Bytes("again"), &to).ok());
   w.Run([&] { return sb->NextSize() > 0; });
@@ -79,14 +78,14 @@ TEST_CASE("net: UDP between two stacks resolves ARP once and delivers") {
   auto n = sb->RecvFrom(buf, 0, &from, &trunc);
   REQUIRE(n.ok());
   CHECK(std::string(reinterpret_cast<char*>(buf), *n) == "hello");
-  CHECK(from.ip == kA);
+  CHECK(from.ip == kIpA);
   CHECK(from.port == sa->local().port);
   w.Run([&] { return sb->NextSize() > 0; });
   CHECK(sb->RecvFrom(buf, 0, &from, &trunc).ok());
   CHECK(a->counters().arp_requests_out == 1);
   CHECK(b->counters().arp_replies_out == 1);
   // B learned A from A's request: it needs no request of its own to reply.
-  Endpoint back{kA, from.port};
+  Endpoint back{kIpA, from.port};
   REQUIRE(sb->SendTo(Bytes("reply"), &back).ok());
   w.Run([&] { return sa->NextSize() > 0; });
   CHECK(b->counters().arp_requests_out == 0);
@@ -94,7 +93,7 @@ TEST_CASE("net: UDP between two stacks resolves ARP once and delivers") {
 
 TEST_CASE("net: an unanswered ARP is retried, then its packets are dropped and counted") {
   SimWire w;
-  NetStack* a = w.Add(kA);
+  NetStack* a = w.Add(kIpA);
   auto s = a->NewUdpSocket();
   Endpoint nobody{MakeIp4(10, 99, 0, 77), 9};
   REQUIRE(s->SendTo(Bytes("x"), &nobody).ok());
@@ -107,7 +106,7 @@ TEST_CASE("net: an unanswered ARP is retried, then its packets are dropped and c
 TEST_CASE("net: a destination outside the subnet goes to the gateway's MAC; no gateway: ENETUNREACH") {
   SimWire w;
   Ip4 gw = MakeIp4(10, 99, 0, 1);
-  NetStack* a = w.Add(kA, 24, gw);
+  NetStack* a = w.Add(kIpA, 24, gw);
   NetStack* g = w.Add(gw);
   auto s = a->NewUdpSocket();
   Endpoint far{MakeIp4(192, 0, 2, 1), 53};
@@ -122,15 +121,13 @@ TEST_CASE("net: a destination outside the subnet goes to the gateway's MAC; no g
   CHECK(s2->SendTo(Bytes("q"), &far).error() == ENETUNREACH);
 }
 
-TEST_CASE("net: large UDP datagrams are fragmented, reassembled in any order, and DF refuses") {
-  SimWire w(3);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacksSeeded<3>,
+                  "net: large UDP datagrams are fragmented, reassembled in any order, and DF refuses") {
   auto sa = a->NewUdpSocket(), sb = b->NewUdpSocket();
   REQUIRE(sb->Bind({0, 7}).ok());
   std::vector<std::byte> big(20000);
   for (size_t i = 0; i < big.size(); ++i) big[i] = std::byte(i * 7 + 3);
-  Endpoint to{kB, 7};
+  Endpoint to{kIpB, 7};
   w.faults.reorder = 0.5;
   REQUIRE(sa->SendTo(big, &to).ok());
   REQUIRE(w.Run([&] { return sb->NextSize() > 0; }));
@@ -187,7 +184,7 @@ std::vector<std::byte> Frame(const NetStack& to, Ip4 src, Ip4 dst, uint8_t proto
 
 TEST_CASE("net: echo requests are answered; bad checksums and garbage are counted and dropped") {
   SimWire w;
-  NetStack* b = w.Add(kB);
+  NetStack* b = w.Add(kIpB);
   w.link(0)->sent.clear();
   std::vector<std::byte> echo(kIcmpHeaderLen + 32);
   echo[0] = std::byte{8};
@@ -197,11 +194,11 @@ TEST_CASE("net: echo requests are answered; bad checksums and garbage are counte
   Store16(&echo[2], Checksum(echo));
   // The peer's MAC is unknown: the stack resolves it first (a real
   // neighbour would have ARPed us and been learned).
-  auto f = Frame(*b, kA, kB, kProtoIcmp, echo);
+  auto f = Frame(*b, kIpA, kIpB, kProtoIcmp, echo);
   w.Inject(0, f);
   CHECK(b->counters().icmp_echo_in == 1);
   CHECK(b->counters().arp_requests_out == 1);
-  // Answer the ARP request as kA would.
+  // Answer the ARP request as kIpA would.
   std::vector<std::byte> arp(kEthHeaderLen + kArpLen);
   std::memcpy(&arp[0], b->mac().b.data(), 6);
   arp[6] = std::byte{2}; arp[11] = std::byte{0x42};
@@ -210,9 +207,9 @@ TEST_CASE("net: echo requests are answered; bad checksums and garbage are counte
   Store16(p, 1); Store16(p + 2, kEthTypeIp4); p[4] = std::byte{6}; p[5] = std::byte{4};
   Store16(p + 6, 2);
   p[8] = std::byte{2}; p[13] = std::byte{0x42};
-  Store32(p + 14, kA);
+  Store32(p + 14, kIpA);
   std::memcpy(p + 18, b->mac().b.data(), 6);
-  Store32(p + 24, kB);
+  Store32(p + 24, kIpB);
   w.Inject(0, arp);
   auto& sent = w.link(0)->sent;
   REQUIRE(sent.size() == 2);  // ARP request, then the echo reply
@@ -258,12 +255,10 @@ TEST_CASE("net: echo requests are answered; bad checksums and garbage are counte
   CHECK(c.rx_frames == 20006);
 }
 
-TEST_CASE("net: UDP to a closed port draws ICMP port unreachable; a connected sender sees ECONNREFUSED") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net: UDP to a closed port draws ICMP port unreachable; a connected sender sees ECONNREFUSED") {
   auto s = a->NewUdpSocket();
-  REQUIRE(s->Connect({kB, 9999}).ok());
+  REQUIRE(s->Connect({kIpB, 9999}).ok());
   REQUIRE(s->SendTo(Bytes("anyone?"), nullptr).ok());
   w.Run([&] { return (s->Events() & kEvErr) != 0; });
   CHECK(b->counters().udp_no_port == 1);
@@ -274,17 +269,15 @@ TEST_CASE("net: UDP to a closed port draws ICMP port unreachable; a connected se
   CHECK(s->RecvFrom(buf, 0, nullptr, nullptr).error() == EAGAIN);
 }
 
-TEST_CASE("net: gratuitous ARP updates a neighbour that knows us; a full link is counted") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net: gratuitous ARP updates a neighbour that knows us; a full link is counted") {
   a->Announce();
   w.RunFor(1'000'000);
   CHECK(b->counters().arp_requests_in == 1);
   CHECK(b->counters().arp_replies_out == 0);  // not for b's address
   w.link(0)->full = true;
   auto s = a->NewUdpSocket();
-  Endpoint to{kB, 1};
+  Endpoint to{kIpB, 1};
   CHECK(s->SendTo(Bytes("x"), &to).ok());
   CHECK(a->counters().tx_link_full == 1);
 }

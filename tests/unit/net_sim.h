@@ -3,8 +3,10 @@
 // the wire can lose, duplicate, reorder or corrupt them, driven by a seeded
 // generator so every run is the same. Time is simulated: Run() jumps the
 // clock to the next frame or stack timer, so no test depends on real time.
-// Also the TCP tests' shared steps: a connected pair, a pattern to send,
-// and a transfer driven like a program's loop.
+// Also the tests' shared steps: two stacks on one wire (TwoStacks), the
+// TCP header of a frame (for a test's targeted loss), a listener, a
+// connected pair, a pattern to send, and a transfer driven like a
+// program's loop.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -153,6 +155,30 @@ inline std::vector<std::byte> Ip4Frame(Ip4 src, Ip4 dst, MacAddr src_mac, MacAdd
   return f;
 }
 
+// The TCP header of an Ethernet+IPv4 frame, or null if it carries no
+// (complete) TCP header.
+inline const std::byte* TcpHeaderIn(std::span<const std::byte> f) {
+  if (f.size() < kEthHeaderLen + kIp4HeaderLen + kTcpHeaderLen || Load16(&f[12]) != kEthTypeIp4 ||
+      f[kEthHeaderLen + 9] != std::byte{kProtoTcp})
+    return nullptr;
+  size_t ihl = (std::to_integer<size_t>(f[kEthHeaderLen]) & 0xf) * 4;
+  if (f.size() < kEthHeaderLen + ihl + kTcpHeaderLen) return nullptr;
+  return &f[kEthHeaderLen + ihl];
+}
+// The same, writable (for a wire's `edit`).
+inline std::byte* TcpHeaderIn(std::vector<std::byte>& f) {
+  return const_cast<std::byte*>(TcpHeaderIn(std::span<const std::byte>(f)));
+}
+
+// TCP payload bytes of an Ethernet+IPv4 frame, or -1 if it is not TCP.
+inline long TcpPayloadLen(std::span<const std::byte> f) {
+  const std::byte* t = TcpHeaderIn(f);
+  if (!t) return -1;
+  size_t ihl = static_cast<size_t>(t - &f[kEthHeaderLen]);
+  size_t doff = (std::to_integer<size_t>(t[12]) >> 4) * 4;
+  return static_cast<long>(Load16(&f[kEthHeaderLen + 2])) - static_cast<long>(ihl + doff);
+}
+
 inline std::span<const std::byte> Bytes(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
@@ -167,17 +193,53 @@ inline std::vector<std::byte> Pattern(size_t n, uint32_t seed) {
   return v;
 }
 
+// The addresses TwoStacks gives its stacks; a /24 between them.
+inline constexpr Ip4 kIpA = MakeIp4(10, 99, 0, 2), kIpB = MakeIp4(10, 99, 0, 3);
+
+// Two stacks on one wire: `a` at kIpA (port 0), `b` at kIpB (port 1). A
+// test's fixture, or built in a loop with the wire's seed.
+struct TwoStacks {
+  explicit TwoStacks(uint64_t seed = 1) : w(seed) {}
+  SimWire w;
+  NetStack* a = w.Add(kIpA);
+  NetStack* b = w.Add(kIpB);
+};
+// The same with wire seed `kSeed` (for TEST_CASE_FIXTURE).
+template <uint64_t kSeed>
+struct TwoStacksSeeded : TwoStacks {
+  TwoStacksSeeded() : TwoStacks(kSeed) {}
+};
+
+// Makes `from` resolve `to`'s MAC (a datagram to its discard port), so
+// that what follows is not held back by ARP.
+inline void ResolveArp(SimWire& w, NetStack* from, Ip4 to) {
+  auto u = from->NewUdpSocket();
+  Endpoint discard{to, 9};
+  REQUIRE(u->SendTo(Bytes("x"), &discard).ok());
+  w.RunFor(kSimSec / 10);
+}
+
+// A TCP socket on `s` listening on `port`; `rcvbuf` (if not 0) set first,
+// so that the connections it accepts inherit it.
+inline std::shared_ptr<TcpSocket> Listener(NetStack* s, uint16_t port, int backlog,
+                                           size_t rcvbuf = 0) {
+  auto l = s->NewTcpSocket();
+  if (rcvbuf) l->set_rcvbuf(rcvbuf);
+  REQUIRE(l->Bind({0, port}).ok());
+  REQUIRE(l->Listen(backlog).ok());
+  return l;
+}
+
 struct TcpPair {
   std::shared_ptr<TcpSocket> client, server, listener;
 };
 
-// Connects a client on `a` to a listener on `b` at `port`.
+// Connects a client on `a` to a listener on `b` at `port` (whose
+// connections get receive buffer `rcvbuf`, if not 0).
 inline TcpPair Connect(SimWire& w, NetStack* a, NetStack* b, uint16_t port = 80,
-                       int backlog = 16) {
+                       int backlog = 16, size_t rcvbuf = 0) {
   TcpPair p;
-  p.listener = b->NewTcpSocket();
-  REQUIRE(p.listener->Bind({0, port}).ok());
-  REQUIRE(p.listener->Listen(backlog).ok());
+  p.listener = Listener(b, port, backlog, rcvbuf);
   p.client = a->NewTcpSocket();
   REQUIRE(p.client->Connect({b->addr(), port}).error() == EINPROGRESS);
   REQUIRE(w.Run([&] { return (p.listener->Events() & kEvIn) != 0; }));

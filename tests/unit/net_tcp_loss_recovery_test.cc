@@ -17,24 +17,15 @@ namespace junction::net {
 namespace {
 
 using test::Connect;
+using test::kSimSec;
 using test::Pattern;
 using test::SimWire;
+using test::TcpHeaderIn;
+using test::TcpPair;
+using test::TcpPayloadLen;
 using test::Transfer;
-
-constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
-
-// The TCP header of an IPv4 frame, or null if it is not TCP.
-std::byte* TcpHeader(std::vector<std::byte>& f) {
-  if (f.size() < kEthHeaderLen + kIp4HeaderLen + kTcpHeaderLen || Load16(&f[12]) != kEthTypeIp4 ||
-      f[kEthHeaderLen + 9] != std::byte{kProtoTcp})
-    return nullptr;
-  return &f[kEthHeaderLen + (std::to_integer<size_t>(f[kEthHeaderLen]) & 0xf) * 4];
-}
-
-size_t TcpPayload(std::vector<std::byte>& f, const std::byte* t) {
-  size_t ihl = static_cast<size_t>(t - &f[kEthHeaderLen]);
-  return Load16(&f[kEthHeaderLen + 2]) - ihl - (std::to_integer<size_t>(t[12]) >> 4) * 4;
-}
+using test::TwoStacks;
+using test::TwoStacksSeeded;
 
 // Watches the sender's (port 0) data segments: drops the first one that
 // starts at or after byte `at` of the stream, and notes when it is sent
@@ -44,10 +35,9 @@ struct OneLoss {
   bool started = false, dropped = false;
   uint32_t isn = 0, seq = 0;  // isn: the first data byte's sequence number
   uint64_t dropped_ns = 0, resent_ns = 0;
-  bool Drop(SimWire& w, int from, std::span<const std::byte> frame) {
-    std::vector<std::byte> f(frame.begin(), frame.end());
-    std::byte* t = TcpHeader(f);
-    if (from != 0 || !t || TcpPayload(f, t) == 0) return false;
+  bool Drop(SimWire& w, int from, std::span<const std::byte> f) {
+    const std::byte* t = TcpHeaderIn(f);
+    if (from != 0 || !t || TcpPayloadLen(f) == 0) return false;
     uint32_t s = Load32(t + 4);
     if (!started) {
       started = true;
@@ -65,20 +55,27 @@ struct OneLoss {
   }
 };
 
-TEST_CASE("net tcp loss recovery: duplicate ACKs with SACK and a changing window start a fast retransmit") {
-  SimWire w(3);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+// Moves `data` from p.client to p.server while `loss` takes one segment:
+// all of it arrives, the lost segment resent before the RTO could.
+void TransferResentBeforeRto(SimWire& w, const TcpPair& p, OneLoss& loss,
+                             const std::vector<std::byte>& data) {
+  w.drop = [&](int from, std::span<const std::byte> f) { return loss.Drop(w, from, f); };
+  CHECK(Transfer(w, *p.client, *p.server, data) == data);
+  REQUIRE(loss.dropped);
+  REQUIRE(loss.resent_ns);
+  CHECK(loss.resent_ns - loss.dropped_ns < TcpParams::kMinRto);
+}
+
+TEST_CASE_FIXTURE(TwoStacksSeeded<3>,
+                  "net tcp loss recovery: duplicate ACKs with SACK and a changing window start a fast retransmit") {
   auto p = Connect(w, a, b);
   p.client->set_nodelay(true);
-  OneLoss loss{200000};
-  w.drop = [&](int from, std::span<const std::byte> f) { return loss.Drop(w, from, f); };
   // The receiver's pure ACKs alternate their window's lowest bit, as a
   // growing window changes it from one ACK to the next.
   int n = 0;
   w.edit = [&](int from, std::vector<std::byte>& f) {
-    std::byte* t = TcpHeader(f);
-    if (from != 1 || !t || TcpPayload(f, t) != 0) return;
+    std::byte* t = TcpHeaderIn(f);
+    if (from != 1 || !t || TcpPayloadLen(f) != 0) return;
     Store16(t + 14, static_cast<uint16_t>(Load16(t + 14) ^ (n++ & 1)));
     size_t len = f.size() - static_cast<size_t>(t - f.data());
     Store16(t + 16, 0);
@@ -87,40 +84,26 @@ TEST_CASE("net tcp loss recovery: duplicate ACKs with SACK and a changing window
                         seg, PseudoHeaderSum(Load32(&f[kEthHeaderLen + 12]), Load32(&f[kEthHeaderLen + 16]),
                                              kProtoTcp, static_cast<uint16_t>(len)))));
   };
-  auto data = Pattern(600000, 5);
-  auto got = Transfer(w, *p.client, *p.server, data);
-  CHECK(got == data);
-  REQUIRE(loss.dropped);
-  REQUIRE(loss.resent_ns);
-  CHECK(loss.resent_ns - loss.dropped_ns < TcpParams::kMinRto);
+  OneLoss loss{200000};
+  TransferResentBeforeRto(w, p, loss, Pattern(600000, 5));
 }
 
 TEST_CASE("net tcp loss recovery: a flight of two or three segments recovers its loss without the timer") {
   for (int segs : {2, 3}) {
     CAPTURE(segs);
-    SimWire w(7);
-    NetStack* a = w.Add(kA);
-    NetStack* b = w.Add(kB);
-    auto p = Connect(w, a, b);
+    TwoStacks net(7);
+    auto p = Connect(net.w, net.a, net.b);
     p.client->set_nodelay(true);
     uint32_t mss = p.client->Info().snd_mss;
-    OneLoss loss{0};
-    w.drop = [&](int from, std::span<const std::byte> f) { return loss.Drop(w, from, f); };
     // All the data there is (nothing new may follow): the first segment
     // is lost, the others each bring one duplicate ACK.
-    auto data = Pattern(static_cast<size_t>(segs) * mss, 9);
-    auto got = Transfer(w, *p.client, *p.server, data);
-    CHECK(got == data);
-    REQUIRE(loss.dropped);
-    REQUIRE(loss.resent_ns);
-    CHECK(loss.resent_ns - loss.dropped_ns < TcpParams::kMinRto);
+    OneLoss loss{0};
+    TransferResentBeforeRto(net.w, p, loss, Pattern(static_cast<size_t>(segs) * mss, 9));
   }
 }
 
-TEST_CASE("net tcp loss recovery: a lost tail is probed and resent before the retransmission timer") {
-  SimWire w(9);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacksSeeded<9>,
+                  "net tcp loss recovery: a lost tail is probed and resent before the retransmission timer") {
   auto p = Connect(w, a, b);
   p.client->set_nodelay(true);
   // An RTT sample first (the probe needs one).
@@ -132,10 +115,9 @@ TEST_CASE("net tcp loss recovery: a lost tail is probed and resent before the re
   uint32_t isn = 0;
   int dropped = 0;
   uint64_t dropped_ns = 0;
-  w.drop = [&](int from, std::span<const std::byte> frame) {
-    std::vector<std::byte> f(frame.begin(), frame.end());
-    std::byte* t = TcpHeader(f);
-    if (from != 0 || !t || TcpPayload(f, t) == 0 || dropped == 2) return false;
+  w.drop = [&](int from, std::span<const std::byte> f) {
+    const std::byte* t = TcpHeaderIn(f);
+    if (from != 0 || !t || TcpPayloadLen(f) == 0 || dropped == 2) return false;
     uint32_t s = Load32(t + 4);
     if (!started) {
       started = true;
@@ -148,7 +130,7 @@ TEST_CASE("net tcp loss recovery: a lost tail is probed and resent before the re
   };
   auto data = Pattern(10 * mss, 2);
   REQUIRE(*p.client->Send(data) == data.size());
-  REQUIRE(w.Run([&] { return p.server->Readable() == data.size(); }, 10 * test::kSimSec));
+  REQUIRE(w.Run([&] { return p.server->Readable() == data.size(); }, 10 * kSimSec));
   CHECK(dropped == 2);
   CHECK(w.now - dropped_ns < TcpParams::kMinRto);
   CHECK(a->counters().tcp_loss_probes == 1);

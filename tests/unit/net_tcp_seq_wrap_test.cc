@@ -20,10 +20,6 @@ using test::Transfer;
 
 constexpr Ip4 kA = MakeIp4(10, 98, 0, 2), kB = MakeIp4(10, 98, 0, 3);
 
-uint32_t Be32(const std::byte* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
-}
-
 struct SackCheck {
   int frames_with_sacks = 0;
   int across_wrap = 0;  // blocks at or past 2^32 while the ACK was below it
@@ -35,15 +31,14 @@ struct SackCheck {
 SackCheck CheckSacks(const std::vector<std::vector<std::byte>>& frames) {
   SackCheck c;
   for (const auto& f : frames) {
-    if (f.size() < 14 + 20 + 20 || f[12] != std::byte{0x08} || f[13] != std::byte{0x00}) continue;
-    size_t ihl = (uint32_t(f[14]) & 0xf) * 4;
-    if (f[14 + 9] != std::byte{6} || f.size() < 14 + ihl + 20) continue;
-    const std::byte* tcp = f.data() + 14 + ihl;
-    size_t doff = (uint32_t(tcp[12]) >> 4) * 4;
-    if (doff < 20 || f.size() < 14 + ihl + doff) continue;
+    const std::byte* tcp = test::TcpHeaderIn(f);
+    if (!tcp) continue;
+    size_t doff = (std::to_integer<size_t>(tcp[12]) >> 4) * 4;
+    if (doff < kTcpHeaderLen || f.size() < static_cast<size_t>(tcp - f.data()) + doff) continue;
     TcpOptions o;
-    if (!ParseTcpOptions(std::span(tcp + 20, doff - 20), &o) || o.sacks.empty()) continue;
-    uint32_t ack = Be32(tcp + 8);
+    if (!ParseTcpOptions(std::span(tcp + kTcpHeaderLen, doff - kTcpHeaderLen), &o) || o.sacks.empty())
+      continue;
+    uint32_t ack = Load32(tcp + 8);
     c.frames_with_sacks++;
     for (size_t i = 0; i < o.sacks.size(); i++) {
       auto [l, r] = o.sacks[i];
@@ -70,14 +65,9 @@ TEST_CASE("net tcp: ISNs just below 2^32 with loss and reordering: data intact, 
     // last 3000 bytes below 2^32: the receiver then SACKs data past the wrap.
     bool dropped[2] = {false, false};
     w.drop = [&](int from, std::span<const std::byte> f) {
-      if (dropped[from] || f.size() < 14 + 20 + 20 || f[12] != std::byte{0x08} ||
-          f[13] != std::byte{0x00} || f[14 + 9] != std::byte{6})
-        return false;
-      size_t ihl = (uint32_t(f[14]) & 0xf) * 4;
-      const std::byte* tcp = f.data() + 14 + ihl;
-      size_t payload = f.size() - 14 - ihl - (uint32_t(tcp[12]) >> 4) * 4;
-      uint32_t seq = Be32(tcp + 4);
-      if (payload == 0 || seq < 0xffffffffu - 3000) return false;
+      const std::byte* tcp = test::TcpHeaderIn(f);
+      if (dropped[from] || !tcp || test::TcpPayloadLen(f) <= 0) return false;
+      if (Load32(tcp + 4) < 0xffffffffu - 3000) return false;
       return dropped[from] = true;
     };
     w.faults = {0.03, 0.01, 0.08, 0};

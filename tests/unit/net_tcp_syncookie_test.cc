@@ -20,16 +20,17 @@ namespace junction::net {
 namespace {
 
 using test::Bytes;
+using test::InjectFromFakePeer;
+using test::IntroduceFakePeer;
+using test::kFakePeer;
+using test::kIpA;
+using test::kIpB;
+using test::kSimSec;
 using test::ParsedSeg;
-using test::Seg;
 using test::SentTo;
-using test::TcpFrame;
 using test::SimWire;
-
-constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
-constexpr Ip4 kFake = MakeIp4(10, 99, 0, 50);  // a peer the test plays by hand
-constexpr MacAddr kFakeMac{{2, 0, 0, 0, 0, 0x50}};
-constexpr uint64_t kSec = 1'000'000'000;
+using test::TcpFrame;
+using test::TwoStacks;
 
 TEST_CASE("net syncookie: SipHash-2-4 matches the paper's test vectors") {
   SipKey key;
@@ -45,14 +46,14 @@ TEST_CASE("net syncookie: SipHash-2-4 matches the paper's test vectors") {
 
 TEST_CASE("net syncookie: a cookie carries the MSS for one to two minutes and only for its tuple") {
   SipKey key{0x0123456789abcdefull, 0xfedcba9876543210ull};
-  Endpoint l{kB, 80}, r{kA, 40000};
-  uint64_t t = 1000 * kSec;
+  Endpoint l{kIpB, 80}, r{kIpA, 40000};
+  uint64_t t = 1000 * kSimSec;
   uint32_t c = SynCookieMake(key, l, r, 777, 1460, t);
   CHECK(SynCookieCheck(key, l, r, 777, c, t) == 1460);
   CHECK(SynCookieCheck(key, l, r, 777, c, t + kSynCookiePeriodNs) == 1460);
   CHECK(SynCookieCheck(key, l, r, 777, c, t + 2 * kSynCookiePeriodNs) == 0);  // stale
   CHECK(SynCookieCheck(key, l, r, 778, c, t) == 0);                           // another ISN
-  CHECK(SynCookieCheck(key, l, Endpoint{kA, 40001}, 777, c, t) == 0);         // another port
+  CHECK(SynCookieCheck(key, l, Endpoint{kIpA, 40001}, 777, c, t) == 0);         // another port
   CHECK(SynCookieCheck(key, l, r, 777, c + 4, t) == 0);
   CHECK(SynCookieCheck(SipKey{1, 2}, l, r, 777, c, t) == 0);                  // another secret
   // The largest table MSS not above the peer's.
@@ -92,18 +93,13 @@ void FillSynQueue(SimWire& w, NetStack* b, uint32_t round) {
   for (uint16_t i = 0; i < 16; ++i) {
     Ip4 src = MakeIp4(10, 99, 0, static_cast<uint8_t>(100 + i));
     auto sport = static_cast<uint16_t>(1000 + round * 16 + i);
-    w.Inject(1, TcpFrame(src, kB, MacAddr{{2, 0, 0, 0, 1, 1}}, b->mac(),
+    w.Inject(1, TcpFrame(src, kIpB, MacAddr{{2, 0, 0, 0, 1, 1}}, b->mac(),
                          {sport, 80, round * 100 + i, 0, tcpf::kSyn}));
   }
 }
 
-// Makes b know kFake's MAC, as an ARP request from it would.
-void IntroduceFake(SimWire& w) { test::IntroducePeer(w, 1, kFake, kFakeMac, kB); }
-
 std::shared_ptr<TcpSocket> FullListener(SimWire& w, NetStack* b) {
-  auto l = b->NewTcpSocket();
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(1).ok());
+  auto l = test::Listener(b, 80, 1);
   FillSynQueue(w, b, 0);
   CHECK(b->counters().tcp_syncookies_sent == 0);
   return l;
@@ -113,7 +109,7 @@ std::string RecvAll(SimWire& w, TcpSocket& s, size_t n) {
   std::string got;
   char buf[4096];
   while (got.size() < n) {
-    if (!w.Run([&] { return s.Readable() > 0; }, 10 * kSec)) break;
+    if (!w.Run([&] { return s.Readable() > 0; }, 10 * kSimSec)) break;
     auto r = s.Recv(std::as_writable_bytes(std::span(buf)), 0);
     if (!r.ok() || *r == 0) break;
     got.append(buf, *r);
@@ -121,14 +117,12 @@ std::string RecvAll(SimWire& w, TcpSocket& s, size_t n) {
   return got;
 }
 
-TEST_CASE("net syncookie: a full SYN queue answers with a cookie; the connection carries data both ways") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net syncookie: a full SYN queue answers with a cookie; the connection carries data both ways") {
   auto l = FullListener(w, b);
   auto c = a->NewTcpSocket();
-  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
-  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }, 2 * kSec));
+  REQUIRE(c->Connect({kIpB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }, 2 * kSimSec));
   auto st = b->counters();
   CHECK(st.tcp_syncookies_sent == 1);
   CHECK(st.tcp_syncookies_ok == 1);
@@ -151,16 +145,13 @@ TEST_CASE("net syncookie: a full SYN queue answers with a cookie; the connection
   CHECK(test::Transfer(w, **s, *c, down) == down);
 }
 
-TEST_CASE("net syncookie: without timestamps the cookie keeps the MSS only") {
-  SimWire w;
-  w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks, "net syncookie: without timestamps the cookie keeps the MSS only") {
   auto l = FullListener(w, b);
-  IntroduceFake(w);
+  IntroduceFakePeer(w, 1, *b);
   // MSS 1400, window scale 7, SACK permitted, no timestamps.
   std::vector<uint8_t> opts = {2, 4, 1400 >> 8, 1400 & 0xff, 1, 3, 3, 7, 4, 2, 1, 1};
-  w.Inject(1, TcpFrame(kFake, kB, kFakeMac, b->mac(), {5555, 80, 1000, 0, tcpf::kSyn, 65535, opts}));
-  auto segs = SentTo(w, 1, kFake);
+  InjectFromFakePeer(w, 1, *b, {5555, 80, 1000, 0, tcpf::kSyn, 65535, opts});
+  auto segs = SentTo(w, 1, kFakePeer);
   REQUIRE(segs.size() == 1);
   ParsedSeg sa = segs[0];
   CHECK(sa.flags == (tcpf::kSyn | tcpf::kAck));
@@ -169,7 +160,7 @@ TEST_CASE("net syncookie: without timestamps the cookie keeps the MSS only") {
   CHECK(!sa.o.sack_permitted);
   CHECK(!sa.o.has_ts);
   CHECK(b->counters().tcp_syncookies_sent == 1);
-  w.Inject(1, TcpFrame(kFake, kB, kFakeMac, b->mac(), {5555, 80, 1001, sa.seq + 1, tcpf::kAck, 1000}));
+  InjectFromFakePeer(w, 1, *b, {5555, 80, 1001, sa.seq + 1, tcpf::kAck, 1000});
   CHECK(b->counters().tcp_syncookies_ok == 1);
   auto s = l->Accept(nullptr);
   REQUIRE(s.ok());
@@ -182,78 +173,68 @@ TEST_CASE("net syncookie: without timestamps the cookie keeps the MSS only") {
   CHECK(si.snd_wnd == 1000);  // unscaled
   // Data from the server goes out with the cookie's sequence numbers.
   REQUIRE((*s)->Send(Bytes("hi")).ok());
-  segs = SentTo(w, 1, kFake);
+  segs = SentTo(w, 1, kFakePeer);
   REQUIRE(segs.size() == 2);
   CHECK(segs[1].seq == sa.seq + 1);
   CHECK(segs[1].ack == 1001);
 }
 
-TEST_CASE("net syncookie: wrong and stale cookies are reset and counted; without recent overflow, plain resets") {
-  SimWire w;
-  w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto l = b->NewTcpSocket();
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(1).ok());
-  IntroduceFake(w);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net syncookie: wrong and stale cookies are reset and counted; without recent overflow, plain resets") {
+  auto l = test::Listener(b, 80, 1);
+  IntroduceFakePeer(w, 1, *b);
   // No cookies sent yet: an unknown ACK is reset without looking for one.
-  w.Inject(1, TcpFrame(kFake, kB, kFakeMac, b->mac(), {5555, 80, 1001, 4242, tcpf::kAck}));
+  InjectFromFakePeer(w, 1, *b, {5555, 80, 1001, 4242, tcpf::kAck});
   CHECK(b->counters().tcp_rst_out == 1);
   CHECK(b->counters().tcp_syncookies_failed == 0);
   FillSynQueue(w, b, 0);
-  w.Inject(1, TcpFrame(kFake, kB, kFakeMac, b->mac(), {5555, 80, 1000, 0, tcpf::kSyn}));
-  auto segs = SentTo(w, 1, kFake);
+  InjectFromFakePeer(w, 1, *b, {5555, 80, 1000, 0, tcpf::kSyn});
+  auto segs = SentTo(w, 1, kFakePeer);
   REQUIRE(segs.size() == 2);
   uint32_t cookie = segs[1].seq;
   // Wrong: another acknowledgement number (not one of the 3 above it,
   // which are the same hash with another MSS), or another ISN.
   uint32_t wrong = cookie + 0x10000;
-  w.Inject(1, TcpFrame(kFake, kB, kFakeMac, b->mac(), {5555, 80, 1001, wrong, tcpf::kAck}));
-  w.Inject(1, TcpFrame(kFake, kB, kFakeMac, b->mac(), {5555, 80, 1002, cookie + 1, tcpf::kAck}));
+  InjectFromFakePeer(w, 1, *b, {5555, 80, 1001, wrong, tcpf::kAck});
+  InjectFromFakePeer(w, 1, *b, {5555, 80, 1002, cookie + 1, tcpf::kAck});
   auto st = b->counters();
   CHECK(st.tcp_syncookies_failed == 2);
   CHECK(st.tcp_syncookies_ok == 0);
   CHECK(st.tcp_rst_out == 3);
-  segs = SentTo(w, 1, kFake);
+  segs = SentTo(w, 1, kFakePeer);
   REQUIRE(segs.size() == 4);
   CHECK(segs[2].flags == tcpf::kRst);
   CHECK(segs[2].seq == wrong);  // the reset carries the ACK's acknowledgement number
   // Stale: the right cookie two minutes later (the queue overflowed again
   // meanwhile, so cookies are still checked).
-  w.RunFor(kSynCookieValidNs - 10 * kSec);
+  w.RunFor(kSynCookieValidNs - 10 * kSimSec);
   FillSynQueue(w, b, 1);
   FillSynQueue(w, b, 2);
-  w.RunFor(20 * kSec);
-  w.Inject(1, TcpFrame(kFake, kB, kFakeMac, b->mac(), {5555, 80, 1001, cookie + 1, tcpf::kAck}));
+  w.RunFor(20 * kSimSec);
+  InjectFromFakePeer(w, 1, *b, {5555, 80, 1001, cookie + 1, tcpf::kAck});
   CHECK(b->counters().tcp_syncookies_failed == 3);
   CHECK(!l->Accept(nullptr).ok());
 }
 
-TEST_CASE("net syncookie: the first data segment completes the handshake when the last ACK was lost") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net syncookie: the first data segment completes the handshake when the last ACK was lost") {
   auto l = FullListener(w, b);
   bool dropped = false;
   w.drop = [&](int from, std::span<const std::byte> f) {
     // The client's first pure ACK (the handshake's last segment).
-    if (dropped || from != 0 || f.size() < kEthHeaderLen + kIp4HeaderLen + kTcpHeaderLen ||
-        Load16(&f[12]) != kEthTypeIp4 || f[kEthHeaderLen + 9] != std::byte{kProtoTcp})
-      return false;
-    const std::byte* t = &f[kEthHeaderLen + kIp4HeaderLen];
-    size_t doff = (std::to_integer<size_t>(t[12]) >> 4) * 4;
-    if (t[13] != std::byte{tcpf::kAck} || f.size() != kEthHeaderLen + kIp4HeaderLen + doff)
+    const std::byte* t = test::TcpHeaderIn(f);
+    if (dropped || from != 0 || !t || t[13] != std::byte{tcpf::kAck} || test::TcpPayloadLen(f) != 0)
       return false;
     return dropped = true;
   };
   auto c = a->NewTcpSocket();
-  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
-  REQUIRE(w.Run([&] { return c->state() == TcpState::kEstablished; }, 2 * kSec));
-  w.RunFor(kSec / 10);
+  REQUIRE(c->Connect({kIpB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return c->state() == TcpState::kEstablished; }, 2 * kSimSec));
+  w.RunFor(kSimSec / 10);
   CHECK(dropped);
   CHECK(!l->Accept(nullptr).ok());
   REQUIRE(c->Send(Bytes("first words")).ok());
-  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }, 2 * kSec));
+  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }, 2 * kSimSec));
   auto s = l->Accept(nullptr);
   REQUIRE(s.ok());
   CHECK(RecvAll(w, **s, 11) == "first words");
@@ -263,20 +244,15 @@ TEST_CASE("net syncookie: the first data segment completes the handshake when th
   CHECK(b->counters().tcp_syncookies_failed == 0);
 }
 
-TEST_CASE("net syncookie: a flood of 1000 SYNs delays no real client") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto l = b->NewTcpSocket();
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(16).ok());
+TEST_CASE_FIXTURE(TwoStacks, "net syncookie: a flood of 1000 SYNs delays no real client") {
+  auto l = test::Listener(b, 80, 16);
   for (uint32_t round = 0; round < 63; ++round) FillSynQueue(w, b, round);
   CHECK(b->counters().tcp_syncookies_sent == 63 * 16 - 16);
   CHECK(b->counters().tcp_syn_queue_drops == 0);
   // At once, not after the half-open entries expire (30 s).
   auto c = a->NewTcpSocket();
-  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
-  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }, kSec));
+  REQUIRE(c->Connect({kIpB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }, kSimSec));
   auto s = l->Accept(nullptr);
   REQUIRE(s.ok());
   REQUIRE(c->Send(Bytes("ping")).ok());

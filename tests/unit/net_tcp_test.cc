@@ -17,18 +17,19 @@ namespace {
 
 using test::Bytes;
 using test::Connect;
+using test::kFakePeer;
+using test::kIpA;
+using test::kIpB;
+using test::kSimSec;
 using test::Pattern;
 using test::SimWire;
 using test::Transfer;
+using test::TwoStacks;
+using test::TwoStacksSeeded;
 using Pair = test::TcpPair;
 
-constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
-constexpr uint64_t kSec = 1'000'000'000;
-
-TEST_CASE("net tcp: handshake, options, data both ways, graceful close through TIME-WAIT") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net tcp: handshake, options, data both ways, graceful close through TIME-WAIT") {
   Pair p = Connect(w, a, b);
   TcpInfo ci = p.client->Info();
   CHECK(ci.ts);
@@ -36,8 +37,8 @@ TEST_CASE("net tcp: handshake, options, data both ways, graceful close through T
   CHECK(ci.wscale);
   CHECK(ci.snd_mss == 1460 - 12);
   CHECK(p.client->peer()->port == 80);
-  CHECK(p.server->peer()->ip == kA);
-  CHECK(p.server->local().ip == kB);
+  CHECK(p.server->peer()->ip == kIpA);
+  CHECK(p.server->local().ip == kIpB);
   REQUIRE(*p.client->Send(Bytes("GET /")) == 5);
   REQUIRE(w.Run([&] { return p.server->Readable() == 5; }));
   std::byte buf[16];
@@ -64,87 +65,73 @@ TEST_CASE("net tcp: handshake, options, data both ways, graceful close through T
   CHECK(*p.client->Recv(buf, 0) == 3);
   CHECK(*p.client->Recv(buf, 0) == 0);
   // TIME-WAIT lasts 2 MSL (60 s) and then the connection is gone.
-  w.RunFor(59 * kSec);
+  w.RunFor(59 * kSimSec);
   CHECK(p.client->state() == TcpState::kTimeWait);
-  w.RunFor(2 * kSec);
+  w.RunFor(2 * kSimSec);
   CHECK(p.client->state() == TcpState::kClosed);
 }
 
-TEST_CASE("net tcp: connecting to a port nobody listens on is refused with a reset") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net tcp: connecting to a port nobody listens on is refused with a reset") {
   auto c = a->NewTcpSocket();
-  REQUIRE(c->Connect({kB, 81}).error() == EINPROGRESS);
+  REQUIRE(c->Connect({kIpB, 81}).error() == EINPROGRESS);
   REQUIRE(w.Run([&] { return (c->Events() & kEvErr) != 0; }));
   CHECK(c->TakeError() == ECONNREFUSED);
   CHECK(c->state() == TcpState::kClosed);
 }
 
-TEST_CASE("net tcp: a lost SYN is retransmitted after the initial RTO") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: a lost SYN is retransmitted after the initial RTO") {
   // Resolve ARP first, then lose everything for a while.
-  auto l = b->NewTcpSocket();
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(4).ok());
-  auto u = a->NewUdpSocket();
-  Endpoint to{kB, 9};
-  REQUIRE(u->SendTo(Bytes("x"), &to).ok());
-  w.RunFor(kSec / 10);
+  auto l = test::Listener(b, 80, 4);
+  test::ResolveArp(w, a, kIpB);
   w.faults.loss = 1;
   auto c = a->NewTcpSocket();
-  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
-  w.RunFor(kSec + kSec / 2);  // first retransmission lost too (at 1 s)
+  REQUIRE(c->Connect({kIpB, 80}).error() == EINPROGRESS);
+  w.RunFor(kSimSec + kSimSec / 2);  // first retransmission lost too (at 1 s)
   w.faults.loss = 0;
-  REQUIRE(w.Run([&] { return c->state() == TcpState::kEstablished; }, 10 * kSec));
+  REQUIRE(w.Run([&] { return c->state() == TcpState::kEstablished; }, 10 * kSimSec));
   CHECK(a->counters().tcp_retransmits == 2);  // at 1 s and 3 s
 }
 
-TEST_CASE("net tcp: an unanswered connect times out with ETIMEDOUT") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: an unanswered connect times out with ETIMEDOUT") {
   w.faults.loss = 1;
   auto c = a->NewTcpSocket();
-  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
-  REQUIRE(w.Run([&] { return (c->Events() & kEvErr) != 0; }, 400 * kSec));
+  REQUIRE(c->Connect({kIpB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (c->Events() & kEvErr) != 0; }, 400 * kSimSec));
   CHECK(c->TakeError() == ETIMEDOUT);
 }
 
 TEST_CASE("net tcp: bulk transfer over a lossy, duplicating, reordering wire arrives intact") {
   for (uint64_t seed : {11u, 12u}) {
     CAPTURE(seed);
-    SimWire w(seed);
-    NetStack* a = w.Add(kA);
-    NetStack* b = w.Add(kB);
-    Pair p = Connect(w, a, b);
-    w.faults = {0.02, 0.01, 0.05, 0.005};
+    TwoStacks net(seed);
+    Pair p = Connect(net.w, net.a, net.b);
+    net.w.faults = {0.02, 0.01, 0.05, 0.005};
     auto up = Pattern(2 << 20, 1);
-    auto got = Transfer(w, *p.client, *p.server, up);
+    auto got = Transfer(net.w, *p.client, *p.server, up);
     REQUIRE(got.size() == up.size());
     CHECK(got == up);
     auto down = Pattern(1 << 20, 2);
-    got = Transfer(w, *p.server, *p.client, down);
+    got = Transfer(net.w, *p.server, *p.client, down);
     REQUIRE(got.size() == down.size());
     CHECK(got == down);
-    CHECK(a->counters().tcp_retransmits > 0);
-    CHECK(b->counters().tcp_retransmits > 0);
-    CHECK(a->counters().tcp_bad + b->counters().tcp_bad +
-          a->counters().ip_bad_checksum + b->counters().ip_bad_checksum > 0);  // corruption caught
-    w.faults = {};
+    auto ca = net.a->counters(), cb = net.b->counters();
+    CHECK(ca.tcp_retransmits > 0);
+    CHECK(cb.tcp_retransmits > 0);
+    // Corruption caught.
+    CHECK(ca.tcp_bad + cb.tcp_bad + ca.ip_bad_checksum + cb.ip_bad_checksum > 0);
+    net.w.faults = {};
     p.client->Close();
     p.server->Close();
-    REQUIRE(w.Run([&] { return a->counters().tcp_rst_out + b->counters().tcp_rst_out > 0 ||
-                              p.listener->Events() == 0; }));
+    REQUIRE(net.w.Run([&] {
+      return net.a->counters().tcp_rst_out + net.b->counters().tcp_rst_out > 0 ||
+             p.listener->Events() == 0;
+    }));
   }
 }
 
-TEST_CASE("net tcp: fast retransmit recovers a single loss without waiting for the RTO") {
-  SimWire w(5);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacksSeeded<5>,
+                  "net tcp: fast retransmit recovers a single loss without waiting for the RTO") {
   Pair p = Connect(w, a, b);
   p.client->set_nodelay(true);
   auto data = Pattern(200000, 3);
@@ -152,15 +139,13 @@ TEST_CASE("net tcp: fast retransmit recovers a single loss without waiting for t
   auto got = Transfer(w, *p.client, *p.server, data);
   CHECK(got.size() == data.size());
   CHECK(got == data);
-  CHECK(w.now - t0 < 100 * kSec);
+  CHECK(w.now - t0 < 100 * kSimSec);
   // Now with one loss injected into a steady stream.
-  SimWire w2(6);
-  NetStack* a2 = w2.Add(kA);
-  NetStack* b2 = w2.Add(kB);
-  Pair q = Connect(w2, a2, b2);
-  w2.faults.loss = 0.01;
+  TwoStacks lossy(6);
+  Pair q = Connect(lossy.w, lossy.a, lossy.b);
+  lossy.w.faults.loss = 0.01;
   auto more = Pattern(1 << 20, 4);
-  got = Transfer(w2, *q.client, *q.server, more);
+  got = Transfer(lossy.w, *q.client, *q.server, more);
   CHECK(got == more);
   TcpInfo info = q.client->Info();
   CHECK(info.total_retrans > 0);
@@ -171,26 +156,24 @@ TEST_CASE("net tcp: fast retransmit recovers a single loss without waiting for t
 TEST_CASE("net tcp: TCP_CONGESTION selects CUBIC (default) or NewReno; both recover from loss") {
   for (const char* algo : {"cubic", "reno"}) {
     CAPTURE(algo);
-    SimWire w(11);
-    NetStack* a = w.Add(kA);
-    NetStack* b = w.Add(kB);
-    auto l = b->NewTcpSocket();
+    TwoStacks net(11);
+    auto l = net.b->NewTcpSocket();
     CHECK(l->congestion() == "cubic");
     CHECK_FALSE(l->set_congestion("bbr"));
     REQUIRE(l->set_congestion(algo));
     REQUIRE(l->Bind({0, 80}).ok());
     REQUIRE(l->Listen(4).ok());
-    auto c = a->NewTcpSocket();
+    auto c = net.a->NewTcpSocket();
     REQUIRE(c->set_congestion(algo));
-    REQUIRE(c->Connect({b->addr(), 80}).error() == EINPROGRESS);
-    REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }));
+    REQUIRE(c->Connect({kIpB, 80}).error() == EINPROGRESS);
+    REQUIRE(net.w.Run([&] { return (l->Events() & kEvIn) != 0; }));
     Endpoint peer;
     auto srv = l->Accept(&peer);
     REQUIRE(srv.ok());
     CHECK((*srv)->congestion() == algo);  // inherited from the listener, as on Linux
-    w.faults.loss = 0.01;
+    net.w.faults.loss = 0.01;
     auto data = Pattern(1 << 20, 9);
-    auto got = Transfer(w, *c, **srv, data);
+    auto got = Transfer(net.w, *c, **srv, data);
     CHECK(got == data);
     TcpInfo info = c->Info();
     CHECK(info.total_retrans > 0);
@@ -198,20 +181,14 @@ TEST_CASE("net tcp: TCP_CONGESTION selects CUBIC (default) or NewReno; both reco
   }
 }
 
-TEST_CASE("net tcp: simultaneous open reaches ESTABLISHED on both sides") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: simultaneous open reaches ESTABLISHED on both sides") {
   auto x = a->NewTcpSocket(), y = b->NewTcpSocket();
   REQUIRE(x->Bind({0, 5001}).ok());
   REQUIRE(y->Bind({0, 5002}).ok());
   // Pre-resolve ARP so the SYNs cross on the wire.
-  auto u = a->NewUdpSocket();
-  Endpoint to{kB, 9};
-  REQUIRE(u->SendTo(Bytes("x"), &to).ok());
-  w.RunFor(kSec / 10);
-  REQUIRE(x->Connect({kB, 5002}).error() == EINPROGRESS);
-  REQUIRE(y->Connect({kA, 5001}).error() == EINPROGRESS);
+  test::ResolveArp(w, a, kIpB);
+  REQUIRE(x->Connect({kIpB, 5002}).error() == EINPROGRESS);
+  REQUIRE(y->Connect({kIpA, 5001}).error() == EINPROGRESS);
   REQUIRE(w.Run([&] { return x->state() == TcpState::kEstablished &&
                             y->state() == TcpState::kEstablished; }));
   REQUIRE(*x->Send(Bytes("hi")) == 2);
@@ -223,10 +200,7 @@ TEST_CASE("net tcp: simultaneous open reaches ESTABLISHED on both sides") {
                             y->state() == TcpState::kTimeWait; }));
 }
 
-TEST_CASE("net tcp: abortive close and close with unread data reset the peer") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: abortive close and close with unread data reset the peer") {
   Pair p = Connect(w, a, b);
   p.client->set_linger(true, 0);
   p.client->Close();
@@ -246,26 +220,16 @@ TEST_CASE("net tcp: abortive close and close with unread data reset the peer") {
   CHECK(q.client->TakeError() == ECONNRESET);
 }
 
-TEST_CASE("net tcp: a zero window is probed until the reader makes room") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto l = b->NewTcpSocket();
-  l->set_rcvbuf(16384);
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(4).ok());
-  auto c = a->NewTcpSocket();
-  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
-  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }));
-  auto s = *l->Accept(nullptr);
-  REQUIRE(w.Run([&] { return c->state() == TcpState::kEstablished; }));
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: a zero window is probed until the reader makes room") {
+  Pair p = Connect(w, a, b, 80, 4, 16384);
+  auto c = p.client, s = p.server;
   auto data = Pattern(100000, 9);
   size_t off = *c->Send(data);
-  w.RunFor(30 * kSec);  // the reader sleeps: window closes, probes go out
+  w.RunFor(30 * kSimSec);  // the reader sleeps: window closes, probes go out
   CHECK(s->Readable() <= 16384);
   CHECK(s->Readable() > 8000);
   uint64_t tx_before = a->counters().tcp_out;
-  w.RunFor(30 * kSec);
+  w.RunFor(30 * kSimSec);
   CHECK(a->counters().tcp_out > tx_before);  // persist probes keep going
   CHECK(c->state() == TcpState::kEstablished);
   std::vector<std::byte> got;
@@ -277,29 +241,22 @@ TEST_CASE("net tcp: a zero window is probed until the reader makes room") {
     }
     auto n = s->Recv(buf, 0);
     if (n.ok()) got.insert(got.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(*n));
-    else w.Run([&] { return s->Readable() > 0; }, 10 * kSec);
+    else w.Run([&] { return s->Readable() > 0; }, 10 * kSimSec);
   }
   CHECK(got == data);
 }
 
-TEST_CASE("net tcp: a probe carrying data at a zero window is answered with an ACK, its byte not taken") {
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net tcp: a probe carrying data at a zero window is answered with an ACK, its byte not taken") {
   // Stacks that probe a zero window with a byte of new data (BSD, Windows)
   // learn that the window opened only from the ACK: RFC 9293 3.10.7.4 and
   // Linux answer an unacceptable segment with one. Dropping it silently
   // left such a sender backing off its probes while the window stayed shut.
-  constexpr Ip4 kFake = MakeIp4(10, 99, 0, 50);
-  constexpr MacAddr kFakeMac{{2, 0, 0, 0, 0, 0x50}};
-  SimWire w;
-  w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto l = b->NewTcpSocket();
-  l->set_rcvbuf(8192);
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(4).ok());
-  test::IntroducePeer(w, 1, kFake, kFakeMac, kB);
-  auto in = [&](const test::Seg& s) { w.Inject(1, test::TcpFrame(kFake, kB, kFakeMac, b->mac(), s)); };
+  auto l = test::Listener(b, 80, 4, 8192);
+  test::IntroduceFakePeer(w, 1, *b);
+  auto in = [&](const test::Seg& s) { test::InjectFromFakePeer(w, 1, *b, s); };
   in({5555, 80, 1000, 0, tcpf::kSyn, 65535, {2, 4, 1460 >> 8, 1460 & 0xff}});  // MSS only
-  auto segs = test::SentTo(w, 1, kFake);
+  auto segs = test::SentTo(w, 1, kFakePeer);
   REQUIRE(segs.size() == 1);
   uint32_t iss = segs[0].seq;
   uint16_t wnd = segs[0].wnd;
@@ -314,16 +271,16 @@ TEST_CASE("net tcp: a probe carrying data at a zero window is answered with an A
     in({5555, 80, seq, iss + 1, tcpf::kAck | tcpf::kPsh, 65535, {}, std::string(n, 'x')});
     seq += static_cast<uint32_t>(n);
     sent += n;
-    w.RunFor(kSec);  // past any delayed ACK
-    segs = test::SentTo(w, 1, kFake);
+    w.RunFor(kSimSec);  // past any delayed ACK
+    segs = test::SentTo(w, 1, kFakePeer);
     REQUIRE(segs.back().ack == seq);
     wnd = segs.back().wnd;
   }
   REQUIRE(wnd == 0);
   REQUIRE((*s)->Readable() == sent);
-  size_t before = test::SentTo(w, 1, kFake).size();
+  size_t before = test::SentTo(w, 1, kFakePeer).size();
   in({5555, 80, seq, iss + 1, tcpf::kAck, 65535, {}, "p"});  // the probe
-  segs = test::SentTo(w, 1, kFake);
+  segs = test::SentTo(w, 1, kFakePeer);
   REQUIRE(segs.size() == before + 1);
   CHECK(segs.back().ack == seq);  // the probe's byte was not taken
   CHECK(segs.back().wnd == 0);
@@ -331,23 +288,18 @@ TEST_CASE("net tcp: a probe carrying data at a zero window is answered with an A
   CHECK((*s)->Readable() == sent);
 }
 
-TEST_CASE("net tcp: keepalive detects a peer that vanished") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: keepalive detects a peer that vanished") {
   Pair p = Connect(w, a, b);
   p.client->set_keepalive(true, 10, 2, 3);
-  w.RunFor(30 * kSec);
+  w.RunFor(30 * kSimSec);
   CHECK(p.client->state() == TcpState::kEstablished);  // the peer answers probes
   w.faults.loss = 1;
-  REQUIRE(w.Run([&] { return (p.client->Events() & kEvErr) != 0; }, 60 * kSec));
+  REQUIRE(w.Run([&] { return (p.client->Events() & kEvErr) != 0; }, 60 * kSimSec));
   CHECK(p.client->TakeError() == ETIMEDOUT);
 }
 
-TEST_CASE("net tcp: Nagle holds a small segment while data is unacknowledged; TCP_NODELAY does not") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net tcp: Nagle holds a small segment while data is unacknowledged; TCP_NODELAY does not") {
   Pair p = Connect(w, a, b);
   uint64_t out = a->counters().tcp_out;
   REQUIRE(p.client->Send(Bytes("a")).ok());
@@ -362,10 +314,7 @@ TEST_CASE("net tcp: Nagle holds a small segment while data is unacknowledged; TC
   CHECK(a->counters().tcp_out == out + 2);
 }
 
-TEST_CASE("net tcp: delayed ACK waits 40 ms for a single segment, not for two") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: delayed ACK waits 40 ms for a single segment, not for two") {
   Pair p = Connect(w, a, b);
   p.client->set_nodelay(true);
   uint64_t acks = b->counters().tcp_out;
@@ -380,69 +329,44 @@ TEST_CASE("net tcp: delayed ACK waits 40 ms for a single segment, not for two") 
   CHECK(b->counters().tcp_out == acks + 2);
 }
 
-TEST_CASE("net tcp: the accept queue is bounded by the backlog; waiting clients get in later") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto l = b->NewTcpSocket();
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(2).ok());
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net tcp: the accept queue is bounded by the backlog; waiting clients get in later") {
+  auto l = test::Listener(b, 80, 2);
   std::vector<std::shared_ptr<TcpSocket>> cs;
   for (int i = 0; i < 5; ++i) {
     cs.push_back(a->NewTcpSocket());
-    REQUIRE(cs.back()->Connect({kB, 80}).error() == EINPROGRESS);
+    REQUIRE(cs.back()->Connect({kIpB, 80}).error() == EINPROGRESS);
   }
-  w.RunFor(kSec / 2);
+  w.RunFor(kSimSec / 2);
   CHECK(b->counters().tcp_accept_queue_drops > 0);
   std::vector<std::shared_ptr<TcpSocket>> accepted;
   REQUIRE(w.Run([&] {
     for (auto s = l->Accept(nullptr); s.ok(); s = l->Accept(nullptr)) accepted.push_back(*s);
     return accepted.size() == 5;
-  }, 60 * kSec));
+  }, 60 * kSimSec));
   for (auto& c : cs) CHECK(c->state() == TcpState::kEstablished);
 }
 
 TEST_CASE("net tcp: without SYN cookies a SYN flood fills only the SYN queue; real clients connect later") {
   SimWire w;
-  NetStack* a = w.Add(kA);
+  NetStack* a = w.Add(kIpA);
   StackConfig no_cookies;
   no_cookies.tcp_syncookies = false;
-  NetStack* b = w.Add(kB, 24, 0, 1500, no_cookies);
-  auto l = b->NewTcpSocket();
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(16).ok());
+  NetStack* b = w.Add(kIpB, 24, 0, 1500, no_cookies);
+  auto l = test::Listener(b, 80, 16);
   // 1000 SYNs from spoofed sources nobody answers for.
   for (int i = 0; i < 1000; ++i) {
-    std::vector<std::byte> f(14 + 20 + 20);
-    std::memcpy(&f[0], b->mac().b.data(), 6);
-    f[6] = std::byte{2};
-    Store16(&f[12], kEthTypeIp4);
-    std::byte* ip = &f[14];
-    ip[0] = std::byte{0x45};
-    Store16(ip + 2, 40);
-    ip[8] = std::byte{64};
-    ip[9] = std::byte{kProtoTcp};
     Ip4 src = MakeIp4(10, 99, 0, static_cast<uint8_t>(100 + i % 100));
-    Store32(ip + 12, src);
-    Store32(ip + 16, kB);
-    Store16(ip + 10, Checksum(std::span<const std::byte>(ip, 20)));
-    std::byte* t = ip + 20;
-    Store16(t, static_cast<uint16_t>(1000 + i));
-    Store16(t + 2, 80);
-    Store32(t + 4, static_cast<uint32_t>(i));
-    t[12] = std::byte{0x50};
-    t[13] = std::byte{tcpf::kSyn};
-    Store16(t + 14, 1000);
-    Store16(t + 16, ChecksumFinish(ChecksumPartial(std::span<const std::byte>(t, 20),
-                                                   PseudoHeaderSum(src, kB, kProtoTcp, 20))));
-    w.Inject(1, f);
+    auto sport = static_cast<uint16_t>(1000 + i);
+    test::Seg syn{sport, 80, static_cast<uint32_t>(i), 0, tcpf::kSyn, 1000};
+    w.Inject(1, test::TcpFrame(src, kIpB, MacAddr{{2, 0, 0, 0, 0, 0}}, b->mac(), syn));
   }
   CHECK(b->counters().tcp_syn_queue_drops == 1000 - 16);
   // Half-open entries expire (30 s) and the listener serves real clients.
-  w.RunFor(40 * kSec);
+  w.RunFor(40 * kSimSec);
   auto c = a->NewTcpSocket();
-  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
-  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }, 10 * kSec));
+  REQUIRE(c->Connect({kIpB, 80}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }, 10 * kSimSec));
   CHECK(l->Accept(nullptr).ok());
   CHECK(c->state() == TcpState::kEstablished);
 }
@@ -451,30 +375,28 @@ TEST_CASE("net tcp: connection limit per container, bind conflicts, ACK to a lis
   SimWire w;
   StackConfig cfg;
   cfg.max_tcp_conns = 2;
-  NetStack* a = w.Add(kA, 24, 0, 1500, cfg);
-  NetStack* b = w.Add(kB);
+  NetStack* a = w.Add(kIpA, 24, 0, 1500, cfg);
+  NetStack* b = w.Add(kIpB);
   auto l = b->NewTcpSocket();
   REQUIRE(l->Bind({0, 80}).ok());
   auto l2 = b->NewTcpSocket();
-  CHECK(l2->Bind({kB, 80}).error() == EADDRINUSE);
+  CHECK(l2->Bind({kIpB, 80}).error() == EADDRINUSE);
   REQUIRE(l->Listen(8).ok());
   auto c1 = a->NewTcpSocket(), c2 = a->NewTcpSocket(), c3 = a->NewTcpSocket();
-  CHECK(c1->Connect({kB, 80}).error() == EINPROGRESS);
-  CHECK(c2->Connect({kB, 80}).error() == EINPROGRESS);
-  CHECK(c3->Connect({kB, 80}).error() == EAGAIN);
-  CHECK(c1->Connect({kB, 80}).error() == EALREADY);
+  CHECK(c1->Connect({kIpB, 80}).error() == EINPROGRESS);
+  CHECK(c2->Connect({kIpB, 80}).error() == EINPROGRESS);
+  CHECK(c3->Connect({kIpB, 80}).error() == EAGAIN);
+  CHECK(c1->Connect({kIpB, 80}).error() == EALREADY);
   REQUIRE(w.Run([&] { return c2->state() == TcpState::kEstablished; }));
-  CHECK(c1->Connect({kB, 80}).error() == EISCONN);
+  CHECK(c1->Connect({kIpB, 80}).error() == EISCONN);
   CHECK(c1->local().port != c2->local().port);
 }
 
 TEST_CASE("net tcp: loopback connections inside one stack (127.0.0.1 and own address)") {
   SimWire w;
-  NetStack* a = w.Add(kA);
-  auto l = a->NewTcpSocket();
-  REQUIRE(l->Bind({0, 8080}).ok());
-  REQUIRE(l->Listen(4).ok());
-  for (Ip4 dst : {MakeIp4(127, 0, 0, 1), kA, Ip4{0}}) {
+  NetStack* a = w.Add(kIpA);
+  auto l = test::Listener(a, 8080, 4);
+  for (Ip4 dst : {MakeIp4(127, 0, 0, 1), kIpA, Ip4{0}}) {
     auto c = a->NewTcpSocket();
     REQUIRE(c->Connect({dst, 8080}).error() == EINPROGRESS);
     CHECK(c->state() == TcpState::kEstablished);  // no wire, no waiting
@@ -491,10 +413,8 @@ TEST_CASE("net tcp: loopback connections inside one stack (127.0.0.1 and own add
   CHECK(w.link(0)->sent.empty());
 }
 
-TEST_CASE("net tcp: segments with bad checksums, garbage options or stray flags are dropped safely") {
-  SimWire w(9);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacksSeeded<9>,
+                  "net tcp: segments with bad checksums, garbage options or stray flags are dropped safely") {
   Pair p = Connect(w, a, b);
   w.faults.corrupt = 0.05;
   auto data = Pattern(200000, 6);
@@ -509,26 +429,14 @@ TEST_CASE("net tcp: segments with bad checksums, garbage options or stray flags 
     Store16(&seg[0], p.client->local().port);
     Store16(&seg[2], 80);
     seg[12] = std::byte(static_cast<uint8_t>((5 + rng() % 11) << 4));
-    std::vector<std::byte> f(14 + 20 + seg.size());
-    std::memcpy(&f[0], b->mac().b.data(), 6);
-    Store16(&f[12], kEthTypeIp4);
-    std::byte* ip = &f[14];
-    ip[0] = std::byte{0x45};
-    Store16(ip + 2, static_cast<uint16_t>(20 + seg.size()));
-    ip[8] = std::byte{64};
-    ip[9] = std::byte{kProtoTcp};
-    Store32(ip + 12, kA);
-    Store32(ip + 16, kB);
-    Store16(ip + 10, Checksum(std::span<const std::byte>(ip, 20)));
     Store16(&seg[16], 0);
     Store16(&seg[16], ChecksumFinish(ChecksumPartial(
-                          seg, PseudoHeaderSum(kA, kB, kProtoTcp, static_cast<uint16_t>(seg.size())))));
-    std::memcpy(ip + 20, seg.data(), seg.size());
-    w.Inject(1, f);
+                          seg, PseudoHeaderSum(kIpA, kIpB, kProtoTcp, static_cast<uint16_t>(seg.size())))));
+    w.Inject(1, test::Ip4Frame(kIpA, kIpB, MacAddr{}, b->mac(), kProtoTcp, seg));
   }
   // RFC 5961: blind resets and SYNs at random sequence numbers do not kill it.
   w.faults.corrupt = 0;
-  w.RunFor(kSec);
+  w.RunFor(kSimSec);
   if (p.server->state() == TcpState::kEstablished) {
     auto more = Pattern(10000, 7);
     got = Transfer(w, *p.client, *p.server, more);
@@ -544,10 +452,8 @@ TEST_CASE("net tcp: a FIN at a zero window is accepted; a loopback echo needs no
   for (size_t chunk : {512u, 65536u}) {
     CAPTURE(chunk);
     SimWire w;
-    NetStack* a = w.Add(kA);
-    auto l = a->NewTcpSocket();
-    REQUIRE(l->Bind({0, 8080}).ok());
-    REQUIRE(l->Listen(4).ok());
+    NetStack* a = w.Add(kIpA);
+    auto l = test::Listener(a, 8080, 4);
     auto c = a->NewTcpSocket();
     c->set_nodelay(true);
     REQUIRE(c->Connect({MakeIp4(127, 0, 0, 1), 8080}).error() == EINPROGRESS);
@@ -586,16 +492,14 @@ TEST_CASE("net tcp: a FIN at a zero window is accepted; a loopback echo needs no
   }
 }
 
-TEST_CASE("net tcp: the port filter chooses ephemeral ports (strict first, then any)") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net tcp: the port filter chooses ephemeral ports (strict first, then any)") {
   std::vector<bool> strict_seen;
   // Strict: only ports whose flow hash is odd (a kthread's rings, say).
   a->SetPortFilter([&](uint8_t proto, Ip4 local, uint16_t port, Endpoint remote, bool strict) {
     CHECK(proto == 6);
-    CHECK(local == kA);
-    CHECK(remote.ip == kB);
+    CHECK(local == kIpA);
+    CHECK(remote.ip == kIpB);
     return !strict || (port ^ remote.port) % 2 == 1;
   });
   Pair p = Connect(w, a, b, 81);
@@ -612,17 +516,15 @@ TEST_CASE("net tcp: the port filter chooses ephemeral ports (strict first, then 
   // Nothing passes: connect has no port.
   a->SetPortFilter([](uint8_t, Ip4, uint16_t, Endpoint, bool) { return false; });
   auto c = a->NewTcpSocket();
-  CHECK_FALSE(c->Connect({kB, 83}).ok());
+  CHECK_FALSE(c->Connect({kIpB, 83}).ok());
 }
 
-TEST_CASE("net tcp: a forked copy forgets its connections silently and keeps its listeners") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net tcp: a forked copy forgets its connections silently and keeps its listeners") {
   Pair p = Connect(w, a, b, 80);
   // A second connection waits in the listener's accept queue.
   auto waiting = a->NewTcpSocket();
-  REQUIRE(waiting->Connect({kB, 80}).error() == EINPROGRESS);
+  REQUIRE(waiting->Connect({kIpB, 80}).error() == EINPROGRESS);
   REQUIRE(w.Run([&] { return waiting->state() == TcpState::kEstablished; }));
   struct CountingLink : NetLink {
     explicit CountingLink(MacAddr m) : m_(m) {}
@@ -648,16 +550,12 @@ TEST_CASE("net tcp: a forked copy forgets its connections silently and keeps its
   CHECK(b->HasReceivers());
 }
 
-TEST_CASE("net tcp: a listener delegated at fork drops SYNs until someone here accepts") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto l = b->NewTcpSocket();
-  REQUIRE(l->Bind({0, 80}).ok());
-  REQUIRE(l->Listen(16).ok());
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net tcp: a listener delegated at fork drops SYNs until someone here accepts") {
+  auto l = test::Listener(b, 80, 16);
   b->DelegateIdleListeners();
   auto c = a->NewTcpSocket();
-  REQUIRE(c->Connect({kB, 80}).error() == EINPROGRESS);
+  REQUIRE(c->Connect({kIpB, 80}).error() == EINPROGRESS);
   w.RunFor(500'000'000);  // the first SYN: dropped, no answer
   CHECK(c->state() == TcpState::kSynSent);
   CHECK(b->counters().tcp_delegated_syn_drops == 1);
@@ -668,7 +566,7 @@ TEST_CASE("net tcp: a listener delegated at fork drops SYNs until someone here a
   // Once accepted on, a later fork leaves it alone.
   b->DelegateIdleListeners();
   auto c2 = a->NewTcpSocket();
-  REQUIRE(c2->Connect({kB, 80}).error() == EINPROGRESS);
+  REQUIRE(c2->Connect({kIpB, 80}).error() == EINPROGRESS);
   REQUIRE(w.Run([&] { return c2->state() == TcpState::kEstablished; }, 500'000'000));
 }
 

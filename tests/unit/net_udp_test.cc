@@ -12,19 +12,20 @@ namespace junction::net {
 namespace {
 
 using test::Bytes;
+using test::kIpA;
+using test::kIpB;
 using test::SimWire;
-
-constexpr Ip4 kA = MakeIp4(10, 99, 0, 2), kB = MakeIp4(10, 99, 0, 3);
+using test::TwoStacks;
 
 std::string Str(std::span<std::byte> b, size_t n) { return {reinterpret_cast<char*>(b.data()), n}; }
 
 TEST_CASE("net udp: bind conflicts, SO_REUSEADDR, ephemeral ports, bad addresses") {
   SimWire w;
-  NetStack* a = w.Add(kA);
+  NetStack* a = w.Add(kIpA);
   auto s1 = a->NewUdpSocket(), s2 = a->NewUdpSocket(), s3 = a->NewUdpSocket();
   REQUIRE(s1->Bind({0, 4000}).ok());
   CHECK(s2->Bind({0, 4000}).error() == EADDRINUSE);
-  CHECK(s2->Bind({kA, 4000}).error() == EADDRINUSE);
+  CHECK(s2->Bind({kIpA, 4000}).error() == EADDRINUSE);
   CHECK(s1->Bind({0, 4001}).error() == EINVAL);  // already bound
   CHECK(s3->Bind({MakeIp4(10, 99, 0, 50), 1}).error() == EADDRNOTAVAIL);
   auto r1 = a->NewUdpSocket(), r2 = a->NewUdpSocket();
@@ -48,20 +49,18 @@ TEST_CASE("net udp: bind conflicts, SO_REUSEADDR, ephemeral ports, bad addresses
   CHECK(s2->Bind({0, 4000}).ok());
 }
 
-TEST_CASE("net udp: connected sockets, peek, truncation, FIONREAD and sendto errors") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net udp: connected sockets, peek, truncation, FIONREAD and sendto errors") {
   auto sa = a->NewUdpSocket(), sb = b->NewUdpSocket(), stranger = a->NewUdpSocket();
-  REQUIRE(sb->Bind({kB, 6000}).ok());
+  REQUIRE(sb->Bind({kIpB, 6000}).ok());
   CHECK(sa->SendTo(Bytes("x"), nullptr).error() == EDESTADDRREQ);
   CHECK(sa->peer().error() == ENOTCONN);
-  REQUIRE(sa->Connect({kB, 6000}).ok());
+  REQUIRE(sa->Connect({kIpB, 6000}).ok());
   CHECK(sa->peer()->port == 6000);
-  REQUIRE(sb->Connect({kA, sa->local().port}).ok());
+  REQUIRE(sb->Connect({kIpA, sa->local().port}).ok());
   REQUIRE(sa->SendTo(Bytes("0123456789"), nullptr).ok());
   // A datagram from another port is not delivered to a connected socket.
-  Endpoint to{kB, 6000};
+  Endpoint to{kIpB, 6000};
   REQUIRE(stranger->SendTo(Bytes("intruder"), &to).ok());
   w.RunFor(10'000'000);
   CHECK(sb->NextSize() == 10);
@@ -93,10 +92,8 @@ TEST_CASE("net udp: connected sockets, peek, truncation, FIONREAD and sendto err
   CHECK(sa->SendTo(huge, nullptr).error() == EMSGSIZE);
 }
 
-TEST_CASE("net udp: broadcast needs SO_BROADCAST and reaches every bound socket") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net udp: broadcast needs SO_BROADCAST and reaches every bound socket") {
   NetStack* c = w.Add(MakeIp4(10, 99, 0, 4));
   auto sa = a->NewUdpSocket(), sb = b->NewUdpSocket(), sc = c->NewUdpSocket();
   REQUIRE(sb->Bind({0, 67}).ok());
@@ -113,10 +110,8 @@ TEST_CASE("net udp: broadcast needs SO_BROADCAST and reaches every bound socket"
   CHECK(b->counters().icmp_errors_out + c->counters().icmp_errors_out == 0);
 }
 
-TEST_CASE("net udp: SO_REUSEPORT group shares datagrams by source; rcvbuf overflow counted") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net udp: SO_REUSEPORT group shares datagrams by source; rcvbuf overflow counted") {
   auto g1 = b->NewUdpSocket(), g2 = b->NewUdpSocket();
   g1->set_reuse_port(true);
   g2->set_reuse_port(true);
@@ -125,7 +120,7 @@ TEST_CASE("net udp: SO_REUSEPORT group shares datagrams by source; rcvbuf overfl
   auto plain = b->NewUdpSocket();
   CHECK(plain->Bind({0, 53}).error() == EADDRINUSE);
   std::vector<std::shared_ptr<UdpSocket>> senders;
-  Endpoint to{kB, 53};
+  Endpoint to{kIpB, 53};
   for (int i = 0; i < 20; ++i) {
     senders.push_back(a->NewUdpSocket());
     REQUIRE(senders.back()->SendTo(Bytes("q"), &to).ok());
@@ -149,10 +144,10 @@ TEST_CASE("net udp: SO_REUSEPORT group shares datagrams by source; rcvbuf overfl
 
 TEST_CASE("net udp: loopback to 127.0.0.1 and to our own address stays inside the stack") {
   SimWire w;
-  NetStack* a = w.Add(kA);
+  NetStack* a = w.Add(kIpA);
   auto srv = a->NewUdpSocket(), cli = a->NewUdpSocket();
   REQUIRE(srv->Bind({0, 9000}).ok());
-  Endpoint lo{MakeIp4(127, 0, 0, 1), 9000}, self{kA, 9000};
+  Endpoint lo{MakeIp4(127, 0, 0, 1), 9000}, self{kIpA, 9000};
   REQUIRE(cli->SendTo(Bytes("lo"), &lo).ok());
   REQUIRE(cli->SendTo(Bytes("self"), &self).ok());
   std::byte buf[8];
@@ -160,7 +155,7 @@ TEST_CASE("net udp: loopback to 127.0.0.1 and to our own address stays inside th
   CHECK(*srv->RecvFrom(buf, 0, &from, nullptr) == 2);
   CHECK(from.ip == MakeIp4(127, 0, 0, 1));
   CHECK(*srv->RecvFrom(buf, 0, &from, nullptr) == 4);
-  CHECK(from.ip == kA);
+  CHECK(from.ip == kIpA);
   CHECK(w.link(0)->sent.empty());
   std::vector<std::byte> big(60000, std::byte{9});
   REQUIRE(cli->SendTo(big, &lo).ok());  // no fragmentation on loopback
@@ -169,17 +164,15 @@ TEST_CASE("net udp: loopback to 127.0.0.1 and to our own address stays inside th
   CHECK(a->counters().ip_fragments_out == 0);
 }
 
-TEST_CASE("net udp: the notify callback fires outside the lock and may call back in") {
-  SimWire w;
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
+TEST_CASE_FIXTURE(TwoStacks,
+                  "net udp: the notify callback fires outside the lock and may call back in") {
   auto sb = b->NewUdpSocket();
   REQUIRE(sb->Bind({0, 1234}).ok());
   int calls = 0;
   uint32_t seen = 0;
   sb->set_notify([&] { calls++; seen = sb->Events(); });
   auto sa = a->NewUdpSocket();
-  Endpoint to{kB, 1234};
+  Endpoint to{kIpB, 1234};
   REQUIRE(sa->SendTo(Bytes("ping"), &to).ok());
   w.RunFor(10'000'000);
   CHECK(calls == 1);
