@@ -102,7 +102,9 @@ std::atomic<int> g_num_kthreads{0};
 std::atomic<bool> g_started{false};
 std::atomic<bool> g_signal_arrived{false};
 
-SpinLock g_all_lock;
+// Every exit takes it (robust futexes) and it is taken across a fork: in
+// the fork-written page, not on a bss page a forked child need not write.
+JUNCTION_FORK_WRITTEN alignas(64) SpinLock g_all_lock;
 Uthread* g_all = nullptr;
 
 // Timers: timed waits' and callbacks' entries (timer_heap.h).
@@ -237,7 +239,9 @@ Uthread* StealFrom(Kthread& k, int thief) {
   return nullptr;
 }
 
-std::atomic<bool> g_reactor_busy{false};  // one kthread blocks in epoll_wait at a time
+// One kthread blocks in epoll_wait at a time. Every idle wait on the
+// reactor writes it: in the fork-written page (base/fork_written.h).
+JUNCTION_FORK_WRITTEN alignas(64) std::atomic<bool> g_reactor_busy{false};
 
 void KickKthread(Kthread& k) {
   if (UnderDaemon(k) && !k.grant.holds) {
@@ -318,7 +322,9 @@ uint64_t RunTimers() {
 // A host signal arrived while the LibOS ran: wake one interruptible waiter
 // that can take it.
 void HandleSignalWakeups() {
-  if (!g_signal_arrived.exchange(false)) return;
+  // Read first: an exchange writes the page even when nothing arrived (a
+  // copy-on-write fault in every forked parent's first pass).
+  if (!g_signal_arrived.load(std::memory_order_relaxed) || !g_signal_arrived.exchange(false)) return;
   if (g_signal_arrived_hook) g_signal_arrived_hook();
   SpinGuard g(g_all_lock);
   for (Uthread* u = g_all; u; u = u->all_next) {
@@ -1123,55 +1129,74 @@ void ExitCurrent() {
   __builtin_unreachable();
 }
 
+namespace {
+// A forked child's resets write a variable only if it changes: each page
+// written is a copy-on-write fault (the scheduler's globals share a bss
+// page nothing else in a child that exits at once writes).
+template <typename T, typename V>
+void SetIfChanged(T& var, V value) {
+  if (var != static_cast<T>(value)) var = static_cast<T>(value);
+}
+template <typename T, typename V>
+void SetIfChanged(std::atomic<T>& var, V value) {
+  if (var.load(std::memory_order_relaxed) != static_cast<T>(value)) var.store(static_cast<T>(value));
+}
+void UnlockIfHeld(SpinLock& l) {
+  if (l.is_locked()) l.unlock();
+}
+}  // namespace
+
 void ResetAfterFork() {
   Uthread* self_u = Current();
   Kthread& self = Self();
   int n = g_num_kthreads.load();
   for (int i = 0; i < n; i++) {
     Kthread& k = g_kthreads[i];
-    k.rq_head = k.rq_tail = nullptr;
-    k.rq_len.store(0);
-    k.rq_lock.unlock();
-    k.parked.store(false);
-    k.polling_reactor.store(false);
-    k.gone = &k != &self;
+    SetIfChanged(k.rq_head, nullptr);
+    SetIfChanged(k.rq_tail, nullptr);
+    SetIfChanged(k.rq_len, 0);
+    UnlockIfHeld(k.rq_lock);
+    SetIfChanged(k.parked, false);
+    SetIfChanged(k.polling_reactor, false);
+    SetIfChanged(k.gone, &k != &self);
   }
   // The child is not registered with the daemon (the region is the
   // parent's): it runs standalone, on the process's cores.
   if (self.grant.slot) ReleaseGrantAfterFork(self.grant);
-  for (int i = 0; i < n; i++) g_kthreads[i].grant.slot = nullptr;
+  for (int i = 0; i < n; i++) SetIfChanged(g_kthreads[i].grant.slot, nullptr);
   // One kthread, which the child's own work needs: it parks when idle.
   SetSpinningKthreads(0);
-  g_member_rejoin = nullptr;
-  g_member_rejoin_at = 0;
-  g_daemon_header = nullptr;
-  g_doorbell_fd.store(-1);
-  g_timer_keeper.store(nullptr);
+  SetIfChanged(g_member_rejoin, nullptr);
+  SetIfChanged(g_member_rejoin_at, 0);
+  SetIfChanged(g_daemon_header, nullptr);
+  SetIfChanged(g_doorbell_fd, -1);
+  SetIfChanged(g_timer_keeper, nullptr);
   // Nor are the packet rings the child's: the parent keeps polling them.
-  if (const NetPoller* net = g_net_poller.exchange(nullptr)) net->abandon_after_fork();
+  if (g_net_poller.load(std::memory_order_relaxed)) {
+    if (const NetPoller* net = g_net_poller.exchange(nullptr)) net->abandon_after_fork();
+  }
   // Only the forking uthread exists in the child; the others' memory is
   // simply not used again.
-  g_all = self_u;
-  self_u->all_next = nullptr;
-  g_uthreads_total.store(1, std::memory_order_relaxed);
-  self_u->last_kthread = self.index;
+  SetIfChanged(g_all, self_u);
+  SetIfChanged(self_u->all_next, nullptr);
+  SetIfChanged(g_uthreads_total, 1);
+  SetIfChanged(self_u->last_kthread, self.index);
   // The parent's entries are its uthreads': a fresh heap if there are any
   // (an empty one is kept: a new one's malloc writes two heap pages, each
   // a copy-on-write fault here).
   if (!g_timers->empty()) g_timers = new TimerHeap();
-  self_u->timer_slot = -1;  // its entry was in the parent's heap
-  g_next_deadline.store(~uint64_t{0});
-  g_signal_arrived.store(false);
-  g_reactor_busy.store(false);
-  g_timer_lock.unlock();
-  g_all_lock.unlock();
+  SetIfChanged(self_u->timer_slot, -1);  // its entry was in the parent's heap
+  SetIfChanged(g_next_deadline, ~uint64_t{0});
+  SetIfChanged(g_signal_arrived, false);
+  SetIfChanged(g_reactor_busy, false);
+  UnlockIfHeld(g_timer_lock);
+  UnlockIfHeld(g_all_lock);
   ResetFutexesAfterFork();
-  g_single_kthread = true;  // the only host thread in the child
-  for (int i = 0; i < n; i++)
-    if (g_kthreads[i].starting) g_kthreads[i].starting = false;
-  g_restart_lock.unlock();
-  g_running_kthreads.store(1, std::memory_order_relaxed);
-  g_restartable.store(g_restart_start ? n - 1 : 0, std::memory_order_relaxed);
+  SetIfChanged(g_single_kthread, true);  // the only host thread in the child
+  for (int i = 0; i < n; i++) SetIfChanged(g_kthreads[i].starting, false);
+  UnlockIfHeld(g_restart_lock);
+  SetIfChanged(g_running_kthreads, 1);
+  SetIfChanged(g_restartable, g_restart_start ? n - 1 : 0);
   ReactorResetAfterFork();
   PreemptionResetAfterFork();
 }

@@ -26,36 +26,43 @@ Uthread* g_cache[kCacheMax];
 int g_cached = 0;
 }
 
+// One mapping per uthread, low to high: the XSAVE area, the Uthread
+// object, the guest vector area, the LibOS stack. Every LibOS entry writes
+// the XSAVE area's page; the object's often-written members (first in
+// Uthread) share it, and the stack's top is page-aligned, so that the
+// stack a system call uses starts a page of its own. After a host fork,
+// both processes write these pages: each one more would be a copy-on-write
+// fault in each (docs/performance.md, Processes, sixth round).
 Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) {
   libos::ThreadState* ts = libos::CurrentThread();
   size_t xsize = (ts->xsave_size + 63) & ~size_t{63};
+  size_t usize = (sizeof(Uthread) + 63) & ~size_t{63};
   size_t vsize = (kGuestVectorAreaSize + 63) & ~size_t{63};
-  size_t total = kLibosStackSize + xsize + vsize + 4096;
+  size_t total = (xsize + usize + vsize + kLibosStackSize + 4095) & ~size_t{4095};
   Uthread* old = nullptr;
   {
     SpinGuard g(g_cache_lock);
     if (g_cached > 0) old = g_cache[--g_cached];
   }
   uintptr_t base;
-  Uthread* u;
   if (old) {
-    // Its object too: default-initialised again in place (no allocation,
-    // and sig_info is not cleared: see uthread.h).
+    // Its object too: default-initialised again in place (sig_info is not
+    // cleared: see uthread.h).
     base = old->mem_base;
     old->~Uthread();
-    u = new (old) Uthread;
   } else {
     long mem = host::Mmap(0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem < 0) return nullptr;
     base = static_cast<uintptr_t>(mem);
-    u = new Uthread;
   }
+  static_assert(alignof(Uthread) <= 64);
+  Uthread* u = new (reinterpret_cast<void*>(base + xsize)) Uthread;
   u->tid = tid;
   u->mem_base = base;
   u->mem_size = total;
   u->xsave_area = reinterpret_cast<uint8_t*>(base);  // 64-byte aligned (page)
-  u->vec_area = reinterpret_cast<uint8_t*>(base + xsize);
-  u->libos_stack_top = (base + total) & ~uintptr_t{15};
+  u->vec_area = reinterpret_cast<uint8_t*>(base + xsize + usize);
+  u->libos_stack_top = base + total;
   u->guest_fs = fs;
   u->start_ctx = start;
   // The first switch to it pops six callee-saved registers and returns
@@ -81,8 +88,11 @@ void FreeUthread(Uthread* u) {
       return;
     }
   }
-  host::Munmap(u->mem_base, u->mem_size);
-  delete u;
+  // The object lives in the memory it unmaps.
+  uintptr_t base = u->mem_base;
+  size_t size = u->mem_size;
+  u->~Uthread();
+  host::Munmap(base, size);
 }
 
 }  // namespace junction::sched

@@ -88,22 +88,17 @@ struct Uthread {
   WakeReason wake_reason = WakeReason::kNone;
   bool interruptible = false;
 
-  // A new thread starts by resuming the guest here (clone's child state).
+  // A new thread starts by resuming the guest at start_ctx (below).
   bool fresh = true;
-  libos::GuestContext start_ctx{};
 
-  // Preemption: the guest state when a timer signal took the core away.
+  // Preemption: the guest state is in preempt_ctx (below).
   bool preempted = false;
   bool need_resched = false;  // preempted while in the LibOS: yield at exit
-  libos::GuestContext preempt_ctx{};
 
   // Signals directed at this thread, its mask and alternate stack
   // (signals/signal_state.h has the process-wide part).
   uint64_t sig_blocked = 0;
   uint64_t sig_pending = 0;
-  // Written before its bit in sig_pending is set, read only while it is:
-  // not initialised (8 KiB to clear per thread otherwise).
-  siginfo_t sig_info[65];
   libos::KernelStack altstack = {0, SS_DISABLE, 0, 0};
   // rt_sigtimedwait: signals it waits for (pending ones wake it even if
   // blocked). rt_sigsuspend: the mask to restore once a handler was set up.
@@ -130,8 +125,8 @@ struct Uthread {
   uintptr_t robust_list = 0;
   size_t robust_list_len = 0;
 
-  // Memory: [stack_base, stack_base + stack_size) holds the LibOS stack and
-  // the XSAVE area.
+  // Memory: [mem_base, mem_base + mem_size) holds the XSAVE area, this
+  // object, the guest vector area and the LibOS stack (CreateUthread).
   uintptr_t mem_base = 0;
   size_t mem_size = 0;
 
@@ -148,6 +143,19 @@ struct Uthread {
   uint64_t nvcsw = 0, nivcsw = 0;
   CpuTimes cpu_prev;
   uint64_t runnable_since_ns = 0;
+
+  // Last, the large and rarely written members: everything above (written
+  // at every switch and wait) stays on the page of the XSAVE area, which
+  // every entry writes anyway (CreateUthread). After a host fork each page
+  // either process writes is a copy-on-write fault.
+  // A new thread starts by resuming the guest here (clone's child state).
+  libos::GuestContext start_ctx{};
+  // Preemption: the guest state when a timer signal took the core away.
+  libos::GuestContext preempt_ctx{};
+  // Signals directed at this thread: written before its bit in sig_pending
+  // is set, read only while it is: not initialised (8 KiB to clear per
+  // thread otherwise).
+  siginfo_t sig_info[65];
 };
 
 // Allocates a uthread with its LibOS stack and XSAVE area. The new uthread

@@ -163,8 +163,11 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   Process& p = CurrentProcess();
   // The container now has more than one process: someone must end the
   // others if pid 1 is killed from outside.
+  // (Read first: an exchange writes its page at every fork, a copy-on-write
+  // fault.)
   static std::atomic<bool> watchdog_started{false};
-  if (p.pid == 1 && !watchdog_started.exchange(true)) proc::StartTeardownWatchdog(t, p.host_pid);
+  if (p.pid == 1 && !watchdog_started.load(std::memory_order_relaxed) && !watchdog_started.exchange(true))
+    proc::StartTeardownWatchdog(t, p.host_pid);
   proc::LockTable(t, p.host_pid);
   int pid = proc::ReserveLocked(t, p.pid);
   proc::UnlockTable(t);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "libos/entry/libos_context.h"
 #include "libos/entry/thread_state.h"
@@ -191,18 +192,39 @@ JUNCTION_HANDLER(exit) {
 
 int LiveGuestThreads() { return g_live_threads.load(std::memory_order_relaxed); }
 
-void ResetLiveGuestThreadsAfterFork() { g_live_threads.store(1, std::memory_order_relaxed); }
+void ResetLiveGuestThreadsAfterFork() {
+  // Written only if it changes: a copy-on-write fault otherwise.
+  if (g_live_threads.load(std::memory_order_relaxed) != 1) g_live_threads.store(1, std::memory_order_relaxed);
+}
 
 void ReleaseProcessRobustFutexes() {
   // The lists are read outside the uthread lock (a wake takes scheduler
-  // locks); threads beyond the first 256 keep theirs.
-  constexpr int kMax = 256;
-  std::pair<int, uintptr_t> lists[kMax];
-  int n = 0;
-  {
-    sched::SpinGuard g(sched::AllUthreadsLock());
-    for (sched::Uthread* u = sched::AllUthreads(); u && n < kMax; u = u->all_next)
-      if (u->robust_list) lists[n++] = {u->tid, u->robust_list};
+  // locks). A few fit on the stack; more (counted first, allocated outside
+  // the lock) go on the heap. (A 4 KiB array here wrote one more stack page
+  // at every exit: a copy-on-write fault in a forked child.)
+  using List = std::pair<int, uintptr_t>;
+  constexpr int kFew = 8;
+  List few[kFew];
+  std::vector<List> many;
+  List* lists = few;
+  int cap = kFew, n = 0;
+  for (;;) {
+    int want = 0;
+    {
+      sched::SpinGuard g(sched::AllUthreadsLock());
+      for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next) {
+        if (!u->robust_list) continue;
+        if (want < cap) lists[want] = {u->tid, u->robust_list};
+        want++;
+      }
+    }
+    if (want <= cap) {
+      n = want;
+      break;
+    }
+    many.resize(static_cast<size_t>(want) + 16);  // threads may start meanwhile
+    lists = many.data();
+    cap = static_cast<int>(many.size());
   }
   for (int i = 0; i < n; i++) ReleaseRobustFutexes(lists[i].first, lists[i].second);
 }
