@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <climits>
 #include <mutex>
+#include <optional>
 
 #include "libos/fs/shared_shm.h"
 #include "libos/fs/path.h"
@@ -191,6 +192,41 @@ SysResult<Lookup> Vfs::Resolve(long dirfd, const std::string& path, unsigned fla
   return Walk(start, path, flags, resolve);
 }
 
+namespace {
+
+// After a symlink (/bin -> usr/bin) on a host mount, the rest of the path
+// usually holds no other one (usr/bin/true): one lstat of the whole rest,
+// which the host fails (ELOOP) at any symlink on the way, instead of one
+// per name. `todo` is the walk's rest, last name first. False if the rest
+// does not qualify or the look fails; then the names are walked one by one
+// and that walk decides the error.
+struct Rest {
+  Mount* mount;
+  std::string rel, guest;
+  struct stat st;
+};
+bool LookAtRest(Vfs& v, const std::vector<std::string>& cur, const std::vector<std::string>& todo,
+                Rest* out) {
+  if (todo.size() < 2) return false;  // one name: the walk's own step costs as much
+  for (const auto& n : todo)
+    if (n.empty() || n == "." || n == ".." || n.size() > NAME_MAX) return false;
+  std::vector<std::string> all = cur;
+  all.insert(all.end(), todo.rbegin(), todo.rend());
+  std::string g = JoinAbsolute(all);
+  if (g.size() >= PATH_MAX) return false;
+  Mount* m = v.MountFor(g);
+  // The same mount as `cur`: no mount point on the way.
+  if (!IsHostFs(m->fs.get()) || m != v.MountFor(JoinAbsolute(cur))) return false;
+  std::string rel = PathBelow(m->target, g);
+  if (rel.empty()) return false;
+  auto st = m->fs->Lstat(rel);
+  if (!st.ok()) return false;
+  *out = Rest{m, std::move(rel), std::move(g), *st};
+  return true;
+}
+
+}  // namespace
+
 SysResult<Lookup> Vfs::Walk(const std::string& start, const std::string& path, unsigned flags,
                             uint64_t resolve) {
   const std::vector<std::string> base = SplitPath(start);
@@ -208,8 +244,30 @@ SysResult<Lookup> Vfs::Walk(const std::string& start, const std::string& path, u
   const bool trailing_slash = path.back() == '/';
   int links = 0;
   bool last_from_link = false;
+  bool after_link = false;  // a symlink's target was just queued
+  std::optional<struct stat> next_st;  // the next name's lstat, if LookAtRest made it
   Lookup out;
   while (!todo.empty()) {
+    if (after_link) {
+      after_link = false;
+      Rest rest;
+      if (!resolve && !trailing_slash && LookAtRest(*this, cur, todo, &rest)) {
+        if (!S_ISLNK(rest.st.st_mode) || !(flags & kFollow)) {
+          out.mount = rest.mount;
+          out.rel = std::move(rest.rel);
+          out.guest = std::move(rest.guest);
+          out.exists = true;
+          out.st = rest.st;
+          out.followed_link = last_from_link;
+          return out;
+        }
+        // The last name is a link to follow; every name before it is a
+        // directory (the host walked them).
+        cur.insert(cur.end(), todo.rbegin(), todo.rend() - 1);
+        todo.erase(todo.begin() + 1, todo.end());
+        next_st = rest.st;
+      }
+    }
     std::string name = std::move(todo.back());
     todo.pop_back();
     const bool last = todo.empty();
@@ -230,7 +288,8 @@ SysResult<Lookup> Vfs::Walk(const std::string& start, const std::string& path, u
     Mount* m = MountFor(g);
     if ((resolve & RESOLVE_NO_XDEV) && m != MountFor(JoinAbsolute(cur))) return Errno{EXDEV};
     std::string rel = PathBelow(m->target, g);
-    auto st = m->fs->Lstat(rel);
+    SysResult<struct stat> st = next_st ? SysResult<struct stat>(*next_st) : m->fs->Lstat(rel);
+    next_st.reset();
     if (!st.ok()) {
       if (st.error() == ENOENT && last && (flags & kAllowMissing)) {
         out.mount = m;
@@ -270,6 +329,7 @@ SysResult<Lookup> Vfs::Walk(const std::string& start, const std::string& path, u
       auto tc = SplitPath(target);
       for (auto it = tc.rbegin(); it != tc.rend(); ++it) todo.push_back(*it);
       if (last) last_from_link = true;
+      after_link = true;
       continue;
     }
     if (!last && !S_ISDIR(st->st_mode)) return Errno{ENOTDIR};

@@ -106,6 +106,16 @@ int main(void) {
   symlink("dir", p);
   snprintf(p, sizeof(p), "%s/fifo", base);
   mkfifo(p, 0600);
+  // Below a symlink, more than one name (under junction the rest after a
+  // link is looked at in one host call; any failure walks it name by name).
+  snprintf(p, sizeof(p), "%s/dir/sub", base);
+  mkdir(p, 0700);
+  snprintf(p, sizeof(p), "%s/dir/sub/deep", base);
+  close(open(p, O_WRONLY | O_CREAT, 0600));
+  snprintf(p, sizeof(p), "%s/dir/sub/uplink", base);
+  symlink("../inner", p);
+  snprintf(p, sizeof(p), "%s/dir/sublink", base);
+  symlink("sub", p);
 
   check("file", "/file", 1);
   check("dir", "/dir", 1);
@@ -116,6 +126,14 @@ int main(void) {
   check("symlink mid-path", "/dirlink/inner", 1);
   check("absolute symlink mid-path", "/abslink/tmp", 1);
   check("symlink to dir, trailing slash", "/dirlink/", 1);
+  check("two names after a symlink", "/dirlink/sub/deep", 1);
+  check("missing after a symlink", "/dirlink/sub/missing", 1);
+  check("file as dir after a symlink", "/dirlink/sub/deep/x", 1);
+  check("trailing slash after a symlink", "/dirlink/sub/deep/", 1);
+  check("symlink at the end after a symlink", "/dirlink/sub/uplink", 1);
+  check("second symlink mid-path", "/dirlink/sublink/deep", 1);
+  check("dot-dot after a symlink", "/dirlink/sub/../inner", 1);
+  check("mount point after a symlink", "/abslink/dev/null", 1);
   check("fifo", "/fifo", 1);
   check("missing", "/missing", 1);
   check("missing dir", "/missing/x", 1);
@@ -192,8 +210,13 @@ int main(void) {
     munmap(ro, 4096);
   }
 
-  snprintf(p, sizeof(p), "%s/dir/inner", base);
-  unlink(p);
+  const char* inner[] = {"dir/inner", "dir/sub/deep", "dir/sub/uplink", "dir/sublink"};
+  for (size_t i = 0; i < sizeof(inner) / sizeof(inner[0]); i++) {
+    snprintf(p, sizeof(p), "%s/%s", base, inner[i]);
+    unlink(p);
+  }
+  snprintf(p, sizeof(p), "%s/dir/sub", base);
+  rmdir(p);
   const char* names[] = {"file", "link", "abslink", "dangling", "dirlink", "fifo", "dir"};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
     snprintf(p, sizeof(p), "%s/%s", base, names[i]);
