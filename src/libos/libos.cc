@@ -18,6 +18,7 @@
 #include "config/socket_path.h"
 #include "libos/entry/seccomp.h"
 #include "libos/entry/sigsys.h"
+#include "libos/entry/site_cache.h"
 #include "libos/entry/thread_state.h"
 #include "libos/fs/fd_limit.h"
 #include "libos/fs/host_files.h"
@@ -367,6 +368,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   }
 
   MapVdso();
+  SiteCacheInit();  // before the first fork: the container's processes share it
   loader::AuxValues aux = GuestAuxValues();
 
   std::vector<std::string> env = BuildEnvironment(cfg);

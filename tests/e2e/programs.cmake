@@ -207,6 +207,17 @@ junction_e2e(proc_fork_busy_threads COMMAND $<TARGET_FILE:e2e_proc_fork_busy_thr
 junction_e2e(proc_fork_busy_threads_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_fork_busy_threads>)
 add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
 junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
+# One program file exec'd again and again (its sites rewritten before it
+# runs from the third run on: the site cache), then rewritten in place with
+# another build laid out differently, then with the first again.
+add_executable(e2e_proc_exec_site_cache progs/proc_exec_site_cache.c)
+target_link_options(e2e_proc_exec_site_cache PRIVATE -static -no-pie)
+target_compile_options(e2e_proc_exec_site_cache PRIVATE -fno-pie)
+add_executable(e2e_proc_exec_site_cache_pie progs/proc_exec_site_cache.c)
+target_link_options(e2e_proc_exec_site_cache_pie PRIVATE -static-pie)
+target_compile_options(e2e_proc_exec_site_cache_pie PRIVATE -fPIE -O0)
+junction_e2e(proc_exec_site_cache COMMAND $<TARGET_FILE:e2e_proc_exec_site_cache>
+             $<TARGET_FILE:e2e_proc_exec_site_cache> $<TARGET_FILE:e2e_proc_exec_site_cache_pie>)
 # Robust process-shared mutexes whose owner process exits or dies of a signal.
 add_executable(e2e_proc_robust_mutex progs/proc_robust_mutex.c)
 target_link_libraries(e2e_proc_robust_mutex PRIVATE pthread)

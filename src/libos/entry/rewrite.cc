@@ -3,10 +3,12 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <span>
 
+#include "libos/entry/site_cache.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
 #include "sched/spinlock.h"
@@ -264,7 +266,8 @@ void RewriteAfterFork() {
 }
 
 namespace {
-bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known);
+bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known,
+                 bool text_writable = false);
 }  // namespace
 
 void RewriteSitesOfChildren() {
@@ -349,7 +352,22 @@ size_t StackLoadsBefore(uintptr_t syscall_at) {
   return 0;
 }
 
-bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
+// A trap at a site of a file's code: noted in the container's site cache,
+// so that later processes mapping the file have it rewritten at once.
+void NoteTrapInCache(uintptr_t after, long nr) {
+  uint64_t key, off;
+  uintptr_t vs, ve;
+  // after - 2, the syscall itself: `after` may be the mapping's end.
+  if (!AddressSpace::Get().CodeFileOf(after - 2, &key, &off, &vs, &ve)) return;
+  if (after - vs < kSiteBytesBefore || ve - after < kSiteBytesAfter) return;
+  uint8_t bytes[kSiteBytes];
+  std::memcpy(bytes, reinterpret_cast<const void*>(after - kSiteBytesBefore), kSiteBytes);
+  SiteCacheNoteTrap(key, off + 2, nr, bytes);
+}
+
+// `text_writable`: the caller made the site's pages writable (a batch of
+// sites, RewriteKnownSites), so no mprotect here.
+bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known, bool text_writable) {
   *resume_now = after;
   if (known) {
     // Read nothing before knowing the bytes around the site are mapped
@@ -497,6 +515,7 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
     // Logged at each trap: a site the parent trapped at once is rewritten
     // by the child at its first trap, and the parent should have it too.
     LogSiteForParent_locked(after, nr, prot);
+    NoteTrapInCache(after, nr);
     if (!TrappedBefore_locked(after)) return false;
   }
   uintptr_t tramp = EmitTrampoline(site, before, set_nr, imm, relocated, resume, rip_target);
@@ -504,7 +523,7 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
 
   // Make the text writable just for the store; keep the VMA's protection.
   size_t span = last - first + kPage;
-  if (host::Mprotect(first, span, prot | PROT_WRITE) < 0) return false;
+  if (!text_writable && host::Mprotect(first, span, prot | PROT_WRITE) < 0) return false;
   int32_t rel = static_cast<int32_t>(tramp - (site + 5));
   volatile uint8_t* w = reinterpret_cast<volatile uint8_t*>(site);
   // int3 first, then the displacement, then the opcode: a thread racing
@@ -517,7 +536,7 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   w[0] = 0xe9;
   g_patching_site.store(0, std::memory_order_release);
-  host::Mprotect(first, span, prot);
+  if (!text_writable) host::Mprotect(first, span, prot);
   // Shape B's (and G's) patch covers the trapped call's own resume point:
   // it goes on at the trampoline's copy of the instructions after the
   // syscall (after `before`, the mov $nr if any, lea, call, lea).
@@ -526,6 +545,41 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known) {
 }
 
 }  // namespace
+
+void RewriteKnownSites(uintptr_t start, size_t len, uint64_t off, uint64_t key) {
+  if (!g_rewrite_enabled) return;
+  constexpr int kMax = 128;
+  KnownSite sites[kMax];
+  int n = SiteCacheLookup(key, off, off + len, sites, kMax);
+  if (n == 0) return;
+  uintptr_t vs, ve;
+  int prot;
+  if (!AddressSpace::Get().LookupBounds(start, &vs, &ve, &prot) || vs != start ||
+      ve != start + len || !(prot & PROT_EXEC) || (prot & PROT_WRITE))
+    return;
+  // Only sites whose bytes are still those they trapped with: the rewrite
+  // then checks their shape as for a trap.
+  uintptr_t lo = ve, hi = vs;
+  int keep = 0;
+  for (int i = 0; i < n; i++) {
+    uintptr_t after = start + (sites[i].after_off - off);
+    if (std::memcmp(reinterpret_cast<const void*>(after - kSiteBytesBefore), sites[i].bytes,
+                    kSiteBytes) != 0)
+      continue;
+    sites[keep++] = sites[i];
+    lo = std::min(lo, (after - kSiteBytesBefore) & ~(kPage - 1));
+    hi = std::max(hi, (after + kSiteBytesAfter + kPage - 1) & ~(kPage - 1));
+  }
+  if (keep == 0) return;
+  // One mprotect pair for all of them, not one per site.
+  if (host::Mprotect(lo, hi - lo, prot | PROT_WRITE) < 0) return;
+  for (int i = 0; i < keep; i++) {
+    uintptr_t resume;
+    RewriteSite(start + (sites[i].after_off - off), sites[i].nr, &resume, /*known=*/true,
+                /*text_writable=*/true);
+  }
+  host::Mprotect(lo, hi - lo, prot);
+}
 
 uintptr_t TrapRestartAddress(uintptr_t resume) {
   // Pages are only appended; a page added concurrently cannot hold `resume`.

@@ -8,6 +8,7 @@
 // Sites of any other shape stay on the trap path.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace junction::libos {
@@ -53,6 +54,11 @@ void RewriteAfterFork();
 // so this fork's child inherits them rewritten (the first call creates
 // the shared log children write to). Not from the SIGSYS handler.
 void RewriteSitesOfChildren();
+
+// A private executable mapping of a file was just made at [start, start +
+// len) from file offset `off`: rewrites the sites of that file other
+// processes trapped at (entry/site_cache.h), before the guest runs them.
+void RewriteKnownSites(uintptr_t start, size_t len, uint64_t off, uint64_t key);
 
 // When false (--no-rewrite, benchmarks of the trap path), nothing is
 // rewritten.

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "base/fork_written.h"
+#include "libos/entry/rewrite.h"
+#include "libos/entry/site_cache.h"
 #include "libos/host/host.h"
 
 namespace junction::libos {
@@ -101,6 +103,18 @@ bool AddressSpace::LookupBounds(uintptr_t addr, Bounds* out) const {
   int type = v->flags & MAP_TYPE;
   *out = Bounds{v->start, v->end, v->prot, type == MAP_SHARED || type == MAP_SHARED_VALIDATE,
                 v->never_accessible};
+  return true;
+}
+
+bool AddressSpace::CodeFileOf(uintptr_t addr, uint64_t* key, uint64_t* file_off, uintptr_t* start,
+                              uintptr_t* end) const {
+  sched::SpinGuard g(lock_);
+  const Vma* v = FindLocked(addr);
+  if (!v || !v->code_key) return false;
+  *key = v->code_key;
+  *file_off = v->offset + (addr - v->start);
+  *start = v->start;
+  *end = v->end;
   return true;
 }
 
@@ -206,13 +220,29 @@ bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end) {
 SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, int flags,
                                         int host_fd, uint64_t off, const std::string& name,
                                         uint64_t dev, uint64_t ino) {
-  if (host_fd >= 0 && !dev && !ino) {
+  // A program's code: its file is looked up in the syscall-site cache, and
+  // the sites other processes trapped at are rewritten before it runs.
+  const bool code = host_fd >= 0 && (prot & PROT_EXEC) && !(prot & PROT_WRITE) &&
+                    (flags & MAP_TYPE) == MAP_PRIVATE && g_rewrite_enabled;
+  uint64_t code_key = 0;
+  if (host_fd >= 0 && ((!dev && !ino) || code)) {
     struct stat st{};
     if (host::Syscall(SYS_fstat, host_fd, host::L(&st)) == 0) {
-      dev = st.st_dev;
-      ino = st.st_ino;
+      if (!dev && !ino) {
+        dev = st.st_dev;
+        ino = st.st_ino;
+      }
+      if (code && S_ISREG(st.st_mode)) code_key = SiteCacheKey(st);
     }
   }
+  auto r = MmapLocked(addr, len, prot, flags, host_fd, off, name, dev, ino, code_key);
+  if (r.ok() && code_key) RewriteKnownSites(*r, PageUp(len), off, code_key);
+  return r;
+}
+
+SysResult<uintptr_t> AddressSpace::MmapLocked(uintptr_t addr, size_t len, int prot, int flags,
+                                              int host_fd, uint64_t off, const std::string& name,
+                                              uint64_t dev, uint64_t ino, uint64_t code_key) {
   sched::SpinGuard g(lock_);
   if (len == 0) return Errno{EINVAL};
   uintptr_t plen = PageUp(len);
@@ -239,7 +269,7 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
     long r = host::Mmap(addr, plen, prot, (flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, host_fd, off);
     if (r >= 0) {
       TrackLocked(Vma{static_cast<uintptr_t>(r), static_cast<uintptr_t>(r) + plen, prot, flags, off, dev,
-                ino, name, NeverAccessibleMapping(prot, flags, host_fd)});
+                ino, name, NeverAccessibleMapping(prot, flags, host_fd), code_key});
       return static_cast<uintptr_t>(r);
     }
     if (r != -EEXIST) return Errno{static_cast<int>(-r)};
@@ -251,7 +281,7 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
   if (r < 0) return Errno{static_cast<int>(-r)};
   uintptr_t start = static_cast<uintptr_t>(r);
   TrackLocked(Vma{start, start + plen, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), off, dev,
-            ino, name, NeverAccessibleMapping(prot, flags, host_fd)});
+            ino, name, NeverAccessibleMapping(prot, flags, host_fd), code_key});
   return start;
 }
 
@@ -296,6 +326,7 @@ SysResult<void> AddressSpace::Mprotect(uintptr_t addr, size_t len, int prot) {
     v.start = s;
     v.end = e;
     v.prot = prot & ~(PROT_GROWSDOWN | PROT_GROWSUP);
+    if (v.prot & PROT_WRITE) v.code_key = 0;  // its bytes may stop being the file's
     if (v.prot != PROT_NONE) v.never_accessible = false;  // for good: it may hold pages now
     updated.push_back(v);
     cur = e;

@@ -35,6 +35,9 @@ struct Vma {
   // Nothing but mprotect can give it access (the LibOS never uses
   // FOLL_FORCE writes such as /proc/self/mem on guest memory).
   bool never_accessible = false;
+  // A private, executable file mapping: its file's key in the syscall-site
+  // cache (entry/site_cache.h), else 0.
+  uint64_t code_key = 0;
 };
 
 class AddressSpace {
@@ -75,6 +78,10 @@ class AddressSpace {
     bool never_accessible;  // Vma::never_accessible
   };
   bool LookupBounds(uintptr_t addr, Bounds* out) const;
+  // For addr in a mapping with a code_key: the key, the file offset of
+  // addr and the mapping's bounds. No allocation (the SIGSYS handler).
+  bool CodeFileOf(uintptr_t addr, uint64_t* key, uint64_t* file_off, uintptr_t* start,
+                  uintptr_t* end) const;
   // True if addr lies in a MAP_SHARED mapping (memory other processes of
   // the container may map too).
   bool IsSharedMapping(uintptr_t addr) const;
@@ -106,6 +113,9 @@ class AddressSpace {
   void ForkUnlock() { lock_.unlock(); }
 
  private:
+  SysResult<uintptr_t> MmapLocked(uintptr_t addr, size_t len, int prot, int flags, int host_fd,
+                                  uint64_t off, const std::string& name, uint64_t dev,
+                                  uint64_t ino, uint64_t code_key);
   const Vma* FindLocked(uintptr_t addr) const;
   bool IsGuestRangeLocked(uintptr_t addr, size_t len, int prot) const;
   void TrackLocked(const Vma& vma);
