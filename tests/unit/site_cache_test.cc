@@ -134,9 +134,13 @@ TEST_CASE("site cache: a mapping's known sites are rewritten only with their byt
   note_twice(0x300, 39, page + 0x300 - kSiteBytesBefore);
   // A syscall site with the wrong number.
   note_twice(0x207, 39, page + 0x207 - kSiteBytesBefore);
+  // A site past the file's end, in a page of the mapping that has no file
+  // behind it (reading it would be SIGBUS): not even looked at.
+  note_twice(sizeof(page) + 0x107, 39, page + 0x107 - kSiteBytesBefore);
 
-  auto r = AddressSpace::Get().Mmap(0, sizeof(page), PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0,
-                                    path);
+  // Two pages mapped, one of them past the end of the file.
+  auto r = AddressSpace::Get().Mmap(0, 2 * sizeof(page), PROT_READ | PROT_EXEC, MAP_PRIVATE, fd,
+                                    0, path);
   REQUIRE(r.ok());
   const auto* m = reinterpret_cast<const uint8_t*>(*r);
   CHECK(m[0x100] == 0xe9);  // jmp to its trampoline
@@ -153,7 +157,7 @@ TEST_CASE("site cache: a mapping's known sites are rewritten only with their byt
   int prot;
   CHECK(AddressSpace::Get().LookupBounds(*r, &vs, &ve, &prot));
   CHECK(prot == (PROT_READ | PROT_EXEC));
-  CHECK(AddressSpace::Get().Munmap(*r, sizeof(page)).ok());
+  CHECK(AddressSpace::Get().Munmap(*r, 2 * sizeof(page)).ok());
   close(fd);
   unlink(path);
   std::memset(SiteCacheRegionForTest(&size), 0, size);

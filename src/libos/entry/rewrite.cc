@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <span>
 
 #include "libos/entry/site_cache.h"
@@ -485,7 +486,10 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known, bo
     }
   }
   // One rewrite at a time: kthreads may trap at the same site together.
-  sched::SpinGuard guard(g_rewrite_lock);
+  // A batch (text_writable) holds the lock across its mprotects already:
+  // another rewrite's mprotect must not make its pages read-only meanwhile.
+  std::optional<sched::SpinGuard> guard;
+  if (!text_writable) guard.emplace(g_rewrite_lock);
   AddressSpace& as = AddressSpace::Get();
   uintptr_t vstart, vend;
   int prot;
@@ -548,14 +552,14 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known, bo
 
 void RewriteKnownSites(uintptr_t start, size_t len, uint64_t off, uint64_t key) {
   if (!g_rewrite_enabled) return;
-  constexpr int kMax = 128;
+  constexpr int kMax = 64;  // on the LibOS stack
   KnownSite sites[kMax];
   int n = SiteCacheLookup(key, off, off + len, sites, kMax);
   if (n == 0) return;
   uintptr_t vs, ve;
   int prot;
-  if (!AddressSpace::Get().LookupBounds(start, &vs, &ve, &prot) || vs != start ||
-      ve != start + len || !(prot & PROT_EXEC) || (prot & PROT_WRITE))
+  if (len == 0 || !AddressSpace::Get().LookupBounds(start, &vs, &ve, &prot) || vs != start ||
+      ve < start + len || !(prot & PROT_EXEC) || (prot & PROT_WRITE))
     return;
   // Only sites whose bytes are still those they trapped with: the rewrite
   // then checks their shape as for a trap.
@@ -572,6 +576,7 @@ void RewriteKnownSites(uintptr_t start, size_t len, uint64_t off, uint64_t key) 
   }
   if (keep == 0) return;
   // One mprotect pair for all of them, not one per site.
+  sched::SpinGuard guard(g_rewrite_lock);
   if (host::Mprotect(lo, hi - lo, prot | PROT_WRITE) < 0) return;
   for (int i = 0; i < keep; i++) {
     uintptr_t resume;

@@ -55,9 +55,10 @@ void RewriteAfterFork();
 // the shared log children write to). Not from the SIGSYS handler.
 void RewriteSitesOfChildren();
 
-// A private executable mapping of a file was just made at [start, start +
-// len) from file offset `off`: rewrites the sites of that file other
-// processes trapped at (entry/site_cache.h), before the guest runs them.
+// A private executable mapping of a file was just made at `start` from
+// file offset `off`, `len` bytes of the file in it (none read past the
+// file's end: SIGBUS): rewrites the sites of that file other processes
+// trapped at (entry/site_cache.h), before the guest runs them.
 void RewriteKnownSites(uintptr_t start, size_t len, uint64_t off, uint64_t key);
 
 // When false (--no-rewrite, benchmarks of the trap path), nothing is

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <new>
@@ -224,7 +225,7 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
   // the sites other processes trapped at are rewritten before it runs.
   const bool code = host_fd >= 0 && (prot & PROT_EXEC) && !(prot & PROT_WRITE) &&
                     (flags & MAP_TYPE) == MAP_PRIVATE && g_rewrite_enabled;
-  uint64_t code_key = 0;
+  uint64_t code_key = 0, file_size = 0;
   if (host_fd >= 0 && ((!dev && !ino) || code)) {
     struct stat st{};
     if (host::Syscall(SYS_fstat, host_fd, host::L(&st)) == 0) {
@@ -232,11 +233,15 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
         dev = st.st_dev;
         ino = st.st_ino;
       }
-      if (code && S_ISREG(st.st_mode)) code_key = SiteCacheKey(st);
+      if (code && S_ISREG(st.st_mode)) {
+        code_key = SiteCacheKey(st);
+        file_size = static_cast<uint64_t>(st.st_size);
+      }
     }
   }
   auto r = MmapLocked(addr, len, prot, flags, host_fd, off, name, dev, ino, code_key);
-  if (r.ok() && code_key) RewriteKnownSites(*r, PageUp(len), off, code_key);
+  if (r.ok() && code_key && file_size > off)
+    RewriteKnownSites(*r, std::min<uint64_t>(PageUp(len), file_size - off), off, code_key);
   return r;
 }
 
