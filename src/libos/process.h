@@ -23,6 +23,47 @@ struct ChildProcess {
   bool in_set = false;  // its pidfd is in children_epfd
 };
 
+// A process's children, in one array: the first few in the list itself,
+// more on the heap. Process lives on the fork-written page (process.cc),
+// which every fork writes anyway: a heap vector made the parent write one
+// more page at every fork and reap (a copy-on-write fault in each).
+class ChildList {
+ public:
+  ChildProcess* begin() { return data(); }
+  ChildProcess* end() { return data() + size_; }
+  const ChildProcess* begin() const { return data(); }
+  const ChildProcess* end() const { return data() + size_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void push_back(const ChildProcess& c) {
+    if (heap_.empty() && size_ < kInline) {
+      inline_[size_++] = c;
+      return;
+    }
+    if (heap_.empty()) heap_.assign(inline_, inline_ + size_);
+    heap_.push_back(c);
+    size_++;
+  }
+  // Keeps the order of the others (waits report children oldest first).
+  void erase(ChildProcess* it) {
+    for (ChildProcess* next = it + 1; next != end(); it++, next++) *it = *next;
+    size_--;
+    if (!heap_.empty()) heap_.pop_back();  // back inline when it empties
+  }
+  void clear() {
+    size_ = 0;
+    if (!heap_.empty()) heap_.clear();
+  }
+
+ private:
+  static constexpr size_t kInline = 4;
+  ChildProcess* data() { return heap_.empty() ? inline_ : heap_.data(); }
+  const ChildProcess* data() const { return heap_.empty() ? inline_ : heap_.data(); }
+  ChildProcess inline_[kInline];
+  std::vector<ChildProcess> heap_;  // all of them once more than kInline
+  size_t size_ = 0;
+};
+
 struct Process {
   int pid = 0;        // container pid (1 for the first process)
   int host_pid = 0;
@@ -44,7 +85,7 @@ struct Process {
   // its fork. -1 until then.
   int children_epfd = -1;
   sched::SpinLock children_lock;
-  std::vector<ChildProcess> children;  // guarded by children_lock
+  ChildList children;  // guarded by children_lock
   // Set when this process forks or becomes a subreaper (kept across exec,
   // cleared in a forked child): until then no table entry names it as
   // parent (init, pid 1, adopts orphans regardless).
