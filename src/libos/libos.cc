@@ -387,7 +387,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   }
   // One kthread per core the container may use, created now: pthread_create
   // needs clone, which the seccomp filter will not allow later.
-  sched::SetSignalDeliverableCheck(GuestSignalDeliverable);
+  sched::SetSignalDeliverableCheck(GuestSignalDeliverable, &g_signals->pending);
   sched::SetSignalArrivedHook(OnSchedulerNotice);
   sched::SetPreemptSignalHook(TakeKillRequest);
   if (!ipc::InitClockWatch())

@@ -1,4 +1,5 @@
 #include "sched/cpu_time.h"
+#include "sched/cpu_time_switch.h"
 
 #include <time.h>
 
@@ -133,30 +134,6 @@ void ProcessSwitches(uint64_t* voluntary, uint64_t* involuntary) {
     *voluntary += Relaxed(u->nvcsw);
     *involuntary += Relaxed(u->nivcsw);
   }
-}
-
-namespace {
-void WriteBegin(Uthread* u) {
-  __atomic_store_n(&u->cpu_seq, u->cpu_seq + 1, __ATOMIC_RELAXED);
-  __atomic_thread_fence(__ATOMIC_RELEASE);
-}
-void WriteEnd(Uthread* u) { __atomic_store_n(&u->cpu_seq, u->cpu_seq + 1, __ATOMIC_RELEASE); }
-}  // namespace
-
-void BeginRun(Uthread* u, uint64_t tsc) {
-  WriteBegin(u);
-  __atomic_store_n(&u->run_start_tsc, tsc, __ATOMIC_RELAXED);
-  WriteEnd(u);
-}
-
-void ChargeRun(Uthread* u, uint64_t tsc, bool voluntary) {
-  WriteBegin(u);
-  uint64_t start = u->run_start_tsc;
-  if (start && tsc > start) __atomic_store_n(&u->cpu_cycles, u->cpu_cycles + (tsc - start), __ATOMIC_RELAXED);
-  __atomic_store_n(&u->run_start_tsc, uint64_t{0}, __ATOMIC_RELAXED);
-  WriteEnd(u);
-  uint64_t& counter = voluntary ? u->nvcsw : u->nivcsw;
-  __atomic_store_n(&counter, counter + 1, __ATOMIC_RELAXED);
 }
 
 void SampleTick(Uthread* u, bool in_libos) {

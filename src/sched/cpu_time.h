@@ -38,11 +38,9 @@ CpuTimes ProcessCpuTimes();
 // Voluntary and involuntary context switches (getrusage's nvcsw, nivcsw).
 void ProcessSwitches(uint64_t* voluntary, uint64_t* involuntary);
 
-// Scheduler hooks: a uthread starts running; it stops running (blocked: a voluntary switch);
-// a tick found it running in the LibOS (`in_libos`) or in guest code; it
-// leaves the list of uthreads (g_all_lock held).
-void BeginRun(Uthread* u, uint64_t tsc);
-void ChargeRun(Uthread* u, uint64_t tsc, bool voluntary);
+// Scheduler hooks (BeginRun and ChargeRun, at every switch, are inline in
+// cpu_time_switch.h): a tick found it running in the LibOS (`in_libos`) or
+// in guest code; it leaves the list of uthreads (g_all_lock held).
 void SampleTick(Uthread* u, bool in_libos);
 void AddExitedCpu_locked(const Uthread* u);
 

@@ -21,6 +21,7 @@
 #include "libos/signals/guest_context.h"
 #include "sched/core_grant.h"
 #include "sched/cpu_time.h"
+#include "sched/cpu_time_switch.h"
 #include "sched/futex.h"
 #include "sched/guest_vectors.h"
 #include "sched/preempt.h"
@@ -115,6 +116,16 @@ std::atomic<uint64_t> g_next_deadline{~uint64_t{0}};
 TimerHeap* g_timers;
 
 bool (*g_signal_deliverable)(Uthread*) = nullptr;
+const uint64_t* g_process_sig_pending = nullptr;
+
+// g_signal_deliverable(u), without the call while nothing is pending.
+[[gnu::always_inline]] inline bool SignalDeliverable(Uthread* u) {
+  if (!g_signal_deliverable) return false;
+  if (!(__atomic_load_n(g_process_sig_pending, __ATOMIC_RELAXED) |
+        __atomic_load_n(&u->sig_pending, __ATOMIC_RELAXED)))
+    return false;
+  return g_signal_deliverable(u);
+}
 void (*g_signal_arrived_hook)() = nullptr;
 
 // Under the daemon: the doorbell eventfd (-1 without one), and the
@@ -132,7 +143,7 @@ void RingDoorbell() {
 
 // The queue's congestion signals (docs/daemon.md), kept current by whoever
 // pushes or pops (a kthread without a core cannot publish its own); rq_lock held.
-void PublishQueue_locked(Kthread& k) {
+[[gnu::always_inline]] inline void PublishQueue_locked(Kthread& k) {
   KthreadSlot* s = k.grant.slot;
   if (!s) return;
   s->oldest_runnable_since_ns.store(k.rq_head ? k.rq_head->runnable_since_ns : 0,
@@ -154,7 +165,7 @@ Kthread& Self() { return *static_cast<Kthread*>(libos::CurrentThread()->kthread)
   ts->xsave_area = u->xsave_area;
   ts->guest_range_hint = u->guest_range_hint;
   ts->signal_pending = u->exit_work | u->need_resched |
-                       (g_signal_deliverable && g_signal_deliverable(u));
+                       SignalDeliverable(u);
 }
 
 [[gnu::always_inline]] inline void SaveUthread(libos::ThreadState* ts, Uthread* u) {
@@ -703,7 +714,7 @@ void SwitchFrom(Uthread* u, bool direct) {
   // the daemon's signals) and whenever a host signal is pending. Under the
   // daemon, a kthread asked to give its core back goes there too.
   if (direct && k.switch_tsc - k.loop_tsc < kDirectSwitchCycles &&
-      !g_signal_arrived.load(std::memory_order_relaxed) && !YieldRequested())
+      !g_signal_arrived.load(std::memory_order_relaxed) && !(k.grant.slot && YieldRequested()))
     next = PopRunqueue(k);
   if (next) {
     StartRunning(k, next);
@@ -756,14 +767,16 @@ uint64_t NowNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-Uthread* Current() { return static_cast<Uthread*>(libos::CurrentThread()->current); }
 
 int KthreadCount() { return g_num_kthreads.load(); }
 
 SpinLock& AllUthreadsLock() { return g_all_lock; }
 Uthread* AllUthreads() { return g_all; }
 
-void SetSignalDeliverableCheck(bool (*fn)(Uthread*)) { g_signal_deliverable = fn; }
+void SetSignalDeliverableCheck(bool (*fn)(Uthread*), const uint64_t* process_pending) {
+  g_process_sig_pending = process_pending;
+  g_signal_deliverable = fn;
+}
 void SetSignalArrivedHook(void (*fn)()) { g_signal_arrived_hook = fn; }
 
 bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
@@ -1023,7 +1036,7 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
     } else {
       (void)__atomic_exchange_n(&u->interruptible, true, __ATOMIC_SEQ_CST);
     }
-    if (g_signal_deliverable && g_signal_deliverable(u)) WakeUp(u, WakeReason::kSignal);
+    if (SignalDeliverable(u)) WakeUp(u, WakeReason::kSignal);
   } else {
     u->interruptible = false;
   }
@@ -1046,26 +1059,6 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   // Linux restarts an -ERESTARTSYS call that found no signal to take).
   if (why == WakeReason::kSignal) libos::CurrentThread()->signal_pending = 1;
   return why;
-}
-
-int ClaimWakeUp(Uthread* u, WakeReason why, uint64_t gen) {
-  const uint64_t woken = Uthread::kWokenUp + static_cast<uint64_t>(why);
-  uint64_t expected = u->wait_word.load(std::memory_order_acquire);
-  for (;;) {
-    int st = Uthread::StateOf(expected);
-    if (st != Uthread::kWaiting && st != Uthread::kParked) return -1;
-    uint64_t cur_gen = expected & ~Uthread::kStateMask;
-    if (gen != kAnyWait && cur_gen != gen) return -1;
-    if (CasSched(u->wait_word, expected, cur_gen | woken)) return st;
-  }
-}
-
-bool WakeUp(Uthread* u, WakeReason why) {
-  int was = ClaimWakeUp(u, why, kAnyWait);
-  if (was < 0) return false;
-  // kWaiting: not switched out yet; FinishSwitch (or Park) sees the wake.
-  if (was == Uthread::kParked) MakeRunnable(u);
-  return true;
 }
 
 void Yield() {

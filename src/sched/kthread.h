@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "libos/entry/thread_state.h"
+#include "sched/single_kthread.h"
 #include "sched/timer_heap.h"
 #include "sched/uthread.h"
 
@@ -17,7 +19,8 @@ namespace junction::sched {
 uint64_t NowNs();
 
 // The uthread running on this kthread (nullptr in the scheduler loop).
-Uthread* Current();
+// Inline: the futex and switch paths call it on every wait.
+inline Uthread* Current() { return static_cast<Uthread*>(libos::CurrentThread()->current); }
 
 // Starts the scheduler on this (the main) thread with `first` as the only
 // uthread, plus `extra_kthreads` more host threads created now (before the
@@ -41,15 +44,33 @@ void MakeRunnable(Uthread* u);
 // then calls Park, which switches away unless it was already woken.
 // `deadline_ns` = 0: no timeout. Returns why it woke.
 WakeReason Park(uint64_t deadline_ns, bool interruptible);
-// Wakes a parked uthread once; false if it was not waiting (or already woken).
-bool WakeUp(Uthread* u, WakeReason why);
 // Moves u's wait to woken for `why` if it is waiting and, unless gen is
 // kAnyWait, its generation (Uthread::WaitGen) is still `gen`: one CAS, so
 // a timer armed for an ended wait cannot end a later one. Returns the state
 // it moved from (kWaiting or kParked; the caller makes a kParked uthread
 // runnable), or -1 (not waiting, already woken, or another wait).
+// Inline with WakeUp: every futex and pipe wake-up takes them.
 constexpr uint64_t kAnyWait = ~uint64_t{0};
-int ClaimWakeUp(Uthread* u, WakeReason why, uint64_t gen);
+inline int ClaimWakeUp(Uthread* u, WakeReason why, uint64_t gen) {
+  const uint64_t woken = Uthread::kWokenUp + static_cast<uint64_t>(why);
+  uint64_t expected = u->wait_word.load(std::memory_order_acquire);
+  for (;;) {
+    int st = Uthread::StateOf(expected);
+    if (st != Uthread::kWaiting && st != Uthread::kParked) return -1;
+    uint64_t cur_gen = expected & ~Uthread::kStateMask;
+    if (gen != kAnyWait && cur_gen != gen) return -1;
+    if (CasSched(u->wait_word, expected, cur_gen | woken)) return st;
+  }
+}
+
+// Wakes a parked uthread once; false if it was not waiting (or already woken).
+inline bool WakeUp(Uthread* u, WakeReason why) {
+  int was = ClaimWakeUp(u, why, kAnyWait);
+  if (was < 0) return false;
+  // kWaiting: not switched out yet; FinishSwitch (or Park) sees the wake.
+  if (was == Uthread::kParked) MakeRunnable(u);
+  return true;
+}
 
 // After the current uthread's affinity (Uthread::affinity) changed: moves
 // it to a kthread it may run on, if this one is not.
@@ -99,7 +120,10 @@ void AddTimer(uint64_t deadline_ns, TimerFn fn, void* arg, uint64_t seq);
 void KickUthread(Uthread* u);
 
 // Which uthreads a pending signal may wake (set by the signal code).
-void SetSignalDeliverableCheck(bool (*fn)(Uthread*));
+// `process_pending`: the process-directed pending set; while it and the
+// uthread's own sig_pending are empty, `fn` is not called (the switch
+// path asks twice per switch).
+void SetSignalDeliverableCheck(bool (*fn)(Uthread*), const uint64_t* process_pending);
 // Called by the scheduler, outside any lock, when a host signal handler
 // reported a new pending signal (NoteSignalArrived): objects watching the
 // pending set (signalfd) wake their waiters.

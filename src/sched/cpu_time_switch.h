@@ -1,0 +1,40 @@
+// The scheduler's CPU-time hooks (cpu_time.h), inline: they run at every
+// uthread switch, where two out-of-line calls were ~40 instructions. Only
+// the kthread running `u` writes; readers retry on the seqcount cpu_seq
+// (ThreadCycles, cpu_time.cc). Vector-free.
+#pragma once
+
+#include <cstdint>
+
+#include "sched/uthread.h"
+
+namespace junction::sched {
+
+inline void CpuSeqWriteBegin(Uthread* u) {
+  __atomic_store_n(&u->cpu_seq, u->cpu_seq + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+inline void CpuSeqWriteEnd(Uthread* u) {
+  __atomic_store_n(&u->cpu_seq, u->cpu_seq + 1, __ATOMIC_RELEASE);
+}
+
+// A uthread starts running at TSC `tsc`.
+inline void BeginRun(Uthread* u, uint64_t tsc) {
+  CpuSeqWriteBegin(u);
+  __atomic_store_n(&u->run_start_tsc, tsc, __ATOMIC_RELAXED);
+  CpuSeqWriteEnd(u);
+}
+
+// It stops running at `tsc` (voluntary: it blocked).
+inline void ChargeRun(Uthread* u, uint64_t tsc, bool voluntary) {
+  CpuSeqWriteBegin(u);
+  uint64_t start = u->run_start_tsc;
+  if (start && tsc > start)
+    __atomic_store_n(&u->cpu_cycles, u->cpu_cycles + (tsc - start), __ATOMIC_RELAXED);
+  __atomic_store_n(&u->run_start_tsc, uint64_t{0}, __ATOMIC_RELAXED);
+  CpuSeqWriteEnd(u);
+  uint64_t& counter = voluntary ? u->nvcsw : u->nivcsw;
+  __atomic_store_n(&counter, counter + 1, __ATOMIC_RELAXED);
+}
+
+}  // namespace junction::sched
