@@ -105,8 +105,9 @@ bool DequeueSelf(Waiter* w) {
   }
 }
 
-// The caller has checked the guest may touch *uaddr.
-long ParkOn(Bucket& b, Waiter& w, uint64_t deadline_ns) {
+// The caller has checked the guest may touch *uaddr. Inline: a futex
+// wait's frames are part of every ping-pong round trip.
+[[gnu::always_inline]] inline long ParkOn(Bucket& b, Waiter& w, uint64_t deadline_ns) {
   // Called with b.lock held; releases it.
   Uthread* u = Current();
   w.u = u;
@@ -144,7 +145,11 @@ long FutexWait(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline
     b.lock.unlock();
     return -EAGAIN;
   }
-  Waiter w{uaddr, bitset, nullptr, nullptr, nullptr, false};
+  // Field by field: ParkOn and Enqueue set the links, the owner and
+  // `queued` (aggregate initialisation zeroed all 72 bytes first).
+  Waiter w;
+  w.uaddr = uaddr;
+  w.bitset = bitset;
   w.shared = shared;
   return ParkOn(b, w, deadline_ns);
 }

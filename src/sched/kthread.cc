@@ -695,7 +695,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
 // uthread of this kthread if `direct` and the scheduler loop has nothing
 // to do, else to the loop. On the guest's registers (a lazy system call),
 // keeps them in the uthread and puts them back when it resumes.
-void SwitchFrom(Uthread* u, bool direct) {
+[[gnu::always_inline]] inline void SwitchFrom(Uthread* u, bool direct) {
   libos::ThreadState* ts = libos::CurrentThread();
   Kthread& k = Self();
   if (!ts->in_libos) {
