@@ -61,7 +61,9 @@ void PipeBuffer::NotifyEndsLazy(uint32_t rd, uint32_t wr) {
   end->hub().Notify(rd ? rd : wr);
 }
 
-void PipeBuffer::PinLazy_locked(bool writer) {
+// The helpers below are inline: each was a frame of every blocking read
+// or write of a pipe ping-pong.
+[[gnu::always_inline]] inline void PipeBuffer::PinLazy_locked(bool writer) {
   lazy_pins_++;
   (writer ? writers_ : readers_)++;
   // From here on the end may be closed and freed (its lazy_object slot
@@ -69,7 +71,8 @@ void PipeBuffer::PinLazy_locked(bool writer) {
   __atomic_store_n(&CurrentThread()->lazy_object, nullptr, __ATOMIC_RELEASE);
 }
 
-void PipeBuffer::FinishLazy_locked(bool writer, bool pinned, uint32_t ev) {
+[[gnu::always_inline]] inline void PipeBuffer::FinishLazy_locked(bool writer, bool pinned,
+                                                                   uint32_t ev) {
   // Under lock_ the ends are stable (Attach/Detach take it) and whoever
   // waits on the other side is queued: peek, and skip the wake-up's and the
   // notification's locks when no one waits or watches.
@@ -111,6 +114,15 @@ void PipeBuffer::FinishLazy_locked(bool writer, bool pinned, uint32_t ev) {
     EnterLibos(CurrentThread());
     delete this;
   }
+}
+
+[[gnu::always_inline]] inline long PipeBuffer::WaitReadableLazy_locked() {
+  while (!used_ && writers_ && !moved_) {
+    long r = readq_.Wait(lock_);
+    sched::LockSched(lock_);
+    if (r) return r;
+  }
+  return 0;
 }
 
 long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
@@ -164,15 +176,6 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
   }
   FinishLazy_locked(false, pinned, n ? EPOLLOUT | EPOLLWRNORM : 0);
   return r ? r : static_cast<long>(n);
-}
-
-long PipeBuffer::WaitReadableLazy_locked() {
-  while (!used_ && writers_ && !moved_) {
-    long r = readq_.Wait(lock_);
-    sched::LockSched(lock_);
-    if (r) return r;
-  }
-  return 0;
 }
 
 long PipeBuffer::WriteLazy(PipeEnd* end, const void* buf, size_t len) {
