@@ -1,5 +1,4 @@
 #include "sched/cpu_time.h"
-#include "sched/cpu_time_switch.h"
 
 #include <time.h>
 
@@ -7,6 +6,7 @@
 
 #include "libos/libos.h"
 #include "libos/vdso/vdso_data.h"
+#include "sched/cpu_time_switch.h"
 #include "sched/kthread.h"
 #include "sched/uthread.h"
 #include "base/fork_written.h"
