@@ -389,6 +389,9 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   // needs clone, which the seccomp filter will not allow later.
   sched::SetSignalDeliverableCheck(GuestSignalDeliverable, &g_signals->pending);
   sched::SetSignalArrivedHook(OnSchedulerNotice);
+  sched::SetIdleUpkeep([] {
+    if (g_vdso.data) vdso::ReanchorIfAging(g_vdso.data);
+  });
   sched::SetPreemptSignalHook(TakeKillRequest);
   if (!ipc::InitClockWatch())
     std::fprintf(stderr, "junction run: no host timerfd: TFD_TIMER_CANCEL_ON_SET will not cancel\n");

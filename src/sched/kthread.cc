@@ -127,6 +127,11 @@ const uint64_t* g_process_sig_pending = nullptr;
   return g_signal_deliverable(u);
 }
 void (*g_signal_arrived_hook)() = nullptr;
+void (*g_idle_upkeep)() = nullptr;  // SetIdleUpkeep
+
+void IdleUpkeep() {
+  if (g_idle_upkeep) g_idle_upkeep();
+}
 
 // Under the daemon: the doorbell eventfd (-1 without one), and the
 // coreless kthread that sleeps until the next timer for all of them.
@@ -469,6 +474,9 @@ void WaitForCore(Kthread& self, bool released) {
   };
   GrantPoll poll = GrantPoll::kSleep;
   for (;;) {
+    // Going idle, or woken (the timer keeper 150 µs ahead of its deadline):
+    // off the path to the next uthread.
+    IdleUpkeep();
     if (self.grant.idle && self.rq_len.load(std::memory_order_relaxed) > 0) {
       // Work for an idle kthread: run on its grant if it is still ours;
       // else the daemon must grant a core for the work.
@@ -549,6 +557,7 @@ void WaitForCore(Kthread& self, bool released) {
 void WaitForCoreAsMember(Kthread& self, bool released) {
   if (released || self.rq_len.load(std::memory_order_relaxed) > 0) RingDoorbell();
   for (;;) {
+    IdleUpkeep();
     bool work = self.rq_len.load(std::memory_order_relaxed) > 0;
     if (work && self.grant.idle) {
       if (ResumeIdleCore(self.grant)) return;
@@ -674,7 +683,9 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
           if (held) IdleCore(self.grant);
           WaitForCore(self, held);
         } else {
+          IdleUpkeep();
           IdleWait(self, EarlierDeadline(next_deadline, net ? net->next_timer_ns() : 0));
+          IdleUpkeep();  // (a long sleep: cheaper here than in the guest)
         }
         continue;
       }
@@ -778,6 +789,7 @@ void SetSignalDeliverableCheck(bool (*fn)(Uthread*), const uint64_t* process_pen
   g_signal_deliverable = fn;
 }
 void SetSignalArrivedHook(void (*fn)()) { g_signal_arrived_hook = fn; }
+void SetIdleUpkeep(void (*fn)()) { g_idle_upkeep = fn; }
 
 bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   InitGuestVectors();

@@ -129,6 +129,13 @@ void SetSignalDeliverableCheck(bool (*fn)(Uthread*), const uint64_t* process_pen
 // pending set (signalfd) wake their waiters.
 void SetSignalArrivedHook(void (*fn)());
 
+// Called by a kthread, outside any lock and with no uthread current, when
+// it runs out of work and at each wake-up while it waits (for work or a
+// core): upkeep that would otherwise fall on the next uthread's wake-up
+// path (the LibOS re-anchors the guest's vDSO clock data). Cheap when
+// there is nothing to do.
+void SetIdleUpkeep(void (*fn)());
+
 // Number of kthreads running the scheduler.
 int KthreadCount();
 

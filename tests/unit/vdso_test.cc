@@ -365,6 +365,40 @@ TEST_CASE("a stale page takes the slow path; ReadClock re-anchors") {
   CHECK(d->w.anchors == anchors + 1);
 }
 
+TEST_CASE("aging: re-anchored once half the validity is used, before any reader finds it stale") {
+  auto& m = M();
+  vdso::VdsoData* d = m.g.data;
+  vdso::Reanchor(d);
+  const uint64_t base = d->clocks[CLOCK_MONOTONIC].tsc_base, refresh = d->refresh_cycles;
+  REQUIRE(refresh > 0);
+  CHECK_FALSE(vdso::Aging(d, base));
+  CHECK_FALSE(vdso::Aging(d, base + refresh / 2));
+  CHECK(vdso::Aging(d, base + refresh / 2 + 1));
+  CHECK(vdso::Aging(d, base + 2 * refresh));  // stale
+  CHECK(vdso::Aging(d, base - 1));            // TSC before the anchor: the vDSO would not use it
+
+  // Fresh: nothing to do, the page is untouched.
+  uint64_t anchors = d->w.anchors;
+  vdso::ReanchorIfAging(d);
+  CHECK(d->w.anchors == anchors);
+  // Past half its validity, still valid for readers: re-anchored now.
+  AgeLines(d, refresh / 2 + refresh / 8);
+  timespec ts;
+  REQUIRE(m.clock_gettime(CLOCK_MONOTONIC, &ts) == 0);
+  CHECK(d->w.anchors == anchors);  // (the vDSO still answered on its fast path)
+  vdso::ReanchorIfAging(d);
+  CHECK(d->w.anchors == anchors + 1);
+  CHECK_FALSE(vdso::Aging(d, d->clocks[CLOCK_MONOTONIC].tsc_base));
+  timespec after;
+  REQUIRE(vdso::ReadClock(d, CLOCK_MONOTONIC, &after));
+  CHECK(Ns(after) >= Ns(ts));
+  CHECK(std::abs(Ns(after) - HostNs(CLOCK_MONOTONIC)) < kMs);
+
+  // A page that serves no clock (no invariant TSC) never ages.
+  vdso::VdsoData none{};
+  CHECK_FALSE(vdso::Aging(&none, base + 10 * refresh));
+}
+
 TEST_CASE("a clock that ran ahead is held and slewed back, never stepped back") {
   auto& m = M();
   vdso::VdsoData* d = m.g.data;

@@ -60,6 +60,18 @@ void InitData(VdsoData* data);
 // re-anchors, the others wait for it). Not async-signal-safe.
 void Reanchor(VdsoData* data);
 
+// True once the clock lines at `tsc` have used half their validity
+// (refresh_cycles), or are stale already: a reader would soon take the
+// slow path (a `syscall` from the guest's vDSO and a re-anchor, 13-23 us
+// on the EPYC VM). False if the page serves no clock.
+bool Aging(const VdsoData* data, uint64_t tsc);
+
+// Re-anchors now if Aging(): called by the scheduler when a kthread waits
+// or wakes, so that the re-anchor is done there and not on a sleeping
+// guest's first clock read after its wake-up (docs/performance.md,
+// "Core-grant tail, fourth pass"). Costs an RDTSC when the data is fresh.
+void ReanchorIfAging(VdsoData* data);
+
 // Answers clock `id` as the vDSO would, re-anchoring first if the data is
 // stale. Returns false if the data page does not serve `id` (the caller
 // passes the call to the host). Use this for the guest's clock_gettime

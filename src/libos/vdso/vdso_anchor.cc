@@ -289,6 +289,18 @@ void Reanchor(VdsoData* d) {
   __atomic_store_n(&d->w.writer_lock, 0u, __ATOMIC_RELEASE);
 }
 
+bool Aging(const VdsoData* d, uint64_t tsc) {
+  if (__atomic_load_n(&d->clock_mask, __ATOMIC_RELAXED) == 0) return false;
+  // Every line is published with the same anchor: MONOTONIC's stands for all.
+  uint64_t base = __atomic_load_n(&d->clocks[JUNCTION_CLOCK_MONOTONIC].tsc_base, __ATOMIC_RELAXED);
+  uint64_t refresh = __atomic_load_n(&d->refresh_cycles, __ATOMIC_RELAXED);
+  return tsc < base || tsc - base > refresh / 2;
+}
+
+void ReanchorIfAging(VdsoData* d) {
+  if (Aging(d, junction_vdso_rdtsc_ordered())) Reanchor(d);
+}
+
 bool ReadClock(VdsoData* d, clockid_t id, struct timespec* ts) {
   if (static_cast<unsigned>(id) >= JUNCTION_VDSO_NCLOCKS ||
       !((__atomic_load_n(&d->clock_mask, __ATOMIC_RELAXED) >> id) & 1))
