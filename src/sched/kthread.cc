@@ -474,15 +474,15 @@ void WaitForCore(Kthread& self, bool released) {
   };
   GrantPoll poll = GrantPoll::kSleep;
   for (;;) {
-    // Going idle, or woken (the timer keeper 150 µs ahead of its deadline):
-    // off the path to the next uthread.
-    IdleUpkeep();
     if (self.grant.idle && self.rq_len.load(std::memory_order_relaxed) > 0) {
       // Work for an idle kthread: run on its grant if it is still ours;
       // else the daemon must grant a core for the work.
       if (ResumeIdleCore(self.grant)) break;
       RingDoorbell();
     }
+    // Going idle, or woken without work to run (the timer keeper 150 µs
+    // ahead of its deadline): off the path to the next uthread.
+    IdleUpkeep();
     Kthread* none = nullptr;
     bool keeper = g_timer_keeper.compare_exchange_strong(none, &self);
     const NetPoller* net = g_net_poller.load(std::memory_order_acquire);
