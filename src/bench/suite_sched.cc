@@ -359,7 +359,9 @@ Measurement DaemonIdleCpu(const Context& ctx) {
 
 constexpr const char* kGrantNote =
     "us from a timer deadline to the guest running; one latency-critical container, the managed "
-    "core otherwise idle (granted once, then lent to its idle kthread); natively one process";
+    "core otherwise idle (granted once, then lent to its idle kthread, which polls from 150 us "
+    "ahead); natively one process sleeping in clock_nanosleep (Linux's timer wake-up, no polling: "
+    "not the polling floor, see docs/performance.md)";
 constexpr const char* kEventNote =
     "us from a write into a host pipe to the reader running; one latency-critical container, the "
     "managed core idle, nothing announced in advance; natively one process";
