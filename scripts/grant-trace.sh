@@ -10,11 +10,13 @@
 # SPIN=1: the latency-critical container has `spinning_kthreads = 1` (its idle
 # kthread polls its lent core instead of sleeping on the host).
 # KEEP=FILE keeps the trace; VERBOSE=1 prints every slow round's steps.
+# NOTRACE=1 runs the same without the trace (its reads are on the path):
+# only the guest's own figures (wake_us, wake_late_rounds).
 # RT=1 (a diagnosis, not a configuration: needs root) makes the latency-critical
 # container's threads SCHED_FIFO once started, so other processes on the
 # machine cannot delay them: what is left is the VM's and junction's own.
 # Stages: scripts/grant-trace-stages.py (also runs on a kept trace).
-# Usage: [J=path/to/junction] [SPIN=1] [RT=1] scripts/grant-trace.sh busy|adaptive [ROUNDS [THRESHOLD_US [take]]]
+# Usage: [J=path/to/junction] [SPIN=1] [RT=1] [NOTRACE=1] scripts/grant-trace.sh busy|adaptive [ROUNDS [THRESHOLD_US [take]]]
 set -u
 J=${J:-build/release/junction}
 POLL=${1:?busy or adaptive}; ROUNDS=${2:-300}; THR=${3:-10}; TAKE=${4:-}
@@ -33,7 +35,9 @@ if [ "$TAKE" = take ]; then
   sleep 0.3
 fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-JUNCTION_GRANT_TRACE="$D/trace" taskset -c 1 "$J" run "$D/lc.toml" -- "$J" bench worker sched wake "$ROUNDS" >"$D/out" &
+TRACE_ENV=JUNCTION_GRANT_TRACE="$D/trace"
+[ -n "${NOTRACE:-}" ] && TRACE_ENV=JUNCTION_GRANT_TRACE_OFF=1
+env "$TRACE_ENV" taskset -c 1 "$J" run "$D/lc.toml" -- "$J" bench worker sched wake "$ROUNDS" >"$D/out" &
 LP=$!
 if [ -n "${RT:-}" ]; then
   # After start-up (the LibOS sets each thread's policy then: short_slice.h),
@@ -42,7 +46,8 @@ if [ -n "${RT:-}" ]; then
   for t in /proc/$LP/task/*; do chrt -f -p 1 "${t##*/}"; done
 fi
 wait $LP
-grep wake_us "$D/out"
+grep wake_ "$D/out"
+[ -n "${NOTRACE:-}" ] && exit 0
 python3 "$(dirname "$0")/grant-trace-stages.py" "$D/trace" "$ROUNDS" "$THR" ${VERBOSE:+-v}
 [ -n "${KEEP:-}" ] && cp "$D/trace" "$KEEP"
 exit 0
