@@ -134,7 +134,24 @@ TrampolinePage* NewPageNear(uintptr_t site) {
   long rw = -1;
   if (host::Syscall(SYS_ftruncate, fd, kPage) == 0)
     rw = host::Mmap(0, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(fd), 0);
+  auto adopt = [&](uintptr_t base) {
+    auto entry = reinterpret_cast<uintptr_t>(&junction_syscall_entry);
+    std::memcpy(reinterpret_cast<void*>(rw), &entry, sizeof(entry));
+    g_pages[g_num_pages] = {base, static_cast<uintptr_t>(rw), 0};
+    result = &g_pages[g_num_pages];
+    __atomic_store_n(&g_num_pages, g_num_pages + 1, __ATOMIC_RELEASE);  // TrapRestartAddress
+  };
   uintptr_t page = site & ~(kPage - 1);
+  // First the host's own choice for a hint next to the site: a free page
+  // among the other mappings, in reach as a rule (one call where probing
+  // the distances below took up to five: an exec'd ld.so's neighbours).
+  if (rw >= 0 && page > (uintptr_t{1} << 20)) {
+    long r = host::Mmap(page - (uintptr_t{1} << 20), kPage, PROT_READ | PROT_EXEC, MAP_SHARED,
+                        static_cast<int>(fd), 0);
+    auto base = static_cast<uintptr_t>(r);
+    if (r >= 0 && base >= 0x10000 && InReach(site, base) && InReach(site, base + kPage)) adopt(base);
+    else if (r >= 0) host::Munmap(base, kPage);
+  }
   for (uintptr_t d = uintptr_t{1} << 20; rw >= 0 && !result && d < (uintptr_t{1} << 30); d <<= 1) {
     for (int dir = -1; dir <= 1 && !result; dir += 2) {
       if (dir < 0 && d > page) continue;
@@ -142,12 +159,7 @@ TrampolinePage* NewPageNear(uintptr_t site) {
       if (hint < 0x10000 || hint >= AddressSpace::kUserTop) continue;
       long r = host::Mmap(hint, kPage, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED_NOREPLACE,
                           static_cast<int>(fd), 0);
-      if (r < 0) continue;
-      auto entry = reinterpret_cast<uintptr_t>(&junction_syscall_entry);
-      std::memcpy(reinterpret_cast<void*>(rw), &entry, sizeof(entry));
-      g_pages[g_num_pages] = {static_cast<uintptr_t>(r), static_cast<uintptr_t>(rw), 0};
-      result = &g_pages[g_num_pages];
-      __atomic_store_n(&g_num_pages, g_num_pages + 1, __ATOMIC_RELEASE);  // TrapRestartAddress
+      if (r >= 0) adopt(static_cast<uintptr_t>(r));
     }
   }
   if (!result && rw >= 0) host::Munmap(static_cast<uintptr_t>(rw), kPage);
