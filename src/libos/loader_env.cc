@@ -140,7 +140,10 @@ SysResult<uintptr_t> GuestLoaderEnv::Map(uintptr_t addr, size_t len, int prot, i
   auto st = stat_of_.find(fd);
   uint64_t dev = st == stat_of_.end() ? 0 : st->second.st_dev;
   uint64_t ino = st == stat_of_.end() ? 0 : st->second.st_ino;
-  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off, l ? l->guest : name, dev, ino);
+  // A host file's stat is the host's own: AddressSpace need not make it again.
+  bool host_stat = st != stat_of_.end() && l && !l->magic && fs::IsHostFs(l->mount->fs.get());
+  return AddressSpace::Get().Mmap(addr, len, prot, flags, fd, off, l ? l->guest : name, dev, ino,
+                                  host_stat ? &st->second : nullptr);
 }
 
 SysResult<void> GuestLoaderEnv::Protect(uintptr_t addr, size_t len, int prot) {

@@ -220,7 +220,7 @@ bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end) {
 
 SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, int flags,
                                         int host_fd, uint64_t off, const std::string& name,
-                                        uint64_t dev, uint64_t ino) {
+                                        uint64_t dev, uint64_t ino, const struct stat* host_st) {
   // A program's code: its file is looked up in the syscall-site cache, and
   // the sites other processes trapped at are rewritten before it runs.
   const bool code = host_fd >= 0 && (prot & PROT_EXEC) && !(prot & PROT_WRITE) &&
@@ -228,7 +228,8 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
   uint64_t code_key = 0, file_size = 0;
   if (host_fd >= 0 && ((!dev && !ino) || code)) {
     struct stat st{};
-    if (host::Syscall(SYS_fstat, host_fd, host::L(&st)) == 0) {
+    if (host_st) st = *host_st;
+    if (host_st || host::Syscall(SYS_fstat, host_fd, host::L(&st)) == 0) {
       if (!dev && !ino) {
         dev = st.st_dev;
         ino = st.st_ino;

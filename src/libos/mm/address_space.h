@@ -10,6 +10,8 @@
 // not hold it).
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <atomic>
 #include <cstdint>
@@ -49,9 +51,11 @@ class AddressSpace {
   // (-1 for anonymous). MAP_FIXED over memory that is not the guest's fails
   // with ENOMEM; the hint is only a hint otherwise. `dev`/`ino` name the
   // file in /proc/self/maps (both 0: the host descriptor's own).
+  // `host_st`: the host descriptor's fstat if the caller has it (else one
+  // is made when needed).
   SysResult<uintptr_t> Mmap(uintptr_t addr, size_t len, int prot, int flags, int host_fd,
                             uint64_t off, const std::string& name, uint64_t dev = 0,
-                            uint64_t ino = 0);
+                            uint64_t ino = 0, const struct stat* host_st = nullptr);
   SysResult<void> Munmap(uintptr_t addr, size_t len);
   SysResult<void> Mprotect(uintptr_t addr, size_t len, int prot);
   SysResult<uintptr_t> Mremap(uintptr_t old_addr, size_t old_len, size_t new_len, int flags,
