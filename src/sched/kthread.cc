@@ -98,7 +98,16 @@ struct alignas(64) Kthread {
   pthread_t thread{};
 };
 
-Kthread g_kthreads[kMaxKthreads];
+// Kthread 0 (the only one of most processes) is written at every switch:
+// it lives on the fork-written page (base/fork_written.h), which a fork
+// writes anyway, not on a data page of its own that a forked parent copied
+// at its first switch. The others follow in an array.
+JUNCTION_FORK_WRITTEN Kthread g_first_kthread;
+Kthread g_other_kthreads[kMaxKthreads - 1];
+struct KthreadArray {
+  Kthread& operator[](int i) const { return i == 0 ? g_first_kthread : g_other_kthreads[i - 1]; }
+};
+constexpr KthreadArray g_kthreads;
 std::atomic<int> g_num_kthreads{0};
 std::atomic<bool> g_started{false};
 std::atomic<bool> g_signal_arrived{false};

@@ -29,7 +29,10 @@ struct RtNode {
 };
 
 constinit RtNode g_nodes[kPoolSize];
-JUNCTION_FORK_WRITTEN std::atomic<uint64_t> g_used[kWords];  // slots not free (any state)
+// Not on the fork-written page: a child writes it only if the parent had
+// signals queued (ResetSignalQueues reads it), and the page's room went to
+// kthread 0 (sched/kthread.cc).
+std::atomic<uint64_t> g_used[kWords];  // slots not free (any state)
 std::atomic<int> g_count{0};            // slots holding an instance
 std::atomic<uint64_t> g_seq{0};
 std::atomic<long> g_rlimit{-1};
