@@ -21,8 +21,8 @@ inline constexpr unsigned long kThreadCloneFlags = CLONE_VM | CLONE_FS | CLONE_F
                                                    CLONE_SETTLS | CLONE_CHILD_SETTID;
 
 // The filter for host stubs in [stubs_lo, stubs_hi) (same upper 32 bits):
-// wrong architecture kills; pread64, pwrite64, read, write, close and fstat pass
-// whatever their origin (HostCallAllowedFromAnywhere: the kernel caches that verdict and
+// wrong architecture kills; pread64, pwrite64, read, write, close, fstat and
+// sync_file_range pass whatever their origin (HostCallAllowedFromAnywhere: the kernel caches that verdict and
 // skips the filter); any other call from outside the stubs traps; a call
 // from the stubs is allowed if on the list (clone: fork-like flags or
 // exactly kThreadCloneFlags),

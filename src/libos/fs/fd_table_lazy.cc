@@ -4,6 +4,7 @@
 
 #include <sys/syscall.h>
 
+#include "libos/entry/word_bytes.h"
 #include "libos/fs/fd_table.h"
 #include "libos/fs/file.h"
 #include "libos/host/host.h"
@@ -125,9 +126,7 @@ bool HostFile::Reuse(int flags, int host_fd, Filesystem* fs, const char* path, s
   // Within the capacity: no allocation and no libc (the growth branches of
   // resize and push_back are never taken).
   size_t old = path_.size();
-  // volatile: GCC would make this loop a call to libc's memcpy (vectors).
-  volatile char* d = path_.data();
-  for (size_t i = 0; i < len && i < old; i++) d[i] = path[i];
+  CopyBytesByWords(path_.data(), path, len < old ? len : old);
   if (len < old) path_.resize(len);
   for (size_t i = old; i < len; i++) path_.push_back(path[i]);
   flags_ = flags;

@@ -8,7 +8,6 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <linux/openat2.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <cstdio>
 
 #include "libos/fs/fifo_open.h"
+#include "libos/fs/host_fd_kind.h"
 #include "libos/fs/path.h"
 #include "libos/fs/shared_tmpfs.h"
 #include "libos/fs/vfs.h"
@@ -107,27 +107,16 @@ class HostFs : public Filesystem {
     return fd == -ENOSYS ? OpenAt2(rel, flags, mode) : fd;
   }
 
-  // True if `fd` is a regular file or a directory; false says nothing.
-  // FIOQSIZE is answered by the VFS itself (do_vfs_ioctl) for exactly
-  // those types (and symlinks, which only an O_PATH open gives), before
-  // any driver's ioctl: ENOTTY for FIFOs, sockets and devices. It costs
-  // about a system call's entry where an fstat also fills and copies a
-  // struct stat (~250 ns more on the 2-vCPU VM, docs/performance.md).
-  static bool IsRegularOrDirectory(int fd) {
-    long long bytes;
-    return host::Syscall(SYS_ioctl, fd, FIOQSIZE, host::L(&bytes)) == 0;
-  }
-
   // OpenAt2 for a guest open, except that a blocking open of a FIFO parks
   // the uthread instead of the kthread and returns when Linux's would: as
   // soon as the peer opens. The host open is non-blocking, so that no open
   // can block the kthread, whatever the name is by then: a writer without a
   // reader fails with ENXIO, a reader always succeeds; the descriptor
   // itself (no race with a rename) then tells its type: a FIFO waits in
-  // OpenFifoWriter / OpenFifoReader. A regular file or directory keeps
-  // O_NONBLOCK on the host, where Linux ignores it (*host_nonblock_ours:
-  // HostFile::MarkHostNonblockOurs); anything else (a FIFO with its peer
-  // there, a device) loses it again (an fcntl).
+  // OpenFifoWriter / OpenFifoReader. A regular file, directory or block
+  // device keeps O_NONBLOCK on the host, where Linux ignores it
+  // (*host_nonblock_ours: HostFile::MarkHostNonblockOurs); anything else (a
+  // FIFO with its peer there, a character device) loses it again (an fcntl).
   long OpenGuest(const char* rel, int flags, unsigned mode, bool* host_nonblock_ours) {
     *host_nonblock_ours = false;
     int acc = flags & O_ACCMODE;
@@ -138,19 +127,19 @@ class HostFs : public Filesystem {
     if (fd < 0) return fd;
     // The open itself may say what it opened: O_DIRECTORY opens only a
     // directory, O_CREAT|O_EXCL only a regular file it has just made.
-    bool regular_or_dir = (flags & O_DIRECTORY) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) ||
-                          IsRegularOrDirectory(static_cast<int>(fd));
-    return AfterNonblockingOpen(rel, flags, mode, fd, regular_or_dir, host_nonblock_ours);
+    bool ignores_nonblock = (flags & O_DIRECTORY) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) ||
+                          HostFdIgnoresNonblock(fd);
+    return AfterNonblockingOpen(rel, flags, mode, fd, ignores_nonblock, host_nonblock_ours);
   }
 
   // OpenGuest's part after its non-blocking host open of `fd` (also the
-  // lazy open's, sys_path_lazy.cc): a regular file or directory is done;
-  // a FIFO opened for reading waits for a writer; anything else loses the
-  // host O_NONBLOCK.
-  long AfterNonblockingOpen(const char* rel, int flags, unsigned mode, long fd, bool regular_or_dir,
+  // lazy open's, sys_path_lazy.cc): a regular file, directory or block
+  // device (HostFdIgnoresNonblock) is done; a FIFO opened for reading waits
+  // for a writer; anything else loses the host O_NONBLOCK.
+  long AfterNonblockingOpen(const char* rel, int flags, unsigned mode, long fd, bool ignores_nonblock,
                             bool* host_nonblock_ours) {
     *host_nonblock_ours = false;
-    if (regular_or_dir) {
+    if (ignores_nonblock) {
       *host_nonblock_ours = true;
       return fd;
     }
@@ -179,7 +168,9 @@ class HostFs : public Filesystem {
     flags &= ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW);
     // On a size-limited mount, a regular file (or a directory: no writes)
     // charges its writes; OpenGuest looked at the type unless O_RDWR,
-    // O_NONBLOCK or O_PATH (no writes) sent it straight to the host.
+    // O_NONBLOCK or O_PATH (no writes) sent it straight to the host. (A
+    // block device it found charges them too: the LibOS makes no device
+    // nodes, so only a host process could have put one there.)
     if (quota_ && !(flags & (O_DIRECTORY | O_PATH)) && (host_nonblock_ours || IsRegular(fd)))
       f = std::make_shared<QuotaFile>(flags, std::move(path), static_cast<int>(fd), quota_.get());
     else
@@ -410,11 +401,11 @@ std::unique_ptr<Filesystem> MakeSharedTmpfs(const std::string& host_dir, uint64_
 
 bool IsHostFs(const Filesystem* fs) { return fs->host_backed; }
 
-SysResult<FilePtr> HostFsAdoptOpen(Filesystem* fs, const char* rel, int flags, long fd, bool regular_or_dir,
+SysResult<FilePtr> HostFsAdoptOpen(Filesystem* fs, const char* rel, int flags, long fd, bool ignores_nonblock,
                                    std::string guest_path) {
   bool nonblock_ours;
   auto* h = static_cast<HostFs*>(fs);
-  fd = h->AfterNonblockingOpen(rel, flags, 0, fd, regular_or_dir, &nonblock_ours);
+  fd = h->AfterNonblockingOpen(rel, flags, 0, fd, ignores_nonblock, &nonblock_ours);
   if (fd < 0) return Errno{static_cast<int>(-fd)};
   FilePtr f = h->GuestFile(flags, fd, nonblock_ours, std::move(guest_path));
   f->set_fs(fs);

@@ -142,7 +142,7 @@ bool IsHostFs(const Filesystem* fs);
 // The lazy open's host descriptor `fd` of `rel` on host file system `fs`,
 // opened non-blocking as HostFs opens one, made the guest's description
 // (a FIFO opened for reading waits for its writer first).
-SysResult<FilePtr> HostFsAdoptOpen(Filesystem* fs, const char* rel, int flags, long fd, bool regular_or_dir,
+SysResult<FilePtr> HostFsAdoptOpen(Filesystem* fs, const char* rel, int flags, long fd, bool ignores_nonblock,
                                    std::string guest_path);
 SysResult<FilePtr> HostFsOpenFast(Filesystem* fs, const char* rel, int flags, unsigned mode,
                                   std::string* guest_path);

@@ -14,7 +14,6 @@
 // -mgeneral-regs-only: no libc.
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,7 +22,10 @@
 #include <climits>
 
 #include "libos/entry/libos_context.h"
+#include "libos/entry/word_bytes.h"
 #include "libos/fs/fd_table.h"
+#include "libos/fs/host_fd_kind.h"
+#include "libos/fs/path_words.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/syscalls/handlers.h"
@@ -36,37 +38,27 @@ constexpr long kNotLazy = 1;  // no system call returns it for stat
 
 // Copies the NUL-terminated guest string at `addr` into `out` (at most
 // `cap` bytes with the NUL) if it lies in one guest VMA this kthread knows;
-// its length, or -1.
+// its length, or -1. A word at a time while whole words lie in the VMA
+// (the bytes after the NUL in its word are copied too), each word read
+// once: another guest thread may be changing the string.
 long CopyKnownGuestString(const ThreadState* ts, uintptr_t addr, char* out, size_t cap) {
   const ThreadState::GuestRange* r = KnownGuestRange(ts, addr, 1, PROT_READ);
   if (!r) return -1;
   size_t avail = r->end - addr;
   if (avail > cap) avail = cap;
+  size_t i = 0;
+  for (; i + 8 <= avail; i += 8) {
+    uint64_t w = *reinterpret_cast<const volatile UnalignedWord*>(addr + i);
+    *reinterpret_cast<volatile UnalignedWord*>(out + i) = w;
+    if (uint64_t zeros = ZeroBytesOf(w)) return static_cast<long>(i + FirstMarkedByte(zeros));
+  }
   const volatile char* s = reinterpret_cast<const volatile char*>(addr);
-  for (size_t i = 0; i < avail; i++) {
-    char c = s[i];  // read once: another guest thread may be changing it
+  for (; i < avail; i++) {
+    char c = s[i];
     out[i] = c;
     if (c == 0) return static_cast<long>(i);
   }
   return -1;
-}
-
-// An absolute path with no empty, "." or ".." component and no trailing
-// '/' (fs::IsCanonicalAbsolute's test, which calls libc's memchr; an inline
-// function shared with it could be linked as the copy built with vectors).
-bool CanonicalAbsolute(const char* p, size_t len) {
-  if (len == 0 || p[0] != '/') return false;
-  if (len == 1) return true;
-  if (p[len - 1] == '/') return false;
-  size_t start = 1;
-  for (size_t i = 1; i <= len; i++) {
-    if (i < len && p[i] != '/') continue;
-    size_t n = i - start;
-    if (n == 0) return false;
-    if (p[start] == '.' && (n == 1 || (n == 2 && p[start + 1] == '.'))) return false;
-    start = i + 1;
-  }
-  return true;
 }
 
 // The mount `path` lies in (Vfs::MountFor: the longest covering target)
@@ -181,7 +173,7 @@ const fs::Mount* LazyHostMount(ThreadState* ts, long dirfd, long path_addr, char
     out[shift - 1] = '/';
     n += static_cast<long>(shift);
   }
-  if (!CanonicalAbsolute(path, static_cast<size_t>(n))) return nullptr;
+  if (!fs::IsCanonicalAbsoluteByWords(path, static_cast<size_t>(n))) return nullptr;
   *len = static_cast<size_t>(n);
   const fs::Mount* m = MountOf(*vfs, path, *len, rel);
   if (!m || !m->fs->host_backed || m->fs->host_root_fd < 0) return nullptr;
@@ -271,18 +263,17 @@ long OpenLazy(long dirfd, long path_addr, long flags) {
   long fd = OpenBelowRoot(m->fs->host_root_fd, p, static_cast<uint64_t>(flags | O_NONBLOCK | O_CLOEXEC));
   if (fd == -ELOOP || fd == -EXDEV) return kNotLazy;  // a symlink on the way: the walk
   if (fd < 0) return fd;
-  long long bytes;  // HostFs::IsRegularOrDirectory
-  bool regular_or_dir = host::Syscall(SYS_ioctl, fd, FIOQSIZE, host::L(&bytes)) == 0;
+  bool ignores_nonblock = fs::HostFdIgnoresNonblock(fd);
   int guest_flags = static_cast<int>(flags & ~O_CLOEXEC);  // as HostFs::GuestFile keeps them
   bool cloexec = flags & O_CLOEXEC;
-  if (regular_or_dir) {
+  if (ignores_nonblock) {
     int gfd = fs::FdTable::Get().LazyInsertHostFile(static_cast<int>(fd), guest_flags, cloexec, m->fs.get(),
                                                     path, len);
     if (gfd >= 0) return gfd;
   }
   // Finished in the LibOS with this descriptor.
   EnterLibos(ts);
-  auto f = fs::HostFsAdoptOpen(m->fs.get(), p, static_cast<int>(flags), fd, regular_or_dir,
+  auto f = fs::HostFsAdoptOpen(m->fs.get(), p, static_cast<int>(flags), fd, ignores_nonblock,
                                std::string(path, len));
   if (!f.ok()) return -static_cast<long>(f.error());
   auto gfd = fs::FdTable::Get().Insert(*f, cloexec);
