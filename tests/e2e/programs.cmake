@@ -101,6 +101,10 @@ junction_e2e(fs_open_flags COMMAND $<TARGET_FILE:e2e_fs_open_flags>)
 # devices of a bind-mounted /dev): the open tells them apart as Linux does.
 add_executable(e2e_fs_open_types progs/fs_open_types.c)
 junction_e2e(fs_open_types APP ${E2E_DATA}/fs_open_types.toml COMMAND $<TARGET_FILE:e2e_fs_open_types>)
+# A path ending on the last readable byte before a page that faults (a
+# file mapping past its end): the lazy open and stat read no further.
+add_executable(e2e_fs_path_page_end progs/fs_path_page_end.c)
+junction_e2e(fs_path_page_end COMMAND $<TARGET_FILE:e2e_fs_path_page_end>)
 # stat/lstat/fstatat of absolute paths (the lazy stat under junction):
 # symlinks anywhere in the path, mount points, bad buffers, long names.
 add_executable(e2e_fs_stat_paths progs/fs_stat_paths.c)

@@ -38,21 +38,29 @@ constexpr long kNotLazy = 1;  // no system call returns it for stat
 
 // Copies the NUL-terminated guest string at `addr` into `out` (at most
 // `cap` bytes with the NUL) if it lies in one guest VMA this kthread knows;
-// its length, or -1. A word at a time while whole words lie in the VMA
-// (the bytes after the NUL in its word are copied too), each word read
-// once: another guest thread may be changing the string.
+// its length, or -1. Each byte is read once (another guest thread may be
+// changing the string); from an 8-byte boundary on, a word at a time (the
+// bytes after the NUL in its word are copied too). An aligned word never
+// crosses into a page the string does not reach, which may fault although
+// the VMA says readable (a file mapping past the file's end, a guard
+// region): e2e.fs_path_page_end.
 long CopyKnownGuestString(const ThreadState* ts, uintptr_t addr, char* out, size_t cap) {
   const ThreadState::GuestRange* r = KnownGuestRange(ts, addr, 1, PROT_READ);
   if (!r) return -1;
   size_t avail = r->end - addr;
   if (avail > cap) avail = cap;
+  const volatile char* s = reinterpret_cast<const volatile char*>(addr);
   size_t i = 0;
+  for (; i < avail && ((addr + i) & 7); i++) {
+    char c = s[i];
+    out[i] = c;
+    if (c == 0) return static_cast<long>(i);
+  }
   for (; i + 8 <= avail; i += 8) {
     uint64_t w = *reinterpret_cast<const volatile UnalignedWord*>(addr + i);
     *reinterpret_cast<volatile UnalignedWord*>(out + i) = w;
     if (uint64_t zeros = ZeroBytesOf(w)) return static_cast<long>(i + FirstMarkedByte(zeros));
   }
-  const volatile char* s = reinterpret_cast<const volatile char*>(addr);
   for (; i < avail; i++) {
     char c = s[i];
     out[i] = c;
