@@ -10,10 +10,15 @@
 //   getuid       as getpid, `mov $102,%eax; syscall` (b8 66 00 00 00 0f 05):
 //                a handler marked kFast in the syscall table (no vector
 //                state save, no %fs switch), so the entry cost on its own.
+//   clock_gettime glibc's clock_gettime(CLOCK_MONOTONIC): the host's vDSO
+//                natively, the LibOS's vDSO under junction (no entry at
+//                all; src/libos/vdso). Its speed belongs here, not in a
+//                timed unit test.
 //
 // The sites sit in non-inlined functions called in a loop; check the bytes
 // with `objdump -d junction | grep -A3 'Via.*Site.*>:'`.
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "bench/bench.h"
 #include "bench/process.h"
@@ -66,6 +71,19 @@ Measurement Getuid(const Context& ctx) {
   return NsPerCall<SYS_getuid>(ctx.iterations, [] { ViaRewritableSite<SYS_getuid>(); });
 }
 
+Measurement ClockGettime(const Context& ctx) {
+  timespec first, ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &first) != 0) return {0, "clock_gettime(CLOCK_MONOTONIC) failed"};
+  if (ctx.iterations == 0) return {0, "no iterations"};
+  int64_t start = NowNs();
+  for (uint64_t i = 0; i < ctx.iterations; i++) clock_gettime(CLOCK_MONOTONIC, &ts);
+  int64_t end = NowNs();
+  // A clock that went backwards would make the time meaningless.
+  if (ts.tv_sec < first.tv_sec || (ts.tv_sec == first.tv_sec && ts.tv_nsec < first.tv_nsec))
+    return {0, "CLOCK_MONOTONIC went backwards"};
+  return {static_cast<double>(end - start) / static_cast<double>(ctx.iterations), ""};
+}
+
 constexpr Benchmark kSyscall[] = {
     {"syscall", "getpid", "ns/op", Where::kWorker, 1'000'000, Getpid,
      "raw getpid; under junction the rewritten fast path (mov $39,%eax; syscall)"},
@@ -73,6 +91,8 @@ constexpr Benchmark kSyscall[] = {
      "raw getpid; under junction the trap path (mov %rdi,%rax; syscall is not rewritten)"},
     {"syscall", "getuid", "ns/op", Where::kWorker, 1'000'000, Getuid,
      "raw getuid; under junction the fast path to a kFast handler (mov $102,%eax; syscall)"},
+    {"syscall", "clock_gettime", "ns/op", Where::kWorker, 2'000'000, ClockGettime,
+     "glibc clock_gettime(CLOCK_MONOTONIC); natively the host vDSO, under junction the LibOS's vDSO"},
 };
 
 }  // namespace

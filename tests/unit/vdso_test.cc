@@ -669,25 +669,3 @@ TEST_CASE("start-up calibration is fast and close") {
   CHECK(d.w.refined == 1);
   CHECK(std::abs(ppm) < 2000);
 }
-
-TEST_CASE("cost of __vdso_clock_gettime vs the host vDSO") {
-  auto& m = M();
-  constexpr int kN = 2'000'000;
-  auto bench = [&](auto fn) {
-    timespec ts;
-    auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < kN; i++) fn(CLOCK_MONOTONIC, &ts);
-    auto t1 = std::chrono::steady_clock::now();
-    return std::chrono::duration<double, std::nano>(t1 - t0).count() / kN;
-  };
-  vdso::Reanchor(m.g.data);
-  double ours = 1e9, host = 1e9;
-  for (int round = 0; round < 3; round++) {
-    vdso::Reanchor(m.g.data);
-    ours = std::min(ours, bench(m.clock_gettime));
-    host = std::min(host, bench(::clock_gettime));
-  }
-  MESSAGE("clock_gettime(MONOTONIC): junction vDSO ", ours, " ns/call, host ",
-          host, " ns/call, ratio ", ours / host);
-  CHECK(ours < 4 * host + 20);
-}
