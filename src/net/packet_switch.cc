@@ -255,6 +255,7 @@ void PacketSwitch::Route(Port* from, std::span<const uint8_t> frame) {
   if (IsMulticast(f.dst)) return Broadcast(from, f, frame);
   if (f.ipv4) {
     Port* to = PortByIp(f.ip_dst);
+    if (orphans_ != nullptr && orphans_->Take(f, frame, to == nullptr)) return;
     // From the NIC, only frames addressed to the container's MAC: the
     // port may see other hosts' traffic (promiscuous af_packet).
     if (to != nullptr && to != from && (from != nullptr || f.dst == to->mac))
@@ -276,6 +277,9 @@ void PacketSwitch::Route(Port* from, std::span<const uint8_t> frame) {
 }
 
 void PacketSwitch::RouteArp(Port* from, const ParsedFrame& f, std::span<const uint8_t> frame) {
+  // For an address only an orphan stack still stands for: it answers.
+  if (orphans_ != nullptr && PortByIp(f.arp_target_ip) == nullptr && orphans_->Take(f, frame, true))
+    return;
   if (f.arp_op == 1) {  // request
     Port* owner = PortByIp(f.arp_target_ip);
     if (owner != nullptr && owner != from) {
@@ -292,6 +296,30 @@ void PacketSwitch::RouteArp(Port* from, const ParsedFrame& f, std::span<const ui
   if (Port* to = PortByMac(f.dst); to != nullptr && to != from) return DeliverTo(to, f, frame);
   if (from == nullptr) nic_counters_.not_for_us++;
   else SendToNic(from, frame);
+}
+
+void PacketSwitch::RouteFromOrphan(std::span<const uint8_t> frame) {
+  ParsedFrame f;
+  if (!ParseFrame(frame, &f)) return;
+  if (f.arp && f.arp_op == 1) {
+    if (Port* owner = PortByIp(f.arp_target_ip)) {
+      uint8_t reply[kArpFrameBytes];
+      BuildArpReply(f, owner->mac, owner->ip, reply);
+      ParsedFrame r;
+      if (ParseFrame(std::span<const uint8_t>(reply, kArpFrameBytes), &r))
+        orphans_->Take(r, std::span<const uint8_t>(reply, kArpFrameBytes), true);
+      return;
+    }
+  }
+  if (IsMulticast(f.dst)) {
+    for (auto& [id, p] : ports_) DeliverTo(p.get(), f, frame);
+  } else if (f.ipv4) {
+    if (Port* to = PortByIp(f.ip_dst)) return DeliverTo(to, f, frame);
+    if (orphans_->Take(f, frame, true)) return;
+  } else if (Port* to = PortByMac(f.dst)) {
+    return DeliverTo(to, f, frame);
+  }
+  if (nic_ != nullptr && nic_->Send(frame)) nic_counters_.tx_packets++;
 }
 
 void PacketSwitch::Reply(Port* to, std::span<const uint8_t> frame) {

@@ -28,6 +28,7 @@
 #include "net/net_counters.h"
 #include "net/flow_table.h"
 #include "net/nic_port.h"
+#include "net/orphan_stacks.h"
 #include "net/port_table.h"
 #include "net/switch_frame.h"
 
@@ -79,6 +80,13 @@ class PacketSwitch {
   // how long its oldest unserved backlog has waited (0: none).
   uint32_t RxBacklog(uint64_t id) const;
   uint64_t RxWaitNs(uint64_t id, uint64_t now_ns) const;
+
+  // Connections exited processes left to the daemon (orphan_stacks.h): they
+  // get their frames before any container. Not owned; null: none.
+  void SetOrphans(OrphanStacks* o) { orphans_ = o; }
+  // A frame an orphan stack sends: to a container, another orphan stack
+  // or the NIC (an ARP request for a container's address is answered).
+  void RouteFromOrphan(std::span<const uint8_t> frame);
 
   const NetCounters* counters(uint64_t id) const;
   const NicCounters& nic_counters() const { return nic_counters_; }
@@ -133,6 +141,7 @@ class PacketSwitch {
   void SweepFlows(Port* p, uint64_t now_ns);
 
   NicPort* nic_;
+  OrphanStacks* orphans_ = nullptr;
   std::map<uint64_t, std::unique_ptr<Port>> ports_;
   std::map<uint32_t, Port*> by_ip_;
   std::map<uint64_t, Port*> by_mac_;

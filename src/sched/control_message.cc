@@ -194,6 +194,21 @@ std::vector<uint8_t> EncodeNetJoinRequest(const NetJoinRequest& m) {
   return FinishFrame(&w);
 }
 
+std::vector<uint8_t> EncodeTcpHandover(const TcpHandover& m) {
+  WireWriter w = StartFrame(MessageType::kTcpHandover);
+  w.U32(m.ip);
+  w.U32(m.bytes);
+  return FinishFrame(&w);
+}
+
+bool DecodeTcpHandover(std::span<const uint8_t> payload, TcpHandover* m) {
+  WireReader r(payload);
+  if (!Expect(&r, MessageType::kTcpHandover)) return false;
+  m->ip = r.U32();
+  m->bytes = r.U32();
+  return r.ok() && r.at_end() && m->bytes <= kMaxHandoverBytes;
+}
+
 std::vector<uint8_t> EncodeNetJoinReply(const NetJoinReply& m) {
   WireWriter w = StartFrame(MessageType::kNetJoinReply);
   w.U32(static_cast<uint32_t>(m.error));
@@ -291,7 +306,7 @@ std::optional<MessageType> PeekType(std::span<const uint8_t> payload) {
   uint16_t version = r.U16();
   uint16_t type = r.U16();
   if (!r.ok() || version != kControlProtocolVersion) return std::nullopt;
-  if (type < 1 || type > static_cast<uint16_t>(MessageType::kSchedJoinReply)) return std::nullopt;
+  if (type < 1 || type > static_cast<uint16_t>(MessageType::kTcpHandover)) return std::nullopt;
   return static_cast<MessageType>(type);
 }
 

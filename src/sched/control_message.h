@@ -34,7 +34,19 @@ enum class MessageType : uint16_t {
   kNetJoinReply = 6,
   kSchedJoinRequest = 7,
   kSchedJoinReply = 8,
+  kTcpHandover = 9,
 };
+
+// A process of a bypass container that exits hands its closing TCP
+// connections to the daemon (docs/network.md "Connections outliving their
+// process"), on the connection it registered or joined with, just before
+// it exits; no reply. The records (net::NetStack::HandOverAtExit's
+// encoding, `bytes` long) are in a memfd that rides along (SCM_RIGHTS).
+struct TcpHandover {
+  uint32_t ip = 0;     // the container's address, host byte order (a check)
+  uint32_t bytes = 0;  // of records at the start of the memfd
+};
+inline constexpr uint32_t kMaxHandoverBytes = 256u << 20;
 
 // A forked process of a container asks for a kthread slot in the
 // container's region (docs/daemon.md "Forked processes"), on a connection
@@ -121,6 +133,7 @@ struct ContainerStatus {
 std::vector<uint8_t> EncodeRegisterRequest(const RegisterRequest& m);
 std::vector<uint8_t> EncodeRegisterReply(const RegisterReply& m);
 std::vector<uint8_t> EncodeNetJoinRequest(const NetJoinRequest& m);
+std::vector<uint8_t> EncodeTcpHandover(const TcpHandover& m);
 std::vector<uint8_t> EncodeNetJoinReply(const NetJoinReply& m);
 std::vector<uint8_t> EncodeSchedJoinRequest(const SchedJoinRequest& m);
 std::vector<uint8_t> EncodeSchedJoinReply(const SchedJoinReply& m);
@@ -136,6 +149,7 @@ std::optional<MessageType> PeekType(std::span<const uint8_t> payload);
 bool DecodeRegisterRequest(std::span<const uint8_t> payload, RegisterRequest* m);
 bool DecodeRegisterReply(std::span<const uint8_t> payload, RegisterReply* m);
 bool DecodeNetJoinRequest(std::span<const uint8_t> payload, NetJoinRequest* m);
+bool DecodeTcpHandover(std::span<const uint8_t> payload, TcpHandover* m);
 bool DecodeNetJoinReply(std::span<const uint8_t> payload, NetJoinReply* m);
 bool DecodeSchedJoinRequest(std::span<const uint8_t> payload, SchedJoinRequest* m);
 bool DecodeSchedJoinReply(std::span<const uint8_t> payload, SchedJoinReply* m);

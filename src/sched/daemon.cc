@@ -50,7 +50,12 @@ const char* LevelName(config::LogLevel l) {
 
 Daemon::Daemon(config::DaemonConfig cfg, std::unique_ptr<CorePolicy> policy,
                std::unique_ptr<net::NicPort> nic)
-    : cfg_(std::move(cfg)), policy_(std::move(policy)), nic_(std::move(nic)), switch_(nic_.get()) {
+    : cfg_(std::move(cfg)),
+      policy_(std::move(policy)),
+      nic_(std::move(nic)),
+      switch_(nic_.get()),
+      orphans_([this](std::span<const uint8_t> f) { switch_.RouteFromOrphan(f); }, MonotonicNowNs) {
+  switch_.SetOrphans(&orphans_);
   for (int id : ManagedCores(cfg_)) cores_.push_back(Core{.id = id});
 }
 
@@ -141,7 +146,7 @@ int Daemon::Run() {
     bool sleeping = false;
     if (!busy && now - last_activity >= kSpinNs) {
       uint64_t sleep_ns = Busy() ? tick_ns : kIdleSleepNs;
-      if (containers_.empty()) {
+      if (containers_.empty() && orphans_.empty()) {
         timeout_ptr = nullptr;  // until an event
         sleeping = true;
       } else {
@@ -159,7 +164,7 @@ int Daemon::Run() {
       timeout.tv_nsec = static_cast<long>(sleep_ns % 1'000'000'000);
     }
     int n = epoll_pwait2(epoll_fd_, events, 64, timeout_ptr, nullptr);
-    if (sleeping && !containers_.empty()) switch_.Awake();
+    if (sleeping && timeout_ptr != nullptr) switch_.Awake();
     for (int i = 0; i < n; i++) {
       uint32_t kind = static_cast<uint32_t>(events[i].data.u64 >> 56);
       uint64_t value = events[i].data.u64 & ((uint64_t{1} << 56) - 1);
@@ -169,8 +174,12 @@ int Daemon::Run() {
         case kPidfd: {
           auto it = containers_.find(static_cast<ContainerId>(value));
           if (it != containers_.end()) {
+            ContainerId id = it->first;
             int conn = it->second->conn_fd;
-            DropContainer(it->first, "its process exited");
+            // What it sent before exiting first (its TCP handover); the
+            // hang-up found there may drop it already.
+            OnConnectionEvent(conn, 0);
+            DropContainer(id, "its process exited");
             CloseConnection(conn);
           }
           break;
@@ -283,6 +292,9 @@ bool Daemon::HandleFrame(Connection* c, const std::vector<uint8_t>& payload) {
   } else if (type == MessageType::kNetJoinRequest) {
     NetJoinRequest req;
     ok = DecodeNetJoinRequest(payload, &req) && HandleNetJoin(c, req);
+  } else if (type == MessageType::kTcpHandover) {
+    TcpHandover req;
+    ok = DecodeTcpHandover(payload, &req) && HandleTcpHandover(c, req);
   } else if (type == MessageType::kSchedJoinRequest) {
     SchedJoinRequest req;
     ok = DecodeSchedJoinRequest(payload, &req) && HandleSchedJoin(c, req);

@@ -113,6 +113,8 @@ class Daemon {
   // Packet switching (daemon_net.cc).
   bool AttachNetwork(DaemonContainer* c, bool adopted, std::string* why);
   bool HandleNetJoin(Connection* c, const NetJoinRequest& req);
+  // A process leaving its closing connections to the daemon (orphans_).
+  bool HandleTcpHandover(Connection* c, const TcpHandover& req);
   void ReleaseNetMember(NetMember* m);
   int PollNetwork(uint64_t now_ns);
   // Before an adaptive sleep: false if packets are waiting (do not sleep);
@@ -153,6 +155,7 @@ class Daemon {
   std::vector<Decision> decisions_;  // reused every tick
   std::unique_ptr<net::NicPort> nic_;
   net::PacketSwitch switch_;  // after nic_: built from it
+  net::OrphanStacks orphans_;  // after switch_: routes through it
   uint64_t decisions_made_ = 0;
 };
 

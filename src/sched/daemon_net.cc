@@ -8,6 +8,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 #include "net/switch_frame.h"
@@ -98,6 +99,30 @@ bool Daemon::HandleNetJoin(Connection* c, const NetJoinRequest& req) {
   return answer(0, "");
 }
 
+bool Daemon::HandleTcpHandover(Connection* c, const TcpHandover& req) {
+  // The connection it registered with, or the one it joined the network on.
+  ContainerId id = c->container != kNoContainer ? c->container : c->net.container;
+  auto it = containers_.find(id);
+  if (it == containers_.end() || !it->second->info.ip || *it->second->info.ip != req.ip ||
+      c->in.fds.empty())
+    return false;
+  DaemonContainer* ctr = it->second.get();
+  int fd = c->in.fds.front();
+  c->in.fds.erase(c->in.fds.begin());
+  // Copied out before anything is read: the sender could still change the
+  // memfd (it is exiting, but its records are untrusted all the same).
+  std::vector<std::byte> records(req.bytes);
+  ssize_t n = req.bytes == 0 ? 0 : pread(fd, records.data(), records.size(), 0);
+  close(fd);
+  if (n != static_cast<ssize_t>(req.bytes)) return false;
+  net::Mac mac = ctr->info.mac ? net::MacFromU64(*ctr->info.mac) : net::ContainerMac(req.ip);
+  int taken = orphans_.Adopt(req.ip, mac, records);
+  Log(taken < 0 ? config::LogLevel::kWarn : config::LogLevel::kDebug,
+      "container %lld: a process left %d closing TCP connection(s) to the daemon%s",
+      static_cast<long long>(ctr->id), taken, taken < 0 ? " (malformed: refused)" : "");
+  return true;
+}
+
 void Daemon::ReleaseNetMember(NetMember* m) {
   if (m->member != 0) switch_.RemoveMember(static_cast<uint64_t>(m->container), m->member, m->wake_fd);
   if (m->rings != nullptr) munmap(m->rings, net::kPacketQueuesBytes);
@@ -107,12 +132,23 @@ void Daemon::ReleaseNetMember(NetMember* m) {
 }
 
 int Daemon::PollNetwork(uint64_t now_ns) {
-  if (containers_.empty()) return 0;
-  return switch_.Poll(now_ns);
+  if (containers_.empty() && orphans_.empty()) return 0;
+  int n = switch_.Poll(now_ns);
+  if (!orphans_.empty()) orphans_.Poll(now_ns);  // (timers: not activity)
+  return n;
 }
 
 bool Daemon::PrepareNetworkSleep(uint64_t* max_sleep_ns) {
   if (!switch_.PrepareSleep()) return false;
+  // The connections exited processes left us have timers too.
+  if (!orphans_.empty()) {
+    uint64_t t = orphans_.NextTimerNs(), now = MonotonicNowNs();
+    if (t <= now) {
+      switch_.Awake();
+      return false;
+    }
+    *max_sleep_ns = std::min(*max_sleep_ns, t - now);
+  }
   if (nic_ != nullptr && nic_->wake_fd() < 0 && *max_sleep_ns > kNicPollWhileAsleepNs)
     *max_sleep_ns = kNicPollWhileAsleepNs;
   return true;

@@ -29,6 +29,24 @@ long Restarting(long nr, A... a) {
 
 }  // namespace
 
+bool HostSendFrame(int sock, std::span<const uint8_t> frame, int pass_fd) {
+  iovec iov{const_cast<uint8_t*>(frame.data()), frame.size()};
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  if (pass_fd >= 0) {
+    m.msg_control = cbuf;
+    m.msg_controllen = sizeof cbuf;
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+  }
+  return Restarting(SYS_sendmsg, sock, &m, MSG_NOSIGNAL) == static_cast<long>(frame.size());
+}
+
 int HostControlCall(const std::string& socket_path, const HostControlRequest& req,
                     std::vector<uint8_t>* payload, std::span<int> fds, const char** why) {
   for (int& fd : fds) fd = -1;
@@ -54,22 +72,7 @@ int HostControlCall(const std::string& socket_path, const HostControlRequest& re
     return -1;
   };
   if (Restarting(SYS_connect, sock, &a, sizeof a) < 0) return fail("cannot connect to the daemon");
-  iovec iov{const_cast<uint8_t*>(req.frame.data()), req.frame.size()};
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  if (req.pass_fd >= 0) {
-    m.msg_control = cbuf;
-    m.msg_controllen = sizeof cbuf;
-    cmsghdr* c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &req.pass_fd, sizeof(int));
-  }
-  if (Restarting(SYS_sendmsg, sock, &m, MSG_NOSIGNAL) != static_cast<long>(req.frame.size()))
-    return fail(req.cannot_send);
+  if (!HostSendFrame(sock, req.frame, req.pass_fd)) return fail(req.cannot_send);
   // The reply: a u32 length, the payload, the descriptors with it.
   const uint64_t deadline = NowNs() + uint64_t{kHostControlReplyTimeoutMs} * 1'000'000;
   std::vector<uint8_t> in;

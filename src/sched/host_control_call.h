@@ -31,4 +31,8 @@ struct HostControlRequest {
 int HostControlCall(const std::string& socket_path, const HostControlRequest& req,
                     std::vector<uint8_t>* payload, std::span<int> fds, const char** why);
 
+// Sends one frame (and `pass_fd`, if not -1) on an open connection `sock`.
+// False if it did not all go.
+bool HostSendFrame(int sock, std::span<const uint8_t> frame, int pass_fd);
+
 }  // namespace junction::sched

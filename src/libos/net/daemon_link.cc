@@ -2,7 +2,10 @@
 // forked process's own rings are in process_link.cc.
 #include "libos/net/daemon_link.h"
 
+#include <sys/mman.h>
 #include <sys/syscall.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <cstring>
@@ -13,6 +16,8 @@
 #include "libos/net/link_state.h"
 #include "libos/net/port_claims.h"
 #include "net/switch_frame.h"
+#include "sched/control_message.h"
+#include "sched/host_control_call.h"
 #include "sched/kthread.h"
 #include "base/fork_written.h"
 
@@ -145,6 +150,37 @@ void DelegateListenersAfterFork() {
 
 void ReleaseSharedConnectionsAtExit() {
   if (g_stack) g_stack->ReleaseSharedAtExit();
+}
+
+void HandOverConnectionsAtExit() {
+  if (g_stack == nullptr || g_session == nullptr || g_child_needs_join) return;
+  // A joined child's own connection, else the first process's session.
+  int sock = MemberControlFd();
+  if (sock < 0) sock = g_session->control_fd();
+  if (sock < 0) return;  // the daemon is gone: nobody to finish them
+  LibosFsScope fs;
+  std::vector<std::byte> records;
+  // (A holder parked for good would keep the lock: then nothing is handed
+  // over, as before this existed.)
+  if (!g_stack->HandOverAtExit(1u << 20, &records) || records.empty()) return;
+  int fd = static_cast<int>(
+      host::Syscall(SYS_memfd_create, host::L("junction-tcp-handover"), MFD_CLOEXEC));
+  if (fd < 0) return;
+  size_t off = 0;
+  while (off < records.size()) {
+    long n = host::Syscall(SYS_write, fd, host::L(records.data() + off), records.size() - off);
+    if (n == -EINTR) continue;
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  if (off == records.size()) {
+    sched::TcpHandover m;
+    m.ip = g_ip;
+    m.bytes = static_cast<uint32_t>(records.size());
+    std::vector<uint8_t> frame = sched::EncodeTcpHandover(m);
+    sched::HostSendFrame(sock, frame, fd);
+  }
+  host::Syscall(SYS_close, fd);
 }
 
 void NetForkUnlock(bool in_child, bool failed) {

@@ -46,4 +46,11 @@ void NetForkUnlock(bool in_child, bool failed);
 // processes (NetStack::ReleaseSharedAtExit). Nothing without a daemon.
 void ReleaseSharedConnectionsAtExit();
 
+// Then (before the host exit): closes the TCP sockets the program left
+// open as close() would, and hands the connections still closing to the
+// daemon, which finishes them (TCP_HANDOVER; docs/network.md
+// "Connections outliving their process"). Nothing without a daemon, or in
+// a forked child that has no link of its own.
+void HandOverConnectionsAtExit();
+
 }  // namespace junction::libos::net

@@ -49,5 +49,7 @@ void AbandonAfterFork();
 extern bool g_child_needs_join;
 // Asks the daemon for them and makes the stack the child's.
 void JoinNow();
+// A forked child's NET_JOIN connection (-1: none).
+int MemberControlFd();
 
 }  // namespace junction::libos::net::link

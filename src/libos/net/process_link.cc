@@ -47,6 +47,12 @@ std::atomic<bool> g_daemon_lost{false};
 uint64_t g_rejoin_at = 0;
 constexpr uint64_t kRejoinRetryNs = 100'000'000;
 
+}  // namespace
+
+int link::MemberControlFd() { return g_join_sock; }
+
+namespace {
+
 void OnJoinHangup(sched::HostFdWatch*, uint32_t) {
   g_daemon_lost.store(true, std::memory_order_release);
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "libos/net/daemon_link.h"
 #include "libos/entry/rewrite.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
@@ -97,6 +98,9 @@ bool Restartable(long nr, const GuestContext& ctx, bool handler_ran, bool sa_res
   if (what == DefaultAction::kTerminate || what == DefaultAction::kCore) {
     ReleaseProcessRobustFutexes();
     proc::OnProcessExit();  // processes issue: the container ends with its first process
+    // Its sockets close as at any exit (Linux closes a killed process's too).
+    net::ReleaseSharedConnectionsAtExit();
+    net::HandOverConnectionsAtExit();
   }
   KernelSigaction dfl{};
   dfl.flags = kSaRestorer;

@@ -39,6 +39,7 @@ bool GuestHandlesSignal(int sig);  // signals/signal_state.cc
   ReleaseProcessRobustFutexes();
   proc::OnProcessExit();
   net::ReleaseSharedConnectionsAtExit();
+  net::HandOverConnectionsAtExit();
   const std::string& entry = sched::StandaloneRegistrationFile();
   if (!entry.empty()) host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(entry.c_str()), 0);
   sched::ForgetStandaloneRegistration();

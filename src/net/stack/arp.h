@@ -69,6 +69,11 @@ class ArpCache {
   void Tick(uint64_t now, std::vector<ArpRequest>* resend, size_t* dropped);
 
   uint64_t NextDeadline() const;
+  // The MAC known for `ip` (any state but INCOMPLETE), with no side effect.
+  std::optional<MacAddr> Known(Ip4 ip) const {
+    auto it = entries_.find(ip);
+    return it == entries_.end() ? std::nullopt : it->second.mac;
+  }
   size_t size() const { return entries_.size(); }
 
  private:

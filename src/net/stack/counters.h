@@ -29,7 +29,11 @@ namespace junction::net {
   X(tcp_parked)           /* kept for the process that claims it instead */ \
   X(tcp_syncookies_sent)      /* SYN-ACKs with a cookie (SYN queue full) */ \
   X(tcp_syncookies_ok)        /* ACKs whose cookie made a connection */   \
-  X(tcp_syncookies_failed)    /* ACKs with a wrong or stale cookie: reset */
+  X(tcp_syncookies_failed)    /* ACKs with a wrong or stale cookie: reset */ \
+  X(tcp_abort_on_data)  /* data after close(): reset, as Linux */          \
+  X(tcp_handed_over)    /* closing connections given to the daemon at exit */ \
+  X(tcp_adopted)        /* ... taken over (the daemon's orphan stacks) */    \
+  X(tcp_adopt_refused)  /* records refused (impossible, or over a limit) */
 
 struct StackCounters {
 #define JUNCTION_DECLARE_COUNTER(name) uint64_t name = 0;

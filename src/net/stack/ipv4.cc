@@ -89,17 +89,19 @@ void NetStack::DeliverIp4_l(Ip4 src, Ip4 dst, uint8_t proto, std::span<const std
   }
 }
 
+Ip4 NetStack::NextHop(Ip4 dst) const {
+  if (IsLocal(dst) || IsBroadcast(dst) || (dst & mask_) == (cfg_.addr & mask_)) return dst;
+  return cfg_.gateway;
+}
+
 int NetStack::SendIp4_l(Ip4 src, Ip4 dst, uint8_t proto, std::span<const std::byte> l4,
                         bool df) {
   if (l4.size() + kIp4HeaderLen > 65535) return EMSGSIZE;
   bool local = IsLocal(dst);
-  Ip4 next_hop = dst;
-  if (!local && !IsBroadcast(dst) && (dst & mask_) != (cfg_.addr & mask_)) {
-    if (cfg_.gateway == 0) {
-      c_.ip_no_route++;
-      return ENETUNREACH;
-    }
-    next_hop = cfg_.gateway;
+  Ip4 next_hop = NextHop(dst);
+  if (next_hop == 0) {
+    c_.ip_no_route++;
+    return ENETUNREACH;
   }
   size_t max_payload = local ? 65535 - kIp4HeaderLen : mtu_ - kIp4HeaderLen;
   if (l4.size() > max_payload && df) return EMSGSIZE;

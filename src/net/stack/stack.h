@@ -170,6 +170,31 @@ class NetStack : public FrameSink {
   // receive on).
   bool HasReceivers() const;
 
+  // The process exits (docs/network.md "Connections outliving their
+  // process"): closes every TCP socket the program still holds as close()
+  // would (unread data or SO_LINGER 0: a reset; a listener resets the
+  // connections nobody accepted; else a FIN after the data), then appends
+  // to `out` the connections still closing (FIN-WAIT-1/2, CLOSING,
+  // LAST-ACK; their data, sequence numbers, options, timers and next
+  // hop) for the daemon to finish with AdoptHandedOver (nothing if there
+  // are none). False (nothing done) if the lock is not free within `spins`
+  // tries. True: the lock stays taken, for good (ForkUnlock ends that:
+  // tests), so no segment for a connection now the daemon's meets this
+  // stack. Loopback connections and ones other processes share undecided
+  // are left alone.
+  bool HandOverAtExit(uint64_t spins, std::vector<std::byte>* out);
+  // In the daemon, a stack standing for the exited process's address:
+  // takes over the connections `records` describes (untrusted: anything
+  // impossible is refused whole), each orphaned, and sends what they may.
+  // Returns how many it took, or -1 if the records are malformed.
+  int AdoptHandedOver(std::span<const std::byte> records);
+  // Connections in the TCP table (the daemon drops an orphan stack with none).
+  size_t tcp_connections() const;
+  bool HasTcpConnection(Endpoint local, Endpoint remote) const;
+  // The address, prefix, gateway and MTU a handover's records were made
+  // with (the daemon builds the stack that adopts them from these).
+  static bool HandOverOrigin(std::span<const std::byte> records, StackConfig* cfg, uint16_t* mtu);
+
   // The stack must outlive every socket it made.
   // Bytes currently held in socket buffers (the per-container memory limit).
   size_t socket_mem() const { return sock_mem_; }
@@ -232,6 +257,12 @@ class NetStack : public FrameSink {
                         uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
                         std::span<const std::byte> opts, std::span<const std::byte> data);
   void TcpSendRst_l(Endpoint local, Endpoint remote, uint32_t seq, uint32_t ack, bool with_ack);
+  void EncodeHandOver_l(const std::vector<std::shared_ptr<TcpConn>>& conns,
+                        std::vector<std::byte>* out);
+  // close() of a socket's connection (TcpSocket::Close, and at exit).
+  void TcpClose_l(TcpConn& c);
+  // The neighbour a packet to `dst` goes to (0: no route).
+  Ip4 NextHop(Ip4 dst) const;
   uint32_t TcpIsn_l();
   // Listener `l` takes no new connection now (handed to forked processes,
   // or its accept queue is full): counted, the SYN or ACK is dropped.

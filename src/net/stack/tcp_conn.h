@@ -116,6 +116,9 @@ struct TcpConn {
   // Options negotiated in the handshake.
   bool ws_ok = false, ts_ok = false, sack_ok = false;
   uint32_t ts_recent = 0;
+  // Added to our clock for TSval: keeps it continuous in a connection the
+  // daemon took over from an exited process (another clock).
+  uint32_t ts_offset = 0;
   std::optional<uint32_t> syn_tsval;  // a cookie SYN-ACK's TSval (options in it), else our clock
   // SACK scoreboard: ranges above snd_una the peer holds.
   std::map<uint32_t, uint32_t, SeqLess> sacked;

@@ -347,6 +347,14 @@ void TcpConn::Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
     }
     return;
   }
+  // New data after close(): nobody will read it. Linux resets (RFC 1122
+  // 4.2.2.13's "MUST" for unread data; counted as TCPAbortOnData there).
+  if (orphan && !data.empty() && SeqGt(seq + static_cast<uint32_t>(data.size()), rcv_nxt) &&
+      (state == TcpState::kFinWait1 || state == TcpState::kFinWait2)) {
+    s->c_.tcp_abort_on_data++;
+    Abort();
+    return;
+  }
   // Steps 7-8: data and FIN.
   if (!data.empty() || fin) ProcessData(seq, data, fin);
   Output();

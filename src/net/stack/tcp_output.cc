@@ -21,7 +21,9 @@ void Finish(NetStack* s, int (NetStack::*send)(Ip4, Ip4, uint8_t, std::span<cons
 }
 }  // namespace
 
-uint32_t TcpConn::TsNow() const { return static_cast<uint32_t>(s->now() / TcpParams::kMs); }
+uint32_t TcpConn::TsNow() const {
+  return static_cast<uint32_t>(s->now() / TcpParams::kMs) + ts_offset;
+}
 
 // SACK blocks we report (RFC 2018 4: up to 3 beside timestamps, else 4):
 // the out-of-order segments, merged where adjacent.

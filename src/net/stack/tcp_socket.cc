@@ -253,6 +253,53 @@ SysResult<void> TcpSocket::Shutdown(bool rd, bool wr) {
   return {};
 }
 
+void NetStack::TcpClose_l(TcpConn& c) {
+  c.orphan = true;
+  c.notify = nullptr;
+  Unbind_l(&tcp_bound_, &c);
+  switch (c.state) {
+    case TcpState::kListen: {
+      auto [lo, hi] = tcp_listen_.equal_range(c.local.port);
+      for (auto it = lo; it != hi; ++it) {
+        if (it->second.get() == &c) {
+          tcp_listen_.erase(it);
+          break;
+        }
+      }
+      for (auto& child : c.accept_q) {
+        child->orphan = true;
+        child->Abort();
+      }
+      c.accept_q.clear();
+      c.state = TcpState::kClosed;
+      break;
+    }
+    case TcpState::kClosed:
+    case TcpState::kSynSent:
+      c.CloseDone();
+      break;
+    default:
+      if ((c.linger && c.linger_secs == 0) || !c.rcvq.empty()) {
+        // Unread data or an abortive close: reset (RFC 2525 2.17, as Linux).
+        sock_mem_ -= c.rcvq.size();
+        c.rcvq.clear();
+        c.Abort();
+        break;
+      }
+      sock_mem_ -= c.rcvq.size();
+      c.rcvq.clear();
+      if (!c.fin_queued) {
+        c.fin_queued = true;
+        if (c.state == TcpState::kEstablished || c.state == TcpState::kSynReceived)
+          c.state = TcpState::kFinWait1;
+        else if (c.state == TcpState::kCloseWait)
+          c.state = TcpState::kLastAck;
+        c.Output();
+      }
+      if (c.state == TcpState::kFinWait2) c.close_at = now_ + TcpParams::kFinWait2Orphan;
+  }
+}
+
 void TcpSocket::Close() {
   if (!c_) return;
   StackEntry e(s_);
@@ -273,48 +320,7 @@ void TcpSocket::Close() {
       return;
     }
   }
-  Unbind_l(&s_->tcp_bound_, &c);
-  switch (c.state) {
-    case TcpState::kListen: {
-      auto [lo, hi] = s_->tcp_listen_.equal_range(c.local.port);
-      for (auto it = lo; it != hi; ++it) {
-        if (it->second.get() == &c) {
-          s_->tcp_listen_.erase(it);
-          break;
-        }
-      }
-      for (auto& child : c.accept_q) {
-        child->orphan = true;
-        child->Abort();
-      }
-      c.accept_q.clear();
-      c.state = TcpState::kClosed;
-      break;
-    }
-    case TcpState::kClosed:
-    case TcpState::kSynSent:
-      c.CloseDone();
-      break;
-    default:
-      if ((c.linger && c.linger_secs == 0) || !c.rcvq.empty()) {
-        // Unread data or an abortive close: reset (RFC 2525 2.17, as Linux).
-        s_->sock_mem_ -= c.rcvq.size();
-        c.rcvq.clear();
-        c.Abort();
-        break;
-      }
-      s_->sock_mem_ -= c.rcvq.size();
-      c.rcvq.clear();
-      if (!c.fin_queued) {
-        c.fin_queued = true;
-        if (c.state == TcpState::kEstablished || c.state == TcpState::kSynReceived)
-          c.state = TcpState::kFinWait1;
-        else if (c.state == TcpState::kCloseWait)
-          c.state = TcpState::kLastAck;
-        c.Output();
-      }
-      if (c.state == TcpState::kFinWait2) c.close_at = s_->now() + TcpParams::kFinWait2Orphan;
-  }
+  s_->TcpClose_l(c);
   c_.reset();
 }
 
