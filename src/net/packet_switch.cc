@@ -98,6 +98,9 @@ void PacketSwitch::RemoveContainer(uint64_t id) {
   for (DaemonQueue& q : p->queues) TakeTx(p, q, &handled);
   for (Member& m : p->members)
     if (m.q) TakeTx(p, *m.q, &handled);
+  // Out now: with no other container left no Poll would flush them (a
+  // lone server's last reset waited in the NIC's batch for good).
+  if (nic_ != nullptr) nic_->Flush();
   by_ip_.erase(it->second->ip);
   by_mac_.erase(MacToU64(it->second->mac));
   ports_.erase(it);
@@ -126,6 +129,7 @@ void PacketSwitch::RemoveMember(uint64_t id, uint32_t member, int wake_fd) {
   // its FIN is in the ring).
   int handled = 0;
   TakeTx(p, *p->members[member].q, &handled);
+  if (nic_ != nullptr) nic_->Flush();
   p->members[member] = Member{};
   uint32_t bit = uint32_t{1} << member;
   p->member_attached &= ~bit;

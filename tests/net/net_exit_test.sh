@@ -1,0 +1,136 @@
+#!/bin/bash
+# A process that exits with open TCP connections (docs/network.md
+# "Connections outliving their process"), run natively and as a bypass
+# container on a TAP daemon in a namespace; each case's client output must
+# be the same both ways (root; the namespace is deleted whatever happens).
+#   send        a server writes 8 MiB and exits (os._exit, no close), then
+#               one that closes and exits: the client (Linux, then another
+#               container) reads all of it and end of stream
+#   send_lossy  the same, 16 MiB, with 1% of the TAP's frames dropped each
+#               way (nftables netdev hooks, as net.apps_lossy)
+#   unread_rst  the server exits with the client's bytes unread: the client
+#               sees a reset (RFC 2525 2.17, as Linux)
+#   linger0     the server sets SO_LINGER {1, 0} and exits: a reset
+# usage: net_exit_test.sh CASE JUNCTION
+set -u
+case_=$1
+junction=$(realpath "$2")
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
+command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
+case $case_ in send|send_lossy|unread_rst|linger0) ;; *) echo "unknown case $case_"; exit 2 ;; esac
+
+. "$(dirname "$0")/netns_lib.sh" exit
+wait_for() {  # $1: file, $2: pattern, $3: what
+  for _ in $(seq 800); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
+  fail "timed out waiting for $3 (\"$2\" in $1)"
+}
+in_ns() { ip netns exec "$ns" "$@"; }
+
+ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
+in_ns ip link set lo up
+host=10.99.0.1 srv=10.99.0.2 cli=10.99.0.3
+ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
+  --set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24 >"$tmp/daemon.log" 2>&1 &
+pids+=($!)
+wait_for "$tmp/daemon.log" listening "the daemon to start"
+for name in server:$srv client:$cli; do
+  printf 'name = "%s"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
+    "${name%%:*}" "${name#*:}" $host >"$tmp/${name%%:*}.toml"
+done
+
+if [ "$case_" = send_lossy ]; then
+  command -v nft >/dev/null && in_ns nft -f - <<'NFT' || { echo "SKIP: no nftables netdev hooks to inject loss"; exit 77; }
+table netdev jloss {
+  chain out { type filter hook egress device "jtap0" priority 0; numgen random mod 100 < 1 counter drop; }
+  chain in { type filter hook ingress device "jtap0" priority 0; numgen random mod 100 < 1 counter drop; }
+}
+NFT
+fi
+
+# The server: one connection, then what the case says, then os._exit
+# (exit_group: the LibOS, like Linux, closes what the program left open).
+server='import os, random, select, socket, struct, sys
+port, mode, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("0.0.0.0", port)); l.listen(1); print("listening", flush=True)
+c, _ = l.accept()
+if mode == "unread":
+    select.select([c], [], [])  # the client s bytes are here, never read
+elif mode == "linger0":
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+else:
+    c.sendall(random.Random(n).randbytes(n))
+    if mode == "close":
+        c.close(); l.close()
+print("exiting", flush=True)
+os._exit(0)'
+# The client: reads to the end; says how it ended (a timeout is a failure).
+client='import hashlib, socket, sys, time
+for _ in range(200):
+    try:
+        s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5); break
+    except ConnectionResetError:  # (the server was quicker than our connect s last step)
+        print("reset after 0 bytes"); sys.exit(0)
+    except OSError: time.sleep(0.05)
+s.settimeout(120)
+if sys.argv[3] == "unread": s.sendall(b"x" * 1000)
+h = hashlib.sha256(); n = 0
+try:
+    while True:
+        d = s.recv(1 << 16)
+        if not d: break
+        h.update(d); n += len(d)
+    print("eof", n, h.hexdigest())
+except ConnectionResetError:
+    print("reset after", n, "bytes")
+except socket.timeout:
+    print("timed out after", n, "bytes")'
+
+port=9000
+# One round: the server (native or in a container), the client (native or
+# in a container); the client's line goes to $line.
+round() {  # $1: native|junction (server), $2: native|junction (client), $3: mode, $4: bytes
+  port=$((port + 1))
+  local addr=$host
+  rm -f "$tmp/server.out"
+  if [ "$1" = native ]; then
+    (in_ns python3 -c "$server" $port "$3" "$4" >"$tmp/server.out" 2>&1) &
+  else
+    addr=$srv
+    "$junction" run "$tmp/server.toml" -- python3 -c "$server" $port "$3" "$4" >"$tmp/server.out" 2>&1 &
+  fi
+  local spid=$!
+  pids+=($spid)
+  wait_for "$tmp/server.out" listening "the server ($1)"
+  if [ "$2" = native ]; then
+    line=$(in_ns timeout 200 python3 -c "$client" $addr $port "$3" 2>&1)
+  else
+    line=$("$junction" run "$tmp/client.toml" -- python3 -c "$client" $addr $port "$3" 2>&1)
+  fi
+  wait $spid || fail "the server ($1, $3) exited $?"
+}
+compare() {  # $1: what, $2: native line, $3: junction line
+  echo "$1: native: $2; junction: $3"
+  [ "$2" = "$3" ] || fail "$1: the client saw \"$3\" under junction, \"$2\" natively"
+}
+
+case $case_ in
+send|send_lossy)
+  n=$((8 << 20)); [ "$case_" = send_lossy ] && n=$((16 << 20))
+  for mode in noclose close; do
+    round native native $mode $n; want=$line
+    round junction native $mode $n; compare "$mode, host client" "$want" "$line"
+    if [ "$case_" = send ]; then
+      round junction junction $mode $n; compare "$mode, container client" "$want" "$line"
+    fi
+  done
+  [ "$case_" = send_lossy ] && echo "dropped: $(in_ns nft list table netdev jloss | grep -o 'packets [0-9]*' | paste -sd' ')"
+  ;;
+unread_rst|linger0)
+  mode=unread; [ "$case_" = linger0 ] && mode=linger0
+  round native native $mode 0; want=$line
+  round junction native $mode 0; compare "$mode at exit" "$want" "$line"
+  ;;
+esac
+grep -h "closing TCP" "$tmp/daemon.log" | head -3
+echo "ok"
