@@ -259,7 +259,7 @@ void PacketSwitch::Route(Port* from, std::span<const uint8_t> frame) {
   if (IsMulticast(f.dst)) return Broadcast(from, f, frame);
   if (f.ipv4) {
     Port* to = PortByIp(f.ip_dst);
-    if (orphans_ != nullptr && orphans_->Take(f, frame, to == nullptr)) return;
+    if (orphans_ != nullptr && !orphans_->empty() && orphans_->Take(f, frame, to == nullptr)) return;
     // From the NIC, only frames addressed to the container's MAC: the
     // port may see other hosts' traffic (promiscuous af_packet).
     if (to != nullptr && to != from && (from != nullptr || f.dst == to->mac))
@@ -282,7 +282,8 @@ void PacketSwitch::Route(Port* from, std::span<const uint8_t> frame) {
 
 void PacketSwitch::RouteArp(Port* from, const ParsedFrame& f, std::span<const uint8_t> frame) {
   // For an address only an orphan stack still stands for: it answers.
-  if (orphans_ != nullptr && PortByIp(f.arp_target_ip) == nullptr && orphans_->Take(f, frame, true))
+  if (orphans_ != nullptr && !orphans_->empty() && PortByIp(f.arp_target_ip) == nullptr &&
+      orphans_->Take(f, frame, true))
     return;
   if (f.arp_op == 1) {  // request
     Port* owner = PortByIp(f.arp_target_ip);

@@ -45,6 +45,17 @@ Exit ExitProcess(SimWire& w, NetStack* a) {
   return e;
 }
 
+// A client on b connected to a server on a (the process that will exit).
+struct Connected {
+  explicit Connected(uint64_t seed) : w(seed), a(w.Add(kA)), b(w.Add(kB)) {
+    p = test::Connect(w, b, a, 80);
+  }
+  SimWire w;
+  NetStack* a;
+  NetStack* b;
+  test::TcpPair p;
+};
+
 // Reads until end of stream or an error; returns the bytes and the error.
 std::pair<std::vector<std::byte>, int> ReadToEnd(SimWire& w, TcpSocket& s, uint64_t limit_ns) {
   std::vector<std::byte> got, buf(65536);
@@ -65,10 +76,8 @@ std::pair<std::vector<std::byte>, int> ReadToEnd(SimWire& w, TcpSocket& s, uint6
 // The server on `a` writes `data` and exits without closing; the client on
 // `b` must read all of it, then end of stream.
 void ServerWritesThenExits(double loss, uint64_t seed, size_t n) {
-  SimWire w(seed);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto p = test::Connect(w, b, a, 80);  // client on b, server on a
+  Connected t(seed);
+  auto& [w, a, b, p] = t;
   w.faults.loss = loss;
   std::vector<std::byte> data = Pattern(n, static_cast<uint32_t>(seed));
   p.server->set_sndbuf(n);
@@ -99,10 +108,8 @@ TEST_CASE("net tcp handover: the same over a lossy wire") {
 }
 
 TEST_CASE("net tcp handover: a FIN lost after the exit is sent again") {
-  SimWire w(7);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto p = test::Connect(w, b, a, 80);
+  Connected t(7);
+  auto& [w, a, b, p] = t;
   REQUIRE(p.server->Send(test::Bytes("response")).ok());
   // The process's last segments (data and FIN) are lost on the way out.
   w.drop = [](int from, std::span<const std::byte>) { return from == 0; };
@@ -113,10 +120,8 @@ TEST_CASE("net tcp handover: a FIN lost after the exit is sent again") {
 }
 
 TEST_CASE("net tcp handover: unread data at the exit resets the connection, as Linux") {
-  SimWire w(8);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto p = test::Connect(w, b, a, 80);
+  Connected t(8);
+  auto& [w, a, b, p] = t;
   REQUIRE(p.client->Send(test::Bytes("never read")).ok());
   REQUIRE(w.Run([&] { return p.server->Readable() > 0; }));
   Exit e = ExitProcess(w, a);
@@ -126,10 +131,8 @@ TEST_CASE("net tcp handover: unread data at the exit resets the connection, as L
 }
 
 TEST_CASE("net tcp handover: SO_LINGER with a zero timeout resets at the exit") {
-  SimWire w(9);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto p = test::Connect(w, b, a, 80);
+  Connected t(9);
+  auto& [w, a, b, p] = t;
   REQUIRE(p.server->Send(test::Bytes("gone")).ok());
   p.server->set_linger(true, 0);
   Exit e = ExitProcess(w, a);
@@ -139,10 +142,8 @@ TEST_CASE("net tcp handover: SO_LINGER with a zero timeout resets at the exit") 
 }
 
 TEST_CASE("net tcp handover: data sent to a closed connection after the exit is reset") {
-  SimWire w(10);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto p = test::Connect(w, b, a, 80);
+  Connected t(10);
+  auto& [w, a, b, p] = t;
   REQUIRE(p.server->Send(test::Bytes("bye")).ok());
   Exit e = ExitProcess(w, a);
   auto [got, err] = ReadToEnd(w, *p.client, 10 * kSimSec);
@@ -173,10 +174,8 @@ TEST_CASE("net tcp handover: a listener's unaccepted connections are reset") {
 
 TEST_CASE("net tcp handover: impossible records are refused, never trusted") {
   // Valid records to mutate: a connection with data in flight.
-  SimWire w(12);
-  NetStack* a = w.Add(kA);
-  NetStack* b = w.Add(kB);
-  auto p = test::Connect(w, b, a, 80);
+  Connected t(12);
+  auto& [w, a, b, p] = t;
   REQUIRE(p.server->Send(Pattern(5000, 1)).ok());
   std::vector<std::byte> good;
   REQUIRE(a->HandOverAtExit(1000, &good));
