@@ -49,6 +49,9 @@ struct TcpParams {
   static constexpr uint64_t kFinWait2Orphan = 60'000 * kMs;
   static constexpr uint64_t kSynRcvdTimeout = 30'000 * kMs;
   static constexpr int kSynRetries = 6, kDataRetries = 15;
+  // A connection nobody holds any more (closed, or left by an exited
+  // process): Linux's tcp_orphan_retries default (0 means 8), ~100 s.
+  static constexpr int kOrphanRetries = 8;
   static constexpr uint32_t kInitialCwndSegs = 10;     // RFC 6928
   static constexpr size_t kDefaultBuf = 256 * 1024;
   static constexpr size_t kMaxOooSegments = 256;

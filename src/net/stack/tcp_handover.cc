@@ -250,7 +250,7 @@ int NetStack::AdoptHandedOver(std::span<const std::byte> records) {
     }
     c->mss = std::min<uint16_t>(c->mss, static_cast<uint16_t>(mtu_ - 40));
     c->peer_mss = std::min(c->peer_mss, c->mss);
-    c->retries = static_cast<int>(retries);
+    c->retries = std::min(static_cast<int>(retries), TcpParams::kOrphanRetries);
     c->rto = std::clamp(c->rto, TcpParams::kMinRto, TcpParams::kMaxRto);
     c->srtt = std::min(c->srtt, TcpParams::kMaxRto);
     c->rttvar = std::min(c->rttvar, TcpParams::kMaxRto);

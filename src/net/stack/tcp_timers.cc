@@ -94,7 +94,10 @@ void TcpConn::Timers(uint64_t now) {
     rto_at = 0;
     tlp_at = 0;
     bool handshake = state == TcpState::kSynSent || state == TcpState::kSynReceived;
-    if (++retries > (handshake ? TcpParams::kSynRetries : TcpParams::kDataRetries)) {
+    int most = handshake ? TcpParams::kSynRetries
+               : orphan  ? TcpParams::kOrphanRetries
+                         : TcpParams::kDataRetries;
+    if (++retries > most) {
       if (state == TcpState::kSynReceived && passive) CloseDone();
       else if (handshake) Reset(ETIMEDOUT);
       else { s->TcpSendRst_l(local, remote, snd_max, rcv_nxt, true); Reset(ETIMEDOUT); }
