@@ -83,6 +83,9 @@ bool OrphanStacks::Take(const ParsedFrame& f, std::span<const uint8_t> frame, bo
   auto it = stacks_.find(ip);
   if (it == stacks_.end()) return false;
   NetStack* s = it->second.stack.get();
+  // Only ARP and TCP: the address is gone but for its TCP connections (it
+  // answers no ping, and UDP finds no port).
+  if (!f.arp && !(f.ipv4 && f.ip_proto == kIpProtoTcp)) return false;
   if (!owner_gone) {
     // Only the segments of its connections (a fragment has no ports: the
     // container's).

@@ -9,8 +9,8 @@
 //
 // The switch gives these stacks the frames of their connections before
 // any container (a new container may have the address already), and,
-// while no container has the address, everything sent to it (ARP, and
-// segments of unknown connections, which are reset as Linux would).
+// while no container has the address, its ARP and the TCP segments of
+// unknown connections (reset, as Linux would); nothing else.
 //
 // Threading: the daemon loop only.
 #pragma once
