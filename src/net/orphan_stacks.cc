@@ -77,6 +77,11 @@ void OrphanStacks::Drain() {
   draining_ = false;
 }
 
+void OrphanStacks::AddressTaken(uint32_t ip) {
+  auto it = stacks_.find(ip);
+  if (it != stacks_.end()) it->second.stack->ForgetTimeWait();
+}
+
 bool OrphanStacks::Take(const ParsedFrame& f, std::span<const uint8_t> frame, bool owner_gone) {
   if (stacks_.empty()) return false;
   uint32_t ip = f.arp ? f.arp_target_ip : f.ip_dst;

@@ -42,6 +42,10 @@ class OrphanStacks {
   int Adopt(uint32_t ip, const Mac& mac, std::span<const std::byte> records);
 
   bool empty() const { return stacks_.empty(); }
+  // A new container has `ip`: connections in TIME-WAIT there are
+  // forgotten (the new one's connections could reuse their 4-tuples, and
+  // would reach the orphan stack instead).
+  void AddressTaken(uint32_t ip);
   // A frame for one of our addresses: true if a stack took it. TCP
   // segments of a connection it finishes always; anything else only when
   // `owner_gone` (no container has the address now).

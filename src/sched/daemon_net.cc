@@ -37,6 +37,7 @@ bool Daemon::AttachNetwork(DaemonContainer* c, bool adopted, std::string* why) {
     *why = "its IPv4 or MAC address belongs to another container";
     return false;
   }
+  orphans_.AddressTaken(ip);
   Log(config::LogLevel::kDebug,
       "container %lld: %u.%u.%u.%u, MAC %02x:%02x:%02x:%02x:%02x:%02x, %u packet queues",
       static_cast<long long>(c->id), ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, mac[0],

@@ -96,6 +96,19 @@ void ServerWritesThenExits(double loss, uint64_t seed, size_t n) {
   CHECK(w.Run([&] { return e.orphans->tcp_connections() == 0; }, 200 * kSimSec));
 }
 
+TEST_CASE("net tcp handover: TIME-WAIT is forgotten when a new container takes the address") {
+  Connected t(14);
+  auto& [w, a, b, p] = t;
+  REQUIRE(p.server->Send(test::Bytes("done")).ok());
+  Exit e = ExitProcess(w, a);
+  REQUIRE(ReadToEnd(w, *p.client, 10 * kSimSec).second == 0);
+  p.client.reset();
+  w.RunFor(kSimSec);  // the FINs crossed: the daemon's copy is in TIME-WAIT (60 s)
+  REQUIRE(e.orphans->tcp_connections() == 1);
+  e.orphans->ForgetTimeWait();
+  CHECK(e.orphans->tcp_connections() == 0);
+}
+
 TEST_CASE("net tcp handover: a server writes and exits; the client gets it all and EOF") {
   ServerWritesThenExits(0, 1, 200'000);
 }

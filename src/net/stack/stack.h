@@ -191,6 +191,10 @@ class NetStack : public FrameSink {
   // Connections in the TCP table (the daemon drops an orphan stack with none).
   size_t tcp_connections() const;
   bool HasTcpConnection(Endpoint local, Endpoint remote) const;
+  // Forgets the connections in TIME-WAIT, without a packet (the daemon's
+  // orphan stack, when a new container takes its address: a new
+  // connection of it could reuse one's 4-tuple).
+  void ForgetTimeWait();
   // The address, prefix, gateway and MTU a handover's records were made
   // with (the daemon builds the stack that adopts them from these).
   static bool HandOverOrigin(std::span<const std::byte> records, StackConfig* cfg, uint16_t* mtu);

@@ -93,6 +93,14 @@ bool NetStack::HasTcpConnection(Endpoint local, Endpoint remote) const {
   return tcp_conns_.count({local, remote}) != 0;
 }
 
+void NetStack::ForgetTimeWait() {
+  StackEntry e(this);
+  std::vector<std::shared_ptr<TcpConn>> tw;
+  for (auto& [key, c] : tcp_conns_)
+    if (c->state == TcpState::kTimeWait) tw.push_back(c);
+  for (auto& c : tw) c->CloseDone();
+}
+
 bool NetStack::HandOverOrigin(std::span<const std::byte> records, StackConfig* cfg,
                               uint16_t* mtu) {
   Reader r(records);
