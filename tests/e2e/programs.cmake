@@ -105,6 +105,11 @@ junction_e2e(fs_open_types APP ${E2E_DATA}/fs_open_types.toml COMMAND $<TARGET_F
 # file mapping past its end): the lazy open and stat read no further.
 add_executable(e2e_fs_path_page_end progs/fs_path_page_end.c)
 junction_e2e(fs_path_page_end COMMAND $<TARGET_FILE:e2e_fs_path_page_end>)
+# Guest buffers in a mapped VMA that fault (a page past a mapped file's
+# end): EFAULT from paths, pipes, unix sockets, eventfd and tmpfs, as Linux
+# (the LibOS's fault-tolerant copies, entry/safe_copy.S).
+add_executable(e2e_sys_guest_fault_copy progs/sys_guest_fault_copy.c)
+junction_e2e(sys_guest_fault_copy COMMAND $<TARGET_FILE:e2e_sys_guest_fault_copy>)
 # stat/lstat/fstatat of absolute paths (the lazy stat under junction):
 # symlinks anywhere in the path, mount points, bad buffers, long names.
 add_executable(e2e_fs_stat_paths progs/fs_stat_paths.c)

@@ -12,6 +12,7 @@
 #include <initializer_list>
 
 #include "libos/entry/rewrite.h"
+#include "libos/entry/safe_copy.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/process.h"
@@ -97,12 +98,19 @@ void SigtrapHandler(int sig, siginfo_t* si, void* ctx) {
   host::Syscall(SYS_rt_sigaction, sig, host::L(&dfl), 0, 8);
 }
 
-// SIGSEGV, SIGBUS, SIGFPE, SIGILL: the guest's handler if it has one;
-// otherwise a fault in LibOS code is reported as a LibOS bug, and the
+// SIGSEGV, SIGBUS, SIGFPE, SIGILL: a fault of a safe copy on guest memory
+// resumes at its fixup (the call fails with EFAULT, safe_copy.h), whatever
+// the guest's handlers; else the guest's handler if it has one; otherwise a fault in LibOS code is reported as a LibOS bug, and the
 // default action (core dump, 128+N) follows.
 void FaultHandler(int sig, siginfo_t* si, void* ctx) {
   auto* uc = static_cast<ucontext_t*>(ctx);
   auto rip = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  if (sig == SIGSEGV || sig == SIGBUS) {
+    if (uintptr_t fixup = SafeCopyFixupFor(rip)) {
+      uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(fixup);
+      return;
+    }
+  }
   if (GuestHandlesSignal(sig)) {
     HostSignalHandler(sig, si, ctx);
     return;

@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "libos/entry/safe_copy.h"
 #include "libos/fs/fd_table.h"
 #include "libos/host/host.h"
 
@@ -45,16 +46,18 @@ SysResult<size_t> EventFd::Read(void* buf, size_t len) {
   uint64_t v = semaphore_ ? 1 : count_;
   count_ -= v;
   lock_.unlock();
-  std::memcpy(buf, &v, sizeof(v));
+  // As Linux: the count is consumed even if the guest's buffer faults.
+  bool copied = SafeCopy(buf, &v, sizeof(v));
   writeq_.WakeAll();
   hub().Notify(EPOLLOUT);
+  if (!copied) return Errno{EFAULT};
   return sizeof(uint64_t);
 }
 
 SysResult<size_t> EventFd::Write(const void* buf, size_t len) {
   if (len < sizeof(uint64_t)) return Errno{EINVAL};
   uint64_t v;
-  std::memcpy(&v, buf, sizeof(v));
+  if (!SafeCopy(&v, buf, sizeof(v))) return Errno{EFAULT};
   if (v == ~uint64_t{0}) return Errno{EINVAL};
   lock_.lock();
   for (;;) {

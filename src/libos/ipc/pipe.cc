@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "libos/entry/safe_copy.h"
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
 #include "sched/kthread.h"
@@ -37,8 +38,9 @@ void PipeBuffer::ReleaseLast(PipeBuffer* b) {
 size_t PipeBuffer::CopyOut_locked(void* dst, size_t len, bool consume) {
   size_t n = std::min(len, used_);
   size_t first = std::min(n, cap_ - head_);
-  std::memcpy(dst, ring_.data() + head_, first);
-  std::memcpy(static_cast<char*>(dst) + first, ring_.data(), n - first);
+  if (!SafeCopy(dst, ring_.data() + head_, first) ||
+      !SafeCopy(static_cast<char*>(dst) + first, ring_.data(), n - first))
+    return kCopyFault;  // nothing consumed
   if (consume) {
     head_ = (head_ + n) % cap_;
     used_ -= n;
@@ -47,12 +49,14 @@ size_t PipeBuffer::CopyOut_locked(void* dst, size_t len, bool consume) {
   return n;
 }
 
-void PipeBuffer::CopyIn_locked(const void* src, size_t len) {
+bool PipeBuffer::CopyIn_locked(const void* src, size_t len) {
   size_t tail = (head_ + used_) % cap_;
   size_t first = std::min(len, cap_ - tail);
-  std::memcpy(ring_.data() + tail, src, first);
-  std::memcpy(ring_.data(), static_cast<const char*>(src) + first, len - first);
+  if (!SafeCopy(ring_.data() + tail, src, first) ||
+      !SafeCopy(ring_.data(), static_cast<const char*>(src) + first, len - first))
+    return false;  // nothing committed
   used_ += len;
+  return true;
 }
 
 void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
@@ -88,6 +92,7 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
   }
   size_t n = Consume_locked(buf, len, peek, packet_len);
   lock_.unlock();
+  if (n == kCopyFault) return Errno{EFAULT};
   if (!peek) {
     writeq_.WakeAll();
     NotifyEnds(0, EPOLLOUT | EPOLLWRNORM);
@@ -100,6 +105,7 @@ size_t PipeBuffer::Consume_locked(void* buf, size_t len, bool peek, size_t* pack
   size_t pkt = packets_.front();
   if (packet_len) *packet_len = pkt;
   size_t n = CopyOut_locked(buf, std::min(len, pkt), !peek);
+  if (n == kCopyFault) return n;
   if (!peek) {
     packets_.pop_front();
     // The rest of a packet longer than the read is discarded (O_DIRECT).
@@ -148,7 +154,10 @@ SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, 
     size_t need = (len <= kPipeBuf || packet) ? std::min(left, packet ? max_packet : left) : 1;
     if (space >= need) {
       size_t n = packet ? std::min(left, max_packet) : std::min(left, space);
-      CopyIn_locked(src + done, n);
+      if (!CopyIn_locked(src + done, n)) {
+        lock_.unlock();
+        return done ? SysResult<size_t>(done) : Errno{EFAULT};
+      }
       if (packet) packets_.push_back(n);
       done += n;
       lock_.unlock();

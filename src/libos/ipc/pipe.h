@@ -94,9 +94,11 @@ class PipeBuffer {
   static void RaiseSigpipe();
   static void ReleaseLast(PipeBuffer* b);
   // Takes up to len bytes (or the first packet) out of a non-empty ring.
+  // The guest buffer faulted (Consume_locked/CopyOut_locked; nothing consumed).
+  static constexpr size_t kCopyFault = ~size_t{0};
   size_t Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len);
   size_t CopyOut_locked(void* dst, size_t len, bool consume);
-  void CopyIn_locked(const void* src, size_t len);
+  bool CopyIn_locked(const void* src, size_t len);  // false: src faulted, nothing copied
 
   sched::SpinLock lock_;
   std::vector<char> ring_;  // guarded by lock_

@@ -11,43 +11,26 @@
 #include <cerrno>
 
 #include "libos/entry/libos_context.h"
+#include "libos/entry/safe_copy.h"
 #include "libos/ipc/pipe.h"
 
 namespace junction::libos::ipc {
 
 namespace {
 
-// `rep movsb` costs ~30 cycles to start: short copies (one-byte pipe
-// messages) move words instead.
-inline void CopyBytes(void* dst, const void* src, size_t n) {
-  if (n <= 16) {
-    auto* d = static_cast<char*>(dst);
-    const auto* s = static_cast<const char*>(src);
-    if (n >= 8) {
-      uint64_t a, b;
-      __builtin_memcpy(&a, s, 8);
-      __builtin_memcpy(&b, s + n - 8, 8);
-      __builtin_memcpy(d, &a, 8);
-      __builtin_memcpy(d + n - 8, &b, 8);
-      return;
-    }
-    for (size_t i = 0; i < n; i++) d[i] = s[i];
-    return;
-  }
-  asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+// Copies n bytes out of or into the ring at `at` (wrapping), with the
+// fault-tolerant copy on the guest side (entry/safe_copy.h: small copies
+// move words, larger ones `rep movsb`); false if the guest buffer faulted.
+inline bool CopyFromRing(void* dst, const char* ring, size_t cap, size_t at, size_t n) {
+  size_t first = n < cap - at ? n : cap - at;
+  if (!SafeCopy(dst, ring + at, first)) return false;
+  return n <= first || SafeCopy(static_cast<char*>(dst) + first, ring, n - first);
 }
 
-// Copies n bytes out of or into the ring at `at` (wrapping).
-inline void CopyFromRing(void* dst, const char* ring, size_t cap, size_t at, size_t n) {
+inline bool CopyToRing(char* ring, size_t cap, size_t at, const void* src, size_t n) {
   size_t first = n < cap - at ? n : cap - at;
-  CopyBytes(dst, ring + at, first);
-  if (n > first) CopyBytes(static_cast<char*>(dst) + first, ring, n - first);
-}
-
-inline void CopyToRing(char* ring, size_t cap, size_t at, const void* src, size_t n) {
-  size_t first = n < cap - at ? n : cap - at;
-  CopyBytes(ring + at, src, first);
-  if (n > first) CopyBytes(ring, static_cast<const char*>(src) + first, n - first);
+  if (!SafeCopy(ring + at, src, first)) return false;
+  return n <= first || SafeCopy(ring, static_cast<const char*>(src) + first, n - first);
 }
 
 }  // namespace
@@ -165,9 +148,14 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
       // O_DIRECT writes: the packet queue (std::deque) may free memory.
       EnterLibos(CurrentThread());
       n = Consume_locked(buf, len, false, nullptr);
+      if (n == kCopyFault) {
+        n = 0;
+        r = -EFAULT;
+      }
+    } else if (!CopyFromRing(buf, ring_.data(), cap_, head_, len < used_ ? len : used_)) {
+      r = -EFAULT;  // as Linux: nothing consumed
     } else {
       n = len < used_ ? len : used_;
-      CopyFromRing(buf, ring_.data(), cap_, head_, n);
       head_ += n;  // head_ < cap_ and n <= used_ <= cap_: no division
       if (head_ >= cap_) head_ -= cap_;
       used_ -= n;
@@ -227,7 +215,10 @@ long PipeBuffer::WriteLazy(PipeEnd* end, const void* buf, size_t len) {
   }
   size_t tail = head_ + used_;  // < 2 * cap_: no division
   if (tail >= cap_) tail -= cap_;
-  CopyToRing(ring_.data(), cap_, tail, buf, len);
+  if (!CopyToRing(ring_.data(), cap_, tail, buf, len)) {
+    FinishLazy_locked(true, pinned, 0);
+    return -EFAULT;  // nothing committed, as Linux for a write up to a page
+  }
   used_ += len;
   FinishLazy_locked(true, pinned, EPOLLIN | EPOLLRDNORM);
   return static_cast<long>(len);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "libos/entry/safe_copy.h"
 #include "libos/fs/file.h"
 
 namespace junction::libos::net {
@@ -49,12 +50,13 @@ class Socket : public fs::File {
     auto r = RecvMsg(&m, len, 0);
     if (!r.ok()) return r;
     size_t n = std::min(*r, m.data.size());
-    std::memcpy(buf, m.data.data(), n);
+    if (!SafeCopy(buf, m.data.data(), n)) return Errno{EFAULT};  // a fault in the guest's buffer
     return n;
   }
   SysResult<size_t> Write(const void* buf, size_t len) override {
     Msg m;
-    m.data.assign(static_cast<const char*>(buf), static_cast<const char*>(buf) + len);
+    m.data.resize(len);
+    if (!SafeCopy(m.data.data(), buf, len)) return Errno{EFAULT};  // a fault in the guest's buffer
     return SendMsg(m, 0);
   }
 };

@@ -22,7 +22,7 @@
 #include <climits>
 
 #include "libos/entry/libos_context.h"
-#include "libos/entry/word_bytes.h"
+#include "libos/entry/safe_copy.h"
 #include "libos/fs/fd_table.h"
 #include "libos/fs/host_fd_kind.h"
 #include "libos/fs/path_words.h"
@@ -38,35 +38,18 @@ constexpr long kNotLazy = 1;  // no system call returns it for stat
 
 // Copies the NUL-terminated guest string at `addr` into `out` (at most
 // `cap` bytes with the NUL) if it lies in one guest VMA this kthread knows;
-// its length, or -1. Each byte is read once (another guest thread may be
-// changing the string); from an 8-byte boundary on, a word at a time (the
-// bytes after the NUL in its word are copied too). An aligned word never
-// crosses into a page the string does not reach, which may fault although
-// the VMA says readable (a file mapping past the file's end, a guard
-// region): e2e.fs_path_page_end.
+// its length, or -1 (also when reading it faulted: the full handler then
+// says EFAULT). Each byte is read once (another guest thread may be
+// changing the string); from an 8-byte boundary on, a word at a time,
+// which never crosses into a page the string does not reach
+// (entry/safe_copy.S; e2e.fs_path_page_end, e2e.sys_guest_fault_copy).
 long CopyKnownGuestString(const ThreadState* ts, uintptr_t addr, char* out, size_t cap) {
   const ThreadState::GuestRange* r = KnownGuestRange(ts, addr, 1, PROT_READ);
   if (!r) return -1;
   size_t avail = r->end - addr;
   if (avail > cap) avail = cap;
-  const volatile char* s = reinterpret_cast<const volatile char*>(addr);
-  size_t i = 0;
-  for (; i < avail && ((addr + i) & 7); i++) {
-    char c = s[i];
-    out[i] = c;
-    if (c == 0) return static_cast<long>(i);
-  }
-  for (; i + 8 <= avail; i += 8) {
-    uint64_t w = *reinterpret_cast<const volatile UnalignedWord*>(addr + i);
-    *reinterpret_cast<volatile UnalignedWord*>(out + i) = w;
-    if (uint64_t zeros = ZeroBytesOf(w)) return static_cast<long>(i + FirstMarkedByte(zeros));
-  }
-  for (; i < avail; i++) {
-    char c = s[i];
-    out[i] = c;
-    if (c == 0) return static_cast<long>(i);
-  }
-  return -1;
+  long n = SafeCopyString(out, reinterpret_cast<const char*>(addr), avail);
+  return n >= 0 && static_cast<size_t>(n) < avail ? n : -1;
 }
 
 // The mount `path` lies in (Vfs::MountFor: the longest covering target)

@@ -23,7 +23,12 @@ long PipeCommon(long fds_addr, long flags) {
   int out[2];
   auto r = InstallPair(rd, wr, flags & O_CLOEXEC, out);
   if (r) return r;
-  std::memcpy(reinterpret_cast<void*>(fds_addr), out, sizeof(out));
+  if (!CopyToUser(static_cast<uintptr_t>(fds_addr), out, sizeof(out))) {
+    // As Linux: the descriptors go again when they cannot be stored.
+    (void)fs::FdTable::Get().Close(out[0]);
+    (void)fs::FdTable::Get().Close(out[1]);
+    return -EFAULT;
+  }
   return 0;
 }
 

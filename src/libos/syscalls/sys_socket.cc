@@ -30,7 +30,9 @@ net::Socket* AsSocket(const fs::FilePtr& f) { return dynamic_cast<net::Socket*>(
 SysResult<std::string> ReadAddr(long addr, long len) {
   if (len < 0 || len > 128) return Errno{EINVAL};
   if (!GuestReadable(static_cast<uintptr_t>(addr), static_cast<size_t>(len))) return Errno{EFAULT};
-  return std::string(reinterpret_cast<const char*>(addr), static_cast<size_t>(len));
+  std::string out(static_cast<size_t>(len), '\0');
+  TRY_VOID(CopyFromUser(out.data(), static_cast<uintptr_t>(addr), out.size()));
+  return out;
 }
 
 // Writes a sockaddr back (addr, *addrlen in/out), truncating as Linux.
@@ -40,8 +42,7 @@ long WriteAddr(const std::string& s, long addr, long lenp) {
   if (!len.ok()) return -EFAULT;
   if (static_cast<int>(*len) < 0) return -EINVAL;
   size_t n = std::min<size_t>(*len, s.size());
-  if (!GuestWritable(static_cast<uintptr_t>(addr), n)) return -EFAULT;
-  std::memcpy(reinterpret_cast<void*>(addr), s.data(), n);
+  if (!CopyToUser(static_cast<uintptr_t>(addr), s.data(), n)) return -EFAULT;
   return UserPtr<socklen_t>(lenp).Write(static_cast<socklen_t>(s.size())).ok() ? 0 : -EFAULT;
 }
 
@@ -205,8 +206,9 @@ SysResult<std::vector<char>> Gather(const iovec* iov, size_t cnt) {
   std::vector<char> out;
   for (size_t i = 0; i < cnt; i++) {
     auto base = reinterpret_cast<uintptr_t>(iov[i].iov_base);
-    if (!GuestReadable(base, iov[i].iov_len)) return Errno{EFAULT};
-    out.insert(out.end(), static_cast<char*>(iov[i].iov_base), static_cast<char*>(iov[i].iov_base) + iov[i].iov_len);
+    size_t have = out.size();
+    out.resize(have + iov[i].iov_len);
+    TRY_VOID(CopyFromUser(out.data() + have, base, iov[i].iov_len));
   }
   return out;
 }
@@ -258,7 +260,13 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   size_t off = 0;
   for (size_t i = 0; i < h->msg_iovlen && off < m.data.size(); i++) {
     size_t n = std::min(h->msg_iov[i].iov_len, m.data.size() - off);
-    std::memcpy(h->msg_iov[i].iov_base, m.data.data() + off, n);
+    // Linux stops at a fault and returns what it copied, or EFAULT.
+    if (!SafeCopy(h->msg_iov[i].iov_base, m.data.data() + off, n)) {
+      if (!off) return -EFAULT;
+      m.data.resize(off);
+      *r = off;
+      break;
+    }
     off += n;
   }
   if (h->msg_name) {
@@ -320,9 +328,9 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
 
 JUNCTION_HANDLER(sendto) {
   SOCKET_ARG(s, f, 0);
-  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
   net::Msg m;
-  m.data.assign(reinterpret_cast<const char*>(a.a[1]), reinterpret_cast<const char*>(a.a[1]) + a.a[2]);
+  m.data.resize(static_cast<size_t>(a.a[2]));
+  if (!CopyFromUser(m.data.data(), static_cast<uintptr_t>(a.a[1]), m.data.size())) return -EFAULT;
   if (a.a[4] && a.a[5]) {
     auto addr = ReadAddr(a.a[4], a.a[5]);
     if (!addr.ok()) return -addr.error();
@@ -338,7 +346,7 @@ JUNCTION_HANDLER(recvfrom) {
   net::Msg m;
   auto r = s->RecvMsg(&m, static_cast<size_t>(a.a[2]), static_cast<int>(a.a[3]));
   if (!r.ok()) return -r.error();
-  std::memcpy(reinterpret_cast<void*>(a.a[1]), m.data.data(), m.data.size());
+  if (!SafeCopy(reinterpret_cast<void*>(a.a[1]), m.data.data(), m.data.size())) return -EFAULT;
   if (a.a[4]) {
     long w = WriteAddr(m.addr, a.a[4], a.a[5]);
     if (w) return w;

@@ -29,12 +29,14 @@ SysResult<std::string> CopyStringFromUser(long addr, size_t max) {
     // Check page by page so a string ending before an unmapped page works.
     uintptr_t page_end = (p | (AddressSpace::kPageSize - 1)) + 1;
     if (!GuestReadable(p, 1)) return Errno{EFAULT};
-    const char* s = reinterpret_cast<const char*>(p);
-    size_t avail = page_end - p;
-    size_t n = strnlen(s, avail);
-    out.append(s, std::min(n, max - out.size()));
-    if (n < avail) return out.size() < max ? SysResult<std::string>(std::move(out)) : Errno{ENAMETOOLONG};
-    p = page_end;
+    size_t have = out.size();
+    size_t avail = std::min(page_end - p, max - have);
+    out.resize(have + avail);
+    long n = SafeCopyString(out.data() + have, reinterpret_cast<const char*>(p), avail);
+    if (n < 0) return Errno{EFAULT};  // the page faulted (past a file's end, unmapped meanwhile)
+    out.resize(have + static_cast<size_t>(n));
+    if (static_cast<size_t>(n) < avail) return out;
+    p += avail;
   }
   return Errno{ENAMETOOLONG};
 }

@@ -1,6 +1,8 @@
 // Guest memory is touched only through these accessors: a pointer outside
 // the guest's mappings (or into LibOS memory) yields EFAULT, never a LibOS
-// crash or a write into LibOS state.
+// crash or a write into LibOS state. The VMA check is the fast reject; the
+// copies are fault-tolerant (entry/safe_copy.h) for what it cannot see (a
+// page past a mapped file's end, a concurrent munmap).
 #pragma once
 
 #include <cstddef>
@@ -9,6 +11,7 @@
 #include <string>
 
 #include "base/sys_result.h"
+#include "libos/entry/safe_copy.h"
 #include "libos/mm/address_space.h"
 
 namespace junction::libos {
@@ -30,18 +33,29 @@ class UserPtr {
   SysResult<T> Read() const {
     if (!GuestReadable(addr_, sizeof(T))) return Errno{EFAULT};
     T v;
-    std::memcpy(&v, reinterpret_cast<const void*>(addr_), sizeof(T));
+    if (!SafeCopy(&v, reinterpret_cast<const void*>(addr_), sizeof(T))) return Errno{EFAULT};
     return v;
   }
   SysResult<void> Write(const T& v) const {
     if (!GuestWritable(addr_, sizeof(T))) return Errno{EFAULT};
-    std::memcpy(reinterpret_cast<void*>(addr_), &v, sizeof(T));
+    if (!SafeCopy(reinterpret_cast<void*>(addr_), &v, sizeof(T))) return Errno{EFAULT};
     return {};
   }
 
  private:
   uintptr_t addr_;
 };
+
+// Copies n bytes from or to the guest: EFAULT if any is outside its
+// mappings or faults (the destination may then hold part of the data).
+inline SysResult<void> CopyFromUser(void* dst, uintptr_t src, size_t n) {
+  if (!GuestReadable(src, n) || !SafeCopy(dst, reinterpret_cast<const void*>(src), n)) return Errno{EFAULT};
+  return {};
+}
+inline SysResult<void> CopyToUser(uintptr_t dst, const void* src, size_t n) {
+  if (!GuestWritable(dst, n) || !SafeCopy(reinterpret_cast<void*>(dst), src, n)) return Errno{EFAULT};
+  return {};
+}
 
 // Copies a NUL-terminated guest string of at most `max` bytes (ENAMETOOLONG
 // beyond, EFAULT if unmapped).

@@ -1,0 +1,154 @@
+// Fault-tolerant copies between LibOS and guest memory (safe_copy.h). A
+// guest pointer that the VMA check accepts may still fault: a file mapping
+// past the file's end (SIGBUS), a file truncated after mapping, another
+// guest thread's munmap/mprotect between the check and the copy. Every
+// instruction that touches guest memory lies between a routine's start and
+// its fault label; the LibOS's fault handler (sigsys.cc) resumes such a
+// fault at the routine's fixup (SafeCopyFixupFor), which returns what the
+// caller turns into EFAULT or a short count. Leaf routines: general
+// registers only (the lazy paths run them on the guest's vector state), no
+// stack use, so a fixup is a plain `ret`.
+        .text
+
+// size_t junction_safe_copy(void* dst, const void* src, size_t n):
+// the number of bytes NOT copied (0 on success).
+        .p2align 4
+        .globl junction_safe_copy
+        .type junction_safe_copy, @function
+junction_safe_copy:
+        mov %rdx, %rcx
+        cmp $16, %rdx
+        ja .Lcopy_rep
+        // Up to 16 bytes: `rep movsb` costs ~30 cycles to start (one-byte
+        // pipe messages), so words, or bytes below 8.
+        cmp $8, %rdx
+        jb .Lcopy_bytes
+.Lcopy_small_start:
+        mov (%rsi), %r8
+        mov -8(%rsi,%rdx), %r9
+        mov %r8, (%rdi)
+        mov %r9, -8(%rdi,%rdx)
+        xor %eax, %eax
+        ret
+.Lcopy_bytes:
+        test %rdx, %rdx
+        jz .Lcopy_done
+.Lcopy_byte_loop:
+        movzbl (%rsi), %r8d
+        mov %r8b, (%rdi)
+        inc %rsi
+        inc %rdi
+        dec %rcx
+        jnz .Lcopy_byte_loop
+.Lcopy_small_end:
+.Lcopy_done:
+        xor %eax, %eax
+        ret
+.Lcopy_rep:
+.Lcopy_rep_start:
+        rep movsb
+.Lcopy_rep_end:
+        xor %eax, %eax
+        ret
+.Lcopy_small_fixup:
+        // Nothing, or not all, was copied: report the whole request.
+        mov %rdx, %rax
+        ret
+.Lcopy_rep_fixup:
+        // `rep movsb` stops at the faulting byte with %rcx bytes left.
+        mov %rcx, %rax
+        ret
+        .size junction_safe_copy, .-junction_safe_copy
+
+// long junction_safe_copy_string(char* dst, const char* src, size_t cap):
+// copies the NUL-terminated string at src (each byte read once; from an
+// 8-byte boundary on a word at a time, which never crosses into a page the
+// string does not reach) into dst; its length if a NUL lies in the first
+// `cap` bytes, `cap` if none does, -1 if reading faulted. Bytes after the
+// NUL in its word may be copied too (dst has `cap` bytes).
+        .p2align 4
+        .globl junction_safe_copy_string
+        .type junction_safe_copy_string, @function
+junction_safe_copy_string:
+        xor %eax, %eax                  // index
+.Lstr_start:
+.Lstr_head:                             // bytes up to an 8-byte boundary
+        cmp %rdx, %rax
+        jae .Lstr_none
+        lea (%rsi,%rax), %rcx
+        test $7, %cl
+        jz .Lstr_words
+        movzbl (%rsi,%rax), %ecx
+        mov %cl, (%rdi,%rax)
+        test %ecx, %ecx
+        jz .Lstr_found
+        inc %rax
+        jmp .Lstr_head
+.Lstr_words:
+        movabs $0x7f7f7f7f7f7f7f7f, %r10
+.Lstr_word_loop:
+        lea 8(%rax), %rcx
+        cmp %rdx, %rcx
+        ja .Lstr_tail
+        mov (%rsi,%rax), %r8
+        mov %r8, (%rdi,%rax)
+        // The zero bytes of r8 as their top bits: ~(((w & m) + m) | w | m).
+        mov %r8, %r9
+        and %r10, %r9
+        add %r10, %r9
+        or %r8, %r9
+        or %r10, %r9
+        not %r9
+        test %r9, %r9
+        jnz .Lstr_word_zero
+        mov %rcx, %rax
+        jmp .Lstr_word_loop
+.Lstr_word_zero:
+        bsf %r9, %r9
+        shr $3, %r9
+        add %r9, %rax
+        ret
+.Lstr_tail:
+        cmp %rdx, %rax
+        jae .Lstr_none
+        movzbl (%rsi,%rax), %ecx
+        mov %cl, (%rdi,%rax)
+        test %ecx, %ecx
+        jz .Lstr_found
+        inc %rax
+        jmp .Lstr_tail
+.Lstr_end:
+.Lstr_found:
+        ret
+.Lstr_none:
+        mov %rdx, %rax
+        ret
+.Lstr_fixup:
+        mov $-1, %rax
+        ret
+        .size junction_safe_copy_string, .-junction_safe_copy_string
+
+// {start, end, fixup} for each range of instructions that may fault on
+// guest memory, as offsets from the table (position independent).
+        .section .rodata
+        .p2align 3
+        .globl junction_safe_copy_fixups
+        .type junction_safe_copy_fixups, @object
+junction_safe_copy_fixups:
+        .long .Lcopy_small_start - junction_safe_copy_fixups
+        .long .Lcopy_small_end - junction_safe_copy_fixups
+        .long .Lcopy_small_fixup - junction_safe_copy_fixups
+        .long .Lcopy_rep_start - junction_safe_copy_fixups
+        .long .Lcopy_rep_end - junction_safe_copy_fixups
+        .long .Lcopy_rep_fixup - junction_safe_copy_fixups
+        .long .Lstr_start - junction_safe_copy_fixups
+        .long .Lstr_end - junction_safe_copy_fixups
+        .long .Lstr_fixup - junction_safe_copy_fixups
+        .size junction_safe_copy_fixups, .-junction_safe_copy_fixups
+        .globl junction_safe_copy_fixup_count
+        .type junction_safe_copy_fixup_count, @object
+junction_safe_copy_fixup_count:
+        .long 3
+        .size junction_safe_copy_fixup_count, 4
+
+        .section .note.GNU-stack,"",@progbits

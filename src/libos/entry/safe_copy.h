@@ -1,0 +1,42 @@
+// Copies to and from guest memory that return a failure instead of
+// crashing the LibOS when the memory faults although its VMA allows the
+// access (a file mapping past the file's end, a concurrent munmap or
+// mprotect): the kernel's exception-fixup answer (safe_copy.S). The VMA
+// check (user_memory.h, KnownGuestRange) stays the fast reject; these cover
+// what it cannot see. Vector-free and libc-free: usable on the lazy paths.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+size_t junction_safe_copy(void* dst, const void* src, size_t n);
+long junction_safe_copy_string(char* dst, const char* src, size_t cap);
+extern const int32_t junction_safe_copy_fixups[];
+extern const int32_t junction_safe_copy_fixup_count;
+}
+
+namespace junction::libos {
+
+// Copies n bytes; true if all were copied (false: the guest side faulted,
+// dst may hold part of the data).
+inline bool SafeCopy(void* dst, const void* src, size_t n) { return junction_safe_copy(dst, src, n) == 0; }
+
+// The string at src into dst (cap bytes): its length if its NUL lies in
+// the first cap bytes, cap if not, -1 if reading it faulted.
+inline long SafeCopyString(char* dst, const char* src, size_t cap) {
+  return junction_safe_copy_string(dst, src, cap);
+}
+
+// The address to resume a fault at `ip` at, if ip lies in a safe-copy
+// routine's guest access; 0 otherwise. Signal-handler safe (no TLS).
+inline uintptr_t SafeCopyFixupFor(uintptr_t ip) {
+  auto base = reinterpret_cast<uintptr_t>(junction_safe_copy_fixups);
+  for (int32_t i = 0; i < junction_safe_copy_fixup_count; i++) {
+    const int32_t* e = junction_safe_copy_fixups + 3 * i;
+    if (ip >= base + e[0] && ip < base + e[1]) return base + e[2];
+  }
+  return 0;
+}
+
+}  // namespace junction::libos

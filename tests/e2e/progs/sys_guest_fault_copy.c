@@ -1,0 +1,97 @@
+// Guest buffers that lie in a mapped VMA but fault when touched: a 100-byte
+// file mapped with two pages of length, pointers into the second page
+// (past the file's end: SIGBUS) or running into it. Linux answers EFAULT
+// (or a short count); the LibOS must answer the same and never crash while
+// it copies (entry/safe_copy.S).
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static void show(const char* what, long r) {
+  printf("%s: %ld %s\n", what, r, r < 0 ? strerrorname_np(errno) : "");
+}
+
+int main(void) {
+  char file[64];
+  snprintf(file, sizeof(file), "/tmp/sys_guest_fault_copy.%d", (int)getpid());
+  long page = sysconf(_SC_PAGESIZE);
+  int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0 || ftruncate(fd, 100) != 0) return 1;
+  char* m = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED) return 1;
+  char* bad = m + page;        // past the file's end: every access faults
+  char* tail = m + page - 10;  // 10 good bytes, then the bad page
+  memset(tail, 'a', 10);       // a path with no NUL before the bad page
+  struct stat st;
+
+  // Paths (the lazy and the full open/stat paths, and mkdir's).
+  show("open bad", open(bad, O_RDONLY));
+  show("open tail", open(tail, O_RDONLY));
+  show("openat tail", openat(AT_FDCWD, tail, O_RDONLY));
+  show("stat bad", stat(bad, &st));
+  show("stat tail", stat(tail, &st));
+  show("lstat tail", lstat(tail, &st));
+  show("mkdir tail", mkdir(tail, 0700));
+  show("stat into bad", stat("/", (struct stat*)bad));
+
+  // Pipes: the LibOS copies between its ring and the guest's buffer.
+  int p[2];
+  if (pipe2(p, O_NONBLOCK) != 0) return 1;
+  show("pipe write bad", write(p[1], bad, 10));
+  show("pipe write tail", write(p[1], tail, 20));
+  show("pipe write 1 bad", write(p[1], bad, 1));
+  show("pipe write big tail", write(p[1], tail, 100));
+  char got[64];
+  show("pipe read empty", read(p[0], got, sizeof(got)));
+  show("pipe write ok", write(p[1], "hello", 5));
+  show("pipe read bad", read(p[0], bad, 5));
+  show("pipe read tail", read(p[0], tail + 8, 5));
+  long n = read(p[0], got, sizeof(got));
+  show("pipe read ok", n);
+  if (n > 0) printf("  data %.*s\n", (int)n, got);
+  show("pipe2 into bad", pipe2((int*)bad, 0));
+  int probe = open("/dev/null", O_RDONLY);  // the lowest free descriptor: none leaked
+  printf("next fd %d\n", probe - p[1]);
+  close(probe);
+  show("pipe writev bad", writev(p[1], &(struct iovec){bad, 8}, 1));
+
+  // Unix stream sockets.
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0) return 1;
+  show("unix write bad", write(sv[0], bad, 10));
+  show("unix send bad", send(sv[0], bad, 10, 0));
+  show("unix sendto bad", sendto(sv[0], bad, 10, 0, NULL, 0));
+  show("unix write ok", write(sv[0], "hi", 2));
+  show("unix recv bad", recv(sv[1], bad, 2, 0));
+
+  // eventfd.
+  int e = eventfd(3, EFD_NONBLOCK);
+  show("eventfd write bad", write(e, bad, 8));
+  show("eventfd read bad", read(e, bad, 8));
+
+  // A tmpfs file (/dev/shm) and a host file.
+  char shm[64];
+  snprintf(shm, sizeof(shm), "/dev/shm/sys_guest_fault_copy.%d", (int)getpid());
+  int t = open(shm, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (t < 0) return 1;
+  show("tmpfs write bad", write(t, bad, 10));
+  show("tmpfs write ok", write(t, "0123456789", 10));
+  show("tmpfs pread bad", pread(t, bad, 10, 0));
+  show("file write bad", write(fd, bad, 10));
+  close(t);
+  unlink(shm);
+
+  munmap(m, 2 * page);
+  close(fd);
+  unlink(file);
+  return 0;
+}
