@@ -653,7 +653,12 @@ TEST_CASE("a host realtime step is followed at the next re-anchor") {
   CHECK(std::abs(Ns(ts) - HostNs(CLOCK_REALTIME)) < kMs);
 }
 
-TEST_CASE("start-up calibration is fast and close") {
+// The start-up rate (from a 50 us spin) against the one measured over 30 ms.
+// How long InitData takes is not asserted: a spin the scheduler preempts
+// lasts as long as it is preempted (4-12 ms in 3 of 200 runs with two
+// busy loops per core). Its cost is in every process start, which the
+// benchmarks measure (proc spawn_true, startup).
+TEST_CASE("start-up calibration is close") {
   alignas(4096) static vdso::VdsoData d;
   auto t0 = std::chrono::steady_clock::now();
   vdso::InitData(&d);
@@ -665,7 +670,6 @@ TEST_CASE("start-up calibration is fast and close") {
   double ppm = (double(initial) - double(d.w.rate[0])) / double(d.w.rate[0]) * 1e6;
   MESSAGE("InitData: ", us, " us; start-up rate error ", ppm,
           " ppm; TSC ", 1e9 / (double(d.w.rate[0]) / 4294967296.0) / 1e6, " MHz");
-  CHECK(us < 500);
   CHECK(d.w.refined == 1);
   CHECK(std::abs(ppm) < 2000);
 }
