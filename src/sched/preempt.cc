@@ -75,12 +75,6 @@ void FindHostVdso() {
   g_host_vdso_end = last + bias;
 }
 
-bool InLibosText(uintptr_t ip) {
-  return (ip >= reinterpret_cast<uintptr_t>(__executable_start) &&
-          ip < reinterpret_cast<uintptr_t>(etext)) ||
-         (ip >= g_host_vdso_start && ip < g_host_vdso_end);
-}
-
 void Arm(int id, uint64_t ns) {
   itimerspec its{};
   its.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
@@ -99,7 +93,7 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
   auto* u = static_cast<Uthread*>(ts->current);
   if (!u || u->preempted) return;
   auto* ucx = static_cast<ucontext_t*>(ucv);
-  SampleTick(u, InLibosText(static_cast<uintptr_t>(ucx->uc_mcontext.gregs[REG_RIP])));
+  SampleTick(u, InLibosCode(static_cast<uintptr_t>(ucx->uc_mcontext.gregs[REG_RIP])));
   // Switch if another uthread waits for this core, the daemon wants it
   // back, or there are packet rings or host descriptors to look at (a
   // uthread that never blocks, e.g. one polling a ready descriptor in a
@@ -117,7 +111,7 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
   auto* uc = static_cast<ucontext_t*>(ucv);
   greg_t* g = uc->uc_mcontext.gregs;
   auto rip = static_cast<uintptr_t>(g[REG_RIP]);
-  if (InLibosText(rip)) {
+  if (InLibosCode(rip)) {
     if (!others) return;  // the signal is taken at its syscall exit
     // In the LibOS: switch at the next system call exit.
     u->need_resched = true;
@@ -169,6 +163,12 @@ JUNCTION_FORK_WRITTEN std::atomic<libos::ThreadState*> g_lazy_timer{nullptr};
 int TimerOf(libos::ThreadState* ts) { return __atomic_load_n(&ts->preempt_timer, __ATOMIC_ACQUIRE); }
 
 }  // namespace
+
+bool InLibosCode(uintptr_t ip) {
+  return (ip >= reinterpret_cast<uintptr_t>(__executable_start) &&
+          ip < reinterpret_cast<uintptr_t>(etext)) ||
+         (ip >= g_host_vdso_start && ip < g_host_vdso_end);
+}
 
 bool StartPreemptionTimer(uint64_t slice_ns) {
   if (g_slice_ns != slice_ns) g_slice_ns = slice_ns;

@@ -19,6 +19,11 @@ inline constexpr int kPreemptSignal = 64;
 
 // Per kthread: installs the handler (once) and creates this kthread's timer.
 bool StartPreemptionTimer(uint64_t slice_ns);
+// The LibOS's own code: junction's text or the host's vDSO (junction's
+// clock_gettime runs there; the guest runs the LibOS's vDSO image). A host
+// signal that lands at `ip` interrupted the LibOS, not the guest. The vDSO
+// is found when the first preemption timer starts, before guest code runs.
+bool InLibosCode(uintptr_t ip);
 // Idle kthreads stop their timer while parked.
 void PausePreemptionTimer();
 void ResumePreemptionTimer();
