@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "libos/entry/safe_copy.h"
 #include "libos/fs/path.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
@@ -198,7 +199,7 @@ SysResult<size_t> TextFile::Read(void* buf, size_t len) {
 SysResult<size_t> TextFile::Pread(void* buf, size_t len, uint64_t off) {
   if (off >= text_.size()) return size_t{0};
   size_t n = std::min(len, text_.size() - static_cast<size_t>(off));
-  std::memcpy(buf, text_.data() + off, n);
+  if (!SafeCopy(buf, text_.data() + off, n)) return Errno{EFAULT};  // a guest buffer that faults
   return n;
 }
 SysResult<int64_t> TextFile::Seek(int64_t off, int whence) {

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "libos/entry/safe_copy.h"
 #include "libos/fs/fd_table.h"
 #include "libos/host/host.h"
 #include "libos/ipc/clock_watch.h"
@@ -127,7 +128,8 @@ SysResult<size_t> TimerFd::Read(void* buf, size_t len) {
   uint64_t v = ticks_;
   ticks_ = 0;
   lock_.unlock();
-  std::memcpy(buf, &v, sizeof(v));
+  // As Linux: the ticks are consumed even if the guest's buffer faults.
+  if (!SafeCopy(buf, &v, sizeof(v))) return Errno{EFAULT};
   return sizeof(uint64_t);
 }
 

@@ -34,7 +34,8 @@ long WaitCommon(long epfd, long events_addr, long max, int64_t timeout_ns) {
   uint64_t deadline = timeout_ns > 0 ? DeadlineAfter(static_cast<uint64_t>(timeout_ns)) : 0;
   auto n = ep->Wait(out.data(), static_cast<int>(out.size()), timeout_ns != 0, deadline);
   if (!n.ok()) return -n.error();
-  std::memcpy(reinterpret_cast<void*>(events_addr), out.data(), sizeof(epoll_event) * static_cast<size_t>(*n));
+  if (!SafeCopy(reinterpret_cast<void*>(events_addr), out.data(), sizeof(epoll_event) * static_cast<size_t>(*n)))
+    return -EFAULT;
   return *n;
 }
 

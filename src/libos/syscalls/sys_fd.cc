@@ -449,9 +449,9 @@ JUNCTION_HANDLER(sendfile) {
   if (in->direct_io() && out->direct_io())
     return host::Syscall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);
   long off = 0;
-  if (a.a[2]) std::memcpy(&off, reinterpret_cast<void*>(a.a[2]), sizeof(off));
+  if (a.a[2] && !SafeCopy(&off, reinterpret_cast<void*>(a.a[2]), sizeof(off))) return -EFAULT;
   long r = CopyLoop(in, a.a[2] ? &off : nullptr, out, nullptr, static_cast<size_t>(a.a[3]));
-  if (a.a[2]) std::memcpy(reinterpret_cast<void*>(a.a[2]), &off, sizeof(off));
+  if (a.a[2] && !SafeCopy(reinterpret_cast<void*>(a.a[2]), &off, sizeof(off))) return -EFAULT;
   return r;
 }
 
@@ -466,12 +466,12 @@ JUNCTION_HANDLER(copy_file_range) {
   if (in->direct_io() && out->direct_io())
     return host::Syscall(SYS_copy_file_range, in->host_fd(), a.a[1], out->host_fd(), a.a[3], a.a[4], 0);
   long in_off = 0, out_off = 0;
-  if (a.a[1]) std::memcpy(&in_off, reinterpret_cast<void*>(a.a[1]), sizeof(long));
-  if (a.a[3]) std::memcpy(&out_off, reinterpret_cast<void*>(a.a[3]), sizeof(long));
+  if (a.a[1] && !SafeCopy(&in_off, reinterpret_cast<void*>(a.a[1]), sizeof(long))) return -EFAULT;
+  if (a.a[3] && !SafeCopy(&out_off, reinterpret_cast<void*>(a.a[3]), sizeof(long))) return -EFAULT;
   long r = CopyLoop(in, a.a[1] ? &in_off : nullptr, out, a.a[3] ? &out_off : nullptr,
                     static_cast<size_t>(a.a[4]));
-  if (a.a[1]) std::memcpy(reinterpret_cast<void*>(a.a[1]), &in_off, sizeof(long));
-  if (a.a[3]) std::memcpy(reinterpret_cast<void*>(a.a[3]), &out_off, sizeof(long));
+  if (a.a[1] && !SafeCopy(reinterpret_cast<void*>(a.a[1]), &in_off, sizeof(long))) return -EFAULT;
+  if (a.a[3] && !SafeCopy(reinterpret_cast<void*>(a.a[3]), &out_off, sizeof(long))) return -EFAULT;
   return r;
 }
 

@@ -247,7 +247,7 @@ long ReadlinkCommon(long dirfd, long path_addr, long buf, long size) {
   auto t = Vfs::Get().Readlink(dirfd, p->empty() ? std::string() : *p);
   if (!t.ok()) return ToErr(t.error());
   size_t n = std::min(t->size(), static_cast<size_t>(size));
-  std::memcpy(reinterpret_cast<void*>(buf), t->data(), n);
+  if (!SafeCopy(reinterpret_cast<void*>(buf), t->data(), n)) return -EFAULT;
   return static_cast<long>(n);
 }
 
@@ -261,7 +261,7 @@ JUNCTION_HANDLER(getcwd) {
   size_t size = static_cast<size_t>(a.a[1]);
   if (size < cwd.size() + 1) return -ERANGE;
   if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), cwd.size() + 1)) return -EFAULT;
-  std::memcpy(reinterpret_cast<void*>(a.a[0]), cwd.c_str(), cwd.size() + 1);
+  if (!SafeCopy(reinterpret_cast<void*>(a.a[0]), cwd.c_str(), cwd.size() + 1)) return -EFAULT;
   return static_cast<long>(cwd.size() + 1);
 }
 

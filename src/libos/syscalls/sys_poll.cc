@@ -25,7 +25,7 @@ long PollCommon(long fds_addr, long nfds, int64_t timeout_ns) {
   size_t bytes = sizeof(pollfd) * static_cast<size_t>(nfds);
   if (!GuestWritable(static_cast<uintptr_t>(fds_addr), bytes)) return -EFAULT;
   std::vector<pollfd> guest(static_cast<size_t>(nfds));
-  std::memcpy(guest.data(), reinterpret_cast<void*>(fds_addr), bytes);
+  if (!SafeCopy(guest.data(), reinterpret_cast<void*>(fds_addr), bytes)) return -EFAULT;
   std::vector<ipc::PollEntry> entries(guest.size());
   long bad = 0;
   for (size_t i = 0; i < guest.size(); i++) {
@@ -44,7 +44,7 @@ long PollCommon(long fds_addr, long nfds, int64_t timeout_ns) {
       n++;
     }
   }
-  std::memcpy(reinterpret_cast<void*>(fds_addr), guest.data(), bytes);
+  if (!SafeCopy(reinterpret_cast<void*>(fds_addr), guest.data(), bytes)) return -EFAULT;
   return n;
 }
 
@@ -62,7 +62,7 @@ long SelectCommon(long nfds, long rd, long wr, long ex, int64_t timeout_ns) {
     sets[k].assign(words, 0);
     if (!addrs[k] || !words) continue;
     if (!GuestWritable(static_cast<uintptr_t>(addrs[k]), words * 8)) return -EFAULT;
-    std::memcpy(sets[k].data(), reinterpret_cast<void*>(addrs[k]), words * 8);
+    if (!SafeCopy(sets[k].data(), reinterpret_cast<void*>(addrs[k]), words * 8)) return -EFAULT;
   }
   std::vector<ipc::PollEntry> entries;
   std::vector<int> fds;
@@ -93,7 +93,7 @@ long SelectCommon(long nfds, long rd, long wr, long ex, int64_t timeout_ns) {
     if ((want & EPOLLPRI) && (ev & kSelEx)) { sets[2][w] |= bit; count++; }
   }
   for (int k = 0; k < 3; k++)
-    if (addrs[k] && words) std::memcpy(reinterpret_cast<void*>(addrs[k]), sets[k].data(), words * 8);
+    if (addrs[k] && words && !SafeCopy(reinterpret_cast<void*>(addrs[k]), sets[k].data(), words * 8)) return -EFAULT;
   return count;
 }
 

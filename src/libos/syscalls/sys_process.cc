@@ -82,7 +82,7 @@ JUNCTION_HANDLER(prctl) {
       char buf[16] = {};
       std::memcpy(buf, p.name.data(), std::min<size_t>(p.name.size(), 15));
       if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), 16)) return -EFAULT;
-      std::memcpy(reinterpret_cast<void*>(a.a[1]), buf, 16);
+      if (!SafeCopy(reinterpret_cast<void*>(a.a[1]), buf, 16)) return -EFAULT;
       return 0;
     }
     case PR_SET_PDEATHSIG:
@@ -242,7 +242,7 @@ JUNCTION_HANDLER(sched_setaffinity) {
   uint8_t bytes[kCpumaskBytes] = {};
   size_t len = std::min(static_cast<size_t>(a.a[1]), kCpumaskBytes);
   if (len && !GuestReadable(static_cast<uintptr_t>(a.a[2]), len)) return -EFAULT;
-  std::memcpy(bytes, reinterpret_cast<const void*>(a.a[2]), len);
+  if (!SafeCopy(bytes, reinterpret_cast<const void*>(a.a[2]), len)) return -EFAULT;
   sched::Uthread* u = OwnThread(a.a[0]);
   if (!u) return -ESRCH;
   int cores = CurrentProcess().cores;

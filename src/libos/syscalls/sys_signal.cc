@@ -57,7 +57,7 @@ JUNCTION_HANDLER(rt_sigpending) {
   auto* u = static_cast<sched::Uthread*>(CurrentThread()->current);
   uint64_t pending = (s.pending | u->sig_pending) & BlockedMask();
   if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]))) return -EFAULT;
-  std::memcpy(reinterpret_cast<void*>(a.a[0]), &pending, static_cast<size_t>(a.a[1]));
+  if (!SafeCopy(reinterpret_cast<void*>(a.a[0]), &pending, static_cast<size_t>(a.a[1]))) return -EFAULT;
   return 0;
 }
 
@@ -156,7 +156,7 @@ JUNCTION_HANDLER(rt_sigtimedwait) {
       bool taken = TakePendingSignal(u, sig, &info);  // one instance
       UpdatePendingFlag();
       if (!taken || !TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
-      if (a.a[1]) std::memcpy(reinterpret_cast<void*>(a.a[1]), &info, sizeof(info));
+      if (a.a[1] && !SafeCopy(reinterpret_cast<void*>(a.a[1]), &info, sizeof(info))) return -EFAULT;
       return sig;
     }
     // A deliverable signal outside the set interrupts the wait.

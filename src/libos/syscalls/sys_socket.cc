@@ -84,7 +84,12 @@ JUNCTION_HANDLER(socketpair) {
   int out[2];
   long r = InstallPair(p->first, p->second, type & SOCK_CLOEXEC, out);
   if (r) return r;
-  std::memcpy(reinterpret_cast<void*>(a.a[3]), out, sizeof(out));
+  if (!SafeCopy(reinterpret_cast<void*>(a.a[3]), out, sizeof(out))) {
+    // As Linux: the descriptors go again when they cannot be stored.
+    (void)fs::FdTable::Get().Close(out[0]);
+    (void)fs::FdTable::Get().Close(out[1]);
+    return -EFAULT;
+  }
   return 0;
 }
 
@@ -187,7 +192,7 @@ JUNCTION_HANDLER(getsockopt) {
   CHECK(s->GetOpt(static_cast<int>(a.a[1]), static_cast<int>(a.a[2]), &val));
   size_t n = std::min<size_t>(val.size(), *len);
   if (!GuestWritable(static_cast<uintptr_t>(a.a[3]), n)) return -EFAULT;
-  std::memcpy(reinterpret_cast<void*>(a.a[3]), val.data(), n);
+  if (!SafeCopy(reinterpret_cast<void*>(a.a[3]), val.data(), n)) return -EFAULT;
   return UserPtr<socklen_t>(a.a[4]).Write(static_cast<socklen_t>(n)).ok() ? 0 : -EFAULT;
 }
 
@@ -195,7 +200,8 @@ JUNCTION_HANDLER(setsockopt) {
   SOCKET_ARG(s, f, 0);
   if (a.a[4] < 0 || a.a[4] > 4096) return -EINVAL;
   if (!GuestReadable(static_cast<uintptr_t>(a.a[3]), static_cast<size_t>(a.a[4]))) return -EFAULT;
-  std::vector<char> val(reinterpret_cast<const char*>(a.a[3]), reinterpret_cast<const char*>(a.a[3]) + a.a[4]);
+  std::vector<char> val(static_cast<size_t>(a.a[4]));
+  if (!SafeCopy(val.data(), reinterpret_cast<const void*>(a.a[3]), val.size())) return -EFAULT;
   return ToRaw(s->SetOpt(static_cast<int>(a.a[1]), static_cast<int>(a.a[2]), val));
 }
 

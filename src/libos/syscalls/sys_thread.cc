@@ -90,9 +90,10 @@ void ReleaseRobustFutexes(int tid, uintptr_t head) {
   uintptr_t next;
   long offset;
   uintptr_t pending;
-  std::memcpy(&next, reinterpret_cast<void*>(head), 8);
-  std::memcpy(&offset, reinterpret_cast<void*>(head + 8), 8);
-  std::memcpy(&pending, reinterpret_cast<void*>(head + 16), 8);
+  if (!SafeCopy(&next, reinterpret_cast<void*>(head), 8) ||
+      !SafeCopy(&offset, reinterpret_cast<void*>(head + 8), 8) ||
+      !SafeCopy(&pending, reinterpret_cast<void*>(head + 16), 8))
+    return;
   auto release = [&](uintptr_t entry) {
     uintptr_t addr = (entry & ~uintptr_t{1}) + static_cast<uintptr_t>(offset);
     if ((addr & 3) || !GuestWritable(addr, 4)) return;
@@ -113,7 +114,7 @@ void ReleaseRobustFutexes(int tid, uintptr_t head) {
   for (int limit = 0; next != head && limit < 2048; limit++) {
     if (!GuestReadable(next & ~uintptr_t{1}, 8)) break;
     uintptr_t entry = next;
-    std::memcpy(&next, reinterpret_cast<void*>(entry & ~uintptr_t{1}), 8);
+    if (!SafeCopy(&next, reinterpret_cast<void*>(entry & ~uintptr_t{1}), 8)) break;
     if (entry != pending) release(entry);
   }
   if (pending) release(pending);
@@ -144,8 +145,9 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
   child->affinity = Self()->affinity;  // inherited, as on Linux
   child->last_kthread = Self()->last_kthread;
   if (flags & CLONE_CHILD_CLEARTID) child->clear_child_tid = child_tid;
-  if (flags & CLONE_PARENT_SETTID) std::memcpy(reinterpret_cast<void*>(parent_tid), &tid, 4);
-  if (flags & CLONE_CHILD_SETTID) std::memcpy(reinterpret_cast<void*>(child_tid), &tid, 4);
+  // As Linux, a failed store of the tid does not fail the clone.
+  if (flags & CLONE_PARENT_SETTID) (void)SafeCopy(reinterpret_cast<void*>(parent_tid), &tid, 4);
+  if (flags & CLONE_CHILD_SETTID) (void)SafeCopy(reinterpret_cast<void*>(child_tid), &tid, 4);
   g_live_threads.fetch_add(1);
   sched::Register(child);
   sched::MakeRunnable(child);
@@ -167,7 +169,7 @@ JUNCTION_HANDLER(clone3) {
   if (size < 64 || size > 4096) return -EINVAL;  // CLONE_ARGS_SIZE_VER0
   clone_args ca{};
   if (!ThreadPathReadable(static_cast<uintptr_t>(a.a[0]), size)) return -EFAULT;
-  std::memcpy(&ca, reinterpret_cast<void*>(a.a[0]), std::min(size, sizeof(ca)));
+  if (!SafeCopy(&ca, reinterpret_cast<void*>(a.a[0]), std::min(size, sizeof(ca)))) return -EFAULT;
   if (!(ca.flags & CLONE_THREAD)) return Clone3Process(ca, a);  // sys_proc_fork.cc
   if (ca.exit_signal != 0) return -EINVAL;
   uintptr_t sp = ca.stack ? static_cast<uintptr_t>(ca.stack + ca.stack_size) : 0;
@@ -370,7 +372,7 @@ JUNCTION_HANDLER(futex_waitv) {
   sched::FutexWaitvEntry entries[sched::kFutexWaitvMax];
   for (int i = 0; i < n; i++) {
     futex_waitv w;
-    std::memcpy(&w, reinterpret_cast<const char*>(a.a[0]) + i * sizeof(futex_waitv), sizeof(w));
+    if (!SafeCopy(&w, reinterpret_cast<const char*>(a.a[0]) + i * sizeof(futex_waitv), sizeof(w))) return -EFAULT;
     if ((w.flags & ~(kSizeU32 | kPrivate)) != 0 || (w.flags & 3) != kSizeU32 || w.__reserved) return -EINVAL;
     if (w.val >> 32) return -EINVAL;
     if (w.uaddr & 3) return -EINVAL;
@@ -409,7 +411,7 @@ JUNCTION_HANDLER(nanosleep) {
   if (r == -EINTR && a.a[1]) {
     uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
     timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
-    std::memcpy(reinterpret_cast<void*>(a.a[1]), &rem, sizeof(rem));
+    if (!SafeCopy(reinterpret_cast<void*>(a.a[1]), &rem, sizeof(rem))) return -EFAULT;
   }
   return r;
 }
@@ -434,7 +436,7 @@ long CpuClockNanosleep(clockid_t clock, bool absolute, const timespec& req, long
       if (!absolute && rem_addr) {
         uint64_t left = target - now;
         timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
-        std::memcpy(reinterpret_cast<void*>(rem_addr), &rem, sizeof(rem));
+        if (!SafeCopy(reinterpret_cast<void*>(rem_addr), &rem, sizeof(rem))) return -EFAULT;
       }
       return -EINTR;
     }
@@ -469,7 +471,7 @@ JUNCTION_HANDLER(clock_nanosleep) {
   if (r == -EINTR && !absolute && a.a[3]) {
     uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
     timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
-    std::memcpy(reinterpret_cast<void*>(a.a[3]), &rem, sizeof(rem));
+    if (!SafeCopy(reinterpret_cast<void*>(a.a[3]), &rem, sizeof(rem))) return -EFAULT;
   }
   return r;
 }

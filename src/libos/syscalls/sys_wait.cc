@@ -252,8 +252,9 @@ JUNCTION_HANDLER(wait4) {
   long r = Wait(idtype, id, options | WEXITED, &si, a.a[3] ? &ru : nullptr);
   if (r > 0) {
     int status = StatusOf(si);
-    if (a.a[1]) std::memcpy(reinterpret_cast<void*>(a.a[1]), &status, sizeof(status));
-    if (a.a[3]) std::memcpy(reinterpret_cast<void*>(a.a[3]), &ru, sizeof(ru));
+    // As Linux: the child is reaped even if the results cannot be stored.
+    if (a.a[1] && !SafeCopy(reinterpret_cast<void*>(a.a[1]), &status, sizeof(status))) return -EFAULT;
+    if (a.a[3] && !SafeCopy(reinterpret_cast<void*>(a.a[3]), &ru, sizeof(ru))) return -EFAULT;
   }
   return r;
 }

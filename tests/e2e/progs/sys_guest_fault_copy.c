@@ -9,8 +9,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -89,6 +100,34 @@ int main(void) {
   show("file write bad", write(fd, bad, 10));
   close(t);
   unlink(shm);
+
+  // Structures the LibOS reads or writes for a call.
+  show("poll bad", poll((struct pollfd*)bad, 1, 0));
+  show("select bad", select(1, (fd_set*)bad, NULL, NULL, &(struct timeval){0, 0}));
+  int ep = epoll_create1(0);
+  epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &(struct epoll_event){.events = EPOLLOUT});
+  show("epoll_wait bad", epoll_wait(ep, (struct epoll_event*)bad, 4, 0));
+  show("getcwd bad", syscall(SYS_getcwd, bad, 100));
+  show("readlink bad", readlink("/proc/self/exe", bad, 100));
+  show("rt_sigpending bad", syscall(SYS_rt_sigpending, bad, 8));
+  show("prctl get_name bad", prctl(PR_GET_NAME, bad));
+  show("socketpair bad", socketpair(AF_UNIX, SOCK_STREAM, 0, (int*)bad));
+  probe = open("/dev/null", O_RDONLY);
+  printf("next fd after socketpair %d\n", probe - t);
+  close(probe);
+  socklen_t optlen = sizeof(int);
+  show("getsockopt bad", getsockopt(sv[0], SOL_SOCKET, SO_TYPE, bad, &optlen));
+  show("setsockopt bad", setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, bad, sizeof(int)));
+  show("nanosleep req bad", nanosleep((struct timespec*)bad, NULL));
+  int tf = timerfd_create(CLOCK_MONOTONIC, 0);
+  timerfd_settime(tf, 0, &(struct itimerspec){.it_value = {0, 1}}, NULL);
+  show("timerfd read bad", read(tf, bad, 8));
+  int st_fd = open("/proc/self/stat", O_RDONLY);
+  show("proc read bad", read(st_fd, bad, 100));
+  pid_t child = fork();
+  if (child == 0) _exit(3);
+  show("wait4 status bad", wait4(child, (int*)bad, 0, NULL) == child ? 0 : -1);
+  show("wait4 again", wait4(child, NULL, 0, NULL));
 
   munmap(m, 2 * page);
   close(fd);
