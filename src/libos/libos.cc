@@ -361,14 +361,17 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
 
   Signals();  // constructed before any signal handler can need it
   InstallHostSignalHandling();
+  // The vDSO and the site cache before the LibOS's anonymous memory:
+  // mapped after its first allocation, each would sit between that and
+  // the next, two anonymous VMAs that would otherwise be one.
+  MapVdso();
+  SiteCacheInit();  // before the first fork: the container's processes share it
   ThreadState* ts = SetupThreadState();
   if (!ts) {
     std::fprintf(stderr, "junction run: out of memory setting up the LibOS\n");
     return 1;
   }
 
-  MapVdso();
-  SiteCacheInit();  // before the first fork: the container's processes share it
   loader::AuxValues aux = GuestAuxValues();
 
   std::vector<std::string> env = BuildEnvironment(cfg);
