@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cerrno>
 
+#include "libos/entry/safe_copy.h"
 #include "sched/kthread.h"
 #include "sched/single_kthread.h"
 #include "sched/spinlock.h"
@@ -88,9 +89,10 @@ void Dequeue(Bucket& b, Waiter* w) {
   w->queued = false;
 }
 
-uint32_t Load(const uint32_t* p) {
-  return reinterpret_cast<const std::atomic<uint32_t>*>(p)->load(std::memory_order_seq_cst);
-}
+// The guest's futex word, read with the fault-tolerant load (a word past a
+// mapped file's end, or unmapped meanwhile, is EFAULT, not a LibOS crash):
+// false if it faulted. A plain `mov` is a seq_cst load on x86.
+bool Load(const uint32_t* p, uint32_t* v) { return libos::SafeLoad32(p, v); }
 
 // Takes the caller's own waiter off whatever bucket it is in now (a
 // requeue may have moved it). Returns true if it was still queued.
@@ -141,9 +143,11 @@ long FutexWait(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline
   if (bitset == 0) return -EINVAL;
   Bucket& b = BucketFor(uaddr);
   LockSched(b.lock);
-  if (Load(uaddr) != val) {
+  uint32_t cur;
+  bool loaded = Load(uaddr, &cur);
+  if (!loaded || cur != val) {
     b.lock.unlock();
-    return -EAGAIN;
+    return loaded ? -EAGAIN : -EFAULT;
   }
   // Field by field: ParkOn and Enqueue set the links, the owner and
   // `queued` (aggregate initialisation zeroed all 72 bytes first).
@@ -174,10 +178,12 @@ long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t de
     slot.waiters->fetch_add(1, std::memory_order_seq_cst);
     uint32_t gen = slot.wakes->load(std::memory_order_seq_cst);
     b.lock.lock();
-    if (Load(uaddr) != val) {
+    uint32_t cur;
+    bool loaded = Load(uaddr, &cur);
+    if (!loaded || cur != val) {
       b.lock.unlock();
       slot.waiters->fetch_sub(1, std::memory_order_relaxed);
-      return first ? -EAGAIN : 0;
+      return !loaded ? -EFAULT : first ? -EAGAIN : 0;
     }
     uint64_t poll_at = NowNs() + poll_ns;
     bool poll_first = deadline_ns == 0 || poll_at < deadline_ns;
@@ -186,7 +192,7 @@ long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t de
     long r = ParkOn(b, w, poll_first ? poll_at : deadline_ns);
     slot.waiters->fetch_sub(1, std::memory_order_relaxed);
     if (r != -ETIMEDOUT || !poll_first) return r;
-    if (slot.wakes->load(std::memory_order_acquire) != gen || Load(uaddr) != val) return 0;
+    if (slot.wakes->load(std::memory_order_acquire) != gen || !Load(uaddr, &cur) || cur != val) return 0;
     poll_ns = poll_ns * 2 < kMaxPollNs ? poll_ns * 2 : kMaxPollNs;
   }
 }
@@ -218,7 +224,10 @@ long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, 
   Bucket& b2 = BucketFor(uaddr2);
   BucketPairGuard g(b1, b2);
   long result = 0;
-  if (check && Load(uaddr) != cmpval) {
+  uint32_t cur = cmpval;
+  if (check && !Load(uaddr, &cur)) {
+    result = -EFAULT;
+  } else if (cur != cmpval) {
     result = -EAGAIN;
   } else {
     result = WakeLocked(b1, uaddr, n_wake, FUTEX_BITSET_MATCH_ANY, shared);
@@ -247,8 +256,8 @@ long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t enco
     if (oparg > 31) return -EINVAL;
     oparg = 1u << oparg;
   }
-  auto* a2 = reinterpret_cast<std::atomic<uint32_t>*>(uaddr2);
-  uint32_t old = a2->load();
+  uint32_t old;
+  if (!Load(uaddr2, &old)) return -EFAULT;
   for (;;) {
     uint32_t nv;
     switch (op) {
@@ -259,7 +268,9 @@ long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t enco
       case FUTEX_OP_XOR: nv = old ^ oparg; break;
       default: return -ENOSYS;
     }
-    if (a2->compare_exchange_weak(old, nv)) break;
+    int swapped = libos::SafeCmpxchg32(uaddr2, &old, nv);
+    if (swapped < 0) return -EFAULT;
+    if (swapped) break;
   }
   long woken = FutexWake(uaddr, n, FUTEX_BITSET_MATCH_ANY, shared);
   bool hit;
@@ -344,14 +355,17 @@ long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns) {
   u->BeginWait();
   int queued = 0;
   bool mismatch = false;
+  long mismatch_error = -EAGAIN;
   for (; queued < n; queued++) {
     Waiter& w = waiters[queued];
     w = Waiter{entries[queued].uaddr, FUTEX_BITSET_MATCH_ANY, u, nullptr, nullptr, false};
     w.shared = entries[queued].shared;
     Bucket& b = BucketFor(w.uaddr);
     SpinGuard g(b.lock);
-    if (Load(w.uaddr) != entries[queued].val) {
+    uint32_t cur;
+    if (!Load(w.uaddr, &cur) || cur != entries[queued].val) {
       mismatch = true;
+      if (!Load(w.uaddr, &cur)) mismatch_error = -EFAULT;
       break;
     }
     Enqueue(b, &w);
@@ -369,7 +383,7 @@ long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns) {
   for (int i = 0; i < queued; i++)
     if (!DequeueSelf(&waiters[i])) woken = i;
   if (woken >= 0) return woken;
-  if (mismatch) return -EAGAIN;
+  if (mismatch) return mismatch_error;
   return why == WakeReason::kTimeout ? -ETIMEDOUT : -EINTR;
 }
 
@@ -378,9 +392,11 @@ long FutexWaitRequeuePi(uint32_t* uaddr, uint32_t val, uint32_t* uaddr2, int tid
   if (uaddr == uaddr2) return -EINVAL;
   Bucket& b = BucketFor(uaddr);
   b.lock.lock();
-  if (Load(uaddr) != val) {
+  uint32_t cur;
+  bool loaded = Load(uaddr, &cur);
+  if (!loaded || cur != val) {
     b.lock.unlock();
-    return -EAGAIN;
+    return loaded ? -EAGAIN : -EFAULT;
   }
   Waiter w{uaddr, FUTEX_BITSET_MATCH_ANY, nullptr, nullptr, nullptr, false};
   w.pi_target = uaddr2;
@@ -389,7 +405,7 @@ long FutexWaitRequeuePi(uint32_t* uaddr, uint32_t val, uint32_t* uaddr2, int tid
   // Woken by FUTEX_CMP_REQUEUE_PI taking uaddr2 for it, or, once requeued,
   // by FUTEX_UNLOCK_PI handing it over: either way it owns uaddr2 now. A
   // timeout or signal racing the hand-over still returns with the lock.
-  if (r == 0 || static_cast<int>(Load(uaddr2) & FUTEX_TID_MASK) == tid) return 0;
+  if (r == 0 || (Load(uaddr2, &cur) && static_cast<int>(cur & FUTEX_TID_MASK) == tid)) return 0;
   return r;
 }
 
@@ -401,7 +417,10 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
   BucketPairGuard g(b1, b2);
   auto* word2 = reinterpret_cast<std::atomic<uint32_t>*>(uaddr2);
   long count = 0;
-  if (Load(uaddr) != cmpval) {
+  uint32_t cur;
+  if (!Load(uaddr, &cur)) {
+    count = -EFAULT;
+  } else if (cur != cmpval) {
     count = -EAGAIN;
   } else {
     // Every waiter on uaddr must be a FUTEX_WAIT_REQUEUE_PI waiter for uaddr2.

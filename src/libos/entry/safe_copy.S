@@ -128,6 +128,45 @@ junction_safe_copy_string:
         ret
         .size junction_safe_copy_string, .-junction_safe_copy_string
 
+// bool junction_safe_load32(const uint32_t* p, uint32_t* out): a futex
+// word; false if it faulted.
+        .p2align 4
+        .globl junction_safe_load32
+        .type junction_safe_load32, @function
+junction_safe_load32:
+.Lld_start:
+        mov (%rdi), %eax
+.Lld_end:
+        mov %eax, (%rsi)
+        mov $1, %eax
+        ret
+.Lld_fixup:
+        xor %eax, %eax
+        ret
+        .size junction_safe_load32, .-junction_safe_load32
+
+// int junction_safe_cmpxchg32(uint32_t* p, uint32_t* expected, uint32_t
+// desired): `lock cmpxchg` on a futex word; 1 if it was swapped, 0 if not
+// (*expected then holds the word), -1 if it faulted.
+        .p2align 4
+        .globl junction_safe_cmpxchg32
+        .type junction_safe_cmpxchg32, @function
+junction_safe_cmpxchg32:
+        mov (%rsi), %eax
+.Lcx_start:
+        lock cmpxchg %edx, (%rdi)
+.Lcx_end:
+        jne 1f
+        mov $1, %eax
+        ret
+1:      mov %eax, (%rsi)
+        xor %eax, %eax
+        ret
+.Lcx_fixup:
+        mov $-1, %eax
+        ret
+        .size junction_safe_cmpxchg32, .-junction_safe_cmpxchg32
+
 // {start, end, fixup} for each range of instructions that may fault on
 // guest memory, as offsets from the table (position independent).
         .section .rodata
@@ -144,11 +183,17 @@ junction_safe_copy_fixups:
         .long .Lstr_start - junction_safe_copy_fixups
         .long .Lstr_end - junction_safe_copy_fixups
         .long .Lstr_fixup - junction_safe_copy_fixups
+        .long .Lld_start - junction_safe_copy_fixups
+        .long .Lld_end - junction_safe_copy_fixups
+        .long .Lld_fixup - junction_safe_copy_fixups
+        .long .Lcx_start - junction_safe_copy_fixups
+        .long .Lcx_end - junction_safe_copy_fixups
+        .long .Lcx_fixup - junction_safe_copy_fixups
         .size junction_safe_copy_fixups, .-junction_safe_copy_fixups
         .globl junction_safe_copy_fixup_count
         .type junction_safe_copy_fixup_count, @object
 junction_safe_copy_fixup_count:
-        .long 3
+        .long 5
         .size junction_safe_copy_fixup_count, 4
 
         .section .note.GNU-stack,"",@progbits

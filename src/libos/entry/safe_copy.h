@@ -12,6 +12,8 @@
 extern "C" {
 size_t junction_safe_copy(void* dst, const void* src, size_t n);
 long junction_safe_copy_string(char* dst, const char* src, size_t cap);
+bool junction_safe_load32(const uint32_t* p, uint32_t* out);
+int junction_safe_cmpxchg32(uint32_t* p, uint32_t* expected, uint32_t desired);
 extern const int32_t junction_safe_copy_fixups[];
 extern const int32_t junction_safe_copy_fixup_count;
 }
@@ -26,6 +28,15 @@ inline bool SafeCopy(void* dst, const void* src, size_t n) { return junction_saf
 // the first cap bytes, cap if not, -1 if reading it faulted.
 inline long SafeCopyString(char* dst, const char* src, size_t cap) {
   return junction_safe_copy_string(dst, src, cap);
+}
+
+// A guest futex word: false if reading it faulted.
+inline bool SafeLoad32(const uint32_t* p, uint32_t* out) { return junction_safe_load32(p, out); }
+
+// Compare-and-swap on a guest futex word (sequentially consistent): 1 if
+// swapped, 0 if not (*expected holds the word), -1 if it faulted.
+inline int SafeCmpxchg32(uint32_t* p, uint32_t* expected, uint32_t desired) {
+  return junction_safe_cmpxchg32(p, expected, desired);
 }
 
 // The address to resume a fault at `ip` at, if ip lies in a safe-copy

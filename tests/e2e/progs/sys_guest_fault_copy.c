@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <poll.h>
+#include <linux/futex.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -128,6 +129,16 @@ int main(void) {
   if (child == 0) _exit(3);
   show("wait4 status bad", wait4(child, (int*)bad, 0, NULL) == child ? 0 : -1);
   show("wait4 again", wait4(child, NULL, 0, NULL));
+
+  // Futex words the LibOS reads (and FUTEX_WAKE_OP changes).
+  uint32_t* fw = (uint32_t*)bad;
+  show("futex wait private bad", syscall(SYS_futex, fw, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0));
+  show("futex wait shared bad", syscall(SYS_futex, fw, FUTEX_WAIT, 0, NULL, NULL, 0));
+  show("futex wake private bad", syscall(SYS_futex, fw, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0));
+  uint32_t good = 0;
+  show("futex wake_op bad", syscall(SYS_futex, &good, FUTEX_WAKE_OP_PRIVATE, 1, 1, fw,
+                                    FUTEX_OP(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0)));
+  show("futex cmp_requeue bad", syscall(SYS_futex, fw, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, &good, 0));
 
   munmap(m, 2 * page);
   close(fd);
