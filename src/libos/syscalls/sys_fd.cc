@@ -48,10 +48,9 @@ bool IsPath(const FilePtr& f) { return f->flags() & O_PATH; }
 bool Readable(const FilePtr& f) { return !IsPath(f) && (f->flags() & O_ACCMODE) != O_WRONLY; }
 bool Writable(const FilePtr& f) { return !IsPath(f) && (f->flags() & O_ACCMODE) != O_RDONLY; }
 
-bool IovecsOk(long iov_addr, long iovcnt, bool write_to_guest) {
-  auto* iov = reinterpret_cast<const iovec*>(iov_addr);
-  if (!GuestReadable(static_cast<uintptr_t>(iov_addr), sizeof(iovec) * static_cast<size_t>(iovcnt)))
-    return false;
+// `iov`: the LibOS's copy of the guest's array (CopyFromUser), so that
+// what is checked is what is used.
+bool IovecsOk(const iovec* iov, long iovcnt, bool write_to_guest) {
   for (long i = 0; i < iovcnt; i++) {
     auto base = reinterpret_cast<uintptr_t>(iov[i].iov_base);
     bool ok = write_to_guest ? GuestWritable(base, iov[i].iov_len) : GuestReadable(base, iov[i].iov_len);
@@ -61,8 +60,7 @@ bool IovecsOk(long iov_addr, long iovcnt, bool write_to_guest) {
 }
 
 // readv/writev/preadv/pwritev on a description with LibOS bookkeeping.
-long VectorIo(const FilePtr& f, long iov_addr, long cnt, bool write, long off) {
-  auto* iov = reinterpret_cast<const iovec*>(iov_addr);
+long VectorIo(const FilePtr& f, const iovec* iov, long cnt, bool write, long off) {
   long total = 0;
   for (long i = 0; i < cnt; i++) {
     if (!iov[i].iov_len) continue;
@@ -128,13 +126,25 @@ long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool posi
   if (write ? !Writable(f) : !Readable(f)) return -EBADF;
   if (cnt < 0 || cnt > 1024) return -EINVAL;
   if (positional && off < -1) return -EINVAL;
-  if (!IovecsOk(iov, cnt, !write)) return -EFAULT;
-  if (f->direct_io()) {
-    if (!positional) return HostIo(f, write, write ? SYS_writev : SYS_readv, iov, cnt);
-    if (flags) return host::Syscall(write ? SYS_pwritev2 : SYS_preadv2, f->host_fd(), iov, cnt, off, 0, flags);
-    return host::Syscall(write ? SYS_pwritev : SYS_preadv, f->host_fd(), iov, cnt, off, 0);
+  // The array is copied once (fault-tolerant) and the copy is checked and
+  // used, by the LibOS and by the host call: another guest thread cannot
+  // change it in between.
+  iovec small[8];
+  std::vector<iovec> big;
+  iovec* v = small;
+  if (cnt > 8) {
+    big.resize(static_cast<size_t>(cnt));
+    v = big.data();
   }
-  return VectorIo(f, iov, cnt, write, positional ? off : -1);
+  if (!CopyFromUser(v, static_cast<uintptr_t>(iov), sizeof(iovec) * static_cast<size_t>(cnt))) return -EFAULT;
+  if (!IovecsOk(v, cnt, !write)) return -EFAULT;
+  long local = host::L(v);
+  if (f->direct_io()) {
+    if (!positional) return HostIo(f, write, write ? SYS_writev : SYS_readv, local, cnt);
+    if (flags) return host::Syscall(write ? SYS_pwritev2 : SYS_preadv2, f->host_fd(), local, cnt, off, 0, flags);
+    return host::Syscall(write ? SYS_pwritev : SYS_preadv, f->host_fd(), local, cnt, off, 0);
+  }
+  return VectorIo(f, v, cnt, write, positional ? off : -1);
 }
 
 }  // namespace

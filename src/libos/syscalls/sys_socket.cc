@@ -219,10 +219,25 @@ SysResult<std::vector<char>> Gather(const iovec* iov, size_t cnt) {
   return out;
 }
 
-long SendCommon(net::Socket* s, const msghdr& h, int flags) {
-  if (h.msg_iovlen > 1024) return -EMSGSIZE;
-  if (!GuestReadable(reinterpret_cast<uintptr_t>(h.msg_iov), sizeof(iovec) * h.msg_iovlen)) return -EFAULT;
-  auto data = Gather(h.msg_iov, h.msg_iovlen);
+// The guest's iovec array, copied (fault-tolerant) into LibOS memory.
+SysResult<std::vector<iovec>> CopyIovecs(const msghdr& h) {
+  std::vector<iovec> iov(h.msg_iovlen);
+  TRY_VOID(CopyFromUser(iov.data(), reinterpret_cast<uintptr_t>(h.msg_iov), sizeof(iovec) * iov.size()));
+  return iov;
+}
+
+// Control data up to this size (Linux's sock_kmalloc limit, optmem_max, is
+// 20 KiB by default; beyond it ENOBUFS).
+constexpr size_t kMaxControl = 64 * 1024;
+
+long SendCommon(net::Socket* s, const msghdr& guest_h, int flags) {
+  if (guest_h.msg_iovlen > 1024) return -EMSGSIZE;
+  // The LibOS works on copies of the guest's arrays (another guest thread
+  // may change them; a page of them may fault).
+  msghdr h = guest_h;
+  auto iov = CopyIovecs(h);
+  if (!iov.ok()) return -iov.error();
+  auto data = Gather(iov->data(), iov->size());
   if (!data.ok()) return -data.error();
   net::Msg m;
   m.data = std::move(*data);
@@ -231,9 +246,16 @@ long SendCommon(net::Socket* s, const msghdr& h, int flags) {
     if (!addr.ok()) return -addr.error();
     m.addr = std::move(*addr);
   }
+  std::vector<char> control;
   if (h.msg_control && h.msg_controllen) {
-    if (!GuestReadable(reinterpret_cast<uintptr_t>(h.msg_control), h.msg_controllen)) return -EFAULT;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+    if (h.msg_controllen > kMaxControl) return -ENOBUFS;
+    control.resize(h.msg_controllen);
+    if (!CopyFromUser(control.data(), reinterpret_cast<uintptr_t>(h.msg_control), control.size())) return -EFAULT;
+    h.msg_control = control.data();
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+      // As Linux's CMSG_OK: a header that claims more than the buffer holds.
+      size_t at = static_cast<size_t>(reinterpret_cast<char*>(c) - control.data());
+      if (c->cmsg_len < sizeof(cmsghdr) || c->cmsg_len > control.size() - at) return -EINVAL;
       if (c->cmsg_level != SOL_SOCKET) continue;
       if (c->cmsg_type == SCM_RIGHTS) {
         size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -254,20 +276,21 @@ long SendCommon(net::Socket* s, const msghdr& h, int flags) {
 
 long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   if (h->msg_iovlen > 1024) return -EMSGSIZE;
-  if (!GuestReadable(reinterpret_cast<uintptr_t>(h->msg_iov), sizeof(iovec) * h->msg_iovlen)) return -EFAULT;
+  auto iov = CopyIovecs(*h);
+  if (!iov.ok()) return -iov.error();
   size_t total = 0;
-  for (size_t i = 0; i < h->msg_iovlen; i++) {
-    if (!GuestWritable(reinterpret_cast<uintptr_t>(h->msg_iov[i].iov_base), h->msg_iov[i].iov_len)) return -EFAULT;
-    total += h->msg_iov[i].iov_len;
+  for (const iovec& v : *iov) {
+    if (!GuestWritable(reinterpret_cast<uintptr_t>(v.iov_base), v.iov_len)) return -EFAULT;
+    total += v.iov_len;
   }
   net::Msg m;
   auto r = s->RecvMsg(&m, total, flags);
   if (!r.ok()) return -r.error();
   size_t off = 0;
-  for (size_t i = 0; i < h->msg_iovlen && off < m.data.size(); i++) {
-    size_t n = std::min(h->msg_iov[i].iov_len, m.data.size() - off);
+  for (size_t i = 0; i < iov->size() && off < m.data.size(); i++) {
+    size_t n = std::min((*iov)[i].iov_len, m.data.size() - off);
     // Linux stops at a fault and returns what it copied, or EFAULT.
-    if (!SafeCopy(h->msg_iov[i].iov_base, m.data.data() + off, n)) {
+    if (!SafeCopy((*iov)[i].iov_base, m.data.data() + off, n)) {
       if (!off) return -EFAULT;
       m.data.resize(off);
       *r = off;
@@ -277,8 +300,7 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   }
   if (h->msg_name) {
     size_t n = std::min<size_t>(h->msg_namelen, m.addr.size());
-    if (!GuestWritable(reinterpret_cast<uintptr_t>(h->msg_name), n)) return -EFAULT;
-    std::memcpy(h->msg_name, m.addr.data(), n);
+    if (!CopyToUser(reinterpret_cast<uintptr_t>(h->msg_name), m.addr.data(), n)) return -EFAULT;
     h->msg_namelen = static_cast<socklen_t>(m.addr.size());
   }
   h->msg_flags = m.flags;
@@ -291,7 +313,9 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
     if (m.creds || !m.rights.empty()) h->msg_flags |= MSG_CTRUNC;
   } else if (m.creds || !m.rights.empty()) {
     if (!GuestWritable(reinterpret_cast<uintptr_t>(h->msg_control), h->msg_controllen)) return -EFAULT;
-    auto* c = static_cast<char*>(h->msg_control);
+    // Built in LibOS memory (room for what there is to say), then copied out.
+    std::vector<char> control(CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(m.rights.size() * sizeof(int)));
+    auto* c = control.data();
     if (m.creds) {
       if (h->msg_controllen < sizeof(cmsghdr)) {
         h->msg_flags |= MSG_CTRUNC;
@@ -324,6 +348,7 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
       }
       if (n < m.rights.size()) h->msg_flags |= MSG_CTRUNC;
     }
+    if (used && !SafeCopy(h->msg_control, control.data(), used)) return -EFAULT;
   }
   h->msg_controllen = used;
   if ((flags & MSG_TRUNC) && *r > total) return static_cast<long>(*r);
@@ -382,7 +407,9 @@ namespace {
 // Bytes a msghdr's iovecs ask for (SendCommon already checked them).
 size_t IovTotal(const msghdr& h) {
   size_t total = 0;
-  for (size_t i = 0; i < h.msg_iovlen; i++) total += h.msg_iov[i].iov_len;
+  auto iov = CopyIovecs(h);
+  if (iov.ok())
+    for (const iovec& v : *iov) total += v.iov_len;
   return total;
 }
 

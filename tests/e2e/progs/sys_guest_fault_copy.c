@@ -85,6 +85,17 @@ int main(void) {
   show("unix write ok", write(sv[0], "hi", 2));
   show("unix recv bad", recv(sv[1], bad, 2, 0));
 
+  // Arrays the LibOS reads: iovecs and control data in the bad page.
+  show("writev iov bad", writev(p[1], (struct iovec*)bad, 1));
+  show("readv iov bad", readv(p[0], (struct iovec*)bad, 1));
+  struct msghdr mh = {.msg_iov = (struct iovec*)bad, .msg_iovlen = 1};
+  show("sendmsg iov bad", sendmsg(sv[0], &mh, 0));
+  show("recvmsg iov bad", recvmsg(sv[1], &mh, 0));
+  struct iovec one = {"x", 1};
+  mh = (struct msghdr){.msg_iov = &one, .msg_iovlen = 1, .msg_control = bad, .msg_controllen = 64};
+  show("sendmsg control bad", sendmsg(sv[0], &mh, 0));
+  show("sendmsg bad", sendmsg(sv[0], (struct msghdr*)bad, 0));
+
   // eventfd.
   int e = eventfd(3, EFD_NONBLOCK);
   show("eventfd write bad", write(e, bad, 8));
