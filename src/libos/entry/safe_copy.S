@@ -167,6 +167,33 @@ junction_safe_cmpxchg32:
         ret
         .size junction_safe_cmpxchg32, .-junction_safe_cmpxchg32
 
+// bool junction_probe_writable(void* p, size_t n): a `lock orb $0` (no
+// change to the data) on the first byte of [p, p+n) and on each later page
+// start in it; false if one faulted. Lets a receive find a buffer that
+// would fault before it consumes the data.
+        .p2align 4
+        .globl junction_probe_writable
+        .type junction_probe_writable, @function
+junction_probe_writable:
+        test %rsi, %rsi
+        jz .Lpw_ok
+        lea -1(%rdi,%rsi), %rcx         // the last byte
+.Lpw_start:
+.Lpw_loop:
+        lock orb $0, (%rdi)
+        and $-4096, %rdi
+        add $4096, %rdi
+        cmp %rcx, %rdi
+        jbe .Lpw_loop
+.Lpw_end:
+.Lpw_ok:
+        mov $1, %eax
+        ret
+.Lpw_fixup:
+        xor %eax, %eax
+        ret
+        .size junction_probe_writable, .-junction_probe_writable
+
 // {start, end, fixup} for each range of instructions that may fault on
 // guest memory, as offsets from the table (position independent).
         .section .rodata
@@ -189,11 +216,14 @@ junction_safe_copy_fixups:
         .long .Lcx_start - junction_safe_copy_fixups
         .long .Lcx_end - junction_safe_copy_fixups
         .long .Lcx_fixup - junction_safe_copy_fixups
+        .long .Lpw_start - junction_safe_copy_fixups
+        .long .Lpw_end - junction_safe_copy_fixups
+        .long .Lpw_fixup - junction_safe_copy_fixups
         .size junction_safe_copy_fixups, .-junction_safe_copy_fixups
         .globl junction_safe_copy_fixup_count
         .type junction_safe_copy_fixup_count, @object
 junction_safe_copy_fixup_count:
-        .long 5
+        .long 6
         .size junction_safe_copy_fixup_count, 4
 
         .section .note.GNU-stack,"",@progbits

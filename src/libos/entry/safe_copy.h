@@ -14,6 +14,7 @@ size_t junction_safe_copy(void* dst, const void* src, size_t n);
 long junction_safe_copy_string(char* dst, const char* src, size_t cap);
 bool junction_safe_load32(const uint32_t* p, uint32_t* out);
 int junction_safe_cmpxchg32(uint32_t* p, uint32_t* expected, uint32_t desired);
+bool junction_probe_writable(void* p, size_t n);
 extern const int32_t junction_safe_copy_fixups[];
 extern const int32_t junction_safe_copy_fixup_count;
 }
@@ -38,6 +39,10 @@ inline bool SafeLoad32(const uint32_t* p, uint32_t* out) { return junction_safe_
 inline int SafeCmpxchg32(uint32_t* p, uint32_t* expected, uint32_t desired) {
   return junction_safe_cmpxchg32(p, expected, desired);
 }
+
+// Whether every page of [p, p+n) takes a write now (the data unchanged):
+// a receive checks its buffer before it consumes what it copies there.
+inline bool ProbeWritable(void* p, size_t n) { return junction_probe_writable(p, n); }
 
 // The address to resume a fault at `ip` at, if ip lies in a safe-copy
 // routine's guest access; 0 otherwise. Signal-handler safe (no TLS).

@@ -46,6 +46,8 @@ class Socket : public fs::File {
   // control data. What RecvMsg returns counts (m.data may be longer: a unix
   // socket's buffer that moved to the child while it waited gives 0 bytes).
   SysResult<size_t> Read(void* buf, size_t len) override {
+    // As Linux, a buffer that faults gets EFAULT with the data left queued.
+    if (!ProbeWritable(buf, len)) return Errno{EFAULT};
     Msg m;
     auto r = RecvMsg(&m, len, 0);
     if (!r.ok()) return r;

@@ -12,6 +12,7 @@
 
 #include "libos/net/daemon_link.h"
 #include "libos/entry/rewrite.h"
+#include "libos/entry/safe_copy.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
@@ -125,13 +126,16 @@ bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelS
 
   // The interrupted FPU state, with the software-reserved bytes that say
   // an XSAVE image follows.
+  // Fault-tolerant stores (a stack page past a mapped file's end, or
+  // unmapped by another thread): false, and the thread gets SIGSEGV as on
+  // Linux.
   auto* fpbytes = reinterpret_cast<uint8_t*>(fp);
-  std::memcpy(fpbytes, ts->xsave_area, xs);
   FpxSwBytes sw{kFpXstateMagic1, static_cast<uint32_t>(xs + 4), ts->xsave_mask,
                 static_cast<uint32_t>(xs), {}};
-  std::memcpy(fpbytes + kSwBytesOffset, &sw, sizeof(sw));
   uint32_t magic2 = kFpXstateMagic2;
-  std::memcpy(fpbytes + xs, &magic2, sizeof(magic2));
+  if (!SafeCopy(fpbytes, ts->xsave_area, xs) || !SafeCopy(fpbytes + kSwBytesOffset, &sw, sizeof(sw)) ||
+      !SafeCopy(fpbytes + xs, &magic2, sizeof(magic2)))
+    return false;
 
   RtSigframe f{};
   f.pretcode = act.restorer;
@@ -156,7 +160,7 @@ bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelS
   f.uc.uc_sigmask = self && self->restore_mask ? self->saved_mask : blocked;
   if (self) self->restore_mask = false;
   f.info = info;
-  std::memcpy(reinterpret_cast<void*>(frame), &f, sizeof(f));
+  if (!SafeCopy(reinterpret_cast<void*>(frame), &f, sizeof(f))) return false;
 
   if ((act.flags & SA_ONSTACK) && alt_enabled && !on_alt && (alt.ss_flags & kSsAutodisarm))
     alt = {0, SS_DISABLE, 0, 0};
@@ -344,8 +348,9 @@ GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack
   GuestCallSite(ts, &rsp, &rip, &flags, &trap_path);
   // The handler's `ret` popped pretcode: the ucontext is at rsp.
   KernelUcontext uc;
-  if (!AddressSpace::Get().IsGuestRange(rsp, sizeof(uc), PROT_READ)) TerminateBySignal(SIGSEGV);
-  std::memcpy(&uc, reinterpret_cast<const void*>(rsp), sizeof(uc));
+  if (!AddressSpace::Get().IsGuestRange(rsp, sizeof(uc), PROT_READ) ||
+      !SafeCopy(&uc, reinterpret_cast<const void*>(rsp), sizeof(uc)))
+    TerminateBySignal(SIGSEGV);
   const KernelSigcontext& m = uc.uc_mcontext;
   GuestContext ctx{m.r8, m.r9, m.r10, m.r11, m.r12, m.r13, m.r14, m.r15, m.rdi, m.rsi,
                    m.rbp, m.rbx, m.rdx, m.rax, m.rcx, m.rsp, m.rip,
@@ -354,7 +359,7 @@ GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack
     const uint64_t xs = ts->xsave_size;
     if (!AddressSpace::Get().IsGuestRange(m.fpstate, xs, PROT_READ) || (m.fpstate & 63))
       TerminateBySignal(SIGSEGV);
-    std::memcpy(ts->xsave_area, reinterpret_cast<const void*>(m.fpstate), xs);
+    if (!SafeCopy(ts->xsave_area, reinterpret_cast<const void*>(m.fpstate), xs)) TerminateBySignal(SIGSEGV);
     // Make the image safe for XRSTOR (a bad one would fault in the LibOS):
     // standard format, known components only, valid MXCSR bits.
     uint64_t* hdr = reinterpret_cast<uint64_t*>(ts->xsave_area + 512);

@@ -280,7 +280,9 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   if (!iov.ok()) return -iov.error();
   size_t total = 0;
   for (const iovec& v : *iov) {
-    if (!GuestWritable(reinterpret_cast<uintptr_t>(v.iov_base), v.iov_len)) return -EFAULT;
+    // A buffer that faults: EFAULT with the data left queued, as Linux.
+    if (!GuestWritable(reinterpret_cast<uintptr_t>(v.iov_base), v.iov_len) || !ProbeWritable(v.iov_base, v.iov_len))
+      return -EFAULT;
     total += v.iov_len;
   }
   net::Msg m;
@@ -373,7 +375,9 @@ JUNCTION_HANDLER(sendto) {
 
 JUNCTION_HANDLER(recvfrom) {
   SOCKET_ARG(s, f, 0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2])) ||
+      !ProbeWritable(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2])))
+    return -EFAULT;  // with the data left queued, as Linux
   net::Msg m;
   auto r = s->RecvMsg(&m, static_cast<size_t>(a.a[2]), static_cast<int>(a.a[3]));
   if (!r.ok()) return -r.error();

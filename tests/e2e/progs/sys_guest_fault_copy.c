@@ -32,6 +32,8 @@ static void show(const char* what, long r) {
   printf("%s: %ld %s\n", what, r, r < 0 ? strerrorname_np(errno) : "");
 }
 
+static void on_usr1(int sig) { (void)sig; }
+
 int main(void) {
   char file[64];
   snprintf(file, sizeof(file), "/tmp/sys_guest_fault_copy.%d", (int)getpid());
@@ -84,6 +86,12 @@ int main(void) {
   show("unix sendto bad", sendto(sv[0], bad, 10, 0, NULL, 0));
   show("unix write ok", write(sv[0], "hi", 2));
   show("unix recv bad", recv(sv[1], bad, 2, 0));
+  show("unix read bad", read(sv[1], bad, 2));
+  show("unix read tail", read(sv[1], tail + 9, 2));
+  n = read(sv[1], got, sizeof(got));
+  show("unix read ok", n);
+  if (n > 0) printf("  data %.*s\n", (int)n, got);
+  show("unix write ok", write(sv[0], "hi", 2));
 
   // Arrays the LibOS reads: iovecs and control data in the bad page.
   show("writev iov bad", writev(p[1], (struct iovec*)bad, 1));
@@ -150,6 +158,22 @@ int main(void) {
   show("futex wake_op bad", syscall(SYS_futex, &good, FUTEX_WAKE_OP_PRIVATE, 1, 1, fw,
                                     FUTEX_OP(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0)));
   show("futex cmp_requeue bad", syscall(SYS_futex, fw, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, &good, 0));
+
+  // A signal frame the LibOS writes on an alternate stack in the bad page:
+  // the thread dies of SIGSEGV, as on Linux.
+  fflush(stdout);
+  child = fork();
+  if (child == 0) {
+    stack_t ss = {.ss_sp = bad, .ss_size = page};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_ONSTACK};
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+    _exit(0);
+  }
+  int ws = 0;
+  waitpid(child, &ws, 0);
+  printf("signal frame on bad stack: %s %d\n", WIFSIGNALED(ws) ? "killed by" : "exit", WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
 
   munmap(m, 2 * page);
   close(fd);
