@@ -126,7 +126,8 @@ struct Uthread {
   size_t robust_list_len = 0;
 
   // Memory: [mem_base, mem_base + mem_size) holds the XSAVE area, this
-  // object, the guest vector area and the LibOS stack (CreateUthread).
+  // object, the guest vector area and the LibOS stack with a guard page
+  // below it (CreateUthread).
   uintptr_t mem_base = 0;
   size_t mem_size = 0;
 

@@ -116,11 +116,14 @@ void FaultHandler(int sig, siginfo_t* si, void* ctx) {
     return;
   }
   if (InLibosText(rip)) {
-    char msg[256];
+    char msg[300];
+    auto rsp = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+    bool overflow = FaultAtStackPointer(reinterpret_cast<uintptr_t>(si->si_addr), rsp);
     int n = std::snprintf(msg, sizeof(msg),
-                          "junction: LibOS bug: signal %d at junction+%#lx (fault address %p); "
+                          "junction: LibOS bug: signal %d at junction+%#lx (fault address %p%s); "
                           "addr2line -f -e junction %#lx\n",
                           sig, rip - reinterpret_cast<uintptr_t>(__executable_start), si->si_addr,
+                          overflow ? ", at the stack pointer: a LibOS stack overflow" : "",
                           rip - reinterpret_cast<uintptr_t>(__executable_start));
     host::WriteAll(2, msg, static_cast<size_t>(n));
   } else {

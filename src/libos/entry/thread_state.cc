@@ -15,6 +15,7 @@ namespace junction::libos {
 namespace {
 
 constexpr size_t kLibosStackSize = 512 * 1024;
+constexpr size_t kGuardSize = 4096;
 
 uint64_t Xcr0() {
   uint32_t lo, hi;
@@ -47,17 +48,26 @@ void DropHostRseq() {
 ThreadState* SetupThreadState() {
   DropHostRseq();
   size_t xsize = (XsaveSize() + 63) & ~size_t{63};
-  size_t total = sizeof(ThreadState) + xsize + 64 + kLibosStackSize;
+  // Low to high: a guard page (PROT_NONE: a LibOS stack overflow faults and
+  // is reported as a LibOS bug instead of writing over what lies below),
+  // the LibOS stack, the ThreadState and its XSAVE area.
+  size_t objects = (sizeof(ThreadState) + 63 + xsize + 4095) & ~size_t{4095};
+  size_t total = kGuardSize + kLibosStackSize + objects;
   long mem = host::Mmap(0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem < 0) return nullptr;
   auto base = static_cast<uintptr_t>(mem);
-  auto* ts = new (reinterpret_cast<void*>(base)) ThreadState{};
+  if (host::Mprotect(base, kGuardSize, PROT_NONE) != 0) {
+    host::Munmap(base, total);
+    return nullptr;
+  }
+  uintptr_t top = base + kGuardSize + kLibosStackSize;  // page-aligned
+  auto* ts = new (reinterpret_cast<void*>(top)) ThreadState{};
   ts->self = ts;
-  uintptr_t xs = (base + sizeof(ThreadState) + 63) & ~uintptr_t{63};
+  uintptr_t xs = (top + sizeof(ThreadState) + 63) & ~uintptr_t{63};
   ts->xsave_area = reinterpret_cast<uint8_t*>(xs);
   ts->xsave_mask = Xcr0();
   ts->xsave_size = static_cast<uint32_t>(XsaveSize());
-  ts->libos_stack_top = (base + total) & ~uintptr_t{15};
+  ts->libos_stack_top = top;
   ts->libos_fs = ReadFsBase();
   ts->preempt_timer = -1;
   ts->in_libos = 1;

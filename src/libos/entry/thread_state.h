@@ -86,4 +86,12 @@ inline uintptr_t ReadFsBase() {
 }
 inline void WriteFsBase(uintptr_t v) { asm volatile("wrfsbase %0" ::"r"(v) : "memory"); }
 
+// For the "LibOS bug" report of a fault in LibOS code: whether the fault
+// address is at the stack pointer (a push or call, or a store into a frame
+// just allocated), which is what running into the guard page below a LibOS
+// stack looks like.
+inline bool FaultAtStackPointer(uintptr_t fault_addr, uintptr_t rsp) {
+  return fault_addr + 128 >= rsp && fault_addr < rsp + 65536;
+}
+
 }  // namespace junction::libos

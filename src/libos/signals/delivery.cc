@@ -397,10 +397,12 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
   bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
                 sig == SIGTRAP) && info->si_code > 0;
   if (fault && sched::InLibosCode(rip)) {
-    char msg[160];
+    char msg[220];
+    bool overflow = FaultAtStackPointer(reinterpret_cast<uintptr_t>(info->si_addr), rsp);
     int n = std::snprintf(msg, sizeof(msg),
-                          "junction: LibOS bug: signal %d at LibOS address %#lx (fault address %p)\n",
-                          sig, static_cast<unsigned long>(rip), info->si_addr);
+                          "junction: LibOS bug: signal %d at LibOS address %#lx (fault address %p%s)\n",
+                          sig, static_cast<unsigned long>(rip), info->si_addr,
+                          overflow ? ", at the stack pointer: a LibOS stack overflow" : "");
     host::WriteAll(2, msg, static_cast<size_t>(n));
     TerminateBySignal(sig);
   }
