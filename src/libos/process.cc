@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "libos/fs/fd_limit.h"
 #include "libos/fs/fd_table.h"
 #include "libos/fs/shared_shm.h"
 #include "libos/host/host.h"
@@ -28,11 +29,30 @@ bool InitContainer() {
   if (!Create(p.host_pid, host_pgid)) return false;
   p.pid = 1;
   Entry* self = FindPid(Get(), 1);
-  fs::FdTable::Get().PublishHostFds(FdRowOf(self), kFdMapSize);
+  fs::FdTable::Get().PublishHostFds(&self->fd_map);
+  struct rlimit nofile = fs::FdLimit();
+  self->nofile[0].store(nofile.rlim_cur);
+  self->nofile[1].store(nofile.rlim_max);
+  fs::FdTable::Get().ShareLimits(self->nofile);
+  PublishCredentials();
   SetSignalQueueAccount(&Get()->rt_signals, &self->rt_signals);
+  SetSignalQueueLimitChanges(&Get()->sigpending_limit_changes);
   // Orphans of the container are reparented to its init on the host too.
   host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1);
   return true;
+}
+
+void PublishCredentials() {
+  const Process& p = CurrentProcess();
+  Table* t = Get();
+  Entry* e = t ? FindPid(t, p.pid) : nullptr;
+  if (!e) return;
+  e->uid.store(p.uid);
+  e->euid.store(p.euid);
+  e->suid.store(p.suid);
+  e->gid.store(p.gid);
+  e->egid.store(p.egid);
+  e->sgid.store(p.sgid);
 }
 
 int ContainerPid(int host_pid) {

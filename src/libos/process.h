@@ -101,6 +101,10 @@ namespace proc {
 // before the seccomp filter. False if it cannot be created.
 bool InitContainer();
 
+// Records this process's credentials in its table entry (after a set*id;
+// a fork child's entry has its parent's).
+void PublishCredentials();
+
 // The container pid of host process `host_pid`, 0 if it is outside the
 // container. Lock-free, no allocation: usable from host signal handlers.
 int ContainerPid(int host_pid);

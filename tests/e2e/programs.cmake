@@ -287,6 +287,12 @@ set_tests_properties(e2e.proc_nginx PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETUR
 # and killing pid 1 from outside leaves no host process behind.
 add_executable(e2e_proc_pidfd_getfd progs/proc_pidfd_getfd.c)
 junction_e2e(proc_pidfd_getfd COMMAND $<TARGET_FILE:e2e_proc_pidfd_getfd>)
+# pidfd_getfd of any number, the target's table grown past thousands.
+add_executable(e2e_proc_pidfd_getfd_high progs/proc_pidfd_getfd_high.c)
+junction_e2e(proc_pidfd_getfd_high COMMAND $<TARGET_FILE:e2e_proc_pidfd_getfd_high>)
+# prlimit64 on another container process: every resource, sets, errors, permissions.
+add_executable(e2e_proc_prlimit_other progs/proc_prlimit_other.c)
+junction_e2e(proc_prlimit_other COMMAND $<TARGET_FILE:e2e_proc_prlimit_other>)
 add_executable(e2e_proc_reparent progs/proc_reparent.c)
 junction_e2e(proc_reparent COMMAND $<TARGET_FILE:e2e_proc_reparent>)
 add_test(NAME e2e.proc_teardown COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_teardown_test.sh $<TARGET_FILE:junction>)

@@ -8,6 +8,7 @@
 
 #include <sys/resource.h>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 
@@ -28,5 +29,14 @@ struct rlimit FdLimit();
 // `root`; a setuid away from 0 drops it, as on Linux), or above what the
 // host lets its own hard limit follow to (fs.nr_open). 0 or -errno.
 long SetFdLimit(const struct rlimit& r, bool root);
+
+// The guest's CAP_SYS_RESOURCE: effective uid 0 (`root`) in a host process
+// that has it.
+bool GuestCapSysResource(bool root);
+
+// The same for another process of the container (prlimit64): its limits
+// `limits` (soft, hard: shared with its table, FdTable::ShareLimits), its
+// host process `host_pid`, the caller's `root`.
+long SetFdLimitOf(std::atomic<uint64_t>* limits, int host_pid, const struct rlimit& r, bool root);
 
 }  // namespace junction::libos::fs

@@ -1,11 +1,15 @@
 #include "libos/fs/fd_table.h"
 
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <mutex>
 #include <new>
 
 #include "base/fork_written.h"
+#include "libos/host/host.h"
 
 namespace junction::libos::fs {
 
@@ -66,8 +70,14 @@ SysResult<void> FdTable::CheckRoom() {
 
 void FdTable::SetLimits(uint64_t soft, uint64_t hard) {
   std::lock_guard g(lock_);
-  limit_.store(soft, std::memory_order_relaxed);
-  hard_limit_.store(hard, std::memory_order_relaxed);
+  std::atomic<uint64_t>* l = limits_.load(std::memory_order_relaxed);
+  l[0].store(soft, std::memory_order_relaxed);
+  l[1].store(hard, std::memory_order_relaxed);
+}
+
+void FdTable::ShareLimits(std::atomic<uint64_t>* where) {
+  std::lock_guard g(lock_);
+  limits_.store(where, std::memory_order_release);
 }
 
 SysResult<int> FdTable::InsertLocked(FilePtr f, bool cloexec, int min_fd) {
@@ -164,25 +174,54 @@ void FdTable::FreedLocked(size_t i) {
 }
 
 void FdTable::PublishLocked(size_t i) {
-  if (i >= host_map_size_) return;
+  if (!host_map_ || (i >= host_map_size_ && !GrowHostMapLocked(i + 1))) return;
   const File* f = i < fds_.size() ? fds_[i].file.get() : nullptr;
   int32_t v = !f ? kNoDescriptor : f->host_fd() >= 0 ? f->host_fd() : kLibosObject;
   host_map_[i].store(v, std::memory_order_release);
 }
 
-void FdTable::PublishHostFds(std::atomic<int32_t>* map, size_t n) {
-  std::lock_guard g(lock_);
-  host_map_ = map;
-  host_map_size_ = map ? n : 0;
-  // A forked child publishes into a row of the shared table: a store
-  // to every one of its 1024 slots cost ~2 us per child. Beyond the
-  // table only a previous owner's leftovers need clearing.
-  size_t used = std::min(fds_.size(), host_map_size_);
-  for (size_t i = 0; i < used; i++) PublishLocked(i);
-  for (size_t i = used; i < host_map_size_; i++) {
-    if (host_map_[i].load(std::memory_order_relaxed) != kNoDescriptor)
-      host_map_[i].store(kNoDescriptor, std::memory_order_release);
+bool FdTable::GrowHostMapLocked(size_t n) {
+  constexpr size_t kPage = 4096;
+  // At least double: a table grown one number at a time moves the array
+  // O(log n) times.
+  size_t want = std::max({n, host_map_size_ * 2, kPage / sizeof(int32_t)});
+  size_t bytes = (want * sizeof(int32_t) + kPage - 1) & ~(kPage - 1);
+  size_t old_bytes = host_map_size_ * sizeof(int32_t);
+  // Readers in other processes retry while the count is odd (fs/host_fd_map.h).
+  if (host_map_where_) host_map_where_->seq.fetch_add(1, std::memory_order_acq_rel);
+  long r = host_map_ ? host::Syscall(SYS_mremap, host::L(host_map_), old_bytes, bytes, MREMAP_MAYMOVE)
+                     : host::Mmap(0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (r >= 0) {
+    host_map_ = reinterpret_cast<std::atomic<int32_t>*>(r);
+    size_t old_size = host_map_size_;
+    host_map_size_ = bytes / sizeof(int32_t);
+    for (size_t i = old_size; i < host_map_size_; i++) host_map_[i].store(kNoDescriptor, std::memory_order_relaxed);
   }
+  if (host_map_where_) {
+    host_map_where_->addr.store(reinterpret_cast<uintptr_t>(host_map_), std::memory_order_relaxed);
+    host_map_where_->size.store(static_cast<uint32_t>(host_map_size_), std::memory_order_relaxed);
+    host_map_where_->seq.fetch_add(1, std::memory_order_release);
+  }
+  return r >= 0 && host_map_size_ >= n;
+}
+
+void FdTable::PublishHostFds(HostFdMapLocation* where) {
+  std::lock_guard g(lock_);
+  if (!host_map_) {
+    // The first call (container start): the array for the table as it is
+    // (none if no memory: pidfd_getfd then finds no descriptor).
+    GrowHostMapLocked(std::max<size_t>(fds_.size(), 1));
+    for (size_t i = 0; i < fds_.size(); i++) PublishLocked(i);
+  }
+  // A fork child: the array is its copy of the parent's, current already.
+  // Its entry's count is odd from its reservation (readers wait for this).
+  host_map_where_ = where;
+  uint32_t seq = where->seq.load(std::memory_order_relaxed) | 1;
+  where->seq.store(seq, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  where->addr.store(reinterpret_cast<uintptr_t>(host_map_), std::memory_order_relaxed);
+  where->size.store(static_cast<uint32_t>(host_map_size_), std::memory_order_relaxed);
+  where->seq.store(seq + 1, std::memory_order_release);
 }
 
 bool FdTable::AnyFile(bool (*pred)(const File&)) {

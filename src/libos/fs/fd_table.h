@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "libos/fs/file.h"
+#include "libos/fs/host_fd_map.h"
 
 namespace junction::libos::fs {
 
@@ -94,18 +95,24 @@ class FdTable {
   // write to the descriptions: before a fork that would be a copy-on-write
   // fault per page they sit on).
   bool AnyFile(bool (*pred)(const File&));
-  // Publishes, for numbers below `n`, which host descriptor backs each
-  // guest descriptor into `map` (memory the container's other processes
-  // read, for pidfd_getfd): the host fd, kNoDescriptor or kLibosObject.
-  // Rewrites the whole map now and keeps it current from then on.
+  // Publishes which host descriptor backs each guest descriptor (the host
+  // fd, kNoDescriptor or kLibosObject) in an array of this process's
+  // memory, and where that array is in `where` (memory the container's
+  // other processes read, for pidfd_getfd: fs/host_fd_map.h). The array is
+  // made at the first call and kept current, growing with the table; a
+  // fork child has a copy already and only records where it is.
   static constexpr int32_t kNoDescriptor = -1;
   static constexpr int32_t kLibosObject = -2;
-  void PublishHostFds(std::atomic<int32_t>* map, size_t n);
+  void PublishHostFds(HostFdMapLocation* where);
   // RLIMIT_NOFILE (fs/fd_limit.h): new descriptors get numbers below the
   // soft limit; lowering it leaves those above open.
   void SetLimits(uint64_t soft, uint64_t hard);
-  uint64_t limit() const { return limit_.load(std::memory_order_relaxed); }
-  uint64_t hard_limit() const { return hard_limit_.load(std::memory_order_relaxed); }
+  // Moves the two limits to `where` (soft, hard; memory the container's
+  // other processes may read and set, for prlimit64), which holds their
+  // values already (a fork child's: its parent's at the fork).
+  void ShareLimits(std::atomic<uint64_t>* where);
+  uint64_t limit() const { return limits_.load(std::memory_order_relaxed)[0].load(std::memory_order_relaxed); }
+  uint64_t hard_limit() const { return limits_.load(std::memory_order_relaxed)[1].load(std::memory_order_relaxed); }
 
  private:
   struct Slot {
@@ -116,6 +123,8 @@ class FdTable {
   void LockLazy();
   // Updates host_map_ for number i; lock_ held.
   void PublishLocked(size_t i);
+  // Room in host_map_ for numbers below n (false: none could be made); lock_ held.
+  bool GrowHostMapLocked(size_t n);
   // Number i was just emptied; lock_ held.
   void FreedLocked(size_t i);
   SysResult<int> InsertLocked(FilePtr f, bool cloexec, int min_fd);
@@ -138,9 +147,11 @@ class FdTable {
   size_t retired_n_ = 0;       // guarded by lock_
   std::atomic<int32_t>* host_map_ = nullptr;  // written under lock_
   size_t host_map_size_ = 0;
-  // Written under lock_ (SetLimits); read without it.
-  std::atomic<uint64_t> limit_{1024};
-  std::atomic<uint64_t> hard_limit_{1024};
+  HostFdMapLocation* host_map_where_ = nullptr;
+  // Soft and hard RLIMIT_NOFILE: own_limits_ until ShareLimits. Written
+  // under lock_ (SetLimits) or by another process; read without it.
+  std::atomic<uint64_t> own_limits_[2]{1024, 1024};
+  std::atomic<std::atomic<uint64_t>*> limits_{own_limits_};
 };
 
 }  // namespace junction::libos::fs

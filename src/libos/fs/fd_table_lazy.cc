@@ -97,7 +97,7 @@ int FdTable::LazyInsertHostFile(int host_fd, int flags, bool cloexec, Filesystem
     // InsertLocked's search, from the lowest number that may be free.
     size_t i = lowest_maybe_free_;
     while (i < fds_.size() && fds_[i].file) i++;
-    if (i < fds_.size() && i < limit_ &&
+    if (i < fds_.size() && i < limit() &&
         static_cast<HostFile*>(reusable_.get())->Reuse(flags, host_fd, fs, path, len)) {
       fds_[i].file.swap(reusable_);  // the slot was empty: reusable_ is now
       fds_[i].cloexec = cloexec;

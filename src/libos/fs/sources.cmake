@@ -3,6 +3,7 @@
 set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/fd_limit.cc
   ${CMAKE_CURRENT_LIST_DIR}/fd_table.cc
+  ${CMAKE_CURRENT_LIST_DIR}/host_fd_map.cc
   ${CMAKE_CURRENT_LIST_DIR}/file.cc
   ${CMAKE_CURRENT_LIST_DIR}/fifo_open.cc
   ${CMAKE_CURRENT_LIST_DIR}/host_fs.cc

@@ -118,7 +118,22 @@ int ReserveLocked(Table* t, int parent_pid) {
   slot->sid.store(parent ? parent->sid.load() : pid);
   slot->flags.store(0);
   slot->rt_signals.store(0);
-  if (parent) std::memcpy(slot->command, parent->command, kCommandBytes);
+  // Published by the child itself once it runs; readers wait for the
+  // count to turn even (fs/host_fd_map.h).
+  slot->fd_map.seq.store(slot->fd_map.seq.load() | 1);
+  slot->fd_map.addr.store(0);
+  slot->fd_map.size.store(0);
+  if (parent) {
+    std::memcpy(slot->command, parent->command, kCommandBytes);
+    // Inherited as fork copies them (the child shares its copy itself).
+    for (int i = 0; i < 2; i++) slot->nofile[i].store(parent->nofile[i].load());
+    slot->uid.store(parent->uid.load());
+    slot->euid.store(parent->euid.load());
+    slot->suid.store(parent->suid.load());
+    slot->gid.store(parent->gid.load());
+    slot->egid.store(parent->egid.load());
+    slot->sgid.store(parent->sgid.load());
+  }
   slot->state.store(kReserved);
   return pid;
 }
@@ -176,20 +191,6 @@ bool Create(int host_pid, int host_pgid) {
 
 Table* Get() { return g_table; }
 
-size_t MappingSize() {
-  size_t table = (sizeof(Table) + 4095) & ~size_t{4095};
-  return table + ((sizeof(FdMaps) + 4095) & ~size_t{4095});
-}
-
-FdMaps* FdMapsOf(Table* t) {
-  size_t table = (sizeof(Table) + 4095) & ~size_t{4095};
-  return reinterpret_cast<FdMaps*>(reinterpret_cast<char*>(t) + table);
-}
-
-std::atomic<int32_t>* FdRowOf(const Entry* e) {
-  Table* t = g_table;
-  if (!t || !e) return nullptr;
-  return FdMapsOf(t)->rows[e - t->entries];
-}
+size_t MappingSize() { return (sizeof(Table) + 4095) & ~size_t{4095}; }
 
 }  // namespace junction::libos::proc

@@ -19,14 +19,15 @@
 #include <atomic>
 #include <cstdint>
 
+#include "libos/fs/host_fd_map.h"
+
 namespace junction::libos::proc {
 
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 4;
+inline constexpr uint32_t kTableVersion = 5;
 inline constexpr int kCommandBytes = 64;
-inline constexpr int kFdMapSize = 1024;  // guest descriptors published per process
 inline constexpr int kSharedFutexSlots = 256;
 
 enum EntryState : uint32_t {
@@ -55,6 +56,15 @@ struct Entry {
   // The command line (arguments joined by spaces, truncated), for `junction
   // ps`; rewritten at exec, so a reader may see a torn value.
   char command[kCommandBytes] = {};
+  // Where the process publishes which host descriptor backs each of its
+  // guest descriptors (pidfd_getfd reads it: fs/host_fd_map.h).
+  fs::HostFdMapLocation fd_map;
+  // Its RLIMIT_NOFILE, soft and hard: its descriptor table reads them here,
+  // so prlimit64 from another process sets them (fs::FdTable::ShareLimits).
+  std::atomic<uint64_t> nofile[2];
+  // Its credentials (real, effective, saved uid and gid), for the
+  // permission checks of prlimit64 from another process.
+  std::atomic<uint32_t> uid, euid, suid, gid, egid, sgid;
 };
 
 struct Table {
@@ -75,21 +85,16 @@ struct Table {
   // Real-time signal instances queued in all the container's processes:
   // the count RLIMIT_SIGPENDING limits (the container is one user).
   std::atomic<int32_t> rt_signals;
+  // Bumped by prlimit64 setting another process's RLIMIT_SIGPENDING (the
+  // host's; each process caches its own: SetSignalQueueLimitChanges).
+  std::atomic<uint32_t> sigpending_limit_changes;
 };
 
 // Gives back `e`'s share of the queued real-time signal count (its process
 // exited, or died without doing so). Idempotent.
 void DropRtSignals(Table* t, Entry* e);
 
-// After the table in the same memfd: per entry (same index), which host
-// descriptor backs each guest descriptor below kFdMapSize (fs::FdTable
-// publishes it; pidfd_getfd reads another process's row). Not formatted
-// at creation: a process writes its whole row when it takes the entry.
-struct FdMaps {
-  std::atomic<int32_t> rows[kMaxProcesses][kFdMapSize];
-};
-size_t MappingSize();  // Table + FdMaps, page-rounded
-FdMaps* FdMapsOf(Table* t);
+size_t MappingSize();  // Table, page-rounded
 
 // ---- Table operations (on any Table, so unit tests need no memfd) ----
 
@@ -130,7 +135,5 @@ void SetCommand(Entry* e, const char* command);
 bool Create(int host_pid, int host_pgid);
 inline constexpr const char* kTableMemfdName = "junction-proc";
 Table* Get();
-// The published descriptor row of `e` (an entry of Get()).
-std::atomic<int32_t>* FdRowOf(const Entry* e);
 
 }  // namespace junction::libos::proc

@@ -42,9 +42,16 @@ JUNCTION_FORK_WRITTEN std::atomic<std::atomic<int32_t>*> g_mine{nullptr};
 
 uint64_t Bit(int sig) { return uint64_t{1} << (sig - 1); }
 
+// Bumped when another process sets this one's limit (SetSignalQueueLimitChanges).
+std::atomic<std::atomic<uint32_t>*> g_limit_changes{nullptr};
+std::atomic<uint32_t> g_limit_changes_seen{0};
+
 long Rlimit() {
+  std::atomic<uint32_t>* changes = g_limit_changes.load(std::memory_order_relaxed);
+  uint32_t now = changes ? changes->load(std::memory_order_relaxed) : 0;
   long v = g_rlimit.load(std::memory_order_relaxed);
-  if (v >= 0) return v;
+  if (v >= 0 && now == g_limit_changes_seen.load(std::memory_order_relaxed)) return v;
+  g_limit_changes_seen.store(now, std::memory_order_relaxed);
   struct rlimit r{};
   if (host::Syscall(SYS_prlimit64, 0, RLIMIT_SIGPENDING, 0, host::L(&r)) != 0) r.rlim_cur = kPoolSize;
   v = r.rlim_cur > 0x7fffffff ? 0x7fffffff : static_cast<long>(r.rlim_cur);
@@ -279,5 +286,9 @@ int QueuedRtSignals() {
 int SignalQueueLimit() { return static_cast<int>(Rlimit()); }
 
 void ForgetSignalQueueLimit() { g_rlimit.store(-1, std::memory_order_relaxed); }
+
+void SetSignalQueueLimitChanges(std::atomic<uint32_t>* changes) {
+  g_limit_changes.store(changes, std::memory_order_relaxed);
+}
 
 }  // namespace junction::libos

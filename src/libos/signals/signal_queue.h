@@ -57,5 +57,9 @@ int QueuedRtSignals();
 int SignalQueueLimit();
 // The guest set RLIMIT_SIGPENDING (it is the host's): read it again.
 void ForgetSignalQueueLimit();
+// A counter (container-wide) another process bumps after setting some
+// process's RLIMIT_SIGPENDING: each process reads its limit again when it
+// moved.
+void SetSignalQueueLimitChanges(std::atomic<uint32_t>* changes);
 
 }  // namespace junction::libos

@@ -72,37 +72,42 @@ Ids UserIds(Process& p) { return {&p.uid, &p.euid, &p.suid}; }
 Ids GroupIds(Process& p) { return {&p.gid, &p.egid, &p.sgid}; }
 bool Privileged(const Process& p) { return p.euid == 0; }
 uint32_t Arg(long v) { return static_cast<uint32_t>(v); }
+// After a change: the table entry follows (prlimit64's checks in others).
+long Published(long r) {
+  if (r == 0) proc::PublishCredentials();
+  return r;
+}
 
 }  // namespace
 
 JUNCTION_HANDLER(setuid) {
   Process& p = CurrentProcess();
-  return Set(UserIds(p), Privileged(p), Arg(a.a[0]));
+  return Published(Set(UserIds(p), Privileged(p), Arg(a.a[0])));
 }
 
 JUNCTION_HANDLER(setgid) {
   Process& p = CurrentProcess();
-  return Set(GroupIds(p), Privileged(p), Arg(a.a[0]));
+  return Published(Set(GroupIds(p), Privileged(p), Arg(a.a[0])));
 }
 
 JUNCTION_HANDLER(setreuid) {
   Process& p = CurrentProcess();
-  return SetRe(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]));
+  return Published(SetRe(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1])));
 }
 
 JUNCTION_HANDLER(setregid) {
   Process& p = CurrentProcess();
-  return SetRe(GroupIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]));
+  return Published(SetRe(GroupIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1])));
 }
 
 JUNCTION_HANDLER(setresuid) {
   Process& p = CurrentProcess();
-  return SetRes(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]), Arg(a.a[2]));
+  return Published(SetRes(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]), Arg(a.a[2])));
 }
 
 JUNCTION_HANDLER(setresgid) {
   Process& p = CurrentProcess();
-  return SetRes(GroupIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]), Arg(a.a[2]));
+  return Published(SetRes(GroupIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]), Arg(a.a[2])));
 }
 
 JUNCTION_HANDLER(getgroups) {

@@ -110,9 +110,10 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   p.vfork_fd = vfork_wr;
   if (proc::Table* t = proc::Get()) {
     if (proc::Entry* e = proc::FindPid(t, pid)) {
+      fs::FdTable::Get().PublishHostFds(&e->fd_map);
+      fs::FdTable::Get().ShareLimits(e->nofile);
       e->host_pid.store(p.host_pid);
       e->state.store(proc::kRunning);
-      fs::FdTable::Get().PublishHostFds(proc::FdRowOf(e), proc::kFdMapSize);
     }
   }
   // Linux: the child starts with no pending signals. (Written only if set:

@@ -154,6 +154,8 @@ JUNCTION_HANDLER(uname) {
   return host::Syscall(SYS_uname, a.a[0]);  // the host's identity, as documented
 }
 
+static sched::Uthread* OwnThread(long id);
+
 // Resource limits: RLIMIT_NOFILE is the guest's (fs/fd_limit.h), the
 // others the host process's (RLIMIT_SIGPENDING re-read by the signal
 // queues once changed). Linux's order: the new limit read (EFAULT), the
@@ -181,14 +183,63 @@ long Rlimit(unsigned resource, long new_addr, long old_addr) {
   return 0;
 }
 
+// Linux's check_prlimit_permission: the caller's real ids are all of the
+// target's ids, or the caller has CAP_SYS_RESOURCE.
+bool MayPrlimit(const Process& self, const proc::Entry& e) {
+  if (fs::GuestCapSysResource(self.euid == 0)) return true;
+  return self.uid == e.uid.load() && self.uid == e.euid.load() && self.uid == e.suid.load() &&
+         self.gid == e.gid.load() && self.gid == e.egid.load() && self.gid == e.sgid.load();
+}
+
+// prlimit64 on another process of the container: RLIMIT_NOFILE in its
+// table entry (its descriptor table reads it there), the others on its
+// host process. Linux's order after the lookup: permission (EPERM), the
+// resource (EINVAL), soft above hard (EINVAL), raising the hard limit
+// without CAP_SYS_RESOURCE (EPERM).
+long PeerRlimit(proc::Entry* e, unsigned resource, long new_addr, long old_addr) {
+  const Process& self = CurrentProcess();
+  if (!MayPrlimit(self, *e)) return -EPERM;
+  if (resource >= RLIM_NLIMITS) return -EINVAL;
+  int host_pid = e->host_pid.load();
+  struct rlimit old{};
+  if (resource == RLIMIT_NOFILE) {
+    old = {e->nofile[0].load(), e->nofile[1].load()};
+  } else if (long r = host::Syscall(SYS_prlimit64, host_pid, resource, 0, host::L(&old)); r != 0) {
+    return r;
+  }
+  if (new_addr) {
+    auto r = UserPtr<struct rlimit>(new_addr).Read();
+    if (!r.ok()) return -EFAULT;
+    if (r->rlim_cur > r->rlim_max) return -EINVAL;
+    bool root = self.euid == 0;
+    if (resource == RLIMIT_NOFILE) {
+      if (long err = fs::SetFdLimitOf(e->nofile, host_pid, *r, root)) return err;
+    } else {
+      // The host checks only the host's credentials (the container's are the LibOS's).
+      if (r->rlim_max > old.rlim_max && !fs::GuestCapSysResource(root)) return -EPERM;
+      if (long err = host::Syscall(SYS_prlimit64, host_pid, resource, host::L(&*r), 0)) return err;
+      if (resource == RLIMIT_SIGPENDING) proc::Get()->sigpending_limit_changes.fetch_add(1);
+    }
+  }
+  if (old_addr && !UserPtr<struct rlimit>(old_addr).Write(old).ok()) return -EFAULT;
+  return 0;
+}
+
 }  // namespace
 
 JUNCTION_HANDLER(prlimit64) {
   // The new limit is read first, as Linux does.
   if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(struct rlimit))) return -EFAULT;
   const Process& p = CurrentProcess();
-  if (a.a[0] != 0 && a.a[0] != p.pid && a.a[0] != p.host_pid) return -ESRCH;  // own process only
-  return Rlimit(static_cast<unsigned>(a.a[1]), a.a[2], a.a[3]);
+  long pid = a.a[0];
+  if (pid == 0 || pid == p.pid || OwnThread(pid)) return Rlimit(static_cast<unsigned>(a.a[1]), a.a[2], a.a[3]);
+  // Another process of the container (a zombie too, as on Linux); threads
+  // of other processes are not in the table.
+  proc::Table* t = proc::Get();
+  proc::Entry* e = t && pid > 0 ? proc::FindPid(t, static_cast<int>(pid)) : nullptr;
+  uint32_t state = e ? e->state.load() : proc::kFree;
+  if (state != proc::kRunning && state != proc::kExited) return -ESRCH;
+  return PeerRlimit(e, static_cast<unsigned>(a.a[1]), a.a[2], a.a[3]);
 }
 
 JUNCTION_HANDLER(getrlimit) { return Rlimit(static_cast<unsigned>(a.a[0]), 0, a.a[1]); }
@@ -583,7 +634,7 @@ JUNCTION_HANDLER(pidfd_open) {
 }
 
 // pidfd_getfd: the target publishes which host descriptor backs each of
-// its guest descriptors (fs::FdTable::PublishHostFds); the host call
+// its guest descriptors, any number (fs::FdTable::PublishHostFds); the host call
 // duplicates that one, and it becomes a guest description here.
 JUNCTION_HANDLER(pidfd_getfd) {
   if (a.a[2] != 0) return -EINVAL;
@@ -596,8 +647,8 @@ JUNCTION_HANDLER(pidfd_getfd) {
   proc::Table* t = proc::Get();
   proc::Entry* e = t ? proc::FindPid(t, pidfd->pid()) : nullptr;
   if (!e || e->state.load() != proc::kRunning) return -ESRCH;
-  if (target >= proc::kFdMapSize) return -EBADF;  // not published
-  int h = proc::FdRowOf(e)[target].load(std::memory_order_acquire);
+  int32_t h;
+  if (long err = fs::ReadHostFdMap(e->fd_map, e->host_pid.load(), target, &h)) return err;
   if (h == fs::FdTable::kNoDescriptor) return -EBADF;
   // Pipes, eventfds and unix sockets made after the target's last fork
   // live in its memory only.

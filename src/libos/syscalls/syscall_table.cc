@@ -71,7 +71,7 @@ constexpr Spec kSpecs[] = {
     PART(setgroups, "container credentials (Linux rules); host files keep the host's"),
     HOST(uname, "reports the host's identity"),
     IMPL(umask, kFast, ""),
-    PART(prlimit64, "own process only (others: ESRCH); RLIMIT_NOFILE the guest's (the descriptor table), the others the host process's"),
+    PART(prlimit64, "RLIMIT_NOFILE the guest's (the descriptor table), the others the host process's; any process of the container with Linux's permission rules (threads of other processes: ESRCH)"),
     PART(getrlimit, "RLIMIT_NOFILE the guest's (the descriptor table), the others the host process's"),
     PART(setrlimit, "RLIMIT_NOFILE the guest's (the descriptor table), the others the host process's"),
     IMPL(sched_getaffinity, 0, "the thread's mask within the container's cores (kthreads)"),
@@ -98,7 +98,7 @@ constexpr Spec kSpecs[] = {
     PART(waitid, "P_ALL/P_PID/P_PGID/P_PIDFD; stops and continues noticed by polling (<= 20 ms)"),
     PART(pidfd_open, "a host pidfd for the container process"),
     PART(pidfd_send_signal, "passed to the host pidfd"),
-    PART(pidfd_getfd, "host-backed descriptors of container processes; LibOS-only objects (made since the target's last fork) EOPNOTSUPP"),
+    PART(pidfd_getfd, "host-backed descriptors of container processes, any number; LibOS-only objects (made since the target's last fork) EOPNOTSUPP"),
 
     // Time; the vDSO answers most reads in user space.
     IMPL(clock_gettime, 0, "vDSO fallback; CPU-time clocks from the uthreads' run time"),
