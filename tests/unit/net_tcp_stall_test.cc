@@ -122,6 +122,7 @@ struct CrossedLoss : TwoStacks {
   std::vector<std::byte> data = Pattern(3 * c.client->Info().snd_mss, 7);
   bool lost[2] = {false, false}, resent[2] = {false, false};
   uint32_t sent_end[2] = {0, 0};
+  int acks_lost = 0;  // so that a test can check its loss happened
 
   CrossedLoss(bool lose_data, bool lose_acks) {
     w.drop = [this, lose_data, lose_acks](int from, std::span<const std::byte> f) {
@@ -132,7 +133,9 @@ struct CrossedLoss : TwoStacks {
         else sent_end[from] = seq + static_cast<uint32_t>(len);
         if (lose_data && !lost[from]) return lost[from] = true;
       }
-      return lose_acks && len == 0 && !(resent[0] && resent[1]);
+      bool drop_ack = lose_acks && len == 0 && !(resent[0] && resent[1]);
+      acks_lost += drop_ack;
+      return drop_ack;
     };
     REQUIRE(*c.client->Send(data) == data.size());
     REQUIRE(*c.server->Send(data) == data.size());
@@ -156,6 +159,11 @@ TEST_CASE("net tcp stall: a full segment carrying SACK blocks still fits the MTU
   // waited for each other until their retries ran out.
   CrossedLoss x(true, false);
   REQUIRE(x.Done());
+  // The loss happened, and both ends recovered by retransmitting.
+  CHECK(x.lost[0]);
+  CHECK(x.lost[1]);
+  CHECK(x.resent[0]);
+  CHECK(x.resent[1]);
   for (int i = 0; i < 2; ++i)
     for (auto& f : x.w.link(i)->sent) CHECK(f.size() <= kEthHeaderLen + 1500);
   std::vector<std::byte> got;
@@ -173,6 +181,10 @@ TEST_CASE("net tcp stall: ACKs after a timeout carry the highest sequence number
   // ACK: the two traded ACKs as fast as the wire allowed and never moved.
   CrossedLoss x(false, true);
   REQUIRE(x.Done());
+  // ACKs were lost until both ends had timed out and retransmitted.
+  CHECK(x.acks_lost > 0);
+  CHECK(x.resent[0]);
+  CHECK(x.resent[1]);
   std::vector<std::byte> got;
   Drain(*x.c.client, &got);
   CHECK(got == x.data);
