@@ -288,19 +288,21 @@ long FutexWakeOp(uint32_t* uaddr, uint32_t* uaddr2, int n, int n2, uint32_t enco
 }
 
 long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only, bool shared) {
-  auto* word = reinterpret_cast<std::atomic<uint32_t>*>(uaddr);
   Bucket& b = BucketFor(uaddr);
   for (;;) {
     b.lock.lock();
-    uint32_t v = word->load();
+    uint32_t v;
+    if (!Load(uaddr, &v)) {
+      b.lock.unlock();
+      return -EFAULT;
+    }
     if ((v & FUTEX_TID_MASK) == 0) {
       // Free (or its owner died): take it, keeping the waiters bit.
       uint32_t nv = static_cast<uint32_t>(tid) | (v & FUTEX_WAITERS);
-      if (word->compare_exchange_strong(v, nv)) {
-        b.lock.unlock();
-        return 0;
-      }
+      int swapped = libos::SafeCmpxchg32(uaddr, &v, nv);
       b.lock.unlock();
+      if (swapped < 0) return -EFAULT;
+      if (swapped) return 0;
       continue;
     }
     if (static_cast<int>(v & FUTEX_TID_MASK) == tid) {
@@ -311,24 +313,29 @@ long FutexLockPi(uint32_t* uaddr, int tid, uint64_t deadline_ns, bool try_only, 
       b.lock.unlock();
       return -EBUSY;
     }
-    if (!(v & FUTEX_WAITERS) && !word->compare_exchange_strong(v, v | FUTEX_WAITERS)) {
-      b.lock.unlock();
-      continue;
+    if (!(v & FUTEX_WAITERS)) {
+      int swapped = libos::SafeCmpxchg32(uaddr, &v, v | FUTEX_WAITERS);
+      if (swapped <= 0) {
+        b.lock.unlock();
+        if (swapped < 0) return -EFAULT;
+        continue;
+      }
     }
     Waiter w{uaddr, FUTEX_BITSET_MATCH_ANY, nullptr, nullptr, nullptr, false};
     w.shared = shared;
     long r = ParkOn(b, w, deadline_ns);
     if (r == -ETIMEDOUT || r == -EINTR) return r == -EINTR ? -EINTR : -ETIMEDOUT;
-    // Woken by an unlock that handed the lock to us.
-    if (static_cast<int>(word->load() & FUTEX_TID_MASK) == tid) return 0;
+    // Woken by an unlock that handed the lock to us (a word that faults
+    // now: the next round says EFAULT).
+    if (Load(uaddr, &v) && static_cast<int>(v & FUTEX_TID_MASK) == tid) return 0;
   }
 }
 
 long FutexUnlockPi(uint32_t* uaddr, int tid, bool shared) {
-  auto* word = reinterpret_cast<std::atomic<uint32_t>*>(uaddr);
   Bucket& b = BucketFor(uaddr);
   SpinGuard g(b.lock);
-  uint32_t v = word->load();
+  uint32_t v;
+  if (!Load(uaddr, &v)) return -EFAULT;
   if (static_cast<int>(v & FUTEX_TID_MASK) != tid) return -EPERM;
   // Hand the lock to the first waiter that can still take it.
   for (;;) {
@@ -338,12 +345,14 @@ long FutexUnlockPi(uint32_t* uaddr, int tid, bool shared) {
     bool more = false;
     for (Waiter* o = w->next; o; o = o->next) more |= Is(o, uaddr, shared);
     Dequeue(b, w);
-    word->store(static_cast<uint32_t>(w->u->tid) | (more ? FUTEX_WAITERS : 0));
-    if (WakeUp(w->u, WakeReason::kWoken)) return 0;
+    // A word that faults: the waiter is woken all the same and finds it so.
+    bool stored = libos::SafeStore32(uaddr, static_cast<uint32_t>(w->u->tid) | (more ? FUTEX_WAITERS : 0));
+    bool woken = WakeUp(w->u, WakeReason::kWoken);
+    if (!stored) return -EFAULT;
+    if (woken) return 0;
     // It had already timed out or been interrupted: try the next one.
   }
-  word->store(0);
-  return 0;
+  return libos::SafeStore32(uaddr, 0) ? 0 : -EFAULT;
 }
 
 long FutexWaitv(const FutexWaitvEntry* entries, int n, uint64_t deadline_ns) {
@@ -415,7 +424,6 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
   Bucket& b1 = BucketFor(uaddr);
   Bucket& b2 = BucketFor(uaddr2);
   BucketPairGuard g(b1, b2);
-  auto* word2 = reinterpret_cast<std::atomic<uint32_t>*>(uaddr2);
   long count = 0;
   uint32_t cur;
   if (!Load(uaddr, &cur)) {
@@ -441,11 +449,20 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
         // futex_proxy_trylock_atomic).
         bool more = false;
         for (Waiter* o = next; o; o = o->next) more |= Is(o, uaddr, shared);
-        uint32_t v = word2->load();
+        uint32_t v;
+        if (!Load(uaddr2, &v)) {
+          count = -EFAULT;
+          break;
+        }
         if ((v & FUTEX_TID_MASK) == 0) {
           uint32_t nv = static_cast<uint32_t>(w->u->tid) | (v & FUTEX_WAITERS) |
                         (more && n_requeue > 0 ? FUTEX_WAITERS : 0);
-          if (word2->compare_exchange_strong(v, nv)) {
+          int swapped = libos::SafeCmpxchg32(uaddr2, &v, nv);
+          if (swapped < 0) {
+            count = -EFAULT;
+            break;
+          }
+          if (swapped) {
             Dequeue(b1, w);
             w->pi_target = nullptr;
             if (WakeUp(w->u, WakeReason::kWoken)) count++;
@@ -457,8 +474,12 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
       if (requeued >= n_requeue) break;
       // Requeued as a waiter of the PI lock uaddr2, which FUTEX_UNLOCK_PI
       // hands it.
-      uint32_t v = word2->load();
-      while (!(v & FUTEX_WAITERS) && !word2->compare_exchange_weak(v, v | FUTEX_WAITERS)) {
+      uint32_t v;
+      int swapped = Load(uaddr2, &v) ? 0 : -1;
+      while (swapped == 0 && !(v & FUTEX_WAITERS)) swapped = libos::SafeCmpxchg32(uaddr2, &v, v | FUTEX_WAITERS);
+      if (swapped < 0) {
+        count = count ? count : -EFAULT;
+        break;
       }
       Dequeue(b1, w);
       w->uaddr = uaddr2;

@@ -10,6 +10,17 @@
 // stack use, so a fixup is a plain `ret`.
         .text
 
+// The %rdx bytes at %rsi to %rdi, size <= %rdx <= 2 * size, as two
+// overlapping moves of `size` bytes through registers a and b; returns 0.
+.macro OVERLAPPING_MOVES size, a, b
+        mov (%rsi), \a
+        mov -\size(%rsi,%rdx), \b
+        mov \a, (%rdi)
+        mov \b, -\size(%rdi,%rdx)
+        xor %eax, %eax
+        ret
+.endm
+
 // size_t junction_safe_copy(void* dst, const void* src, size_t n):
 // the number of bytes NOT copied (0 on success).
         .p2align 4
@@ -20,16 +31,17 @@ junction_safe_copy:
         cmp $16, %rdx
         ja .Lcopy_rep
         // Up to 16 bytes: `rep movsb` costs ~30 cycles to start (one-byte
-        // pipe messages), so words, or bytes below 8.
-        cmp $8, %rdx
-        jb .Lcopy_bytes
+        // pipe messages), so two overlapping moves of 8 or 4 bytes (a 4-
+        // or 8-byte value is then one store: a futex word or tid is never
+        // seen torn), or bytes below 4.
 .Lcopy_small_start:
-        mov (%rsi), %r8
-        mov -8(%rsi,%rdx), %r9
-        mov %r8, (%rdi)
-        mov %r9, -8(%rdi,%rdx)
-        xor %eax, %eax
-        ret
+        cmp $8, %rdx
+        jb .Lcopy_below8
+        OVERLAPPING_MOVES 8, %r8, %r9
+.Lcopy_below8:
+        cmp $4, %rdx
+        jb .Lcopy_bytes
+        OVERLAPPING_MOVES 4, %r8d, %r9d
 .Lcopy_bytes:
         test %rdx, %rdx
         jz .Lcopy_done
@@ -145,6 +157,22 @@ junction_safe_load32:
         ret
         .size junction_safe_load32, .-junction_safe_load32
 
+// bool junction_safe_store32(uint32_t* p, uint32_t v): a sequentially
+// consistent store (`xchg`) to a futex word; false if it faulted.
+        .p2align 4
+        .globl junction_safe_store32
+        .type junction_safe_store32, @function
+junction_safe_store32:
+.Lst_start:
+        xchg %esi, (%rdi)
+.Lst_end:
+        mov $1, %eax
+        ret
+.Lst_fixup:
+        xor %eax, %eax
+        ret
+        .size junction_safe_store32, .-junction_safe_store32
+
 // int junction_safe_cmpxchg32(uint32_t* p, uint32_t* expected, uint32_t
 // desired): `lock cmpxchg` on a futex word; 1 if it was swapped, 0 if not
 // (*expected then holds the word), -1 if it faulted.
@@ -219,11 +247,14 @@ junction_safe_copy_fixups:
         .long .Lpw_start - junction_safe_copy_fixups
         .long .Lpw_end - junction_safe_copy_fixups
         .long .Lpw_fixup - junction_safe_copy_fixups
+        .long .Lst_start - junction_safe_copy_fixups
+        .long .Lst_end - junction_safe_copy_fixups
+        .long .Lst_fixup - junction_safe_copy_fixups
         .size junction_safe_copy_fixups, .-junction_safe_copy_fixups
         .globl junction_safe_copy_fixup_count
         .type junction_safe_copy_fixup_count, @object
 junction_safe_copy_fixup_count:
-        .long 6
+        .long 7
         .size junction_safe_copy_fixup_count, 4
 
         .section .note.GNU-stack,"",@progbits

@@ -15,6 +15,7 @@ long junction_safe_copy_string(char* dst, const char* src, size_t cap);
 bool junction_safe_load32(const uint32_t* p, uint32_t* out);
 int junction_safe_cmpxchg32(uint32_t* p, uint32_t* expected, uint32_t desired);
 bool junction_probe_writable(void* p, size_t n);
+bool junction_safe_store32(uint32_t* p, uint32_t v);
 extern const int32_t junction_safe_copy_fixups[];
 extern const int32_t junction_safe_copy_fixup_count;
 }
@@ -33,6 +34,9 @@ inline long SafeCopyString(char* dst, const char* src, size_t cap) {
 
 // A guest futex word: false if reading it faulted.
 inline bool SafeLoad32(const uint32_t* p, uint32_t* out) { return junction_safe_load32(p, out); }
+
+// A sequentially consistent store to a guest futex word: false if it faulted.
+inline bool SafeStore32(uint32_t* p, uint32_t v) { return junction_safe_store32(p, v); }
 
 // Compare-and-swap on a guest futex word (sequentially consistent): 1 if
 // swapped, 0 if not (*expected holds the word), -1 if it faulted.

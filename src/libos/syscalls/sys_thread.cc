@@ -97,11 +97,14 @@ void ReleaseRobustFutexes(int tid, uintptr_t head) {
   auto release = [&](uintptr_t entry) {
     uintptr_t addr = (entry & ~uintptr_t{1}) + static_cast<uintptr_t>(offset);
     if ((addr & 3) || !GuestWritable(addr, 4)) return;
-    auto* word = reinterpret_cast<std::atomic<uint32_t>*>(addr);
-    uint32_t v = word->load();
+    auto* word = reinterpret_cast<uint32_t*>(addr);
+    uint32_t v;
+    if (!SafeLoad32(word, &v)) return;  // faults now: nothing to release
     while ((v & FUTEX_TID_MASK) == static_cast<uint32_t>(tid)) {
       uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-      if (word->compare_exchange_weak(v, nv)) {
+      int swapped = SafeCmpxchg32(word, &v, nv);
+      if (swapped < 0) return;
+      if (swapped) {
         if (v & FUTEX_WAITERS) {
           auto* w = reinterpret_cast<uint32_t*>(addr);
           if (auto slot = SharedSlotFor(addr, 0)) sched::FutexWakeShared(w, 1, FUTEX_BITSET_MATCH_ANY, *slot);
@@ -184,8 +187,7 @@ JUNCTION_HANDLER(exit) {
   StopTakingProcessSignals();
   ReleaseRobustFutexes(u->tid, u->robust_list);
   if (u->clear_child_tid && ThreadPathWritable(u->clear_child_tid, 4)) {
-    auto* word = reinterpret_cast<std::atomic<uint32_t>*>(u->clear_child_tid);
-    word->store(0);
+    (void)SafeStore32(reinterpret_cast<uint32_t*>(u->clear_child_tid), 0);  // as Linux, a fault is ignored
     // Non-private, as Linux's wake (glibc's pthread_join waits so).
     sched::FutexWake(reinterpret_cast<uint32_t*>(u->clear_child_tid), 1, FUTEX_BITSET_MATCH_ANY, true);
   }

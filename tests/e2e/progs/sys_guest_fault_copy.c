@@ -157,6 +157,9 @@ int main(void) {
   uint32_t good = 0;
   show("futex wake_op bad", syscall(SYS_futex, &good, FUTEX_WAKE_OP_PRIVATE, 1, 1, fw,
                                     FUTEX_OP(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0)));
+  show("futex lock_pi bad", syscall(SYS_futex, fw, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0));
+  show("futex trylock_pi bad", syscall(SYS_futex, fw, FUTEX_TRYLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
+  show("futex unlock_pi bad", syscall(SYS_futex, fw, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
   show("futex cmp_requeue bad", syscall(SYS_futex, fw, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, &good, 0));
 
   // A signal frame the LibOS writes on an alternate stack in the bad page:
