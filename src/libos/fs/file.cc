@@ -237,9 +237,16 @@ SysResult<size_t> SyntheticDir::Getdents(void* buf, size_t len) {
     d.d_off = static_cast<int64_t>(pos_ + 1);
     d.d_reclen = static_cast<unsigned short>(reclen);
     d.d_type = e.type;
-    std::memset(out + used, 0, reclen);
-    std::memcpy(out + used, &d, offsetof(struct dirent64, d_name));
-    std::memcpy(out + used + offsetof(struct dirent64, d_name), e.name.c_str(), e.name.size() + 1);
+    // Built here, then copied out (fault-tolerant): a guest buffer that
+    // faults ends the listing with what fit, or EFAULT, as Linux.
+    char rec[sizeof(struct dirent64) + 8] = {};
+    if (reclen > sizeof(rec)) return Errno{EINVAL};
+    std::memcpy(rec, &d, offsetof(struct dirent64, d_name));
+    std::memcpy(rec + offsetof(struct dirent64, d_name), e.name.c_str(), e.name.size() + 1);
+    if (!SafeCopy(out + used, rec, reclen)) {
+      if (used == 0) return Errno{EFAULT};
+      break;
+    }
     used += reclen;
     pos_++;
   }

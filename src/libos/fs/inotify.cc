@@ -9,9 +9,11 @@
 #include <sys/inotify.h>
 #include <sys/syscall.h>
 
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
+#include "libos/entry/safe_copy.h"
 #include "libos/fs/synthetic.h"
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
@@ -208,10 +210,16 @@ SysResult<size_t> Inotify::Read(void* buf, size_t len) {
       h.mask = e.mask;
       h.cookie = e.cookie;
       h.len = static_cast<uint32_t>(bytes - sizeof(h));
-      std::memcpy(out + done, &h, sizeof(h));
-      if (h.len) {
-        std::memset(out + done + sizeof(h), 0, h.len);
-        std::memcpy(out + done + sizeof(h), e.name.data(), e.name.size());
+      // Built here, then copied out (fault-tolerant): a buffer that
+      // faults gets what was read, or EFAULT, with the event still queued.
+      char rec[sizeof(inotify_event) + NAME_MAX + 1 + 16] = {};
+      size_t name_bytes = std::min(e.name.size(), sizeof(rec) - sizeof(h));
+      std::memcpy(rec, &h, sizeof(h));
+      std::memcpy(rec + sizeof(h), e.name.data(), name_bytes);
+      if (bytes > sizeof(rec) || !SafeCopy(out + done, rec, bytes)) {
+        queue_lock_.unlock();
+        if (done) return done;
+        return Errno{EFAULT};
       }
       done += bytes;
       queued_bytes_ -= bytes;

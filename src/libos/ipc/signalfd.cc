@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "libos/entry/safe_copy.h"
 #include "libos/ipc/eventfd.h"
 #include "libos/ipc/ipc.h"
 #include "libos/signals/signal_state.h"
@@ -121,6 +122,10 @@ int SignalFd::Take(void* buf, size_t len) {
     uint64_t mine = __atomic_load_n(&self->sig_pending, __ATOMIC_ACQUIRE) & mask;
     uint64_t ready = mine | (__atomic_load_n(&s.pending, __ATOMIC_ACQUIRE) & mask);
     if (!ready) break;
+    // A buffer that faults: EFAULT (or what was read) with the signal
+    // left pending.
+    if (!ProbeWritable(static_cast<char*>(buf) + done, sizeof(signalfd_siginfo)))
+      return done ? static_cast<int>(done) : -EFAULT;
     int sig = __builtin_ctzll(ready) + 1;
     siginfo_t info;
     // One instance; another thread may take a process-directed one first.
@@ -129,7 +134,8 @@ int SignalFd::Take(void* buf, size_t len) {
     if (!taken) continue;
     if (!TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
     signalfd_siginfo out = ToSignalfdInfo(sig, info);
-    std::memcpy(static_cast<char*>(buf) + done, &out, sizeof(out));
+    if (!SafeCopy(static_cast<char*>(buf) + done, &out, sizeof(out)))
+      return done ? static_cast<int>(done) : -EFAULT;  // unmapped meanwhile: lost, as on Linux
     done += sizeof(out);
   }
   return static_cast<int>(done);
@@ -138,7 +144,9 @@ int SignalFd::Take(void* buf, size_t len) {
 SysResult<size_t> SignalFd::Read(void* buf, size_t len) {
   if (len < sizeof(signalfd_siginfo)) return Errno{EINVAL};
   for (;;) {
-    if (int n = Take(buf, len)) return static_cast<size_t>(n);
+    int n = Take(buf, len);
+    if (n < 0) return Errno{-n};
+    if (n) return static_cast<size_t>(n);
     if (nonblocking()) return Errno{EAGAIN};
     // A signal outside the mask that the thread will take interrupts the
     // read (the notice that woke us may have been for it).

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "libos/entry/libos_context.h"
+#include "libos/entry/safe_copy.h"
 #include "libos/signals/signal_state.h"
 #include "libos/syscalls/handlers.h"
 #include "sched/uthread.h"
@@ -32,7 +33,10 @@ JUNCTION_HANDLER(rt_sigprocmask_lazy) {
   uint64_t old = u->sig_blocked;
   if (set_addr) {
     uint64_t set;
-    std::memcpy(&set, reinterpret_cast<const void*>(set_addr), sizeof(set));
+    if (!SafeCopy(&set, reinterpret_cast<const void*>(set_addr), sizeof(set))) {
+      EnterLibos(ts);  // it faults: the full handler says EFAULT, as Linux
+      return Sys_rt_sigprocmask(a);
+    }
     uint64_t mask;
     switch (a.a[0]) {
       case SIG_BLOCK: mask = old | set; break;
@@ -50,7 +54,7 @@ JUNCTION_HANDLER(rt_sigprocmask_lazy) {
     u->sig_blocked = mask & ~kUnblockableSignals;
     ts->signal_pending = ((Signals().pending | u->sig_pending) & ~u->sig_blocked) != 0 || u->need_resched;
   }
-  if (old_addr) std::memcpy(reinterpret_cast<void*>(old_addr), &old, sizeof(old));
+  if (old_addr && !SafeCopy(reinterpret_cast<void*>(old_addr), &old, sizeof(old))) return -EFAULT;
   return 0;
 }
 

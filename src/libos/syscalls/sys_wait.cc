@@ -272,8 +272,8 @@ JUNCTION_HANDLER(waitid) {
   long r = Wait(idtype, id, options, &si, a.a[4] ? &ru : nullptr);
   if (r < 0) return r;
   // WNOHANG with nothing to report: Linux zeroes si_pid and si_signo.
-  if (a.a[2]) std::memcpy(reinterpret_cast<void*>(a.a[2]), &si, sizeof(si));
-  if (a.a[4]) std::memcpy(reinterpret_cast<void*>(a.a[4]), &ru, sizeof(ru));
+  if (a.a[2] && !SafeCopy(reinterpret_cast<void*>(a.a[2]), &si, sizeof(si))) return -EFAULT;
+  if (a.a[4] && !SafeCopy(reinterpret_cast<void*>(a.a[4]), &ru, sizeof(ru))) return -EFAULT;
   return 0;
 }
 

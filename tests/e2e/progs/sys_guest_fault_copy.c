@@ -12,6 +12,8 @@
 #include <poll.h>
 #include <linux/futex.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -148,6 +150,37 @@ int main(void) {
   if (child == 0) _exit(3);
   show("wait4 status bad", wait4(child, (int*)bad, 0, NULL) == child ? 0 : -1);
   show("wait4 again", wait4(child, NULL, 0, NULL));
+
+  // Signal masks (the lazy rt_sigprocmask too), signalfd, inotify, getdents.
+  sigset_t ss;
+  sigemptyset(&ss);
+  sigaddset(&ss, SIGUSR2);
+  for (int i = 0; i < 2; i++) {  // the second round on the lazy path
+    show("sigprocmask set bad", syscall(SYS_rt_sigprocmask, SIG_BLOCK, bad, NULL, 8));
+    show("sigprocmask old bad", syscall(SYS_rt_sigprocmask, SIG_BLOCK, &ss, bad, 8));
+  }
+  int sfd = signalfd(-1, &ss, SFD_NONBLOCK);
+  show("signalfd read bad none", read(sfd, bad, sizeof(struct signalfd_siginfo)));
+  raise(SIGUSR2);
+  show("signalfd read bad", read(sfd, bad, sizeof(struct signalfd_siginfo)));
+  int in = inotify_init1(IN_NONBLOCK);
+  char dir[64];
+  snprintf(dir, sizeof(dir), "/tmp/sys_guest_fault_copy.d.%d", (int)getpid());
+  mkdir(dir, 0700);
+  inotify_add_watch(in, dir, IN_CREATE);
+  char sub[96];
+  snprintf(sub, sizeof(sub), "%s/x", dir);
+  close(open(sub, O_CREAT | O_WRONLY, 0600));
+  show("inotify read bad", read(in, bad, 4096));
+  unlink(sub);
+  rmdir(dir);
+  int pd = open("/proc/self", O_RDONLY | O_DIRECTORY);
+  show("getdents proc bad", syscall(SYS_getdents64, pd, bad, 4096));
+  int td = open("/tmp", O_RDONLY | O_DIRECTORY);
+  show("getdents tmp bad", syscall(SYS_getdents64, td, bad, 4096));
+  child = fork();
+  if (child == 0) _exit(4);
+  show("waitid info bad", waitid(P_PID, child, (siginfo_t*)bad, WEXITED));
 
   // Futex words the LibOS reads (and FUTEX_WAKE_OP changes).
   uint32_t* fw = (uint32_t*)bad;
