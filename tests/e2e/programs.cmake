@@ -110,6 +110,11 @@ junction_e2e(fs_path_page_end COMMAND $<TARGET_FILE:e2e_fs_path_page_end>)
 # (the LibOS's fault-tolerant copies, entry/safe_copy.S).
 add_executable(e2e_sys_guest_fault_copy progs/sys_guest_fault_copy.c)
 junction_e2e(sys_guest_fault_copy COMMAND $<TARGET_FILE:e2e_sys_guest_fault_copy>)
+add_test(NAME e2e.sys_guest_fault_copy_strace
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/strace_guest_fault_test.sh $<TARGET_FILE:junction> ${E2E_APP}
+                 $<TARGET_FILE:e2e_sys_guest_fault_copy>
+         WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(e2e.sys_guest_fault_copy_strace PROPERTIES LABELS e2e TIMEOUT 120)
 # stat/lstat/fstatat of absolute paths (the lazy stat under junction):
 # symlinks anywhere in the path, mount points, bad buffers, long names.
 add_executable(e2e_fs_stat_paths progs/fs_stat_paths.c)

@@ -53,9 +53,8 @@ void PrintHex(std::string& out, uint64_t v) { Appendf(out, "%#" PRIx64, v); }
 
 // Copies guest memory; false if any byte is not guest-readable.
 bool ReadGuest(uint64_t addr, void* dst, size_t n) {
-  if (addr == 0 || !GuestReadable(static_cast<uintptr_t>(addr), n)) return false;
-  std::memcpy(dst, reinterpret_cast<const void*>(addr), n);
-  return true;
+  return addr != 0 && GuestReadable(static_cast<uintptr_t>(addr), n) &&
+         SafeCopy(dst, reinterpret_cast<const void*>(addr), n);
 }
 
 template <typename T>
@@ -77,15 +76,19 @@ bool ReadGuestString(uint64_t addr, size_t max, std::string* s, bool* truncated)
     if (!GuestReadable(p, avail)) {
       // The guest's memory ends in this chunk: byte by byte up to its end.
       for (size_t i = 0;; i++) {
-        if (!GuestReadable(p + i, 1)) return false;
-        if (c[i] == '\0') {
-          s->append(c, i);
-          return true;
-        }
+        char b;
+        if (!GuestReadable(p + i, 1) || !SafeCopy(&b, c + i, 1)) return false;
+        if (b == '\0') return true;
+        s->push_back(b);
       }
     }
-    size_t n = strnlen(c, avail);
-    s->append(c, n);
+    // Fault-tolerant (a page past a mapped file's end): unreadable.
+    size_t have = s->size();
+    s->resize(have + avail);
+    long got = SafeCopyString(s->data() + have, c, avail);
+    if (got < 0) return false;
+    size_t n = static_cast<size_t>(got);
+    s->resize(have + n);
     if (n < avail) break;
     p += avail;
   }

@@ -279,11 +279,11 @@ JUNCTION_HANDLER(sched_getaffinity) {
   if (len < need || (len & 7)) return -EINVAL;
   size_t ret = std::min(len, kCpumaskBytes);
   if (!GuestWritable(static_cast<uintptr_t>(a.a[2]), ret)) return -EFAULT;
-  auto* mask = reinterpret_cast<uint8_t*>(a.a[2]);
-  std::memset(mask, 0, ret);
+  uint8_t mask[kCpumaskBytes] = {};
   uint64_t allowed = __atomic_load_n(&u->affinity, __ATOMIC_RELAXED) & ContainerCores();
-  for (int c = 0; c < cores; c++)
+  for (int c = 0; c < cores && c / 8 < static_cast<int>(ret); c++)
     if (c >= 64 || ((allowed >> c) & 1)) mask[c / 8] |= static_cast<uint8_t>(1u << (c % 8));
+  if (!SafeCopy(reinterpret_cast<void*>(a.a[2]), mask, ret)) return -EFAULT;
   return static_cast<long>(ret);
 }
 
