@@ -16,6 +16,7 @@
 
 #include "base/fork_written.h"
 #include "libos/entry/libos_context.h"
+#include "libos/entry/safe_copy.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/signals/guest_context.h"
@@ -749,9 +750,11 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
   // libos/signals/rseq.h).
   if (uintptr_t area = __atomic_load_n(&u->rseq_area, __ATOMIC_ACQUIRE);
       area && u->rseq_cpu != self.index) [[unlikely]] {
+    // Fault-tolerant stores: an area that faults now (unmapped meanwhile)
+    // is left alone; its next critical-section check says SIGSEGV.
     auto* words = reinterpret_cast<uint32_t*>(area);
-    __atomic_store_n(&words[0], static_cast<uint32_t>(self.index), __ATOMIC_RELAXED);
-    __atomic_store_n(&words[1], static_cast<uint32_t>(self.index), __ATOMIC_RELAXED);
+    (void)(libos::SafeStore32(&words[0], static_cast<uint32_t>(self.index)) &&
+           libos::SafeStore32(&words[1], static_cast<uint32_t>(self.index)));
     u->rseq_cpu = self.index;
   }
   ResumeContext(self.ts, u);

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "libos/entry/safe_copy.h"
 #include "libos/entry/thread_state.h"
 #include "libos/syscalls/user_memory.h"
 #include "sched/kthread.h"
@@ -25,15 +26,22 @@ struct KernelRseqCs {
   uint64_t abort_ip;
 };
 
-void WriteCpu(uintptr_t area, uint32_t cpu_id_start, int32_t cpu_id) {
+// The area's fields, with fault-tolerant accesses (an area past a mapped
+// file's end, or unmapped meanwhile): false if one faulted.
+bool WriteCpu(uintptr_t area, uint32_t cpu_id_start, int32_t cpu_id) {
   auto* words = reinterpret_cast<uint32_t*>(area);
-  __atomic_store_n(&words[0], cpu_id_start, __ATOMIC_RELAXED);  // cpu_id_start
-  __atomic_store_n(&words[1], static_cast<uint32_t>(cpu_id), __ATOMIC_RELAXED);  // cpu_id
-  __atomic_store_n(&words[5], 0u, __ATOMIC_RELAXED);  // node_id
-  __atomic_store_n(&words[6], 0u, __ATOMIC_RELAXED);  // mm_cid
+  return SafeStore32(&words[0], cpu_id_start) &&                 // cpu_id_start
+         SafeStore32(&words[1], static_cast<uint32_t>(cpu_id)) &&  // cpu_id
+         SafeStore32(&words[5], 0u) &&                           // node_id
+         SafeStore32(&words[6], 0u);                             // mm_cid
 }
 
-uint64_t& CsField(uintptr_t area) { return *reinterpret_cast<uint64_t*>(area + 8); }
+// rseq_cs (one 8-byte move each way: never torn).
+bool LoadCs(uintptr_t area, uint64_t* cs) { return SafeCopy(cs, reinterpret_cast<const void*>(area + 8), 8); }
+bool ClearCs(uintptr_t area) {
+  uint64_t zero = 0;
+  return SafeCopy(reinterpret_cast<void*>(area + 8), &zero, 8);
+}
 
 }  // namespace
 
@@ -44,7 +52,7 @@ long RseqRegister(uintptr_t area, uint32_t len, int flags, uint32_t sig) {
     if (!u->rseq_area || u->rseq_area != area) return -EINVAL;
     if (len != u->rseq_len) return -EINVAL;
     if (sig != u->rseq_sig) return -EPERM;
-    WriteCpu(area, 0, RSEQ_CPU_ID_UNINITIALIZED);
+    if (!WriteCpu(area, 0, RSEQ_CPU_ID_UNINITIALIZED)) return -EFAULT;  // still registered, as Linux
     u->rseq_area = 0;
     u->rseq_cpu = -1;
     return 0;
@@ -57,10 +65,10 @@ long RseqRegister(uintptr_t area, uint32_t len, int flags, uint32_t sig) {
   }
   if (len < kOrigRseqSize || area % kRseqAlign) return -EINVAL;
   if (!GuestWritable(area, len)) return -EFAULT;
+  int cpu = CurrentThread()->core;
+  if (!WriteCpu(area, static_cast<uint32_t>(cpu), cpu)) return -EFAULT;  // as Linux: not registered
   u->rseq_len = len;
   u->rseq_sig = sig;
-  int cpu = CurrentThread()->core;
-  WriteCpu(area, static_cast<uint32_t>(cpu), cpu);
   u->rseq_cpu = cpu;
   __atomic_store_n(&u->rseq_area, area, __ATOMIC_RELEASE);
   return 0;
@@ -68,20 +76,23 @@ long RseqRegister(uintptr_t area, uint32_t len, int flags, uint32_t sig) {
 
 bool RseqInCriticalSection(const sched::Uthread* u) {
   uintptr_t area = __atomic_load_n(&u->rseq_area, __ATOMIC_ACQUIRE);
-  return area && __atomic_load_n(&CsField(area), __ATOMIC_RELAXED) != 0;
+  uint64_t cs;
+  // A faulting area counts as inside: RseqFixup then says so (SIGSEGV).
+  return area && (!LoadCs(area, &cs) || cs != 0);
 }
 
 bool RseqFixup(sched::Uthread* u, GuestContext& ctx) {
   uintptr_t area = u->rseq_area;
   if (!area) return true;
-  uint64_t cs_addr = __atomic_load_n(&CsField(area), __ATOMIC_RELAXED);
+  uint64_t cs_addr;
+  if (!LoadCs(area, &cs_addr)) return false;
   if (!cs_addr) return true;
   auto cs = UserPtr<KernelRseqCs>(static_cast<long>(cs_addr)).Read();
   if (!cs.ok() || cs->version > 0) return false;
   uint64_t end = cs->start_ip + cs->post_commit_offset;
   if (end < cs->start_ip || (cs->abort_ip >= cs->start_ip && cs->abort_ip < end)) return false;
   // Outside the section: the descriptor is stale; Linux clears it.
-  __atomic_store_n(&CsField(area), uint64_t{0}, __ATOMIC_RELAXED);
+  if (!ClearCs(area)) return false;
   if (ctx.rip - cs->start_ip >= cs->post_commit_offset) return true;
   auto signature = UserPtr<uint32_t>(static_cast<long>(cs->abort_ip - 4)).Read();
   if (!signature.ok() || *signature != u->rseq_sig) return false;

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "libos/entry/libos_context.h"
+#include "libos/entry/safe_copy.h"
 #include "libos/syscalls/handlers.h"
 #include "sched/single_kthread.h"
 #include "sched/uthread.h"
@@ -23,17 +24,17 @@ JUNCTION_HANDLER(rseq_lazy) {
   auto len = static_cast<uint32_t>(a.a[1]);
   if (sched::g_single_kthread && u && a.a[2] == 0 && !u->rseq_area && len >= kOrigRseqSize &&
       area % kRseqAlign == 0 && KnownGuestRange(ts, area, len, PROT_WRITE)) {
-    u->rseq_len = len;
-    u->rseq_sig = static_cast<uint32_t>(a.a[3]);
     auto cpu = static_cast<uint32_t>(ts->core);
     auto* words = reinterpret_cast<uint32_t*>(area);
-    __atomic_store_n(&words[0], cpu, __ATOMIC_RELAXED);  // cpu_id_start
-    __atomic_store_n(&words[1], cpu, __ATOMIC_RELAXED);  // cpu_id
-    __atomic_store_n(&words[5], 0u, __ATOMIC_RELAXED);   // node_id
-    __atomic_store_n(&words[6], 0u, __ATOMIC_RELAXED);   // mm_cid
-    u->rseq_cpu = ts->core;
-    __atomic_store_n(&u->rseq_area, area, __ATOMIC_RELEASE);
-    return 0;
+    // Fault-tolerant stores; a faulting area takes the full handler.
+    if (SafeStore32(&words[0], cpu) && SafeStore32(&words[1], cpu) &&  // cpu_id_start, cpu_id
+        SafeStore32(&words[5], 0u) && SafeStore32(&words[6], 0u)) {    // node_id, mm_cid
+      u->rseq_len = len;
+      u->rseq_sig = static_cast<uint32_t>(a.a[3]);
+      u->rseq_cpu = ts->core;
+      __atomic_store_n(&u->rseq_area, area, __ATOMIC_RELEASE);
+      return 0;
+    }
   }
   EnterLibos(ts);
   if (area) RememberGuestVma(ts, area);

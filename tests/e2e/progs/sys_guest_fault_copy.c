@@ -36,7 +36,27 @@ static void show(const char* what, long r) {
 
 static void on_usr1(int sig) { (void)sig; }
 
-int main(void) {
+// rseq registered on the bad page (glibc's own registration off), then a
+// registration that works, to show the first left none behind.
+static int rseq_child(void) {
+  char file[64];
+  snprintf(file, sizeof(file), "/tmp/sys_guest_fault_copy.r%d", (int)getpid());
+  long page = sysconf(_SC_PAGESIZE);
+  int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  unlink(file);
+  if (fd < 0 || ftruncate(fd, 100) != 0) return 1;
+  char* m = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED) return 1;
+  long r = syscall(SYS_rseq, m + page, 32, 0, 0x53053053);
+  printf("rseq on bad page returned %ld %s\n", r, r < 0 ? strerrorname_np(errno) : "");
+  static __attribute__((aligned(32))) char area[32];
+  r = syscall(SYS_rseq, area, 32, 0, 0x53053053);
+  printf("rseq on good area returned %ld %s\n", r, r < 0 ? strerrorname_np(errno) : "");
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc > 1 && strcmp(argv[1], "rseq") == 0) return rseq_child();
   char file[64];
   snprintf(file, sizeof(file), "/tmp/sys_guest_fault_copy.%d", (int)getpid());
   long page = sysconf(_SC_PAGESIZE);
@@ -210,6 +230,17 @@ int main(void) {
   int ws = 0;
   waitpid(child, &ws, 0);
   printf("signal frame on bad stack: %s %d\n", WIFSIGNALED(ws) ? "killed by" : "exit", WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
+
+  fflush(stdout);
+  child = fork();
+  if (child == 0) {
+    char* args[] = {argv[0], "rseq", NULL};
+    char* env[] = {"GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL};
+    execve("/proc/self/exe", args, env);
+    _exit(127);
+  }
+  waitpid(child, &ws, 0);
+  printf("rseq child: %s %d\n", WIFSIGNALED(ws) ? "killed by" : "exit", WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
 
   munmap(m, 2 * page);
   close(fd);
