@@ -22,7 +22,8 @@
 .endm
 
 // size_t junction_safe_copy(void* dst, const void* src, size_t n):
-// the number of bytes NOT copied (0 on success).
+// 0 on success, else the number of bytes not copied (`rep movsb`) or, for
+// the word paths, n (an upper bound).
         .p2align 4
         .globl junction_safe_copy
         .type junction_safe_copy, @function
@@ -57,13 +58,29 @@ junction_safe_copy:
         xor %eax, %eax
         ret
 .Lcopy_rep:
+        // Up to 256 bytes in whole words (a struct stat, 144 bytes: 18
+        // moves cost less than `rep movsb`'s start-up), else `rep movsb`.
+        cmp $256, %rdx
+        ja .Lcopy_rep_start
+        test $7, %dl
+        jnz .Lcopy_rep_start
+        xor %r10d, %r10d
+.Lcopy_words_start:
+        mov (%rsi,%r10), %r8
+        mov %r8, (%rdi,%r10)
+        add $8, %r10
+        cmp %rdx, %r10
+        jb .Lcopy_words_start
+.Lcopy_words_end:
+        xor %eax, %eax
+        ret
 .Lcopy_rep_start:
         rep movsb
 .Lcopy_rep_end:
         xor %eax, %eax
         ret
 .Lcopy_small_fixup:
-        // Nothing, or not all, was copied: report the whole request.
+        // Not all was copied: report the whole request (an upper bound).
         mov %rdx, %rax
         ret
 .Lcopy_rep_fixup:
@@ -232,6 +249,9 @@ junction_safe_copy_fixups:
         .long .Lcopy_small_start - junction_safe_copy_fixups
         .long .Lcopy_small_end - junction_safe_copy_fixups
         .long .Lcopy_small_fixup - junction_safe_copy_fixups
+        .long .Lcopy_words_start - junction_safe_copy_fixups
+        .long .Lcopy_words_end - junction_safe_copy_fixups
+        .long .Lcopy_small_fixup - junction_safe_copy_fixups
         .long .Lcopy_rep_start - junction_safe_copy_fixups
         .long .Lcopy_rep_end - junction_safe_copy_fixups
         .long .Lcopy_rep_fixup - junction_safe_copy_fixups
@@ -254,7 +274,7 @@ junction_safe_copy_fixups:
         .globl junction_safe_copy_fixup_count
         .type junction_safe_copy_fixup_count, @object
 junction_safe_copy_fixup_count:
-        .long 7
+        .long 8
         .size junction_safe_copy_fixup_count, 4
 
         .section .note.GNU-stack,"",@progbits

@@ -101,14 +101,12 @@ void LearnGuestRange(ThreadState* ts, long addr, size_t len, int prot) {
     RememberGuestVma(ts, static_cast<uintptr_t>(addr));
 }
 
-// No memcpy (libc's may use vector registers), and no `rep movsq` (its
-// start-up costs more than 18 moves).
+// The result into the guest's buffer with the fault-tolerant copy
+// (entry/safe_copy.S; general registers only): EFAULT if the buffer
+// faults although its VMA allows the store, as Linux.
 template <typename T>
-void CopyToGuest(void* dst, const T& v) {
-  static_assert(sizeof(T) % 8 == 0);
-  const auto* from = reinterpret_cast<const uint64_t*>(&v);
-  auto* to = static_cast<volatile uint64_t*>(dst);  // volatile: not turned into a memcpy call
-  for (size_t i = 0; i < sizeof(T) / 8; i++) to[i] = from[i];
+long CopyToGuest(long dst, const T& v) {
+  return SafeCopy(reinterpret_cast<void*>(dst), &v, sizeof(T)) ? 0 : -EFAULT;
 }
 
 // HostFs::Lstat on the mount's root descriptor: the root itself, a name
@@ -187,8 +185,7 @@ long StatLazy(long dirfd, long path_addr, long buf, long flags) {
   if (r == -ELOOP || r == -EXDEV) return kNotLazy;
   if (r < 0) return r;
   if (S_ISLNK(st.st_mode) && !(flags & AT_SYMLINK_NOFOLLOW)) return kNotLazy;
-  CopyToGuest(reinterpret_cast<void*>(buf), st);
-  return 0;
+  return CopyToGuest(buf, st);
 }
 
 long StatOrFull(const SyscallArgs& a, long dirfd, long path_addr, long buf, long flags, SyscallHandler full) {
@@ -219,8 +216,7 @@ long StatxLazy(long dirfd, long path_addr, long flags, long mask, long buf) {
   if (r == -ELOOP || r == -EXDEV) return kNotLazy;
   if (r < 0) return r;
   if (S_ISLNK(sx.stx_mode) && !(flags & AT_SYMLINK_NOFOLLOW)) return kNotLazy;
-  CopyToGuest(reinterpret_cast<void*>(buf), sx);
-  return 0;
+  return CopyToGuest(buf, sx);
 }
 
 long StatxOrFull(const SyscallArgs& a) {
