@@ -8,19 +8,7 @@
 #include <time.h>
 
 #define N 5000000
-
-static uint64_t cpu_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-#define BENCH(name, ...)                                               \
-  do {                                                                 \
-    uint64_t s = cpu_ns();                                             \
-    for (int i = 0; i < N; i++) { __VA_ARGS__; }                       \
-    printf("%-26s %6.2f ns\n", name, (double)(cpu_ns() - s) / N);      \
-  } while (0)
+#include "loop_cpu_time.h"
 
 static char area[4096] __attribute__((aligned(64)));
 
