@@ -20,8 +20,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
+#include "libos/host/host.h"
 #include "libos/vdso/vdso.h"
 
 namespace junction::libos::vdso {
@@ -113,7 +115,8 @@ uint32_t GetcpuMode() { return JUNCTION_VDSO_GETCPU_SYSCALL; }
 // Seqlock writer side. Caller holds the writer lock.
 void Publish_locked(VdsoData* d, const junction_vdso_clock (&lines)[JUNCTION_VDSO_NCLOCKS],
                     uint32_t mask, uint64_t refresh_cycles) {
-  uint32_t seq = __atomic_load_n(&d->seq, __ATOMIC_RELAXED);
+  // Even: a writer that died between its two stores left the count odd.
+  uint32_t seq = __atomic_load_n(&d->seq, __ATOMIC_RELAXED) & ~1u;
   __atomic_store_n(&d->seq, seq + 1, __ATOMIC_RELAXED);
   __atomic_thread_fence(__ATOMIC_RELEASE);  // odd seq before any line store
   for (int id = 0; id < JUNCTION_VDSO_NCLOCKS; id++) {
@@ -278,11 +281,21 @@ void Reanchor(VdsoData* d) {
   if (__atomic_load_n(&d->magic, __ATOMIC_RELAXED) != JUNCTION_VDSO_MAGIC ||
       d->w.rate[kRaw] == 0)
     return;  // never calibrated (TSC unusable): nothing to re-anchor
-  if (__atomic_exchange_n(&d->w.writer_lock, 1u, __ATOMIC_ACQUIRE) != 0) {
-    // Another thread is re-anchoring; its result serves us too.
-    while (__atomic_load_n(&d->w.writer_lock, __ATOMIC_ACQUIRE) != 0)
-      __builtin_ia32_pause();
-    return;
+  // The lock word holds the host pid of the process re-anchoring: the page
+  // is shared by the container's processes, and a process can die in the
+  // middle (exit_group ends its other kthreads wherever they are, idle
+  // upkeep included). Nobody waits for the lock: a re-anchor under way
+  // serves everyone (ReadClock retries, then asks the host), and the lock
+  // of a process that is gone is taken over (e2e.proc_fork_busy_threads:
+  // a parent spun here for good on the lock its exited child held).
+  auto me = static_cast<uint32_t>(host::Syscall(SYS_getpid));
+  uint32_t owner = 0;
+  if (!__atomic_compare_exchange_n(&d->w.writer_lock, &owner, me, false, __ATOMIC_ACQUIRE,
+                                   __ATOMIC_RELAXED)) {
+    if (owner == me || host::Syscall(SYS_kill, owner, 0) != -ESRCH) return;
+    if (!__atomic_compare_exchange_n(&d->w.writer_lock, &owner, me, false, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED))
+      return;
   }
   uint64_t min_baseline = NsToCycles(kMinBaselineNs, d->w.rate[kRaw]);
   detail::ApplySamples_locked(d, SampleAll(), min_baseline);

@@ -64,7 +64,7 @@ struct junction_vdso_clock {
 
 /* LibOS-only state (the guest never reads it); see vdso_anchor.cc. */
 struct junction_vdso_writer {
-  uint32_t writer_lock; /* 0 free, 1 held; serialises re-anchoring */
+  uint32_t writer_lock; /* 0 free, else the host pid re-anchoring */
   uint32_t have_ref;    /* ref_* below are valid */
   uint32_t refined;     /* rate[0] was measured over >= 10 ms */
   uint32_t pad;
