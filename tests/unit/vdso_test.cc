@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sched.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -678,4 +679,34 @@ TEST_CASE("start-up calibration is close") {
           " ppm; TSC ", 1e9 / (double(d.w.rate[0]) / 4294967296.0) / 1e6, " MHz");
   CHECK(d.w.refined == 1);
   CHECK(std::abs(ppm) < 2000);
+}
+
+TEST_CASE("re-anchor: a dead process's lock is taken over, a live one's left alone") {
+  // The data page is shared by the container's processes; one can die
+  // holding the re-anchor lock (exit_group ends a kthread anywhere).
+  alignas(4096) static vdso::VdsoData d;
+  vdso::InitData(&d);
+  if (d.w.rate[0] == 0) return;  // no usable TSC: nothing is ever re-anchored
+  pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  REQUIRE(gone > 0);
+  REQUIRE(waitpid(gone, nullptr, 0) == gone);  // reaped: the pid names nobody
+
+  // A live owner (our parent stands in for another container process): no
+  // wait, no write.
+  d.w.writer_lock = static_cast<uint32_t>(getppid());
+  uint32_t seq = d.seq;
+  vdso::Reanchor(&d);
+  CHECK(d.w.writer_lock == static_cast<uint32_t>(getppid()));
+  CHECK(d.seq == seq);
+
+  // A dead owner that stopped between its two seqlock stores.
+  d.w.writer_lock = static_cast<uint32_t>(gone);
+  d.seq = seq | 1;
+  vdso::Reanchor(&d);
+  CHECK(d.w.writer_lock == 0);
+  CHECK(d.seq % 2 == 0);
+  CHECK(d.seq == (seq | 1) + 1);
+  timespec ts;
+  CHECK(vdso::ReadClock(&d, CLOCK_MONOTONIC, &ts));
 }
