@@ -95,6 +95,16 @@ junction_safe_copy:
 // string does not reach) into dst; its length if a NUL lies in the first
 // `cap` bytes, `cap` if none does, -1 if reading faulted. Bytes after the
 // NUL in its word may be copied too (dst has `cap` bytes).
+// One byte of junction_safe_copy_string's head and tail: copied, and the
+// string's end if it is the NUL.
+.macro STR_COPY_BYTE
+        movzbl (%rsi,%rax), %ecx
+        mov %cl, (%rdi,%rax)
+        test %ecx, %ecx
+        jz .Lstr_found
+        inc %rax
+.endm
+
         .p2align 4
         .globl junction_safe_copy_string
         .type junction_safe_copy_string, @function
@@ -107,11 +117,7 @@ junction_safe_copy_string:
         lea (%rsi,%rax), %rcx
         test $7, %cl
         jz .Lstr_words
-        movzbl (%rsi,%rax), %ecx
-        mov %cl, (%rdi,%rax)
-        test %ecx, %ecx
-        jz .Lstr_found
-        inc %rax
+        STR_COPY_BYTE
         jmp .Lstr_head
 .Lstr_words:
         movabs $0x7f7f7f7f7f7f7f7f, %r10
@@ -140,11 +146,7 @@ junction_safe_copy_string:
 .Lstr_tail:
         cmp %rdx, %rax
         jae .Lstr_none
-        movzbl (%rsi,%rax), %ecx
-        mov %cl, (%rdi,%rax)
-        test %ecx, %ecx
-        jz .Lstr_found
-        inc %rax
+        STR_COPY_BYTE
         jmp .Lstr_tail
 .Lstr_end:
 .Lstr_found:

@@ -100,8 +100,9 @@ void SigtrapHandler(int sig, siginfo_t* si, void* ctx) {
 
 // SIGSEGV, SIGBUS, SIGFPE, SIGILL: a fault of a safe copy on guest memory
 // resumes at its fixup (the call fails with EFAULT, safe_copy.h), whatever
-// the guest's handlers; else the guest's handler if it has one; otherwise a fault in LibOS code is reported as a LibOS bug, and the
-// default action (core dump, 128+N) follows.
+// the guest's handlers; else the guest's handler if it has one; otherwise
+// a fault in LibOS code is reported as a LibOS bug, and the default action
+// (core dump, 128+N) follows.
 void FaultHandler(int sig, siginfo_t* si, void* ctx) {
   auto* uc = static_cast<ucontext_t*>(ctx);
   auto rip = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);

@@ -169,15 +169,22 @@ const fs::Mount* LazyHostMount(ThreadState* ts, long dirfd, long path_addr, char
   return m;
 }
 
+// LazyHostMount for a call that writes a `size`-byte result to the guest's
+// `buf`, or null: `buf` must be guest memory this kthread knows.
+const fs::Mount* LazyResultMount(long dirfd, long path_addr, long buf, size_t size, char (&path)[PATH_MAX],
+                                 const char** rel) {
+  ThreadState* ts = CurrentThread();
+  if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), size, PROT_WRITE)) return nullptr;
+  size_t len;
+  return LazyHostMount(ts, dirfd, path_addr, path, &len, rel);
+}
+
 // stat of `path_addr` into the guest's `buf`, or kNotLazy.
 long StatLazy(long dirfd, long path_addr, long buf, long flags) {
   if (flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW)) return kNotLazy;
-  ThreadState* ts = CurrentThread();
-  if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), sizeof(struct stat), PROT_WRITE)) return kNotLazy;
   char path[PATH_MAX];
-  size_t len;
   const char* rel;
-  const fs::Mount* m = LazyHostMount(ts, dirfd, path_addr, path, &len, &rel);
+  const fs::Mount* m = LazyResultMount(dirfd, path_addr, buf, sizeof(struct stat), path, &rel);
   if (!m) return kNotLazy;
   struct stat st;
   long r = HostLstat(m->fs->host_root_fd, rel, &st);
@@ -204,12 +211,9 @@ long StatxLazy(long dirfd, long path_addr, long flags, long mask, long buf) {
   if ((flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW | kSync)) || (flags & kSync) == kSync ||
       (static_cast<unsigned>(mask) & STATX__RESERVED))
     return kNotLazy;  // including the errors: the full handler gives them
-  ThreadState* ts = CurrentThread();
-  if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), sizeof(struct statx), PROT_WRITE)) return kNotLazy;
   char path[PATH_MAX];
-  size_t len;
   const char* rel;
-  const fs::Mount* m = LazyHostMount(ts, dirfd, path_addr, path, &len, &rel);
+  const fs::Mount* m = LazyResultMount(dirfd, path_addr, buf, sizeof(struct statx), path, &rel);
   if (!m) return kNotLazy;
   struct statx sx;
   long r = HostStatx(m->fs->host_root_fd, rel, static_cast<int>(flags & kSync), static_cast<unsigned>(mask), &sx);
