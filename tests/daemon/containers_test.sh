@@ -39,6 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$tmp"/*.log "$tmp"/*.err; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
+. "$(dirname "$0")/../lib/wait.sh"
 
 start_daemon() {  # $1: log file
   "$junction" daemon --set log_level=debug --set 'cores=[1]' >"$1" 2>&1 &
@@ -46,10 +47,6 @@ start_daemon() {  # $1: log file
   pids+=("$daemon_pid")
   for _ in $(seq 200); do grep -q listening "$1" 2>/dev/null && return 0; sleep 0.025; done
   fail "daemon did not start"
-}
-wait_for() {  # $1: file, $2: pattern, $3: what
-  for _ in $(seq 400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
-  fail "timed out waiting for $3 (\"$2\" in $1)"
 }
 ps_json() { "$junction" ps --json >"$tmp/ps.json" 2>"$tmp/ps.err" || fail "ps --json: $(cat "$tmp/ps.err")"; }
 check_json() {  # python over `rows`, then a description

@@ -34,11 +34,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$tmp"/*.log "$tmp"/*.err; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
+. "$(dirname "$0")/../lib/wait.sh"
 
-wait_for() {  # $1: file, $2: pattern, $3: what
-  for _ in $(seq 800); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
-  fail "timed out waiting for $3 (\"$2\" in $1)"
-}
 start_daemon() {  # $1: log file
   "$junction" daemon --set log_level=debug --set 'cores=[1]' >"$1" 2>&1 &
   daemon_pid=$!

@@ -20,10 +20,6 @@ command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 need() { command -v "$1" >/dev/null || { echo "SKIP: no $1 ($2)"; exit 77; }; }
 
 . "$(dirname "$0")/netns_lib.sh" apps
-wait_for() {  # $1: file, $2: pattern, $3: what
-  for _ in $(seq 800); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
-  fail "timed out waiting for $3 (\"$2\" in $1)"
-}
 in_ns() { ip netns exec "$ns" "$@"; }
 app() {  # $1: name, $2: address
   printf 'name = "%s"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \

@@ -35,10 +35,6 @@ command -v ping >/dev/null || { echo "SKIP: no ping (iputils-ping)"; exit 77; }
 [ "$1" != af_packet ] && [ "$1" != af_xdp ] || command -v ethtool >/dev/null || { echo "SKIP: no ethtool"; exit 77; }
 
 . "$(dirname "$0")/netns_lib.sh" net
-wait_for() {  # $1: file, $2: pattern, $3: what
-  for _ in $(seq 400); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
-  fail "timed out waiting for $3 (\"$2\" in $1)"
-}
 in_ns() { ip netns exec "$ns" "$@"; }
 
 ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }

@@ -20,10 +20,6 @@ command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 case $case_ in send|send_lossy|unread_rst|linger0) ;; *) echo "unknown case $case_"; exit 2 ;; esac
 
 . "$(dirname "$0")/netns_lib.sh" exit
-wait_for() {  # $1: file, $2: pattern, $3: what
-  for _ in $(seq 800); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
-  fail "timed out waiting for $3 (\"$2\" in $1)"
-}
 in_ns() { ip netns exec "$ns" "$@"; }
 
 ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }

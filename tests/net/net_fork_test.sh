@@ -49,15 +49,6 @@ case $case_ in
 esac
 
 . "$(dirname "$0")/netns_lib.sh" fork
-wait_for() {  # $1: file, $2: pattern, $3: what, [$4: count]
-  local n
-  for _ in $(seq 800); do
-    n=$(grep -c "$2" "$1" 2>/dev/null)
-    [ "${n:-0}" -ge "${4:-1}" ] && return 0
-    sleep 0.025
-  done
-  fail "timed out waiting for $3 (\"$2\" in $1)"
-}
 in_ns() { ip netns exec "$ns" "$@"; }
 
 ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }

@@ -1,7 +1,8 @@
 # Shared set-up for the tests/net scripts (sourced, not run): a scratch
 # directory, a private daemon socket, a namespace name, and a cleanup that
 # kills every process the test started and deletes the namespace whatever
-# happens. Callers set $junction first and append their pids to `pids`.
+# happens; and the bounded waits (tests/lib/wait.sh). Callers set $junction
+# first and append their pids to `pids`.
 #
 # usage: . netns_lib.sh PREFIX     (namespace junction-PREFIX-$$)
 ns=junction-$1-$$
@@ -23,3 +24,4 @@ fail() {
   for f in "$tmp"/*.log "$tmp"/*.out; do [ -e "$f" ] && { echo "--- $f"; tail -60 "$f"; }; done
   exit 1
 }
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
