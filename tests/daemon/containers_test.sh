@@ -28,46 +28,11 @@
 # usage: containers_test.sh JUNCTION
 set -u
 junction=$1
-tmp=$(mktemp -d /tmp/junction-ctr-test.XXXXXX)
-sock=$tmp/control.sock
-export JUNCTION_SOCKET=$sock
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$tmp"/*.log "$tmp"/*.err; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
-. "$(dirname "$0")/../lib/wait.sh"
-
-start_daemon() {  # $1: log file
-  "$junction" daemon --set log_level=debug --set 'cores=[1]' >"$1" 2>&1 &
-  daemon_pid=$!
-  pids+=("$daemon_pid")
-  for _ in $(seq 200); do grep -q listening "$1" 2>/dev/null && return 0; sleep 0.025; done
-  fail "daemon did not start"
-}
-ps_json() { "$junction" ps --json >"$tmp/ps.json" 2>"$tmp/ps.err" || fail "ps --json: $(cat "$tmp/ps.err")"; }
-check_json() {  # python over `rows`, then a description
-  python3 - "$tmp/ps.json" "$1" <<'PY' || fail "ps --json: $2: $(cat "$tmp/ps.json")"
-import json, sys
-rows = json.load(open(sys.argv[1]))
-by = {r["name"]: r for r in rows}
-exec(sys.argv[2])
-PY
-}
-app() {  # name class guaranteed [spinning kthreads]
-  printf 'name = "%s"\n[cpu]\nclass = "%s"\nmax_cores = 1\nguaranteed_cores = %s\nspinning_kthreads = %s\n' \
-    "$1" "$2" "$3" "${4:-0}" >"$tmp/$1.toml"
-  echo "$tmp/$1.toml"
-}
+. "$(dirname "$0")/../lib/daemon_env.sh" ctr-test
+. "$(dirname "$0")/../lib/ps_json.sh"
 worker() { echo "$junction bench worker sched $*"; }
-container_id() {  # $1: name, $2: daemon log: the id it registered with
-  sed -n "s/.*container \([0-9]*\) \"$1\" registered.*/\1/p" "$2" | head -1
-}
 
-start_daemon "$tmp/daemon.log"
+start_daemon "$tmp/daemon.log" --set log_level=debug || fail "the daemon exited at start"
 
 # 1. best-effort, CPU-bound
 "$junction" run "$(app batch best-effort 0)" -- $(worker spin 60000) >"$tmp/batch.out" 2>"$tmp/batch.err" &
@@ -97,26 +62,8 @@ assert b['command'][-3:] == ['sched', 'spin', '60000'], b['command']
 counted="
 assert by['batch']['uthreads']['total'] == 1 and by['web']['uthreads']['total'] == 1, rows
 "
-listed() {  # $1: python over `by` and `rows`: true once it holds on a fresh ps --json
-  ps_json
-  python3 - "$tmp/ps.json" "$1" 2>/dev/null <<'PY'
-import json, sys
-rows = json.load(open(sys.argv[1]))
-by = {r["name"]: r for r in rows}
-exec(sys.argv[2])
-PY
-}
-for _ in $(seq 200); do
-  ps_json
-  check_json "$both_listed" "both containers listed"
-  python3 - "$tmp/ps.json" "$counted" 2>/dev/null <<'PY' && break
-import json, sys
-by = {r["name"]: r for r in json.load(open(sys.argv[1]))}
-exec(sys.argv[2])
-PY
-  sleep 0.025
-done
-check_json "$counted" "both containers' uthreads counted"
+both_counted() { ps_json; check_json "$both_listed" "both containers listed"; json_holds "$counted"; }
+wait_until both_counted || check_json "$counted" "both containers' uthreads counted"
 wait "$web" || fail "the latency-critical guest failed"
 grep -q "n=200" "$tmp/web.out" || fail "the latency-critical guest did not finish its rounds: $(cat "$tmp/web.out")"
 grep "wake_us" "$tmp/web.out" | tail -1
@@ -135,12 +82,7 @@ batch_grants=$(sed -n '/"web" registered/,$p' "$tmp/daemon.log" | grep -c "core 
 echo "granted to batch $batch_grants times while web ran"
 [ "$batch_grants" -ge 3 ] || fail "the idle latency-critical container's core was not lent to batch again and again"
 wait_for "$tmp/daemon.log" "container $web_id \"web\" is gone" "web to be gone"
-for _ in $(seq 200); do
-  ps_json
-  python3 -c "import json,sys; r=json.load(open('$tmp/ps.json')); sys.exit(0 if len(r)==1 and r[0]['cores']['active']==1 else 1)" && break
-  sleep 0.025
-done
-check_json "
+until_listed "
 assert list(by) == ['batch'] and by['batch']['cores']['active'] == 1, rows
 " "batch got the core back"
 kill -0 "$batch" 2>/dev/null || fail "the best-effort container died"
@@ -160,7 +102,7 @@ kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
 wait_for "$tmp/solo.err" "daemon is gone; running standalone" "solo to notice the daemon's death"
 sleep 0.2
 kill -0 "$solo" 2>/dev/null || fail "solo died with the daemon"
-start_daemon "$tmp/daemon2.log"
+start_daemon "$tmp/daemon2.log" --set log_level=debug || fail "the new daemon exited at start"
 wait_for "$tmp/solo.err" "re-registered" "solo to re-register"
 wait_for "$tmp/daemon2.log" '"solo" registered.*re-registration' "the new daemon to adopt solo"
 wait "$solo" || fail "solo failed after the daemon restart"
@@ -180,8 +122,7 @@ rounds_with_daemon_stopped() {
   id=$(container_id "$name" "$tmp/daemon2.log")
   wait_for "$tmp/daemon2.log" "core 1 -> container $id " "$name to get the core"
   kill -STOP "$daemon_pid"
-  for _ in $(seq 400); do kill -0 "$pid" 2>/dev/null || break; sleep 0.025; done
-  kill -0 "$pid" 2>/dev/null && { kill -CONT "$daemon_pid"; fail "$6"; }
+  wait_s=10 wait_until process_gone "$pid" || { kill -CONT "$daemon_pid"; fail "$6"; }
   kill -CONT "$daemon_pid"
   wait "$pid" || fail "$5 failed"
   grep -q "$4" "$tmp/$name.out" || fail "$5 did not finish its rounds: $(cat "$tmp/$name.out")"
@@ -221,8 +162,7 @@ wait_for "$tmp/daemon2.log" "core 1 -> container $idler_id " "idler to get the c
 busy=$!; pids+=("$busy")
 wait_for "$tmp/daemon2.log" '"busy" registered' "busy to register"
 busy_id=$(container_id busy "$tmp/daemon2.log")
-for _ in $(seq 1200); do grep -q "core 1 -> container $busy_id " "$tmp/daemon2.log" && break; sleep 0.025; done
-grep -q "core 1 -> container $busy_id " "$tmp/daemon2.log" ||
+wait_s=30 wait_until lines_match "$tmp/daemon2.log" "core 1 -> container $busy_id " ||
   fail "the idle spinning container kept its core from a latency-critical container with work"
 all_asleep() {  # $1: pid: every thread sleeping
   local st
@@ -231,8 +171,7 @@ all_asleep() {  # $1: pid: every thread sleeping
     [ "$st" = S ] || return 1
   done
 }
-for _ in $(seq 400); do all_asleep "$idler" && break; sleep 0.025; done
-all_asleep "$idler" || fail "the spinning container polls for a grant on the core it lost: $(grep -h . /proc/"$idler"/task/*/stat)"
+wait_until all_asleep "$idler" || fail "the spinning container polls for a grant on the core it lost: $(grep -h . /proc/"$idler"/task/*/stat)"
 echo "idle spinning kthread: core lent to a latency-critical container, then asleep"
 kill -9 "$busy"; wait "$busy" 2>/dev/null
 exec 8>&-  # EOF: cat exits
@@ -255,8 +194,7 @@ hosts = sorted(p['host_pid'] for p in f['processes'] if p['state'] == 'running')
 assert hosts == sorted(f['pids']), (hosts, f['pids'])
 assert [p['command'] for p in f['processes']].count('/bin/cat') == 2, f['processes']
 "
-for _ in $(seq 200); do listed "$family_listed" && break; sleep 0.025; done
-check_json "$family_listed" "forked children listed"
+until_listed "$family_listed" "forked children listed"
 exec 7>&-  # EOF: the children exit
 wait "$family" || fail "the forking container failed"
 

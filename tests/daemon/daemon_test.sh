@@ -17,63 +17,13 @@
 set -u
 junction=$1
 fake=$2
-tmp=$(mktemp -d /tmp/junction-daemon-test.XXXXXX)
-sock=$tmp/run/control.sock
+. "$(dirname "$0")/../lib/daemon_env.sh" daemon-test
+. "$(dirname "$0")/../lib/ps_json.sh"
+sock=$tmp/run/control.sock  # in a directory the daemon creates
 export JUNCTION_SOCKET=$sock
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$tmp"/daemon*.log "$tmp"/*.out; do [ -e "$f" ] && { echo "--- $f"; cat "$f"; }; done; exit 1; }
-. "$(dirname "$0")/../lib/wait.sh"
-
-start_daemon() {  # $1: log file
-  "$junction" daemon --set log_level=debug --set 'cores=[1]' >"$1" 2>&1 &
-  daemon_pid=$!
-  pids+=("$daemon_pid")
-  for _ in $(seq 100); do [ -S "$sock" ] && grep -q listening "$1" && return 0; sleep 0.05; done
-  fail "daemon did not start"
-}
-ps_json() { "$junction" ps --json >"$tmp/ps.json" 2>"$tmp/ps.err" || fail "ps --json: $(cat "$tmp/ps.err")"; }
-check_json() {  # python snippet over `rows`
-  python3 - "$tmp/ps.json" "$1" <<'PY' || fail "ps --json check: $2: $(cat "$tmp/ps.json")"
-import json, sys
-rows = json.load(open(sys.argv[1]))
-assert isinstance(rows, list)
-for r in rows:
-    for k, t in (("id", str), ("name", str), ("class", str), ("mode", str), ("pids", list),
-                 ("cores", dict), ("queue_delay_us", dict), ("uthreads", dict),
-                 ("uptime_s", (int, float)), ("command", list)):
-        assert isinstance(r[k], t), (k, r)
-    assert r["class"] in ("latency-critical", "best-effort")
-    assert r["mode"] in ("daemon", "standalone")
-    assert set(r["cores"]) == {"active", "guaranteed", "max"}
-    assert "ip" in r and "preemptions" in r and "rss_bytes" in r
-exec(sys.argv[2])
-PY
-}
-
-# check_json once it holds on a fresh listing (bounded): a grant the
-# daemon makes after a registration takes as long as the host takes to run
-# it (a fixed 0.2 s ran out under load).
-until_json() {
-  for _ in $(seq 400); do
-    ps_json
-    python3 - "$tmp/ps.json" "$1" >/dev/null 2>&1 <<'PY' && break
-import json, sys
-rows = json.load(open(sys.argv[1]))
-exec(sys.argv[2])
-PY
-    sleep 0.025
-  done
-  check_json "$1" "$2"
-}
 
 # 1. empty daemon
-start_daemon "$tmp/daemon1.log"
+start_daemon "$tmp/daemon1.log" --set log_level=debug || fail "the daemon exited at start"
 [ "$(stat -c %a "$sock")" = 660 ] || fail "socket mode is $(stat -c %a "$sock"), want 660"
 ps_json
 [ "$(cat "$tmp/ps.json")" = "[]" ] || fail "empty daemon: $(cat "$tmp/ps.json")"
@@ -83,7 +33,7 @@ ps_json
 "$fake" "$sock" victim be 0 1 busy >"$tmp/victim.out" 2>&1 &
 victim=$!; pids+=("$victim")
 wait_for "$tmp/victim.out" registered "registration"
-until_json "
+until_listed "
 assert len(rows) == 1, rows
 r = rows[0]
 assert r['name'] == 'victim' and r['mode'] == 'daemon' and r['class'] == 'best-effort'
@@ -109,18 +59,13 @@ ps_json
 "$fake" "$sock" lender be 0 1 lender >"$tmp/lender.out" 2>&1 &
 lender=$!; pids+=("$lender")
 wait_for "$tmp/lender.out" "^idle" "the lender's kthread to go idle on its grant"
-for _ in $(seq 200); do
-  ps_json
-  python3 -c "import json,sys; r=json.load(open('$tmp/ps.json')); sys.exit(0 if r and r[0]['cores']['active']==0 else 1)" && break
-  sleep 0.025
-done
-check_json "
+until_listed "
 assert len(rows) == 1 and rows[0]['name'] == 'lender' and rows[0]['cores']['active'] == 0, rows
 " "an idle container holds no active core"
 "$fake" "$sock" borrower be 0 1 busy >"$tmp/borrower.out" 2>&1 &
 borrower=$!; pids+=("$borrower")
 wait_for "$tmp/lender.out" taken-back "the daemon to take the lent grant back"
-until_json "
+until_listed "
 by = {r['name']: r for r in rows}
 assert by['borrower']['cores']['active'] == 1 and by['lender']['cores']['active'] == 0, rows
 " "the busy container got the lent core"
@@ -141,7 +86,7 @@ grep grant_latency_us "$tmp/web.out"
 # docs/performance.md, and a shared CI machine makes timed asserts flaky.
 n=$(sed -n 's/.*n=\([0-9]*\).*/\1/p' "$tmp/web.out")
 [ "${n:-0}" -ge 200 ] || fail "the latency-critical container got the core in only ${n:-0} of 200 rounds"
-until_json "
+until_listed "
 assert len(rows) == 1 and rows[0]['name'] == 'batch', rows
 assert rows[0]['cores']['active'] == 1, 'best-effort container did not get its core back'
 " "core returned to best-effort"
@@ -151,9 +96,9 @@ batch_id=$(sed -n 's/^registered //p' "$tmp/batch.out")
 kill -9 "$daemon_pid"
 wait_for "$tmp/batch.out" daemon-gone "the container to notice the daemon's death"
 [ -S "$sock" ] || fail "expected a stale socket after kill -9"
-start_daemon "$tmp/daemon2.log"
+start_daemon "$tmp/daemon2.log" --set log_level=debug || fail "the new daemon exited at start"
 wait_for "$tmp/batch.out" "reregistered $batch_id" "re-registration with the same id"
-until_json "
+until_listed "
 assert len(rows) == 1 and rows[0]['id'] == '$batch_id' and rows[0]['cores']['active'] == 1, rows
 " "re-registered container"
 

@@ -22,58 +22,21 @@ set -u
 junction=$1
 robust=$2
 host_pipe=$3
-tmp=$(mktemp -d /tmp/junction-fork-test.XXXXXX)
-sock=$tmp/control.sock
-export JUNCTION_SOCKET=$sock
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  [ -n "${children:-}" ] && kill -9 $children 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$tmp"/*.log "$tmp"/*.err; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
-. "$(dirname "$0")/../lib/wait.sh"
-
-start_daemon() {  # $1: log file
-  "$junction" daemon --set log_level=debug --set 'cores=[1]' >"$1" 2>&1 &
-  daemon_pid=$!
-  pids+=("$daemon_pid")
-  wait_for "$1" listening "the daemon to start"
-}
-start_daemon "$tmp/daemon.log"
-app() {  # name class guaranteed
-  printf 'name = "%s"\n[cpu]\nclass = "%s"\nmax_cores = 1\nguaranteed_cores = %s\n' "$1" "$2" "$3" >"$tmp/$1.toml"
-  echo "$tmp/$1.toml"
-}
+. "$(dirname "$0")/../lib/daemon_env.sh" fork-test
+. "$(dirname "$0")/../lib/ps_json.sh"
+start_daemon "$tmp/daemon.log" --set log_level=debug || fail "the daemon exited at start"
 worker="$junction bench worker sched"
-listed() {  # $1: python over `by` (rows by name): true once it holds on a fresh ps --json
-  "$junction" ps --json >"$tmp/ps.json" 2>"$tmp/ps.err" || return 1
-  python3 - "$tmp/ps.json" "$1" 2>"$tmp/check.err" <<'PY'
-import json, sys
-by = {r["name"]: r for r in json.load(open(sys.argv[1]))}
-exec(sys.argv[2])
-PY
-}
-until_listed() {  # $1: python, $2: what
-  for _ in $(seq 400); do listed "$1" && return 0; sleep 0.025; done
-  fail "ps --json: $2: $(cat "$tmp/ps.json") $(cat "$tmp/check.err")"
-}
 
 # 1. two CPU-bound children, each joining the daemon
 "$junction" run "$(app fam best-effort 0)" -- /bin/sh -c "$worker spin 600000 & $worker spin 600000 & wait" \
   >"$tmp/fam.out" 2>"$tmp/fam.err" &
 fam=$!; pids+=("$fam")
 wait_for "$tmp/daemon.log" '"fam" registered' "fam to register"
-fam_id=$(sed -n 's/.*container \([0-9]*\) "fam" registered.*/\1/p' "$tmp/daemon.log" | head -1)
-for _ in $(seq 800); do
-  [ "$(grep -c "container $fam_id: process [0-9]* joined" "$tmp/daemon.log")" -ge 2 ] && break
-  sleep 0.025
-done
-[ "$(grep -c "container $fam_id: process [0-9]* joined" "$tmp/daemon.log")" -ge 2 ] ||
+fam_id=$(container_id fam "$tmp/daemon.log")
+wait_until lines_match "$tmp/daemon.log" "container $fam_id: process [0-9]* joined" 2 ||
   fail "the forked children did not join the daemon"
 children=$(sed -n "s/.*container $fam_id: process \([0-9]*\) joined.*/\1/p" "$tmp/daemon.log" | tr '\n' ' ')
+pids+=($children)
 slots=$(sed -n "s/.*container $fam_id: process [0-9]* joined (kthread slot \([0-9]*\)).*/\1/p" "$tmp/daemon.log")
 echo "children $children joined in slots" $slots
 until_listed "
@@ -95,7 +58,7 @@ echo "both children ran on the managed core"
 web=$!; pids+=("$web")
 wait "$web" || fail "the latency-critical container failed"
 grep -q "n=100" "$tmp/web.out" || fail "the latency-critical container did not finish its rounds: $(cat "$tmp/web.out")"
-web_id=$(sed -n 's/.*container \([0-9]*\) "web" registered.*/\1/p' "$tmp/daemon.log" | head -1)
+web_id=$(container_id web "$tmp/daemon.log")
 grep -q "container $fam_id asked to yield for $web_id (guarantee)" "$tmp/daemon.log" ||
   fail "the daemon never took the core from the children for the guarantee"
 echo "guarantee: the core taken from fam for web"
@@ -116,8 +79,7 @@ until_listed "assert by['fam']['cores']['active'] == 1, by['fam']" "the remainin
 kill -9 "$fam"; wait "$fam" 2>/dev/null
 wait_for "$tmp/daemon.log" "container $fam_id \"fam\" is gone" "fam to be gone"
 until_listed "assert by == {}, by" "nothing left"
-for _ in $(seq 800); do kill -0 "$2" 2>/dev/null || break; sleep 0.025; done
-kill -0 "$2" 2>/dev/null && fail "the remaining child outlived its container"
+wait_until process_gone "$2" || fail "the remaining child outlived its container"
 # The core is free for the next container at once.
 "$junction" run "$(app after best-effort 0)" -- $worker wake 5 >"$tmp/after.out" 2>"$tmp/after.err" ||
   fail "a container after fam failed"
@@ -130,11 +92,10 @@ grep -q "n=5" "$tmp/after.out" || fail "the next container did not finish"
 "$robust" >"$tmp/robust.native" 2>&1
 "$junction" run "$(app robust best-effort 0)" -- "$robust" >"$tmp/robust.out" 2>"$tmp/robust.err" &
 robust_pid=$!; pids+=("$robust_pid")
-for _ in $(seq 2400); do kill -0 "$robust_pid" 2>/dev/null || break; sleep 0.025; done
-kill -0 "$robust_pid" 2>/dev/null && fail "robust mutexes: a process waited for ever (its forked owner was not woken for the SIGKILL): $(cat "$tmp/robust.out")"
+wait_s=60 wait_until process_gone "$robust_pid" || fail "robust mutexes: a process waited for ever (its forked owner was not woken for the SIGKILL): $(cat "$tmp/robust.out")"
 wait "$robust_pid"
 diff "$tmp/robust.native" "$tmp/robust.out" >"$tmp/robust.diff" || fail "robust mutexes: output differs from native: $(cat "$tmp/robust.diff")"
-robust_id=$(sed -n 's/.*container \([0-9]*\) "robust" registered.*/\1/p' "$tmp/daemon.log" | head -1)
+robust_id=$(container_id robust "$tmp/daemon.log")
 grep -q "container $robust_id: process [0-9]* joined" "$tmp/daemon.log" || fail "the robust mutex children did not join"
 # The hand-offs there are host pipe reads: a kick signal landing in their
 # readiness check once failed one with EINTR (the parent then locked
@@ -150,12 +111,12 @@ diff "$tmp/host_pipe.native" "$tmp/host_pipe.out" >"$tmp/host_pipe.diff" || fail
   >"$tmp/phoenix.out" 2>"$tmp/phoenix.err" &
 phoenix=$!; pids+=("$phoenix")
 wait_for "$tmp/daemon.log" '"phoenix" registered' "phoenix to register"
-phoenix_id=$(sed -n 's/.*container \([0-9]*\) "phoenix" registered.*/\1/p' "$tmp/daemon.log" | head -1)
+phoenix_id=$(container_id phoenix "$tmp/daemon.log")
 wait_for "$tmp/daemon.log" "container $phoenix_id: process [0-9]* joined" "phoenix's child to join"
 child=$(sed -n "s/.*container $phoenix_id: process \([0-9]*\) joined.*/\1/p" "$tmp/daemon.log" | head -1)
 kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
 wait_for "$tmp/phoenix.err" "daemon is gone" "phoenix to notice the daemon's death"
-start_daemon "$tmp/daemon2.log"
+start_daemon "$tmp/daemon2.log" --set log_level=debug || fail "the new daemon exited at start"
 wait_for "$tmp/daemon2.log" '"phoenix" registered.*re-registration' "phoenix to re-register"
 wait_for "$tmp/daemon2.log" ": process $child joined" "the child to join the new daemon"
 kill -0 "$phoenix" 2>/dev/null || fail "phoenix died with the daemon"

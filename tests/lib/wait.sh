@@ -21,6 +21,9 @@ lines_match() {
   [ "${n:-0}" -ge "${3:-1}" ]
 }
 
+# process_gone PID: no process PID any more (bash reaps its own background jobs).
+process_gone() { ! kill -0 "$1" 2>/dev/null; }
+
 # wait_for FILE PATTERN WHAT [COUNT]: until COUNT (1) lines of FILE match
 # PATTERN (grep); otherwise the test fails, saying what it waited for.
 wait_for() {

@@ -15,16 +15,18 @@ set -u
 case_=$1
 junction=$(realpath "$2")
 go_http=${3:-}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
-command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 need() { command -v "$1" >/dev/null || { echo "SKIP: no $1 ($2)"; exit 77; }; }
+case $case_ in
+  redis) need redis-server redis-server; need redis-benchmark redis-tools ;;
+  go_http) [ -x "$go_http" ] || { echo "SKIP: go_http not built (no go)"; exit 77; } ;;
+  node_http) need node nodejs ;;
+  iperf3) need iperf3 "iperf3; scripts/install-deps.sh" ;;
+  lossy) ;;
+  syn_flood) ;;
+  *) echo "unknown case $case_"; exit 2 ;;
+esac
 
 . "$(dirname "$0")/netns_lib.sh" apps
-in_ns() { ip netns exec "$ns" "$@"; }
-app() {  # $1: name, $2: address
-  printf 'name = "%s"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
-    "$1" "$2" $host >"$tmp/$1.toml"
-}
 start() {  # $1: name (log $tmp/$1.out), then the command; pid in $last
   local name=$1
   shift
@@ -37,29 +39,13 @@ wait_ping() {
   in_ns ping -c 1 -W 10 "$1" >/dev/null 2>&1 || fail "container $1 does not answer ping"
 }
 
-case $case_ in
-  redis) need redis-server redis-server; need redis-benchmark redis-tools ;;
-  go_http) [ -x "$go_http" ] || { echo "SKIP: go_http not built (no go)"; exit 77; } ;;
-  node_http) need node nodejs ;;
-  iperf3) need iperf3 "iperf3; scripts/install-deps.sh" ;;
-  lossy) ;;
-  syn_flood) ;;
-  *) echo "unknown case $case_"; exit 2 ;;
-esac
-
-ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
-in_ns ip link set lo up
 net=10.99.0
 host=$net.1
 srv=$net.2
 cli=$net.3
-ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
-  --set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24 >"$tmp/daemon.log" 2>&1 &
-daemon_pid=$!
-pids+=("$daemon_pid")
-wait_for "$tmp/daemon.log" listening "the daemon to start"
-app server $srv
-app client $cli
+start_tap_daemon "$tmp/daemon.log" $host || fail "the daemon exited at start"
+bypass_app server $srv
+bypass_app client $cli
 
 # Container-to-container cases: nothing but ARP/announcements may cross the
 # NIC while they run.

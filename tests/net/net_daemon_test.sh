@@ -29,16 +29,10 @@ set -u
 kind=$1
 junction=$(realpath "$2")
 ctr=$(realpath "$3")
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
-command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 command -v ping >/dev/null || { echo "SKIP: no ping (iputils-ping)"; exit 77; }
 [ "$1" != af_packet ] && [ "$1" != af_xdp ] || command -v ethtool >/dev/null || { echo "SKIP: no ethtool"; exit 77; }
 
 . "$(dirname "$0")/netns_lib.sh" net
-in_ns() { ip netns exec "$ns" "$@"; }
-
-ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
-in_ns ip link set lo up
 net=10.99.0
 host=$net.1
 a=$net.2
@@ -65,22 +59,11 @@ case $kind in
   *) echo "unknown kind $kind"; exit 2 ;;
 esac
 
-# Not through in_ns: a backgrounded function would be a subshell, and $!
-# its pid rather than the daemon's.
-ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' --set log_level=debug \
-  "${nic[@]}" >"$tmp/daemon.log" 2>&1 &
-daemon_pid=$!
-pids+=("$daemon_pid")
-for _ in $(seq 400); do
-  grep -q listening "$tmp/daemon.log" && break
-  if ! kill -0 "$daemon_pid" 2>/dev/null; then
-    # AF_XDP needs kernel and libxdp support this machine may lack.
-    [ "$kind" = af_xdp ] && { echo "SKIP: af_xdp port unavailable: $(grep 'nic:' "$tmp/daemon.log")"; exit 77; }
-    fail "the daemon exited at start"
-  fi
-  sleep 0.025
-done
-wait_for "$tmp/daemon.log" listening "the daemon to start"
+if ! start_daemon "$tmp/daemon.log" --set log_level=debug "${nic[@]}"; then
+  # AF_XDP needs kernel and libxdp support this machine may lack.
+  [ "$kind" = af_xdp ] && { echo "SKIP: af_xdp port unavailable: $(grep 'nic:' "$tmp/daemon.log")"; exit 77; }
+  fail "the daemon exited at start"
+fi
 grep "nic:" "$tmp/daemon.log"
 [ -e /proc/$daemon_pid ] || fail "daemon died"
 
@@ -134,14 +117,14 @@ PY
 #    rings; ICMP echo is answered by that stack. The guest sleeps (the
 #    daemon must grant a core for the packets) or spins (the kthread polls
 #    between time slices).
-printf 'name = "guest"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
-  $net.5 $host >"$tmp/app.toml"
+bypass_app guest $net.5
+guest_listed() { "$junction" ps --json 2>/dev/null | grep -q '"guest"'; }
 for guest in sleep spin; do
   if [ $guest = sleep ]; then cmd=(/bin/sleep 60); else cmd=(/bin/sh -c 'while :; do :; done'); fi
-  "$junction" run "$tmp/app.toml" -- "${cmd[@]}" >"$tmp/guest-$guest.out" 2>&1 &
+  "$junction" run "$tmp/guest.toml" -- "${cmd[@]}" >"$tmp/guest-$guest.out" 2>&1 &
   guest_pid=$!
   pids+=("$guest_pid")
-  for _ in $(seq 200); do "$junction" ps --json 2>/dev/null | grep -q '"guest"' && break; sleep 0.025; done
+  wait_until guest_listed || fail "guest $guest was never listed by ps"
   in_ns ping -c 3 -i 0.2 -W 5 $net.5 >"$tmp/ping-$guest.out" 2>&1 ||
     fail "ping a junction run guest that does '$guest' ($(cat "$tmp/ping-$guest.out"))"
   "$junction" ps --json >"$tmp/ps.json"
@@ -154,24 +137,16 @@ assert g["net"]["rx_packets"] >= 3 and g["net"]["tx_packets"] >= 2, g["net"]
 ' "$tmp/ps.json" || fail "guest counters: $(cat "$tmp/ps.json")"
   kill -9 "$guest_pid"
   gone=$((${gone:-0} + 1))
-  for _ in $(seq 400); do
-    [ "$(grep -c '"guest" is gone' "$tmp/daemon.log")" -ge $gone ] && break
-    sleep 0.025
-  done
-  [ "$(grep -c '"guest" is gone' "$tmp/daemon.log")" -ge $gone ] || fail "the daemon did not drop guest $guest"
+  wait_until lines_match "$tmp/daemon.log" '"guest" is gone' $gone || fail "the daemon did not drop guest $guest"
 done
 
 # 6. real programs over the bypass stacks: a UDP echo server in a container
 #    (host client), curl from the host to python's http.server in a
 #    container, that container fetching from a host http.server, and a
 #    second container fetching from the first (switched in memory).
-app() {  # $1: name, $2: address
-  printf 'name = "%s"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
-    "$1" "$2" $host >"$tmp/$1.toml"
-}
-app udp-echo $net.6
-app web $net.7
-app fetcher $net.8
+bypass_app udp-echo $net.6
+bypass_app web $net.7
+bypass_app fetcher $net.8
 mkdir -p "$tmp/www" "$tmp/hostwww"
 head -c 4000000 /dev/urandom >"$tmp/www/blob.bin"
 want=$(sha256sum <"$tmp/www/blob.bin" | cut -d' ' -f1)
@@ -278,8 +253,7 @@ if sum(d.values()) == 0:
 print("scribbler dropped:", {k: v for k, v in d.items() if v})
 PY
 }
-for _ in $(seq 200); do scribbler_drops && break; sleep 0.05; done
-scribbler_drops >/dev/null || fail "the scribbler's garbage was never counted: $(cat "$tmp/ps.json")"
+wait_until scribbler_drops || fail "the scribbler's garbage was never counted: $(cat "$tmp/ps.json")"
 in_ns ping -c 2 -i 0.2 -W 5 $a >"$tmp/ping2.out" 2>&1 || fail "ping $a while another container scribbles"
 kill -9 "$bad_pid"
 [ -e /proc/$daemon_pid ] || fail "the daemon died"
@@ -294,10 +268,7 @@ in_ns ping -c 1 -W 1 $a >/dev/null 2>&1 && fail "ping $a answered after its cont
 #    their regions (the rings resume where they were) and answer again.
 kill -9 "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
-ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
-  --set log_level=debug "${nic[@]}" >"$tmp/daemon2.log" 2>&1 &
-daemon_pid=$!
-pids+=("$daemon_pid")
+start_daemon "$tmp/daemon2.log" --set log_level=debug "${nic[@]}" || fail "the new daemon exited at start"
 wait_for "$tmp/daemon2.log" '"udp-echo" registered.*re-registration' "the udp-echo container to re-register"
 in_ns ping -c 3 -i 0.2 -W 5 $net.6 >"$tmp/ping3.out" 2>&1 || fail "ping after a daemon restart: $(cat "$tmp/ping3.out")"
 

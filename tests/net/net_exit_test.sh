@@ -15,24 +15,13 @@
 set -u
 case_=$1
 junction=$(realpath "$2")
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
-command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 case $case_ in send|send_lossy|unread_rst|linger0) ;; *) echo "unknown case $case_"; exit 2 ;; esac
 
 . "$(dirname "$0")/netns_lib.sh" exit
-in_ns() { ip netns exec "$ns" "$@"; }
-
-ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
-in_ns ip link set lo up
 host=10.99.0.1 srv=10.99.0.2 cli=10.99.0.3
-ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
-  --set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24 >"$tmp/daemon.log" 2>&1 &
-pids+=($!)
-wait_for "$tmp/daemon.log" listening "the daemon to start"
-for name in server:$srv client:$cli; do
-  printf 'name = "%s"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
-    "${name%%:*}" "${name#*:}" $host >"$tmp/${name%%:*}.toml"
-done
+start_tap_daemon "$tmp/daemon.log" $host || fail "the daemon exited at start"
+bypass_app server $srv
+bypass_app client $cli
 
 if [ "$case_" = send_lossy ]; then
   command -v nft >/dev/null && in_ns nft -f - <<'NFT' || { echo "SKIP: no nftables netdev hooks to inject loss"; exit 77; }

@@ -8,15 +8,10 @@ set -u
 junction=$(realpath "$1")
 rounds=${2:-4}
 forks=${3:-200}
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 . "$(dirname "$0")/netns_lib.sh" forkcost
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
-  --set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=10.99.8.1/24 >"$tmp/daemon.log" 2>&1 &
-pids+=("$!")
-for _ in $(seq 200); do grep -q listening "$tmp/daemon.log" && break; sleep 0.025; done
-printf 'name = "forkcost"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "10.99.8.2/24"\n' >"$tmp/app.toml"
+host=10.99.8.1
+start_tap_daemon "$tmp/daemon.log" $host || fail "the daemon exited at start"
+bypass_app forkcost 10.99.8.2
 cat >"$tmp/forks.py" <<'PY'
 import os, socket, sys, time
 listen, n = sys.argv[1] == "listen", int(sys.argv[2])
@@ -36,6 +31,6 @@ PY
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq "$rounds"); do
   for mode in nolisten listen; do
-    "$junction" run "$tmp/app.toml" -- python3 "$tmp/forks.py" $mode "$forks"
+    "$junction" run "$tmp/forkcost.toml" -- python3 "$tmp/forks.py" $mode "$forks"
   done
 done

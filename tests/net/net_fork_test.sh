@@ -39,8 +39,6 @@
 set -u
 case_=$1
 junction=$(realpath "$2")
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
-command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 case $case_ in
   fork_accept|fork_connect|fork_daemon_restart|sh_children|fork_per_conn|fork_shared_conn) ;;
@@ -49,25 +47,13 @@ case $case_ in
 esac
 
 . "$(dirname "$0")/netns_lib.sh" fork
-in_ns() { ip netns exec "$ns" "$@"; }
-
-ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
-in_ns ip link set lo up
 net=10.99.5
 host=$net.1
 srv=$net.2
-start_daemon() {  # $1: log name
-  ip netns exec "$ns" "$junction" daemon --set control.socket="$sock" --set 'cores=[1]' \
-    --set nic.kind=tap --set nic.interface=jtap0 --set nic.host_address=$host/24 >"$tmp/$1.log" 2>&1 &
-  daemon_pid=$!
-  pids+=("$daemon_pid")
-  wait_for "$tmp/$1.log" listening "the daemon to start"
-}
-start_daemon daemon
-printf 'name = "forker"\n[cpu]\nmax_cores = 2\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
-  $srv $host >"$tmp/app.toml"
+start_tap_daemon "$tmp/daemon.log" $host || fail "the daemon exited at start"
+bypass_app forker $srv 2
 start() {  # the command, in the container; its output in $tmp/app.out
-  "$junction" run "$tmp/app.toml" -- "$@" >"$tmp/app.out" 2>&1 &
+  "$junction" run "$tmp/forker.toml" -- "$@" >"$tmp/app.out" 2>&1 &
   app=$!
   pids+=("$app")
 }
@@ -154,7 +140,7 @@ PY
   if [ $case_ = fork_daemon_restart ]; then
     kill -9 "$daemon_pid"
     wait "$daemon_pid" 2>/dev/null
-    start_daemon daemon2
+    start_tap_daemon "$tmp/daemon2.log" $host || fail "the new daemon exited at start"
     wait_for "$tmp/daemon2.log" 'registered.*re-registration' "the container to re-register"
     # The workers notice the hang-up and join again (retrying every 100 ms).
     body=""
@@ -232,7 +218,7 @@ CONF
 sh_children)
   mkdir -p "$tmp/www"
   echo "hello from a shell's child" >"$tmp/www/x.txt"
-  (cd "$tmp/www" && exec "$junction" run "$tmp/app.toml" -- sh -c 'python3 -u -m http.server 8080 & wait') \
+  (cd "$tmp/www" && exec "$junction" run "$tmp/forker.toml" -- sh -c 'python3 -u -m http.server 8080 & wait') \
     >"$tmp/app.out" 2>&1 &
   pids+=("$!")
   wait_for "$tmp/app.out" "Serving HTTP" "http.server under sh"
@@ -240,8 +226,7 @@ sh_children)
     body=$(get /x.txt) || fail "request $i: curl exited $?"
     [ "$body" = "hello from a shell's child" ] || fail "request $i: '$body'"
   done
-  printf 'name = "client"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\ngateway = "%s"\n' \
-    $net.3 $host >"$tmp/client.toml"
+  bypass_app client $net.3
   out=$("$junction" run "$tmp/client.toml" -- sh -c \
     "python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://$srv:8080/x.txt\", timeout=20).read().decode(), end=\"\")' | cat" 2>&1)
   echo "pipeline client: $out"
@@ -302,7 +287,7 @@ print("parent keep-alive", "ok" if first == again else "differs", flush=True)
 fetch("parent")
 echo("parent")
 PY
-  "$junction" run "$tmp/app.toml" -- python3 -u "$tmp/fetch.py" >"$tmp/app.out" 2>&1 ||
+  "$junction" run "$tmp/forker.toml" -- python3 -u "$tmp/fetch.py" >"$tmp/app.out" 2>&1 ||
     fail "the container exited $?"
   cat "$tmp/app.out"
   for who in child grandchild parent; do
@@ -510,7 +495,7 @@ e.close()
 a.close()
 print("done", flush=True)
 PY
-  "$junction" run "$tmp/app.toml" -- python3 -u "$tmp/shared.py" >"$tmp/app.out" 2>&1 ||
+  "$junction" run "$tmp/forker.toml" -- python3 -u "$tmp/shared.py" >"$tmp/app.out" 2>&1 ||
     fail "the container exited $? ($(cat "$tmp/app.out"))"
   cat "$tmp/app.out"
   grep -qx "child-first parent echo ok" "$tmp/app.out" || fail "the parent's connection after the child closed its copy"

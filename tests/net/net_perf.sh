@@ -14,26 +14,10 @@ junction=$(realpath "$1")
 rtt=$(realpath "$2")
 polling=${3:-adaptive}
 n=${4:-2000}
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-ns=junction-perf-$$
-tmp=$(mktemp -d /tmp/junction-net-perf.XXXXXX)
-export JUNCTION_SOCKET=$tmp/control.sock
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-in_ns() { ip netns exec "$ns" "$@"; }
-ip netns add "$ns"
-in_ns ip link set lo up
-app() {
-  printf 'name = "%s"\n[cpu]\nmax_cores = 1\n[net]\nmode = "bypass"\naddress = "%s/24"\n' "$1" "$2" >"$tmp/$1.toml"
-}
-app server 10.99.0.2
-app client 10.99.0.3
+. "$(dirname "$0")/netns_lib.sh" perf
+host=10.99.0.1
+bypass_app server 10.99.0.2
+bypass_app client 10.99.0.3
 
 run_set() {  # $1: label, $2: server ip, then the client command prefix
   local label=$1 ip=$2
@@ -51,11 +35,8 @@ sleep 0.3
 run_set linux 127.0.0.1 in_ns
 
 # Through the daemon.
-ip netns exec "$ns" "$junction" daemon --set control.socket="$JUNCTION_SOCKET" --set "cores=${CORES:-[1]}" \
-  --set polling="$polling" --set nic.kind=tap --set nic.host_address=10.99.0.1/24 \
-  >"$tmp/daemon.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 200); do grep -q listening "$tmp/daemon.log" && break; sleep 0.025; done
+start_tap_daemon "$tmp/daemon.log" $host --set "cores=${CORES:-[1]}" --set polling="$polling" ||
+  fail "the daemon exited at start"
 "$junction" run "$tmp/server.toml" -- "$rtt" server 7007 7008 & pids+=($!)
 sleep 1.5
 in_ns ping -c 3 -W 2 10.99.0.2 >/dev/null || { echo "server container unreachable"; cat "$tmp/daemon.log"; exit 1; }
