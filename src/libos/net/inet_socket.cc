@@ -13,8 +13,10 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "libos/fs/file.h"
@@ -117,6 +119,50 @@ timeval ToTimeval(uint64_t ns) {
   return timeval{static_cast<time_t>(ns / 1'000'000'000), static_cast<suseconds_t>(ns % 1'000'000'000 / 1000)};
 }
 
+// What a blocked call parks on: every notification from the stack bumps
+// `gen` and wakes them all (a waiter that read the old `gen` looks again
+// before parking, so no notification is lost between its try and its park).
+struct Waiters {
+  sched::SpinLock lock;  // guards gen
+  uint64_t gen = 0;
+  sched::WaitQueue queue;
+  void Wake() {
+    {
+      sched::SpinGuard g(lock);
+      gen++;
+    }
+    queue.WakeAll();
+  }
+};
+
+// Runs `op` until it does not say EAGAIN, parking on `w` between tries
+// unless non-blocking. `timeout_ns` 0 = forever (SO_RCVTIMEO/SO_SNDTIMEO);
+// when it passes: EAGAIN. A signal: EINTR.
+template <typename T, typename F>
+SysResult<T> BlockOn(Waiters& w, bool nonblock, uint64_t timeout_ns, F op) {
+  BypassRunTimers();  // due timers first: a call may be what they wait for
+  uint64_t deadline = timeout_ns ? sched::NowNs() + timeout_ns : 0;
+  for (;;) {
+    w.lock.lock();
+    uint64_t g = w.gen;
+    w.lock.unlock();
+    SysResult<T> r = op();
+    if (r.ok() || r.error() != EAGAIN || nonblock) return r;
+    w.lock.lock();
+    if (w.gen != g) {
+      w.lock.unlock();
+      continue;
+    }
+    uint64_t next = BypassStack()->NextTimerNs();
+    uint64_t until = deadline;
+    if (next != UINT64_MAX && (until == 0 || next < until)) until = next;
+    long why = w.queue.Wait(w.lock, until);
+    if (why == -EINTR) return Errno{EINTR};
+    BypassRunTimers();
+    if (deadline && sched::NowNs() >= deadline) return Errno{EAGAIN};
+  }
+}
+
 void RaiseSigpipe() {
   siginfo_t info{};
   info.si_signo = SIGPIPE;
@@ -141,41 +187,16 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
   // Called from the stack after it dropped its lock. Poll() only reads
   // state (no timers, no wake-ups), so watchers may be notified from here.
   void Wake() {
-    {
-      sched::SpinGuard g(lock_);
-      gen_++;
-    }
-    waiters_.WakeAll();
+    waiters_.Wake();
     hub().Notify(Readiness());
   }
   // What Poll() reports, without counting as the program's interest.
   virtual uint32_t Readiness() = 0;
 
-  // Runs `op` until it does not say EAGAIN, parking between tries unless
-  // non-blocking. `timeout_ns` 0 = forever (SO_RCVTIMEO/SO_SNDTIMEO).
+  // BlockOn this socket's notifications.
   template <typename T, typename F>
   SysResult<T> Blocking(bool nonblock, uint64_t timeout_ns, F op) {
-    BypassRunTimers();  // due timers first: a call may be what they wait for
-    uint64_t deadline = timeout_ns ? sched::NowNs() + timeout_ns : 0;
-    for (;;) {
-      lock_.lock();
-      uint64_t g = gen_;
-      lock_.unlock();
-      SysResult<T> r = op();
-      if (r.ok() || r.error() != EAGAIN || nonblock) return r;
-      lock_.lock();
-      if (gen_ != g) {
-        lock_.unlock();
-        continue;
-      }
-      uint64_t next = BypassStack()->NextTimerNs();
-      uint64_t until = deadline;
-      if (next != UINT64_MAX && (until == 0 || next < until)) until = next;
-      long w = waiters_.Wait(lock_, until);
-      if (w == -EINTR) return Errno{EINTR};
-      BypassRunTimers();
-      if (deadline && sched::NowNs() >= deadline) return Errno{EAGAIN};
-    }
+    return BlockOn<T>(waiters_, nonblock, timeout_ns, op);
   }
 
   SysResult<void> Stat(struct stat* st) override {
@@ -293,9 +314,8 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
   bool v6only_ = false, v6_bound_ = false, v6_listening_ = false, bound_once_ = false;
   uint16_t v6_port_ = 0;
   uint64_t rcvtimeo_ = 0, sndtimeo_ = 0;
-  sched::SpinLock lock_;  // guards gen_
-  uint64_t gen_ = 0;      // bumped by every notification
-  sched::WaitQueue waiters_;
+  sched::SpinLock lock_;  // guards marked_epoch_, marked_port_
+  Waiters waiters_;
 };
 
 uint32_t ToEpoll(uint32_t ev) {
@@ -326,11 +346,14 @@ class TcpStream : public InetSocket {
  public:
   TcpStream(int domain, std::shared_ptr<jn::TcpSocket> t, int flags)
       : InetSocket(domain, SOCK_STREAM, flags), t_(std::move(t)) {}
+  // The last reference is gone (close, dup2 over it, execve's
+  // close-on-exec; an exit closes in NetStack::HandOverAtExit instead).
   ~TcpStream() override {
     UnmarkLocalPort();
     if (t_) {
       t_->set_notify(nullptr);
       JoinIfShared();  // the last holder of a shared connection sends its FIN
+      if (linger_on_ && linger_secs_ != 0 && MayLinger()) LingerClose();
       t_->Close();
     }
   }
@@ -444,7 +467,9 @@ class TcpStream : public InetSocket {
         case SO_SNDBUF: PutOpt(val, static_cast<int>(t_->sndbuf())); return {};
         case SO_REUSEADDR: PutOpt(val, int{reuse_addr_}); return {};
         case SO_KEEPALIVE: PutOpt(val, int{t_->keepalive()}); return {};
-        case SO_LINGER: PutOpt(val, linger{linger_on_, linger_secs_}); return {};
+        case SO_LINGER:
+          PutOpt(val, linger{linger_on_, linger_secs_ < 0 ? kLingerForeverReadBack : linger_secs_});
+          return {};
         default: return Errno{ENOPROTOOPT};
       }
     }
@@ -518,8 +543,9 @@ class TcpStream : public InetSocket {
         if (val.size() < sizeof(linger)) return Errno{EINVAL};
         linger l;
         std::memcpy(&l, val.data(), sizeof(l));
+        // As Linux: switching it off keeps the time; a negative time is forever.
         linger_on_ = l.l_onoff != 0;
-        linger_secs_ = std::max(0, l.l_linger);
+        if (linger_on_) linger_secs_ = l.l_linger < 0 ? -1 : l.l_linger;
         t_->set_linger(linger_on_, linger_secs_);
         return {};
       }
@@ -589,6 +615,33 @@ class TcpStream : public InetSocket {
   }
 
  private:
+  // What SO_LINGER reads back after a negative time: Linux stores "forever"
+  // (LONG_MAX jiffies) and divides by HZ, here 250 as on our hosts'
+  // kernels; the int keeps the low 32 bits.
+  static constexpr int kLingerForeverReadBack = static_cast<int>(LONG_MAX / 250);
+
+  // Linux lingers in any call that drops the last reference, never in an
+  // exit (inet_release: PF_EXITING). Only a guest thread can wait.
+  static bool MayLinger() {
+    sched::Uthread* u = sched::Current();
+    return u != nullptr && !u->exiting;
+  }
+  // close() with SO_LINGER {1, N != 0} (Linux's tcp_close with a timeout,
+  // sk_stream_wait_close): the FIN follows the queued data, and the
+  // calling thread waits, for a blocking socket or not, until the peer
+  // acknowledged all of it, N seconds passed (N < 0: forever) or a signal
+  // came. close() returns 0 either way; what is left goes on in the
+  // background (after an exit, in the daemon: TCP_HANDOVER).
+  void LingerClose() {
+    auto w = std::make_shared<Waiters>();  // outlives a wake-up in flight
+    t_->CloseWatching([w] { w->Wake(); });
+    uint64_t timeout = linger_secs_ > 0 ? static_cast<uint64_t>(linger_secs_) * 1'000'000'000 : 0;
+    (void)BlockOn<int>(*w, false, timeout, [&]() -> SysResult<int> {
+      if (t_->FinUnacked()) return Errno{EAGAIN};
+      return 0;
+    });
+  }
+
   // A connection a fork shared and nobody claimed yet: a forked child
   // joins the daemon first (claiming needs its member number and rings).
   bool JoinIfShared() {

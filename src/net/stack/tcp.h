@@ -56,6 +56,15 @@ class TcpSocket {
   // remains or SO_LINGER with a zero timeout is set. The connection lives on
   // in the stack until it finishes; the socket is unusable afterwards.
   void Close();
+  // close() with SO_LINGER {1, N > 0} (Linux's tcp_close with a timeout):
+  // closes as Close() does but keeps watching the connection, calling
+  // `notify` (with no stack lock held) when FinUnacked() may have changed.
+  // Close() afterwards stops watching.
+  void CloseWatching(std::function<void()> notify);
+  // Our data or FIN still waits for the peer's acknowledgment: FIN-WAIT-1,
+  // CLOSING or LAST-ACK (Linux's sk_stream_closing). False once the
+  // connection is gone (reset, timed out, forgotten after a fork).
+  bool FinUnacked() const;
 
   uint32_t Events() const;
   int TakeError();
@@ -94,6 +103,10 @@ class TcpSocket {
   void set_linger(bool on, int secs);
 
  private:
+  // Close()'s work, lock held: false if only this process's copy of a
+  // connection a fork shared was forgotten (c_ is reset then).
+  bool Close_l();
+
   NetStack* s_;
   std::shared_ptr<TcpConn> c_;
 };

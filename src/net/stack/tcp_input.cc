@@ -529,6 +529,7 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
       break;
     case TcpState::kLastAck:
       if (fin_acked) {
+        Wake();  // (a close() lingering on it: done)
         CloseDone();
         return;
       }

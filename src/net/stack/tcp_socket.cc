@@ -300,9 +300,7 @@ void NetStack::TcpClose_l(TcpConn& c) {
   }
 }
 
-void TcpSocket::Close() {
-  if (!c_) return;
-  StackEntry e(s_);
+bool TcpSocket::Close_l() {
   TcpConn& c = *c_;
   c.orphan = true;
   c.notify = nullptr;
@@ -317,11 +315,33 @@ void TcpSocket::Close() {
       Unbind_l(&s_->tcp_bound_, &c);
       s_->ForgetShared_l(&c);
       c_.reset();
-      return;
+      return false;
     }
   }
   s_->TcpClose_l(c);
+  return true;
+}
+
+void TcpSocket::Close() {
+  if (!c_) return;
+  StackEntry e(s_);
+  if (!c_->orphan) Close_l();
+  if (c_) c_->notify = nullptr;  // (CloseWatching's)
   c_.reset();
+}
+
+void TcpSocket::CloseWatching(std::function<void()> notify) {
+  if (!c_) return;
+  StackEntry e(s_);
+  if (c_->orphan) return;
+  if (Close_l()) c_->notify = std::move(notify);
+}
+
+bool TcpSocket::FinUnacked() const {
+  if (!c_) return false;
+  StackEntry e(s_);
+  TcpState st = c_->state;
+  return st == TcpState::kFinWait1 || st == TcpState::kClosing || st == TcpState::kLastAck;
 }
 
 uint32_t TcpSocket::Events() const {

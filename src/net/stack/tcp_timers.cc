@@ -56,6 +56,7 @@ void TcpConn::Reset(int err) {
 void TcpConn::Abort() {
   if (Synchronized() || state == TcpState::kSynReceived)
     s->TcpSendRst_l(local, remote, snd_max, rcv_nxt, true);
+  Wake();  // (a close() lingering on it: done)
   CloseDone();
 }
 
