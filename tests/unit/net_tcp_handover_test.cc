@@ -132,6 +132,31 @@ TEST_CASE("net tcp handover: a FIN lost after the exit is sent again") {
   CHECK(std::string(reinterpret_cast<const char*>(got.data()), got.size()) == "response");
 }
 
+TEST_CASE("net tcp handover: a connection closed before the exit (FIN-WAIT-2) is taken with the others") {
+  // A lingering close returned once the FIN was acknowledged; then the
+  // process exits with that connection and another one still sending.
+  Connected t(15);
+  auto& [w, a, b, p] = t;
+  p.server->Close();
+  REQUIRE(w.Run([&] { return p.client->state() == TcpState::kCloseWait; }));
+  w.RunFor(kSimSec / 10);  // our FIN is acknowledged: FIN-WAIT-2
+  auto other_client = b->NewTcpSocket();
+  auto l = test::Listener(a, 81, 4);
+  REQUIRE(other_client->Connect({kA, 81}).error() == EINPROGRESS);
+  REQUIRE(w.Run([&] { return (l->Events() & kEvIn) != 0; }));
+  auto other = *l->Accept(nullptr);
+  REQUIRE(other->Send(test::Bytes("still sending")).ok());
+  Exit e = ExitProcess(w, a);
+  CHECK(e.orphans->counters().tcp_adopt_refused == 0);
+  CHECK(e.orphans->counters().tcp_adopted == 2);
+  // The daemon answers the first client's FIN, and finishes the other.
+  p.client->Close();
+  CHECK(w.Run([&] { return b->tcp_connections() == 1; }, 10 * kSimSec));
+  auto [got, err] = ReadToEnd(w, *other_client, 10 * kSimSec);
+  CHECK(err == 0);
+  CHECK(std::string(reinterpret_cast<const char*>(got.data()), got.size()) == "still sending");
+}
+
 TEST_CASE("net tcp handover: unread data at the exit resets the connection, as Linux") {
   Connected t(8);
   auto& [w, a, b, p] = t;

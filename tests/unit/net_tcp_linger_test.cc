@@ -91,6 +91,14 @@ TEST_CASE_FIXTURE(TwoStacks, "net tcp linger: a peer that does not read acknowle
   REQUIRE(w.Run([&] { return !p.client->FinUnacked(); }, kSimSec));
   CHECK(watch->calls > 0);
   CHECK(p.server->Readable() == 5);
+  // One FIN: once it is acknowledged nothing more goes out but ACKs.
+  w.RunFor(kSimSec);
+  int fins = 0;
+  for (auto& f : w.link(0)->sent) {
+    const std::byte* t = test::TcpHeaderIn(f);
+    if (t && (std::to_integer<uint8_t>(t[13]) & tcpf::kFin)) fins++;
+  }
+  CHECK(fins == 1);
 }
 
 TEST_CASE_FIXTURE(TwoStacks, "net tcp linger: a lost FIN is waited for until its retransmission is acknowledged") {

@@ -243,15 +243,16 @@ int NetStack::AdoptHandedOver(std::span<const std::byte> records) {
     c->rtt_valid = flags & kRttValid;
     // What a real closing connection has: a FIN queued after its data,
     // sequence numbers in order and within the data (and its FIN), sane
-    // options and a live peer address.
-    uint32_t end = c->snd_una + len + (c->fin_sent ? 1 : 0);
+    // options and a live peer address. In FIN-WAIT-2 all of it was
+    // acknowledged: nothing left, snd_una past the FIN.
+    uint32_t end = c->snd_una + len + (c->fin_sent && c->state != TcpState::kFinWait2 ? 1 : 0);
     bool sane = Closing(c->state) && c->fin_queued && c->local.port != 0 &&
                 c->remote.port != 0 && !IsLocal(c->remote.ip) && !IsBroadcast(c->remote.ip) &&
                 c->remote.ip != 0 && (c->remote.ip >> 28) != 14 && NextHop(c->remote.ip) != 0 &&
                 SeqLe(c->snd_una, c->snd_nxt) && SeqLe(c->snd_nxt, c->snd_max) &&
                 SeqLe(c->snd_max, end) && c->snd_wscale <= 14 && c->rcv_wscale <= 14 &&
                 c->mss >= 64 && c->peer_mss >= 64 && retries <= TcpParams::kDataRetries &&
-                (c->state != TcpState::kFinWait2 || (len == 0 && c->snd_una == end));
+                (c->state != TcpState::kFinWait2 || (len == 0 && c->fin_sent && c->snd_una == c->snd_max));
     if (!sane) {
       c_.tcp_adopt_refused++;
       return -1;

@@ -143,6 +143,13 @@ void TcpConn::Output() {
     if (ack_now) SendSegment(snd_nxt, tcpf::kAck, 0, 0);
     return;
   }
+  // Our FIN was acknowledged (FIN-WAIT-2, TIME-WAIT): snd_una is past it
+  // and the queue empty, so the loop below would take it for unsent and
+  // send a second FIN one beyond (which a handover then refused).
+  if (fin_sent && snd_una == snd_max) {
+    if (ack_now) SendAck();
+    return;
+  }
   bool sent = false;
   for (;;) {
     uint32_t end = DataEnd(*this);
