@@ -143,17 +143,25 @@ static void peer_finish(struct peer* p, pthread_t t, size_t total, const char* w
   close(p->fd);
 }
 
+// A pair whose closer *s has its buffers full and lingers {1, secs}, with
+// the peer thread started (not reading yet); returns the bytes queued.
+static size_t lingering_pair(int nonblock, int secs, int* s, struct peer* p, pthread_t* t) {
+  int c;
+  make_pair(s, &c);
+  size_t total = fill(*s);
+  if (nonblock) fcntl(*s, F_SETFL, fcntl(*s, F_GETFL) | O_NONBLOCK);
+  set_linger(*s, 1, secs);
+  peer_start(p, t, c);
+  return total;
+}
+
 // close() waits until the peer acknowledged everything: it reads meanwhile.
 static void waits_for_ack(int nonblock) {
   const char* what = nonblock ? "non-blocking, peer reads" : "peer reads";
-  int s, c;
-  make_pair(&s, &c);
-  size_t total = fill(s);
-  if (nonblock) fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
-  set_linger(s, 1, 60);
+  int s;
   struct peer p;
   pthread_t t;
-  peer_start(&p, &t, c);
+  size_t total = lingering_pair(nonblock, 60, &s, &p, &t);
   atomic_store(&p.go, 1);
   int r = close(s);
   size_t seen = atomic_load(&p.got);
@@ -166,14 +174,10 @@ static void waits_for_ack(int nonblock) {
 // time, and the rest still arrives.
 static void times_out(int nonblock) {
   const char* what = nonblock ? "non-blocking, peer silent" : "peer silent";
-  int s, c;
-  make_pair(&s, &c);
-  size_t total = fill(s);
-  if (nonblock) fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
-  set_linger(s, 1, 1);
+  int s;
   struct peer p;
   pthread_t t;
-  peer_start(&p, &t, c);
+  size_t total = lingering_pair(nonblock, 1, &s, &p, &t);
   double t0 = now_s();
   int r = close(s);
   double took = now_s() - t0;
@@ -189,16 +193,13 @@ static void on_alarm(int sig) {
 
 // A signal ends the wait: close() still returns 0 (the descriptor is gone).
 static void signal_ends_wait(void) {
-  int s, c;
-  make_pair(&s, &c);
-  size_t total = fill(s);
-  set_linger(s, 1, 60);
   struct sigaction sa = {0};
   sa.sa_handler = on_alarm;  // no SA_RESTART
   sigaction(SIGALRM, &sa, NULL);
+  int s;
   struct peer p;
   pthread_t t;
-  peer_start(&p, &t, c);
+  size_t total = lingering_pair(0, 60, &s, &p, &t);
   struct itimerval it = {{0, 0}, {0, 300000}};
   setitimer(ITIMER_REAL, &it, NULL);
   double t0 = now_s();
@@ -213,13 +214,10 @@ static void signal_ends_wait(void) {
 
 // shutdown() does not wait; nor does a close with lingering switched off.
 static void shutdown_does_not_wait(void) {
-  int s, c;
-  make_pair(&s, &c);
-  size_t total = fill(s);
-  set_linger(s, 1, 60);
+  int s;
   struct peer p;
   pthread_t t;
-  peer_start(&p, &t, c);
+  size_t total = lingering_pair(0, 60, &s, &p, &t);
   double t0 = now_s();
   int r = shutdown(s, SHUT_WR);
   set_linger(s, 0, 0);
