@@ -10,9 +10,8 @@ set -u
 JUNCTION=$1
 command -v nginx >/dev/null || { echo "SKIP: nginx not installed (scripts/install-deps.sh)"; exit 77; }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/../lib/native_compare.sh"
+. "$(dirname "$0")/../lib/nginx_site.sh"
 
 master=""
 cleanup() {
@@ -28,29 +27,7 @@ scenario() {
   dir=$(mktemp -d)
   chmod 755 "$dir"  # natively the workers run as nobody
   port=$(free_port)
-  mkdir -p "$dir/www"
-  echo "hello from nginx" >"$dir/www/index.html"
-  cat >"$dir/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 2;
-pid $dir/nginx.pid;
-error_log $dir/error.log info;
-events { worker_connections 64; }
-http {
-  access_log $dir/access.log;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
-  server {
-    listen 127.0.0.1:$port;
-    root $dir/www;
-    location = /pid { return 200 "\$pid\n"; }
-  }
-}
-CONF
+  nginx_site "$dir" "127.0.0.1:$port"
   "$@" nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout" 2>&1 &
   master=$!
   # Up once it answers, however long a loaded machine takes (no count of
@@ -89,12 +66,4 @@ CONF
   rm -rf "$dir"
 }
 
-native=$(scenario 2>&1)
-junction=$(scenario "$JUNCTION" run -- 2>&1)
-if [ "$native" != "$junction" ]; then
-  echo "FAIL: transcripts differ"
-  diff <(echo "$native") <(echo "$junction")
-  exit 1
-fi
-echo "$junction"
-echo PASS
+compare_native "$JUNCTION"

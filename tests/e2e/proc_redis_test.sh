@@ -12,9 +12,7 @@ for tool in redis-server redis-cli redis-check-rdb; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/install-deps.sh)"; exit 77; }
 done
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/../lib/native_compare.sh"
 
 server_pid=""
 stop_server() {
@@ -81,12 +79,4 @@ scenario() {
 }
 trap stop_server EXIT
 
-native=$(scenario 2>&1)
-junction=$(scenario "$JUNCTION" run -- 2>&1)
-if [ "$native" != "$junction" ]; then
-  echo "FAIL: transcripts differ"
-  diff <(echo "$native") <(echo "$junction")
-  exit 1
-fi
-echo "$junction"
-echo PASS
+compare_native "$JUNCTION"

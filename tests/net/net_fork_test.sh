@@ -47,6 +47,7 @@ case $case_ in
 esac
 
 . "$(dirname "$0")/netns_lib.sh" fork
+. "$(dirname "$0")/../lib/nginx_site.sh"
 net=10.99.5
 host=$net.1
 srv=$net.2
@@ -160,30 +161,8 @@ PY
   fi
   ;;
 nginx_workers)
-  mkdir -p "$tmp/www"
   chmod 755 "$tmp"
-  echo "hello from nginx" >"$tmp/www/index.html"
-  cat >"$tmp/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 2;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log info;
-events { worker_connections 64; }
-http {
-  access_log $tmp/access.log;
-  client_body_temp_path $tmp/body;
-  proxy_temp_path $tmp/proxy;
-  fastcgi_temp_path $tmp/fastcgi;
-  uwsgi_temp_path $tmp/uwsgi;
-  scgi_temp_path $tmp/scgi;
-  server {
-    listen 8080;
-    root $tmp/www;
-    location = /pid { return 200 "\$pid\n"; }
-  }
-}
-CONF
+  nginx_site "$tmp" 8080
   start nginx -c "$tmp/nginx.conf" -p "$tmp"
   wait_for "$tmp/error.log" "start worker process" "two nginx workers" 2
   # The workers mark the port when they first poll the listener: until
