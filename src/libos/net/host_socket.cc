@@ -5,15 +5,18 @@
 // parks the uthread on the reactor (sched::WaitHostFd).
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
 
 #include "libos/host/host.h"
+#include "libos/net/linger.h"
 #include "libos/net/socket.h"
 #include "libos/proc/host_objects.h"
 #include "libos/process.h"
@@ -28,7 +31,8 @@ constexpr size_t kMaxRights = 253;
 
 class HostSocket : public Socket {
  public:
-  HostSocket(int fd, int guest_flags) : Socket(O_RDWR | (guest_flags & O_NONBLOCK), "", fd) {
+  HostSocket(int fd, int guest_flags)
+      : Socket(O_RDWR | (guest_flags & O_NONBLOCK), "", fd), owner_pid_(CurrentProcess().host_pid) {
     struct stat st{};
     host::Syscall(SYS_fstat, fd, host::L(&st));
     set_path("socket:[" + std::to_string(st.st_ino) + "]");
@@ -40,7 +44,10 @@ class HostSocket : public Socket {
     peer_name_ = std::move(peer);
     guest_unix_ = true;
   }
-  ~HostSocket() override { host::Syscall(SYS_close, host_fd_); }
+  ~HostSocket() override {
+    if (linger_secs_ != 0 && OnlyOurs() && MayLingerHere()) LingerBeforeClose();
+    host::Syscall(SYS_close, host_fd_);
+  }
 
   // Runs `call` until it does not say EAGAIN, parking on `events` between
   // tries unless the guest's description is non-blocking.
@@ -135,6 +142,7 @@ class HostSocket : public Socket {
           if (fl >= 0) hf->SetHostStatusFlags(hf->GuestStatusFlags(fl));
         }
         std::memcpy(CMSG_DATA(c) + i * sizeof(int), &hfd, sizeof(int));
+        if (auto* hs = dynamic_cast<HostSocket*>(rights[i].get())) hs->passed_ = true;
       }
     }
     auto to = HostAddrOf(m.addr);
@@ -223,7 +231,13 @@ class HostSocket : public Socket {
     return {};
   }
   SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) override {
-    return Res(host::Syscall(SYS_setsockopt, host_fd_, level, name, host::L(val.data()), val.size()));
+    long r = host::Syscall(SYS_setsockopt, host_fd_, level, name, host::L(val.data()), val.size());
+    if (r == 0 && level == SOL_SOCKET && name == SO_LINGER) {
+      linger l;
+      std::memcpy(&l, val.data(), sizeof(l));  // (the host checked the length)
+      linger_secs_ = !l.l_onoff ? 0 : l.l_linger < 0 ? -1 : l.l_linger;
+    }
+    return Res(r);
   }
 
   SysResult<size_t> Read(void* buf, size_t len) override {
@@ -249,6 +263,59 @@ class HostSocket : public Socket {
     if (r < 0) return Errno{static_cast<int>(-r)};
     return {};
   }
+
+  // No other process can hold this description: made here, not passed in
+  // a message, and this process never forked (a child may have a copy;
+  // shutting down its connection below would break it).
+  bool OnlyOurs() const {
+    const Process& p = CurrentProcess();
+    return owner_pid_ == p.host_pid && !passed_ && !p.may_have_children;
+  }
+  int TcpState() const {
+    tcp_info ti{};
+    socklen_t len = sizeof(ti);
+    if (host::Syscall(SYS_getsockopt, host_fd_, IPPROTO_TCP, TCP_INFO, host::L(&ti), host::L(&len)) < 0)
+      return -1;  // not TCP: nothing lingers
+    return ti.tcpi_state;
+  }
+  static bool FinUnacked(int state) {
+    return state == TCP_FIN_WAIT1 || state == TCP_CLOSING || state == TCP_LAST_ACK;
+  }
+  // close() with SO_LINGER {1, N != 0} (docs/network.md "Lingering
+  // close"). The host's own wait cannot serve: the kthread's preemption
+  // timer signal ends it within a time slice, and it would hold the
+  // kthread. So the LibOS does the first half of tcp_close itself: with
+  // nothing unread (else the close resets, and does not wait), both
+  // directions shut (the FIN after the queued data; data arriving later
+  // resets), then the uthread waits, looking at the state at growing
+  // intervals (1 to 16 ms: no host event tells that the FIN was
+  // acknowledged), until it leaves FIN-WAIT-1, CLOSING and LAST-ACK, the
+  // time passes or a signal comes. Lingering is then switched off, so that
+  // the host's close goes on in the background.
+  void LingerBeforeClose() {
+    int state = TcpState();
+    if (state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT && !FinUnacked(state)) return;
+    int unread = 0;
+    if (host::Syscall(SYS_ioctl, host_fd_, FIONREAD, host::L(&unread)) < 0 || unread > 0) return;
+    if (host::Syscall(SYS_shutdown, host_fd_, SHUT_RDWR) < 0) return;
+    uint64_t timeout = LingerTimeoutNs(linger_secs_);
+    uint64_t deadline = timeout ? sched::NowNs() + timeout : 0;
+    uint64_t step = 1'000'000;
+    while (FinUnacked(TcpState())) {
+      uint64_t now = sched::NowNs();
+      if (deadline && now >= deadline) break;
+      uint64_t until = deadline ? std::min(now + step, deadline) : now + step;
+      sched::Current()->BeginWait();
+      if (sched::Park(until, true) == sched::WakeReason::kSignal) break;
+      step = std::min<uint64_t>(step * 2, 16'000'000);
+    }
+    linger off{0, 0};
+    host::Syscall(SYS_setsockopt, host_fd_, SOL_SOCKET, SO_LINGER, host::L(&off), sizeof(off));
+  }
+
+  const int owner_pid_;  // the host process that made it
+  bool passed_ = false;  // sent in an SCM_RIGHTS message
+  int linger_secs_ = 0;  // SO_LINGER {1, N}: N (< 0: forever); 0: no wait
   std::string local_name_, peer_name_;  // guest names; empty: the host's
   bool guest_unix_ = false;  // stands for a guest unix socket (set_guest_names)
 };

@@ -23,6 +23,7 @@
 #include "libos/ipc/ipc.h"
 #include "libos/net/bypass.h"
 #include "libos/net/daemon_link.h"
+#include "libos/net/linger.h"
 #include "libos/net/port_claims.h"
 #include "libos/net/socket.h"
 #include "libos/syscalls/user_memory.h"
@@ -353,7 +354,7 @@ class TcpStream : public InetSocket {
     if (t_) {
       t_->set_notify(nullptr);
       JoinIfShared();  // the last holder of a shared connection sends its FIN
-      if (linger_on_ && linger_secs_ != 0 && MayLinger()) LingerClose();
+      if (linger_on_ && linger_secs_ != 0 && MayLingerHere()) LingerClose();
       t_->Close();
     }
   }
@@ -620,12 +621,6 @@ class TcpStream : public InetSocket {
   // kernels; the int keeps the low 32 bits.
   static constexpr int kLingerForeverReadBack = static_cast<int>(LONG_MAX / 250);
 
-  // Linux lingers in any call that drops the last reference, never in an
-  // exit (inet_release: PF_EXITING). Only a guest thread can wait.
-  static bool MayLinger() {
-    sched::Uthread* u = sched::Current();
-    return u != nullptr && !u->exiting;
-  }
   // close() with SO_LINGER {1, N != 0} (Linux's tcp_close with a timeout,
   // sk_stream_wait_close): the FIN follows the queued data, and the
   // calling thread waits, for a blocking socket or not, until the peer
@@ -635,8 +630,7 @@ class TcpStream : public InetSocket {
   void LingerClose() {
     auto w = std::make_shared<Waiters>();  // outlives a wake-up in flight
     t_->CloseWatching([w] { w->Wake(); });
-    uint64_t timeout = linger_secs_ > 0 ? static_cast<uint64_t>(linger_secs_) * 1'000'000'000 : 0;
-    (void)BlockOn<int>(*w, false, timeout, [&]() -> SysResult<int> {
+    (void)BlockOn<int>(*w, false, LingerTimeoutNs(linger_secs_), [&]() -> SysResult<int> {
       if (t_->FinUnacked()) return Errno{EAGAIN};
       return 0;
     });
