@@ -76,6 +76,7 @@ class HostSocket : public Socket {
     if (r < 0) return Errno{static_cast<int>(-r)};
     peer->assign(reinterpret_cast<char*>(&ss), std::min<size_t>(len, sizeof(ss)));
     auto s = std::make_shared<HostSocket>(static_cast<int>(r), flags);
+    s->linger_secs_ = linger_secs_;  // (the host copied the listener's)
     if (guest_unix_) s->set_guest_names(local_name_, "");
     return fs::FilePtr(s);
   }

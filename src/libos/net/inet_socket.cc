@@ -390,6 +390,11 @@ class TcpStream : public InetSocket {
     })));
     auto s = std::make_shared<TcpStream>(domain_, std::move(c), flags);
     s->Start();
+    if (linger_on_ || linger_secs_) {  // the listener's, as Linux's clone of it
+      s->linger_on_ = linger_on_;
+      s->linger_secs_ = linger_secs_;
+      s->t_->set_linger(linger_on_, linger_secs_);
+    }
     *peer = Addr(from);
     return fs::FilePtr(s);
   }

@@ -274,6 +274,24 @@ static void option_values(void) {
   int r = getsockopt(s, SOL_SOCKET, SO_LINGER, &lg, &l);
   printf("getsockopt into 4 bytes: %d len %u\n", r, l);
   close(s);
+  // An accepted connection takes the listener's.
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK(bind(ls, (struct sockaddr*)&a, sizeof(a)) == 0);
+  set_linger(ls, 1, 4);
+  CHECK(listen(ls, 1) == 0);
+  socklen_t al = sizeof(a);
+  CHECK(getsockname(ls, (struct sockaddr*)&a, &al) == 0);
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(connect(c, (struct sockaddr*)&a, sizeof(a)) == 0);
+  int acc = accept(ls, NULL, NULL);
+  show(acc, "accept from a listener with {1, 4}");
+  show(c, "connect (not set)");
+  close(c);
+  close(acc);
+  close(ls);
 }
 
 int main(void) {
