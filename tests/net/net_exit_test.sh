@@ -70,7 +70,7 @@ elif mode.startswith("linger_"):
         except FileNotFoundError: seen = 0
         print("close returned with the client at most its window behind:", seen + (512 << 10) >= total)
     else:
-        print("close returned after the linger time:", took >= secs)
+        print("close returned after the linger time:", took >= secs - 0.1)  # (jiffies: up to a tick early)
     print("closed", flush=True)
 else:
     c.sendall(random.Random(n).randbytes(n))

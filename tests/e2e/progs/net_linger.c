@@ -196,10 +196,17 @@ static void signal_ends_wait(void) {
   struct sigaction sa = {0};
   sa.sa_handler = on_alarm;  // no SA_RESTART
   sigaction(SIGALRM, &sa, NULL);
+  // The alarm is the closing thread's: the peer thread starts with it
+  // blocked (a process-directed signal may go to any thread that takes it).
+  sigset_t alrm, old;
+  sigemptyset(&alrm);
+  sigaddset(&alrm, SIGALRM);
+  pthread_sigmask(SIG_BLOCK, &alrm, &old);
   int s;
   struct peer p;
   pthread_t t;
   size_t total = lingering_pair(0, 60, &s, &p, &t);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   struct itimerval it = {{0, 0}, {0, 300000}};
   setitimer(ITIMER_REAL, &it, NULL);
   double t0 = now_s();
