@@ -26,6 +26,19 @@ namespace junction::libos {
 // dst may hold part of the data).
 inline bool SafeCopy(void* dst, const void* src, size_t n) { return junction_safe_copy(dst, src, n) == 0; }
 
+// Copies n bytes; how many were copied before the guest side faulted (n:
+// all). Exact to the byte, as Linux's copy_to_user/copy_from_user count
+// (the word paths report a fault as the whole request: those, at most 256
+// bytes, are redone a byte at a time up to the fault).
+inline size_t SafeCopyCount(void* dst, const void* src, size_t n) {
+  size_t left = junction_safe_copy(dst, src, n);
+  if (left != n || n > 256) return n - left;
+  size_t done = 0;
+  while (done < n && !junction_safe_copy(static_cast<char*>(dst) + done, static_cast<const char*>(src) + done, 1))
+    done++;
+  return done;
+}
+
 // The string at src into dst (cap bytes): its length if its NUL lies in
 // the first cap bytes, cap if not, -1 if reading it faulted.
 inline long SafeCopyString(char* dst, const char* src, size_t cap) {

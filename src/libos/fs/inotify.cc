@@ -210,21 +210,23 @@ SysResult<size_t> Inotify::Read(void* buf, size_t len) {
       h.mask = e.mask;
       h.cookie = e.cookie;
       h.len = static_cast<uint32_t>(bytes - sizeof(h));
-      // Built here, then copied out (fault-tolerant): a buffer that
-      // faults gets what was read, or EFAULT, with the event still queued.
+      // Built here, then copied out (fault-tolerant). As Linux
+      // (inotify_read): the event is taken off the queue first, and a
+      // copy that faults ends the call with EFAULT even after events that
+      // were read (those and this one are gone).
       char rec[sizeof(inotify_event) + NAME_MAX + 1 + 16] = {};
       size_t name_bytes = std::min(e.name.size(), sizeof(rec) - sizeof(h));
       std::memcpy(rec, &h, sizeof(h));
       std::memcpy(rec + sizeof(h), e.name.data(), name_bytes);
-      if (bytes > sizeof(rec) || !SafeCopy(out + done, rec, bytes)) {
-        queue_lock_.unlock();
-        if (done) return done;
-        return Errno{EFAULT};
-      }
-      done += bytes;
+      bool copied = bytes <= sizeof(rec) && SafeCopy(out + done, rec, bytes);
       queued_bytes_ -= bytes;
       if (e.mask & IN_Q_OVERFLOW) overflow_queued_ = false;
       queue_.pop_front();
+      if (!copied) {
+        queue_lock_.unlock();
+        return Errno{EFAULT};
+      }
+      done += bytes;
     }
     if (done) {
       queue_lock_.unlock();

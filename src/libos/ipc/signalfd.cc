@@ -122,10 +122,6 @@ int SignalFd::Take(void* buf, size_t len) {
     uint64_t mine = __atomic_load_n(&self->sig_pending, __ATOMIC_ACQUIRE) & mask;
     uint64_t ready = mine | (__atomic_load_n(&s.pending, __ATOMIC_ACQUIRE) & mask);
     if (!ready) break;
-    // A buffer that faults: EFAULT (or what was read) with the signal
-    // left pending.
-    if (!ProbeWritable(static_cast<char*>(buf) + done, sizeof(signalfd_siginfo)))
-      return done ? static_cast<int>(done) : -EFAULT;
     int sig = __builtin_ctzll(ready) + 1;
     siginfo_t info;
     // One instance; another thread may take a process-directed one first.
@@ -134,8 +130,10 @@ int SignalFd::Take(void* buf, size_t len) {
     if (!taken) continue;
     if (!TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
     signalfd_siginfo out = ToSignalfdInfo(sig, info);
+    // As Linux (signalfd_read_iter): taken first, then copied; a record
+    // that faults is lost, and the call returns what was read or EFAULT.
     if (!SafeCopy(static_cast<char*>(buf) + done, &out, sizeof(out)))
-      return done ? static_cast<int>(done) : -EFAULT;  // unmapped meanwhile: lost, as on Linux
+      return done ? static_cast<int>(done) : -EFAULT;
     done += sizeof(out);
   }
   return static_cast<int>(done);

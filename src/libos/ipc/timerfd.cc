@@ -128,9 +128,11 @@ SysResult<size_t> TimerFd::Read(void* buf, size_t len) {
   uint64_t v = ticks_;
   ticks_ = 0;
   lock_.unlock();
-  // As Linux: the ticks are consumed even if the guest's buffer faults.
-  if (!SafeCopy(buf, &v, sizeof(v))) return Errno{EFAULT};
-  return sizeof(uint64_t);
+  // As Linux: the ticks are consumed even if the guest's buffer faults,
+  // and a buffer that faults part-way gets the bytes copied before it.
+  size_t n = SafeCopyCount(buf, &v, sizeof(v));
+  if (!n) return Errno{EFAULT};
+  return n;
 }
 
 SysResult<void> TimerFd::Set(int flags, const itimerspec& value, itimerspec* old) {
