@@ -107,7 +107,11 @@ add_executable(e2e_fs_path_page_end progs/fs_path_page_end.c)
 junction_e2e(fs_path_page_end COMMAND $<TARGET_FILE:e2e_fs_path_page_end>)
 # Guest buffers in a mapped VMA that fault (a page past a mapped file's
 # end): EFAULT from paths, pipes, unix sockets, eventfd and tmpfs, as Linux
-# (the LibOS's fault-tolerant copies, entry/safe_copy.S).
+# (the LibOS's fault-tolerant copies, entry/safe_copy.S); then buffers that
+# fault part-way, in the mapping or past it: the counts and what is left
+# queued (pipe bytes, pending signals, inotify events, eventfd and timerfd
+# counts, socket data) after pipe, signalfd, inotify, eventfd, timerfd and
+# unix-socket calls.
 add_executable(e2e_sys_guest_fault_copy progs/sys_guest_fault_copy.c)
 junction_e2e(sys_guest_fault_copy COMMAND $<TARGET_FILE:e2e_sys_guest_fault_copy>)
 add_test(NAME e2e.sys_guest_fault_copy_strace

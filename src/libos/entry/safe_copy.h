@@ -27,13 +27,14 @@ namespace junction::libos {
 inline bool SafeCopy(void* dst, const void* src, size_t n) { return junction_safe_copy(dst, src, n) == 0; }
 
 // Copies n bytes; how many were copied before the guest side faulted (n:
-// all). Exact to the byte, as Linux's copy_to_user/copy_from_user count
-// (the word paths report a fault as the whole request: those, at most 256
-// bytes, are redone a byte at a time up to the fault).
-inline size_t SafeCopyCount(void* dst, const void* src, size_t n) {
+// all). Exact to the byte, as Linux's copy_to_user/copy_from_user count:
+// what junction_safe_copy reports is a lower bound (the word paths report
+// none, a fast `rep movsb` may stop short of the fault), so the rest is
+// redone a byte at a time up to the fault, as Linux's fixup does.
+[[gnu::always_inline]] inline size_t SafeCopyCount(void* dst, const void* src, size_t n) {
   size_t left = junction_safe_copy(dst, src, n);
-  if (left != n || n > 256) return n - left;
-  size_t done = 0;
+  if (!left) return n;
+  size_t done = n - left;
   while (done < n && !junction_safe_copy(static_cast<char*>(dst) + done, static_cast<const char*>(src) + done, 1))
     done++;
   return done;

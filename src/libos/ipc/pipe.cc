@@ -12,15 +12,17 @@
 #include "libos/entry/safe_copy.h"
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
+#include "libos/ipc/pipe_ring_copy.h"
 #include "sched/kthread.h"
 
 namespace junction::libos::ipc {
 
-PipeBuffer::PipeBuffer() : ring_(kPipeDefaultSize), ino_(NextAnonIno()) {}
+PipeBuffer::PipeBuffer() : ring_(kPipeDefaultSize), ino_(NextAnonIno()) { segs_.Reset(SegmentSlots(cap_), 0); }
 
 std::shared_ptr<PipeBuffer> PipeBuffer::CreatePinnable() {
   auto* b = new PipeBuffer();
   b->pinnable_ = true;
+  b->segs_.Reset(SegmentSlots(b->cap_), kPipeBuf);  // a pipe: page-sized units
   return std::shared_ptr<PipeBuffer>(b, ReleaseLast);
 }
 
@@ -35,28 +37,45 @@ void PipeBuffer::ReleaseLast(PipeBuffer* b) {
   delete b;
 }
 
-size_t PipeBuffer::CopyOut_locked(void* dst, size_t len, bool consume) {
+size_t PipeBuffer::CopyOut_locked(void* dst, size_t len, bool consume, size_t room, bool whole) {
   size_t n = std::min(len, used_);
-  size_t first = std::min(n, cap_ - head_);
-  if (!SafeCopy(dst, ring_.data() + head_, first) ||
-      !SafeCopy(static_cast<char*>(dst) + first, ring_.data(), n - first))
-    return kCopyFault;  // nothing consumed
+  size_t c = CopyFromRing(dst, ring_.data(), cap_, head_, std::min(n, room));
+  if (c < n) {
+    // As Linux: only the units copied whole count; nothing consumed if none.
+    n = whole ? 0 : segs_.WholeUnitsOfRead(n, c);
+    if (!n) return kCopyFault;
+  }
   if (consume) {
     head_ = (head_ + n) % cap_;
     used_ -= n;
-    if (!used_) head_ = 0;
+    if (!used_) {
+      head_ = 0;
+      segs_.Clear();
+    } else {
+      segs_.Consume(n);
+    }
   }
   return n;
 }
 
-bool PipeBuffer::CopyIn_locked(const void* src, size_t len) {
-  size_t tail = (head_ + used_) % cap_;
-  size_t first = std::min(len, cap_ - tail);
-  if (!SafeCopy(ring_.data() + tail, src, first) ||
-      !SafeCopy(ring_.data(), static_cast<const char*>(src) + first, len - first))
-    return false;  // nothing committed
-  used_ += len;
-  return true;
+size_t PipeBuffer::CopyIn_locked(WriteSource& src, size_t len) {
+  size_t at = (head_ + used_) % cap_, done = 0;
+  while (done < len && src.i < src.cnt) {
+    const iovec& v = src.iov[src.i];
+    size_t k = std::min(len - done, v.iov_len - src.off);
+    size_t may = std::min(k, src.valid > src.pos ? src.valid - src.pos : 0);
+    size_t c = CopyToRing(ring_.data(), cap_, at, static_cast<const char*>(v.iov_base) + src.off, may);
+    done += c;
+    if (c < k) break;
+    at = (at + k) % cap_;
+    src.off += k;
+    src.pos += k;
+    if (src.off == v.iov_len) {
+      src.i++;
+      src.off = 0;
+    }
+  }
+  return done;
 }
 
 void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
@@ -67,7 +86,8 @@ void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
   if (wr && write_end_) write_end_->hub().Notify(wr);
 }
 
-SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io, size_t* packet_len) {
+SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io, size_t* packet_len,
+                                   size_t room) {
   bool peek = io & kIoPeek;
   if (!len && !(io & kIoPacket)) return size_t{0};
   sched::LockSched(lock_);
@@ -90,7 +110,7 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
     if (r) return Errno{static_cast<int>(-r)};
     sched::LockSched(lock_);
   }
-  size_t n = Consume_locked(buf, len, peek, packet_len);
+  size_t n = Consume_locked(buf, len, peek, packet_len, room);
   lock_.unlock();
   if (n == kCopyFault) return Errno{EFAULT};
   if (!peek) {
@@ -100,11 +120,11 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
   return n;
 }
 
-size_t PipeBuffer::Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len) {
-  if (packets_.empty()) return CopyOut_locked(buf, len, !peek);
+size_t PipeBuffer::Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len, size_t room) {
+  if (packets_.empty()) return CopyOut_locked(buf, len, !peek, room);
   size_t pkt = packets_.front();
   if (packet_len) *packet_len = pkt;
-  size_t n = CopyOut_locked(buf, std::min(len, pkt), !peek);
+  size_t n = CopyOut_locked(buf, std::min(len, pkt), !peek, room, true);
   if (n == kCopyFault) return n;
   if (!peek) {
     packets_.pop_front();
@@ -126,22 +146,43 @@ void PipeBuffer::RaiseSigpipe() {
 }
 
 SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, int io) {
+  iovec v{const_cast<void*>(buf), len};
+  return WriteV(end, &v, 1, io);
+}
+
+SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt, int io, size_t valid) {
+  size_t len = 0;
+  for (size_t i = 0; i < cnt; i++) len += iov[i].iov_len;
   bool packet = io & kIoPacket;
   size_t max_packet = (io & kIoBigPacket) ? cap_ : kPipeBuf;
   if (packet && (io & kIoBigPacket) && len > cap_) return Errno{EMSGSIZE};
   if (!len) return size_t{0};
-  const char* src = static_cast<const char*>(buf);
+  WriteSource src{iov, cnt, valid};
   size_t done = 0;
   sched::LockSched(lock_);
+  // As Linux pipe_write: a write's first len % PAGE_SIZE bytes may merge
+  // into the last unit; the rest is cut into units (PipeSegments).
+  size_t merge = packet ? 0 : segs_.MergeBytes(len, used_ == 0);
   while (done < len) {
     if (moved_) {
       // The rest goes to the host pipe that replaced this one.
       lock_.unlock();
       fs::FilePtr host = MovedEnd(true);
       if (!host) return done ? SysResult<size_t>(done) : Errno{EPIPE};
-      auto r = HostRw(host, true, const_cast<char*>(src) + done, len - done);
-      if (!r.ok()) return done ? SysResult<size_t>(done) : r;
-      return done + *r;
+      // What is left of the iovecs, from the cursor on, within guest
+      // memory (the host call must not read past it).
+      std::vector<iovec> rest(src.iov + src.i, src.iov + cnt);
+      rest[0].iov_base = static_cast<char*>(rest[0].iov_base) + src.off;
+      rest[0].iov_len -= src.off;
+      size_t may = valid > src.pos ? valid - src.pos : 0;
+      for (iovec& v : rest) {
+        v.iov_len = std::min(v.iov_len, may);
+        may -= v.iov_len;
+      }
+      if (valid <= src.pos) return done ? SysResult<size_t>(done) : Errno{EFAULT};
+      long r = HostIo(host, true, SYS_writev, host::L(rest.data()), static_cast<long>(rest.size()));
+      if (r < 0) return done ? SysResult<size_t>(done) : Errno{static_cast<int>(-r)};
+      return done + static_cast<size_t>(r);
     }
     if (!readers_) {
       lock_.unlock();
@@ -154,15 +195,23 @@ SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, 
     size_t need = (len <= kPipeBuf || packet) ? std::min(left, packet ? max_packet : left) : 1;
     if (space >= need) {
       size_t n = packet ? std::min(left, max_packet) : std::min(left, space);
-      if (!CopyIn_locked(src + done, n)) {
-        lock_.unlock();
-        return done ? SysResult<size_t>(done) : Errno{EFAULT};
+      size_t copied = CopyIn_locked(src, n);
+      // src faulted: as Linux, the write's whole units are committed (a
+      // packet is one) and it returns their bytes, or EFAULT.
+      bool fault = copied < n;
+      if (fault) n = packet ? 0 : segs_.WholeUnitsOfWrite(done, copied, merge);
+      if (n) {
+        used_ += n;
+        if (packet) packets_.push_back(n);
+        else segs_.Add(done, n, merge);
+        done += n;
       }
-      if (packet) packets_.push_back(n);
-      done += n;
       lock_.unlock();
-      readq_.WakeAll();
-      NotifyEnds(EPOLLIN | EPOLLRDNORM, 0);
+      if (n) {
+        readq_.WakeAll();
+        NotifyEnds(EPOLLIN | EPOLLRDNORM, 0);
+      }
+      if (fault) return done ? SysResult<size_t>(done) : Errno{EFAULT};
       sched::LockSched(lock_);
       continue;
     }
@@ -209,6 +258,7 @@ SysResult<long> PipeBuffer::SetSize(size_t bytes) {
     ring_.swap(fresh);
     head_ = 0;
     cap_ = want;
+    segs_.Reset(SegmentSlots(want), segs_.unit());
   }
   writeq_.WakeAll();
   NotifyEnds(0, EPOLLOUT);
@@ -234,6 +284,7 @@ void PipeBuffer::MoveToHost(int to, bool socket, const fs::FilePtr& read_end, co
     }
     used_ = head_ = 0;
     packets_.clear();
+    segs_.Clear();
     moved_read_ = read_end;
     moved_write_ = write_end;
     __atomic_store_n(&moved_, true, __ATOMIC_RELEASE);

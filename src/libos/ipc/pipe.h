@@ -7,11 +7,14 @@
 // notifying poll watchers.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <deque>
 #include <memory>
 #include <vector>
 
 #include "libos/fs/file.h"
+#include "libos/ipc/pipe_segments.h"
 #include "sched/single_kthread.h"
 #include "sched/spinlock.h"
 #include "sched/wait_queue.h"
@@ -43,8 +46,19 @@ class PipeBuffer {
   // The ends call these from their Read/Write/Poll.
   // `packet_len`, if given, gets the whole packet's length (a packet read
   // into a shorter buffer loses the rest: MSG_TRUNC reports it).
-  SysResult<size_t> Read(fs::File* end, void* buf, size_t len, int io = 0, size_t* packet_len = nullptr);
+  // `room`: how many bytes of buf can take data (a guest buffer that
+  // faults after them, found by the caller): a stream read consumes only
+  // the units (PipeSegments) that fit, EFAULT if none does.
+  SysResult<size_t> Read(fs::File* end, void* buf, size_t len, int io = 0, size_t* packet_len = nullptr,
+                         size_t room = ~size_t{0});
   SysResult<size_t> Write(fs::File* end, const void* buf, size_t len, int io = 0);
+  // writev(2): the iovecs (cnt >= 1, guest memory that may fault) as one
+  // write, as Linux's pipe_write takes them (units cross iovecs; up to
+  // PIPE_BUF bytes in all are atomic).
+  // `valid`: the bytes of the iovecs (in order) that lie in guest memory;
+  // the rest is not touched and counts as faulting.
+  SysResult<size_t> WriteV(fs::File* end, const struct iovec* iov, size_t cnt, int io = 0,
+                           size_t valid = ~size_t{0});
   uint32_t PollRead();
   uint32_t PollWrite();
   SysResult<long> SetSize(size_t bytes);
@@ -96,15 +110,30 @@ class PipeBuffer {
   // Takes up to len bytes (or the first packet) out of a non-empty ring.
   // The guest buffer faulted (Consume_locked/CopyOut_locked; nothing consumed).
   static constexpr size_t kCopyFault = ~size_t{0};
-  size_t Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len);
-  size_t CopyOut_locked(void* dst, size_t len, bool consume);
-  bool CopyIn_locked(const void* src, size_t len);  // false: src faulted, nothing copied
+  size_t Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len, size_t room = ~size_t{0});
+  // Copies up to len bytes out; if dst faults (or `room` ends) first, only
+  // the whole units copied count (`whole`: all or nothing).
+  size_t CopyOut_locked(void* dst, size_t len, bool consume, size_t room = ~size_t{0}, bool whole = false);
+  // Where a write takes its bytes from: iovecs, a cursor moving on.
+  struct WriteSource {
+    const struct iovec* iov;
+    size_t cnt;
+    size_t valid;  // bytes that may be read (the rest faults)
+    size_t i = 0, off = 0, pos = 0;
+  };
+  // Copies len bytes of src after the queued ones (src moves on): how
+  // many before src faulted.
+  size_t CopyIn_locked(WriteSource& src, size_t len);
+  // The tracked units for a ring of `cap` bytes (two neighbours of a pipe
+  // hold over a page between them).
+  static size_t SegmentSlots(size_t cap) { return 2 * (cap / kPipeBuf) + 4; }
 
   sched::SpinLock lock_;
   std::vector<char> ring_;  // guarded by lock_
   size_t cap_ = kPipeDefaultSize;
   size_t head_ = 0, used_ = 0;
   std::deque<size_t> packets_;  // O_DIRECT write lengths, oldest first
+  PipeSegments segs_;           // the other writes' units (page-sized for a pipe)
   // Ends attached, plus lazy readers blocked in read(2): like the file an
   // in-flight Linux read holds, one keeps the pipe open for reading even if
   // its descriptor is closed meanwhile (pipe_lazy.cc).

@@ -13,27 +13,9 @@
 #include "libos/entry/libos_context.h"
 #include "libos/entry/safe_copy.h"
 #include "libos/ipc/pipe.h"
+#include "libos/ipc/pipe_ring_copy.h"
 
 namespace junction::libos::ipc {
-
-namespace {
-
-// Copies n bytes out of or into the ring at `at` (wrapping), with the
-// fault-tolerant copy on the guest side (entry/safe_copy.h: small copies
-// move words, larger ones `rep movsb`); false if the guest buffer faulted.
-inline bool CopyFromRing(void* dst, const char* ring, size_t cap, size_t at, size_t n) {
-  size_t first = n < cap - at ? n : cap - at;
-  if (!SafeCopy(dst, ring + at, first)) return false;
-  return n <= first || SafeCopy(static_cast<char*>(dst) + first, ring, n - first);
-}
-
-inline bool CopyToRing(char* ring, size_t cap, size_t at, const void* src, size_t n) {
-  size_t first = n < cap - at ? n : cap - at;
-  if (!SafeCopy(ring + at, src, first)) return false;
-  return n <= first || SafeCopy(ring, static_cast<const char*>(src) + first, n - first);
-}
-
-}  // namespace
 
 void PipeBuffer::NotifyEndsLazy(uint32_t rd, uint32_t wr) {
   sched::SchedGuard g(ends_lock_);
@@ -152,14 +134,24 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
         n = 0;
         r = -EFAULT;
       }
-    } else if (!CopyFromRing(buf, ring_.data(), cap_, head_, len < used_ ? len : used_)) {
-      r = -EFAULT;  // as Linux: nothing consumed
     } else {
       n = len < used_ ? len : used_;
-      head_ += n;  // head_ < cap_ and n <= used_ <= cap_: no division
-      if (head_ >= cap_) head_ -= cap_;
-      used_ -= n;
-      if (!used_) head_ = 0;
+      size_t c = CopyFromRing(buf, ring_.data(), cap_, head_, n);
+      // buf faulted: as Linux, only the units copied whole are read.
+      if (c < n) n = segs_.WholeUnitsOfRead(n, c);
+      if (!n) {
+        r = -EFAULT;  // nothing consumed
+      } else {
+        head_ += n;  // head_ < cap_ and n <= used_ <= cap_: no division
+        if (head_ >= cap_) head_ -= cap_;
+        used_ -= n;
+        if (!used_) {
+          head_ = 0;
+          segs_.Clear();
+        } else {
+          segs_.Consume(n);
+        }
+      }
     }
   }
   FinishLazy_locked(false, pinned, n ? EPOLLOUT | EPOLLWRNORM : 0);
@@ -215,13 +207,20 @@ long PipeBuffer::WriteLazy(PipeEnd* end, const void* buf, size_t len) {
   }
   size_t tail = head_ + used_;  // < 2 * cap_: no division
   if (tail >= cap_) tail -= cap_;
-  if (!CopyToRing(ring_.data(), cap_, tail, buf, len)) {
+  // As Linux pipe_write: the first len % PAGE_SIZE bytes may merge into
+  // the last unit, the rest goes in page-sized units; if buf faults, the
+  // whole units copied are committed and counted (none: EFAULT).
+  size_t merge = segs_.MergeBytes(len, used_ == 0);
+  size_t n = CopyToRing(ring_.data(), cap_, tail, buf, len);
+  if (n < len) n = segs_.WholeUnitsOfWrite(0, n, merge);
+  if (!n) {
     FinishLazy_locked(true, pinned, 0);
-    return -EFAULT;  // nothing committed, as Linux for a write up to a page
+    return -EFAULT;
   }
-  used_ += len;
+  used_ += n;
+  segs_.Add(0, n, merge);
   FinishLazy_locked(true, pinned, EPOLLIN | EPOLLRDNORM);
-  return static_cast<long>(len);
+  return static_cast<long>(n);
 }
 
 }  // namespace junction::libos::ipc

@@ -12,6 +12,7 @@
 
 #include "libos/entry/safe_copy.h"
 #include "libos/fs/file.h"
+#include "libos/syscalls/user_memory.h"
 
 namespace junction::libos::net {
 
@@ -24,6 +25,9 @@ struct Msg {
   bool creds = false;               // SCM_CREDENTIALS requested/attached
   struct ucred cred{};
   int flags = 0;                    // recvmsg: MSG_TRUNC, MSG_CTRUNC...
+  // recvmsg: how many bytes the caller's buffer takes before it faults
+  // (a socket that honours_room() receives as Linux does into that).
+  size_t room = ~size_t{0};
 };
 
 class Socket : public fs::File {
@@ -41,14 +45,18 @@ class Socket : public fs::File {
   virtual SysResult<std::string> Name(bool peer) = 0;
   virtual SysResult<void> GetOpt(int level, int name, std::vector<char>* val) = 0;
   virtual SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) = 0;
+  // Whether RecvMsg takes Msg::room into account (a LibOS socket: Linux's
+  // rule for a buffer that faults part-way); if not, such a buffer gets
+  // EFAULT before the call, with the data left queued.
+  virtual bool honours_room() const { return false; }
 
   // read(2) and write(2): recvmsg and sendmsg without flags, address or
   // control data. What RecvMsg returns counts (m.data may be longer: a unix
   // socket's buffer that moved to the child while it waited gives 0 bytes).
   SysResult<size_t> Read(void* buf, size_t len) override {
-    // As Linux, a buffer that faults gets EFAULT with the data left queued.
-    if (!ProbeWritable(buf, len)) return Errno{EFAULT};
     Msg m;
+    m.room = GuestWritablePrefix(buf, len);
+    if (m.room < len && !honours_room()) return Errno{EFAULT};  // the data left queued
     auto r = RecvMsg(&m, len, 0);
     if (!r.ok()) return r;
     size_t n = std::min(*r, m.data.size());

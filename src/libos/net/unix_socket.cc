@@ -357,8 +357,13 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     int io = io_flags() | ((flags & MSG_DONTWAIT) ? ipc::kIoNonBlock : 0) | ((flags & MSG_PEEK) ? ipc::kIoPeek : 0);
     m->data.resize(len);
     size_t got = 0, packet_len = 0;
+    // A buffer that faults part-way (m->room): as Linux, a stream read
+    // takes the sends (units) that fit whole, or fails with EFAULT leaving
+    // the data queued; a datagram that does not fit is taken and lost.
+    size_t room = type_ == SOCK_STREAM ? m->room : ~size_t{0};
     for (;;) {
-      auto r = rx_->Read(this, m->data.data() + got, len - got, io, &packet_len);
+      if (got && got >= room) break;
+      auto r = rx_->Read(this, m->data.data() + got, len - got, io, &packet_len, room - got);
       if (!r.ok()) {
         if (got) break;
         return Errno{r.error()};
@@ -369,6 +374,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       if (!(flags & MSG_WAITALL) || !*r || got == len || type_ != SOCK_STREAM) break;
     }
     m->data.resize(got);
+    bool lost = type_ != SOCK_STREAM && got > m->room;
     // A datagram longer than the buffer: MSG_TRUNC in msg_flags, and its
     // whole length returned if the caller asked with MSG_TRUNC.
     if (type_ != SOCK_STREAM && packet_len > got) {
@@ -382,6 +388,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         rights_.pop_front();
       }
     }
+    if (lost) return Errno{EFAULT};
     if (passcred_) {
       m->creds = true;
       const Process& p = CurrentProcess();
@@ -409,6 +416,8 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     hub().Notify(EPOLLIN | EPOLLOUT | EPOLLRDHUP);
     return {};
   }
+
+  bool honours_room() const override { return true; }
 
   SysResult<std::string> Name(bool peer) override {
     if (peer) {

@@ -20,6 +20,7 @@
 #include "libos/fs/terminal.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
+#include "libos/ipc/pipe.h"
 #include "libos/net/socket.h"
 #include "libos/process.h"
 #include "libos/syscalls/handlers.h"
@@ -59,8 +60,51 @@ bool IovecsOk(const iovec* iov, long iovcnt, bool write_to_guest) {
   return true;
 }
 
+// readv/writev of a LibOS pipe: one read or write of all the iovecs, as
+// Linux's pipe_read/pipe_write (units cross iovecs, a fault part-way
+// counts the whole units before it; a writev of up to PIPE_BUF is atomic).
+// A read goes through LibOS memory, as far as the iovecs take a write.
+long PipeVectorIo(ipc::PipeEnd* end, const iovec* iov, long cnt, bool write) {
+  if (write) {
+    if (!end->writer()) return -EBADF;
+    // The bytes in guest memory, up to the first iovec that leaves it.
+    size_t valid = 0;
+    for (long i = 0; i < cnt; i++) {
+      size_t ok = GuestReadablePrefix(iov[i].iov_base, iov[i].iov_len);
+      valid += ok;
+      if (ok < iov[i].iov_len) break;
+    }
+    return Raw(end->pipe().WriteV(end, iov, static_cast<size_t>(cnt), (end->flags() & O_DIRECT) ? ipc::kIoPacket : 0,
+                                  valid));
+  }
+  if (end->writer()) return -EBADF;
+  size_t total = 0;
+  for (long i = 0; i < cnt; i++) total += iov[i].iov_len;
+  if (!total) return 0;
+  // At most a pipe's worth is read: the buffer is checked that far.
+  std::vector<char> tmp(std::min(total, end->pipe().size()));
+  size_t room = 0;
+  for (long i = 0; i < cnt && room < tmp.size(); i++) {
+    size_t want = std::min(iov[i].iov_len, tmp.size() - room);
+    size_t ok = GuestWritablePrefix(iov[i].iov_base, want);
+    room += ok;
+    if (ok < want) break;
+  }
+  auto r = end->pipe().Read(end, tmp.data(), tmp.size(), 0, nullptr, room);
+  if (!r.ok()) return ToErr(r.error());
+  size_t off = 0;
+  for (long i = 0; i < cnt && off < *r; i++) {
+    size_t n = std::min(iov[i].iov_len, *r - off);
+    if (!SafeCopy(iov[i].iov_base, tmp.data() + off, n)) return off ? static_cast<long>(off) : -EFAULT;
+    off += n;
+  }
+  return static_cast<long>(*r);
+}
+
 // readv/writev/preadv/pwritev on a description with LibOS bookkeeping.
 long VectorIo(const FilePtr& f, const iovec* iov, long cnt, bool write, long off) {
+  if (off < 0 && cnt > 1)
+    if (auto* end = dynamic_cast<ipc::PipeEnd*>(f.get())) return PipeVectorIo(end, iov, cnt, write);
   long total = 0;
   for (long i = 0; i < cnt; i++) {
     if (!iov[i].iov_len) continue;
@@ -137,7 +181,12 @@ long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool posi
     v = big.data();
   }
   if (!CopyFromUser(v, static_cast<uintptr_t>(iov), sizeof(iovec) * static_cast<size_t>(cnt))) return -EFAULT;
-  if (!IovecsOk(v, cnt, !write)) return -EFAULT;
+  if (!IovecsOk(v, cnt, !write)) {
+    // Iovecs that leave guest memory part-way: a LibOS pipe takes what
+    // lies before, as Linux does up to a fault.
+    auto* end = positional ? nullptr : dynamic_cast<ipc::PipeEnd*>(f.get());
+    return end ? PipeVectorIo(end, v, cnt, write) : -EFAULT;
+  }
   long local = host::L(v);
   if (f->direct_io()) {
     if (!positional) return HostIo(f, write, write ? SYS_writev : SYS_readv, local, cnt);
@@ -149,10 +198,26 @@ long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool posi
 
 }  // namespace
 
+namespace {
+
+// read/write of a buffer that leaves guest memory part-way (the VMA check
+// failed): a LibOS pipe or socket does what Linux does at a fault there
+// (the whole units before it, or EFAULT); others EFAULT.
+long PartialGuestRw(const FilePtr& f, bool write, long buf, long len) {
+  iovec v{reinterpret_cast<void*>(buf), static_cast<size_t>(len)};
+  if (auto* end = dynamic_cast<ipc::PipeEnd*>(f.get())) return PipeVectorIo(end, &v, 1, write);
+  auto* s = dynamic_cast<net::Socket*>(f.get());
+  if (!write && s && s->honours_room()) return Raw(f->Read(v.iov_base, v.iov_len));
+  return -EFAULT;
+}
+
+}  // namespace
+
 JUNCTION_HANDLER(read) {
   FILE_ARG(f, 0);
   if (!Readable(f)) return -EBADF;
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2])))
+    return PartialGuestRw(f, false, a.a[1], a.a[2]);
   if (f->direct_io()) return HostIo(f, false, SYS_read, a.a[1], a.a[2]);
   return Raw(f->Read(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2])));
 }
@@ -160,7 +225,8 @@ JUNCTION_HANDLER(read) {
 JUNCTION_HANDLER(write) {
   FILE_ARG(f, 0);
   if (!Writable(f)) return -EBADF;
-  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2])))
+    return PartialGuestRw(f, true, a.a[1], a.a[2]);
   if (f->direct_io()) return HostIo(f, true, SYS_write, a.a[1], a.a[2]);
   return Raw(f->Write(reinterpret_cast<const void*>(a.a[1]), static_cast<size_t>(a.a[2])));
 }

@@ -278,14 +278,20 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   if (h->msg_iovlen > 1024) return -EMSGSIZE;
   auto iov = CopyIovecs(*h);
   if (!iov.ok()) return -iov.error();
-  size_t total = 0;
+  size_t total = 0, room = 0;
+  bool faulted = false;
   for (const iovec& v : *iov) {
-    // A buffer that faults: EFAULT with the data left queued, as Linux.
-    if (!GuestWritable(reinterpret_cast<uintptr_t>(v.iov_base), v.iov_len) || !ProbeWritable(v.iov_base, v.iov_len))
-      return -EFAULT;
     total += v.iov_len;
+    if (faulted) continue;
+    size_t ok = GuestWritablePrefix(v.iov_base, v.iov_len);
+    room += ok;
+    faulted = ok < v.iov_len;
   }
+  // A buffer that faults part-way: as Linux where the socket can say
+  // (honours_room), else EFAULT with the data left queued.
+  if (room < total && !s->honours_room()) return -EFAULT;
   net::Msg m;
+  m.room = room;
   auto r = s->RecvMsg(&m, total, flags);
   if (!r.ok()) return -r.error();
   size_t off = 0;
@@ -375,10 +381,9 @@ JUNCTION_HANDLER(sendto) {
 
 JUNCTION_HANDLER(recvfrom) {
   SOCKET_ARG(s, f, 0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2])) ||
-      !ProbeWritable(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2])))
-    return -EFAULT;  // with the data left queued, as Linux
   net::Msg m;
+  m.room = GuestWritablePrefix(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2]));
+  if (m.room < static_cast<size_t>(a.a[2]) && !s->honours_room()) return -EFAULT;  // the data left queued
   auto r = s->RecvMsg(&m, static_cast<size_t>(a.a[2]), static_cast<int>(a.a[3]));
   if (!r.ok()) return -r.error();
   if (!SafeCopy(reinterpret_cast<void*>(a.a[1]), m.data.data(), m.data.size())) return -EFAULT;

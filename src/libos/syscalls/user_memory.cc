@@ -1,5 +1,7 @@
 #include "libos/syscalls/user_memory.h"
 
+#include <algorithm>
+
 #include "libos/entry/libos_context.h"
 
 namespace junction::libos {
@@ -20,6 +22,32 @@ void RememberGuestVma(ThreadState* ts, uintptr_t addr) {
   if (!as.LookupBounds(addr, &b)) return;
   ThreadState::GuestRange r{gen, b.start, b.end, b.prot, b.shared, b.never_accessible};
   ts->guest_ranges[ts->guest_range_next++ % ThreadState::kGuestRanges] = r;
+}
+
+namespace {
+// The bytes from `at` before the first page that fails `ok(page_at, len)`.
+template <typename Ok>
+size_t PagePrefix(uintptr_t at, size_t n, Ok ok) {
+  size_t done = 0;
+  while (done < n) {
+    uintptr_t page_end = ((at + done) | (AddressSpace::kPageSize - 1)) + 1;
+    size_t k = std::min<size_t>(n - done, page_end - (at + done));
+    if (!ok(at + done, k)) break;
+    done += k;
+  }
+  return done;
+}
+}  // namespace
+
+size_t GuestWritablePrefix(void* p, size_t n) {
+  auto at = reinterpret_cast<uintptr_t>(p);
+  auto ok = [](uintptr_t a, size_t k) { return GuestWritable(a, k) && ProbeWritable(reinterpret_cast<void*>(a), k); };
+  return ok(at, n) ? n : PagePrefix(at, n, ok);
+}
+
+size_t GuestReadablePrefix(const void* p, size_t n) {
+  auto at = reinterpret_cast<uintptr_t>(p);
+  return GuestReadable(at, n) ? n : PagePrefix(at, n, GuestReadable);
 }
 
 SysResult<std::string> CopyStringFromUser(long addr, size_t max) {

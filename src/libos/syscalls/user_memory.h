@@ -57,6 +57,14 @@ inline SysResult<void> CopyToUser(uintptr_t dst, const void* src, size_t n) {
   return {};
 }
 
+// How many bytes from p take a write before the first page that does not
+// (outside the guest's mappings, or faulting; the data there unchanged): a
+// receive into a buffer that faults part-way fills that much, as Linux.
+size_t GuestWritablePrefix(void* p, size_t n);
+// How many bytes from p lie in the guest's readable mappings (a copy from
+// them may still fault: the safe copy finds that).
+size_t GuestReadablePrefix(const void* p, size_t n);
+
 // Copies a NUL-terminated guest string of at most `max` bytes (ENAMETOOLONG
 // beyond, EFAULT if unmapped).
 SysResult<std::string> CopyStringFromUser(long addr, size_t max = 4096);

@@ -1,0 +1,144 @@
+// The units a pipe's or stream socket's queued bytes were written in, as
+// Linux keeps them: a pipe holds a pipe_buffer per page a write filled
+// (fs/pipe.c pipe_write: a write's first len % PAGE_SIZE bytes merge into
+// the last buffer if they fit, the rest goes in page-sized units), a unix
+// stream socket an skb per send. They matter when guest memory faults part-
+// way: a read consumes and counts only the units it copied whole (else
+// EFAULT, nothing consumed), a write commits only its whole units.
+//
+// Used on the lazy pipe path (built with -mgeneral-regs-only): the methods
+// it calls are always_inline, integer-only and never allocate (Reset does,
+// from PipeBuffer's constructor and SetSize only).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace junction::libos::ipc {
+
+class PipeSegments {
+ public:
+  // `unit`: a pipe's page size (a power of two), or 0 for a stream socket
+  // (one unit per write, never merged). `slots`: how many units are tracked; past that a
+  // unit joins the last one (never for a pipe: its units are page-sized or
+  // merged, so two neighbours hold over a page between them).
+  void Reset(size_t slots, size_t unit) {
+    std::vector<Seg> fresh(slots ? slots : 1);
+    size_t n = 0;
+    for (size_t i = 0; i < count_; i++) {
+      const Seg& s = ring_[(head_ + i) % ring_.size()];
+      if (n < fresh.size()) {
+        fresh[n++] = s;
+      } else {
+        fresh[n - 1].len += s.len;
+        fresh[n - 1].fill = kClosed;
+      }
+    }
+    ring_.swap(fresh);
+    head_ = 0;
+    count_ = n;
+    unit_ = unit;
+  }
+
+  size_t unit() const { return unit_; }
+  [[gnu::always_inline]] void Clear() { head_ = count_ = 0; }
+
+  // The bytes of a write of `len` that merge into the last unit (Linux
+  // pipe_write's first step); `empty`: nothing is queued.
+  [[gnu::always_inline]] size_t MergeBytes(size_t len, bool empty) const {
+    if (!unit_ || empty || !count_) return 0;
+    size_t chars = len & (unit_ - 1);
+    return chars && Tail().fill + chars <= unit_ ? chars : 0;
+  }
+
+  // Records n bytes committed at offset `pos` of a write whose first
+  // `merge` bytes merge into the last unit.
+  [[gnu::always_inline]] void Add(size_t pos, size_t n, size_t merge) {
+    while (n) {
+      size_t x = n;
+      bool fresh = false;
+      if (pos < merge) {
+        x = x < merge - pos ? x : merge - pos;
+      } else {
+        size_t rel = pos - merge;
+        size_t off = unit_ ? rel & (unit_ - 1) : rel;
+        if (unit_ && x > unit_ - off) x = unit_ - off;
+        fresh = off == 0;
+      }
+      if (!count_ || (fresh && count_ < ring_.size())) {
+        size_t at = head_ + count_;
+        if (at >= ring_.size()) at -= ring_.size();
+        ring_[at] = Seg{static_cast<uint32_t>(x), static_cast<uint32_t>(x)};
+        count_++;
+      } else {
+        Seg& t = Tail();
+        t.len += static_cast<uint32_t>(x);
+        t.fill = fresh ? kClosed : t.fill + static_cast<uint32_t>(x);
+      }
+      pos += x;
+      n -= x;
+    }
+  }
+
+  // A write copied `c` bytes from offset `pos` (of `len`, `merge` merged)
+  // and then faulted: how many of them to commit (its whole units).
+  [[gnu::always_inline]] size_t WholeUnitsOfWrite(size_t pos, size_t c, size_t merge) const {
+    size_t end = pos + c, b = 0;
+    if (end >= merge && merge) b = merge;
+    if (end >= merge && unit_) b = merge + ((end - merge) & ~(unit_ - 1));
+    return b > pos ? b - pos : 0;
+  }
+
+  // A read of n bytes from the front copied only `c` (c < n): the bytes
+  // of the units it copied whole (a unit longer than what is left of the
+  // read counts as that much), 0 if none.
+  [[gnu::always_inline]] size_t WholeUnitsOfRead(size_t n, size_t c) const {
+    size_t acc = 0;
+    for (size_t i = 0; i < count_ && acc < n; i++) {
+      size_t at = head_ + i;
+      if (at >= ring_.size()) at -= ring_.size();
+      size_t chunk = ring_[at].len < n - acc ? ring_[at].len : n - acc;
+      if (acc + chunk > c) return acc;
+      acc += chunk;
+    }
+    // Bytes past the units known (none tracked: one unit).
+    return acc < n && n <= c ? n : acc;
+  }
+
+  // The first n bytes were read.
+  [[gnu::always_inline]] void Consume(size_t n) {
+    while (n && count_) {
+      Seg& s = ring_[head_];
+      if (s.len > n) {
+        s.len -= static_cast<uint32_t>(n);
+        return;
+      }
+      n -= s.len;
+      if (++head_ == ring_.size()) head_ = 0;
+      count_--;
+    }
+  }
+
+ private:
+  // A unit that takes no merge (one that absorbed others past `slots`).
+  static constexpr uint32_t kClosed = ~uint32_t{0} >> 1;
+  struct Seg {
+    uint32_t len;   // bytes not yet read
+    uint32_t fill;  // bytes ever written into it (Linux's offset + len)
+  };
+  [[gnu::always_inline]] Seg& Tail() {
+    size_t at = head_ + count_ - 1;
+    return ring_[at >= ring_.size() ? at - ring_.size() : at];
+  }
+  [[gnu::always_inline]] const Seg& Tail() const {
+    size_t at = head_ + count_ - 1;
+    return ring_[at >= ring_.size() ? at - ring_.size() : at];
+  }
+
+  std::vector<Seg> ring_{1};
+  size_t head_ = 0, count_ = 0;
+  size_t unit_ = 0;
+};
+
+}  // namespace junction::libos::ipc
