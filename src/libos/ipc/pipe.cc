@@ -45,16 +45,7 @@ size_t PipeBuffer::CopyOut_locked(void* dst, size_t len, bool consume, size_t ro
     n = whole ? 0 : segs_.WholeUnitsOfRead(n, c);
     if (!n) return kCopyFault;
   }
-  if (consume) {
-    head_ = (head_ + n) % cap_;
-    used_ -= n;
-    if (!used_) {
-      head_ = 0;
-      segs_.Clear();
-    } else {
-      segs_.Consume(n);
-    }
-  }
+  if (consume) Drop_locked(n);
   return n;
 }
 

@@ -114,6 +114,19 @@ class PipeBuffer {
   // Copies up to len bytes out; if dst faults (or `room` ends) first, only
   // the whole units copied count (`whole`: all or nothing).
   size_t CopyOut_locked(void* dst, size_t len, bool consume, size_t room = ~size_t{0}, bool whole = false);
+  // Drops the first n (<= used_) bytes read. Integer-only and inline: the
+  // lazy path (vector-free) uses it too.
+  [[gnu::always_inline]] void Drop_locked(size_t n) {
+    head_ += n;  // head_ < cap_ and n <= used_ <= cap_: no division
+    if (head_ >= cap_) head_ -= cap_;
+    used_ -= n;
+    if (!used_) {
+      head_ = 0;
+      segs_.Clear();
+    } else {
+      segs_.Consume(n);
+    }
+  }
   // Where a write takes its bytes from: iovecs, a cursor moving on.
   struct WriteSource {
     const struct iovec* iov;

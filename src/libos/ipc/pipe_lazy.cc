@@ -139,19 +139,8 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
       size_t c = CopyFromRing(buf, ring_.data(), cap_, head_, n);
       // buf faulted: as Linux, only the units copied whole are read.
       if (c < n) n = segs_.WholeUnitsOfRead(n, c);
-      if (!n) {
-        r = -EFAULT;  // nothing consumed
-      } else {
-        head_ += n;  // head_ < cap_ and n <= used_ <= cap_: no division
-        if (head_ >= cap_) head_ -= cap_;
-        used_ -= n;
-        if (!used_) {
-          head_ = 0;
-          segs_.Clear();
-        } else {
-          segs_.Consume(n);
-        }
-      }
+      if (n) Drop_locked(n);
+      else r = -EFAULT;  // nothing consumed
     }
   }
   FinishLazy_locked(false, pinned, n ? EPOLLOUT | EPOLLWRNORM : 0);

@@ -19,23 +19,36 @@ namespace junction::libos::ipc {
 
 class PipeSegments {
  public:
+  PipeSegments() = default;
+  PipeSegments(const PipeSegments&) = delete;  // ring_ may point into itself
+  PipeSegments& operator=(const PipeSegments&) = delete;
   // `unit`: a pipe's page size (a power of two), or 0 for a stream socket
   // (one unit per write, never merged). `slots`: how many units are tracked; past that a
   // unit joins the last one (never for a pipe: its units are page-sized or
   // merged, so two neighbours hold over a page between them).
   void Reset(size_t slots, size_t unit) {
-    std::vector<Seg> fresh(slots ? slots : 1);
+    if (!slots) slots = 1;
+    // A default pipe's units fit in the object (no other cache line to
+    // touch per write); a bigger pipe's live on the heap.
+    std::vector<Seg> heap(slots > kInline ? slots : 0);
+    Seg old_inline[kInline];
+    for (size_t i = 0; i < kInline; i++) old_inline[i] = inline_[i];
+    const Seg* old = ring_ == inline_ ? old_inline : ring_;
+    size_t old_size = size_;
+    Seg* fresh = slots > kInline ? heap.data() : inline_;
     size_t n = 0;
     for (size_t i = 0; i < count_; i++) {
-      const Seg& s = ring_[(head_ + i) % ring_.size()];
-      if (n < fresh.size()) {
+      const Seg& s = old[(head_ + i) % old_size];
+      if (n < slots) {
         fresh[n++] = s;
       } else {
         fresh[n - 1].len += s.len;
         fresh[n - 1].fill = kClosed;
       }
     }
-    ring_.swap(fresh);
+    heap_.swap(heap);
+    ring_ = fresh;
+    size_ = slots;
     head_ = 0;
     count_ = n;
     unit_ = unit;
@@ -66,9 +79,9 @@ class PipeSegments {
         if (unit_ && x > unit_ - off) x = unit_ - off;
         fresh = off == 0;
       }
-      if (!count_ || (fresh && count_ < ring_.size())) {
+      if (!count_ || (fresh && count_ < size_)) {
         size_t at = head_ + count_;
-        if (at >= ring_.size()) at -= ring_.size();
+        if (at >= size_) at -= size_;
         ring_[at] = Seg{static_cast<uint32_t>(x), static_cast<uint32_t>(x)};
         count_++;
       } else {
@@ -97,7 +110,7 @@ class PipeSegments {
     size_t acc = 0;
     for (size_t i = 0; i < count_ && acc < n; i++) {
       size_t at = head_ + i;
-      if (at >= ring_.size()) at -= ring_.size();
+      if (at >= size_) at -= size_;
       size_t chunk = ring_[at].len < n - acc ? ring_[at].len : n - acc;
       if (acc + chunk > c) return acc;
       acc += chunk;
@@ -115,7 +128,7 @@ class PipeSegments {
         return;
       }
       n -= s.len;
-      if (++head_ == ring_.size()) head_ = 0;
+      if (++head_ == size_) head_ = 0;
       count_--;
     }
   }
@@ -129,16 +142,20 @@ class PipeSegments {
   };
   [[gnu::always_inline]] Seg& Tail() {
     size_t at = head_ + count_ - 1;
-    return ring_[at >= ring_.size() ? at - ring_.size() : at];
+    return ring_[at >= size_ ? at - size_ : at];
   }
   [[gnu::always_inline]] const Seg& Tail() const {
     size_t at = head_ + count_ - 1;
-    return ring_[at >= ring_.size() ? at - ring_.size() : at];
+    return ring_[at >= size_ ? at - size_ : at];
   }
 
-  std::vector<Seg> ring_{1};
+  static constexpr size_t kInline = 36;  // a 64 KiB pipe's (SegmentSlots)
+  Seg* ring_ = inline_;                   // inline_ or heap_
+  size_t size_ = 1;
   size_t head_ = 0, count_ = 0;
   size_t unit_ = 0;
+  Seg inline_[kInline];
+  std::vector<Seg> heap_;
 };
 
 }  // namespace junction::libos::ipc
