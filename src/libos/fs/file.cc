@@ -32,6 +32,7 @@ SysResult<T> HostResult(long r) {
 
 File::~File() = default;
 SysResult<size_t> File::Read(void*, size_t) { return Errno{EINVAL}; }
+SysResult<size_t> File::ReadPartial(void*, size_t, size_t) { return Errno{EFAULT}; }
 SysResult<size_t> File::Write(const void*, size_t) { return Errno{EBADF}; }
 SysResult<size_t> File::Pread(void*, size_t, uint64_t) { return Errno{ESPIPE}; }
 SysResult<size_t> File::Pwrite(const void*, size_t, uint64_t) { return Errno{ESPIPE}; }

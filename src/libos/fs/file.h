@@ -86,6 +86,11 @@ class File {
   void set_fs(Filesystem* fs) { fs_ = fs; }
 
   virtual SysResult<size_t> Read(void* buf, size_t len);
+  // read(2) into a buffer of which only the first `room` bytes lie in
+  // guest memory: a file that does what Linux does at a fault there (the
+  // copy stops at `room`, what was taken stays taken) overrides; others
+  // answer EFAULT, nothing taken.
+  virtual SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room);
   virtual SysResult<size_t> Write(const void* buf, size_t len);
   virtual SysResult<size_t> Pread(void* buf, size_t len, uint64_t off);
   virtual SysResult<size_t> Pwrite(const void* buf, size_t len, uint64_t off);

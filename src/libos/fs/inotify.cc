@@ -9,6 +9,7 @@
 #include <sys/inotify.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -195,7 +196,7 @@ Inotify::~Inotify() {
   watches_.clear();
 }
 
-SysResult<size_t> Inotify::Read(void* buf, size_t len) {
+SysResult<size_t> Inotify::ReadPartial(void* buf, size_t len, size_t room) {
   auto* out = static_cast<char*>(buf);
   for (;;) {
     TakeHostEvents();
@@ -218,7 +219,8 @@ SysResult<size_t> Inotify::Read(void* buf, size_t len) {
       size_t name_bytes = std::min(e.name.size(), sizeof(rec) - sizeof(h));
       std::memcpy(rec, &h, sizeof(h));
       std::memcpy(rec + sizeof(h), e.name.data(), name_bytes);
-      bool copied = bytes <= sizeof(rec) && SafeCopy(out + done, rec, bytes);
+      size_t may = room > done ? std::min(bytes, room - done) : 0;
+      bool copied = bytes <= sizeof(rec) && SafeCopyCount(out + done, rec, may) == bytes;
       queued_bytes_ -= bytes;
       if (e.mask & IN_Q_OVERFLOW) overflow_queued_ = false;
       queue_.pop_front();

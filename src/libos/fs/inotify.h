@@ -53,7 +53,8 @@ class Inotify final : public File {
  public:
   explicit Inotify(int flags);  // O_NONBLOCK
   ~Inotify() override;
-  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> Read(void* buf, size_t len) override { return ReadPartial(buf, len, ~size_t{0}); }
+  SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override;
   SysResult<void> Stat(struct stat* st) override;
   SysResult<int> Available() override;
   uint32_t Poll() override;

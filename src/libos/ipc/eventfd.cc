@@ -6,6 +6,7 @@
 
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "libos/entry/safe_copy.h"
@@ -25,7 +26,17 @@ EventFd::EventFd(uint64_t initval, int flags)
     : File(O_RDWR | (flags & EFD_NONBLOCK), "anon_inode:[eventfd]"),
       count_(initval), semaphore_(flags & EFD_SEMAPHORE), ino_(NextAnonIno()) {}
 
-SysResult<size_t> EventFd::Read(void* buf, size_t len) {
+SysResult<size_t> HostCounterRead(const fs::FilePtr& h, void* buf, size_t len, size_t room, bool partial) {
+  uint64_t v;
+  if (room >= sizeof(v)) return HostRw(h, false, buf, len);  // the host writes 8 bytes
+  auto r = HostRw(h, false, &v, sizeof(v));
+  if (!r.ok()) return r;
+  size_t n = SafeCopyCount(buf, &v, room);
+  if (!partial || !n) return Errno{EFAULT};
+  return n;
+}
+
+SysResult<size_t> EventFd::ReadPartial(void* buf, size_t len, size_t room) {
   if (len < sizeof(uint64_t)) return Errno{EINVAL};
   lock_.lock();
   while (!count_) {
@@ -33,7 +44,7 @@ SysResult<size_t> EventFd::Read(void* buf, size_t len) {
       // A fork replaced it (its count went along): read there.
       fs::FilePtr h = host_;
       lock_.unlock();
-      return HostRw(h, false, buf, len);
+      return HostCounterRead(h, buf, len, room, false);
     }
     if (nonblocking()) {
       lock_.unlock();
@@ -46,8 +57,9 @@ SysResult<size_t> EventFd::Read(void* buf, size_t len) {
   uint64_t v = semaphore_ ? 1 : count_;
   count_ -= v;
   lock_.unlock();
-  // As Linux: the count is consumed even if the guest's buffer faults.
-  bool copied = SafeCopy(buf, &v, sizeof(v));
+  // As Linux: the count is consumed even if the guest's buffer faults
+  // (what fits before the fault is written, the call fails).
+  bool copied = SafeCopyCount(buf, &v, std::min(sizeof(v), room)) == sizeof(v);
   writeq_.WakeAll();
   hub().Notify(EPOLLOUT);
   if (!copied) return Errno{EFAULT};

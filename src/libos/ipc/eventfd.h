@@ -12,10 +12,17 @@
 
 namespace junction::libos::ipc {
 
+// An eventfd or timerfd read once a fork moved the object to host
+// descriptor `h`, into a buffer of which `room` bytes lie in guest memory:
+// the 8-byte value is taken and what fits copied, as Linux (`partial`:
+// the call then counts those bytes, timerfd; else EFAULT, eventfd).
+SysResult<size_t> HostCounterRead(const fs::FilePtr& h, void* buf, size_t len, size_t room, bool partial);
+
 class EventFd : public fs::File {
  public:
   EventFd(uint64_t initval, int flags);  // flags: EFD_SEMAPHORE|EFD_NONBLOCK
-  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> Read(void* buf, size_t len) override { return ReadPartial(buf, len, ~size_t{0}); }
+  SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override;
   SysResult<size_t> Write(const void* buf, size_t len) override;
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
@@ -45,7 +52,8 @@ class TimerFd : public fs::File {
  public:
   TimerFd(clockid_t clock, int flags);
   ~TimerFd() override;
-  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> Read(void* buf, size_t len) override { return ReadPartial(buf, len, ~size_t{0}); }
+  SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override;
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
   bool host_pollable() const override { return false; }
@@ -99,7 +107,8 @@ class SignalFd : public fs::File {
  public:
   SignalFd(uint64_t mask, int flags);
   ~SignalFd() override;
-  SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> Read(void* buf, size_t len) override { return ReadPartial(buf, len, ~size_t{0}); }
+  SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override;
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
   bool host_pollable() const override { return false; }
@@ -108,7 +117,7 @@ class SignalFd : public fs::File {
  private:
   friend void NotifySignalFds();
   // Takes pending signals in the mask into `buf`; bytes written.
-  int Take(void* buf, size_t len);
+  int Take(void* buf, size_t len, size_t room);
   // Wakes blocked readers and poll/epoll watchers.
   void Wake();
 

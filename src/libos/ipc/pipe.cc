@@ -86,7 +86,9 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
     if (moved_) {
       // Its bytes moved to the host pipe too: read there.
       lock_.unlock();
-      if (fs::FilePtr host = MovedEnd(false)) return HostRw(host, false, buf, len);
+      // The host call writes no further than guest memory goes (room).
+      if (!room) return Errno{EFAULT};
+      if (fs::FilePtr host = MovedEnd(false)) return HostRw(host, false, buf, std::min(len, room));
       return size_t{0};  // the host end is gone too
     }
     if (!writers_) {
@@ -357,6 +359,11 @@ PipeEnd::~PipeEnd() {
 SysResult<size_t> PipeEnd::Read(void* buf, size_t len) {
   if (writer_) return Errno{EBADF};
   return pipe_->Read(this, buf, len);
+}
+
+SysResult<size_t> PipeEnd::ReadPartial(void* buf, size_t len, size_t room) {
+  if (writer_) return Errno{EBADF};
+  return pipe_->Read(this, buf, len, 0, nullptr, room);
 }
 
 SysResult<size_t> PipeEnd::Write(const void* buf, size_t len) {

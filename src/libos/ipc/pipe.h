@@ -172,6 +172,7 @@ class PipeEnd : public fs::File {
   PipeEnd(std::shared_ptr<PipeBuffer> p, bool writer, int flags);
   ~PipeEnd() override;
   SysResult<size_t> Read(void* buf, size_t len) override;
+  SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override;
   SysResult<size_t> Write(const void* buf, size_t len) override;
   SysResult<void> Stat(struct stat* st) override;
   SysResult<int> Available() override;

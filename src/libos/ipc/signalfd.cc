@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -113,7 +114,7 @@ void NotifySignalFds() {
   for (SignalFd* s = g_list; s; s = s->next_) s->Wake();
 }
 
-int SignalFd::Take(void* buf, size_t len) {
+int SignalFd::Take(void* buf, size_t len, size_t room) {
   GuestSignals& s = Signals();
   sched::Uthread* self = sched::Current();
   uint64_t mask = mask_.load(std::memory_order_acquire);
@@ -132,17 +133,18 @@ int SignalFd::Take(void* buf, size_t len) {
     signalfd_siginfo out = ToSignalfdInfo(sig, info);
     // As Linux (signalfd_read_iter): taken first, then copied; a record
     // that faults is lost, and the call returns what was read or EFAULT.
-    if (!SafeCopy(static_cast<char*>(buf) + done, &out, sizeof(out)))
+    size_t may = room > done ? std::min(sizeof(out), room - done) : 0;
+    if (SafeCopyCount(static_cast<char*>(buf) + done, &out, may) < sizeof(out))
       return done ? static_cast<int>(done) : -EFAULT;
     done += sizeof(out);
   }
   return static_cast<int>(done);
 }
 
-SysResult<size_t> SignalFd::Read(void* buf, size_t len) {
+SysResult<size_t> SignalFd::ReadPartial(void* buf, size_t len, size_t room) {
   if (len < sizeof(signalfd_siginfo)) return Errno{EINVAL};
   for (;;) {
-    int n = Take(buf, len);
+    int n = Take(buf, len, room);
     if (n < 0) return Errno{-n};
     if (n) return static_cast<size_t>(n);
     if (nonblocking()) return Errno{EAGAIN};

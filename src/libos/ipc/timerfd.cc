@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "libos/entry/safe_copy.h"
@@ -94,7 +95,7 @@ uint64_t TimerFd::NextEventNs() {
   return next_ <= now ? mono : mono + (next_ - now);
 }
 
-SysResult<size_t> TimerFd::Read(void* buf, size_t len) {
+SysResult<size_t> TimerFd::ReadPartial(void* buf, size_t len, size_t room) {
   if (len < sizeof(uint64_t)) return Errno{EINVAL};
   lock_.lock();
   for (;;) {
@@ -102,7 +103,7 @@ SysResult<size_t> TimerFd::Read(void* buf, size_t len) {
       // A fork replaced it (armed the same): read there.
       fs::FilePtr h = host_;
       lock_.unlock();
-      return HostRw(h, false, buf, len);
+      return HostCounterRead(h, buf, len, room, true);
     }
     if (Canceled_locked()) {
       // The clock was set: expirations no longer mean anything (Linux
@@ -130,7 +131,7 @@ SysResult<size_t> TimerFd::Read(void* buf, size_t len) {
   lock_.unlock();
   // As Linux: the ticks are consumed even if the guest's buffer faults,
   // and a buffer that faults part-way gets the bytes copied before it.
-  size_t n = SafeCopyCount(buf, &v, sizeof(v));
+  size_t n = SafeCopyCount(buf, &v, std::min(sizeof(v), room));
   if (!n) return Errno{EFAULT};
   return n;
 }

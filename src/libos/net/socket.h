@@ -54,13 +54,18 @@ class Socket : public fs::File {
   // control data. What RecvMsg returns counts (m.data may be longer: a unix
   // socket's buffer that moved to the child while it waited gives 0 bytes).
   SysResult<size_t> Read(void* buf, size_t len) override {
+    return ReadPartial(buf, len, GuestWritablePrefix(buf, len));
+  }
+  SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override {
     Msg m;
-    m.room = GuestWritablePrefix(buf, len);
+    m.room = room;
     if (m.room < len && !honours_room()) return Errno{EFAULT};  // the data left queued
     auto r = RecvMsg(&m, len, 0);
     if (!r.ok()) return r;
     size_t n = std::min(*r, m.data.size());
-    if (!SafeCopy(buf, m.data.data(), n)) return Errno{EFAULT};  // a fault in the guest's buffer
+    // A fault in the guest's buffer, or (a host socket that took the call
+    // over) more than fits before it.
+    if (n > room || !SafeCopy(buf, m.data.data(), n)) return Errno{EFAULT};
     return n;
   }
   SysResult<size_t> Write(const void* buf, size_t len) override {

@@ -201,13 +201,12 @@ long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool posi
 namespace {
 
 // read/write of a buffer that leaves guest memory part-way (the VMA check
-// failed): a LibOS pipe or socket does what Linux does at a fault there
-// (the whole units before it, or EFAULT); others EFAULT.
+// failed): LibOS pipes, unix sockets, signalfd, inotify, eventfd and
+// timerfd do what Linux does at a fault there; others answer EFAULT.
 long PartialGuestRw(const FilePtr& f, bool write, long buf, long len) {
   iovec v{reinterpret_cast<void*>(buf), static_cast<size_t>(len)};
+  if (!write) return Raw(f->ReadPartial(v.iov_base, v.iov_len, GuestWritablePrefix(v.iov_base, v.iov_len)));
   if (auto* end = dynamic_cast<ipc::PipeEnd*>(f.get())) return PipeVectorIo(end, &v, 1, write);
-  auto* s = dynamic_cast<net::Socket*>(f.get());
-  if (!write && s && s->honours_room()) return Raw(f->Read(v.iov_base, v.iov_len));
   return -EFAULT;
 }
 

@@ -294,6 +294,9 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   m.room = room;
   auto r = s->RecvMsg(&m, total, flags);
   if (!r.ok()) return -r.error();
+  // Never past guest memory (a host socket that took the call over
+  // received more than fits before the fault).
+  if (m.data.size() > room) return -EFAULT;
   size_t off = 0;
   for (size_t i = 0; i < iov->size() && off < m.data.size(); i++) {
     size_t n = std::min((*iov)[i].iov_len, m.data.size() - off);
@@ -386,7 +389,8 @@ JUNCTION_HANDLER(recvfrom) {
   if (m.room < static_cast<size_t>(a.a[2]) && !s->honours_room()) return -EFAULT;  // the data left queued
   auto r = s->RecvMsg(&m, static_cast<size_t>(a.a[2]), static_cast<int>(a.a[3]));
   if (!r.ok()) return -r.error();
-  if (!SafeCopy(reinterpret_cast<void*>(a.a[1]), m.data.data(), m.data.size())) return -EFAULT;
+  if (m.data.size() > m.room || !SafeCopy(reinterpret_cast<void*>(a.a[1]), m.data.data(), m.data.size()))
+    return -EFAULT;
   if (a.a[4]) {
     long w = WriteAddr(m.addr, a.a[4], a.a[5]);
     if (w) return w;

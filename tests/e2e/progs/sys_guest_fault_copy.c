@@ -131,9 +131,8 @@ static void pending(void) {
   printf("  pending: USR1 %d USR2 %d\n", sigismember(&s, SIGUSR1), sigismember(&s, SIGUSR2));
 }
 
-// Host pipes, signalfd, inotify, eventfd and timerfd.
-static void special_fd_cases(void) {
-  // Host pipes (a fork made them), which the host kernel serves.
+// Host pipes (a fork made them), which the host kernel serves.
+static void host_pipe_cases(void) {
   int p[2];
   if (pipe2(p, O_NONBLOCK) != 0) return;
   pid_t child = fork();
@@ -143,7 +142,28 @@ static void special_fd_cases(void) {
   pipe_cases(p);
   close(p[0]);
   close(p[1]);
+}
 
+// eventfd and timerfd that a fork made host descriptors.
+static void host_counter_cases(void) {
+  int e = eventfd(3, EFD_NONBLOCK);
+  int tf = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+  timerfd_settime(tf, 0, &(struct itimerspec){.it_value = {0, 1}}, NULL);
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, NULL, 0);
+  poll(&(struct pollfd){tf, POLLIN, 0}, 1, -1);
+  uint64_t v;
+  show("host eventfd read, 4 good", read(e, at(4), 8));
+  show("  then read", read(e, &v, 8));
+  show("host timerfd read, 4 good", read(tf, at(4), 8));
+  show("  then read", read(tf, &v, 8));
+  close(e);
+  close(tf);
+}
+
+// signalfd, inotify, eventfd and timerfd.
+static void special_fd_cases(void) {
   // signalfd: the signal is taken, then copied; one that faults is lost.
   sigset_t ss;
   sigemptyset(&ss);
@@ -289,10 +309,14 @@ static void partial_faults(void) {
   for (int round = 0; round < 2; round++) pipe_cases(p);  // the second round on the lazy path
   close(p[0]);
   close(p[1]);
-  // Past the mapping the LibOS's VMA check answers these with EFAULT first,
-  // nothing taken (docs/architecture.md).
-  if (!past_vma) special_fd_cases();
+  special_fd_cases();
   unix_cases();
+  // Past the mapping the LibOS's VMA check answers host descriptors with
+  // EFAULT first, nothing taken (docs/architecture.md).
+  if (!past_vma) {
+    host_pipe_cases();
+    host_counter_cases();
+  }
   munmap(region, 16 * page);
   close(fd);
 }
