@@ -155,7 +155,7 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
   sched::LockSched(lock_);
   // As Linux pipe_write: a write's first len % PAGE_SIZE bytes may merge
   // into the last unit; the rest is cut into units (PipeSegments).
-  size_t merge = packet ? 0 : segs_.MergeBytes(len, used_ == 0);
+  size_t merge = packet || (io & kIoTeeUnit) ? 0 : segs_.MergeBytes(len, used_ == 0);
   while (done < len) {
     if (moved_) {
       // The rest goes to the host pipe that replaced this one.
@@ -197,6 +197,7 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
         used_ += n;
         if (packet) packets_.push_back(n);
         else segs_.Add(done, n, merge);
+        if (io & kIoTeeUnit) segs_.CloseTail();
         done += n;
       }
       lock_.unlock();
@@ -333,13 +334,26 @@ SysResult<size_t> PipeBuffer::TeeTo(fs::File* reader, PipeBuffer& to, fs::File* 
     sched::LockSched(lock_);
   }
   size_t n = CopyOut_locked(tmp.data(), tmp.size(), false);
+  std::vector<size_t> units;
+  if (packets_.empty()) segs_.Lengths(n, &units);
   lock_.unlock();
   {
     sched::SchedGuard g(to.lock_);
     n = std::min(n, to.cap_ - to.used_);
   }
   if (!n) return Errno{EAGAIN};
-  return to.Write(writer, tmp.data(), n);
+  if (units.empty()) return to.Write(writer, tmp.data(), n);
+  // As Linux: the copies keep the source's units, and merge with nothing.
+  size_t done = 0;
+  for (size_t u : units) {
+    u = std::min(u, n - done);
+    if (!u) break;
+    auto r = to.Write(writer, tmp.data() + done, u, kIoTeeUnit);
+    if (!r.ok()) return done ? SysResult<size_t>(done) : r;
+    done += *r;
+    if (*r < u) break;
+  }
+  return done;
 }
 
 PipeEnd::PipeEnd(std::shared_ptr<PipeBuffer> p, bool writer, int flags)

@@ -34,6 +34,7 @@ enum PipeIo : int {
   kIoNoSignal = 4,    // EPIPE without SIGPIPE (MSG_NOSIGNAL)
   kIoPeek = 8,        // read without consuming (MSG_PEEK)
   kIoBigPacket = 16,  // packets up to the buffer size, else EMSGSIZE
+  kIoTeeUnit = 32,    // one unit that tee(2) copied: merges with nothing
 };
 
 class PipeBuffer {

@@ -119,6 +119,22 @@ class PipeSegments {
     return acc < n && n <= c ? n : acc;
   }
 
+  // The lengths of the units holding the first n bytes (the last cut at n).
+  void Lengths(size_t n, std::vector<size_t>* out) const {
+    for (size_t i = 0; i < count_ && n; i++) {
+      size_t len = ring_[(head_ + i) % size_].len;
+      out->push_back(len < n ? len : n);
+      n -= out->back();
+    }
+    if (n) out->push_back(n);  // bytes past the units known
+  }
+
+  // The last unit takes no merge (a unit tee(2) copied: Linux clears its
+  // CAN_MERGE flag).
+  void CloseTail() {
+    if (count_) Tail().fill = kClosed;
+  }
+
   // The first n bytes were read.
   [[gnu::always_inline]] void Consume(size_t n) {
     while (n && count_) {

@@ -125,6 +125,42 @@ static void pipe_cases(int p[2]) {
   pipe_left(p[0]);
 }
 
+// The units across F_SETPIPE_SZ, in an O_DIRECT pipe (a packet per page)
+// and through tee(2) (the copies keep the source's units and take no
+// merge).
+static void pipe_unit_cases(void) {
+  int p[2], q[2];
+  if (pipe2(p, O_NONBLOCK) != 0 || pipe2(q, O_NONBLOCK) != 0) return;
+  write(p[1], region, 4000);
+  write(p[1], region, 200);
+  write(p[1], region, 4000);
+  show("pipe 4000 + 200 + 4000, F_SETPIPE_SZ 16384", fcntl(p[0], F_SETPIPE_SZ, 16384));
+  show("  read 8200, 4100 good", read(p[0], at(4100), 8200));
+  pipe_left(p[0]);
+  write(p[1], region, 4000);
+  write(p[1], region, 200);
+  show("tee", tee(p[0], q[1], 8200, SPLICE_F_NONBLOCK));
+  write(q[1], region, 100);
+  show("  tee'd read 4300, 4250 good", read(q[0], at(4250), 4300));
+  pipe_left(q[0]);
+  pipe_left(p[0]);
+  close(p[0]);
+  close(p[1]);
+  if (pipe2(p, O_NONBLOCK | O_DIRECT) != 0) return;
+  show("O_DIRECT pipe write 3 pages, 5000 good", write(p[1], at(5000), 3 * 4096));
+  pipe_left(p[0]);
+  write(p[1], region, 300);
+  show("O_DIRECT pipe read 600, 100 good", read(p[0], at(100), 600));
+  show("O_DIRECT pipe read 600, 300 good", read(p[0], at(300), 600));
+  struct iovec iov[2] = {{region, 2000}, {at(3000), 4000}};
+  show("O_DIRECT pipe writev 2000 + 4000 (3000 good)", writev(p[1], iov, 2));
+  pipe_left(p[0]);
+  close(p[0]);
+  close(p[1]);
+  close(q[0]);
+  close(q[1]);
+}
+
 static void pending(void) {
   sigset_t s;
   sigpending(&s);
@@ -309,6 +345,7 @@ static void partial_faults(void) {
   for (int round = 0; round < 2; round++) pipe_cases(p);  // the second round on the lazy path
   close(p[0]);
   close(p[1]);
+  pipe_unit_cases();
   special_fd_cases();
   unix_cases();
   // Past the mapping the LibOS's VMA check answers host descriptors with
