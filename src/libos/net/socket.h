@@ -53,9 +53,8 @@ class Socket : public fs::File {
   // read(2) and write(2): recvmsg and sendmsg without flags, address or
   // control data. What RecvMsg returns counts (m.data may be longer: a unix
   // socket's buffer that moved to the child while it waited gives 0 bytes).
-  SysResult<size_t> Read(void* buf, size_t len) override {
-    return ReadPartial(buf, len, GuestWritablePrefix(buf, len));
-  }
+  // buf: guest memory the read handler checked, or the LibOS's (splice).
+  SysResult<size_t> Read(void* buf, size_t len) override { return ReadPartial(buf, len, WritablePrefix(buf, len)); }
   SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override {
     Msg m;
     m.room = room;

@@ -45,6 +45,12 @@ size_t GuestWritablePrefix(void* p, size_t n) {
   return ok(at, n) ? n : PagePrefix(at, n, ok);
 }
 
+size_t WritablePrefix(void* p, size_t n) {
+  auto at = reinterpret_cast<uintptr_t>(p);
+  auto ok = [](uintptr_t a, size_t k) { return ProbeWritable(reinterpret_cast<void*>(a), k); };
+  return ok(at, n) ? n : PagePrefix(at, n, ok);
+}
+
 size_t GuestReadablePrefix(const void* p, size_t n) {
   auto at = reinterpret_cast<uintptr_t>(p);
   return GuestReadable(at, n) ? n : PagePrefix(at, n, GuestReadable);

@@ -61,6 +61,10 @@ inline SysResult<void> CopyToUser(uintptr_t dst, const void* src, size_t n) {
 // (outside the guest's mappings, or faulting; the data there unchanged): a
 // receive into a buffer that faults part-way fills that much, as Linux.
 size_t GuestWritablePrefix(void* p, size_t n);
+// The same without the VMA check, for memory already checked or the
+// LibOS's own (File::Read's callers pass either): how many bytes take a
+// write before the first page that faults.
+size_t WritablePrefix(void* p, size_t n);
 // How many bytes from p lie in the guest's readable mappings (a copy from
 // them may still fault: the safe copy finds that).
 size_t GuestReadablePrefix(const void* p, size_t n);
