@@ -32,6 +32,7 @@
 #include "libos/proc/child_kthreads.h"
 #include "libos/process.h"
 #include "libos/signals/kill_request.h"
+#include "libos/signals/remote_thread_signal.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/syscall_table.h"
@@ -134,6 +135,7 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
 // The scheduler's notice (a host signal or a clock set arrived while the
 // LibOS could not take locks): objects that watch for them wake waiters.
 void OnSchedulerNotice() {
+  DeliverRemoteThreadSignals();
   TargetUnchosenProcessSignals();
   ipc::NotifySignalFds();
   ipc::HandleClockSets();

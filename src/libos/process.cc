@@ -107,8 +107,31 @@ int AllocateTid() {
   Process& p = CurrentProcess();
   LockTable(t, p.host_pid);
   int tid = AllocateTidLocked(t);
+  if (tid > 0 && !AddThreadLocked(t, tid, p.pid)) tid = -EAGAIN;
   UnlockTable(t);
+  if (tid > 0) p.recorded_threads = true;
   return tid;
+}
+
+void ForgetThread(int tid) {
+  Table* t = Get();
+  Process& p = CurrentProcess();
+  if (t && tid != p.pid) RemoveThread(t, tid);
+}
+
+void ForgetOtherThreads() {
+  Table* t = Get();
+  Process& p = CurrentProcess();
+  if (!t || !p.recorded_threads) return;
+  LockTable(t, p.host_pid);
+  RemoveThreadsOfLocked(t, p.pid);
+  UnlockTable(t);
+  p.recorded_threads = false;
+}
+
+int ThreadOwner(int tid) {
+  Table* t = Get();
+  return t ? proc::ThreadOwner(t, tid) : 0;
 }
 
 void OnProcessExit() {
@@ -123,6 +146,8 @@ void OnProcessExit() {
     DropRtSignals(t, self);
     self->state.store(kExited);
   }
+  // Its threads are gone with it (a zombie has none).
+  if (p.recorded_threads) RemoveThreadsOfLocked(t, p.pid);
   // A process that never had children has none to reparent: scanning the
   // whole table touched ~40 shared pages (page faults in a short-lived child).
   if (p.pid == 1 || p.may_have_children) {

@@ -90,6 +90,10 @@ struct Process {
   // cleared in a forked child): until then no table entry names it as
   // parent (init, pid 1, adopts orphans regardless).
   bool may_have_children = false;
+  // Set when this process records a thread in the table (cleared in a
+  // forked child, which has one thread): until then exit and exec need not
+  // scan the table's thread slots.
+  bool recorded_threads = false;
 };
 
 Process& CurrentProcess();
@@ -123,8 +127,15 @@ int HostOwner(int owner);
 // Records this process's command line for `junction ps`.
 void SetCommand(const std::vector<std::string>& argv);
 
-// A fresh container-wide thread id.
+// A fresh container-wide thread id, recorded as a thread of this process
+// until ForgetThread (-EAGAIN if none is left).
 int AllocateTid();
+// Thread `tid` of this process is gone (exited, or never started).
+void ForgetThread(int tid);
+// Only the calling thread is left (exec): the others are forgotten.
+void ForgetOtherThreads();
+// The pid of the running process whose non-main thread is `tid`, 0 if none.
+int ThreadOwner(int tid);
 
 // Before the process ends: records the exit, hands its children to the
 // container's init and, in pid 1, kills every other process of the

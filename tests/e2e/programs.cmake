@@ -302,6 +302,12 @@ junction_e2e(proc_pidfd_getfd_high COMMAND $<TARGET_FILE:e2e_proc_pidfd_getfd_hi
 # prlimit64 on another container process: every resource, sets, errors, permissions.
 add_executable(e2e_proc_prlimit_other progs/proc_prlimit_other.c)
 junction_e2e(proc_prlimit_other COMMAND $<TARGET_FILE:e2e_proc_prlimit_other>)
+# The id of another process's (non-main) thread where a pid names a task:
+# prlimit64, getpgid/getsid, kill, tgkill/tkill/rt_tgsigqueueinfo to that
+# thread, pidfd_open; ESRCH once the thread, its process or an exec ended it.
+add_executable(e2e_proc_other_thread_tid progs/proc_other_thread_tid.c)
+target_link_libraries(e2e_proc_other_thread_tid PRIVATE pthread)
+junction_e2e(proc_other_thread_tid TIMEOUT 60 COMMAND $<TARGET_FILE:e2e_proc_other_thread_tid>)
 add_executable(e2e_proc_reparent progs/proc_reparent.c)
 junction_e2e(proc_reparent COMMAND $<TARGET_FILE:e2e_proc_reparent>)
 add_test(NAME e2e.proc_teardown COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_teardown_test.sh $<TARGET_FILE:junction>)

@@ -93,3 +93,56 @@ TEST_CASE("process table: before the first wrap, pids are handed out in order wi
   CHECK(t->pids_wrapped.load() == 1);
   UnlockTable(t.get());
 }
+
+TEST_CASE("process table: threads name their running process until forgotten") {
+  auto t = std::make_unique<Table>();
+  int self = static_cast<int>(getpid());
+  InitTable(t.get(), self, self);
+  LockTable(t.get(), self);
+  int a = ReserveLocked(t.get(), 1);
+  FindPid(t.get(), a)->host_pid.store(self);
+  FindPid(t.get(), a)->state.store(kRunning);
+  int t1 = AllocateTidLocked(t.get());
+  int t2 = t1 + kMaxThreads;  // the same home slot: probes past t1
+  REQUIRE(AddThreadLocked(t.get(), t1, a));
+  REQUIRE(AddThreadLocked(t.get(), t2, a));
+  CHECK(ThreadOwner(t.get(), t1) == a);
+  CHECK(ThreadOwner(t.get(), t2) == a);
+  CHECK(ThreadOwner(t.get(), a) == 0);  // a process, not a thread
+  RemoveThread(t.get(), t1);
+  CHECK(ThreadOwner(t.get(), t1) == 0);
+  CHECK(ThreadOwner(t.get(), t2) == a);  // found past the freed slot
+  // Its process exited: a zombie has no threads.
+  FindPid(t.get(), a)->state.store(kExited);
+  CHECK(ThreadOwner(t.get(), t2) == 0);
+  FindPid(t.get(), a)->state.store(kRunning);
+  RemoveThreadsOfLocked(t.get(), a);
+  CHECK(ThreadOwner(t.get(), t2) == 0);
+  UnlockTable(t.get());
+}
+
+TEST_CASE("process table: after a wrap, ids of live threads are not handed out") {
+  auto t = std::make_unique<Table>();
+  int self = static_cast<int>(getpid());
+  InitTable(t.get(), self, self);
+  LockTable(t.get(), self);
+  REQUIRE(AddThreadLocked(t.get(), 2, 1));
+  t->next_pid.store(kPidMax - 1);
+  CHECK(AllocateTidLocked(t.get()) == 3);
+  UnlockTable(t.get());
+}
+
+TEST_CASE("process table: full thread slots reclaim those of processes gone") {
+  auto t = std::make_unique<Table>();
+  int self = static_cast<int>(getpid());
+  InitTable(t.get(), self, self);
+  LockTable(t.get(), self);
+  for (int i = 0; i < kMaxThreads; i++) REQUIRE(AddThreadLocked(t.get(), 100 + i, i % 2 ? 1 : 77));
+  // pid 77 does not run: its half is reclaimed.
+  CHECK(AddThreadLocked(t.get(), 100 + kMaxThreads, 1));
+  CHECK(ThreadOwner(t.get(), 101) == 1);
+  CHECK(ThreadOwner(t.get(), 100) == 0);
+  for (int i = 1; i < kMaxThreads / 2; i++) REQUIRE(AddThreadLocked(t.get(), 200000 + i, 1));
+  CHECK(!AddThreadLocked(t.get(), 300000, 1));  // every slot a running process's
+  UnlockTable(t.get());
+}

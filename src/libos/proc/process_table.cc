@@ -20,11 +20,30 @@ bool HostProcessGone(int host_pid) {
   return host_pid > 0 && host::Syscall(SYS_kill, host_pid, 0) == -ESRCH;
 }
 
+int HomeSlot(int tid) { return static_cast<int>(static_cast<uint32_t>(tid) % kMaxThreads); }
+
+// The slot recording thread `tid`, or nullptr.
+const ThreadSlot* FindThreadSlot(const Table* t, int tid) {
+  if (tid <= 0) return nullptr;
+  for (int i = 0, at = HomeSlot(tid); i < kMaxThreads; i++, at = (at + 1) % kMaxThreads) {
+    int32_t id = t->threads[at].tid.load(std::memory_order_acquire);
+    if (id == tid) return &t->threads[at];
+    if (id == 0) break;
+  }
+  return nullptr;
+}
+
 bool PidInUse(Table* t, int pid) {
   for (Entry& e : t->entries) {
     if (e.state.load(std::memory_order_relaxed) == kFree) continue;
     if (e.pid.load() == pid || e.pgid.load() == pid || e.sid.load() == pid) return true;
   }
+  return FindThreadSlot(t, pid) != nullptr;
+}
+
+bool ProcessRunning(const Table* t, int pid) {
+  for (const Entry& e : t->entries)
+    if (e.state.load(std::memory_order_relaxed) == kRunning && e.pid.load() == pid) return true;
   return false;
 }
 
@@ -98,6 +117,45 @@ int AllocateTidLocked(Table* t) {
     if (!t->pids_wrapped.load() || !PidInUse(t, pid)) return pid;
   }
   return -EAGAIN;
+}
+
+bool AddThreadLocked(Table* t, int tid, int pid) {
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0, at = HomeSlot(tid); i < kMaxThreads; i++, at = (at + 1) % kMaxThreads) {
+      ThreadSlot& s = t->threads[at];
+      if (s.tid.load() > 0) continue;
+      s.pid.store(pid);
+      s.tid.store(tid, std::memory_order_release);
+      return true;
+    }
+    // Full: reclaim the slots of processes that died without forgetting
+    // their threads (killed by the host).
+    for (ThreadSlot& s : t->threads)
+      if (s.tid.load() > 0 && !ProcessRunning(t, s.pid.load())) s.tid.store(-1);
+  }
+  return false;
+}
+
+void RemoveThread(Table* t, int tid) {
+  // No lock: inserts only take slots whose tid is not positive, and only
+  // the thread's own process frees a running process's slot.
+  if (auto* s = const_cast<ThreadSlot*>(FindThreadSlot(t, tid))) {
+    int32_t expected = tid;
+    s->tid.compare_exchange_strong(expected, -1, std::memory_order_release);
+  }
+}
+
+void RemoveThreadsOfLocked(Table* t, int pid) {
+  for (ThreadSlot& s : t->threads)
+    if (s.tid.load() > 0 && s.pid.load() == pid) s.tid.store(-1, std::memory_order_release);
+}
+
+int ThreadOwner(const Table* t, int tid) {
+  const ThreadSlot* s = FindThreadSlot(t, tid);
+  if (!s) return 0;
+  int pid = s->pid.load();
+  if (s->tid.load(std::memory_order_acquire) != tid) return 0;  // freed and reused meanwhile
+  return ProcessRunning(t, pid) ? pid : 0;
 }
 
 int ReserveLocked(Table* t, int parent_pid) {

@@ -6,7 +6,8 @@
 //
 // Container pids are private: the first process is pid 1. Thread ids of
 // non-main threads come from the same counter so they never collide with
-// pids.
+// pids, and each live one is recorded with its process (Table::threads), so
+// another process can name a thread where Linux takes any task's id.
 //
 // Locking: one lock word in the shared page holds the host pid of the
 // process updating the table (0 = free). It is held only for short,
@@ -26,9 +27,13 @@ namespace junction::libos::proc {
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 5;
+inline constexpr uint32_t kTableVersion = 6;
 inline constexpr int kCommandBytes = 64;
 inline constexpr int kSharedFutexSlots = 256;
+// Live non-main threads recorded container-wide (a clone past it is
+// EAGAIN, as Linux's threads-max). 8 bytes each; a slot's page is touched
+// only when a thread hashes there.
+inline constexpr int kMaxThreads = 16384;
 
 enum EntryState : uint32_t {
   kFree = 0,
@@ -67,6 +72,13 @@ struct Entry {
   std::atomic<uint32_t> uid, euid, suid, gid, egid, sgid;
 };
 
+// A non-main thread: its id and its process's pid. tid 0: never used
+// (ends a probe), -1: freed (probes go on past it).
+struct ThreadSlot {
+  std::atomic<int32_t> tid{0};
+  std::atomic<int32_t> pid{0};
+};
+
 struct Table {
   uint32_t magic;
   uint32_t version;
@@ -88,6 +100,8 @@ struct Table {
   // Bumped by prlimit64 setting another process's RLIMIT_SIGPENDING (the
   // host's; each process caches its own: SetSignalQueueLimitChanges).
   std::atomic<uint32_t> sigpending_limit_changes;
+  // Non-main threads, open addressing by tid (AddThreadLocked).
+  ThreadSlot threads[kMaxThreads];
 };
 
 // Gives back `e`'s share of the queued real-time signal count (its process
@@ -112,6 +126,18 @@ void UnlockTable(Table* t);
 int ReserveLocked(Table* t, int parent_pid);
 // A fresh id for a thread (not recorded as a process).
 int AllocateTidLocked(Table* t);
+
+// With the lock held: records thread `tid` of process `pid`; false if the
+// thread slots are full (slots of processes gone are reclaimed first).
+bool AddThreadLocked(Table* t, int tid, int pid);
+// Forgets thread `tid` (it exited); by its own process, without the lock.
+void RemoveThread(Table* t, int tid);
+// With the lock held: forgets every thread of process `pid` (it exited or
+// exec'd).
+void RemoveThreadsOfLocked(Table* t, int pid);
+// The pid of the process thread `tid` belongs to while that process runs
+// (a zombie's threads are gone), 0 if none. Lock-free.
+int ThreadOwner(const Table* t, int tid);
 
 // Lookups with the lock held or, for a best-effort answer, without.
 Entry* FindPid(Table* t, int pid);

@@ -18,6 +18,7 @@
 #include "libos/mm/address_space.h"
 #include "libos/process.h"
 #include "libos/signals/kernel_abi.h"
+#include "libos/signals/remote_thread_signal.h"
 #include "libos/signals/rseq.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
@@ -388,6 +389,9 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
   auto* uc = static_cast<ucontext_t*>(ucv);
   greg_t* g = uc->uc_mcontext.gregs;
   ThreadState* ts = CurrentThread();
+  // For one thread, sent from another process: handed to it by the
+  // scheduler's notice.
+  if (TakeRemoteThreadSignal(sig, info)) return;
   // Senders and children are named by container pid (0 for a sender
   // outside the container, as across a pid namespace).
   if (info->si_code <= 0 || sig == SIGCHLD) info->si_pid = proc::ContainerPid(info->si_pid);

@@ -68,6 +68,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   fs::FdTable::Get().CloseOnExec();
   fs::SetProcessArgs(*argv, *envp);
   proc::SetCommand(*argv);
+  proc::ForgetOtherThreads();  // exec leaves one thread, with the process's id
   ResetSignalsForExec();
   DeletePosixTimersForExec();
   RseqResetForExec();

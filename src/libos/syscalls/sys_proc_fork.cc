@@ -101,6 +101,7 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
   for (const ChildProcess& c : p.children) host::Syscall(SYS_close, c.pidfd);
   p.children.clear();
   p.may_have_children = false;
+  p.recorded_threads = false;  // the forking thread is its main thread
   p.children_lock.unlock();
   // Its own children's set is made at its first wait for any child.
   if (p.children_epfd >= 0) host::Syscall(SYS_close, p.children_epfd);

@@ -22,6 +22,7 @@
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "libos/signals/kill_request.h"
+#include "libos/signals/remote_thread_signal.h"
 #include "libos/signals/signal_queue.h"
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
@@ -233,10 +234,12 @@ JUNCTION_HANDLER(prlimit64) {
   const Process& p = CurrentProcess();
   long pid = a.a[0];
   if (pid == 0 || pid == p.pid || OwnThread(pid)) return Rlimit(static_cast<unsigned>(a.a[1]), a.a[2], a.a[3]);
-  // Another process of the container (a zombie too, as on Linux); threads
-  // of other processes are not in the table.
+  // Another process of the container (a zombie too, as on Linux), or the
+  // process of another process's thread (limits are per process).
   proc::Table* t = proc::Get();
-  proc::Entry* e = t && pid > 0 ? proc::FindPid(t, static_cast<int>(pid)) : nullptr;
+  proc::Entry* e = t && pid > 0 && pid <= INT32_MAX ? proc::FindPid(t, static_cast<int>(pid)) : nullptr;
+  if (!e && t && pid > 0 && pid <= INT32_MAX)
+    if (int owner = proc::ThreadOwner(static_cast<int>(pid))) e = proc::FindPid(t, owner);
   uint32_t state = e ? e->state.load() : proc::kFree;
   if (state != proc::kRunning && state != proc::kExited) return -ESRCH;
   return PeerRlimit(e, static_cast<unsigned>(a.a[1]), a.a[2], a.a[3]);
@@ -325,10 +328,15 @@ JUNCTION_HANDLER(sysinfo) {
 namespace {
 
 // The table entry of container process `pid` (0 = the caller), or nullptr.
+// A thread's id names its process, as on Linux.
 proc::Entry* EntryOf(long pid) {
   proc::Table* t = proc::Get();
   if (!t || pid < 0 || pid > INT32_MAX) return nullptr;
-  return proc::FindPid(t, pid == 0 ? CurrentProcess().pid : static_cast<int>(pid));
+  if (pid > 0 && OwnThread(pid)) pid = 0;
+  proc::Entry* e = proc::FindPid(t, pid == 0 ? CurrentProcess().pid : static_cast<int>(pid));
+  if (!e && pid > 0)
+    if (int owner = proc::ThreadOwner(static_cast<int>(pid))) e = proc::FindPid(t, owner);
+  return e;
 }
 
 }  // namespace
@@ -478,6 +486,15 @@ static long SignalHost(int host_pid, long sig) {
   return host::Syscall(SYS_kill, host_pid, sig);
 }
 
+// The host process of task `id`: a container process, or the process of
+// another process's thread (kill(tid) signals the thread's process). 0 if
+// none.
+static int HostPidOfTask(int id) {
+  if (int h = proc::HostPid(id)) return h;
+  int owner = proc::ThreadOwner(id);
+  return owner ? proc::HostPid(owner) : 0;
+}
+
 JUNCTION_HANDLER(kill) {
   long pid = static_cast<int>(a.a[0]);
   long sig = a.a[1];
@@ -485,7 +502,7 @@ JUNCTION_HANDLER(kill) {
   Process& p = CurrentProcess();
   proc::Table* t = proc::Get();
   if (pid == p.pid || !t) return SignalSelf(-1, sig);
-  if (pid > 0) return SignalHost(proc::HostPid(static_cast<int>(pid)), sig);
+  if (pid > 0) return SignalHost(HostPidOfTask(static_cast<int>(pid)), sig);
   if (pid == -1) {
     // Every container process but init and the caller.
     int sent = 0;
@@ -522,12 +539,34 @@ JUNCTION_HANDLER(kill) {
   return host::Syscall(SYS_kill, -host_pgid, sig);
 }
 
+// Thread `tid` (not the main one) of another process: of process `tgid`
+// (0: whichever it is in). `given`: the sender's siginfo (sigqueue), else
+// a kill()'s, as Linux reports tgkill's.
+static long SignalOtherThread(int tgid, int tid, long sig, const siginfo_t* given) {
+  int owner = proc::ThreadOwner(tid);
+  if (!owner || (tgid && owner != tgid)) return -ESRCH;
+  int host_pid = proc::HostPid(owner);
+  if (host_pid <= 0) return -ESRCH;
+  if (sig == 0) return 0;
+  if (sig == SIGKILL) return SendKillRequest(host_pid);  // the whole process dies
+  siginfo_t info{};
+  if (given) {
+    info = *given;
+  } else {
+    const Process& p = CurrentProcess();
+    info.si_code = SI_USER;
+    info.si_pid = p.pid;
+    info.si_uid = p.uid;
+  }
+  info.si_signo = static_cast<int>(sig);
+  return SendRemoteThreadSignal(host_pid, tid, info);
+}
+
 JUNCTION_HANDLER(tgkill) {
   if (a.a[0] <= 0 || a.a[1] <= 0) return -EINVAL;
   if (a.a[0] == CurrentProcess().pid) return SignalSelf(a.a[1], a.a[2]);
-  // Another process: only its main thread is reachable from here.
   if (a.a[2] < 0 || a.a[2] > 64) return -EINVAL;
-  if (a.a[1] != a.a[0]) return -ESRCH;
+  if (a.a[1] != a.a[0]) return SignalOtherThread(static_cast<int>(a.a[0]), static_cast<int>(a.a[1]), a.a[2], nullptr);
   return SignalHost(proc::HostPid(static_cast<int>(a.a[0])), a.a[2]);
 }
 
@@ -539,7 +578,8 @@ JUNCTION_HANDLER(tkill) {
       if (u->tid == a.a[0]) goto self;
   }
   if (a.a[1] < 0 || a.a[1] > 64) return -EINVAL;
-  return SignalHost(proc::HostPid(static_cast<int>(a.a[0])), a.a[1]);
+  if (int h = proc::HostPid(static_cast<int>(a.a[0]))) return SignalHost(h, a.a[1]);
+  return SignalOtherThread(0, static_cast<int>(a.a[0]), a.a[1], nullptr);
 self:
   return SignalSelf(a.a[0], a.a[1]);
 }
@@ -607,9 +647,14 @@ JUNCTION_HANDLER(rt_tgsigqueueinfo) {
     if (sig && !SendThreadSignal(u, info)) return -EAGAIN;
     return 0;
   }
-  // Another process: only its main thread is reachable from here.
+  // Another process: its main thread through the host, another thread
+  // through its LibOS.
+  if (tid != tgid) {
+    if (sig < 0 || sig > kMaxSignal) return -EINVAL;
+    return SignalOtherThread(static_cast<int>(tgid), static_cast<int>(tid), sig, &info);
+  }
   int host_pid = proc::HostPid(static_cast<int>(tgid));
-  if (host_pid <= 0 || tid != tgid) return -ESRCH;
+  if (host_pid <= 0) return -ESRCH;
   if (sig < 0 || sig > kMaxSignal) return -EINVAL;
   if (sig == SIGKILL) return SendKillRequest(host_pid);
   SenderToHost(&info);
@@ -622,6 +667,9 @@ JUNCTION_HANDLER(pidfd_open) {
   if (a.a[0] <= 0) return -EINVAL;
   if (a.a[1] & ~static_cast<long>(O_NONBLOCK)) return -EINVAL;
   int h = proc::HostPid(static_cast<int>(a.a[0]));
+  // A thread that is not its process's main one: Linux 6.18 says ENOENT
+  // (without PIDFD_THREAD).
+  if (!h && (OwnThread(a.a[0]) || proc::ThreadOwner(static_cast<int>(a.a[0])))) return -ENOENT;
   if (!h) return -ESRCH;
   long hfd = host::Syscall(SYS_pidfd_open, h, a.a[1]);
   if (hfd < 0) return hfd;

@@ -140,7 +140,10 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
   if (tid < 0) return -EAGAIN;
   uintptr_t fs = (flags & CLONE_SETTLS) ? tls : ts->guest_fs;
   sched::Uthread* child = sched::CreateUthread(tid, ctx, fs);
-  if (!child) return -EAGAIN;
+  if (!child) {
+    proc::ForgetThread(tid);
+    return -EAGAIN;
+  }
   // The child starts with the parent's FPU state (saved by the dispatcher).
   std::memcpy(child->xsave_area, ts->xsave_area, ts->xsave_size);
   // The new thread starts with its creator's signal mask (no altstack).
@@ -186,6 +189,8 @@ JUNCTION_HANDLER(exit) {
   if (g_live_threads.fetch_sub(1) == 1) ExitProcess(static_cast<int>(a.a[0]) & 0xff);
   StopTakingProcessSignals();
   ReleaseRobustFutexes(u->tid, u->robust_list);
+  // Gone for other processes before a joiner can learn it (Linux too).
+  proc::ForgetThread(u->tid);
   if (u->clear_child_tid && ThreadPathWritable(u->clear_child_tid, 4)) {
     (void)SafeStore32(reinterpret_cast<uint32_t*>(u->clear_child_tid), 0);  // as Linux, a fault is ignored
     // Non-private, as Linux's wake (glibc's pthread_join waits so).
