@@ -356,6 +356,12 @@ class Procfs : public SynthFs {
       if (top == "filesystems") return Text([] { return ReadHostFile("/proc/filesystems"); });
     }
     if (top == pid) return Process({c.begin() + 1, c.end()}, true, "/" + pid, Pid());
+    // Another thread's id: its own directory, as Linux's (not listed,
+    // but found; its status names the thread).
+    long t;
+    uint64_t unused;
+    if (ParseFd(top, &t) && std::to_string(t) == top && ThreadSwitches(static_cast<int>(t), &unused, &unused))
+      return Process({c.begin() + 1, c.end()}, true, "/" + top, static_cast<int>(t));
     if (top == "sys") return Sys({c.begin() + 1, c.end()});
     return {};
   }

@@ -5,8 +5,11 @@
 // not), pidfd_open (EINVAL without PIDFD_THREAD). A wrong tgid, a thread
 // that has exited, a process that has exited (a zombie's threads are
 // gone) and one that has exec'd (its other threads die) give ESRCH.
+// Within a process: another thread's id in getpgid/getsid, and its
+// /proc/TID (not listed in /proc, but there: its status names the thread).
 // Ids differ between runs, so only their relations are printed.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -211,12 +214,55 @@ static void gone_thread(pid_t tid, const char* when) {
   report("  getsid(tid)", syscall(SYS_getsid, tid));
 }
 
+static pid_t own_tid;
+static pthread_barrier_t own_barrier;
+
+static void* own_thread(void* arg) {
+  (void)arg;
+  own_tid = gettid();
+  pthread_barrier_wait(&own_barrier);
+  pthread_barrier_wait(&own_barrier);  // until the checks are done
+  return NULL;
+}
+
+static void own_thread_checks(void) {
+  pthread_barrier_init(&own_barrier, NULL, 2);
+  pthread_t t;
+  pthread_create(&t, NULL, own_thread, NULL);
+  pthread_barrier_wait(&own_barrier);
+  printf("own thread: getpgid(tid) is ours: %d, getsid(tid) is ours: %d\n",
+         (pid_t)syscall(SYS_getpgid, own_tid) == getpgid(0), (pid_t)syscall(SYS_getsid, own_tid) == getsid(0));
+  char path[64], line[256];
+  snprintf(path, sizeof(path), "/proc/%d/status", own_tid);
+  FILE* f = fopen(path, "r");
+  printf("own thread: /proc/tid/status opens: %d\n", f != NULL);
+  while (f && fgets(line, sizeof(line), f)) {
+    if (strncmp(line, "Tgid:", 5) == 0) printf("  Tgid is our pid: %d\n", atoi(line + 5) == getpid());
+    if (strncmp(line, "Pid:", 4) == 0) printf("  Pid is the thread's id: %d\n", atoi(line + 4) == own_tid);
+  }
+  if (f) fclose(f);
+  snprintf(path, sizeof(path), "/proc/%d/comm", own_tid);
+  printf("own thread: /proc/tid/comm opens: %d\n", access(path, R_OK) == 0);
+  char name[16];
+  snprintf(name, sizeof(name), "%d", own_tid);
+  int listed = 0;
+  DIR* d = opendir("/proc");
+  for (struct dirent* e; d && (e = readdir(d));) listed |= strcmp(e->d_name, name) == 0;
+  if (d) closedir(d);
+  printf("own thread: listed in /proc: %d\n", listed);
+  pthread_barrier_wait(&own_barrier);
+  pthread_join(t, NULL);
+  snprintf(path, sizeof(path), "/proc/%d/status", own_tid);
+  printf("own thread joined: /proc/tid/status opens: %d\n", access(path, R_OK) == 0);
+}
+
 int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "exec-target") == 0) {
     put(atoi(argv[2]), "e", 1);  // exec'd; the parent then kills us
     pause();
     return 0;
   }
+  own_thread_checks();
   struct child c = start_child(argv[0]);
   live_thread(&c);
   put(c.cmd, "j", 1);
