@@ -196,6 +196,11 @@ static void live_thread(const struct child* c) {
   ask(c, c->cmd, 'r', "  main thread waits for SIGRTMIN");
   ask(c, c->tcmd, 'r', "  the thread waits for SIGRTMIN");
   report("tgkill(pid, tid, 65)", syscall(SYS_tgkill, c->pid, c->tid, 65));
+  siginfo_t forged;
+  memset(&forged, 0, sizeof(forged));
+  forged.si_signo = SIGRTMIN;
+  forged.si_code = SI_USER;  // only a thread signalling itself may claim it
+  report("rt_tgsigqueueinfo(pid, tid, SI_USER)", syscall(SYS_rt_tgsigqueueinfo, c->pid, c->tid, SIGRTMIN, &forged));
 
   errno = 0;
   long fd = syscall(SYS_pidfd_open, c->tid, 0);
@@ -283,5 +288,17 @@ int main(int argc, char** argv) {
   gone_thread(e.tid, "its process exec'd");
   kill(e.pid, SIGKILL);
   waitpid(e.pid, NULL, 0);
+
+  // A default action for one thread's signal is the whole process's.
+  int sigs[2] = {SIGTERM, SIGKILL};
+  for (int i = 0; i < 2; i++) {
+    struct child k = start_child(argv[0]);
+    report(i ? "tkill(tid, SIGKILL)" : "tgkill(pid, tid, SIGTERM)",
+           i ? syscall(SYS_tkill, k.tid, SIGKILL) : syscall(SYS_tgkill, k.pid, k.tid, SIGTERM));
+    int status = 0;
+    waitpid(k.pid, &status, 0);
+    printf("  its process was killed by it: %d\n", WIFSIGNALED(status) && WTERMSIG(status) == sigs[i]);
+    gone_thread(k.tid, "its process killed");
+  }
   return 0;
 }
