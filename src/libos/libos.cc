@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -43,6 +44,8 @@
 #include "sched/grant_trace.h"
 #include "sched/kthread.h"
 #include "sched/member_join.h"
+#include "sched/shm_protocol.h"
+#include "sched/spinlock.h"
 #include "sched/standalone_registry.h"
 #include "sched/preempt.h"
 #include "sched/reactor.h"
@@ -95,11 +98,19 @@ sched::KthreadSlot* DaemonSlot(void*, int i) {
                                                        : nullptr;
 }
 
-// A forked process's SCHED_JOIN connection (open while it lives: its
-// closing releases its slot) and the doorbell from the reply; a child's
-// copies of its parent's are closed before it joins itself.
-int g_member_sock = -1;
+// A forked process's SCHED_JOIN connections, one per kthread that joined
+// (by kthread index; open while the process lives: the closing of one
+// releases that kthread's slot), and the doorbell from a reply (the
+// process keeps one: its lock orders the replacements); a child's copies
+// of its parent's are closed before it joins itself.
+constexpr std::array<int, sched::kMaxKthreadSlots> NoSockets() {
+  std::array<int, sched::kMaxKthreadSlots> a{};
+  a.fill(-1);
+  return a;
+}
+std::array<int, sched::kMaxKthreadSlots> g_member_socks = NoSockets();
 int g_member_doorbell = -1;
+sched::SpinLock g_member_doorbell_lock;
 
 // With a daemon: register and publish the scheduler's congestion signals
 // into the shared region. Without: say so once and list ourselves in the
@@ -117,6 +128,7 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
     std::string why;
     if (!net::StartDaemonLink(cfg, g_daemon, &why))
       std::fprintf(stderr, "junction run: no link to the daemon's switch: %s\n", why.c_str());
+    sched::SetKthreadRestart(StartKthreadInChild, InitRestartedKthread);
     return;
   }
   // Said once, where someone will read it without it polluting the guest's
@@ -127,8 +139,8 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
     std::fprintf(stderr, "junction run: no daemon (%s); running standalone on %d core(s)\n",
                  why_not.c_str(), CurrentProcess().cores);
   sched::RegisterStandalone(cfg, argv);
-  // Standalone, a forked process starts kthreads of its own for its
-  // threads (under the daemon it has one member slot: docs/daemon.md).
+  // A forked process starts kthreads of its own for its threads (under
+  // the daemon each joins on a member slot of its own: docs/daemon.md).
   sched::SetKthreadRestart(StartKthreadInChild, InitRestartedKthread);
 }
 
@@ -292,43 +304,69 @@ junction_vdso_data* GuestVdsoData() { return g_vdso.data; }
 
 namespace {
 
-// SCHED_JOIN and the member slot; `wait_for_grant` as AttachMemberSlot.
-bool JoinAsMember(bool wait_for_grant) {
-  if (g_member_sock >= 0) host::Syscall(SYS_close, g_member_sock);
-  if (g_member_doorbell >= 0) {
-    // Nothing may ring it once closed: its number may be reused at once.
-    sched::SetDaemonDoorbell(-1);
-    host::Syscall(SYS_close, g_member_doorbell);
+// SCHED_JOIN for the calling kthread and its member slot; `wait_for_grant`
+// as AttachMemberSlot.
+sched::MemberJoin JoinAsMember(sched::MemberJoinKind kind, bool wait_for_grant) {
+  int index = sched::CurrentKthreadIndex();
+  if (index < 0 || static_cast<size_t>(index) >= g_member_socks.size()) return sched::MemberJoin::kRefused;
+  // Its connection to a daemon that is gone, or that freed its slot.
+  if (int& old = g_member_socks[static_cast<size_t>(index)]; old >= 0) {
+    host::Syscall(SYS_close, old);
+    old = -1;
   }
-  g_member_sock = g_member_doorbell = -1;
-  uint32_t slot = 0;
+  uint32_t slot = 0, token = 0;
   int doorbell = -1;
   const char* why = nullptr;
+  bool refused = false;
   // The region's header, not our copy of the session: a restarted daemon
   // may have given the container another id.
   int sock = sched::SchedJoin(g_daemon->socket_path(), g_daemon->header()->container_id, &slot,
-                              &doorbell, &why);
-  if (sock < 0) return false;  // no daemon now, or no slot left: standalone
+                              &token, &doorbell, &why, &refused);
+  if (sock < 0) return refused ? sched::MemberJoin::kRefused : sched::MemberJoin::kNoDaemon;
   if (slot < g_daemon->slots() || slot >= g_daemon->total_slots()) {
     host::Syscall(SYS_close, sock);
     host::Syscall(SYS_close, doorbell);
-    return false;
+    return sched::MemberJoin::kRefused;
   }
-  g_member_sock = sock;
-  g_member_doorbell = doorbell;
-  sched::AttachMemberSlot(g_daemon->slot(slot), doorbell, wait_for_grant);
-  return true;
+  g_member_socks[static_cast<size_t>(index)] = sock;
+  {
+    sched::SpinGuard g(g_member_doorbell_lock);
+    if (kind == sched::MemberJoinKind::kNewKthread && g_member_doorbell >= 0) {
+      host::Syscall(SYS_close, doorbell);  // the process's, from the same daemon
+      doorbell = g_member_doorbell;
+    } else if (doorbell != g_member_doorbell) {
+      // A new daemon's (or the first): published before the old one is
+      // closed, whose number may be reused at once.
+      int old = g_member_doorbell;
+      g_member_doorbell = doorbell;
+      sched::SetDaemonDoorbell(doorbell);
+      if (old >= 0) host::Syscall(SYS_close, old);
+    }
+  }
+  sched::AttachMemberSlot(g_daemon->slot(slot), token, doorbell, wait_for_grant);
+  return sched::MemberJoin::kJoined;
 }
 
-// From the scheduler loop, standalone after a daemon restart.
-bool RejoinAsMember() { return JoinAsMember(false); }
+// A kthread the process started, or one running standalone after a
+// daemon restart (from the scheduler loop).
+sched::MemberJoin RejoinAsMember(sched::MemberJoinKind kind) { return JoinAsMember(kind, false); }
 
 }  // namespace
 
 void JoinDaemonAfterFork() {
+  // Its parent's join connections and doorbell are not its own (no one
+  // rings that doorbell here: ResetAfterFork forgot it).
+  for (int& sock : g_member_socks)
+    if (sock >= 0) {
+      host::Syscall(SYS_close, sock);
+      sock = -1;
+    }
+  if (g_member_doorbell >= 0) host::Syscall(SYS_close, g_member_doorbell);
+  g_member_doorbell = -1;
   if (g_daemon == nullptr) return;  // a standalone container
-  // Joined once, it joins a restarted daemon again.
-  if (JoinAsMember(true)) sched::SetMemberRejoin(RejoinAsMember);
+  // Joined once, it joins a restarted daemon again, and its new kthreads join.
+  if (JoinAsMember(sched::MemberJoinKind::kAgain, true) == sched::MemberJoin::kJoined)
+    sched::SetMemberRejoin(RejoinAsMember);
 }
 
 int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,

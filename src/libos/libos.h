@@ -16,8 +16,8 @@ junction_vdso_data* GuestVdsoData();
 
 // In a forked process of a container under the daemon, after the fork:
 // asks for a kthread slot of the container's (SCHED_JOIN) and from then on
-// runs on the daemon's grants; standalone if that fails (docs/daemon.md
-// "Forked processes").
+// runs on the daemon's grants, each kthread it starts later on a slot of
+// its own; standalone if that fails (docs/daemon.md "Forked processes").
 void JoinDaemonAfterFork();
 
 struct RunOptions {

@@ -79,6 +79,8 @@ void PutStatus(WireWriter* w, const ContainerStatus& s) {
   }
   w->U32(static_cast<uint32_t>(s.scheduled_pids.size()));
   for (int32_t p : s.scheduled_pids) w->U32(static_cast<uint32_t>(p));
+  w->U32(static_cast<uint32_t>(s.scheduled_cores.size()));
+  for (uint32_t n : s.scheduled_cores) w->U32(n);
 }
 
 bool GetStatus(WireReader* r, ContainerStatus* s) {
@@ -125,6 +127,10 @@ bool GetStatus(WireReader* r, ContainerStatus* s) {
   s->scheduled_pids.clear();
   for (uint32_t i = 0; i < nsched && r->ok(); i++)
     s->scheduled_pids.push_back(static_cast<int32_t>(r->U32()));
+  uint32_t ncores = r->Count(kMaxPids);
+  if (ncores != nsched) r->Fail();
+  s->scheduled_cores.clear();
+  for (uint32_t i = 0; i < ncores && r->ok(); i++) s->scheduled_cores.push_back(r->U32());
   return r->ok();
 }
 
@@ -245,6 +251,7 @@ std::vector<uint8_t> EncodeSchedJoinReply(const SchedJoinReply& m) {
   w.U32(static_cast<uint32_t>(m.error));
   w.Str(m.message);
   w.U32(m.slot);
+  w.U32(m.token);
   return FinishFrame(&w);
 }
 
@@ -261,6 +268,7 @@ bool DecodeSchedJoinReply(std::span<const uint8_t> payload, SchedJoinReply* m) {
   m->error = static_cast<int32_t>(r.U32());
   m->message = r.Str(kMaxArgBytes);
   m->slot = r.U32();
+  m->token = r.U32();
   return r.ok() && r.at_end();
 }
 

@@ -17,7 +17,9 @@
 
 namespace junction::sched {
 
-inline constexpr uint16_t kControlProtocolVersion = 3;  // 2: MAC, packet counters; 3: SCHED_JOIN
+// 2: MAC, packet counters; 3: SCHED_JOIN; 4: cores per scheduled process,
+// the SCHED_JOIN reply's token
+inline constexpr uint16_t kControlProtocolVersion = 4;
 inline constexpr uint32_t kMaxFrameBytes = 1u << 20;
 inline constexpr size_t kMaxNameBytes = 63;
 inline constexpr size_t kMaxArgBytes = 4096;
@@ -48,10 +50,10 @@ struct TcpHandover {
 };
 inline constexpr uint32_t kMaxHandoverBytes = 256u << 20;
 
-// A forked process of a container asks for a kthread slot in the
-// container's region (docs/daemon.md "Forked processes"), on a connection
-// of its own that stays open while it lives: from then on its kthread runs
-// on cores the daemon grants the container. The reply carries the
+// A kthread of a forked process of a container asks for a kthread slot in
+// the container's region (docs/daemon.md "Forked processes"), on a
+// connection of its own that stays open while the process lives: from
+// then on the kthread runs on cores the daemon grants the container. The reply carries the
 // container's doorbell eventfd (SCM_RIGHTS).
 struct SchedJoinRequest {
   uint64_t container_id = 0;
@@ -60,6 +62,7 @@ struct SchedJoinReply {
   int32_t error = 0;  // 0, or an errno-style code with `message`
   std::string message;
   uint32_t slot = 0;  // its slot in the region (a member slot: >= cpu.max_cores)
+  uint32_t token = 0;  // the slot's member_token while it is this kthread's
 };
 
 // A forked process of a bypass container asks for its own packet rings
@@ -126,6 +129,8 @@ struct ContainerStatus {
   // Host pids whose kthreads run on the daemon's grants: the first
   // process and the forked processes that joined (SCHED_JOIN).
   std::vector<int32_t> scheduled_pids;
+  // The cores each of them holds now (its kthreads' slots), in that order.
+  std::vector<uint32_t> scheduled_cores;
   std::vector<ProcessStatus> processes;  // filled by `junction ps` only
 };
 

@@ -43,9 +43,11 @@ void SaveStandaloneAffinity() {
 
 bool TakeGrant(CoreGrant& g) {
   KthreadSlot* s = g.slot;
-  if (g.member_pid != 0 && s->member_pid.load(std::memory_order_acquire) != g.member_pid) {
+  if (g.member_pid != 0 && (s->member_pid.load(std::memory_order_acquire) != g.member_pid ||
+                            s->member_token.load(std::memory_order_relaxed) != g.member_token)) {
     // Our member slot was released (our connection closed) or a new daemon
-    // reassigned it: run standalone from now on.
+    // reassigned it (perhaps to another of our kthreads): run standalone
+    // from now on.
     ReleaseGrantAfterFork(g);
     return true;
   }
@@ -93,6 +95,22 @@ void ReleaseGrantAfterFork(CoreGrant& g) {
   g.holds = false;
   g.idle = false;
   g.member_pid = 0;
+  g.member_token = 0;
+}
+
+void ResetGrantForNewThread(CoreGrant& g, uint32_t inherited_pin) {
+  g.slot = nullptr;
+  g.core = kNoCore;
+  g.seq = 0;
+  g.pinned = inherited_pin;
+  g.holds = false;
+  g.idle = false;
+  g.kicked = 0;
+  g.sleeping = 0;
+  g.member_pid = 0;
+  g.member_token = 0;
+  g.trace = nullptr;
+  g.trace_stat_fd = -1;
 }
 
 void IdleCore(CoreGrant& g) {

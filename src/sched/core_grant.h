@@ -33,6 +33,7 @@ struct CoreGrant {
   // A forked process's member slot (SCHED_JOIN): our host pid, which the
   // slot's member_pid must name for its grants to be ours; 0 otherwise.
   uint32_t member_pid = 0;
+  uint32_t member_token = 0;  // and its member_token: the slot is this kthread's
   // cpu.spinning_kthreads: idle, polls its grant instead of sleeping in
   // FUTEX_WAIT while the grant is still its own (never on a taken core).
   bool spins = false;
@@ -106,6 +107,11 @@ void KickGrantWaiter(CoreGrant& g);
 // Fork child: forgets the slot (the parent's) and runs on the process's
 // cores again. Also a member whose slot no longer names it.
 void ReleaseGrantAfterFork(CoreGrant& g);
+
+// A kthread a forked child starts in the place of one of its parent's:
+// no slot, nothing held; `inherited_pin` is what its creator was pinned
+// to (the new host thread's affinity).
+void ResetGrantForNewThread(CoreGrant& g, uint32_t inherited_pin);
 
 // The affinity to return to when running without the daemon (the
 // process's mask at start); set once before kthreads start.

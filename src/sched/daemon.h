@@ -157,6 +157,14 @@ class Daemon {
   net::PacketSwitch switch_;  // after nic_: built from it
   net::OrphanStacks orphans_;  // after switch_: routes through it
   uint64_t decisions_made_ = 0;
+  // RotateWithinContainers' scratch, one per unit of a container (its
+  // first process, each forked process), kept to spare a malloc per tick.
+  struct RotateUnit {
+    int32_t pid = 0;
+    bool free = false;     // one of its slots holds no core
+    uint64_t wait = 0;     // the longest queue delay of its slots
+  };
+  std::vector<RotateUnit> rotate_units_;
 };
 
 }  // namespace junction::sched

@@ -36,8 +36,11 @@ struct DaemonContainer {
 
   // Member slots (forked processes, SCHED_JOIN), index i - region.slots():
   // the host pid it is assigned to (0: free), and whether it is (read).
+  // A forked process has one per kthread it runs (each its own join
+  // connection), at most info.max.
   std::vector<int32_t> member_pid;
   std::vector<bool> member_in_use;
+  uint32_t last_member_token;  // AssignMemberSlot's, from a clock reading
 
   std::vector<SlotSignals> signals;  // from the last tick
   ContainerSignals totals;
@@ -50,9 +53,24 @@ struct DaemonContainer {
   ~DaemonContainer();  // closes pidfd and doorbell
 
   int held_cores() const;
-  // A free slot for a grant of `core` (-1: none): a forked process's slot
-  // with work if it waited longer than the first process's, else one of
-  // the first process's (the one that held `core` last if possible).
+  // Member slots assigned to forked process `pid`.
+  int MemberSlotsOf(int32_t pid) const;
+  // A free member slot (its index in the region) for another kthread of
+  // forked process `pid`; -1 with `why` if none is free or the process
+  // has one for each of the container's max cores already.
+  int FreeMemberSlotFor(int32_t pid, const char** why) const;
+  // Assigns member slot `slot` to `pid`: the slot's daemon words afresh
+  // (no grant yet; the pid and a new token say whose it is) and the books.
+  // Returns the token (never 0).
+  uint32_t AssignMemberSlot(size_t slot, int32_t pid);
+  // Frees member slot `slot` (its core, if any, already taken back): a
+  // process still alive runs standalone, the slot no longer naming it.
+  void FreeMemberSlot(size_t slot);
+  // A free slot for a grant of `core` (-1: none): a free slot of the
+  // forked process with work that waited longest, if it waited longer than
+  // the first process's kthreads, else one of the first process's. Within
+  // a process (its kthreads steal from each other) a free slot with work
+  // queued on it, else the one that held `core` last, else any.
   int PickSlotFor(int core) const;
   // The host process slot `slot` belongs to (for tgkill).
   int32_t SlotPid(size_t slot) const;

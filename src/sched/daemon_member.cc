@@ -9,7 +9,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include "sched/daemon.h"
 
@@ -45,29 +47,23 @@ bool Daemon::HandleSchedJoin(Connection* c, const SchedJoinRequest& req) {
   if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.pid <= 0 ||
       cred.pid == ctr->pid || !DescendsFrom(cred.pid, ctr->pid))
     return answer(EPERM, "the process is not a forked process of the container");
-  int free_member = -1;
-  for (size_t j = 0; j < ctr->member_pid.size(); j++) {
-    if (ctr->member_pid[j] == cred.pid) return answer(EALREADY, "the process has a slot already");
-    if (ctr->member_pid[j] == 0 && free_member < 0) free_member = static_cast<int>(j);
-  }
-  if (free_member < 0) return answer(ENOSPC, "the container has as many scheduled processes as it may");
-  size_t slot = ctr->region.slots() + static_cast<size_t>(free_member);
-  KthreadSlot* ks = ctr->region.slot(static_cast<uint32_t>(slot));
-  // The slot's daemon words afresh before the process reads them: no
-  // grant yet; the pid says whose it is.
-  ks->yield_requested.store(0, std::memory_order_relaxed);
-  ks->grant_seq.store(ctr->slot_seq[slot], std::memory_order_relaxed);
-  ks->member_pid.store(static_cast<uint32_t>(cred.pid), std::memory_order_relaxed);
-  ks->grant_core.store(kNoCore, std::memory_order_release);
-  ctr->member_pid[static_cast<size_t>(free_member)] = cred.pid;
-  ctr->member_in_use[static_cast<size_t>(free_member)] = true;
-  ctr->slot_core[slot] = -1;
-  ctr->slot_last_core[slot] = -1;
+  // One slot per kthread: each of a process's kthreads joins on a
+  // connection of its own (the first right after the fork).
+  int joined = ctr->MemberSlotsOf(cred.pid);
+  const char* why = nullptr;
+  int free_slot = ctr->FreeMemberSlotFor(cred.pid, &why);
+  if (free_slot < 0) return answer(ENOSPC, why);
+  size_t slot = static_cast<size_t>(free_slot);
+  reply.token = ctr->AssignMemberSlot(slot, cred.pid);
   c->member = SchedMember{ctr->id, static_cast<int>(slot), cred.pid};
   reply.slot = static_cast<uint32_t>(slot);
   doorbell = ctr->doorbell_fd;
-  Log(config::LogLevel::kInfo, "container %lld: process %d joined (kthread slot %zu)",
-      static_cast<long long>(ctr->id), cred.pid, slot);
+  if (joined == 0)
+    Log(config::LogLevel::kInfo, "container %lld: process %d joined (kthread slot %zu)",
+        static_cast<long long>(ctr->id), cred.pid, slot);
+  else
+    Log(config::LogLevel::kInfo, "container %lld: process %d added a kthread (slot %zu, %d in all)",
+        static_cast<long long>(ctr->id), cred.pid, slot, joined + 1);
   return answer(0, "");
 }
 
@@ -97,19 +93,13 @@ void Daemon::ReleaseSchedMember(SchedMember* m) {
     auto to = containers_.find(next);
     if (to != containers_.end()) Grant(&core, to->second.get(), now, "reserved (the process holding it left)");
   }
-  size_t j = slot - c->region.slots();
-  int32_t pid = c->member_pid[j];
-  c->member_pid[j] = 0;
-  c->member_in_use[j] = false;
-  c->slot_core[slot] = -1;
   // A process that is still alive (its connection closed) runs standalone:
   // the slot no longer names it.
+  c->FreeMemberSlot(slot);
   KthreadSlot* ks = c->region.slot(static_cast<uint32_t>(slot));
-  ks->member_pid.store(0, std::memory_order_relaxed);
-  ks->grant_core.store(kStandaloneGrant, std::memory_order_release);
   syscall(SYS_futex, reinterpret_cast<uint32_t*>(&ks->grant_core), FUTEX_WAKE, 1, nullptr, nullptr, 0);
   Log(config::LogLevel::kInfo, "container %lld: process %d left (kthread slot %zu); %d core(s) released",
-      static_cast<long long>(c->id), pid, slot, released);
+      static_cast<long long>(c->id), member, slot, released);
   doorbell_rang_ = true;  // reallocate the freed core now
 }
 
@@ -122,28 +112,34 @@ void Daemon::RotateWithinContainers(uint64_t now_ns) {
     for (const Core& k : cores_) rotating |= k.reserved_for == id;
     if (rotating) continue;
     size_t first_slots = c->region.slots();
-    // The unit waiting longest without a core: -1 the first process (one of
-    // its kthreads is free and its queues wait), else a member slot.
-    int waiter = -2;
-    uint64_t wait = 0;
-    bool first_free = false;
-    uint64_t first_wait = 0;
-    for (size_t i = 0; i < first_slots; i++) {
-      first_free |= c->slot_core[i] < 0;
-      first_wait = std::max(first_wait, c->signals[i].queue_delay_ns);
+    // The unit waiting longest without a core, named by its host pid (the
+    // first process's or a forked one's): one of its slots is free and the
+    // queues of its kthreads (which steal from each other) wait.
+    using Unit = RotateUnit;
+    std::vector<Unit>& units = rotate_units_;
+    units.assign(1, Unit{c->pid, false, 0});
+    for (size_t i = 0; i < c->slot_core.size(); i++) {
+      Unit* u = &units[0];
+      if (i >= first_slots) {
+        if (!c->member_in_use[i - first_slots]) continue;
+        int32_t pid = c->member_pid[i - first_slots];
+        u = nullptr;
+        for (size_t k = 1; k < units.size() && u == nullptr; k++)
+          if (units[k].pid == pid) u = &units[k];
+        if (u == nullptr) u = &units.emplace_back(Unit{pid, false, 0});
+      }
+      u->free |= c->slot_core[i] < 0;
+      u->wait = std::max(u->wait, c->signals[i].queue_delay_ns);
     }
-    if (first_free && first_wait >= kRotateAfterNs) waiter = -1, wait = first_wait;
-    for (size_t i = first_slots; i < c->slot_core.size(); i++) {
-      if (!c->member_in_use[i - first_slots] || c->slot_core[i] >= 0) continue;
-      uint64_t d = c->signals[i].queue_delay_ns;
-      if (d >= kRotateAfterNs && d > wait) waiter = static_cast<int>(i), wait = d;
-    }
-    if (waiter == -2) continue;
+    const Unit* waiter = nullptr;
+    for (const Unit& u : units)
+      if (u.free && u.wait >= kRotateAfterNs && (waiter == nullptr || u.wait > waiter->wait)) waiter = &u;
+    if (waiter == nullptr) continue;
     // The core another unit has held longest, once it has held it as long.
     Core* victim = nullptr;
     for (Core& k : cores_) {
       if (k.owner != id || k.releasing || k.slot < 0) continue;
-      bool same_unit = waiter == -1 ? static_cast<size_t>(k.slot) < first_slots : k.slot == waiter;
+      bool same_unit = c->SlotPid(static_cast<size_t>(k.slot)) == waiter->pid;
       if (same_unit || now_ns - k.owner_since_ns < kRotateAfterNs) continue;
       if (victim == nullptr || k.owner_since_ns < victim->owner_since_ns) victim = &k;
     }

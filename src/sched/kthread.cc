@@ -97,6 +97,9 @@ struct alignas(64) Kthread {
   Uthread* trace_woken = nullptr;
   int host_tid = 0;
   pthread_t thread{};
+  // A forked process's kthread that ran on a member slot and runs
+  // standalone now: when it next tries to join again (MaybeRejoinDaemon).
+  uint64_t rejoin_at = 0;
 };
 
 // Kthread 0 (the only one of most processes) is written at every switch:
@@ -434,17 +437,56 @@ JUNCTION_FORK_WRITTEN std::atomic<int> g_restartable{0};       // gone kthreads 
 // (the daemon died, or a new one freed its slot): joins again, at most
 // every kRejoinRetryNs, from the scheduler loop (docs/daemon.md "Forked
 // processes").
-bool (*g_member_rejoin)() = nullptr;
-uint64_t g_member_rejoin_at = 0;
+// Each kthread joins for itself (a slot of its own).
+MemberJoin (*g_member_rejoin)(MemberJoinKind) = nullptr;
 constexpr uint64_t kRejoinRetryNs = 100'000'000;
 
 void MaybeRejoinDaemon(Kthread& self) {
   if (self.grant.slot != nullptr && !RunsStandalone(self.grant)) return;
   uint64_t now = NowNs();
-  if (now < g_member_rejoin_at) return;
-  g_member_rejoin_at = now + kRejoinRetryNs;
+  if (now < self.rejoin_at) return;
+  self.rejoin_at = now + kRejoinRetryNs;
   libos::EnterLibos(libos::CurrentThread());  // it allocates
-  g_member_rejoin();
+  g_member_rejoin(MemberJoinKind::kAgain);
+}
+
+// Another kthread of this forked process (a member: it steals from us)
+// that has no core, or nullptr.
+Kthread* CorelessSibling(const Kthread& self) {
+  int n = g_num_kthreads.load(std::memory_order_relaxed);
+  for (int i = 0; i < n; i++) {
+    Kthread& k = g_kthreads[i];
+    if (&k != &self && !__atomic_load_n(&k.gone, __ATOMIC_ACQUIRE) &&
+        __atomic_load_n(&k.grant.member_pid, __ATOMIC_RELAXED) != 0 &&
+        !k.grant.holds.load(std::memory_order_relaxed))
+      return &k;
+  }
+  return nullptr;
+}
+
+// True if another running kthread of this process has uthreads queued
+// that this one could steal.
+bool SiblingWorkQueued(const Kthread& self) {
+  if (g_running_kthreads.load(std::memory_order_relaxed) < 2) return false;
+  int n = g_num_kthreads.load(std::memory_order_relaxed);
+  for (int i = 0; i < n; i++) {
+    const Kthread& k = g_kthreads[i];
+    if (&k != &self && !__atomic_load_n(&k.gone, __ATOMIC_ACQUIRE) &&
+        k.rq_len.load(std::memory_order_relaxed) > 0)
+      return true;
+  }
+  return false;
+}
+
+// A forked process's kthread holding a core with uthreads queued behind
+// (a preempted one went back to its queue: no one was kicked): a sibling
+// without a core that waits where no grant reaches it (IdleWait) is woken
+// to ask for one.
+void WakeSiblingForQueue(Kthread& self) {
+  if (self.rq_len.load(std::memory_order_relaxed) == 0 || !self.grant.holds) return;
+  Kthread* k = CorelessSibling(self);
+  if (k && (k->parked.load(std::memory_order_relaxed) || k->polling_reactor.load(std::memory_order_relaxed)))
+    KickKthread(*k);
 }
 
 // The earlier of two deadlines, 0 = none.
@@ -557,18 +599,22 @@ void WaitForCore(Kthread& self, bool released) {
   if (paused || (armed_for != 0 && NowNs() + kKeeperLeadNs < armed_for)) ResumePreemptionTimer();
 }
 
-// The same for the one kthread of a forked process with a member slot
+// The same for a kthread of a forked process with a member slot
 // (docs/daemon.md "Forked processes"). No watcher thread waits for its
-// host descriptors, so out of work it waits as a standalone kthread does
-// (IdleWait: the reactor or its park word, until its next timer; a host
-// signal ends either): no grant comes for a process without work. With
-// work it rings the doorbell and waits for the grant; an idle grant still
-// its own it runs on at once.
+// host descriptors, so out of work one of its kthreads waits as a
+// standalone kthread does (IdleWait: the reactor or its park word, until
+// its next timer; a host signal ends either): no grant comes for a
+// process without work. With work (its own, or queued on a sibling it
+// may steal from) it rings the doorbell and waits for the grant; an idle
+// grant still its own it runs on at once. A process with several kthreads
+// keeps the others, out of work, on their grant words: the daemon may
+// grant any of its slots for work queued on one (a running sibling's
+// queue), and its FUTEX_WAKE reaches only a waiter there.
 void WaitForCoreAsMember(Kthread& self, bool released) {
   if (released || self.rq_len.load(std::memory_order_relaxed) > 0) RingDoorbell();
   for (;;) {
     IdleUpkeep();
-    bool work = self.rq_len.load(std::memory_order_relaxed) > 0;
+    bool work = self.rq_len.load(std::memory_order_relaxed) > 0 || SiblingWorkQueued(self);
     if (work && self.grant.idle) {
       if (ResumeIdleCore(self.grant)) return;
       RingDoorbell();  // taken back: the daemon must grant a core for the work
@@ -580,7 +626,17 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
     if (work) {
       if (WaitForGrant(self.grant, deadline, GrantPoll::kPolite)) return;
     } else if (!g_signal_arrived.load(std::memory_order_acquire) && !(net && net->pending())) {
-      IdleWait(self, EarlierDeadline(deadline, net ? net->next_timer_ns() : 0));
+      uint64_t until = EarlierDeadline(deadline, net ? net->next_timer_ns() : 0);
+      bool reactor = ReactorHasWaiters() && !g_reactor_busy.load(std::memory_order_relaxed);
+      if (g_running_kthreads.load(std::memory_order_relaxed) > 1 && !reactor) {
+        // Kicks (work, signals) and grants end it, as its timers do.
+        PausePreemptionTimer();
+        bool granted = WaitForGrant(self.grant, until, GrantPoll::kSleep);
+        ResumePreemptionTimer();
+        if (granted) return;
+      } else {
+        IdleWait(self, until);
+      }
     }
     RunTimers();
     HandleSignalWakeups();
@@ -652,6 +708,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
     }
     self.loop_tsc = ReadTsc();
     PublishSignals(self);
+    if (self.grant.member_pid != 0) [[unlikely]] WakeSiblingForQueue(self);
     uint64_t next_deadline = RunTimers();
     HandleSignalWakeups();
     if (ReactorHasWaiters()) ReactorPoll(0);
@@ -886,7 +943,7 @@ void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i
   g_doorbell_fd.store(doorbell_fd, std::memory_order_release);
 }
 
-void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd, bool wait_for_grant) {
+void AttachMemberSlot(KthreadSlot* slot, uint32_t token, int doorbell_fd, bool wait_for_grant) {
   PreemptionNeeded();  // the daemon asks for its core back through the ticks
   Kthread& self = Self();
   CoreGrant& g = self.grant;
@@ -896,6 +953,7 @@ void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd, bool wait_for_grant) {
   g.holds = false;
   g.idle = false;
   g.member_pid = static_cast<uint32_t>(host::Syscall(SYS_getpid));
+  g.member_token = token;
   slot->status.store(PackStatus(KthreadState::kParked, g.seq), std::memory_order_relaxed);
   g_doorbell_fd.store(doorbell_fd, std::memory_order_release);
   g.slot = slot;
@@ -934,7 +992,7 @@ bool YieldRequested() {
          (c != g.core || g.slot->yield_requested.load(std::memory_order_relaxed) != 0);
 }
 
-void SetMemberRejoin(bool (*fn)()) { g_member_rejoin = fn; }
+void SetMemberRejoin(MemberJoin (*fn)(MemberJoinKind)) { g_member_rejoin = fn; }
 
 void SetNetPoller(const NetPoller* p) {
   if (p) PreemptionNeeded();  // the rings are polled between uthreads
@@ -1003,6 +1061,13 @@ void MakeRunnable(Uthread* u) {
   Kthread& k = HomeFor(u, *kp);
   PushRunqueue(k, u);
   KickKthread(k);
+  if (k.grant.member_pid != 0 && k.grant.holds) {
+    // A forked process's: queued behind a running uthread, it is work for
+    // a sibling without a core, which asks the daemon for one (it would
+    // not notice waiting in the reactor or on its park word).
+    if (Kthread* idle = CorelessSibling(k)) KickKthread(*idle);
+    return;
+  }
   if (UnderDaemon(k) && k.grant.holds && k.rq_len.load(std::memory_order_relaxed) > 1) {
     // Work queues behind a running kthread: if a sibling has no core,
     // the daemon may grant it one (it reads the queue's age).
@@ -1091,9 +1156,10 @@ void Yield() {
   // scheduler loop must look at the rings and the reactor every slice even
   // when this uthread is alone (a busy guest would starve them); not while
   // another kthread blocks in the reactor's epoll_wait (it wakes them).
-  // A noted signal needs the loop too (HandleSignalWakeups aims and wakes).
+  // A noted signal needs the loop too (HandleSignalWakeups aims and wakes),
+  // as does a forked process's kthread that may join a daemon again.
   if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive() &&
-      !ReactorNeedsPass() && !g_signal_arrived.load(std::memory_order_relaxed))
+      !ReactorNeedsPass() && !g_signal_arrived.load(std::memory_order_relaxed) && !MemberRejoinDue())
     return;
   u->state = UthreadState::kRunnable;
   SwitchFrom(u, true);
@@ -1118,6 +1184,14 @@ bool TimersDue() {
   // No clock read (~15 ns through the vDSO) without a timer.
   uint64_t due = g_next_deadline.load(std::memory_order_acquire);
   return due != ~uint64_t{0} && due <= NowNs();
+}
+
+bool MemberRejoinDue() {
+  if (!g_member_rejoin) return false;
+  libos::ThreadState* ts = libos::CurrentThread();
+  if (!ts || !ts->kthread) return false;
+  const Kthread& k = *static_cast<const Kthread*>(ts->kthread);
+  return (k.grant.slot == nullptr || RunsStandalone(k.grant)) && NowNs() >= k.rejoin_at;
 }
 
 bool ReactorNeedsPass() {
@@ -1184,7 +1258,7 @@ void ResetAfterFork() {
   // One kthread, which the child's own work needs: it parks when idle.
   SetSpinningKthreads(0);
   SetIfChanged(g_member_rejoin, nullptr);
-  SetIfChanged(g_member_rejoin_at, 0);
+  SetIfChanged(self.rejoin_at, 0);
   SetIfChanged(g_daemon_header, nullptr);
   SetIfChanged(g_doorbell_fd, -1);
   SetIfChanged(g_timer_keeper, nullptr);
@@ -1227,8 +1301,6 @@ void AddKthreadIfWanted() {
   if (g_restartable.load(std::memory_order_relaxed) == 0) return;  // the parent: never
   if (static_cast<uint64_t>(g_running_kthreads.load(std::memory_order_relaxed)) >= LiveUthreadCount())
     return;
-  // A daemon member has one slot (docs/daemon.md, "Forked processes").
-  if (Self().grant.slot || g_member_rejoin) return;
   int index = -1;
   uintptr_t tls = 0;
   {
@@ -1246,6 +1318,9 @@ void AddKthreadIfWanted() {
     }
     Kthread& k = g_kthreads[index];
     k.starting = true;
+    // What the parent's kthread left in its grant is not this one's; its
+    // host thread starts with our affinity (a raw clone copies it).
+    ResetGrantForNewThread(k.grant, Self().grant.pinned);
     g_restartable.fetch_sub(1, std::memory_order_relaxed);
     g_running_kthreads.fetch_add(1, std::memory_order_relaxed);
     tls = k.ts->libos_fs;  // its glibc descriptor (the parent's copy of the ThreadState)
@@ -1281,6 +1356,24 @@ void RunRestartedKthread(int index, uint64_t host_mask) {
   k.trace_sample = GrantTraceSample{};
   k.trace_woken = nullptr;
   k.spins = false;
+  k.rejoin_at = 0;
+  // In a process that joined the daemon, the kthread takes grants on a
+  // member slot of its own before it runs anything; if the daemon refuses
+  // one the process keeps the kthreads it has. (With no daemon to ask it
+  // runs standalone, as the others do then, and joins when one returns.)
+  if (g_member_rejoin) {
+    if (g_member_rejoin(MemberJoinKind::kNewKthread) == MemberJoin::kRefused) {
+      {
+        SpinGuard g(g_restart_lock);
+        k.starting = false;
+        g_running_kthreads.fetch_sub(1, std::memory_order_relaxed);
+        g_restartable.store(0, std::memory_order_relaxed);
+      }
+      for (;;) host::Syscall(SYS_exit, 0);
+    }
+  }
+  // Standalone: off the core its creator was pinned to (a grant of its own).
+  if (!k.grant.slot && k.grant.pinned <= kMaxCoreId) ReleaseGrantAfterFork(k.grant);
   {
     SpinGuard g(g_restart_lock);
     k.starting = false;

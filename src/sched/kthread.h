@@ -102,6 +102,11 @@ void Unregister(Uthread* u);
 int PeekRunnable();
 // True if a sleep or timeout has expired and waits for a scheduler pass.
 bool TimersDue();
+// True if this kthread of a forked process that joined the daemon runs
+// standalone and may try to join again (a pass through the scheduler loop
+// does it: a CPU-bound uthread would otherwise keep it from ever trying).
+// Async-signal-safe.
+bool MemberRejoinDue();
 // True if uthreads wait on host descriptors and no kthread blocks in the
 // reactor for them: only a scheduler pass (ReactorPoll) can wake them, so
 // a uthread that never blocks must still go through the loop every slice.
@@ -149,8 +154,10 @@ void ResetAfterFork();
 // child"): ResetAfterFork leaves one; a new host thread takes the place of
 // one of the parent's other kthreads (whose Kthread entry and glibc thread
 // descriptor are in the child's memory, the host thread is not) whenever
-// the process has more uthreads than running kthreads. Standalone only: a
-// forked process that joined the daemon has one member slot, one kthread.
+// the process has more uthreads than running kthreads. In a forked
+// process that joined the daemon each new kthread joins on a member slot
+// of its own first (SetMemberRejoin's fn, kNewKthread); one the daemon
+// refuses ends before it runs anything, and no more are started.
 // `start(index, tls)` starts a host thread whose %fs is `tls` (that
 // kthread's glibc descriptor) and that calls RunRestartedKthread; false if
 // it could not. `init` is the per-kthread LibOS set-up it runs first.
@@ -171,16 +178,21 @@ struct ShmHeader;
 // slot a core (docs/daemon.md, "The kthread's side"; core_grant.h).
 void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i), void* ctx,
                         int doorbell_fd);
-// In a forked process, on its one kthread: from now on it runs uthreads
-// only while the daemon grants `slot` (a member slot it was given by
-// SCHED_JOIN) a core; `doorbell_fd` is the container's doorbell. The
+// In a forked process, on the calling kthread: from now on it runs
+// uthreads only while the daemon grants `slot` (a member slot it was given
+// by SCHED_JOIN) a core; `doorbell_fd` is the container's doorbell (the
+// process's: every kthread rings the one given). The
 // calling uthread returns once the slot's first grant came (with
 // `wait_for_grant`; else its next scheduling point asks for one).
-void AttachMemberSlot(KthreadSlot* slot, int doorbell_fd, bool wait_for_grant = true);
-// A forked process that joined: `fn` joins again (SCHED_JOIN and
-// AttachMemberSlot without waiting) when its kthread runs standalone, at
-// most every 100 ms, from the scheduler loop; true if it did.
-void SetMemberRejoin(bool (*fn)());
+void AttachMemberSlot(KthreadSlot* slot, uint32_t token, int doorbell_fd, bool wait_for_grant = true);
+// A forked process that joined: `fn` joins the calling kthread (SCHED_JOIN
+// on a connection of its own, and AttachMemberSlot without waiting): a
+// kthread the process starts, before it runs anything (kNewKthread), and
+// one that runs standalone again (the daemon died, or a new one freed its
+// slot), at most every 100 ms, from its scheduler loop (kAgain).
+enum class MemberJoinKind { kNewKthread, kAgain };
+enum class MemberJoin { kJoined, kNoDaemon, kRefused };
+void SetMemberRejoin(MemberJoin (*fn)(MemberJoinKind));
 // The daemon's doorbell changed (re-registration) or is gone (-1); every
 // kthread re-reads its grant word.
 void SetDaemonDoorbell(int fd);

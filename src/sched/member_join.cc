@@ -12,7 +12,8 @@
 namespace junction::sched {
 
 int SchedJoin(const std::string& socket_path, uint64_t container_id, uint32_t* slot,
-              int* doorbell, const char** why) {
+              uint32_t* token, int* doorbell, const char** why, bool* refused) {
+  *refused = false;
   SchedJoinRequest req;
   req.container_id = container_id;
   std::vector<uint8_t> frame = EncodeSchedJoinRequest(req);
@@ -33,9 +34,14 @@ int SchedJoin(const std::string& socket_path, uint64_t container_id, uint32_t* s
   };
   SchedJoinReply reply;
   if (!DecodeSchedJoinReply(payload, &reply)) return fail("a malformed reply");
-  if (reply.error != 0) return fail("the daemon refused SCHED_JOIN");
+  if (reply.error != 0) {
+    *refused = true;
+    return fail("the daemon refused SCHED_JOIN");
+  }
   if (*doorbell < 0) return fail("no doorbell in the reply");
+  if (reply.token == 0) return fail("no slot token in the reply");
   *slot = reply.slot;
+  *token = reply.token;
   return sock;
 }
 

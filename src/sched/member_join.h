@@ -11,8 +11,11 @@ namespace junction::sched {
 // Asks the daemon at `socket_path` for a kthread slot of container
 // `container_id`. Returns the connected socket, which must stay open while
 // the process lives (its closing releases the slot), with the slot index
-// and the container's doorbell eventfd; or -1 with `why`.
+// and the container's doorbell eventfd; or -1 with `why` and `*refused`
+// true if the daemon answered with a refusal (false: no daemon, or no
+// usable answer).
+// `*token`: the slot's member_token while it is ours.
 int SchedJoin(const std::string& socket_path, uint64_t container_id, uint32_t* slot,
-              int* doorbell, const char** why);
+              uint32_t* token, int* doorbell, const char** why, bool* refused);
 
 }  // namespace junction::sched

@@ -103,9 +103,10 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
   // epoll_wait). A signal another kthread queued for this uthread
   // (KickUthread) is delivered through the same path even when nobody
   // waits for the core. A host signal this uthread blocks needs the loop
-  // too: it chooses the thread to take it (and wakes it).
+  // too: it chooses the thread to take it (and wakes it). So does a forked
+  // process's kthread that lost its daemon and may join the next.
   bool others = PeekRunnable() != 0 || TimersDue() || YieldRequested() || NetPollerActive() ||
-                ReactorNeedsPass() || SignalArrivedPending();
+                ReactorNeedsPass() || SignalArrivedPending() || MemberRejoinDue();
   bool signal = __atomic_load_n(&ts->signal_pending, __ATOMIC_ACQUIRE) != 0;
   if (!others && !signal) return;
   auto* uc = static_cast<ucontext_t*>(ucv);

@@ -7,8 +7,8 @@
 //
 //   [ShmHeader]            one cache line written by the daemon, one by the container
 //   [KthreadSlot] x N      N = cpu.max_cores; one per kthread of the first process
-//   [KthreadSlot] x M      M = kMemberSlots; one per forked process's kthread
-//                          while it is a member (SCHED_JOIN), assigned by the daemon
+//   [KthreadSlot] x M      M = kMemberSlots; one per kthread of a forked process
+//                          that joined (SCHED_JOIN), assigned by the daemon
 //   [PacketQueues] x N     packet rings and buffers, one set per kthread
 //                          (net/packet_queues.h; ring_offset, ring_size)
 //   [NetPortTable]         which of the container's processes receive on
@@ -47,15 +47,16 @@ namespace junction::sched {
 
 inline constexpr uint32_t kShmMagic = 0x4843534a;  // "JSCH" little-endian
 // 2: packet rings per kthread; 3: port table; 4: member slots; 5: flow table;
-// 6: parked segments
-inline constexpr uint32_t kShmVersion = 6;
+// 6: parked segments; 7: member tokens
+inline constexpr uint32_t kShmVersion = 7;
 inline constexpr size_t kCacheLine = 64;
 
 // Most kthread slots a region holds (cpu.max_cores allows 1..256).
 inline constexpr uint32_t kMaxKthreadSlots = 256;
-// Slots for the kthreads of a container's forked processes (one each:
-// a forked process runs on one kthread), after the N kthread slots.
-// Further processes run standalone (docs/daemon.md "Forked processes").
+// Slots for the kthreads of a container's forked processes (one per
+// kthread, at most cpu.max_cores per process), after the N kthread slots.
+// A process refused its first one runs standalone, a kthread refused one
+// is not started (docs/daemon.md "Forked processes").
 inline constexpr uint32_t kMemberSlots = 64;
 
 // grant_core values other than a core id.
@@ -137,7 +138,12 @@ struct alignas(kCacheLine) KthreadSlot {
   // is not its own any more).
   std::atomic<uint32_t> member_pid;
   std::atomic<uint64_t> grant_time_ns;    // CLOCK_MONOTONIC of the last grant
-  uint8_t pad2[kCacheLine - 24];
+  // Member slots: this assignment's token (0: free), also in the
+  // SCHED_JOIN reply. A process may have several kthreads, each on a slot
+  // of its own: member_pid alone does not tell one that its slot went to
+  // a sibling (after a daemon restart).
+  std::atomic<uint32_t> member_token;
+  uint8_t pad2[kCacheLine - 28];
 };
 static_assert(sizeof(KthreadSlot) == 2 * kCacheLine);
 static_assert(offsetof(KthreadSlot, grant_core) == kCacheLine);

@@ -2,6 +2,8 @@
 
 #include <csignal>
 
+#include "sched/status_format.h"
+
 namespace junction::sched {
 
 SlotSignals ReadSlot(const KthreadSlot& s, uint64_t now_ns, uint32_t* rejected) {
@@ -9,7 +11,10 @@ SlotSignals ReadSlot(const KthreadSlot& s, uint64_t now_ns, uint32_t* rejected) 
   uint64_t since = s.oldest_runnable_since_ns.load(std::memory_order_relaxed);
   if (since != 0) {
     if (since > now_ns + kFutureSlackNs) {
-      ++*rejected;
+      // Ahead of the tick's clock reading, which is stale if the host
+      // preempted the daemon since (a loaded CPU it shares with granted
+      // kthreads: 10+ ms): a scribble only if ahead of a fresh one too.
+      if (since > MonotonicNowNs() + kFutureSlackNs) ++*rejected;
     } else if (since < now_ns) {
       uint64_t age = now_ns - since;
       out.queue_delay_ns = age < kMaxQueueDelayNs ? age : kMaxQueueDelayNs;

@@ -53,6 +53,7 @@ void InitializeRegion(ShmRegion* r, uint64_t container_id) {
   for (uint32_t i = r->slots(); i < r->total_slots(); i++) {
     KthreadSlot* s = r->slot(i);
     s->member_pid.store(0, std::memory_order_relaxed);
+    s->member_token.store(0, std::memory_order_relaxed);
     s->grant_seq.store(0, std::memory_order_relaxed);
     s->grant_time_ns.store(0, std::memory_order_relaxed);
     s->yield_requested.store(0, std::memory_order_relaxed);

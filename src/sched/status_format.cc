@@ -147,9 +147,13 @@ std::string FormatStatusJson(const std::vector<ContainerStatus>& rows, uint64_t 
       o += ", \"command\": ";
       AppendJsonString(&o, ps.command);
       // Its kthread runs on the daemon's grants (docs/daemon.md "Forked processes").
-      bool scheduled = std::find(s.scheduled_pids.begin(), s.scheduled_pids.end(), ps.host_pid) !=
-                       s.scheduled_pids.end();
+      auto at = std::find(s.scheduled_pids.begin(), s.scheduled_pids.end(), ps.host_pid);
+      bool scheduled = at != s.scheduled_pids.end();
       o += std::string(", \"scheduled\": ") + (scheduled ? "true" : "false");
+      // The cores its kthreads hold now (null: not on the daemon's grants).
+      size_t i = static_cast<size_t>(at - s.scheduled_pids.begin());
+      o += ", \"cores\": ";
+      o += scheduled && i < s.scheduled_cores.size() ? std::to_string(s.scheduled_cores[i]) : "null";
       o += "}";
     }
     o += "]}";

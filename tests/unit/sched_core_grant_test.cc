@@ -246,3 +246,24 @@ TEST_CASE("core grant: polling hard for a deadline past the polling window never
   CHECK(sample.keeper_sleep == 0);
   CHECK(sample.keeper_woke == 0);
 }
+
+TEST_CASE("core grant: a member slot given to another kthread of the same process is not ours") {
+  SaveStandaloneAffinity();
+  KthreadSlot slot{};
+  slot.grant_core.store(kNoCore);
+  slot.member_pid.store(4242);
+  slot.member_token.store(7);
+  CoreGrant g;
+  g.slot = &slot;
+  g.member_pid = 4242;
+  g.member_token = 7;
+  CHECK_FALSE(MayRun(g));  // ours, not granted yet
+  CHECK(g.slot == &slot);
+  // A new daemon freed it and gave it to a sibling kthread (same pid, a
+  // new token): this kthread runs standalone, and leaves it to the other.
+  slot.member_token.store(8);
+  CHECK(MayRun(g));
+  CHECK(g.slot == nullptr);
+  CHECK(g.member_pid == 0);
+  CHECK(g.member_token == 0);
+}

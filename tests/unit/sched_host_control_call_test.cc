@@ -235,21 +235,24 @@ TEST_CASE("host control call: failures say what failed and leave nothing open") 
 
 TEST_CASE("SCHED_JOIN: the slot and doorbell, or why not") {
   int before = OpenFds();
-  uint32_t slot = 0;
+  uint32_t slot = 0, token = 0;
   int doorbell = -1;
   const char* why = nullptr;
+  bool refused = true;
   SUBCASE("granted") {
     FakeDaemon d([](int conn) {
       int p[2];
       REQUIRE(pipe(p) == 0);
-      SendWithFds(conn, EncodeSchedJoinReply({.error = 0, .message = "", .slot = 9}), {p[1]});
+      SendWithFds(conn, EncodeSchedJoinReply({.error = 0, .message = "", .slot = 9, .token = 77}), {p[1]});
       close(p[0]);
       close(p[1]);
     });
-    int sock = SchedJoin(d.path(), 4, &slot, &doorbell, &why);
+    int sock = SchedJoin(d.path(), 4, &slot, &token, &doorbell, &why, &refused);
     d.Finish();
     REQUIRE_MESSAGE(sock >= 0, why);
+    CHECK(!refused);
     CHECK(slot == 9);
+    CHECK(token == 77);
     CHECK(doorbell >= 0);
     SchedJoinRequest req;
     REQUIRE(d.request.size() > 4);
@@ -263,29 +266,32 @@ TEST_CASE("SCHED_JOIN: the slot and doorbell, or why not") {
     FakeDaemon d([](int conn) {
       int p[2];
       REQUIRE(pipe(p) == 0);
-      SendWithFds(conn, EncodeSchedJoinReply({.error = 28, .message = "no slot", .slot = 0}),
+      SendWithFds(conn, EncodeSchedJoinReply({.error = 28, .message = "no slot", .slot = 0, .token = 0}),
                   {p[1]});
       close(p[0]);
       close(p[1]);
     });
-    CHECK(SchedJoin(d.path(), 4, &slot, &doorbell, &why) < 0);
+    CHECK(SchedJoin(d.path(), 4, &slot, &token, &doorbell, &why, &refused) < 0);
     CHECK(std::string(why) == "the daemon refused SCHED_JOIN");
+    CHECK(refused);
   }
   SUBCASE("no doorbell") {
     FakeDaemon d([](int conn) {
-      SendWithFds(conn, EncodeSchedJoinReply({.error = 0, .message = "", .slot = 9}), {});
+      SendWithFds(conn, EncodeSchedJoinReply({.error = 0, .message = "", .slot = 9, .token = 77}), {});
     });
-    CHECK(SchedJoin(d.path(), 4, &slot, &doorbell, &why) < 0);
+    CHECK(SchedJoin(d.path(), 4, &slot, &token, &doorbell, &why, &refused) < 0);
     CHECK(std::string(why) == "no doorbell in the reply");
+    CHECK(!refused);
   }
   SUBCASE("another message") {
     FakeDaemon d([](int conn) { SendWithFds(conn, EncodeSchedJoinRequest({.container_id = 1}), {}); });
-    CHECK(SchedJoin(d.path(), 4, &slot, &doorbell, &why) < 0);
+    CHECK(SchedJoin(d.path(), 4, &slot, &token, &doorbell, &why, &refused) < 0);
     CHECK(std::string(why) == "a malformed reply");
   }
   SUBCASE("no daemon") {
-    CHECK(SchedJoin("/tmp/junction-hcc-test-nobody/control.sock", 4, &slot, &doorbell, &why) < 0);
+    CHECK(SchedJoin("/tmp/junction-hcc-test-nobody/control.sock", 4, &slot, &token, &doorbell, &why, &refused) < 0);
     CHECK(std::string(why) == "cannot connect to the daemon");
+    CHECK(!refused);
   }
   CHECK(OpenFds() == before);
 }

@@ -6,8 +6,11 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "sched/daemon_container.h"
+#include "sched/status_format.h"
 
 using namespace junction::sched;
 
@@ -70,4 +73,94 @@ TEST_CASE("member slots: among the first process's kthreads, queued work, then l
   CHECK(c.PickSlotFor(5) == 1);
   c.slot_core[1] = 4;  // holding a core: the next one goes by locality
   CHECK(c.PickSlotFor(5) == 2);
+}
+
+TEST_CASE("member slots: one per kthread of a forked process, at most the container's max cores") {
+  auto box = MakeContainer(2);
+  DaemonContainer& c = *box;
+  c.info.max = 2;
+  const char* why = nullptr;
+  int a = c.FreeMemberSlotFor(100, &why);
+  REQUIRE(a == 2);  // the first member slot, after the two kthread slots
+  uint32_t token = c.AssignMemberSlot(static_cast<size_t>(a), 100);
+  // The slot's daemon words afresh: no grant, the pid and token say whose it is.
+  KthreadSlot* ks = c.region.slot(static_cast<uint32_t>(a));
+  CHECK(ks->member_pid.load() == 100);
+  CHECK(token != 0);
+  CHECK(ks->member_token.load() == token);
+  CHECK(ks->grant_core.load() == kNoCore);
+  CHECK(ks->grant_seq.load() == c.slot_seq[static_cast<size_t>(a)]);
+  int b = c.FreeMemberSlotFor(100, &why);
+  REQUIRE(b == 3);
+  uint32_t token_b = c.AssignMemberSlot(static_cast<size_t>(b), 100);
+  CHECK(token_b != token);  // the process's other kthread tells its slot by it
+  CHECK(c.MemberSlotsOf(100) == 2);
+  // A third kthread of the process: refused (two cores at most), while
+  // another process still gets one.
+  CHECK(c.FreeMemberSlotFor(100, &why) < 0);
+  CHECK(std::string(why) == "the process has a kthread slot for each of the container's max cores");
+  int other = c.FreeMemberSlotFor(101, &why);
+  CHECK(other == 4);
+  // Listed once, with the cores its kthreads hold.
+  c.slot_core[static_cast<size_t>(a)] = 0;
+  c.slot_core[static_cast<size_t>(b)] = 1;
+  c.pid = 7;
+  ContainerStatus st = c.Status(MonotonicNowNs());
+  CHECK(st.pids == std::vector<int32_t>{7, 100});
+  CHECK(st.scheduled_pids == std::vector<int32_t>{7, 100});
+  CHECK(st.scheduled_cores == std::vector<uint32_t>{0, 2});
+  CHECK(st.active == 2);
+  // Freed (its connection closed): the process runs standalone there.
+  c.slot_core[static_cast<size_t>(a)] = -1;
+  c.FreeMemberSlot(static_cast<size_t>(a));
+  CHECK(ks->member_pid.load() == 0);
+  CHECK(ks->grant_core.load() == kStandaloneGrant);
+  CHECK(ks->member_token.load() == 0);
+  CHECK(c.MemberSlotsOf(100) == 1);
+  CHECK(c.FreeMemberSlotFor(100, &why) == a);
+  // Every member slot taken: refused for anyone.
+  for (size_t j = 0; j < kMemberSlots; j++)
+    if (!c.member_in_use[j]) c.AssignMemberSlot(c.region.slots() + j, static_cast<int32_t>(1000 + j));
+  CHECK(c.FreeMemberSlotFor(555, &why) < 0);
+  CHECK(std::string(why) == "the container has as many scheduled kthreads of forked processes as it may");
+}
+
+TEST_CASE("member slots: a process's kthreads share its work: a free slot of it gets the core") {
+  auto box = MakeContainer(2);
+  DaemonContainer& c = *box;
+  const int a = 2, b = 3, other = 4;
+  for (int s : {a, b}) {
+    c.member_pid[static_cast<size_t>(s - 2)] = 100;
+    c.member_in_use[static_cast<size_t>(s - 2)] = true;
+  }
+  c.member_pid[2] = 101;
+  c.member_in_use[2] = true;
+  // Slot a runs (core 0) with uthreads queued behind it: its sibling b,
+  // free and without work of its own, gets the next core (it steals).
+  c.slot_core[a] = 0;
+  c.signals[a].state = KthreadState::kRunning;
+  c.signals[a].runnable = 1;
+  c.signals[a].queue_delay_ns = 50'000;
+  CHECK(c.PickSlotFor(1) == b);
+  // Another process waiting longer goes first.
+  c.signals[other].runnable = 1;
+  c.signals[other].queue_delay_ns = 80'000;
+  CHECK(c.PickSlotFor(1) == other);
+  // Without work in it, a process's free slots get nothing.
+  c.signals[other] = SlotSignals{};
+  c.signals[a].runnable = 0;
+  c.signals[a].queue_delay_ns = 0;
+  CHECK(c.PickSlotFor(1) < 2);
+  // Within a process: the free slot with work queued on it, else the one
+  // that held the core last.
+  c.slot_core[a] = -1;
+  c.slot_last_core[b] = 1;
+  c.signals[a].runnable = 1;
+  c.signals[a].queue_delay_ns = 10'000;
+  CHECK(c.PickSlotFor(1) == a);
+  c.signals[a] = SlotSignals{};
+  c.signals[b].timer_lateness_ns = 5'000;  // a late timer is work too
+  c.slot_last_core[a] = 1;
+  c.slot_last_core[b] = 0;
+  CHECK(c.PickSlotFor(1) == a);
 }

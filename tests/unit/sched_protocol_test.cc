@@ -127,7 +127,7 @@ TEST_CASE("shm: the reader survives a container scribbling random bytes over its
 TEST_CASE("shm: out-of-range values are rejected and counted") {
   KthreadSlot s{};
   uint32_t rejected = 0;
-  s.oldest_runnable_since_ns = 10'000'000'000;  // in the future
+  s.oldest_runnable_since_ns = MonotonicNowNs() + 3'600'000'000'000;  // an hour ahead
   s.runnable = kMaxRunnablePerSlot + 1;
   s.status = PackStatus(KthreadState::kParked, 7) | 0x55;  // invalid state
   s.tid = kMaxTid + 1;
@@ -209,6 +209,7 @@ TEST_CASE("control messages: round trips") {
   rows[0].net->tx_bytes = 600;
   rows[0].net->Count(net::Drop::kNicFull);
   rows[0].scheduled_pids = {4242, 4243};
+  rows[0].scheduled_cores = {0, 2};
   std::vector<ContainerStatus> got;
   REQUIRE(DecodeStatusReply(Payload(EncodeStatusReply(rows)), &got));
   REQUIRE(got.size() == 2);
@@ -222,6 +223,11 @@ TEST_CASE("control messages: round trips") {
   CHECK(got[0].net->total_drops() == 1);
   CHECK_FALSE(got[1].net);
   CHECK(got[0].scheduled_pids == rows[0].scheduled_pids);
+  CHECK(got[0].scheduled_cores == rows[0].scheduled_cores);
+  // One count per scheduled process, or the row is malformed.
+  rows[0].scheduled_cores = {1};
+  CHECK_FALSE(DecodeStatusReply(Payload(EncodeStatusReply(rows)), &got));
+  rows[0].scheduled_cores = {0, 2};
   ContainerStatus one;
   CHECK(DecodeContainerStatus(EncodeContainerStatus(rows[0]), &one));
   CHECK(one.name == "web");
@@ -246,11 +252,12 @@ TEST_CASE("control messages: round trips") {
   CHECK(PeekType(Payload(sjf)) == MessageType::kSchedJoinRequest);
   REQUIRE(DecodeSchedJoinRequest(Payload(sjf), &sjback));
   CHECK(sjback.container_id == 7);
-  SchedJoinReply sr{.error = 0, .message = "", .slot = 9}, srback;
+  SchedJoinReply sr{.error = 0, .message = "", .slot = 9, .token = 5}, srback;
   std::vector<uint8_t> srf = EncodeSchedJoinReply(sr);
   CHECK(PeekType(Payload(srf)) == MessageType::kSchedJoinReply);
   REQUIRE(DecodeSchedJoinReply(Payload(srf), &srback));
   CHECK(srback.slot == 9);
+  CHECK(srback.token == 5);
   CHECK_FALSE(DecodeSchedJoinReply(Payload(sjf), &srback));
   CHECK_FALSE(DecodeSchedJoinRequest(Payload(jf), &sjback));
   CHECK_FALSE(DecodeSchedJoinRequest(std::span<const uint8_t>(Payload(sjf).data(), 8), &sjback));
