@@ -19,10 +19,13 @@ namespace {
 
 // Negative (the host accepts it from another process) and unused by Linux.
 constexpr int kRemoteThreadCode = -0x4a54;  // "JT"
-// Where the target tid and the sender's si_code travel: bytes 32..39 of the
-// siginfo, past every field of a queued or kill()ed signal's layout (pid,
-// uid, value) and inside the 48 bytes the host copies.
-constexpr size_t kTidOffset = 32, kCodeOffset = 36;
+// Where the target tid, the sender's si_code and a second marker travel:
+// bytes 32..43 of the siginfo, past every field of a queued or kill()ed
+// signal's layout (pid, uid, value) and inside the 48 bytes the host
+// copies. A guest's own rt_sigqueueinfo with that si_code (Linux delivers
+// any negative code as given) lacks the second marker and stays its own.
+constexpr size_t kTidOffset = 32, kCodeOffset = 36, kMagicOffset = 40;
+constexpr uint32_t kMagic = 0x4a545347;  // "JTSG"
 
 constexpr int kMailboxSlots = 64;
 enum SlotState : uint32_t { kEmpty, kFilling, kFull };
@@ -43,6 +46,7 @@ long SendRemoteThreadSignal(int host_pid, int tid, siginfo_t info) {
   info.si_code = kRemoteThreadCode;
   std::memcpy(reinterpret_cast<char*>(&info) + kTidOffset, &tid, 4);
   std::memcpy(reinterpret_cast<char*>(&info) + kCodeOffset, &code, 4);
+  std::memcpy(reinterpret_cast<char*>(&info) + kMagicOffset, &kMagic, 4);
   StraceFlush();
   // To the process: whichever kthread can take it runs the handler.
   return host::Syscall(SYS_rt_sigqueueinfo, host_pid, sig, host::L(&info));
@@ -51,9 +55,13 @@ long SendRemoteThreadSignal(int host_pid, int tid, siginfo_t info) {
 bool TakeRemoteThreadSignal(int sig, siginfo_t* info) {
   if (info->si_code != kRemoteThreadCode) return false;
   int tid, code;
+  uint32_t magic;
   std::memcpy(&tid, reinterpret_cast<char*>(info) + kTidOffset, 4);
   std::memcpy(&code, reinterpret_cast<char*>(info) + kCodeOffset, 4);
-  std::memset(reinterpret_cast<char*>(info) + kTidOffset, 0, 8);
+  std::memcpy(&magic, reinterpret_cast<char*>(info) + kMagicOffset, 4);
+  // Only codes another process may send (kill's, or a queued one's).
+  if (magic != kMagic || tid <= 0 || code > 0 || code == SI_TKILL) return false;
+  std::memset(reinterpret_cast<char*>(info) + kTidOffset, 0, 12);
   info->si_code = code;
   info->si_pid = proc::ContainerPid(info->si_pid);
   for (MailSlot& s : g_mailbox) {

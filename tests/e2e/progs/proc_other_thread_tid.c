@@ -28,6 +28,10 @@
 #endif
 
 static int to_parent, main_cmd, thread_cmd;
+// A queued signal's code Linux passes on as given (any negative one but
+// SI_TKILL); Junction uses it between its processes, and must not take a
+// guest's for its own.
+enum { kOddCode = -0x4a54 };
 
 static void report(const char* what, long rc) {
   printf("%s: %ld %s\n", what, rc, rc < 0 ? strerror(errno) : "");
@@ -57,7 +61,11 @@ static void wait_signal(int sig, int block) {
   char r[3] = {'n', 0, 0};
   if ((block ? sigwaitinfo(&s, &info) : sigtimedwait(&s, &info, &zero)) == sig) {
     r[0] = 'y';
-    r[1] = (char)(info.si_code == SI_TKILL ? 't' : info.si_code == SI_USER ? 'u' : info.si_code == SI_QUEUE ? 'q' : '?');
+    r[1] = (char)(info.si_code == SI_TKILL  ? 't'
+                  : info.si_code == SI_USER ? 'u'
+                  : info.si_code == SI_QUEUE ? 'q'
+                  : info.si_code == kOddCode ? 'o'
+                                             : '?');
     r[2] = (char)(info.si_pid == getppid() ? 'p' : '?');
   }
   put(to_parent, r, 3);
@@ -89,6 +97,7 @@ static void child_main(const char* self) {
     if (c == '1') wait_signal(SIGUSR1, 1);
     if (c == '2') wait_signal(SIGUSR2, 0);
     if (c == 'r') wait_signal(SIGRTMIN, 0);
+    if (c == 'R') wait_signal(SIGRTMIN, 1);
     if (c == 'l') {
       struct rlimit r;
       getrlimit(RLIMIT_CORE, &r);
@@ -201,6 +210,10 @@ static void live_thread(const struct child* c) {
   forged.si_signo = SIGRTMIN;
   forged.si_code = SI_USER;  // only a thread signalling itself may claim it
   report("rt_tgsigqueueinfo(pid, tid, SI_USER)", syscall(SYS_rt_tgsigqueueinfo, c->pid, c->tid, SIGRTMIN, &forged));
+  forged.si_code = kOddCode;
+  forged.si_pid = getpid();
+  report("rt_sigqueueinfo(pid, code -0x4a54)", syscall(SYS_rt_sigqueueinfo, c->pid, SIGRTMIN, &forged));
+  ask(c, c->cmd, 'R', "  main thread waits for SIGRTMIN");
 
   errno = 0;
   long fd = syscall(SYS_pidfd_open, c->tid, 0);
