@@ -7,7 +7,8 @@
 //
 // A kLazy handler starts in the guest's context and calls EnterLibos() the
 // moment it needs more (a rare case, a host call that needs libc); the
-// dispatcher leaves the LibOS context again on the way out. Calls that
+// syscall entry leaves the LibOS context again on the way out
+// (junction_lazy_finish). Calls that
 // never need it skip the ~120 ns XSAVEOPT/XRSTOR pair and two %fs writes.
 // Everything here is inline and vector-free.
 #pragma once
@@ -17,6 +18,7 @@
 #include <cstdint>
 
 #include "libos/entry/thread_state.h"
+#include "libos/host/host.h"
 
 namespace junction::libos {
 
@@ -77,6 +79,18 @@ inline void LeaveLibos(ThreadState* ts) {
   WriteFsBase(ts->guest_fs);  // arch_prctl(ARCH_SET_FS) updates guest_fs
   XrstorFrom(ts->xsave_area, ts->xsave_mask);
   ts->in_libos = 0;
+}
+
+// A lazy handler's host call. A host call leaves the CPU's return stack
+// buffer holding the kernel's return addresses (SRSO "safe RET"), so each
+// `ret` after it mispredicts (~6 ns): this one comes back by a jump
+// (host::SyscallLinked), and the syscall exit returns to the guest's
+// trampoline by an indirect jump instead of a `ret` (syscall_entry.S).
+inline long LazyHostCall(ThreadState* ts, long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0,
+                         long a4 = 0) {
+  long r = host::SyscallLinked(nr, a0, a1, a2, a3, a4);
+  ts->rsb_spoilt = 1;
+  return r;
 }
 
 // The address space's generation (AddressSpace::generation()), published

@@ -36,8 +36,14 @@ junction_syscall_entry:
         push %rdi
         push %rax
         mov %rsp, %rdi
-        sub $8, %rsp
+        // The word below the frame (and the call's alignment): zero, or
+        // nonzero when junction_dispatch handed the call to a lazy handler
+        // by a tail call (LazyCallMark), which then returns here.
+        pushq $0
         call junction_dispatch
+        cmpq $0, (%rsp)
+        jne .Llazy_exit
+.Ldispatched:
         add $16, %rsp
         pop %rdi
         pop %rsi
@@ -54,7 +60,8 @@ junction_syscall_entry:
         // A host signal that lands between here and `ret` would be missed:
         // signals/delivery.cc finishes these instructions for it instead
         // (the return value is in %rcx from junction_exit_popf on).
-        .globl junction_exit_jnz, junction_exit_popf, junction_exit_ret
+        .globl junction_exit_jnz, junction_exit_popf, junction_exit_ret, junction_exit_jmp
+        .globl junction_exit_ret_only
         .globl junction_exit_slow, junction_exit_slow_popf, junction_exit_slow_ret
 junction_exit_jnz:
         jnz junction_signal_exit
@@ -79,7 +86,21 @@ junction_exit_popf:
         sahf
         mov %rcx, %rax
         lea 8(%rsp), %rsp
+        // From here on every guest register is back but %rcx, and the
+        // return address is at (%rsp). After a lazy handler's host call
+        // (TS_RSB_SPOILT) the `ret` would mispredict: an indirect jump,
+        // which the branch history predicts, instead. Otherwise `ret`,
+        // whose return stack entry the trampoline's call pushed (a jump
+        // would leave it there and every guest `ret` after it would
+        // mispredict). None of these touches the flags.
 junction_exit_ret:
+        movzbl %gs:TS_RSB_SPOILT, %ecx
+        jrcxz junction_exit_ret_only
+        movb $0, %gs:TS_RSB_SPOILT
+        pop %rcx
+junction_exit_jmp:
+        jmp *%rcx
+junction_exit_ret_only:
         ret
 junction_exit_slow:
         mov %rcx, %rax
@@ -87,6 +108,26 @@ junction_exit_slow_popf:
         popfq
 junction_exit_slow_ret:
         ret
+
+        // After a lazy handler (kLazy): what junction_dispatch did after it
+        // when it still called it. Here, so that a host call the handler
+        // made, which leaves the return stack buffer useless
+        // (host_stubs.S), is followed by one `ret` fewer. The handler may
+        // have blocked and resumed on another kthread, whose cur_syscall is
+        // another call's (a restart needs ours); a read may need its trap
+        // resume point fixed, and a handler that entered the LibOS context
+        // leaves it: junction_lazy_finish, with the result in %rax.
+.Llazy_exit:
+        mov 8(%rsp), %rcx
+        mov %rcx, %gs:TS_CUR_SYSCALL
+        test %rcx, %rcx
+        jz 1f
+        cmpb $0, %gs:TS_IN_LIBOS
+        je .Ldispatched
+1:      mov %rax, %rdi
+        lea 8(%rsp), %rsi
+        call junction_lazy_finish
+        jmp .Ldispatched
         .size junction_syscall_entry, .-junction_syscall_entry
 
 // Entered with the guest's registers (rsp = its saved flags slot): saves

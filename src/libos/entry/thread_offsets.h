@@ -9,3 +9,6 @@
 #define TS_LIBOS_FS 32
 #define TS_SUD_SELECTOR 40
 #define TS_SIGNAL_PENDING 41
+#define TS_IN_LIBOS 42
+#define TS_RSB_SPOILT 45
+#define TS_CUR_SYSCALL 72

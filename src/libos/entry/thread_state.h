@@ -30,7 +30,11 @@ struct alignas(64) ThreadState {
   // uthread (kept per uthread across switches): a thread's calls mostly
   // touch one VMA (a futex word, a buffer on its stack), checked first.
   mutable uint8_t guest_range_hint;
-  uint8_t pad0[3];
+  // TS_RSB_SPOILT: 1 after a lazy handler's host call (LazyHostCall): the
+  // CPU's return stack buffer then holds the kernel's return addresses,
+  // and the syscall exit returns by an indirect jump (syscall_entry.S).
+  uint8_t rsb_spoilt;
+  uint8_t pad0[2];
   // Extended (x87/SSE/AVX/AVX-512) state of the guest, saved by the slow
   // dispatch path before LibOS code that may use vector registers runs.
   uint8_t* xsave_area;
@@ -68,6 +72,9 @@ static_assert(offsetof(ThreadState, guest_fs) == TS_GUEST_FS);
 static_assert(offsetof(ThreadState, libos_fs) == TS_LIBOS_FS);
 static_assert(offsetof(ThreadState, sud_selector) == TS_SUD_SELECTOR);
 static_assert(offsetof(ThreadState, signal_pending) == TS_SIGNAL_PENDING);
+static_assert(offsetof(ThreadState, in_libos) == TS_IN_LIBOS);
+static_assert(offsetof(ThreadState, rsb_spoilt) == TS_RSB_SPOILT);
+static_assert(offsetof(ThreadState, cur_syscall) == TS_CUR_SYSCALL);
 
 // The calling kthread's state. Valid once SetupThreadState() ran on it.
 inline ThreadState* CurrentThread() {

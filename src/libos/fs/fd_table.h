@@ -56,9 +56,10 @@ class FdTable {
   File* LazyPipeEnd(long fd, uint8_t pipe_kind, const void** in_use);
   // For the lazy close (vector-free, fd_table_lazy.cc): if `fd` is a host
   // file or directory (File::lazy_close) that nothing else holds, takes it
-  // out of the table, closes its host descriptor and returns 0; the
-  // description itself is freed by the next full-path table change (the
-  // lazy path has no allocator). -1: the caller takes the full path.
+  // out of the table and returns its host descriptor, which the caller
+  // closes (no lazy pread/pwrite uses it any more); the description itself
+  // is freed by the next full-path table change (the lazy path has no
+  // allocator). -1: the caller takes the full path.
   int LazyCloseHostFile(long fd);
   // For the lazy open (vector-free, fd_table_lazy.cc): installs a
   // description of host regular file or directory `host_fd` (opened by

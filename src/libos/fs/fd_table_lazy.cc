@@ -83,10 +83,10 @@ int FdTable::LazyCloseHostFile(long fd) {
   lock_.unlock();
   if (host_fd < 0) return -1;
   // As HostFile::~HostFile: a lazy pread/pwrite on another kthread may
-  // still be using the number.
+  // still be using the number. The caller's host close follows (one
+  // function return fewer after it: libos_context.h, LazyHostCall).
   while (sched::HostFdInLazyUse(host_fd)) __builtin_ia32_pause();
-  host::Syscall(SYS_close, host_fd);
-  return 0;
+  return host_fd;
 }
 
 int FdTable::LazyInsertHostFile(int host_fd, int flags, bool cloexec, Filesystem* fs, const char* path,

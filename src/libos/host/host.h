@@ -8,6 +8,7 @@
 
 extern "C" {
 long junction_host_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+void junction_host_syscall_linked();  // register convention: host::SyscallLinked
 void junction_host_sigreturn();
 long junction_host_clone_thread(unsigned long flags, uintptr_t stack_top, int* child_tid,
                                 uintptr_t tls, void (*fn)(void*), void* arg);
@@ -20,6 +21,23 @@ namespace junction::host {
 inline long Syscall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0,
                     long a5 = 0) {
   return junction_host_syscall6(nr, a0, a1, a2, a3, a4, a5);
+}
+
+// Syscall (up to five arguments) for the host calls of lazy handlers: the
+// stub returns by a jump to the address left in %rbx, not by `ret`, whose
+// prediction the host call itself has spoilt (host_stubs.S).
+inline long SyscallLinked(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0) {
+  register long r10 asm("r10") = a3;
+  register long r8 asm("r8") = a4;
+  long ret;
+  asm volatile(
+      "lea 1f(%%rip), %%rbx\n\t"
+      "jmp junction_host_syscall_linked\n"
+      "1:"
+      : "=a"(ret)
+      : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8)
+      : "rbx", "rcx", "r11", "memory");
+  return ret;
 }
 
 template <typename T>

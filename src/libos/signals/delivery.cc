@@ -29,7 +29,8 @@
 extern "C" {
 void junction_trap_return();
 extern const char junction_trap_return_lea[], junction_trap_return_jmp[];
-extern const char junction_exit_jnz[], junction_exit_popf[], junction_exit_ret[];
+extern const char junction_exit_jnz[], junction_exit_popf[], junction_exit_ret[], junction_exit_jmp[];
+extern const char junction_exit_ret_only[];
 extern const char junction_exit_slow[], junction_exit_slow_popf[], junction_exit_slow_ret[];
 }
 
@@ -432,10 +433,14 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
       rip = reinterpret_cast<uint64_t>(junction_exit_ret);
     }
     if (at(junction_exit_slow_ret)) rip = reinterpret_cast<uint64_t>(junction_exit_ret);
-    if (at(junction_exit_ret)) {
+    // From junction_exit_ret to the pop, and at the plain `ret`: the
+    // return address at rsp; at the jump: in %rcx.
+    if ((rip >= reinterpret_cast<uint64_t>(junction_exit_ret) && rip < reinterpret_cast<uint64_t>(junction_exit_jmp)) ||
+        at(junction_exit_ret_only)) {
       rip = Load64(rsp);
       rsp += 8;
     }
+    if (at(junction_exit_jmp)) rip = static_cast<uint64_t>(g[REG_RCX]);
     if (rip == reinterpret_cast<uint64_t>(&junction_trap_return)) {
       g[REG_RCX] = static_cast<greg_t>(Load64(rsp));
       rip = reinterpret_cast<uint64_t>(junction_trap_return_lea);

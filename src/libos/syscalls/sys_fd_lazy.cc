@@ -54,7 +54,7 @@ long PositionalHostIo(const SyscallArgs& a, bool write, SyscallHandler full) {
     RememberGuestSpan(ts, buf, len);
     return full(a);
   }
-  long r = host::Syscall(write ? SYS_pwrite64 : SYS_pread64, host_fd, a.a[1], a.a[2], a.a[3]);
+  long r = LazyHostCall(ts, write ? SYS_pwrite64 : SYS_pread64, host_fd, a.a[1], a.a[2], a.a[3]);
   __atomic_store_n(&ts->lazy_host_fd, -1, __ATOMIC_RELEASE);
   return r;
 }
@@ -79,7 +79,7 @@ long SequentialIo(const SyscallArgs& a, bool write, SyscallHandler full) {
       // on the guest's registers, as the full path makes it (HostIo).
       int host_fd = table.LazyHostFd(a.a[0], write ? O_WRONLY : O_RDONLY, &ts->lazy_host_fd, true);
       if (host_fd >= 0) {
-        long r = host::Syscall(write ? SYS_write : SYS_read, host_fd, a.a[1], a.a[2]);
+        long r = LazyHostCall(ts, write ? SYS_write : SYS_read, host_fd, a.a[1], a.a[2]);
         __atomic_store_n(&ts->lazy_host_fd, -1, __ATOMIC_RELEASE);
         return r;
       }
@@ -96,9 +96,14 @@ JUNCTION_HANDLER(read_lazy) { return SequentialIo(a, false, Sys_read); }
 JUNCTION_HANDLER(write_lazy) { return SequentialIo(a, true, Sys_write); }
 
 // close of a host regular file or directory that nothing else holds: the
-// host close on the guest's registers (FdTable::LazyCloseHostFile).
+// host close on the guest's registers (FdTable::LazyCloseHostFile), made
+// here, the handler's last step, so that only its own return follows.
 JUNCTION_HANDLER(close_lazy) {
-  if (fs::FdTable::Get().LazyCloseHostFile(a.a[0]) == 0) return 0;
+  int host_fd = fs::FdTable::Get().LazyCloseHostFile(a.a[0]);
+  if (host_fd >= 0) {
+    LazyHostCall(CurrentThread(), SYS_close, host_fd);
+    return 0;
+  }
   EnterLibos(CurrentThread());
   return Sys_close(a);
 }

@@ -83,13 +83,13 @@ bool HasSlash(const char* s) {
 // openat2 of `rel` below the mount's root descriptor with `flags`, never
 // through a symlink (HostFs's HowOf: no RESOLVE_BENEATH for a path without
 // ".."), retried while the kernel says EAGAIN (a rename raced the walk).
-long OpenBelowRoot(int root_fd, const char* rel, uint64_t flags) {
+long OpenBelowRoot(ThreadState* ts, int root_fd, const char* rel, uint64_t flags) {
   struct open_how how = {};
   how.flags = flags;
   how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   long fd;
   do {
-    fd = host::Syscall(SYS_openat2, root_fd, host::L(rel), host::L(&how), sizeof(how));
+    fd = LazyHostCall(ts, SYS_openat2, root_fd, host::L(rel), host::L(&how), sizeof(how));
   } while (fd == -EAGAIN);
   return fd;
 }
@@ -113,27 +113,27 @@ long CopyToGuest(long dst, const T& v) {
 // directly below it (one newfstatat, which cannot cross a symlink), or
 // openat2(O_PATH, RESOLVE_NO_SYMLINKS) and fstat of the descriptor. `rel`
 // has no ".." (canonical), so no RESOLVE_BENEATH (host_fs.cc says why).
-long HostLstat(int root_fd, const char* rel, struct stat* st) {
-  if (!*rel) return host::Syscall(SYS_fstat, root_fd, host::L(st));
-  if (!HasSlash(rel)) return host::Syscall(SYS_newfstatat, root_fd, host::L(rel), host::L(st), AT_SYMLINK_NOFOLLOW);
-  long fd = OpenBelowRoot(root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+long HostLstat(ThreadState* ts, int root_fd, const char* rel, struct stat* st) {
+  if (!*rel) return LazyHostCall(ts, SYS_fstat, root_fd, host::L(st));
+  if (!HasSlash(rel)) return LazyHostCall(ts, SYS_newfstatat, root_fd, host::L(rel), host::L(st), AT_SYMLINK_NOFOLLOW);
+  long fd = OpenBelowRoot(ts, root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return fd;
-  long r = host::Syscall(SYS_fstat, fd, host::L(st));
-  host::Syscall(SYS_close, fd);
+  long r = LazyHostCall(ts, SYS_fstat, fd, host::L(st));
+  LazyHostCall(ts, SYS_close, fd);
   return r;
 }
 
 // HostLstat's calls for statx (sys_file.cc's statx asks the host about an
 // O_PATH descriptor of the resolved path): `sync` is the guest's
 // AT_STATX_SYNC_TYPE bits, `mask` its request.
-long HostStatx(int root_fd, const char* rel, int sync, unsigned mask, struct statx* sx) {
-  if (!*rel) return host::Syscall(SYS_statx, root_fd, host::L(""), AT_EMPTY_PATH | sync, mask, host::L(sx));
+long HostStatx(ThreadState* ts, int root_fd, const char* rel, int sync, unsigned mask, struct statx* sx) {
+  if (!*rel) return LazyHostCall(ts, SYS_statx, root_fd, host::L(""), AT_EMPTY_PATH | sync, mask, host::L(sx));
   if (!HasSlash(rel))
-    return host::Syscall(SYS_statx, root_fd, host::L(rel), AT_SYMLINK_NOFOLLOW | sync, mask, host::L(sx));
-  long fd = OpenBelowRoot(root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    return LazyHostCall(ts, SYS_statx, root_fd, host::L(rel), AT_SYMLINK_NOFOLLOW | sync, mask, host::L(sx));
+  long fd = OpenBelowRoot(ts, root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return fd;
-  long r = host::Syscall(SYS_statx, fd, host::L(""), AT_EMPTY_PATH | sync, mask, host::L(sx));
-  host::Syscall(SYS_close, fd);
+  long r = LazyHostCall(ts, SYS_statx, fd, host::L(""), AT_EMPTY_PATH | sync, mask, host::L(sx));
+  LazyHostCall(ts, SYS_close, fd);
   return r;
 }
 
@@ -171,9 +171,8 @@ const fs::Mount* LazyHostMount(ThreadState* ts, long dirfd, long path_addr, char
 
 // LazyHostMount for a call that writes a `size`-byte result to the guest's
 // `buf`, or null: `buf` must be guest memory this kthread knows.
-const fs::Mount* LazyResultMount(long dirfd, long path_addr, long buf, size_t size, char (&path)[PATH_MAX],
-                                 const char** rel) {
-  ThreadState* ts = CurrentThread();
+const fs::Mount* LazyResultMount(ThreadState* ts, long dirfd, long path_addr, long buf, size_t size,
+                                 char (&path)[PATH_MAX], const char** rel) {
   if (!KnownGuestRange(ts, static_cast<uintptr_t>(buf), size, PROT_WRITE)) return nullptr;
   size_t len;
   return LazyHostMount(ts, dirfd, path_addr, path, &len, rel);
@@ -182,12 +181,13 @@ const fs::Mount* LazyResultMount(long dirfd, long path_addr, long buf, size_t si
 // stat of `path_addr` into the guest's `buf`, or kNotLazy.
 long StatLazy(long dirfd, long path_addr, long buf, long flags) {
   if (flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW)) return kNotLazy;
+  ThreadState* ts = CurrentThread();
   char path[PATH_MAX];
   const char* rel;
-  const fs::Mount* m = LazyResultMount(dirfd, path_addr, buf, sizeof(struct stat), path, &rel);
+  const fs::Mount* m = LazyResultMount(ts, dirfd, path_addr, buf, sizeof(struct stat), path, &rel);
   if (!m) return kNotLazy;
   struct stat st;
-  long r = HostLstat(m->fs->host_root_fd, rel, &st);
+  long r = HostLstat(ts, m->fs->host_root_fd, rel, &st);
   // A symlink on the way, or one to follow at the end: the full walk.
   if (r == -ELOOP || r == -EXDEV) return kNotLazy;
   if (r < 0) return r;
@@ -211,12 +211,13 @@ long StatxLazy(long dirfd, long path_addr, long flags, long mask, long buf) {
   if ((flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW | kSync)) || (flags & kSync) == kSync ||
       (static_cast<unsigned>(mask) & STATX__RESERVED))
     return kNotLazy;  // including the errors: the full handler gives them
+  ThreadState* ts = CurrentThread();
   char path[PATH_MAX];
   const char* rel;
-  const fs::Mount* m = LazyResultMount(dirfd, path_addr, buf, sizeof(struct statx), path, &rel);
+  const fs::Mount* m = LazyResultMount(ts, dirfd, path_addr, buf, sizeof(struct statx), path, &rel);
   if (!m) return kNotLazy;
   struct statx sx;
-  long r = HostStatx(m->fs->host_root_fd, rel, static_cast<int>(flags & kSync), static_cast<unsigned>(mask), &sx);
+  long r = HostStatx(ts, m->fs->host_root_fd, rel, static_cast<int>(flags & kSync), static_cast<unsigned>(mask), &sx);
   if (r == -ELOOP || r == -EXDEV) return kNotLazy;
   if (r < 0) return r;
   if (S_ISLNK(sx.stx_mode) && !(flags & AT_SYMLINK_NOFOLLOW)) return kNotLazy;
@@ -237,8 +238,11 @@ long StatxOrFull(const SyscallArgs& a) {
 // truncates or changes how the host open behaves.
 constexpr int kLazyOpenFlags = O_CLOEXEC | O_LARGEFILE | O_NOCTTY;
 
-// open/openat of `path_addr`, or kNotLazy (nothing done).
-long OpenLazy(long dirfd, long path_addr, long flags) {
+// open/openat of `path_addr`, or kNotLazy (nothing done). Inlined into
+// the handlers: after a host call every function return mispredicts
+// (libos_context.h, LazyHostCall), so the open's calls are made one level
+// higher.
+[[gnu::always_inline]] inline long OpenLazy(long dirfd, long path_addr, long flags) {
   if ((flags & O_ACCMODE) != O_RDONLY || (flags & ~static_cast<long>(O_ACCMODE | kLazyOpenFlags)))
     return kNotLazy;
   ThreadState* ts = CurrentThread();
@@ -251,7 +255,7 @@ long OpenLazy(long dirfd, long path_addr, long flags) {
   if (!m || m->fs->quota || !fs::FdTable::Get().LazyHasRoom()) return kNotLazy;
   // HostFs::OpenGuest's non-blocking open.
   const char* p = *rel ? rel : ".";
-  long fd = OpenBelowRoot(m->fs->host_root_fd, p, static_cast<uint64_t>(flags | O_NONBLOCK | O_CLOEXEC));
+  long fd = OpenBelowRoot(ts, m->fs->host_root_fd, p, static_cast<uint64_t>(flags | O_NONBLOCK | O_CLOEXEC));
   if (fd == -ELOOP || fd == -EXDEV) return kNotLazy;  // a symlink on the way: the walk
   if (fd < 0) return fd;
   bool ignores_nonblock = fs::HostFdIgnoresNonblock(fd);

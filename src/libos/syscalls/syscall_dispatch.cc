@@ -77,14 +77,20 @@ extern "C" long junction_dispatch(junction::libos::SyscallArgs* args) {
   if ((e.flags & (kFast | kLazy)) && !g_strace_enabled) [[likely]] {
     if (e.flags & kFast) return e.handler(*args);
     ts->in_libos = 0;
-    long ret = e.handler(*args);
-    // Resumed here, perhaps on another kthread, after blocking (its
-    // cur_syscall is another call's: a restart needs ours).
-    ts = CurrentThread();
-    ts->cur_syscall = args->nr;
-    if (args->nr == 0) FixTrappedReadResume(ts);
-    if (ts->in_libos) LeaveLibos(ts);
-    return ret;
+    // A tail call: the handler returns to junction_syscall_entry, which
+    // finishes the call (junction_lazy_finish) when it sees the mark.
+    LazyCallMark(args) = 1;
+    return e.handler(*args);
   }
   return DispatchSlow(args, ts);
+}
+
+// From junction_syscall_entry after a lazy handler, when the call was a
+// read or the handler entered the LibOS context (cur_syscall is set).
+extern "C" long junction_lazy_finish(long ret, junction::libos::SyscallArgs* args) {
+  using namespace junction::libos;
+  ThreadState* ts = CurrentThread();
+  if (args->nr == 0) FixTrappedReadResume(ts);
+  if (ts->in_libos) LeaveLibos(ts);
+  return ret;
 }

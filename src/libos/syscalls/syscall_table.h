@@ -36,6 +36,10 @@ struct SyscallFrame {
   long rbx, rbp, r12, r13, r14, r15;
 };
 
+// The word junction_syscall_entry keeps below the frame: nonzero once
+// junction_dispatch has tail-called a lazy handler (syscall_entry.S).
+inline long& LazyCallMark(SyscallArgs* a) { return reinterpret_cast<long*>(a)[-1]; }
+
 // The frame of the call being handled by the current uthread.
 inline const SyscallFrame& FrameOf(const SyscallArgs& a) {
   return *reinterpret_cast<const SyscallFrame*>(&a);
