@@ -1424,8 +1424,11 @@ extern "C" [[noreturn]] void junction_uthread_first_run() {
   sched::FinishSwitchHere();
   u->fresh = false;
   libos::WriteFsBase(ts->guest_fs);
-  asm volatile("xrstor64 (%0)" ::"r"(ts->xsave_area), "a"(static_cast<uint32_t>(ts->xsave_mask)),
-               "d"(static_cast<uint32_t>(ts->xsave_mask >> 32))
-               : "memory");
+  // Its vector registers: kept by moves when its creator's clone took the
+  // lazy path (libos/syscalls/sys_thread_lazy.cc), else its xsave image.
+  auto how = static_cast<sched::SavedVectors>(u->saved_vectors) == sched::SavedVectors::kMoves
+                 ? sched::SavedVectors::kMoves
+                 : sched::SavedVectors::kXsave;
+  sched::RestoreGuestVectors(ts, how, u->vec_area, u->vec_inuse);
   junction_resume_guest(&u->start_ctx);
 }

@@ -86,6 +86,10 @@ junction_e2e(threads_sync_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET
 # Vector, MXCSR and x87 state kept across futex waits that switch uthreads.
 junction_e2e(threads_vectors COMMAND $<TARGET_FILE:e2e_threads_vectors>)
 junction_e2e(threads_vectors_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_threads_vectors>)
+# A thread clone's child starts with the caller's vector, MXCSR and x87
+# registers, and the caller keeps them (the lazy clone path keeps them with moves).
+junction_e2e(threads_clone_vectors COMMAND $<TARGET_FILE:e2e_threads_clone_vectors>)
+junction_e2e(threads_clone_vectors_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_threads_clone_vectors>)
 junction_e2e(preempt_sleeper COMMAND $<TARGET_FILE:e2e_preempt_sleeper>)
 junction_e2e(python_threading COMMAND python3 ${E2E_DATA}/threading_pool.py)
 

@@ -30,6 +30,16 @@ JUNCTION_HANDLER(futex_lazy);  // futex's kLazy entry (sys_futex_lazy.cc)
 JUNCTION_HANDLER(rt_sigprocmask_lazy);  // kLazy entry (sys_signal_lazy.cc)
 JUNCTION_HANDLER(madvise_lazy);  // kLazy entry (sys_mm_lazy.cc)
 JUNCTION_HANDLER(rseq_lazy);  // kLazy entry (sys_rseq_lazy.cc)
+JUNCTION_HANDLER(clone_lazy); JUNCTION_HANDLER(clone3_lazy);  // kLazy entries (sys_thread_lazy.cc)
+// A thread clone whose caller's vector registers are kept with moves in
+// `area` (sched/guest_vectors.h), not in its xsave area: the child starts
+// from a copy of them (sys_thread_lazy.cc).
+struct KeptVectors {
+  const uint8_t* area;
+  uint64_t inuse;
+};
+long CloneThreadKeptVectors(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uintptr_t child_tid,
+                            uintptr_t tls, const SyscallArgs& a, const KeptVectors& v);
 JUNCTION_HANDLER(stat_lazy); JUNCTION_HANDLER(lstat_lazy);  // kLazy entries (sys_path_lazy.cc)
 JUNCTION_HANDLER(newfstatat_lazy); JUNCTION_HANDLER(statx_lazy); JUNCTION_HANDLER(open_lazy); JUNCTION_HANDLER(openat_lazy);
 JUNCTION_HANDLER(clock_nanosleep);

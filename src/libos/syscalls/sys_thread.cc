@@ -27,6 +27,7 @@
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 #include "sched/futex.h"
+#include "sched/guest_vectors.h"
 #include "sched/kthread.h"
 
 namespace junction::libos {
@@ -123,8 +124,10 @@ void ReleaseRobustFutexes(int tid, uintptr_t head) {
   if (pending) release(pending);
 }
 
+// `kept`: the caller's vector registers as the lazy entry kept them
+// (sys_thread_lazy.cc); nullptr: in its xsave area (the full entry).
 long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uintptr_t child_tid,
-                 uintptr_t tls, const SyscallFrame& f) {
+                 uintptr_t tls, const SyscallFrame& f, const KeptVectors* kept) {
   constexpr unsigned long kRequired = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
   if ((flags & kRequired) != kRequired) return -EINVAL;
   if (flags & (CLONE_VFORK | CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
@@ -144,8 +147,19 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
     proc::ForgetThread(tid);
     return -EAGAIN;
   }
-  // The child starts with the parent's FPU state (saved by the dispatcher).
-  std::memcpy(child->xsave_area, ts->xsave_area, ts->xsave_size);
+  // The child starts with the parent's vector and FPU state: its first run
+  // loads it (junction_uthread_first_run) as a switch would.
+  if (kept) {
+    std::memcpy(child->vec_area, kept->area, sched::kGuestVectorFxsaveOffset);
+    if (kept->inuse & sched::kX87)
+      std::memcpy(child->vec_area + sched::kGuestVectorFxsaveOffset,
+                  kept->area + sched::kGuestVectorFxsaveOffset, 512);
+    child->vec_inuse = kept->inuse;
+    child->saved_vectors = static_cast<uint8_t>(sched::SavedVectors::kMoves);
+  } else {
+    std::memcpy(child->xsave_area, ts->xsave_area, ts->xsave_size);
+    child->saved_vectors = static_cast<uint8_t>(sched::SavedVectors::kXsave);
+  }
   // The new thread starts with its creator's signal mask (no altstack).
   child->sig_blocked = Self()->sig_blocked;
   child->affinity = Self()->affinity;  // inherited, as on Linux
@@ -167,7 +181,7 @@ JUNCTION_HANDLER(clone) {
   unsigned long flags = static_cast<unsigned long>(a.a[0]);
   if (!(flags & CLONE_THREAD)) return CloneProcess(a);  // sys_proc_fork.cc
   return CloneThread(flags & ~0xffUL, static_cast<uintptr_t>(a.a[1]), static_cast<uintptr_t>(a.a[2]),
-                     static_cast<uintptr_t>(a.a[3]), static_cast<uintptr_t>(a.a[4]), FrameOf(a));
+                     static_cast<uintptr_t>(a.a[3]), static_cast<uintptr_t>(a.a[4]), FrameOf(a), nullptr);
 }
 
 JUNCTION_HANDLER(clone3) {
@@ -180,7 +194,12 @@ JUNCTION_HANDLER(clone3) {
   if (ca.exit_signal != 0) return -EINVAL;
   uintptr_t sp = ca.stack ? static_cast<uintptr_t>(ca.stack + ca.stack_size) : 0;
   return CloneThread(static_cast<unsigned long>(ca.flags), sp, static_cast<uintptr_t>(ca.parent_tid),
-                     static_cast<uintptr_t>(ca.child_tid), static_cast<uintptr_t>(ca.tls), FrameOf(a));
+                     static_cast<uintptr_t>(ca.child_tid), static_cast<uintptr_t>(ca.tls), FrameOf(a), nullptr);
+}
+
+long CloneThreadKeptVectors(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uintptr_t child_tid,
+                            uintptr_t tls, const SyscallArgs& a, const KeptVectors& v) {
+  return CloneThread(flags, newsp, parent_tid, child_tid, tls, FrameOf(a), &v);
 }
 
 JUNCTION_HANDLER(exit) {

@@ -218,8 +218,8 @@ constexpr Spec kSpecs[] = {
     // Precise errors.
     {SYS_rseq, Sys_rseq_lazy, Support::kFull, kLazy, 0, "cpu_id of the kthread's core, updated when the thread resumes elsewhere; critical sections aborted on preemption and signals"},
     ERR(io_uring_setup, ENOSYS, "programs fall back to epoll/threads"),
-    PART(clone3, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"),
-    PART(clone, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"),
+    {SYS_clone3, Sys_clone3_lazy, Support::kPartial, kLazy, 0, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"},
+    {SYS_clone, Sys_clone_lazy, Support::kPartial, kLazy, 0, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"},
     PART(fork, "a host fork; the child gets kthreads of its own for its threads (standalone)"),
     PART(vfork, "a fork whose parent waits until the child execs or exits (memory copied, not shared)"),
     PART(execve, "replaces the image in this process; set-id bits ignored"),
