@@ -10,7 +10,6 @@
 // value on its stack, control word 0x27f), then clean again.
 // Prints the same lines natively and under junction.
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -20,7 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { kSse, kAvx, kAvx512 };
+#include "vector_kind.h"
+
 static int g_kind;
 static int g_xmm_only;  // AVX-512: xmm values only in zmm0-15, upper halves zero
 
@@ -134,13 +134,7 @@ static long do_clone(int use_clone3) {
 }
 
 int main(void) {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  __get_cpuid_count(7, 0, &a, &b, &c, &d);
-  int avx512 = (b & (1u << 16)) && (b & (1u << 30));
-  int avx = __builtin_cpu_supports("avx");
-  unsigned xlo = 0, xhi = 0;
-  if (avx) __asm__ volatile("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
-  g_kind = avx512 && (xlo & 0xe6) == 0xe6 ? kAvx512 : avx && (xlo & 6) == 6 ? kAvx : kSse;
+  g_kind = vector_kind();
   int all_ok = 1;
   static const char* const kX87[] = {"x87 clean", "x87 dirty", "x87 clean again"};
   for (int use_clone3 = 1; use_clone3 >= 0; use_clone3--)

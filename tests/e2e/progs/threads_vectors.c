@@ -9,16 +9,16 @@
 // uthreads), and a last one with a blocking read of a pipe the other thread
 // writes (the token is a byte; a pipe read that blocks switches too).
 // Prints the same lines natively and under junction.
-#include <cpuid.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "vector_kind.h"
+
 #define ROUNDS 2000
 
-enum { kSse, kAvx, kAvx512 };
 static int g_kind;
 // With AVX-512, a last round keeps the upper halves of zmm0-15 zero (xmm
 // values only, VZEROUPPER before the call): the switch then packs xmm0-15
@@ -181,13 +181,7 @@ static void* run(void* arg) {
 }
 
 int main(void) {
-  unsigned a, b, c, d;
-  __get_cpuid_count(7, 0, &a, &b, &c, &d);
-  int avx512 = (b & (1u << 16)) && (b & (1u << 30));
-  int avx = __builtin_cpu_supports("avx");
-  unsigned xlo = 0, xhi = 0;
-  if (avx) __asm__ volatile("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
-  g_kind = avx512 && (xlo & 0xe6) == 0xe6 ? kAvx512 : avx && (xlo & 6) == 6 ? kAvx : kSse;
+  g_kind = vector_kind();
   int all_ok = 1;
   // Rounds: futex, sched_yield, (AVX-512 only) futex with the upper halves
   // of zmm0-15 zero, a pipe read. The third prints the same lines everywhere.
