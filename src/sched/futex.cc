@@ -31,6 +31,9 @@ struct Waiter {
   // Waited without FUTEX_PRIVATE_FLAG: only a non-private operation
   // finds it (Linux keys the two kinds apart for every kind of memory).
   bool shared = false;
+  // FutexWaitShared: its slot's count of waiters, which counts it until a
+  // wake takes it off its bucket (WakeLocked) or it ends the wait itself.
+  std::atomic<uint32_t>* slot_waiters = nullptr;
 };
 
 bool Is(const Waiter* w, const uint32_t* uaddr, bool shared) {
@@ -94,6 +97,13 @@ void Dequeue(Bucket& b, Waiter* w) {
 // false if it faulted. A plain `mov` is a seq_cst load on x86.
 bool Load(const uint32_t* p, uint32_t* v) { return libos::SafeLoad32(p, v); }
 
+// Takes a waiter off its bucket to wake it: from then on it no longer
+// counts in its shared slot (FutexWaitShared).
+void TakeOff(Bucket& b, Waiter* w) {
+  Dequeue(b, w);
+  if (w->slot_waiters) w->slot_waiters->fetch_sub(1, std::memory_order_seq_cst);
+}
+
 // Takes the caller's own waiter off whatever bucket it is in now (a
 // requeue may have moved it). Returns true if it was still queued.
 bool DequeueSelf(Waiter* w) {
@@ -109,7 +119,9 @@ bool DequeueSelf(Waiter* w) {
 
 // The caller has checked the guest may touch *uaddr. Inline: a futex
 // wait's frames are part of every ping-pong round trip.
-[[gnu::always_inline]] inline long ParkOn(Bucket& b, Waiter& w, uint64_t deadline_ns) {
+// `taken`: set when a timeout or signal came first but a waker had taken
+// the waiter off its bucket meanwhile (WakeLocked with `count_taken`).
+[[gnu::always_inline]] inline long ParkOn(Bucket& b, Waiter& w, uint64_t deadline_ns, bool* taken = nullptr) {
   // Called with b.lock held; releases it.
   Uthread* u = Current();
   w.u = u;
@@ -118,19 +130,23 @@ bool DequeueSelf(Waiter* w) {
   b.lock.unlock();
   WakeReason why = Park(deadline_ns, true);
   if (why == WakeReason::kWoken) return 0;
-  DequeueSelf(&w);
+  bool was_queued = DequeueSelf(&w);
+  if (taken) *taken = !was_queued;
   return why == WakeReason::kTimeout ? -ETIMEDOUT : -EINTR;
 }
 
 // Wakes up to n waiters on uaddr matching bitset; b.lock held.
-int WakeLocked(Bucket& b, uint32_t* uaddr, int n, uint32_t bitset, bool shared) {
+// `count_taken`: a waiter whose timeout or signal came first is counted
+// too: it finds itself taken off the bucket and returns 0, as Linux's
+// futex_wait does for a waiter a wake unqueued (FutexWaitShared).
+int WakeLocked(Bucket& b, uint32_t* uaddr, int n, uint32_t bitset, bool shared, bool count_taken = false) {
   int woken = 0;
   Waiter* w = b.head;
   while (w && woken < n) {
     Waiter* next = w->next;
     if (Is(w, uaddr, shared) && (w->bitset & bitset)) {
-      Dequeue(b, w);
-      if (WakeUp(w->u, WakeReason::kWoken)) woken++;
+      TakeOff(b, w);
+      if (WakeUp(w->u, WakeReason::kWoken) || count_taken) woken++;
     }
     w = next;
   }
@@ -172,41 +188,61 @@ long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t de
   constexpr uint64_t kFirstPollNs = 50000, kMaxPollNs = 2000000;
   uint64_t poll_ns = kFirstPollNs;
   Bucket& b = BucketFor(uaddr);
+  // Counted in the slot from before the value check (a waker in another
+  // process that sees no waiter changed the value before that check, so
+  // the check fails) until a wake takes it off the bucket or it returns,
+  // and counted under the bucket's lock, as it is queued and taken off:
+  // a waker here then finds every counted waiter of this process queued,
+  // and credits only the rest to other processes (FutexWakeShared). One
+  // count across its polls: a wake between two sees it.
+  b.lock.lock();
+  slot.waiters->fetch_add(1, std::memory_order_seq_cst);
+  uint32_t gen = slot.wakes->load(std::memory_order_seq_cst);
+  long ret;
   for (bool first = true;; first = false) {
-    // Counted before the value check: a waker that sees no waiter changed
-    // the value before that check, so the check fails.
-    slot.waiters->fetch_add(1, std::memory_order_seq_cst);
-    uint32_t gen = slot.wakes->load(std::memory_order_seq_cst);
-    b.lock.lock();
-    uint32_t cur;
+    uint32_t cur;  // b.lock held
     bool loaded = Load(uaddr, &cur);
     if (!loaded || cur != val) {
-      b.lock.unlock();
-      slot.waiters->fetch_sub(1, std::memory_order_relaxed);
-      return !loaded ? -EFAULT : first ? -EAGAIN : 0;
+      ret = !loaded ? -EFAULT : first ? -EAGAIN : 0;
+      break;
     }
     uint64_t poll_at = NowNs() + poll_ns;
     bool poll_first = deadline_ns == 0 || poll_at < deadline_ns;
     Waiter w{uaddr, bitset, nullptr, nullptr, nullptr, false};
     w.shared = true;
-    long r = ParkOn(b, w, poll_first ? poll_at : deadline_ns);
-    slot.waiters->fetch_sub(1, std::memory_order_relaxed);
-    if (r != -ETIMEDOUT || !poll_first) return r;
-    if (slot.wakes->load(std::memory_order_acquire) != gen || !Load(uaddr, &cur) || cur != val) return 0;
+    w.slot_waiters = slot.waiters;
+    bool taken = false;
+    long r = ParkOn(b, w, poll_first ? poll_at : deadline_ns, &taken);
+    // Woken, or a waker took it off the bucket (and counted it) just as
+    // the poll, the deadline or a signal ended the wait: the waker
+    // uncounted it.
+    if (r == 0 || taken) return 0;
+    b.lock.lock();
+    if (r != -ETIMEDOUT || !poll_first) {
+      ret = r;
+      break;
+    }
+    if (slot.wakes->load(std::memory_order_acquire) != gen) {
+      ret = 0;  // a wake from another process (or one that found it between polls)
+      break;
+    }
     poll_ns = poll_ns * 2 < kMaxPollNs ? poll_ns * 2 : kMaxPollNs;
   }
+  slot.waiters->fetch_sub(1, std::memory_order_seq_cst);
+  b.lock.unlock();
+  return ret;
 }
 
 long FutexWakeShared(uint32_t* uaddr, int n, uint32_t bitset, SharedFutexSlot slot) {
   if (bitset == 0) return -EINVAL;
   if (n <= 0) return 0;
-  uint32_t waiting = slot.waiters->load(std::memory_order_seq_cst);
-  if (waiting) slot.wakes->fetch_add(1, std::memory_order_seq_cst);
   Bucket& b = BucketFor(uaddr);
   SpinGuard g(b.lock);
+  uint32_t waiting = slot.waiters->load(std::memory_order_seq_cst);
+  if (waiting) slot.wakes->fetch_add(1, std::memory_order_seq_cst);
   int local = 0;
   for (Waiter* w = b.head; w; w = w->next) local += Is(w, uaddr, true);
-  int woken = WakeLocked(b, uaddr, n, bitset, true);
+  int woken = WakeLocked(b, uaddr, n, bitset, true, true);
   // Waiters in other processes were told; count them as Linux would.
   int remote = static_cast<int>(waiting) - local;
   if (remote > 0 && woken < n) woken += remote < n - woken ? remote : n - woken;
@@ -344,7 +380,7 @@ long FutexUnlockPi(uint32_t* uaddr, int tid, bool shared) {
     if (!w) break;
     bool more = false;
     for (Waiter* o = w->next; o; o = o->next) more |= Is(o, uaddr, shared);
-    Dequeue(b, w);
+    TakeOff(b, w);
     // A word that faults: the waiter is woken all the same and finds it so.
     bool stored = libos::SafeStore32(uaddr, static_cast<uint32_t>(w->u->tid) | (more ? FUTEX_WAITERS : 0));
     bool woken = WakeUp(w->u, WakeReason::kWoken);
@@ -463,7 +499,7 @@ long FutexCmpRequeuePi(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requ
             break;
           }
           if (swapped) {
-            Dequeue(b1, w);
+            TakeOff(b1, w);
             w->pi_target = nullptr;
             if (WakeUp(w->u, WakeReason::kWoken)) count++;
             w = next;
