@@ -435,6 +435,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   sched::SetIdleUpkeep([] {
     if (g_vdso.data) vdso::ReanchorIfAging(g_vdso.data);
   });
+  sched::SetGuestReturnWarmup([] { vdso::PrefetchGuestView(g_vdso); });
   sched::SetPreemptSignalHook(TakeKillRequest);
   if (!ipc::InitClockWatch())
     std::fprintf(stderr, "junction run: no host timerfd: TFD_TIMER_CANCEL_ON_SET will not cancel\n");

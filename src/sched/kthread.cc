@@ -141,6 +141,7 @@ const uint64_t* g_process_sig_pending = nullptr;
 }
 void (*g_signal_arrived_hook)() = nullptr;
 void (*g_idle_upkeep)() = nullptr;  // SetIdleUpkeep
+void (*g_guest_return_warmup)() = nullptr;  // SetGuestReturnWarmup
 
 void IdleUpkeep() {
   if (g_idle_upkeep) g_idle_upkeep();
@@ -304,18 +305,22 @@ void SetNextDeadline_locked(uint64_t deadline) {
                                          std::memory_order_relaxed);
 }
 
-// Wakes the timers that expired; returns the next deadline (0 = none).
-uint64_t RunTimers() {
+// Wakes the timers that expired, and (waits_until past now) the plain
+// sleeps (ParkSleep) due by waits_until ahead of any other entry not yet
+// due: their uthreads wait out the rest in Park (WaitOutEarlyTimeout).
+// Returns the next deadline (0 = none).
+uint64_t RunTimersUntil(uint64_t waits_until) {
   uint64_t due = g_next_deadline.load(std::memory_order_acquire);
   if (due == ~uint64_t{0}) return 0;
   uint64_t now = NowNs();
-  if (due > now) return due;
+  if (due > now && due > waits_until) return due;
   // Callbacks to call and timed-out uthreads that were parked (u set).
   std::vector<TimerEntry> expired;
   uint64_t next = 0;
   {
     SpinGuard g(g_timer_lock);
-    while (!g_timers->empty() && g_timers->next_deadline() <= now) {
+    while (!g_timers->empty() &&
+           g_timers->next_deadline() <= (g_timers->earliest_sleep() ? std::max(now, waits_until) : now)) {
       TimerEntry t = g_timers->PopEarliest();
       if (t.u) {
         // Decided under the lock: a uthread's exit removes its entry under
@@ -347,6 +352,8 @@ uint64_t RunTimers() {
   }
   return next;
 }
+
+uint64_t RunTimers() { return RunTimersUntil(0); }
 
 // A host signal arrived while the LibOS ran: wake one interruptible waiter
 // that can take it.
@@ -551,6 +558,20 @@ void WaitForCore(Kthread& self, bool released) {
         if (NowNs() + kKeeperLeadNs < due) {
           deadline = due - kKeeperLeadNs;
         } else {
+          if (paused) arm_ahead(due);  // (stopped before this timer was known)
+          if (self.grant.idle && due == g_next_deadline.load(std::memory_order_acquire)) {
+            // On our own idle core: the plain sleeps due first run now and
+            // wait out the rest in Park (WaitOutEarlyTimeout), so the path
+            // left at the deadline is the return to the guest, with the
+            // switch to it, its stack and the LibOS code on the way warm
+            // (cold, that path took 3-10 µs on a loaded VM; docs/daemon.md
+            // "Timers without a core").
+            RunTimersUntil(due);
+            if (g_next_deadline.load(std::memory_order_acquire) != due) {
+              g_timer_keeper.store(nullptr, std::memory_order_release);
+              continue;  // (runs them on this core, or kicked their kthread)
+            }
+          }
           // Hard on our own idle core. Without a grant the core may be
           // another container's, whose kthread must run there to give it
           // up for us (the daemon takes it for our timer): sleep until
@@ -561,7 +582,6 @@ void WaitForCore(Kthread& self, bool released) {
           // slept) until the daemon took the core by force 100 µs later.
           deadline = due;
           poll = self.grant.idle ? GrantPoll::kHard : GrantPoll::kSleep;
-          if (paused) arm_ahead(due);  // (stopped before this timer was known)
         }
       }
     }
@@ -859,6 +879,7 @@ void SetSignalDeliverableCheck(bool (*fn)(Uthread*), const uint64_t* process_pen
 }
 void SetSignalArrivedHook(void (*fn)()) { g_signal_arrived_hook = fn; }
 void SetIdleUpkeep(void (*fn)()) { g_idle_upkeep = fn; }
+void SetGuestReturnWarmup(void (*fn)()) { g_guest_return_warmup = fn; }
 
 bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   InitGuestVectors();
@@ -1108,6 +1129,45 @@ void PushTimer(uint64_t deadline, Uthread* u, uint64_t seq, TimerFn fn, void* ar
 }
 }  // namespace
 
+namespace {
+void WarmGuestReturn(const Uthread* u) {
+  libos::ThreadState* ts = libos::CurrentThread();
+  const uint8_t* areas[2] = {u->xsave_area, u->vec_area};
+  for (const uint8_t* a : areas)
+    if (a)
+      for (uint32_t off = 0; off < ts->xsave_size; off += 64) __builtin_prefetch(a + off);
+  auto* sp = reinterpret_cast<const uint8_t*>(ts->guest_rsp);
+  for (int off = -256; off < 256; off += 64) __builtin_prefetch(sp + off);
+  if (g_guest_return_warmup) g_guest_return_warmup();
+}
+
+// A sleep the timer keeper ended ahead of its deadline (RunTimersUntil, up
+// to kKeeperLeadNs early, on the kthread's own idle core): it lasts until
+// the deadline, as the guest asked, so poll up to it here. Other work,
+// timers, a yield request or a host signal take the CPU meanwhile (Yield).
+// True if a signal for the uthread came first (the sleep is interrupted,
+// as Linux's would be). The polling is not the uthread's CPU time: as far
+// as the guest knows, it sleeps.
+bool WaitOutEarlyTimeout(Uthread* u, uint64_t deadline_ns) {
+  if (NowNs() >= deadline_ns) return false;  // (every timeout RunTimers claims)
+  bool signal = false;
+  unsigned round = 0;
+  do {
+    // What the return to the guest reads first, written at the call's
+    // entry milliseconds ago and cold since: its vector state (2.7 KB with
+    // AVX-512) and the top of its stack. Warmed while waiting (a prefetch
+    // never faults), again now and then in case an interrupt evicted it.
+    if ((round++ & 63) == 0) WarmGuestReturn(u);
+    for (int i = 0; i < 16; i++) __builtin_ia32_pause();
+    if (NowNs() >= deadline_ns) break;
+    if ((signal = SignalDeliverable(u))) break;
+    Yield();
+  } while (NowNs() < deadline_ns);
+  BeginRun(u, ReadTsc());
+  return signal;
+}
+}  // namespace
+
 WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   Uthread* u = Current();
   if (interruptible) {
@@ -1142,11 +1202,21 @@ WakeReason Park(uint64_t deadline_ns, bool interruptible) {
   u->interruptible = false;
   WakeReason why = st >= Uthread::kWokenUp ? static_cast<WakeReason>(st - Uthread::kWokenUp)
                                            : WakeReason::kNone;
+  if (why == WakeReason::kTimeout && u->sleep_only && WaitOutEarlyTimeout(u, deadline_ns))
+    why = WakeReason::kSignal;
   // A signal ended the wait: the call's exit must go through delivery on
   // whatever kthread it resumed on, even if another thread took the signal
   // meanwhile (then no handler runs and delivery restarts the call, as
   // Linux restarts an -ERESTARTSYS call that found no signal to take).
   if (why == WakeReason::kSignal) libos::CurrentThread()->signal_pending = 1;
+  return why;
+}
+
+WakeReason ParkSleep(uint64_t deadline_ns) {
+  Uthread* u = Current();
+  __atomic_store_n(&u->sleep_only, true, __ATOMIC_RELAXED);
+  WakeReason why = Park(deadline_ns, true);
+  __atomic_store_n(&u->sleep_only, false, __ATOMIC_RELAXED);
   return why;
 }
 

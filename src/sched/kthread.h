@@ -44,6 +44,11 @@ void MakeRunnable(Uthread* u);
 // then calls Park, which switches away unless it was already woken.
 // `deadline_ns` = 0: no timeout. Returns why it woke.
 WakeReason Park(uint64_t deadline_ns, bool interruptible);
+// Park for a plain sleep until `deadline_ns` (nanosleep, clock_nanosleep):
+// nothing but the deadline or a signal ends it, so it may be woken ahead of
+// the deadline on an idle core and poll up to it (kTimeout, or kSignal for
+// a signal meanwhile).
+WakeReason ParkSleep(uint64_t deadline_ns);
 // Moves u's wait to woken for `why` if it is waiting and, unless gen is
 // kAnyWait, its generation (Uthread::WaitGen) is still `gen`: one CAS, so
 // a timer armed for an ended wait cannot end a later one. Returns the state
@@ -140,6 +145,10 @@ void SetSignalArrivedHook(void (*fn)());
 // path (the LibOS re-anchors the guest's vDSO clock data). Cheap when
 // there is nothing to do.
 void SetIdleUpkeep(void (*fn)());
+// Called while a sleep woken ahead of its deadline waits it out (Park):
+// prefetches the guest's memory its return touches first (the vDSO's
+// clock page and text), so the return at the deadline finds it warm.
+void SetGuestReturnWarmup(void (*fn)());
 
 // Number of kthreads running the scheduler.
 int KthreadCount();

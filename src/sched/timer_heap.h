@@ -41,6 +41,10 @@ class TimerHeap {
   bool empty() const { return heap_.empty(); }
   size_t size() const { return heap_.size(); }
   uint64_t next_deadline() const { return heap_.empty() ? kNone : heap_[0].deadline; }
+  // True if the earliest entry is a uthread's plain sleep (Uthread::sleep_only).
+  bool earliest_sleep() const {
+    return !heap_.empty() && heap_[0].u != nullptr && __atomic_load_n(&heap_[0].u->sleep_only, __ATOMIC_RELAXED);
+  }
   // Removes and returns the earliest entry; its uthread owns none after.
   TimerEntry PopEarliest();
 

@@ -87,6 +87,10 @@ struct Uthread {
   int timer_slot = -1;
   WakeReason wake_reason = WakeReason::kNone;
   bool interruptible = false;
+  // In a plain sleep (SleepUntil: only its deadline or a signal ends it):
+  // the timer keeper may end it ahead of its deadline, and Park waits out
+  // the rest (kthread.cc, WaitOutEarlyTimeout). Read under the timer lock.
+  bool sleep_only = false;
 
   // A new thread starts by resuming the guest at start_ctx (below).
   bool fresh = true;

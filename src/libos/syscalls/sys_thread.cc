@@ -76,7 +76,7 @@ uint64_t MonotonicDeadline(clockid_t clock, const timespec& abs) {
 long SleepUntil(uint64_t deadline) {
   sched::Uthread* u = Self();
   u->BeginWait();
-  sched::WakeReason why = sched::Park(deadline, true);
+  sched::WakeReason why = sched::ParkSleep(deadline);
   return why == sched::WakeReason::kSignal ? -EINTR : 0;
 }
 

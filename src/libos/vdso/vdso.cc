@@ -23,6 +23,14 @@ std::span<const uint8_t> Image() {
 
 GuestMapOps HostMapOps() { return {::mmap, ::mprotect}; }
 
+void PrefetchGuestView(const GuestVdso& v) {
+  if (!v.image_base) return;
+  auto* data = reinterpret_cast<const uint8_t*>(v.image_base - DataSize());
+  for (size_t off = 0; off < sizeof(VdsoData); off += 64) __builtin_prefetch(data + off);
+  auto* text = reinterpret_cast<const uint8_t*>(v.image_base);
+  for (size_t off = 0; off < Image().size(); off += 64) __builtin_prefetch(text + off);
+}
+
 SysResult<GuestVdso> MapForGuest(const GuestMapOps& ops) {
   const size_t data_len = DataSize();
   const std::span<const uint8_t> image = Image();

@@ -101,6 +101,11 @@ struct GuestVdso {
   VdsoData* data = nullptr;  // LibOS's read-write view (ReadClock, Reanchor)
 };
 
+// Prefetches what the guest's clock read touches, through the guest's view
+// (its own TLB entries): the data page's clock lines and the image's text.
+// For a sleeper about to return to the guest (sched::SetGuestReturnWarmup).
+void PrefetchGuestView(const GuestVdso& v);
+
 // Lays out, in guest memory: [DataSize() data, read-only | image, r-x].
 // The data page is a memfd mapped twice: read-only at image_base -
 // DataSize() for the guest, read-write elsewhere for the LibOS (GuestVdso::
