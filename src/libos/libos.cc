@@ -436,6 +436,12 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     if (g_vdso.data) vdso::ReanchorIfAging(g_vdso.data);
   });
   sched::SetGuestReturnWarmup([] { vdso::PrefetchGuestView(g_vdso); });
+  sched::SetGuestClock([]() -> uint64_t {
+    timespec ts{};
+    if (g_vdso.data && vdso::ReadClock(g_vdso.data, CLOCK_MONOTONIC, &ts))
+      return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+    return sched::NowNs();
+  });
   sched::SetPreemptSignalHook(TakeKillRequest);
   if (!ipc::InitClockWatch())
     std::fprintf(stderr, "junction run: no host timerfd: TFD_TIMER_CANCEL_ON_SET will not cancel\n");

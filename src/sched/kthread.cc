@@ -142,6 +142,9 @@ const uint64_t* g_process_sig_pending = nullptr;
 void (*g_signal_arrived_hook)() = nullptr;
 void (*g_idle_upkeep)() = nullptr;  // SetIdleUpkeep
 void (*g_guest_return_warmup)() = nullptr;  // SetGuestReturnWarmup
+uint64_t (*g_guest_clock)() = nullptr;      // SetGuestClock
+
+uint64_t GuestNowNs() { return g_guest_clock ? g_guest_clock() : NowNs(); }
 
 void IdleUpkeep() {
   if (g_idle_upkeep) g_idle_upkeep();
@@ -880,6 +883,7 @@ void SetSignalDeliverableCheck(bool (*fn)(Uthread*), const uint64_t* process_pen
 void SetSignalArrivedHook(void (*fn)()) { g_signal_arrived_hook = fn; }
 void SetIdleUpkeep(void (*fn)()) { g_idle_upkeep = fn; }
 void SetGuestReturnWarmup(void (*fn)()) { g_guest_return_warmup = fn; }
+void SetGuestClock(uint64_t (*monotonic_ns)()) { g_guest_clock = monotonic_ns; }
 
 bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   InitGuestVectors();
@@ -1149,7 +1153,10 @@ void WarmGuestReturn(const Uthread* u) {
 // as Linux's would be). The polling is not the uthread's CPU time: as far
 // as the guest knows, it sleeps.
 bool WaitOutEarlyTimeout(Uthread* u, uint64_t deadline_ns) {
-  if (NowNs() >= deadline_ns) return false;  // (every timeout RunTimers claims)
+  // Against the guest's clock: the timer fired by the host's, and the
+  // guest's may be a few µs behind (then even a timeout at its deadline
+  // polls those µs, or the guest would read a time before it).
+  if (GuestNowNs() >= deadline_ns) return false;
   bool signal = false;
   unsigned round = 0;
   do {
@@ -1159,10 +1166,10 @@ bool WaitOutEarlyTimeout(Uthread* u, uint64_t deadline_ns) {
     // never faults), again now and then in case an interrupt evicted it.
     if ((round++ & 63) == 0) WarmGuestReturn(u);
     for (int i = 0; i < 16; i++) __builtin_ia32_pause();
-    if (NowNs() >= deadline_ns) break;
+    if (GuestNowNs() >= deadline_ns) break;
     if ((signal = SignalDeliverable(u))) break;
     Yield();
-  } while (NowNs() < deadline_ns);
+  } while (GuestNowNs() < deadline_ns);
   BeginRun(u, ReadTsc());
   return signal;
 }

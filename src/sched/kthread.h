@@ -149,6 +149,11 @@ void SetIdleUpkeep(void (*fn)());
 // prefetches the guest's memory its return touches first (the vDSO's
 // clock page and text), so the return at the deadline finds it warm.
 void SetGuestReturnWarmup(void (*fn)());
+// The guest's CLOCK_MONOTONIC in ns (its vDSO's, which may differ from the
+// host's by a few µs between re-anchors): a sleep ends once it has passed
+// the deadline, so that the guest never reads a time before it (Park).
+// Default: the host's clock.
+void SetGuestClock(uint64_t (*monotonic_ns)());
 
 // Number of kthreads running the scheduler.
 int KthreadCount();
