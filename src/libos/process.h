@@ -153,6 +153,14 @@ void ReleaseProcessRobustFutexes();
 // the start of a thread's exit, before its tid word is cleared, so a
 // joiner never counts the thread it joined (sys_thread.cc).
 int LiveGuestThreads();
+// execve, before the old image goes (Linux's de_thread): every other
+// thread of the process is ended, without running guest code again, and
+// the caller becomes the main thread (its tid the pid). sys_thread.cc.
+void EndOtherThreadsForExec();
+// True while another thread's exec ends the calling thread: it must not
+// return to the guest but call EndThreadForExec (signals/delivery.cc).
+bool ExecEndsCurrentThread();
+[[noreturn]] void EndThreadForExec();
 // In a forked child: only the forking thread exists.
 void ResetLiveGuestThreadsAfterFork();
 }  // namespace junction::libos

@@ -1492,6 +1492,11 @@ void NoteSignalArrived() {
 
 }  // namespace junction::sched
 
+namespace junction::libos {
+bool ExecEndsCurrentThread();        // libos/process.h
+[[noreturn]] void EndThreadForExec();
+}  // namespace junction::libos
+
 // First code a new uthread runs: resume the guest at its start state.
 extern "C" [[noreturn]] void junction_uthread_first_run() {
   using namespace junction;
@@ -1499,6 +1504,8 @@ extern "C" [[noreturn]] void junction_uthread_first_run() {
   libos::ThreadState* ts = libos::CurrentThread();
   // Started by a direct switch, the uthread that left is settled here.
   sched::FinishSwitchHere();
+  // Made as another thread's exec began: it never runs the old image.
+  if (libos::ExecEndsCurrentThread()) libos::EndThreadForExec();
   u->fresh = false;
   libos::WriteFsBase(ts->guest_fs);
   // Its vector registers: kept by moves when its creator's clone took the

@@ -312,6 +312,14 @@ junction_e2e(proc_prlimit_other COMMAND $<TARGET_FILE:e2e_proc_prlimit_other>)
 add_executable(e2e_proc_other_thread_tid progs/proc_other_thread_tid.c)
 target_link_libraries(e2e_proc_other_thread_tid PRIVATE pthread)
 junction_e2e(proc_other_thread_tid TIMEOUT 60 COMMAND $<TARGET_FILE:e2e_proc_other_thread_tid>)
+# execve with other threads spinning, in a futex wait, a pipe read and a
+# sleep, from the main thread and from another one: they are gone in the
+# new image, whose tid is the pid (Linux's de_thread); on one and two cores.
+add_executable(e2e_proc_exec_threads progs/proc_exec_threads.c)
+target_link_libraries(e2e_proc_exec_threads PRIVATE pthread)
+junction_e2e(proc_exec_threads TIMEOUT 60 COMMAND $<TARGET_FILE:e2e_proc_exec_threads>)
+junction_e2e(proc_exec_threads_2cores APP ${E2E_DATA}/two_cores.toml TIMEOUT 60
+             COMMAND $<TARGET_FILE:e2e_proc_exec_threads>)
 add_executable(e2e_proc_reparent progs/proc_reparent.c)
 junction_e2e(proc_reparent COMMAND $<TARGET_FILE:e2e_proc_reparent>)
 add_test(NAME e2e.proc_teardown COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_teardown_test.sh $<TARGET_FILE:junction>)

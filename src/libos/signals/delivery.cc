@@ -188,6 +188,14 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool 
   bool handler_ran = false;
   bool restart_considered = false;
   uint64_t deferred = 0;
+  // Another thread's exec ends this one: never back to guest code. A host
+  // handler interrupted guest code: the preemption tick (the flag makes
+  // it preempt) brings the thread here from the LibOS.
+  if (ExecEndsCurrentThread()) {
+    if (!in_host_handler) EndThreadForExec();
+    CurrentThread()->signal_pending = 1;
+    return false;
+  }
   // A signal interrupting an rseq critical section aborts it first; the
   // descriptor cannot be checked from a host signal handler, so delivery
   // waits for the next LibOS exit or preemption tick then.

@@ -62,6 +62,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
 
   // Point of no return.
   StraceFlush();
+  EndOtherThreadsForExec();  // none touches the old image any more
   ReleaseVforkParent();
   AddressSpace::Get().ResetForExec();
   ResetTrampolines();

@@ -202,10 +202,11 @@ long CloneThreadKeptVectors(unsigned long flags, uintptr_t newsp, uintptr_t pare
   return CloneThread(flags, newsp, parent_tid, child_tid, tls, FrameOf(a), &v);
 }
 
-JUNCTION_HANDLER(exit) {
-  if (g_strace_enabled) StraceLog(a, 0);
-  sched::Uthread* u = Self();
-  if (g_live_threads.fetch_sub(1) == 1) ExitProcess(static_cast<int>(a.a[0]) & 0xff);
+namespace {
+
+// The end of a thread that is not the process's last: what Linux's
+// do_exit does for one of a group (exit(2), or killed by an exec).
+[[noreturn]] void EndThread(sched::Uthread* u) {
   StopTakingProcessSignals();
   ReleaseRobustFutexes(u->tid, u->robust_list);
   // Gone for other processes before a joiner can learn it (Linux too).
@@ -216,6 +217,70 @@ JUNCTION_HANDLER(exit) {
     sched::FutexWake(reinterpret_cast<uint32_t*>(u->clear_child_tid), 1, FUTEX_BITSET_MATCH_ANY, true);
   }
   sched::ExitCurrent();
+}
+
+// The thread running an exec while it ends the others (null otherwise).
+std::atomic<sched::Uthread*> g_exec_survivor{nullptr};
+
+}  // namespace
+
+JUNCTION_HANDLER(exit) {
+  if (g_strace_enabled) StraceLog(a, 0);
+  sched::Uthread* u = Self();
+  if (g_live_threads.fetch_sub(1) == 1) ExitProcess(static_cast<int>(a.a[0]) & 0xff);
+  EndThread(u);
+}
+
+bool ExecEndsCurrentThread() {
+  sched::Uthread* s = g_exec_survivor.load(std::memory_order_acquire);
+  return s && Self() && s != Self();
+}
+
+void EndThreadForExec() {
+  g_live_threads.fetch_sub(1);  // the exec'ing thread outlives it
+  EndThread(Self());
+}
+
+void EndOtherThreadsForExec() {
+  sched::Uthread* self = Self();
+  if (sched::LiveUthreadCount() > 1) {
+    sched::Uthread* none = nullptr;
+    // Another thread's exec got there first: it ends this one (Linux's
+    // de_thread makes the later exec'ing thread die the same way).
+    if (!g_exec_survivor.compare_exchange_strong(none, self)) EndThreadForExec();
+    siginfo_t info{};
+    info.si_signo = SIGKILL;
+    info.si_code = SI_KERNEL;
+    // A pending SIGKILL wakes an interruptible wait and kicks a thread
+    // running on another kthread; each dies where it would have taken the
+    // signal (DeliverPendingSignals), never back in guest code. Rescanned:
+    // a clone racing with the first pass adds one.
+    while (sched::LiveUthreadCount() > 1) {
+      {
+        sched::SpinGuard g(sched::AllUthreadsLock());
+        for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+          if (u != self && !u->exiting && !(u->sig_pending & SigBit(SIGKILL))) SendThreadSignal(u, info);
+      }
+      sched::Yield();
+      if (sched::LiveUthreadCount() <= 1) break;
+      // Others finish uninterruptible waits or run on other kthreads:
+      // wait a little without taking signals (Linux's de_thread waits too).
+      self->BeginWait();
+      sched::Park(sched::NowNs() + 50000, false);
+    }
+    g_exec_survivor.store(nullptr, std::memory_order_release);
+  }
+  // Linux's exec_mm_release: the robust futexes are released, the tid
+  // address forgotten; the survivor leads the group with the pid as tid.
+  ReleaseRobustFutexes(self->tid, self->robust_list);
+  self->robust_list = 0;
+  self->robust_list_len = 0;
+  self->clear_child_tid = 0;
+  int pid = CurrentProcess().pid;
+  if (self->tid != pid) {
+    proc::ForgetThread(self->tid);
+    self->tid = pid;
+  }
 }
 
 int LiveGuestThreads() { return g_live_threads.load(std::memory_order_relaxed); }
