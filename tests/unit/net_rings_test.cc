@@ -3,9 +3,14 @@
 // leaks, a two-thread SPSC stress in both directions, and a fuzz of the
 // daemon's reader against a container that scribbles over its rings.
 #include <doctest/doctest.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <climits>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <random>
 #include <thread>
@@ -206,14 +211,28 @@ TEST_CASE("net rings: two-thread SPSC stress, in order and intact both ways") {
 // With both full fences this cannot happen (the producer's flag load and
 // the consumer's re-check cannot both miss); without the producer's fence
 // x86 can do it, rarely. Bounded by frame count, no timing.
+//
+// Both threads wait by sleeping in the kernel, never by spinning with
+// sched_yield: on a loaded host a yield hands the CPU to any other runnable
+// task for a whole time slice, and a run is 100,000 hand-offs (with four
+// CPU hogs beside it, runs took 80-440 s of a 600 s timeout instead of
+// 0.6 s). A woken sleeper runs at once instead.
+void FutexWait(std::atomic<uint32_t>& word, uint32_t seen, const timespec* timeout) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, timeout, nullptr, 0);
+}
+void FutexWake(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) && std::atomic<uint32_t>::is_always_lock_free);
+
 struct Handshake {
   std::atomic<uint32_t> bell{0};       // the doorbell (an eventfd's stand-in)
-  std::atomic<bool> asleep{false};     // the consumer is in bell.wait
+  std::atomic<bool> asleep{false};     // the consumer is asleep on bell
   std::atomic<uint32_t> consumed{0};   // frames the consumer has read
   std::atomic<uint32_t> lost{0};       // lost wake-ups seen by the producer
   void Ring() {
     bell.fetch_add(1);
-    bell.notify_one();
+    FutexWake(bell);
   }
 };
 
@@ -225,7 +244,10 @@ void RunHandshake(uint32_t frames, Handshake& h, Consume consume, Wants wants, P
                   Publish publish, KickWanted kick_wanted) {
   std::thread consumer([&] {
     while (h.consumed.load() < frames) {
-      h.consumed.fetch_add(consume());
+      if (uint32_t n = consume(); n > 0) {
+        h.consumed.fetch_add(n);
+        FutexWake(h.consumed);
+      }
       if (h.consumed.load() >= frames) break;
       uint32_t seen = h.bell.load();
       wants(true);
@@ -235,7 +257,7 @@ void RunHandshake(uint32_t frames, Handshake& h, Consume consume, Wants wants, P
         continue;
       }
       h.asleep.store(true);
-      h.bell.wait(seen);
+      while (h.bell.load() == seen) FutexWait(h.bell, seen, nullptr);
       h.asleep.store(false);
       wants(false);
     }
@@ -244,13 +266,16 @@ void RunHandshake(uint32_t frames, Handshake& h, Consume consume, Wants wants, P
     publish(i);
     bool kicked = kick_wanted();
     if (kicked) h.Ring();
-    while (h.consumed.load() <= i) {
+    // Asleep until the consumer has read frame i; every millisecond it
+    // looks for a lost wake-up (that consumer would sleep for ever).
+    const timespec look = {0, 1'000'000};
+    for (uint32_t c; (c = h.consumed.load()) <= i;) {
       if (!kicked && h.asleep.load() && h.consumed.load() <= i) {
         h.lost.fetch_add(1);
         kicked = true;
         h.Ring();
       }
-      std::this_thread::yield();
+      FutexWait(h.consumed, c, &look);
     }
   }
   consumer.join();
