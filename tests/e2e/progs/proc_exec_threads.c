@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,8 +24,11 @@ static atomic_long spins;
 static int pipe_fds[2];
 static uint32_t futex_word;
 
+static atomic_int spinner_tid;
+
 static void* Spinner(void* arg) {
   (void)arg;
+  atomic_store(&spinner_tid, (int)syscall(SYS_gettid));
   atomic_fetch_add(&started, 1);
   for (;;) atomic_fetch_add_explicit(&spins, 1, memory_order_relaxed);
   return NULL;
@@ -55,8 +59,16 @@ static void* Sleeper(void* arg) {
   return NULL;
 }
 
+// Every thread blocks SIGUSR1 and SIGUSR2; a process-directed SIGUSR1 and
+// a SIGUSR2 for the spinner are pending at the exec: the first stays
+// pending in the new image, the second ends with its thread.
 static void StartThreads(void) {
   void* (*fns[])(void*) = {Spinner, FutexWaiter, PipeReader, Sleeper};
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
   if (pipe(pipe_fds) != 0) {
     perror("pipe");
     exit(1);
@@ -69,6 +81,8 @@ static void StartThreads(void) {
     }
   }
   while (atomic_load(&started) < 4 || atomic_load(&spins) == 0) sched_yield();
+  kill(getpid(), SIGUSR1);
+  syscall(SYS_tgkill, getpid(), atomic_load(&spinner_tid), SIGUSR2);
 }
 
 static void Exec(const char* variant) {
@@ -97,6 +111,10 @@ static int After(const char* variant, int old_pid) {
   printf("%s: tasks after exec %d\n", variant, n);
   printf("%s: gettid()==getpid() %s\n", variant, syscall(SYS_gettid) == getpid() ? "yes" : "no");
   printf("%s: pid kept %s\n", variant, getpid() == old_pid ? "yes" : "no");
+  sigset_t pending;
+  sigpending(&pending);
+  printf("%s: pending after exec: process SIGUSR1 %s, dead thread's SIGUSR2 %s\n", variant,
+         sigismember(&pending, SIGUSR1) ? "yes" : "no", sigismember(&pending, SIGUSR2) ? "yes" : "no");
   // The new image runs normally: a thread of its own starts and is joined.
   pthread_t t;
   atomic_store(&started, 0);
