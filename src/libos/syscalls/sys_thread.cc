@@ -72,11 +72,14 @@ uint64_t MonotonicDeadline(clockid_t clock, const timespec& abs) {
 }
 
 // Sleeps until `deadline` (monotonic ns) unless a signal interrupts.
-// Returns 0 or -EINTR.
-long SleepUntil(uint64_t deadline) {
+// Returns 0 or -EINTR. A relative sleep of zero (`zero_length`) has no
+// deadline the guest could see passed or not: it takes a plain Park, not
+// ParkSleep, whose return reads the guest's clock (WaitOutEarlyTimeout; that
+// read was +25-40 ns, +8-11%, on nanosleep({0,0})).
+long SleepUntil(uint64_t deadline, bool zero_length = false) {
   sched::Uthread* u = Self();
   u->BeginWait();
-  sched::WakeReason why = sched::ParkSleep(deadline);
+  sched::WakeReason why = zero_length ? sched::Park(deadline, true) : sched::ParkSleep(deadline);
   return why == sched::WakeReason::kSignal ? -EINTR : 0;
 }
 
@@ -497,7 +500,7 @@ JUNCTION_HANDLER(nanosleep) {
   if (!ValidTimespec(*req)) return -EINVAL;
   if (a.a[1] && !GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec))) return -EFAULT;
   uint64_t deadline = RelativeSleepDeadline(TimespecNs(*req));
-  long r = SleepUntil(deadline);
+  long r = SleepUntil(deadline, TimespecNs(*req) == 0);
   if (r == -EINTR) Self()->sleep_restart_deadline = deadline;
   if (r == -EINTR && a.a[1]) {
     uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
@@ -557,7 +560,7 @@ JUNCTION_HANDLER(clock_nanosleep) {
   bool absolute = flags & TIMER_ABSTIME;
   if (!absolute && a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(timespec))) return -EFAULT;
   uint64_t deadline = absolute ? MonotonicDeadline(clock, *req) : RelativeSleepDeadline(TimespecNs(*req));
-  long r = SleepUntil(deadline);
+  long r = SleepUntil(deadline, !absolute && TimespecNs(*req) == 0);
   if (r == -EINTR && !absolute) Self()->sleep_restart_deadline = deadline;
   if (r == -EINTR && !absolute && a.a[3]) {
     uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
