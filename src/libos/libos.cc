@@ -361,8 +361,12 @@ void JoinDaemonAfterFork() {
       host::Syscall(SYS_close, sock);
       sock = -1;
     }
-  if (g_member_doorbell >= 0) host::Syscall(SYS_close, g_member_doorbell);
-  g_member_doorbell = -1;
+  // Written only when set: the page is otherwise untouched in a standalone
+  // child, and a write would copy it (one more fault per fork).
+  if (g_member_doorbell >= 0) {
+    host::Syscall(SYS_close, g_member_doorbell);
+    g_member_doorbell = -1;
+  }
   if (g_daemon == nullptr) return;  // a standalone container
   // Joined once, it joins a restarted daemon again, and its new kthreads join.
   if (JoinAsMember(sched::MemberJoinKind::kAgain, true) == sched::MemberJoin::kJoined)
