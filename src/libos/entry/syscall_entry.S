@@ -40,7 +40,13 @@ junction_syscall_entry:
         // nonzero when junction_dispatch handed the call to a lazy handler
         // by a tail call (LazyCallMark), which then returns here.
         pushq $0
-        call junction_dispatch
+        // An indirect call: junction_host_syscall_linked also executes it,
+        // with %rcx = junction_rsb_refilled, to put this call's return
+        // address back on the return stack buffer after a host call.
+        lea junction_dispatch(%rip), %rcx
+        .globl junction_entry_dispatch_call
+junction_entry_dispatch_call:
+        call *%rcx
         cmpq $0, (%rsp)
         jne .Llazy_exit
 .Ldispatched:
@@ -129,6 +135,20 @@ junction_exit_slow_ret:
         call junction_lazy_finish
         jmp .Ldispatched
         .size junction_syscall_entry, .-junction_syscall_entry
+
+// Reached from junction_host_syscall_linked by the call at
+// junction_entry_dispatch_call, 136 bytes below the host-calling code's
+// %rsp (past its red zone): that call's return address is now the top of
+// the return stack buffer, which is where a lazy handler (tail-called by
+// junction_dispatch) returns. The address the call pushed is dropped and
+// the caller continues at %rbx.
+        .p2align 4
+        .globl junction_rsb_refilled
+        .type junction_rsb_refilled, @function
+junction_rsb_refilled:
+        lea 136(%rsp), %rsp
+        jmp *%rbx
+        .size junction_rsb_refilled, .-junction_rsb_refilled
 
 // Entered with the guest's registers (rsp = its saved flags slot): saves
 // them on the LibOS stack as a GuestExitRegs and lets C++ deliver.

@@ -27,12 +27,18 @@ junction_host_syscall6:
 // (host::SyscallLinked): back by an indirect jump, not `ret`. A host call
 // leaves the return stack buffer holding the kernel's own return
 // addresses (SRSO "safe RET"), so the `ret` after it always mispredicted
-// (~6 ns); the jump is predicted from the branch history.
+// (~6 ns); the jump is predicted from the branch history. The caller
+// is a lazy handler, whose own `ret` into junction_syscall_entry would
+// mispredict as well: before going back the stub executes the entry's
+// call of junction_dispatch (junction_rsb_refilled, syscall_entry.S), which
+// leaves that return's address on top of the buffer (~2 ns for ~6).
         .globl junction_host_syscall_linked
         .type junction_host_syscall_linked, @function
 junction_host_syscall_linked:
         syscall
-        jmp *%rbx
+        lea -128(%rsp), %rsp
+        lea junction_rsb_refilled(%rip), %rcx
+        jmp junction_entry_dispatch_call
         .size junction_host_syscall_linked, .-junction_host_syscall_linked
 
 // Signal restorer for the LibOS's own host signal handlers.
