@@ -14,8 +14,9 @@
 //      ReadClock(); if it returns false the clock is not one the page serves
 //      (CPU-time clocks, bad ids) and the host answers.
 //   3. The guest's gettimeofday/time syscalls may use ReadClock(REALTIME)
-//      too; the vDSO itself only ever falls back to them when the page serves
-//      no clocks at all (TSC unusable).
+//      too; the vDSO itself falls back to them when the page serves no
+//      clocks at all (TSC unusable), and time() to the host's time near a
+//      second boundary (Linux's time() is the coarse clock's seconds).
 //   4. getcpu: the vDSO reads IA32_TSC_AUX (RDPID/RDTSCP), i.e. the host
 //      CPU. When the LibOS wants to report a kthread's core instead, set
 //      getcpu_mode to JUNCTION_VDSO_GETCPU_SYSCALL and answer getcpu itself.

@@ -9,7 +9,8 @@
  *  - a stale line (older than refresh_cycles) issues clock_gettime, which
  *    the LibOS answers with ReadClock() after re-anchoring the page;
  *  - clocks the page does not serve (CPU-time clocks, bad ids) issue the
- *    matching system call unchanged.
+ *    matching system call unchanged;
+ *  - time() within a tick of a second boundary issues time (below).
  */
 #include "vdso_data.h"
 
@@ -93,6 +94,14 @@ long __vdso_time(long* t) {
   struct junction_vdso_timespec ts;
   int ret = vdso_realtime(&ts);
   if (ret) return ret;
+  /* Linux's time() gives the seconds of its last tick (coarse realtime, as
+   * file timestamps use), which the precise line runs up to a tick ahead of
+   * and a few microseconds behind. Near a second boundary the two may
+   * differ, so there the host answers (~1 % of calls: a tick plus 1 ms of
+   * slack after the boundary, 1 ms before it). */
+  int64_t tick = (int64_t)d->res_nsec[JUNCTION_CLOCK_REALTIME_COARSE];
+  if (ts.tv_nsec < tick + 1000000 || ts.tv_nsec >= 999000000)
+    return vdso_syscall3(NR_time, (long)t, 0, 0);
   if (t) *t = ts.tv_sec;
   return ts.tv_sec;
 }
