@@ -380,19 +380,22 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], 7008))
 s.listen(16)
 print("echo ready", flush=True)
+def say(line):  # one write per line: print() from threads writes the text and its newline apart
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 def serve(c, n):
     try:
         while True:
             d = c.recv(4096)
             if not d:
-                print("conn %d eof" % n, flush=True)
+                say("conn %d eof" % n)
                 break
             if d == b"delay":  # speaks on its own later (after the client forks)
                 time.sleep(0.5)
                 d = b"late"
             c.sendall(d)
     except ConnectionResetError:
-        print("conn %d reset" % n, flush=True)
+        say("conn %d reset" % n)
     c.close()
 n = 0
 while True:
