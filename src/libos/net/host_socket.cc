@@ -37,6 +37,9 @@ class HostSocket : public Socket {
     host::Syscall(SYS_fstat, fd, host::L(&st));
     set_path("socket:[" + std::to_string(st.st_ino) + "]");
   }
+  // Another process may hold the description too (an SCM_RIGHTS message,
+  // pidfd_getfd): a lingering close must not shut it down (OnlyOurs).
+  void MarkPassed() { passed_ = true; }
   // A host unix socket standing for a guest one (shared across processes):
   // the guest's names, not the host's abstract rendezvous name.
   void set_guest_names(std::string local, std::string peer) {
@@ -143,7 +146,7 @@ class HostSocket : public Socket {
           if (fl >= 0) hf->SetHostStatusFlags(hf->GuestStatusFlags(fl));
         }
         std::memcpy(CMSG_DATA(c) + i * sizeof(int), &hfd, sizeof(int));
-        if (auto* hs = dynamic_cast<HostSocket*>(rights[i].get())) hs->passed_ = true;
+        if (auto* hs = dynamic_cast<HostSocket*>(rights[i].get())) hs->MarkPassed();
       }
     }
     auto to = HostAddrOf(m.addr);
@@ -315,7 +318,7 @@ class HostSocket : public Socket {
   }
 
   const int owner_pid_;  // the host process that made it
-  bool passed_ = false;  // sent in an SCM_RIGHTS message
+  bool passed_ = false;  // sent or received in an SCM_RIGHTS message
   int linger_secs_ = 0;  // SO_LINGER {1, N}: N (< 0: forever); 0: no wait
   std::string local_name_, peer_name_;  // guest names; empty: the host's
   bool guest_unix_ = false;  // stands for a guest unix socket (set_guest_names)
@@ -326,6 +329,13 @@ class HostSocket : public Socket {
 fs::FilePtr WrapHostSocket(int host_fd, int guest_flags) {
   host::Syscall(SYS_fcntl, host_fd, F_SETFL, O_NONBLOCK);
   return std::make_shared<HostSocket>(host_fd, guest_flags);
+}
+
+fs::FilePtr WrapReceivedHostSocket(int host_fd, int guest_flags) {
+  host::Syscall(SYS_fcntl, host_fd, F_SETFL, O_NONBLOCK);
+  auto s = std::make_shared<HostSocket>(host_fd, guest_flags);
+  s->MarkPassed();
+  return s;
 }
 
 fs::FilePtr WrapHostUnixSocket(int host_fd, int guest_flags, std::string local, std::string peer) {

@@ -83,6 +83,9 @@ SysResult<fs::FilePtr> MakeHostSocket(int domain, int type, int protocol);
 // A socket the LibOS already holds as host descriptor `host_fd` (made
 // non-blocking on the host; `guest_flags` O_NONBLOCK is the guest's mode).
 fs::FilePtr WrapHostSocket(int host_fd, int guest_flags);
+// The same for one another process may still hold (received in SCM_RIGHTS,
+// taken with pidfd_getfd): a lingering close never shuts it down here.
+fs::FilePtr WrapReceivedHostSocket(int host_fd, int guest_flags);
 
 // The same for a unix socket: getsockname/getpeername answer the guest's
 // names `local`/`peer` (if not empty) instead of the host's.

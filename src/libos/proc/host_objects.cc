@@ -104,7 +104,7 @@ fs::FilePtr AdoptHostDescriptor(int hfd) {
   host::Syscall(SYS_fstat, hfd, host::L(&st));
   long fl = host::Syscall(SYS_fcntl, hfd, F_GETFL);
   int flags = fl < 0 ? O_RDWR : static_cast<int>(fl);
-  if (S_ISSOCK(st.st_mode)) return net::WrapHostSocket(hfd, flags & O_NONBLOCK);
+  if (S_ISSOCK(st.st_mode)) return net::WrapReceivedHostSocket(hfd, flags & O_NONBLOCK);
   char link[256] = "anon_inode:[received]";
   std::string self = "/proc/self/fd/" + std::to_string(hfd);
   long n = host::Syscall(SYS_readlinkat, AT_FDCWD, host::L(self.c_str()), host::L(link), sizeof(link) - 1);
