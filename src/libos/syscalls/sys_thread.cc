@@ -291,6 +291,10 @@ int LiveGuestThreads() { return g_live_threads.load(std::memory_order_relaxed); 
 void ResetLiveGuestThreadsAfterFork() {
   // Written only if it changes: a copy-on-write fault otherwise.
   if (g_live_threads.load(std::memory_order_relaxed) != 1) g_live_threads.store(1, std::memory_order_relaxed);
+  // A fork that raced another thread's exec: the child's only thread is not
+  // ended for an exec that is not its own (it takes the SIGKILL the exec
+  // sent it as a signal, ending the child as Linux's fork would have failed).
+  if (g_exec_survivor.load(std::memory_order_relaxed)) g_exec_survivor.store(nullptr, std::memory_order_relaxed);
 }
 
 void ReleaseProcessRobustFutexes() {
