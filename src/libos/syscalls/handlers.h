@@ -40,6 +40,9 @@ struct KeptVectors {
 };
 long CloneThreadKeptVectors(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uintptr_t child_tid,
                             uintptr_t tls, const SyscallArgs& a, const KeptVectors& v);
+// clone3 of a thread from its copied `ca` (CLONE_THREAD set); `v` as above,
+// or null for the full handler.
+long Clone3Thread(const clone_args& ca, const SyscallArgs& a, const KeptVectors* v);
 JUNCTION_HANDLER(stat_lazy); JUNCTION_HANDLER(lstat_lazy);  // kLazy entries (sys_path_lazy.cc)
 JUNCTION_HANDLER(newfstatat_lazy); JUNCTION_HANDLER(statx_lazy); JUNCTION_HANDLER(open_lazy); JUNCTION_HANDLER(openat_lazy);
 JUNCTION_HANDLER(clock_nanosleep);

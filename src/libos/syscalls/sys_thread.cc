@@ -194,10 +194,14 @@ JUNCTION_HANDLER(clone3) {
   if (!ThreadPathReadable(static_cast<uintptr_t>(a.a[0]), size)) return -EFAULT;
   if (!SafeCopy(&ca, reinterpret_cast<void*>(a.a[0]), std::min(size, sizeof(ca)))) return -EFAULT;
   if (!(ca.flags & CLONE_THREAD)) return Clone3Process(ca, a);  // sys_proc_fork.cc
+  return Clone3Thread(ca, a, nullptr);
+}
+
+long Clone3Thread(const clone_args& ca, const SyscallArgs& a, const KeptVectors* v) {
   if (ca.exit_signal != 0) return -EINVAL;
   uintptr_t sp = ca.stack ? static_cast<uintptr_t>(ca.stack + ca.stack_size) : 0;
   return CloneThread(static_cast<unsigned long>(ca.flags), sp, static_cast<uintptr_t>(ca.parent_tid),
-                     static_cast<uintptr_t>(ca.child_tid), static_cast<uintptr_t>(ca.tls), FrameOf(a), nullptr);
+                     static_cast<uintptr_t>(ca.child_tid), static_cast<uintptr_t>(ca.tls), FrameOf(a), v);
 }
 
 long CloneThreadKeptVectors(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uintptr_t child_tid,

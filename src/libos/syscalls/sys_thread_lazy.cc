@@ -44,7 +44,7 @@ long WithVectorsKept(const SyscallArgs& a, SyscallHandler full, Clone clone) {
   // LeaveLibos restores them.
   if (how == sched::SavedVectors::kXsave) return full(a);
   long ret = clone(KeptVectors{self->vec_area, inuse});
-  ts = CurrentThread();  // (a thread clone never blocks: the same kthread)
+  ts = CurrentThread();
   WriteFsBase(ts->guest_fs);
   sched::RestoreGuestVectors(ts, sched::SavedVectors::kMoves, self->vec_area, inuse);
   ts->in_libos = 0;
@@ -80,12 +80,7 @@ JUNCTION_HANDLER(clone3_lazy) {
     if (!known && size >= 64 && size <= 4096) RememberGuestVma(ts, args);  // known next time
     return Sys_clone3(a);
   }
-  if (ca.exit_signal != 0) return -EINVAL;
-  uintptr_t sp = ca.stack ? static_cast<uintptr_t>(ca.stack + ca.stack_size) : 0;
-  return WithVectorsKept(a, Sys_clone3, [&](const KeptVectors& v) {
-    return CloneThreadKeptVectors(static_cast<unsigned long>(ca.flags), sp, static_cast<uintptr_t>(ca.parent_tid),
-                                  static_cast<uintptr_t>(ca.child_tid), static_cast<uintptr_t>(ca.tls), a, v);
-  });
+  return WithVectorsKept(a, Sys_clone3, [&](const KeptVectors& v) { return Clone3Thread(ca, a, &v); });
 }
 
 }  // namespace junction::libos
