@@ -258,7 +258,7 @@ constexpr int kLazyOpenFlags = O_CLOEXEC | O_LARGEFILE | O_NOCTTY;
   long fd = OpenBelowRoot(ts, m->fs->host_root_fd, p, static_cast<uint64_t>(flags | O_NONBLOCK | O_CLOEXEC));
   if (fd == -ELOOP || fd == -EXDEV) return kNotLazy;  // a symlink on the way: the walk
   if (fd < 0) return fd;
-  bool ignores_nonblock = fs::HostFdIgnoresNonblock(fd);
+  bool ignores_nonblock = fs::HostFdIgnoresNonblockLazy(fd);
   int guest_flags = static_cast<int>(flags & ~O_CLOEXEC);  // as HostFs::GuestFile keeps them
   bool cloexec = flags & O_CLOEXEC;
   if (ignores_nonblock) {
