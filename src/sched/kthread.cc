@@ -876,6 +876,12 @@ int KthreadCount() { return g_num_kthreads.load(); }
 SpinLock& AllUthreadsLock() { return g_all_lock; }
 Uthread* AllUthreads() { return g_all; }
 
+Uthread* FindUthread_locked(long tid) {
+  for (Uthread* u = g_all; u; u = u->all_next)
+    if (u->tid == tid) return u;
+  return nullptr;
+}
+
 void SetSignalDeliverableCheck(bool (*fn)(Uthread*), const uint64_t* process_pending) {
   g_process_sig_pending = process_pending;
   g_signal_deliverable = fn;

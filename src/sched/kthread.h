@@ -99,6 +99,7 @@ void FinishSwitchHere();
 // Every uthread, for signal delivery and /proc (held briefly).
 SpinLock& AllUthreadsLock();
 Uthread* AllUthreads();
+Uthread* FindUthread_locked(long tid);  // by guest tid, under AllUthreadsLock; null if none
 void Register(Uthread* u);    // a new uthread (before it first runs)
 uint64_t LiveUthreadCount();  // this process's guest threads
 void Unregister(Uthread* u);

@@ -129,10 +129,8 @@ bool ThreadSwitches(int tid, uint64_t* voluntary, uint64_t* involuntary) {
 // runnable; also a thread gone meanwhile).
 char ThreadStateLetter(int tid) {
   sched::SpinGuard g(sched::AllUthreadsLock());
-  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
-    if (u->tid == tid)
-      return __atomic_load_n(&u->state, __ATOMIC_RELAXED) == sched::UthreadState::kBlocked ? 'S' : 'R';
-  return 'R';
+  sched::Uthread* u = sched::FindUthread_locked(tid);
+  return u && __atomic_load_n(&u->state, __ATOMIC_RELAXED) == sched::UthreadState::kBlocked ? 'S' : 'R';
 }
 
 // /proc/PID/status (tid == pid: Linux reports the main thread's switch

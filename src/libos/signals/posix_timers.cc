@@ -63,15 +63,9 @@ int g_slots_touched = 0;
 
 constexpr int kKernelSiSysPrivateOffset = 32;  // siginfo _timer._sys_private
 
-sched::Uthread* FindThread_locked(int tid) {
-  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
-    if (u->tid == tid) return u;
-  return nullptr;
-}
-
 bool ThreadExists(int tid) {
   sched::SpinGuard g(sched::AllUthreadsLock());
-  return FindThread_locked(tid) != nullptr;
+  return sched::FindUthread_locked(tid) != nullptr;
 }
 
 // Decodes a CPU-time clock id (the kernel's CPUCLOCK_* encoding). -EINVAL
@@ -131,7 +125,7 @@ bool ClockNow(const TimerClock& c, uint64_t* ns) {
     return true;
   }
   sched::SpinGuard g(sched::AllUthreadsLock());
-  sched::Uthread* u = FindThread_locked(c.tid);
+  sched::Uthread* u = sched::FindUthread_locked(c.tid);
   if (!u) return false;
   *ns = c.kind == ClockKind::kCpuSched ? sched::ThreadCpuNs(u)
                                        : CpuValue(c.kind, 0, sched::ThreadCpuTimes(u));
@@ -215,7 +209,7 @@ void Fire(void* arg, uint64_t gen) {
   }
   if (target_tid) {
     sched::SpinGuard g(sched::AllUthreadsLock());
-    if (sched::Uthread* u = FindThread_locked(target_tid)) SendThreadSignal(u, info);
+    if (sched::Uthread* u = sched::FindUthread_locked(target_tid)) SendThreadSignal(u, info);
     return;  // a signal for a thread that exited is dropped
   }
   SendProcessSignal(info);

@@ -86,11 +86,7 @@ void DeliverRemoteThreadSignals() {
     siginfo_t info = s.info;
     s.state.store(kEmpty, std::memory_order_release);
     sched::SpinGuard g(sched::AllUthreadsLock());
-    for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
-      if (u->tid == tid) {
-        SendThreadSignal(u, info);
-        break;
-      }
+    if (sched::Uthread* u = sched::FindUthread_locked(tid)) SendThreadSignal(u, info);
   }
 }
 

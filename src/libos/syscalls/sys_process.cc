@@ -456,8 +456,7 @@ static long SignalSelf(long tid, long sig) {
   sched::Uthread* target = nullptr;
   if (tid != -1) {
     sched::SpinGuard g(sched::AllUthreadsLock());
-    for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
-      if (u->tid == tid) target = u;
+    target = sched::FindUthread_locked(tid);
     if (!target) return -ESRCH;
   }
   if (sig == 0) return 0;
@@ -606,12 +605,6 @@ void SenderToHost(siginfo_t* info) {
     if (int h = proc::HostPid(info->si_pid)) info->si_pid = h;
 }
 
-sched::Uthread* FindOwnThread_locked(long tid) {
-  for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
-    if (u->tid == tid) return u;
-  return nullptr;
-}
-
 }  // namespace
 
 JUNCTION_HANDLER(rt_sigqueueinfo) {
@@ -641,7 +634,7 @@ JUNCTION_HANDLER(rt_tgsigqueueinfo) {
   if (long r = QueuedInfo(a.a[3], sig, tid, &info)) return r;
   if (tgid == CurrentProcess().pid) {
     sched::SpinGuard g(sched::AllUthreadsLock());
-    sched::Uthread* u = FindOwnThread_locked(tid);
+    sched::Uthread* u = sched::FindUthread_locked(tid);
     if (!u) return -ESRCH;
     if (sig < 0 || sig > kMaxSignal) return -EINVAL;
     if (sig && !SendThreadSignal(u, info)) return -EAGAIN;
