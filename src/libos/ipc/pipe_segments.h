@@ -115,8 +115,7 @@ class PipeSegments {
       if (acc + chunk > c) return acc;
       acc += chunk;
     }
-    // Bytes past the units known (none tracked: one unit).
-    return acc < n && n <= c ? n : acc;
+    return acc;
   }
 
   // The lengths of the units holding the first n bytes (the last cut at n).
