@@ -65,3 +65,9 @@ signal_race_test(futex_timed_exit)
 # A timed FUTEX_WAIT woken by FUTEX_WAKE as its deadline passes, then an
 # untimed one: the first wait's timer cannot end the second (ETIMEDOUT).
 signal_race_test(futex_timer_race)
+
+# Synchronous faults (SIGSEGV) in four threads at once: each handler sees
+# its own fault's address, as a JIT's safepoint poll needs (the JVM with
+# ZGC on two cores aborted "pc must refer to an nmethod"); a fault with
+# SIGSEGV blocked kills the process, as Linux does.
+signal_race_test(signals_fault_threads)

@@ -404,11 +404,16 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
   // Senders and children are named by container pid (0 for a sender
   // outside the container, as across a pid namespace).
   if (info->si_code <= 0 || sig == SIGCHLD) info->si_pid = proc::ContainerPid(info->si_pid);
-  QueueSignal(sig, *info);
   uint64_t rip = static_cast<uint64_t>(g[REG_RIP]);
   uint64_t rsp = static_cast<uint64_t>(g[REG_RSP]);
   bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
                 sig == SIGTRAP) && info->si_code > 0;
+  // A fault belongs to the thread that faulted (Linux's force_sig): queued
+  // for the whole process, another thread could take it (a JIT's safepoint
+  // poll then handled with the wrong thread's context), and two at once
+  // merged into one. Blocked, it kills the process, as on Linux.
+  if (fault && !sched::InLibosCode(rip) && (BlockedMask() & SigBit(sig))) TerminateBySignal(sig);
+  QueueSignal(sig, *info, fault ? ts->current : nullptr);
   if (fault && sched::InLibosCode(rip)) {
     char msg[220];
     bool overflow = FaultAtStackPointer(reinterpret_cast<uintptr_t>(info->si_addr), rsp);
