@@ -3,6 +3,7 @@
 #include "libos/loader_env.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -155,5 +156,11 @@ SysResult<void> GuestLoaderEnv::Unmap(uintptr_t addr, size_t len) {
 }
 
 bool GuestLoaderEnv::IsExecutable(const std::string& path) { return CheckExecutable(path).ok(); }
+
+uint64_t GuestLoaderEnv::StackLimit() {
+  struct rlimit r{};
+  if (host::Syscall(SYS_prlimit64, 0, RLIMIT_STACK, 0, host::L(&r)) != 0) return LoaderEnv::StackLimit();
+  return r.rlim_cur;
+}
 
 }  // namespace junction::libos

@@ -25,6 +25,8 @@ class GuestLoaderEnv : public loader::LoaderEnv {
   SysResult<void> Protect(uintptr_t addr, size_t len, int prot) override;
   SysResult<void> Unmap(uintptr_t addr, size_t len) override;
   bool IsExecutable(const std::string& path) override;
+  // The guest's limits other than RLIMIT_NOFILE are the host process's.
+  uint64_t StackLimit() override;
 
   // execve probes the file before its point of no return, then loads it:
   // from here on, files opened for exec stay open (Close keeps them), and

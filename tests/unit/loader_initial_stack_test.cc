@@ -178,5 +178,24 @@ TEST_CASE("too big for the stack") {
   CHECK(error == "argument list too long");
 }
 
+TEST_CASE("the stack and the argument space follow RLIMIT_STACK") {
+  CHECK(StackSizeFor(kStackSize) == kStackSize);
+  CHECK(StackSizeFor(64 << 20) == size_t{64} << 20);
+  CHECK(StackSizeFor(1 << 20) == size_t{1} << 20);
+  CHECK(StackSizeFor((1 << 20) + 1) == (size_t{1} << 20) + 4096);  // page-rounded
+  CHECK(StackSizeFor(4096) == kMinStackSize);
+  CHECK(StackSizeFor(~uint64_t{0}) == kMaxStackSize);  // RLIM_INFINITY
+  StackFixture f;
+  std::string error;
+  f.argv.assign(25, std::string(100 * 1024, 'a'));  // 2.5 MB: over 8 MiB / 4
+  CHECK_FALSE(ArgumentsFit(f.contents, kStackSize, &error));
+  CHECK(ArgumentsFit(f.contents, 64 << 20, &error));
+  CHECK(ArgumentsFit(f.contents, ~uint64_t{0}, &error));
+  f.argv.assign(62, std::string(100 * 1024, 'a'));  // 6.2 MB: over 6 MiB, whatever the limit
+  CHECK_FALSE(ArgumentsFit(f.contents, ~uint64_t{0}, &error));
+  f.argv.assign(1, std::string(120 * 1024, 'a'));  // ARG_MAX holds for a tiny limit
+  CHECK(ArgumentsFit(f.contents, 16 * 1024, &error));
+}
+
 }  // namespace
 }  // namespace junction::libos::loader

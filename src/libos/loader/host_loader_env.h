@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,6 +72,10 @@ class HostLoaderEnv : public LoaderEnv {
   bool IsExecutable(const std::string& path) override {
     struct stat st;
     return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+  }
+  uint64_t StackLimit() override {
+    struct rlimit r;
+    return getrlimit(RLIMIT_STACK, &r) == 0 ? r.rlim_cur : LoaderEnv::StackLimit();
   }
 
   std::vector<Mapping> mappings;  // every successful Map, in order

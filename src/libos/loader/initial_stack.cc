@@ -97,7 +97,15 @@ std::vector<AuxEntry> AuxVector(const StackContents& c, uintptr_t execfn, uintpt
 
 }  // namespace
 
-bool ArgumentsFit(const StackContents& c, size_t stack_size, std::string* error) {
+size_t StackSizeFor(uint64_t stack_limit) {
+  constexpr uint64_t kPage = 4096;
+  uint64_t size = stack_limit > kMaxStackSize ? kMaxStackSize : (stack_limit + kPage - 1) & ~(kPage - 1);
+  return size < kMinStackSize ? kMinStackSize : size;
+}
+
+bool ArgumentsFit(const StackContents& c, uint64_t stack_limit, std::string* error) {
+  uint64_t limit = stack_limit / 4 < kMaxArgSpace ? stack_limit / 4 : kMaxArgSpace;
+  if (limit < kMinStackSize) limit = kMinStackSize;
   size_t total = 0;
   for (const auto* list : {c.argv, c.envp}) {
     for (const std::string& s : *list) {
@@ -108,7 +116,7 @@ bool ArgumentsFit(const StackContents& c, size_t stack_size, std::string* error)
       total += s.size() + 1 + sizeof(uintptr_t);
     }
   }
-  if (total > stack_size / 4) {
+  if (total > limit) {
     *error = "argument list too long";
     return false;
   }
@@ -161,12 +169,18 @@ uintptr_t LayoutInitialStack(std::span<uint8_t> memory, uintptr_t stack_top,
 bool BuildInitialStack(LoaderEnv& env, const StackContents& c, bool exec_stack,
                        LoadedImage* out, LoadError* err) {
   std::string message;
-  if (!ArgumentsFit(c, kStackSize, &message)) {
+  const uint64_t limit = env.StackLimit();
+  if (!ArgumentsFit(c, limit, &message)) {
     *err = LoadError{LoadErrorKind::kNoMemory, E2BIG, message};
     return false;
   }
   const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-  auto region = env.Map(0, kStackGuardSize + kStackSize, PROT_NONE, flags, -1, 0, "");
+  size_t size = StackSizeFor(limit);
+  auto region = env.Map(0, kStackGuardSize + size, PROT_NONE, flags, -1, 0, "");
+  if (!region.ok() && region.error() == ENOMEM && size > kStackSize) {
+    size = kStackSize;  // a large limit under a tight RLIMIT_AS
+    region = env.Map(0, kStackGuardSize + size, PROT_NONE, flags, -1, 0, "");
+  }
   if (!region.ok()) {
     *err = LoadError{LoadErrorKind::kNoMemory, region.error(),
                      std::string("cannot map the stack: ") + strerror(region.error())};
@@ -174,23 +188,23 @@ bool BuildInitialStack(LoaderEnv& env, const StackContents& c, bool exec_stack,
   }
   uintptr_t base = *region + kStackGuardSize;
   int prot = PROT_READ | PROT_WRITE | (exec_stack ? PROT_EXEC : 0);
-  auto stack = env.Map(base, kStackSize, prot, flags | MAP_FIXED, -1, 0, "[stack]");
+  auto stack = env.Map(base, size, prot, flags | MAP_FIXED, -1, 0, "[stack]");
   if (!stack.ok()) {
-    (void)env.Unmap(*region, kStackGuardSize + kStackSize);
+    (void)env.Unmap(*region, kStackGuardSize + size);
     *err = LoadError{LoadErrorKind::kNoMemory, stack.error(),
                      std::string("cannot map the stack: ") + strerror(stack.error())};
     return false;
   }
-  std::span<uint8_t> memory(reinterpret_cast<uint8_t*>(base), kStackSize);
-  uintptr_t sp = LayoutInitialStack(memory, base + kStackSize, c, &message);
+  std::span<uint8_t> memory(reinterpret_cast<uint8_t*>(base), size);
+  uintptr_t sp = LayoutInitialStack(memory, base + size, c, &message);
   if (sp == 0) {
-    (void)env.Unmap(*region, kStackGuardSize + kStackSize);
+    (void)env.Unmap(*region, kStackGuardSize + size);
     *err = LoadError{LoadErrorKind::kNoMemory, E2BIG, message};
     return false;
   }
   out->stack_pointer = sp;
   out->stack_base = base;
-  out->stack_size = kStackSize;
+  out->stack_size = size;
   return true;
 }
 

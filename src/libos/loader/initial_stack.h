@@ -22,8 +22,13 @@
 namespace junction::libos::loader {
 
 inline constexpr size_t kStackSize = 8 << 20;         // RLIMIT_STACK default
+inline constexpr size_t kMinStackSize = 128 << 10;    // ARG_MAX: the arguments always fit
+// Linux grows the stack up to RLIMIT_STACK; a larger or unlimited one gets
+// this much reserved (MAP_NORESERVE: untouched pages cost nothing).
+inline constexpr size_t kMaxStackSize = size_t{1} << 30;
 inline constexpr size_t kStackGuardSize = 1 << 20;    // stack_guard_gap: 256 pages
 inline constexpr size_t kMaxArgStringSize = 32 * 4096;  // MAX_ARG_STRLEN
+inline constexpr size_t kMaxArgSpace = kStackSize / 4 * 3;  // _STK_LIM / 4 * 3: the most any limit allows
 
 // Addresses of the loaded image that go into the auxv.
 struct ImageAuxInfo {
@@ -40,9 +45,14 @@ struct StackContents {
   ImageAuxInfo image;
 };
 
-// Checks Linux's limits: each string at most MAX_ARG_STRLEN, and all strings
-// plus pointers at most a quarter of the stack (ARG_MAX). False → E2BIG.
-bool ArgumentsFit(const StackContents& contents, size_t stack_size, std::string* error);
+// The stack mapped for a soft RLIMIT_STACK of `stack_limit`: the limit,
+// page-rounded, within [kMinStackSize, kMaxStackSize].
+size_t StackSizeFor(uint64_t stack_limit);
+
+// Checks Linux's limits (fs/exec.c): each string at most MAX_ARG_STRLEN,
+// and all strings plus pointers at most a quarter of RLIMIT_STACK
+// `stack_limit`, within [ARG_MAX, 6 MiB]. False → E2BIG.
+bool ArgumentsFit(const StackContents& contents, uint64_t stack_limit, std::string* error);
 
 // Lays out the stack in `memory`, whose last byte is at guest address
 // `stack_top - 1`. Returns the initial %rsp (pointing at argc), or 0 with
@@ -50,8 +60,9 @@ bool ArgumentsFit(const StackContents& contents, size_t stack_size, std::string*
 uintptr_t LayoutInitialStack(std::span<uint8_t> memory, uintptr_t stack_top,
                              const StackContents& contents, std::string* error);
 
-// Maps a kStackSize stack (below a PROT_NONE guard) through `env`, lays it
-// out, and fills out->stack_pointer, stack_base and stack_size.
+// Maps a stack of StackSizeFor(env.StackLimit()) (below a PROT_NONE guard;
+// kStackSize if that much address space is refused) through `env`, lays
+// it out, and fills out->stack_pointer, stack_base and stack_size.
 bool BuildInitialStack(LoaderEnv& env, const StackContents& contents, bool exec_stack,
                        LoadedImage* out, LoadError* err);
 

@@ -35,6 +35,9 @@ class LoaderEnv {
   virtual SysResult<void> Unmap(uintptr_t /*addr*/, size_t /*len*/) { return Errno{ENOSYS}; }
   // True if `path` names an existing regular executable file (PATH lookup).
   virtual bool IsExecutable(const std::string& path) = 0;
+  // The soft RLIMIT_STACK the new program starts with (RLIM_INFINITY if
+  // unlimited): it sizes the initial stack and the argument space.
+  virtual uint64_t StackLimit() { return 8 << 20; }
 };
 
 // Values the initial auxv needs that come from the LibOS.

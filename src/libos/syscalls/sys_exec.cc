@@ -14,6 +14,7 @@
 #include "libos/fs/vfs.h"
 #include "libos/guest_start.h"
 #include "libos/host/host.h"
+#include "libos/loader/initial_stack.h"
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
 #include "libos/process.h"
@@ -29,7 +30,8 @@ namespace junction::libos {
 namespace {
 
 constexpr size_t kMaxArgStrings = 0x7fffffff / 8;
-constexpr size_t kMaxArgBytes = 2 * 1024 * 1024;  // ~ARG_MAX on this machine's stack limit
+// Beyond this much, no RLIMIT_STACK lets the strings in (loader::ArgumentsFit).
+constexpr size_t kMaxArgBytes = loader::kMaxArgSpace;
 
 // Copies a NULL-terminated guest array of strings.
 SysResult<std::vector<std::string>> CopyStringArray(long addr) {
@@ -59,6 +61,11 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   env.KeepExecFiles();
   loader::LoadError err;
   if (!loader::Probe(env, filename, &err)) return -err.err;
+  // The limits the stack layout will hold the strings to (MAX_ARG_STRLEN,
+  // a quarter of RLIMIT_STACK): E2BIG here, while there is a caller to get it.
+  loader::StackContents strings{.argv = &*argv, .envp = &*envp};
+  std::string too_big;
+  if (!loader::ArgumentsFit(strings, env.StackLimit(), &too_big)) return -E2BIG;
 
   // Point of no return.
   StraceFlush();

@@ -1,0 +1,10 @@
+# e2e tests of everyday Unix tools and scripts (shells, coreutils, git,
+# make, archives), kept apart from programs.cmake so parallel work does not
+# collide; included by CMakeLists.txt after it.
+
+# `ulimit -s`: the main stack of an exec'd program grows to RLIMIT_STACK
+# (8 MiB was fixed), and execve's argument limits follow it (E2BIG before
+# the old image is gone).
+add_executable(e2e_proc_stack_rlimit progs/proc_stack_rlimit.c)
+target_compile_options(e2e_proc_stack_rlimit PRIVATE -O0)
+junction_e2e(tools_stack_limits COMMAND bash ${E2E_DATA}/tools/stack_limits.sh $<TARGET_FILE:e2e_proc_stack_rlimit>)
