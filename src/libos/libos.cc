@@ -31,6 +31,7 @@
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
 #include "libos/proc/child_kthreads.h"
+#include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/signals/kill_request.h"
 #include "libos/signals/remote_thread_signal.h"
@@ -148,6 +149,7 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
 // LibOS could not take locks): objects that watch for them wake waiters.
 void OnSchedulerNotice() {
   DeliverRemoteThreadSignals();
+  proc::RefreshAffinitiesIfAsked();
   TargetUnchosenProcessSignals();
   ipc::NotifySignalFds();
   ipc::HandleClockSets();
@@ -446,7 +448,10 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
       return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
     return sched::NowNs();
   });
-  sched::SetPreemptSignalHook(TakeKillRequest);
+  // Requests from other container processes: die of SIGKILL, re-read
+  // the threads' affinity.
+  sched::SetPreemptSignalHook(
+      [](siginfo_t* info, void* uc) { return TakeKillRequest(info, uc) || proc::TakeAffinityRequest(info); });
   if (!ipc::InitClockWatch())
     std::fprintf(stderr, "junction run: no host timerfd: TFD_TIMER_CANCEL_ON_SET will not cancel\n");
   if (!sched::ReactorInit()) {

@@ -10,6 +10,7 @@
 #include "libos/fs/shared_shm.h"
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/task_sched.h"
 #include "libos/proc/teardown_watchdog.h"
 #include "libos/signals/signal_queue.h"
 #include "base/fork_written.h"
@@ -35,6 +36,7 @@ bool InitContainer() {
   self->nofile[1].store(nofile.rlim_max);
   fs::FdTable::Get().ShareLimits(self->nofile);
   PublishCredentials();
+  InitMainThreadSched();
   SetSignalQueueAccount(&Get()->rt_signals, &self->rt_signals);
   SetSignalQueueLimitChanges(&Get()->sigpending_limit_changes);
   // Orphans of the container are reparented to its init on the host too.
@@ -105,9 +107,10 @@ int AllocateTid() {
   Table* t = Get();
   if (!t) return -EAGAIN;
   Process& p = CurrentProcess();
+  SchedAttrs sched = SchedForNewTask();  // inherited from the creator
   LockTable(t, p.host_pid);
   int tid = AllocateTidLocked(t);
-  if (tid > 0 && !AddThreadLocked(t, tid, p.pid)) tid = -EAGAIN;
+  if (tid > 0 && !AddThreadLocked(t, tid, p.pid, sched)) tid = -EAGAIN;
   UnlockTable(t);
   if (tid > 0) p.recorded_threads = true;
   return tid;

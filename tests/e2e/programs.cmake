@@ -312,6 +312,15 @@ junction_e2e(proc_prlimit_other COMMAND $<TARGET_FILE:e2e_proc_prlimit_other>)
 add_executable(e2e_proc_other_thread_tid progs/proc_other_thread_tid.c)
 target_link_libraries(e2e_proc_other_thread_tid PRIVATE pthread)
 junction_e2e(proc_other_thread_tid TIMEOUT 60 COMMAND $<TARGET_FILE:e2e_proc_other_thread_tid>)
+# Scheduling attributes of another process's tasks (a pid or a tid):
+# getpriority/setpriority (PRIO_PROCESS, PRIO_PGRP, PRIO_USER),
+# sched_*scheduler/param, sched_rr_get_interval, sched_*affinity, their
+# inheritance and Linux's checks; a two-core container on this two-CPU
+# machine. Run as root (other users by setresuid).
+add_executable(e2e_proc_sched_other progs/proc_sched_other.c)
+target_link_libraries(e2e_proc_sched_other PRIVATE pthread)
+junction_e2e(proc_sched_other_2cores APP ${E2E_DATA}/two_cores.toml TIMEOUT 60
+             COMMAND $<TARGET_FILE:e2e_proc_sched_other>)
 # execve with other threads spinning, in a futex wait, a pipe read and a
 # sleep, from the main thread and from another one: they are gone in the
 # new image, whose tid is the pid (Linux's de_thread); on one and two cores.

@@ -146,3 +146,38 @@ TEST_CASE("process table: full thread slots reclaim those of processes gone") {
   CHECK(!AddThreadLocked(t.get(), 300000, 1));  // every slot a running process's
   UnlockTable(t.get());
 }
+
+TEST_CASE("process table: tasks' scheduling attributes: defaults at zero, recorded at reserve and add") {
+  auto t = std::make_unique<Table>();
+  int self = static_cast<int>(getpid());
+  InitTable(t.get(), self, self);
+  SchedAttrs init = FindPid(t.get(), 1)->sched.Load();
+  CHECK(init.nice == 0);
+  CHECK(init.policy == 0);
+  CHECK(init.rt_priority == 0);
+  CHECK(!init.reset_on_fork);
+  CHECK(init.affinity == ~uint64_t{0});
+  SchedAttrs s;
+  s.nice = -20;
+  s.policy = 2;
+  s.rt_priority = 99;
+  s.reset_on_fork = true;
+  s.affinity = 0x5;
+  LockTable(t.get(), self);
+  int a = ReserveLocked(t.get(), 1, s);
+  int tid = AllocateTidLocked(t.get());
+  s.nice = 19;
+  REQUIRE(AddThreadLocked(t.get(), tid, a, s));
+  UnlockTable(t.get());
+  SchedAttrs main = FindPid(t.get(), a)->sched.Load();
+  CHECK(main.nice == -20);
+  CHECK(main.policy == 2);
+  CHECK(main.rt_priority == 99);
+  CHECK(main.reset_on_fork);
+  CHECK(main.affinity == 0x5);
+  FindPid(t.get(), a)->state.store(kRunning);
+  ThreadSlot* slot = LiveThreadSlot(t.get(), tid);
+  REQUIRE(slot != nullptr);
+  CHECK(slot->sched.Load().nice == 19);
+  CHECK(LiveThreadSlot(t.get(), a) == nullptr);  // a process, not a thread
+}

@@ -119,12 +119,13 @@ int AllocateTidLocked(Table* t) {
   return -EAGAIN;
 }
 
-bool AddThreadLocked(Table* t, int tid, int pid) {
+bool AddThreadLocked(Table* t, int tid, int pid, const SchedAttrs& sched) {
   for (int round = 0; round < 2; round++) {
     for (int i = 0, at = HomeSlot(tid); i < kMaxThreads; i++, at = (at + 1) % kMaxThreads) {
       ThreadSlot& s = t->threads[at];
       if (s.tid.load() > 0) continue;
       s.pid.store(pid);
+      s.sched.Store(sched);
       s.tid.store(tid, std::memory_order_release);
       return true;
     }
@@ -158,7 +159,32 @@ int ThreadOwner(const Table* t, int tid) {
   return ProcessRunning(t, pid) ? pid : 0;
 }
 
-int ReserveLocked(Table* t, int parent_pid) {
+ThreadSlot* ThreadSlotOf(Table* t, int tid) { return const_cast<ThreadSlot*>(FindThreadSlot(t, tid)); }
+
+ThreadSlot* LiveThreadSlot(Table* t, int tid) {
+  ThreadSlot* s = ThreadSlotOf(t, tid);
+  return s && ProcessRunning(t, s->pid.load()) ? s : nullptr;
+}
+
+SchedAttrs TaskSched::Load() const {
+  uint32_t v = packed.load(std::memory_order_relaxed);
+  SchedAttrs a;
+  a.nice = static_cast<int8_t>(v & 0xff);
+  a.policy = static_cast<int>((v >> 8) & 0xff);
+  a.rt_priority = static_cast<int>((v >> 16) & 0xff);
+  a.reset_on_fork = (v >> 24) & 1;
+  a.affinity = ~excluded.load(std::memory_order_relaxed);
+  return a;
+}
+
+void TaskSched::Store(const SchedAttrs& a) {
+  packed.store(static_cast<uint8_t>(a.nice) | static_cast<uint32_t>(a.policy & 0xff) << 8 |
+                   static_cast<uint32_t>(a.rt_priority & 0xff) << 16 | uint32_t{a.reset_on_fork} << 24,
+               std::memory_order_relaxed);
+  excluded.store(~a.affinity, std::memory_order_relaxed);
+}
+
+int ReserveLocked(Table* t, int parent_pid, const SchedAttrs& sched) {
   Entry* slot = FreeSlotLocked(t);
   if (!slot) {
     CollectLocked(t);
@@ -176,6 +202,7 @@ int ReserveLocked(Table* t, int parent_pid) {
   slot->sid.store(parent ? parent->sid.load() : pid);
   slot->flags.store(0);
   slot->rt_signals.store(0);
+  slot->sched.Store(sched);
   // Published by the child itself once it runs; readers wait for the
   // count to turn even (fs/host_fd_map.h).
   slot->fd_map.seq.store(slot->fd_map.seq.load() | 1);

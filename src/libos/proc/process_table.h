@@ -27,11 +27,11 @@ namespace junction::libos::proc {
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 6;
+inline constexpr uint32_t kTableVersion = 7;
 inline constexpr int kCommandBytes = 64;
 inline constexpr int kSharedFutexSlots = 256;
 // Live non-main threads recorded container-wide (a clone past it is
-// EAGAIN, as Linux's threads-max). 8 bytes each; a slot's page is touched
+// EAGAIN, as Linux's threads-max). 24 bytes each; a slot's page is touched
 // only when a thread hashes there.
 inline constexpr int kMaxThreads = 16384;
 
@@ -40,6 +40,28 @@ enum EntryState : uint32_t {
   kReserved = 1,  // pid allocated, host process being created
   kRunning = 2,
   kExited = 3,    // exited (a zombie until its parent reaps it)
+};
+
+// A task's scheduling attributes (nice, policy, real-time priority,
+// SCHED_RESET_ON_FORK, CPU affinity), as set by the guest: in the table so
+// that any process of the container reads and sets them where Linux takes
+// a task id (proc/task_sched.h). Uthreads have no priorities: nice and
+// policy are only recorded; the affinity is also the scheduler's
+// (sched::Uthread::affinity, refreshed from here). All zero = the
+// defaults (nice 0, SCHED_OTHER, every core), so untouched slots need no
+// initialisation.
+struct SchedAttrs {
+  int nice = 0;  // -20..19
+  int policy = 0;  // SCHED_OTHER, FIFO, RR, BATCH or IDLE
+  int rt_priority = 0;  // 1..99 for FIFO/RR, else 0
+  bool reset_on_fork = false;
+  uint64_t affinity = ~uint64_t{0};  // bit i: may run on core (kthread) i
+};
+struct TaskSched {
+  std::atomic<uint32_t> packed{0};    // nice (low byte), policy, rt priority, reset flag
+  std::atomic<uint64_t> excluded{0};  // ~affinity
+  SchedAttrs Load() const;
+  void Store(const SchedAttrs& a);
 };
 
 enum EntryFlags : uint32_t {
@@ -70,6 +92,8 @@ struct Entry {
   // Its credentials (real, effective, saved uid and gid), for the
   // permission checks of prlimit64 from another process.
   std::atomic<uint32_t> uid, euid, suid, gid, egid, sgid;
+  // Its main thread's scheduling attributes (kept while a zombie).
+  TaskSched sched;
 };
 
 // A non-main thread: its id and its process's pid. tid 0: never used
@@ -77,6 +101,7 @@ struct Entry {
 struct ThreadSlot {
   std::atomic<int32_t> tid{0};
   std::atomic<int32_t> pid{0};
+  TaskSched sched;  // written by AddThreadLocked
 };
 
 struct Table {
@@ -121,15 +146,17 @@ void LockTable(Table* t, int self_host_pid);
 void UnlockTable(Table* t);
 
 // With the lock held: a new entry in state kReserved with a fresh pid
-// (parent, group and session copied from `parent_pid`'s entry). Returns the
-// pid, or -EAGAIN if the table is full.
-int ReserveLocked(Table* t, int parent_pid);
+// (parent, group and session copied from `parent_pid`'s entry; its main
+// thread's scheduling attributes `sched`). Returns the pid, or -EAGAIN if
+// the table is full.
+int ReserveLocked(Table* t, int parent_pid, const SchedAttrs& sched = {});
 // A fresh id for a thread (not recorded as a process).
 int AllocateTidLocked(Table* t);
 
-// With the lock held: records thread `tid` of process `pid`; false if the
-// thread slots are full (slots of processes gone are reclaimed first).
-bool AddThreadLocked(Table* t, int tid, int pid);
+// With the lock held: records thread `tid` of process `pid` with scheduling
+// attributes `sched`; false if the thread slots are full (slots of
+// processes gone are reclaimed first).
+bool AddThreadLocked(Table* t, int tid, int pid, const SchedAttrs& sched = {});
 // Forgets thread `tid` (it exited); by its own process, without the lock.
 void RemoveThread(Table* t, int tid);
 // With the lock held: forgets every thread of process `pid` (it exited or
@@ -138,6 +165,13 @@ void RemoveThreadsOfLocked(Table* t, int pid);
 // The pid of the process thread `tid` belongs to while that process runs
 // (a zombie's threads are gone), 0 if none. Lock-free.
 int ThreadOwner(const Table* t, int tid);
+// The slot recording thread `tid` (whatever its process's state), else
+// nullptr. Lock-free: without the lock the slot may be freed meanwhile
+// (re-check its tid after reading); with it, it is not reused until the
+// lock is dropped.
+ThreadSlot* ThreadSlotOf(Table* t, int tid);
+// The same while the thread's process runs.
+ThreadSlot* LiveThreadSlot(Table* t, int tid);
 
 // Lookups with the lock held or, for a best-effort answer, without.
 Entry* FindPid(Table* t, int pid);

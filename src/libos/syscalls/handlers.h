@@ -61,13 +61,20 @@ JUNCTION_HANDLER(setregid); JUNCTION_HANDLER(setresuid); JUNCTION_HANDLER(setres
 JUNCTION_HANDLER(setgroups);
  JUNCTION_HANDLER(uname); JUNCTION_HANDLER(umask);
 JUNCTION_HANDLER(prlimit64); JUNCTION_HANDLER(getrlimit); JUNCTION_HANDLER(setrlimit);
-JUNCTION_HANDLER(sched_getaffinity); JUNCTION_HANDLER(sched_setaffinity);
 JUNCTION_HANDLER(getrandom); JUNCTION_HANDLER(getrusage); JUNCTION_HANDLER(sysinfo);
 JUNCTION_HANDLER(getpgrp); JUNCTION_HANDLER(getpgid); JUNCTION_HANDLER(getsid);
 JUNCTION_HANDLER(getcpu); JUNCTION_HANDLER(kill);
 JUNCTION_HANDLER(tgkill); JUNCTION_HANDLER(tkill);
 JUNCTION_HANDLER(pidfd_getfd);
 JUNCTION_HANDLER(rt_sigqueueinfo); JUNCTION_HANDLER(rt_tgsigqueueinfo);
+
+// Scheduling attributes of any task of the container (sys_sched.cc)
+JUNCTION_HANDLER(sched_getaffinity); JUNCTION_HANDLER(sched_setaffinity);
+JUNCTION_HANDLER(getpriority); JUNCTION_HANDLER(setpriority);
+JUNCTION_HANDLER(sched_getscheduler); JUNCTION_HANDLER(sched_setscheduler);
+JUNCTION_HANDLER(sched_getparam); JUNCTION_HANDLER(sched_setparam);
+JUNCTION_HANDLER(sched_get_priority_max); JUNCTION_HANDLER(sched_get_priority_min);
+JUNCTION_HANDLER(sched_rr_get_interval);
 
 // Program replacement (sys_exec.cc)
 JUNCTION_HANDLER(execve); JUNCTION_HANDLER(execveat);

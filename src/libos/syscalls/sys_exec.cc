@@ -17,6 +17,7 @@
 #include "libos/loader/initial_stack.h"
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
+#include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/signals/posix_timers.h"
 #include "libos/signals/rseq.h"
@@ -69,6 +70,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
 
   // Point of no return.
   StraceFlush();
+  proc::SchedAttrs sched = proc::CurrentSched();  // the caller's, kept as the main thread's
   EndOtherThreadsForExec();  // none touches the old image any more
   ReleaseVforkParent();
   AddressSpace::Get().ResetForExec();
@@ -77,6 +79,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   fs::SetProcessArgs(*argv, *envp);
   proc::SetCommand(*argv);
   proc::ForgetOtherThreads();  // exec leaves one thread, with the process's id
+  proc::SetMainThreadSched(sched);
   ResetSignalsForExec();
   DeletePosixTimersForExec();
   RseqResetForExec();

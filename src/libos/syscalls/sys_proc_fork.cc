@@ -36,6 +36,7 @@
 #include "libos/proc/libc_fork_locks.h"
 #include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/task_sched.h"
 #include "libos/proc/teardown_watchdog.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
@@ -170,8 +171,9 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   static std::atomic<bool> watchdog_started{false};
   if (p.pid == 1 && !watchdog_started.load(std::memory_order_relaxed) && !watchdog_started.exchange(true))
     proc::StartTeardownWatchdog(t, p.host_pid);
+  proc::SchedAttrs sched = proc::SchedForNewTask();  // the forking thread's
   proc::LockTable(t, p.host_pid);
-  int pid = proc::ReserveLocked(t, p.pid);
+  int pid = proc::ReserveLocked(t, p.pid, sched);
   proc::UnlockTable(t);
   if (pid < 0) return pid;
 

@@ -253,65 +253,13 @@ JUNCTION_HANDLER(setrlimit) {
 }
 
 // The thread `id` names in this process (0 = the caller; the main
-// thread's id is the process id), as the sched_*affinity calls accept.
+// thread's id is the process id).
 static sched::Uthread* OwnThread(long id) {
   if (id == 0) return sched::Current();
   sched::SpinGuard g(sched::AllUthreadsLock());
   for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
     if (u->tid == id) return u;
   return nullptr;
-}
-
-// The kernel's cpumask here: 256 bits (what sched_getaffinity returns at
-// most), enough for the largest container.
-constexpr size_t kCpumaskBytes = 32;
-
-// The container's cores, as a 64-bit mask of kthreads (cores past 64 are
-// not restricted individually).
-static uint64_t ContainerCores() {
-  int cores = CurrentProcess().cores;
-  return cores >= 64 ? ~uint64_t{0} : (uint64_t{1} << cores) - 1;
-}
-
-JUNCTION_HANDLER(sched_getaffinity) {
-  sched::Uthread* u = OwnThread(a.a[0]);
-  if (!u) return -ESRCH;
-  size_t len = static_cast<size_t>(a.a[1]);
-  int cores = CurrentProcess().cores;
-  size_t need = static_cast<size_t>((cores + 63) / 64) * 8;
-  if (len < need || (len & 7)) return -EINVAL;
-  size_t ret = std::min(len, kCpumaskBytes);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[2]), ret)) return -EFAULT;
-  uint8_t mask[kCpumaskBytes] = {};
-  uint64_t allowed = __atomic_load_n(&u->affinity, __ATOMIC_RELAXED) & ContainerCores();
-  for (int c = 0; c < cores && c / 8 < static_cast<int>(ret); c++)
-    if (c >= 64 || ((allowed >> c) & 1)) mask[c / 8] |= static_cast<uint8_t>(1u << (c % 8));
-  if (!SafeCopy(reinterpret_cast<void*>(a.a[2]), mask, ret)) return -EFAULT;
-  return static_cast<long>(ret);
-}
-
-// The mask is cut to the container's cores; none left is EINVAL, as Linux
-// does for a mask with no usable CPU. The caller moves to a core it may use.
-JUNCTION_HANDLER(sched_setaffinity) {
-  uint8_t bytes[kCpumaskBytes] = {};
-  size_t len = std::min(static_cast<size_t>(a.a[1]), kCpumaskBytes);
-  if (len && !GuestReadable(static_cast<uintptr_t>(a.a[2]), len)) return -EFAULT;
-  if (!SafeCopy(bytes, reinterpret_cast<const void*>(a.a[2]), len)) return -EFAULT;
-  sched::Uthread* u = OwnThread(a.a[0]);
-  if (!u) return -ESRCH;
-  int cores = CurrentProcess().cores;
-  uint64_t mask = 0;
-  bool any = false;
-  for (int c = 0; c < cores && c < static_cast<int>(kCpumaskBytes * 8); c++) {
-    if (!((bytes[c / 8] >> (c % 8)) & 1)) continue;
-    any = true;
-    if (c < 64) mask |= uint64_t{1} << c;
-  }
-  if (!any) return -EINVAL;
-  if (cores > 64) mask |= ~ContainerCores();  // only the first 64 are tracked
-  __atomic_store_n(&u->affinity, mask ? mask : ~uint64_t{0}, __ATOMIC_RELAXED);
-  if (u == sched::Current()) sched::MigrateIfDisallowed();
-  return 0;
 }
 
 JUNCTION_HANDLER(getrandom) {
