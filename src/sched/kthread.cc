@@ -1263,6 +1263,15 @@ void KickUthread(Uthread* u) {
   if (ts && ts->current == u) __atomic_store_n(&ts->signal_pending, 1, __ATOMIC_RELEASE);
 }
 
+void InterruptHostCall(Uthread* u) {
+  if (!u->on_cpu.load(std::memory_order_acquire)) return;
+  int n = g_num_kthreads.load(std::memory_order_relaxed);
+  if (u->last_kthread >= n) return;
+  Kthread& k = g_kthreads[u->last_kthread];
+  if (k.gone || !k.ts || k.ts->current != u || &k == &Self() || k.host_tid <= 0) return;
+  host::Syscall(SYS_tgkill, host::Syscall(SYS_getpid), k.host_tid, kPreemptSignal);
+}
+
 bool TimersDue() {
   // No clock read (~15 ns through the vDSO) without a timer.
   uint64_t due = g_next_deadline.load(std::memory_order_acquire);

@@ -81,6 +81,11 @@ inline bool WakeUp(Uthread* u, WakeReason why) {
 // it to a kthread it may run on, if this one is not.
 void MigrateIfDisallowed();
 
+// execve ending `u`, which runs on another kthread: a host signal there
+// takes it out of an abortable host call (host::AbortableSyscall) it may
+// be blocked in; it then ends at that call's exit.
+void InterruptHostCall(Uthread* u);
+
 // Gives the core to another runnable uthread, if any.
 void Yield();
 

@@ -24,6 +24,10 @@
 #include "sched/kthread.h"
 #include "sched/reactor.h"
 
+namespace junction::libos {
+bool ExecEndsCurrentThread();  // libos/process.h
+}  // namespace junction::libos
+
 extern "C" {
 void junction_preempt_trampoline();
 extern const char __executable_start[];
@@ -88,6 +92,16 @@ void Arm(int id, uint64_t ns) {
 PreemptSignalHook g_hook = nullptr;
 
 void PreemptHandler(int, siginfo_t* info, void* ucv) {
+  // A thread another thread's exec ends, in a host call that may block on
+  // its behalf (one the kernel restarts after this handler is rewound to
+  // its syscall instruction): it returns -EINTR instead, and the thread
+  // ends on its way out (InterruptHostCall, host_stubs.S).
+  greg_t* regs = static_cast<ucontext_t*>(ucv)->uc_mcontext.gregs;
+  if (static_cast<uintptr_t>(regs[REG_RIP]) == host::AbortableSyscallAddress() && libos::ExecEndsCurrentThread()) {
+    regs[REG_RAX] = -EINTR;
+    regs[REG_RIP] += 2;  // past the syscall instruction
+    return;
+  }
   if (info->si_code == SI_QUEUE && g_hook && g_hook(info, ucv)) return;
   libos::ThreadState* ts = libos::CurrentThread();
   auto* u = static_cast<Uthread*>(ts->current);

@@ -77,7 +77,7 @@ long TerminalIoctl(int host_fd, unsigned long req, long arg) {
   }
   if (in && !GuestReadable(static_cast<uintptr_t>(arg), in)) return -EFAULT;
   if (out && !GuestWritable(static_cast<uintptr_t>(arg), out)) return -EFAULT;
-  return host::Syscall(SYS_ioctl, host_fd, req, arg);
+  return host::AbortableSyscall(SYS_ioctl, host_fd, req, arg);  // TCSBRK, TCSETSW wait for output
 }
 
 }  // namespace junction::libos::fs

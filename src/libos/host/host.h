@@ -8,6 +8,8 @@
 
 extern "C" {
 long junction_host_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+long junction_host_syscall_abortable(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+extern const char junction_abortable_syscall[];  // its syscall instruction
 void junction_host_syscall_linked();  // register convention: host::SyscallLinked
 void junction_host_sigreturn();
 long junction_host_clone_thread(unsigned long flags, uintptr_t stack_top, int* child_tid,
@@ -22,6 +24,15 @@ inline long Syscall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0,
                     long a5 = 0) {
   return junction_host_syscall6(nr, a0, a1, a2, a3, a4, a5);
 }
+
+// Syscall for a call that may block on the guest's behalf outside the
+// reactor: -EINTR at once for a thread another thread's exec ends
+// (host_stubs.S).
+inline long AbortableSyscall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0,
+                             long a5 = 0) {
+  return junction_host_syscall_abortable(nr, a0, a1, a2, a3, a4, a5);
+}
+inline uintptr_t AbortableSyscallAddress() { return reinterpret_cast<uintptr_t>(junction_abortable_syscall); }
 
 // Syscall (up to five arguments) for the host calls of lazy handlers: the
 // stub returns by a jump to the address left in %rbx, not by `ret`, whose

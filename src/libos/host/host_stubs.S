@@ -6,11 +6,9 @@
         .globl junction_host_stubs_begin
 junction_host_stubs_begin:
 
-// long junction_host_syscall6(long nr, long a0, long a1, long a2, long a3,
-//                             long a4, long a5)   -- a5 is on the stack
-        .globl junction_host_syscall6
-        .type junction_host_syscall6, @function
-junction_host_syscall6:
+// The C arguments (nr, a0..a4 in registers, a5 on the stack) moved to the
+// kernel's registers.
+.macro SYSCALL6_ARGS
         mov %rdi, %rax
         mov %rsi, %rdi
         mov %rdx, %rsi
@@ -18,9 +16,34 @@ junction_host_syscall6:
         mov %r8, %r10
         mov %r9, %r8
         mov 8(%rsp), %r9
+.endm
+
+// long junction_host_syscall6(long nr, long a0, long a1, long a2, long a3,
+//                             long a4, long a5)   -- a5 is on the stack
+        .globl junction_host_syscall6
+        .type junction_host_syscall6, @function
+junction_host_syscall6:
+        SYSCALL6_ARGS
         syscall
         ret
         .size junction_host_syscall6, .-junction_host_syscall6
+
+// junction_host_syscall6 for a host call that may block on the guest's
+// behalf outside the reactor (a file lock, a pipe read of splice): a
+// thread that another thread's exec ends is taken out of it, as Linux's
+// de_thread kills it in any wait. The exec signals the thread's kthread;
+// a call the kernel restarts after the handler is rewound to its syscall
+// instruction, junction_abortable_syscall, where the handler makes it
+// return -EINTR instead (sched/preempt.cc).
+        .globl junction_host_syscall_abortable
+        .type junction_host_syscall_abortable, @function
+junction_host_syscall_abortable:
+        SYSCALL6_ARGS
+        .globl junction_abortable_syscall
+junction_abortable_syscall:
+        syscall
+        ret
+        .size junction_host_syscall_abortable, .-junction_host_syscall_abortable
 
 // The same call with the arguments already in the kernel's registers
 // (%rax = nr, %rdi %rsi %rdx %r10 %r8 %r9) and the return address in %rbx

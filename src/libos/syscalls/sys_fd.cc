@@ -355,7 +355,7 @@ JUNCTION_HANDLER(fcntl) {
     case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
       if (!GuestWritable(static_cast<uintptr_t>(arg), sizeof(struct flock))) return -EFAULT;
       if (IsPath(f)) return -EBADF;
-      if (host) return host::Syscall(SYS_fcntl, f->host_fd(), cmd, arg);
+      if (host) return host::AbortableSyscall(SYS_fcntl, f->host_fd(), cmd, arg);  // F_SETLKW waits
       if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
         auto l = UserPtr<struct flock>(arg).Read();
         if (!l.ok()) return -EFAULT;
@@ -483,7 +483,7 @@ JUNCTION_HANDLER(sync_file_range) {
 JUNCTION_HANDLER(flock) {
   FILE_ARG(f, 0);
   if (IsPath(f)) return -EBADF;
-  return f->host_fd() >= 0 ? host::Syscall(SYS_flock, f->host_fd(), a.a[1]) : 0;
+  return f->host_fd() >= 0 ? host::AbortableSyscall(SYS_flock, f->host_fd(), a.a[1]) : 0;
 }
 
 JUNCTION_HANDLER(fadvise64) {
@@ -522,7 +522,7 @@ JUNCTION_HANDLER(sendfile) {
   if (!Readable(in) || !Writable(out)) return -EBADF;
   if (a.a[2] && !GuestWritable(static_cast<uintptr_t>(a.a[2]), sizeof(long))) return -EFAULT;
   if (in->direct_io() && out->direct_io())
-    return host::Syscall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);
+    return host::AbortableSyscall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);  // may wait on a pipe
   long off = 0;
   if (a.a[2] && !SafeCopy(&off, reinterpret_cast<void*>(a.a[2]), sizeof(off))) return -EFAULT;
   long r = CopyLoop(in, a.a[2] ? &off : nullptr, out, nullptr, static_cast<size_t>(a.a[3]));
@@ -539,7 +539,7 @@ JUNCTION_HANDLER(copy_file_range) {
   for (long p : {a.a[1], a.a[3]})
     if (p && !GuestWritable(static_cast<uintptr_t>(p), sizeof(long))) return -EFAULT;
   if (in->direct_io() && out->direct_io())
-    return host::Syscall(SYS_copy_file_range, in->host_fd(), a.a[1], out->host_fd(), a.a[3], a.a[4], 0);
+    return host::AbortableSyscall(SYS_copy_file_range, in->host_fd(), a.a[1], out->host_fd(), a.a[3], a.a[4], 0);
   long in_off = 0, out_off = 0;
   if (a.a[1] && !SafeCopy(&in_off, reinterpret_cast<void*>(a.a[1]), sizeof(long))) return -EFAULT;
   if (a.a[3] && !SafeCopy(&out_off, reinterpret_cast<void*>(a.a[3]), sizeof(long))) return -EFAULT;

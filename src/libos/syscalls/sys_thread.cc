@@ -262,7 +262,7 @@ void EndOtherThreadsForExec() {
     // running on another kthread; each dies where it would have taken the
     // signal (DeliverPendingSignals), never back in guest code. Rescanned:
     // a clone racing with the first pass adds one.
-    while (sched::LiveUthreadCount() > 1) {
+    for (unsigned pass = 1; sched::LiveUthreadCount() > 1; pass++) {
       {
         sched::SpinGuard g(sched::AllUthreadsLock());
         for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
@@ -270,6 +270,14 @@ void EndOtherThreadsForExec() {
       }
       sched::Yield();
       if (sched::LiveUthreadCount() <= 1) break;
+      // One blocked in a host call on another kthread is taken out of it
+      // (host::AbortableSyscall). Again at passes 2, 4, 8...: a signal that
+      // came just before it entered the call found nothing to abort.
+      if ((pass & (pass - 1)) == 0) {
+        sched::SpinGuard g(sched::AllUthreadsLock());
+        for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next)
+          if (u != self) sched::InterruptHostCall(u);
+      }
       // Others finish uninterruptible waits or run on other kthreads:
       // wait a little without taking signals (Linux's de_thread waits too).
       self->BeginWait();
