@@ -166,6 +166,12 @@ junction_e2e(ipc_node_fs COMMAND node ${E2E_DATA}/node_fs.js)
 add_executable(e2e_ipc_pipe_block progs/ipc_pipe_block.c)
 target_link_libraries(e2e_ipc_pipe_block PRIVATE pthread)
 junction_e2e(ipc_pipe_block COMMAND $<TARGET_FILE:e2e_ipc_pipe_block>)
+# A pipe's capacity in page slots, as Linux counts it: what fits before a
+# non-blocking write's EAGAIN for 1-byte, page, 4097-byte, mixed and
+# O_DIRECT writes, after F_SETPIPE_SZ, with a partly read slot; POLLOUT,
+# F_SETPIPE_SZ's EBUSY and tee by slots.
+add_executable(e2e_pipe_capacity progs/pipe_capacity.c)
+junction_e2e(pipe_capacity COMMAND $<TARGET_FILE:e2e_pipe_capacity>)
 # pipe2/socketpair with one free descriptor: EMFILE, nothing left installed.
 add_executable(e2e_ipc_pair_emfile progs/ipc_pair_emfile.c)
 junction_e2e(ipc_pair_emfile COMMAND $<TARGET_FILE:e2e_ipc_pair_emfile>)

@@ -182,12 +182,21 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
       if (!(io & kIoNoSignal)) RaiseSigpipe();
       return done ? SysResult<size_t>(done) : Errno{EPIPE};
     }
-    size_t space = cap_ - used_;
     size_t left = len - done;
-    // Writes up to PIPE_BUF are atomic: all or nothing.
-    size_t need = (len <= kPipeBuf || packet) ? std::min(left, packet ? max_packet : left) : 1;
-    if (space >= need) {
-      size_t n = packet ? std::min(left, max_packet) : std::min(left, space);
+    size_t n = 0;  // what goes in now (0: no room)
+    if (CountsSlots()) {
+      // A pipe: the merged bytes first (no slot), then a page or packet
+      // per free slot. Writes up to PIPE_BUF are atomic: merged whole, or
+      // in one slot.
+      if (done < merge) n = merge - done;
+      else if (FreeSlots_locked()) n = std::min(left, kPipeBuf);
+    } else {
+      size_t space = cap_ - used_;
+      // Writes up to PIPE_BUF are atomic: all or nothing.
+      size_t need = (len <= kPipeBuf || packet) ? std::min(left, packet ? max_packet : left) : 1;
+      if (space >= need) n = packet ? std::min(left, max_packet) : std::min(left, space);
+    }
+    if (n) {
       size_t copied = CopyIn_locked(src, n);
       // src faulted: as Linux, the write's whole units are committed (a
       // packet is one) and it returns their bytes, or EFAULT.
@@ -230,7 +239,8 @@ uint32_t PipeBuffer::PollRead() {
 
 uint32_t PipeBuffer::PollWrite() {
   sched::SchedGuard g(lock_);
-  uint32_t ev = (cap_ - used_ >= std::min(kPipeBuf, cap_)) ? (EPOLLOUT | EPOLLWRNORM) : 0;
+  bool room = CountsSlots() ? FreeSlots_locked() > 0 : cap_ - used_ >= std::min(kPipeBuf, cap_);
+  uint32_t ev = room ? (EPOLLOUT | EPOLLWRNORM) : 0;
   if (!readers_) ev |= EPOLLERR;
   return ev;
 }
@@ -240,6 +250,11 @@ size_t PipeBuffer::available() {
   return used_;
 }
 
+size_t PipeBuffer::Room() {
+  sched::SchedGuard g(lock_);
+  return CountsSlots() ? FreeSlots_locked() * kPipeBuf : cap_ - used_;
+}
+
 SysResult<long> PipeBuffer::SetSize(size_t bytes) {
   if (bytes > kPipeMaxSize) return Errno{EPERM};
   size_t want = kPipeBuf;
@@ -247,7 +262,8 @@ SysResult<long> PipeBuffer::SetSize(size_t bytes) {
   std::vector<char> fresh(want);
   {
     sched::SchedGuard g(lock_);
-    if (used_ > want) return Errno{EBUSY};
+    // Linux: fewer slots than those in use is EBUSY, whatever they hold.
+    if (CountsSlots() ? segs_.count() + packets_.size() > want / kPipeBuf : used_ > want) return Errno{EBUSY};
     CopyOut_locked(fresh.data(), used_, false);
     ring_.swap(fresh);
     head_ = 0;
@@ -339,7 +355,14 @@ SysResult<size_t> PipeBuffer::TeeTo(fs::File* reader, PipeBuffer& to, fs::File* 
   lock_.unlock();
   {
     sched::SchedGuard g(to.lock_);
-    n = std::min(n, to.cap_ - to.used_);
+    if (!units.empty() && to.CountsSlots()) {
+      // As Linux's link_pipe: a unit per free slot of the other pipe.
+      if (units.size() > to.FreeSlots_locked()) units.resize(to.FreeSlots_locked());
+      n = 0;
+      for (size_t u : units) n += u;
+    } else {
+      n = std::min(n, to.cap_ - to.used_);
+    }
   }
   if (!n) return Errno{EAGAIN};
   if (units.empty()) return to.Write(writer, tmp.data(), n);

@@ -64,6 +64,9 @@ class PipeBuffer {
   uint32_t PollWrite();
   SysResult<long> SetSize(size_t bytes);
   size_t size() const { return cap_; }
+  // How many bytes a write could put in now without waiting: a pipe's free
+  // slots' pages (splice into a pipe takes no more).
+  size_t Room();
   size_t available();
   void Attach(fs::File* end, bool writer);
   void Detach(fs::File* end, bool writer);
@@ -141,6 +144,20 @@ class PipeBuffer {
   // The tracked units for a ring of `cap` bytes (two neighbours of a pipe
   // hold over a page between them).
   static size_t SegmentSlots(size_t cap) { return 2 * (cap / kPipeBuf) + 4; }
+  // A pipe's capacity is slots, as Linux's (pipe->max_usage): a page each,
+  // cap_ / PIPE_BUF of them. A write's bytes that merge into the last
+  // slot's page need none; each further page of it, and each O_DIRECT
+  // packet, takes one. A socket's buffer (no page units) counts bytes.
+  [[gnu::always_inline]] bool CountsSlots() const { return segs_.unit() != 0; }
+  [[gnu::always_inline]] size_t FreeSlots_locked() const {
+    size_t used = segs_.count() + packets_.size(), max = cap_ / kPipeBuf;
+    return used < max ? max - used : 0;
+  }
+  // A stream write of `len` (not O_DIRECT) fits whole now.
+  [[gnu::always_inline]] bool Fits_locked(size_t len) const {
+    if (!CountsSlots()) return cap_ - used_ >= len;
+    return segs_.UnitsFor(len, segs_.MergeBytes(len, used_ == 0)) <= FreeSlots_locked();
+  }
 
   sched::SpinLock lock_;
   std::vector<char> ring_;  // guarded by lock_

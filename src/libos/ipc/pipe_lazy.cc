@@ -151,7 +151,7 @@ long PipeBuffer::WriteLazy(PipeEnd* end, const void* buf, size_t len) {
   if (!len || (end->flags() & O_DIRECT)) return kNotLazy;
   bool pinned = false;
   sched::LockSched(lock_);
-  if (readers_ && cap_ - used_ < len) {
+  if (readers_ && !Fits_locked(len)) {
     // Only a write of at most PIPE_BUF waits here (it is all or nothing);
     // a longer one writes what fits first, on the full path.
     if (len > kPipeBuf || !pinnable_) {
@@ -167,7 +167,7 @@ long PipeBuffer::WriteLazy(PipeEnd* end, const void* buf, size_t len) {
     PinLazy_locked(true);
     pinned = true;
     long r = 0;
-    while (readers_ && cap_ - used_ < len && !moved_) {
+    while (readers_ && !Fits_locked(len) && !moved_) {
       r = writeq_.Wait(lock_);
       sched::LockSched(lock_);
       if (r) break;

@@ -55,6 +55,13 @@ class PipeSegments {
   }
 
   size_t unit() const { return unit_; }
+  // Units holding queued bytes (a pipe's slots in use).
+  [[gnu::always_inline]] size_t count() const { return count_; }
+  // The fresh units a write of `len` would take after its `merge` bytes
+  // (one per page, a pipe's slots).
+  [[gnu::always_inline]] size_t UnitsFor(size_t len, size_t merge) const {
+    return (len - merge + unit_ - 1) / unit_;
+  }
   [[gnu::always_inline]] void Clear() { head_ = count_ = 0; }
 
   // The bytes of a write of `len` that merge into the last unit (Linux

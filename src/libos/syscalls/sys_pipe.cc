@@ -59,8 +59,7 @@ JUNCTION_HANDLER(splice) {
   // Into a pipe, take no more than it has room for: bytes read from a
   // socket or file cannot be put back.
   if (ipc::PipeEnd* to_pipe = AsPipe(out); to_pipe && !AsPipe(in)) {
-    ipc::PipeBuffer& p = to_pipe->pipe();
-    size_t room = p.size() > p.available() ? p.size() - p.available() : 0;
+    size_t room = to_pipe->pipe().Room();
     if (room == 0 && ((a.a[5] & SPLICE_F_NONBLOCK) || out->nonblocking())) return -EAGAIN;
     if (room) buf.resize(std::min(buf.size(), room));
   }
