@@ -110,6 +110,9 @@ junction_exit_ret_only:
         ret
 junction_exit_slow:
         mov %rcx, %rax
+        // This return is a `ret` whatever a host call did: the next exit's
+        // must not take the jump for it.
+        movb $0, %gs:TS_RSB_SPOILT
 junction_exit_slow_popf:
         popfq
 junction_exit_slow_ret:

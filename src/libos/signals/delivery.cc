@@ -439,7 +439,7 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
     // still on the stack and, past its first instruction, the return value
     // is in %rcx.
     if ((rip >= popf && rip < reinterpret_cast<uint64_t>(junction_exit_ret)) ||
-        at(junction_exit_slow) || at(junction_exit_slow_popf)) {
+        (rip >= reinterpret_cast<uint64_t>(junction_exit_slow) && rip <= reinterpret_cast<uint64_t>(junction_exit_slow_popf))) {
       if (rip != popf) g[REG_RAX] = g[REG_RCX];
       g[REG_EFL] = static_cast<greg_t>(Load64(rsp));
       rsp += 8;
@@ -471,6 +471,9 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
     }
     g[REG_RIP] = static_cast<greg_t>(rip);
     g[REG_RSP] = static_cast<greg_t>(rsp);
+    // The exit was finished here, not by its jump: the next one returns
+    // by `ret` (syscall_entry.S, TS_RSB_SPOILT).
+    ts->rsb_spoilt = 0;
   }
   if (!ts->signal_pending) {
     // Blocked by this thread: another may take it, or wait for it

@@ -65,6 +65,9 @@ extern "C" void junction_deliver_on_exit(junction::libos::GuestExitRegs* regs) {
   using namespace junction::libos;
   ThreadState* ts = CurrentThread();
   ts->in_libos = 0;  // the guest's registers are live here
+  // The guest resumes from the delivery's context, not by the exit's jump:
+  // the next ordinary exit returns by `ret` (syscall_entry.S, TS_RSB_SPOILT).
+  ts->rsb_spoilt = 0;
   EnterLibos(ts);
   DeliverOnExit(regs);
 }
