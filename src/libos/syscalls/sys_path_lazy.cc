@@ -178,8 +178,10 @@ const fs::Mount* LazyResultMount(ThreadState* ts, long dirfd, long path_addr, lo
   return LazyHostMount(ts, dirfd, path_addr, path, &len, rel);
 }
 
-// stat of `path_addr` into the guest's `buf`, or kNotLazy.
-long StatLazy(long dirfd, long path_addr, long buf, long flags) {
+// stat of `path_addr` into the guest's `buf`, or kNotLazy. Inlined into
+// the handlers, as OpenLazy: its return after the host calls would
+// mispredict, and so would the handler's then (LazyHostCall).
+[[gnu::always_inline]] inline long StatLazy(long dirfd, long path_addr, long buf, long flags) {
   if (flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW)) return kNotLazy;
   ThreadState* ts = CurrentThread();
   char path[PATH_MAX];
@@ -205,8 +207,9 @@ long StatOrFull(const SyscallArgs& a, long dirfd, long path_addr, long buf, long
   return full(a);
 }
 
-// statx of `path_addr` into the guest's `buf`, or kNotLazy.
-long StatxLazy(long dirfd, long path_addr, long flags, long mask, long buf) {
+// statx of `path_addr` into the guest's `buf`, or kNotLazy (inlined, as
+// StatLazy).
+[[gnu::always_inline]] inline long StatxLazy(long dirfd, long path_addr, long flags, long mask, long buf) {
   constexpr long kSync = AT_STATX_SYNC_TYPE;
   if ((flags & ~static_cast<long>(AT_SYMLINK_NOFOLLOW | kSync)) || (flags & kSync) == kSync ||
       (static_cast<unsigned>(mask) & STATX__RESERVED))
