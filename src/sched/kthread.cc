@@ -1142,10 +1142,16 @@ void PushTimer(uint64_t deadline, Uthread* u, uint64_t seq, TimerFn fn, void* ar
 namespace {
 void WarmGuestReturn(const Uthread* u) {
   libos::ThreadState* ts = libos::CurrentThread();
-  const uint8_t* areas[2] = {u->xsave_area, u->vec_area};
-  for (const uint8_t* a : areas)
-    if (a)
-      for (uint32_t off = 0; off < ts->xsave_size; off += 64) __builtin_prefetch(a + off);
+  // The one area the return reads: the xsave image in the LibOS context
+  // (LeaveLibos's XRSTOR) or after a switch that fell back to XSAVE, else
+  // the moves' area (the restore after each Yield that switched).
+  const uint8_t* area = u->vec_area;
+  uint32_t size = kGuestVectorFxsaveOffset + (u->vec_inuse & kX87 ? 512 : 0);
+  if (ts->in_libos || u->saved_vectors == static_cast<uint8_t>(SavedVectors::kXsave)) {
+    area = u->xsave_area;
+    size = ts->xsave_size;
+  }
+  for (uint32_t off = 0; off < size; off += 64) __builtin_prefetch(area + off);
   auto* sp = reinterpret_cast<const uint8_t*>(ts->guest_rsp);
   for (int off = -256; off < 256; off += 64) __builtin_prefetch(sp + off);
   if (g_guest_return_warmup) g_guest_return_warmup();
