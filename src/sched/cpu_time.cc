@@ -51,7 +51,8 @@ uint64_t CyclesToNs(uint64_t cycles) {
 }
 
 uint64_t ThreadCycles(const Uthread* u) {
-  // A seqcount: only the kthread running `u` writes (BeginRun, ChargeRun).
+  // A seqcount: only the kthread running `u` writes (ChargeRun; BeginRun's
+  // one store needs none, cpu_time_switch.h).
   for (;;) {
     uint32_t seq = __atomic_load_n(&u->cpu_seq, __ATOMIC_ACQUIRE);
     if (seq & 1) {

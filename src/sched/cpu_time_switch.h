@@ -18,11 +18,15 @@ inline void CpuSeqWriteEnd(Uthread* u) {
   __atomic_store_n(&u->cpu_seq, u->cpu_seq + 1, __ATOMIC_RELEASE);
 }
 
-// A uthread starts running at TSC `tsc`.
+// A uthread starts running at TSC `tsc`. One store, outside the seqcount:
+// cpu_cycles does not change here, and a reader that sees either value of
+// run_start_tsc alone has a consistent pair (not running yet: cpu_cycles;
+// running: cpu_cycles plus the time since `tsc`). A reader that overlapped
+// the ChargeRun before it retries on that one's seqcount: its stores are
+// visible before this one (x86 keeps stores in order, and the reader's
+// loads in order too).
 inline void BeginRun(Uthread* u, uint64_t tsc) {
-  CpuSeqWriteBegin(u);
-  __atomic_store_n(&u->run_start_tsc, tsc, __ATOMIC_RELAXED);
-  CpuSeqWriteEnd(u);
+  __atomic_store_n(&u->run_start_tsc, tsc, __ATOMIC_RELEASE);
 }
 
 // It stops running at `tsc` (voluntary: it blocked).
