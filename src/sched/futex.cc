@@ -99,7 +99,7 @@ bool Load(const uint32_t* p, uint32_t* v) { return libos::SafeLoad32(p, v); }
 
 // Takes a waiter off its bucket to wake it: from then on it no longer
 // counts in its shared slot (FutexWaitShared).
-void TakeOff(Bucket& b, Waiter* w) {
+[[gnu::always_inline]] inline void TakeOff(Bucket& b, Waiter* w) {
   Dequeue(b, w);
   if (w->slot_waiters) w->slot_waiters->fetch_sub(1, std::memory_order_seq_cst);
 }
@@ -138,8 +138,9 @@ bool DequeueSelf(Waiter* w) {
 // Wakes up to n waiters on uaddr matching bitset; b.lock held.
 // `count_taken`: a waiter whose timeout or signal came first is counted
 // too: it finds itself taken off the bucket and returns 0, as Linux's
-// futex_wait does for a waiter a wake unqueued (FutexWaitShared).
-int WakeLocked(Bucket& b, uint32_t* uaddr, int n, uint32_t bitset, bool shared, bool count_taken = false) {
+// futex_wait does for a waiter a wake unqueued (FutexWaitShared). Inline:
+// a wake's frames are part of every ping-pong round trip, as a wait's.
+[[gnu::always_inline]] inline int WakeLocked(Bucket& b, uint32_t* uaddr, int n, uint32_t bitset, bool shared, bool count_taken = false) {
   int woken = 0;
   Waiter* w = b.head;
   while (w && woken < n) {
