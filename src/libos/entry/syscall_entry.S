@@ -130,8 +130,17 @@ junction_exit_slow_ret:
         mov 8(%rsp), %rcx
         mov %rcx, %gs:TS_CUR_SYSCALL
         test %rcx, %rcx
-        jz 1f
-        cmpb $0, %gs:TS_IN_LIBOS
+        jnz 2f
+        // A read: only one that trapped (it resumes through
+        // junction_trap_return, whose address is then the guest's return
+        // address) may need its resume point fixed, as junction_lazy_finish
+        // checks again. Every register but %rax is free here: the argument
+        // registers come back from the frame.
+        mov %gs:TS_GUEST_RSP, %rcx
+        lea junction_trap_return(%rip), %rdx
+        cmp %rdx, 8(%rcx)
+        je 1f
+2:      cmpb $0, %gs:TS_IN_LIBOS
         je .Ldispatched
 1:      mov %rax, %rdi
         lea 8(%rsp), %rsi
