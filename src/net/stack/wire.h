@@ -36,7 +36,9 @@ inline void Store32(std::byte* p, uint32_t v) {
   Store16(p + 2, static_cast<uint16_t>(v));
 }
 
-// One's-complement sum of `data` added to `sum` (not folded).
+// One's-complement sum of `data` (16-bit big-endian words, an odd last byte
+// padded) added to `sum`: a value equal to it modulo 0xffff, not fully
+// folded (ChecksumFinish folds). `data` starts at an even offset of the sum.
 uint32_t ChecksumPartial(std::span<const std::byte> data, uint32_t sum = 0);
 // Folds and complements: the value to store in a checksum field. A buffer
 // that includes a correct checksum folds to 0.
