@@ -69,8 +69,9 @@ void ContainerQueue::ReapCompletionsLocked() {
   q_->comp_idx.consumer.store(comp_cons_, std::memory_order_release);
 }
 
-bool ContainerQueue::Transmit(std::span<const uint8_t> frame) {
-  if (frame.size() > kBufferBytes || frame.size() < kMinFrameBytes) {
+bool ContainerQueue::Transmit(std::span<const uint8_t> head, std::span<const uint8_t> body) {
+  size_t size = head.size() + body.size();
+  if (size > kBufferBytes || size < kMinFrameBytes) {
     tx_dropped_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
@@ -82,8 +83,9 @@ bool ContainerQueue::Transmit(std::span<const uint8_t> frame) {
     return false;
   }
   uint32_t index = free_tx_[--free_tx_count_];
-  std::memcpy(q_->buffers[index], frame.data(), frame.size());
-  q_->tx[tx_prod_ & kMask].store(PackDesc(index, static_cast<uint32_t>(frame.size())),
+  if (!head.empty()) std::memcpy(q_->buffers[index], head.data(), head.size());
+  if (!body.empty()) std::memcpy(q_->buffers[index] + head.size(), body.data(), body.size());
+  q_->tx[tx_prod_ & kMask].store(PackDesc(index, static_cast<uint32_t>(size)),
                                  std::memory_order_relaxed);
   tx_prod_++;
   // Release: the frame and its descriptor are written.

@@ -39,7 +39,9 @@ class ContainerQueue {
   // Copies `frame` into a transmit buffer and queues it. False (the frame
   // is dropped and counted in tx_dropped) when every transmit buffer is in
   // flight or the frame does not fit one.
-  bool Transmit(std::span<const uint8_t> frame);
+  bool Transmit(std::span<const uint8_t> frame) { return Transmit(frame, {}); }
+  // The frame `head` followed by `body`, copied into one buffer.
+  bool Transmit(std::span<const uint8_t> head, std::span<const uint8_t> body);
 
   // True if the daemon asked to be told about new tx frames (it may be
   // asleep): ring the doorbell. Call it after Transmit published tx: the

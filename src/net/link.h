@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace junction::net {
 
@@ -55,6 +56,17 @@ class NetLink {
   // the frame could not be queued (ring full, link down); the frame is then
   // dropped and the caller counts it. TCP recovers by retransmission.
   [[nodiscard]] virtual bool Transmit(std::span<const std::byte> frame) = 0;
+
+  // The same for the frame `head` followed by `body` (headers and a
+  // payload the stack holds apart): a link that copies frames into buffers
+  // of its own copies the parts there, and the stack need not join them
+  // first (an allocation and a copy of every segment).
+  [[nodiscard]] virtual bool TransmitParts(std::span<const std::byte> head,
+                                           std::span<const std::byte> body) {
+    std::vector<std::byte> frame(head.begin(), head.end());
+    frame.insert(frame.end(), body.begin(), body.end());
+    return Transmit(frame);
+  }
 
   // Hint that a burst of Transmit calls is complete (ring doorbell). Links
   // that send each frame immediately need not override it.

@@ -25,14 +25,16 @@ void RingLink::DetachAll() {
   for (uint32_t i = 0; i < count_; i++) rings_[i].q.Detach();
 }
 
-bool RingLink::Transmit(std::span<const std::byte> frame) {
+bool RingLink::TransmitParts(std::span<const std::byte> head, std::span<const std::byte> body) {
   if (abandoned_.load(std::memory_order_acquire)) return false;
   int k = current_kthread_ ? current_kthread_() : -1;
   uint32_t i = k >= 0 && static_cast<uint32_t>(k) < count_ ? static_cast<uint32_t>(k) : 0;
   ContainerQueue& q = rings_[i].q;
   if (!q.attached()) return false;
-  auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
-  if (!q.Transmit(bytes)) return false;
+  auto bytes = [](std::span<const std::byte> s) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  if (!q.Transmit(bytes(head), bytes(body))) return false;
   // The daemon may be asleep: wake it (rare; an eventfd write). The check
   // fences after the tx publish (packet_queues.h, "Sleeper flags").
   if (q.DaemonWantsKick() && doorbell_) doorbell_(doorbell_ctx_);

@@ -44,7 +44,9 @@ class RingLink : public NetLink {
   // NetLink.
   MacAddr mac() const override { return mac_; }
   uint16_t mtu() const override { return mtu_; }
-  [[nodiscard]] bool Transmit(std::span<const std::byte> frame) override;
+  [[nodiscard]] bool Transmit(std::span<const std::byte> frame) override { return TransmitParts(frame, {}); }
+  [[nodiscard]] bool TransmitParts(std::span<const std::byte> head,
+                                   std::span<const std::byte> body) override;
 
   // Hands up to `budget` received frames to `sink`: kthread `self`'s rings
   // first, then (steal) the others'. Returns how many.

@@ -114,9 +114,9 @@ int NetStack::SendIp4_l(Ip4 src, Ip4 dst, uint8_t proto, std::span<const std::by
       chunk = max_payload & ~size_t{7};  // fragment offsets are in 8-byte units
       more = true;
     }
-    std::vector<std::byte> pkt(kIp4HeaderLen + chunk);
+    std::byte pkt[kIp4HeaderLen]{};
     pkt[ip4::kVerIhl] = std::byte{0x45};
-    Store16(&pkt[ip4::kTotLen], static_cast<uint16_t>(pkt.size()));
+    Store16(&pkt[ip4::kTotLen], static_cast<uint16_t>(kIp4HeaderLen + chunk));
     Store16(&pkt[ip4::kId], id);
     Store16(&pkt[ip4::kFrag], static_cast<uint16_t>((df ? ip4::kFlagDf : 0) |
                                                     (more ? ip4::kFlagMf : 0) | (off / 8)));
@@ -124,13 +124,15 @@ int NetStack::SendIp4_l(Ip4 src, Ip4 dst, uint8_t proto, std::span<const std::by
     pkt[ip4::kProto] = std::byte{proto};
     Store32(&pkt[ip4::kSrc], src);
     Store32(&pkt[ip4::kDst], dst);
-    Store16(&pkt[ip4::kCsum], Checksum(std::span(pkt).first(kIp4HeaderLen)));
-    if (chunk) std::memcpy(&pkt[kIp4HeaderLen], l4.data() + off, chunk);
+    Store16(&pkt[ip4::kCsum], Checksum(pkt));
+    std::span<const std::byte> body = l4.subspan(off, chunk);
     if (more || off) c_.ip_fragments_out++;
     if (local) {
-      loopback_.push_back(std::move(pkt));
+      std::vector<std::byte> whole(std::begin(pkt), std::end(pkt));
+      whole.insert(whole.end(), body.begin(), body.end());
+      loopback_.push_back(std::move(whole));
     } else {
-      Transmit_l(next_hop, std::move(pkt));
+      Transmit_l(next_hop, pkt, body);
     }
     off += chunk;
   } while (off < l4.size());

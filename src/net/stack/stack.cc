@@ -130,18 +130,28 @@ void NetStack::EthInput_l(std::span<const std::byte> frame) {
   }
 }
 
-void NetStack::SendFrame_l(MacAddr dst, uint16_t ethertype, std::span<const std::byte> payload) {
-  std::vector<std::byte> f(kEthHeaderLen + payload.size());
-  StoreMac(&f[0], dst);
-  StoreMac(&f[6], mac_);
-  Store16(&f[12], ethertype);
-  if (!payload.empty()) std::memcpy(&f[kEthHeaderLen], payload.data(), payload.size());
-  if (!link_->Transmit(f)) {
+void NetStack::SendFrame_l(MacAddr dst, uint16_t ethertype, std::span<const std::byte> head,
+                           std::span<const std::byte> body) {
+  // The Ethernet header and `head` (an IPv4 header, with options at most
+  // 60 bytes) are joined here; a longer head goes as the body.
+  std::byte h[kEthHeaderLen + 60];
+  if (head.size() > sizeof h - kEthHeaderLen) {
+    std::vector<std::byte> joined(head.begin(), head.end());
+    joined.insert(joined.end(), body.begin(), body.end());
+    SendFrame_l(dst, ethertype, {}, joined);
+    return;
+  }
+  StoreMac(&h[0], dst);
+  StoreMac(&h[6], mac_);
+  Store16(&h[12], ethertype);
+  if (!head.empty()) std::memcpy(&h[kEthHeaderLen], head.data(), head.size());
+  size_t hlen = kEthHeaderLen + head.size();
+  if (!link_->TransmitParts(std::span<const std::byte>(h, hlen), body)) {
     c_.tx_link_full++;
     return;
   }
   c_.tx_frames++;
-  c_.tx_bytes += f.size();
+  c_.tx_bytes += hlen + body.size();
 }
 
 void NetStack::SendArp_l(uint16_t op, MacAddr tha, Ip4 tpa, MacAddr eth_dst) {
@@ -177,25 +187,28 @@ void NetStack::ArpInput_l(std::span<const std::byte> p) {
   bool for_us = tpa == cfg_.addr;
   if (spa != 0 && spa != cfg_.addr) {
     // RFC 826: merge the sender; create an entry only if the packet is for us.
-    for (auto& pkt : arp_.Update(spa, sha, now_, for_us)) SendFrame_l(sha, kEthTypeIp4, pkt);
+    for (auto& pkt : arp_.Update(spa, sha, now_, for_us)) SendFrame_l(sha, kEthTypeIp4, {}, pkt);
   }
   if (op == 1 && for_us) SendArp_l(2, sha, spa, sha);
 }
 
-void NetStack::Transmit_l(Ip4 next_hop, std::vector<std::byte> packet) {
+void NetStack::Transmit_l(Ip4 next_hop, std::span<const std::byte> header,
+                          std::span<const std::byte> payload) {
   if (IsBroadcast(next_hop)) {
-    SendFrame_l(MacAddr::Broadcast(), kEthTypeIp4, packet);
+    SendFrame_l(MacAddr::Broadcast(), kEthTypeIp4, header, payload);
     return;
   }
   std::optional<ArpRequest> probe;
   if (auto mac = arp_.Lookup(next_hop, now_, &probe)) {
-    SendFrame_l(*mac, kEthTypeIp4, packet);
+    SendFrame_l(*mac, kEthTypeIp4, header, payload);
     if (probe) {  // STALE: re-resolve in the background, traffic goes on
       c_.arp_probes_out++;
       SendArp_l(1, MacAddr{}, probe->ip, probe->to);
     }
     return;
   }
+  std::vector<std::byte> packet(header.begin(), header.end());
+  packet.insert(packet.end(), payload.begin(), payload.end());
   switch (arp_.Enqueue(next_hop, std::move(packet), now_)) {
     case ArpCache::Queued::kSendRequest:
       SendArp_l(1, MacAddr{}, next_hop, MacAddr::Broadcast());

@@ -232,12 +232,17 @@ class NetStack : public FrameSink {
   Ip4 SourceFor(Ip4 dst) const;
   bool IsLocal(Ip4 ip) const { return ip == cfg_.addr || (ip >> 24) == 127; }
   bool IsBroadcast(Ip4 ip) const { return ip == 0xffffffff || ip == bcast_; }
-  void SendFrame_l(MacAddr dst, uint16_t ethertype, std::span<const std::byte> payload);
+  // One frame whose payload is `head` followed by `body` (an IPv4 header
+  // and the packet's payload, kept apart so that neither is copied but
+  // into the link's buffer).
+  void SendFrame_l(MacAddr dst, uint16_t ethertype, std::span<const std::byte> head,
+                   std::span<const std::byte> body = {});
   void SendArp_l(uint16_t op, MacAddr tha, Ip4 tpa, MacAddr eth_dst);
   void Notify_l(const void* key, const std::function<void()>& fn);
   uint64_t NextRandom();
-  // Sends an IPv4 packet to a neighbour on the link (ARP resolving first).
-  void Transmit_l(Ip4 next_hop, std::vector<std::byte> packet);
+  // Sends an IPv4 packet (`header` then `payload`) to a neighbour on the
+  // link (ARP resolving first).
+  void Transmit_l(Ip4 next_hop, std::span<const std::byte> header, std::span<const std::byte> payload);
   // Traffic from `dst` proved that our packets reach it (TCP acknowledged
   // new data): the ARP entry of its next hop is REACHABLE again.
   void ConfirmNeighbour_l(Ip4 dst);
@@ -310,6 +315,9 @@ class NetStack : public FrameSink {
   uint64_t icmp_tokens_ts_ = 0;
   uint32_t icmp_tokens_ = 0;
   size_t sock_mem_ = 0;
+  // The TCP segment being sent (TcpConn::SendSegment), kept for its
+  // capacity: no allocation per segment.
+  std::vector<std::byte> tcp_segment_;
 
   // UDP: bound sockets by local port.
   std::multimap<uint16_t, UdpSocket*> udp_ports_;

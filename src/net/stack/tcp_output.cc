@@ -60,9 +60,9 @@ uint32_t TcpConn::RcvWindow() const {
 
 void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t len) {
   if (undecided) return;  // shared by a fork, unclaimed: silent
-  std::vector<std::byte> seg(kTcpHeaderLen);
-  seg.reserve(kTcpHeaderLen + 40 + len);
-  auto put8 = [&](uint8_t v) { seg.push_back(std::byte{v}); };
+  std::byte h[kTcpHeaderLen + 40]{};  // the header and at most 40 bytes of options
+  size_t hlen = kTcpHeaderLen;
+  auto put8 = [&](uint8_t v) { h[hlen++] = std::byte{v}; };
   auto put16 = [&](uint16_t v) { put8(static_cast<uint8_t>(v >> 8)); put8(static_cast<uint8_t>(v)); };
   auto put32 = [&](uint32_t v) { put16(static_cast<uint16_t>(v >> 16)); put16(static_cast<uint16_t>(v)); };
   bool syn = flags & tcpf::kSyn;
@@ -85,7 +85,8 @@ void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t l
       // a segment over the MTU (DF set) would be lost every time.
       std::vector<std::pair<uint32_t, uint32_t>> blocks = SackBlocks(*this);
       size_t room = s->mtu_ - kIp4HeaderLen - kTcpHeaderLen;
-      room = room > seg.size() - kTcpHeaderLen + len ? room - (seg.size() - kTcpHeaderLen + len) : 0;
+      room = room > hlen - kTcpHeaderLen + len ? room - (hlen - kTcpHeaderLen + len) : 0;
+      room = std::min(room, sizeof h - hlen);
       size_t n = blocks.size();
       while (n > 0 && SackOptionBytes(n) > room) n--;
       if (n > 0) {
@@ -94,17 +95,16 @@ void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t l
       }
     }
   }
-  size_t hlen = seg.size();
-  Store16(&seg[0], local.port);
-  Store16(&seg[2], remote.port);
-  Store32(&seg[4], seq);
-  Store32(&seg[8], (flags & tcpf::kAck) ? rcv_nxt : 0);
-  seg[12] = std::byte(static_cast<uint8_t>((hlen / 4) << 4));
-  seg[13] = std::byte{flags};
+  Store16(&h[0], local.port);
+  Store16(&h[2], remote.port);
+  Store32(&h[4], seq);
+  Store32(&h[8], (flags & tcpf::kAck) ? rcv_nxt : 0);
+  h[12] = std::byte(static_cast<uint8_t>((hlen / 4) << 4));
+  h[13] = std::byte{flags};
   uint32_t wnd = RcvWindow();
   uint16_t wfield = syn ? static_cast<uint16_t>(std::min<uint32_t>(wnd, 65535))
                         : static_cast<uint16_t>(std::min<uint32_t>(wnd >> rcv_wscale, 65535));
-  Store16(&seg[14], wfield);
+  Store16(&h[14], wfield);
   if (flags & tcpf::kAck) {
     uint32_t edge = rcv_nxt + (syn ? wfield : (uint32_t{wfield} << rcv_wscale));
     if (SeqGt(edge, rcv_adv)) rcv_adv = edge;
@@ -112,10 +112,11 @@ void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t l
     delack_at = 0;
     unacked_segs = 0;
   }
+  std::vector<std::byte>& seg = s->tcp_segment_;
+  seg.assign(h, h + hlen);
   if (len) {
-    seg.resize(hlen + len);
     auto it = sndq.begin() + static_cast<ptrdiff_t>(data_off);
-    std::copy(it, it + static_cast<ptrdiff_t>(len), seg.begin() + static_cast<ptrdiff_t>(hlen));
+    seg.insert(seg.end(), it, it + static_cast<ptrdiff_t>(len));  // block by block
   }
   s->c_.tcp_out++;
   Finish(s, &NetStack::SendIp4_l, local, remote, seg);
