@@ -31,7 +31,13 @@ class ContainerQueue {
   // Calls fn(std::span<const uint8_t> frame) for up to `budget` received
   // frames, then lends their buffers back. Returns how many it handed on.
   template <typename Fn>
-  int PollRx(Fn&& fn, int budget);
+  int PollRx(Fn&& fn, int budget) {
+    return PollRx(fn, budget, [] {});
+  }
+  // The same, calling after_last() after the last frame while the buffers are
+  // still the container's (a caller that held frames back hands them on).
+  template <typename Fn, typename Done>
+  int PollRx(Fn&& fn, int budget, Done&& done);
 
   // Frames waiting in rx.
   uint32_t RxPending() const;
@@ -71,8 +77,8 @@ class ContainerQueue {
   std::atomic<uint64_t> tx_dropped_{0};
 };
 
-template <typename Fn>
-int ContainerQueue::PollRx(Fn&& fn, int budget) {
+template <typename Fn, typename Done>
+int ContainerQueue::PollRx(Fn&& fn, int budget, Done&& after_last) {
   // Acquire: the entries and the frames in their buffers are written.
   uint32_t prod = q_->rx_idx.producer.load(std::memory_order_acquire);
   uint32_t avail = prod - rx_cons_;
@@ -87,9 +93,10 @@ int ContainerQueue::PollRx(Fn&& fn, int budget) {
       continue;
     }
     fn(std::span<const uint8_t>(q_->buffers[index], len));
-    LendRx(index);
+    LendRx(index);  // not the daemon's before the release below
     done++;
   }
+  after_last();
   // Release: we are done reading those buffers; the daemon may reuse the
   // entries, and the buffers lent back.
   q_->rx_idx.consumer.store(rx_cons_, std::memory_order_release);

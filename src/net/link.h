@@ -83,6 +83,14 @@ class FrameSink {
   // garbage is counted and dropped, never trusted.
   virtual void Input(std::span<const std::byte> frame) = 0;
 
+  // Several received frames, in order: as Input for each, but the stack
+  // may answer them together (one ACK per connection for the batch's
+  // in-order data rather than one per two segments). The spans are valid
+  // only during the call.
+  virtual void InputBatch(std::span<const std::span<const std::byte>> frames) {
+    for (std::span<const std::byte> f : frames) Input(f);
+  }
+
   // Runs due timers (ARP retries, TCP retransmissions, delayed ACKs,
   // TIME_WAIT, fragment reassembly expiry). Call it whenever the receive
   // ring is idle and at least once per NextTimerNs() deadline; calling it

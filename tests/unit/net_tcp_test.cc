@@ -330,6 +330,42 @@ TEST_CASE_FIXTURE(TwoStacks, "net tcp: delayed ACK waits 40 ms for a single segm
 }
 
 TEST_CASE_FIXTURE(TwoStacks,
+                  "net tcp: a batch of in-order segments draws one ACK, which opens cwnd by all it covers") {
+  Pair p = Connect(w, a, b);
+  // The client's data frames, held off the wire and handed to the server
+  // by hand: ten full segments (the initial window).
+  std::vector<std::vector<std::byte>> held;
+  w.drop = [&](int from, std::span<const std::byte> f) {
+    if (from != 0 || f.size() < 1000) return false;
+    held.emplace_back(f.begin(), f.end());
+    return true;
+  };
+  auto send_window = [&] {
+    held.clear();
+    REQUIRE(p.client->Send(Pattern(10 * 1448, 4)).ok());
+    REQUIRE(held.size() == 10);
+  };
+  send_window();
+  uint32_t cwnd = p.client->Info().snd_cwnd;
+  uint64_t acks = b->counters().tcp_out;
+  std::vector<std::span<const std::byte>> batch(held.begin(), held.end());
+  b->InputBatch(batch);
+  CHECK(b->counters().tcp_out == acks + 1);
+  CHECK(p.server->Readable() == 10 * 1448);
+  w.RunFor(1'000'000);  // the ACK reaches the client: slow start by ten segments
+  CHECK(p.client->Info().snd_cwnd == cwnd + 10);
+  CHECK(p.client->Unsent() == 0);
+  // One frame at a time: every second segment is acknowledged.
+  std::vector<std::byte> sink(20 * 1448);
+  REQUIRE(p.server->Recv(sink, 0).ok());
+  w.RunFor(1'000'000);
+  send_window();
+  acks = b->counters().tcp_out;
+  for (auto& f : held) b->Input(f);
+  CHECK(b->counters().tcp_out == acks + 5);
+}
+
+TEST_CASE_FIXTURE(TwoStacks,
                   "net tcp: the accept queue is bounded by the backlog; waiting clients get in later") {
   auto l = test::Listener(b, 80, 2);
   std::vector<std::shared_ptr<TcpSocket>> cs;

@@ -75,6 +75,14 @@ void NetStack::Input(std::span<const std::byte> frame) {
   EthInput_l(frame);
 }
 
+void NetStack::InputBatch(std::span<const std::span<const std::byte>> frames) {
+  StackEntry e(this);
+  holding_acks_ = true;
+  for (std::span<const std::byte> f : frames) EthInput_l(f);
+  holding_acks_ = false;
+  SendHeldAcks_l();
+}
+
 void NetStack::Poll() {
   StackEntry e(this);
   RunTimers_l();

@@ -70,6 +70,7 @@ class NetStack : public FrameSink {
 
   // FrameSink.
   void Input(std::span<const std::byte> frame) override;
+  void InputBatch(std::span<const std::span<const std::byte>> frames) override;
   void Poll() override;
   uint64_t NextTimerNs() const override;
 
@@ -239,6 +240,10 @@ class NetStack : public FrameSink {
                    std::span<const std::byte> body = {});
   void SendArp_l(uint16_t op, MacAddr tha, Ip4 tpa, MacAddr eth_dst);
   void Notify_l(const void* key, const std::function<void()>& fn);
+  // In a batch: lists `c` for an ACK at its end and returns true; outside
+  // one: false (the caller acknowledges now).
+  bool HoldAck_l(const TcpConn& c);
+  void SendHeldAcks_l();
   uint64_t NextRandom();
   // Sends an IPv4 packet (`header` then `payload`) to a neighbour on the
   // link (ARP resolving first).
@@ -312,6 +317,10 @@ class NetStack : public FrameSink {
   std::deque<std::vector<std::byte>> loopback_;   // IPv4 packets to ourselves
   std::vector<const void*> wake_keys_;            // sockets to wake, after unlock
   std::vector<std::function<void()>> wake_fns_;
+  // In InputBatch: connections owed an ACK for in-order data are listed
+  // here (HoldAck_l) and answered once at the batch's end.
+  bool holding_acks_ = false;
+  std::vector<std::pair<std::pair<Endpoint, Endpoint>, const TcpConn*>> held_acks_;
   uint64_t icmp_tokens_ts_ = 0;
   uint32_t icmp_tokens_ = 0;
   size_t sock_mem_ = 0;

@@ -510,7 +510,11 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
     }
   } else if (!cwnd_limited) {
   } else if (cwnd < ssthresh) {
-    cwnd += std::min<uint32_t>(acked, mss);  // slow start
+    // Slow start by the bytes acknowledged, up to ssthresh (RFC 3465
+    // without its limit L, as Linux's tcp_slow_start): a stretch ACK (a
+    // receiver answering a batch of segments at once, as ours does) counts
+    // for every segment it covers.
+    cwnd += std::min<uint32_t>(acked, std::max<uint32_t>(ssthresh - cwnd, mss));
   } else {
     cwnd = cc.Avoidance(cwnd, acked, mss, now, rtt_valid ? srtt : 0);
   }
@@ -621,10 +625,32 @@ void TcpConn::ProcessData(uint32_t seq, std::span<const std::byte> data, bool fi
     // segment, an out-of-order fill at once, otherwise within 40 ms. Not on
     // loopback: there an ACK costs a function call, and nothing would have
     // to run the timer while both ends wait in epoll.
-    if (filled_hole || ++unacked_segs >= 2 || s->IsLocal(remote.ip)) ack_now = true;
+    // In a batch of received frames (NetStack::InputBatch) the every-second
+    // ACK waits for the batch's end: one ACK for all its in-order data.
+    if (filled_hole || s->IsLocal(remote.ip)) ack_now = true;
+    else if (++unacked_segs >= 2) ack_now = !s->HoldAck_l(*this);
     else if (delack_at == 0) delack_at = s->now() + TcpParams::kDelAck;
   }
   Wake();
+}
+
+bool NetStack::HoldAck_l(const TcpConn& c) {
+  if (!holding_acks_) return false;
+  for (auto& held : held_acks_)
+    if (held.second == &c) return true;
+  held_acks_.push_back({{c.local, c.remote}, &c});
+  return true;
+}
+
+// A listed connection may have gone meanwhile (a reset later in the
+// batch): it is looked up again by its endpoints.
+void NetStack::SendHeldAcks_l() {
+  for (auto& [key, conn] : held_acks_) {
+    auto it = tcp_conns_.find(key);
+    if (it == tcp_conns_.end() || it->second.get() != conn) continue;
+    if (it->second->unacked_segs > 0) it->second->SendAck();  // none went out since
+  }
+  held_acks_.clear();
 }
 
 }  // namespace junction::net
