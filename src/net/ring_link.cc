@@ -35,10 +35,20 @@ bool RingLink::TransmitParts(std::span<const std::byte> head, std::span<const st
     return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   };
   if (!q.Transmit(bytes(head), bytes(body))) return false;
-  // The daemon may be asleep: wake it (rare; an eventfd write). The check
-  // fences after the tx publish (packet_queues.h, "Sleeper flags").
-  if (q.DaemonWantsKick() && doorbell_) doorbell_(doorbell_ctx_);
+  rings_[i].tx_unflushed = true;
   return true;
+}
+
+void RingLink::Flush() {
+  if (abandoned_.load(std::memory_order_acquire)) return;
+  for (uint32_t i = 0; i < count_; i++) {
+    PerQueue& r = rings_[i];
+    if (!r.tx_unflushed) continue;
+    r.tx_unflushed = false;
+    // The daemon may be asleep: wake it (rare; an eventfd write). The check
+    // fences after the tx publish (packet_queues.h, "Sleeper flags").
+    if (r.q.DaemonWantsKick() && doorbell_) doorbell_(doorbell_ctx_);
+  }
 }
 
 int RingLink::PollOne(uint32_t i, FrameSink* sink, int budget) {

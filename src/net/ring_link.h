@@ -47,6 +47,10 @@ class RingLink : public NetLink {
   [[nodiscard]] bool Transmit(std::span<const std::byte> frame) override { return TransmitParts(frame, {}); }
   [[nodiscard]] bool TransmitParts(std::span<const std::byte> head,
                                    std::span<const std::byte> body) override;
+  // Rings the doorbell if the daemon sleeps and frames went out since the
+  // last call: once per burst, not per frame (its fence waits for every
+  // frame's copy into the shared buffer to drain).
+  void Flush() override;
 
   // Hands up to `budget` received frames to `sink`: kthread `self`'s rings
   // first, then (steal) the others'. Returns how many.
@@ -62,6 +66,7 @@ class RingLink : public NetLink {
   struct PerQueue {
     ContainerQueue q;
     std::atomic<bool> rx_busy{false};
+    bool tx_unflushed = false;  // a frame went out since the last Flush (stack lock)
   };
   std::unique_ptr<PerQueue[]> rings_;
   std::atomic<bool> abandoned_{false};
