@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "net/stack/byte_queue.h"
 #include "net/stack/tcp.h"
 #include "net/stack/tcp_congestion.h"
 
@@ -101,7 +102,7 @@ struct TcpConn {
   uint32_t iss = 0, snd_una = 0, snd_nxt = 0, snd_max = 0, snd_wl1 = 0, snd_wl2 = 0;
   uint32_t snd_wnd = 0;            // unscaled
   uint8_t snd_wscale = 0;
-  std::deque<std::byte> sndq;      // bytes from the first unacknowledged data byte
+  ByteQueue sndq;                  // bytes from the first unacknowledged data byte
   size_t sndbuf = TcpParams::kDefaultBuf;
   bool fin_queued = false, fin_sent = false;
   uint16_t peer_mss = 536, mss = 536;  // mss: payload per segment (options taken off)
@@ -109,7 +110,7 @@ struct TcpConn {
   // Receive side.
   uint32_t irs = 0, rcv_nxt = 0, rcv_adv = 0;  // rcv_adv: right edge advertised
   uint8_t rcv_wscale = 0;
-  std::deque<std::byte> rcvq;
+  ByteQueue rcvq;
   size_t rcvbuf = TcpParams::kDefaultBuf;
   std::map<uint32_t, std::vector<std::byte>, SeqLess> ooo;  // out-of-order data by seq
   size_t ooo_bytes = 0;

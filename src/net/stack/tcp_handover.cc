@@ -35,7 +35,11 @@ class Writer {
   void U16(uint16_t v) { Le(v, 2); }
   void U32(uint32_t v) { Le(v, 4); }
   void U64(uint64_t v) { Le(v, 8); }
-  void Bytes(const std::deque<std::byte>& d) { out_->insert(out_->end(), d.begin(), d.end()); }
+  void Bytes(const ByteQueue& q) {
+    auto [a, b] = q.Range(0, q.size());
+    out_->insert(out_->end(), a.begin(), a.end());
+    out_->insert(out_->end(), b.begin(), b.end());
+  }
 
  private:
   void Le(uint64_t v, int n) {
@@ -266,7 +270,7 @@ int NetStack::AdoptHandedOver(std::span<const std::byte> records) {
     c->cwnd = std::clamp<uint32_t>(c->cwnd, c->mss, kMaxSendBytes);
     c->ssthresh = std::max<uint32_t>(c->ssthresh, 2u * c->mss);
     c->ts_offset = ts_val - static_cast<uint32_t>(now_ / TcpParams::kMs);
-    c->sndq.assign(data.begin(), data.end());
+    c->sndq.Assign(data);
     c->rto_at = std::min(rto_in, TcpParams::kMaxRto);
     c->close_at = std::min(close_in, TcpParams::kFinWait2Orphan);
     c->orphan = true;

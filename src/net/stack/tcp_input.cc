@@ -476,7 +476,7 @@ void TcpConn::ProcessAck(uint32_t seq, uint32_t ack, uint32_t wnd, bool has_data
   uint32_t data_end = snd_una + static_cast<uint32_t>(sndq.size());
   if (fin_sent && SeqGt(ack, data_end)) data_acked--;  // our FIN
   data_acked = std::min<uint32_t>(data_acked, static_cast<uint32_t>(sndq.size()));
-  sndq.erase(sndq.begin(), sndq.begin() + data_acked);
+  sndq.PopFront(data_acked);
   s->sock_mem_ -= data_acked;
   bytes_acked += data_acked;
   snd_una = ack;
@@ -584,7 +584,7 @@ void TcpConn::ProcessData(uint32_t seq, std::span<const std::byte> data, bool fi
     ack_now = true;
     return;
   }
-  rcvq.insert(rcvq.end(), data.begin(), data.end());
+  rcvq.Append(data);
   s->sock_mem_ += data.size();
   bytes_received += data.size();
   rcv_nxt += static_cast<uint32_t>(data.size());
@@ -596,7 +596,7 @@ void TcpConn::ProcessData(uint32_t seq, std::span<const std::byte> data, bool fi
     if (SeqGt(sq, rcv_nxt)) break;
     if (SeqGt(end, rcv_nxt)) {
       size_t skip = rcv_nxt - sq;
-      rcvq.insert(rcvq.end(), it->second.begin() + static_cast<ptrdiff_t>(skip), it->second.end());
+      rcvq.Append(std::span<const std::byte>(it->second).subspan(skip));
       s->sock_mem_ += it->second.size() - skip;
       bytes_received += it->second.size() - skip;
       rcv_nxt = end;

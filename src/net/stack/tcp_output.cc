@@ -114,10 +114,9 @@ void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t l
   }
   std::vector<std::byte>& seg = s->tcp_segment_;
   seg.assign(h, h + hlen);
-  if (len) {
-    auto it = sndq.begin() + static_cast<ptrdiff_t>(data_off);
-    seg.insert(seg.end(), it, it + static_cast<ptrdiff_t>(len));  // block by block
-  }
+  auto [first, second] = sndq.Range(data_off, len);
+  seg.insert(seg.end(), first.begin(), first.end());
+  seg.insert(seg.end(), second.begin(), second.end());
   s->c_.tcp_out++;
   Finish(s, &NetStack::SendIp4_l, local, remote, seg);
 }

@@ -185,7 +185,7 @@ SysResult<size_t> TcpSocket::Send(std::span<const std::byte> data) {
     if (mem_left == 0) s_->c_.tcp_mem_drops++;
     return Errno{EAGAIN};
   }
-  c.sndq.insert(c.sndq.end(), data.begin(), data.begin() + static_cast<ptrdiff_t>(n));
+  c.sndq.Append(data.first(n));
   s_->sock_mem_ += n;
   c.Output();
   return n;
@@ -198,9 +198,9 @@ SysResult<size_t> TcpSocket::Recv(std::span<std::byte> buf, int flags) {
   if (c.state == TcpState::kListen) return Errno{ENOTCONN};
   if (!c.rcvq.empty() && !buf.empty()) {
     size_t n = std::min(buf.size(), c.rcvq.size());
-    std::copy(c.rcvq.begin(), c.rcvq.begin() + static_cast<ptrdiff_t>(n), buf.begin());
+    c.rcvq.CopyOut(0, buf.first(n));
     if (!(flags & kMsgPeek)) {
-      c.rcvq.erase(c.rcvq.begin(), c.rcvq.begin() + static_cast<ptrdiff_t>(n));
+      c.rcvq.PopFront(n);
       s_->sock_mem_ -= n;
       // Window update (RFC 1122 4.2.3.3): when reading opened the window by
       // two segments or half the buffer beyond what the peer was told.
