@@ -333,19 +333,29 @@ sched::MemberJoin JoinAsMember(sched::MemberJoinKind kind, bool wait_for_grant) 
   g_member_socks[static_cast<size_t>(index)] = sock;
   {
     sched::SpinGuard g(g_member_doorbell_lock);
-    if (kind == sched::MemberJoinKind::kNewKthread && g_member_doorbell >= 0) {
-      host::Syscall(SYS_close, doorbell);  // the process's, from the same daemon
-      doorbell = g_member_doorbell;
-    } else if (doorbell != g_member_doorbell) {
-      // A new daemon's (or the first): published before the old one is
-      // closed, whose number may be reused at once.
+    // The same eventfd as the process's (another descriptor of it): the
+    // daemon it joined before. Else a new daemon's, also for a kthread
+    // started after a restart before any sibling joined again (it rang
+    // the dead daemon's until one did). Unknown ids: a new kthread takes
+    // the process's, a rejoin the new one.
+    bool same = false;
+    if (g_member_doorbell >= 0) {
+      long mine = sched::EventfdId(doorbell), theirs = sched::EventfdId(g_member_doorbell);
+      same = mine >= 0 && theirs >= 0 ? mine == theirs : kind == sched::MemberJoinKind::kNewKthread;
+    }
+    if (same) {
+      host::Syscall(SYS_close, doorbell);
+    } else {
+      // Published (the only store of the kthreads' doorbell, under this
+      // lock) before the old one is closed, whose number may be reused at
+      // once: a sibling's rejoin never leaves it a closed descriptor.
       int old = g_member_doorbell;
       g_member_doorbell = doorbell;
       sched::SetDaemonDoorbell(doorbell);
       if (old >= 0) host::Syscall(SYS_close, old);
     }
   }
-  sched::AttachMemberSlot(g_daemon->slot(slot), token, doorbell, wait_for_grant);
+  sched::AttachMemberSlot(g_daemon->slot(slot), token, -1, wait_for_grant);
   return sched::MemberJoin::kJoined;
 }
 

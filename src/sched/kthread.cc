@@ -986,7 +986,7 @@ void AttachMemberSlot(KthreadSlot* slot, uint32_t token, int doorbell_fd, bool w
   g.member_pid = static_cast<uint32_t>(host::Syscall(SYS_getpid));
   g.member_token = token;
   slot->status.store(PackStatus(KthreadState::kParked, g.seq), std::memory_order_relaxed);
-  g_doorbell_fd.store(doorbell_fd, std::memory_order_release);
+  if (doorbell_fd >= 0) g_doorbell_fd.store(doorbell_fd, std::memory_order_release);
   g.slot = slot;
   {
     SchedGuard guard(self.rq_lock);

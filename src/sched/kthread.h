@@ -201,7 +201,8 @@ void AttachDaemonRegion(ShmHeader* header, KthreadSlot* (*slot)(void* ctx, int i
 // In a forked process, on the calling kthread: from now on it runs
 // uthreads only while the daemon grants `slot` (a member slot it was given
 // by SCHED_JOIN) a core; `doorbell_fd` is the container's doorbell (the
-// process's: every kthread rings the one given). The
+// process's: every kthread rings the one given; -1: the one already set by
+// SetDaemonDoorbell). The
 // calling uthread returns once the slot's first grant came (with
 // `wait_for_grant`; else its next scheduling point asks for one).
 void AttachMemberSlot(KthreadSlot* slot, uint32_t token, int doorbell_fd, bool wait_for_grant = true);

@@ -1,6 +1,10 @@
 #include "sched/member_join.h"
 
+#include <fcntl.h>
 #include <sys/syscall.h>
+
+#include <cstdio>
+#include <cstring>
 
 #include <span>
 #include <vector>
@@ -43,6 +47,27 @@ int SchedJoin(const std::string& socket_path, uint64_t container_id, uint32_t* s
   *slot = reply.slot;
   *token = reply.token;
   return sock;
+}
+
+long EventfdId(int fd) {
+  char path[40];
+  std::snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+  long f = host::Syscall(SYS_openat, AT_FDCWD, host::L(path), O_RDONLY | O_CLOEXEC);
+  if (f < 0) return -1;
+  char text[512];
+  long n = host::Syscall(SYS_read, f, host::L(text), sizeof(text) - 1);
+  host::Syscall(SYS_close, f);
+  if (n <= 0) return -1;
+  text[n] = 0;
+  static constexpr char kKey[] = "\neventfd-id:";
+  const char* at = std::strstr(text, kKey);
+  if (!at) return -1;
+  at += sizeof(kKey) - 1;
+  while (*at == ' ' || *at == '\t') at++;
+  if (*at < '0' || *at > '9') return -1;
+  long id = 0;
+  for (; *at >= '0' && *at <= '9'; at++) id = id * 10 + (*at - '0');
+  return id;
 }
 
 }  // namespace junction::sched

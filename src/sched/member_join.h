@@ -18,4 +18,10 @@ namespace junction::sched {
 int SchedJoin(const std::string& socket_path, uint64_t container_id, uint32_t* slot,
               uint32_t* token, int* doorbell, const char** why, bool* refused);
 
+// Which eventfd descriptor `fd` is (Linux's eventfd-id, /proc/self/fdinfo):
+// each SCHED_JOIN reply carries a descriptor of its own, and the same id
+// says it is the doorbell of the daemon the process joined before, another
+// a new daemon's. -1 if it cannot be read.
+long EventfdId(int fd);
+
 }  // namespace junction::sched
