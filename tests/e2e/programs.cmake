@@ -321,11 +321,13 @@ junction_e2e(proc_other_thread_tid TIMEOUT 60 COMMAND $<TARGET_FILE:e2e_proc_oth
 # execve while another thread is blocked in a host call outside the
 # reactor (splice from a host FIFO, flock, F_SETLKW) or a read of a host
 # FIFO: the exec goes on at once, as Linux's de_thread kills that thread.
-# Two cores: the blocked thread holds a kthread of its own.
+# Two cores: a thread in a lock wait holds a kthread of its own; the pipe
+# stages alone on one core (splice waits in the reactor).
 add_executable(e2e_proc_exec_host_blocked progs/proc_exec_host_blocked.c)
 target_link_libraries(e2e_proc_exec_host_blocked PRIVATE pthread)
 junction_e2e(proc_exec_host_blocked_2cores APP ${E2E_DATA}/two_cores.toml TIMEOUT 30
              COMMAND $<TARGET_FILE:e2e_proc_exec_host_blocked>)
+junction_e2e(proc_exec_host_blocked_pipes TIMEOUT 30 COMMAND $<TARGET_FILE:e2e_proc_exec_host_blocked> pipes)
 # Scheduling attributes of another process's tasks (a pid or a tid):
 # getpriority/setpriority (PRIO_PROCESS, PRIO_PGRP, PRIO_USER),
 # sched_*scheduler/param, sched_rr_get_interval, sched_*affinity, their

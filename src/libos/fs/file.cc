@@ -109,13 +109,13 @@ HostFile::~HostFile() {
   while (sched::HostFdInLazyUse(host_fd_)) __builtin_ia32_pause();
   host::Syscall(SYS_close, host_fd_);
 }
-// Blocking on a pipe, FIFO or terminal for callers that do not wait in the
-// reactor first (splice, sendfile): abortable by an exec.
+// A pipe, FIFO, socket or terminal waits in the reactor (HostIo), as
+// read(2) does: splice and sendfile from one no longer hold the kthread.
 SysResult<size_t> HostFile::Read(void* buf, size_t len) {
-  return HostResult<size_t>(host::AbortableSyscall(SYS_read, host_fd_, host::L(buf), host::L(len)));
+  return HostResult<size_t>(HostIo(this, false, SYS_read, host::L(buf), host::L(len)));
 }
 SysResult<size_t> HostFile::Write(const void* buf, size_t len) {
-  return HostResult<size_t>(host::AbortableSyscall(SYS_write, host_fd_, host::L(buf), host::L(len)));
+  return HostResult<size_t>(HostIo(this, true, SYS_write, host::L(buf), host::L(len)));
 }
 SysResult<size_t> HostFile::Pread(void* buf, size_t len, uint64_t off) {
   return HostResult<size_t>(host::Syscall(SYS_pread64, host_fd_, host::L(buf), host::L(len), host::L(off)));

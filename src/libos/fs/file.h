@@ -337,7 +337,10 @@ uint64_t PathIno(const std::string& s);
 namespace junction::libos {
 // read/write-style host call `nr` on a host-backed file; one that may block
 // (a pipe, socket, terminal) waits through the reactor (sys_fd.cc).
-long HostIo(const fs::FilePtr& f, bool write, long nr, long a1, long a2);
+long HostIo(fs::File* f, bool write, long nr, long a1, long a2);
+inline long HostIo(const fs::FilePtr& f, bool write, long nr, long a1, long a2) {
+  return HostIo(f.get(), write, nr, a1, a2);
+}
 // read(2)/write(2) of `len` bytes at `buf` that way: for a LibOS object
 // that goes on on the host object that replaced it at a fork.
 SysResult<size_t> HostRw(const fs::FilePtr& f, bool write, void* buf, size_t len);

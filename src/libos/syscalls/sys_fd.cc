@@ -129,8 +129,8 @@ long VectorIo(const FilePtr& f, const iovec* iov, long cnt, bool write, long off
 // runs others), then do the call, which then does not block. The host
 // description's O_NONBLOCK is never touched (it may be shared with the
 // shell).
-long HostIo(const fs::FilePtr& f, bool write, long nr, long a1, long a2) {
-  auto* hf = dynamic_cast<fs::HostFile*>(f.get());
+long HostIo(fs::File* f, bool write, long nr, long a1, long a2) {
+  auto* hf = dynamic_cast<fs::HostFile*>(f);
   if (!hf || !hf->MayBlock() || f->nonblocking()) return host::Syscall(nr, f->host_fd(), a1, a2);
   short want = write ? POLLOUT : POLLIN;
   for (;;) {
