@@ -28,6 +28,8 @@ packages=(
   # servers the process tests run (redis BGSAVE forks, nginx master/workers);
   # their packaged services are kept from starting (below)
   redis-server redis-tools nginx-light
+  # ab(1): the server load tests (tests/net/net_server_load_test.sh)
+  apache2-utils
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
   strace
   # tests/net: Linux's side of the daemon's packet path (iperf3's service

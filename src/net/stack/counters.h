@@ -24,6 +24,7 @@ namespace junction::net {
   X(tcp_loss_probes)    /* tail loss probes (also counted as retransmits) */ \
   X(tcp_syn_queue_drops) X(tcp_accept_queue_drops) X(tcp_conn_limit_drops)  \
   X(tcp_mem_drops) X(tcp_out_of_window)                                     \
+  X(tcp_time_wait_overflow)  /* closed at once: max_time_wait reached */  \
   X(tcp_delegated_syn_drops)  /* a listener handed to forked processes */ \
   X(tcp_undecided_drops)  /* for a connection shared by a fork, unclaimed */ \
   X(tcp_parked)           /* kept for the process that claims it instead */ \

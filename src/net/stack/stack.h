@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <deque>
 #include <vector>
 
@@ -48,7 +49,11 @@ struct StackConfig {
   ArpParams arp;
   ReassemblyParams reassembly;
   // Per-container limits.
-  size_t max_tcp_conns = 4096;            // established + in handshake
+  size_t max_tcp_conns = 4096;            // established + in handshake + closing
+  // TIME-WAIT connections kept (Linux's tcp_max_tw_buckets): they do not
+  // count against max_tcp_conns; past this many a connection skips
+  // TIME-WAIT (counted, tcp_time_wait_overflow).
+  size_t max_time_wait = 8192;
   size_t max_socket_mem = 64u << 20;      // bytes in all socket buffers
   uint64_t tcp_time_wait_ns = 60'000'000'000;  // 2 MSL
   uint32_t icmp_errors_per_sec = 100;     // port unreachable rate limit
@@ -267,9 +272,18 @@ class NetStack : public FrameSink {
   bool TcpEphemeralFree_l(Ip4 local_ip, uint16_t port, Endpoint remote) const;
   void TcpIcmpError_l(Endpoint local, Endpoint remote, int err);
   void TcpTimers_l();
+  // The listener a segment to `local` goes to (one bound to its address
+  // before one bound to 0.0.0.0), or null.
+  std::shared_ptr<TcpConn> TcpListenerFor_l(Endpoint local) const;
+  // A SYN that may end TIME-WAIT connection `c` of its 4-tuple and open a
+  // new connection (Linux's TCP_TW_SYN): newer than anything of the old one.
+  bool TcpTimeWaitTakesSyn_l(const TcpConn& c, uint32_t seq, uint8_t flags,
+                             std::span<const std::byte> opts);
+  // `iss`: the new connection's ISN (after a TIME-WAIT); else a fresh one.
   void TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Endpoint local, Endpoint remote,
                         uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
-                        std::span<const std::byte> opts, std::span<const std::byte> data);
+                        std::span<const std::byte> opts, std::span<const std::byte> data,
+                        std::optional<uint32_t> iss = std::nullopt);
   void TcpSendRst_l(Endpoint local, Endpoint remote, uint32_t seq, uint32_t ack, bool with_ack);
   void EncodeHandOver_l(const std::vector<std::shared_ptr<TcpConn>>& conns,
                         std::vector<std::byte>* out);
@@ -335,6 +349,7 @@ class NetStack : public FrameSink {
   std::multimap<uint16_t, std::shared_ptr<TcpConn>> tcp_listen_;  // by local port
   std::multimap<uint16_t, TcpConn*> tcp_bound_;  // sockets holding a local port
   size_t tcp_count_ = 0;               // connections counted against max_tcp_conns
+  size_t tw_count_ = 0;                // registered connections in TIME-WAIT
 };
 
 }  // namespace junction::net

@@ -35,6 +35,8 @@ void NetStack::TcpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p) {
     c_.tcp_bad++;
     return;
   }
+  std::shared_ptr<TcpConn> listener;
+  std::optional<uint32_t> iss;
   auto it = tcp_conns_.find({local, remote});
   if (it != tcp_conns_.end()) {
     std::shared_ptr<TcpConn> c = it->second;  // keeps it alive if it closes
@@ -42,8 +44,16 @@ void NetStack::TcpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p) {
       ParkOrDrop_l(local, remote, p);
       return;
     }
-    c->Input(seq, ack, flags, wnd, opts, data);
-    return;
+    if (!TcpTimeWaitTakesSyn_l(*c, seq, flags, opts) || !(listener = TcpListenerFor_l(local))) {
+      c->Input(seq, ack, flags, wnd, opts, data);
+      return;
+    }
+    // A new SYN for a 4-tuple in TIME-WAIT (a client reusing its port) ends
+    // the TIME-WAIT and goes to the listener, as on Linux (RFC 6191): a
+    // challenge ACK instead cost the client a reset and a 1 s SYN timeout.
+    // Our new ISN lies beyond anything the old connection sent.
+    iss = c->snd_max + 65535 + 2;
+    c->CloseDone();
   }
   // A connection another process took after a fork (its segments may
   // still come here until it claims it): theirs, not a stranger's.
@@ -51,14 +61,9 @@ void NetStack::TcpInput_l(Ip4 src, Ip4 dst, std::span<const std::byte> p) {
     ParkOrDrop_l(local, remote, p);
     return;
   }
-  std::shared_ptr<TcpConn> listener;
-  auto [lo, hi] = tcp_listen_.equal_range(local.port);
-  for (auto l = lo; l != hi; ++l) {
-    if (l->second->local.ip == dst) { listener = l->second; break; }
-    if (l->second->local.ip == 0) listener = l->second;
-  }
+  if (!listener) listener = TcpListenerFor_l(local);
   if (listener) {
-    TcpListenInput_l(listener, local, remote, seq, ack, flags, wnd, opts, data);
+    TcpListenInput_l(listener, local, remote, seq, ack, flags, wnd, opts, data, iss);
     return;
   }
   // CLOSED (RFC 9293 3.10.7.1): answer anything but a reset with a reset.
@@ -91,10 +96,33 @@ void TcpConn::ApplySynOptions(const TcpOptions& o, uint16_t our_mss) {
   cwnd = TcpParams::kInitialCwndSegs * mss;
 }
 
+std::shared_ptr<TcpConn> NetStack::TcpListenerFor_l(Endpoint local) const {
+  std::shared_ptr<TcpConn> listener;
+  auto [lo, hi] = tcp_listen_.equal_range(local.port);
+  for (auto l = lo; l != hi; ++l) {
+    if (l->second->local.ip == local.ip) return l->second;
+    if (l->second->local.ip == 0) listener = l->second;
+  }
+  return listener;
+}
+
+bool NetStack::TcpTimeWaitTakesSyn_l(const TcpConn& c, uint32_t seq, uint8_t flags,
+                                     std::span<const std::byte> opt_bytes) {
+  if (c.state != TcpState::kTimeWait ||
+      (flags & (tcpf::kSyn | tcpf::kAck | tcpf::kRst)) != tcpf::kSyn)
+    return false;
+  TcpOptions o;
+  if (!ParseTcpOptions(opt_bytes, &o)) return false;
+  // Newer than the old connection: by timestamp when both use them (an
+  // older one is an old duplicate, PAWS), else by sequence number.
+  if (c.ts_ok && o.has_ts) return static_cast<int32_t>(o.tsval - c.ts_recent) > 0;
+  return SeqGt(seq, c.rcv_nxt);
+}
+
 void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Endpoint local, Endpoint remote,
                                 uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
                                 std::span<const std::byte> opt_bytes,
-                                std::span<const std::byte> data) {
+                                std::span<const std::byte> data, std::optional<uint32_t> iss) {
   if (flags & tcpf::kRst) return;
   if (flags & tcpf::kAck) {
     // The last ACK of a handshake answered with a cookie, if the listener
@@ -134,7 +162,7 @@ void NetStack::TcpListenInput_l(const std::shared_ptr<TcpConn>& l, Endpoint loca
   c->irs = seq;
   c->rcv_nxt = seq + 1;
   c->rcv_adv = c->rcv_nxt;
-  c->iss = TcpIsn_l();
+  c->iss = iss ? *iss : TcpIsn_l();
   c->snd_una = c->snd_nxt = c->snd_max = c->iss;
   c->SendSyn();
 }

@@ -15,10 +15,23 @@ void TcpConn::EnterTimeWait() {
   state = TcpState::kTimeWait;
   rto_at = persist_at = keepalive_at = delack_at = tlp_at = 0;
   close_at = s->now() + s->cfg_.tcp_time_wait_ns;
+  // TIME-WAIT leaves the connection limit for a cap of its own: counted in
+  // it, a server that closed 4096 connections within 60 s refused every
+  // SYN until they expired. Past the cap the connection ends at the next
+  // timer pass, as Linux's does past tcp_max_tw_buckets.
+  if (registered) {
+    s->tcp_count_--;
+    s->tw_count_++;
+    if (s->tw_count_ > s->cfg_.max_time_wait) {
+      s->c_.tcp_time_wait_overflow++;
+      close_at = s->now();
+    }
+  }
   Wake();
 }
 
 void TcpConn::CloseDone() {
+  bool time_wait = state == TcpState::kTimeWait;  // counted in tw_count_, not tcp_count_
   if (state == TcpState::kSynReceived && passive) {
     if (auto l = parent.lock()) l->syn_q--;
   }
@@ -41,7 +54,8 @@ void TcpConn::CloseDone() {
   }
   if (registered) {
     registered = false;
-    s->tcp_count_--;
+    if (time_wait) s->tw_count_--;
+    else s->tcp_count_--;
     s->tcp_conns_.erase({local, remote});  // may free *this: touch nothing after
     return;
   }
