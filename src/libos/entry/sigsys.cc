@@ -98,12 +98,19 @@ void SigtrapHandler(int sig, siginfo_t* si, void* ctx) {
   host::Syscall(SYS_rt_sigaction, sig, host::L(&dfl), 0, 8);
 }
 
-// SIGSEGV, SIGBUS, SIGFPE, SIGILL: a fault of a safe copy on guest memory
+// SIGSEGV, SIGBUS, SIGFPE, SIGILL: one sent by kill, tgkill or sigqueue
+// (si_code <= 0: no fault; from another process of the container or the
+// host) is a signal like any other, queued for the guest, whose handler
+// or default action takes it. A fault of a safe copy on guest memory
 // resumes at its fixup (the call fails with EFAULT, safe_copy.h), whatever
 // the guest's handlers; else the guest's handler if it has one; otherwise
 // a fault in LibOS code is reported as a LibOS bug, and the default action
 // (core dump, 128+N) follows.
 void FaultHandler(int sig, siginfo_t* si, void* ctx) {
+  if (si->si_code <= 0) {
+    HostSignalHandler(sig, si, ctx);
+    return;
+  }
   auto* uc = static_cast<ucontext_t*>(ctx);
   auto rip = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   if (sig == SIGSEGV || sig == SIGBUS) {

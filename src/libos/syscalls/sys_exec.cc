@@ -89,6 +89,10 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
     int n = std::snprintf(msg, sizeof(msg), "junction: execve %s failed after the old image was gone: %s\n",
                           filename.c_str(), err.message.c_str());
     host::WriteAll(2, msg, static_cast<size_t>(n));
+    // Killed by SIGSEGV, as Linux's exec past its point of no return: the
+    // host's default action, not the LibOS's handler (which queues a sent one).
+    uint64_t dfl[4] = {reinterpret_cast<uint64_t>(SIG_DFL), 0, 0, 0};  // handler, flags, restorer, mask
+    host::Syscall(SYS_rt_sigaction, SIGSEGV, host::L(dfl), 0, 8);
     host::Syscall(SYS_tgkill, CurrentProcess().host_pid, CurrentProcess().host_pid, SIGSEGV);
     host::ExitGroup(128 + SIGSEGV);
   }
