@@ -23,6 +23,8 @@ packages=(
   busybox-static coreutils python3 perl openssl sqlite3 hyperfine golang-go nodejs
   openjdk-17-jdk-headless
   iproute2 procps curl
+  # tests/e2e/tools.cmake: git, tar's compressors, perl handlers
+  git tar gzip xz-utils bzip2 zstd
   # e2e.fs_inotifywait runs inotifywait
   inotify-tools
   # servers the process tests run (redis BGSAVE forks, nginx master/workers);

@@ -11,3 +11,9 @@ junction_e2e(tools_stack_limits COMMAND bash ${E2E_DATA}/tools/stack_limits.sh $
 # SIGSEGV/SIGBUS/SIGILL/SIGFPE sent by kill, not a fault: the target died
 # with status 0 after a "LibOS bug" line, and a guest handler never ran.
 junction_e2e(tools_signals_sent_faults COMMAND bash ${E2E_DATA}/tools/signals_sent_faults.sh)
+# Everyday workloads compared with Linux on two cores: bash features
+# scripts lean on, git's whole local workflow, and tar with its compressor
+# children (gzip, xz -T2, bzip2, zstd).
+junction_e2e(tools_bash_features APP ${E2E_DATA}/two_cores.toml COMMAND bash ${E2E_DATA}/tools/bash_features.sh)
+junction_e2e(tools_git_workflow APP ${E2E_DATA}/two_cores.toml COMMAND bash ${E2E_DATA}/tools/git_workflow.sh)
+junction_e2e(tools_archives APP ${E2E_DATA}/two_cores.toml COMMAND bash ${E2E_DATA}/tools/archives.sh)
