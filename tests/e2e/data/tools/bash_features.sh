@@ -9,7 +9,7 @@ diff <(printf 'a\nb\n') <(printf 'a\nc\n') || echo "diff rc=$?"
 while read -r l; do echo "line:$l"; done < <(seq 3)
 paste <(seq 3) <(seq 4 6)
 exec 5> >(sort -r > sorted); p=$!; printf '1\n3\n2\n' >&5; exec 5>&-; wait $p; cat sorted
-seq 1000 | tee >(wc -l > c1) | tail -1; wait $!; cat c1
+seq 1000 > s1000; tee >(wc -l > c1) < s1000 >/dev/null; wait $!; cat c1
 cat <<EOT
 heredoc $((1+2))
 EOT
