@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -20,6 +21,7 @@
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
+#include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/signals/signal_queue.h"
 #include "libos/signals/signal_state.h"
@@ -164,12 +166,18 @@ std::string Status(int tid) {
 std::string StatLine(int tid) {
   const Process& p = CurrentProcess();
   int pid = Pid();
+  // Priority (20 + nice, or -1 - the real-time priority), nice, rt_priority
+  // and policy: the task's attributes as set (proc/task_sched.h).
+  proc::Task task;
+  proc::SchedAttrs s = proc::FindTask(proc::Get(), tid, &task) ? task.sched->Load() : proc::SchedAttrs{};
+  bool rt = s.policy == SCHED_FIFO || s.policy == SCHED_RR;
+  int priority = rt ? -1 - s.rt_priority : 20 + s.nice;
   char buf[1024];
   std::snprintf(buf, sizeof(buf),
-                "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 %" PRIu64
-                " %" PRIu64 " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-                tid, p.name.c_str(), ThreadStateLetter(tid), p.host_ppid, pid, pid, VmPages() * 4096,
-                VmPages());
+                "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 %d %d 1 0 0 %" PRIu64
+                " %" PRIu64 " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 %d %d 0 0 0 0 0 0 0 0 0 0 0\n",
+                tid, p.name.c_str(), ThreadStateLetter(tid), p.host_ppid, pid, pid, priority, s.nice,
+                VmPages() * 4096, VmPages(), rt ? s.rt_priority : 0, s.policy);
   return buf;
 }
 

@@ -47,12 +47,34 @@ static long set_mask(int id, unsigned long bits) {
   return syscall(SYS_sched_setaffinity, id, sizeof(bits), &bits);
 }
 
+// Fields 18, 19, 40 and 41 of the calling thread's /proc stat line:
+// priority, nice, rt_priority, policy.
+static void stat_fields(char* out, size_t len) {
+  char path[64], text[1024];
+  snprintf(path, sizeof(path), "/proc/self/task/%ld/stat", syscall(SYS_gettid));
+  FILE* f = fopen(path, "r");
+  size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+  if (f) fclose(f);
+  text[n] = 0;
+  char* p = strrchr(text, ')');  // past the command, which may hold spaces
+  int field = 2;
+  long v[42] = {0};
+  for (p = p ? p + 1 : text; *p && field < 41;) {
+    while (*p == ' ') p++;
+    field++;
+    v[field] = strtol(p, &p, 10);
+    while (*p && *p != ' ') p++;
+  }
+  snprintf(out, len, "stat prio %ld nice %ld rt %ld policy %ld", v[18], v[19], v[40], v[41]);
+}
+
 // The attributes of the calling task, as one line.
 static void report_self(const char* who) {
-  char line[160];
-  int n = snprintf(line, sizeof(line), "%s: nice %ld policy %#lx param %ld mask %#lx\n", who,
+  char line[240], stat[96];
+  stat_fields(stat, sizeof(stat));
+  int n = snprintf(line, sizeof(line), "%s: nice %ld policy %#lx param %ld mask %#lx, %s\n", who,
                    20 - raw_getprio(PRIO_PROCESS, 0), syscall(SYS_sched_getscheduler, 0),
-                   get_param(0), get_mask(0));
+                   get_param(0), get_mask(0), stat);
   if (write(rsp[1], line, n) != n) _exit(9);
 }
 
