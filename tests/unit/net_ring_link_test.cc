@@ -172,6 +172,29 @@ TEST_CASE("net ring link: a sleeping daemon gets a doorbell when a frame is queu
   rig.sw.Awake();
 }
 
+TEST_CASE("net ring link: a burst of segments to a sleeping daemon rings the doorbell once") {
+  Rig rig;
+  auto listener = rig.b.stack->NewTcpSocket();
+  REQUIRE(listener->Bind({0, 80}).ok());
+  REQUIRE(listener->Listen(8).ok());
+  auto client = rig.a.stack->NewTcpSocket();
+  REQUIRE(client->Connect({kB, 80}).error() == EINPROGRESS);
+  REQUIRE(rig.RunUntil([&] { return client->state() == TcpState::kEstablished; }));
+  // The daemon goes to sleep once the handshake's last frames are switched.
+  REQUIRE(rig.RunUntil([&] {
+    if (rig.sw.PrepareSleep()) return true;
+    rig.sw.Awake();
+    return false;
+  }));
+  rig.a.doorbells = 0;
+  uint64_t frames = rig.a.stack->counters().tx_frames;
+  std::vector<std::byte> data(8 * 1448, std::byte{7});
+  REQUIRE(client->Send(data).ok());  // one stack entry, several segments
+  CHECK(rig.a.stack->counters().tx_frames >= frames + 8);
+  CHECK(rig.a.doorbells == 1);
+  rig.sw.Awake();
+}
+
 TEST_CASE("net ring link: an abandoned link (a forked child's copy) leaves the rings alone") {
   Rig rig;
   auto server = rig.b.stack->NewUdpSocket();
