@@ -17,3 +17,6 @@ junction_e2e(tools_signals_sent_faults COMMAND bash ${E2E_DATA}/tools/signals_se
 junction_e2e(tools_bash_features APP ${E2E_DATA}/two_cores.toml COMMAND bash ${E2E_DATA}/tools/bash_features.sh)
 junction_e2e(tools_git_workflow APP ${E2E_DATA}/two_cores.toml COMMAND bash ${E2E_DATA}/tools/git_workflow.sh)
 junction_e2e(tools_archives APP ${E2E_DATA}/two_cores.toml COMMAND bash ${E2E_DATA}/tools/archives.sh)
+# F_GETLK from a host-backed file named the holder by its host pid.
+add_executable(e2e_fs_getlk_pid progs/fs_getlk_pid.c)
+junction_e2e(tools_getlk_pid COMMAND $<TARGET_FILE:e2e_fs_getlk_pid>)

@@ -355,7 +355,20 @@ JUNCTION_HANDLER(fcntl) {
     case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
       if (!GuestWritable(static_cast<uintptr_t>(arg), sizeof(struct flock))) return -EFAULT;
       if (IsPath(f)) return -EBADF;
-      if (host) return host::AbortableSyscall(SYS_fcntl, f->host_fd(), cmd, arg);  // F_SETLKW waits
+      if (host) {
+        long r = host::AbortableSyscall(SYS_fcntl, f->host_fd(), cmd, arg);  // F_SETLKW waits
+        if (r == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK)) {
+          // The holder is named by container pid (0 outside the container,
+          // as across a pid namespace); -1 (an OFD lock) stays.
+          auto l = UserPtr<struct flock>(arg).Read();
+          if (!l.ok()) return -EFAULT;
+          if (l->l_type != F_UNLCK && l->l_pid > 0) {
+            l->l_pid = proc::ContainerPid(l->l_pid);
+            if (!UserPtr<struct flock>(arg).Write(*l).ok()) return -EFAULT;
+          }
+        }
+        return r;
+      }
       if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
         auto l = UserPtr<struct flock>(arg).Read();
         if (!l.ok()) return -EFAULT;
