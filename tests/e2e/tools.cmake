@@ -20,3 +20,5 @@ junction_e2e(tools_archives APP ${E2E_DATA}/two_cores.toml COMMAND bash ${E2E_DA
 # F_GETLK from a host-backed file named the holder by its host pid.
 add_executable(e2e_fs_getlk_pid progs/fs_getlk_pid.c)
 junction_e2e(tools_getlk_pid COMMAND $<TARGET_FILE:e2e_fs_getlk_pid>)
+# A pidfd's fdinfo had no Pid:/NSpid: lines.
+junction_e2e(tools_pidfd_fdinfo COMMAND python3 ${E2E_DATA}/tools/pidfd_fdinfo.py)

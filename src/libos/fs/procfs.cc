@@ -21,6 +21,7 @@
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
+#include "libos/proc/pidfd.h"
 #include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/signals/signal_queue.h"
@@ -207,8 +208,14 @@ std::string FdInfo(const FilePtr& f) {
   struct stat st{};
   (void)f->Stat(&st);
   char buf[256];
-  std::snprintf(buf, sizeof(buf), "pos:\t%ld\nflags:\t0%o\nmnt_id:\t20\nino:\t%lu\n", pos < 0 ? 0 : pos,
-                flags, static_cast<unsigned long>(st.st_ino));
+  int n = std::snprintf(buf, sizeof(buf), "pos:\t%ld\nflags:\t0%o\nmnt_id:\t20\nino:\t%lu\n", pos < 0 ? 0 : pos,
+                        flags, static_cast<unsigned long>(st.st_ino));
+  // A pidfd's process (glibc's pidfd_getpid reads it): its container pid
+  // while it has not been reaped, -1 after.
+  if (auto* p = dynamic_cast<proc::PidFd*>(f.get())) {
+    int pid = proc::HostPid(p->pid()) ? p->pid() : -1;
+    std::snprintf(buf + n, sizeof(buf) - n, "Pid:\t%d\nNSpid:\t%d\n", pid, pid);
+  }
   return buf;
 }
 
