@@ -60,7 +60,13 @@ uint32_t TcpConn::RcvWindow() const {
 
 void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t len) {
   if (undecided) return;  // shared by a fork, unclaimed: silent
-  std::byte h[kTcpHeaderLen + 40]{};  // the header and at most 40 bytes of options
+  // The header and at most 40 bytes of options, written in place (a copy
+  // of its variable length took a slow `rep movs`), trimmed to hlen below.
+  constexpr size_t kMaxHeader = kTcpHeaderLen + 40;
+  std::vector<std::byte>& seg = s->tcp_segment_;
+  seg.clear();
+  seg.resize(kMaxHeader);
+  std::byte* h = seg.data();
   size_t hlen = kTcpHeaderLen;
   auto put8 = [&](uint8_t v) { h[hlen++] = std::byte{v}; };
   auto put16 = [&](uint16_t v) { put8(static_cast<uint8_t>(v >> 8)); put8(static_cast<uint8_t>(v)); };
@@ -86,7 +92,7 @@ void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t l
       std::vector<std::pair<uint32_t, uint32_t>> blocks = SackBlocks(*this);
       size_t room = s->mtu_ - kIp4HeaderLen - kTcpHeaderLen;
       room = room > hlen - kTcpHeaderLen + len ? room - (hlen - kTcpHeaderLen + len) : 0;
-      room = std::min(room, sizeof h - hlen);
+      room = std::min(room, kMaxHeader - hlen);
       size_t n = blocks.size();
       while (n > 0 && SackOptionBytes(n) > room) n--;
       if (n > 0) {
@@ -112,8 +118,7 @@ void TcpConn::SendSegment(uint32_t seq, uint8_t flags, size_t data_off, size_t l
     delack_at = 0;
     unacked_segs = 0;
   }
-  std::vector<std::byte>& seg = s->tcp_segment_;
-  seg.assign(h, h + hlen);
+  seg.resize(hlen);
   auto [first, second] = sndq.Range(data_off, len);
   seg.insert(seg.end(), first.begin(), first.end());
   seg.insert(seg.end(), second.begin(), second.end());
