@@ -100,5 +100,28 @@ TEST_CASE_FIXTURE(TwoStacks, "net tcp: an old duplicate SYN does not end TIME-WA
   CHECK(b->counters().tcp_syncookies_sent == 0);
 }
 
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: a retransmitted FIN restarts TIME-WAIT, which then ends 60 s after it") {
+  auto l = test::Listener(b, 80, 4);
+  Endpoint client = ServerClosesFirst(w, a, *l, 40000);
+  REQUIRE(b->HasTcpConnection({kIpB, 80}, client));
+  // The client's FIN again, as if the server's last ACK had been lost.
+  std::vector<std::byte> fin;
+  for (auto& f : w.link(0)->sent) {
+    constexpr size_t kFlags = 14 + 20 + 13;
+    if (f.size() > kFlags && (std::to_integer<uint8_t>(f[kFlags]) & tcpf::kFin)) fin = f;
+  }
+  REQUIRE(!fin.empty());
+  w.RunFor(30 * kSimSec);
+  // The server's ACK to it is lost (else the closed client's reset to
+  // that ACK would end TIME-WAIT, as on Linux).
+  w.faults.loss = 1;
+  w.Inject(1, fin);
+  CHECK(b->counters().tcp_out_of_window == 1);
+  w.RunFor(35 * kSimSec);  // 65 s after it began: kept for the restart
+  CHECK(b->HasTcpConnection({kIpB, 80}, client));
+  w.RunFor(30 * kSimSec);  // 65 s after the restart: gone
+  CHECK(!b->HasTcpConnection({kIpB, 80}, client));
+}
+
 }  // namespace
 }  // namespace junction::net

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <unordered_set>
 #include <optional>
 #include <deque>
 #include <vector>
@@ -272,6 +273,8 @@ class NetStack : public FrameSink {
   bool TcpEphemeralFree_l(Ip4 local_ip, uint16_t port, Endpoint remote) const;
   void TcpIcmpError_l(Endpoint local, Endpoint remote, int err);
   void TcpTimers_l();
+  // Ends the TIME-WAIT connections whose time is up (tw_queue_).
+  void TcpExpireTimeWait_l();
   // The listener a segment to `local` goes to (one bound to its address
   // before one bound to 0.0.0.0), or null.
   std::shared_ptr<TcpConn> TcpListenerFor_l(Endpoint local) const;
@@ -346,6 +349,16 @@ class NetStack : public FrameSink {
   std::multimap<uint16_t, UdpSocket*> udp_ports_;
   // TCP tables (tcp_*.cc).
   std::map<std::pair<Endpoint, Endpoint>, std::shared_ptr<TcpConn>> tcp_conns_;  // (local, remote)
+  // The timer scans walk the registered connections not in TIME-WAIT; those
+  // in TIME-WAIT (up to max_time_wait, 60 s each: most of a busy server's
+  // connections) end from a queue in the order they entered it. Walking
+  // them all at every scheduling pass cut a server's rate by 5x.
+  std::unordered_set<TcpConn*> timed_conns_;
+  struct TimeWaitEntry {
+    uint64_t at;  // its close_at when queued
+    Endpoint local, remote;
+  };
+  std::deque<TimeWaitEntry> tw_queue_;
   std::multimap<uint16_t, std::shared_ptr<TcpConn>> tcp_listen_;  // by local port
   std::multimap<uint16_t, TcpConn*> tcp_bound_;  // sockets holding a local port
   size_t tcp_count_ = 0;               // connections counted against max_tcp_conns

@@ -297,6 +297,7 @@ int NetStack::AdoptHandedOver(std::span<const std::byte> records) {
     c->registered = true;
     tcp_count_++;
     tcp_conns_[key] = c;
+    timed_conns_.insert(c.get());
     // Its timers carry on from where the process left them; one that was
     // not armed while something is unacknowledged starts now.
     uint64_t rto_in = c->rto_at;

@@ -201,6 +201,7 @@ std::shared_ptr<TcpConn> NetStack::TcpNewChild_l(const std::shared_ptr<TcpConn>&
   l->syn_q++;
   tcp_count_++;
   tcp_conns_[{local, remote}] = c;
+  timed_conns_.insert(c.get());
   return c;
 }
 

@@ -137,6 +137,7 @@ SysResult<void> TcpSocket::Connect(Endpoint remote) {
   c.registered = true;
   s_->tcp_count_++;
   s_->tcp_conns_[{local, remote}] = c_;
+  s_->timed_conns_.insert(&c);
   c.SendSyn();
   return Errno{EINPROGRESS};
 }

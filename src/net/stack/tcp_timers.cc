@@ -22,9 +22,13 @@ void TcpConn::EnterTimeWait() {
   if (registered) {
     s->tcp_count_--;
     s->tw_count_++;
+    s->timed_conns_.erase(this);
     if (s->tw_count_ > s->cfg_.max_time_wait) {
       s->c_.tcp_time_wait_overflow++;
       close_at = s->now();
+      s->tw_queue_.push_front({close_at, local, remote});
+    } else {
+      s->tw_queue_.push_back({close_at, local, remote});
     }
   }
   Wake();
@@ -54,8 +58,12 @@ void TcpConn::CloseDone() {
   }
   if (registered) {
     registered = false;
-    if (time_wait) s->tw_count_--;
-    else s->tcp_count_--;
+    if (time_wait) {
+      s->tw_count_--;  // (its tw_queue_ entry finds it gone)
+    } else {
+      s->tcp_count_--;
+      s->timed_conns_.erase(this);
+    }
     s->tcp_conns_.erase({local, remote});  // may free *this: touch nothing after
     return;
   }
@@ -180,17 +188,38 @@ uint64_t TcpConn::NextDeadline() const {
 }
 
 void NetStack::TcpTimers_l() {
+  TcpExpireTimeWait_l();
   std::vector<std::shared_ptr<TcpConn>> due;
-  for (auto& [k, c] : tcp_conns_)
-    if (c->NextDeadline() <= now_) due.push_back(c);
+  for (TcpConn* c : timed_conns_) {
+    if (c->NextDeadline() > now_) continue;
+    auto it = tcp_conns_.find({c->local, c->remote});
+    if (it != tcp_conns_.end()) due.push_back(it->second);
+  }
   for (auto& c : due) {
     if (c->registered) c->Timers(now_);
   }
 }
 
+void NetStack::TcpExpireTimeWait_l() {
+  while (!tw_queue_.empty() && tw_queue_.front().at <= now_) {
+    TimeWaitEntry e = tw_queue_.front();
+    tw_queue_.pop_front();
+    auto it = tcp_conns_.find({e.local, e.remote});
+    if (it == tcp_conns_.end() || it->second->state != TcpState::kTimeWait) continue;  // ended
+    std::shared_ptr<TcpConn> c = it->second;
+    if (c->undecided) {  // a copy shared by a fork: its owner's to end; look again later
+      tw_queue_.push_back({now_ + 1000 * TcpParams::kMs, e.local, e.remote});
+    } else if (c->close_at > now_) {  // restarted by a retransmitted FIN (or a newer one)
+      tw_queue_.push_back({c->close_at, e.local, e.remote});
+    } else {
+      c->Timers(now_);  // ends it
+    }
+  }
+}
+
 uint64_t NetStack::TcpNextDeadline_l() const {
-  uint64_t next = std::numeric_limits<uint64_t>::max();
-  for (auto& [k, c] : tcp_conns_) next = std::min(next, c->NextDeadline());
+  uint64_t next = tw_queue_.empty() ? std::numeric_limits<uint64_t>::max() : tw_queue_.front().at;
+  for (const TcpConn* c : timed_conns_) next = std::min(next, c->NextDeadline());
   return next;
 }
 
