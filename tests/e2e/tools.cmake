@@ -22,3 +22,6 @@ add_executable(e2e_fs_getlk_pid progs/fs_getlk_pid.c)
 junction_e2e(tools_getlk_pid COMMAND $<TARGET_FILE:e2e_fs_getlk_pid>)
 # A pidfd's fdinfo had no Pid:/NSpid: lines.
 junction_e2e(tools_pidfd_fdinfo COMMAND python3 ${E2E_DATA}/tools/pidfd_fdinfo.py)
+# /proc/self/stat and status had the host parent's pid, the pid as group
+# and session, one thread, and no NS*id lines.
+junction_e2e(tools_proc_self_ids COMMAND python3 ${E2E_DATA}/tools/proc_self_ids.py)

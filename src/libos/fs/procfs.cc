@@ -44,6 +44,23 @@ int Pid() {
 
 int Cores() { return std::max(1, CurrentProcess().cores); }
 
+// The caller's parent, process group and session as getppid, getpgrp and
+// getsid answer them: container ids (a parent outside the container is 0,
+// as for the init of a pid namespace).
+struct Family {
+  int ppid, pgrp, sid;
+};
+Family OwnFamily() {
+  int pid = Pid();
+  Family f{proc::ContainerPid(static_cast<int>(host::Syscall(SYS_getppid))), pid, pid};
+  if (proc::Table* t = proc::Get())
+    if (proc::Entry* e = proc::FindPid(t, CurrentProcess().pid)) {
+      f.pgrp = e->pgid.load();
+      f.sid = e->sid.load();
+    }
+  return f;
+}
+
 std::string CpuList() {
   int n = Cores();
   return n == 1 ? "0\n" : "0-" + std::to_string(n - 1) + "\n";
@@ -146,17 +163,18 @@ std::string Status(int tid) {
   ThreadSwitches(tid, &voluntary, &involuntary);
   std::string name = p.name.empty() ? "junction" : p.name;
   char state = ThreadStateLetter(tid);
+  Family family = OwnFamily();
   char buf[2048];
   unsigned long mask = Cores() >= 64 ? ~0ul : (1ul << Cores()) - 1;
   std::snprintf(buf, sizeof(buf),
                 "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
                 "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\n"
-                "Groups:\t\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
+                "Groups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
                 "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\nSeccomp:\t0\n"
                 "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s"
                 "voluntary_ctxt_switches:\t%" PRIu64 "\nnonvoluntary_ctxt_switches:\t%" PRIu64 "\n",
-                name.c_str(), p.umask, state, state == 'S' ? "sleeping" : "running", pid, tid, p.host_ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
-                p.egid, p.sgid, p.egid, vm_kb, vm_kb, vm_kb,
+                name.c_str(), p.umask, state, state == 'S' ? "sleeping" : "running", pid, tid, family.ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
+                p.egid, p.sgid, p.egid, pid, tid, family.pgrp, family.sid, vm_kb, vm_kb, vm_kb,
                 LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str(),
                 voluntary, involuntary);
   return buf;
@@ -166,19 +184,19 @@ std::string Status(int tid) {
 // leader's) and /proc/PID/task/TID/stat.
 std::string StatLine(int tid) {
   const Process& p = CurrentProcess();
-  int pid = Pid();
   // Priority (20 + nice, or -1 - the real-time priority), nice, rt_priority
   // and policy: the task's attributes as set (proc/task_sched.h).
   proc::Task task;
   proc::SchedAttrs s = proc::FindTask(proc::Get(), tid, &task) ? task.sched->Load() : proc::SchedAttrs{};
   bool rt = s.policy == SCHED_FIFO || s.policy == SCHED_RR;
   int priority = rt ? -1 - s.rt_priority : 20 + s.nice;
+  Family family = OwnFamily();
   char buf[1024];
   std::snprintf(buf, sizeof(buf),
-                "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 %d %d 1 0 0 %" PRIu64
+                "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 %d %d %d 0 0 %" PRIu64
                 " %" PRIu64 " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 %d %d 0 0 0 0 0 0 0 0 0 0 0\n",
-                tid, p.name.c_str(), ThreadStateLetter(tid), p.host_ppid, pid, pid, priority, s.nice,
-                VmPages() * 4096, VmPages(), rt ? s.rt_priority : 0, s.policy);
+                tid, p.name.c_str(), ThreadStateLetter(tid), family.ppid, family.pgrp, family.sid, priority, s.nice,
+                LiveGuestThreads(), VmPages() * 4096, VmPages(), rt ? s.rt_priority : 0, s.policy);
   return buf;
 }
 
