@@ -25,3 +25,6 @@ junction_e2e(tools_pidfd_fdinfo COMMAND python3 ${E2E_DATA}/tools/pidfd_fdinfo.p
 # /proc/self/stat and status had the host parent's pid, the pid as group
 # and session, one thread, and no NS*id lines.
 junction_e2e(tools_proc_self_ids COMMAND python3 ${E2E_DATA}/tools/proc_self_ids.py)
+# vmstat(8) needs /proc/vmstat ("Unable to create vmstat structure"); its
+# figures differ from run to run: the headers and the -s line names.
+junction_e2e(tools_vmstat FILTER "sed -e 's/^ *[0-9]* //' -e 's/  */ /g'" COMMAND bash -c "vmstat | head -2 && vmstat -s")

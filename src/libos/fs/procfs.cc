@@ -367,7 +367,7 @@ class Procfs : public SynthFs {
     std::string pid = std::to_string(Pid());
     if (c.empty())
       return DirOf({"self", "thread-self", pid, "cpuinfo", "meminfo", "stat", "uptime", "loadavg",
-                    "version", "mounts", "filesystems", "sys"},
+                    "version", "vmstat", "mounts", "filesystems", "sys"},
                    "", [&](const std::string& n) { return Describe({n}); });
     const std::string& top = c[0];
     if (c.size() == 1) {
@@ -384,6 +384,8 @@ class Procfs : public SynthFs {
       if (top == "uptime") return Text([] { return ReadHostFile("/proc/uptime"); });
       if (top == "loadavg") return Text([] { return ReadHostFile("/proc/loadavg"); });
       if (top == "version") return Text([] { return ReadHostFile("/proc/version"); });
+      // The host's memory counters (vmstat(8) needs the file to start).
+      if (top == "vmstat") return Text([] { return ReadHostFile("/proc/vmstat"); });
       if (top == "filesystems") return Text([] { return ReadHostFile("/proc/filesystems"); });
     }
     if (top == pid) return Process({c.begin() + 1, c.end()}, true, "/" + pid, Pid());
