@@ -2,6 +2,8 @@
 // handles every system call it makes (docs/architecture.md).
 #pragma once
 
+#include <sys/times.h>
+
 #include <string>
 #include <vector>
 
@@ -30,6 +32,9 @@ struct RunOptions {
 // A forked container process starts from none (ResetChildrenUsageBaseline).
 void RecordChildrenUsageBaseline();
 void ResetChildrenUsageBaseline();
+// The guest process's times(2) figures: its uthreads' CPU time and its
+// reaped children's (since the baseline), in USER_HZ ticks.
+struct tms GuestProcessTimes();
 
 // Loads argv[0] (PATH lookup for a bare name) and runs it to completion.
 // Returns the guest's exit status, 128+N if a signal N killed it, 126/127

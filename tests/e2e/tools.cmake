@@ -28,3 +28,5 @@ junction_e2e(tools_proc_self_ids COMMAND python3 ${E2E_DATA}/tools/proc_self_ids
 # vmstat(8) needs /proc/vmstat ("Unable to create vmstat structure"); its
 # figures differ from run to run: the headers and the -s line names.
 junction_e2e(tools_vmstat FILTER "sed -e 's/^ *[0-9]* //' -e 's/  */ /g'" COMMAND bash -c "vmstat | head -2 && vmstat -s")
+# /proc/self/stat's CPU times and start time were 0.
+junction_e2e(tools_proc_self_times COMMAND python3 ${E2E_DATA}/tools/proc_self_times.py)

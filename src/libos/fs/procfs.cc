@@ -20,6 +20,7 @@
 #include "libos/fs/synthetic.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
+#include "libos/libos.h"
 #include "libos/mm/address_space.h"
 #include "libos/proc/pidfd.h"
 #include "libos/proc/task_sched.h"
@@ -180,8 +181,29 @@ std::string Status(int tid) {
   return buf;
 }
 
+// The host process's counters (the host process is this guest process):
+// page faults, its own and its reaped children's, and its start time.
+struct HostCounters {
+  unsigned long minflt = 0, cminflt = 0, majflt = 0, cmajflt = 0;
+  unsigned long long starttime = 0;
+};
+HostCounters ReadHostCounters() {
+  HostCounters h;
+  std::string stat = ReadHostFile("/proc/self/stat");
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return h;
+  // state ppid pgrp session tty_nr tpgid flags, the faults, the times,
+  // priority nice num_threads itrealvalue, starttime.
+  if (std::sscanf(stat.c_str() + paren + 1,
+                  " %*c %*d %*d %*d %*d %*d %*u %lu %lu %lu %lu %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                  &h.minflt, &h.cminflt, &h.majflt, &h.cmajflt, &h.starttime) != 5)
+    return HostCounters{};
+  return h;
+}
+
 // /proc/PID/stat (tid == pid: the main thread's state, as Linux shows the
-// leader's) and /proc/PID/task/TID/stat.
+// leader's) and /proc/PID/task/TID/stat. Faults and times are the
+// process's (a thread's own are not kept apart); the times as times(2).
 std::string StatLine(int tid) {
   const Process& p = CurrentProcess();
   // Priority (20 + nice, or -1 - the real-time priority), nice, rt_priority
@@ -191,12 +213,17 @@ std::string StatLine(int tid) {
   bool rt = s.policy == SCHED_FIFO || s.policy == SCHED_RR;
   int priority = rt ? -1 - s.rt_priority : 20 + s.nice;
   Family family = OwnFamily();
+  HostCounters h = ReadHostCounters();
+  struct tms t = GuestProcessTimes();
   char buf[1024];
   std::snprintf(buf, sizeof(buf),
-                "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 %d %d %d 0 0 %" PRIu64
+                "%d (%s) %c %d %d %d 0 -1 4194304 %lu %lu %lu %lu %lu %lu %ld %ld %d %d %d 0 %llu %" PRIu64
                 " %" PRIu64 " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 %d %d 0 0 0 0 0 0 0 0 0 0 0\n",
-                tid, p.name.c_str(), ThreadStateLetter(tid), family.ppid, family.pgrp, family.sid, priority, s.nice,
-                LiveGuestThreads(), VmPages() * 4096, VmPages(), rt ? s.rt_priority : 0, s.policy);
+                tid, p.name.c_str(), ThreadStateLetter(tid), family.ppid, family.pgrp, family.sid, h.minflt,
+                h.cminflt, h.majflt, h.cmajflt, static_cast<unsigned long>(t.tms_utime),
+                static_cast<unsigned long>(t.tms_stime), static_cast<long>(t.tms_cutime),
+                static_cast<long>(t.tms_cstime), priority, s.nice,
+                LiveGuestThreads(), h.starttime, VmPages() * 4096, VmPages(), rt ? s.rt_priority : 0, s.policy);
   return buf;
 }
 

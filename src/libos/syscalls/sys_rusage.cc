@@ -81,20 +81,24 @@ JUNCTION_HANDLER(getrusage) {
   return UserPtr<struct rusage>(a.a[1]).Write(ru).ok() ? 0 : -EFAULT;
 }
 
+struct tms GuestProcessTimes() {
+  struct tms host {};
+  host::Syscall(SYS_times, host::L(&host));  // the children's usage
+  sched::CpuTimes t = sched::ProcessCpuTimes();
+  struct tms out {};
+  out.tms_utime = Ticks(t.user_ns);
+  out.tms_stime = Ticks(t.sys_ns);
+  auto ticks = [](timeval tv) { return static_cast<clock_t>(tv.tv_sec * 100 + tv.tv_usec / 10000); };
+  out.tms_cutime = std::max<clock_t>(0, host.tms_cutime - ticks(g_children_baseline.ru_utime));
+  out.tms_cstime = std::max<clock_t>(0, host.tms_cstime - ticks(g_children_baseline.ru_stime));
+  return out;
+}
+
 JUNCTION_HANDLER(times) {
   if (a.a[0] && !GuestWritable(static_cast<uintptr_t>(a.a[0]), sizeof(struct tms))) return -EFAULT;
-  struct tms host {};
-  long now = host::Syscall(SYS_times, host::L(&host));  // ticks since boot; the children's usage
-  if (a.a[0]) {
-    sched::CpuTimes t = sched::ProcessCpuTimes();
-    struct tms out {};
-    out.tms_utime = Ticks(t.user_ns);
-    out.tms_stime = Ticks(t.sys_ns);
-    auto ticks = [](timeval tv) { return static_cast<clock_t>(tv.tv_sec * 100 + tv.tv_usec / 10000); };
-    out.tms_cutime = std::max<clock_t>(0, host.tms_cutime - ticks(g_children_baseline.ru_utime));
-    out.tms_cstime = std::max<clock_t>(0, host.tms_cstime - ticks(g_children_baseline.ru_stime));
-    if (!UserPtr<struct tms>(a.a[0]).Write(out).ok()) return -EFAULT;
-  }
+  struct tms ignored {};
+  long now = host::Syscall(SYS_times, host::L(&ignored));  // ticks since boot
+  if (a.a[0] && !UserPtr<struct tms>(a.a[0]).Write(GuestProcessTimes()).ok()) return -EFAULT;
   return now;
 }
 
