@@ -1247,11 +1247,22 @@ void Yield() {
   // another kthread blocks in the reactor's epoll_wait (it wakes them).
   // A noted signal needs the loop too (HandleSignalWakeups aims and wakes),
   // as does a forked process's kthread that may join a daemon again.
+  // So does one whose affinity no longer allows this kthread (changed by
+  // another process: RecheckAffinity): FinishSwitch queues it elsewhere.
   if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive() &&
-      !ReactorNeedsPass() && !g_signal_arrived.load(std::memory_order_relaxed) && !MemberRejoinDue())
+      !ReactorNeedsPass() && !g_signal_arrived.load(std::memory_order_relaxed) && !MemberRejoinDue() &&
+      Allowed(u, Self().index))
     return;
   u->state = UthreadState::kRunnable;
   SwitchFrom(u, true);
+}
+
+void RecheckAffinity(Uthread* u) {
+  if (!u->on_cpu.load(std::memory_order_acquire) || Allowed(u, u->last_kthread)) return;
+  // Running where it may no longer run: it yields at its next exit from
+  // the LibOS (or the next tick's), and the yield moves it.
+  u->need_resched = true;
+  KickUthread(u);
 }
 
 void AddTimer(uint64_t deadline_ns, TimerFn fn, void* arg, uint64_t seq) {

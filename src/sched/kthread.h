@@ -86,6 +86,11 @@ void MigrateIfDisallowed();
 // be blocked in; it then ends at that call's exit.
 void InterruptHostCall(Uthread* u);
 
+// `u`'s affinity changed under it (another process set it): one running
+// on a kthread it may no longer use moves at its next exit from the LibOS.
+// AllUthreadsLock held.
+void RecheckAffinity(Uthread* u);
+
 // Gives the core to another runnable uthread, if any.
 void Yield();
 

@@ -140,8 +140,10 @@ void RefreshAffinitiesIfAsked() {
   sched::SpinGuard g(sched::AllUthreadsLock());
   for (sched::Uthread* u = sched::AllUthreads(); u; u = u->all_next) {
     Task task;
-    if (u->tid > 0 && FindTask(t, u->tid, &task) && task.own)
+    if (u->tid > 0 && FindTask(t, u->tid, &task) && task.own) {
       __atomic_store_n(&u->affinity, task.sched->Load().affinity, __ATOMIC_RELAXED);
+      sched::RecheckAffinity(u);
+    }
   }
 }
 
