@@ -32,6 +32,8 @@ packages=(
   redis-server redis-tools nginx-light
   # ab(1): the server load tests (tests/net/net_server_load_test.sh)
   apache2-utils
+  # e2e.cpython_suite runs CPython's own regression tests (Debian's python3)
+  libpython3.11-testsuite
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
   strace
   # tests/net: Linux's side of the daemon's packet path (iperf3's service

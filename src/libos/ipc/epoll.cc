@@ -223,6 +223,11 @@ int Epoll::HarvestHost(epoll_event* out, int max) {
   return r > 0 ? static_cast<int>(r) : 0;
 }
 
+size_t Epoll::Members() {
+  sched::SpinGuard g(lock_);
+  return items_.size() + host_members_;
+}
+
 SysResult<int> Epoll::Wait(epoll_event* out, int max, bool block, uint64_t deadline_ns) {
   for (;;) {
     std::vector<fs::FilePtr> drop;

@@ -37,6 +37,8 @@ class Epoll : public fs::File {
   // epoll_wait: up to `max` events into `out`; deadline 0 = none; block
   // false = timeout 0. Returns the count, or EINTR.
   SysResult<int> Wait(epoll_event* out, int max, bool block, uint64_t deadline_ns);
+  // Registered descriptors, LibOS and host: the most one wait can report.
+  size_t Members();
 
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;

@@ -1,6 +1,7 @@
 // epoll (libos/ipc/epoll.h).
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "libos/fs/fd_table.h"
@@ -29,8 +30,11 @@ long WaitCommon(long epfd, long events_addr, long max, int64_t timeout_ns) {
   if (!f) return -EBADF;
   auto* ep = dynamic_cast<ipc::Epoll*>(f.get());
   if (!ep) return -EINVAL;
-  // Harvest into LibOS memory, then copy out (epoll_event is packed).
-  std::vector<epoll_event> out(static_cast<size_t>(std::min<long>(max, 1024)));
+  // Harvest into LibOS memory, then copy out (epoll_event is packed). As
+  // many as can be ready (one per member), so a wait reports all of them
+  // up to `max` as Linux does; members added meanwhile wait for the next.
+  size_t room = std::max<size_t>(ep->Members(), 64);
+  std::vector<epoll_event> out(std::min(static_cast<size_t>(max), room));
   uint64_t deadline = timeout_ns > 0 ? DeadlineAfter(static_cast<uint64_t>(timeout_ns)) : 0;
   auto n = ep->Wait(out.data(), static_cast<int>(out.size()), timeout_ns != 0, deadline);
   if (!n.ok()) return -n.error();

@@ -1,0 +1,7 @@
+# CPython's own regression suite (Debian's libpython3.11-testsuite) as a
+# conformance test of the LibOS, and the bugs it found, each compared
+# with native Linux.
+
+# epoll_wait reports every ready member up to maxevents (was at most 1024).
+add_executable(e2e_ipc_epoll_many_ready progs/ipc_epoll_many_ready.c)
+junction_e2e(ipc_epoll_many_ready COMMAND $<TARGET_FILE:e2e_ipc_epoll_many_ready>)
