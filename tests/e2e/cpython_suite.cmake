@@ -5,3 +5,6 @@
 # epoll_wait reports every ready member up to maxevents (was at most 1024).
 add_executable(e2e_ipc_epoll_many_ready progs/ipc_epoll_many_ready.c)
 junction_e2e(ipc_epoll_many_ready COMMAND $<TARGET_FILE:e2e_ipc_epoll_many_ready>)
+# pidfd_open(-1) from C is EINVAL (the pid is a 32-bit pid_t).
+add_executable(e2e_proc_pidfd_open_args progs/proc_pidfd_open_args.c)
+junction_e2e(proc_pidfd_open_args COMMAND $<TARGET_FILE:e2e_proc_pidfd_open_args>)

@@ -605,18 +605,20 @@ JUNCTION_HANDLER(rt_tgsigqueueinfo) {
 
 // pidfds: host pidfds of the target's host process, as guest descriptors.
 JUNCTION_HANDLER(pidfd_open) {
-  if (a.a[0] <= 0) return -EINVAL;
+  // pid_t: the register's low 32 bits (-1 from C arrives as 0xffffffff).
+  int pid = static_cast<int>(a.a[0]);
+  if (pid <= 0) return -EINVAL;
   if (a.a[1] & ~static_cast<long>(O_NONBLOCK)) return -EINVAL;
-  int h = proc::HostPid(static_cast<int>(a.a[0]));
+  int h = proc::HostPid(pid);
   // A thread that is not its process's main one: Linux 6.18 says ENOENT
   // (without PIDFD_THREAD).
-  if (!h && (OwnThread(a.a[0]) || proc::ThreadOwner(static_cast<int>(a.a[0])))) return -ENOENT;
+  if (!h && (OwnThread(pid) || proc::ThreadOwner(pid))) return -ENOENT;
   if (!h) return -ESRCH;
   long hfd = host::Syscall(SYS_pidfd_open, h, a.a[1]);
   if (hfd < 0) return hfd;
   host::Syscall(SYS_fcntl, hfd, F_SETFD, FD_CLOEXEC);
   auto f = std::make_shared<proc::PidFd>(O_RDWR | static_cast<int>(a.a[1] & O_NONBLOCK), static_cast<int>(hfd),
-                                         static_cast<int>(a.a[0]));
+                                         pid);
   auto fd = fs::FdTable::Get().Insert(f, true);
   if (!fd.ok()) return -fd.error();
   return *fd;
