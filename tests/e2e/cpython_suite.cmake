@@ -8,3 +8,6 @@ junction_e2e(ipc_epoll_many_ready COMMAND $<TARGET_FILE:e2e_ipc_epoll_many_ready
 # pidfd_open(-1) from C is EINVAL (the pid is a 32-bit pid_t).
 add_executable(e2e_proc_pidfd_open_args progs/proc_pidfd_open_args.c)
 junction_e2e(proc_pidfd_open_args COMMAND $<TARGET_FILE:e2e_proc_pidfd_open_args>)
+# pidfd_send_signal takes a /proc/PID directory as a pidfd (was EBADF).
+add_executable(e2e_signals_pidfd_procdir progs/signals_pidfd_procdir.c)
+junction_e2e(signals_pidfd_procdir COMMAND $<TARGET_FILE:e2e_signals_pidfd_procdir>)

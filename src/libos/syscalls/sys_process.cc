@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 
 #include <cstring>
+#include <string_view>
 
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
@@ -652,10 +653,34 @@ JUNCTION_HANDLER(pidfd_getfd) {
   return *fd;
 }
 
+// A /proc/N directory (procfs shows the caller's process and its threads
+// there, no other): Linux's pidfd_send_signal takes it as a pidfd of N's
+// process (tgid_pidfd_to_pid), so it names the caller's own process.
+static bool OwnProcDir(const fs::File& f) {
+  if (!f.fs() || std::strcmp(f.fs()->type(), "proc") != 0) return false;
+  const std::string& path = f.path();
+  constexpr std::string_view kPrefix = "/proc/";
+  if (path.size() <= kPrefix.size() || path.compare(0, kPrefix.size(), kPrefix) != 0) return false;
+  return path.find_first_not_of("0123456789", kPrefix.size()) == std::string::npos;
+}
+
 JUNCTION_HANDLER(pidfd_send_signal) {
   fs::FilePtr f = fs::FdTable::Get().Lookup(a.a[0]);
   if (!f) return -EBADF;
-  if (f->host_fd() < 0) return -EBADF;
+  if (f->host_fd() < 0) {
+    if (!OwnProcDir(*f)) return -EBADF;
+    if (a.a[3]) return -EINVAL;
+    if (a.a[2]) {
+      auto info = UserPtr<siginfo_t>(a.a[2]).Read();
+      if (!info.ok()) return -EFAULT;
+      if (info->si_signo != a.a[1]) return -EINVAL;
+    }
+    SyscallArgs self{};
+    self.a[0] = CurrentProcess().pid;
+    self.a[1] = a.a[1];
+    self.a[2] = a.a[2];
+    return a.a[2] ? Sys_rt_sigqueueinfo(self) : Sys_kill(self);
+  }
   if (a.a[1] < 0 || a.a[1] > 64) return -EINVAL;
   if (a.a[2] && !GuestReadable(static_cast<uintptr_t>(a.a[2]), sizeof(siginfo_t))) return -EFAULT;
   if (a.a[1] == SIGKILL && a.a[3] == 0) return SendKillRequestPidfd(f->host_fd());
