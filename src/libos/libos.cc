@@ -242,9 +242,10 @@ void InitProcess(const config::AppConfig& cfg) {
     int n = g.empty() ? 0 : getgroups(static_cast<int>(g.size()), g.data());
     p.groups.assign(g.begin(), g.begin() + std::max(0, n));
   }
-  mode_t old = umask(022);
-  umask(old);
-  p.umask = old;
+  // The guest's umask starts as junction's. The VFS applies it to every
+  // file it creates; the host's is cleared so that it is not applied a
+  // second time (a guest umask of 002 made 0775 directories 0755).
+  p.umask = umask(0);
   long online = sysconf(_SC_NPROCESSORS_ONLN);
   p.cores = std::max(1, std::min(cfg.cpu.max_cores, static_cast<int>(online > 0 ? online : 1)));
 }

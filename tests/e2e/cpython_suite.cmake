@@ -11,3 +11,7 @@ junction_e2e(proc_pidfd_open_args COMMAND $<TARGET_FILE:e2e_proc_pidfd_open_args
 # pidfd_send_signal takes a /proc/PID directory as a pidfd (was EBADF).
 add_executable(e2e_signals_pidfd_procdir progs/signals_pidfd_procdir.c)
 junction_e2e(signals_pidfd_procdir COMMAND $<TARGET_FILE:e2e_signals_pidfd_procdir>)
+# A umask clearing fewer bits than junction's own (002, 0) is the only one
+# applied (the host's was applied too).
+add_executable(e2e_fs_umask_modes progs/fs_umask_modes.c)
+junction_e2e(fs_umask_modes COMMAND $<TARGET_FILE:e2e_fs_umask_modes>)
