@@ -15,3 +15,6 @@ junction_e2e(signals_pidfd_procdir COMMAND $<TARGET_FILE:e2e_signals_pidfd_procd
 # applied (the host's was applied too).
 add_executable(e2e_fs_umask_modes progs/fs_umask_modes.c)
 junction_e2e(fs_umask_modes COMMAND $<TARGET_FILE:e2e_fs_umask_modes>)
+# F_SETPIPE_SZ's capacity survives a fork (the host pipe kept 64 KiB).
+add_executable(e2e_ipc_pipe_size_fork progs/ipc_pipe_size_fork.c)
+junction_e2e(ipc_pipe_size_fork COMMAND $<TARGET_FILE:e2e_ipc_pipe_size_fork>)

@@ -279,11 +279,13 @@ void PipeBuffer::MoveToHost(int to, bool socket, const fs::FilePtr& read_end, co
   {
     sched::SchedGuard g(lock_);
     if (moved_) return;  // a socket pair's buffer, moved with the other end
+    // The host pipe keeps the capacity F_SETPIPE_SZ gave (F_GETPIPE_SZ
+    // after a fork); it also holds what is buffered without a reader (the
+    // write below must not block, lock_ held).
+    if (to >= 0 && !socket && cap_ != kPipeDefaultSize)
+      host::Syscall(SYS_fcntl, to, F_SETPIPE_SZ, static_cast<long>(cap_));
     if (to >= 0 && used_) {
       std::vector<char> tmp(cap_);
-      // A host pipe must hold it all without a reader (the write below
-      // must not block, lock_ held).
-      if (!socket && used_ > kPipeDefaultSize) host::Syscall(SYS_fcntl, to, F_SETPIPE_SZ, static_cast<long>(cap_));
       while (used_) {
         size_t n = Consume_locked(tmp.data(), socket ? cap_ : used_, false, nullptr);
         if (socket)
