@@ -18,3 +18,7 @@ junction_e2e(fs_umask_modes COMMAND $<TARGET_FILE:e2e_fs_umask_modes>)
 # F_SETPIPE_SZ's capacity survives a fork (the host pipe kept 64 KiB).
 add_executable(e2e_ipc_pipe_size_fork progs/ipc_pipe_size_fork.c)
 junction_e2e(ipc_pipe_size_fork COMMAND $<TARGET_FILE:e2e_ipc_pipe_size_fork>)
+# sched_rr_get_interval of a SCHED_OTHER task (its host call was refused).
+add_executable(e2e_sched_rr_interval_other progs/sched_rr_interval_other.c)
+target_link_libraries(e2e_sched_rr_interval_other PRIVATE pthread)
+junction_e2e(sched_rr_interval_other COMMAND $<TARGET_FILE:e2e_sched_rr_interval_other>)

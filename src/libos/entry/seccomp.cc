@@ -74,6 +74,7 @@ constexpr HostCall kAllowed[] = {
     H(clock_getres, "clocks"), H(gettimeofday, "clocks"), H(time, "clocks"),
     H(nanosleep, "sleeping"), H(clock_nanosleep, "sleeping"), H(sched_yield, "yielding"),
     H(getcpu, "current core"), H(sched_getaffinity, "core count at start"),
+    H(sched_rr_get_interval, "the fair class's slice, for a SCHED_OTHER task's sched_rr_get_interval"),
     H(sched_setaffinity, "a kthread runs on the core the daemon granted it (docs/daemon.md)"),
     // Control of the process itself.
     H(prctl, "names, pdeath signal, syscall user dispatch"), H(arch_prctl, "TLS base fallback"),
