@@ -22,3 +22,6 @@ junction_e2e(ipc_pipe_size_fork COMMAND $<TARGET_FILE:e2e_ipc_pipe_size_fork>)
 add_executable(e2e_sched_rr_interval_other progs/sched_rr_interval_other.c)
 target_link_libraries(e2e_sched_rr_interval_other PRIVATE pthread)
 junction_e2e(sched_rr_interval_other COMMAND $<TARGET_FILE:e2e_sched_rr_interval_other>)
+# Unix socket autobind: bind() with only the family (was EINVAL).
+add_executable(e2e_net_unix_autobind progs/net_unix_autobind.c)
+junction_e2e(net_unix_autobind COMMAND $<TARGET_FILE:e2e_net_unix_autobind>)

@@ -182,6 +182,10 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   }
 
   SysResult<void> Bind(const std::string& addr) override {
+    if (addr.size() == sizeof(sa_family_t) && addr == Family()) {
+      if (!key_.empty()) return {};  // already bound: Linux says 0
+      return Autobind();
+    }
     std::string name = TRY(NameOf(addr));
     if (!key_.empty()) return Errno{EINVAL};
     SysResult<std::string> key = name;
@@ -204,6 +208,27 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     key_ = *key;
     name_ = addr;
     return {};
+  }
+
+  // bind() with only the family: a free abstract name of five hex digits,
+  // as Linux's unix_autobind (ENOSPC once all 2^20 are taken).
+  SysResult<void> Autobind() {
+    static uint32_t next;  // guarded by g_names_lock
+    static const char kHex[] = "0123456789abcdef";
+    sched::SpinGuard g(g_names_lock);
+    if (!g_names) g_names = new std::map<std::string, std::weak_ptr<UnixSocket>>();
+    for (uint32_t tries = 0; tries <= 0xfffff; tries++) {
+      uint32_t n = next++ & 0xfffff;
+      std::string name(1, '\0');
+      for (int i = 16; i >= 0; i -= 4) name += kHex[(n >> i) & 0xf];
+      auto it = g_names->find(name);
+      if (it != g_names->end() && !it->second.expired()) continue;
+      (*g_names)[name] = weak_from_this();
+      key_ = name;
+      name_ = Family() + name;
+      return {};
+    }
+    return Errno{ENOSPC};
   }
 
   SysResult<void> Listen(int backlog) override {
