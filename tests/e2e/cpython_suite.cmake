@@ -25,3 +25,8 @@ junction_e2e(sched_rr_interval_other COMMAND $<TARGET_FILE:e2e_sched_rr_interval
 # Unix socket autobind: bind() with only the family (was EINVAL).
 add_executable(e2e_net_unix_autobind progs/net_unix_autobind.c)
 junction_e2e(net_unix_autobind COMMAND $<TARGET_FILE:e2e_net_unix_autobind>)
+
+# SIOCGIFINDEX/SIOCGIFNAME on any socket (were ENOTTY on LibOS sockets).
+add_executable(e2e_net_interface_ioctl progs/net_interface_ioctl.c)
+junction_e2e(net_interface_ioctl COMMAND $<TARGET_FILE:e2e_net_interface_ioctl>)
+

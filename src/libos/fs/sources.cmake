@@ -43,5 +43,6 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../net/inet_socket.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/netlink_socket.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/rtnetlink.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../net/interface_ioctl.cc
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_socket.cc
 )

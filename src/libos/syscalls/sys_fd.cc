@@ -21,6 +21,7 @@
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/ipc/pipe.h"
+#include "libos/net/interface_ioctl.h"
 #include "libos/net/socket.h"
 #include "libos/process.h"
 #include "libos/syscalls/handlers.h"
@@ -444,6 +445,8 @@ JUNCTION_HANDLER(ioctl) {
         return UserPtr<int>(arg).Write(*n).ok() ? 0 : -EFAULT;
       }
     default:
+      if (net::IsInterfaceRequest(static_cast<unsigned long>(req)) && dynamic_cast<net::Socket*>(f.get()))
+        return net::InterfaceIoctl(static_cast<unsigned long>(req), arg);
       if (f->host_fd() < 0) {
         // LibOS objects' own requests (TFD_IOC_SET_TICKS, SIOCINQ...).
         auto r = f->Ioctl(static_cast<unsigned long>(req), arg);
