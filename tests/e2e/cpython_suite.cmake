@@ -30,3 +30,13 @@ junction_e2e(net_unix_autobind COMMAND $<TARGET_FILE:e2e_net_unix_autobind>)
 add_executable(e2e_net_interface_ioctl progs/net_interface_ioctl.c)
 junction_e2e(net_interface_ioctl COMMAND $<TARGET_FILE:e2e_net_interface_ioctl>)
 
+# CPython's regression suite under junction, in four parts of about a
+# minute each (the lists in data/cpython/ say which modules, and which
+# cases are left out and why). Skipped (77) without Debian's python3 and
+# libpython3.11-testsuite. cpython_suite.sh --native runs a list on Linux.
+foreach(part files ipc processes sockets)
+  add_test(NAME e2e.cpython_suite_${part}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cpython_suite.sh $<TARGET_FILE:junction>
+                   ${E2E_DATA}/two_cores.toml ${E2E_DATA}/cpython/${part}.txt)
+  set_tests_properties(e2e.cpython_suite_${part} PROPERTIES LABELS e2e TIMEOUT 300 SKIP_RETURN_CODE 77)
+endforeach()

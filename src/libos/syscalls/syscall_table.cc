@@ -106,7 +106,7 @@ constexpr Spec kSpecs[] = {
     PART(wait4, "host wait on the container's host processes; parks the uthread on pidfds"),
     PART(waitid, "P_ALL/P_PID/P_PGID/P_PIDFD; stops and continues noticed by polling (<= 20 ms)"),
     PART(pidfd_open, "a host pidfd for the container process"),
-    PART(pidfd_send_signal, "passed to the host pidfd"),
+    PART(pidfd_send_signal, "passed to the host pidfd; a /proc/PID directory names the caller's process"),
     PART(pidfd_getfd, "host-backed descriptors of container processes, any number; LibOS-only objects (made since the target's last fork) EOPNOTSUPP"),
 
     // Time; the vDSO answers most reads in user space.
@@ -165,7 +165,7 @@ constexpr Spec kSpecs[] = {
     IMPL(readlink, 0, ""), IMPL(readlinkat, 0, ""),
     IMPL(getcwd, 0, "relative to the container root"), IMPL(chdir, 0, ""), IMPL(fchdir, 0, ""),
     PART(fcntl, "locks, leases, seals, pipe size passed to the host descriptor"),
-    PART(ioctl, "FIONREAD, FIONBIO, FIOCLEX/FIONCLEX; terminal requests to a host terminal; others ENOTTY"),
+    PART(ioctl, "FIONREAD, FIONBIO, FIOCLEX/FIONCLEX; terminal requests to a host terminal; SIOCGIFINDEX/SIOCGIFNAME on sockets; others ENOTTY"),
     IMPL(getdents64, 0, ""), IMPL(dup, 0, ""), IMPL(dup2, 0, ""), IMPL(dup3, 0, ""),
 
     // Objects and readiness (docs/ipc.md): LibOS pipes, eventfd, timerfd,
@@ -191,7 +191,7 @@ constexpr Spec kSpecs[] = {
     // [net] mode = "bypass" AF_INET goes to the LibOS's own stack.
     PART(socket, "AF_UNIX (LibOS), AF_INET/AF_INET6/AF_NETLINK (host); bypass mode: AF_INET stream/dgram on the LibOS stack, AF_INET6 as dual-stack over it (no IPv6 traffic), NETLINK_ROUTE answered by the LibOS; others EAFNOSUPPORT"),
     PART(socketpair, "AF_UNIX stream, dgram, seqpacket"),
-    PART(bind, "unix path names make socket files; a socket is found by its file's identity"),
+    PART(bind, "unix path names make socket files; a socket is found by its file's identity; a family-only address autobinds"),
     IMPL(listen, 0, ""), IMPL(accept, 0, ""), IMPL(accept4, 0, ""),
     IMPL(connect, 0, "EINPROGRESS for non-blocking host sockets"), IMPL(shutdown, 0, ""),
     IMPL(getsockname, 0, ""), IMPL(getpeername, 0, ""),
