@@ -434,7 +434,10 @@ void AddressSpace::InitBrk(uintptr_t start) {
 
 uintptr_t AddressSpace::Brk(uintptr_t requested) {
   sched::SpinGuard g(lock_);
-  if (requested < brk_start_) return brk_cur_;
+  // Past the user half (brk(-1) among them) the page-rounded top would wrap
+  // to 0 and the shrink below would unmap the whole image: Linux fails the
+  // call, returning the current break.
+  if (requested < brk_start_ || requested > kUserTop) return brk_cur_;
   uintptr_t old_top = PageUp(brk_cur_), new_top = PageUp(requested);
   if (new_top > old_top) {
     long r = host::Mmap(old_top, new_top - old_top, PROT_READ | PROT_WRITE,
