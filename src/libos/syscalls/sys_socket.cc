@@ -368,10 +368,19 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
 
 }  // namespace
 
+// Linux cuts a send's or receive's length to MAX_RW_COUNT (INT_MAX rounded
+// down to a page) before it looks at the buffer: a huge or negative length
+// is no reason for a LibOS buffer that size.
+constexpr size_t kMaxRwCount = 0x7ffff000;
+size_t RwCount(long len) { return std::min(static_cast<size_t>(len), kMaxRwCount); }
+
 JUNCTION_HANDLER(sendto) {
   SOCKET_ARG(s, f, 0);
   net::Msg m;
-  m.data.resize(static_cast<size_t>(a.a[2]));
+  size_t len = RwCount(a.a[2]);
+  // A buffer that is not all guest memory fails before a copy is sized.
+  if (GuestReadablePrefix(reinterpret_cast<const void*>(a.a[1]), len) < len) return -EFAULT;
+  m.data.resize(len);
   if (!CopyFromUser(m.data.data(), static_cast<uintptr_t>(a.a[1]), m.data.size())) return -EFAULT;
   if (a.a[4] && a.a[5]) {
     auto addr = ReadAddr(a.a[4], a.a[5]);
@@ -385,9 +394,11 @@ JUNCTION_HANDLER(sendto) {
 JUNCTION_HANDLER(recvfrom) {
   SOCKET_ARG(s, f, 0);
   net::Msg m;
-  m.room = GuestWritablePrefix(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2]));
-  if (m.room < static_cast<size_t>(a.a[2]) && !s->honours_room()) return -EFAULT;  // the data left queued
-  auto r = s->RecvMsg(&m, static_cast<size_t>(a.a[2]), static_cast<int>(a.a[3]));
+  size_t len = RwCount(a.a[2]);
+  m.room = GuestWritablePrefix(reinterpret_cast<void*>(a.a[1]), len);
+  if (m.room < len && !s->honours_room()) return -EFAULT;  // the data left queued
+  // Sized by what the buffer can take (a stream's units past it stay queued).
+  auto r = s->RecvMsg(&m, std::min(len, m.room + 1), static_cast<int>(a.a[3]));
   if (!r.ok()) return -r.error();
   if (m.data.size() > m.room || !SafeCopy(reinterpret_cast<void*>(a.a[1]), m.data.data(), m.data.size()))
     return -EFAULT;
