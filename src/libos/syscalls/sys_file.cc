@@ -46,7 +46,19 @@ constexpr int kOpenFlagsKnown = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUN
                                 O_PATH | O_TMPFILE;
 
 long OpenAt(long dirfd, const std::string& path, int flags, unsigned mode, uint64_t resolve) {
+  // As Linux's build_open_how and build_open_flags: open and openat drop
+  // unknown flags and a mode no file is created with (the host openat2 of
+  // the fast path would refuse both with EINVAL), and refuse O_CREAT with
+  // O_DIRECTORY and a malformed O_TMPFILE. openat2 checked stricter already.
+  flags &= kOpenFlagsKnown;
+  mode &= 07777;
   if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  constexpr int kTmpfileBit = 020000000;  // the kernel's __O_TMPFILE (glibc's adds O_DIRECTORY)
+  if (!(flags & (O_CREAT | kTmpfileBit))) mode = 0;
+  if ((flags & (O_DIRECTORY | O_CREAT)) == (O_DIRECTORY | O_CREAT)) return -EINVAL;
+  if ((flags & kTmpfileBit) &&
+      ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY))
+    return -EINVAL;
   // At RLIMIT_NOFILE: EMFILE before the open creates or truncates anything.
   if (!path.empty() && !FdTable::Get().CheckRoom().ok()) return -EMFILE;
   auto f = Vfs::Get().Open(dirfd, path, flags, mode, resolve);
