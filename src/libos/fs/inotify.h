@@ -58,6 +58,8 @@ class Inotify final : public File {
   SysResult<void> Stat(struct stat* st) override;
   SysResult<int> Available() override;
   uint32_t Poll() override;
+  // lseek leaves the position where it is (Linux's noop_llseek): 0, not ESPIPE.
+  SysResult<int64_t> Seek(int64_t, int) override { return int64_t{0}; }
   bool host_pollable() const override { return false; }
 
   // inotify_add_watch on a LibOS file (`inode` null: on a file system that

@@ -42,6 +42,8 @@ class Epoll : public fs::File {
 
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
+  // lseek leaves the position where it is (Linux's noop_llseek): 0, not ESPIPE.
+  SysResult<int64_t> Seek(int64_t, int) override { return int64_t{0}; }
   bool host_pollable() const override { return false; }
   uint64_t NextEventNs() override;
   // Before a fork: members that became host objects are watched as host

@@ -26,6 +26,8 @@ class EventFd : public fs::File {
   SysResult<size_t> Write(const void* buf, size_t len) override;
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
+  // lseek leaves the position where it is (Linux's noop_llseek): 0, not ESPIPE.
+  SysResult<int64_t> Seek(int64_t, int) override { return int64_t{0}; }
   bool host_pollable() const override { return false; }
   // For a fork (below): a host eventfd with the same count and mode, which
   // replaces this one, also for calls blocked here and later ones (null on
@@ -56,6 +58,8 @@ class TimerFd : public fs::File {
   SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override;
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
+  // lseek leaves the position where it is (Linux's noop_llseek): 0, not ESPIPE.
+  SysResult<int64_t> Seek(int64_t, int) override { return int64_t{0}; }
   bool host_pollable() const override { return false; }
   uint64_t NextEventNs() override;
   // timerfd_settime / timerfd_gettime (its own clock's times).
@@ -111,6 +115,8 @@ class SignalFd : public fs::File {
   SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override;
   SysResult<void> Stat(struct stat* st) override;
   uint32_t Poll() override;
+  // lseek leaves the position where it is (Linux's noop_llseek): 0, not ESPIPE.
+  SysResult<int64_t> Seek(int64_t, int) override { return int64_t{0}; }
   bool host_pollable() const override { return false; }
   void set_mask(uint64_t m);
 
