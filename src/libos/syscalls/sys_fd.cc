@@ -165,12 +165,21 @@ SysResult<size_t> HostRw(const fs::FilePtr& f, bool write, void* buf, size_t len
 
 namespace {
 
+// Whether the file has no position (a pipe, a socket): a zero-length
+// pread says ESPIPE without touching memory.
+bool Unpositioned(const FilePtr& f) {
+  auto r = f->Pread(nullptr, 0, 0);
+  return !r.ok() && r.error() == ESPIPE;
+}
+
 long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool positional) {
   FilePtr f = FdTable::Get().Lookup(fd);
   if (!f) return -EBADF;
-  if (write ? !Writable(f) : !Readable(f)) return -EBADF;
-  if (cnt < 0 || cnt > 1024) return -EINVAL;
-  if (positional && off < -1) return -EINVAL;
+  // What has no position fails a positional call with ESPIPE before the
+  // other checks, as Linux (FMODE_PREAD); looked at on the error paths only.
+  auto fail = [&](long e) { return positional && off != -1 && Unpositioned(f) ? -ESPIPE : e; };
+  if (write ? !Writable(f) : !Readable(f)) return fail(-EBADF);
+  if (cnt < 0 || cnt > 1024) return fail(-EINVAL);
   // The array is copied once (fault-tolerant) and the copy is checked and
   // used, by the LibOS and by the host call: another guest thread cannot
   // change it in between.
@@ -181,12 +190,15 @@ long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool posi
     big.resize(static_cast<size_t>(cnt));
     v = big.data();
   }
-  if (!CopyFromUser(v, static_cast<uintptr_t>(iov), sizeof(iovec) * static_cast<size_t>(cnt))) return -EFAULT;
+  if (!CopyFromUser(v, static_cast<uintptr_t>(iov), sizeof(iovec) * static_cast<size_t>(cnt))) return fail(-EFAULT);
+  // A negative length is EINVAL before any buffer is looked at.
+  for (long i = 0; i < cnt; i++)
+    if (static_cast<ssize_t>(v[i].iov_len) < 0) return fail(-EINVAL);
   if (!IovecsOk(v, cnt, !write)) {
     // Iovecs that leave guest memory part-way: a LibOS pipe takes what
     // lies before, as Linux does up to a fault.
     auto* end = positional ? nullptr : dynamic_cast<ipc::PipeEnd*>(f.get());
-    return end ? PipeVectorIo(end, v, cnt, write) : -EFAULT;
+    return end ? PipeVectorIo(end, v, cnt, write) : fail(-EFAULT);
   }
   long local = host::L(v);
   if (f->direct_io()) {
@@ -231,21 +243,25 @@ JUNCTION_HANDLER(write) {
   return Raw(f->Write(reinterpret_cast<const void*>(a.a[1]), static_cast<size_t>(a.a[2])));
 }
 
+// Linux's order for pread64/pwrite64: a negative offset before the
+// descriptor, then ESPIPE, then the direction, then the buffer.
 JUNCTION_HANDLER(pread64) {
-  FILE_ARG(f, 0);
-  if (!Readable(f)) return -EBADF;
   if (a.a[3] < 0) return -EINVAL;
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  FILE_ARG(f, 0);
+  if (!Readable(f)) return Unpositioned(f) ? -ESPIPE : -EBADF;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2])))
+    return Unpositioned(f) ? -ESPIPE : -EFAULT;
   if (f->direct_io()) return host::Syscall(SYS_pread64, f->host_fd(), a.a[1], a.a[2], a.a[3]);
   return Raw(f->Pread(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2]),
                       static_cast<uint64_t>(a.a[3])));
 }
 
 JUNCTION_HANDLER(pwrite64) {
-  FILE_ARG(f, 0);
-  if (!Writable(f)) return -EBADF;
   if (a.a[3] < 0) return -EINVAL;
-  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  FILE_ARG(f, 0);
+  if (!Writable(f)) return Unpositioned(f) ? -ESPIPE : -EBADF;
+  if (!GuestReadable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2])))
+    return Unpositioned(f) ? -ESPIPE : -EFAULT;
   if (f->direct_io()) return host::Syscall(SYS_pwrite64, f->host_fd(), a.a[1], a.a[2], a.a[3]);
   return Raw(f->Pwrite(reinterpret_cast<const void*>(a.a[1]), static_cast<size_t>(a.a[2]),
                        static_cast<uint64_t>(a.a[3])));
@@ -253,13 +269,17 @@ JUNCTION_HANDLER(pwrite64) {
 
 JUNCTION_HANDLER(readv) { return Rw(a.a[0], a.a[1], a.a[2], false, 0, 0, false); }
 JUNCTION_HANDLER(writev) { return Rw(a.a[0], a.a[1], a.a[2], true, 0, 0, false); }
-JUNCTION_HANDLER(preadv) { return Rw(a.a[0], a.a[1], a.a[2], false, a.a[3], 0, true); }
-JUNCTION_HANDLER(pwritev) { return Rw(a.a[0], a.a[1], a.a[2], true, a.a[3], 0, true); }
+// A negative offset is EINVAL before the descriptor (-1 means "the file
+// position" to preadv2/pwritev2 only).
+JUNCTION_HANDLER(preadv) { return a.a[3] < 0 ? -EINVAL : Rw(a.a[0], a.a[1], a.a[2], false, a.a[3], 0, true); }
+JUNCTION_HANDLER(pwritev) { return a.a[3] < 0 ? -EINVAL : Rw(a.a[0], a.a[1], a.a[2], true, a.a[3], 0, true); }
 JUNCTION_HANDLER(preadv2) {
+  if (a.a[3] < -1) return -EINVAL;
   if (a.a[3] == -1 && !a.a[5]) return Rw(a.a[0], a.a[1], a.a[2], false, 0, 0, false);
   return Rw(a.a[0], a.a[1], a.a[2], false, a.a[3], a.a[5], true);
 }
 JUNCTION_HANDLER(pwritev2) {
+  if (a.a[3] < -1) return -EINVAL;
   if (a.a[3] == -1 && !a.a[5]) return Rw(a.a[0], a.a[1], a.a[2], true, 0, 0, false);
   return Rw(a.a[0], a.a[1], a.a[2], true, a.a[3], a.a[5], true);
 }
@@ -267,6 +287,7 @@ JUNCTION_HANDLER(pwritev2) {
 JUNCTION_HANDLER(lseek) {
   FILE_ARG(f, 0);
   if (IsPath(f)) return -EBADF;
+  if (static_cast<unsigned long>(a.a[2]) > SEEK_HOLE) return -EINVAL;  // before ESPIPE, as Linux
   // A rewind goes through the description (a host directory restarts the
   // mount points it lists after the host's entries).
   if (f->host_fd() >= 0 && (a.a[1] != 0 || a.a[2] != SEEK_SET))
@@ -277,7 +298,15 @@ JUNCTION_HANDLER(lseek) {
 JUNCTION_HANDLER(getdents64) {
   FILE_ARG(f, 0);
   if (IsPath(f)) return -EBADF;
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) return -EFAULT;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) {
+    // Linux checks only the range's bounds up front (access_ok), then that
+    // this is a directory; the buffer faults when the entries are copied.
+    uintptr_t p = static_cast<uintptr_t>(a.a[1]), n = static_cast<uintptr_t>(a.a[2]);
+    struct stat st{};
+    if (p + n >= p && p + n <= AddressSpace::kUserTop && (!f->Stat(&st).ok() || !S_ISDIR(st.st_mode)))
+      return -ENOTDIR;
+    return -EFAULT;
+  }
   // Host directories too: they list the mount points below them.
   return Raw(f->Getdents(reinterpret_cast<void*>(a.a[1]), static_cast<size_t>(a.a[2])));
 }
@@ -529,38 +558,61 @@ long CopyLoop(const FilePtr& in, long* in_off, const FilePtr& out, long* out_off
   return total;
 }
 
+// Whether sendfile can read from f: Linux reads through the file's
+// splice_read, which pipes and anonymous-inode files (eventfd, timerfd,
+// signalfd, epoll, inotify: no file type) lack. An eventfd copied into
+// itself would never end.
+bool SpliceReadable(const FilePtr& f) {
+  struct stat st{};
+  if (!f->Stat(&st).ok()) return true;
+  return (st.st_mode & S_IFMT) != 0 && !S_ISFIFO(st.st_mode);
+}
+
+// MAX_RW_COUNT: Linux's cut for one read, write or copy.
+constexpr size_t kMaxRwCount = 0x7ffff000;
+
 }  // namespace
 
+// Linux's order: the offset is read first (EFAULT), then the input
+// (EBADF, ESPIPE), the output (EBADF), what can be read from (EINVAL).
 JUNCTION_HANDLER(sendfile) {
-  FilePtr out = FdTable::Get().Lookup(a.a[0]);
+  long off = 0;
+  if (a.a[2] && !CopyFromUser(&off, static_cast<uintptr_t>(a.a[2]), sizeof(off)).ok()) return -EFAULT;
   FilePtr in = FdTable::Get().Lookup(a.a[1]);
-  if (!out || !in) return -EBADF;
-  if (!Readable(in) || !Writable(out)) return -EBADF;
-  if (a.a[2] && !GuestWritable(static_cast<uintptr_t>(a.a[2]), sizeof(long))) return -EFAULT;
+  if (!in || !Readable(in)) return -EBADF;
+  if (a.a[2] && Unpositioned(in)) return -ESPIPE;
+  FilePtr out = FdTable::Get().Lookup(a.a[0]);
+  if (!out || !Writable(out)) return -EBADF;
+  if (!SpliceReadable(in)) return -EINVAL;
   if (in->direct_io() && out->direct_io())
     return host::AbortableSyscall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);  // may wait on a pipe
-  long off = 0;
-  if (a.a[2] && !SafeCopy(&off, reinterpret_cast<void*>(a.a[2]), sizeof(off))) return -EFAULT;
-  long r = CopyLoop(in, a.a[2] ? &off : nullptr, out, nullptr, static_cast<size_t>(a.a[3]));
+  long r = CopyLoop(in, a.a[2] ? &off : nullptr, out, nullptr, std::min(static_cast<size_t>(a.a[3]), kMaxRwCount));
   if (a.a[2] && !SafeCopy(reinterpret_cast<void*>(a.a[2]), &off, sizeof(off))) return -EFAULT;
   return r;
 }
 
+// Linux's order: the descriptors, the offsets, the flags, then both must be
+// regular files (a directory EISDIR, anything else EINVAL), then their
+// modes (EBADF, an O_APPEND output too).
 JUNCTION_HANDLER(copy_file_range) {
   FilePtr in = FdTable::Get().Lookup(a.a[0]);
   FilePtr out = FdTable::Get().Lookup(a.a[2]);
   if (!out || !in) return -EBADF;
-  if (a.a[5]) return -EINVAL;
-  if (!Readable(in) || !Writable(out)) return -EBADF;
   for (long p : {a.a[1], a.a[3]})
     if (p && !GuestWritable(static_cast<uintptr_t>(p), sizeof(long))) return -EFAULT;
+  if (a.a[5]) return -EINVAL;
+  struct stat sin{}, sout{};
+  if (!in->Stat(&sin).ok() || !out->Stat(&sout).ok()) return -EINVAL;
+  if (S_ISDIR(sin.st_mode) || S_ISDIR(sout.st_mode)) return -EISDIR;
+  if (!S_ISREG(sin.st_mode) || !S_ISREG(sout.st_mode)) return -EINVAL;
+  if (!Readable(in) || !Writable(out) || (out->flags() & O_APPEND)) return -EBADF;
   if (in->direct_io() && out->direct_io())
     return host::AbortableSyscall(SYS_copy_file_range, in->host_fd(), a.a[1], out->host_fd(), a.a[3], a.a[4], 0);
   long in_off = 0, out_off = 0;
   if (a.a[1] && !SafeCopy(&in_off, reinterpret_cast<void*>(a.a[1]), sizeof(long))) return -EFAULT;
   if (a.a[3] && !SafeCopy(&out_off, reinterpret_cast<void*>(a.a[3]), sizeof(long))) return -EFAULT;
   long r = CopyLoop(in, a.a[1] ? &in_off : nullptr, out, a.a[3] ? &out_off : nullptr,
-                    static_cast<size_t>(a.a[4]));
+                    std::min(static_cast<size_t>(a.a[4]), kMaxRwCount));
   if (a.a[1] && !SafeCopy(reinterpret_cast<void*>(a.a[1]), &in_off, sizeof(long))) return -EFAULT;
   if (a.a[3] && !SafeCopy(reinterpret_cast<void*>(a.a[3]), &out_off, sizeof(long))) return -EFAULT;
   return r;
