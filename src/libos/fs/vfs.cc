@@ -409,6 +409,8 @@ SysResult<FilePtr> Vfs::Open(long dirfd, const std::string& path, int flags, uns
                              uint64_t resolve) {
   if (path.empty()) return Errno{ENOENT};
   if ((flags & O_TMPFILE) == O_TMPFILE) return OpenTmpfile(dirfd, path, flags, mode);
+  // O_CREAT on a name with a trailing slash: EISDIR whether it exists or not, as Linux.
+  if ((flags & O_CREAT) && path.back() == '/') return Errno{EISDIR};
   mode &= 07777;
   // Fast path: one host openat2 for a host mount and a path without "..".
   if (!resolve && !HasDotDot(path) && path.back() != '/' && path.size() < PATH_MAX) {
@@ -470,8 +472,8 @@ SysResult<void> Vfs::Mkdir(long dirfd, const std::string& path, unsigned mode) {
 
 SysResult<FilePtr> Vfs::OpenTmpfile(long dirfd, const std::string& path, int flags,
                                     unsigned mode) {
-  int acc = flags & O_ACCMODE;
-  if ((acc != O_WRONLY && acc != O_RDWR) || (flags & O_CREAT)) return Errno{EINVAL};
+  // Linux wants write access (O_ACCMODE 3 counts as read-write).
+  if ((flags & O_ACCMODE) == O_RDONLY || (flags & O_CREAT)) return Errno{EINVAL};
   Lookup l = TRY(Resolve(dirfd, path, kFollow));
   if (!l.exists) return Errno{ENOENT};
   if (!S_ISDIR(l.st.st_mode)) return Errno{ENOTDIR};

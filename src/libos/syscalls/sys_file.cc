@@ -45,20 +45,26 @@ constexpr int kOpenFlagsKnown = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUN
                                 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |
                                 O_PATH | O_TMPFILE;
 
-long OpenAt(long dirfd, const std::string& path, int flags, unsigned mode, uint64_t resolve) {
-  // As Linux's build_open_how and build_open_flags: open and openat drop
-  // unknown flags and a mode no file is created with (the host openat2 of
-  // the fast path would refuse both with EINVAL), and refuse O_CREAT with
-  // O_DIRECTORY and a malformed O_TMPFILE. openat2 checked stricter already.
-  flags &= kOpenFlagsKnown;
-  mode &= 07777;
-  if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+// As Linux's build_open_how and build_open_flags, before the path is read:
+// open and openat drop unknown flags and a mode no file is created with
+// (the host openat2 of the fast path would refuse both with EINVAL), and
+// refuse O_CREAT with O_DIRECTORY and a malformed O_TMPFILE. openat2
+// checked stricter already. 0 or -EINVAL.
+long OpenFlagsAsLinux(int* flags, unsigned* mode) {
+  *flags &= kOpenFlagsKnown;
+  *mode &= 07777;
+  if (*flags & O_PATH) *flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   constexpr int kTmpfileBit = 020000000;  // the kernel's __O_TMPFILE (glibc's adds O_DIRECTORY)
-  if (!(flags & (O_CREAT | kTmpfileBit))) mode = 0;
-  if ((flags & (O_DIRECTORY | O_CREAT)) == (O_DIRECTORY | O_CREAT)) return -EINVAL;
-  if ((flags & kTmpfileBit) &&
-      ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY))
+  if (!(*flags & (O_CREAT | kTmpfileBit))) *mode = 0;
+  if ((*flags & (O_DIRECTORY | O_CREAT)) == (O_DIRECTORY | O_CREAT)) return -EINVAL;
+  if ((*flags & kTmpfileBit) &&
+      ((*flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (*flags & O_ACCMODE) == O_RDONLY))
     return -EINVAL;
+  return 0;
+}
+
+long OpenAt(long dirfd, const std::string& path, int flags, unsigned mode, uint64_t resolve) {
+  if (long e = OpenFlagsAsLinux(&flags, &mode)) return e;
   // At RLIMIT_NOFILE: EMFILE before the open creates or truncates anything.
   if (!path.empty() && !FdTable::Get().CheckRoom().ok()) return -EMFILE;
   auto f = Vfs::Get().Open(dirfd, path, flags, mode, resolve);
@@ -146,8 +152,11 @@ SysResult<int> HostFdFor(long dirfd, const std::string& path, int flags, struct 
 }  // namespace
 
 JUNCTION_HANDLER(open) {
+  int flags = static_cast<int>(a.a[1]);
+  unsigned mode = static_cast<unsigned>(a.a[2]);
+  if (long e = OpenFlagsAsLinux(&flags, &mode)) return e;  // before the path, as Linux
   PATH_ARG(path, 0);
-  return OpenAt(AT_FDCWD, path, static_cast<int>(a.a[1]), static_cast<unsigned>(a.a[2]), 0);
+  return OpenAt(AT_FDCWD, path, flags, mode, 0);
 }
 
 JUNCTION_HANDLER(creat) {
@@ -156,8 +165,11 @@ JUNCTION_HANDLER(creat) {
 }
 
 JUNCTION_HANDLER(openat) {
+  int flags = static_cast<int>(a.a[2]);
+  unsigned mode = static_cast<unsigned>(a.a[3]);
+  if (long e = OpenFlagsAsLinux(&flags, &mode)) return e;  // before the path, as Linux
   PATH_ARG(path, 1);
-  return OpenAt(a.a[0], path, static_cast<int>(a.a[2]), static_cast<unsigned>(a.a[3]), 0);
+  return OpenAt(a.a[0], path, flags, mode, 0);
 }
 
 JUNCTION_HANDLER(openat2) {

@@ -17,7 +17,11 @@ namespace junction::libos {
 namespace {
 
 long PipeCommon(long fds_addr, long flags) {
-  if (flags & ~static_cast<long>(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -EINVAL;
+  // O_NOTIFICATION_PIPE (O_EXCL): a watch-queue pipe; ENOPKG as a kernel
+  // without CONFIG_WATCH_QUEUE says (after the check for unknown flags).
+  constexpr long kNotificationPipe = O_EXCL;
+  if (flags & ~static_cast<long>(O_CLOEXEC | O_NONBLOCK | O_DIRECT | kNotificationPipe)) return -EINVAL;
+  if (flags & kNotificationPipe) return -ENOPKG;
   if (!GuestWritable(static_cast<uintptr_t>(fds_addr), 2 * sizeof(int))) return -EFAULT;
   auto [rd, wr] = ipc::MakePipe(static_cast<int>(flags));
   int out[2];
