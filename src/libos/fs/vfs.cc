@@ -409,8 +409,13 @@ SysResult<FilePtr> Vfs::Open(long dirfd, const std::string& path, int flags, uns
                              uint64_t resolve) {
   if (path.empty()) return Errno{ENOENT};
   if ((flags & O_TMPFILE) == O_TMPFILE) return OpenTmpfile(dirfd, path, flags, mode);
-  // O_CREAT on a name with a trailing slash: EISDIR whether it exists or not, as Linux.
-  if ((flags & O_CREAT) && path.back() == '/') return Errno{EISDIR};
+  // O_CREAT on a name with a trailing slash: EISDIR whether it exists or
+  // not, as Linux, once the walk to it succeeded.
+  if ((flags & O_CREAT) && path.back() == '/') {
+    std::string name;
+    TRY(ResolveParent(dirfd, path, &name));
+    return Errno{EISDIR};
+  }
   mode &= 07777;
   // Fast path: one host openat2 for a host mount and a path without "..".
   if (!resolve && !HasDotDot(path) && path.back() != '/' && path.size() < PATH_MAX) {

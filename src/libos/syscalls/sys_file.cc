@@ -248,7 +248,24 @@ long Access(long dirfd, long path_addr, long mode, long flags) {
   auto p = CopyStringFromUser(path_addr, 4096);
   if (!p.ok()) return -p.error();
   if (p->empty() && !(flags & AT_EMPTY_PATH)) return -ENOENT;
-  const std::string path = p->empty() ? std::string(".") : std::move(*p);
+  const bool empty = p->empty();
+  std::string path = empty ? std::string(".") : std::move(*p);
+  // AT_EMPTY_PATH with "": the descriptor's own file, which need not be a
+  // directory (its guest path when it has one).
+  if (empty && dirfd != AT_FDCWD) {
+    fs::FilePtr f = FdTable::Get().Lookup(dirfd);
+    if (!f) return -EBADF;
+    if (!f->path().empty() && f->path()[0] == '/') {
+      path = f->path();
+      dirfd = AT_FDCWD;
+    } else {
+      // A pipe, socket or anonymous-inode file: the caller's own (mode
+      // 0600 or 0777), so only execute permission can be missing.
+      struct stat st{};
+      if (!f->Stat(&st).ok() || mode == F_OK) return 0;
+      return (mode & X_OK) && !(st.st_mode & 0111) ? -EACCES : 0;
+    }
+  }
   auto l = Vfs::Get().Resolve(dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : fs::kFollow);
   if (!l.ok()) return ToErr(l.error());
   if (mode == F_OK || l->magic) return 0;
