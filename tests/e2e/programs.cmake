@@ -400,3 +400,18 @@ add_test(NAME e2e.net_dns
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/net_dns_test.sh ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_APP}
                  $<TARGET_FILE:e2e_net_dns_lookup> ${E2E_DATA}/dns_responder.py)
 set_tests_properties(e2e.net_dns PROPERTIES LABELS e2e TIMEOUT 120)
+
+# The differential system call fuzzer (progs/syscall_fuzz.c, run by
+# syscall_fuzz_test.sh; more seeds by hand: scripts/syscall-fuzz.sh).
+# robust: every generator, 20 seeds: the LibOS must neither crash, hang
+# nor report a LibOS bug, and the guest must finish (bad pointers EFAULT).
+# exact: the generators whose results match Linux call for call (the
+# others' known differences: docs/syscalls.md), 20 seeds, transcripts equal.
+add_executable(e2e_syscall_fuzz progs/syscall_fuzz.c)
+add_test(NAME e2e.syscall_fuzz_robust
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/syscall_fuzz_test.sh --robust $<TARGET_FILE:junction> ${E2E_APP}
+                 $<TARGET_FILE:e2e_syscall_fuzz> 1 20 1000)
+add_test(NAME e2e.syscall_fuzz_exact
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/syscall_fuzz_test.sh $<TARGET_FILE:junction> ${E2E_APP}
+                 $<TARGET_FILE:e2e_syscall_fuzz> 1 20 1000 openat,close,pipe,eventfd,dup,lseek,access,brk,probe)
+set_tests_properties(e2e.syscall_fuzz_robust e2e.syscall_fuzz_exact PROPERTIES LABELS e2e TIMEOUT 300)
