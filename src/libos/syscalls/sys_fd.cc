@@ -301,7 +301,7 @@ JUNCTION_HANDLER(getdents64) {
   if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), static_cast<size_t>(a.a[2]))) {
     // Linux checks only the range's bounds up front (access_ok), then that
     // this is a directory; the buffer faults when the entries are copied.
-    uintptr_t p = static_cast<uintptr_t>(a.a[1]), n = static_cast<uintptr_t>(a.a[2]);
+    uintptr_t p = static_cast<uintptr_t>(a.a[1]), n = static_cast<unsigned>(a.a[2]);  // count is unsigned int
     struct stat st{};
     if (p + n >= p && p + n <= AddressSpace::kUserTop && (!f->Stat(&st).ok() || !S_ISDIR(st.st_mode)))
       return -ENOTDIR;
