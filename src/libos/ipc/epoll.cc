@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
+#include <climits>
+
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
 #include "libos/signals/signal_state.h"
@@ -25,6 +28,8 @@ Epoll::~Epoll() {
   for (auto& [key, it] : items_) {
     if (auto f = it->file.lock()) f->hub().Remove(it.get());
   }
+  for (auto& [key, m] : host_items_)
+    if (m.dup_fd >= 0) host::Syscall(SYS_close, m.dup_fd);
   if (host_epfd_ >= 0) host::Syscall(SYS_close, host_epfd_);
 }
 
@@ -73,24 +78,8 @@ SysResult<void> Epoll::Ctl(int op, int fd, const fs::FilePtr& target, const epol
     if (op == EPOLL_CTL_MOD) return Errno{EINVAL};
     if (ev->events & EPOLLONESHOT) return Errno{EINVAL};
   }
+  if (target->host_pollable()) return CtlHost(op, fd, target, ev);
   Key key{target.get(), fd};
-  bool host = target->host_pollable();
-  if (host) {
-    // The host kernel keeps these members (and their ET/ONESHOT state).
-    if (host_epfd_ < 0) {
-      long e = host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC);
-      if (e < 0) return Errno{static_cast<int>(-e)};
-      host_epfd_ = static_cast<int>(e);
-    }
-    epoll_event hev{};
-    if (ev) hev = *ev;
-    long r = host::Syscall(SYS_epoll_ctl, host_epfd_, op, target->host_fd(), host::L(&hev));
-    if (r == -EPERM) return Errno{EPERM};  // regular files: as Linux
-    if (r < 0) return Errno{static_cast<int>(-r)};
-    if (op == EPOLL_CTL_ADD) host_members_++;
-    if (op == EPOLL_CTL_DEL) host_members_--;
-    return {};
-  }
   if (op == EPOLL_CTL_ADD) {
     if (auto* inner = dynamic_cast<Epoll*>(target.get()))
       if (inner->Reaches(this)) return Errno{ELOOP};
@@ -175,6 +164,87 @@ void Epoll::ReplaceMembers(const fs::Replacements& replaced) {
   if (!moved.empty()) waiters_.WakeAll();  // waits in progress watch the host set now
 }
 
+void Epoll::DropDeadDups_locked() {
+  if (!host_dups_) return;
+  for (auto it = host_items_.begin(); it != host_items_.end();) {
+    if (it->second.dup_fd >= 0 && it->second.file.expired()) {
+      host::Syscall(SYS_close, it->second.dup_fd);  // leaves the host set with it
+      host_dups_--;
+      host_members_--;
+      it = host_items_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+SysResult<void> Epoll::CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev) {
+  // The host kernel keeps these members (and their ET/ONESHOT state).
+  sched::SpinGuard g(host_lock_);
+  DropDeadDups_locked();
+  if (host_items_.size() >= host_sweep_at_) {
+    // Members whose file was closed without EPOLL_CTL_DEL left the host
+    // set with their descriptor; forget them (amortized over the adds).
+    std::erase_if(host_items_, [](const auto& e) { return e.second.file.expired(); });
+    host_sweep_at_ = std::max<size_t>(64, 2 * host_items_.size());
+  }
+  if (host_epfd_ < 0) {
+    long e = host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC);
+    if (e < 0) return Errno{static_cast<int>(-e)};
+    host_epfd_ = static_cast<int>(e);
+  }
+  Key key{target.get(), fd};
+  auto found = host_items_.find(key);
+  if (found != host_items_.end() && found->second.file.expired()) {
+    host_items_.erase(found);  // an earlier file at the same address
+    found = host_items_.end();
+  }
+  epoll_event hev{};
+  if (ev) hev = *ev;
+  int hfd = target->host_fd();
+  // Another number of this description holds the host descriptor's place.
+  bool taken = false;
+  for (auto it = host_items_.lower_bound({target.get(), INT_MIN});
+       it != host_items_.end() && it->first.first == target.get(); ++it)
+    taken |= it->second.dup_fd < 0 && it->first.second != fd && !it->second.file.expired();
+  if (op == EPOLL_CTL_ADD) {
+    if (found != host_items_.end()) return Errno{EEXIST};
+    int dup_fd = -1;
+    if (taken) {
+      long d = host::Syscall(SYS_fcntl, hfd, F_DUPFD_CLOEXEC, 0);
+      if (d < 0) return Errno{static_cast<int>(-d)};
+      dup_fd = hfd = static_cast<int>(d);
+    }
+    long r = host::Syscall(SYS_epoll_ctl, host_epfd_, op, hfd, host::L(&hev));
+    if (r < 0) {
+      if (dup_fd >= 0) host::Syscall(SYS_close, dup_fd);
+      return Errno{static_cast<int>(-r)};  // EPERM for regular files, as Linux
+    }
+    host_items_.emplace(key, HostMember{target, dup_fd});
+    if (dup_fd >= 0) host_dups_++;
+    host_members_++;
+    return {};
+  }
+  // A member this instance does not know: not there if another number has
+  // the host descriptor's place, else the host decides (a fork's other
+  // side shares the host set and may have added it).
+  if (found == host_items_.end() && taken) return Errno{ENOENT};
+  if (found != host_items_.end() && found->second.dup_fd >= 0) hfd = found->second.dup_fd;
+  long r = host::Syscall(SYS_epoll_ctl, host_epfd_, op, hfd, host::L(&hev));
+  if (r < 0) return Errno{static_cast<int>(-r)};
+  if (op == EPOLL_CTL_DEL) {
+    host_members_--;
+    if (found != host_items_.end()) {
+      if (found->second.dup_fd >= 0) {
+        host::Syscall(SYS_close, found->second.dup_fd);
+        host_dups_--;
+      }
+      host_items_.erase(found);
+    }
+  }
+  return {};
+}
+
 int Epoll::Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop) {
   if (timed_) {
     for (auto& [key, it] : items_)
@@ -229,6 +299,10 @@ size_t Epoll::Members() {
 }
 
 SysResult<int> Epoll::Wait(epoll_event* out, int max, bool block, uint64_t deadline_ns) {
+  if (__atomic_load_n(&host_dups_, __ATOMIC_RELAXED)) {
+    sched::SpinGuard g(host_lock_);
+    DropDeadDups_locked();
+  }
   for (;;) {
     std::vector<fs::FilePtr> drop;
     int n;

@@ -76,6 +76,11 @@ class Epoll : public fs::File {
   // goes away are moved to `drop` (released after unlocking).
   int Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop);
   int HarvestHost(epoll_event* out, int max);
+  // EPOLL_CTL_* of a host member, keyed by the guest's number like
+  // LibOS members (the host set keys by host descriptor and open file).
+  SysResult<void> CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev);
+  // Closes the dups whose file the guest has closed (host_lock_ held).
+  void DropDeadDups_locked();
 
   sched::SpinLock lock_;
   std::map<Key, std::unique_ptr<Item>> items_;  // guarded by lock_
@@ -84,6 +89,20 @@ class Epoll : public fs::File {
   sched::WaitQueue waiters_;
   int host_epfd_ = -1;  // created with the first host member
   size_t host_members_ = 0;
+  // Host members by (description, guest number). A description's host
+  // descriptor can be in the host set only once, so a second guest number
+  // of it (a dup) goes in as a host dup of that descriptor, as Linux lets
+  // one description in under each number. A dup keeps the host object open
+  // until the guest has closed it and this instance next runs epoll_ctl or
+  // epoll_wait (or is closed).
+  struct HostMember {
+    std::weak_ptr<fs::File> file;
+    int dup_fd;  // -1: the file's own host descriptor
+  };
+  sched::SpinLock host_lock_;               // guards host_items_, host_dups_; brief host calls only
+  std::map<Key, HostMember> host_items_;
+  size_t host_dups_ = 0;                    // entries with a dup_fd
+  size_t host_sweep_at_ = 64;               // size at which dead entries are dropped
   bool host_pending_ = false;  // the reactor saw the host set ready
 };
 

@@ -1,0 +1,4 @@
+# Bugs found by running Go's standard-library tests under junction (each
+# program compared with Linux), and a curated run of those tests.
+add_executable(e2e_ipc_epoll_dup_host progs/ipc_epoll_dup_host.c)
+junction_e2e(ipc_epoll_dup_host COMMAND $<TARGET_FILE:e2e_ipc_epoll_dup_host>)
