@@ -2,3 +2,5 @@
 # program compared with Linux), and a curated run of those tests.
 add_executable(e2e_ipc_epoll_dup_host progs/ipc_epoll_dup_host.c)
 junction_e2e(ipc_epoll_dup_host COMMAND $<TARGET_FILE:e2e_ipc_epoll_dup_host>)
+add_executable(e2e_net_unix_empty_dgram progs/net_unix_empty_dgram.c)
+junction_e2e(net_unix_empty_dgram COMMAND $<TARGET_FILE:e2e_net_unix_empty_dgram>)

@@ -82,7 +82,7 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
   bool peek = io & kIoPeek;
   if (!len && !(io & kIoPacket)) return size_t{0};
   sched::LockSched(lock_);
-  while (!used_) {
+  while (!Readable_locked()) {
     if (moved_) {
       // Its bytes moved to the host pipe too: read there.
       lock_.unlock();
@@ -149,14 +149,18 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
   bool packet = io & kIoPacket;
   size_t max_packet = (io & kIoBigPacket) ? cap_ : kPipeBuf;
   if (packet && (io & kIoBigPacket) && len > cap_) return Errno{EMSGSIZE};
-  if (!len) return size_t{0};
+  // A socket's empty datagram is queued like any other (an empty pipe
+  // write, O_DIRECT or not, does nothing, as Linux's).
+  const bool empty_packet = !len && packet && (io & kIoBigPacket);
+  if (!len && !empty_packet) return size_t{0};
+  bool empty_queued = false;
   WriteSource src{iov, cnt, valid};
   size_t done = 0;
   sched::LockSched(lock_);
   // As Linux pipe_write: a write's first len % PAGE_SIZE bytes may merge
   // into the last unit; the rest is cut into units (PipeSegments).
   size_t merge = packet || (io & kIoTeeUnit) ? 0 : segs_.MergeBytes(len, used_ == 0);
-  while (done < len) {
+  while (done < len || (empty_packet && !empty_queued)) {
     if (moved_) {
       // The rest goes to the host pipe that replaced this one.
       lock_.unlock();
@@ -165,8 +169,10 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
       // What is left of the iovecs, from the cursor on, within guest
       // memory (the host call must not read past it).
       std::vector<iovec> rest(src.iov + src.i, src.iov + cnt);
-      rest[0].iov_base = static_cast<char*>(rest[0].iov_base) + src.off;
-      rest[0].iov_len -= src.off;
+      if (!rest.empty()) {
+        rest[0].iov_base = static_cast<char*>(rest[0].iov_base) + src.off;
+        rest[0].iov_len -= src.off;
+      }
       size_t may = valid > src.pos ? valid - src.pos : 0;
       for (iovec& v : rest) {
         v.iov_len = std::min(v.iov_len, may);
@@ -181,6 +187,15 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
       lock_.unlock();
       if (!(io & kIoNoSignal)) RaiseSigpipe();
       return done ? SysResult<size_t>(done) : Errno{EPIPE};
+    }
+    if (empty_packet && packets_.size() < MaxEmptyPackets()) {
+      packets_.push_back(0);
+      empty_queued = true;
+      lock_.unlock();
+      readq_.WakeAll();
+      NotifyEnds(EPOLLIN | EPOLLRDNORM, 0);
+      sched::LockSched(lock_);
+      continue;
     }
     size_t left = len - done;
     size_t n = 0;  // what goes in now (0: no room)
@@ -232,7 +247,7 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
 
 uint32_t PipeBuffer::PollRead() {
   sched::SchedGuard g(lock_);
-  uint32_t ev = used_ ? (EPOLLIN | EPOLLRDNORM) : 0;
+  uint32_t ev = Readable_locked() ? (EPOLLIN | EPOLLRDNORM) : 0;
   if (!writers_) ev |= EPOLLHUP;
   return ev;
 }
@@ -284,9 +299,9 @@ void PipeBuffer::MoveToHost(int to, bool socket, const fs::FilePtr& read_end, co
     // write below must not block, lock_ held).
     if (to >= 0 && !socket && cap_ != kPipeDefaultSize)
       host::Syscall(SYS_fcntl, to, F_SETPIPE_SZ, static_cast<long>(cap_));
-    if (to >= 0 && used_) {
+    if (to >= 0 && Readable_locked()) {
       std::vector<char> tmp(cap_);
-      while (used_) {
+      while (Readable_locked()) {
         size_t n = Consume_locked(tmp.data(), socket ? cap_ : used_, false, nullptr);
         if (socket)
           host::Syscall(SYS_sendto, to, host::L(tmp.data()), static_cast<long>(n), MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);

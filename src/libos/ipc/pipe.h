@@ -9,6 +9,7 @@
 
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -149,6 +150,11 @@ class PipeBuffer {
   // slot's page need none; each further page of it, and each O_DIRECT
   // packet, takes one. A socket's buffer (no page units) counts bytes.
   [[gnu::always_inline]] bool CountsSlots() const { return segs_.unit() != 0; }
+  // Bytes or a packet (a socket's empty datagram holds no bytes) to read.
+  [[gnu::always_inline]] bool Readable_locked() const { return used_ || !packets_.empty(); }
+  // Empty datagrams a socket's buffer queues at most (Linux charges each
+  // its buffer's overhead against the receive buffer).
+  size_t MaxEmptyPackets() const { return std::max<size_t>(16, cap_ / 256); }
   [[gnu::always_inline]] size_t FreeSlots_locked() const {
     size_t used = segs_.count() + packets_.size(), max = cap_ / kPipeBuf;
     return used < max ? max - used : 0;
