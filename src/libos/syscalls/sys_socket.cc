@@ -314,7 +314,9 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
     if (!CopyToUser(reinterpret_cast<uintptr_t>(h->msg_name), m.addr.data(), n)) return -EFAULT;
     h->msg_namelen = static_cast<socklen_t>(m.addr.size());
   }
-  h->msg_flags = m.flags;
+  // Linux starts msg_flags from the call's MSG_CMSG_CLOEXEC (the host
+  // socket's own call always asks for it, so its copy says nothing).
+  h->msg_flags = (m.flags & ~MSG_CMSG_CLOEXEC) | (flags & MSG_CMSG_CLOEXEC);
   // Control messages as Linux's scm_recv puts them: SCM_CREDENTIALS (cut
   // short if the buffer is), then SCM_RIGHTS as new descriptors, as many
   // as the buffer holds and RLIMIT_NOFILE allows (MSG_CTRUNC if not all;
