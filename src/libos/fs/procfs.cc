@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "libos/fs/path.h"
 #include "libos/fs/synthetic.h"
@@ -154,6 +156,14 @@ char ThreadStateLetter(int tid) {
   return u && __atomic_load_n(&u->state, __ATOMIC_RELAXED) == sched::UthreadState::kBlocked ? 'S' : 'R';
 }
 
+// The Groups: line's value as Linux's task_state prints it: the
+// supplementary groups separated by spaces, then one trailing space.
+std::string GroupList(const std::vector<uint32_t>& groups) {
+  std::string out;
+  for (size_t i = 0; i < groups.size(); i++) out += (i ? " " : "") + std::to_string(groups[i]);
+  return out + " ";
+}
+
 // /proc/PID/status (tid == pid: Linux reports the main thread's switch
 // counts there, not the process's sum) and /proc/PID/task/TID/status.
 std::string Status(int tid) {
@@ -165,20 +175,21 @@ std::string Status(int tid) {
   std::string name = p.name.empty() ? "junction" : p.name;
   char state = ThreadStateLetter(tid);
   Family family = OwnFamily();
-  char buf[2048];
+  std::string groups = GroupList(p.groups);
+  std::vector<char> buf(2048 + groups.size());  // up to NGROUPS_MAX groups
   unsigned long mask = Cores() >= 64 ? ~0ul : (1ul << Cores()) - 1;
-  std::snprintf(buf, sizeof(buf),
+  std::snprintf(buf.data(), buf.size(),
                 "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
                 "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\n"
-                "Groups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
+                "Groups:\t%s\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
                 "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\nSeccomp:\t0\n"
                 "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s"
                 "voluntary_ctxt_switches:\t%" PRIu64 "\nnonvoluntary_ctxt_switches:\t%" PRIu64 "\n",
                 name.c_str(), p.umask, state, state == 'S' ? "sleeping" : "running", pid, tid, family.ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
-                p.egid, p.sgid, p.egid, pid, tid, family.pgrp, family.sid, vm_kb, vm_kb, vm_kb,
+                p.egid, p.sgid, p.egid, groups.c_str(), pid, tid, family.pgrp, family.sid, vm_kb, vm_kb, vm_kb,
                 LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str(),
                 voluntary, involuntary);
-  return buf;
+  return buf.data();
 }
 
 // The host process's counters (the host process is this guest process):
