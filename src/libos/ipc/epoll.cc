@@ -178,7 +178,8 @@ void Epoll::DropDeadDups_locked() {
   }
 }
 
-SysResult<void> Epoll::CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev) {
+SysResult<void> Epoll::CtlHostSet(int op, int fd, const fs::FilePtr& target, const epoll_event* ev,
+                                  bool* first_host) {
   // The host kernel keeps these members (and their ET/ONESHOT state).
   sched::SpinGuard g(host_lock_);
   DropDeadDups_locked();
@@ -222,7 +223,7 @@ SysResult<void> Epoll::CtlHost(int op, int fd, const fs::FilePtr& target, const 
     }
     host_items_.emplace(key, HostMember{target, dup_fd});
     if (dup_fd >= 0) host_dups_++;
-    host_members_++;
+    *first_host = host_members_++ == 0;
     return {};
   }
   // A member this instance does not know: not there if another number has
@@ -243,6 +244,21 @@ SysResult<void> Epoll::CtlHost(int op, int fd, const fs::FilePtr& target, const 
     }
   }
   return {};
+}
+
+SysResult<void> Epoll::CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev) {
+  bool first_host = false;
+  SysResult<void> r = CtlHostSet(op, fd, target, ev, &first_host);
+  if (first_host) {
+    // An epoll_wait parked while there was no host member watches no host
+    // set: it must look again (host_pending_ also stops one about to park).
+    {
+      sched::SpinGuard g(lock_);
+      host_pending_ = true;
+    }
+    waiters_.WakeAll();
+  }
+  return r;
 }
 
 int Epoll::Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop) {

@@ -79,6 +79,10 @@ class Epoll : public fs::File {
   // EPOLL_CTL_* of a host member, keyed by the guest's number like
   // LibOS members (the host set keys by host descriptor and open file).
   SysResult<void> CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev);
+  // Its change of the host set, under host_lock_; *first_host: the
+  // instance had no host member before this add.
+  SysResult<void> CtlHostSet(int op, int fd, const fs::FilePtr& target, const epoll_event* ev,
+                             bool* first_host);
   // Closes the dups whose file the guest has closed (host_lock_ held).
   void DropDeadDups_locked();
 
@@ -99,7 +103,7 @@ class Epoll : public fs::File {
     std::weak_ptr<fs::File> file;
     int dup_fd;  // -1: the file's own host descriptor
   };
-  sched::SpinLock host_lock_;               // guards host_items_, host_dups_; brief host calls only
+  sched::SpinLock host_lock_;               // guards host_items_, host_dups_; brief host calls only; before lock_
   std::map<Key, HostMember> host_items_;
   size_t host_dups_ = 0;                    // entries with a dup_fd
   size_t host_sweep_at_ = 64;               // size at which dead entries are dropped
