@@ -119,6 +119,8 @@ constexpr Spec kSpecs[] = {
     IMPL(times, 0, "the uthreads' CPU time; children's from the host"),
     ERR(clock_settime, EPERM, "a container may not set the host's clock (no CAP_SYS_TIME)"),
     ERR(settimeofday, EPERM, "a container may not set the host's clock (no CAP_SYS_TIME)"),
+    ERR(sethostname, EPERM, "a container may not rename the host (it has no UTS namespace of its own)"),
+    ERR(setdomainname, EPERM, "a container may not rename the host (it has no UTS namespace of its own)"),
 
     // Signals: kernel-layout frames, restart rules (signals/).
     IMPL(rt_sigaction, 0, ""),
