@@ -37,6 +37,8 @@ class WaitQueue {
   // hold while they queue, so a waker that changed the state under that
   // lock may skip WakeAll when this is false.
   bool may_have_waiters() const { return __atomic_load_n(&head_, __ATOMIC_RELAXED) != nullptr; }
+  // Its list's lock, for a host fork to hold (File::AddForkLocks).
+  SpinLock& fork_lock() const { return lock_; }
 
  private:
   struct Node {

@@ -233,6 +233,14 @@ add_executable(e2e_proc_fork_busy_threads progs/proc_fork_busy_threads.c)
 target_link_libraries(e2e_proc_fork_busy_threads PRIVATE pthread)
 junction_e2e(proc_fork_busy_threads COMMAND $<TARGET_FILE:e2e_proc_fork_busy_threads>)
 junction_e2e(proc_fork_busy_threads_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_fork_busy_threads>)
+# fork + exec on two cores while two threads churn close-on-exec pipes in
+# an epoll set (Go's os/exec and netpoller in `go build`): the child's exec
+# never spins on a lock held at the fork (the fork holds the descriptions'
+# locks), and the threads' pipes keep their bytes and ends across the
+# forks that move pipes to the host.
+add_executable(e2e_proc_fork_exec_pipe_churn progs/proc_fork_exec_pipe_churn.c)
+target_link_libraries(e2e_proc_fork_exec_pipe_churn PRIVATE pthread)
+junction_e2e(proc_fork_exec_pipe_churn_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_fork_exec_pipe_churn>)
 add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
 junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
 # One program file exec'd again and again (its sites rewritten before it

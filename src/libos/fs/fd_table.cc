@@ -110,6 +110,18 @@ SysResult<int> FdTable::InsertAt(int fd, FilePtr f, bool cloexec) {
   return fd;  // `old` is released here, outside the lock
 }
 
+void FdTable::ReplaceAll(const std::map<File*, FilePtr>& with) {
+  std::vector<FilePtr> old;  // released outside the lock
+  std::lock_guard g(lock_);
+  for (size_t i = 0; i < fds_.size(); i++) {
+    auto it = fds_[i].file ? with.find(fds_[i].file.get()) : with.end();
+    if (it == with.end()) continue;
+    old.push_back(std::move(fds_[i].file));
+    fds_[i].file = it->second;
+    PublishLocked(i);
+  }
+}
+
 SysResult<void> FdTable::Close(long fd) {
   Retired retired;
   FilePtr old;
@@ -231,12 +243,45 @@ bool FdTable::AnyFile(bool (*pred)(const File&)) {
   return false;
 }
 
+std::vector<FilePtr> FdTable::Files() {
+  std::vector<FilePtr> out;
+  std::lock_guard g(lock_);
+  for (const Slot& s : fds_)
+    if (s.file) out.push_back(s.file);
+  return out;
+}
+
 std::vector<int> FdTable::Numbers() {
   std::vector<int> out;
   std::lock_guard g(lock_);
   for (size_t i = 0; i < fds_.size(); i++)
     if (fds_[i].file) out.push_back(static_cast<int>(i));
   return out;
+}
+
+bool FdTable::TryLockFilesForFork(std::vector<sched::SpinLock*>& held) {
+  held.clear();
+  auto add = [&](const FilePtr& f) {
+    if (f) f->AddForkLocks(held);
+  };
+  for (const Slot& s : fds_) add(s.file);
+  for (size_t i = 0; i < retired_n_; i++) add(retired_[i]);
+  add(reusable_);
+  // Two descriptions may share a lock (a pipe's two ends): each once.
+  std::sort(held.begin(), held.end());
+  held.erase(std::unique(held.begin(), held.end()), held.end());
+  for (size_t i = 0; i < held.size(); i++) {
+    if (held[i]->try_lock()) continue;
+    held.resize(i);
+    UnlockFilesAfterFork(held);
+    return false;
+  }
+  return true;
+}
+
+void FdTable::UnlockFilesAfterFork(std::vector<sched::SpinLock*>& held) {
+  for (sched::SpinLock* l : held) l->unlock();
+  held.clear();
 }
 
 }  // namespace junction::libos::fs

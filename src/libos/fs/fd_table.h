@@ -40,6 +40,13 @@ class FdTable {
   // Host fork: held across the fork (released in parent and child).
   void ForkLock() { lock_.lock(); }
   void ForkUnlock() { lock_.unlock(); }
+  // With ForkLock held: takes the spinlocks of every description in the
+  // table (File::AddForkLocks) into `held`, each once, without waiting.
+  // False if another thread holds one: none is kept then, and the caller
+  // lets go of its own fork locks before trying again (that thread may be
+  // waiting for one of them).
+  bool TryLockFilesForFork(std::vector<sched::SpinLock*>& held);
+  static void UnlockFilesAfterFork(std::vector<sched::SpinLock*>& held);
 
   // The description behind `fd`, or nullptr (EBADF).
   FilePtr Lookup(long fd);
@@ -83,6 +90,10 @@ class FdTable {
   SysResult<void> InsertPair(FilePtr a, FilePtr b, bool cloexec, int out[2]);
   // Installs `f` at exactly `fd`, closing what was there (dup2/dup3).
   SysResult<int> InsertAt(int fd, FilePtr f, bool cloexec);
+  // Every descriptor naming one of `with`'s keys now names its value (same
+  // close-on-exec flag), in one step: a number another thread closed and
+  // reused meanwhile keeps its new description.
+  void ReplaceAll(const std::map<File*, FilePtr>& with);
   SysResult<void> Close(long fd);
   // close_range(first, last, CLOSE_RANGE_CLOEXEC?).
   void CloseRange(unsigned first, unsigned last, bool cloexec_only);
@@ -92,6 +103,10 @@ class FdTable {
   void CloseOnExec();
   // Numbers in use, ascending (procfs).
   std::vector<int> Numbers();
+  // The descriptions in use, taken at one instant: a pipe made meanwhile
+  // by another thread has both ends or neither (numbers then lookups could
+  // see a number reused, or one end only).
+  std::vector<FilePtr> Files();
   // True if some description satisfies `pred`. Takes no references (no
   // write to the descriptions: before a fork that would be a copy-on-write
   // fault per page they sit on).

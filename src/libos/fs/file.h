@@ -59,6 +59,7 @@ class PollHub {
   void Remove(PollWatcher* w);
   void Notify(uint32_t events);
   bool empty() const { return head_ == nullptr; }
+  sched::SpinLock& fork_lock() { return lock_; }
 
  private:
   sched::SpinLock lock_;
@@ -124,6 +125,12 @@ class File {
   // if it was not replaced.
   virtual std::shared_ptr<File> MovedTo() { return nullptr; }
   PollHub& hub() { return hub_; }
+  // Before a host fork: the spinlocks of this object that a close or a
+  // notification in the child takes (its hub's; objects add their own).
+  // The fork holds them all, so no other kthread's critical section on
+  // them is inherited half done and taken (a Go child's exec closing a
+  // pipe end spun forever on its epoll's lock).
+  virtual void AddForkLocks(std::vector<sched::SpinLock*>& out) { out.push_back(&hub_.fork_lock()); }
   // fcntl/ioctl requests a LibOS object answers itself (F_GETPIPE_SZ,
   // FIONREAD...); ENOTTY / EINVAL when it does not know the request.
   virtual SysResult<long> Fcntl(int cmd, long arg);

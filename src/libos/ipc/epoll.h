@@ -51,6 +51,11 @@ class Epoll : public fs::File {
   void ReplaceMembers(const fs::Replacements& replaced);
   // True if `target` is this instance or reaches it (nested epoll loops).
   bool Reaches(const Epoll* target, int depth = 0);
+  void AddForkLocks(std::vector<sched::SpinLock*>& out) override {
+    File::AddForkLocks(out);
+    out.push_back(&lock_);
+    out.push_back(&waiters_.fork_lock());
+  }
 
  private:
   struct Item : fs::PollWatcher {

@@ -41,6 +41,13 @@ enum PipeIo : int {
 class PipeBuffer {
  public:
   PipeBuffer();
+  // Its locks, for a host fork to hold (fs::File::AddForkLocks).
+  void AddForkLocks(std::vector<sched::SpinLock*>& out) {
+    out.push_back(&ends_lock_);
+    out.push_back(&lock_);
+    out.push_back(&readq_.fork_lock());
+    out.push_back(&writeq_.fork_lock());
+  }
   // A pipe's buffer: a lazy read may wait on it with no reference of its
   // own (a pin under lock_), so the last reference only frees it once no
   // such read waits (ReleaseLast).
@@ -204,6 +211,10 @@ class PipeEnd : public fs::File {
   bool host_pollable() const override { return false; }
   SysResult<long> Fcntl(int cmd, long arg) override;
   fs::FilePtr MovedTo() override { return pipe_->moved() ? pipe_->MovedEnd(writer_) : nullptr; }
+  void AddForkLocks(std::vector<sched::SpinLock*>& out) override {
+    File::AddForkLocks(out);
+    pipe_->AddForkLocks(out);
+  }
   PipeBuffer& pipe() { return *pipe_; }
   bool writer() const { return writer_; }
 

@@ -95,6 +95,12 @@ long PipeBuffer::ReadLazy(PipeEnd* end, void* buf, size_t len) {
   bool pinned = false;
   long r = 0;
   sched::LockSched(lock_);
+  if (moved_) {
+    // A fork made it a host pipe and its bytes went along: the full path
+    // reads the host end (here it said EAGAIN or end of file).
+    lock_.unlock();
+    return kNotLazy;
+  }
   if (!used_) {
     if (!writers_) {
       lock_.unlock();
@@ -151,6 +157,12 @@ long PipeBuffer::WriteLazy(PipeEnd* end, const void* buf, size_t len) {
   if (!len || (end->flags() & O_DIRECT)) return kNotLazy;
   bool pinned = false;
   sched::LockSched(lock_);
+  if (moved_) {
+    // A fork made it a host pipe: the full path writes to the host end
+    // (bytes put here would never be read).
+    lock_.unlock();
+    return kNotLazy;
+  }
   if (readers_ && !Fits_locked(len)) {
     // Only a write of at most PIPE_BUF waits here (it is all or nothing);
     // a longer one writes what fits first, on the full path.

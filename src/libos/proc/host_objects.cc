@@ -25,17 +25,18 @@ namespace {
 // ends they must be host pipes. Every LibOS pipe end in the descriptor
 // table gets a host pipe end; ends sharing a description share the new
 // one. Then each buffer moves its bytes to its host pipe and sends the
-// calls blocked on it there (PipeBuffer::MoveToHost).
-void HostPipesForFork(fs::Replacements& replaced) {
-  fs::FdTable& table = fs::FdTable::Get();
+// calls blocked on it there (PipeBuffer::MoveToHost). The ends are taken
+// from one snapshot of the table: an end missing from it is taken for
+// closed, and its host end closed (another thread's new pipe, seen by
+// number half made, then failed its writes with EPIPE).
+void HostPipesForFork(const std::vector<fs::FilePtr>& files, fs::Replacements& replaced) {
   struct HostPipe {
     int fd[2];
     fs::FilePtr end[2];  // the replacements of its read and write ends
     fs::FilePtr original;  // keeps the buffer alive (another thread may close its ends)
   };
   std::map<ipc::PipeBuffer*, HostPipe> pipes;
-  for (int fd : table.Numbers()) {
-    fs::FilePtr f = table.Lookup(fd);
+  for (const fs::FilePtr& f : files) {
     auto* end = dynamic_cast<ipc::PipeEnd*>(f.get());
     if (!end || replaced.count(f.get())) continue;
     auto hp = pipes.find(&end->pipe());
@@ -69,18 +70,18 @@ fs::Replacements MoveSharedObjectsToHost() {
   if (!fs::FdTable::Get().AnyFile([](const fs::File& f) { return f.host_fd() < 0; })) return replaced;
   // The objects in the table now stay alive until the end: another thread
   // may close their descriptors meanwhile, and `replaced` is keyed by
-  // their addresses (a freed one could come back as another file).
-  std::vector<fs::FilePtr> originals;
-  for (int fd : fs::FdTable::Get().Numbers())
-    if (fs::FilePtr f = fs::FdTable::Get().Lookup(fd); f && f->host_fd() < 0) originals.push_back(std::move(f));
-  HostPipesForFork(replaced);
+  // their addresses (a freed one could come back as another file: a new
+  // pipe's end was then replaced by an old one's host end, and its writes
+  // failed with EBADF or EPIPE). One snapshot for all the passes.
+  std::vector<fs::FilePtr> originals = fs::FdTable::Get().Files();
+  HostPipesForFork(originals, replaced);
   net::HostUnixSocketsForFork(replaced);
   ipc::HostEventFdsForFork(replaced);
   ipc::HostTimerFdsForFork(replaced);
   if (replaced.empty()) return replaced;
   fs::FdTable& table = fs::FdTable::Get();
-  for (int fd : table.Numbers())
-    if (auto* ep = dynamic_cast<ipc::Epoll*>(table.Lookup(fd).get())) ep->ReplaceMembers(replaced);
+  for (const fs::FilePtr& f : table.Files())
+    if (auto* ep = dynamic_cast<ipc::Epoll*>(f.get())) ep->ReplaceMembers(replaced);
   for (auto& [old, host] : replaced) {
     // Signal-driven I/O now comes from the host (SIGIO to the owner).
     host->set_owner(old->owner());
@@ -90,12 +91,7 @@ fs::Replacements MoveSharedObjectsToHost() {
       if (fl >= 0) host::Syscall(SYS_fcntl, host->host_fd(), F_SETFL, fl | O_ASYNC);
     }
   }
-  for (int fd : table.Numbers()) {
-    auto it = replaced.find(table.Lookup(fd).get());
-    if (it == replaced.end()) continue;
-    auto cloexec = table.GetCloexec(fd);
-    (void)table.InsertAt(fd, it->second, cloexec.ok() && *cloexec);
-  }
+  table.ReplaceAll(replaced);
   return replaced;
 }
 

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstring>
 #include <map>
+#include <vector>
 
 #include "libos/entry/rewrite.h"
 #include "libos/entry/sigsys.h"
@@ -193,10 +194,23 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   // actions, the uthread cache; last libc's malloc (code under any of the
   // others may allocate; malloc takes none of them). None is held by a
   // parked uthread (spinlocks, never held across a block).
+  // Then the locks of the descriptions in the table, which the child's
+  // closes and notifications take: tried, not waited for (their holder may
+  // be waiting for one of the locks above), so all of these are let go
+  // and taken again until none is held elsewhere.
   StraceFlush();
-  RewriteForkLock();
-  AddressSpace::Get().ForkLock();
-  fs::FdTable::Get().ForkLock();
+  std::vector<sched::SpinLock*> file_locks;
+  file_locks.reserve(64);
+  for (;;) {
+    RewriteForkLock();
+    AddressSpace::Get().ForkLock();
+    fs::FdTable::Get().ForkLock();
+    if (fs::FdTable::Get().TryLockFilesForFork(file_locks)) break;
+    fs::FdTable::Get().ForkUnlock();
+    AddressSpace::Get().ForkUnlock();
+    RewriteForkUnlock();
+    __builtin_ia32_pause();
+  }
   net::NetForkLock(!(req.flags & CLONE_VFORK));
   p.children_lock.lock();
   fs::Vfs::Get().ForkLock();
@@ -228,6 +242,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   HostActionsForkUnlock();
   fs::Vfs::Get().ForkUnlock();
   net::NetForkUnlock(r == 0, r < 0);
+  fs::FdTable::UnlockFilesAfterFork(file_locks);
   fs::FdTable::Get().ForkUnlock();
   AddressSpace::Get().ForkUnlock();
   RewriteForkUnlock();
