@@ -12,6 +12,8 @@ add_executable(e2e_ipc_epoll_host_add_wakes progs/ipc_epoll_host_add_wakes.c)
 target_link_libraries(e2e_ipc_epoll_host_add_wakes PRIVATE pthread)
 junction_e2e(ipc_epoll_host_add_wakes COMMAND $<TARGET_FILE:e2e_ipc_epoll_host_add_wakes>)
 junction_e2e(ipc_epoll_host_add_wakes_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_epoll_host_add_wakes>)
+add_executable(e2e_net_unix_dgram_sender progs/net_unix_dgram_sender.c)
+junction_e2e(net_unix_dgram_sender COMMAND $<TARGET_FILE:e2e_net_unix_dgram_sender>)
 
 # Go's standard-library tests under junction with two cores and
 # GOMAXPROCS=2: go_stdlib_test.sh builds each package's test binary from

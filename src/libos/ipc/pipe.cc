@@ -78,7 +78,7 @@ void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
 }
 
 SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io, size_t* packet_len,
-                                   size_t room) {
+                                   size_t room, std::string* sender) {
   bool peek = io & kIoPeek;
   if (!len && !(io & kIoPacket)) return size_t{0};
   sched::LockSched(lock_);
@@ -103,7 +103,7 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
     if (r) return Errno{static_cast<int>(-r)};
     sched::LockSched(lock_);
   }
-  size_t n = Consume_locked(buf, len, peek, packet_len, room);
+  size_t n = Consume_locked(buf, len, peek, packet_len, room, sender);
   lock_.unlock();
   if (n == kCopyFault) return Errno{EFAULT};
   if (!peek) {
@@ -113,14 +113,17 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
   return n;
 }
 
-size_t PipeBuffer::Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len, size_t room) {
+size_t PipeBuffer::Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len, size_t room,
+                                  std::string* sender) {
   if (packets_.empty()) return CopyOut_locked(buf, len, !peek, room);
   size_t pkt = packets_.front();
   if (packet_len) *packet_len = pkt;
   size_t n = CopyOut_locked(buf, std::min(len, pkt), !peek, room, true);
   if (n == kCopyFault) return n;
+  if (sender && !senders_.empty()) *sender = senders_.front();
   if (!peek) {
     packets_.pop_front();
+    if (!senders_.empty()) senders_.pop_front();
     // The rest of a packet longer than the read is discarded (O_DIRECT).
     if (pkt > n) {
       head_ = (head_ + (pkt - n)) % cap_;
@@ -138,12 +141,14 @@ void PipeBuffer::RaiseSigpipe() {
   RaiseSignal(SIGPIPE, info);
 }
 
-SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, int io) {
+SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, int io,
+                                    const std::string* sender) {
   iovec v{const_cast<void*>(buf), len};
-  return WriteV(end, &v, 1, io);
+  return WriteV(end, &v, 1, io, ~size_t{0}, sender);
 }
 
-SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt, int io, size_t valid) {
+SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt, int io, size_t valid,
+                                     const std::string* sender) {
   size_t len = 0;
   for (size_t i = 0; i < cnt; i++) len += iov[i].iov_len;
   bool packet = io & kIoPacket;
@@ -189,7 +194,7 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
       return done ? SysResult<size_t>(done) : Errno{EPIPE};
     }
     if (empty_packet && packets_.size() < MaxEmptyPackets()) {
-      packets_.push_back(0);
+      PushPacket_locked(0, sender);
       empty_queued = true;
       lock_.unlock();
       readq_.WakeAll();
@@ -219,7 +224,7 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
       if (fault) n = packet ? 0 : segs_.WholeUnitsOfWrite(done, copied, merge);
       if (n) {
         used_ += n;
-        if (packet) packets_.push_back(n);
+        if (packet) PushPacket_locked(n, sender);
         else segs_.Add(done, n, merge);
         if (io & kIoTeeUnit) segs_.CloseTail();
         done += n;
@@ -311,6 +316,7 @@ void PipeBuffer::MoveToHost(int to, bool socket, const fs::FilePtr& read_end, co
     }
     used_ = head_ = 0;
     packets_.clear();
+    senders_.clear();
     segs_.Clear();
     moved_read_ = read_end;
     moved_write_ = write_end;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "libos/fs/file.h"
@@ -58,16 +59,21 @@ class PipeBuffer {
   // `room`: how many bytes of buf can take data (a guest buffer that
   // faults after them, found by the caller): a stream read consumes only
   // the units (PipeSegments) that fit, EFAULT if none does.
+  // `sender`, if given, gets the address a datagram socket's packet was
+  // sent from (what Write was given with it).
   SysResult<size_t> Read(fs::File* end, void* buf, size_t len, int io = 0, size_t* packet_len = nullptr,
-                         size_t room = ~size_t{0});
-  SysResult<size_t> Write(fs::File* end, const void* buf, size_t len, int io = 0);
+                         size_t room = ~size_t{0}, std::string* sender = nullptr);
+  SysResult<size_t> Write(fs::File* end, const void* buf, size_t len, int io = 0,
+                          const std::string* sender = nullptr);
   // writev(2): the iovecs (cnt >= 1, guest memory that may fault) as one
   // write, as Linux's pipe_write takes them (units cross iovecs; up to
   // PIPE_BUF bytes in all are atomic).
   // `valid`: the bytes of the iovecs (in order) that lie in guest memory;
   // the rest is not touched and counts as faulting.
+  // `sender`: a datagram socket's packets keep it, committed with the
+  // packet (recvfrom's address).
   SysResult<size_t> WriteV(fs::File* end, const struct iovec* iov, size_t cnt, int io = 0,
-                           size_t valid = ~size_t{0});
+                           size_t valid = ~size_t{0}, const std::string* sender = nullptr);
   uint32_t PollRead();
   uint32_t PollWrite();
   SysResult<long> SetSize(size_t bytes);
@@ -122,7 +128,13 @@ class PipeBuffer {
   // Takes up to len bytes (or the first packet) out of a non-empty ring.
   // The guest buffer faulted (Consume_locked/CopyOut_locked; nothing consumed).
   static constexpr size_t kCopyFault = ~size_t{0};
-  size_t Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len, size_t room = ~size_t{0});
+  size_t Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len, size_t room = ~size_t{0},
+                        std::string* sender = nullptr);
+  // Queues a packet's length (and its sender, for a socket's); lock_ held.
+  void PushPacket_locked(size_t n, const std::string* sender) {
+    packets_.push_back(n);
+    if (sender) senders_.push_back(*sender);
+  }
   // Copies up to len bytes out; if dst faults (or `room` ends) first, only
   // the whole units copied count (`whole`: all or nothing).
   size_t CopyOut_locked(void* dst, size_t len, bool consume, size_t room = ~size_t{0}, bool whole = false);
@@ -177,6 +189,7 @@ class PipeBuffer {
   size_t cap_ = kPipeDefaultSize;
   size_t head_ = 0, used_ = 0;
   std::deque<size_t> packets_;  // O_DIRECT write lengths, oldest first
+  std::deque<std::string> senders_;  // a datagram socket's packets' sender addresses, with packets_
   PipeSegments segs_;           // the other writes' units (page-sized for a pipe)
   // Ends attached, plus lazy readers blocked in read(2): like the file an
   // in-flight Linux read holds, one keeps the pipe open for reading even if

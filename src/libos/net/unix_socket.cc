@@ -206,7 +206,11 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     if (!file && it != g_names->end() && !it->second.expired()) return Errno{EADDRINUSE};
     (*g_names)[*key] = weak_from_this();
     key_ = *key;
-    name_ = addr;
+    // A path's address is as long as Linux's unix_mkname_bsd makes it (up
+    // to its NUL), whatever length bind was given.
+    name_ = file ? addr.substr(0, std::min(addr.size(), std::strlen(addr.c_str() + sizeof(sa_family_t)) +
+                                                         sizeof(sa_family_t) + 1))
+                 : addr;
     return {};
   }
 
@@ -350,7 +354,9 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       sched::SpinGuard g(peer->lock_);
       peer->rights_.push_back(m.rights);
     }
-    auto r = out->Write(this, m.data.data(), m.data.size(), io);
+    // A datagram carries its sender's address, recvfrom's (none for an
+    // unbound sender: msg_namelen 0, as Linux's unix_copy_addr leaves it).
+    auto r = out->Write(this, m.data.data(), m.data.size(), io, type_ == SOCK_DGRAM ? &name_ : nullptr);
     if (!out->moved() || (r.ok() && *r == m.data.size()) || (!r.ok() && r.error() != EPIPE)) return r;
     // A fork moved the buffer while the call waited: the rest goes on on
     // the host (after what was queued here, which went first).
@@ -388,7 +394,8 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     size_t room = type_ == SOCK_STREAM ? m->room : ~size_t{0};
     for (;;) {
       if (got && got >= room) break;
-      auto r = rx_->Read(this, m->data.data() + got, len - got, io, &packet_len, room - got);
+      auto r = rx_->Read(this, m->data.data() + got, len - got, io, &packet_len, room - got,
+                         type_ == SOCK_DGRAM ? &m->addr : nullptr);
       if (!r.ok()) {
         if (got) break;
         return Errno{r.error()};
