@@ -30,3 +30,6 @@ junction_e2e(tools_proc_self_ids COMMAND python3 ${E2E_DATA}/tools/proc_self_ids
 junction_e2e(tools_vmstat FILTER "sed -e 's/^ *[0-9]* //' -e 's/  */ /g'" COMMAND bash -c "vmstat | head -2 && vmstat -s")
 # /proc/self/stat's CPU times and start time were 0.
 junction_e2e(tools_proc_self_times COMMAND python3 ${E2E_DATA}/tools/proc_self_times.py)
+# mlock family (ENOSYS before: gpg warned "using insecure memory").
+add_executable(e2e_mm_mlock progs/mm_mlock.c)
+junction_e2e(tools_mm_mlock COMMAND $<TARGET_FILE:e2e_mm_mlock>)

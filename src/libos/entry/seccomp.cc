@@ -61,6 +61,8 @@ constexpr HostCall kAllowed[] = {
     H(mmap, "memory"), H(munmap, "memory"), H(mprotect, "memory, syscall-site rewriting"),
     H(mremap, "memory"), H(madvise, "memory"), H(msync, "file mappings"),
     H(mincore, "memory residency"), H(brk, "the LibOS's own heap (glibc malloc)"),
+    H(mlock, "guest ranges locked in memory"), H(munlock, "guest ranges locked in memory"),
+    H(mlock2, "guest ranges locked in memory"),
     // Signals: the LibOS's own handlers (SIGSYS trap path, faults).
     H(rt_sigaction, "LibOS signal handlers"), H(rt_sigprocmask, "LibOS signal mask"),
     H(rt_sigreturn, "return from LibOS signal handlers"), H(sigaltstack, "LibOS signal stacks"),

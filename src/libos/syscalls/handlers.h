@@ -21,6 +21,8 @@ namespace junction::libos {
 JUNCTION_HANDLER(mmap); JUNCTION_HANDLER(munmap); JUNCTION_HANDLER(mprotect);
 JUNCTION_HANDLER(mremap); JUNCTION_HANDLER(madvise); JUNCTION_HANDLER(brk);
 JUNCTION_HANDLER(msync); JUNCTION_HANDLER(mincore);
+JUNCTION_HANDLER(mlock); JUNCTION_HANDLER(munlock); JUNCTION_HANDLER(mlock2);
+JUNCTION_HANDLER(mlockall); JUNCTION_HANDLER(munlockall);
 
 // Threads, futexes, sleeping (sys_thread.cc)
 JUNCTION_HANDLER(clone); JUNCTION_HANDLER(clone3); JUNCTION_HANDLER(exit);

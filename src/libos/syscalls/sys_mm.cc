@@ -78,4 +78,40 @@ JUNCTION_HANDLER(mincore) {
   return host::Syscall(SYS_mincore, a.a[0], a.a[1], a.a[2]);
 }
 
+namespace {
+
+// mlock, munlock, mlock2: the pages of [addr, addr+len) (rounded out to
+// whole pages, as Linux does) must all be guest memory, else ENOMEM; then
+// the host locks or unlocks them.
+long LockRange(long nr, uintptr_t addr, size_t len, long flags) {
+  uintptr_t start = addr & ~uintptr_t{4095};
+  size_t span = len + (addr - start);
+  if (span < len) return -ENOMEM;  // wrapped
+  if (len == 0) return 0;
+  if (!AddressSpace::Get().IsGuestRange(start, span, 0)) return -ENOMEM;
+  return nr == SYS_mlock2 ? host::Syscall(nr, start, span, flags) : host::Syscall(nr, start, span);
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(mlock) { return LockRange(SYS_mlock, static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]), 0); }
+JUNCTION_HANDLER(munlock) {
+  return LockRange(SYS_munlock, static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]), 0);
+}
+JUNCTION_HANDLER(mlock2) {
+  if (a.a[2] & ~static_cast<long>(MLOCK_ONFAULT)) return -EINVAL;
+  return LockRange(SYS_mlock2, static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]), a.a[2]);
+}
+
+// mlockall: on the host it would lock the LibOS's memory and reserved
+// ranges too (gigabytes of MAP_NORESERVE). Linux's flag checks, then
+// success: the guest's pages stay resident on a host without swap.
+JUNCTION_HANDLER(mlockall) {
+  long flags = a.a[0];
+  if (!flags || (flags & ~static_cast<long>(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+    return -EINVAL;
+  return 0;
+}
+JUNCTION_HANDLER(munlockall) { return 0; }
+
 }  // namespace junction::libos

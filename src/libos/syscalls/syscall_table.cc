@@ -43,6 +43,11 @@ constexpr Spec kSpecs[] = {
     IMPL(brk, 0, "emulated; the host brk belongs to the LibOS"),
     HOST(msync, "range checked against the guest's VMAs"),
     HOST(mincore, "range checked against the guest's VMAs"),
+    HOST(mlock, "range checked against the guest's VMAs"),
+    HOST(munlock, "range checked against the guest's VMAs"),
+    HOST(mlock2, "range checked against the guest's VMAs; MLOCK_ONFAULT"),
+    PART(mlockall, "flags checked; locks nothing (the LibOS's own memory and reservations would be locked too)"),
+    PART(munlockall, "nothing to unlock (mlockall locks nothing)"),
 
     // Process identity and control.
     IMPL(exit, kNoReturn, "ends the thread (the process with the last one); clear_child_tid, robust futexes"),
