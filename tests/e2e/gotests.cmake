@@ -20,9 +20,9 @@ junction_e2e(net_unix_dgram_sender COMMAND $<TARGET_FILE:e2e_net_unix_dgram_send
 # the Debian toolchain's sources (cached in this directory's GOCACHE: the
 # first run compiles, ~90 s on 2 loaded cores; later ones take ~20 s) and
 # fails on any failing test not in data/go_stdlib_skip.txt (a reason per
-# entry). Packages that mostly test the LibOS's calls; net, runtime and
-# the pure-Go ones (sync, context, io/fs) pass too but would double the
-# build (see the gotests lane report in docs/performance.md).
+# entry). Packages that mostly test the LibOS's calls; the pure-Go ones
+# (sync, context, io/fs) pass too, and net and runtime all but one test
+# each, but they would double the build (docs/performance.md, gotests).
 if(GO_EXECUTABLE)
   add_test(NAME e2e.go_stdlib
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/go_stdlib_test.sh $<TARGET_FILE:junction>
