@@ -30,6 +30,10 @@ junction_e2e(net_unix_autobind COMMAND $<TARGET_FILE:e2e_net_unix_autobind>)
 add_executable(e2e_net_interface_ioctl progs/net_interface_ioctl.c)
 junction_e2e(net_interface_ioctl COMMAND $<TARGET_FILE:e2e_net_interface_ioctl>)
 
+# Ancillary data of host internet sockets, both ways (was dropped).
+add_executable(e2e_net_udp_ancillary progs/net_udp_ancillary.c)
+junction_e2e(net_udp_ancillary COMMAND $<TARGET_FILE:e2e_net_udp_ancillary>)
+
 # CPython's regression suite under junction, in four parts of about a
 # minute each (the lists in data/cpython/ say which modules, and which
 # cases are left out and why). Skipped (77) without Debian's python3 and

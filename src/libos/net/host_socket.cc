@@ -28,6 +28,9 @@ namespace {
 
 // SCM_MAX_FD: descriptors in one SCM_RIGHTS message.
 constexpr size_t kMaxRights = 253;
+// The most control-message room asked of the host for an internet socket
+// (far beyond what its messages take).
+constexpr size_t kMaxRawControl = 64 * 1024;
 
 class HostSocket : public Socket {
  public:
@@ -40,6 +43,7 @@ class HostSocket : public Socket {
   // Another process may hold the description too (an SCM_RIGHTS message,
   // pidfd_getfd): a lingering close must not shut it down (OnlyOurs).
   void MarkPassed() { passed_ = true; }
+  void set_domain(int domain) { domain_ = domain; }
   // A host unix socket standing for a guest one (shared across processes):
   // the guest's names, not the host's abstract rendezvous name.
   void set_guest_names(std::string local, std::string peer) {
@@ -79,6 +83,7 @@ class HostSocket : public Socket {
     if (r < 0) return Errno{static_cast<int>(-r)};
     peer->assign(reinterpret_cast<char*>(&ss), std::min<size_t>(len, sizeof(ss)));
     auto s = std::make_shared<HostSocket>(static_cast<int>(r), flags);
+    s->domain_ = domain_;
     s->linger_secs_ = linger_secs_;  // (the host copied the listener's)
     if (guest_unix_) s->set_guest_names(local_name_, "");
     return fs::FilePtr(s);
@@ -149,6 +154,11 @@ class HostSocket : public Socket {
         if (auto* hs = dynamic_cast<HostSocket*>(rights[i].get())) hs->MarkPassed();
       }
     }
+    // An internet socket's IPV6_HOPLIMIT, IP_TOS... (the host only reads them).
+    if (rights.empty() && !m.raw_control.empty() && !guest_unix_ && Domain() != AF_UNIX) {
+      h.msg_control = const_cast<char*>(m.raw_control.data());
+      h.msg_controllen = m.raw_control.size();
+    }
     auto to = HostAddrOf(m.addr);
     if (!to.ok()) return Errno{to.error()};
     if (!to->empty()) {
@@ -174,11 +184,15 @@ class HostSocket : public Socket {
     h.msg_name = &ss;
     h.msg_namelen = sizeof(ss);
     alignas(cmsghdr) char control[CMSG_SPACE(kMaxRights * sizeof(int)) + CMSG_SPACE(sizeof(ucred))];
+    // Internet sockets' control messages carry no descriptors or pids:
+    // the host writes them for the caller's buffer as it would natively.
+    bool raw = !guest_unix_ && Domain() != AF_UNIX;
+    std::vector<char> raw_control(raw ? std::min(m->control_room, kMaxRawControl) : 0);
     bool dontwait = flags & MSG_DONTWAIT;
     long r = Retry(EPOLLIN, dontwait, [&] {
       h.msg_namelen = sizeof(ss);
-      h.msg_control = control;
-      h.msg_controllen = sizeof(control);
+      h.msg_control = raw ? raw_control.data() : control;
+      h.msg_controllen = raw ? raw_control.size() : sizeof(control);
       return host::Syscall(SYS_recvmsg, host_fd_, host::L(&h),
                            (flags & ~MSG_CMSG_CLOEXEC) | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     });
@@ -186,6 +200,11 @@ class HostSocket : public Socket {
     m->data.resize(std::min<size_t>(static_cast<size_t>(r), len));
     m->addr.assign(reinterpret_cast<char*>(&ss), std::min<size_t>(h.msg_namelen, sizeof(ss)));
     m->flags = h.msg_flags;
+    if (raw) {
+      raw_control.resize(h.msg_controllen);
+      m->raw_control = std::move(raw_control);
+      return static_cast<size_t>(r);
+    }
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
       if (c->cmsg_level != SOL_SOCKET) continue;
       if (c->cmsg_type == SCM_RIGHTS) {
@@ -322,6 +341,17 @@ class HostSocket : public Socket {
   int linger_secs_ = 0;  // SO_LINGER {1, N}: N (< 0: forever); 0: no wait
   std::string local_name_, peer_name_;  // guest names; empty: the host's
   bool guest_unix_ = false;  // stands for a guest unix socket (set_guest_names)
+  int domain_ = -1;          // SO_DOMAIN, asked once (Domain)
+
+  int Domain() {
+    if (domain_ < 0) {
+      int d = AF_UNIX;
+      socklen_t len = sizeof(d);
+      host::Syscall(SYS_getsockopt, host_fd_, SOL_SOCKET, SO_DOMAIN, host::L(&d), host::L(&len));
+      domain_ = d;
+    }
+    return domain_;
+  }
 };
 
 }  // namespace
@@ -349,7 +379,9 @@ SysResult<fs::FilePtr> MakeHostSocket(int domain, int type, int protocol) {
   int base = type & 0xf;
   long fd = host::Syscall(SYS_socket, domain, base | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
   if (fd < 0) return Errno{static_cast<int>(-fd)};
-  return fs::FilePtr(std::make_shared<HostSocket>(static_cast<int>(fd), (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
+  auto s = std::make_shared<HostSocket>(static_cast<int>(fd), (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
+  s->set_domain(domain);
+  return fs::FilePtr(std::move(s));
 }
 
 }  // namespace junction::libos::net

@@ -28,6 +28,14 @@ struct Msg {
   // recvmsg: how many bytes the caller's buffer takes before it faults
   // (a socket that honours_room() receives as Linux does into that).
   size_t room = ~size_t{0};
+  // recvmsg: the caller's control buffer size; a host socket of another
+  // family than AF_UNIX asks the host with that room and hands back the
+  // control messages the host wrote (IP_TTL, IPV6_HOPLIMIT, timestamps...)
+  // in raw_control, verbatim, with the host's MSG_CTRUNC. sendmsg: the
+  // caller's control messages when they hold no SCM_RIGHTS or
+  // SCM_CREDENTIALS, which such a socket gives the host as they are.
+  size_t control_room = 0;
+  std::vector<char> raw_control;
 };
 
 class Socket : public fs::File {

@@ -269,6 +269,7 @@ long SendCommon(net::Socket* s, const msghdr& guest_h, int flags) {
         m.creds = true;
       }
     }
+    if (m.rights.empty() && !m.creds) m.raw_control = std::move(control);
   }
   auto r = s->SendMsg(m, flags);
   return r.ok() ? static_cast<long>(*r) : -r.error();
@@ -292,6 +293,7 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   if (room < total && !s->honours_room()) return -EFAULT;
   net::Msg m;
   m.room = room;
+  m.control_room = h->msg_control ? h->msg_controllen : 0;
   auto r = s->RecvMsg(&m, total, flags);
   if (!r.ok()) return -r.error();
   // Never past guest memory (a host socket that took the call over
@@ -322,7 +324,11 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   // as the buffer holds and RLIMIT_NOFILE allows (MSG_CTRUNC if not all;
   // the others are dropped).
   size_t used = 0;
-  if (!h->msg_control) {
+  if (!m.raw_control.empty()) {
+    // Written by the host for this buffer size (MSG_CTRUNC in m.flags).
+    used = std::min(m.raw_control.size(), static_cast<size_t>(h->msg_controllen));
+    if (!SafeCopy(h->msg_control, m.raw_control.data(), used)) return -EFAULT;
+  } else if (!h->msg_control) {
     if (m.creds || !m.rights.empty()) h->msg_flags |= MSG_CTRUNC;
   } else if (m.creds || !m.rights.empty()) {
     if (!GuestWritable(reinterpret_cast<uintptr_t>(h->msg_control), h->msg_controllen)) return -EFAULT;
