@@ -24,6 +24,7 @@
 #include "libos/host/host.h"
 #include "libos/libos.h"
 #include "libos/mm/address_space.h"
+#include "libos/net/bypass.h"
 #include "libos/proc/pidfd.h"
 #include "libos/proc/task_sched.h"
 #include "libos/process.h"
@@ -405,7 +406,7 @@ class Procfs : public SynthFs {
     std::string pid = std::to_string(Pid());
     if (c.empty())
       return DirOf({"self", "thread-self", pid, "cpuinfo", "meminfo", "stat", "uptime", "loadavg",
-                    "version", "vmstat", "mounts", "filesystems", "sys"},
+                    "version", "vmstat", "mounts", "filesystems", "sys", "net"},
                    "", [&](const std::string& n) { return Describe({n}); });
     const std::string& top = c[0];
     if (c.size() == 1) {
@@ -434,6 +435,7 @@ class Procfs : public SynthFs {
     if (ParseFd(top, &t) && std::to_string(t) == top && ThreadSwitches(static_cast<int>(t), &unused, &unused))
       return Process({c.begin() + 1, c.end()}, true, "/" + top, static_cast<int>(t));
     if (top == "sys") return Sys({c.begin() + 1, c.end()});
+    if (top == "net") return Net({c.begin() + 1, c.end()});
     return {};
   }
 
@@ -532,6 +534,21 @@ class Procfs : public SynthFs {
       out += buf;
     }
     return out;
+  }
+
+  // /proc/net in host network mode: the host's interface and multicast
+  // tables, which are the container's there (Go's net.InterfaceMulticastAddrs
+  // reads igmp and igmp6). None in bypass mode (the LibOS stack's own
+  // interfaces are not shown there).
+  SynthNode Net(const std::vector<std::string>& c) {
+    static const std::vector<std::string> kHostNet = {"dev", "if_inet6", "igmp", "igmp6"};
+    if (net::BypassMode()) return {};
+    if (c.empty()) return DirOf(kHostNet, "/net", [&](const std::string& n) { return Net({n}); });
+    if (c.size() == 1 && std::find(kHostNet.begin(), kHostNet.end(), c[0]) != kHostNet.end()) {
+      std::string name = c[0];
+      return Text([name] { return ReadHostFile("/proc/net/" + name); });
+    }
+    return {};
   }
 
   SynthNode Sys(const std::vector<std::string>& c) {
