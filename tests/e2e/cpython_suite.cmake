@@ -34,6 +34,10 @@ junction_e2e(net_interface_ioctl COMMAND $<TARGET_FILE:e2e_net_interface_ioctl>)
 add_executable(e2e_net_udp_ancillary progs/net_udp_ancillary.c)
 junction_e2e(net_udp_ancillary COMMAND $<TARGET_FILE:e2e_net_udp_ancillary>)
 
+# /proc/PID/status shows ShdPnd, SigIgn and SigCgt (were missing).
+add_executable(e2e_proc_status_signals progs/proc_status_signals.c)
+junction_e2e(proc_status_signals COMMAND $<TARGET_FILE:e2e_proc_status_signals>)
+
 # CPython's regression suite under junction, in four parts of about a
 # minute each (the lists in data/cpython/ say which modules, and which
 # cases are left out and why). Skipped (77) without Debian's python3 and

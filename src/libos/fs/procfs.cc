@@ -179,16 +179,26 @@ std::string Status(int tid) {
   std::string groups = GroupList(p.groups);
   std::vector<char> buf(2048 + groups.size());  // up to NGROUPS_MAX groups
   unsigned long mask = Cores() >= 64 ? ~0ul : (1ul << Cores()) - 1;
+  // Process-wide dispositions, as Linux's SigIgn/SigCgt (subprocess's
+  // restore_signals and ps read them).
+  uint64_t ignored = 0, caught = 0;
+  for (int sig = 1; sig <= kMaxSignal; sig++) {
+    uint64_t h = Signals().actions[sig].handler;
+    if (h == reinterpret_cast<uint64_t>(SIG_IGN)) ignored |= SigBit(sig);
+    else if (h != reinterpret_cast<uint64_t>(SIG_DFL)) caught |= SigBit(sig);
+  }
   std::snprintf(buf.data(), buf.size(),
                 "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
                 "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\n"
                 "Groups:\t%s\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
-                "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\nSeccomp:\t0\n"
+                "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\n"
+                "ShdPnd:\t%016" PRIx64 "\nSigIgn:\t%016" PRIx64 "\nSigCgt:\t%016" PRIx64 "\nSeccomp:\t0\n"
                 "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s"
                 "voluntary_ctxt_switches:\t%" PRIu64 "\nnonvoluntary_ctxt_switches:\t%" PRIu64 "\n",
                 name.c_str(), p.umask, state, state == 'S' ? "sleeping" : "running", pid, tid, family.ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
                 p.egid, p.sgid, p.egid, groups.c_str(), pid, tid, family.pgrp, family.sid, vm_kb, vm_kb, vm_kb,
-                LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), mask, CpuList().c_str(),
+                LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), Signals().pending, ignored, caught,
+                mask, CpuList().c_str(),
                 voluntary, involuntary);
   return buf.data();
 }
