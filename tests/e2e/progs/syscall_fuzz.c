@@ -1360,10 +1360,12 @@ static void g_signalfd(void) {
 static void put_its(long p) {
   struct itimerspec its = {{0, 0}, {0, 0}};
   int v = rn(6);
-  if (v == 1 || v == 2) its.it_value.tv_sec = 3600;
+  // Far in the future also as an absolute time (TIMER_ABSTIME on
+  // CLOCK_MONOTONIC: an hour after boot has passed, the timer would fire).
+  if (v == 1 || v == 2) its.it_value.tv_sec = 1L << 33;
   if (v == 2) its.it_interval.tv_sec = 3600;
   if (v == 3) its.it_value.tv_nsec = 1000000000L;
-  if (v == 4) its.it_interval.tv_nsec = -1, its.it_value.tv_sec = 3600;
+  if (v == 4) its.it_interval.tv_nsec = -1, its.it_value.tv_sec = 1L << 33;
   if (v == 5) its.it_value.tv_sec = -1;
   add("{%d}", v);
   put(p, &its, sizeof(its));
