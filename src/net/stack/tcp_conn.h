@@ -50,6 +50,9 @@ struct TcpParams {
   static constexpr uint64_t kFinWait2Orphan = 60'000 * kMs;
   static constexpr uint64_t kSynRcvdTimeout = 30'000 * kMs;
   static constexpr int kSynRetries = 6, kDataRetries = 15;
+  // A listener's SYN-ACKs (Linux's tcp_synack_retries): a request whose
+  // last ACK met a full accept queue lives 1+2+4+8+16+32 = 63 s.
+  static constexpr int kSynAckRetries = 5;
   // A connection nobody holds any more (closed, or left by an exited
   // process): Linux's tcp_orphan_retries default (0 means 8), ~100 s.
   static constexpr int kOrphanRetries = 8;
@@ -69,6 +72,8 @@ struct TcpConn {
   // Listener.
   int backlog = 0;
   std::deque<std::shared_ptr<TcpConn>> accept_q;  // established, not yet accepted
+  // Linux's sk_acceptq_is_full: the queue holds backlog + 1.
+  bool AcceptQueueFull() const { return accept_q.size() > static_cast<size_t>(backlog); }
   size_t syn_q = 0;                               // children in SYN_RECEIVED
   std::weak_ptr<TcpConn> parent;                  // set on passive children until accepted
   bool passive = false;                           // made by a listener

@@ -172,7 +172,7 @@ bool NetStack::TcpListenerRefuses_l(const TcpConn& l) {
     c_.tcp_delegated_syn_drops++;
     return true;
   }
-  if (l.accept_q.size() >= static_cast<size_t>(l.backlog)) {
+  if (l.AcceptQueueFull()) {
     c_.tcp_accept_queue_drops++;
     return true;
   }
@@ -346,11 +346,16 @@ void TcpConn::Input(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t wnd,
   if (state == TcpState::kSynReceived) {
     if (SeqGt(ack, snd_una) && SeqLe(ack, snd_max)) {
       if (passive) {
-        // A full accept queue drops the handshake's last ACK (as Linux):
-        // the peer's retransmission, or our SYN-ACK's, tries again later.
+        // A full accept queue drops the handshake's last ACK, and any data
+        // on it (Linux with tcp_abort_on_overflow = 0): the request stays,
+        // and the peer's answer to our next SYN-ACK, or its retransmission,
+        // completes it once there is room. Having been answered, it no
+        // longer expires as a half-open entry but when its SYN-ACK
+        // retries run out (Linux's inet_rsk(req)->acked).
         auto l = parent.lock();
-        if (l && l->accept_q.size() >= static_cast<size_t>(l->backlog)) {
+        if (l && l->AcceptQueueFull()) {
           s->c_.tcp_accept_queue_drops++;
+          close_at = 0;
           return;
         }
       }

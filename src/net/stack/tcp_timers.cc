@@ -117,9 +117,18 @@ void TcpConn::Timers(uint64_t now) {
     rto_at = 0;
     tlp_at = 0;
     bool handshake = state == TcpState::kSynSent || state == TcpState::kSynReceived;
-    int most = handshake ? TcpParams::kSynRetries
-               : orphan  ? TcpParams::kOrphanRetries
-                         : TcpParams::kDataRetries;
+    if (state == TcpState::kSynReceived && passive) {
+      // A request outlives no listener: no SYN-ACKs for a closed one (as Linux).
+      auto l = parent.lock();
+      if (!l || l->state != TcpState::kListen) {
+        CloseDone();
+        return;
+      }
+    }
+    int most = state == TcpState::kSynReceived && passive ? TcpParams::kSynAckRetries
+               : handshake                                 ? TcpParams::kSynRetries
+               : orphan                                    ? TcpParams::kOrphanRetries
+                                                           : TcpParams::kDataRetries;
     if (++retries > most) {
       if (state == TcpState::kSynReceived && passive) CloseDone();
       else if (handshake) Reset(ETIMEDOUT);
