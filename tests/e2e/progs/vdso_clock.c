@@ -174,14 +174,18 @@ int main(void) {
    * the precise clocks run up to a tick ahead of: checked in a loop until
    * the syscall's second has changed twice, so a second boundary (where a
    * time() read from the precise clock would already say the next second)
-   * is always crossed. */
+   * is always crossed. The check is that time() is never AHEAD of the
+   * syscall; it may trail it by one second, as natively: the kernel moves
+   * its seconds before it publishes them to the vDSO, and in this VM a
+   * vCPU stalled in between let a native time() read the old second after
+   * the syscall had said the new one (CI, December 5). */
   int time_ok = 1, boundaries = 0;
   time_t first = (time_t)syscall(SYS_time, NULL), last = first;
   while (boundaries < 2 && time_ok) {
     time_t t0 = (time_t)syscall(SYS_time, NULL), out = 0;
     time_t v = tm(&out);
     time_t t1 = (time_t)syscall(SYS_time, NULL);
-    time_ok = v == out && v >= t0 && v <= t1;
+    time_ok = v == out && v >= t0 - 1 && v <= t1;
     if (t1 != last) boundaries++, last = t1;
   }
   report(time_ok, "time agrees with the syscall across second boundaries");
