@@ -77,9 +77,14 @@ void SigsysHandler(int, siginfo_t* si, void* ctx) {
 }
 
 // SIGTRAP: another kthread is patching the syscall site this one reached.
-// Anything else is the guest's own trap: the host default (or the guest's
+// One sent by kill, tgkill or sigqueue (si_code <= 0) is a signal like any
+// other, queued for the guest (as FaultHandler's). Anything else is the guest's own trap: the host default (or the guest's
 // handler, once it installs one, through the signal code).
 void SigtrapHandler(int sig, siginfo_t* si, void* ctx) {
+  if (si->si_code <= 0) {
+    HostSignalHandler(sig, si, ctx);
+    return;
+  }
   auto* uc = static_cast<ucontext_t*>(ctx);
   greg_t* g = uc->uc_mcontext.gregs;
   uintptr_t int3 = static_cast<uintptr_t>(g[REG_RIP]) - 1;
