@@ -11,6 +11,12 @@ junction_e2e(tools_stack_limits COMMAND bash ${E2E_DATA}/tools/stack_limits.sh $
 # SIGSEGV/SIGBUS/SIGILL/SIGFPE sent by kill, not a fault: the target died
 # with status 0 after a "LibOS bug" line, and a guest handler never ran.
 junction_e2e(tools_signals_sent_faults COMMAND bash ${E2E_DATA}/tools/signals_sent_faults.sh)
+# The guest's int3 with SIGTRAP default, ignored, handled or blocked, and a
+# SIGTRAP sent by another process: a sent one was lost and left the host's
+# SIGTRAP action at its default (a later int3 with a handler dumped core);
+# an int3 with no handler went on past itself.
+add_executable(e2e_signals_int3 progs/signals_int3.c)
+junction_e2e(tools_signals_int3 COMMAND $<TARGET_FILE:e2e_signals_int3>)
 # Everyday workloads compared with Linux on two cores: bash features
 # scripts lean on, git's whole local workflow, and tar with its compressor
 # children (gzip, xz -T2, bzip2, zstd).

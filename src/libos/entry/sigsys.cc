@@ -28,6 +28,7 @@ namespace junction::libos {
 
 void HostSignalHandler(int sig, siginfo_t* info, void* uc);  // signals/delivery.cc
 bool GuestHandlesSignal(int sig);                            // signals/signal_state.cc
+[[noreturn]] void TerminateBySignal(int sig);                // signals/delivery.cc
 
 namespace {
 
@@ -78,8 +79,10 @@ void SigsysHandler(int, siginfo_t* si, void* ctx) {
 
 // SIGTRAP: another kthread is patching the syscall site this one reached.
 // One sent by kill, tgkill or sigqueue (si_code <= 0) is a signal like any
-// other, queued for the guest (as FaultHandler's). Anything else is the guest's own trap: the host default (or the guest's
-// handler, once it installs one, through the signal code).
+// other, queued for the guest. Anything else is the guest's own trap: its
+// handler, or else (no handler, ignored or blocked) it kills the process,
+// as Linux's force_sig does. The host action stays this handler: the patch
+// traps need it, whatever the guest does with SIGTRAP.
 void SigtrapHandler(int sig, siginfo_t* si, void* ctx) {
   if (si->si_code <= 0) {
     HostSignalHandler(sig, si, ctx);
@@ -93,14 +96,17 @@ void SigtrapHandler(int sig, siginfo_t* si, void* ctx) {
     return;
   }
   if (GuestHandlesSignal(sig)) {
-    HostSignalHandler(sig, si, ctx);
+    HostSignalHandler(sig, si, ctx);  // blocked, it kills the process there
     return;
   }
-  // No guest handler: the default action, on return (the trap repeats).
-  KernelSigaction dfl{};
-  dfl.flags = kSaRestorer;
-  dfl.restorer = junction_host_sigreturn;
-  host::Syscall(SYS_rt_sigaction, sig, host::L(&dfl), 0, 8);
+  // int3 leaves the ip past itself: nothing repeats, so the default action
+  // is taken here (it releases the robust futexes, as FaultHandler does).
+  char msg[200];
+  int n = std::snprintf(msg, sizeof(msg),
+                        "junction: guest killed by signal %d at ip %#lx (fault address %p)\n",
+                        sig, static_cast<unsigned long>(g[REG_RIP]), si->si_addr);
+  host::WriteAll(2, msg, static_cast<size_t>(n));
+  TerminateBySignal(sig);
 }
 
 // SIGSEGV, SIGBUS, SIGFPE, SIGILL: one sent by kill, tgkill or sigqueue

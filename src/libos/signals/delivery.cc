@@ -89,6 +89,9 @@ bool Restartable(long nr, const GuestContext& ctx, bool handler_ran, bool sa_res
   }
 }
 
+}  // namespace
+
+// Also for a guest's int3 with no handler (entry/sigsys.cc).
 [[noreturn]] void TerminateBySignal(int sig) {
   StraceFlush();
   DefaultAction what = DefaultActionOf(sig);
@@ -109,6 +112,8 @@ bool Restartable(long nr, const GuestContext& ctx, bool handler_ran, bool sa_res
   host::Syscall(SYS_tgkill, pid, pid, sig);
   host::ExitGroup(128 + sig);
 }
+
+namespace {
 
 // Builds one rt_sigframe for `sig` and points `ctx` at the handler.
 // Returns false if the guest stack cannot hold it.
