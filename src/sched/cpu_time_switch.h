@@ -24,7 +24,13 @@ inline void CpuSeqWriteEnd(Uthread* u) {
 // running: cpu_cycles plus the time since `tsc`). A reader that overlapped
 // the ChargeRun before it retries on that one's seqcount: its stores are
 // visible before this one (x86 keeps stores in order, and the reader's
-// loads in order too).
+// loads in order too). One caller moves it while the uthread runs, from
+// one nonzero start to a later one: WaitOutEarlyTimeout (kthread.cc), so
+// that its polling up to a sleep's deadline is not CPU time. cpu_cycles
+// does not change there either, so each value still pairs with it; a
+// reader on another kthread during the poll counted the poll, and one
+// after it does not: that thread's CPU time can read up to about the
+// poll (kKeeperLeadNs, 150 us) less than a moment before.
 inline void BeginRun(Uthread* u, uint64_t tsc) {
   __atomic_store_n(&u->run_start_tsc, tsc, __ATOMIC_RELEASE);
 }
