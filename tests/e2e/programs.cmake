@@ -241,6 +241,9 @@ junction_e2e(proc_fork_busy_threads_2cores APP ${E2E_DATA}/two_cores.toml COMMAN
 add_executable(e2e_proc_fork_exec_pipe_churn progs/proc_fork_exec_pipe_churn.c)
 target_link_libraries(e2e_proc_fork_exec_pipe_churn PRIVATE pthread)
 junction_e2e(proc_fork_exec_pipe_churn_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_fork_exec_pipe_churn>)
+# A vfork parent resumes only once its child has exec'd or exited, however
+# the reactor wakes it (data/vfork_heredoc.sh).
+junction_e2e(proc_vfork_heredoc_2cores APP ${E2E_DATA}/two_cores.toml COMMAND sh ${E2E_DATA}/vfork_heredoc.sh)
 add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
 junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
 # One program file exec'd again and again (its sites rewritten before it

@@ -11,7 +11,9 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <atomic>
@@ -145,11 +147,25 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
 }
 
 // The parent waits for a vfork child to exec or exit: the child writes a
-// byte at exec, and its end of the pipe closes when it exits.
+// byte at exec, and its end of the socket pair closes when it exits.
 // Not interruptible, as on Linux: a pending signal waits for the child
-// (an interruptible park would end at once, again and again).
+// (an interruptible park would end at once, again and again). A reactor
+// wake-up is only a hint (with two kthreads, one can hand on an event its
+// epoll_wait took for an earlier descriptor of the same number), so the
+// wait ends only once the descriptor really is readable or hung up: the
+// parent that went on early closed its end, and the child's byte at exec
+// then found no reader (a shell's heredoc `cat` died of SIGPIPE about
+// once in 40 spawns on two cores).
+constexpr timespec kZeroTimeout{0, 0};
+
 void WaitForVforkChild(int rd) {
-  sched::WaitHostFd(rd, EPOLLIN, 0, false);
+  for (;;) {
+    pollfd p{rd, POLLIN, 0};
+    long n = host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(&kZeroTimeout), 0, 0);
+    if (n < 0 && n != -EINTR) break;
+    if (n > 0) break;
+    sched::WaitHostFd(rd, EPOLLIN, 0, false);
+  }
   host::Syscall(SYS_close, rd);
 }
 
@@ -179,8 +195,11 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   if (pid < 0) return pid;
 
   int vfork_fds[2] = {-1, -1};
+  // A socket pair, not a pipe: the child's byte goes with MSG_NOSIGNAL, so
+  // a parent gone meanwhile costs it no host SIGPIPE (whose action is the
+  // guest's: SIG_DFL would end the child).
   if ((req.flags & CLONE_VFORK) &&
-      host::Syscall(SYS_pipe2, host::L(vfork_fds), O_CLOEXEC) < 0) {
+      host::Syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, host::L(vfork_fds)) < 0) {
     vfork_fds[0] = vfork_fds[1] = -1;
   }
 
@@ -342,7 +361,7 @@ void ReleaseVforkParent() {
   Process& p = CurrentProcess();
   if (p.vfork_fd < 0) return;
   char byte = 1;
-  host::Syscall(SYS_write, p.vfork_fd, host::L(&byte), 1);
+  host::Syscall(SYS_sendto, p.vfork_fd, host::L(&byte), 1, MSG_NOSIGNAL, 0, 0);
   host::Syscall(SYS_close, p.vfork_fd);
   p.vfork_fd = -1;
 }
