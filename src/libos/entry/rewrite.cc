@@ -632,12 +632,14 @@ uintptr_t TrapResumeAfterRewrite(uintptr_t resume) {
 
 bool HandlePatchTrap(uintptr_t int3_addr) {
   // The int3 is ours if a patch of that address is in progress, or if it
-  // has already been replaced (the patch finished while we trapped).
+  // has already been replaced by the jump (the patch finished while we
+  // trapped). Not just any other byte: the guest's `int $3` (cd 03) traps
+  // with the 03 before the ip.
   if (g_patching_site.load(std::memory_order_acquire) == int3_addr) {
     while (g_patching_site.load(std::memory_order_acquire) == int3_addr) __builtin_ia32_pause();
     return true;
   }
-  return *reinterpret_cast<volatile const uint8_t*>(int3_addr) != 0xcc;
+  return *reinterpret_cast<volatile const uint8_t*>(int3_addr) == 0xe9;
 }
 
 }  // namespace junction::libos

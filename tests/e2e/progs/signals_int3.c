@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 static void Int3(void) { __asm__ volatile("int3"); }
+// The two-byte form (cd 03; the assembler makes `int $3` the one-byte cc).
+static void Int3Long(void) { __asm__ volatile(".byte 0xcd, 0x03"); }
 
 static void OnTrap(int sig, siginfo_t* info, void* uc) {
   (void)uc;
@@ -45,6 +47,8 @@ static void BlockTrap(int how) {
 static void IntDefault(void) { SetAction(SIG_DFL); Int3(); }
 static void IntIgnored(void) { SetAction(SIG_IGN); Int3(); }
 static void IntHandled(void) { SetHandler(); Int3(); }
+static void IntLongDefault(void) { SetAction(SIG_DFL); Int3Long(); }
+static void IntLongHandled(void) { SetHandler(); Int3Long(); }
 static void IntBlocked(void) { SetHandler(); BlockTrap(SIG_BLOCK); Int3(); }
 
 // SIGTRAP from another process while it has no handler (blocked, taken
@@ -106,6 +110,8 @@ int main(void) {
   Run("int3, SIG_IGN", IntIgnored);
   Run("int3, handler", IntHandled);
   Run("int3, handler, blocked", IntBlocked);
+  Run("int $3 (cd 03), SIG_DFL", IntLongDefault);
+  Run("int $3 (cd 03), handler", IntLongHandled);
   Run("sent SIGTRAP, SIG_DFL", SentDefault);
   Run("sent SIGTRAP, then int3 with a handler", SentThenHandled);
   return 0;
