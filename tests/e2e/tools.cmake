@@ -5,9 +5,12 @@
 # `ulimit -s`: the main stack of an exec'd program grows to RLIMIT_STACK
 # (8 MiB was fixed), and execve's argument limits follow it (E2BIG before
 # the old image is gone).
+# Limits below 128 KiB too (the strings may not outgrow the limit).
 add_executable(e2e_proc_stack_rlimit progs/proc_stack_rlimit.c)
 target_compile_options(e2e_proc_stack_rlimit PRIVATE -O0)
-junction_e2e(tools_stack_limits COMMAND bash ${E2E_DATA}/tools/stack_limits.sh $<TARGET_FILE:e2e_proc_stack_rlimit>)
+add_executable(e2e_proc_exec_arg_rlimit progs/proc_exec_arg_rlimit.c)
+junction_e2e(tools_stack_limits COMMAND bash ${E2E_DATA}/tools/stack_limits.sh $<TARGET_FILE:e2e_proc_stack_rlimit>
+             $<TARGET_FILE:e2e_proc_exec_arg_rlimit>)
 # SIGSEGV/SIGBUS/SIGILL/SIGFPE sent by kill, not a fault: the target died
 # with status 0 after a "LibOS bug" line, and a guest handler never ran.
 junction_e2e(tools_signals_sent_faults COMMAND bash ${E2E_DATA}/tools/signals_sent_faults.sh)

@@ -193,8 +193,39 @@ TEST_CASE("the stack and the argument space follow RLIMIT_STACK") {
   CHECK(ArgumentsFit(f.contents, ~uint64_t{0}, &error));
   f.argv.assign(62, std::string(100 * 1024, 'a'));  // 6.2 MB: over 6 MiB, whatever the limit
   CHECK_FALSE(ArgumentsFit(f.contents, ~uint64_t{0}, &error));
-  f.argv.assign(1, std::string(120 * 1024, 'a'));  // ARG_MAX holds for a tiny limit
+  f.argv.assign(1, std::string(120 * 1024, 'a'));  // ARG_MAX beats a quarter of 200 KiB
+  CHECK(ArgumentsFit(f.contents, 200 * 1024, &error));
+  // but the strings may not outgrow a smaller limit (copy_strings' stack
+  // growth fails: E2BIG, as natively)
+  CHECK_FALSE(ArgumentsFit(f.contents, 16 * 1024, &error));
+  f.argv.assign(1, std::string(12 * 1024, 'a'));
   CHECK(ArgumentsFit(f.contents, 16 * 1024, &error));
+}
+
+// Whatever ArgumentsFit lets in also fits the stack StackSizeFor maps for
+// the same limit: exec never fails past its point of no return.
+TEST_CASE("arguments that fit always fit the stack") {
+  for (uint64_t limit : {uint64_t{4096}, uint64_t{16} << 10, uint64_t{64} << 10,
+                         uint64_t{128} << 10, uint64_t{130} << 10, uint64_t{132} << 10,
+                         uint64_t{200} << 10, uint64_t{512} << 10, uint64_t{1} << 20}) {
+    for (size_t nargs : {size_t{1}, size_t{100}, size_t{2000}}) {
+      StackFixture f;
+      std::string error;
+      // The largest equal strings ArgumentsFit accepts (a binary search).
+      size_t lo = 0, hi = kMaxArgStringSize;
+      while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        f.argv.assign(nargs, std::string(mid, 'a'));
+        if (ArgumentsFit(f.contents, limit, &error)) lo = mid; else hi = mid - 1;
+      }
+      f.argv.assign(nargs, std::string(lo, 'a'));
+      REQUIRE(ArgumentsFit(f.contents, limit, &error));
+      f.memory.assign(StackSizeFor(limit), 0);
+      CAPTURE(limit);
+      CAPTURE(nargs);
+      CHECK_MESSAGE(LayoutInitialStack(f.memory, f.top, f.contents, &error) != 0, error);
+    }
+  }
 }
 
 }  // namespace

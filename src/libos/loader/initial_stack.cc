@@ -105,18 +105,27 @@ size_t StackSizeFor(uint64_t stack_limit) {
 
 bool ArgumentsFit(const StackContents& c, uint64_t stack_limit, std::string* error) {
   uint64_t limit = stack_limit / 4 < kMaxArgSpace ? stack_limit / 4 : kMaxArgSpace;
-  if (limit < kMinStackSize) limit = kMinStackSize;
-  size_t total = 0;
+  if (limit < kArgMax) limit = kArgMax;
+  // Room for an argv[0] even when there is none (Linux adds an empty one).
+  size_t pointers = (c.argv->empty() ? 1 : c.argv->size()) + c.envp->size();
+  if (pointers > limit / sizeof(uintptr_t)) {
+    *error = "argument list too long";
+    return false;
+  }
+  limit -= pointers * sizeof(uintptr_t);
+  uint64_t strings = c.execfn.size() + 1;
   for (const auto* list : {c.argv, c.envp}) {
     for (const std::string& s : *list) {
       if (s.size() + 1 > kMaxArgStringSize) {
         *error = "argument or environment string longer than 128 KiB";
         return false;
       }
-      total += s.size() + 1 + sizeof(uintptr_t);
+      strings += s.size() + 1;
     }
   }
-  if (total > limit) {
+  constexpr uint64_t kPage = 4096;
+  uint64_t pages = (strings + sizeof(uint64_t) + kPage - 1) & ~(kPage - 1);  // with the top NULL
+  if (strings > limit || (pages > kPage && pages > stack_limit)) {
     *error = "argument list too long";
     return false;
   }

@@ -22,7 +22,13 @@
 namespace junction::libos::loader {
 
 inline constexpr size_t kStackSize = 8 << 20;         // RLIMIT_STACK default
-inline constexpr size_t kMinStackSize = 128 << 10;    // ARG_MAX: the arguments always fit
+inline constexpr size_t kArgMax = 128 << 10;          // ARG_MAX: the least argument space
+// Past the strings and their pointers: argc, the NULLs, the auxv, the
+// AT_PLATFORM and AT_RANDOM bytes and the alignment (well under a page).
+inline constexpr size_t kStackTablesRoom = 4096;
+// The smallest stack holds the most arguments any limit allows with a small
+// RLIMIT_STACK, so none fails after exec's point of no return.
+inline constexpr size_t kMinStackSize = kArgMax + kStackTablesRoom;
 // Linux grows the stack up to RLIMIT_STACK; a larger or unlimited one gets
 // this much reserved (MAP_NORESERVE: untouched pages cost nothing).
 inline constexpr size_t kMaxStackSize = size_t{1} << 30;
@@ -49,9 +55,12 @@ struct StackContents {
 // page-rounded, within [kMinStackSize, kMaxStackSize].
 size_t StackSizeFor(uint64_t stack_limit);
 
-// Checks Linux's limits (fs/exec.c): each string at most MAX_ARG_STRLEN,
-// and all strings plus pointers at most a quarter of RLIMIT_STACK
-// `stack_limit`, within [ARG_MAX, 6 MiB]. False → E2BIG.
+// Checks Linux's limits (fs/exec.c): each string at most MAX_ARG_STRLEN;
+// all strings (the file name `execfn` included) plus the argv and envp
+// pointers at most a quarter of RLIMIT_STACK `stack_limit`, within
+// [ARG_MAX, 6 MiB] (bprm_stack_limits); and the strings with the top NULL
+// word no larger than `stack_limit` itself, page-rounded (the stack that
+// copy_strings grows may not pass it). False → E2BIG.
 bool ArgumentsFit(const StackContents& contents, uint64_t stack_limit, std::string* error);
 
 // Lays out the stack in `memory`, whose last byte is at guest address

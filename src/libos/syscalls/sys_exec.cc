@@ -64,7 +64,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   if (!loader::Probe(env, filename, &err)) return -err.err;
   // The limits the stack layout will hold the strings to (MAX_ARG_STRLEN,
   // a quarter of RLIMIT_STACK): E2BIG here, while there is a caller to get it.
-  loader::StackContents strings{.argv = &*argv, .envp = &*envp};
+  loader::StackContents strings{.argv = &*argv, .envp = &*envp, .execfn = filename};
   std::string too_big;
   if (!loader::ArgumentsFit(strings, env.StackLimit(), &too_big)) return -E2BIG;
 

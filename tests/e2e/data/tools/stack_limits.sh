@@ -3,7 +3,9 @@
 # recursion of $1), and execve's argument space is a quarter of it
 # (E2BIG for more, and for any one string over 128 KiB) — an E2BIG
 # the caller gets, not a process killed after its old image is gone.
+# $2 sets limits below 128 KiB in the exec's caller.
 deep=$1
+arg_rlimit=$2
 ulimit -c 0
 a=$(head -c 100000 /dev/zero | tr '\0' a)
 big=$(head -c 140000 /dev/zero | tr '\0' b)
@@ -21,3 +23,4 @@ for s in 1024 8192 65536 unlimited; do
     getconf ARG_MAX
   ) 2>/dev/null
 done
+"$arg_rlimit"
