@@ -158,9 +158,12 @@ SysResult<void> GuestLoaderEnv::Unmap(uintptr_t addr, size_t len) {
 bool GuestLoaderEnv::IsExecutable(const std::string& path) { return CheckExecutable(path).ok(); }
 
 uint64_t GuestLoaderEnv::StackLimit() {
-  struct rlimit r{};
-  if (host::Syscall(SYS_prlimit64, 0, RLIMIT_STACK, 0, host::L(&r)) != 0) return LoaderEnv::StackLimit();
-  return r.rlim_cur;
+  if (!stack_limit_) {
+    struct rlimit r{};
+    bool ok = host::Syscall(SYS_prlimit64, 0, RLIMIT_STACK, 0, host::L(&r)) == 0;
+    stack_limit_ = ok ? r.rlim_cur : LoaderEnv::StackLimit();
+  }
+  return *stack_limit_;
 }
 
 }  // namespace junction::libos

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -26,6 +27,9 @@ class GuestLoaderEnv : public loader::LoaderEnv {
   SysResult<void> Unmap(uintptr_t addr, size_t len) override;
   bool IsExecutable(const std::string& path) override;
   // The guest's limits other than RLIMIT_NOFILE are the host process's.
+  // Read once per load (Linux's bprm->rlim_stack): execve checks the
+  // arguments against the very limit the stack is then built for, whatever
+  // a setrlimit or prlimit64 does in between.
   uint64_t StackLimit() override;
 
   // execve probes the file before its point of no return, then loads it:
@@ -58,6 +62,7 @@ class GuestLoaderEnv : public loader::LoaderEnv {
   // for FileSize and its identity for the mappings' names (one fstat per
   // file instead of one per segment).
   std::map<int, struct stat> stat_of_;
+  std::optional<uint64_t> stack_limit_;  // StackLimit's one read
   // The open file behind each descriptor Open returned (its own host
   // descriptor), until Close.
   std::map<int, fs::FilePtr> open_files_;
