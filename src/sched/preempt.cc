@@ -100,6 +100,9 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
   if (static_cast<uintptr_t>(regs[REG_RIP]) == host::AbortableSyscallAddress() && libos::ExecEndsCurrentThread()) {
     regs[REG_RAX] = -EINTR;
     regs[REG_RIP] += 2;  // past the syscall instruction
+    // A kill or affinity request this signal carries is still taken (for
+    // the process: it outlives this thread), else it would be lost.
+    if (info->si_code == SI_QUEUE && g_hook) g_hook(info, ucv);
     return;
   }
   if (info->si_code == SI_QUEUE && g_hook && g_hook(info, ucv)) return;
