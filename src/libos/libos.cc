@@ -2,6 +2,7 @@
 #include "libos/libos.h"
 
 #include <asm/hwcap2.h>
+#include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
@@ -346,14 +347,23 @@ sched::MemberJoin JoinAsMember(sched::MemberJoinKind kind, bool wait_for_grant) 
     }
     if (same) {
       host::Syscall(SYS_close, doorbell);
+    } else if (g_member_doorbell >= 0) {
+      // The new eventfd takes the old one's number (dup3 replaces it
+      // atomically): a kthread that loaded the number without this lock
+      // (RingDoorbell) always writes to a doorbell, never to a host file
+      // that reused a closed number. The eventfd id, not the number, says
+      // whose doorbell it is.
+      if (host::Syscall(SYS_dup3, doorbell, g_member_doorbell, O_CLOEXEC) >= 0) {
+        host::Syscall(SYS_close, doorbell);
+      } else {
+        // (dup3 onto an open number fails only for lack of memory): keep
+        // both open, so no published number is ever closed.
+        g_member_doorbell = doorbell;
+      }
+      sched::SetDaemonDoorbell(g_member_doorbell);
     } else {
-      // Published (the only store of the kthreads' doorbell, under this
-      // lock) before the old one is closed, whose number may be reused at
-      // once: a sibling's rejoin never leaves it a closed descriptor.
-      int old = g_member_doorbell;
       g_member_doorbell = doorbell;
       sched::SetDaemonDoorbell(doorbell);
-      if (old >= 0) host::Syscall(SYS_close, old);
     }
   }
   sched::AttachMemberSlot(g_daemon->slot(slot), token, -1, wait_for_grant);
