@@ -50,5 +50,28 @@ TEST_CASE("net byte queue: appends, pops and reads across the wrap and growth ag
   CHECK(q.Range(0, 0).first.empty());
 }
 
+TEST_CASE("net byte queue: a large buffer is given back when the queue empties or drains far") {
+  ByteQueue q;
+  std::vector<std::byte> d(1 << 20);
+  for (size_t i = 0; i < d.size(); i++) d[i] = std::byte(i * 7);
+  q.Append(d);
+  CHECK(q.capacity() == d.size());
+  q.PopFront(d.size() - 1000);  // 1000 bytes left of 1 MiB: shrinks, bytes kept
+  CHECK(q.capacity() <= ByteQueue::kKeepCapacity);
+  std::vector<std::byte> out(1000);
+  q.CopyOut(0, out);
+  CHECK(std::equal(out.begin(), out.end(), d.end() - 1000));
+  q.PopFront(1000);
+  CHECK(q.capacity() <= ByteQueue::kKeepCapacity);
+  q.Append(d);
+  q.PopFront(d.size());  // empty: the 1 MiB buffer is freed
+  CHECK(q.capacity() == 0);
+  // A small buffer stays across reads that empty it.
+  q.Append(std::span<const std::byte>(d).first(3000));
+  size_t small = q.capacity();
+  q.PopFront(3000);
+  CHECK(q.capacity() == small);
+}
+
 }  // namespace
 }  // namespace junction::net

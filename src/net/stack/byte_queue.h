@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstring>
 #include <memory>
@@ -37,15 +38,28 @@ class ByteQueue {
     Append(data);
   }
 
-  // Drops the first n bytes (n <= size()). The buffer stays (at most the
-  // socket's buffer size, rounded up): a stream's reader empties its queue
-  // at every read, and giving it back cost a large allocation, its page
-  // faults and the regrowth's copies each time.
+  // Drops the first n bytes (n <= size()). A buffer of up to
+  // kKeepCapacity stays (a stream's reader empties its queue at every read;
+  // giving it back would cost an allocation and regrowth each time). A
+  // larger one is freed when the queue empties and halved while it holds
+  // less than an eighth of it: only queued bytes count against the stack's
+  // max_socket_mem, so an idle connection that once filled a large buffer
+  // must not keep it.
   void PopFront(size_t n) {
     head_ = (head_ + n) & (cap_ - 1);
     size_ -= n;
     if (size_ == 0) head_ = 0;
+    if (cap_ > kKeepCapacity) {
+      if (size_ == 0) {
+        clear();
+      } else if (size_ < cap_ / 8) {
+        Resize(std::max(kKeepCapacity, std::bit_ceil(size_) * 2));
+      }
+    }
   }
+
+  size_t capacity() const { return cap_; }
+  static constexpr size_t kKeepCapacity = 64 * 1024;
 
   // Bytes [off, off + n) (within size()) as one or two pieces.
   std::pair<std::span<const std::byte>, std::span<const std::byte>> Range(size_t off, size_t n) const {
@@ -68,6 +82,10 @@ class ByteQueue {
     if (need <= cap_) return;
     size_t cap = std::max(cap_ * 2, kMinCapacity);
     while (cap < need) cap *= 2;
+    Resize(cap);
+  }
+  // Moves the bytes to a new buffer of `cap` (a power of two >= size_).
+  void Resize(size_t cap) {
     std::unique_ptr<std::byte[]> nb(new std::byte[cap]);  // no zero fill
     CopyOut(0, {nb.get(), size_});
     buf_ = std::move(nb);
