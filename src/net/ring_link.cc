@@ -35,7 +35,11 @@ bool RingLink::TransmitParts(std::span<const std::byte> head, std::span<const st
     return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   };
   if (!q.Transmit(bytes(head), bytes(body))) return false;
-  rings_[i].tx_unflushed = true;
+  // A sleeping daemon is woken at once, and again while a long burst fills
+  // the ring (it may have gone to sleep since): the ring holds kRingEntries.
+  PerQueue& r = rings_[i];
+  r.tx_checked = r.tx_unflushed++ % kKickEvery == 0;
+  if (r.tx_checked) KickIfAsleep(q);
   return true;
 }
 
@@ -44,10 +48,11 @@ void RingLink::Flush() {
   for (uint32_t i = 0; i < count_; i++) {
     PerQueue& r = rings_[i];
     if (!r.tx_unflushed) continue;
-    r.tx_unflushed = false;
+    r.tx_unflushed = 0;
+    if (r.tx_checked) continue;  // looked at after the last frame
     // The daemon may be asleep: wake it (rare; an eventfd write). The check
     // fences after the tx publish (packet_queues.h, "Sleeper flags").
-    if (r.q.DaemonWantsKick() && doorbell_) doorbell_(doorbell_ctx_);
+    KickIfAsleep(r.q);
   }
 }
 

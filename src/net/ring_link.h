@@ -49,7 +49,10 @@ class RingLink : public NetLink {
                                    std::span<const std::byte> body) override;
   // Rings the doorbell if the daemon sleeps and frames went out since the
   // last call: once per burst, not per frame (its fence waits for every
-  // frame's copy into the shared buffer to drain).
+  // frame's copy into the shared buffer to drain). TransmitParts also looks
+  // at a burst's first frame and every kKickEvery-th: one send() may write
+  // more frames than the tx ring holds, and a sleeping daemon must drain it.
+  // Flush skips the look when no frame went out since the last one.
   void Flush() override;
 
   // Hands up to `budget` received frames to `sink`: kthread `self`'s rings
@@ -63,10 +66,18 @@ class RingLink : public NetLink {
  private:
   int PollOne(uint32_t i, FrameSink* sink, int budget);
 
+  static constexpr uint32_t kKickEvery = kRingEntries / 2;
+  void KickIfAsleep(ContainerQueue& q) {
+    if (q.DaemonWantsKick() && doorbell_) doorbell_(doorbell_ctx_);
+  }
+
   struct PerQueue {
     ContainerQueue q;
     std::atomic<bool> rx_busy{false};
-    bool tx_unflushed = false;  // a frame went out since the last Flush (stack lock)
+    // Under the stack lock: frames out since the last Flush, and whether
+    // the daemon's flag was looked at after the last of them.
+    uint32_t tx_unflushed = 0;
+    bool tx_checked = false;
   };
   std::unique_ptr<PerQueue[]> rings_;
   std::atomic<bool> abandoned_{false};

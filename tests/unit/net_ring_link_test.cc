@@ -172,7 +172,7 @@ TEST_CASE("net ring link: a sleeping daemon gets a doorbell when a frame is queu
   rig.sw.Awake();
 }
 
-TEST_CASE("net ring link: a burst of segments to a sleeping daemon rings the doorbell once") {
+TEST_CASE("net ring link: a burst of segments to a sleeping daemon rings the doorbell at its first frame and its end") {
   Rig rig;
   auto listener = rig.b.stack->NewTcpSocket();
   REQUIRE(listener->Bind({0, 80}).ok());
@@ -191,7 +191,7 @@ TEST_CASE("net ring link: a burst of segments to a sleeping daemon rings the doo
   std::vector<std::byte> data(8 * 1448, std::byte{7});
   REQUIRE(client->Send(data).ok());  // one stack entry, several segments
   CHECK(rig.a.stack->counters().tx_frames >= frames + 8);
-  CHECK(rig.a.doorbells == 1);
+  CHECK(rig.a.doorbells == 2);  // not per frame
   rig.sw.Awake();
 }
 
@@ -212,6 +212,30 @@ TEST_CASE("net ring link: an abandoned link (a forked child's copy) leaves the r
   CHECK_FALSE(rig.a.link->RxPending());
   // The rings still look attached to the daemon (the parent polls them).
   CHECK(DaemonQueue(rig.a.region->queues(0), true).attached());
+}
+
+TEST_CASE("net ring link: a sleeping daemon is woken by a burst's first frame and again while it fills the ring") {
+  uint64_t now = 1'000'000'000;
+  Box a{kA, 1, &now};
+  a.link->Flush();  // whatever the stack sent when it started
+  int base = a.doorbells;
+  a.region->queues(0)->daemon_wants_kick.store(1);  // the daemon sleeps
+  std::vector<std::byte> frame(64);
+  REQUIRE(a.link->Transmit(frame));
+  CHECK(a.doorbells == base + 1);  // before the entry ends (Flush)
+  for (uint32_t i = 1; i < kRingEntries / 2; i++) REQUIRE(a.link->Transmit(frame));
+  CHECK(a.doorbells == base + 1);  // not per frame
+  REQUIRE(a.link->Transmit(frame));  // half the ring: asleep still, rung again
+  CHECK(a.doorbells == base + 2);
+  a.link->Flush();  // no frame since that check
+  CHECK(a.doorbells == base + 2);
+  REQUIRE(a.link->Transmit(frame));  // a new burst's first
+  CHECK(a.doorbells == base + 3);
+  REQUIRE(a.link->Transmit(frame));
+  a.link->Flush();  // after its second
+  CHECK(a.doorbells == base + 4);
+  a.link->Flush();  // nothing sent since
+  CHECK(a.doorbells == base + 4);
 }
 
 }  // namespace
