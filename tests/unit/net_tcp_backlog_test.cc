@@ -107,5 +107,26 @@ TEST_CASE_FIXTURE(TwoStacks, "net tcp: closing the listener ends its waiting req
   CHECK(b->counters().tcp_retransmits == 0);
 }
 
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: listen backlog 0 queues one connection, a negative one somaxconn (as Linux)") {
+  auto l0 = test::Listener(b, 80, 0);
+  ConnectAll(*this, 3);
+  CHECK(b->counters().tcp_accept_queue_drops == 2);
+  l0->Close();  // (its SYN-ACK retries would count more drops)
+  auto neg = b->NewTcpSocket();
+  REQUIRE(neg->Bind({0, 81}).ok());
+  REQUIRE(neg->Listen(-1).ok());
+  uint64_t drops = b->counters().tcp_accept_queue_drops;
+  std::vector<std::shared_ptr<TcpSocket>> cs;
+  for (int i = 0; i < 20; ++i) {
+    cs.push_back(a->NewTcpSocket());
+    REQUIRE(cs.back()->Connect({kIpB, 81}).error() == EINPROGRESS);
+  }
+  w.RunFor(kSimSec / 2);
+  CHECK(b->counters().tcp_accept_queue_drops == drops);
+  int queued = 0;
+  for (auto s = neg->Accept(nullptr); s.ok(); s = neg->Accept(nullptr)) queued++;
+  CHECK(queued == 20);
+}
+
 }  // namespace
 }  // namespace junction::net

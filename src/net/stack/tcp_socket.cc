@@ -66,11 +66,19 @@ SysResult<void> TcpSocket::Bind(Endpoint local) {
   return {};
 }
 
+// Linux's listen(): a backlog above net.core.somaxconn (4096), or negative
+// (compared as unsigned), is somaxconn; 0 stays 0 (the queue holds one).
+static int ListenBacklog(int backlog) {
+  constexpr unsigned kSomaxconn = 4096;
+  return static_cast<int>(std::min(static_cast<unsigned>(backlog), kSomaxconn));
+}
+
 SysResult<void> TcpSocket::Listen(int backlog) {
+  backlog = ListenBacklog(backlog);
   {
     StackEntry e(s_);
     if (c_->state == TcpState::kListen) {
-      c_->backlog = std::clamp(backlog, 1, 4096);
+      c_->backlog = backlog;
       return {};
     }
     if (c_->state != TcpState::kClosed || c_->orphan) return Errno{EINVAL};
@@ -86,7 +94,7 @@ SysResult<void> TcpSocket::Listen(int backlog) {
   if (!c_->bound) TRY_VOID(Bind(Endpoint{}));
   StackEntry e(s_);
   c_->state = TcpState::kListen;
-  c_->backlog = std::clamp(backlog, 1, 4096);
+  c_->backlog = backlog;
   c_->rcv_wscale = ScaleFor(c_->rcvbuf);
   s_->tcp_listen_.emplace(c_->local.port, c_);
   return {};
