@@ -123,5 +123,32 @@ TEST_CASE_FIXTURE(TwoStacks, "net tcp: a retransmitted FIN restarts TIME-WAIT, w
   CHECK(!b->HasTcpConnection({kIpB, 80}, client));
 }
 
+TEST_CASE_FIXTURE(TwoStacks, "net tcp: a restarted TIME-WAIT ends at its new deadline, not behind later ones") {
+  auto l = test::Listener(b, 80, 4);
+  Endpoint first = ServerClosesFirst(w, a, *l, 40000);
+  REQUIRE(b->HasTcpConnection({kIpB, 80}, first));
+  std::vector<std::byte> fin;
+  for (auto& f : w.link(0)->sent) {
+    constexpr size_t kFlags = 14 + 20 + 13;
+    if (f.size() > kFlags && (std::to_integer<uint8_t>(f[kFlags]) & tcpf::kFin)) fin = f;
+  }
+  REQUIRE(!fin.empty());
+  // 1 s in, the FIN again (the server's ACK to it lost): ends at 61 s.
+  w.RunFor(kSimSec);
+  w.faults.loss = 1;
+  w.Inject(1, fin);
+  w.RunFor(kSimSec / 10);
+  w.faults.loss = 0;
+  // 30 s in, a second connection enters TIME-WAIT: ends at 90 s.
+  w.RunFor(29 * kSimSec);
+  Endpoint second = ServerClosesFirst(w, a, *l, 40001);
+  REQUIRE(b->HasTcpConnection({kIpB, 80}, second));
+  w.RunFor(34 * kSimSec);  // 64 s in
+  CHECK(!b->HasTcpConnection({kIpB, 80}, first));
+  CHECK(b->HasTcpConnection({kIpB, 80}, second));
+  w.RunFor(30 * kSimSec);  // 94 s in
+  CHECK(!b->HasTcpConnection({kIpB, 80}, second));
+}
+
 }  // namespace
 }  // namespace junction::net

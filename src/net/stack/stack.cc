@@ -379,6 +379,9 @@ bool NetStack::DecideShared_l(TcpConn* c) {
     c->owned = true;
     c->parked_at = now_ + TcpConn::kParkedPollNs;
     c->parked_until = now_ + TcpConn::kParkedWatchNs;
+    // TIME-WAIT connections are not scanned: their queue must hold it.
+    if (c->state == TcpState::kTimeWait && c->registered)
+      tw_queue_.insert({c->parked_at, c->local, c->remote});
     TakeParked_l(c);
     return true;
   }

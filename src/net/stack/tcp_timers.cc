@@ -26,10 +26,9 @@ void TcpConn::EnterTimeWait() {
     if (s->tw_count_ > s->cfg_.max_time_wait) {
       s->c_.tcp_time_wait_overflow++;
       close_at = s->now();
-      s->tw_queue_.push_front({close_at, local, remote});
-    } else {
-      s->tw_queue_.push_back({close_at, local, remote});
     }
+    s->tw_queue_.insert({close_at, local, remote});
+    if (parked_at) s->tw_queue_.insert({parked_at, local, remote});
   }
   Wake();
 }
@@ -210,24 +209,31 @@ void NetStack::TcpTimers_l() {
 }
 
 void NetStack::TcpExpireTimeWait_l() {
-  while (!tw_queue_.empty() && tw_queue_.front().at <= now_) {
-    TimeWaitEntry e = tw_queue_.front();
-    tw_queue_.pop_front();
+  while (!tw_queue_.empty() && tw_queue_.begin()->at <= now_) {
+    TimeWaitEntry e = *tw_queue_.begin();
+    tw_queue_.erase(tw_queue_.begin());
     auto it = tcp_conns_.find({e.local, e.remote});
     if (it == tcp_conns_.end() || it->second->state != TcpState::kTimeWait) continue;  // ended
     std::shared_ptr<TcpConn> c = it->second;
+    uint64_t next;
     if (c->undecided) {  // a copy shared by a fork: its owner's to end; look again later
-      tw_queue_.push_back({now_ + 1000 * TcpParams::kMs, e.local, e.remote});
-    } else if (c->close_at > now_) {  // restarted by a retransmitted FIN (or a newer one)
-      tw_queue_.push_back({c->close_at, e.local, e.remote});
+      next = now_ + 1000 * TcpParams::kMs;
     } else {
-      c->Timers(now_);  // ends it
+      // Ends it when close_at is due; takes parked segments (parked_at).
+      if (c->NextDeadline() <= now_) c->Timers(now_);
+      if (!c->registered) continue;
+      // A deadline moved (a retransmitted FIN restarted close_at) or another
+      // is left: queued again at it.
+      next = c->NextDeadline();
+      if (next == std::numeric_limits<uint64_t>::max()) continue;
+      next = std::max(next, now_ + 1);
     }
+    tw_queue_.insert({next, e.local, e.remote});
   }
 }
 
 uint64_t NetStack::TcpNextDeadline_l() const {
-  uint64_t next = tw_queue_.empty() ? std::numeric_limits<uint64_t>::max() : tw_queue_.front().at;
+  uint64_t next = tw_queue_.empty() ? std::numeric_limits<uint64_t>::max() : tw_queue_.begin()->at;
   for (const TcpConn* c : timed_conns_) next = std::min(next, c->NextDeadline());
   return next;
 }
