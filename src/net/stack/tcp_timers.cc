@@ -203,6 +203,11 @@ void NetStack::TcpTimers_l() {
     auto it = tcp_conns_.find({c->local, c->remote});
     if (it != tcp_conns_.end()) due.push_back(it->second);
   }
+  // In the order of their 4-tuples, not of their addresses in the heap: a
+  // simulated wire's run is then the same for the same seed.
+  std::sort(due.begin(), due.end(), [](const auto& x, const auto& y) {
+    return std::tie(x->local, x->remote) < std::tie(y->local, y->remote);
+  });
   for (auto& c : due) {
     if (c->registered) c->Timers(now_);
   }
