@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -282,12 +283,16 @@ std::string Tail(const std::string& s) {
 // A scratch directory in $TMPDIR (or /tmp), removed with what the suite
 // put in it.
 struct Scratch {
-  std::string dir;
+  std::string dir;    // empty if it could not be made (then `error` says why)
+  std::string error;
   std::vector<std::string> files;
   Scratch() {
     const char* tmp = std::getenv("TMPDIR");
     std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/junction-bench-net.XXXXXX";
-    if (mkdtemp(tmpl.data())) dir = tmpl;
+    if (mkdtemp(tmpl.data()))
+      dir = tmpl;
+    else
+      error = "cannot make the scratch directory " + tmpl + ": " + std::strerror(errno);
   }
   ~Scratch() {
     for (const std::string& f : files) unlink(f.c_str());
@@ -339,7 +344,7 @@ std::string AppConfig(Scratch& s, const char* name, const char* address, const s
 // measured; the daemon polls as `polling`.
 Measurement Measure(const Context& ctx, const char* guest, const char* polling) {
   Scratch s;
-  if (s.dir.empty()) return {0, "mkdtemp failed"};
+  if (s.dir.empty()) return {0, s.error};  // a socket path under "/" would follow
   std::vector<std::string> server_argv = Worker(ctx, "server", 1);
   std::vector<std::string> client_argv = Worker(ctx, guest, ctx.iterations);
   Child daemon, server;

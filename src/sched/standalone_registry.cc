@@ -33,6 +33,12 @@ bool MakeDirs(const std::string& dir) {
   return access(dir.c_str(), W_OK) == 0;
 }
 
+// Only `dir` itself: the control socket's directory is the daemon's to make.
+bool MakeDir(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return false;
+  return access(dir.c_str(), W_OK) == 0;
+}
+
 bool WriteAtomically(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -76,8 +82,10 @@ void ListDir(const std::string& dir, std::vector<ContainerStatus>* out) {
 
 std::string StandaloneDir(const std::string& control_socket) {
   size_t slash = control_socket.rfind('/');
-  std::string parent = slash == std::string::npos || slash == 0 ? "" : control_socket.substr(0, slash);
-  return parent + "/standalone";
+  // A socket with no directory, or in "/", has no directory of its own to
+  // keep the registry beside: never write into the filesystem root.
+  if (slash == std::string::npos || slash == 0) return StandaloneFallbackDir();
+  return control_socket.substr(0, slash) + "/standalone";
 }
 
 std::string StandaloneFallbackDir() {
@@ -117,9 +125,10 @@ std::string RegisterStandalone(const config::AppConfig& cfg, const std::vector<s
     if (a.size() > kMaxArgBytes) a.resize(kMaxArgBytes);
   std::string name = std::to_string(getpid()) + "-" + std::to_string(ProcessStartTime(getpid())) + ".ctr";
   std::vector<uint8_t> bytes = EncodeContainerStatus(s);
+  const std::string fallback = StandaloneFallbackDir();
   for (const std::string& dir :
-       {StandaloneDir(cfg.daemon_socket.value_or(config::kDefaultControlSocket)), StandaloneFallbackDir()}) {
-    if (MakeDirs(dir) && WriteAtomically(dir + "/" + name, bytes)) {
+       {StandaloneDir(cfg.daemon_socket.value_or(config::kDefaultControlSocket)), fallback}) {
+    if ((dir == fallback ? MakeDirs(dir) : MakeDir(dir)) && WriteAtomically(dir + "/" + name, bytes)) {
       UnregisterStandalone();
       g_registered_file = dir + "/" + name;
       return g_registered_file;
