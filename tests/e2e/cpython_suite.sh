@@ -7,6 +7,11 @@
 #   test_os                              a module (or test_pkg.test_module)
 #   skip PATTERN  reason...              regrtest -i: test ids matching PATTERN
 #   match PATTERN                        regrtest -m: run only matching ids
+#   skipped MODULE reason...             MODULE may be skipped whole here
+#
+# regrtest says SUCCESS when a whole module was skipped (test_epoll when
+# select.epoll is missing), so a module skipped without a `skipped` line
+# fails the run.
 #
 # usage: cpython_suite.sh JUNCTION APP_TOML LIST_FILE [--native]
 #   --native  run the same selection natively instead (to curate the list:
@@ -19,7 +24,7 @@ if ! [ -x $python ] || ! $python -c 'import test.libregrtest, test.test_os' 2>/d
   exit 77
 fi
 
-modules=(); filters=()
+modules=(); filters=(); may_skip=" "
 while read -r kind pattern reason; do
   case "$kind" in
     ''|'#'*) ;;
@@ -27,6 +32,9 @@ while read -r kind pattern reason; do
       if [ -z "$pattern" ] || [ -z "$reason" ]; then echo "cpython_suite: $list: skip needs a pattern and a reason"; exit 2; fi
       filters+=(-i "$pattern") ;;
     match) filters+=(-m "$pattern") ;;
+    skipped)
+      if [ -z "$pattern" ] || [ -z "$reason" ]; then echo "cpython_suite: $list: skipped needs a module and a reason"; exit 2; fi
+      may_skip+="$pattern " ;;
     *) modules+=("$kind") ;;
   esac
 done <"$list"
@@ -47,6 +55,18 @@ else
 fi
 rc=$?
 ran=$(awk '/^Ran [0-9]+ tests/ {n += $2} END {print n + 0}' out.log)
+# The summary's "N tests skipped:" (also "... (resource denied):") lists
+# the modules on the indented lines after it.
+skipped=$(awk '/^[0-9]+ tests? skipped/ {s = 1; next} s && /^    / {print} !/^    / {s = 0}' out.log | xargs -n1 | sort -u)
+unexpected=""
+for m in $skipped; do
+  case "$may_skip" in *" $m "*) ;; *) unexpected+=" $m" ;; esac
+done
+if [ -n "$unexpected" ]; then
+  echo "cpython_suite: modules skipped whole that $list does not expect:$unexpected"
+  grep -E "^test_[a-z0-9_.]+ skipped" out.log | sort -u | head -20
+  exit 1
+fi
 if [ $rc -eq 0 ] && grep -q '^Tests result: SUCCESS' out.log; then
   echo "cpython_suite: ${#modules[@]} modules, $ran cases, all passed"
   exit 0
