@@ -549,12 +549,21 @@ class Procfs : public SynthFs {
   // /proc/net in host network mode: the host's interface and multicast
   // tables, which are the container's there (Go's net.InterfaceMulticastAddrs
   // reads igmp and igmp6). None in bypass mode (the LibOS stack's own
-  // interfaces are not shown there).
+  // interfaces are not shown there). Only the ones the host has: with IPv6
+  // disabled it has no if_inet6 or igmp6, and an empty file would differ.
   SynthNode Net(const std::vector<std::string>& c) {
     static const std::vector<std::string> kHostNet = {"dev", "if_inet6", "igmp", "igmp6"};
     if (net::BypassMode()) return {};
-    if (c.empty()) return DirOf(kHostNet, "/net", [&](const std::string& n) { return Net({n}); });
-    if (c.size() == 1 && std::find(kHostNet.begin(), kHostNet.end(), c[0]) != kHostNet.end()) {
+    auto host_has = [](const std::string& n) {
+      return host::Syscall(SYS_faccessat, AT_FDCWD, host::L(("/proc/net/" + n).c_str()), F_OK) == 0;
+    };
+    if (c.empty()) {
+      std::vector<std::string> present;
+      for (const std::string& n : kHostNet)
+        if (host_has(n)) present.push_back(n);
+      return DirOf(present, "/net", [&](const std::string& n) { return Net({n}); });
+    }
+    if (c.size() == 1 && std::find(kHostNet.begin(), kHostNet.end(), c[0]) != kHostNet.end() && host_has(c[0])) {
       std::string name = c[0];
       return Text([name] { return ReadHostFile("/proc/net/" + name); });
     }
