@@ -22,6 +22,7 @@
 #include <rte_version.h>
 
 #include "net/dpdk_eal_log.h"
+#include "net/dpdk_runtime_dir.h"
 #endif
 
 namespace junction::net {
@@ -74,6 +75,7 @@ class DpdkNic : public NicPort {
     rte_eth_dev_close(port_);
     rte_mempool_free(pool_);
     rte_eal_cleanup();
+    RemoveDpdkRuntimeDir(DpdkRuntimeParent() + "/" + DpdkFilePrefix(getpid()));
   }
 
   Mac mac() const override { return mac_; }
@@ -139,7 +141,7 @@ class DpdkNic : public NicPort {
 std::vector<std::string> EalArgs(const config::DaemonConfig& cfg) {
   const config::NicConfig& nic = cfg.nic;
   std::vector<std::string> a = {"junction", "--no-telemetry", "--log-level=notice",
-                                "--file-prefix=junction-" + std::to_string(getpid())};
+                                "--file-prefix=" + DpdkFilePrefix(getpid())};
   if (cfg.hugepages) a.push_back("--in-memory");
   else a.insert(a.end(), {"--no-huge", "--no-shconf", "-m", "128"});
   // The EAL's main lcore is our own thread; the daemon pins itself after.
@@ -194,6 +196,7 @@ std::unique_ptr<NicPort> OpenDpdkNic(const config::DaemonConfig& cfg, std::strin
     return nullptr;
   }
   g_eal_initialised = true;
+  SweepStaleDpdkRuntimeDirs(DpdkRuntimeParent());
   std::vector<std::string> storage = EalArgs(cfg);
   std::vector<char*> argv;
   for (std::string& s : storage) argv.push_back(s.data());
@@ -202,11 +205,13 @@ std::unique_ptr<NicPort> OpenDpdkNic(const config::DaemonConfig& cfg, std::strin
   if (rte_eal_init(static_cast<int>(storage.size()), argv.data()) < 0) {
     *why = std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno) + "\n" +
            eal_log.Text();
+    RemoveDpdkRuntimeDir(DpdkRuntimeParent() + "/" + DpdkFilePrefix(getpid()));
     return nullptr;
   }
   auto fail = [&](const std::string& what) {
     *why = what + "\n" + eal_log.Text();
     rte_eal_cleanup();
+    RemoveDpdkRuntimeDir(DpdkRuntimeParent() + "/" + DpdkFilePrefix(getpid()));
     return nullptr;
   };
   uint16_t port = RTE_MAX_ETHPORTS, p;
