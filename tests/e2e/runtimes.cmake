@@ -3,11 +3,7 @@
 # CPython and a Node workload that mix threads, processes, signals, pipes,
 # files and compression. Included by CMakeLists.txt.
 if(JAVAC_EXECUTABLE)
-  add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/java/RuntimeStress.class
-    COMMAND ${JAVAC_EXECUTABLE} -d ${CMAKE_CURRENT_BINARY_DIR}/java ${CMAKE_CURRENT_SOURCE_DIR}/progs/RuntimeStress.java
-    DEPENDS progs/RuntimeStress.java
-    COMMENT "Compiling the Java runtime workload")
-  add_custom_target(e2e_java_runtime_stress ALL DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/java/RuntimeStress.class)
+  junction_e2e_java(e2e_java_runtime_stress RuntimeStress)
   junction_e2e(java_zgc_stress_2cores APP ${E2E_DATA}/two_cores.toml TIMEOUT 180
                COMMAND java -XX:+UseZGC -Xmx96m -cp ${CMAKE_CURRENT_BINARY_DIR}/java RuntimeStress)
 endif()

@@ -1,4 +1,4 @@
-# tar with gzip, xz (-T2), bzip2, zstd and pigz children, extraction and
+# tar with gzip, xz (-T2), bzip2 and zstd children, extraction and
 # listing through pipes, compressor round trips and their errors.
 dir=$(mktemp -d); cd "$dir" || exit 1
 mkdir -p src/sub/deeper; for i in $(seq 30); do seq $((i*1000)) > src/f$i; done
