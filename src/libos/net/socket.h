@@ -70,7 +70,7 @@ class Socket : public fs::File {
     // No LibOS buffer sized by a huge or negative length: at most what the
     // caller's memory takes plus one byte (a datagram that does not fit),
     // and MAX_RW_COUNT as Linux.
-    len = std::min({len, room < len ? room + 1 : len, size_t{0x7ffff000}});
+    len = std::min({len, room < len ? room + 1 : len, kMaxRwCount});
     auto r = RecvMsg(&m, len, 0);
     if (!r.ok()) return r;
     size_t n = std::min(*r, m.data.size());

@@ -568,9 +568,6 @@ bool SpliceReadable(const FilePtr& f) {
   return (st.st_mode & S_IFMT) != 0 && !S_ISFIFO(st.st_mode);
 }
 
-// MAX_RW_COUNT: Linux's cut for one read, write or copy.
-constexpr size_t kMaxRwCount = 0x7ffff000;
-
 }  // namespace
 
 // Linux's order: the offset is read first (EFAULT), then the input

@@ -213,16 +213,26 @@ SysResult<std::vector<char>> Gather(const iovec* iov, size_t cnt) {
   for (size_t i = 0; i < cnt; i++) {
     auto base = reinterpret_cast<uintptr_t>(iov[i].iov_base);
     size_t have = out.size();
+    // Memory that is not the guest's fails before a copy is sized.
+    if (GuestReadablePrefix(iov[i].iov_base, iov[i].iov_len) < iov[i].iov_len) return Errno{EFAULT};
     out.resize(have + iov[i].iov_len);
     TRY_VOID(CopyFromUser(out.data() + have, base, iov[i].iov_len));
   }
   return out;
 }
 
-// The guest's iovec array, copied (fault-tolerant) into LibOS memory.
+// The guest's iovec array, copied (fault-tolerant) into LibOS memory and
+// checked as Linux's import_iovec: a negative length is EINVAL, and the
+// lengths are cut so that their total is at most MAX_RW_COUNT.
 SysResult<std::vector<iovec>> CopyIovecs(const msghdr& h) {
   std::vector<iovec> iov(h.msg_iovlen);
   TRY_VOID(CopyFromUser(iov.data(), reinterpret_cast<uintptr_t>(h.msg_iov), sizeof(iovec) * iov.size()));
+  size_t total = 0;
+  for (iovec& v : iov) {
+    if (static_cast<ssize_t>(v.iov_len) < 0) return Errno{EINVAL};
+    v.iov_len = std::min(v.iov_len, kMaxRwCount - total);
+    total += v.iov_len;
+  }
   return iov;
 }
 
@@ -294,7 +304,8 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   net::Msg m;
   m.room = room;
   m.control_room = h->msg_control ? h->msg_controllen : 0;
-  auto r = s->RecvMsg(&m, total, flags);
+  // Sized by what the buffer can take, as recvfrom.
+  auto r = s->RecvMsg(&m, std::min(total, room + 1), flags);
   if (!r.ok()) return -r.error();
   // Never past guest memory (a host socket that took the call over
   // received more than fits before the fault).
@@ -379,7 +390,6 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
 // Linux cuts a send's or receive's length to MAX_RW_COUNT (INT_MAX rounded
 // down to a page) before it looks at the buffer: a huge or negative length
 // is no reason for a LibOS buffer that size.
-constexpr size_t kMaxRwCount = 0x7ffff000;
 size_t RwCount(long len) { return std::min(static_cast<size_t>(len), kMaxRwCount); }
 
 JUNCTION_HANDLER(sendto) {

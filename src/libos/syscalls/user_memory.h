@@ -16,6 +16,10 @@
 
 namespace junction::libos {
 
+// MAX_RW_COUNT: Linux's cut for one read, write, send, receive or copy
+// (INT_MAX rounded down to a page).
+inline constexpr size_t kMaxRwCount = 0x7ffff000;
+
 inline bool GuestReadable(uintptr_t p, size_t n) {
   return AddressSpace::Get().IsGuestRange(p, n, 1 /*PROT_READ*/);
 }

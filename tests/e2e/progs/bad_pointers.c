@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +55,29 @@ static void bad_pointer_set(const char* label, void* p) {
   snprintf(name, sizeof(name), "execve(%s)", label);
   report(name, syscall(SYS_execve, p, NULL, NULL));
   close(fd);
+}
+
+// sendmsg/recvmsg with an iovec length no buffer has: negative (as
+// ssize_t) is EINVAL, a huge one is cut to MAX_RW_COUNT and the receive
+// takes the 2-byte message, as Linux.
+static void huge_iovecs(void) {
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  // Not on the stack: natively, an address within 2 GiB of the top of user
+  // space fails access_ok (EFAULT) for the cut length.
+  static char buf[64] = "hello";
+  struct iovec iov = {buf, (size_t)-1};
+  struct msghdr h = {0};
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  report("sendmsg(iov_len -1)", sendmsg(sv[1], &h, MSG_DONTWAIT));
+  write(sv[1], "hi", 2);
+  report("recvmsg(iov_len -1)", recvmsg(sv[0], &h, MSG_DONTWAIT));
+  iov.iov_len = 1ul << 40;
+  long r = recvmsg(sv[0], &h, MSG_DONTWAIT);
+  printf("%-28s %ld\n", "recvmsg(iov_len 1<<40)", r < 0 ? -errno : r);
+  close(sv[0]);
+  close(sv[1]);
 }
 
 // The address of LibOS memory comes from the test driver
@@ -107,6 +132,7 @@ int main(int argc, char** argv) {
   report("read(read-only page)", syscall(SYS_read, open("/dev/zero", O_RDONLY), ro, 16));
   report("stat(path ending at unmapped)", syscall(SYS_newfstatat, AT_FDCWD,
                                                    (char*)unmapped - 1, ro, 0));
+  huge_iovecs();
   printf("done\n");
   return 0;
 }
