@@ -54,6 +54,7 @@ class Epoll : public fs::File {
   void AddForkLocks(std::vector<sched::SpinLock*>& out) override {
     File::AddForkLocks(out);
     out.push_back(&lock_);
+    out.push_back(&host_lock_);  // held across host epoll_ctl/fcntl calls
     out.push_back(&waiters_.fork_lock());
   }
 
