@@ -356,7 +356,13 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     }
     // A datagram carries its sender's address, recvfrom's (none for an
     // unbound sender: msg_namelen 0, as Linux's unix_copy_addr leaves it).
-    auto r = out->Write(this, m.data.data(), m.data.size(), io, type_ == SOCK_DGRAM ? &name_ : nullptr);
+    // Copied under g_names_lock: another thread's bind or autobind sets it.
+    std::string from;
+    if (type_ == SOCK_DGRAM) {
+      sched::SpinGuard g(g_names_lock);
+      from = name_;
+    }
+    auto r = out->Write(this, m.data.data(), m.data.size(), io, type_ == SOCK_DGRAM ? &from : nullptr);
     if (!out->moved() || (r.ok() && *r == m.data.size()) || (!r.ok() && r.error() != EPIPE)) return r;
     // A fork moved the buffer while the call waited: the rest goes on on
     // the host (after what was queued here, which went first).
