@@ -14,6 +14,10 @@ junction_e2e(ipc_epoll_host_add_wakes COMMAND $<TARGET_FILE:e2e_ipc_epoll_host_a
 junction_e2e(ipc_epoll_host_add_wakes_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_epoll_host_add_wakes>)
 add_executable(e2e_net_unix_dgram_sender progs/net_unix_dgram_sender.c)
 junction_e2e(net_unix_dgram_sender COMMAND $<TARGET_FILE:e2e_net_unix_dgram_sender>)
+# Small receives into a 1 GiB MAP_NORESERVE buffer: no LibOS buffer (or
+# probe of guest pages) sized by it (the peak RSS stays small, as natively).
+add_executable(e2e_net_recv_huge_buffer progs/net_recv_huge_buffer.c)
+junction_e2e(net_recv_huge_buffer COMMAND $<TARGET_FILE:e2e_net_recv_huge_buffer>)
 # /proc/net's host tables in host network mode (not dev: its counters move).
 # Only what no parallel test changes: igmp's header, lo's all-nodes groups
 # and lo's ::1 (a test joining a group or adding an address changes the rest).

@@ -57,12 +57,23 @@ class Socket : public fs::File {
   // rule for a buffer that faults part-way); if not, such a buffer gets
   // EFAULT before the call, with the data left queued.
   virtual bool honours_room() const { return false; }
+  // The most one receive takes into the LibOS's buffer, so that a huge guest
+  // buffer (valid memory, mapped MAP_NORESERVE) costs no LibOS allocation
+  // and no probe of its pages past what can arrive: more than any queued
+  // datagram (Linux's default SO_SNDBUF limit is about 208 KiB) or than a
+  // stream returns at once (a shorter stream read is as Linux allows).
+  // MSG_WAITALL waits for the whole length: up to MAX_RW_COUNT.
+  static constexpr size_t kRecvChunk = size_t{4} << 20;
+  static size_t MaxRecv(int flags) { return (flags & MSG_WAITALL) ? kMaxRwCount : kRecvChunk; }
 
   // read(2) and write(2): recvmsg and sendmsg without flags, address or
   // control data. What RecvMsg returns counts (m.data may be longer: a unix
   // socket's buffer that moved to the child while it waited gives 0 bytes).
   // buf: guest memory the read handler checked, or the LibOS's (splice).
-  SysResult<size_t> Read(void* buf, size_t len) override { return ReadPartial(buf, len, WritablePrefix(buf, len)); }
+  SysResult<size_t> Read(void* buf, size_t len) override {
+    len = std::min(len, MaxRecv(0));
+    return ReadPartial(buf, len, WritablePrefix(buf, len));
+  }
   SysResult<size_t> ReadPartial(void* buf, size_t len, size_t room) override {
     Msg m;
     m.room = room;
@@ -70,7 +81,7 @@ class Socket : public fs::File {
     // No LibOS buffer sized by a huge or negative length: at most what the
     // caller's memory takes plus one byte (a datagram that does not fit),
     // and MAX_RW_COUNT as Linux.
-    len = std::min({len, room < len ? room + 1 : len, kMaxRwCount});
+    len = std::min({len, room < len ? room + 1 : len, MaxRecv(0)});
     auto r = RecvMsg(&m, len, 0);
     if (!r.ok()) return r;
     size_t n = std::min(*r, m.data.size());

@@ -289,14 +289,16 @@ long RecvCommon(net::Socket* s, msghdr* h, int flags) {
   if (h->msg_iovlen > 1024) return -EMSGSIZE;
   auto iov = CopyIovecs(*h);
   if (!iov.ok()) return -iov.error();
+  // Only the iovecs' first MaxRecv bytes are looked at (and probed).
   size_t total = 0, room = 0;
   bool faulted = false;
   for (const iovec& v : *iov) {
-    total += v.iov_len;
+    size_t take = std::min(v.iov_len, net::Socket::MaxRecv(flags) - total);
+    total += take;
     if (faulted) continue;
-    size_t ok = GuestWritablePrefix(v.iov_base, v.iov_len);
+    size_t ok = GuestWritablePrefix(v.iov_base, take);
     room += ok;
-    faulted = ok < v.iov_len;
+    faulted = ok < take;
   }
   // A buffer that faults part-way: as Linux where the socket can say
   // (honours_room), else EFAULT with the data left queued.
@@ -412,7 +414,7 @@ JUNCTION_HANDLER(sendto) {
 JUNCTION_HANDLER(recvfrom) {
   SOCKET_ARG(s, f, 0);
   net::Msg m;
-  size_t len = RwCount(a.a[2]);
+  size_t len = std::min(RwCount(a.a[2]), net::Socket::MaxRecv(static_cast<int>(a.a[3])));
   m.room = GuestWritablePrefix(reinterpret_cast<void*>(a.a[1]), len);
   if (m.room < len && !s->honours_room()) return -EFAULT;  // the data left queued
   // Sized by what the buffer can take (a stream's units past it stay queued).
