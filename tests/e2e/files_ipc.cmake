@@ -143,3 +143,6 @@ target_link_options(e2e_fs_escape PRIVATE -static)
 # permissions as natively (addresses and the kernel's [vvar]/[vsyscall]
 # differ).
 junction_e2e(fs_proc_self_maps FILTER "awk '$6 ~ /^\\//{print $2, $3, $6}' | sort" COMMAND cat /proc/self/maps)
+# faccessat2(fd, "", AT_EMPTY_PATH) after the file was renamed or unlinked.
+add_executable(e2e_fs_access_empty_path progs/fs_access_empty_path.c)
+junction_e2e(fs_access_empty_path COMMAND $<TARGET_FILE:e2e_fs_access_empty_path>)

@@ -243,6 +243,7 @@ JUNCTION_HANDLER(statx) {
 namespace {
 
 long Access(long dirfd, long path_addr, long mode, long flags) {
+  const long a_dirfd = dirfd;
   if (mode & ~static_cast<long>(F_OK | R_OK | W_OK | X_OK)) return -EINVAL;
   if (flags & ~static_cast<long>(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
   auto p = CopyStringFromUser(path_addr, 4096);
@@ -266,7 +267,22 @@ long Access(long dirfd, long path_addr, long mode, long flags) {
       return (mode & X_OK) && !(st.st_mode & 0111) ? -EACCES : 0;
     }
   }
+  fs::FilePtr self;  // AT_EMPTY_PATH's file, looked up by its path
+  if (empty && dirfd == AT_FDCWD && path[0] == '/') self = FdTable::Get().Lookup(static_cast<int>(a_dirfd));
   auto l = Vfs::Get().Resolve(dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : fs::kFollow);
+  if (self) {
+    // The path may no longer lead to the descriptor's file (renamed or
+    // unlinked since): then its own mode bits answer, as Linux checks the
+    // inode (the mount's rules only where the path still finds it).
+    struct stat st{};
+    if (!self->Stat(&st).ok()) return 0;
+    auto there = l.ok() && !l->magic ? l->mount->fs->Lstat(l->rel) : SysResult<struct stat>(Errno{ENOENT});
+    if (!there.ok() || there->st_ino != st.st_ino || there->st_dev != st.st_dev) {
+      if ((mode & W_OK) && !(st.st_mode & 0222)) return -EACCES;
+      if ((mode & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111)) return -EACCES;
+      return 0;
+    }
+  }
   if (!l.ok()) return ToErr(l.error());
   if (mode == F_OK || l->magic) return 0;
   return ToRaw(l->mount->fs->Access(l->rel, static_cast<int>(mode)));
