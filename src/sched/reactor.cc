@@ -33,6 +33,12 @@ struct Waiter {
 struct Registration {
   uint32_t mask = 0;  // what epoll watches for now
   Waiter* waiters = nullptr;
+  // Which registration of the number this is: epoll reports it with the
+  // number (EventData), and an event for an earlier registration of the
+  // number (a closed descriptor's, reported to another kthread's
+  // epoll_wait before it was deleted, or left in the set because the
+  // description lives on in a forked child) must not wake this one's.
+  uint32_t gen = 0;
 };
 
 JUNCTION_FORK_WRITTEN int g_epfd = -1;
@@ -44,6 +50,14 @@ using Registrations = FdKeyedTable<Registration, 8>;
 JUNCTION_FORK_WRITTEN Registrations g_table;
 Registrations* g_regs = nullptr;  // &g_table once the reactor is made
 JUNCTION_FORK_WRITTEN std::atomic<int> g_waiters{0};
+JUNCTION_FORK_WRITTEN uint32_t g_last_gen = 0;  // g_lock held
+
+// A registration's epoll data: its number and generation.
+epoll_data_t EventData(int fd, const Registration& r) {
+  epoll_data_t d{};
+  d.u64 = uint64_t{r.gen} << 32 | static_cast<uint32_t>(fd);
+  return d;
+}
 
 constexpr uint32_t kAlways = EPOLLERR | EPOLLHUP;
 
@@ -65,7 +79,7 @@ void Update(int fd, Registration& r) {
     return;
   }
   if (m != r.mask) {
-    epoll_event ev{m | EPOLLRDHUP, {.fd = fd}};
+    epoll_event ev{m | EPOLLRDHUP, EventData(fd, r)};
     host::Syscall(SYS_epoll_ctl, g_epfd, EPOLL_CTL_MOD, fd, host::L(&ev));
     r.mask = m;
   }
@@ -92,7 +106,9 @@ namespace {
 bool MakeSet_locked() {
   int ep = static_cast<int>(host::Syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
   int kick = static_cast<int>(host::Syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
-  epoll_event ev{EPOLLIN, {.fd = kick}};
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = static_cast<uint32_t>(kick);  // generation 0
   if (ep < 0 || kick < 0 || host::Syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, kick, host::L(&ev)) != 0) {
     if (ep >= 0) host::Syscall(SYS_close, ep);
     if (kick >= 0) host::Syscall(SYS_close, kick);
@@ -113,8 +129,9 @@ long Register_locked(int host_fd, Waiter* w) {
   auto [rp, fresh] = g_regs->FindOrAdd(host_fd);
   Registration& r = *rp;
   uint32_t want = MaskOf(r) | w->events;
+  if (fresh) r.gen = ++g_last_gen;
   if (fresh || want != r.mask) {
-    epoll_event ev{want | EPOLLRDHUP, {.fd = host_fd}};
+    epoll_event ev{want | EPOLLRDHUP, EventData(host_fd, r)};
     long rc = host::Syscall(SYS_epoll_ctl, g_epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
                             host_fd, host::L(&ev));
     if (rc < 0) {
@@ -233,8 +250,9 @@ int ReactorPoll(int timeout_ms) {
   long n = host::Syscall(SYS_epoll_wait, EpollFd(), host::L(evs), 64, timeout_ms);
   int woken = 0;
   for (long i = 0; i < n; i++) {
-    int fd = evs[i].data.fd;
-    if (fd == g_kick_fd) {
+    int fd = static_cast<int>(evs[i].data.u64 & 0xffffffffu);
+    uint32_t gen = static_cast<uint32_t>(evs[i].data.u64 >> 32);
+    if (fd == g_kick_fd && gen == 0) {
       // Only the kthread that blocks here consumes a kick: one that polls
       // without waiting (every scheduler pass) would otherwise take the
       // kick meant for a kthread whose epoll_wait was woken but had not
@@ -248,27 +266,43 @@ int ReactorPoll(int timeout_ms) {
     }
     SpinGuard g(g_lock);
     Registration* rp = g_regs->Find(fd);
-    if (!rp) continue;
+    if (!rp || rp->gen != gen) continue;  // an earlier registration's event
     Registration& r = *rp;
+    // The waiters this event is for, unlinked (in order) and woken only
+    // once epoll no longer watches for them: a woken uthread on another
+    // kthread may close the descriptor at once, and a DEL after that
+    // fails (EBADF) or finds another file under the number, leaving the
+    // old description in the set for as long as it lives on (in a forked
+    // child): its events then came for whatever descriptor got the number
+    // (a vfork parent let its child go early: the exec died of SIGPIPE).
+    Waiter* fired = nullptr;
+    Waiter** tail = &fired;
     for (Waiter** p = &r.waiters; *p;) {
       Waiter* w = *p;
       if (w->events & evs[i].events) {
         *p = w->next;
         g_waiters.fetch_sub(Weight(w));
         w->revents = evs[i].events;
-        if (HostFdWatch* hw = w->watch) {
-          hw->armed = false;
-          hw->fn(hw, evs[i].events);
-          delete w;
-          woken++;
-        } else if (WakeUp(w->u, WakeReason::kWoken)) {
-          woken++;
-        }
+        w->next = nullptr;
+        *tail = w;
+        tail = &w->next;
       } else {
         p = &w->next;
       }
     }
-    Update(fd, r);
+    Update(fd, r);  // may erase r
+    while (fired) {
+      Waiter* w = fired;
+      fired = w->next;  // read first: a woken waiter's frame may be gone
+      if (HostFdWatch* hw = w->watch) {
+        hw->armed = false;
+        hw->fn(hw, evs[i].events);
+        delete w;
+        woken++;
+      } else if (WakeUp(w->u, WakeReason::kWoken)) {
+        woken++;
+      }
+    }
   }
   return woken;
 }

@@ -244,6 +244,13 @@ junction_e2e(proc_fork_exec_pipe_churn_2cores APP ${E2E_DATA}/two_cores.toml COM
 # A vfork parent resumes only once its child has exec'd or exited, however
 # the reactor wakes it (data/vfork_heredoc.sh).
 junction_e2e(proc_vfork_heredoc_2cores APP ${E2E_DATA}/two_cores.toml COMMAND sh ${E2E_DATA}/vfork_heredoc.sh)
+# asyncio runs 30 subprocesses at once, ten times, on two cores (each
+# a vfork + exec): every child's output comes back and it exits 0. A vfork
+# parent woken by a host epoll event meant for an earlier descriptor of its
+# pipe's number let the child go before its exec, which died of SIGPIPE
+# (sched/reactor.cc; the old binary failed 2 of 4 runs).
+junction_e2e(proc_asyncio_subprocesses_2cores APP ${E2E_DATA}/two_cores.toml
+             COMMAND python3 ${E2E_DATA}/proc_asyncio_subprocesses.py)
 add_executable(e2e_proc_fork_sites progs/proc_fork_sites.c)
 junction_e2e(proc_fork_sites COMMAND $<TARGET_FILE:e2e_proc_fork_sites>)
 # One program file exec'd again and again (its sites rewritten before it
