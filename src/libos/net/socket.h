@@ -63,6 +63,9 @@ class Socket : public fs::File {
   // datagram (Linux's default SO_SNDBUF limit is about 208 KiB) or than a
   // stream returns at once (a shorter stream read is as Linux allows).
   // MSG_WAITALL waits for the whole length: up to MAX_RW_COUNT.
+  // The longest message one send can carry: a longer one is EMSGSIZE before
+  // the LibOS copies it (a datagram; a stream takes any length).
+  virtual size_t MaxMessage() const { return kMaxRwCount; }
   static constexpr size_t kRecvChunk = size_t{4} << 20;
   static size_t MaxRecv(int flags) { return (flags & MSG_WAITALL) ? kMaxRwCount : kRecvChunk; }
 

@@ -162,6 +162,9 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     tx_->Attach(this, true);
   }
   int io_flags() const { return type_ == SOCK_STREAM ? 0 : (ipc::kIoPacket | ipc::kIoBigPacket); }
+  // A packet fits in the receiver's buffer (kIoBigPacket), at most
+  // pipe-max-size; the host pair a fork makes takes less (SO_SNDBUF).
+  size_t MaxMessage() const override { return type_ == SOCK_STREAM ? kMaxRwCount : ipc::kPipeMaxSize; }
 
   static void Join(const std::shared_ptr<UnixSocket>& a, const std::shared_ptr<UnixSocket>& b) {
     auto ab = std::make_shared<ipc::PipeBuffer>(), ba = std::make_shared<ipc::PipeBuffer>();

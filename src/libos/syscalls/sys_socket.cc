@@ -247,6 +247,9 @@ long SendCommon(net::Socket* s, const msghdr& guest_h, int flags) {
   msghdr h = guest_h;
   auto iov = CopyIovecs(h);
   if (!iov.ok()) return -iov.error();
+  size_t total = 0;
+  for (const iovec& v : *iov) total += v.iov_len;
+  if (total > s->MaxMessage()) return -EMSGSIZE;
   auto data = Gather(iov->data(), iov->size());
   if (!data.ok()) return -data.error();
   net::Msg m;
@@ -398,6 +401,7 @@ JUNCTION_HANDLER(sendto) {
   SOCKET_ARG(s, f, 0);
   net::Msg m;
   size_t len = RwCount(a.a[2]);
+  if (len > s->MaxMessage()) return -EMSGSIZE;
   // A buffer that is not all guest memory fails before a copy is sized.
   if (GuestReadablePrefix(reinterpret_cast<const void*>(a.a[1]), len) < len) return -EFAULT;
   m.data.resize(len);

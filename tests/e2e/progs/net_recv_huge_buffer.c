@@ -1,11 +1,13 @@
 // Small receives into a 1 GiB MAP_NORESERVE buffer (valid memory the
 // kernel never touches past the bytes that arrive): read, recv and recvmsg
-// on a unix stream pair, a unix datagram pair and a UDP loopback socket.
+// on a unix stream pair, a unix datagram pair and a UDP loopback socket;
+// and a 1 GiB unix datagram (EMSGSIZE).
 // Natively the RSS stays small; the LibOS must not size its buffer (or
 // probe the guest's pages) by the 1 GiB either. Prints results and whether
 // the peak RSS stayed under a bound, never timings.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +65,15 @@ int main(void) {
   rounds("unix stream", sv[0], sv[1], NULL, big, len);
   socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
   rounds("unix dgram", sv[0], sv[1], NULL, big, len);
+  // A datagram longer than any buffer: EMSGSIZE, not a 1 GiB copy first.
+  long r = send(sv[1], big, len, 0);
+  printf("unix dgram send of 1 GiB: %s\n", r < 0 ? strerrorname_np(errno) : "sent");
+  struct iovec iov = {big, len};
+  struct msghdr h = {0};
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  r = sendmsg(sv[1], &h, 0);
+  printf("unix dgram sendmsg of 1 GiB: %s\n", r < 0 ? strerrorname_np(errno) : "sent");
   int u = socket(AF_INET, SOCK_DGRAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t al = sizeof(a);
