@@ -108,8 +108,12 @@ bool Restartable(long nr, const GuestContext& ctx, bool handler_ran, bool sa_res
   host::Syscall(SYS_rt_sigaction, sig, host::L(&dfl), 0, 8);
   uint64_t none = 0;
   host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&none), 0, 8);
+  // To this host thread, which takes it now (default action, nothing
+  // blocked): the main one may have it blocked meanwhile, and then the exit
+  // below said 128+sig where the parent must see death by the signal
+  // (Go's os.TestStdPipe: a child's SIGPIPE on stdout came back as 141).
   int pid = CurrentProcess().host_pid;
-  host::Syscall(SYS_tgkill, pid, pid, sig);
+  host::Syscall(SYS_tgkill, pid, host::Syscall(SYS_gettid), sig);
   host::ExitGroup(128 + sig);
 }
 
