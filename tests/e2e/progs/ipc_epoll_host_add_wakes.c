@@ -14,6 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "thread_state.h"
+
 static int ep;
 static volatile int waiter_tid;
 static int got;
@@ -26,19 +28,6 @@ static void* waiter(void* arg) {
   got = epoll_wait(ep, ev, 4, -1);
   got_data = got > 0 ? (unsigned long long)ev[0].data.u64 : 0;
   return NULL;
-}
-
-// The waiter is asleep (in epoll_wait) once its state is S.
-static int asleep(int tid) {
-  char path[64], buf[256];
-  snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-  FILE* f = fopen(path, "r");
-  if (!f) return 0;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  char* p = strrchr(buf, ')');
-  return p && p[1] == ' ' && p[2] == 'S';
 }
 
 int main(void) {
@@ -56,7 +45,7 @@ int main(void) {
   sendto(tx, "x", 1, 0, (struct sockaddr*)&a, sizeof a);
   pthread_t t;
   pthread_create(&t, NULL, waiter, NULL);
-  while (!waiter_tid || !asleep(waiter_tid)) sched_yield();
+  while (!waiter_tid || thread_state(waiter_tid) != 'S') sched_yield();
   struct epoll_event se = {.events = EPOLLIN, .data.u64 = 7};
   int r = epoll_ctl(ep, EPOLL_CTL_ADD, rx, &se);
   pthread_join(t, NULL);

@@ -19,23 +19,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "thread_state.h"
+
 static const char* const kStages[] = {"splice", "read", "flock", "setlkw", "done"};
 static int fd, out_fd;
 static const char* stage;
 static volatile int blocker_tid;
-
-// The blocker is asleep (in its call) once its state is S.
-static int asleep(int tid) {
-  char path[64], buf[256];
-  snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-  FILE* f = fopen(path, "r");
-  if (!f) return 0;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  char* p = strrchr(buf, ')');
-  return p && p[1] == ' ' && p[2] == 'S';
-}
 
 static void* blocker(void* arg) {
   (void)arg;
@@ -128,7 +117,7 @@ int main(int argc, char** argv) {
   pthread_create(&t, NULL, blocker, NULL);
   while (!blocker_tid) sched_yield();
   if (fd_is_pipe) {
-    while (!asleep(blocker_tid)) sched_yield();  // in the call
+    while (thread_state(blocker_tid) != 'S') sched_yield();  // in the call
   } else {
     // Junction shows a thread in a host lock wait (on its kthread, not
     // parked) as R, so S cannot be awaited there. Lets it enter the call:
