@@ -218,13 +218,18 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   // be waiting for one of the locks above), so all of these are let go
   // and taken again until none is held elsewhere.
   StraceFlush();
+  // With one kthread no other can be inside a description's lock (as for
+  // libc's locks below): none is taken, so none is written before the fork
+  // and again after it in both processes (a copy-on-write fault per page
+  // holding one: fork_exit +10 %, docs/performance.md).
+  const bool other_kthreads = !sched::g_single_kthread;
   std::vector<sched::SpinLock*> file_locks;
-  file_locks.reserve(64);
+  if (other_kthreads) file_locks.reserve(64);
   for (;;) {
     RewriteForkLock();
     AddressSpace::Get().ForkLock();
     fs::FdTable::Get().ForkLock();
-    if (fs::FdTable::Get().TryLockFilesForFork(file_locks)) break;
+    if (!other_kthreads || fs::FdTable::Get().TryLockFilesForFork(file_locks)) break;
     fs::FdTable::Get().ForkUnlock();
     AddressSpace::Get().ForkUnlock();
     RewriteForkUnlock();
@@ -238,7 +243,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   // As glibc's own fork: malloc's locks only if another host thread may
   // hold one (taking and releasing them writes two libc pages, each then a
   // copy-on-write fault in parent and child).
-  const bool libc_locks = !sched::g_single_kthread;
+  const bool libc_locks = other_kthreads;
   if (libc_locks) proc::LibcForkLock();
   int pidfd = -1;
   long host_flags = CLONE_PIDFD | (req.exit_signal & CSIGNAL);
