@@ -434,6 +434,23 @@ static void g_dup(void) {
   result(r);
   if (!failed(r) && fd >= 0 && fd < MAX_FD) track(r, kind[fd]);
 }
+// An iovec array of 1-4 entries at guest address `iov`, the i-th buffer at
+// first + i * stride unless an invalid one is drawn; printed as an argument.
+static int iov_args(long iov, long first, long stride) {
+  struct iovec v[4];
+  int cnt = 1 + rn(4);
+  for (int i = 0; i < cnt; i++) {
+    long len = pct(70) ? (long)rn(300) : PICK(((const long[]){0, 4096, -1, 1L << 40}));
+    long base = first + i * stride;
+    if (pct(15)) base = PICK(((const long[]){0, (long)ro_page, (long)mm, 0xffff888000000000L}));
+    v[i].iov_base = (void*)base;
+    v[i].iov_len = len;
+    add("%s{%s,%ld}", i ? "" : "[", base == 0 ? "NULL" : base == (long)ro_page ? "ro" : base == (long)mm ? "mm" : in_buf(base, 0) ? "buf" : "kern", len);
+  }
+  add("]");
+  put_addrs(iov, v, sizeof(struct iovec) * cnt);
+  return cnt;
+}
 static void g_read(void) {
   int which = rn(4);  // read, pread64, readv, preadv2
   static const char* names[] = {"read", "pread64", "readv", "preadv2"};
@@ -457,18 +474,7 @@ static void g_read(void) {
     r = which == 0 ? C(SYS_read, fd, p, len, 0, 0, 0) : C(SYS_pread64, fd, p, len, off, 0, 0);
   } else {
     long iov = a_ptr(4 * 16);
-    struct iovec v[4];
-    int cnt = 1 + rn(4);
-    for (int i = 0; i < cnt; i++) {
-      long len = pct(70) ? (long)rn(300) : PICK(((const long[]){0, 4096, -1, 1L << 40}));
-      long base = (long)buf + BUF_LEN / 2 + i * 512;
-      if (pct(15)) base = PICK(((const long[]){0, (long)ro_page, (long)mm, 0xffff888000000000L}));
-      v[i].iov_base = (void*)base;
-      v[i].iov_len = len;
-      add("%s{%s,%ld}", i ? "" : "[", base == 0 ? "NULL" : base == (long)ro_page ? "ro" : base == (long)mm ? "mm" : in_buf(base, 0) ? "buf" : "kern", len);
-    }
-    add("]");
-    put_addrs(iov, v, sizeof(struct iovec) * cnt);
+    int cnt = iov_args(iov, (long)buf + BUF_LEN / 2, 512);
     long n = A_INT(cnt, cnt, cnt, 0, -1, 1025, 1024);
     if (which == 2) {
       r = C(SYS_readv, fd, iov, n, 0, 0, 0);
@@ -495,18 +501,7 @@ static void g_write(void) {
     r = which == 0 ? C(SYS_write, fd, p, len, 0, 0, 0) : C(SYS_pwrite64, fd, p, len, off, 0, 0);
   } else {
     long iov = a_ptr(4 * 16);
-    struct iovec v[4];
-    int cnt = 1 + rn(4);
-    for (int i = 0; i < cnt; i++) {
-      long len = pct(70) ? (long)rn(300) : PICK(((const long[]){0, 4096, -1, 1L << 40}));
-      long base = (long)buf + i * 700;
-      if (pct(15)) base = PICK(((const long[]){0, (long)ro_page, (long)mm, 0xffff888000000000L}));
-      v[i].iov_base = (void*)base;
-      v[i].iov_len = len;
-      add("%s{%s,%ld}", i ? "" : "[", base == 0 ? "NULL" : base == (long)ro_page ? "ro" : base == (long)mm ? "mm" : in_buf(base, 0) ? "buf" : "kern", len);
-    }
-    add("]");
-    put_addrs(iov, v, sizeof(struct iovec) * cnt);
+    int cnt = iov_args(iov, (long)buf, 700);
     long n = A_INT(cnt, cnt, cnt, 0, -1, 1025);
     if (which == 2) {
       r = C(SYS_writev, fd, iov, n, 0, 0, 0);
