@@ -23,10 +23,34 @@ uint64_t Xcr0() {
   return (uint64_t{hi} << 32) | lo;
 }
 
-size_t XsaveSize() {
-  unsigned a, b, c, d;
-  __cpuid_count(0xd, 0, a, b, c, d);
-  return b;  // size for the features enabled in XCR0
+// The state components the LibOS saves and restores for the guest: XCR0's,
+// less the dynamic ones the kernel keeps disabled (XFD) until a process asks
+// for them (AMX tile data). The kernel's signal frames hold no such state
+// either, and CPUID's size for all of XCR0 counts it: 11008 bytes on a host
+// with AMX against the frames' 2816, so the preemption handler's copy of a
+// frame's XSAVE image read 8 KiB past the signal stack (a LibOS SIGSEGV).
+uint64_t SavedFeatures() {
+  uint64_t mask = Xcr0();
+  for (unsigned i = 2; i < 64; i++) {
+    if (!(mask >> i & 1)) continue;
+    unsigned a, b, c, d;
+    __cpuid_count(0xd, i, a, b, c, d);
+    if (c & 4) mask &= ~(uint64_t{1} << i);  // XFD-capable: dynamic
+  }
+  return mask;
+}
+
+// Bytes of the standard-format XSAVE image of `mask`: the legacy area and
+// header, then each component at its fixed offset.
+size_t XsaveSize(uint64_t mask) {
+  size_t size = 512 + 64;
+  for (unsigned i = 2; i < 64; i++) {
+    if (!(mask >> i & 1)) continue;
+    unsigned a, b, c, d;
+    __cpuid_count(0xd, i, a, b, c, d);
+    if (a && b + a > size) size = b + a;
+  }
+  return size;
 }
 
 // The host rseq registration glibc made for this thread, dropped: the
@@ -47,7 +71,9 @@ void DropHostRseq() {
 
 ThreadState* SetupThreadState() {
   DropHostRseq();
-  size_t xsize = (XsaveSize() + 63) & ~size_t{63};
+  const uint64_t features = SavedFeatures();
+  const size_t xsave_size = XsaveSize(features);
+  size_t xsize = (xsave_size + 63) & ~size_t{63};
   // Low to high: a guard page (PROT_NONE: a LibOS stack overflow faults and
   // is reported as a LibOS bug instead of writing over what lies below),
   // the LibOS stack, the ThreadState and its XSAVE area.
@@ -65,8 +91,8 @@ ThreadState* SetupThreadState() {
   ts->self = ts;
   uintptr_t xs = (top + sizeof(ThreadState) + 63) & ~uintptr_t{63};
   ts->xsave_area = reinterpret_cast<uint8_t*>(xs);
-  ts->xsave_mask = Xcr0();
-  ts->xsave_size = static_cast<uint32_t>(XsaveSize());
+  ts->xsave_mask = features;
+  ts->xsave_size = static_cast<uint32_t>(xsave_size);
   ts->libos_stack_top = top;
   ts->libos_fs = ReadFsBase();
   ts->preempt_timer = -1;
