@@ -128,11 +128,15 @@ bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelS
   bool alt_enabled = !(alt.ss_flags & SS_DISABLE) && alt.ss_size != 0;
   bool on_alt = alt_enabled && ctx.rsp > alt.ss_sp && ctx.rsp <= alt.ss_sp + alt.ss_size;
   uint64_t sp = ctx.rsp - kRedZone;
-  if ((act.flags & SA_ONSTACK) && alt_enabled && !on_alt) sp = alt.ss_sp + alt.ss_size;
+  bool entering_alt = (act.flags & SA_ONSTACK) && alt_enabled && !on_alt;
+  if (entering_alt) sp = alt.ss_sp + alt.ss_size;
   const uint64_t xs = ts->xsave_size;
   uint64_t fp = (sp - xs - 4) & ~uint64_t{63};
   uint64_t frame = ((fp - sizeof(RtSigframe)) & ~uint64_t{15}) - 8;
   if (!(act.flags & kSaRestorer)) return false;  // x86-64 needs a restorer
+  // As Linux: a frame that would run off the bottom of the alternate stack
+  // it goes on is not written (over whatever lies below); SIGSEGV instead.
+  if ((on_alt || entering_alt) && frame <= alt.ss_sp) return false;
   if (!AddressSpace::Get().IsGuestRange(frame, fp + xs + 4 - frame, PROT_WRITE)) return false;
 
   // The interrupted FPU state, with the software-reserved bytes that say
@@ -173,8 +177,7 @@ bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelS
   f.info = info;
   if (!SafeCopy(reinterpret_cast<void*>(frame), &f, sizeof(f))) return false;
 
-  if ((act.flags & SA_ONSTACK) && alt_enabled && !on_alt && (alt.ss_flags & kSsAutodisarm))
-    alt = {0, SS_DISABLE, 0, 0};
+  if (entering_alt && (alt.ss_flags & kSsAutodisarm)) alt = {0, SS_DISABLE, 0, 0};
   uint64_t mask = blocked | act.mask;
   if (!(act.flags & SA_NODEFER)) mask |= SigBit(sig);
   if (act.flags & SA_RESETHAND) SetGuestAction(sig, KernelSigaction{});
