@@ -13,6 +13,7 @@
 
 #include <climits>
 #include <cstdio>
+#include <cstring>
 
 #include "libos/fs/fifo_open.h"
 #include "libos/fs/host_fd_kind.h"
@@ -63,15 +64,66 @@ class HostFs : public Filesystem {
     return how;
   }
 
-  long OpenAt2(const std::string& rel, int flags, unsigned mode) { return OpenAt2(rel.c_str(), flags, mode); }
-  long OpenAt2(const char* rel, int flags, unsigned mode) {
-    struct open_how how = HowOf(rel, flags, mode);
+  static long OpenAt2On(long dirfd, const char* rel, const open_how& how) {
     const char* p = *rel ? rel : ".";
     long r;
     do {
-      r = host::Syscall(SYS_openat2, root_fd_, host::L(p), host::L(&how), sizeof(how));
+      r = host::Syscall(SYS_openat2, dirfd, host::L(p), host::L(&how), sizeof(how));
     } while (r == -EAGAIN);
     return r;
+  }
+
+  // Where a host call on `rel` starts: the root descriptor and `rel`
+  // itself, or, for a `rel` the host cannot take in one argument (PATH_MAX
+  // bytes or more), an O_PATH descriptor of a directory on the way, opened
+  // a piece shorter than PATH_MAX at a time, and the rest. The guest's own
+  // arguments are shorter (Vfs::Resolve), but a canonical path reached
+  // from a deep working directory or dirfd need not be: Linux limits the
+  // argument, not the depth. The pieces only descend (canonical, no ".."),
+  // each without crossing a symlink, so they stay inside the mount.
+  struct Start {
+    long fd;          // negative: the error
+    const char* rel;  // the rest, below fd
+    bool owned = false;
+    Start(long f, const char* r) : fd(f), rel(r) {}
+    Start(const Start&) = delete;
+    ~Start() {
+      if (owned) host::Syscall(SYS_close, fd);
+    }
+  };
+  void StartOf(const char* rel, Start* at) {
+    size_t len = std::strlen(rel);
+    if (len < PATH_MAX) return;
+    if (HasDotDot(rel)) {
+      at->fd = -ENAMETOOLONG;
+      return;
+    }
+    struct open_how how = HowOf("", O_PATH | O_DIRECTORY, 0);
+    while (len >= PATH_MAX) {
+      size_t cut = PATH_MAX - 1;
+      while (cut > 0 && at->rel[cut] != '/') cut--;
+      long fd = -ENAMETOOLONG;
+      if (cut > 0) {
+        char piece[PATH_MAX];
+        std::memcpy(piece, at->rel, cut);
+        piece[cut] = 0;
+        fd = OpenAt2On(at->fd, piece, how);
+      }
+      if (at->owned) host::Syscall(SYS_close, at->fd);
+      at->fd = fd;
+      at->owned = fd >= 0;
+      if (fd < 0) return;
+      at->rel += cut + 1;
+      len -= cut + 1;
+    }
+  }
+
+  long OpenAt2(const std::string& rel, int flags, unsigned mode) { return OpenAt2(rel.c_str(), flags, mode); }
+  long OpenAt2(const char* rel, int flags, unsigned mode) {
+    Start at(root_fd_, rel);
+    StartOf(rel, &at);
+    if (at.fd < 0) return at.fd;
+    return OpenAt2On(at.fd, at.rel, HowOf(at.rel, flags, mode));
   }
 
   bool IsFifo(const std::string& rel) {
@@ -83,9 +135,12 @@ class HostFs : public Filesystem {
   // only this uthread waits (fifo_open.h); where the host has no io_uring,
   // a plain blocking open on the kthread.
   long OpenFifoWriter(const std::string& rel, int flags, unsigned mode) {
-    struct open_how how = HowOf(rel, flags, mode);
+    Start at(root_fd_, rel.c_str());
+    StartOf(rel.c_str(), &at);
+    if (at.fd < 0) return at.fd;
+    struct open_how how = HowOf(at.rel, flags, mode);
     bool unused;
-    long fd = BlockingHostOpen(root_fd_, rel.empty() ? "." : rel.c_str(), how, -1, &unused);
+    long fd = BlockingHostOpen(static_cast<int>(at.fd), *at.rel ? at.rel : ".", how, -1, &unused);
     return fd == -ENOSYS ? OpenAt2(rel, flags, mode) : fd;
   }
 
@@ -96,9 +151,15 @@ class HostFs : public Filesystem {
   // if the writer came (and perhaps went) before that open started, through
   // the stand-in, which is then the guest's descriptor.
   long OpenFifoReader(const std::string& rel, int flags, unsigned mode, int stand_in) {
-    struct open_how how = HowOf(rel, flags, mode);
+    Start at(root_fd_, rel.c_str());
+    StartOf(rel.c_str(), &at);
+    if (at.fd < 0) {
+      host::Syscall(SYS_close, stand_in);
+      return at.fd;
+    }
+    struct open_how how = HowOf(at.rel, flags, mode);
     bool stand_in_ready = false;
-    long fd = BlockingHostOpen(root_fd_, rel.empty() ? "." : rel.c_str(), how, stand_in, &stand_in_ready);
+    long fd = BlockingHostOpen(static_cast<int>(at.fd), *at.rel ? at.rel : ".", how, stand_in, &stand_in_ready);
     if (stand_in_ready) {
       host::Syscall(SYS_fcntl, stand_in, F_SETFL, flags & ~O_NONBLOCK);
       return stand_in;

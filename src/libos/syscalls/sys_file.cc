@@ -316,6 +316,9 @@ JUNCTION_HANDLER(readlinkat) { return ReadlinkCommon(a.a[0], a.a[1], a.a[2], a.a
 JUNCTION_HANDLER(getcwd) {
   std::string cwd = Vfs::Get().cwd();
   size_t size = static_cast<size_t>(a.a[1]);
+  // Linux builds the answer in a PATH_MAX buffer: a deeper directory has
+  // no answer (glibc's getcwd then walks ".." itself), whatever `size`.
+  if (cwd.size() + 1 > PATH_MAX) return -ENAMETOOLONG;
   if (size < cwd.size() + 1) return -ERANGE;
   if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), cwd.size() + 1)) return -EFAULT;
   if (!SafeCopy(reinterpret_cast<void*>(a.a[0]), cwd.c_str(), cwd.size() + 1)) return -EFAULT;
