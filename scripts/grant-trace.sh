@@ -46,7 +46,7 @@ if [ -n "${RT:-}" ]; then
   for t in /proc/$LP/task/*; do chrt -f -p 1 "${t##*/}"; done
 fi
 wait $LP
-grep wake_ "$D/out"
+grep -E "wake_(us p50|late_rounds)" "$D/out"
 [ -n "${NOTRACE:-}" ] && exit 0
 python3 "$(dirname "$0")/grant-trace-stages.py" "$D/trace" "$ROUNDS" "$THR" ${VERBOSE:+-v}
 [ -n "${KEEP:-}" ] && cp "$D/trace" "$KEEP"

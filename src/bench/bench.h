@@ -41,6 +41,13 @@ struct Context {
 struct Measurement {
   double value = 0;
   std::string error;  // empty on success
+  // A latency run may also hand over every round's figure: with
+  // pool_percent set, the runner reports that percentile of all repeats'
+  // rounds together, not the median of the repeats' values (a p99 of 300
+  // rounds rests on its 4 worst; over 5 repeats pooled, on the 16 worst of
+  // 1500: docs/performance.md, "Busy grant tail, sixth session").
+  std::vector<double> rounds;
+  int pool_percent = 0;
   bool ok() const { return error.empty(); }
 };
 

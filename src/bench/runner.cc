@@ -33,6 +33,26 @@ Measurement MeasureOnce(const Benchmark& b, Side side, uint64_t iterations,
   return {v, ""};
 }
 
+// The rounds of one side's repeats, when every repeat handed them over
+// with the same percentile (Measurement::pool_percent).
+struct Pool {
+  std::vector<double> rounds;
+  int percent = 0;
+  bool pooled = true;
+  void Add(const Measurement& m) {
+    if (m.pool_percent == 0 || m.rounds.empty() || (percent != 0 && m.pool_percent != percent)) {
+      pooled = false;
+      return;
+    }
+    percent = m.pool_percent;
+    rounds.insert(rounds.end(), m.rounds.begin(), m.rounds.end());
+  }
+  // That percentile of all the rounds, else the median of the repeats' values.
+  double Value(const std::vector<double>& values) const {
+    return pooled && percent != 0 ? Percentile(rounds, percent) : Median(values);
+  }
+};
+
 }  // namespace
 
 uint64_t WarmupIterations(uint64_t iterations) {
@@ -76,6 +96,7 @@ RunReport RunBenchmarks(std::span<const Benchmark* const> benchmarks, const Runn
         b->run(MakeContext(side, WarmupIterations(iterations), opts));
 
     std::vector<double> samples[2];
+    Pool pools[2];
     std::string error;
     for (int r = 0; r < opts.repeats && error.empty(); r++) {
       for (Side side : {Side::kNative, Side::kJunction}) {
@@ -85,6 +106,7 @@ RunReport RunBenchmarks(std::span<const Benchmark* const> benchmarks, const Runn
           break;
         }
         samples[side == Side::kJunction].push_back(m.value);
+        pools[side == Side::kJunction].Add(m);
       }
     }
     if (!error.empty()) {
@@ -95,8 +117,8 @@ RunReport RunBenchmarks(std::span<const Benchmark* const> benchmarks, const Runn
     res.suite = b->suite;
     res.name = b->name;
     res.unit = b->unit;
-    res.native = Median(samples[0]);
-    res.junction = Median(samples[1]);
+    res.native = pools[0].Value(samples[0]);
+    res.junction = pools[1].Value(samples[1]);
     res.ratio = Ratio(res.junction, res.native);
     res.iterations = iterations;
     res.repeats = opts.repeats;

@@ -106,7 +106,8 @@ Runner SetupBench(CLI::App* sub) {
   sub->add_option("--iterations", a->iterations,
                   "Operations per measurement, for every benchmark (default: each benchmark's own)")
       ->check(CLI::PositiveNumber);
-  sub->add_option("--repeats", a->repeats, "Measurements per side; the median is reported")
+  sub->add_option("--repeats", a->repeats,
+                  "Measurements per side; the median is reported (a latency percentile: over all repeats' rounds)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   sub->add_option("--cpu", a->cpu, "Pin both sides to this CPU (default: the highest allowed one)")

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,44 @@ TEST_CASE("median") {
   CHECK(Median({4, 1, 3, 2}) == 2.5);
   CHECK(Median({5, 5, 1, 100, 5}) == 5);  // robust to an outlier
   CHECK(Median({2, 1}) == 1.5);
+}
+
+TEST_CASE("percentile: nearest rank") {
+  CHECK(std::isnan(Percentile({}, 99)));
+  CHECK(Percentile({7}, 99) == 7);
+  CHECK(Percentile({3, 1, 2}, 50) == 2);
+  CHECK(Percentile({4, 1, 3, 2}, 50) == 2);  // the 2nd of 4: half are at or below it
+  CHECK(Percentile({4, 1, 3, 2}, 100) == 4);
+  CHECK(Percentile({4, 1, 3, 2}, 1) == 1);
+  // 300 rounds: the p99 is the 297th smallest. Three slow rounds are 1 %,
+  // which a p99 leaves out; a fourth is in it.
+  std::vector<double> rounds(297, 1.0);
+  rounds.insert(rounds.end(), {50, 60, 70});
+  CHECK(Percentile(rounds, 99) == 1.0);
+  rounds[0] = 40;
+  CHECK(Percentile(rounds, 99) == 40);
+  // 1500: the 1485th smallest (0.99 * 1500 is not exact in floating point).
+  std::vector<double> many(1485, 2.0);
+  many.insert(many.end(), 15, 30.0);
+  CHECK(Percentile(many, 99) == 2.0);
+  many[0] = 30;
+  CHECK(Percentile(many, 99) == 30);
+}
+
+TEST_CASE("rounds: printed by the worker, the last line parsed by the host") {
+  std::vector<double> got;
+  CHECK(ParseRounds("wake_us_rounds 1.5 2 300.25\n", "wake_us", &got));
+  CHECK(got == std::vector<double>{1.5, 2, 300.25});
+  // The warm-up's line comes first; other lines around are ignored.
+  CHECK(ParseRounds("wake_us_rounds 9\nwake_us p50=1 p99=2 n=1\nwake_us_rounds 4 5\nwake_us p50=4 p99=5 n=2\n",
+                    "wake_us", &got));
+  CHECK(got == std::vector<double>{4, 5});
+  CHECK(ParseRounds("x wake_us_rounds 3\nwake_us_rounds 6", "wake_us", &got));
+  CHECK(got == std::vector<double>{6});
+  CHECK_FALSE(ParseRounds("wake_us p50=1 p99=2 n=1\n", "wake_us", &got));
+  CHECK_FALSE(ParseRounds("wake_us_rounds\n", "wake_us", &got));
+  CHECK_FALSE(ParseRounds("wake_us_rounds 1 x2\n", "wake_us", &got));
+  CHECK_FALSE(ParseRounds("rtt_us_rounds 1\n", "wake_us", &got));
 }
 
 TEST_CASE("registry: suites in registration order, each once") {
@@ -103,6 +142,52 @@ TEST_CASE("warm-up size") {
   CHECK(WarmupIterations(1) == 1);
   CHECK(WarmupIterations(1000) == 100);
   CHECK(WarmupIterations(1'000'000'000) == 10'000);
+}
+
+// A latency row on the host: repeat r (1, 2, 3) of each side hands over
+// the rounds 3r-2, 3r-1, 3r; the warm-up (a tenth of the iterations) is
+// not counted.
+int g_latency_calls[2];
+Measurement Latency(const Context& ctx, int percent) {
+  Measurement m{0, ""};
+  if (ctx.iterations < 30) return m;
+  int r = ++g_latency_calls[ctx.side == Side::kJunction];
+  for (int i = 2; i >= 0; i--) m.rounds.push_back(3 * r - i);
+  m.value = m.rounds[percent == 50 ? 1 : 2];  // this repeat's own percentile
+  m.pool_percent = percent;
+  return m;
+}
+Measurement LatencyP99(const Context& ctx) { return Latency(ctx, 99); }
+Measurement LatencyP50(const Context& ctx) { return Latency(ctx, 50); }
+
+TEST_CASE("runner: a latency row's percentile is over all repeats' rounds") {
+  const Benchmark rows[] = {
+      {"gamma", "p99", "us/wake", Where::kHost, 30, LatencyP99, ""},
+      {"gamma", "p50", "us/wake", Where::kHost, 30, LatencyP50, ""},
+      {"beta", "one", "us/run", Where::kHost, 40, Fixed, ""},
+  };
+  RunnerOptions o;
+  o.repeats = 3;
+  o.self_exe = "/bin/false";
+  for (int row = 0; row < 3; row++) {
+    g_latency_calls[0] = g_latency_calls[1] = 0;
+    const Benchmark* b = &rows[row];
+    RunReport rep = RunBenchmarks(std::span<const Benchmark* const>(&b, 1), o);
+    REQUIRE(rep.errors.empty());
+    REQUIRE(rep.results.size() == 1);
+    const Result& res = rep.results[0];
+    if (row == 0) {
+      // Rounds 1..9 pooled: the p99 is 9 (the repeats' own p99s 3, 6, 9
+      // have the median 6).
+      CHECK(res.native == 9);
+      CHECK(res.junction == 9);
+    } else if (row == 1) {
+      CHECK(res.native == 5);
+      CHECK(res.junction == 5);
+    } else {
+      CHECK(res.native == 10);  // no rounds: the median of the repeats
+    }
+  }
 }
 
 TEST_CASE("worker: runs one benchmark and prints its result") {
