@@ -1,5 +1,6 @@
 // RunGuest: turns this process into the LibOS host for one guest program.
 #include "libos/libos.h"
+#include "libos/ipc/sysv/sysv_registry.h"
 
 #include <asm/hwcap2.h>
 #include <fcntl.h>
@@ -412,6 +413,10 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     return 1;
   }
   proc::SetCommand(argv);
+  if (!sysv::Create()) {  // System V IPC objects, shared by every process of the container
+    std::fprintf(stderr, "junction run: cannot map the System V IPC registry\n");
+    return 1;
+  }
   if (!cfg.workdir.empty() && chdir(fs::HostPath(cfg.workdir).c_str()) != 0) {
     std::fprintf(stderr, "junction run: cannot change to working directory %s: %s\n",
                  cfg.workdir.c_str(), std::strerror(errno));

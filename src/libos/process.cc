@@ -1,5 +1,7 @@
 #include "libos/process.h"
 
+#include "libos/ipc/sysv/sysv_registry.h"
+
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -138,6 +140,7 @@ int ThreadOwner(int tid) {
 }
 
 void OnProcessExit() {
+  sysv::OnProcessExit();  // its attachments end, its SEM_UNDO adjustments apply
   Table* t = Get();
   if (!t) return;
   Process& p = CurrentProcess();

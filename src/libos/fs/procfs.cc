@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "libos/fs/path.h"
+#include "libos/ipc/sysv/sysv_registry.h"
 #include "libos/fs/synthetic.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
@@ -348,6 +349,8 @@ constexpr const char* kProcSys[] = {
     "kernel/domainname", "kernel/ngroups_max", "kernel/version", "kernel/threads-max",
     "kernel/cap_last_cap", "kernel/overflowuid", "kernel/overflowgid", "kernel/random/boot_id",
     "kernel/random/uuid", "kernel/random/entropy_avail", "kernel/random/poolsize",
+    "kernel/shmmax", "kernel/shmall", "kernel/shmmni", "kernel/sem", "kernel/msgmax",
+    "kernel/msgmnb", "kernel/msgmni",
     "vm/overcommit_memory", "vm/overcommit_ratio", "vm/max_map_count", "fs/file-max",
     "fs/nr_open", "fs/pipe-max-size", "fs/inotify/max_queued_events",
     "fs/inotify/max_user_instances", "fs/inotify/max_user_watches", "net/core/somaxconn",
@@ -416,7 +419,7 @@ class Procfs : public SynthFs {
     std::string pid = std::to_string(Pid());
     if (c.empty())
       return DirOf({"self", "thread-self", pid, "cpuinfo", "meminfo", "stat", "uptime", "loadavg",
-                    "version", "vmstat", "mounts", "filesystems", "sys", "net"},
+                    "version", "vmstat", "mounts", "filesystems", "sys", "net", "sysvipc"},
                    "", [&](const std::string& n) { return Describe({n}); });
     const std::string& top = c[0];
     if (c.size() == 1) {
@@ -446,6 +449,7 @@ class Procfs : public SynthFs {
       return Process({c.begin() + 1, c.end()}, true, "/" + top, static_cast<int>(t));
     if (top == "sys") return Sys({c.begin() + 1, c.end()});
     if (top == "net") return Net({c.begin() + 1, c.end()});
+    if (top == "sysvipc") return Sysvipc({c.begin() + 1, c.end()});
     return {};
   }
 
@@ -570,9 +574,33 @@ class Procfs : public SynthFs {
     return {};
   }
 
+  // The container's System V IPC objects (ipc/sysv/), as ipcs(1) reads them.
+  SynthNode Sysvipc(const std::vector<std::string>& c) {
+    if (c.empty())
+      return DirOf({"msg", "sem", "shm"}, "/sysvipc", [&](const std::string& n) { return Sysvipc({n}); });
+    std::string probe;
+    if (c.size() != 1 || !sysv::ProcSysvipcText(c[0], &probe)) return {};
+    std::string name = c[0];
+    return Text([name] {
+      std::string out;
+      sysv::ProcSysvipcText(name, &out);
+      return out;
+    });
+  }
+
   SynthNode Sys(const std::vector<std::string>& c) {
     std::string rel;
     for (const auto& s : c) rel += (rel.empty() ? "" : "/") + s;
+    // The System V IPC limits the LibOS enforces, not the host's.
+    if (rel.rfind("kernel/", 0) == 0) {
+      std::string name = rel.substr(7), probe;
+      if (sysv::ProcSysKernelText(name, &probe))
+        return Text([name] {
+          std::string out;
+          sysv::ProcSysKernelText(name, &out);
+          return out;
+        });
+    }
     std::vector<std::string> children;
     for (const char* p : kProcSys) {
       std::string s = p;

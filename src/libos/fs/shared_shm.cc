@@ -25,6 +25,7 @@ constexpr long kMaxDescents = 1 << 16;  // EmptyDir's bound
 char g_dir[96];       // the container's directory, "" if none
 char g_shm[112];      // g_dir/shm: the guest's /dev/shm
 char g_sockets[112];  // g_dir/sock: shared unix sockets' host files
+char g_sysv[112];     // g_dir/sysv: System V shared memory segments' host files
 
 // Empties directory `dir` (a descriptor, closed here), depth first without
 // recursion: one buffer and a descriptor per level, so config tmpfs mounts
@@ -114,13 +115,15 @@ std::string CreateSharedShmDir() {
     if (m < 0) break;
     std::snprintf(g_shm, sizeof(g_shm), "%s/shm", g_dir);
     std::snprintf(g_sockets, sizeof(g_sockets), "%s/sock", g_dir);
+    std::snprintf(g_sysv, sizeof(g_sysv), "%s/sysv", g_dir);
     if (host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(g_shm), 0700) == 0 &&
-        host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(g_sockets), 0700) == 0)
+        host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(g_sockets), 0700) == 0 &&
+        host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(g_sysv), 0700) == 0)
       return g_shm;
     RemoveTree(AT_FDCWD, g_dir);
     break;
   }
-  g_dir[0] = g_shm[0] = g_sockets[0] = 0;
+  g_dir[0] = g_shm[0] = g_sockets[0] = g_sysv[0] = 0;
   return "";
 }
 
@@ -137,11 +140,12 @@ std::string CreateSharedTmpfsDir(int index) {
 
 const char* SharedShmDir() { return g_shm; }
 const char* SharedSocketDir() { return g_sockets; }
+const char* SharedSysvDir() { return g_sysv; }
 
 void RemoveSharedShmDir() {
   if (!g_dir[0]) return;
   RemoveTree(AT_FDCWD, g_dir);
-  g_dir[0] = g_shm[0] = g_sockets[0] = 0;
+  g_dir[0] = g_shm[0] = g_sockets[0] = g_sysv[0] = 0;
 }
 
 }  // namespace junction::libos::fs

@@ -9,7 +9,8 @@
 namespace junction::libos::fs {
 
 // Creates /dev/shm/junction-shm-<host pid>-<random> (mode 0700) with
-// subdirectories shm (the guest's /dev/shm) and sock (SharedSocketDir), and
+// subdirectories shm (the guest's /dev/shm), sock (SharedSocketDir) and sysv
+// (SharedSysvDir), and
 // returns the path of shm, "" if the host has no usable /dev/shm. First
 // removes such
 // directories left by containers whose first process is gone (killed
@@ -29,6 +30,9 @@ const char* SharedShmDir();
 // container's processes share (net/unix_socket.cc), "" if none: host
 // sockets there are out of reach of other host users (mode 0700).
 const char* SharedSocketDir();
+// Its sibling for System V shared memory segments' host files
+// (ipc/sysv/sysv_shm.h), "" if none.
+const char* SharedSysvDir();
 
 // Removes the container's directory and everything in it (mappings and open files
 // stay valid). Host calls and stack buffers only: safe in the teardown

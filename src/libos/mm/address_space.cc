@@ -86,6 +86,15 @@ bool AddressSpace::Lookup(uintptr_t addr, Vma* out) const {
   return v != nullptr;
 }
 
+bool AddressSpace::LookupFrom(uintptr_t addr, Vma* out) const {
+  sched::SpinGuard g(lock_);
+  auto it = vmas_.upper_bound(addr);
+  if (it != vmas_.begin() && std::prev(it)->second.end > addr) --it;
+  if (it == vmas_.end()) return false;
+  *out = it->second;
+  return true;
+}
+
 bool AddressSpace::LookupBounds(uintptr_t addr, uintptr_t* start, uintptr_t* end,
                                 int* prot) const {
   sched::SpinGuard g(lock_);

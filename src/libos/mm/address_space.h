@@ -71,6 +71,9 @@ class AddressSpace {
   bool IsGuestRange(uintptr_t addr, size_t len, int prot) const;
   // Copies the VMA containing addr into *out; false if none.
   bool Lookup(uintptr_t addr, Vma* out) const;
+  // Copies the first VMA that ends past addr (the one containing it, else
+  // the next one) into *out; false if none.
+  bool LookupFrom(uintptr_t addr, Vma* out) const;
   // The bounds and protection of the VMA containing addr, without copying
   // its name: no allocation, so usable from host signal handlers.
   bool LookupBounds(uintptr_t addr, uintptr_t* start, uintptr_t* end, int* prot) const;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "libos/entry/rewrite.h"
+#include "libos/ipc/sysv/sysv_registry.h"
 #include "libos/fs/fd_table.h"
 #include "libos/fs/vfs.h"
 #include "libos/guest_start.h"
@@ -73,6 +74,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   proc::SchedAttrs sched = proc::CurrentSched();  // the caller's, kept as the main thread's
   EndOtherThreadsForExec();  // none touches the old image any more
   ReleaseVforkParent();
+  sysv::OnExec();  // its shared memory attachments end with the image
   AddressSpace::Get().ResetForExec();
   ResetTrampolines();
   fs::FdTable::Get().CloseOnExec();

@@ -6,6 +6,7 @@
 
 #include "libos/fs/fd_table.h"
 #include "libos/host/host.h"
+#include "libos/ipc/sysv/sysv_shm.h"
 #include "libos/mm/address_space.h"
 #include "libos/signals/rseq.h"
 #include "libos/syscalls/handlers.h"
@@ -33,14 +34,18 @@ JUNCTION_HANDLER(mmap) {
   }
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
     RseqForgetRange(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]));
-  return ToRaw(AddressSpace::Get().Mmap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]),
-                                        static_cast<int>(a.a[2]), flags, fd,
-                                        static_cast<uint64_t>(a.a[5]), name, dev, ino));
+  auto r = AddressSpace::Get().Mmap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]),
+                                    static_cast<int>(a.a[2]), flags, fd, static_cast<uint64_t>(a.a[5]), name,
+                                    dev, ino);
+  if (r.ok() && (flags & MAP_FIXED)) sysv::ShmNoteUnmapped();  // it may have replaced an attachment
+  return ToRaw(r);
 }
 
 JUNCTION_HANDLER(munmap) {
   RseqForgetRange(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]));
-  return ToRaw(AddressSpace::Get().Munmap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1])));
+  auto r = AddressSpace::Get().Munmap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]));
+  if (r.ok()) sysv::ShmNoteUnmapped();
+  return ToRaw(r);
 }
 
 JUNCTION_HANDLER(mprotect) {
@@ -52,9 +57,11 @@ JUNCTION_HANDLER(mprotect) {
 JUNCTION_HANDLER(mremap) {
   RseqForgetRange(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]));
   if (a.a[3] & MREMAP_FIXED) RseqForgetRange(static_cast<uintptr_t>(a.a[4]), static_cast<size_t>(a.a[2]));
-  return ToRaw(AddressSpace::Get().Mremap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]),
-                                          static_cast<size_t>(a.a[2]), static_cast<int>(a.a[3]),
-                                          static_cast<uintptr_t>(a.a[4])));
+  auto r = AddressSpace::Get().Mremap(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]),
+                                      static_cast<size_t>(a.a[2]), static_cast<int>(a.a[3]),
+                                      static_cast<uintptr_t>(a.a[4]));
+  if (r.ok()) sysv::ShmNoteUnmapped();
+  return ToRaw(r);
 }
 
 JUNCTION_HANDLER(madvise) {

@@ -41,6 +41,7 @@
 #include "libos/proc/process_table.h"
 #include "libos/proc/task_sched.h"
 #include "libos/proc/teardown_watchdog.h"
+#include "libos/ipc/sysv/sysv_registry.h"
 #include "libos/process.h"
 #include "libos/signals/delivery.h"
 #include "libos/signals/posix_timers.h"
@@ -225,6 +226,8 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   const bool other_kthreads = !sched::g_single_kthread;
   std::vector<sched::SpinLock*> file_locks;
   if (other_kthreads) file_locks.reserve(64);
+  // Before the mm lock (System V IPC looks up VMAs under its own).
+  const bool sysv_held = sysv::BeforeFork(other_kthreads);
   for (;;) {
     RewriteForkLock();
     AddressSpace::Get().ForkLock();
@@ -270,6 +273,8 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   fs::FdTable::Get().ForkUnlock();
   AddressSpace::Get().ForkUnlock();
   RewriteForkUnlock();
+  if (r == 0) sysv::AfterForkChild(sysv_held);
+  else sysv::AfterForkParent(sysv_held, r < 0);
 
   if (r == 0) {
     BecomeChild(pid, req, vfork_fds[0], vfork_fds[1]);

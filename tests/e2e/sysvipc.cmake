@@ -1,0 +1,8 @@
+# System V IPC (docs/ipc.md "System V IPC"): shared memory and semaphores
+# across fork, exec and exit with Linux's errno cases, on one core and
+# two; util-linux's ipcmk/ipcs/ipcrm; PostgreSQL's postmaster.
+add_executable(e2e_ipc_sysv progs/ipc_sysv.c)
+junction_e2e(ipc_sysv COMMAND $<TARGET_FILE:e2e_ipc_sysv>)
+junction_e2e(ipc_sysv_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_sysv>)
+junction_e2e(ipc_sysv_tools FILTER ${E2E_DATA}/ipc_sysv_tools_filter.sh
+             COMMAND sh ${E2E_DATA}/ipc_sysv_tools.sh)
