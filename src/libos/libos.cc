@@ -26,6 +26,7 @@
 #include "libos/fs/fd_limit.h"
 #include "libos/fs/host_files.h"
 #include "libos/fs/inotify.h"
+#include "libos/fs/link_hints.h"
 #include "libos/ipc/clock_watch.h"
 #include "libos/ipc/eventfd.h"
 #include "libos/guest_start.h"
@@ -438,6 +439,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
   // the next, two anonymous VMAs that would otherwise be one.
   MapVdso();
   SiteCacheInit();  // before the first fork: the container's processes share it
+  fs::LinkHintsInit();  // likewise
   ThreadState* ts = SetupThreadState();
   if (!ts) {
     std::fprintf(stderr, "junction run: out of memory setting up the LibOS\n");

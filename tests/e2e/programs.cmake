@@ -127,6 +127,16 @@ set_tests_properties(e2e.sys_guest_fault_copy_strace PROPERTIES LABELS e2e TIMEO
 # symlinks anywhere in the path, mount points, bad buffers, long names.
 add_executable(e2e_fs_stat_paths progs/fs_stat_paths.c)
 junction_e2e(fs_stat_paths COMMAND $<TARGET_FILE:e2e_fs_stat_paths>)
+# Paths through symlinks after another process of the container changed
+# the links (the container's known links, fs/link_hints.h, are only hints):
+# retargeted, renamed over, a directory in their place, removed.
+add_executable(e2e_fs_link_changes progs/fs_link_changes.c)
+junction_e2e(fs_link_changes COMMAND $<TARGET_FILE:e2e_fs_link_changes>)
+# ... and after a host process outside the container changed them.
+add_test(NAME e2e.fs_link_changes_host
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_link_changes_host.sh $<TARGET_FILE:junction> ${E2E_APP}
+                 $<TARGET_FILE:e2e_fs_link_changes>)
+set_tests_properties(e2e.fs_link_changes_host PROPERTIES LABELS e2e TIMEOUT 120)
 # close of host files and directories (the lazy close under junction): gone
 # at once, dups and mappings survive, many in a row, and the host file is
 # closed then (a POSIX lock is released by the close).

@@ -9,6 +9,7 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/host_fs.cc
   ${CMAKE_CURRENT_LIST_DIR}/inotify.cc
   ${CMAKE_CURRENT_LIST_DIR}/inotify_host.cc
+  ${CMAKE_CURRENT_LIST_DIR}/link_hints.cc
   ${CMAKE_CURRENT_LIST_DIR}/path.cc
   ${CMAKE_CURRENT_LIST_DIR}/procfs.cc
   ${CMAKE_CURRENT_LIST_DIR}/shared_shm.cc

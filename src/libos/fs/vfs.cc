@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 
+#include "libos/fs/link_hints.h"
 #include "libos/fs/shared_shm.h"
 #include "libos/fs/path.h"
 #include "libos/host/host.h"
@@ -158,21 +159,93 @@ bool Vfs::NameBelowTopMount(const Mount* m, const std::string& guest) {
          guest.size() - t.size() - 1 <= NAME_MAX && guest.find('/', t.size() + 1) == std::string::npos;
 }
 
-SysResult<Lookup> Vfs::FastLookup(std::string guest, unsigned flags) {
+SysResult<Lookup> Vfs::FastLookup(std::string& guest, unsigned flags) {
   Mount* m = MountFor(guest);
   Lookup out;
   out.mount = m;
   out.rel = PathBelow(m->target, guest);
-  out.guest = std::move(guest);
   auto st = m->fs->Lstat(out.rel);
   if (!st.ok()) {
     if (st.error() == ENOENT && (flags & kAllowMissing)) return Errno{ELOOP};  // let the walk decide
     return Errno{st.error()};
   }
   if (S_ISLNK(st->st_mode) && (flags & kFollow)) return Errno{ELOOP};
+  out.guest = std::move(guest);
   out.exists = true;
   out.st = *st;
   return out;
+}
+
+std::optional<std::string> Vfs::FollowKnownLinks(const std::string& guest, bool follow_last, int* links,
+                                                 bool* last_from_link) {
+  // Each step does what the walk does at a symlink: the names before it are
+  // directories (the host's RESOLVE_NO_SYMLINKS look at the link, or the
+  // root itself for a top-level name, says so), its link is read now, and
+  // the walk goes on with the link's names in place of its own. A link's
+  // leading ".." climb from its directory, which has no symlink in it: the
+  // walk's lexical step up. A ".." further in, or anything unusual, ends
+  // the steps here (what is done so far stands); the walk does the rest.
+  std::string cur = guest;
+  bool any = false;
+  for (int step = 0; step < 8; step++) {
+    size_t plen = LinkHintFirst(cur);
+    if (plen == 0 || (plen == cur.size() && !follow_last)) break;
+    std::string_view prefix(cur.data(), plen);
+    std::string p(prefix);
+    Mount* m = MountFor(p);
+    if (!IsHostFs(m->fs.get()) || m->target == p) break;
+    auto target = m->fs->Readlink(PathBelow(m->target, p));
+    if (!target.ok() || target->empty()) {
+      if (!target.ok() && (target.error() == EINVAL || target.error() == ENOENT || target.error() == ENOTDIR))
+        LinkHintDrop(prefix);  // no longer a link there
+      break;
+    }
+    if (*links + 1 > kMaxSymlinks) break;  // the walk says ELOOP
+    // The link's directory (canonical, no symlink) or the root.
+    std::string next = (*target)[0] == '/' ? std::string() : p.substr(0, p.rfind('/'));
+    bool named = false, ok = true;
+    for (const std::string& c : SplitPath(*target)) {
+      if (c == ".") continue;
+      if (c == "..") {
+        if (named) {
+          ok = false;
+          break;
+        }
+        size_t slash = next.rfind('/');
+        next.resize(slash == std::string::npos ? 0 : slash);
+        continue;
+      }
+      named = true;
+      next += '/';
+      next += c;
+    }
+    if (!ok) break;
+    next.append(cur, plen, std::string::npos);
+    if (next.empty()) next = "/";
+    if (next.size() >= PATH_MAX) break;
+    ++*links;
+    if (plen == cur.size()) *last_from_link = true;
+    cur = std::move(next);
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return cur;
+}
+
+SysResult<Lookup> Vfs::ResolveKnownLinks(const std::string& guest, unsigned flags, bool* tried) {
+  int links = 0;
+  bool via_link = false;
+  auto known = FollowKnownLinks(guest, flags & kFollow, &links, &via_link);
+  *tried = known.has_value();
+  if (!known) return Errno{ELOOP};
+  Mount* m = MountFor(*known);
+  if (IsHostFs(m->fs.get()) || NameBelowTopMount(m, *known)) {
+    std::string g = *known;
+    auto r = FastLookup(g, flags);
+    if (r.ok()) r->followed_link = via_link;
+    if (r.ok() || (r.error() != ELOOP && r.error() != EXDEV)) return r;
+  }
+  return Walk("/", *known, flags, 0, links, via_link);
 }
 
 SysResult<Lookup> Vfs::Resolve(long dirfd, const std::string& path, unsigned flags,
@@ -185,8 +258,11 @@ SysResult<Lookup> Vfs::Resolve(long dirfd, const std::string& path, unsigned fla
     std::string g = NormalizeAbsolute(path[0] == '/' ? path : start + "/" + path);
     Mount* m = MountFor(g);
     if (IsHostFs(m->fs.get()) || NameBelowTopMount(m, g)) {
-      auto r = FastLookup(std::move(g), flags);
+      auto r = FastLookup(g, flags);
       if (r.ok() || (r.error() != ELOOP && r.error() != EXDEV)) return r;
+      bool tried = false;
+      if (r.error() == ELOOP) r = ResolveKnownLinks(g, flags, &tried);
+      if (tried) return r;
     }
   }
   return Walk(start, path, flags, resolve);
@@ -228,7 +304,7 @@ bool LookAtRest(Vfs& v, const std::vector<std::string>& cur, const std::vector<s
 }  // namespace
 
 SysResult<Lookup> Vfs::Walk(const std::string& start, const std::string& path, unsigned flags,
-                            uint64_t resolve) {
+                            uint64_t resolve, int links, bool last_from_link) {
   const std::vector<std::string> base = SplitPath(start);
   const std::vector<std::string> root =
       (resolve & RESOLVE_IN_ROOT) ? base : std::vector<std::string>{};
@@ -242,8 +318,6 @@ SysResult<Lookup> Vfs::Walk(const std::string& start, const std::string& path, u
   std::vector<std::string> todo = SplitPath(path);
   std::reverse(todo.begin(), todo.end());
   const bool trailing_slash = path.back() == '/';
-  int links = 0;
-  bool last_from_link = false;
   bool after_link = false;  // a symlink's target was just queued
   std::optional<struct stat> next_st;  // the next name's lstat, if LookAtRest made it
   Lookup out;
@@ -322,6 +396,7 @@ SysResult<Lookup> Vfs::Walk(const std::string& start, const std::string& path, u
       if (++links > kMaxSymlinks) return Errno{ELOOP};
       std::string target = TRY(m->fs->Readlink(rel));
       if (target.empty()) return Errno{ENOENT};
+      if (IsHostFs(m->fs.get())) LinkHintNote(g);  // read first next time (FollowKnownLinks)
       if (target[0] == '/') {
         if (resolve & RESOLVE_BENEATH) return Errno{EXDEV};
         cur = root;
@@ -427,6 +502,20 @@ SysResult<FilePtr> Vfs::Open(long dirfd, const std::string& path, int flags, uns
       // `g` moves into the file on success; the relative part points into it.
       auto f = HostFsOpenFast(m->fs.get(), PathBelowPtr(m->target, g), flags, mode & ~Umask(), &g);
       if (f.ok() || (f.error() != ELOOP && f.error() != EXDEV)) return f;
+      // A symlink on the way: if it is known, its link read now and the
+      // path it leads to opened in one host call again.
+      int links = 0;
+      bool via_link = false;
+      bool follow_last = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+      std::optional<std::string> known;
+      if (f.error() == ELOOP) known = FollowKnownLinks(g, follow_last, &links, &via_link);
+      if (known) {
+        Mount* km = MountFor(*known);
+        if (IsHostFs(km->fs.get()) && !(km->fs->read_only && WantsWrite(flags))) {
+          auto kf = HostFsOpenFast(km->fs.get(), PathBelowPtr(km->target, *known), flags, mode & ~Umask(), &*known);
+          if (kf.ok() || (kf.error() != ELOOP && kf.error() != EXDEV)) return kf;
+        }
+      }
     }
   }
   unsigned wf = (flags & O_NOFOLLOW) ? 0 : kFollow;

@@ -9,12 +9,15 @@
 // openat2(mount root fd, rel, RESOLVE_NO_SYMLINKS [| RESOLVE_BENEATH]), so a
 // guest can never name a host path outside the mount. A path with no `..`
 // on a host mount is first tried in one such host call (the fast path);
-// a symlink on the way (ELOOP) sends it to the full walk.
+// a symlink on the way (ELOOP) sends it to the full walk, unless the
+// symlinks it meets are known (fs/link_hints.h): then their links are read
+// and the path they lead to is tried in one host call again.
 //
 // Locking: mounts are fixed after Init(); cwd_ is guarded by lock_ (leaf).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -105,9 +108,22 @@ class Vfs {
 
  private:
   SysResult<std::string> StartDir(long dirfd);
+  // `links` symlinks already followed on the way to `path`, the last
+  // component through one if `last_from_link` (FollowKnownLinks).
   SysResult<Lookup> Walk(const std::string& start, const std::string& path, unsigned flags,
-                         uint64_t resolve);
-  SysResult<Lookup> FastLookup(std::string guest, unsigned flags);
+                         uint64_t resolve, int links = 0, bool last_from_link = false);
+  // On success `guest` moves into the result.
+  SysResult<Lookup> FastLookup(std::string& guest, unsigned flags);
+  // After a host walk of canonical guest path `guest` met a symlink: the
+  // path with the hinted symlinks at its front replaced by their links as
+  // read now (the last component only if `follow_last`), which resolves as
+  // `guest` does; nothing if no hint applied. *links counts the links
+  // followed; *last_from_link is set if the last component came through one.
+  std::optional<std::string> FollowKnownLinks(const std::string& guest, bool follow_last, int* links,
+                                              bool* last_from_link);
+  // Resolve's fast lookup of `guest` again after FollowKnownLinks, or the
+  // walk of the path it gave.
+  SysResult<Lookup> ResolveKnownLinks(const std::string& guest, unsigned flags, bool* tried);
   static bool NameBelowTopMount(const Mount* m, const std::string& guest);
   void InitCwd();
   void MountRootStat(Mount* m, struct stat* st);
