@@ -11,6 +11,10 @@ add_test(NAME e2e.pty_session
 set_tests_properties(e2e.pty_session PROPERTIES LABELS e2e TIMEOUT 120
   PASS_REGULAR_EXPRESSION "PASS: same terminal session")
 junction_e2e(pty_openpty COMMAND python3 ${E2E_DATA}/pty_openpty.py)
+# A background process changing its terminal (tcsetpgrp, tcsetattr) with
+# SIGTTOU blocked, ignored (allowed) and default (stopped until continued).
+add_executable(e2e_pty_background_tcsetpgrp progs/pty_background_tcsetpgrp.c)
+junction_e2e(pty_background_tcsetpgrp COMMAND $<TARGET_FILE:e2e_pty_background_tcsetpgrp>)
 
 # signalfd (readers, poll and epoll woken when a signal becomes pending;
 # siginfo fields by sender; SIGCHLD) and the temporary masks of

@@ -8,6 +8,7 @@
 
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
+#include "libos/signals/signal_state.h"
 #include "libos/syscalls/user_memory.h"
 
 namespace junction::libos::fs {
@@ -40,6 +41,36 @@ long GetId(int host_fd, unsigned long req, long arg, bool session) {
   return UserPtr<int>(arg).Write(ContainerGroupOf(host_id, session)).ok() ? 0 : -EFAULT;
 }
 
+// Requests that change the terminal: Linux's tty_check_change lets a
+// process outside the terminal's foreground group make them only when it
+// blocks or ignores SIGTTOU, and otherwise stops the group with it.
+bool ChangesTerminal(unsigned long req) {
+  switch (req) {
+    case TIOCSPGRP: case TCSETS: case TCSETSW: case TCSETSF: case TCSETA: case TCSETAW:
+    case TCSETAF: case TCFLSH: case TCXONC: case TCSBRK: case TCSBRKP: case TIOCSBRK:
+    case TIOCCBRK: case TIOCSETD:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The host checks the host thread's mask, which the guest's blocked
+// signals are not part of (an ignored SIGTTOU is ignored on the host too):
+// a request that changes the terminal is made with SIGTTOU blocked there
+// when the guest thread blocks it. Else a shell's child giving itself the
+// terminal with SIGTTOU blocked (bash's give_terminal_to, racing its
+// parent's) was stopped by the host.
+long TerminalCall(int host_fd, unsigned long req, long arg) {
+  if (!ChangesTerminal(req) || !(BlockedMask() & SigBit(SIGTTOU)))
+    return host::AbortableSyscall(SYS_ioctl, host_fd, req, arg);  // TCSBRK, TCSETSW wait for output
+  uint64_t ttou = SigBit(SIGTTOU), old = 0;
+  host::Syscall(SYS_rt_sigprocmask, SIG_BLOCK, host::L(&ttou), host::L(&old), 8);
+  long r = host::AbortableSyscall(SYS_ioctl, host_fd, req, arg);
+  host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&old), 0, 8);
+  return r;
+}
+
 }  // namespace
 
 long TerminalIoctl(int host_fd, unsigned long req, long arg) {
@@ -70,14 +101,14 @@ long TerminalIoctl(int host_fd, unsigned long req, long arg) {
       if (*pgid < 0) return -EINVAL;
       int host_pgid = proc::Get() ? proc::HostPgidOf(proc::Get(), *pgid) : 0;
       if (!host_pgid) return -EPERM;  // no such group in the session
-      return host::Syscall(SYS_ioctl, host_fd, req, host::L(&host_pgid));
+      return TerminalCall(host_fd, req, host::L(&host_pgid));
     }
     default:
       return -ENOTTY;
   }
   if (in && !GuestReadable(static_cast<uintptr_t>(arg), in)) return -EFAULT;
   if (out && !GuestWritable(static_cast<uintptr_t>(arg), out)) return -EFAULT;
-  return host::AbortableSyscall(SYS_ioctl, host_fd, req, arg);  // TCSBRK, TCSETSW wait for output
+  return TerminalCall(host_fd, req, arg);
 }
 
 }  // namespace junction::libos::fs
