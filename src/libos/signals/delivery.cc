@@ -31,6 +31,7 @@ void junction_trap_return();
 extern const char junction_trap_return_lea[], junction_trap_return_jmp[];
 extern const char junction_exit_jnz[], junction_exit_popf[], junction_exit_ret[], junction_exit_jmp[];
 extern const char junction_exit_ret_only[];
+extern const char __executable_start[];
 extern const char junction_exit_slow[], junction_exit_slow_popf[], junction_exit_slow_ret[];
 }
 
@@ -427,12 +428,16 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
   if (fault && !sched::InLibosCode(rip) && (BlockedMask() & SigBit(sig))) TerminateBySignal(sig);
   QueueSignal(sig, *info, fault ? ts->current : nullptr);
   if (fault && sched::InLibosCode(rip)) {
-    char msg[220];
+    char msg[300];
     bool overflow = FaultAtStackPointer(reinterpret_cast<uintptr_t>(info->si_addr), rsp);
+    // The offset in junction's text, for addr2line (the host vDSO's
+    // addresses give a meaningless one).
+    unsigned long off = static_cast<unsigned long>(rip - reinterpret_cast<uintptr_t>(__executable_start));
     int n = std::snprintf(msg, sizeof(msg),
-                          "junction: LibOS bug: signal %d at LibOS address %#lx (fault address %p%s)\n",
+                          "junction: LibOS bug: signal %d at LibOS address %#lx (fault address %p%s); "
+                          "addr2line -f -e junction %#lx\n",
                           sig, static_cast<unsigned long>(rip), info->si_addr,
-                          overflow ? ", at the stack pointer: a LibOS stack overflow" : "");
+                          overflow ? ", at the stack pointer: a LibOS stack overflow" : "", off);
     host::WriteAll(2, msg, static_cast<size_t>(n));
     TerminateBySignal(sig);
   }
