@@ -50,6 +50,17 @@ set_tests_properties(e2e.cpu_view_1core PROPERTIES LABELS e2e
 junction_e2e(ipc_unix_paths COMMAND python3 ${E2E_DATA}/ipc_unix_paths.py)
 junction_e2e(fs_synthetic_new_names COMMAND python3 ${E2E_DATA}/fs_synthetic_new_names.py)
 
+# Unix stream sends in Linux's skb units (36544 bytes): a buffer faulting
+# part-way (past a file's end, past the mapping) sends the units before the
+# fault with send, sendto, sendmsg and write; the send buffer's limits as
+# Linux charges them (sizes from 1 byte to 64 KiB, SO_SNDBUF set, POLLOUT
+# at a quarter); a 256 MiB blocking send read by another thread (one core
+# and two).
+add_executable(e2e_ipc_unix_stream_units progs/ipc_unix_stream_units.c)
+target_link_libraries(e2e_ipc_unix_stream_units PRIVATE pthread)
+junction_e2e(ipc_unix_stream_units COMMAND $<TARGET_FILE:e2e_ipc_unix_stream_units>)
+junction_e2e(ipc_unix_stream_units_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_unix_stream_units>)
+
 # EPOLLEXCLUSIVE wakes one of two epoll instances waiting on one eventfd.
 add_executable(e2e_ipc_epoll_exclusive progs/ipc_epoll_exclusive.c)
 target_link_libraries(e2e_ipc_epoll_exclusive PRIVATE pthread)

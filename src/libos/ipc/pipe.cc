@@ -13,6 +13,7 @@
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
 #include "libos/ipc/pipe_ring_copy.h"
+#include "libos/ipc/stream_socket_units.h"
 #include "sched/kthread.h"
 
 namespace junction::libos::ipc {
@@ -162,6 +163,7 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
   WriteSource src{iov, cnt, valid};
   size_t done = 0;
   sched::LockSched(lock_);
+  if (stream_units_ && !packet) return WriteStreamUnits_locked(end, src, len, io);
   // As Linux pipe_write: a write's first len % PAGE_SIZE bytes may merge
   // into the last unit; the rest is cut into units (PipeSegments).
   size_t merge = packet || (io & kIoTeeUnit) ? 0 : segs_.MergeBytes(len, used_ == 0);
@@ -238,16 +240,110 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
       sched::LockSched(lock_);
       continue;
     }
-    if (end->nonblocking() || (io & kIoNonBlock)) {
+    SysResult<size_t> result = size_t{0};
+    if (!WaitForRoom_locked(end, io, done, &result)) return result;
+  }
+  lock_.unlock();
+  return done;
+}
+
+void PipeBuffer::UseStreamSocketUnits(size_t sndbuf) {
+  sched::SchedGuard g(lock_);
+  stream_units_ = true;
+  sndbuf_ = sndbuf;
+  segs_.Reset(sndbuf_ / stream_units::kMinCharge + 2, 0);
+}
+
+void PipeBuffer::SetSendBuffer(size_t bytes) {
+  {
+    sched::SchedGuard g(lock_);
+    sndbuf_ = bytes;
+    // A unit per slot, as many as the charge can reach (the queued ones kept).
+    segs_.Reset(std::max(sndbuf_ / stream_units::kMinCharge + 2, segs_.count() + 2), 0);
+  }
+  writeq_.WakeAll();  // a larger buffer may take a waiting send
+  NotifyEnds(0, EPOLLOUT | EPOLLWRNORM);
+}
+
+size_t PipeBuffer::send_buffer() {
+  sched::SchedGuard g(lock_);
+  return sndbuf_;
+}
+
+void PipeBuffer::GrowRing_locked(size_t bytes) {
+  size_t want = cap_;
+  while (want < bytes) want <<= 1;
+  if (want == cap_) return;
+  lock_.unlock();
+  std::vector<char> fresh(want);  // allocated outside the spinlock
+  sched::LockSched(lock_);
+  if (want <= cap_) return;  // another writer grew it meanwhile
+  CopyOut_locked(fresh.data(), used_, false);
+  ring_.swap(fresh);
+  head_ = 0;
+  cap_ = want;
+}
+
+// As Linux's unix_stream_sendmsg: unit by unit, each waiting while the
+// charge of those queued reaches the send buffer, copied whole from the
+// sender's memory (a fault drops it and ends the send: the units before it
+// count, else EFAULT), then queued for the reader.
+SysResult<size_t> PipeBuffer::WriteStreamUnits_locked(fs::File* end, WriteSource& src, size_t len, int io) {
+  size_t done = 0;
+  while (done < len) {
+    if (moved_) {
+      // A fork moved the pair to the host: the socket sends the rest there.
       lock_.unlock();
-      return done ? SysResult<size_t>(done) : Errno{EAGAIN};
+      return done ? SysResult<size_t>(done) : Errno{EPIPE};
     }
-    long r = writeq_.Wait(lock_);
-    if (r) return done ? SysResult<size_t>(done) : Errno{static_cast<int>(-r)};
+    if (!readers_) {
+      lock_.unlock();
+      // Linux raises SIGPIPE only for a send that sent nothing.
+      if (!done && !(io & kIoNoSignal)) RaiseSigpipe();
+      return done ? SysResult<size_t>(done) : Errno{EPIPE};
+    }
+    if (charged_ >= sndbuf_ || segs_.count() >= segs_.slots()) {
+      SysResult<size_t> result = size_t{0};
+      if (!WaitForRoom_locked(end, io, done, &result)) return result;
+      continue;
+    }
+    size_t n = std::min(len - done, stream_units::MaxUnit(sndbuf_));
+    if (cap_ - used_ < n) {
+      GrowRing_locked(used_ + n);
+      continue;  // the lock was dropped: look again
+    }
+    size_t copied = CopyIn_locked(src, n);
+    if (copied < n) {
+      lock_.unlock();
+      return done ? SysResult<size_t>(done) : Errno{EFAULT};
+    }
+    size_t charge = stream_units::Charge(n);
+    used_ += n;
+    charged_ += charge;
+    segs_.AddUnit(n, charge);
+    done += n;
+    lock_.unlock();
+    readq_.WakeAll();
+    NotifyEnds(EPOLLIN | EPOLLRDNORM, 0);
     sched::LockSched(lock_);
   }
   lock_.unlock();
   return done;
+}
+
+bool PipeBuffer::WaitForRoom_locked(fs::File* end, int io, size_t done, SysResult<size_t>* result) {
+  if (end->nonblocking() || (io & kIoNonBlock)) {
+    lock_.unlock();
+    *result = done ? SysResult<size_t>(done) : Errno{EAGAIN};
+    return false;
+  }
+  long r = writeq_.Wait(lock_);
+  if (r) {
+    *result = done ? SysResult<size_t>(done) : Errno{static_cast<int>(-r)};
+    return false;
+  }
+  sched::LockSched(lock_);
+  return true;
 }
 
 uint32_t PipeBuffer::PollRead() {
@@ -259,7 +355,10 @@ uint32_t PipeBuffer::PollRead() {
 
 uint32_t PipeBuffer::PollWrite() {
   sched::SchedGuard g(lock_);
-  bool room = CountsSlots() ? FreeSlots_locked() > 0 : cap_ - used_ >= std::min(kPipeBuf, cap_);
+  bool room;
+  if (stream_units_) room = (charged_ + 1) * 4 <= sndbuf_;  // Linux's unix_writable (its count starts at 1)
+  else if (CountsSlots()) room = FreeSlots_locked() > 0;
+  else room = cap_ - used_ >= std::min(kPipeBuf, cap_);
   uint32_t ev = room ? (EPOLLOUT | EPOLLWRNORM) : 0;
   if (!readers_) ev |= EPOLLERR;
   return ev;
@@ -314,7 +413,7 @@ void PipeBuffer::MoveToHost(int to, bool socket, const fs::FilePtr& read_end, co
           host::Syscall(SYS_write, to, host::L(tmp.data()), static_cast<long>(n));
       }
     }
-    used_ = head_ = 0;
+    used_ = head_ = charged_ = 0;
     packets_.clear();
     senders_.clear();
     segs_.Clear();

@@ -74,6 +74,14 @@ class PipeBuffer {
   // packet (recvfrom's address).
   SysResult<size_t> WriteV(fs::File* end, const struct iovec* iov, size_t cnt, int io = 0,
                            size_t valid = ~size_t{0}, const std::string* sender = nullptr);
+  // Makes this (new, empty) buffer one direction of a unix stream socket
+  // pair: writes go in Linux's skb units, each charged to the sender, and
+  // wait while the charge reaches the send buffer, `sndbuf` bytes
+  // (stream_socket_units.h).
+  void UseStreamSocketUnits(size_t sndbuf);
+  // The sender's SO_SNDBUF (a stream socket's buffer).
+  void SetSendBuffer(size_t bytes);
+  size_t send_buffer();
   uint32_t PollRead();
   uint32_t PollWrite();
   SysResult<long> SetSize(size_t bytes);
@@ -147,8 +155,10 @@ class PipeBuffer {
     if (!used_) {
       head_ = 0;
       segs_.Clear();
+      charged_ = 0;
     } else {
-      segs_.Consume(n);
+      size_t freed = segs_.Consume(n);
+      if (stream_units_) charged_ -= freed;
     }
   }
   // Where a write takes its bytes from: iovecs, a cursor moving on.
@@ -161,6 +171,17 @@ class PipeBuffer {
   // Copies len bytes of src after the queued ones (src moves on): how
   // many before src faulted.
   size_t CopyIn_locked(WriteSource& src, size_t len);
+  // WriteV on a stream socket's buffer (UseStreamSocketUnits). lock_ held
+  // on entry, released on return.
+  SysResult<size_t> WriteStreamUnits_locked(fs::File* end, WriteSource& src, size_t len, int io);
+  // A write with `done` bytes in that finds no room: EAGAIN (or those
+  // bytes) if it may not block, else it parks until a reader makes room.
+  // True with lock_ held again (look again); false with lock_ released and
+  // the call's result in *result.
+  bool WaitForRoom_locked(fs::File* end, int io, size_t done, SysResult<size_t>* result);
+  // Makes the ring hold at least `bytes` (a stream socket's grows as its
+  // charge allows). lock_ held on entry and return (dropped meanwhile).
+  void GrowRing_locked(size_t bytes);
   // The tracked units for a ring of `cap` bytes (two neighbours of a pipe
   // hold over a page between them).
   static size_t SegmentSlots(size_t cap) { return 2 * (cap / kPipeBuf) + 4; }
@@ -191,6 +212,11 @@ class PipeBuffer {
   std::deque<size_t> packets_;  // O_DIRECT write lengths, oldest first
   std::deque<std::string> senders_;  // a datagram socket's packets' sender addresses, with packets_
   PipeSegments segs_;           // the other writes' units (page-sized for a pipe)
+  // A unix stream socket's buffer (UseStreamSocketUnits): the queued units'
+  // charges and the sender's send buffer.
+  bool stream_units_ = false;
+  size_t charged_ = 0;
+  size_t sndbuf_ = 0;
   // Ends attached, plus lazy readers blocked in read(2): like the file an
   // in-flight Linux read holds, one keeps the pipe open for reading even if
   // its descriptor is closed meanwhile (pipe_lazy.cc).

@@ -2,7 +2,7 @@
 // Linux keeps them: a pipe holds a pipe_buffer per page a write filled
 // (fs/pipe.c pipe_write: a write's first len % PAGE_SIZE bytes merge into
 // the last buffer if they fit, the rest goes in page-sized units), a unix
-// stream socket an skb per send. They matter when guest memory faults part-
+// stream socket an skb per unit of a send (stream_socket_units.h). They matter when guest memory faults part-
 // way: a read consumes and counts only the units it copied whole (else
 // EFAULT, nothing consumed), a write commits only its whole units.
 //
@@ -57,6 +57,8 @@ class PipeSegments {
   size_t unit() const { return unit_; }
   // Units holding queued bytes (a pipe's slots in use).
   [[gnu::always_inline]] size_t count() const { return count_; }
+  // How many units are tracked (Reset's `slots`).
+  size_t slots() const { return size_; }
   // The fresh units a write of `len` would take after its `merge` bytes
   // (one per page, a pipe's slots).
   [[gnu::always_inline]] size_t UnitsFor(size_t len, size_t merge) const {
@@ -141,18 +143,32 @@ class PipeSegments {
     if (count_) Tail().fill = kClosed;
   }
 
-  // The first n bytes were read.
-  [[gnu::always_inline]] void Consume(size_t n) {
+  // A stream socket's unit of n bytes that costs its sender `charge`
+  // (stream_socket_units.h), in a fresh slot (the caller checked count()
+  // against the slots it asked for).
+  void AddUnit(size_t n, size_t charge) {
+    size_t at = head_ + count_;
+    if (at >= size_) at -= size_;
+    ring_[at] = Seg{static_cast<uint32_t>(n), static_cast<uint32_t>(charge)};
+    count_++;
+  }
+
+  // The first n bytes were read. Returns the `fill` of the units read
+  // whole (a stream socket's: their charges, now released).
+  [[gnu::always_inline]] size_t Consume(size_t n) {
+    size_t freed = 0;
     while (n && count_) {
       Seg& s = ring_[head_];
       if (s.len > n) {
         s.len -= static_cast<uint32_t>(n);
-        return;
+        return freed;
       }
       n -= s.len;
+      freed += s.fill;
       if (++head_ == size_) head_ = 0;
       count_--;
     }
+    return freed;
   }
 
  private:
@@ -160,7 +176,9 @@ class PipeSegments {
   static constexpr uint32_t kClosed = ~uint32_t{0} >> 1;
   struct Seg {
     uint32_t len;   // bytes not yet read
-    uint32_t fill;  // bytes ever written into it (Linux's offset + len)
+    // A pipe's: bytes ever written into it (Linux's offset + len); a
+    // stream socket's unit (AddUnit): what it costs its sender.
+    uint32_t fill;
   };
   [[gnu::always_inline]] Seg& Tail() {
     size_t at = head_ + count_ - 1;

@@ -20,6 +20,12 @@ namespace junction::libos::net {
 // guest iovecs and control data in and out).
 struct Msg {
   std::vector<char> data;
+  // A send to a socket that copies in place (Socket::sends_in_place): the
+  // caller's iovecs instead of `data` (empty), and how many of their bytes
+  // lie in guest memory (the rest faults). The socket copies them in
+  // bounded units, never the whole send into one LibOS buffer.
+  std::vector<iovec> iov;
+  size_t iov_valid = 0;
   std::string addr;                 // sockaddr bytes (name), may be empty
   std::vector<fs::FilePtr> rights;  // SCM_RIGHTS
   bool creds = false;               // SCM_CREDENTIALS requested/attached
@@ -36,6 +42,20 @@ struct Msg {
   // SCM_CREDENTIALS, which such a socket gives the host as they are.
   size_t control_room = 0;
   std::vector<char> raw_control;
+
+  // The bytes a send carries (in `data` or `iov`).
+  size_t length() const {
+    if (iov.empty()) return data.size();
+    size_t n = 0;
+    for (const iovec& v : iov) n += v.iov_len;
+    return n;
+  }
+  // The send without its first n bytes.
+  Msg Without(size_t n) const;
+  // A send in place, gathered into `data` up to where guest memory ends or
+  // faults (EFAULT if at once): for a path that needs its bytes in LibOS
+  // memory (a fork moved the socket to the host meanwhile).
+  SysResult<Msg> Gathered() const;
 };
 
 class Socket : public fs::File {
@@ -67,6 +87,15 @@ class Socket : public fs::File {
   // the LibOS copies it (a datagram; a stream takes any length).
   virtual size_t MaxMessage() const { return kMaxRwCount; }
   static constexpr size_t kRecvChunk = size_t{4} << 20;
+  // Whether SendMsg takes its bytes from Msg::iov (the caller's memory)
+  // rather than a copy in Msg::data: a unix stream socket, which copies a
+  // send in Linux's units as it queues them (a 1 GiB send costs no 1 GiB
+  // LibOS buffer; a fault part-way sends the units before it).
+  virtual bool sends_in_place() const { return false; }
+  // A send of `iov` (cnt iovecs, of which the first `valid` bytes lie in
+  // guest memory) with `flags`: in place where the socket copies so,
+  // else copied into LibOS memory first (EFAULT if any byte faults).
+  SysResult<size_t> SendIovecs(const iovec* iov, size_t cnt, size_t valid, int flags, Msg m = {});
   static size_t MaxRecv(int flags) { return (flags & MSG_WAITALL) ? kMaxRwCount : kRecvChunk; }
 
   // read(2) and write(2): recvmsg and sendmsg without flags, address or
@@ -93,11 +122,10 @@ class Socket : public fs::File {
     if (n > room || !SafeCopy(buf, m.data.data(), n)) return Errno{EFAULT};
     return n;
   }
+  // buf: guest memory the write handler checked, or the LibOS's (splice).
   SysResult<size_t> Write(const void* buf, size_t len) override {
-    Msg m;
-    m.data.resize(len);
-    if (!SafeCopy(m.data.data(), buf, len)) return Errno{EFAULT};  // a fault in the guest's buffer
-    return SendMsg(m, 0);
+    iovec v{const_cast<void*>(buf), std::min(len, kMaxRwCount)};  // as Linux's vfs_write
+    return SendIovecs(&v, 1, v.iov_len, 0);
   }
 };
 

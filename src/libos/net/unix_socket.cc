@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -21,10 +22,12 @@
 
 #include "libos/fs/fd_table.h"
 #include "libos/fs/shared_shm.h"
+#include "libos/fs/synthetic.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/ipc/ipc.h"
 #include "libos/ipc/pipe.h"
+#include "libos/ipc/stream_socket_units.h"
 #include "libos/net/socket.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
@@ -124,6 +127,22 @@ SysResult<std::string> HostAddrOfGuest(const std::string& addr) {
   return HostAddr(key);
 }
 
+// The host's net.core.wmem_default and wmem_max: a stream socket's send
+// buffer, and the most SO_SNDBUF may ask for (Linux then doubles it).
+struct Wmem {
+  size_t default_size, max;
+};
+const Wmem& HostWmem() {
+  static const Wmem w = [] {
+    auto read = [](const char* path) {
+      long v = std::atol(fs::ReadHostFile(path).c_str());
+      return v > 0 ? static_cast<size_t>(v) : size_t{212992};  // Linux's default for both
+    };
+    return Wmem{read("/proc/sys/net/core/wmem_default"), read("/proc/sys/net/core/wmem_max")};
+  }();
+  return w;
+}
+
 long HostSocketCall(int type) { return host::Syscall(SYS_socket, AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); }
 
 // Connects host socket `fd` to `addr`, waiting while the listener's backlog
@@ -161,13 +180,20 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     tx_ = std::move(b);
     tx_->Attach(this, true);
   }
+  // A stream socket's SO_SNDBUF: as set, else the host's default.
+  size_t send_buffer() const { return sndbuf_ ? sndbuf_ : HostWmem().default_size; }
   int io_flags() const { return type_ == SOCK_STREAM ? 0 : (ipc::kIoPacket | ipc::kIoBigPacket); }
+  bool sends_in_place() const override { return type_ == SOCK_STREAM; }
   // A packet fits in the receiver's buffer (kIoBigPacket), at most
   // pipe-max-size; the host pair a fork makes takes less (SO_SNDBUF).
   size_t MaxMessage() const override { return type_ == SOCK_STREAM ? kMaxRwCount : ipc::kPipeMaxSize; }
 
   static void Join(const std::shared_ptr<UnixSocket>& a, const std::shared_ptr<UnixSocket>& b) {
     auto ab = std::make_shared<ipc::PipeBuffer>(), ba = std::make_shared<ipc::PipeBuffer>();
+    if (a->type_ == SOCK_STREAM) {
+      ab->UseStreamSocketUnits(a->send_buffer());
+      ba->UseStreamSocketUnits(b->send_buffer());
+    }
     if (a->type_ == SOCK_DGRAM) {
       // Each keeps its own receive buffer; sending goes to the peer's.
       a->peer_ = b;
@@ -365,14 +391,15 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       sched::SpinGuard g(g_names_lock);
       from = name_;
     }
-    auto r = out->Write(this, m.data.data(), m.data.size(), io, type_ == SOCK_DGRAM ? &from : nullptr);
-    if (!out->moved() || (r.ok() && *r == m.data.size()) || (!r.ok() && r.error() != EPIPE)) return r;
+    // A stream's send is copied from the caller's memory unit by unit
+    // (Msg::iov, PipeBuffer's stream units); a datagram is in m.data.
+    auto r = m.iov.empty() ? out->Write(this, m.data.data(), m.data.size(), io, type_ == SOCK_DGRAM ? &from : nullptr)
+                           : out->WriteV(this, m.iov.data(), m.iov.size(), io, m.iov_valid);
+    if (!out->moved() || (r.ok() && *r == m.length()) || (!r.ok() && r.error() != EPIPE)) return r;
     // A fork moved the buffer while the call waited: the rest goes on on
     // the host (after what was queued here, which went first).
     size_t done = r.ok() ? *r : 0;
-    Msg rest = m;
-    rest.data.erase(rest.data.begin(), rest.data.begin() + static_cast<long>(done));
-    auto more = SendMoved(rest, flags);
+    auto more = SendMoved(m.Without(done), flags);
     if (!more.ok()) return done ? SysResult<size_t>(done) : more;
     return done + *more;
   }
@@ -381,7 +408,12 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   // host: through this socket's replacement, else by the address (or the
   // connected peer's), which now leads to the host socket.
   SysResult<size_t> SendMoved(const Msg& m, int flags) {
-    if (std::shared_ptr<Socket> h = Moved()) return h->SendMsg(m, flags);
+    if (std::shared_ptr<Socket> h = Moved()) {
+      // The host socket sends from LibOS memory.
+      auto gathered = m.Gathered();
+      if (!gathered.ok()) return Errno{gathered.error()};
+      return h->SendMsg(*gathered, flags);
+    }
     if (type_ == SOCK_DGRAM) {
       if (!m.addr.empty()) return SendMsg(m, flags);
       std::shared_ptr<UnixSocket> p = peer_.lock();
@@ -478,7 +510,12 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       case SO_ERROR: v = 0; break;
       case SO_ACCEPTCONN: v = listening_; break;
       case SO_PASSCRED: v = passcred_; break;
-      case SO_SNDBUF: case SO_RCVBUF: v = static_cast<int>(ipc::kPipeDefaultSize); break;
+      case SO_SNDBUF:
+        // A stream socket's is Linux's (its sends wait on it); the others'
+        // buffers count bytes.
+        v = static_cast<int>(type_ == SOCK_STREAM ? send_buffer() : ipc::kPipeDefaultSize);
+        break;
+      case SO_RCVBUF: v = static_cast<int>(ipc::kPipeDefaultSize); break;
       case SO_PEERCRED: {
         if (!connected_) return Errno{ENOTCONN};
         const Process& p = CurrentProcess();
@@ -498,6 +535,13 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       int v;
       std::memcpy(&v, val.data(), sizeof(v));
       passcred_ = v;
+    }
+    if (name == SO_SNDBUF && type_ == SOCK_STREAM) {
+      if (val.size() < sizeof(int)) return Errno{EINVAL};
+      int v;
+      std::memcpy(&v, val.data(), sizeof(v));
+      sndbuf_ = ipc::stream_units::SendBufferFor(v, HostWmem().max);
+      if (tx_) tx_->SetSendBuffer(sndbuf_);
     }
     return {};  // buffer sizes, timeouts, SO_REUSEADDR: accepted
   }
@@ -704,6 +748,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   std::weak_ptr<fs::File> moved_to_;  // guarded by lock_ (SetMovedTo)
   bool moved_ = false;                // written under lock_
   int backlog_arg_ = 0;
+  size_t sndbuf_ = 0;  // a stream socket's SO_SNDBUF once set (else the default)
   bool listening_ = false, connected_ = false, shut_rd_ = false, shut_wr_ = false, passcred_ = false;
 };
 

@@ -220,6 +220,11 @@ long PartialGuestRw(const FilePtr& f, bool write, long buf, long len) {
   iovec v{reinterpret_cast<void*>(buf), static_cast<size_t>(len)};
   if (!write) return Raw(f->ReadPartial(v.iov_base, v.iov_len, GuestWritablePrefix(v.iov_base, v.iov_len)));
   if (auto* end = dynamic_cast<ipc::PipeEnd*>(f.get())) return PipeVectorIo(end, &v, 1, write);
+  // A unix stream socket sends the units before the fault, as Linux.
+  if (auto* s = dynamic_cast<net::Socket*>(f.get()); s && s->sends_in_place()) {
+    v.iov_len = std::min(v.iov_len, kMaxRwCount);
+    return Raw(s->SendIovecs(&v, 1, GuestReadablePrefix(v.iov_base, v.iov_len), 0));
+  }
   return -EFAULT;
 }
 

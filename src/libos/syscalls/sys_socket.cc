@@ -207,18 +207,16 @@ JUNCTION_HANDLER(setsockopt) {
 
 namespace {
 
-// Gathers guest iovecs into one LibOS buffer.
-SysResult<std::vector<char>> Gather(const iovec* iov, size_t cnt) {
-  std::vector<char> out;
-  for (size_t i = 0; i < cnt; i++) {
-    auto base = reinterpret_cast<uintptr_t>(iov[i].iov_base);
-    size_t have = out.size();
-    // Memory that is not the guest's fails before a copy is sized.
-    if (GuestReadablePrefix(iov[i].iov_base, iov[i].iov_len) < iov[i].iov_len) return Errno{EFAULT};
-    out.resize(have + iov[i].iov_len);
-    TRY_VOID(CopyFromUser(out.data() + have, base, iov[i].iov_len));
+// The bytes of the iovecs (in order) that lie in guest memory, up to the
+// first iovec that leaves it.
+size_t GuestReadableBytes(const std::vector<iovec>& iov) {
+  size_t valid = 0;
+  for (const iovec& v : iov) {
+    size_t ok = GuestReadablePrefix(v.iov_base, v.iov_len);
+    valid += ok;
+    if (ok < v.iov_len) break;
   }
-  return out;
+  return valid;
 }
 
 // The guest's iovec array, copied (fault-tolerant) into LibOS memory and
@@ -250,10 +248,7 @@ long SendCommon(net::Socket* s, const msghdr& guest_h, int flags) {
   size_t total = 0;
   for (const iovec& v : *iov) total += v.iov_len;
   if (total > s->MaxMessage()) return -EMSGSIZE;
-  auto data = Gather(iov->data(), iov->size());
-  if (!data.ok()) return -data.error();
   net::Msg m;
-  m.data = std::move(*data);
   if (h.msg_name && h.msg_namelen) {
     auto addr = ReadAddr(reinterpret_cast<long>(h.msg_name), h.msg_namelen);
     if (!addr.ok()) return -addr.error();
@@ -284,7 +279,8 @@ long SendCommon(net::Socket* s, const msghdr& guest_h, int flags) {
     }
     if (m.rights.empty() && !m.creds) m.raw_control = std::move(control);
   }
-  auto r = s->SendMsg(m, flags);
+  // As Linux: the name and control data are read before the bytes.
+  auto r = s->SendIovecs(iov->data(), iov->size(), GuestReadableBytes(*iov), flags, std::move(m));
   return r.ok() ? static_cast<long>(*r) : -r.error();
 }
 
@@ -402,16 +398,14 @@ JUNCTION_HANDLER(sendto) {
   net::Msg m;
   size_t len = RwCount(a.a[2]);
   if (len > s->MaxMessage()) return -EMSGSIZE;
-  // A buffer that is not all guest memory fails before a copy is sized.
-  if (GuestReadablePrefix(reinterpret_cast<const void*>(a.a[1]), len) < len) return -EFAULT;
-  m.data.resize(len);
-  if (!CopyFromUser(m.data.data(), static_cast<uintptr_t>(a.a[1]), m.data.size())) return -EFAULT;
+  iovec v{reinterpret_cast<void*>(a.a[1]), len};
+  size_t valid = GuestReadablePrefix(v.iov_base, len);
   if (a.a[4] && a.a[5]) {
     auto addr = ReadAddr(a.a[4], a.a[5]);
     if (!addr.ok()) return -addr.error();
     m.addr = std::move(*addr);
   }
-  auto r = s->SendMsg(m, static_cast<int>(a.a[3]));
+  auto r = s->SendIovecs(&v, 1, valid, static_cast<int>(a.a[3]), std::move(m));
   return r.ok() ? static_cast<long>(*r) : -r.error();
 }
 
