@@ -47,4 +47,38 @@ if [ $rc = 2 ] && grep -Eq "bad.toml:3:[0-9]+: cpu.max_cores" <<<"$out"; then
 else
   echo "FAIL bad_config: status $rc, message: $out"; fail=1
 fi
+# A mount that cannot be made: status 1 and the config key that names it.
+expect_config() {  # expect_config NAME MESSAGE-REGEX -- CMD...
+  local name=$1 regex=$2; shift 3
+  local out rc
+  out=$("$@" 2>&1 >/dev/null); rc=$?
+  if [ "$rc" != 1 ] || ! grep -Eq "$regex" <<<"$out"; then
+    echo "FAIL $name: status $rc (want 1), message: $out"; fail=1
+  else
+    echo "ok   $name: $rc, $out"
+  fi
+}
+printf '[[fs.mounts]]\ntype = "bind"\ntarget = "/data"\nsource = "%s/none"\n' "$tmp" > "$tmp/bind.toml"
+expect_config bind_source "bind.toml: fs.mounts\[0\].source: \"$tmp/none\": No such file or directory" \
+  -- "$junction" run "$tmp/bind.toml" -- /bin/true
+# A config tmpfs mount whose host directory cannot be made beside the
+# container's /dev/shm directory is an error, not a tmpfs private to each
+# process (where a file a child writes is lost to its parent). A /dev/shm
+# with room for the container's own directories and no more: tried with
+# 2 to 12 inodes (too few: no container directory, and the documented
+# LibOS tmpfs; enough: the mount works), one count must give the error.
+# Needs root (unshare, mount).
+if unshare --mount true 2>/dev/null; then
+  printf '[[fs.mounts]]\ntype = "tmpfs"\ntarget = "/scratch"\n' > "$tmp/tmpfs.toml"
+  seen=""
+  for n in $(seq 2 12); do
+    out=$(unshare --mount --propagation private \
+      sh -c 'mount -t tmpfs -o size=64k,nr_inodes=$0 junction-full-shm /dev/shm && exec "$@"' "$n" \
+      "$junction" run "$tmp/tmpfs.toml" -- /bin/true 2>&1); rc=$?
+    if [ $rc = 1 ] && grep -Eq "tmpfs.toml: fs.mounts\[0\] \(tmpfs at /scratch\): .*No space left on device" <<<"$out"; then
+      seen="$n inodes: $out"; break
+    fi
+  done
+  if [ -n "$seen" ]; then echo "ok   tmpfs_dir: $seen"; else echo "FAIL tmpfs_dir: no /dev/shm size gave the error"; fail=1; fi
+fi
 exit $fail

@@ -69,10 +69,12 @@ void SetRoot(const std::string& root) {
   g_root = root.empty() ? "/" : root;
   while (g_root.size() > 1 && g_root.back() == '/') g_root.pop_back();
   AdoptNow();
-  auto r = Vfs::Get().Init(CurrentProcess().config, g_root);
+  std::string failed;
+  const config::AppConfig* cfg = CurrentProcess().config;
+  auto r = Vfs::Get().Init(cfg, g_root, &failed);
   if (!r.ok()) {
-    std::fprintf(stderr, "junction run: cannot set up the file system (root %s or a mount): %s\n",
-                 g_root.c_str(), std::strerror(r.error()));
+    std::fprintf(stderr, "junction run: %s%s%s: %s\n", cfg ? cfg->source_path.c_str() : "",
+                 cfg ? ": " : "", failed.c_str(), std::strerror(r.error()));
     std::exit(1);
   }
 }

@@ -127,14 +127,22 @@ std::string CreateSharedShmDir() {
   return "";
 }
 
-std::string CreateSharedTmpfsDir(int index) {
+std::string CreateSharedTmpfsDir(int index, int* err) {
+  *err = ENOENT;
   if (!g_dir[0]) return "";
   char dir[128];
   std::snprintf(dir, sizeof(dir), "%s/tmpfs-%d", g_dir, index);
   long m = host::Syscall(SYS_mkdirat, AT_FDCWD, host::L(dir), 01777);
-  if (m < 0 && m != -EEXIST) return "";
+  if (m < 0 && m != -EEXIST) {
+    *err = static_cast<int>(-m);
+    return "";
+  }
   // The mode without the umask, like a tmpfs root.
-  if (host::Syscall(SYS_fchmodat, AT_FDCWD, host::L(dir), 01777) < 0) return "";
+  long c = host::Syscall(SYS_fchmodat, AT_FDCWD, host::L(dir), 01777);
+  if (c < 0) {
+    *err = static_cast<int>(-c);
+    return "";
+  }
   return dir;
 }
 

@@ -18,11 +18,11 @@ namespace junction::libos::fs {
 std::string CreateSharedShmDir();
 
 // Makes the host directory of config tmpfs mount number `index`, tmpfs-<index>
-// (mode 01777), in the container's directory and returns its path; "" if
-// the container has none (no writable host /dev/shm: the mount is then the
-// LibOS tmpfs, private to each process after a fork) or it cannot be made.
-// Removed with the rest by RemoveSharedShmDir (fs/shared_tmpfs.h).
-std::string CreateSharedTmpfsDir(int index);
+// (mode 01777), in the container's directory and returns its path; "" with
+// `*err` if the container has none (ENOENT: no writable host /dev/shm) or it
+// cannot be made. Removed with the rest by RemoveSharedShmDir
+// (fs/shared_tmpfs.h).
+std::string CreateSharedTmpfsDir(int index, int* err);
 
 // The directory CreateSharedShmDir made in this container, "" if none.
 const char* SharedShmDir();

@@ -31,12 +31,16 @@ unsigned Umask() { return CurrentProcess().umask; }
 
 }  // namespace
 
-SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_root) {
+SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_root, std::string* failed) {
   __atomic_store_n(&ready_, nullptr, __ATOMIC_RELEASE);
   mounts_.clear();
   host_root_ = host_root.empty() ? "/" : host_root;
   while (host_root_.size() > 1 && host_root_.back() == '/') host_root_.pop_back();
   int err = 0;
+  auto fail = [&](std::string what) {
+    if (failed) *failed = std::move(what);
+    return Errno{err};
+  };
   auto add = [&](const std::string& target, const std::string& source,
                  std::unique_ptr<Filesystem> fs) {
     std::string t = NormalizeAbsolute(target);
@@ -53,31 +57,44 @@ SysResult<void> Vfs::Init(const config::AppConfig* cfg, const std::string& host_
     mounts_.push_back(std::move(m));
   };
   auto root = MakeHostFs(host_root_, false, &err);
-  if (!root) return Errno{err};
+  if (!root) return fail("fs.root: \"" + host_root_ + "\"");
   add("/", host_root_, std::move(root));
   add("/proc", "proc", MakeProcfs());
   add("/sys", "sysfs", MakeSysfs());
   add("/dev", "devtmpfs", MakeDevfs());
   // /dev/shm: a private host directory on the host's tmpfs, shared by the
   // container's processes (fs/shared_shm.h), unless the config mounts its
-  // own there; the LibOS's tmpfs if the host has none.
+  // own there; the LibOS's tmpfs if the host has no writable /dev/shm.
   if (!*SharedShmDir()) CreateSharedShmDir();
   std::unique_ptr<Filesystem> shm;
-  if (*SharedShmDir()) shm = MakeHostFs(SharedShmDir(), false, &err, "tmpfs");
+  if (*SharedShmDir()) {
+    shm = MakeHostFs(SharedShmDir(), false, &err, "tmpfs");
+    if (!shm) return fail(std::string("/dev/shm: cannot open its host directory ") + SharedShmDir());
+  }
   add("/dev/shm", "tmpfs", shm ? std::move(shm) : MakeTmpfs(0));
   if (cfg) {
     int tmpfs_index = 0;
-    for (const auto& m : cfg->fs.mounts) {
+    for (size_t i = 0; i < cfg->fs.mounts.size(); i++) {
+      const auto& m = cfg->fs.mounts[i];
+      std::string key = "fs.mounts[" + std::to_string(i) + "]";
       if (m.type == config::MountType::kTmpfs) {
         // A host directory shared by the container's processes
-        // (fs/shared_tmpfs.h); the LibOS's tmpfs if there is none.
-        std::string dir = CreateSharedTmpfsDir(tmpfs_index++);
+        // (fs/shared_tmpfs.h); the LibOS's tmpfs, private to each process
+        // after a fork, only on a host without a writable /dev/shm. One
+        // that cannot be made beside /dev/shm's is an error: a private
+        // tmpfs in its place loses files a child writes there.
         std::unique_ptr<Filesystem> fs;
-        if (!dir.empty()) fs = MakeSharedTmpfs(dir, m.size_bytes, &err);
-        add(m.target, "tmpfs", fs ? std::move(fs) : MakeTmpfs(m.size_bytes));
+        if (*SharedShmDir()) {
+          std::string dir = CreateSharedTmpfsDir(tmpfs_index++, &err);
+          if (!dir.empty()) fs = MakeSharedTmpfs(dir, m.size_bytes, &err);
+          if (!fs) return fail(key + " (tmpfs at " + m.target + "): cannot make its host directory beside " + SharedShmDir());
+        } else {
+          fs = MakeTmpfs(m.size_bytes);
+        }
+        add(m.target, "tmpfs", std::move(fs));
       } else {
         auto fs = MakeHostFs(m.source, m.read_only, &err);
-        if (!fs) return Errno{err};
+        if (!fs) return fail(key + ".source: \"" + m.source + "\"");
         add(m.target, m.source, std::move(fs));
       }
     }

@@ -66,7 +66,10 @@ class Vfs {
 
   // Builds the mount table from the app config (root, mounts) and the
   // LibOS file systems. `host_root` is the container root on the host.
-  SysResult<void> Init(const config::AppConfig* cfg, const std::string& host_root);
+  // On an error, `*failed` (if given) names what failed: the config key
+  // and value, or the host directory.
+  SysResult<void> Init(const config::AppConfig* cfg, const std::string& host_root,
+                       std::string* failed = nullptr);
   bool initialized() const { return !mounts_.empty(); }
   const std::string& host_root() const { return host_root_; }
   const std::vector<std::unique_ptr<Mount>>& mounts() const { return mounts_; }
