@@ -22,6 +22,8 @@ packages=(
   # programs the end-to-end tests run natively and under junction
   busybox-static coreutils python3 perl openssl sqlite3 hyperfine golang-go nodejs
   openjdk-17-jdk-headless
+  # tests/e2e/runtimes2.cmake: more runtimes and toolchains
+  erlang-nox ruby php-cli lua5.4 tcl tcl-thread cargo rustc lld
   iproute2 procps curl
   # tests/e2e/tools.cmake: git, tar's compressors, perl handlers
   git tar gzip xz-utils bzip2 zstd
