@@ -109,7 +109,8 @@ int AllocateTid() {
   Table* t = Get();
   if (!t) return -EAGAIN;
   Process& p = CurrentProcess();
-  SchedAttrs sched = SchedForNewTask();  // inherited from the creator
+  SchedAttrs sched;  // inherited from the creator
+  if (long r = SchedForNewTask(&sched); r < 0) return static_cast<int>(r);
   LockTable(t, p.host_pid);
   int tid = AllocateTidLocked(t);
   if (tid > 0 && !AddThreadLocked(t, tid, p.pid, sched)) tid = -EAGAIN;

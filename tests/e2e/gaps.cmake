@@ -10,3 +10,22 @@ add_executable(e2e_fs_long_paths progs/fs_long_paths.c)
 junction_e2e(fs_long_paths COMMAND $<TARGET_FILE:e2e_fs_long_paths>)
 # mkdir -p, cd, pwd, find, du, tar and rm -r on a 5.5 KB deep tree.
 junction_e2e(fs_deep_tree_tools COMMAND bash ${E2E_DATA}/gaps/deep_tree.sh)
+# sched_setattr/sched_getattr were ENOSYS: sizes, flags, nice and slices,
+# real-time priorities, SCHED_DEADLINE's parameter and permission checks
+# (two cores: the native machine's count).
+add_executable(e2e_sched_attr progs/sched_attr.c)
+target_link_libraries(e2e_sched_attr PRIVATE pthread)
+junction_e2e(sched_attr APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_sched_attr>)
+# Admitted deadline tasks (no fork, affinity kept whole, reset-on-fork,
+# admission) and chrt(1), only while the host admits one (else skipped).
+foreach(name sched_attr_deadline tools_chrt)
+  if(name STREQUAL tools_chrt)
+    set(cmd bash ${E2E_DATA}/gaps/chrt.sh)
+  else()
+    set(cmd $<TARGET_FILE:e2e_sched_attr> deadline)
+  endif()
+  add_test(NAME e2e.${name}
+           COMMAND ${E2E_DATA}/gaps/if_host_admits_deadline.sh $<TARGET_FILE:e2e_sched_attr> --
+                   ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml -- ${cmd})
+  set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)
+endforeach()

@@ -173,14 +173,18 @@ SchedAttrs TaskSched::Load() const {
   a.policy = static_cast<int>((v >> 8) & 0xff);
   a.rt_priority = static_cast<int>((v >> 16) & 0xff);
   a.reset_on_fork = (v >> 24) & 1;
+  a.dl_flags = ((v >> 25) & 3) << 1;  // SCHED_FLAG_RECLAIM 2, DL_OVERRUN 4
+  a.slice_ns = slice.load(std::memory_order_relaxed);
   a.affinity = ~excluded.load(std::memory_order_relaxed);
   return a;
 }
 
 void TaskSched::Store(const SchedAttrs& a) {
   packed.store(static_cast<uint8_t>(a.nice) | static_cast<uint32_t>(a.policy & 0xff) << 8 |
-                   static_cast<uint32_t>(a.rt_priority & 0xff) << 16 | uint32_t{a.reset_on_fork} << 24,
+                   static_cast<uint32_t>(a.rt_priority & 0xff) << 16 | uint32_t{a.reset_on_fork} << 24 |
+                   ((a.dl_flags >> 1) & 3) << 25,
                std::memory_order_relaxed);
+  slice.store(a.slice_ns, std::memory_order_relaxed);
   excluded.store(~a.affinity, std::memory_order_relaxed);
 }
 

@@ -27,7 +27,7 @@ namespace junction::libos::proc {
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 7;
+inline constexpr uint32_t kTableVersion = 8;
 inline constexpr int kCommandBytes = 64;
 inline constexpr int kSharedFutexSlots = 256;
 // Live non-main threads recorded container-wide (a clone past it is
@@ -43,25 +43,41 @@ enum EntryState : uint32_t {
 };
 
 // A task's scheduling attributes (nice, policy, real-time priority,
-// SCHED_RESET_ON_FORK, CPU affinity), as set by the guest: in the table so
-// that any process of the container reads and sets them where Linux takes
-// a task id (proc/task_sched.h). Uthreads have no priorities: nice and
-// policy are only recorded; the affinity is also the scheduler's
-// (sched::Uthread::affinity, refreshed from here). All zero = the
-// defaults (nice 0, SCHED_OTHER, every core), so untouched slots need no
-// initialisation.
+// SCHED_RESET_ON_FORK, the fair class's custom slice, SCHED_DEADLINE's
+// flags, CPU affinity), as set by the guest: in the table so that any
+// process of the container reads and sets them where Linux takes a task id
+// (proc/task_sched.h). Uthreads have no priorities: nice, policy and
+// slice are only recorded; the affinity is also the scheduler's
+// (sched::Uthread::affinity, refreshed from here). A SCHED_DEADLINE task's
+// runtime, deadline and period are in Table::deadline (task_deadline.h).
+// All zero = the defaults (nice 0, SCHED_OTHER, the host's slice, every
+// core), so untouched slots need no initialisation.
 struct SchedAttrs {
   int nice = 0;  // -20..19
-  int policy = 0;  // SCHED_OTHER, FIFO, RR, BATCH or IDLE
+  int policy = 0;  // SCHED_OTHER, FIFO, RR, BATCH, IDLE or DEADLINE
   int rt_priority = 0;  // 1..99 for FIFO/RR, else 0
   bool reset_on_fork = false;
+  uint32_t dl_flags = 0;  // SCHED_FLAG_RECLAIM | SCHED_FLAG_DL_OVERRUN as set
+  uint32_t slice_ns = 0;  // sched_setattr's fair-class slice (0: the default)
   uint64_t affinity = ~uint64_t{0};  // bit i: may run on core (kthread) i
 };
 struct TaskSched {
-  std::atomic<uint32_t> packed{0};    // nice (low byte), policy, rt priority, reset flag
+  // nice (low byte), policy, rt priority, reset flag (bit 24), deadline
+  // flags (bits 25-26)
+  std::atomic<uint32_t> packed{0};
+  std::atomic<uint32_t> slice{0};
   std::atomic<uint64_t> excluded{0};  // ~affinity
   SchedAttrs Load() const;
   void Store(const SchedAttrs& a);
+};
+
+// A SCHED_DEADLINE task's parameters. A slot is in use while its task
+// lives with that policy; one left by a task that died or changed policy is
+// free again (task_deadline.cc checks), so no exit path needs to clear it.
+inline constexpr int kMaxDeadlineTasks = 64;
+struct DeadlineSlot {
+  std::atomic<int32_t> tid{0};
+  std::atomic<uint64_t> runtime{0}, deadline{0}, period{0};
 };
 
 enum EntryFlags : uint32_t {
@@ -127,6 +143,8 @@ struct Table {
   std::atomic<uint32_t> sigpending_limit_changes;
   // Non-main threads, open addressing by tid (AddThreadLocked).
   ThreadSlot threads[kMaxThreads];
+  // SCHED_DEADLINE tasks' parameters (written with the lock held).
+  DeadlineSlot deadline[kMaxDeadlineTasks];
 };
 
 // Gives back `e`'s share of the queued real-time signal count (its process

@@ -3,6 +3,7 @@
 set(JUNCTION_PROC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/process_table.cc
   ${CMAKE_CURRENT_LIST_DIR}/task_sched.cc
+  ${CMAKE_CURRENT_LIST_DIR}/task_deadline.cc
   ${CMAKE_CURRENT_LIST_DIR}/host_objects.cc
   ${CMAKE_CURRENT_LIST_DIR}/teardown_watchdog.cc
   ${CMAKE_CURRENT_LIST_DIR}/child_kthreads.cc

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "libos/host/host.h"
+#include "libos/proc/task_deadline.h"
 #include "libos/process.h"
 #include "libos/strace.h"
 #include "sched/kthread.h"
@@ -20,6 +21,8 @@ namespace junction::libos::proc {
 namespace {
 
 constexpr int kAffinityRequestValue = 0x4a414646;  // "JAFF"
+constexpr int kSchedDeadline = 6;
+uint64_t g_host_fair_slice_ns = 0;
 std::atomic<bool> g_affinity_asked{false};
 
 // The calling process's entry, found once per pid (a clone reads it; a
@@ -70,32 +73,61 @@ SchedAttrs CurrentSched() {
   return FindTask(Get(), 0, &self) ? self.sched->Load() : SchedAttrs{};
 }
 
-SchedAttrs SchedForNewTask() {
+long SchedForNewTask(SchedAttrs* out) {
   SchedAttrs a = CurrentSched();
-  if (!a.reset_on_fork) return a;
-  // Linux's sched_fork: a real-time policy goes back to SCHED_OTHER at
-  // nice 0, a negative nice to 0.
-  if (a.policy == SCHED_FIFO || a.policy == SCHED_RR) {
+  // Linux's __sched_fork: the new task has the default slice.
+  a.slice_ns = 0;
+  if (!a.reset_on_fork) {
+    // A deadline task may not fork or clone (its bandwidth is its own).
+    if (a.policy == kSchedDeadline) return -EAGAIN;
+    *out = a;
+    return 0;
+  }
+  // Linux's sched_fork: a real-time or deadline policy goes back to
+  // SCHED_OTHER at nice 0, a negative nice to 0.
+  if (a.policy == SCHED_FIFO || a.policy == SCHED_RR || a.policy == kSchedDeadline) {
     a.policy = SCHED_OTHER;
     a.rt_priority = 0;
     a.nice = 0;
+    a.dl_flags = 0;
   } else if (a.nice < 0) {
     a.nice = 0;
   }
   a.reset_on_fork = false;
-  return a;
+  *out = a;
+  return 0;
 }
 
-void SetMainThreadSched(const SchedAttrs& attrs) {
+void SetMainThreadSched(const SchedAttrs& attrs, int former_tid) {
   Table* t = Get();
-  if (Entry* e = t ? FindPid(t, CurrentProcess().pid) : nullptr) e->sched.Store(attrs);
+  Entry* e = t ? FindPid(t, CurrentProcess().pid) : nullptr;
+  if (!e) return;
+  e->sched.Store(attrs);
+  if (attrs.policy == kSchedDeadline && former_tid != CurrentProcess().pid) {
+    LockTable(t, CurrentProcess().host_pid);
+    RenameDeadlineLocked(t, former_tid, CurrentProcess().pid);
+    UnlockTable(t);
+  }
 }
+
+uint64_t HostFairSliceNs() { return g_host_fair_slice_ns; }
 
 void InitMainThreadSched() {
   SchedAttrs a;
   long prio = host::Syscall(SYS_getpriority, PRIO_PROCESS, 0);  // 20 - nice
   if (prio >= 1 && prio <= 40) a.nice = 20 - static_cast<int>(prio);
-  SetMainThreadSched(a);
+  SetMainThreadSched(a, CurrentProcess().pid);
+  // The host's fair-class slice, as sched_getattr reports it for this
+  // thread (Linux 6.12 on; 0 before): asked once, before the seccomp filter.
+  struct {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+  } attr{};
+  if (host::Syscall(SYS_sched_getattr, 0, host::L(&attr), sizeof(attr), 0) == 0 && attr.policy == SCHED_OTHER)
+    g_host_fair_slice_ns = attr.runtime;
 }
 
 void ApplyAffinity(const Task& task) {

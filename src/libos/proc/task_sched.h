@@ -30,11 +30,16 @@ bool FindTask(Table* t, long id, Task* out);
 
 // The calling thread's attributes.
 SchedAttrs CurrentSched();
-// What a task the caller creates (clone, fork) starts with: the caller's,
-// less what SCHED_RESET_ON_FORK resets.
-SchedAttrs SchedForNewTask();
-// exec: the caller, now the main thread, keeps `attrs` (read before).
-void SetMainThreadSched(const SchedAttrs& attrs);
+// What a task the caller creates (clone, fork) starts with, in *out: the
+// caller's, less its custom slice and what SCHED_RESET_ON_FORK resets.
+// -EAGAIN for a SCHED_DEADLINE caller without it, as Linux's sched_fork.
+long SchedForNewTask(SchedAttrs* out);
+// exec: the caller, now the main thread, keeps `attrs` (read before, as
+// task `former_tid`: a deadline task's parameters move to the pid).
+void SetMainThreadSched(const SchedAttrs& attrs, int former_tid);
+// The fair class's default slice as the host reports it (sched_getattr's
+// runtime for a SCHED_OTHER task, Linux 6.12 on), 0 if it reports none.
+uint64_t HostFairSliceNs();
 // At container start: pid 1 starts with the host process's nice.
 void InitMainThreadSched();
 

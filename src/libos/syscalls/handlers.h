@@ -77,6 +77,7 @@ JUNCTION_HANDLER(sched_getscheduler); JUNCTION_HANDLER(sched_setscheduler);
 JUNCTION_HANDLER(sched_getparam); JUNCTION_HANDLER(sched_setparam);
 JUNCTION_HANDLER(sched_get_priority_max); JUNCTION_HANDLER(sched_get_priority_min);
 JUNCTION_HANDLER(sched_rr_get_interval);
+JUNCTION_HANDLER(sched_setattr); JUNCTION_HANDLER(sched_getattr);
 
 // Program replacement (sys_exec.cc)
 JUNCTION_HANDLER(execve); JUNCTION_HANDLER(execveat);

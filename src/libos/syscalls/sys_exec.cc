@@ -26,6 +26,8 @@
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
+#include "sched/kthread.h"
+#include "sched/uthread.h"
 
 namespace junction::libos {
 
@@ -72,6 +74,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   // Point of no return.
   StraceFlush();
   proc::SchedAttrs sched = proc::CurrentSched();  // the caller's, kept as the main thread's
+  int former_tid = sched::Current()->tid;
   EndOtherThreadsForExec();  // none touches the old image any more
   ReleaseVforkParent();
   sysv::OnExec();  // its shared memory attachments end with the image
@@ -81,7 +84,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   fs::SetProcessArgs(*argv, *envp);
   proc::SetCommand(*argv);
   proc::ForgetOtherThreads();  // exec leaves one thread, with the process's id
-  proc::SetMainThreadSched(sched);
+  proc::SetMainThreadSched(sched, former_tid);
   ResetSignalsForExec();
   DeletePosixTimersForExec();
   RseqResetForExec();

@@ -189,7 +189,8 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   static std::atomic<bool> watchdog_started{false};
   if (p.pid == 1 && !watchdog_started.load(std::memory_order_relaxed) && !watchdog_started.exchange(true))
     proc::StartTeardownWatchdog(t, p.host_pid);
-  proc::SchedAttrs sched = proc::SchedForNewTask();  // the forking thread's
+  proc::SchedAttrs sched;  // the forking thread's
+  if (long r = proc::SchedForNewTask(&sched); r < 0) return r;
   proc::LockTable(t, p.host_pid);
   int pid = proc::ReserveLocked(t, p.pid, sched);
   proc::UnlockTable(t);

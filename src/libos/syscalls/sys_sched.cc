@@ -13,6 +13,7 @@
 
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/task_deadline.h"
 #include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/syscalls/handlers.h"
@@ -67,6 +68,13 @@ unsigned long TaskRlimit(const Task& task, int resource) {
 // Linux's is_nice_reduction: RLIMIT_NICE allows nice `nice`.
 bool NiceAllowedByRlimit(const Task& task, int nice) {
   return static_cast<unsigned long>(20 - nice) <= TaskRlimit(task, RLIMIT_NICE);
+}
+
+// The container's cores, as a 64-bit mask of kthreads (cores past 64 are
+// not restricted individually).
+uint64_t ContainerCoresMask() {
+  int cores = CurrentProcess().cores;
+  return cores >= 64 ? ~uint64_t{0} : (uint64_t{1} << cores) - 1;
 }
 
 bool RtPolicy(int policy) { return policy == SCHED_FIFO || policy == SCHED_RR; }
@@ -128,38 +136,114 @@ long SetOnePrio(const Task& task, int nice, long err) {
   return err == -ESRCH ? 0 : err;
 }
 
-// Linux's __sched_setscheduler for a user's call (policy -1: keep it, as
-// sched_setparam).
-long SetScheduler(const Task& task, int policy, int priority) {
+// A request as Linux's __sched_setscheduler takes it (its struct
+// sched_attr): policy -1 keeps the task's (sched_setparam,
+// SCHED_FLAG_KEEP_POLICY).
+struct SchedRequest {
+  int policy = -1;
+  uint64_t flags = 0;  // SCHED_FLAG_*
+  int nice = 0;
+  uint32_t priority = 0;
+  uint64_t runtime = 0;  // the fair class's slice, or the deadline runtime
+  uint64_t deadline = 0, period = 0;
+};
+
+constexpr uint64_t kFlagResetOnFork = 0x01, kFlagReclaim = 0x02, kFlagDlOverrun = 0x04,
+                   kFlagKeepPolicy = 0x08, kFlagKeepParams = 0x10, kFlagUtilClamp = 0x60,
+                   kFlagAll = 0x7f, kFlagSugov = 0x10000000;
+constexpr uint64_t kDeadlineFlags = kFlagReclaim | kFlagDlOverrun;
+
+// Linux's fair_policy(): the policies whose nice and slice sched_setattr
+// sets (not SCHED_IDLE's).
+bool FairPolicy(int policy) { return policy == SCHED_OTHER || policy == SCHED_BATCH; }
+
+// The container's cores as a task's affinity mask covers them: all of
+// them, or not (Linux's root domain span).
+bool CoversContainer(uint64_t affinity) {
+  uint64_t all = ContainerCoresMask();
+  return (affinity & all) == all;
+}
+
+// Linux's __sched_setscheduler for a user's call, with the table lock
+// held: its checks in its order, then the task's new attributes (with
+// SCHED_FLAG_KEEP_PARAMS only the reset flag changes).
+long SetSchedAttrs(const Task& task, const SchedRequest& r) {
   SchedAttrs cur = task.sched->Load();
   bool reset;
+  int policy = r.policy;
   if (policy < 0) {
     reset = cur.reset_on_fork;
     policy = cur.policy;
   } else {
-    reset = policy & SCHED_RESET_ON_FORK;
-    policy &= ~SCHED_RESET_ON_FORK;
+    reset = r.flags & kFlagResetOnFork;
     if (!KnownPolicy(policy)) return -EINVAL;
   }
-  if (static_cast<unsigned>(priority) > kMaxRtPriority) return -EINVAL;
-  // SCHED_DEADLINE needs sched_setattr's runtime and deadline.
-  if (policy == kSchedDeadline || RtPolicy(policy) != (priority != 0)) return -EINVAL;
+  if (r.flags & ~(kFlagAll | kFlagSugov)) return -EINVAL;
+  if (r.priority > kMaxRtPriority) return -EINVAL;
+  proc::DeadlineParams dl{r.runtime, r.deadline, r.period};
+  if ((policy == kSchedDeadline && !proc::ValidDeadlineParams(dl)) || RtPolicy(policy) != (r.priority != 0))
+    return -EINVAL;
+  // user_check_sched_setscheduler
   bool privileged = false;
+  if (FairPolicy(policy) && r.nice < cur.nice && !NiceAllowedByRlimit(task, r.nice)) privileged = true;
   if (RtPolicy(policy)) {
     unsigned long rlim = TaskRlimit(task, RLIMIT_RTPRIO);
     if (policy != cur.policy && !rlim) privileged = true;
-    if (priority > cur.rt_priority && static_cast<unsigned long>(priority) > rlim) privileged = true;
+    if (r.priority > static_cast<uint32_t>(cur.rt_priority) && r.priority > rlim) privileged = true;
   }
+  if (policy == kSchedDeadline) privileged = true;  // never without CAP_SYS_NICE
   // Leaving SCHED_IDLE counts as its nice (RLIMIT_NICE).
   if (cur.policy == SCHED_IDLE && policy != SCHED_IDLE && !NiceAllowedByRlimit(task, cur.nice)) privileged = true;
   if (!SameOwner(*task.process)) privileged = true;
   if (cur.reset_on_fork && !reset) privileged = true;
   if (privileged && !CapSysNice()) return -EPERM;
-  cur.policy = policy;
-  cur.rt_priority = priority;
+  if (r.flags & kFlagSugov) return -EINVAL;
+  // Utilization clamps: as a kernel without CONFIG_UCLAMP_TASK.
+  if (r.flags & kFlagUtilClamp) return -EOPNOTSUPP;
+  proc::Table* t = proc::Get();
+  bool dl_change = false;
+  if (policy == kSchedDeadline) {
+    proc::DeadlineParams had = proc::DeadlineOf(t, task.tid);
+    dl_change = cur.policy != kSchedDeadline || had.runtime != r.runtime || had.deadline != r.deadline ||
+                had.period != r.period || cur.dl_flags != (r.flags & kDeadlineFlags);
+    // No deadline task narrower than its root domain, none without bandwidth.
+    if (dl_change && (!CoversContainer(cur.affinity) || !proc::DeadlineBandwidthEnabled())) return -EPERM;
+  }
+  bool apply = !(r.flags & kFlagKeepParams);
+  if (dl_change && apply) {
+    if (long e = proc::AdmitDeadlineLocked(t, task.tid, dl, CurrentProcess().cores); e < 0) return e;
+  }
   cur.reset_on_fork = reset;
+  if (apply) {
+    if (cur.policy == kSchedDeadline && policy != kSchedDeadline) proc::DropDeadlineLocked(t, task.tid);
+    cur.policy = policy;
+    cur.dl_flags = policy == kSchedDeadline ? static_cast<uint32_t>(r.flags & kDeadlineFlags) : 0;
+    if (FairPolicy(policy)) {
+      cur.nice = r.nice;
+      // Linux 6.12 on: a slice of its own, within 0.1-100 ms (0: the default).
+      if (proc::HostFairSliceNs())
+        cur.slice_ns = r.runtime ? static_cast<uint32_t>(std::clamp<uint64_t>(r.runtime, 100'000, 100'000'000)) : 0;
+    }
+    cur.rt_priority = static_cast<int>(r.priority);
+  }
   task.sched->Store(cur);
   return 0;
+}
+
+// sched_setscheduler and sched_setparam (policy -1): Linux's
+// _sched_setscheduler keeps the nice and a custom slice.
+long SetScheduler(const Task& task, int policy, int priority) {
+  SchedAttrs cur = task.sched->Load();
+  SchedRequest r;
+  r.policy = policy;
+  if (policy >= 0 && (policy & SCHED_RESET_ON_FORK)) {
+    r.flags = kFlagResetOnFork;
+    r.policy = policy & ~SCHED_RESET_ON_FORK;
+  }
+  r.priority = static_cast<uint32_t>(priority);
+  r.nice = cur.nice;
+  r.runtime = cur.slice_ns;
+  return SetSchedAttrs(task, r);
 }
 
 long DoSetScheduler(int id, int policy, long param_addr) {
@@ -176,13 +260,6 @@ long DoSetScheduler(int id, int policy, long param_addr) {
 // The kernel's cpumask here: 256 bits (what sched_getaffinity returns at
 // most), enough for the largest container.
 constexpr size_t kCpumaskBytes = 32;
-
-// The container's cores, as a 64-bit mask of kthreads (cores past 64 are
-// not restricted individually).
-uint64_t ContainerCores() {
-  int cores = CurrentProcess().cores;
-  return cores >= 64 ? ~uint64_t{0} : (uint64_t{1} << cores) - 1;
-}
 
 // Linux's round-robin slice (the sysctl's), in ms.
 long RoundRobinSliceMs() {
@@ -270,7 +347,9 @@ JUNCTION_HANDLER(sched_rr_get_interval) {
   if (!proc::FindTask(proc::Get(), id, &task)) return -ESRCH;
   int policy = task.sched->Load().policy;
   struct timespec ts{};
-  if (policy == SCHED_RR) {
+  if (policy == kSchedDeadline) {
+    // The deadline class has no round-robin interval: 0.
+  } else if (policy == SCHED_RR) {
     long ms = RoundRobinSliceMs();
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (ms % 1000) * 1'000'000;
@@ -290,7 +369,7 @@ JUNCTION_HANDLER(sched_getaffinity) {
   size_t ret = std::min(len, kCpumaskBytes);
   if (!GuestWritable(static_cast<uintptr_t>(a.a[2]), ret)) return -EFAULT;
   uint8_t mask[kCpumaskBytes] = {};
-  uint64_t allowed = task.sched->Load().affinity & ContainerCores();
+  uint64_t allowed = task.sched->Load().affinity & ContainerCoresMask();
   for (int c = 0; c < cores && c / 8 < static_cast<int>(ret); c++)
     if (c >= 64 || ((allowed >> c) & 1)) mask[c / 8] |= static_cast<uint8_t>(1u << (c % 8));
   if (!SafeCopy(reinterpret_cast<void*>(a.a[2]), mask, ret)) return -EFAULT;
@@ -313,19 +392,128 @@ JUNCTION_HANDLER(sched_setaffinity) {
     any = true;
     if (c < 64) mask |= uint64_t{1} << c;
   }
-  if (cores > 64) mask |= ~ContainerCores();  // only the first 64 are tracked
+  if (cores > 64) mask |= ~ContainerCoresMask();  // only the first 64 are tracked
   proc::Table* t = proc::Get();
   Task task;
   {
     TableLock lock(t);
     if (!proc::FindTask(t, static_cast<int>(a.a[0]), &task)) return -ESRCH;
     if (!SameOwner(*task.process) && !CapSysNice()) return -EPERM;
-    if (!any) return -EINVAL;
     SchedAttrs s = task.sched->Load();
+    // A deadline task keeps its whole root domain (Linux's
+    // dl_task_check_affinity), before the check for a usable core.
+    if (s.policy == kSchedDeadline && (!any || !CoversContainer(mask))) return -EBUSY;
+    if (!any) return -EINVAL;
     s.affinity = mask ? mask : ~uint64_t{0};
     task.sched->Store(s);
   }
   proc::ApplyAffinity(task);
+  return 0;
+}
+
+namespace {
+
+// struct sched_attr, up to SCHED_ATTR_SIZE_VER1.
+struct SchedAttrUser {
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+  uint32_t sched_util_min, sched_util_max;
+};
+constexpr uint32_t kAttrSizeVer0 = 48;
+static_assert(sizeof(SchedAttrUser) == 56);
+
+// Linux's sched_copy_attr: the guest's struct of the size it says (0: the
+// first version's), a larger one only if the bytes past ours are zero;
+// E2BIG (our size written back) for a size out of range.
+long CopySchedAttrIn(long addr, SchedAttrUser* out) {
+  *out = {};
+  auto size = UserPtr<uint32_t>(addr).Read();
+  if (!size.ok()) return -EFAULT;
+  uint32_t usize = *size ? *size : kAttrSizeVer0;
+  bool too_big = usize < kAttrSizeVer0 || usize > 4096;
+  if (!too_big && usize > sizeof(SchedAttrUser)) {
+    uint8_t rest[4096];
+    size_t n = usize - sizeof(SchedAttrUser);
+    auto* from = reinterpret_cast<const void*>(addr + sizeof(SchedAttrUser));
+    if (!GuestReadable(static_cast<uintptr_t>(addr) + sizeof(SchedAttrUser), n) || !SafeCopy(rest, from, n))
+      return -EFAULT;
+    for (size_t i = 0; i < n; i++) too_big |= rest[i] != 0;
+  }
+  if (too_big) {
+    (void)UserPtr<uint32_t>(addr).Write(static_cast<uint32_t>(sizeof(SchedAttrUser)));
+    return -E2BIG;
+  }
+  size_t n = std::min<size_t>(usize, sizeof(SchedAttrUser));
+  if (!GuestReadable(static_cast<uintptr_t>(addr), n) || !SafeCopy(out, reinterpret_cast<const void*>(addr), n))
+    return -EFAULT;
+  if ((out->sched_flags & kFlagUtilClamp) && usize < sizeof(SchedAttrUser)) return -EINVAL;
+  out->sched_nice = std::clamp(out->sched_nice, -20, 19);
+  return 0;
+}
+
+// Linux's get_params: a task's parameters of its policy.
+void TaskParams(const Task& task, const SchedAttrs& s, SchedAttrUser* a) {
+  if (s.policy == kSchedDeadline) {
+    proc::DeadlineParams dl = proc::DeadlineOf(proc::Get(), task.tid);
+    a->sched_priority = static_cast<uint32_t>(s.rt_priority);
+    a->sched_runtime = dl.runtime;
+    a->sched_deadline = dl.deadline;
+    a->sched_period = dl.period;
+    a->sched_flags |= s.dl_flags;
+  } else if (RtPolicy(s.policy)) {
+    a->sched_priority = static_cast<uint32_t>(s.rt_priority);
+  } else {
+    a->sched_nice = s.nice;
+    a->sched_runtime = s.slice_ns ? s.slice_ns : proc::HostFairSliceNs();
+  }
+}
+
+}  // namespace
+
+JUNCTION_HANDLER(sched_setattr) {
+  int id = static_cast<int>(a.a[0]);
+  if (!a.a[1] || id < 0 || static_cast<unsigned>(a.a[2])) return -EINVAL;
+  SchedAttrUser attr;
+  if (long r = CopySchedAttrIn(a.a[1], &attr); r < 0) return r;
+  if (static_cast<int>(attr.sched_policy) < 0) return -EINVAL;
+  proc::Table* t = proc::Get();
+  TableLock lock(t);
+  Task task;
+  if (!proc::FindTask(t, id, &task)) return -ESRCH;
+  if (attr.sched_flags & kFlagKeepParams) TaskParams(task, task.sched->Load(), &attr);
+  SchedRequest r;
+  r.policy = (attr.sched_flags & kFlagKeepPolicy) ? -1 : static_cast<int>(attr.sched_policy);
+  r.flags = attr.sched_flags;
+  r.nice = attr.sched_nice;
+  r.priority = attr.sched_priority;
+  r.runtime = attr.sched_runtime;
+  r.deadline = attr.sched_deadline;
+  r.period = attr.sched_period;
+  return SetSchedAttrs(task, r);
+}
+
+JUNCTION_HANDLER(sched_getattr) {
+  int id = static_cast<int>(a.a[0]);
+  auto usize = static_cast<unsigned>(a.a[2]);
+  if (!a.a[1] || id < 0 || usize > 4096 || usize < kAttrSizeVer0 || static_cast<unsigned>(a.a[3])) return -EINVAL;
+  Task task;
+  if (!proc::FindTask(proc::Get(), id, &task)) return -ESRCH;
+  SchedAttrs s = task.sched->Load();
+  SchedAttrUser out{};
+  out.sched_policy = static_cast<uint32_t>(s.policy);
+  if (s.reset_on_fork) out.sched_flags |= kFlagResetOnFork;
+  TaskParams(task, s, &out);
+  // A larger struct than ours: the size says how much we know, and the
+  // rest is zeroed (copy_struct_to_user).
+  out.size = std::min<uint32_t>(usize, sizeof(out));
+  uint8_t buf[4096] = {};
+  std::memcpy(buf, &out, out.size);
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), usize) || !SafeCopy(reinterpret_cast<void*>(a.a[1]), buf, usize))
+    return -EFAULT;
   return 0;
 }
 
