@@ -8,6 +8,10 @@ set(_rt ${E2E_DATA}/runtimes)
 set(_two ${E2E_DATA}/two_cores.toml)
 junction_e2e(erlang_stress_2cores APP ${_two} TIMEOUT 120 COMMAND escript ${_rt}/erlang_stress.escript)
 junction_e2e(erlang_stress TIMEOUT 120 COMMAND escript ${_rt}/erlang_stress.escript)
+# Scheduler binding (+sbt db) reads the CPU topology from sysfs and binds
+# each scheduler thread with sched_setaffinity.
+junction_e2e(erlang_sched_bind_2cores APP ${_two} COMMAND erl +S 2:2 +sbt db -noshell -eval
+             "io:format(\"~p~n~p~n~p~n\", [erlang:system_info(cpu_topology), erlang:system_info(scheduler_bindings), erlang:system_info(scheduler_bind_type)]), halt().")
 junction_e2e(erlang_dist_2cores APP ${_two} TIMEOUT 120 COMMAND ${_rt}/erlang_dist.sh)
 junction_e2e(ruby_stress_2cores APP ${_two} TIMEOUT 120 COMMAND ruby ${_rt}/ruby_stress.rb)
 junction_e2e(ruby_stress TIMEOUT 120 COMMAND ruby ${_rt}/ruby_stress.rb)

@@ -71,6 +71,24 @@ std::string CpuList() {
   return n == 1 ? "0\n" : "0-" + std::to_string(n - 1) + "\n";
 }
 
+// The mask of CPUs first..last as sysfs prints one (the kernel's "%*pb"):
+// hex, as many digits as the container's cores need, in comma-separated
+// 32-bit groups.
+std::string CpuMask(int first, int last) {
+  int n = Cores();
+  std::string out;
+  for (int low = ((n - 1) / 32) * 32; low >= 0; low -= 32) {
+    uint32_t group = 0;
+    for (int i = std::max(first, low); i <= std::min(last, low + 31); i++) group |= uint32_t{1} << (i - low);
+    int digits = low + 32 <= n ? 8 : (n - low + 3) / 4;
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "%0*x", digits, group);
+    if (!out.empty()) out += ',';
+    out += buf;
+  }
+  return out + "\n";
+}
+
 std::string Joined(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) {
@@ -620,6 +638,30 @@ class Procfs : public SynthFs {
   }
 };
 
+// cpuN/topology: each of the container's cores is a core of its own (one
+// thread, its own cluster) in package 0, die 0, as this machine's vCPUs
+// are. Erlang's scheduler binding (+sbt) and hwloc read these.
+SynthNode CpuTopology(long cpu, const std::string& name) {
+  int self = static_cast<int>(cpu);
+  std::string own = std::to_string(cpu) + "\n";
+  if (name == "core_id" || name == "cluster_id") return Text([own] { return own; });
+  if (name == "physical_package_id" || name == "die_id") return Text([] { return std::string("0\n"); });
+  if (name == "core_cpus" || name == "thread_siblings" || name == "cluster_cpus")
+    return Text([self] { return CpuMask(self, self); });
+  if (name == "core_cpus_list" || name == "thread_siblings_list" || name == "cluster_cpus_list")
+    return Text([own] { return own; });
+  if (name == "core_siblings" || name == "package_cpus" || name == "die_cpus")
+    return Text([] { return CpuMask(0, Cores() - 1); });
+  if (name == "core_siblings_list" || name == "package_cpus_list" || name == "die_cpus_list")
+    return Text(CpuList);
+  return {};
+}
+
+constexpr const char* kTopologyFiles[] = {
+    "cluster_cpus", "cluster_cpus_list", "cluster_id", "core_cpus", "core_cpus_list", "core_id",
+    "core_siblings", "core_siblings_list", "die_cpus", "die_cpus_list", "die_id", "package_cpus",
+    "package_cpus_list", "physical_package_id", "thread_siblings", "thread_siblings_list"};
+
 class Sysfs : public SynthFs {
  public:
   Sysfs() : SynthFs(0x17) { magic_ = SYSFS_MAGIC; }
@@ -642,7 +684,8 @@ class Sysfs : public SynthFs {
     if (c[0] != "devices") return {};
     if (c.size() == 1) return dir({"system"});
     if (c[1] != "system") return {};
-    if (c.size() == 2) return dir({"cpu"});
+    if (c.size() == 2) return dir({"cpu", "node"});
+    if (c[2] == "node") return Node(c);
     if (c[2] != "cpu") return {};
     // The container's cores are the only CPUs: online, possible and
     // present list them, each has a cpuN directory, and getcpu answers
@@ -666,10 +709,59 @@ class Sysfs : public SynthFs {
         SynthNode n;
         n.kind = SynthNode::kDir;
         if (cpu > 0) n.entries.push_back({"online", PathIno(c[3] + "/online"), DT_REG});
+        n.entries.push_back({"topology", PathIno(c[3] + "/topology"), DT_DIR});
         return n;
       }
     }
+    if (cpu < 0) return {};
     if (c.size() == 5 && cpu > 0 && c[4] == "online") return Text([] { return std::string("1\n"); });
+    if (c[4] != "topology") return {};
+    if (c.size() == 5) {
+      SynthNode n;
+      n.kind = SynthNode::kDir;
+      for (const char* f : kTopologyFiles) n.entries.push_back({f, PathIno(c[3] + "/topology/" + f), DT_REG});
+      return n;
+    }
+    if (c.size() == 6) return CpuTopology(cpu, c[5]);
+    return {};
+  }
+
+ private:
+  // devices/system/node: one NUMA node holding all of the container's
+  // cores (node0/cpuN link to cpu/cpuN, as Linux's do).
+  static SynthNode Node(const std::vector<std::string>& c) {
+    auto zero = [] { return Text([] { return std::string("0\n"); }); };
+    if (c.size() == 3) {
+      SynthNode n;
+      n.kind = SynthNode::kDir;
+      n.entries.push_back({"node0", PathIno("node/node0"), DT_DIR});
+      for (const char* f : {"has_cpu", "has_memory", "has_normal_memory", "online", "possible"})
+        n.entries.push_back({f, PathIno(std::string("node/") + f), DT_REG});
+      return n;
+    }
+    if (c[3] != "node0") {
+      for (const char* f : {"has_cpu", "has_memory", "has_normal_memory", "online", "possible"})
+        if (c.size() == 4 && c[3] == f) return zero();
+      return {};
+    }
+    if (c.size() == 4) {
+      SynthNode n;
+      n.kind = SynthNode::kDir;
+      for (int i = 0; i < Cores(); i++) {
+        std::string name = "cpu" + std::to_string(i);
+        n.entries.push_back({name, PathIno("node/node0/" + name), DT_LNK});
+      }
+      n.entries.push_back({"cpulist", PathIno("node/node0/cpulist"), DT_REG});
+      n.entries.push_back({"cpumap", PathIno("node/node0/cpumap"), DT_REG});
+      return n;
+    }
+    if (c.size() != 5) return {};
+    if (c[4] == "cpulist") return Text(CpuList);
+    if (c[4] == "cpumap") return Text([] { return CpuMask(0, Cores() - 1); });
+    long cpu = -1;
+    if (c[4].rfind("cpu", 0) == 0 && ParseFd(c[4].substr(3), &cpu) && cpu < Cores() &&
+        "cpu" + std::to_string(cpu) == c[4])
+      return LinkNode("../../cpu/" + c[4]);
     return {};
   }
 };
