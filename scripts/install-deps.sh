@@ -32,6 +32,9 @@ packages=(
   # servers the process tests run (redis BGSAVE forks, nginx master/workers);
   # their packaged services are kept from starting (below)
   redis-server redis-tools nginx-light
+  # e2e.proc_postgres: the postmaster's System V shared memory, forked
+  # backends, psql (its cluster service is kept from starting, below)
+  postgresql
   # ab(1): the server load tests (tests/net/net_server_load_test.sh)
   apache2-utils
   # e2e.cpython_suite runs CPython's own regression tests (Debian's python3)
@@ -51,7 +54,7 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps.sh: installing ${missing[*]}"
-  # Packages with a service (redis-server, nginx, iperf3) must not start it: the
+  # Packages with a service (redis-server, nginx, iperf3, postgresql) must not start it: the
   # tests start their own instances on free ports. A policy-rc.d answering
   # 101 tells invoke-rc.d not to start anything during the install.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -63,7 +66,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # Nor start at boot, nor keep running if an earlier install started them.
-for svc in redis-server nginx iperf3; do
+for svc in redis-server nginx iperf3 postgresql; do
   [ -e "/lib/systemd/system/$svc.service" ] || [ -e "/etc/init.d/$svc" ] || continue
   if [ -d /run/systemd/system ]; then
     systemctl disable --now "$svc" >/dev/null 2>&1 || true

@@ -6,3 +6,8 @@ junction_e2e(ipc_sysv COMMAND $<TARGET_FILE:e2e_ipc_sysv>)
 junction_e2e(ipc_sysv_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_sysv>)
 junction_e2e(ipc_sysv_tools FILTER ${E2E_DATA}/ipc_sysv_tools_filter.sh
              COMMAND sh ${E2E_DATA}/ipc_sysv_tools.sh)
+# PostgreSQL's postmaster (its System V interlock segment, forked backends)
+# with a psql workload and a second connection, natively and under junction
+# as a non-root user; no server process left after the fast shutdown.
+add_test(NAME e2e.proc_postgres COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_postgres_test.sh $<TARGET_FILE:junction>)
+set_tests_properties(e2e.proc_postgres PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
