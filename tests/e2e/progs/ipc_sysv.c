@@ -1,4 +1,4 @@
-// System V shared memory and semaphores across fork, exec and exit, with
+// System V shared memory, semaphores and message queues across fork, exec and exit, with
 // Linux's errno cases; prints only what is the same on every Linux run
 // (no ids, pids or times), so the output compares with native.
 #define _GNU_SOURCE
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
@@ -397,6 +398,177 @@ static void test_sem(void) {
   SHOW(semctl(k, 0, IPC_RMID));
 }
 
+
+struct msgbuf_ {
+  long mtype;
+  char mtext[9000];
+};
+
+static void msg_send(int id, long type, const char* text) {
+  struct msgbuf_ m;
+  m.mtype = type;
+  strcpy(m.mtext, text);
+  if (msgsnd(id, &m, strlen(text) + 1, 0) != 0) printf("msgsnd %ld: %s\n", type, strerror(errno));
+}
+
+static void msg_recv(int id, long type, int flags, const char* what) {
+  struct msgbuf_ m;
+  memset(&m, 0, sizeof(m));
+  errno = 0;
+  long n = msgrcv(id, &m, 100, type, flags);
+  if (n < 0) printf("msgrcv %s: %s\n", what, strerror(errno));
+  else printf("msgrcv %s: %ld bytes, type %ld, '%.*s'\n", what, n, m.mtype, (int)n, m.mtext);
+}
+
+static int qnum(int id) {
+  struct msqid_ds ds;
+  if (msgctl(id, IPC_STAT, &ds) < 0) return -errno;
+  return (int)ds.msg_qnum;
+}
+
+static void test_msg(void) {
+  printf("== msg\n");
+  struct msginfo mi;
+  int max = msgctl(0, IPC_INFO, (struct msqid_ds*)&mi);
+  printf("IPC_INFO: %s msgmax %d msgmnb %d msgmni %d msgssz %d msgseg %d msgpool %d\n", max < 0 ? "fail" : "ok",
+         mi.msgmax, mi.msgmnb, mi.msgmni, mi.msgssz, mi.msgseg, mi.msgpool);
+  int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+  printf("msgget: %s\n", id >= 0 ? "ok" : strerror(errno));
+  struct msqid_ds ds;
+  msgctl(id, IPC_STAT, &ds);
+  printf("stat: qbytes %lu qnum %lu cbytes %lu mode %o\n", ds.msg_qbytes, ds.msg_qnum, ds.__msg_cbytes,
+         ds.msg_perm.mode);
+  msg_send(id, 1, "one");
+  msg_send(id, 2, "two-a");
+  msg_send(id, 3, "three");
+  msg_send(id, 2, "two-b");
+  msgctl(id, IPC_STAT, &ds);
+  printf("after 4 sends: qnum %lu cbytes %lu lspid-is-self %d stime %d\n", ds.msg_qnum, ds.__msg_cbytes,
+         ds.msg_lspid == getpid(), ds.msg_stime != 0);
+  proc_line("msg", id, 0x1 | 0x2 | 0x4);
+  struct msgbuf_ c;
+  errno = 0;
+  long n = msgrcv(id, &c, sizeof(c.mtext), 0, MSG_COPY | IPC_NOWAIT);
+  printf("MSG_COPY 0: %ld %s\n", n, n < 0 ? strerror(errno) : c.mtext);
+  msg_recv(id, 2, 0, "type 2");
+  msg_recv(id, -3, 0, "type <= 3");
+  msg_recv(id, 2, MSG_EXCEPT, "not type 2");
+  msg_recv(id, 0, 0, "any");
+  msg_recv(id, 0, IPC_NOWAIT, "empty, IPC_NOWAIT");
+  msg_recv(id, 5, IPC_NOWAIT, "type 5, IPC_NOWAIT");
+  msgctl(id, IPC_STAT, &ds);
+  printf("after receives: qnum %lu cbytes %lu lrpid-is-self %d\n", ds.msg_qnum, ds.__msg_cbytes,
+         ds.msg_lrpid == getpid());
+
+  // Sizes and errors.
+  struct msgbuf_ big;
+  big.mtype = 7;
+  memset(big.mtext, 'b', sizeof(big.mtext));
+  SHOW(msgsnd(id, &big, 8192, 0));
+  SHOW(msgsnd(id, &big, 8193, 0));
+  big.mtype = 0;
+  SHOW(msgsnd(id, &big, 10, 0));
+  SHOW(msgsnd(id, kBad, 10, 0));
+  SHOW(msgsnd(-1, &big, 10, 0));
+  SHOW(msgsnd(id + 1, &c, 10, 0));
+  SHOW(msgrcv(id, &c, 10, 0, 0));
+  printf("after E2BIG: qnum %d\n", qnum(id));
+  n = msgrcv(id, &c, 10, 0, MSG_NOERROR);
+  printf("MSG_NOERROR: %ld bytes '%.10s', qnum %d\n", n, c.mtext, qnum(id));
+  msg_send(id, 9, "lost");
+  SHOW(msgrcv(id, kBad, 10, 0, 0));
+  printf("after a faulting receive: qnum %d\n", qnum(id));
+  SHOW(msgrcv(id, &c, 10, 0, MSG_COPY));
+  SHOW(msgrcv(id, &c, 10, 0, MSG_COPY | MSG_EXCEPT | IPC_NOWAIT));
+  SHOW(msgctl(id, IPC_STAT, kBad));
+  SHOW(msgctl(id, 1234, NULL));
+
+  // A full queue: IPC_NOWAIT, then a sender blocked until a receive.
+  msgctl(id, IPC_STAT, &ds);
+  ds.msg_qbytes = 64;
+  SHOW(msgctl(id, IPC_SET, &ds));
+  msg_send(id, 1, "0123456789012345678901234567890123456789");
+  struct msgbuf_ m = {1, "0123456789012345678901234567890123456789"};
+  SHOW(msgsnd(id, &m, 41, IPC_NOWAIT));
+  pid_t ch = fork();
+  if (ch == 0) {
+    int r = msgsnd(id, &m, 41, 0);
+    printf("child: blocked send returned %d\n", r);
+    fflush(stdout);
+    _exit(0);
+  }
+  sleep_ms(100);
+  printf("parent: queue still full, qnum %d\n", qnum(id));
+  msg_recv(id, 0, 0, "frees room");
+  waitpid(ch, NULL, 0);
+  printf("after the child: qnum %d\n", qnum(id));
+  msg_recv(id, 0, 0, "the child's");
+
+  // A receiver blocked in a child until the parent sends.
+  ch = fork();
+  if (ch == 0) {
+    msg_recv(id, 4, 0, "child, waited for type 4");
+    fflush(stdout);
+    _exit(0);
+  }
+  sleep_ms(100);
+  msg_send(id, 3, "not for it");
+  msg_send(id, 4, "for the child");
+  waitpid(ch, NULL, 0);
+  printf("left: qnum %d\n", qnum(id));
+  msg_recv(id, 0, 0, "the rest");
+
+  // EINTR, then removal while waiting (EIDRM).
+  struct sigaction sa = {0};
+  sa.sa_handler = on_usr1;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, NULL);
+  ch = fork();
+  if (ch == 0) {
+    msg_recv(id, 0, 0, "child, interrupted");
+    fflush(stdout);
+    _exit(0);
+  }
+  sleep_ms(100);
+  kill(ch, SIGUSR1);
+  waitpid(ch, NULL, 0);
+  ch = fork();
+  if (ch == 0) {
+    msg_recv(id, 0, 0, "child, queue removed");
+    fflush(stdout);
+    _exit(0);
+  }
+  sleep_ms(100);
+  int rm = msgctl(id, IPC_RMID, NULL);
+  waitpid(ch, NULL, 0);
+  printf("parent: IPC_RMID while the child waited: %d\n", rm);
+  SHOW(msgctl(id, IPC_STAT, &ds));
+
+  // Keys and permissions.
+  int k = msgget(KEY(6), IPC_CREAT | 0600);
+  printf("key create: %s, again same id %d\n", k >= 0 ? "ok" : strerror(errno), msgget(KEY(6), 0) == k);
+  SHOW(msgget(KEY(6), IPC_CREAT | IPC_EXCL | 0600));
+  SHOW(msgget(KEY(7), 0600));
+  if (geteuid() == 0) {
+    ch = fork();
+    if (ch == 0) {
+      setgid(65534);
+      setuid(65534);
+      SHOW(msgget(KEY(6), 0600));
+      SHOW(msgsnd(k, &m, 5, IPC_NOWAIT));
+      SHOW(msgrcv(k, &c, 10, 0, IPC_NOWAIT));
+      SHOW(msgctl(k, IPC_RMID, NULL));
+      fflush(stdout);
+      _exit(0);
+    }
+    waitpid(ch, NULL, 0);
+  }
+  msgctl(k, IPC_STAT, &ds);
+  ds.msg_qbytes = 100000;
+  SHOW(msgctl(k, IPC_SET, &ds));
+  SHOW(msgctl(k, IPC_RMID, NULL));
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   key_base = 0x50000000 + ((getpid() & 0xffff) << 4);
@@ -406,5 +578,6 @@ int main(int argc, char** argv) {
   }
   test_shm(argv[0]);
   test_sem();
+  test_msg();
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <new>
 
 #include "libos/host/host.h"
+#include "libos/ipc/sysv/sysv_msg.h"
 #include "libos/ipc/sysv/sysv_sem.h"
 #include "libos/ipc/sysv/sysv_shm.h"
 #include "libos/process.h"
@@ -41,6 +42,8 @@ bool Create() {
   g_region->magic = kMagic;
   g_region->shm_ids.last_idx = g_region->shm_ids.max_idx = -1;
   g_region->sem_ids.last_idx = g_region->sem_ids.max_idx = -1;
+  g_region->msg_ids.last_idx = g_region->msg_ids.max_idx = -1;
+  g_region->msg_fresh = 1;
   return true;
 }
 
@@ -109,6 +112,7 @@ void SetPerm(Perm* p, uint32_t uid, uint32_t gid, uint32_t mode) {
 }
 
 int CallerPid() { return CurrentProcess().pid; }
+bool CallerIsRoot() { return CurrentProcess().euid == 0; }
 
 int64_t NowSeconds() {
   timespec ts{};
@@ -146,7 +150,7 @@ void AfterForkChild(bool held) {
 bool ProcSysvipcText(const std::string& name, std::string* out) {
   if (name == "shm") ShmProcText(out);
   else if (name == "sem") SemProcText(out);
-  else if (name == "msg") *out = "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n";
+  else if (name == "msg") MsgProcText(out);
   else return false;
   return true;
 }
@@ -157,9 +161,9 @@ bool ProcSysKernelText(const std::string& name, std::string* out) {
   else if (name == "shmall") std::snprintf(buf, sizeof(buf), "%llu\n", static_cast<unsigned long long>(kShmAll));
   else if (name == "shmmni") std::snprintf(buf, sizeof(buf), "%d\n", kShmMni);
   else if (name == "sem") std::snprintf(buf, sizeof(buf), "%d\t%d\t%d\t%d\n", kSemMsl, kSemMns, kSemOpm, kSemMni);
-  else if (name == "msgmax") std::snprintf(buf, sizeof(buf), "%d\n", 8192);
-  else if (name == "msgmnb") std::snprintf(buf, sizeof(buf), "%d\n", 16384);
-  else if (name == "msgmni") std::snprintf(buf, sizeof(buf), "%d\n", 32000);
+  else if (name == "msgmax") std::snprintf(buf, sizeof(buf), "%d\n", kMsgMax);
+  else if (name == "msgmnb") std::snprintf(buf, sizeof(buf), "%d\n", kMsgMnb);
+  else if (name == "msgmni") std::snprintf(buf, sizeof(buf), "%d\n", kMsgMni);
   else return false;
   *out = buf;
   return true;

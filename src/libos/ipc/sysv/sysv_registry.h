@@ -32,6 +32,13 @@ inline constexpr int kSemOpm = 500;             // SEMOPM
 inline constexpr int kSemVmx = 32767;           // SEMVMX
 inline constexpr int kSemAem = kSemVmx;         // SEMAEM
 inline constexpr int kUndoMax = 16384;          // SEM_UNDO adjustments held at once
+inline constexpr int kMsgMni = 32000;           // MSGMNI
+inline constexpr int kMsgMax = 8192;            // MSGMAX: one message's bytes
+inline constexpr int kMsgMnb = 16384;           // MSGMNB: a new queue's msg_qbytes
+// Messages are kept in blocks of one pool (64 MiB in all; a send that
+// finds it exhausted is ENOMEM, as Linux's when its allocation fails).
+inline constexpr int kMsgBlockBytes = 256;
+inline constexpr int kMsgBlocks = 1 << 18;
 inline constexpr int kMinCycle = 64;            // ipc_min_cycle: index reuse is cyclic below it
 
 // The access modes ipcperms asks for (the kernel's S_IRUGO, S_IWUGO, S_IXUGO).
@@ -82,6 +89,29 @@ struct Sem {
   int32_t zcnt;  // waiting for zero
 };
 
+struct MsgSlot {
+  Perm perm;
+  int64_t stime, rtime, ctime;
+  uint64_t cbytes, qnum, qbytes;
+  int32_t lspid, lrpid;
+  int32_t head, tail;  // first blocks of the first and last messages, 0 if none
+  // As SemSlot's: bumped at every send, receive, IPC_SET and removal.
+  std::atomic<uint32_t> changes;
+  std::atomic<uint32_t> wakes, waiters;
+};
+
+// One block of a message (index 0 is never used: 0 ends a chain). A
+// message's first block starts its data with a MsgHead.
+struct MsgBlock {
+  int32_t next;      // the message's next block
+  int32_t next_msg;  // first block: the queue's next message
+  uint8_t data[kMsgBlockBytes - 8];
+};
+struct MsgHead {
+  int64_t mtype;
+  uint64_t size;
+};
+
 // A SEM_UNDO adjustment of one semaphore by one process (Linux's semadj).
 struct Undo {
   int32_t host_pid;  // 0: free
@@ -94,14 +124,19 @@ struct Region {
   uint32_t magic;
   std::atomic<int32_t> lock;  // host pid of the holder, 0 = free
   uint64_t serials;           // last Perm::serial handed out
-  IdSpace shm_ids, sem_ids;
+  IdSpace shm_ids, sem_ids, msg_ids;
   uint64_t shm_tot;  // pages of all segments
   int32_t used_sems;
   int32_t undo_used;  // Undo entries in [0, undo_used), compact
+  int32_t msg_free;   // first free block (a chain through next), 0 if none
+  int32_t msg_fresh;  // blocks [msg_fresh, kMsgBlocks) were never used (0: 1)
+  int64_t msg_hdrs, msg_bytes;  // messages queued in all queues, and their bytes
   ShmSlot shm[kShmMni];
   SemSlot sem[kSemMni];
   Undo undo[kUndoMax];
+  MsgSlot msg[kMsgMni];
   Sem sems[kSemMns];
+  MsgBlock msg_blocks[kMsgBlocks];
 };
 
 // The container's registry: made by Create (the first process, before any
@@ -134,6 +169,27 @@ int MaxIndex(const IdSpace& ids, int mni);
 
 inline int IdOf(const Perm& p, int idx) { return static_cast<int>(p.seq) * kIpcMni + idx; }
 
+// The slot of `slots` (`mni` of them) that `id` names now, else nullptr
+// (EINVAL).
+template <typename Slot>
+Slot* FindId(Slot* slots, int mni, int id) {
+  if (id < 0 || id % kIpcMni >= mni) return nullptr;
+  Slot* s = &slots[id % kIpcMni];
+  if (!s->perm.in_use || static_cast<int>(s->perm.seq) != id / kIpcMni) return nullptr;
+  return s;
+}
+// The slot an IPC_STAT (by id) or *_STAT (`by_index`: SHM_STAT, SEM_STAT,
+// MSG_STAT and their _ANY forms) names, else nullptr; the call's answer
+// (0, or the slot's id for the index forms) in *ret.
+template <typename Slot>
+Slot* FindForStat(Slot* slots, int mni, int id, bool by_index, long* ret) {
+  *ret = 0;
+  if (!by_index) return FindId(slots, mni, id);
+  if (id >= mni || !slots[id].perm.in_use) return nullptr;
+  *ret = IdOf(slots[id].perm, id);
+  return &slots[id];
+}
+
 // Fills `p` for a new object of the calling process: key, owner and
 // creator = its effective ids, mode = flags' permission bits.
 void InitPerm(Perm* p, int32_t key, int flags, uint32_t seq);
@@ -157,6 +213,8 @@ void FillPerm(const Perm& p, KernelPerm* out) {
 // IPC_SET's change: uid, gid and the permission bits.
 void SetPerm(Perm* p, uint32_t uid, uint32_t gid, uint32_t mode);
 
+// The caller's effective uid is the container's root (its capabilities).
+bool CallerIsRoot();
 // The calling process's container pid, and the time in seconds.
 int CallerPid();
 int64_t NowSeconds();

@@ -32,14 +32,7 @@ constexpr uint64_t kDeadUndoCheckNs = 100'000'000;
 
 bool SlotInUse(int i) { return Get()->sem[i].perm.in_use != 0; }
 
-SemSlot* FindId_locked(int id) {
-  if (id < 0) return nullptr;
-  int idx = id % kIpcMni;
-  if (idx >= kSemMni) return nullptr;
-  SemSlot* s = &Get()->sem[idx];
-  if (!s->perm.in_use || static_cast<int>(s->perm.seq) != id / kIpcMni) return nullptr;
-  return s;
-}
+SemSlot* FindId_locked(int id) { return FindId(Get()->sem, kSemMni, id); }
 
 Sem* SemsOf(const SemSlot* s) { return &Get()->sems[s->base]; }
 
@@ -392,16 +385,10 @@ long SemCtl(int semid, int semnum, int cmd, unsigned long arg) {
     case SEM_STAT:
     case SEM_STAT_ANY: {
       semid64_ds ds;
-      long ret = 0;
+      long ret;
       {
         Guard g;
-        SemSlot* s;
-        if (cmd == IPC_STAT) {
-          s = FindId_locked(semid);
-        } else {
-          s = semid < kSemMni && r->sem[semid].perm.in_use ? &r->sem[semid] : nullptr;
-          if (s) ret = IdOf(s->perm, semid);
-        }
+        SemSlot* s = FindForStat(r->sem, kSemMni, semid, cmd != IPC_STAT, &ret);
         if (!s) return -EINVAL;
         if (cmd != SEM_STAT_ANY && !Permits(s->perm, kReadUgo)) return -EACCES;
         FillStat(*s, &ds);

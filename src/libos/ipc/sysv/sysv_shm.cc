@@ -50,15 +50,7 @@ void FilePath(uint64_t serial, char* out, size_t n) {
 
 bool SlotInUse(int i) { return Get()->shm[i].perm.in_use != 0; }
 
-// The slot id names, or nullptr (EINVAL).
-ShmSlot* FindId_locked(int id) {
-  if (id < 0) return nullptr;
-  int idx = id % kIpcMni;
-  if (idx >= kShmMni) return nullptr;
-  ShmSlot* s = &Get()->shm[idx];
-  if (!s->perm.in_use || static_cast<int>(s->perm.seq) != id / kIpcMni) return nullptr;
-  return s;
-}
+ShmSlot* FindId_locked(int id) { return FindId(Get()->shm, kShmMni, id); }
 
 void Destroy_locked(int idx) {
   Region* r = Get();
@@ -345,16 +337,10 @@ long ShmCtl(int shmid, int cmd, uintptr_t buf) {
     case SHM_STAT:
     case SHM_STAT_ANY: {
       shmid64_ds ds;
-      long ret = 0;
+      long ret;
       {
         Guard g;
-        ShmSlot* s;
-        if (cmd == IPC_STAT) {
-          s = FindId_locked(shmid);
-        } else {
-          s = shmid < kShmMni && r->shm[shmid].perm.in_use ? &r->shm[shmid] : nullptr;
-          if (s) ret = IdOf(s->perm, shmid);
-        }
+        ShmSlot* s = FindForStat(r->shm, kShmMni, shmid, cmd != IPC_STAT, &ret);
         if (!s) return -EINVAL;
         if (cmd != SHM_STAT_ANY && !Permits(s->perm, kReadUgo)) return -EACCES;
         FillStat(*s, &ds);
