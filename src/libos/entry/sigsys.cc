@@ -15,6 +15,7 @@
 #include "libos/entry/safe_copy.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
+#include "libos/ipc/sysv/sysv_registry.h"
 #include "libos/process.h"
 
 extern "C" {
@@ -153,6 +154,13 @@ void FaultHandler(int sig, siginfo_t* si, void* ctx) {
                           sig, rip, si->si_addr);
     host::WriteAll(2, msg, static_cast<size_t>(n));
     ReleaseProcessRobustFutexes();  // the guest dies of it: its robust futexes' owner too
+    // Its System V attachments end and its SEM_UNDO adjustments apply, on
+    // the LibOS's %fs (they may allocate); the guest's goes back for the
+    // faulting instruction's re-run (sigreturn restores no %fs base).
+    uintptr_t guest_fs = ReadFsBase();
+    WriteFsBase(CurrentThread()->libos_fs);
+    sysv::OnProcessExit();
+    WriteFsBase(guest_fs);
   }
   KernelSigaction dfl{};
   dfl.flags = kSaRestorer;

@@ -569,6 +569,32 @@ static void test_msg(void) {
   SHOW(msgctl(k, IPC_RMID, NULL));
 }
 
+// A process killed by a fault of its own (no handler) ends its
+// attachments and gives back its SEM_UNDO adjustments, as any exit.
+static void test_crash(void) {
+  printf("== a child dies of SIGSEGV\n");
+  int shm = shmget(IPC_PRIVATE, 4096, 0600);
+  int sem = semget(IPC_PRIVATE, 1, 0600);
+  union semun u = {.val = 3};
+  semctl(sem, 0, SETVAL, u);
+  pid_t c = fork();
+  if (c == 0) {
+    char* p = shmat(shm, NULL, 0);
+    shmctl(shm, IPC_RMID, NULL);  // destroyed at the last detach: the child's death
+    struct sembuf d = {0, -2, SEM_UNDO};
+    semop(sem, &d, 1);
+    p[0] = 1;
+    *(volatile int*)kBad = 1;
+    _exit(0);
+  }
+  int st;
+  waitpid(c, &st, 0);
+  struct shmid_ds ds;
+  printf("child: signal %d; segment after it: %s; semaphore %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : 0,
+         shmctl(shm, IPC_STAT, &ds) < 0 ? strerror(errno) : "still there", semctl(sem, 0, GETVAL));
+  semctl(sem, 0, IPC_RMID);
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   key_base = 0x50000000 + ((getpid() & 0xffff) << 4);
@@ -579,5 +605,6 @@ int main(int argc, char** argv) {
   test_shm(argv[0]);
   test_sem();
   test_msg();
+  test_crash();
   return 0;
 }
