@@ -99,6 +99,7 @@ ThreadState* SetupThreadState() {
   ts->in_libos = 1;
   ts->lazy_host_fd = -1;
   ts->lazy_object = nullptr;
+  ts->deferred_wakes = nullptr;
   asm volatile("wrgsbase %0" ::"r"(reinterpret_cast<uintptr_t>(ts)) : "memory");
   return ts;
 }

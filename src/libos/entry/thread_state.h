@@ -63,6 +63,9 @@ struct alignas(64) ThreadState {
   // The LibOS object a lazy handler is using right now (nullptr: none);
   // it is not destroyed meanwhile (sched::InLazyUse).
   const void* lazy_object;
+  // The ipc::DeferWakes alive on this kthread (nullptr: none): socket
+  // wake-ups wait for its end (libos/ipc/defer_wakes.h).
+  void* deferred_wakes;
 };
 
 static_assert(offsetof(ThreadState, self) == TS_SELF);

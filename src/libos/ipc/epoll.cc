@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "libos/host/host.h"
+#include "libos/ipc/defer_wakes.h"
 #include "libos/ipc/ipc.h"
 #include "libos/signals/signal_state.h"
 #include "sched/kthread.h"
@@ -324,6 +325,7 @@ SysResult<int> Epoll::Wait(epoll_event* out, int max, bool block, uint64_t deadl
     int n;
     bool more;
     {
+      DeferWakes defer;  // what the members' Poll() wakes, after lock_
       sched::SpinGuard g(lock_);
       n = Harvest_locked(out, max, drop);
       host_pending_ = false;

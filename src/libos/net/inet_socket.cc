@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "libos/fs/file.h"
+#include "libos/ipc/defer_wakes.h"
 #include "libos/ipc/ipc.h"
 #include "libos/net/bypass.h"
 #include "libos/net/daemon_link.h"
@@ -178,11 +179,17 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
     set_path("socket:[" + std::to_string(ino_) + "]");
   }
 
-  // The stack's notify callback: two-phase wake (it runs with no stack lock).
+  // The stack's notify callback: two-phase wake (it runs with no stack
+  // lock; inside an epoll harvest, after it: ipc::DeferWakes).
   std::function<void()> Notifier() {
     std::weak_ptr<InetSocket> w = weak_from_this();
     return [w] {
-      if (auto s = w.lock()) s->Wake();
+      auto s = w.lock();
+      if (!s) return;
+      if (ipc::DeferWakes* d = ipc::DeferWakes::Active())
+        d->Defer([s] { s->Wake(); });
+      else
+        s->Wake();
     };
   }
   // Called from the stack after it dropped its lock. Poll() only reads
