@@ -13,6 +13,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -126,6 +127,13 @@ void ConnectToDaemonOrRegister(const config::AppConfig& cfg, const std::vector<s
     g_daemon = &g_daemon_holder->value();
     if (const char* trace = std::getenv("JUNCTION_GRANT_TRACE"); trace && !sched::GrantTraceOpen(trace))
       std::fprintf(stderr, "junction run: cannot open the grant trace %s\n", trace);
+    // A diagnosis (docs/daemon.md, "Tracing grants"): the timer keeper's
+    // lead in µs, 20..2000, instead of the daemon's polling mode's.
+    if (const char* lead = std::getenv("JUNCTION_KEEPER_LEAD_US")) {
+      long us = std::strtol(lead, nullptr, 10);
+      if (us >= 20 && us <= 2000) sched::SetKeeperLeadOverride(static_cast<uint64_t>(us) * 1000);
+      else std::fprintf(stderr, "junction run: JUNCTION_KEEPER_LEAD_US must be 20..2000, ignored\n");
+    }
     sched::AttachDaemonRegion(g_daemon->header(), DaemonSlot, nullptr, g_daemon->doorbell_fd());
     if (!sched::StartDaemonWatcher(g_daemon))
       std::fprintf(stderr, "junction run: cannot start the daemon watcher thread\n");

@@ -86,6 +86,19 @@ enum class GrantPoll {
             // a loaded host gives the CPU away for a whole host time slice
 };
 
+// How far ahead of the earliest timer the timer keeper wakes and polls
+// (docs/daemon.md, "Timers without a core"): long enough to cover a host
+// timer's lateness. On a halted vCPU that is the host's wake-up (p50
+// ~45 µs, p99 ~90-130 µs here on a quiet machine), whose tail past 150 µs
+// makes a round late; under a busy daemon the cores are dedicated, so the
+// keeper polls twice as long ahead to cover it (docs/performance.md "Busy
+// grant tail, sixth session").
+inline constexpr uint64_t kKeeperLeadNs = 150'000;
+inline constexpr uint64_t kBusyKeeperLeadNs = 300'000;
+inline uint64_t KeeperLeadNs(bool daemon_polls_busy) {
+  return daemon_polls_busy ? kBusyKeeperLeadNs : kKeeperLeadNs;
+}
+
 // How a coreless kthread polls next after a wake-up that brought no grant
 // (a timer, a signal, a kick): hard if the timer keeper just woke its
 // timer's uthread on its own idle core (the grant or its resumption is

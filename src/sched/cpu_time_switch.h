@@ -30,7 +30,7 @@ inline void CpuSeqWriteEnd(Uthread* u) {
 // does not change there either, so each value still pairs with it; a
 // reader on another kthread during the poll counted the poll, and one
 // after it does not: that thread's CPU time can read up to about the
-// poll (kKeeperLeadNs, 150 us) less than a moment before.
+// poll (the keeper's lead, 150-300 us) less than a moment before.
 inline void BeginRun(Uthread* u, uint64_t tsc) {
   __atomic_store_n(&u->run_start_tsc, tsc, __ATOMIC_RELEASE);
 }

@@ -337,6 +337,8 @@ bool Daemon::HandleRegister(Connection* c, const RegisterRequest& req) {
   }
   if (!region) region = ShmRegion::Create(req.max, static_cast<uint64_t>(id), &why);
   if (!region) return refuse(ENOMEM, "shared region: " + why);
+  region->header()->polls_busy.store(cfg_.polling == config::PollingMode::kBusy ? 1 : 0,
+                                     std::memory_order_relaxed);
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, cred.pid, 0));
   int doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (pidfd < 0 || doorbell < 0) {

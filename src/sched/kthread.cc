@@ -47,11 +47,13 @@ void SetIdleSpinsFromAffinity() {
   long r = host::Syscall(SYS_sched_getaffinity, 0, sizeof(set), host::L(&set));
   g_idle_spins = (r > 0 && CPU_COUNT(&set) == 1) ? 0 : kIdleSpins;
 }
-// The timer keeper wakes this early and polls up to the deadline: a host
-// timer on this VM fires 40-90 µs late (DESIGN.md §2; docs/performance.md,
-// "Core scheduler daemon"), and a FUTEX_WAKE from the daemon's vCPU takes
-// as long, so a keeper still asleep when the grant comes runs late.
-constexpr uint64_t kKeeperLeadNs = 150'000;
+// The timer keeper wakes KeeperLead() early and polls up to the deadline:
+// a host timer on this VM fires 40-90 µs late (DESIGN.md §2;
+// docs/performance.md, "Core scheduler daemon"), and a FUTEX_WAKE from the
+// daemon's vCPU takes as long, so a keeper still asleep when the grant
+// comes runs late. JUNCTION_KEEPER_LEAD_US (a diagnosis: docs/daemon.md)
+// overrides the daemon's choice (core_grant.h, KeeperLeadNs).
+uint64_t g_keeper_lead_override = 0;
 // Under the daemon, an idle kthread keeps its core for a timer due this
 // soon (the daemon grants a latency-critical container its core up to
 // Daemon::kTimerLeadNs = 50 µs ahead of its timer).
@@ -298,6 +300,11 @@ void KickKthread(Kthread& k) {
 }
 
 ShmHeader* g_daemon_header = nullptr;
+
+uint64_t KeeperLead() {
+  if (g_keeper_lead_override != 0) return g_keeper_lead_override;
+  return KeeperLeadNs(g_daemon_header && g_daemon_header->polls_busy.load(std::memory_order_relaxed) == 1);
+}
 
 // g_timer_lock held. The daemon sees it too: it grants a core when the
 // earliest timer is due (docs/daemon.md).
@@ -550,6 +557,7 @@ void WaitForCore(Kthread& self, bool released) {
     const NetPoller* net = g_net_poller.load(std::memory_order_acquire);
     uint64_t deadline = 0;
     uint64_t keeper_due = 0;
+    uint64_t lead = KeeperLead();
     if (keeper) {
       uint64_t due = g_next_deadline.load(std::memory_order_acquire);
       uint64_t net_due = net ? net->next_timer_ns() : 0;
@@ -558,8 +566,8 @@ void WaitForCore(Kthread& self, bool released) {
         keeper_due = due;
         // Wake a little early and poll up to the deadline: the uthread is
         // runnable on time, with this kthread awake to take the grant.
-        if (NowNs() + kKeeperLeadNs < due) {
-          deadline = due - kKeeperLeadNs;
+        if (NowNs() + lead < due) {
+          deadline = due - lead;
         } else {
           if (paused) arm_ahead(due);  // (stopped before this timer was known)
           if (self.grant.idle && due == g_next_deadline.load(std::memory_order_acquire)) {
@@ -619,7 +627,7 @@ void WaitForCore(Kthread& self, bool released) {
     poll = NextGrantPoll(keeper_timer, self.rq_len.load(std::memory_order_relaxed) > 0);
   }
   // Stopped, or armed for a deadline still far: tick every slice from now.
-  if (paused || (armed_for != 0 && NowNs() + kKeeperLeadNs < armed_for)) ResumePreemptionTimer();
+  if (paused || (armed_for != 0 && NowNs() + KeeperLead() < armed_for)) ResumePreemptionTimer();
 }
 
 // The same for a kthread of a forked process with a member slot
@@ -890,6 +898,7 @@ void SetSignalArrivedHook(void (*fn)()) { g_signal_arrived_hook = fn; }
 void SetIdleUpkeep(void (*fn)()) { g_idle_upkeep = fn; }
 void SetGuestReturnWarmup(void (*fn)()) { g_guest_return_warmup = fn; }
 void SetGuestClock(uint64_t (*monotonic_ns)()) { g_guest_clock = monotonic_ns; }
+void SetKeeperLeadOverride(uint64_t ns) { g_keeper_lead_override = ns; }
 
 bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
   InitGuestVectors();
@@ -1158,7 +1167,7 @@ void WarmGuestReturn(const Uthread* u) {
 }
 
 // A sleep the timer keeper ended ahead of its deadline (RunTimersUntil, up
-// to kKeeperLeadNs early, on the kthread's own idle core): it lasts until
+// to KeeperLead() early, on the kthread's own idle core): it lasts until
 // the deadline, as the guest asked, so poll up to it here. Other work,
 // timers, a yield request or a host signal take the CPU meanwhile (Yield).
 // True if a signal for the uthread came first (the sleep is interrupted,

@@ -166,6 +166,11 @@ void SetGuestReturnWarmup(void (*fn)());
 // Default: the host's clock.
 void SetGuestClock(uint64_t (*monotonic_ns)());
 
+// How far ahead of its timer the timer keeper wakes under the daemon, in
+// place of the daemon's choice (core_grant.h, KeeperLeadNs); 0: the
+// daemon's. For JUNCTION_KEEPER_LEAD_US (docs/daemon.md, a diagnosis).
+void SetKeeperLeadOverride(uint64_t ns);
+
 // Number of kthreads running the scheduler.
 int KthreadCount();
 

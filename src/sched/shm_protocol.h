@@ -90,7 +90,12 @@ struct alignas(kCacheLine) ShmHeader {
   uint64_t ring_size;     // bytes of it
   uint64_t container_id;
   uint32_t member_slots;  // M (kMemberSlots)
-  uint8_t pad0[kCacheLine - 52];
+  // 1 if the daemon polls busy: its cores are dedicated, so an idle
+  // kthread may poll longer ahead of its timer (core_grant.h,
+  // KeeperLeadNs). Written again by a daemon that adopts the region.
+  // (Zero in a region of a daemon before it: adaptive.)
+  std::atomic<uint32_t> polls_busy;
+  uint8_t pad0[kCacheLine - 56];
 
   // --- written by the container ---
   std::atomic<uint64_t> uthreads_total;  // kUnpublished until the LibOS publishes it
@@ -109,6 +114,7 @@ struct alignas(kCacheLine) ShmHeader {
 };
 static_assert(sizeof(ShmHeader) == 2 * kCacheLine);
 static_assert(offsetof(ShmHeader, uthreads_total) == kCacheLine);
+static_assert(offsetof(ShmHeader, polls_busy) == 52);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 
 struct alignas(kCacheLine) KthreadSlot {
