@@ -92,6 +92,7 @@ std::span<const Benchmark> SyscallSuite();
 std::span<const Benchmark> StartupSuite();
 std::span<const Benchmark> ThreadsSuite();
 std::span<const Benchmark> IpcSuite();
+std::span<const Benchmark> SysvSuite();
 std::span<const Benchmark> FileSuite();
 std::span<const Benchmark> SchedSuite();
 std::span<const Benchmark> ProcSuite();

@@ -12,6 +12,7 @@ constexpr SuiteFn kSuites[] = {
     StartupSuite,
     ThreadsSuite,
     IpcSuite,
+    SysvSuite,
     FileSuite,
     SchedSuite,
     ProcSuite,
