@@ -29,6 +29,17 @@ junction_e2e(net_unix_autobind COMMAND $<TARGET_FILE:e2e_net_unix_autobind>)
 # SIOCGIFINDEX/SIOCGIFNAME on any socket (were ENOTTY on LibOS sockets).
 add_executable(e2e_net_interface_ioctl progs/net_interface_ioctl.c)
 junction_e2e(net_interface_ioctl COMMAND $<TARGET_FILE:e2e_net_interface_ioctl>)
+# SIOCGIFCONF and the SIOCGIF* queries of lo on unix, inet and inet6
+# sockets (Erlang's inet:getiflist/ifget, ifconfig): host mode against
+# Linux, in bypass mode too (lo), and eth0 of a bypass container.
+add_executable(e2e_net_interface_query progs/net_interface_query.c)
+junction_e2e(net_interface_query COMMAND $<TARGET_FILE:e2e_net_interface_query>)
+junction_e2e(net_bypass_interface_query_lo APP ${E2E_DATA}/net_bypass.toml
+             COMMAND $<TARGET_FILE:e2e_net_interface_query>)
+add_test(NAME e2e.net_bypass_interface_query
+         COMMAND $<TARGET_FILE:junction> run ${E2E_DATA}/net_bypass.toml -- python3 ${E2E_DATA}/net_interface_query_bypass.py)
+set_tests_properties(e2e.net_bypass_interface_query PROPERTIES LABELS e2e
+  PASS_REGULAR_EXPRESSION "^interfaces \\[\\('lo', '127.0.0.1'\\), \\('eth0', '10.99.0.2'\\)\\]\nflags up True broadcast True loopback False\nmtu 1500\naddr 10.99.0.2\nnetmask 255.255.255.0\nbroadcast 10.99.0.255\nhw family 1\neth1 True\n$")
 
 # Ancillary data of host internet sockets, both ways (was dropped).
 add_executable(e2e_net_udp_ancillary progs/net_udp_ancillary.c)

@@ -12,6 +12,9 @@ junction_e2e(erlang_stress TIMEOUT 120 COMMAND escript ${_rt}/erlang_stress.escr
 # each scheduler thread with sched_setaffinity.
 junction_e2e(erlang_sched_bind_2cores APP ${_two} COMMAND erl +S 2:2 +sbt db -noshell -eval
              "io:format(\"~p~n~p~n~p~n\", [erlang:system_info(cpu_topology), erlang:system_info(scheduler_bindings), erlang:system_info(scheduler_bind_type)]), halt().")
+# inet:getiflist and inet:ifget (SIOCGIFCONF, SIOCGIF* on an inet socket).
+junction_e2e(erlang_ifget COMMAND erl -noshell -eval
+             "{ok, L} = inet:getiflist(), {ok, Lo} = inet:ifget(\"lo\", [addr, netmask, flags, mtu, hwaddr]), io:format(\"~p~n~p~n\", [lists:member(\"lo\", L), Lo]), halt().")
 junction_e2e(erlang_dist_2cores APP ${_two} TIMEOUT 120 COMMAND ${_rt}/erlang_dist.sh)
 junction_e2e(ruby_stress_2cores APP ${_two} TIMEOUT 120 COMMAND ruby ${_rt}/ruby_stress.rb)
 junction_e2e(ruby_stress TIMEOUT 120 COMMAND ruby ${_rt}/ruby_stress.rb)

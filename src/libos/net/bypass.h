@@ -6,6 +6,7 @@
 
 #include "base/sys_result.h"
 #include "libos/fs/file.h"
+#include "libos/net/rtnetlink.h"
 #include "net/link.h"
 #include "net/stack/stack.h"
 
@@ -33,5 +34,8 @@ SysResult<fs::FilePtr> MakeBypassSocket(int domain, int type, int protocol);
 // socket(AF_NETLINK, ..., NETLINK_ROUTE) in bypass mode: the container's
 // interfaces, addresses and routes (netlink_socket.cc).
 SysResult<fs::FilePtr> MakeBypassNetlink(int type, int protocol);
+// The container's interfaces (lo and eth0) as its config gives them, for
+// netlink and the SIOCGIF* requests.
+RtInterfaces BypassInterfaces();
 
 }  // namespace junction::libos::net

@@ -27,13 +27,7 @@ class RouteNetlink : public Socket {
   RouteNetlink(int type, int flags)
       : Socket(O_RDWR | (flags & O_NONBLOCK), ""), type_(type), ino_(ipc::NextAnonIno()) {
     set_path("socket:[" + std::to_string(ino_) + "]");
-    const config::NetConfig& nc = CurrentProcess().config->net;
-    ifs_.addr = nc.address->addr;
-    ifs_.prefix = nc.address->prefix;
-    ifs_.gateway = nc.gateway.value_or(0);
-    ifs_.mtu = static_cast<uint32_t>(nc.mtu);
-    junction::net::Mac m = junction::net::ContainerMac(ifs_.addr);
-    std::memcpy(ifs_.mac, m.data(), 6);
+    ifs_ = BypassInterfaces();
   }
 
   SysResult<void> Bind(const std::string& addr) override {
@@ -146,6 +140,18 @@ class RouteNetlink : public Socket {
 };
 
 }  // namespace
+
+RtInterfaces BypassInterfaces() {
+  const config::NetConfig& nc = CurrentProcess().config->net;
+  RtInterfaces ifs;
+  ifs.addr = nc.address->addr;
+  ifs.prefix = nc.address->prefix;
+  ifs.gateway = nc.gateway.value_or(0);
+  ifs.mtu = static_cast<uint32_t>(nc.mtu);
+  junction::net::Mac m = junction::net::ContainerMac(ifs.addr);
+  std::memcpy(ifs.mac, m.data(), 6);
+  return ifs;
+}
 
 SysResult<fs::FilePtr> MakeBypassNetlink(int type, int protocol) {
   if (!BypassMode()) return Errno{EAFNOSUPPORT};

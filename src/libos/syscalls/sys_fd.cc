@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -479,8 +480,15 @@ JUNCTION_HANDLER(ioctl) {
         return UserPtr<int>(arg).Write(*n).ok() ? 0 : -EFAULT;
       }
     default:
-      if (net::IsInterfaceRequest(static_cast<unsigned long>(req)) && dynamic_cast<net::Socket*>(f.get()))
-        return net::InterfaceIoctl(static_cast<unsigned long>(req), arg);
+      if (net::IsInterfaceRequest(static_cast<unsigned long>(req)))
+        if (auto* s = dynamic_cast<net::Socket*>(f.get())) {
+          // The answer depends on the socket's family (AF_INET's addresses).
+          std::vector<char> domain(sizeof(int));
+          int family = AF_UNIX;
+          if (s->GetOpt(SOL_SOCKET, SO_DOMAIN, &domain).ok() && domain.size() >= sizeof(int))
+            std::memcpy(&family, domain.data(), sizeof(int));
+          return net::InterfaceIoctl(static_cast<unsigned long>(req), arg, family);
+        }
       if (f->host_fd() < 0) {
         // LibOS objects' own requests (TFD_IOC_SET_TICKS, SIOCINQ...).
         auto r = f->Ioctl(static_cast<unsigned long>(req), arg);

@@ -174,7 +174,7 @@ constexpr Spec kSpecs[] = {
     IMPL(readlink, 0, ""), IMPL(readlinkat, 0, ""),
     IMPL(getcwd, 0, "relative to the container root"), IMPL(chdir, 0, ""), IMPL(fchdir, 0, ""),
     PART(fcntl, "locks, leases, seals, pipe size passed to the host descriptor"),
-    PART(ioctl, "FIONREAD, FIONBIO, FIOCLEX/FIONCLEX; terminal requests to a host terminal; SIOCGIFINDEX/SIOCGIFNAME on sockets; others ENOTTY"),
+    PART(ioctl, "FIONREAD, FIONBIO, FIOCLEX/FIONCLEX; terminal requests to a host terminal; SIOCGIFCONF and the SIOCGIF* interface queries on sockets; others ENOTTY"),
     IMPL(getdents64, 0, ""), IMPL(dup, 0, ""), IMPL(dup2, 0, ""), IMPL(dup3, 0, ""),
 
     // Objects and readiness (docs/ipc.md): LibOS pipes, eventfd, timerfd,
