@@ -37,6 +37,9 @@ packages=(
   postgresql
   # ab(1): the server load tests (tests/net/net_server_load_test.sh)
   apache2-utils
+  # servers compared with Linux (tests/e2e/servers.cmake); memccapable and
+  # memcslap drive memcached
+  gunicorn memcached libmemcached-tools lighttpd haproxy
   # e2e.cpython_suite runs CPython's own regression tests (Debian's python3)
   libpython3.11-testsuite
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
@@ -54,7 +57,8 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps.sh: installing ${missing[*]}"
-  # Packages with a service (redis-server, nginx, iperf3, postgresql) must not start it: the
+  # Packages with a service (redis-server, nginx, iperf3, postgresql, memcached,
+  # lighttpd, haproxy) must not start it: the
   # tests start their own instances on free ports. A policy-rc.d answering
   # 101 tells invoke-rc.d not to start anything during the install.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -66,7 +70,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # Nor start at boot, nor keep running if an earlier install started them.
-for svc in redis-server nginx iperf3 postgresql; do
+for svc in redis-server nginx iperf3 postgresql memcached lighttpd haproxy; do
   [ -e "/lib/systemd/system/$svc.service" ] || [ -e "/etc/init.d/$svc" ] || continue
   if [ -d /run/systemd/system ]; then
     systemctl disable --now "$svc" >/dev/null 2>&1 || true

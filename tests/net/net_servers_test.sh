@@ -5,13 +5,26 @@
 #   epoll_claim  progs/epoll_claim_parked.py: epoll on a connection a fork
 #                shared, with the client's request parked for it, answers
 #                (the poll's claim woke that epoll instance under its own lock)
+#   gunicorn, gunicorn_gthread, memcached, lighttpd, haproxy
+#                the scenario of tests/e2e/data/servers/ (see server_lib.sh)
+#                with the server in the container (two cores) and its
+#                clients (and haproxy's backends) on the host side, against
+#                the same scenario natively on loopback: same transcript
 # usage: net_servers_test.sh CASE JUNCTION
 set -u
 case_=$1
 junction=$(realpath "$2")
 progs=$(dirname "$(realpath "$0")")/progs
+servers=$(dirname "$(realpath "$0")")/../e2e/data/servers
 case $case_ in
   epoll_claim) ;;
+  gunicorn|gunicorn_gthread|memcached|lighttpd|haproxy)
+    server=${case_%_gthread}
+    [ "$case_" = gunicorn_gthread ] && worker_class=gthread
+    PATH=$PATH:/usr/sbin
+    command -v "$server" >/dev/null || { echo "SKIP: $server not installed (scripts/install-deps.sh)"; exit 77; }
+    command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
+    ;;
   *) echo "unknown case $case_"; exit 2 ;;
 esac
 
@@ -37,6 +50,17 @@ epoll_claim)
   cat "$tmp/server.out" "$tmp/client.out"
   expected=$'listening\nepoll: [(True, True)]\nrequest: ping\nchild gone\nreply: pong'
   [ "$(cat "$tmp/server.out" "$tmp/client.out")" = "$expected" ] || fail "unexpected transcript"
+  ;;
+*)
+  . "$servers/$server.sh"
+  native=$(scenario 2>&1) || { echo "$native"; fail "the native run failed"; }
+  addr=$srv bind=0.0.0.0 backend_addr=$host client=(ip netns exec "$ns")
+  junction=$(scenario "$junction" run "$tmp/server.toml" -- 2>&1) || { echo "$junction"; fail "the junction run failed"; }
+  if [ "$native" != "$junction" ]; then
+    diff <(echo "$native") <(echo "$junction")
+    fail "transcripts differ"
+  fi
+  echo "$junction"
   ;;
 esac
 echo PASS
