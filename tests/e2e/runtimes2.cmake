@@ -2,7 +2,8 @@
 # cores (and the threaded ones on one): Erlang/OTP (SMP schedulers, ports
 # through erl_child_setup, the inet driver, distribution through epmd),
 # Ruby, PHP (CLI, pcntl, the built-in web server), Tcl with threads, Lua,
-# an offline cargo build with Debian's Rust, gcc/clang LTO builds.
+# an offline cargo build with Debian's Rust, gcc/clang LTO builds, programs
+# built with ASan/UBSan and TSan.
 # scripts/install-deps.sh installs them. Included by CMakeLists.txt.
 set(_rt ${E2E_DATA}/runtimes)
 set(_two ${E2E_DATA}/two_cores.toml)
@@ -24,3 +25,4 @@ junction_e2e(tcl_threads_2cores APP ${_two} TIMEOUT 120 COMMAND tclsh ${_rt}/tcl
 junction_e2e(lua_stress_2cores APP ${_two} TIMEOUT 120 COMMAND lua5.4 ${_rt}/lua_stress.lua)
 junction_e2e(cargo_build_2cores APP ${_two} TIMEOUT 180 COMMAND ${_rt}/cargo_build.sh)
 junction_e2e(c_toolchains_2cores APP ${_two} TIMEOUT 120 COMMAND ${_rt}/c_toolchains.sh)
+junction_e2e(c_sanitizers_2cores APP ${_two} TIMEOUT 120 COMMAND ${_rt}/c_sanitizers.sh)
