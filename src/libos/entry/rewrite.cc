@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 
+#include "libos/entry/carried_insns.h"
 #include "libos/entry/site_cache.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
@@ -324,47 +325,6 @@ bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
 
 namespace {
 
-// `known`: a site a child trapped at (RewriteSitesOfChildren): rewritten
-// at once, and its bytes checked as for a trap.
-// Length of `mov [disp8](%rsp),%reg` at p (REX.W/R allowed, not REX.B or
-// X; destination neither %rax nor %rsp), or 0.
-size_t StackLoadAt(const uint8_t* p, const uint8_t* end) {
-  size_t n = 0;
-  if ((p[0] & 0xf0) == 0x40) {
-    if (p[0] & 0x3) return 0;  // REX.X/B: another base or index
-    n = 1;
-  }
-  if (end - p < static_cast<long>(n + 3) || p[n] != 0x8b) return 0;
-  uint8_t modrm = p[n + 1], mod = modrm >> 6, rm = modrm & 7;
-  uint8_t reg = ((modrm >> 3) & 7) | (n ? ((p[0] & 4) << 1) : 0);
-  if (rm != 4 || p[n + 2] != 0x24 || reg == 0 || reg == 4) return 0;
-  if (mod == 0) return n + 3;
-  if (mod == 1 && end - p >= static_cast<long>(n + 4)) return n + 4;
-  return 0;
-}
-
-// Shape F: the bytes of one or two stack loads that end at `syscall_at`
-// and follow a `mov $imm,%eax` (all within syscall_at's page), or 0.
-size_t StackLoadsBefore(uintptr_t syscall_at) {
-  const auto* end = reinterpret_cast<const uint8_t*>(syscall_at);
-  for (size_t len = 3; len <= 10; len++) {
-    uintptr_t mov = syscall_at - len - 5;
-    if ((mov & ~(kPage - 1)) != (syscall_at & ~(kPage - 1))) break;
-    const auto* p = reinterpret_cast<const uint8_t*>(mov);
-    if (p[0] != 0xb8) continue;
-    const uint8_t* q = p + 5;
-    int count = 0;
-    while (q < end && count < 2) {
-      size_t l = StackLoadAt(q, end);
-      if (l == 0) break;
-      q += l;
-      count++;
-    }
-    if (q == end && count > 0) return len;
-  }
-  return 0;
-}
-
 // A trap at a site of a file's code: noted in the container's site cache,
 // so that later processes mapping the file have it rewritten at once.
 void NoteTrapInCache(uintptr_t after, long nr) {
@@ -378,6 +338,8 @@ void NoteTrapInCache(uintptr_t after, long nr) {
   SiteCacheNoteTrap(key, off + 2, nr, bytes);
 }
 
+// `known`: a site a child trapped at (RewriteSitesOfChildren): rewritten
+// at once, and its bytes checked as for a trap.
 // `text_writable`: the caller made the site's pages writable (a batch of
 // sites, RewriteKnownSites), so no mprotect here.
 bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known, bool text_writable) {
@@ -418,13 +380,16 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known, bo
   //      call would resume. exit never returns nor restarts, so nothing
   //      resumes inside the covered bytes; no short branch nearby may land
   //      there either (NoShortBranchInto).
-  //   F: mov $nr,%eax; one or two mov [disp8](%rsp),%reg; syscall
-  //      b8 imm32 [REX] 8b modrm 24 [disp8] 0f 05: the multi-threaded
-  //      paths of glibc's cancellable wrappers (recvfrom, sendto,
-  //      epoll_pwait, pselect, splice ...), which reload arguments after
-  //      __pthread_enable_asynccancel. As D: the mov becomes the jump, the
-  //      trampoline redoes the loads at the site's %rsp, loads and syscall
-  //      stay.
+  //   F: mov $nr,%eax; one to three carried instructions; syscall
+  //      b8 imm32 ... 0f 05 (entry/carried_insns.h: stack loads, register
+  //      moves, stores through a base register, mov $imm32 to a 32-bit
+  //      register, xor of a register with itself; none touching %rax):
+  //      the multi-threaded paths of glibc's cancellable wrappers (recvfrom,
+  //      sendto, epoll_pwait, pselect, splice ...), which reload arguments
+  //      after __pthread_enable_asynccancel; ld.so's openat and
+  //      arch_prctl, libc's prlimit64. As D: the mov becomes the jump, the
+  //      trampoline redoes the carried instructions at the site's %rsp,
+  //      they and the syscall stay.
   //   G: mov %esi,%eax; syscall; cmp $-4096,%rax  89 f0 0f 05 48 3d 00 f0 ff ff,
   //      exit_group only: glibc's _exit, the last call of every process
   //      (each forked child that exits trapped there once). As B, the jump
@@ -489,7 +454,7 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known, bo
         break;
       }
       if (before.empty()) {
-        size_t loads = StackLoadsBefore(after - 2);
+        size_t loads = CarriedInsnsBefore(after - 2);
         if (loads != 0) {
           site = after - 2 - loads - 5;
           before = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(site + 5), loads);

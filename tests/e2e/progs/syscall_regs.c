@@ -193,6 +193,40 @@ static int stack_load_shape_check(void) {
          (long)out[3] == -9 /* EBADF */ && out[4] == 0x5151 && out[5] == 0xffffffffull;
 }
 
+// Sites with instructions between `mov $nr,%eax` and `syscall`: libc's
+// prlimit64 (`xor %edi,%edi`) and ld.so's arch_prctl (two stores through
+// %rbx, here before a getpid), which the LibOS carries into the rewritten
+// site's trampoline (shape F), and ld.so's openat (`mov %rdi,%rsi; mov
+// $-100,%edi`), which stays on the trap path. What the instructions set and
+// store, and the calls' results, must be right.
+static int carried_shape_check(void) {
+  static const char* root = "/";
+  uint64_t lim[2] = {1, 1}, mem[3] = {0, 0, 0}, rsi_after, rdi_after, rdi2_after;
+  long fd, pr;
+  __asm__ volatile(
+      "mov %[path], %%rdi\n mov $0x10000, %%edx\n"  // O_RDONLY | O_DIRECTORY
+      "mov $257, %%eax\n mov %%rdi, %%rsi\n mov $-100, %%edi\n syscall\n"
+      "mov %%rax, %[fd]\n mov %%rsi, %[rsi]\n mov %%rdi, %[rdi]\n"
+      "mov $7, %%esi\n xor %%edx, %%edx\n lea %[lim], %%r10\n mov $0x5555, %%edi\n"  // RLIMIT_NOFILE
+      "mov $302, %%eax\n xor %%edi, %%edi\n syscall\n"
+      "mov %%rax, %[pr]\n mov %%rdi, %[rdi2]\n"
+      : [fd] "=m"(fd), [rsi] "=m"(rsi_after), [rdi] "=m"(rdi_after), [pr] "=m"(pr),
+        [rdi2] "=m"(rdi2_after), [lim] "+m"(lim)
+      : [path] "m"(root)
+      : "rax", "rdx", "rsi", "rdi", "r10", "rcx", "r11", "memory");
+  __asm__ volatile("mov $39, %%eax\n mov %%rbx, (%%rbx)\n mov %%rbx, 0x10(%%rbx)\n syscall\n"
+                   "mov %%rax, 8(%%rbx)\n"
+                   :
+                   : "b"(mem)
+                   : "rax", "rcx", "r11", "memory");
+  struct rlimit64 { uint64_t cur, max; } want;
+  int ok = syscall(SYS_prlimit64, 0, 7, NULL, &want) == 0;
+  if (fd >= 0) close((int)fd);
+  return ok && fd >= 0 && rsi_after == (uint64_t)root && rdi_after == 0xffffff9cull && pr == 0 &&
+         rdi2_after == 0 && lim[0] == want.cur && lim[1] == want.max && mem[0] == (uint64_t)mem &&
+         mem[2] == (uint64_t)mem && mem[1] == (uint64_t)getpid();
+}
+
 // The flags across `mov $39,%eax; syscall`: each arithmetic flag, DF and
 // AC (the exit restores them without POPFQ unless something beyond the
 // arithmetic flags, DF and IF is set). Prints what came back.
@@ -231,6 +265,8 @@ int main(void) {
     printf("round %d: mov/lea/syscall sites %s\n", round, lea_shape_check() ? "right" : "WRONG");
     printf("round %d: mov/stack loads/syscall sites %s\n", round,
            stack_load_shape_check() ? "right" : "WRONG");
+    printf("round %d: mov/carried instructions/syscall sites %s\n", round,
+           carried_shape_check() ? "right" : "WRONG");
     flags_check(round);
   }
   return 0;
