@@ -98,6 +98,9 @@ struct Uthread {
   // Preemption: the guest state is in preempt_ctx (below).
   bool preempted = false;
   bool need_resched = false;  // preempted while in the LibOS: yield at exit
+  // In a host call that waits on the guest's behalf and blocks its kthread
+  // (a file lock: libos HostWaitCall); /proc shows it sleeping.
+  bool in_host_wait = false;
 
   // Signals directed at this thread, its mask and alternate stack
   // (signals/signal_state.h has the process-wide part).

@@ -29,3 +29,10 @@ foreach(name sched_attr_deadline tools_chrt)
                    ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml -- ${cmd})
   set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)
 endforeach()
+# /proc/self/task/TID/status had no SigPnd/SigBlk (per thread), and a
+# thread waiting for a file lock another process holds (a host call on its
+# kthread) showed R, not S. Two cores: on one, that wait holds the only
+# kthread (docs/architecture.md, "Exec and threads blocked in host calls").
+add_executable(e2e_proc_thread_status progs/proc_thread_status.c)
+target_link_libraries(e2e_proc_thread_status PRIVATE pthread)
+junction_e2e(proc_thread_status APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_thread_status>)

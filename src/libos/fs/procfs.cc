@@ -173,7 +173,24 @@ bool ThreadSwitches(int tid, uint64_t* voluntary, uint64_t* involuntary) {
 char ThreadStateLetter(int tid) {
   sched::SpinGuard g(sched::AllUthreadsLock());
   sched::Uthread* u = sched::FindUthread_locked(tid);
-  return u && __atomic_load_n(&u->state, __ATOMIC_RELAXED) == sched::UthreadState::kBlocked ? 'S' : 'R';
+  if (!u) return 'R';
+  // Parked, or in a host call that waits on its behalf (a file lock:
+  // sched::HostWait), as Linux's interruptible sleep.
+  bool asleep = __atomic_load_n(&u->state, __ATOMIC_RELAXED) == sched::UthreadState::kBlocked ||
+                __atomic_load_n(&u->in_host_wait, __ATOMIC_RELAXED);
+  return asleep ? 'S' : 'R';
+}
+
+// Thread `tid`'s own pending signals and blocked mask (Linux's SigPnd and
+// SigBlk: less the signals it waits for in rt_sigtimedwait, which Linux
+// unblocks for the wait); zeros for a thread gone meanwhile.
+void ThreadSignals(int tid, uint64_t* pending, uint64_t* blocked) {
+  sched::SpinGuard g(sched::AllUthreadsLock());
+  sched::Uthread* u = sched::FindUthread_locked(tid);
+  *pending = u ? __atomic_load_n(&u->sig_pending, __ATOMIC_RELAXED) : 0;
+  *blocked = u ? __atomic_load_n(&u->sig_blocked, __ATOMIC_RELAXED) &
+                     ~__atomic_load_n(&u->sigwait_set, __ATOMIC_RELAXED)
+               : 0;
 }
 
 // The Groups: line's value as Linux's task_state prints it: the
@@ -194,6 +211,8 @@ std::string Status(int tid) {
   ThreadSwitches(tid, &voluntary, &involuntary);
   std::string name = p.name.empty() ? "junction" : p.name;
   char state = ThreadStateLetter(tid);
+  uint64_t thread_pending, thread_blocked;
+  ThreadSignals(tid, &thread_pending, &thread_blocked);
   Family family = OwnFamily();
   std::string groups = GroupList(p.groups);
   std::vector<char> buf(2048 + groups.size());  // up to NGROUPS_MAX groups
@@ -210,13 +229,14 @@ std::string Status(int tid) {
                 "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
                 "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\n"
                 "Groups:\t%s\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
-                "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\n"
-                "ShdPnd:\t%016" PRIx64 "\nSigIgn:\t%016" PRIx64 "\nSigCgt:\t%016" PRIx64 "\nSeccomp:\t0\n"
+                "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\nSigPnd:\t%016" PRIx64 "\n"
+                "ShdPnd:\t%016" PRIx64 "\nSigBlk:\t%016" PRIx64 "\nSigIgn:\t%016" PRIx64 "\nSigCgt:\t%016" PRIx64 "\nSeccomp:\t0\n"
                 "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s"
                 "voluntary_ctxt_switches:\t%" PRIu64 "\nnonvoluntary_ctxt_switches:\t%" PRIu64 "\n",
                 name.c_str(), p.umask, state, state == 'S' ? "sleeping" : "running", pid, tid, family.ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
                 p.egid, p.sgid, p.egid, groups.c_str(), pid, tid, family.pgrp, family.sid, vm_kb, vm_kb, vm_kb,
-                LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), Signals().pending, ignored, caught,
+                LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), thread_pending, Signals().pending,
+                thread_blocked, ignored, caught,
                 mask, CpuList().c_str(),
                 voluntary, involuntary);
   return buf.data();

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "libos/host/host.h"
+#include "libos/host/host_wait.h"
 #include "libos/proc/process_table.h"
 #include "libos/signals/signal_state.h"
 #include "libos/syscalls/user_memory.h"
@@ -63,10 +64,10 @@ bool ChangesTerminal(unsigned long req) {
 // parent's) was stopped by the host.
 long TerminalCall(int host_fd, unsigned long req, long arg) {
   if (!ChangesTerminal(req) || !(BlockedMask() & SigBit(SIGTTOU)))
-    return host::AbortableSyscall(SYS_ioctl, host_fd, req, arg);  // TCSBRK, TCSETSW wait for output
+    return HostWaitCall(SYS_ioctl, host_fd, req, arg);  // TCSBRK, TCSETSW wait for output
   uint64_t ttou = SigBit(SIGTTOU), old = 0;
   host::Syscall(SYS_rt_sigprocmask, SIG_BLOCK, host::L(&ttou), host::L(&old), 8);
-  long r = host::AbortableSyscall(SYS_ioctl, host_fd, req, arg);
+  long r = HostWaitCall(SYS_ioctl, host_fd, req, arg);
   host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&old), 0, 8);
   return r;
 }

@@ -21,6 +21,7 @@
 #include "libos/fs/terminal.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
+#include "libos/host/host_wait.h"
 #include "libos/ipc/pipe.h"
 #include "libos/net/interface_ioctl.h"
 #include "libos/net/socket.h"
@@ -392,7 +393,7 @@ JUNCTION_HANDLER(fcntl) {
       if (!GuestWritable(static_cast<uintptr_t>(arg), sizeof(struct flock))) return -EFAULT;
       if (IsPath(f)) return -EBADF;
       if (host) {
-        long r = host::AbortableSyscall(SYS_fcntl, f->host_fd(), cmd, arg);  // F_SETLKW waits
+        long r = HostWaitCall(SYS_fcntl, f->host_fd(), cmd, arg);  // F_SETLKW waits
         if (r == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK)) {
           // The holder is named by container pid (0 outside the container,
           // as across a pid namespace); -1 (an OFD lock) stays.
@@ -541,7 +542,7 @@ JUNCTION_HANDLER(sync_file_range) {
 JUNCTION_HANDLER(flock) {
   FILE_ARG(f, 0);
   if (IsPath(f)) return -EBADF;
-  return f->host_fd() >= 0 ? host::AbortableSyscall(SYS_flock, f->host_fd(), a.a[1]) : 0;
+  return f->host_fd() >= 0 ? HostWaitCall(SYS_flock, f->host_fd(), a.a[1]) : 0;
 }
 
 JUNCTION_HANDLER(fadvise64) {
@@ -595,7 +596,7 @@ JUNCTION_HANDLER(sendfile) {
   if (!out || !Writable(out)) return -EBADF;
   if (!SpliceReadable(in)) return -EINVAL;
   if (in->direct_io() && out->direct_io())
-    return host::AbortableSyscall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);  // may wait on a pipe
+    return HostWaitCall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);  // may wait on a pipe
   long r = CopyLoop(in, a.a[2] ? &off : nullptr, out, nullptr, std::min(static_cast<size_t>(a.a[3]), kMaxRwCount));
   if (a.a[2] && !SafeCopy(reinterpret_cast<void*>(a.a[2]), &off, sizeof(off))) return -EFAULT;
   return r;
@@ -617,7 +618,7 @@ JUNCTION_HANDLER(copy_file_range) {
   if (!S_ISREG(sin.st_mode) || !S_ISREG(sout.st_mode)) return -EINVAL;
   if (!Readable(in) || !Writable(out) || (out->flags() & O_APPEND)) return -EBADF;
   if (in->direct_io() && out->direct_io())
-    return host::AbortableSyscall(SYS_copy_file_range, in->host_fd(), a.a[1], out->host_fd(), a.a[3], a.a[4], 0);
+    return HostWaitCall(SYS_copy_file_range, in->host_fd(), a.a[1], out->host_fd(), a.a[3], a.a[4], 0);
   long in_off = 0, out_off = 0;
   if (a.a[1] && !SafeCopy(&in_off, reinterpret_cast<void*>(a.a[1]), sizeof(long))) return -EFAULT;
   if (a.a[3] && !SafeCopy(&out_off, reinterpret_cast<void*>(a.a[3]), sizeof(long))) return -EFAULT;
