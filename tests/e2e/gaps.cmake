@@ -36,3 +36,9 @@ endforeach()
 add_executable(e2e_proc_thread_status progs/proc_thread_status.c)
 target_link_libraries(e2e_proc_thread_status PRIVATE pthread)
 junction_e2e(proc_thread_status APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_thread_status>)
+# unshare was ENOSYS: Linux's flag checks, what a process of one thread may
+# unshare (CLONE_SYSVSEM applying its SEM_UNDO adjustments), EINVAL for
+# THREAD/SIGHAND/VM with another thread, EPERM for namespaces.
+add_executable(e2e_unshare_flags progs/unshare_flags.c)
+target_link_libraries(e2e_unshare_flags PRIVATE pthread)
+junction_e2e(unshare_flags COMMAND $<TARGET_FILE:e2e_unshare_flags>)

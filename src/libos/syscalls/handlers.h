@@ -79,6 +79,9 @@ JUNCTION_HANDLER(sched_get_priority_max); JUNCTION_HANDLER(sched_get_priority_mi
 JUNCTION_HANDLER(sched_rr_get_interval);
 JUNCTION_HANDLER(sched_setattr); JUNCTION_HANDLER(sched_getattr);
 
+// unshare (sys_unshare.cc)
+JUNCTION_HANDLER(unshare);
+
 // Program replacement (sys_exec.cc)
 JUNCTION_HANDLER(execve); JUNCTION_HANDLER(execveat);
 
