@@ -25,6 +25,8 @@
 #include <span>
 #include <vector>
 
+#include "net/joined_packet.h"
+
 namespace junction::net {
 
 struct MacAddr {
@@ -63,9 +65,7 @@ class NetLink {
   // first (an allocation and a copy of every segment).
   [[nodiscard]] virtual bool TransmitParts(std::span<const std::byte> head,
                                            std::span<const std::byte> body) {
-    std::vector<std::byte> frame(head.begin(), head.end());
-    frame.insert(frame.end(), body.begin(), body.end());
-    return Transmit(frame);
+    return Transmit(JoinedPacket(head, body));
   }
 
   // Hint that a burst of Transmit calls is complete (ring doorbell). Links

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "net/joined_packet.h"
 #include "net/stack/stack.h"
 #include "net/stack/stack_entry.h"
 #include "net/stack/udp.h"
@@ -128,9 +129,7 @@ int NetStack::SendIp4_l(Ip4 src, Ip4 dst, uint8_t proto, std::span<const std::by
     std::span<const std::byte> body = l4.subspan(off, chunk);
     if (more || off) c_.ip_fragments_out++;
     if (local) {
-      std::vector<std::byte> whole(std::begin(pkt), std::end(pkt));
-      whole.insert(whole.end(), body.begin(), body.end());
-      loopback_.push_back(std::move(whole));
+      loopback_.push_back(JoinedPacket(pkt, body));
     } else {
       Transmit_l(next_hop, pkt, body);
     }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "net/joined_packet.h"
 #include "net/stack/stack_entry.h"
 #include "net/stack/tcp_conn.h"
 #include "net/stack/udp.h"
@@ -144,9 +145,7 @@ void NetStack::SendFrame_l(MacAddr dst, uint16_t ethertype, std::span<const std:
   // 60 bytes) are joined here; a longer head goes as the body.
   std::byte h[kEthHeaderLen + 60];
   if (head.size() > sizeof h - kEthHeaderLen) {
-    std::vector<std::byte> joined(head.begin(), head.end());
-    joined.insert(joined.end(), body.begin(), body.end());
-    SendFrame_l(dst, ethertype, {}, joined);
+    SendFrame_l(dst, ethertype, {}, JoinedPacket(head, body));
     return;
   }
   StoreMac(&h[0], dst);
@@ -215,9 +214,7 @@ void NetStack::Transmit_l(Ip4 next_hop, std::span<const std::byte> header,
     }
     return;
   }
-  std::vector<std::byte> packet(header.begin(), header.end());
-  packet.insert(packet.end(), payload.begin(), payload.end());
-  switch (arp_.Enqueue(next_hop, std::move(packet), now_)) {
+  switch (arp_.Enqueue(next_hop, JoinedPacket(header, payload), now_)) {
     case ArpCache::Queued::kSendRequest:
       SendArp_l(1, MacAddr{}, next_hop, MacAddr::Broadcast());
       break;
