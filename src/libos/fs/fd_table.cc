@@ -259,22 +259,42 @@ std::vector<int> FdTable::Numbers() {
   return out;
 }
 
-bool FdTable::TryLockFilesForFork(std::vector<sched::SpinLock*>& held) {
+bool FdTable::TryLockFilesForFork(std::vector<sched::SpinLock*>& held, std::vector<FilePtr>& members) {
   held.clear();
-  auto add = [&](const FilePtr& f) {
-    if (f) f->AddForkLocks(held);
-  };
-  for (const Slot& s : fds_) add(s.file);
-  for (size_t i = 0; i < retired_n_; i++) add(retired_[i]);
-  add(reusable_);
-  // Two descriptions may share a lock (a pipe's two ends): each once.
-  std::sort(held.begin(), held.end());
-  held.erase(std::unique(held.begin(), held.end()), held.end());
-  for (size_t i = 0; i < held.size(); i++) {
-    if (held[i]->try_lock()) continue;
-    held.resize(i);
-    UnlockFilesAfterFork(held);
-    return false;
+  std::vector<File*> batch, seen;
+  for (const Slot& s : fds_)
+    if (s.file) batch.push_back(s.file.get());
+  for (size_t i = 0; i < retired_n_; i++)
+    if (retired_[i]) batch.push_back(retired_[i].get());
+  if (reusable_) batch.push_back(reusable_.get());
+  std::vector<sched::SpinLock*> locks;
+  while (!batch.empty()) {
+    locks.clear();
+    for (File* f : batch) f->AddForkLocks(locks);
+    // Two descriptions may share a lock (a pipe's two ends): each once.
+    std::sort(locks.begin(), locks.end());
+    locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
+    size_t first = held.size();
+    for (sched::SpinLock* l : locks) {
+      if (std::binary_search(held.begin(), held.begin() + static_cast<long>(first), l)) continue;
+      if (!l->try_lock()) {
+        UnlockFilesAfterFork(held);
+        return false;
+      }
+      held.push_back(l);
+    }
+    std::sort(held.begin(), held.end());
+    // The files these reach, their locks now held: the next batch.
+    seen.insert(seen.end(), batch.begin(), batch.end());
+    std::sort(seen.begin(), seen.end());
+    size_t known = members.size();
+    for (File* f : batch) f->AddForkMembers(members);
+    batch.clear();
+    for (size_t i = known; i < members.size(); i++) {
+      File* f = members[i].get();
+      if (!std::binary_search(seen.begin(), seen.end(), f) && std::find(batch.begin(), batch.end(), f) == batch.end())
+        batch.push_back(f);
+    }
   }
   return true;
 }

@@ -41,11 +41,15 @@ class FdTable {
   void ForkLock() { lock_.lock(); }
   void ForkUnlock() { lock_.unlock(); }
   // With ForkLock held: takes the spinlocks of every description in the
-  // table (File::AddForkLocks) into `held`, each once, without waiting.
+  // table (File::AddForkLocks) into `held`, each once, without waiting;
+  // then those of the files they reach (File::AddForkMembers: an epoll's
+  // members, which a member's last descriptor closed may leave alive only
+  // through another kthread's epoll_wait), referenced in `members` (empty
+  // on entry), which the caller releases once it holds no fork lock.
   // False if another thread holds one: none is kept then, and the caller
   // lets go of its own fork locks before trying again (that thread may be
   // waiting for one of them).
-  bool TryLockFilesForFork(std::vector<sched::SpinLock*>& held);
+  bool TryLockFilesForFork(std::vector<sched::SpinLock*>& held, std::vector<FilePtr>& members);
   static void UnlockFilesAfterFork(std::vector<sched::SpinLock*>& held);
 
   // The description behind `fd`, or nullptr (EBADF).

@@ -131,6 +131,10 @@ class File {
   // them is inherited half done and taken (a Go child's exec closing a
   // pipe end spun forever on its epoll's lock).
   virtual void AddForkLocks(std::vector<sched::SpinLock*>& out) { out.push_back(&hub_.fork_lock()); }
+  // Before a host fork, with this file's fork locks held: the files it
+  // reaches whose locks the child may take too (an epoll's members), so
+  // that the fork holds theirs as well.
+  virtual void AddForkMembers(std::vector<std::shared_ptr<File>>& out) { (void)out; }
   // fcntl/ioctl requests a LibOS object answers itself (F_GETPIPE_SZ,
   // FIONREAD...); ENOTTY / EINVAL when it does not know the request.
   virtual SysResult<long> Fcntl(int cmd, long arg);

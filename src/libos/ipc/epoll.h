@@ -57,6 +57,13 @@ class Epoll : public fs::File {
     out.push_back(&host_lock_);  // held across host epoll_ctl/fcntl calls
     out.push_back(&waiters_.fork_lock());
   }
+  // Its LibOS members: one whose last descriptor another kthread closed
+  // while its epoll_wait polled it lives on (in the child too, through
+  // that call's reference) and is not in the table (lock_ held by the fork).
+  void AddForkMembers(std::vector<fs::FilePtr>& out) override {
+    for (auto& [key, it] : items_)
+      if (fs::FilePtr f = it->file.lock()) out.push_back(std::move(f));
+  }
 
  private:
   struct Item : fs::PollWatcher {

@@ -226,6 +226,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   // holding one: fork_exit +10 %, docs/performance.md).
   const bool other_kthreads = !sched::g_single_kthread;
   std::vector<sched::SpinLock*> file_locks;
+  std::vector<fs::FilePtr> fork_members;  // epoll members the fork locked too
   if (other_kthreads) file_locks.reserve(64);
   // Before the mm lock (System V IPC looks up VMAs under its own).
   const bool sysv_held = sysv::BeforeFork(other_kthreads);
@@ -233,10 +234,11 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
     RewriteForkLock();
     AddressSpace::Get().ForkLock();
     fs::FdTable::Get().ForkLock();
-    if (!other_kthreads || fs::FdTable::Get().TryLockFilesForFork(file_locks)) break;
+    if (!other_kthreads || fs::FdTable::Get().TryLockFilesForFork(file_locks, fork_members)) break;
     fs::FdTable::Get().ForkUnlock();
     AddressSpace::Get().ForkUnlock();
     RewriteForkUnlock();
+    fork_members.clear();  // released with no fork lock held
     __builtin_ia32_pause();
   }
   net::NetForkLock(!(req.flags & CLONE_VFORK));
@@ -276,6 +278,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
   RewriteForkUnlock();
   if (r == 0) sysv::AfterForkChild(sysv_held);
   else sysv::AfterForkParent(sysv_held, r < 0);
+  fork_members.clear();  // with no fork lock held
 
   if (r == 0) {
     BecomeChild(pid, req, vfork_fds[0], vfork_fds[1]);
