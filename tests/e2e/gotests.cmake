@@ -2,6 +2,12 @@
 # program compared with Linux), and a curated run of those tests.
 add_executable(e2e_ipc_epoll_dup_host progs/ipc_epoll_dup_host.c)
 junction_e2e(ipc_epoll_dup_host COMMAND $<TARGET_FILE:e2e_ipc_epoll_dup_host>)
+# Closing both numbers of such a dup'ed listener while an epoll_wait is
+# parked on the set: the listener closes at once (connect refused).
+add_executable(e2e_ipc_epoll_parked_close progs/ipc_epoll_parked_close.c)
+target_link_libraries(e2e_ipc_epoll_parked_close PRIVATE pthread)
+junction_e2e(ipc_epoll_parked_close COMMAND $<TARGET_FILE:e2e_ipc_epoll_parked_close>)
+junction_e2e(ipc_epoll_parked_close_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_epoll_parked_close>)
 add_executable(e2e_net_unix_empty_dgram progs/net_unix_empty_dgram.c)
 junction_e2e(net_unix_empty_dgram COMMAND $<TARGET_FILE:e2e_net_unix_empty_dgram>)
 add_executable(e2e_net_recvmsg_cmsg_cloexec progs/net_recvmsg_cmsg_cloexec.c)

@@ -7,6 +7,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -30,7 +31,35 @@ SysResult<T> HostResult(long r) {
 
 }  // namespace
 
-File::~File() = default;
+namespace {
+sched::SpinLock g_epoll_dups_lock;  // guards every File's epoll_dups_ (rare: dup'ed epoll members)
+}  // namespace
+
+File::~File() {
+  if (!epoll_dups_) return;
+  for (int fd : *epoll_dups_) host::Syscall(SYS_close, fd);
+  delete epoll_dups_;
+}
+
+long File::DupForEpoll() {
+  long d = host::Syscall(SYS_fcntl, host_fd_, F_DUPFD_CLOEXEC, 0);
+  if (d < 0) return d;
+  sched::SpinGuard g(g_epoll_dups_lock);
+  if (!epoll_dups_) epoll_dups_ = new std::vector<int>();
+  epoll_dups_->push_back(static_cast<int>(d));
+  return d;
+}
+
+void File::CloseEpollDup(int fd) {
+  {
+    sched::SpinGuard g(g_epoll_dups_lock);
+    if (!epoll_dups_) return;
+    auto it = std::find(epoll_dups_->begin(), epoll_dups_->end(), fd);
+    if (it == epoll_dups_->end()) return;
+    epoll_dups_->erase(it);
+  }
+  host::Syscall(SYS_close, fd);
+}
 SysResult<size_t> File::Read(void*, size_t) { return Errno{EINVAL}; }
 SysResult<size_t> File::ReadPartial(void*, size_t, size_t) { return Errno{EFAULT}; }
 SysResult<size_t> File::Write(const void*, size_t) { return Errno{EBADF}; }

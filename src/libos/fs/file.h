@@ -76,6 +76,14 @@ class File {
 
   // The host descriptor behind this description, or -1.
   int host_fd() const { return host_fd_; }
+  // A host descriptor for one more entry of this description in a host
+  // epoll set (which keys entries by descriptor and open file, so a second
+  // guest number of it in one epoll instance needs a dup): owned by this
+  // description and closed with it, as Linux drops a file from every
+  // interest list when its last reference goes. -errno on failure.
+  long DupForEpoll();
+  // Such a dup no longer needed (EPOLL_CTL_DEL, the instance closed).
+  void CloseEpollDup(int fd);
   // The guest path it was opened by (what /proc/self/fd shows), or a
   // "pipe:[ino]"-style name for anonymous objects.
   const std::string& path() const { return path_; }
@@ -178,6 +186,7 @@ class File {
   int host_fd_;
   Filesystem* fs_ = nullptr;
   PollHub hub_;
+  std::vector<int>* epoll_dups_ = nullptr;  // DupForEpoll's (guarded by a global lock)
 };
 
 using FilePtr = std::shared_ptr<File>;

@@ -30,7 +30,8 @@ Epoll::~Epoll() {
     if (auto f = it->file.lock()) f->hub().Remove(it.get());
   }
   for (auto& [key, m] : host_items_)
-    if (m.dup_fd >= 0) host::Syscall(SYS_close, m.dup_fd);
+    if (m.dup_fd >= 0)
+      if (auto f = m.file.lock()) f->CloseEpollDup(m.dup_fd);  // a closed file closed its own
   if (host_epfd_ >= 0) host::Syscall(SYS_close, host_epfd_);
 }
 
@@ -169,7 +170,7 @@ void Epoll::DropDeadDups_locked() {
   if (!host_dups_) return;
   for (auto it = host_items_.begin(); it != host_items_.end();) {
     if (it->second.dup_fd >= 0 && it->second.file.expired()) {
-      host::Syscall(SYS_close, it->second.dup_fd);  // leaves the host set with it
+      // The file closed the dup as it went (it left the host set then).
       host_dups_--;
       host_members_--;
       it = host_items_.erase(it);
@@ -213,13 +214,13 @@ SysResult<void> Epoll::CtlHostSet(int op, int fd, const fs::FilePtr& target, con
     if (found != host_items_.end()) return Errno{EEXIST};
     int dup_fd = -1;
     if (taken) {
-      long d = host::Syscall(SYS_fcntl, hfd, F_DUPFD_CLOEXEC, 0);
+      long d = target->DupForEpoll();
       if (d < 0) return Errno{static_cast<int>(-d)};
       dup_fd = hfd = static_cast<int>(d);
     }
     long r = host::Syscall(SYS_epoll_ctl, host_epfd_, op, hfd, host::L(&hev));
     if (r < 0) {
-      if (dup_fd >= 0) host::Syscall(SYS_close, dup_fd);
+      if (dup_fd >= 0) target->CloseEpollDup(dup_fd);
       return Errno{static_cast<int>(-r)};  // EPERM for regular files, as Linux
     }
     host_items_.emplace(key, HostMember{target, dup_fd});
@@ -238,7 +239,7 @@ SysResult<void> Epoll::CtlHostSet(int op, int fd, const fs::FilePtr& target, con
     host_members_--;
     if (found != host_items_.end()) {
       if (found->second.dup_fd >= 0) {
-        host::Syscall(SYS_close, found->second.dup_fd);
+        target->CloseEpollDup(found->second.dup_fd);
         host_dups_--;
       }
       host_items_.erase(found);

@@ -96,7 +96,7 @@ class Epoll : public fs::File {
   // instance had no host member before this add.
   SysResult<void> CtlHostSet(int op, int fd, const fs::FilePtr& target, const epoll_event* ev,
                              bool* first_host);
-  // Closes the dups whose file the guest has closed (host_lock_ held).
+  // Forgets the dups whose file the guest has closed (host_lock_ held).
   void DropDeadDups_locked();
 
   sched::SpinLock lock_;
@@ -109,9 +109,11 @@ class Epoll : public fs::File {
   // Host members by (description, guest number). A description's host
   // descriptor can be in the host set only once, so a second guest number
   // of it (a dup) goes in as a host dup of that descriptor, as Linux lets
-  // one description in under each number. A dup keeps the host object open
-  // until the guest has closed it and this instance next runs epoll_ctl or
-  // epoll_wait (or is closed).
+  // one description in under each number. The description owns the dup
+  // (File::DupForEpoll) and closes it with its host descriptor when the
+  // guest closed its last number, so the host object closes at once, as
+  // Linux's, even while an epoll_wait is parked on this instance; the
+  // entry is forgotten at the next epoll_ctl or epoll_wait.
   struct HostMember {
     std::weak_ptr<fs::File> file;
     int dup_fd;  // -1: the file's own host descriptor
