@@ -499,9 +499,11 @@ static void test_msg(void) {
   }
   sleep_ms(100);
   printf("parent: queue still full, qnum %d\n", qnum(id));
-  msg_recv(id, 0, 0, "frees room");
-  waitpid(ch, NULL, 0);
-  printf("after the child: qnum %d\n", qnum(id));
+  fflush(stdout);
+  struct msgbuf_ r;
+  long got = msgrcv(id, &r, 100, 0, 0);
+  waitpid(ch, NULL, 0);  // the child's line first, then the parent's
+  printf("parent: a receive of %ld bytes freed room; after the child: qnum %d\n", got, qnum(id));
   msg_recv(id, 0, 0, "the child's");
 
   // A receiver blocked in a child until the parent sends.

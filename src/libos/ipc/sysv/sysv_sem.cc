@@ -30,6 +30,10 @@ namespace {
 // container with SEM_UNDO adjustments pending (nobody else applies them).
 constexpr uint64_t kDeadUndoCheckNs = 100'000'000;
 
+// This process (or the one it was forked from) recorded a SEM_UNDO
+// adjustment: its exit must look for its own.
+bool g_recorded_undo = false;
+
 bool SlotInUse(int i) { return Get()->sem[i].perm.in_use != 0; }
 
 SemSlot* FindId_locked(int id) { return FindId(Get()->sem, kSemMni, id); }
@@ -230,6 +234,7 @@ long TryOps_locked(SemSlot* s, int semid, const sembuf* sops, size_t n, const se
       r->undo[u].adj = v;
     } else if (v != 0) {
       r->undo[r->undo_used++] = Undo{self_host, semid, k, v};
+      g_recorded_undo = true;
     }
   }
   int pid = CallerPid();
@@ -497,7 +502,9 @@ long SemCtl(int semid, int semnum, int cmd, unsigned long arg) {
 }
 
 void SemApplyUndo() {
-  if (!Get()) return;
+  // Most processes never used SEM_UNDO: no lock taken at their exit (the
+  // local lock's page would be one more copy-on-write fault in a child).
+  if (!Get() || !g_recorded_undo) return;
   std::vector<SemSlot*> changed;
   {
     Guard g;
