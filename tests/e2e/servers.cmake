@@ -32,6 +32,12 @@ foreach(spec gunicorn:1core gunicorn:2cores:worker_class=gthread memcached:1core
   set_tests_properties(e2e.servers_${name} PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)
 endforeach()
 
+# A guest connects to a host program's unix socket files (a database's,
+# docker.sock, syslog's): a stream echo and an unbound datagram sender.
+add_test(NAME e2e.servers_unix_host
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/servers_test.sh unix_host $<TARGET_FILE:junction> ${_servers_1core})
+set_tests_properties(e2e.servers_unix_host PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)
+
 # Bypass containers through a TAP daemon in a namespace (root; label net):
 # tests/net/net_servers_test.sh.
 foreach(case epoll_claim gunicorn gunicorn_gthread memcached lighttpd haproxy)

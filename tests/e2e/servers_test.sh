@@ -10,6 +10,7 @@ server=$1 JUNCTION=$2 APP=$3
 shift 3
 for assignment in "$@"; do declare "$assignment"; done
 need=$server
+[ "$server" = unix_host ] && need=python3
 [ "$server" = haproxy ] && need=haproxy
 command -v "$need" >/dev/null || command -v "/usr/sbin/$need" >/dev/null ||
   { echo "SKIP: $need not installed (scripts/install-deps.sh)"; exit 77; }

@@ -816,6 +816,28 @@ fs::FilePtr ShareUnixSocketIfNeeded(const fs::FilePtr& f) {
   return h;
 }
 
+namespace {
+
+// Connects host socket `fd` to the socket file a host program listens on
+// at guest path `addr` (on a host mount: /run/postgresql/.s.PGSQL.5432,
+// docker.sock), through /proc/self/fd of an O_PATH descriptor of it (no
+// sun_path length limit, no walk outside the mount). -ENOENT if `addr`
+// is no such file.
+long HostConnectToHostFile(int fd, const std::string& addr, bool nonblocking) {
+  auto name = NameOf(addr);
+  if (!name.ok() || IsAbstract(*name)) return -ENOENT;
+  auto l = fs::Vfs::Get().Resolve(AT_FDCWD, *name, fs::kFollow);
+  if (!l.ok() || !l->exists || !S_ISSOCK(l->st.st_mode) || !l->mount->fs->host_backed) return -ENOENT;
+  auto path_fd = l->mount->fs->HostPathFd(l->rel);
+  if (!path_fd.ok()) return -ENOENT;
+  std::string magic = Family() + "/proc/self/fd/" + std::to_string(*path_fd) + '\0';
+  long r = HostConnect(fd, magic, nonblocking);
+  host::Syscall(SYS_close, *path_fd);
+  return r;
+}
+
+}  // namespace
+
 SysResult<fs::FilePtr> ConnectUnixThroughHost(const fs::FilePtr& f, const std::string& addr) {
   auto* s = dynamic_cast<UnixSocket*>(f.get());
   if (!s || s->connected()) return Errno{ECONNREFUSED};
@@ -824,6 +846,13 @@ SysResult<fs::FilePtr> ConnectUnixThroughHost(const fs::FilePtr& f, const std::s
   long fd = HostSocketCall(s->type());
   if (fd < 0) return Errno{static_cast<int>(-fd)};
   long r = HostConnect(static_cast<int>(fd), *to, s->nonblocking());
+  // No socket of the container's there: a host program's, at that file?
+  // (Not from a bound datagram socket: the host program's replies would
+  // go to the name the LibOS holds, which no host socket is bound to.)
+  if ((r == -ENOENT || r == -ECONNREFUSED) && (s->type() != SOCK_DGRAM || s->name().empty())) {
+    long h = HostConnectToHostFile(static_cast<int>(fd), addr, s->nonblocking());
+    if (h != -ENOENT) r = h;
+  }
   if (r < 0) {
     host::Syscall(SYS_close, fd);
     // No shared socket there (or one of another type): as for a missing
