@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -315,6 +316,23 @@ vdso::GuestVdso MapVdso() {
 }  // namespace
 
 junction_vdso_data* GuestVdsoData() { return g_vdso.data; }
+
+void RestoreVdsoForExec() {
+  if (!g_vdso.image_base) return;
+  std::span<const uint8_t> image = vdso::Image();
+  uintptr_t base = g_vdso.image_base;
+  Vma v;
+  // A guest that unmapped or replaced its vDSO has none to restore here.
+  if (!AddressSpace::Get().Lookup(base, &v) || v.name != "[vdso]" || v.end < base + image.size())
+    return;
+  // Usually untouched (no site in it trapped twice): one compare, no copy.
+  if (v.prot == (PROT_READ | PROT_EXEC) &&
+      std::memcmp(reinterpret_cast<const void*>(base), image.data(), image.size()) == 0)
+    return;
+  if (host::Mprotect(base, image.size(), PROT_READ | PROT_WRITE) < 0) return;
+  std::memcpy(reinterpret_cast<void*>(base), image.data(), image.size());
+  (void)AddressSpace::Get().Mprotect(base, image.size(), PROT_READ | PROT_EXEC);
+}
 
 namespace {
 

@@ -16,6 +16,12 @@ namespace junction::libos {
 // The guest vDSO's data page (LibOS view), or nullptr if none is mapped.
 junction_vdso_data* GuestVdsoData();
 
+// execve: the vDSO is the one mapping the new image keeps, and its text
+// may hold rewritten syscall sites whose trampolines went with the old
+// image (entry/rewrite.cc). Puts the pristine image back, r-x, as Linux
+// maps a fresh vDSO at exec. After ResetForExec and ResetTrampolines.
+void RestoreVdsoForExec();
+
 // In a forked process of a container under the daemon, after the fork:
 // asks for a kthread slot of the container's (SCHED_JOIN) and from then on
 // runs on the daemon's grants, each kthread it starts later on a slot of

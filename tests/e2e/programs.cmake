@@ -272,6 +272,9 @@ target_compile_options(e2e_proc_exec_site_cache PRIVATE -fno-pie)
 add_executable(e2e_proc_exec_site_cache_pie progs/proc_exec_site_cache.c)
 target_link_options(e2e_proc_exec_site_cache_pie PRIVATE -static-pie)
 target_compile_options(e2e_proc_exec_site_cache_pie PRIVATE -fPIE -O0)
+# The vDSO kept across execve, with rewritten sites in the old image's.
+add_executable(e2e_proc_exec_vdso progs/proc_exec_vdso.c)
+junction_e2e(proc_exec_vdso COMMAND $<TARGET_FILE:e2e_proc_exec_vdso>)
 junction_e2e(proc_exec_site_cache COMMAND $<TARGET_FILE:e2e_proc_exec_site_cache>
              $<TARGET_FILE:e2e_proc_exec_site_cache> $<TARGET_FILE:e2e_proc_exec_site_cache_pie>)
 # Robust process-shared mutexes whose owner process exits or dies of a signal.

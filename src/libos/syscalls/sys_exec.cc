@@ -14,6 +14,7 @@
 #include "libos/fs/fd_table.h"
 #include "libos/fs/vfs.h"
 #include "libos/guest_start.h"
+#include "libos/libos.h"
 #include "libos/host/host.h"
 #include "libos/loader/initial_stack.h"
 #include "libos/loader_env.h"
@@ -80,6 +81,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   sysv::OnExec();  // its shared memory attachments end with the image
   AddressSpace::Get().ResetForExec();
   ResetTrampolines();
+  RestoreVdsoForExec();  // its rewritten sites jump to the trampolines just unmapped
   fs::FdTable::Get().CloseOnExec();
   fs::SetProcessArgs(*argv, *envp);
   proc::SetCommand(*argv);
