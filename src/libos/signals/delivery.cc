@@ -60,6 +60,54 @@ void InitXsaveImage(ThreadState* ts) {
   std::memcpy(ts->xsave_area + 24, &mxcsr, sizeof(mxcsr));
 }
 
+// rt_sigreturn's FPU state at `fpstate` into the thread's XSAVE image, as
+// the kernel's fpu__restore_sig would XRSTOR it: false where that faults
+// (the process then dies by SIGSEGV). The software-reserved bytes decide
+// the format: a bad magic1 or size restores the legacy FXSAVE area alone
+// (FXRSTOR), the other components to their initial state; else XRSTOR of
+// the components in both fx_sw.xfeatures and XCR0, the rest initialised.
+// XRSTOR (standard form) faults on an XSTATE_BV bit outside XCR0 or a
+// nonzero XCOMP_BV/first reserved word, and both on MXCSR reserved bits.
+bool LoadSigreturnXstate(ThreadState* ts, uint64_t fpstate) {
+  const uint64_t xs = ts->xsave_size;
+  if (!AddressSpace::Get().IsGuestRange(fpstate, 512, PROT_READ) || (fpstate & 63)) return false;
+  FpxSwBytes sw;
+  if (!SafeCopy(&sw, reinterpret_cast<const void*>(fpstate + kSwBytesOffset), sizeof(sw)))
+    return false;
+  bool fx_only = sw.magic1 != kFpXstateMagic1 || sw.xstate_size < 576 || sw.xstate_size > xs ||
+                 sw.xstate_size > sw.extended_size;
+  if (!fx_only) {
+    uint32_t magic2;
+    if (!AddressSpace::Get().IsGuestRange(fpstate + sw.xstate_size, sizeof(magic2), PROT_READ) ||
+        !SafeCopy(&magic2, reinterpret_cast<const void*>(fpstate + sw.xstate_size), sizeof(magic2)))
+      return false;
+    fx_only = magic2 != kFpXstateMagic2;
+  }
+  uint8_t* area = ts->xsave_area;
+  uint64_t* hdr = reinterpret_cast<uint64_t*>(area + 512);
+  if (fx_only) {
+    if (!SafeCopy(area, reinterpret_cast<const void*>(fpstate), 512)) return false;
+    std::memset(area + 512, 0, 64);
+    hdr[0] = ts->xsave_mask & 3;  // x87 and SSE from the legacy area; the rest initial
+  } else {
+    if (!AddressSpace::Get().IsGuestRange(fpstate, xs, PROT_READ) ||
+        !SafeCopy(area, reinterpret_cast<const void*>(fpstate), xs))
+      return false;
+    // The fault is XCR0's, not what this process may use: a dynamic
+    // component (AMX tile data) it has no permission for is set in XCR0 and
+    // simply not restored, as Linux leaves it out of the XRSTOR mask.
+    uint32_t lo, hi;
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    uint64_t xcr0 = uint64_t{hi} << 32 | lo;
+    if ((hdr[0] & ~xcr0) || hdr[1] || hdr[2]) return false;
+    hdr[0] &= ts->xsave_mask & sw.xfeatures;  // components not restored: initial state
+  }
+  // MXCSR_MASK is 0xffff on every CPU with XSAVE (DAZ supported).
+  uint32_t mxcsr;
+  std::memcpy(&mxcsr, area + 24, sizeof(mxcsr));
+  return (mxcsr & ~0xffffu) == 0;
+}
+
 // A futex wait with a timeout: Linux returns ERESTART_RESTARTBLOCK (EINTR
 // once a handler runs, restarted otherwise), not ERESTARTSYS.
 bool TimedFutexWait(const GuestContext& ctx) {
@@ -158,8 +206,7 @@ bool BuildFrame(GuestContext& ctx, int sig, const siginfo_t& info, const KernelS
   f.uc.uc_flags = kUcFpXstate | kUcSigcontextSs | kUcStrictRestoreSs;
   f.uc.uc_stack.ss_sp = alt.ss_sp;
   f.uc.uc_stack.ss_size = alt.ss_size;
-  f.uc.uc_stack.ss_flags = alt_enabled ? (on_alt ? SS_ONSTACK : 0) | (alt.ss_flags & kSsAutodisarm)
-                                       : SS_DISABLE;
+  f.uc.uc_stack.ss_flags = alt.ss_flags;  // as set (Linux's __save_altstack), not whether on it
   KernelSigcontext& m = f.uc.uc_mcontext;
   m.r8 = ctx.r8; m.r9 = ctx.r9; m.r10 = ctx.r10; m.r11 = ctx.r11;
   m.r12 = ctx.r12; m.r13 = ctx.r13; m.r14 = ctx.r14; m.r15 = ctx.r15;
@@ -379,27 +426,13 @@ GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack
                    m.rbp, m.rbx, m.rdx, m.rax, m.rcx, m.rsp, m.rip,
                    (flags & ~kUserFlags) | (m.eflags & kUserFlags) | 0x202};
   if (m.fpstate) {
-    const uint64_t xs = ts->xsave_size;
-    if (!AddressSpace::Get().IsGuestRange(m.fpstate, xs, PROT_READ) || (m.fpstate & 63))
-      TerminateBySignal(SIGSEGV);
-    if (!SafeCopy(ts->xsave_area, reinterpret_cast<const void*>(m.fpstate), xs)) TerminateBySignal(SIGSEGV);
-    // Make the image safe for XRSTOR (a bad one would fault in the LibOS):
-    // standard format, known components only, valid MXCSR bits.
-    uint64_t* hdr = reinterpret_cast<uint64_t*>(ts->xsave_area + 512);
-    hdr[0] &= ts->xsave_mask;
-    std::memset(ts->xsave_area + 520, 0, 56);
-    uint32_t mxcsr;
-    std::memcpy(&mxcsr, ts->xsave_area + 24, 4);
-    mxcsr &= 0xffff;
-    std::memcpy(ts->xsave_area + 24, &mxcsr, 4);
+    if (!LoadSigreturnXstate(ts, m.fpstate)) TerminateBySignal(SIGSEGV);
   } else {
     InitXsaveImage(ts);
   }
-  if (!(uc.uc_stack.ss_flags & SS_ONSTACK)) {
-    // restore_altstack: the saved settings come back unless on that stack.
-    AltStack() = uc.uc_stack;
-    AltStack().ss_flags &= ~SS_ONSTACK;
-  }
+  // restore_altstack: do_sigaltstack's checks against the restored %rsp,
+  // a refusal (on that stack, bad flags, too small) silently ignored.
+  (void)SetAltStack(uc.uc_stack, m.rsp);
   SetGuestMask(uc.uc_sigmask);
   bool handler_ran = DeliverPendingSignals(ctx, RestartPoint{});
   ResumeGuest(ctx, handler_ran);

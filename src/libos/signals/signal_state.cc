@@ -1,8 +1,10 @@
 #include "libos/signals/signal_state.h"
 
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include <atomic>
+#include <cerrno>
 
 #include "base/fork_written.h"
 #include "libos/entry/thread_state.h"
@@ -39,6 +41,27 @@ uint64_t& BlockedMask() {
 KernelStack& AltStack() {
   sched::Uthread* u = Cur();
   return u ? u->altstack : g_no_stack;
+}
+
+bool OnAltStack(uint64_t sp) {
+  const KernelStack& alt = AltStack();
+  if (alt.ss_flags & kSsAutodisarm) return false;
+  return sp > alt.ss_sp && sp - alt.ss_sp <= alt.ss_size;
+}
+
+int SetAltStack(const KernelStack& ss, uint64_t sp) {
+  constexpr uint64_t kMinSigStkSz = 2048;  // the x86-64 ABI's MINSIGSTKSZ, as Linux checks
+  if (OnAltStack(sp)) return -EPERM;
+  int mode = ss.ss_flags & ~kSsAutodisarm;
+  if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK) return -EINVAL;
+  KernelStack& alt = AltStack();
+  if (mode == SS_DISABLE) {
+    alt = {0, ss.ss_flags, 0, 0};
+    return 0;
+  }
+  if (ss.ss_size < kMinSigStkSz) return -ENOMEM;
+  alt = {ss.ss_sp, ss.ss_flags, 0, ss.ss_size};
+  return 0;
 }
 
 uint64_t DeliverableSignals() {

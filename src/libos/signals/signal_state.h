@@ -37,6 +37,13 @@ GuestSignals& Signals();
 // The calling thread's mask and alternate stack.
 uint64_t& BlockedMask();
 KernelStack& AltStack();
+// Linux's on_sig_stack: `sp` within the alternate stack, which never holds
+// while it is SS_AUTODISARM (the handler's entry disarmed it).
+bool OnAltStack(uint64_t sp);
+// do_sigaltstack's change, the caller at `sp`: 0, or -EPERM (on the
+// stack), -EINVAL (flags), -ENOMEM (under MINSIGSTKSZ). The flags are kept
+// as given: signal frames save them (uc_stack.ss_flags).
+int SetAltStack(const KernelStack& ss, uint64_t sp);
 // Signals the calling thread may take now.
 uint64_t DeliverableSignals();
 

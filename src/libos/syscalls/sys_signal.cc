@@ -68,24 +68,14 @@ JUNCTION_HANDLER(sigaltstack) {
   bool trap_path;
   GuestCallSite(CurrentThread(), &rsp, &rip, &flags, &trap_path);
   if (!trap_path) rsp += 128;  // the trampoline's red-zone step
-  KernelStack& alt = AltStack();
+  const KernelStack& alt = AltStack();
   KernelStack old = alt;
-  bool enabled = !(old.ss_flags & SS_DISABLE) && old.ss_size;
-  bool on_stack = enabled && rsp > old.ss_sp && rsp <= old.ss_sp + old.ss_size;
-  if (on_stack) old.ss_flags = SS_ONSTACK | (old.ss_flags & kSsAutodisarm);
+  old.ss_flags = (alt.ss_size == 0 ? SS_DISABLE : OnAltStack(rsp) ? SS_ONSTACK : 0) |
+                 (alt.ss_flags & kSsAutodisarm);
   if (a.a[0]) {
     auto ss = UserPtr<KernelStack>(a.a[0]).Read();
     if (!ss.ok()) return -ss.error();
-    if (on_stack) return -EPERM;
-    int mode = ss->ss_flags & ~kSsAutodisarm;
-    if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK) return -EINVAL;
-    if (mode == SS_DISABLE) {
-      alt = {0, SS_DISABLE, 0, 0};
-    } else {
-      if (ss->ss_size < 2048) return -ENOMEM;
-      alt = *ss;
-      alt.ss_flags &= kSsAutodisarm;
-    }
+    if (int r = SetAltStack(*ss, rsp); r < 0) return r;
   }
   if (a.a[1]) CHECK(UserPtr<KernelStack>(a.a[1]).Write(old));
   return 0;
