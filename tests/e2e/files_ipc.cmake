@@ -15,6 +15,10 @@ junction_e2e(pty_openpty COMMAND python3 ${E2E_DATA}/pty_openpty.py)
 # SIGTTOU blocked, ignored (allowed) and default (stopped until continued).
 add_executable(e2e_pty_background_tcsetpgrp progs/pty_background_tcsetpgrp.c)
 junction_e2e(pty_background_tcsetpgrp COMMAND $<TARGET_FILE:e2e_pty_background_tcsetpgrp>)
+# A pty's slave opened by a process that holds no end of it while another
+# holds the master (run_erl's child), and gone once the master is closed.
+add_executable(e2e_pty_slave_other_process progs/pty_slave_other_process.c)
+junction_e2e(pty_slave_other_process COMMAND $<TARGET_FILE:e2e_pty_slave_other_process>)
 
 # signalfd (readers, poll and epoll woken when a signal becomes pending;
 # siginfo fields by sender; SIGCHLD) and the temporary masks of

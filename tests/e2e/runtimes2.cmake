@@ -17,6 +17,7 @@ junction_e2e(erlang_sched_bind_2cores APP ${_two} COMMAND erl +S 2:2 +sbt db -no
 junction_e2e(erlang_ifget COMMAND erl -noshell -eval
              "{ok, L} = inet:getiflist(), {ok, Lo} = inet:ifget(\"lo\", [addr, netmask, flags, mtu, hwaddr]), io:format(\"~p~n~p~n\", [lists:member(\"lo\", L), Lo]), halt().")
 junction_e2e(erlang_tls_2cores APP ${_two} COMMAND escript ${_rt}/erlang_tls.escript)
+junction_e2e(erlang_run_erl_2cores APP ${_two} COMMAND ${_rt}/erlang_run_erl.sh)
 junction_e2e(erlang_dist_2cores APP ${_two} TIMEOUT 120 COMMAND ${_rt}/erlang_dist.sh)
 junction_e2e(ruby_stress_2cores APP ${_two} TIMEOUT 120 COMMAND ruby ${_rt}/ruby_stress.rb)
 junction_e2e(ruby_stress TIMEOUT 120 COMMAND ruby ${_rt}/ruby_stress.rb)

@@ -27,6 +27,7 @@
 #include "libos/mm/address_space.h"
 #include "libos/net/bypass.h"
 #include "libos/proc/pidfd.h"
+#include "libos/proc/process_table.h"
 #include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/signals/signal_queue.h"
@@ -786,9 +787,11 @@ class Sysfs : public SynthFs {
   }
 };
 
-// The pseudo-terminals the guest may name under /dev/pts: those it holds
+// The pseudo-terminals the guest may list under /dev/pts: those it holds
 // open (a slave, or a master from /dev/ptmx by its number) and junction's
-// controlling terminal. Other host terminals stay out of reach.
+// controlling terminal; it may also open those another process of the
+// container holds (ContainerHoldsPty). Other host terminals stay out of
+// reach.
 std::vector<int> ReachablePts() {
   std::vector<int> out;
   auto add = [&](int n) {
@@ -819,6 +822,40 @@ std::vector<int> ReachablePts() {
     add(pts_of(makedev((tty_nr >> 8) & 0xfff, (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00))));
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// True if a running process of the container holds pseudo-terminal `n`
+// open (its host fdinfo's `tty-index:`): on Linux the slave can be opened
+// by anyone while its master is open anywhere, as run_erl's child does
+// after it has closed its own copy of the master. Only asked when the
+// calling process holds no end of it: one host read per descriptor of the
+// container's processes.
+bool ContainerHoldsPty(int n) {
+  proc::Table* t = proc::Get();
+  if (!t) return false;
+  char want[32];
+  std::snprintf(want, sizeof(want), "tty-index:\t%d\n", n);
+  for (proc::Entry& e : t->entries) {
+    if (e.state.load(std::memory_order_acquire) != proc::kRunning) continue;
+    int host_pid = e.host_pid.load(std::memory_order_acquire);
+    if (host_pid <= 0) continue;
+    std::string dir = "/proc/" + std::to_string(host_pid) + "/fdinfo";
+    long d = host::Syscall(SYS_openat, AT_FDCWD, host::L(dir.c_str()), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d < 0) continue;
+    bool found = false;
+    alignas(8) char buf[4096];
+    for (long got; !found && (got = host::Syscall(SYS_getdents64, d, host::L(buf), sizeof(buf))) > 0;) {
+      for (long off = 0; off < got && !found;) {
+        auto* de = reinterpret_cast<dirent64*>(buf + off);
+        off += de->d_reclen;
+        if (de->d_name[0] == '.') continue;
+        found = ReadHostFile(dir + "/" + de->d_name).find(want) != std::string::npos;
+      }
+    }
+    host::Syscall(SYS_close, d);
+    if (found) return true;
+  }
+  return false;
 }
 
 class Devfs : public SynthFs {
@@ -891,7 +928,8 @@ class Devfs : public SynthFs {
     long n;
     if (c.size() != 2) return d;
     if (c[1] == "ptmx" || (ParseFd(c[1], &n) && std::to_string(n) == c[1] &&
-                           std::ranges::count(ReachablePts(), static_cast<int>(n)))) {
+                           (std::ranges::count(ReachablePts(), static_cast<int>(n)) ||
+                            ContainerHoldsPty(static_cast<int>(n))))) {
       d.kind = SynthNode::kDevice;
       d.host_device = "/dev/pts/" + c[1];
     }
