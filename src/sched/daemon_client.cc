@@ -1,5 +1,6 @@
 #include "sched/daemon_client.h"
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -127,7 +128,16 @@ bool DaemonSession::Register(std::string* why) {
     }
   }
   if (sock_ >= 0) close(sock_);
-  if (doorbell_ >= 0) close(doorbell_);
+  if (doorbell_ >= 0) {
+    // A new daemon: its doorbell takes the old one's number (dup3 replaces
+    // it in one step), so the number the kthreads ring without a lock
+    // always names a doorbell (MarkDaemonGone). If dup3 fails (no memory)
+    // the old one stays open, and the new number is published.
+    if (dup3(doorbell, doorbell_, O_CLOEXEC) >= 0) {
+      close(doorbell);
+      doorbell = doorbell_;
+    }
+  }
   sock_ = sock;
   doorbell_ = doorbell;
   id_ = reply.container_id;
@@ -138,8 +148,13 @@ bool DaemonSession::Register(std::string* why) {
 void DaemonSession::MarkDaemonGone() {
   alive_ = false;
   if (sock_ >= 0) close(sock_);
-  if (doorbell_ >= 0) close(doorbell_);
-  sock_ = doorbell_ = -1;
+  sock_ = -1;
+  // The doorbell stays open (a dead daemon's eventfd: ringing it is
+  // harmless): kthreads read its number without a lock (g_doorbell_fd, the
+  // link's doorbell_fd()), and one that read it just before the watcher
+  // stops them must write to it, never to a descriptor a guest open
+  // reused meanwhile (8 bytes in the guest's file). The next daemon's
+  // doorbell takes its number (Register).
   // Kthreads keep running where they are; parked ones run standalone
   // (forked processes' too: their member slots are in our region).
   for (uint32_t i = 0; i < region_->total_slots(); i++) {
@@ -172,7 +187,7 @@ bool DaemonSession::Poll(int retry_ms) {
 }
 
 void DaemonSession::RingDoorbell() const {
-  if (doorbell_ < 0) return;
+  if (doorbell_ < 0 || !alive_) return;
   uint64_t one = 1;
   (void)!write(doorbell_, &one, sizeof one);
 }

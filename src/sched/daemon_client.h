@@ -45,7 +45,9 @@ class DaemonSession {
   // The control connection, to watch in the LibOS reactor (POLLIN or
   // POLLRDHUP means: call Poll()). -1 while the daemon is gone.
   int control_fd() const { return sock_; }
-  // The daemon's doorbell eventfd (write 1 to it), -1 while the daemon is gone.
+  // The daemon's doorbell eventfd (write 1 to it); -1 before the first
+  // registration. Once published its number never closes while the process
+  // runs: a dead daemon's stays open until the next one's replaces it there.
   int doorbell_fd() const { return doorbell_; }
 
   // Non-blocking check of the daemon. When it has gone: every slot gets
