@@ -10,6 +10,8 @@ add_executable(e2e_signals_xstate_frame progs/signals_xstate_frame.c)
 junction_e2e(signals_xstate_frame COMMAND $<TARGET_FILE:e2e_signals_xstate_frame>)
 add_executable(e2e_signals_sigreturn_checks progs/signals_sigreturn_checks.c)
 junction_e2e(signals_sigreturn_checks COMMAND $<TARGET_FILE:e2e_signals_sigreturn_checks>)
+add_executable(e2e_signals_carried_fault progs/signals_carried_fault.c)
+junction_e2e(signals_carried_fault COMMAND $<TARGET_FILE:e2e_signals_carried_fault>)
 
 # Each server natively and under junction in host network mode, on one
 # core and on two (tests/e2e/servers_test.sh; the scenarios are in

@@ -381,15 +381,17 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known, bo
   //      resumes inside the covered bytes; no short branch nearby may land
   //      there either (NoShortBranchInto).
   //   F: mov $nr,%eax; one to three carried instructions; syscall
-  //      b8 imm32 ... 0f 05 (entry/carried_insns.h: stack loads, register
-  //      moves, stores through a base register, mov $imm32 to a 32-bit
-  //      register, xor of a register with itself; none touching %rax):
-  //      the multi-threaded paths of glibc's cancellable wrappers (recvfrom,
-  //      sendto, epoll_pwait, pselect, splice ...), which reload arguments
-  //      after __pthread_enable_asynccancel; ld.so's openat and
-  //      arch_prctl, libc's prlimit64. As D: the mov becomes the jump, the
-  //      trampoline redoes the carried instructions at the site's %rsp,
-  //      they and the syscall stay.
+  //      b8 imm32 ... 0f 05 (entry/carried_insns.h: stack loads, stores
+  //      through a base register, mov $imm32 to a 32-bit register, xor of
+  //      a register with itself; none touching %rax, no register-to-register
+  //      move): the multi-threaded paths of glibc's cancellable wrappers
+  //      (recvfrom, sendto, epoll_pwait, pselect, splice ...), which reload
+  //      arguments after __pthread_enable_asynccancel; ld.so's arch_prctl,
+  //      libc's prlimit64, the fallbacks of junction's vDSO (`xor %edx,%edx`:
+  //      restored at execve, RestoreVdsoForExec). As D: the mov becomes the
+  //      jump, the trampoline redoes the carried instructions at the site's
+  //      %rsp, they and the syscall stay (a fault in one is reported at the
+  //      text's copy: CarriedInsnFaultOrigin).
   //   G: mov %esi,%eax; syscall; cmp $-4096,%rax  89 f0 0f 05 48 3d 00 f0 ff ff,
   //      exit_group only: glibc's _exit, the last call of every process
   //      (each forked child that exits trapped there once). As B, the jump
@@ -593,6 +595,50 @@ uintptr_t TrapResumeAfterRewrite(uintptr_t resume) {
       return tramp + kRelocatedOffset;
   }
   return resume;
+}
+
+bool CarriedInsnFaultOrigin(uintptr_t rip, uintptr_t* orig_rip, uint64_t* rax) {
+  static constexpr uint8_t kLeaDown[] = {0x48, 0x8d, 0x64, 0x24, 0x80};  // lea -0x80(%rsp),%rsp
+  // Pages are only appended; a page added concurrently cannot hold `rip`.
+  int n = __atomic_load_n(&g_num_pages, __ATOMIC_ACQUIRE);
+  for (int i = 0; i < n; i++) {
+    uintptr_t base = g_pages[i].base;
+    if (rip < base + kSlotSize || rip >= base + kPage) continue;
+    uintptr_t slot = base + (rip - base) / kSlotSize * kSlotSize;
+    const auto* p = reinterpret_cast<const uint8_t*>(slot);
+    const uint8_t* end = p + kSlotSize;
+    // The slot (EmitTrampoline): carried instructions, lea, [mov $nr,%eax],
+    // call, lea, [relocated], jmp back to the site's syscall.
+    const uint8_t* q = p;
+    bool at_insn = false;
+    while (q + sizeof(kLeaDown) <= end && std::memcmp(q, kLeaDown, sizeof(kLeaDown)) != 0) {
+      at_insn |= reinterpret_cast<uintptr_t>(q) == rip;
+      size_t len = CarriedInsnAt(q, end, nullptr, nullptr);
+      if (len == 0) return false;  // shape D's lea, E's and G's movs: they do not fault
+      q += len;
+    }
+    size_t carried = static_cast<size_t>(q - p);
+    q += sizeof(kLeaDown);
+    if (!at_insn || end - q < 5 + 6 + 8 + 5) return false;
+    bool set_nr = q[0] == 0xb8;
+    uint32_t nr = 0;
+    if (set_nr) {
+      std::memcpy(&nr, q + 1, 4);
+      q += 5;
+    }
+    if (q[0] != 0xff || q[1] != 0x15) return false;
+    q += 6 + 8;
+    if (q[0] != 0xe9) return false;  // a relocated instruction: no shape carries one too
+    int32_t rel;
+    std::memcpy(&rel, q + 1, 4);
+    uintptr_t resume = reinterpret_cast<uintptr_t>(q) + 5 + static_cast<uintptr_t>(static_cast<int64_t>(rel));
+    // In the text the carried instructions end at the syscall (resume - 2),
+    // after the site's mov $nr,%eax (shape F).
+    *orig_rip = resume - 2 - carried + (rip - slot);
+    if (set_nr) *rax = nr;
+    return true;
+  }
+  return false;
 }
 
 bool HandlePatchTrap(uintptr_t int3_addr) {

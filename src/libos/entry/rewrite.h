@@ -34,6 +34,14 @@ uintptr_t TrapRestartAddress(uintptr_t resume);
 // trampoline's copy of the instructions after the syscall.
 uintptr_t TrapResumeAfterRewrite(uintptr_t resume);
 
+// A fault at `rip`, in a trampoline's copy of a site's carried instruction
+// (shapes C and F): where that instruction is in the site's text, and the
+// %rax it would have had there (the site's `mov $nr,%eax` ran first; left
+// as is for shape C), so the guest's handler sees Linux's frame. Resuming
+// there runs the text's own copy and then traps at its syscall. False for
+// any other address.
+bool CarriedInsnFaultOrigin(uintptr_t rip, uintptr_t* orig_rip, uint64_t* rax);
+
 // A SIGTRAP at `int3_addr`: true if it is the int3 of a patch in progress
 // (or just finished), so the thread should simply execute that address again.
 bool HandlePatchTrap(uintptr_t int3_addr);

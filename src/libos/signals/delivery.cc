@@ -454,6 +454,10 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
   uint64_t rsp = static_cast<uint64_t>(g[REG_RSP]);
   bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
                 sig == SIGTRAP) && info->si_code > 0;
+  // A carried instruction faulting in its trampoline: reported (and
+  // resumed) at the guest's own instruction, as on Linux.
+  if (uintptr_t orig; fault && CarriedInsnFaultOrigin(rip, &orig, reinterpret_cast<uint64_t*>(&g[REG_RAX])))
+    g[REG_RIP] = static_cast<greg_t>(rip = orig);
   // A fault belongs to the thread that faulted (Linux's force_sig): queued
   // for the whole process, another thread could take it (a JIT's safepoint
   // poll then handled with the wrong thread's context), and two at once
