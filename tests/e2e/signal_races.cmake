@@ -71,3 +71,16 @@ signal_race_test(futex_timer_race)
 # ZGC on two cores aborted "pc must refer to an nmethod"); a fault with
 # SIGSEGV blocked kills the process, as Linux does.
 signal_race_test(signals_fault_threads)
+
+# A thread whose stack another thread unmaps while it blocks in read,
+# syscall(SYS_read) or epoll_wait dies of SIGSEGV when the call returns (a
+# byte or a handled signal wakes it), as on Linux; the LibOS's reads of that
+# stack on the way back (saved flags, return address, a signal frame) take
+# the fault as the guest's, with no "LibOS bug" on stderr.
+add_executable(e2e_signals_unmapped_stack_return progs/signals_unmapped_stack_return.c)
+target_link_libraries(e2e_signals_unmapped_stack_return PRIVATE pthread)
+junction_e2e(signals_unmapped_stack_return STDERR COMMAND $<TARGET_FILE:e2e_signals_unmapped_stack_return>)
+add_test(NAME e2e.signals_unmapped_stack_return_2cores
+         COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml --stderr
+                 -- $<TARGET_FILE:e2e_signals_unmapped_stack_return>)
+set_tests_properties(e2e.signals_unmapped_stack_return_2cores PROPERTIES LABELS e2e TIMEOUT 120)

@@ -23,6 +23,7 @@ void junction_syscall_entry();
 void junction_trap_return();
 extern const char __executable_start[];
 extern const char etext[];
+extern const char junction_guest_stack_code[], junction_guest_stack_code_end[];  // syscall_entry.S
 }
 
 namespace junction::libos {
@@ -131,6 +132,13 @@ void FaultHandler(int sig, siginfo_t* si, void* ctx) {
       return;
     }
   }
+  // The system call exit's loads and stores on the guest's stack
+  // (syscall_entry.S), which another thread unmapped: the guest's fault, as
+  // its own `ret` would have faulted on Linux, with no stack for a
+  // handler's frame (SIGSEGV with its default action).
+  if ((sig == SIGSEGV || sig == SIGBUS) && rip >= reinterpret_cast<uintptr_t>(junction_guest_stack_code) &&
+      rip < reinterpret_cast<uintptr_t>(junction_guest_stack_code_end))
+    TerminateBySignal(SIGSEGV);
   if (GuestHandlesSignal(sig)) {
     HostSignalHandler(sig, si, ctx);
     return;

@@ -14,6 +14,13 @@
         .p2align 4
         .globl junction_syscall_entry
         .type junction_syscall_entry, @function
+        // From here to junction_guest_stack_code_end, the only memory
+        // these instructions may fault on is the guest's stack (the saved
+        // flags, the return address, the trap path's resume point): a
+        // fault there is the guest's (signals/delivery.cc), as its own
+        // `ret` would have faulted on Linux.
+        .globl junction_guest_stack_code
+junction_guest_stack_code:
 junction_syscall_entry:
         pushfq
         mov %rsp, %gs:TS_GUEST_RSP
@@ -204,6 +211,8 @@ junction_trap_return_lea:
 junction_trap_return_jmp:
         jmp *%rcx
         .size junction_trap_return, .-junction_trap_return
+        .globl junction_guest_stack_code_end
+junction_guest_stack_code_end:
 
 // void junction_resume_guest(const GuestContext* ctx): loads every general
 // register, flags, %rsp and %rip with iretq, so nothing is written to the

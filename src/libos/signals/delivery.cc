@@ -44,11 +44,8 @@ constexpr uint64_t kRedZone = 128;
 constexpr uint64_t kUserFlags = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 |
                                 0x10000;
 
-uint64_t Load64(uint64_t addr) {
-  uint64_t v;
-  std::memcpy(&v, reinterpret_cast<const void*>(addr), sizeof(v));
-  return v;
-}
+// A word of the guest's stack, which another thread may have unmapped.
+bool LoadGuest64(uint64_t addr, uint64_t* v) { return SafeCopy(v, reinterpret_cast<const void*>(addr), sizeof(*v)); }
 
 // Loads the initial FPU state into the XSAVE image (what a handler and a
 // new program start with).
@@ -328,24 +325,32 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart, bool 
   return handler_ran;
 }
 
-void GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t* flags,
+bool GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t* flags,
                    bool* trap_path) {
   uint64_t g = ts->guest_rsp;
-  *flags = Load64(g);
-  uint64_t ret = Load64(g + 8);
+  uint64_t ret;
+  if (!LoadGuest64(g, flags) || !LoadGuest64(g + 8, &ret)) return false;
   *trap_path = ret == reinterpret_cast<uint64_t>(&junction_trap_return);
   if (*trap_path) {
-    *rip = Load64(g + 16);
+    if (!LoadGuest64(g + 16, rip)) return false;
     *rsp = g + 16 + 136;
   } else {
     *rip = ret;  // back into the trampoline, which restores the red zone
     *rsp = g + 16;
   }
+  return true;
 }
 
-GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack) {
+[[noreturn]] void GuestStackLost() {
+  // Ended by another thread's exec, it never returns to the guest anyway.
+  if (ExecEndsCurrentThread()) EndThreadForExec();
+  TerminateBySignal(SIGSEGV);
+}
+
+bool ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack, GuestContext* out) {
   const auto& f = *static_cast<const SyscallFrame*>(syscall_frame);
-  GuestContext ctx{};
+  GuestContext& ctx = *out;
+  ctx = GuestContext{};
   ctx.rdi = static_cast<uint64_t>(f.args.a[0]);
   ctx.rsi = static_cast<uint64_t>(f.args.a[1]);
   ctx.rdx = static_cast<uint64_t>(f.args.a[2]);
@@ -361,13 +366,13 @@ GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack
   ctx.rax = 0;  // the child sees its clone/fork return 0
   uint64_t resume_rsp;
   bool trap_path;
-  GuestCallSite(CurrentThread(), &resume_rsp, &ctx.rip, &ctx.eflags, &trap_path);
+  if (!GuestCallSite(CurrentThread(), &resume_rsp, &ctx.rip, &ctx.eflags, &trap_path)) return false;
   // Resuming inside a trampoline means %rsp is 128 below the call site's.
   uint64_t below_site = trap_path ? 0 : 128;
   ctx.rsp = new_stack ? new_stack - below_site : resume_rsp;
   ctx.rcx = ctx.rip;  // as after a real syscall
   ctx.r11 = ctx.eflags;
-  return ctx;
+  return true;
 }
 
 [[noreturn]] static void ResumeGuest(GuestContext& ctx, bool handler_ran) {
@@ -398,7 +403,9 @@ GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack
   ctx.rdi = r->rdi; ctx.rsi = r->rsi; ctx.rbp = r->rbp; ctx.rbx = r->rbx;
   ctx.rdx = r->rdx; ctx.rax = r->rax;
   bool trap_path;
-  GuestCallSite(ts, &ctx.rsp, &ctx.rip, &ctx.eflags, &trap_path);
+  // Its stack unmapped meanwhile: on Linux the call returns and the
+  // guest's next use of its stack faults, with no frame for a handler.
+  if (!GuestCallSite(ts, &ctx.rsp, &ctx.rip, &ctx.eflags, &trap_path)) GuestStackLost();
   ctx.rcx = ctx.rip;  // as after a real syscall
   ctx.r11 = ctx.eflags;
   RestartPoint restart;
@@ -415,7 +422,7 @@ GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack
   ThreadState* ts = CurrentThread();
   uint64_t rsp, rip, flags;
   bool trap_path;
-  GuestCallSite(ts, &rsp, &rip, &flags, &trap_path);
+  if (!GuestCallSite(ts, &rsp, &rip, &flags, &trap_path)) GuestStackLost();
   // The handler's `ret` popped pretcode: the ucontext is at rsp.
   KernelUcontext uc;
   if (!AddressSpace::Get().IsGuestRange(rsp, sizeof(uc), PROT_READ) ||
@@ -495,7 +502,9 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
     if ((rip >= popf && rip < reinterpret_cast<uint64_t>(junction_exit_ret)) ||
         (rip >= reinterpret_cast<uint64_t>(junction_exit_slow) && rip <= reinterpret_cast<uint64_t>(junction_exit_slow_popf))) {
       if (rip != popf) g[REG_RAX] = g[REG_RCX];
-      g[REG_EFL] = static_cast<greg_t>(Load64(rsp));
+      uint64_t flags;
+      if (!LoadGuest64(rsp, &flags)) TerminateBySignal(SIGSEGV);  // as the exit's own popf
+      g[REG_EFL] = static_cast<greg_t>(flags);
       rsp += 8;
       rip = reinterpret_cast<uint64_t>(junction_exit_ret);
     }
@@ -504,12 +513,14 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
     // return address at rsp; at the jump: in %rcx.
     if ((rip >= reinterpret_cast<uint64_t>(junction_exit_ret) && rip < reinterpret_cast<uint64_t>(junction_exit_jmp)) ||
         at(junction_exit_ret_only)) {
-      rip = Load64(rsp);
+      if (!LoadGuest64(rsp, &rip)) TerminateBySignal(SIGSEGV);  // as the exit's own `ret`
       rsp += 8;
     }
     if (at(junction_exit_jmp)) rip = static_cast<uint64_t>(g[REG_RCX]);
     if (rip == reinterpret_cast<uint64_t>(&junction_trap_return)) {
-      g[REG_RCX] = static_cast<greg_t>(Load64(rsp));
+      uint64_t resume;
+      if (!LoadGuest64(rsp, &resume)) TerminateBySignal(SIGSEGV);
+      g[REG_RCX] = static_cast<greg_t>(resume);
       rip = reinterpret_cast<uint64_t>(junction_trap_return_lea);
     }
     if (at(junction_trap_return_lea)) {

@@ -39,13 +39,21 @@ bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart,
 
 // The guest rsp at the moment of its syscall, and its resume point, from
 // the state junction_syscall_entry saved. Sets *trap_path for trapped calls.
-void GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t* flags,
+// False if that state on the guest's stack cannot be read (another thread
+// unmapped the stack).
+bool GuestCallSite(const ThreadState* ts, uint64_t* rsp, uint64_t* rip, uint64_t* flags,
                    bool* trap_path);
 
 // The state a clone/fork child resumes with: the caller's registers at its
 // system call (from the entry frame `f`, a SyscallFrame), rax = 0, and
-// %rsp moved to `new_stack` (0 = the caller's own stack).
-GuestContext ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack);
+// %rsp moved to `new_stack` (0 = the caller's own stack). False if the
+// caller's stack cannot be read (GuestCallSite).
+bool ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack, GuestContext* ctx);
+
+// The end of a thread whose stack is gone on its way back to the guest:
+// killed by SIGSEGV with its default action (no frame can be written), as
+// Linux ends one whose return faults; or ended by the exec that is under way.
+[[noreturn]] void GuestStackLost();
 
 // Delivers pending signals into ctx, then resumes the guest there (vector
 // state from the ThreadState's area, %fs from guest_fs). LibOS TLS active.

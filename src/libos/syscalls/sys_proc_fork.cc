@@ -143,7 +143,8 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
 // Resumes the child at the parent's call site on another stack (clone with
 // a stack, as posix_spawn does): registers as at the call, rax = 0.
 [[noreturn]] void ResumeChildOnStack(const SyscallFrame& f, uintptr_t stack) {
-  GuestContext ctx = ChildContextAtSyscall(&f, stack);
+  GuestContext ctx;
+  if (!ChildContextAtSyscall(&f, stack, &ctx)) GuestStackLost();  // as its parent's return
   ResumeGuestWithSignals(ctx);
 }
 

@@ -66,7 +66,12 @@ JUNCTION_HANDLER(sigaltstack) {
   // and then refuses to change it (EPERM).
   uint64_t rsp, rip, flags;
   bool trap_path;
-  GuestCallSite(CurrentThread(), &rsp, &rip, &flags, &trap_path);
+  // An unreadable call site (the stack unmapped by another thread): the
+  // trampoline's, as most calls are; this thread dies on its way back.
+  if (!GuestCallSite(CurrentThread(), &rsp, &rip, &flags, &trap_path)) {
+    rsp = CurrentThread()->guest_rsp + 16;
+    trap_path = false;
+  }
   if (!trap_path) rsp += 128;  // the trampoline's red-zone step
   const KernelStack& alt = AltStack();
   KernelStack old = alt;

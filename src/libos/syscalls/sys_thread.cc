@@ -140,7 +140,10 @@ long CloneThread(unsigned long flags, uintptr_t newsp, uintptr_t parent_tid, uin
   if ((flags & CLONE_CHILD_SETTID) && !ThreadPathWritable(child_tid, 4)) return -EFAULT;
 
   ThreadState* ts = CurrentThread();
-  GuestContext ctx = ChildContextAtSyscall(&f, newsp);
+  GuestContext ctx;
+  // The caller's stack is gone (its own return dies of SIGSEGV): no thread
+  // starts at a resume point that cannot be read.
+  if (!ChildContextAtSyscall(&f, newsp, &ctx)) return -EFAULT;
 
   int tid = proc::AllocateTid();  // container-wide ids (process.h)
   if (tid < 0) return -EAGAIN;

@@ -7,6 +7,7 @@
 #include "libos/entry/libos_context.h"
 #include "libos/entry/rewrite.h"
 #include "libos/entry/thread_state.h"
+#include "libos/entry/safe_copy.h"
 #include "libos/signals/delivery.h"
 #include "libos/signals/signal_state.h"
 #include "libos/syscalls/syscall_table.h"
@@ -24,12 +25,18 @@ namespace {
 // another thread rewrote meanwhile as shape B would resume inside the new
 // jump (rewrite.cc): move its resume point. Only reads have that shape;
 // the byte check keeps the common case to three loads.
+// The guest's stack may be unmapped by now (the exit then ends the thread,
+// syscall_entry.S): read and written fault-tolerantly.
 inline void FixTrappedReadResume(ThreadState* ts) {
   auto* ret = reinterpret_cast<uintptr_t*>(ts->guest_rsp + 8);
-  if (ret[0] != reinterpret_cast<uintptr_t>(&junction_trap_return)) return;
-  if (*reinterpret_cast<const volatile uint8_t*>(ret[1] - 4) != 0xe9) [[likely]] return;
+  uintptr_t saved[2];
+  if (!SafeCopy(saved, ret, sizeof(saved))) return;
+  if (saved[0] != reinterpret_cast<uintptr_t>(&junction_trap_return)) return;
+  uint8_t opcode;
+  if (!SafeCopy(&opcode, reinterpret_cast<const void*>(saved[1] - 4), 1) || opcode != 0xe9) [[likely]] return;
   EnterLibos(ts);
-  ret[1] = TrapResumeAfterRewrite(ret[1]);
+  uintptr_t resume = TrapResumeAfterRewrite(saved[1]);
+  (void)SafeCopy(&ret[1], &resume, sizeof(resume));
 }
 
 // Out of line: the handler runs in the LibOS context so it may use libc.
