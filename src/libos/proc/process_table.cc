@@ -9,6 +9,7 @@
 #include <new>
 
 #include "libos/host/host.h"
+#include "libos/host/shared_pid_lock.h"
 
 namespace junction::libos::proc {
 
@@ -90,21 +91,13 @@ void InitTable(Table* t, int host_pid, int host_pgid) {
 }
 
 void LockTable(Table* t, int self_host_pid) {
-  for (unsigned spins = 0;; spins++) {
-    int32_t expected = 0;
-    if (t->lock.compare_exchange_weak(expected, self_host_pid, std::memory_order_acquire)) return;
-    if (expected == self_host_pid) {
-      // Our own stale hold: a fork child inherits the word while the parent
-      // held it (never expected; recover rather than deadlock).
-      return;
-    }
-    __builtin_ia32_pause();
-    if ((spins & 0xffff) == 0xffff && expected != 0 && HostProcessGone(expected))
-      t->lock.compare_exchange_strong(expected, 0);
-  }
+  // A dead holder's half-done update is one entry or slot written in part;
+  // the readers check each field (a pid of 0, a free state) as they would
+  // mid-update.
+  host::LockPidWord(&t->lock, self_host_pid);
 }
 
-void UnlockTable(Table* t) { t->lock.store(0, std::memory_order_release); }
+void UnlockTable(Table* t) { host::UnlockPidWord(&t->lock); }
 
 int AllocateTidLocked(Table* t) {
   for (int tries = 0; tries < kPidMax; tries++) {

@@ -10,9 +10,10 @@
 // another process can name a thread where Linux takes any task's id.
 //
 // Locking: one lock word in the shared page holds the host pid of the
-// process updating the table (0 = free). It is held only for short,
-// non-blocking updates; a waiter that finds the holder dead (SIGKILL
-// mid-update) takes the lock over. Readers that may run in a host signal
+// process updating the table (0 = free; host/shared_pid_lock.h). It is
+// held only for short, non-blocking updates; a waiter sleeps, and takes the
+// lock over from a holder that exited holding it (SIGKILL from outside
+// mid-update), zombie or not. Readers that may run in a host signal
 // handler (TranslateHostPid) read without the lock: every field is a
 // 32-bit atomic, so they see old or new values, never torn ones.
 #pragma once

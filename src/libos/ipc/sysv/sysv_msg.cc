@@ -176,6 +176,29 @@ long NewQueue(int32_t key, int flags) {
 
 }  // namespace
 
+void MsgRepair_locked() {
+  Region* r = Get();
+  RecountIds(r->msg_ids, kMsgMni, SlotInUse);
+  // The queues' chains are what is used; every other block ever handed
+  // out is free (a dead sender's half-stored chain included).
+  std::vector<bool> used(static_cast<size_t>(r->msg_fresh));
+  r->msg_hdrs = r->msg_bytes = 0;
+  for (int i = 0; i <= r->msg_ids.max_idx; i++) {
+    if (!SlotInUse(i)) continue;
+    for (int32_t m = r->msg[i].head; m > 0 && m < r->msg_fresh && !used[m]; m = Block(m).next_msg) {
+      r->msg_hdrs++;
+      r->msg_bytes += static_cast<int64_t>(HeadOf(m).size);
+      for (int32_t b = m; b > 0 && b < r->msg_fresh && !used[b]; b = Block(b).next) used[b] = true;
+    }
+  }
+  r->msg_free = 0;
+  for (int32_t b = r->msg_fresh - 1; b >= 1; b--) {
+    if (used[b]) continue;
+    Block(b).next = r->msg_free;
+    r->msg_free = b;
+  }
+}
+
 long MsgGet(int32_t key, int flags) {
   if (!Get()) return -ENOSYS;
   Guard g;

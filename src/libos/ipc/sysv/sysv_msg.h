@@ -17,4 +17,8 @@ long MsgRcv(int msqid, uintptr_t msgp, size_t msgsz, long msgtyp, int flags);
 long MsgCtl(int msqid, int cmd, uintptr_t buf);
 void MsgProcText(std::string* out);
 
+// After a takeover from a dead lock holder (sysv_registry.h): the counts and
+// the free blocks again.
+void MsgRepair_locked();
+
 }  // namespace junction::libos::sysv

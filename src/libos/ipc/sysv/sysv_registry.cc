@@ -9,6 +9,7 @@
 #include <new>
 
 #include "libos/host/host.h"
+#include "libos/host/shared_pid_lock.h"
 #include "libos/ipc/sysv/sysv_msg.h"
 #include "libos/ipc/sysv/sysv_sem.h"
 #include "libos/ipc/sysv/sysv_shm.h"
@@ -24,8 +25,13 @@ constexpr uint32_t kMagic = 0x53595356;  // "SYSV"
 Region* g_region = nullptr;
 sched::SpinLock g_local_lock;  // this process's kthreads, before the shared word
 
-bool HostProcessGone(int host_pid) {
-  return host_pid > 0 && host::Syscall(SYS_kill, host_pid, 0) == -ESRCH;
+// The lock came from a process that exited holding it: what it may have
+// left half done and can be recomputed is (a semop's values and SEM_UNDO
+// record are not: docs/ipc.md).
+void RepairAfterDeadHolder_locked() {
+  ShmRepair_locked();
+  SemRepair_locked();
+  MsgRepair_locked();
 }
 
 }  // namespace
@@ -49,23 +55,12 @@ bool Create() {
 
 void Lock() {
   g_local_lock.lock();
-  int32_t self = CurrentProcess().host_pid;
-  for (unsigned spins = 0;; spins++) {
-    int32_t expected = 0;
-    if (g_region->lock.compare_exchange_weak(expected, self, std::memory_order_acquire)) return;
-    if (expected == self) {
-      // Held by this host process but not by its kthreads (the local
-      // lock is ours): a fork child inherited a parent's hold. Ours now.
-      return;
-    }
-    __builtin_ia32_pause();
-    if ((spins & 0xffff) == 0xffff && expected != 0 && HostProcessGone(expected))
-      g_region->lock.compare_exchange_strong(expected, 0);
-  }
+  if (host::LockPidWord(&g_region->lock, CurrentProcess().host_pid) == host::PidLockTaken::kFromDead)
+    RepairAfterDeadHolder_locked();
 }
 
 void Unlock() {
-  g_region->lock.store(0, std::memory_order_release);
+  host::UnlockPidWord(&g_region->lock);
   g_local_lock.unlock();
 }
 

@@ -6,9 +6,11 @@
 // in one Linux IPC namespace.
 //
 // Locking: one lock for the whole registry. A process first takes its own
-// spinlock (its kthreads), then the shared word, which holds the host pid
-// of the holder and is taken over when that process died mid-update. Both
-// are held only for short, non-blocking updates (a waiter drops them
+// spinlock (its kthreads), then the shared word (host/shared_pid_lock.h),
+// which holds the host pid of the holder; a waiter sleeps on it and takes
+// it over when that process exited mid-update, then repairs what the
+// counts of the registry can be recomputed from (RepairAfterDeadHolder_locked).
+// Both are held only for short, non-blocking updates (a waiter drops them
 // before it parks).
 #pragma once
 
@@ -122,7 +124,7 @@ struct Undo {
 
 struct Region {
   uint32_t magic;
-  std::atomic<int32_t> lock;  // host pid of the holder, 0 = free
+  std::atomic<int32_t> lock;  // host pid of the holder (| kPidLockSleepers), 0 = free
   uint64_t serials;           // last Perm::serial handed out
   IdSpace shm_ids, sem_ids, msg_ids;
   uint64_t shm_tot;  // pages of all segments
@@ -166,6 +168,14 @@ template <typename InUse>
 void FreeIndex(IdSpace& ids, int idx, InUse in_use);
 // ipc_get_maxidx: the highest index in use, 0 if none (IPC_INFO's answer).
 int MaxIndex(const IdSpace& ids, int mni);
+// in_use and max_idx again from the slots (after a dead holder's update).
+template <typename InUse>
+void RecountIds(IdSpace& ids, int mni, InUse in_use) {
+  ids.in_use = 0;
+  ids.max_idx = -1;
+  for (int i = 0; i < mni; i++)
+    if (in_use(i)) ids.in_use++, ids.max_idx = i;
+}
 
 inline int IdOf(const Perm& p, int idx) { return static_cast<int>(p.seq) * kIpcMni + idx; }
 

@@ -253,6 +253,14 @@ void FillStat(const SemSlot& s, semid64_ds* out) {
 
 }  // namespace
 
+void SemRepair_locked() {
+  Region* r = Get();
+  RecountIds(r->sem_ids, kSemMni, SlotInUse);
+  r->used_sems = 0;
+  for (int i = 0; i <= r->sem_ids.max_idx; i++)
+    if (SlotInUse(i)) r->used_sems += static_cast<int>(r->sem[i].nsems);
+}
+
 long SemGet(int32_t key, int nsems, int flags) {
   if (!Get()) return -ENOSYS;
   if (nsems < 0 || nsems > kSemMsl) return -EINVAL;

@@ -20,4 +20,7 @@ long SemCtl(int semid, int semnum, int cmd, unsigned long arg);
 void SemApplyUndo();  // the process ends: its SEM_UNDO adjustments
 void SemProcText(std::string* out);
 
+// After a takeover from a dead lock holder (sysv_registry.h): the counts again.
+void SemRepair_locked();
+
 }  // namespace junction::libos::sysv

@@ -150,6 +150,14 @@ uint64_t ResidentPages(const ShmSlot& s) {
 
 }  // namespace
 
+void ShmRepair_locked() {
+  Region* r = Get();
+  RecountIds(r->shm_ids, kShmMni, SlotInUse);
+  r->shm_tot = 0;
+  for (int i = 0; i <= r->shm_ids.max_idx; i++)
+    if (SlotInUse(i)) r->shm_tot += Pages(r->shm[i].segsz);
+}
+
 long ShmGet(int32_t key, size_t size, int flags) {
   if (!Get()) return -ENOSYS;
   Guard g;

@@ -29,4 +29,7 @@ bool ShmHasAttachments();
 void ShmForkAttachments_locked(int delta);  // a fork's child holds the parent's attachments too
 void ShmProcText(std::string* out);
 
+// After a takeover from a dead lock holder (sysv_registry.h): the counts again.
+void ShmRepair_locked();
+
 }  // namespace junction::libos::sysv
