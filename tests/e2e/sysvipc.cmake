@@ -11,6 +11,10 @@ junction_e2e(ipc_sysv_tools FILTER ${E2E_DATA}/ipc_sysv_tools_filter.sh
 # as a non-root user; no server process left after the fast shutdown.
 add_test(NAME e2e.proc_postgres COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_postgres_test.sh $<TARGET_FILE:junction>)
 set_tests_properties(e2e.proc_postgres PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
+# Edge cases of review findings: semtimedop's saturated timeout, SHM_REMAP
+# over attachments, shmget's size refusals.
+add_executable(e2e_ipc_sysv_edge_cases progs/ipc_sysv_edge_cases.c)
+junction_e2e(ipc_sysv_edge_cases COMMAND $<TARGET_FILE:e2e_ipc_sysv_edge_cases>)
 # Container processes killed from outside mid-call (a registry lock held by
 # a dead process, zombie or reaped): the others carry on.
 add_executable(e2e_ipc_sysv_host_kill progs/ipc_sysv_host_kill.c)

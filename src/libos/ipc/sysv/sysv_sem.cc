@@ -290,8 +290,12 @@ long SemTimedOp(int semid, uintptr_t sops_addr, size_t nsops, uintptr_t timeout)
     auto t = UserPtr<timespec>(static_cast<long>(timeout)).Read();
     if (!t.ok()) return -EFAULT;
     if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000) return -EINVAL;
-    deadline = sched::NowNs() + static_cast<uint64_t>(t->tv_sec) * 1000000000ull +
-               static_cast<uint64_t>(t->tv_nsec);
+    // Saturated: a timeout past 2^64 ns (tv_sec >= 18446744074) waits for ever.
+    uint64_t ns = 0;
+    if (__builtin_mul_overflow(static_cast<uint64_t>(t->tv_sec), 1000000000ull, &ns) ||
+        __builtin_add_overflow(ns, static_cast<uint64_t>(t->tv_nsec), &ns) ||
+        __builtin_add_overflow(ns, sched::NowNs(), &deadline))
+      deadline = ~uint64_t{0};
     if (deadline == 0) deadline = 1;
   }
   int max = 0;

@@ -5,6 +5,7 @@
 #include <linux/shm.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/syscall.h>
 
 #include <atomic>
@@ -94,12 +95,15 @@ bool StillMapped(const Attachment& at) {
   return mapped;
 }
 
-long NewSegment(int32_t key, size_t size, int flags) {
+// `refused`: HostWouldRefuse's answer for it.
+long NewSegment(int32_t key, size_t size, int flags, bool refused) {
   Region* r = Get();
   if (size < 1 || size > kShmMax) return -EINVAL;
   uint64_t pages = Pages(size);
   if (pages * kPage < size) return -ENOSPC;
   if (r->shm_tot + pages < r->shm_tot || r->shm_tot + pages > kShmAll) return -ENOSPC;
+  if (size > static_cast<uint64_t>(INT64_MAX)) return -EINVAL;  // shmem_file_setup: past MAX_LFS_FILESIZE
+  if (refused) return -ENOMEM;
   if (!*fs::SharedSysvDir()) return -ENOMEM;  // no host tmpfs for the pages
   uint32_t seq;
   int idx = AllocIndex(r->shm_ids, kShmMni, SlotInUse, &seq);
@@ -158,11 +162,39 @@ void ShmRepair_locked() {
     if (SlotInUse(i)) r->shm_tot += Pages(r->shm[i].segsz);
 }
 
+namespace {
+
+// Linux's shmem_acct_size for a new segment of `pages` (unless
+// SHM_NORESERVE): under the host's heuristic overcommit, more than its RAM
+// and swap is ENOMEM (the strict mode's commit limit is not followed).
+bool HostWouldRefuse(uint64_t pages, int flags) {
+  if (flags & SHM_NORESERVE) return false;
+  static int overcommit = -1;  // /proc/sys/vm/overcommit_memory, read once
+  if (overcommit < 0) {
+    char c = '0';
+    long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L("/proc/sys/vm/overcommit_memory"), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      host::Syscall(SYS_read, fd, host::L(&c), 1);
+      host::Syscall(SYS_close, fd);
+    }
+    overcommit = c - '0';
+  }
+  if (overcommit == 1) return false;
+  struct sysinfo si{};
+  if (host::Syscall(SYS_sysinfo, host::L(&si)) < 0) return false;
+  uint64_t limit = (static_cast<uint64_t>(si.totalram) + si.totalswap) * si.mem_unit / kPage;
+  return pages > limit;
+}
+
+}  // namespace
+
 long ShmGet(int32_t key, size_t size, int flags) {
   if (!Get()) return -ENOSYS;
+  // Host calls before the lock: only a creation uses the answer.
+  bool refused = (key == IPC_PRIVATE || (flags & IPC_CREAT)) && HostWouldRefuse(Pages(size), flags);
   Guard g;
   Region* r = Get();
-  if (key == IPC_PRIVATE) return NewSegment(key, size, flags);
+  if (key == IPC_PRIVATE) return NewSegment(key, size, flags, refused);
   for (int i = 0; i <= r->shm_ids.max_idx; i++) {
     ShmSlot& s = r->shm[i];
     if (!s.perm.in_use || s.perm.key != key) continue;
@@ -172,7 +204,7 @@ long ShmGet(int32_t key, size_t size, int flags) {
     return IdOf(s.perm, i);
   }
   if (!(flags & IPC_CREAT)) return -ENOENT;
-  return NewSegment(key, size, flags);
+  return NewSegment(key, size, flags, refused);
 }
 
 long ShmAt(int shmid, uintptr_t addr, int flags) {
@@ -239,8 +271,20 @@ long ShmAt(int shmid, uintptr_t addr, int flags) {
   ShmSlot* s = &Get()->shm[idx];
   s->atime = NowSeconds();
   s->lpid = CallerPid();
-  // A mapping over an old attachment (SHM_REMAP) ended that one.
-  g_attached.push_back({*m, static_cast<size_t>(Pages(size) * kPage), idx, serial,
+  // A mapping over old attachments (SHM_REMAP) ended those it covers whole,
+  // as Linux's munmap of their VMAs (shm_close) does; ones it covers in
+  // part keep what is left.
+  size_t len = static_cast<size_t>(Pages(size) * kPage);
+  for (size_t i = 0; i < g_attached.size();) {
+    const Attachment& old = g_attached[i];
+    if (old.addr < *m || old.addr + old.len > *m + len) {
+      i++;
+      continue;
+    }
+    Detached_locked(old.idx, old.serial);
+    g_attached.erase(g_attached.begin() + static_cast<long>(i));
+  }
+  g_attached.push_back({*m, len, idx, serial,
                         static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)});
   g_attached_count.store(static_cast<int>(g_attached.size()), std::memory_order_relaxed);
   return static_cast<long>(*m);
