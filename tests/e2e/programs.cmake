@@ -132,6 +132,10 @@ junction_e2e(fs_stat_paths COMMAND $<TARGET_FILE:e2e_fs_stat_paths>)
 # retargeted, renamed over, a directory in their place, removed.
 add_executable(e2e_fs_link_changes progs/fs_link_changes.c)
 junction_e2e(fs_link_changes COMMAND $<TARGET_FILE:e2e_fs_link_changes>)
+# Links whose target must be a directory ("f/", "f/."): ENOTDIR for a file,
+# on the first walk and through the known links.
+add_executable(e2e_fs_link_dir_targets progs/fs_link_dir_targets.c)
+junction_e2e(fs_link_dir_targets COMMAND $<TARGET_FILE:e2e_fs_link_dir_targets>)
 # ... and after a host process outside the container changed them.
 add_test(NAME e2e.fs_link_changes_host
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fs_link_changes_host.sh $<TARGET_FILE:junction> ${E2E_APP}

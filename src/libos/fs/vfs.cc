@@ -237,6 +237,9 @@ std::optional<std::string> Vfs::FollowKnownLinks(const std::string& guest, bool 
       next += c;
     }
     if (!ok) break;
+    // A last link whose target must be a directory ("f/", "f/."): the walk
+    // checks that (here the names after it would have).
+    if (named && plen == cur.size() && (target->back() == '/' || SplitPath(*target).back() == ".")) break;
     next.append(cur, plen, std::string::npos);
     if (next.empty()) next = "/";
     if (next.size() >= PATH_MAX) break;
@@ -419,6 +422,9 @@ SysResult<Lookup> Vfs::Walk(const std::string& start, const std::string& path, u
         cur = root;
       }
       auto tc = SplitPath(target);
+      // A target ending in '/' names a directory, as "f/." does: its last
+      // name is then not the path's last (ENOTDIR unless a directory).
+      if (target.back() == '/' && !tc.empty()) tc.emplace_back(".");
       for (auto it = tc.rbegin(); it != tc.rend(); ++it) todo.push_back(*it);
       if (last) last_from_link = true;
       after_link = true;
