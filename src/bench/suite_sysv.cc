@@ -6,13 +6,16 @@
 //   msg_procs     the same with one message each way on one queue (by type)
 //   sem_uncontended  one process: semop +1 then -1 (ns per semop)
 //   shmat_shmdt   one process: attach and detach a 1 MiB segment
+#include <signal.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 
 #include "bench/bench.h"
@@ -22,10 +25,62 @@ namespace junction::bench {
 
 namespace {
 
-bool ChildOk(pid_t pid) {
-  int st = 0;
-  return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
+void OnAlarm(int) {}
+
+// The parent's side of a round trip with a forked child: its blocking
+// calls are interrupted (EINTR) every 100 ms, so a child that exited early
+// ends the measurement instead of leaving the parent waiting for ever.
+class ChildWatch {
+ public:
+  explicit ChildWatch(pid_t child) : child_(child) {
+    struct sigaction sa{};
+    sa.sa_handler = OnAlarm;  // no SA_RESTART: the call returns EINTR
+    sigaction(SIGALRM, &sa, &old_);
+    itimerval every{{0, 100000}, {0, 100000}};
+    setitimer(ITIMER_REAL, &every, nullptr);
+  }
+  ~ChildWatch() {
+    itimerval off{};
+    setitimer(ITIMER_REAL, &off, nullptr);
+    sigaction(SIGALRM, &old_, nullptr);
+    if (!reaped_) ChildOk();
+  }
+  ChildWatch(const ChildWatch&) = delete;
+  ChildWatch& operator=(const ChildWatch&) = delete;
+
+  // Runs `call` (a System V call: < 0 on failure) until it succeeds; false
+  // if it failed otherwise than by the timer, or the child is gone.
+  template <typename F>
+  bool Do(F call) {
+    for (;;) {
+      if (call() >= 0) return true;
+      if (errno != EINTR || reaped_) return false;
+      int st = 0;
+      if (waitpid(child_, &st, WNOHANG) == child_) {
+        reaped_ = true;
+        status_ = st;
+        return false;
+      }
+    }
+  }
+
+  // Reaps the child (if not yet): it exited with status 0.
+  bool ChildOk() {
+    if (child_ <= 0) return false;
+    if (!reaped_) {
+      itimerval off{};
+      setitimer(ITIMER_REAL, &off, nullptr);
+      reaped_ = waitpid(child_, &status_, 0) == child_;
+    }
+    return reaped_ && WIFEXITED(status_) && WEXITSTATUS(status_) == 0;
+  }
+
+ private:
+  pid_t child_;
+  bool reaped_ = false;
+  int status_ = 0;
+  struct sigaction old_{};
+};
 
 Measurement SemProcs(const Context& ctx) {
   int id = semget(IPC_PRIVATE, 2, 0600);
@@ -37,14 +92,15 @@ Measurement SemProcs(const Context& ctx) {
       if (semop(id, &p, 1) || semop(id, &v, 1)) _exit(1);
     _exit(0);
   }
+  ChildWatch watch(pid);
   sembuf p = {1, -1, 0}, v = {0, 1, 0};
   int64_t start = NowNs();
   uint64_t done = 0;
   for (; done < ctx.iterations; done++)
-    if (semop(id, &v, 1) || semop(id, &p, 1)) break;
+    if (!watch.Do([&] { return semop(id, &v, 1); }) || !watch.Do([&] { return semop(id, &p, 1); })) break;
   int64_t end = NowNs();
   semctl(id, 0, IPC_RMID);
-  if (!ChildOk(pid) || done != ctx.iterations) return {0, "semaphore round trip failed"};
+  if (!watch.ChildOk() || done != ctx.iterations) return {0, "semaphore round trip failed"};
   return {static_cast<double>(end - start) / static_cast<double>(done), ""};
 }
 
@@ -66,16 +122,19 @@ Measurement MsgProcs(const Context& ctx) {
     }
     _exit(0);
   }
+  ChildWatch watch(pid);
   Msg m{1, "ping"};
   int64_t start = NowNs();
   uint64_t done = 0;
   for (; done < ctx.iterations; done++) {
     m.type = 1;
-    if (msgsnd(id, &m, sizeof(m.text), 0) || msgrcv(id, &m, sizeof(m.text), 2, 0) < 0) break;
+    if (!watch.Do([&] { return msgsnd(id, &m, sizeof(m.text), 0); }) ||
+        !watch.Do([&] { return msgrcv(id, &m, sizeof(m.text), 2, 0); }))
+      break;
   }
   int64_t end = NowNs();
   msgctl(id, IPC_RMID, nullptr);
-  if (!ChildOk(pid) || done != ctx.iterations) return {0, "message round trip failed"};
+  if (!watch.ChildOk() || done != ctx.iterations) return {0, "message round trip failed"};
   return {static_cast<double>(end - start) / static_cast<double>(done), ""};
 }
 
