@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,9 +45,6 @@ SysResult<std::string> SynthFs::Readlink(const std::string& rel) {
   SynthNode n = Describe(SplitPath(rel));
   if (n.kind == SynthNode::kNone) return Errno{ENOENT};
   if (n.kind != SynthNode::kLink) return Errno{EINVAL};
-  // A magic link's target is a path Linux writes into a PATH_MAX buffer
-  // (d_path): a deeper one cannot be named.
-  if (n.magic && n.target.size() + 1 > PATH_MAX) return Errno{ENAMETOOLONG};
   return n.target;
 }
 

@@ -675,7 +675,12 @@ SysResult<void> Vfs::Rename(long olddirfd, const std::string& oldpath, long newd
 SysResult<std::string> Vfs::Readlink(long dirfd, const std::string& path) {
   Lookup l = TRY(Resolve(dirfd, path, 0));
   if (!S_ISLNK(l.st.st_mode)) return Errno{EINVAL};
-  return l.mount->fs->Readlink(l.rel);
+  std::string target = TRY(l.mount->fs->Readlink(l.rel));
+  // readlink(2) of a magic link: Linux writes its target into a PATH_MAX
+  // buffer (d_path), so a deeper one has no answer. The walk follows such
+  // a link whatever its depth (Linux never names it there).
+  if (target.size() + 1 > PATH_MAX && l.mount->fs->IsMagicLink(l.rel)) return Errno{ENAMETOOLONG};
+  return target;
 }
 
 std::string Vfs::RealPath(const std::string& path) {

@@ -297,10 +297,13 @@ JUNCTION_HANDLER(faccessat2) { return Access(a.a[0], a.a[1], a.a[2], a.a[3]); }
 namespace {
 
 long ReadlinkCommon(long dirfd, long path_addr, long buf, long size) {
+  // bufsiz is an int (Linux's readlinkat), checked before the path; the
+  // buffer only by the copy, after the lookup's errors (ENOENT, EINVAL
+  // for a non-link).
+  if (static_cast<int>(size) <= 0) return -EINVAL;
+  size = static_cast<int>(size);
   auto p = CopyStringFromUser(path_addr, 4096);
   if (!p.ok()) return -p.error();
-  if (size <= 0) return -EINVAL;
-  if (!GuestWritable(static_cast<uintptr_t>(buf), static_cast<size_t>(size))) return -EFAULT;
   auto t = Vfs::Get().Readlink(dirfd, p->empty() ? std::string() : *p);
   if (!t.ok()) return ToErr(t.error());
   size_t n = std::min(t->size(), static_cast<size_t>(size));

@@ -236,6 +236,21 @@ static void Cwd(void) {
   SHOW("stat .. in cwd", stat("..", &st));
   char target[PATH_MAX];
   SHOW("readlink /proc/self/cwd", readlink("/proc/self/cwd", target, sizeof(target)));
+  // Following the magic link never names it: a path through it works.
+  int pfd = open("/proc/self/cwd/file", O_RDONLY);
+  SHOW("open /proc/self/cwd/file", pfd < 0 ? -1 : 0);
+  if (pfd >= 0) close(pfd);
+  char via_fd[64];
+  snprintf(via_fd, sizeof(via_fd), "/proc/self/fd/%d/file", level_fd[kDepth]);
+  pfd = open(via_fd, O_RDONLY);
+  SHOW("open /proc/self/fd/N/file", pfd < 0 ? -1 : 0);
+  if (pfd >= 0) close(pfd);
+  struct stat here_st;
+  stat(".", &here_st);
+  SHOW("stat /proc/self/cwd", stat("/proc/self/cwd", &st));
+  printf("  the cwd: %d\n", st.st_ino == here_st.st_ino && st.st_dev == here_st.st_dev);
+  SHOW("chdir /proc/self/cwd", chdir("/proc/self/cwd"));
+  SHOW("stat file after it", stat("file", &st));
   // glibc's getcwd walks ".." itself when the kernel's answer is too long.
   char* g = getcwd(NULL, 0);
   printf("glibc getcwd: %s", g ? "ok" : strerror(errno));

@@ -458,6 +458,16 @@ int main(int argc, char** argv) {
   show("epoll_wait bad", epoll_wait(ep, (struct epoll_event*)bad, 4, 0));
   show("getcwd bad", syscall(SYS_getcwd, bad, 100));
   show("readlink bad", readlink("/proc/self/exe", bad, 100));
+  // The buffer is checked by the copy: the lookup's errors come first.
+  show("readlink bad buffer, missing path", readlink("/nonexistent/x", bad, 10));
+  show("readlink bad buffer, not a link", readlink("/etc/passwd", bad, 10));
+  show("readlink unmapped buffer, missing path", readlink("/nonexistent/x", (char*)8, 10));
+  show("readlink unmapped buffer, not a link", readlink("/etc/passwd", (char*)8, 10));
+  show("readlink unmapped buffer, a link", readlink("/proc/self/exe", (char*)8, 10));
+  show("readlink bad path, size 0", syscall(SYS_readlink, bad, bad, 0));
+  char lbuf[16];
+  show("readlink size 2^32 (an int: 0)", syscall(SYS_readlink, "/proc/self/root", lbuf, 1L << 32));
+  show("readlink size 2^32+1 (an int: 1)", syscall(SYS_readlink, "/proc/self/root", lbuf, (1L << 32) + 1));
   show("rt_sigpending bad", syscall(SYS_rt_sigpending, bad, 8));
   show("prctl get_name bad", prctl(PR_GET_NAME, bad));
   show("socketpair bad", socketpair(AF_UNIX, SOCK_STREAM, 0, (int*)bad));
