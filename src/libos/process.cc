@@ -12,6 +12,7 @@
 #include "libos/fs/shared_shm.h"
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/task_deadline.h"
 #include "libos/proc/task_sched.h"
 #include "libos/proc/teardown_watchdog.h"
 #include "libos/signals/signal_queue.h"
@@ -122,7 +123,17 @@ int AllocateTid() {
 void ForgetThread(int tid) {
   Table* t = Get();
   Process& p = CurrentProcess();
-  if (t && tid != p.pid) RemoveThread(t, tid);
+  if (!t) return;
+  if (tid != p.pid) {
+    RemoveThread(t, tid);
+    return;
+  }
+  // The main thread ends before the others (its entry stays while the
+  // process runs): Linux gives its deadline bandwidth back at its death.
+  if (DeadlineOf(t, tid).runtime == 0) return;
+  LockTable(t, p.host_pid);
+  DropDeadlineLocked(t, tid);
+  UnlockTable(t);
 }
 
 void ForgetOtherThreads() {

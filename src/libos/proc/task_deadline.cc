@@ -14,7 +14,6 @@ namespace {
 
 constexpr int kSchedDeadline = 6;
 constexpr int kBwShift = 20;  // Linux's BW_SHIFT
-constexpr uint64_t kNoLimit = ~uint64_t{0};
 
 long HostSysctl(const char* name, long fallback) {
   std::string s = fs::ReadHostFile(std::string("/proc/sys/kernel/") + name);
@@ -28,11 +27,11 @@ uint64_t Ratio(uint64_t period, uint64_t runtime) {
 }
 
 // The bandwidth each CPU gives deadline tasks (def_dl_bandwidth): the host's
-// sched_rt_runtime_us/sched_rt_period_us, kNoLimit for a runtime of -1.
+// sched_rt_runtime_us/sched_rt_period_us, kDeadlineNoLimit for a runtime of -1.
 uint64_t CpuBandwidth() {
   long runtime = HostSysctl("sched_rt_runtime_us", 950000);
   long period = HostSysctl("sched_rt_period_us", 1000000);
-  if (runtime < 0) return kNoLimit;
+  if (runtime < 0) return kDeadlineNoLimit;
   return Ratio(static_cast<uint64_t>(period) * 1000, static_cast<uint64_t>(runtime) * 1000);
 }
 
@@ -74,7 +73,7 @@ DeadlineParams DeadlineOf(const Table* t, int tid) {
 long AdmitDeadlineLocked(Table* t, int tid, const DeadlineParams& p, int cores) {
   uint64_t period = p.period ? p.period : p.deadline;
   uint64_t bw = CpuBandwidth();
-  if (bw != kNoLimit) {
+  if (bw != kDeadlineNoLimit) {
     unsigned __int128 total = Ratio(period, p.runtime);
     for (const DeadlineSlot& s : t->deadline)
       if (s.tid.load() != tid && SlotLive(t, s)) total += Ratio(s.period.load(), s.runtime.load());
@@ -103,6 +102,13 @@ void RenameDeadlineLocked(Table* t, int old_tid, int new_tid) {
   if (DeadlineSlot* s = SlotOf(t, old_tid)) s->tid.store(new_tid);
 }
 
-bool DeadlineBandwidthEnabled() { return CpuBandwidth() != 0; }
+bool DeadlineRootDomainRefusesFor(uint64_t cpu_bandwidth, bool affinity_covers) {
+  if (cpu_bandwidth == kDeadlineNoLimit) return false;
+  return !affinity_covers || cpu_bandwidth == 0;
+}
+
+bool DeadlineRootDomainRefuses(bool affinity_covers) {
+  return DeadlineRootDomainRefusesFor(CpuBandwidth(), affinity_covers);
+}
 
 }  // namespace junction::libos::proc

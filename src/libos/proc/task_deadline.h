@@ -39,8 +39,18 @@ void DropDeadlineLocked(Table* t, int tid);
 // non-main thread's exec makes it the main thread, with the pid).
 void RenameDeadlineLocked(Table* t, int old_tid, int new_tid);
 
-// False when the host gives deadline tasks no bandwidth at all
-// (sched_rt_runtime_us 0): Linux then refuses SCHED_DEADLINE (EPERM).
-bool DeadlineBandwidthEnabled();
+// Each CPU's deadline bandwidth when sched_rt_runtime_us is -1: Linux then
+// controls none (dl_bandwidth_enabled() false).
+constexpr uint64_t kDeadlineNoLimit = ~uint64_t{0};
+
+// Linux's root-domain check on a task becoming a deadline task or changing
+// its parameters (__sched_setscheduler): EPERM while bandwidth is
+// controlled if the task's affinity does not cover the root domain or the
+// domain gives deadline tasks none (sched_rt_runtime_us 0). `cpu_bandwidth`
+// is each CPU's (BW_SHIFT fixed point, kDeadlineNoLimit: -1); without
+// control Linux checks neither.
+bool DeadlineRootDomainRefusesFor(uint64_t cpu_bandwidth, bool affinity_covers);
+// The same with the host's sysctls.
+bool DeadlineRootDomainRefuses(bool affinity_covers);
 
 }  // namespace junction::libos::proc

@@ -207,7 +207,7 @@ long SetSchedAttrs(const Task& task, const SchedRequest& r) {
     dl_change = cur.policy != kSchedDeadline || had.runtime != r.runtime || had.deadline != r.deadline ||
                 had.period != r.period || cur.dl_flags != (r.flags & kDeadlineFlags);
     // No deadline task narrower than its root domain, none without bandwidth.
-    if (dl_change && (!CoversContainer(cur.affinity) || !proc::DeadlineBandwidthEnabled())) return -EPERM;
+    if (dl_change && proc::DeadlineRootDomainRefuses(CoversContainer(cur.affinity))) return -EPERM;
   }
   bool apply = !(r.flags & kFlagKeepParams);
   if (dl_change && apply) {

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -275,6 +276,49 @@ static void DeadlineTasks(void) {
   Print("  now", 0);
 }
 
+// The main thread at 100 % ends with pthread_exit; the other thread then
+// asks for 100 % too: admitted once the main thread is dead (two tasks at
+// 100 % are more than two cores give), as Linux gives a task's bandwidth
+// back at its death, not the process's.
+static int main_set[2];  // the main thread writes once it is at 100 %
+
+static void* AfterMainExit(void* arg) {
+  (void)arg;
+  struct Attr a;
+  long r = -1;
+  int e = 0;
+  char c;
+  if (read(main_set[0], &c, 1) != 1) exit(1);
+  for (int i = 0; i < 100 && r != 0; i++) {  // until the main thread is gone
+    usleep(10000);
+    a = Deadline(1000000000, 1000000000, 1000000000, 0);
+    r = SetAttr(0, &a, 0);
+    e = errno;
+  }
+  printf("thread at 100 %% after the main thread's pthread_exit: %s\n", r == 0 ? "ok" : strerror(e));
+  a = Fair(SCHED_OTHER, 0, 0);
+  SetAttr(0, &a, 0);
+  exit(0);
+}
+
+static void MainThreadExit(void) {
+  fflush(stdout);
+  pid_t p = fork();
+  if (p == 0) {
+    pthread_t t;
+    if (pipe(main_set) != 0) _exit(1);
+    pthread_create(&t, NULL, AfterMainExit, NULL);  // before: a deadline task cannot
+    struct Attr a = Deadline(1000000000, 1000000000, 1000000000, 0);
+    SHOW("main thread at 100 %", SetAttr(0, &a, 0));
+    fflush(stdout);
+    if (write(main_set[1], "x", 1) != 1) _exit(1);
+    pthread_exit(NULL);
+  }
+  int status = 0;
+  waitpid(p, &status, 0);
+  printf("child exit status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 // Whether the host admits a tiny deadline task now, on this thread and
 // on another: its bandwidth is shared with every process on the machine.
 static void* ProbeThread(void* arg) {
@@ -325,6 +369,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "--probe") == 0) return Probe();
   if (argc > 1 && strcmp(argv[1], "deadline") == 0) {
     DeadlineTasks();
+    MainThreadExit();
     return 0;
   }
   Print("start", 0);
