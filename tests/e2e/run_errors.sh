@@ -61,6 +61,12 @@ expect_config() {  # expect_config NAME MESSAGE-REGEX -- CMD...
 printf '[[fs.mounts]]\ntype = "bind"\ntarget = "/data"\nsource = "%s/none"\n' "$tmp" > "$tmp/bind.toml"
 expect_config bind_source "bind.toml: fs.mounts\[0\].source: \"$tmp/none\": No such file or directory" \
   -- "$junction" run "$tmp/bind.toml" -- /bin/true
+# The container's /dev/shm directory (named by junction's host pid) goes
+# with the container that did not start.
+"$junction" run "$tmp/bind.toml" -- /bin/true 2>/dev/null & jpid=$!
+wait $jpid
+left=$(ls -d /dev/shm/junction-shm-$jpid-* 2>/dev/null)
+if [ -z "$left" ]; then echo "ok   bind_source_shm_dir: none left"; else echo "FAIL bind_source_shm_dir: left $left"; fail=1; rm -rf $left; fi
 # A config tmpfs mount whose host directory cannot be made beside the
 # container's /dev/shm directory is an error, not a tmpfs private to each
 # process (where a file a child writes is lost to its parent). A /dev/shm

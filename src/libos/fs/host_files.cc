@@ -13,6 +13,7 @@
 
 #include "libos/fs/fd_table.h"
 #include "libos/fs/path.h"
+#include "libos/fs/shared_shm.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/process.h"
@@ -75,6 +76,7 @@ void SetRoot(const std::string& root) {
   if (!r.ok()) {
     std::fprintf(stderr, "junction run: %s%s%s: %s\n", cfg ? cfg->source_path.c_str() : "",
                  cfg ? ": " : "", failed.c_str(), std::strerror(r.error()));
+    RemoveSharedShmDir();  // made for the container that does not start
     std::exit(1);
   }
 }
