@@ -21,4 +21,4 @@ add_executable(e2e_ipc_sysv_host_kill progs/ipc_sysv_host_kill.c)
 add_test(NAME e2e.ipc_sysv_host_kill
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_sysv_host_kill_test.sh $<TARGET_FILE:junction>
                  $<TARGET_FILE:e2e_ipc_sysv_host_kill>)
-set_tests_properties(e2e.ipc_sysv_host_kill PROPERTIES LABELS e2e TIMEOUT 120)
+set_tests_properties(e2e.ipc_sysv_host_kill PROPERTIES LABELS e2e TIMEOUT 240)

@@ -32,7 +32,7 @@ bool HostProcessExited(int host_pid) {
   return n > 0 && (p.revents & POLLIN);
 }
 
-PidLockTaken LockPidWord(std::atomic<int32_t>* word, int32_t self) {
+PidLockTaken LockPidWord(std::atomic<int32_t>* word, int32_t self, int32_t* dead_holder) {
   for (int spins = 0; spins < kSpins; spins++) {
     int32_t expected = 0;
     if (word->compare_exchange_weak(expected, self, std::memory_order_acquire)) return PidLockTaken::kFree;
@@ -60,8 +60,10 @@ PidLockTaken LockPidWord(std::atomic<int32_t>* word, int32_t self) {
     check_at = sched::NowNs() + kPidLockCheckNs;
     // Held for a whole check interval: is the holder still there?
     if (HostProcessExited(seen & ~kPidLockSleepers) &&
-        word->compare_exchange_strong(seen, self | kPidLockSleepers, std::memory_order_acquire))
+        word->compare_exchange_strong(seen, self | kPidLockSleepers, std::memory_order_acquire)) {
+      if (dead_holder) *dead_holder = seen & ~kPidLockSleepers;
       return PidLockTaken::kFromDead;
+    }
   }
 }
 

@@ -22,7 +22,8 @@ enum class PidLockTaken {
   kFromDead,  // from a holder that exited holding it: what it guarded may be half updated
 };
 
-PidLockTaken LockPidWord(std::atomic<int32_t>* word, int32_t self_host_pid);
+// kFromDead: *dead_holder (if given) is the host pid of the dead holder.
+PidLockTaken LockPidWord(std::atomic<int32_t>* word, int32_t self_host_pid, int32_t* dead_holder = nullptr);
 void UnlockPidWord(std::atomic<int32_t>* word);
 
 // Host process `host_pid` has exited (a zombie or gone).

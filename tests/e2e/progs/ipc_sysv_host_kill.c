@@ -42,7 +42,33 @@ static pid_t spawn(void) {
   }
 }
 
+// "undo": a child takes a semaphore with SEM_UNDO and is killed from
+// outside; the parent, which has not reaped it (a zombie), waits for the
+// semaphore: the child's exit gives it back.
+static int undo_after_host_kill(void) {
+  int id = semget(IPC_PRIVATE, 1, 0600);
+  struct sembuf take = {0, -1, SEM_UNDO}, give = {0, 1, 0};
+  semop(id, &give, 1);
+  pid_t c = fork();
+  if (c == 0) {
+    semop(id, &take, 1);
+    printf("ready: taken\n");
+    fflush(stdout);
+    for (;;) pause();
+  }
+  alarm(20);  // SIGALRM ends the process if it waits for ever
+  take.sem_flg = 0;
+  int r = semop(id, &take, 1);
+  printf("semop after the holder was killed: %d\n", r);
+  int st;
+  waitpid(c, &st, 0);
+  printf("child: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+  semctl(id, 0, IPC_RMID);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && !strcmp(argv[1], "undo")) return undo_after_host_kill();
   int secs = argc > 1 ? atoi(argv[1]) : 10;
   q = msgget(IPC_PRIVATE, 0600);
   sid = semget(IPC_PRIVATE, 2, 0600);

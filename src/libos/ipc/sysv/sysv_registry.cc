@@ -25,13 +25,15 @@ constexpr uint32_t kMagic = 0x53595356;  // "SYSV"
 Region* g_region = nullptr;
 sched::SpinLock g_local_lock;  // this process's kthreads, before the shared word
 
-// The lock came from a process that exited holding it: what it may have
-// left half done and can be recomputed is (a semop's values and SEM_UNDO
-// record are not: docs/ipc.md).
-void RepairAfterDeadHolder_locked() {
+// The lock came from host process `dead`, which exited holding it: what
+// it may have left half done and can be recomputed is (a semop's values
+// and SEM_UNDO record are not: docs/ipc.md), and its SEM_UNDO adjustments
+// are applied now, as its exit would have.
+void RepairAfterDeadHolder_locked(int dead) {
   ShmRepair_locked();
   SemRepair_locked();
   MsgRepair_locked();
+  SemApplyUndoOfDead_locked(dead);
 }
 
 }  // namespace
@@ -55,8 +57,9 @@ bool Create() {
 
 void Lock() {
   g_local_lock.lock();
-  if (host::LockPidWord(&g_region->lock, CurrentProcess().host_pid) == host::PidLockTaken::kFromDead)
-    RepairAfterDeadHolder_locked();
+  int32_t dead = 0;
+  if (host::LockPidWord(&g_region->lock, CurrentProcess().host_pid, &dead) == host::PidLockTaken::kFromDead)
+    RepairAfterDeadHolder_locked(dead);
 }
 
 void Unlock() {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "libos/host/host.h"
+#include "libos/host/shared_pid_lock.h"
 #include "libos/ipc/sysv/sysv_registry.h"
 #include "libos/process.h"
 #include "libos/syscalls/user_memory.h"
@@ -98,17 +99,23 @@ void UndoApply_locked(int host_pid, int pid, std::vector<SemSlot*>* changed) {
   }
 }
 
-// Applies the adjustments of processes that died without doing it (killed
-// from outside the container). Returns the sets it changed.
-void SweepDeadUndo_locked(std::vector<SemSlot*>* changed) {
+// The other host processes that hold adjustments (each once): the ones a
+// waiter checks, outside the lock, before it sleeps (SweepDead_locked).
+std::vector<int> UndoHolders_locked() {
   Region* r = Get();
   int self = CurrentProcess().host_pid;
+  std::vector<int> pids;
   for (int i = 0; i < r->undo_used; i++) {
     int h = r->undo[i].host_pid;
-    if (h == self || host::Syscall(SYS_kill, h, 0) != -ESRCH) continue;
-    UndoApply_locked(h, 0, changed);
-    i = -1;  // the list moved
+    if (h != self && std::find(pids.begin(), pids.end(), h) == pids.end()) pids.push_back(h);
   }
+  return pids;
+}
+
+// Applies the adjustments of processes that exited without doing it
+// (killed from outside the container). Returns the sets it changed.
+void SweepDead_locked(const std::vector<int>& dead, std::vector<SemSlot*>* changed) {
+  for (int h : dead) UndoApply_locked(h, 0, changed);
 }
 
 bool OthersHaveUndo_locked() {
@@ -253,6 +260,11 @@ void FillStat(const SemSlot& s, semid64_ds* out) {
 
 }  // namespace
 
+void SemApplyUndoOfDead_locked(int host_pid) {
+  std::vector<SemSlot*> changed;
+  UndoApply_locked(host_pid, 0, &changed);
+}
+
 void SemRepair_locked() {
   Region* r = Get();
   RecountIds(r->sem_ids, kSemMni, SlotInUse);
@@ -305,6 +317,12 @@ long SemTimedOp(int semid, uintptr_t sops_addr, size_t nsops, uintptr_t timeout)
     alter |= op.sem_op != 0;
   }
   uint64_t serial = 0;
+  // Before sleeping on a value a process killed from outside may still
+  // hold through SEM_UNDO, its adjustments are given back: the holders are
+  // listed under the lock, looked at (host calls) outside it, and the dead
+  // ones' applied at the next try, once per wait.
+  std::vector<int> holders;
+  bool holders_checked = false;
   for (;;) {
     SemSlot* s;
     std::vector<SemSlot*> swept;
@@ -312,6 +330,10 @@ long SemTimedOp(int semid, uintptr_t sops_addr, size_t nsops, uintptr_t timeout)
     uint32_t gen = 0;
     Sem* waited = nullptr;
     bool zero = false;
+    std::vector<int> dead;
+    for (int h : holders)
+      if (host::HostProcessExited(h)) dead.push_back(h);
+    holders.clear();
     {
       Guard g;
       s = FindId_locked(semid);
@@ -324,14 +346,12 @@ long SemTimedOp(int semid, uintptr_t sops_addr, size_t nsops, uintptr_t timeout)
         return -EIDRM;
       }
       const sembuf* blocking = nullptr;
+      SweepDead_locked(dead, &swept);
       r = TryOps_locked(s, semid, sops.data(), nsops, &blocking);
-      if (r == 1) {
-        // Before sleeping on a value a process killed from outside may
-        // still hold through SEM_UNDO: give its adjustments back.
-        SweepDeadUndo_locked(&swept);
-        if (!swept.empty()) {
-          r = TryOps_locked(s, semid, sops.data(), nsops, &blocking);
-        }
+      if (r == 1 && !holders_checked) {
+        holders = UndoHolders_locked();
+        holders_checked = true;
+        if (!holders.empty()) r = 2;  // look at them, then try again
       }
       if (r == 1) {
         waited = &SemsOf(s)[blocking->sem_num];
@@ -344,7 +364,9 @@ long SemTimedOp(int semid, uintptr_t sops_addr, size_t nsops, uintptr_t timeout)
     }
     for (SemSlot* c : swept) WakeWaiters(c);
     if (r == 0 && alter) WakeWaiters(s);
+    if (r == 2) continue;
     if (r != 1) return r;
+    holders_checked = false;  // after this wait, look again
     uint64_t wait_until = deadline;
     bool poll_dead = false;
     {

@@ -22,5 +22,8 @@ void SemProcText(std::string* out);
 
 // After a takeover from a dead lock holder (sysv_registry.h): the counts again.
 void SemRepair_locked();
+// Host process `host_pid` exited without applying its SEM_UNDO adjustments
+// (killed from outside): applied now (the waiters see the change).
+void SemApplyUndoOfDead_locked(int host_pid);
 
 }  // namespace junction::libos::sysv
