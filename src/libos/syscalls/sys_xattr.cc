@@ -3,6 +3,9 @@
 
 #include <fcntl.h>
 
+#include <optional>
+#include <string>
+
 #include "libos/fs/fd_table.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
@@ -81,14 +84,24 @@ long ResolveTarget(long nr, long target, bool is_fd, Target* t) {
 // Reads: value/list buffer of `size` bytes is written by the host.
 long GetOrList(long nr, long target, bool is_fd, long name, long buf, long size) {
   if (size < 0) return -E2BIG;
-  if (size && !GuestWritable(static_cast<uintptr_t>(buf), static_cast<size_t>(size))) return -EFAULT;
   Target t;
   if (long r = ResolveTarget(nr, target, is_fd, &t)) return r;
-  if (name == -1)  // list
-    return host::Syscall(t.nr, t.arg, buf, size);
-  auto n = XattrName(name);
-  if (!n.ok()) return -n.error();
-  return host::Syscall(t.nr, t.arg, host::L(n->c_str()), buf, size);
+  std::optional<std::string> n;
+  if (name != -1) {
+    auto got = XattrName(name);
+    if (!got.ok()) return -got.error();
+    n = std::move(*got);
+  }
+  auto call = [&](long b, long sz) {
+    return n ? host::Syscall(t.nr, t.arg, host::L(n->c_str()), b, sz) : host::Syscall(t.nr, t.arg, b, sz);
+  };
+  if (!size || GuestWritable(static_cast<uintptr_t>(buf), static_cast<size_t>(size))) return call(buf, size);
+  // A buffer the host must not write: Linux faults only when it copies,
+  // after the lookup's errors and ENODATA/ERANGE, and not for an empty
+  // answer. The size asked first tells which.
+  long need = call(0, 0);
+  if (need <= 0) return need;
+  return need > size ? -ERANGE : -EFAULT;
 }
 
 long SetOrRemove(long nr, long target, bool is_fd, long name, long value, long size, long flags,

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <linux/futex.h>
@@ -464,6 +465,30 @@ int main(int argc, char** argv) {
   show("readlink unmapped buffer, missing path", readlink("/nonexistent/x", (char*)8, 10));
   show("readlink unmapped buffer, not a link", readlink("/etc/passwd", (char*)8, 10));
   show("readlink unmapped buffer, a link", readlink("/proc/self/exe", (char*)8, 10));
+  // So for the stat and xattr calls: a missing path is ENOENT.
+  show("stat unmapped buffer, missing path", syscall(SYS_stat, "/nonexistent/x", (void*)8));
+  show("lstat unmapped buffer, missing path", syscall(SYS_lstat, "/nonexistent/x", (void*)8));
+  show("newfstatat unmapped buffer, missing path",
+       syscall(SYS_newfstatat, AT_FDCWD, "/nonexistent/x", (void*)8, 0));
+  show("statx unmapped buffer, missing path",
+       syscall(SYS_statx, AT_FDCWD, "/nonexistent/x", 0, 0x7ff, (void*)8));
+  show("statfs unmapped buffer, missing path", syscall(SYS_statfs, "/nonexistent/x", (void*)8));
+  show("getxattr unmapped buffer, missing path", syscall(SYS_getxattr, "/nonexistent/x", "user.a", (void*)8, 10));
+  show("listxattr unmapped buffer, missing path", syscall(SYS_listxattr, "/nonexistent/x", (void*)8, 10));
+  show("fgetxattr unmapped buffer, bad fd", syscall(SYS_fgetxattr, 999, "user.a", (void*)8, 10));
+  show("stat unmapped buffer, a file", syscall(SYS_stat, "/etc/passwd", (void*)8));
+  show("statx unmapped buffer, a file", syscall(SYS_statx, AT_FDCWD, "/etc/passwd", 0, 0x7ff, (void*)8));
+  show("listxattr unmapped buffer, a file", syscall(SYS_listxattr, "/etc/passwd", (void*)8, 10));
+  show("getxattr unmapped buffer, no such attribute",
+       syscall(SYS_getxattr, "/etc/passwd", "user.none", (void*)8, 10));
+  char xf[] = "/tmp/fault_copy_xattr.XXXXXX";
+  int xfd = mkstemp(xf);
+  show("setxattr user.a", syscall(SYS_setxattr, xf, "user.a", "hello", 5, 0));
+  show("getxattr unmapped buffer, too small", syscall(SYS_getxattr, xf, "user.a", (void*)8, 2));
+  show("getxattr unmapped buffer, big enough", syscall(SYS_getxattr, xf, "user.a", (void*)8, 10));
+  show("listxattr unmapped buffer, big enough", syscall(SYS_listxattr, xf, (void*)8, 64));
+  close(xfd);
+  unlink(xf);
   show("readlink bad path, size 0", syscall(SYS_readlink, bad, bad, 0));
   char lbuf[16];
   show("readlink size 2^32 (an int: 0)", syscall(SYS_readlink, "/proc/self/root", lbuf, 1L << 32));
