@@ -174,65 +174,55 @@ void Remove_locked(SemSlot* s) {
 
 // One try at the whole operation, Linux's perform_atomic_semop_slow: the
 // operations are applied in order (a semaphore named twice sees the first
-// change), and all undone if one would block or is out of range. Returns
-// 0 (done), -EAGAIN (would block with IPC_NOWAIT), -ERANGE, -ENOMEM (no
-// room for a SEM_UNDO adjustment) or 1 with *blocking set.
+// change), all or none. Returns 0 (done), -EAGAIN (would block with
+// IPC_NOWAIT), -ERANGE, -ENOMEM (no room for a SEM_UNDO adjustment) or 1
+// with *blocking set. The new values and adjustments are worked out aside
+// and only then stored, so a process killed from outside with the lock
+// held leaves at most those few stores half done (docs/ipc.md).
 long TryOps_locked(SemSlot* s, int semid, const sembuf* sops, size_t n, const sembuf** blocking) {
   Sem* sems = SemsOf(s);
   int self_host = CurrentProcess().host_pid;
-  std::vector<std::pair<int, int>> adj;  // semnum -> new adjustment, this call
-  auto adj_of = [&](int num) -> int {
+  std::vector<std::pair<int, int>> vals;  // semnum -> new value, this call
+  std::vector<std::pair<int, int>> adj;   // semnum -> new adjustment, this call
+  auto val_of = [&](int num) -> int& {
+    for (auto& [k, v] : vals)
+      if (k == num) return v;
+    return vals.emplace_back(num, sems[num].val).second;
+  };
+  auto adj_of = [&](int num) -> int& {
     for (auto& [k, v] : adj)
       if (k == num) return v;
     int u = UndoFind_locked(self_host, semid, num);
-    return u < 0 ? 0 : Get()->undo[u].adj;
+    return adj.emplace_back(num, u < 0 ? 0 : Get()->undo[u].adj).second;
   };
-  size_t done = 0;
-  long result = 0;
-  for (; done < n; done++) {
-    const sembuf& op = sops[done];
-    Sem& sem = sems[op.sem_num];
-    int v = sem.val;
+  for (size_t i = 0; i < n; i++) {
+    const sembuf& op = sops[i];
+    int& val = val_of(op.sem_num);
+    int v = val;
     if (op.sem_op == 0 && v) {
       *blocking = &op;
-      result = (op.sem_flg & IPC_NOWAIT) ? -EAGAIN : 1;
-      break;
+      return (op.sem_flg & IPC_NOWAIT) ? -EAGAIN : 1;
     }
     v += op.sem_op;
     if (v < 0) {
       *blocking = &op;
-      result = (op.sem_flg & IPC_NOWAIT) ? -EAGAIN : 1;
-      break;
+      return (op.sem_flg & IPC_NOWAIT) ? -EAGAIN : 1;
     }
-    if (v > kSemVmx) {
-      result = -ERANGE;
-      break;
-    }
+    if (v > kSemVmx) return -ERANGE;
     if (op.sem_flg & SEM_UNDO) {
-      int u = adj_of(op.sem_num) - op.sem_op;
-      if (u < -kSemAem - 1 || u > kSemAem) {
-        result = -ERANGE;
-        break;
-      }
-      bool found = false;
-      for (auto& [k, val] : adj)
-        if (k == op.sem_num) val = u, found = true;
-      if (!found) adj.emplace_back(op.sem_num, u);
+      int& a = adj_of(op.sem_num);
+      int u = a - op.sem_op;
+      if (u < -kSemAem - 1 || u > kSemAem) return -ERANGE;
+      a = u;
     }
-    sem.val = v;
+    val = v;
   }
-  if (result != 0) {
-    while (done-- > 0) sems[sops[done].sem_num].val -= sops[done].sem_op;
-    return result;
-  }
-  // Record the adjustments (room first, so nothing is half done).
+  // Room for the adjustments first, so nothing is half done.
   Region* r = Get();
   int needed = 0;
   for (auto& [k, v] : adj) needed += UndoFind_locked(self_host, semid, k) < 0 && v != 0;
-  if (r->undo_used + needed > kUndoMax) {
-    for (size_t i = n; i-- > 0;) sems[sops[i].sem_num].val -= sops[i].sem_op;
-    return -ENOMEM;
-  }
+  if (r->undo_used + needed > kUndoMax) return -ENOMEM;
+  for (auto& [k, v] : vals) sems[k].val = v;
   for (auto& [k, v] : adj) {
     int u = UndoFind_locked(self_host, semid, k);
     if (u >= 0 && v == 0) {
