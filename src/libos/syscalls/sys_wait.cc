@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 #include "libos/fs/fd_table.h"
@@ -229,8 +231,7 @@ JUNCTION_HANDLER(wait4) {
   long pid = static_cast<int>(a.a[0]);
   int options = static_cast<int>(a.a[2]);
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -EINVAL;
-  if (a.a[1] && !GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(int))) return -EFAULT;
-  if (a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(rusage))) return -EFAULT;
+  // The results' buffers are checked by the copies, after the wait.
   int idtype;
   long id;
   if (pid == -1) {
@@ -264,16 +265,25 @@ JUNCTION_HANDLER(waitid) {
   int options = static_cast<int>(a.a[3]);
   if (options & ~kWaitOptions) return -EINVAL;
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
-  if (a.a[2] && !GuestWritable(static_cast<uintptr_t>(a.a[2]), sizeof(siginfo_t))) return -EFAULT;
-  if (a.a[4] && !GuestWritable(static_cast<uintptr_t>(a.a[4]), sizeof(rusage))) return -EFAULT;
   long id = idtype == P_PIDFD || idtype == P_PGID ? static_cast<int>(a.a[1]) : a.a[1];
   siginfo_t si{};
   rusage ru{};
+  // As Linux: the child is reaped even if the results cannot be stored
+  // (the buffers are checked by the copies, after the wait).
   long r = Wait(idtype, id, options, &si, a.a[4] ? &ru : nullptr);
-  if (r < 0) return r;
+  if (r > 0 && a.a[4] && !SafeCopy(reinterpret_cast<void*>(a.a[4]), &ru, sizeof(ru))) return -EFAULT;
+  if (r < 0) {
+    // Linux stores the fields it reports, zero, on an error too (EFAULT
+    // then wins): si_signo, si_errno, si_code, then si_pid, si_uid, si_status.
+    if (!a.a[2]) return r;
+    const uint32_t zeros[3] = {};
+    if (!SafeCopy(reinterpret_cast<void*>(a.a[2]), zeros, sizeof(zeros)) ||
+        !SafeCopy(reinterpret_cast<void*>(a.a[2] + offsetof(siginfo_t, si_pid)), zeros, sizeof(zeros)))
+      return -EFAULT;
+    return r;
+  }
   // WNOHANG with nothing to report: Linux zeroes si_pid and si_signo.
   if (a.a[2] && !SafeCopy(reinterpret_cast<void*>(a.a[2]), &si, sizeof(si))) return -EFAULT;
-  if (a.a[4] && !SafeCopy(reinterpret_cast<void*>(a.a[4]), &ru, sizeof(ru))) return -EFAULT;
   return 0;
 }
 

@@ -543,6 +543,23 @@ int main(int argc, char** argv) {
   child = fork();
   if (child == 0) _exit(4);
   show("waitid info bad", waitid(P_PID, child, (siginfo_t*)bad, WEXITED));
+  // Unmapped results: the child is reaped all the same.
+  void* unmapped = (void*)8;
+  for (int k = 0; k < 3; k++) {
+    child = fork();
+    if (child == 0) _exit(5);
+    usleep(50000);  // a zombie now
+    if (k == 0) show("wait4 unmapped status", syscall(SYS_wait4, child, unmapped, 0, NULL));
+    if (k == 1) show("wait4 unmapped rusage", syscall(SYS_wait4, child, NULL, 0, unmapped));
+    if (k == 2) show("waitid unmapped info", syscall(SYS_waitid, P_PID, child, unmapped, WEXITED, NULL));
+    show("  reaped", wait4(child, NULL, WNOHANG, NULL));
+  }
+  show("waitid no child, unmapped info", syscall(SYS_waitid, P_PID, child, unmapped, WEXITED, NULL));
+  siginfo_t wsi;
+  memset(&wsi, 0xff, sizeof(wsi));
+  show("waitid no child", waitid(P_PID, child, &wsi, WEXITED));
+  printf("  signo %d code %d pid %d status %d, byte 40 %d\n", wsi.si_signo, wsi.si_code, wsi.si_pid,
+         wsi.si_status, ((unsigned char*)&wsi)[40]);
 
   // Futex words the LibOS reads (and FUTEX_WAKE_OP changes).
   uint32_t* fw = (uint32_t*)bad;
