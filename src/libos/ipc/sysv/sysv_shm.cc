@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -95,8 +96,9 @@ bool StillMapped(const Attachment& at) {
   return mapped;
 }
 
-// `refused`: HostWouldRefuse's answer for it.
-long NewSegment(int32_t key, size_t size, int flags, bool refused) {
+// Linux's newseg checks, in its order, before a segment of `size` is made
+// (`refused`: HostWouldRefuse's answer for it). 0 if it may be.
+long CheckNewSegment_locked(size_t size, bool refused) {
   Region* r = Get();
   if (size < 1 || size > kShmMax) return -EINVAL;
   uint64_t pages = Pages(size);
@@ -105,29 +107,37 @@ long NewSegment(int32_t key, size_t size, int flags, bool refused) {
   if (size > static_cast<uint64_t>(INT64_MAX)) return -EINVAL;  // shmem_file_setup: past MAX_LFS_FILESIZE
   if (refused) return -ENOMEM;
   if (!*fs::SharedSysvDir()) return -ENOMEM;  // no host tmpfs for the pages
+  return 0;
+}
+
+// The host file of a new segment, `serial`'s, sized to `pages` (made
+// without the lock: no one can name it before the segment is added).
+bool MakeSegmentFile(uint64_t serial, uint64_t pages) {
+  char path[160];
+  FilePath(serial, path, sizeof(path));
+  long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(path), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  long t = fd < 0 ? fd : host::Syscall(SYS_ftruncate, fd, static_cast<long>(pages * kPage));
+  if (fd >= 0) host::Syscall(SYS_close, fd);
+  if (t < 0 && fd >= 0) host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(path), 0);
+  return t >= 0;
+}
+
+// A new segment whose file MakeSegmentFile made.
+long AddSegment_locked(int32_t key, size_t size, int flags, uint64_t serial) {
+  Region* r = Get();
   uint32_t seq;
   int idx = AllocIndex(r->shm_ids, kShmMni, SlotInUse, &seq);
   if (idx < 0) return -ENOSPC;
   ShmSlot* s = &r->shm[idx];
   InitPerm(&s->perm, key, flags, seq);
-  char path[160];
-  FilePath(s->perm.serial, path, sizeof(path));
-  long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(path), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  long t = fd < 0 ? fd : host::Syscall(SYS_ftruncate, fd, static_cast<long>(pages * kPage));
-  if (fd >= 0) host::Syscall(SYS_close, fd);
-  if (t < 0) {
-    if (fd >= 0) host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(path), 0);
-    s->perm.in_use = 0;
-    FreeIndex(r->shm_ids, idx, SlotInUse);
-    return -ENOMEM;
-  }
+  s->perm.serial = serial;
   s->segsz = size;
   s->atime = s->dtime = 0;
   s->ctime = NowSeconds();
   s->cpid = CallerPid();
   s->lpid = 0;
   s->nattch = 0;
-  r->shm_tot += pages;
+  r->shm_tot += Pages(size);
   return IdOf(s->perm, idx);
 }
 
@@ -143,10 +153,11 @@ void FillStat(const ShmSlot& s, shmid64_ds* out) {
   out->shm_nattch = s.nattch;
 }
 
-// Resident pages of segment `s` (its host file's blocks).
-uint64_t ResidentPages(const ShmSlot& s) {
+// Resident pages of the segment of serial `serial` (its host file's
+// blocks; 0 once it is gone). A host call: made without the lock.
+uint64_t ResidentPages(uint64_t serial) {
   char path[160];
-  FilePath(s.perm.serial, path, sizeof(path));
+  FilePath(serial, path, sizeof(path));
   struct stat st{};
   if (host::Syscall(SYS_newfstatat, AT_FDCWD, host::L(path), host::L(&st), 0) < 0) return 0;
   return static_cast<uint64_t>(st.st_blocks) * 512 / kPage;
@@ -192,19 +203,47 @@ long ShmGet(int32_t key, size_t size, int flags) {
   if (!Get()) return -ENOSYS;
   // Host calls before the lock: only a creation uses the answer.
   bool refused = (key == IPC_PRIVATE || (flags & IPC_CREAT)) && HostWouldRefuse(Pages(size), flags);
-  Guard g;
-  Region* r = Get();
-  if (key == IPC_PRIVATE) return NewSegment(key, size, flags, refused);
-  for (int i = 0; i <= r->shm_ids.max_idx; i++) {
-    ShmSlot& s = r->shm[i];
-    if (!s.perm.in_use || s.perm.key != key) continue;
-    if ((flags & IPC_CREAT) && (flags & IPC_EXCL)) return -EEXIST;
-    if (s.segsz < size) return -EINVAL;
-    if (!Permits(s.perm, flags)) return -EACCES;
-    return IdOf(s.perm, i);
+  constexpr long kMakeFile = LONG_MIN;
+  uint64_t serial = 0;  // a new segment's file, once made
+  long result;
+  bool used = false;
+  for (;;) {
+    {
+      Guard g;
+      Region* r = Get();
+      result = kMakeFile;
+      if (key != IPC_PRIVATE) {
+        for (int i = 0; i <= r->shm_ids.max_idx && result == kMakeFile; i++) {
+          ShmSlot& s = r->shm[i];
+          if (!s.perm.in_use || s.perm.key != key) continue;
+          if ((flags & IPC_CREAT) && (flags & IPC_EXCL)) result = -EEXIST;
+          else if (s.segsz < size) result = -EINVAL;
+          else if (!Permits(s.perm, flags)) result = -EACCES;
+          else result = IdOf(s.perm, i);
+        }
+        if (result == kMakeFile && !(flags & IPC_CREAT)) result = -ENOENT;
+      }
+      if (result == kMakeFile) {
+        if (long e = CheckNewSegment_locked(size, refused); e < 0) {
+          result = e;
+        } else if (serial) {
+          result = AddSegment_locked(key, size, flags, serial);
+          used = result >= 0;
+        } else {
+          serial = ++r->serials;
+        }
+      }
+    }
+    if (result != kMakeFile) break;
+    // The file, then the checks again (the registry may have changed).
+    if (!MakeSegmentFile(serial, Pages(size))) return -ENOMEM;
   }
-  if (!(flags & IPC_CREAT)) return -ENOENT;
-  return NewSegment(key, size, flags, refused);
+  if (serial && !used) {
+    char path[160];
+    FilePath(serial, path, sizeof(path));
+    host::Syscall(SYS_unlinkat, AT_FDCWD, host::L(path), 0);
+  }
+  return result;
 }
 
 long ShmAt(int shmid, uintptr_t addr, int flags) {
@@ -374,14 +413,16 @@ long ShmCtl(int shmid, int cmd, uintptr_t buf) {
     case SHM_INFO: {
       shm_info info{};
       int max;
+      std::vector<uint64_t> serials;
       {
         Guard g;
         info.used_ids = r->shm_ids.in_use;
         info.shm_tot = r->shm_tot;
         for (int i = 0; i <= r->shm_ids.max_idx; i++)
-          if (r->shm[i].perm.in_use) info.shm_rss += ResidentPages(r->shm[i]);
+          if (r->shm[i].perm.in_use) serials.push_back(r->shm[i].perm.serial);
         max = MaxIndex(r->shm_ids, kShmMni);
       }
+      for (uint64_t serial : serials) info.shm_rss += ResidentPages(serial);
       CHECK(CopyToUser(buf, &info, sizeof(info)));
       return max;
     }
@@ -439,11 +480,16 @@ long ShmCtl(int shmid, int cmd, uintptr_t buf) {
 void ShmProcText(std::string* out) {
   *out = "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n";
   if (!Get()) return;
-  Guard g;
-  Region* r = Get();
-  for (int i = 0; i <= r->shm_ids.max_idx; i++) {
-    const ShmSlot& s = r->shm[i];
-    if (!s.perm.in_use) continue;
+  // The slots are copied under the lock; the files' sizes are looked at
+  // after it (host calls).
+  std::vector<std::pair<int, ShmSlot>> slots;
+  {
+    Guard g;
+    Region* r = Get();
+    for (int i = 0; i <= r->shm_ids.max_idx; i++)
+      if (r->shm[i].perm.in_use) slots.emplace_back(i, r->shm[i]);
+  }
+  for (const auto& [i, s] : slots) {
     char line[320];
     std::snprintf(line, sizeof(line),
                   "%10d %10d  %4o %21llu %5u %5u  %5u %5u %5u %5u %5u %10lld %10lld %10lld %21llu %21llu\n",
@@ -451,7 +497,7 @@ void ShmProcText(std::string* out) {
                   s.lpid, s.nattch, s.perm.uid, s.perm.gid, s.perm.cuid, s.perm.cgid,
                   static_cast<long long>(s.atime), static_cast<long long>(s.dtime),
                   static_cast<long long>(s.ctime),
-                  static_cast<unsigned long long>(ResidentPages(s) * kPage), 0ULL);
+                  static_cast<unsigned long long>(ResidentPages(s.perm.serial) * kPage), 0ULL);
     *out += line;
   }
 }
