@@ -25,11 +25,13 @@ long CreateCommon(long flags) {
 long WaitCommon(long epfd, long events_addr, long max, int64_t timeout_ns) {
   if (max <= 0 || max > kMaxEvents) return -EINVAL;
   size_t bytes = sizeof(epoll_event) * static_cast<size_t>(max);
-  if (!GuestWritable(static_cast<uintptr_t>(events_addr), bytes)) return -EFAULT;
   fs::FilePtr f = fs::FdTable::Get().Lookup(epfd);
   if (!f) return -EBADF;
   auto* ep = dynamic_cast<ipc::Epoll*>(f.get());
   if (!ep) return -EINVAL;
+  // After the descriptor's errors, as Linux's; before the wait, so no
+  // event is taken that cannot be given.
+  if (!GuestWritable(static_cast<uintptr_t>(events_addr), bytes)) return -EFAULT;
   // Harvest into LibOS memory, then copy out (epoll_event is packed). As
   // many as can be ready (one per member), so a wait reports all of them
   // up to `max` as Linux does; members added meanwhile wait for the next.

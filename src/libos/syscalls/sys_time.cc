@@ -18,10 +18,20 @@
 namespace junction::libos {
 
 namespace {
+
 bool IsCpuClock(long clock) {
   return clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID ||
          (clock < 0 && (clock & 7) != 3 /*CLOCKFD*/);
 }
+
+// A clock call whose buffer the host must not write: Linux checks the
+// clock first (EINVAL), and faults only on the copy.
+long HostClockFault(long nr, long clock) {
+  timespec ts;
+  long r = host::Syscall(nr, clock, host::L(&ts));
+  return r < 0 ? r : -EFAULT;
+}
+
 }  // namespace
 
 JUNCTION_HANDLER(clock_gettime) {
@@ -32,7 +42,7 @@ JUNCTION_HANDLER(clock_gettime) {
     CHECK(UserPtr<timespec>(a.a[1]).Write(NsToTimespec(ns)));
     return 0;
   }
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec))) return -EFAULT;
+  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec))) return HostClockFault(SYS_clock_gettime, a.a[0]);
   // Answer from the vDSO's data so that the vDSO and the syscall agree.
   if (junction_vdso_data* d = GuestVdsoData()) {
     timespec ts;
@@ -54,7 +64,8 @@ JUNCTION_HANDLER(clock_getres) {
     if (a.a[1]) CHECK(UserPtr<timespec>(a.a[1]).Write(res));
     return 0;
   }
-  if (a.a[1] && !GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec))) return -EFAULT;
+  if (a.a[1] && !GuestWritable(static_cast<uintptr_t>(a.a[1]), sizeof(timespec)))
+    return HostClockFault(SYS_clock_getres, a.a[0]);
   return host::Syscall(SYS_clock_getres, a.a[0], a.a[1]);
 }
 

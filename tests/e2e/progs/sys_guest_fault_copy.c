@@ -479,6 +479,13 @@ int main(int argc, char** argv) {
   show("stat unmapped buffer, a file", syscall(SYS_stat, "/etc/passwd", (void*)8));
   show("statx unmapped buffer, a file", syscall(SYS_statx, AT_FDCWD, "/etc/passwd", 0, 0x7ff, (void*)8));
   show("listxattr unmapped buffer, a file", syscall(SYS_listxattr, "/etc/passwd", (void*)8, 10));
+  // A bad clock or descriptor before the buffer.
+  show("clock_gettime unmapped buffer, bad clock", syscall(SYS_clock_gettime, 99, (void*)8));
+  show("clock_getres unmapped buffer, bad clock", syscall(SYS_clock_getres, 99, (void*)8));
+  show("clock_gettime unmapped buffer, bad cpu clock", syscall(SYS_clock_gettime, -1000000, (void*)8));
+  show("clock_gettime unmapped buffer", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (void*)8));
+  show("epoll_wait unmapped events, bad fd", syscall(SYS_epoll_wait, 999, (void*)8, 1, 0));
+  show("epoll_wait unmapped events, not epoll", syscall(SYS_epoll_wait, 0, (void*)8, 1, 0));
   show("getxattr unmapped buffer, no such attribute",
        syscall(SYS_getxattr, "/etc/passwd", "user.none", (void*)8, 10));
   char xf[] = "/tmp/fault_copy_xattr.XXXXXX";
