@@ -32,7 +32,7 @@ static void on_usr1(int sig) { (void)sig; }
 
 // Blocks deep in its stack, so that the pages around its stack pointer can
 // go without the thread's descriptor (at the stack's top, glibc's TLS).
-static volatile uintptr_t reader_sp;
+static volatile uintptr_t reader_sp;  // set just before the blocking call
 
 static __attribute__((noinline)) void read_deep(void) {
   char c;
@@ -72,7 +72,9 @@ static void run_case(const char* name, int wake_by_signal) {
   pthread_attr_setstacksize(&attr, kStackBytes);
   pthread_t t;
   if (pthread_create(&t, &attr, blocked_reader, NULL) != 0) _exit(2);
-  usleep(200 * 1000);  // the reader is blocked in its read
+  // The reader is about to block, then (under load too) blocked.
+  while (!reader_sp) usleep(1000);
+  usleep(300 * 1000);
   // Its frames of the read, 16 pages each side, far below its descriptor.
   uintptr_t page = reader_sp & ~(uintptr_t)(kPage - 1);
   if (munmap((void*)(page - 16 * kPage), 33 * kPage) != 0) _exit(2);
