@@ -30,6 +30,7 @@
 #include "sched/shm_protocol.h"
 #include "sched/short_slice.h"
 #include "sched/single_kthread.h"
+#include "sched/wake_placement.h"
 
 namespace junction::sched {
 
@@ -89,6 +90,10 @@ struct alignas(64) Kthread {
   std::atomic<uint32_t> park_word{0};
   std::atomic<bool> parked{false};
   std::atomic<bool> polling_reactor{false};  // parked in the reactor's epoll_wait
+  // Runs no uthread: out of work (spinning or parked). Read by wakers for
+  // wake-affine placement (wake_placement.h); a stale value only moves
+  // where a uthread queues.
+  std::atomic<bool> idle{false};
   bool gone = false;  // not in this process (after fork: only the forking kthread is)
   bool starting = false;  // a forked child is starting a host thread for it (g_restart_lock)
   CoreGrant grant;  // under the daemon: its slot and the core it holds
@@ -257,13 +262,23 @@ bool Allowed(const Uthread* u, int index) {
 // the first one it may run on.
 Kthread& HomeFor(Uthread* u, Kthread& preferred);
 
-// Stealing: the first uthread in k's queue that may run on `thief`.
-Uthread* StealFrom(Kthread& k, int thief) {
+// Stealing: the first uthread in k's queue that may run on `thief`, past
+// those placed there by a wake for less than kAffineStealCycles (then
+// *affine_pending is set: the thief keeps looking a little longer).
+Uthread* StealFrom(Kthread& k, int thief, bool* affine_pending) {
   if (k.rq_len.load(std::memory_order_relaxed) == 0) return nullptr;
   SpinGuard g(k.rq_lock);
   Uthread* prev = nullptr;
+  uint64_t now = 0;
   for (Uthread* u = k.rq_head; u; prev = u, u = u->rq_next) {
     if (!Allowed(u, thief)) continue;
+    if (u->affine_tsc != 0) {
+      if (!now) now = ReadTsc();
+      if (!AffineStealable(u->affine_tsc, now)) {
+        *affine_pending = true;
+        continue;
+      }
+    }
     if (prev) prev->rq_next = u->rq_next;
     else k.rq_head = u->rq_next;
     if (k.rq_tail == u) k.rq_tail = prev;
@@ -382,15 +397,35 @@ void HandleSignalWakeups() {
   }
 }
 
-Uthread* PickNext(Kthread& self) {
+// `affine_pending` (optional): set if another kthread holds a uthread a
+// wake placed there that this one may steal soon (wake_placement.h).
+Uthread* PickNext(Kthread& self, bool* affine_pending = nullptr) {
   if (Uthread* u = PopRunqueue(self)) return u;
+  bool pending = false;
   int n = g_num_kthreads.load(std::memory_order_relaxed);
   for (int i = 1; i < n; i++) {
     Kthread& other = g_kthreads[(self.index + i) % n];
     if (other.gone) continue;
-    if (Uthread* u = StealFrom(other, self.index)) return u;
+    if (Uthread* u = StealFrom(other, self.index, &pending)) return u;
   }
+  if (affine_pending) *affine_pending = pending;
   return nullptr;
+}
+
+// In the scheduler loop, about to run a uthread with more queued behind
+// it: a parked sibling takes them (wake-affine placement does not wake it,
+// MakeRunnable). Standalone only; under the daemon the grant logic does.
+void KickForQueuedWork(Kthread& self) {
+  if (self.rq_len.load(std::memory_order_relaxed) == 0 || UnderDaemon(self) || self.grant.member_pid != 0)
+    return;
+  int n = g_num_kthreads.load(std::memory_order_relaxed);
+  for (int i = 0; i < n; i++) {
+    Kthread& k = g_kthreads[i];
+    if (&k != &self && !k.gone && k.parked.load(std::memory_order_relaxed)) {
+      KickKthread(k);
+      return;
+    }
+  }
 }
 
 void IdleWait(Kthread& self, uint64_t next_deadline) {
@@ -713,6 +748,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
   next->on_cpu.store(true, std::memory_order_relaxed);
   next->state = UthreadState::kRunning;
   next->last_kthread = self.index;
+  next->affine_tsc = 0;
   BeginRun(next, self.tsc_fresh ? self.switch_tsc : ReadTsc());
   LoadUthread(self.ts, next);
   if (self.trace_woken == next) [[unlikely]] {
@@ -748,7 +784,8 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
     Uthread* next = PickNext(self);
     if (!next) {
       self.tsc_fresh = false;
-      bool timer_due = false;
+      self.idle.store(true, std::memory_order_relaxed);
+      bool timer_due = false, extended = false;
       for (int i = 0; i < g_idle_spins && !next; i++) {
         __builtin_ia32_pause();
         if ((i & 63) == 63) {
@@ -758,7 +795,15 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
             break;
           }
           if (net && net->poll(self.index, true) > 0) i = 0;  // frames keep it awake
-          next = PickNext(self);
+          bool affine_pending = false;
+          next = PickNext(self, &affine_pending);
+          // A uthread a wake queued on a busy sibling becomes ours to
+          // steal within kAffineStealCycles: wait for it rather than park
+          // (once: a ping-pong on the sibling queues one after another).
+          if (affine_pending && !extended) {
+            extended = true;
+            i = 0;
+          }
         }
       }
       if (!next) {
@@ -788,6 +833,8 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
         continue;
       }
     }
+    self.idle.store(false, std::memory_order_relaxed);
+    KickForQueuedWork(self);
     StartRunning(self, next);
     junction_uthread_switch(&self.sched_rsp, next->switch_rsp);
     // Back from a uthread that blocked, yielded or exited (perhaps on the
@@ -1098,7 +1145,33 @@ void MakeRunnable(Uthread* u) {
   int n = g_num_kthreads.load(std::memory_order_relaxed);
   Kthread* kp = &g_kthreads[u->last_kthread < n ? u->last_kthread : 0];
   if (kp->gone) kp = &Self();
-  Kthread& k = HomeFor(u, *kp);
+  Kthread* home = &HomeFor(u, *kp);
+  // A uthread waking another whose kthread idles: queue it here
+  // (wake_placement.h), where it runs when the waker blocks.
+  libos::ThreadState* ts = libos::CurrentThread();
+  Kthread& self = ts && ts->kthread ? Self() : *home;
+  WakePlacement place;
+  place.waker = ts && ts->kthread && ts->current ? self.index : -1;
+  place.home = home->index;
+  place.home_idle = home->idle.load(std::memory_order_relaxed);
+  place.waker_allowed = Allowed(u, self.index);
+  place.standalone = !UnderDaemon(self) && !UnderDaemon(*home) && self.grant.member_pid == 0;
+  if (WakeTarget(place) == self.index && home != &self) {
+    u->affine_tsc = ReadTsc();
+    PushRunqueue(self, u);
+    // No host wake-up for a parked sibling: a spinning one steals it after
+    // kAffineStealCycles, and if the waker keeps running, the preemption
+    // tick switches to the wakee and the scheduler loop wakes a parked
+    // sibling for the one left queued (KickForQueuedWork).
+    return;
+  }
+  Kthread& k = *home;
+  if (home == &self && place.waker >= 0 && place.standalone) {
+    // Behind its running waker, the same way.
+    u->affine_tsc = ReadTsc();
+    PushRunqueue(k, u);
+    return;
+  }
   PushRunqueue(k, u);
   KickKthread(k);
   if (k.grant.member_pid != 0 && k.grant.holds) {

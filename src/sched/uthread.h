@@ -139,6 +139,9 @@ struct Uthread {
   size_t mem_size = 0;
 
   Uthread* rq_next = nullptr;   // runqueue link (runqueue.h)
+  // TSC when a wake queued it on its waker's kthread (wake_placement.h),
+  // 0 otherwise: idle kthreads leave it alone for kAffineStealCycles.
+  uint64_t affine_tsc = 0;
   Uthread* all_next = nullptr;  // list of all uthreads (for signals, /proc)
   // CPU time (cpu_time.h): TSC cycles run, charged at switch-out under
   // the seqcount cpu_seq (run_start_tsc is 0 while not running), tick

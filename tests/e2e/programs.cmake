@@ -91,6 +91,11 @@ junction_e2e(threads_vectors_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TAR
 junction_e2e(threads_clone_vectors COMMAND $<TARGET_FILE:e2e_threads_clone_vectors>)
 junction_e2e(threads_clone_vectors_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_threads_clone_vectors>)
 junction_e2e(preempt_sleeper COMMAND $<TARGET_FILE:e2e_preempt_sleeper>)
+# Two CPU-bound threads on two cores run at once (wake-affine placement
+# keeps hand-offs on one kthread, never busy threads: sched_spin_pair.c).
+add_executable(e2e_sched_spin_pair progs/sched_spin_pair.c)
+target_link_libraries(e2e_sched_spin_pair PRIVATE pthread)
+junction_e2e(sched_spin_pair_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_sched_spin_pair>)
 junction_e2e(python_threading COMMAND python3 ${E2E_DATA}/threading_pool.py)
 
 # The VFS (issue 5): file system calls compared with native Linux, python's
