@@ -80,6 +80,7 @@ JUNCTION_HANDLER(msync) {
 JUNCTION_HANDLER(mincore) {
   size_t len = static_cast<size_t>(a.a[1]);
   size_t pages = (len + 4095) / 4096;
+  if (a.a[0] & 4095) return -EINVAL;  // before the range, as Linux
   if (!AddressSpace::Get().IsGuestRange(static_cast<uintptr_t>(a.a[0]), len, 0)) return -ENOMEM;
   if (!GuestWritable(static_cast<uintptr_t>(a.a[2]), pages)) return -EFAULT;
   return host::Syscall(SYS_mincore, a.a[0], a.a[1], a.a[2]);

@@ -3,11 +3,13 @@
 // host in `[net] mode = "host"`).
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include <cstring>
 
 #include "libos/fs/fd_table.h"
+#include "libos/host/host.h"
 #include "libos/net/bypass.h"
 #include "libos/net/socket.h"
 #include "libos/syscalls/handlers.h"
@@ -48,6 +50,15 @@ long WriteAddr(const std::string& s, long addr, long lenp) {
 
 bool UnixDomain(int d) { return d == AF_UNIX; }
 
+// unix_create's check: protocol 0 or PF_UNIX, once the type is in Linux's
+// range (SOCK_MAX, 11; a bad type is the socket's EINVAL).
+long UnixProtocolError(int type, long protocol) {
+  constexpr int kSockMax = 11;
+  if ((type & 0xf) >= kSockMax) return 0;
+  int p = static_cast<int>(protocol);
+  return p != 0 && p != PF_UNIX ? -EPROTONOSUPPORT : 0;
+}
+
 int AddrFamily(const std::string& addr) {
   sa_family_t fam = AF_UNSPEC;
   if (addr.size() >= sizeof(fam)) std::memcpy(&fam, addr.data(), sizeof(fam));
@@ -61,6 +72,7 @@ JUNCTION_HANDLER(socket) {
   if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
   SysResult<fs::FilePtr> f = Errno{EAFNOSUPPORT};
   if (UnixDomain(domain)) {
+    if (long e = UnixProtocolError(type, a.a[2])) return e;
     f = net::MakeUnixSocket(type & 0xf, (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
   } else if ((domain == AF_INET || domain == AF_INET6) && net::BypassMode()) {
     // The container's own stack (IPv4; AF_INET6 as dual-stack over it).
@@ -76,9 +88,20 @@ JUNCTION_HANDLER(socket) {
 
 JUNCTION_HANDLER(socketpair) {
   int domain = static_cast<int>(a.a[0]), type = static_cast<int>(a.a[1]);
-  if (!UnixDomain(domain)) return -EOPNOTSUPP;
   if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+  // Linux stores the descriptors' numbers before it makes the sockets.
   if (!GuestWritable(static_cast<uintptr_t>(a.a[3]), 2 * sizeof(int))) return -EFAULT;
+  if (!UnixDomain(domain)) {
+    // The host's refusal for another family (EAFNOSUPPORT for an unknown
+    // one, EOPNOTSUPP for AF_INET, EINVAL for a bad type); none is made here.
+    int host_pair[2];
+    long r = host::Syscall(SYS_socketpair, domain, type, a.a[2], host::L(host_pair));
+    if (r < 0) return r;
+    host::Syscall(SYS_close, host_pair[0]);
+    host::Syscall(SYS_close, host_pair[1]);
+    return -EOPNOTSUPP;
+  }
+  if (long e = UnixProtocolError(type, a.a[2])) return e;
   auto p = net::MakeUnixPair(type & 0xf, (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
   if (!p.ok()) return -p.error();
   int out[2];

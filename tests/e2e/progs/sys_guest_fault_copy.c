@@ -479,6 +479,21 @@ int main(int argc, char** argv) {
   show("stat unmapped buffer, a file", syscall(SYS_stat, "/etc/passwd", (void*)8));
   show("statx unmapped buffer, a file", syscall(SYS_statx, AT_FDCWD, "/etc/passwd", 0, 0x7ff, (void*)8));
   show("listxattr unmapped buffer, a file", syscall(SYS_listxattr, "/etc/passwd", (void*)8, 10));
+  // socketpair stores the numbers before it makes the sockets: EFAULT
+  // before the family's error.
+  show("socketpair unmapped, unknown family", syscall(SYS_socketpair, 999, SOCK_STREAM, 0, (void*)8));
+  int spv[2];
+  show("socketpair unknown family", syscall(SYS_socketpair, 999, SOCK_STREAM, 0, spv));
+  show("socketpair AF_INET", syscall(SYS_socketpair, AF_INET, SOCK_STREAM, 0, spv));
+  show("socketpair AF_UNIX protocol 5", syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 5, spv));
+  show("socket AF_UNIX protocol 5", syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 5));
+  int us = socket(AF_UNIX, SOCK_DGRAM, PF_UNIX);
+  show("socket AF_UNIX protocol PF_UNIX", us < 0 ? -1 : 0);
+  if (us >= 0) close(us);
+  show("socketpair AF_UNIX protocol PF_UNIX", syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, PF_UNIX, spv));
+  close(spv[0]);
+  close(spv[1]);
+  show("mincore unaligned, unmapped", syscall(SYS_mincore, 1, 4096, (void*)8));
   // A bad clock or descriptor before the buffer.
   show("clock_gettime unmapped buffer, bad clock", syscall(SYS_clock_gettime, 99, (void*)8));
   show("clock_getres unmapped buffer, bad clock", syscall(SYS_clock_getres, 99, (void*)8));
