@@ -6,6 +6,11 @@
 //   futex_pingpong   two threads hand a token back and forth with
 //                    FUTEX_WAIT/FUTEX_WAKE (one round trip per op)
 //   condvar_pingpong the same through a mutex and condition variable
+//   condvar_pingpong_2cores  condvar_pingpong with two vCPUs (CPUs 0 and
+//                    1) on both sides: natively two kernel threads, under
+//                    the LibOS a two-core container (two kthreads), where
+//                    every hand-off used to cross kthreads (wake-affine
+//                    placement, docs/architecture.md)
 //   sched_yield      sched_yield with nobody else runnable
 //   nanosleep0       nanosleep({0, 0})
 //   signal_self      raise(SIGUSR1) to a handler and back
@@ -19,10 +24,15 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <string>
+#include <vector>
 
 #include "bench/bench.h"
 #include "bench/process.h"
+#include "bench/runner.h"
 
 namespace junction::bench {
 
@@ -127,6 +137,26 @@ Measurement CondvarPingPong(const Context& ctx) {
   return m;
 }
 
+// The condvar_pingpong worker, unpinned onto CPUs 0 and 1 (taskset), in
+// a container with max_cores = 2 on the LibOS side.
+Measurement CondvarPingPongTwoCores(const Context& ctx) {
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) return {0, "needs two CPUs"};
+  TempFile config(".toml", "name = \"bench-two-cores\"\n[cpu]\nmax_cores = 2\n");
+  if (!config.error().empty()) return {0, config.error()};
+  std::vector<std::string> argv = {"/usr/bin/taskset", "-c", "0,1"};
+  if (ctx.side == Side::kJunction)
+    for (const std::string& a : {ctx.self_exe, std::string("run"), config.path(), std::string("--")})
+      argv.push_back(a);
+  argv.push_back(ctx.self_exe);
+  for (const char* a : {"bench", "worker", "threads", "condvar_pingpong"}) argv.emplace_back(a);
+  argv.push_back(std::to_string(ctx.iterations));
+  ProcessResult r = RunProcess(argv, Output::kCapture);
+  if (!r.ok()) return {0, r.Describe()};
+  double v = 0;
+  if (!ParseWorkerOutput(r.out, &v)) return {0, "unparsable worker output: " + r.out};
+  return {v, ""};
+}
+
 Measurement Yield(const Context& ctx) {
   return Timed(ctx.iterations, [](uint64_t n) {
     for (uint64_t i = 0; i < n; i++) sched_yield();
@@ -162,6 +192,8 @@ constexpr Benchmark kThreads[] = {
      "two threads, FUTEX_WAIT/WAKE hand-off, one round trip per op"},
     {"threads", "condvar_pingpong", "ns/rtt", Where::kWorker, 20000, CondvarPingPong,
      "two threads, mutex + condition variable hand-off"},
+    {"threads", "condvar_pingpong_2cores", "ns/rtt", Where::kHost, 20000, CondvarPingPongTwoCores,
+     "condvar_pingpong on CPUs 0-1, a two-core container under the LibOS"},
     {"threads", "sched_yield", "ns/op", Where::kWorker, 200000, Yield, "nobody else runnable"},
     {"threads", "nanosleep0", "ns/op", Where::kWorker, 100000, Nanosleep0, "nanosleep({0,0})"},
     {"threads", "signal_self", "ns/op", Where::kWorker, 50000, SignalSelf,
