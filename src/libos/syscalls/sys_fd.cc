@@ -390,8 +390,12 @@ JUNCTION_HANDLER(fcntl) {
     }
     case F_GETLK: case F_SETLK: case F_SETLKW:
     case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
-      if (!GuestWritable(static_cast<uintptr_t>(arg), sizeof(struct flock))) return -EFAULT;
-      if (IsPath(f)) return -EBADF;
+      if (IsPath(f)) return -EBADF;  // before the struct, as Linux
+      // The host writes the struct back only for a query; a set only reads it.
+      bool query = cmd == F_GETLK || cmd == F_OFD_GETLK;
+      if (!(query ? GuestWritable(static_cast<uintptr_t>(arg), sizeof(struct flock))
+                  : GuestReadable(static_cast<uintptr_t>(arg), sizeof(struct flock))))
+        return -EFAULT;
       if (host) {
         long r = HostWaitCall(SYS_fcntl, f->host_fd(), cmd, arg);  // F_SETLKW waits
         if (r == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK)) {

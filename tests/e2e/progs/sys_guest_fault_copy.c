@@ -494,6 +494,24 @@ int main(int argc, char** argv) {
   close(spv[0]);
   close(spv[1]);
   show("mincore unaligned, unmapped", syscall(SYS_mincore, 1, 4096, (void*)8));
+  // fcntl locks: an O_PATH descriptor is EBADF before the struct; a set
+  // only reads it (read-only memory will do), a query writes it back.
+  char lf[] = "/tmp/fault_copy_lock.XXXXXX";
+  int lfd = mkstemp(lf);
+  struct flock* rofl = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  rofl->l_type = F_WRLCK;
+  rofl->l_whence = SEEK_SET;
+  rofl->l_len = 10;
+  mprotect(rofl, 4096, PROT_READ);
+  show("F_SETLK read-only flock", fcntl(lfd, F_SETLK, rofl));
+  show("F_GETLK read-only flock", fcntl(lfd, F_GETLK, rofl));
+  int lpf = open(lf, O_PATH);
+  show("F_SETLK O_PATH, unmapped flock", fcntl(lpf, F_SETLK, (void*)8));
+  show("F_OFD_GETLK O_PATH, unmapped flock", fcntl(lpf, F_OFD_GETLK, (void*)8));
+  close(lpf);
+  close(lfd);
+  unlink(lf);
+  munmap(rofl, 4096);
   // A bad clock or descriptor before the buffer.
   show("clock_gettime unmapped buffer, bad clock", syscall(SYS_clock_gettime, 99, (void*)8));
   show("clock_getres unmapped buffer, bad clock", syscall(SYS_clock_getres, 99, (void*)8));
