@@ -67,17 +67,17 @@ JUNCTION_HANDLER(timerfd_settime) {
   auto v = UserPtr<itimerspec>(a.a[2]).Read();
   if (!v.ok()) return -EFAULT;
   if (!ValidTs(v->it_value) || !ValidTs(v->it_interval)) return -EINVAL;
-  if (a.a[3] && !GuestWritable(static_cast<uintptr_t>(a.a[3]), sizeof(itimerspec))) return -EFAULT;
+  // Set first; the old value's copy may fault after (Linux's order).
   itimerspec old{};
   if (!t) {
     // Shared with another process since a fork: the host's timerfd.
     long r = host::Syscall(SYS_timerfd_settime, f->host_fd(), a.a[1], host::L(&*v), host::L(&old));
     if (r < 0) return r;
-    if (a.a[3]) (void)UserPtr<itimerspec>(a.a[3]).Write(old);
+    if (a.a[3]) CHECK(UserPtr<itimerspec>(a.a[3]).Write(old));
     return 0;
   }
   CHECK(t->Set(static_cast<int>(a.a[1]), *v, &old));
-  if (a.a[3]) (void)UserPtr<itimerspec>(a.a[3]).Write(old);
+  if (a.a[3]) CHECK(UserPtr<itimerspec>(a.a[3]).Write(old));
   return 0;
 }
 

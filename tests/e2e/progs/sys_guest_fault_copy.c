@@ -23,6 +23,7 @@
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -512,6 +513,26 @@ int main(int argc, char** argv) {
   close(lfd);
   unlink(lf);
   munmap(rofl, 4096);
+  // Timers are set before the old value's copy faults.
+  struct itimerval iv = {{0, 0}, {100, 0}}, giv;
+  show("setitimer unmapped old value", syscall(SYS_setitimer, ITIMER_REAL, &iv, (void*)8));
+  getitimer(ITIMER_REAL, &giv);
+  printf("  armed: %d\n", giv.it_value.tv_sec > 0);
+  iv.it_value.tv_sec = 0;
+  setitimer(ITIMER_REAL, &iv, NULL);
+  timer_t ptimer;
+  struct sigevent tev = {.sigev_notify = SIGEV_NONE};
+  timer_create(CLOCK_MONOTONIC, &tev, &ptimer);
+  struct itimerspec tis = {{0, 0}, {100, 0}}, gis;
+  show("timer_settime unmapped old value", syscall(SYS_timer_settime, ptimer, 0, &tis, (void*)8));
+  timer_gettime(ptimer, &gis);
+  printf("  armed: %d\n", gis.it_value.tv_sec > 0);
+  timer_delete(ptimer);
+  int tfd2 = timerfd_create(CLOCK_MONOTONIC, 0);
+  show("timerfd_settime unmapped old value", syscall(SYS_timerfd_settime, tfd2, 0, &tis, (void*)8));
+  timerfd_gettime(tfd2, &gis);
+  printf("  armed: %d\n", gis.it_value.tv_sec > 0);
+  close(tfd2);
   // A bad clock or descriptor before the buffer.
   show("clock_gettime unmapped buffer, bad clock", syscall(SYS_clock_gettime, 99, (void*)8));
   show("clock_getres unmapped buffer, bad clock", syscall(SYS_clock_getres, 99, (void*)8));
