@@ -634,12 +634,12 @@ JUNCTION_HANDLER(copy_file_range) {
 }
 
 JUNCTION_HANDLER(memfd_create) {
-  auto name = CopyStringFromUser(a.a[0], 250);
-  if (!name.ok()) return name.error() == ENAMETOOLONG ? -EINVAL : -name.error();
   unsigned flags = static_cast<unsigned>(a.a[1]);
   constexpr unsigned kKnown = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | 0x8u /*NOEXEC_SEAL*/ |
                               0x10u /*EXEC*/ | (0x3fu << 26) /*huge page size*/;
-  if (flags & ~kKnown) return -EINVAL;
+  if (flags & ~kKnown) return -EINVAL;  // before the name, as Linux
+  auto name = CopyStringFromUser(a.a[0], 250);
+  if (!name.ok()) return name.error() == ENAMETOOLONG ? -EINVAL : -name.error();
   long h = host::Syscall(SYS_memfd_create, host::L(name->c_str()), flags | MFD_CLOEXEC);
   if (h < 0) return h;
   auto f = std::make_shared<fs::HostFile>(O_RDWR, "/memfd:" + *name + " (deleted)", static_cast<int>(h));

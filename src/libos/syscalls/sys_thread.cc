@@ -571,8 +571,13 @@ JUNCTION_HANDLER(clock_nanosleep) {
     return CpuClockNanosleep(clock, absolute, *req, absolute ? 0 : a.a[3]);
   }
   if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
-      clock != CLOCK_TAI && clock != CLOCK_REALTIME_ALARM && clock != CLOCK_BOOTTIME_ALARM)
-    return clock == CLOCK_THREAD_CPUTIME_ID ? -EINVAL : -ENOTSUP;
+      clock != CLOCK_TAI && clock != CLOCK_REALTIME_ALARM && clock != CLOCK_BOOTTIME_ALARM) {
+    // Linux: a clock that cannot sleep (the raw and coarse ones, a clock
+    // fd) EOPNOTSUPP, an unknown one EINVAL.
+    bool known = clock < 0 || clock == CLOCK_MONOTONIC_RAW || clock == CLOCK_REALTIME_COARSE ||
+                 clock == CLOCK_MONOTONIC_COARSE;
+    return known ? -EOPNOTSUPP : -EINVAL;
+  }
   auto req = UserPtr<timespec>(a.a[2]).Read();
   if (!req.ok()) return -EFAULT;
   if (!ValidTimespec(*req)) return -EINVAL;

@@ -533,6 +533,15 @@ int main(int argc, char** argv) {
   timerfd_gettime(tfd2, &gis);
   printf("  armed: %d\n", gis.it_value.tv_sec > 0);
   close(tfd2);
+  // memfd_create's flags before its name; clock_nanosleep's clock before
+  // its request (EINVAL unknown, EOPNOTSUPP a clock that cannot sleep).
+  show("memfd_create bad flags, unmapped name", syscall(SYS_memfd_create, (void*)8, 0x12345));
+  long sleep_clocks[] = {4, 5, 6, 10, 12, 16, 99, -5};
+  for (int k = 0; k < 8; k++) {
+    char label[64];
+    snprintf(label, sizeof(label), "clock_nanosleep clock %ld, unmapped request", sleep_clocks[k]);
+    show(label, syscall(SYS_clock_nanosleep, sleep_clocks[k], 0, (void*)8, NULL));
+  }
   // A bad clock or descriptor before the buffer.
   show("clock_gettime unmapped buffer, bad clock", syscall(SYS_clock_gettime, 99, (void*)8));
   show("clock_getres unmapped buffer, bad clock", syscall(SYS_clock_getres, 99, (void*)8));
