@@ -61,13 +61,16 @@ size_t CarriedInsnAt(const uint8_t* p, const uint8_t* end, uint32_t* reads, uint
     *writes = 1u << reg;
     return n + 2;
   }
-  // 89: mov %reg,[disp8](%base). Not a register-to-register move: with
-  // those (libc's openat, `mov %rdi,%rsi; mov $-100,%edi`), a spawned
-  // python3 died of SIGSEGV in test_tempfile's test_noinherit. Most likely
-  // junction's vDSO sites (`xor %edx,%edx`), rewritten once more sites
-  // qualified and kept across execve without their trampolines (since
-  // mended: RestoreVdsoForExec); not re-measured, so still left out.
-  if (rm == kRax || mod == 3) return 0;
+  // 89 with mod 11: mov %reg,%rm, a register-to-register move (junction's
+  // vDSO's clock_gettime fallback, `mov %r15,%rdi`), not into %rax or %rsp.
+  if (mod == 3) {
+    if (rm == kRax || rm == kRsp) return 0;
+    *reads = 1u << reg;
+    *writes = 1u << rm;
+    return n + 2;
+  }
+  // 89: mov %reg,[disp8](%base).
+  if (rm == kRax) return 0;
   if ((modrm & 7) == 4) return 0;               // a SIB byte
   if (mod == 0 && (modrm & 7) == 5) return 0;   // RIP-relative
   *reads = (1u << reg) | (1u << rm);

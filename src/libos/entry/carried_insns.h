@@ -8,12 +8,15 @@
 // it sits (no RIP-relative operand). So only these, decoded exactly:
 //   mov [disp8](%rsp),%reg        [REX.W/R] 8b modrm(rm=100) 24 [disp8]
 //   mov %reg,[disp8](%base)       [REX.W/R/B] 89 modrm(mod=00|01, rm not 100/SIB, not RIP)
+//   mov %reg,%reg                 [REX.W/R/B] 89 modrm(mod=11)
 //   mov $imm32,%r32               [REX.B] b8+r imm32
 //   xor %r32,%r32 (same register) [REX.R+B] 31 modrm(mod=11)
 // and no instruction may write a register an earlier one read. ld.so's
 // arch_prctl (`mov %rbx,(%rbx); mov %rbx,0x10(%rbx)`), libc's prlimit64
-// (`xor %edi,%edi`), glibc's cancellable wrappers (stack loads). Register
-// moves are not taken (carried_insns.cc says why). Unit test:
+// (`xor %edi,%edi`), glibc's cancellable wrappers (stack loads), junction's
+// vDSO fallbacks (`xor %edx,%edx; mov %r15,%rdi`: execve restores the
+// vDSO, RestoreVdsoForExec, whose rewritten sites lost their trampolines;
+// the crash that kept register moves out until then). Unit test:
 // tests/unit/rewrite_carried_insns_test.cc.
 #pragma once
 
