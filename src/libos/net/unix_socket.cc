@@ -862,13 +862,28 @@ SysResult<fs::FilePtr> ConnectUnixThroughHost(const fs::FilePtr& f, const std::s
   return WrapHostUnixSocket(static_cast<int>(fd), f->flags(), s->name(), addr);
 }
 
-SysResult<fs::FilePtr> MakeUnixSocket(int type, int flags) {
+namespace {
+
+// Linux's types for a unix socket: one past SOCK_MAX (11) is the socket
+// layer's EINVAL; unix_create takes SOCK_RAW as SOCK_DGRAM and refuses the
+// rest but stream and seqpacket (ESOCKTNOSUPPORT).
+SysResult<int> UnixSocketType(int type) {
+  constexpr int kSockMax = 11;
+  if (type < 0 || type >= kSockMax) return Errno{EINVAL};
+  if (type == SOCK_RAW) return SOCK_DGRAM;
   if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) return Errno{ESOCKTNOSUPPORT};
+  return type;
+}
+
+}  // namespace
+
+SysResult<fs::FilePtr> MakeUnixSocket(int type, int flags) {
+  type = TRY(UnixSocketType(type));
   return fs::FilePtr(std::make_shared<UnixSocket>(type, flags));
 }
 
 SysResult<std::pair<fs::FilePtr, fs::FilePtr>> MakeUnixPair(int type, int flags) {
-  if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) return Errno{ESOCKTNOSUPPORT};
+  type = TRY(UnixSocketType(type));
   auto a = std::make_shared<UnixSocket>(type, flags), b = std::make_shared<UnixSocket>(type, flags);
   UnixSocket::Join(a, b);
   return std::pair<fs::FilePtr, fs::FilePtr>(a, b);

@@ -494,6 +494,19 @@ int main(int argc, char** argv) {
   show("socketpair AF_UNIX protocol PF_UNIX", syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, PF_UNIX, spv));
   close(spv[0]);
   close(spv[1]);
+  // Unix socket types: SOCK_RAW is a datagram socket, past SOCK_MAX EINVAL.
+  int rawu = socket(AF_UNIX, SOCK_RAW, 0);
+  int rtype = -1;
+  socklen_t rtl = sizeof(rtype);
+  if (rawu >= 0) getsockopt(rawu, SOL_SOCKET, SO_TYPE, &rtype, &rtl);
+  printf("socket AF_UNIX SOCK_RAW: %s, SO_TYPE %d\n", rawu < 0 ? strerror(errno) : "ok", rtype);
+  if (rawu >= 0) close(rawu);
+  show("socketpair AF_UNIX SOCK_RAW", syscall(SYS_socketpair, AF_UNIX, SOCK_RAW, 0, spv));
+  close(spv[0]);
+  close(spv[1]);
+  show("socket AF_UNIX type 12", syscall(SYS_socket, AF_UNIX, 12, 0));
+  show("socketpair AF_UNIX type 12", syscall(SYS_socketpair, AF_UNIX, 12, 0, spv));
+  show("socket AF_UNIX SOCK_RDM", syscall(SYS_socket, AF_UNIX, SOCK_RDM, 0));
   show("mincore unaligned, unmapped", syscall(SYS_mincore, 1, 4096, (void*)8));
   // fcntl locks: an O_PATH descriptor is EBADF before the struct; a set
   // only reads it (read-only memory will do), a query writes it back.
