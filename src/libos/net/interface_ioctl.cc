@@ -24,6 +24,7 @@ bool IsInterfaceRequest(unsigned long req) {
     case SIOCGIFINDEX: case SIOCGIFNAME: case SIOCGIFCONF: case SIOCGIFFLAGS: case SIOCGIFMTU:
     case SIOCGIFADDR: case SIOCGIFDSTADDR: case SIOCGIFBRDADDR: case SIOCGIFNETMASK:
     case SIOCGIFHWADDR: case SIOCGIFTXQLEN: case SIOCGIFMETRIC: case SIOCGIFMAP:
+    case SIOCGIFPFLAGS:
       return true;
     default:
       return false;
@@ -131,6 +132,9 @@ long InterfaceList(int family, bool count_only, size_t room, std::vector<ifreq>*
     }
     return static_cast<long>(out->size() * sizeof(ifreq));
   }
+  // No room for one ifreq: Linux answers 0 and writes nothing. The host
+  // must not be asked with an empty buffer, which it takes for a count.
+  if (!count_only && room < sizeof(ifreq)) return 0;
   long s = HostQuerySocket(family);
   if (s < 0) return s;
   ifconf ifc{};
@@ -171,6 +175,9 @@ long InterfaceConf(long arg, int family) {
 
 long InterfaceIoctl(unsigned long req, long arg, int family) {
   if (req == SIOCGIFCONF) return InterfaceConf(arg, family);
+  // Linux's inet_ioctl passes SIOCGIFPFLAGS to devinet_ioctl, which has
+  // no case for it; other families have no handler at all.
+  if (req == SIOCGIFPFLAGS) return family == AF_INET ? -EINVAL : -ENOTTY;
   auto in = UserPtr<ifreq>(arg).Read();
   if (!in.ok()) return -EFAULT;
   ifreq ifr = *in;

@@ -4,7 +4,8 @@
 // no buffer, a full list, a list cut short), and for lo SIOCGIFFLAGS,
 // SIOCGIFMTU, SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFBRDADDR, SIOCGIFHWADDR,
 // SIOCGIFTXQLEN, SIOCGIFMETRIC, on unix, inet and inet6 sockets; an unknown
-// name, bad pointers.
+// name, bad pointers; a list buffer too small for one ifreq; SIOCGIFPFLAGS
+// (no handler: EINVAL from inet, ENOTTY elsewhere).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -43,6 +44,20 @@ static void Conf(int s) {
   ifc.ifc_len = sizeof(struct ifreq) + 3;  // room for one
   SHOW("  SIOCGIFCONF room for one", ioctl(s, SIOCGIFCONF, &ifc));
   printf("  length %d name %s\n", ifc.ifc_len, reqs[0].ifr_name);
+  // Less room than one ifreq (none, a part, a negative length): nothing
+  // written, length 0.
+  static const int small[] = {0, 10, -5};
+  for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
+    memset(reqs, 0xAA, sizeof reqs);
+    ifc.ifc_len = small[i];
+    ifc.ifc_req = reqs;
+    char label[64];
+    snprintf(label, sizeof label, "  SIOCGIFCONF length %d", small[i]);
+    SHOW(label, ioctl(s, SIOCGIFCONF, &ifc));
+    int changed = 0;
+    for (size_t k = 0; k < sizeof reqs; k++) changed += ((unsigned char*)reqs)[k] != 0xAA;
+    printf("  length %d, bytes written %d\n", ifc.ifc_len, changed);
+  }
   ifc.ifc_len = sizeof reqs;
   ifc.ifc_req = (struct ifreq*)8;
   SHOW("  SIOCGIFCONF bad buffer", ioctl(s, SIOCGIFCONF, &ifc));
@@ -76,6 +91,10 @@ static void Query(int s, const char* name) {
     }
   }
   SHOW("  SIOCGIFFLAGS bad pointer", ioctl(s, SIOCGIFFLAGS, (void*)8));
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, name);
+  SHOW("  SIOCGIFPFLAGS", ioctl(s, SIOCGIFPFLAGS, &ifr));
 }
 
 int main(void) {
