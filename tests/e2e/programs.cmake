@@ -432,6 +432,9 @@ set_tests_properties(e2e.net_bypass_mmsg PROPERTIES LABELS e2e TIMEOUT 120)
 # across fork); EPIPE and SIGPIPE after shutdown or close as Linux per type.
 add_executable(e2e_unix_peercred progs/unix_peercred.c)
 junction_e2e(unix_peercred COMMAND $<TARGET_FILE:e2e_unix_peercred>)
+# Unix socket options at another level than SOL_SOCKET: EOPNOTSUPP (was ENOPROTOOPT).
+add_executable(e2e_unix_sockopt_levels progs/unix_sockopt_levels.c)
+junction_e2e(unix_sockopt_levels COMMAND $<TARGET_FILE:e2e_unix_sockopt_levels>)
 add_executable(e2e_unix_shutdown_epipe progs/unix_shutdown_epipe.c)
 junction_e2e(unix_shutdown_epipe COMMAND $<TARGET_FILE:e2e_unix_shutdown_epipe>)
 # getaddrinfo through glibc's resolver against a local DNS responder.

@@ -501,7 +501,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   }
 
   SysResult<void> GetOpt(int level, int name, std::vector<char>* val) override {
-    if (level != SOL_SOCKET) return Errno{ENOPROTOOPT};
+    if (level != SOL_SOCKET) return Errno{EOPNOTSUPP};  // unix sockets have no other level (Linux)
     int v = 0;
     switch (name) {
       case SO_TYPE: v = type_; break;
@@ -530,7 +530,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   }
 
   SysResult<void> SetOpt(int level, int name, const std::vector<char>& val) override {
-    if (level != SOL_SOCKET) return Errno{ENOPROTOOPT};
+    if (level != SOL_SOCKET) return Errno{EOPNOTSUPP};  // unix sockets have no other level (Linux)
     if (name == SO_PASSCRED && val.size() >= sizeof(int)) {
       int v;
       std::memcpy(&v, val.data(), sizeof(v));
