@@ -27,7 +27,10 @@ foreach(name sched_attr_deadline tools_chrt)
   add_test(NAME e2e.${name}
            COMMAND ${E2E_DATA}/gaps/if_host_admits_deadline.sh $<TARGET_FILE:e2e_sched_attr> --
                    ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml -- ${cmd})
-  set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)
+  # One at a time: both ask the host's deadline bandwidth, shared by the
+  # whole machine, which each test's probe assumes free.
+  set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77
+                       RESOURCE_LOCK host_deadline_bandwidth)
 endforeach()
 # /proc/self/task/TID/status had no SigPnd/SigBlk (per thread), and a
 # thread waiting for a file lock another process holds (a host call on its
