@@ -35,6 +35,7 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_event.cc
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_epoll.cc
   ${CMAKE_CURRENT_LIST_DIR}/../syscalls/sys_poll.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../net/junction_own_sockets.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/unix_socket.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/socket_send.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/host_socket.cc

@@ -28,6 +28,7 @@
 #include "libos/ipc/ipc.h"
 #include "libos/ipc/pipe.h"
 #include "libos/ipc/stream_socket_units.h"
+#include "libos/net/junction_own_sockets.h"
 #include "libos/net/socket.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
@@ -830,6 +831,13 @@ long HostConnectToHostFile(int fd, const std::string& addr, bool nonblocking) {
   if (!l.ok() || !l->exists || !S_ISSOCK(l->st.st_mode) || !l->mount->fs->host_backed) return -ENOENT;
   auto path_fd = l->mount->fs->HostPathFd(l->rel);
   if (!path_fd.ok()) return -ENOENT;
+  // Junction's own sockets stay out of reach, as before host socket files
+  // could be reached (ECONNREFUSED): the daemon's control socket, another
+  // container's shared sockets.
+  if (IsJunctionOwnSocket(*path_fd)) {
+    host::Syscall(SYS_close, *path_fd);
+    return -ECONNREFUSED;
+  }
   std::string magic = Family() + "/proc/self/fd/" + std::to_string(*path_fd) + '\0';
   long r = HostConnect(fd, magic, nonblocking);
   host::Syscall(SYS_close, *path_fd);
