@@ -380,10 +380,15 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     if (!out) return Errno{ENOTCONN};
     if (out->moved()) return SendMoved(m, flags);
     // Rights travel with the first byte(s) of this message.
+    std::weak_ptr<UnixSocket> rights_to;
     if (peer && (!m.rights.empty() || peer->passcred_)) {
       sched::SpinGuard g(peer->lock_);
       peer->rights_.push_back(m.rights);
+      rights_to = peer;
     }
+    // A sender that blocks must not keep its peer alive: the peer's close
+    // (its last reference) is what ends the wait with EPIPE.
+    peer.reset();
     // A datagram carries its sender's address, recvfrom's (none for an
     // unbound sender: msg_namelen 0, as Linux's unix_copy_addr leaves it).
     // Copied under g_names_lock: another thread's bind or autobind sets it.
@@ -396,6 +401,10 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     // (Msg::iov, PipeBuffer's stream units); a datagram is in m.data.
     auto r = m.iov.empty() ? out->Write(this, m.data.data(), m.data.size(), io, type_ == SOCK_DGRAM ? &from : nullptr)
                            : out->WriteV(this, m.iov.data(), m.iov.size(), io, m.iov_valid);
+    // Nothing queued (EFAULT, EAGAIN, EINTR, EPIPE; a stream's empty send):
+    // the rights go back,
+    // not to the next message's reader.
+    if (!r.ok() || (*r == 0 && type_ == SOCK_STREAM)) DropRights(rights_to, m.rights);
     if (!out->moved() || (r.ok() && *r == m.length()) || (!r.ok() && r.error() != EPIPE)) return r;
     // A fork moved the buffer while the call waited: the rest goes on on
     // the host (after what was queued here, which went first).
@@ -403,6 +412,19 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     auto more = SendMoved(m.Without(done), flags);
     if (!more.ok()) return done ? SysResult<size_t>(done) : more;
     return done + *more;
+  }
+
+  // Takes back the rights a send that queued nothing left at `to`: the
+  // latest such entry (another sender's may have come after it).
+  static void DropRights(const std::weak_ptr<UnixSocket>& to, const std::vector<fs::FilePtr>& rights) {
+    std::shared_ptr<UnixSocket> p = to.lock();
+    if (!p) return;
+    sched::SpinGuard g(p->lock_);
+    for (auto it = p->rights_.rbegin(); it != p->rights_.rend(); ++it)
+      if (*it == rights) {
+        p->rights_.erase(std::next(it).base());
+        return;
+      }
   }
 
   // A send once a fork moved this socket, or the one it sends to, to the
