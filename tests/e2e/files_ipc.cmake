@@ -73,7 +73,8 @@ target_link_libraries(e2e_ipc_unix_stream_units PRIVATE pthread)
 junction_e2e(ipc_unix_stream_units COMMAND $<TARGET_FILE:e2e_ipc_unix_stream_units>)
 junction_e2e(ipc_unix_stream_units_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_ipc_unix_stream_units>)
 # A send that queues nothing takes its SCM_RIGHTS back; a sender blocked on
-# a full socket learns of its peer closing (EPIPE, SIGPIPE after the bytes).
+# a full socket learns of its peer closing or shutting reading (EPIPE, SIGPIPE
+# after the bytes).
 add_executable(e2e_ipc_unix_send_failure progs/ipc_unix_send_failure.c)
 target_link_libraries(e2e_ipc_unix_send_failure PRIVATE pthread)
 junction_e2e(ipc_unix_send_failure COMMAND $<TARGET_FILE:e2e_ipc_unix_send_failure>)

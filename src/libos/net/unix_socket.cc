@@ -163,7 +163,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     if (type_ == SOCK_DGRAM) SetRx(std::make_shared<ipc::PipeBuffer>());
   }
   ~UnixSocket() override {
-    if (rx_) rx_->Detach(this, false);
+    if (rx_ && !rx_detached_) rx_->Detach(this, false);
     if (tx_) tx_->Detach(this, true);
     if (!key_.empty()) {
       sched::SpinGuard g(g_names_lock);
@@ -503,7 +503,16 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
 
   SysResult<void> Shutdown(int how) override {
     if (!connected_) return Errno{ENOTCONN};
-    if (how == SHUT_RD || how == SHUT_RDWR) shut_rd_ = true;
+    if (how == SHUT_RD || how == SHUT_RDWR) {
+      // The peer's sends fail with EPIPE from now on, a blocked one too
+      // (Linux's unix_shutdown gives the peer SEND_SHUTDOWN): this end
+      // stops being the buffer's reader.
+      if (!rx_detached_ && rx_ && type_ != SOCK_DGRAM) {
+        rx_->Detach(this, false);
+        rx_detached_ = true;
+      }
+      shut_rd_ = true;
+    }
     if (how == SHUT_WR || how == SHUT_RDWR) {
       if (!shut_wr_ && tx_) tx_->Detach(this, true);
       if (!shut_wr_ && tx_) tx_.reset();
@@ -773,6 +782,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   int backlog_arg_ = 0;
   size_t sndbuf_ = 0;  // a stream socket's SO_SNDBUF once set (else the default)
   bool listening_ = false, connected_ = false, shut_rd_ = false, shut_wr_ = false, passcred_ = false;
+  bool rx_detached_ = false;  // SHUT_RD made this end no reader of rx_
 };
 
 }  // namespace

@@ -2,8 +2,8 @@
 // blocked on a full socket learns of its peer going away:
 //  - SCM_RIGHTS on a send that fails (EAGAIN on a full socket, EFAULT on a
 //    bad buffer) are not delivered with the next message;
-//  - a blocked send whose peer closes returns the bytes sent, and the next
-//    send fails with EPIPE and SIGPIPE.
+//  - a blocked send whose peer closes (or shuts its side for reading)
+//    returns the bytes sent, and the next send fails with EPIPE and SIGPIPE.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -70,6 +70,7 @@ static void RecvShow(const char* label, int s) {
 }
 
 static int sv[2];
+static int shut_rd;  // the reader shuts its side for reading instead of closing
 static void* ReadThenClose(void* p) {
   (void)p;
   usleep(200000);
@@ -79,7 +80,8 @@ static void* ReadThenClose(void* p) {
     if (k <= 0) break;
     t += k;
   }
-  close(sv[1]);
+  if (shut_rd) shutdown(sv[1], SHUT_RD);
+  else close(sv[1]);
   return NULL;
 }
 
@@ -103,14 +105,19 @@ int main(void) {
   close(sv[0]);
   close(sv[1]);
 
-  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-  pthread_t th;
-  pthread_create(&th, NULL, ReadThenClose, NULL);
-  long r = send(sv[0], big, sizeof big, 0);
-  pthread_join(th, NULL);
-  printf("blocked send, peer closes: sent some %d, sigpipes %d\n", r > 0, sigpipes);
-  SHOW("the next send", send(sv[0], big, 10, 0));
-  printf("sigpipes %d\n", sigpipes);
-  close(sv[0]);
+  for (shut_rd = 0; shut_rd < 2; shut_rd++) {
+    sigpipes = 0;
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    pthread_t th;
+    pthread_create(&th, NULL, ReadThenClose, NULL);
+    long r = send(sv[0], big, sizeof big, 0);
+    pthread_join(th, NULL);
+    printf("blocked send, peer %s: sent some %d, sigpipes %d\n", shut_rd ? "shuts reading" : "closes", r > 0,
+           sigpipes);
+    SHOW("the next send", send(sv[0], big, 10, 0));
+    printf("sigpipes %d\n", sigpipes);
+    close(sv[0]);
+    if (shut_rd) close(sv[1]);
+  }
   return 0;
 }
