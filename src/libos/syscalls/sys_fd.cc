@@ -67,16 +67,21 @@ bool IovecsOk(const iovec* iov, long iovcnt, bool write_to_guest) {
 // Linux's pipe_read/pipe_write (units cross iovecs, a fault part-way
 // counts the whole units before it; a writev of up to PIPE_BUF is atomic).
 // A read goes through LibOS memory, as far as the iovecs take a write.
+// The bytes of `iov` in guest memory, up to the first iovec that leaves it.
+size_t ReadableVectorPrefix(const iovec* iov, long cnt) {
+  size_t valid = 0;
+  for (long i = 0; i < cnt; i++) {
+    size_t ok = GuestReadablePrefix(iov[i].iov_base, iov[i].iov_len);
+    valid += ok;
+    if (ok < iov[i].iov_len) break;
+  }
+  return valid;
+}
+
 long PipeVectorIo(ipc::PipeEnd* end, const iovec* iov, long cnt, bool write) {
   if (write) {
     if (!end->writer()) return -EBADF;
-    // The bytes in guest memory, up to the first iovec that leaves it.
-    size_t valid = 0;
-    for (long i = 0; i < cnt; i++) {
-      size_t ok = GuestReadablePrefix(iov[i].iov_base, iov[i].iov_len);
-      valid += ok;
-      if (ok < iov[i].iov_len) break;
-    }
+    size_t valid = ReadableVectorPrefix(iov, cnt);
     return Raw(end->pipe().WriteV(end, iov, static_cast<size_t>(cnt), (end->flags() & O_DIRECT) ? ipc::kIoPacket : 0,
                                   valid));
   }
@@ -200,7 +205,12 @@ long Rw(long fd, long iov, long cnt, bool write, long off, long flags, bool posi
     // Iovecs that leave guest memory part-way: a LibOS pipe takes what
     // lies before, as Linux does up to a fault.
     auto* end = positional ? nullptr : dynamic_cast<ipc::PipeEnd*>(f.get());
-    return end ? PipeVectorIo(end, v, cnt, write) : fail(-EFAULT);
+    if (end) return PipeVectorIo(end, v, cnt, write);
+    // A unix stream socket sends the units before the fault, as write does.
+    auto* s = positional || !write ? nullptr : dynamic_cast<net::Socket*>(f.get());
+    if (s && s->sends_in_place())
+      return Raw(s->SendIovecs(v, static_cast<size_t>(cnt), ReadableVectorPrefix(v, cnt), 0));
+    return fail(-EFAULT);
   }
   long local = host::L(v);
   if (f->direct_io()) {

@@ -3,14 +3,18 @@
 //  - SCM_RIGHTS on a send that fails (EAGAIN on a full socket, EFAULT on a
 //    bad buffer) are not delivered with the next message;
 //  - a blocked send whose peer closes (or shuts its side for reading)
-//    returns the bytes sent, and the next send fails with EPIPE and SIGPIPE.
+//    returns the bytes sent, and the next send fails with EPIPE and SIGPIPE;
+//  - a writev whose second iovec leaves the mapping sends the units before
+//    the fault, as write and sendmsg do.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "show_call.h"
@@ -119,5 +123,19 @@ int main(void) {
     close(sv[0]);
     if (shut_rd) close(sv[1]);
   }
+  char* m = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(m + 65536, (2 << 20) - 65536);
+  struct iovec v[2] = {{m, 1000}, {m, 1 << 20}};
+  struct msghdr h = {0};
+  h.msg_iov = v;
+  h.msg_iovlen = 2;
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  SHOW("writev, the second iovec leaves the mapping", writev(sv[0], v, 2));
+  close(sv[0]);
+  close(sv[1]);
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  SHOW("sendmsg, the same iovecs", sendmsg(sv[0], &h, 0));
+  close(sv[0]);
+  close(sv[1]);
   return 0;
 }
