@@ -8,11 +8,15 @@
 # usage: fs_link_changes_host.sh JUNCTION APP_TOML PROG
 set -u
 junction=$1; app=$2; prog=$3
-dir=$(mktemp -d); trap 'rm -rf "$dir"; [ -n "${COPROC_PID:-}" ] && kill "$COPROC_PID" 2>/dev/null' EXIT
+guest=
+dir=$(mktemp -d); trap 'rm -rf "$dir"; [ -n "$guest" ] && kill "$guest" 2>/dev/null' EXIT
 mkdir "$dir/d1" "$dir/d2" "$dir/sub"
 echo one > "$dir/d1/f"; echo two > "$dir/d2/f"
 ln -s d1 "$dir/top"; ln -s ../d1 "$dir/sub/deep"
 coproc "$junction" run "$app" -- "$prog" serve "$dir"
+# bash unsets COPROC_PID as soon as it reaps the coprocess, which may be
+# before the `wait` below: keep the pid.
+guest=$COPROC_PID
 fail=0
 ask() {  # ask PATH EXPECTED
   echo "$1" >&"${COPROC[1]}"
@@ -33,6 +37,6 @@ ask top/f 'top/f: "three", stat regular'
 rm -r "$dir/top"; rm "$dir/sub/deep"; ln -s missing "$dir/sub/deep"
 both 'top/f: open ENOENT' 'sub/deep/f: open ENOENT'
 exec {COPROC[1]}>&-
-wait "$COPROC_PID" || { echo "FAIL: the guest exited with an error"; fail=1; }
+wait "$guest" || { echo "FAIL: the guest exited with an error"; fail=1; }
 [ $fail = 0 ] && echo PASS
 exit $fail
