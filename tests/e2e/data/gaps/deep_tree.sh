@@ -3,6 +3,8 @@
 # with *at calls and chdir; pwd, which asks getcwd and then walks "..".
 set -u
 top=$(mktemp -d /tmp/deep_tree.XXXXXX)
+# A step that fails part-way must not leave a tree deeper than PATH_MAX in /tmp.
+trap 'cd /; rm -rf "$top"' EXIT
 cd "$top"
 name=$(printf 'd%.0s' $(seq 1 120))
 long=$(for i in $(seq 1 45); do printf '%s%02d/' "$name" "$i"; done)
