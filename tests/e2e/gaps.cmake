@@ -45,3 +45,10 @@ junction_e2e(proc_thread_status APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_
 add_executable(e2e_unshare_flags progs/unshare_flags.c)
 target_link_libraries(e2e_unshare_flags PRIVATE pthread)
 junction_e2e(unshare_flags COMMAND $<TARGET_FILE:e2e_unshare_flags>)
+# Unix sockets: SO_RCVTIMEO/SO_SNDTIMEO were ignored (a recv waited
+# forever); SCM_RIGHTS on a stream went with whichever read came next, not
+# the first byte of their send; recv after SHUT_RD was 0 with data queued;
+# unknown SOL_SOCKET options were accepted; shutdown of an unconnected
+# socket was ENOTCONN.
+add_executable(e2e_unix_socket_gaps progs/unix_socket_gaps.c)
+junction_e2e(unix_socket_gaps COMMAND $<TARGET_FILE:e2e_unix_socket_gaps>)

@@ -148,6 +148,13 @@ class File {
   virtual SysResult<long> Fcntl(int cmd, long arg);
   virtual SysResult<long> Ioctl(unsigned long req, long arg);
   bool nonblocking() const { return flags_ & 04000 /*O_NONBLOCK*/; }
+  // How long a blocking receive (`sending` false) or send on it may wait,
+  // in ns (0: no limit): a socket's SO_RCVTIMEO/SO_SNDTIMEO. When it
+  // passes, the call fails with EAGAIN (or returns what it moved).
+  virtual uint64_t wait_timeout_ns(bool sending) const {
+    (void)sending;
+    return 0;
+  }
   // Pipe ends say which (1 read, 2 write) for the lazy read/write path
   // (ipc/pipe_lazy.cc); 0 for everything else.
   uint8_t lazy_pipe() const { return lazy_pipe_; }

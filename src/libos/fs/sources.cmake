@@ -38,6 +38,8 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../net/junction_own_sockets.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/unix_socket.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/socket_send.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../net/socket_timeout.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../net/socket_options.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/host_socket.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/bypass.cc
   ${CMAKE_CURRENT_LIST_DIR}/../net/port_claims.cc

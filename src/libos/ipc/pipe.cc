@@ -78,10 +78,21 @@ void PipeBuffer::NotifyEnds(uint32_t rd, uint32_t wr) {
   if (wr && write_end_) write_end_->hub().Notify(wr);
 }
 
+// A wait's deadline for a call on `end` that started before its first
+// wait: ~0 if the end sets no timeout.
+static uint64_t WaitDeadline(fs::File* end, bool sending) {
+  uint64_t t = end->wait_timeout_ns(sending);
+  return t ? sched::NowNs() + t : ~uint64_t{0};
+}
+
+// A wait's result as the call returns it: a passed timeout is EAGAIN.
+static int WaitError(long r) { return r == -ETIMEDOUT ? EAGAIN : static_cast<int>(-r); }
+
 SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io, size_t* packet_len,
-                                   size_t room, std::string* sender) {
+                                   size_t room, std::string* sender, Rights* rights) {
   bool peek = io & kIoPeek;
   if (!len && !(io & kIoPacket)) return size_t{0};
+  uint64_t deadline = 0;
   sched::LockSched(lock_);
   while (!Readable_locked()) {
     if (moved_) {
@@ -100,11 +111,13 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
       lock_.unlock();
       return Errno{EAGAIN};
     }
-    long r = readq_.Wait(lock_);
-    if (r) return Errno{static_cast<int>(-r)};
+    if (!deadline) deadline = WaitDeadline(end, false);
+    long r = readq_.Wait(lock_, deadline == ~uint64_t{0} ? 0 : deadline);
+    if (r) return Errno{WaitError(r)};
     sched::LockSched(lock_);
   }
-  size_t n = Consume_locked(buf, len, peek, packet_len, room, sender);
+  size_t n = Consume_locked(buf, rights ? RightsLimit_locked(len) : len, peek, packet_len, room, sender);
+  if (rights && !peek && n != kCopyFault) TakeRights_locked(rights);
   lock_.unlock();
   if (n == kCopyFault) return Errno{EFAULT};
   if (!peek) {
@@ -112,6 +125,26 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
     NotifyEnds(0, EPOLLOUT | EPOLLWRNORM);
   }
   return n;
+}
+
+size_t PipeBuffer::RightsLimit_locked(size_t len) const {
+  if (marks_.empty() || !stream_units_) return len;
+  uint64_t consumed = bytes_in_ - used_, end = marks_.front().at + marks_.front().unit;
+  return end > consumed ? static_cast<size_t>(std::min<uint64_t>(len, end - consumed)) : len;
+}
+
+void PipeBuffer::TakeRights_locked(Rights* out) {
+  // A stream's rights come with a read that took their unit's first byte;
+  // a packet's with the packet (just taken: the one before the queued).
+  uint64_t taken = stream_units_ ? bytes_in_ - used_ : packets_in_ - packets_.size();
+  while (!marks_.empty() && marks_.front().at < taken) {
+    bool mine = stream_units_ || marks_.front().at + 1 == taken;
+    if (mine) {
+      Rights& r = marks_.front().rights;
+      out->insert(out->end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+    }
+    marks_.pop_front();  // (not mine: a packet dropped unread, e.g. by a fork's move)
+  }
 }
 
 size_t PipeBuffer::Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len, size_t room,
@@ -143,13 +176,13 @@ void PipeBuffer::RaiseSigpipe() {
 }
 
 SysResult<size_t> PipeBuffer::Write(fs::File* end, const void* buf, size_t len, int io,
-                                    const std::string* sender) {
+                                    const std::string* sender, Rights* rights) {
   iovec v{const_cast<void*>(buf), len};
-  return WriteV(end, &v, 1, io, ~size_t{0}, sender);
+  return WriteV(end, &v, 1, io, ~size_t{0}, sender, rights);
 }
 
 SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt, int io, size_t valid,
-                                     const std::string* sender) {
+                                     const std::string* sender, Rights* rights) {
   size_t len = 0;
   for (size_t i = 0; i < cnt; i++) len += iov[i].iov_len;
   bool packet = io & kIoPacket;
@@ -162,8 +195,9 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
   bool empty_queued = false;
   WriteSource src{iov, cnt, valid};
   size_t done = 0;
+  uint64_t deadline = 0;
   sched::LockSched(lock_);
-  if (stream_units_ && !packet) return WriteStreamUnits_locked(end, src, len, io);
+  if (stream_units_ && !packet) return WriteStreamUnits_locked(end, src, len, io, rights);
   // As Linux pipe_write: a write's first len % PAGE_SIZE bytes may merge
   // into the last unit; the rest is cut into units (PipeSegments).
   size_t merge = packet || (io & kIoTeeUnit) ? 0 : segs_.MergeBytes(len, used_ == 0);
@@ -196,7 +230,7 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
       return done ? SysResult<size_t>(done) : Errno{EPIPE};
     }
     if (empty_packet && packets_.size() < MaxEmptyPackets()) {
-      PushPacket_locked(0, sender);
+      PushPacket_locked(0, sender, rights);
       empty_queued = true;
       lock_.unlock();
       readq_.WakeAll();
@@ -226,7 +260,7 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
       if (fault) n = packet ? 0 : segs_.WholeUnitsOfWrite(done, copied, merge);
       if (n) {
         used_ += n;
-        if (packet) PushPacket_locked(n, sender);
+        if (packet) PushPacket_locked(n, sender, rights);
         else segs_.Add(done, n, merge);
         if (io & kIoTeeUnit) segs_.CloseTail();
         done += n;
@@ -241,7 +275,7 @@ SysResult<size_t> PipeBuffer::WriteV(fs::File* end, const iovec* iov, size_t cnt
       continue;
     }
     SysResult<size_t> result = size_t{0};
-    if (!WaitForRoom_locked(end, io, done, &result)) return result;
+    if (!WaitForRoom_locked(end, io, done, &deadline, &result)) return result;
   }
   lock_.unlock();
   return done;
@@ -288,8 +322,10 @@ void PipeBuffer::GrowRing_locked(size_t bytes) {
 // charge of those queued reaches the send buffer, copied whole from the
 // sender's memory (a fault drops it and ends the send: the units before it
 // count, else EFAULT), then queued for the reader.
-SysResult<size_t> PipeBuffer::WriteStreamUnits_locked(fs::File* end, WriteSource& src, size_t len, int io) {
+SysResult<size_t> PipeBuffer::WriteStreamUnits_locked(fs::File* end, WriteSource& src, size_t len, int io,
+                                                      Rights* rights) {
   size_t done = 0;
+  uint64_t deadline = 0;
   while (done < len) {
     if (moved_) {
       // A fork moved the pair to the host: the socket sends the rest there.
@@ -304,7 +340,7 @@ SysResult<size_t> PipeBuffer::WriteStreamUnits_locked(fs::File* end, WriteSource
     }
     if (charged_ >= sndbuf_ || segs_.count() >= segs_.slots()) {
       SysResult<size_t> result = size_t{0};
-      if (!WaitForRoom_locked(end, io, done, &result)) return result;
+      if (!WaitForRoom_locked(end, io, done, &deadline, &result)) return result;
       continue;
     }
     size_t n = std::min(len - done, stream_units::MaxUnit(sndbuf_));
@@ -318,6 +354,8 @@ SysResult<size_t> PipeBuffer::WriteStreamUnits_locked(fs::File* end, WriteSource
       return done ? SysResult<size_t>(done) : Errno{EFAULT};
     }
     size_t charge = stream_units::Charge(n);
+    if (!done && rights && !rights->empty()) marks_.push_back(RightsMark{bytes_in_, n, std::move(*rights)});
+    bytes_in_ += n;
     used_ += n;
     charged_ += charge;
     segs_.AddUnit(n, charge);
@@ -331,15 +369,17 @@ SysResult<size_t> PipeBuffer::WriteStreamUnits_locked(fs::File* end, WriteSource
   return done;
 }
 
-bool PipeBuffer::WaitForRoom_locked(fs::File* end, int io, size_t done, SysResult<size_t>* result) {
+bool PipeBuffer::WaitForRoom_locked(fs::File* end, int io, size_t done, uint64_t* deadline,
+                                    SysResult<size_t>* result) {
   if (end->nonblocking() || (io & kIoNonBlock)) {
     lock_.unlock();
     *result = done ? SysResult<size_t>(done) : Errno{EAGAIN};
     return false;
   }
-  long r = writeq_.Wait(lock_);
+  if (!*deadline) *deadline = WaitDeadline(end, true);
+  long r = writeq_.Wait(lock_, *deadline == ~uint64_t{0} ? 0 : *deadline);
   if (r) {
-    *result = done ? SysResult<size_t>(done) : Errno{static_cast<int>(-r)};
+    *result = done ? SysResult<size_t>(done) : Errno{WaitError(r)};
     return false;
   }
   sched::LockSched(lock_);

@@ -39,6 +39,9 @@ enum PipeIo : int {
   kIoTeeUnit = 32,    // one unit that tee(2) copied: merges with nothing
 };
 
+// The descriptors a unix socket's send carries (SCM_RIGHTS).
+using Rights = std::vector<fs::FilePtr>;
+
 class PipeBuffer {
  public:
   PipeBuffer();
@@ -61,10 +64,16 @@ class PipeBuffer {
   // the units (PipeSegments) that fit, EFAULT if none does.
   // `sender`, if given, gets the address a datagram socket's packet was
   // sent from (what Write was given with it).
+  // `rights`, if given, gets the descriptors a send queued with the data
+  // read (a socket's): as Linux's unix_stream_read_generic, a stream read
+  // goes no further than the end of the first unit of a send that carried
+  // rights, and takes them if it reaches that unit's first byte; a packet
+  // brings its own. A blocking wait ends after end->wait_timeout_ns(false)
+  // with EAGAIN.
   SysResult<size_t> Read(fs::File* end, void* buf, size_t len, int io = 0, size_t* packet_len = nullptr,
-                         size_t room = ~size_t{0}, std::string* sender = nullptr);
+                         size_t room = ~size_t{0}, std::string* sender = nullptr, Rights* rights = nullptr);
   SysResult<size_t> Write(fs::File* end, const void* buf, size_t len, int io = 0,
-                          const std::string* sender = nullptr);
+                          const std::string* sender = nullptr, Rights* rights = nullptr);
   // writev(2): the iovecs (cnt >= 1, guest memory that may fault) as one
   // write, as Linux's pipe_write takes them (units cross iovecs; up to
   // PIPE_BUF bytes in all are atomic).
@@ -72,8 +81,13 @@ class PipeBuffer {
   // the rest is not touched and counts as faulting.
   // `sender`: a datagram socket's packets keep it, committed with the
   // packet (recvfrom's address).
+  // `rights` (a socket's, not empty): moved out to travel with the first
+  // unit (or the packet) once it is queued; left as they are if the call
+  // queues nothing. A blocking wait for room ends after
+  // end->wait_timeout_ns(true) with EAGAIN (or the bytes queued).
   SysResult<size_t> WriteV(fs::File* end, const struct iovec* iov, size_t cnt, int io = 0,
-                           size_t valid = ~size_t{0}, const std::string* sender = nullptr);
+                           size_t valid = ~size_t{0}, const std::string* sender = nullptr,
+                           Rights* rights = nullptr);
   // Makes this (new, empty) buffer one direction of a unix stream socket
   // pair: writes go in Linux's skb units, each charged to the sender, and
   // wait while the charge reaches the send buffer, `sndbuf` bytes
@@ -138,11 +152,20 @@ class PipeBuffer {
   static constexpr size_t kCopyFault = ~size_t{0};
   size_t Consume_locked(void* buf, size_t len, bool peek, size_t* packet_len, size_t room = ~size_t{0},
                         std::string* sender = nullptr);
-  // Queues a packet's length (and its sender, for a socket's); lock_ held.
-  void PushPacket_locked(size_t n, const std::string* sender) {
+  // Queues a packet's length (and its sender and rights, for a socket's);
+  // lock_ held.
+  void PushPacket_locked(size_t n, const std::string* sender, Rights* rights) {
+    if (rights && !rights->empty()) marks_.push_back(RightsMark{packets_in_, n, std::move(*rights)});
     packets_.push_back(n);
+    packets_in_++;
     if (sender) senders_.push_back(*sender);
   }
+  // How much of the read at the head a socket's rights allow (the end of
+  // the unit that carries the next ones, for a stream); lock_ held.
+  size_t RightsLimit_locked(size_t len) const;
+  // After a read took bytes (a stream's) or a packet: the rights that came
+  // with them, appended to *out; lock_ held.
+  void TakeRights_locked(Rights* out);
   // Copies up to len bytes out; if dst faults (or `room` ends) first, only
   // the whole units copied count (`whole`: all or nothing).
   size_t CopyOut_locked(void* dst, size_t len, bool consume, size_t room = ~size_t{0}, bool whole = false);
@@ -173,12 +196,13 @@ class PipeBuffer {
   size_t CopyIn_locked(WriteSource& src, size_t len);
   // WriteV on a stream socket's buffer (UseStreamSocketUnits). lock_ held
   // on entry, released on return.
-  SysResult<size_t> WriteStreamUnits_locked(fs::File* end, WriteSource& src, size_t len, int io);
+  SysResult<size_t> WriteStreamUnits_locked(fs::File* end, WriteSource& src, size_t len, int io, Rights* rights);
   // A write with `done` bytes in that finds no room: EAGAIN (or those
   // bytes) if it may not block, else it parks until a reader makes room.
   // True with lock_ held again (look again); false with lock_ released and
-  // the call's result in *result.
-  bool WaitForRoom_locked(fs::File* end, int io, size_t done, SysResult<size_t>* result);
+  // the call's result in *result. *deadline: 0 until the first wait sets
+  // it from the end's send timeout (~0: none).
+  bool WaitForRoom_locked(fs::File* end, int io, size_t done, uint64_t* deadline, SysResult<size_t>* result);
   // Makes the ring hold at least `bytes` (a stream socket's grows as its
   // charge allows). lock_ held on entry and return (dropped meanwhile).
   void GrowRing_locked(size_t bytes);
@@ -217,6 +241,17 @@ class PipeBuffer {
   bool stream_units_ = false;
   size_t charged_ = 0;
   size_t sndbuf_ = 0;
+  // A socket's rights in flight, oldest first: each tied to the first
+  // byte (`at`, counted in bytes_in_) of a stream send's first unit of
+  // `unit` bytes, or to packet number `at` (counted in packets_in_).
+  struct RightsMark {
+    uint64_t at;
+    size_t unit;
+    Rights rights;
+  };
+  std::deque<RightsMark> marks_;
+  uint64_t bytes_in_ = 0;    // a stream socket's bytes ever queued (consumed: bytes_in_ - used_)
+  uint64_t packets_in_ = 0;  // packets ever queued (consumed: packets_in_ - packets_.size())
   // Ends attached, plus lazy readers blocked in read(2): like the file an
   // in-flight Linux read holds, one keeps the pipe open for reading even if
   // its descriptor is closed meanwhile (pipe_lazy.cc).

@@ -27,6 +27,7 @@
 #include "libos/net/linger.h"
 #include "libos/net/port_claims.h"
 #include "libos/net/socket.h"
+#include "libos/net/socket_timeout.h"
 #include "libos/syscalls/user_memory.h"
 #include "net/stack/tcp.h"
 #include "net/stack/udp.h"
@@ -106,19 +107,6 @@ SysResult<int> IntOpt(const std::vector<char>& val) {
   int v;
   std::memcpy(&v, val.data(), sizeof(v));
   return v;
-}
-
-SysResult<uint64_t> TimeoutOpt(const std::vector<char>& val) {
-  if (val.size() < sizeof(timeval)) return Errno{EINVAL};
-  timeval tv;
-  std::memcpy(&tv, val.data(), sizeof(tv));
-  if (tv.tv_usec < 0 || tv.tv_usec >= 1000000) return Errno{EDOM};
-  if (tv.tv_sec < 0) return uint64_t{0};
-  return static_cast<uint64_t>(tv.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(tv.tv_usec) * 1000;
-}
-
-timeval ToTimeval(uint64_t ns) {
-  return timeval{static_cast<time_t>(ns / 1'000'000'000), static_cast<suseconds_t>(ns % 1'000'000'000 / 1000)};
 }
 
 // What a blocked call parks on: every notification from the stack bumps
@@ -224,16 +212,16 @@ class InetSocket : public Socket, public std::enable_shared_from_this<InetSocket
       case SO_TYPE: PutOpt(val, type_); return true;
       case SO_DOMAIN: PutOpt(val, domain_); return true;
       case SO_PROTOCOL: PutOpt(val, type_ == SOCK_STREAM ? int{IPPROTO_TCP} : int{IPPROTO_UDP}); return true;
-      case SO_RCVTIMEO: PutOpt(val, ToTimeval(rcvtimeo_)); return true;
-      case SO_SNDTIMEO: PutOpt(val, ToTimeval(sndtimeo_)); return true;
+      case SO_RCVTIMEO: PutOpt(val, SocketTimeoutTimeval(rcvtimeo_)); return true;
+      case SO_SNDTIMEO: PutOpt(val, SocketTimeoutTimeval(sndtimeo_)); return true;
       case SO_RCVLOWAT: case SO_SNDLOWAT: PutOpt(val, int{1}); return true;
       default: return false;
     }
   }
   SysResult<bool> CommonSetOpt(int name, const std::vector<char>& val) {
     switch (name) {
-      case SO_RCVTIMEO: rcvtimeo_ = TRY(TimeoutOpt(val)); return true;
-      case SO_SNDTIMEO: sndtimeo_ = TRY(TimeoutOpt(val)); return true;
+      case SO_RCVTIMEO: rcvtimeo_ = TRY(SocketTimeoutOpt(val)); return true;
+      case SO_SNDTIMEO: sndtimeo_ = TRY(SocketTimeoutOpt(val)); return true;
       default: return false;
     }
   }

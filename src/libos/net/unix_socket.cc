@@ -30,6 +30,8 @@
 #include "libos/ipc/stream_socket_units.h"
 #include "libos/net/junction_own_sockets.h"
 #include "libos/net/socket.h"
+#include "libos/net/socket_options.h"
+#include "libos/net/socket_timeout.h"
 #include "libos/proc/process_table.h"
 #include "libos/process.h"
 #include "sched/reactor.h"
@@ -276,6 +278,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
 
   SysResult<fs::FilePtr> Accept(int flags, std::string* peer) override {
     if (!listening_) return Errno{EINVAL};
+    uint64_t deadline = 0;
     lock_.lock();
     while (backlog_.empty()) {
       if (moved_) {
@@ -289,8 +292,10 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         lock_.unlock();
         return Errno{EAGAIN};
       }
-      long r = acceptq_.Wait(lock_);
-      if (r) return Errno{static_cast<int>(-r)};
+      // SO_RCVTIMEO bounds the wait (EAGAIN), as Linux's unix_accept.
+      if (!deadline) deadline = rcvtimeo_ ? sched::NowNs() + rcvtimeo_ : ~uint64_t{0};
+      long r = acceptq_.Wait(lock_, deadline == ~uint64_t{0} ? 0 : deadline);
+      if (r) return Errno{r == -ETIMEDOUT ? EAGAIN : static_cast<int>(-r)};
       lock_.lock();
     }
     auto s = backlog_.front();
@@ -341,6 +346,9 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     // Linux signals SIGPIPE only on stream sockets; datagram and seqpacket
     // sends just fail with EPIPE.
     if (type_ != SOCK_STREAM) flags |= MSG_NOSIGNAL;
+    // Linux's stream and seqpacket sends look for the peer before the
+    // shutdown (ENOTCONN, not EPIPE, once shut down unconnected).
+    if (type_ != SOCK_DGRAM && !connected_) return Errno{ENOTCONN};
     if (shut_wr_) {
       if (!(flags & MSG_NOSIGNAL)) {
         siginfo_t info{};
@@ -379,13 +387,9 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     }
     if (!out) return Errno{ENOTCONN};
     if (out->moved()) return SendMoved(m, flags);
-    // Rights travel with the first byte(s) of this message.
-    std::weak_ptr<UnixSocket> rights_to;
-    if (peer && (!m.rights.empty() || peer->passcred_)) {
-      sched::SpinGuard g(peer->lock_);
-      peer->rights_.push_back(m.rights);
-      rights_to = peer;
-    }
+    // Rights travel with the first unit (or the packet) of this send; the
+    // buffer takes them once that is queued.
+    ipc::Rights rights = m.rights;
     // A sender that blocks must not keep its peer alive: the peer's close
     // (its last reference) is what ends the wait with EPIPE.
     peer.reset();
@@ -399,12 +403,9 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     }
     // A stream's send is copied from the caller's memory unit by unit
     // (Msg::iov, PipeBuffer's stream units); a datagram is in m.data.
-    auto r = m.iov.empty() ? out->Write(this, m.data.data(), m.data.size(), io, type_ == SOCK_DGRAM ? &from : nullptr)
-                           : out->WriteV(this, m.iov.data(), m.iov.size(), io, m.iov_valid);
-    // Nothing queued (EFAULT, EAGAIN, EINTR, EPIPE; a stream's empty send):
-    // the rights go back,
-    // not to the next message's reader.
-    if (!r.ok() || (*r == 0 && type_ == SOCK_STREAM)) DropRights(rights_to, m.rights);
+    auto r = m.iov.empty()
+                 ? out->Write(this, m.data.data(), m.data.size(), io, type_ == SOCK_DGRAM ? &from : nullptr, &rights)
+                 : out->WriteV(this, m.iov.data(), m.iov.size(), io, m.iov_valid, nullptr, &rights);
     if (!out->moved() || (r.ok() && *r == m.length()) || (!r.ok() && r.error() != EPIPE)) return r;
     // A fork moved the buffer while the call waited: the rest goes on on
     // the host (after what was queued here, which went first).
@@ -412,19 +413,6 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     auto more = SendMoved(m.Without(done), flags);
     if (!more.ok()) return done ? SysResult<size_t>(done) : more;
     return done + *more;
-  }
-
-  // Takes back the rights a send that queued nothing left at `to`: the
-  // latest such entry (another sender's may have come after it).
-  static void DropRights(const std::weak_ptr<UnixSocket>& to, const std::vector<fs::FilePtr>& rights) {
-    std::shared_ptr<UnixSocket> p = to.lock();
-    if (!p) return;
-    sched::SpinGuard g(p->lock_);
-    for (auto it = p->rights_.rbegin(); it != p->rights_.rend(); ++it)
-      if (*it == rights) {
-        p->rights_.erase(std::next(it).base());
-        return;
-      }
   }
 
   // A send once a fork moved this socket, or the one it sends to, to the
@@ -447,9 +435,11 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
 
   SysResult<size_t> RecvMsg(Msg* m, size_t len, int flags) override {
     if (!rx_) return Errno{type_ == SOCK_STREAM ? EINVAL : ENOTCONN};
-    if (shut_rd_) return size_t{0};
     if (rx_->moved()) return RecvMoved(m, len, flags);
     int io = io_flags() | ((flags & MSG_DONTWAIT) ? ipc::kIoNonBlock : 0) | ((flags & MSG_PEEK) ? ipc::kIoPeek : 0);
+    // After SHUT_RD what is queued is still read, then EOF: no waiting
+    // (a datagram socket asked not to block says EAGAIN, as Linux).
+    if (shut_rd_) io |= ipc::kIoNonBlock;
     m->data.resize(len);
     size_t got = 0, packet_len = 0;
     // A buffer that faults part-way (m->room): as Linux, a stream read
@@ -459,15 +449,19 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     for (;;) {
       if (got && got >= room) break;
       auto r = rx_->Read(this, m->data.data() + got, len - got, io, &packet_len, room - got,
-                         type_ == SOCK_DGRAM ? &m->addr : nullptr);
+                         type_ == SOCK_DGRAM ? &m->addr : nullptr, &m->rights);
       if (!r.ok()) {
         if (got) break;
+        if (r.error() == EAGAIN && shut_rd_ &&
+            !(type_ == SOCK_DGRAM && (nonblocking() || (flags & MSG_DONTWAIT))))
+          return size_t{0};
         return Errno{r.error()};
       }
       // A fork moved the buffer (its data went along) while the call waited.
       if (!*r && !got && rx_->moved()) return RecvMoved(m, len, flags);
       got += *r;
-      if (!(flags & MSG_WAITALL) || !*r || got == len || type_ != SOCK_STREAM) break;
+      // Rights end a stream read, MSG_WAITALL or not (Linux).
+      if (!(flags & MSG_WAITALL) || !*r || got == len || type_ != SOCK_STREAM || !m->rights.empty()) break;
     }
     m->data.resize(got);
     bool lost = type_ != SOCK_STREAM && got > m->room;
@@ -476,13 +470,6 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     if (type_ != SOCK_STREAM && packet_len > got) {
       m->flags |= MSG_TRUNC;
       if (flags & MSG_TRUNC) got = packet_len;
-    }
-    if (!(flags & MSG_PEEK)) {
-      sched::SpinGuard g(lock_);
-      if (!rights_.empty()) {
-        m->rights = std::move(rights_.front());
-        rights_.pop_front();
-      }
     }
     if (lost) return Errno{EFAULT};
     if (passcred_) {
@@ -501,8 +488,8 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     return h->RecvMsg(m, len, flags);
   }
 
+  // Unconnected too, as Linux's unix_shutdown (it only marks this end).
   SysResult<void> Shutdown(int how) override {
-    if (!connected_) return Errno{ENOTCONN};
     if (how == SHUT_RD || how == SHUT_RDWR) {
       // The peer's sends fail with EPIPE from now on, a blocked one too
       // (Linux's unix_shutdown gives the peer SEND_SHUTDOWN): this end
@@ -548,6 +535,12 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         v = static_cast<int>(type_ == SOCK_STREAM ? send_buffer() : ipc::kPipeDefaultSize);
         break;
       case SO_RCVBUF: v = static_cast<int>(ipc::kPipeDefaultSize); break;
+      case SO_RCVTIMEO:
+      case SO_SNDTIMEO: {
+        timeval tv = SocketTimeoutTimeval(name == SO_RCVTIMEO ? rcvtimeo_ : sndtimeo_);
+        val->assign(reinterpret_cast<char*>(&tv), reinterpret_cast<char*>(&tv) + sizeof(tv));
+        return {};
+      }
       case SO_PEERCRED: {
         if (!connected_) return Errno{ENOTCONN};
         const Process& p = CurrentProcess();
@@ -555,7 +548,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         val->assign(reinterpret_cast<char*>(&c), reinterpret_cast<char*>(&c) + sizeof(c));
         return {};
       }
-      default: return Errno{ENOPROTOOPT};
+      default: return generic_.Get(name, val);
     }
     val->assign(reinterpret_cast<char*>(&v), reinterpret_cast<char*>(&v) + sizeof(v));
     return {};
@@ -574,9 +567,20 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       std::memcpy(&v, val.data(), sizeof(v));
       sndbuf_ = ipc::stream_units::SendBufferFor(v, HostWmem().max);
       if (tx_) tx_->SetSendBuffer(sndbuf_);
+      return {};
     }
-    return {};  // buffer sizes, timeouts, SO_REUSEADDR: accepted
+    if (name == SO_RCVTIMEO) {
+      rcvtimeo_ = TRY(SocketTimeoutOpt(val));
+      return {};
+    }
+    if (name == SO_SNDTIMEO) {
+      sndtimeo_ = TRY(SocketTimeoutOpt(val));
+      return {};
+    }
+    if (name == SO_PASSCRED || name == SO_SNDBUF || name == SO_RCVBUF) return {};  // the rest of the buffer sizes: accepted
+    return generic_.Set(name, val);
   }
+  uint64_t wait_timeout_ns(bool sending) const override { return sending ? sndtimeo_ : rcvtimeo_; }
 
   SysResult<void> Stat(struct stat* st) override {
     *st = fs::SyntheticStat(ipc::kAnonDev, ino_, S_IFSOCK | 0777);
@@ -770,9 +774,8 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
  private:
   int type_;
   uint64_t ino_;
-  sched::SpinLock lock_;  // guards backlog_, rights_ and moved_to_
+  sched::SpinLock lock_;  // guards backlog_ and moved_to_
   std::deque<std::shared_ptr<UnixSocket>> backlog_;
-  std::deque<std::vector<fs::FilePtr>> rights_;
   sched::WaitQueue acceptq_;
   std::shared_ptr<ipc::PipeBuffer> rx_, tx_;
   std::weak_ptr<UnixSocket> peer_;
@@ -781,6 +784,8 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   bool moved_ = false;                // written under lock_
   int backlog_arg_ = 0;
   size_t sndbuf_ = 0;  // a stream socket's SO_SNDBUF once set (else the default)
+  uint64_t rcvtimeo_ = 0, sndtimeo_ = 0;  // SO_RCVTIMEO/SO_SNDTIMEO in ns (0: none)
+  GenericSocketOptions generic_;          // SOL_SOCKET options with no effect here
   bool listening_ = false, connected_ = false, shut_rd_ = false, shut_wr_ = false, passcred_ = false;
   bool rx_detached_ = false;  // SHUT_RD made this end no reader of rx_
 };

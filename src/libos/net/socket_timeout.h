@@ -1,0 +1,23 @@
+// SO_RCVTIMEO/SO_SNDTIMEO values as Linux keeps them (net/core/sock.c
+// sock_set_timeout, sock_get_timeout): in jiffies of the host's HZ, a set
+// value rounded up to a whole jiffy and read back so.
+#pragma once
+
+#include <sys/time.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "libos/syscalls/user_memory.h"
+
+namespace junction::libos::net {
+
+// The timeout setsockopt(`val`) sets, in ns: 0 = none (wait forever, as a
+// zero timeval asks); a negative tv_sec gives the shortest (Linux's zero
+// jiffies: a blocking call fails at once). EINVAL for a short value,
+// EDOM for tv_usec out of range.
+SysResult<uint64_t> SocketTimeoutOpt(const std::vector<char>& val);
+// What getsockopt reads back for a timeout of `ns` (0: none).
+timeval SocketTimeoutTimeval(uint64_t ns);
+
+}  // namespace junction::libos::net
