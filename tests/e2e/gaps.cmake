@@ -52,3 +52,10 @@ junction_e2e(unshare_flags COMMAND $<TARGET_FILE:e2e_unshare_flags>)
 # socket was ENOTCONN.
 add_executable(e2e_unix_socket_gaps progs/unix_socket_gaps.c)
 junction_e2e(unix_socket_gaps COMMAND $<TARGET_FILE:e2e_unix_socket_gaps>)
+# epoll_wait with an events buffer it cannot write (unmapped, read-only,
+# NULL) was EFAULT before waiting; Linux checks only that it lies in user
+# space: 0 if nothing is reported, EFAULT once an event is to be copied
+# (at once or during a blocking wait), the event left queued.
+add_executable(e2e_epoll_events_fault progs/epoll_events_fault.c)
+target_link_libraries(e2e_epoll_events_fault PRIVATE pthread)
+junction_e2e(epoll_events_fault COMMAND $<TARGET_FILE:e2e_epoll_events_fault>)

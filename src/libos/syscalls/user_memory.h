@@ -26,6 +26,9 @@ inline bool GuestReadable(uintptr_t p, size_t n) {
 inline bool GuestWritable(uintptr_t p, size_t n) {
   return AddressSpace::Get().IsGuestRange(p, n, 2 /*PROT_WRITE*/);
 }
+// Linux's access_ok: the range lies below the top of user space, mapped
+// or not (calls that check only this fault later, when they copy).
+inline bool InUserSpace(uintptr_t p, size_t n) { return p + n >= p && p + n <= AddressSpace::kUserTop; }
 
 // A typed guest pointer.
 template <typename T>
