@@ -36,6 +36,7 @@
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
 #include "libos/proc/child_kthreads.h"
+#include "libos/proc/process_view.h"
 #include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/signals/kill_request.h"
@@ -531,6 +532,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: Syscall User Dispatch is unavailable (Linux >= 5.11 needed)\n");
     return 1;
   }
+  proc::PublishCwd(fs::Vfs::Get().cwd());
   PrepareImage(image);
   GuestContext start{};
   start.rsp = image.stack_pointer;
@@ -542,6 +544,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: out of memory creating the first thread\n");
     return 1;
   }
+  proc::PublishMainThread(first);
   InitFpuImage(first->xsave_area);
   RecordChildrenUsageBaseline();
   sched::RunScheduler(first);
@@ -555,6 +558,10 @@ void PrepareImage(const loader::LoadedImage& image) {
   size_t slash = image.exe_path.rfind('/');
   p.name = image.exe_path.substr(slash == std::string::npos ? 0 : slash + 1, 15);
   AddressSpace::Get().InitBrk(image.brk_start);
+  // What the container's other processes see in /proc/PID.
+  proc::PublishStackStrings(image.stack_pointer);
+  proc::PublishExe(p.exe_path);
+  proc::PublishComm(p.name);
 }
 
 void StartImage(const loader::LoadedImage& image) {

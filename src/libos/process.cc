@@ -12,6 +12,7 @@
 #include "libos/fs/shared_shm.h"
 #include "libos/host/host.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/process_view.h"
 #include "libos/proc/task_deadline.h"
 #include "libos/proc/task_sched.h"
 #include "libos/proc/teardown_watchdog.h"
@@ -128,6 +129,7 @@ void ForgetThread(int tid) {
     RemoveThread(t, tid);
     return;
   }
+  PublishMainThread(nullptr);  // its Uthread goes
   // The main thread ends before the others (its entry stays while the
   // process runs): Linux gives its deadline bandwidth back at its death.
   if (DeadlineOf(t, tid).runtime == 0) return;

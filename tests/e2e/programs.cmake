@@ -458,3 +458,15 @@ add_test(NAME e2e.syscall_fuzz_exact
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/syscall_fuzz_test.sh $<TARGET_FILE:junction> ${E2E_APP}
                  $<TARGET_FILE:e2e_syscall_fuzz> 1 20 1000 openat,close,pipe,eventfd,dup,lseek,access,brk,probe)
 set_tests_properties(e2e.syscall_fuzz_robust e2e.syscall_fuzz_exact PROPERTIES LABELS e2e TIMEOUT 300)
+# ps, pgrep, pkill, kill -0 and /proc/PID of the container's other processes
+# (fs/procfs_peer.h), compared with the same script as the init of a pid
+# namespace natively.
+foreach(app_name IN ITEMS proc_peer_view:${E2E_APP} proc_peer_view_2cores:${E2E_DATA}/two_cores.toml)
+  string(REPLACE ":" ";" parts ${app_name})
+  list(GET parts 0 name)
+  list(GET parts 1 app)
+  add_test(NAME e2e.${name}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_view_test.sh $<TARGET_FILE:junction> ${app}
+                   ${E2E_DATA}/proc/peer_view.sh)
+  set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
+endforeach()

@@ -18,7 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "libos/fs/host_proc_stat.h"
 #include "libos/fs/path.h"
+#include "libos/fs/proc_pid_text.h"
+#include "libos/fs/procfs_peer.h"
 #include "libos/ipc/sysv/sysv_registry.h"
 #include "libos/fs/synthetic.h"
 #include "libos/fs/vfs.h"
@@ -243,50 +246,28 @@ std::string Status(int tid) {
   return buf.data();
 }
 
-// The host process's counters (the host process is this guest process):
-// page faults, its own and its reaped children's, and its start time.
-struct HostCounters {
-  unsigned long minflt = 0, cminflt = 0, majflt = 0, cmajflt = 0;
-  unsigned long long starttime = 0;
-};
-HostCounters ReadHostCounters() {
-  HostCounters h;
-  std::string stat = ReadHostFile("/proc/self/stat");
-  size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return h;
-  // state ppid pgrp session tty_nr tpgid flags, the faults, the times,
-  // priority nice num_threads itrealvalue, starttime.
-  if (std::sscanf(stat.c_str() + paren + 1,
-                  " %*c %*d %*d %*d %*d %*d %*u %lu %lu %lu %lu %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-                  &h.minflt, &h.cminflt, &h.majflt, &h.cmajflt, &h.starttime) != 5)
-    return HostCounters{};
-  return h;
-}
-
 // /proc/PID/stat (tid == pid: the main thread's state, as Linux shows the
-// leader's) and /proc/PID/task/TID/stat. Faults and times are the
-// process's (a thread's own are not kept apart); the times as times(2).
+// leader's) and /proc/PID/task/TID/stat. Faults and the start time are the
+// host process's (it is this guest process); times are the process's as
+// times(2) (a thread's own are not kept apart).
 std::string StatLine(int tid) {
   const Process& p = CurrentProcess();
   // Priority (20 + nice, or -1 - the real-time priority), nice, rt_priority
   // and policy: the task's attributes as set (proc/task_sched.h).
   proc::Task task;
   proc::SchedAttrs s = proc::FindTask(proc::Get(), tid, &task) ? task.sched->Load() : proc::SchedAttrs{};
-  bool rt = s.policy == SCHED_FIFO || s.policy == SCHED_RR;
-  int priority = rt ? -1 - s.rt_priority : 20 + s.nice;
   Family family = OwnFamily();
-  HostCounters h = ReadHostCounters();
+  HostProcStat h;
+  ReadHostProcStat("/proc/self/stat", &h);
   struct tms t = GuestProcessTimes();
-  char buf[1024];
-  std::snprintf(buf, sizeof(buf),
-                "%d (%s) %c %d %d %d 0 -1 4194304 %lu %lu %lu %lu %lu %lu %ld %ld %d %d %d 0 %llu %" PRIu64
-                " %" PRIu64 " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 %d %d 0 0 0 0 0 0 0 0 0 0 0\n",
-                tid, p.name.c_str(), ThreadStateLetter(tid), family.ppid, family.pgrp, family.sid, h.minflt,
-                h.cminflt, h.majflt, h.cmajflt, static_cast<unsigned long>(t.tms_utime),
-                static_cast<unsigned long>(t.tms_stime), static_cast<long>(t.tms_cutime),
-                static_cast<long>(t.tms_cstime), priority, s.nice,
-                LiveGuestThreads(), h.starttime, VmPages() * 4096, VmPages(), rt ? s.rt_priority : 0, s.policy);
-  return buf;
+  StatFields f{.tid = tid, .comm = p.name, .state = ThreadStateLetter(tid), .ppid = family.ppid,
+               .pgrp = family.pgrp, .sid = family.sid, .minflt = h.minflt, .cminflt = h.cminflt,
+               .majflt = h.majflt, .cmajflt = h.cmajflt, .utime = static_cast<unsigned long>(t.tms_utime),
+               .stime = static_cast<unsigned long>(t.tms_stime), .cutime = static_cast<long>(t.tms_cutime),
+               .cstime = static_cast<long>(t.tms_cstime), .threads = LiveGuestThreads(),
+               .starttime = h.starttime, .vsize = VmPages() * 4096, .rss_pages = VmPages()};
+  SetPriorityFields(s, &f);
+  return FormatStatLine(f);
 }
 
 std::string Limits() {
@@ -395,46 +376,6 @@ constexpr const char* kProcSys[] = {
     "fs/inotify/max_user_instances", "fs/inotify/max_user_watches", "net/core/somaxconn",
 };
 
-uint8_t DtOf(SynthNode::Kind k) {
-  return k == SynthNode::kDir ? DT_DIR : k == SynthNode::kLink ? DT_LNK : k == SynthNode::kDevice ? DT_CHR : DT_REG;
-}
-
-// A directory node listing the given names, described by `describe`.
-template <typename F>
-SynthNode DirOf(const std::vector<std::string>& names, const std::string& base, F describe) {
-  SynthNode n;
-  n.kind = SynthNode::kDir;
-  for (const auto& name : names) {
-    SynthNode c = describe(name);
-    if (c.kind != SynthNode::kNone) n.entries.push_back({name, PathIno(base + "/" + name), DtOf(c.kind)});
-  }
-  return n;
-}
-
-SynthNode Text(std::function<std::string()> f, unsigned perm = 0444) {
-  SynthNode n;
-  n.kind = SynthNode::kFile;
-  n.text = std::move(f);
-  n.perm = perm;
-  return n;
-}
-
-SynthNode LinkNode(std::string target, bool magic = false) {
-  SynthNode n;
-  n.kind = SynthNode::kLink;
-  n.target = std::move(target);
-  n.magic = magic;
-  return n;
-}
-
-bool ParseFd(const std::string& s, long* fd) {
-  if (s.empty() || s.size() > 9) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  *fd = std::atol(s.c_str());
-  return true;
-}
-
 // mkdir, mknod or symlink on a generated file system that makes no new
 // names: EEXIST for an existing one, else `missing`.
 SysResult<void> NoNewName(SynthFs& fs, const std::string& rel, int missing) {
@@ -456,10 +397,22 @@ class Procfs : public SynthFs {
 
   SynthNode Describe(const std::vector<std::string>& c) override {
     std::string pid = std::to_string(Pid());
-    if (c.empty())
-      return DirOf({"self", "thread-self", pid, "cpuinfo", "meminfo", "stat", "uptime", "loadavg",
-                    "version", "vmstat", "mounts", "filesystems", "sys", "net", "sysvipc"},
-                   "", [&](const std::string& n) { return Describe({n}); });
+    if (c.empty()) {
+      SynthNode root = DirOf({"self", "thread-self", "cpuinfo", "meminfo", "stat", "uptime", "loadavg",
+                              "version", "vmstat", "mounts", "filesystems", "sys", "net", "sysvipc"},
+                             "", [&](const std::string& n) { return Describe({n}); });
+      // Then, as Linux, the processes ascending: the container's (procfs_peer.h),
+      // found when read, not at each look-up below /proc.
+      root.list_later = [self = Pid()] {
+        std::vector<int> pids = ContainerPids();
+        if (std::find(pids.begin(), pids.end(), self) == pids.end())
+          pids.insert(std::lower_bound(pids.begin(), pids.end(), self), self);
+        std::vector<DirEntry> ents;
+        for (int p : pids) ents.push_back({std::to_string(p), PathIno("/" + std::to_string(p)), DT_DIR});
+        return ents;
+      };
+      return root;
+    }
     const std::string& top = c[0];
     if (c.size() == 1) {
       if (top == "self") return LinkNode(pid);
@@ -473,7 +426,7 @@ class Procfs : public SynthFs {
       if (top == "meminfo") return Text(MemInfo);
       if (top == "stat") return Text(ProcStat);
       if (top == "uptime") return Text([] { return ReadHostFile("/proc/uptime"); });
-      if (top == "loadavg") return Text([] { return ReadHostFile("/proc/loadavg"); });
+      if (top == "loadavg") return Text(ContainerLoadavg);
       if (top == "version") return Text([] { return ReadHostFile("/proc/version"); });
       // The host's memory counters (vmstat(8) needs the file to start).
       if (top == "vmstat") return Text([] { return ReadHostFile("/proc/vmstat"); });
@@ -486,6 +439,10 @@ class Procfs : public SynthFs {
     uint64_t unused;
     if (ParseFd(top, &t) && std::to_string(t) == top && ThreadSwitches(static_cast<int>(t), &unused, &unused))
       return Process({c.begin() + 1, c.end()}, true, "/" + top, static_cast<int>(t));
+    // Another process of the container, or a thread of one.
+    if (ParseFd(top, &t) && std::to_string(t) == top)
+      if (int peer = PeerOf(static_cast<int>(t)))
+        return DescribePeer(peer, static_cast<int>(t), {c.begin() + 1, c.end()}, "/" + top);
     if (top == "sys") return Sys({c.begin() + 1, c.end()});
     if (top == "net") return Net({c.begin() + 1, c.end()});
     if (top == "sysvipc") return Sysvipc({c.begin() + 1, c.end()});

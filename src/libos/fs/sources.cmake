@@ -12,6 +12,9 @@ set(JUNCTION_VFS_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/link_hints.cc
   ${CMAKE_CURRENT_LIST_DIR}/path.cc
   ${CMAKE_CURRENT_LIST_DIR}/procfs.cc
+  ${CMAKE_CURRENT_LIST_DIR}/procfs_peer.cc
+  ${CMAKE_CURRENT_LIST_DIR}/host_proc_stat.cc
+  ${CMAKE_CURRENT_LIST_DIR}/proc_pid_text.cc
   ${CMAKE_CURRENT_LIST_DIR}/shared_shm.cc
   ${CMAKE_CURRENT_LIST_DIR}/shared_tmpfs.cc
   ${CMAKE_CURRENT_LIST_DIR}/synthetic.cc

@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "libos/fs/path.h"
 #include "libos/host/host.h"
 
@@ -24,11 +26,35 @@ std::string ReadHostFile(const std::string& path) {
   return out;
 }
 
+SynthNode Text(std::function<std::string()> f, unsigned perm) {
+  SynthNode n;
+  n.kind = SynthNode::kFile;
+  n.text = std::move(f);
+  n.perm = perm;
+  return n;
+}
+
+SynthNode LinkNode(std::string target, bool magic) {
+  SynthNode n;
+  n.kind = SynthNode::kLink;
+  n.target = std::move(target);
+  n.magic = magic;
+  return n;
+}
+
+bool ParseFd(const std::string& s, long* fd) {
+  if (s.empty() || s.size() > 9) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  *fd = std::atol(s.c_str());
+  return true;
+}
+
 SysResult<struct stat> SynthFs::Lstat(const std::string& rel) {
   SynthNode n = Describe(SplitPath(rel));
   switch (n.kind) {
     case SynthNode::kNone: return Errno{ENOENT};
-    case SynthNode::kDir: return SyntheticStat(dev_, PathIno(rel), S_IFDIR | 0555);
+    case SynthNode::kDir: return SyntheticStat(dev_, PathIno(rel), S_IFDIR | (n.open_error ? 0500 : 0555));
     case SynthNode::kFile: return SyntheticStat(dev_, PathIno(rel), S_IFREG | n.perm);
     case SynthNode::kLink: return SyntheticStat(dev_, PathIno(rel), S_IFLNK | 0777, n.target.size());
     case SynthNode::kDevice: {
@@ -67,6 +93,7 @@ SysResult<FilePtr> SynthFs::Open(const std::string& rel, int flags, unsigned) {
       return Errno{(flags & O_CREAT) ? EACCES : ENOENT};
     case SynthNode::kDir: {
       if (acc != O_RDONLY && !(flags & O_PATH)) return Errno{EISDIR};
+      if (n.open_error && !(flags & O_PATH)) return Errno{n.open_error};
       uint64_t ino = PathIno(rel);
       std::vector<DirEntry> ents = {{".", ino, DT_DIR}, {"..", ino, DT_DIR}};
       for (auto& e : n.entries) ents.push_back(e);

@@ -2,6 +2,8 @@
 // describes a node from its path; content is generated when opened.
 #pragma once
 
+#include <dirent.h>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -20,7 +22,31 @@ struct SynthNode {
   bool magic = false;                  // kLink: a procfs magic link
   FilePtr magic_file;                  // /proc/self/fd/N: the file itself
   std::string host_device;             // kDevice: host node, e.g. "/dev/null"
+  int open_error = 0;                  // kDir: open fails with this errno (stat works)
 };
+
+inline uint8_t DtOf(SynthNode::Kind k) {
+  return k == SynthNode::kDir ? DT_DIR : k == SynthNode::kLink ? DT_LNK : k == SynthNode::kDevice ? DT_CHR : DT_REG;
+}
+
+// A directory node listing the given names, described by `describe`.
+template <typename F>
+SynthNode DirOf(const std::vector<std::string>& names, const std::string& base, F describe) {
+  SynthNode n;
+  n.kind = SynthNode::kDir;
+  for (const auto& name : names) {
+    SynthNode c = describe(name);
+    if (c.kind != SynthNode::kNone) n.entries.push_back({name, PathIno(base + "/" + name), DtOf(c.kind)});
+  }
+  return n;
+}
+
+// A file whose text `f` makes when it is opened.
+SynthNode Text(std::function<std::string()> f, unsigned perm = 0444);
+// A symbolic link; `magic`: a procfs magic link (opened through magic_file).
+SynthNode LinkNode(std::string target, bool magic = false);
+// A decimal number of at most 9 digits (a descriptor, a pid, a CPU).
+bool ParseFd(const std::string& s, long* fd);
 
 class SynthFs : public Filesystem {
  public:

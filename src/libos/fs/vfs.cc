@@ -15,6 +15,7 @@
 #include "libos/fs/shared_shm.h"
 #include "libos/fs/path.h"
 #include "libos/host/host.h"
+#include "libos/proc/process_view.h"
 #include "libos/process.h"
 
 namespace junction::libos::fs {
@@ -138,6 +139,7 @@ SysResult<void> Vfs::Chdir(const Lookup& dir) {
   std::lock_guard g(lock_);
   cwd_init_ = true;
   cwd_ = dir.guest;
+  proc::PublishCwd(cwd_);  // /proc/PID/cwd for the container's other processes
   return {};
 }
 

@@ -4,9 +4,11 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "libos/host/host.h"
 #include "libos/host/shared_pid_lock.h"
@@ -152,6 +154,16 @@ int ThreadOwner(const Table* t, int tid) {
   return ProcessRunning(t, pid) ? pid : 0;
 }
 
+std::vector<int> ThreadIdsOf(const Table* t, int pid) {
+  std::vector<int> tids;
+  for (const ThreadSlot& s : t->threads) {
+    int tid = s.tid.load(std::memory_order_acquire);
+    if (tid > 0 && s.pid.load(std::memory_order_relaxed) == pid) tids.push_back(tid);
+  }
+  std::sort(tids.begin(), tids.end());
+  return tids;
+}
+
 ThreadSlot* ThreadSlotOf(Table* t, int tid) { return const_cast<ThreadSlot*>(FindThreadSlot(t, tid)); }
 
 ThreadSlot* LiveThreadSlot(Table* t, int tid) {
@@ -207,6 +219,7 @@ int ReserveLocked(Table* t, int parent_pid, const SchedAttrs& sched) {
   slot->fd_map.size.store(0);
   if (parent) {
     std::memcpy(slot->command, parent->command, kCommandBytes);
+    std::memcpy(slot->comm, parent->comm, kCommBytes);
     // Inherited as fork copies them (the child shares its copy itself).
     for (int i = 0; i < 2; i++) slot->nofile[i].store(parent->nofile[i].load());
     slot->uid.store(parent->uid.load());
@@ -215,6 +228,20 @@ int ReserveLocked(Table* t, int parent_pid, const SchedAttrs& sched) {
     slot->gid.store(parent->gid.load());
     slot->egid.store(parent->egid.load());
     slot->sgid.store(parent->sgid.load());
+  }
+  if (!parent) std::memset(slot->comm, 0, kCommBytes);
+  slot->main_state_at.store(0);  // the child's forking thread, once it runs
+  slot->main_host_wait_at.store(0);
+  // The fork child's memory is a copy of the parent's: the same ranges
+  // (the child publishes its own again once it runs). A new count, so a
+  // reader of the slot's former process sees it change.
+  for (auto [to, from] : {std::pair{&slot->args, parent ? &parent->args : nullptr},
+                          {&slot->env, parent ? &parent->env : nullptr},
+                          {&slot->exe, parent ? &parent->exe : nullptr},
+                          {&slot->cwd, parent ? &parent->cwd : nullptr}}) {
+    to->seq.store((to->seq.load() | 1) + 1);
+    to->addr.store(from ? from->addr.load() : 0);
+    to->size.store(from ? from->size.load() : 0);
   }
   slot->state.store(kReserved);
   return pid;

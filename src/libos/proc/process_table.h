@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
 #include "libos/fs/host_fd_map.h"
 
@@ -28,8 +29,9 @@ namespace junction::libos::proc {
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 8;
+inline constexpr uint32_t kTableVersion = 9;
 inline constexpr int kCommandBytes = 64;
+inline constexpr int kCommBytes = 16;  // TASK_COMM_LEN
 inline constexpr int kSharedFutexSlots = 256;
 // Live non-main threads recorded container-wide (a clone past it is
 // EAGAIN, as Linux's threads-max). 24 bytes each; a slot's page is touched
@@ -81,6 +83,16 @@ struct DeadlineSlot {
   std::atomic<uint64_t> runtime{0}, deadline{0}, period{0};
 };
 
+// Bytes a process keeps in its own memory for other processes of the
+// container to read with process_vm_readv (/proc/PID of another process:
+// fs/procfs_peer.cc): where they are, and a sequence count, odd while the
+// owner moves them, that tells a reader the range it read stayed current.
+struct PublishedRange {
+  std::atomic<uint32_t> seq{0};
+  std::atomic<uint64_t> addr{0};  // in the owner's memory (0: none)
+  std::atomic<uint64_t> size{0};
+};
+
 enum EntryFlags : uint32_t {
   kSubreaper = 1,  // PR_SET_CHILD_SUBREAPER as the guest set it
 };
@@ -100,6 +112,18 @@ struct Entry {
   // The command line (arguments joined by spaces, truncated), for `junction
   // ps`; rewritten at exec, so a reader may see a torn value.
   char command[kCommandBytes] = {};
+  // Its main thread's name (comm, PR_SET_NAME), NUL-padded; rewritten at
+  // exec and PR_SET_NAME, so a reader may see a torn value.
+  char comm[kCommBytes] = {};
+  // For /proc/PID of another process (proc/process_view.h): its argument
+  // and environment strings on the guest stack, as Linux's mm->arg_start..
+  // arg_end and env_start..env_end (set at exec); copies of its
+  // executable's path and working directory.
+  PublishedRange args, env, exe, cwd;
+  // Where its main thread's scheduler state and host-wait flag are in its
+  // memory (sched::Uthread::state, in_host_wait), for the S or R of its
+  // /proc/PID/stat; 0 while none is known (its main thread ended).
+  std::atomic<uint64_t> main_state_at{0}, main_host_wait_at{0};
   // Where the process publishes which host descriptor backs each of its
   // guest descriptors (pidfd_getfd reads it: fs/host_fd_map.h).
   fs::HostFdMapLocation fd_map;
@@ -184,6 +208,9 @@ void RemoveThreadsOfLocked(Table* t, int pid);
 // The pid of the process thread `tid` belongs to while that process runs
 // (a zombie's threads are gone), 0 if none. Lock-free.
 int ThreadOwner(const Table* t, int tid);
+// The recorded non-main threads of process `pid`, ascending. Lock-free
+// (a moment old).
+std::vector<int> ThreadIdsOf(const Table* t, int pid);
 // The slot recording thread `tid` (whatever its process's state), else
 // nullptr. Lock-free: without the lock the slot may be freed meanwhile
 // (re-check its tid after reading); with it, it is not reused until the

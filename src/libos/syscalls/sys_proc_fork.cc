@@ -39,6 +39,7 @@
 #include "libos/proc/libc_fork_locks.h"
 #include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/process_view.h"
 #include "libos/proc/task_sched.h"
 #include "libos/proc/teardown_watchdog.h"
 #include "libos/ipc/sysv/sysv_registry.h"
@@ -119,6 +120,8 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
       fs::FdTable::Get().PublishHostFds(&e->fd_map);
       fs::FdTable::Get().ShareLimits(e->nofile);
       e->host_pid.store(p.host_pid);
+      proc::RepublishAfterFork(e);
+      proc::PublishMainThread(sched::Current());
       e->state.store(proc::kRunning);
     }
   }

@@ -21,6 +21,7 @@
 #include "libos/proc/host_objects.h"
 #include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/process_view.h"
 #include "libos/process.h"
 #include "libos/signals/kill_request.h"
 #include "libos/signals/remote_thread_signal.h"
@@ -78,6 +79,7 @@ JUNCTION_HANDLER(prctl) {
       auto name = CopyStringFromUser(a.a[1], 4096);
       if (!name.ok()) return -name.error();
       p.name = name->substr(0, 15);
+      proc::PublishComm(p.name);
       return 0;
     }
     case PR_GET_NAME: {

@@ -1,0 +1,60 @@
+// What a process shows the other processes of its container in /proc/PID
+// (ps, pgrep, pkill, top, psutil), beyond the family and credentials its
+// process-table entry already holds.
+//
+// Each process publishes in its entry where the bytes are in its own
+// memory (proc::PublishedRange): its argument and environment strings on
+// the guest stack, exactly where Linux's /proc/PID/cmdline and environ read
+// them (so a setproctitle shows), and LibOS copies of its executable's path
+// and working directory; its comm is in the entry itself. A reader in
+// another process takes them with process_vm_readv (allowed by the host
+// wherever the container's pidfd_getfd is). Nothing is copied at fork:
+// the child's memory holds the same bytes at the same addresses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "libos/proc/process_table.h"
+
+namespace junction::sched {
+struct Uthread;
+}
+
+namespace junction::libos::proc {
+
+// ---- The publishing process (its own entry) ----
+
+// After the initial stack of a new image is built (start, exec): the
+// argument and environment strings, found from argc/argv/envp at
+// `stack_pointer`.
+void PublishStackStrings(uintptr_t stack_pointer);
+// The executable's path (/proc/PID/exe) and the main thread's name.
+void PublishExe(const std::string& path);
+void PublishComm(const std::string& name);
+// The working directory (chdir, fchdir, start).
+void PublishCwd(const std::string& guest_path);
+// In a fork child, once its entry is found: the ranges again (the parent
+// may have moved one between reserving the entry and forking).
+void RepublishAfterFork(Entry* self);
+// Its main thread (start, fork child, exec), nullptr once it has ended.
+void PublishMainThread(const sched::Uthread* u);
+
+// ---- A reader in another process ----
+
+// Reads `range` of host process `host_pid` into *out, at most `max` bytes.
+// False if the process is gone or its memory there cannot be read.
+bool ReadPublished(const PublishedRange& range, int host_pid, size_t max, std::string* out);
+// /proc/PID/cmdline of the process `e` (host process `host_pid`): its
+// argument strings, or, if the program wrote over their final NUL
+// (setproctitle), the text up to and with the first NUL, on into the environment
+// strings, as Linux's get_mm_cmdline.
+std::string ReadCmdline(const Entry& e, int host_pid);
+// The state letter of process `e`'s main thread, as Linux's /proc/PID/stat
+// shows the leader's: 'S' parked in a blocking call, else 'R'; 0 if not
+// known (no main thread, its memory unreadable).
+char ReadMainThreadLetter(const Entry& e, int host_pid);
+// The entry's comm, NUL-terminated.
+std::string CommOf(const Entry& e);
+
+}  // namespace junction::libos::proc

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# ps, pgrep, pkill, kill -0 and /proc/PID of the container's other
+# processes: data/proc_peer_view.sh natively as the init of a fresh pid
+# namespace with its own /proc (so the native list is also only the
+# script's processes; setsid: its own session, as a container's pid 1)
+# and under junction, outputs compared.
+# usage: proc_peer_view_test.sh JUNCTION APP_TOML SCRIPT
+set -u
+junction=$1; app=$2; script=$3
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+if ! unshare --pid --fork --mount-proc true 2>/dev/null; then
+  echo "SKIP: no pid namespaces here (unshare --pid needs root)"; exit 77
+fi
+unshare --pid --fork --mount-proc setsid bash "$script" >"$tmp/native.out" 2>"$tmp/native.err" </dev/null
+native_rc=$?
+timeout 120 "$junction" run "$app" -- bash "$script" >"$tmp/junction.out" 2>"$tmp/junction.err" </dev/null
+junction_rc=$?
+fail=0
+if [ ! -s "$tmp/native.out" ] || ! grep -q '^== pkill' "$tmp/native.out"; then
+  echo "the native run did not complete (exit $native_rc)"; cat "$tmp/native.err"; exit 1
+fi
+[ "$native_rc" = "$junction_rc" ] || { echo "exit status differs: native $native_rc, junction $junction_rc"; fail=1; }
+if ! cmp -s "$tmp/native.out" "$tmp/junction.out"; then
+  echo "stdout differs:"; diff "$tmp/native.out" "$tmp/junction.out"; fail=1
+fi
+if [ $fail = 1 ]; then
+  echo "--- native stdout:"; cat "$tmp/native.out"
+  echo "--- junction stderr:"; head -40 "$tmp/junction.err"; exit 1
+fi
+echo "same exit status ($native_rc) and output ($(wc -l <"$tmp/native.out") lines)"
