@@ -544,7 +544,7 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     std::fprintf(stderr, "junction run: out of memory creating the first thread\n");
     return 1;
   }
-  proc::PublishMainThread(first);
+  proc::PublishImage(image.stack_pointer, CurrentProcess().exe_path, CurrentProcess().name, first);
   InitFpuImage(first->xsave_area);
   RecordChildrenUsageBaseline();
   sched::RunScheduler(first);
@@ -558,14 +558,12 @@ void PrepareImage(const loader::LoadedImage& image) {
   size_t slash = image.exe_path.rfind('/');
   p.name = image.exe_path.substr(slash == std::string::npos ? 0 : slash + 1, 15);
   AddressSpace::Get().InitBrk(image.brk_start);
-  // What the container's other processes see in /proc/PID.
-  proc::PublishStackStrings(image.stack_pointer);
-  proc::PublishExe(p.exe_path);
-  proc::PublishComm(p.name);
 }
 
 void StartImage(const loader::LoadedImage& image) {
   PrepareImage(image);
+  // What the container's other processes see in /proc/PID of this one.
+  proc::PublishImage(image.stack_pointer, CurrentProcess().exe_path, CurrentProcess().name, sched::Current());
   ThreadState* ts = CurrentThread();
   // The new program starts with the initial x87/SSE/AVX state, as after exec.
   InitFpuImage(ts->xsave_area);

@@ -129,7 +129,7 @@ void ForgetThread(int tid) {
     RemoveThread(t, tid);
     return;
   }
-  PublishMainThread(nullptr);  // its Uthread goes
+  ForgetMainThread();  // its Uthread goes
   // The main thread ends before the others (its entry stays while the
   // process runs): Linux gives its deadline bandwidth back at its death.
   if (DeadlineOf(t, tid).runtime == 0) return;

@@ -51,9 +51,21 @@ void StoreCopy(PublishedRange* r, std::string* copy, const std::string& value) {
   r->seq.store(r->seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
+void StoreComm(Entry* e, const std::string& name) {
+  char comm[kCommBytes] = {};
+  std::memcpy(comm, name.data(), std::min(name.size(), sizeof(comm) - 1));
+  std::memcpy(e->comm, comm, sizeof(comm));
+}
+
+void StoreMainThread(Entry* e, const sched::Uthread* u) {
+  e->main_state_at.store(u ? reinterpret_cast<uint64_t>(&u->state) : 0);
+  e->main_host_wait_at.store(u ? reinterpret_cast<uint64_t>(&u->in_host_wait) : 0);
+}
+
 }  // namespace
 
-void PublishStackStrings(uintptr_t stack_pointer) {
+void PublishImage(uintptr_t stack_pointer, const std::string& exe, const std::string& comm,
+                  const sched::Uthread* main) {
   // argc, argv[0..argc-1], NULL, envp[..], NULL: the strings are laid out
   // argv's then envp's, each set contiguous (loader/initial_stack.h).
   const auto* words = reinterpret_cast<const uint64_t*>(stack_pointer);
@@ -68,40 +80,33 @@ void PublishStackStrings(uintptr_t stack_pointer) {
   };
   span(argv, argc, g_args);
   span(envp, envc, g_env);
-  if (Entry* e = OwnEntry()) {
-    Store(&e->args, g_args[0], g_args[1]);
-    Store(&e->env, g_env[0], g_env[1]);
-  }
-}
-
-void PublishExe(const std::string& path) {
-  if (Entry* e = OwnEntry()) StoreCopy(&e->exe, &g_exe, path);
+  Entry* e = OwnEntry();
+  if (!e) return;
+  Store(&e->args, g_args[0], g_args[1]);
+  Store(&e->env, g_env[0], g_env[1]);
+  StoreCopy(&e->exe, &g_exe, exe);
+  StoreComm(e, comm);
+  StoreMainThread(e, main);
 }
 
 void PublishComm(const std::string& name) {
-  Entry* e = OwnEntry();
-  if (!e) return;
-  char comm[kCommBytes] = {};
-  std::memcpy(comm, name.data(), std::min(name.size(), sizeof(comm) - 1));
-  std::memcpy(e->comm, comm, sizeof(comm));
+  if (Entry* e = OwnEntry()) StoreComm(e, name);
 }
 
 void PublishCwd(const std::string& guest_path) {
   if (Entry* e = OwnEntry()) StoreCopy(&e->cwd, &g_cwd, guest_path);
 }
 
-void RepublishAfterFork(Entry* self) {
+void RepublishAfterFork(Entry* self, const sched::Uthread* main) {
   Store(&self->args, g_args[0], g_args[1]);
   Store(&self->env, g_env[0], g_env[1]);
   Store(&self->exe, reinterpret_cast<uint64_t>(g_exe.data()), g_exe.size());
   Store(&self->cwd, reinterpret_cast<uint64_t>(g_cwd.data()), g_cwd.size());
+  StoreMainThread(self, main);
 }
 
-void PublishMainThread(const sched::Uthread* u) {
-  Entry* e = OwnEntry();
-  if (!e) return;
-  e->main_state_at.store(u ? reinterpret_cast<uint64_t>(&u->state) : 0);
-  e->main_host_wait_at.store(u ? reinterpret_cast<uint64_t>(&u->in_host_wait) : 0);
+void ForgetMainThread() {
+  if (Entry* e = OwnEntry()) StoreMainThread(e, nullptr);
 }
 
 char ReadMainThreadLetter(const Entry& e, int host_pid) {

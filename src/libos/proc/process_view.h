@@ -25,20 +25,22 @@ namespace junction::libos::proc {
 
 // ---- The publishing process (its own entry) ----
 
-// After the initial stack of a new image is built (start, exec): the
-// argument and environment strings, found from argc/argv/envp at
-// `stack_pointer`.
-void PublishStackStrings(uintptr_t stack_pointer);
-// The executable's path (/proc/PID/exe) and the main thread's name.
-void PublishExe(const std::string& path);
+// A new image (start, exec), its initial stack built: the argument and
+// environment strings (found from argc/argv/envp at `stack_pointer`), the
+// executable's path (/proc/PID/exe), the main thread's name and the main
+// thread `main`.
+void PublishImage(uintptr_t stack_pointer, const std::string& exe, const std::string& comm,
+                  const sched::Uthread* main);
+// The main thread's name (PR_SET_NAME).
 void PublishComm(const std::string& name);
 // The working directory (chdir, fchdir, start).
 void PublishCwd(const std::string& guest_path);
 // In a fork child, once its entry is found: the ranges again (the parent
-// may have moved one between reserving the entry and forking).
-void RepublishAfterFork(Entry* self);
-// Its main thread (start, fork child, exec), nullptr once it has ended.
-void PublishMainThread(const sched::Uthread* u);
+// may have moved one between reserving the entry and forking), and its
+// main thread `main` (the forking one).
+void RepublishAfterFork(Entry* self, const sched::Uthread* main);
+// Its main thread has ended (PublishImage and RepublishAfterFork name it).
+void ForgetMainThread();
 
 // ---- A reader in another process ----
 

@@ -19,7 +19,6 @@
 #include "libos/loader/initial_stack.h"
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
-#include "libos/proc/process_view.h"
 #include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/signals/posix_timers.h"
@@ -88,7 +87,6 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   proc::SetCommand(*argv);
   proc::ForgetOtherThreads();  // exec leaves one thread, with the process's id
   proc::SetMainThreadSched(sched, former_tid);
-  proc::PublishMainThread(sched::Current());  // the caller is the main thread now
   ResetSignalsForExec();
   DeletePosixTimersForExec();
   RseqResetForExec();

@@ -120,8 +120,7 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
       fs::FdTable::Get().PublishHostFds(&e->fd_map);
       fs::FdTable::Get().ShareLimits(e->nofile);
       e->host_pid.store(p.host_pid);
-      proc::RepublishAfterFork(e);
-      proc::PublishMainThread(sched::Current());
+      proc::RepublishAfterFork(e, sched::Current());
       e->state.store(proc::kRunning);
     }
   }
