@@ -26,6 +26,12 @@ junction_e2e(sched_rr_interval_other COMMAND $<TARGET_FILE:e2e_sched_rr_interval
 add_executable(e2e_net_unix_autobind progs/net_unix_autobind.c)
 junction_e2e(net_unix_autobind COMMAND $<TARGET_FILE:e2e_net_unix_autobind>)
 
+# A forked child answers a datagram to recvfrom's address: a bound sender
+# reaching a shared (host) socket becomes a host socket too, so its
+# datagrams carry an address (they carried none, the reply was lost).
+add_executable(e2e_net_unix_dgram_forked_reply progs/net_unix_dgram_forked_reply.c)
+junction_e2e(net_unix_dgram_forked_reply COMMAND $<TARGET_FILE:e2e_net_unix_dgram_forked_reply>)
+
 # SIOCGIFINDEX/SIOCGIFNAME on any socket (were ENOTTY on LibOS sockets).
 add_executable(e2e_net_interface_ioctl progs/net_interface_ioctl.c)
 junction_e2e(net_interface_ioctl COMMAND $<TARGET_FILE:e2e_net_interface_ioctl>)

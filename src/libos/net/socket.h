@@ -164,6 +164,11 @@ void HostUnixSocketsForFork(fs::Replacements& replaced);
 // it is a host socket, and host sockets reach each other by address.
 fs::FilePtr ShareUnixSocketIfNeeded(const fs::FilePtr& f);
 
+// Unix socket `f` becomes host socket `host`: in every descriptor number
+// that holds it and in the table's epoll sets that watch it (nginx adds
+// its upstream socket to its set before it connects).
+void ReplaceByHostSocket(fs::File* f, const fs::FilePtr& host);
+
 // The host address of the shared socket a guest unix address names (see
 // HostUnixSocketsForFork), for host unix sockets that connect or send.
 SysResult<std::string> SharedHostAddr(const std::string& guest_addr);

@@ -25,6 +25,7 @@
 #include "libos/fs/synthetic.h"
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
+#include "libos/ipc/epoll.h"
 #include "libos/ipc/ipc.h"
 #include "libos/ipc/pipe.h"
 #include "libos/ipc/stream_socket_units.h"
@@ -366,11 +367,15 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         if (IsHostAddr(m.addr)) return SendThroughHost(m.addr, m, flags);
         auto key = KeyOf(m.addr);
         if (!key.ok()) return Errno{key.error()};
-        sched::SpinGuard g(g_names_lock);
-        if (g_names) {
-          auto it = g_names->find(*key);
-          if (it != g_names->end()) peer = it->second.lock();
+        {
+          sched::SpinGuard g(g_names_lock);
+          if (g_names) {
+            auto it = g_names->find(*key);
+            if (it != g_names->end()) peer = it->second.lock();
+          }
         }
+        // Not under g_names_lock: the send may wait, and may move this
+        // socket to the host (which takes it).
         if (!peer) return SendThroughHost(HostAddr(*key), m, flags);
       } else {
         peer = peer_.lock();
@@ -624,10 +629,20 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     return Errno{ENOTTY};
   }
 
-  // A datagram to `key` that no LibOS socket here answers: to the shared
-  // host socket bound for it, if any (from an unnamed host socket: the
-  // receiver sees no sender address).
+  // A datagram to host address `to` (the shared host socket of an address
+  // no LibOS socket here answers). A bound sender first becomes a host
+  // socket at its own host address, as at a fork, so the receiver gets an
+  // address it can answer to (a forking datagram server's child replies
+  // to recvfrom's address); an unbound one sends from an unnamed host
+  // socket (the receiver sees no sender address, as on Linux).
   SysResult<size_t> SendThroughHost(const std::string& to, const Msg& m, int flags) {
+    if (shared_by_address()) {
+      if (auto h = std::dynamic_pointer_cast<Socket>(MoveToHostToSend())) {
+        auto gathered = m.Gathered();  // the host socket sends from LibOS memory
+        if (!gathered.ok()) return Errno{gathered.error()};
+        return h->SendMsg(*gathered, flags);
+      }
+    }
     static int scratch = -1;  // per process, unbound
     if (scratch < 0) {
       long fd = HostSocketCall(SOCK_DGRAM);
@@ -726,6 +741,19 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       if (t >= 0) host::Syscall(SYS_close, t);
     }
     return host;
+  }
+
+  // MoveToHost for a send, in place of this socket in the descriptor
+  // table; once, when several threads send (the others get the same
+  // host socket). Null on failure.
+  fs::FilePtr MoveToHostToSend() {
+    static sched::SpinLock moving;
+    sched::SpinGuard g(moving);
+    if (fs::FilePtr h = MovedTo()) return h;
+    fs::Replacements none;  // a datagram socket has no pending connections
+    fs::FilePtr h = MoveToHost(none);
+    if (h) ReplaceByHostSocket(this, h);
+    return h;
   }
 
   // A datagram socket connected to a shared_by_address() one: a host
@@ -842,6 +870,14 @@ void HostUnixSocketsForFork(fs::Replacements& replaced) {
       host::Syscall(SYS_close, h[1]);  // the peer is gone: EOF after the data
     }
   }
+}
+
+void ReplaceByHostSocket(fs::File* f, const fs::FilePtr& host) {
+  fs::Replacements replaced{{f, host}};
+  fs::FdTable& table = fs::FdTable::Get();
+  for (const fs::FilePtr& e : table.Files())
+    if (auto* ep = dynamic_cast<ipc::Epoll*>(e.get())) ep->ReplaceMembers(replaced);
+  table.ReplaceAll(replaced);
 }
 
 SysResult<std::string> SharedHostAddr(const std::string& guest_addr) { return HostAddrOfGuest(guest_addr); }

@@ -10,7 +10,6 @@
 
 #include "libos/fs/fd_table.h"
 #include "libos/host/host.h"
-#include "libos/ipc/epoll.h"
 #include "libos/net/bypass.h"
 #include "libos/net/socket.h"
 #include "libos/syscalls/handlers.h"
@@ -118,21 +117,10 @@ JUNCTION_HANDLER(socketpair) {
 }
 
 namespace {
-// Unix socket `f` becomes host socket `host`: in every descriptor number
-// that holds it and in the table's epoll sets that watch it (nginx adds
-// its upstream socket to its set before it connects).
-void ReplaceByHostSocket(const fs::FilePtr& f, const fs::FilePtr& host) {
-  fs::Replacements replaced{{f.get(), host}};
-  fs::FdTable& table = fs::FdTable::Get();
-  for (const fs::FilePtr& e : table.Files())
-    if (auto* ep = dynamic_cast<ipc::Epoll*>(e.get())) ep->ReplaceMembers(replaced);
-  table.ReplaceAll(replaced);
-}
-
 // A unix socket other container processes may reach by address becomes a
 // host socket now (net::ShareUnixSocketIfNeeded).
 void ShareIfNeeded(const fs::FilePtr& f) {
-  if (fs::FilePtr host = net::ShareUnixSocketIfNeeded(f)) ReplaceByHostSocket(f, host);
+  if (fs::FilePtr host = net::ShareUnixSocketIfNeeded(f)) net::ReplaceByHostSocket(f.get(), host);
 }
 }  // namespace
 
@@ -181,7 +169,7 @@ JUNCTION_HANDLER(connect) {
   // fork): the connection is a host socket, in place of this one.
   auto host = net::ConnectUnixThroughHost(f, *addr);
   if (!host.ok()) return host.error() == ECONNREFUSED ? ToRaw(r) : -host.error();
-  ReplaceByHostSocket(f, *host);
+  net::ReplaceByHostSocket(f.get(), *host);
   return 0;
 }
 
