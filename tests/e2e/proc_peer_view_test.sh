@@ -3,7 +3,8 @@
 # processes: data/proc_peer_view.sh natively as the init of a fresh pid
 # namespace with its own /proc (so the native list is also only the
 # script's processes; setsid: its own session, as a container's pid 1)
-# and under junction, outputs compared.
+# and under junction, outputs compared. Another container runs meanwhile:
+# its processes (pids 1 and 2 too) must not show.
 # usage: proc_peer_view_test.sh JUNCTION APP_TOML SCRIPT
 set -u
 junction=$1; app=$2; script=$3
@@ -14,8 +15,11 @@ if ! unshare --pid --fork --mount-proc true 2>/dev/null; then
 fi
 unshare --pid --fork --mount-proc setsid bash "$script" >"$tmp/native.out" 2>"$tmp/native.err" </dev/null
 native_rc=$?
+timeout 150 "$junction" run "$app" -- sh -c 'sleep 140 & sleep 141' >/dev/null 2>&1 </dev/null &
+other=$!
 timeout 120 "$junction" run "$app" -- bash "$script" >"$tmp/junction.out" 2>"$tmp/junction.err" </dev/null
 junction_rc=$?
+kill "$other" 2>/dev/null; wait "$other" 2>/dev/null
 fail=0
 if [ ! -s "$tmp/native.out" ] || ! grep -q '^== pkill' "$tmp/native.out"; then
   echo "the native run did not complete (exit $native_rc)"; cat "$tmp/native.err"; exit 1

@@ -470,3 +470,8 @@ foreach(app_name IN ITEMS proc_peer_view:${E2E_APP} proc_peer_view_2cores:${E2E_
                    ${E2E_DATA}/proc/peer_view.sh)
   set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
 endforeach()
+# ps's TTY column on a terminal (script(1)), natively and under junction.
+add_test(NAME e2e.proc_peer_tty
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_tty_test.sh $<TARGET_FILE:junction> ${E2E_APP}
+                 ${E2E_DATA}/proc/peer_tty.sh)
+set_tests_properties(e2e.proc_peer_tty PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)

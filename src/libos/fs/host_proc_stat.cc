@@ -16,9 +16,9 @@ bool ReadHostProcStat(const std::string& path, HostProcStat* out) {
   // priority nice num_threads itrealvalue, starttime vsize rss.
   HostProcStat h;
   if (std::sscanf(stat.c_str() + paren + 1,
-                  " %c %*d %*d %*d %*d %*d %*u %lu %lu %lu %lu %lu %lu %ld %ld %*d %*d %*d %*d %llu %lu %ld",
-                  &h.state, &h.minflt, &h.cminflt, &h.majflt, &h.cmajflt, &h.utime, &h.stime, &h.cutime,
-                  &h.cstime, &h.starttime, &h.vsize, &h.rss) != 12)
+                  " %c %*d %*d %*d %d %d %*u %lu %lu %lu %lu %lu %lu %ld %ld %*d %*d %*d %*d %llu %lu %ld",
+                  &h.state, &h.tty_nr, &h.tpgid, &h.minflt, &h.cminflt, &h.majflt, &h.cmajflt, &h.utime,
+                  &h.stime, &h.cutime, &h.cstime, &h.starttime, &h.vsize, &h.rss) != 14)
     return false;
   *out = h;
   return true;

@@ -10,6 +10,8 @@ namespace junction::libos::fs {
 
 struct HostProcStat {
   char state = 0;  // R, S, D, T, Z...
+  int tty_nr = 0;  // the controlling terminal's device number (0: none)
+  int tpgid = -1;  // its foreground process group, a host pgid (-1: none)
   unsigned long minflt = 0, cminflt = 0, majflt = 0, cmajflt = 0;
   unsigned long utime = 0, stime = 0;  // clock ticks
   long cutime = 0, cstime = 0;

@@ -15,12 +15,25 @@ void SetPriorityFields(const proc::SchedAttrs& s, StatFields* f) {
   f->policy = s.policy;
 }
 
+void SetTerminalFields(int tty_nr, int host_tpgid, StatFields* f) {
+  f->tty_nr = tty_nr;
+  f->tpgid = -1;
+  if (host_tpgid <= 0) return;
+  f->tpgid = 0;
+  if (const proc::Table* t = proc::Get())
+    for (const proc::Entry& e : t->entries)
+      if (e.state.load(std::memory_order_relaxed) != proc::kFree && e.host_pgid.load() == host_tpgid) {
+        f->tpgid = e.pgid.load();
+        break;
+      }
+}
+
 std::string FormatStatLine(const StatFields& f) {
   char buf[1024];
   std::snprintf(buf, sizeof(buf),
-                "%d (%s) %c %d %d %d 0 -1 4194304 %lu %lu %lu %lu %lu %lu %ld %ld %d %d %d 0 %llu %" PRIu64
+                "%d (%s) %c %d %d %d %d %d 4194304 %lu %lu %lu %lu %lu %lu %ld %ld %d %d %d 0 %llu %" PRIu64
                 " %" PRIu64 " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 %d %d 0 0 0 0 0 0 0 0 0 0 0\n",
-                f.tid, f.comm.c_str(), f.state, f.ppid, f.pgrp, f.sid, f.minflt, f.cminflt, f.majflt, f.cmajflt,
+                f.tid, f.comm.c_str(), f.state, f.ppid, f.pgrp, f.sid, f.tty_nr, f.tpgid, f.minflt, f.cminflt, f.majflt, f.cmajflt,
                 f.utime, f.stime, f.cutime, f.cstime, f.priority, f.nice, f.threads, f.starttime, f.vsize,
                 f.rss_pages, f.rt_priority, f.policy);
   return buf;

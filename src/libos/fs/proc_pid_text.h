@@ -15,6 +15,7 @@ struct StatFields {
   std::string comm;
   char state = 'R';
   int ppid = 0, pgrp = 0, sid = 0;
+  int tty_nr = 0, tpgid = -1;  // the terminal and its foreground group (container pgid)
   unsigned long minflt = 0, cminflt = 0, majflt = 0, cmajflt = 0;
   unsigned long utime = 0, stime = 0;  // clock ticks
   long cutime = 0, cstime = 0;
@@ -28,8 +29,13 @@ struct StatFields {
 // and policy from a task's scheduling attributes as set.
 void SetPriorityFields(const proc::SchedAttrs& s, StatFields* f);
 
-// The line, as Linux's do_task_stat prints it (no terminal: tty_nr 0,
-// tpgid -1).
+// The controlling terminal of a host process as its /proc/PID/stat gives
+// it (`tty_nr`, and `host_tpgid`, a host group) in the container's terms:
+// the foreground group as a container pgid, 0 for a group outside the
+// container (as Linux shows one outside the reader's pid namespace).
+void SetTerminalFields(int tty_nr, int host_tpgid, StatFields* f);
+
+// The line, as Linux's do_task_stat prints it.
 std::string FormatStatLine(const StatFields& f);
 
 }  // namespace junction::libos::fs

@@ -267,6 +267,7 @@ std::string StatLine(int tid) {
                .cstime = static_cast<long>(t.tms_cstime), .threads = LiveGuestThreads(),
                .starttime = h.starttime, .vsize = VmPages() * 4096, .rss_pages = VmPages()};
   SetPriorityFields(s, &f);
+  SetTerminalFields(h.tty_nr, h.tpgid, &f);
   return FormatStatLine(f);
 }
 

@@ -102,6 +102,7 @@ std::string Stat(int pid, int tid) {
                .threads = ThreadCount(p), .starttime = h.starttime, .vsize = h.vsize,
                .rss_pages = static_cast<uint64_t>(h.rss)};
   SetPriorityFields(TaskAttrs(p, tid), &f);
+  SetTerminalFields(h.tty_nr, h.tpgid, &f);
   return StillThere(p) ? FormatStatLine(f) : std::string();
 }
 
