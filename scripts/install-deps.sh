@@ -42,6 +42,9 @@ packages=(
   gunicorn memcached libmemcached-tools lighttpd haproxy
   # e2e.cpython_suite runs CPython's own regression tests (Debian's python3)
   libpython3.11-testsuite
+  # tests/e2e/realapps.cmake: rsync; php-fpm behind nginx (its service is
+  # kept from starting, below)
+  rsync php-fpm
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
   strace
   # tests/net: Linux's side of the daemon's packet path (iperf3's service
@@ -58,7 +61,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps.sh: installing ${missing[*]}"
   # Packages with a service (redis-server, nginx, iperf3, postgresql, memcached,
-  # lighttpd, haproxy) must not start it: the
+  # lighttpd, haproxy, php8.2-fpm) must not start it: the
   # tests start their own instances on free ports. A policy-rc.d answering
   # 101 tells invoke-rc.d not to start anything during the install.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -70,7 +73,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # Nor start at boot, nor keep running if an earlier install started them.
-for svc in redis-server nginx iperf3 postgresql memcached lighttpd haproxy; do
+for svc in redis-server nginx iperf3 postgresql memcached lighttpd haproxy php8.2-fpm; do
   [ -e "/lib/systemd/system/$svc.service" ] || [ -e "/etc/init.d/$svc" ] || continue
   if [ -d /run/systemd/system ]; then
     systemctl disable --now "$svc" >/dev/null 2>&1 || true
