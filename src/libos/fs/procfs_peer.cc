@@ -58,6 +58,25 @@ bool StillThere(const Peer& p) {
          p.entry->host_pid.load() == p.host_pid;
 }
 
+// Linux's ptrace_may_access(PTRACE_MODE_READ_FSCREDS) as far as the
+// container keeps credentials: the caller is root, or its effective uid
+// and gid are each of the target's real, effective and saved ones. What
+// it guards (environ, exe, cwd, root, fd/) fails with EACCES otherwise.
+bool MayInspect(const Peer& p) {
+  const Process& me = CurrentProcess();
+  if (me.euid == 0) return true;
+  for (uint32_t u : p.uid)
+    if (u != me.euid) return false;
+  for (uint32_t g : p.gid)
+    if (g != me.egid) return false;
+  return true;
+}
+
+SynthNode Guarded(SynthNode n, const Peer& p) {
+  if (n.kind != SynthNode::kNone && !MayInspect(p)) n.open_error = EACCES;
+  return n;
+}
+
 std::string HostProcPath(const Peer& p, const char* file) {
   return "/proc/" + std::to_string(p.host_pid) + "/" + file;
 }
@@ -203,8 +222,10 @@ std::string Published(int pid, proc::PublishedRange proc::Entry::*range) {
 // exe, cwd: a plain link to the path (opened by following it); none for a
 // zombie, as Linux's.
 SynthNode PeerLink(int pid, proc::PublishedRange proc::Entry::*range) {
+  Peer p;
+  if (!LoadPeer(pid, &p)) return {};
   std::string target = Published(pid, range);
-  return target.empty() ? SynthNode{} : LinkNode(target);
+  return target.empty() ? SynthNode{} : Guarded(LinkNode(target), p);
 }
 
 // /proc/PID or /proc/PID/task/TID of the peer (`top`: the former).
@@ -221,7 +242,11 @@ SynthNode Files(int pid, int tid, const std::vector<std::string>& c, bool top, c
     if (n == "status") return Text([pid, tid] { return Status(pid, tid); });
     if (n == "statm") return Text([pid] { return Statm(pid); });
     if (n == "cmdline") return Text([pid] { return Cmdline(pid); });
-    if (n == "environ") return Text([pid] { return Published(pid, &proc::Entry::env); }, 0400);
+    if (n == "environ") {
+      Peer p;
+      if (!LoadPeer(pid, &p)) return {};
+      return Guarded(Text([pid] { return Published(pid, &proc::Entry::env); }, 0400), p);
+    }
     if (n == "comm")
       return Text([pid] {
         Peer p;
@@ -231,7 +256,7 @@ SynthNode Files(int pid, int tid, const std::vector<std::string>& c, bool top, c
     if (n == "cwd") return PeerLink(pid, &proc::Entry::cwd);
     if (n == "root") {
       Peer p;
-      return LoadPeer(pid, &p) && !p.zombie ? LinkNode("/") : SynthNode{};
+      return LoadPeer(pid, &p) && !p.zombie ? Guarded(LinkNode("/"), p) : SynthNode{};
     }
     if (n == "fd" || n == "fdinfo") {
       // Its descriptor table is in its own process: not listed (EACCES).

@@ -71,6 +71,7 @@ SysResult<std::string> SynthFs::Readlink(const std::string& rel) {
   SynthNode n = Describe(SplitPath(rel));
   if (n.kind == SynthNode::kNone) return Errno{ENOENT};
   if (n.kind != SynthNode::kLink) return Errno{EINVAL};
+  if (n.open_error) return Errno{n.open_error};
   return n.target;
 }
 
@@ -103,6 +104,7 @@ SysResult<FilePtr> SynthFs::Open(const std::string& rel, int flags, unsigned) {
     }
     case SynthNode::kFile:
       if (acc != O_RDONLY && !(flags & O_PATH) && !(n.perm & 0200)) return Errno{EACCES};
+      if (n.open_error && !(flags & O_PATH)) return Errno{n.open_error};
       return FilePtr(std::make_shared<TextFile>(flags, std::string(), (flags & O_PATH) ? "" : n.text(),
                                                 SyntheticStat(dev_, PathIno(rel), S_IFREG | n.perm)));
     case SynthNode::kLink:

@@ -22,7 +22,7 @@ struct SynthNode {
   bool magic = false;                  // kLink: a procfs magic link
   FilePtr magic_file;                  // /proc/self/fd/N: the file itself
   std::string host_device;             // kDevice: host node, e.g. "/dev/null"
-  int open_error = 0;                  // kDir: open fails with this errno (stat works)
+  int open_error = 0;                  // open, readlink fail with this errno (stat works)
 };
 
 inline uint8_t DtOf(SynthNode::Kind k) {
