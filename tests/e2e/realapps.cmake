@@ -21,6 +21,8 @@ junction_e2e(realapps_node_cluster_rr_2cores NEEDS "node curl" APP ${_two} COMMA
 junction_e2e(realapps_openssl_tls_2cores NEEDS "openssl curl" APP ${_two} COMMAND bash ${_realapps}/openssl_tls.sh)
 # rsync's sender and receiver processes over a socketpair.
 junction_e2e(realapps_rsync_2cores NEEDS "rsync" APP ${_two} COMMAND bash ${_realapps}/rsync_tree.sh)
+# git daemon: git:// clones (four at once, shallow) and a push.
+junction_e2e(realapps_git_daemon_2cores NEEDS "git" APP ${_two} COMMAND bash ${_realapps}/git_daemon.sh)
 # sort --parallel=2 with temporary files, xargs -P2.
 junction_e2e(realapps_parallel_tools_2cores NEEDS "sort xargs" APP ${_two} COMMAND bash ${_realapps}/parallel_tools.sh)
 # The JVMs run without hsperfdata: every container's first process is
@@ -47,3 +49,14 @@ add_test(NAME e2e.servers_nginx_php_fpm_2cores
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/servers_test.sh nginx_php_fpm $<TARGET_FILE:junction>
                  ${E2E_DATA}/two_cores.toml)
 set_tests_properties(e2e.servers_nginx_php_fpm_2cores PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)
+# Node's cluster as a server, curl and ab from outside, a worker that
+# exits replaced (data/servers/node_cluster.sh): the shared handle on two
+# cores, the primary handing connections over (rr) on one.
+add_test(NAME e2e.servers_node_cluster_2cores
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/servers_test.sh node_cluster $<TARGET_FILE:junction>
+                 ${E2E_DATA}/two_cores.toml)
+add_test(NAME e2e.servers_node_cluster_rr
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/servers_test.sh node_cluster $<TARGET_FILE:junction>
+                 ${E2E_APP} policy=rr)
+set_tests_properties(e2e.servers_node_cluster_2cores e2e.servers_node_cluster_rr PROPERTIES
+  LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)

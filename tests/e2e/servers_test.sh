@@ -13,6 +13,7 @@ need=$server
 [ "$server" = unix_host ] && need=python3
 [ "$server" = haproxy ] && need=haproxy
 [ "$server" = nginx_php_fpm ] && need=php-fpm8.2
+[ "$server" = node_cluster ] && need=node
 command -v "$need" >/dev/null || command -v "/usr/sbin/$need" >/dev/null ||
   { echo "SKIP: $need not installed (scripts/install-deps.sh)"; exit 77; }
 PATH=$PATH:/usr/sbin
