@@ -54,16 +54,24 @@ undo_kill() {
   shift
   "$@" undo >"$out" 2>&1 &
   local runner=$!
-  for _ in $(seq 100); do
-    grep -q ready "$out" 2>/dev/null && break
+  # The child must hold the semaphore before it is killed: wait for its
+  # line however loaded the machine is (it took over 10 s in a loaded CI).
+  local i=0
+  until grep -q ready "$out" 2>/dev/null; do
+    i=$((i + 1))
+    if [ $i -gt 1200 ]; then
+      echo "FAIL: $* printed no ready line in 120 s"
+      kill -9 "$runner" $(pgrep -P "$runner") 2>/dev/null
+      return 1
+    fi
     sleep 0.1
   done
   sleep 0.2
   for c in $(pgrep -P "$runner"); do kill -9 "$c"; done
   wait "$runner"
 }
-undo_kill "$tmp/native_undo" "$prog"
-undo_kill "$tmp/junction_undo" "$junction" run -- "$prog"
+undo_kill "$tmp/native_undo" "$prog" || exit 1
+undo_kill "$tmp/junction_undo" "$junction" run -- "$prog" || exit 1
 if ! diff "$tmp/native_undo" "$tmp/junction_undo"; then
   echo "FAIL: SEM_UNDO of a process killed from outside (native <, junction >)"
   exit 1

@@ -49,13 +49,20 @@ static int undo_after_host_kill(void) {
   int id = semget(IPC_PRIVATE, 1, 0600);
   struct sembuf take = {0, -1, SEM_UNDO}, give = {0, 1, 0};
   semop(id, &give, 1);
+  // The parent waits on the semaphore only once the child holds it (else
+  // it could take it first and the child would block instead).
+  int taken[2];
+  if (pipe(taken)) return 1;
   pid_t c = fork();
   if (c == 0) {
     semop(id, &take, 1);
     printf("ready: taken\n");
     fflush(stdout);
+    if (write(taken[1], "t", 1) != 1) _exit(1);
     for (;;) pause();
   }
+  char byte;
+  if (read(taken[0], &byte, 1) != 1) return 1;
   alarm(20);  // SIGALRM ends the process if it waits for ever
   take.sem_flg = 0;
   int r = semop(id, &take, 1);
