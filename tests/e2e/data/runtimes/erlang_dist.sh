@@ -18,5 +18,10 @@ erl -sname $a -noshell -setcookie rt2 -eval '
   io:format("nodes ~p~n", [length(nodes())]),
   halt().'
 wait $pid; echo "second node exit $?"
+# epmd drops a node's name when it sees the node's connection close, which
+# may be just after the node's exit: wait for that (up to 10 s), so that
+# the listing below does not depend on how fast epmd runs.
+i=0
+while epmd -port $ERL_EPMD_PORT -names | grep -q "^name " && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 epmd -port $ERL_EPMD_PORT -names | sed -e "s/port [0-9]*/port N/" -e "s/$a/NODE/"
 epmd -port $ERL_EPMD_PORT -kill
