@@ -92,14 +92,11 @@ void Arm(int id, uint64_t ns) {
 PreemptSignalHook g_hook = nullptr;
 
 void PreemptHandler(int, siginfo_t* info, void* ucv) {
-  // A thread another thread's exec ends, in a host call that may block on
-  // its behalf (one the kernel restarts after this handler is rewound to
-  // its syscall instruction): it returns -EINTR instead, and the thread
-  // ends on its way out (InterruptHostCall, host_stubs.S).
-  greg_t* regs = static_cast<ucontext_t*>(ucv)->uc_mcontext.gregs;
-  if (static_cast<uintptr_t>(regs[REG_RIP]) == host::AbortableSyscallAddress() && libos::ExecEndsCurrentThread()) {
-    regs[REG_RAX] = -EINTR;
-    regs[REG_RIP] += 2;  // past the syscall instruction
+  // A thread another thread's exec ends, or a signal interrupts, in a host
+  // call that may block on its behalf: it returns -EINTR instead
+  // (InterruptHostCall, host_stubs.S), and the thread ends on its way out
+  // or takes the signal.
+  if (libos::EndInterruptedHostWait(ucv)) {
     // A kill or affinity request this signal carries is still taken (for
     // the process: it outlives this thread), else it would be lost.
     if (info->si_code == SI_QUEUE && g_hook) g_hook(info, ucv);

@@ -101,6 +101,9 @@ struct Uthread {
   // In a host call that waits on the guest's behalf and blocks its kthread
   // (a file lock: libos HostWaitCall); /proc shows it sleeping.
   bool in_host_wait = false;
+  // ... one that a signal the thread takes interrupts (HostWaitCall's
+  // `interruptible`): its sender signals the kthread (InterruptHostCall).
+  bool host_wait_interruptible = false;
 
   // Signals directed at this thread, its mask and alternate stack
   // (signals/signal_state.h has the process-wide part).

@@ -59,3 +59,11 @@ junction_e2e(unix_socket_gaps COMMAND $<TARGET_FILE:e2e_unix_socket_gaps>)
 add_executable(e2e_epoll_events_fault progs/epoll_events_fault.c)
 target_link_libraries(e2e_epoll_events_fault PRIVATE pthread)
 junction_e2e(epoll_events_fault COMMAND $<TARGET_FILE:e2e_epoll_events_fault>)
+# A signal did not interrupt a wait for a file lock (flock, F_SETLKW,
+# F_OFD_SETLKW: a host call blocking the kthread): EINTR without
+# SA_RESTART, the wait going on with it, a blocked signal ignored; on one
+# core and two. util-linux's `flock -w` times out as natively.
+add_executable(e2e_lock_wait_signal progs/lock_wait_signal.c)
+junction_e2e(lock_wait_signal COMMAND $<TARGET_FILE:e2e_lock_wait_signal>)
+junction_e2e(lock_wait_signal_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_lock_wait_signal>)
+junction_e2e(tools_flock_timeout COMMAND bash ${E2E_DATA}/gaps/flock_timeout.sh)

@@ -11,4 +11,5 @@
 #define TS_SIGNAL_PENDING 41
 #define TS_IN_LIBOS 42
 #define TS_RSB_SPOILT 45
+#define TS_HOST_WAIT_ABORT 46
 #define TS_CUR_SYSCALL 72

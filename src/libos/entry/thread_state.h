@@ -34,7 +34,11 @@ struct alignas(64) ThreadState {
   // CPU's return stack buffer then holds the kernel's return addresses,
   // and the syscall exit returns by an indirect jump (syscall_entry.S).
   uint8_t rsb_spoilt;
-  uint8_t pad0[2];
+  // TS_HOST_WAIT_ABORT: 1 when a signal for the uthread in a HostWaitCall
+  // arrived before its host call began: the abortable stub then returns
+  // -EINTR instead of entering the call (sched/preempt.cc).
+  uint8_t host_wait_abort;
+  uint8_t pad0[1];
   // Extended (x87/SSE/AVX/AVX-512) state of the guest, saved by the slow
   // dispatch path before LibOS code that may use vector registers runs.
   uint8_t* xsave_area;
@@ -77,6 +81,7 @@ static_assert(offsetof(ThreadState, sud_selector) == TS_SUD_SELECTOR);
 static_assert(offsetof(ThreadState, signal_pending) == TS_SIGNAL_PENDING);
 static_assert(offsetof(ThreadState, in_libos) == TS_IN_LIBOS);
 static_assert(offsetof(ThreadState, rsb_spoilt) == TS_RSB_SPOILT);
+static_assert(offsetof(ThreadState, host_wait_abort) == TS_HOST_WAIT_ABORT);
 static_assert(offsetof(ThreadState, cur_syscall) == TS_CUR_SYSCALL);
 
 // The calling kthread's state. Valid once SetupThreadState() ran on it.

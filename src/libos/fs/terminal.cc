@@ -64,10 +64,10 @@ bool ChangesTerminal(unsigned long req) {
 // parent's) was stopped by the host.
 long TerminalCall(int host_fd, unsigned long req, long arg) {
   if (!ChangesTerminal(req) || !(BlockedMask() & SigBit(SIGTTOU)))
-    return HostWaitCall(SYS_ioctl, host_fd, req, arg);  // TCSBRK, TCSETSW wait for output
+    return HostInterruptibleWaitCall(SYS_ioctl, host_fd, req, arg);  // TCSBRK, TCSETSW wait for output
   uint64_t ttou = SigBit(SIGTTOU), old = 0;
   host::Syscall(SYS_rt_sigprocmask, SIG_BLOCK, host::L(&ttou), host::L(&old), 8);
-  long r = HostWaitCall(SYS_ioctl, host_fd, req, arg);
+  long r = HostInterruptibleWaitCall(SYS_ioctl, host_fd, req, arg);
   host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&old), 0, 8);
   return r;
 }

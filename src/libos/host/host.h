@@ -33,6 +33,9 @@ inline long AbortableSyscall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, lon
   return junction_host_syscall_abortable(nr, a0, a1, a2, a3, a4, a5);
 }
 inline uintptr_t AbortableSyscallAddress() { return reinterpret_cast<uintptr_t>(junction_abortable_syscall); }
+// The stub's first instruction: from there to AbortableSyscallAddress()
+// the call has not begun.
+inline uintptr_t AbortableStubAddress() { return reinterpret_cast<uintptr_t>(junction_host_syscall_abortable); }
 
 // Syscall (up to five arguments) for the host calls of lazy handlers: the
 // stub returns by a jump to the address left in %rbx, not by `ret`, whose

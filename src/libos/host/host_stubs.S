@@ -1,6 +1,8 @@
 // The only code in junction that may enter the host kernel once the guest
 // runs. Syscall User Dispatch exempts exactly this range and the seccomp
 // filter allows host calls only from it (docs/security.md).
+#include "libos/entry/thread_offsets.h"
+
         .text
         .p2align 6
         .globl junction_host_stubs_begin
@@ -30,18 +32,25 @@ junction_host_syscall6:
 
 // junction_host_syscall6 for a host call that may block on the guest's
 // behalf outside the reactor (a file lock, a pipe read of splice): a
-// thread that another thread's exec ends is taken out of it, as Linux's
-// de_thread kills it in any wait. The exec signals the thread's kthread;
-// a call the kernel restarts after the handler is rewound to its syscall
-// instruction, junction_abortable_syscall, where the handler makes it
-// return -EINTR instead (sched/preempt.cc).
+// thread that another thread's exec ends, or that a signal it takes
+// interrupts, is taken out of it, as Linux's de_thread kills it in any
+// wait and a signal ends an interruptible one. The exec or the signal's
+// sender signals the thread's kthread; a call the kernel restarts after
+// the handler is rewound to its syscall instruction,
+// junction_abortable_syscall, where the handler (or anywhere in the stub
+// before it) makes it return -EINTR instead; one that came before the
+// stub sets TS_HOST_WAIT_ABORT, which the stub checks (sched/preempt.cc).
         .globl junction_host_syscall_abortable
         .type junction_host_syscall_abortable, @function
 junction_host_syscall_abortable:
         SYSCALL6_ARGS
+        cmpb $0, %gs:TS_HOST_WAIT_ABORT
+        jne 1f
         .globl junction_abortable_syscall
 junction_abortable_syscall:
         syscall
+        ret
+1:      mov $-4, %rax  /* -EINTR */
         ret
         .size junction_host_syscall_abortable, .-junction_host_syscall_abortable
 

@@ -447,6 +447,21 @@ bool ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack, GuestC
 
 // The host handler for every signal the guest handles. Runs on the LibOS's
 // alternate stack, possibly with the guest's %fs: no TLS, no allocation.
+bool EndInterruptedHostWait(void* ucv) {
+  greg_t* regs = static_cast<ucontext_t*>(ucv)->uc_mcontext.gregs;
+  auto at = static_cast<uintptr_t>(regs[REG_RIP]);
+  bool in_stub = at >= host::AbortableStubAddress() && at <= host::AbortableSyscallAddress();
+  bool signal_ends = SignalEndsHostWait();
+  if (!in_stub) {
+    if (signal_ends) CurrentThread()->host_wait_abort = 1;
+    return false;
+  }
+  if (!signal_ends && !ExecEndsCurrentThread()) return false;
+  regs[REG_RAX] = -EINTR;
+  regs[REG_RIP] = static_cast<greg_t>(host::AbortableSyscallAddress() + 2);  // past the syscall instruction
+  return true;
+}
+
 void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
   auto* uc = static_cast<ucontext_t*>(ucv);
   greg_t* g = uc->uc_mcontext.gregs;
@@ -530,8 +545,10 @@ void HostSignalHandler(int sig, siginfo_t* info, void* ucv) {
     if (at(junction_trap_return_jmp)) rip = static_cast<uint64_t>(g[REG_RCX]);
     if (sched::InLibosCode(rip)) {
       // In the LibOS: delivered on syscall exit; a parked uthread that can
-      // take it is woken by the scheduler.
+      // take it is woken by the scheduler. One in a host wait it ends takes
+      // it at once (the only kthread of a core may be the one waiting).
       sched::NoteSignalArrived();
+      EndInterruptedHostWait(ucv);
       return;
     }
     g[REG_RIP] = static_cast<greg_t>(rip);

@@ -34,6 +34,15 @@ struct RestartPoint {
 // process here. Needs no TLS. `xsave` is the guest's current XSAVE image.
 // `in_host_handler`: called from a host signal handler (no locks may be
 // taken: timer signals are left for later).
+// In a kthread's host signal handler: if its uthread waits in an
+// abortable host call (HostWaitCall) that another thread's exec ends, or
+// an interruptible one with a signal it may take now, the call returns
+// -EINTR: one the kernel restarts after the handler is rewound to its
+// syscall instruction, so it ends there, as anywhere in the stub before
+// it; before the stub, the stub finds host_wait_abort set. True if the
+// call was ended here.
+bool EndInterruptedHostWait(void* ucv);
+
 bool DeliverPendingSignals(GuestContext& ctx, const RestartPoint& restart,
                            bool in_host_handler = false);
 

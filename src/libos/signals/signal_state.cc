@@ -70,6 +70,16 @@ uint64_t DeliverableSignals() {
   return (Signals().pending | u->sig_pending) & ~u->sig_blocked;
 }
 
+bool SignalEndsHostWait() {
+  sched::Uthread* u = Cur();
+  if (!u || !__atomic_load_n(&u->in_host_wait, __ATOMIC_RELAXED) ||
+      !__atomic_load_n(&u->host_wait_interruptible, __ATOMIC_RELAXED))
+    return false;
+  // Due timers too: this kthread may be the only one to run them (one
+  // core), and one may be what sends the signal (alarm, setitimer).
+  return DeliverableSignals() != 0 || sched::TimersDue();
+}
+
 void UpdatePendingFlag() {
   ThreadState* ts = CurrentThread();
   auto* u = static_cast<sched::Uthread*>(ts->current);
@@ -191,6 +201,10 @@ bool Notify(sched::Uthread* u) {
     return true;
   if (u->on_cpu.load(std::memory_order_acquire) && u != Cur()) {
     sched::KickUthread(u);
+    // A host call waiting on its behalf (a file lock) ends for the signal.
+    if (__atomic_load_n(&u->in_host_wait, __ATOMIC_SEQ_CST) &&
+        __atomic_load_n(&u->host_wait_interruptible, __ATOMIC_RELAXED))
+      sched::InterruptHostCall(u);
     return true;
   }
   return false;

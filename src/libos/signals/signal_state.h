@@ -46,6 +46,11 @@ bool OnAltStack(uint64_t sp);
 int SetAltStack(const KernelStack& ss, uint64_t sp);
 // Signals the calling thread may take now.
 uint64_t DeliverableSignals();
+// The calling thread is in an interruptible HostWaitCall and may take a
+// signal now, or LibOS timers are due (their signal may be for it): its
+// host call must end (from the kthread's host signal handler: plain loads
+// only).
+bool SignalEndsHostWait();
 
 // Sets the disposition and mirrors it to the host: SIG_DFL and SIG_IGN
 // as they are, handlers through the LibOS's host handler.

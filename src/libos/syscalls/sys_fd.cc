@@ -407,7 +407,7 @@ JUNCTION_HANDLER(fcntl) {
                   : GuestReadable(static_cast<uintptr_t>(arg), sizeof(struct flock))))
         return -EFAULT;
       if (host) {
-        long r = HostWaitCall(SYS_fcntl, f->host_fd(), cmd, arg);  // F_SETLKW waits
+        long r = HostInterruptibleWaitCall(SYS_fcntl, f->host_fd(), cmd, arg);  // F_SETLKW waits
         if (r == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK)) {
           // The holder is named by container pid (0 outside the container,
           // as across a pid namespace); -1 (an OFD lock) stays.
@@ -556,7 +556,7 @@ JUNCTION_HANDLER(sync_file_range) {
 JUNCTION_HANDLER(flock) {
   FILE_ARG(f, 0);
   if (IsPath(f)) return -EBADF;
-  return f->host_fd() >= 0 ? HostWaitCall(SYS_flock, f->host_fd(), a.a[1]) : 0;
+  return f->host_fd() >= 0 ? HostInterruptibleWaitCall(SYS_flock, f->host_fd(), a.a[1]) : 0;
 }
 
 JUNCTION_HANDLER(fadvise64) {
@@ -610,7 +610,7 @@ JUNCTION_HANDLER(sendfile) {
   if (!out || !Writable(out)) return -EBADF;
   if (!SpliceReadable(in)) return -EINVAL;
   if (in->direct_io() && out->direct_io())
-    return HostWaitCall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);  // may wait on a pipe
+    return HostInterruptibleWaitCall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);  // may wait on a pipe
   long r = CopyLoop(in, a.a[2] ? &off : nullptr, out, nullptr, std::min(static_cast<size_t>(a.a[3]), kMaxRwCount));
   if (a.a[2] && !SafeCopy(reinterpret_cast<void*>(a.a[2]), &off, sizeof(off))) return -EFAULT;
   return r;
