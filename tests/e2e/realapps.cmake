@@ -55,7 +55,11 @@ junction_e2e(realapps_jshell_2cores NEEDS "jshell" APP ${_two} TIMEOUT 180
 add_test(NAME e2e.servers_nginx_php_fpm_2cores
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/servers_test.sh nginx_php_fpm $<TARGET_FILE:junction>
                  ${E2E_DATA}/two_cores.toml)
-set_tests_properties(e2e.servers_nginx_php_fpm_2cores PROPERTIES LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)
+add_test(NAME e2e.servers_nginx_php_fpm_ondemand
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/servers_test.sh nginx_php_fpm $<TARGET_FILE:junction> ${E2E_APP}
+                 pm=ondemand)
+set_tests_properties(e2e.servers_nginx_php_fpm_2cores e2e.servers_nginx_php_fpm_ondemand PROPERTIES
+  LABELS e2e TIMEOUT 120 SKIP_RETURN_CODE 77)
 # Node's cluster as a server, curl and ab from outside, a worker that
 # exits replaced (data/servers/node_cluster.sh): the shared handle on two
 # cores, the primary handing connections over (rr) on one.

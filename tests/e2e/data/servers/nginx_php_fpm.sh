@@ -2,7 +2,8 @@
 # container (sourced by the server tests; see server_lib.sh): nginx's master
 # forks two workers, php-fpm's master forks two children that accept on
 # the unix socket; GETs, POSTs of a large body, a large response, concurrent
-# load, request-scoped state, then both masters stop on SIGQUIT.
+# load, then both masters stop on SIGQUIT. pm=ondemand: the php-fpm
+# master watches the socket and forks a child when a connection waits.
 . "$(dirname "${BASH_SOURCE[0]}")/server_lib.sh"
 
 # php_ready URL: php-fpm answers through nginx (nginx may be up first).
@@ -41,7 +42,8 @@ user = root
 group = root
 listen = $dir/php.sock
 listen.mode = 0666
-pm = static
+pm = ${pm:-static}
+pm.process_idle_timeout = 2s
 pm.max_children = 2
 catch_workers_output = yes
 CONF
