@@ -10,7 +10,7 @@ scenario() {
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
   port=$(free_port)
   url=http://$addr:$port
-  "$@" node "$here/node_cluster_server.js" "$port" "${policy:-none}" &
+  "$@" node "$here/node_cluster_server.js" "$port" "${policy:-none}" "$bind" &
   pid=$!
   wait_up "$url/" "$pid" || { echo "node cluster did not come up"; return 1; }
   wait_until child_count_is "$pid" 2 || echo "not two workers: $(children "$pid" | wc -l)"

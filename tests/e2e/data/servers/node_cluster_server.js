@@ -3,6 +3,7 @@
 // primary stops the workers and then the primary.
 const cluster = require('cluster');
 const http = require('http');
+// usage: node node_cluster_server.js PORT none|rr ADDRESS
 const port = Number(process.argv[2]);
 if (cluster.isPrimary) {
   cluster.schedulingPolicy = process.argv[3] === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
@@ -24,5 +25,5 @@ if (cluster.isPrimary) {
       req.on('data', (d) => { n += d.length; });
       req.on('end', () => res.end(`got ${n}\n`));
     } else res.end('hello from a cluster worker\n');
-  }).listen(port, '127.0.0.1');
+  }).listen(port, process.argv[4]);
 }
