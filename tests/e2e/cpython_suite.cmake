@@ -32,6 +32,11 @@ junction_e2e(net_unix_autobind COMMAND $<TARGET_FILE:e2e_net_unix_autobind>)
 add_executable(e2e_net_unix_dgram_forked_reply progs/net_unix_dgram_forked_reply.c)
 junction_e2e(net_unix_dgram_forked_reply COMMAND $<TARGET_FILE:e2e_net_unix_dgram_forked_reply>)
 
+# An open that gets descriptor 1 (stdout closed) returns it, once (the lazy
+# open took 1 for "not lazy" and opened again: 3, and 1 left open).
+add_executable(e2e_fs_open_after_stdout_closed progs/fs_open_after_stdout_closed.c)
+junction_e2e(fs_open_after_stdout_closed COMMAND $<TARGET_FILE:e2e_fs_open_after_stdout_closed>)
+
 # SIOCGIFINDEX/SIOCGIFNAME on any socket (were ENOTTY on LibOS sockets).
 add_executable(e2e_net_interface_ioctl progs/net_interface_ioctl.c)
 junction_e2e(net_interface_ioctl COMMAND $<TARGET_FILE:e2e_net_interface_ioctl>)

@@ -34,7 +34,9 @@ namespace junction::libos {
 
 namespace {
 
-constexpr long kNotLazy = 1;  // no system call returns it for stat
+// No stat or open returns it (an open may return 1: a guest that closed
+// its stdout gets descriptor 1 from the next open).
+constexpr long kNotLazy = LONG_MIN;
 
 // Copies the NUL-terminated guest string at `addr` into `out` (at most
 // `cap` bytes with the NUL) if it lies in one guest VMA this kthread knows;
