@@ -617,13 +617,22 @@ class Procfs : public SynthFs {
   }
 };
 
+// cluster_id of a core: its own number, or 65535 where the host kernel
+// knows no clusters (x86 kernels since 6.x without an L2 id from CPUID
+// report the unset value), so programs see what the host's Linux shows.
+std::string ClusterId(const std::string& own) {
+  std::string host = ReadHostFile("/sys/devices/system/cpu/cpu0/topology/cluster_id");
+  return host == "65535\n" ? host : own;
+}
+
 // cpuN/topology: each of the container's cores is a core of its own (one
 // thread, its own cluster) in package 0, die 0, as this machine's vCPUs
 // are. Erlang's scheduler binding (+sbt) and hwloc read these.
 SynthNode CpuTopology(long cpu, const std::string& name) {
   int self = static_cast<int>(cpu);
   std::string own = std::to_string(cpu) + "\n";
-  if (name == "core_id" || name == "cluster_id") return Text([own] { return own; });
+  if (name == "core_id") return Text([own] { return own; });
+  if (name == "cluster_id") return Text([own] { return ClusterId(own); });
   if (name == "physical_package_id" || name == "die_id") return Text([] { return std::string("0\n"); });
   if (name == "core_cpus" || name == "thread_siblings" || name == "cluster_cpus")
     return Text([self] { return CpuMask(self, self); });
