@@ -4,7 +4,9 @@
 // socket with EPOLLIN|EPOLLOUT|EPOLLET, then connects). The epoll set must
 // report the connection's readiness: under junction the connect replaced
 // the socket by a host one and the set went on watching the old one, so
-// nginx's upstream requests hung until the client gave up.
+// nginx's upstream requests hung until the client gave up. The same for a
+// datagram socket in a set before it binds while another process runs
+// (the bind makes it a host socket then).
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -86,6 +88,39 @@ static void Client(const struct sockaddr_un* a, uint32_t events, int dup_too) {
   close(ep);
 }
 
+// A datagram socket in the set before its bind, with a child running:
+// the child's datagram to the bound name is reported.
+static void DatagramBoundInSet(const char* dir) {
+  printf("-- a datagram socket bound after it joined the set\n");
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  snprintf(a.sun_path, sizeof(a.sun_path), "%s/datagram.sock", dir);
+  int go[2];
+  if (pipe(go) < 0) return;
+  pid_t child = fork();
+  if (child == 0) {
+    char x;
+    if (read(go[0], &x, 1) != 1) _exit(1);
+    int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    _exit(sendto(s, "datagram", 8, 0, (struct sockaddr*)&a, sizeof(a)) == 8 ? 0 : 2);
+  }
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  int d = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 200};
+  Print("epoll_ctl ADD", epoll_ctl(ep, EPOLL_CTL_ADD, d, &ev));
+  Print("bind", bind(d, (struct sockaddr*)&a, sizeof(a)));
+  if (write(go[1], "x", 1) != 1) return;
+  Wait(ep, "after the child's send");
+  char buf[32];
+  ssize_t n = recv(d, buf, sizeof(buf), 0);
+  printf("recv: %zd \"%.*s\"\n", n, n > 0 ? (int)n : 0, buf);
+  int status;
+  waitpid(child, &status, 0);
+  printf("child exit %d\n", WEXITSTATUS(status));
+  close(d);
+  close(ep);
+  unlink(a.sun_path);
+}
+
 int main(void) {
   char dir[] = "/tmp/unix_epoll_before_connect.XXXXXX";
   if (!mkdtemp(dir)) return 1;
@@ -103,6 +138,7 @@ int main(void) {
   waitpid(server, &status, 0);
   printf("server exit %d\n", WEXITSTATUS(status));
   unlink(a.sun_path);
+  DatagramBoundInSet(dir);
   rmdir(dir);
   return 0;
 }
