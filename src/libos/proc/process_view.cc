@@ -89,6 +89,14 @@ void PublishImage(uintptr_t stack_pointer, const std::string& exe, const std::st
   StoreMainThread(e, main);
 }
 
+void ForgetStackStrings() {
+  g_args[0] = g_args[1] = g_env[0] = g_env[1] = 0;
+  if (Entry* e = OwnEntry()) {
+    Store(&e->args, 0, 0);
+    Store(&e->env, 0, 0);
+  }
+}
+
 void PublishComm(const std::string& name) {
   if (Entry* e = OwnEntry()) StoreComm(e, name);
 }

@@ -31,6 +31,10 @@ namespace junction::libos::proc {
 // thread `main`.
 void PublishImage(uintptr_t stack_pointer, const std::string& exe, const std::string& comm,
                   const sched::Uthread* main);
+// exec, before the old image goes: its argument and environment strings
+// are no longer published (a reader meanwhile sees none, not whatever the
+// new image maps there).
+void ForgetStackStrings();
 // The main thread's name (PR_SET_NAME).
 void PublishComm(const std::string& name);
 // The working directory (chdir, fchdir, start).

@@ -19,6 +19,7 @@
 #include "libos/loader/initial_stack.h"
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
+#include "libos/proc/process_view.h"
 #include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/signals/posix_timers.h"
@@ -79,6 +80,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   EndOtherThreadsForExec();  // none touches the old image any more
   ReleaseVforkParent();
   sysv::OnExec();  // its shared memory attachments end with the image
+  proc::ForgetStackStrings();  // before the old image's stack goes
   AddressSpace::Get().ResetForExec();
   ResetTrampolines();
   RestoreVdsoForExec();  // its rewritten sites jump to the trampolines just unmapped
