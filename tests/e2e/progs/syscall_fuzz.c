@@ -7,6 +7,9 @@
 // addresses or pids), the result or -ERRNO, and a digest of what the call
 // wrote into the fuzzer's buffer. tests/e2e/syscall_fuzz_test.sh runs the
 // same seeds natively and under `junction run` and diffs the lines.
+// One generator (`threads`) races worker threads on descriptors they
+// close under each other, buffers they unmap, and signals mid-call; it
+// prints only how many ran (see g_threads).
 //
 // usage: syscall_fuzz SEED [CALLS] [GENERATORS]
 //   GENERATORS: comma-separated names from `gens` below (default: all)
@@ -24,6 +27,7 @@
 #include <linux/futex.h>
 #include <linux/capability.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -45,6 +49,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -1733,6 +1738,392 @@ static void g_memfd(void) {
   if (!failed(r)) track(r, K_MEMFD);
 }
 
+// ---- threads: calls from several threads at once
+// Worker threads race on descriptors of their own (numbers from RACE_FD
+// up, never a fuzzed number): they read, write, poll, wait and send on
+// them while others close them or dup other descriptors over them,
+// unmap or protect the buffers they pass, and send each other signals
+// mid-call. What each call returns depends on the interleaving, so only
+// how many threads ran is printed: the robust mode catches crashes, hangs
+// and guest deaths. The descriptors and memory the other generators see
+// are left as they were, and nothing the workers do can reach the pattern
+// buffer's digest or the printed signal counts.
+#define RACE_FD 600      // slots that workers close and dup over
+#define RACE_SLOTS 8
+#define SPARE_FD 620     // originals that stay open while the workers run
+#define N_SPARES 10
+#define SCRATCH_PAGES 8  // data pages: calls write whatever they read here
+#define STAGING_FD 630   // a memfd: structs reach pages that may be protected through it
+#define SIG_RACE 40      // handled, counted apart, never sent to the main thread
+#define MAX_RACERS 4
+// SCRATCH_PAGES data pages, a guard, then one struct page and a guard per
+// worker: what a call writes past the data pages stops at the guard.
+static uint8_t* scratch;
+#define SCRATCH_ALL (SCRATCH_PAGES + 1 + 2 * MAX_RACERS)
+#define STRUCT_PAGE(id) (scratch + (SCRATCH_PAGES + 1 + 2 * (id)) * PG)
+static volatile int race_go;
+static volatile int race_tid[MAX_RACERS];
+static volatile long race_signals;
+static uint32_t race_words[4];
+static void on_race_signal(int sig) { (void)sig; __atomic_add_fetch(&race_signals, 1, __ATOMIC_RELAXED); }
+struct racer {
+  uint64_t rng;
+  int id, calls;
+  volatile int tid;  // cleared by the kernel when the thread has exited
+  uint8_t stack[65536] __attribute__((aligned(16)));
+};
+static struct racer racers[MAX_RACERS];
+static uint64_t trnd(struct racer* w) {  // splitmix64, per thread
+  uint64_t z = (w->rng += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+static long tn(struct racer* w, long n) { return (long)(trnd(w) % (uint64_t)n); }
+#define TPICK(w, arr) (arr)[tn(w, sizeof(arr) / sizeof((arr)[0]))]
+// Memory a call may write: the data pages (some unmapped or protected by
+// now, or cut off by a page another worker protects), and the bad kinds.
+static long race_ptr(struct racer* w, long len) {
+  if (len < 0 || len > PG) len = 64;
+  switch (tn(w, 14)) {
+    default: return (long)scratch + tn(w, SCRATCH_PAGES * PG - len + 1);
+    case 4: return (long)scratch + (1 + tn(w, SCRATCH_PAGES - 1)) * PG - 1 - tn(w, len ? len : 1);  // crosses a page
+    case 5: return (long)buf + tn(w, BUF_LEN - len + 1);
+    case 6: return (long)buf + BUF_LEN - 1 - tn(w, len ? len : 1);  // runs into the read-only page
+    case 7: return (long)ro_page + tn(w, PG);
+    case 8: return (long)area + P_GUARD * PG + tn(w, PG);
+    case 9: return 0;
+    case 10: return TPICK(w, ((const long[]){0xffff888000000000L, 0x0000800000000000L, (long)0x8000000000000000UL, -1L}));
+    case 11: return (long)zero_page + PG - 1 - tn(w, len ? len : 1);  // runs into a guard
+    case 12: return (long)buf + 1 + tn(w, 7);  // misaligned
+    case 13: return (long)scratch + SCRATCH_PAGES * PG - tn(w, 8);  // runs into the guard
+  }
+}
+static long race_len(struct racer* w) {
+  static const long lens[] = {0, 1, 7, 8, 64, 300, 4095, 4096, 4097, 65536, 1L << 20, 0x7ffff000,
+                              -1, 1L << 40, (long)0x8000000000000000UL};
+  return tn(w, 3) ? tn(w, 600) : TPICK(w, lens);
+}
+static long race_fd(struct racer* w) {
+  int r = tn(w, 20);
+  if (r < 12) return RACE_FD + tn(w, RACE_SLOTS);
+  if (r < 19) return SPARE_FD + tn(w, N_SPARES);
+  return TPICK(w, ((const long[]){-1, 1 << 20, 0x7fffffff, RACE_FD + RACE_SLOTS}));
+}
+// Structures that hold pointers live on the worker's stack or on its own
+// struct page (which others may protect or replace by zeros, never fill
+// with bytes read from a descriptor: its pointers stay ones chosen here).
+static long race_struct(struct racer* w, const void* data, long len, void* stack) {
+  int r = tn(w, 10);
+  if (r < 6) { memcpy(stack, data, len); return (long)stack; }
+  uint8_t* page = STRUCT_PAGE(w->id);
+  long off = r == 9 ? PG - len / 2 : (long)tn(w, PG - len) & ~7L;  // the last one runs into the guard
+  // The page may be protected now: the copy goes through the kernel (EFAULT, no fault).
+  long at = w->id * PG;
+  C(SYS_pwrite64, STAGING_FD, data, len, at, 0, 0);
+  C(SYS_pread64, STAGING_FD, page + off, len < PG - off ? len : PG - off, at, 0, 0);
+  return (long)page + off;
+}
+static void race_timeout(struct racer* w, struct timespec* ts) {
+  ts->tv_sec = 0;
+  ts->tv_nsec = tn(w, 3) ? tn(w, 2000000) : 0;  // at most 2 ms
+}
+static long race_bad_or(struct racer* w, long good) {
+  if (tn(w, 8)) return good;
+  return TPICK(w, ((const long[]){0, (long)ro_page, (long)area + P_GUARD * PG, 0xffff888000000000L, (long)scratch + 3}));
+}
+static void race_call(struct racer* w) {
+  long fd = race_fd(w), r = 0;
+  struct iovec iov[4];
+  uint8_t stack[256];
+  struct timespec ts;
+  (void)r;
+  switch (tn(w, 24)) {
+    case 0: C(SYS_read, fd, race_ptr(w, 600), race_len(w), 0, 0, 0); break;
+    case 1: C(SYS_write, fd, race_ptr(w, 600), race_len(w), 0, 0, 0); break;
+    case 2:
+    case 3: {
+      int n = 1 + tn(w, 4);
+      for (int i = 0; i < n; i++) iov[i].iov_base = (void*)race_ptr(w, 300), iov[i].iov_len = race_len(w);
+      long v = race_bad_or(w, race_struct(w, iov, n * sizeof(iov[0]), stack));
+      long cnt = tn(w, 10) ? n : TPICK(w, ((const long[]){0, -1, 1025}));
+      C(tn(w, 2) ? SYS_readv : SYS_writev, fd, v, cnt, 0, 0, 0);
+      break;
+    }
+    case 4: {
+      long off = TPICK(w, ((const long[]){0, 1, 4096, 1L << 30, -1}));
+      C(tn(w, 2) ? SYS_pread64 : SYS_pwrite64, fd, race_ptr(w, 600), race_len(w), off, 0, 0);
+      break;
+    }
+    case 5: {
+      long fl = MSG_NOSIGNAL | (tn(w, 2) ? MSG_DONTWAIT : 0) | (tn(w, 4) ? 0 : MSG_PEEK);
+      if (tn(w, 2)) C(SYS_sendto, fd, race_ptr(w, 600), race_len(w), fl & ~MSG_PEEK, 0, 0);
+      else C(SYS_recvfrom, fd, race_ptr(w, 600), race_len(w), fl, race_ptr(w, 110), 0);
+      break;
+    }
+    case 6: {  // sendmsg, now and then passing a racing descriptor (in flight when its socket is closed)
+      iov[0].iov_base = (void*)race_ptr(w, 300);
+      iov[0].iov_len = race_len(w);
+      union { struct cmsghdr h; char b[CMSG_SPACE(8)]; } ctl;
+      memset(&ctl, 0, sizeof(ctl));
+      ctl.h.cmsg_len = CMSG_LEN(8);
+      ctl.h.cmsg_level = SOL_SOCKET;
+      ctl.h.cmsg_type = SCM_RIGHTS;
+      int fds[2] = {(int)race_fd(w), (int)race_fd(w)};
+      memcpy(CMSG_DATA(&ctl.h), fds, 8);
+      struct msghdr m = {.msg_iov = (struct iovec*)race_bad_or(w, race_struct(w, iov, sizeof(iov[0]), stack + 128)),
+                         .msg_iovlen = 1};
+      if (tn(w, 2)) m.msg_control = &ctl, m.msg_controllen = sizeof(ctl);
+      long mp = race_bad_or(w, race_struct(w, &m, sizeof(m), stack));
+      C(SYS_sendmsg, fd, mp, MSG_NOSIGNAL | (tn(w, 2) ? MSG_DONTWAIT : 0), 0, 0, 0);
+      break;
+    }
+    case 7: {  // recvmsg with no room for descriptors: passed ones are closed, never installed
+      iov[0].iov_base = (void*)race_ptr(w, 300);
+      iov[0].iov_len = race_len(w);
+      iov[1].iov_base = (void*)race_ptr(w, 300);
+      iov[1].iov_len = race_len(w);
+      struct msghdr m = {.msg_iov = (struct iovec*)race_struct(w, iov, 2 * sizeof(iov[0]), stack + 128),
+                         .msg_iovlen = 1 + tn(w, 2)};
+      long mp = race_bad_or(w, race_struct(w, &m, sizeof(m), stack));
+      C(SYS_recvmsg, fd, mp, (tn(w, 2) ? MSG_DONTWAIT : 0) | (tn(w, 4) ? 0 : MSG_PEEK), 0, 0, 0);
+      break;
+    }
+    case 8:
+    case 9: {  // poll and ppoll, the array here or on a page that may go away
+      struct pollfd p[4];
+      int n = 1 + tn(w, 4);
+      for (int i = 0; i < n; i++) p[i].fd = race_fd(w), p[i].events = POLLIN | POLLOUT | POLLRDHUP, p[i].revents = 0;
+      long pp = tn(w, 2) ? (long)p : race_ptr(w, sizeof(p));
+      if (pp != (long)p && pp >= (long)scratch && pp < (long)scratch + SCRATCH_PAGES * PG) {
+        C(SYS_pwrite64, STAGING_FD, p, sizeof(p), w->id * PG, 0, 0);
+        C(SYS_pread64, STAGING_FD, pp, sizeof(p), w->id * PG, 0, 0);
+      }
+      race_timeout(w, &ts);
+      if (tn(w, 2)) C(SYS_poll, pp, n, ts.tv_nsec / 1000000, 0, 0, 0);
+      else C(SYS_ppoll, pp, n, race_bad_or(w, (long)&ts) ?: (long)ro_page, 0, 8, 0);  // never NULL: that waits forever
+      break;
+    }
+    case 10: {  // epoll on a racing descriptor (it may be any kind by now)
+      race_timeout(w, &ts);
+      if (tn(w, 2)) {
+        C(SYS_epoll_wait, fd, race_ptr(w, 16 * 12), TPICK(w, ((const long[]){1, 4, 16, 0, -1})), ts.tv_nsec / 1000000, 0, 0);
+      } else {
+        struct epoll_event e = {.events = EPOLLIN | EPOLLOUT | (tn(w, 2) ? EPOLLET : 0) | (tn(w, 4) ? 0 : EPOLLONESHOT),
+                                .data.u64 = 7};
+        long ep = tn(w, 2) ? SPARE_FD + 5 : race_fd(w);
+        C(SYS_epoll_ctl, ep, TPICK(w, ((const long[]){EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD})), fd,
+          race_bad_or(w, race_struct(w, &e, sizeof(e), stack)), 0, 0);
+      }
+      break;
+    }
+    case 11: {  // futex waits (bounded) and wakes, on shared words and bad addresses
+      long ua = tn(w, 6) ? (long)&race_words[tn(w, 4)] : race_ptr(w, 4);
+      race_timeout(w, &ts);
+      uint32_t cur = 0;
+      if (ua == (long)&race_words[0] || ua == (long)&race_words[1] || ua == (long)&race_words[2] || ua == (long)&race_words[3])
+        cur = __atomic_load_n((uint32_t*)ua, __ATOMIC_RELAXED);
+      int op = TPICK(w, ((const int[]){FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE})) | (tn(w, 2) ? FUTEX_PRIVATE_FLAG : 0);
+      if ((op & 127) == FUTEX_WAIT_BITSET) {
+        struct timespec now;
+        C(SYS_clock_gettime, CLOCK_MONOTONIC, &now, 0, 0, 0, 0);
+        ts.tv_sec += now.tv_sec, ts.tv_nsec += now.tv_nsec;
+        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+      }
+      C(SYS_futex, ua, op, (op & 127) == FUTEX_WAKE ? 1 + tn(w, 4) : cur, (long)&ts, 0, 0xffffffff);
+      if (!tn(w, 4)) __atomic_add_fetch(&race_words[tn(w, 4)], 1, __ATOMIC_RELAXED);
+      break;
+    }
+    case 12: {
+      int k = tn(w, 5);
+      if (k == 0) C(SYS_fstat, fd, race_ptr(w, 144), 0, 0, 0, 0);
+      else if (k == 1) C(SYS_fcntl, fd, F_SETFL, O_NONBLOCK | (tn(w, 2) ? O_APPEND : 0), 0, 0, 0);  // never blocking
+      else if (k == 2) C(SYS_lseek, fd, TPICK(w, ((const long[]){0, 100, -1, 1L << 40})), tn(w, 5), 0, 0, 0);
+      else if (k == 3) C(SYS_ioctl, fd, FIONREAD, race_ptr(w, 4), 0, 0, 0);
+      else C(SYS_ftruncate, fd, TPICK(w, ((const long[]){0, 100, PG, 3 * PG, 1L << 32})), 0, 0, 0, 0);
+      break;
+    }
+    case 13: {
+      uint64_t one = 1 + tn(w, 3);
+      long p = race_struct(w, &one, 8, stack);
+      if (tn(w, 2)) C(SYS_write, fd, race_bad_or(w, p), 8, 0, 0, 0);
+      else C(SYS_read, fd, race_ptr(w, 8), 8, 0, 0, 0);
+      break;
+    }
+    case 14:
+    case 15: {  // close a slot, or dup another descriptor over it
+      long slot = RACE_FD + tn(w, RACE_SLOTS);
+      if (tn(w, 3)) C(SYS_dup3, tn(w, 2) ? SPARE_FD + tn(w, N_SPARES) : RACE_FD + tn(w, RACE_SLOTS), slot, 0, 0, 0, 0);
+      else C(SYS_close, slot, 0, 0, 0, 0, 0);
+      break;
+    }
+    case 16: {  // a signal to another worker, mid-call
+      int t = race_tid[tn(w, MAX_RACERS)];
+      if (t) C(SYS_tgkill, C0(SYS_getpid), t, SIG_RACE, 0, 0, 0);
+      break;
+    }
+    case 17:
+    case 18: {  // take a data or struct page away or give it back
+      // Never a guard: a call's write past the data pages must stop there.
+      long p, len;
+      if (tn(w, 3)) {
+        long i = tn(w, SCRATCH_PAGES), n = 1 + tn(w, 2);
+        p = (long)scratch + i * PG, len = (i + n > SCRATCH_PAGES ? 1 : n) * PG;
+      } else {
+        p = (long)STRUCT_PAGE(tn(w, MAX_RACERS)), len = PG;
+      }
+      int k = tn(w, 6);
+      if (k == 0) C(SYS_mprotect, p, len, TPICK(w, ((const long[]){PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE})), 0, 0, 0);
+      else if (k == 1) C(SYS_mmap, p, len, tn(w, 3) ? PROT_READ | PROT_WRITE : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+      else if (k == 2) C(SYS_madvise, p, len, MADV_DONTNEED, 0, 0, 0);
+      else if (k == 3 && p < (long)scratch + SCRATCH_PAGES * PG)  // a shared file page: past the end it is SIGBUS for the kernel too
+        C(SYS_mmap, p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, SPARE_FD + 7, 0);
+      else C(SYS_mprotect, p, len, PROT_READ | PROT_WRITE, 0, 0, 0);
+      break;
+    }
+    case 19: {
+      struct timespec nap = {0, tn(w, 100000)};
+      if (tn(w, 2)) C(SYS_nanosleep, &nap, 0, 0, 0, 0, 0);
+      else C0(SYS_sched_yield);
+      break;
+    }
+    case 20: {
+      long in = race_fd(w), out = race_fd(w), len = TPICK(w, ((const long[]){1, 100, 4096, 65536}));
+      int k = tn(w, 3);
+      if (k == 0) C(SYS_splice, in, 0, out, 0, len, SPLICE_F_NONBLOCK);
+      else if (k == 1) C(SYS_tee, in, out, len, SPLICE_F_NONBLOCK, 0, 0);
+      else C(SYS_sendfile, out, in, 0, len, 0, 0);
+      break;
+    }
+    case 21:
+      C(SYS_shutdown, fd, tn(w, 3), 0, 0, 0, 0);
+      break;
+    case 22: {  // a timer an hour out, or its state
+      struct itimerspec its = {{0, 0}, {tn(w, 2) ? 3600 : 0, 0}};
+      if (tn(w, 2)) C(SYS_timerfd_settime, fd, 0, race_bad_or(w, race_struct(w, &its, sizeof(its), stack)), race_ptr(w, 32), 0, 0);
+      else C(SYS_timerfd_gettime, fd, race_ptr(w, 32), 0, 0, 0, 0);
+      break;
+    }
+    case 23: {
+      long dir = tn(w, 2) ? SPARE_FD + 9 : fd;
+      C(SYS_getdents64, dir, race_ptr(w, 600), race_len(w), 0, 0, 0);
+      break;
+    }
+  }
+}
+static void racer_main(struct racer* w) {
+  uint64_t unblock = 1UL << (SIG_RACE - 1);
+  C(SYS_rt_sigprocmask, SIG_UNBLOCK, &unblock, 0, 8, 0, 0);
+  race_tid[w->id] = C0(SYS_gettid);
+  while (!__atomic_load_n(&race_go, __ATOMIC_ACQUIRE)) C0(SYS_sched_yield);
+  for (int i = 0; i < w->calls; i++) race_call(w);
+  race_tid[w->id] = 0;
+}
+// A thread by the raw clone, not pthread_create: glibc would allocate
+// its TLS with malloc, from the brk heap the brk generator moves. The
+// worker shares the main thread's %fs and touches no TLS (raw calls, no
+// errno). It runs racer_main on its own stack and exits alone.
+static long spawn_racer(struct racer* w) {
+  long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+               CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+  void** sp = (void**)(w->stack + sizeof(w->stack));
+  *--sp = w;
+  *--sp = (void*)racer_main;
+  register long r10 __asm__("r10") = (long)&w->tid;
+  register long r8 __asm__("r8") = 0;
+  long ret;
+  __asm__ volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "pop %%rax\n\t"  // the child, on its stack: racer_main(w), then exit
+      "pop %%rdi\n\t"
+      "call *%%rax\n\t"
+      "mov $60, %%eax\n\t"  // SYS_exit: this thread only
+      "xor %%edi, %%edi\n\t"
+      "syscall\n\t"
+      "1:"
+      : "=a"(ret)
+      : "a"(SYS_clone), "D"(flags), "S"(sp), "d"(&w->tid), "r"(r10), "r"(r8)
+      : "rcx", "r11", "memory");
+  return ret;
+}
+static void join_racer(struct racer* w) {
+  for (int t; (t = __atomic_load_n(&w->tid, __ATOMIC_ACQUIRE)) != 0;)
+    C(SYS_futex, &w->tid, FUTEX_WAIT, t, 0, 0, 0);
+}
+// The racing descriptors, made afresh for each run: made at the lowest
+// free numbers and moved up, so the table below them is as it was.
+static void race_fds(void) {
+  C(SYS_close_range, RACE_FD, STAGING_FD, 0, 0, 0, 0);
+  long fds[N_SPARES];
+  int p[2], s[2], d[2];
+  C(SYS_pipe2, p, O_NONBLOCK, 0, 0, 0, 0);
+  fds[0] = p[0], fds[1] = p[1];
+  fds[2] = C(SYS_eventfd2, 0, EFD_NONBLOCK, 0, 0, 0, 0);
+  // Non-blocking: the LibOS's unix sockets do not bound a blocking call
+  // by SO_RCVTIMEO/SO_SNDTIMEO yet (it waits forever), so a blocking
+  // recv on a drained socket would hang the junction run.
+  C(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, s, 0, 0);
+  fds[3] = s[0], fds[4] = s[1];
+  fds[5] = C(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+  C(SYS_socketpair, AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, d, 0, 0);
+  fds[6] = d[0];
+  C(SYS_close, d[1], 0, 0, 0, 0, 0);
+  fds[7] = C(SYS_memfd_create, "race", 0, 0, 0, 0, 0);
+  fds[8] = C(SYS_timerfd_create, CLOCK_MONOTONIC, TFD_NONBLOCK, 0, 0, 0, 0);
+  fds[9] = C(SYS_openat, AT_FDCWD, ".", O_RDONLY | O_DIRECTORY, 0, 0, 0);
+  C(SYS_ftruncate, fds[7], 2 * PG, 0, 0, 0, 0);
+  for (int i = 0; i < N_SPARES; i++) {
+    C(SYS_dup3, fds[i], SPARE_FD + i, 0, 0, 0, 0);
+    C(SYS_close, fds[i], 0, 0, 0, 0, 0);
+  }
+  for (int i = 0; i < RACE_SLOTS; i++) C(SYS_dup3, SPARE_FD + i, RACE_FD + i, 0, 0, 0, 0);
+  long staging = C(SYS_memfd_create, "staging", 0, 0, 0, 0, 0);
+  C(SYS_dup3, staging, STAGING_FD, 0, 0, 0, 0);
+  C(SYS_close, staging, 0, 0, 0, 0, 0);
+  for (int i = 0; i < 5; i++) {
+    struct epoll_event e = {.events = EPOLLIN | EPOLLOUT, .data.u64 = i};
+    C(SYS_epoll_ctl, SPARE_FD + 5, EPOLL_CTL_ADD, RACE_FD + i, &e, 0, 0);
+  }
+}
+static void g_threads(void) {
+  start("threads");
+  no_digest = 1;
+  int n = 2 + rn(MAX_RACERS - 1);
+  arg("%d", n);
+  int restart = pct(50);
+  add("%s", restart ? ", SA_RESTART" : "");
+  struct sigaction sa = {.sa_handler = on_race_signal, .sa_flags = restart ? SA_RESTART : 0};
+  sigaction(SIG_RACE, &sa, NULL);  // glibc's wrapper: its restorer
+  race_fds();
+  for (int i = 0; i < SCRATCH_ALL; i++)  // data and struct pages read-write, the guards not
+    C(SYS_mmap, scratch + i * PG, PG, i == SCRATCH_PAGES || (i > SCRATCH_PAGES && (i - SCRATCH_PAGES) % 2 == 0) ? PROT_NONE : PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  struct racer* w = racers;
+  race_go = 0;
+  int made = 0;
+  for (int i = 0; i < n; i++) {
+    w[i].rng = rnd64();
+    w[i].id = i;
+    w[i].calls = 20 + rn(60);
+    race_tid[i] = 0;
+  }
+  // The workers start with every signal but SIG_RACE blocked: a signal
+  // the other generators send to the process stays with the main thread.
+  uint64_t all = ~0UL, old;
+  C(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8, 0, 0);
+  for (int i = 0; i < n; i++) {
+    w[i].tid = 0;
+    if (spawn_racer(&w[i]) > 0) made++;
+  }
+  C(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, 8, 0, 0);
+  __atomic_store_n(&race_go, 1, __ATOMIC_RELEASE);
+  for (int i = 0; i < n; i++) join_racer(&w[i]);
+  C(SYS_close_range, RACE_FD, STAGING_FD, 0, 0, 0, 0);
+  add(") = %d", made);
+}
+
 typedef void (*gen_fn)(void);
 static const struct { gen_fn fn; int weight; const char* name; } gens[] = {
     {g_openat, 10, "openat"},
@@ -1772,6 +2163,7 @@ static const struct { gen_fn fn; int weight; const char* name; } gens[] = {
     {g_misc, 12, "misc"},
     {g_splice, 3, "splice"},
     {g_memfd, 1, "memfd"},
+    {g_threads, 2, "threads"},
 };
 
 static void show_signals(void) {
@@ -1789,6 +2181,8 @@ static void setup(void) {
   ro_page = area + P_RO * PG;
   zero_page = area + P_ZERO * PG;
   mm = area + P_MM * PG;
+  scratch = mmap(NULL, SCRATCH_ALL * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (scratch == MAP_FAILED) _exit(2);
   mprotect(buf, BUF_LEN, PROT_READ | PROT_WRITE);
   mprotect(ro_page, PG, PROT_READ | PROT_WRITE);
   memset(ro_page, 0xff, PG);
