@@ -38,6 +38,11 @@ junction_e2e(mm_madvise COMMAND $<TARGET_FILE:e2e_mm_madvise>)
 # path (one kthread) and on the locked one (two).
 junction_e2e(mm_madvise_guard COMMAND $<TARGET_FILE:e2e_mm_madvise_guard>)
 junction_e2e(mm_madvise_guard_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_mm_madvise_guard>)
+# A failed MAP_FIXED mmap that unmapped what it was to replace (a TCP
+# socket with PROT_WRITE): the LibOS forgets the lost pages (a later munmap
+# of them unmapped LibOS memory: syscall_fuzz seed 2076 on two kthreads).
+add_executable(e2e_mm_fixed_failure progs/mm_fixed_failure.c)
+junction_e2e(mm_fixed_failure COMMAND $<TARGET_FILE:e2e_mm_fixed_failure>)
 # rt_sigprocmask (the lazy path once its pointers are known): delivery at
 # the unblocking call, old masks, EINVAL/EFAULT.
 junction_e2e(signals_mask COMMAND $<TARGET_FILE:e2e_signals_mask>)

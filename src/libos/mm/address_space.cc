@@ -199,8 +199,8 @@ void AddressSpace::UntrackLocked(uintptr_t start, uintptr_t end) {
   }
 }
 
-bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end) {
-  std::vector<std::pair<uintptr_t, uintptr_t>> claimed;
+bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end, Ranges* claimed_out) {
+  Ranges claimed;
   uintptr_t cur = start;
   bool ok = true;
   while (cur < end && ok) {
@@ -223,8 +223,49 @@ bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end) {
   }
   if (!ok) {
     for (auto& [s, e] : claimed) host::Munmap(s, e - s);
+  } else if (claimed_out) {
+    *claimed_out = std::move(claimed);
   }
   return ok;
+}
+
+namespace {
+
+// True if the host maps every page of [start,end) (mincore: ENOMEM at a hole).
+bool HostMapsAll(uintptr_t start, uintptr_t end) {
+  unsigned char vec[64];
+  for (uintptr_t p = start; p < end; p += sizeof(vec) * kPage) {
+    uintptr_t len = std::min<uintptr_t>(end - p, sizeof(vec) * kPage);
+    if (host::Syscall(SYS_mincore, host::L(p), host::L(len), host::L(vec)) != 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Linux may unmap the range a MAP_FIXED mmap (or an MREMAP_FIXED mremap)
+// was to replace before the call fails: a TCP socket's mmap hook refuses
+// PROT_WRITE (EPERM) only after the old pages are gone. The host then
+// holds a hole where the VMAs still say guest memory; the LibOS may put
+// its own memory there next (a trampoline page), and the guest's later
+// munmap of the "guest" range would unmap it. So the guest VMAs the host
+// no longer maps are forgotten (the guest sees them unmapped, as on
+// Linux), and the gaps ClaimRange reserved are unmapped where they still
+// stand. Only failures pay for the mincore calls.
+void AddressSpace::ForgetFailedReplaceLocked(uintptr_t start, uintptr_t end, const Ranges& claimed) {
+  for (const auto& [s, e] : claimed)
+    if (HostMapsAll(s, e)) host::Munmap(s, e - s);
+  if (HostMapsAll(start, end) || vmas_.empty()) return;
+  for (uintptr_t p = start; p < end; p += kPage) {
+    const Vma* v = FindLocked(p);
+    if (!v) {
+      auto next = vmas_.upper_bound(p);
+      if (next == vmas_.end() || next->first >= end) break;
+      p = next->first - kPage;
+      continue;
+    }
+    if (!HostMapsAll(p, p + kPage)) UntrackLocked(p, p + kPage);
+  }
 }
 
 SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, int flags,
@@ -275,9 +316,11 @@ SysResult<uintptr_t> AddressSpace::MmapLocked(uintptr_t addr, size_t len, int pr
     if (!PageAligned(addr)) return Errno{EINVAL};
     if (addr + plen < addr || addr + plen > kUserTop) return Errno{ENOMEM};
   }
-  if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE)) {
+  Ranges claimed;
+  const bool replaces = (flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE);
+  if (replaces) {
     // Replacing memory is fine only where it is the guest's (or unused).
-    if (!ClaimRange(addr, addr + plen)) return Errno{ENOMEM};
+    if (!ClaimRange(addr, addr + plen, &claimed)) return Errno{ENOMEM};
   } else if (!fixed && addr != 0) {
     // A hint: ask the host not to replace anything, fall back to anywhere.
     addr &= ~(kPage - 1);
@@ -293,7 +336,10 @@ SysResult<uintptr_t> AddressSpace::MmapLocked(uintptr_t addr, size_t len, int pr
   long r = addr == 0 && !fixed && IsThreadStackRequest(plen, flags, host_fd)
                ? MmapThreadStack(plen, prot, flags)
                : host::Mmap(addr, plen, prot, flags, host_fd, off);
-  if (r < 0) return Errno{static_cast<int>(-r)};
+  if (r < 0) {
+    if (replaces) ForgetFailedReplaceLocked(addr, addr + plen, claimed);
+    return Errno{static_cast<int>(-r)};
+  }
   uintptr_t start = static_cast<uintptr_t>(r);
   TrackLocked(Vma{start, start + plen, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), off, dev,
             ino, name, NeverAccessibleMapping(prot, flags, host_fd), code_key});
@@ -361,16 +407,22 @@ SysResult<uintptr_t> AddressSpace::Mremap(uintptr_t old_addr, size_t old_len, si
   const Vma* v = FindLocked(old_addr);
   if (!v || (olen && old_addr + olen > v->end)) return Errno{EFAULT};
   Vma base = *v;
+  Ranges claimed;
   if (flags & MREMAP_FIXED) {
     if (!PageAligned(new_addr) || new_addr + nlen > kUserTop) return Errno{EINVAL};
-    if (!ClaimRange(new_addr, new_addr + nlen)) return Errno{ENOMEM};
+    if (!ClaimRange(new_addr, new_addr + nlen, &claimed)) return Errno{ENOMEM};
   } else if (nlen > olen && !(flags & MREMAP_MAYMOVE)) {
     // Growing in place must not swallow LibOS memory: the host refuses if
     // anything is mapped right after, which includes LibOS memory.
   }
   long r = host::Syscall(SYS_mremap, host::L(old_addr), host::L(old_len), host::L(new_len), flags,
                          host::L(new_addr));
-  if (r < 0) return Errno{static_cast<int>(-r)};
+  if (r < 0) {
+    // The target may be unmapped already: Linux unmaps it before some
+    // of its checks (resize_is_valid) and before the move itself.
+    if (flags & MREMAP_FIXED) ForgetFailedReplaceLocked(new_addr, new_addr + nlen, claimed);
+    return Errno{static_cast<int>(-r)};
+  }
   uintptr_t start = static_cast<uintptr_t>(r);
   if (!(flags & MREMAP_DONTUNMAP)) UntrackLocked(old_addr, old_addr + olen);
   Vma nv = base;

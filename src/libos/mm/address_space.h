@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/sys_result.h"
 #include "sched/spinlock.h"
@@ -129,7 +131,13 @@ class AddressSpace {
   void UntrackLocked(uintptr_t start, uintptr_t end);
   // Reserves the gaps in [start,end) not owned by the guest with
   // MAP_FIXED_NOREPLACE; fails (and undoes) if LibOS memory is there.
-  bool ClaimRange(uintptr_t start, uintptr_t end);
+  // `claimed` (if given) receives the reserved gaps.
+  using Ranges = std::vector<std::pair<uintptr_t, uintptr_t>>;
+  bool ClaimRange(uintptr_t start, uintptr_t end, Ranges* claimed = nullptr);
+  // After a host call that was to replace [start,end) failed: gives back
+  // the `claimed` reservations and forgets the guest VMAs the host no
+  // longer maps there (see the definition).
+  void ForgetFailedReplaceLocked(uintptr_t start, uintptr_t end, const Ranges& claimed);
 
   mutable sched::SpinLock lock_;
   std::atomic<uint64_t> generation_{1};  // bumped under lock_ before every change
