@@ -19,6 +19,7 @@
 #include "net/container_queue.h"
 #include "net/daemon_queue.h"
 #include "sched/shm_region.h"
+#include "fuzz_budget.h"
 
 namespace junction::net {
 namespace {
@@ -345,12 +346,12 @@ TEST_CASE("net rings: the daemon's end survives a container scribbling over its 
   PacketQueues* q = QueuesOf(*rig.region, 1);
   auto* raw = reinterpret_cast<uint8_t*>(q);
   const size_t rings_bytes = offsetof(PacketQueues, buffers);
-  std::mt19937_64 rng(7);
+  std::mt19937_64 rng(testing::FuzzSeed(7));
   uint8_t out[kBufferBytes + 64];
   std::memset(out + kBufferBytes, 0xa5, 64);  // a guard after the largest frame
   std::vector<uint8_t> f = Frame(3, 200);
   uint64_t frames = 0, corrupt = 0, bad = 0;
-  for (int round = 0; round < 3000; round++) {
+  for (uint64_t round = 0; round < testing::FuzzRounds(3000); round++) {
     // What the daemon last published, before the container spoils it.
     uint32_t comp_prod = q->comp_idx.producer.load(), tx_cons = q->tx_idx.consumer.load();
     uint32_t rx_prod = q->rx_idx.producer.load(), fill_cons = q->fill_idx.consumer.load();
@@ -401,7 +402,7 @@ TEST_CASE("net rings: a scribbler racing the daemon's end") {
   PacketQueues* q = QueuesOf(*rig.region, 1);
   std::atomic<bool> stop{false};
   std::thread scribbler([&] {
-    std::mt19937_64 rng(11);
+    std::mt19937_64 rng(testing::FuzzSeed(11));
     auto* words = reinterpret_cast<std::atomic<uint64_t>*>(q);
     const size_t n = offsetof(PacketQueues, buffers) / 8;
     while (!stop.load(std::memory_order_relaxed))
@@ -409,7 +410,7 @@ TEST_CASE("net rings: a scribbler racing the daemon's end") {
   });
   uint8_t out[kBufferBytes];
   std::vector<uint8_t> f = Frame(5, 1500);
-  for (int i = 0; i < 200'000; i++) {
+  for (uint64_t i = 0; i < testing::FuzzRounds(200'000); i++) {
     uint32_t len = 0;
     if (rig.d->TakeTx(out, &len) == DaemonQueue::TakeResult::kFrame) {
       REQUIRE(len >= kMinFrameBytes);

@@ -17,6 +17,7 @@
 #include "sched/shm_reader.h"
 #include "sched/shm_region.h"
 #include "sched/status_format.h"
+#include "fuzz_budget.h"
 
 namespace junction::sched {
 namespace {
@@ -93,10 +94,10 @@ TEST_CASE("shm: the reader survives a container scribbling random bytes over its
   std::optional<ShmRegion> r = ShmRegion::Create(8, 3, &why);
   REQUIRE(r);
   uint8_t* base = reinterpret_cast<uint8_t*>(r->header());
-  std::mt19937_64 rng(42);
+  std::mt19937_64 rng(testing::FuzzSeed(42));
   const uint64_t now = 5'000'000'000;
   std::vector<SlotSignals> slots;
-  for (int round = 0; round < 2000; round++) {
+  for (uint64_t round = 0; round < testing::FuzzRounds(2000); round++) {
     // Random bytes; half the rounds keep "plausible" values in some words.
     for (uint64_t off = 0; off + 8 <= RingOffset(8); off += 8) {
       uint64_t v = rng();
@@ -269,8 +270,8 @@ TEST_CASE("control messages: truncated, corrupted and random input is refused, n
   std::vector<ContainerStatus> rows;
   for (size_t n = 0; n < payload.size(); n++)
     CHECK_FALSE(DecodeStatusReply(std::span<const uint8_t>(payload.data(), n), &rows));
-  std::mt19937 rng(7);
-  for (int i = 0; i < 20000; i++) {
+  std::mt19937 rng(static_cast<uint32_t>(testing::FuzzSeed(7)));
+  for (uint64_t i = 0; i < testing::FuzzRounds(20000); i++) {
     std::vector<uint8_t> p = payload;
     for (int k = 0; k < 4; k++) p[rng() % p.size()] = static_cast<uint8_t>(rng());
     (void)DecodeStatusReply(p, &rows);

@@ -2061,18 +2061,20 @@ static void race_fds(void) {
   C(SYS_pipe2, p, O_NONBLOCK, 0, 0, 0, 0);
   fds[0] = p[0], fds[1] = p[1];
   fds[2] = C(SYS_eventfd2, 0, EFD_NONBLOCK, 0, 0, 0, 0);
-  // Non-blocking: the LibOS's unix sockets do not bound a blocking call
-  // by SO_RCVTIMEO/SO_SNDTIMEO yet (it waits forever), so a blocking
-  // recv on a drained socket would hang the junction run.
-  C(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, s, 0, 0);
+  C(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, s, 0, 0);  // blocking, with 2 ms timeouts
   fds[3] = s[0], fds[4] = s[1];
   fds[5] = C(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
-  C(SYS_socketpair, AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, d, 0, 0);
+  C(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, d, 0, 0);
   fds[6] = d[0];
   C(SYS_close, d[1], 0, 0, 0, 0, 0);
   fds[7] = C(SYS_memfd_create, "race", 0, 0, 0, 0, 0);
   fds[8] = C(SYS_timerfd_create, CLOCK_MONOTONIC, TFD_NONBLOCK, 0, 0, 0, 0);
   fds[9] = C(SYS_openat, AT_FDCWD, ".", O_RDONLY | O_DIRECTORY, 0, 0, 0);
+  struct timeval tv = {0, 2000};
+  for (int i = 3; i <= 6; i += i == 4 ? 2 : 1) {  // the sockets
+    C(SYS_setsockopt, fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv), 0);
+    C(SYS_setsockopt, fds[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv), 0);
+  }
   C(SYS_ftruncate, fds[7], 2 * PG, 0, 0, 0, 0);
   for (int i = 0; i < N_SPARES; i++) {
     C(SYS_dup3, fds[i], SPARE_FD + i, 0, 0, 0, 0);
