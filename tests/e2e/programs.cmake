@@ -465,9 +465,8 @@ add_test(NAME e2e.syscall_fuzz_robust
 add_test(NAME e2e.syscall_fuzz_exact
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/syscall_fuzz_test.sh $<TARGET_FILE:junction> ${E2E_APP}
                  $<TARGET_FILE:e2e_syscall_fuzz> 1 20 1000 openat,close,pipe,eventfd,dup,lseek,access,brk,probe)
-# robust_2cores: the guest on two kthreads, so the threads generator's
-# workers really run at once (seed 2076 crashed the LibOS there: see
-# e2e.mm_fixed_failure).
+# robust_2cores: the same on two kthreads (the signal, timer and fd calls
+# meet the second kthread's scheduler and preemption).
 add_test(NAME e2e.syscall_fuzz_robust_2cores
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/syscall_fuzz_test.sh --robust $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml
                  $<TARGET_FILE:e2e_syscall_fuzz> 2071 2080 1000)
