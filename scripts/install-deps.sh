@@ -42,9 +42,9 @@ packages=(
   gunicorn memcached libmemcached-tools lighttpd haproxy
   # e2e.cpython_suite runs CPython's own regression tests (Debian's python3)
   libpython3.11-testsuite
-  # tests/e2e/realapps.cmake: rsync, gpg and its agent, tmux, dbus-daemon;
-  # php-fpm behind nginx (its service is kept from starting, below)
-  rsync gpg gpg-agent tmux dbus-daemon dbus-bin php-fpm
+  # tests/e2e/realapps.cmake: rsync, gpg and its agent, tmux, dbus-daemon,
+  # ssh-agent; php-fpm behind nginx (its service is kept from starting, below)
+  rsync gpg gpg-agent tmux dbus-daemon dbus-bin openssh-client php-fpm
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
   strace
   # tests/net: Linux's side of the daemon's packet path (iperf3's service

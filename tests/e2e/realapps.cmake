@@ -25,11 +25,13 @@ junction_e2e(realapps_rsync_2cores NEEDS "rsync" APP ${_two} COMMAND bash ${_rea
 # git daemon: git:// clones (four at once, shallow) and a push.
 junction_e2e(realapps_git_daemon_2cores NEEDS "git" APP ${_two} COMMAND bash ${_realapps}/git_daemon.sh)
 # Daemons that their clients start or reach over unix sockets: gpg's
-# agent, a tmux server (panes on ptys), dbus-daemon; sqlite3 WAL shared
+# agent, a tmux server (panes on ptys), dbus-daemon, ssh-agent; sqlite3 WAL shared
 # by concurrent processes.
 junction_e2e(realapps_gpg_agent_2cores NEEDS "gpg gpg-agent" APP ${_two} COMMAND bash ${_realapps}/gpg_agent.sh)
 junction_e2e(realapps_tmux_2cores NEEDS "tmux" APP ${_two} COMMAND bash ${_realapps}/tmux_session.sh)
 junction_e2e(realapps_dbus_2cores NEEDS "dbus-daemon dbus-send" APP ${_two} COMMAND bash ${_realapps}/dbus_session.sh)
+junction_e2e(realapps_ssh_agent_2cores NEEDS "ssh-agent ssh-add ssh-keygen" APP ${_two}
+             COMMAND bash ${_realapps}/ssh_agent.sh)
 junction_e2e(realapps_sqlite_wal_2cores NEEDS "sqlite3" APP ${_two} COMMAND bash ${_realapps}/sqlite_wal.sh)
 # sort --parallel=2 with temporary files, xargs -P2.
 junction_e2e(realapps_parallel_tools_2cores NEEDS "sort xargs" APP ${_two} COMMAND bash ${_realapps}/parallel_tools.sh)
