@@ -87,7 +87,10 @@ echo "nginx exit \$n php-fpm exit \$f" >$dir/exits
 SH
   "$@" bash "$dir/both.sh" &
   pid=$!
-  wait_until php_ready "$url" && wait_up "$url/index.php" "$pid" || { echo "nginx/php-fpm did not come up"; tail -5 "$dir/error.log" "$dir/php-fpm.log"; rm -rf "$dir"; return 1; }
+  wait_until php_ready "$url" && wait_up "$url/index.php" "$pid" || {
+    echo "nginx/php-fpm did not come up"; tail -5 "$dir/error.log" "$dir/php-fpm.log"
+    stop "$pid"; rm -rf "$dir"; return 1
+  }
   echo "GET /static.txt: $(get "$url/static.txt")"
   echo "GET /index.php: $(get "$url/index.php?n=7" | tr '\n' ' ')"
   echo "POST 3 MB: $(seq 1 450000 | curl_ -s --data-binary @- "$url/index.php?n=post" | tr '\n' ' ')"

@@ -12,7 +12,7 @@ scenario() {
   url=http://$addr:$port
   "$@" node "$here/node_cluster_server.js" "$port" "${policy:-none}" "$bind" &
   pid=$!
-  wait_up "$url/" "$pid" || { echo "node cluster did not come up"; return 1; }
+  wait_up "$url/" "$pid" || { echo "node cluster did not come up"; stop "$pid"; return 1; }
   wait_until child_count_is "$pid" 2 || echo "not two workers: $(children "$pid" | wc -l)"
   echo "GET /: $(get "$url/")"
   echo "workers answering: $(for i in $(seq 30); do get "$url/pid"; done | sort -u | wc -l | awk '{print ($1 <= 2) ? "at most two" : $1}')"
