@@ -47,6 +47,9 @@ packages=(
   rsync gpg gpg-agent tmux dbus-daemon dbus-bin openssh-client php-fpm
   # tests/e2e/strace_test.sh compares --strace lines with real strace's
   strace
+  # e2e.tools_capsh: capsh(1) reads and sets the capability sets;
+  # e2e.tools_flock_timeout uses util-linux's flock(1)
+  libcap2-bin util-linux
   # tests/net: Linux's side of the daemon's packet path (iperf3's service
   # is kept from starting, below); nftables injects loss where the kernel
   # has no tc netem

@@ -54,6 +54,7 @@
 #include "sched/shm_protocol.h"
 #include "sched/spinlock.h"
 #include "sched/standalone_registry.h"
+#include "libos/syscalls/capabilities.h"
 #include "sched/preempt.h"
 #include "sched/reactor.h"
 #include "sched/uthread.h"
@@ -250,6 +251,7 @@ void InitProcess(const config::AppConfig& cfg) {
   p.egid = static_cast<uint32_t>(getegid());
   p.suid = p.euid;
   p.sgid = p.egid;
+  InitCapabilities(p);
   {
     std::vector<gid_t> g(static_cast<size_t>(std::max(0, getgroups(0, nullptr))));
     int n = g.empty() ? 0 : getgroups(static_cast<int>(g.size()), g.data());

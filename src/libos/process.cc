@@ -59,6 +59,9 @@ void PublishCredentials() {
   e->gid.store(p.gid);
   e->egid.store(p.egid);
   e->sgid.store(p.sgid);
+  e->cap_effective.store(p.caps.effective);
+  e->cap_permitted.store(p.caps.permitted);
+  e->cap_inheritable.store(p.caps.inheritable);
 }
 
 int ContainerPid(int host_pid) {

@@ -64,12 +64,19 @@ class ChildList {
   size_t size_ = 0;
 };
 
+// Capability sets (sys_capability.cc), one bit per capability.
+struct CapabilitySets {
+  uint64_t effective = 0, permitted = 0, inheritable = 0, bounding = 0, ambient = 0;
+};
+
 struct Process {
   int pid = 0;        // container pid (1 for the first process)
   int host_pid = 0;
   int host_ppid = 0;
   uint32_t uid = 0, euid = 0, suid = 0, gid = 0, egid = 0, sgid = 0;  // sys_cred.cc
   std::vector<uint32_t> groups;  // supplementary groups (setgroups)
+  CapabilitySets caps;           // capget/capset, set*uid, exec
+  bool no_new_privs = false;     // PR_SET_NO_NEW_PRIVS (the host process's is set for seccomp)
   uint32_t umask = 022;
   int cores = 1;              // the container's cores (sched_getaffinity)
   std::string exe_path;       // /proc/self/exe

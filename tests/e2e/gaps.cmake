@@ -67,3 +67,10 @@ add_executable(e2e_lock_wait_signal progs/lock_wait_signal.c)
 junction_e2e(lock_wait_signal COMMAND $<TARGET_FILE:e2e_lock_wait_signal>)
 junction_e2e(lock_wait_signal_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_lock_wait_signal>)
 junction_e2e(tools_flock_timeout COMMAND bash ${E2E_DATA}/gaps/flock_timeout.sh)
+# capget/capset were ENOSYS: the host process's sets at start, version
+# negotiation, EFAULT/ESRCH/EPERM, capset's rules, set*uid and exec;
+# prctl's ambient and bounding sets and no_new_privs (the host process's
+# is set for junction's seccomp filter); capsh --print as root.
+add_executable(e2e_capability_sets progs/capability_sets.c)
+junction_e2e(capability_sets COMMAND $<TARGET_FILE:e2e_capability_sets>)
+junction_e2e(tools_capsh COMMAND bash ${E2E_DATA}/gaps/capsh.sh)

@@ -234,13 +234,16 @@ std::string Status(int tid) {
                 "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\n"
                 "Groups:\t%s\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nVmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64 " kB\nVmLck:\t       0 kB\n"
                 "VmRSS:\t%8" PRIu64 " kB\nThreads:\t%d\nSigQ:\t%d/%d\nSigPnd:\t%016" PRIx64 "\n"
-                "ShdPnd:\t%016" PRIx64 "\nSigBlk:\t%016" PRIx64 "\nSigIgn:\t%016" PRIx64 "\nSigCgt:\t%016" PRIx64 "\nSeccomp:\t0\n"
+                "ShdPnd:\t%016" PRIx64 "\nSigBlk:\t%016" PRIx64 "\nSigIgn:\t%016" PRIx64 "\nSigCgt:\t%016" PRIx64 "\n"
+                "CapInh:\t%016" PRIx64 "\nCapPrm:\t%016" PRIx64 "\nCapEff:\t%016" PRIx64 "\nCapBnd:\t%016" PRIx64
+                "\nCapAmb:\t%016" PRIx64 "\nNoNewPrivs:\t%d\nSeccomp:\t0\n"
                 "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s"
                 "voluntary_ctxt_switches:\t%" PRIu64 "\nnonvoluntary_ctxt_switches:\t%" PRIu64 "\n",
                 name.c_str(), p.umask, state, state == 'S' ? "sleeping" : "running", pid, tid, family.ppid, p.uid, p.euid, p.suid, p.euid, p.gid,
                 p.egid, p.sgid, p.egid, groups.c_str(), pid, tid, family.pgrp, family.sid, vm_kb, vm_kb, vm_kb,
                 LiveGuestThreads(), PendingSignalCount(), SignalQueueLimit(), thread_pending, Signals().pending,
-                thread_blocked, ignored, caught,
+                thread_blocked, ignored, caught, p.caps.inheritable, p.caps.permitted, p.caps.effective,
+                p.caps.bounding, p.caps.ambient, p.no_new_privs ? 1 : 0,
                 mask, CpuList().c_str(),
                 voluntary, involuntary);
   return buf.data();

@@ -133,6 +133,8 @@ struct Entry {
   // Its credentials (real, effective, saved uid and gid), for the
   // permission checks of prlimit64 from another process.
   std::atomic<uint32_t> uid, euid, suid, gid, egid, sgid;
+  // Its capability sets, for capget from another process.
+  std::atomic<uint64_t> cap_effective, cap_permitted, cap_inheritable;
   // Its main thread's scheduling attributes (kept while a zombie).
   TaskSched sched;
 };

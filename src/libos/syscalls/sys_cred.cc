@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "libos/process.h"
+#include "libos/syscalls/capabilities.h"
 #include "libos/syscalls/handlers.h"
 #include "libos/syscalls/user_memory.h"
 
@@ -77,12 +78,21 @@ long Published(long r) {
   if (r == 0) proc::PublishCredentials();
   return r;
 }
+// A change of uids; the capability sets follow it (Linux's
+// cap_task_fix_setuid).
+template <typename F>
+long UidsChanged(Process& p, F change) {
+  uint32_t r = p.uid, e = p.euid, s = p.suid;
+  long ret = change();
+  if (ret == 0) CapabilitiesForSetuid(p, r, e, s);
+  return Published(ret);
+}
 
 }  // namespace
 
 JUNCTION_HANDLER(setuid) {
   Process& p = CurrentProcess();
-  return Published(Set(UserIds(p), Privileged(p), Arg(a.a[0])));
+  return UidsChanged(p, [&] { return Set(UserIds(p), Privileged(p), Arg(a.a[0])); });
 }
 
 JUNCTION_HANDLER(setgid) {
@@ -92,7 +102,7 @@ JUNCTION_HANDLER(setgid) {
 
 JUNCTION_HANDLER(setreuid) {
   Process& p = CurrentProcess();
-  return Published(SetRe(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1])));
+  return UidsChanged(p, [&] { return SetRe(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1])); });
 }
 
 JUNCTION_HANDLER(setregid) {
@@ -102,7 +112,7 @@ JUNCTION_HANDLER(setregid) {
 
 JUNCTION_HANDLER(setresuid) {
   Process& p = CurrentProcess();
-  return Published(SetRes(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]), Arg(a.a[2])));
+  return UidsChanged(p, [&] { return SetRes(UserIds(p), Privileged(p), Arg(a.a[0]), Arg(a.a[1]), Arg(a.a[2])); });
 }
 
 JUNCTION_HANDLER(setresgid) {

@@ -27,6 +27,7 @@
 #include "libos/signals/signal_state.h"
 #include "libos/strace.h"
 #include "libos/syscalls/handlers.h"
+#include "libos/syscalls/capabilities.h"
 #include "libos/syscalls/user_memory.h"
 #include "sched/kthread.h"
 #include "sched/uthread.h"
@@ -90,6 +91,7 @@ long Exec(const std::string& filename, long argv_addr, long envp_addr) {
   proc::ForgetOtherThreads();  // exec leaves one thread, with the process's id
   proc::SetMainThreadSched(sched, former_tid);
   ResetSignalsForExec();
+  CapabilitiesForExec(CurrentProcess());
   DeletePosixTimersForExec();
   RseqResetForExec();
   loader::LoadedImage image;

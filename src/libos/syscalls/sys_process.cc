@@ -23,6 +23,7 @@
 #include "libos/proc/process_table.h"
 #include "libos/proc/process_view.h"
 #include "libos/process.h"
+#include "libos/syscalls/capabilities.h"
 #include "libos/signals/kill_request.h"
 #include "libos/signals/remote_thread_signal.h"
 #include "libos/signals/signal_queue.h"
@@ -97,11 +98,14 @@ JUNCTION_HANDLER(prctl) {
       host::Syscall(SYS_prctl, PR_GET_PDEATHSIG, host::L(&sig));
       return ToRaw(UserPtr<int>(a.a[1]).Write(sig));
     }
-    case PR_GET_DUMPABLE:
-    case PR_SET_DUMPABLE:
     case PR_SET_NO_NEW_PRIVS:
     case PR_GET_NO_NEW_PRIVS:
     case PR_CAPBSET_READ:
+    case PR_CAPBSET_DROP:
+    case PR_CAP_AMBIENT:
+      return CapabilityPrctl(a.a[0], a.a[1], a.a[2], a.a[3], a.a[4]);
+    case PR_GET_DUMPABLE:
+    case PR_SET_DUMPABLE:
     case PR_GET_SECUREBITS:
     case PR_GET_KEEPCAPS:
     case PR_SET_KEEPCAPS:

@@ -74,6 +74,8 @@ constexpr Spec kSpecs[] = {
     PART(setresgid, "container credentials (Linux rules); host files keep the host's"),
     IMPL(getgroups, 0, "the container's view (the host's groups at start, then setgroups)"),
     PART(setgroups, "container credentials (Linux rules); host files keep the host's"),
+    PART(capget, "the container's sets: the host process's at start, then capset, set*uid and exec as Linux; host files keep the host's"),
+    PART(capset, "the caller's own sets, Linux's rules (EPERM to raise); the host process keeps its capabilities"),
     HOST(uname, "reports the host's identity"),
     IMPL(umask, kFast, ""),
     PART(prlimit64, "RLIMIT_NOFILE the guest's (the descriptor table), the others the host process's; any process of the container (a thread's id names its process) with Linux's permission rules"),
