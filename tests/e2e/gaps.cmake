@@ -74,3 +74,9 @@ junction_e2e(tools_flock_timeout COMMAND bash ${E2E_DATA}/gaps/flock_timeout.sh)
 add_executable(e2e_capability_sets progs/capability_sets.c)
 junction_e2e(capability_sets COMMAND $<TARGET_FILE:e2e_capability_sets>)
 junction_e2e(tools_capsh COMMAND bash ${E2E_DATA}/gaps/capsh.sh)
+# name_to_handle_at and open_by_handle_at were ENOSYS: the host's handle
+# of the file the LibOS resolved (by path, descriptor, symlink or not),
+# the container's mount id, Linux's errors; open_by_handle_at is EPERM
+# (compared without CAP_DAC_READ_SEARCH, where Linux refuses too).
+add_executable(e2e_fs_file_handle progs/fs_file_handle.c)
+junction_e2e(fs_file_handle COMMAND $<TARGET_FILE:e2e_fs_file_handle>)

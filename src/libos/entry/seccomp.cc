@@ -36,7 +36,7 @@ constexpr HostCall kAllowed[] = {
     H(pwritev2, "file I/O"), H(openat, "host devices, reopening memfds and /proc/self/fd"),
     H(openat2, "VFS: host mounts only through RESOLVE_NO_SYMLINKS (+RESOLVE_BENEATH for a path with ..)"),
     H(close, "file descriptors"), H(memfd_create, "tmpfs files, guest memfds"), H(fstat, "file metadata"), H(newfstatat, "file metadata"),
-    H(statx, "file metadata"), H(lseek, "file offsets"), H(faccessat, "access checks"),
+    H(statx, "file metadata"), H(name_to_handle_at, "file handles (on a descriptor the VFS opened)"), H(lseek, "file offsets"), H(faccessat, "access checks"),
     H(faccessat2, "access checks"), H(readlinkat, "symlinks"), H(getdents64, "directories"),
     H(getcwd, "junction's own start-up directory"),
     H(fcntl, "descriptor flags and locks"),

@@ -75,6 +75,8 @@ constexpr Spec kSpecs[] = {
     IMPL(getgroups, 0, "the container's view (the host's groups at start, then setgroups)"),
     PART(setgroups, "container credentials (Linux rules); host files keep the host's"),
     PART(capget, "the container's sets: the host process's at start, then capset, set*uid and exec as Linux; host files keep the host's"),
+    PART(name_to_handle_at, "host-backed paths: the host's handle of the file the LibOS resolved, the container's mount id; LibOS file systems EOPNOTSUPP"),
+    ERR(open_by_handle_at, EPERM, "a handle can name a file outside the container root: refused as without CAP_DAC_READ_SEARCH"),
     PART(capset, "the caller's own sets, Linux's rules (EPERM to raise); the host process keeps its capabilities"),
     HOST(uname, "reports the host's identity"),
     IMPL(umask, kFast, ""),
@@ -252,6 +254,14 @@ constexpr Spec kSpecs[] = {
     // Precise errors.
     {SYS_rseq, Sys_rseq_lazy, Support::kFull, kLazy, 0, "cpu_id of the kthread's core, updated when the thread resumes elsewhere; critical sections aborted on preemption and signals"},
     ERR(io_uring_setup, ENOSYS, "programs fall back to epoll/threads"),
+    // Linux AIO: what a kernel built without CONFIG_AIO gives (libaio
+    // users such as MySQL/InnoDB and fio fall back to threads or psync).
+    ERR(io_setup, ENOSYS, "as a kernel without CONFIG_AIO: programs fall back to synchronous I/O"),
+    ERR(io_destroy, ENOSYS, "as a kernel without CONFIG_AIO"),
+    ERR(io_submit, ENOSYS, "as a kernel without CONFIG_AIO"),
+    ERR(io_cancel, ENOSYS, "as a kernel without CONFIG_AIO"),
+    ERR(io_getevents, ENOSYS, "as a kernel without CONFIG_AIO"),
+    ERR(io_pgetevents, ENOSYS, "as a kernel without CONFIG_AIO"),
     {SYS_clone3, Sys_clone3_lazy, Support::kPartial, kLazy, 0, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"},
     {SYS_clone, Sys_clone_lazy, Support::kPartial, kLazy, 0, "threads are uthreads; processes are host forks (CLONE_VM only with CLONE_VFORK; no namespaces, CLONE_FILES/FS/SIGHAND/PARENT)"},
     PART(fork, "a host fork; the child gets kthreads of its own for its threads (standalone)"),
