@@ -535,8 +535,8 @@ namespace {
 // thread clock is EINVAL; otherwise it sleeps until the clock passes the
 // target, checked at the earliest wall time the CPU could get there.
 long CpuClockNanosleep(clockid_t clock, bool absolute, const timespec& req, long rem_addr) {
-  bool per_thread = clock == CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4));
-  int pid = clock == CLOCK_THREAD_CPUTIME_ID ? 0 : ~(clock >> 3);
+  bool per_thread = clock < 0 && (clock & 4);
+  int pid = ~(clock >> 3);
   if (per_thread && (pid == 0 || pid == Self()->tid)) return -EINVAL;
   uint64_t now;
   if (!ReadCpuClock(clock, &now)) return -EINVAL;
@@ -561,7 +561,11 @@ long CpuClockNanosleep(clockid_t clock, bool absolute, const timespec& req, long
 JUNCTION_HANDLER(clock_nanosleep) {
   auto clock = static_cast<clockid_t>(a.a[0]);
   int flags = static_cast<int>(a.a[1]);
-  if (clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID ||
+  // Linux's CLOCK_THREAD_CPUTIME_ID has no sleep: EOPNOTSUPP before the
+  // time is read (a thread's clock by its dynamic id sleeps, EINVAL for
+  // the caller's own: CpuClockNanosleep).
+  if (clock == CLOCK_THREAD_CPUTIME_ID) return -EOPNOTSUPP;
+  if (clock == CLOCK_PROCESS_CPUTIME_ID ||
       (clock < 0 && (clock & 7) != 3 /*CLOCKFD*/)) {
     auto req = UserPtr<timespec>(a.a[2]).Read();
     if (!req.ok()) return -EFAULT;
