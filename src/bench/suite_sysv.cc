@@ -4,19 +4,26 @@
 //   sem_procs     a parent and a forked child bounce a semaphore pair
 //                 (V the other's, P one's own): a round trip across processes
 //   msg_procs     the same with one message each way on one queue (by type)
+//   futex_procs   the same with a non-private futex in a MAP_SHARED page
+//                 (process-shared mutexes, condvars, sem_t wake this way)
 //   sem_uncontended  one process: semop +1 then -1 (ns per semop)
 //   shmat_shmdt   one process: attach and detach a 1 MiB segment
+#include <linux/futex.h>
 #include <signal.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <new>
 
 #include "bench/bench.h"
 #include "bench/process.h"
@@ -138,6 +145,46 @@ Measurement MsgProcs(const Context& ctx) {
   return {static_cast<double>(end - start) / static_cast<double>(done), ""};
 }
 
+// The token: 1 = the child's turn, 0 = the parent's.
+long FutexWait(std::atomic<uint32_t>* w, uint32_t val) {
+  long r = syscall(SYS_futex, reinterpret_cast<uint32_t*>(w), FUTEX_WAIT, val, nullptr, nullptr, 0);
+  return r < 0 && errno == EAGAIN ? 0 : r;  // changed meanwhile: no wait needed
+}
+void FutexWake(std::atomic<uint32_t>* w) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(w), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
+
+Measurement FutexProcs(const Context& ctx) {
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return {0, "mmap failed"};
+  auto* turn = new (page) std::atomic<uint32_t>(0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    for (uint64_t i = 0; i < ctx.iterations; i++) {
+      while (turn->load() != 1)
+        if (FutexWait(turn, 0) < 0 && errno != EINTR) _exit(1);
+      turn->store(0);
+      FutexWake(turn);
+    }
+    _exit(0);
+  }
+  ChildWatch watch(pid);
+  int64_t start = NowNs();
+  uint64_t done = 0;
+  bool ok = true;
+  for (; ok && done < ctx.iterations; done++) {
+    turn->store(1);
+    FutexWake(turn);
+    while (ok && turn->load() == 1) ok = watch.Do([&] { return FutexWait(turn, 1); });
+    if (!ok) break;
+  }
+  int64_t end = NowNs();
+  bool child_ok = watch.ChildOk();
+  munmap(page, 4096);
+  if (!child_ok || done != ctx.iterations) return {0, "futex round trip failed"};
+  return {static_cast<double>(end - start) / static_cast<double>(done), ""};
+}
+
 Measurement SemUncontended(const Context& ctx) {
   int id = semget(IPC_PRIVATE, 1, 0600);
   if (id < 0) return {0, "semget failed"};
@@ -172,6 +219,8 @@ constexpr Benchmark kSysv[] = {
      "parent and forked child bounce a semaphore pair (cross-process wake-ups)"},
     {"sysv", "msg_procs", "ns/rtt", Where::kWorker, 2000, MsgProcs,
      "parent and forked child bounce a message by type over one queue"},
+    {"sysv", "futex_procs", "ns/rtt", Where::kWorker, 2000, FutexProcs,
+     "parent and forked child bounce a token through a futex in a MAP_SHARED page"},
     {"sysv", "sem_uncontended", "ns/op", Where::kWorker, 100000, SemUncontended,
      "one process: semop +1 and -1 on one semaphore"},
     {"sysv", "shmat_shmdt", "ns/op", Where::kWorker, 5000, ShmatShmdt,

@@ -36,6 +36,7 @@
 #include "libos/loader_env.h"
 #include "libos/mm/address_space.h"
 #include "libos/proc/child_kthreads.h"
+#include "libos/proc/process_doorbell.h"
 #include "libos/proc/process_view.h"
 #include "libos/proc/task_sched.h"
 #include "libos/process.h"
@@ -506,9 +507,11 @@ int RunGuest(const config::AppConfig& cfg, const std::vector<std::string>& argv,
     return sched::NowNs();
   });
   // Requests from other container processes: die of SIGKILL, re-read
-  // the threads' affinity.
+  // the threads' affinity, look at the doorbell (cross-process wake-ups).
   sched::SetPreemptSignalHook(
-      [](siginfo_t* info, void* uc) { return TakeKillRequest(info, uc) || proc::TakeAffinityRequest(info); });
+      [](siginfo_t* info, void* uc) {
+        return TakeKillRequest(info, uc) || proc::TakeAffinityRequest(info) || proc::TakeDoorbellRing(info);
+      });
   if (!ipc::InitClockWatch())
     std::fprintf(stderr, "junction run: no host timerfd: TFD_TIMER_CANCEL_ON_SET will not cancel\n");
   if (!sched::ReactorInit()) {

@@ -11,6 +11,7 @@
 #include "libos/fs/fd_table.h"
 #include "libos/fs/shared_shm.h"
 #include "libos/host/host.h"
+#include "libos/proc/process_doorbell.h"
 #include "libos/proc/process_table.h"
 #include "libos/proc/process_view.h"
 #include "libos/proc/task_deadline.h"
@@ -43,6 +44,7 @@ bool InitContainer() {
   InitMainThreadSched();
   SetSignalQueueAccount(&Get()->rt_signals, &self->rt_signals);
   SetSignalQueueLimitChanges(&Get()->sigpending_limit_changes);
+  AttachProcessDoorbell(1);
   // Orphans of the container are reparented to its init on the host too.
   host::Syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1);
   return true;
@@ -161,6 +163,7 @@ void OnProcessExit() {
   Table* t = Get();
   if (!t) return;
   Process& p = CurrentProcess();
+  sched::DetachDoorbell();  // no more cross-process wake-ups for it
   LockTable(t, p.host_pid);
   Entry* self = FindPid(t, p.pid);
   if (self) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "libos/host/host.h"
+#include "sched/doorbell.h"
 #include "sched/kthread.h"
 
 namespace junction::sched {
@@ -159,6 +160,8 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
     if (deadline_ns != 0 && now >= deadline_ns) return false;
     // New work or a signal: the caller services it and waits again, spinning.
     if (g.kicked.exchange(0, std::memory_order_acquire) != 0) return false;
+    // A ring of the process's doorbell (doorbell.h): the caller looks.
+    if (DoorbellPending()) return false;
     // A spinning kthread polls only while the grant word still names its
     // own idle core: a core taken back is another container's now, and
     // polling there (pinned to it) would take the host CPU from its owner.
@@ -191,8 +194,13 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
       g.trace->keeper_sleep = now;
       g.trace->keeper_asked = deadline_ns;
     }
-    // Not private: the daemon wakes this word through its own mapping.
-    long r = host::Syscall(SYS_futex, host::L(&s->grant_core), FUTEX_WAIT, word, host::L(tsp));
+    // Not private: the daemon wakes this word through its own mapping. On
+    // the doorbell too: a signal's kick from its handler on this very
+    // thread would come before the wait restarts, and be lost.
+    long r;
+    ProcessDoorbell* not_in_loop = nullptr;
+    if (!WaitWithDoorbell(&s->grant_core, word, false, deadline_ns, &not_in_loop, &r))
+      r = host::Syscall(SYS_futex, host::L(&s->grant_core), FUTEX_WAIT, word, host::L(tsp));
     if (g.trace) {
       g.trace->keeper_woke = NowNs();
       GrantTraceReadSchedStat(g.trace_stat_fd, &g.trace->at_woke);
@@ -200,6 +208,7 @@ bool WaitForGrant(CoreGrant& g, uint64_t deadline_ns, GrantPoll poll) {
       g.trace->poll_gap = 0;
     }
     g.sleeping.store(0, std::memory_order_relaxed);
+    if (DoorbellPending()) return false;
     // A signal (the preemption tick of a wait's first slice, or a host
     // signal, whose handler kicks us if it brought work) says nothing about
     // a grant: back to sleep, without polling first.

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "libos/entry/safe_copy.h"
+#include "sched/doorbell.h"
 #include "sched/kthread.h"
 #include "sched/single_kthread.h"
 #include "sched/spinlock.h"
@@ -183,23 +184,68 @@ long FutexWake(uint32_t* uaddr, int n, uint32_t bitset, bool shared) {
   return WakeLocked(b, uaddr, n, bitset, shared);
 }
 
+namespace {
+
+// A waiter of FutexWaitShared: also on this process's list of shared
+// waiters, which a ring of its doorbell looks through.
+struct SharedWaiter : Waiter {
+  SharedWaitSlot* slot = nullptr;
+  uint32_t gen = 0;  // slot->wakes when it was listed
+  SharedWaiter* xnext = nullptr;
+  SharedWaiter* xprev = nullptr;
+};
+
+// Lock order: a bucket's lock, then this one, then run queues (WakeUp).
+SpinLock g_shared_lock;
+SharedWaiter* g_shared_head = nullptr;  // under g_shared_lock
+
+void LinkShared_locked(SharedWaiter* w) {
+  w->xprev = nullptr;
+  w->xnext = g_shared_head;
+  if (g_shared_head) g_shared_head->xprev = w;
+  g_shared_head = w;
+}
+
+void UnlinkShared_locked(SharedWaiter* w) {
+  if (w->xprev) w->xprev->xnext = w->xnext;
+  else g_shared_head = w->xnext;
+  if (w->xnext) w->xnext->xprev = w->xprev;
+}
+
+}  // namespace
+
 long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns,
-                     SharedFutexSlot slot) {
+                     SharedWaitSlot* slot) {
   if (bitset == 0) return -EINVAL;
-  constexpr uint64_t kFirstPollNs = 50000, kMaxPollNs = 2000000;
-  uint64_t poll_ns = kFirstPollNs;
   Bucket& b = BucketFor(uaddr);
+  Uthread* u = Current();
+  SharedWaiter w{};
+  w.uaddr = uaddr;
+  w.bitset = bitset;
+  w.u = u;
+  w.shared = true;
+  w.slot_waiters = &slot->waiters;
+  w.slot = slot;
   // Counted in the slot from before the value check (a waker in another
   // process that sees no waiter changed the value before that check, so
   // the check fails) until a wake takes it off the bucket or it returns,
   // and counted under the bucket's lock, as it is queued and taken off:
   // a waker here then finds every counted waiter of this process queued,
-  // and credits only the rest to other processes (FutexWakeShared). One
-  // count across its polls: a wake between two sees it.
+  // and credits only the rest to other processes (FutexWakeShared). Listed
+  // in the slot (which processes to ring) and on this process's list with
+  // the counter's value before the check too: a wake after that bumps the
+  // counter and rings us, and the ring finds us listed.
   b.lock.lock();
-  slot.waiters->fetch_add(1, std::memory_order_seq_cst);
-  uint32_t gen = slot.wakes->load(std::memory_order_seq_cst);
+  slot->waiters.fetch_add(1, std::memory_order_seq_cst);
+  bool listed;
+  {
+    SpinGuard g(g_shared_lock);
+    listed = RegisterSlotWaiter_locked(slot);
+    w.gen = slot->wakes.load(std::memory_order_seq_cst);
+    LinkShared_locked(&w);
+  }
   long ret;
+  bool counted = true;  // a waker that takes it off the bucket uncounts it
   for (bool first = true;; first = false) {
     uint32_t cur;  // b.lock held
     bool loaded = Load(uaddr, &cur);
@@ -207,51 +253,86 @@ long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t de
       ret = !loaded ? -EFAULT : first ? -EAGAIN : 0;
       break;
     }
-    uint64_t poll_at = NowNs() + poll_ns;
-    bool poll_first = deadline_ns == 0 || poll_at < deadline_ns;
-    Waiter w{uaddr, bitset, nullptr, nullptr, nullptr, false};
-    w.shared = true;
-    w.slot_waiters = slot.waiters;
-    bool taken = false;
-    long r = ParkOn(b, w, poll_first ? poll_at : deadline_ns, &taken);
-    // Woken, or a waker took it off the bucket (and counted it) just as
-    // the poll, the deadline or a signal ended the wait: the waker
-    // uncounted it.
-    if (r == 0 || taken) return 0;
+    w.uaddr = uaddr;
+    u->BeginWait();
+    Enqueue(b, &w);
+    // A ring that came before the announcement found it not waiting
+    // (FutexWakeRungSharedWaiters): the counter says so now.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (slot->wakes.load(std::memory_order_seq_cst) != w.gen) {
+      Dequeue(b, &w);
+      u->EndWait();  // (a signal that claimed it stays pending)
+      ret = 0;
+      break;
+    }
+    b.lock.unlock();
+    WakeReason why = Park(deadline_ns, true);
+    bool was_queued = why != WakeReason::kWoken && DequeueSelf(&w);
     b.lock.lock();
-    if (r != -ETIMEDOUT || !poll_first) {
-      ret = r;
+    // Woken, or a waker took it off the bucket (and counted it) just as
+    // a ring, the deadline or a signal ended the wait: the waker uncounted it.
+    if (!was_queued) {
+      counted = false;
+      ret = 0;
       break;
     }
-    if (slot.wakes->load(std::memory_order_acquire) != gen) {
-      ret = 0;  // a wake from another process (or one that found it between polls)
+    if (why == WakeReason::kRung) {
+      if (slot->wakes.load(std::memory_order_acquire) == w.gen) continue;
+      ret = 0;  // a wake from another process (or of another word of the slot)
       break;
     }
-    poll_ns = poll_ns * 2 < kMaxPollNs ? poll_ns * 2 : kMaxPollNs;
+    ret = why == WakeReason::kTimeout ? -ETIMEDOUT : -EINTR;
+    break;
   }
-  slot.waiters->fetch_sub(1, std::memory_order_seq_cst);
+  if (counted) slot->waiters.fetch_sub(1, std::memory_order_seq_cst);
+  {
+    SpinGuard g(g_shared_lock);
+    UnlinkShared_locked(&w);
+    UnregisterSlotWaiter_locked(slot, listed);
+  }
   b.lock.unlock();
   return ret;
 }
 
-long FutexWakeShared(uint32_t* uaddr, int n, uint32_t bitset, SharedFutexSlot slot) {
+long FutexWakeShared(uint32_t* uaddr, int n, uint32_t bitset, SharedWaitSlot* slot) {
   if (bitset == 0) return -EINVAL;
   if (n <= 0) return 0;
   Bucket& b = BucketFor(uaddr);
-  SpinGuard g(b.lock);
-  uint32_t waiting = slot.waiters->load(std::memory_order_seq_cst);
-  if (waiting) slot.wakes->fetch_add(1, std::memory_order_seq_cst);
-  int local = 0;
-  for (Waiter* w = b.head; w; w = w->next) local += Is(w, uaddr, true);
-  int woken = WakeLocked(b, uaddr, n, bitset, true, true);
+  uint32_t waiting;
+  int local = 0, woken;
+  {
+    SpinGuard g(b.lock);
+    waiting = slot->waiters.load(std::memory_order_seq_cst);
+    if (waiting) slot->wakes.fetch_add(1, std::memory_order_seq_cst);
+    for (Waiter* w = b.head; w; w = w->next) local += Is(w, uaddr, true);
+    woken = WakeLocked(b, uaddr, n, bitset, true, true);
+  }
+  // Others wait on the slot: in other processes (rung, after the lock:
+  // ringing may take a host call), or here on another word of the slot (the
+  // same file page mapped twice).
+  if (static_cast<int>(waiting) > local) {
+    RingSlotWaiters(slot);
+    if (OwnSlotWaiters(slot) > local) FutexWakeRungSharedWaiters(uaddr);
+  }
   // Waiters in other processes were told; count them as Linux would.
   int remote = static_cast<int>(waiting) - local;
   if (remote > 0 && woken < n) woken += remote < n - woken ? remote : n - woken;
   return woken;
 }
 
-void FutexNotifyShared(SharedFutexSlot slot) {
-  if (slot.waiters->load(std::memory_order_seq_cst)) slot.wakes->fetch_add(1, std::memory_order_release);
+void FutexNotifyShared(SharedWaitSlot* slot) {
+  if (!slot->waiters.load(std::memory_order_seq_cst)) return;
+  slot->wakes.fetch_add(1, std::memory_order_seq_cst);
+  RingSlotWaiters(slot);
+}
+
+void FutexWakeRungSharedWaiters(const uint32_t* except) {
+  SpinGuard g(g_shared_lock);
+  for (SharedWaiter* w = g_shared_head; w; w = w->xnext) {
+    if (__atomic_load_n(&w->uaddr, __ATOMIC_RELAXED) == except) continue;
+    // Not yet waiting: it sees the counter itself (FutexWaitShared).
+    if (w->slot->wakes.load(std::memory_order_seq_cst) != w->gen) WakeUp(w->u, WakeReason::kRung);
+  }
 }
 
 long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, bool check,
@@ -548,6 +629,9 @@ void ResetFutexesAfterFork() {
     if (b.head) b.head = nullptr;
     if (b.lock.is_locked()) b.lock.unlock();
   }
+  if (g_shared_head) g_shared_head = nullptr;
+  if (g_shared_lock.is_locked()) g_shared_lock.unlock();
+  ResetDoorbellAfterFork();
 }
 
 }  // namespace junction::sched

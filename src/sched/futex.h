@@ -2,11 +2,13 @@
 // the futex's address; a wake costs a table lookup and a runqueue push.
 // A futex in memory several processes map (a non-PRIVATE operation on a
 // MAP_SHARED mapping: process-shared semaphores and mutexes) also has a
-// SharedFutexSlot in memory all the container's processes map.
+// SharedWaitSlot in memory all the container's processes map.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+
+#include "sched/doorbell.h"
 
 namespace junction::sched {
 
@@ -21,19 +23,20 @@ long FutexWake(uint32_t* uaddr, int n, uint32_t bitset, bool shared);
 
 // Cross-process futexes. A waiter from another process cannot be put on a
 // run queue here, so a waiter of a shared futex parks in its own process
-// as usual (a wake from its own process is immediate) and in addition
-// checks, at growing intervals (50 us .. 2 ms), whether the slot's wake
-// counter moved or *uaddr changed; either returns 0, which futex users
-// must treat as a possible spurious wake-up anyway.
-struct SharedFutexSlot {
-  std::atomic<uint32_t>* wakes;    // bumped by every wake of a waited-on slot
-  std::atomic<uint32_t>* waiters;  // waiters of this slot in all processes
-};
+// as usual (a wake from its own process is immediate) and is listed in the
+// slot (sched/doorbell.h); a wake from another process bumps the slot's
+// counter and rings this process's doorbell, whose handler wakes the
+// waiters whose slot moved: they return 0, which futex users must treat
+// as a possible spurious wake-up anyway.
 long FutexWaitShared(uint32_t* uaddr, uint32_t val, uint32_t bitset, uint64_t deadline_ns,
-                     SharedFutexSlot slot);
-long FutexWakeShared(uint32_t* uaddr, int n, uint32_t bitset, SharedFutexSlot slot);
+                     SharedWaitSlot* slot);
+long FutexWakeShared(uint32_t* uaddr, int n, uint32_t bitset, SharedWaitSlot* slot);
 // Tells waiters in other processes to re-check (requeue, wake-op).
-void FutexNotifyShared(SharedFutexSlot slot);
+void FutexNotifyShared(SharedWaitSlot* slot);
+// This process's doorbell was rung (HandleDoorbell): wakes its shared
+// waiters whose slot moved, but none waiting on `except` (a wake of that
+// word woke those it chose itself).
+void FutexWakeRungSharedWaiters(const uint32_t* except = nullptr);
 // Wakes n_wake waiters on uaddr and moves up to n_requeue more to uaddr2.
 // With `check`, first verifies *uaddr == cmpval (else -EAGAIN).
 long FutexRequeue(uint32_t* uaddr, uint32_t* uaddr2, int n_wake, int n_requeue, bool check,

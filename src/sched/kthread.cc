@@ -27,6 +27,7 @@
 #include "sched/guest_vectors.h"
 #include "sched/preempt.h"
 #include "sched/reactor.h"
+#include "sched/doorbell.h"
 #include "sched/shm_protocol.h"
 #include "sched/short_slice.h"
 #include "sched/single_kthread.h"
@@ -107,6 +108,8 @@ struct alignas(64) Kthread {
   // A forked process's kthread that ran on a member slot and runs
   // standalone now: when it next tries to join again (MaybeRejoinDaemon).
   uint64_t rejoin_at = 0;
+  // Counted on this doorbell as looking at it (doorbell.h, EnterLoop).
+  ProcessDoorbell* in_loop = nullptr;
 };
 
 // Kthread 0 (the only one of most processes) is written at every switch:
@@ -442,6 +445,7 @@ void IdleWait(Kthread& self, uint64_t next_deadline) {
       uint64_t now = NowNs();
       timeout_ms = next_deadline > now ? static_cast<int>((next_deadline - now + 999999) / 1000000) : 0;
     }
+    LeaveLoop(&self.in_loop);  // (a ring now signals: epoll_wait is no futex)
     self.polling_reactor.store(true, std::memory_order_seq_cst);
     if (self.rq_len.load() == 0 && !g_signal_arrived.load()) ReactorPoll(timeout_ms);
     self.polling_reactor.store(false, std::memory_order_relaxed);
@@ -455,7 +459,13 @@ void IdleWait(Kthread& self, uint64_t next_deadline) {
       ts.tv_nsec = static_cast<long>(d % 1000000000);
       tsp = &ts;
     }
-    host::Syscall(SYS_futex, host::L(&self.park_word), FUTEX_WAIT_PRIVATE, word, host::L(tsp));
+    // On its park word and, for waiters of other processes' wakes, on the
+    // process's doorbell (doorbell.h).
+    long r;
+    if (!WaitWithDoorbell(&self.park_word, word, true, next_deadline, &self.in_loop, &r)) {
+      LeaveLoop(&self.in_loop);
+      host::Syscall(SYS_futex, host::L(&self.park_word), FUTEX_WAIT_PRIVATE, word, host::L(tsp));
+    }
   }
   self.parked.store(false, std::memory_order_relaxed);
   ResumePreemptionTimer();
@@ -578,6 +588,8 @@ void WaitForCore(Kthread& self, bool released) {
   };
   GrantPoll poll = GrantPoll::kSleep;
   for (;;) {
+    // A ring (kicks end the grant wait below, whichever way it continues).
+    HandleDoorbell();
     if (self.grant.idle && self.rq_len.load(std::memory_order_relaxed) > 0) {
       // Work for an idle kthread: run on its grant if it is still ours;
       // else the daemon must grant a core for the work.
@@ -658,6 +670,7 @@ void WaitForCore(Kthread& self, bool released) {
                         self.grant.idle;
     RunTimers();
     HandleSignalWakeups();
+    HandleDoorbell();
     if (keeper && net) net->poll(self.index, false);
     poll = NextGrantPoll(keeper_timer, self.rq_len.load(std::memory_order_relaxed) > 0);
   }
@@ -706,6 +719,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
     }
     RunTimers();
     HandleSignalWakeups();
+    HandleDoorbell();
     if (ReactorHasWaiters()) ReactorPoll(0);
     // Frames for this process (its own rings, NET_JOIN): the stack runs
     // them here, as the first process's timer keeper does without a core,
@@ -764,11 +778,14 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
 [[noreturn]] void SchedulerLoop(Kthread& self) {
   libos::ThreadState* ts = self.ts;
   for (;;) {
+    // Until it runs a uthread or sleeps, it looks at the doorbell itself.
+    EnterLoop(&self.in_loop);
     if (g_member_rejoin) [[unlikely]] MaybeRejoinDaemon(self);
     if (self.grant.trace) [[unlikely]] GrantTracePoll(self.grant.trace, NowNs());
     if (self.grant.slot) {
       bool held = self.grant.holds;
       if (!MayRun(self.grant)) {
+        LeaveLoop(&self.in_loop);
         WaitForCore(self, held);
         continue;
       }
@@ -778,6 +795,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
     if (self.grant.member_pid != 0) [[unlikely]] WakeSiblingForQueue(self);
     uint64_t next_deadline = RunTimers();
     HandleSignalWakeups();
+    HandleDoorbell();
     if (ReactorHasWaiters()) ReactorPoll(0);
     const NetPoller* net = g_net_poller.load(std::memory_order_acquire);
     if (net) net->poll(self.index, false);
@@ -790,6 +808,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
         __builtin_ia32_pause();
         if ((i & 63) == 63) {
           if (!MayRun(self.grant)) break;
+          HandleDoorbell();
           if (next_deadline != 0 && NowNs() >= next_deadline) {
             timer_due = true;
             break;
@@ -824,6 +843,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
           // there: it grants a core again).
           bool held = self.grant.holds;
           if (held) IdleCore(self.grant);
+          LeaveLoop(&self.in_loop);
           WaitForCore(self, held);
         } else {
           IdleUpkeep();
@@ -834,6 +854,7 @@ void WaitForCoreAsMember(Kthread& self, bool released) {
       }
     }
     self.idle.store(false, std::memory_order_relaxed);
+    LeaveLoop(&self.in_loop);
     KickForQueuedWork(self);
     StartRunning(self, next);
     junction_uthread_switch(&self.sched_rsp, next->switch_rsp);
@@ -1333,7 +1354,7 @@ void Yield() {
   // another process: RecheckAffinity): FinishSwitch queues it elsewhere.
   if (PeekRunnable() == 0 && !TimersDue() && !YieldRequested() && !NetPollerActive() &&
       !ReactorNeedsPass() && !g_signal_arrived.load(std::memory_order_relaxed) && !MemberRejoinDue() &&
-      Allowed(u, Self().index))
+      !DoorbellPending() && Allowed(u, Self().index))
     return;
   u->state = UthreadState::kRunnable;
   SwitchFrom(u, true);

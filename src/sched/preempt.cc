@@ -21,6 +21,7 @@
 #include "libos/signals/rseq.h"
 #include "libos/signals/signal_state.h"
 #include "sched/cpu_time.h"
+#include "sched/doorbell.h"
 #include "sched/kthread.h"
 #include "sched/reactor.h"
 
@@ -120,7 +121,7 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
   // too: it chooses the thread to take it (and wakes it). So does a forked
   // process's kthread that lost its daemon and may join the next.
   bool others = PeekRunnable() != 0 || TimersDue() || YieldRequested() || NetPollerActive() ||
-                ReactorNeedsPass() || SignalArrivedPending() || MemberRejoinDue();
+                ReactorNeedsPass() || SignalArrivedPending() || MemberRejoinDue() || DoorbellPending();
   bool signal = __atomic_load_n(&ts->signal_pending, __ATOMIC_ACQUIRE) != 0;
   if (!others && !signal) return;
   auto* uc = static_cast<ucontext_t*>(ucv);

@@ -18,7 +18,8 @@ namespace junction::sched {
 enum class UthreadState : uint8_t { kRunnable, kRunning, kBlocked, kExited };
 
 // Why a blocked uthread woke up.
-enum class WakeReason : int { kNone = 0, kWoken, kTimeout, kSignal };
+// kRung: a cross-process waiter whose slot moved (futex.cc, doorbell.h).
+enum class WakeReason : int { kNone = 0, kWoken, kTimeout, kSignal, kRung };
 
 struct Uthread {
   int tid = 0;

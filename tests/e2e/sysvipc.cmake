@@ -22,3 +22,12 @@ add_test(NAME e2e.ipc_sysv_host_kill
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ipc_sysv_host_kill_test.sh $<TARGET_FILE:junction>
                  $<TARGET_FILE:e2e_ipc_sysv_host_kill>)
 set_tests_properties(e2e.ipc_sysv_host_kill PROPERTIES LABELS e2e TIMEOUT 240)
+# Waits across processes (process-shared futexes, mutexes and condition
+# variables, sem_t, named semaphores, System V semaphores and queues) with
+# timeouts, EINTR and killed waiters, compared with Linux; a wake-up after
+# a long wait must be about as prompt as Linux's (no polling).
+add_executable(e2e_xproc_wait progs/xproc_wait.c)
+target_link_libraries(e2e_xproc_wait PRIVATE pthread)
+add_test(NAME e2e.xproc_wait
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/xproc_wait_test.sh $<TARGET_FILE:junction> $<TARGET_FILE:e2e_xproc_wait>)
+set_tests_properties(e2e.xproc_wait PROPERTIES LABELS e2e TIMEOUT 240)

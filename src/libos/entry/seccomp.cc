@@ -84,6 +84,7 @@ constexpr HostCall kAllowed[] = {
     H(exit_group, "exit"), H(exit, "exit"), H(set_tid_address, "glibc start-up of junction"),
     H(set_robust_list, "glibc start-up of junction"), H(rseq, "glibc start-up of junction; each kthread drops that registration"),
     H(futex, "LibOS locks, parking idle kthreads, the daemon's grant words (shared futex)"),
+    H(futex_waitv, "an idle kthread waits on its park word and its process's doorbell at once (cross-process wake-ups)"),
     H(epoll_ctl, "the reactor: host descriptors uthreads wait for"),
     H(epoll_wait, "the reactor"), H(epoll_create1, "the reactor, again in a forked child"),
     H(eventfd2, "the reactor's wake-up descriptor (also after fork)"),

@@ -136,6 +136,16 @@ bool AddressSpace::IsSharedMapping(uintptr_t addr) const {
   return type == MAP_SHARED || type == MAP_SHARED_VALIDATE;
 }
 
+bool AddressSpace::SharedFutexKey(uintptr_t addr, uint64_t* key) const {
+  sched::SpinGuard g(lock_);
+  const Vma* v = FindLocked(addr);
+  if (!v) return false;
+  int type = v->flags & MAP_TYPE;
+  if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return false;
+  *key = v->share_key ? v->share_key + ((v->offset + (addr - v->start)) >> 2) * 0xff51afd7ed558ccdull : addr >> 2;
+  return true;
+}
+
 const Vma* AddressSpace::FindLocked(uintptr_t addr) const {
   auto it = vmas_.upper_bound(addr);
   if (it == vmas_.begin()) return nullptr;
@@ -275,8 +285,9 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
   // the sites other processes trapped at are rewritten before it runs.
   const bool code = host_fd >= 0 && (prot & PROT_EXEC) && !(prot & PROT_WRITE) &&
                     (flags & MAP_TYPE) == MAP_PRIVATE && g_rewrite_enabled;
-  uint64_t code_key = 0, file_size = 0;
-  if (host_fd >= 0 && ((!dev && !ino) || code)) {
+  uint64_t code_key = 0, file_size = 0, share_key = 0;
+  const bool shared = host_fd >= 0 && (flags & MAP_TYPE) != MAP_PRIVATE;
+  if (host_fd >= 0 && ((!dev && !ino) || code || shared)) {
     struct stat st{};
     if (host_st) st = *host_st;
     if (host_st || host::Syscall(SYS_fstat, host_fd, host::L(&st)) == 0) {
@@ -288,9 +299,12 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
         code_key = SiteCacheKey(st);
         file_size = static_cast<uint64_t>(st.st_size);
       }
+      if (shared)
+        share_key = (static_cast<uint64_t>(st.st_dev) * 0x9E3779B97F4A7C15ull ^
+                     static_cast<uint64_t>(st.st_ino) * 0xC2B2AE3D27D4EB4Full) | 1;
     }
   }
-  auto r = MmapLocked(addr, len, prot, flags, host_fd, off, name, dev, ino, code_key);
+  auto r = MmapLocked(addr, len, prot, flags, host_fd, off, name, dev, ino, code_key, share_key);
   if (r.ok() && code_key && file_size > off)
     RewriteKnownSites(*r, std::min<uint64_t>(PageUp(len), file_size - off), off, code_key);
   return r;
@@ -298,7 +312,8 @@ SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, in
 
 SysResult<uintptr_t> AddressSpace::MmapLocked(uintptr_t addr, size_t len, int prot, int flags,
                                               int host_fd, uint64_t off, const std::string& name,
-                                              uint64_t dev, uint64_t ino, uint64_t code_key) {
+                                              uint64_t dev, uint64_t ino, uint64_t code_key,
+                                              uint64_t share_key) {
   sched::SpinGuard g(lock_);
   if (len == 0) return Errno{EINVAL};
   uintptr_t plen = PageUp(len);
@@ -327,7 +342,7 @@ SysResult<uintptr_t> AddressSpace::MmapLocked(uintptr_t addr, size_t len, int pr
     long r = host::Mmap(addr, plen, prot, (flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, host_fd, off);
     if (r >= 0) {
       TrackLocked(Vma{static_cast<uintptr_t>(r), static_cast<uintptr_t>(r) + plen, prot, flags, off, dev,
-                ino, name, NeverAccessibleMapping(prot, flags, host_fd), code_key});
+                ino, name, NeverAccessibleMapping(prot, flags, host_fd), code_key, share_key});
       return static_cast<uintptr_t>(r);
     }
     if (r != -EEXIST) return Errno{static_cast<int>(-r)};
@@ -342,7 +357,7 @@ SysResult<uintptr_t> AddressSpace::MmapLocked(uintptr_t addr, size_t len, int pr
   }
   uintptr_t start = static_cast<uintptr_t>(r);
   TrackLocked(Vma{start, start + plen, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), off, dev,
-            ino, name, NeverAccessibleMapping(prot, flags, host_fd), code_key});
+            ino, name, NeverAccessibleMapping(prot, flags, host_fd), code_key, share_key});
   return start;
 }
 

@@ -42,6 +42,10 @@ struct Vma {
   // A private, executable file mapping: its file's key in the syscall-site
   // cache (entry/site_cache.h), else 0.
   uint64_t code_key = 0;
+  // A MAP_SHARED file mapping: its host file's identity (device and inode
+  // of the host descriptor, the same in every process that maps it), else
+  // 0. Keys its futexes across processes (SharedFutexKey).
+  uint64_t share_key = 0;
 };
 
 class AddressSpace {
@@ -94,6 +98,10 @@ class AddressSpace {
   // True if addr lies in a MAP_SHARED mapping (memory other processes of
   // the container may map too).
   bool IsSharedMapping(uintptr_t addr) const;
+  // The same, and then the key other processes find this word by: for a
+  // file, its host identity and offset (mapped anywhere); for shared
+  // anonymous memory (inherited across fork), its address.
+  bool SharedFutexKey(uintptr_t addr, uint64_t* key) const;
 
   // execve: unmaps every guest mapping except the vDSO ([vvar], [vdso]).
   void ResetForExec();
@@ -124,7 +132,7 @@ class AddressSpace {
  private:
   SysResult<uintptr_t> MmapLocked(uintptr_t addr, size_t len, int prot, int flags, int host_fd,
                                   uint64_t off, const std::string& name, uint64_t dev,
-                                  uint64_t ino, uint64_t code_key);
+                                  uint64_t ino, uint64_t code_key, uint64_t share_key = 0);
   const Vma* FindLocked(uintptr_t addr) const;
   bool IsGuestRangeLocked(uintptr_t addr, size_t len, int prot) const;
   void TrackLocked(const Vma& vma);

@@ -59,6 +59,7 @@ void CollectLocked(Table* t) {
     if (e.pid.load() == 1) continue;
     if (HostProcessGone(e.host_pid.load())) {
       DropRtSignals(t, &e);
+      sched::ForgetDoorbell(&t->doorbells, static_cast<int>(&e - t->entries));
       e.state.store(kFree);
     }
   }

@@ -23,16 +23,17 @@
 #include <vector>
 
 #include "libos/fs/host_fd_map.h"
+#include "sched/doorbell.h"
 
 namespace junction::libos::proc {
 
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 9;
+inline constexpr uint32_t kTableVersion = 10;
 inline constexpr int kCommandBytes = 64;
 inline constexpr int kCommBytes = 16;  // TASK_COMM_LEN
-inline constexpr int kSharedFutexSlots = 256;
+inline constexpr int kSharedFutexSlots = 1024;
 // Live non-main threads recorded container-wide (a clone past it is
 // EAGAIN, as Linux's threads-max). 24 bytes each; a slot's page is touched
 // only when a thread hashes there.
@@ -158,10 +159,13 @@ struct Table {
   std::atomic<uint32_t> pids_wrapped;
   Entry entries[kMaxProcesses];
   // Futexes in MAP_SHARED memory that several processes use (hashed by
-  // address): a wake counter each waker bumps, and how many wait. Waiters
-  // in other processes see the counter move (sched/futex.h).
-  std::atomic<uint32_t> futex_wakes[kSharedFutexSlots];
-  std::atomic<uint32_t> futex_waiters[kSharedFutexSlots];
+  // the backing file's identity and offset, or the address for shared
+  // anonymous memory): a wake counter, how many wait and which processes
+  // (sched/doorbell.h).
+  sched::SharedWaitSlot futex_slots[kSharedFutexSlots];
+  // Each process's doorbell (index: its entry's), which wakes of shared
+  // futexes and System V waits ring.
+  sched::DoorbellTable doorbells;
   // Real-time signal instances queued in all the container's processes:
   // the count RLIMIT_SIGPENDING limits (the container is one user).
   std::atomic<int32_t> rt_signals;

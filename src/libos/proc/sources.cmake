@@ -2,6 +2,7 @@
 # wait (docs/architecture.md, Processes).
 set(JUNCTION_PROC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/process_table.cc
+  ${CMAKE_CURRENT_LIST_DIR}/process_doorbell.cc
   ${CMAKE_CURRENT_LIST_DIR}/process_view.cc
   ${CMAKE_CURRENT_LIST_DIR}/task_sched.cc
   ${CMAKE_CURRENT_LIST_DIR}/task_deadline.cc

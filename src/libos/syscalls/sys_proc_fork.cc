@@ -38,6 +38,7 @@
 #include "libos/proc/host_objects.h"
 #include "libos/proc/libc_fork_locks.h"
 #include "libos/proc/pidfd.h"
+#include "libos/proc/process_doorbell.h"
 #include "libos/proc/process_table.h"
 #include "libos/proc/process_view.h"
 #include "libos/proc/task_sched.h"
@@ -124,6 +125,7 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
       e->state.store(proc::kRunning);
     }
   }
+  proc::AttachProcessDoorbell(pid);  // its own (the parent's stays the parent's)
   // Linux: the child starts with no pending signals. (Written only if set:
   // each page written here is a copy-on-write fault.)
   if (Signals().pending) Signals().pending = 0;

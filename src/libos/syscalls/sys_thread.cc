@@ -83,7 +83,7 @@ long SleepUntil(uint64_t deadline, bool zero_length = false) {
   return why == sched::WakeReason::kSignal ? -EINTR : 0;
 }
 
-std::optional<sched::SharedFutexSlot> SharedSlotFor(uintptr_t addr, long op);
+sched::SharedWaitSlot* SharedSlotFor(uintptr_t addr, long op);
 
 // Linux's exit of a thread (handle_futex_death): each robust futex it still
 // owns gets FUTEX_OWNER_DIED and one waiter is woken, in this process and,
@@ -111,7 +111,7 @@ void ReleaseRobustFutexes(int tid, uintptr_t head) {
       if (swapped) {
         if (v & FUTEX_WAITERS) {
           auto* w = reinterpret_cast<uint32_t*>(addr);
-          if (auto slot = SharedSlotFor(addr, 0)) sched::FutexWakeShared(w, 1, FUTEX_BITSET_MATCH_ANY, *slot);
+          if (auto* slot = SharedSlotFor(addr, 0)) sched::FutexWakeShared(w, 1, FUTEX_BITSET_MATCH_ANY, slot);
           else sched::FutexWake(w, 1, FUTEX_BITSET_MATCH_ANY, true);  // Linux wakes non-private
         }
         break;
@@ -367,13 +367,17 @@ JUNCTION_HANDLER(get_robust_list) {
 namespace {
 
 // A non-PRIVATE futex in MAP_SHARED memory may have waiters in other
-// processes of the container: its slot in the shared process table.
-std::optional<sched::SharedFutexSlot> SharedSlotFor(uintptr_t addr, long op) {
-  if (op & FUTEX_PRIVATE_FLAG) return std::nullopt;
+// processes of the container: its slot in the shared process table, found
+// by the word's key (a file page mapped at different addresses in two
+// processes is one futex, as Linux keys it by inode and offset).
+sched::SharedWaitSlot* SharedSlotFor(uintptr_t addr, long op) {
+  if (op & FUTEX_PRIVATE_FLAG) return nullptr;
   proc::Table* t = proc::Get();
-  if (!t || !AddressSpace::Get().IsSharedMapping(addr)) return std::nullopt;
-  size_t i = (addr >> 2) * 0x9E3779B97F4A7C15ull >> 56 & (proc::kSharedFutexSlots - 1);
-  return sched::SharedFutexSlot{&t->futex_wakes[i], &t->futex_waiters[i]};
+  uint64_t key;
+  if (!t || !AddressSpace::Get().SharedFutexKey(addr, &key)) return nullptr;
+  static_assert((proc::kSharedFutexSlots & (proc::kSharedFutexSlots - 1)) == 0);
+  size_t i = (key * 0x9E3779B97F4A7C15ull >> 40) & (proc::kSharedFutexSlots - 1);
+  return &t->futex_slots[i];
 }
 
 }  // namespace
@@ -409,8 +413,8 @@ JUNCTION_HANDLER(futex) {
       if (restarted) d = static_cast<long long>(self->futex_restart_deadline);
       uint32_t bitset = op == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : static_cast<uint32_t>(a.a[5]);
       long r;
-      if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1]))
-        r = sched::FutexWaitShared(uaddr, val, bitset, static_cast<uint64_t>(d), *slot);
+      if (auto* slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1]))
+        r = sched::FutexWaitShared(uaddr, val, bitset, static_cast<uint64_t>(d), slot);
       else
         r = sched::FutexWait(uaddr, val, bitset, static_cast<uint64_t>(d), shared);
       if (r == -EINTR && relative) {
@@ -422,21 +426,21 @@ JUNCTION_HANDLER(futex) {
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
       uint32_t bitset = op == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : static_cast<uint32_t>(a.a[5]);
-      if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1]))
-        return sched::FutexWakeShared(uaddr, static_cast<int>(val), bitset, *slot);
+      if (auto* slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1]))
+        return sched::FutexWakeShared(uaddr, static_cast<int>(val), bitset, slot);
       return sched::FutexWake(uaddr, static_cast<int>(val), bitset, shared);
     }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
       if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4)) return -EFAULT;
       // Waiters in other processes cannot be moved: they re-check instead.
-      if (auto slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1])) sched::FutexNotifyShared(*slot);
+      if (auto* slot = SharedSlotFor(static_cast<uintptr_t>(a.a[0]), a.a[1])) sched::FutexNotifyShared(slot);
       return sched::FutexRequeue(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
                                  op == FUTEX_CMP_REQUEUE, static_cast<uint32_t>(a.a[5]), shared);
     case FUTEX_WAKE_OP:
       if (!GuestWritable(static_cast<uintptr_t>(a.a[4]), 4)) return -EFAULT;
       for (long addr : {a.a[0], a.a[4]})
-        if (auto slot = SharedSlotFor(static_cast<uintptr_t>(addr), a.a[1])) sched::FutexNotifyShared(*slot);
+        if (auto* slot = SharedSlotFor(static_cast<uintptr_t>(addr), a.a[1])) sched::FutexNotifyShared(slot);
       return sched::FutexWakeOp(uaddr, uaddr2, static_cast<int>(val), static_cast<int>(a.a[3]),
                                 static_cast<uint32_t>(a.a[5]), shared);
     case FUTEX_LOCK_PI:

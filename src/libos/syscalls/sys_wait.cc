@@ -64,6 +64,7 @@ void ForgetChild(int pid) {
     proc::LockTable(t, p.host_pid);
     if (proc::Entry* e = proc::FindPid(t, pid)) {
       proc::DropRtSignals(t, e);  // it may have died without giving it back
+      sched::ForgetDoorbell(&t->doorbells, static_cast<int>(e - t->entries));  // (killed: never detached)
       e->state.store(proc::kFree);
     }
     proc::UnlockTable(t);

@@ -102,14 +102,14 @@ void Load_locked(int32_t b, uint8_t* out, size_t n) {
 
 void Wake(MsgSlot* q) {
   sched::FutexWakeShared(reinterpret_cast<uint32_t*>(&q->changes), INT_MAX, FUTEX_BITSET_MATCH_ANY,
-                         sched::SharedFutexSlot{&q->wakes, &q->waiters});
+                         &q->wait);
 }
 
 // Parks until the queue changes from `gen` (a send, receive, IPC_SET or
 // removal) or a signal comes: 0 or -EINTR.
 long WaitChange(MsgSlot* q, uint32_t gen) {
   long w = sched::FutexWaitShared(reinterpret_cast<uint32_t*>(&q->changes), gen, FUTEX_BITSET_MATCH_ANY, 0,
-                                  sched::SharedFutexSlot{&q->wakes, &q->waiters});
+                                  &q->wait);
   return w == -EINTR ? -EINTR : 0;
 }
 

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sched/doorbell.h"
+
 namespace junction::libos::sysv {
 
 // Limits, as /proc/sys/kernel reports them and as they are enforced.
@@ -79,9 +81,9 @@ struct SemSlot {
   uint32_t nsems;
   uint32_t base;  // first semaphore in Region::sems
   // A waiter's futex word: bumped at every change a waiter may wait for
-  // (a value, the set's removal); wakes/waiters as sched::SharedFutexSlot.
+  // (a value, the set's removal); its waiters in every process (sched/doorbell.h).
   std::atomic<uint32_t> changes;
-  std::atomic<uint32_t> wakes, waiters;
+  sched::SharedWaitSlot wait;
 };
 
 struct Sem {
@@ -99,7 +101,7 @@ struct MsgSlot {
   int32_t head, tail;  // first blocks of the first and last messages, 0 if none
   // As SemSlot's: bumped at every send, receive, IPC_SET and removal.
   std::atomic<uint32_t> changes;
-  std::atomic<uint32_t> wakes, waiters;
+  sched::SharedWaitSlot wait;
 };
 
 // One block of a message (index 0 is never used: 0 ends a chain). A

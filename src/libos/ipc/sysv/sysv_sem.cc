@@ -45,7 +45,7 @@ Sem* SemsOf(const SemSlot* s) { return &Get()->sems[s->base]; }
 void NoteChange_locked(SemSlot* s) { s->changes.fetch_add(1, std::memory_order_seq_cst); }
 void WakeWaiters(SemSlot* s) {
   sched::FutexWakeShared(reinterpret_cast<uint32_t*>(&s->changes), INT_MAX, FUTEX_BITSET_MATCH_ANY,
-                         sched::SharedFutexSlot{&s->wakes, &s->waiters});
+                         &s->wait);
 }
 
 // ---- SEM_UNDO adjustments (Region::undo, compact in [0, undo_used)) ----
@@ -368,7 +368,7 @@ long SemTimedOp(int semid, uintptr_t sops_addr, size_t nsops, uintptr_t timeout)
       if (!wait_until || next < wait_until) wait_until = next;
     }
     long w = sched::FutexWaitShared(reinterpret_cast<uint32_t*>(&s->changes), gen, FUTEX_BITSET_MATCH_ANY,
-                                    wait_until, sched::SharedFutexSlot{&s->wakes, &s->waiters});
+                                    wait_until, &s->wait);
     {
       Guard g;
       if (s->perm.in_use && s->perm.serial == serial) (zero ? waited->zcnt : waited->ncnt)--;
