@@ -119,7 +119,8 @@ void PreemptHandler(int, siginfo_t* info, void* ucv) {
   // (KickUthread) is delivered through the same path even when nobody
   // waits for the core. A host signal this uthread blocks needs the loop
   // too: it chooses the thread to take it (and wakes it). So does a forked
-  // process's kthread that lost its daemon and may join the next.
+  // process's kthread that lost its daemon and may join the next, and a
+  // ring of the process's doorbell (doorbell.h: waiters to wake).
   bool others = PeekRunnable() != 0 || TimersDue() || YieldRequested() || NetPollerActive() ||
                 ReactorNeedsPass() || SignalArrivedPending() || MemberRejoinDue() || DoorbellPending();
   bool signal = __atomic_load_n(&ts->signal_pending, __ATOMIC_ACQUIRE) != 0;
