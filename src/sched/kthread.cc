@@ -997,6 +997,7 @@ bool PrepareKthreads(int count, KthreadInitFn init_kthread) {
 }
 
 bool g_single_kthread = false;
+uint32_t g_uthread_epoch = 0;
 namespace {
 bool g_helper_thread = false;
 }
@@ -1479,7 +1480,18 @@ void ResetAfterFork() {
     if (const NetPoller* net = g_net_poller.exchange(nullptr)) net->abandon_after_fork();
   }
   // Only the forking uthread exists in the child; the others' memory is
-  // simply not used again.
+  // simply not used again. They may still be queued in the wait queues
+  // the child copied (an epoll set's, a pipe's): a wake there (a close at
+  // exec notifying an epoll set's waiter) ran the parent's Go netpoller
+  // thread in the child, which took the parent's edge-triggered events
+  // from the host epoll set they share, and died of SIGSEGV on a stale
+  // timer slot or on its stack that the child's exec unmapped. A new
+  // epoch makes them unclaimable (ClaimWakeUp); a parent with no other
+  // uthread has none to hide (no page written).
+  if (g_all != self_u || self_u->all_next != nullptr || g_uthreads_total.load() > 1) {
+    g_uthread_epoch++;
+    self_u->epoch = g_uthread_epoch;
+  }
   SetIfChanged(g_all, self_u);
   SetIfChanged(self_u->all_next, nullptr);
   SetIfChanged(g_uthreads_total, 1);

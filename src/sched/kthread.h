@@ -56,7 +56,10 @@ WakeReason ParkSleep(uint64_t deadline_ns);
 // runnable), or -1 (not waiting, already woken, or another wait).
 // Inline with WakeUp: every futex and pipe wake-up takes them.
 constexpr uint64_t kAnyWait = ~uint64_t{0};
+// A uthread of an ancestor process (copied by a fork, still queued in a
+// copied wait queue) is never claimed: it does not run here.
 inline int ClaimWakeUp(Uthread* u, WakeReason why, uint64_t gen) {
+  if (u->epoch != g_uthread_epoch) [[unlikely]] return -1;
   const uint64_t woken = Uthread::kWokenUp + static_cast<uint64_t>(why);
   uint64_t expected = u->wait_word.load(std::memory_order_acquire);
   for (;;) {

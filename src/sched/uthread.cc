@@ -67,6 +67,7 @@ Uthread* CreateUthread(int tid, const libos::GuestContext& start, uintptr_t fs) 
   static_assert(alignof(Uthread) <= 64);
   Uthread* u = new (reinterpret_cast<void*>(top + xsize)) Uthread;
   u->tid = tid;
+  u->epoch = g_uthread_epoch;
   u->mem_base = base;
   u->mem_size = total;
   u->xsave_area = reinterpret_cast<uint8_t*>(top);  // 64-byte aligned (page)

@@ -66,6 +66,11 @@ struct Uthread {
   static constexpr int kNotWaiting = 0, kWaiting = 1, kParked = 2, kWokenUp = 16;
   static constexpr uint64_t kStateMask = 0xff, kGenOne = 0x100;
   std::atomic<uint64_t> wait_word{kNotWaiting};
+  // The process it belongs to (g_uthread_epoch when it was made; a forked
+  // child's forking uthread takes the child's). The child's memory holds
+  // copies of its parent's other uthreads, parked in wait queues it copied
+  // too: a wake there must not run one of them in the child (ClaimWakeUp).
+  uint32_t epoch = 0;
   static int StateOf(uint64_t word) { return static_cast<int>(word & kStateMask); }
   int WaitState() const { return StateOf(wait_word.load(std::memory_order_acquire)); }
   // The current (or, while not waiting, the next) wait's generation.
@@ -172,6 +177,11 @@ struct Uthread {
   // thread otherwise).
   siginfo_t sig_info[65];
 };
+
+// This process's uthread epoch (Uthread::epoch): the parent's + 1 in a
+// forked child whose parent had other uthreads (ResetAfterFork), so every
+// uthread copied from an ancestor differs from it.
+extern uint32_t g_uthread_epoch;
 
 // Allocates a uthread with its LibOS stack and XSAVE area. The new uthread
 // will start by resuming the guest at `start` (with %fs = `fs`).

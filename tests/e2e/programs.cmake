@@ -257,6 +257,12 @@ add_executable(e2e_proc_fork_busy_threads progs/proc_fork_busy_threads.c)
 target_link_libraries(e2e_proc_fork_busy_threads PRIVATE pthread)
 junction_e2e(proc_fork_busy_threads COMMAND $<TARGET_FILE:e2e_proc_fork_busy_threads>)
 junction_e2e(proc_fork_busy_threads_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_fork_busy_threads>)
+# A thread parked on a signalfd read at a fork is not run in the child when
+# the child wakes its copy of the signalfd (with and without an exec).
+add_executable(e2e_proc_fork_parked_thread progs/proc_fork_parked_thread.c)
+target_link_libraries(e2e_proc_fork_parked_thread PRIVATE pthread)
+junction_e2e(proc_fork_parked_thread COMMAND $<TARGET_FILE:e2e_proc_fork_parked_thread>)
+junction_e2e(proc_fork_parked_thread_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_fork_parked_thread>)
 # fork + exec on two cores while two threads churn close-on-exec pipes in
 # an epoll set (Go's os/exec and netpoller in `go build`): the child's exec
 # never spins on a lock held at the fork (the fork holds the descriptions'
