@@ -263,6 +263,11 @@ add_executable(e2e_proc_fork_parked_thread progs/proc_fork_parked_thread.c)
 target_link_libraries(e2e_proc_fork_parked_thread PRIVATE pthread)
 junction_e2e(proc_fork_parked_thread COMMAND $<TARGET_FILE:e2e_proc_fork_parked_thread>)
 junction_e2e(proc_fork_parked_thread_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_fork_parked_thread>)
+# EPOLL_CTL_ADD/DEL of a new pipe while another thread forks (each fork
+# moves the pipe and its registration to the host): none is lost.
+add_executable(e2e_proc_fork_epoll_ctl_race progs/proc_fork_epoll_ctl_race.c)
+target_link_libraries(e2e_proc_fork_epoll_ctl_race PRIVATE pthread)
+junction_e2e(proc_fork_epoll_ctl_race_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_proc_fork_epoll_ctl_race>)
 # fork + exec on two cores while two threads churn close-on-exec pipes in
 # an epoll set (Go's os/exec and netpoller in `go build`): the child's exec
 # never spins on a lock held at the fork (the fork holds the descriptions'

@@ -81,6 +81,33 @@ SysResult<void> Epoll::Ctl(int op, int fd, const fs::FilePtr& target, const epol
     if (ev->events & EPOLLONESHOT) return Errno{EINVAL};
   }
   if (target->host_pollable()) return CtlHost(op, fd, target, ev);
+  SysResult<void> r = CtlLibos(op, fd, target, ev);
+  // A fork on another kthread may have moved the target to the host
+  // (proc/host_objects.cc) after the caller looked it up, and this set's
+  // items with it (ReplaceMembers) before the change above: a MOD or DEL
+  // then found no item (the member is a host one now), and an added item
+  // watched the old object, to vanish with it (Go's netpoller lost a
+  // command's pipe and waited for its output forever). Redone on the
+  // host object.
+  fs::FilePtr host = target->MovedTo();
+  if (!host || !host->host_pollable()) return r;
+  if (op != EPOLL_CTL_ADD) return r.ok() || r.error() != ENOENT ? r : CtlHost(op, fd, host, ev);
+  if (!r.ok()) return r;
+  std::unique_ptr<Item> item;
+  {
+    sched::SpinGuard g(lock_);
+    auto found = items_.find(Key{target.get(), fd});
+    if (found == items_.end()) return r;  // ReplaceMembers moved it
+    item = std::move(found->second);
+    items_.erase(found);
+    if (item->timed) timed_--;
+    if (item->queued) std::erase(ready_, item.get());
+  }
+  target->hub().Remove(item.get());
+  return CtlHost(op, fd, host, ev);
+}
+
+SysResult<void> Epoll::CtlLibos(int op, int fd, const fs::FilePtr& target, const epoll_event* ev) {
   Key key{target.get(), fd};
   if (op == EPOLL_CTL_ADD) {
     if (auto* inner = dynamic_cast<Epoll*>(target.get()))

@@ -83,6 +83,8 @@ class Epoll : public fs::File {
     bool Queue(uint32_t ev);
   };
   using Key = std::pair<fs::File*, int>;
+  // EPOLL_CTL_* of a LibOS member.
+  SysResult<void> CtlLibos(int op, int fd, const fs::FilePtr& target, const epoll_event* ev);
 
   void Enqueue_locked(Item* it);
   // Harvests ready LibOS items; lock_ held. Files whose last reference
