@@ -91,7 +91,12 @@ SysResult<void> Epoll::Ctl(int op, int fd, const fs::FilePtr& target, const epol
   // host object.
   fs::FilePtr host = target->MovedTo();
   if (!host || !host->host_pollable()) return r;
-  if (op != EPOLL_CTL_ADD) return r.ok() || r.error() != ENOENT ? r : CtlHost(op, fd, host, ev);
+  if (op != EPOLL_CTL_ADD) {
+    if (r.ok() || r.error() != ENOENT) return r;
+    // The move may still be adding its host members: after it.
+    sched::SpinGuard g(move_lock_);
+    return CtlHost(op, fd, host, ev);
+  }
   if (!r.ok()) return r;
   std::unique_ptr<Item> item;
   {
@@ -167,6 +172,7 @@ SysResult<void> Epoll::CtlLibos(int op, int fd, const fs::FilePtr& target, const
 }
 
 void Epoll::ReplaceMembers(const fs::Replacements& replaced) {
+  sched::SpinGuard move(move_lock_);
   std::vector<std::pair<std::unique_ptr<Item>, fs::FilePtr>> moved;  // item, replacement
   {
     sched::SpinGuard g(lock_);

@@ -11,8 +11,9 @@
 // epoll_wait watches that set through the reactor.
 //
 // Items hold their file weakly: when the last descriptor of a file is
-// closed, its items disappear, as on Linux. Lock order: a file's PollHub
-// lock, then Epoll::lock_, then the member file's own lock (Poll()).
+// closed, its items disappear, as on Linux. Lock order: Epoll::move_lock_,
+// then a file's PollHub lock, then Epoll::lock_, then the member file's own
+// lock (Poll()).
 #pragma once
 
 #include <sys/epoll.h>
@@ -53,6 +54,7 @@ class Epoll : public fs::File {
   bool Reaches(const Epoll* target, int depth = 0);
   void AddForkLocks(std::vector<sched::SpinLock*>& out) override {
     File::AddForkLocks(out);
+    out.push_back(&move_lock_);
     out.push_back(&lock_);
     out.push_back(&host_lock_);  // held across host epoll_ctl/fcntl calls
     out.push_back(&waiters_.fork_lock());
@@ -101,6 +103,10 @@ class Epoll : public fs::File {
   // Forgets the dups whose file the guest has closed (host_lock_ held).
   void DropDeadDups_locked();
 
+  // Held by ReplaceMembers from taking the moved items out until their
+  // host members are in: a MOD or DEL that found no item waits for it
+  // (the first of this instance's locks).
+  sched::SpinLock move_lock_;
   sched::SpinLock lock_;
   std::map<Key, std::unique_ptr<Item>> items_;  // guarded by lock_
   std::deque<Item*> ready_;                     // guarded by lock_
