@@ -1481,13 +1481,12 @@ void ResetAfterFork() {
   }
   // Only the forking uthread exists in the child; the others' memory is
   // simply not used again. They may still be queued in the wait queues
-  // the child copied (an epoll set's, a pipe's): a wake there (a close at
-  // exec notifying an epoll set's waiter) ran the parent's Go netpoller
-  // thread in the child, which took the parent's edge-triggered events
-  // from the host epoll set they share, and died of SIGSEGV on a stale
-  // timer slot or on its stack that the child's exec unmapped. A new
-  // epoch makes them unclaimable (ClaimWakeUp); a parent with no other
-  // uthread has none to hide (no page written).
+  // the child copied (a signalfd's, an epoll set's): a wake there ran the
+  // parent's thread in the child (Go's netpoller thread, in os/exec's
+  // helpers, then died of SIGSEGV on a stale timer slot or on its stack
+  // the child's exec had unmapped). A new epoch makes them unclaimable
+  // (ClaimWakeUp); a parent with no other uthread has none to hide (no
+  // page written).
   if (g_all != self_u || self_u->all_next != nullptr || g_uthreads_total.load() > 1) {
     g_uthread_epoch++;
     self_u->epoch = g_uthread_epoch;
