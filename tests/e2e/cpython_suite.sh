@@ -8,6 +8,8 @@
 #   skip PATTERN  reason...              regrtest -i: test ids matching PATTERN
 #   match PATTERN                        regrtest -m: run only matching ids
 #   skipped MODULE reason...             MODULE may be skipped whole here
+#   use RESOURCE reason...               regrtest -u: enable RESOURCE (network
+#                                        for servers on localhost)
 #
 # regrtest says SUCCESS when a whole module was skipped (test_epoll when
 # select.epoll is missing), so a module skipped without a `skipped` line
@@ -24,7 +26,7 @@ if ! [ -x $python ] || ! $python -c 'import test.libregrtest, test.test_os' 2>/d
   exit 77
 fi
 
-modules=(); filters=(); may_skip=" "
+modules=(); filters=(); may_skip=" "; resources=""
 while read -r kind pattern reason; do
   case "$kind" in
     ''|'#'*) ;;
@@ -32,6 +34,9 @@ while read -r kind pattern reason; do
       if [ -z "$pattern" ] || [ -z "$reason" ]; then echo "cpython_suite: $list: skip needs a pattern and a reason"; exit 2; fi
       filters+=(-i "$pattern") ;;
     match) filters+=(-m "$pattern") ;;
+    use)
+      if [ -z "$pattern" ] || [ -z "$reason" ]; then echo "cpython_suite: $list: use needs a resource and a reason"; exit 2; fi
+      resources+="${resources:+,}$pattern" ;;
     skipped)
       if [ -z "$pattern" ] || [ -z "$reason" ]; then echo "cpython_suite: $list: skipped needs a module and a reason"; exit 2; fi
       may_skip+="$pattern " ;;
@@ -44,17 +49,22 @@ cd "$work" || exit 2
 # The same plain environment as natively (no version-manager shims).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 unset _
+# Python's buffering at its defaults (test_cmd_line checks them).
+unset PYTHONUNBUFFERED
 # The guest is the container's pid 1: regrtest's default work directory
 # (/tmp/test_python_PID) would be shared by concurrent runs. Keep them apart.
 export TMPDIR=$work
-cmd=($python -m test -v --tempdir "$work" "${filters[@]}" "${modules[@]}")
+cmd=($python -m test -v --tempdir "$work" ${resources:+-u "$resources"} "${filters[@]}" "${modules[@]}")
+# SIGINT at its default: Python raises KeyboardInterrupt (which the
+# multiprocessing and signal cases send themselves) only if SIGINT was not
+# ignored when it started, as it is in a background job of a script.
 if [ "$native" = --native ]; then
-  "${cmd[@]}" >out.log 2>&1 </dev/null
+  env --default-signal=INT "${cmd[@]}" >out.log 2>&1 </dev/null
 else
-  "$junction" run "$app" -- "${cmd[@]}" >out.log 2>&1 </dev/null
+  env --default-signal=INT "$junction" run "$app" -- "${cmd[@]}" >out.log 2>&1 </dev/null
 fi
 rc=$?
-ran=$(awk '/^Ran [0-9]+ tests/ {n += $2} END {print n + 0}' out.log)
+ran=$(awk '/^Ran [0-9]+ tests?/ {n += $2} END {print n + 0}' out.log)
 # The summary's "N tests skipped:" (also "... (resource denied):") lists
 # the modules on the indented lines after it.
 skipped=$(awk '/^[0-9]+ tests? skipped/ {s = 1; next} s && /^    / {print} !/^    / {s = 0}' out.log | xargs -n1 | sort -u)
@@ -65,6 +75,11 @@ done
 if [ -n "$unexpected" ]; then
   echo "cpython_suite: modules skipped whole that $list does not expect:$unexpected"
   grep -E "^test_[a-z0-9_.]+ skipped" out.log | sort -u | head -20
+  exit 1
+fi
+if [ "$ran" -eq 0 ]; then
+  echo "cpython_suite: no case ran (a match line that selects nothing?)"
+  tail -n 20 out.log
   exit 1
 fi
 if [ $rc -eq 0 ] && grep -q '^Tests result: SUCCESS' out.log; then
