@@ -60,11 +60,11 @@ junction_e2e(net_udp_ancillary COMMAND $<TARGET_FILE:e2e_net_udp_ancillary>)
 add_executable(e2e_proc_status_signals progs/proc_status_signals.c)
 junction_e2e(proc_status_signals COMMAND $<TARGET_FILE:e2e_proc_status_signals>)
 
-# CPython's regression suite under junction, in four parts of about a
-# minute each (the lists in data/cpython/ say which modules, and which
+# CPython's regression suite under junction, in parts of about a minute
+# each (the lists in data/cpython/ say which modules, and which
 # cases are left out and why). Skipped (77) without Debian's python3 and
 # libpython3.11-testsuite. cpython_suite.sh --native runs a list on Linux.
-foreach(part files ipc processes sockets)
+foreach(part files ipc processes sockets fork_wait servers archives file_io asyncio futures multiprocessing multiprocessing_misc)
   add_test(NAME e2e.cpython_suite_${part}
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cpython_suite.sh $<TARGET_FILE:junction>
                    ${E2E_DATA}/two_cores.toml ${E2E_DATA}/cpython/${part}.txt)
