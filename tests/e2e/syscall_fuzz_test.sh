@@ -12,7 +12,9 @@
 #   GENERATORS  comma-separated generator names (the fuzzer's `gens`)
 #   env FUZZ_KEEP=DIR keeps the transcripts of failing seeds in DIR;
 #   env FUZZ_CHECK_NATIVE=1 also runs each seed natively twice (a fuzzer
-#   change that made a transcript depend on the run shows up there first).
+#   change that made a transcript depend on the run shows up there first);
+#   env FUZZ_REPEAT=N runs each seed N times (for problems that show in
+#   some runs only: the threads generator's).
 set -u
 robust=0
 if [ "${1:-}" = --robust ]; then robust=1; shift; fi
@@ -22,7 +24,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # The fuzzer makes its private directory under TMPDIR: one we remove.
 export TMPDIR=$tmp
 failed=0
-for seed in $(seq "$first" "$last"); do
+for seed in $(for s in $(seq "$first" "$last"); do for _ in $(seq "${FUZZ_REPEAT:-1}"); do echo "$s"; done; done); do
   "$fuzzer" "$seed" "$calls" $gens >"$tmp/native.out" 2>"$tmp/native.err" </dev/null
   native_rc=$?
   if [ "${FUZZ_CHECK_NATIVE:-0}" = 1 ]; then

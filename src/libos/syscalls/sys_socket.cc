@@ -107,7 +107,7 @@ JUNCTION_HANDLER(socketpair) {
   int out[2];
   long r = InstallPair(p->first, p->second, type & SOCK_CLOEXEC, out);
   if (r) return r;
-  if (!SafeCopy(reinterpret_cast<void*>(a.a[3]), out, sizeof(out))) {
+  if (!CopyToUser(static_cast<uintptr_t>(a.a[3]), out, sizeof(out)).ok()) {  // never LibOS memory in a hole
     // As Linux: the descriptors go again when they cannot be stored.
     (void)fs::FdTable::Get().Close(out[0]);
     (void)fs::FdTable::Get().Close(out[1]);

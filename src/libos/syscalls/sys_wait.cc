@@ -255,8 +255,8 @@ JUNCTION_HANDLER(wait4) {
   if (r > 0) {
     int status = StatusOf(si);
     // As Linux: the child is reaped even if the results cannot be stored.
-    if (a.a[1] && !SafeCopy(reinterpret_cast<void*>(a.a[1]), &status, sizeof(status))) return -EFAULT;
-    if (a.a[3] && !SafeCopy(reinterpret_cast<void*>(a.a[3]), &ru, sizeof(ru))) return -EFAULT;
+    if (a.a[1] && !CopyToUser(static_cast<uintptr_t>(a.a[1]), &status, sizeof(status)).ok()) return -EFAULT;
+    if (a.a[3] && !CopyToUser(static_cast<uintptr_t>(a.a[3]), &ru, sizeof(ru)).ok()) return -EFAULT;
   }
   return r;
 }
@@ -272,19 +272,24 @@ JUNCTION_HANDLER(waitid) {
   // As Linux: the child is reaped even if the results cannot be stored
   // (the buffers are checked by the copies, after the wait).
   long r = Wait(idtype, id, options, &si, a.a[4] ? &ru : nullptr);
-  if (r > 0 && a.a[4] && !SafeCopy(reinterpret_cast<void*>(a.a[4]), &ru, sizeof(ru))) return -EFAULT;
+  // CopyToUser, not a bare SafeCopy: a pointer into a hole of the guest's
+  // mappings may point at LibOS memory placed there since (a trampoline
+  // page's entry word, zeroed by the siginfo below: syscall_fuzz seed 5
+  // with the threads generator jumped to address 0).
+  if (r > 0 && a.a[4] && !CopyToUser(static_cast<uintptr_t>(a.a[4]), &ru, sizeof(ru)).ok()) return -EFAULT;
   if (r < 0) {
     // Linux stores the fields it reports, zero, on an error too (EFAULT
     // then wins): si_signo, si_errno, si_code, then si_pid, si_uid, si_status.
     if (!a.a[2]) return r;
     const uint32_t zeros[3] = {};
-    if (!SafeCopy(reinterpret_cast<void*>(a.a[2]), zeros, sizeof(zeros)) ||
-        !SafeCopy(reinterpret_cast<void*>(a.a[2] + offsetof(siginfo_t, si_pid)), zeros, sizeof(zeros)))
+    uintptr_t info = static_cast<uintptr_t>(a.a[2]);
+    if (!CopyToUser(info, zeros, sizeof(zeros)).ok() ||
+        !CopyToUser(info + offsetof(siginfo_t, si_pid), zeros, sizeof(zeros)).ok())
       return -EFAULT;
     return r;
   }
   // WNOHANG with nothing to report: Linux zeroes si_pid and si_signo.
-  if (a.a[2] && !SafeCopy(reinterpret_cast<void*>(a.a[2]), &si, sizeof(si))) return -EFAULT;
+  if (a.a[2] && !CopyToUser(static_cast<uintptr_t>(a.a[2]), &si, sizeof(si)).ok()) return -EFAULT;
   return 0;
 }
 
