@@ -18,6 +18,8 @@
 #include "libos/proc/task_sched.h"
 #include "libos/proc/teardown_watchdog.h"
 #include "libos/signals/signal_queue.h"
+#include "sched/kthread.h"
+#include "sched/uthread.h"
 #include "base/fork_written.h"
 
 namespace junction::libos {
@@ -118,9 +120,10 @@ int AllocateTid() {
   Process& p = CurrentProcess();
   SchedAttrs sched;  // inherited from the creator
   if (long r = SchedForNewTask(&sched); r < 0) return static_cast<int>(r);
+  std::string name = ThreadName(sched::Current()->tid);  // inherited from the creator
   LockTable(t, p.host_pid);
   int tid = AllocateTidLocked(t);
-  if (tid > 0 && !AddThreadLocked(t, tid, p.pid, sched)) tid = -EAGAIN;
+  if (tid > 0 && !AddThreadLocked(t, tid, p.pid, sched, name.c_str())) tid = -EAGAIN;
   UnlockTable(t);
   if (tid > 0) p.recorded_threads = true;
   return tid;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ps, pgrep, pkill, kill -0 and /proc/PID of the container's other
-# processes: data/proc_peer_view.sh natively as the init of a fresh pid
-# namespace with its own /proc (so the native list is also only the
+# processes: SCRIPT (data/proc/peer_*.sh, which ends with "== end")
+# natively as the init of a fresh pid namespace with its own /proc (so the native list is also only the
 # script's processes; setsid: its own session, as a container's pid 1)
 # and under junction, outputs compared. Another container runs meanwhile:
 # its processes (pids 1 and 2 too) must not show.
@@ -21,7 +21,7 @@ timeout 120 "$junction" run "$app" -- bash "$script" >"$tmp/junction.out" 2>"$tm
 junction_rc=$?
 kill "$other" 2>/dev/null; wait "$other" 2>/dev/null
 fail=0
-if [ ! -s "$tmp/native.out" ] || ! grep -q '^== pkill' "$tmp/native.out"; then
+if [ ! -s "$tmp/native.out" ] || ! grep -q '^== end$' "$tmp/native.out"; then
   echo "the native run did not complete (exit $native_rc)"; cat "$tmp/native.err"; exit 1
 fi
 [ "$native_rc" = "$junction_rc" ] || { echo "exit status differs: native $native_rc, junction $junction_rc"; fail=1; }

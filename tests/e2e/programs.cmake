@@ -502,6 +502,12 @@ foreach(app_name IN ITEMS proc_peer_view:${E2E_APP} proc_peer_view_2cores:${E2E_
                    ${E2E_DATA}/proc/peer_view.sh)
   set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
 endforeach()
+# Thread names (PR_SET_NAME from the main thread and another, inherited by
+# new threads and fork children): the process's comm is its main thread's.
+add_test(NAME e2e.proc_peer_thread_names
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_view_test.sh $<TARGET_FILE:junction> ${E2E_APP}
+                 ${E2E_DATA}/proc/peer_thread_names.sh)
+set_tests_properties(e2e.proc_peer_thread_names PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
 # ps's TTY column on a terminal (script(1)), natively and under junction.
 add_test(NAME e2e.proc_peer_tty
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_tty_test.sh $<TARGET_FILE:junction> ${E2E_APP}

@@ -31,6 +31,7 @@
 #include "libos/net/bypass.h"
 #include "libos/proc/pidfd.h"
 #include "libos/proc/process_table.h"
+#include "libos/proc/process_view.h"
 #include "libos/proc/task_sched.h"
 #include "libos/process.h"
 #include "libos/signals/signal_queue.h"
@@ -213,7 +214,8 @@ std::string Status(int tid) {
   uint64_t vm_kb = VmPages() * 4;
   uint64_t voluntary = 0, involuntary = 0;
   ThreadSwitches(tid, &voluntary, &involuntary);
-  std::string name = p.name.empty() ? "junction" : p.name;
+  std::string name = proc::ThreadName(tid);
+  if (name.empty()) name = "junction";
   char state = ThreadStateLetter(tid);
   uint64_t thread_pending, thread_blocked;
   ThreadSignals(tid, &thread_pending, &thread_blocked);
@@ -254,7 +256,6 @@ std::string Status(int tid) {
 // host process's (it is this guest process); times are the process's as
 // times(2) (a thread's own are not kept apart).
 std::string StatLine(int tid) {
-  const Process& p = CurrentProcess();
   // Priority (20 + nice, or -1 - the real-time priority), nice, rt_priority
   // and policy: the task's attributes as set (proc/task_sched.h).
   proc::Task task;
@@ -263,7 +264,7 @@ std::string StatLine(int tid) {
   HostProcStat h;
   ReadHostProcStat("/proc/self/stat", &h);
   struct tms t = GuestProcessTimes();
-  StatFields f{.tid = tid, .comm = p.name, .state = ThreadStateLetter(tid), .ppid = family.ppid,
+  StatFields f{.tid = tid, .comm = proc::ThreadName(tid), .state = ThreadStateLetter(tid), .ppid = family.ppid,
                .pgrp = family.pgrp, .sid = family.sid, .minflt = h.minflt, .cminflt = h.cminflt,
                .majflt = h.majflt, .cmajflt = h.cmajflt, .utime = static_cast<unsigned long>(t.tms_utime),
                .stime = static_cast<unsigned long>(t.tms_stime), .cutime = static_cast<long>(t.tms_cutime),
@@ -483,7 +484,7 @@ class Procfs : public SynthFs {
       if (n == "limits") return Text(Limits);
       if (n == "mounts") return Text([] { return Vfs::Get().MountsText(false); });
       if (n == "mountinfo") return Text([] { return Vfs::Get().MountsText(true); });
-      if (n == "comm") return Text([] { return CurrentProcess().name + "\n"; }, 0644);
+      if (n == "comm") return Text([tid] { return proc::ThreadName(tid) + "\n"; }, 0644);
     }
     if (n == "fd" || n == "fdinfo") {
       bool info = n == "fdinfo";

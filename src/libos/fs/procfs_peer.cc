@@ -21,7 +21,6 @@ struct Peer {
   bool zombie = false;
   int ppid = 0, pgid = 0, sid = 0;
   uint32_t uid[3] = {}, gid[3] = {};  // real, effective, saved
-  std::string comm;
   proc::SchedAttrs sched;  // its main thread's
   const proc::Entry* entry = nullptr;
 };
@@ -42,7 +41,6 @@ bool LoadPeer(int pid, Peer* out) {
   p.sid = e->sid.load();
   p.uid[0] = e->uid.load(), p.uid[1] = e->euid.load(), p.uid[2] = e->suid.load();
   p.gid[0] = e->gid.load(), p.gid[1] = e->egid.load(), p.gid[2] = e->sgid.load();
-  p.comm = proc::CommOf(*e);
   p.sched = e->sched.Load();
   p.entry = e;
   if (!Listed(state) || p.host_pid <= 0 || e->pid.load() != pid) return false;
@@ -115,7 +113,7 @@ std::string Stat(int pid, int tid) {
   Peer p;
   HostProcStat h;
   if (!LoadPeer(pid, &p) || !ReadCounters(p, &h)) return {};
-  StatFields f{.tid = tid, .comm = p.comm, .state = h.state, .ppid = p.ppid, .pgrp = p.pgid, .sid = p.sid,
+  StatFields f{.tid = tid, .comm = proc::TaskCommOf(proc::Get(), *p.entry, tid), .state = h.state, .ppid = p.ppid, .pgrp = p.pgid, .sid = p.sid,
                .minflt = h.minflt, .cminflt = h.cminflt, .majflt = h.majflt, .cmajflt = h.cmajflt,
                .utime = h.utime, .stime = h.stime, .cutime = h.cutime, .cstime = h.cstime,
                .threads = ThreadCount(p), .starttime = h.starttime, .vsize = h.vsize,
@@ -185,7 +183,7 @@ std::string Status(int pid, int tid) {
   std::snprintf(buf, sizeof(buf),
                 "Name:\t%s\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n"
                 "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-                p.comm.c_str(), h.state, StateName(h.state), pid, tid, p.ppid, p.uid[0], p.uid[1], p.uid[2],
+                proc::TaskCommOf(proc::Get(), *p.entry, tid).c_str(), h.state, StateName(h.state), pid, tid, p.ppid, p.uid[0], p.uid[1], p.uid[2],
                 p.uid[1], p.gid[0], p.gid[1], p.gid[2], p.gid[1], pid, tid, p.pgid, p.sid);
   std::string out = buf;
   if (!p.zombie) out += HostMemoryLines(p);
@@ -248,9 +246,11 @@ SynthNode Files(int pid, int tid, const std::vector<std::string>& c, bool top, c
       return Guarded(Text([pid] { return Published(pid, &proc::Entry::env); }, 0400), p);
     }
     if (n == "comm")
-      return Text([pid] {
+      return Text([pid, tid] {
         Peer p;
-        return LoadPeer(pid, &p) ? p.comm + "\n" : std::string();
+        if (!LoadPeer(pid, &p)) return std::string();
+        std::string comm = proc::TaskCommOf(proc::Get(), *p.entry, tid) + "\n";
+        return StillThere(p) ? comm : std::string();
       });
     if (n == "exe") return PeerLink(pid, &proc::Entry::exe);
     if (n == "cwd") return PeerLink(pid, &proc::Entry::cwd);

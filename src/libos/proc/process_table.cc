@@ -115,13 +115,14 @@ int AllocateTidLocked(Table* t) {
   return -EAGAIN;
 }
 
-bool AddThreadLocked(Table* t, int tid, int pid, const SchedAttrs& sched) {
+bool AddThreadLocked(Table* t, int tid, int pid, const SchedAttrs& sched, const char* comm) {
   for (int round = 0; round < 2; round++) {
     for (int i = 0, at = HomeSlot(tid); i < kMaxThreads; i++, at = (at + 1) % kMaxThreads) {
       ThreadSlot& s = t->threads[at];
       if (s.tid.load() > 0) continue;
       s.pid.store(pid);
       s.sched.Store(sched);
+      StoreComm(s.comm, comm);
       s.tid.store(tid, std::memory_order_release);
       return true;
     }
@@ -253,6 +254,19 @@ void SetCommand(Entry* e, const char* command) {
   if (n >= kCommandBytes) n = kCommandBytes - 1;
   std::memcpy(e->command, command, n);
   e->command[n] = 0;
+}
+
+void StoreComm(char (&comm)[kCommBytes], const char* name) {
+  char padded[kCommBytes] = {};
+  std::memcpy(padded, name, std::min(std::strlen(name), sizeof(padded) - 1));
+  std::memcpy(comm, padded, sizeof(padded));
+}
+
+std::string CommText(const char (&comm)[kCommBytes]) {
+  char copy[kCommBytes];
+  std::memcpy(copy, comm, sizeof(copy));
+  copy[kCommBytes - 1] = 0;
+  return copy;
 }
 
 Entry* FindPid(Table* t, int pid) {

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "libos/fs/host_fd_map.h"
@@ -30,12 +31,12 @@ namespace junction::libos::proc {
 inline constexpr int kMaxProcesses = 1024;
 inline constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max default on 64-bit
 inline constexpr uint32_t kTableMagic = 0x4a505442;  // "JPTB"
-inline constexpr uint32_t kTableVersion = 10;
+inline constexpr uint32_t kTableVersion = 11;
 inline constexpr int kCommandBytes = 64;
 inline constexpr int kCommBytes = 16;  // TASK_COMM_LEN
 inline constexpr int kSharedFutexSlots = 1024;
 // Live non-main threads recorded container-wide (a clone past it is
-// EAGAIN, as Linux's threads-max). 24 bytes each; a slot's page is touched
+// EAGAIN, as Linux's threads-max). 40 bytes each; a slot's page is touched
 // only when a thread hashes there.
 inline constexpr int kMaxThreads = 16384;
 
@@ -113,8 +114,10 @@ struct Entry {
   // The command line (arguments joined by spaces, truncated), for `junction
   // ps`; rewritten at exec, so a reader may see a torn value.
   char command[kCommandBytes] = {};
-  // Its main thread's name (comm, PR_SET_NAME), NUL-padded; rewritten at
-  // exec and PR_SET_NAME, so a reader may see a torn value.
+  // Its main thread's name (comm, PR_SET_NAME), NUL-padded: the process's
+  // name (ps, pgrep); rewritten at exec and by the main thread's
+  // PR_SET_NAME, so a reader may see a torn value. The other threads' are
+  // in their ThreadSlot.
   char comm[kCommBytes] = {};
   // For /proc/PID of another process (proc/process_view.h): its argument
   // and environment strings on the guest stack, as Linux's mm->arg_start..
@@ -146,6 +149,9 @@ struct ThreadSlot {
   std::atomic<int32_t> tid{0};
   std::atomic<int32_t> pid{0};
   TaskSched sched;  // written by AddThreadLocked
+  // Its name (/proc/PID/task/TID/comm), NUL-padded: its creator's, then
+  // its own PR_SET_NAME's (a reader may see a torn value).
+  char comm[kCommBytes] = {};
 };
 
 struct Table {
@@ -203,9 +209,9 @@ int ReserveLocked(Table* t, int parent_pid, const SchedAttrs& sched = {});
 int AllocateTidLocked(Table* t);
 
 // With the lock held: records thread `tid` of process `pid` with scheduling
-// attributes `sched`; false if the thread slots are full (slots of
-// processes gone are reclaimed first).
-bool AddThreadLocked(Table* t, int tid, int pid, const SchedAttrs& sched = {});
+// attributes `sched` and name `comm`; false if the thread slots are full
+// (slots of processes gone are reclaimed first).
+bool AddThreadLocked(Table* t, int tid, int pid, const SchedAttrs& sched = {}, const char* comm = "");
 // Forgets thread `tid` (it exited); by its own process, without the lock.
 void RemoveThread(Table* t, int tid);
 // With the lock held: forgets every thread of process `pid` (it exited or
@@ -237,6 +243,10 @@ int HostPgidOf(Table* t, int pgid);
 
 // Records `command` (truncated) in `e`.
 void SetCommand(Entry* e, const char* command);
+// Stores `name` (truncated to 15 bytes, NUL-padded) in a comm field.
+void StoreComm(char (&comm)[kCommBytes], const char* name);
+// A comm field's name, NUL-terminated.
+std::string CommText(const char (&comm)[kCommBytes]);
 
 // ---- This container's table (mapped by Create) ----
 

@@ -51,12 +51,6 @@ void StoreCopy(PublishedRange* r, std::string* copy, const std::string& value) {
   r->seq.store(r->seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
-void StoreComm(Entry* e, const std::string& name) {
-  char comm[kCommBytes] = {};
-  std::memcpy(comm, name.data(), std::min(name.size(), sizeof(comm) - 1));
-  std::memcpy(e->comm, comm, sizeof(comm));
-}
-
 void StoreMainThread(Entry* e, const sched::Uthread* u) {
   e->main_state_at.store(u ? reinterpret_cast<uint64_t>(&u->state) : 0);
   e->main_host_wait_at.store(u ? reinterpret_cast<uint64_t>(&u->in_host_wait) : 0);
@@ -85,7 +79,7 @@ void PublishImage(uintptr_t stack_pointer, const std::string& exe, const std::st
   Store(&e->args, g_args[0], g_args[1]);
   Store(&e->env, g_env[0], g_env[1]);
   StoreCopy(&e->exe, &g_exe, exe);
-  StoreComm(e, comm);
+  StoreComm(e->comm, comm.c_str());
   StoreMainThread(e, main);
 }
 
@@ -97,8 +91,22 @@ void ForgetStackStrings() {
   }
 }
 
-void PublishComm(const std::string& name) {
-  if (Entry* e = OwnEntry()) StoreComm(e, name);
+std::string ThreadName(int tid) {
+  const Process& p = CurrentProcess();
+  Table* t = Get();
+  const ThreadSlot* s = t && tid != p.pid ? ThreadSlotOf(t, tid) : nullptr;
+  return s && s->pid.load() == p.pid ? CommText(s->comm) : p.name;
+}
+
+void SetThreadName(int tid, const std::string& name) {
+  Process& p = CurrentProcess();
+  Table* t = Get();
+  if (ThreadSlot* s = t && tid != p.pid ? ThreadSlotOf(t, tid) : nullptr; s && s->pid.load() == p.pid) {
+    StoreComm(s->comm, name.c_str());
+    return;
+  }
+  p.name = name.substr(0, kCommBytes - 1);
+  if (Entry* e = OwnEntry()) StoreComm(e->comm, p.name.c_str());
 }
 
 void PublishCwd(const std::string& guest_path) {
@@ -185,11 +193,12 @@ std::string ReadCmdline(const Entry& e, int host_pid) {
   return nul == std::string::npos ? args : args.substr(0, nul + 1);  // with its NUL, as Linux
 }
 
-std::string CommOf(const Entry& e) {
-  char comm[kCommBytes];
-  std::memcpy(comm, e.comm, sizeof(comm));
-  comm[kCommBytes - 1] = 0;
-  return comm;
+std::string CommOf(const Entry& e) { return CommText(e.comm); }
+
+std::string TaskCommOf(Table* t, const Entry& e, int tid) {
+  int pid = e.pid.load();
+  const ThreadSlot* s = tid != pid ? ThreadSlotOf(t, tid) : nullptr;
+  return s && s->pid.load() == pid ? CommText(s->comm) : CommOf(e);
 }
 
 }  // namespace junction::libos::proc

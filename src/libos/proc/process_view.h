@@ -35,8 +35,13 @@ void PublishImage(uintptr_t stack_pointer, const std::string& exe, const std::st
 // are no longer published (a reader meanwhile sees none, not whatever the
 // new image maps there).
 void ForgetStackStrings();
-// The main thread's name (PR_SET_NAME).
-void PublishComm(const std::string& name);
+// The name of its thread `tid` (PR_GET_NAME, task/TID/comm): the main
+// thread's is the process's (Process::name, the entry's comm), another's
+// is in its thread slot (its creator's until it sets its own).
+std::string ThreadName(int tid);
+// Thread `tid` names itself (PR_SET_NAME): only the main thread renames
+// the process (ps, pgrep), as Linux's.
+void SetThreadName(int tid, const std::string& name);
 // The working directory (chdir, fchdir, start).
 void PublishCwd(const std::string& guest_path);
 // In a fork child, once its entry is found: the ranges again (the parent
@@ -62,5 +67,8 @@ std::string ReadCmdline(const Entry& e, int host_pid);
 char ReadMainThreadLetter(const Entry& e, int host_pid);
 // The entry's comm, NUL-terminated.
 std::string CommOf(const Entry& e);
+// The name of task `tid` of process `e`: its main thread's (the entry's
+// comm) or another thread's (its slot's).
+std::string TaskCommOf(Table* t, const Entry& e, int tid);
 
 }  // namespace junction::libos::proc

@@ -121,6 +121,7 @@ void BecomeChild(int pid, const ForkRequest& req, int vfork_rd, int vfork_wr) {
       fs::FdTable::Get().PublishHostFds(&e->fd_map);
       fs::FdTable::Get().ShareLimits(e->nofile);
       e->host_pid.store(p.host_pid);
+      p.name = proc::CommOf(*e);  // the forking thread's
       proc::RepublishAfterFork(e, sched::Current());
       e->state.store(proc::kRunning);
     }
@@ -196,8 +197,11 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
     proc::StartTeardownWatchdog(t, p.host_pid);
   proc::SchedAttrs sched;  // the forking thread's
   if (long r = proc::SchedForNewTask(&sched); r < 0) return r;
+  // The child's name is the forking thread's (its main thread's from now on).
+  std::string name = proc::ThreadName(sched::Current()->tid);
   proc::LockTable(t, p.host_pid);
   int pid = proc::ReserveLocked(t, p.pid, sched);
+  if (proc::Entry* e = pid > 0 ? proc::FindPid(t, pid) : nullptr) proc::StoreComm(e->comm, name.c_str());
   proc::UnlockTable(t);
   if (pid < 0) return pid;
 

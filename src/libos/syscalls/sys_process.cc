@@ -79,13 +79,13 @@ JUNCTION_HANDLER(prctl) {
     case PR_SET_NAME: {
       auto name = CopyStringFromUser(a.a[1], 4096);
       if (!name.ok()) return -name.error();
-      p.name = name->substr(0, 15);
-      proc::PublishComm(p.name);
+      proc::SetThreadName(sched::Current()->tid, *name);  // the calling thread's own
       return 0;
     }
     case PR_GET_NAME: {
       char buf[16] = {};
-      std::memcpy(buf, p.name.data(), std::min<size_t>(p.name.size(), 15));
+      std::string own = proc::ThreadName(sched::Current()->tid);
+      std::memcpy(buf, own.data(), std::min<size_t>(own.size(), 15));
       if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), 16)) return -EFAULT;
       if (!SafeCopy(reinterpret_cast<void*>(a.a[1]), buf, 16)) return -EFAULT;
       return 0;

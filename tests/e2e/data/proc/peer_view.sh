@@ -104,3 +104,4 @@ pgrep sleep; echo "pgrep after $?"
 ls /proc >$out
 grep -E '^[0-9]+$' $out | n | tr '\n' ' '; echo
 rm -f $out
+echo "== end"
