@@ -52,6 +52,13 @@ junction_e2e(unshare_flags COMMAND $<TARGET_FILE:e2e_unshare_flags>)
 # socket was ENOTCONN.
 add_executable(e2e_unix_socket_gaps progs/unix_socket_gaps.c)
 junction_e2e(unix_socket_gaps COMMAND $<TARGET_FILE:e2e_unix_socket_gaps>)
+# Two threads setting the same socket's generic options at once crashed
+# the LibOS (an unlocked map). Two kthreads; on the old binary about one
+# run in three crashes or hangs.
+add_executable(e2e_unix_sockopt_threads progs/unix_sockopt_threads.c)
+target_link_libraries(e2e_unix_sockopt_threads PRIVATE pthread)
+junction_e2e(unix_sockopt_threads_2cores APP ${E2E_DATA}/two_cores.toml TIMEOUT 60
+             COMMAND $<TARGET_FILE:e2e_unix_sockopt_threads>)
 # epoll_wait with an events buffer it cannot write (unmapped, read-only,
 # NULL) was EFAULT before waiting; Linux checks only that it lies in user
 # space: 0 if nothing is reported, EFAULT once an event is to be copied

@@ -69,6 +69,7 @@ SysResult<void> GenericSocketOptions::Set(int name, const std::vector<char>& val
       linger l;
       std::memcpy(&l, val.data(), sizeof(l));
       linger kept{0, 0};
+      sched::SpinGuard g(lock_);
       auto it = values_.find(name);
       if (it != values_.end()) std::memcpy(&kept, it->second.data(), sizeof(kept));
       kept.l_onoff = l.l_onoff != 0;
@@ -83,12 +84,15 @@ SysResult<void> GenericSocketOptions::Set(int name, const std::vector<char>& val
   std::memcpy(&v, val.data(), sizeof(v));
   if (k == Kind::kBool) v = v != 0;
   if (k == Kind::kLowat) v = v < 0 ? INT_MAX : (v ? v : 1);
-  values_[name] = Bytes(v);
+  std::vector<char> bytes = Bytes(v);
+  sched::SpinGuard g(lock_);
+  values_[name] = std::move(bytes);
   return {};
 }
 
 SysResult<void> GenericSocketOptions::Get(int name, std::vector<char>* val) const {
   Kind k = KindOf(name);
+  sched::SpinGuard g(lock_);
   auto it = values_.find(name);
   switch (k) {
     case Kind::kUnknown:

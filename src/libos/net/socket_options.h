@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "libos/syscalls/user_memory.h"
+#include "sched/spinlock.h"
 
 namespace junction::libos::net {
 
@@ -17,7 +18,8 @@ class GenericSocketOptions {
   SysResult<void> Get(int name, std::vector<char>* val) const;
 
  private:
-  std::map<int, std::vector<char>> values_;  // as getsockopt returns them
+  mutable sched::SpinLock lock_;
+  std::map<int, std::vector<char>> values_;  // guarded by lock_; as getsockopt returns them
 };
 
 }  // namespace junction::libos::net
