@@ -74,6 +74,13 @@ add_executable(e2e_lock_wait_signal progs/lock_wait_signal.c)
 junction_e2e(lock_wait_signal COMMAND $<TARGET_FILE:e2e_lock_wait_signal>)
 junction_e2e(lock_wait_signal_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_lock_wait_signal>)
 junction_e2e(tools_flock_timeout COMMAND bash ${E2E_DATA}/gaps/flock_timeout.sh)
+# Calls that never wait (F_SETLK, F_GETLK, flock LOCK_NB or LOCK_UN,
+# TCGETS, TIOCGWINSZ) gave EINTR for a signal arriving during them, as the
+# waiting ones do; Linux never does (isatty could fail).
+add_executable(e2e_nonwaiting_calls_signal progs/nonwaiting_calls_signal.c)
+target_link_libraries(e2e_nonwaiting_calls_signal PRIVATE pthread)
+junction_e2e(nonwaiting_calls_signal_2cores APP ${E2E_DATA}/two_cores.toml
+             COMMAND $<TARGET_FILE:e2e_nonwaiting_calls_signal>)
 # capget/capset were ENOSYS: the host process's sets at start, version
 # negotiation, EFAULT/ESRCH/EPERM, capset's rules, set*uid and exec;
 # prctl's ambient and bounding sets and no_new_privs (the host process's

@@ -56,6 +56,19 @@ bool ChangesTerminal(unsigned long req) {
   }
 }
 
+// Requests that wait for the output to drain, which a signal ends (EINTR):
+// Linux's tty_wait_until_sent in set_termios (TERMIOS_WAIT) and before a
+// break. The others never give EINTR.
+bool WaitsForOutput(unsigned long req) {
+  switch (req) {
+    case TCSETSW: case TCSETSF: case TCSETAW: case TCSETAF:
+    case TCSBRK: case TCSBRKP: case TIOCSBRK:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The host checks the host thread's mask, which the guest's blocked
 // signals are not part of (an ignored SIGTTOU is ignored on the host too):
 // a request that changes the terminal is made with SIGTTOU blocked there
@@ -63,11 +76,12 @@ bool ChangesTerminal(unsigned long req) {
 // terminal with SIGTTOU blocked (bash's give_terminal_to, racing its
 // parent's) was stopped by the host.
 long TerminalCall(int host_fd, unsigned long req, long arg) {
+  bool waits = WaitsForOutput(req);
   if (!ChangesTerminal(req) || !(BlockedMask() & SigBit(SIGTTOU)))
-    return HostInterruptibleWaitCall(SYS_ioctl, host_fd, req, arg);  // TCSBRK, TCSETSW wait for output
+    return HostWaitCallAs(waits, SYS_ioctl, host_fd, static_cast<long>(req), arg, 0, 0, 0);
   uint64_t ttou = SigBit(SIGTTOU), old = 0;
   host::Syscall(SYS_rt_sigprocmask, SIG_BLOCK, host::L(&ttou), host::L(&old), 8);
-  long r = HostInterruptibleWaitCall(SYS_ioctl, host_fd, req, arg);
+  long r = HostWaitCallAs(waits, SYS_ioctl, host_fd, static_cast<long>(req), arg, 0, 0, 0);
   host::Syscall(SYS_rt_sigprocmask, SIG_SETMASK, host::L(&old), 0, 8);
   return r;
 }

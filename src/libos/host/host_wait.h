@@ -56,7 +56,10 @@ inline long HostWaitCall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3
                          long a5 = 0) {
   return HostWaitCallAs(false, nr, a0, a1, a2, a3, a4, a5);
 }
-// Ended by signals (file locks, a pipe's sendfile, terminal drains).
+// Ended by signals (file locks, a pipe's sendfile, terminal drains). Only
+// for calls that wait: the look at pending signals gives EINTR where a
+// call that never waits (F_SETLK, TCGETS) never does on Linux; callers
+// whose request may or may not wait use HostWaitCallAs.
 inline long HostInterruptibleWaitCall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0,
                                       long a4 = 0, long a5 = 0) {
   return HostWaitCallAs(true, nr, a0, a1, a2, a3, a4, a5);

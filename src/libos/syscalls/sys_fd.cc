@@ -407,7 +407,9 @@ JUNCTION_HANDLER(fcntl) {
                   : GuestReadable(static_cast<uintptr_t>(arg), sizeof(struct flock))))
         return -EFAULT;
       if (host) {
-        long r = HostInterruptibleWaitCall(SYS_fcntl, f->host_fd(), cmd, arg);  // F_SETLKW waits
+        // Only F_SETLKW and F_OFD_SETLKW wait, and only they give EINTR.
+        bool waits = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
+        long r = HostWaitCallAs(waits, SYS_fcntl, f->host_fd(), cmd, arg, 0, 0, 0);
         if (r == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK)) {
           // The holder is named by container pid (0 outside the container,
           // as across a pid namespace); -1 (an OFD lock) stays.
@@ -556,7 +558,12 @@ JUNCTION_HANDLER(sync_file_range) {
 JUNCTION_HANDLER(flock) {
   FILE_ARG(f, 0);
   if (IsPath(f)) return -EBADF;
-  return f->host_fd() >= 0 ? HostInterruptibleWaitCall(SYS_flock, f->host_fd(), a.a[1]) : 0;
+  if (f->host_fd() < 0) return 0;
+  // Only a lock asked without LOCK_NB waits, and only it gives EINTR
+  // (Linux's flock_lock_inode_wait); LOCK_UN and bad operations do not.
+  int op = static_cast<int>(a.a[1]), kind = op & ~LOCK_NB;
+  bool waits = !(op & LOCK_NB) && (kind == LOCK_SH || kind == LOCK_EX);
+  return HostWaitCallAs(waits, SYS_flock, f->host_fd(), op, 0, 0, 0, 0);
 }
 
 JUNCTION_HANDLER(fadvise64) {
