@@ -110,6 +110,9 @@ struct Uthread {
   // ... one that a signal the thread takes interrupts (HostWaitCall's
   // `interruptible`): its sender signals the kthread (InterruptHostCall).
   bool host_wait_interruptible = false;
+  // unshare(CLONE_FS) with other threads: it has a working directory of
+  // its own (libos fs::Vfs keeps it), not its process's.
+  bool private_cwd = false;
 
   // Signals directed at this thread, its mask and alternate stack
   // (signals/signal_state.h has the process-wide part).

@@ -94,3 +94,9 @@ junction_e2e(tools_capsh COMMAND bash ${E2E_DATA}/gaps/capsh.sh)
 # (compared without CAP_DAC_READ_SEARCH, where Linux refuses too).
 add_executable(e2e_fs_file_handle progs/fs_file_handle.c)
 junction_e2e(fs_file_handle COMMAND $<TARGET_FILE:e2e_fs_file_handle>)
+# unshare(CLONE_FS) in a thread of several was EINVAL: the thread gets a
+# working directory of its own (Go's LockOSThread pattern).
+add_executable(e2e_unshare_thread_fs progs/unshare_thread_fs.c)
+target_link_libraries(e2e_unshare_thread_fs PRIVATE pthread)
+junction_e2e(unshare_thread_fs COMMAND $<TARGET_FILE:e2e_unshare_thread_fs>)
+junction_e2e(unshare_thread_fs_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_unshare_thread_fs>)

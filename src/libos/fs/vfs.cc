@@ -17,6 +17,8 @@
 #include "libos/host/host.h"
 #include "libos/proc/process_view.h"
 #include "libos/process.h"
+#include "sched/kthread.h"
+#include "sched/uthread.h"
 
 namespace junction::libos::fs {
 
@@ -127,9 +129,17 @@ void Vfs::InitCwd() {
   cwd_ = NormalizeAbsolute(cwd_);
 }
 
+std::string* Vfs::ThreadCwd_locked() {
+  sched::Uthread* u = sched::Current();
+  if (!u || !u->private_cwd || !thread_cwds_) return nullptr;
+  auto it = thread_cwds_->find(u);
+  return it == thread_cwds_->end() ? nullptr : &it->second;
+}
+
 std::string Vfs::cwd() {
   std::lock_guard g(lock_);
   InitCwd();
+  if (std::string* own = ThreadCwd_locked()) return *own;
   return cwd_;
 }
 
@@ -138,9 +148,25 @@ SysResult<void> Vfs::Chdir(const Lookup& dir) {
   if (!S_ISDIR(dir.st.st_mode)) return Errno{ENOTDIR};
   std::lock_guard g(lock_);
   cwd_init_ = true;
+  if (std::string* own = ThreadCwd_locked()) {
+    *own = dir.guest;
+    return {};
+  }
   cwd_ = dir.guest;
   proc::PublishCwd(cwd_);  // /proc/PID/cwd for the container's other processes
   return {};
+}
+
+void Vfs::UnshareCwd() {
+  sched::Uthread* u = sched::Current();
+  if (!u) return;
+  std::lock_guard g(lock_);
+  InitCwd();
+  if (ThreadCwd_locked()) return;  // already its own: Linux copies it, the same
+  if (!thread_cwds_) thread_cwds_ = new std::map<const void*, std::string>();
+  // A dead thread's entry at this address is replaced.
+  (*thread_cwds_)[u] = cwd_;
+  u->private_cwd = true;
 }
 
 SysResult<std::string> Vfs::StartDir(long dirfd) {

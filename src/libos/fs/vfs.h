@@ -16,6 +16,7 @@
 // Locking: mounts are fixed after Init(); cwd_ is guarded by lock_ (leaf).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,6 +102,10 @@ class Vfs {
 
   std::string cwd();
   SysResult<void> Chdir(const Lookup& dir);
+  // unshare(CLONE_FS) in a thread of several: from now on the calling
+  // thread has its own working directory, a copy of the one it had
+  // (Linux's copy of fs_struct; the umask stays the process's).
+  void UnshareCwd();
   // The canonical guest path of `path` (symlinks resolved); `path` itself
   // if it cannot be resolved.
   std::string RealPath(const std::string& path);
@@ -138,6 +143,11 @@ class Vfs {
   static SpinLock lock_;
   std::string cwd_;  // guarded by lock_
   bool cwd_init_ = false;
+  // The working directories of threads that unshared theirs (UnshareCwd),
+  // by uthread; guarded by lock_.
+  std::map<const void*, std::string>* thread_cwds_ = nullptr;
+  // The calling thread's own working directory, or null (lock_ held).
+  std::string* ThreadCwd_locked();
   static inline Vfs* ready_ = nullptr;
 };
 

@@ -29,6 +29,7 @@
 #include "libos/fs/vfs.h"
 #include "libos/host/host.h"
 #include "libos/syscalls/handlers.h"
+#include "sched/uthread.h"
 
 namespace junction::libos {
 
@@ -296,6 +297,9 @@ namespace fs {
 // Here, not in vfs.cc: it runs on the lazy path (vector-free).
 long Vfs::CopyCwdLazy(char* out, size_t cap) {
   long n = -1;
+  // A thread with its own working directory takes the slow path.
+  auto* u = static_cast<const sched::Uthread*>(CurrentThread()->current);
+  if (u && u->private_cwd) return -1;
   lock_.lock();
   if (cwd_init_ && cwd_.size() < cap) {
     const char* c = cwd_.data();

@@ -1,13 +1,15 @@
 // unshare: Linux's flag checks and implied flags, then what a process of
-// the LibOS can unshare. A thread's working directory and descriptor table
-// are its process's (one Vfs, one FdTable), so with no other thread there
-// is nothing shared to copy, as on Linux, and with others the LibOS cannot
-// give the caller copies of its own (EINVAL, documented). CLONE_SYSVSEM
+// the LibOS can unshare. With no other thread there is nothing shared to
+// copy, as on Linux. With others, CLONE_FS gives the caller a working
+// directory of its own (the Vfs keeps it per uthread); the descriptor
+// table is its process's (one FdTable), so CLONE_FILES is EINVAL
+// (documented). CLONE_SYSVSEM
 // applies the process's SEM_UNDO adjustments as an exit would. The
 // container makes no namespaces: EPERM, as for a process without
 // CAP_SYS_ADMIN (docs/security.md).
 #include <sched.h>
 
+#include "libos/fs/vfs.h"
 #include "libos/ipc/sysv/sysv_sem.h"
 #include "libos/process.h"
 #include "libos/syscalls/handlers.h"
@@ -36,10 +38,12 @@ JUNCTION_HANDLER(unshare) {
   const bool alone = LiveGuestThreads() <= 1;
   if ((flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) && !alone) return -EINVAL;
   if (flags & kNamespaces) return -EPERM;
-  // A private working directory, descriptor table or undo list for one
-  // thread of several: the LibOS has them per process only.
-  if ((flags & (CLONE_FS | CLONE_FILES | CLONE_SYSVSEM)) && !alone) return -EINVAL;
+  // A private descriptor table or undo list for one thread of several:
+  // the LibOS has them per process only (docs/filesystem.md).
+  if ((flags & (CLONE_FILES | CLONE_SYSVSEM)) && !alone) return -EINVAL;
   if (flags & CLONE_SYSVSEM) sysv::SemApplyUndo();
+  // A working directory of its own (nothing to copy when alone).
+  if ((flags & CLONE_FS) && !alone) fs::Vfs::Get().UnshareCwd();
   return 0;
 }
 

@@ -90,7 +90,7 @@ constexpr Spec kSpecs[] = {
     PART(sched_getscheduler, "any task of the container: the policy last set (SCHED_RESET_ON_FORK included)"),
     PART(sched_setscheduler, "OTHER, BATCH, IDLE, FIFO, RR (DEADLINE: EINVAL, as Linux: it needs sched_setattr) on any task, Linux's checks; recorded, inherited, reset on fork: uthreads have no priorities"),
     PART(sched_setattr, "all policies on any task, Linux's checks; DEADLINE: CAP_SYS_NICE, the container's cores as root domain (admission: EBUSY), no fork (EAGAIN); fair slices (Linux 6.12 on); utilization clamps EOPNOTSUPP (no CONFIG_UCLAMP_TASK); recorded only: uthreads have no priorities or deadlines"),
-    PART(unshare, "Linux's flag checks; CLONE_FS/FILES/SYSVSEM (undo applied)/THREAD/SIGHAND/VM with no other thread (nothing shared); CLONE_FS/FILES/SYSVSEM with other threads EINVAL (one working directory, descriptor table and undo list per process); namespaces EPERM (none in a container)"),
+    PART(unshare, "Linux's flag checks; CLONE_FS/FILES/SYSVSEM (undo applied)/THREAD/SIGHAND/VM with no other thread (nothing shared); CLONE_FS with other threads: a working directory of the thread's own (the umask stays the process's); CLONE_FILES/SYSVSEM with other threads EINVAL (one descriptor table and undo list per process); namespaces EPERM (none in a container)"),
     PART(sched_getattr, "any task of the container: what sched_setattr and the older calls recorded; the default slice the host's"),
     PART(sched_getparam, "any task of the container"),
     PART(sched_setparam, "as sched_setscheduler with the policy kept"),
