@@ -59,6 +59,11 @@ add_executable(e2e_unix_sockopt_threads progs/unix_sockopt_threads.c)
 target_link_libraries(e2e_unix_sockopt_threads PRIVATE pthread)
 junction_e2e(unix_sockopt_threads_2cores APP ${E2E_DATA}/two_cores.toml TIMEOUT 60
              COMMAND $<TARGET_FILE:e2e_unix_sockopt_threads>)
+# SO_RCVTIMEO/SO_SNDTIMEO were ignored once a fork made the socket a host
+# socket (a pair, a shared listener, a connected datagram socket): recv,
+# send and accept waited forever; they and the generic options read back 0.
+add_executable(e2e_unix_timeouts_after_fork progs/unix_timeouts_after_fork.c)
+junction_e2e(unix_timeouts_after_fork TIMEOUT 60 COMMAND $<TARGET_FILE:e2e_unix_timeouts_after_fork>)
 # epoll_wait with an events buffer it cannot write (unmapped, read-only,
 # NULL) was EFAULT before waiting; Linux checks only that it lies in user
 # space: 0 if nothing is reported, EFAULT once an event is to be copied

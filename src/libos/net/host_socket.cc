@@ -2,7 +2,9 @@
 // passed through for interface queries). The host description is always
 // O_NONBLOCK (the LibOS created it and shares it with nobody); the guest's
 // blocking mode is the File's flag, and a blocking call that would block
-// parks the uthread on the reactor (sched::WaitHostFd).
+// parks the uthread on the reactor (sched::WaitHostFd), for at most the
+// socket's SO_RCVTIMEO/SO_SNDTIMEO (which the host keeps but, the
+// description being non-blocking, does not apply itself).
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +20,7 @@
 #include "libos/host/host.h"
 #include "libos/net/linger.h"
 #include "libos/net/socket.h"
+#include "libos/net/socket_timeout.h"
 #include "libos/proc/host_objects.h"
 #include "libos/process.h"
 #include "sched/reactor.h"
@@ -26,6 +29,9 @@ namespace junction::libos::net {
 
 namespace {
 
+// SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW: a struct __kernel_sock_timeval, laid
+// out as a timeval on x86-64.
+constexpr int kSoRcvtimeoNew = 66, kSoSndtimeoNew = 67;
 // SCM_MAX_FD: descriptors in one SCM_RIGHTS message.
 constexpr size_t kMaxRights = 253;
 // The most control-message room asked of the host for an internet socket
@@ -57,14 +63,34 @@ class HostSocket : public Socket {
   }
 
   // Runs `call` until it does not say EAGAIN, parking on `events` between
-  // tries unless the guest's description is non-blocking.
+  // tries unless the guest's description is non-blocking; for at most
+  // SO_SNDTIMEO (EPOLLOUT) or SO_RCVTIMEO, then one last try (EAGAIN if
+  // still nothing), as Linux's sock_rcvtimeo/sock_sndtimeo.
   template <typename F>
   long Retry(uint32_t events, bool dontwait, F call) {
+    uint64_t deadline = 0;
     for (;;) {
       long r = call();
       if (r != -EAGAIN || nonblocking() || dontwait) return r;
-      long w = sched::WaitHostFd(host_fd_, events, 0);
+      uint64_t timeout = (events & EPOLLOUT) ? sndtimeo_ : rcvtimeo_;
+      if (timeout && !deadline) deadline = sched::NowNs() + timeout;
+      long w = sched::WaitHostFd(host_fd_, events, deadline);
       if (w == -EINTR) return -EINTR;
+      if (w == -ETIMEDOUT) return call();
+    }
+  }
+
+  // The timeouts another process may have set on the host socket (one
+  // received in a message): read back from the host (a zero-jiffy
+  // timeout, which reads back as none, is taken as none).
+  void LoadTimeoutsFromHost() {
+    for (int name : {SO_RCVTIMEO, SO_SNDTIMEO}) {
+      timeval tv{};
+      socklen_t len = sizeof(tv);
+      if (host::Syscall(SYS_getsockopt, host_fd_, SOL_SOCKET, name, host::L(&tv), host::L(&len)) < 0) continue;
+      std::vector<char> val(reinterpret_cast<char*>(&tv), reinterpret_cast<char*>(&tv) + sizeof(tv));
+      auto ns = SocketTimeoutOpt(val);
+      if (ns.ok()) (name == SO_RCVTIMEO ? rcvtimeo_ : sndtimeo_) = *ns;
     }
   }
 
@@ -85,6 +111,12 @@ class HostSocket : public Socket {
     auto s = std::make_shared<HostSocket>(static_cast<int>(r), flags);
     s->domain_ = domain_;
     s->linger_secs_ = linger_secs_;  // (the host copied the listener's)
+    if (Domain() != AF_UNIX) {
+      // So did it the timeouts of a TCP listener (sk_clone_lock); a unix
+      // connection starts with none (unix_create1).
+      s->rcvtimeo_ = rcvtimeo_;
+      s->sndtimeo_ = sndtimeo_;
+    }
     if (guest_unix_) s->set_guest_names(local_name_, "");
     return fs::FilePtr(s);
   }
@@ -104,8 +136,11 @@ class HostSocket : public Socket {
     if (r == -ENOENT && guest_unix_) r = -ECONNREFUSED;  // no shared socket there
     if (r == 0 && guest_unix_) peer_name_ = guest_addr;
     if (r != -EINPROGRESS || nonblocking()) return Res(r);
-    long w = sched::WaitHostFd(host_fd_, EPOLLOUT, 0);
+    // SO_SNDTIMEO bounds the wait: EINPROGRESS, the connection going on
+    // (Linux's inet_stream_connect).
+    long w = sched::WaitHostFd(host_fd_, EPOLLOUT, sndtimeo_ ? sched::NowNs() + sndtimeo_ : 0);
     if (w == -EINTR) return Errno{EINTR};  // the connection goes on, as on Linux
+    if (w == -ETIMEDOUT) return Errno{EINPROGRESS};
     int err = 0;
     socklen_t len = sizeof(err);
     host::Syscall(SYS_getsockopt, host_fd_, SOL_SOCKET, SO_ERROR, host::L(&err), host::L(&len));
@@ -260,6 +295,13 @@ class HostSocket : public Socket {
       std::memcpy(&l, val.data(), sizeof(l));  // (the host checked the length)
       linger_secs_ = !l.l_onoff ? 0 : l.l_linger < 0 ? -1 : l.l_linger;
     }
+    // The host checked the value; the LibOS applies it (Retry).
+    if (r == 0 && level == SOL_SOCKET && (name == SO_RCVTIMEO || name == kSoRcvtimeoNew)) {
+      if (auto ns = SocketTimeoutOpt(val); ns.ok()) rcvtimeo_ = *ns;
+    }
+    if (r == 0 && level == SOL_SOCKET && (name == SO_SNDTIMEO || name == kSoSndtimeoNew)) {
+      if (auto ns = SocketTimeoutOpt(val); ns.ok()) sndtimeo_ = *ns;
+    }
     return Res(r);
   }
 
@@ -339,6 +381,7 @@ class HostSocket : public Socket {
   const int owner_pid_;  // the host process that made it
   bool passed_ = false;  // sent or received in an SCM_RIGHTS message
   int linger_secs_ = 0;  // SO_LINGER {1, N}: N (< 0: forever); 0: no wait
+  uint64_t rcvtimeo_ = 0, sndtimeo_ = 0;  // SO_RCVTIMEO/SO_SNDTIMEO in ns (0: none)
   std::string local_name_, peer_name_;  // guest names; empty: the host's
   bool guest_unix_ = false;  // stands for a guest unix socket (set_guest_names)
   int domain_ = -1;          // SO_DOMAIN, asked once (Domain)
@@ -365,6 +408,7 @@ fs::FilePtr WrapReceivedHostSocket(int host_fd, int guest_flags) {
   host::Syscall(SYS_fcntl, host_fd, F_SETFL, O_NONBLOCK);
   auto s = std::make_shared<HostSocket>(host_fd, guest_flags);
   s->MarkPassed();
+  s->LoadTimeoutsFromHost();
   return s;
 }
 

@@ -126,4 +126,9 @@ SysResult<void> GenericSocketOptions::Get(int name, std::vector<char>* val) cons
   return {};
 }
 
+std::map<int, std::vector<char>> GenericSocketOptions::Values() const {
+  sched::SpinGuard g(lock_);
+  return values_;
+}
+
 }  // namespace junction::libos::net

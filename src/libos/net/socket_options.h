@@ -16,6 +16,9 @@ class GenericSocketOptions {
  public:
   SysResult<void> Set(int name, const std::vector<char>& val);
   SysResult<void> Get(int name, std::vector<char>* val) const;
+  // The options set, each as setsockopt takes it (to set them again on the
+  // host socket that replaces this one).
+  std::map<int, std::vector<char>> Values() const;
 
  private:
   mutable sched::SpinLock lock_;

@@ -691,6 +691,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       host::Syscall(SYS_listen, fd, std::max<long>(backlog_arg_, static_cast<long>(queued) + 16));
     }
     fs::FilePtr host = WrapHostUnixSocket(static_cast<int>(fd), flags(), name_, "");
+    CarryOptionsTo(host);
     {
       sched::SpinGuard g(g_names_lock);
       auto it = g_names->find(key_);
@@ -719,7 +720,10 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         fs::FilePtr hc;
         if (c >= 0 && client && !replaced.count(client.get()))
           hc = WrapHostUnixSocket(static_cast<int>(c), client->flags(), client->name_, name_);
-        if (hc) client->SetMovedTo(hc);
+        if (hc) {
+          client->CarryOptionsTo(hc);
+          client->SetMovedTo(hc);
+        }
         // What the client sent before the accept goes to the host
         // connection; the client's calls go on there.
         p->MoveBuffersToHost(static_cast<int>(c), -1);
@@ -766,7 +770,30 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       host::Syscall(SYS_close, fd);
       return nullptr;
     }
-    return WrapHostUnixSocket(static_cast<int>(fd), flags(), name_, peer_name_);
+    fs::FilePtr h = WrapHostUnixSocket(static_cast<int>(fd), flags(), name_, peer_name_);
+    CarryOptionsTo(h);
+    return h;
+  }
+
+  // The options a host socket `h` replacing this one must have (Linux
+  // keeps them with the socket): the timeouts (a zero-jiffy one as a
+  // negative time, which sets it), SO_PASSCRED (the host then attaches
+  // the sender's credentials; HostSocket::RecvMsg makes the pid a
+  // container pid) and the generic options.
+  void CarryOptionsTo(const fs::FilePtr& h) const {
+    auto* hs = dynamic_cast<Socket*>(h.get());
+    if (!hs) return;
+    auto bytes = [](const auto& v) {
+      return std::vector<char>(reinterpret_cast<const char*>(&v), reinterpret_cast<const char*>(&v) + sizeof(v));
+    };
+    for (int name : {SO_RCVTIMEO, SO_SNDTIMEO}) {
+      uint64_t ns = name == SO_RCVTIMEO ? rcvtimeo_ : sndtimeo_;
+      if (!ns) continue;
+      timeval tv = ns == 1 ? timeval{-1, 0} : SocketTimeoutTimeval(ns);
+      (void)hs->SetOpt(SOL_SOCKET, name, bytes(tv));
+    }
+    if (passcred_) (void)hs->SetOpt(SOL_SOCKET, SO_PASSCRED, bytes(1));
+    for (const auto& [name, val] : generic_.Values()) (void)hs->SetOpt(SOL_SOCKET, name, val);
   }
 
   const std::string& name() const { return name_; }
@@ -774,7 +801,6 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   bool connected() const { return connected_; }
   std::shared_ptr<UnixSocket> peer() const { return peer_.lock(); }
   bool shut_wr() const { return shut_wr_; }
-  bool passcred() const { return passcred_; }
 
   // A fork replaces this socket by host socket `h`: calls on it go on
   // there once its buffers moved (MoveBuffersToHost). Held weakly: this
@@ -848,11 +874,8 @@ void HostUnixSocketsForFork(fs::Replacements& replaced) {
     std::shared_ptr<UnixSocket> peer = std::move(target);
     fs::FilePtr hs = WrapHostSocket(h[0], s->flags());
     fs::FilePtr hp = peer ? WrapHostSocket(h[1], peer->flags()) : nullptr;
-    // SO_PASSCRED carries over: the host then attaches the sender's
-    // credentials (HostSocket::RecvMsg makes the pid a container pid).
-    int on = 1;
-    if (s->passcred()) host::Syscall(SYS_setsockopt, h[0], SOL_SOCKET, SO_PASSCRED, host::L(&on), sizeof(on));
-    if (peer && peer->passcred()) host::Syscall(SYS_setsockopt, h[1], SOL_SOCKET, SO_PASSCRED, host::L(&on), sizeof(on));
+    s->CarryOptionsTo(hs);
+    if (peer) peer->CarryOptionsTo(hp);
     // Queued messages go along: what this end had yet to read into h[1],
     // what the peer had yet to read into h[0]; then calls on either go on
     // on their host end.
@@ -940,7 +963,9 @@ SysResult<fs::FilePtr> ConnectUnixThroughHost(const fs::FilePtr& f, const std::s
     // LibOS socket.
     return Errno{r == -ENOENT ? ECONNREFUSED : static_cast<int>(-r)};
   }
-  return WrapHostUnixSocket(static_cast<int>(fd), f->flags(), s->name(), addr);
+  fs::FilePtr h = WrapHostUnixSocket(static_cast<int>(fd), f->flags(), s->name(), addr);
+  s->CarryOptionsTo(h);
+  return h;
 }
 
 namespace {
