@@ -92,6 +92,10 @@ junction_e2e(nonwaiting_calls_signal_2cores APP ${E2E_DATA}/two_cores.toml
 # is set for junction's seccomp filter); capsh --print as root.
 add_executable(e2e_capability_sets progs/capability_sets.c)
 junction_e2e(capability_sets COMMAND $<TARGET_FILE:e2e_capability_sets>)
+# capget of a new child from its parent gave the sets the child's process
+# table slot had before (none, or a previous owner's), not the parent's.
+add_executable(e2e_capability_fork_child progs/capability_fork_child.c)
+junction_e2e(capability_fork_child COMMAND $<TARGET_FILE:e2e_capability_fork_child>)
 junction_e2e(tools_capsh COMMAND bash ${E2E_DATA}/gaps/capsh.sh)
 # name_to_handle_at and open_by_handle_at were ENOSYS: the host's handle
 # of the file the LibOS resolved (by path, descriptor, symlink or not),

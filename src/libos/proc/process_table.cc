@@ -230,6 +230,9 @@ int ReserveLocked(Table* t, int parent_pid, const SchedAttrs& sched) {
     slot->gid.store(parent->gid.load());
     slot->egid.store(parent->egid.load());
     slot->sgid.store(parent->sgid.load());
+    slot->cap_effective.store(parent->cap_effective.load());
+    slot->cap_permitted.store(parent->cap_permitted.load());
+    slot->cap_inheritable.store(parent->cap_inheritable.load());
   }
   if (!parent) std::memset(slot->comm, 0, kCommBytes);
   slot->main_state_at.store(0);  // the child's forking thread, once it runs
