@@ -2,9 +2,12 @@
 # when its SIGALRM interrupts the wait for a lock another process holds
 # (exit 1), -n at once, and without either it waits for the release.
 f=$(mktemp /tmp/flock_timeout.XXXXXX)
-trap 'rm -f "$f"' EXIT
-flock "$f" sleep 1.5 &
-sleep 0.3
+ready=$f.ready
+trap 'rm -f "$f" "$ready"' EXIT
+# The holder says when it has the lock (a fixed sleep let the later
+# `flock -w` win under load); held long enough for -w, -n and -E under load.
+flock "$f" sh -c "touch '$ready'; sleep 3" &
+until [ -e "$ready" ]; do sleep 0.02; done
 start=$(date +%s%N)
 flock -w 0.4 "$f" echo "got the lock"; echo "flock -w 0.4: exit $?"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
