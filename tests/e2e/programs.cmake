@@ -43,6 +43,12 @@ junction_e2e(mm_madvise_guard_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TA
 # of them unmapped LibOS memory: syscall_fuzz seed 2076 on two kthreads).
 add_executable(e2e_mm_fixed_failure progs/mm_fixed_failure.c)
 junction_e2e(mm_fixed_failure COMMAND $<TARGET_FILE:e2e_mm_fixed_failure>)
+# MAP_32BIT below 2 GiB, and PHP opcache's huge-page attempt (a MAP_FIXED
+# map at the 2 MiB boundary after a MAP_32BIT reservation) leaving the
+# program's other mappings alone (php-fpm's master spun at exit on an
+# interned-string table the fixed map had replaced).
+add_executable(e2e_mm_map_32bit progs/mm_map_32bit.c)
+junction_e2e(mm_map_32bit COMMAND $<TARGET_FILE:e2e_mm_map_32bit>)
 # rt_sigprocmask (the lazy path once its pointers are known): delivery at
 # the unblocking call, old masks, EINVAL/EFAULT.
 junction_e2e(signals_mask COMMAND $<TARGET_FILE:e2e_signals_mask>)

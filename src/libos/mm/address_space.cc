@@ -26,9 +26,15 @@ uintptr_t PageUp(uintptr_t v) { return (v + kPage - 1) & ~(kPage - 1); }
 bool PageAligned(uintptr_t v) { return (v & (kPage - 1)) == 0; }
 
 // Flags we pass to the host as given; anything else is rejected or dropped.
+// MAP_32BIT among them: a program that reserves room with it and then maps
+// MAP_FIXED at the next 2 MiB boundary (PHP's opcache, for huge pages)
+// reaches up to 2 MiB past its reservation, and Linux's window below 2 GiB
+// has nothing there; placed in the ordinary mmap area instead, that fixed
+// map took the guest's own mappings just above (php-fpm's interned-string
+// table: a later lookup spun for ever on the shared memory now there).
 constexpr int kHostMapFlags = MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED |
-                              MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE |
-                              MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |
+                              MAP_32BIT | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE |
+                              MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |
                               MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE |
                               (0x3f << MAP_HUGE_SHIFT);
 
@@ -336,8 +342,10 @@ SysResult<uintptr_t> AddressSpace::MmapLocked(uintptr_t addr, size_t len, int pr
   if (replaces) {
     // Replacing memory is fine only where it is the guest's (or unused).
     if (!ClaimRange(addr, addr + plen, &claimed)) return Errno{ENOMEM};
-  } else if (!fixed && addr != 0) {
+  } else if (!fixed && addr != 0 && !(flags & MAP_32BIT)) {
     // A hint: ask the host not to replace anything, fall back to anywhere.
+    // (MAP_32BIT's hint goes to the host as given: Linux takes it only if
+    // the mapping then ends below 2 GiB.)
     addr &= ~(kPage - 1);
     long r = host::Mmap(addr, plen, prot, (flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, host_fd, off);
     if (r >= 0) {

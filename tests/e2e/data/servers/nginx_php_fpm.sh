@@ -105,6 +105,7 @@ SH
   echo "wrapper exit status: $?"
   cat "$dir/exits"
   echo "logged: $(grep -c '"POST /index.php' "$dir/access.log") POST, $(grep -c 'ready to handle connections' "$dir/php-fpm.log") ready"
+  echo "workers killed by SIGSEGV: $(grep -c 'exited on signal 11' "$dir/php-fpm.log")"
   echo "socket left: $([ -e "$dir/php.sock" ] && echo yes || echo no)"
   rm -rf "$dir"
 }
