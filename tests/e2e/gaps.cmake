@@ -64,6 +64,12 @@ junction_e2e(unix_sockopt_threads_2cores APP ${E2E_DATA}/two_cores.toml TIMEOUT 
 # send and accept waited forever; they and the generic options read back 0.
 add_executable(e2e_unix_timeouts_after_fork progs/unix_timeouts_after_fork.c)
 junction_e2e(unix_timeouts_after_fork TIMEOUT 60 COMMAND $<TARGET_FILE:e2e_unix_timeouts_after_fork>)
+# shutdown(SHUT_RD/SHUT_RDWR) left a thread blocked in recv or accept on
+# the same socket waiting (Linux: recv 0, accept EINVAL).
+add_executable(e2e_unix_shutdown_wakes progs/unix_shutdown_wakes.c)
+target_link_libraries(e2e_unix_shutdown_wakes PRIVATE pthread)
+junction_e2e(unix_shutdown_wakes COMMAND $<TARGET_FILE:e2e_unix_shutdown_wakes>)
+junction_e2e(unix_shutdown_wakes_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_unix_shutdown_wakes>)
 # epoll_wait with an events buffer it cannot write (unmapped, read-only,
 # NULL) was EFAULT before waiting; Linux checks only that it lies in user
 # space: 0 if nothing is reported, EFAULT once an event is to be copied

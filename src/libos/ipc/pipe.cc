@@ -107,7 +107,7 @@ SysResult<size_t> PipeBuffer::Read(fs::File* end, void* buf, size_t len, int io,
       lock_.unlock();
       return size_t{0};
     }
-    if (end->nonblocking() || (io & kIoNonBlock)) {
+    if (end->nonblocking() || (io & kIoNonBlock) || read_shut_) {
       lock_.unlock();
       return Errno{EAGAIN};
     }
@@ -495,6 +495,14 @@ void PipeBuffer::Detach(fs::File* end, bool writer) {
     writeq_.WakeAll();
     NotifyEnds(0, EPOLLERR | EPOLLOUT);
   }
+}
+
+void PipeBuffer::ShutRead() {
+  {
+    sched::SchedGuard g(lock_);
+    read_shut_ = true;
+  }
+  readq_.WakeAll();
 }
 
 SysResult<size_t> PipeBuffer::TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len) {

@@ -106,6 +106,9 @@ class PipeBuffer {
   size_t available();
   void Attach(fs::File* end, bool writer);
   void Detach(fs::File* end, bool writer);
+  // A socket's shutdown(SHUT_RD): a read that would wait (one waiting
+  // now too) is EAGAIN from now on; what is queued is still read.
+  void ShutRead();
   // tee(2): copies up to len bytes of this pipe into `to` without consuming.
   SysResult<size_t> TeeTo(fs::File* reader, PipeBuffer& to, fs::File* writer, size_t len);
   uint64_t ino() const { return ino_; }
@@ -262,6 +265,7 @@ class PipeBuffer {
   bool orphaned_ = false;
   bool pinnable_ = false;  // made by CreatePinnable
   bool moved_ = false;     // a fork made it a host pipe (written under lock_)
+  bool read_shut_ = false; // ShutRead (guarded by lock_)
   std::weak_ptr<fs::File> moved_read_, moved_write_;  // guarded by lock_
   // The ends, for poll notification; guarded by ends_lock_ (taken before
   // lock_, held while notifying so that an end cannot die meanwhile).

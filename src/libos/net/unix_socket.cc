@@ -282,6 +282,12 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     uint64_t deadline = 0;
     lock_.lock();
     while (backlog_.empty()) {
+      // shutdown(SHUT_RD) ends a blocking accept (a waiting one too) with
+      // EINVAL once nothing is pending, as Linux's unix_accept.
+      if (shut_rd_ && !nonblocking()) {
+        lock_.unlock();
+        return Errno{EINVAL};
+      }
       if (moved_) {
         // A fork made it a host socket (pending connections went along).
         lock_.unlock();
@@ -503,7 +509,14 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         rx_->Detach(this, false);
         rx_detached_ = true;
       }
-      shut_rd_ = true;
+      {
+        sched::SpinGuard g(lock_);
+        shut_rd_ = true;
+      }
+      // A recv waiting now returns 0 (Linux wakes it: sk_state_change), an
+      // accept EINVAL.
+      if (rx_) rx_->ShutRead();
+      acceptq_.WakeAll();
     }
     if (how == SHUT_WR || how == SHUT_RDWR) {
       if (!shut_wr_ && tx_) tx_->Detach(this, true);
