@@ -77,6 +77,11 @@ junction_e2e(unix_shutdown_wakes_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $
 add_executable(e2e_epoll_events_fault progs/epoll_events_fault.c)
 target_link_libraries(e2e_epoll_events_fault PRIVATE pthread)
 junction_e2e(epoll_events_fault COMMAND $<TARGET_FILE:e2e_epoll_events_fault>)
+# ... and an edge-triggered or one-shot member's event arriving during such
+# a wait was taken and lost (Linux puts it back for the next wait).
+add_executable(e2e_epoll_fault_keeps_event progs/epoll_fault_keeps_event.c)
+target_link_libraries(e2e_epoll_fault_keeps_event PRIVATE pthread)
+junction_e2e(epoll_fault_keeps_event COMMAND $<TARGET_FILE:e2e_epoll_fault_keeps_event>)
 # A signal did not interrupt a wait for a file lock (flock, F_SETLKW,
 # F_OFD_SETLKW: a host call blocking the kthread): EINTR without
 # SA_RESTART, the wait going on with it, a blocked signal ignored; on one

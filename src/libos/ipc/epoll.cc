@@ -296,7 +296,7 @@ SysResult<void> Epoll::CtlHost(int op, int fd, const fs::FilePtr& target, const 
   return r;
 }
 
-int Epoll::Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop) {
+int Epoll::Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop, bool keep) {
   if (timed_) {
     for (auto& [key, it] : items_)
       if (it->timed) Enqueue_locked(it.get());
@@ -329,7 +329,9 @@ int Epoll::Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& d
     out[n].events = ev;
     out[n].data.u64 = it->data;
     n++;
-    if (it->events & EPOLLONESHOT)
+    if (keep)
+      again.push_back(it);  // not taken: reported again next time
+    else if (it->events & EPOLLONESHOT)
       it->events &= kFlags;
     else if (!(it->events & EPOLLET))
       again.push_back(it);  // level-triggered: look again next time
@@ -338,8 +340,9 @@ int Epoll::Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& d
   return n;
 }
 
-int Epoll::HarvestHost(epoll_event* out, int max) {
+int Epoll::HarvestHost(epoll_event* out, int max, bool keep) {
   if (host_epfd_ < 0 || !host_members_ || max <= 0) return 0;
+  if (keep) return HostReady() ? 1 : 0;  // (out is not looked at)
   long r = host::Syscall(SYS_epoll_wait, host_epfd_, host::L(out), max, 0);
   return r > 0 ? static_cast<int>(r) : 0;
 }
@@ -349,7 +352,7 @@ size_t Epoll::Members() {
   return items_.size() + host_members_;
 }
 
-SysResult<int> Epoll::Wait(epoll_event* out, int max, bool block, uint64_t deadline_ns) {
+SysResult<int> Epoll::Wait(epoll_event* out, int max, bool block, uint64_t deadline_ns, bool keep) {
   if (__atomic_load_n(&host_dups_, __ATOMIC_RELAXED)) {
     sched::SpinGuard g(host_lock_);
     DropDeadDups_locked();
@@ -361,12 +364,12 @@ SysResult<int> Epoll::Wait(epoll_event* out, int max, bool block, uint64_t deadl
     {
       DeferWakes defer;  // what the members' Poll() wakes, after lock_
       sched::SpinGuard g(lock_);
-      n = Harvest_locked(out, max, drop);
+      n = Harvest_locked(out, max, drop, keep);
       host_pending_ = false;
       more = !ready_.empty();
     }
     drop.clear();
-    n += HarvestHost(out + n, max - n);
+    n += HarvestHost(out + n, max - n, keep);
     if (more) waiters_.WakeOne();  // another thread may take the rest
     if (n) return n;
     // Nothing ready and a signal to take (epoll_pwait's temporary mask may
@@ -434,12 +437,15 @@ uint32_t Epoll::Poll() {
   }
   for (auto& [f, want] : check)
     if (f->Poll() & want) return EPOLLIN | EPOLLRDNORM;
-  if (host_epfd_ >= 0 && host_members_) {
-    pollfd p{host_epfd_, POLLIN, 0};
-    timespec zero{0, 0};
-    if (host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(&zero), 0, 0) > 0) return EPOLLIN | EPOLLRDNORM;
-  }
+  if (HostReady()) return EPOLLIN | EPOLLRDNORM;
   return 0;
+}
+
+bool Epoll::HostReady() {
+  if (host_epfd_ < 0 || !host_members_) return false;
+  pollfd p{host_epfd_, POLLIN, 0};
+  timespec zero{0, 0};
+  return host::Syscall(SYS_ppoll, host::L(&p), 1, host::L(&zero), 0, 0) > 0;
 }
 
 uint64_t Epoll::NextEventNs() {

@@ -36,8 +36,11 @@ class Epoll : public fs::File {
   // epoll_ctl with the target's description and number.
   SysResult<void> Ctl(int op, int fd, const fs::FilePtr& target, const epoll_event* ev);
   // epoll_wait: up to `max` events into `out`; deadline 0 = none; block
-  // false = timeout 0. Returns the count, or EINTR.
-  SysResult<int> Wait(epoll_event* out, int max, bool block, uint64_t deadline_ns);
+  // false = timeout 0. Returns the count, or EINTR. `keep`: the events are
+  // reported but not taken (an edge-triggered or one-shot member's stays
+  // queued, a host member's is only looked at), for a caller that cannot
+  // hand them to the guest (Linux's ep_send_events puts them back).
+  SysResult<int> Wait(epoll_event* out, int max, bool block, uint64_t deadline_ns, bool keep = false);
   // Registered descriptors, LibOS and host: the most one wait can report.
   size_t Members();
 
@@ -91,8 +94,10 @@ class Epoll : public fs::File {
   void Enqueue_locked(Item* it);
   // Harvests ready LibOS items; lock_ held. Files whose last reference
   // goes away are moved to `drop` (released after unlocking).
-  int Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop);
-  int HarvestHost(epoll_event* out, int max);
+  int Harvest_locked(epoll_event* out, int max, std::vector<fs::FilePtr>& drop, bool keep);
+  int HarvestHost(epoll_event* out, int max, bool keep);
+  // Whether the host set has an event ready (taking none).
+  bool HostReady();
   // EPOLL_CTL_* of a host member, keyed by the guest's number like
   // LibOS members (the host set keys by host descriptor and open file).
   SysResult<void> CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev);

@@ -34,24 +34,21 @@ long WaitCommon(long epfd, long events_addr, long max, int64_t timeout_ns) {
   // wait that reports nothing returns 0 whatever the buffer.
   if (!InUserSpace(static_cast<uintptr_t>(events_addr), bytes)) return -EFAULT;
   size_t want = static_cast<size_t>(max);
-  if (!GuestWritable(static_cast<uintptr_t>(events_addr), bytes)) {
-    // No event is taken that cannot be given: one ready now stays queued
-    // (Linux puts it back). One that arrives during a wait is taken and
-    // the wait fails: at most one, and a level-triggered member's is
-    // reported again.
-    if (ep->Poll() & EPOLLIN) return -EFAULT;
-    if (timeout_ns == 0) return 0;
-    want = 1;
-  }
+  // No event is taken that cannot be given: the wait ends with EFAULT once
+  // one is ready, now or later, and leaves it queued (Linux's
+  // ep_send_events puts it back), edge-triggered or one-shot too.
+  bool keep = !GuestWritable(static_cast<uintptr_t>(events_addr), bytes);
+  if (keep) want = 1;
   // Harvest into LibOS memory, then copy out (epoll_event is packed). As
   // many as can be ready (one per member), so a wait reports all of them
   // up to `max` as Linux does; members added meanwhile wait for the next.
   size_t room = std::max<size_t>(ep->Members(), 64);
   std::vector<epoll_event> out(std::min(want, room));
   uint64_t deadline = timeout_ns > 0 ? DeadlineAfter(static_cast<uint64_t>(timeout_ns)) : 0;
-  auto n = ep->Wait(out.data(), static_cast<int>(out.size()), timeout_ns != 0, deadline);
+  auto n = ep->Wait(out.data(), static_cast<int>(out.size()), timeout_ns != 0, deadline, keep);
   if (!n.ok()) return -n.error();
   if (!*n) return 0;
+  if (keep) return -EFAULT;
   // Looked at again: the guest may have changed its mappings meanwhile,
   // and the copy must never reach LibOS memory.
   size_t copy = sizeof(epoll_event) * static_cast<size_t>(*n);
