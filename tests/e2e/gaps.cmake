@@ -107,7 +107,7 @@ junction_e2e(capability_sets COMMAND $<TARGET_FILE:e2e_capability_sets>)
 # table slot had before (none, or a previous owner's), not the parent's.
 add_executable(e2e_capability_fork_child progs/capability_fork_child.c)
 junction_e2e(capability_fork_child COMMAND $<TARGET_FILE:e2e_capability_fork_child>)
-junction_e2e(tools_capsh COMMAND bash ${E2E_DATA}/gaps/capsh.sh)
+junction_e2e(tools_capsh NEEDS capsh COMMAND bash ${E2E_DATA}/gaps/capsh.sh)
 # name_to_handle_at and open_by_handle_at were ENOSYS: the host's handle
 # of the file the LibOS resolved (by path, descriptor, symlink or not),
 # the container's mount id, Linux's errors; open_by_handle_at is EPERM
