@@ -161,6 +161,40 @@ int ThreadOwner(int tid) {
   return t ? proc::ThreadOwner(t, tid) : 0;
 }
 
+void SetAutoReap(bool on) {
+  Table* t = Get();
+  Entry* e = t ? FindPid(t, CurrentProcess().pid) : nullptr;
+  if (!e) return;
+  if (on) e->flags.fetch_or(kAutoReap);
+  else e->flags.fetch_and(~static_cast<uint32_t>(kAutoReap));
+}
+
+void ForgetReapedChildren() {
+  Table* t = Get();
+  Process& p = CurrentProcess();
+  Entry* self = t ? FindPid(t, p.pid) : nullptr;
+  if (!self || !(self->flags.load() & kAutoReap)) return;
+  std::vector<ChildProcess> gone;
+  {
+    sched::SpinGuard g(p.children_lock);
+    for (size_t i = 0; i < p.children.size();) {
+      ChildProcess c = p.children.begin()[i];
+      Entry* e = FindPid(t, c.pid);
+      if (e && e->host_pid.load() == c.host_pid) {
+        i++;
+        continue;
+      }
+      // Its entry was freed at its exit (or is another process's now).
+      gone.push_back(c);
+      p.children.erase(p.children.begin() + i);
+    }
+  }
+  for (const ChildProcess& c : gone) {
+    if (c.in_set) host::Syscall(SYS_epoll_ctl, p.children_epfd, EPOLL_CTL_DEL, c.pidfd, 0);
+    host::Syscall(SYS_close, c.pidfd);
+  }
+}
+
 void OnProcessExit() {
   sysv::OnProcessExit();  // its attachments end, its SEM_UNDO adjustments apply
   Table* t = Get();
@@ -173,7 +207,15 @@ void OnProcessExit() {
     // Its queued real-time signals end with it.
     SetSignalQueueAccount(nullptr, nullptr);
     DropRtSignals(t, self);
-    self->state.store(kExited);
+    // Linux reaps it at once if its parent ignores SIGCHLD or set
+    // SA_NOCLDWAIT (the host does so with the host process).
+    Entry* parent = FindPid(t, self->ppid.load());
+    if (parent && parent->state.load() == kRunning && (parent->flags.load() & kAutoReap)) {
+      sched::ForgetDoorbell(&t->doorbells, static_cast<int>(self - t->entries));
+      self->state.store(kFree);
+    } else {
+      self->state.store(kExited);
+    }
   }
   // Its threads are gone with it (a zombie has none).
   if (p.recorded_threads) RemoveThreadsOfLocked(t, p.pid);

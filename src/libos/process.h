@@ -144,10 +144,18 @@ void ForgetOtherThreads();
 // The pid of the running process whose non-main thread is `tid`, 0 if none.
 int ThreadOwner(int tid);
 
-// Before the process ends: records the exit, hands its children to the
-// container's init and, in pid 1, kills every other process of the
+// Before the process ends: records the exit (or, if its parent reaps
+// children as they exit, frees its entry: no zombie), hands its children
+// to the container's init and, in pid 1, kills every other process of the
 // container (the container ends with its first process).
 void OnProcessExit();
+
+// Its SIGCHLD disposition changed: `on` if it is ignored or has
+// SA_NOCLDWAIT (Entry's kAutoReap; the host reaps the host processes).
+void SetAutoReap(bool on);
+// With kAutoReap: forgets the children already gone (closes their
+// pidfds), which no wait reaps; at each fork.
+void ForgetReapedChildren();
 
 }  // namespace proc
 

@@ -514,6 +514,12 @@ add_test(NAME e2e.proc_peer_thread_names
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_view_test.sh $<TARGET_FILE:junction> ${E2E_APP}
                  ${E2E_DATA}/proc/peer_thread_names.sh)
 set_tests_properties(e2e.proc_peer_thread_names PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
+# Children of a process ignoring SIGCHLD or with SA_NOCLDWAIT: reaped at
+# their exit or kill (no zombie in /proc or ps, kill -0 ESRCH, wait ECHILD).
+add_test(NAME e2e.proc_peer_autoreap
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_view_test.sh $<TARGET_FILE:junction> ${E2E_APP}
+                 ${E2E_DATA}/proc/peer_autoreap.sh)
+set_tests_properties(e2e.proc_peer_autoreap PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
 # ps's TTY column on a terminal (script(1)), natively and under junction.
 add_test(NAME e2e.proc_peer_tty
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_tty_test.sh $<TARGET_FILE:junction> ${E2E_APP}

@@ -97,6 +97,10 @@ struct PublishedRange {
 
 enum EntryFlags : uint32_t {
   kSubreaper = 1,  // PR_SET_CHILD_SUBREAPER as the guest set it
+  // Its children are reaped as they exit (its SIGCHLD is ignored or has
+  // SA_NOCLDWAIT): an exiting child frees its entry instead of staying a
+  // zombie (inherited at fork, as the disposition is).
+  kAutoReap = 2,
 };
 
 struct Entry {

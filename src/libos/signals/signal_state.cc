@@ -141,6 +141,8 @@ void SetHostAction(int sig, uint64_t guest_handler) {
     host.mask = ~(SigBit(SIGSYS) | SigBit(SIGSEGV) | SigBit(SIGBUS) | SigBit(SIGFPE) |
                   SigBit(SIGILL) | SigBit(SIGTRAP));
   }
+  // The host reaps the children as Linux would the guest's.
+  if (sig == SIGCHLD) host.flags |= Signals().actions[sig].flags & SA_NOCLDWAIT;
   host.restorer = reinterpret_cast<uint64_t>(&junction_host_sigreturn);
   host.flags |= kSaRestorer;
   sched::SpinGuard g(g_host_action_lock);
@@ -180,6 +182,8 @@ void SetGuestAction(int sig, const KernelSigaction& act) {
     DiscardPendingSignals(SigBit(sig));
   }
   if (!LibosOwned(sig)) SetHostAction(sig, act.handler);
+  if (sig == SIGCHLD)
+    proc::SetAutoReap(act.handler == reinterpret_cast<uint64_t>(SIG_IGN) || (act.flags & SA_NOCLDWAIT));
   UpdatePendingFlag();
 }
 
@@ -419,6 +423,10 @@ void ResetSignalsForExec() {
     uint64_t h = s.actions[sig].handler;
     if (h != reinterpret_cast<uint64_t>(SIG_IGN) && h != reinterpret_cast<uint64_t>(SIG_DFL))
       SetGuestAction(sig, KernelSigaction{});
+    // Linux's flush_signal_handlers clears every action's flags and mask
+    // (an ignored SIGCHLD stays ignored; its SA_NOCLDWAIT goes).
+    else if (s.actions[sig].flags || s.actions[sig].mask)
+      SetGuestAction(sig, KernelSigaction{.handler = h});
   }
   AltStack() = {0, SS_DISABLE, 0, 0};
 }

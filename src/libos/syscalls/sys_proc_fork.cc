@@ -197,6 +197,7 @@ long Fork(const ForkRequest& req, const SyscallFrame& f) {
     proc::StartTeardownWatchdog(t, p.host_pid);
   proc::SchedAttrs sched;  // the forking thread's
   if (long r = proc::SchedForNewTask(&sched); r < 0) return r;
+  proc::ForgetReapedChildren();  // (with SIGCHLD ignored no wait does)
   // The child's name is the forking thread's (its main thread's from now on).
   std::string name = proc::ThreadName(sched::Current()->tid);
   proc::LockTable(t, p.host_pid);
