@@ -70,6 +70,11 @@ add_executable(e2e_unix_shutdown_wakes progs/unix_shutdown_wakes.c)
 target_link_libraries(e2e_unix_shutdown_wakes PRIVATE pthread)
 junction_e2e(unix_shutdown_wakes COMMAND $<TARGET_FILE:e2e_unix_shutdown_wakes>)
 junction_e2e(unix_shutdown_wakes_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TARGET_FILE:e2e_unix_shutdown_wakes>)
+# SO_RCVLOWAT was kept and read back without effect: a stream recv
+# returned what was queued ("ab") where Linux waits for the mark ("abcd").
+add_executable(e2e_unix_rcvlowat progs/unix_rcvlowat.c)
+target_link_libraries(e2e_unix_rcvlowat PRIVATE pthread)
+junction_e2e(unix_rcvlowat COMMAND $<TARGET_FILE:e2e_unix_rcvlowat>)
 # epoll_wait with an events buffer it cannot write (unmapped, read-only,
 # NULL) was EFAULT before waiting; Linux checks only that it lies in user
 # space: 0 if nothing is reported, EFAULT once an event is to be copied

@@ -457,6 +457,13 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
     // takes the sends (units) that fit whole, or fails with EFAULT leaving
     // the data queued; a datagram that does not fit is taken and lost.
     size_t room = type_ == SOCK_STREAM ? m->room : ~size_t{0};
+    // A stream read waits for SO_RCVLOWAT bytes (all with MSG_WAITALL), as
+    // Linux's sock_rcvlowat; a peek takes what is there.
+    size_t target = 1;
+    if (type_ == SOCK_STREAM && !(flags & MSG_PEEK))
+      target = (flags & MSG_WAITALL) ? len : std::min(len, static_cast<size_t>(__atomic_load_n(&rcvlowat_, __ATOMIC_RELAXED)));
+    else if (type_ == SOCK_STREAM && (flags & MSG_WAITALL))
+      target = len;
     for (;;) {
       if (got && got >= room) break;
       auto r = rx_->Read(this, m->data.data() + got, len - got, io, &packet_len, room - got,
@@ -472,7 +479,7 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       if (!*r && !got && rx_->moved()) return RecvMoved(m, len, flags);
       got += *r;
       // Rights end a stream read, MSG_WAITALL or not (Linux).
-      if (!(flags & MSG_WAITALL) || !*r || got == len || type_ != SOCK_STREAM || !m->rights.empty()) break;
+      if (got >= target || !*r || type_ != SOCK_STREAM || !m->rights.empty()) break;
     }
     m->data.resize(got);
     bool lost = type_ != SOCK_STREAM && got > m->room;
@@ -596,7 +603,16 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       return {};
     }
     if (name == SO_PASSCRED || name == SO_SNDBUF || name == SO_RCVBUF) return {};  // the rest of the buffer sizes: accepted
-    return generic_.Set(name, val);
+    TRY_VOID(generic_.Set(name, val));
+    if (name == SO_RCVLOWAT) {
+      std::vector<char> kept;
+      if (generic_.Get(name, &kept).ok() && kept.size() >= sizeof(int)) {
+        int v;
+        std::memcpy(&v, kept.data(), sizeof(v));
+        __atomic_store_n(&rcvlowat_, v, __ATOMIC_RELAXED);
+      }
+    }
+    return {};
   }
   uint64_t wait_timeout_ns(bool sending) const override { return sending ? sndtimeo_ : rcvtimeo_; }
 
@@ -852,7 +868,8 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
   int backlog_arg_ = 0;
   size_t sndbuf_ = 0;  // a stream socket's SO_SNDBUF once set (else the default)
   uint64_t rcvtimeo_ = 0, sndtimeo_ = 0;  // SO_RCVTIMEO/SO_SNDTIMEO in ns (0: none)
-  GenericSocketOptions generic_;          // SOL_SOCKET options with no effect here
+  GenericSocketOptions generic_;          // the other SOL_SOCKET options (docs/ipc.md: which have effect)
+  int rcvlowat_ = 1;                      // SO_RCVLOWAT as kept in generic_ (a stream read's target)
   bool listening_ = false, connected_ = false, shut_rd_ = false, shut_wr_ = false, passcred_ = false;
   bool rx_detached_ = false;  // SHUT_RD made this end no reader of rx_
 };
