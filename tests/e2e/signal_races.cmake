@@ -84,3 +84,9 @@ add_test(NAME e2e.signals_unmapped_stack_return_2cores
          COMMAND ${E2E_COMPARE} $<TARGET_FILE:junction> ${E2E_DATA}/two_cores.toml --stderr
                  -- $<TARGET_FILE:e2e_signals_unmapped_stack_return>)
 set_tests_properties(e2e.signals_unmapped_stack_return_2cores PROPERTIES LABELS e2e TIMEOUT 120)
+
+# A handler's frame (EINTR, SA_RESTART) holds an address inside the bytes
+# another thread's rewrite of the same site then patches (glibc's read
+# shape): the handler's return resumes at the trampoline's equivalent
+# (entry/split_patch.h), not in the jump's displacement (SIGILL before).
+signal_race_test(signals_resume_inside_patch)

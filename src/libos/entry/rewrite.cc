@@ -11,6 +11,7 @@
 
 #include "libos/entry/carried_insns.h"
 #include "libos/entry/site_cache.h"
+#include "libos/entry/split_patch.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
 #include "sched/spinlock.h"
@@ -239,6 +240,25 @@ bool NoShortBranchInto(uintptr_t site, uintptr_t vstart, uintptr_t vend) {
   return true;
 }
 
+// Shapes B, E and G: the jump covers the instructions before the syscall
+// (`carried` bytes of them, redone at the trampoline's start: `before`, or
+// B's xor as the trampoline's `mov $0,%eax`), the syscall, and perhaps the
+// point after it. A context saved at one of those boundaries resumes at
+// the trampoline's equivalent (split_patch.h). False if they cannot be
+// recorded: the site then stays on the trap path.
+bool NoteSplitPoints_locked(uintptr_t site, uintptr_t after, size_t carried, uintptr_t tramp,
+                            uintptr_t relocated_at) {
+  uintptr_t syscall_at = after - 2;
+  if (syscall_at >= site + 5) return true;  // the jump replaces exactly one instruction
+  SplitPatchPoint points[3];
+  size_t n = 0;
+  // E's `xor %edi,%edi; mov %edx,%eax`: the mov, copied at the same offset.
+  if (carried == 4) points[n++] = {site + 2, tramp + 2, site, tramp};
+  points[n++] = {syscall_at, tramp + carried, site, tramp};
+  if (relocated_at && after < site + 5) points[n++] = {after, relocated_at, site, tramp};
+  return NoteSplitPatchPoints(points, n);
+}
+
 }  // namespace
 
 void RewriteForkLock() { g_rewrite_lock.lock(); }
@@ -317,6 +337,7 @@ void ResetTrampolines() {
   }
   g_num_pages = 0;
   g_pages_shared_with_parent = false;
+  ForgetSplitPatchPoints();
 }
 
 bool TryRewriteSyscallSite(uintptr_t after, long nr, uintptr_t* resume_now) {
@@ -503,6 +524,9 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known, bo
   }
   uintptr_t tramp = EmitTrampoline(site, before, set_nr, imm, relocated, resume, rip_target);
   if (!tramp || !InReach(site + 5, tramp)) return false;
+  uintptr_t relocated_at = tramp + before.size() + (set_nr ? 5 : 0) + 5 + 6 + 8;
+  if (!NoteSplitPoints_locked(site, after, before.size(), tramp, relocated.empty() ? 0 : relocated_at))
+    return false;
 
   // Make the text writable just for the store; keep the VMA's protection.
   size_t span = last - first + kPage;
@@ -523,7 +547,7 @@ bool RewriteSite(uintptr_t after, long nr, uintptr_t* resume_now, bool known, bo
   // Shape B's (and G's) patch covers the trapped call's own resume point:
   // it goes on at the trampoline's copy of the instructions after the
   // syscall (after `before`, the mov $nr if any, lea, call, lea).
-  if (!relocated.empty()) *resume_now = tramp + before.size() + (set_nr ? 5 : 0) + 5 + 6 + 8;
+  if (!relocated.empty()) *resume_now = relocated_at;
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include "libos/net/daemon_link.h"
 #include "libos/entry/rewrite.h"
 #include "libos/entry/safe_copy.h"
+#include "libos/entry/split_patch.h"
 #include "libos/entry/thread_state.h"
 #include "libos/host/host.h"
 #include "libos/mm/address_space.h"
@@ -378,6 +379,8 @@ bool ChildContextAtSyscall(const void* syscall_frame, uint64_t new_stack, GuestC
 [[noreturn]] static void ResumeGuest(GuestContext& ctx, bool handler_ran) {
   ThreadState* ts = CurrentThread();
   if (handler_ran) InitXsaveImage(ts);
+  // Saved before another thread rewrote its site around it.
+  ctx.rip = ResumeOutsideSplitPatch(ctx.rip);
   WriteFsBase(ts->guest_fs);
   asm volatile("xrstor64 (%0)" ::"r"(ts->xsave_area), "a"(static_cast<uint32_t>(ts->xsave_mask)),
                "d"(static_cast<uint32_t>(ts->xsave_mask >> 32))
