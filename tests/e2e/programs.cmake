@@ -520,6 +520,11 @@ add_test(NAME e2e.proc_peer_autoreap
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_view_test.sh $<TARGET_FILE:junction> ${E2E_APP}
                  ${E2E_DATA}/proc/peer_autoreap.sh)
 set_tests_properties(e2e.proc_peer_autoreap PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
+# /proc/PID is owned by the process's effective uid and gid (ps's USER).
+add_test(NAME e2e.proc_peer_owner
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_view_test.sh $<TARGET_FILE:junction> ${E2E_APP}
+                 ${E2E_DATA}/proc/peer_owner.sh)
+set_tests_properties(e2e.proc_peer_owner PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
 # ps's TTY column on a terminal (script(1)), natively and under junction.
 add_test(NAME e2e.proc_peer_tty
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_tty_test.sh $<TARGET_FILE:junction> ${E2E_APP}

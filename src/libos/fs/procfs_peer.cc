@@ -314,7 +314,7 @@ int PeerOf(int id) {
 SynthNode DescribePeer(int pid, int id, const std::vector<std::string>& rest, const std::string& base) {
   Peer p;
   if (!LoadPeer(pid, &p)) return {};
-  return Files(pid, id, rest, true, base);
+  return OwnedBy(Files(pid, id, rest, true, base), p.uid[1], p.gid[1]);
 }
 
 std::string ContainerLoadavg() {

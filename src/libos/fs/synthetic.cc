@@ -34,6 +34,12 @@ SynthNode Text(std::function<std::string()> f, unsigned perm) {
   return n;
 }
 
+SynthNode OwnedBy(SynthNode n, uint32_t uid, uint32_t gid) {
+  n.uid = uid;
+  n.gid = gid;
+  return n;
+}
+
 SynthNode LinkNode(std::string target, bool magic) {
   SynthNode n;
   n.kind = SynthNode::kLink;
@@ -50,13 +56,24 @@ bool ParseFd(const std::string& s, long* fd) {
   return true;
 }
 
+namespace {
+
+struct stat NodeStat(const SynthNode& n, uint64_t dev, uint64_t ino, unsigned mode, uint64_t size = 0) {
+  struct stat st = SyntheticStat(dev, ino, mode, size);
+  st.st_uid = n.uid;
+  st.st_gid = n.gid;
+  return st;
+}
+
+}  // namespace
+
 SysResult<struct stat> SynthFs::Lstat(const std::string& rel) {
   SynthNode n = Describe(SplitPath(rel));
   switch (n.kind) {
     case SynthNode::kNone: return Errno{ENOENT};
-    case SynthNode::kDir: return SyntheticStat(dev_, PathIno(rel), S_IFDIR | (n.open_error ? 0500 : 0555));
-    case SynthNode::kFile: return SyntheticStat(dev_, PathIno(rel), S_IFREG | n.perm);
-    case SynthNode::kLink: return SyntheticStat(dev_, PathIno(rel), S_IFLNK | 0777, n.target.size());
+    case SynthNode::kDir: return NodeStat(n, dev_, PathIno(rel), S_IFDIR | (n.open_error ? 0500 : 0555));
+    case SynthNode::kFile: return NodeStat(n, dev_, PathIno(rel), S_IFREG | n.perm);
+    case SynthNode::kLink: return NodeStat(n, dev_, PathIno(rel), S_IFLNK | 0777, n.target.size());
     case SynthNode::kDevice: {
       struct stat st;
       long r = host::Syscall(SYS_newfstatat, AT_FDCWD, host::L(n.host_device.c_str()), host::L(&st), 0);
@@ -99,17 +116,17 @@ SysResult<FilePtr> SynthFs::Open(const std::string& rel, int flags, unsigned) {
       std::vector<DirEntry> ents = {{".", ino, DT_DIR}, {"..", ino, DT_DIR}};
       for (auto& e : n.entries) ents.push_back(e);
       return FilePtr(std::make_shared<SyntheticDir>(flags, std::string(), std::move(ents),
-                                                    SyntheticStat(dev_, ino, S_IFDIR | 0555),
+                                                    NodeStat(n, dev_, ino, S_IFDIR | 0555),
                                                     n.list_later));
     }
     case SynthNode::kFile:
       if (acc != O_RDONLY && !(flags & O_PATH) && !(n.perm & 0200)) return Errno{EACCES};
       if (n.open_error && !(flags & O_PATH)) return Errno{n.open_error};
       return FilePtr(std::make_shared<TextFile>(flags, std::string(), (flags & O_PATH) ? "" : n.text(),
-                                                SyntheticStat(dev_, PathIno(rel), S_IFREG | n.perm)));
+                                                NodeStat(n, dev_, PathIno(rel), S_IFREG | n.perm)));
     case SynthNode::kLink:
       return FilePtr(std::make_shared<TextFile>(flags, std::string(), std::string(),
-                                                SyntheticStat(dev_, PathIno(rel), S_IFLNK | 0777)));
+                                                NodeStat(n, dev_, PathIno(rel), S_IFLNK | 0777)));
     case SynthNode::kDevice: {
       long fd = host::Syscall(SYS_openat, AT_FDCWD, host::L(n.host_device.c_str()),
                               (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC, 0);

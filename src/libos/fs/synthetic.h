@@ -23,7 +23,11 @@ struct SynthNode {
   FilePtr magic_file;                  // /proc/self/fd/N: the file itself
   std::string host_device;             // kDevice: host node, e.g. "/dev/null"
   int open_error = 0;                  // open, readlink fail with this errno (stat works)
+  uint32_t uid = 0, gid = 0;           // owner (/proc/PID/...: the process's effective ids)
 };
+
+// `n`, owned by `uid` and `gid` (all of a process's /proc/PID, as Linux's).
+SynthNode OwnedBy(SynthNode n, uint32_t uid, uint32_t gid);
 
 inline uint8_t DtOf(SynthNode::Kind k) {
   return k == SynthNode::kDir ? DT_DIR : k == SynthNode::kLink ? DT_LNK : k == SynthNode::kDevice ? DT_CHR : DT_REG;
