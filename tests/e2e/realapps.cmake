@@ -9,6 +9,11 @@
 # socket the call had replaced by a host one, and reported nothing.
 add_executable(e2e_unix_epoll_before_connect progs/unix_epoll_before_connect.c)
 junction_e2e(unix_epoll_before_connect COMMAND $<TARGET_FILE:e2e_unix_epoll_before_connect>)
+# A one-shot item that fired before such a move (connect, bind, fork)
+# stays disarmed: it went into the host set with no events, which the host
+# reports EPOLLHUP/EPOLLERR for.
+add_executable(e2e_epoll_oneshot_moved progs/epoll_oneshot_moved.c)
+junction_e2e(epoll_oneshot_moved COMMAND $<TARGET_FILE:e2e_epoll_oneshot_moved>)
 
 set(_realapps ${E2E_DATA}/realapps)
 set(_two ${E2E_DATA}/two_cores.toml)

@@ -194,7 +194,11 @@ void Epoll::ReplaceMembers(const fs::Replacements& replaced) {
     epoll_event ev{};
     ev.events = item->events & ~kAlways;
     ev.data.u64 = item->data;
-    (void)Ctl(EPOLL_CTL_ADD, item->fd, host, &ev);
+    // A one-shot item that fired stays disarmed: the host adds EPOLLERR
+    // and EPOLLHUP to every member, so it must not enter the host set
+    // before an EPOLL_CTL_MOD re-arms it.
+    bool disarmed = !(item->events & ~kFlags);
+    (void)CtlHost(EPOLL_CTL_ADD, item->fd, host, &ev, disarmed);
   }
   if (!moved.empty()) waiters_.WakeAll();  // waits in progress watch the host set now
 }
@@ -213,8 +217,32 @@ void Epoll::DropDeadDups_locked() {
   }
 }
 
+namespace {
+// Puts `target` in the host set `epfd` under its host descriptor, or under
+// a dup of it when another guest number holds that place (`taken`).
+// Returns the dup, or -1. there_ok: a member already there (put in by a
+// fork's other side, which shares the set) is changed instead.
+SysResult<int> InsertHost(int epfd, const fs::FilePtr& target, bool taken, epoll_event* hev,
+                          bool there_ok) {
+  int hfd = target->host_fd();
+  int dup_fd = -1;
+  if (taken) {
+    long d = target->DupForEpoll();
+    if (d < 0) return Errno{static_cast<int>(-d)};
+    dup_fd = hfd = static_cast<int>(d);
+  }
+  long r = host::Syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, hfd, host::L(hev));
+  if (r == -EEXIST && there_ok) r = host::Syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_MOD, hfd, host::L(hev));
+  if (r < 0) {
+    if (dup_fd >= 0) target->CloseEpollDup(dup_fd);
+    return Errno{static_cast<int>(-r)};
+  }
+  return dup_fd;
+}
+}  // namespace
+
 SysResult<void> Epoll::CtlHostSet(int op, int fd, const fs::FilePtr& target, const epoll_event* ev,
-                                  bool* first_host) {
+                                  bool disarmed, bool* first_host) {
   // The host kernel keeps these members (and their ET/ONESHOT state).
   sched::SpinGuard g(host_lock_);
   DropDeadDups_locked();
@@ -242,20 +270,33 @@ SysResult<void> Epoll::CtlHostSet(int op, int fd, const fs::FilePtr& target, con
   bool taken = false;
   for (auto it = host_items_.lower_bound({target.get(), INT_MIN});
        it != host_items_.end() && it->first.first == target.get(); ++it)
-    taken |= it->second.dup_fd < 0 && it->first.second != fd && !it->second.file.expired();
+    taken |= it->second.dup_fd < 0 && !it->second.disarmed && it->first.second != fd &&
+             !it->second.file.expired();
+  if (op == EPOLL_CTL_ADD && found != host_items_.end()) return Errno{EEXIST};
+  if (op == EPOLL_CTL_ADD && disarmed) {
+    host_items_.emplace(key, HostMember{target, -1, true});
+    *first_host = host_members_++ == 0;
+    return {};
+  }
+  if (found != host_items_.end() && found->second.disarmed) {
+    // Not in the host set: DEL forgets it, MOD puts it in (an ADD, or a
+    // MOD if a fork's other side, sharing the host set, re-armed it).
+    if (op == EPOLL_CTL_DEL) {
+      host_members_--;
+      host_items_.erase(found);
+      return {};
+    }
+    auto dup_fd = InsertHost(host_epfd_, target, taken, &hev, true);
+    if (!dup_fd.ok()) return Errno{dup_fd.error()};
+    found->second.disarmed = false;
+    found->second.dup_fd = *dup_fd;
+    if (*dup_fd >= 0) host_dups_++;
+    return {};
+  }
   if (op == EPOLL_CTL_ADD) {
-    if (found != host_items_.end()) return Errno{EEXIST};
-    int dup_fd = -1;
-    if (taken) {
-      long d = target->DupForEpoll();
-      if (d < 0) return Errno{static_cast<int>(-d)};
-      dup_fd = hfd = static_cast<int>(d);
-    }
-    long r = host::Syscall(SYS_epoll_ctl, host_epfd_, op, hfd, host::L(&hev));
-    if (r < 0) {
-      if (dup_fd >= 0) target->CloseEpollDup(dup_fd);
-      return Errno{static_cast<int>(-r)};  // EPERM for regular files, as Linux
-    }
+    auto inserted = InsertHost(host_epfd_, target, taken, &hev, false);
+    if (!inserted.ok()) return Errno{inserted.error()};  // EPERM for regular files, as Linux
+    int dup_fd = *inserted;
     host_items_.emplace(key, HostMember{target, dup_fd});
     if (dup_fd >= 0) host_dups_++;
     *first_host = host_members_++ == 0;
@@ -281,9 +322,10 @@ SysResult<void> Epoll::CtlHostSet(int op, int fd, const fs::FilePtr& target, con
   return {};
 }
 
-SysResult<void> Epoll::CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev) {
+SysResult<void> Epoll::CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev,
+                               bool disarmed) {
   bool first_host = false;
-  SysResult<void> r = CtlHostSet(op, fd, target, ev, &first_host);
+  SysResult<void> r = CtlHostSet(op, fd, target, ev, disarmed, &first_host);
   if (first_host) {
     // An epoll_wait parked while there was no host member watches no host
     // set: it must look again (host_pending_ also stops one about to park).

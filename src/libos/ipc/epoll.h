@@ -100,11 +100,14 @@ class Epoll : public fs::File {
   bool HostReady();
   // EPOLL_CTL_* of a host member, keyed by the guest's number like
   // LibOS members (the host set keys by host descriptor and open file).
-  SysResult<void> CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev);
+  // disarmed (with EPOLL_CTL_ADD): a fired one-shot member, kept out of the
+  // host set until EPOLL_CTL_MOD.
+  SysResult<void> CtlHost(int op, int fd, const fs::FilePtr& target, const epoll_event* ev,
+                          bool disarmed = false);
   // Its change of the host set, under host_lock_; *first_host: the
   // instance had no host member before this add.
   SysResult<void> CtlHostSet(int op, int fd, const fs::FilePtr& target, const epoll_event* ev,
-                             bool* first_host);
+                             bool disarmed, bool* first_host);
   // Forgets the dups whose file the guest has closed (host_lock_ held).
   void DropDeadDups_locked();
 
@@ -130,6 +133,10 @@ class Epoll : public fs::File {
   struct HostMember {
     std::weak_ptr<fs::File> file;
     int dup_fd;  // -1: the file's own host descriptor
+    // A one-shot LibOS item that had fired when its file moved to the
+    // host: not in the host set (the host would report EPOLLHUP/EPOLLERR
+    // for it) until EPOLL_CTL_MOD re-arms it, as Linux keeps it disabled.
+    bool disarmed = false;
   };
   sched::SpinLock host_lock_;               // guards host_items_, host_dups_; brief host calls only; before lock_
   std::map<Key, HostMember> host_items_;
