@@ -43,6 +43,10 @@ junction_e2e(mm_madvise_guard_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $<TA
 # of them unmapped LibOS memory: syscall_fuzz seed 2076 on two kthreads).
 add_executable(e2e_mm_fixed_failure progs/mm_fixed_failure.c)
 junction_e2e(mm_fixed_failure COMMAND $<TARGET_FILE:e2e_mm_fixed_failure>)
+# The same over 16 GiB returns promptly (the LibOS looked for the lost
+# pages one mincore each under the address-space lock: 13 s).
+add_executable(e2e_mm_fixed_failure_large progs/mm_fixed_failure_large.c)
+junction_e2e(mm_fixed_failure_large COMMAND $<TARGET_FILE:e2e_mm_fixed_failure_large>)
 # MAP_32BIT below 2 GiB, and PHP opcache's huge-page attempt (a MAP_FIXED
 # map at the 2 MiB boundary after a MAP_32BIT reservation) leaving the
 # program's other mappings alone (php-fpm's master spun at exit on an

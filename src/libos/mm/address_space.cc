@@ -247,17 +247,41 @@ bool AddressSpace::ClaimRange(uintptr_t start, uintptr_t end, Ranges* claimed_ou
 
 namespace {
 
-// True if the host maps every page of [start,end) (mincore: ENOMEM at a hole).
+// True if the host maps every page of [start,end): msync(MS_ASYNC) writes
+// nothing back and fails with ENOMEM at a hole; it walks the host's VMAs,
+// not the pages, so its cost does not grow with the length.
 bool HostMapsAll(uintptr_t start, uintptr_t end) {
-  unsigned char vec[64];
-  for (uintptr_t p = start; p < end; p += sizeof(vec) * kPage) {
-    uintptr_t len = std::min<uintptr_t>(end - p, sizeof(vec) * kPage);
-    if (host::Syscall(SYS_mincore, host::L(p), host::L(len), host::L(vec)) != 0) return false;
-  }
-  return true;
+  return host::Syscall(SYS_msync, host::L(start), host::L(end - start), MS_ASYNC) != -ENOMEM;
+}
+
+// True if the host maps no page of [start,end): a MAP_FIXED_NOREPLACE
+// probe takes the range only if all of it is free (EEXIST otherwise).
+bool HostMapsNone(uintptr_t start, uintptr_t end) {
+  long r = host::Mmap(start, end - start, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+  if (r < 0) return false;
+  host::Munmap(static_cast<uintptr_t>(r), end - start);
+  return static_cast<uintptr_t>(r) == start;
 }
 
 }  // namespace
+
+// Untracks the pages of [start,end) the host no longer maps. A range that
+// is neither wholly mapped nor wholly free is halved, so the host calls
+// grow with the number of holes times log(length), not with the length
+// (the guest picks the length: page by page, 16 GiB took 13 s under the
+// address-space lock).
+void AddressSpace::ForgetHostHolesLocked(uintptr_t start, uintptr_t end) {
+  if (HostMapsAll(start, end)) return;
+  if (HostMapsNone(start, end)) {
+    UntrackLocked(start, end);
+    return;
+  }
+  if (end - start <= kPage) return;  // neither answer for one page: leave it
+  uintptr_t mid = start + (((end - start) / 2) & ~(kPage - 1));
+  ForgetHostHolesLocked(start, mid);
+  ForgetHostHolesLocked(mid, end);
+}
 
 // Linux may unmap the range a MAP_FIXED mmap (or an MREMAP_FIXED mremap)
 // was to replace before the call fails: a TCP socket's mmap hook refuses
@@ -267,21 +291,12 @@ bool HostMapsAll(uintptr_t start, uintptr_t end) {
 // munmap of the "guest" range would unmap it. So the guest VMAs the host
 // no longer maps are forgotten (the guest sees them unmapped, as on
 // Linux), and the gaps ClaimRange reserved are unmapped where they still
-// stand. Only failures pay for the mincore calls.
+// stand. Only failures pay for these host calls.
 void AddressSpace::ForgetFailedReplaceLocked(uintptr_t start, uintptr_t end, const Ranges& claimed) {
   for (const auto& [s, e] : claimed)
     if (HostMapsAll(s, e)) host::Munmap(s, e - s);
-  if (HostMapsAll(start, end) || vmas_.empty()) return;
-  for (uintptr_t p = start; p < end; p += kPage) {
-    const Vma* v = FindLocked(p);
-    if (!v) {
-      auto next = vmas_.upper_bound(p);
-      if (next == vmas_.end() || next->first >= end) break;
-      p = next->first - kPage;
-      continue;
-    }
-    if (!HostMapsAll(p, p + kPage)) UntrackLocked(p, p + kPage);
-  }
+  if (vmas_.empty()) return;
+  ForgetHostHolesLocked(start, end);
 }
 
 SysResult<uintptr_t> AddressSpace::Mmap(uintptr_t addr, size_t len, int prot, int flags,

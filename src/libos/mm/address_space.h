@@ -146,6 +146,7 @@ class AddressSpace {
   // the `claimed` reservations and forgets the guest VMAs the host no
   // longer maps there (see the definition).
   void ForgetFailedReplaceLocked(uintptr_t start, uintptr_t end, const Ranges& claimed);
+  void ForgetHostHolesLocked(uintptr_t start, uintptr_t end);
 
   mutable sched::SpinLock lock_;
   std::atomic<uint64_t> generation_{1};  // bumped under lock_ before every change
