@@ -149,26 +149,47 @@ int OwnSlotWaiters(const SharedWaitSlot* slot) {
   return 0;
 }
 
-void RingSlotWaiters(SharedWaitSlot* slot) {
-  if (!g_table) return;
+namespace {
+
+// A dead process's waiters stay counted in slot->waiters (they never ran
+// to uncount themselves): its cell's count comes off, never below zero.
+void UncountDeadWaiters(SharedWaitSlot* slot, uint32_t n) {
+  uint32_t w = slot->waiters.load(std::memory_order_seq_cst);
+  while (w != 0 && !slot->waiters.compare_exchange_weak(w, w - (n < w ? n : w), std::memory_order_seq_cst)) {
+  }
+}
+
+}  // namespace
+
+int RingSlotWaiters(SharedWaitSlot* slot) {
+  if (!g_table) return 0;
   if (slot->overflow.load(std::memory_order_seq_cst) != 0) {
     RingAllWaiting();
-    return;
+    return 0;
   }
+  int dropped = 0;
   for (auto& cell : slot->cells) {
     uint64_t c = cell.load(std::memory_order_seq_cst);
     if (c == 0 || IsOwnCell(c)) continue;
     int index = CellIndex(c);
     int pid = CellPid(c);
-    // A process that exited (or whose entry another took) no longer
-    // waits: its record goes. Garbage goes too.
-    if (index < 0 || index >= kMaxDoorbells || pid <= 0 ||
-        g_table->bells[index].owner.load(std::memory_order_acquire) != pid) {
+    // Garbage goes, uncounted (its count means nothing).
+    if (index < 0 || index >= kMaxDoorbells || pid <= 0) {
       cell.compare_exchange_strong(c, 0, std::memory_order_relaxed);
+      continue;
+    }
+    // A process that exited (or whose entry another took) no longer
+    // waits: its record goes, and its waiters are uncounted.
+    if (g_table->bells[index].owner.load(std::memory_order_acquire) != pid) {
+      if (cell.compare_exchange_strong(c, 0, std::memory_order_seq_cst)) {
+        UncountDeadWaiters(slot, CellCount(c));
+        dropped += static_cast<int>(CellCount(c));
+      }
       continue;
     }
     Ring(index, pid);
   }
+  return dropped;
 }
 
 bool DoorbellPending() {

@@ -85,8 +85,10 @@ int OwnSlotWaiters(const SharedWaitSlot* slot);
 // ---- Wakers ----
 
 // After bumping slot->wakes: rings every other process listed in `slot`
-// (all waiting processes if it overflowed). No lock held.
-void RingSlotWaiters(SharedWaitSlot* slot);
+// (all waiting processes if it overflowed). No lock held. Clears the
+// records of processes that died waiting and takes their waiters off
+// slot->waiters; returns how many it took off.
+int RingSlotWaiters(SharedWaitSlot* slot);
 
 // ---- The owner's side (scheduler) ----
 

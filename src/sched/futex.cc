@@ -310,12 +310,13 @@ long FutexWakeShared(uint32_t* uaddr, int n, uint32_t bitset, SharedWaitSlot* sl
   // Others wait on the slot: in other processes (rung, after the lock:
   // ringing may take a host call), or here on another word of the slot (the
   // same file page mapped twice).
+  int dead = 0;  // counted waiters of processes that died waiting
   if (static_cast<int>(waiting) > local) {
-    RingSlotWaiters(slot);
+    dead = RingSlotWaiters(slot);
     if (OwnSlotWaiters(slot) > local) FutexWakeRungSharedWaiters(uaddr);
   }
   // Waiters in other processes were told; count them as Linux would.
-  int remote = static_cast<int>(waiting) - local;
+  int remote = static_cast<int>(waiting) - local - dead;
   if (remote > 0 && woken < n) woken += remote < n - woken ? remote : n - woken;
   return woken;
 }

@@ -33,6 +33,16 @@ set_tests_properties(e2e.pty_session_2cores PROPERTIES LABELS e2e TIMEOUT 120
 # flag, nor the reverse, in every kind of memory (as Linux keys them).
 signal_race_test(futex_private_shared)
 
+# A process killed from outside while it waits on a shared futex no longer
+# counts as a waiter: later FUTEX_WAKEs on the word return 0 (they
+# returned 1 forever).
+add_executable(e2e_futex_shared_dead_waiter progs/futex_shared_dead_waiter.c)
+add_test(NAME e2e.futex_shared_dead_waiter
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/futex_shared_dead_waiter_test.sh $<TARGET_FILE:junction>
+                 $<TARGET_FILE:e2e_futex_shared_dead_waiter>)
+set_tests_properties(e2e.futex_shared_dead_waiter PROPERTIES LABELS e2e TIMEOUT 180
+  PASS_REGULAR_EXPRESSION "PASS: same output")
+
 # RLIMIT_SIGPENDING counts the real-time signals of all the container's
 # processes (one user, as Linux counts per user); a process's instances are
 # given back when it exits or is killed.
