@@ -75,6 +75,9 @@ junction_e2e(unix_shutdown_wakes_2cores APP ${E2E_DATA}/two_cores.toml COMMAND $
 add_executable(e2e_unix_rcvlowat progs/unix_rcvlowat.c)
 target_link_libraries(e2e_unix_rcvlowat PRIVATE pthread)
 junction_e2e(unix_rcvlowat COMMAND $<TARGET_FILE:e2e_unix_rcvlowat>)
+# SO_RCVTIMEO_NEW/SO_SNDTIMEO_NEW were ENOPROTOOPT on unix sockets.
+add_executable(e2e_unix_timeo_new progs/unix_timeo_new.c)
+junction_e2e(unix_timeo_new COMMAND $<TARGET_FILE:e2e_unix_timeo_new>)
 # epoll_wait with an events buffer it cannot write (unmapped, read-only,
 # NULL) was EFAULT before waiting; Linux checks only that it lies in user
 # space: 0 if nothing is reported, EFAULT once an event is to be copied

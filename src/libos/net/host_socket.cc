@@ -29,9 +29,6 @@ namespace junction::libos::net {
 
 namespace {
 
-// SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW: a struct __kernel_sock_timeval, laid
-// out as a timeval on x86-64.
-constexpr int kSoRcvtimeoNew = 66, kSoSndtimeoNew = 67;
 // SCM_MAX_FD: descriptors in one SCM_RIGHTS message.
 constexpr size_t kMaxRights = 253;
 // The most control-message room asked of the host for an internet socket

@@ -12,6 +12,10 @@
 
 namespace junction::libos::net {
 
+// SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW: a struct __kernel_sock_timeval, laid
+// out as a timeval on x86-64 (the same values as the old options).
+inline constexpr int kSoRcvtimeoNew = 66, kSoSndtimeoNew = 67;
+
 // The timeout setsockopt(`val`) sets, in ns: 0 = none (wait forever, as a
 // zero timeval asks); a negative tv_sec gives the shortest (Linux's zero
 // jiffies: a blocking call fails at once). EINVAL for a short value,

@@ -561,8 +561,12 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
         break;
       case SO_RCVBUF: v = static_cast<int>(ipc::kPipeDefaultSize); break;
       case SO_RCVTIMEO:
-      case SO_SNDTIMEO: {
-        timeval tv = SocketTimeoutTimeval(name == SO_RCVTIMEO ? rcvtimeo_ : sndtimeo_);
+      case SO_SNDTIMEO:
+      case kSoRcvtimeoNew:
+      case kSoSndtimeoNew: {
+        // (A _NEW option's struct __kernel_sock_timeval is a timeval here.)
+        bool rcv = name == SO_RCVTIMEO || name == kSoRcvtimeoNew;
+        timeval tv = SocketTimeoutTimeval(rcv ? rcvtimeo_ : sndtimeo_);
         val->assign(reinterpret_cast<char*>(&tv), reinterpret_cast<char*>(&tv) + sizeof(tv));
         return {};
       }
@@ -594,11 +598,11 @@ class UnixSocket : public Socket, public std::enable_shared_from_this<UnixSocket
       if (tx_) tx_->SetSendBuffer(sndbuf_);
       return {};
     }
-    if (name == SO_RCVTIMEO) {
+    if (name == SO_RCVTIMEO || name == kSoRcvtimeoNew) {
       rcvtimeo_ = TRY(SocketTimeoutOpt(val));
       return {};
     }
-    if (name == SO_SNDTIMEO) {
+    if (name == SO_SNDTIMEO || name == kSoSndtimeoNew) {
       sndtimeo_ = TRY(SocketTimeoutOpt(val));
       return {};
     }
