@@ -130,8 +130,12 @@ void Vfs::InitCwd() {
 }
 
 std::string* Vfs::ThreadCwd_locked() {
+  // No thread has unshared its directory: the common case, and the only
+  // one outside a running scheduler (unit tests, start-up), where there is
+  // no current uthread to ask for.
+  if (!thread_cwds_) return nullptr;
   sched::Uthread* u = sched::Current();
-  if (!u || !u->private_cwd || !thread_cwds_) return nullptr;
+  if (!u || !u->private_cwd) return nullptr;
   auto it = thread_cwds_->find(u);
   return it == thread_cwds_->end() ? nullptr : &it->second;
 }
