@@ -184,8 +184,7 @@ JUNCTION_HANDLER(capget) {
     d[i].inheritable = static_cast<uint32_t>(c.inheritable >> (32 * i));
   }
   size_t bytes = sizeof(d[0]) * static_cast<size_t>(*words);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), bytes) ||
-      !SafeCopy(reinterpret_cast<void*>(a.a[1]), d, bytes))
+  if (!CopyToUser(static_cast<uintptr_t>(a.a[1]), d, bytes).ok())
     return -EFAULT;
   return 0;
 }

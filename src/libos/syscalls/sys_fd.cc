@@ -619,7 +619,7 @@ JUNCTION_HANDLER(sendfile) {
   if (in->direct_io() && out->direct_io())
     return HostInterruptibleWaitCall(SYS_sendfile, out->host_fd(), in->host_fd(), a.a[2], a.a[3]);  // may wait on a pipe
   long r = CopyLoop(in, a.a[2] ? &off : nullptr, out, nullptr, std::min(static_cast<size_t>(a.a[3]), kMaxRwCount));
-  if (a.a[2] && !SafeCopy(reinterpret_cast<void*>(a.a[2]), &off, sizeof(off))) return -EFAULT;
+  if (a.a[2] && !CopyToUser(static_cast<uintptr_t>(a.a[2]), &off, sizeof(off)).ok()) return -EFAULT;
   return r;
 }
 
@@ -645,8 +645,8 @@ JUNCTION_HANDLER(copy_file_range) {
   if (a.a[3] && !SafeCopy(&out_off, reinterpret_cast<void*>(a.a[3]), sizeof(long))) return -EFAULT;
   long r = CopyLoop(in, a.a[1] ? &in_off : nullptr, out, a.a[3] ? &out_off : nullptr,
                     std::min(static_cast<size_t>(a.a[4]), kMaxRwCount));
-  if (a.a[1] && !SafeCopy(reinterpret_cast<void*>(a.a[1]), &in_off, sizeof(long))) return -EFAULT;
-  if (a.a[3] && !SafeCopy(reinterpret_cast<void*>(a.a[3]), &out_off, sizeof(long))) return -EFAULT;
+  if (a.a[1] && !CopyToUser(static_cast<uintptr_t>(a.a[1]), &in_off, sizeof(long)).ok()) return -EFAULT;
+  if (a.a[3] && !CopyToUser(static_cast<uintptr_t>(a.a[3]), &out_off, sizeof(long)).ok()) return -EFAULT;
   return r;
 }
 

@@ -322,8 +322,7 @@ JUNCTION_HANDLER(getcwd) {
   // no answer (glibc's getcwd then walks ".." itself), whatever `size`.
   if (cwd.size() + 1 > PATH_MAX) return -ENAMETOOLONG;
   if (size < cwd.size() + 1) return -ERANGE;
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), cwd.size() + 1)) return -EFAULT;
-  if (!SafeCopy(reinterpret_cast<void*>(a.a[0]), cwd.c_str(), cwd.size() + 1)) return -EFAULT;
+  if (!CopyToUser(static_cast<uintptr_t>(a.a[0]), cwd.c_str(), cwd.size() + 1).ok()) return -EFAULT;
   return static_cast<long>(cwd.size() + 1);
 }
 

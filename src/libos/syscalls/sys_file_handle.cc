@@ -107,12 +107,10 @@ JUNCTION_HANDLER(name_to_handle_at) {
   // size it needs, type FILEID_INVALID), the bytes only on success.
   uint64_t id = ContainerMountId(mount);
   size_t id_size = (flags & AT_HANDLE_MNT_ID_UNIQUE) ? 8 : 4;
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[3]), id_size) ||
-      !SafeCopy(reinterpret_cast<void*>(a.a[3]), &id, id_size))
+  if (!CopyToUser(static_cast<uintptr_t>(a.a[3]), &id, id_size).ok())
     return -EFAULT;
   size_t out = 8 + (r == 0 ? bytes : 0);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[2]), out) ||
-      !SafeCopy(reinterpret_cast<void*>(a.a[2]), handle.data(), out))
+  if (!CopyToUser(static_cast<uintptr_t>(a.a[2]), handle.data(), out).ok())
     return -EFAULT;
   return r;
 }

@@ -86,8 +86,7 @@ JUNCTION_HANDLER(prctl) {
       char buf[16] = {};
       std::string own = proc::ThreadName(sched::Current()->tid);
       std::memcpy(buf, own.data(), std::min<size_t>(own.size(), 15));
-      if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), 16)) return -EFAULT;
-      if (!SafeCopy(reinterpret_cast<void*>(a.a[1]), buf, 16)) return -EFAULT;
+      if (!CopyToUser(static_cast<uintptr_t>(a.a[1]), buf, 16).ok()) return -EFAULT;
       return 0;
     }
     case PR_SET_PDEATHSIG:

@@ -372,7 +372,7 @@ JUNCTION_HANDLER(sched_getaffinity) {
   uint64_t allowed = task.sched->Load().affinity & ContainerCoresMask();
   for (int c = 0; c < cores && c / 8 < static_cast<int>(ret); c++)
     if (c >= 64 || ((allowed >> c) & 1)) mask[c / 8] |= static_cast<uint8_t>(1u << (c % 8));
-  if (!SafeCopy(reinterpret_cast<void*>(a.a[2]), mask, ret)) return -EFAULT;
+  if (!CopyToUser(static_cast<uintptr_t>(a.a[2]), mask, ret).ok()) return -EFAULT;
   return static_cast<long>(ret);
 }
 
@@ -512,7 +512,7 @@ JUNCTION_HANDLER(sched_getattr) {
   out.size = std::min<uint32_t>(usize, sizeof(out));
   uint8_t buf[4096] = {};
   std::memcpy(buf, &out, out.size);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[1]), usize) || !SafeCopy(reinterpret_cast<void*>(a.a[1]), buf, usize))
+  if (!CopyToUser(static_cast<uintptr_t>(a.a[1]), buf, usize).ok())
     return -EFAULT;
   return 0;
 }

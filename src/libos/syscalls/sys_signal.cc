@@ -56,8 +56,7 @@ JUNCTION_HANDLER(rt_sigpending) {
   const GuestSignals& s = Signals();
   auto* u = static_cast<sched::Uthread*>(CurrentThread()->current);
   uint64_t pending = (s.pending | u->sig_pending) & BlockedMask();
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[0]), static_cast<size_t>(a.a[1]))) return -EFAULT;
-  if (!SafeCopy(reinterpret_cast<void*>(a.a[0]), &pending, static_cast<size_t>(a.a[1]))) return -EFAULT;
+  if (!CopyToUser(static_cast<uintptr_t>(a.a[0]), &pending, static_cast<size_t>(a.a[1])).ok()) return -EFAULT;
   return 0;
 }
 
@@ -151,7 +150,7 @@ JUNCTION_HANDLER(rt_sigtimedwait) {
       bool taken = TakePendingSignal(u, sig, &info);  // one instance
       UpdatePendingFlag();
       if (!taken || !TakeSignalInfo(info)) continue;  // a re-set or deleted timer's
-      if (a.a[1] && !SafeCopy(reinterpret_cast<void*>(a.a[1]), &info, sizeof(info))) return -EFAULT;
+      if (a.a[1] && !CopyToUser(static_cast<uintptr_t>(a.a[1]), &info, sizeof(info)).ok()) return -EFAULT;
       return sig;
     }
     // A deliverable signal outside the set interrupts the wait.

@@ -201,8 +201,7 @@ JUNCTION_HANDLER(getsockopt) {
   std::vector<char> val(std::min<size_t>(*len, 4096));
   CHECK(s->GetOpt(static_cast<int>(a.a[1]), static_cast<int>(a.a[2]), &val));
   size_t n = std::min<size_t>(val.size(), *len);
-  if (!GuestWritable(static_cast<uintptr_t>(a.a[3]), n)) return -EFAULT;
-  if (!SafeCopy(reinterpret_cast<void*>(a.a[3]), val.data(), n)) return -EFAULT;
+  if (!CopyToUser(static_cast<uintptr_t>(a.a[3]), val.data(), n).ok()) return -EFAULT;
   return UserPtr<socklen_t>(a.a[4]).Write(static_cast<socklen_t>(n)).ok() ? 0 : -EFAULT;
 }
 
@@ -428,7 +427,7 @@ JUNCTION_HANDLER(recvfrom) {
   // Sized by what the buffer can take (a stream's units past it stay queued).
   auto r = s->RecvMsg(&m, std::min(len, m.room + 1), static_cast<int>(a.a[3]));
   if (!r.ok()) return -r.error();
-  if (m.data.size() > m.room || !SafeCopy(reinterpret_cast<void*>(a.a[1]), m.data.data(), m.data.size()))
+  if (m.data.size() > m.room || !CopyToUser(static_cast<uintptr_t>(a.a[1]), m.data.data(), m.data.size()).ok())
     return -EFAULT;
   if (a.a[4]) {
     long w = WriteAddr(m.addr, a.a[4], a.a[5]);

@@ -528,7 +528,7 @@ JUNCTION_HANDLER(nanosleep) {
   if (r == -EINTR && a.a[1]) {
     uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
     timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
-    if (!SafeCopy(reinterpret_cast<void*>(a.a[1]), &rem, sizeof(rem))) return -EFAULT;
+    if (!CopyToUser(static_cast<uintptr_t>(a.a[1]), &rem, sizeof(rem)).ok()) return -EFAULT;
   }
   return r;
 }
@@ -597,7 +597,7 @@ JUNCTION_HANDLER(clock_nanosleep) {
   if (r == -EINTR && !absolute && a.a[3]) {
     uint64_t now = sched::NowNs(), left = deadline > now ? deadline - now : 0;
     timespec rem{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
-    if (!SafeCopy(reinterpret_cast<void*>(a.a[3]), &rem, sizeof(rem))) return -EFAULT;
+    if (!CopyToUser(static_cast<uintptr_t>(a.a[3]), &rem, sizeof(rem)).ok()) return -EFAULT;
   }
   return r;
 }

@@ -47,7 +47,7 @@ JUNCTION_HANDLER(clock_gettime) {
   if (junction_vdso_data* d = GuestVdsoData()) {
     timespec ts;
     if (vdso::ReadClock(d, static_cast<clockid_t>(a.a[0]), &ts)) {
-      if (!SafeCopy(reinterpret_cast<void*>(a.a[1]), &ts, sizeof(ts))) return -EFAULT;
+      if (!CopyToUser(static_cast<uintptr_t>(a.a[1]), &ts, sizeof(ts)).ok()) return -EFAULT;
       return 0;
     }
   }
