@@ -254,14 +254,18 @@ bool HostMapsAll(uintptr_t start, uintptr_t end) {
   return host::Syscall(SYS_msync, host::L(start), host::L(end - start), MS_ASYNC) != -ENOMEM;
 }
 
-// True if the host maps no page of [start,end): a MAP_FIXED_NOREPLACE
-// probe takes the range only if all of it is free (EEXIST otherwise).
-bool HostMapsNone(uintptr_t start, uintptr_t end) {
+// Whether the host maps none of [start,end): a MAP_FIXED_NOREPLACE probe
+// takes the range only if all of it is free (EEXIST if some is mapped).
+// kUnknown: the probe failed otherwise (a range the host would not map:
+// beyond user space, too long), so no replace there unmapped anything.
+enum class HostFree { kAll, kSome, kUnknown };
+HostFree HostMapsNone(uintptr_t start, uintptr_t end) {
   long r = host::Mmap(start, end - start, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
-  if (r < 0) return false;
+  if (r == -EEXIST) return HostFree::kSome;
+  if (r < 0) return HostFree::kUnknown;
   host::Munmap(static_cast<uintptr_t>(r), end - start);
-  return static_cast<uintptr_t>(r) == start;
+  return static_cast<uintptr_t>(r) == start ? HostFree::kAll : HostFree::kUnknown;
 }
 
 }  // namespace
@@ -272,12 +276,10 @@ bool HostMapsNone(uintptr_t start, uintptr_t end) {
 // (the guest picks the length: page by page, 16 GiB took 13 s under the
 // address-space lock).
 void AddressSpace::ForgetHostHolesLocked(uintptr_t start, uintptr_t end) {
-  if (HostMapsAll(start, end)) return;
-  if (HostMapsNone(start, end)) {
-    UntrackLocked(start, end);
-    return;
-  }
-  if (end - start <= kPage) return;  // neither answer for one page: leave it
+  if (end <= start || HostMapsAll(start, end)) return;
+  HostFree free = HostMapsNone(start, end);
+  if (free == HostFree::kAll) UntrackLocked(start, end);
+  if (free != HostFree::kSome || end - start <= kPage) return;
   uintptr_t mid = start + (((end - start) / 2) & ~(kPage - 1));
   ForgetHostHolesLocked(start, mid);
   ForgetHostHolesLocked(mid, end);
@@ -295,7 +297,7 @@ void AddressSpace::ForgetHostHolesLocked(uintptr_t start, uintptr_t end) {
 void AddressSpace::ForgetFailedReplaceLocked(uintptr_t start, uintptr_t end, const Ranges& claimed) {
   for (const auto& [s, e] : claimed)
     if (HostMapsAll(s, e)) host::Munmap(s, e - s);
-  if (vmas_.empty()) return;
+  if (vmas_.empty() || end <= start) return;
   ForgetHostHolesLocked(start, end);
 }
 
