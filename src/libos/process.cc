@@ -57,6 +57,9 @@ void PublishCredentials() {
   Table* t = Get();
   Entry* e = t ? FindPid(t, p.pid) : nullptr;
   if (!e) return;
+  // Linux's commit_creds: a new effective (or file system) uid or gid
+  // makes the process not dumpable (suid_dumpable 0).
+  if (e->euid.load() != p.euid || e->egid.load() != p.egid) e->flags.fetch_or(kNotDumpable);
   e->uid.store(p.uid);
   e->euid.store(p.euid);
   e->suid.store(p.suid);
@@ -159,6 +162,20 @@ void ForgetOtherThreads() {
 int ThreadOwner(int tid) {
   Table* t = Get();
   return t ? proc::ThreadOwner(t, tid) : 0;
+}
+
+void SetDumpable(bool dumpable) {
+  Table* t = Get();
+  Entry* e = t ? FindPid(t, CurrentProcess().pid) : nullptr;
+  if (!e) return;
+  if (dumpable) e->flags.fetch_and(~static_cast<uint32_t>(kNotDumpable));
+  else e->flags.fetch_or(kNotDumpable);
+}
+
+bool Dumpable() {
+  Table* t = Get();
+  Entry* e = t ? FindPid(t, CurrentProcess().pid) : nullptr;
+  return !e || !(e->flags.load() & kNotDumpable);
 }
 
 void SetAutoReap(bool on) {

@@ -114,7 +114,12 @@ bool InitContainer();
 
 // Records this process's credentials in its table entry (after a set*id;
 // a fork child's entry has its parent's).
+// A change of its effective uid or gid makes it not dumpable (kNotDumpable).
 void PublishCredentials();
+// PR_SET_DUMPABLE, and exec (dumpable again).
+void SetDumpable(bool dumpable);
+// PR_GET_DUMPABLE.
+bool Dumpable();
 
 // The container pid of host process `host_pid`, 0 if it is outside the
 // container. Lock-free, no allocation: usable from host signal handlers.

@@ -529,6 +529,12 @@ add_test(NAME e2e.proc_peer_owner
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_view_test.sh $<TARGET_FILE:junction> ${E2E_APP}
                  ${E2E_DATA}/proc/peer_owner.sh)
 set_tests_properties(e2e.proc_peer_owner PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
+# A process that changed its uid without exec is not dumpable: only root
+# may read its environ, exe, cwd; its files are root's; PR_GET_DUMPABLE 0.
+add_test(NAME e2e.proc_peer_dumpable
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_view_test.sh $<TARGET_FILE:junction> ${E2E_APP}
+                 ${E2E_DATA}/proc/peer_dumpable.sh)
+set_tests_properties(e2e.proc_peer_dumpable PROPERTIES LABELS e2e TIMEOUT 180 SKIP_RETURN_CODE 77)
 # ps's TTY column on a terminal (script(1)), natively and under junction.
 add_test(NAME e2e.proc_peer_tty
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/proc_peer_tty_test.sh $<TARGET_FILE:junction> ${E2E_APP}

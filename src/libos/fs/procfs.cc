@@ -437,14 +437,17 @@ class Procfs : public SynthFs {
       if (top == "vmstat") return Text([] { return ReadHostFile("/proc/vmstat"); });
       if (top == "filesystems") return Text([] { return ReadHostFile("/proc/filesystems"); });
     }
-    const libos::Process& self = CurrentProcess();
-    if (top == pid) return OwnedBy(Process({c.begin() + 1, c.end()}, true, "/" + pid, Pid()), self.euid, self.egid);
+    const libos::Process& me = CurrentProcess();
+    bool dumpable = proc::Dumpable();
+    if (top == pid)
+      return OwnedBy(Process({c.begin() + 1, c.end()}, true, "/" + pid, Pid()), me.euid, me.egid, dumpable);
     // Another thread's id: its own directory, as Linux's (not listed,
     // but found; its status names the thread).
     long t;
     uint64_t unused;
     if (ParseFd(top, &t) && std::to_string(t) == top && ThreadSwitches(static_cast<int>(t), &unused, &unused))
-      return OwnedBy(Process({c.begin() + 1, c.end()}, true, "/" + top, static_cast<int>(t)), self.euid, self.egid);
+      return OwnedBy(Process({c.begin() + 1, c.end()}, true, "/" + top, static_cast<int>(t)), me.euid, me.egid,
+                     dumpable);
     // Another process of the container, or a thread of one.
     if (ParseFd(top, &t) && std::to_string(t) == top)
       if (int peer = PeerOf(static_cast<int>(t)))

@@ -63,6 +63,7 @@ bool StillThere(const Peer& p) {
 bool MayInspect(const Peer& p) {
   const Process& me = CurrentProcess();
   if (me.euid == 0) return true;
+  if (p.entry->flags.load() & proc::kNotDumpable) return false;  // root only
   for (uint32_t u : p.uid)
     if (u != me.euid) return false;
   for (uint32_t g : p.gid)
@@ -314,7 +315,8 @@ int PeerOf(int id) {
 SynthNode DescribePeer(int pid, int id, const std::vector<std::string>& rest, const std::string& base) {
   Peer p;
   if (!LoadPeer(pid, &p)) return {};
-  return OwnedBy(Files(pid, id, rest, true, base), p.uid[1], p.gid[1]);
+  bool dumpable = !(p.entry->flags.load() & proc::kNotDumpable);
+  return OwnedBy(Files(pid, id, rest, true, base), p.uid[1], p.gid[1], dumpable);
 }
 
 std::string ContainerLoadavg() {

@@ -34,9 +34,10 @@ SynthNode Text(std::function<std::string()> f, unsigned perm) {
   return n;
 }
 
-SynthNode OwnedBy(SynthNode n, uint32_t uid, uint32_t gid) {
-  n.uid = uid;
-  n.gid = gid;
+SynthNode OwnedBy(SynthNode n, uint32_t uid, uint32_t gid, bool dumpable) {
+  bool world_dir = n.kind == SynthNode::kDir && !n.open_error;  // 0555
+  n.uid = dumpable || world_dir ? uid : 0;
+  n.gid = dumpable || world_dir ? gid : 0;
   return n;
 }
 

@@ -26,8 +26,10 @@ struct SynthNode {
   uint32_t uid = 0, gid = 0;           // owner (/proc/PID/...: the process's effective ids)
 };
 
-// `n`, owned by `uid` and `gid` (all of a process's /proc/PID, as Linux's).
-SynthNode OwnedBy(SynthNode n, uint32_t uid, uint32_t gid);
+// `n` below a process's /proc/PID, owned by its effective `uid` and `gid`
+// as Linux's task_dump_owner: if it is not `dumpable`, by root, except
+// the world-readable directories (procps stats /proc/PID for the user).
+SynthNode OwnedBy(SynthNode n, uint32_t uid, uint32_t gid, bool dumpable = true);
 
 inline uint8_t DtOf(SynthNode::Kind k) {
   return k == SynthNode::kDir ? DT_DIR : k == SynthNode::kLink ? DT_LNK : k == SynthNode::kDevice ? DT_CHR : DT_REG;

@@ -211,7 +211,7 @@ int ReserveLocked(Table* t, int parent_pid, const SchedAttrs& sched) {
   slot->pgid.store(parent ? parent->pgid.load() : pid);
   slot->host_pgid.store(parent ? parent->host_pgid.load() : 0);
   slot->sid.store(parent ? parent->sid.load() : pid);
-  slot->flags.store(parent ? parent->flags.load() & kAutoReap : 0);
+  slot->flags.store(parent ? parent->flags.load() & (kAutoReap | kNotDumpable) : 0);
   slot->rt_signals.store(0);
   slot->sched.Store(sched);
   // Published by the child itself once it runs; readers wait for the

@@ -101,6 +101,10 @@ enum EntryFlags : uint32_t {
   // SA_NOCLDWAIT): an exiting child frees its entry instead of staying a
   // zombie (inherited at fork, as the disposition is).
   kAutoReap = 2,
+  // Not dumpable (Linux's mm dumpable 0): it changed its effective uid or
+  // gid since its exec, or PR_SET_DUMPABLE 0. Only root may then inspect
+  // it (environ, exe, cwd), and its /proc/PID is root's. Kept at fork.
+  kNotDumpable = 4,
 };
 
 struct Entry {

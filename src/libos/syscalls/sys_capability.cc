@@ -129,6 +129,7 @@ long CapabilityPrctl(long option, long a2, long a3, long a4, long a5) {
 }
 
 void CapabilitiesForExec(Process& p) {
+  proc::SetDumpable(true);  // a new image (no set-id bits)
   // No file capabilities, no set-id bits (the LibOS's exec honours
   // neither): Linux's cap_bprm_creds_from_file for a plain file. Root (real
   // or effective uid 0) gets the bounding and inheritable sets, effective

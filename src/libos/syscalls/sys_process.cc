@@ -104,7 +104,12 @@ JUNCTION_HANDLER(prctl) {
     case PR_CAP_AMBIENT:
       return CapabilityPrctl(a.a[0], a.a[1], a.a[2], a.a[3], a.a[4]);
     case PR_GET_DUMPABLE:
-    case PR_SET_DUMPABLE:
+      return proc::Dumpable() ? 1 : 0;
+    case PR_SET_DUMPABLE: {
+      long r = host::Syscall(SYS_prctl, PR_SET_DUMPABLE, a.a[1], a.a[2], a.a[3], a.a[4]);
+      if (r == 0) proc::SetDumpable(a.a[1] == 1);
+      return r;
+    }
     case PR_GET_SECUREBITS:
     case PR_GET_KEEPCAPS:
     case PR_SET_KEEPCAPS:

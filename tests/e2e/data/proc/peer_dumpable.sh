@@ -1,0 +1,33 @@
+# A process that changed its uid without exec is not dumpable (run by
+# proc_peer_view_test.sh): only root may read its environ, exe and cwd,
+# and its /proc/PID is root's; PR_GET_DUMPABLE says 0 (1 again after exec).
+python3 -c '
+import ctypes, os, sys, time
+os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
+print("PR_GET_DUMPABLE", ctypes.CDLL(None).prctl(3, 0, 0, 0, 0)); sys.stdout.flush()
+time.sleep(30)' & p=$!
+for i in $(seq 400); do grep -q '^Uid:.*65534' /proc/$p/status 2>/dev/null && break; sleep 0.01; done
+sleep 0.2
+stat -c '%u %g' /proc/$p /proc/$p/status
+echo "== another uid"
+python3 - $p <<'PY'
+import errno, os, sys
+pid = sys.argv[1]
+os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
+def show(what, f):
+    try:
+        print(what, "ok", f())
+    except OSError as e:
+        print(what, errno.errorcode[e.errno])
+show("environ", lambda: len(open("/proc/%s/environ" % pid, "rb").read()) > 0)
+for link in ("exe", "cwd"):
+    show(link, lambda: os.readlink("/proc/%s/%s" % (pid, link)))
+show("stat", lambda: open("/proc/%s/stat" % pid).read().split()[1])
+PY
+echo "== root"
+[ -n "$(tr '\0' '\n' </proc/$p/environ | head -1)" ] && echo "environ ok"
+readlink /proc/$p/cwd
+kill $p; wait $p
+echo "== after exec"
+python3 -c 'import os; os.setresuid(65534, 65534, 65534); os.execvp("python3", ["python3", "-c", "import ctypes; print(\"PR_GET_DUMPABLE\", ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))"])'
+echo "== end"
