@@ -10,20 +10,7 @@ for i in $(seq 400); do grep -q '^Uid:.*65534' /proc/$p/status 2>/dev/null && br
 sleep 0.2
 stat -c '%u %g' /proc/$p /proc/$p/status
 echo "== another uid"
-python3 - $p <<'PY'
-import errno, os, sys
-pid = sys.argv[1]
-os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
-def show(what, f):
-    try:
-        print(what, "ok", f())
-    except OSError as e:
-        print(what, errno.errorcode[e.errno])
-show("environ", lambda: len(open("/proc/%s/environ" % pid, "rb").read()) > 0)
-for link in ("exe", "cwd"):
-    show(link, lambda: os.readlink("/proc/%s/%s" % (pid, link)))
-show("stat", lambda: open("/proc/%s/stat" % pid).read().split()[1])
-PY
+python3 "$(dirname "$0")/inspect_as_nobody.py" $p
 echo "== root"
 [ -n "$(tr '\0' '\n' </proc/$p/environ | head -1)" ] && echo "environ ok"
 readlink /proc/$p/cwd

@@ -43,23 +43,7 @@ awk 'NF == 7 && $2 > 0 {print "statm ok"}' /proc/$a/statm
 ls /proc/$d/task | wc -l
 cat /proc/$d/task/*/stat | wc -l
 echo "== another user's view (ptrace access: environ, exe, cwd, root, fd)"
-python3 - $a <<'PY'
-import errno, os, sys
-pid = sys.argv[1]
-os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
-def show(what, f):
-    try:
-        print(what, "ok", f())
-    except OSError as e:
-        print(what, errno.errorcode[e.errno])
-show("environ", lambda: len(open("/proc/%s/environ" % pid, "rb").read()) > 0)
-for link in ("exe", "cwd", "root"):
-    show(link, lambda: os.readlink("/proc/%s/%s" % (pid, link)))
-show("fd", lambda: os.listdir("/proc/%s/fd" % pid))
-show("stat", lambda: open("/proc/%s/stat" % pid).read().split()[1])
-show("cmdline", lambda: open("/proc/%s/cmdline" % pid).read().replace("\0", " "))
-show("lstat exe", lambda: oct(os.lstat("/proc/%s/exe" % pid).st_mode))
-PY
+python3 "$(dirname "$0")/inspect_as_nobody.py" $a
 echo "== a zombie"
 python3 -c '
 import os, time
