@@ -15,8 +15,14 @@ if ! unshare --pid --fork --mount-proc true 2>/dev/null; then
 fi
 unshare --pid --fork --mount-proc setsid bash "$script" >"$tmp/native.out" 2>"$tmp/native.err" </dev/null
 native_rc=$?
-timeout 150 "$junction" run "$app" -- sh -c 'sleep 140 & sleep 141' >/dev/null 2>&1 </dev/null &
+# The other container says when its second process runs (sleep exec'd).
+timeout 150 "$junction" run "$app" -- sh -c 'sleep 140 & until [ "$(cat /proc/$!/comm 2>/dev/null)" = sleep ]
+  do sleep 0.01; done; : >"$1"; exec sleep 141' sh "$tmp/other.ready" >/dev/null 2>&1 </dev/null &
 other=$!
+for i in $(seq 600); do [ -e "$tmp/other.ready" ] && break; sleep 0.05; done
+if [ ! -e "$tmp/other.ready" ]; then
+  echo "the other container did not start"; kill "$other" 2>/dev/null; exit 1
+fi
 timeout 120 "$junction" run "$app" -- bash "$script" >"$tmp/junction.out" 2>"$tmp/junction.err" </dev/null
 junction_rc=$?
 kill "$other" 2>/dev/null; wait "$other" 2>/dev/null
