@@ -19,13 +19,8 @@ void SetTerminalFields(int tty_nr, int host_tpgid, StatFields* f) {
   f->tty_nr = tty_nr;
   f->tpgid = -1;
   if (host_tpgid <= 0) return;
-  f->tpgid = 0;
-  if (const proc::Table* t = proc::Get())
-    for (const proc::Entry& e : t->entries)
-      if (e.state.load(std::memory_order_relaxed) != proc::kFree && e.host_pgid.load() == host_tpgid) {
-        f->tpgid = e.pgid.load();
-        break;
-      }
+  const proc::Table* t = proc::Get();
+  f->tpgid = t ? proc::ContainerPgidOf(t, host_tpgid) : 0;
 }
 
 std::string FormatStatLine(const StatFields& f) {

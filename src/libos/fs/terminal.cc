@@ -22,15 +22,11 @@ namespace {
 int ContainerGroupOf(int host_id, bool session) {
   proc::Table* t = proc::Get();
   if (!t || host_id <= 0) return 0;
-  for (const proc::Entry& e : t->entries) {
-    if (e.state.load(std::memory_order_relaxed) == proc::kFree) continue;
-    if (session) {
-      // A session is named by its leader.
-      if (e.host_pid.load(std::memory_order_relaxed) == host_id) return e.sid.load();
-    } else if (e.host_pgid.load(std::memory_order_relaxed) == host_id) {
-      return e.pgid.load(std::memory_order_relaxed);
-    }
-  }
+  if (!session) return proc::ContainerPgidOf(t, host_id);
+  for (const proc::Entry& e : t->entries)  // a session is named by its leader
+    if (e.state.load(std::memory_order_relaxed) != proc::kFree &&
+        e.host_pid.load(std::memory_order_relaxed) == host_id)
+      return e.sid.load();
   return 0;
 }
 

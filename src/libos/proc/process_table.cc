@@ -301,6 +301,15 @@ int HostPgidOf(Table* t, int pgid) {
   return 0;
 }
 
+int ContainerPgidOf(const Table* t, int host_pgid) {
+  if (host_pgid <= 0) return 0;
+  for (const Entry& e : t->entries)
+    if (e.state.load(std::memory_order_relaxed) != kFree &&
+        e.host_pgid.load(std::memory_order_relaxed) == host_pgid)
+      return e.pgid.load(std::memory_order_relaxed);
+  return 0;
+}
+
 bool Create(int host_pid, int host_pgid) {
   int fd = static_cast<int>(host::Syscall(SYS_memfd_create, host::L(kTableMemfdName), MFD_CLOEXEC));
   if (fd < 0) return false;

@@ -248,6 +248,9 @@ Entry* FindHostPid(Table* t, int host_pid);
 int ContainerPidOf(const Table* t, int host_pid);
 // The host process group of container group `pgid` (0 if none).
 int HostPgidOf(Table* t, int pgid);
+// The container group whose host group is `host_pgid` (0 if none: a group
+// outside the container). Lock-free.
+int ContainerPgidOf(const Table* t, int host_pgid);
 
 // Records `command` (truncated) in `e`.
 void SetCommand(Entry* e, const char* command);
