@@ -14,9 +14,14 @@ sqlite3 db 'SELECT w, count(*), sum(i) FROM t GROUP BY w ORDER BY w;'
 sqlite3 db 'PRAGMA wal_checkpoint(TRUNCATE);' | cut -d'|' -f1
 sqlite3 db 'PRAGMA integrity_check;'
 # A long transaction holding the write lock: another writer gets SQLITE_BUSY at once.
-(echo 'BEGIN IMMEDIATE; INSERT INTO t VALUES(9,9);'; sleep 1; echo 'COMMIT;') | sqlite3 db &
-sleep 0.3
+# The holder says (FIFO held) when it has the lock, and commits when told
+# (FIFO release), after the other writer is done.
+mkfifo held release
+(echo 'BEGIN IMMEDIATE; INSERT INTO t VALUES(9,9);'; echo '.system echo > held'; read -r _ < release
+ echo 'COMMIT;') | sqlite3 db &
+read -r _ < held
 sqlite3 db 'INSERT INTO t VALUES(8,8);' 2>&1 | sed 's/^Error: .*database is locked.*/locked/' | sed 's/^Parse error.*locked.*/locked/'
+echo > release
 wait
 sqlite3 db 'SELECT count(*) FROM t;'
 sqlite3 db 'PRAGMA journal_mode=DELETE;'
